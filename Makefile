@@ -1,0 +1,50 @@
+# Zizhu: set-up, run, test, bench. Everything the project needs is installed here.
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FONT_SRC := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# Debian packages: Qt offscreen + xcb runtime, CJK font, poppler (PDF tests), xvfb + imagemagick (screenshots)
+DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3 \
+	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
+	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei poppler-utils imagemagick
+
+.PHONY: setup sysdeps run test test-slow bench clean
+
+sysdeps:
+	@if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		missing=""; for p in $(DEB_PKGS); do \
+			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+		done; \
+		if [ -n "$$missing" ]; then \
+			echo "Installing system packages:$$missing"; \
+			SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+		fi; \
+	else echo "Not a Debian/Ubuntu system: install Qt's runtime libraries yourself (see README)."; fi
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: sysdeps $(STAMP)
+
+run: setup
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "没有图形显示 (no display): running under xvfb-run; use 'xvfb-run -a $(VPY) main.py --demo' yourself to control it."; \
+		xvfb-run -a -s "-screen 0 1366x768x24" $(VPY) main.py --demo; \
+	else $(VPY) main.py --demo; fi
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
+
+test-slow: setup
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -m slow || [ $$? -eq 5 ]
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

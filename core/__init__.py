@@ -1,0 +1,1 @@
+"""Zizhu core: plain, typed, Qt-free domain logic (IDs, policy engine, importers)."""

@@ -1,0 +1,130 @@
+"""Domain vocabulary: stages, household categories, locations, ownership, the student record.
+
+Names follow ../shared/GLOSSARY.md. Labels are the Chinese words the clerk sees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from core.text import value_key
+
+
+class Stage(str, Enum):
+    PRESCHOOL = "学前教育"
+    PRIMARY = "小学"
+    JUNIOR = "初中"
+    HIGH_SCHOOL = "普通高中"
+    VOCATIONAL = "中职"
+    JUNIOR_COLLEGE = "高职专科"
+    UNDERGRADUATE = "本科"
+    MASTER = "硕士研究生"
+    DOCTOR = "博士研究生"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+STAGE_ALIASES: dict[str, Stage] = {
+    **{s.value: s for s in Stage},
+    "幼儿园": Stage.PRESCHOOL, "学前": Stage.PRESCHOOL, "学前班": Stage.PRESCHOOL,
+    "小学阶段": Stage.PRIMARY,
+    "初级中学": Stage.JUNIOR,
+    "高中": Stage.HIGH_SCHOOL, "普高": Stage.HIGH_SCHOOL,
+    "中等职业教育": Stage.VOCATIONAL, "中专": Stage.VOCATIONAL, "职高": Stage.VOCATIONAL,
+    "中等职业学校": Stage.VOCATIONAL,
+    "专科": Stage.JUNIOR_COLLEGE, "高职": Stage.JUNIOR_COLLEGE, "大专": Stage.JUNIOR_COLLEGE,
+    "高职(专科)": Stage.JUNIOR_COLLEGE, "高职高专": Stage.JUNIOR_COLLEGE,
+    "大学本科": Stage.UNDERGRADUATE,
+    "硕士": Stage.MASTER, "研究生": Stage.MASTER, "硕士生": Stage.MASTER,
+    "博士": Stage.DOCTOR, "博士生": Stage.DOCTOR,
+}
+_STAGE_KEYS = {value_key(k): v for k, v in STAGE_ALIASES.items()}
+
+
+def parse_stage(text: str) -> Stage | None:
+    """Stage from its label or an alias; None when unknown."""
+    return _STAGE_KEYS.get(value_key(text))
+
+
+class Category(str, Enum):
+    """Household category (家庭类别). Labels and aliases live in the policy file."""
+
+    REGISTERED = "REGISTERED"
+    OTHER_HARDSHIP = "OTHER_HARDSHIP"
+    NONE = "NONE"
+
+
+DEFAULT_CATEGORY_LABELS: dict[Category, str] = {
+    Category.REGISTERED: "建档立卡",
+    Category.OTHER_HARDSHIP: "其他经济困难",
+    Category.NONE: "非困难",
+}
+
+
+class Location(str, Enum):
+    LOCAL = "本地"
+    OUTSIDE = "外地"
+
+
+class Ownership(str, Enum):
+    PUBLIC = "公办"
+    PRIVATE = "民办"
+
+
+YES_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "已办理", "办理"}
+NO_WORDS = {"否", "无", "没有", "n", "no", "false", "0", "×", "未办理", "不是"}
+
+
+def parse_yes_no(text: str) -> bool | None:
+    key = value_key(text).lower()
+    if key in YES_WORDS:
+        return True
+    if key in NO_WORDS:
+        return False
+    return None
+
+
+def parse_location(text: str) -> Location | None:
+    key = value_key(text)
+    for loc in Location:
+        if key in (loc.value, loc.value + "就学", loc.value + "就读"):
+            return loc
+    if key in ("县内", "本县"):
+        return Location.LOCAL
+    if key in ("县外", "外县", "市外", "省外"):
+        return Location.OUTSIDE
+    return None
+
+
+def parse_ownership(text: str) -> Ownership | None:
+    key = value_key(text)
+    for own in Ownership:
+        if key in (own.value, own.value + "学校"):
+            return own
+    return None
+
+
+@dataclass
+class StudentRecord:
+    """One student as the engine sees it: parsed values, None where unknown.
+
+    Money is integer fen; a fee of None means "not entered" (not zero).
+    """
+
+    name: str
+    id_number: str = ""
+    stage: Stage | None = None
+    location: Location = Location.LOCAL
+    ownership: Ownership = Ownership.PUBLIC
+    full_time: bool = True
+    category: Category | None = Category.NONE
+    tuition_fen: int | None = None
+    textbook_fen: int | None = None
+    lodging_fen: int | None = None
+    has_loan: bool = False
+    prior_grants: frozenset[str] = field(default_factory=frozenset)
+    birth_date: date | None = None
+    key: int | None = None  # database id, when there is one

@@ -1,0 +1,160 @@
+"""The subsidy engine: which items each student gets, how much, who pays, and why.
+
+Pure functions over ``StudentRecord`` and ``Policy``; money is integer fen.
+An item whose input is missing (unset parameter, empty fee) is PENDING with
+its reason, never silently zero. A fee entered as 0 is a real zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable
+
+from core.domain import Category, Stage, StudentRecord
+from core.money import split_shares
+from core.policy import FEE_LABELS, Item, Policy
+
+
+class Status(str, Enum):
+    GRANTED = "granted"
+    PENDING = "pending"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+STATUS_LABELS = {Status.GRANTED: "享受", Status.PENDING: "待补充", Status.NOT_ELIGIBLE: "不符合"}
+
+
+@dataclass(frozen=True)
+class ItemDecision:
+    code: str
+    name: str
+    status: Status
+    amount_fen: int = 0
+    shares: dict[str, int] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()   # why (not) eligible, or why pending; Chinese
+
+    @property
+    def reason_text(self) -> str:
+        return "；".join(self.reasons)
+
+
+@dataclass
+class StudentResult:
+    student: StudentRecord
+    decisions: list[ItemDecision]
+
+    @property
+    def granted(self) -> list[ItemDecision]:
+        return [d for d in self.decisions if d.status is Status.GRANTED]
+
+    @property
+    def pending(self) -> list[ItemDecision]:
+        return [d for d in self.decisions if d.status is Status.PENDING]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(d.amount_fen for d in self.granted)
+
+
+@dataclass
+class Totals:
+    by_item: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    students_granted: int = 0
+    pending: int = 0
+
+
+def _fee(student: StudentRecord, fee: str) -> int | None:
+    return {"tuition": student.tuition_fen, "textbook": student.textbook_fen,
+            "lodging": student.lodging_fen}[fee]
+
+
+def _unmet(student: StudentRecord, item: Item, policy: Policy) -> list[str]:
+    """The conditions of ``item`` the student does not meet (empty: eligible)."""
+    unmet: list[str] = []
+    if not student.full_time:
+        unmet.append("不是全日制正式学籍")
+    if student.stage is None:
+        unmet.append("学段无法识别")
+    elif student.stage not in item.stages:
+        unmet.append(f"学段为{student.stage.value}，本项目只限{'、'.join(s.value for s in Stage if s in item.stages)}")
+    if item.locations is not None and student.location not in item.locations:
+        wanted = "、".join(sorted(l.value for l in item.locations))
+        unmet.append(f"就读地为{student.location.value}，本项目只限{wanted}就读")
+    if student.category is None:
+        unmet.append("家庭类别无法识别")
+    elif student.category not in item.categories:
+        wanted = "、".join(policy.category_label(c) for c in Category if c in item.categories)
+        unmet.append(f"家庭类别为{policy.category_label(student.category)}，本项目只限{wanted}")
+    if item.requires_loan and not student.has_loan:
+        unmet.append("未办理生源地助学贷款")
+    if item.once and item.code in student.prior_grants:
+        unmet.append("往年已享受过（每人仅享受一次）")
+    return unmet
+
+
+def _met(student: StudentRecord, item: Item, policy: Policy) -> str:
+    parts = ["全日制正式学籍", f"学段为{student.stage.value if student.stage else ''}"]
+    if item.locations is not None:
+        parts.append(f"{student.location.value}就读")
+    parts.append(f"家庭类别为{policy.category_label(student.category)}")
+    if item.requires_loan:
+        parts.append("已办理生源地助学贷款")
+    return "符合条件：" + "、".join(parts)
+
+
+def decide(student: StudentRecord, item: Item, policy: Policy) -> ItemDecision:
+    """One student, one item."""
+    unmet = _unmet(student, item, policy)
+    if unmet:
+        return ItemDecision(item.code, item.name, Status.NOT_ELIGIBLE, reasons=tuple(unmet))
+    met = _met(student, item, policy)
+    if item.kind == "fixed":
+        amount = item.amount_fen or 0
+        basis = f"标准 {amount // 100}.{amount % 100:02d} 元"
+    else:
+        fee = _fee(student, item.fee or "")
+        if fee is None:
+            return ItemDecision(item.code, item.name, Status.PENDING,
+                                reasons=(met, f"未填写{FEE_LABELS[item.fee or '']}，无法计算（空白不等于0）"))
+        amount = fee
+        basis = f"按{FEE_LABELS[item.fee or '']} {fee // 100}.{fee % 100:02d} 元"
+        if item.kind == "fee_capped":
+            assert student.stage is not None and item.cap
+            cap = policy.parameters.get(item.cap, {}).get(student.stage)
+            if cap is None:
+                return ItemDecision(item.code, item.name, Status.PENDING, reasons=(
+                    met, f"未设置{student.stage.value}公办学费标准（{item.cap}），请在“设置 → 资助政策”中填写"))
+            if fee > cap:
+                amount = cap
+                basis += f"，高于公办标准 {cap // 100}.{cap % 100:02d} 元，按标准补助，差额由家庭承担"
+            else:
+                basis += f"（公办标准 {cap // 100}.{cap % 100:02d} 元）"
+    return ItemDecision(item.code, item.name, Status.GRANTED, amount,
+                        split_shares(amount, item.shares), (met, basis))
+
+
+def compute_student(student: StudentRecord, policy: Policy) -> StudentResult:
+    return StudentResult(student, [decide(student, item, policy) for item in policy.items])
+
+
+def compute_all(students: Iterable[StudentRecord], policy: Policy) -> tuple[list[StudentResult], Totals]:
+    results = [compute_student(s, policy) for s in students]
+    return results, totals_of(results, policy)
+
+
+def totals_of(results: Iterable[StudentResult], policy: Policy) -> Totals:
+    totals = Totals(by_item={i.code: 0 for i in policy.items},
+                    by_source={src: 0 for i in policy.items for src, _ in i.shares})
+    for r in results:
+        granted = r.granted
+        if granted:
+            totals.students_granted += 1
+        totals.pending += len(r.pending)
+        for d in granted:
+            totals.by_item[d.code] += d.amount_fen
+            totals.total += d.amount_fen
+            for src, fen in d.shares.items():
+                totals.by_source[src] = totals.by_source.get(src, 0) + fen
+    return totals

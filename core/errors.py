@@ -1,0 +1,41 @@
+"""Typed domain errors. Every error carries a Chinese message for the clerk.
+
+The GUI shows them through one path (gui/errors.py); the CLI prints
+``message`` (and ``hint``) and exits with ``exit_code``.
+"""
+from __future__ import annotations
+
+
+class ZizhuError(Exception):
+    """Base of every error a clerk may see. ``message`` says what is wrong and
+    where; ``hint`` says what to do."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class InputFileError(ZizhuError):
+    """A file cannot be read or lacks required columns."""
+
+
+class PolicyError(ZizhuError):
+    """The policy file is invalid, or a policy edit is not allowed."""
+
+
+class ValidationError(ZizhuError):
+    """A value entered by the clerk is invalid."""
+
+
+class DatabaseError(ZizhuError):
+    """The database cannot be opened, migrated or written."""
+
+
+class NotInitialisedError(ZizhuError):
+    """The database has no school yet."""

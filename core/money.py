@@ -1,0 +1,79 @@
+"""Exact money: amounts are integer fen everywhere; yuan strings only at the edges."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
+from typing import Iterable, Sequence
+
+from core.errors import ValidationError
+
+_CLEAN = re.compile(r"[\s,，元¥￥]")
+
+
+def parse_yuan(value: object) -> int:
+    """Parse a yuan amount ("1,200.50", "1200元", 1200, Decimal) into fen.
+
+    Floats (from spreadsheet cells) are converted through their shortest
+    repr, so 1200.5 becomes exactly 120050 fen. Raises ValidationError on
+    text that is not an amount or has more than two decimals.
+    """
+    if isinstance(value, bool):
+        raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
+    if isinstance(value, int):
+        dec = Decimal(value)
+    elif isinstance(value, float):
+        dec = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        dec = value
+    else:
+        text = _CLEAN.sub("", str(value)).translate(_FULLWIDTH_DIGITS)
+        try:
+            dec = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(
+                f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50"
+            ) from None
+    if not dec.is_finite():
+        raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额")
+    if dec < 0:
+        raise ValidationError(f"金额“{value}”不能为负数", "请填写 0 或正数")
+    fen = dec * 100
+    if fen != fen.to_integral_value():
+        raise ValidationError(f"金额“{value}”超过两位小数", "金额最多精确到分（两位小数）")
+    return int(fen)
+
+
+def format_fen(fen: int) -> str:
+    """120050 -> "1200.50" (always two decimals, no separators)."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def fen_to_decimal(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def split_shares(total_fen: int, shares: Sequence[tuple[str, Decimal]]) -> dict[str, int]:
+    """Split ``total_fen`` by percentages (which sum to 100).
+
+    Every source but the last gets its share rounded half-up to the fen; the
+    last gets the remainder, so the parts always add up exactly.
+    """
+    out: dict[str, int] = {}
+    given = 0
+    for i, (source, percent) in enumerate(shares):
+        if i == len(shares) - 1:
+            part = total_fen - given
+        else:
+            part = int((Decimal(total_fen) * Decimal(percent) / 100).quantize(Decimal(1), ROUND_HALF_UP))
+        out[source] = out.get(source, 0) + part
+        given += part
+    return out
+
+
+def sum_fen(values: Iterable[int]) -> int:
+    return sum(values, 0)
+
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")

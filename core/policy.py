@@ -1,0 +1,293 @@
+"""The subsidy policy: a TOML document of items, parameters and ranges.
+
+The policy is data, not code. ``load_policy`` validates a document and returns
+an immutable ``Policy``; every problem is a PolicyError naming the place in the
+file. ``set_value`` edits one key of a document (for `policy set` and the
+settings view) and re-validates it.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib import resources as _res
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from core.domain import DEFAULT_CATEGORY_LABELS, Category, Location, Stage, parse_stage
+from core.errors import PolicyError, ValidationError
+from core.money import parse_yuan
+from core.text import value_key
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "resources" / "policies" / "default.toml"
+
+SOURCE_LABELS = {"city": "市级", "county": "县级"}
+FEE_LABELS = {"tuition": "实收学费", "textbook": "实收书本费", "lodging": "实收住宿费"}
+KINDS = ("fixed", "fee", "fee_capped")
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    name: str
+    stages: frozenset[Stage]
+    locations: frozenset[Location] | None  # None: any location
+    categories: frozenset[Category]
+    kind: str
+    amount_fen: int | None = None   # fixed
+    fee: str | None = None          # fee, fee_capped
+    cap: str | None = None          # fee_capped: parameter name (per stage)
+    requires_loan: bool = False
+    once: bool = False
+    shares: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    start: tuple[int, int]  # (month, day)
+    end: tuple[int, int]
+
+    def dates(self, year: int) -> tuple[date, date]:
+        return date(year, *self.start), date(year, *self.end)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    source: str
+    items: tuple[Item, ...]
+    parameters: dict[str, dict[Stage, int]]   # name -> stage -> fen
+    age_ranges: dict[Stage, tuple[int, int]]
+    category_labels: dict[Category, tuple[str, ...]]
+    phases: tuple[Phase, ...]
+    text: str          # the canonical TOML text
+    sha256: str
+
+    def item(self, code: str) -> Item:
+        for it in self.items:
+            if it.code == code:
+                return it
+        raise KeyError(code)
+
+    def category_label(self, cat: Category | None) -> str:
+        if cat is None:
+            return ""
+        return self.category_labels[cat][0]
+
+    def parse_category(self, text: str) -> Category | None:
+        key = value_key(text)
+        for cat, labels in self.category_labels.items():
+            if key in {value_key(l) for l in labels} or key == cat.value:
+                return cat
+        return None
+
+
+def _err(where: str, what: str, hint: str = "请改正资助政策文件后重试") -> PolicyError:
+    return PolicyError(f"资助政策文件错误（{where}）：{what}", hint)
+
+
+def _stage(text: Any, where: str) -> Stage:
+    st = parse_stage(str(text))
+    if st is None:
+        raise _err(where, f"学段“{text}”无法识别", "学段应为：" + "、".join(s.value for s in Stage))
+    return st
+
+
+def _yuan(value: Any, where: str) -> int:
+    try:
+        return parse_yuan(value)
+    except ValidationError as exc:
+        raise _err(where, exc.message) from None
+
+
+def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]]) -> Item:
+    where = f"第{idx + 1}个资助项目"
+    code = raw.get("code")
+    if not isinstance(code, str) or not code:
+        raise _err(where, "缺少 code")
+    where = f"资助项目 {code}"
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise _err(where, "缺少 name（项目名称）")
+    stages = raw.get("stages")
+    if not isinstance(stages, list) or not stages:
+        raise _err(where, "stages（学段）应为非空列表")
+    locs = raw.get("locations")
+    locations = None
+    if locs is not None:
+        try:
+            locations = frozenset(Location(l) for l in locs)
+        except ValueError:
+            raise _err(where, f"locations（就读地）只能是“本地”或“外地”，这里是 {locs}") from None
+    cats = raw.get("categories")
+    try:
+        categories = frozenset(Category(c) for c in cats or [])
+    except ValueError:
+        raise _err(where, f"categories 只能是 REGISTERED、OTHER_HARDSHIP、NONE，这里是 {cats}") from None
+    if not categories:
+        raise _err(where, "categories（家庭类别）应为非空列表")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise _err(where, f"kind 应为 {'、'.join(KINDS)} 之一，这里是“{kind}”")
+    amount = fee = cap = None
+    if kind == "fixed":
+        if "amount" not in raw:
+            raise _err(where, "固定金额项目缺少 amount（标准，元）")
+        amount = _yuan(raw["amount"], where + " 的 amount")
+    else:
+        fee = raw.get("fee")
+        if fee not in FEE_LABELS:
+            raise _err(where, f"fee 应为 {'、'.join(FEE_LABELS)} 之一，这里是“{fee}”")
+        if kind == "fee_capped":
+            cap = raw.get("cap")
+            if not isinstance(cap, str) or not cap:
+                raise _err(where, "fee_capped 项目缺少 cap（标准参数名）")
+            params.setdefault(cap, {})
+    shares_raw = raw.get("shares")
+    if not isinstance(shares_raw, list) or not shares_raw:
+        raise _err(where, "缺少 shares（资金分担）")
+    shares: list[tuple[str, Decimal]] = []
+    for pair in shares_raw:
+        if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in SOURCE_LABELS):
+            raise _err(where, f"shares 的每一项应为 [\"city\"或\"county\", 百分比]，这里是 {pair}")
+        try:
+            pct = Decimal(str(pair[1]))
+        except InvalidOperation:
+            raise _err(where, f"分担比例“{pair[1]}”不是数字") from None
+        if pct < 0:
+            raise _err(where, f"分担比例“{pair[1]}”不能为负数")
+        shares.append((pair[0], pct))
+    if sum(p for _, p in shares) != 100:
+        raise _err(where, f"分担比例之和应为100，这里是 {sum(p for _, p in shares)}")
+    return Item(
+        code=code, name=name,
+        stages=frozenset(_stage(s, where) for s in stages),
+        locations=locations, categories=categories, kind=kind,
+        amount_fen=amount, fee=fee, cap=cap,
+        requires_loan=bool(raw.get("requires_loan", False)),
+        once=bool(raw.get("once", False)),
+        shares=tuple(shares),
+    )
+
+
+def _month_day(text: Any, where: str) -> tuple[int, int]:
+    try:
+        m, d = (int(p) for p in str(text).split("-"))
+        date(2000, m, d)
+        return m, d
+    except ValueError:
+        raise _err(where, f"日期“{text}”应写成 月-日，例如 03-20") from None
+
+
+def parse_policy(data: dict[str, Any], text: str) -> Policy:
+    meta = data.get("policy", {})
+    params: dict[str, dict[Stage, int]] = {}
+    for pname, table in (data.get("parameters") or {}).items():
+        if not isinstance(table, dict):
+            raise _err(f"parameters.{pname}", "参数应为“学段 = 金额”的表")
+        params[pname] = {_stage(k, f"parameters.{pname}"): _yuan(v, f"parameters.{pname}.{k}")
+                         for k, v in table.items()}
+    items_raw = data.get("items")
+    if not isinstance(items_raw, list) or not items_raw:
+        raise _err("items", "没有任何资助项目")
+    items = tuple(_item(r, i, params) for i, r in enumerate(items_raw))
+    codes = [i.code for i in items]
+    dup = {c for c in codes if codes.count(c) > 1}
+    if dup:
+        raise _err("items", f"项目代码重复：{'、'.join(sorted(dup))}")
+    ranges: dict[Stage, tuple[int, int]] = {}
+    for k, v in (data.get("age_ranges") or {}).items():
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v) and v[0] <= v[1]):
+            raise _err(f"age_ranges.{k}", f"年龄范围应为 [最小, 最大]，这里是 {v}")
+        ranges[_stage(k, "age_ranges")] = (v[0], v[1])
+    labels: dict[Category, tuple[str, ...]] = {}
+    for cat in Category:
+        raw_labels = (data.get("categories") or {}).get(cat.value) or [DEFAULT_CATEGORY_LABELS[cat]]
+        labels[cat] = tuple(str(x) for x in raw_labels)
+    phases = tuple(
+        Phase(str(p.get("name", "")), _month_day(p.get("start"), "campaign.phases"),
+              _month_day(p.get("end"), "campaign.phases"))
+        for p in (data.get("campaign") or {}).get("phases", [])
+    )
+    return Policy(
+        name=str(meta.get("name", "资助政策")), source=str(meta.get("source", "")),
+        items=items, parameters=params, age_ranges=ranges, category_labels=labels,
+        phases=phases, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def load_policy(text: str) -> Policy:
+    """Parse and validate a policy document."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"资助政策文件格式错误：{exc}", "请检查文件是否为有效的 TOML 格式") from None
+    return parse_policy(data, text)
+
+
+def default_policy_text() -> str:
+    return DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+
+
+def default_policy() -> Policy:
+    return load_policy(default_policy_text())
+
+
+def set_value(text: str, key: str, value: str) -> str:
+    """Return the document with ``key`` (dotted path, e.g. ``tuition_standard.普通高中``,
+    ``parameters.tuition_standard.中职`` or ``items.PRESCHOOL.amount``) set to ``value``.
+
+    An empty value unsets a parameter. The result is validated; on any
+    problem a PolicyError is raised and nothing changes.
+    """
+    data = copy.deepcopy(tomllib.loads(text))
+    parts = [p for p in key.split(".") if p]
+    if not parts:
+        raise PolicyError("参数名为空", "例如：tuition_standard.普通高中")
+    if parts[0] != "items" and parts[0] != "parameters" and parts[0] in set(data.get("parameters") or {}) | _cap_names(data):
+        parts = ["parameters", *parts]
+    if parts[0] == "parameters":
+        if len(parts) != 3:
+            raise PolicyError(f"参数名“{key}”不完整", "应写成 参数.学段，例如 tuition_standard.普通高中")
+        stage = _stage(parts[2], key).value
+        table = data.setdefault("parameters", {}).setdefault(parts[1], {})
+        table.pop(parts[2], None)
+        if value.strip() == "":
+            table.pop(stage, None)
+        else:
+            try:
+                fen = parse_yuan(value)
+            except ValidationError as exc:
+                raise PolicyError(f"参数 {key} 的值无效：{exc.message}", exc.hint) from None
+            table[stage] = f"{fen // 100}.{fen % 100:02d}"
+    elif parts[0] == "items":
+        if len(parts) != 3 or parts[2] != "amount":
+            raise PolicyError(f"只能修改项目的标准金额：items.代码.amount，这里是“{key}”")
+        for item in data.get("items", []):
+            if item.get("code") == parts[1]:
+                if item.get("kind") != "fixed":
+                    raise PolicyError(f"项目 {parts[1]} 按实收费用计算，没有固定标准金额")
+                try:
+                    fen = parse_yuan(value)
+                except ValidationError as exc:
+                    raise PolicyError(f"项目 {parts[1]} 的标准金额无效：{exc.message}", exc.hint) from None
+                item["amount"] = f"{fen // 100}.{fen % 100:02d}"
+                break
+        else:
+            raise PolicyError(f"没有代码为“{parts[1]}”的资助项目")
+    else:
+        raise PolicyError(f"不认识的参数“{key}”",
+                          "可修改：tuition_standard.学段（公办学费标准）或 items.代码.amount（项目标准）")
+    new_text = tomli_w.dumps(data)
+    load_policy(new_text)
+    return new_text
+
+
+def _cap_names(data: dict[str, Any]) -> set[str]:
+    return {i.get("cap") for i in data.get("items", []) if i.get("cap")}

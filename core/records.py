@@ -1,0 +1,118 @@
+"""The shape of imported data: column specifications and parsed rows.
+
+Both importers, the demo generator and the database layer speak in these
+field names (see ../shared/GLOSSARY.md). A parsed row keeps every value the
+clerk gave, even a bad one, with the problems found in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.domain import (Category, Location, Ownership, StudentRecord, parse_location,
+                         parse_ownership, parse_stage)
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str                   # canonical Chinese header
+    synonyms: tuple[str, ...] = ()
+    required: bool = False
+    sensitive: bool = False       # shown masked
+
+
+STUDENT_COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", ("学生姓名",), required=True),
+    Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "证件号码", "学生身份证号"), required=True),
+    Column("gender", "性别"),
+    Column("birth_date", "出生日期", ("出生年月",)),
+    Column("student_no", "学籍号", ("全国学籍号",)),
+    Column("stage", "学段", ("就读学段",), required=True),
+    Column("grade", "年级"),
+    Column("class_name", "班级"),
+    Column("location", "就读地", ("是否外地就学",)),
+    Column("ownership", "学校性质", ("办学性质",)),
+    Column("full_time", "是否全日制正式学籍"),
+    Column("category", "家庭类别", ("困难类型",)),
+    Column("household_no", "户编号"),
+    Column("head_name", "户主姓名", ("家长姓名", "监护人")),
+    Column("relation", "与户主关系"),
+    Column("township", "乡镇", ("乡(镇)",)),
+    Column("village", "村", ("行政村",)),
+    Column("phone", "联系电话", ("家长电话",)),
+    Column("tuition", "实收学费", ("学费",)),
+    Column("textbook", "实收书本费", ("书本费", "教材费")),
+    Column("lodging", "实收住宿费", ("住宿费",)),
+    Column("has_loan", "生源地助学贷款", ("是否办理生源地助学贷款",)),
+    Column("loan_contract_no", "贷款合同号"),
+    Column("bank_name", "开户银行"),
+    Column("bank_card", "银行卡号", ("社保卡号",), sensitive=True),
+)
+
+ROSTER_COLUMNS: tuple[Column, ...] = (
+    Column("county", "县(市、区)", ("县", "区县")),
+    Column("township", "乡(镇)", ("乡镇",)),
+    Column("village", "行政村", ("村",)),
+    Column("household_no", "户编号"),
+    Column("name", "姓名", required=True),
+    Column("id_number", "证件号码", ("身份证号", "身份证号码"), required=True),
+    Column("relation", "与户主关系"),
+    Column("schooling_status", "在校生状况", ("就学状况",)),
+    Column("school_name", "就读学校"),
+)
+
+# Defaults for empty optional student values (documented in README).
+STUDENT_DEFAULTS = {"location": "本地", "ownership": "公办", "full_time": True, "category": "NONE"}
+
+
+@dataclass
+class ParsedRow:
+    """One data row of an imported file.
+
+    ``values`` holds database field names (see ``db.models``):
+    students: name, id_number (normalised), id_raw (as in the file),
+    id_numeric_cell (bool: came from a number cell or a "4.1E+17" text, so
+    digits were lost), gender, birth_date (text as entered), student_no,
+    stage (canonical label, or the raw text when unknown), grade, class_name,
+    location / ownership (label, or raw text), full_time, has_loan (bool),
+    category (Category value, or the raw text when unknown), household_no,
+    head_name, relation, township, village, phone, tuition_fen /
+    textbook_fen / lodging_fen (int fen or None = not entered),
+    loan_contract_no, bank_name, bank_card.
+    roster: county, township, village, household_no, name, id_number, id_raw,
+    id_numeric_cell, relation, schooling_status, school_name.
+    """
+
+    line: int                     # 1-based row number in the file
+    values: dict[str, Any]
+    problems: list[str] = field(default_factory=list)   # Chinese, one per problem
+    raw: list[str] = field(default_factory=list)        # the row's cells as text
+
+
+def student_record(values: dict[str, Any], key: int | None = None,
+                   prior_grants: frozenset[str] = frozenset(),
+                   birth_date: date | None = None) -> StudentRecord:
+    """Engine view of stored/parsed student values (unknown labels become None)."""
+    cat_text = values.get("category") or "NONE"
+    try:
+        category: Category | None = Category(cat_text)
+    except ValueError:
+        category = None
+    return StudentRecord(
+        name=values.get("name") or "",
+        id_number=values.get("id_number") or "",
+        stage=parse_stage(values.get("stage") or ""),
+        location=parse_location(values.get("location") or "") or Location.LOCAL,
+        ownership=parse_ownership(values.get("ownership") or "") or Ownership.PUBLIC,
+        full_time=bool(values.get("full_time", True)),
+        category=category,
+        tuition_fen=values.get("tuition_fen"),
+        textbook_fen=values.get("textbook_fen"),
+        lodging_fen=values.get("lodging_fen"),
+        has_loan=bool(values.get("has_loan", False)),
+        prior_grants=prior_grants,
+        birth_date=birth_date,
+        key=key,
+    )

@@ -1,0 +1,37 @@
+"""Text normalisation shared by importers, matching and search."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfkc(text: str) -> str:
+    """Full-width to half-width (（）→(), ０→0, Ａ→A) and compatibility forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def header_key(text: object) -> str:
+    """Key for matching a column header: NFKC, no white space at all, lower case.
+
+    "姓 名" == "姓名", "乡（镇）" == "乡(镇)".
+    """
+    if text is None:
+        return ""
+    return _SPACES.sub("", nfkc(str(text))).lower()
+
+
+def clean_cell(value: object) -> str:
+    """A cell as trimmed text ("" for empty). Whole floats lose their ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).replace("\u3000", " ").strip()
+    return text
+
+
+def value_key(text: str) -> str:
+    """Key for matching an enumerated value such as a stage or category label."""
+    return _SPACES.sub("", nfkc(text)).strip()
