@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 
 from core.errors import ValidationError
 
+MAX_YUAN = Decimal(100_000_000)
 _CLEAN = re.compile(r"[\s,，元¥￥]")
 
 
@@ -37,6 +38,8 @@ def parse_yuan(value: object) -> int:
         raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额")
     if dec < 0:
         raise ValidationError(f"金额“{value}”不能为负数", "请填写 0 或正数")
+    if dec > MAX_YUAN:
+        raise ValidationError(f"金额“{value}”过大", "请核对金额，单位是元")
     fen = dec * 100
     if fen != fen.to_integral_value():
         raise ValidationError(f"金额“{value}”超过两位小数", "金额最多精确到分（两位小数）")

@@ -1,0 +1,210 @@
+"""`python main.py [--db PATH] COMMAND ...`: a stable contract (see README)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from core.errors import ZizhuError
+from core.money import format_fen
+from core.policy import SOURCE_LABELS
+from core.paths import default_db_path
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zizhu", description="资助助手：教育资助核准（离线）")
+    p.add_argument("--db", type=Path, help="数据库文件（默认在用户数据文件夹）")
+    p.add_argument("--demo", action="store_true", help="打开演示数据库（不存在时自动生成）")
+    sub = p.add_subparsers(dest="command")
+
+    s = sub.add_parser("init", help="初始化学校")
+    s.add_argument("--school", required=True, help="学校名称")
+    s.add_argument("--code", required=True, help="学校代码")
+    s.add_argument("--school-year", required=True, type=int, help="学年开始年份，2022 表示 2022–2023 学年")
+    s.add_argument("--township", default="", help="所属乡镇")
+    s.add_argument("--contact-phone", default="", help="学校联系电话")
+    s.add_argument("--supervision-phone", default="", help="县级监督电话")
+
+    s = sub.add_parser("policy", help="查看或修改资助政策")
+    psub = s.add_subparsers(dest="policy_command", required=True)
+    ps = psub.add_parser("show", help="显示当前资助政策")
+    ps.add_argument("--toml", action="store_true", help="输出政策文件原文")
+    ps = psub.add_parser("set", help="修改一个政策参数")
+    ps.add_argument("key", help="例如 tuition_standard.普通高中 或 items.PRESCHOOL.amount")
+    ps.add_argument("value", help="金额（元）；空字符串表示取消设置")
+    ps = psub.add_parser("load", help="导入整个政策文件（TOML）")
+    ps.add_argument("file", type=Path)
+
+    s = sub.add_parser("import", help="导入学生名单或建档立卡名单")
+    s.add_argument("kind", choices=["students", "roster"], help="students=学生名单，roster=建档立卡名单")
+    s.add_argument("file", type=Path)
+    s.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+    s.add_argument("--problems", type=Path, help="把有问题的行另存为 Excel 文件")
+
+    s = sub.add_parser("compute", help="计算每个学生的资助")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+
+    s = sub.add_parser("demo", help="生成演示数据")
+    s.add_argument("--students", type=int, default=300, help="学生人数")
+    s.add_argument("--seed", type=int, default=2023)
+
+    s = sub.add_parser("template", help="下载导入模板")
+    s.add_argument("kind", choices=["students", "roster"])
+    s.add_argument("file", type=Path)
+    return p
+
+
+def _out(text: str = "") -> None:
+    print(text)
+
+
+def cmd_init(db, args) -> int:
+    from db.store import init_school
+    with db.session() as s:
+        school = init_school(s, args.school, args.code, args.school_year, township=args.township,
+                             contact_phone=args.contact_phone, supervision_phone=args.supervision_phone)
+        _out(f"已初始化：{school.name}（代码 {school.code}），{school.school_year}–{school.school_year + 1} 学年")
+    return 0
+
+
+def cmd_policy(db, args) -> int:
+    from db import store
+    with db.session() as s:
+        if args.policy_command == "set":
+            policy = store.set_policy_value(s, args.key, args.value)
+            _out(f"已修改 {args.key} = {args.value or '（未设置）'}")
+        elif args.policy_command == "load":
+            try:
+                text = args.file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ZizhuError(f"无法读取政策文件 {args.file}：{exc.strerror}", "请检查文件路径") from None
+            policy = store.replace_policy(s, text)
+            _out(f"已导入资助政策：{policy.name}")
+        else:
+            policy = store.get_policy(s)
+            if args.toml:
+                _out(policy.text)
+                return 0
+        _print_policy(policy)
+    return 0
+
+
+def _print_policy(policy) -> None:
+    _out(f"资助政策：{policy.name}")
+    _out(f"政策文件 SHA-256：{policy.sha256}")
+    _out("资助项目：")
+    for it in policy.items:
+        if it.kind == "fixed":
+            amount = f"{format_fen(it.amount_fen or 0)} 元/年"
+        elif it.kind == "fee":
+            amount = "按实收费用"
+        else:
+            amount = f"按实收费用，不超过 {it.cap} 标准"
+        shares = "，".join(f"{SOURCE_LABELS[src]}{pct}%" for src, pct in it.shares)
+        _out(f"  {it.code:<20} {it.name}：{amount}（{shares}）")
+    _out("政策参数：")
+    names = sorted(policy.parameters)
+    for pname in names:
+        table = policy.parameters[pname]
+        from core.domain import Stage
+        stages = sorted({st for it in policy.items if it.cap == pname for st in it.stages},
+                        key=list(Stage).index)
+        for st in stages:
+            val = table.get(st)
+            _out(f"  {pname}.{st.value} = {format_fen(val) + ' 元' if val is not None else '未设置'}")
+
+
+def cmd_import(db, args) -> int:
+    from db.workflows import preview_import, run_import, save_problem_rows
+    if args.dry_run:
+        preview = preview_import(db, args.kind, args.file)
+        _print_import(preview.parsed, preview.plan.counts(), dry=True)
+        report_rows = preview.plan
+    else:
+        report = run_import(db, args.kind, args.file)
+        _print_import(report.parsed, report.counts, dry=False)
+        report_rows = report.plan
+    if args.problems:
+        save_problem_rows(args.problems, report_rows, report_rows_source=args.file)
+        _out(f"有问题的行已保存到：{args.problems}")
+    return 0
+
+
+def _print_import(parsed, counts: dict[str, int], dry: bool) -> None:
+    from db.workflows import mapping_lines
+    _out("识别的表头：")
+    for line in mapping_lines(parsed):
+        _out("  " + line)
+    if parsed.unknown_headers:
+        _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))
+    verb = "将" if dry else "已"
+    _out(f"{'预览（未写入）' if dry else '导入完成'}：{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
+         f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，有问题 {counts['with_problems']} 行")
+    for row in parsed.skipped[:20]:
+        _out(f"  跳过第 {row.line} 行：没有姓名也没有身份证号")
+
+
+def cmd_compute(db, args) -> int:
+    from db.compute import compute_json, compute_store
+    with db.session() as s:
+        results, totals = compute_store(s)
+    if args.json:
+        json.dump(compute_json(results, totals), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    _out(f"学生 {len(results)} 人，享受资助 {totals.students_granted} 人，合计 {format_fen(totals.total)} 元")
+    for src, fen in totals.by_source.items():
+        _out(f"  {SOURCE_LABELS.get(src, src)}承担：{format_fen(fen)} 元")
+    if totals.pending:
+        _out(f"待补充 {totals.pending} 项（请用 --json 查看原因）")
+    return 0
+
+
+def cmd_demo(db, args) -> int:
+    from db.workflows import fill_demo
+    counts = fill_demo(db, n_students=args.students, seed=args.seed)
+    _out(f"已生成演示数据：学生 {counts['students']} 人，建档立卡名单 {counts['roster']} 人")
+    return 0
+
+
+def cmd_template(db, args) -> int:
+    from db.workflows import write_import_template
+    write_import_template(db, args.kind, args.file)
+    _out(f"模板已保存：{args.file}")
+    return 0
+
+
+COMMANDS: dict[str, Callable] = {
+    "init": cmd_init, "policy": cmd_policy, "import": cmd_import,
+    "compute": cmd_compute, "demo": cmd_demo, "template": cmd_template,
+}
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code. No command: the GUI."""
+    args = build_parser().parse_args(argv)
+    from core.logsetup import setup_logging
+    from core.paths import demo_db_path, log_dir
+    setup_logging(log_dir())
+    db_path = args.db or (demo_db_path() if args.demo else default_db_path())
+    if args.command is None:
+        from gui.app import run_gui
+        return run_gui(db_path, demo=args.demo)
+    from db.session import open_database
+    try:
+        db = open_database(db_path)
+        try:
+            return COMMANDS[args.command](db, args)
+        finally:
+            db.close()
+    except ZizhuError as exc:
+        log.info("command failed: %s", exc.message)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"提示：{exc.hint}", file=sys.stderr)
+        return exc.exit_code

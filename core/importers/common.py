@@ -1,0 +1,206 @@
+"""Pieces shared by the student and roster importers: cell text, ID cells,
+row skipping, progress reporting and the result type."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterator
+
+from stdnum.cn import ric
+
+from core.idnumber import check_id, looks_scientific, normalize_id
+from core.importers.header import Mapping
+from core.importers.reader import Table, column_letter
+from core.records import ParsedRow
+from core.text import clean_cell, header_key, value_key
+
+Progress = Callable[[int, int], None]
+
+NUMERIC_ID_PROBLEM = "身份证号来自数字格式单元格，后几位已丢失：请把该列设为文本格式后重新录入"
+SKIPPED_NO_NAME_ID = "这一行既没有姓名也没有身份证号，未导入"
+SKIPPED_TOTAL = "这一行是合计/说明行，未导入"
+SKIPPED_REPEATED_HEADER = "这一行是重复的表头，未导入"
+
+_TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总数"}
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•．.\s]+$")
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class ParseResult:
+    """What an importer found in a table."""
+
+    mapping: Mapping
+    rows: list[ParsedRow] = field(default_factory=list)      # kept rows, with their problems
+    skipped: list[ParsedRow] = field(default_factory=list)   # rows with content but no name/ID
+    unknown_headers: list[str] = field(default_factory=list)  # extra columns, ignored
+    path: str = ""
+    sheet: str = ""
+
+    @property
+    def headers(self) -> list[str]:
+        return self.mapping.headers
+
+    @property
+    def problem_rows(self) -> list[ParsedRow]:
+        return [r for r in self.rows if r.problems]
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text: whole numbers without ".0", dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.hour or value.minute or value.second:
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return clean_cell(value)
+
+
+def raw_cells(row: list[Any], width: int) -> list[str]:
+    """The row's cells as text (str cells unchanged), padded to ``width``."""
+    raw = [c if type(c) is str else cell_text(c) for c in row]
+    if len(raw) < width:
+        raw.extend([""] * (width - len(raw)))
+    return raw
+
+
+def clean_name(value: Any) -> str:
+    """A name as text; the spaces clerks put inside Chinese names to line them up
+    ("张  三") are removed."""
+    text = value.strip() if type(value) is str else cell_text(value)
+    if " " in text or "\u3000" in text or "\t" in text:
+        text = _WS.sub(" ", text.replace("\u3000", " ")).strip()
+        if _CJK_NAME.match(text):
+            text = text.replace(" ", "")
+    return text
+
+
+def is_numeric_cell(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def lost_digits(value: Any) -> bool:
+    """A long number (16+ digits) typed into a number cell, or shown as "4.1E+17":
+    Excel keeps only 15 significant digits, so the rest is gone."""
+    if is_numeric_cell(value):
+        return abs(value) >= 1e15
+    return type(value) is str and looks_scientific(value)
+
+
+class IdChecker:
+    """ID cell -> (id_number, id_raw, id_numeric_cell, problem).
+
+    Valid IDs are recognised without ``check_id``'s region look-up (the slow
+    part, and not part of validity); any ID that fails the quick test goes
+    through ``check_id`` for its problem text, so the rules are the same.
+    """
+
+    def __init__(self, today: date | None = None) -> None:
+        self.today = today or date.today()
+        self._today_key = self.today.strftime("%Y%m%d")
+
+    def quick_valid(self, number: str) -> bool:
+        if len(number) != 18 or not number[:17].isdigit():
+            return False
+        last = number[17]
+        if not (last.isdigit() or last == "X"):
+            return False
+        try:
+            born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            return False
+        if born.year < 1900 or born > self.today:
+            return False
+        return ric.calc_check_digit(number) == last
+
+    def __call__(self, cell: Any) -> tuple[str, str, bool, str]:
+        if is_numeric_cell(cell):
+            raw = cell_text(cell)
+            return "", raw, True, NUMERIC_ID_PROBLEM
+        raw = cell if type(cell) is str else cell_text(cell)
+        stripped = raw.strip()
+        if not stripped:
+            return "", raw, False, "身份证号为空：请补填18位身份证号"
+        if looks_scientific(stripped):
+            return "", raw, True, NUMERIC_ID_PROBLEM
+        number = normalize_id(stripped)
+        if self.quick_valid(number):
+            return number, raw, False, ""
+        info = check_id(stripped, self.today)
+        if info.valid:  # pragma: no cover - quick_valid mirrors check_id
+            return number, raw, False, ""
+        problem = info.problem
+        if "请" not in problem:
+            problem += "：请核对原始证件后改正"
+        return number, raw, False, problem
+
+
+def is_total_or_note(name: str) -> bool:
+    """A "合计" row or a "填表人：……" footer in the name column."""
+    return value_key(name) in _TOTAL_WORDS or ":" in name or "：" in name
+
+
+def row_is_empty(row: list[Any]) -> bool:
+    for c in row:
+        if c is None or c == "":
+            continue
+        if type(c) is str and not c.strip():
+            continue
+        return False
+    return True
+
+
+def iter_data_rows(table: Table, mapping: Mapping,
+                   progress: Progress | None) -> Iterator[tuple[int, list[Any]]]:
+    """(1-based line, row padded to the header width) for every row after the
+    header that is not entirely empty; reports progress at most ~100 times."""
+    rows = table.rows
+    start = mapping.header_row + 1
+    total = max(0, len(rows) - start)
+    width = len(mapping.headers)
+    step = max(1, total // 100)
+    pad = [""] * width
+    for i in range(total):
+        if progress is not None and i % step == 0:
+            progress(i, total)
+        row = rows[start + i]
+        if len(row) < width:
+            row = list(row) + pad[len(row):]
+        if row_is_empty(row):
+            continue
+        yield start + i + 1, row
+    if progress is not None:
+        progress(total, total)
+
+
+class RowSkipper:
+    """Decides whether a row without a usable name/ID is skipped, and why."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.name_key = header_key(mapping.matched.get("name", ""))
+        self.id_key = header_key(mapping.matched.get("id_number", ""))
+
+    def reason(self, name: str, id_raw: str) -> str:
+        """"" when the row is kept."""
+        has_id = bool(id_raw.strip())
+        if not name and not has_id:
+            return SKIPPED_NO_NAME_ID
+        if header_key(name) == self.name_key and header_key(id_raw) == self.id_key:
+            return SKIPPED_REPEATED_HEADER
+        if not has_id and is_total_or_note(name):
+            return SKIPPED_TOTAL
+        return ""
+
+
+def where(mapping: Mapping, fld: str) -> str:
+    """"就读地（J列）" for messages."""
+    idx = mapping.columns.get(fld)
+    if idx is None:
+        return ""
+    return f"{mapping.matched[fld]}（{column_letter(idx)}列）"

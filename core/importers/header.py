@@ -1,0 +1,131 @@
+"""Find the header row of an imported table and map its columns to fields.
+
+Real files have a merged title row ("XX学校建档立卡学生名单") and sometimes a
+note above the header, so the header is the row among the first
+``HEADER_SEARCH_ROWS`` whose cells match the most known headers.
+Headers are compared by ``core.text.header_key``: white space and full-/half-
+width differences are ignored ("姓 名" == "姓名", "乡（镇）" == "乡(镇)").
+A trailing "(元)" / "(必填)" and "*" marks are ignored too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from core.errors import InputFileError
+from core.importers.reader import Table, column_letter
+from core.records import Column
+from core.text import clean_cell, header_key
+
+HEADER_SEARCH_ROWS = 15
+
+_DECORATION = re.compile(r"^\*+|\*+$|\((元|人民币元|必填|选填|可选|非必填)\)$")
+
+
+@dataclass
+class Mapping:
+    """Where the header is and which column holds which field."""
+
+    header_row: int                                       # 0-based index into Table.rows
+    columns: dict[str, int] = field(default_factory=dict)  # field -> 0-based column
+    matched: dict[str, str] = field(default_factory=dict)  # field -> header text in the file
+    unknown: list[str] = field(default_factory=list)       # headers not used (ignored)
+    ignored: list[str] = field(default_factory=list)       # headers the clerk chose to ignore
+    headers: list[str] = field(default_factory=list)       # the header row as text
+
+    @property
+    def line(self) -> int:
+        """1-based line number of the header row."""
+        return self.header_row + 1
+
+    def overrides(self) -> dict[str, str]:
+        """This mapping as ``overrides`` (header_key -> field, "" = ignore) to store
+        and re-apply next time."""
+        out = {header_key(text): fld for fld, text in self.matched.items()}
+        out.update({header_key(text): "" for text in self.ignored})
+        return out
+
+
+def header_keys(columns: Iterable[Column]) -> dict[str, str]:
+    """header_key of every canonical header and synonym -> field."""
+    keys: dict[str, str] = {}
+    for col in columns:
+        for text in (col.header, *col.synonyms):
+            keys.setdefault(header_key(text), col.field)
+    return keys
+
+
+def _key_variants(text: object) -> tuple[str, str]:
+    key = header_key(text)
+    return key, _DECORATION.sub("", key)
+
+
+def _lookup(text: object, known: dict[str, str], overrides: dict[str, str]) -> str | None:
+    """Field for a header cell: "" = ignore on purpose, None = unknown."""
+    for key in _key_variants(text):
+        if not key:
+            continue
+        if key in overrides:
+            return overrides[key]
+        if key in known:
+            return known[key]
+    return None
+
+
+def find_header(table: Table, columns: Sequence[Column],
+                overrides: dict[str, str] | None = None,
+                what: str = "名单") -> Mapping:
+    """Locate the header row of ``table`` and map its columns to ``columns``' fields.
+
+    ``overrides`` maps header_key(header text) to a field name, or to "" to
+    ignore that column; it wins over the built-in headers and synonyms.
+    A field matched by two columns keeps the first; the other is listed in
+    ``unknown``. Raises InputFileError when no header row is found or a
+    required column is missing.
+    """
+    valid_fields = {c.field for c in columns}
+    ovr = {header_key(k): v for k, v in (overrides or {}).items()
+           if v == "" or v in valid_fields}
+    known = header_keys(columns)
+    best_row, best_score = -1, 0
+    for r, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
+        score = len({f for f in (_lookup(c, known, ovr) for c in row if c not in ("", None)) if f})
+        if score > best_score:
+            best_row, best_score = r, score
+    required = [c for c in columns if c.required]
+    if best_row < 0:
+        raise InputFileError(
+            f"文件“{table.file_name}”（工作表“{table.sheet}”）的前{HEADER_SEARCH_ROWS}行中找不到表头行",
+            "表头应包含以下列：" + "、".join(c.header for c in required)
+            + f"。请确认选择的是{what}，或使用导入模板整理后重试")
+    headers = [clean_cell(c) for c in table.rows[best_row]]
+    mapping = Mapping(header_row=best_row, headers=headers)
+    for idx, text in enumerate(headers):
+        if not text:
+            continue
+        fld = _lookup(text, known, ovr)
+        if fld == "":
+            mapping.ignored.append(text)
+        elif fld is None or fld in mapping.columns:
+            mapping.unknown.append(text)
+        else:
+            mapping.columns[fld] = idx
+            mapping.matched[fld] = text
+    missing = [c for c in required if c.field not in mapping.columns]
+    if missing:
+        names = "、".join(f"“{c.header}”" for c in missing)
+        found = "、".join(h for h in headers if h) or "（无）"
+        raise InputFileError(
+            f"文件“{table.file_name}”第{mapping.line}行的表头中缺少必需的列：{names}。"
+            f"找到的列有：{found}",
+            f"请把对应列的表头改为{names}（也可以在导入时手动指定对应的列），然后重新导入")
+    return mapping
+
+
+def describe_column(mapping: Mapping, fld: str) -> str:
+    """"第C列“身份证号”" for messages."""
+    idx = mapping.columns.get(fld)
+    if idx is None:
+        return ""
+    return f"第{column_letter(idx)}列“{mapping.matched[fld]}”"

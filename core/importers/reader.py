@@ -1,0 +1,178 @@
+"""Read the first non-empty sheet of a spreadsheet or a CSV file into a Table.
+
+Spreadsheets (.xlsx .xlsm .xls .ods) are read by python-calamine, which keeps
+cell types: str, int, float, bool, date/datetime (and rarely time/timedelta).
+An empty cell is "" as calamine gives it. CSV cells are always str.
+Row ``i`` of ``Table.rows`` is line ``i + 1`` of the file: leading empty
+rows and columns are kept, so line numbers and column letters match what
+the clerk sees in Excel.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from core.errors import InputFileError
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+CSV_SUFFIXES = (".csv",)
+SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES + CSV_SUFFIXES
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_RESAVE = "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试"
+
+
+@dataclass
+class Table:
+    """The cells of one sheet. ``rows[i]`` is line ``i + 1`` of the file."""
+
+    path: str
+    sheet: str
+    rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+
+def column_letter(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA" (as Excel names columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _error(path: Path, what: str, hint: str) -> InputFileError:
+    return InputFileError(f"文件“{path.name}”无法读取：{what}", hint)
+
+
+def read_table(path: str | os.PathLike[str]) -> Table:
+    """Read the first non-empty sheet of ``path``.
+
+    Raises InputFileError (Chinese message naming the file and what to do)
+    when the file is missing, of an unsupported type, corrupt, protected by a
+    password or empty.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.exists():
+        raise InputFileError(f"找不到文件“{p}”", "请确认文件没有被移动或改名，然后重新选择")
+    if p.is_dir():
+        raise InputFileError(f"“{p}”是一个文件夹，不是表格文件", "请选择一个 .xlsx、.xls、.ods 或 .csv 文件")
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise _error(p, f"不支持“{suffix or '无扩展名'}”格式的文件",
+                     "请选择 Excel（.xlsx/.xls）、WPS/LibreOffice 表格（.ods）或 CSV 文件；"
+                     "其他格式请先用Excel另存为 .xlsx")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(1024)
+    except PermissionError:
+        raise _error(p, "没有读取权限，或文件正被其他程序占用",
+                     "请关闭正在打开该文件的Excel/WPS后重试") from None
+    except OSError as exc:
+        raise _error(p, f"读取出错（{exc.strerror or exc}）", "请把文件复制到本机硬盘后重试") from None
+    if not head:
+        raise _error(p, "文件是空的（0字节）", "请确认选择了正确的文件")
+    if suffix in CSV_SUFFIXES:
+        table = _read_csv(p)
+    else:
+        table = _read_spreadsheet(p, suffix, head)
+    return table
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(b"<") and (b"<html" in start or b"<table" in start or b"<!doctype" in start)
+
+
+def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
+    if _looks_like_html(head):
+        raise _error(p, "这个文件实际上是网页（HTML）格式，只是扩展名为 " + suffix, _RESAVE)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(p))
+    except python_calamine.PasswordError:
+        raise _error(p, "文件设置了打开密码", "请在Excel中取消密码保护，保存后重试") from None
+    except PermissionError:
+        raise _error(p, "没有读取权限，或文件正被其他程序占用",
+                     "请关闭正在打开该文件的Excel/WPS后重试") from None
+    except Exception:  # noqa: BLE001 - calamine raises several error types
+        workbook = _read_by_content(p, head)
+    try:
+        return _first_non_empty_sheet(p, workbook)
+    finally:
+        try:
+            workbook.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+
+
+def _read_by_content(p: Path, head: bytes) -> Any:
+    """Second try for a file whose extension lies (an .xlsx saved as .xls)."""
+    if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+        try:
+            with p.open("rb") as fh:
+                return python_calamine.CalamineWorkbook.from_filelike(fh)
+        except python_calamine.PasswordError:
+            raise _error(p, "文件设置了打开密码", "请在Excel中取消密码保护，保存后重试") from None
+        except Exception:  # noqa: BLE001
+            pass
+    raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
+
+
+def _first_non_empty_sheet(p: Path, workbook: Any) -> Table:
+    for index, name in enumerate(workbook.sheet_names):
+        try:
+            sheet = workbook.get_sheet_by_index(index)
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001 - chart sheets and broken sheets are skipped
+            continue
+        if any(cell != "" and cell is not None for row in rows for cell in row):
+            return Table(str(p), name, rows)
+    raise _error(p, "所有工作表都是空的", "请确认选择了正确的文件，并且数据在第一个工作表中")
+
+
+def _decode(p: Path, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _error(p, "无法识别文件的文字编码（既不是UTF-8也不是GBK）",
+                 "请用Excel打开后另存为 .xlsx，或另存为“CSV UTF-8（逗号分隔）”后重试")
+
+
+def _read_csv(p: Path) -> Table:
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise _error(p, f"读取出错（{exc.strerror or exc}）", "请关闭正在打开该文件的程序后重试") from None
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
+        raise _error(p, "这是一个Excel文件，但扩展名是 .csv", "请把扩展名改为 .xlsx（或 .xls）后重试")
+    text = _decode(p, data)
+    if "\x00" in text:
+        raise _error(p, "不是文本格式的CSV文件", _RESAVE)
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _error(p, f"CSV格式有误（{exc}）", _RESAVE) from None
+    if not any(cell.strip() for row in rows for cell in row):
+        raise _error(p, "文件中没有任何数据", "请确认选择了正确的文件")
+    return Table(str(p), p.stem, rows)

@@ -1,0 +1,193 @@
+"""Import the school's student list (学生名单) into ParsedRows.
+
+Every row with a name or an ID is kept, even with bad values: the raw value
+is stored and a problem (Chinese, naming the column and the accepted values)
+is added, so the clerk can fix it in the review table or in the exported
+problem rows.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from core.domain import Stage, parse_location, parse_ownership, parse_stage, parse_yes_no
+from core.errors import ValidationError
+from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
+                                   clean_name, iter_data_rows, lost_digits,
+                                   raw_cells, where)
+from core.importers.header import find_header
+from core.importers.reader import Table
+from core.money import parse_yuan
+from core.policy import Policy
+from core.records import STUDENT_COLUMNS, STUDENT_DEFAULTS, ParsedRow
+from core.text import header_key
+
+GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "男性": "男", "女性": "女",
+           "male": "男", "female": "女"}
+STAGE_LABELS = "、".join(s.value for s in Stage)
+LOCATION_YES_NO_HEADERS = {header_key("是否外地就学")}
+
+_TEXT_FIELDS = ("grade", "class_name", "household_no", "head_name", "relation", "township",
+                "village", "phone", "loan_contract_no", "bank_name")
+_LONG_NUMBER_FIELDS = ("student_no", "bank_card")
+_FEES = (("tuition", "tuition_fen"), ("textbook", "textbook_fen"), ("lodging", "lodging_fen"))
+
+
+def _fee_value(cell: Any) -> Any:
+    """A float cell with binary noise from a formula (359.99999999999994) is
+    taken at its two-decimal value; anything else goes to parse_yuan as is."""
+    if isinstance(cell, float) and not cell.is_integer():
+        rounded = round(cell, 2)
+        if abs(cell - rounded) < 1e-6:
+            return rounded
+    return cell
+
+
+def _category_hint(policy: Policy) -> str:
+    shown = [labels[0] for labels in policy.category_labels.values()]
+    others = [l for labels in policy.category_labels.values() for l in labels[1:]]
+    hint = "应填：" + "、".join(shown)
+    if others:
+        hint += "（也可填：" + "、".join(others) + "）"
+    return hint
+
+
+class _StudentParser:
+    def __init__(self, result: ParseResult, policy: Policy) -> None:
+        self.mapping = result.mapping
+        self.policy = policy
+        self.cols = self.mapping.columns
+        self.ids = IdChecker()
+        self.skipper = RowSkipper(self.mapping)
+        self.width = len(self.mapping.headers)
+        loc_header = self.mapping.matched.get("location", "")
+        self.location_yes_no = (header_key(loc_header) in LOCATION_YES_NO_HEADERS
+                                or "是否" in loc_header)
+        self.category_hint = _category_hint(policy)
+
+    def cell(self, row: list[Any], fld: str) -> Any:
+        idx = self.cols.get(fld)
+        return "" if idx is None else row[idx]
+
+    def bad(self, problems: list[str], fld: str, text: str, accepted: str) -> None:
+        problems.append(f"{where(self.mapping, fld)}的值“{text}”无法识别，{accepted}")
+
+    def choice(self, row: list[Any], fld: str, problems: list[str],
+               parse: Callable[[str], Any], accepted: str, default: Any) -> Any:
+        """Parsed value, the default when empty, or the raw text plus a problem."""
+        text = cell_text(self.cell(row, fld))
+        if not text:
+            return default
+        value = parse(text)
+        if value is None:
+            self.bad(problems, fld, text, accepted)
+            return text
+        return value
+
+    def yes_no(self, row: list[Any], fld: str, problems: list[str], default: bool) -> bool:
+        cell = self.cell(row, fld)
+        if isinstance(cell, bool):
+            return cell
+        text = cell_text(cell)
+        if not text:
+            return default
+        value = parse_yes_no(text)
+        if value is None:
+            self.bad(problems, fld, text, f"应填“是”或“否”（已按“{'是' if default else '否'}”处理）")
+            return default
+        return value
+
+    def location(self, row: list[Any], problems: list[str]) -> str:
+        if not self.location_yes_no:
+            loc = self.choice(row, "location", problems, parse_location,
+                              "应填“本地”或“外地”", STUDENT_DEFAULTS["location"])
+            return getattr(loc, "value", loc)
+        cell = self.cell(row, "location")
+        text = cell_text(cell)
+        if not text:
+            return STUDENT_DEFAULTS["location"]
+        outside = cell if isinstance(cell, bool) else parse_yes_no(text)
+        if outside is None:
+            loc = parse_location(text)     # "本地"/"外地" written under 是否外地就学
+            if loc is not None:
+                return loc.value
+            self.bad(problems, "location", text, "应填“是”（外地就学）或“否”（本地就学）")
+            return text
+        return "外地" if outside else "本地"
+
+    def fee(self, row: list[Any], fld: str, problems: list[str]) -> int | None:
+        cell = self.cell(row, fld)
+        if cell is None or (type(cell) is str and not cell.strip()):
+            return None
+        try:
+            return parse_yuan(_fee_value(cell))
+        except ValidationError as exc:
+            problems.append(f"{where(self.mapping, fld)}：{exc.message}，{exc.hint}")
+            return None
+
+    def gender(self, row: list[Any], problems: list[str]) -> str:
+        text = cell_text(self.cell(row, "gender"))
+        if not text:
+            return ""
+        value = GENDERS.get(text.lower())
+        if value is None:
+            self.bad(problems, "gender", text, "应填“男”或“女”")
+            return text
+        return value
+
+    def parse(self, line: int, row: list[Any]) -> tuple[ParsedRow, str]:
+        problems: list[str] = []
+        id_number, id_raw, numeric, id_problem = self.ids(self.cell(row, "id_number"))
+        name = clean_name(self.cell(row, "name"))
+        raw = raw_cells(row, self.width)
+        skip = self.skipper.reason(name, id_raw)
+        if skip:
+            return ParsedRow(line, {"name": name, "id_raw": id_raw}, [skip], raw), skip
+        if not name:
+            problems.append(f"{where(self.mapping, 'name')}为空：请补填学生姓名")
+        if id_problem:
+            problems.append(id_problem)
+        values: dict[str, Any] = {
+            "name": name, "id_number": id_number, "id_raw": id_raw, "id_numeric_cell": numeric,
+            "gender": self.gender(row, problems),
+            "birth_date": cell_text(self.cell(row, "birth_date")),
+        }
+        for fld in _LONG_NUMBER_FIELDS:
+            cell = self.cell(row, fld)
+            values[fld] = cell_text(cell)
+            if lost_digits(cell):
+                problems.append(f"{where(self.mapping, fld)}来自数字格式单元格，后几位可能已丢失："
+                                "请把该列设为文本格式后重新录入")
+        stage = self.choice(row, "stage", problems, parse_stage, "应填：" + STAGE_LABELS, None)
+        if stage is None:
+            problems.append(f"{where(self.mapping, 'stage')}为空：请填写学段（{STAGE_LABELS}）")
+            stage = ""
+        values["stage"] = stage.value if isinstance(stage, Stage) else stage
+        values["location"] = self.location(row, problems)
+        own = self.choice(row, "ownership", problems, parse_ownership, "应填“公办”或“民办”",
+                          STUDENT_DEFAULTS["ownership"])
+        values["ownership"] = getattr(own, "value", own)
+        values["full_time"] = self.yes_no(row, "full_time", problems, STUDENT_DEFAULTS["full_time"])
+        values["has_loan"] = self.yes_no(row, "has_loan", problems, False)
+        cat = self.choice(row, "category", problems, self.policy.parse_category,
+                          self.category_hint, STUDENT_DEFAULTS["category"])
+        values["category"] = getattr(cat, "value", cat)
+        for fld in _TEXT_FIELDS:
+            values[fld] = cell_text(self.cell(row, fld))
+        values["head_name"] = clean_name(self.cell(row, "head_name"))
+        for fld, key in _FEES:
+            values[key] = self.fee(row, fld, problems)
+        return ParsedRow(line, values, problems, raw), ""
+
+
+def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | None = None,
+                   progress: Progress | None = None) -> ParseResult:
+    """Parse a student list. Raises InputFileError when the header row or a
+    required column (姓名, 身份证号, 学段) cannot be found."""
+    mapping = find_header(table, STUDENT_COLUMNS, overrides, what="学生名单")
+    result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
+                         path=table.path, sheet=table.sheet)
+    parser = _StudentParser(result, policy)
+    for line, row in iter_data_rows(table, mapping, progress):
+        parsed, skipped = parser.parse(line, row)
+        (result.skipped if skipped else result.rows).append(parsed)
+    return result

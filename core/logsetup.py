@@ -1,0 +1,35 @@
+"""Logging to a rotating file; ID numbers are masked in every record."""
+from __future__ import annotations
+
+import logging
+import re
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from core.idnumber import mask_id
+
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+class MaskIdsFilter(logging.Filter):
+    """Replace anything shaped like an 18-character ID with its masked form."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        masked = _ID_RE.sub(lambda m: mask_id(m.group(0)), msg)
+        if masked != msg:
+            record.msg, record.args = masked, None
+        return True
+
+
+def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "zizhu.log"
+    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskIdsFilter())
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        root.addHandler(handler)
+    return path

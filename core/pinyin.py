@@ -1,0 +1,37 @@
+"""Pinyin initials for search: "zs" finds 张三; a polyphonic character answers
+to each of its readings (曾 -> z or c, 单 -> d, s or c)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+
+from pypinyin import Style, pinyin
+
+MAX_VARIANTS = 16
+
+
+@lru_cache(maxsize=20000)
+def _char_initials(ch: str) -> tuple[str, ...]:
+    readings = pinyin(ch, style=Style.FIRST_LETTER, heteronym=True, errors="ignore")
+    if not readings:
+        return (ch.lower(),) if ch.isascii() and ch.isalnum() else ()
+    return tuple(dict.fromkeys(r.lower() for r in readings[0] if r))
+
+
+def name_initials(name: str) -> list[str]:
+    """Every initials string of ``name`` (capped at MAX_VARIANTS combinations)."""
+    parts = [_char_initials(ch) for ch in name if not ch.isspace()]
+    parts = [p for p in parts if p]
+    if not parts:
+        return []
+    out: list[str] = []
+    for combo in product(*parts):
+        out.append("".join(combo))
+        if len(out) >= MAX_VARIANTS:
+            break
+    return out
+
+
+def initials_key(name: str) -> str:
+    """Stored form: "zs|cs"."""
+    return "|".join(name_initials(name))

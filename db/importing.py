@@ -1,0 +1,160 @@
+"""Write parsed rows into the database: plan (dry run) and apply, in one transaction.
+
+Students are matched by ID number (then by the raw ID text, then by name for
+rows without any ID); a file holding the same ID twice keeps both rows as
+separate students. Only the columns present in the file overwrite stored
+values, so a clerk's corrections in other fields survive a re-import.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from core.pinyin import initials_key
+from core.records import STUDENT_DEFAULTS, ParsedRow
+from db import audit
+from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
+
+Progress = Callable[[int, int], None]
+
+# A mapped column may fill several stored fields.
+_FIELD_EXPANSION = {
+    "id_number": ("id_number", "id_raw", "id_numeric_cell"),
+    "tuition": ("tuition_fen",), "textbook": ("textbook_fen",), "lodging": ("lodging_fen",),
+}
+_STUDENT_BLANK: dict[str, Any] = {
+    **{f: "" for f in STUDENT_DATA_FIELDS},
+    "id_numeric_cell": False, "full_time": True, "has_loan": False,
+    "tuition_fen": None, "textbook_fen": None, "lodging_fen": None,
+    **{k: v for k, v in STUDENT_DEFAULTS.items()},
+}
+_ROSTER_BLANK: dict[str, Any] = {**{f: "" for f in ROSTER_DATA_FIELDS}, "id_numeric_cell": False}
+
+
+def stored_fields(mapped: Iterable[str]) -> set[str]:
+    """Database fields written by a file whose mapped columns are ``mapped``."""
+    out: set[str] = set()
+    for f in mapped:
+        out.update(_FIELD_EXPANSION.get(f, (f,)))
+    return out
+
+
+def match_key(values: dict[str, Any]) -> str:
+    if values.get("id_number"):
+        return "id:" + values["id_number"]
+    if values.get("id_raw"):
+        return "raw:" + str(values["id_raw"]).strip()
+    return "name:" + (values.get("name") or "")
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    added: list[ParsedRow] = field(default_factory=list)
+    updated: list[tuple[int, ParsedRow, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    unchanged: list[ParsedRow] = field(default_factory=list)
+    skipped: list[ParsedRow] = field(default_factory=list)
+
+    @property
+    def problem_rows(self) -> list[ParsedRow]:
+        rows = self.added + [r for _, r, _ in self.updated] + self.unchanged
+        return sorted((r for r in rows if r.problems), key=lambda r: r.line)
+
+    def counts(self) -> dict[str, int]:
+        return {"added": len(self.added), "updated": len(self.updated),
+                "unchanged": len(self.unchanged), "skipped": len(self.skipped),
+                "with_problems": len(self.problem_rows)}
+
+
+_SPECS = {
+    "students": (Student, STUDENT_DATA_FIELDS, _STUDENT_BLANK),
+    "roster": (RosterPerson, ROSTER_DATA_FIELDS, _ROSTER_BLANK),
+}
+
+
+def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: list[ParsedRow],
+                mapped_fields: Iterable[str]) -> ImportPlan:
+    """What applying ``rows`` would do; the database is not changed."""
+    model, data_fields, _blank = _SPECS[kind]
+    writable = stored_fields(mapped_fields) & set(data_fields)
+    cols = [model.id, model.import_problems] + [getattr(model, f) for f in sorted(writable)]
+    existing: dict[str, list[Any]] = defaultdict(list)
+    for rec in session.execute(select(*cols).order_by(model.id)):
+        existing[match_key(rec._mapping)].append(rec)
+    plan = ImportPlan(kind, skipped=list(skipped))
+    for row in rows:
+        candidates = existing.get(match_key(row.values))
+        if not candidates:
+            plan.added.append(row)
+            continue
+        rec = candidates.pop(0)
+        m = rec._mapping
+        changes = {f: (m[f], row.values.get(f)) for f in sorted(writable)
+                   if f in row.values and m[f] != row.values.get(f)}
+        problems = "；".join(row.problems)
+        if problems != (m["import_problems"] or ""):
+            changes["import_problems"] = (m["import_problems"], problems)
+        if changes:
+            plan.updated.append((m["id"], row, changes))
+        else:
+            plan.unchanged.append(row)
+    return plan
+
+
+def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
+               progress: Progress | None = None) -> dict[str, int]:
+    """Write the plan inside the caller's transaction; audit every change."""
+    model, data_fields, blank = _SPECS[plan.kind]
+    actor = actor or audit.default_actor()
+    now = datetime.now()
+    total = len(plan.added) + len(plan.updated)
+    step = max(1, total // 50)
+    done = 0
+    entity = "student" if plan.kind == "students" else "roster"
+    if plan.added:
+        dicts = []
+        for row in plan.added:
+            d = dict(blank)
+            d.update({k: v for k, v in row.values.items() if k in data_fields})
+            d["import_problems"] = "；".join(row.problems)
+            if plan.kind == "students":
+                d["name_initials"] = initials_key(d["name"])
+                d["created_at"] = d["updated_at"] = now
+            dicts.append(d)
+        for start in range(0, len(dicts), 5000):
+            chunk = dicts[start:start + 5000]
+            ids = session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
+                                  chunk).all()
+            if plan.kind == "students":
+                audit.record_many(session, actor, entity,
+                                  ((i, {"*": (None, f"导入新增：{d['name']}")}) for i, d in zip(ids, chunk)), now)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    if plan.updated:
+        dicts = []
+        for sid, _row, changes in plan.updated:
+            d: dict[str, Any] = {"id": sid, **{f: new for f, (_old, new) in changes.items()}}
+            if plan.kind == "students":
+                d["updated_at"] = now
+                d["verified"] = False  # any change sends a verified student back to 待核准
+                if "name" in changes:
+                    d["name_initials"] = initials_key(changes["name"][1] or "")
+            dicts.append(d)
+            done += 1
+            if progress and done % step == 0:
+                progress(done, total)
+        for start in range(0, len(dicts), 5000):
+            session.execute(update(model), dicts[start:start + 5000])
+        if plan.kind == "students":
+            audit.record_many(session, actor, entity,
+                              ((sid, {k: v for k, v in ch.items() if k != "import_problems"})
+                               for sid, _r, ch in plan.updated), now)
+    if progress:
+        progress(total, total)
+    return plan.counts()

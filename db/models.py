@@ -1,0 +1,127 @@
+"""SQLAlchemy 2 typed models. Money columns are integer fen.
+
+Enumerated values (stage, category, location, ownership) are stored as text:
+the canonical label when recognised, otherwise the text as the clerk gave it,
+so nothing entered is lost and the checks can point at it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class School(Base):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(50))
+    school_year: Mapped[int] = mapped_column(Integer)
+    township: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(50), default="")
+    supervision_phone: Mapped[str] = mapped_column(String(50), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Setting(Base):
+    """Key/value settings: the active policy document, remembered import mappings."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Student(Base):
+    __tablename__ = "student"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="", index=True)
+    id_raw: Mapped[str] = mapped_column(String(60), default="")
+    id_numeric_cell: Mapped[bool] = mapped_column(Boolean, default=False)
+    gender: Mapped[str] = mapped_column(String(10), default="")
+    birth_date: Mapped[str] = mapped_column(String(30), default="")
+    student_no: Mapped[str] = mapped_column(String(40), default="")
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    grade: Mapped[str] = mapped_column(String(40), default="")
+    class_name: Mapped[str] = mapped_column(String(40), default="")
+    location: Mapped[str] = mapped_column(String(20), default="本地")
+    ownership: Mapped[str] = mapped_column(String(20), default="公办")
+    full_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    category: Mapped[str] = mapped_column(String(40), default="NONE")
+    household_no: Mapped[str] = mapped_column(String(60), default="")
+    head_name: Mapped[str] = mapped_column(String(100), default="")
+    relation: Mapped[str] = mapped_column(String(40), default="")
+    township: Mapped[str] = mapped_column(String(100), default="")
+    village: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    tuition_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    textbook_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lodging_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    has_loan: Mapped[bool] = mapped_column(Boolean, default=False)
+    loan_contract_no: Mapped[str] = mapped_column(String(60), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_card: Mapped[str] = mapped_column(String(40), default="")
+    # Item codes granted in earlier school years (for once-only items), comma separated.
+    prior_grants: Mapped[str] = mapped_column(String(200), default="")
+    # Pinyin initials of the name, every reading: "zs|cs".
+    name_initials: Mapped[str] = mapped_column(String(200), default="")
+    # Problems found when importing, "；"-separated (the checks issue refines them).
+    import_problems: Mapped[str] = mapped_column(Text, default="")
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class RosterPerson(Base):
+    """One person of the poverty office's roster (建档立卡名单)."""
+
+    __tablename__ = "roster_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str] = mapped_column(String(100), default="")
+    township: Mapped[str] = mapped_column(String(100), default="")
+    village: Mapped[str] = mapped_column(String(100), default="")
+    household_no: Mapped[str] = mapped_column(String(60), default="")
+    name: Mapped[str] = mapped_column(String(100), default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="", index=True)
+    id_raw: Mapped[str] = mapped_column(String(60), default="")
+    id_numeric_cell: Mapped[bool] = mapped_column(Boolean, default=False)
+    relation: Mapped[str] = mapped_column(String(40), default="")
+    schooling_status: Mapped[str] = mapped_column(String(60), default="")
+    school_name: Mapped[str] = mapped_column(String(200), default="")
+    import_problems: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntry(Base):
+    """Append-only log of every change to a student (and other clerk actions)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    field: Mapped[str] = mapped_column(String(60))
+    old: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
+
+# Columns an import or a form may write (everything but bookkeeping).
+STUDENT_DATA_FIELDS: tuple[str, ...] = tuple(
+    c.key for c in Student.__table__.columns
+    if c.key not in ("id", "created_at", "updated_at", "verified", "name_initials", "import_problems")
+)
+ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
+    c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")
+)

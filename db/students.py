@@ -1,0 +1,92 @@
+"""Reading and editing students; every edit is audited and un-verifies the student."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import ValidationError
+from core.idnumber import check_id
+from core.pinyin import initials_key
+from core.records import student_record
+from core.domain import StudentRecord
+from db import audit
+from db.models import STUDENT_DATA_FIELDS, RosterPerson, Student
+
+
+def get_student(session: Session, student_id: int) -> Student:
+    st = session.get(Student, student_id)
+    if st is None:
+        raise ValidationError(f"找不到编号为 {student_id} 的学生", "该学生可能已被删除，请刷新列表")
+    return st
+
+
+def student_values(st: Student) -> dict[str, Any]:
+    return {f: getattr(st, f) for f in STUDENT_DATA_FIELDS}
+
+
+def to_record(st: Student | Any) -> StudentRecord:
+    """Engine view of a stored student (an ORM object or a row mapping)."""
+    get = st.__getitem__ if hasattr(st, "__getitem__") else lambda k: getattr(st, k)
+    values = {f: get(f) for f in STUDENT_DATA_FIELDS}
+    grants = frozenset(g for g in (values.get("prior_grants") or "").split(",") if g)
+    info = check_id(values["id_number"]) if values.get("id_number") else None
+    return student_record(values, key=get("id"), prior_grants=grants,
+                          birth_date=info.birth_date if info and info.valid else None)
+
+
+def iter_records(session: Session) -> Iterator[StudentRecord]:
+    cols = [Student.id] + [getattr(Student, f) for f in STUDENT_DATA_FIELDS]
+    for row in session.execute(select(*cols).order_by(Student.id)):
+        yield to_record(row._mapping)
+
+
+def update_student(session: Session, student_id: int, changes: dict[str, Any],
+                   actor: str | None = None) -> dict[str, tuple[Any, Any]]:
+    """Apply ``changes`` (stored field -> new value); returns what really changed.
+
+    Unknown fields are refused. A change un-verifies the student (待核准).
+    """
+    bad = set(changes) - set(STUDENT_DATA_FIELDS)
+    if bad:
+        raise ValidationError(f"不能修改字段：{'、'.join(sorted(bad))}")
+    st = get_student(session, student_id)
+    diff = {f: (getattr(st, f), v) for f, v in changes.items() if getattr(st, f) != v}
+    if not diff:
+        return {}
+    for f, (_old, new) in diff.items():
+        setattr(st, f, new)
+    if "id_number" in diff:
+        st.id_raw = st.id_number
+        st.id_numeric_cell = False
+    if "name" in diff:
+        st.name_initials = initials_key(st.name)
+    if st.verified:
+        diff["verified"] = (True, False)
+        st.verified = False
+    st.updated_at = datetime.now()
+    audit.record(session, actor or audit.default_actor(), "student", st.id, diff)
+    return diff
+
+
+def create_student(session: Session, values: dict[str, Any], actor: str | None = None) -> Student:
+    bad = set(values) - set(STUDENT_DATA_FIELDS)
+    if bad:
+        raise ValidationError(f"不能填写字段：{'、'.join(sorted(bad))}")
+    if not (values.get("name") or "").strip():
+        raise ValidationError("学生姓名不能为空", "请填写姓名")
+    st = Student(**values)
+    st.name_initials = initials_key(st.name)
+    st.id_raw = st.id_raw or st.id_number
+    session.add(st)
+    session.flush()
+    audit.record(session, actor or audit.default_actor(), "student", st.id, {"*": (None, f"新增：{st.name}")})
+    return st
+
+
+def roster_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(RosterPerson.id_number).where(RosterPerson.id_number != "")))
+
+

@@ -1,0 +1,148 @@
+"""Use cases shared by the CLI and the GUI: import a file, fill demo data, templates.
+
+Each runs in one transaction: a failure leaves the database exactly as it was.
+Long ones take a ``progress(done, total)`` callback and never touch widgets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+
+from core.errors import ValidationError
+from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, ParsedRow
+from db import store
+from db.importing import ImportPlan, apply_plan, plan_import
+from db.models import RosterPerson, Student
+from db.session import Database
+
+Progress = Callable[[int, int], None]
+KIND_LABELS = {"students": "学生名单", "roster": "建档立卡名单"}
+
+
+@dataclass
+class ImportPreview:
+    kind: str
+    parsed: Any            # core.importers ParseResult
+    plan: ImportPlan
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    parsed: Any
+    plan: ImportPlan
+    counts: dict[str, int]
+
+
+def _columns(kind: str):
+    if kind not in KIND_LABELS:
+        raise ValidationError(f"不认识的导入类型“{kind}”", "应为 students（学生名单）或 roster（建档立卡名单）")
+    return STUDENT_COLUMNS if kind == "students" else ROSTER_COLUMNS
+
+
+def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
+               progress: Progress | None = None) -> Any:
+    """Read and parse a file with the mapping remembered for this kind (or ``overrides``)."""
+    from core.importers.reader import read_table
+    from core.importers.roster import parse_roster
+    from core.importers.students import parse_students
+
+    _columns(kind)
+    with db.session() as s:
+        remembered = store.get_mapping(s, kind)
+        policy = store.get_policy(s)
+    table = read_table(path)
+    use = overrides if overrides is not None else remembered
+    if kind == "students":
+        return parse_students(table, policy, overrides=use, progress=progress)
+    return parse_roster(table, overrides=use, progress=progress)
+
+
+def preview_import(db: Database, kind: str, path: str | Path,
+                   overrides: dict[str, str] | None = None) -> ImportPreview:
+    """Dry run: what the import would do. Nothing is written."""
+    parsed = parse_file(db, kind, path, overrides)
+    with db.session() as s:
+        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys())
+        s.rollback()
+    return ImportPreview(kind, parsed, plan)
+
+
+def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
+               actor: str | None = None, progress: Progress | None = None) -> ImportReport:
+    """Parse and write a file in one transaction; remember the mapping used."""
+    parsed = parse_file(db, kind, path, overrides)
+    with db.session() as s:
+        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys())
+        counts = apply_plan(s, plan, actor=actor, progress=progress)
+        if overrides is not None:
+            store.put_mapping(s, kind, overrides)
+    return ImportReport(kind, parsed, plan, counts)
+
+
+def mapping_lines(parsed: Any) -> list[str]:
+    """"姓名 ← 学生姓名 (B列)" lines for the detected mapping."""
+    from core.importers.reader import column_letter
+    cols = {c.field: c for c in (*STUDENT_COLUMNS, *ROSTER_COLUMNS)}
+    out = []
+    for fld, idx in parsed.mapping.columns.items():
+        col = cols.get(fld)
+        label = col.header if col else fld
+        out.append(f"{label} ← “{parsed.mapping.matched.get(fld, '')}”（{column_letter(idx)}列）")
+    return out
+
+
+def save_problem_rows(target: str | Path, plan: ImportPlan, report_rows_source: Any = None,
+                      headers: list[str] | None = None) -> int:
+    """Write the rows with problems (and skipped rows) to an Excel file to fix and re-import."""
+    from core.importers.problems import write_problem_rows
+    rows = sorted(plan.problem_rows + [r for r in plan.skipped], key=lambda r: r.line)
+    hdrs = headers
+    if hdrs is None and report_rows_source is not None:
+        from core.importers.reader import read_table
+        from core.importers.header import find_header
+        table = read_table(report_rows_source)
+        hdrs = find_header(table, _columns(plan.kind)).headers
+    write_problem_rows(target, hdrs or [], rows)
+    return len(rows)
+
+
+def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
+              progress: Progress | None = None) -> dict[str, int]:
+    """Fill an empty database with synthetic data (school, policy parameters, students, roster)."""
+    from core.demo import generate_demo
+
+    data = generate_demo(n_students=n_students, seed=seed)
+    with db.session() as s:
+        if s.scalar(select(func.count()).select_from(Student)):
+            raise ValidationError("数据库中已有学生，不能再生成演示数据",
+                                  "请用 --db 指定一个新的数据库文件")
+        sch = data.school
+        store.init_school(s, sch["name"], sch["code"], sch["school_year"], actor="demo",
+                          township=sch.get("township", ""), contact_phone=sch.get("contact_phone", ""),
+                          supervision_phone=sch.get("supervision_phone", ""))
+        for key, value in getattr(data, "policy_params", {}).items():
+            store.set_policy_value(s, key, value, actor="demo")
+        for kind, values in (("students", data.students), ("roster", data.roster)):
+            rows = [ParsedRow(i + 2, v) for i, v in enumerate(values)]
+            fields = {f for v in values for f in v}
+            plan = plan_import(s, kind, rows, [], fields)
+            apply_plan(s, plan, actor="demo", progress=progress)
+        return {"students": len(data.students), "roster": len(data.roster)}
+
+
+def write_import_template(db: Database, kind: str, target: str | Path) -> None:
+    from core.importers.templates import write_template
+    _columns(kind)
+    with db.session() as s:
+        policy = store.get_policy(s)
+    write_template(target, kind, policy)
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        return {"students": s.scalar(select(func.count()).select_from(Student)) or 0,
+                "roster": s.scalar(select(func.count()).select_from(RosterPerson)) or 0}
