@@ -20,6 +20,9 @@ from core.text import clean_cell, header_key
 
 HEADER_SEARCH_ROWS = 15
 
+# Our own exported "问题" column: ignored on re-import without being reported.
+AUTO_IGNORED = frozenset({header_key("问题")})
+
 _DECORATION = re.compile(r"^\*+|\*+$|\((元|人民币元|必填|选填|可选|非必填)\)$")
 
 
@@ -70,7 +73,7 @@ def _lookup(text: object, known: dict[str, str], overrides: dict[str, str]) -> s
             return overrides[key]
         if key in known:
             return known[key]
-    return None
+    return "" if header_key(text) in AUTO_IGNORED else None
 
 
 def find_header(table: Table, columns: Sequence[Column],

@@ -1,0 +1,62 @@
+"""Layering: core/, db/ and cli/ never import Qt or gui/; modules stay small."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_core_db_cli_import_no_qt_or_gui():
+    offenders = []
+    for pkg in ("core", "db", "cli"):
+        for f in (ROOT / pkg).rglob("*.py"):
+            bad = _imports(f) & {"PySide6", "gui", "shiboken6"}
+            if pkg == "cli" and f.name == "commands.py":
+                bad -= {"gui"}  # the CLI starts the GUI when no command is given (lazy import)
+            if bad:
+                offenders.append(f"{f.relative_to(ROOT)}: {sorted(bad)}")
+    assert offenders == []
+
+
+def test_core_does_not_import_db():
+    offenders = [str(f.relative_to(ROOT)) for f in (ROOT / "core").rglob("*.py") if "db" in _imports(f)]
+    assert offenders == []
+
+
+def test_importing_core_and_db_loads_no_qt():
+    code = ("import sys, importlib, pkgutil, core, db\n"
+            "for pkg in (core, db):\n"
+            "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+            "        if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+            "print(any(k.startswith('PySide6') for k in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_modules_stay_under_500_lines():
+    big = [f"{f.relative_to(ROOT)} ({n})" for pkg in ("core", "db", "gui", "cli")
+           for f in (ROOT / pkg).rglob("*.py")
+           if (n := len(f.read_text(encoding="utf-8").splitlines())) > 500]
+    assert big == []
+
+
+def test_no_float_money_in_core_and_db():
+    offenders = []
+    for pkg in ("core", "db"):
+        for f in (ROOT / pkg).rglob("*.py"):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "float":
+                    offenders.append(f"{f.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

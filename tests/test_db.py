@@ -1,0 +1,180 @@
+"""Storage: migrations, backups, pragmas, audit log, transactional imports, edits."""
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from core.errors import DatabaseError, ValidationError
+from core.idnumber import make_id
+from core.records import ParsedRow
+from db import store
+from db.importing import apply_plan, plan_import
+from db.migrate import backup, current_revision, head_revision
+from db.models import AuditEntry, Student
+from db.session import open_database
+from db.students import update_student
+
+DATA = Path(__file__).parent / "data"
+ID1 = make_id("110101", date(2008, 5, 1), 123)
+ID2 = make_id("110101", date(2009, 6, 2), 124)
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    d = open_database(tmp_path / "z.sqlite")
+    with d.session() as s:
+        store.init_school(s, "第一中学", "4115", 2023, actor="t")
+    yield d
+    d.close()
+
+
+def rows(*values):
+    return [ParsedRow(i + 2, v) for i, v in enumerate(values)]
+
+
+def stu(name, idn, **kw):
+    return {"name": name, "id_number": idn, "id_raw": idn, "id_numeric_cell": False,
+            "stage": "普通高中", "category": "REGISTERED", **kw}
+
+
+def test_new_database_is_at_head_with_pragmas(fresh):
+    assert current_revision(fresh) == head_revision() == "0001"
+    with fresh.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_frozen_v0001_database_opens_and_keeps_data(tmp_path):
+    src = DATA / "schema-0001.sqlite"
+    target = tmp_path / "old.sqlite"
+    shutil.copy(src, target)
+    d = open_database(target)
+    try:
+        assert current_revision(d) == head_revision()
+        with d.session() as s:
+            assert store.get_school(s).name == "冻结测试学校"
+            assert s.scalar(select(func.count()).select_from(Student)) == 2
+    finally:
+        d.close()
+
+
+def test_not_a_database_is_refused(tmp_path):
+    bad = tmp_path / "x.sqlite"
+    bad.write_text("hello")
+    with pytest.raises(DatabaseError) as err:
+        open_database(bad)
+    assert "不是资助助手的数据库" in err.value.message
+
+
+def test_backup_keeps_last_n(fresh):
+    made = [backup(fresh, reason=f"t{i}", keep=3) for i in range(5)]
+    kept = sorted((fresh.path.parent / "backups").glob("*.sqlite"))
+    assert len(kept) == 3 and made[-1] in kept and made[0] not in kept
+    con = sqlite3.connect(made[-1])
+    assert con.execute("select name from school").fetchone()[0] == "第一中学"
+    con.close()
+
+
+def test_audit_log_is_append_only(fresh):
+    with pytest.raises(DBAPIError):
+        with fresh.session() as s:
+            s.execute(text("DELETE FROM audit_log"))
+    with fresh.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) >= 1
+
+
+def test_import_add_update_unchanged_and_audit(fresh):
+    fields = ["name", "id_number", "stage", "category"]
+    with fresh.session() as s:
+        plan = plan_import(s, "students", rows(stu("张三", ID1), stu("李四", ID2)), [], fields)
+        assert plan.counts()["added"] == 2
+        apply_plan(s, plan, actor="clerk")
+    with fresh.session() as s:
+        plan = plan_import(s, "students", rows(stu("张三", ID1, stage="中职"), stu("李四", ID2)), [], fields)
+        assert plan.counts() == {"added": 0, "updated": 1, "unchanged": 1, "skipped": 0, "with_problems": 0}
+        apply_plan(s, plan, actor="clerk")
+    with fresh.session() as s:
+        zs = s.scalars(select(Student).where(Student.id_number == ID1)).one()
+        assert zs.stage == "中职" and zs.name_initials == "zs"
+        log = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == zs.id, AuditEntry.field == "stage")).one()
+        assert (log.old, log.new, log.actor) == ("普通高中", "中职", "clerk")
+
+
+def test_reimport_does_not_blank_columns_missing_from_file(fresh):
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(stu("张三", ID1, lodging_fen=50000)), [],
+                                  ["name", "id_number", "stage", "category", "lodging"]))
+    with fresh.session() as s:
+        plan = plan_import(s, "students", rows(stu("张三", ID1, lodging_fen=None)), [],
+                           ["name", "id_number", "stage", "category"])
+        assert plan.counts()["unchanged"] == 1
+        apply_plan(s, plan)
+        assert s.scalars(select(Student.lodging_fen)).one() == 50000
+
+
+def test_duplicate_ids_in_file_stay_separate_students(fresh):
+    fields = ["name", "id_number"]
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(stu("张三", ID1), stu("张叁", ID1)), [], fields))
+    with fresh.session() as s:
+        assert s.scalar(select(func.count()).select_from(Student)) == 2
+        # Re-importing the same file matches both, in order: nothing added.
+        plan = plan_import(s, "students", rows(stu("张三", ID1), stu("张叁", ID1)), [], fields)
+        assert plan.counts()["added"] == 0 and plan.counts()["unchanged"] == 2
+
+
+def test_failed_import_leaves_database_unchanged(fresh):
+    with fresh.session() as s:
+        before = s.scalar(select(func.count()).select_from(Student))
+    with pytest.raises(Exception):
+        with fresh.session() as s:
+            plan = plan_import(s, "students", rows(stu("张三", ID1), stu("李四", ID2)), [], ["name"])
+            apply_plan(s, plan)
+            raise RuntimeError("disk full")  # anything failing after the writes
+    with fresh.session() as s:
+        assert s.scalar(select(func.count()).select_from(Student)) == before
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "student")) == 0
+
+
+def test_edit_unverifies_and_is_audited(fresh):
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(stu("张三", ID1)), [], ["name", "id_number"]))
+        st = s.scalars(select(Student)).one()
+        st.verified = True
+        sid = st.id
+    with fresh.session() as s:
+        diff = update_student(s, sid, {"grade": "高二", "name": "曾三"}, actor="clerk")
+        assert diff["verified"] == (True, False)
+    with fresh.session() as s:
+        st = s.get(Student, sid)
+        assert (st.grade, st.verified) == ("高二", False)
+        assert set(st.name_initials.split("|")) == {"zs", "cs"}
+        fields = set(s.scalars(select(AuditEntry.field).where(AuditEntry.entity_id == sid)))
+        assert {"grade", "name", "verified"} <= fields
+    with pytest.raises(ValidationError):
+        with fresh.session() as s:
+            update_student(s, sid, {"no_such_field": 1})
+
+
+def test_policy_kept_per_database(fresh):
+    with fresh.session() as s:
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="clerk")
+    with fresh.session() as s:
+        from core.domain import Stage
+        assert store.get_policy(s).parameters["tuition_standard"][Stage.HIGH_SCHOOL] == 120000
+
+
+def test_init_school_validates(fresh):
+    with pytest.raises(ValidationError) as err:
+        with fresh.session() as s:
+            store.init_school(s, "", "1", 2023)
+    assert "学校名称" in err.value.message
+    with pytest.raises(ValidationError):
+        with fresh.session() as s:
+            store.init_school(s, "x", "1", 23)
+    with fresh.session() as s:
+        assert store.get_school(s).name == "第一中学"
