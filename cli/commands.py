@@ -151,7 +151,9 @@ def _print_import(parsed, counts: dict[str, int], dry: bool) -> None:
 
 def cmd_compute(db, args) -> int:
     from db.compute import compute_json, compute_store
+    from db.store import get_school
     with db.session() as s:
+        get_school(s)
         results, totals = compute_store(s)
     if args.json:
         json.dump(compute_json(results, totals), sys.stdout, ensure_ascii=False, indent=1)

@@ -39,3 +39,7 @@ class DatabaseError(ZizhuError):
 
 class NotInitialisedError(ZizhuError):
     """The database has no school yet."""
+
+
+class OutputFileError(ZizhuError):
+    """A file cannot be written (folder missing, file open in Excel, disk full)."""

@@ -62,42 +62,47 @@ def _region(number: str, year: int) -> tuple[bool, str]:
     return False, prefix + county.split("]")[-1]
 
 
-def check_id(raw: object, today: date | None = None) -> IdInfo:
-    """Validate an ID number and derive birth date, gender and region."""
-    today = today or date.today()
-    raw_text = "" if raw is None else str(raw)
-    number = normalize_id(raw_text)
+def _problem(number: str, today: date) -> tuple[str, str] | date:
+    """The (code, message) of what is wrong with a normalised number, or its birth date."""
     if not number:
-        return IdInfo(raw_text, number, False, "身份证号为空", "EMPTY")
+        return "EMPTY", "身份证号为空"
     if len(number) == 15 and number.isdigit():
-        return IdInfo(raw_text, number, False,
-                      "这是15位的旧式身份证号，请换成18位的公民身份号码", "OLD_15")
+        return "OLD_15", "这是15位的旧式身份证号，请换成18位的公民身份号码"
     if len(number) != 18:
-        return IdInfo(raw_text, number, False,
-                      f"身份证号应为18位，这里是{len(number)}位", "LENGTH")
+        return "LENGTH", f"身份证号应为18位，这里是{len(number)}位"
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        return IdInfo(raw_text, number, False,
-                      "身份证号只能由数字组成，最后一位可以是X", "CHARS")
+        return "CHARS", "身份证号只能由数字组成，最后一位可以是X"
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return IdInfo(raw_text, number, False,
-                      f"身份证号中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不存在",
-                      "BIRTH_DATE")
+        return "BIRTH_DATE", (f"身份证号中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不存在")
     if born.year < 1900:
-        return IdInfo(raw_text, number, False,
-                      f"身份证号中的出生年份 {born.year} 不合理", "BIRTH_DATE")
+        return "BIRTH_DATE", f"身份证号中的出生年份 {born.year} 不合理"
     if born > today:
-        return IdInfo(raw_text, number, False,
-                      f"身份证号中的出生日期 {born.isoformat()} 在今天之后", "FUTURE_BIRTH")
+        return "FUTURE_BIRTH", f"身份证号中的出生日期 {born.isoformat()} 在今天之后"
     expected = ric.calc_check_digit(number)
     if number[17] != expected:
-        return IdInfo(raw_text, number, False,
-                      f"身份证号校验位错误：最后一位应为 {expected}，这里是 {number[17]}，"
-                      "请核对是否有数字录错", "CHECKSUM")
+        return "CHECKSUM", (f"身份证号校验位错误：最后一位应为 {expected}，这里是 {number[17]}，"
+                            "请核对是否有数字录错")
+    return born
+
+
+def is_valid_id(number: str, today: date | None = None) -> bool:
+    """Fast validity of a normalised number (no region look-up)."""
+    return isinstance(_problem(number, today or date.today()), date)
+
+
+def check_id(raw: object, today: date | None = None) -> IdInfo:
+    """Validate an ID number and derive birth date, gender and region."""
+    raw_text = "" if raw is None else str(raw)
+    number = normalize_id(raw_text)
+    found = _problem(number, today or date.today())
+    if not isinstance(found, date):
+        code, message = found
+        return IdInfo(raw_text, number, False, message, code)
     gender = "男" if int(number[16]) % 2 == 1 else "女"
-    known, region_name = _region(number, born.year)
-    return IdInfo(raw_text, number, True, "", "", born, gender, known, region_name)
+    known, region_name = _region(number, found.year)
+    return IdInfo(raw_text, number, True, "", "", found, gender, known, region_name)
 
 
 def mask_id(number: str) -> str:

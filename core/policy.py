@@ -13,7 +13,6 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from importlib import resources as _res
 from pathlib import Path
 from typing import Any
 

@@ -1,7 +1,7 @@
 """Reading and editing students; every edit is audited and un-verifies the student."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Iterator
 
 from sqlalchemy import select

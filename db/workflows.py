@@ -78,8 +78,7 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     with db.session() as s:
         plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys())
         counts = apply_plan(s, plan, actor=actor, progress=progress)
-        if overrides is not None:
-            store.put_mapping(s, kind, overrides)
+        store.put_mapping(s, kind, parsed.mapping.overrides())
     return ImportReport(kind, parsed, plan, counts)
 
 

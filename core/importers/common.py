@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterator
 
-from stdnum.cn import ric
 
-from core.idnumber import check_id, looks_scientific, normalize_id
+from core.idnumber import check_id, is_valid_id, looks_scientific, normalize_id
 from core.importers.header import Mapping
 from core.importers.reader import Table, column_letter
 from core.records import ParsedRow
@@ -49,6 +48,13 @@ class ParseResult:
 
 def cell_text(value: Any) -> str:
     """A cell as trimmed text: whole numbers without ".0", dates as YYYY-MM-DD."""
+    kind = type(value)
+    if kind is str:
+        return value.replace("\u3000", " ").strip()
+    if kind is float:
+        return str(int(value)) if value.is_integer() else repr(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -105,20 +111,6 @@ class IdChecker:
         self.today = today or date.today()
         self._today_key = self.today.strftime("%Y%m%d")
 
-    def quick_valid(self, number: str) -> bool:
-        if len(number) != 18 or not number[:17].isdigit():
-            return False
-        last = number[17]
-        if not (last.isdigit() or last == "X"):
-            return False
-        try:
-            born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        except ValueError:
-            return False
-        if born.year < 1900 or born > self.today:
-            return False
-        return ric.calc_check_digit(number) == last
-
     def __call__(self, cell: Any) -> tuple[str, str, bool, str]:
         if is_numeric_cell(cell):
             raw = cell_text(cell)
@@ -130,11 +122,9 @@ class IdChecker:
         if looks_scientific(stripped):
             return "", raw, True, NUMERIC_ID_PROBLEM
         number = normalize_id(stripped)
-        if self.quick_valid(number):
+        if is_valid_id(number, self.today):
             return number, raw, False, ""
         info = check_id(stripped, self.today)
-        if info.valid:  # pragma: no cover - quick_valid mirrors check_id
-            return number, raw, False, ""
         problem = info.problem
         if "请" not in problem:
             problem += "：请核对原始证件后改正"
@@ -164,7 +154,7 @@ def iter_data_rows(table: Table, mapping: Mapping,
     start = mapping.header_row + 1
     total = max(0, len(rows) - start)
     width = len(mapping.headers)
-    step = max(1, total // 100)
+    step = max(1, -(-total // 100))      # ceil: at most 100 calls, plus the last
     pad = [""] * width
     for i in range(total):
         if progress is not None and i % step == 0:
@@ -186,8 +176,10 @@ class RowSkipper:
         self.name_key = header_key(mapping.matched.get("name", ""))
         self.id_key = header_key(mapping.matched.get("id_number", ""))
 
-    def reason(self, name: str, id_raw: str) -> str:
+    def reason(self, name: str, id_raw: str, id_valid: bool = False) -> str:
         """"" when the row is kept."""
+        if id_valid:
+            return ""
         has_id = bool(id_raw.strip())
         if not name and not has_id:
             return SKIPPED_NO_NAME_ID

@@ -37,7 +37,7 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
         id_number, id_raw, numeric, id_problem = check(row[id_idx])
         name = clean_name(row[name_idx])
         raw = [c if type(c) is str else cell_text(c) for c in row]
-        reason = skipper.reason(name, id_raw)
+        reason = skipper.reason(name, id_raw, not id_problem)
         if reason:
             skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [reason], raw))
             continue

@@ -139,7 +139,7 @@ class _StudentParser:
         id_number, id_raw, numeric, id_problem = self.ids(self.cell(row, "id_number"))
         name = clean_name(self.cell(row, "name"))
         raw = raw_cells(row, self.width)
-        skip = self.skipper.reason(name, id_raw)
+        skip = self.skipper.reason(name, id_raw, not id_problem)
         if skip:
             return ParsedRow(line, {"name": name, "id_raw": id_raw}, [skip], raw), skip
         if not name:
