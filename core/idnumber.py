@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from stdnum import numdb
@@ -45,8 +46,13 @@ class IdInfo:
 
 
 def _region(number: str, year: int) -> tuple[bool, str]:
-    """Whether the 6-digit region code existed in ``year`` (and its name)."""
-    results = numdb.get("cn/loc").info(number[:6])
+    return region_of(number[:6], year)
+
+
+@lru_cache(maxsize=65536)
+def region_of(code: str, year: int) -> tuple[bool, str]:
+    """Whether the 6-digit region ``code`` existed in ``year`` (and its name)."""
+    results = numdb.get("cn/loc").info(code)
     info = {k: v for _part, props in results for k, v in props.items()}
     county = info.get("county")
     if not county:
@@ -90,6 +96,12 @@ def _problem(number: str, today: date) -> tuple[str, str] | date:
 def is_valid_id(number: str, today: date | None = None) -> bool:
     """Fast validity of a normalised number (no region look-up)."""
     return isinstance(_problem(number, today or date.today()), date)
+
+
+def birth_date_of(number: str, today: date | None = None) -> date | None:
+    """Birth date of a valid normalised number (None when invalid); no region look-up."""
+    found = _problem(number, today or date.today())
+    return found if isinstance(found, date) else None
 
 
 def check_id(raw: object, today: date | None = None) -> IdInfo:

@@ -1,0 +1,21 @@
+"""The check catalogue: stable codes, one small rule each (see base.Rule)."""
+from __future__ import annotations
+
+from core.checks import rules_identity, rules_money, rules_roster
+from core.checks.base import (SEVERITY_LABELS, CheckContext, Finding, Payment, RosterFacts, Rule,
+                              Severity, StudentFacts)
+
+RULES: tuple[Rule, ...] = rules_identity.RULES + rules_roster.RULES + rules_money.RULES
+RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
+
+
+def run_checks(ctx: CheckContext) -> list[Finding]:
+    """Every rule over the context; findings in catalogue order."""
+    out: list[Finding] = []
+    for rule in RULES:
+        out.extend(rule.run(ctx))
+    return out
+
+
+__all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "Payment",
+           "RosterFacts", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS"]

@@ -1,0 +1,126 @@
+"""The check engine's vocabulary: facts in, findings out.
+
+A rule is one small unit (code, severity, Chinese title and hint, a function
+from the context to findings). Adding a check means adding one rule to
+``core/checks/catalogue.py``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Callable, Iterable
+
+from core.policy import Policy
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+
+
+@dataclass(frozen=True)
+class StudentFacts:
+    """What the checks read of one stored student (text as stored)."""
+
+    key: int
+    name: str
+    id_number: str
+    id_raw: str = ""
+    id_numeric_cell: bool = False
+    gender: str = ""
+    birth_date: str = ""
+    stage: str = ""
+    location: str = "本地"
+    ownership: str = "公办"
+    full_time: bool = True
+    category: str = "NONE"
+    tuition_fen: int | None = None
+    textbook_fen: int | None = None
+    lodging_fen: int | None = None
+    has_loan: bool = False
+    loan_contract_no: str = ""
+    prior_grants: str = ""
+    notified: bool = False
+
+
+@dataclass(frozen=True)
+class RosterFacts:
+    key: int
+    name: str
+    id_number: str
+    school_name: str = ""
+    schooling_status: str = ""
+    household_no: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One line of a disbursement record (发放记录)."""
+
+    line: int
+    id_number: str
+    item_code: str
+    amount_fen: int
+
+
+@dataclass
+class CheckContext:
+    students: list[StudentFacts]
+    roster: list[RosterFacts]
+    policy: Policy
+    school_name: str
+    school_year: int
+    today: date
+    payments: list[Payment] | None = None   # None: no disbursement record imported
+    _cache: dict[str, object] = field(default_factory=dict)
+
+    def cached(self, name: str, make: Callable[[], object]) -> object:
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str              # Chinese, says what is wrong with this student
+    student_key: int | None = None
+    roster_key: int | None = None
+    id_number: str = ""
+    name: str = ""
+    field: str = ""           # the offending field, for highlighting in the form
+    part: str = ""            # distinguishes several findings of one code on one subject
+
+    @property
+    def subject(self) -> str:
+        return f"s{self.student_key}" if self.student_key is not None else f"r{self.roster_key}"
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """Stable identity across runs: (code, subject, part)."""
+        return (self.code, self.subject, self.part)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the data behind the finding changes (the message quotes it)."""
+        return hashlib.sha1(self.message.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    title: str                # Chinese, short
+    hint: str                 # Chinese, one line: how to fix
+    run: Callable[[CheckContext], Iterable[Finding]]
+
+    def finding(self, s: StudentFacts, message: str, field: str = "", part: str = "") -> Finding:
+        return Finding(self.code, self.severity, message, student_key=s.key, id_number=s.id_number,
+                       name=s.name, field=field, part=part)

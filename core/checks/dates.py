@@ -1,0 +1,54 @@
+"""Reading the birth dates and genders clerks type."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from core.text import nfkc
+
+_FULL = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})\D?$")
+_MONTH = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D?$")
+
+
+def parse_birth(text: str) -> tuple[int, int, int | None] | None:
+    """(year, month, day) from "2005-09-01", "2005/9/1", "2005年9月1日", "20050901";
+    (year, month, None) from a month-only "2005.09", "2005年9月", "200509"; None if unreadable."""
+    t = nfkc(text).strip().replace(" ", "")
+    if not t:
+        return None
+    if t.isdigit() and len(t) == 8:
+        t = f"{t[:4]}-{t[4:6]}-{t[6:]}"
+    elif t.isdigit() and len(t) == 6:
+        t = f"{t[:4]}-{t[4:]}"
+    m = _FULL.match(t)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        try:
+            date(y, mo, d)
+        except ValueError:
+            return None
+        return y, mo, d
+    m = _MONTH.match(t)
+    if m:
+        y, mo = int(m.group(1)), int(m.group(2))
+        return (y, mo, None) if 1 <= mo <= 12 else None
+    return None
+
+
+def birth_matches(text: str, born: date) -> bool | None:
+    """Whether an entered birth date agrees with ``born`` (to the month when
+    only a month was entered); None when the text cannot be read."""
+    parsed = parse_birth(text)
+    if parsed is None:
+        return None
+    y, m, d = parsed
+    if d is None:
+        return (y, m) == (born.year, born.month)
+    return (y, m, d) == (born.year, born.month, born.day)
+
+
+_GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
+
+
+def parse_gender(text: str) -> str | None:
+    return _GENDERS.get(nfkc(text).strip().lower())

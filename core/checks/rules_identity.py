@@ -1,0 +1,121 @@
+"""Rules about the ID number itself and what it implies."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Iterator
+
+from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
+from core.checks.dates import birth_matches, parse_birth, parse_gender
+from core.domain import parse_stage
+from core.idnumber import age_on, birth_date_of, check_id, is_valid_id, mask_id, region_of
+
+
+def _valid(ctx: CheckContext, s: StudentFacts) -> bool:
+    return bool(s.id_number) and not s.id_numeric_cell and is_valid_id(s.id_number, ctx.today)
+
+
+def _id_invalid(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if s.id_numeric_cell or _valid(ctx, s):
+            continue
+        info = check_id(s.id_number or s.id_raw, ctx.today)
+        if info.valid:   # stored number empty but the raw text is valid
+            continue
+        yield ID_INVALID.finding(s, info.problem, "id_number")
+
+
+def _id_region(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if not _valid(ctx, s):
+            continue
+        year = int(s.id_number[6:10])
+        known, name = region_of(s.id_number[:6], year)
+        if not known:
+            where = f"（{name}）" if name else ""
+            yield ID_REGION_UNKNOWN.finding(
+                s, f"身份证号前6位地区码 {s.id_number[:6]}{where} 在出生年份 {year} 年不存在；"
+                   "补办或迁移户口的人可能使用较新的地区码", "id_number")
+
+
+def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if s.id_numeric_cell:
+            yield ID_NUMERIC_CELL.finding(
+                s, f"身份证号“{s.id_raw}”来自数字格式的Excel单元格，最后几位已经丢失", "id_number")
+
+
+def _birth(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if not s.birth_date.strip() or not _valid(ctx, s):
+            continue
+        born = birth_date_of(s.id_number, ctx.today)
+        assert born is not None
+        if birth_matches(s.birth_date, born) is False:
+            yield ID_BIRTH_MISMATCH.finding(
+                s, f"填写的出生日期“{s.birth_date}”与身份证号中的 {born.isoformat()} 不一致", "birth_date")
+
+
+def _gender(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if not s.gender.strip() or not _valid(ctx, s):
+            continue
+        from_id = "男" if int(s.id_number[16]) % 2 else "女"
+        entered = parse_gender(s.gender)
+        if entered is not None and entered != from_id:
+            yield ID_GENDER_MISMATCH.finding(
+                s, f"填写的性别“{s.gender}”与身份证号（第17位表示{from_id}）不一致", "gender")
+
+
+def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
+    groups: dict[str, list[StudentFacts]] = defaultdict(list)
+    for s in ctx.students:
+        if s.id_number:
+            groups[s.id_number].append(s)
+    for number, group in groups.items():
+        if len(group) < 2:
+            continue
+        for extra in group[1:]:
+            others = "、".join(o.name for o in group if o is not extra)
+            yield DUPLICATE_ID.finding(
+                extra, f"身份证号 {mask_id(number)} 在学生名单中出现 {len(group)} 次，"
+                       f"与 {others} 重复", "id_number")
+
+
+def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
+    sept = date(ctx.school_year, 9, 1)
+    for s in ctx.students:
+        stage = parse_stage(s.stage)
+        if stage is None or stage not in ctx.policy.age_ranges:
+            continue
+        born = birth_date_of(s.id_number, ctx.today) if _valid(ctx, s) else None
+        if born is None:
+            parsed = parse_birth(s.birth_date)
+            if parsed is None or parsed[2] is None:
+                continue
+            born = date(*parsed)  # type: ignore[arg-type]
+        age = age_on(born, sept)
+        low, high = ctx.policy.age_ranges[stage]
+        if not low <= age <= high:
+            yield AGE_STAGE.finding(
+                s, f"{ctx.school_year}年9月1日年龄为 {age} 岁，不在{stage.value}的合理范围 {low}–{high} 岁内",
+                "stage")
+
+
+ID_INVALID = Rule("ID_INVALID", Severity.ERROR, "身份证号无效",
+                  "对照户口簿或身份证原件改正身份证号", _id_invalid)
+ID_REGION_UNKNOWN = Rule("ID_REGION_UNKNOWN", Severity.WARNING, "地区码在出生年份不存在",
+                         "核对原件；若证件确实如此，可接受并注明原因", _id_region)
+ID_NUMERIC_CELL = Rule("ID_NUMERIC_CELL", Severity.ERROR, "身份证号来自数字单元格",
+                       "在Excel中把身份证号列设为“文本”格式后重新录入，再导入", _id_numeric)
+ID_BIRTH_MISMATCH = Rule("ID_BIRTH_MISMATCH", Severity.WARNING, "出生日期与身份证号不一致",
+                         "以户口簿为准，改正出生日期或身份证号", _birth)
+ID_GENDER_MISMATCH = Rule("ID_GENDER_MISMATCH", Severity.WARNING, "性别与身份证号不一致",
+                          "以户口簿为准，改正性别或身份证号", _gender)
+DUPLICATE_ID = Rule("DUPLICATE_ID", Severity.ERROR, "身份证号重复",
+                    "核对是否重复录入；删除重复的学生或改正身份证号", _duplicates)
+AGE_STAGE = Rule("AGE_STAGE", Severity.WARNING, "年龄与学段不符",
+                 "核对学段和身份证号；确属特殊情况（如休学、延迟入学）可接受并注明原因", _age_stage)
+
+RULES = (ID_INVALID, ID_REGION_UNKNOWN, ID_NUMERIC_CELL, ID_BIRTH_MISMATCH, ID_GENDER_MISMATCH,
+         DUPLICATE_ID, AGE_STAGE)

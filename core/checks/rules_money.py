@@ -1,0 +1,146 @@
+"""Rules about subsidies: enrolment, fees, policy parameters, loans, payments, letters."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
+from core.engine import Status, StudentResult, compute_student
+from core.money import format_fen
+from core.policy import FEE_LABELS
+from core.records import student_record
+
+
+def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
+    """Every student's engine result, computed once per run."""
+    def make() -> list[tuple[StudentFacts, StudentResult]]:
+        out = []
+        for s in ctx.students:
+            values = {k: getattr(s, k) for k in s.__dataclass_fields__}
+            grants = frozenset(g for g in s.prior_grants.split(",") if g)
+            out.append((s, compute_student(student_record(values, key=s.key, prior_grants=grants), ctx.policy)))
+        return out
+    return ctx.cached("results", make)  # type: ignore[return-value]
+
+
+def _not_full_time(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if not s.full_time and s.category in ("REGISTERED", "OTHER_HARDSHIP"):
+            yield NOT_FULL_TIME.finding(
+                s, f"家庭类别为{ctx.policy.category_label(ctx.policy.parse_category(s.category))}，"
+                   "但不是全日制正式学籍，因此不享受任何资助", "full_time")
+
+
+def _fee_missing(ctx: CheckContext) -> Iterator[Finding]:
+    for s, res in results(ctx):
+        seen = set()
+        for d in res.pending:
+            item = ctx.policy.item(d.code)
+            fee = item.fee
+            if fee and getattr(s, f"{fee}_fen") is None and fee not in seen:
+                seen.add(fee)
+                yield FEE_MISSING.finding(s, f"符合“{item.name}”条件，但{FEE_LABELS[fee]}为空（空白不等于0）",
+                                          f"{fee}_fen", part=fee)
+
+
+def _fee_above(ctx: CheckContext) -> Iterator[Finding]:
+    for s, res in results(ctx):
+        if s.ownership != "民办":
+            continue
+        for d in res.granted:
+            item = ctx.policy.item(d.code)
+            fee = getattr(s, f"{item.fee}_fen") if item.kind == "fee_capped" else None
+            if fee is not None and fee > d.amount_fen:
+                yield FEE_ABOVE_STANDARD.finding(
+                    s, f"民办学校实收学费 {format_fen(fee)} 元高于公办标准 {format_fen(d.amount_fen)} 元，"
+                       f"差额 {format_fen(fee - d.amount_fen)} 元由家庭承担，告知书须写明", "tuition_fen",
+                    part=d.code)
+
+
+def _missing_param(ctx: CheckContext) -> Iterator[Finding]:
+    missing: dict[tuple[str, str, str], int] = defaultdict(int)
+    for s, res in results(ctx):
+        for d in res.pending:
+            item = ctx.policy.item(d.code)
+            if item.cap and "未设置" in d.reason_text:
+                missing[(item.cap, s.stage, item.name)] += 1
+    for (cap, stage, name), n in sorted(missing.items()):
+        yield Finding(MISSING_POLICY_PARAM.code, MISSING_POLICY_PARAM.severity,
+                      f"未设置{stage}公办学费标准（{cap}.{stage}），{n} 名学生的“{name}”无法计算",
+                      part=f"{cap}.{stage}", field="policy")
+
+
+def _loan_contract(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.students:
+        if s.has_loan and not s.loan_contract_no.strip():
+            yield LOAN_CONTRACT_MISSING.finding(s, "已填写办理生源地助学贷款，但没有贷款合同号", "loan_contract_no")
+
+
+def _payment_findings(ctx: CheckContext) -> list[Finding]:
+    return ctx.cached("payments", lambda: list(_compare_payments(ctx)))  # type: ignore[return-value]
+
+
+def _payments_of(code: str):
+    return lambda ctx: [f for f in _payment_findings(ctx) if f.code == code]
+
+
+def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
+    """One pass over the disbursement record gives all three payment codes."""
+    if ctx.payments is None:
+        return
+    paid: dict[tuple[str, str], int] = defaultdict(int)
+    for p in ctx.payments:
+        paid[(p.id_number, p.item_code)] += p.amount_fen
+    entitled: dict[tuple[str, str], tuple[StudentFacts, int, str]] = {}
+    by_id: dict[str, StudentFacts] = {}
+    for s, res in results(ctx):
+        if s.id_number:
+            by_id.setdefault(s.id_number, s)
+        for d in res.granted:
+            if s.id_number:
+                entitled[(s.id_number, d.code)] = (s, d.amount_fen, d.name)
+    for key, (s, amount, name) in entitled.items():
+        if key not in paid:
+            yield PAYMENT_MISSING.finding(s, f"应享受“{name}” {format_fen(amount)} 元，发放记录中没有", part=key[1])
+        elif paid[key] != amount:
+            yield PAYMENT_MISMATCH.finding(
+                s, f"“{name}”应发 {format_fen(amount)} 元，实发 {format_fen(paid[key])} 元", part=key[1])
+    for key, fen in paid.items():
+        if key in entitled:
+            continue
+        s = by_id.get(key[0])
+        msg = f"发放记录中项目 {key[1]} 发放 {format_fen(fen)} 元，但按政策不应享受"
+        if s is not None:
+            yield PAYMENT_UNDUE.finding(s, msg, part=key[1])
+        else:
+            yield Finding(PAYMENT_UNDUE.code, PAYMENT_UNDUE.severity, msg + "（身份证号不在学生名单中）",
+                          id_number=key[0], part=f"{key[0]}:{key[1]}")
+
+
+def _not_notified(ctx: CheckContext) -> Iterator[Finding]:
+    for s, res in results(ctx):
+        if res.granted and not s.notified:
+            yield NOT_NOTIFIED.finding(s, f"享受资助 {format_fen(res.total_fen)} 元，尚未向家庭发送告知书")
+
+
+NOT_FULL_TIME = Rule("NOT_FULL_TIME", Severity.INFO, "非全日制正式学籍",
+                     "核对学籍；确非全日制则无需处理", _not_full_time)
+FEE_MISSING = Rule("FEE_MISSING", Severity.WARNING, "实收费用未填写",
+                   "填写实收金额；确实未收费请填 0", _fee_missing)
+FEE_ABOVE_STANDARD = Rule("FEE_ABOVE_STANDARD", Severity.INFO, "民办学校学费高于公办标准",
+                          "无需改正；告知书会写明家庭需自付的差额", _fee_above)
+MISSING_POLICY_PARAM = Rule("MISSING_POLICY_PARAM", Severity.ERROR, "政策参数未设置",
+                            "在“设置 → 资助政策”中填写公办学费标准", _missing_param)
+LOAN_CONTRACT_MISSING = Rule("LOAN_CONTRACT_MISSING", Severity.WARNING, "贷款合同号缺失",
+                             "补填生源地助学贷款合同号", _loan_contract)
+PAYMENT_MISSING = Rule("PAYMENT_MISSING", Severity.ERROR, "应发未发",
+                       "核对发放记录，补发或说明原因", _payments_of("PAYMENT_MISSING"))
+PAYMENT_UNDUE = Rule("PAYMENT_UNDUE", Severity.ERROR, "不应发放却已发放",
+                     "核对学生信息和发放记录，必要时追回", _payments_of("PAYMENT_UNDUE"))
+PAYMENT_MISMATCH = Rule("PAYMENT_MISMATCH", Severity.ERROR, "发放金额不一致",
+                        "核对发放金额与资助标准", _payments_of("PAYMENT_MISMATCH"))
+NOT_NOTIFIED = Rule("NOT_NOTIFIED", Severity.INFO, "尚未告知家庭",
+                    "打印并发放资助结果告知书，收回回执", _not_notified)
+
+RULES = (NOT_FULL_TIME, FEE_MISSING, FEE_ABOVE_STANDARD, MISSING_POLICY_PARAM, LOAN_CONTRACT_MISSING,
+         PAYMENT_MISSING, PAYMENT_UNDUE, PAYMENT_MISMATCH, NOT_NOTIFIED)

@@ -1,0 +1,78 @@
+"""Cross-check of the student list with the poverty roster (比对)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from pypinyin import Style, lazy_pinyin
+
+from core.checks.base import CheckContext, Finding, RosterFacts, Rule, Severity
+from core.idnumber import mask_id
+from core.text import header_key
+
+
+def roster_by_id(ctx: CheckContext) -> dict[str, RosterFacts]:
+    def make() -> dict[str, RosterFacts]:
+        return {r.id_number: r for r in ctx.roster if r.id_number}
+    return ctx.cached("roster_by_id", make)  # type: ignore[return-value]
+
+
+def _not_on_roster(ctx: CheckContext) -> Iterator[Finding]:
+    if not ctx.roster:
+        return  # no roster imported yet: nothing to compare with
+    by_id = roster_by_id(ctx)
+    for s in ctx.students:
+        if s.category == "REGISTERED" and s.id_number and s.id_number not in by_id:
+            yield NOT_ON_ROSTER.finding(
+                s, f"家庭类别为建档立卡，但身份证号 {mask_id(s.id_number)} 不在建档立卡名单中", "category")
+
+
+def _same_reading(a: str, b: str) -> bool:
+    return lazy_pinyin(a, style=Style.NORMAL) == lazy_pinyin(b, style=Style.NORMAL)
+
+
+def _name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    by_id = roster_by_id(ctx)
+    for s in ctx.students:
+        r = by_id.get(s.id_number) if s.id_number else None
+        if r is None or r.name.replace(" ", "") == s.name.replace(" ", ""):
+            continue
+        msg = f"学生名单姓名“{s.name}”与建档立卡名单姓名“{r.name}”不一致"
+        if len(r.name) == len(s.name) and _same_reading(r.name, s.name):
+            msg += "（读音相同，可能是错别字）"
+        yield NAME_MISMATCH.finding(s, msg, "name")
+
+
+def _category_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    by_id = roster_by_id(ctx)
+    for s in ctx.students:
+        if s.id_number in by_id and s.category != "REGISTERED":
+            label = ctx.policy.parse_category(s.category)
+            shown = ctx.policy.category_label(label) if label else s.category
+            yield CATEGORY_MISMATCH.finding(
+                s, f"身份证号在建档立卡名单中，但家庭类别填为“{shown}”，建档立卡专属的资助项目会被漏掉",
+                "category")
+
+
+def _roster_not_enrolled(ctx: CheckContext) -> Iterator[Finding]:
+    school = header_key(ctx.school_name)
+    if not school:
+        return
+    enrolled = {s.id_number for s in ctx.students if s.id_number}
+    for r in ctx.roster:
+        if r.id_number and header_key(r.school_name) == school and r.id_number not in enrolled:
+            yield Finding(ROSTER_NOT_ENROLLED.code, ROSTER_NOT_ENROLLED.severity,
+                          f"建档立卡名单中的 {r.name}（{mask_id(r.id_number)}，{r.schooling_status or '在校生'}）"
+                          f"登记就读于本校，但不在学生名单中，可能漏报",
+                          roster_key=r.key, id_number=r.id_number, name=r.name)
+
+
+NOT_ON_ROSTER = Rule("NOT_ON_ROSTER", Severity.ERROR, "建档立卡学生不在名单中",
+                     "核对身份证号；若不是建档立卡家庭，请改正家庭类别", _not_on_roster)
+NAME_MISMATCH = Rule("NAME_MISMATCH", Severity.WARNING, "姓名与建档立卡名单不一致",
+                     "以户口簿为准改正姓名；确为同一人（如生僻字、异体字）可接受并注明原因", _name_mismatch)
+CATEGORY_MISMATCH = Rule("CATEGORY_MISMATCH", Severity.WARNING, "在建档立卡名单中但类别不是建档立卡",
+                         "把家庭类别改为建档立卡，以免漏报资助项目", _category_mismatch)
+ROSTER_NOT_ENROLLED = Rule("ROSTER_NOT_ENROLLED", Severity.WARNING, "名单中本校学生未在学生名单",
+                           "核实该生是否在本校就读；在读则补录到学生名单", _roster_not_enrolled)
+
+RULES = (NOT_ON_ROSTER, NAME_MISMATCH, CATEGORY_MISMATCH, ROSTER_NOT_ENROLLED)
