@@ -6,8 +6,8 @@ from datetime import date
 
 from core.text import nfkc
 
-_FULL = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})\D?$")
-_MONTH = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D?$")
+_FULL = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})\D?$")
+_MONTH = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D?$")
 
 
 def parse_birth(text: str) -> tuple[int, int, int | None] | None:
