@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from cli import check_commands
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("file", type=Path)
 
     s = sub.add_parser("import", help="导入学生名单或建档立卡名单")
-    s.add_argument("kind", choices=["students", "roster"], help="students=学生名单，roster=建档立卡名单")
+    s.add_argument("kind", choices=["students", "roster", "payments"],
+                   help="students=学生名单，roster=建档立卡名单，payments=发放记录")
     s.add_argument("file", type=Path)
     s.add_argument("--dry-run", action="store_true", help="只预览，不写入")
     s.add_argument("--problems", type=Path, help="把有问题的行另存为 Excel 文件")
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="生成演示数据")
     s.add_argument("--students", type=int, default=300, help="学生人数")
     s.add_argument("--seed", type=int, default=2023)
+
+    check_commands.add_parsers(sub)
 
     s = sub.add_parser("template", help="下载导入模板")
     s.add_argument("kind", choices=["students", "roster"])
@@ -121,6 +125,8 @@ def _print_policy(policy) -> None:
 
 def cmd_import(db, args) -> int:
     from db.workflows import preview_import, run_import, save_problem_rows
+    if args.kind == "payments":
+        return check_commands.cmd_import_payments(db, args)
     if args.dry_run:
         preview = preview_import(db, args.kind, args.file)
         _print_import(preview.parsed, preview.plan.counts(), dry=True)
@@ -184,6 +190,7 @@ def cmd_template(db, args) -> int:
 COMMANDS: dict[str, Callable] = {
     "init": cmd_init, "policy": cmd_policy, "import": cmd_import,
     "compute": cmd_compute, "demo": cmd_demo, "template": cmd_template,
+    **check_commands.COMMANDS,
 }
 
 

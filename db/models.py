@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -76,6 +77,9 @@ class Student(Base):
     # Problems found when importing, "；"-separated (the checks issue refines them).
     import_problems: Mapped[str] = mapped_column(Text, default="")
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the family's notification letter was printed / its receipt came back (告知书, 回执).
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
@@ -115,12 +119,51 @@ class AuditEntry(Base):
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class FindingRow(Base):
+    """A check's result kept across runs (核查问题): open, fixed or accepted."""
+
+    __tablename__ = "finding"
+    __table_args__ = (UniqueConstraint("code", "subject", "part", name="uq_finding_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(40))   # "s<student id>", "r<roster id>" or "-"
+    part: Mapped[str] = mapped_column(String(100), default="")
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE"), nullable=True, index=True)
+    roster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roster_person.id", ondelete="CASCADE"), nullable=True)
+    id_number: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(String(100), default="")
+    message: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(40), default="")
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(10), default="open")   # open | fixed | accepted
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PaymentRecord(Base):
+    """One line of the imported disbursement record (发放记录)."""
+
+    __tablename__ = "payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(Integer)
+    id_number: Mapped[str] = mapped_column(String(40), index=True)
+    item_code: Mapped[str] = mapped_column(String(40))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+
+
 Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
 
 # Columns an import or a form may write (everything but bookkeeping).
 STUDENT_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in Student.__table__.columns
-    if c.key not in ("id", "created_at", "updated_at", "verified", "name_initials", "import_problems")
+    if c.key not in ("id", "created_at", "updated_at", "verified", "name_initials", "import_problems",
+                     "notified_at", "receipt_at")
 )
 ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")

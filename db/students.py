@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
-from core.idnumber import check_id
+from core.idnumber import birth_date_of
 from core.pinyin import initials_key
 from core.records import student_record
 from core.domain import StudentRecord
@@ -32,9 +32,8 @@ def to_record(st: Student | Any) -> StudentRecord:
     get = st.__getitem__ if hasattr(st, "__getitem__") else lambda k: getattr(st, k)
     values = {f: get(f) for f in STUDENT_DATA_FIELDS}
     grants = frozenset(g for g in (values.get("prior_grants") or "").split(",") if g)
-    info = check_id(values["id_number"]) if values.get("id_number") else None
     return student_record(values, key=get("id"), prior_grants=grants,
-                          birth_date=info.birth_date if info and info.valid else None)
+                          birth_date=birth_date_of(values.get("id_number") or ""))
 
 
 def iter_records(session: Session) -> Iterator[StudentRecord]:

@@ -145,3 +145,22 @@ def counts(db: Database) -> dict[str, int]:
     with db.session() as s:
         return {"students": s.scalar(select(func.count()).select_from(Student)) or 0,
                 "roster": s.scalar(select(func.count()).select_from(RosterPerson)) or 0}
+
+
+def run_check(db: Database, actor: str | None = None):
+    """Run every check and store the findings (one transaction)."""
+    from db.findings import run_and_store
+    with db.session() as s:
+        return run_and_store(s, actor=actor)
+
+
+def import_payments(db: Database, path: str | Path, actor: str | None = None) -> Any:
+    """Replace the disbursement record with the file's rows; returns the parse (with problems)."""
+    from core.importers.payments import parse_payments
+    from core.importers.reader import read_table
+    from db.findings import replace_payments
+    table = read_table(path)
+    with db.session() as s:
+        parsed = parse_payments(table, store.get_policy(s))
+        replace_payments(s, parsed.payments, actor=actor)
+    return parsed

@@ -42,7 +42,7 @@ def stu(name, idn, **kw):
 
 
 def test_new_database_is_at_head_with_pragmas(fresh):
-    assert current_revision(fresh) == head_revision() == "0001"
+    assert current_revision(fresh) == head_revision() == "0002"
     with fresh.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -55,6 +55,12 @@ def test_frozen_v0001_database_opens_and_keeps_data(tmp_path):
     d = open_database(target)
     try:
         assert current_revision(d) == head_revision()
+        # a backup was taken before migrating, and it is still at 0001
+        backups = list((tmp_path / "backups").glob("old-*-before-migration-0001.sqlite"))
+        assert len(backups) == 1
+        con = sqlite3.connect(backups[0])
+        assert con.execute("select version_num from alembic_version").fetchone()[0] == "0001"
+        con.close()
         with d.session() as s:
             assert store.get_school(s).name == "冻结测试学校"
             assert s.scalar(select(func.count()).select_from(Student)) == 2

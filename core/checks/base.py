@@ -100,7 +100,9 @@ class Finding:
 
     @property
     def subject(self) -> str:
-        return f"s{self.student_key}" if self.student_key is not None else f"r{self.roster_key}"
+        if self.student_key is not None:
+            return f"s{self.student_key}"
+        return f"r{self.roster_key}" if self.roster_key is not None else "-"
 
     @property
     def identity(self) -> tuple[str, str, str]:

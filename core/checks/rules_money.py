@@ -97,7 +97,7 @@ def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
         if s.id_number:
             by_id.setdefault(s.id_number, s)
         for d in res.granted:
-            if s.id_number:
+            if s.id_number and d.amount_fen:   # a zero entitlement needs no payment
                 entitled[(s.id_number, d.code)] = (s, d.amount_fen, d.name)
     for key, (s, amount, name) in entitled.items():
         if key not in paid:

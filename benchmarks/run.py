@@ -1,0 +1,123 @@
+"""`make bench`: Zizhu's heavy paths against the raw library doing the same unavoidable work.
+
+Each line gives our time, the raw baseline's time in the same run, and the ratio.
+Data: the synthetic county (50,000 students, a 200,000-person roster).
+"""
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from openpyxl import Workbook  # noqa: E402
+from python_calamine import CalamineWorkbook  # noqa: E402
+
+from core.demo import generate_demo  # noqa: E402
+from core.importers import parse_roster, read_table  # noqa: E402
+from core.records import ParsedRow, ROSTER_COLUMNS  # noqa: E402
+from db.compute import compute_store  # noqa: E402
+from db.importing import apply_plan, plan_import  # noqa: E402
+from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS  # noqa: E402
+from db.session import open_database  # noqa: E402
+from db import store  # noqa: E402
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def write_roster_xlsx(path: Path, roster: list[dict]) -> None:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("建档立卡名单")
+    ws.append(["XX县建档立卡人员名单"])
+    ws.append([c.header for c in ROSTER_COLUMNS])
+    fields = [c.field for c in ROSTER_COLUMNS]
+    for r in roster:
+        ws.append([r.get(f, "") for f in fields])
+    wb.save(path)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=50_000)
+    ap.add_argument("--roster", type=int, default=200_000)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="zizhu-bench-"))
+    t0 = time.perf_counter()
+    data = generate_demo(n_students=args.students, seed=7, roster_extra=0)
+    extra = max(0, args.roster - len(data.roster))
+    data = generate_demo(n_students=args.students, seed=7, roster_extra=extra)
+    xlsx = tmp / "roster.xlsx"
+    write_roster_xlsx(xlsx, data.roster)
+    print(f"data: {len(data.students)} students, {len(data.roster)} roster rows "
+          f"(set-up {time.perf_counter() - t0:.1f} s)\n")
+    rows: list[tuple[str, float, float]] = []
+
+    # 1. Reading and parsing the roster workbook vs python-calamine reading it.
+    raw = best(lambda: CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python(), args.repeat)
+    ours = best(lambda: parse_roster(read_table(xlsx)), args.repeat)
+    rows.append(("read+parse roster .xlsx", ours, raw))
+
+    # 2. Writing the roster to the database vs sqlite3 executemany of the same rows.
+    def ours_import() -> None:
+        db = open_database(tmp / f"imp-{time.perf_counter_ns()}.sqlite")
+        with db.session() as s:
+            rws = [ParsedRow(i, v) for i, v in enumerate(data.roster)]
+            apply_plan(s, plan_import(s, "roster", rws, [], ROSTER_DATA_FIELDS), actor="bench")
+        db.close()
+
+    def raw_import() -> None:
+        con = sqlite3.connect(tmp / f"raw-{time.perf_counter_ns()}.sqlite")
+        con.execute("PRAGMA journal_mode=WAL")
+        cols = ", ".join(ROSTER_DATA_FIELDS)
+        con.execute(f"CREATE TABLE r (id INTEGER PRIMARY KEY, {cols}, import_problems)")
+        con.execute("CREATE INDEX ix ON r(id_number)")
+        marks = ", ".join("?" * (len(ROSTER_DATA_FIELDS) + 1))
+        con.executemany(f"INSERT INTO r ({cols}, import_problems) VALUES ({marks})",
+                        [[v.get(f, "") for f in ROSTER_DATA_FIELDS] + [""] for v in data.roster])
+        con.commit()
+        con.close()
+
+    rows.append(("import roster into SQLite", best(ours_import, 1), best(raw_import, 1)))
+
+    # 3. Computing every student's subsidies vs reading the same rows with sqlite3.
+    db = open_database(tmp / "county.sqlite")
+    with db.session() as s:
+        store.init_school(s, "基准学校", "0", 2023, actor="bench")
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="bench")
+        store.set_policy_value(s, "tuition_standard.中职", "2000", actor="bench")
+        rws = [ParsedRow(i, v) for i, v in enumerate(data.students)]
+        apply_plan(s, plan_import(s, "students", rws, [], STUDENT_DATA_FIELDS), actor="bench")
+
+    def ours_compute() -> None:
+        with db.session() as s:
+            compute_store(s)
+
+    def raw_select() -> None:
+        con = sqlite3.connect(db.path)
+        con.execute(f"SELECT id, {', '.join(STUDENT_DATA_FIELDS)} FROM student ORDER BY id").fetchall()
+        con.close()
+
+    rows.append(("compute 50k students", best(ours_compute, args.repeat), best(raw_select, args.repeat)))
+    db.close()
+
+    print(f"{'benchmark':<28}{'ours (s)':>10}{'raw (s)':>10}{'ratio':>8}")
+    for name, o, r in rows:
+        print(f"{name:<28}{o:>10.2f}{r:>10.2f}{o / r:>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

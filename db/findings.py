@@ -1,0 +1,169 @@
+"""Running the checks over the store, keeping findings and their states, verification.
+
+States: open; fixed (closed automatically when a re-run no longer finds it);
+accepted (the clerk confirms the data with a written reason; it stays accepted
+on re-runs until the data behind it changes). Every state change is audited.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from core.checks import RULES_BY_CODE, CheckContext, Finding, Payment, RosterFacts, StudentFacts, run_checks
+from core.errors import ValidationError
+from core.idnumber import mask_id, normalize_id
+from db import audit, store
+from db.models import FindingRow, PaymentRecord, RosterPerson, Student
+
+PAYMENTS_KEY = "payments.imported_at"
+NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL"}   # the data is certainly wrong: fix it
+_FACT_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified")]
+
+
+@dataclass
+class CheckRun:
+    findings: list[Finding]
+    counts: dict[str, int] = field(default_factory=dict)          # by severity, open only
+    opened: int = 0
+    fixed: int = 0
+    reopened: int = 0
+
+
+def build_context(session: Session, today: date | None = None) -> CheckContext:
+    school = store.get_school(session)
+    cols = [Student.id, Student.notified_at] + [getattr(Student, f) for f in _FACT_FIELDS]
+    students = [
+        StudentFacts(key=r.id, notified=r.notified_at is not None, **{f: getattr(r, f) for f in _FACT_FIELDS})
+        for r in session.execute(select(*cols).order_by(Student.id))
+    ]
+    roster = [RosterFacts(*r) for r in session.execute(select(
+        RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
+        RosterPerson.schooling_status, RosterPerson.household_no))]
+    payments = None
+    if store.get_setting(session, PAYMENTS_KEY):
+        payments = [Payment(*r) for r in session.execute(select(
+            PaymentRecord.line, PaymentRecord.id_number, PaymentRecord.item_code, PaymentRecord.amount_fen))]
+    return CheckContext(students, roster, store.get_policy(session), school.name, school.school_year,
+                        today or date.today(), payments)
+
+
+def run_and_store(session: Session, actor: str | None = None, today: date | None = None) -> CheckRun:
+    """Run every check and reconcile the stored findings."""
+    actor = actor or audit.default_actor()
+    now = datetime.now()
+    found = run_checks(build_context(session, today))
+    existing = {(r.code, r.subject, r.part): r for r in session.scalars(select(FindingRow))}
+    run = CheckRun(found)
+    changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []
+    new_rows = []
+    for f in found:
+        row = existing.pop(f.identity, None)
+        if row is None:
+            new_rows.append(dict(code=f.code, severity=f.severity.value, subject=f.subject, part=f.part,
+                                 student_id=f.student_key, roster_id=f.roster_key, id_number=f.id_number,
+                                 name=f.name, message=f.message, field=f.field, fingerprint=f.fingerprint,
+                                 state="open", reason="", created_at=now, updated_at=now))
+            run.opened += 1
+            continue
+        if row.fingerprint != f.fingerprint or row.state == "fixed":
+            if row.state != "open":
+                changes.append((row.id, {"state": (row.state, "open")}))
+                run.reopened += 1
+            row.state, row.reason = "open", ""
+        row.severity, row.message, row.fingerprint = f.severity.value, f.message, f.fingerprint
+        row.name, row.id_number, row.field, row.updated_at = f.name, f.id_number, f.field, now
+    for row in existing.values():
+        if row.state != "fixed":
+            changes.append((row.id, {"state": (row.state, "fixed")}))
+            row.state, row.updated_at = "fixed", now
+            run.fixed += 1
+    if new_rows:
+        session.execute(insert(FindingRow), new_rows)
+    audit.record_many(session, actor, "finding", changes, now)
+    session.flush()
+    run.counts = open_counts(session)
+    return run
+
+
+def open_counts(session: Session) -> dict[str, int]:
+    counts = Counter(session.scalars(select(FindingRow.severity).where(FindingRow.state == "open")))
+    return {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]}
+
+
+def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRow]:
+    number = normalize_id(id_number)
+    q = select(FindingRow).where(FindingRow.code == code, FindingRow.state != "fixed")
+    return [r for r in session.scalars(q) if normalize_id(r.id_number) == number or r.part == id_number]
+
+
+def accept(session: Session, code: str, id_number: str, reason: str, actor: str | None = None) -> int:
+    """Accept the findings of ``code`` for the student (or roster person) with this ID."""
+    code = code.strip().upper()
+    if code not in RULES_BY_CODE:
+        raise ValidationError(f"没有代码为“{code}”的核查问题", "代码见“核查问题”页，例如 NAME_MISMATCH")
+    if code in NOT_ACCEPTABLE:
+        raise ValidationError(f"{RULES_BY_CODE[code].title}不能接受，必须改正", RULES_BY_CODE[code].hint)
+    if not reason.strip():
+        raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
+    rows = _subject_rows(session, code, id_number)
+    if not rows:
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的 {code} 问题",
+                              "请先运行核查（check），并核对代码和身份证号")
+    return accept_rows(session, rows, reason, actor)
+
+
+def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor: str | None = None) -> int:
+    if not reason.strip():
+        raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
+    rows = list(rows)
+    bad = sorted({r.code for r in rows if r.code in NOT_ACCEPTABLE})
+    if bad:
+        raise ValidationError(f"这些问题不能接受，必须改正：{'、'.join(bad)}")
+    changes = []
+    for r in rows:
+        if r.state != "accepted":
+            changes.append((r.id, {"state": (r.state, "accepted"), "reason": (r.reason, reason.strip())}))
+            r.state, r.reason, r.updated_at = "accepted", reason.strip(), datetime.now()
+    audit.record_many(session, actor or audit.default_actor(), "finding", changes)
+    return len(changes)
+
+
+def verify_students(session: Session, student_ids: Iterable[int], actor: str | None = None) -> int:
+    """Mark students 已核准. Refused (nothing changes) while any has an open error."""
+    ids = list(student_ids)
+    blocked = session.execute(
+        select(FindingRow.student_id, FindingRow.name, FindingRow.code)
+        .where(FindingRow.student_id.in_(ids), FindingRow.state == "open", FindingRow.severity == "error")
+    ).all()
+    if blocked:
+        names = "；".join(f"{n}（{RULES_BY_CODE[c].title}）" for _, n, c in blocked[:10])
+        raise ValidationError(f"有 {len({b[0] for b in blocked})} 名学生还有未处理的错误，不能核准：{names}",
+                              "请先改正这些错误并重新核查")
+    changes = []
+    for st in session.scalars(select(Student).where(Student.id.in_(ids), Student.verified.is_(False))):
+        st.verified = True
+        changes.append((st.id, {"verified": (False, True)}))
+    audit.record_many(session, actor or audit.default_actor(), "student", changes)
+    return len(changes)
+
+
+def find_student_ids(session: Session, id_number: str) -> list[int]:
+    number = normalize_id(id_number)
+    return list(session.scalars(select(Student.id).where(Student.id_number == number)))
+
+
+def replace_payments(session: Session, payments: list[Payment], actor: str | None = None) -> int:
+    """The disbursement record replaces the previous one as a whole."""
+    session.execute(delete(PaymentRecord))
+    if payments:
+        session.execute(insert(PaymentRecord), [
+            {"line": p.line, "id_number": p.id_number, "item_code": p.item_code, "amount_fen": p.amount_fen}
+            for p in payments])
+    store.put_setting(session, PAYMENTS_KEY, datetime.now().isoformat(timespec="seconds"))
+    audit.record(session, actor or audit.default_actor(), "payments", None, {"*": (None, f"导入 {len(payments)} 条")})
+    return len(payments)
