@@ -97,10 +97,12 @@ def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
         if s.id_number:
             by_id.setdefault(s.id_number, s)
         for d in res.granted:
-            if s.id_number and d.amount_fen:   # a zero entitlement needs no payment
+            if s.id_number:
                 entitled[(s.id_number, d.code)] = (s, d.amount_fen, d.name)
     for key, (s, amount, name) in entitled.items():
         if key not in paid:
+            if not amount:   # a zero entitlement needs no payment
+                continue
             yield PAYMENT_MISSING.finding(s, f"应享受“{name}” {format_fen(amount)} 元，发放记录中没有", part=key[1])
         elif paid[key] != amount:
             yield PAYMENT_MISMATCH.finding(
