@@ -78,15 +78,13 @@ def _unmet(student: StudentRecord, item: Item, policy: Policy) -> list[str]:
     if student.stage is None:
         unmet.append("学段无法识别")
     elif student.stage not in item.stages:
-        unmet.append(f"学段为{student.stage.value}，本项目只限{'、'.join(s.value for s in Stage if s in item.stages)}")
+        unmet.append(f"学段为{student.stage.value}，本项目只限{item.stages_text}")
     if item.locations is not None and student.location not in item.locations:
-        wanted = "、".join(sorted(l.value for l in item.locations))
-        unmet.append(f"就读地为{student.location.value}，本项目只限{wanted}就读")
+        unmet.append(f"就读地为{student.location.value}，本项目只限{item.locations_text}就读")
     if student.category is None:
         unmet.append("家庭类别无法识别")
     elif student.category not in item.categories:
-        wanted = "、".join(policy.category_label(c) for c in Category if c in item.categories)
-        unmet.append(f"家庭类别为{policy.category_label(student.category)}，本项目只限{wanted}")
+        unmet.append(f"家庭类别为{policy.category_label(student.category)}，本项目只限{item.categories_text}")
     if item.requires_loan and not student.has_loan:
         unmet.append("未办理生源地助学贷款")
     if item.once and item.code in student.prior_grants:

@@ -44,6 +44,10 @@ class Item:
     requires_loan: bool = False
     once: bool = False
     shares: tuple[tuple[str, Decimal], ...] = ()
+    # Ready-made Chinese texts for the engine's explanations (derived at load).
+    stages_text: str = ""
+    locations_text: str = ""
+    categories_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ def _yuan(value: Any, where: str) -> int:
         raise _err(where, exc.message) from None
 
 
-def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]]) -> Item:
+def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
+          labels: dict[Category, tuple[str, ...]]) -> Item:
     where = f"第{idx + 1}个资助项目"
     code = raw.get("code")
     if not isinstance(code, str) or not code:
@@ -164,14 +169,18 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]]) ->
         shares.append((pair[0], pct))
     if sum(p for _, p in shares) != 100:
         raise _err(where, f"分担比例之和应为100，这里是 {sum(p for _, p in shares)}")
+    stage_set = frozenset(_stage(s, where) for s in stages)
     return Item(
         code=code, name=name,
-        stages=frozenset(_stage(s, where) for s in stages),
+        stages=stage_set,
         locations=locations, categories=categories, kind=kind,
         amount_fen=amount, fee=fee, cap=cap,
         requires_loan=bool(raw.get("requires_loan", False)),
         once=bool(raw.get("once", False)),
         shares=tuple(shares),
+        stages_text="、".join(s.value for s in Stage if s in stage_set),
+        locations_text="、".join(l.value for l in Location if locations and l in locations),
+        categories_text="、".join(labels[c][0] for c in Category if c in categories),
     )
 
 
@@ -192,10 +201,14 @@ def parse_policy(data: dict[str, Any], text: str) -> Policy:
             raise _err(f"parameters.{pname}", "参数应为“学段 = 金额”的表")
         params[pname] = {_stage(k, f"parameters.{pname}"): _yuan(v, f"parameters.{pname}.{k}")
                          for k, v in table.items()}
+    labels: dict[Category, tuple[str, ...]] = {}
+    for cat in Category:
+        raw_labels = (data.get("categories") or {}).get(cat.value) or [DEFAULT_CATEGORY_LABELS[cat]]
+        labels[cat] = tuple(str(x) for x in raw_labels)
     items_raw = data.get("items")
     if not isinstance(items_raw, list) or not items_raw:
         raise _err("items", "没有任何资助项目")
-    items = tuple(_item(r, i, params) for i, r in enumerate(items_raw))
+    items = tuple(_item(r, i, params, labels) for i, r in enumerate(items_raw))
     codes = [i.code for i in items]
     dup = {c for c in codes if codes.count(c) > 1}
     if dup:
@@ -205,10 +218,6 @@ def parse_policy(data: dict[str, Any], text: str) -> Policy:
         if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v) and v[0] <= v[1]):
             raise _err(f"age_ranges.{k}", f"年龄范围应为 [最小, 最大]，这里是 {v}")
         ranges[_stage(k, "age_ranges")] = (v[0], v[1])
-    labels: dict[Category, tuple[str, ...]] = {}
-    for cat in Category:
-        raw_labels = (data.get("categories") or {}).get(cat.value) or [DEFAULT_CATEGORY_LABELS[cat]]
-        labels[cat] = tuple(str(x) for x in raw_labels)
     phases = tuple(
         Phase(str(p.get("name", "")), _month_day(p.get("start"), "campaign.phases"),
               _month_day(p.get("end"), "campaign.phases"))
