@@ -128,8 +128,10 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     # School-wide fees (fen): one tuition per stage, textbooks per grade, boarding.
     tuition = {Stage.HIGH_SCHOOL: rng.randrange(1200, 2401, 200) * 100,
                Stage.VOCATIONAL: rng.choice((2000, 2200, 2400)) * 100}
-    textbook = {(s, gr[0]): rng.randint(3200, 6400) * 10 for s in FEE_STAGES for gr in GRADES[s]}
-    lodging = {s: rng.choice((400, 500, 600, 800)) * 100 for s in FEE_STAGES}
+    # (a tuple, not the frozenset: set order follows the per-process string hash)
+    fee_stages = (Stage.HIGH_SCHOOL, Stage.VOCATIONAL)
+    textbook = {(s, gr[0]): rng.randint(3200, 6400) * 10 for s in fee_stages for gr in GRADES[s]}
+    lodging = {s: rng.choice((400, 500, 600, 800)) * 100 for s in fee_stages}
 
     # -- slots: stage and category for every student ---------------------------
     forced_list = _plan_plants(n, rng)

@@ -1,10 +1,14 @@
 """Demo data generator: determinism, realism, planted problems, engine round trip."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from pypinyin import pinyin
@@ -48,6 +52,18 @@ def test_deterministic_for_a_seed() -> None:
     assert a == b
     c = generate_demo(120, seed=8)
     assert a.students != c.students
+
+
+def test_deterministic_across_processes() -> None:
+    """No dependence on set order (string hashes differ per process)."""
+    code = ("import hashlib, json; from core.demo import generate_demo; d = generate_demo(150, seed=3); "
+            "print(hashlib.sha256(json.dumps([d.school, d.students, d.roster, d.notes], "
+            "ensure_ascii=False).encode()).hexdigest())")
+    root = Path(__file__).resolve().parent.parent
+    digests = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": str(h)}).stdout
+               for h in (1, 2, 3)}
+    assert len(digests) == 1
 
 
 def test_field_names_match_parsed_row_docstring(data: demo.DemoData) -> None:
