@@ -26,6 +26,8 @@ from db.importing import apply_plan, plan_import  # noqa: E402
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS  # noqa: E402
 from db.session import open_database  # noqa: E402
 from db import store  # noqa: E402
+from db.findings import build_context  # noqa: E402
+from core.checks import run_checks  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -110,7 +112,27 @@ def main() -> int:
         con.execute(f"SELECT id, {', '.join(STUDENT_DATA_FIELDS)} FROM student ORDER BY id").fetchall()
         con.close()
 
-    rows.append(("compute 50k students", best(ours_compute, args.repeat), best(raw_select, args.repeat)))
+    rows.append(("compute all students", best(ours_compute, args.repeat), best(raw_select, args.repeat)))
+
+    # 4. The full check run (students x roster) vs reading both tables with sqlite3.
+    with db.session() as s:
+        rws = [ParsedRow(i, v) for i, v in enumerate(data.roster)]
+        apply_plan(s, plan_import(s, "roster", rws, [], ROSTER_DATA_FIELDS), actor="bench")
+
+    def ours_check() -> None:
+        with db.session() as s:
+            build = build_context(s)
+            run_checks(build)
+            s.rollback()
+
+    def raw_read_both() -> None:
+        con = sqlite3.connect(db.path)
+        con.execute(f"SELECT id, {', '.join(STUDENT_DATA_FIELDS)} FROM student").fetchall()
+        con.execute("SELECT id, name, id_number, school_name, schooling_status, household_no "
+                    "FROM roster_person").fetchall()
+        con.close()
+
+    rows.append(("check students x roster", best(ours_check, args.repeat), best(raw_read_both, args.repeat)))
     db.close()
 
     print(f"{'benchmark':<28}{'ours (s)':>10}{'raw (s)':>10}{'ratio':>8}")

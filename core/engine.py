@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Iterable
 
 from core.domain import Category, Stage, StudentRecord
@@ -102,11 +103,28 @@ def _met(student: StudentRecord, item: Item, policy: Policy) -> str:
     return "符合条件：" + "、".join(parts)
 
 
-def decide(student: StudentRecord, item: Item, policy: Policy) -> ItemDecision:
-    """One student, one item."""
-    unmet = _unmet(student, item, policy)
-    if unmet:
-        return ItemDecision(item.code, item.name, Status.NOT_ELIGIBLE, reasons=tuple(unmet))
+def _eligible(student: StudentRecord, item: Item) -> bool:
+    """Fast path of ``_unmet``: no texts built."""
+    return (student.full_time and student.stage in item.stages
+            and (item.locations is None or student.location in item.locations)
+            and student.category in item.categories
+            and (not item.requires_loan or student.has_loan)
+            and not (item.once and item.code in student.prior_grants))
+
+
+@lru_cache(maxsize=512)
+def _not_eligible(code: str, name: str) -> ItemDecision:
+    """Shared (immutable) unexplained not-eligible decision for bulk runs."""
+    return ItemDecision(code, name, Status.NOT_ELIGIBLE)
+
+
+def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = True) -> ItemDecision:
+    """One student, one item. With ``explain=False`` (bulk runs) a not-eligible
+    decision carries no reasons; granted and pending ones always do."""
+    if not _eligible(student, item):
+        if not explain:
+            return _not_eligible(item.code, item.name)
+        return ItemDecision(item.code, item.name, Status.NOT_ELIGIBLE, reasons=tuple(_unmet(student, item, policy)))
     met = _met(student, item, policy)
     if item.kind == "fixed":
         amount = item.amount_fen or 0
@@ -133,12 +151,13 @@ def decide(student: StudentRecord, item: Item, policy: Policy) -> ItemDecision:
                         split_shares(amount, item.shares), (met, basis))
 
 
-def compute_student(student: StudentRecord, policy: Policy) -> StudentResult:
-    return StudentResult(student, [decide(student, item, policy) for item in policy.items])
+def compute_student(student: StudentRecord, policy: Policy, explain: bool = True) -> StudentResult:
+    return StudentResult(student, [decide(student, item, policy, explain) for item in policy.items])
 
 
-def compute_all(students: Iterable[StudentRecord], policy: Policy) -> tuple[list[StudentResult], Totals]:
-    results = [compute_student(s, policy) for s in students]
+def compute_all(students: Iterable[StudentRecord], policy: Policy,
+                explain: bool = False) -> tuple[list[StudentResult], Totals]:
+    results = [compute_student(s, policy, explain) for s in students]
     return results, totals_of(results, policy)
 
 

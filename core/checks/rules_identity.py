@@ -12,7 +12,10 @@ from core.idnumber import age_on, birth_date_of, check_id, is_valid_id, mask_id,
 
 
 def _valid(ctx: CheckContext, s: StudentFacts) -> bool:
-    return bool(s.id_number) and not s.id_numeric_cell and is_valid_id(s.id_number, ctx.today)
+    valid: set[int] = ctx.cached("valid_ids", lambda: {  # type: ignore[assignment]
+        st.key for st in ctx.students
+        if st.id_number and not st.id_numeric_cell and is_valid_id(st.id_number, ctx.today)})
+    return s.key in valid
 
 
 def _id_invalid(ctx: CheckContext) -> Iterator[Finding]:

@@ -18,7 +18,8 @@ def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
         for s in ctx.students:
             values = {k: getattr(s, k) for k in s.__dataclass_fields__}
             grants = frozenset(g for g in s.prior_grants.split(",") if g)
-            out.append((s, compute_student(student_record(values, key=s.key, prior_grants=grants), ctx.policy)))
+            out.append((s, compute_student(student_record(values, key=s.key, prior_grants=grants), ctx.policy,
+                                               explain=False)))
         return out
     return ctx.cached("results", make)  # type: ignore[return-value]
 
