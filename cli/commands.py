@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from cli import check_commands
+from cli import check_commands, export_commands
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2023)
 
     check_commands.add_parsers(sub)
+    export_commands.add_parsers(sub)
 
     s = sub.add_parser("template", help="下载导入模板")
     s.add_argument("kind", choices=["students", "roster"])
@@ -191,7 +192,11 @@ COMMANDS: dict[str, Callable] = {
     "init": cmd_init, "policy": cmd_policy, "import": cmd_import,
     "compute": cmd_compute, "demo": cmd_demo, "template": cmd_template,
     **check_commands.COMMANDS,
+    **export_commands.COMMANDS,
 }
+
+
+NO_DATABASE = {"verify"}   # the receiving side checks packages without a school database
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -206,6 +211,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_gui(db_path, demo=args.demo)
     from db.session import open_database
     try:
+        if args.command in NO_DATABASE:
+            return COMMANDS[args.command](None, args)
         db = open_database(db_path)
         try:
             return COMMANDS[args.command](db, args)

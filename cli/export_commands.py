@@ -1,0 +1,133 @@
+"""CLI commands of the exports: export, verify, key, letters, notice."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from core.errors import InputFileError, ValidationError
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("export", help="导出签名的上报包（.zip）")
+    s.add_argument("path", type=Path)
+    s.add_argument("--draft", action="store_true", help="草稿：未全部核准时也导出，处处标明“草稿”")
+    s.add_argument("--letters", action="store_true", help="同时附上告知书 letters.pdf")
+    s.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令")
+    s = sub.add_parser("verify", help="校验上报包的完整性和签名")
+    s.add_argument("path", type=Path)
+    s.add_argument("--trust", type=Path, help="已登记的签名人公钥文件")
+    s = sub.add_parser("key", help="签名密钥")
+    ks = s.add_subparsers(dest="key_command", required=True)
+    ks.add_parser("show", help="显示公钥指纹")
+    ke = ks.add_parser("export", help="导出公钥（交给接收单位登记）")
+    ke.add_argument("path", type=Path)
+    s = sub.add_parser("letters", help="生成资助结果告知书 PDF")
+    s.add_argument("path", type=Path)
+    s.add_argument("--student", action="append", default=[], metavar="ID", help="只为这些身份证号生成（可重复）")
+    s.add_argument("--household", action="store_true", help="每户一页")
+    s.add_argument("--mark-printed", action="store_true", help="记录为已打印（已告知）")
+    s = sub.add_parser("notice", help="生成公示名单（.pdf 或 .xlsx）")
+    s.add_argument("path", type=Path)
+
+
+def read_passphrase(path: Path | None, confirm: bool) -> str:
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError):
+            raise InputFileError(f"无法从 {path} 读取口令", "口令文件的第一行应为口令") from None
+    if not sys.stdin.isatty():
+        raise ValidationError("需要签名口令", "请用 --passphrase-file 指定口令文件")
+    first = getpass.getpass("签名口令：")
+    if confirm and getpass.getpass("再输入一次：") != first:
+        raise ValidationError("两次输入的口令不一致", "请重新导出")
+    return first
+
+
+def cmd_export(db, args) -> int:
+    from db.exports import export_package, public_key
+    with db.session() as s:
+        first = public_key(s) is None
+    result = export_package(db, args.path, read_passphrase(args.passphrase_file, confirm=first),
+                            draft=args.draft, letters=args.letters)
+    print(f"已导出{'草稿' if result.draft else ''}上报包：{result.path}")
+    print(f"签名人公钥指纹：{result.fingerprint}")
+    for w in result.warnings:
+        print("注意：" + w)
+    return 0
+
+
+def cmd_verify(db, args) -> int:
+    from core.package import read_trust_file, verify_package
+    trusted = read_trust_file(args.trust) if args.trust else None
+    result = verify_package(args.path, trusted)
+    if result.ok:
+        print(f"校验通过：{args.path} 完整，签名有效")
+        print(f"签名人公钥指纹：{result.fingerprint}" + ("" if trusted else "（请与纸质报告上的指纹核对）"))
+        return 0
+    print(f"校验失败：{args.path}")
+    for p in result.problems:
+        print("  " + p)
+    return 1
+
+
+def cmd_key(db, args) -> int:
+    from core.signing import fingerprint, public_key_text
+    from db.exports import public_key
+    with db.session() as s:
+        raw = public_key(s)
+    if raw is None:
+        raise ValidationError("还没有签名密钥", "第一次导出上报包时会创建密钥")
+    if args.key_command == "show":
+        print(f"签名人公钥指纹：{fingerprint(raw)}")
+    else:
+        from core.paths import atomic_path
+        with atomic_path(args.path) as tmp:
+            tmp.write_text(public_key_text(raw) + "\n", encoding="utf-8")
+        print(f"公钥已导出：{args.path}（指纹 {fingerprint(raw)}）")
+    return 0
+
+
+def cmd_letters(db, args) -> int:
+    from core.exports.letters import write_letters
+    from db.exports import gather, mark_letters_printed
+    from db.findings import find_student_ids
+    with db.session() as s:
+        keys = None
+        if args.student:
+            keys = [k for number in args.student for k in find_student_ids(s, number)]
+            if not keys:
+                raise ValidationError("没有找到这些身份证号的学生", "请核对 --student 参数")
+        data = gather(s, keys=keys)
+    warnings = write_letters(args.path, data, keys=keys, per_household=args.household)
+    print(f"告知书已生成：{args.path}")
+    for w in warnings:
+        print("注意：" + w)
+    if args.mark_printed:
+        with db.session() as s:
+            printed = [st.key for st, res in data.pairs() if res.granted or keys]
+            n = mark_letters_printed(s, printed)
+        print(f"已记录 {n} 名学生的告知书为已打印")
+    return 0
+
+
+def cmd_notice(db, args) -> int:
+    from core.exports.notice import write_notice_pdf, write_notice_xlsx
+    from db.exports import gather
+    with db.session() as s:
+        data = gather(s)
+    if args.path.suffix.lower() == ".xlsx":
+        write_notice_xlsx(args.path, data)
+    elif args.path.suffix.lower() == ".pdf":
+        for w in write_notice_pdf(args.path, data):
+            print("注意：" + w)
+    else:
+        raise ValidationError(f"不支持的文件类型“{args.path.suffix}”", "公示名单请保存为 .pdf 或 .xlsx")
+    print(f"公示名单已生成：{args.path}")
+    return 0
+
+
+COMMANDS = {"export": cmd_export, "verify": cmd_verify, "key": cmd_key,
+            "letters": cmd_letters, "notice": cmd_notice}

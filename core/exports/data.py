@@ -1,0 +1,83 @@
+"""Everything an export needs, gathered once from the store (db.exports builds it).
+
+Exporters are pure functions of an ``ExportData``: no database, no Qt.
+Money is integer fen; ID numbers are full here and masked by each exporter
+where the document demands it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.engine import StudentResult, Totals
+from core.policy import Policy
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    name: str
+    code: str
+    school_year: int                 # 2023 = the 2023–2024 school year
+    township: str = ""
+    contact_phone: str = ""
+    supervision_phone: str = ""      # the county's 监督电话
+    address: str = ""
+
+    @property
+    def year_label(self) -> str:
+        return f"{self.school_year}–{self.school_year + 1}学年"
+
+
+@dataclass(frozen=True)
+class StudentInfo:
+    """Identity and school data of one student, as stored (text)."""
+
+    key: int
+    name: str
+    id_number: str
+    gender: str = ""
+    student_no: str = ""
+    stage: str = ""
+    grade: str = ""
+    class_name: str = ""
+    location: str = "本地"
+    ownership: str = "公办"
+    category_label: str = ""         # 建档立卡 / 其他经济困难 / 非困难 (policy label)
+    household_no: str = ""
+    head_name: str = ""              # parent / guardian
+    township: str = ""
+    village: str = ""
+    phone: str = ""
+    bank_card: str = ""
+    verified: bool = False
+    tuition_fen: int | None = None   # what the school charges (for "what the family still pays")
+
+
+@dataclass(frozen=True)
+class FindingInfo:
+    code: str
+    severity: str                    # error | warning | info
+    title: str                       # Chinese short title of the rule
+    name: str
+    id_number: str
+    message: str
+    state: str                       # open | fixed | accepted
+    reason: str = ""
+
+
+@dataclass
+class ExportData:
+    school: SchoolInfo
+    policy: Policy
+    students: list[StudentInfo]
+    results: list[StudentResult]     # same order as ``students``
+    totals: Totals
+    findings: list[FindingInfo] = field(default_factory=list)
+    generated_at: datetime = field(default_factory=datetime.now)
+    generated_by: str = ""
+    draft: bool = False              # 草稿: printed on every page and sheet
+    signer_fingerprint: str = ""     # the signer's public key fingerprint, "" when unsigned
+    program_version: str = "0.1.0"
+
+    def pairs(self) -> list[tuple[StudentInfo, StudentResult]]:
+        return list(zip(self.students, self.results))

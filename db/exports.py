@@ -1,0 +1,191 @@
+"""Gathering export data from the store, signer keys, and the export use cases."""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core.checks import RULES_BY_CODE
+from core.engine import compute_student, totals_of
+from core.errors import ValidationError
+from core.exports.data import ExportData, FindingInfo, SchoolInfo, StudentInfo
+from core.money import format_fen
+from db import audit, store
+from db.models import FindingRow, Student
+from db.session import Database
+from db.students import to_record
+
+PRIVATE_KEY = "signer.private_pem"
+PUBLIC_KEY = "signer.public"
+Progress = Callable[[int, int], None]
+_INFO_FIELDS = [f for f in StudentInfo.__dataclass_fields__ if f not in ("key", "category_label")]
+
+
+def school_info(session: Session) -> SchoolInfo:
+    s = store.get_school(session)
+    return SchoolInfo(s.name, s.code, s.school_year, s.township, s.contact_phone, s.supervision_phone, s.address)
+
+
+def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
+           actor: str | None = None) -> ExportData:
+    """ExportData of every student (or of ``keys``), with results, totals and findings."""
+    policy = store.get_policy(session)
+    q = select(Student).order_by(Student.id)
+    if keys is not None:
+        q = q.where(Student.id.in_(keys))
+    students, results = [], []
+    for st in session.scalars(q):
+        cat = policy.parse_category(st.category)
+        students.append(StudentInfo(key=st.id, category_label=policy.category_label(cat) if cat else st.category,
+                                    **{f: getattr(st, f) for f in _INFO_FIELDS}))
+        results.append(compute_student(to_record(st), policy))
+    findings = [
+        FindingInfo(r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
+                    r.name, r.id_number, r.message, r.state, r.reason)
+        for r in session.scalars(select(FindingRow).where(FindingRow.state != "fixed").order_by(FindingRow.id))
+    ]
+    public = store.get_setting(session, PUBLIC_KEY)
+    fp = ""
+    if public:
+        from core.signing import fingerprint, parse_public_key_text
+        fp = fingerprint(parse_public_key_text(public))
+    return ExportData(school=school_info(session), policy=policy, students=students, results=results,
+                      totals=totals_of(results, policy), findings=findings, generated_at=datetime.now(),
+                      generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp)
+
+
+def readiness(session: Session) -> list[str]:
+    """Why a final (non-draft) export is refused; empty when ready."""
+    reasons = []
+    unverified = session.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(False)))
+    if unverified:
+        reasons.append(f"还有 {unverified} 名学生未核准")
+    errors = session.scalar(select(func.count()).select_from(FindingRow)
+                            .where(FindingRow.state == "open", FindingRow.severity == "error"))
+    if errors:
+        reasons.append(f"还有 {errors} 个未处理的错误")
+    if not session.scalar(select(func.count()).select_from(Student)):
+        reasons.append("学生名单为空")
+    return reasons
+
+
+def ensure_key(session: Session, passphrase: str, actor: str | None = None) -> tuple[Any, bytes]:
+    """The signer's key: loaded with the passphrase, or created on first export."""
+    from core.signing import create_key, load_private, parse_public_key_text, public_key_text
+    pem = store.get_setting(session, PRIVATE_KEY)
+    if pem is None:
+        pair = create_key(passphrase)
+        store.put_setting(session, PRIVATE_KEY, pair.private_pem.decode("ascii"))
+        store.put_setting(session, PUBLIC_KEY, public_key_text(pair.public_raw))
+        audit.record(session, actor or audit.default_actor(), "key", None, {"*": (None, "创建签名密钥")})
+    pem = store.get_setting(session, PRIVATE_KEY)
+    assert pem is not None
+    private = load_private(pem.encode("ascii"), passphrase)
+    return private, parse_public_key_text(store.get_setting(session, PUBLIC_KEY) or "")
+
+
+def public_key(session: Session) -> bytes | None:
+    from core.signing import parse_public_key_text
+    text = store.get_setting(session, PUBLIC_KEY)
+    return parse_public_key_text(text) if text else None
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    draft: bool
+    fingerprint: str
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def export_package(db: Database, target: str | Path, passphrase: str, draft: bool = False,
+                   letters: bool = False, actor: str | None = None,
+                   progress: Progress | None = None) -> ExportResult:
+    """Check, gather, render and sign; refused (with reasons) unless ready or a draft."""
+    from core.exports.letters import write_letters
+    from core.exports.notice import write_notice_pdf
+    from core.exports.report import write_report
+    from core.exports.workbook import write_workbook
+    from core.package import write_package
+    from core.signing import fingerprint
+    from db.findings import run_and_store
+
+    steps = 6 if letters else 5
+    with db.session() as s:
+        run_and_store(s, actor=actor)
+        reasons = readiness(s)
+        if reasons and not draft:
+            raise ValidationError("还不能正式导出上报：" + "；".join(reasons),
+                                  "请完成核准、处理全部错误后再导出；如需先交草稿，请勾选“草稿”")
+        private, public_raw = ensure_key(s, passphrase, actor)
+        data = gather(s, draft=draft, actor=actor)
+    if progress:
+        progress(1, steps)
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="zizhu-export-") as tmp:
+        folder = Path(tmp)
+        write_workbook(folder / "workbook.xlsx", data)
+        if progress:
+            progress(2, steps)
+        warnings += write_report(folder / "report.pdf", data)
+        if progress:
+            progress(3, steps)
+        warnings += write_notice_pdf(folder / "notice.pdf", data)
+        if progress:
+            progress(4, steps)
+        if letters:
+            warnings += write_letters(folder / "letters.pdf", data)
+            if progress:
+                progress(5, steps)
+        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    counts = {"students": len(data.students), "subsidised": data.totals.students_granted,
+              "pending": data.totals.pending,
+              "open_findings": sum(f.state == "open" for f in data.findings),
+              "accepted_findings": sum(f.state == "accepted" for f in data.findings)}
+    meta = {
+        "school": {"name": data.school.name, "code": data.school.code},
+        "school_year": data.school.school_year, "policy_name": data.policy.name,
+        "policy_hash": data.policy.sha256, "counts": counts, "draft": draft,
+        "totals": {"by_item": {k: format_fen(v) for k, v in data.totals.by_item.items()},
+                   "by_source": {k: format_fen(v) for k, v in data.totals.by_source.items()},
+                   "total": format_fen(data.totals.total)},
+        "generated_at": data.generated_at.isoformat(timespec="seconds"), "generated_by": data.generated_by,
+        "program_version": data.program_version,
+    }
+    path = write_package(Path(target), files, meta, private, public_raw)
+    with db.session() as s:
+        audit.record(s, actor or audit.default_actor(), "export", None,
+                     {"*": (None, f"{'草稿' if draft else '正式'}导出 {Path(target).name}")})
+    if progress:
+        progress(steps, steps)
+    return ExportResult(path, draft, fingerprint(public_raw), counts, warnings)
+
+
+def mark_letters_printed(session: Session, keys: list[int], actor: str | None = None) -> int:
+    """Record that these families' letters were printed (feeds NOT_NOTIFIED)."""
+    now = datetime.now()
+    ids = list(session.scalars(select(Student.id).where(Student.id.in_(keys), Student.notified_at.is_(None))))
+    if ids:
+        session.execute(update(Student).where(Student.id.in_(ids)).values(notified_at=now))
+        audit.record_many(session, actor or audit.default_actor(), "student",
+                          ((i, {"notified_at": (None, now.isoformat(timespec="seconds"))}) for i in ids), now)
+    return len(ids)
+
+
+def mark_receipts(session: Session, keys: list[int], returned: bool = True, actor: str | None = None) -> int:
+    """Record which receipts (回执) came back."""
+    now = datetime.now() if returned else None
+    changed = 0
+    for st in session.scalars(select(Student).where(Student.id.in_(keys))):
+        if (st.receipt_at is not None) != returned:
+            audit.record(session, actor or audit.default_actor(), "student", st.id,
+                         {"receipt_at": (st.receipt_at, now)})
+            st.receipt_at = now
+            changed += 1
+    return changed
