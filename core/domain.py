@@ -87,6 +87,14 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+_GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
+
+
+def parse_gender(text: str) -> str | None:
+    """男 / 女 from 男, 女, 男性, M, F, male …; None when unknown."""
+    return _GENDERS.get(value_key(text).lower())
+
+
 def parse_location(text: str) -> Location | None:
     key = value_key(text)
     for loc in Location:

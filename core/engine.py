@@ -11,7 +11,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Iterable
 
-from core.domain import Category, Stage, StudentRecord
+from core.domain import StudentRecord
 from core.money import split_shares
 from core.policy import FEE_LABELS, Item, Policy
 

@@ -47,8 +47,3 @@ def birth_matches(text: str, born: date) -> bool | None:
     return (y, m, d) == (born.year, born.month, born.day)
 
 
-_GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
-
-
-def parse_gender(text: str) -> str | None:
-    return _GENDERS.get(nfkc(text).strip().lower())

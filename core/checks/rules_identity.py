@@ -6,8 +6,8 @@ from datetime import date
 from typing import Iterator
 
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
-from core.checks.dates import birth_matches, parse_birth, parse_gender
-from core.domain import parse_stage
+from core.checks.dates import birth_matches, parse_birth
+from core.domain import parse_gender, parse_stage
 from core.idnumber import age_on, birth_date_of, check_id, is_valid_id, mask_id, region_of
 
 

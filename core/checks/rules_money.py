@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
-from core.engine import Status, StudentResult, compute_student
+from core.engine import StudentResult, compute_student
 from core.money import format_fen
 from core.policy import FEE_LABELS
 from core.records import student_record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from core.domain import Stage, parse_location, parse_ownership, parse_stage, parse_yes_no
+from core.domain import Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
 from core.errors import ValidationError
 from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
                                    clean_name, iter_data_rows, lost_digits,
@@ -21,8 +21,6 @@ from core.policy import Policy
 from core.records import STUDENT_COLUMNS, STUDENT_DEFAULTS, ParsedRow
 from core.text import header_key
 
-GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "男性": "男", "女性": "女",
-           "male": "男", "female": "女"}
 STAGE_LABELS = "、".join(s.value for s in Stage)
 LOCATION_YES_NO_HEADERS = {header_key("是否外地就学")}
 
@@ -128,7 +126,7 @@ class _StudentParser:
         text = cell_text(self.cell(row, "gender"))
         if not text:
             return ""
-        value = GENDERS.get(text.lower())
+        value = parse_gender(text)
         if value is None:
             self.bad(problems, "gender", text, "应填“男”或“女”")
             return text

@@ -1,0 +1,141 @@
+"""The export use cases end to end through the CLI: refuse, draft, sign, verify, letters, notice."""
+import json
+import subprocess
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+
+from cli.commands import run
+from core.idnumber import make_id
+from core.records import ParsedRow
+from db import store
+from db.importing import apply_plan, plan_import
+from db.session import open_database
+
+HS = make_id("110101", date(2008, 5, 1), 123)
+PRE = make_id("110101", date(2019, 3, 1), 124)
+
+
+@pytest.fixture
+def clean_db(tmp_path):
+    """Two students with no error findings."""
+    d = open_database(tmp_path / "e.sqlite")
+    with d.session() as s:
+        store.init_school(s, "第一中学", "1", 2023, actor="t", contact_phone="0718-1234567",
+                          supervision_phone="0718-7654321")
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
+        students = [
+            {"name": "张丽", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",
+             "tuition_fen": 100000, "textbook_fen": 20000, "lodging_fen": 0, "head_name": "张父",
+             "phone": "13800001111", "bank_card": "6228480000000000001"},
+            {"name": "李四", "id_number": PRE, "id_raw": PRE, "stage": "学前教育", "category": "REGISTERED",
+             "head_name": "李父"},
+        ]
+        apply_plan(s, plan_import(s, "students", [ParsedRow(i, v) for i, v in enumerate(students)], [],
+                                  ["name", "id_number", "stage", "category", "tuition", "textbook", "lodging",
+                                   "head_name", "phone", "bank_card"]))
+        apply_plan(s, plan_import(s, "roster", [ParsedRow(i, v) for i, v in enumerate(
+            [{"name": "张丽", "id_number": HS}, {"name": "李四", "id_number": PRE}])], [], ["name", "id_number"]))
+    d.close()
+    return tmp_path / "e.sqlite"
+
+
+@pytest.fixture
+def pw(tmp_path):
+    p = tmp_path / "pw.txt"
+    p.write_text("school-secret-1\n", encoding="utf-8")
+    return p
+
+
+def test_export_refused_until_verified_then_signed(clean_db, pw, tmp_path, capsys):
+    db = str(clean_db)
+    out = tmp_path / "pkg.zip"
+    assert run(["--db", db, "export", str(out), "--passphrase-file", str(pw)]) == 2
+    err = capsys.readouterr().err
+    assert "2 名学生未核准" in err and "草稿" in err
+    assert not out.exists()
+    assert run(["--db", db, "verify-student", HS]) == 0
+    assert run(["--db", db, "verify-student", PRE]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "export", str(out), "--passphrase-file", str(pw), "--letters"]) == 0
+    printed = capsys.readouterr().out
+    assert "签名人公钥指纹" in printed
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        manifest = json.loads(z.read("manifest.json"))
+    assert {"workbook.xlsx", "report.pdf", "notice.pdf", "letters.pdf", "manifest.json", "manifest.sig",
+            "signer.pub"} <= names
+    assert manifest["draft"] is False and manifest["totals"]["total"] == "3222.00"
+    assert run(["--db", db, "verify", str(out)]) == 0
+    verify_out = capsys.readouterr().out
+    assert run(["--db", db, "key", "show"]) == 0
+    fp = capsys.readouterr().out.split("：")[1].strip()
+    assert fp in verify_out and fp in printed
+    keyfile = tmp_path / "school.pub"
+    assert run(["--db", db, "key", "export", str(keyfile)]) == 0
+    assert run(["verify", str(out), "--trust", str(keyfile)]) == 0
+    # wrong passphrase on the next export: refused, nothing written
+    bad = tmp_path / "bad.txt"
+    bad.write_text("wrong-pass-123\n", encoding="utf-8")
+    assert run(["--db", db, "export", str(tmp_path / "b.zip"), "--passphrase-file", str(bad)]) == 2
+    assert not (tmp_path / "b.zip").exists()
+
+
+def test_draft_export_and_tamper(clean_db, pw, tmp_path, capsys):
+    db = str(clean_db)
+    out = tmp_path / "draft.zip"
+    assert run(["--db", db, "export", str(out), "--draft", "--passphrase-file", str(pw)]) == 0
+    with zipfile.ZipFile(out) as z:
+        assert json.loads(z.read("manifest.json"))["draft"] is True
+        report = z.read("report.pdf")
+        members = {n: z.read(n) for n in z.namelist()}
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(report)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "草稿" in text
+    # flip a byte of the workbook: verification fails and names the file
+    members["workbook.xlsx"] = members["workbook.xlsx"][:100] + bytes([members["workbook.xlsx"][100] ^ 1]) + \
+        members["workbook.xlsx"][101:]
+    tampered = tmp_path / "t.zip"
+    with zipfile.ZipFile(tampered, "w") as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    capsys.readouterr()
+    assert run(["verify", str(tampered)]) == 1
+    assert "workbook.xlsx" in capsys.readouterr().out
+    junk = tmp_path / "junk.zip"
+    junk.write_text("not a zip")
+    assert run(["verify", str(junk)]) == 2
+
+
+def test_letters_mark_printed_clears_not_notified(clean_db, tmp_path, capsys):
+    db = str(clean_db)
+    run(["--db", db, "check", "--json"])
+    flags = json.loads(capsys.readouterr().out)["flags"]
+    assert {f["name"] for f in flags if f["code"] == "NOT_NOTIFIED"} == {"张丽", "李四"}
+    letters = tmp_path / "l.pdf"
+    assert run(["--db", db, "letters", str(letters), "--student", HS, "--mark-printed"]) == 0
+    capsys.readouterr()
+    text = subprocess.run(["pdftotext", str(letters), "-"], capture_output=True, text=True).stdout
+    assert "张丽" in text and HS not in text and HS[:6] in text and "李四" not in text
+    run(["--db", db, "check", "--json"])
+    flags = json.loads(capsys.readouterr().out)["flags"]
+    assert {f["name"] for f in flags if f["code"] == "NOT_NOTIFIED"} == {"李四"}
+
+
+def test_notice_has_no_identifiers(clean_db, tmp_path):
+    db = str(clean_db)
+    x = tmp_path / "n.xlsx"
+    assert run(["--db", db, "notice", str(x)]) == 0
+    cells = " ".join(str(c) for ws in openpyxl.load_workbook(x).worksheets
+                     for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+    assert "张丽" in cells
+    for secret in (HS, PRE, "13800001111", "6228480000000000001", HS[-6:]):
+        assert secret not in cells
+    p = tmp_path / "n.pdf"
+    assert run(["--db", db, "notice", str(p)]) == 0
+    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    assert "张丽" in text and HS not in text and "13800001111" not in text
+    assert run(["--db", db, "notice", str(tmp_path / "n.doc")]) == 2
