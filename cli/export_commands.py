@@ -70,6 +70,8 @@ def cmd_verify(db, args) -> int:
     print(f"校验失败：{args.path}")
     for p in result.problems:
         print("  " + p)
+    if result.hint:
+        print("提示：" + result.hint)
     return 1
 
 
