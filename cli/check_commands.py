@@ -5,10 +5,9 @@ import argparse
 import json
 import sys
 
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS, Severity
+from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, Severity
 from core.errors import ValidationError
 
-STATE_LABELS = {"open": "未处理", "fixed": "已改正", "accepted": "已接受"}
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

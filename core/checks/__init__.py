@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.checks import rules_identity, rules_money, rules_roster
-from core.checks.base import (SEVERITY_LABELS, CheckContext, Finding, Payment, RosterFacts, Rule,
+from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, Payment, RosterFacts, Rule,
                               Severity, StudentFacts)
 
 RULES: tuple[Rule, ...] = rules_identity.RULES + rules_roster.RULES + rules_money.RULES
@@ -18,4 +18,4 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 
 
 __all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "Payment",
-           "RosterFacts", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS"]
+           "RosterFacts", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS"]

@@ -22,6 +22,7 @@ class Severity(str, Enum):
 
 
 SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+STATE_LABELS = {"open": "未处理", "fixed": "已改正", "accepted": "已接受"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,224 @@
+"""资助结果告知书: one A4 page per student (or per household) for the family.
+
+The upper part tells the parent what the child receives, item by item, what
+the family still pays at a 民办 school, what the decision rests on and whom
+to call; below a dashed cut line is the receipt (回执) the family signs and
+returns. ID numbers are masked. Students with nothing granted get a letter
+only when selected explicitly, saying why.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, FrameBreak, KeepInFrame, PageBreak, Paragraph, Spacer
+
+from core.engine import Status, StudentResult, compute_student
+from core.errors import ValidationError
+from core.exports.data import ExportData, StudentInfo
+from core.exports.output import date_label, family_pays, grade_label
+from core.exports.pdf_common import (FONT, GRID, MARGIN, PAGE_H, PAGE_W, Glyphs, PageSpec, SealBox,
+                                     build_pdf, frame, layout, styles, table)
+from core.idnumber import mask_id
+from core.money import format_fen
+
+TITLE = "资助结果告知书"
+WIDTH = PAGE_W - 2 * MARGIN
+CUT_Y = 80 * mm                         # the dashed cut line above the receipt
+BODY_Y = CUT_Y + 6 * mm
+BODY_H = PAGE_H - 15 * mm - BODY_Y
+RECEIPT_Y, RECEIPT_H = 12 * mm, CUT_Y - 18 * mm
+
+Pair = tuple[StudentInfo, StudentResult]
+
+
+def _masked(st: StudentInfo) -> str:
+    return mask_id(st.id_number) if st.id_number else "未登记"
+
+
+def _why_not(data: ExportData, result: StudentResult) -> list[str]:
+    """Short reasons a student gets nothing (engine explanations, deduplicated)."""
+    rec = result.student
+    full = compute_student(rec, data.policy, explain=True)
+    pending = [d for d in full.decisions if d.status is Status.PENDING]
+    if pending:
+        return [f"“{d.name}”所需信息尚待学校补充核实，核实后另行告知" for d in pending]
+    if rec.stage is None:
+        return ["学段信息无法识别，请与学校联系核实"]
+    relevant = [d for d, item in zip(full.decisions, data.policy.items) if rec.stage in item.stages]
+    if not relevant:
+        return [f"本方案所列资助项目不包括{rec.stage.value}阶段"]
+    out: list[str] = []
+    for d in relevant:
+        for r in d.reasons:
+            if r not in out:
+                out.append(r)
+    return out[:3] or ["不符合本方案所列资助项目的条件"]
+
+
+def _intro(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+    parent = next((s.head_name for s, _ in group if s.head_name), "") or "学生家长"
+    school = g.esc(data.school.name, "学校名称")
+    kids = "、".join(f"{g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}）"
+                    for s, _ in group)
+    who = "您的孩子" if len(group) == 1 else f"您家的 {len(group)} 个孩子"
+    policy = g.esc(data.policy.name, "政策名称")
+    source = g.esc(data.policy.source, "政策依据")
+    return [
+        Paragraph(TITLE, st["title"]),
+        Paragraph(data.school.year_label, st["center"]),
+        Spacer(1, 4 * mm),
+        Paragraph(f"尊敬的{g.esc(parent, '家长姓名')}：", st["body"]),
+        Paragraph(f"您好！{who}{kids}在{school}就读。根据《{policy}》" + (f"（{source}）" if source else "")
+                  + f"，经学校逐项核对，{data.school.year_label}的资助结果告知如下：", st["indent"]),
+        Spacer(1, 2 * mm),
+    ]
+
+
+def _items(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+    many = len(group) > 1
+    out: list[Flowable] = []
+    rows: list[list[str]] = [(["学生"] if many else []) + ["资助项目", "计算依据", "金额（元）"]]
+    for s, r in group:
+        for i, d in enumerate(r.granted):
+            basis = d.reasons[-1] if d.reasons else ""
+            rows.append(([s.name if i == 0 else ""] if many else []) + [d.name, basis, format_fen(d.amount_fen)])
+        if many and not r.granted:
+            rows.append([s.name, "（本学年暂不享受）", "", "0.00"])
+        elif many and len(r.granted) > 1:
+            rows.append(["", f"{s.name} 小计", "", format_fen(r.total_fen)])
+    total = sum(r.total_fen for _, r in group)
+    rows.append(([""] if many else []) + ["合计", "", format_fen(total)])
+    widths = [22 * mm] if many else []
+    widths += [44 * mm, WIDTH - 44 * mm - 30 * mm - sum(widths), 30 * mm]
+    out.append(table(rows, widths, st, g, right=(len(widths) - 1,), total=True,
+                     labels={0: "姓名"} if many else {}))
+    notes: list[str] = []
+    for s, r in group:
+        pays = family_pays(s, r)
+        if pays:
+            name = f"{g.esc(s.name, '姓名')}就读的" if many else "孩子就读的"
+            covered = pays[0] - pays[1]
+            notes.append(f"{name}学校为民办学校，本学年实收学费 {format_fen(pays[0])} 元，免学费按公办学校学费"
+                         f"标准补助 {format_fen(covered)} 元，其余 <u>{format_fen(pays[1])} 元仍由家庭承担</u>。")
+        for d in r.pending:
+            who = f"{g.esc(s.name, '姓名')}的" if many else ""
+            notes.append(f"{who}“{d.name}”所需信息尚待补充核实，核实后另行告知，暂未计入上表。")
+    out += [Spacer(1, 2 * mm)] + [Paragraph(n, st["indent"]) for n in notes]
+    return out
+
+
+def _nothing(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+    out: list[Flowable] = []
+    for s, r in group:
+        who = g.esc(s.name, "姓名") if len(group) > 1 else "孩子"
+        out.append(Paragraph(f"经核对，{who}本学年暂不享受本方案所列资助项目，原因是：", st["indent"]))
+        out += [Paragraph(f"· {g.esc(reason, '原因')}", st["indent"]) for reason in _why_not(data, r)]
+    return out
+
+
+def _closing(data: ExportData, granted: bool, st: dict, g: Glyphs) -> list[Flowable]:
+    s = data.school
+    contact = f"请联系学校（电话：{g.esc(s.contact_phone, '电话')}）" if s.contact_phone else "请与学校联系"
+    sup = (f"也可拨打县教育资助监督电话 {g.esc(s.supervision_phone, '电话')} 反映" if s.supervision_phone
+           else "也可向县教育主管部门反映")
+    sign = [Paragraph(g.esc(s.name, "学校名称"), st["right"]), Paragraph("（盖章）", st["right"]),
+            Paragraph(date_label(data), st["right"])]
+    return [
+        Spacer(1, 2 * mm),
+        Paragraph(("资助资金按规定直接减免或发放，任何单位和个人不得以任何理由截留、挪用或向家庭收取费用。"
+                   if granted else "") + f"如对资助结果有疑问，{contact}；{sup}。", st["indent"]),
+        Spacer(1, 3 * mm),
+        layout([["", SealBox(30 * mm, "盖章处"), sign]], [WIDTH - 30 * mm - 62 * mm, 34 * mm, 58 * mm],
+               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")),
+    ]
+
+
+def _receipt(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+    lines = []
+    for s, r in group:
+        amount = f"资助合计 {format_fen(r.total_fen)} 元" if r.granted else "本学年暂不享受资助"
+        lines.append(f"学生 {g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}），{amount}。")
+    return [
+        Paragraph("回　执", st["subtitle"]),
+        Spacer(1, 2 * mm),
+        Paragraph(f"{g.esc(data.school.name, '学校名称')}：", st["body"]),
+        Paragraph(f"{data.school.year_label}{TITLE}已收到，内容已知悉。", st["indent"]),
+        *(Paragraph(line, st["indent"]) for line in lines),
+        Spacer(1, 5 * mm),
+        layout([[Paragraph("家长签字：＿＿＿＿＿＿＿＿", st["body"]),
+                 Paragraph("日期：＿＿＿＿年＿＿月＿＿日", st["right"])]], [WIDTH / 2, WIDTH / 2],
+               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)),
+    ]
+
+
+def _cut_line(c: Canvas, _doc: object) -> None:
+    c.saveState()
+    c.setStrokeColor(GRID)
+    c.setDash(4, 3)
+    c.setLineWidth(0.7)
+    label = "沿此线剪下，回执由家长签字后交回学校"
+    c.setFont(FONT, 8.5)
+    half = c.stringWidth(label, FONT, 8.5) / 2 + 4
+    c.line(10 * mm, CUT_Y, PAGE_W / 2 - half, CUT_Y)
+    c.line(PAGE_W / 2 + half, CUT_Y, PAGE_W - 10 * mm, CUT_Y)
+    c.setFillColor(colors.Color(0.4, 0.4, 0.4))
+    c.drawCentredString(PAGE_W / 2, CUT_Y - 3, label)
+    c.restoreState()
+
+
+def _styles() -> dict:
+    """The common styles, a size larger: the letter is read at home."""
+    st = styles()
+    for name in ("body", "indent", "right", "center"):
+        st[name] = st[name].clone(name + "_l", fontSize=12, leading=20)
+    for name in ("cell", "cell_r", "cell_c", "head"):
+        st[name] = st[name].clone(name + "_l", fontSize=10, leading=14)
+    return st
+
+
+def _groups(data: ExportData, keys: list[int] | None, per_household: bool) -> tuple[list[list[Pair]], list[str]]:
+    pairs = data.pairs()
+    warnings: list[str] = []
+    if keys is None:
+        chosen = [p for p in pairs if p[1].granted]
+    else:
+        wanted = set(keys)
+        chosen = [p for p in pairs if p[0].key in wanted]
+        missing = wanted - {s.key for s, _ in chosen}
+        if missing:
+            warnings.append(f"有 {len(missing)} 名所选学生不在本次导出数据中，未生成告知书")
+    if not per_household:
+        return [[p] for p in chosen], warnings
+    groups: dict[str, list[Pair]] = {}
+    for p in chosen:
+        groups.setdefault(p[0].household_no or f"#{p[0].key}", []).append(p)
+    return list(groups.values()), warnings
+
+
+def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = None,
+                  per_household: bool = False) -> list[str]:
+    """Write the letters PDF to ``path`` (atomically); returns warnings.
+
+    ``keys`` selects students (by ``StudentInfo.key``); without it every
+    student with at least one granted item gets a letter."""
+    groups, warnings = _groups(data, keys, per_household)
+    if not groups:
+        raise ValidationError("没有需要生成告知书的学生", "请先计算资助结果，或在学生列表中选择学生")
+    st = _styles()
+    g = Glyphs()
+    story: list[Flowable] = []
+    for n, group in enumerate(groups):
+        granted = any(r.granted for _, r in group)
+        body = _intro(data, group, st, g)
+        body += _items(data, group, st, g) if granted else _nothing(data, group, st, g)
+        body += _closing(data, granted, st, g)
+        story += [KeepInFrame(WIDTH, BODY_H, body, mode="shrink"), FrameBreak(),
+                  KeepInFrame(WIDTH, RECEIPT_H, _receipt(data, group, st, g), mode="shrink")]
+        if n < len(groups) - 1:
+            story.append(PageBreak())
+    frames = [frame(MARGIN, BODY_Y, WIDTH, BODY_H, "letter"), frame(MARGIN, RECEIPT_Y, WIDTH, RECEIPT_H, "receipt")]
+    spec = PageSpec(data.school.name, TITLE, data.draft, page_numbers=False, running_header=False)
+    return warnings + build_pdf(path, story, spec, data, g, frames=frames, on_page=_cut_line)

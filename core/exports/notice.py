@@ -1,0 +1,112 @@
+"""公示名单: the public notice list of subsidised students (PDF and Excel).
+
+Only name, school, grade, items and amounts are shown: never an ID number,
+telephone, bank card or address of a student. The header states the notice
+period and how to object; the county supervision phone is public.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Spacer
+
+from core.exports.data import ExportData, StudentInfo
+from core.exports.output import date_label, grade_label
+from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles, table
+from core.exports.xlsx_common import (TOTAL_FILL, Money, fit_columns, save_workbook, setup_print, write_header,
+                                      write_row, write_title)
+from core.engine import StudentResult
+from core.money import format_fen
+
+TITLE = "学生资助公示名单"
+PERIOD = "公示期不少于5个工作日"
+
+
+def _subsidised(data: ExportData) -> list[tuple[StudentInfo, StudentResult]]:
+    return [(s, r) for s, r in data.pairs() if r.granted]
+
+
+def _lines(data: ExportData) -> tuple[str, str, str]:
+    """(title, notice text, objection line) — plain text, shared by PDF and Excel."""
+    s = data.school
+    title = f"{s.name}{s.year_label}{TITLE}"
+    rows = _subsidised(data)
+    total = sum(r.total_fen for _, r in rows)
+    text = (f"根据《{data.policy.name}》，经学校逐项核对，现将本校{s.year_label}拟享受资助的学生名单予以公示"
+            f"（共 {len(rows)} 人，资助金额合计 {format_fen(total)} 元）。{PERIOD}，自 {date_label(data)} 起。")
+    contacts = []
+    if s.contact_phone:
+        contacts.append(f"向学校反映（电话：{s.contact_phone}）")
+    if s.supervision_phone:
+        contacts.append(f"拨打县教育资助监督电话 {s.supervision_phone}")
+    objection = "公示期内如有异议，请" + ("，或".join(contacts) if contacts else "向学校或县教育主管部门反映") + "。"
+    return title, text, objection
+
+
+def _items_text(r: StudentResult) -> str:
+    return "；".join(f"{d.name} {format_fen(d.amount_fen)}" for d in r.granted)
+
+
+def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
+    """Write the notice list PDF to ``path`` (atomically); returns glyph warnings."""
+    st = styles()
+    g = Glyphs()
+    title, text, objection = _lines(data)
+    story: list[Flowable] = [
+        Paragraph(g.esc(title, "标题"), st["subtitle"]),
+        Spacer(1, 4 * mm),
+        Paragraph(g.esc(text, "公示说明"), st["indent"]),
+        Paragraph(g.esc(objection, "公示说明"), st["indent"]),
+        Spacer(1, 3 * mm),
+    ]
+    rows = [["序号", "姓名", "学校", "年级", "资助项目及金额（元）", "合计（元）"]]
+    subsidised = _subsidised(data)
+    for n, (s, r) in enumerate(subsidised, start=1):
+        rows.append([str(n), s.name, data.school.name, grade_label(s), _items_text(r), format_fen(r.total_fen)])
+    rows.append(["合计", f"{len(subsidised)}人", "", "", "", format_fen(sum(r.total_fen for _, r in subsidised))])
+    story.append(table(rows, [11 * mm, 19 * mm, 30 * mm, 26 * mm, 66 * mm, 22 * mm], st, g,
+                       center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}))
+    story += [Spacer(1, 10 * mm), Paragraph(g.esc(data.school.name, "学校名称"), st["right"]),
+              Paragraph(date_label(data), st["right"])]
+    spec = PageSpec(data.school.name, TITLE, data.draft)
+    return build_pdf(path, story, spec, data, g)
+
+
+def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
+    """Write the notice list workbook to ``path`` (atomically)."""
+    title, text, objection = _lines(data)
+    subsidised = _subsidised(data)
+    used = {d.code for _, r in subsidised for d in r.granted}
+    items = [i for i in data.policy.items if i.code in used]
+    headers = ["序号", "姓名", "学校", "年级", *(i.name for i in items), "合计"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "公示名单"
+    write_title(ws, title, len(headers), data.draft)
+    for row, line in ((2, text), (3, objection)):
+        cell = ws.cell(row=row, column=1, value=line)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
+        ws.row_dimensions[row].height = 36
+    header_row = 4
+    write_header(ws, header_row, headers)
+    row = header_row
+    for n, (s, r) in enumerate(subsidised, start=1):
+        amounts = {d.code: d.amount_fen for d in r.granted}
+        row += 1
+        write_row(ws, row, [n, s.name, data.school.name, grade_label(s),
+                            *(Money(amounts[i.code]) if i.code in amounts else None for i in items),
+                            Money(r.total_fen)])
+    write_row(ws, row + 1, ["合计", f"{len(subsidised)}人", "", "",
+                            *(Money(sum(d.amount_fen for _, r in subsidised for d in r.granted if d.code == i.code))
+                              for i in items),
+                            Money(sum(r.total_fen for _, r in subsidised))], bold=True, fill=TOTAL_FILL)
+    ws.cell(row=row + 3, column=1, value=f"{data.school.name}　{date_label(data)}")
+    fit_columns(ws, skip_rows=[1, 2, 3, row + 3])
+    setup_print(ws, header_row=header_row, school=data.school.name, title=TITLE, draft=data.draft,
+                landscape=len(headers) > 7)
+    wb.properties.title = title + ("（草稿）" if data.draft else "")
+    return save_workbook(wb, path)

@@ -1,0 +1,104 @@
+"""Shared bits of every exporter: atomic writing and the summaries documents print."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from core.domain import Stage
+from core.engine import StudentResult
+from core.exports.data import ExportData, StudentInfo
+from core.paths import write_atomic  # noqa: F401  (re-exported for the writers)
+from core.policy import SOURCE_LABELS
+
+from core.checks.base import SEVERITY_LABELS, STATE_LABELS  # noqa: E402,F401  (re-exported)
+DRAFT_NOTE = "草稿：数据尚未最终核准，不得作为正式材料上报或公示"
+
+
+def date_label(data: ExportData) -> str:
+    d = data.generated_at
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def time_label(data: ExportData) -> str:
+    return data.generated_at.strftime("%Y-%m-%d %H:%M")
+
+
+def grade_label(st: StudentInfo) -> str:
+    """"普通高中高二1班", "小学一年级1班", "本科大一"."""
+    grade = st.grade
+    if st.stage and not grade.startswith(st.stage) and not grade.startswith(("高", "初")):
+        grade = st.stage + grade
+    return (grade or st.stage) + st.class_name
+
+
+def sources(data: ExportData) -> list[str]:
+    """Funding sources in print order (市级, 县级, then any other)."""
+    found = {src for item in data.policy.items for src, _ in item.shares} | set(data.totals.by_source)
+    return [s for s in SOURCE_LABELS if s in found] + sorted(found - set(SOURCE_LABELS))
+
+
+def source_label(src: str) -> str:
+    return SOURCE_LABELS.get(src, src)
+
+
+@dataclass
+class ItemSum:
+    code: str
+    name: str
+    students: int = 0
+    amount_fen: int = 0
+    shares: dict[str, int] = field(default_factory=dict)
+
+
+def item_sums(data: ExportData) -> list[ItemSum]:
+    """Per policy item: how many students, how much, and who pays."""
+    sums = {i.code: ItemSum(i.code, i.name) for i in data.policy.items}
+    for r in data.results:
+        for d in r.granted:
+            s = sums.setdefault(d.code, ItemSum(d.code, d.name))
+            s.students += 1
+            s.amount_fen += d.amount_fen
+            for src, fen in d.shares.items():
+                s.shares[src] = s.shares.get(src, 0) + fen
+    return list(sums.values())
+
+
+@dataclass
+class StageSum:
+    stage: str
+    students: int = 0
+    subsidised: int = 0
+    amount_fen: int = 0
+
+
+def stage_sums(data: ExportData) -> list[StageSum]:
+    """Per stage (policy order, unknown stages last): students / subsidised / amount."""
+    order = {s.value: i for i, s in enumerate(Stage)}
+    sums: dict[str, StageSum] = {}
+    for st, r in data.pairs():
+        s = sums.setdefault(st.stage or "未填学段", StageSum(st.stage or "未填学段"))
+        s.students += 1
+        if r.granted:
+            s.subsidised += 1
+            s.amount_fen += r.total_fen
+    return sorted(sums.values(), key=lambda s: order.get(s.stage, len(order)))
+
+
+def family_pays(st: StudentInfo, result: StudentResult) -> tuple[int, int] | None:
+    """(tuition charged, still paid by the family) when a 民办 school charges
+    more tuition than the free-tuition item covers; None otherwise."""
+    if st.ownership != "民办" or st.tuition_fen is None:
+        return None
+    for d in result.granted:
+        if d.code == "HS_TUITION" and st.tuition_fen > d.amount_fen:
+            return st.tuition_fen, st.tuition_fen - d.amount_fen
+    return None
+
+
+def mask_card(card: str) -> str:
+    """Bank card: first 4 and last 4 digits."""
+    c = "".join(card.split())
+    if len(c) <= 8:
+        return "*" * len(c)
+    return c[:4] + "*" * (len(c) - 8) + c[-4:]

@@ -1,0 +1,295 @@
+"""reportlab plumbing shared by the report, the letters and the notice list.
+
+One bundled TrueType collection (WenQuanYi Micro Hei) is registered once
+and embedded (subset) in every PDF; no built-in PDF font is ever used, so
+every font is embedded and all text, Chinese included, can be extracted.
+
+Characters the font lacks (rare name characters such as 䶮) are never
+dropped silently: ``Glyphs.clean`` prints a visible □ in their place and
+records a warning naming the text and the character, which the writers
+return to the caller.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
+
+from core.exports.data import ExportData
+from core.exports.output import time_label, write_atomic
+
+FONT = "ZizhuHei"
+FONT_MONO = "ZizhuHeiMono"
+FONT_PATH = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+PLACEHOLDER = "□"
+PAGE_W, PAGE_H = A4
+MARGIN = 18 * mm
+DRAFT_RED = colors.Color(0.75, 0.05, 0.05)
+GRID = colors.Color(0.45, 0.45, 0.45)
+HEADER_BG = colors.Color(0.87, 0.92, 0.97)
+TOTAL_BG = colors.Color(0.94, 0.94, 0.94)
+
+_lock = threading.Lock()
+_cmap: frozenset[int] = frozenset()
+
+
+def register_fonts() -> None:
+    """Register the Chinese font (proportional and mono faces) once."""
+    global _cmap
+    with _lock:
+        if _cmap:
+            return
+        regular = TTFont(FONT, str(FONT_PATH), subfontIndex=0)
+        pdfmetrics.registerFont(regular)
+        pdfmetrics.registerFont(TTFont(FONT_MONO, str(FONT_PATH), subfontIndex=1))
+        # <b>/<i> in paragraphs map to the same face (the font has no bold).
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
+        _cmap = frozenset(regular.face.charToGlyph)
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """The characters of ``text`` the bundled font cannot print."""
+    register_fonts()
+    return {ch for ch in text if ord(ch) not in _cmap and ch not in "\r\n\t"}
+
+
+class Glyphs:
+    """Collects the missing-character warnings of one document."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def clean(self, text: str, label: str = "") -> str:
+        """``text`` with unprintable characters replaced by □ (each one warned)."""
+        text = str(text)
+        missing = missing_glyphs(text)
+        if not missing:
+            return text
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        for ch in sorted(missing, key=text.index):
+            w = f"{label}“{shown}”中的“{ch}”字字体中没有，打印时请手写补上"
+            if w not in self.warnings:
+                self.warnings.append(w)
+        return "".join(PLACEHOLDER if ch in missing else ch for ch in text)
+
+    def esc(self, text: str, label: str = "") -> str:
+        """Cleaned and escaped for Paragraph markup."""
+        return escape(self.clean(text, label))
+
+
+def _style(name: str, size: float, leading: float | None = None, align: int = TA_LEFT,
+           font: str = FONT, **kw: Any) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.45,
+                          alignment=align, wordWrap="CJK", **kw)
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    return {
+        "title": _style("title", 24, 34, TA_CENTER),
+        "subtitle": _style("subtitle", 15, 22, TA_CENTER),
+        "h1": _style("h1", 14, 20, spaceBefore=10, spaceAfter=6, keepWithNext=1),
+        "h2": _style("h2", 11.5, 17, spaceBefore=6, spaceAfter=4, keepWithNext=1),
+        "body": _style("body", 11, 19),
+        "indent": _style("indent", 11, 19, firstLineIndent=22),
+        "small": _style("small", 8.5, 12, textColor=colors.Color(0.3, 0.3, 0.3), spaceBefore=2),
+        "cell": _style("cell", 9, 12.5),
+        "cell_c": _style("cell_c", 9, 12.5, TA_CENTER),
+        "cell_r": _style("cell_r", 9, 12.5, TA_RIGHT),
+        "head": _style("head", 9, 12.5, TA_CENTER),
+        "mono": _style("mono", 9, 12.5, font=FONT_MONO),
+        "right": _style("right", 11, 19, TA_RIGHT),
+        "center": _style("center", 11, 19, TA_CENTER),
+        "draft": _style("draft", 12, 18, TA_CENTER, textColor=DRAFT_RED),
+    }
+
+
+def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str, ParagraphStyle],
+          glyphs: Glyphs, *, right: Sequence[int] = (), center: Sequence[int] = (),
+          labels: dict[int, str] | None = None, total: bool = False, header: bool = True) -> Table:
+    """A gridded table; str cells become wrapping Paragraphs (glyph-checked,
+    ``labels`` names a column for the warnings), other flowables pass through.
+    The header row repeats on every page; ``total`` shades the last row."""
+    labels = labels or {}
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, v in enumerate(row):
+            if isinstance(v, Flowable):
+                cells.append(v)
+                continue
+            style = st["head"] if header and r == 0 else (
+                st["cell_r"] if c in right else st["cell_c"] if c in center else st["cell"])
+            cells.append(Paragraph(glyphs.esc("" if v is None else str(v), labels.get(c, "")), style))
+        body.append(cells)
+    t = Table(body, colWidths=list(widths), repeatRows=1 if header else 0)
+    cmds: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        cmds.append(("BACKGROUND", (0, 0), (-1, 0), HEADER_BG))
+    if total:
+        cmds.append(("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG))
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+def layout(rows: list[list[Any]], widths: Sequence[float], *cmds: tuple[Any, ...],
+           heights: Sequence[float] | None = None) -> Table:
+    """A borderless layout table. The font is always set: a Table left at its
+    default would pull the built-in, unembedded Helvetica into the PDF."""
+    t = Table(rows, colWidths=list(widths), rowHeights=list(heights) if heights else None)
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *cmds]))
+    return t
+
+
+class SealBox(Flowable):
+    """A dashed square where the school's seal goes, labelled in grey."""
+
+    def __init__(self, size: float = 38 * mm, label: str = "学校盖章") -> None:
+        super().__init__()
+        self.size, self.label = size, label
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        c.setStrokeColor(GRID)
+        c.setDash(3, 2)
+        c.rect(0, 0, self.size, self.size)
+        c.setFillColor(colors.Color(0.55, 0.55, 0.55))
+        c.setFont(FONT, 10)
+        c.drawCentredString(self.size / 2, self.size / 2 - 4, self.label)
+        c.restoreState()
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """What every page carries: the school, the title, page x/y, draft marks."""
+
+    school: str
+    title: str
+    draft: bool
+    generated: str = ""
+    page_numbers: bool = True
+    running_header: bool = True
+
+
+def _watermark(c: Canvas, spec: PageSpec) -> None:
+    if not spec.draft:
+        return
+    c.saveState()
+    c.setFillColor(DRAFT_RED)
+    c.setFillAlpha(0.10)
+    c.setFont(FONT, 130)
+    c.translate(PAGE_W / 2, PAGE_H / 2)
+    c.rotate(35)
+    c.drawCentredString(0, -45, "草稿")
+    c.restoreState()
+
+
+def _decorate(c: Canvas, spec: PageSpec, page: int, pages: int) -> None:
+    """Running header and footer, drawn once the page count is known."""
+    c.saveState()
+    top = PAGE_H - 11 * mm
+    if spec.running_header:
+        c.setFont(FONT, 8.5)
+        c.setFillColor(colors.Color(0.3, 0.3, 0.3))
+        c.drawString(MARGIN, top, spec.school)
+        c.drawRightString(PAGE_W - MARGIN, top, spec.title)
+        c.setStrokeColor(colors.Color(0.6, 0.6, 0.6))
+        c.setLineWidth(0.5)
+        c.line(MARGIN, top - 3, PAGE_W - MARGIN, top - 3)
+    if spec.draft:
+        c.setFont(FONT, 10)
+        c.setFillColor(DRAFT_RED)
+        c.drawCentredString(PAGE_W / 2, top, "【草稿】未最终核准，不得作为正式材料")
+    c.setFont(FONT, 8.5)
+    c.setFillColor(colors.Color(0.3, 0.3, 0.3))
+    bottom = 9 * mm
+    if spec.page_numbers:
+        c.drawCentredString(PAGE_W / 2, bottom, f"第 {page} 页 / 共 {pages} 页")
+        if spec.generated:
+            c.drawString(MARGIN, bottom, f"生成时间：{spec.generated}")
+    if spec.draft:
+        c.setFillColor(DRAFT_RED)
+        c.drawRightString(PAGE_W - MARGIN, bottom, "草稿")
+    c.restoreState()
+
+
+class _DeferredCanvas(Canvas):
+    """Keeps every page until the end so the footer can say “共 N 页”."""
+
+    spec: PageSpec
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        register_fonts()
+        kw["initialFontName"] = FONT     # never the built-in (unembedded) Helvetica
+        kw.setdefault("initialFontSize", 10)
+        super().__init__(*args, **kw)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            _decorate(self, self.spec, self._pageNumber, total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+
+def frame(x: float, y: float, w: float, h: float, fid: str = "body") -> Frame:
+    return Frame(x, y, w, h, id=fid, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+
+def body_frame() -> Frame:
+    return frame(MARGIN, 16 * mm, PAGE_W - 2 * MARGIN, PAGE_H - 16 * mm - 17 * mm)
+
+
+def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: ExportData, glyphs: Glyphs,
+              frames: list[Frame] | None = None,
+              on_page: Callable[[Canvas, Any], None] | None = None) -> list[str]:
+    """Lay out ``story`` on A4 pages and write it to ``path`` atomically.
+
+    Returns the glyph warnings (the header text is checked too)."""
+    register_fonts()
+    spec = PageSpec(glyphs.clean(spec.school, "学校名称"), spec.title, spec.draft,
+                    spec.generated or time_label(data), spec.page_numbers, spec.running_header)
+    canvas_class = type("PageCanvas", (_DeferredCanvas,), {"spec": spec})
+
+    def page(c: Canvas, doc: Any) -> None:
+        _watermark(c, spec)
+        if on_page is not None:
+            on_page(c, doc)
+
+    def write(tmp: Path) -> None:
+        doc = BaseDocTemplate(str(tmp), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                              topMargin=17 * mm, bottomMargin=16 * mm,
+                              title=spec.title + ("（草稿）" if spec.draft else ""),
+                              author=spec.school, subject=f"{data.school.year_label} {spec.title}",
+                              creator=f"Zizhu {data.program_version}", lang="zh-CN")
+        doc.addPageTemplates([PageTemplate("page", frames or [body_frame()], onPage=page)])
+        doc.build(story, canvasmaker=canvas_class)
+
+    write_atomic(path, write)
+    return list(glyphs.warnings)

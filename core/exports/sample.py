@@ -1,0 +1,80 @@
+"""A realistic ``ExportData`` built from the demo generator (tests, screenshots).
+
+Deterministic for a seed: the demo school's students, the default policy with
+the public tuition standards filled in from the school's own fees, the engine's
+results and the checks' findings (a few of them accepted with a reason).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+import hashlib
+
+from core.checks import RULES_BY_CODE, CheckContext, RosterFacts, StudentFacts, run_checks
+from core.demo import generate_demo
+from core.domain import Category, Stage
+from core.engine import compute_all
+from core.exports.data import ExportData, FindingInfo, SchoolInfo, StudentInfo
+from core.money import format_fen
+from core.policy import default_policy, load_policy, set_value
+from core.records import student_record
+
+# Accepted on purpose in the sample, with the clerk's reason.
+_ACCEPT = {
+    "FEE_ABOVE_STANDARD": "民办学校，学费差额由家庭承担，已当面告知家长",
+    "AGE_STAGE": "该生因病休学两年后复学，已核对户口簿和学籍档案",
+}
+_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified", "prior_grants")]
+
+
+def _category(text: str) -> Category | None:
+    try:
+        return Category(text)
+    except ValueError:
+        return None
+
+
+def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> ExportData:
+    demo = generate_demo(n, seed=seed)
+    policy = default_policy()
+    text = policy.text
+    for stage in (Stage.HIGH_SCHOOL, Stage.VOCATIONAL):
+        fees = [s["tuition_fen"] for s in demo.students if s["stage"] == stage.value
+                and s["ownership"] == "公办" and s["location"] == "本地" and s["tuition_fen"] is not None]
+        if fees:
+            text = set_value(text, f"tuition_standard.{stage.value}", format_fen(max(fees)))
+    policy = load_policy(text)
+
+    sch = demo.school
+    school = SchoolInfo(name=sch["name"], code=sch["code"], school_year=sch["school_year"],
+                        township=sch["township"], contact_phone=sch["contact_phone"],
+                        supervision_phone=sch["supervision_phone"], address=f"建始县{sch['township']}学府路1号")
+    students: list[StudentInfo] = []
+    records = []
+    for i, s in enumerate(demo.students):
+        key = i + 1
+        cat = _category(s["category"])
+        students.append(StudentInfo(
+            key=key, name=s["name"], id_number=s["id_number"], gender=s["gender"],
+            student_no=s["student_no"], stage=s["stage"], grade=s["grade"], class_name=s["class_name"],
+            location=s["location"], ownership=s["ownership"],
+            category_label=policy.category_label(cat) if cat else s["category"],
+            household_no=s["household_no"], head_name=s["head_name"], township=s["township"],
+            village=s["village"], phone=s["phone"], bank_card=s["bank_card"], verified=i % 3 != 2,
+            tuition_fen=s["tuition_fen"]))
+        records.append(student_record(s, key=key))
+    results, totals = compute_all(records, policy, explain=True)
+
+    ctx = CheckContext(
+        students=[StudentFacts(key=i + 1, **{f: s[f] for f in _FIELDS}) for i, s in enumerate(demo.students)],
+        roster=[RosterFacts(i + 1, r["name"], r["id_number"], r["school_name"], r["schooling_status"],
+                            r["household_no"]) for i, r in enumerate(demo.roster)],
+        policy=policy, school_name=school.name, school_year=school.school_year, today=date(2024, 4, 20))
+    findings = []
+    for f in run_checks(ctx):
+        reason = _ACCEPT.get(f.code, "")
+        findings.append(FindingInfo(f.code, f.severity.value, RULES_BY_CODE[f.code].title, f.name,
+                                    f.id_number, f.message, "accepted" if reason else "open", reason))
+    fingerprint = hashlib.sha256(f"{school.code}:{seed}".encode()).hexdigest()[:40].upper()
+    return ExportData(school=school, policy=policy, students=students, results=results, totals=totals,
+                      findings=findings, generated_at=datetime(2024, 4, 20, 15, 30),
+                      generated_by="张会计", draft=draft, signer_fingerprint=fingerprint)

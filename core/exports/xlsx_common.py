@@ -1,0 +1,141 @@
+"""openpyxl helpers shared by the workbook and the notice list.
+
+Text cells (ID numbers, student numbers) are written as str with the "@"
+format so Excel never turns them into 4.22822E+17; money cells are Decimal
+with a two-decimal currency format; widths count CJK characters double.
+"""
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core.exports.output import write_atomic
+from core.money import fen_to_decimal
+
+MONEY_FORMAT = "#,##0.00"
+TEXT_FORMAT = "@"
+FONT_NAME = "宋体"
+BOLD = Font(name=FONT_NAME, bold=True)
+NORMAL = Font(name=FONT_NAME)
+TITLE = Font(name=FONT_NAME, bold=True, size=14)
+DRAFT_FONT = Font(name=FONT_NAME, bold=True, size=14, color="C00000")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_WRAP = 16   # header cells wider than this wrap onto two lines
+
+
+class Money:
+    """Marks a fen amount for ``write_row``: written as Decimal yuan."""
+
+    __slots__ = ("fen",)
+
+    def __init__(self, fen: int) -> None:
+        self.fen = fen
+
+
+def text_width(value: Any) -> int:
+    """Display width: East Asian wide/full-width characters count 2."""
+    if value is None:
+        return 0
+    if isinstance(value, Decimal):
+        value = f"{value:,.2f}"
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+def write_row(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False,
+              fill: PatternFill | None = None, border: bool = True) -> list[Cell]:
+    """One row from column A. str -> text cell ("@"), Money -> Decimal yuan,
+    int -> number, None -> empty cell."""
+    cells = []
+    for col, v in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=col)
+        if isinstance(v, Money):
+            cell.value = fen_to_decimal(v.fen)
+            cell.number_format = MONEY_FORMAT
+            cell.alignment = Alignment(horizontal="right", vertical="center")
+        elif isinstance(v, str):
+            cell.value = v
+            cell.number_format = TEXT_FORMAT
+            cell.alignment = Alignment(vertical="center", wrap_text=False)
+        else:
+            cell.value = v
+            cell.alignment = Alignment(horizontal="right", vertical="center")
+        cell.font = BOLD if bold else NORMAL
+        if fill is not None:
+            cell.fill = fill
+        if border:
+            cell.border = BORDER
+        cells.append(cell)
+    return cells
+
+
+def write_header(ws: Worksheet, row: int, headers: Sequence[str]) -> None:
+    """Bold header cells; long headers wrap (``fit_columns`` caps their width)."""
+    for cell in write_row(ws, row, headers, bold=True, fill=HEADER_FILL):
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    if any(text_width(h) > HEADER_WRAP for h in headers):
+        ws.row_dimensions[row].height = 30
+
+
+def write_title(ws: Worksheet, title: str, ncols: int, draft: bool, row: int = 1) -> None:
+    """A merged, bold title line; a draft title starts with 【草稿】 in red."""
+    cell = ws.cell(row=row, column=1, value=("【草稿】" if draft else "") + title)
+    cell.font = DRAFT_FONT if draft else TITLE
+    cell.alignment = Alignment(horizontal="left", vertical="center")
+    ws.row_dimensions[row].height = 24
+    if ncols > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+
+
+def fit_columns(ws: Worksheet, skip_rows: Iterable[int] = (), minimum: int = 6, maximum: int = 60) -> None:
+    """Column widths sized to content (merged title rows skipped; wrapping
+    header cells count at most HEADER_WRAP)."""
+    skip = set(skip_rows)
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.row in skip or cell.value is None:
+                continue
+            w = text_width(cell.value) + (2 if cell.font and cell.font.bold else 0)
+            if cell.alignment is not None and cell.alignment.wrap_text:
+                w = min(w, HEADER_WRAP)
+            widths[cell.column] = max(widths.get(cell.column, 0), w)
+    for col, w in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(max(w + 2, minimum), maximum)
+
+
+def setup_print(ws: Worksheet, *, header_row: int, school: str, title: str, draft: bool,
+                landscape: bool = True) -> None:
+    """A4, landscape, fit to one page wide, header row frozen and repeated,
+    header/footer with the school, page numbers and 草稿 when a draft."""
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.left.text = school
+    ws.oddHeader.center.text = ("草稿　" if draft else "") + title
+    ws.oddHeader.center.font = "宋体,Bold"
+    if draft:
+        ws.oddHeader.right.text = "草稿（未最终核准）"
+        ws.oddHeader.right.color = "C00000"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.right.text = "草稿" if draft else ""
+
+
+def save_workbook(wb: Workbook, path: str | Path) -> Path:
+    return write_atomic(path, lambda tmp: wb.save(tmp))

@@ -1,0 +1,225 @@
+"""Report, letters and notice PDFs, read back with poppler (pdftotext, pdffonts, pdfinfo)."""
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+
+import pytest
+from openpyxl import load_workbook
+
+from core.errors import ValidationError
+from core.exports.letters import write_letters
+from core.exports.notice import write_notice_pdf, write_notice_xlsx
+from core.exports.output import family_pays
+from core.exports.pdf_common import missing_glyphs
+from core.exports.report import write_report
+from core.exports.sample import sample_export_data
+from core.idnumber import mask_id
+from core.money import format_fen
+
+pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo")),
+                                reason="poppler-utils not installed")
+
+RARE = "䶮"
+
+
+def text(path, page=None) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if page is not None:
+        args += ["-f", str(page), "-l", str(page)]
+    return subprocess.run([*args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def flat(path, page=None) -> str:
+    return re.sub(r"\s+", "", text(path, page))
+
+
+def pages(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def page_size(path) -> str:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return re.search(r"^Page size:\s+(.*)$", info, re.M).group(1)
+
+
+def fonts(path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample_export_data()
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    return tmp_path_factory.mktemp("pdf")
+
+
+@pytest.fixture(scope="module")
+def docs(data, out):
+    paths = {"report": out / "report.pdf", "letters": out / "letters.pdf", "notice": out / "notice.pdf"}
+    assert write_report(paths["report"], data) == []
+    assert write_letters(paths["letters"], data) == []
+    assert write_notice_pdf(paths["notice"], data) == []
+    return paths
+
+
+@pytest.fixture(scope="module")
+def draft_docs(out):
+    d = sample_export_data(draft=True)
+    paths = {"report": out / "d-report.pdf", "letters": out / "d-letters.pdf", "notice": out / "d-notice.pdf"}
+    write_report(paths["report"], d)
+    write_letters(paths["letters"], d)
+    write_notice_pdf(paths["notice"], d)
+    return paths
+
+
+def subsidised(data):
+    return [(s, r) for s, r in data.pairs() if r.granted]
+
+
+def test_fonts_embedded_a4_and_text_extractable(docs):
+    for name, path in docs.items():
+        rows = fonts(path)
+        assert rows, name
+        for row in rows:
+            assert "WenQuanYi" in row[0], (name, row)
+            assert row[-5] == "yes", (name, row)          # emb
+        assert page_size(path).startswith("595.2") and "841.8" in page_size(path), name
+        assert re.search(r"[\u4e00-\u9fff]{4}", text(path)), name
+
+
+def test_report_contents(docs, data):
+    t = flat(docs["report"])
+    assert "教育资助核准情况报告" in t and data.school.name in t and data.school.year_label in t
+    assert data.policy.sha256[:32] in t and data.policy.sha256[32:] in t
+    assert data.signer_fingerprint in t
+    assert format_fen(data.totals.total) in t
+    for label, src in (("市级", "city"), ("县级", "county")):
+        assert label in t and format_fen(data.totals.by_source[src]) in t
+    for code, fen in data.totals.by_item.items():
+        assert data.policy.item(code).name in t and format_fen(fen) in t
+    for word in ("制表人", "审核人", "校长", "学校盖章", "按学段", "普通高中"):
+        assert word in t.replace("　", "")
+    accepted = [f for f in data.findings if f.state == "accepted"]
+    assert accepted and all(f.reason in t for f in accepted)
+    opened = [f for f in data.findings if f.state == "open"]
+    assert opened and all(f.title in t for f in opened)
+    assert "草稿" not in t
+
+
+def test_one_letter_page_per_subsidised_student(docs, data):
+    kids = subsidised(data)
+    assert pages(docs["letters"]) == len(kids)
+    for n, (st, res) in enumerate(kids, start=1):
+        t = flat(docs["letters"], n)
+        assert st.name in t and mask_id(st.id_number) in t
+        assert format_fen(res.total_fen) in t
+        for d in res.granted:
+            assert d.name in t and format_fen(d.amount_fen) in t
+        assert "回执" in t.replace("　", "") and "家长签字" in t
+        assert data.school.supervision_phone in t and data.school.contact_phone in t
+        assert (st.head_name or "学生家长") in t
+        assert data.policy.name in t
+
+
+def test_letters_never_show_full_ids(docs, data):
+    t = flat(docs["letters"])
+    for st in data.students:
+        if st.id_number:
+            assert st.id_number not in t
+
+
+def test_letter_states_what_a_private_school_family_pays(docs, data):
+    kids = subsidised(data)
+    n, st, pays = next((n, s, family_pays(s, r)) for n, (s, r) in enumerate(kids, 1) if family_pays(s, r))
+    t = flat(docs["letters"], n)
+    assert "民办" in t and format_fen(pays[1]) in t and format_fen(st.tuition_fen) in t
+
+
+def test_selected_student_without_subsidy_gets_reason(data, out):
+    st = next(s for s, r in data.pairs() if not r.granted and s.stage == "小学")
+    path = out / "none.pdf"
+    write_letters(path, data, keys=[st.key])
+    t = flat(path)
+    assert pages(path) == 1 and st.name in t and "暂不享受" in t and "小学" in t
+
+
+def test_letters_per_household(data, out):
+    by_hh = {}
+    for s, _r in data.pairs():
+        if s.household_no:
+            by_hh.setdefault(s.household_no, []).append(s)
+    kids = next(v for v in by_hh.values() if len(v) >= 2)
+    other = next(s for s, r in subsidised(data) if s.household_no not in {k.household_no for k in kids})
+    path = out / "household.pdf"
+    write_letters(path, data, keys=[k.key for k in kids] + [other.key], per_household=True)
+    assert pages(path) == 2
+    first = flat(path, 1)
+    assert all(k.name in first and mask_id(k.id_number) in first for k in kids)
+    assert other.name in flat(path, 2)
+
+
+def test_no_letters_is_an_error(data, out):
+    with pytest.raises(ValidationError):
+        write_letters(out / "empty.pdf", data, keys=[])
+
+
+def test_notice_has_no_personal_data(docs, data, out):
+    xlsx = out / "notice.xlsx"
+    write_notice_xlsx(xlsx, data)
+    cells = "\n".join(str(c.value) for ws in load_workbook(xlsx) for row in ws.iter_rows()
+                      for c in row if c.value is not None)
+    pdf = text(docs["notice"])
+    for t in (flat(docs["notice"]), pdf, cells, re.sub(r"\s+", "", cells)):
+        for st in data.students:
+            for secret in (st.id_number, st.phone, st.bank_card, st.student_no, mask_id(st.id_number)):
+                if secret:
+                    assert secret not in t, secret
+    for t in (flat(docs["notice"]), cells):
+        assert "公示期不少于5个工作日" in t and data.school.supervision_phone in t
+        for st, res in subsidised(data):
+            assert st.name in t
+        assert format_fen(data.totals.total) in t or str(data.totals.total // 100) in t
+    names = {st.name for st, _ in subsidised(data)}
+    assert not any(st.name in flat(docs["notice"]) for st, r in data.pairs() if not r.granted
+                   and st.name not in names and len(st.name) > 2)
+
+
+def test_notice_xlsx_amounts(data, out):
+    path = out / "notice2.xlsx"
+    write_notice_xlsx(path, data)
+    ws = load_workbook(path).active
+    header = {c.value: c.column for c in ws[4]}
+    rows = [r for r in range(5, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)]
+    assert len(rows) == data.totals.students_granted
+    total = sum(round(ws.cell(r, header["合计"]).value * 100) for r in rows)
+    assert total == data.totals.total
+
+
+def test_rare_character_is_reported_not_dropped(data, out):
+    assert missing_glyphs("王" + RARE) == {RARE} and missing_glyphs("王小明") == set()
+    st, _r = subsidised(data)[0]
+    rare = replace(data, students=[replace(s, name="王" + RARE) if s.key == st.key else s for s in data.students])
+    warning = f"姓名“王{RARE}”中的“{RARE}”字字体中没有，打印时请手写补上"
+    letters = write_letters(out / "rare.pdf", rare, keys=[st.key])
+    assert warning in letters
+    assert "王□" in flat(out / "rare.pdf")
+    assert warning in write_notice_pdf(out / "rare-notice.pdf", rare)
+
+
+def test_draft_marked_on_every_page(draft_docs):
+    for name, path in draft_docs.items():
+        n = pages(path)
+        assert n >= 1
+        for p in range(1, n + 1):
+            assert "草稿" in flat(path, p), (name, p)
+
+
+def test_non_draft_has_no_draft_mark(docs):
+    for path in docs.values():
+        assert "草稿" not in flat(path)
