@@ -129,15 +129,13 @@ def cmd_import(db, args) -> int:
     if args.kind == "payments":
         return check_commands.cmd_import_payments(db, args)
     if args.dry_run:
-        preview = preview_import(db, args.kind, args.file)
-        _print_import(preview.parsed, preview.plan.counts(), dry=True)
-        report_rows = preview.plan
+        outcome = preview_import(db, args.kind, args.file)
+        _print_import(outcome.parsed, outcome.plan.counts(), dry=True)
     else:
-        report = run_import(db, args.kind, args.file)
-        _print_import(report.parsed, report.counts, dry=False)
-        report_rows = report.plan
+        outcome = run_import(db, args.kind, args.file)
+        _print_import(outcome.parsed, outcome.counts, dry=False)
     if args.problems:
-        save_problem_rows(args.problems, report_rows, report_rows_source=args.file)
+        save_problem_rows(args.problems, outcome.plan, outcome.parsed.headers)
         _out(f"有问题的行已保存到：{args.problems}")
     return 0
 

@@ -94,18 +94,11 @@ def mapping_lines(parsed: Any) -> list[str]:
     return out
 
 
-def save_problem_rows(target: str | Path, plan: ImportPlan, report_rows_source: Any = None,
-                      headers: list[str] | None = None) -> int:
+def save_problem_rows(target: str | Path, plan: ImportPlan, headers: list[str]) -> int:
     """Write the rows with problems (and skipped rows) to an Excel file to fix and re-import."""
     from core.importers.problems import write_problem_rows
-    rows = sorted(plan.problem_rows + [r for r in plan.skipped], key=lambda r: r.line)
-    hdrs = headers
-    if hdrs is None and report_rows_source is not None:
-        from core.importers.reader import read_table
-        from core.importers.header import find_header
-        table = read_table(report_rows_source)
-        hdrs = find_header(table, _columns(plan.kind)).headers
-    write_problem_rows(target, hdrs or [], rows)
+    rows = sorted(plan.problem_rows + list(plan.skipped), key=lambda r: r.line)
+    write_problem_rows(target, headers, rows)
     return len(rows)
 
 
