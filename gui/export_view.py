@@ -1,0 +1,150 @@
+"""导出上报: readiness, the signer's key, and the signed package export."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QInputDialog, QLabel, QLineEdit,
+                               QProgressDialog, QPushButton, QVBoxLayout, QWidget)
+
+from core.errors import ValidationError
+from db.exports import ExportResult, export_package, public_key, readiness
+from db.session import Database
+from gui import worker
+from gui.dialogs import ask_save_path
+
+
+@dataclass(frozen=True)
+class ExportState:
+    reasons: list[str]
+    fingerprint: str
+
+
+def load_state(db: Database) -> ExportState:
+    from core.signing import fingerprint
+    from db.findings import run_and_store
+    with db.session() as s:
+        run_and_store(s)
+        raw = public_key(s)
+        return ExportState(readiness(s), fingerprint(raw) if raw else "")
+
+
+class ExportPage(QWidget):
+    exported = Signal(object)   # ExportResult
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setObjectName("exportPage")
+        self.state: ExportState | None = None
+        self.progress: QProgressDialog | None = None
+
+        self.status = QLabel("正在检查…", self)
+        self.status.setObjectName("readiness")
+        self.status.setWordWrap(True)
+        self.fingerprint = QLabel("—", self)
+        self.fingerprint.setObjectName("fingerprint")
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.draft = QCheckBox("草稿（尚未全部核准时先交草稿，所有文件都标明“草稿”）", self)
+        self.draft.setObjectName("draft")
+        self.letters = QCheckBox("同时附上全部告知书（letters.pdf）", self)
+        self.letters.setObjectName("letters")
+        self.export_button = QPushButton("导出上报包…", self)
+        self.export_button.setObjectName("exportButton")
+        self.export_button.clicked.connect(self.export)
+
+        box = QGroupBox("上报前检查", self)
+        form = QFormLayout(box)
+        form.addRow("状态：", self.status)
+        form.addRow("签名公钥指纹：", self.fingerprint)
+        hint = QLabel("上报包（.zip）含资助名册 Excel、报告 PDF、公示名单和签名清单。第一次导出时设置签名口令并生成"
+                      "密钥；请把指纹抄在纸质报告上，供接收单位核对。", self)
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(box)
+        layout.addWidget(self.draft)
+        layout.addWidget(self.letters)
+        layout.addWidget(hint)
+        layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+    def reload(self) -> None:
+        worker.run_task(load_state, self.db, on_success=self.show_state, parent=self)
+
+    def show_state(self, state: ExportState) -> None:
+        self.state = state
+        if state.reasons:
+            self.status.setText("还不能正式上报：" + "；".join(state.reasons) + "。可以先导出草稿。")
+            self.status.setStyleSheet("color: #a00020;")
+        else:
+            self.status.setText("全部学生已核准，没有未处理的错误，可以正式上报。")
+            self.status.setStyleSheet("color: #176b2c;")
+        self.fingerprint.setText(state.fingerprint or "尚未生成（第一次导出时生成）")
+
+    # -- asking (tests replace these) --------------------------------------
+    def ask_target(self) -> Path | None:
+        name = "上报包-草稿.zip" if self.draft.isChecked() else "上报包.zip"
+        return ask_save_path(self, "保存上报包", name, "上报包 (*.zip)")
+
+    def ask_passphrase(self, first: bool) -> str | None:
+        label = "设置签名口令（至少8位，请牢记）：" if first else "签名口令："
+        text, ok = QInputDialog.getText(self, "签名口令", label, QLineEdit.EchoMode.Password)
+        if not ok:
+            return None
+        if first:
+            again, ok = QInputDialog.getText(self, "签名口令", "再输入一次：", QLineEdit.EchoMode.Password)
+            if not ok:
+                return None
+            if again != text:
+                from gui.errors import show_exception
+                show_exception(self, ValidationError("两次输入的口令不一致", "请重新导出"))
+                return None
+        return text
+
+    # -- export -------------------------------------------------------------
+    def export(self) -> None:
+        target = self.ask_target()
+        if target is None:
+            return
+        if target.suffix.lower() != ".zip":
+            target = target.with_suffix(".zip")
+        first = not (self.state and self.state.fingerprint)
+        passphrase = self.ask_passphrase(first)
+        if passphrase is None:
+            return
+        self.progress = QProgressDialog("正在生成并签名上报包…", "", 0, 6, self)
+        self.progress.setWindowTitle("导出上报")
+        self.progress.setCancelButton(None)
+        self.progress.setMinimumDuration(0)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        worker.run_task(export_package, self.db, target, passphrase, draft=self.draft.isChecked(),
+                        letters=self.letters.isChecked(), on_success=self._done, on_failure=self._failed,
+                        progress=self._progress, parent=self)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _failed(self, exc: BaseException) -> None:
+        from gui.errors import show_exception
+        self._close_progress()
+        show_exception(self, exc)
+
+    def _done(self, result: ExportResult) -> None:
+        self._close_progress()
+        kind = "草稿" if result.draft else "正式"
+        text = f"已导出{kind}上报包：{result.path}\n签名公钥指纹：{result.fingerprint}"
+        if result.warnings:
+            text += "\n注意：" + "\n注意：".join(result.warnings)
+        self.status.setText(text)
+        self.exported.emit(result)
+        self.reload()

@@ -1,0 +1,227 @@
+"""核查问题: findings grouped by code and severity, with counts, filters and actions.
+
+Double-click opens the student with the offending field highlighted; accept
+(with a written reason) and mark-verified work on the whole selection.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QLineEdit, QPushButton, QWidget
+from sqlalchemy import select
+
+from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS
+from core.idnumber import mask_id
+from db.findings import accept_rows, verify_students
+from db.models import FindingRow
+from db.session import Database
+from db.workflows import run_check
+from gui import worker
+from gui.list_page import ListPage
+from gui.search import FilterProxy, haystack
+from gui.table_model import Column, RowTableModel
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_COLORS = {"error": QColor(176, 0, 32), "warning": QColor(160, 100, 0), "info": QColor(60, 90, 140)}
+ACTIVE = "active"   # the state filter's default: open + accepted
+
+
+@dataclass(frozen=True, slots=True)
+class FindingViewRow:
+    id: int
+    code: str
+    severity: str
+    title: str
+    name: str
+    id_number: str       # full: search only
+    message: str
+    state: str
+    reason: str
+    student_id: int | None
+    field: str
+    initials: str = ""
+
+    @property
+    def severity_text(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, self.severity)  # type: ignore[call-overload]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("级别", lambda r: r.severity_text, lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.code)),
+    Column("问题", lambda r: r.title, lambda r: (r.code, r.name)),
+    Column("姓名", lambda r: r.name),
+    Column("身份证号", lambda r: mask_id(r.id_number) if r.id_number else "", lambda r: r.id_number),
+    Column("说明", lambda r: r.message),
+    Column("状态", lambda r: STATE_LABELS.get(r.state, r.state)),
+    Column("接受原因", lambda r: r.reason),
+)
+
+
+class FindingsModel(RowTableModel):
+    COLUMNS = COLUMNS
+
+    def search_entries(self):
+        return [(r.id, haystack(r.name, r.id_number, r.initials) + r.message.lower()) for r in self._rows]
+
+    def foreground(self, row: FindingViewRow, column: int) -> QColor | None:
+        if column == 0 and row.state == "open":
+            return SEVERITY_COLORS.get(row.severity)
+        if row.state != "open":
+            return QColor(120, 120, 120)
+        return None
+
+    def tooltip(self, row: FindingViewRow, column: int) -> str | None:
+        rule = RULES_BY_CODE.get(row.code)
+        return f"{row.code}：{rule.hint}" if rule else row.code
+
+
+class FindingsProxy(FilterProxy):
+    def set_severity(self, value: str) -> None:
+        self.set_predicate("severity", (lambda r, v=value: r.severity == v) if value else None)
+
+    def set_code(self, value: str) -> None:
+        self.set_predicate("code", (lambda r, v=value: r.code == v) if value else None)
+
+    def set_state(self, value: str) -> None:
+        if value == ACTIVE:
+            pred: Callable[[Any], bool] | None = lambda r: r.state != "fixed"
+        else:
+            pred = (lambda r, v=value: r.state == v) if value else None
+        self.set_predicate("state", pred)
+
+
+def load_findings(db: Database) -> list[FindingViewRow]:
+    """Worker function: every stored finding as a row."""
+    from core.pinyin import initials_key
+    with db.session() as s:
+        rows = list(s.scalars(select(FindingRow).order_by(FindingRow.id)))
+        return [FindingViewRow(r.id, r.code, r.severity,
+                               RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
+                               r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
+                               initials_key(r.name)) for r in rows]
+
+
+def check_and_load(db: Database) -> list[FindingViewRow]:
+    run_check(db)
+    return load_findings(db)
+
+
+def accept_findings(db: Database, ids: list[int], reason: str) -> int:
+    with db.session() as s:
+        rows = list(s.scalars(select(FindingRow).where(FindingRow.id.in_(ids))))
+        return accept_rows(s, rows, reason)
+
+
+def verify_findings_students(db: Database, student_ids: list[int]) -> int:
+    from db.findings import run_and_store
+    with db.session() as s:
+        run_and_store(s)
+        return verify_students(s, student_ids)
+
+
+class FindingsPage(ListPage):
+    open_student = Signal(int, str)      # student id, field to highlight
+    changed = Signal()                   # findings or verification changed
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        self.db = db
+        super().__init__(FindingsModel(), FindingsProxy(), "搜索姓名、身份证号或问题说明", parent)
+        self.setObjectName("findingsPage")
+        proxy: FindingsProxy = self.proxy  # type: ignore[assignment]
+        self.severity_filter = self.add_filter(
+            "severityFilter", "全部级别", [(SEVERITY_LABELS[s], s.value) for s in SEVERITY_LABELS],
+            proxy.set_severity)
+        self.code_filter = self.add_filter("codeFilter", "全部问题", [], proxy.set_code)
+        self.state_filter = self.add_filter(
+            "stateFilter", "全部状态", [("未改正（未处理+已接受）", ACTIVE)] +
+            [(label, key) for key, label in STATE_LABELS.items()], proxy.set_state)
+        self.state_filter.setCurrentIndex(1)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setWordWrap(False)
+        self.run_button = self._button("runCheck", "运行核查", "重新比对学生名单、建档立卡名单和资助政策", self.run)
+        self.accept_button = self._button("acceptButton", "接受…", "确认所选问题的数据无误（须写明原因）",
+                                          self.accept_selected)
+        self.verify_button = self._button("verifyButton", "标记已核准", "把所选问题涉及的学生标记为已核准",
+                                          self.verify_selected)
+        self.view.doubleClicked.connect(self._double_clicked)
+        self.set_column_widths({0: 3, 1: 9, 2: 5, 3: 10, 4: 30, 5: 4})
+
+    def _button(self, name: str, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setObjectName(name)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        self.filters.addWidget(b)
+        return b
+
+    # -- loading ----------------------------------------------------------
+    def load_function(self):
+        return load_findings, (self.db,)
+
+    def run(self) -> None:
+        """运行核查: run every check in the worker, then show the result."""
+        self._loading = True
+        self.update_count()
+        worker.run_task(check_and_load, self.db, on_success=self._checked, on_failure=self._load_failed,
+                        parent=self)
+
+    def _checked(self, rows: list[FindingViewRow]) -> None:
+        self._loaded(rows)
+        self.changed.emit()
+
+    def apply_data(self, data: list[FindingViewRow]) -> None:
+        active = Counter(r.code for r in data if r.state == "open")
+        choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES
+                   if any(r.code == rule.code for r in data)]
+        self.set_choices(self.code_filter, "全部问题", choices)
+        self.proxy.set_code(self.code_filter.currentData() or "")  # type: ignore[attr-defined]
+        self.model.set_rows(data)
+
+    def update_count(self) -> None:
+        rows = self.model.rows()
+        opened = Counter(r.severity for r in rows if r.state == "open")
+        text = (f"未处理：错误 {opened['error']}，警告 {opened['warning']}，提示 {opened['info']}；"
+                f"显示 {self.proxy.rowCount()} 条")
+        self.count_label.setText("正在核查…" if self._loading else text)
+
+    # -- actions ----------------------------------------------------------
+    def selected_rows(self) -> list[FindingViewRow]:
+        return [self.source_row(ix) for ix in self.view.selectionModel().selectedRows()]
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        row = self.source_row(index)
+        if row.student_id is not None:
+            self.open_student.emit(row.student_id, row.field)
+
+    def ask_reason(self, count: int) -> str | None:
+        """Tests replace this to answer without a dialog."""
+        text, ok = QInputDialog.getText(self, "接受核查问题", f"确认所选 {count} 个问题的数据无误。请写明原因：",
+                                        QLineEdit.EchoMode.Normal, "")
+        return text if ok else None
+
+    def accept_selected(self) -> None:
+        rows = [r for r in self.selected_rows() if r.state != "fixed"]
+        if not rows:
+            self.window().statusBar().showMessage("请先选择要接受的问题", 5000)  # type: ignore[attr-defined]
+            return
+        reason = self.ask_reason(len(rows))
+        if reason is None:
+            return
+        worker.run_task(accept_findings, self.db, [r.id for r in rows], reason,
+                        on_success=lambda _n: (self.reload(), self.changed.emit()), parent=self)
+
+    def verify_selected(self) -> None:
+        ids = sorted({r.student_id for r in self.selected_rows() if r.student_id is not None})
+        if not ids:
+            self.window().statusBar().showMessage("请先选择学生的问题", 5000)  # type: ignore[attr-defined]
+            return
+
+        def done(n: int) -> None:
+            self.window().statusBar().showMessage(f"已核准 {n} 名学生", 8000)  # type: ignore[attr-defined]
+            self.reload()
+            self.changed.emit()
+        worker.run_task(verify_findings_students, self.db, ids, on_success=done, parent=self)

@@ -1,0 +1,199 @@
+"""告知书: subsidised students, letter preview and printing, receipts (回执).
+
+Printing a letter records it (notified_at), which feeds the NOT_NOTIFIED
+check; receipts coming back are recorded per student.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QAbstractItemView, QPushButton, QWidget
+from sqlalchemy import select
+
+from core.idnumber import mask_id
+from core.money import format_fen
+from db.exports import gather, mark_letters_printed, mark_receipts
+from db.models import Student
+from db.session import Database
+from gui import worker
+from gui.dialogs import ask_save_path
+from gui.list_page import ListPage
+from gui.search import FilterProxy, haystack
+from gui.table_model import Column, RowTableModel
+
+NOT_PRINTED, PRINTED = "未打印", "已打印"
+NOT_BACK, BACK = "未收回", "已收回"
+
+
+@dataclass(frozen=True, slots=True)
+class LetterRow:
+    id: int
+    name: str
+    id_number: str
+    head_name: str
+    grade: str
+    total_fen: int
+    printed: bool
+    receipt: bool
+    initials: str = ""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("姓名", lambda r: r.name),
+    Column("身份证号", lambda r: mask_id(r.id_number), lambda r: r.id_number),
+    Column("家长", lambda r: r.head_name),
+    Column("年级", lambda r: r.grade),
+    Column("资助合计（元）", lambda r: format_fen(r.total_fen), lambda r: r.total_fen, numeric=True),
+    Column("告知书", lambda r: PRINTED if r.printed else NOT_PRINTED),
+    Column("回执", lambda r: BACK if r.receipt else NOT_BACK),
+)
+
+
+class LettersModel(RowTableModel):
+    COLUMNS = COLUMNS
+
+    def search_entries(self):
+        return [(r.id, haystack(r.name, r.id_number, r.initials)) for r in self._rows]
+
+
+class LettersProxy(FilterProxy):
+    def set_printed(self, value: str) -> None:
+        self.set_predicate("printed", (lambda r, v=value: (PRINTED if r.printed else NOT_PRINTED) == v)
+                           if value else None)
+
+
+def load_letter_rows(db: Database) -> list[LetterRow]:
+    """Worker: every student with at least one granted item."""
+    from core.pinyin import initials_key
+    with db.session() as s:
+        data = gather(s)
+        marks = {r.id: (r.notified_at is not None, r.receipt_at is not None)
+                 for r in s.execute(select(Student.id, Student.notified_at, Student.receipt_at))}
+    return [LetterRow(st.key, st.name, st.id_number, st.head_name, st.grade, res.total_fen,
+                      *marks.get(st.key, (False, False)), initials=initials_key(st.name))
+            for st, res in data.pairs() if res.granted]
+
+
+def make_letters(db: Database, keys: list[int], target: Path | None = None) -> tuple[Path, list[str], list[QImage]]:
+    """Worker: write the letters of ``keys`` and render them for the preview."""
+    from core.exports.letters import write_letters
+    from gui.pdf_preview import render_pages
+    with db.session() as s:
+        data = gather(s, keys=keys)
+    path = target or Path(tempfile.mkdtemp(prefix="zizhu-letters-")) / "告知书.pdf"
+    warnings = write_letters(path, data, keys=keys)
+    return path, warnings, render_pages(path)
+
+
+def record_printed(db: Database, keys: list[int]) -> int:
+    with db.session() as s:
+        return mark_letters_printed(s, keys)
+
+
+def record_receipts(db: Database, keys: list[int], returned: bool) -> int:
+    with db.session() as s:
+        return mark_receipts(s, keys, returned)
+
+
+class LettersPage(ListPage):
+    changed = Signal()
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        self.db = db
+        super().__init__(LettersModel(), LettersProxy(), "搜索姓名、身份证号或拼音首字母", parent)
+        self.setObjectName("lettersPage")
+        proxy: LettersProxy = self.proxy  # type: ignore[assignment]
+        self.printed_filter = self.add_filter("printedFilter", "全部告知书",
+                                              [(NOT_PRINTED, NOT_PRINTED), (PRINTED, PRINTED)], proxy.set_printed)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.preview_button = self._button("previewButton", "预览/打印…", self.preview_selected)
+        self.save_button = self._button("saveButton", "另存为 PDF…", self.save_selected)
+        self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
+        self.no_receipt_button = self._button("noReceiptButton", "回执未收回", lambda: self.set_receipts(False))
+        self.preview = None
+        self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 5, 4: 7, 5: 4})
+
+    def _button(self, name: str, text: str, slot) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setObjectName(name)
+        b.clicked.connect(slot)
+        self.filters.addWidget(b)
+        return b
+
+    def load_function(self):
+        return load_letter_rows, (self.db,)
+
+    def apply_data(self, data: list[LetterRow]) -> None:
+        self.model.set_rows(data)
+
+    def selected_keys(self) -> list[int]:
+        """The selection, or every shown row when nothing is selected."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            rows = [self.proxy.index(i, 0) for i in range(self.proxy.rowCount())]
+        return [self.source_row(ix).id for ix in rows]
+
+    def _message(self, text: str) -> None:
+        self.window().statusBar().showMessage(text, 8000)  # type: ignore[attr-defined]
+
+    # -- preview and print ---------------------------------------------------
+    def preview_selected(self, modal: bool = True) -> None:
+        keys = self.selected_keys()
+        if not keys:
+            self._message("没有可生成告知书的学生")
+            return
+        worker.run_task(make_letters, self.db, keys, on_success=lambda r: self._show_preview(keys, r, modal),
+                        parent=self)
+
+    def _show_preview(self, keys: list[int], result, modal: bool) -> None:
+        from gui.pdf_preview import PdfPreview, render_pages
+        path, warnings, pages = result
+        for w in warnings:
+            self._message("注意：" + w)
+        self.preview = PdfPreview(f"资助结果告知书（{len(keys)} 名学生）", pages,
+                                  print_pages=lambda: render_pages(path, dpi=200), parent=self)
+        self.preview.print_button.clicked.connect(lambda: self._after_print(keys))
+        if modal:
+            self.preview.exec()
+            self.preview.deleteLater()
+            self.preview = None
+        else:
+            self.preview.show()
+
+    def _after_print(self, keys: list[int]) -> None:
+        if self.preview is not None and self.preview.printed:
+            worker.run_task(record_printed, self.db, keys, on_success=self._recorded, parent=self)
+
+    def _recorded(self, n: int) -> None:
+        self._message(f"已记录 {n} 份告知书为已打印")
+        self.reload()
+        self.changed.emit()
+
+    def save_selected(self) -> None:
+        keys = self.selected_keys()
+        target = ask_save_path(self, "保存告知书", "告知书.pdf", "PDF 文件 (*.pdf)")
+        if not keys or target is None:
+            return
+        worker.run_task(make_letters, self.db, keys, target.with_suffix(".pdf"),
+                        on_success=lambda r: self._message(f"告知书已保存：{r[0]}"), parent=self)
+
+    def set_receipts(self, returned: bool) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            self._message("请先选择学生")
+            return
+        keys = [self.source_row(ix).id for ix in rows]
+        worker.run_task(record_receipts, self.db, keys, returned,
+                        on_success=lambda n: (self._message(f"已更新 {n} 名学生的回执状态"), self.reload()),
+                        parent=self)
+
+    def update_count(self) -> None:
+        rows = self.model.rows()
+        printed = sum(r.printed for r in rows)
+        back = sum(r.receipt for r in rows)
+        text = f"享受资助 {len(rows)} 人，告知书已打印 {printed}，回执已收回 {back}"
+        self.count_label.setText("正在读取…" if self._loading else text)

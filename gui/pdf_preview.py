@@ -1,0 +1,99 @@
+"""Preview and print a PDF in the app: pages rendered with pypdfium2 (PDFium).
+
+PySide6's wheels no longer ship QtPdf, so pages are rendered to images here
+(in the worker) and shown in a scroll area; printing paints the same images
+onto a QPrinter chosen in the system's print dialog.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
+
+PREVIEW_DPI = 96
+PRINT_DPI = 200
+
+
+def render_pages(path: str | Path, dpi: int = PREVIEW_DPI) -> list[QImage]:
+    """Worker-safe: QImage (not QPixmap) may be made off the GUI thread."""
+    import pypdfium2 as pdfium
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        images = []
+        for i in range(len(doc)):
+            bitmap = doc[i].render(scale=dpi / 72)
+            w, h = bitmap.width, bitmap.height
+            buf = bytes(bitmap.buffer)
+            stride = bitmap.stride
+            img = QImage(buf, w, h, stride, QImage.Format.Format_BGR888 if bitmap.n_channels == 3
+                         else QImage.Format.Format_RGB32)
+            images.append(img.copy())   # own the pixels
+        return images
+    finally:
+        doc.close()
+
+
+class PdfPreview(QDialog):
+    """Shows rendered pages; 打印… opens the system print dialog."""
+
+    def __init__(self, title: str, pages: list[QImage], print_pages=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("pdfPreview")
+        self.pages = pages
+        self._print_pages = print_pages   # callable returning high-resolution pages, or None
+        self.printed = False
+        holder = QWidget(self)
+        column = QVBoxLayout(holder)
+        for img in pages:
+            label = QLabel(holder)
+            label.setPixmap(QPixmap.fromImage(img))
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            label.setStyleSheet("background: white; border: 1px solid #bbb;")
+            column.addWidget(label)
+        scroll = QScrollArea(self)
+        scroll.setWidget(holder)
+        scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        buttons = QDialogButtonBox(self)
+        self.print_button = buttons.addButton("打印…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.print_button.setObjectName("printButton")
+        close = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        self.print_button.clicked.connect(self.print_dialog)
+        close.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+        self.resize(760, 700)
+
+    def ask_printer(self) -> QPrinter | None:
+        """Tests replace this to print without a dialog."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def print_dialog(self) -> None:
+        printer = self.ask_printer()
+        if printer is None:
+            return
+        pages = self._print_pages() if self._print_pages else self.pages
+        print_images(printer, pages)
+        self.printed = True
+
+
+def print_images(printer: QPrinter, pages: list[QImage]) -> None:
+    painter = QPainter(printer)
+    try:
+        for i, img in enumerate(pages):
+            if i:
+                printer.newPage()
+            area = painter.viewport()
+            size = img.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            painter.setViewport(QRect(area.x(), area.y(), size.width(), size.height()))
+            painter.setWindow(img.rect())
+            painter.drawImage(0, 0, img)
+            painter.setViewport(area)
+    finally:
+        painter.end()
