@@ -1,0 +1,1 @@
+"""PySide6 front-end of Zizhu (资助助手)."""

@@ -1,0 +1,106 @@
+"""Every QAction of the main window, defined once; menus and toolbar are built from here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenuBar, QStyle, QToolBar, QWidget
+
+SK = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    tip: str
+    shortcuts: tuple[QKeySequence | QKeySequence.StandardKey | str, ...] = ()
+    icon: QStyle.StandardPixmap | None = None
+
+
+SPECS: tuple[ActionSpec, ...] = (
+    ActionSpec("import_students", "导入学生名单", "从 Excel/CSV 文件导入或更新学生名单",
+               ("Ctrl+I",), QStyle.StandardPixmap.SP_FileDialogStart),
+    ActionSpec("import_roster", "导入建档立卡名单", "导入扶贫部门提供的建档立卡名单",
+               (), QStyle.StandardPixmap.SP_FileDialogContentsView),
+    ActionSpec("download_template", "下载导入模板", "保存一份带下拉选项的空白导入模板（Excel）",
+               (), QStyle.StandardPixmap.SP_DialogSaveButton),
+    ActionSpec("undo", "撤销", "撤销上一次修改", (SK.Undo,), QStyle.StandardPixmap.SP_ArrowBack),
+    ActionSpec("redo", "重做", "重做刚撤销的修改", ("Ctrl+Y", "Shift+Ctrl+Z"),
+               QStyle.StandardPixmap.SP_ArrowForward),
+    ActionSpec("refresh", "刷新", "从数据库重新读取并计算", (SK.Refresh, "F5"),
+               QStyle.StandardPixmap.SP_BrowserReload),
+    ActionSpec("find", "查找", "在名单中查找姓名、身份证号或拼音首字母", (SK.Find,),
+               QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    ActionSpec("quit", "退出", "关闭资助助手", (SK.Quit, "Ctrl+Q")),
+)
+
+MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    ("文件(&F)", ("import_students", "import_roster", "download_template", None, "quit")),
+    ("编辑(&E)", ("undo", "redo", None, "find")),
+    ("视图(&V)", ("refresh",)),
+)
+TOOLBAR: tuple[str | None, ...] = ("import_students", "import_roster", "download_template", None,
+                                   "undo", "redo", None, "refresh", "find")
+
+
+def _sequences(spec: ActionSpec) -> list[QKeySequence]:
+    out: list[QKeySequence] = []
+    for sc in spec.shortcuts:
+        if isinstance(sc, QKeySequence.StandardKey):
+            out.extend(QKeySequence.keyBindings(sc))
+        else:
+            out.append(QKeySequence(sc))
+    unique: list[QKeySequence] = []
+    for seq in out:
+        if not seq.isEmpty() and all(seq != u for u in unique):
+            unique.append(seq)
+    return unique
+
+
+class ActionCollection:
+    """``actions.undo``, ``actions["find"]``: one QAction per spec, owned by ``parent``."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self._actions: dict[str, QAction] = {}
+        style = parent.style()
+        for spec in SPECS:
+            act = QAction(spec.text, parent)
+            act.setObjectName("action_" + spec.name)
+            act.setStatusTip(spec.tip)
+            act.setToolTip(spec.tip)
+            seqs = _sequences(spec)
+            if seqs:
+                act.setShortcuts(seqs)
+                act.setToolTip(f"{spec.tip}（{seqs[0].toString(QKeySequence.SequenceFormat.NativeText)}）")
+            if spec.icon is not None:
+                act.setIcon(style.standardIcon(spec.icon))
+            self._actions[spec.name] = act
+
+    def __getitem__(self, name: str) -> QAction:
+        return self._actions[name]
+
+    def __getattr__(self, name: str) -> QAction:
+        try:
+            return self.__dict__["_actions"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def names(self) -> list[str]:
+        return list(self._actions)
+
+    def build_menus(self, bar: QMenuBar) -> None:
+        for title, names in MENUS:
+            menu = bar.addMenu(title)
+            for name in names:
+                if name is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(self[name])
+
+    def build_toolbar(self, bar: QToolBar) -> None:
+        for name in TOOLBAR:
+            if name is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(self[name])

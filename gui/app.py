@@ -1,0 +1,158 @@
+"""Start the GUI: application set-up (bundled CJK font, Chinese Qt texts), the
+database, first-start wizard or demo data, then the main window."""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+
+from core.errors import ZizhuError
+from db.session import Database, open_database
+from db.store import find_school
+from db.workflows import fill_demo
+from gui import worker
+from gui.errors import excepthook, show_exception
+
+log = logging.getLogger(__name__)
+
+FONT_PATH = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+DEMO_STUDENTS = 300
+_translators: list[QTranslator] = []
+
+
+def install_font(app: QApplication) -> str | None:
+    """Register the bundled font and make it the application font (Chinese
+    renders even where Windows/Linux has no CJK font). Returns its family."""
+    font_id = QFontDatabase.addApplicationFont(str(FONT_PATH))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        log.warning("bundled font not loaded: %s", FONT_PATH)
+        return None
+    font = QFont(app.font())
+    font.setFamilies([families[0], *font.families()])
+    font.setFamily(families[0])
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)
+    return families[0]
+
+
+def install_translations(app: QApplication) -> None:
+    """Qt's own texts (file dialogs, standard buttons) in Simplified Chinese."""
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        tr = QTranslator(app)
+        if tr.load(name, folder):
+            app.installTranslator(tr)
+            _translators.append(tr)
+            break
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+
+
+def setup_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("资助助手")
+    app.setOrganizationName("Zizhu")
+    install_font(app)
+    install_translations(app)
+    return app  # type: ignore[return-value]
+
+
+def has_school(db: Database) -> bool:
+    with db.session() as s:
+        return find_school(s) is not None
+
+
+def fill_demo_with_progress(db: Database, parent: QWidget | None, then: Callable[[bool], None],
+                            n_students: int = DEMO_STUDENTS) -> None:
+    """Generate demo data in the worker behind a progress dialog; ``then(ok)`` afterwards."""
+    dialog = QProgressDialog("正在生成演示数据…", "", 0, 0, parent)
+    dialog.setWindowTitle("资助助手")
+    dialog.setCancelButton(None)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.setAutoClose(False)
+    dialog.show()
+
+    def progress(done: int, total: int) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+
+    def finished(ok: bool) -> None:
+        then(ok)            # show the main window before the dialog goes away
+        dialog.close()
+        dialog.deleteLater()
+
+    def failed(exc: BaseException) -> None:
+        show_exception(parent, exc)
+        dialog.close()
+        dialog.deleteLater()
+        then(False)
+
+    worker.run_task(fill_demo, db, n_students=n_students, progress=progress,
+                    on_success=lambda _c: finished(True), on_failure=failed)
+
+
+def prepare_database(db: Database, demo: bool, start: Callable[[], None],
+                     give_up: Callable[[], None]) -> None:
+    """Make sure the database has a school, then ``start()``; ``give_up()`` if the clerk cancels."""
+    from PySide6.QtWidgets import QDialog
+
+    from gui.first_start import FirstStartWizard
+
+    if has_school(db):
+        start()
+        return
+    use_demo = demo
+    if not demo:
+        wizard = FirstStartWizard(db)
+        if wizard.exec() != QDialog.DialogCode.Accepted:
+            give_up()
+            return
+        use_demo = wizard.use_demo
+        if not use_demo:
+            start()
+            return
+    fill_demo_with_progress(db, None, lambda ok: start() if ok else give_up())
+
+
+def run_gui(db_path: Path, demo: bool) -> int:
+    """Open the GUI on ``db_path``; returns the exit code."""
+    app = setup_application()
+    sys.excepthook = excepthook
+    try:
+        db = open_database(db_path)
+    except ZizhuError as exc:
+        show_exception(None, exc)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - logged, shown as an internal error
+        show_exception(None, exc)
+        return 1
+
+    from gui.main_window import MainWindow
+    window = MainWindow(db)
+    app.setQuitOnLastWindowClosed(False)   # wizard/progress dialogs close before the window shows
+    state = {"gave_up": False}
+
+    def start() -> None:
+        window.show()
+        app.setQuitOnLastWindowClosed(True)
+        window.reload_all()
+
+    def give_up() -> None:
+        state["gave_up"] = True
+        app.quit()
+
+    prepare_database(db, demo, start, give_up)
+    code = 0 if state["gave_up"] else app.exec()
+    worker.wait_for_idle()
+    db.close()
+    return code

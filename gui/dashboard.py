@@ -1,0 +1,173 @@
+"""工作台: the campaign at a glance (counts, totals by funding source, phases)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import func, select
+
+from core.domain import Category
+from core.engine import compute_all
+from core.money import format_fen
+from core.policy import SOURCE_LABELS
+from db.models import RosterPerson, Student
+from db.session import Database
+from db.store import find_school, get_policy
+from db.students import iter_records
+from gui import worker
+
+CARD_STYLE = ("QFrame#card { background: palette(base); border: 1px solid palette(mid);"
+              " border-radius: 6px; }")
+
+
+@dataclass
+class Summary:
+    school: str = ""
+    school_year: int | None = None
+    students: int = 0
+    registered: int = 0
+    granted_students: int = 0
+    total_fen: int = 0
+    pending: int = 0
+    roster: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_item: list[tuple[str, int]] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
+
+
+def load_summary(db: Database) -> Summary:
+    """Worker function: counts and the totals of a full computation."""
+    with db.session() as s:
+        school = find_school(s)
+        policy = get_policy(s)
+        results, totals = compute_all(iter_records(s), policy)
+        roster = s.scalar(select(func.count()).select_from(RosterPerson)) or 0
+        registered = s.scalar(select(func.count()).select_from(Student)
+                              .where(Student.category == Category.REGISTERED.value)) or 0
+    names = {i.code: i.name for i in policy.items}
+    return Summary(
+        school=school.name if school else "", school_year=school.school_year if school else None,
+        students=len(results), registered=registered, granted_students=totals.students_granted,
+        total_fen=totals.total, pending=totals.pending, roster=roster,
+        by_source={src: totals.by_source.get(src, 0) for src in SOURCE_LABELS},
+        by_item=[(names[c], fen) for c, fen in totals.by_item.items()],
+        phases=[f"{p.name}：{p.start[0]}月{p.start[1]}日至{p.end[0]}月{p.end[1]}日" for p in policy.phases],
+    )
+
+
+CARDS = (
+    ("students", "学生", "人"), ("registered", "建档立卡学生", "人"),
+    ("granted_students", "享受资助人数", "人"), ("total", "资助总额", "元"),
+    ("pending", "待补充项目数", "项"), ("roster", "建档立卡名单人数", "人"),
+)
+
+
+class _Card(QFrame):
+    def __init__(self, title: str, unit: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.unit = unit
+        layout = QVBoxLayout(self)
+        caption = QLabel(title, self)
+        caption.setStyleSheet("color: palette(dark);")
+        self.value = QLabel("—", self)
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self.value.setFont(font)
+        layout.addWidget(caption)
+        layout.addWidget(self.value)
+
+    def set_value(self, text: str) -> None:
+        self.value.setText(f"{text} {self.unit}")
+
+
+class DashboardPage(QWidget):
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.summary: Summary | None = None
+        self.setObjectName("dashboardPage")
+        self.setStyleSheet(CARD_STYLE)
+        self.title = QLabel("工作台", self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.refresh_button = QPushButton("刷新", self)
+        self.refresh_button.clicked.connect(self.reload)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.refresh_button)
+
+        grid = QGridLayout()
+        self.cards: dict[str, _Card] = {}
+        for i, (key, title, unit) in enumerate(CARDS):
+            card = _Card(title, unit, self)
+            self.cards[key] = card
+            grid.addWidget(card, i // 3, i % 3)
+
+        self.sources_box = QGroupBox("按资金来源", self)
+        self.sources = QLabel("—", self.sources_box)
+        self.sources.setObjectName("sourcesLabel")
+        QVBoxLayout(self.sources_box).addWidget(self.sources)
+        self.items_box = QGroupBox("按资助项目", self)
+        self.items = QLabel("—", self.items_box)
+        self.items.setObjectName("itemsLabel")
+        self.items.setWordWrap(True)
+        QVBoxLayout(self.items_box).addWidget(self.items)
+        self.phases_box = QGroupBox("百日攻坚工作安排", self)
+        self.phases = QLabel("—", self.phases_box)
+        self.phases.setWordWrap(True)
+        QVBoxLayout(self.phases_box).addWidget(self.phases)
+        lower = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.sources_box)
+        left.addWidget(self.phases_box)
+        left.addStretch(1)
+        lower.addLayout(left, 1)
+        lower.addWidget(self.items_box, 1, Qt.AlignmentFlag.AlignTop)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        layout.addLayout(lower, 1)
+
+    def reload(self) -> None:
+        self.refresh_button.setEnabled(False)
+        worker.run_task(load_summary, self.db, on_success=self.show_summary,
+                        on_failure=self._failed, parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        from gui.errors import show_exception
+        self.refresh_button.setEnabled(True)
+        show_exception(self, exc)
+
+    def show_summary(self, summary: Summary) -> None:
+        self.refresh_button.setEnabled(True)
+        self.summary = summary
+        if summary.school:
+            self.title.setText(f"工作台 — {summary.school}")
+        values = {"students": summary.students, "registered": summary.registered,
+                  "granted_students": summary.granted_students, "total": format_fen(summary.total_fen),
+                  "pending": summary.pending, "roster": summary.roster}
+        for key, card in self.cards.items():
+            card.set_value(str(values[key]))
+        self.sources.setText("\n".join(f"{SOURCE_LABELS[src]}承担：{format_fen(fen)} 元"
+                                       for src, fen in summary.by_source.items()))
+        self.items.setText("\n".join(f"{name}：{format_fen(fen)} 元" for name, fen in summary.by_item))
+        self.phases.setText("\n".join(summary.phases) or "（政策文件中没有工作安排）")
+
+    def card_text(self, key: str) -> str:
+        return self.cards[key].value.text()

@@ -1,0 +1,63 @@
+"""The one way errors reach the clerk.
+
+A ``ZizhuError`` says in Chinese what is wrong and what to do; anything else
+is a bug: its traceback goes to the log file and the clerk sees a short
+message pointing there. Tracebacks are never shown.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from core.errors import ZizhuError
+
+log = logging.getLogger(__name__)
+
+TITLE = "资助助手"
+
+# Tests replace this to see what would be shown without a modal dialog.
+_show_box = None
+
+
+def log_path() -> Path:
+    from core.paths import log_dir
+    return log_dir() / "zizhu.log"
+
+
+def describe(exc: BaseException) -> tuple[str, str]:
+    """(message, hint) the clerk sees for ``exc``."""
+    if isinstance(exc, ZizhuError):
+        return exc.message, exc.hint
+    return f"发生内部错误，详细信息已写入日志：{log_path()}", "请把日志文件发给技术支持人员"
+
+
+def show_exception(parent: QWidget | None, exc: BaseException) -> None:
+    """Show ``exc`` to the clerk (and log it)."""
+    if isinstance(exc, ZizhuError):
+        log.info("shown to clerk: %s", exc.message)
+        icon = QMessageBox.Icon.Warning
+    else:
+        log.error("internal error", exc_info=(type(exc), exc, exc.__traceback__))
+        icon = QMessageBox.Icon.Critical
+    message, hint = describe(exc)
+    if _show_box is not None:
+        _show_box(parent, message, hint)
+        return
+    box = QMessageBox(icon, TITLE, message, QMessageBox.StandardButton.NoButton, parent)
+    if hint:
+        box.setInformativeText(hint)
+    box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()
+
+
+def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """sys.excepthook for the GUI: an exception escaping a slot is shown, not printed."""
+    if exc.__traceback__ is None:
+        exc = exc.with_traceback(tb)
+    try:
+        show_exception(None, exc)
+    except Exception:
+        log.exception("could not show an error")

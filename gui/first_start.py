@@ -1,0 +1,99 @@
+"""First start on an empty database: enter the school, or use demo data."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from core.errors import ZizhuError
+from db.session import Database
+from db.store import init_school
+from gui import dialogs
+from gui.errors import show_exception
+from gui.settings_view import school_year_text
+
+
+def default_school_year(today: date | None = None) -> int:
+    """The school year running today (it starts in September)."""
+    today = today or date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+class SchoolPage(QWizardPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("欢迎使用资助助手")
+        self.setSubTitle("请先填写本校的基本信息（以后可以在“设置”中修改）。"
+                         "如果只是想先看看，可以点下面的“使用演示数据”。")
+        self.name = QLineEdit(self)
+        self.name.setObjectName("schoolName")
+        self.code = QLineEdit(self)
+        self.code.setObjectName("schoolCode")
+        self.code.setPlaceholderText("例如教育部学校标识码")
+        self.year = QSpinBox(self)
+        self.year.setRange(2000, 2100)
+        self.year.setValue(default_school_year())
+        self.year_label = QLabel(school_year_text(self.year.value()), self)
+        self.year.valueChanged.connect(lambda y: self.year_label.setText(school_year_text(y)))
+        self.township = QLineEdit(self)
+        form = QFormLayout()
+        form.addRow("学校名称", self.name)
+        form.addRow("学校代码", self.code)
+        form.addRow("学年（开始年份）", self.year)
+        form.addRow("", self.year_label)
+        form.addRow("所属乡镇", self.township)
+        self.demo_button = QPushButton("使用演示数据", self)
+        self.demo_button.setObjectName("demoButton")
+        self.demo_button.setToolTip("生成一所虚构学校的学生名单和建档立卡名单，用来熟悉软件")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.demo_button)
+        for edit in (self.name, self.code):
+            edit.textChanged.connect(self.completeChanged)
+
+    def isComplete(self) -> bool:
+        return bool(self.name.text().strip() and self.code.text().strip())
+
+    def validatePage(self) -> bool:
+        wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
+        if wiz.use_demo:      # the school comes with the demo data
+            return True
+        try:
+            with wiz.db.session() as s:   # one row: fine on the GUI thread
+                init_school(s, self.name.text(), self.code.text(), self.year.value(),
+                            township=self.township.text().strip())
+        except ZizhuError as exc:
+            show_exception(self, exc)
+            return False
+        return True
+
+
+class FirstStartWizard(QWizard):
+    """``exec()`` accepted: ``use_demo`` says whether the clerk chose demo data."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.use_demo = False
+        self.setWindowTitle("资助助手 — 首次使用")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        dialogs.chinese_wizard_buttons(self)
+        self.page = SchoolPage(self)
+        self.page.demo_button.clicked.connect(self.choose_demo)
+        self.addPage(self.page)
+        self.resize(620, 440)
+
+    def choose_demo(self) -> None:
+        self.use_demo = True
+        self.accept()

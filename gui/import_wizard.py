@@ -1,0 +1,278 @@
+"""导入向导: pick a file, preview what the import would do, run it with progress.
+
+Page 1 picks the file and the kind; page 2 (commit page) reads the file in the
+worker and shows the detected header mapping and what would change; page 3
+imports in one transaction in the worker with a progress dialog, shows the
+report and offers to save the problem rows for fixing in Excel.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from db.session import Database
+from db.workflows import (
+    KIND_LABELS,
+    ImportPreview,
+    ImportReport,
+    mapping_lines,
+    preview_import,
+    run_import,
+    save_problem_rows,
+)
+from gui import dialogs, worker
+from gui.errors import show_exception
+
+MAX_LISTED = 300
+
+
+def counts_text(counts: dict[str, int], done: bool) -> str:
+    verb = "已" if done else "将"
+    return (f"{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
+            f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，"
+            f"有问题 {counts['with_problems']} 行")
+
+
+def problem_lines(plan: Any) -> list[str]:
+    lines = [f"第 {r.line} 行：{'；'.join(r.problems)}" for r in plan.problem_rows]
+    lines += [f"第 {r.line} 行：没有姓名也没有身份证号，已跳过" for r in plan.skipped]
+    return lines
+
+
+class FilePage(QWizardPage):
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("第 1 步：选择文件")
+        self.setSubTitle("支持 Excel（.xlsx、.xls）、WPS/LibreOffice（.ods）和 CSV 文件。"
+                         "表头可以不在第一行，列的顺序不限。")
+        self.kind_buttons = QButtonGroup(self)
+        kinds = QHBoxLayout()
+        for i, (key, label) in enumerate(KIND_LABELS.items()):
+            radio = QRadioButton(label, self)
+            radio.setObjectName("kind_" + key)
+            radio.setProperty("kind", key)
+            radio.setChecked(key == kind)
+            self.kind_buttons.addButton(radio, i)
+            kinds.addWidget(radio)
+        kinds.addStretch(1)
+        self.path_edit = QLineEdit(self)
+        self.path_edit.setObjectName("pathEdit")
+        self.path_edit.setPlaceholderText("文件路径")
+        self.path_edit.textChanged.connect(self.completeChanged)
+        browse = QPushButton("浏览…", self)
+        browse.clicked.connect(self.browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        hint = QLabel("必填列：学生名单为 姓名、身份证号、学段；建档立卡名单为 姓名、证件号码。"
+                      "没有现成的表格时，可以用菜单“文件 → 下载导入模板”。", self)
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("导入的是：", self))
+        layout.addLayout(kinds)
+        layout.addSpacing(8)
+        layout.addWidget(QLabel("文件：", self))
+        layout.addLayout(row)
+        layout.addSpacing(8)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+
+    def kind(self) -> str:
+        button = self.kind_buttons.checkedButton()
+        return button.property("kind") if button else "students"
+
+    def path(self) -> Path:
+        return Path(self.path_edit.text().strip().strip('"'))
+
+    def browse(self) -> None:
+        path = dialogs.ask_open_path(self, f"选择{KIND_LABELS[self.kind()]}文件")
+        if path is not None:
+            self.path_edit.setText(str(path))
+
+    def isComplete(self) -> bool:
+        text = self.path_edit.text().strip()
+        return bool(text) and self.path().is_file()
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("第 2 步：预览")
+        self.setSubTitle("请核对识别出的表头和将要发生的变化。此时还没有写入任何数据。")
+        self.setCommitPage(True)
+        self.preview: ImportPreview | None = None
+        self.status = QLabel(self)
+        self.status.setObjectName("previewStatus")
+        self.status.setWordWrap(True)
+        self.details = QPlainTextEdit(self)
+        self.details.setObjectName("previewDetails")
+        self.details.setReadOnly(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.details, 1)
+
+    def initializePage(self) -> None:
+        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        self.preview = None
+        self.details.clear()
+        self.status.setText("正在读取文件…")
+        self.completeChanged.emit()
+        worker.run_task(preview_import, wiz.db, wiz.kind(), wiz.path(),
+                        on_success=self._shown, on_failure=self._failed, parent=self)
+
+    def _shown(self, preview: ImportPreview) -> None:
+        self.preview = preview
+        parsed = preview.parsed
+        counts = preview.plan.counts()
+        self.status.setText(f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
+                            + counts_text(counts, done=False) + "。")
+        lines = [f"表头在第 {parsed.mapping.line} 行，识别出的列："]
+        lines += ["  " + line for line in mapping_lines(preview.kind, parsed)]
+        if parsed.unknown_headers:
+            lines.append("未使用的列（将被忽略）：" + "、".join(parsed.unknown_headers))
+        problems = problem_lines(preview.plan)
+        if problems:
+            lines.append("")
+            lines.append(f"有问题的行（导入后会标记出来，共 {len(problems)} 行）：")
+            lines += ["  " + p for p in problems[:MAX_LISTED]]
+            if len(problems) > MAX_LISTED:
+                lines.append(f"  ……另有 {len(problems) - MAX_LISTED} 行，导入后可保存为 Excel 文件查看")
+        self.details.setPlainText("\n".join(lines))
+        self.completeChanged.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText("无法导入这个文件，请点“上一步”重新选择。")
+        show_exception(self, exc)
+
+    def isComplete(self) -> bool:
+        return self.preview is not None
+
+
+class RunPage(QWizardPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("第 3 步：导入结果")
+        self.report: ImportReport | None = None
+        self.progress: QProgressDialog | None = None
+        self.status = QLabel(self)
+        self.status.setObjectName("runStatus")
+        self.status.setWordWrap(True)
+        self.details = QPlainTextEdit(self)
+        self.details.setObjectName("runDetails")
+        self.details.setReadOnly(True)
+        self.save_button = QPushButton("保存问题行…", self)
+        self.save_button.setObjectName("saveProblemsButton")
+        self.save_button.setToolTip("把有问题的行另存为 Excel 文件，改正后可以重新导入")
+        self.save_button.clicked.connect(self.ask_save_problems)
+        self.save_button.hide()
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.details, 1)
+        layout.addLayout(row)
+
+    def initializePage(self) -> None:
+        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        self.report = None
+        self.status.setText("正在导入，请稍候…")
+        self.progress = QProgressDialog("正在导入，请稍候…", "", 0, 0, self)
+        self.progress.setWindowTitle("导入")
+        self.progress.setCancelButton(None)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(300)
+        self.progress.setAutoClose(False)
+        self.progress.setValue(0)
+        worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), progress=self._progress,
+                        on_success=self._done, on_failure=self._failed, parent=self)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.setMaximum(max(total, 1))
+            self.progress.setValue(min(done, max(total, 1)))
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _done(self, report: ImportReport) -> None:
+        self._close_progress()
+        self.report = report
+        self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + counts_text(report.counts, done=True) + "。")
+        problems = problem_lines(report.plan)
+        lines = [f"有问题的行（已导入并标记，可在名单中查看）：共 {len(problems)} 行"] if problems else \
+            ["没有发现问题。"]
+        lines += ["  " + p for p in problems[:MAX_LISTED]]
+        self.details.setPlainText("\n".join(lines))
+        self.save_button.setVisible(bool(problems))
+        self.completeChanged.emit()
+        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz.imported.emit(report.kind)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._close_progress()
+        self.status.setText("导入没有完成，数据库没有任何改动。")
+        show_exception(self, exc)
+
+    def isComplete(self) -> bool:
+        return self.report is not None
+
+    def ask_save_problems(self) -> None:
+        if self.report is None:
+            return
+        name = f"问题行_{KIND_LABELS[self.report.kind]}.xlsx"
+        target = dialogs.ask_save_path(self, "保存问题行", name)
+        if target is not None:
+            self.save_problems_to(target)
+
+    def save_problems_to(self, target: Path) -> None:
+        report = self.report
+        assert report is not None
+        worker.run_task(save_problem_rows, target, report.plan, headers=list(report.parsed.headers),
+                        on_success=lambda n: self.status.setText(f"已把 {n} 行保存到：{target}"),
+                        parent=self)
+
+
+class ImportWizard(QWizard):
+    imported = Signal(str)   # the kind, after a successful import
+
+    def __init__(self, db: Database, kind: str = "students", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setObjectName("importWizard")
+        self.setWindowTitle("导入名单")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        dialogs.chinese_wizard_buttons(self)
+        self.file_page = FilePage(kind, self)
+        self.preview_page = PreviewPage(self)
+        self.run_page = RunPage(self)
+        for page in (self.file_page, self.preview_page, self.run_page):
+            self.addPage(page)
+        self.resize(760, 540)
+
+    def kind(self) -> str:
+        return self.file_page.kind()
+
+    def path(self) -> Path:
+        return self.file_page.path()

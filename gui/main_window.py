@@ -1,0 +1,185 @@
+"""The main window: navigation on the left, pages on the right, status bar below."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from db.session import Database
+from gui import worker
+from gui.actions import ActionCollection
+from gui.dashboard import DashboardPage
+from gui.import_wizard import ImportWizard
+from gui.roster_view import RosterPage
+from gui.settings_view import (
+    SettingsData,
+    SettingsPage,
+    load_settings,
+    school_year_text,
+)
+from gui.students.view import StudentsPage
+from gui.templates import download_template
+
+PAGES = ("工作台", "学生名册", "建档立卡名单", "设置")
+DASHBOARD, STUDENTS, ROSTER, SETTINGS = range(4)
+_ICONS = (QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_FileDialogListView,
+          QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_FileDialogDetailedView)
+DEFAULT_SIZE = QSize(1280, 720)
+MINIMUM_SIZE = QSize(900, 560)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("资助助手 — 教育资助核准")
+        self.undo_stack = QUndoStack(self)
+        self.action_collection = ActionCollection(self)
+        self.import_wizard: ImportWizard | None = None
+
+        self.dashboard = DashboardPage(db, self)
+        self.students = StudentsPage(db, self.undo_stack, self)
+        self.roster = RosterPage(db, self)
+        self.settings = SettingsPage(db, self)
+        self.stack = QStackedWidget(self)
+        for page in (self.dashboard, self.students, self.roster, self.settings):
+            self.stack.addWidget(page)
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        for text, icon in zip(PAGES, _ICONS):
+            item = QListWidgetItem(self.style().standardIcon(icon), text)
+            item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
+            self.nav.addItem(item)
+        self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("建档立卡名单") + 64)
+        self.nav.currentRowChanged.connect(self.show_page)
+
+        central = QWidget(self)
+        body = QHBoxLayout(central)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.action_collection.build_menus(self.menuBar())
+        toolbar = QToolBar("工具栏", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(18, 18))
+        self.action_collection.build_toolbar(toolbar)
+        self.addToolBar(toolbar)
+
+        self.db_label = QLabel(f"数据库：{db.path.name}", self)
+        self.db_label.setToolTip(str(db.path))
+        self.school_label = QLabel("学校：—", self)
+        self.year_label = QLabel("", self)
+        for label in (self.db_label, self.school_label, self.year_label):
+            self.statusBar().addPermanentWidget(label)
+
+        self._connect()
+        self.nav.setCurrentRow(DASHBOARD)
+        self.resize(DEFAULT_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
+
+    # -- wiring -----------------------------------------------------------
+    def _connect(self) -> None:
+        a = self.action_collection
+        a.import_students.triggered.connect(lambda: self.open_import("students"))
+        a.import_roster.triggered.connect(lambda: self.open_import("roster"))
+        a.download_template.triggered.connect(
+            lambda: download_template(self, self.db, done=self.show_message))
+        a.undo.triggered.connect(self.undo_stack.undo)
+        a.redo.triggered.connect(self.undo_stack.redo)
+        a.undo.setEnabled(False)
+        a.redo.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(a.undo.setEnabled)
+        self.undo_stack.canRedoChanged.connect(a.redo.setEnabled)
+        self.undo_stack.undoTextChanged.connect(
+            lambda t: a.undo.setStatusTip(f"撤销：{t}" if t else "撤销上一次修改"))
+        self.undo_stack.redoTextChanged.connect(
+            lambda t: a.redo.setStatusTip(f"重做：{t}" if t else "重做刚撤销的修改"))
+        self.undo_stack.indexChanged.connect(lambda _i: self.dashboard.reload())
+        a.refresh.triggered.connect(self.reload_all)
+        a.find.triggered.connect(self.find)
+        a.quit.triggered.connect(self.close)
+        self.settings.school_changed.connect(self._school_changed)
+        self.settings.policy_changed.connect(self._policy_changed)
+
+    def show_page(self, index: int) -> None:
+        if 0 <= index < self.stack.count():
+            self.stack.setCurrentIndex(index)
+            if self.nav.currentRow() != index:
+                self.nav.setCurrentRow(index)
+
+    def current_page(self) -> int:
+        return self.stack.currentIndex()
+
+    # -- data -------------------------------------------------------------
+    def reload_all(self) -> None:
+        """Read everything again (start-up, 刷新, after an import)."""
+        worker.run_task(load_settings, self.db, on_success=self._settings_loaded, parent=self)
+        self.dashboard.reload()
+        self.students.reload()
+        self.roster.reload()
+
+    def _settings_loaded(self, data: SettingsData) -> None:
+        self.settings.show_settings(data)
+        if data.school:
+            self._school_changed(data.school)
+
+    def _school_changed(self, school: dict[str, Any]) -> None:
+        self.school_label.setText(f"学校：{school.get('name') or '—'}")
+        self.year_label.setText(school_year_text(school.get("school_year")))
+        self.dashboard.reload()
+
+    def _policy_changed(self) -> None:
+        self.dashboard.reload()
+        self.students.reload()
+
+    def _imported(self, kind: str) -> None:
+        self.dashboard.reload()
+        self.students.reload()
+        self.roster.reload()
+        self.undo_stack.clear()   # old edits may have been overwritten by the import
+        self.show_message("导入完成，名单已更新")
+
+    # -- actions ----------------------------------------------------------
+    def open_import(self, kind: str, modal: bool = True) -> ImportWizard:
+        wizard = ImportWizard(self.db, kind, self)
+        wizard.imported.connect(self._imported)
+        self.import_wizard = wizard
+        if modal:
+            wizard.exec()
+            wizard.deleteLater()
+            self.import_wizard = None
+        else:
+            wizard.show()
+        return wizard
+
+    def find(self) -> None:
+        if self.current_page() not in (STUDENTS, ROSTER):
+            self.show_page(STUDENTS)
+        page = self.roster if self.current_page() == ROSTER else self.students
+        page.focus_search()
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        worker.wait_for_idle()
+        super().closeEvent(event)

@@ -1,0 +1,135 @@
+"""建档立卡名单: the poverty roster, searchable like the student list, IDs masked."""
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
+from sqlalchemy import select
+
+from core.idnumber import mask_id
+from core.pinyin import initials_key
+from db.models import RosterPerson, Student
+from db.session import Database
+from gui.collation import name_key_function
+from gui.list_page import ListPage
+from gui.search import FilterProxy, haystack
+from gui.table_model import Column, RowTableModel
+
+IN_LIST, NOT_IN_LIST = "在册", "未在学生名册"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    id: int
+    name: str
+    id_number: str      # full: search only
+    id_masked: str
+    relation: str
+    county: str
+    township: str
+    village: str
+    household_no: str
+    schooling_status: str
+    school_name: str
+    in_student_list: bool
+    problems: str
+    initials: str
+    name_key: Any = None
+    haystack: str = ""
+
+    @property
+    def enrolled_text(self) -> str:
+        return IN_LIST if self.in_student_list else NOT_IN_LIST
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("姓名", lambda r: r.name, lambda r: r.name_key if r.name_key is not None else r.name),
+    Column("证件号码", lambda r: r.id_masked, lambda r: r.id_number,
+           tip="只显示前6位和后4位；搜索时可输入完整号码或其中一段"),
+    Column("与户主关系", lambda r: r.relation),
+    Column("户编号", lambda r: r.household_no),
+    Column("县(市、区)", lambda r: r.county),
+    Column("乡(镇)", lambda r: r.township),
+    Column("行政村", lambda r: r.village),
+    Column("在校生状况", lambda r: r.schooling_status),
+    Column("就读学校", lambda r: r.school_name),
+    Column("学生名册", lambda r: r.enrolled_text, tip="证件号码是否出现在本校学生名册中"),
+    Column("问题", lambda r: "有" if r.problems else "", lambda r: (not r.problems, r.problems)),
+)
+_PROBLEM_COL = len(COLUMNS) - 1
+
+
+class RosterTableModel(RowTableModel):
+    COLUMNS = COLUMNS
+
+    def search_entries(self) -> list[tuple[Hashable, str]]:
+        return [(r.id, r.haystack or haystack(r.name, r.id_number, r.initials)) for r in self._rows]
+
+    def foreground(self, row: RosterRow, column: int) -> QColor | None:
+        if column == _PROBLEM_COL and row.problems:
+            return QColor(176, 0, 32)
+        return None
+
+    def tooltip(self, row: RosterRow, column: int) -> str | None:
+        if column == _PROBLEM_COL and row.problems:
+            return row.problems.replace("；", "\n")
+        return None
+
+
+class RosterFilterProxy(FilterProxy):
+    def set_enrolled(self, value: str) -> None:
+        self.set_predicate("enrolled", (lambda r, v=value: r.enrolled_text == v) if value else None)
+
+    def set_township(self, value: str) -> None:
+        self.set_predicate("township", (lambda r, v=value: r.township == v) if value else None)
+
+
+def load_roster(db: Database) -> list[RosterRow]:
+    """Worker function: the whole roster as rows (pinyin initials computed here)."""
+    cols = [RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.id_raw,
+            RosterPerson.relation, RosterPerson.county, RosterPerson.township, RosterPerson.village,
+            RosterPerson.household_no, RosterPerson.schooling_status, RosterPerson.school_name,
+            RosterPerson.import_problems]
+    with db.session() as s:
+        result = s.execute(select(*cols).order_by(RosterPerson.id)).all()
+        students = set(s.scalars(select(Student.id_number).where(Student.id_number != "")))
+    key = name_key_function()
+    rows = []
+    for r in result:
+        idn = r.id_number or r.id_raw or ""
+        name = r.name or ""
+        initials = initials_key(name)
+        rows.append(RosterRow(
+            id=r.id, name=name, id_number=idn, id_masked=mask_id(idn), relation=r.relation or "",
+            county=r.county or "", township=r.township or "", village=r.village or "",
+            household_no=r.household_no or "", schooling_status=r.schooling_status or "",
+            school_name=r.school_name or "", in_student_list=bool(r.id_number) and r.id_number in students,
+            problems=r.import_problems or "", initials=initials, name_key=key(name),
+            haystack=haystack(name, idn, initials)))
+    return rows
+
+
+class RosterPage(ListPage):
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        self.db = db
+        super().__init__(RosterTableModel(), RosterFilterProxy(),
+                         "搜索姓名、证件号码或拼音首字母（如 zs）", parent)
+        self.setObjectName("rosterPage")
+        proxy: RosterFilterProxy = self.proxy  # type: ignore[assignment]
+        self.township_filter = self.add_filter("townshipFilter", "全部乡镇", [], proxy.set_township)
+        self.enrolled_filter = self.add_filter("enrolledFilter", "全部人员",
+                                               [(IN_LIST, IN_LIST), (NOT_IN_LIST, NOT_IN_LIST)],
+                                               proxy.set_enrolled)
+        self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 11, 4: 5, 5: 5, 6: 5, 7: 7, 8: 9, 9: 6})
+
+    def load_function(self):
+        return load_roster, (self.db,)
+
+    def apply_data(self, data: list[RosterRow]) -> None:
+        townships = sorted({r.township for r in data if r.township})
+        self.set_choices(self.township_filter, "全部乡镇", [(t, t) for t in townships])
+        self.proxy.set_township(self.township_filter.currentData() or "")  # type: ignore[attr-defined]
+        self.model.set_rows(data)

@@ -1,0 +1,242 @@
+"""The student form: edit one student with live validation and live subsidies.
+
+The ID field turns red with the reason as the clerk types, and a valid ID
+fills in birth date and gender; fee fields are checked as amounts. Below,
+every policy item is recomputed from the form values (nothing saved). Saving
+goes through ``db.students.update_student`` (audited) in the worker and pushes
+an undoable command onto the main window's QUndoStack.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.engine import StudentResult, compute_student
+from core.errors import ValidationError
+from core.idnumber import check_id
+from core.policy import Policy
+from core.records import student_record
+from db.session import Database
+from db.students import get_student, student_values
+from gui import worker
+from gui.errors import show_exception
+from gui.students.decisions import DecisionsPanel
+from gui.students.form_fields import GROUPS, FieldEditor
+from gui.students.undo import StudentEditCommand, save_changes
+
+PROBLEM_STYLE = "background: #fff4d6; border: 1px solid #e0b040; padding: 6px;"
+
+
+@dataclass(frozen=True)
+class StudentData:
+    id: int
+    values: dict[str, Any]
+    problems: str
+    prior_grants: frozenset[str]
+
+
+def read_student(db: Database, student_id: int) -> StudentData:
+    """One row: small enough to read on the GUI thread."""
+    with db.session() as s:
+        st = get_student(s, student_id)
+        values = student_values(st)
+        return StudentData(st.id, values, st.import_problems or "",
+                           frozenset(g for g in (st.prior_grants or "").split(",") if g))
+
+
+class StudentForm(QDialog):
+    def __init__(self, db: Database, data: StudentData, policy: Policy, undo_stack: QUndoStack,
+                 on_saved: Callable[[int], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.data, self.policy = db, data, policy
+        self.undo_stack, self._on_saved = undo_stack, on_saved
+        self._loading = True
+        self.setWindowTitle(f"学生信息 — {data.values.get('name') or '（未填写姓名）'}")
+        self.setObjectName("studentForm")
+        self.editors: dict[str, FieldEditor] = {}
+        self.result: StudentResult | None = None
+        self._recompute_timer = QTimer(self)
+        self._recompute_timer.setSingleShot(True)
+        self._recompute_timer.setInterval(60)
+        self._recompute_timer.timeout.connect(self.recompute)
+        self._build()
+        for fld, editor in self.editors.items():
+            editor.show_value(data.values.get(fld))
+            editor.connect_changed(lambda *_a, f=fld: self._changed(f))
+        self._loading = False
+        self.validate()
+        self.recompute()
+        self.resize(1120, 690)
+
+    # -- layout -----------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        if self.data.problems:
+            note = QLabel("导入时发现的问题：" + self.data.problems, self)
+            note.setObjectName("importProblems")
+            note.setWordWrap(True)
+            note.setStyleSheet(PROBLEM_STYLE)
+            outer.addWidget(note)
+        fields = QWidget(self)
+        columns = QHBoxLayout(fields)
+        columns.setContentsMargins(0, 0, 0, 0)
+        for title, specs in GROUPS:
+            box = QGroupBox(title, fields)
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for spec in specs:
+                editor = FieldEditor(spec, self.policy, box)
+                self.editors[spec.field] = editor
+                form.addRow(spec.label, editor.widget)
+                form.addRow("", editor.message)
+            columns.addWidget(box, 1, Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(fields)
+        self.decisions = DecisionsPanel(self)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(scroll)
+        split.addWidget(self.decisions)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        split.setSizes([fields.sizeHint().height() + 40, 260])
+        outer.addWidget(split, 1)
+        buttons = QHBoxLayout()
+        self.status = QLabel(self)
+        self.status.setObjectName("formStatus")
+        buttons.addWidget(self.status, 1)
+        self.save_button = QPushButton("保存", self)
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton("取消", self)
+        cancel.clicked.connect(self.reject)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(cancel)
+        outer.addLayout(buttons)
+
+    # -- live behaviour ---------------------------------------------------
+    @property
+    def id_edit(self):
+        return self.editors["id_number"].widget
+
+    def _changed(self, fld: str) -> None:
+        if self._loading:
+            return
+        if fld == "id_number":
+            self._fill_from_id()
+        self.validate()
+        self._recompute_timer.start()
+
+    def _fill_from_id(self) -> None:
+        info = check_id(self.editors["id_number"].text())
+        if not info.valid:
+            return
+        if info.birth_date is not None:
+            self.editors["birth_date"].show_value(info.birth_date.isoformat())
+        if info.gender:
+            self.editors["gender"].show_value(info.gender)
+
+    def problems(self) -> dict[str, str]:
+        """Field -> what is wrong (only fields that block saving or are shown red)."""
+        out = {}
+        for fld, editor in self.editors.items():
+            problem = editor.problem()
+            if problem:
+                out[fld] = problem
+        return out
+
+    def blocking_problems(self) -> dict[str, str]:
+        """An ID that was already wrong when the form opened does not stop other edits."""
+        out = self.problems()
+        original = self.data.values.get("id_number") or ""
+        if "id_number" in out and self.editors["id_number"].value() == original:
+            out.pop("id_number")
+        return out
+
+    def validate(self) -> bool:
+        problems = self.problems()
+        for fld, editor in self.editors.items():
+            editor.set_problem(problems.get(fld, ""))
+        blocking = self.blocking_problems()
+        self.save_button.setEnabled(not blocking)
+        self.status.setText("请先改正标红的内容" if blocking else "")
+        return not blocking
+
+    def form_values(self, lenient: bool = False) -> dict[str, Any]:
+        """Stored values from the widgets; with ``lenient``, unreadable fees count as not entered."""
+        out: dict[str, Any] = {}
+        for fld, editor in self.editors.items():
+            try:
+                out[fld] = editor.value()
+            except ValidationError:
+                if not lenient:
+                    raise
+                out[fld] = None
+        return out
+
+    def recompute(self) -> None:
+        """Every policy item for the values as they stand in the form."""
+        self._recompute_timer.stop()
+        values = self.form_values(lenient=True)
+        info = check_id(values.get("id_number") or "")
+        born: date | None = info.birth_date if info.valid else None
+        record = student_record(values, key=self.data.id, prior_grants=self.data.prior_grants,
+                                birth_date=born)
+        self.result = compute_student(record, self.policy, explain=True)
+        self.decisions.show_result(self.result)
+
+    # -- saving -----------------------------------------------------------
+    def changes(self) -> dict[str, Any]:
+        values = self.form_values()
+        return {f: v for f, v in values.items() if v != self.data.values.get(f)}
+
+    def save(self) -> None:
+        if not self.validate():
+            return
+        try:
+            changes = self.changes()
+        except ValidationError as exc:
+            show_exception(self, exc)
+            return
+        if not changes:
+            self.accept()
+            return
+        if not (changes.get("name", self.data.values.get("name")) or "").strip():
+            show_exception(self, ValidationError("学生姓名不能为空", "请填写姓名"))
+            return
+        self.save_button.setEnabled(False)
+        self.status.setText("正在保存…")
+        worker.run_task(save_changes, self.db, self.data.id, changes,
+                        on_success=self._saved, on_failure=self._save_failed, parent=self)
+
+    def _saved(self, diff: dict[str, tuple[Any, Any]]) -> None:
+        name = self.form_values(lenient=True).get("name") or ""
+        if diff:
+            self.undo_stack.push(StudentEditCommand(self.db, self.data.id, name, diff,
+                                                    self._on_saved, self.parentWidget()))
+            self._on_saved(self.data.id)
+        self.accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.status.setText("")
+        show_exception(self, exc)
+

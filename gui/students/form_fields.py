@@ -1,0 +1,177 @@
+"""The fields of the student form: widgets, stored values and live validation.
+
+Each field knows how to show a stored value and how to read the widget back
+into a stored value (``db.models.Student`` column). A field that cannot be
+read (a fee that is not an amount) reports its problem in Chinese.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
+
+from core.domain import Category, Location, Ownership, Stage
+from core.errors import ValidationError
+from core.idnumber import check_id, normalize_id
+from core.money import format_fen, parse_yuan
+from core.policy import Policy
+
+TEXT, ID, GENDER, STAGE, CATEGORY, LOCATION, OWNERSHIP, CHECK, FEE = (
+    "text", "id", "gender", "stage", "category", "location", "ownership", "check", "fee")
+
+INVALID_STYLE = "QLineEdit { border: 1px solid #c00020; background: #fff0f0; }"
+MESSAGE_STYLE = "color: #c00020;"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    field: str          # Student column
+    label: str
+    kind: str = TEXT
+    placeholder: str = ""
+
+
+GROUPS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
+    ("基本信息", (
+        FieldSpec("name", "姓名"),
+        FieldSpec("id_number", "身份证号", ID, "18位公民身份号码"),
+        FieldSpec("gender", "性别", GENDER),
+        FieldSpec("birth_date", "出生日期", placeholder="由身份证号自动填写"),
+        FieldSpec("student_no", "学籍号"),
+        FieldSpec("stage", "学段", STAGE),
+        FieldSpec("grade", "年级"),
+        FieldSpec("class_name", "班级"),
+        FieldSpec("location", "就读地", LOCATION),
+        FieldSpec("ownership", "学校性质", OWNERSHIP),
+        FieldSpec("full_time", "全日制正式学籍", CHECK),
+    )),
+    ("家庭信息", (
+        FieldSpec("category", "家庭类别", CATEGORY),
+        FieldSpec("household_no", "户编号"),
+        FieldSpec("head_name", "户主姓名"),
+        FieldSpec("relation", "与户主关系"),
+        FieldSpec("township", "乡镇"),
+        FieldSpec("village", "村"),
+        FieldSpec("phone", "联系电话"),
+    )),
+    ("费用与贷款", (
+        FieldSpec("tuition_fen", "实收学费（元）", FEE, "空白表示未填写"),
+        FieldSpec("textbook_fen", "实收书本费（元）", FEE, "空白表示未填写"),
+        FieldSpec("lodging_fen", "实收住宿费（元）", FEE, "空白表示未填写"),
+        FieldSpec("has_loan", "已办生源地助学贷款", CHECK),
+        FieldSpec("loan_contract_no", "贷款合同号"),
+        FieldSpec("bank_name", "开户银行"),
+        FieldSpec("bank_card", "银行卡号"),
+    )),
+)
+SPECS: dict[str, FieldSpec] = {f.field: f for _title, fields in GROUPS for f in fields}
+
+
+def _choices(kind: str, policy: Policy) -> list[tuple[str, Any]]:
+    if kind == GENDER:
+        return [("", ""), ("男", "男"), ("女", "女")]
+    if kind == STAGE:
+        return [(s.value, s.value) for s in Stage]
+    if kind == CATEGORY:
+        return [(policy.category_label(c), c.value) for c in Category]
+    if kind == LOCATION:
+        return [(v.value, v.value) for v in Location]
+    if kind == OWNERSHIP:
+        return [(v.value, v.value) for v in Ownership]
+    return []
+
+
+class FieldEditor:
+    """One field: its widget, its message label, show/read/validate."""
+
+    def __init__(self, spec: FieldSpec, policy: Policy, parent: QWidget) -> None:
+        self.spec = spec
+        self.message = QLabel(parent)
+        self.message.setStyleSheet(MESSAGE_STYLE)
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.widget: QLineEdit | QComboBox | QCheckBox
+        if spec.kind in (GENDER, STAGE, CATEGORY, LOCATION, OWNERSHIP):
+            combo = QComboBox(parent)
+            for text, value in _choices(spec.kind, policy):
+                combo.addItem(text, value)
+            self.widget = combo
+        elif spec.kind == CHECK:
+            self.widget = QCheckBox(parent)
+        else:
+            edit = QLineEdit(parent)
+            edit.setPlaceholderText(spec.placeholder)
+            edit.setClearButtonEnabled(spec.kind == FEE)
+            self.widget = edit
+        self.widget.setObjectName("field_" + spec.field)
+
+    # -- showing ----------------------------------------------------------
+    def show_value(self, value: Any) -> None:
+        w, kind = self.widget, self.spec.kind
+        if isinstance(w, QComboBox):
+            idx = w.findData(value if value is not None else "")
+            if idx < 0:   # empty, or a value as imported that is not a known choice: keep it
+                w.addItem(f"{value}（无法识别）" if value else "（未填写）", value or "")
+                idx = w.count() - 1
+            w.setCurrentIndex(idx)
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif kind == FEE:
+            w.setText("" if value is None else format_fen(int(value)))
+        else:
+            w.setText("" if value is None else str(value))
+
+    # -- reading ----------------------------------------------------------
+    def text(self) -> str:
+        w = self.widget
+        return w.text() if isinstance(w, QLineEdit) else ""
+
+    def value(self) -> Any:
+        """The stored value; raises ValidationError when the text cannot be stored."""
+        w, kind = self.widget, self.spec.kind
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        text = w.text().strip()
+        if kind == FEE:
+            return None if text == "" else parse_yuan(text)
+        if kind == ID:
+            return normalize_id(text)
+        return text
+
+    def problem(self) -> str:
+        """What is wrong with the current text ("" when fine)."""
+        kind = self.spec.kind
+        if kind == FEE:
+            try:
+                self.value()
+            except ValidationError as exc:
+                return exc.message + ("，" + exc.hint if exc.hint else "")
+            return ""
+        if kind == ID:
+            text = self.text().strip()
+            if not text:
+                return "身份证号为空"
+            info = check_id(text)
+            return "" if info.valid else info.problem
+        return ""
+
+    def set_problem(self, problem: str) -> None:
+        w = self.widget
+        if isinstance(w, QLineEdit):
+            w.setStyleSheet(INVALID_STYLE if problem else "")
+            w.setProperty("invalid", bool(problem))
+            w.setToolTip(problem)
+        self.message.setText(problem)
+        self.message.setVisible(bool(problem))
+
+    def connect_changed(self, slot) -> None:
+        w = self.widget
+        if isinstance(w, QComboBox):
+            w.currentIndexChanged.connect(slot)
+        elif isinstance(w, QCheckBox):
+            w.toggled.connect(slot)
+        else:
+            w.textChanged.connect(slot)

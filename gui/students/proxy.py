@@ -1,0 +1,49 @@
+"""Filtering the student list: instant search plus 学段 / 家庭类别 / 状态 filters.
+
+The proxy never sorts (the source model does); it only filters, with a
+precomputed set of accepted students (see ``gui.search.FilterProxy``).
+"""
+from __future__ import annotations
+
+from gui.search import FilterProxy
+from gui.students.model import STATUS_PENDING, STATUS_VERIFIED, StudentRow
+
+ALL = ""            # "no filter" value of every combo
+HAS_PROBLEMS = "有问题"
+STATUS_CHOICES = (STATUS_VERIFIED, STATUS_PENDING, HAS_PROBLEMS)
+
+
+class StudentFilterProxy(FilterProxy):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._stage = ALL
+        self._category = ALL
+        self._status = ALL
+
+    def set_stage(self, stage: str) -> None:
+        self._stage = stage or ALL
+        self.set_predicate("stage", (lambda r, v=self._stage: r.stage == v) if self._stage else None)
+
+    def set_category(self, label: str) -> None:
+        self._category = label or ALL
+        self.set_predicate("category",
+                           (lambda r, v=self._category: r.category == v) if self._category else None)
+
+    def set_status(self, status: str) -> None:
+        self._status = status or ALL
+        self.set_predicate("status", _status_predicate(self._status))
+
+    def filters(self) -> dict[str, str]:
+        return {"stage": self._stage, "category": self._category, "status": self._status,
+                "search": self.query}
+
+
+def _status_predicate(status: str):
+    if status == HAS_PROBLEMS:
+        return lambda r: bool(r.problems)
+    if status in (STATUS_VERIFIED, STATUS_PENDING):
+        return lambda r, v=status: r.status == v
+    return None
+
+
+__all__ = ["ALL", "STATUS_CHOICES", "StudentFilterProxy", "StudentRow"]

@@ -1,0 +1,97 @@
+"""学生名册: the searchable student list; double-click opens the student form."""
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from core.domain import Category, Stage
+from core.policy import Policy
+from db.session import Database
+from gui import worker
+from gui.errors import show_exception
+from gui.list_page import ListPage
+from gui.students.form import StudentForm, read_student
+from gui.students.loader import StudentList, load_student_row, load_students
+from gui.students.model import COL, StudentTableModel
+from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
+
+PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
+
+
+class StudentsPage(ListPage):
+    def __init__(self, db: Database, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+        self.db = db
+        self.undo_stack = undo_stack
+        self.policy: Policy | None = None
+        self.form: StudentForm | None = None
+        super().__init__(StudentTableModel(), StudentFilterProxy(), PLACEHOLDER, parent)
+        self.setObjectName("studentsPage")
+        proxy: StudentFilterProxy = self.proxy  # type: ignore[assignment]
+        self.stage_filter = self.add_filter("stageFilter", "全部学段",
+                                            [(s.value, s.value) for s in Stage], proxy.set_stage)
+        self.category_filter = self.add_filter("categoryFilter", "全部家庭类别", [], proxy.set_category)
+        self.status_filter = self.add_filter("statusFilter", "全部状态",
+                                             [(s, s) for s in STATUS_CHOICES], proxy.set_status)
+        self.edit_button = QPushButton("查看/修改…", self)
+        self.edit_button.setObjectName("editButton")
+        self.edit_button.setToolTip("打开选中学生的信息和资助明细（也可双击该行）")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.filters.addWidget(self.edit_button)
+        self.view.doubleClicked.connect(self._double_clicked)
+        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.view)
+        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+        enter.activated.connect(self.edit_selected)
+        self.set_column_widths({COL["姓名"]: 5, COL["性别"]: 2, COL["身份证号"]: 10, COL["学段"]: 5,
+                                COL["年级"]: 4, COL["班级"]: 4, COL["家庭类别"]: 6, COL["就读地"]: 3,
+                                COL["资助合计（元）"]: 7, COL["状态"]: 4})
+
+    # -- loading ----------------------------------------------------------
+    def load_function(self):
+        return load_students, (self.db,)
+
+    def apply_data(self, data: StudentList) -> None:
+        self.policy = data.policy
+        labels = [data.policy.category_label(c) for c in Category]
+        extra = sorted({r.category for r in data.rows} - set(labels) - {""})
+        self.set_choices(self.category_filter, "全部家庭类别", [(x, x) for x in labels + extra])
+        self.proxy.set_category(self.category_filter.currentData() or "")  # type: ignore[attr-defined]
+        self.model.set_rows(data.rows)
+
+    def reload_student(self, student_id: int) -> None:
+        """Re-read one student (after an edit, undo or redo)."""
+        def done(row) -> None:
+            if row is None or not self.model.replace_row(row):
+                self.reload()
+                return
+            self.proxy.apply_filter()
+            self.update_count()
+        worker.run_task(load_student_row, self.db, student_id, on_success=done, parent=self)
+
+    # -- editing ----------------------------------------------------------
+    def _double_clicked(self, index: QModelIndex) -> None:
+        self.open_student(self.source_row(index).id)
+
+    def edit_selected(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.open_student(key)
+
+    def open_student(self, student_id: int, modal: bool = True) -> StudentForm | None:
+        """Open the form for one student (``modal=False`` returns it shown, for tests)."""
+        if self.policy is None:
+            return None
+        try:
+            data = read_student(self.db, student_id)
+        except Exception as exc:  # noqa: BLE001 - one error path
+            show_exception(self, exc)
+            return None
+        self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.reload_student,
+                                self.window())
+        if modal:
+            self.form.exec()
+            self.form.deleteLater()
+            self.form = None
+            return None
+        self.form.show()
+        return self.form

@@ -1,0 +1,153 @@
+"""Run a function off the GUI thread; callbacks arrive on the GUI thread.
+
+Every database and file operation of the GUI goes through ``run_task``. The
+work runs on one background thread (a QThreadPool of one thread), so database
+work is serialised and results arrive in the order it was asked for. The
+callbacks are delivered through a relay QObject living on the GUI thread; when
+the ``parent`` widget is destroyed the relay goes with it and late results are
+dropped instead of touching a deleted widget.
+
+Tests set ``SYNCHRONOUS = True`` (or use ``synchronous()``): the function and
+its callbacks then run immediately on the calling thread, like Picard's
+FakeThreadPool.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+SYNCHRONOUS = False
+
+Callback = Callable[[Any], None]
+ProgressCallback = Callable[[int, int], None]
+
+_pool: QThreadPool | None = None
+_active: set[_Task] = set()
+
+
+def pool() -> QThreadPool:
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(1)   # database work is serialised
+    return _pool
+
+
+@contextmanager
+def synchronous() -> Iterator[None]:
+    """Run every task inline while the block is active (tests)."""
+    global SYNCHRONOUS
+    old, SYNCHRONOUS = SYNCHRONOUS, True
+    try:
+        yield
+    finally:
+        SYNCHRONOUS = old
+
+
+class _Emitter(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int)
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; turns the emitter's signals into callbacks."""
+
+    def __init__(self, parent: QObject | None, task: _Task, on_success: Callback | None,
+                 on_failure: Callback | None, on_progress: ProgressCallback | None) -> None:
+        super().__init__(parent)
+        self._task = task
+        self._on_success = on_success
+        self._on_failure = on_failure
+        self._on_progress = on_progress
+
+    @Slot(object)
+    def succeeded(self, result: Any) -> None:
+        self._finish()
+        if self._on_success is not None:
+            self._on_success(result)
+
+    @Slot(object)
+    def failed(self, exc: Any) -> None:
+        self._finish()
+        _deliver_failure(exc, self._on_failure, self.parent())
+
+    @Slot(int, int)
+    def progressed(self, done: int, total: int) -> None:
+        if self._on_progress is not None:
+            self._on_progress(done, total)
+
+    def _finish(self) -> None:
+        _active.discard(self._task)
+        self.deleteLater()
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, with_progress: bool) -> None:
+        super().__init__()
+        self.setAutoDelete(False)   # Python keeps it in _active until it reports back
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.with_progress = with_progress
+        self.emitter = _Emitter()
+        self.relay: QObject | None = None
+
+    def run(self) -> None:  # background thread: never touch widgets here
+        kwargs = dict(self.kwargs)
+        if self.with_progress:
+            kwargs["progress"] = self.emitter.progressed.emit
+        try:
+            result = self.fn(*self.args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI thread
+            self.emitter.failed.emit(exc)
+        else:
+            self.emitter.succeeded.emit(result)
+
+
+def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: Any) -> None:
+    if on_failure is not None:
+        on_failure(exc)
+        return
+    from gui.errors import show_exception
+    show_exception(parent, exc)
+
+
+def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = None,
+             on_failure: Callback | None = None, progress: ProgressCallback | None = None,
+             parent: QObject | None = None, **kwargs: Any) -> None:
+    """Run ``fn(*args, **kwargs)`` in the background.
+
+    ``on_success(result)`` or ``on_failure(exception)`` runs on the GUI thread
+    (no ``on_failure``: the error is shown with ``show_exception``). With
+    ``progress``, ``fn`` receives a ``progress(done, total)`` keyword argument
+    whose calls are forwarded to ``progress`` on the GUI thread.
+    """
+    if SYNCHRONOUS:
+        if progress is not None:
+            kwargs["progress"] = progress
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            _deliver_failure(exc, on_failure, parent)
+            return
+        if on_success is not None:
+            on_success(result)
+        return
+    task = _Task(fn, args, kwargs, with_progress=progress is not None)
+    relay = _Relay(parent, task, on_success, on_failure, progress)
+    task.relay = relay   # keeps the relay alive while the task runs (it may have no parent)
+    task.emitter.succeeded.connect(relay.succeeded)
+    task.emitter.failed.connect(relay.failed)
+    task.emitter.progressed.connect(relay.progressed)
+    _active.add(task)
+    pool().start(task)
+
+
+def wait_for_idle(msecs: int = 30000) -> bool:
+    """Block until the background thread is idle (used at shutdown)."""
+    return pool().waitForDone(msecs)

@@ -1,0 +1,168 @@
+"""GUI: main window, actions, worker, error display, start-up."""
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication, QWizard
+
+from core.errors import ValidationError
+from db.workflows import counts
+from gui import errors, worker
+from gui.app import has_school, install_font, prepare_database
+from gui.first_start import FirstStartWizard, default_school_year
+from gui.main_window import PAGES, ROSTER, SETTINGS, STUDENTS, MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _sync():
+    with worker.synchronous():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    """Errors the GUI would show (no modal box in tests); unexpected ones fail the test."""
+    seen = []
+    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
+    yield seen
+    assert seen == [], f"unexpected error shown: {seen}"
+
+
+@pytest.fixture
+def win(qtbot, demo_db):
+    w = MainWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    w.reload_all()
+    return w
+
+
+def test_main_window_navigation_and_status_bar(win):
+    assert [win.nav.item(i).text() for i in range(win.nav.count())] == list(PAGES)
+    assert PAGES == ("工作台", "学生名册", "建档立卡名单", "设置")
+    assert win.db_label.text() == "数据库：t.sqlite"
+    assert win.school_label.text().startswith("学校：") and win.school_label.text() != "学校：—"
+    assert win.year_label.text() == "2023–2024学年"
+    win.nav.setCurrentRow(STUDENTS)
+    assert win.stack.currentWidget() is win.students
+    win.nav.setCurrentRow(ROSTER)
+    assert win.stack.currentWidget() is win.roster
+    win.show_page(SETTINGS)
+    assert win.nav.currentRow() == SETTINGS
+
+
+def test_window_fits_a_1366x768_screen(win):
+    assert win.width() <= 1280 and win.height() <= 720
+    assert win.minimumWidth() <= 1000 and win.minimumHeight() <= 600
+
+
+def test_pages_are_loaded_from_the_database(win, demo_db):
+    n = counts(demo_db)
+    assert win.students.model.rowCount() == n["students"] == 120
+    assert win.roster.model.rowCount() == n["roster"]
+    assert win.dashboard.card_text("students") == "120 人"
+    assert win.dashboard.card_text("roster") == f"{n['roster']} 人"
+    assert "市级承担" in win.dashboard.sources.text() and "县级承担" in win.dashboard.sources.text()
+    assert win.students.count_label.text() == "共 120 人"
+
+
+def test_actions_defined_once_with_shortcuts(win):
+    a = win.action_collection
+    texts = {a[n].text() for n in a.names()}
+    assert {"导入学生名单", "导入建档立卡名单", "下载导入模板", "撤销", "重做", "刷新", "查找", "退出"} <= texts
+    assert "Ctrl+Z" in [s.toString() for s in a.undo.shortcuts()]
+    assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= {s.toString() for s in a.redo.shortcuts()}
+    assert "F5" in [s.toString() for s in a.refresh.shortcuts()]
+    assert "Ctrl+F" in [s.toString() for s in a.find.shortcuts()]
+    menu_actions = [act for m in win.menuBar().actions() for act in m.menu().actions()]
+    assert a.import_students in menu_actions and a.undo in menu_actions
+    assert not a.undo.isEnabled()
+
+
+def test_find_action_opens_the_student_search(win, qtbot):
+    qtbot.waitExposed(win)
+    win.action_collection.find.trigger()
+    assert win.stack.currentWidget() is win.students
+    assert win.students.search.hasFocus() or QApplication.focusWidget() is win.students.search
+
+
+def test_show_exception_for_clerk_errors_and_bugs(shown):
+    errors.show_exception(None, ValidationError("学生姓名不能为空", "请填写姓名"))
+    errors.show_exception(None, KeyError("boom"))
+    assert shown[0] == ("学生姓名不能为空", "请填写姓名")
+    assert shown[1][0].startswith("发生内部错误，详细信息已写入日志：") and "zizhu.log" in shown[1][0]
+    assert "Traceback" not in shown[1][0] + shown[1][1]
+    shown.clear()
+
+
+def test_worker_failure_goes_to_show_exception(shown):
+    def bad():
+        raise ValidationError("文件打不开", "请关闭 Excel 后重试")
+    worker.run_task(bad)
+    assert shown == [("文件打不开", "请关闭 Excel 后重试")]
+    shown.clear()
+
+
+def test_worker_runs_in_background_and_reports_on_gui_thread(qtbot):
+    seen = {}
+
+    def work(n, progress):
+        seen["work_thread"] = threading.get_ident()
+        for i in range(n):
+            progress(i + 1, n)
+        return n * 2
+
+    def done(result):
+        seen["result"] = result
+        seen["callback_is_gui"] = QThread.currentThread() is QApplication.instance().thread()
+
+    steps = []
+    old = worker.SYNCHRONOUS
+    worker.SYNCHRONOUS = False
+    try:
+        worker.run_task(work, 3, on_success=done, progress=lambda d, t: steps.append((d, t)))
+        qtbot.waitUntil(lambda: "result" in seen, timeout=5000)
+    finally:
+        worker.SYNCHRONOUS = old
+    assert seen["result"] == 6
+    assert seen["work_thread"] != threading.get_ident()
+    assert seen["callback_is_gui"]
+    qtbot.waitUntil(lambda: len(steps) == 3, timeout=2000)
+    assert steps[-1] == (3, 3)
+
+
+def test_bundled_font_is_registered(qapp):
+    family = install_font(qapp)
+    assert family and "WenQuanYi" in family
+    assert qapp.font().family() == family
+
+
+def test_demo_start_fills_an_empty_database(db, qtbot):
+    started = []
+    prepare_database(db, demo=True, start=lambda: started.append(True), give_up=lambda: None)
+    assert started == [True]
+    assert has_school(db) and counts(db)["students"] == 300
+
+
+def test_first_start_wizard_creates_the_school(db, qtbot):
+    wiz = FirstStartWizard(db)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    finish = wiz.button(QWizard.WizardButton.FinishButton)
+    assert not finish.isEnabled()
+    wiz.page.name.setText("城关第二中学")
+    wiz.page.code.setText("4211")
+    assert finish.isEnabled()
+    finish.click()
+    assert wiz.result() == QWizard.DialogCode.Accepted and not wiz.use_demo
+    assert has_school(db)
+    assert default_school_year() >= 2023
+
+
+def test_first_start_wizard_offers_demo_data(db, qtbot):
+    wiz = FirstStartWizard(db)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    wiz.page.demo_button.click()
+    assert wiz.use_demo and wiz.result() == QWizard.DialogCode.Accepted
+    assert not has_school(db)

@@ -1,0 +1,100 @@
+"""GUI: the settings page (school details, policy parameters)."""
+import pytest
+from test_gui_students import fill_people
+
+from core.domain import Stage
+from db.store import get_policy, get_school
+from gui import errors, worker
+from gui.main_window import SETTINGS, MainWindow
+from gui.students.model import COL
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    seen = []
+    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
+    with worker.synchronous():
+        yield seen
+    assert seen == [], f"unexpected error shown: {seen}"
+
+
+@pytest.fixture
+def win(qtbot, db):
+    fill_people(db)
+    w = MainWindow(db)
+    qtbot.addWidget(w)
+    w.show()
+    w.reload_all()
+    w.show_page(SETTINGS)
+    return w
+
+
+def zhang_total(win):
+    m = win.students.model
+    return next(m.index(r, COL["资助合计（元）"]).data() for r in range(m.rowCount())
+                if m.row_at(r).name == "张三")
+
+
+def test_settings_show_the_school_and_policy(win):
+    page = win.settings
+    assert page.school_edits["name"].text() == "第一中学"
+    assert page.year.value() == 2023 and page.year_label.text() == "2023–2024学年"
+    tuition = page.policy_edits["tuition_standard.普通高中"]
+    assert tuition.text() == "" and tuition.placeholderText() == "未设置"
+    assert "tuition_standard.中职" in page.policy_edits
+    assert page.policy_edits["items.PRESCHOOL.amount"].text() == "2022.00"
+
+
+def test_setting_the_tuition_standard_updates_the_policy(win, db, qtbot):
+    page = win.settings
+    assert zhang_total(win) == "300.00"
+    page.policy_edits["tuition_standard.普通高中"].setText("1200")
+    page.save_policy_button.click()
+    with db.session() as s:
+        assert get_policy(s).parameters["tuition_standard"][Stage.HIGH_SCHOOL] == 120000
+    assert page.policy_edits["tuition_standard.普通高中"].text() == "1200.00"
+    assert "已保存" in page.message.text()
+    assert zhang_total(win) == "1500.00"     # 300 textbook + min(1500 tuition, 1200 standard)
+    page.policy_edits["tuition_standard.普通高中"].clear()
+    page.save_policy_button.click()
+    with db.session() as s:
+        assert Stage.HIGH_SCHOOL not in get_policy(s).parameters.get("tuition_standard", {})
+
+
+def test_fixed_item_amount(win, db):
+    win.settings.policy_edits["items.PRESCHOOL.amount"].setText("2500")
+    win.settings.save_policy_button.click()
+    with db.session() as s:
+        assert get_policy(s).item("PRESCHOOL").amount_fen == 250000
+
+
+def test_invalid_policy_value_is_shown_and_nothing_changes(win, db, shown):
+    page = win.settings
+    page.policy_edits["tuition_standard.普通高中"].setText("1200")
+    page.policy_edits["items.PRESCHOOL.amount"].setText("abc")
+    page.save_policy_button.click()
+    assert len(shown) == 1 and "abc" in shown[0][0]
+    shown.clear()
+    with db.session() as s:      # all or nothing
+        policy = get_policy(s)
+        assert Stage.HIGH_SCHOOL not in policy.parameters.get("tuition_standard", {})
+        assert policy.item("PRESCHOOL").amount_fen == 202200
+    assert page.save_policy_button.isEnabled()
+
+
+def test_school_details_saved(win, db, shown):
+    page = win.settings
+    page.school_edits["name"].setText("城关第一中学")
+    page.school_edits["supervision_phone"].setText("0718-1234567")
+    page.year.setValue(2024)
+    page.save_school_button.click()
+    with db.session() as s:
+        school = get_school(s)
+        assert (school.name, school.school_year, school.supervision_phone) == \
+            ("城关第一中学", 2024, "0718-1234567")
+    assert win.school_label.text() == "学校：城关第一中学"
+    assert win.year_label.text() == "2024–2025学年"
+    page.school_edits["name"].setText("")
+    page.save_school_button.click()
+    assert shown and "学校名称不能为空" in shown[0][0]
+    shown.clear()
