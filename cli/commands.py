@@ -130,20 +130,20 @@ def cmd_import(db, args) -> int:
         return check_commands.cmd_import_payments(db, args)
     if args.dry_run:
         outcome = preview_import(db, args.kind, args.file)
-        _print_import(outcome.parsed, outcome.plan.counts(), dry=True)
+        _print_import(args.kind, outcome.parsed, outcome.plan.counts(), dry=True)
     else:
         outcome = run_import(db, args.kind, args.file)
-        _print_import(outcome.parsed, outcome.counts, dry=False)
+        _print_import(args.kind, outcome.parsed, outcome.counts, dry=False)
     if args.problems:
         save_problem_rows(args.problems, outcome.plan, outcome.parsed.headers)
         _out(f"有问题的行已保存到：{args.problems}")
     return 0
 
 
-def _print_import(parsed, counts: dict[str, int], dry: bool) -> None:
+def _print_import(kind: str, parsed, counts: dict[str, int], dry: bool) -> None:
     from db.workflows import mapping_lines
     _out("识别的表头：")
-    for line in mapping_lines(parsed):
+    for line in mapping_lines(kind, parsed):
         _out("  " + line)
     if parsed.unknown_headers:
         _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))

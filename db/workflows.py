@@ -82,16 +82,12 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     return ImportReport(kind, parsed, plan, counts)
 
 
-def mapping_lines(parsed: Any) -> list[str]:
-    """"姓名 ← 学生姓名 (B列)" lines for the detected mapping."""
+def mapping_lines(kind: str, parsed: Any) -> list[str]:
+    """"身份证号 ← “学生身份证号”（B列）" per detected column, with this kind's headers."""
     from core.importers.reader import column_letter
-    cols = {c.field: c for c in (*STUDENT_COLUMNS, *ROSTER_COLUMNS)}
-    out = []
-    for fld, idx in parsed.mapping.columns.items():
-        col = cols.get(fld)
-        label = col.header if col else fld
-        out.append(f"{label} ← “{parsed.mapping.matched.get(fld, '')}”（{column_letter(idx)}列）")
-    return out
+    columns = {c.field: c.header for c in _columns(kind)}
+    return [f"{columns.get(fld, fld)} ← “{parsed.mapping.matched.get(fld, '')}”（{column_letter(idx)}列）"
+            for fld, idx in parsed.mapping.columns.items()]
 
 
 def save_problem_rows(target: str | Path, plan: ImportPlan, headers: list[str]) -> int:
