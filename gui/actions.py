@@ -25,6 +25,10 @@ SPECS: tuple[ActionSpec, ...] = (
                (), QStyle.StandardPixmap.SP_FileDialogContentsView),
     ActionSpec("download_template", "下载导入模板", "保存一份带下拉选项的空白导入模板（Excel）",
                (), QStyle.StandardPixmap.SP_DialogSaveButton),
+    ActionSpec("run_check", "运行核查", "比对学生名单、建档立卡名单和资助政策，找出问题（再比对）",
+               ("F9",), QStyle.StandardPixmap.SP_DialogApplyButton),
+    ActionSpec("export", "导出上报", "导出签名的上报包（Excel、PDF 报告、公示名单）",
+               ("Ctrl+E",), QStyle.StandardPixmap.SP_DialogSaveButton),
     ActionSpec("undo", "撤销", "撤销上一次修改", (SK.Undo,), QStyle.StandardPixmap.SP_ArrowBack),
     ActionSpec("redo", "重做", "重做刚撤销的修改", ("Ctrl+Y", "Shift+Ctrl+Z"),
                QStyle.StandardPixmap.SP_ArrowForward),
@@ -36,12 +40,13 @@ SPECS: tuple[ActionSpec, ...] = (
 )
 
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("文件(&F)", ("import_students", "import_roster", "download_template", None, "quit")),
+    ("文件(&F)", ("import_students", "import_roster", "download_template", None, "export", None, "quit")),
     ("编辑(&E)", ("undo", "redo", None, "find")),
+    ("核查(&C)", ("run_check",)),
     ("视图(&V)", ("refresh",)),
 )
 TOOLBAR: tuple[str | None, ...] = ("import_students", "import_roster", "download_template", None,
-                                   "undo", "redo", None, "refresh", "find")
+                                   "run_check", "export", None, "undo", "redo", None, "refresh", "find")
 
 
 def _sequences(spec: ActionSpec) -> list[QKeySequence]:

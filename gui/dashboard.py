@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,7 +22,10 @@ from core.domain import Category
 from core.engine import compute_all
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
-from db.models import RosterPerson, Student
+from core.campaign import phase_statuses
+from db.findings import open_counts
+from db.models import FindingRow, RosterPerson, Student
+from gui.progress_chart import BarChart
 from db.session import Database
 from db.store import find_school, get_policy
 from db.students import iter_records
@@ -43,11 +48,18 @@ class Summary:
     by_source: dict[str, int] = field(default_factory=dict)
     by_item: list[tuple[str, int]] = field(default_factory=list)
     phases: list[str] = field(default_factory=list)
+    verified: int = 0
+    open_by_severity: dict[str, int] = field(default_factory=dict)
+    findings_total: int = 0
 
 
-def load_summary(db: Database) -> Summary:
-    """Worker function: counts and the totals of a full computation."""
+def load_summary(db: Database, today: date | None = None) -> Summary:
+    """Worker function: counts, verification progress and the totals of a full computation."""
     with db.session() as s:
+        verified = s.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(True))) or 0
+        open_by_severity = open_counts(s)
+        findings_total = s.scalar(select(func.count()).select_from(FindingRow)
+                                  .where(FindingRow.state != "fixed")) or 0
         school = find_school(s)
         policy = get_policy(s)
         results, totals = compute_all(iter_records(s), policy)
@@ -61,7 +73,9 @@ def load_summary(db: Database) -> Summary:
         total_fen=totals.total, pending=totals.pending, roster=roster,
         by_source={src: totals.by_source.get(src, 0) for src in SOURCE_LABELS},
         by_item=[(names[c], fen) for c, fen in totals.by_item.items()],
-        phases=[f"{p.name}：{p.start[0]}月{p.start[1]}日至{p.end[0]}月{p.end[1]}日" for p in policy.phases],
+        phases=[f"{p.name}：{p.start:%m月%d日}至{p.end:%m月%d日}，{p.label}"
+                for p in phase_statuses(policy, school.school_year, today or date.today())] if school else [],
+        verified=verified, open_by_severity=open_by_severity, findings_total=findings_total,
     )
 
 
@@ -126,12 +140,16 @@ class DashboardPage(QWidget):
         self.items.setObjectName("itemsLabel")
         self.items.setWordWrap(True)
         QVBoxLayout(self.items_box).addWidget(self.items)
+        self.progress_box = QGroupBox("核准进度", self)
+        self.chart = BarChart(self.progress_box)
+        QVBoxLayout(self.progress_box).addWidget(self.chart)
         self.phases_box = QGroupBox("百日攻坚工作安排", self)
         self.phases = QLabel("—", self.phases_box)
         self.phases.setWordWrap(True)
         QVBoxLayout(self.phases_box).addWidget(self.phases)
         lower = QHBoxLayout()
         left = QVBoxLayout()
+        left.addWidget(self.progress_box)
         left.addWidget(self.sources_box)
         left.addWidget(self.phases_box)
         left.addStretch(1)
@@ -168,6 +186,14 @@ class DashboardPage(QWidget):
                                        for src, fen in summary.by_source.items()))
         self.items.setText("\n".join(f"{name}：{format_fen(fen)} 元" for name, fen in summary.by_item))
         self.phases.setText("\n".join(summary.phases) or "（政策文件中没有工作安排）")
+        sev = summary.open_by_severity
+        total = max(summary.findings_total, 1)
+        self.chart.set_bars([
+            ("已核准学生", summary.verified, summary.students, QColor(46, 125, 50)),
+            ("未处理错误", sev.get("error", 0), total, QColor(176, 0, 32)),
+            ("未处理警告", sev.get("warning", 0), total, QColor(200, 130, 0)),
+            ("未处理提示", sev.get("info", 0), total, QColor(60, 90, 140)),
+        ])
 
     def card_text(self, key: str) -> str:
         return self.cards[key].value.text()

@@ -21,6 +21,9 @@ from db.session import Database
 from gui import worker
 from gui.actions import ActionCollection
 from gui.dashboard import DashboardPage
+from gui.export_view import ExportPage
+from gui.findings_view import FindingsPage
+from gui.letters_view import LettersPage
 from gui.import_wizard import ImportWizard
 from gui.roster_view import RosterPage
 from gui.settings_view import (
@@ -32,10 +35,12 @@ from gui.settings_view import (
 from gui.students.view import StudentsPage
 from gui.templates import download_template
 
-PAGES = ("工作台", "学生名册", "建档立卡名单", "设置")
-DASHBOARD, STUDENTS, ROSTER, SETTINGS = range(4)
+PAGES = ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
+DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, SETTINGS = range(7)
 _ICONS = (QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_FileDialogListView,
-          QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_FileDialogDetailedView)
+          QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_MessageBoxWarning,
+          QStyle.StandardPixmap.SP_FileIcon, QStyle.StandardPixmap.SP_DialogSaveButton,
+          QStyle.StandardPixmap.SP_FileDialogDetailedView)
 DEFAULT_SIZE = QSize(1280, 720)
 MINIMUM_SIZE = QSize(900, 560)
 
@@ -53,9 +58,13 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(db, self)
         self.students = StudentsPage(db, self.undo_stack, self)
         self.roster = RosterPage(db, self)
+        self.findings = FindingsPage(db, self)
+        self.letters = LettersPage(db, self)
+        self.export = ExportPage(db, self)
         self.settings = SettingsPage(db, self)
         self.stack = QStackedWidget(self)
-        for page in (self.dashboard, self.students, self.roster, self.settings):
+        for page in (self.dashboard, self.students, self.roster, self.findings, self.letters, self.export,
+                     self.settings):
             self.stack.addWidget(page)
 
         self.nav = QListWidget(self)
@@ -117,12 +126,20 @@ class MainWindow(QMainWindow):
         a.refresh.triggered.connect(self.reload_all)
         a.find.triggered.connect(self.find)
         a.quit.triggered.connect(self.close)
+        a.run_check.triggered.connect(self.run_check)
+        a.export.triggered.connect(lambda: self.show_page(EXPORT))
+        self.findings.open_student.connect(self.open_student_field)
+        self.findings.changed.connect(self._verification_changed)
+        self.letters.changed.connect(self._verification_changed)
+        self.export.exported.connect(lambda r: self.show_message(f"已导出：{r.path}"))
         self.settings.school_changed.connect(self._school_changed)
         self.settings.policy_changed.connect(self._policy_changed)
 
     def show_page(self, index: int) -> None:
         if 0 <= index < self.stack.count():
             self.stack.setCurrentIndex(index)
+            if index == EXPORT:
+                self.export.reload()
             if self.nav.currentRow() != index:
                 self.nav.setCurrentRow(index)
 
@@ -136,6 +153,8 @@ class MainWindow(QMainWindow):
         self.dashboard.reload()
         self.students.reload()
         self.roster.reload()
+        self.findings.reload()
+        self.letters.reload()
 
     def _settings_loaded(self, data: SettingsData) -> None:
         self.settings.show_settings(data)
@@ -150,6 +169,12 @@ class MainWindow(QMainWindow):
     def _policy_changed(self) -> None:
         self.dashboard.reload()
         self.students.reload()
+        self.letters.reload()
+
+    def _verification_changed(self) -> None:
+        self.dashboard.reload()
+        self.students.reload()
+        self.letters.reload()
 
     def _imported(self, kind: str) -> None:
         self.dashboard.reload()
@@ -170,6 +195,24 @@ class MainWindow(QMainWindow):
         else:
             wizard.show()
         return wizard
+
+    def run_check(self) -> None:
+        """运行核查: show the findings page and run every check in the worker."""
+        self.show_page(FINDINGS)
+        self.findings.run()
+
+    def open_student_field(self, student_id: int, field: str, modal: bool = True) -> None:
+        """Open a student's form with the offending field highlighted."""
+        if self.students.policy is None:
+            return
+        form = self.students.open_student(student_id, modal=False)
+        if form is None:
+            return
+        form.highlight(field)
+        if modal:
+            form.exec()
+            form.deleteLater()
+            self.students.form = None
 
     def find(self) -> None:
         if self.current_page() not in (STUDENTS, ROSTER):

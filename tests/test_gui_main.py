@@ -39,7 +39,7 @@ def win(qtbot, demo_db):
 
 def test_main_window_navigation_and_status_bar(win):
     assert [win.nav.item(i).text() for i in range(win.nav.count())] == list(PAGES)
-    assert PAGES == ("工作台", "学生名册", "建档立卡名单", "设置")
+    assert PAGES == ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
     assert win.db_label.text() == "数据库：t.sqlite"
     assert win.school_label.text().startswith("学校：") and win.school_label.text() != "学校：—"
     assert win.year_label.text() == "2023–2024学年"

@@ -71,6 +71,7 @@ class StudentForm(QDialog):
         self.setWindowTitle(f"学生信息 — {data.values.get('name') or '（未填写姓名）'}")
         self.setObjectName("studentForm")
         self.editors: dict[str, FieldEditor] = {}
+        self.highlighted = ""
         self.result: StudentResult | None = None
         self._recompute_timer = QTimer(self)
         self._recompute_timer.setSingleShot(True)
@@ -136,6 +137,16 @@ class StudentForm(QDialog):
     @property
     def id_edit(self):
         return self.editors["id_number"].widget
+
+    def highlight(self, fld: str) -> None:
+        """Point at the field a finding is about (from the 核查问题 page)."""
+        editor = self.editors.get(fld)
+        if editor is None:
+            return
+        editor.widget.setProperty("highlighted", True)
+        editor.widget.setStyleSheet("border: 2px solid #d08000; background: #fff4d6;")
+        editor.widget.setFocus()
+        self.highlighted = fld
 
     def _changed(self, fld: str) -> None:
         if self._loading:
