@@ -20,8 +20,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core import signing
-from core.errors import InputFileError, OutputFileError, ValidationError
-from core.paths import atomic_path
+from core.errors import InputFileError, ValidationError
+from core.paths import write_atomic
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -103,22 +103,16 @@ def write_package(target: Path, files: dict[str, bytes], meta: dict,
     signer_text = (signing.public_key_text(public_raw, str(meta.get("school", ""))) + "\n").encode("utf-8")
     manifest = build_manifest(files, meta, signer_text)
     signature = signing.sign(private_key, manifest)
-    try:
-        with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-            members = [*((name, files[name]) for name in sorted(files)),
-                       (MANIFEST, manifest), (SIGNATURE, signature), (SIGNER, signer_text)]
+    members = [*((name, files[name]) for name in sorted(files)),
+               (MANIFEST, manifest), (SIGNATURE, signature), (SIGNER, signer_text)]
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
             _write_zip(fh, members)
             fh.flush()
             os.fsync(fh.fileno())                  # on disk before the rename
-    except FileNotFoundError:
-        raise OutputFileError(f"无法写入提交包 {target}：文件夹不存在。",
-                              "请选择一个已存在的文件夹后重新导出。") from None
-    except PermissionError:
-        raise OutputFileError(f"无法写入提交包 {target}：没有写入权限，或该文件正被其他程序打开。",
-                              "请关闭正在使用该文件的程序，或换一个文件夹后重新导出。") from None
-    except OSError as exc:
-        raise OutputFileError(f"无法写入提交包 {target}：{exc.strerror or exc}。",
-                              "请检查磁盘空间和 U 盘是否插好，然后重新导出；原有文件未被改动。") from None
+
+    write_atomic(target, write)
     return target
 
 

@@ -300,4 +300,4 @@ def test_missing_folder_is_output_error(tmp_path, keys):
     pair, key = keys
     with pytest.raises(OutputFileError) as exc:
         write_package(tmp_path / "nope" / "out.zip", FILES, META, key, pair.public_raw)
-    assert "文件夹不存在" in exc.value.message
+    assert "文件夹" in exc.value.message and "不存在" in exc.value.message
