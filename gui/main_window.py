@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.findings.open_student.connect(self.open_student_field)
         self.findings.changed.connect(self._verification_changed)
         self.letters.changed.connect(self._verification_changed)
-        self.export.exported.connect(lambda r: self.show_message(f"已导出：{r.path}"))
+        self.export.exported.connect(self._exported)
         self.settings.school_changed.connect(self._school_changed)
         self.settings.policy_changed.connect(self._policy_changed)
 
@@ -170,6 +170,10 @@ class MainWindow(QMainWindow):
         self.dashboard.reload()
         self.students.reload()
         self.letters.reload()
+
+    def _exported(self, result: Any) -> None:
+        self.show_message(f"已导出：{result.path}")
+        worker.run_task(load_settings, self.db, on_success=self._settings_loaded, parent=self)  # fingerprint
 
     def _verification_changed(self) -> None:
         self.dashboard.reload()

@@ -38,6 +38,7 @@ def school_year_text(year: int | None) -> str:
 class SettingsData:
     school: dict[str, Any] | None
     policy: Policy
+    fingerprint: str = ""     # the signer's public key fingerprint ("" before the first export)
 
 
 def load_settings(db: Database) -> SettingsData:
@@ -46,7 +47,10 @@ def load_settings(db: Database) -> SettingsData:
         school = None if sch is None else {
             "name": sch.name, "code": sch.code, "school_year": sch.school_year, "township": sch.township,
             "contact_phone": sch.contact_phone, "supervision_phone": sch.supervision_phone}
-        return SettingsData(school, get_policy(s))
+        from db.exports import public_key
+        raw = public_key(s)
+        from core.signing import fingerprint
+        return SettingsData(school, get_policy(s), fingerprint(raw) if raw else "")
 
 
 def save_school(db: Database, values: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +121,11 @@ class SettingsPage(QWidget):
         self.save_school_button = QPushButton("保存学校信息", school_box)
         self.save_school_button.clicked.connect(self.save_school)
         form.addRow("", self.save_school_button)
+        self.fingerprint = QLabel("尚未生成（第一次导出上报包时生成）", school_box)
+        self.fingerprint.setObjectName("fingerprint")
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fingerprint.setToolTip("接收单位用它核对上报包的签名人；请抄在纸质报告上")
+        form.addRow("签名公钥指纹", self.fingerprint)
 
         self.policy_box = QGroupBox("资助政策参数（单位：元）", self)
         self.policy_form = QFormLayout(self.policy_box)
@@ -152,6 +161,8 @@ class SettingsPage(QWidget):
         worker.run_task(load_settings, self.db, on_success=self.show_settings, parent=self)
 
     def show_settings(self, data: SettingsData) -> None:
+        if data.fingerprint:
+            self.fingerprint.setText(data.fingerprint)
         if data.school:
             for key, edit in self.school_edits.items():
                 edit.setText(str(data.school.get(key) or ""))
