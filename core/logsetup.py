@@ -22,14 +22,23 @@ class MaskIdsFilter(logging.Filter):
         return True
 
 
+_handler: RotatingFileHandler | None = None
+
+
 def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
+    """Log to ``folder``/zizhu.log (one file handler; a second call moves it)."""
+    global _handler
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "zizhu.log"
-    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(MaskIdsFilter())
     root = logging.getLogger()
     root.setLevel(level)
-    if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
+    if _handler is not None:
+        if _handler.baseFilename == str(path.resolve()):
+            return path
+        root.removeHandler(_handler)
+        _handler.close()
+    _handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _handler.addFilter(MaskIdsFilter())
+    root.addHandler(_handler)
     return path

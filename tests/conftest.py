@@ -1,7 +1,11 @@
 """Shared fixtures. Qt runs headless: the platform is set before anything imports Qt."""
 import os
 
+import tempfile
+
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Never touch the real user data or log folders from a test.
+os.environ["ZIZHU_HOME"] = tempfile.mkdtemp(prefix="zizhu-test-home-")
 
 import pytest
 
