@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 
 from core.text import value_key
 
@@ -44,6 +45,7 @@ STAGE_ALIASES: dict[str, Stage] = {
 _STAGE_KEYS = {value_key(k): v for k, v in STAGE_ALIASES.items()}
 
 
+@lru_cache(maxsize=1024)
 def parse_stage(text: str) -> Stage | None:
     """Stage from its label or an alias; None when unknown."""
     return _STAGE_KEYS.get(value_key(text))
@@ -78,6 +80,7 @@ YES_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "已办理", "办理"
 NO_WORDS = {"否", "无", "没有", "n", "no", "false", "0", "×", "未办理", "不是"}
 
 
+@lru_cache(maxsize=256)
 def parse_yes_no(text: str) -> bool | None:
     key = value_key(text).lower()
     if key in YES_WORDS:
@@ -95,6 +98,7 @@ def parse_gender(text: str) -> str | None:
     return _GENDERS.get(value_key(text).lower())
 
 
+@lru_cache(maxsize=256)
 def parse_location(text: str) -> Location | None:
     key = value_key(text)
     for loc in Location:
@@ -107,6 +111,7 @@ def parse_location(text: str) -> Location | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def parse_ownership(text: str) -> Ownership | None:
     key = value_key(text)
     for own in Ownership:
