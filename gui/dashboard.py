@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -156,11 +157,21 @@ class DashboardPage(QWidget):
         lower.addLayout(left, 1)
         lower.addWidget(self.items_box, 1, Qt.AlignmentFlag.AlignTop)
 
-        layout = QVBoxLayout(self)
+        # scrolls rather than squeezing the chart and the phases on a small (or scaled) screen
+        content = QWidget(self)
+        content.setObjectName("dashboardContent")
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(head)
         layout.addLayout(grid)
         layout.addLayout(lower, 1)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
     def reload(self) -> None:
         self.refresh_button.setEnabled(False)

@@ -53,6 +53,11 @@ class ExportPage(QWidget):
         self.export_button = QPushButton("导出上报包…", self)
         self.export_button.setObjectName("exportButton")
         self.export_button.clicked.connect(self.export)
+        self.last_export = QLabel("", self)      # the result of the last export (the status is re-read)
+        self.last_export.setObjectName("lastExport")
+        self.last_export.setWordWrap(True)
+        self.last_export.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.last_export.hide()
 
         box = QGroupBox("上报前检查", self)
         form = QFormLayout(box)
@@ -68,6 +73,7 @@ class ExportPage(QWidget):
         layout.addWidget(self.letters)
         layout.addWidget(hint)
         layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.last_export)
         layout.addStretch(1)
 
     def reload(self) -> None:
@@ -145,6 +151,7 @@ class ExportPage(QWidget):
         text = f"已导出{kind}上报包：{result.path}\n签名公钥指纹：{result.fingerprint}"
         if result.warnings:
             text += "\n注意：" + "\n注意：".join(result.warnings)
-        self.status.setText(text)
+        self.last_export.setText(text)
+        self.last_export.show()
         self.exported.emit(result)
         self.reload()

@@ -9,14 +9,16 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QWidget)
 from sqlalchemy import select
 
 from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS
+from core.errors import ValidationError
 from core.idnumber import mask_id
-from db.findings import accept_rows, verify_students
+from db.findings import NOT_ACCEPTABLE, accept_rows, verify_students
 from db.models import FindingRow
 from db.session import Database
 from db.workflows import run_check
@@ -75,8 +77,10 @@ class FindingsModel(RowTableModel):
         return None
 
     def tooltip(self, row: FindingViewRow, column: int) -> str | None:
+        """The full message (the 说明 column is often elided) and what to do."""
         rule = RULES_BY_CODE.get(row.code)
-        return f"{row.code}：{rule.hint}" if rule else row.code
+        hint = f"{row.code}：{rule.hint}" if rule else row.code
+        return f"{row.message}\n{hint}" if row.message else hint
 
 
 class FindingsProxy(FilterProxy):
@@ -137,9 +141,18 @@ class FindingsPage(ListPage):
             proxy.set_severity)
         self.code_filter = self.add_filter("codeFilter", "全部问题", [], proxy.set_code)
         self.state_filter = self.add_filter(
-            "stateFilter", "全部状态", [("未改正（未处理+已接受）", ACTIVE)] +
+            "stateFilter", "全部状态", [("未处理和已接受", ACTIVE)] +
             [(label, key) for key, label in STATE_LABELS.items()], proxy.set_state)
         self.state_filter.setCurrentIndex(1)
+        # the titles are long: the combo keeps a fixed width, its list shows them whole
+        self.code_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.code_filter.setMinimumContentsLength(12)
+        self.code_filter.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.search.setMinimumWidth(200)
+        # the action buttons get their own row under the search/filter row (one row clipped at 1366×768)
+        self.actions = QHBoxLayout()
+        self.actions.setContentsMargins(0, 0, 0, 0)
+        self.layout().insertLayout(1, self.actions)  # type: ignore[union-attr]
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setWordWrap(False)
         self.run_button = self._button("runCheck", "运行核查", "重新比对学生名单、建档立卡名单和资助政策", self.run)
@@ -147,15 +160,23 @@ class FindingsPage(ListPage):
                                           self.accept_selected)
         self.verify_button = self._button("verifyButton", "标记已核准", "把所选问题涉及的学生标记为已核准",
                                           self.verify_selected)
+        hint = QLabel("双击一行打开该学生并定位到有问题的栏目", self)
+        hint.setStyleSheet("color: palette(dark);")
+        self.actions.addSpacing(8)
+        self.actions.addWidget(hint)
+        self.actions.addStretch(1)
         self.view.doubleClicked.connect(self._double_clicked)
-        self.set_column_widths({0: 3, 1: 9, 2: 5, 3: 10, 4: 30, 5: 4})
+        self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 10})
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)   # 说明 takes the spare width
 
     def _button(self, name: str, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         b = QPushButton(text, self)
         b.setObjectName(name)
         b.setToolTip(tip)
         b.clicked.connect(slot)
-        self.filters.addWidget(b)
+        self.actions.addWidget(b)
         return b
 
     # -- loading ----------------------------------------------------------
@@ -178,6 +199,8 @@ class FindingsPage(ListPage):
         choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES
                    if any(r.code == rule.code for r in data)]
         self.set_choices(self.code_filter, "全部问题", choices)
+        view = self.code_filter.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
         self.proxy.set_code(self.code_filter.currentData() or "")  # type: ignore[attr-defined]
         self.model.set_rows(data)
 
@@ -207,6 +230,13 @@ class FindingsPage(ListPage):
         rows = [r for r in self.selected_rows() if r.state != "fixed"]
         if not rows:
             self.window().statusBar().showMessage("请先选择要接受的问题", 5000)  # type: ignore[attr-defined]
+            return
+        bad = sorted({r.code for r in rows if r.code in NOT_ACCEPTABLE})
+        if bad:   # refuse before the clerk writes a reason
+            from gui.errors import show_exception
+            titles = "、".join(RULES_BY_CODE[c].title for c in bad)
+            show_exception(self, ValidationError(f"{titles}（{'、'.join(bad)}）不能接受，必须改正",
+                                                 "请双击该问题打开学生信息并改正，然后重新核查"))
             return
         reason = self.ask_reason(len(rows))
         if reason is None:

@@ -66,7 +66,15 @@ class PdfPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
-        self.resize(760, 700)
+        # wide enough for a whole page (A4 at 96 dpi is 794 px): no sideways scrolling
+        page_w = max((img.width() for img in pages), default=700)
+        frame = (2 * layout.contentsMargins().left() + 2 * column.contentsMargins().left()
+                 + self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent) + 12)
+        width, height = page_w + frame, 700
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
+        self.resize(width, height)
 
     def ask_printer(self) -> QPrinter | None:
         """Tests replace this to print without a dialog."""

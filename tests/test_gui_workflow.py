@@ -1,0 +1,433 @@
+"""GUI: the verification workflow — 核查问题, 告知书, 导出上报 and the dashboard's progress chart."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtTest import QTest
+from sqlalchemy import select
+
+from core.package import verify_package
+from db.models import FindingRow, Student
+from gui import errors, worker
+from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, MainWindow
+from gui.pdf_preview import PdfPreview
+
+PASS = "school-pass-1"
+
+
+@pytest.fixture(autouse=True)
+def _sync():
+    with worker.synchronous():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    """Errors the GUI would show (no modal box); a test that expects one clears the list."""
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
+    yield seen
+    assert seen == [], f"unexpected error shown: {seen}"
+
+
+@pytest.fixture
+def win(qtbot, demo_db):
+    w = MainWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    w.reload_all()
+    return w
+
+
+@pytest.fixture
+def checked(win):
+    """The window after 运行核查 (the action, run inline)."""
+    win.action_collection.run_check.trigger()
+    return win
+
+
+# -- helpers -----------------------------------------------------------------
+
+def proxy_rows(page):
+    return [page.source_row(page.proxy.index(i, 0)) for i in range(page.proxy.rowCount())]
+
+
+def select_where(page, pred, limit=None):
+    """Select the shown rows matching ``pred`` (all of them, or the first ``limit``); returns them."""
+    page.view.clearSelection()
+    chosen = []
+    for i in range(page.proxy.rowCount()):
+        row = page.source_row(page.proxy.index(i, 0))
+        if pred(row):
+            page.view.selectionModel().select(
+                page.proxy.index(i, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+            chosen.append(row)
+            if limit is not None and len(chosen) == limit:
+                break
+    assert chosen, "no row matched"
+    return chosen
+
+
+def finding(db, finding_id):
+    with db.session() as s:
+        r = s.get(FindingRow, finding_id)
+        return r.state, r.reason
+
+
+def student(db, student_id):
+    with db.session() as s:
+        return s.get(Student, student_id)
+
+
+def open_codes_of(db, student_id):
+    with db.session() as s:
+        return set(s.scalars(select(FindingRow.code).where(FindingRow.student_id == student_id,
+                                                          FindingRow.state != "fixed")))
+
+
+def pdf_pages(path):
+    import pypdfium2 as pdfium
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def verified_bar(win):
+    bars = {label: (value, maximum) for label, value, maximum, _c in win.dashboard.chart.bars}
+    return bars["已核准学生"]
+
+
+# -- 核查问题 -----------------------------------------------------------------
+
+def test_run_check_action_fills_the_findings_page(checked, qtmodeltester):
+    page = checked.findings
+    assert checked.stack.currentWidget() is page
+    assert page.model.rowCount() > 0
+    assert "错误" in page.count_label.text() and "正在核查" not in page.count_label.text()
+    codes = {r.code for r in page.model.rows()}
+    assert {"ID_INVALID", "NAME_MISMATCH", "NOT_NOTIFIED", "FEE_MISSING"} <= codes
+    qtmodeltester.check(page.model)
+    assert "\n" in page.model.data(page.proxy.mapToSource(page.proxy.index(0, 4)),
+                                   Qt.ItemDataRole.ToolTipRole)   # the full message and the hint
+    # the code filter lists the codes found, with open counts, and narrows to one code
+    combo = page.code_filter
+    assert combo.findData("NAME_MISMATCH") > 0
+    combo.setCurrentIndex(combo.findData("NOT_NOTIFIED"))
+    shown = proxy_rows(page)
+    assert shown and {r.code for r in shown} == {"NOT_NOTIFIED"}
+    assert f"显示 {len(shown)} 条" in page.count_label.text()
+    assert f"（{len(shown)}）" in combo.currentText()
+    combo.setCurrentIndex(0)
+    assert page.proxy.rowCount() == sum(r.state != "fixed" for r in page.model.rows())
+
+
+def test_severity_and_state_filters(checked):
+    page = checked.findings
+    page.severity_filter.setCurrentIndex(page.severity_filter.findData("error"))
+    assert {r.severity for r in proxy_rows(page)} == {"error"}
+    page.severity_filter.setCurrentIndex(0)
+    page.state_filter.setCurrentIndex(page.state_filter.findData("accepted"))
+    assert page.proxy.rowCount() == 0
+
+
+def test_accept_with_a_reason(checked, db):
+    page = checked.findings
+    page.code_filter.setCurrentIndex(page.code_filter.findData("NAME_MISMATCH"))
+    [row] = select_where(page, lambda r: r.code == "NAME_MISMATCH")
+    asked = []
+    page.ask_reason = lambda n: asked.append(n) or "户口簿上即为此字"
+    page.accept_button.click()
+    assert asked == [1]
+    assert finding(db, row.id) == ("accepted", "户口簿上即为此字")
+    [shown] = proxy_rows(page)                       # the page was re-read
+    assert shown.state == "accepted" and shown.reason == "户口簿上即为此字"
+    # a re-check keeps the acceptance
+    checked.action_collection.run_check.trigger()
+    assert finding(db, row.id) == ("accepted", "户口簿上即为此字")
+
+
+def test_cancelled_reason_changes_nothing(checked, db):
+    page = checked.findings
+    [row] = select_where(page, lambda r: r.code == "NAME_MISMATCH")
+    page.ask_reason = lambda n: None
+    page.accept_selected()
+    assert finding(db, row.id) == ("open", "")
+
+
+def test_an_invalid_id_cannot_be_accepted(checked, db, shown):
+    page = checked.findings
+    [row] = select_where(page, lambda r: r.code == "ID_INVALID")
+    asked = []
+    page.ask_reason = lambda n: asked.append(n) or "家长说没错"
+    page.accept_button.click()
+    assert len(shown) == 1 and "不能接受" in shown[0][0] and "ID_INVALID" in shown[0][0]
+    shown.clear()
+    assert asked == []                                     # refused before a reason is written
+    assert finding(db, row.id) == ("open", "")
+    # mixed with an acceptable one: nothing at all is accepted
+    name_row = next(r for r in page.model.rows() if r.code == "NAME_MISMATCH")
+    select_where(page, lambda r: r.id in (row.id, name_row.id))
+    page.accept_selected()
+    assert len(shown) == 1
+    shown.clear()
+    assert finding(db, name_row.id) == ("open", "")
+
+
+def test_verify_refused_while_a_student_has_an_open_error(checked, db, shown):
+    page = checked.findings
+    [row] = select_where(page, lambda r: r.code == "ID_INVALID")
+    before = verified_bar(checked)
+    page.verify_button.click()
+    assert len(shown) == 1 and "不能核准" in shown[0][0] and row.name in shown[0][0]
+    shown.clear()
+    assert student(db, row.student_id).verified is False
+    assert verified_bar(checked) == before
+
+
+def test_verify_a_student_with_only_warnings(checked, db):
+    page = checked.findings
+    [row] = select_where(page, lambda r: r.code == "NAME_MISMATCH")
+    assert "error" not in {r.severity for r in page.model.rows() if r.student_id == row.student_id}
+    value, total = verified_bar(checked)
+    assert total == 120
+    page.verify_selected()
+    assert student(db, row.student_id).verified is True
+    assert verified_bar(checked) == (value + 1, total)
+    assert "已核准 1 名学生" in checked.statusBar().currentMessage()
+
+
+def test_double_click_opens_the_form_at_the_field(checked, qtbot):
+    page = checked.findings
+    # the window's own slot opens a modal form; the test opens it non-modal
+    page.open_student.disconnect(checked.open_student_field)
+    page.open_student.connect(lambda sid, fld: checked.open_student_field(sid, fld, modal=False))
+    page.code_filter.setCurrentIndex(page.code_filter.findData("FEE_MISSING"))
+    [row] = proxy_rows(page)
+    assert row.field == "lodging_fen"
+    qtbot.waitExposed(checked)
+    index = page.proxy.index(0, 2)
+    rect = page.view.visualRect(index)
+    QTest.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    QTest.mouseDClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    form = checked.students.form
+    assert form is not None
+    qtbot.addWidget(form)
+    assert form.data.id == row.student_id
+    assert form.highlighted == "lodging_fen"
+    assert form.editors["lodging_fen"].widget.property("highlighted") is True
+    form.reject()
+
+
+def test_open_student_field_direct(checked, qtbot):
+    row = next(r for r in checked.findings.model.rows() if r.code == "ID_BIRTH_MISMATCH")
+    checked.open_student_field(row.student_id, row.field, modal=False)
+    form = checked.students.form
+    qtbot.addWidget(form)
+    assert form.isVisible() and form.highlighted == "birth_date"
+    form.reject()
+
+
+# -- 告知书 -------------------------------------------------------------------
+
+def test_letters_list_only_subsidised_students(win):
+    page = win.letters
+    n = page.model.rowCount()
+    assert 0 < n < 120
+    assert n == win.dashboard.summary.granted_students
+    assert all(r.total_fen > 0 for r in page.model.rows())
+    assert f"享受资助 {n} 人" in page.count_label.text()
+
+
+def test_preview_print_records_the_letters(win, db, tmp_path, qtbot):
+    win.show_page(LETTERS)
+    page = win.letters
+    rows = select_where(page, lambda r: not r.printed, limit=2)
+    keys = sorted(r.id for r in rows)
+    win.action_collection.run_check.trigger()
+    assert all("NOT_NOTIFIED" in open_codes_of(db, k) for k in keys)
+
+    win.show_page(LETTERS)
+    select_where(page, lambda r: r.id in keys)
+    page.preview_selected(modal=False)
+    preview = page.preview
+    assert isinstance(preview, PdfPreview)
+    qtbot.addWidget(preview)
+    assert preview.isVisible() and "2 名学生" in preview.windowTitle()
+    assert len(preview.pages) == 2                          # one page per letter
+    assert all(not img.isNull() and img.height() > img.width() for img in preview.pages)
+    screen_w = preview.screen().availableGeometry().width()
+    assert preview.width() >= min(preview.pages[0].width() + 20, screen_w - 40)   # a whole page across
+
+    out = tmp_path / "printed.pdf"
+
+    def printer():
+        p = QPrinter(QPrinter.PrinterMode.HighResolution)
+        p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        p.setOutputFileName(str(out))
+        return p
+    preview.ask_printer = printer
+    preview.print_button.click()
+    assert preview.printed
+    assert out.exists() and out.stat().st_size > 1000
+    assert out.read_bytes().startswith(b"%PDF") and pdf_pages(out) == 2
+    for k in keys:
+        assert student(db, k).notified_at is not None
+    assert {r.id for r in page.model.rows() if r.printed} == set(keys)
+    assert "已打印 2" in page.count_label.text()
+
+    win.action_collection.run_check.trigger()
+    for k in keys:
+        assert "NOT_NOTIFIED" not in open_codes_of(db, k)
+    assert not [r for r in win.findings.model.rows()
+                if r.code == "NOT_NOTIFIED" and r.student_id in keys and r.state != "fixed"]
+    preview.reject()
+
+
+def test_closing_the_preview_without_printing_records_nothing(win, db, qtbot):
+    page = win.letters
+    [row] = select_where(page, lambda r: True, limit=1)
+    page.preview_selected(modal=False)
+    qtbot.addWidget(page.preview)
+    assert len(page.preview.pages) == 1
+    page.preview.ask_printer = lambda: None                # the print dialog was cancelled
+    page.preview.print_button.click()
+    assert not page.preview.printed
+    assert student(db, row.id).notified_at is None
+
+
+def test_receipt_buttons(win, db):
+    page = win.letters
+    rows = select_where(page, lambda r: True, limit=2)
+    page.receipt_button.click()
+    for r in rows:
+        assert student(db, r.id).receipt_at is not None
+    assert "回执已收回 2" in page.count_label.text()
+    select_where(page, lambda r: r.id == rows[0].id)
+    page.no_receipt_button.click()
+    assert student(db, rows[0].id).receipt_at is None
+    assert student(db, rows[1].id).receipt_at is not None
+    page.set_receipts(False)                               # unchanged: nothing to do
+    assert student(db, rows[0].id).receipt_at is None
+
+
+def test_save_letters_as_pdf(win, tmp_path, monkeypatch):
+    import gui.letters_view as lv
+    page = win.letters
+    select_where(page, lambda r: True, limit=3)
+    monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "告知书.pdf")
+    page.save_selected()
+    out = tmp_path / "告知书.pdf"
+    assert out.exists() and out.read_bytes().startswith(b"%PDF")
+
+
+# -- 导出上报 -----------------------------------------------------------------
+
+def test_export_refused_then_draft(win, db, tmp_path, shown):
+    win.show_page(EXPORT)
+    page = win.export
+    assert "还不能正式上报" in page.status.text() and "未核准" in page.status.text()
+    assert page.fingerprint.text().startswith("尚未生成")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "x.zip"
+    page.ask_target = lambda: target
+    page.ask_passphrase = lambda first: PASS
+
+    page.export()
+    assert len(shown) == 1 and "还不能正式导出上报" in shown[0][0]
+    shown.clear()
+    assert not target.exists() and list(out.iterdir()) == []
+    assert page.progress is None
+
+    page.draft.setChecked(True)
+    page.export()
+    assert target.exists()
+    result = verify_package(target)
+    assert result.ok, result.problems
+    assert result.manifest["draft"] is True
+    assert result.fingerprint and page.fingerprint.text() == result.fingerprint
+    assert "还不能正式上报" in page.status.text()           # re-read after the export
+    assert page.last_export.isVisible()
+    assert "已导出草稿上报包" in page.last_export.text() and result.fingerprint in page.last_export.text()
+    assert "已导出" in win.statusBar().currentMessage()
+    assert win.settings.fingerprint.text() == result.fingerprint   # the settings page follows
+
+
+def test_export_passphrase_cancelled_writes_nothing(win, tmp_path):
+    page = win.export
+    page.reload()
+    page.draft.setChecked(True)
+    out = tmp_path / "out"
+    out.mkdir()
+    page.ask_target = lambda: out / "y"
+    page.ask_passphrase = lambda first: None
+    page.export()
+    assert list(out.iterdir()) == []
+
+
+# -- the main window ------------------------------------------------------------
+
+@pytest.fixture
+def app_font(qapp):
+    """The bundled CJK font the real application uses (the widths depend on it)."""
+    from gui.app import install_font
+    old = qapp.font()
+    assert install_font(qapp)
+    yield
+    qapp.setFont(old)
+
+
+def test_findings_toolbar_fits_the_window(app_font, checked, qtbot):
+    """At the default size the search/filter row and the action row are not clipped."""
+    page = checked.findings
+    qtbot.waitExposed(checked)
+    qtbot.wait(50)                                          # let the layouts settle
+    for w in (page.search, page.severity_filter, page.code_filter, page.state_filter, page.count_label,
+              page.run_button, page.accept_button, page.verify_button):
+        assert w.isVisible()
+        assert w.width() >= w.minimumSizeHint().width(), w.objectName()
+    state = page.state_filter
+    assert state.width() >= state.sizeHint().width()
+    assert page.count_label.width() >= page.count_label.sizeHint().width()
+    assert page.search.geometry().right() < page.severity_filter.geometry().left()
+
+
+def test_seven_pages_each_shows(win):
+    assert len(PAGES) == 7 and win.nav.count() == 7 and win.stack.count() == 7
+    for i in range(len(PAGES)):
+        win.nav.setCurrentRow(i)
+        assert win.stack.currentIndex() == i
+        assert win.stack.currentWidget().isVisible()
+    win.show_page(DASHBOARD)
+    assert win.dashboard.isVisible()
+
+
+def test_f9_runs_the_check(win, qtbot, db):
+    a = win.action_collection.run_check
+    assert "F9" in [s.toString() for s in a.shortcuts()]
+    assert a in [act for m in win.menuBar().actions() for act in m.menu().actions()]
+    assert win.findings.model.rowCount() == 0               # never checked yet
+    win.activateWindow()
+    qtbot.waitActive(win)
+    QTest.keyClick(win, Qt.Key.Key_F9)
+    assert win.current_page() == FINDINGS
+    assert win.findings.model.rowCount() > 0
+    with db.session() as s:
+        assert s.scalars(select(FindingRow)).first() is not None
+
+
+def test_dashboard_is_not_squeezed_on_a_small_window(app_font, win, qtbot):
+    """At the minimum window size the page scrolls instead of cutting the chart and the phases."""
+    from gui.main_window import MINIMUM_SIZE
+    win.resize(MINIMUM_SIZE)
+    qtbot.waitExposed(win)
+    qtbot.wait(50)
+    d = win.dashboard
+    for box in (d.progress_box, d.sources_box, d.phases_box):
+        assert box.height() >= box.minimumSizeHint().height(), box.title()
+    assert d.chart.height() == d.chart.sizeHint().height()
+    assert [b[0] for b in d.chart.bars] == ["已核准学生", "未处理错误", "未处理警告", "未处理提示"]
