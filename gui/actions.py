@@ -23,6 +23,8 @@ SPECS: tuple[ActionSpec, ...] = (
                ("Ctrl+I",), QStyle.StandardPixmap.SP_FileDialogStart),
     ActionSpec("import_roster", "导入建档立卡名单", "导入扶贫部门提供的建档立卡名单",
                (), QStyle.StandardPixmap.SP_FileDialogContentsView),
+    ActionSpec("import_payments", "导入发放记录", "导入发放记录（身份证号、项目、金额），核对应发与实发",
+               (), QStyle.StandardPixmap.SP_FileDialogInfoView),
     ActionSpec("download_template", "下载导入模板", "保存一份带下拉选项的空白导入模板（Excel）",
                (), QStyle.StandardPixmap.SP_DialogSaveButton),
     ActionSpec("run_check", "运行核查", "比对学生名单、建档立卡名单和资助政策，找出问题（再比对）",
@@ -40,7 +42,8 @@ SPECS: tuple[ActionSpec, ...] = (
 )
 
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("文件(&F)", ("import_students", "import_roster", "download_template", None, "export", None, "quit")),
+    ("文件(&F)", ("import_students", "import_roster", "import_payments", "download_template", None, "export",
+                  None, "quit")),
     ("编辑(&E)", ("undo", "redo", None, "find")),
     ("核查(&C)", ("run_check",)),
     ("视图(&V)", ("refresh",)),

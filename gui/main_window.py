@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         a.find.triggered.connect(self.find)
         a.quit.triggered.connect(self.close)
         a.run_check.triggered.connect(self.run_check)
+        a.import_payments.triggered.connect(self.import_payments)
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
         self.findings.open_student.connect(self.open_student_field)
         self.findings.changed.connect(self._verification_changed)
@@ -199,6 +200,22 @@ class MainWindow(QMainWindow):
         else:
             wizard.show()
         return wizard
+
+    def import_payments(self, path: Any = None) -> None:
+        """导入发放记录, then run the checks so the payment findings show."""
+        from gui.dialogs import ask_open_path
+        from db.workflows import import_payments
+        path = path or ask_open_path(self, "选择发放记录文件")
+        if path is None:
+            return
+
+        def done(parsed: Any) -> None:
+            text = f"已导入发放记录 {len(parsed.payments)} 条"
+            if parsed.problems:
+                text += f"；{len(parsed.problems)} 行未导入：" + "；".join(m for _l, m in parsed.problems[:3])
+            self.show_message(text)
+            self.run_check()
+        worker.run_task(import_payments, self.db, path, on_success=done, parent=self)
 
     def run_check(self) -> None:
         """运行核查: show the findings page and run every check in the worker."""

@@ -431,3 +431,35 @@ def test_dashboard_is_not_squeezed_on_a_small_window(app_font, win, qtbot):
         assert box.height() >= box.minimumSizeHint().height(), box.title()
     assert d.chart.height() == d.chart.sizeHint().height()
     assert [b[0] for b in d.chart.bars] == ["已核准学生", "未处理错误", "未处理警告", "未处理提示"]
+
+
+def test_import_payments_action_runs_the_payment_checks(qtbot, tmp_path):
+    from openpyxl import Workbook
+    from sqlalchemy import select as _select
+
+    from db.models import FindingRow as _FindingRow
+    from db.session import open_database
+    from db.workflows import fill_demo
+    from gui import worker as _worker
+    from gui.main_window import FINDINGS, MainWindow as _MainWindow
+    d = open_database(tmp_path / "pay.sqlite")
+    fill_demo(d, n_students=40)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "项目", "金额"])
+    ws.append(["110101200805011238", "PRESCHOOL", 100])
+    ws.append(["110101200805011238", "不存在", 1])
+    path = tmp_path / "pay.xlsx"
+    wb.save(path)
+    with _worker.synchronous():
+        w = _MainWindow(d)
+        qtbot.addWidget(w)
+        w.reload_all()
+        w.import_payments(path)
+        assert w.current_page() == FINDINGS
+        assert "已导入发放记录 1 条" in w.statusBar().currentMessage()
+        assert "不存在" in w.statusBar().currentMessage()
+        with d.session() as s:
+            codes = set(s.scalars(_select(_FindingRow.code).where(_FindingRow.state == "open")))
+    assert {"PAYMENT_MISSING", "PAYMENT_UNDUE"} <= codes
+    d.close()
