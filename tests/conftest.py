@@ -25,3 +25,28 @@ def demo_db(db):
     from db.workflows import fill_demo
     fill_demo(db, n_students=120)
     return db
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """GUI tests: background tasks run inline and errors the GUI would show are
+    collected here instead of a modal box. Any left at the end fail the test
+    (a test that expects one clears the list)."""
+    from gui import errors, worker
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
+    with worker.synchronous():
+        yield seen
+    assert seen == [], f"unexpected error shown: {seen}"
+
+
+def open_main_window(qtbot, database, page=None):
+    """The main window on ``database``, shown and loaded (optionally on ``page``)."""
+    from gui.main_window import MainWindow
+    w = MainWindow(database)
+    qtbot.addWidget(w)
+    w.show()
+    w.reload_all()
+    if page is not None:
+        w.show_page(page)
+    return w

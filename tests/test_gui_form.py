@@ -8,28 +8,17 @@ from test_gui_students import ID_ZS, fill_people
 from core.engine import Status
 from core.idnumber import make_id
 from db.models import AuditEntry, Student
-from gui import errors, worker
-from gui.main_window import STUDENTS, MainWindow
+from gui.main_window import STUDENTS
 
+from conftest import open_main_window
 
-@pytest.fixture(autouse=True)
-def _sync(monkeypatch):
-    seen = []
-    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    with worker.synchronous():
-        yield
-    assert seen == [], f"unexpected error shown: {seen}"
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
 def win(qtbot, db):
     fill_people(db)
-    w = MainWindow(db)
-    qtbot.addWidget(w)
-    w.show()
-    w.reload_all()
-    w.show_page(STUDENTS)
-    return w
+    return open_main_window(qtbot, db, STUDENTS)
 
 
 def sid(db, name):

@@ -9,10 +9,13 @@ from test_gui_students import ID_ZS, fill_people
 
 from core.idnumber import make_id
 from db.models import RosterPerson, Student
-from gui import dialogs, errors, worker
-from gui.main_window import MainWindow
+from gui import dialogs
 from gui.roster_view import IN_LIST, NOT_IN_LIST, RosterPage
 from gui.templates import download_template
+
+from conftest import open_main_window
+
+pytestmark = pytest.mark.usefixtures("shown")
 
 NEW1 = make_id("110101", date(2007, 2, 3), 311)
 NEW2 = make_id("110101", date(2016, 4, 5), 412)
@@ -21,23 +24,10 @@ if BAD == make_id("110101", date(2011, 8, 9), 513):
     BAD = BAD[:-1] + "1"
 
 
-@pytest.fixture(autouse=True)
-def shown(monkeypatch):
-    seen = []
-    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    with worker.synchronous():
-        yield seen
-    assert seen == [], f"unexpected error shown: {seen}"
-
-
 @pytest.fixture
 def win(qtbot, db):
     fill_people(db)
-    w = MainWindow(db)
-    qtbot.addWidget(w)
-    w.show()
-    w.reload_all()
-    return w
+    return open_main_window(qtbot, db)
 
 
 def write_xlsx(path, header, rows):

@@ -10,31 +10,16 @@ from db.workflows import counts
 from gui import errors, worker
 from gui.app import has_school, install_font, prepare_database
 from gui.first_start import FirstStartWizard, default_school_year
-from gui.main_window import PAGES, ROSTER, SETTINGS, STUDENTS, MainWindow
+from gui.main_window import PAGES, ROSTER, SETTINGS, STUDENTS
 
+from conftest import open_main_window
 
-@pytest.fixture(autouse=True)
-def _sync():
-    with worker.synchronous():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def shown(monkeypatch):
-    """Errors the GUI would show (no modal box in tests); unexpected ones fail the test."""
-    seen = []
-    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    yield seen
-    assert seen == [], f"unexpected error shown: {seen}"
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
 def win(qtbot, demo_db):
-    w = MainWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    w.reload_all()
-    return w
+    return open_main_window(qtbot, demo_db)
 
 
 def test_main_window_navigation_and_status_bar(win):

@@ -4,29 +4,18 @@ from test_gui_students import fill_people
 
 from core.domain import Stage
 from db.store import get_policy, get_school
-from gui import errors, worker
-from gui.main_window import SETTINGS, MainWindow
+from gui.main_window import SETTINGS
 from gui.students.model import COL
 
+from conftest import open_main_window
 
-@pytest.fixture(autouse=True)
-def shown(monkeypatch):
-    seen = []
-    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    with worker.synchronous():
-        yield seen
-    assert seen == [], f"unexpected error shown: {seen}"
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
 def win(qtbot, db):
     fill_people(db)
-    w = MainWindow(db)
-    qtbot.addWidget(w)
-    w.show()
-    w.reload_all()
-    w.show_page(SETTINGS)
-    return w
+    return open_main_window(qtbot, db, SETTINGS)
 
 
 def zhang_total(win):

@@ -9,11 +9,13 @@ from core.idnumber import make_id
 from core.records import ParsedRow
 from db import store
 from db.importing import apply_plan, plan_import
-from gui import errors, worker
 from gui.search import SearchIndex, haystack
 from gui.students.model import COL
 from gui.students.proxy import HAS_PROBLEMS
 from gui.students.view import StudentsPage
+
+
+pytestmark = pytest.mark.usefixtures("shown")
 
 ID_ZS = make_id("110101", date(2008, 5, 1), 123)
 ID_ZXH = make_id("110101", date(2012, 3, 4), 222)
@@ -45,16 +47,6 @@ def fill_people(db):
         plan = plan_import(s, "students", rows, [], {f for v in PEOPLE for f in v})
         apply_plan(s, plan, actor="t")
     return db
-
-
-@pytest.fixture(autouse=True)
-def _sync(monkeypatch):
-    """Worker inline; an error the GUI would show fails the test (no modal box)."""
-    seen = []
-    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    with worker.synchronous():
-        yield
-    assert seen == [], f"unexpected error shown: {seen}"
 
 
 @pytest.fixture

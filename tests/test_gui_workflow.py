@@ -9,35 +9,19 @@ from sqlalchemy import select
 
 from core.package import verify_package
 from db.models import FindingRow, Student
-from gui import errors, worker
-from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, MainWindow
+from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES
 from gui.pdf_preview import PdfPreview
+
+from conftest import open_main_window
+
+pytestmark = pytest.mark.usefixtures("shown")
 
 PASS = "school-pass-1"
 
 
-@pytest.fixture(autouse=True)
-def _sync():
-    with worker.synchronous():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def shown(monkeypatch):
-    """Errors the GUI would show (no modal box); a test that expects one clears the list."""
-    seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    yield seen
-    assert seen == [], f"unexpected error shown: {seen}"
-
-
 @pytest.fixture
 def win(qtbot, demo_db):
-    w = MainWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    w.reload_all()
-    return w
+    return open_main_window(qtbot, demo_db)
 
 
 @pytest.fixture
