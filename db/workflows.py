@@ -119,6 +119,8 @@ def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
             fields = {f for v in values for f in v}
             plan = plan_import(s, kind, rows, [], fields)
             apply_plan(s, plan, actor="demo", progress=progress)
+        from db.findings import run_and_store
+        run_and_store(s, actor="demo")   # a newcomer sees the planted problems at once
         return {"students": len(data.students), "roster": len(data.roster)}
 
 
