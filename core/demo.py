@@ -276,7 +276,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
             "household_no": hh.no if hh is not None and category == _R else "",
             "head_name": head_name, "relation": relation, "township": township, "village": village,
             "phone": phone, "tuition_fen": tuition_fen, "textbook_fen": textbook_fen,
-            "lodging_fen": lodging_fen, "loan_contract_no": contract,
+            "lodging_fen": lodging_fen, "loan_contract_no": contract, "prior_grants": "",
             "bank_name": bank_name, "bank_card": bank_card,
         }
         students.append(student)

@@ -47,6 +47,7 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("lodging", "实收住宿费", ("住宿费",)),
     Column("has_loan", "生源地助学贷款", ("是否办理生源地助学贷款",)),
     Column("loan_contract_no", "贷款合同号"),
+    Column("prior_loan_aid", "往年已享受就学扶助", ("已享受一次性就学扶助", "已享受生源地贷款一次性就学扶助")),
     Column("bank_name", "开户银行"),
     Column("bank_card", "银行卡号", ("社保卡号",), sensitive=True),
 )
@@ -77,7 +78,8 @@ class ParsedRow:
     digits were lost), gender, birth_date (text as entered), student_no,
     stage (canonical label, or the raw text when unknown), grade, class_name,
     location / ownership (label, or raw text), full_time, has_loan (bool),
-    category (Category value, or the raw text when unknown), household_no,
+    category (Category value, or the raw text when unknown), prior_grants
+    ("LOAN_AID" when 往年已享受就学扶助 is 是: the once-only item was granted before), household_no,
     head_name, relation, township, village, phone, tuition_fen /
     textbook_fen / lodging_fen (int fen or None = not entered),
     loan_contract_no, bank_name, bank_card.

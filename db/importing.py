@@ -26,6 +26,7 @@ Progress = Callable[[int, int], None]
 _FIELD_EXPANSION = {
     "id_number": ("id_number", "id_raw", "id_numeric_cell"),
     "tuition": ("tuition_fen",), "textbook": ("textbook_fen",), "lodging": ("lodging_fen",),
+    "prior_loan_aid": ("prior_grants",),
 }
 _STUDENT_BLANK: dict[str, Any] = {
     **{f: "" for f in STUDENT_DATA_FIELDS},

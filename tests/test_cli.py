@@ -157,3 +157,21 @@ def test_main_py_as_a_process(tmp_path):
                          env={"ZIZHU_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stderr
     assert "2022–2023 学年" in res.stdout
+
+
+def test_loan_aid_once_per_student_via_import(dbp, tmp_path, capsys):
+    f = xlsx(tmp_path / "loan.xlsx", ["姓名", "身份证号", "学段", "家庭类别", "生源地助学贷款", "贷款合同号",
+                                      "往年已享受就学扶助"],
+             ["王五", ID_UNI, "本科", "监测户", "是", "HT-1", "否"])
+    assert run(["--db", str(dbp), "import", "students", str(f)]) == 0
+    capsys.readouterr()
+    run(["--db", str(dbp), "compute", "--json"])
+    items = json.loads(capsys.readouterr().out)["students"][0]["items"]
+    assert [i["code"] for i in items] == ["LOAN_AID"]
+    again = xlsx(tmp_path / "loan2.xlsx", ["姓名", "身份证号", "学段", "家庭类别", "生源地助学贷款",
+                                           "贷款合同号", "往年已享受就学扶助"],
+                 ["王五", ID_UNI, "本科", "监测户", "是", "HT-1", "是"])
+    assert run(["--db", str(dbp), "import", "students", str(again)]) == 0
+    assert "已更新 1 行" in capsys.readouterr().out
+    run(["--db", str(dbp), "compute", "--json"])
+    assert json.loads(capsys.readouterr().out)["students"][0]["items"] == []

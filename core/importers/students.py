@@ -166,6 +166,8 @@ class _StudentParser:
         values["ownership"] = getattr(own, "value", own)
         values["full_time"] = self.yes_no(row, "full_time", problems, STUDENT_DEFAULTS["full_time"])
         values["has_loan"] = self.yes_no(row, "has_loan", problems, False)
+        prior = self.yes_no(row, "prior_loan_aid", problems, False)
+        values["prior_grants"] = "LOAN_AID" if prior else ""
         cat = self.choice(row, "category", problems, self.policy.parse_category,
                           self.category_hint, STUDENT_DEFAULTS["category"])
         values["category"] = getattr(cat, "value", cat)
