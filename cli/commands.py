@@ -151,7 +151,7 @@ def _print_import(kind: str, parsed, counts: dict[str, int], dry: bool) -> None:
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
          f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，有问题 {counts['with_problems']} 行")
     for row in parsed.skipped[:20]:
-        _out(f"  跳过第 {row.line} 行：没有姓名也没有身份证号")
+        _out(f"  跳过第 {row.line} 行：{row.problems[0] if row.problems else '没有姓名也没有身份证号'}")
 
 
 def cmd_compute(db, args) -> int:

@@ -22,6 +22,13 @@ class MaskIdsFilter(logging.Filter):
         return True
 
 
+class MaskingFormatter(logging.Formatter):
+    """Masks ID numbers in the final text, tracebacks and exception messages included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _ID_RE.sub(lambda m: mask_id(m.group(0)), super().format(record))
+
+
 _handler: RotatingFileHandler | None = None
 
 
@@ -38,7 +45,7 @@ def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
         root.removeHandler(_handler)
         _handler.close()
     _handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _handler.addFilter(MaskIdsFilter())
     root.addHandler(_handler)
     return path

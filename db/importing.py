@@ -49,7 +49,8 @@ def match_key(values: dict[str, Any]) -> str:
     if values.get("id_number"):
         return "id:" + values["id_number"]
     if values.get("id_raw"):
-        return "raw:" + str(values["id_raw"]).strip()
+        # A number that lost digits ("4.22822E+17") is shared by many people: never match on it alone.
+        return "raw:" + str(values["id_raw"]).strip() + "|" + (values.get("name") or "")
     return "name:" + (values.get("name") or "")
 
 
@@ -138,6 +139,12 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
             if progress:
                 progress(done, total)
     if plan.updated:
+        was_verified: set[int] = set()
+        if plan.kind == "students":
+            ids = [sid for sid, _r, _c in plan.updated]
+            for start in range(0, len(ids), 900):
+                was_verified.update(session.scalars(select(Student.id).where(
+                    Student.id.in_(ids[start:start + 900]), Student.verified.is_(True))))
         dicts = []
         for sid, _row, changes in plan.updated:
             d: dict[str, Any] = {"id": sid, **{f: new for f, (_old, new) in changes.items()}}
@@ -154,7 +161,8 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
             session.execute(update(model), dicts[start:start + 5000])
         if plan.kind == "students":
             audit.record_many(session, actor, entity,
-                              ((sid, {k: v for k, v in ch.items() if k != "import_problems"})
+                              ((sid, {**{k: v for k, v in ch.items() if k != "import_problems"},
+                                      **({"verified": (True, False)} if sid in was_verified else {})})
                                for sid, _r, ch in plan.updated), now)
     if progress:
         progress(total, total)

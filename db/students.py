@@ -52,14 +52,16 @@ def update_student(session: Session, student_id: int, changes: dict[str, Any],
     if bad:
         raise ValidationError(f"不能修改字段：{'、'.join(sorted(bad))}")
     st = get_student(session, student_id)
+    changes = dict(changes)
+    if "id_number" in changes and "id_raw" not in changes:
+        # A typed ID replaces what the file held; undo passes id_raw/id_numeric_cell back explicitly.
+        changes["id_raw"] = changes["id_number"]
+        changes.setdefault("id_numeric_cell", False)
     diff = {f: (getattr(st, f), v) for f, v in changes.items() if getattr(st, f) != v}
     if not diff:
         return {}
     for f, (_old, new) in diff.items():
         setattr(st, f, new)
-    if "id_number" in diff:
-        st.id_raw = st.id_number
-        st.id_numeric_cell = False
     if "name" in diff:
         st.name_initials = initials_key(st.name)
     if st.verified:

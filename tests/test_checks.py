@@ -75,6 +75,9 @@ def test_id_numeric_cell():
     assert codes(found) == ["ID_NUMERIC_CELL"]
     assert "文本" in [r for r in RULES if r.code == "ID_NUMERIC_CELL"][0].hint
     assert "4.11521E+17" in found[0].message
+    digits = run([stu(id_number="", id_raw="110101200805011", id_numeric_cell=True, category="NONE")],
+                 roster=[])
+    assert "110101200805011" not in digits[0].message and "110101*****" in digits[0].message
 
 
 @pytest.mark.parametrize("entered,flag", [
@@ -85,6 +88,8 @@ def test_id_numeric_cell():
 def test_birth_mismatch(entered, flag):
     found = run([stu(birth_date=entered)])
     assert ("ID_BIRTH_MISMATCH" in codes(found)) is flag
+    for f in found:   # the ID's own birth date is never quoted (with the masked ID it gives all digits)
+        assert "20080501" not in f.message and "2008-05-01" not in f.message.replace(entered, "")
 
 
 @pytest.mark.parametrize("entered,flag", [("男", False), ("M", False), ("女", True), ("", False)])

@@ -184,3 +184,43 @@ def test_init_school_validates(fresh):
             store.init_school(s, "x", "1", 23)
     with fresh.session() as s:
         assert store.get_school(s).name == "第一中学"
+
+
+def test_lost_digit_ids_never_match_other_people(fresh):
+    lost = {"id_number": "", "id_raw": "4.22822E+17", "id_numeric_cell": True, "stage": "初中"}
+    fields = ["name", "id_number", "stage"]
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows({"name": "钱七", **lost}), [], fields))
+    with fresh.session() as s:
+        plan = plan_import(s, "students", rows({"name": "吴十", **lost}, {"name": "钱七", **lost}), [], fields)
+        assert plan.counts()["added"] == 1 and plan.counts()["unchanged"] == 1
+        apply_plan(s, plan)
+        assert sorted(s.scalars(select(Student.name))) == ["吴十", "钱七"]
+
+
+def test_reimport_unverifies_with_audit(fresh):
+    fields = ["name", "id_number", "stage"]
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(stu("张三", ID1)), [], fields))
+        s.scalars(select(Student)).one().verified = True
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(stu("张三", ID1, stage="中职")), [], fields), actor="c")
+        st = s.scalars(select(Student)).one()
+        assert st.verified is False
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == st.id,
+                                                   AuditEntry.field == "verified")).one()
+        assert (entry.old, entry.new) == ("是", "否")
+
+
+def test_id_edit_keeps_raw_and_numeric_marker_restorable(fresh):
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows({"name": "钱七", "id_number": "", "id_raw": "4.22822E+17",
+                                                       "id_numeric_cell": True}), [], ["name", "id_number"]))
+        sid = s.scalars(select(Student.id)).one()
+    with fresh.session() as s:
+        diff = update_student(s, sid, {"id_number": ID1})
+        assert diff["id_raw"] == ("4.22822E+17", ID1) and diff["id_numeric_cell"] == (True, False)
+    with fresh.session() as s:   # undo writes the old values back
+        update_student(s, sid, {f: old for f, (old, _new) in diff.items() if f != "verified"})
+        st = s.get(Student, sid)
+        assert (st.id_number, st.id_raw, st.id_numeric_cell) == ("", "4.22822E+17", True)

@@ -538,3 +538,10 @@ def test_problem_rows_export_failure_leaves_no_temp_file(tmp_path):
         write_problem_rows(folder / "x.xlsx", ["姓名"], [])
     assert [p.name for p in folder.iterdir()] == ["x.xlsx"]
     assert os.path.isdir(folder / "x.xlsx")
+
+
+def test_birth_month_typed_as_a_number_keeps_its_month(tmp_path, policy):
+    src = write_xlsx(tmp_path / "b.xlsx", [["姓名", "身份证号", "学段", "出生日期"],
+                                           ["王五", ID1, "初中", 2009.10], ["赵六", ID2, "初中", 2009.01]])
+    rows = parse_students(read_table(src), policy).rows
+    assert [r.values["birth_date"] for r in rows] == ["2009.10", "2009.01"]

@@ -112,8 +112,9 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Changes when the data behind the finding changes (the message quotes it)."""
-        return hashlib.sha1(self.message.encode("utf-8")).hexdigest()[:16]
+        """Changes when the data behind the finding changes (the message quotes it; the
+        full ID is added because messages show it masked)."""
+        return hashlib.sha1(f"{self.message}\x1f{self.id_number}".encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

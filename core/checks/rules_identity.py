@@ -44,8 +44,9 @@ def _id_region(ctx: CheckContext) -> Iterator[Finding]:
 def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
     for s in ctx.students:
         if s.id_numeric_cell:
+            shown = mask_id(s.id_raw) if sum(c.isdigit() for c in s.id_raw) > 10 else s.id_raw
             yield ID_NUMERIC_CELL.finding(
-                s, f"身份证号“{s.id_raw}”来自数字格式的Excel单元格，最后几位已经丢失", "id_number")
+                s, f"身份证号“{shown}”来自数字格式的Excel单元格，最后几位已经丢失", "id_number")
 
 
 def _birth(ctx: CheckContext) -> Iterator[Finding]:
@@ -55,8 +56,13 @@ def _birth(ctx: CheckContext) -> Iterator[Finding]:
         born = birth_date_of(s.id_number, ctx.today)
         assert born is not None
         if birth_matches(s.birth_date, born) is False:
+            parsed = parse_birth(s.birth_date)
+            parts = [] if parsed is None else [
+                label for label, a, b in (("年", parsed[0], born.year), ("月", parsed[1], born.month),
+                                          ("日", parsed[2], born.day)) if b is not None and a is not None and a != b]
+            which = "、".join(parts) or "日期"
             yield ID_BIRTH_MISMATCH.finding(
-                s, f"填写的出生日期“{s.birth_date}”与身份证号中的 {born.isoformat()} 不一致", "birth_date")
+                s, f"填写的出生日期“{s.birth_date}”与身份证号中的出生日期不一致（{which}不同）", "birth_date")
 
 
 def _gender(ctx: CheckContext) -> Iterator[Finding]:

@@ -122,7 +122,7 @@ def find_header(table: Table, columns: Sequence[Column],
         raise InputFileError(
             f"文件“{table.file_name}”第{mapping.line}行的表头中缺少必需的列：{names}。"
             f"找到的列有：{found}",
-            f"请把对应列的表头改为{names}（也可以在导入时手动指定对应的列），然后重新导入")
+            f"请把对应列的表头改为{names}，然后重新导入")
     return mapping
 
 

@@ -40,6 +40,13 @@ def _fee_value(cell: Any) -> Any:
     return cell
 
 
+def _birth_text(cell: Any) -> str:
+    """A birth month typed as a number (2009.10) arrives as the float 2009.1: keep two decimals."""
+    if isinstance(cell, float) and not cell.is_integer():
+        return f"{cell:.2f}"
+    return cell_text(cell)
+
+
 def _category_hint(policy: Policy) -> str:
     shown = [labels[0] for labels in policy.category_labels.values()]
     others = [l for labels in policy.category_labels.values() for l in labels[1:]]
@@ -147,7 +154,7 @@ class _StudentParser:
         values: dict[str, Any] = {
             "name": name, "id_number": id_number, "id_raw": id_raw, "id_numeric_cell": numeric,
             "gender": self.gender(row, problems),
-            "birth_date": cell_text(self.cell(row, "birth_date")),
+            "birth_date": _birth_text(self.cell(row, "birth_date")),
         }
         for fld in _LONG_NUMBER_FIELDS:
             cell = self.cell(row, fld)
