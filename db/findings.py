@@ -133,21 +133,46 @@ def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor
     return len(changes)
 
 
-def verify_students(session: Session, student_ids: Iterable[int], actor: str | None = None) -> int:
-    """Mark students 已核准. Refused (nothing changes) while any has an open error."""
+def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]:
+    """Students that cannot be verified, with why: an open error, or an amount that
+    cannot be computed because a policy parameter is unset."""
+    from core.engine import compute_student
+    from db.students import to_record
+    out: dict[int, str] = {}
+    for start in range(0, len(student_ids), 900):
+        chunk = student_ids[start:start + 900]
+        for sid, name, code in session.execute(
+                select(FindingRow.student_id, FindingRow.name, FindingRow.code)
+                .where(FindingRow.student_id.in_(chunk), FindingRow.state == "open",
+                       FindingRow.severity == "error")):
+            out.setdefault(sid, f"{name}（{RULES_BY_CODE[code].title if code in RULES_BY_CODE else code}）")
+    policy = store.get_policy(session)
+    rest = [i for i in student_ids if i not in out]
+    for start in range(0, len(rest), 900):
+        for st in session.scalars(select(Student).where(Student.id.in_(rest[start:start + 900]))):
+            if any(policy.item(d.code).cap and "未设置" in d.reason_text
+                   for d in compute_student(to_record(st), policy).pending):
+                out[st.id] = f"{st.name}（政策参数未设置，资助金额无法计算）"
+    return out
+
+
+def verify_students(session: Session, student_ids: Iterable[int], actor: str | None = None,
+                    skip_blocked: bool = False) -> int:
+    """Mark students 已核准. Refused (nothing changes) while any has an open error or
+    an uncomputable amount; with ``skip_blocked`` the others are verified."""
     ids = list(student_ids)
-    blocked = session.execute(
-        select(FindingRow.student_id, FindingRow.name, FindingRow.code)
-        .where(FindingRow.student_id.in_(ids), FindingRow.state == "open", FindingRow.severity == "error")
-    ).all()
-    if blocked:
-        names = "；".join(f"{n}（{RULES_BY_CODE[c].title}）" for _, n, c in blocked[:10])
-        raise ValidationError(f"有 {len({b[0] for b in blocked})} 名学生还有未处理的错误，不能核准：{names}",
-                              "请先改正这些错误并重新核查")
+    blocked = blocked_students(session, ids)
+    if blocked and not skip_blocked:
+        names = "；".join(list(blocked.values())[:10])
+        raise ValidationError(f"有 {len(blocked)} 名学生还有未处理的错误，不能核准：{names}",
+                              "请先改正这些错误（或在“设置”中填写政策参数）并重新核查")
     changes = []
-    for st in session.scalars(select(Student).where(Student.id.in_(ids), Student.verified.is_(False))):
-        st.verified = True
-        changes.append((st.id, {"verified": (False, True)}))
+    ok = [i for i in ids if i not in blocked]
+    for start in range(0, len(ok), 900):
+        for st in session.scalars(select(Student).where(Student.id.in_(ok[start:start + 900]),
+                                                        Student.verified.is_(False))):
+            st.verified = True
+            changes.append((st.id, {"verified": (False, True)}))
     audit.record_many(session, actor or audit.default_actor(), "student", changes)
     return len(changes)
 

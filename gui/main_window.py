@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
         self.findings.open_student.connect(self.open_student_field)
         self.findings.changed.connect(self._verification_changed)
+        self.students.verified.connect(self._verification_changed)
+        self.students.verified.connect(self.findings.reload)
         self.letters.changed.connect(self._verification_changed)
         self.export.exported.connect(self._exported)
         self.settings.school_changed.connect(self._school_changed)

@@ -155,3 +155,25 @@ def test_import_payments_and_payment_checks(db, tmp_path, capsys):
     missing = [f for f in json.loads(json.dumps(sorted(flags))) if f[0] == "PAYMENT_MISSING"]
     assert len(missing) == 1                              # lodging 0.00: nothing to pay
     assert not any(c == "PAYMENT_UNDUE" for c, _ in flags)
+
+
+def test_unset_policy_parameter_blocks_verification_of_affected_students(tmp_path):
+    d = open_database(tmp_path / "p.sqlite")
+    with d.session() as s:
+        store.init_school(s, "第一中学", "1", 2023, actor="t")
+        people = [{"name": "高中生", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",
+                   "tuition_fen": 100000, "textbook_fen": 0, "lodging_fen": 0},
+                  {"name": "幼儿", "id_number": PRE, "id_raw": PRE, "stage": "学前教育", "category": "REGISTERED"}]
+        apply_plan(s, plan_import(s, "students", [ParsedRow(i, v) for i, v in enumerate(people)], [], FIELDS))
+        apply_plan(s, plan_import(s, "roster", [ParsedRow(0, {"name": "高中生", "id_number": HS}),
+                                                ParsedRow(1, {"name": "幼儿", "id_number": PRE})], [],
+                                  ["name", "id_number"]))
+        run_and_store(s)
+        ids = {n: i for i, n in s.execute(select(Student.id, Student.name))}
+        with pytest.raises(ValidationError) as err:
+            verify_students(s, [ids["高中生"]])
+        assert "政策参数未设置" in err.value.message
+        assert verify_students(s, list(ids.values()), skip_blocked=True) == 1   # only 幼儿
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200")
+        assert verify_students(s, [ids["高中生"]]) == 1
+    d.close()

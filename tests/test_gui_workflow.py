@@ -178,6 +178,10 @@ def test_verify_a_student_with_only_warnings(checked, db):
     assert "error" not in {r.severity for r in page.model.rows() if r.student_id == row.student_id}
     value, total = verified_bar(checked)
     assert total == 120
+    from db import store
+    with db.session() as s:   # amounts must be computable: set the public tuition standards
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200")
+        store.set_policy_value(s, "tuition_standard.中职", "2000")
     page.verify_selected()
     assert student(db, row.student_id).verified is True
     assert verified_bar(checked) == (value + 1, total)
@@ -451,3 +455,26 @@ def test_import_payments_action_runs_the_payment_checks(qtbot, tmp_path):
             codes = set(s.scalars(_select(_FindingRow.code).where(_FindingRow.state == "open")))
     assert {"PAYMENT_MISSING", "PAYMENT_UNDUE"} <= codes
     d.close()
+
+
+def test_verify_from_the_student_list(win, db):
+    from db import store
+    from gui.main_window import STUDENTS
+    with db.session() as s:
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200")
+        store.set_policy_value(s, "tuition_standard.中职", "2000")
+        flagged = set(s.scalars(select(FindingRow.student_id).where(FindingRow.state == "open",
+                                                                    FindingRow.severity == "error")))
+    win.show_page(STUDENTS)
+    page = win.students
+    clean = next(r for r in page.model.rows() if r.id not in flagged)
+    assert page.select_key(clean.id)
+    page.verify_button.click()
+    assert student(db, clean.id).verified is True
+    assert "已核准 1 名学生" in win.statusBar().currentMessage()
+    page.verify_shown_button.click()          # everyone shown, skipping students with errors
+    message = win.statusBar().currentMessage()
+    assert "未核准" in message
+    with db.session() as s:
+        unverified = set(s.scalars(select(Student.id).where(Student.verified.is_(False))))
+    assert unverified and unverified <= flagged   # only students with open errors stay 待核准

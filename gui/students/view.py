@@ -1,9 +1,9 @@
 """学生名册: the searchable student list; double-click opens the student form."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QPushButton, QWidget
 
 from core.domain import Category, Stage
 from core.policy import Policy
@@ -20,6 +20,7 @@ PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
 
 
 class StudentsPage(ListPage):
+    verified = Signal()
     def __init__(self, db: Database, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         self.db = db
         self.undo_stack = undo_stack
@@ -38,6 +39,17 @@ class StudentsPage(ListPage):
         self.edit_button.setToolTip("打开选中学生的信息和资助明细（也可双击该行）")
         self.edit_button.clicked.connect(self.edit_selected)
         self.filters.addWidget(self.edit_button)
+        self.verify_button = QPushButton("标记已核准", self)
+        self.verify_button.setObjectName("verifyStudents")
+        self.verify_button.setToolTip("把选中的学生标记为已核准（有未处理错误的学生不能核准）")
+        self.verify_button.clicked.connect(self.verify_selected)
+        self.filters.addWidget(self.verify_button)
+        self.verify_shown_button = QPushButton("核准筛选出的学生", self)
+        self.verify_shown_button.setObjectName("verifyShown")
+        self.verify_shown_button.setToolTip("把当前列表中显示的学生全部标记为已核准，跳过还有错误的学生")
+        self.verify_shown_button.clicked.connect(self.verify_shown)
+        self.filters.addWidget(self.verify_shown_button)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.doubleClicked.connect(self._double_clicked)
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.view)
         enter.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -95,3 +107,33 @@ class StudentsPage(ListPage):
             return None
         self.form.show()
         return self.form
+
+    # -- verification (核准) ------------------------------------------------
+    def verify_selected(self) -> None:
+        """Selected students -> 已核准; refused with the reasons when any has an open error."""
+        ids = [self.source_row(ix).id for ix in self.view.selectionModel().selectedRows()]
+        if not ids:
+            self.window().statusBar().showMessage("请先选择学生", 5000)  # type: ignore[attr-defined]
+            return
+        worker.run_task(verify_ids, self.db, ids, False, on_success=self._verified, parent=self)
+
+    def verify_shown(self) -> None:
+        """Every student shown by the current search and filters, skipping the blocked ones."""
+        ids = [self.source_row(self.proxy.index(r, 0)).id for r in range(self.proxy.rowCount())]
+        if ids:
+            worker.run_task(verify_ids, self.db, ids, True, on_success=self._verified, parent=self)
+
+    def _verified(self, outcome: tuple[int, int]) -> None:
+        done, skipped = outcome
+        text = f"已核准 {done} 名学生" + (f"；{skipped} 名还有错误，未核准（见“核查问题”）" if skipped else "")
+        self.window().statusBar().showMessage(text, 10000)  # type: ignore[attr-defined]
+        self.verified.emit()   # the main window reloads the lists and the dashboard
+
+
+def verify_ids(db: Database, ids: list[int], skip_blocked: bool) -> tuple[int, int]:
+    """Worker: re-check, then verify; returns (verified, skipped)."""
+    from db.findings import blocked_students, run_and_store, verify_students
+    with db.session() as s:
+        run_and_store(s)
+        skipped = len(blocked_students(s, ids)) if skip_blocked else 0
+        return verify_students(s, ids, skip_blocked=skip_blocked), skipped
