@@ -47,7 +47,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     findings = [
         FindingInfo(r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
                     r.name, r.id_number, r.message, r.state, r.reason)
-        for r in session.scalars(select(FindingRow).where(FindingRow.state != "fixed").order_by(FindingRow.id))
+        for r in session.scalars(select(FindingRow).order_by(FindingRow.id))   # fixed ones too: 再修正 on record
     ]
     public = store.get_setting(session, PUBLIC_KEY)
     fp = ""

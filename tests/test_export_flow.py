@@ -139,3 +139,26 @@ def test_notice_has_no_identifiers(clean_db, tmp_path):
     text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
     assert "张丽" in text and HS not in text and "13800001111" not in text
     assert run(["--db", db, "notice", str(tmp_path / "n.doc")]) == 2
+
+
+def test_report_counts_fixed_findings(clean_db, tmp_path):
+    from core.exports.report import write_report
+    from db.exports import gather
+    from db.findings import run_and_store
+    from db.students import update_student
+    from db.models import Student
+    from sqlalchemy import select
+    d = open_database(clean_db)
+    with d.session() as s:
+        sid = s.scalars(select(Student.id).where(Student.id_number == HS)).one()
+        update_student(s, sid, {"gender": "女"})      # ID says male: a warning
+        run_and_store(s)
+        update_student(s, sid, {"gender": "男"})      # corrected: fixed on the next run
+        run_and_store(s)
+        data = gather(s)
+    d.close()
+    assert any(f.state == "fixed" and f.code == "ID_GENDER_MISMATCH" for f in data.findings)
+    out = tmp_path / "r.pdf"
+    write_report(out, data)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "已改正 1 条" in text.replace("\n", "")
