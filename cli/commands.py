@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file", type=Path)
     s.add_argument("--dry-run", action="store_true", help="只预览，不写入")
     s.add_argument("--problems", type=Path, help="把有问题的行另存为 Excel 文件")
+    s.add_argument("--replace", action="store_true",
+                   help="（建档立卡名单）用新名单整体替换：删除不在新名单中的人员")
 
     s = sub.add_parser("compute", help="计算每个学生的资助")
     s.add_argument("--json", action="store_true", help="输出 JSON")
@@ -128,11 +130,13 @@ def cmd_import(db, args) -> int:
     from db.workflows import preview_import, run_import, save_problem_rows
     if args.kind == "payments":
         return check_commands.cmd_import_payments(db, args)
+    if args.replace and args.kind != "roster":
+        raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
     if args.dry_run:
-        outcome = preview_import(db, args.kind, args.file)
+        outcome = preview_import(db, args.kind, args.file, replace=args.replace)
         _print_import(args.kind, outcome.parsed, outcome.plan.counts(), dry=True)
     else:
-        outcome = run_import(db, args.kind, args.file)
+        outcome = run_import(db, args.kind, args.file, replace=args.replace)
         _print_import(args.kind, outcome.parsed, outcome.counts, dry=False)
     if args.problems:
         save_problem_rows(args.problems, outcome.plan, outcome.parsed.headers)
@@ -149,7 +153,8 @@ def _print_import(kind: str, parsed, counts: dict[str, int], dry: bool) -> None:
         _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))
     verb = "将" if dry else "已"
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
-         f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，有问题 {counts['with_problems']} 行")
+         f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，有问题 {counts['with_problems']} 行"
+         + (f"，{verb}删除 {counts['removed']} 人（不在新名单中）" if counts.get("removed") else ""))
     for row in parsed.skipped[:20]:
         _out(f"  跳过第 {row.line} 行：{row.problems[0] if row.problems else '没有姓名也没有身份证号'}")
 

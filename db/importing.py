@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.pinyin import initials_key
@@ -61,6 +61,7 @@ class ImportPlan:
     updated: list[tuple[int, ParsedRow, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     unchanged: list[ParsedRow] = field(default_factory=list)
     skipped: list[ParsedRow] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)   # roster replace: ids not in the new file
 
     @property
     def problem_rows(self) -> list[ParsedRow]:
@@ -70,7 +71,7 @@ class ImportPlan:
     def counts(self) -> dict[str, int]:
         return {"added": len(self.added), "updated": len(self.updated),
                 "unchanged": len(self.unchanged), "skipped": len(self.skipped),
-                "with_problems": len(self.problem_rows)}
+                "with_problems": len(self.problem_rows), "removed": len(self.removed)}
 
 
 _SPECS = {
@@ -80,8 +81,12 @@ _SPECS = {
 
 
 def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: list[ParsedRow],
-                mapped_fields: Iterable[str]) -> ImportPlan:
-    """What applying ``rows`` would do; the database is not changed."""
+                mapped_fields: Iterable[str], replace: bool = False) -> ImportPlan:
+    """What applying ``rows`` would do; the database is not changed. With ``replace``
+    (the roster only: the poverty office's list is always the whole list) the people
+    no longer in the file are removed."""
+    if replace and kind != "roster":
+        raise ValueError("only the roster can be replaced")
     model, data_fields, _blank = _SPECS[kind]
     writable = stored_fields(mapped_fields) & set(data_fields)
     cols = [model.id, model.import_problems] + [getattr(model, f) for f in sorted(writable)]
@@ -105,6 +110,8 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
             plan.updated.append((m["id"], row, changes))
         else:
             plan.unchanged.append(row)
+    if replace:
+        plan.removed = sorted(rec._mapping["id"] for recs in existing.values() for rec in recs)
     return plan
 
 
@@ -164,6 +171,10 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                               ((sid, {**{k: v for k, v in ch.items() if k != "import_problems"},
                                       **({"verified": (True, False)} if sid in was_verified else {})})
                                for sid, _r, ch in plan.updated), now)
+    if plan.removed:
+        for start in range(0, len(plan.removed), 900):
+            session.execute(delete(model).where(model.id.in_(plan.removed[start:start + 900])))
+        audit.record(session, actor, entity, None, {"*": (None, f"替换名单：删除 {len(plan.removed)} 人")}, now)
     if progress:
         progress(total, total)
     return plan.counts()

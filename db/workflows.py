@@ -62,21 +62,23 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
 
 
 def preview_import(db: Database, kind: str, path: str | Path,
-                   overrides: dict[str, str] | None = None) -> ImportPreview:
+                   overrides: dict[str, str] | None = None, replace: bool = False) -> ImportPreview:
     """Dry run: what the import would do. Nothing is written."""
     parsed = parse_file(db, kind, path, overrides)
     with db.session() as s:
-        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys())
+        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace)
         s.rollback()
     return ImportPreview(kind, parsed, plan)
 
 
 def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
-               actor: str | None = None, progress: Progress | None = None) -> ImportReport:
-    """Parse and write a file in one transaction; remember the mapping used."""
+               actor: str | None = None, progress: Progress | None = None,
+               replace: bool = False) -> ImportReport:
+    """Parse and write a file in one transaction; remember the mapping used.
+    ``replace`` (roster only) removes the people who are no longer in the file."""
     parsed = parse_file(db, kind, path, overrides)
     with db.session() as s:
-        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys())
+        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace)
         counts = apply_plan(s, plan, actor=actor, progress=progress)
         store.put_mapping(s, kind, parsed.mapping.overrides())
     return ImportReport(kind, parsed, plan, counts)

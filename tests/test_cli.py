@@ -175,3 +175,23 @@ def test_loan_aid_once_per_student_via_import(dbp, tmp_path, capsys):
     assert "已更新 1 行" in capsys.readouterr().out
     run(["--db", str(dbp), "compute", "--json"])
     assert json.loads(capsys.readouterr().out)["students"][0]["items"] == []
+
+
+def test_roster_replace_removes_people_no_longer_listed(dbp, tmp_path, capsys):
+    head = ["姓名", "证件号码"]
+    first = xlsx(tmp_path / "r1.xlsx", head, ["张三", ID_PRE], ["张叁", ID_HS])
+    second = xlsx(tmp_path / "r2.xlsx", head, ["张三", ID_PRE])
+    assert run(["--db", str(dbp), "import", "roster", str(first)]) == 0
+    assert run(["--db", str(dbp), "import", "roster", str(second)]) == 0          # upsert: nobody removed
+    assert run(["--db", str(dbp), "import", "roster", str(second), "--replace", "--dry-run"]) == 0
+    assert "将删除 1 人" in capsys.readouterr().out
+    assert run(["--db", str(dbp), "import", "roster", str(second), "--replace"]) == 0
+    assert "已删除 1 人" in capsys.readouterr().out
+    from sqlalchemy import select
+    from db.models import RosterPerson
+    from db.session import open_database
+    d = open_database(dbp)
+    with d.session() as s:
+        assert list(s.scalars(select(RosterPerson.name))) == ["张三"]
+    d.close()
+    assert run(["--db", str(dbp), "import", "students", str(second), "--replace"]) == 2

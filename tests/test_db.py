@@ -101,7 +101,8 @@ def test_import_add_update_unchanged_and_audit(fresh):
         apply_plan(s, plan, actor="clerk")
     with fresh.session() as s:
         plan = plan_import(s, "students", rows(stu("张三", ID1, stage="中职"), stu("李四", ID2)), [], fields)
-        assert plan.counts() == {"added": 0, "updated": 1, "unchanged": 1, "skipped": 0, "with_problems": 0}
+        assert plan.counts() == {"added": 0, "updated": 1, "unchanged": 1, "skipped": 0, "with_problems": 0,
+                                 "removed": 0}
         apply_plan(s, plan, actor="clerk")
     with fresh.session() as s:
         zs = s.scalars(select(Student).where(Student.id_number == ID1)).one()

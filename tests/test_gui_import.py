@@ -78,7 +78,8 @@ def test_import_wizard_end_to_end(win, qtbot, students_file, db, tmp_path):
     commit.click()
     run = wiz.run_page
     assert wiz.currentPage() is run
-    assert run.report.counts == {"added": 3, "updated": 0, "unchanged": 0, "skipped": 0, "with_problems": 1}
+    assert run.report.counts == {"added": 3, "updated": 0, "unchanged": 0, "skipped": 0, "with_problems": 1,
+                                 "removed": 0}
     assert "已新增 3 行" in run.status.text()
     assert "第 4 行" in run.details.toPlainText()
     assert not run.save_button.isHidden()
