@@ -8,6 +8,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
@@ -40,10 +41,11 @@ class LetterRow:
     printed: bool
     receipt: bool
     initials: str = ""
+    name_key: Any = None
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("姓名", lambda r: r.name),
+    Column("姓名", lambda r: r.name, lambda r: r.name_key if r.name_key is not None else r.name),
     Column("身份证号", lambda r: mask_id(r.id_number), lambda r: r.id_number),
     Column("家长", lambda r: r.head_name),
     Column("年级", lambda r: r.grade),
@@ -69,12 +71,14 @@ class LettersProxy(FilterProxy):
 def load_letter_rows(db: Database) -> list[LetterRow]:
     """Worker: every student with at least one granted item."""
     from core.pinyin import initials_key
+    from gui.collation import name_key_function
+    key = name_key_function()
     with db.session() as s:
         data = gather(s)
         marks = {r.id: (r.notified_at is not None, r.receipt_at is not None)
                  for r in s.execute(select(Student.id, Student.notified_at, Student.receipt_at))}
     return [LetterRow(st.key, st.name, st.id_number, st.head_name, st.grade, res.total_fen,
-                      *marks.get(st.key, (False, False)), initials=initials_key(st.name))
+                      *marks.get(st.key, (False, False)), initials=initials_key(st.name), name_key=key(st.name))
             for st, res in data.pairs() if res.granted]
 
 
