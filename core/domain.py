@@ -5,7 +5,6 @@ Names follow ../shared/GLOSSARY.md. Labels are the Chinese words the clerk sees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from enum import Enum
 from functools import lru_cache
 
@@ -139,5 +138,4 @@ class StudentRecord:
     lodging_fen: int | None = None
     has_loan: bool = False
     prior_grants: frozenset[str] = field(default_factory=frozenset)
-    birth_date: date | None = None
     key: int | None = None  # database id, when there is one

@@ -155,9 +155,39 @@ def compute_student(student: StudentRecord, policy: Policy, explain: bool = True
     return StudentResult(student, [decide(student, item, policy, explain) for item in policy.items])
 
 
+def decision_key(s: StudentRecord) -> tuple[object, ...]:
+    """Everything ``decide`` reads of a student: equal keys give equal decisions."""
+    return (s.full_time, s.stage, s.location, s.category, s.has_loan, s.prior_grants,
+            s.tuition_fen, s.textbook_fen, s.lodging_fen)
+
+
+class Calculator:
+    """Computes many students against one policy.
+
+    A county has a few hundred distinct combinations of the attributes that
+    decide subsidies (stage, category, location, fees, ...), so decisions are
+    made once per combination and shared: they are immutable. Results equal
+    ``compute_student``'s exactly (a test holds them side by side).
+    """
+
+    def __init__(self, policy: Policy, explain: bool = False) -> None:
+        self.policy = policy
+        self.explain = explain
+        self._memo: dict[tuple[object, ...], tuple[ItemDecision, ...]] = {}
+
+    def __call__(self, student: StudentRecord) -> StudentResult:
+        key = decision_key(student)
+        decisions = self._memo.get(key)
+        if decisions is None:
+            decisions = self._memo[key] = tuple(
+                decide(student, item, self.policy, self.explain) for item in self.policy.items)
+        return StudentResult(student, list(decisions))
+
+
 def compute_all(students: Iterable[StudentRecord], policy: Policy,
                 explain: bool = False) -> tuple[list[StudentResult], Totals]:
-    results = [compute_student(s, policy, explain) for s in students]
+    calc = Calculator(policy, explain)
+    results = [calc(s) for s in students]
     return results, totals_of(results, policy)
 
 

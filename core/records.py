@@ -7,7 +7,6 @@ clerk gave, even a bad one, with the problems found in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from core.domain import (Category, Location, Ownership, StudentRecord, parse_location,
@@ -94,8 +93,7 @@ class ParsedRow:
 
 
 def student_record(values: dict[str, Any], key: int | None = None,
-                   prior_grants: frozenset[str] = frozenset(),
-                   birth_date: date | None = None) -> StudentRecord:
+                   prior_grants: frozenset[str] = frozenset()) -> StudentRecord:
     """Engine view of stored/parsed student values (unknown labels become None)."""
     cat_text = values.get("category") or "NONE"
     try:
@@ -115,6 +113,5 @@ def student_record(values: dict[str, Any], key: int | None = None,
         lodging_fen=values.get("lodging_fen"),
         has_loan=bool(values.get("has_loan", False)),
         prior_grants=prior_grants,
-        birth_date=birth_date,
         key=key,
     )

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.checks import RULES_BY_CODE
-from core.engine import compute_student, totals_of
+from core.engine import Calculator, totals_of
 from core.errors import ValidationError
 from core.exports.data import ExportData, FindingInfo, SchoolInfo, StudentInfo
 from core.money import format_fen
@@ -39,11 +39,12 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     if keys is not None:
         q = q.where(Student.id.in_(keys))
     students, results = [], []
+    calc = Calculator(policy, explain=True)
     for st in session.scalars(q):
         cat = policy.parse_category(st.category)
         students.append(StudentInfo(key=st.id, category_label=policy.category_label(cat) if cat else st.category,
                                     **{f: getattr(st, f) for f in _INFO_FIELDS}))
-        results.append(compute_student(to_record(st), policy))
+        results.append(calc(to_record(st)))
     findings = [
         FindingInfo(r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
                     r.name, r.id_number, r.message, r.state, r.reason)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from core.checks import RULES_BY_CODE, CheckContext, Finding, Payment, RosterFacts, StudentFacts, run_checks
+from core.bulk import gc_paused
 from core.errors import ValidationError
 from core.idnumber import mask_id, normalize_id
 from db import audit, store
@@ -22,7 +23,9 @@ from db.models import FindingRow, PaymentRecord, RosterPerson, Student
 
 PAYMENTS_KEY = "payments.imported_at"
 NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL"}   # the data is certainly wrong: fix it
+# StudentFacts' fields in order, after ``key`` and before ``notified`` (rows are built positionally).
 _FACT_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified")]
+assert list(StudentFacts.__dataclass_fields__) == ["key", *_FACT_FIELDS, "notified"]
 
 
 @dataclass
@@ -36,11 +39,8 @@ class CheckRun:
 
 def build_context(session: Session, today: date | None = None) -> CheckContext:
     school = store.get_school(session)
-    cols = [Student.id, Student.notified_at] + [getattr(Student, f) for f in _FACT_FIELDS]
-    students = [
-        StudentFacts(key=r.id, notified=r.notified_at is not None, **{f: getattr(r, f) for f in _FACT_FIELDS})
-        for r in session.execute(select(*cols).order_by(Student.id))
-    ]
+    cols = [Student.id, *(getattr(Student, f) for f in _FACT_FIELDS), Student.notified_at.is_not(None)]
+    students = [StudentFacts(*r) for r in session.execute(select(*cols).order_by(Student.id))]
     roster = [RosterFacts(*r) for r in session.execute(select(
         RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
         RosterPerson.schooling_status, RosterPerson.household_no))]
@@ -56,7 +56,8 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     """Run every check and reconcile the stored findings."""
     actor = actor or audit.default_actor()
     now = datetime.now()
-    found = run_checks(build_context(session, today))
+    with gc_paused():
+        found = run_checks(build_context(session, today))
     existing = {(r.code, r.subject, r.part): r for r in session.scalars(select(FindingRow))}
     run = CheckRun(found)
     changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
-from core.idnumber import birth_date_of
 from core.pinyin import initials_key
 from core.records import student_record
 from core.domain import StudentRecord
@@ -30,14 +29,22 @@ def student_values(st: Student) -> dict[str, Any]:
 def to_record(st: Student | Any) -> StudentRecord:
     """Engine view of a stored student (an ORM object or a row mapping)."""
     get = st.__getitem__ if hasattr(st, "__getitem__") else lambda k: getattr(st, k)
-    values = {f: get(f) for f in STUDENT_DATA_FIELDS}
-    grants = frozenset(g for g in (values.get("prior_grants") or "").split(",") if g)
-    return student_record(values, key=get("id"), prior_grants=grants,
-                          birth_date=birth_date_of(values.get("id_number") or ""))
+    values = {f: get(f) for f in _ENGINE_FIELDS}
+    return student_record(values, key=get("id"), prior_grants=grants_of(values.get("prior_grants")))
+
+
+def grants_of(text: str | None) -> frozenset[str]:
+    """The stored comma-separated list of once-only items granted before."""
+    return frozenset(g for g in (text or "").split(",") if g)
+
+
+# What the engine reads of a student (see core.records.student_record).
+_ENGINE_FIELDS = ("name", "id_number", "stage", "location", "ownership", "full_time", "category",
+                  "tuition_fen", "textbook_fen", "lodging_fen", "has_loan", "prior_grants")
 
 
 def iter_records(session: Session) -> Iterator[StudentRecord]:
-    cols = [Student.id] + [getattr(Student, f) for f in STUDENT_DATA_FIELDS]
+    cols = [Student.id] + [getattr(Student, f) for f in _ENGINE_FIELDS]
     for row in session.execute(select(*cols).order_by(Student.id)):
         yield to_record(row._mapping)
 

@@ -151,3 +151,43 @@ def test_totals():
     assert totals.students_granted == 2
     assert totals.pending == 3  # HS_TUITION (no standard), empty textbook and lodging fees
     assert all(isinstance(v, int) for v in totals.by_source.values())
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_calculator_shares_decisions_but_equals_compute_student(explain):
+    """The bulk calculator reuses decisions per attribute combination: every student's
+    result must still be exactly what compute_student gives, reasons included."""
+    from core.demo import generate_demo
+    from core.engine import Calculator
+    from core.records import student_record
+
+    data = generate_demo(n_students=400, seed=11)
+    records = [student_record(v, key=i, prior_grants=frozenset({"LOAN_AID"}) if i % 7 == 0 else frozenset())
+               for i, v in enumerate(data.students)]
+    records += [student(stage=Stage.HIGH_SCHOOL, tuition_fen=fee, textbook_fen=fee) for fee in (None, 0, 150000)]
+    calc = Calculator(WITH_STANDARD, explain=explain)
+    bulk = [calc(r) for r in records]
+    assert len(calc._memo) < len(records) / 2          # decisions really are shared
+    for r, got in zip(records, bulk):
+        assert got.student is r
+        assert got.decisions == compute_student(r, WITH_STANDARD, explain).decisions
+    _, totals = compute_all(records, WITH_STANDARD)
+    assert totals.total == sum(compute_student(r, WITH_STANDARD).total_fen for r in records)
+
+
+def test_gc_paused_restores_the_collector():
+    import gc
+
+    from core.bulk import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            pass
+        assert not gc.isenabled()          # the inner pause does not re-enable early
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with gc_paused():
+            raise ValueError
+    assert gc.isenabled()

@@ -8,19 +8,26 @@ from typing import Iterator
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.checks.dates import birth_matches, parse_birth
 from core.domain import parse_gender, parse_stage
-from core.idnumber import age_on, birth_date_of, check_id, is_valid_id, mask_id, region_of
+from core.idnumber import age_on, birth_date_of, check_id, mask_id, region_of
 
 
-def _valid(ctx: CheckContext, s: StudentFacts) -> bool:
-    valid: set[int] = ctx.cached("valid_ids", lambda: {  # type: ignore[assignment]
-        st.key for st in ctx.students
-        if st.id_number and not st.id_numeric_cell and is_valid_id(st.id_number, ctx.today)})
-    return s.key in valid
+def _births(ctx: CheckContext) -> dict[int, date]:
+    """Birth date by student key, for every student whose ID is valid (checked once per run)."""
+    def make() -> dict[int, date]:
+        out = {}
+        for st in ctx.students:
+            if st.id_number and not st.id_numeric_cell:
+                born = birth_date_of(st.id_number, ctx.today)
+                if born is not None:
+                    out[st.key] = born
+        return out
+    return ctx.cached("births", make)  # type: ignore[return-value]
 
 
 def _id_invalid(ctx: CheckContext) -> Iterator[Finding]:
+    births = _births(ctx)
     for s in ctx.students:
-        if s.id_numeric_cell or _valid(ctx, s):
+        if s.id_numeric_cell or s.key in births:
             continue
         info = check_id(s.id_number or s.id_raw, ctx.today)
         if info.valid:   # stored number empty but the raw text is valid
@@ -29,8 +36,9 @@ def _id_invalid(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _id_region(ctx: CheckContext) -> Iterator[Finding]:
+    births = _births(ctx)
     for s in ctx.students:
-        if not _valid(ctx, s):
+        if s.key not in births:
             continue
         year = int(s.id_number[6:10])
         known, name = region_of(s.id_number[:6], year)
@@ -50,11 +58,11 @@ def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _birth(ctx: CheckContext) -> Iterator[Finding]:
+    births = _births(ctx)
     for s in ctx.students:
-        if not s.birth_date.strip() or not _valid(ctx, s):
+        born = births.get(s.key)
+        if born is None or not s.birth_date.strip():
             continue
-        born = birth_date_of(s.id_number, ctx.today)
-        assert born is not None
         if birth_matches(s.birth_date, born) is False:
             parsed = parse_birth(s.birth_date)
             parts = [] if parsed is None else [
@@ -66,8 +74,9 @@ def _birth(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _gender(ctx: CheckContext) -> Iterator[Finding]:
+    births = _births(ctx)
     for s in ctx.students:
-        if not s.gender.strip() or not _valid(ctx, s):
+        if not s.gender.strip() or s.key not in births:
             continue
         from_id = "男" if int(s.id_number[16]) % 2 else "女"
         entered = parse_gender(s.gender)
@@ -93,11 +102,12 @@ def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
 
 def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
     sept = date(ctx.school_year, 9, 1)
+    births = _births(ctx)
     for s in ctx.students:
         stage = parse_stage(s.stage)
         if stage is None or stage not in ctx.policy.age_ranges:
             continue
-        born = birth_date_of(s.id_number, ctx.today) if _valid(ctx, s) else None
+        born = births.get(s.key)
         if born is None:
             parsed = parse_birth(s.birth_date)
             if parsed is None or parsed[2] is None:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
-from core.engine import StudentResult, compute_student
+from core.engine import Calculator, StudentResult
 from core.money import format_fen
 from core.policy import FEE_LABELS
 from core.records import student_record
@@ -14,12 +14,11 @@ from core.records import student_record
 def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
     """Every student's engine result, computed once per run."""
     def make() -> list[tuple[StudentFacts, StudentResult]]:
+        calc = Calculator(ctx.policy)
         out = []
         for s in ctx.students:
-            values = {k: getattr(s, k) for k in s.__dataclass_fields__}
-            grants = frozenset(g for g in s.prior_grants.split(",") if g)
-            out.append((s, compute_student(student_record(values, key=s.key, prior_grants=grants), ctx.policy,
-                                               explain=False)))
+            grants = frozenset(g for g in s.prior_grants.split(",") if g) if s.prior_grants else frozenset()
+            out.append((s, calc(student_record(vars(s), key=s.key, prior_grants=grants))))
         return out
     return ctx.cached("results", make)  # type: ignore[return-value]
 

@@ -58,8 +58,12 @@ def _roster_not_enrolled(ctx: CheckContext) -> Iterator[Finding]:
     if not school:
         return
     enrolled = {s.id_number for s in ctx.students if s.id_number}
+    ours: dict[str, bool] = {}   # per distinct school name as written in the roster
     for r in ctx.roster:
-        if r.id_number and header_key(r.school_name) == school and r.id_number not in enrolled:
+        here = ours.get(r.school_name)
+        if here is None:
+            here = ours[r.school_name] = header_key(r.school_name) == school
+        if here and r.id_number and r.id_number not in enrolled:
             yield Finding(ROSTER_NOT_ENROLLED.code, ROSTER_NOT_ENROLLED.severity,
                           f"建档立卡名单中的 {r.name}（{mask_id(r.id_number)}，{r.schooling_status or '在校生'}）"
                           f"登记就读于本校，但不在学生名单中，可能漏报",

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
 
 from core.domain import Stage
 from core.engine import StudentResult
 from core.exports.data import ExportData, StudentInfo
-from core.paths import write_atomic  # noqa: F401  (re-exported for the writers)
 from core.policy import SOURCE_LABELS
 
-from core.checks.base import SEVERITY_LABELS, STATE_LABELS  # noqa: E402,F401  (re-exported)
 DRAFT_NOTE = "草稿：数据尚未最终核准，不得作为正式材料上报或公示"
 
 

@@ -28,7 +28,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 from core.exports.data import ExportData
-from core.exports.output import time_label, write_atomic
+from core.exports.output import time_label
+from core.paths import write_atomic
 
 FONT = "ZizhuHei"
 FONT_MONO = "ZizhuHeiMono"

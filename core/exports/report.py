@@ -13,7 +13,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from core.exports.data import ExportData
-from core.exports.output import (DRAFT_NOTE, SEVERITY_LABELS, date_label, item_sums, source_label,
+from core.checks.base import SEVERITY_LABELS
+from core.exports.output import (DRAFT_NOTE, date_label, item_sums, source_label,
                                  sources, stage_sums, time_label)
 from core.exports.pdf_common import (DRAFT_RED, Glyphs, PageSpec, SealBox, build_pdf, layout, styles,
                                      table)

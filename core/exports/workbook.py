@@ -14,7 +14,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports.data import ExportData
-from core.exports.output import (DRAFT_NOTE, SEVERITY_LABELS, STATE_LABELS, item_sums, mask_card,
+from core.checks.base import SEVERITY_LABELS, STATE_LABELS
+from core.exports.output import (DRAFT_NOTE, item_sums, mask_card,
                                  source_label, sources, stage_sums, time_label)
 from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, save_workbook,
                                       setup_print, write_header, write_row, write_title)

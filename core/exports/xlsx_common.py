@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.exports.output import write_atomic
+from core.paths import write_atomic
 from core.money import fen_to_decimal
 
 MONEY_FORMAT = "#,##0.00"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -207,10 +206,7 @@ class StudentForm(QDialog):
         """Every policy item for the values as they stand in the form."""
         self._recompute_timer.stop()
         values = self.form_values(lenient=True)
-        info = check_id(values.get("id_number") or "")
-        born: date | None = info.birth_date if info.valid else None
-        record = student_record(values, key=self.data.id, prior_grants=self.data.prior_grants,
-                                birth_date=born)
+        record = student_record(values, key=self.data.id, prior_grants=self.data.prior_grants)
         self.result = compute_student(record, self.policy, explain=True)
         self.decisions.show_result(self.result)
 
