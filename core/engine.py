@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from core.domain import StudentRecord
+from core.bulk import gc_paused
 from core.money import split_shares
 from core.policy import FEE_LABELS, Item, Policy
 
@@ -184,6 +185,7 @@ class Calculator:
         return StudentResult(student, list(decisions))
 
 
+@gc_paused()
 def compute_all(students: Iterable[StudentRecord], policy: Policy,
                 explain: bool = False) -> tuple[list[StudentResult], Totals]:
     calc = Calculator(policy, explain)

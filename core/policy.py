@@ -7,7 +7,6 @@ settings view) and re-validates it.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import tomllib
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
+import tomlkit.exceptions
 
 from core.domain import DEFAULT_CATEGORY_LABELS, Category, Location, Stage, parse_stage
 from core.errors import PolicyError, ValidationError
@@ -254,7 +254,10 @@ def set_value(text: str, key: str, value: str) -> str:
     An empty value unsets a parameter. The result is validated; on any
     problem a PolicyError is raised and nothing changes.
     """
-    data = copy.deepcopy(tomllib.loads(text))
+    try:
+        data = tomlkit.parse(text)   # keeps the file's comments and layout
+    except tomlkit.exceptions.ParseError as exc:
+        raise PolicyError(f"政策文件格式错误：{exc}") from None
     parts = [p for p in key.split(".") if p]
     if not parts:
         raise PolicyError("参数名为空", "例如：tuition_standard.普通高中")
@@ -264,7 +267,15 @@ def set_value(text: str, key: str, value: str) -> str:
         if len(parts) != 3:
             raise PolicyError(f"参数名“{key}”不完整", "应写成 参数.学段，例如 tuition_standard.普通高中")
         stage = _stage(parts[2], key).value
-        table = data.setdefault("parameters", {}).setdefault(parts[1], {})
+        users = _cap_stages(data, parts[1])
+        if value.strip() and users is not None and stage not in users:
+            raise PolicyError(f"参数 {parts[1]} 只用于{'、'.join(users)}，{stage}用不到它",
+                              f"请检查学段，例如 {parts[1]}.{users[0]}")
+        if "parameters" not in data:
+            data["parameters"] = tomlkit.table(is_super_table=True)
+        if parts[1] not in data["parameters"]:
+            data["parameters"][parts[1]] = tomlkit.table()
+        table = data["parameters"][parts[1]]
         table.pop(parts[2], None)
         if value.strip() == "":
             table.pop(stage, None)
@@ -292,9 +303,18 @@ def set_value(text: str, key: str, value: str) -> str:
     else:
         raise PolicyError(f"不认识的参数“{key}”",
                           "可修改：tuition_standard.学段（公办学费标准）或 items.代码.amount（项目标准）")
-    new_text = tomli_w.dumps(data)
+    new_text = tomlkit.dumps(data)
     load_policy(new_text)
     return new_text
+
+
+def _cap_stages(data: Any, cap: str) -> list[str] | None:
+    """The stages of the items capped by ``cap`` (None: no item uses it)."""
+    found: list[str] = []
+    for item in data.get("items", []):
+        if item.get("cap") == cap:
+            found += [str(st) for st in item.get("stages", []) if str(st) not in found]
+    return found or None
 
 
 def _cap_names(data: dict[str, Any]) -> set[str]:

@@ -5,7 +5,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.bulk import gc_paused
 from core.engine import StudentResult, Totals, compute_all
 from core.money import format_fen
 from db.store import get_policy
@@ -13,8 +12,7 @@ from db.students import iter_records
 
 
 def compute_store(session: Session) -> tuple[list[StudentResult], Totals]:
-    with gc_paused():
-        return compute_all(iter_records(session), get_policy(session))
+    return compute_all(iter_records(session), get_policy(session))
 
 
 def compute_json(results: list[StudentResult], totals: Totals) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.bulk import gc_paused
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit
@@ -80,6 +81,7 @@ _SPECS = {
 }
 
 
+@gc_paused()
 def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: list[ParsedRow],
                 mapped_fields: Iterable[str], replace: bool = False) -> ImportPlan:
     """What applying ``rows`` would do; the database is not changed. With ``replace``
@@ -115,6 +117,7 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
     return plan
 
 
+@gc_paused()
 def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                progress: Progress | None = None) -> dict[str, int]:
     """Write the plan inside the caller's transaction; audit every change."""
@@ -135,13 +138,17 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                 d["name_initials"] = initials_key(d["name"])
                 d["created_at"] = d["updated_at"] = now
             dicts.append(d)
+        # Explicit ids (the import holds the write transaction) let the rows go in as one
+        # executemany: INSERT ... RETURNING in parameter order runs row by row on SQLite.
+        next_id = (session.scalar(select(func.max(model.id))) or 0) + 1
+        for offset, d in enumerate(dicts):
+            d["id"] = next_id + offset
         for start in range(0, len(dicts), 5000):
             chunk = dicts[start:start + 5000]
-            ids = session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
-                                  chunk).all()
+            session.connection().execute(insert(model.__table__), chunk)   # Core: no ORM bookkeeping
             if plan.kind == "students":
                 audit.record_many(session, actor, entity,
-                                  ((i, {"*": (None, f"导入新增：{d['name']}")}) for i, d in zip(ids, chunk)), now)
+                                  ((d["id"], {"*": (None, f"导入新增：{d['name']}")}) for d in chunk), now)
             done += len(chunk)
             if progress:
                 progress(done, total)

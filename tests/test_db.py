@@ -225,3 +225,25 @@ def test_id_edit_keeps_raw_and_numeric_marker_restorable(fresh):
         update_student(s, sid, {f: old for f, (old, _new) in diff.items() if f != "verified"})
         st = s.get(Student, sid)
         assert (st.id_number, st.id_raw, st.id_numeric_cell) == ("", "4.22822E+17", True)
+
+
+def test_added_rows_get_fresh_ids_after_deletions_and_audit_names_them(fresh):
+    """Imports insert with explicit ids (one executemany): they must follow the highest id
+    even after deletions, and each 导入新增 audit entry must point at its own student."""
+    fields = ["name", "id_number", "stage", "category"]
+    ids = [make_id("110101", date(2008, 5, 1), 100 + i) for i in range(6)]
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(*(stu(f"学生{i}", n) for i, n in enumerate(ids[:3]))),
+                                  [], fields), actor="clerk")
+        top = s.scalar(select(func.max(Student.id)))
+        s.execute(text("DELETE FROM student WHERE id = :i"), {"i": top})   # the newest one leaves
+    with fresh.session() as s:
+        apply_plan(s, plan_import(s, "students", rows(*(stu(f"学生{i}", n) for i, n in enumerate(ids))),
+                                  [], fields), actor="clerk")
+        students = s.scalars(select(Student).order_by(Student.id)).all()
+        assert [st.name for st in students] == ["学生0", "学生1", "学生2", "学生3", "学生4", "学生5"]
+        assert len({st.id for st in students}) == 6
+        for st in students[2:]:
+            entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "student", AuditEntry.entity_id == st.id,
+                                                       AuditEntry.new.like("导入新增%"))).all()[-1]
+            assert entry.new == f"导入新增：{st.name}"

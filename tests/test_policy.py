@@ -57,6 +57,7 @@ def test_set_item_amount():
     ("items.NOPE.amount", "1", "NOPE"),
     ("items.HS_TUITION.amount", "1", "没有固定标准"),
     ("whatever", "1", "不认识"),
+    ("tuition_standard.小学", "100", "只用于普通高中、中职"),
 ])
 def test_set_value_errors(key, value, words):
     with pytest.raises(PolicyError) as err:
@@ -90,3 +91,17 @@ def test_not_toml():
 def test_hash_changes_with_content():
     other = load_policy(set_value(POLICY.text, "items.PRESCHOOL.amount", "2500"))
     assert other.sha256 != POLICY.sha256 and len(other.sha256) == 64
+
+
+def test_set_value_keeps_the_files_comments():
+    text = set_value(POLICY.text, "tuition_standard.普通高中", "1200")
+    text = set_value(text, "items.HIGHER_GRANT.amount", "3500")
+    comments = [line for line in POLICY.text.splitlines() if line.lstrip().startswith("#")]
+    kept = text.splitlines()
+    assert comments and all(c in kept for c in comments)
+    # the new value sits in its own table, not under the next table's comment
+    table = text.split("[parameters.tuition_standard]")[1].split("[age_ranges]")[0]
+    assert '"普通高中" = "1200.00"' in table or '普通高中 = "1200.00"' in table
+    assert load_policy(text).item("HIGHER_GRANT").amount_fen == 350000
+    # unsetting a parameter never needs a known stage user
+    assert load_policy(set_value(text, "tuition_standard.小学", "")).parameters["tuition_standard"]

@@ -1,6 +1,7 @@
 """The check catalogue: stable codes, one small rule each (see base.Rule)."""
 from __future__ import annotations
 
+from core.bulk import gc_paused
 from core.checks import rules_identity, rules_money, rules_roster
 from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, Payment, RosterFacts, Rule,
                               Severity, StudentFacts)
@@ -9,6 +10,7 @@ RULES: tuple[Rule, ...] = rules_identity.RULES + rules_roster.RULES + rules_mone
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
 
 
+@gc_paused()
 def run_checks(ctx: CheckContext) -> list[Finding]:
     """Every rule over the context; findings in catalogue order."""
     out: list[Finding] = []

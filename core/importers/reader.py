@@ -18,6 +18,7 @@ from typing import Any
 
 import python_calamine
 
+from core.bulk import gc_paused
 from core.errors import InputFileError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -56,6 +57,7 @@ def _error(path: Path, what: str, hint: str) -> InputFileError:
     return InputFileError(f"文件“{path.name}”无法读取：{what}", hint)
 
 
+@gc_paused()
 def read_table(path: str | os.PathLike[str]) -> Table:
     """Read the first non-empty sheet of ``path``.
 

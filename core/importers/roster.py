@@ -6,6 +6,7 @@ skip check_id's region look-up (see IdChecker).
 """
 from __future__ import annotations
 
+from core.bulk import gc_paused
 from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
                                    clean_name, iter_data_rows, where)
 from core.importers.header import find_header
@@ -17,6 +18,7 @@ _TEXT_FIELDS = ("county", "township", "village", "household_no", "relation",
                 "schooling_status", "school_name")
 
 
+@gc_paused()
 def parse_roster(table: Table, overrides: dict[str, str] | None = None,
                  progress: Progress | None = None) -> ParseResult:
     """Parse a roster. Raises InputFileError when the header row or a required

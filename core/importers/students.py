@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from core.bulk import gc_paused
 from core.domain import Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
 from core.errors import ValidationError
 from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
@@ -186,6 +187,7 @@ class _StudentParser:
         return ParsedRow(line, values, problems, raw), ""
 
 
+@gc_paused()
 def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | None = None,
                    progress: Progress | None = None) -> ParseResult:
     """Parse a student list. Raises InputFileError when the header row or a
