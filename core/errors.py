@@ -25,6 +25,18 @@ class InputFileError(ZizhuError):
     """A file cannot be read or lacks required columns."""
 
 
+class MissingColumnsError(InputFileError):
+    """The header row was found but lacks required columns. Carries what was found,
+    so the import wizard can let the clerk say which column is which."""
+
+    def __init__(self, message: str, hint: str, headers: list[str], matched: dict[str, str],
+                 missing: list[str]) -> None:
+        super().__init__(message, hint)
+        self.headers = headers      # the header row as text
+        self.matched = matched      # field -> header text, as detected
+        self.missing = missing      # the required fields not found
+
+
 class PolicyError(ZizhuError):
     """The policy file is invalid, or a policy edit is not allowed."""
 

@@ -1,7 +1,9 @@
 """导入向导: pick a file, preview what the import would do, run it with progress.
 
 Page 1 picks the file and the kind; page 2 (commit page) reads the file in the
-worker and shows the detected header mapping and what would change; page 3
+worker and shows the detected header mapping, editable (also when a required
+column was not recognised), and what would change, and for the roster offers
+to replace the whole list; page 3
 imports in one transaction in the worker with a progress dialog, shows the
 report and offers to save the problem rows for fixing in Excel.
 """
@@ -13,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -20,12 +23,15 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QPushButton,
     QRadioButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
+from core.errors import MissingColumnsError
+from core.text import header_key
 from db.session import Database
 from db.workflows import (
     KIND_LABELS,
@@ -38,15 +44,19 @@ from db.workflows import (
 )
 from gui import dialogs, worker
 from gui.errors import show_exception
+from gui.mapping_editor import MappingEditor
 
 MAX_LISTED = 300
 
 
 def counts_text(counts: dict[str, int], done: bool) -> str:
     verb = "已" if done else "将"
-    return (f"{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
+    text = (f"{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
             f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，"
             f"有问题 {counts['with_problems']} 行")
+    if counts.get("removed"):
+        text += f"，{verb}删除 {counts['removed']} 人（不在本文件中）"
+    return text
 
 
 def problem_lines(plan: Any) -> list[str]:
@@ -114,31 +124,77 @@ class PreviewPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("第 2 步：预览")
-        self.setSubTitle("请核对识别出的表头和将要发生的变化。此时还没有写入任何数据。")
+        self.setSubTitle("请核对每一列导入为什么，以及将要发生的变化。此时还没有写入任何数据。")
         self.setCommitPage(True)
         self.preview: ImportPreview | None = None
+        self._base: dict[str, str] = {}      # the mapping the last preview used
         self.status = QLabel(self)
         self.status.setObjectName("previewStatus")
         self.status.setWordWrap(True)
+        self.mapping = MappingEditor(self)
+        self.mapping.changed.connect(self._mapping_changed)
         self.details = QPlainTextEdit(self)
         self.details.setObjectName("previewDetails")
         self.details.setReadOnly(True)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.mapping)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        self.replace_box = QCheckBox("用本文件替换整个建档立卡名单（删除文件中没有的人）", self)
+        self.replace_box.setObjectName("replaceBox")
+        self.replace_box.setToolTip("扶贫办发来新的完整名单时勾选；只补充几个人时不要勾选")
+        self.replace_box.toggled.connect(lambda _on: self.refresh())
+        self.refresh_button = QPushButton("按修改后的对应关系重新预览", self)
+        self.refresh_button.setObjectName("refreshPreviewButton")
+        self.refresh_button.setEnabled(False)
+        self.refresh_button.clicked.connect(self.refresh)
+        row = QHBoxLayout()
+        row.addWidget(self.replace_box)
+        row.addStretch(1)
+        row.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
-        layout.addWidget(self.details, 1)
+        layout.addWidget(split, 1)
+        layout.addLayout(row)
 
     def initializePage(self) -> None:
+        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz.overrides, wiz.replace = None, False
+        self.replace_box.blockSignals(True)
+        self.replace_box.setChecked(False)
+        self.replace_box.blockSignals(False)
+        self.replace_box.setVisible(wiz.kind() == "roster")
+        self._run_preview()
+
+    def refresh(self) -> None:
+        """Preview again with the mapping and the replace choice as they stand."""
+        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        if self.mapping.combos:
+            wiz.overrides = self.mapping.overrides(self._base)
+        wiz.replace = self.replace_box.isChecked() and wiz.kind() == "roster"
+        self._run_preview()
+
+    def _run_preview(self) -> None:
         wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
         self.preview = None
         self.details.clear()
         self.status.setText("正在读取文件…")
+        self.refresh_button.setEnabled(False)
+        self.replace_box.setEnabled(False)
         self.completeChanged.emit()
-        worker.run_task(preview_import, wiz.db, wiz.kind(), wiz.path(),
+        worker.run_task(preview_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides, wiz.replace,
                         on_success=self._shown, on_failure=self._failed, parent=self)
+
+    def _mapping_changed(self) -> None:
+        self.refresh_button.setEnabled(True)
 
     def _shown(self, preview: ImportPreview) -> None:
         self.preview = preview
         parsed = preview.parsed
+        self._base = parsed.mapping.overrides()
+        self.mapping.set_mapping(preview.kind, parsed.headers, parsed.mapping.matched, parsed.mapping.columns)
+        self.replace_box.setEnabled(True)
         counts = preview.plan.counts()
         self.status.setText(f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
                             + counts_text(counts, done=False) + "。")
@@ -157,6 +213,16 @@ class PreviewPage(QWizardPage):
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, MissingColumnsError):
+            # The header row is there: let the clerk say which column is which.
+            wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+            self._base = {header_key(text): fld for fld, text in exc.matched.items()}
+            self.mapping.set_mapping(wiz.kind(), exc.headers, exc.matched)
+            self.replace_box.setEnabled(True)
+            self.status.setText(exc.message)
+            self.details.setPlainText("请在左边为缺少的列选择文件中对应的列，然后点“按修改后的对应关系重新预览”。"
+                                      "\n\n" + exc.hint)
+            return
         self.status.setText("无法导入这个文件，请点“上一步”重新选择。")
         show_exception(self, exc)
 
@@ -200,7 +266,8 @@ class RunPage(QWizardPage):
         self.progress.setMinimumDuration(300)
         self.progress.setAutoClose(False)
         self.progress.setValue(0)
-        worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), progress=self._progress,
+        worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides, progress=self._progress,
+                        replace=wiz.replace,
                         on_success=self._done, on_failure=self._failed, parent=self)
 
     def _progress(self, done: int, total: int) -> None:
@@ -258,6 +325,8 @@ class ImportWizard(QWizard):
     def __init__(self, db: Database, kind: str = "students", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.overrides: dict[str, str] | None = None   # the mapping the clerk edited (None: remembered one)
+        self.replace = False                           # roster: replace the whole list
         self.setObjectName("importWizard")
         self.setWindowTitle("导入名单")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -269,7 +338,7 @@ class ImportWizard(QWizard):
         self.run_page = RunPage(self)
         for page in (self.file_page, self.preview_page, self.run_page):
             self.addPage(page)
-        self.resize(760, 540)
+        self.resize(900, 600)
 
     def kind(self) -> str:
         return self.file_page.kind()

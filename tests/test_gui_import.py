@@ -114,13 +114,81 @@ def test_reimport_updates_and_reports_unchanged(win, qtbot, students_file):
 
 
 def test_unreadable_file_is_shown_and_nothing_imported(win, qtbot, tmp_path, shown, db):
-    bad = write_xlsx(tmp_path / "bad.xlsx", ["姓名", "备注"], [["赵六", "x"]])
+    bad = write_xlsx(tmp_path / "bad.xlsx", ["备注", "其他"], [["赵六", "x"]])
     wiz = run_wizard(win, qtbot, "students", bad)
     assert wiz.preview_page.preview is None
     assert not wiz.button(QWizard.WizardButton.CommitButton).isEnabled()
-    assert len(shown) == 1 and "身份证号" in shown[0][0]
+    assert len(shown) == 1 and "找不到表头行" in shown[0][0]
     shown.clear()
     assert len(names_in_db(db)) == 5
+
+
+def test_missing_columns_are_assigned_in_the_wizard_and_remembered(win, qtbot, tmp_path, shown, db):
+    odd = write_xlsx(tmp_path / "odd.xlsx", ["学生名字", "身份号", "就读阶段", "家庭类别", "备注"], [
+        ["赵六", NEW1, "普通高中", "建档立卡", "转入"], ["钱七", NEW2, "小学", "非困难", ""]])
+    wiz = run_wizard(win, qtbot, "students", odd)
+    page = wiz.preview_page
+    commit = wiz.button(QWizard.WizardButton.CommitButton)
+    # no message box: the page says what is missing and offers the columns to pick
+    assert not shown and page.preview is None and not commit.isEnabled()
+    assert "缺少必需的列" in page.status.text() and "姓名" in page.status.text()
+    editor = page.mapping
+    assert sorted(editor.combos) == [0, 1, 2, 3, 4]
+    assert editor.field_of(3) == "category" and editor.field_of(0) == ""
+    editor.pick(0, "name")
+    editor.pick(1, "id_number")
+    editor.pick(2, "stage")
+    assert page.refresh_button.isEnabled()
+    page.refresh_button.click()
+    assert page.preview is not None and "将新增 2 行" in page.status.text()
+    assert "姓名 ← “学生名字”（A列）" in page.details.toPlainText()
+    assert "未使用的列（将被忽略）：备注" in page.details.toPlainText()
+    commit.click()
+    assert {"赵六", "钱七"} <= names_in_db(db)
+    with db.session() as s:
+        zl = s.scalars(select(Student).where(Student.name == "赵六")).one()
+        assert (zl.id_number, zl.stage, zl.category) == (NEW1, "普通高中", "REGISTERED")
+    wiz.close()
+    # the next file of this kind with the same headers is recognised at once
+    again = run_wizard(win, qtbot, "students", odd)
+    assert again.preview_page.preview is not None and "无变化 2 行" in again.preview_page.status.text()
+    assert not shown
+
+
+def test_a_picked_field_leaves_its_previous_column(win, qtbot, students_file):
+    wiz = run_wizard(win, qtbot, "students", students_file)
+    editor = wiz.preview_page.mapping
+    assert editor.field_of(3) == "category" and not editor.is_changed()
+    editor.pick(2, "category")          # 学段 column now imported as 家庭类别 ...
+    assert editor.field_of(2) == "category" and editor.field_of(3) == ""   # ... and only from there
+    editor.pick(2, "stage")
+    editor.pick(3, "")                  # don't import 家庭类别 this time
+    wiz.preview_page.refresh_button.click()
+    details = wiz.preview_page.details.toPlainText()
+    assert "家庭类别 ←" not in details and "学段 ←" in details
+    assert wiz.overrides is not None and wiz.overrides.get("家庭类别") == ""
+
+
+def test_roster_replace_from_the_wizard(win, qtbot, tmp_path, db):
+    first = write_xlsx(tmp_path / "r1.xlsx", ["姓名", "证件号码"], [["张三", ID_ZS], ["张大山", NEW1]])
+    run_wizard(win, qtbot, "roster", first).button(QWizard.WizardButton.CommitButton).click()
+    second = write_xlsx(tmp_path / "r2.xlsx", ["姓名", "证件号码"], [["张三", ID_ZS]])
+    wiz = run_wizard(win, qtbot, "roster", second)
+    page = wiz.preview_page
+    assert page.replace_box.isVisible() and not page.replace_box.isChecked()
+    assert "删除" not in page.status.text()
+    page.replace_box.setChecked(True)
+    assert "将删除 1 人" in page.status.text()
+    wiz.button(QWizard.WizardButton.CommitButton).click()
+    assert "已删除 1 人" in wiz.run_page.status.text()
+    with db.session() as s:
+        assert s.scalars(select(RosterPerson.name)).all() == ["张三"]
+    assert win.roster.model.rowCount() == 1
+
+
+def test_replace_is_not_offered_for_students(win, qtbot, students_file):
+    wiz = run_wizard(win, qtbot, "students", students_file)
+    assert not wiz.preview_page.replace_box.isVisible()
 
 
 def test_roster_import_and_roster_view(win, qtbot, tmp_path, qtmodeltester):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from core.errors import InputFileError
+from core.errors import InputFileError, MissingColumnsError
 from core.importers.reader import Table, column_letter
 from core.records import Column
 from core.text import clean_cell, header_key
@@ -119,10 +119,11 @@ def find_header(table: Table, columns: Sequence[Column],
     if missing:
         names = "、".join(f"“{c.header}”" for c in missing)
         found = "、".join(h for h in headers if h) or "（无）"
-        raise InputFileError(
+        raise MissingColumnsError(
             f"文件“{table.file_name}”第{mapping.line}行的表头中缺少必需的列：{names}。"
             f"找到的列有：{found}",
-            f"请把对应列的表头改为{names}，然后重新导入")
+            f"请把对应列的表头改为{names}，然后重新导入（在导入向导中也可以直接指定哪一列是{names}）",
+            headers, dict(mapping.matched), [c.field for c in missing])
     return mapping
 
 
