@@ -116,18 +116,13 @@ def cmd_letters(db, args) -> int:
 
 
 def cmd_notice(db, args) -> int:
-    from core.exports.notice import write_notice_pdf, write_notice_xlsx
-    from db.exports import gather
-    with db.session() as s:
-        data = gather(s)
-    if args.path.suffix.lower() == ".xlsx":
-        write_notice_xlsx(args.path, data)
-    elif args.path.suffix.lower() == ".pdf":
-        for w in write_notice_pdf(args.path, data):
-            print("注意：" + w)
-    else:
-        raise ValidationError(f"不支持的文件类型“{args.path.suffix}”", "公示名单请保存为 .pdf 或 .xlsx")
-    print(f"公示名单已生成：{args.path}")
+    from db.exports import export_notice
+    result = export_notice(db, args.path)
+    for w in result.warnings:
+        print("注意：" + w)
+    if result.draft:
+        print("数据尚未全部核准，公示名单已标明“草稿”，不能张贴：" + "；".join(result.reasons))
+    print(f"公示名单已生成（{result.students} 名学生）：{result.path}")
     return 0
 
 

@@ -190,3 +190,39 @@ def mark_receipts(session: Session, keys: list[int], returned: bool = True, acto
             st.receipt_at = now
             changed += 1
     return changed
+
+
+@dataclass
+class NoticeResult:
+    path: Path
+    draft: bool                 # marked 草稿: the data is not verified yet
+    reasons: list[str]          # why it is a draft
+    students: int               # students listed (those with subsidies)
+    warnings: list[str] = field(default_factory=list)
+
+
+def export_notice(db: Database, target: str | Path, actor: str | None = None) -> NoticeResult:
+    """The public notice list (公示名单) as .pdf or .xlsx: names, school, grade, items and
+    amounts only. Until every student is verified and no error is open it is marked
+    草稿, so an unverified list is never posted as final."""
+    from core.exports.notice import write_notice_pdf, write_notice_xlsx
+    from db.findings import run_and_store
+
+    target = Path(target)
+    suffix = target.suffix.lower()
+    if suffix not in (".pdf", ".xlsx"):
+        raise ValidationError(f"不支持的文件类型“{target.suffix or '（无扩展名）'}”",
+                              "公示名单请保存为 .pdf 或 .xlsx")
+    with db.session() as s:
+        run_and_store(s, actor=actor)
+        reasons = readiness(s)
+        data = gather(s, draft=bool(reasons), actor=actor)
+    warnings: list[str] = []
+    if suffix == ".xlsx":
+        write_notice_xlsx(target, data)
+    else:
+        warnings = write_notice_pdf(target, data)
+    with db.session() as s:
+        audit.record(s, actor or audit.default_actor(), "export", None,
+                     {"*": (None, f"导出公示名单{'（草稿）' if reasons else ''} {target.name}")})
+    return NoticeResult(target, bool(reasons), reasons, data.totals.students_granted, warnings)

@@ -1,15 +1,15 @@
-"""导出上报: readiness, the signer's key, and the signed package export."""
+"""导出上报: readiness, the signer's key, the signed package export, and the public notice list."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QInputDialog, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QProgressDialog, QPushButton, QVBoxLayout, QWidget)
 
 from core.errors import ValidationError
-from db.exports import ExportResult, export_package, public_key, readiness
+from db.exports import ExportResult, NoticeResult, export_notice, export_package, public_key, readiness
 from db.session import Database
 from gui import worker
 from gui.dialogs import ask_save_path
@@ -73,8 +73,30 @@ class ExportPage(QWidget):
         layout.addWidget(self.letters)
         layout.addWidget(hint)
         layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addSpacing(12)
+        layout.addWidget(self._notice_box())
         layout.addWidget(self.last_export)
         layout.addStretch(1)
+
+    def _notice_box(self) -> QGroupBox:
+        box = QGroupBox("公示名单", self)
+        text = QLabel("在校内公示栏张贴不少于5个工作日。名单只列姓名、学校、年级、资助项目和金额，不含身份证号、"
+                      "电话、银行卡号和住址。尚未全部核准时名单标明“草稿”，不能张贴。", box)
+        text.setWordWrap(True)
+        self.notice_pdf_button = QPushButton("导出公示名单 PDF…", box)
+        self.notice_pdf_button.setObjectName("noticePdfButton")
+        self.notice_pdf_button.clicked.connect(lambda: self.export_notice(".pdf"))
+        self.notice_xlsx_button = QPushButton("导出公示名单 Excel…", box)
+        self.notice_xlsx_button.setObjectName("noticeXlsxButton")
+        self.notice_xlsx_button.clicked.connect(lambda: self.export_notice(".xlsx"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.notice_pdf_button)
+        buttons.addWidget(self.notice_xlsx_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(box)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        return box
 
     def reload(self) -> None:
         worker.run_task(load_state, self.db, on_success=self.show_state, parent=self)
@@ -109,7 +131,42 @@ class ExportPage(QWidget):
                 return None
         return text
 
+    def ask_notice_target(self, suffix: str) -> Path | None:
+        kind = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Excel 工作簿 (*.xlsx)"
+        return ask_save_path(self, "保存公示名单", "公示名单" + suffix, kind)
+
     # -- export -------------------------------------------------------------
+    def export_notice(self, suffix: str) -> None:
+        target = self.ask_notice_target(suffix)
+        if target is None:
+            return
+        if target.suffix.lower() != suffix:
+            target = target.with_suffix(suffix)
+        for button in (self.notice_pdf_button, self.notice_xlsx_button):
+            button.setEnabled(False)
+        worker.run_task(export_notice, self.db, target, on_success=self._notice_done,
+                        on_failure=self._notice_failed, parent=self)
+
+    def _notice_buttons_back(self) -> None:
+        for button in (self.notice_pdf_button, self.notice_xlsx_button):
+            button.setEnabled(True)
+
+    def _notice_failed(self, exc: BaseException) -> None:
+        from gui.errors import show_exception
+        self._notice_buttons_back()
+        show_exception(self, exc)
+
+    def _notice_done(self, result: NoticeResult) -> None:
+        self._notice_buttons_back()
+        text = f"已导出公示名单（{result.students} 名学生）：{result.path}"
+        if result.draft:
+            text += "\n这是草稿（" + "；".join(result.reasons) + "），全部核准后请重新导出再张贴。"
+        if result.warnings:
+            text += "\n注意：" + "\n注意：".join(result.warnings)
+        self.last_export.setText(text)
+        self.last_export.show()
+        self.reload()
+
     def export(self) -> None:
         target = self.ask_target()
         if target is None:

@@ -141,6 +141,26 @@ def test_notice_has_no_identifiers(clean_db, tmp_path):
     assert run(["--db", db, "notice", str(tmp_path / "n.doc")]) == 2
 
 
+def test_notice_is_a_draft_until_everyone_is_verified(clean_db, tmp_path, capsys):
+    db = str(clean_db)
+    p, x = tmp_path / "n.pdf", tmp_path / "n.xlsx"
+    assert run(["--db", db, "notice", str(p)]) == 0
+    assert "草稿" in capsys.readouterr().out
+    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    assert "草稿" in text
+    for number in (HS, PRE):
+        assert run(["--db", db, "verify-student", number]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "notice", str(p)]) == 0 and run(["--db", db, "notice", str(x)]) == 0
+    out = capsys.readouterr().out
+    assert "草稿" not in out and "2 名学生" in out
+    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    assert "张丽" in text and "草稿" not in text
+    cells = [str(c) for ws in openpyxl.load_workbook(x).worksheets
+             for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert "张丽" in cells and not any("草稿" in c for c in cells)
+
+
 def test_report_counts_fixed_findings(clean_db, tmp_path):
     from core.exports.report import write_report
     from db.exports import gather

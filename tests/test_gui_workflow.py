@@ -345,6 +345,34 @@ def test_export_refused_then_draft(win, db, tmp_path, shown):
     assert win.settings.fingerprint.text() == result.fingerprint   # the settings page follows
 
 
+def test_notice_list_from_the_export_page(win, db, tmp_path):
+    import subprocess
+
+    import openpyxl
+    page = win.export
+    win.show_page(EXPORT)
+    page.ask_notice_target = lambda suffix: tmp_path / "公示"          # no extension typed
+    page.notice_pdf_button.click()
+    pdf = tmp_path / "公示.pdf"
+    assert pdf.exists() and page.notice_pdf_button.isEnabled()
+    assert "已导出公示名单" in page.last_export.text() and "这是草稿" in page.last_export.text()
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "草稿" in text
+    with db.session() as s:
+        some = s.scalars(select(Student)).first()
+        number = some.id_number
+    assert number not in text
+    page.ask_notice_target = lambda suffix: tmp_path / f"公示{suffix}"
+    page.notice_xlsx_button.click()
+    cells = [str(c) for ws in openpyxl.load_workbook(tmp_path / "公示.xlsx").worksheets
+             for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert cells and not any(number in c for c in cells)
+    page.ask_notice_target = lambda suffix: None                      # cancelled: nothing written
+    before = sorted(p.name for p in tmp_path.iterdir())
+    page.notice_pdf_button.click()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
 def test_export_passphrase_cancelled_writes_nothing(win, tmp_path):
     page = win.export
     page.reload()
