@@ -165,6 +165,10 @@ class FindingsPage(ListPage):
         self.actions.addSpacing(8)
         self.actions.addWidget(hint)
         self.actions.addStretch(1)
+        # the counts are long ("未处理：错误 11，警告 16，…"): on the buttons' row, the filters keep their width
+        self.top_row.removeWidget(self.count_label)
+        self.actions.addWidget(self.count_label)
+        self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view.doubleClicked.connect(self._double_clicked)
         self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 10})
         header = self.view.horizontalHeader()

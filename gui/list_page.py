@@ -49,7 +49,7 @@ class ListPage(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
 
-        top = QHBoxLayout()
+        top = self.top_row = QHBoxLayout()
         top.addWidget(self.search, 2)
         top.addLayout(self.filters)
         top.addStretch(1)
