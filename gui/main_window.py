@@ -226,16 +226,7 @@ class MainWindow(QMainWindow):
 
     def open_student_field(self, student_id: int, field: str, modal: bool = True) -> None:
         """Open a student's form with the offending field highlighted."""
-        if self.students.policy is None:
-            return
-        form = self.students.open_student(student_id, modal=False)
-        if form is None:
-            return
-        form.highlight(field)
-        if modal:
-            form.exec()
-            form.deleteLater()
-            self.students.form = None
+        self.students.open_student(student_id, modal=modal, highlight=field)
 
     def find(self) -> None:
         if self.current_page() not in (STUDENTS, ROSTER):

@@ -219,6 +219,19 @@ def test_open_student_field_direct(checked, qtbot):
     form.reject()
 
 
+def test_open_student_field_with_the_real_worker_thread(checked, qtbot, monkeypatch):
+    """The form is read in a worker thread: the highlight must survive the round trip."""
+    from gui import worker
+    row = next(r for r in checked.findings.model.rows() if r.code == "ID_BIRTH_MISMATCH")
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    checked.open_student_field(row.student_id, row.field, modal=False)
+    qtbot.waitUntil(lambda: checked.students.form is not None, timeout=5000)
+    form = checked.students.form
+    qtbot.addWidget(form)
+    assert form.isVisible() and form.data.id == row.student_id and form.highlighted == "birth_date"
+    form.reject()
+
+
 # -- 告知书 -------------------------------------------------------------------
 
 def test_letters_list_only_subsidised_students(win):

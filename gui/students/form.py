@@ -52,7 +52,7 @@ class StudentData:
 
 
 def read_student(db: Database, student_id: int) -> StudentData:
-    """One row: small enough to read on the GUI thread."""
+    """One student's stored values (worker function)."""
     with db.session() as s:
         st = get_student(s, student_id)
         values = student_values(st)

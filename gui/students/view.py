@@ -9,9 +9,8 @@ from core.domain import Category, Stage
 from core.policy import Policy
 from db.session import Database
 from gui import worker
-from gui.errors import show_exception
 from gui.list_page import ListPage
-from gui.students.form import StudentForm, read_student
+from gui.students.form import StudentData, StudentForm, read_student
 from gui.students.loader import StudentList, load_student_row, load_students
 from gui.students.model import COL, StudentTableModel
 from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
@@ -89,24 +88,28 @@ class StudentsPage(ListPage):
         if key is not None:
             self.open_student(key)
 
-    def open_student(self, student_id: int, modal: bool = True) -> StudentForm | None:
-        """Open the form for one student (``modal=False`` returns it shown, for tests)."""
+    def open_student(self, student_id: int, modal: bool = True, highlight: str = "") -> StudentForm | None:
+        """Open the form for one student (read in the worker), with ``highlight``ed field.
+        ``modal=False`` shows it without a nested event loop; with the synchronous
+        worker of the tests the form is returned."""
         if self.policy is None:
             return None
-        try:
-            data = read_student(self.db, student_id)
-        except Exception as exc:  # noqa: BLE001 - one error path
-            show_exception(self, exc)
-            return None
-        self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.reload_student,
-                                self.window())
+        self.form = None
+        worker.run_task(read_student, self.db, student_id,
+                        on_success=lambda data: self._show_form(data, modal, highlight), parent=self)
+        return self.form
+
+    def _show_form(self, data: StudentData, modal: bool, highlight: str = "") -> None:
+        assert self.policy is not None
+        self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.reload_student, self.window())
+        if highlight:
+            self.form.highlight(highlight)
         if modal:
             self.form.exec()
             self.form.deleteLater()
             self.form = None
-            return None
+            return
         self.form.show()
-        return self.form
 
     # -- verification (核准) ------------------------------------------------
     def verify_selected(self) -> None:
