@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractItemView, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
 from sqlalchemy import select
 
 from core.idnumber import mask_id
@@ -82,14 +82,16 @@ def load_letter_rows(db: Database) -> list[LetterRow]:
             for st, res in data.pairs() if res.granted]
 
 
-def make_letters(db: Database, keys: list[int], target: Path | None = None) -> tuple[Path, list[str], list[QImage]]:
-    """Worker: write the letters of ``keys`` and render them for the preview."""
+def make_letters(db: Database, keys: list[int], target: Path | None = None,
+                 per_household: bool = False) -> tuple[Path, list[str], list[QImage]]:
+    """Worker: write the letters of ``keys`` (one page per student, or per household
+    listing its children) and render them for the preview."""
     from core.exports.letters import write_letters
     from gui.pdf_preview import render_pages
     with db.session() as s:
         data = gather(s, keys=keys)
     path = target or Path(tempfile.mkdtemp(prefix="zizhu-letters-")) / "告知书.pdf"
-    warnings = write_letters(path, data, keys=keys)
+    warnings = write_letters(path, data, keys=keys, per_household=per_household)
     return path, warnings, render_pages(path)
 
 
@@ -114,6 +116,10 @@ class LettersPage(ListPage):
         self.printed_filter = self.add_filter("printedFilter", "全部告知书",
                                               [(NOT_PRINTED, NOT_PRINTED), (PRINTED, PRINTED)], proxy.set_printed)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.household = QCheckBox("每户一页", self)
+        self.household.setObjectName("perHousehold")
+        self.household.setToolTip("户编号相同的子女列在同一页告知书上；没有户编号的学生各占一页")
+        self.filters.addWidget(self.household)
         self.preview_button = self._button("previewButton", "预览/打印…", self.preview_selected)
         self.save_button = self._button("saveButton", "另存为 PDF…", self.save_selected)
         self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
@@ -150,8 +156,8 @@ class LettersPage(ListPage):
         if not keys:
             self._message("没有可生成告知书的学生")
             return
-        worker.run_task(make_letters, self.db, keys, on_success=lambda r: self._show_preview(keys, r, modal),
-                        parent=self)
+        worker.run_task(make_letters, self.db, keys, per_household=self.household.isChecked(),
+                        on_success=lambda r: self._show_preview(keys, r, modal), parent=self)
 
     def _show_preview(self, keys: list[int], result, modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, render_pages
@@ -183,7 +189,7 @@ class LettersPage(ListPage):
         if not keys or target is None:
             return
         worker.run_task(make_letters, self.db, keys, target.with_suffix(".pdf"),
-                        on_success=lambda r: self._message(f"告知书已保存：{r[0]}"), parent=self)
+                        per_household=self.household.isChecked(), on_success=lambda r: self._message(f"告知书已保存：{r[0]}"), parent=self)
 
     def set_receipts(self, returned: bool) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -325,6 +325,34 @@ def test_save_letters_as_pdf(win, tmp_path, monkeypatch):
     assert out.exists() and out.read_bytes().startswith(b"%PDF")
 
 
+def test_letters_one_page_per_household(win, db, tmp_path, monkeypatch):
+    import subprocess
+
+    import gui.letters_view as lv
+    from db.students import update_student
+    page = win.letters
+    two = select_where(page, lambda r: True, limit=2)
+    with db.session() as s:
+        for r in two:
+            update_student(s, r.id, {"household_no": "HH-TEST-1"})
+    page.reload()
+    select_where(page, lambda r: r.id in {two[0].id, two[1].id})
+
+    def pages(path):
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+        return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+    monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "each.pdf")
+    page.save_selected()
+    assert pages(tmp_path / "each.pdf") == 2
+    page.household.setChecked(True)
+    monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "family.pdf")
+    page.save_selected()
+    assert pages(tmp_path / "family.pdf") == 1
+    text = subprocess.run(["pdftotext", str(tmp_path / "family.pdf"), "-"], capture_output=True, text=True).stdout
+    assert two[0].name in text and two[1].name in text
+
+
 # -- 导出上报 -----------------------------------------------------------------
 
 def test_export_refused_then_draft(win, db, tmp_path, shown):
