@@ -30,11 +30,12 @@ class MissingColumnsError(InputFileError):
     so the import wizard can let the clerk say which column is which."""
 
     def __init__(self, message: str, hint: str, headers: list[str], matched: dict[str, str],
-                 missing: list[str]) -> None:
+                 missing: list[str], ignored: list[str] | None = None) -> None:
         super().__init__(message, hint)
         self.headers = headers      # the header row as text
         self.matched = matched      # field -> header text, as detected
         self.missing = missing      # the required fields not found
+        self.ignored = ignored or []   # headers ignored on purpose (a remembered choice)
 
 
 class PolicyError(ZizhuError):

@@ -313,7 +313,11 @@ def _cap_stages(data: Any, cap: str) -> list[str] | None:
     found: list[str] = []
     for item in data.get("items", []):
         if item.get("cap") == cap:
-            found += [str(st) for st in item.get("stages", []) if str(st) not in found]
+            for text in item.get("stages", []):
+                stage = parse_stage(str(text))          # the file may use aliases (高中)
+                name = stage.value if stage else str(text)
+                if name not in found:
+                    found.append(name)
     return found or None
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -138,14 +138,19 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                 d["name_initials"] = initials_key(d["name"])
                 d["created_at"] = d["updated_at"] = now
             dicts.append(d)
-        # Explicit ids (the import holds the write transaction) let the rows go in as one
-        # executemany: INSERT ... RETURNING in parameter order runs row by row on SQLite.
-        next_id = (session.scalar(select(func.max(model.id))) or 0) + 1
+        # Explicit ids let the rows go in as one executemany (INSERT ... RETURNING in
+        # parameter order runs row by row on SQLite). The first row is inserted alone:
+        # SQLite gives it its id under the write lock this transaction then holds, so
+        # no other writer can take the ids that follow.
+        conn = session.connection()
+        first = conn.execute(insert(model.__table__), dicts[0]).inserted_primary_key[0]
         for offset, d in enumerate(dicts):
-            d["id"] = next_id + offset
+            d["id"] = first + offset
         for start in range(0, len(dicts), 5000):
             chunk = dicts[start:start + 5000]
-            session.connection().execute(insert(model.__table__), chunk)   # Core: no ORM bookkeeping
+            rest = chunk[1:] if start == 0 else chunk    # the first row is in already
+            if rest:
+                conn.execute(insert(model.__table__), rest)   # Core: no ORM bookkeeping
             if plan.kind == "students":
                 audit.record_many(session, actor, entity,
                                   ((d["id"], {"*": (None, f"导入新增：{d['name']}")}) for d in chunk), now)

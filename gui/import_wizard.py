@@ -187,13 +187,19 @@ class PreviewPage(QWizardPage):
                         on_success=self._shown, on_failure=self._failed, parent=self)
 
     def _mapping_changed(self) -> None:
+        """The shown preview no longer matches the mapping: import only after previewing again."""
         self.refresh_button.setEnabled(True)
+        if self.preview is not None:
+            self.preview = None
+            self.status.setText("对应关系已修改：请点“按修改后的对应关系重新预览”，核对后再导入。")
+            self.completeChanged.emit()
 
     def _shown(self, preview: ImportPreview) -> None:
         self.preview = preview
         parsed = preview.parsed
         self._base = parsed.mapping.overrides()
         self.mapping.set_mapping(preview.kind, parsed.headers, parsed.mapping.matched, parsed.mapping.columns)
+        self.refresh_button.setEnabled(False)
         self.replace_box.setEnabled(True)
         counts = preview.plan.counts()
         self.status.setText(f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
@@ -217,7 +223,9 @@ class PreviewPage(QWizardPage):
             # The header row is there: let the clerk say which column is which.
             wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
             self._base = {header_key(text): fld for fld, text in exc.matched.items()}
+            self._base.update({header_key(text): "" for text in exc.ignored})   # remembered choices stay
             self.mapping.set_mapping(wiz.kind(), exc.headers, exc.matched)
+            self.refresh_button.setEnabled(False)
             self.replace_box.setEnabled(True)
             self.status.setText(exc.message)
             self.details.setPlainText("请在左边为缺少的列选择文件中对应的列，然后点“按修改后的对应关系重新预览”。"

@@ -56,6 +56,7 @@ class MappingEditor(QWidget):
             if fld not in at and text in headers:
                 at[fld] = headers.index(text)
         by_index = {idx: fld for fld, idx in at.items()}
+        keys = [header_key(text) for text in headers]
         self._initial = {}
         self._updating = True
         for idx, text in enumerate(headers):
@@ -69,6 +70,11 @@ class MappingEditor(QWidget):
             fld = by_index.get(idx, "")
             combo.setCurrentIndex(max(0, combo.findData(fld)))
             combo.currentIndexChanged.connect(lambda _i, idx=idx: self._picked(idx))
+            if keys.count(keys[idx]) > 1:
+                # a mapping names columns by their header: same-named columns cannot be told apart
+                combo.setEnabled(False)
+                combo.setToolTip(f"文件中有多个名为“{text}”的列，这里无法分别指定；"
+                                 "如需导入另一列，请在表格中把列名改得不同后重新导入")
             self.combos[idx] = combo
             self._initial[idx] = fld
             label = QLabel(f"{column_letter(idx)}列 “{text}”", self._form_host)
@@ -107,7 +113,9 @@ class MappingEditor(QWidget):
     def overrides(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """``base`` (the mapping the preview used) with every column set as shown here."""
         out = dict(base or {})
-        for idx in self.combos:
+        for idx, combo in self.combos.items():
+            if not combo.isEnabled():      # a same-named column: left as detected
+                continue
             fld, initial = self.field_of(idx), self._initial[idx]
             if fld != initial or fld:   # keep detected fields; record what the clerk changed
                 out[header_key(self.headers[idx])] = fld

@@ -228,3 +228,45 @@ def test_download_template(win, tmp_path, monkeypatch):
     header = [c.value for c in load_workbook(target).worksheets[0][1]]
     assert "姓名" in header and "身份证号" in header
     assert messages == [f"模板已保存：{target}"]
+
+
+def test_an_edited_mapping_must_be_previewed_before_importing(win, qtbot, students_file, db):
+    wiz = run_wizard(win, qtbot, "students", students_file)
+    page, commit = wiz.preview_page, wiz.button(QWizard.WizardButton.CommitButton)
+    assert commit.isEnabled()
+    page.mapping.pick(3, "")                       # stop importing 家庭类别 ...
+    assert not commit.isEnabled() and "重新预览" in page.status.text()   # ... the old preview is void
+    page.refresh_button.click()
+    assert commit.isEnabled() and not page.refresh_button.isEnabled()
+    assert "家庭类别 ←" not in page.details.toPlainText()
+
+
+def test_same_named_columns_cannot_be_told_apart_so_they_are_left_as_detected(win, qtbot, tmp_path):
+    path = write_xlsx(tmp_path / "dup.xlsx", ["姓名", "身份证号", "学段", "姓名"],
+                      [["赵六", NEW1, "普通高中", "赵大"]])
+    wiz = run_wizard(win, qtbot, "students", path)
+    editor = wiz.preview_page.mapping
+    assert editor.field_of(0) == "name" and editor.field_of(3) == ""
+    assert not editor.combos[0].isEnabled() and not editor.combos[3].isEnabled()
+    assert "多个名为“姓名”的列" in editor.combos[3].toolTip()
+    editor.pick(2, "grade")                        # another change: the 姓名 columns stay out of it
+    assert "姓名" not in editor.overrides({})
+
+
+def test_a_remembered_ignored_column_stays_ignored_after_a_missing_column(win, qtbot, tmp_path, db):
+    from db import store
+    with db.session() as s:
+        store.put_mapping(s, "students", {"联系电话": ""})      # the clerk chose to ignore it before
+    path = write_xlsx(tmp_path / "m.xlsx", ["学生名字", "身份证号", "学段", "联系电话"],
+                      [["赵六", NEW1, "普通高中", "13800001111"]])
+    wiz = run_wizard(win, qtbot, "students", path)
+    page = wiz.preview_page
+    assert page.preview is None and "姓名" in page.status.text()
+    assert page.mapping.field_of(3) == ""
+    page.mapping.pick(0, "name")
+    page.refresh_button.click()
+    assert page.preview is not None
+    assert "联系电话 ←" not in page.details.toPlainText()
+    wiz.button(QWizard.WizardButton.CommitButton).click()
+    with db.session() as s:
+        assert s.scalars(select(Student.phone).where(Student.name == "赵六")).one() in ("", None)

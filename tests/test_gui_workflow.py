@@ -232,6 +232,27 @@ def test_open_student_field_with_the_real_worker_thread(checked, qtbot, monkeypa
     form.reject()
 
 
+def test_a_second_open_while_the_form_is_being_read_is_ignored(win, qtbot, monkeypatch):
+    from gui import worker
+    page = win.students
+    first, second = (page.source_row(page.proxy.index(i, 0)).id for i in range(2))
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    page.open_student(first, modal=False)
+    page.open_student(second, modal=False)        # a double double-click
+    qtbot.waitUntil(lambda: page.form is not None, timeout=5000)
+    form = page.form
+    qtbot.addWidget(form)
+    qtbot.wait(300)                                 # a second read would have landed by now
+    assert page.form is form and form.data.id == first
+    assert page.open_student(second, modal=False) is None and page.form is form   # still open: ignored
+    form.reject()
+    page.open_student(second, modal=False)
+    qtbot.waitUntil(lambda: page.form is not form and page.form is not None, timeout=5000)
+    qtbot.addWidget(page.form)
+    assert page.form.data.id == second
+    page.form.reject()
+
+
 # -- 告知书 -------------------------------------------------------------------
 
 def test_letters_list_only_subsidised_students(win):

@@ -105,3 +105,10 @@ def test_set_value_keeps_the_files_comments():
     assert load_policy(text).item("HIGHER_GRANT").amount_fen == 350000
     # unsetting a parameter never needs a known stage user
     assert load_policy(set_value(text, "tuition_standard.小学", "")).parameters["tuition_standard"]
+
+
+def test_set_value_accepts_a_stage_the_items_name_by_alias():
+    text = POLICY.text.replace('stages = ["普通高中", "中职"]', 'stages = ["高中", "职高"]')
+    assert text != POLICY.text
+    load_policy(text)
+    assert load_policy(set_value(text, "tuition_standard.普通高中", "1200")).parameters["tuition_standard"]

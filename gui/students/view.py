@@ -9,6 +9,7 @@ from core.domain import Category, Stage
 from core.policy import Policy
 from db.session import Database
 from gui import worker
+from gui.errors import show_exception
 from gui.list_page import ListPage
 from gui.students.form import StudentData, StudentForm, read_student
 from gui.students.loader import StudentList, load_student_row, load_students
@@ -25,6 +26,7 @@ class StudentsPage(ListPage):
         self.undo_stack = undo_stack
         self.policy: Policy | None = None
         self.form: StudentForm | None = None
+        self._opening = False          # a form is being read in the worker
         super().__init__(StudentTableModel(), StudentFilterProxy(), PLACEHOLDER, parent)
         self.setObjectName("studentsPage")
         proxy: StudentFilterProxy = self.proxy  # type: ignore[assignment]
@@ -92,24 +94,34 @@ class StudentsPage(ListPage):
         """Open the form for one student (read in the worker), with ``highlight``ed field.
         ``modal=False`` shows it without a nested event loop; with the synchronous
         worker of the tests the form is returned."""
-        if self.policy is None:
-            return None
+        if self.policy is None or self._opening or (self.form is not None and self.form.isVisible()):
+            return None     # one form at a time: a second double-click while it opens is ignored
+        self._opening = True
         self.form = None
+
+        def failed(exc: BaseException) -> None:
+            self._opening = False
+            show_exception(self, exc)
+
         worker.run_task(read_student, self.db, student_id,
-                        on_success=lambda data: self._show_form(data, modal, highlight), parent=self)
+                        on_success=lambda data: self._show_form(data, modal, highlight), on_failure=failed,
+                        parent=self)
         return self.form
 
     def _show_form(self, data: StudentData, modal: bool, highlight: str = "") -> None:
         assert self.policy is not None
-        self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.reload_student, self.window())
+        self._opening = False
+        form = self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.reload_student,
+                                       self.window())
         if highlight:
-            self.form.highlight(highlight)
+            form.highlight(highlight)
         if modal:
-            self.form.exec()
-            self.form.deleteLater()
-            self.form = None
+            form.exec()
+            form.deleteLater()
+            if self.form is form:
+                self.form = None
             return
-        self.form.show()
+        form.show()
 
     # -- verification (核准) ------------------------------------------------
     def verify_selected(self) -> None:
