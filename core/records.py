@@ -92,6 +92,11 @@ class ParsedRow:
     raw: list[str] = field(default_factory=list)        # the row's cells as text
 
 
+def grants_of(text: str | None) -> frozenset[str]:
+    """The stored comma-separated list of once-only items granted before ("LOAN_AID")."""
+    return frozenset(g for g in text.split(",") if g) if text else frozenset()
+
+
 def student_record(values: dict[str, Any], key: int | None = None,
                    prior_grants: frozenset[str] = frozenset()) -> StudentRecord:
     """Engine view of stored/parsed student values (unknown labels become None)."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
 from core.pinyin import initials_key
-from core.records import student_record
+from core.records import grants_of, student_record
 from core.domain import StudentRecord
 from db import audit
 from db.models import STUDENT_DATA_FIELDS, RosterPerson, Student
@@ -31,11 +31,6 @@ def to_record(st: Student | Any) -> StudentRecord:
     get = st.__getitem__ if hasattr(st, "__getitem__") else lambda k: getattr(st, k)
     values = {f: get(f) for f in _ENGINE_FIELDS}
     return student_record(values, key=get("id"), prior_grants=grants_of(values.get("prior_grants")))
-
-
-def grants_of(text: str | None) -> frozenset[str]:
-    """The stored comma-separated list of once-only items granted before."""
-    return frozenset(g for g in (text or "").split(",") if g)
 
 
 # What the engine reads of a student (see core.records.student_record).

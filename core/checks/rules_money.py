@@ -8,7 +8,7 @@ from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.engine import Calculator, StudentResult
 from core.money import format_fen
 from core.policy import FEE_LABELS
-from core.records import student_record
+from core.records import grants_of, student_record
 
 
 def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
@@ -17,8 +17,7 @@ def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
         calc = Calculator(ctx.policy)
         out = []
         for s in ctx.students:
-            grants = frozenset(g for g in s.prior_grants.split(",") if g) if s.prior_grants else frozenset()
-            out.append((s, calc(student_record(vars(s), key=s.key, prior_grants=grants))))
+            out.append((s, calc(student_record(vars(s), key=s.key, prior_grants=grants_of(s.prior_grants)))))
         return out
     return ctx.cached("results", make)  # type: ignore[return-value]
 

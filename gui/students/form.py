@@ -31,7 +31,7 @@ from core.engine import StudentResult, compute_student
 from core.errors import ValidationError
 from core.idnumber import check_id
 from core.policy import Policy
-from core.records import student_record
+from core.records import grants_of, student_record
 from db.session import Database
 from db.students import get_student, student_values
 from gui import worker
@@ -57,7 +57,7 @@ def read_student(db: Database, student_id: int) -> StudentData:
         st = get_student(s, student_id)
         values = student_values(st)
         return StudentData(st.id, values, st.import_problems or "",
-                           frozenset(g for g in (st.prior_grants or "").split(",") if g))
+                           grants_of(st.prior_grants))
 
 
 class StudentForm(QDialog):
