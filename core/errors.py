@@ -5,6 +5,8 @@ The GUI shows them through one path (gui/errors.py); the CLI prints
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class ZizhuError(Exception):
     """Base of every error a clerk may see. ``message`` says what is wrong and
@@ -29,13 +31,10 @@ class MissingColumnsError(InputFileError):
     """The header row was found but lacks required columns. Carries what was found,
     so the import wizard can let the clerk say which column is which."""
 
-    def __init__(self, message: str, hint: str, headers: list[str], matched: dict[str, str],
-                 missing: list[str], ignored: list[str] | None = None) -> None:
+    def __init__(self, message: str, hint: str, mapping: Any, missing: list[str]) -> None:
         super().__init__(message, hint)
-        self.headers = headers      # the header row as text
-        self.matched = matched      # field -> header text, as detected
+        self.mapping = mapping      # core.importers.header.Mapping: what was detected
         self.missing = missing      # the required fields not found
-        self.ignored = ignored or []   # headers ignored on purpose (a remembered choice)
 
 
 class PolicyError(ZizhuError):

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 
 from core.errors import ValidationError
-from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, ParsedRow
+from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column, ParsedRow
 from db import store
 from db.importing import ImportPlan, apply_plan, plan_import
 from db.models import RosterPerson, Student
@@ -37,7 +37,8 @@ class ImportReport:
     counts: dict[str, int]
 
 
-def _columns(kind: str):
+def columns_of(kind: str) -> tuple[Column, ...]:
+    """The column specifications of an import kind (students or roster)."""
     if kind not in KIND_LABELS:
         raise ValidationError(f"不认识的导入类型“{kind}”", "应为 students（学生名单）或 roster（建档立卡名单）")
     return STUDENT_COLUMNS if kind == "students" else ROSTER_COLUMNS
@@ -50,7 +51,7 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     from core.importers.roster import parse_roster
     from core.importers.students import parse_students
 
-    _columns(kind)
+    columns_of(kind)
     with db.session() as s:
         remembered = store.get_mapping(s, kind)
         policy = store.get_policy(s)
@@ -87,7 +88,7 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
 def mapping_lines(kind: str, parsed: Any) -> list[str]:
     """"身份证号 ← “学生身份证号”（B列）" per detected column, with this kind's headers."""
     from core.importers.reader import column_letter
-    columns = {c.field: c.header for c in _columns(kind)}
+    columns = {c.field: c.header for c in columns_of(kind)}
     return [f"{columns.get(fld, fld)} ← “{parsed.mapping.matched.get(fld, '')}”（{column_letter(idx)}列）"
             for fld, idx in parsed.mapping.columns.items()]
 
@@ -128,7 +129,7 @@ def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
 
 def write_import_template(db: Database, kind: str, target: str | Path) -> None:
     from core.importers.templates import write_template
-    _columns(kind)
+    columns_of(kind)
     with db.session() as s:
         policy = store.get_policy(s)
     write_template(target, kind, policy)

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import MissingColumnsError
-from core.text import header_key
 from db.session import Database
 from db.workflows import (
     KIND_LABELS,
@@ -198,7 +197,7 @@ class PreviewPage(QWizardPage):
         self.preview = preview
         parsed = preview.parsed
         self._base = parsed.mapping.overrides()
-        self.mapping.set_mapping(preview.kind, parsed.headers, parsed.mapping.matched, parsed.mapping.columns)
+        self.mapping.set_mapping(preview.kind, parsed.mapping)
         self.refresh_button.setEnabled(False)
         self.replace_box.setEnabled(True)
         counts = preview.plan.counts()
@@ -222,9 +221,9 @@ class PreviewPage(QWizardPage):
         if isinstance(exc, MissingColumnsError):
             # The header row is there: let the clerk say which column is which.
             wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
-            self._base = {header_key(text): fld for fld, text in exc.matched.items()}
-            self._base.update({header_key(text): "" for text in exc.ignored})   # remembered choices stay
-            self.mapping.set_mapping(wiz.kind(), exc.headers, exc.matched)
+            found = exc.mapping
+            self._base = found.overrides()      # remembered choices (ignored columns) stay
+            self.mapping.set_mapping(wiz.kind(), found)
             self.refresh_button.setEnabled(False)
             self.replace_box.setEnabled(True)
             self.status.setText(exc.message)

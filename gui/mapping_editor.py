@@ -10,15 +10,12 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from core.importers.header import Mapping
 from core.importers.reader import column_letter
-from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column
 from core.text import header_key
+from db.workflows import columns_of
 
 NOT_IMPORTED = "（不导入）"
-
-
-def columns_of(kind: str) -> tuple[Column, ...]:
-    return STUDENT_COLUMNS if kind == "students" else ROSTER_COLUMNS
 
 
 class MappingEditor(QWidget):
@@ -43,19 +40,13 @@ class MappingEditor(QWidget):
         layout.addWidget(title)
         layout.addWidget(scroll, 1)
 
-    def set_mapping(self, kind: str, headers: list[str], matched: dict[str, str],
-                    columns: dict[str, int] | None = None) -> None:
-        """Show ``headers`` with the detected fields (``matched``: field -> header text;
-        ``columns``: field -> column index, when known)."""
+    def set_mapping(self, kind: str, mapping: Mapping) -> None:
+        """Show the header row of ``mapping`` with the fields detected for each column."""
         while self._form.rowCount():
             self._form.removeRow(0)
         self.combos.clear()
-        self.headers = list(headers)
-        at = dict(columns or {})
-        for fld, text in matched.items():      # without indexes: the first cell with that text
-            if fld not in at and text in headers:
-                at[fld] = headers.index(text)
-        by_index = {idx: fld for fld, idx in at.items()}
+        headers = self.headers = list(mapping.headers)
+        by_index = {idx: fld for fld, idx in mapping.columns.items()}
         keys = [header_key(text) for text in headers]
         self._initial = {}
         self._updating = True

@@ -123,7 +123,7 @@ def find_header(table: Table, columns: Sequence[Column],
             f"文件“{table.file_name}”第{mapping.line}行的表头中缺少必需的列：{names}。"
             f"找到的列有：{found}",
             f"请把对应列的表头改为{names}，然后重新导入（在导入向导中也可以直接指定哪一列是{names}）",
-            headers, dict(mapping.matched), [c.field for c in missing], list(mapping.ignored))
+            mapping, [c.field for c in missing])
     return mapping
 
 
