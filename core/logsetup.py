@@ -1,4 +1,9 @@
-"""Logging to a rotating file; ID numbers are masked in every record."""
+"""Logging to a rotating file; personal numbers and the names beside them are masked.
+
+Every record passes ``mask_personal`` (message, arguments, tracebacks): a log
+file copied off a shared school PC shows no child's ID number, no parent's
+phone or bank card, and no name written next to an ID.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,27 +11,69 @@ import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from core.idnumber import mask_id
+# A run of 11 to 19 digits (Unicode digits, so full-width ones too), single spaces or
+# dashes allowed between them, optionally ending in the ID check character X.
+_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
+                        r"\d(?:[ \-]?\d){10,18}(?:[ \-]?[Xx\uff38\uff58])?"
+                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NAME_BEFORE = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})([ \t:：(（,，]?\s*)(?=\u0000)")
+_NAME_AFTER = re.compile(rf"(?<=\u0001)([ \t)）,，]*\s?)([{_CJK}]{{2,4}})(?![{_CJK}])")
+# Words that stand before a number in our own messages; they are labels, not names.
+_LABELS = frozenset({"身份证号", "身份证", "证件号码", "证件号", "号码", "学号", "学籍号", "手机", "手机号",
+                     "电话", "银行卡", "卡号", "账号", "户编号", "户号", "编号", "学生", "家长", "户主",
+                     "重复", "号为", "身份证号为", "证号"})
 
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+def _mask_number(text: str) -> str:
+    digits = re.sub(r"[ \-]", "", text)
+    n = len(digits)
+    if n in (15, 18):                              # resident ID (18, or the old 15)
+        keep_head, keep_tail = 6, 4
+    elif n == 11 and digits[0] in "1１":             # mobile phone
+        keep_head, keep_tail = 3, 4
+    else:                                          # bank card (16-19) or any other long number
+        keep_head, keep_tail = 4, 4
+    return digits[:keep_head] + "*" * (n - keep_head - keep_tail) + digits[-keep_tail:]
+
+
+def _mask_name(name: str) -> str:
+    return name if name in _LABELS else name[0] + "*" * (len(name) - 1)
+
+
+def mask_personal(text: str) -> str:
+    """Mask ID numbers (18 or 15 characters, also written with spaces or dashes),
+    phone and bank-card numbers, and a 2–4 character Chinese name written right
+    next to an ID number ("张三 110101…", "张三（110101…）", "110101… 张三")."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    marked = _NUMBER_RE.sub(lambda m: "\u0000" + _mask_number(m.group(0)) + "\u0001", text)
+    if "\u0000" not in marked:
+        return text
+    marked = _NAME_BEFORE.sub(lambda m: _mask_name(m.group(1)) + m.group(2), marked)
+    marked = _NAME_AFTER.sub(lambda m: m.group(1) + _mask_name(m.group(2)), marked)
+    return marked.replace("\u0000", "").replace("\u0001", "")
 
 
 class MaskIdsFilter(logging.Filter):
-    """Replace anything shaped like an 18-character ID with its masked form."""
+    """Mask personal numbers in the rendered message of every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        masked = _ID_RE.sub(lambda m: mask_id(m.group(0)), msg)
-        if masked != msg:
+        try:
+            msg = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the record
+            msg = f"{record.msg!r} {record.args!r}"
+        masked = mask_personal(msg)
+        if masked != msg or record.args:
             record.msg, record.args = masked, None
         return True
 
 
 class MaskingFormatter(logging.Formatter):
-    """Masks ID numbers in the final text, tracebacks and exception messages included."""
+    """Masks the final text, tracebacks and exception messages included."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return _ID_RE.sub(lambda m: mask_id(m.group(0)), super().format(record))
+        return mask_personal(super().format(record))
 
 
 _handler: RotatingFileHandler | None = None
