@@ -16,8 +16,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from core.exports.data import ExportData, StudentInfo
 from core.exports.output import date_label, grade_label
 from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles, table
-from core.exports.xlsx_common import (TOTAL_FILL, Money, fit_columns, save_workbook, setup_print, write_header,
-                                      write_row, write_title)
+from core.exports.xlsx_common import (TOTAL_FILL, Money, fit_columns, put_text, save_workbook, setup_print,
+                                      write_header, write_row, write_title)
 from core.engine import StudentResult
 from core.money import format_fen
 
@@ -87,7 +87,7 @@ def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
     ws.title = "公示名单"
     write_title(ws, title, len(headers), data.draft)
     for row, line in ((2, text), (3, objection)):
-        cell = ws.cell(row=row, column=1, value=line)
+        cell = put_text(ws, row, 1, line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
         ws.row_dimensions[row].height = 36
@@ -104,7 +104,7 @@ def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
                             *(Money(sum(d.amount_fen for _, r in subsidised for d in r.granted if d.code == i.code))
                               for i in items),
                             Money(sum(r.total_fen for _, r in subsidised))], bold=True, fill=TOTAL_FILL)
-    ws.cell(row=row + 3, column=1, value=f"{data.school.name}　{date_label(data)}")
+    put_text(ws, row + 3, 1, f"{data.school.name}　{date_label(data)}")
     fit_columns(ws, skip_rows=[1, 2, 3, row + 3])
     setup_print(ws, header_row=header_row, school=data.school.name, title=TITLE, draft=data.draft,
                 landscape=len(headers) > 7)

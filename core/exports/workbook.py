@@ -17,7 +17,7 @@ from core.exports.data import ExportData
 from core.checks.base import SEVERITY_LABELS, STATE_LABELS
 from core.exports.output import (DRAFT_NOTE, item_sums, mask_card,
                                  source_label, sources, stage_sums, time_label)
-from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, save_workbook,
+from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, put_text, save_workbook,
                                       setup_print, write_header, write_row, write_title)
 from core.money import format_fen
 
@@ -88,7 +88,7 @@ def _detail(ws: Worksheet, data: ExportData) -> None:
 
 
 def _section(ws: Worksheet, row: int, title: str) -> int:
-    ws.cell(row=row, column=1, value=title).font = BOLD
+    put_text(ws, row, 1, title).font = BOLD
     return row + 1
 
 
@@ -105,7 +105,7 @@ def _totals(ws: Worksheet, data: ExportData) -> None:
     row += 1
     write_row(ws, row, ["合计", "", data.totals.students_granted, Money(data.totals.total),
                         *(Money(data.totals.by_source.get(src, 0)) for src in srcs)], bold=True, fill=TOTAL_FILL)
-    ws.cell(row=row + 1, column=1, value="注：合计行的受助人数为受助学生人数（一人可享受多个项目）。").font = Font(
+    put_text(ws, row + 1, 1, "注：合计行的受助人数为受助学生人数（一人可享受多个项目）。").font = Font(
         name="宋体", italic=True, color="666666")
 
     row = _section(ws, row + 3, "二、按资金来源")
@@ -139,7 +139,7 @@ def _findings(ws: Worksheet, data: ExportData) -> None:
         write_row(ws, HEADER_ROW + n, [n, STATE_LABELS.get(f.state, f.state), SEVERITY_LABELS.get(f.severity, f.severity),
                                        f.title, f.name, f.id_number, f.message, f.reason])
     if not rows:
-        ws.cell(row=HEADER_ROW + 1, column=1, value="本次核查未发现问题。")
+        put_text(ws, HEADER_ROW + 1, 1, "本次核查未发现问题。")
     fit_columns(ws, skip_rows=[1], maximum=70)
     setup_print(ws, header_row=HEADER_ROW, school=data.school.name, title=SHEET_FINDINGS, draft=data.draft)
 
@@ -151,9 +151,9 @@ def _about(ws: Worksheet, data: ExportData) -> None:
     write_title(ws, _title(data, "学生资助数据说明"), 2, data.draft)
     row = 2
     if data.draft:
-        cell = ws.cell(row=row, column=1, value="草稿")
+        cell = put_text(ws, row, 1, "草稿")
         cell.font = Font(name="宋体", bold=True, size=28, color="C00000")
-        ws.cell(row=row, column=2, value=DRAFT_NOTE).font = DRAFT_FONT
+        put_text(ws, row, 2, DRAFT_NOTE).font = DRAFT_FONT
         ws.row_dimensions[row].height = 40
         row += 1
     pairs = [
@@ -174,8 +174,8 @@ def _about(ws: Worksheet, data: ExportData) -> None:
         row += 1
         write_row(ws, row, [label, value])
         ws.cell(row=row, column=1).font = BOLD
-    ws.cell(row=row + 2, column=1, value="说明：身份证号、学籍号为文本格式；金额单位为元，保留两位小数；"
-                                          "银行卡号只显示前四位和后四位。")
+    put_text(ws, row + 2, 1, "说明：身份证号、学籍号为文本格式；金额单位为元，保留两位小数；"
+                             "银行卡号只显示前四位和后四位。")
     fit_columns(ws, skip_rows=[1, 2, row + 2], maximum=80)
     ws.column_dimensions["A"].width = 22
     for r in range(3, row + 1):

@@ -3,6 +3,11 @@
 Text cells (ID numbers, student numbers) are written as str with the "@"
 format so Excel never turns them into 4.22822E+17; money cells are Decimal
 with a two-decimal currency format; widths count CJK characters double.
+
+A spreadsheet is data, never code: every text Zizhu writes into any workbook
+goes through ``set_text`` (a string cell, even when it starts with "=", "+",
+"-" or "@") and every page header/footer text through ``header_text`` ("&"
+escaped, so a school name cannot inject header codes).
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -32,6 +37,29 @@ TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEADER_WRAP = 16   # header cells wider than this wrap onto two lines
+
+
+def set_text(cell: Cell, text: Any) -> Cell:
+    """Write ``text`` into ``cell`` as a string cell: never a formula or an error
+    value, whatever it starts with. Control characters a worksheet cannot hold
+    are dropped (an imported name may carry them); None leaves the cell empty."""
+    if text is None:
+        cell.value = None
+        return cell
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
+    cell.data_type = "s"
+    return cell
+
+
+def put_text(ws: Worksheet, row: int, column: int, text: Any) -> Cell:
+    """``ws.cell(row, column)`` holding ``text`` as a string cell (see ``set_text``)."""
+    return set_text(ws.cell(row=row, column=column), text)
+
+
+def header_text(text: str) -> str:
+    """Text for a page header/footer: "&" starts a code there (&P page, &F file…),
+    so a literal "&" is written "&&"."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text).replace("&", "&&")
 
 
 class Money:
@@ -64,7 +92,7 @@ def write_row(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = Fa
             cell.number_format = MONEY_FORMAT
             cell.alignment = Alignment(horizontal="right", vertical="center")
         elif isinstance(v, str):
-            cell.value = v
+            set_text(cell, v)
             cell.number_format = TEXT_FORMAT
             cell.alignment = Alignment(vertical="center", wrap_text=False)
         else:
@@ -89,7 +117,7 @@ def write_header(ws: Worksheet, row: int, headers: Sequence[str]) -> None:
 
 def write_title(ws: Worksheet, title: str, ncols: int, draft: bool, row: int = 1) -> None:
     """A merged, bold title line; a draft title starts with 【草稿】 in red."""
-    cell = ws.cell(row=row, column=1, value=("【草稿】" if draft else "") + title)
+    cell = put_text(ws, row, 1, ("【草稿】" if draft else "") + title)
     cell.font = DRAFT_FONT if draft else TITLE
     cell.alignment = Alignment(horizontal="left", vertical="center")
     ws.row_dimensions[row].height = 24
@@ -127,8 +155,8 @@ def setup_print(ws: Worksheet, *, header_row: int, school: str, title: str, draf
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddHeader.left.text = school
-    ws.oddHeader.center.text = ("草稿　" if draft else "") + title
+    ws.oddHeader.left.text = header_text(school)
+    ws.oddHeader.center.text = header_text(("草稿　" if draft else "") + title)
     ws.oddHeader.center.font = "宋体,Bold"
     if draft:
         ws.oddHeader.right.text = "草稿（未最终核准）"

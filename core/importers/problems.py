@@ -12,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.exports.xlsx_common import set_text
 from core.importers.output import display_width, save_atomic
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, ParsedRow
 from core.text import header_key
@@ -34,7 +35,7 @@ def write_problem_rows(path: str | os.PathLike[str], headers: Sequence[str],
                        rows: Sequence[ParsedRow]) -> Path:
     """Write ``rows`` (their ``raw`` cells) under ``headers`` plus a "问题"
     column to a new .xlsx at ``path`` (atomically). Every cell is written as
-    text, so IDs keep all their digits; ID-like columns are also formatted as
+    a string cell (``set_text``: never a formula), so IDs keep all their digits; ID-like columns are also formatted as
     text ("@") so what the clerk types there stays text."""
     width = len(headers)
     text_cols = {i for i, h in enumerate(headers) if header_key(h) in TEXT_HEADER_KEYS}
@@ -54,7 +55,7 @@ def write_problem_rows(path: str | os.PathLike[str], headers: Sequence[str],
     bold = Font(bold=True)
     header_cells = []
     for text in [*headers, PROBLEM_HEADER]:
-        cell = WriteOnlyCell(ws, value=str(text))
+        cell = set_text(WriteOnlyCell(ws), text)
         cell.font = bold
         header_cells.append(cell)
     ws.append(header_cells)
@@ -67,11 +68,11 @@ def write_problem_rows(path: str | os.PathLike[str], headers: Sequence[str],
         raw.extend([""] * (width - len(raw)))
         out = []
         for i, value in enumerate(raw):
-            cell = WriteOnlyCell(ws, value=value if value != "" else None)
+            cell = set_text(WriteOnlyCell(ws), value if value != "" else None)
             if i in text_cols:
                 cell.number_format = TEXT_FORMAT
             out.append(cell)
-        problem = WriteOnlyCell(ws, value=PROBLEM_SEPARATOR.join(row.problems))
+        problem = set_text(WriteOnlyCell(ws), PROBLEM_SEPARATOR.join(row.problems))
         problem.font = red
         problem.fill = fill
         problem.alignment = wrap

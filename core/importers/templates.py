@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.domain import Location, Ownership, Stage
 from core.errors import ValidationError
+from core.exports.xlsx_common import put_text
 from core.importers.output import display_width, save_atomic
 from core.policy import Policy, default_policy
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column
@@ -76,7 +77,7 @@ class _Lists:
             self.sheet.sheet_state = "hidden"
         letter = get_column_letter(column)
         for r, v in enumerate(values, start=1):
-            self.sheet.cell(row=r, column=column, value=v)
+            put_text(self.sheet, r, column, v)
         return f"{quote_sheetname(self.sheet.title)}!${letter}$1:${letter}${len(values)}"
 
 
@@ -100,7 +101,7 @@ def write_template(path: str | os.PathLike[str], kind: str, policy: Policy | Non
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for idx, col in enumerate(columns, start=1):
         letter = get_column_letter(idx)
-        cell = ws.cell(row=1, column=idx, value=col.header)
+        cell = put_text(ws, 1, idx, col.header)
         cell.font = bold
         cell.alignment = center
         cell.fill = required_fill if col.required else header_fill
@@ -129,5 +130,5 @@ def write_template(path: str | os.PathLike[str], kind: str, policy: Policy | Non
     notes = wb.create_sheet("填写说明")
     notes.column_dimensions["A"].width = 100
     for r, line in enumerate(_NOTES[kind], start=1):
-        notes.cell(row=r, column=1, value=line).font = bold if r == 1 else Font()
+        put_text(notes, r, 1, line).font = bold if r == 1 else Font()
     return save_atomic(wb, path)
