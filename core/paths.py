@@ -1,8 +1,20 @@
-"""Where Zizhu keeps its files (platformdirs), and atomic file writes."""
+"""Where Zizhu keeps its files (platformdirs), atomic file writes, and temporary files
+that never outlive the program.
+
+Every temporary file or folder that may hold personal data is registered in
+``<data dir>/tmp`` while it exists: the atomic-write temporaries beside a
+target (a partial export zip, a half-written letters PDF) and the working
+folders (``temp_folder``). A process killed mid-write leaves its registration
+behind, and the next start (``sweep_stale_temp``) deletes what it names.
+"""
 from __future__ import annotations
 
+import itertools
+import logging
 import os
-import tempfile
+import shutil
+import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -29,19 +41,119 @@ def log_dir() -> Path:
     return Path(base) / "logs" if base else Path(user_log_dir(APP, appauthor=False))
 
 
+log = logging.getLogger(__name__)
+_serial = itertools.count()
+STALE_AFTER_S = 24 * 3600          # a registration this old is stale even if its PID was reused
+
+
+def temp_root() -> Path:
+    """``<data dir>/tmp``: private to the user (0700), swept at start."""
+    root = data_dir() / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(root, 0o700)
+    except OSError:  # pragma: no cover - e.g. a FAT-formatted USB stick
+        pass
+    return root
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)   # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return code.value == 259                                          # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _registered(path: Path) -> Iterator[None]:
+    """Record ``path`` in the temp registry while the block runs."""
+    marker = temp_root() / f"pending-{os.getpid()}-{next(_serial)}-{os.urandom(4).hex()}.path"
+    marker.write_text(str(path), encoding="utf-8")
+    try:
+        yield
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def sweep_stale_temp() -> int:
+    """Delete temporaries left by killed processes (their PID is gone, or the
+    registration is older than a day). Returns how many were removed."""
+    root = data_dir() / "tmp"
+    if not root.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for entry in root.iterdir():
+        try:
+            pid = int(entry.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        try:
+            old = now - entry.stat().st_mtime > STALE_AFTER_S
+        except OSError:
+            continue
+        if _pid_alive(pid) and not old:
+            continue
+        if entry.name.startswith("pending-") and entry.suffix == ".path":
+            try:
+                _remove(Path(entry.read_text(encoding="utf-8").strip()))
+            except OSError:
+                continue
+        _remove(entry)
+        removed += 1
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted run", removed)
+    return removed
+
+
+@contextmanager
+def temp_folder(prefix: str) -> Iterator[Path]:
+    """A private working folder, removed on exit (and by the next start's sweep
+    if the process is killed)."""
+    folder = temp_root() / f"{prefix}-{os.getpid()}-{os.urandom(6).hex()}"
+    folder.mkdir(mode=0o700)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces
-    ``target`` in one step, on failure it is removed and ``target`` untouched."""
+    ``target`` in one step, on failure it is removed and ``target`` untouched.
+    The temporary is registered, so a kill mid-write leaves nothing after the next start."""
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".~{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    tmp_path = (target.parent / f".~{target.stem[:40]}.{os.urandom(6).hex()}.tmp").absolute()
+    with _registered(tmp_path):            # registered before it exists: no window for a kill
+        fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        os.close(fd)
+        try:
+            yield tmp_path
+            os.replace(tmp_path, target)
+        finally:
+            tmp_path.unlink(missing_ok=True)
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:

@@ -1,7 +1,6 @@
 """Gathering export data from the store, signer keys, and the export use cases."""
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -129,8 +128,8 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     if progress:
         progress(1, steps)
     warnings: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="zizhu-export-") as tmp:
-        folder = Path(tmp)
+    from core.paths import temp_folder
+    with temp_folder("export") as folder:   # private, removed after a kill by the next start
         write_workbook(folder / "workbook.xlsx", data)
         if progress:
             progress(2, steps)

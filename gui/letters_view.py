@@ -5,7 +5,6 @@ check; receipts coming back are recorded per student.
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,16 +82,25 @@ def load_letter_rows(db: Database) -> list[LetterRow]:
 
 
 def make_letters(db: Database, keys: list[int], target: Path | None = None,
-                 per_household: bool = False) -> tuple[Path, list[str], list[QImage]]:
+                 per_household: bool = False) -> tuple[Path | None, list[str], list[QImage], bytes]:
     """Worker: write the letters of ``keys`` (one page per student, or per household
-    listing its children) and render them for the preview."""
+    listing its children) and render them for the preview. Without ``target`` the PDF
+    only passes through a private temporary folder: the preview keeps its bytes in
+    memory, so no file with the children's data is left behind."""
     from core.exports.letters import write_letters
+    from core.paths import temp_folder
     from gui.pdf_preview import render_pages
     with db.session() as s:
         data = gather(s, keys=keys)
-    path = target or Path(tempfile.mkdtemp(prefix="zizhu-letters-")) / "告知书.pdf"
-    warnings = write_letters(path, data, keys=keys, per_household=per_household)
-    return path, warnings, render_pages(path)
+    if target is not None:
+        warnings = write_letters(target, data, keys=keys, per_household=per_household)
+        pdf = target.read_bytes()
+    else:
+        with temp_folder("letters") as folder:
+            path = folder / "告知书.pdf"
+            warnings = write_letters(path, data, keys=keys, per_household=per_household)
+            pdf = path.read_bytes()
+    return target, warnings, render_pages(pdf), pdf
 
 
 def record_printed(db: Database, keys: list[int]) -> int:
@@ -161,11 +169,11 @@ class LettersPage(ListPage):
 
     def _show_preview(self, keys: list[int], result, modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, render_pages
-        path, warnings, pages = result
+        _target, warnings, pages, pdf = result
         for w in warnings:
             self._message("注意：" + w)
         self.preview = PdfPreview(f"资助结果告知书（{len(keys)} 名学生）", pages,
-                                  print_pages=lambda: render_pages(path, dpi=200), parent=self)
+                                  print_pages=lambda: render_pages(pdf, dpi=200), parent=self)
         self.preview.print_button.clicked.connect(lambda: self._after_print(keys))
         if modal:
             self.preview.exec()

@@ -17,10 +17,11 @@ PREVIEW_DPI = 96
 PRINT_DPI = 200
 
 
-def render_pages(path: str | Path, dpi: int = PREVIEW_DPI) -> list[QImage]:
-    """Worker-safe: QImage (not QPixmap) may be made off the GUI thread."""
+def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
+    """Worker-safe: QImage (not QPixmap) may be made off the GUI thread. ``source`` is a
+    PDF file or the PDF's bytes."""
     import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(str(path))
+    doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     try:
         images = []
         for i in range(len(doc)):

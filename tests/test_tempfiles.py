@@ -1,0 +1,129 @@
+"""Nothing with personal data is left behind: temporaries are registered while they
+exist, removed when the work ends, and swept at the next start after a kill."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from core import paths
+
+ROOT = Path(__file__).resolve().parent.parent
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _killed_while(tmp_path: Path, home: Path, body: str) -> None:
+    """Run ``body`` in a child that signals readiness by creating ``ready``, then SIGKILL it."""
+    ready = tmp_path / "ready"
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        sys.path.insert(0, {str(ROOT)!r})
+        from core import paths
+        ready = Path({str(ready)!r})
+    """) + textwrap.dedent(body)
+    proc = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "ZIZHU_HOME": str(home)})
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        assert proc.poll() is None, "the child ended early"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@posix_only
+def test_atomic_write_killed_midway_is_swept_at_next_start(tmp_path, home):
+    target = tmp_path / "out" / "上报包.zip"
+    target.parent.mkdir()
+    _killed_while(tmp_path, home, f"""
+        with paths.atomic_path(Path({str(target)!r})) as tmp:
+            tmp.write_text("张三 110101200805011234", encoding="utf-8")
+            ready.touch()
+            time.sleep(60)
+    """)
+    left = [p for p in target.parent.iterdir()]
+    assert len(left) == 1 and left[0].name.endswith(".tmp")    # the kill left the partial file
+    assert not target.exists()
+    assert paths.sweep_stale_temp() == 1
+    assert list(target.parent.iterdir()) == []
+    assert list(paths.temp_root().iterdir()) == []
+
+
+@posix_only
+def test_working_folder_of_a_killed_export_is_swept(tmp_path, home):
+    _killed_while(tmp_path, home, """
+        with paths.temp_folder("export") as folder:
+            (folder / "workbook.xlsx").write_text("personal data", encoding="utf-8")
+            ready.touch()
+            time.sleep(60)
+    """)
+    assert [p.name.split("-")[0] for p in paths.temp_root().iterdir()] == ["export"]
+    assert paths.sweep_stale_temp() == 1
+    assert list(paths.temp_root().iterdir()) == []
+
+
+def test_sweep_keeps_the_temporaries_of_living_processes(tmp_path, home):
+    target = tmp_path / "x.pdf"
+    with paths.atomic_path(target) as tmp:
+        tmp.write_bytes(b"%PDF")
+        with paths.temp_folder("letters") as folder:
+            assert paths.sweep_stale_temp() == 0
+            assert tmp.exists() and folder.exists()
+    assert target.read_bytes() == b"%PDF"
+    assert list(paths.temp_root().iterdir()) == []
+
+
+def test_sweep_removes_registrations_of_dead_processes_and_old_ones(tmp_path, home):
+    victim = tmp_path / ".~report.abc.tmp"
+    victim.write_text("data", encoding="utf-8")
+    (paths.temp_root() / f"pending-{_dead_pid()}-0-aa.path").write_text(str(victim), encoding="utf-8")
+    old_victim = tmp_path / "old.tmp"
+    old_victim.write_text("data", encoding="utf-8")
+    old = paths.temp_root() / f"pending-{os.getpid()}-1-bb.path"     # our own PID, but a day old
+    old.write_text(str(old_victim), encoding="utf-8")
+    os.utime(old, (time.time() - 2 * paths.STALE_AFTER_S,) * 2)
+    (paths.temp_root() / "unrelated.txt").write_text("kept", encoding="utf-8")
+    assert paths.sweep_stale_temp() == 2
+    assert not victim.exists() and not old_victim.exists()
+    assert [p.name for p in paths.temp_root().iterdir()] == ["unrelated.txt"]
+
+
+def test_a_failed_atomic_write_leaves_nothing(tmp_path, home):
+    target = tmp_path / "t.xlsx"
+    with pytest.raises(RuntimeError):
+        with paths.atomic_path(target):
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == [home] and list(paths.temp_root().iterdir()) == []
+
+
+def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, demo_db, monkeypatch):
+    import tempfile
+
+    from db.exports import export_package
+    from gui.letters_view import load_letter_rows, make_letters
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "systmp"))
+    (tmp_path / "systmp").mkdir()
+    export_package(demo_db, tmp_path / "pkg.zip", "a good passphrase", draft=True, letters=True)
+    keys = [r.id for r in load_letter_rows(demo_db)[:3]]
+    target, warnings, pages, pdf = make_letters(demo_db, keys)
+    assert target is None and pdf.startswith(b"%PDF") and len(pages) == 3
+    assert list(paths.temp_root().iterdir()) == []
+    assert list((tmp_path / "systmp").iterdir()) == []
+    assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.pdf"))
