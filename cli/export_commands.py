@@ -17,7 +17,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令")
     s = sub.add_parser("verify", help="校验上报包的完整性和签名")
     s.add_argument("path", type=Path)
-    s.add_argument("--trust", type=Path, help="已登记的签名人公钥文件")
+    s.add_argument("--trust", type=Path, action="append", default=[], metavar="FILE",
+                   help="信任文件：已登记的签名人公钥（每行一把，可重复指定多个文件）；"
+                        "本机数据库（--db）存在时，其签名密钥也被信任")
     s = sub.add_parser("key", help="签名密钥")
     ks = s.add_subparsers(dest="key_command", required=True)
     ks.add_parser("show", help="显示公钥指纹")
@@ -32,17 +34,37 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("path", type=Path)
 
 
+def decode_passphrase_file(data: bytes) -> str:
+    """The first line of a passphrase file: UTF-8 (with or without BOM), else GBK/GB18030;
+    the line break (LF or CR LF) is not part of the passphrase."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputFileError("口令文件的编码无法识别（不是 UTF-8，也不是 GBK）。",
+                                 "请用记事本把口令文件另存为 UTF-8 编码后重试。") from None
+    lines = text.splitlines()
+    return lines[0] if lines else ""
+
+
 def read_passphrase(path: Path | None, confirm: bool) -> str:
     if path is not None:
         try:
-            return path.read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError):
-            raise InputFileError(f"无法从 {path} 读取口令", "口令文件的第一行应为口令") from None
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(f"无法读取口令文件 {path}：{exc.strerror or '读取失败'}。",
+                                 "请确认文件路径正确；口令文件的第一行应为口令。") from None
+        passphrase = decode_passphrase_file(data)
+        if not passphrase:
+            raise InputFileError(f"口令文件 {path} 的第一行是空的。", "请把口令写在口令文件的第一行。")
+        return passphrase
     if not sys.stdin.isatty():
-        raise ValidationError("需要签名口令", "请用 --passphrase-file 指定口令文件")
+        raise ValidationError("需要签名口令。", "请用 --passphrase-file 指定口令文件（第一行为口令）。")
     first = getpass.getpass("签名口令：")
     if confirm and getpass.getpass("再输入一次：") != first:
-        raise ValidationError("两次输入的口令不一致", "请重新导出")
+        raise ValidationError("两次输入的口令不一致。", "请重新导出，两次输入同一个口令。")
     return first
 
 
@@ -59,36 +81,61 @@ def cmd_export(db, args) -> int:
     return 0
 
 
-def cmd_verify(db, args) -> int:
+_KIND = {True: "草稿（不是正式上报数据）", False: "正式", None: "无法确定（清单无法读取）"}
+
+
+def cmd_verify(db_path: Path | None, args) -> int:
+    """Exit 0 only when the package is intact AND its signer is known (this database's
+    key, or a key in a --trust file) for the school code in the manifest."""
     from core.package import read_trust_file, verify_package
-    trusted = read_trust_file(args.trust) if args.trust else None
+    from db.exports import read_own_signer
+    trusted = [signer for path in args.trust for signer in read_trust_file(path)]
+    own = read_own_signer(db_path) if db_path is not None else None
+    if own is not None:
+        trusted.append(own)
     result = verify_package(args.path, trusted)
+    kind = _KIND[result.draft]
     if result.ok:
-        print(f"校验通过：{args.path} 完整，签名有效")
-        print(f"签名人公钥指纹：{result.fingerprint}" + ("" if trusted else "（请与纸质报告上的指纹核对）"))
+        assert result.signer is not None
+        print(f"校验通过：{args.path} 完整，签名有效，签名人已登记（{result.signer.label()}，"
+              f"来源：{result.signer.source}）")
+        print(f"签名人公钥指纹：{result.fingerprint}")
+        print(f"提交包类型：{kind}")
         return 0
-    print(f"校验失败：{args.path}")
-    for p in result.problems:
-        print("  " + p)
+    if result.intact:
+        print(f"签名人未知：{args.path} 中的文件完整、与签名一致，但签名人不是已登记的该校签名人，"
+              "不能确认提交包的来源。")
+        print("  " + result.signer_problem)
+        if args.db is not None and own is None:
+            print(f"  （数据库 {args.db} 不存在或还没有签名密钥，未用作信任来源）")
+    else:
+        print(f"校验失败：{args.path}")
+        for p in result.problems:
+            print("  " + p)
+    if result.fingerprint:
+        print(f"签名人公钥指纹：{result.fingerprint}")
+    print(f"提交包类型：{kind}" + ("（清单所载，签名人未确认，不可作准）" if result.manifest else ""))
     if result.hint:
         print("提示：" + result.hint)
     return 1
 
 
 def cmd_key(db, args) -> int:
-    from core.signing import fingerprint, public_key_text
-    from db.exports import public_key
+    from core.signing import fingerprint
+    from db.exports import public_key, public_key_line
     with db.session() as s:
         raw = public_key(s)
-    if raw is None:
-        raise ValidationError("还没有签名密钥", "第一次导出上报包时会创建密钥")
+        if raw is None:
+            raise ValidationError("还没有签名密钥。", "第一次导出上报包时会创建密钥。")
+        line = public_key_line(s) if args.key_command == "export" else ""
     if args.key_command == "show":
         print(f"签名人公钥指纹：{fingerprint(raw)}")
     else:
         from core.paths import atomic_path
         with atomic_path(args.path) as tmp:
-            tmp.write_text(public_key_text(raw) + "\n", encoding="utf-8")
+            tmp.write_text(line + "\n", encoding="utf-8")
         print(f"公钥已导出：{args.path}（指纹 {fingerprint(raw)}）")
+        print("请把这个文件交给接收单位登记，并通过电话或纸质报告核对指纹。")
     return 0
 
 

@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import os
+import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core import signing
 from core.errors import InputFileError, ValidationError
 from core.paths import write_atomic
+from core.trust import UNKNOWN_HINT, TrustedSigner, match_signer, read_trust_file, signer_comment
+
+__all__ = ["TrustedSigner", "VerifyResult", "read_trust_file", "verify_package", "write_package"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -32,15 +37,6 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)    # fixed entry timestamps: same input, same 
 _CHUNK = 1 << 16
 VERIFY_HINT = ("请不要使用这个提交包；请联系报送学校重新导出并发送原始文件，"
                "并核对签名人指纹是否与纸质报告上打印的一致。")
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    problems: list[str] = field(default_factory=list)   # Chinese, one per failure
-    fingerprint: str = ""                                # signer's, "" if signer.pub unreadable
-    manifest: dict | None = None
-    hint: str = ""                                       # what to do when not ok
 
 
 def program_version() -> str:
@@ -55,12 +51,37 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def name_problem(name: object) -> str:
+    """Why ``name`` cannot be a package member ("" when it can). Members are flat file
+    names: nothing that could leave the folder it is unpacked into."""
+    if not isinstance(name, str) or not name.strip():
+        return "文件名为空"
+    if "\0" in name or any(ord(c) < 0x20 for c in name):
+        return "文件名含控制字符"
+    if "/" in name or "\\" in name:
+        return "文件名含路径分隔符（/ 或 \\）"
+    if _DRIVE.match(name) or ":" in name:
+        return "文件名含盘符或冒号"
+    if name in (".", ".."):
+        return "文件名是 . 或 .."
+    return ""
+
+
 def _check_name(name: str) -> None:
-    bad = (not isinstance(name, str) or not name.strip() or name in RESERVED
-           or any(c in name for c in "/\\:\0") or name in (".", ".."))
-    if bad:
-        raise ValidationError(f"提交包中的文件名“{name}”不可用。",
+    problem = name_problem(name)
+    if problem or name in RESERVED:
+        raise ValidationError(f"提交包中的文件名“{_show(name)}”不可用：{problem or '与清单文件重名'}。",
                               "文件名不能为空、不能含路径分隔符，也不能与 manifest.json、manifest.sig、signer.pub 重名。")
+
+
+def _show(name: object) -> str:
+    """A member name as it may appear in a message: control characters escaped, length capped."""
+    text = name if isinstance(name, str) else repr(name)
+    text = "".join(c if ord(c) >= 0x20 else f"\\x{ord(c):02x}" for c in text)
+    return text if len(text) <= 120 else text[:120] + "…"
 
 
 def build_manifest(files: dict[str, bytes], meta: dict, signer_text: bytes) -> bytes:
@@ -90,6 +111,15 @@ def _write_zip(fh, members: list[tuple[str, bytes]]) -> None:
             _write_member(zf, name, data)
 
 
+def _signer_comment(meta: dict) -> str:
+    """signer.pub's comment: the school as ``key export`` writes it (informative only:
+    verification trusts the receiver's own list, never this comment)."""
+    school = meta.get("school")
+    if isinstance(school, dict) and str(school.get("code") or "").strip():
+        return signer_comment(str(school["code"]), str(school.get("name") or ""))
+    return str(school or "")
+
+
 def write_package(target: Path, files: dict[str, bytes], meta: dict,
                   private_key: Ed25519PrivateKey, public_raw: bytes) -> Path:
     """Write the signed package atomically to ``target`` and return it.
@@ -100,7 +130,7 @@ def write_package(target: Path, files: dict[str, bytes], meta: dict,
         _check_name(name)
     if signing.public_raw_of(private_key) != bytes(public_raw):
         raise ValidationError("签名私钥与公钥不匹配。", "请在设置中检查密钥，必要时重新生成密钥。")
-    signer_text = (signing.public_key_text(public_raw, str(meta.get("school", ""))) + "\n").encode("utf-8")
+    signer_text = (signing.public_key_text(public_raw, _signer_comment(meta)) + "\n").encode("utf-8")
     manifest = build_manifest(files, meta, signer_text)
     signature = signing.sign(private_key, manifest)
     members = [*((name, files[name]) for name in sorted(files)),
@@ -116,13 +146,14 @@ def write_package(target: Path, files: dict[str, bytes], meta: dict,
     return target
 
 
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError,
-                NotImplementedError, ValueError, struct.error)
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, RuntimeError,
+                NotImplementedError, ValueError, struct.error, OverflowError)
 _MAX_META = 16 << 20                # manifest.json / manifest.sig / signer.pub are tiny
+_MAX_LISTED = 20                    # problems of one kind listed one by one, the rest counted
 
 
 def _damaged(name: str) -> str:
-    return f"文件 {name} 已损坏，无法从压缩包中读出（压缩数据或校验码错误）。"
+    return f"文件 {_show(name)} 已损坏，无法从压缩包中读出（压缩数据或校验码错误）。"
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | None, str]:
@@ -131,17 +162,21 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | No
         return None, f"文件 {info.filename} 大得异常（{info.file_size} 字节），提交包已被改动。"
     try:
         with zf.open(info) as fh:
-            return fh.read(), ""
+            data = fh.read(_MAX_META + 1)
     except _READ_ERRORS:
         return None, _damaged(info.filename)
+    if len(data) > _MAX_META:
+        return None, f"文件 {info.filename} 大得异常，提交包已被改动。"
+    return data, ""
 
 
-def _hash_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, int] | str:
-    """Stream a member: (sha256, size), or a problem text."""
+def _hash_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[str, int] | str:
+    """Stream a member: (sha256, size), or a problem text. Reading stops once more than
+    ``limit`` bytes came out (the size then already differs from the manifest)."""
     digest, size = hashlib.sha256(), 0
     try:
         with zf.open(info) as fh:
-            while chunk := fh.read(_CHUNK):
+            while size <= limit and (chunk := fh.read(_CHUNK)):
                 digest.update(chunk)
                 size += len(chunk)
     except _READ_ERRORS:
@@ -152,17 +187,17 @@ def _hash_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, int] 
 def _parse_manifest(data: bytes) -> tuple[dict | None, str]:
     try:
         manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None, "manifest.json（文件清单）无法读取：内容不是有效的 UTF-8 JSON，可能已被改动或损坏。"
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         return None, "manifest.json（文件清单）无法读取：缺少文件列表（files）。"
     if manifest.get("format_version") != FORMAT_VERSION:
-        return None, (f"manifest.json 的格式版本为 {manifest.get('format_version')!r}，"
+        return None, (f"manifest.json 的格式版本为 {_show(repr(manifest.get('format_version')))}，"
                       f"本程序只支持版本 {FORMAT_VERSION}；请升级本程序后再核验。")
     for name, entry in manifest["files"].items():
         if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str)
-                or type(entry.get("size")) is not int):
-            return None, f"manifest.json（文件清单）无法读取：文件 {name} 的记录不完整。"
+                or type(entry.get("size")) is not int or entry["size"] < 0):
+            return None, f"manifest.json（文件清单）无法读取：文件 {_show(name)} 的记录不完整。"
     return manifest, ""
 
 
@@ -174,23 +209,67 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise InputFileError(f"{path} 是一个文件夹，不是提交包（.zip 文件）。", hint)
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, struct.error):
-        raise InputFileError(f"{path} 不是有效的 zip 压缩包，无法核验。",
-                             "该文件可能未复制完整或已损坏；请向报送学校索取原始提交包。") from None
     except OSError as exc:
         raise InputFileError(f"无法读取提交包 {path}：{exc.strerror or exc}。", hint) from None
+    except (*_READ_ERRORS, MemoryError):
+        raise InputFileError(f"{path} 不是有效的 zip 压缩包，无法核验。",
+                             "该文件可能未复制完整或已损坏；请向报送学校索取原始提交包。") from None
 
 
-def verify_package(path: Path, trusted: list[bytes] | None = None) -> VerifyResult:
-    """Check signature, signer (when ``trusted`` is given) and every file.
-    Unreadable input raises InputFileError; integrity failures are returned."""
+def _listed(problems: list[str], items: list[str], one, many) -> None:
+    """One problem per item for the first few, then one line counting the rest."""
+    for item in items[:_MAX_LISTED]:
+        problems.append(one(item))
+    if len(items) > _MAX_LISTED:
+        problems.append(many(len(items) - _MAX_LISTED))
+
+
+@dataclass
+class VerifyResult:
+    ok: bool                          # intact AND signed by a known signer of the manifest's school
+    problems: list[str] = field(default_factory=list)   # integrity failures, Chinese, one each
+    fingerprint: str = ""                                # signer's, "" if signer.pub unreadable
+    manifest: dict | None = None
+    hint: str = ""                                       # what to do when not ok
+    intact: bool = False              # every file matches a manifest validly signed by signer.pub
+    signer: TrustedSigner | None = None                  # the trusted entry that vouches for it
+    signer_problem: str = ""          # why the signer is not accepted (when intact)
+
+    @property
+    def draft(self) -> bool | None:
+        """The manifest's draft flag (None when there is no readable manifest)."""
+        value = self.manifest.get("draft") if self.manifest else None
+        return value if isinstance(value, bool) else None
+
+
+def _member_problems(infos: list[zipfile.ZipInfo], problems: list[str]) -> None:
+    """Unsafe names and duplicates among the zip's members (linear)."""
+    bad = []
+    for info in infos:
+        for name in dict.fromkeys((info.orig_filename, info.filename)):
+            if problem := name_problem(name):
+                bad.append(f"{_show(name)}（{problem}）")
+    _listed(problems, bad, lambda b: f"压缩包中的文件名 {b} 可能指向文件夹以外，提交包不可用。",
+            lambda n: f"另有 {n} 个文件名不可用。")
+    counts: dict[str, int] = {}
+    for info in infos:
+        counts[info.filename] = counts.get(info.filename, 0) + 1
+    dups = sorted(_show(n) for n, c in counts.items() if c > 1)
+    _listed(problems, dups, lambda n: f"压缩包中文件 {n} 出现了不止一次，提交包已被改动。",
+            lambda n: f"另有 {n} 个文件名重复出现。")
+
+
+def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None) -> VerifyResult:
+    """Check signature, every file and the signer. ``ok`` only when the package is
+    intact AND its signer is one of ``trusted`` registered for the manifest's school
+    code (``None`` or empty: no signer is known, ``ok`` is False, ``intact`` tells
+    whether the files are untouched). Unreadable input raises InputFileError;
+    integrity failures are returned."""
     path = Path(path)
     problems: list[str] = []
     with _open_zip(path) as zf:
         infos = zf.infolist()
-        names = [i.filename for i in infos]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(f"压缩包中文件 {name} 出现了不止一次，提交包已被改动。")
+        _member_problems(infos, problems)
         members = {i.filename: i for i in infos}
 
         raw: dict[str, bytes | None] = {}
@@ -215,8 +294,6 @@ def verify_package(path: Path, trusted: list[bytes] | None = None) -> VerifyResu
         if signed and not signing.verify_signature(public_raw, raw[SIGNATURE], raw[MANIFEST]):
             problems.append("签名不正确：manifest.json 或 manifest.sig 已被改动，"
                             "或签名不是由 signer.pub 中的公钥生成的。")
-        if public_raw is not None and trusted is not None and public_raw not in {bytes(t) for t in trusted}:
-            problems.append(f"未登记的签名人：签名人指纹 {fp} 不在信任的公钥列表中。")
 
         manifest = None
         if raw[MANIFEST] is not None:
@@ -224,54 +301,48 @@ def verify_package(path: Path, trusted: list[bytes] | None = None) -> VerifyResu
             if problem:
                 problems.append(problem)
         if manifest is not None:
-            listed = manifest["files"]
-            for name in sorted(listed):
-                if name in (MANIFEST, SIGNATURE):
-                    problems.append(f"manifest.json 中不应登记 {name}，文件清单已被改动。")
-                    continue
-                if name not in members:
-                    if name != SIGNER:          # a missing signer.pub is reported above
-                        problems.append(f"缺少文件 {name}：清单中登记了它，但压缩包里没有。")
-                    continue
-                got = _hash_member(zf, members[name])
-                if isinstance(got, str):
-                    if name != SIGNER or raw[SIGNER] is not None:  # else reported above
-                        problems.append(got)
-                    continue
-                digest, size = got
-                if size != listed[name]["size"]:
-                    problems.append(f"文件 {name} 已被改动：大小为 {size} 字节，清单记录为 {listed[name]['size']} 字节。")
-                elif digest != listed[name]["sha256"].lower():
-                    problems.append(f"文件 {name} 已被改动：内容与清单记录的 SHA-256 校验值不一致。")
-            for name in sorted(set(members) - set(listed) - {MANIFEST, SIGNATURE}):
-                problems.append(f"压缩包中多出未登记的文件 {name}（清单中没有它）。")
-    ok = not problems
-    return VerifyResult(ok=ok, problems=problems, fingerprint=fp, manifest=manifest,
-                        hint="" if ok else VERIFY_HINT)
+            _check_listed(zf, manifest["files"], members, raw[SIGNER] is not None, problems)
+    intact = not problems
+    signer, signer_problem = None, ""
+    if intact and public_raw is not None:
+        signer, signer_problem = match_signer(public_raw, manifest, trusted)
+    ok = intact and signer is not None
+    hint = "" if ok else (UNKNOWN_HINT if intact else VERIFY_HINT)
+    return VerifyResult(ok=ok, problems=problems, fingerprint=fp, manifest=manifest, hint=hint,
+                        intact=intact, signer=signer, signer_problem=signer_problem)
 
 
-def read_trust_file(path: Path) -> list[bytes]:
-    """Public keys from a trust file: one ``zizhu-ed25519 …`` line each;
-    blank lines and lines starting with '#' are ignored."""
-    path = Path(path)
-    hint = "信任文件每行一把公钥（由学校“导出公钥”得到），以 # 开头的行是注释。"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(f"找不到信任文件 {path}。", "请确认文件路径正确。") from None
-    except UnicodeDecodeError:
-        raise InputFileError(f"信任文件 {path} 不是 UTF-8 文本文件。", hint) from None
-    except OSError as exc:
-        raise InputFileError(f"无法读取信任文件 {path}：{exc.strerror or exc}。", "请确认文件路径正确。") from None
-    keys: list[bytes] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
+def _check_listed(zf: zipfile.ZipFile, listed: dict, members: dict[str, zipfile.ZipInfo],
+                  signer_read: bool, problems: list[str]) -> None:
+    """Every file the manifest lists is there, safe to unpack and unchanged; nothing else is."""
+    bad = [f"{_show(n)}（{p}）" for n in listed if (p := name_problem(n))]
+    _listed(problems, bad, lambda b: f"manifest.json 中登记的文件名 {b} 可能指向文件夹以外，提交包不可用。",
+            lambda n: f"manifest.json 中另有 {n} 个文件名不可用。")
+    missing: list[str] = []
+    for name in sorted(listed):
+        if name in (MANIFEST, SIGNATURE):
+            problems.append(f"manifest.json 中不应登记 {name}，文件清单已被改动。")
             continue
-        try:
-            keys.append(signing.parse_public_key_text(line))
-        except ValidationError as exc:
-            raise InputFileError(f"信任文件 {path} 第 {number} 行：{exc.message}", hint) from None
-    if not keys:
-        raise InputFileError(f"信任文件 {path} 中没有任何公钥。", hint)
-    return keys
+        if name_problem(name):
+            continue
+        if name not in members:
+            if name != SIGNER:          # a missing signer.pub is reported above
+                missing.append(name)
+            continue
+        expected = listed[name]["size"]
+        got = _hash_member(zf, members[name], expected)
+        if isinstance(got, str):
+            if name != SIGNER or signer_read:  # else reported above
+                problems.append(got)
+            continue
+        digest, size = got
+        if size != expected:
+            shown = f"{size} 字节" if size <= expected else f"超过 {expected} 字节"
+            problems.append(f"文件 {_show(name)} 已被改动：大小为 {shown}，清单记录为 {expected} 字节。")
+        elif digest != listed[name]["sha256"].lower():
+            problems.append(f"文件 {_show(name)} 已被改动：内容与清单记录的 SHA-256 校验值不一致。")
+    _listed(problems, missing, lambda n: f"缺少文件 {_show(n)}：清单中登记了它，但压缩包里没有。",
+            lambda n: f"另有 {n} 个清单中登记的文件缺失。")
+    extra = sorted(set(members) - set(listed) - {MANIFEST, SIGNATURE})
+    _listed(problems, [_show(n) for n in extra], lambda n: f"压缩包中多出未登记的文件 {n}（清单中没有它）。",
+            lambda n: f"另有 {n} 个未登记的文件。")
