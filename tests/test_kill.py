@@ -394,3 +394,29 @@ def test_killed_operation_is_all_or_nothing(op, kill_base):
 @pytest.mark.parametrize("op", OPERATIONS)
 def test_killed_operation_is_all_or_nothing_many(op, kill_base):
     run_trials(op, kill_base, SLOW_TRIALS)
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n", b"\0" * 64], ids=["empty", "blank", "zeros"])
+def test_sweep_after_a_kill_mid_registration_removes_nothing_else(tmp_path, content):
+    """A kill (or a power cut) between creating a temp registration and writing the path
+    into it leaves an empty or zero-filled registration. The next start's sweep must not
+    read that as "." and delete the current folder, nor fail on it."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    (home / "tmp").mkdir(parents=True)
+    cwd.mkdir()
+    (cwd / "学生名单.xlsx").write_bytes(b"the clerk's own file")
+    (cwd / "folder").mkdir()
+    (cwd / "folder" / "keep.txt").write_text("keep", encoding="utf-8")
+    (home / "tmp" / f"pending-{_dead_pid()}-0-0badf00d.path").write_bytes(content)
+    proc = subprocess.run([sys.executable, "-c", "from core.paths import sweep_stale_temp; sweep_stale_temp()"],
+                          cwd=cwd, env={**os.environ, "ZIZHU_HOME": str(home), "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.relative_to(cwd).as_posix() for p in cwd.rglob("*")) == \
+        ["folder", "folder/keep.txt", "学生名单.xlsx"]
