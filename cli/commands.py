@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from cli import check_commands, export_commands
+from cli import backup_commands, check_commands, export_commands
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check_commands.add_parsers(sub)
     export_commands.add_parsers(sub)
+    backup_commands.add_parsers(sub)
 
     s = sub.add_parser("template", help="下载导入模板")
     s.add_argument("kind", choices=["students", "roster"])
@@ -81,6 +83,9 @@ def cmd_init(db, args) -> int:
 
 def cmd_policy(db, args) -> int:
     from db import store
+    if args.policy_command in ("set", "load"):
+        from db.backup import backup_before_change
+        backup_before_change(db, "before-policy")
     with db.session() as s:
         if args.policy_command == "set":
             policy = store.set_policy_value(s, args.key, args.value)
@@ -129,6 +134,9 @@ def _print_policy(policy) -> None:
 def cmd_import(db, args) -> int:
     from db.workflows import preview_import, run_import, save_problem_rows
     if args.kind == "payments":
+        if not args.dry_run:
+            from db.backup import backup_before_change
+            backup_before_change(db, "before-import-payments")
         return check_commands.cmd_import_payments(db, args)
     if args.replace and args.kind != "roster":
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
@@ -196,34 +204,82 @@ COMMANDS: dict[str, Callable] = {
     "compute": cmd_compute, "demo": cmd_demo, "template": cmd_template,
     **check_commands.COMMANDS,
     **export_commands.COMMANDS,
+    **backup_commands.COMMANDS,
 }
 
 
 NO_DATABASE = {"verify"}   # the receiving side checks packages without a school database
 
 
+EXIT_INTERNAL = 3            # a bug: the traceback is in the log, not on the screen
+EXIT_BROKEN_PIPE = 141       # the reader of our output went away (`| head`), as other tools
+
+
+def _fail(exc: ZizhuError) -> int:
+    log.info("command failed: %s", exc.message)
+    print(f"错误：{exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"提示：{exc.hint}", file=sys.stderr)
+    return exc.exit_code
+
+
+def _broken_pipe() -> int:
+    """Python docs, "Note on SIGPIPE": point stdout at devnull so the exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass   # stdout is no real file (tests): nothing left to flush
+    return EXIT_BROKEN_PIPE
+
+
+def _dispatch(args, db_path: Path) -> int:
+    if args.command in NO_DATABASE:
+        return COMMANDS[args.command](None, args)
+    if args.command == "restore":                      # never opens the (maybe damaged) database
+        return backup_commands.cmd_restore(db_path, args)
+    from db.session import open_database
+    # Every command that opens the database takes its single-instance lock (even `check`
+    # writes its findings) and makes the start backup when the last one is old.
+    db = open_database(db_path, backup_on_start=True)
+    try:
+        return COMMANDS[args.command](db, args)
+    finally:
+        db.close()
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code. No command: the GUI."""
+    """Entry point; returns the exit code. No command: the GUI.
+
+    Exit codes: 0 success, 1 a check found a problem, 2 a ZizhuError (bad input, the
+    database cannot be used) with a Chinese message, 3 an internal error (logged)."""
     args = build_parser().parse_args(argv)
     from core.logsetup import setup_logging
     from core.paths import demo_db_path, log_dir
-    setup_logging(log_dir())
+    log_file = setup_logging(log_dir())
     db_path = args.db or (demo_db_path() if args.demo else default_db_path())
     if args.command is None:
         from gui.app import run_gui
         return run_gui(db_path, demo=args.demo)
-    from db.session import open_database
     try:
-        if args.command in NO_DATABASE:
-            return COMMANDS[args.command](None, args)
-        db = open_database(db_path)
-        try:
-            return COMMANDS[args.command](db, args)
-        finally:
-            db.close()
+        code = _dispatch(args, db_path)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _broken_pipe()
     except ZizhuError as exc:
-        log.info("command failed: %s", exc.message)
-        print(f"错误：{exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"提示：{exc.hint}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(exc)
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure ends in a message, never a traceback
+        from db.session import translate_error
+        mapped = translate_error(exc, db_path)
+        if mapped is not None:
+            log.warning("database failure: %s", exc)
+            return _fail(mapped)
+        log.error("internal error in command %s", args.command, exc_info=True)
+        print(f"错误：程序内部错误，详细信息已写入日志：{log_file}", file=sys.stderr)
+        print("提示：请把日志文件发给技术支持人员；数据库中的数据没有因此改变（每个操作要么完整写入，要么完全不写）",
+              file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,9 +1,12 @@
-"""Schema migrations with alembic, run from code, after an automatic backup."""
+"""Schema migrations with alembic, run from code, after an automatic backup.
+
+A database written by a newer Zizhu (an alembic revision this program does not
+know) is refused before anything is written or backed up.
+"""
 from __future__ import annotations
 
 import logging
-import sqlite3
-from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -11,11 +14,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from db.session import Database
+from core.errors import DatabaseError
+from db.backup import backup  # noqa: F401 - kept importable from here (older callers, tests)
+from db.backup import backup_before_change
+from db.session import ZIZHU_TABLES, Database
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-KEEP_BACKUPS = 10
 
 
 def _config() -> Config:
@@ -28,45 +33,36 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head() or ""
 
 
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
+
+
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def backup(db: Database, reason: str = "backup", keep: int = KEEP_BACKUPS) -> Path:
-    """Copy the database with SQLite's online backup API into ``backups/``
-    beside it; keep the newest ``keep`` copies."""
-    folder = db.path.parent / "backups"
-    folder.mkdir(exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{db.path.stem}-{stamp}-{reason}.sqlite"
-    src = sqlite3.connect(db.path)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    olds = sorted(folder.glob(f"{db.path.stem}-*.sqlite"))
-    for old in olds[:-keep]:
-        old.unlink(missing_ok=True)
-    log.info("backup written: %s", target.name)
-    return target
-
-
-def _has_tables(db: Database) -> bool:
+def _tables(db: Database) -> set[str]:
     with db.engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar()
-    return bool(rows)
+        return {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision``; back up first when data exists."""
     current = current_revision(db)
+    if current is not None and current not in known_revisions():
+        if not _tables(db) & ZIZHU_TABLES:
+            raise DatabaseError(f"文件 {db.path} 是其他程序的 SQLite 数据库，不是资助助手的数据库，程序没有改动它",
+                                "请选择资助助手的数据库文件，或指定一个新的文件名来创建数据库")
+        log.warning("database revision %s unknown to this program", current)
+        raise DatabaseError(f"数据库 {db.path} 由更新版本的资助助手创建（结构版本 {current}），本程序无法使用它，"
+                            "数据库没有被改动",
+                            "请安装最新版本的资助助手后再打开这个数据库")
     if current == head_revision() and revision == "head":
         return
-    if _has_tables(db):
-        backup(db, reason=f"before-migration-{current or 'none'}")
+    if _tables(db):
+        backup_before_change(db, reason=f"before-migration-{current or 'none'}")
     cfg = _config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -1,69 +1,262 @@
-"""One engine and one sessionmaker per database file; a session per user action."""
+"""One engine and one sessionmaker per database file; a session per user action.
+
+Transactions are begun by us, not by pysqlite (SQLAlchemy's documented recipe
+for pysqlite): ``session()`` begins a plain (deferred) transaction, so its
+reads see one consistent snapshot; ``write_session()`` begins with
+``BEGIN IMMEDIATE``, taking SQLite's write lock before the first read, so a
+use case that plans from the data it reads (an import) plans and applies
+under one lock. Database failures (locked past the timeout, disk full,
+read-only, damaged) become ``DatabaseError`` with a Chinese message; SQL
+parameters (names, ID numbers) never appear in an exception text.
+"""
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 
+DEFAULT_BUSY_TIMEOUT = 15.0   # seconds to wait for another writer before giving up
+BUSY_TIMEOUT_ENV = "ZIZHU_BUSY_TIMEOUT"
+ZIZHU_TABLES = {"school", "student", "roster_person", "audit_log", "setting"}
 
-def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=15000")   # wait for a background write instead of failing
-    cur.close()
+
+class DamagedDatabaseError(DatabaseError):
+    """The file fails SQLite's integrity check; it was not written to."""
+
+    def __init__(self, message: str, hint: str, path: Path, backup: Path | None) -> None:
+        super().__init__(message, hint)
+        self.path = path
+        self.backup = backup      # the newest good backup, if any
+
+
+def busy_timeout() -> float:
+    try:
+        return float(os.environ.get(BUSY_TIMEOUT_ENV) or DEFAULT_BUSY_TIMEOUT)
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+
+
+def _error_name(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", exc)
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    text = str(orig).lower()
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "is locked" in text:
+        return "busy"
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return "full"
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text or "read-only" in text:
+        return "readonly"
+    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in text \
+            or "not a database" in text:
+        return "damaged"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open database" in text:
+        return "cantopen"
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
+        return "io"
+    return ""
+
+
+def translate_error(exc: BaseException, path: Path | str | None = None,
+                    timeout: float | None = None) -> DatabaseError | None:
+    """The Chinese DatabaseError for a SQLite failure, or None when ``exc`` is none we know."""
+    if not isinstance(exc, (sa_exc.DBAPIError, sqlite3.Error)):
+        return None
+    kind = _error_name(exc)
+    where = f" {path}" if path else ""
+    wait = timeout if timeout is not None else busy_timeout()
+    if kind == "busy":
+        return DatabaseError(f"数据库{where}正被另一个程序使用，等待 {wait:g} 秒后仍未能写入，这次操作没有写入任何数据",
+                             "请等另一个资助助手窗口或命令完成（或关闭它），然后重试")
+    if kind == "full":
+        return DatabaseError(f"磁盘空间已满，无法写入数据库{where}，这次操作没有写入任何数据",
+                             "请清理磁盘空间（删除不需要的文件、清空回收站）后重试")
+    if kind == "readonly":
+        return DatabaseError(f"数据库文件{where}是只读的，无法写入",
+                             "请检查该文件及其所在文件夹的写入权限（去掉文件属性中的“只读”），"
+                             "或把数据库复制到可写的文件夹（不要直接在光盘或写保护的U盘上使用）")
+    if kind == "damaged":
+        return DatabaseError(f"数据库文件{where}已损坏，无法读取",
+                             "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest")
+    if kind == "cantopen":
+        return DatabaseError(f"无法打开数据库文件{where}",
+                             "请检查路径是否正确、是否有访问权限；U盘或网络盘请确认仍然连接")
+    if kind == "io":
+        return DatabaseError(f"读写数据库文件{where}时发生磁盘错误，这次操作没有写入任何数据",
+                             "请检查磁盘或U盘是否已拔出、是否有坏道，然后重试")
+    return None
+
+
+def _on_connect(timeout_ms: int):
+    def on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.isolation_level = None      # we emit BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={timeout_ms}")   # wait for another writer first
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+    return on_connect
+
+
+def _on_begin(conn) -> None:
+    mode = conn.get_execution_options().get("zizhu_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 class Database:
-    """An open database file. ``session()`` gives a transaction per user action."""
+    """An open database file. ``session()`` gives a transaction per user action,
+    ``write_session()`` one that holds the write lock from its start."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float | None = None) -> None:
         self.path = Path(path)
-        self.engine: Engine = create_engine(f"sqlite:///{self.path}")
-        event.listen(self.engine, "connect", _on_connect)
+        self.timeout = busy_timeout() if timeout is None else timeout
+        self.engine: Engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
+        event.listen(self.engine, "connect", _on_connect(int(self.timeout * 1000)))
+        event.listen(self.engine, "begin", _on_begin)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_factory = sessionmaker(self.engine.execution_options(zizhu_begin="IMMEDIATE"),
+                                           expire_on_commit=False)
+        self._locked = False
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """Commit on success, roll back on any error: all or nothing."""
-        with self._factory() as session:
+    def _run(self, factory: sessionmaker) -> Iterator[Session]:
+        with factory() as session:
             try:
                 yield session
                 session.commit()
-            except Exception:
-                session.rollback()
-                raise
+            except Exception as exc:
+                try:
+                    session.rollback()
+                except Exception:  # noqa: BLE001 - the first error is the one to report
+                    log.warning("rollback failed", exc_info=True)
+                mapped = translate_error(exc, self.path, self.timeout)
+                if mapped is None:
+                    raise
+                log.warning("database operation failed: %s", exc)
+                raise mapped from None
+
+    def session(self) -> AbstractContextManager[Session]:
+        """Commit on success, roll back on any error: all or nothing."""
+        return self._run(self._factory)
+
+    def write_session(self) -> AbstractContextManager[Session]:
+        """Like ``session()``, but takes the write lock at once (BEGIN IMMEDIATE):
+        what is read inside cannot change before it is written."""
+        return self._run(self._write_factory)
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._locked:
+            from db import lock
+            lock.release(self.path)
+            self._locked = False
 
 
-def open_database(path: str | Path, migrate: bool = True) -> Database:
+def _refuse_folder(p: Path) -> None:
+    if p.is_dir():
+        raise DatabaseError(f"“{p}”是一个文件夹，不是数据库文件",
+                            f"请指定数据库文件本身，例如 --db {p / 'zizhu.sqlite'}")
+
+
+def _check_writable(p: Path) -> None:
+    if not os.access(p.parent, os.W_OK):
+        raise DatabaseError(f"数据库所在文件夹 {p.parent} 不能写入",
+                            "请检查该文件夹的写入权限，或把数据库复制到可写的文件夹（资助助手要在数据库旁边写临时文件）")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise DatabaseError(f"数据库文件 {p} 是只读的，无法写入",
+                            "请去掉文件属性中的“只读”，或把数据库复制到可写的文件夹")
+
+
+def inspect_file(p: Path) -> None:
+    """Refuse a file that is not a healthy Zizhu database, without writing to it:
+    wrong header, damaged (``PRAGMA quick_check``), or another program's SQLite file."""
+    if not p.exists() or p.stat().st_size == 0:
+        return
+    with open(p, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise DatabaseError(f"文件 {p} 不是资助助手的数据库", "请选择正确的数据库文件（.sqlite）")
+    try:
+        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise translate_error(exc, p) or DatabaseError(f"无法打开数据库文件 {p}", "请检查文件") from None
+    try:
+        rows = con.execute("PRAGMA quick_check").fetchall()
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        damaged = [r[0] for r in rows] != ["ok"]
+    except sqlite3.Error as exc:
+        if _error_name(exc) != "damaged":
+            raise translate_error(exc, p) or DatabaseError(f"无法读取数据库文件 {p}", "请检查文件") from None
+        damaged, tables = True, set()
+    finally:
+        con.close()
+    if damaged:
+        log.error("database fails quick_check: %s", p.name)
+        from db.backup import newest_good_backup
+        good = newest_good_backup(p)
+        if good is None:
+            raise DamagedDatabaseError(f"数据库文件 {p} 已损坏（完整性检查未通过），程序没有写入它",
+                                       "没有找到可用的备份；请联系技术支持人员，不要删除这个文件", p, None)
+        raise DamagedDatabaseError(
+            f"数据库文件 {p} 已损坏（完整性检查未通过），程序没有写入它。"
+            f"最新的完好备份：{good.name}",
+            f"恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）；"
+            f"损坏的文件会改名保留在原处", p, good)
+    if tables and "alembic_version" not in tables and not tables & ZIZHU_TABLES:
+        raise DatabaseError(f"文件 {p} 是其他程序的 SQLite 数据库，不是资助助手的数据库，程序没有改动它",
+                            "请选择资助助手的数据库文件，或指定一个新的文件名来创建数据库")
+
+
+def open_database(path: str | Path, migrate: bool = True, lock: bool = True,
+                  backup_on_start: bool = False, timeout: float | None = None) -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema
-    to the latest version, after a backup when there was data to protect."""
+    to the latest version, after a backup when there was data to protect.
+
+    ``lock`` takes the single-instance lock (another process using the same
+    file is refused with its name); ``backup_on_start`` makes the daily backup."""
+    from db import lock as instance_lock
     from db.migrate import upgrade
 
     p = Path(path)
+    _refuse_folder(p)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"无法创建数据库所在文件夹 {p.parent}：{exc.strerror}",
                             "请检查路径和写入权限") from None
-    if p.exists() and p.stat().st_size > 0:
-        with open(p, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise DatabaseError(f"文件 {p} 不是资助助手的数据库", "请选择正确的数据库文件（.sqlite）")
-    db = Database(p)
-    if migrate:
-        upgrade(db)
+    _check_writable(p)
+    if lock:
+        instance_lock.acquire(p)
+    db: Database | None = None
+    try:
+        inspect_file(p)
+        db = Database(p, timeout=timeout)
+        db._locked = lock
+        try:
+            if migrate:
+                upgrade(db)
+            if backup_on_start:
+                from db.backup import backup_if_due
+                backup_if_due(db)
+        except BaseException as exc:
+            db.close()
+            mapped = translate_error(exc, p, db.timeout)
+            if mapped is not None:
+                log.warning("opening the database failed: %s", exc)
+                raise mapped from None
+            raise
+    except BaseException:
+        if lock and db is None:
+            instance_lock.release(p)
+        raise
     return db

@@ -64,9 +64,10 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
 
 def preview_import(db: Database, kind: str, path: str | Path,
                    overrides: dict[str, str] | None = None, replace: bool = False) -> ImportPreview:
-    """Dry run: what the import would do. Nothing is written."""
+    """Dry run: what the import would do. Nothing is written. Planned under the
+    write lock, like ``run_import``, so the preview shows what an import would do now."""
     parsed = parse_file(db, kind, path, overrides)
-    with db.session() as s:
+    with db.write_session() as s:
         plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace)
         s.rollback()
     return ImportPreview(kind, parsed, plan)
@@ -76,9 +77,14 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
                actor: str | None = None, progress: Progress | None = None,
                replace: bool = False) -> ImportReport:
     """Parse and write a file in one transaction; remember the mapping used.
-    ``replace`` (roster only) removes the people who are no longer in the file."""
+    ``replace`` (roster only) removes the people who are no longer in the file.
+
+    The database is backed up first; the plan is made and applied under one
+    write lock (BEGIN IMMEDIATE), so a concurrent writer cannot slip in between."""
+    from db.backup import backup_before_change
     parsed = parse_file(db, kind, path, overrides)
-    with db.session() as s:
+    backup_before_change(db, f"before-import-{kind}")
+    with db.write_session() as s:
         plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace)
         counts = apply_plan(s, plan, actor=actor, progress=progress)
         store.put_mapping(s, kind, parsed.mapping.overrides())
@@ -107,7 +113,7 @@ def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
     from core.demo import generate_demo
 
     data = generate_demo(n_students=n_students, seed=seed)
-    with db.session() as s:
+    with db.write_session() as s:   # the emptiness check and the writes under one lock
         if s.scalar(select(func.count()).select_from(Student)):
             raise ValidationError("数据库中已有学生，不能再生成演示数据",
                                   "请用 --db 指定一个新的数据库文件")

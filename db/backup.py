@@ -1,0 +1,329 @@
+"""Backups of the database file, and restoring one.
+
+A backup is a consistent copy taken with SQLite's online backup API (the
+program may keep working meanwhile), written under a temporary name, checked
+(``PRAGMA integrity_check`` and the same row count in every table) and only
+then renamed into place. They live in ``backups/`` beside the database, named
+``<stem>-<YYYYMMDD-HHMMSS-ffffff>-<reason>.sqlite``.
+
+When: at start (when the newest is older than ``START_INTERVAL``), before every
+import, migration and policy change, and on request. Kept: the newest
+``KEEP_NEWEST`` plus the newest of each day for ``KEEP_DAYS`` days.
+
+Restoring checks the backup first, backs up the current file (or, when it is
+damaged, keeps it beside under ``<name>.damaged-<stamp>``) and replaces the
+database in one step.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.errors import DatabaseError, ZizhuError
+
+if TYPE_CHECKING:
+    from db.session import Database
+
+log = logging.getLogger(__name__)
+
+KEEP_NEWEST = 20
+KEEP_DAYS = 30
+START_INTERVAL = timedelta(hours=20)     # about one start backup per working day
+STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    taken: datetime
+    students: int
+    school: str
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored: BackupInfo
+    previous: Path | None        # the backup of the file that was replaced
+    damaged: Path | None         # the damaged file, kept aside
+
+
+def backups_dir(db_path: Path) -> Path:
+    return Path(db_path).parent / "backups"
+
+
+def _name_re(stem: str) -> re.Pattern[str]:
+    return re.compile(re.escape(stem) + r"-(\d{8}-\d{6}-\d{6})-[\w.-]*\.sqlite")
+
+
+def taken_at(path: Path, stem: str | None = None) -> datetime:
+    """When a backup was taken: from its name, else the file's modification time."""
+    m = re.search(r"-(\d{8}-\d{6}-\d{6})-", path.name)
+    if m:
+        try:
+            return datetime.strptime(m.group(1), STAMP_FORMAT)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime)
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    """The backups of ``db_path`` in its backups folder, newest first."""
+    folder = backups_dir(db_path)
+    if not folder.is_dir():
+        return []
+    pattern = _name_re(Path(db_path).stem)
+    found = [(m.group(1), p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))]
+    return [p for _stamp, p in sorted(found, reverse=True)]
+
+
+def _ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _table_counts(con: sqlite3.Connection) -> dict[str, int]:
+    names = [r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def check_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str, int]:
+    """Open ``path``, run ``PRAGMA integrity_check`` and compare row counts; DatabaseError if bad."""
+    try:
+        con = _ro(path)
+        try:
+            result = [r[0] for r in con.execute("PRAGMA integrity_check")]
+            counts = _table_counts(con) if result == ["ok"] else {}
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        log.warning("backup check failed for %s: %s", path.name, exc)
+        result, counts = ["unreadable"], {}
+    if result != ["ok"] or (expected is not None and counts != expected):
+        raise DatabaseError(f"备份文件 {path} 校验未通过（已损坏或不完整）",
+                            "请换一个备份文件；如果是刚写入的备份，请检查磁盘空间和磁盘状态")
+    return counts
+
+
+def has_data(db_path: Path) -> bool:
+    """Whether the database holds anything worth a backup (a school or any student)."""
+    p = Path(db_path)
+    if not p.exists() or p.stat().st_size == 0:
+        return False
+    try:
+        con = _ro(p)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not {"school", "student"} <= tables:
+                return bool(tables - {"alembic_version"})
+            return bool(con.execute("SELECT (SELECT count(*) FROM school) + (SELECT count(*) FROM student)")
+                        .fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True     # unsure: better one backup too many
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
+    """Consistent copy of ``source`` to ``target`` (atomic, verified)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        src = sqlite3.connect(source, timeout=timeout, isolation_level=None)
+        try:
+            src.execute("BEGIN")          # one snapshot for the counts and the copy
+            counts = _table_counts(src)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")   # a single self-contained file
+            finally:
+                dst.close()
+            src.execute("COMMIT")
+        finally:
+            src.close()
+        _fsync(tmp)
+        check_copy(tmp, counts)
+        os.replace(tmp, target)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("backup failed: %s", exc)
+        from db.session import translate_error
+        mapped = translate_error(exc, source) if isinstance(exc, sqlite3.Error) else None
+        detail = mapped.message if mapped else (getattr(exc, "strerror", None) or str(exc))
+        raise DatabaseError(f"无法写入备份 {target}：{detail}",
+                            "请检查磁盘空间和备份文件夹的写入权限，然后重试") from None
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+    return target
+
+
+def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
+           target: Path | None = None) -> Path:
+    """Back up the database (a ``Database`` or a path). ``target`` is a file or a folder;
+    by default the backups folder, which is then pruned (``keep`` newest + one a day)."""
+    path = Path(getattr(db, "path", db))
+    timeout = float(getattr(db, "timeout", 15.0))
+    stamp = datetime.now().strftime(STAMP_FORMAT)
+    name = f"{path.stem}-{stamp}-{reason}.sqlite"
+    if target is None:
+        out = _copy_database(path, backups_dir(path) / name, timeout)
+        prune(path, keep=keep)
+    else:
+        target = Path(target)
+        out = _copy_database(path, target / name if target.is_dir() else target, timeout)
+    log.info("backup written: %s (%s)", out.name, reason)
+    return out
+
+
+def prune(db_path: Path, keep: int = KEEP_NEWEST, days: int = KEEP_DAYS,
+          now: datetime | None = None) -> list[Path]:
+    """Delete the backups beyond the newest ``keep`` and the newest of each of the last ``days`` days."""
+    now = now or datetime.now()
+    found = list_backups(db_path)
+    keep_set = set(found[:keep])
+    seen_days: set[object] = set()
+    for p in found:
+        taken = taken_at(p)
+        if now - taken <= timedelta(days=days) and taken.date() not in seen_days:
+            seen_days.add(taken.date())
+            keep_set.add(p)
+    removed = [p for p in found if p not in keep_set]
+    for p in removed:
+        p.unlink(missing_ok=True)
+    return removed
+
+
+def backup_before_change(db: Database, reason: str) -> Path | None:
+    """The backup before an import, migration or policy change (none while the database is empty).
+    A failed backup stops the change: DatabaseError."""
+    if not has_data(db.path):
+        return None
+    return backup(db, reason=reason)
+
+
+def backup_if_due(db: Database, now: datetime | None = None) -> Path | None:
+    """The start backup: when the newest backup is older than ``START_INTERVAL``.
+    A failure is logged and does not stop the start."""
+    now = now or datetime.now()
+    found = list_backups(db.path)
+    if found and now - taken_at(found[0]) < START_INTERVAL:
+        return None
+    if not has_data(db.path):
+        return None
+    try:
+        return backup(db, reason="start")
+    except ZizhuError as exc:
+        log.warning("start backup failed: %s", exc.message)
+        return None
+
+
+def inspect_backup(path: Path) -> BackupInfo:
+    """Check a backup (intact, a Zizhu database of a known schema) and say what it holds."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatabaseError(f"找不到备份文件 {path}", "请检查路径；备份在数据库旁边的 backups 文件夹中")
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise DatabaseError(f"文件 {path} 不是资助助手的备份", "请选择 backups 文件夹中的 .sqlite 文件")
+    check_copy(path)
+    from db.migrate import known_revisions
+    con = _ro(path)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"school", "student", "alembic_version"} <= tables:
+            raise DatabaseError(f"文件 {path} 不是资助助手的备份", "请选择 backups 文件夹中的 .sqlite 文件")
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision and revision[0] not in known_revisions():
+            raise DatabaseError(f"备份 {path.name} 来自更新版本的资助助手，本程序无法使用",
+                                "请安装最新版本的资助助手后再恢复")
+        students = con.execute("SELECT count(*) FROM student").fetchone()[0]
+        school = con.execute("SELECT name FROM school LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return BackupInfo(path, taken_at(path), students, school[0] if school else "")
+
+
+def newest_good_backup(db_path: Path) -> Path | None:
+    """The newest backup of ``db_path`` that passes its checks."""
+    for p in list_backups(db_path):
+        try:
+            inspect_backup(p)
+        except ZizhuError:
+            continue
+        return p
+    return None
+
+
+def is_healthy(db_path: Path) -> bool:
+    try:
+        con = _ro(db_path)
+        try:
+            return [r[0] for r in con.execute("PRAGMA quick_check")] == ["ok"]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
+def _side_files(p: Path) -> list[Path]:
+    return [p.with_name(p.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> RestoreResult:
+    """Replace the database at ``db_path`` with ``backup_path`` (checked first).
+
+    The caller holds the single-instance lock; ``db`` (if open) has its
+    connections closed first and works on the restored file afterwards."""
+    db_path = Path(db_path)
+    info = inspect_backup(backup_path)
+    if db is not None:
+        db.engine.dispose()
+    previous = damaged = None
+    tmp = db_path.with_name(f".{db_path.name}.restore.tmp")
+    try:
+        # the copy first: backing up the current file below may prune the chosen backup
+        shutil.copyfile(info.path, tmp)
+        _fsync(tmp)
+        check_copy(tmp)
+        if db_path.exists() and db_path.stat().st_size > 0:
+            if is_healthy(db_path):
+                previous = backup(db_path, reason="before-restore")
+                con = sqlite3.connect(db_path, isolation_level=None)
+                try:
+                    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    con.close()
+            else:
+                suffix = ".damaged-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+                damaged = db_path.with_name(db_path.name + suffix)
+                os.replace(db_path, damaged)
+                for side in _side_files(db_path):
+                    if side.exists():
+                        os.replace(side, damaged.with_name(damaged.name + side.name[len(db_path.name):]))
+                log.warning("damaged database kept aside: %s", damaged.name)
+        for side in _side_files(db_path):     # they belong to the file being replaced
+            side.unlink(missing_ok=True)
+        os.replace(tmp, db_path)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("restore failed: %s", exc)
+        raise DatabaseError(f"无法恢复备份到 {db_path}：{getattr(exc, 'strerror', None) or exc}",
+                            "请检查磁盘空间和写入权限后重试") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("restored %s over %s", info.path.name, db_path.name)
+    return RestoreResult(info, previous, damaged)

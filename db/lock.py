@@ -1,0 +1,139 @@
+"""One copy of the program per database: a lock file beside it (``<db>.lock``).
+
+The lock is an OS lock on the open file (``flock`` on POSIX, ``msvcrt.locking``
+on Windows), so it goes away with the process: a crashed holder never blocks
+the database. The file holds who took it (PID, machine, user, start time) so a
+refused second copy can say who is using the database. The same process may
+open the same database more than once (tests, the GUI's reopen after a
+restore): the lock is counted per process.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from core.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+_WIN_LOCK_OFFSET = 1 << 20     # Windows: lock a byte far past the text so others can read it
+_held: dict[str, tuple[int, int]] = {}     # lock path -> (fd, count)
+_guard = threading.Lock()
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+        os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+        os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _holder_info() -> dict[str, object]:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on some systems
+        user = ""
+    return {"pid": os.getpid(), "host": socket.gethostname(), "user": user,
+            "started": datetime.now().isoformat(timespec="seconds")}
+
+
+def describe_holder(text: str) -> str:
+    """"机器名 上的 用户（进程 1234，自 10:32 起）" from the lock file's text."""
+    try:
+        info = json.loads(text)
+        started = datetime.fromisoformat(str(info.get("started")))
+    except (ValueError, TypeError, AttributeError):
+        return "另一个资助助手"
+    when = started.strftime("%H:%M") if started.date() == datetime.now().date() \
+        else started.strftime("%Y-%m-%d %H:%M")
+    user = str(info.get("user") or "未知用户")
+    return f"{info.get('host') or '未知机器'} 上的 {user}（进程 {info.get('pid')}，自 {when} 起）"
+
+
+def acquire(db_path: Path) -> Path:
+    """Take the single-instance lock of ``db_path`` or raise DatabaseError naming the holder."""
+    path = lock_path(Path(db_path).resolve())
+    key = str(path)
+    with _guard:
+        if key in _held:
+            fd, count = _held[key]
+            _held[key] = (fd, count + 1)
+            return path
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DatabaseError(f"无法在数据库所在文件夹 {path.parent} 创建锁文件：{exc.strerror}",
+                                "请检查该文件夹的写入权限，或把数据库放在可写的位置") from None
+        if not _try_lock(fd):
+            try:
+                os.lseek(fd, 0, os.SEEK_SET)
+                text = os.read(fd, 4096).decode("utf-8", "replace")
+            finally:
+                os.close(fd)
+            who = describe_holder(text)
+            raise DatabaseError(f"数据库 {db_path} 正由 {who}使用，不能同时打开",
+                                "请先关闭另一个资助助手窗口（或等待正在运行的命令结束），然后重试；"
+                                "同一个数据库一次只能由一个程序使用")
+        data = json.dumps(_holder_info(), ensure_ascii=False).encode("utf-8")
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, data)
+        _held[key] = (fd, 1)
+        log.info("instance lock taken: %s", path.name)
+        return path
+
+
+def release(db_path: Path) -> None:
+    """Give back one hold on the lock; the last one clears the file and unlocks it."""
+    key = str(lock_path(Path(db_path).resolve()))
+    with _guard:
+        if key not in _held:
+            return
+        fd, count = _held[key]
+        if count > 1:
+            _held[key] = (fd, count - 1)
+            return
+        del _held[key]
+        try:
+            os.ftruncate(fd, 0)
+            _unlock(fd)
+        except OSError:
+            log.warning("could not clear the instance lock %s", key)
+        finally:
+            os.close(fd)
+
+
+def is_held(db_path: Path) -> bool:
+    """Whether this process holds the lock of ``db_path``."""
+    return str(lock_path(Path(db_path).resolve())) in _held
