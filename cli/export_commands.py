@@ -103,8 +103,7 @@ def cmd_verify(db_path: Path | None, args) -> int:
         print(f"提交包类型：{kind}")
         return 0
     if result.intact:
-        print(f"签名人未知：{args.path} 中的文件完整、与签名一致，但签名人不是已登记的该校签名人，"
-              "不能确认提交包的来源。")
+        print(f"核验未通过：{args.path} 中的文件完整、与签名一致，但签名人未经确认，不能确认提交包的来源：")
         print("  " + result.signer_problem)
         if args.db is not None and own is None:
             print(f"  （数据库 {args.db} 不存在或还没有签名密钥，未用作信任来源）")
@@ -114,7 +113,7 @@ def cmd_verify(db_path: Path | None, args) -> int:
             print("  " + p)
     if result.fingerprint:
         print(f"签名人公钥指纹：{result.fingerprint}")
-    print(f"提交包类型：{kind}" + ("（清单所载，签名人未确认，不可作准）" if result.manifest else ""))
+    print(f"提交包类型：{kind}" + ("；这是清单所写，未经确认，不可作准" if result.manifest else ""))
     if result.hint:
         print("提示：" + result.hint)
     return 1
