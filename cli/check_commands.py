@@ -25,6 +25,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def cmd_check(db, args) -> int:
     from sqlalchemy import select
 
+    from db.audit import audit_chain_status
     from db.models import FindingRow
     from db.workflows import run_check
     run = run_check(db)
@@ -33,6 +34,7 @@ def cmd_check(db, args) -> int:
         if not args.all:
             q = q.where(FindingRow.state != "fixed")
         rows = list(s.scalars(q))
+        chain = audit_chain_status(s)
     if args.json:
         flags = [{"code": r.code, "severity": r.severity, "id_number": r.id_number, "name": r.name,
                   "message": r.message, "state": r.state} for r in rows]
@@ -41,7 +43,10 @@ def cmd_check(db, args) -> int:
             if r.state == "open":
                 by_code[r.code] = by_code.get(r.code, 0) + 1
         json.dump({"flags": flags, "counts": {**run.counts, "by_code": by_code,
-                                              "accepted": sum(r.state == "accepted" for r in rows)}},
+                                              "accepted": sum(r.state == "accepted" for r in rows)},
+                   "audit_log": {"intact": chain.intact, "entries": chain.entries,
+                                 "first_broken_id": chain.first_broken_id,
+                                 "missing_triggers": chain.missing_triggers}},
                   sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
@@ -51,6 +56,7 @@ def cmd_check(db, args) -> int:
             who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
             print(f"[{sev}] {r.code} {who}：{r.message}（{STATE_LABELS[r.state]}）")
         c = run.counts
+        print(chain.message)
         print(f"未处理：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}；"
               f"本次新发现 {run.opened}，自动关闭 {run.fixed}")
     return 1 if run.counts["error"] else 0

@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--problems", type=Path, help="把有问题的行另存为 Excel 文件")
     s.add_argument("--replace", action="store_true",
                    help="（建档立卡名单）用新名单整体替换：删除不在新名单中的人员")
+    s.add_argument("--yes", "--confirm-removal", dest="yes", action="store_true",
+                   help="（与 --replace 一起）确认删除超过现有名单一半的人员")
 
     s = sub.add_parser("compute", help="计算每个学生的资助")
     s.add_argument("--json", action="store_true", help="输出 JSON")
@@ -105,15 +107,20 @@ def cmd_policy(db, args) -> int:
         backup_before_change(db, "before-policy")
     with db.session() as s:
         if args.policy_command == "set":
-            policy = store.set_policy_value(s, args.key, args.value)
-            _out(f"已修改 {args.key} = {args.value or '（未设置）'}")
+            change = store.change_policy_value(s, args.key, args.value)
+            policy = change.policy
+            _out(f"已修改 {args.key} = {args.value or '（未设置）'}" if change.changes
+                 else f"{args.key} 没有变化，未修改")
+            _print_unverified(change.unverified)
         elif args.policy_command == "load":
             try:
                 text = args.file.read_text(encoding="utf-8")
             except OSError as exc:
                 raise ZizhuError(f"无法读取政策文件 {args.file}：{exc.strerror}", "请检查文件路径") from None
-            policy = store.replace_policy(s, text)
+            change = store.change_policy(s, text)
+            policy = change.policy
             _out(f"已导入资助政策：{policy.name}")
+            _print_unverified(change.unverified)
         else:
             policy = store.get_policy(s)
             if args.toml:
@@ -121,6 +128,11 @@ def cmd_policy(db, args) -> int:
                 return 0
         _print_policy(policy)
     return 0
+
+
+def _print_unverified(n: int) -> None:
+    if n:
+        _out(f"有 {n} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准（详见审计日志）")
 
 
 def _print_policy(policy) -> None:
@@ -158,10 +170,13 @@ def cmd_import(db, args) -> int:
     if args.replace and args.kind != "roster":
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
     if args.dry_run:
-        outcome = preview_import(db, args.kind, args.file, replace=args.replace)
+        outcome = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
         _print_import(args.kind, outcome.parsed, outcome.plan.counts(), dry=True)
+        if args.replace:
+            _out(outcome.plan.removal_text()
+                 + ("；删除超过现有名单的一半，正式导入时须加 --yes 确认" if outcome.plan.needs_confirmation else ""))
     else:
-        outcome = run_import(db, args.kind, args.file, replace=args.replace)
+        outcome = run_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
         _print_import(args.kind, outcome.parsed, outcome.counts, dry=False)
     if args.problems:
         save_problem_rows(args.problems, outcome.plan, outcome.parsed.headers)

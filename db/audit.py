@@ -1,14 +1,39 @@
-"""The append-only audit log: who changed what, when, from what to what."""
+"""The append-only audit log: who changed what, when, from what to what.
+
+Every entry is chained: it stores the previous entry's hash (``prev_hash``) and
+its own ``hash`` = SHA-256 over ``prev_hash`` and a canonical serialisation of its
+fields (``entry_hash``). Entries are only written here, in id order, so an
+entry changed, removed or replaced later breaks the chain from that entry on.
+SQLite triggers refuse UPDATE, DELETE and an INSERT over an existing id (the
+REPLACE conflict path, whose delete fires no delete trigger);
+``audit_chain_status`` checks the links and that those triggers still exist.
+"""
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry
+
+GENESIS = "0" * 64          # prev_hash of the first entry
+TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace")
+# The SQL of the triggers (the migration creates them; ``audit_chain_status`` looks for them).
+TRIGGER_SQL = {
+    "audit_log_no_update": "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                           "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+    "audit_log_no_delete": "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+                           "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+    "audit_log_no_replace": "CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log "
+                            "WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+                            "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+}
 
 
 def default_actor() -> str:
@@ -26,6 +51,24 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def stored_time(at: datetime) -> str:
+    """``at`` as SQLAlchemy stores a DateTime in SQLite (always with microseconds)."""
+    return at.isoformat(sep=" ", timespec="microseconds")
+
+
+def entry_hash(prev_hash: str, entry_id: int, at: str, actor: str, entity: str, entity_id: int | None,
+               field_name: str, old: str | None, new: str | None) -> str:
+    """The chain hash of one entry; ``at`` is the stored text (see ``stored_time``)."""
+    body = json.dumps([entry_id, at, actor, entity, entity_id, field_name, old, new],
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode("utf-8")).hexdigest()
+
+
+def _last(session: Session) -> tuple[int, str]:
+    row = session.execute(text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
+    return (row[0], row[1] or GENESIS) if row else (0, GENESIS)
+
+
 def record(session: Session, actor: str, entity: str, entity_id: int | None,
            changes: dict[str, tuple[Any, Any]], at: datetime | None = None) -> None:
     """Log one entry per changed field."""
@@ -35,12 +78,70 @@ def record(session: Session, actor: str, entity: str, entity_id: int | None,
 def record_many(session: Session, actor: str, entity: str,
                 batch: Iterable[tuple[int | None, dict[str, tuple[Any, Any]]]],
                 at: datetime | None = None) -> int:
+    """Log many entries in one bulk insert; the chain is computed here, in id order.
+
+    The last hash is read inside the caller's transaction: a concurrent writer that
+    appended meanwhile makes this transaction fail on write (SQLite's snapshot
+    rule) instead of forking the chain.
+    """
     at = at or datetime.now()
+    when = stored_time(at)
     rows = [
         {"at": at, "actor": actor, "entity": entity, "entity_id": eid,
-         "field": field, "old": _text(old), "new": _text(new)}
-        for eid, changes in batch for field, (old, new) in changes.items()
+         "field": name, "old": _text(old), "new": _text(new)}
+        for eid, changes in batch for name, (old, new) in changes.items()
     ]
-    if rows:
-        session.execute(insert(AuditEntry), rows)
+    if not rows:
+        return 0
+    session.flush()   # entries written earlier in this session come first in the chain
+    last_id, prev = _last(session)
+    for offset, r in enumerate(rows, 1):
+        r["id"] = last_id + offset
+        r["prev_hash"] = prev
+        r["hash"] = prev = entry_hash(prev, r["id"], when, actor, entity, r["entity_id"],
+                                      r["field"], r["old"], r["new"])
+    conn = session.connection()
+    for start in range(0, len(rows), 5000):
+        conn.execute(insert(AuditEntry.__table__), rows[start:start + 5000])
     return len(rows)
+
+
+@dataclass
+class ChainStatus:
+    intact: bool
+    entries: int
+    first_broken_id: int | None = None
+    missing_triggers: list[str] = field(default_factory=list)
+    head: str = GENESIS          # the last entry's hash (recorded in the export package)
+
+    @property
+    def message(self) -> str:
+        """One Chinese line for the CLI, the report and the finding."""
+        if self.intact:
+            return f"审计日志完整：共 {self.entries} 条，哈希链未断，防改触发器齐全"
+        parts = []
+        if self.first_broken_id is not None:
+            parts.append(f"第 {self.first_broken_id} 条起的记录被改动、删除或插入")
+        if self.missing_triggers:
+            parts.append("防改触发器被删除：" + "、".join(self.missing_triggers))
+        return f"审计日志已被改动：{'；'.join(parts)}（共 {self.entries} 条）"
+
+
+def audit_chain_status(session: Session) -> ChainStatus:
+    """Check every link of the chain and that the three protecting triggers exist."""
+    session.flush()
+    conn = session.connection()
+    present = {r[0] for r in conn.execute(text(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"))}
+    missing = [t for t in TRIGGERS if t not in present]
+    prev, count, broken, head = GENESIS, 0, None, GENESIS
+    rows = conn.execute(text(
+        "SELECT id, at, actor, entity, entity_id, field, old, new, prev_hash, hash FROM audit_log ORDER BY id"))
+    for eid, at, actor, entity, entity_id, name, old, new, prev_hash, hash_ in rows:
+        count += 1
+        if broken is None:
+            expected = entry_hash(prev, eid, str(at), actor, entity, entity_id, name, old, new)
+            if prev_hash != prev or hash_ != expected:
+                broken = eid
+        prev = head = hash_ or ""
+    return ChainStatus(broken is None and not missing, count, broken, missing, head)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from core.checks import RULES_BY_CODE
 from core.engine import Calculator, totals_of
 from core.errors import ValidationError
-from core.exports.data import ExportData, FindingInfo, SchoolInfo, StudentInfo
+from core.exports.data import AuditInfo, ExportData, FindingInfo, SchoolInfo, StudentInfo
 from core.money import format_fen
 from db import audit, store
-from db.models import FindingRow, Student
+from db.models import FindingRow, RosterPerson, Student
 from db.session import Database
 from db.students import to_record
 
@@ -54,9 +54,23 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     if public:
         from core.signing import fingerprint, parse_public_key_text
         fp = fingerprint(parse_public_key_text(public))
+    from db.findings import ROSTER_IMPORTED_AT
+    chain = audit.audit_chain_status(session)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals_of(results, policy), findings=findings, generated_at=datetime.now(),
-                      generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp)
+                      generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp,
+                      roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
+                      roster_imported_at=store.get_setting(session, ROSTER_IMPORTED_AT) or "",
+                      audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message))
+
+
+# Open findings that are named on their own among the reasons a final export is refused.
+_BLOCKING = {
+    "TAMPERED_AFTER_VERIFY": "其中 {n} 名已核准学生的数据或金额在核准后被改动（核准后数据被改动）",
+    "AUDIT_CHAIN_BROKEN": "审计日志已被改动，无法证明数据的修改记录完整",
+    "ROSTER_EMPTY": "建档立卡名单为空，没有与名单比对",
+    "ROSTER_SHRUNK": "建档立卡名单人数骤减，尚未核实",
+}
 
 
 def readiness(session: Session) -> list[str]:
@@ -69,6 +83,10 @@ def readiness(session: Session) -> list[str]:
                             .where(FindingRow.state == "open", FindingRow.severity == "error"))
     if errors:
         reasons.append(f"还有 {errors} 个未处理的错误")
+    open_codes = dict(session.execute(
+        select(FindingRow.code, func.count()).where(FindingRow.state == "open", FindingRow.code.in_(_BLOCKING))
+        .group_by(FindingRow.code)).all())
+    reasons += [text.format(n=open_codes[code]) for code, text in _BLOCKING.items() if open_codes.get(code)]
     if not session.scalar(select(func.count()).select_from(Student)):
         reasons.append("学生名单为空")
     return reasons
@@ -212,6 +230,8 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
                    "total": format_fen(data.totals.total)},
         "generated_at": data.generated_at.isoformat(timespec="seconds"), "generated_by": data.generated_by,
         "program_version": data.program_version,
+        "roster": {"size": data.roster_size, "imported_at": data.roster_imported_at},
+        "audit_log": {"entries": data.audit.entries, "intact": data.audit.intact, "head": data.audit.head},
     }
     path = write_package(Path(target), files, meta, private, public_raw)
     with db.session() as s:

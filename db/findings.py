@@ -14,18 +14,25 @@ from typing import Any, Iterable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from core.checks import RULES_BY_CODE, CheckContext, Finding, Payment, RosterFacts, StudentFacts, run_checks
+from core.checks import (RULES_BY_CODE, CheckContext, Finding, Payment, RosterFacts, RosterMeta, StudentFacts,
+                         run_checks)
 from core.bulk import gc_paused
+from core.engine import Calculator
 from core.errors import ValidationError
 from core.idnumber import mask_id, normalize_id
+from core.seal import SEAL_FIELDS, seal_of
 from db import audit, store
 from db.models import FindingRow, PaymentRecord, RosterPerson, Student
 
 PAYMENTS_KEY = "payments.imported_at"
-NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL"}   # the data is certainly wrong: fix it
+# The data is certainly wrong (fix it), or the record itself cannot be trusted.
+NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL", "TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN", "ROSTER_EMPTY"}
+# Open errors of these codes do not block verification: verifying anew is how they are resolved.
+REVERIFY_FIXES = {"TAMPERED_AFTER_VERIFY"}
 # StudentFacts' fields in order, after ``key`` and before ``notified`` (rows are built positionally).
-_FACT_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified")]
-assert list(StudentFacts.__dataclass_fields__) == ["key", *_FACT_FIELDS, "notified"]
+_FACT_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified", "verified", "seal")]
+assert list(StudentFacts.__dataclass_fields__) == ["key", *_FACT_FIELDS, "notified", "verified", "seal"]
+ROSTER_IMPORTED_AT, ROSTER_SIZE, ROSTER_PREVIOUS_SIZE = "roster.imported_at", "roster.size", "roster.previous_size"
 
 
 @dataclass
@@ -40,7 +47,8 @@ class CheckRun:
 @gc_paused()
 def build_context(session: Session, today: date | None = None) -> CheckContext:
     school = store.get_school(session)
-    cols = [Student.id, *(getattr(Student, f) for f in _FACT_FIELDS), Student.notified_at.is_not(None)]
+    cols = [Student.id, *(getattr(Student, f) for f in _FACT_FIELDS), Student.notified_at.is_not(None),
+            Student.verified, Student.seal]
     session.flush()               # Core reads below do not autoflush pending ORM changes
     conn = session.connection()   # Core rows: no ORM loading machinery for 250,000 plain tuples
     students = [StudentFacts(*r) for r in conn.execute(select(*cols).order_by(Student.id))]
@@ -51,8 +59,17 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
     if store.get_setting(session, PAYMENTS_KEY):
         payments = [Payment(*r) for r in session.execute(select(
             PaymentRecord.line, PaymentRecord.id_number, PaymentRecord.item_code, PaymentRecord.amount_fen))]
+    chain = audit.audit_chain_status(session)
     return CheckContext(students, roster, store.get_policy(session), school.name, school.school_year,
-                        today or date.today(), payments)
+                        today or date.today(), payments, roster_meta=roster_meta(session),
+                        audit_problem="" if chain.intact else chain.message)
+
+
+def roster_meta(session: Session) -> RosterMeta:
+    def number(key: str) -> int | None:
+        value = store.get_setting(session, key)
+        return int(value) if value and value.isdigit() else None
+    return RosterMeta(number(ROSTER_SIZE), number(ROSTER_PREVIOUS_SIZE), store.get_setting(session, ROSTER_IMPORTED_AT) or "")
 
 
 def run_and_store(session: Session, actor: str | None = None, today: date | None = None) -> CheckRun:
@@ -147,7 +164,7 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
         for sid, name, code in session.execute(
                 select(FindingRow.student_id, FindingRow.name, FindingRow.code)
                 .where(FindingRow.student_id.in_(chunk), FindingRow.state == "open",
-                       FindingRow.severity == "error")):
+                       FindingRow.severity == "error", FindingRow.code.not_in(REVERIFY_FIXES))):
             out.setdefault(sid, f"{name}（{RULES_BY_CODE[code].title if code in RULES_BY_CODE else code}）")
     policy = store.get_policy(session)
     rest = [i for i in student_ids if i not in out]
@@ -159,10 +176,18 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
     return out
 
 
+def seal_student(st: Student, calc: Calculator) -> str:
+    """The seal of a stored student as it stands (core.seal)."""
+    from db.students import to_record
+    return seal_of({f: getattr(st, f) for f in SEAL_FIELDS}, calc(to_record(st)).decisions)
+
+
 def verify_students(session: Session, student_ids: Iterable[int], actor: str | None = None,
                     skip_blocked: bool = False) -> int:
-    """Mark students 已核准. Refused (nothing changes) while any has an open error or
-    an uncomputable amount; with ``skip_blocked`` the others are verified."""
+    """Mark students 已核准 and seal what was verified (data and amounts, core.seal).
+    Refused (nothing changes) while any has an open error or an uncomputable amount;
+    with ``skip_blocked`` the others are verified. A verified student whose seal no
+    longer matches (TAMPERED_AFTER_VERIFY) is verified anew: sealed as it stands now."""
     ids = list(student_ids)
     blocked = blocked_students(session, ids)
     if blocked and not skip_blocked:
@@ -171,12 +196,33 @@ def verify_students(session: Session, student_ids: Iterable[int], actor: str | N
                               "请先改正这些错误（或在“设置”中填写政策参数）并重新核查")
     changes = []
     ok = [i for i in ids if i not in blocked]
+    calc = Calculator(store.get_policy(session))
     for start in range(0, len(ok), 900):
-        for st in session.scalars(select(Student).where(Student.id.in_(ok[start:start + 900]),
-                                                        Student.verified.is_(False))):
-            st.verified = True
-            changes.append((st.id, {"verified": (False, True)}))
+        for st in session.scalars(select(Student).where(Student.id.in_(ok[start:start + 900]))):
+            seal = seal_student(st, calc)
+            if st.verified and st.seal == seal:
+                continue
+            change: dict[str, tuple[Any, Any]] = {"verified": (False, True)} if not st.verified else {}
+            change["seal"] = (st.seal, seal)
+            st.verified, st.seal = True, seal
+            changes.append((st.id, change))
     audit.record_many(session, actor or audit.default_actor(), "student", changes)
+    return len(changes)
+
+
+def unverify_students(session: Session, notes: dict[int, str], actor: str | None = None,
+                      at: datetime | None = None) -> int:
+    """Send students back to 待核准 (the seal is cleared), audited with ``notes[id]``
+    (why, with the old and new figures)."""
+    changes = []
+    ids = list(notes)
+    for start in range(0, len(ids), 900):
+        for st in session.scalars(select(Student).where(Student.id.in_(ids[start:start + 900]),
+                                                        Student.verified.is_(True))):
+            changes.append((st.id, {"verified": (True, False), "seal": (st.seal, None),
+                                    "note": (None, notes[st.id])}))
+            st.verified, st.seal = False, None
+    audit.record_many(session, actor or audit.default_actor(), "student", changes, at)
     return len(changes)
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
+from core.errors import ValidationError
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
-from db import audit
+from db import audit, store
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
 
 Progress = Callable[[int, int], None]
@@ -63,6 +64,23 @@ class ImportPlan:
     unchanged: list[ParsedRow] = field(default_factory=list)
     skipped: list[ParsedRow] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)   # roster replace: ids not in the new file
+    size_before: int = 0              # rows stored when planned
+    removal_confirmed: bool = False   # the clerk confirmed a large removal (``needs_confirmation``)
+
+    @property
+    def large_removal(self) -> bool:
+        """A replace that removes more than half of the stored list."""
+        return len(self.removed) * 2 > self.size_before
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.large_removal and not self.removal_confirmed
+
+    def removal_text(self) -> str:
+        """Chinese: how much of the roster a replace removes."""
+        keep = self.size_before - len(self.removed)
+        return (f"现有建档立卡名单 {self.size_before} 人，用新文件替换后将删除 {len(self.removed)} 人、"
+                f"保留 {keep} 人、新增 {len(self.added)} 人，名单变为 {keep + len(self.added)} 人")
 
     @property
     def problem_rows(self) -> list[ParsedRow]:
@@ -83,10 +101,12 @@ _SPECS = {
 
 @gc_paused()
 def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: list[ParsedRow],
-                mapped_fields: Iterable[str], replace: bool = False) -> ImportPlan:
+                mapped_fields: Iterable[str], replace: bool = False,
+                confirm_removal: bool = False) -> ImportPlan:
     """What applying ``rows`` would do; the database is not changed. With ``replace``
     (the roster only: the poverty office's list is always the whole list) the people
-    no longer in the file are removed."""
+    no longer in the file are removed; removing more than half of the list needs
+    ``confirm_removal`` (``apply_plan`` refuses otherwise)."""
     if replace and kind != "roster":
         raise ValueError("only the roster can be replaced")
     model, data_fields, _blank = _SPECS[kind]
@@ -95,7 +115,8 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
     existing: dict[str, list[Any]] = defaultdict(list)
     for rec in session.execute(select(*cols).order_by(model.id)):
         existing[match_key(rec._mapping)].append(rec)
-    plan = ImportPlan(kind, skipped=list(skipped))
+    plan = ImportPlan(kind, skipped=list(skipped), removal_confirmed=confirm_removal)
+    plan.size_before = sum(len(recs) for recs in existing.values())
     for row in rows:
         candidates = existing.get(match_key(row.values))
         if not candidates:
@@ -122,6 +143,9 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                progress: Progress | None = None) -> dict[str, int]:
     """Write the plan inside the caller's transaction; audit every change."""
     model, data_fields, blank = _SPECS[plan.kind]
+    if plan.removed and plan.needs_confirmation:
+        raise ValidationError(plan.removal_text() + "，超过现有名单的一半，需要确认后才能替换",
+                              "请核对新名单是否完整；确认无误请加 --yes 重新运行（图形界面中确认提示框）")
     actor = actor or audit.default_actor()
     now = datetime.now()
     total = len(plan.added) + len(plan.updated)
@@ -170,6 +194,7 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
             if plan.kind == "students":
                 d["updated_at"] = now
                 d["verified"] = False  # any change sends a verified student back to 待核准
+                d["seal"] = None
                 if "name" in changes:
                     d["name_initials"] = initials_key(changes["name"][1] or "")
             dicts.append(d)
@@ -187,6 +212,18 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
         for start in range(0, len(plan.removed), 900):
             session.execute(delete(model).where(model.id.in_(plan.removed[start:start + 900])))
         audit.record(session, actor, entity, None, {"*": (None, f"替换名单：删除 {len(plan.removed)} 人")}, now)
+    if plan.kind == "roster":
+        _record_roster_size(session, plan, now)
     if progress:
         progress(total, total)
     return plan.counts()
+
+
+def _record_roster_size(session: Session, plan: ImportPlan, now: datetime) -> None:
+    """Keep the roster's size after this import and before it (settings roster.*; the
+    checks ROSTER_EMPTY / ROSTER_SHRUNK and the export package read them)."""
+    from db.findings import ROSTER_IMPORTED_AT, ROSTER_PREVIOUS_SIZE, ROSTER_SIZE
+    size = plan.size_before + len(plan.added) - len(plan.removed)
+    store.put_setting(session, ROSTER_PREVIOUS_SIZE, str(plan.size_before))
+    store.put_setting(session, ROSTER_SIZE, str(size))
+    store.put_setting(session, ROSTER_IMPORTED_AT, now.isoformat(timespec="seconds"))

@@ -77,6 +77,8 @@ class Student(Base):
     # Problems found when importing, "；"-separated (the checks issue refines them).
     import_problems: Mapped[str] = mapped_column(Text, default="")
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the deciding data and amounts when verified (core.seal); None when not verified.
+    seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # When the family's notification letter was printed / its receipt came back (告知书, 回执).
     notified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     receipt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -117,6 +119,9 @@ class AuditEntry(Base):
     field: Mapped[str] = mapped_column(String(60))
     old: Mapped[str | None] = mapped_column(Text, nullable=True)
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Hash chain (db.audit): each entry hashes the previous entry's hash with its own fields.
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class FindingRow(Base):
@@ -162,7 +167,7 @@ Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
 # Columns an import or a form may write (everything but bookkeeping).
 STUDENT_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in Student.__table__.columns
-    if c.key not in ("id", "created_at", "updated_at", "verified", "name_initials", "import_problems",
+    if c.key not in ("id", "created_at", "updated_at", "verified", "seal", "name_initials", "import_problems",
                      "notified_at", "receipt_at")
 )
 ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(

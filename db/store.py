@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.engine import Calculator
 from core.errors import NotInitialisedError, ValidationError
+from core.money import format_fen
 from core.policy import Policy, default_policy_text, load_policy, set_value
 from db import audit
 from db.models import School, Setting
@@ -81,21 +85,101 @@ def get_policy(session: Session) -> Policy:
     return load_policy(get_policy_text(session))
 
 
-def set_policy_value(session: Session, key: str, value: str, actor: str | None = None) -> Policy:
-    """Change one policy value (validated); logged in the audit log."""
+@dataclass
+class PolicyChange:
+    """A stored policy change: the new policy and the verified students it sent back to 待核准."""
+
+    policy: Policy
+    unverified: int = 0
+    changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
+    """Dotted key -> value text of a parsed policy document (items by their code)."""
+    out: dict[str, str] = {}
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+    elif isinstance(node, list) and node and all(isinstance(x, dict) and "code" in x for x in node):
+        for x in node:
+            out.update(_flatten({k: v for k, v in x.items() if k != "code"}, f"{prefix}{x['code']}."))
+    else:
+        out[prefix[:-1]] = node if isinstance(node, str) else json.dumps(node, ensure_ascii=False, default=str)
+    return out
+
+
+def policy_diff(old_text: str, new_text: str) -> dict[str, tuple[str | None, str | None]]:
+    """What changed between two policy documents: dotted key -> (old, new) text."""
+    import tomllib
+    old, new = _flatten(tomllib.loads(old_text)), _flatten(tomllib.loads(new_text))
+    return {k: (old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)}
+
+
+def _install_policy(session: Session, old_text: str, new_text: str, actor: str | None,
+                    changes: dict[str, tuple[Any, Any]], what: str) -> PolicyChange:
+    """Store ``new_text``, audit ``changes`` and un-verify the verified students whose
+    decisions or amounts it changes (each audited with the old and new totals)."""
+    from db.findings import unverify_students
+    actor = actor or audit.default_actor()
+    old_policy, policy = load_policy(old_text), load_policy(new_text)
+    put_setting(session, POLICY_KEY, new_text)
+    now = datetime.now()
+    audit.record(session, actor, "policy", None, changes, now)
+    notes = affected_students(session, old_policy, policy, what)
+    return PolicyChange(policy, unverify_students(session, notes, actor, now) if notes else 0, changes)
+
+
+def affected_students(session: Session, old: Policy, new: Policy, what: str = "") -> dict[int, str]:
+    """Verified students whose per-item decisions or amounts differ between two policies,
+    with a note giving the old and new totals."""
+    from db.students import verified_records
+    before, after = Calculator(old), Calculator(new)
+    notes: dict[int, str] = {}
+    for rec in verified_records(session):
+        a, b = before(rec), after(rec)
+        if [(d.code, d.status, d.amount_fen) for d in a.decisions] == \
+                [(d.code, d.status, d.amount_fen) for d in b.decisions]:
+            continue
+        old_items = {d.code: (d.status, d.amount_fen) for d in a.decisions}
+        names = [d.name for d in b.decisions if old_items.get(d.code) != (d.status, d.amount_fen)]
+        notes[rec.key] = (f"资助政策修改{f'（{what}）' if what else ''}后资助结果改变，需重新核准："
+                          f"合计 {format_fen(a.total_fen)} 元 → {format_fen(b.total_fen)} 元"
+                          + (f"；变化的项目：{'、'.join(names)}" if names else ""))
+    return notes
+
+
+def change_policy_value(session: Session, key: str, value: str, actor: str | None = None) -> PolicyChange:
+    """Change one policy value (validated), audited with its old and new values; verified
+    students whose subsidies it changes go back to 待核准."""
     old_text = get_policy_text(session)
     new_text = set_value(old_text, key, value)
-    put_setting(session, POLICY_KEY, new_text)
-    audit.record(session, actor or audit.default_actor(), "policy", None, {key: (None, value)})
-    return load_policy(new_text)
+    diff = policy_diff(old_text, new_text)
+    if not diff:
+        return PolicyChange(load_policy(old_text))
+    what = "；".join(f"{k}：{o or '未设置'} → {n or '未设置'}" for k, (o, n) in diff.items())
+    return _install_policy(session, old_text, new_text, actor, dict(diff), what)
+
+
+def set_policy_value(session: Session, key: str, value: str, actor: str | None = None) -> Policy:
+    """``change_policy_value`` returning the new policy."""
+    return change_policy_value(session, key, value, actor).policy
+
+
+def change_policy(session: Session, text: str, actor: str | None = None) -> PolicyChange:
+    """Install a whole policy document (validated first), audited with the old and new
+    SHA-256; verified students whose subsidies it changes go back to 待核准."""
+    policy = load_policy(text)
+    old_text = get_policy_text(session)
+    old_sha = load_policy(old_text).sha256
+    if old_sha == policy.sha256:
+        return PolicyChange(policy)
+    return _install_policy(session, old_text, text, actor, {"*": (old_sha, policy.sha256)},
+                           f"导入政策文件 {policy.name}")
 
 
 def replace_policy(session: Session, text: str, actor: str | None = None) -> Policy:
-    """Install a whole policy document (validated first)."""
-    policy = load_policy(text)
-    put_setting(session, POLICY_KEY, text)
-    audit.record(session, actor or audit.default_actor(), "policy", None, {"*": (None, policy.sha256)})
-    return policy
+    """``change_policy`` returning the new policy."""
+    return change_policy(session, text, actor).policy
 
 
 def get_mapping(session: Session, kind: str) -> dict[str, str]:

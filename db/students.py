@@ -44,6 +44,13 @@ def iter_records(session: Session) -> Iterator[StudentRecord]:
         yield to_record(row._mapping)
 
 
+def verified_records(session: Session) -> Iterator[StudentRecord]:
+    """Engine view of the verified students."""
+    cols = [Student.id] + [getattr(Student, f) for f in _ENGINE_FIELDS]
+    for row in session.execute(select(*cols).where(Student.verified.is_(True)).order_by(Student.id)):
+        yield to_record(row._mapping)
+
+
 def update_student(session: Session, student_id: int, changes: dict[str, Any],
                    actor: str | None = None) -> dict[str, tuple[Any, Any]]:
     """Apply ``changes`` (stored field -> new value); returns what really changed.
@@ -69,6 +76,7 @@ def update_student(session: Session, student_id: int, changes: dict[str, Any],
     if st.verified:
         diff["verified"] = (True, False)
         st.verified = False
+    st.seal = None            # a student is sealed only while verified (core.seal)
     st.updated_at = datetime.now()
     audit.record(session, actor or audit.default_actor(), "student", st.id, diff)
     return diff

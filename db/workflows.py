@@ -63,19 +63,21 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
 
 
 def preview_import(db: Database, kind: str, path: str | Path,
-                   overrides: dict[str, str] | None = None, replace: bool = False) -> ImportPreview:
+                   overrides: dict[str, str] | None = None, replace: bool = False,
+                   confirm_removal: bool = False) -> ImportPreview:
     """Dry run: what the import would do. Nothing is written. Planned under the
     write lock, like ``run_import``, so the preview shows what an import would do now."""
     parsed = parse_file(db, kind, path, overrides)
     with db.write_session() as s:
-        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace)
+        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace,
+                           confirm_removal)
         s.rollback()
     return ImportPreview(kind, parsed, plan)
 
 
 def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
                actor: str | None = None, progress: Progress | None = None,
-               replace: bool = False) -> ImportReport:
+               replace: bool = False, confirm_removal: bool = False) -> ImportReport:
     """Parse and write a file in one transaction; remember the mapping used.
     ``replace`` (roster only) removes the people who are no longer in the file.
 
@@ -85,7 +87,8 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     parsed = parse_file(db, kind, path, overrides)
     backup_before_change(db, f"before-import-{kind}")
     with db.write_session() as s:
-        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace)
+        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace,
+                           confirm_removal)
         counts = apply_plan(s, plan, actor=actor, progress=progress)
         store.put_mapping(s, kind, parsed.mapping.overrides())
     return ImportReport(kind, parsed, plan, counts)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
@@ -236,6 +237,26 @@ class PreviewPage(QWizardPage):
     def isComplete(self) -> bool:
         return self.preview is not None
 
+    def validatePage(self) -> bool:
+        """Before importing: a replace that removes more than half the roster is confirmed."""
+        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz.confirm_removal = False
+        plan = self.preview.plan if self.preview is not None else None
+        if wiz.replace and plan is not None and plan.large_removal:
+            if not self.confirm_removal(plan.removal_text()):
+                return False
+            wiz.confirm_removal = True
+        return True
+
+    def confirm_removal(self, numbers: str) -> bool:
+        """Ask the clerk (a method, so tests can answer instead)."""
+        answer = QMessageBox.question(
+            self, "确认替换建档立卡名单",
+            f"{numbers}。\n\n删除的人数超过现有名单的一半。请确认新名单是扶贫办发来的完整名单，"
+            "确定要删除这些人吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
 
 class RunPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -274,7 +295,7 @@ class RunPage(QWizardPage):
         self.progress.setAutoClose(False)
         self.progress.setValue(0)
         worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides, progress=self._progress,
-                        replace=wiz.replace,
+                        replace=wiz.replace, confirm_removal=wiz.confirm_removal,
                         on_success=self._done, on_failure=self._failed, parent=self)
 
     def _progress(self, done: int, total: int) -> None:
@@ -334,6 +355,7 @@ class ImportWizard(QWizard):
         self.db = db
         self.overrides: dict[str, str] | None = None   # the mapping the clerk edited (None: remembered one)
         self.replace = False                           # roster: replace the whole list
+        self.confirm_removal = False                   # the clerk confirmed removing over half of it
         self.setObjectName("importWizard")
         self.setWindowTitle("导入名单")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from core.bulk import gc_paused
-from core.checks import rules_identity, rules_money, rules_roster
-from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, Payment, RosterFacts, Rule,
-                              Severity, StudentFacts)
+from core.checks import rules_identity, rules_integrity, rules_money, rules_roster
+from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, Payment, RosterFacts, RosterMeta,
+                              Rule, Severity, StudentFacts)
 
-RULES: tuple[Rule, ...] = rules_identity.RULES + rules_roster.RULES + rules_money.RULES
+RULES: tuple[Rule, ...] = (rules_identity.RULES + rules_roster.RULES + rules_money.RULES
+                           + rules_integrity.RULES)
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
 
 
@@ -20,4 +21,4 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 
 
 __all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "Payment",
-           "RosterFacts", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS"]
+           "RosterFacts", "RosterMeta", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS"]

@@ -48,6 +48,8 @@ class StudentFacts:
     loan_contract_no: str = ""
     prior_grants: str = ""
     notified: bool = False
+    verified: bool = False
+    seal: str | None = None       # stored at verification (core.seal)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,15 @@ class Payment:
     amount_fen: int
 
 
+@dataclass(frozen=True)
+class RosterMeta:
+    """What was recorded at the roster imports (settings roster.*)."""
+
+    size: int | None = None            # roster size after the last import
+    previous_size: int | None = None   # roster size after the import before it
+    imported_at: str = ""
+
+
 @dataclass
 class CheckContext:
     students: list[StudentFacts]
@@ -79,6 +90,8 @@ class CheckContext:
     school_year: int
     today: date
     payments: list[Payment] | None = None   # None: no disbursement record imported
+    roster_meta: RosterMeta = field(default_factory=RosterMeta)
+    audit_problem: str = ""                 # why the audit log's chain is broken; "" when intact
     _cache: dict[str, object] = field(default_factory=dict)
 
     def cached(self, name: str, make: Callable[[], object]) -> object:

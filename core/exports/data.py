@@ -65,6 +65,16 @@ class FindingInfo:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class AuditInfo:
+    """The audit log's hash chain when the export was made (db.audit.audit_chain_status)."""
+
+    intact: bool = True
+    entries: int = 0
+    head: str = ""                   # the last entry's hash
+    message: str = ""                # Chinese, one line
+
+
 @dataclass
 class ExportData:
     school: SchoolInfo
@@ -78,6 +88,9 @@ class ExportData:
     draft: bool = False              # 草稿: printed on every page and sheet
     signer_fingerprint: str = ""     # the signer's public key fingerprint, "" when unsigned
     program_version: str = "0.1.0"
+    roster_size: int = 0             # people in the roster (建档立卡名单) when exported
+    roster_imported_at: str = ""     # ISO time of the last roster import, "" when never imported
+    audit: AuditInfo | None = None   # None: not checked (samples, tests)
 
     def pairs(self) -> list[tuple[StudentInfo, StudentResult]]:
         return list(zip(self.students, self.results))

@@ -36,6 +36,21 @@ def _percent(part: int, whole: int) -> str:
     return f"{pct}%"
 
 
+def _roster_text(data: ExportData) -> str:
+    if not data.roster_imported_at:
+        return f"{data.roster_size} 人（未导入）" if not data.roster_size else f"{data.roster_size} 人"
+    return f"{data.roster_size} 人（{data.roster_imported_at[:10]} 导入）"
+
+
+def _audit_text(data: ExportData) -> str:
+    """Whether the audit log's hash chain is intact, and how many entries it holds."""
+    a = data.audit
+    assert a is not None
+    if a.intact:
+        return f"完整（共 {a.entries} 条记录，哈希链未断；末条哈希 {a.head[:16]}）"
+    return a.message or f"已被改动（共 {a.entries} 条记录）"
+
+
 def _cover(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
     s = data.school
     out: list[Flowable] = [Spacer(1, 22 * mm)]
@@ -66,7 +81,10 @@ def _cover(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
         ["签名公钥指纹", Paragraph(_group(data.signer_fingerprint), st["mono"])
          if data.signer_fingerprint else "未签名"],
         ["状态", "草稿（未最终核准）" if data.draft else "正式"],
+        ["建档立卡名单", _roster_text(data)],
     ]
+    if data.audit is not None:
+        rows.append(["审计日志", _audit_text(data)])
     info = table(rows, [38 * mm, 112 * mm], st, g, header=False, labels={1: "封面信息"})
     info.hAlign = "CENTER"
     out += [info, Spacer(1, 16 * mm), Paragraph(date_label(data), st["center"]), PageBreak()]
