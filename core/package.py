@@ -52,6 +52,7 @@ def _sha256(data: bytes) -> str:
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
 def name_problem(name: object) -> str:
@@ -67,6 +68,10 @@ def name_problem(name: object) -> str:
         return "文件名含盘符或冒号"
     if name in (".", ".."):
         return "文件名是 . 或 .."
+    if name[-1] in ". ":
+        return "文件名以点或空格结尾（Windows 会改掉它）"
+    if name.split(".")[0].strip().upper() in _DEVICES:
+        return "文件名是 Windows 的设备名"
     return ""
 
 
@@ -252,11 +257,16 @@ def _member_problems(infos: list[zipfile.ZipInfo], problems: list[str]) -> None:
     _listed(problems, bad, lambda b: f"压缩包中的文件名 {b} 可能指向文件夹以外，提交包不可用。",
             lambda n: f"另有 {n} 个文件名不可用。")
     counts: dict[str, int] = {}
+    spellings: dict[str, set[str]] = {}
     for info in infos:
         counts[info.filename] = counts.get(info.filename, 0) + 1
+        spellings.setdefault(info.filename.casefold(), set()).add(info.filename)
     dups = sorted(_show(n) for n, c in counts.items() if c > 1)
     _listed(problems, dups, lambda n: f"压缩包中文件 {n} 出现了不止一次，提交包已被改动。",
             lambda n: f"另有 {n} 个文件名重复出现。")
+    cased = sorted("、".join(_show(n) for n in sorted(v)) for v in spellings.values() if len(v) > 1)
+    _listed(problems, cased, lambda n: f"压缩包中的文件 {n} 只有大小写不同，解压时会互相覆盖，提交包不可用。",
+            lambda n: f"另有 {n} 组文件名只有大小写不同。")
 
 
 def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None) -> VerifyResult:

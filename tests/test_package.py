@@ -354,7 +354,7 @@ def signed_zip(path: Path, members: list[tuple[str, bytes]], keys, meta=META) ->
     return path
 
 
-TRAVERSAL = ["../x", "a/../../x", "/etc/x", "C:\\x", "C:x", "a\\b", "dir/x.pdf", "a\0b"]
+TRAVERSAL = ["../x", "a/../../x", "/etc/x", "C:\\x", "C:x", "a\\b", "dir/x.pdf", "a\0b", "x.pdf.", "CON.txt"]
 
 
 @pytest.mark.parametrize("name", TRAVERSAL)
@@ -365,6 +365,13 @@ def test_escaping_member_names_are_refused_even_when_signed(tmp_path, keys, name
     text = "\n".join(result.problems)
     print(name, "->", text)
     assert not result.ok and not result.intact and "文件夹以外" in text
+
+
+def test_names_differing_only_in_case_are_refused(tmp_path, keys):
+    """Unpacked on Windows, REPORT.PDF would overwrite report.pdf."""
+    path = signed_zip(tmp_path / "case.zip", [("report.pdf", b"%PDF real"), ("REPORT.PDF", b"%PDF other")], keys)
+    result = verify_package(path, trusted=[TrustedSigner(keys[0].public_raw, "3642000001")])
+    assert not result.ok and any("大小写" in p for p in result.problems)
 
 
 def test_many_members_and_duplicates_are_checked_linearly(tmp_path, keys):
