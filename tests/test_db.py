@@ -68,6 +68,47 @@ def test_frozen_v0001_database_opens_and_keeps_data(tmp_path):
         d.close()
 
 
+def test_frozen_v0002_database_is_chained_and_its_verified_students_sealed(tmp_path):
+    """Migration 0003 chains the existing audit entries in id order and seals the students
+    already verified as they stand (nothing could detect a change before seals existed),
+    writing one audit entry per sealed student; the unverified stay unsealed."""
+    from core.engine import Calculator
+    from db.audit import audit_chain_status
+    from db.findings import run_and_store, seal_student
+
+    target = tmp_path / "old2.sqlite"
+    shutil.copy(DATA / "schema-0002.sqlite", target)
+    con = sqlite3.connect(target)
+    entries = con.execute("select count(*) from audit_log").fetchone()[0]
+    verified = {n for (n,) in con.execute("select name from student where verified = 1")}
+    con.close()
+    assert verified == {"王一", "赵三"}
+    d = open_database(target)
+    try:
+        assert current_revision(d) == head_revision()
+        with d.session() as s:
+            status = audit_chain_status(s)
+            assert status.intact and status.entries == entries + len(verified)
+            rows = {st.name: st for st in s.scalars(select(Student))}
+            assert {n for n, st in rows.items() if st.verified} == verified
+            calc = Calculator(store.get_policy(s))
+            assert all(rows[n].seal == seal_student(rows[n], calc) for n in verified)
+            assert rows["李二"].seal is None
+            notes = s.scalars(select(AuditEntry).where(AuditEntry.actor == "迁移0003")).all()
+            assert {(e.entity_id, e.field) for e in notes} == {(rows[n].id, "seal") for n in verified}
+            codes = {f.code for f in run_and_store(s).findings}
+            assert not codes & {"TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN", "ROSTER_EMPTY", "ROSTER_SHRUNK"}
+    finally:
+        d.close()
+    con = sqlite3.connect(target)
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("INSERT OR REPLACE INTO audit_log (id, at, actor, entity, field, prev_hash, hash) "
+                        "VALUES (1, '2020-01-01', 'x', 'y', 'z', '', '')")
+    finally:
+        con.close()
+
+
 def test_not_a_database_is_refused(tmp_path):
     bad = tmp_path / "x.sqlite"
     bad.write_text("hello")

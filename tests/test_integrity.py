@@ -294,3 +294,40 @@ def test_a_replace_removing_half_or_less_needs_no_confirmation(clean_db, tmp_pat
             assert (store.get_setting(s, "roster.size"), store.get_setting(s, "roster.previous_size")) == ("5", "10")
     finally:
         d.close()
+
+
+def test_the_wizard_asks_before_a_replace_removes_over_half_the_roster(qtbot, db, tmp_path, shown):
+    from PySide6.QtWidgets import QWizard
+    from test_gui_import import run_wizard
+    from test_gui_students import fill_people
+
+    from conftest import open_main_window
+    from db.models import RosterPerson
+
+    fill_people(db)
+    win = open_main_window(qtbot, db)
+    people = [("张丽", HS), ("李四", PRE)] + [(f"成员{i}", x) for i, x in enumerate(OTHERS[:2])]
+    first = roster_file(tmp_path / "r1.xlsx", people)
+    run_wizard(win, qtbot, "roster", first).button(QWizard.WizardButton.CommitButton).click()
+    wiz = run_wizard(win, qtbot, "roster", roster_file(tmp_path / "r2.xlsx", people[:1]))
+    page = wiz.preview_page
+    page.replace_box.setChecked(True)
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(numbers):
+        asked.append(numbers)
+        return answer[0]
+
+    page.confirm_removal = confirm
+    commit = wiz.button(QWizard.WizardButton.CommitButton)
+    commit.click()
+    assert asked == ["现有建档立卡名单 4 人，用新文件替换后将删除 3 人、保留 1 人、新增 0 人，名单变为 1 人"]
+    assert wiz.currentPage() is page            # declined: nothing imported
+    with db.session() as s:
+        assert len(s.scalars(select(RosterPerson.id)).all()) == 4
+    answer[0] = True
+    commit.click()
+    assert wiz.currentPage() is wiz.run_page and "已删除 3 人" in wiz.run_page.status.text()
+    with db.session() as s:
+        assert s.scalars(select(RosterPerson.name)).all() == ["张丽"]
