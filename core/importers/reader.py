@@ -20,6 +20,7 @@ import python_calamine
 
 from core.bulk import gc_paused
 from core.errors import InputFileError
+from core.importers import limits
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
@@ -37,6 +38,8 @@ class Table:
     path: str
     sheet: str
     rows: list[list[Any]] = field(default_factory=list)
+    # 0-based (row, column) of formula cells without a computed value (read as "")
+    uncomputed: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def file_name(self) -> str:
@@ -100,6 +103,10 @@ def _looks_like_html(head: bytes) -> bool:
 def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
     if _looks_like_html(head):
         raise _error(p, "这个文件实际上是网页（HTML）格式，只是扩展名为 " + suffix, _RESAVE)
+    if not head.startswith(_ZIP_MAGIC) and not head.startswith(_OLE_MAGIC):
+        raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
+    # Never hand calamine a file that is beyond the limits: it would abort the process.
+    checked = limits.precheck_spreadsheet(p, head)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(p))
     except python_calamine.PasswordError:
@@ -110,7 +117,9 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
     except Exception:  # noqa: BLE001 - calamine raises several error types
         workbook = _read_by_content(p, head)
     try:
-        return _first_non_empty_sheet(p, workbook)
+        table = _first_non_empty_sheet(p, workbook)
+        table.uncomputed = checked.uncomputed.get(table.sheet, set())
+        return table
     finally:
         try:
             workbook.close()
@@ -159,7 +168,25 @@ def _decode(p: Path, data: bytes) -> str:
                  "请用Excel打开后另存为 .xlsx，或另存为“CSV UTF-8（逗号分隔）”后重试")
 
 
+def _csv_rows(p: Path, text: str, delimiter: str) -> list[list[str]]:
+    """The CSV's rows, refused beyond the row and column limits while reading."""
+    rows: list[list[str]] = []
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        if len(rows) >= limits.MAX_ROWS:
+            raise limits.refuse(p, f"超过 {limits.MAX_ROWS} 行")
+        if len(row) > limits.MAX_COLUMNS:
+            used = len(row)
+            while used and not row[used - 1].strip():
+                used -= 1
+            if used > limits.MAX_COLUMNS or len(row) > limits.MAX_CSV_CELLS_PER_ROW:
+                raise limits.refuse(p, f"第 {len(rows) + 1} 行有 {max(used, len(row))} 列，超过上限 "
+                                       f"{limits.MAX_COLUMNS} 列")
+        rows.append(row)
+    return rows
+
+
 def _read_csv(p: Path) -> Table:
+    limits.check_size(p, limits.MAX_CSV_BYTES, "CSV")
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -172,7 +199,7 @@ def _read_csv(p: Path) -> Table:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = _csv_rows(p, text, delimiter)
     except csv.Error as exc:
         raise _error(p, f"CSV格式有误（{exc}）", _RESAVE) from None
     if not any(cell.strip() for row in rows for cell in row):

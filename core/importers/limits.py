@@ -1,0 +1,404 @@
+"""Resource limits checked BEFORE a spreadsheet reaches python-calamine.
+
+calamine allocates a sheet's whole used range at once (rows x columns of
+cells), and an allocation failure aborts the process from Rust, which Python
+cannot catch: a 2 KB .xlsx with one cell at XFD1048576 asks for 512 GB. So
+every file is measured first against limits that a real school file never
+reaches, and a file beyond them is refused with an InputFileError.
+
+What is guarded, per format:
+
+* .xlsx/.xlsm (zip): member count, duplicate member names, the unpacked size
+  of each member and of all of them (the zip directory's sizes are checked
+  first; every XML member is then really decompressed, counting bytes, so a
+  directory that lies is caught by zipfile's size/CRC check), the compression
+  ratio of big members, and for every worksheet the declared extent
+  (``<dimension ref>``) and the actual one (every row and cell reference,
+  streamed in chunks; cells and rows written without a reference are counted).
+  The same pass notes formula cells without a cached value (``<f>`` with no
+  or an empty ``<v>``), which calamine reads as empty.
+* .ods (zip): the same size limits, and in content.xml the extent reached by
+  cells and rows that hold a value, repeats (number-columns/rows-repeated)
+  included. Empty repeated rows/columns (LibreOffice writes them up to the
+  sheet's end) are not counted: calamine does not expand them.
+* .xls (OLE2/BIFF8): only the file size. BIFF8 itself caps a sheet at
+  65,536 rows x 256 columns, so calamine's grid is bounded; the DIMENSIONS
+  record is not read.
+* .csv: the file size here; rows and columns while reading (core.importers.reader).
+"""
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from core.errors import InputFileError
+
+# The limits, in one place.
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
+MAX_UNPACKED_BYTES = 300 * 1024 * 1024      # a zip's members together
+MAX_MEMBERS = 10_000
+MAX_RATIO = 200                              # unpacked/packed, for members above RATIO_FLOOR
+RATIO_FLOOR = 10 * 1024 * 1024
+MAX_XLS_BYTES = 100 * 1024 * 1024
+MAX_CSV_BYTES = 100 * 1024 * 1024
+MAX_CSV_CELLS_PER_ROW = 16_384               # a row longer than Excel's is refused outright
+
+CHUNK = 1 << 20
+_OVERLAP = 64
+_TRIM = "请删除表格中无关的单元格（或把数据复制到一个新工作表），另存为新文件后重试"
+
+
+@dataclass
+class Precheck:
+    """What the pre-check learned: formula cells without a cached value per sheet
+    name, as 0-based (row, column)."""
+
+    uncomputed: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+
+
+def refuse(path: Path, what: str) -> InputFileError:
+    return InputFileError(f"文件“{path.name}”太大或范围异常，未读取：{what}", _TRIM)
+
+
+def check_size(path: Path, limit: int, what: str) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise refuse(path, f"{what}文件有 {size // (1024 * 1024)} MB，超过上限 {limit // (1024 * 1024)} MB")
+
+
+def column_number(letters: str) -> int:
+    """"A" -> 1, "XFD" -> 16384."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_extent(path: Path, rows: int, cols: int, where: str) -> None:
+    if rows > MAX_ROWS:
+        raise refuse(path, f"{where}用到第 {rows} 行，超过上限 {MAX_ROWS} 行")
+    if cols > MAX_COLUMNS:
+        raise refuse(path, f"{where}用到第 {cols} 列，超过上限 {MAX_COLUMNS} 列")
+
+
+# --- zip containers -------------------------------------------------------------------
+
+def _open_zip(path: Path) -> zipfile.ZipFile | None:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None
+
+
+def _check_directory(path: Path, zf: zipfile.ZipFile) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise refuse(path, f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_MEMBERS} 个")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise InputFileError(f"文件“{path.name}”无法读取：文件结构异常（有重名的部件）",
+                             "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_UNPACKED_BYTES or total > MAX_UNPACKED_BYTES:
+            raise refuse(path, f"解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise refuse(path, f"部件“{info.filename}”的压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍）")
+
+
+def _stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
+    """A member's bytes in chunks, counted against the remaining ``budget``; zipfile
+    itself stops at the declared size and checks the CRC at the end."""
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                if not chunk:
+                    return
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    raise refuse(path, f"解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        if isinstance(exc, InputFileError):
+            raise
+        raise InputFileError(f"文件“{path.name}”无法读取：文件已损坏（部件“{info.filename}”解压出错）",
+                             "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试") from None
+
+
+def _text(zf: zipfile.ZipFile, name: str, limit: int = 4 * 1024 * 1024) -> str:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        return ""
+    if info.file_size > limit:
+        return ""
+    try:
+        return zf.read(info).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - a broken part: calamine will say so
+        return ""
+
+
+_ATTR = re.compile(r'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {k: html.unescape(a or b) for k, a, b in _ATTR.findall(text)}
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """member path -> sheet name, from xl/workbook.xml and its relationships."""
+    rels = {}
+    for m in _REL_TAG.finditer(_text(zf, "xl/_rels/workbook.xml.rels")):
+        a = _attrs(m.group(1))
+        target = a.get("Target", "")
+        if target:
+            full = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            rels[a.get("Id", "")] = full
+    out = {}
+    for m in _SHEET_TAG.finditer(_text(zf, "xl/workbook.xml")):
+        a = _attrs(m.group(1))
+        rid = next((v for k, v in a.items() if k.endswith(":id")), "")
+        if rid in rels:
+            out[rels[rid]] = a.get("name", "")
+    return out
+
+
+# --- xlsx sheets ------------------------------------------------------------------------
+
+# Written so that each starts with a literal (re's fast prefix search): a row or cell
+# reference with 7+ digits (row >= 1,000,000) or beyond column GR (200); a dimension;
+# a formula; a row or cell tag whose first attribute is not its reference.
+_EXTENT = re.compile(rb'r\s*=\s*["\'](?:[A-Za-z]{0,3}\d{7}|[A-Za-z]{3}|[H-Zh-z][A-Za-z]\d|[Gg][S-Zs-z]\d)')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref\s*=\s*["\']([^"\']*)["\']')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_NO_REF = re.compile(rb"<(?:c|row)(?!\s+r\s*=)[\s>/]")
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")        # <x:c …>: walked tag by tag
+_UNPREFIXED_FORMULA = re.compile(rb"<f[\s>/]")      # (prefixed sheets are walked)
+_REF = re.compile(rb"<(?:\w+:)?(?:c|row)(?=[\s>/])(?![^>]*\br\s*=)")
+_REF = re.compile(r"([A-Za-z]{1,4})?(\d+)")
+
+
+def _ref(text: str) -> tuple[int, int]:
+    """"B12" -> (12, 2); a range "A1:C9" -> its far corner (9, 3)."""
+    rows = cols = 0
+    for part in text.split(":"):
+        m = _REF.fullmatch(part.replace("$", "").strip())
+        if m:
+            rows = max(rows, int(m.group(2)))
+            cols = max(cols, column_number(m.group(1) or "A"))
+    return rows, cols
+
+
+_CELL_START = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?)(/?)>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c\s*>")
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v\s*>\s*[^<\s]|is\b)")
+_CELL_REF = re.compile(rb'\br\s*=\s*["\']([A-Za-z]+)(\d+)')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s>/])([^>]*)>")
+_ROW_REF = re.compile(rb'\br\s*=\s*["\'](\d+)')
+MAX_TAIL = 16 * CHUNK       # one row of a real sheet is far smaller
+
+
+class _SheetScan:
+    """Streams one worksheet's XML in whole rows: the extent checks run at C speed per
+    chunk; a sheet whose rows or cells lack references is also walked tag by tag;
+    formula cells are looked at one by one (only those)."""
+
+    _TOKENS = re.compile(rb"<(/?)(?:\w+:)?(row|c)(?=[\s>/])([^>]*?)(/?)>")
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path, self.where = path, f"工作表“{name}”"
+        self.row = self.col = 0
+        self.uncomputed: set[tuple[int, int]] = set()
+        self.walk = self.in_data = False
+
+    def feed(self, data: bytes, final: bool) -> int:
+        """Scan the whole rows in ``data``; returns how many bytes were consumed."""
+        end = len(data)
+        if not final:
+            last = data.rfind(b"row>")       # the end of the last whole row ("</row>", "</x:row>")
+            end = 0 if last < 0 else last + 4
+            if not end:
+                return 0
+        view = data[:end]
+        for m in _EXTENT.finditer(view):
+            self._extent(m.group(0))
+        if not self.in_data:      # <dimension> comes before <sheetData>
+            head = view.split(b"sheetData", 1)
+            self.in_data = len(head) > 1
+            for m in _DIMENSION.finditer(head[0]):
+                rows, cols = _ref(m.group(1).decode("ascii", "replace"))
+                _check_extent(self.path, rows, cols, f"{self.where}声明的范围")
+        if not self.walk and (_NO_REF.search(view) or _PREFIXED.search(view)):
+            self.walk = True
+        if self.walk:
+            self._walk(view)
+        elif _UNPREFIXED_FORMULA.search(view):
+            self._formulas(view)
+        return end
+
+    def _extent(self, match: bytes) -> None:
+        ref = re.search(rb"([A-Za-z]*)(\d*)$", match.split(b"=", 1)[1].strip(b" \t\r\n\"'"))
+        letters, digits = ref.group(1).decode(), ref.group(2)
+        _check_extent(self.path, int(digits) if len(digits) >= 7 else 0,
+                      column_number(letters) if letters else 0, self.where)
+
+    def _cell_value(self, data: bytes, start: int, row: int, col: int) -> None:
+        """The cell whose content starts at ``start``: a formula without a value is noted."""
+        close = _CELL_END.search(data, start)
+        inner = data[start:close.start() if close else len(data)]
+        if _FORMULA.search(inner) and not _HAS_VALUE.search(inner):
+            self.uncomputed.add((row - 1, col - 1))
+
+    def _formulas(self, data: bytes) -> None:
+        for f in _FORMULA.finditer(data):
+            cell = None
+            for cell in _CELL_START.finditer(data, max(0, f.start() - 512), f.start()):
+                pass
+            if cell is None or cell.group(2):
+                continue
+            ref = _CELL_REF.search(cell.group(1))
+            if ref:
+                self._cell_value(data, cell.end(), int(ref.group(2)), column_number(ref.group(1).decode()))
+
+    def _walk(self, data: bytes) -> None:
+        for m in self._TOKENS.finditer(data):
+            closing, tag, attrs, empty = m.group(1), m.group(2), m.group(3), m.group(4)
+            if closing:
+                continue
+            if tag == b"row":
+                ref = _ROW_REF.search(attrs)
+                self.row = int(ref.group(1)) if ref else self.row + 1
+                self.col = 0
+                _check_extent(self.path, self.row, 0, self.where)
+                continue
+            ref = _CELL_REF.search(attrs)
+            if ref:
+                self.col, row = column_number(ref.group(1).decode()), int(ref.group(2))
+            else:
+                self.col, row = self.col + 1, self.row
+            _check_extent(self.path, row, self.col, self.where)
+            if not empty:
+                self._cell_value(data, m.end(), row, self.col)
+
+
+def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+                budget: list[int]) -> set[tuple[int, int]]:
+    scan = _SheetScan(path, name)
+    tail = b""
+    for chunk in _stream(path, zf, info, budget):
+        data = tail + chunk if tail else chunk
+        tail = data[scan.feed(data, final=False):]
+        if len(tail) > MAX_TAIL:          # no row end in 16 MB: not a real sheet
+            raise refuse(path, f"{scan.where}的内容格式异常")
+    scan.feed(tail, final=True)
+    return scan.uncomputed
+
+
+def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
+    sheets = _sheet_paths(zf)
+    result = Precheck()
+    budget = [MAX_UNPACKED_BYTES]
+    for info in zf.infolist():
+        name = info.filename
+        if name in sheets or (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            sheet = sheets.get(name, posixpath.basename(name))
+            cells = _scan_sheet(path, zf, info, sheet, budget)
+            if cells:
+                result.uncomputed[sheet] = cells
+        elif name.endswith((".xml", ".rels")):
+            for _chunk in _stream(path, zf, info, budget):   # shared strings, styles: real sizes
+                pass
+    return result
+
+
+# --- ods -------------------------------------------------------------------------------------
+
+_ODS_TOKENS = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s>/])([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated\s*=\s*["\'](\d+)')
+_COLS_REPEATED = re.compile(rb'table:number-columns-repeated\s*=\s*["\'](\d+)')
+_ODS_VALUE = re.compile(rb"office:value-type")
+
+
+class _OdsScan:
+    """Tracks, per table, the furthest row and column that may hold a value: a cell with
+    a value type or with content (not self-closing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.row = 0            # rows before the current one
+        self.row_repeat = 1
+        self.col = 0
+        self.row_has_value = False
+
+    def feed(self, data: bytes, final: bool) -> int:
+        end = len(data) if final else max(0, data.rfind(b"<"))
+        for m in _ODS_TOKENS.finditer(data, 0, end):
+            closing, tag, attrs, empty = m.group(1), m.group(2), m.group(3), m.group(4)
+            if closing and tag != b"table-row":
+                continue
+            if tag == b"table":
+                self.row = 0
+            elif tag == b"table-row":
+                if not closing:
+                    rep = _ROWS_REPEATED.search(attrs)
+                    self.row_repeat = int(rep.group(1)) if rep else 1
+                    self.col, self.row_has_value = 0, False
+                if closing or empty:
+                    if self.row_has_value:
+                        _check_extent(self.path, self.row + self.row_repeat, 0, "表格")
+                    self.row += self.row_repeat
+            else:
+                rep = _COLS_REPEATED.search(attrs)
+                self.col += int(rep.group(1)) if rep else 1
+                if not empty or _ODS_VALUE.search(attrs):
+                    self.row_has_value = True
+                    _check_extent(self.path, self.row + 1, self.col, "表格")
+        return end
+
+
+def _check_ods(path: Path, zf: zipfile.ZipFile) -> Precheck:
+    budget = [MAX_UNPACKED_BYTES]
+    for info in zf.infolist():
+        if info.filename == "content.xml":
+            scan, tail = _OdsScan(path), b""
+            for chunk in _stream(path, zf, info, budget):
+                data = tail + chunk
+                tail = data[scan.feed(data, final=False):]
+                if len(tail) > MAX_TAIL:
+                    raise refuse(path, "content.xml 的内容格式异常")
+            scan.feed(tail, final=True)
+        elif info.filename.endswith((".xml", ".rdf")):
+            for _chunk in _stream(path, zf, info, budget):
+                pass
+    return Precheck()
+
+
+# --- entry -------------------------------------------------------------------------------------
+
+def precheck_spreadsheet(path: Path, head: bytes) -> Precheck:
+    """Measure ``path`` before calamine opens it; InputFileError when beyond a limit.
+    The container is recognised by its content, not its extension."""
+    if head.startswith(b"PK"):
+        zf = _open_zip(path)
+        if zf is None:
+            raise InputFileError(f"文件“{path.name}”无法读取：不是有效的Excel文件，可能已损坏",
+                                 "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试")
+        with zf:
+            _check_directory(path, zf)
+            names = set(zf.namelist())
+            if "content.xml" in names and "xl/workbook.xml" not in names:
+                return _check_ods(path, zf)
+            return _check_xlsx(path, zf)
+    check_size(path, MAX_XLS_BYTES, "Excel 97-2003（.xls）")
+    return Precheck()
