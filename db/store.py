@@ -1,6 +1,7 @@
 """School, settings and the active policy, kept in the database."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.engine import Calculator
-from core.errors import NotInitialisedError, ValidationError
+from core.errors import NotInitialisedError, ValidationError, ZizhuError
 from core.money import format_fen
 from core.policy import Policy, default_policy_text, load_policy, set_value
 from db import audit
@@ -121,7 +122,11 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     decisions or amounts it changes (each audited with the old and new totals)."""
     from db.findings import unverify_students
     actor = actor or audit.default_actor()
-    old_policy, policy = load_policy(old_text), load_policy(new_text)
+    policy = load_policy(new_text)
+    try:
+        old_policy: Policy | None = load_policy(old_text)
+    except ZizhuError:   # the stored document no longer loads: nothing verified under it can stand
+        old_policy = None
     put_setting(session, POLICY_KEY, new_text)
     now = datetime.now()
     audit.record(session, actor, "policy", None, changes, now)
@@ -129,10 +134,14 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     return PolicyChange(policy, unverify_students(session, notes, actor, now) if notes else 0, changes)
 
 
-def affected_students(session: Session, old: Policy, new: Policy, what: str = "") -> dict[int, str]:
+def affected_students(session: Session, old: Policy | None, new: Policy, what: str = "") -> dict[int, str]:
     """Verified students whose per-item decisions or amounts differ between two policies,
-    with a note giving the old and new totals."""
+    with a note giving the old and new totals (every verified student when ``old`` is None:
+    the stored document could not be read)."""
     from db.students import verified_records
+    if old is None:
+        return {rec.key: f"原资助政策无法读取，已改用新政策（{what}），需重新核准"
+                for rec in verified_records(session) if rec.key is not None}
     before, after = Calculator(old), Calculator(new)
     notes: dict[int, str] = {}
     for rec in verified_records(session):
@@ -170,7 +179,10 @@ def change_policy(session: Session, text: str, actor: str | None = None) -> Poli
     SHA-256; verified students whose subsidies it changes go back to 待核准."""
     policy = load_policy(text)
     old_text = get_policy_text(session)
-    old_sha = load_policy(old_text).sha256
+    try:
+        old_sha = load_policy(old_text).sha256
+    except ZizhuError:
+        old_sha = "无法读取的政策文件 " + hashlib.sha256(old_text.encode("utf-8")).hexdigest()
     if old_sha == policy.sha256:
         return PolicyChange(policy)
     return _install_policy(session, old_text, text, actor, {"*": (old_sha, policy.sha256)},

@@ -331,3 +331,23 @@ def test_the_wizard_asks_before_a_replace_removes_over_half_the_roster(qtbot, db
     assert wiz.currentPage() is wiz.run_page and "已删除 3 人" in wiz.run_page.status.text()
     with db.session() as s:
         assert s.scalars(select(RosterPerson.name)).all() == ["张丽"]
+
+
+def test_a_policy_that_no_longer_loads_can_be_replaced_and_unverifies_everyone(clean_db, tmp_path, capsys):
+    from core.policy import default_policy_text
+    verify_all(clean_db)
+    tamper(clean_db, "UPDATE setting SET value = 'items = [' WHERE key = 'policy'")
+    new = tmp_path / "policy.toml"
+    new.write_text(set_value(default_policy_text(), "tuition_standard.普通高中", "1200"), encoding="utf-8")
+    capsys.readouterr()
+    assert run(["--db", str(clean_db), "policy", "load", str(new)]) == 0
+    assert "有 2 名已核准学生的资助结果因此改变" in capsys.readouterr().out
+    d = opened(clean_db)
+    try:
+        with d.session() as s:
+            assert not s.scalars(select(Student.id).where(Student.verified.is_(True))).all()
+            row = s.scalars(select(AuditEntry).where(AuditEntry.entity == "policy")
+                            .order_by(AuditEntry.id.desc())).first()
+            assert row.old.startswith("无法读取的政策文件") and row.new == store.get_policy(s).sha256
+    finally:
+        d.close()
