@@ -28,6 +28,10 @@ from gui import worker
 SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"),
                  ("contact_phone", "学校联系电话"), ("supervision_phone", "县级监督电话"))
 CAP_LABELS = {"tuition_standard": "公办学费标准"}
+KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数据库文件里，用“备份”或把数据库文件复制到 U 盘，"
+            "就同时备份了密钥。口令不在任何文件里，请另外记在安全的地方，不要和 U 盘放在一起。\n"
+            "忘记口令：这把密钥就再也不能签名，任何人都无法找回口令。只能生成一把新密钥（指纹会变），"
+            "并把新的指纹和公钥交给接收单位重新登记；已经报送的上报包不受影响。")
 
 
 def school_year_text(year: int | None) -> str:
@@ -126,6 +130,11 @@ class SettingsPage(QWidget):
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fingerprint.setToolTip("接收单位用它核对上报包的签名人；请抄在纸质报告上")
         form.addRow("签名公钥指纹", self.fingerprint)
+        self.key_help = QLabel(KEY_HELP, school_box)
+        self.key_help.setObjectName("keyHelp")
+        self.key_help.setWordWrap(True)
+        self.key_help.setStyleSheet("color: #555;")
+        form.addRow(self.key_help)
 
         self.policy_box = QGroupBox("资助政策参数（单位：元）", self)
         self.policy_form = QFormLayout(self.policy_box)

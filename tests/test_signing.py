@@ -153,3 +153,14 @@ def test_passphrase_never_logged_nor_in_messages(tmp_path, caplog, capsys, monke
     blob = "\n".join(texts)
     assert "口令不正确" in blob                              # the failures were really exercised
     assert SECRET[:5] not in blob                            # nor a prefix (the too-short one)
+
+
+def test_settings_explain_key_backup_and_lost_passphrase(qtbot, demo_db, shown):
+    """设置 says where the key lives, how to back it up and what a lost passphrase means."""
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    win = open_main_window(qtbot, demo_db, SETTINGS)
+    text = win.settings.key_help.text()
+    assert win.settings.key_help.isVisible()
+    assert "数据库文件" in text and "备份" in text and "U 盘" in text
+    assert "忘记口令" in text and "新的指纹" in text and "接收单位" in text
