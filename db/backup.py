@@ -177,7 +177,7 @@ def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
     """Back up the database (a ``Database`` or a path). ``target`` is a file or a folder;
     by default the backups folder, which is then pruned (``keep`` newest + one a day)."""
     path = Path(getattr(db, "path", db))
-    timeout = float(getattr(db, "timeout", 15.0))
+    timeout = getattr(db, "timeout", 15.0)
     stamp = datetime.now().strftime(STAMP_FORMAT)
     name = f"{path.stem}-{stamp}-{reason}.sqlite"
     if target is None:
@@ -312,8 +312,8 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
                 suffix = ".damaged-" + datetime.now().strftime("%Y%m%d-%H%M%S")
                 damaged = db_path.with_name(db_path.name + suffix)
                 os.replace(db_path, damaged)
-                for side in _side_files(db_path):
-                    if side.exists():
+                for side in _side_files(db_path):   # a non-empty journal is part of the evidence
+                    if side.exists() and side.stat().st_size and not side.name.endswith("-shm"):
                         os.replace(side, damaged.with_name(damaged.name + side.name[len(db_path.name):]))
                 log.warning("damaged database kept aside: %s", damaged.name)
         for side in _side_files(db_path):     # they belong to the file being replaced

@@ -41,10 +41,9 @@ class DamagedDatabaseError(DatabaseError):
 
 
 def busy_timeout() -> float:
-    try:
-        return float(os.environ.get(BUSY_TIMEOUT_ENV) or DEFAULT_BUSY_TIMEOUT)
-    except ValueError:
-        return DEFAULT_BUSY_TIMEOUT
+    """Seconds to wait for the write lock: ``ZIZHU_BUSY_TIMEOUT`` (whole seconds) or 15."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    return int(text) if text.isdigit() else DEFAULT_BUSY_TIMEOUT
 
 
 def _error_name(exc: BaseException) -> str:

@@ -11,8 +11,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
-from core.errors import ZizhuError
-from db.session import Database, open_database
+from db.session import Database, DamagedDatabaseError, open_database
 from db.store import find_school
 from db.workflows import fill_demo
 from gui import worker
@@ -124,18 +123,59 @@ def prepare_database(db: Database, demo: bool, start: Callable[[], None],
     fill_demo_with_progress(db, None, lambda ok: start() if ok else give_up())
 
 
+def ask_restore(message: str) -> bool:
+    """Ask whether to restore the newest good backup of a damaged database (tests replace this)."""
+    from PySide6.QtWidgets import QMessageBox
+    box = QMessageBox(QMessageBox.Icon.Warning, "资助助手", message, QMessageBox.StandardButton.NoButton)
+    yes = box.addButton("恢复备份", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+def _restore_damaged(db_path: Path, exc: DamagedDatabaseError) -> Database | None:
+    """Offer the newest good backup; on yes, keep the damaged file aside, restore, reopen."""
+    from db import lock
+    from db.backup import inspect_backup, restore
+    if exc.backup is None:
+        show_exception(None, exc)
+        return None
+    info = inspect_backup(exc.backup)
+    question = (f"{exc.message}\n\n是否恢复最新的完好备份？\n备份时间：{info.taken:%Y-%m-%d %H:%M}，"
+                f"学生 {info.students} 人。\n损坏的文件会改名保留在原处（{Path(db_path).name}.damaged-…），不会删除。")
+    if not ask_restore(question):
+        return None
+    lock.acquire(Path(db_path))
+    try:
+        restore(Path(db_path), info.path)
+    finally:
+        lock.release(Path(db_path))
+    return open_database(db_path)
+
+
+def open_for_gui(db_path: Path) -> Database | None:
+    """Open the database for the GUI (single-instance lock, start backup); every refusal
+    is shown to the clerk (who holds it, damaged → offer the newest good backup). None: quit.
+    Start-up work before any window exists, so it runs here and not through the worker."""
+    try:
+        try:
+            return open_database(db_path, backup_on_start=True)
+        except DamagedDatabaseError as exc:
+            log.warning("damaged database at start: %s", exc.message)
+            return _restore_damaged(db_path, exc)
+    except Exception as exc:  # noqa: BLE001 - ZizhuError shown as is, anything else logged as internal
+        from db.session import translate_error
+        show_exception(None, translate_error(exc, db_path) or exc)
+        return None
+
+
 def run_gui(db_path: Path, demo: bool) -> int:
-    """Open the GUI on ``db_path``; returns the exit code."""
+    """Open the GUI on ``db_path``; returns the exit code (2 when the database cannot be used)."""
     app = setup_application()
     sys.excepthook = excepthook
-    try:
-        db = open_database(db_path)
-    except ZizhuError as exc:
-        show_exception(None, exc)
+    db = open_for_gui(db_path)
+    if db is None:
         return 2
-    except Exception as exc:  # noqa: BLE001 - logged, shown as an internal error
-        show_exception(None, exc)
-        return 1
 
     from gui.main_window import MainWindow
     window = MainWindow(db)

@@ -36,6 +36,11 @@ def describe(exc: BaseException) -> tuple[str, str]:
 
 def show_exception(parent: QWidget | None, exc: BaseException) -> None:
     """Show ``exc`` to the clerk (and log it)."""
+    from db.session import translate_error
+    mapped = translate_error(exc)      # a SQLite failure (locked, disk full, …): a Chinese message
+    if mapped is not None:
+        log.warning("database failure: %s", exc)
+        exc = mapped
     if isinstance(exc, ZizhuError):
         log.info("shown to clerk: %s", exc.message)
         icon = QMessageBox.Icon.Warning

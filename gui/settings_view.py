@@ -24,6 +24,7 @@ from core.policy import Policy
 from db.session import Database
 from db.store import find_school, get_policy, init_school, set_policy_value
 from gui import worker
+from gui.backup_box import BackupBox
 
 SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"),
                  ("contact_phone", "学校联系电话"), ("supervision_phone", "县级监督电话"))
@@ -65,7 +66,9 @@ def save_school(db: Database, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_policy(db: Database, changes: dict[str, str]) -> Policy:
-    """All changed parameters in one transaction (all or nothing)."""
+    """All changed parameters in one transaction (all or nothing), after a backup."""
+    from db.backup import backup_before_change
+    backup_before_change(db, "before-policy")
     with db.session() as s:
         policy = get_policy(s)
         for key, value in changes.items():
@@ -155,6 +158,8 @@ class SettingsPage(QWidget):
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.save_policy_button)
         right.addLayout(buttons)
+        self.backup_box = BackupBox(db, self)
+        right.addWidget(self.backup_box)
         right.addStretch(1)
         columns.addLayout(right, 1)
         scroll = QScrollArea(self)
@@ -168,6 +173,7 @@ class SettingsPage(QWidget):
     # -- loading ----------------------------------------------------------
     def reload(self) -> None:
         worker.run_task(load_settings, self.db, on_success=self.show_settings, parent=self)
+        self.backup_box.reload()
 
     def show_settings(self, data: SettingsData) -> None:
         if data.fingerprint:

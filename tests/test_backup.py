@@ -1,0 +1,232 @@
+"""Backups: when they are made, how they are kept and checked, restoring (CLI and 设置)."""
+import sqlite3
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cli.commands import run
+from core.errors import DatabaseError
+from core.idnumber import make_id
+from db import backup as bk
+from db.session import open_database
+
+IDS = [make_id("110101", date(2008, 2, 1 + i), 300 + i) for i in range(20)]
+
+
+def students_file(path, n):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "学段"])
+    for i in range(n):
+        ws.append([f"学生{i}", IDS[i], "普通高中"])
+    wb.save(path)
+    return path
+
+
+def student_count(p):
+    con = sqlite3.connect(p)
+    try:
+        return con.execute("SELECT count(*) FROM student").fetchone()[0]
+    finally:
+        con.close()
+
+
+def reasons(p):
+    return [b.name.split("-", 4)[-1].removesuffix(".sqlite") for b in bk.list_backups(p)]
+
+
+@pytest.fixture
+def dbp(tmp_path):
+    p = tmp_path / "z.sqlite"
+    assert run(["--db", str(p), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 0
+    return p
+
+
+def test_backup_is_verified_atomic_and_complete(dbp, tmp_path):
+    run(["--db", str(dbp), "import", "students", str(students_file(tmp_path / "s.xlsx", 5))])
+    out = bk.backup(dbp, reason="t")
+    assert out.parent == tmp_path / "backups"
+    assert not list(out.parent.glob(".*.tmp"))
+    con = sqlite3.connect(out)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"   # one self-contained file
+    con.close()
+    assert student_count(out) == 5
+    assert bk.inspect_backup(out).students == 5 and bk.inspect_backup(out).school == "第一中学"
+
+
+def test_a_backup_that_fails_its_check_leaves_nothing(dbp, monkeypatch):
+    def bad(path, expected=None):
+        raise DatabaseError("备份文件校验未通过", "")
+    monkeypatch.setattr(bk, "check_copy", bad)
+    with pytest.raises(DatabaseError, match="无法写入备份|校验未通过"):
+        bk.backup(dbp, reason="t")
+    folder = dbp.parent / "backups"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_kept_newest_twenty_plus_one_per_day_for_thirty_days(dbp):
+    folder = bk.backups_dir(dbp)
+    folder.mkdir(exist_ok=True)
+    now = datetime(2026, 12, 1, 12, 0)
+    made = []
+    for day in range(40):            # three a day for 40 days
+        for hour in (9, 12, 15):
+            t = now - timedelta(days=day) + timedelta(hours=hour - 12)
+            p = folder / f"z-{t.strftime(bk.STAMP_FORMAT)}-t.sqlite"
+            p.write_bytes(b"")
+            made.append(p)
+    bk.prune(dbp, now=now)
+    kept = bk.list_backups(dbp)
+    newest = sorted(made, reverse=True)
+    assert newest[:20] == kept[:20]
+    days = {bk.taken_at(p).date() for p in kept}
+    assert len(days) == 31 and len(kept) == 20 + (31 - 7)   # the newest 20 span today and 6 more days
+    assert min(days) == (now - timedelta(days=30)).date()
+
+
+def test_start_backup_at_most_once_in_twenty_hours(dbp, capsys):
+    assert run(["--db", str(dbp), "compute"]) == 0
+    assert run(["--db", str(dbp), "compute"]) == 0
+    assert reasons(dbp).count("start") == 1
+    db = open_database(dbp)
+    try:
+        later = datetime.now() + bk.START_INTERVAL + timedelta(minutes=1)
+        assert bk.backup_if_due(db, now=later) is not None
+    finally:
+        db.close()
+
+
+def test_backups_before_import_policy_change_and_payments(dbp, tmp_path):
+    f = students_file(tmp_path / "s.xlsx", 3)
+    assert run(["--db", str(dbp), "import", "students", str(f)]) == 0
+    assert run(["--db", str(dbp), "import", "students", str(f), "--dry-run"]) == 0
+    assert run(["--db", str(dbp), "policy", "set", "tuition_standard.普通高中", "1200"]) == 0
+    got = reasons(dbp)
+    assert got.count("before-import-students") == 1            # not for a dry run
+    assert "before-policy" in got
+    before_policy = next(b for b in bk.list_backups(dbp) if b.name.endswith("before-policy.sqlite"))
+    assert student_count(before_policy) == 3
+
+
+def test_empty_database_needs_no_backup(tmp_path):
+    db = open_database(tmp_path / "new.sqlite")
+    try:
+        assert bk.backup_before_change(db, "before-import-students") is None
+    finally:
+        db.close()
+
+
+def test_cli_backup_and_restore(dbp, tmp_path, capsys):
+    assert run(["--db", str(dbp), "import", "students", str(students_file(tmp_path / "a.xlsx", 3))]) == 0
+    target = tmp_path / "mine.sqlite"
+    assert run(["--db", str(dbp), "backup", str(target)]) == 0
+    assert "已备份到" in capsys.readouterr().out and student_count(target) == 3
+    assert run(["--db", str(dbp), "import", "students", str(students_file(tmp_path / "b.xlsx", 8))]) == 0
+    assert student_count(dbp) == 8
+    assert run(["--db", str(dbp), "restore", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "已恢复备份" in out and "学生 3 人" in out and "恢复前的数据库已备份到" in out
+    assert student_count(dbp) == 3
+    previous = next(b for b in bk.list_backups(dbp) if b.name.endswith("before-restore.sqlite"))
+    assert student_count(previous) == 8
+    assert run(["--db", str(dbp), "compute"]) == 0
+
+
+def test_restore_refuses_a_bad_backup_and_keeps_the_database(dbp, tmp_path, capsys):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4000)
+    assert run(["--db", str(dbp), "restore", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "校验未通过" in err or "不是资助助手的备份" in err
+    assert run(["--db", str(dbp), "restore"]) == 2
+    assert "--latest" in capsys.readouterr().err
+    assert run(["--db", str(tmp_path / "none.sqlite"), "restore", "--latest"]) == 2
+    assert "没有找到" in capsys.readouterr().err
+    assert run(["--db", str(dbp), "compute"]) == 0
+
+
+def test_restore_refused_while_another_program_holds_the_database(dbp, tmp_path):
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    good = bk.backup(dbp, reason="t")
+    code = ("import sys, time; from db.session import open_database; open_database(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(dbp)], cwd=root, stdout=subprocess.PIPE, text=True,
+                            env={"ZIZHU_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        assert run(["--db", str(dbp), "restore", str(good)]) == 2
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+# -- 设置 › 备份与恢复 ------------------------------------------------------------------------------------
+
+def test_settings_backup_now_and_status(qtbot, db, shown):
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    from test_gui_students import fill_people
+    fill_people(db)
+    w = open_main_window(qtbot, db, SETTINGS)
+    box = w.settings.backup_box
+    box.backup_now()
+    found = bk.list_backups(db.path)
+    assert len(found) == 1 and found[0].name.endswith("-manual.sqlite")
+    assert "校验通过" in box.message.text()
+    assert str(bk.backups_dir(db.path)) in box.status.text() and found[0].name in box.status.text()
+
+
+def test_settings_policy_save_backs_up_first(qtbot, db, shown):
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    from test_gui_students import fill_people
+    fill_people(db)
+    w = open_main_window(qtbot, db, SETTINGS)
+    w.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
+    w.settings.save_policy()
+    assert [b for b in bk.list_backups(db.path) if b.name.endswith("before-policy.sqlite")]
+
+
+def test_settings_restore_asks_with_date_and_count_then_reloads(qtbot, db, shown, monkeypatch):
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    from test_gui_students import fill_people
+    fill_people(db)
+    n_before = student_count(db.path)
+    good = bk.backup(db, reason="t")
+    with db.session() as s:
+        from sqlalchemy import delete
+
+        from db.models import Student
+        s.execute(delete(Student))
+    w = open_main_window(qtbot, db, SETTINGS)
+    assert w.students.model.rowCount() == 0
+    box = w.settings.backup_box
+    asked = []
+    monkeypatch.setattr(box, "choose_backup", lambda: good)
+    monkeypatch.setattr(box, "confirm_restore", lambda info: asked.append(box.confirm_text(info)) or True)
+    box.restore_from_backup()
+    assert f"学生 {n_before} 人" in asked[0] and bk.taken_at(good).strftime("%Y-%m-%d %H:%M") in asked[0]
+    assert student_count(db.path) == n_before
+    assert w.students.model.rowCount() == n_before          # the window shows the restored data
+    assert "已恢复" in box.message.text()
+
+
+def test_settings_restore_declined_changes_nothing(qtbot, db, shown, monkeypatch):
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    from test_gui_students import fill_people
+    fill_people(db)
+    good = bk.backup(db, reason="t")
+    w = open_main_window(qtbot, db, SETTINGS)
+    box = w.settings.backup_box
+    monkeypatch.setattr(box, "choose_backup", lambda: good)
+    monkeypatch.setattr(box, "confirm_restore", lambda info: False)
+    box.restore_from_backup()
+    assert not [b for b in bk.list_backups(db.path) if b.name.endswith("before-restore.sqlite")]
+    assert box.restore_button.isEnabled()
