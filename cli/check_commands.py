@@ -84,12 +84,20 @@ def cmd_accept(db, args) -> int:
 
 def cmd_import_payments(db, args) -> int:
     from db.workflows import import_payments
-    parsed = import_payments(db, args.file)
-    print(f"已导入发放记录 {len(parsed.payments)} 条（替换之前的发放记录）")
-    for _line, msg in parsed.problems[:50]:
+    if getattr(args, "replace", False):
+        raise ValidationError("--replace 只能用于建档立卡名单（roster）", "发放记录每次导入都整体替换之前的发放记录，不需要 --replace")
+    dry = getattr(args, "dry_run", False)
+    result = import_payments(db, args.file, dry_run=dry, problems=getattr(args, "problems", None))
+    if dry:
+        print(f"预览（未写入）：将导入发放记录 {len(result.payments)} 条，替换现有的 {result.replaced} 条")
+    else:
+        print(f"已导入发放记录 {len(result.payments)} 条（替换之前的 {result.replaced} 条）")
+    for _line, msg in result.problems[:50]:
         print("  " + msg)
-    if parsed.problems:
-        print(f"有 {len(parsed.problems)} 行未导入，请改正后重新导入")
+    if result.problems:
+        print(f"有 {len(result.problems)} 行{'将不会导入' if dry else '未导入'}，请改正后重新导入")
+    if result.problems_file:
+        print(f"有问题的行已保存到：{result.problems_file}")
     return 0
 
 

@@ -102,10 +102,12 @@ def mapping_lines(kind: str, parsed: Any) -> list[str]:
             for fld, idx in parsed.mapping.columns.items()]
 
 
-def save_problem_rows(target: str | Path, plan: ImportPlan, headers: list[str]) -> int:
-    """Write the rows with problems (and skipped rows) to an Excel file to fix and re-import."""
+def save_problem_rows(target: str | Path, plan: ImportPlan | list[ParsedRow], headers: list[str]) -> int:
+    """Write the rows with problems (and skipped rows) to an Excel file to fix and re-import.
+    ``plan`` is an import plan, or the rejected rows themselves (the payments import)."""
     from core.importers.problems import write_problem_rows
-    rows = sorted(plan.problem_rows + list(plan.skipped), key=lambda r: r.line)
+    rows = list(plan) if isinstance(plan, list) else plan.problem_rows + list(plan.skipped)
+    rows.sort(key=lambda r: r.line)
     write_problem_rows(target, headers, rows)
     return len(rows)
 
@@ -157,13 +159,50 @@ def run_check(db: Database, actor: str | None = None):
         return run_and_store(s, actor=actor)
 
 
-def import_payments(db: Database, path: str | Path, actor: str | None = None) -> Any:
-    """Replace the disbursement record with the file's rows; returns the parse (with problems)."""
+@dataclass
+class PaymentImport:
+    parsed: Any                 # core.importers.payments.PaymentParse
+    replaced: int               # payments stored before (replaced, or that would be)
+    dry_run: bool
+    problems_file: Path | None  # where the rejected rows were saved
+
+    @property
+    def payments(self) -> list:
+        return self.parsed.payments
+
+    @property
+    def problems(self) -> list[tuple[int, str]]:
+        return self.parsed.problems
+
+
+def import_payments(db: Database, path: str | Path, actor: str | None = None, dry_run: bool = False,
+                    problems: str | Path | None = None) -> PaymentImport:
+    """Replace the disbursement record with the file's rows (as the other imports: ``dry_run``
+    writes nothing, ``problems`` saves the rejected rows). A file without a single usable row
+    changes nothing and raises an InputFileError saying so."""
+    from core.errors import InputFileError
     from core.importers.payments import parse_payments
     from core.importers.reader import read_table
     from db.findings import replace_payments
+    from db.models import PaymentRecord
     table = read_table(path)
     with db.session() as s:
-        parsed = parse_payments(table, store.get_policy(s))
-        replace_payments(s, parsed.payments, actor=actor)
-    return parsed
+        policy = store.get_policy(s)
+    parsed = parse_payments(table, policy)
+    saved = None
+    if problems is not None and parsed.problem_rows:
+        save_problem_rows(problems, parsed.problem_rows, parsed.headers)
+        saved = Path(problems)
+    if not parsed.payments:
+        where = f"有问题的行已保存到：{saved}；" if saved else ""
+        raise InputFileError(
+            f"发放记录“{Path(path).name}”中没有可以导入的行（{len(parsed.problems)} 行有问题），"
+            "已有的发放记录没有改动",
+            f"{where}请按每行的问题说明改正（项目填资助政策中的项目代码或名称，金额填数字）后重新导入")
+    with (db.session() if dry_run else db.write_session()) as s:
+        before = s.scalar(select(func.count()).select_from(PaymentRecord)) or 0
+        if dry_run:
+            s.rollback()
+        else:
+            replace_payments(s, parsed.payments, actor=actor)
+    return PaymentImport(parsed, before, dry_run, saved)

@@ -211,12 +211,13 @@ class MainWindow(QMainWindow):
         if path is None:
             return
 
-        def done(parsed: Any) -> None:
-            text = f"已导入发放记录 {len(parsed.payments)} 条"
-            if parsed.problems:
-                text += f"；{len(parsed.problems)} 行未导入：" + "；".join(m for _l, m in parsed.problems[:3])
+        def done(result: Any) -> None:
+            text = f"已导入发放记录 {len(result.payments)} 条（替换之前的 {result.replaced} 条）"
+            if result.problems:
+                text += f"；{len(result.problems)} 行未导入：" + "；".join(m for _l, m in result.problems[:3])
             self.show_message(text)
             self.run_check()
+        # a file without a usable row changes nothing: the error is shown (show_exception)
         worker.run_task(import_payments, self.db, path, on_success=done, parent=self)
 
     def run_check(self) -> None:

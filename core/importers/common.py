@@ -146,10 +146,12 @@ def row_is_empty(row: list[Any]) -> bool:
     return True
 
 
-def iter_data_rows(table: Table, mapping: Mapping,
-                   progress: Progress | None) -> Iterator[tuple[int, list[Any]]]:
+def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
+                   keep: set[tuple[int, int]] | frozenset = frozenset()) -> Iterator[tuple[int, list[Any]]]:
     """(1-based line, row padded to the header width) for every row after the
-    header that is not entirely empty; reports progress at most ~100 times."""
+    header that is not entirely empty (a row holding a formula cell of ``keep``,
+    read as empty, is not skipped); reports progress at most ~100 times."""
+    keep_rows = {r for r, _c in keep}
     rows = table.rows
     start = mapping.header_row + 1
     total = max(0, len(rows) - start)
@@ -162,7 +164,7 @@ def iter_data_rows(table: Table, mapping: Mapping,
         row = rows[start + i]
         if len(row) < width:
             row = list(row) + pad[len(row):]
-        if row_is_empty(row):
+        if row_is_empty(row) and (start + i) not in keep_rows:
             continue
         yield start + i + 1, row
     if progress is not None:
@@ -188,6 +190,22 @@ class RowSkipper:
         if not has_id and is_total_or_note(name):
             return SKIPPED_TOTAL
         return ""
+
+
+UNCOMPUTED_HINT = "请在Excel中打开并保存，或把公式改为数值"
+
+
+def formula_problems(table: Table, mapping: Mapping, line: int) -> list[str]:
+    """"姓名（A列）的单元格是公式，但没有计算结果…" for each used column of this
+    (1-based) line whose cell is a formula without a cached value (read as empty)."""
+    if not table.uncomputed:
+        return []
+    out = []
+    for fld, idx in mapping.columns.items():
+        if (line - 1, idx) in table.uncomputed:
+            out.append(f"{where(mapping, fld)}的单元格是公式，但文件中没有公式的计算结果（读出为空）："
+                       + UNCOMPUTED_HINT)
+    return out
 
 
 def where(mapping: Mapping, fld: str) -> str:
