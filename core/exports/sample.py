@@ -23,7 +23,7 @@ _ACCEPT = {
     "FEE_ABOVE_STANDARD": "民办学校，学费差额由家庭承担，已当面告知家长",
     "AGE_STAGE": "该生因病休学两年后复学，已核对户口簿和学籍档案",
 }
-_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified", "prior_grants")]
+_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified", "prior_grants", "verified", "seal")]
 
 
 def _category(text: str) -> Category | None:
