@@ -545,3 +545,55 @@ def test_birth_month_typed_as_a_number_keeps_its_month(tmp_path, policy):
                                            ["王五", ID1, "初中", 2009.10], ["赵六", ID2, "初中", 2009.01]])
     rows = parse_students(read_table(src), policy).rows
     assert [r.values["birth_date"] for r in rows] == ["2009.10", "2009.01"]
+
+
+# ------------------------------------------- formulas without a value, date serials
+
+def test_formula_cells_without_a_computed_value_are_problem_rows(tmp_path, policy):
+    wb = openpyxl.Workbook()          # openpyxl writes formulas without a cached value
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "学段", "实收学费"])
+    ws.append(["张三", ID1, "普通高中", "=1000+200"])
+    ws.append(['=CONCAT("李","四")', ID2, "小学", 0])
+    ws.append(["王五", ID3, "初中", 0])
+    ws.append(['="x"', '="y"', '="z"', "=1"])           # a row of formulas only: read as empty
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.rows[1][3] == "" and table.uncomputed == {(1, 3), (2, 0), (4, 0), (4, 1), (4, 2), (4, 3)}
+    result = parse_students(table, policy)
+    problems = {r.line: r.problems for r in result.rows + result.skipped}
+    assert any("实收学费（D列）的单元格是公式" in p and "请在Excel中打开并保存，或把公式改为数值" in p
+               for p in problems[2])
+    assert any("姓名（A列）的单元格是公式" in p for p in problems[3])
+    assert not problems[4]
+    assert 5 in problems and "身份证号（B列）的单元格是公式" in problems[5][1]   # listed, not silently dropped
+    roster = parse_roster(read_table(write_xlsx(tmp_path / "r.xlsx", [["姓名", "证件号码"], ["=1", ID1]])))
+    assert "姓名（A列）的单元格是公式" in roster.rows[0].problems[0]
+
+
+def test_a_cached_formula_value_is_read_normally(tmp_path, policy):
+    path = write_xlsx(tmp_path / "c.xlsx", [["姓名", "身份证号", "学段"], ["张三", ID1, "普通高中"]])
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = parts[sheet].decode()
+    head, sep, rest = xml.partition("<c r=\"A2\"")
+    cell_end = rest.index("</c>") + 4
+    parts[sheet] = (head + '<c r="A2" t="str"><f>CONCAT("张","三")</f><v>张三</v></c>' + rest[cell_end:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    table = read_table(path)
+    assert table.uncomputed == set()
+    assert by_name(parse_students(table, policy))["张三"].problems == []
+
+
+def test_excel_date_serial_in_birth_date_is_flagged(policy):
+    header = ["姓名", "身份证号", "学段", "出生日期"]
+    result = students_of([header, ["张三", ID1, "普通高中", 39569.0], ["李四", ID2, "小学", 2010.09],
+                          ["王五", ID3, "初中", date(2006, 1, 15)], ["赵六", ID_X, "初中", 200703]], policy)
+    rows = by_name(result)
+    assert any("Excel的日期序号" in p and "2008-05-01" in p and "出生日期（D列）" in p for p in rows["张三"].problems)
+    assert rows["张三"].values["birth_date"] == "39569"
+    assert rows["李四"].problems == [] and rows["王五"].problems == [] and rows["赵六"].problems == []

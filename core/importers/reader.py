@@ -119,6 +119,9 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
     try:
         table = _first_non_empty_sheet(p, workbook)
         table.uncomputed = checked.uncomputed.get(table.sheet, set())
+        if table.uncomputed:        # calamine drops trailing rows of formulas read as empty
+            last = max(r for r, _c in table.uncomputed)
+            table.rows.extend([] for _ in range(last + 1 - len(table.rows)))
         return table
     finally:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core.bulk import gc_paused
 from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
-                                   clean_name, iter_data_rows, where)
+                                   clean_name, formula_problems, iter_data_rows, where)
 from core.importers.header import find_header
 from core.importers.reader import Table
 from core.records import ROSTER_COLUMNS, ParsedRow
@@ -35,13 +35,15 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     skipper = RowSkipper(mapping)
     empty_name = f"{where(mapping, 'name')}为空：请补填姓名"
     kept, skipped = result.rows, result.skipped
-    for line, row in iter_data_rows(table, mapping, progress):
+    uncomputed = table.uncomputed
+    for line, row in iter_data_rows(table, mapping, progress, keep=uncomputed):
         id_number, id_raw, numeric, id_problem = check(row[id_idx])
         name = clean_name(row[name_idx])
         raw = [c if type(c) is str else cell_text(c) for c in row]
         reason = skipper.reason(name, id_raw, not id_problem)
+        formulas = formula_problems(table, mapping, line) if uncomputed else []
         if reason:
-            skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [reason], raw))
+            skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [*formulas, reason], raw))
             continue
         values = {"name": name, "id_number": id_number, "id_raw": id_raw,
                   "id_numeric_cell": numeric}
@@ -50,7 +52,7 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
             values[fld] = cell.strip() if type(cell) is str else clean_cell(cell)
         if absent:
             values.update(absent)
-        problems = []
+        problems = formulas
         if not name:
             problems.append(empty_name)
         if id_problem:

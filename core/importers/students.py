@@ -7,13 +7,14 @@ problem rows.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, Callable
 
 from core.bulk import gc_paused
 from core.domain import Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
 from core.errors import ValidationError
 from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
-                                   clean_name, iter_data_rows, lost_digits,
+                                   clean_name, formula_problems, iter_data_rows, lost_digits,
                                    raw_cells, where)
 from core.importers.header import find_header
 from core.importers.reader import Table
@@ -48,6 +49,20 @@ def _birth_text(cell: Any) -> str:
     return cell_text(cell)
 
 
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIALS = (10_000, 100_000)     # 1927-05-18 .. 2173-10-14: never a year, a YYYYMM or a YYYYMMDD
+
+
+def date_serial(cell: Any) -> date | None:
+    """The date of an Excel date serial number (38500 = 2005-05-28) read from a cell in
+    "常规" (General) format, where a date was expected; None for anything else."""
+    if isinstance(cell, bool) or not isinstance(cell, (int, float)):
+        return None
+    if not _SERIALS[0] <= cell < _SERIALS[1]:
+        return None
+    return _EXCEL_EPOCH + timedelta(days=int(cell))
+
+
 def _category_hint(policy: Policy) -> str:
     shown = [labels[0] for labels in policy.category_labels.values()]
     others = [l for labels in policy.category_labels.values() for l in labels[1:]]
@@ -58,7 +73,8 @@ def _category_hint(policy: Policy) -> str:
 
 
 class _StudentParser:
-    def __init__(self, result: ParseResult, policy: Policy) -> None:
+    def __init__(self, result: ParseResult, policy: Policy, table: Table) -> None:
+        self.table = table
         self.mapping = result.mapping
         self.policy = policy
         self.cols = self.mapping.columns
@@ -146,17 +162,25 @@ class _StudentParser:
         name = clean_name(self.cell(row, "name"))
         raw = raw_cells(row, self.width)
         skip = self.skipper.reason(name, id_raw, not id_problem)
+        formulas = formula_problems(self.table, self.mapping, line) if self.table.uncomputed else []
         if skip:
-            return ParsedRow(line, {"name": name, "id_raw": id_raw}, [skip], raw), skip
+            return ParsedRow(line, {"name": name, "id_raw": id_raw}, [*formulas, skip], raw), skip
+        problems.extend(formulas)
         if not name:
             problems.append(f"{where(self.mapping, 'name')}为空：请补填学生姓名")
         if id_problem:
             problems.append(id_problem)
+        birth = self.cell(row, "birth_date")
         values: dict[str, Any] = {
             "name": name, "id_number": id_number, "id_raw": id_raw, "id_numeric_cell": numeric,
             "gender": self.gender(row, problems),
-            "birth_date": _birth_text(self.cell(row, "birth_date")),
+            "birth_date": _birth_text(birth),
         }
+        serial = date_serial(birth)
+        if serial is not None:
+            problems.append(f"{where(self.mapping, 'birth_date')}的值“{values['birth_date']}”是Excel的日期序号"
+                            f"（单元格为“常规”格式，对应 {serial.isoformat()}）：请把该列设为日期或文本格式，"
+                            "重新填写出生日期后再导入")
         for fld in _LONG_NUMBER_FIELDS:
             cell = self.cell(row, fld)
             values[fld] = cell_text(cell)
@@ -195,8 +219,8 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     mapping = find_header(table, STUDENT_COLUMNS, overrides, what="学生名单")
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
                          path=table.path, sheet=table.sheet)
-    parser = _StudentParser(result, policy)
-    for line, row in iter_data_rows(table, mapping, progress):
+    parser = _StudentParser(result, policy, table)
+    for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
         parsed, skipped = parser.parse(line, row)
         (result.skipped if skipped else result.rows).append(parsed)
     return result
