@@ -96,6 +96,22 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _registered_temp(marker: Path) -> Path | None:
+    """The atomic-write temporary a registration names, or None when the registration
+    is damaged (a kill while writing it leaves it empty or zero-filled) or names anything
+    but one of our own ``.~NAME.HEX.tmp`` files: the sweep never deletes a clerk's file."""
+    try:
+        text = marker.read_text(encoding="utf-8").strip()
+        path = Path(text)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not text or "\0" in text or not path.is_absolute():
+        return None
+    if not (path.name.startswith(".~") and path.name.endswith(".tmp")) or path.is_dir() or path.is_symlink():
+        return None
+    return path
+
+
 def sweep_stale_temp() -> int:
     """Delete temporaries left by killed processes (their PID is gone, or the
     registration is older than a day). Returns how many were removed."""
@@ -116,10 +132,12 @@ def sweep_stale_temp() -> int:
         if _pid_alive(pid) and not old:
             continue
         if entry.name.startswith("pending-") and entry.suffix == ".path":
-            try:
-                _remove(Path(entry.read_text(encoding="utf-8").strip()))
-            except OSError:
-                continue
+            victim = _registered_temp(entry)
+            if victim is not None:
+                try:
+                    victim.unlink(missing_ok=True)
+                except OSError:
+                    continue
         _remove(entry)
         removed += 1
     if removed:

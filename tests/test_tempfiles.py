@@ -94,7 +94,7 @@ def test_sweep_removes_registrations_of_dead_processes_and_old_ones(tmp_path, ho
     victim = tmp_path / ".~report.abc.tmp"
     victim.write_text("data", encoding="utf-8")
     (paths.temp_root() / f"pending-{_dead_pid()}-0-aa.path").write_text(str(victim), encoding="utf-8")
-    old_victim = tmp_path / "old.tmp"
+    old_victim = tmp_path / ".~old.1234.tmp"
     old_victim.write_text("data", encoding="utf-8")
     old = paths.temp_root() / f"pending-{os.getpid()}-1-bb.path"     # our own PID, but a day old
     old.write_text(str(old_victim), encoding="utf-8")
@@ -127,3 +127,15 @@ def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, dem
     assert list(paths.temp_root().iterdir()) == []
     assert list((tmp_path / "systmp").iterdir()) == []
     assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.pdf"))
+
+
+def test_sweep_never_deletes_what_is_not_one_of_our_temporaries(tmp_path, home):
+    clerk = tmp_path / "学生名单.xlsx"
+    clerk.write_bytes(b"the clerk's file")
+    folder = tmp_path / ".~folder.tmp"
+    folder.mkdir()
+    dead = _dead_pid()
+    for n, named in enumerate([str(clerk), str(folder), "", ".~relative.tmp", "\0" * 8]):
+        (paths.temp_root() / f"pending-{dead}-{n}-cc.path").write_text(named, encoding="utf-8")
+    assert paths.sweep_stale_temp() == 5                  # the registrations go, nothing else
+    assert clerk.read_bytes() == b"the clerk's file" and folder.is_dir()
