@@ -95,6 +95,12 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     return table
 
 
+def _calamine_failed(exc: BaseException) -> bool:
+    """calamine's own errors, and a Rust panic inside it (pyo3's PanicException derives
+    from BaseException, so ``except Exception`` would let it through)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def _looks_like_html(head: bytes) -> bool:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return start.startswith(b"<") and (b"<html" in start or b"<table" in start or b"<!doctype" in start)
@@ -114,7 +120,9 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
     except PermissionError:
         raise _error(p, "没有读取权限，或文件正被其他程序占用",
                      "请关闭正在打开该文件的Excel/WPS后重试") from None
-    except Exception:  # noqa: BLE001 - calamine raises several error types
+    except BaseException as exc:  # noqa: BLE001 - calamine raises several error types
+        if not _calamine_failed(exc):
+            raise
         workbook = _read_by_content(p, head)
     try:
         table = _first_non_empty_sheet(p, workbook)
@@ -138,8 +146,9 @@ def _read_by_content(p: Path, head: bytes) -> Any:
                 return python_calamine.CalamineWorkbook.from_filelike(fh)
         except python_calamine.PasswordError:
             raise _error(p, "文件设置了打开密码", "请在Excel中取消密码保护，保存后重试") from None
-        except Exception:  # noqa: BLE001
-            pass
+        except BaseException as exc:  # noqa: BLE001
+            if not _calamine_failed(exc):
+                raise
     raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
 
 
@@ -148,7 +157,9 @@ def _first_non_empty_sheet(p: Path, workbook: Any) -> Table:
         try:
             sheet = workbook.get_sheet_by_index(index)
             rows = sheet.to_python(skip_empty_area=False)
-        except Exception:  # noqa: BLE001 - chart sheets and broken sheets are skipped
+        except BaseException as exc:  # noqa: BLE001 - chart sheets and broken sheets are skipped
+            if not _calamine_failed(exc):
+                raise
             continue
         if any(cell != "" and cell is not None for row in rows for cell in row):
             return Table(str(p), name, rows)
