@@ -123,3 +123,10 @@ def test_gui_reports_an_import(qtbot, pdb, first, tmp_path, shown):
     win.import_payments(path)
     assert "已导入发放记录 1 条（替换之前的 2 条）" in win.statusBar().currentMessage()
     assert stored(pdb) == [(HS, "PRESCHOOL", 100)]
+
+
+def test_a_formula_amount_without_a_value_is_a_rejected_row(pdb, tmp_path):
+    path = payments_file(tmp_path / "f.xlsx", [[HS, "张丽", "PRESCHOOL", "=1000*2"], [PRE, "李四", "PRESCHOOL", 5]])
+    result = import_payments(pdb, path)
+    assert [p.id_number for p in result.payments] == [PRE]
+    assert "金额（D列）的单元格是公式" in result.problems[0][1] and "第2行" in result.problems[0][1]
