@@ -280,6 +280,15 @@ def _dispatch(args, db_path: Path) -> int:
         db.close()
 
 
+def _sweep_temporaries() -> None:
+    """Remove what a killed run left behind (a partial export, a letters preview)."""
+    from core.paths import sweep_stale_temp
+    try:
+        sweep_stale_temp()
+    except OSError:
+        log.warning("could not sweep stale temporary files", exc_info=True)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code. No command: the GUI.
 
@@ -289,6 +298,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from core.logsetup import setup_logging
     from core.paths import demo_db_path, log_dir
     log_file = setup_logging(log_dir())
+    _sweep_temporaries()
     db_path = args.db or (demo_db_path() if args.demo else default_db_path())
     if args.command is None:
         from gui.app import run_gui

@@ -139,3 +139,12 @@ def test_sweep_never_deletes_what_is_not_one_of_our_temporaries(tmp_path, home):
         (paths.temp_root() / f"pending-{dead}-{n}-cc.path").write_text(named, encoding="utf-8")
     assert paths.sweep_stale_temp() == 5                  # the registrations go, nothing else
     assert clerk.read_bytes() == b"the clerk's file" and folder.is_dir()
+
+
+def test_every_start_of_the_program_sweeps(tmp_path, home, capsys):
+    from cli.commands import run
+    victim = tmp_path / ".~letters.9f.tmp"
+    victim.write_bytes(b"%PDF partial")
+    (paths.temp_root() / f"pending-{_dead_pid()}-0-dd.path").write_text(str(victim), encoding="utf-8")
+    assert run(["--db", str(tmp_path / "x.sqlite"), "compute"]) == 2     # no school yet: still swept
+    assert not victim.exists() and list(paths.temp_root().iterdir()) == []
