@@ -208,6 +208,22 @@ def prune(db_path: Path, keep: int = KEEP_NEWEST, days: int = KEEP_DAYS,
     return removed
 
 
+def sweep_stale(db_path: Path) -> list[Path]:
+    """Remove the temporary copies a killed backup or restore left behind (they hold personal
+    data). Called with the single-instance lock held, so no other copy is writing them."""
+    db_path = Path(db_path)
+    found = [db_path.with_name(f".{db_path.name}.restore.tmp")]
+    folder = backups_dir(db_path)
+    if folder.is_dir():
+        found += [p for p in folder.glob(f".{db_path.stem}-*.sqlite.tmp*")]
+    removed = [p for p in found if p.exists()]
+    for p in removed:
+        p.unlink(missing_ok=True)
+    if removed:
+        log.info("removed %d stale backup temporary files", len(removed))
+    return removed
+
+
 def backup_before_change(db: Database, reason: str) -> Path | None:
     """The backup before an import, migration or policy change (none while the database is empty).
     A failed backup stops the change: DatabaseError."""

@@ -238,6 +238,9 @@ def open_database(path: str | Path, migrate: bool = True, lock: bool = True,
         instance_lock.acquire(p)
     db: Database | None = None
     try:
+        if lock:
+            from db.backup import sweep_stale
+            sweep_stale(p)        # left by a killed backup or restore; we hold the lock
         inspect_file(p)
         db = Database(p, timeout=timeout)
         db._locked = lock

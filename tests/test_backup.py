@@ -230,3 +230,17 @@ def test_settings_restore_declined_changes_nothing(qtbot, db, shown, monkeypatch
     box.restore_from_backup()
     assert not [b for b in bk.list_backups(db.path) if b.name.endswith("before-restore.sqlite")]
     assert box.restore_button.isEnabled()
+
+
+def test_temporary_copies_left_by_a_killed_backup_or_restore_are_swept_at_open(dbp):
+    folder = bk.backups_dir(dbp)
+    folder.mkdir(exist_ok=True)
+    leftovers = [folder / ".z-20261201-101010-000001-start.sqlite.tmp",
+                 folder / ".z-20261201-101010-000001-start.sqlite.tmp-journal",
+                 dbp.with_name(".z.sqlite.restore.tmp")]
+    for p in leftovers:
+        p.write_bytes(b"personal data")
+    unrelated = folder / ".other-20261201-101010-000001-start.sqlite.tmp"
+    unrelated.write_bytes(b"x")
+    open_database(dbp).close()
+    assert not any(p.exists() for p in leftovers) and unrelated.exists()
