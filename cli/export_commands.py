@@ -25,6 +25,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ks.add_parser("show", help="显示公钥指纹")
     ke = ks.add_parser("export", help="导出公钥（交给接收单位登记）")
     ke.add_argument("path", type=Path)
+    kn = ks.add_parser("new", help="更换签名密钥（忘记口令时；接收单位须重新登记新公钥）")
+    kn.add_argument("--passphrase-file", type=Path, help="从文件第一行读取新密钥的签名口令")
+    kn.add_argument("--yes", action="store_true", help="确认更换（不加此项只说明后果，不做改动）")
     s = sub.add_parser("letters", help="生成资助结果告知书 PDF")
     s.add_argument("path", type=Path)
     s.add_argument("--student", action="append", default=[], metavar="ID", help="只为这些身份证号生成（可重复）")
@@ -49,7 +52,7 @@ def decode_passphrase_file(data: bytes) -> str:
     return lines[0] if lines else ""
 
 
-def read_passphrase(path: Path | None, confirm: bool) -> str:
+def read_passphrase(path: Path | None, confirm: bool, again: str = "请重新导出，两次输入同一个口令。") -> str:
     if path is not None:
         try:
             data = path.read_bytes()
@@ -64,7 +67,7 @@ def read_passphrase(path: Path | None, confirm: bool) -> str:
         raise ValidationError("需要签名口令。", "请用 --passphrase-file 指定口令文件（第一行为口令）。")
     first = getpass.getpass("签名口令：")
     if confirm and getpass.getpass("再输入一次：") != first:
-        raise ValidationError("两次输入的口令不一致。", "请重新导出，两次输入同一个口令。")
+        raise ValidationError("两次输入的口令不一致。", again)
     return first
 
 
@@ -121,20 +124,40 @@ def cmd_verify(db_path: Path | None, args) -> int:
 
 def cmd_key(db, args) -> int:
     from core.signing import fingerprint
-    from db.exports import public_key, public_key_line
+    from db.keys import export_public_key, public_key, retired_keys
+    if args.key_command == "new":
+        return cmd_key_new(db, args)
     with db.session() as s:
         raw = public_key(s)
         if raw is None:
             raise ValidationError("还没有签名密钥。", "第一次导出上报包时会创建密钥。")
-        line = public_key_line(s) if args.key_command == "export" else ""
+        retired = retired_keys(s)
     if args.key_command == "show":
         print(f"签名人公钥指纹：{fingerprint(raw)}")
+        for old in retired:
+            print(f"  已停用的旧密钥：{old.fingerprint or '（无法读取）'}（{old.retired_at.replace('T', ' ')} 更换）")
     else:
-        from core.paths import atomic_path
-        with atomic_path(args.path) as tmp:
-            tmp.write_text(line + "\n", encoding="utf-8")
-        print(f"公钥已导出：{args.path}（指纹 {fingerprint(raw)}）")
+        exported = export_public_key(db, args.path)
+        print(f"公钥已导出：{exported.path}（指纹 {exported.fingerprint}）")
         print("请把这个文件交给接收单位登记，并通过电话或纸质报告核对指纹。")
+    return 0
+
+
+def cmd_key_new(db, args) -> int:
+    """Replace the signing key (a lost passphrase): only with --yes; the old passphrase is not needed."""
+    from db.keys import REPLACE_CONSEQUENCES, new_key, public_key
+    if not args.yes:
+        raise ValidationError("没有更换签名密钥：需要确认。\n" + REPLACE_CONSEQUENCES,
+                              "确认要更换时，请加上 --yes 重新运行：key new --yes")
+    with db.session() as s:
+        had_key = public_key(s) is not None
+    passphrase = read_passphrase(args.passphrase_file, confirm=True,
+                                 again="请重新运行 key new --yes，两次输入同一个新口令。")
+    new_fp = new_key(db, passphrase)
+    print(f"已{'更换' if had_key else '生成'}签名密钥。新的签名人公钥指纹：{new_fp}")
+    if had_key:
+        print("旧公钥已记入本数据库的密钥历史（key show 可查看）；用旧密钥签名的上报包，在登记了旧公钥的接收单位仍然有效。")
+    print("请用 key export PATH 导出新公钥，交给接收单位登记，并通过电话或纸质报告核对新指纹。")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -15,12 +15,12 @@ from core.errors import ValidationError
 from core.exports.data import AuditInfo, ExportData, FindingInfo, SchoolInfo, StudentInfo
 from core.money import format_fen
 from db import audit, store
+from db.keys import (PRIVATE_KEY, PUBLIC_KEY, ensure_key, own_signer, public_key,  # noqa: F401 - re-exported
+                     public_key_line, read_own_signer)
 from db.models import FindingRow, RosterPerson, Student
 from db.session import Database
 from db.students import to_record
 
-PRIVATE_KEY = "signer.private_pem"
-PUBLIC_KEY = "signer.public"
 Progress = Callable[[int, int], None]
 _INFO_FIELDS = [f for f in StudentInfo.__dataclass_fields__ if f not in ("key", "category_label")]
 
@@ -90,82 +90,6 @@ def readiness(session: Session) -> list[str]:
     if not session.scalar(select(func.count()).select_from(Student)):
         reasons.append("学生名单为空")
     return reasons
-
-
-def ensure_key(session: Session, passphrase: str, actor: str | None = None) -> tuple[Any, bytes]:
-    """The signer's key: loaded with the passphrase, or created on first export. A key
-    stored by an earlier version (PEM, PBKDF2) or with a lower scrypt cost is
-    re-encrypted with the current KDF once it opened (audited)."""
-    from core.signing import create_key, load_private, needs_rewrap, parse_public_key_text, public_key_text, wrap_private
-    blob = store.get_setting(session, PRIVATE_KEY)
-    if blob is None:
-        pair = create_key(passphrase)
-        store.put_setting(session, PRIVATE_KEY, pair.private_blob.decode("ascii"))
-        store.put_setting(session, PUBLIC_KEY, public_key_text(pair.public_raw))
-        audit.record(session, actor or audit.default_actor(), "key", None, {"*": (None, "创建签名密钥")})
-        blob = store.get_setting(session, PRIVATE_KEY)
-    assert blob is not None
-    private = load_private(blob.encode("ascii", "replace"), passphrase)
-    if needs_rewrap(blob.encode("ascii", "replace")):
-        store.put_setting(session, PRIVATE_KEY, wrap_private(private, passphrase).decode("ascii"))
-        audit.record(session, actor or audit.default_actor(), "key", None,
-                     {"*": (None, "签名私钥改用 scrypt 重新加密（密钥和指纹不变）")})
-    return private, parse_public_key_text(store.get_setting(session, PUBLIC_KEY) or "")
-
-
-def public_key(session: Session) -> bytes | None:
-    from core.signing import parse_public_key_text
-    text = store.get_setting(session, PUBLIC_KEY)
-    return parse_public_key_text(text) if text else None
-
-
-def own_signer(session: Session) -> Any:
-    """This database's key as a TrustedSigner bound to its school code (None without a key)."""
-    from core.trust import TrustedSigner
-    raw = public_key(session)
-    school = store.find_school(session)
-    if raw is None or school is None:
-        return None
-    return TrustedSigner(raw, school.code.strip(), school.name, "本机数据库")
-
-
-def public_key_line(session: Session) -> str:
-    """The public key line for the receiver's trust list, bound to the school code."""
-    from core.trust import signer_line
-    raw = public_key(session)
-    if raw is None:
-        raise ValidationError("还没有签名密钥。", "第一次导出上报包时会创建密钥，之后再导出公钥。")
-    school = store.get_school(session)
-    return signer_line(raw, school.code, school.name)
-
-
-def read_own_signer(path: Path) -> Any:
-    """The signer of the database file at ``path`` (None when the file does not exist
-    or has no key). Read-only: never creates, migrates or writes the file."""
-    import sqlite3
-
-    from core.errors import DatabaseError
-    from core.signing import parse_public_key_text
-    from core.trust import TrustedSigner
-    path = Path(path)
-    if not path.is_file():
-        return None
-    try:
-        with open(path, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise sqlite3.DatabaseError("not a database")
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = con.execute("SELECT value FROM setting WHERE key = ?", (PUBLIC_KEY,)).fetchone()
-            school = con.execute("SELECT code, name FROM school ORDER BY id LIMIT 1").fetchone()
-        finally:
-            con.close()
-        if row is None or school is None:
-            return None
-        return TrustedSigner(parse_public_key_text(row[0]), str(school[0]).strip(), str(school[1]), "本机数据库")
-    except (sqlite3.Error, OSError, ValidationError):
-        raise DatabaseError(f"无法从数据库 {path} 读取本校的签名公钥。",
-                            "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None
 
 
 @dataclass

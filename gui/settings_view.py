@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -31,7 +36,7 @@ SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township"
 CAP_LABELS = {"tuition_standard": "公办学费标准"}
 KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数据库文件里，用“备份”或把数据库文件复制到 U 盘，"
             "就同时备份了密钥。口令不在任何文件里，请另外记在安全的地方，不要和 U 盘放在一起。\n"
-            "忘记口令：这把密钥就再也不能签名，任何人都无法找回口令。只能生成一把新密钥（指纹会变），"
+            "忘记口令：这把密钥就再也不能签名，任何人都无法找回口令。只能用下面的“更换签名密钥…”生成一把新密钥（指纹会变），"
             "并把新的指纹和公钥交给接收单位重新登记；已经报送的上报包不受影响。")
 
 
@@ -138,6 +143,24 @@ class SettingsPage(QWidget):
         self.key_help.setWordWrap(True)
         self.key_help.setStyleSheet("color: #555;")
         form.addRow(self.key_help)
+        self.export_key_button = QPushButton("导出公钥…", school_box)
+        self.export_key_button.setObjectName("exportPublicKey")
+        self.export_key_button.clicked.connect(self.export_public_key)
+        self.new_key_button = QPushButton("更换签名密钥…", school_box)
+        self.new_key_button.setObjectName("replaceKey")
+        self.new_key_button.clicked.connect(self.replace_key)
+        key_buttons = QHBoxLayout()
+        key_buttons.addWidget(self.export_key_button)
+        key_buttons.addWidget(self.new_key_button)
+        key_buttons.addStretch(1)
+        form.addRow(key_buttons)
+        self.key_message = QLabel(school_box)
+        self.key_message.setObjectName("keyMessage")
+        self.key_message.setWordWrap(True)
+        self.key_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.key_message)
+        self._school: dict[str, Any] | None = None
+        self._key_buttons(has_key=False)
 
         self.policy_box = QGroupBox("资助政策参数（单位：元）", self)
         self.policy_form = QFormLayout(self.policy_box)
@@ -178,6 +201,8 @@ class SettingsPage(QWidget):
     def show_settings(self, data: SettingsData) -> None:
         if data.fingerprint:
             self.fingerprint.setText(data.fingerprint)
+        self._school = data.school
+        self._key_buttons(has_key=bool(data.fingerprint))
         if data.school:
             for key, edit in self.school_edits.items():
                 edit.setText(str(data.school.get(key) or ""))
@@ -244,3 +269,122 @@ class SettingsPage(QWidget):
         self.save_policy_button.setEnabled(True)
         self.message.setText("")
         show_exception(self, exc)
+
+    # -- signing key (导出公钥 / 更换签名密钥) ----------------------------------
+    def _key_buttons(self, has_key: bool) -> None:
+        for button in (self.export_key_button, self.new_key_button):
+            button.setEnabled(has_key)
+        if has_key:
+            self.export_key_button.setToolTip("保存公钥文件，交给接收单位登记（与 key export 相同）")
+            self.new_key_button.setToolTip("忘记口令时：生成一把新密钥，接收单位须重新登记")
+        else:
+            for button in (self.export_key_button, self.new_key_button):
+                button.setToolTip("还没有签名密钥：第一次导出上报包时会创建密钥，之后才能导出公钥或更换密钥")
+
+    def ask_key_target(self, default_name: str) -> Path | None:
+        """Where to save the public key (tests replace this)."""
+        name, _ = QFileDialog.getSaveFileName(self, "导出公钥", str(Path.home() / default_name),
+                                              "文本文件 (*.txt)")
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.suffix else path.with_suffix(".txt")
+
+    def confirm_replace_key(self) -> bool:
+        """Ask before replacing the key, naming the consequences (tests replace this)."""
+        from db.keys import REPLACE_CONSEQUENCES
+        box = QMessageBox(QMessageBox.Icon.Warning, "更换签名密钥", "确定要更换签名密钥吗？",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(REPLACE_CONSEQUENCES)
+        yes = box.addButton("更换密钥", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        return box.clickedButton() is yes
+
+    def ask_new_passphrase(self) -> str | None:
+        """The new passphrase, typed twice (tests replace this)."""
+        dialog = NewPassphraseDialog(self)
+        return dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def export_public_key(self) -> None:
+        from db.keys import export_public_key, key_file_name
+        school = self._school or {}
+        target = self.ask_key_target(key_file_name(school.get("code"), school.get("name")))
+        if target is None:
+            return
+        self.export_key_button.setEnabled(False)
+        worker.run_task(export_public_key, self.db, target, on_success=self._key_exported,
+                        on_failure=self._key_failed, parent=self)
+
+    def _key_exported(self, exported: Any) -> None:
+        self._key_buttons(has_key=True)
+        self.key_message.setText(f"公钥已导出：{exported.path}（指纹 {exported.fingerprint}）。"
+                                 "请把这个文件交给接收单位登记，并通过电话或纸质报告核对指纹。")
+
+    def replace_key(self) -> None:
+        if not self.confirm_replace_key():
+            return
+        passphrase = self.ask_new_passphrase()
+        if passphrase is None:
+            return
+        from db.keys import new_key
+        self._key_buttons(has_key=False)
+        self.key_message.setText("正在生成新的签名密钥…")
+        worker.run_task(new_key, self.db, passphrase, on_success=self._key_replaced,
+                        on_failure=self._key_failed, parent=self)
+
+    def _key_replaced(self, new_fingerprint: str) -> None:
+        self._key_buttons(has_key=True)
+        self.fingerprint.setText(new_fingerprint)
+        self.key_message.setText(f"已更换签名密钥。新的指纹：{new_fingerprint}\n"
+                                 "请点“导出公钥…”把新公钥交给接收单位登记，并通过电话或纸质报告核对新指纹。")
+
+    def _key_failed(self, exc: BaseException) -> None:
+        from gui.errors import show_exception
+        self.key_message.setText("")
+        self._key_buttons(has_key=True)      # both buttons are only offered while a key exists
+        show_exception(self, exc)
+
+
+class NewPassphraseDialog(QDialog):
+    """The new signing passphrase, typed twice; OK only when both match."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("新的签名口令")
+        form = QFormLayout(self)
+        form.addRow(QLabel("请为新密钥设置签名口令（至少 8 个字符），并记在安全的地方：", self))
+        self.first = QLineEdit(self)
+        self.first.setObjectName("newPassphrase")
+        self.again = QLineEdit(self)
+        self.again.setObjectName("newPassphraseAgain")
+        for edit in (self.first, self.again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("新口令", self.first)
+        form.addRow("再输入一次", self.again)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("passphraseProblem")
+        self.problem.setStyleSheet("color: #a00020;")
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(self)
+        self.ok_button = buttons.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def passphrase(self) -> str:
+        return self.first.text()
+
+    def accept(self) -> None:
+        from core.errors import ValidationError
+        from core.signing import check_new_passphrase
+        if self.first.text() != self.again.text():
+            self.problem.setText("两次输入的口令不一致，请重新输入。")
+            return
+        try:
+            check_new_passphrase(self.first.text())
+        except ValidationError as exc:
+            self.problem.setText(exc.message)
+            return
+        super().accept()
