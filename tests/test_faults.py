@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -24,7 +24,8 @@ from db.backup import backup, list_backups
 from db.session import Database, DamagedDatabaseError, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
-IDS = [make_id("110101", date(2008, 1, 1 + i % 28), 100 + i) for i in range(200)]
+IDS = [make_id("110101", date(2000, 1, 1) + timedelta(days=i), 100 + i % 800) for i in range(3000)]
+RACE_ROWS = 3000      # enough work between plan and commit that the old code duplicated every time
 
 
 def env(tmp_path, **extra):
@@ -84,7 +85,7 @@ IMPORTER = textwrap.dedent("""
 
 
 def concurrent_imports(tmp_path, school_db, trials):
-    f = students_file(tmp_path / "s.xlsx")
+    f = students_file(tmp_path / "s.xlsx", RACE_ROWS)
     script = tmp_path / "importer.py"
     script.write_text(IMPORTER, encoding="utf-8")
     for trial in range(trials):
@@ -97,7 +98,7 @@ def concurrent_imports(tmp_path, school_db, trials):
         for proc in procs:
             _out, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
-        assert duplicates(p) == (0, len(IDS)), f"trial {trial}"
+        assert duplicates(p) == (0, RACE_ROWS), f"trial {trial}"
 
 
 def test_two_processes_importing_at_once_never_duplicate_students(tmp_path, school_db):
@@ -110,7 +111,7 @@ def test_two_processes_importing_at_once_ten_trials(tmp_path, school_db):
 
 
 def test_two_cli_imports_at_once_one_waits_or_is_refused_never_duplicates(tmp_path, school_db):
-    f = students_file(tmp_path / "s.xlsx")
+    f = students_file(tmp_path / "s.xlsx", 200)
     procs = [subprocess.Popen([sys.executable, "main.py", "--db", str(school_db), "import", "students", str(f)],
                               cwd=ROOT, env=env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
@@ -120,7 +121,7 @@ def test_two_cli_imports_at_once_one_waits_or_is_refused_never_duplicates(tmp_pa
         if code == 2:
             assert "正由" in err and socket.gethostname() in err
     assert any(code == 0 for code, _ in results)
-    assert duplicates(school_db) == (0, len(IDS))
+    assert duplicates(school_db) == (0, 200)
 
 
 def test_write_session_waits_then_gives_a_chinese_error(tmp_path, school_db):
