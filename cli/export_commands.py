@@ -110,6 +110,8 @@ def cmd_verify(db_path: Path | None, args) -> int:
         print("  " + result.signer_problem)
         if args.db is not None and own is None:
             print(f"  （数据库 {args.db} 不存在或还没有签名密钥，未用作信任来源）")
+        if db_path is not None and own is not None:
+            _explain_retired(db_path, result.fingerprint)
     else:
         print(f"校验失败：{args.path}")
         for p in result.problems:
@@ -120,6 +122,16 @@ def cmd_verify(db_path: Path | None, args) -> int:
     if result.hint:
         print("提示：" + result.hint)
     return 1
+
+
+def _explain_retired(db_path: Path, fp: str) -> None:
+    """An unknown signer that is a retired key of this database: say so (still not trusted)."""
+    from db.keys import read_retired_keys
+    for old in read_retired_keys(db_path):
+        if fp and old.fingerprint == fp:
+            print(f"  这个指纹是本校数据库于 {old.retired_at.replace('T', ' ')} 停用的旧签名密钥"
+                  "（更换密钥前的上报包用它签名），数据库不再信任它。"
+                  "请用接收单位登记的旧公钥文件核验：verify 上报包 --trust 旧公钥文件。")
 
 
 def cmd_key(db, args) -> int:

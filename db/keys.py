@@ -110,7 +110,6 @@ def read_own_signer(path: Path) -> Any:
                             "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None
 
 
-
 # -- replacing the key (a lost passphrase) ---------------------------------
 @dataclass(frozen=True)
 class RetiredKey:
@@ -125,8 +124,30 @@ def retired_keys(session: Session) -> list[RetiredKey]:
             for e in _retired_entries(session)]
 
 
+def read_retired_keys(path: Path) -> list[RetiredKey]:
+    """The retired keys of the database file at ``path``, read-only ([] when unreadable:
+    they only explain an unknown signer, they are never trusted)."""
+    import sqlite3
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM setting WHERE key = ?", (RETIRED,)).fetchone()
+        finally:
+            con.close()
+    except (sqlite3.Error, OSError):
+        return []
+    return [RetiredKey(e.get("public", ""), e.get("fingerprint", ""), e.get("retired_at", ""))
+            for e in _parse_retired(row[0] if row else None)]
+
+
 def _retired_entries(session: Session) -> list[dict[str, str]]:
-    text = store.get_setting(session, RETIRED)
+    return _parse_retired(store.get_setting(session, RETIRED))
+
+
+def _parse_retired(text: str | None) -> list[dict[str, str]]:
     if not text:
         return []
     try:

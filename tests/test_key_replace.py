@@ -86,6 +86,10 @@ def test_replace_key_keeps_the_old_key_and_old_packages_still_verify(school, tmp
     with zipfile.ZipFile(new_pkg) as zf:
         assert signing.fingerprint(signing.parse_public_key_text(zf.read("signer.pub").decode())) == new_fp
 
+    # the database no longer trusts its retired key, but says what it is
+    assert run(["--db", str(school["db"]), "verify", str(school["old_pkg"])]) == 1
+    out = capsys.readouterr().out
+    assert "签名人未知" in out and "停用的旧签名密钥" in out and "--trust" in out and school["old_fp"] in out
     # a package exported before the change still verifies where the old key is registered ...
     assert run(["verify", str(school["old_pkg"]), "--trust", str(school["old_pub"])]) == 0
     assert "校验通过" in capsys.readouterr().out
