@@ -163,9 +163,6 @@ def _print_policy(policy) -> None:
 def cmd_import(db, args) -> int:
     from db.workflows import preview_import, run_import, save_problem_rows
     if args.kind == "payments":
-        if not args.dry_run:
-            from db.backup import backup_before_change
-            backup_before_change(db, "before-import-payments")
         return check_commands.cmd_import_payments(db, args)
     if args.replace and args.kind != "roster":
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")

@@ -13,9 +13,11 @@ from pathlib import Path
 
 # A run of 11 to 19 digits (Unicode digits, so full-width ones too), single spaces or
 # dashes allowed between them, optionally ending in the ID check character X.
-_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
-                        r"\d(?:[ \-]?\d){10,18}(?:[ \-]?[Xx\uff38\uff58])?"
-                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])")
+# The run is taken whole: a longer one is split at its separators (a backup's time stamp
+# 20261201-141500-123456 keeps its short parts; "ID-ID" masks both).
+_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?<!\d[ \-])"
+                        r"\d(?:[ \-]?\d){10,}(?:[ \-]?[Xx\uff38\uff58])?"
+                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?![ \-]\d)")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NAME_BEFORE = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})([ \t:：(（,，]?\s*)(?=\u0000)")
 _NAME_AFTER = re.compile(rf"(?<=\u0001)([ \t)）,，]*\s?)([{_CJK}]{{2,4}})(?![{_CJK}])")
@@ -28,6 +30,9 @@ _LABELS = frozenset({"身份证号", "身份证", "证件号码", "证件号", "
 def _mask_number(text: str) -> str:
     digits = re.sub(r"[ \-]", "", text)
     n = len(digits)
+    if n > 19:        # several numbers joined ("ID-ID"), or a time stamp: mask each long part
+        return "".join(_mask_number(part) if sum(ch.isdigit() for ch in part) >= 11 else part
+                       for part in re.split(r"([ \-])", text))
     if n in (15, 18):                              # resident ID (18, or the old 15)
         keep_head, keep_tail = 6, 4
     elif n == 11 and digits[0] in "1１":             # mobile phone

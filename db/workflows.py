@@ -199,6 +199,9 @@ def import_payments(db: Database, path: str | Path, actor: str | None = None, dr
             f"发放记录“{Path(path).name}”中没有可以导入的行（{len(parsed.problems)} 行有问题），"
             "已有的发放记录没有改动",
             f"{where}请按每行的问题说明改正（项目填资助政策中的项目代码或名称，金额填数字）后重新导入")
+    if not dry_run:
+        from db.backup import backup_before_change
+        backup_before_change(db, "before-import-payments")
     with (db.session() if dry_run else db.write_session()) as s:
         before = s.scalar(select(func.count()).select_from(PaymentRecord)) or 0
         if dry_run:

@@ -63,3 +63,9 @@ def test_ids_in_tracebacks_are_masked(tmp_path):
         h.flush()
     text = path.read_text(encoding="utf-8")
     assert "KeyError" in text and number not in text and number[:6] + "********" in text
+
+
+def test_backup_file_names_keep_their_time_stamp():
+    line = "backup written: zizhu-20261201-141500-123456-before-import.sqlite"
+    assert mask_personal(line) == line
+    assert mask_personal("ids 110101200805011234-110101200805011234") == "ids 110101********1234-110101********1234"

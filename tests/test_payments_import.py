@@ -130,3 +130,15 @@ def test_a_formula_amount_without_a_value_is_a_rejected_row(pdb, tmp_path):
     result = import_payments(pdb, path)
     assert [p.id_number for p in result.payments] == [PRE]
     assert "金额（D列）的单元格是公式" in result.problems[0][1] and "第2行" in result.problems[0][1]
+
+
+def test_every_real_payments_import_is_backed_up_first_gui_included(qtbot, pdb, first, tmp_path, shown):
+    from db import backup as bk
+    from conftest import open_main_window
+    names = lambda: [b.name for b in bk.list_backups(pdb.path) if "before-import-payments" in b.name]  # noqa: E731
+    assert len(names()) == 1                                   # the first import (fixture) was backed up
+    import_payments(pdb, payments_file(tmp_path / "dry.xlsx", [[HS, "张丽", "PRESCHOOL", 1]]), dry_run=True)
+    assert len(names()) == 1                                   # not for a dry run
+    w = open_main_window(qtbot, pdb)
+    w.import_payments(payments_file(tmp_path / "gui.xlsx", [[HS, "张丽", "PRESCHOOL", 1]]))
+    assert len(names()) == 2 and stored(pdb) == [(HS, "PRESCHOOL", 100)]
