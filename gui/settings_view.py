@@ -27,7 +27,7 @@ from core.domain import Stage
 from core.money import format_fen
 from core.policy import Policy
 from db.session import Database
-from db.store import find_school, get_policy, init_school, set_policy_value
+from db.store import find_school, get_policy, init_school
 from gui import worker
 from gui.backup_box import BackupBox
 
@@ -70,15 +70,18 @@ def save_school(db: Database, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def save_policy(db: Database, changes: dict[str, str]) -> Policy:
-    """All changed parameters in one transaction (all or nothing), after a backup."""
+def save_policy(db: Database, changes: dict[str, str]) -> tuple[Policy, int]:
+    """All changed parameters in one transaction (all or nothing), after a backup.
+    Returns the new policy and how many verified students went back to 待核准."""
     from db.backup import backup_before_change
+    from db.store import change_policy_value
     backup_before_change(db, "before-policy")
     with db.session() as s:
-        policy = get_policy(s)
+        policy, unverified = get_policy(s), 0
         for key, value in changes.items():
-            policy = set_policy_value(s, key, value)
-        return policy
+            change = change_policy_value(s, key, value)
+            policy, unverified = change.policy, unverified + change.unverified
+        return policy, unverified
 
 
 def policy_fields(policy: Policy) -> list[tuple[str, str, str]]:
@@ -251,10 +254,13 @@ class SettingsPage(QWidget):
         worker.run_task(save_policy, self.db, changes, on_success=self._policy_saved,
                         on_failure=self._failed, parent=self)
 
-    def _policy_saved(self, policy: Policy) -> None:
+    def _policy_saved(self, result: tuple[Policy, int]) -> None:
+        policy, unverified = result
         self.save_policy_button.setEnabled(True)
         self.show_settings_policy(policy)
-        self.message.setText("资助政策已保存，资助金额已重新计算")
+        self.message.setText("资助政策已保存，资助金额已重新计算" + (
+            f"；{unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
+            if unverified else ""))
         self.policy_changed.emit()
 
     def show_settings_policy(self, policy: Policy) -> None:

@@ -87,3 +87,23 @@ def test_school_details_saved(win, db, shown):
     page.save_school_button.click()
     assert shown and "学校名称不能为空" in shown[0][0]
     shown.clear()
+
+
+def test_a_policy_change_in_settings_says_who_went_back_to_unverified(win, db):
+    from sqlalchemy import select
+
+    from db import store
+    from db.findings import run_and_store, verify_students
+    from db.models import Student
+    with db.session() as s:
+        store.change_policy_value(s, "tuition_standard.普通高中", "1400")
+        run_and_store(s)
+        verify_students(s, list(s.scalars(select(Student.id))), skip_blocked=True)
+        verified = set(s.scalars(select(Student.name).where(Student.verified.is_(True))))
+    assert "张三" in verified and len(verified) > 1
+    win.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
+    win.settings.save_policy_button.click()
+    assert "1 名已核准学生的资助结果因此改变，已改回待核准" in win.settings.message.text()
+    with db.session() as s:
+        still = set(s.scalars(select(Student.name).where(Student.verified.is_(True))))
+    assert still == verified - {"张三"}
