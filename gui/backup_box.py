@@ -78,8 +78,10 @@ class BackupBox(QGroupBox):
         buttons.addWidget(self.restore_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("程序每天启动时、每次导入和修改资助政策前会自动备份；"
-                                "也可以随时手动备份。恢复前会先备份当前数据。", self))
+        intro = QLabel("程序每天启动时、每次导入和修改资助政策前会自动备份；"
+                       "也可以随时手动备份。恢复前会先备份当前数据。", self)
+        intro.setWordWrap(True)         # never wider than the page at 1024×768
+        layout.addWidget(intro)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         layout.addWidget(self.message)

@@ -107,3 +107,13 @@ def test_a_policy_change_in_settings_says_who_went_back_to_unverified(win, db):
     with db.session() as s:
         still = set(s.scalars(select(Student.name).where(Student.verified.is_(True))))
     assert still == verified - {"张三"}
+
+
+def test_settings_page_fits_1024_by_768_without_horizontal_scrolling(win, qtbot):
+    from PySide6.QtWidgets import QScrollArea
+    win.resize(1024, 740)
+    qtbot.waitUntil(lambda: win.width() <= 1024)
+    area = win.settings.findChild(QScrollArea)
+    qtbot.wait(10)
+    assert area.widget().minimumSizeHint().width() <= area.viewport().width()
+    assert area.horizontalScrollBar().maximum() == 0
