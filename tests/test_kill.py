@@ -220,9 +220,10 @@ def _new_trial(base: Base, name: str) -> Trial:
     return Trial(folder, env)
 
 
-def _integrity(db: Path) -> list[str]:
-    """Problems found when the database is opened again after the kill."""
-    con = sqlite3.connect(db)
+def _integrity(db: Path, read_only: bool = False) -> list[str]:
+    """Problems found when the database is opened again after the kill (``read_only``:
+    without recovering or changing anything, for files the program owns)."""
+    con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) if read_only else sqlite3.connect(db)
     try:
         result = [r[0] for r in con.execute("PRAGMA integrity_check")]
         fks = con.execute("PRAGMA foreign_key_check").fetchall()
@@ -296,18 +297,23 @@ def _leftovers(t: Trial, op: str, ids: set[bytes]) -> list[str]:
     """Unexpected files after the next start, and full ID numbers outside the database."""
     problems = []
     for path in sorted(t.folder.rglob("*")):
-        if path.is_dir() or path.parent == t.folder:
+        try:
+            if path.is_dir() or path.parent == t.folder:
+                continue
+            rel = path.relative_to(t.folder)
+            if not _expected_file(t, path, op):
+                problems.append(f"leftover file {rel} ({path.stat().st_size} bytes)")
+            if rel.parts[:2] == ("db", "backups"):
+                if path.name.startswith("."):     # a hidden name is a copy in progress
+                    problems.append(f"leftover file {rel} ({path.stat().st_size} bytes)")
+                elif bad := _integrity_of_file(path):
+                    problems.append(f"backup {rel} is not a complete database: {bad[0]}")
+                continue
+            if path.name.startswith(DB_NAME) and "lock" not in path.name.lower() or path == t.out:
+                continue
+            found = set(ID_RE.findall(path.read_bytes())) & ids
+        except FileNotFoundError:     # removed meanwhile: not left over
             continue
-        rel = path.relative_to(t.folder)
-        if not _expected_file(t, path, op):
-            problems.append(f"leftover file {rel} ({path.stat().st_size} bytes)")
-        if rel.parts[:2] == ("db", "backups"):
-            if _integrity_of_file(path):
-                problems.append(f"backup {rel} is not a complete database")
-            continue
-        if path.name.startswith(DB_NAME) and "lock" not in path.name.lower() or path == t.out:
-            continue
-        found = set(ID_RE.findall(path.read_bytes())) & ids
         if found:
             problems.append(f"{rel} holds {len(found)} full ID number(s) of students")
     return problems
@@ -318,7 +324,7 @@ def _integrity_of_file(path: Path) -> list[str]:
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 return ["not a SQLite file"]
-        return _integrity(path)
+        return _integrity(path, read_only=True)
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
 
