@@ -4,8 +4,8 @@ The command line has no command for these two, so this script calls the same use
 the GUI calls:
 
     python tests/kill_driver.py edit DB ID_NUMBER     edit one student (audited, un-verifies)
-    python tests/kill_driver.py verify DB [LIMIT]     check, then verify every student (or the
-                                                      first LIMIT) that is not blocked, in one
+    python tests/kill_driver.py verify DB [half]      check, then verify every student (or every
+                                                      other one) that is not blocked, in one
                                                       transaction
 """
 from __future__ import annotations
@@ -39,11 +39,11 @@ def main(argv: list[str]) -> int:
 
             from db.findings import run_and_store, verify_students
             from db.models import Student
-            limit = int(argv[2]) if len(argv) > 2 else None
+            half = argv[2:] == ["half"]
             with db.session() as s:
                 run_and_store(s)
                 ids = list(s.scalars(select(Student.id).order_by(Student.id)))
-                verify_students(s, ids[:limit] if limit else ids, skip_blocked=True)
+                verify_students(s, ids[::2] if half else ids, skip_blocked=True)
         else:
             raise SystemExit(f"unknown operation {op!r}")
     finally:

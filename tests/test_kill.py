@@ -183,8 +183,10 @@ def kill_base(tmp_path_factory) -> Base:
     db = folder / "base" / DB_NAME
     db.parent.mkdir()
     _cli(db, "demo", "--students", "200", env=env)
-    # Some students verified already (edit then un-verifies one, verify does the rest).
-    proc = subprocess.run([sys.executable, str(DRIVER), "verify", str(db), "60"], cwd=ROOT, env=env,
+    # A standard the policy change then raises: the verified high-school students' amounts change.
+    _cli(db, "policy", "set", "tuition_standard.普通高中", "1200", env=env)
+    # Half the students verified already (edit then un-verifies one, verify does the rest).
+    proc = subprocess.run([sys.executable, str(DRIVER), "verify", str(db), "half"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     passphrase_file = folder / "passphrase.txt"
