@@ -418,6 +418,41 @@ def test_skipped_and_empty_rows(policy):
     assert "姓名（B列）为空" in result.rows[2].problems[0]
 
 
+def test_footer_rows_are_skipped_with_a_reason_never_imported_as_students(policy):
+    """The sheet's footer — 合计/小计 rows, "制表人：… 审核人：…" signature lines spread over the
+    cells (the ID cell holding "审核人:"), a 填表说明 note — is listed as skipped, with why;
+    real students with a bad or missing ID are still imported and flagged."""
+    from core.importers.common import SKIPPED_FOOTER, SKIPPED_TOTAL
+    rows = [["序号", "姓名", "身份证号", "学段", "实收学费"],
+            [1, "张三", ID1, "初中", 100],
+            [2, "李四", BAD_CHECK, "初中", 100],
+            [3, "王五", "", "初中", ""],
+            ["小计", "", "", "", 200],
+            ["", "合计：3人", "", "", 300],
+            ["制表人：张老师", "", "审核人:", "", ""],
+            ["", "张老师", "审核人：李校长", "", ""],
+            ["制表人：", "张老师", "", "审核人：", "李校长"],
+            ["", "填表说明", "", "", ""],
+            ["", "", "", "填表说明：1. 身份证号请设为文本格式", ""],
+            ["", "备注：学费按实收填写", "", "", ""],
+            ["", "学校负责人（签字）：", "", "日期：2023-03-20", ""]]
+    result = students_of(rows, policy)
+    assert [r.values["name"] for r in result.rows] == ["张三", "李四", "王五"]
+    reasons = {r.line: r.problems[-1] for r in result.skipped}
+    assert reasons == {5: SKIPPED_TOTAL, 6: SKIPPED_TOTAL, 7: SKIPPED_FOOTER, 8: SKIPPED_FOOTER,
+                       9: SKIPPED_FOOTER, 10: SKIPPED_FOOTER, 11: SKIPPED_FOOTER, 12: SKIPPED_FOOTER,
+                       13: SKIPPED_FOOTER}
+    assert "不是学生" in SKIPPED_TOTAL and "制表人" in SKIPPED_FOOTER
+
+
+def test_roster_footer_rows_are_skipped():
+    rows = [["姓名", "证件号码", "户编号"], ["张大", ID1, "1"],
+            ["制表人：王", "审核人：", ""], ["总计", "", "1"]]
+    result = parse_roster(Table("r.csv", "r", rows))
+    assert [r.values["name"] for r in result.rows] == ["张大"]
+    assert [r.line for r in result.skipped] == [3, 4]
+
+
 def test_progress_is_reported_at_most_about_100_times(policy):
     rows = [["姓名", "身份证号", "学段"]] + [[f"学生{i}", ID1, "初中"] for i in range(1234)]
     calls: list[tuple[int, int]] = []

@@ -18,10 +18,19 @@ Progress = Callable[[int, int], None]
 
 NUMERIC_ID_PROBLEM = "身份证号来自数字格式单元格，后几位已丢失：请把该列设为文本格式后重新录入"
 SKIPPED_NO_NAME_ID = "这一行既没有姓名也没有身份证号，未导入"
-SKIPPED_TOTAL = "这一行是合计/说明行，未导入"
+SKIPPED_TOTAL = "这一行是合计/小计行，不是学生，未导入"
+SKIPPED_FOOTER = "这一行是签名或说明行（如“制表人：… 审核人：…”“填表说明…”），不是学生，未导入"
 SKIPPED_REPEATED_HEADER = "这一行是重复的表头，未导入"
 
 _TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总数"}
+# A total cell: "合计", "小计：", "合计(300人)", "合计人数 12".
+_TOTAL_CELL = re.compile(r"^(合计|总计|小计|共计|总数)")
+# A signature or note cell of a sheet's footer: a label such as 制表人/审核人/填表说明, then a colon
+# (or nothing more, or the explanation's text).
+_FOOTER_LABELS = ("填表说明|填报说明|制表说明|说明|备注|附注|注|制表人|制表日期|制表|填表人|填表日期|填表|填报人|填报日期|"
+                  "填报单位|填报|审核人|审核|审批人|审批|复核人|复核|负责人|学校负责人|校长|经办人|联系人|联系电话|电话|"
+                  "日期|签字|签名|盖章|单位盖章|学校盖章|公章|单位")
+_FOOTER_CELL = re.compile(rf"^(?:{_FOOTER_LABELS})\s*(?:[:：]|$)|^(?:填表说明|填报说明|制表说明)")
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•．.\s]+$")
 _WS = re.compile(r"\s+")
 
@@ -136,6 +145,19 @@ def is_total_or_note(name: str) -> bool:
     return value_key(name) in _TOTAL_WORDS or ":" in name or "：" in name
 
 
+def footer_kind(text: str) -> str:
+    """SKIPPED_TOTAL for a total cell ("合计", "小计："), SKIPPED_FOOTER for a signature or
+    note cell ("制表人：张三", "审核人:", "填表说明：…"), "" for anything else."""
+    if not text:
+        return ""
+    key = value_key(text)
+    if _TOTAL_CELL.match(key):
+        return SKIPPED_TOTAL
+    if _FOOTER_CELL.match(key):
+        return SKIPPED_FOOTER
+    return ""
+
+
 def row_is_empty(row: list[Any]) -> bool:
     for c in row:
         if c is None or c == "":
@@ -178,17 +200,34 @@ class RowSkipper:
         self.name_key = header_key(mapping.matched.get("name", ""))
         self.id_key = header_key(mapping.matched.get("id_number", ""))
 
-    def reason(self, name: str, id_raw: str, id_valid: bool = False) -> str:
-        """"" when the row is kept."""
+    def reason(self, name: str, id_raw: str, id_valid: bool = False, raw: list[str] | None = None) -> str:
+        """"" when the row is kept. Only rows without a valid ID get here past the first
+        test, so the footer checks cost nothing on a clean list.
+
+        A footer row — a 合计/小计 row, a signature line ("制表人：… 审核人：…") or a note
+        ("填表说明…") — is recognised in the name cell, the ID cell, or (the name
+        being empty or the row starting with it) in any cell ``raw`` of the row."""
         if id_valid:
             return ""
         has_id = bool(id_raw.strip())
+        footer = footer_kind(name) or footer_kind(id_raw.strip())
+        if footer:
+            return footer
+        if raw is not None:
+            first = next((c for c in raw if c.strip()), "")
+            if footer_kind(first.strip()):
+                return footer_kind(first.strip())
+            if not name:
+                for c in raw:
+                    kind = footer_kind(c.strip())
+                    if kind:
+                        return kind
         if not name and not has_id:
             return SKIPPED_NO_NAME_ID
         if header_key(name) == self.name_key and header_key(id_raw) == self.id_key:
             return SKIPPED_REPEATED_HEADER
         if not has_id and is_total_or_note(name):
-            return SKIPPED_TOTAL
+            return SKIPPED_TOTAL if value_key(name) in _TOTAL_WORDS else SKIPPED_FOOTER
         return ""
 
 

@@ -40,7 +40,7 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
         id_number, id_raw, numeric, id_problem = check(row[id_idx])
         name = clean_name(row[name_idx])
         raw = [c if type(c) is str else cell_text(c) for c in row]
-        reason = skipper.reason(name, id_raw, not id_problem)
+        reason = skipper.reason(name, id_raw, not id_problem, raw)
         formulas = formula_problems(table, mapping, line) if uncomputed else []
         if reason:
             skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [*formulas, reason], raw))

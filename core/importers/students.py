@@ -161,7 +161,7 @@ class _StudentParser:
         id_number, id_raw, numeric, id_problem = self.ids(self.cell(row, "id_number"))
         name = clean_name(self.cell(row, "name"))
         raw = raw_cells(row, self.width)
-        skip = self.skipper.reason(name, id_raw, not id_problem)
+        skip = self.skipper.reason(name, id_raw, not id_problem, raw)
         formulas = formula_problems(self.table, self.mapping, line) if self.table.uncomputed else []
         if skip:
             return ParsedRow(line, {"name": name, "id_raw": id_raw}, [*formulas, skip], raw), skip
