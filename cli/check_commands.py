@@ -20,6 +20,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("code", help="问题代码，例如 NAME_MISMATCH")
     s.add_argument("id_number", help="学生身份证号")
     s.add_argument("--reason", required=True, help="原因")
+    s = sub.add_parser("revoke-accept", help="撤销接受：已接受的核查问题重新变为未处理")
+    s.add_argument("code", help="问题代码，例如 NAME_MISMATCH")
+    s.add_argument("id_number", help="学生身份证号")
+    s = sub.add_parser("unverify-student", help="取消核准：把已核准的学生改回待核准")
+    s.add_argument("id_number", help="学生身份证号")
+    s = sub.add_parser("remove-student", help="移出名单（须写明原因；学生记录保留，可移回）")
+    s.add_argument("id_number", help="学生身份证号（导入时的原文，例如“审核人:”）")
+    s.add_argument("--reason", required=True, help="原因")
+    s = sub.add_parser("restore-student", help="移回名单：恢复已移出名单的学生")
+    s.add_argument("id_number", help="学生身份证号")
 
 
 def cmd_check(db, args) -> int:
@@ -82,6 +92,62 @@ def cmd_accept(db, args) -> int:
     return 0
 
 
+def _one_student(session, id_number: str, removed: bool) -> int:
+    """The one student with this ID number that is (``removed``) or is not off the list."""
+    from core.idnumber import mask_id
+    from db.findings import find_student_ids
+    from db.students import get_student
+    students = [get_student(session, i) for i in find_student_ids(session, id_number)]
+    if not students:
+        raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
+    matching = [st for st in students if (st.removed_at is not None) == removed]
+    if not matching:
+        raise ValidationError(f"身份证号为 {mask_id(id_number)} 的学生{'没有被移出名单' if removed else '已经移出名单'}",
+                              "如需恢复，请用 restore-student" if not removed else "不需要移回")
+    if len(matching) > 1:
+        names = "、".join(st.name or "（无姓名）" for st in matching)
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 对应 {len(matching)} 名学生（{names}），无法确定是哪一名",
+                              "请在图形界面的“学生名单”中选中要处理的那一名")
+    return matching[0].id
+
+
+def cmd_remove_student(db, args) -> int:
+    from db.students import remove_student
+    with db.session() as s:
+        st = remove_student(s, _one_student(s, args.id_number, removed=False), args.reason)
+        name = st.name or "（无姓名）"
+    print(f"已把学生“{name}”移出名单（原因：{args.reason.strip()}）；可用 restore-student 移回")
+    return 0
+
+
+def cmd_restore_student(db, args) -> int:
+    from db.students import restore_student
+    with db.session() as s:
+        st = restore_student(s, _one_student(s, args.id_number, removed=True))
+        name = st.name or "（无姓名）"
+    print(f"已把学生“{name}”移回名单")
+    return 0
+
+
+def cmd_unverify(db, args) -> int:
+    from db.findings import find_student_ids, unverify_student_ids
+    with db.session() as s:
+        ids = find_student_ids(s, args.id_number)
+        if not ids:
+            raise ValidationError(f"学生名单中没有身份证号为 {args.id_number} 的学生", "请核对身份证号")
+        n = unverify_student_ids(s, ids)
+    print(f"已取消核准 {n} 名学生（改回待核准）")
+    return 0
+
+
+def cmd_revoke_accept(db, args) -> int:
+    from db.findings import revoke_accept
+    with db.session() as s:
+        n = revoke_accept(s, args.code, args.id_number)
+    print(f"已撤销接受 {n} 个 {args.code.strip().upper()} 问题，问题重新变为未处理")
+    return 0
+
+
 def cmd_import_payments(db, args) -> int:
     from db.workflows import import_payments
     if getattr(args, "replace", False):
@@ -101,4 +167,6 @@ def cmd_import_payments(db, args) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "verify-student": cmd_verify, "accept": cmd_accept}
+COMMANDS = {"check": cmd_check, "verify-student": cmd_verify, "accept": cmd_accept,
+            "revoke-accept": cmd_revoke_accept, "unverify-student": cmd_unverify,
+            "remove-student": cmd_remove_student, "restore-student": cmd_restore_student}

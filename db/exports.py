@@ -17,7 +17,7 @@ from core.money import format_fen
 from db import audit, store
 from db.keys import (PRIVATE_KEY, PUBLIC_KEY, ensure_key, own_signer, public_key,  # noqa: F401 - re-exported
                      public_key_line, read_own_signer)
-from db.models import FindingRow, RosterPerson, Student
+from db.models import ON_LIST, FindingRow, RosterPerson, Student
 from db.session import Database
 from db.students import to_record
 
@@ -34,7 +34,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
            actor: str | None = None) -> ExportData:
     """ExportData of every student (or of ``keys``), with results, totals and findings."""
     policy = store.get_policy(session)
-    q = select(Student).order_by(Student.id)
+    q = select(Student).where(ON_LIST).order_by(Student.id)   # removed students are not reported
     if keys is not None:
         q = q.where(Student.id.in_(keys))
     students, results = [], []
@@ -76,7 +76,7 @@ _BLOCKING = {
 def readiness(session: Session) -> list[str]:
     """Why a final (non-draft) export is refused; empty when ready."""
     reasons = []
-    unverified = session.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(False)))
+    unverified = session.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(False), ON_LIST))
     if unverified:
         reasons.append(f"还有 {unverified} 名学生未核准")
     errors = session.scalar(select(func.count()).select_from(FindingRow)
@@ -87,7 +87,7 @@ def readiness(session: Session) -> list[str]:
         select(FindingRow.code, func.count()).where(FindingRow.state == "open", FindingRow.code.in_(_BLOCKING))
         .group_by(FindingRow.code)).all())
     reasons += [text.format(n=open_codes[code]) for code, text in _BLOCKING.items() if open_codes.get(code)]
-    if not session.scalar(select(func.count()).select_from(Student)):
+    if not session.scalar(select(func.count()).select_from(Student).where(ON_LIST)):
         reasons.append("学生名单为空")
     return reasons
 

@@ -22,7 +22,7 @@ from core.errors import ValidationError
 from core.idnumber import mask_id, normalize_id
 from core.seal import SEAL_FIELDS, seal_of
 from db import audit, store
-from db.models import FindingRow, PaymentRecord, RosterPerson, Student
+from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
 
 PAYMENTS_KEY = "payments.imported_at"
 # The data is certainly wrong (fix it), or the record itself cannot be trusted.
@@ -51,7 +51,7 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
             Student.verified, Student.seal]
     session.flush()               # Core reads below do not autoflush pending ORM changes
     conn = session.connection()   # Core rows: no ORM loading machinery for 250,000 plain tuples
-    students = [StudentFacts(*r) for r in conn.execute(select(*cols).order_by(Student.id))]
+    students = [StudentFacts(*r) for r in conn.execute(select(*cols).where(ON_LIST).order_by(Student.id))]
     roster = [RosterFacts(*r) for r in conn.execute(select(
         RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
         RosterPerson.schooling_status, RosterPerson.household_no))]
@@ -90,7 +90,12 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
                                  state="open", reason="", created_at=now, updated_at=now))
             run.opened += 1
             continue
-        if row.fingerprint != f.fingerprint or row.state == "fixed":
+        if row.state == "fixed" and row.fingerprint == f.fingerprint and row.reason:
+            # Found again with exactly the data the clerk accepted (a student removed and
+            # restored, a change undone): the acceptance stands.
+            changes.append((row.id, {"state": ("fixed", "accepted")}))
+            row.state = "accepted"
+        elif row.fingerprint != f.fingerprint or row.state == "fixed":
             if row.state != "open":
                 changes.append((row.id, {"state": (row.state, "open")}))
                 run.reopened += 1
@@ -166,6 +171,10 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
                 .where(FindingRow.student_id.in_(chunk), FindingRow.state == "open",
                        FindingRow.severity == "error", FindingRow.code.not_in(REVERIFY_FIXES))):
             out.setdefault(sid, f"{name}（{RULES_BY_CODE[code].title if code in RULES_BY_CODE else code}）")
+    for start in range(0, len(student_ids), 900):
+        for sid, name in session.execute(select(Student.id, Student.name).where(
+                Student.id.in_(student_ids[start:start + 900]), Student.removed_at.is_not(None))):
+            out[sid] = f"{name or '（无姓名）'}（已移出名单）"
     policy = store.get_policy(session)
     rest = [i for i in student_ids if i not in out]
     for start in range(0, len(rest), 900):
@@ -223,6 +232,43 @@ def unverify_students(session: Session, notes: dict[int, str], actor: str | None
                                     "note": (None, notes[st.id])}))
             st.verified, st.seal = False, None
     audit.record_many(session, actor or audit.default_actor(), "student", changes, at)
+    return len(changes)
+
+
+def unverify_student_ids(session: Session, student_ids: Iterable[int], actor: str | None = None) -> int:
+    """取消核准: the clerk sends verified students back to 待核准 (seal cleared, audited)."""
+    ids = list(student_ids)
+    n = unverify_students(session, {i: "取消核准" for i in ids}, actor)
+    if not n:
+        raise ValidationError("该学生不是已核准状态，不需要取消核准" if len(ids) == 1
+                              else "所选学生都不是已核准状态，不需要取消核准",
+                              "只有“已核准”的学生可以取消核准")
+    return n
+
+
+def revoke_accept(session: Session, code: str, id_number: str, actor: str | None = None) -> int:
+    """撤销接受: the accepted findings of ``code`` for this ID become open again."""
+    code = code.strip().upper()
+    if code not in RULES_BY_CODE:
+        raise ValidationError(f"没有代码为“{code}”的核查问题", "代码见“核查问题”页，例如 NAME_MISMATCH")
+    rows = [r for r in _subject_rows(session, code, id_number) if r.state == "accepted"]
+    if not rows:
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的 {code} 问题",
+                              "只有“已接受”的核查问题可以撤销接受；请核对代码和身份证号")
+    return revoke_rows(session, rows, actor)
+
+
+def revoke_rows(session: Session, rows: Iterable[FindingRow], actor: str | None = None) -> int:
+    """Accepted findings back to open (their reason is cleared; the audit keeps it)."""
+    rows = [r for r in rows if r.state == "accepted"]
+    if not rows:
+        raise ValidationError("所选问题都不是“已接受”状态，不需要撤销接受", "只有已接受的核查问题可以撤销接受")
+    now = datetime.now()
+    changes = []
+    for r in rows:
+        changes.append((r.id, {"state": ("accepted", "open"), "reason": (r.reason, "")}))
+        r.state, r.reason, r.updated_at = "open", "", now
+    audit.record_many(session, actor or audit.default_actor(), "finding", changes, now)
     return len(changes)
 
 

@@ -82,6 +82,9 @@ class Student(Base):
     # When the family's notification letter was printed / its receipt came back (告知书, 回执).
     notified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     receipt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # 移出名单: when and why the student was taken off the list (kept, restorable; see ON_LIST).
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    removed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
@@ -164,11 +167,14 @@ class PaymentRecord(Base):
 
 Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
 
+# Students on the list (not removed): the checks, counts, exports and letters read only these.
+ON_LIST = Student.removed_at.is_(None)
+
 # Columns an import or a form may write (everything but bookkeeping).
 STUDENT_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in Student.__table__.columns
     if c.key not in ("id", "created_at", "updated_at", "verified", "seal", "name_initials", "import_problems",
-                     "notified_at", "receipt_at")
+                     "notified_at", "receipt_at", "removed_at", "removed_reason")
 )
 ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")

@@ -12,7 +12,7 @@ from core.pinyin import initials_key
 from core.records import grants_of, student_record
 from core.domain import StudentRecord
 from db import audit
-from db.models import STUDENT_DATA_FIELDS, RosterPerson, Student
+from db.models import ON_LIST, STUDENT_DATA_FIELDS, RosterPerson, Student
 
 
 def get_student(session: Session, student_id: int) -> Student:
@@ -40,14 +40,14 @@ _ENGINE_FIELDS = ("name", "id_number", "stage", "location", "ownership", "full_t
 
 def iter_records(session: Session) -> Iterator[StudentRecord]:
     cols = [Student.id] + [getattr(Student, f) for f in _ENGINE_FIELDS]
-    for row in session.execute(select(*cols).order_by(Student.id)):
+    for row in session.execute(select(*cols).where(ON_LIST).order_by(Student.id)):
         yield to_record(row._mapping)
 
 
 def verified_records(session: Session) -> Iterator[StudentRecord]:
     """Engine view of the verified students."""
     cols = [Student.id] + [getattr(Student, f) for f in _ENGINE_FIELDS]
-    for row in session.execute(select(*cols).where(Student.verified.is_(True)).order_by(Student.id)):
+    for row in session.execute(select(*cols).where(Student.verified.is_(True), ON_LIST).order_by(Student.id)):
         yield to_record(row._mapping)
 
 
@@ -95,6 +95,48 @@ def create_student(session: Session, values: dict[str, Any], actor: str | None =
     session.flush()
     audit.record(session, actor or audit.default_actor(), "student", st.id, {"*": (None, f"新增：{st.name}")})
     return st
+
+
+REMOVE_REASON_EXAMPLE = "例如：表尾的签名行被误导入；该生已转学"
+
+
+def remove_student(session: Session, student_id: int, reason: str, actor: str | None = None) -> Student:
+    """移出名单: take a student off the list with the clerk's reason. The student is kept
+    (``restore_student`` brings it back as it was, verification included) and is left
+    out of the checks, counts, exports and letters; the findings are re-checked at once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("移出名单必须写明原因", REMOVE_REASON_EXAMPLE)
+    st = get_student(session, student_id)
+    if st.removed_at is not None:
+        raise ValidationError(f"学生“{st.name or '（无姓名）'}”已经移出名单",
+                              "如需恢复，请用“移回名单”")
+    now = datetime.now()
+    audit.record(session, actor or audit.default_actor(), "student", st.id,
+                 {"removed_at": (None, now.isoformat(timespec="seconds")), "removed_reason": ("", reason)}, now)
+    st.removed_at, st.removed_reason = now, reason
+    _recheck(session, actor)
+    return st
+
+
+def restore_student(session: Session, student_id: int, actor: str | None = None) -> Student:
+    """移回名单: put a removed student back on the list, as it was; re-checked at once."""
+    st = get_student(session, student_id)
+    if st.removed_at is None:
+        raise ValidationError(f"学生“{st.name or '（无姓名）'}”在名单中，没有被移出", "不需要移回")
+    audit.record(session, actor or audit.default_actor(), "student", st.id,
+                 {"removed_at": (st.removed_at.isoformat(timespec="seconds"), None),
+                  "removed_reason": (st.removed_reason, "")})
+    st.removed_at, st.removed_reason = None, ""
+    _recheck(session, actor)
+    return st
+
+
+def _recheck(session: Session, actor: str | None) -> None:
+    """A removal changes what every school-wide check sees (duplicates, households):
+    the findings are reconciled now, so the lists and the export readiness are true."""
+    from db.findings import run_and_store
+    run_and_store(session, actor=actor)
 
 
 def roster_ids(session: Session) -> set[str]:

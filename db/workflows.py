@@ -15,7 +15,7 @@ from core.errors import ValidationError
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column, ParsedRow
 from db import store
 from db.importing import ImportPlan, apply_plan, plan_import
-from db.models import RosterPerson, Student
+from db.models import ON_LIST, RosterPerson, Student
 from db.session import Database
 
 Progress = Callable[[int, int], None]
@@ -148,7 +148,7 @@ def write_import_template(db: Database, kind: str, target: str | Path) -> None:
 
 def counts(db: Database) -> dict[str, int]:
     with db.session() as s:
-        return {"students": s.scalar(select(func.count()).select_from(Student)) or 0,
+        return {"students": s.scalar(select(func.count()).select_from(Student).where(ON_LIST)) or 0,
                 "roster": s.scalar(select(func.count()).select_from(RosterPerson)) or 0}
 
 

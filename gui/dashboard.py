@@ -25,7 +25,7 @@ from core.money import format_fen
 from core.policy import SOURCE_LABELS
 from core.campaign import phase_statuses
 from db.findings import open_counts
-from db.models import FindingRow, RosterPerson, Student
+from db.models import ON_LIST, FindingRow, RosterPerson, Student
 from gui.progress_chart import BarChart
 from db.session import Database
 from db.store import find_school, get_policy
@@ -57,7 +57,7 @@ class Summary:
 def load_summary(db: Database, today: date | None = None) -> Summary:
     """Worker function: counts, verification progress and the totals of a full computation."""
     with db.session() as s:
-        verified = s.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(True))) or 0
+        verified = s.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(True), ON_LIST)) or 0
         open_by_severity = open_counts(s)
         findings_total = s.scalar(select(func.count()).select_from(FindingRow)
                                   .where(FindingRow.state != "fixed")) or 0
@@ -66,7 +66,7 @@ def load_summary(db: Database, today: date | None = None) -> Summary:
         results, totals = compute_all(iter_records(s), policy)
         roster = s.scalar(select(func.count()).select_from(RosterPerson)) or 0
         registered = s.scalar(select(func.count()).select_from(Student)
-                              .where(Student.category == Category.REGISTERED.value)) or 0
+                              .where(Student.category == Category.REGISTERED.value, ON_LIST)) or 0
     names = {i.code: i.name for i in policy.items}
     return Summary(
         school=school.name if school else "", school_year=school.school_year if school else None,
