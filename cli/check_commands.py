@@ -33,18 +33,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_check(db, args) -> int:
-    from sqlalchemy import select
-
-    from db.audit import audit_chain_status
-    from db.models import FindingRow
-    from db.workflows import run_check
-    run = run_check(db)
-    with db.session() as s:
-        q = select(FindingRow).order_by(FindingRow.id)
-        if not args.all:
-            q = q.where(FindingRow.state != "fixed")
-        rows = list(s.scalars(q))
-        chain = audit_chain_status(s)
+    from db.usecases import check
+    from db.views import audit_status, finding_rows
+    run = check(db)
+    rows = finding_rows(db, include_fixed=args.all)
+    chain = audit_status(db)
     if args.json:
         flags = [{"code": r.code, "severity": r.severity, "id_number": r.id_number, "name": r.name,
                   "message": r.message, "state": r.state} for r in rows]
@@ -73,21 +66,19 @@ def cmd_check(db, args) -> int:
 
 
 def cmd_verify(db, args) -> int:
-    from db.findings import find_student_ids, run_and_store, verify_students
-    with db.session() as s:
-        ids = find_student_ids(s, args.id_number)
-        if not ids:
-            raise ValidationError(f"学生名单中没有身份证号为 {args.id_number} 的学生", "请核对身份证号")
-        run_and_store(s)
-        n = verify_students(s, ids)
-    print(f"已核准 {n} 名学生" if n else "该学生已是已核准状态")
+    from db.usecases import verify
+    from db.views import students_with_id
+    ids = students_with_id(db, args.id_number)
+    if not ids:
+        raise ValidationError(f"学生名单中没有身份证号为 {args.id_number} 的学生", "请核对身份证号")
+    done, _skipped = verify(db, ids)
+    print(f"已核准 {done} 名学生" if done else "该学生已是已核准状态")
     return 0
 
 
 def cmd_accept(db, args) -> int:
-    from db.findings import accept
-    with db.session() as s:
-        n = accept(s, args.code, args.id_number, args.reason)
+    from db.usecases import accept_code
+    n = accept_code(db, args.code, args.id_number, args.reason).count
     print(f"已接受 {n} 个 {args.code} 问题：{RULES_BY_CODE[args.code.strip().upper()].title}")
     return 0
 

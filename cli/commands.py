@@ -92,11 +92,12 @@ def _out(text: str = "") -> None:
 
 
 def cmd_init(db, args) -> int:
+    from core.domain import school_year_label
     from db.store import init_school
     with db.session() as s:
         school = init_school(s, args.school, args.code, args.school_year, township=args.township,
                              contact_phone=args.contact_phone, supervision_phone=args.supervision_phone)
-        _out(f"已初始化：{school.name}（代码 {school.code}），{school.school_year}–{school.school_year + 1} 学年")
+        _out(f"已初始化：{school.name}（代码 {school.code}），{school_year_label(school.school_year)}")
     return 0
 
 
@@ -182,16 +183,13 @@ def cmd_import(db, args) -> int:
 
 
 def _print_import(kind: str, parsed, counts: dict[str, int], dry: bool) -> None:
-    from db.workflows import mapping_lines
+    from db.workflows import import_summary, mapping_lines
     _out("识别的表头：")
     for line in mapping_lines(kind, parsed):
         _out("  " + line)
     if parsed.unknown_headers:
         _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))
-    verb = "将" if dry else "已"
-    _out(f"{'预览（未写入）' if dry else '导入完成'}：{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
-         f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，有问题 {counts['with_problems']} 行"
-         + (f"，{verb}删除 {counts['removed']} 人（不在新名单中）" if counts.get("removed") else ""))
+    _out(f"{'预览（未写入）' if dry else '导入完成'}：{import_summary(counts, done=not dry)}")
     for row in parsed.skipped[:20]:
         _out(f"  跳过第 {row.line} 行：{row.problems[0] if row.problems else '没有姓名也没有身份证号'}")
 

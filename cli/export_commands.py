@@ -175,23 +175,22 @@ def cmd_key_new(db, args) -> int:
 
 def cmd_letters(db, args) -> int:
     from core.exports.letters import write_letters
-    from db.exports import gather, mark_letters_printed
-    from db.findings import find_student_ids
-    with db.session() as s:
-        keys = None
-        if args.student:
-            keys = [k for number in args.student for k in find_student_ids(s, number)]
-            if not keys:
-                raise ValidationError("没有找到这些身份证号的学生", "请核对 --student 参数")
-        data = gather(s, keys=keys)
+    from db.exports import gather_data
+    from db.usecases import record_printed
+    from db.views import students_with_id
+    keys = None
+    if args.student:
+        keys = [k for number in args.student for k in students_with_id(db, number)]
+        if not keys:
+            raise ValidationError("没有找到这些身份证号的学生", "请核对 --student 参数")
+    data = gather_data(db, keys=keys)
     warnings = write_letters(args.path, data, keys=keys, per_household=args.household)
     print(f"告知书已生成：{args.path}")
     for w in warnings:
         print("注意：" + w)
     if args.mark_printed:
-        with db.session() as s:
-            printed = [st.key for st, res in data.pairs() if res.granted or keys]
-            n = mark_letters_printed(s, printed)
+        printed = [st.key for st, res in data.pairs() if res.granted or keys]
+        n = record_printed(db, printed).count
         print(f"已记录 {n} 名学生的告知书为已打印")
     return 0
 

@@ -139,3 +139,8 @@ class StudentRecord:
     has_loan: bool = False
     prior_grants: frozenset[str] = field(default_factory=frozenset)
     key: int | None = None  # database id, when there is one
+
+
+def school_year_label(year: int | None) -> str:
+    """"2023–2024学年" for the school year starting in 2023 ("" when unknown)."""
+    return f"{year}–{year + 1}学年" if year else ""

@@ -5,6 +5,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+SEP = "\x1f"   # between fields of a search haystack; never part of a query
 
 
 def nfkc(text: str) -> str:
@@ -35,3 +36,10 @@ def clean_cell(value: object) -> str:
 def value_key(text: str) -> str:
     """Key for matching an enumerated value such as a stage or category label."""
     return _SPACES.sub("", nfkc(text)).strip()
+
+
+def haystack(name: str, id_number: str, initials: str) -> str:
+    """A list row's search text, '张三\\x1f110101…x\\x1fzs\\x1fcs': name, full ID,
+    every pinyin-initials reading (built with the rows, off the GUI thread)."""
+    readings = SEP.join(p for p in (initials or "").split("|") if p)
+    return SEP.join((nfkc(name or "").lower(), nfkc(id_number or "").lower(), readings))

@@ -64,6 +64,12 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message))
 
 
+def gather_data(db: Database, keys: list[int] | None = None) -> ExportData:
+    """``gather`` in a transaction of its own (letters for ``keys``)."""
+    with db.session() as s:
+        return gather(s, keys=keys)
+
+
 # Open findings that are named on their own among the reasons a final export is refused.
 _BLOCKING = {
     "TAMPERED_AFTER_VERIFY": "其中 {n} 名已核准学生的数据或金额在核准后被改动（核准后数据被改动）",

@@ -22,6 +22,7 @@ from core.errors import ValidationError
 from core.idnumber import mask_id, normalize_id
 from core.seal import SEAL_FIELDS, seal_of
 from db import audit, store
+from db.changes import Changes
 from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
 
 PAYMENTS_KEY = "payments.imported_at"
@@ -42,6 +43,10 @@ class CheckRun:
     opened: int = 0
     fixed: int = 0
     reopened: int = 0
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.FINDINGS
 
 
 @gc_paused()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core.errors import ValidationError
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column, ParsedRow
 from db import store
+from db.changes import Changes
 from db.importing import ImportPlan, apply_plan, plan_import
 from db.models import ON_LIST, RosterPerson, Student
 from db.session import Database
@@ -35,6 +36,10 @@ class ImportReport:
     parsed: Any
     plan: ImportPlan
     counts: dict[str, int]
+
+    @property
+    def changes(self) -> Changes:
+        return (Changes.STUDENTS if self.kind == "students" else Changes.ROSTER) | Changes.SETTINGS
 
 
 def columns_of(kind: str) -> tuple[Column, ...]:
@@ -92,6 +97,17 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
         counts = apply_plan(s, plan, actor=actor, progress=progress)
         store.put_mapping(s, kind, parsed.mapping.overrides())
     return ImportReport(kind, parsed, plan, counts)
+
+
+def import_summary(counts: dict[str, int], done: bool) -> str:
+    """The one sentence saying what an import did (``done``) or would do (a preview)."""
+    verb = "已" if done else "将"
+    text = (f"{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
+            f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，"
+            f"有问题 {counts['with_problems']} 行")
+    if counts.get("removed"):
+        text += f"，{verb}删除 {counts['removed']} 人（不在新名单中）"
+    return text
 
 
 def mapping_lines(kind: str, parsed: Any) -> list[str]:
@@ -152,13 +168,6 @@ def counts(db: Database) -> dict[str, int]:
                 "roster": s.scalar(select(func.count()).select_from(RosterPerson)) or 0}
 
 
-def run_check(db: Database, actor: str | None = None):
-    """Run every check and store the findings (one transaction)."""
-    from db.findings import run_and_store
-    with db.session() as s:
-        return run_and_store(s, actor=actor)
-
-
 @dataclass
 class PaymentImport:
     parsed: Any                 # core.importers.payments.PaymentParse
@@ -173,6 +182,10 @@ class PaymentImport:
     @property
     def problems(self) -> list[tuple[int, str]]:
         return self.parsed.problems
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.NONE if self.dry_run else Changes.PAYMENTS
 
 
 def import_payments(db: Database, path: str | Path, actor: str | None = None, dry_run: bool = False,

@@ -1,9 +1,6 @@
 """工作台: the campaign at a glance (counts, totals by funding source, phases)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -17,67 +14,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
 
-from core.domain import Category
-from core.engine import compute_all
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
-from core.campaign import phase_statuses
-from db.findings import open_counts
-from db.models import ON_LIST, FindingRow, RosterPerson, Student
-from gui.progress_chart import BarChart
 from db.session import Database
-from db.store import find_school, get_policy
-from db.students import iter_records
-from gui import worker
+from db.views import Summary
+from gui.feed import SnapshotFeed
+from gui.progress_chart import BarChart
 
 CARD_STYLE = ("QFrame#card { background: palette(base); border: 1px solid palette(mid);"
               " border-radius: 6px; }")
-
-
-@dataclass
-class Summary:
-    school: str = ""
-    school_year: int | None = None
-    students: int = 0
-    registered: int = 0
-    granted_students: int = 0
-    total_fen: int = 0
-    pending: int = 0
-    roster: int = 0
-    by_source: dict[str, int] = field(default_factory=dict)
-    by_item: list[tuple[str, int]] = field(default_factory=list)
-    phases: list[str] = field(default_factory=list)
-    verified: int = 0
-    open_by_severity: dict[str, int] = field(default_factory=dict)
-    findings_total: int = 0
-
-
-def load_summary(db: Database, today: date | None = None) -> Summary:
-    """Worker function: counts, verification progress and the totals of a full computation."""
-    with db.session() as s:
-        verified = s.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(True), ON_LIST)) or 0
-        open_by_severity = open_counts(s)
-        findings_total = s.scalar(select(func.count()).select_from(FindingRow)
-                                  .where(FindingRow.state != "fixed")) or 0
-        school = find_school(s)
-        policy = get_policy(s)
-        results, totals = compute_all(iter_records(s), policy)
-        roster = s.scalar(select(func.count()).select_from(RosterPerson)) or 0
-        registered = s.scalar(select(func.count()).select_from(Student)
-                              .where(Student.category == Category.REGISTERED.value, ON_LIST)) or 0
-    names = {i.code: i.name for i in policy.items}
-    return Summary(
-        school=school.name if school else "", school_year=school.school_year if school else None,
-        students=len(results), registered=registered, granted_students=totals.students_granted,
-        total_fen=totals.total, pending=totals.pending, roster=roster,
-        by_source={src: totals.by_source.get(src, 0) for src in SOURCE_LABELS},
-        by_item=[(names[c], fen) for c, fen in totals.by_item.items()],
-        phases=[f"{p.name}：{p.start:%m月%d日}至{p.end:%m月%d日}，{p.label}"
-                for p in phase_statuses(policy, school.school_year, today or date.today())] if school else [],
-        verified=verified, open_by_severity=open_by_severity, findings_total=findings_total,
-    )
 
 
 CARDS = (
@@ -108,9 +54,12 @@ class _Card(QFrame):
 
 
 class DashboardPage(QWidget):
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    """Shows the summary of the shared snapshot (``feed``; a feed of its own without one)."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.feed = feed or SnapshotFeed(db, self)
         self.summary: Summary | None = None
         self.setObjectName("dashboardPage")
         self.setStyleSheet(CARD_STYLE)
@@ -172,16 +121,14 @@ class DashboardPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
+        self.feed.started.connect(lambda: self.refresh_button.setEnabled(False))
+        self.feed.ready.connect(lambda snap: self.show_summary(snap.summary))
+        self.feed.failed.connect(lambda _exc: self.refresh_button.setEnabled(True))
+        if self.feed.current is not None:
+            self.show_summary(self.feed.current.summary)
 
     def reload(self) -> None:
-        self.refresh_button.setEnabled(False)
-        worker.run_task(load_summary, self.db, on_success=self.show_summary,
-                        on_failure=self._failed, parent=self)
-
-    def _failed(self, exc: BaseException) -> None:
-        from gui.errors import show_exception
-        self.refresh_button.setEnabled(True)
-        show_exception(self, exc)
+        self.feed.refresh()
 
     def show_summary(self, summary: Summary) -> None:
         self.refresh_button.setEnabled(True)

@@ -6,22 +6,21 @@ Double-click opens the student with the offending field highlighted; accept
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QLineEdit, QPushButton, QWidget)
-from sqlalchemy import select
 
 from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS
 from core.errors import ValidationError
 from core.idnumber import mask_id
-from db.findings import NOT_ACCEPTABLE, accept_rows, verify_students
-from db.models import FindingRow
+from db.changes import Changes
+from db.findings import NOT_ACCEPTABLE
 from db.session import Database
-from db.workflows import run_check
+from db.usecases import Verified, accept_findings, check, verify
+from db.views import FindingView, finding_rows
 from gui import worker
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
@@ -30,26 +29,6 @@ from gui.table_model import Column, RowTableModel
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_COLORS = {"error": QColor(176, 0, 32), "warning": QColor(160, 100, 0), "info": QColor(60, 90, 140)}
 ACTIVE = "active"   # the state filter's default: open + accepted
-
-
-@dataclass(frozen=True, slots=True)
-class FindingViewRow:
-    id: int
-    code: str
-    severity: str
-    title: str
-    name: str
-    id_number: str       # full: search only
-    message: str
-    state: str
-    reason: str
-    student_id: int | None
-    field: str
-    initials: str = ""
-
-    @property
-    def severity_text(self) -> str:
-        return SEVERITY_LABELS.get(self.severity, self.severity)  # type: ignore[call-overload]
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -69,14 +48,14 @@ class FindingsModel(RowTableModel):
     def search_entries(self):
         return [(r.id, haystack(r.name, r.id_number, r.initials) + r.message.lower()) for r in self._rows]
 
-    def foreground(self, row: FindingViewRow, column: int) -> QColor | None:
+    def foreground(self, row: FindingView, column: int) -> QColor | None:
         if column == 0 and row.state == "open":
             return SEVERITY_COLORS.get(row.severity)
         if row.state != "open":
             return QColor(120, 120, 120)
         return None
 
-    def tooltip(self, row: FindingViewRow, column: int) -> str | None:
+    def tooltip(self, row: FindingView, column: int) -> str | None:
         """The full message (the 说明 column is often elided) and what to do."""
         rule = RULES_BY_CODE.get(row.code)
         hint = f"{row.code}：{rule.hint}" if rule else row.code
@@ -98,38 +77,9 @@ class FindingsProxy(FilterProxy):
         self.set_predicate("state", pred)
 
 
-def load_findings(db: Database) -> list[FindingViewRow]:
-    """Worker function: every stored finding as a row."""
-    from core.pinyin import initials_key
-    with db.session() as s:
-        rows = list(s.scalars(select(FindingRow).order_by(FindingRow.id)))
-        return [FindingViewRow(r.id, r.code, r.severity,
-                               RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
-                               r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
-                               initials_key(r.name)) for r in rows]
-
-
-def check_and_load(db: Database) -> list[FindingViewRow]:
-    run_check(db)
-    return load_findings(db)
-
-
-def accept_findings(db: Database, ids: list[int], reason: str) -> int:
-    with db.session() as s:
-        rows = list(s.scalars(select(FindingRow).where(FindingRow.id.in_(ids))))
-        return accept_rows(s, rows, reason)
-
-
-def verify_findings_students(db: Database, student_ids: list[int]) -> int:
-    from db.findings import run_and_store
-    with db.session() as s:
-        run_and_store(s)
-        return verify_students(s, student_ids)
-
-
 class FindingsPage(ListPage):
     open_student = Signal(int, str)      # student id, field to highlight
-    changed = Signal()                   # findings or verification changed
+    DEPENDS_ON = Changes.FINDINGS
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         self.db = db
@@ -185,20 +135,15 @@ class FindingsPage(ListPage):
 
     # -- loading ----------------------------------------------------------
     def load_function(self):
-        return load_findings, (self.db,)
+        return finding_rows, (self.db,)
 
     def run(self) -> None:
-        """运行核查: run every check in the worker, then show the result."""
-        self._loading = True
-        self.update_count()
-        worker.run_task(check_and_load, self.db, on_success=self._checked, on_failure=self._load_failed,
-                        parent=self)
+        """运行核查: run every check in the worker; the findings changed (this page reloads)."""
+        self._started()
+        worker.run_task(check, self.db, on_success=lambda run: self.changed.emit(run.changes),
+                        on_failure=self._load_failed, parent=self)
 
-    def _checked(self, rows: list[FindingViewRow]) -> None:
-        self._loaded(rows)
-        self.changed.emit()
-
-    def apply_data(self, data: list[FindingViewRow]) -> None:
+    def apply_data(self, data: list[FindingView]) -> None:
         active = Counter(r.code for r in data if r.state == "open")
         choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES
                    if any(r.code == rule.code for r in data)]
@@ -216,7 +161,7 @@ class FindingsPage(ListPage):
         self.count_label.setText("正在核查…" if self._loading else text)
 
     # -- actions ----------------------------------------------------------
-    def selected_rows(self) -> list[FindingViewRow]:
+    def selected_rows(self) -> list[FindingView]:
         return [self.source_row(ix) for ix in self.view.selectionModel().selectedRows()]
 
     def _double_clicked(self, index: QModelIndex) -> None:
@@ -246,7 +191,7 @@ class FindingsPage(ListPage):
         if reason is None:
             return
         worker.run_task(accept_findings, self.db, [r.id for r in rows], reason,
-                        on_success=lambda _n: (self.reload(), self.changed.emit()), parent=self)
+                        on_success=lambda done: self.changed.emit(done.changes), parent=self)
 
     def verify_selected(self) -> None:
         ids = sorted({r.student_id for r in self.selected_rows() if r.student_id is not None})
@@ -254,8 +199,7 @@ class FindingsPage(ListPage):
             self.window().statusBar().showMessage("请先选择学生的问题", 5000)  # type: ignore[attr-defined]
             return
 
-        def done(n: int) -> None:
-            self.window().statusBar().showMessage(f"已核准 {n} 名学生", 8000)  # type: ignore[attr-defined]
-            self.reload()
-            self.changed.emit()
-        worker.run_task(verify_findings_students, self.db, ids, on_success=done, parent=self)
+        def done(outcome: Verified) -> None:
+            self.window().statusBar().showMessage(f"已核准 {outcome.done} 名学生", 8000)  # type: ignore[attr-defined]
+            self.changed.emit(outcome.changes)
+        worker.run_task(verify, self.db, ids, on_success=done, parent=self)

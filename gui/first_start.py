@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from core.domain import school_year_label
 from core.errors import ZizhuError
 from db.session import Database
 from db.store import init_school
 from gui import dialogs
 from gui.errors import show_exception
-from gui.settings_view import school_year_text
 
 
 def default_school_year(today: date | None = None) -> int:
@@ -43,8 +43,8 @@ class SchoolPage(QWizardPage):
         self.year = QSpinBox(self)
         self.year.setRange(2000, 2100)
         self.year.setValue(default_school_year())
-        self.year_label = QLabel(school_year_text(self.year.value()), self)
-        self.year.valueChanged.connect(lambda y: self.year_label.setText(school_year_text(y)))
+        self.year_label = QLabel(school_year_label(self.year.value()), self)
+        self.year.valueChanged.connect(lambda y: self.year_label.setText(school_year_label(y)))
         self.township = QLineEdit(self)
         form = QFormLayout()
         form.addRow("学校名称", self.name)

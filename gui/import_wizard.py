@@ -37,6 +37,7 @@ from db.workflows import (
     KIND_LABELS,
     ImportPreview,
     ImportReport,
+    import_summary,
     mapping_lines,
     preview_import,
     run_import,
@@ -47,16 +48,6 @@ from gui.errors import show_exception
 from gui.mapping_editor import MappingEditor
 
 MAX_LISTED = 300
-
-
-def counts_text(counts: dict[str, int], done: bool) -> str:
-    verb = "已" if done else "将"
-    text = (f"{verb}新增 {counts['added']} 行，{verb}更新 {counts['updated']} 行，"
-            f"无变化 {counts['unchanged']} 行，跳过 {counts['skipped']} 行，"
-            f"有问题 {counts['with_problems']} 行")
-    if counts.get("removed"):
-        text += f"，{verb}删除 {counts['removed']} 人（不在本文件中）"
-    return text
 
 
 def problem_lines(plan: Any) -> list[str]:
@@ -203,7 +194,7 @@ class PreviewPage(QWizardPage):
         self.replace_box.setEnabled(True)
         counts = preview.plan.counts()
         self.status.setText(f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
-                            + counts_text(counts, done=False) + "。")
+                            + import_summary(counts, done=False) + "。")
         lines = [f"表头在第 {parsed.mapping.line} 行，识别出的列："]
         lines += ["  " + line for line in mapping_lines(preview.kind, parsed)]
         if parsed.unknown_headers:
@@ -312,7 +303,7 @@ class RunPage(QWizardPage):
     def _done(self, report: ImportReport) -> None:
         self._close_progress()
         self.report = report
-        self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + counts_text(report.counts, done=True) + "。")
+        self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         problems = problem_lines(report.plan)
         lines = [f"有问题的行（已导入并标记，可在名单中查看）：共 {len(problems)} 行"] if problems else \
             ["没有发现问题。"]
@@ -321,7 +312,7 @@ class RunPage(QWizardPage):
         self.save_button.setVisible(bool(problems))
         self.completeChanged.emit()
         wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
-        wiz.imported.emit(report.kind)
+        wiz.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
         self._close_progress()
@@ -348,7 +339,7 @@ class RunPage(QWizardPage):
 
 
 class ImportWizard(QWizard):
-    imported = Signal(str)   # the kind, after a successful import
+    imported = Signal(object)   # the ImportReport (its ``changes``), after a successful import
 
     def __init__(self, db: Database, kind: str = "students", parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -5,42 +5,25 @@ check; receipts coming back are recorded per student.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
-from sqlalchemy import select
 
 from core.idnumber import mask_id
 from core.money import format_fen
-from db.exports import gather, mark_letters_printed, mark_receipts
-from db.models import Student
 from db.session import Database
+from db.usecases import Done, record_printed, record_receipts
+from db.views import LetterRow, Snapshot
 from gui import worker
 from gui.dialogs import ask_save_path
+from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
 from gui.table_model import Column, RowTableModel
 
 NOT_PRINTED, PRINTED = "未打印", "已打印"
 NOT_BACK, BACK = "未收回", "已收回"
-
-
-@dataclass(frozen=True, slots=True)
-class LetterRow:
-    id: int
-    name: str
-    id_number: str
-    head_name: str
-    grade: str
-    total_fen: int
-    printed: bool
-    receipt: bool
-    initials: str = ""
-    name_key: Any = None
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -67,20 +50,6 @@ class LettersProxy(FilterProxy):
                            if value else None)
 
 
-def load_letter_rows(db: Database) -> list[LetterRow]:
-    """Worker: every student with at least one granted item."""
-    from core.pinyin import initials_key
-    from gui.collation import name_key_function
-    key = name_key_function()
-    with db.session() as s:
-        data = gather(s)
-        marks = {r.id: (r.notified_at is not None, r.receipt_at is not None)
-                 for r in s.execute(select(Student.id, Student.notified_at, Student.receipt_at))}
-    return [LetterRow(st.key, st.name, st.id_number, st.head_name, st.grade, res.total_fen,
-                      *marks.get(st.key, (False, False)), initials=initials_key(st.name), name_key=key(st.name))
-            for st, res in data.pairs() if res.granted]
-
-
 def make_letters(db: Database, keys: list[int], target: Path | None = None,
                  per_household: bool = False) -> tuple[Path | None, list[str], list[QImage], bytes]:
     """Worker: write the letters of ``keys`` (one page per student, or per household
@@ -89,9 +58,9 @@ def make_letters(db: Database, keys: list[int], target: Path | None = None,
     memory, so no file with the children's data is left behind."""
     from core.exports.letters import write_letters
     from core.paths import temp_folder
+    from db.exports import gather_data
     from gui.pdf_preview import render_pages
-    with db.session() as s:
-        data = gather(s, keys=keys)
+    data = gather_data(db, keys=keys)
     if target is not None:
         warnings = write_letters(target, data, keys=keys, per_household=per_household)
         pdf = target.read_bytes()
@@ -103,20 +72,10 @@ def make_letters(db: Database, keys: list[int], target: Path | None = None,
     return target, warnings, render_pages(pdf), pdf
 
 
-def record_printed(db: Database, keys: list[int]) -> int:
-    with db.session() as s:
-        return mark_letters_printed(s, keys)
-
-
-def record_receipts(db: Database, keys: list[int], returned: bool) -> int:
-    with db.session() as s:
-        return mark_receipts(s, keys, returned)
-
-
 class LettersPage(ListPage):
-    changed = Signal()
+    """Rows (students with a granted item) come from the shared snapshot."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db
         super().__init__(LettersModel(), LettersProxy(), "搜索姓名、身份证号或拼音首字母", parent)
         self.setObjectName("lettersPage")
@@ -134,6 +93,7 @@ class LettersPage(ListPage):
         self.no_receipt_button = self._button("noReceiptButton", "回执未收回", lambda: self.set_receipts(False))
         self.preview = None
         self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 5, 4: 7, 5: 4})
+        self.use_feed(feed, db)
 
     def _button(self, name: str, text: str, slot) -> QPushButton:
         b = QPushButton(text, self)
@@ -142,11 +102,8 @@ class LettersPage(ListPage):
         self.filters.addWidget(b)
         return b
 
-    def load_function(self):
-        return load_letter_rows, (self.db,)
-
-    def apply_data(self, data: list[LetterRow]) -> None:
-        self.model.set_rows(data)
+    def apply_data(self, data: Snapshot) -> None:
+        self.model.set_rows(data.letters)
 
     def selected_keys(self) -> list[int]:
         """The selection, or every shown row when nothing is selected."""
@@ -186,10 +143,9 @@ class LettersPage(ListPage):
         if self.preview is not None and self.preview.printed:
             worker.run_task(record_printed, self.db, keys, on_success=self._recorded, parent=self)
 
-    def _recorded(self, n: int) -> None:
-        self._message(f"已记录 {n} 份告知书为已打印")
-        self.reload()
-        self.changed.emit()
+    def _recorded(self, done: Done) -> None:
+        self._message(f"已记录 {done.count} 份告知书为已打印")
+        self.changed.emit(done.changes)
 
     def save_selected(self) -> None:
         keys = self.selected_keys()
@@ -205,9 +161,11 @@ class LettersPage(ListPage):
             self._message("请先选择学生")
             return
         keys = [self.source_row(ix).id for ix in rows]
-        worker.run_task(record_receipts, self.db, keys, returned,
-                        on_success=lambda n: (self._message(f"已更新 {n} 名学生的回执状态"), self.reload()),
-                        parent=self)
+        worker.run_task(record_receipts, self.db, keys, returned, on_success=self._receipts_recorded, parent=self)
+
+    def _receipts_recorded(self, done: Done) -> None:
+        self._message(f"已更新 {done.count} 名学生的回执状态")
+        self.changed.emit(done.changes)
 
     def update_count(self) -> None:
         rows = self.model.rows()

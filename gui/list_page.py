@@ -1,8 +1,13 @@
 """A searchable list page: search box, filter combos, table, count line.
 
-Shared by 学生名册 and 建档立卡名单. Header clicks sort the source model (the
-proxy only filters); rows are loaded by a worker function and handed to the
-model on the GUI thread.
+Shared by the list pages. Header clicks sort the source model (the proxy only
+filters); rows are loaded by a worker function (or come from the shared
+``SnapshotFeed``) and handed to the model on the GUI thread.
+
+A page declares the kinds of change it shows (``DEPENDS_ON``, ``db.changes``);
+the main window calls ``on_changes`` with what a use case changed and the page
+reloads itself when they meet. What the page's own actions change it announces
+through ``changed``, never by reloading other pages.
 """
 from __future__ import annotations
 
@@ -22,13 +27,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import SNAPSHOT_INPUTS, Changes
+from db.session import Database
 from gui import worker
+from gui.feed import SnapshotFeed
 from gui.search import FilterProxy
 from gui.table_model import RowTableModel
 
 
 class ListPage(QWidget):
     loaded = Signal()
+    changed = Signal(object)              # Changes made by this page's actions
+    DEPENDS_ON: Changes = Changes.NONE    # what this page shows (snapshot pages: through the feed)
+    feed: SnapshotFeed | None = None
 
     def __init__(self, model: RowTableModel, proxy: FilterProxy, placeholder: str,
                  parent: QWidget | None = None) -> None:
@@ -36,6 +47,8 @@ class ListPage(QWidget):
         self.model, self.proxy = model, proxy
         self.proxy.setSourceModel(model)
         self._loading = False
+        self.standalone = True      # the main window sets False when it routes ``changed``
+        self.changed.connect(self._route_own)
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
@@ -119,11 +132,48 @@ class ListPage(QWidget):
     def load_function(self) -> tuple[Callable[..., Any], tuple]:
         raise NotImplementedError
 
+    def use_feed(self, feed: SnapshotFeed | None, db: Database) -> None:
+        """Take rows from the shared snapshot (``apply_data`` receives a ``Snapshot``).
+        Without a shared feed (a page on its own, in tests) the page makes its own and
+        refreshes it after its own changes."""
+        self.feed = feed or SnapshotFeed(db, self)
+        feed = self.feed
+        feed.started.connect(self._started)
+        feed.ready.connect(self._loaded)
+        feed.failed.connect(lambda _exc: self._loading_done())
+        if feed.current is not None:
+            self._loaded(feed.current)
+
+    def on_changes(self, changes: Changes) -> None:
+        """What a use case changed (the main window routes it): reload when it matters here."""
+        if changes & self.DEPENDS_ON:
+            self.reload()
+
+    def _route_own(self, changes: Changes) -> None:
+        """A page on its own (no main window routing its changes) refreshes itself."""
+        if not self.standalone:
+            return
+        if self.feed is not None:
+            if changes & SNAPSHOT_INPUTS:
+                self.feed.refresh()
+        else:
+            self.on_changes(changes)
+
     def reload(self) -> None:
+        if self.feed is not None:
+            self.feed.refresh()
+            return
         fn, args = self.load_function()
+        self._started()
+        worker.run_task(fn, *args, on_success=self._loaded, on_failure=self._load_failed, parent=self)
+
+    def _started(self) -> None:
         self._loading = True
         self.update_count()
-        worker.run_task(fn, *args, on_success=self._loaded, on_failure=self._load_failed, parent=self)
+
+    def _loading_done(self) -> None:
+        self._loading = False
+        self.update_count()
 
     def _loaded(self, data: Any) -> None:
         self._loading = False

@@ -17,11 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain import school_year_label
+from db.changes import CHECK_INPUTS, SNAPSHOT_INPUTS, Changes, changes_of
 from db.session import Database
 from gui import worker
 from gui.actions import ActionCollection
 from gui.dashboard import DashboardPage
 from gui.export_view import ExportPage
+from gui.feed import SnapshotFeed
 from gui.findings_view import FindingsPage
 from gui.letters_view import LettersPage
 from gui.import_wizard import ImportWizard
@@ -30,7 +33,6 @@ from gui.settings_view import (
     SettingsData,
     SettingsPage,
     load_settings,
-    school_year_text,
 )
 from gui.students.view import StudentsPage
 from gui.templates import download_template
@@ -55,11 +57,13 @@ class MainWindow(QMainWindow):
         self.action_collection = ActionCollection(self)
         self.import_wizard: ImportWizard | None = None
 
-        self.dashboard = DashboardPage(db, self)
-        self.students = StudentsPage(db, self.undo_stack, self)
+        self.feed = SnapshotFeed(db, self)     # one computed snapshot per change, for three pages
+        self.dashboard = DashboardPage(db, self, feed=self.feed)
+        self.students = StudentsPage(db, self.undo_stack, self, feed=self.feed)
         self.roster = RosterPage(db, self)
         self.findings = FindingsPage(db, self)
-        self.letters = LettersPage(db, self)
+        self.letters = LettersPage(db, self, feed=self.feed)
+        self.list_pages = (self.students, self.roster, self.findings, self.letters)
         self.export = ExportPage(db, self)
         self.settings = SettingsPage(db, self)
         self.stack = QStackedWidget(self)
@@ -122,7 +126,6 @@ class MainWindow(QMainWindow):
             lambda t: a.undo.setStatusTip(f"撤销：{t}" if t else "撤销上一次修改"))
         self.undo_stack.redoTextChanged.connect(
             lambda t: a.redo.setStatusTip(f"重做：{t}" if t else "重做刚撤销的修改"))
-        self.undo_stack.indexChanged.connect(lambda _i: self.dashboard.reload())
         a.refresh.triggered.connect(self.reload_all)
         a.find.triggered.connect(self.find)
         a.quit.triggered.connect(self.close)
@@ -130,13 +133,13 @@ class MainWindow(QMainWindow):
         a.import_payments.triggered.connect(self.import_payments)
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
         self.findings.open_student.connect(self.open_student_field)
-        self.findings.changed.connect(self._verification_changed)
-        self.students.verified.connect(self._verification_changed)
-        self.students.verified.connect(self.findings.reload)
-        self.letters.changed.connect(self._verification_changed)
+        for page in self.list_pages:           # every page's writes come back through one slot
+            page.standalone = False
+            page.changed.connect(self.apply_changes)
         self.export.exported.connect(self._exported)
-        self.settings.school_changed.connect(self._school_changed)
-        self.settings.policy_changed.connect(self._policy_changed)
+        self.settings.school_changed.connect(lambda _school: self.apply_changes(Changes.SCHOOL))
+        # a policy change may send verified students back to 待核准
+        self.settings.policy_changed.connect(lambda: self.apply_changes(Changes.POLICY | Changes.STUDENTS))
 
     def show_page(self, index: int) -> None:
         if 0 <= index < self.stack.count():
@@ -151,44 +154,51 @@ class MainWindow(QMainWindow):
 
     # -- data -------------------------------------------------------------
     def reload_all(self) -> None:
-        """Read everything again (start-up, 刷新, after an import)."""
-        worker.run_task(load_settings, self.db, on_success=self._settings_loaded, parent=self)
-        self.dashboard.reload()
-        self.students.reload()
-        self.roster.reload()
-        self.findings.reload()
-        self.letters.reload()
+        """Read everything again (start-up, 刷新)."""
+        self._route(Changes.ALL)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """The one slot every write reports to. The findings derive from the data the checks
+        read: when that changed (and no check ran yet), the checks run first, then the pages
+        refresh once."""
+        changes = changes_of(changes)
+        if changes & CHECK_INPUTS and not changes & Changes.FINDINGS:
+            from db.usecases import recheck
+            worker.run_task(recheck, self.db, on_success=lambda more: self._route(changes | more),
+                            on_failure=lambda exc: self._route(changes, exc), parent=self)
+            return
+        self._route(changes)
+
+    def _route(self, changes: Changes, error: BaseException | None = None) -> None:
+        if error is not None:
+            from gui.errors import show_exception
+            show_exception(self, error)
+        if not changes:
+            return
+        if changes & (Changes.SCHOOL | Changes.SETTINGS):
+            worker.run_task(load_settings, self.db, on_success=self._settings_loaded, parent=self)
+        if changes & SNAPSHOT_INPUTS:
+            self.feed.refresh()               # 工作台, 学生名册 and 告知书 from one computation
+        for page in self.list_pages:
+            page.on_changes(changes)
+        if self.current_page() == EXPORT:
+            self.export.reload()
 
     def _settings_loaded(self, data: SettingsData) -> None:
         self.settings.show_settings(data)
         if data.school:
-            self._school_changed(data.school)
-
-    def _school_changed(self, school: dict[str, Any]) -> None:
-        self.school_label.setText(f"学校：{school.get('name') or '—'}")
-        self.year_label.setText(school_year_text(school.get("school_year")))
-        self.dashboard.reload()
-
-    def _policy_changed(self) -> None:
-        self.dashboard.reload()
-        self.students.reload()
-        self.letters.reload()
+            self.school_label.setText(f"学校：{data.school.get('name') or '—'}")
+            self.year_label.setText(school_year_label(data.school.get("school_year")))
 
     def _exported(self, result: Any) -> None:
         self.show_message(f"已导出：{result.path}")
-        worker.run_task(load_settings, self.db, on_success=self._settings_loaded, parent=self)  # fingerprint
+        self.apply_changes(Changes.SETTINGS | Changes.FINDINGS)   # the key (first export), the check it ran
 
-    def _verification_changed(self) -> None:
-        self.dashboard.reload()
-        self.students.reload()
-        self.letters.reload()
-
-    def _imported(self, kind: str) -> None:
-        self.dashboard.reload()
-        self.students.reload()
-        self.roster.reload()
-        self.undo_stack.clear()   # old edits may have been overwritten by the import
+    def _imported(self, report: Any) -> None:
+        if report.changes & Changes.STUDENTS:
+            self.undo_stack.clear()   # old edits may have been overwritten by the import
         self.show_message("导入完成，名单已更新")
+        self.apply_changes(report.changes)
 
     # -- actions ----------------------------------------------------------
     def open_import(self, kind: str, modal: bool = True) -> ImportWizard:
@@ -216,7 +226,8 @@ class MainWindow(QMainWindow):
             if result.problems:
                 text += f"；{len(result.problems)} 行未导入：" + "；".join(m for _l, m in result.problems[:3])
             self.show_message(text)
-            self.run_check()
+            self.show_page(FINDINGS)          # the payment findings (the checks re-run on the change)
+            self.apply_changes(result.changes)
         # a file without a usable row changes nothing: the error is shown (show_exception)
         worker.run_task(import_payments, self.db, path, on_success=done, parent=self)
 

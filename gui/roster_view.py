@@ -2,47 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
-from sqlalchemy import select
 
-from core.idnumber import mask_id
-from core.pinyin import initials_key
-from db.models import RosterPerson, Student
+from db.changes import Changes
 from db.session import Database
-from gui.collation import name_key_function
+from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_rows
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
 from gui.table_model import Column, RowTableModel
-
-IN_LIST, NOT_IN_LIST = "在册", "未在学生名册"
-
-
-@dataclass(frozen=True, slots=True)
-class RosterRow:
-    id: int
-    name: str
-    id_number: str      # full: search only
-    id_masked: str
-    relation: str
-    county: str
-    township: str
-    village: str
-    household_no: str
-    schooling_status: str
-    school_name: str
-    in_student_list: bool
-    problems: str
-    initials: str
-    name_key: Any = None
-    haystack: str = ""
-
-    @property
-    def enrolled_text(self) -> str:
-        return IN_LIST if self.in_student_list else NOT_IN_LIST
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -88,31 +57,13 @@ class RosterFilterProxy(FilterProxy):
 
 
 def load_roster(db: Database) -> list[RosterRow]:
-    """Worker function: the whole roster as rows (pinyin initials computed here)."""
-    cols = [RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.id_raw,
-            RosterPerson.relation, RosterPerson.county, RosterPerson.township, RosterPerson.village,
-            RosterPerson.household_no, RosterPerson.schooling_status, RosterPerson.school_name,
-            RosterPerson.import_problems]
-    with db.session() as s:
-        result = s.execute(select(*cols).order_by(RosterPerson.id)).all()
-        students = set(s.scalars(select(Student.id_number).where(Student.id_number != "")))
-    key = name_key_function()
-    rows = []
-    for r in result:
-        idn = r.id_number or r.id_raw or ""
-        name = r.name or ""
-        initials = initials_key(name)
-        rows.append(RosterRow(
-            id=r.id, name=name, id_number=idn, id_masked=mask_id(idn), relation=r.relation or "",
-            county=r.county or "", township=r.township or "", village=r.village or "",
-            household_no=r.household_no or "", schooling_status=r.schooling_status or "",
-            school_name=r.school_name or "", in_student_list=bool(r.id_number) and r.id_number in students,
-            problems=r.import_problems or "", initials=initials, name_key=key(name),
-            haystack=haystack(name, idn, initials)))
-    return rows
+    """Worker function: the roster's rows, with pinyin sort keys (a collator per thread)."""
+    from gui.collation import name_key_function
+    return roster_rows(db, name_key=name_key_function())
 
 
 class RosterPage(ListPage):
+    DEPENDS_ON = Changes.ROSTER | Changes.STUDENTS   # the 学生名册 column
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         self.db = db
         super().__init__(RosterTableModel(), RosterFilterProxy(),

@@ -21,19 +21,14 @@ from PySide6.QtCore import (
 
 from core.text import nfkc
 
-SEP = "\x1f"   # between fields of a haystack; never part of a query
+from core.text import SEP, haystack  # noqa: F401 - re-exported (rows build it in db.views)
+
 DEBOUNCE_MS = 150
 
 
 def normalize_query(text: str) -> str:
     q = nfkc(text or "").strip().lower()
     return "".join(ch for ch in q if not ch.isspace() and ch not in (SEP, "|"))
-
-
-def haystack(name: str, id_number: str, initials: str) -> str:
-    """'张三\\x1f110101…x\\x1fzs\\x1fcs': name, full ID, every initials reading."""
-    readings = SEP.join(p for p in (initials or "").split("|") if p)
-    return SEP.join((nfkc(name or "").lower(), nfkc(id_number or "").lower(), readings))
 
 
 class SearchIndex:

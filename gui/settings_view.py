@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import Stage
+from core.domain import Stage, school_year_label
 from core.money import format_fen
 from core.policy import Policy
 from db.session import Database
@@ -38,10 +38,6 @@ KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数�
             "就同时备份了密钥。口令不在任何文件里，请另外记在安全的地方，不要和 U 盘放在一起。\n"
             "忘记口令：这把密钥就再也不能签名，任何人都无法找回口令。只能用下面的“更换签名密钥…”生成一把新密钥（指纹会变），"
             "并把新的指纹和公钥交给接收单位重新登记；已经报送的上报包不受影响。")
-
-
-def school_year_text(year: int | None) -> str:
-    return f"{year}–{year + 1}学年" if year else ""
 
 
 @dataclass
@@ -127,8 +123,8 @@ class SettingsPage(QWidget):
                 self.year.setObjectName("school_year")
                 self.year.setRange(2000, 2100)
                 self.year.setValue(2023)
-                self.year_label = QLabel(school_year_text(2023), school_box)
-                self.year.valueChanged.connect(lambda y: self.year_label.setText(school_year_text(y)))
+                self.year_label = QLabel(school_year_label(2023), school_box)
+                self.year.valueChanged.connect(lambda y: self.year_label.setText(school_year_label(y)))
                 row = QHBoxLayout()
                 row.addWidget(self.year)
                 row.addWidget(self.year_label, 1)

@@ -60,3 +60,34 @@ def test_no_float_money_in_core_and_db():
                 if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "float":
                     offenders.append(f"{f.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, in full ("db.models", "sqlalchemy.orm"), lazy imports too."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return out
+
+
+def test_sql_stays_behind_db():
+    """gui/ and cli/ read and write through db/ functions: no SQLAlchemy, no ORM models."""
+    offenders = []
+    for pkg in ("gui", "cli"):
+        for f in (ROOT / pkg).rglob("*.py"):
+            bad = {m for m in _imported_modules(f)
+                   if m == "sqlalchemy" or m.startswith("sqlalchemy.") or m == "db.models"
+                   or m.startswith("db.models.")}
+            if bad:
+                offenders.append(f"{f.relative_to(ROOT)}: {sorted(bad)}")
+    assert offenders == []
+
+
+def test_the_sql_boundary_check_sees_lazy_imports(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from sqlalchemy import select\n    from db import models\n", encoding="utf-8")
+    assert {"sqlalchemy", "db.models"} <= _imported_modules(sample)

@@ -156,7 +156,7 @@ def test_main_py_as_a_process(tmp_path):
                           "--code", "9", "--school-year", "2022"], cwd=ROOT, capture_output=True, text=True,
                          env={"ZIZHU_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stderr
-    assert "2022–2023 学年" in res.stdout
+    assert "2022–2023学年" in res.stdout
 
 
 def test_loan_aid_once_per_student_via_import(dbp, tmp_path, capsys):

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from db.workflows import fill_demo
-from gui.students.loader import load_students
+from gui.feed import compute_snapshot
 from gui.students.view import StudentsPage
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ def test_fifty_thousand_students(qtbot, db):
     qtbot.addWidget(page)
     page.show()
     t = time.perf_counter()
-    data = load_students(db)                 # the worker's part
+    data = compute_snapshot(db)              # the worker's part
     assert time.perf_counter() - t < 15
     t = time.perf_counter()
     page.apply_data(data)                    # the GUI thread's part

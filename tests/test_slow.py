@@ -8,7 +8,8 @@ from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS
 from db import store
 from db.models import FindingRow, RosterPerson, Student
 from db.session import open_database
-from db.workflows import run_check, run_import
+from db.usecases import check as run_check
+from db.workflows import run_import
 
 pytestmark = pytest.mark.slow
 

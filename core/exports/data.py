@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.domain import school_year_label
 from core.engine import StudentResult, Totals
 from core.policy import Policy
 
@@ -25,7 +26,7 @@ class SchoolInfo:
 
     @property
     def year_label(self) -> str:
-        return f"{self.school_year}–{self.school_year + 1}学年"
+        return school_year_label(self.school_year)
 
 
 @dataclass(frozen=True)

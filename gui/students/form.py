@@ -38,7 +38,8 @@ from gui import worker
 from gui.errors import show_exception
 from gui.students.decisions import DecisionsPanel
 from gui.students.form_fields import GROUPS, FieldEditor
-from gui.students.undo import StudentEditCommand, save_changes
+from db.usecases import Edited, edit_student
+from gui.students.undo import StudentEditCommand
 
 PROBLEM_STYLE = "background: #fff4d6; border: 1px solid #e0b040; padding: 6px;"
 
@@ -231,10 +232,11 @@ class StudentForm(QDialog):
             return
         self.save_button.setEnabled(False)
         self.status.setText("正在保存…")
-        worker.run_task(save_changes, self.db, self.data.id, changes,
+        worker.run_task(edit_student, self.db, self.data.id, changes,
                         on_success=self._saved, on_failure=self._save_failed, parent=self)
 
-    def _saved(self, diff: dict[str, tuple[Any, Any]]) -> None:
+    def _saved(self, result: Edited) -> None:
+        diff = result.diff
         name = self.form_values(lenient=True).get("name") or ""
         if diff:
             self.undo_stack.push(StudentEditCommand(self.db, self.data.id, name, diff,

@@ -2,49 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QColor
 
 from core.domain import Stage
+from db.views import STATUS_PENDING, STATUS_VERIFIED, StudentRow  # noqa: F401 - the rows of this model
 from gui.search import haystack
 from gui.table_model import Column, RowTableModel
 
-STATUS_VERIFIED = "已核准"
-STATUS_PENDING = "待核准"
 _STAGE_ORDER = {s.value: i for i, s in enumerate(Stage)}
 PROBLEM_COLOR = QColor(176, 0, 32)
-
-
-@dataclass(frozen=True, slots=True)
-class StudentRow:
-    id: int
-    name: str
-    id_number: str        # the full number: for search and the form, never shown in the list
-    id_masked: str        # what the list shows (first 6 and last 4)
-    gender: str
-    stage: str
-    grade: str
-    class_name: str
-    category: str         # the policy's label (建档立卡 …), or the text as imported
-    location: str
-    total_fen: int
-    total_text: str       # "2022.00"
-    pending: int          # items waiting for missing data
-    verified: bool
-    problems: str         # import problems, "；"-separated
-    initials: str         # "zs|cs"
-    name_key: Any = None  # pinyin collation key
-    haystack: str = ""    # search text (gui.search.haystack), built off the GUI thread
-
-    @property
-    def status(self) -> str:
-        return STATUS_VERIFIED if self.verified else STATUS_PENDING
-
-    @property
-    def has_problems(self) -> bool:
-        return bool(self.problems)
 
 
 def _stage_key(r: StudentRow) -> tuple[int, str]:

@@ -1,5 +1,6 @@
 """Undoable student edits: undo writes the old values back through
-``db.students.update_student`` (audited like any edit), redo re-applies."""
+``db.usecases.edit_student`` (audited like any edit), redo re-applies; each
+reports the student through ``on_applied`` so the change is routed like any other."""
 from __future__ import annotations
 
 import logging
@@ -10,15 +11,9 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QWidget
 
 from db.session import Database
-from db.students import update_student
+from db.usecases import edit_student
 
 log = logging.getLogger(__name__)
-
-
-def save_changes(db: Database, student_id: int, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """One transaction: apply ``changes``; returns the audited diff (worker function)."""
-    with db.session() as s:
-        return update_student(s, student_id, changes)
 
 
 class StudentEditCommand(QUndoCommand):
@@ -50,7 +45,7 @@ class StudentEditCommand(QUndoCommand):
         # One row, one transaction: small enough to run on the GUI thread, and
         # QUndoStack needs the state changed when undo()/redo() return.
         try:
-            save_changes(self.db, self.student_id, values)
+            edit_student(self.db, self.student_id, values)
         except Exception as exc:  # noqa: BLE001 - shown through the one error path
             from gui.errors import show_exception
             self.setObsolete(True)

@@ -1,18 +1,21 @@
 """学生名册: the searchable student list; double-click opens the student form."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QPushButton, QWidget
 
 from core.domain import Category, Stage
 from core.policy import Policy
+from db.changes import Changes
 from db.session import Database
+from db.usecases import Verified, verify
+from db.views import Snapshot
 from gui import worker
 from gui.errors import show_exception
+from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.students.form import StudentData, StudentForm, read_student
-from gui.students.loader import StudentList, load_student_row, load_students
 from gui.students.model import COL, StudentTableModel
 from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
 
@@ -20,8 +23,10 @@ PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
 
 
 class StudentsPage(ListPage):
-    verified = Signal()
-    def __init__(self, db: Database, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    """Rows come from the shared snapshot (``feed``; a page of its own without one)."""
+
+    def __init__(self, db: Database, undo_stack: QUndoStack, parent: QWidget | None = None,
+                 feed: SnapshotFeed | None = None) -> None:
         self.db = db
         self.undo_stack = undo_stack
         self.policy: Policy | None = None
@@ -58,28 +63,21 @@ class StudentsPage(ListPage):
         self.set_column_widths({COL["姓名"]: 5, COL["性别"]: 2, COL["身份证号"]: 10, COL["学段"]: 5,
                                 COL["年级"]: 4, COL["班级"]: 4, COL["家庭类别"]: 6, COL["就读地"]: 3,
                                 COL["资助合计（元）"]: 7, COL["状态"]: 4})
+        self.use_feed(feed, db)
 
     # -- loading ----------------------------------------------------------
-    def load_function(self):
-        return load_students, (self.db,)
-
-    def apply_data(self, data: StudentList) -> None:
+    def apply_data(self, data: Snapshot) -> None:
         self.policy = data.policy
         labels = [data.policy.category_label(c) for c in Category]
-        extra = sorted({r.category for r in data.rows} - set(labels) - {""})
+        extra = sorted({r.category for r in data.students} - set(labels) - {""})
         self.set_choices(self.category_filter, "全部家庭类别", [(x, x) for x in labels + extra])
         self.proxy.set_category(self.category_filter.currentData() or "")  # type: ignore[attr-defined]
-        self.model.set_rows(data.rows)
+        self.model.set_rows(data.students)
 
-    def reload_student(self, student_id: int) -> None:
-        """Re-read one student (after an edit, undo or redo)."""
-        def done(row) -> None:
-            if row is None or not self.model.replace_row(row):
-                self.reload()
-                return
-            self.proxy.apply_filter()
-            self.update_count()
-        worker.run_task(load_student_row, self.db, student_id, on_success=done, parent=self)
+    def student_edited(self, _student_id: int) -> None:
+        """A student was saved, or an edit undone or redone: announce it (every page that
+        shows students refreshes from the next snapshot)."""
+        self.changed.emit(Changes.STUDENTS)
 
     # -- editing ----------------------------------------------------------
     def _double_clicked(self, index: QModelIndex) -> None:
@@ -111,7 +109,7 @@ class StudentsPage(ListPage):
     def _show_form(self, data: StudentData, modal: bool, highlight: str = "") -> None:
         assert self.policy is not None
         self._opening = False
-        form = self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.reload_student,
+        form = self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.student_edited,
                                        self.window())
         if highlight:
             form.highlight(highlight)
@@ -130,25 +128,16 @@ class StudentsPage(ListPage):
         if not ids:
             self.window().statusBar().showMessage("请先选择学生", 5000)  # type: ignore[attr-defined]
             return
-        worker.run_task(verify_ids, self.db, ids, False, on_success=self._verified, parent=self)
+        worker.run_task(verify, self.db, ids, False, on_success=self._verified, parent=self)
 
     def verify_shown(self) -> None:
         """Every student shown by the current search and filters, skipping the blocked ones."""
         ids = [self.source_row(self.proxy.index(r, 0)).id for r in range(self.proxy.rowCount())]
         if ids:
-            worker.run_task(verify_ids, self.db, ids, True, on_success=self._verified, parent=self)
+            worker.run_task(verify, self.db, ids, True, on_success=self._verified, parent=self)
 
-    def _verified(self, outcome: tuple[int, int]) -> None:
+    def _verified(self, outcome: Verified) -> None:
         done, skipped = outcome
         text = f"已核准 {done} 名学生" + (f"；{skipped} 名还有错误，未核准（见“核查问题”）" if skipped else "")
         self.window().statusBar().showMessage(text, 10000)  # type: ignore[attr-defined]
-        self.verified.emit()   # the main window reloads the lists and the dashboard
-
-
-def verify_ids(db: Database, ids: list[int], skip_blocked: bool) -> tuple[int, int]:
-    """Worker: re-check, then verify; returns (verified, skipped)."""
-    from db.findings import blocked_students, run_and_store, verify_students
-    with db.session() as s:
-        run_and_store(s)
-        skipped = len(blocked_students(s, ids)) if skip_blocked else 0
-        return verify_students(s, ids, skip_blocked=skip_blocked), skipped
+        self.changed.emit(outcome.changes)

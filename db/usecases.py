@@ -1,0 +1,112 @@
+"""Writing use cases of the verification workflow, shared by the CLI and the GUI.
+
+Each runs in one transaction and returns what it changed (``db.changes``):
+re-check (``check``), accept findings, verify students ("re-check, then
+verify", the one implementation), record printed letters and returned
+receipts, edit a student.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from db.changes import Changes
+from db.session import Database
+
+
+@dataclass(frozen=True)
+class Done:
+    """How many rows a use case changed, and which kinds of data."""
+    count: int
+    changes: Changes = Changes.NONE
+
+
+class Verified(NamedTuple):
+    """The outcome of ``verify``: (done, skipped), and what it changed."""
+    done: int
+    skipped: int
+
+    @property
+    def changes(self) -> Changes:
+        # the checks ran first, so the findings are fresh even when nobody was verified
+        return Changes.FINDINGS | (Changes.STUDENTS if self.done else Changes.NONE)
+
+
+@dataclass(frozen=True)
+class Edited:
+    diff: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.STUDENTS if self.diff else Changes.NONE
+
+
+def check(db: Database, actor: str | None = None) -> Any:
+    """Run every check and store the findings; the ``CheckRun`` carries ``changes``."""
+    from db.findings import run_and_store
+    with db.session() as s:
+        return run_and_store(s, actor=actor)
+
+
+def recheck(db: Database) -> Changes:
+    """Re-run the checks after their inputs changed (nothing to check before a school exists)."""
+    from db.findings import run_and_store
+    from db.store import find_school
+    with db.session() as s:
+        if find_school(s) is None:
+            return Changes.NONE
+        return run_and_store(s).changes
+
+
+def verify(db: Database, student_ids: list[int], skip_blocked: bool = False,
+           actor: str | None = None) -> Verified:
+    """Re-check, then mark the students 已核准. Refused (nothing changes) while any has an
+    open error, unless ``skip_blocked``: then the others are verified and the blocked counted."""
+    from db.findings import blocked_students, run_and_store, verify_students
+    with db.session() as s:
+        run_and_store(s, actor=actor)
+        skipped = len(blocked_students(s, student_ids)) if skip_blocked else 0
+        return Verified(verify_students(s, student_ids, actor=actor, skip_blocked=skip_blocked), skipped)
+
+
+def accept_findings(db: Database, finding_ids: list[int], reason: str, actor: str | None = None) -> Done:
+    """Accept the stored findings ``finding_ids`` with a written reason."""
+    from sqlalchemy import select
+
+    from db.findings import accept_rows
+    from db.models import FindingRow
+    with db.session() as s:
+        rows = list(s.scalars(select(FindingRow).where(FindingRow.id.in_(finding_ids))))
+        n = accept_rows(s, rows, reason, actor)
+    return Done(n, Changes.FINDINGS if n else Changes.NONE)
+
+
+def accept_code(db: Database, code: str, id_number: str, reason: str, actor: str | None = None) -> Done:
+    """Accept the findings of ``code`` for the person with this ID number (the CLI's way)."""
+    from db.findings import accept
+    with db.session() as s:
+        n = accept(s, code, id_number, reason, actor)
+    return Done(n, Changes.FINDINGS if n else Changes.NONE)
+
+
+def record_printed(db: Database, keys: list[int]) -> Done:
+    """The letters of ``keys`` were printed (告知书 已打印)."""
+    from db.exports import mark_letters_printed
+    with db.session() as s:
+        n = mark_letters_printed(s, keys)
+    return Done(n, Changes.LETTERS if n else Changes.NONE)
+
+
+def record_receipts(db: Database, keys: list[int], returned: bool) -> Done:
+    """The receipts (回执) of ``keys`` came back, or not."""
+    from db.exports import mark_receipts
+    with db.session() as s:
+        n = mark_receipts(s, keys, returned)
+    return Done(n, Changes.LETTERS if n else Changes.NONE)
+
+
+def edit_student(db: Database, student_id: int, values: dict[str, Any]) -> Edited:
+    """One transaction: apply ``values`` (audited, un-verifying); the diff says what changed."""
+    from db.students import update_student
+    with db.session() as s:
+        return Edited(update_student(s, student_id, values))

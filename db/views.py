@@ -1,0 +1,288 @@
+"""Read models: the plain rows the GUI's pages show, read and computed here.
+
+``snapshot`` reads every student once, computes every student's subsidies with
+one shared ``Calculator`` and returns what the 工作台, the student list and the
+告知书 page show, so a change is computed once for the three of them (in the
+worker). ``finding_rows`` and ``roster_rows`` feed 核查问题 and 建档立卡名单.
+
+Rows are frozen dataclasses of text and numbers: no ORM object leaves db/.
+``name_key`` (a pinyin collation key, made by the GUI per thread) is optional.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.campaign import phase_statuses
+from core.checks import RULES_BY_CODE, SEVERITY_LABELS
+from core.domain import Category
+from core.engine import Calculator, totals_of
+from core.idnumber import mask_id
+from core.money import format_fen
+from core.pinyin import initials_key
+from core.policy import SOURCE_LABELS, Policy
+from core.text import haystack
+from db import store
+from db.findings import open_counts
+from db.models import STUDENT_DATA_FIELDS, FindingRow, RosterPerson, Student
+from db.session import Database
+from db.students import to_record
+
+NameKey = Callable[[str], Any]
+STATUS_VERIFIED = "已核准"
+STATUS_PENDING = "待核准"
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRow:
+    id: int
+    name: str
+    id_number: str        # the full number: for search and the form, never shown in the list
+    id_masked: str        # what the list shows (first 6 and last 4)
+    gender: str
+    stage: str
+    grade: str
+    class_name: str
+    category: str         # the policy's label (建档立卡 …), or the text as imported
+    location: str
+    total_fen: int
+    total_text: str       # "2022.00"
+    pending: int          # items waiting for missing data
+    verified: bool
+    problems: str         # import problems, "；"-separated
+    initials: str         # "zs|cs"
+    name_key: Any = None  # pinyin collation key
+    haystack: str = ""    # search text (core.text.haystack), built off the GUI thread
+    removed: bool = False  # 移出名单: shown in the list, left out of counts, totals and letters
+
+    @property
+    def status(self) -> str:
+        return STATUS_VERIFIED if self.verified else STATUS_PENDING
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class LetterRow:
+    id: int
+    name: str
+    id_number: str
+    head_name: str
+    grade: str
+    total_fen: int
+    printed: bool
+    receipt: bool
+    initials: str = ""
+    name_key: Any = None
+
+
+@dataclass
+class Summary:
+    school: str = ""
+    school_year: int | None = None
+    students: int = 0
+    registered: int = 0
+    granted_students: int = 0
+    total_fen: int = 0
+    pending: int = 0
+    roster: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_item: list[tuple[str, int]] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
+    verified: int = 0
+    open_by_severity: dict[str, int] = field(default_factory=dict)
+    findings_total: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every student's subsidies computed once: what three pages show."""
+    policy: Policy
+    summary: Summary
+    students: list[StudentRow]
+    letters: list[LetterRow]     # students with at least one granted item
+
+
+_COLUMNS = [Student.id, Student.verified, Student.import_problems, Student.name_initials,
+            Student.notified_at.is_not(None).label("printed"), Student.receipt_at.is_not(None).label("receipt"),
+            Student.removed_at.is_not(None).label("removed"),
+            *(getattr(Student, f) for f in STUDENT_DATA_FIELDS)]
+
+
+def category_label(policy: Policy, stored: str) -> str:
+    """The label the clerk knows for a stored category (unknown text as it is)."""
+    try:
+        return policy.category_label(Category(stored or "NONE"))
+    except ValueError:
+        return stored
+
+
+def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None) -> StudentRow:
+    total = result.total_fen
+    idn = m["id_number"] or m["id_raw"] or ""
+    name = m["name"] or ""
+    return StudentRow(
+        id=m["id"], name=name, id_number=idn, id_masked=mask_id(idn),
+        gender=m["gender"] or "", stage=m["stage"] or "", grade=m["grade"] or "",
+        class_name=m["class_name"] or "", category=category_label(policy, m["category"]),
+        location=m["location"] or "", total_fen=total, total_text=format_fen(total),
+        pending=len(result.pending), verified=bool(m["verified"]),
+        problems=m["import_problems"] or "", initials=m["name_initials"] or "",
+        name_key=name_key(name) if name_key else None,
+        haystack=haystack(name, idn, m["name_initials"] or ""), removed=bool(m["removed"]),
+    )
+
+
+def snapshot(db: Database, name_key: NameKey | None = None, today: date | None = None) -> Snapshot:
+    """Worker: read every student once and compute the school (one ``Calculator``)."""
+    with db.session() as s:
+        policy = store.get_policy(s)
+        rows = [r._mapping for r in s.execute(select(*_COLUMNS).order_by(Student.id))]
+        summary = _summary_counts(s, policy, today)
+    calc = Calculator(policy)
+    results = [calc(to_record(m)) for m in rows]
+    students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results)]
+    letters = [LetterRow(st.id, st.name, st.id_number, m["head_name"] or "", st.grade, st.total_fen,
+                         bool(m["printed"]), bool(m["receipt"]), st.initials, st.name_key)
+               for st, m, res in zip(students, rows, results) if res.granted and not st.removed]
+    on_list = [i for i, st in enumerate(students) if not st.removed]     # what counts (db.models.ON_LIST)
+    totals = totals_of([results[i] for i in on_list], policy)
+    names = {i.code: i.name for i in policy.items}
+    summary.students = len(on_list)
+    summary.registered = sum(rows[i]["category"] == Category.REGISTERED.value for i in on_list)
+    summary.verified = sum(bool(rows[i]["verified"]) for i in on_list)
+    summary.granted_students, summary.total_fen, summary.pending = \
+        totals.students_granted, totals.total, totals.pending
+    summary.by_source = {src: totals.by_source.get(src, 0) for src in SOURCE_LABELS}
+    summary.by_item = [(names[c], fen) for c, fen in totals.by_item.items()]
+    return Snapshot(policy, summary, students, letters)
+
+
+def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:
+    school = store.find_school(s)
+    return Summary(
+        school=school.name if school else "", school_year=school.school_year if school else None,
+        roster=s.scalar(select(func.count()).select_from(RosterPerson)) or 0,
+        phases=[f"{p.name}：{p.start:%m月%d日}至{p.end:%m月%d日}，{p.label}"
+                for p in phase_statuses(policy, school.school_year, today or date.today())] if school else [],
+        open_by_severity=open_counts(s),
+        findings_total=s.scalar(select(func.count()).select_from(FindingRow)
+                                .where(FindingRow.state != "fixed")) or 0)
+
+
+def student_row(db: Database, student_id: int, name_key: NameKey | None = None) -> StudentRow | None:
+    """One student's list row (after an edit of that student)."""
+    with db.session() as s:
+        policy = store.get_policy(s)
+        r = s.execute(select(*_COLUMNS).where(Student.id == student_id)).first()
+    if r is None:
+        return None
+    return _student_row(r._mapping, Calculator(policy)(to_record(r._mapping)), policy, name_key)
+
+
+# -- 核查问题 ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    id: int
+    code: str
+    severity: str
+    title: str
+    name: str
+    id_number: str       # full: search only
+    message: str
+    state: str
+    reason: str
+    student_id: int | None
+    field: str
+    initials: str = ""
+
+    @property
+    def severity_text(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, self.severity)  # type: ignore[call-overload]
+
+
+def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:
+    """Worker: the stored findings (by id), fixed ones too unless ``include_fixed`` is off."""
+    with db.session() as s:
+        q = select(FindingRow).order_by(FindingRow.id)
+        if not include_fixed:
+            q = q.where(FindingRow.state != "fixed")
+        return [FindingView(r.id, r.code, r.severity,
+                            RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
+                            r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
+                            initials_key(r.name)) for r in s.scalars(q)]
+
+
+# -- 建档立卡名单 ------------------------------------------------------------------
+
+IN_LIST, NOT_IN_LIST = "在册", "未在学生名册"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    id: int
+    name: str
+    id_number: str      # full: search only
+    id_masked: str
+    relation: str
+    county: str
+    township: str
+    village: str
+    household_no: str
+    schooling_status: str
+    school_name: str
+    in_student_list: bool
+    problems: str
+    initials: str
+    name_key: Any = None
+    haystack: str = ""
+
+    @property
+    def enrolled_text(self) -> str:
+        return IN_LIST if self.in_student_list else NOT_IN_LIST
+
+
+def roster_rows(db: Database, name_key: NameKey | None = None) -> list[RosterRow]:
+    """Worker: the whole roster as rows, each marked whether the student list holds the person."""
+    cols = [RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.id_raw,
+            RosterPerson.relation, RosterPerson.county, RosterPerson.township, RosterPerson.village,
+            RosterPerson.household_no, RosterPerson.schooling_status, RosterPerson.school_name,
+            RosterPerson.import_problems]
+    with db.session() as s:
+        result = s.execute(select(*cols).order_by(RosterPerson.id)).all()
+        students = set(s.scalars(select(Student.id_number).where(Student.id_number != "")))
+    rows = []
+    for r in result:
+        idn = r.id_number or r.id_raw or ""
+        name = r.name or ""
+        initials = initials_key(name)
+        rows.append(RosterRow(
+            id=r.id, name=name, id_number=idn, id_masked=mask_id(idn), relation=r.relation or "",
+            county=r.county or "", township=r.township or "", village=r.village or "",
+            household_no=r.household_no or "", schooling_status=r.schooling_status or "",
+            school_name=r.school_name or "", in_student_list=bool(r.id_number) and r.id_number in students,
+            problems=r.import_problems or "", initials=initials, name_key=name_key(name) if name_key else None,
+            haystack=haystack(name, idn, initials)))
+    return rows
+
+
+def audit_status(db: Database) -> Any:
+    """The audit log's hash chain (db.audit.ChainStatus)."""
+    from db.audit import audit_chain_status
+    with db.session() as s:
+        return audit_chain_status(s)
+
+
+def students_with_id(db: Database, id_number: str) -> list[int]:
+    """The stored students with this ID number (normalised first)."""
+    from db.findings import find_student_ids
+    with db.session() as s:
+        return find_student_ids(s, id_number)
