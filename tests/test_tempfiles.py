@@ -117,11 +117,12 @@ def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, dem
     import tempfile
 
     from db.exports import export_package
-    from gui.letters_view import load_letter_rows, make_letters
+    from db.views import snapshot
+    from gui.letters_view import make_letters
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "systmp"))
     (tmp_path / "systmp").mkdir()
     export_package(demo_db, tmp_path / "pkg.zip", "a good passphrase", draft=True, letters=True)
-    keys = [r.id for r in load_letter_rows(demo_db)[:3]]
+    keys = [r.id for r in snapshot(demo_db).letters[:3]]
     target, warnings, pages, pdf = make_letters(demo_db, keys)
     assert target is None and pdf.startswith(b"%PDF") and len(pages) == 3
     assert list(paths.temp_root().iterdir()) == []
