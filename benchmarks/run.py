@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from core.demo import generate_demo  # noqa: E402
+from core.demo import MIXED, generate_demo  # noqa: E402
 from core.importers import parse_roster, read_table  # noqa: E402
 from core.records import ParsedRow, ROSTER_COLUMNS  # noqa: E402
 from db.compute import compute_store  # noqa: E402
@@ -58,9 +58,9 @@ def main() -> int:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="zizhu-bench-"))
     t0 = time.perf_counter()
-    data = generate_demo(n_students=args.students, seed=7, roster_extra=0)
+    data = generate_demo(n_students=args.students, seed=7, roster_extra=0, school_kind=MIXED)
     extra = max(0, args.roster - len(data.roster))
-    data = generate_demo(n_students=args.students, seed=7, roster_extra=extra)
+    data = generate_demo(n_students=args.students, seed=7, roster_extra=extra, school_kind=MIXED)
     xlsx = tmp / "roster.xlsx"
     write_roster_xlsx(xlsx, data.roster)
     print(f"data: {len(data.students)} students, {len(data.roster)} roster rows "

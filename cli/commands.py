@@ -216,6 +216,7 @@ def cmd_demo(db, args) -> int:
     from db.workflows import fill_demo
     counts = fill_demo(db, n_students=args.students, seed=args.seed)
     _out(f"已生成演示数据：学生 {counts['students']} 人，建档立卡名单 {counts['roster']} 人")
+    _out(f"数据库 {db.path} 已标记为演示数据库：导出的每个文件都标明“演示数据”，不得上报")
     return 0
 
 

@@ -78,6 +78,8 @@ def cmd_export(db, args) -> int:
     result = export_package(db, args.path, read_passphrase(args.passphrase_file, confirm=first),
                             draft=args.draft, letters=args.letters)
     print(f"已导出{'草稿' if result.draft else ''}上报包：{result.path}")
+    if result.demo:
+        print("注意：这是演示数据库，上报包中每个文件都标明了“演示数据”，不得上报")
     print(f"签名人公钥指纹：{result.fingerprint}")
     for w in result.warnings:
         print("注意：" + w)
@@ -97,7 +99,7 @@ def cmd_verify(db_path: Path | None, args) -> int:
     if own is not None:
         trusted.append(own)
     result = verify_package(args.path, trusted)
-    kind = _KIND[result.draft]
+    kind = _KIND[result.draft] + ("；演示数据（虚构的学校和学生，不得上报）" if result.demo else "")
     if result.ok:
         assert result.signer is not None
         print(f"校验通过：{args.path} 完整，签名有效，签名人已登记（{result.signer.label()}，"

@@ -1,7 +1,10 @@
 """Demo data: a realistic school student list and poverty roster with planted problems.
 
 ``generate_demo`` is deterministic for a seed (its own ``random.Random``, no
-dependence on today's date). Everyone lives in one real county (建始县,
+dependence on today's date). The demo school is a real kind of school
+(``COUNTY_HIGH_SCHOOL``: a public county senior high school, 普通高中 高一–高三,
+whose public tuition is entered in the demo policy); ``MIXED`` is a synthetic
+list spanning every stage, for engine tests and benchmarks only. Everyone lives in one real county (建始县,
 region code 422822, whose stdnum record has no year range), IDs are valid
 GB 11643 numbers whose birth date and gender agree with the person, and ages
 fit the policy's age ranges. Registered (建档立卡) students belong to whole
@@ -13,7 +16,7 @@ Student and roster dicts use exactly the field names of ``ParsedRow.values``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from random import Random
 from typing import Any
@@ -42,6 +45,30 @@ _R, _O, _N = Category.REGISTERED.value, Category.OTHER_HARDSHIP.value, Category.
 
 
 @dataclass(frozen=True)
+class SchoolKind:
+    """What kind of school the demo list belongs to: its stages, the planted problems
+    that can happen there, and whether every student is local and in a public school."""
+
+    name_suffix: str                 # after the county's name: "第一高级中学"
+    stages: tuple[Stage, ...]
+    plants: frozenset[str]
+    local_only: bool = False         # every student studies in the county (就读地 本地)
+    public_only: bool = False        # a public school: every student is 公办
+
+
+_ALL_PLANTS = frozenset((BAD_CHECK, DUPLICATE_ID, NOT_IN_ROSTER, HOMOPHONE, CATEGORY_MISMATCH, EMPTY_LODGING,
+                         AGE_MISMATCH, NUMERIC_CELL, LOAN_NO_CONTRACT, NOT_FULL_TIME, PRIVATE_TUITION,
+                         ROSTER_NOT_LISTED))
+# The demo database's school: a county-level public senior high school (县直学校). It has no
+# student loans and no private-school students, so those two problems are not planted.
+COUNTY_HIGH_SCHOOL = SchoolKind("第一高级中学", (Stage.HIGH_SCHOOL,),
+                                _ALL_PLANTS - {LOAN_NO_CONTRACT, PRIVATE_TUITION},
+                                local_only=True, public_only=True)
+# Not a real school: every stage from 学前 to 博士, for engine tests and benchmarks.
+MIXED = SchoolKind("第一中学", tuple(s for s, _w, _g in STAGE_PLAN), _ALL_PLANTS)
+
+
+@dataclass(frozen=True)
 class Plant:
     """One planted problem: its kind, a Chinese note, and where it is."""
 
@@ -58,6 +85,7 @@ class DemoData:
     roster: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
     plants: list[Plant] = field(default_factory=list)
+    policy_params: dict[str, str] = field(default_factory=dict)   # policy key -> yuan text
 
 
 @dataclass
@@ -81,8 +109,8 @@ def _per_kind(n: int) -> int:
     return 1 if n < 200 else 2 if n < 2000 else 3
 
 
-def _plan_plants(n: int, rng: Random) -> list[_Forced]:
-    """The planted slots: a few of each kind (one each for small lists)."""
+def _plan_plants(n: int, kind: SchoolKind) -> list[_Forced]:
+    """The planted slots: a few of each kind that fits the school (one each for small lists)."""
     forced: list[_Forced] = []
     for i in range(_per_kind(n)):
         forced += [
@@ -98,6 +126,10 @@ def _plan_plants(n: int, rng: Random) -> list[_Forced]:
             _Forced(NOT_FULL_TIME, (Stage.VOCATIONAL, Stage.JUNIOR_COLLEGE, Stage.UNDERGRADUATE)[i % 3], _R),
             _Forced(PRIVATE_TUITION, Stage.HIGH_SCHOOL, _R, "民办", local=True),
         ]
+    forced = [f for f in forced if f.kind in kind.plants]
+    for j, f in enumerate(forced):     # a stage this school does not have: one it has
+        if f.stage is not None and f.stage not in kind.stages:
+            forced[j] = replace(f, stage=kind.stages[j % len(kind.stages)])
     # A small list gets as many whole kinds as fit; a duplicate needs both halves.
     if len(forced) > n:
         forced = forced[:n]
@@ -107,7 +139,8 @@ def _plan_plants(n: int, rng: Random) -> list[_Forced]:
 
 
 def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 2023,
-                  roster_extra: int | None = None) -> DemoData:
+                  roster_extra: int | None = None,
+                  school_kind: SchoolKind = COUNTY_HIGH_SCHOOL) -> DemoData:
     """A school's student list and the county's registered-household roster.
 
     ``roster_extra`` is the number of roster rows for people who are not in
@@ -120,7 +153,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     rng = g.rng
     age_ranges = default_policy().age_ranges
 
-    school_name = f"{COUNTY}第一中学"
+    school_name = f"{COUNTY}{school_kind.name_suffix}"
     school = {"name": school_name, "code": f"3142{rng.randrange(10 ** 6):06d}",
               "school_year": school_year, "township": TOWNSHIPS[0],
               "contact_phone": g.landline(), "supervision_phone": g.landline()}
@@ -134,12 +167,13 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     lodging = {s: rng.choice((400, 500, 600, 800)) * 100 for s in fee_stages}
 
     # -- slots: stage and category for every student ---------------------------
-    forced_list = _plan_plants(n, rng)
+    forced_list = _plan_plants(n, school_kind)
     slots = rng.sample(range(n), len(forced_list)) if forced_list else []
     forced_at: dict[int, _Forced] = dict(zip(slots, forced_list))
     stages: list[Stage | None] = [forced_at[i].stage if i in forced_at else None for i in range(n)]
-    stage_list = [s for s, _w, _g in STAGE_PLAN]
-    stage_cum = [sum(w for _s, w, _g in STAGE_PLAN[:i + 1]) for i in range(len(STAGE_PLAN))]
+    plan = [p for p in STAGE_PLAN if p[0] in school_kind.stages]
+    stage_list = [s for s, _w, _g in plan]
+    stage_cum = [sum(w for _s, w, _g in plan[:i + 1]) for i in range(len(plan))]
     free = [i for i in range(n) if stages[i] is None]
     rng.shuffle(free)
     if n >= 60:   # every stage at least twice
@@ -223,13 +257,13 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
 
         location = "本地"
         ownership = f.ownership if f and f.ownership else "公办"
-        if not (f and f.local):
+        if not (f and f.local) and not school_kind.local_only:
             lr = rng.random()
             if stage in HIGHER_STAGES:
                 location = "外地" if lr < 0.9 else "本地"
             elif lr < {Stage.PRESCHOOL: 0.08, Stage.HIGH_SCHOOL: 0.06, Stage.VOCATIONAL: 0.15}.get(stage, 0.02):
                 location = "外地"
-        if not (f and f.ownership):
+        if not (f and f.ownership) and not school_kind.public_only:
             priv = {Stage.PRESCHOOL: 0.3, Stage.PRIMARY: 0.04, Stage.JUNIOR: 0.04,
                     Stage.JUNIOR_COLLEGE: 0.2, Stage.UNDERGRADUATE: 0.15}.get(stage, 0.0)
             if rng.random() < priv:
@@ -302,7 +336,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
         counts[k[:2]] = counts.get(k[:2], 0) + 1
     for j, st in enumerate(students):
         k = sort_keys[j]
-        if stage_list[k[0]] in SCHOOL_STAGES:
+        if STAGE_PLAN[k[0]][0] in SCHOOL_STAGES:
             c = rng.randint(1, max(1, round(counts[k[:2]] / 45)))
             st["class_name"] = f"{c}班"
             sort_keys[j] = (k[0], k[1], c)
@@ -322,7 +356,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
 
     # roster members at this school who are missing from the student list
     not_listed: list[dict[str, Any]] = []
-    if n:
+    if n and ROSTER_NOT_LISTED in school_kind.plants:
         student_names = {st["name"] for st in students}
         cands = [h for h in households if h.grand or g.age(h.head_ord) >= 38]
         for _ in range(_per_kind(n)):
@@ -379,7 +413,9 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     plants = _describe(by_kind, not_listed, extra_of, true_ids, s_index, r_index, age_ranges,
                        school_year, tuition)
     plants.sort(key=lambda p: (p.students[0] if p.students else n + (p.roster[0] if p.roster else 0)))
-    return DemoData(school, students, roster_rows, [p.note for p in plants], plants)
+    params = {f"tuition_standard.{Stage.HIGH_SCHOOL.value}": _yuan(tuition[Stage.HIGH_SCHOOL])} \
+        if school_kind.public_only and Stage.HIGH_SCHOOL in school_kind.stages else {}
+    return DemoData(school, students, roster_rows, [p.note for p in plants], plants, params)
 
 
 def _who(st: dict[str, Any]) -> str:

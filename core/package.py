@@ -246,6 +246,11 @@ class VerifyResult:
         value = self.manifest.get("draft") if self.manifest else None
         return value if isinstance(value, bool) else None
 
+    @property
+    def demo(self) -> bool:
+        """Whether the manifest says the package was made from demo data."""
+        return bool(self.manifest and self.manifest.get("demo") is True)
+
 
 def _member_problems(infos: list[zipfile.ZipInfo], problems: list[str]) -> None:
     """Unsafe names and duplicates among the zip's members (linear)."""

@@ -59,6 +59,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals_of(results, policy), findings=findings, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp,
+                      demo=store.is_demo(session),
                       roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
                       roster_imported_at=store.get_setting(session, ROSTER_IMPORTED_AT) or "",
                       audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message))
@@ -105,6 +106,7 @@ class ExportResult:
     fingerprint: str
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    demo: bool = False          # made from a demo database: every file says 演示数据
 
 
 def export_package(db: Database, target: str | Path, passphrase: str, draft: bool = False,
@@ -154,7 +156,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     meta = {
         "school": {"name": data.school.name, "code": data.school.code},
         "school_year": data.school.school_year, "policy_name": data.policy.name,
-        "policy_hash": data.policy.sha256, "counts": counts, "draft": draft,
+        "policy_hash": data.policy.sha256, "counts": counts, "draft": draft, "demo": data.demo,
         "totals": {"by_item": {k: format_fen(v) for k, v in data.totals.by_item.items()},
                    "by_source": {k: format_fen(v) for k, v in data.totals.by_source.items()},
                    "total": format_fen(data.totals.total)},
@@ -169,7 +171,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
                      {"*": (None, f"{'草稿' if draft else '正式'}导出 {Path(target).name}")})
     if progress:
         progress(steps, steps)
-    return ExportResult(path, draft, fingerprint(public_raw), counts, warnings)
+    return ExportResult(path, draft, fingerprint(public_raw), counts, warnings, data.demo)
 
 
 def mark_letters_printed(session: Session, keys: list[int], actor: str | None = None) -> int:

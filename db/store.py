@@ -19,6 +19,7 @@ from db.models import School, Setting
 
 POLICY_KEY = "policy"
 MAPPING_KEY = "import_mapping.{kind}"
+DEMO_KEY = "demo"     # "1": a demo database (fictional school), whatever its file is called
 
 
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
@@ -32,6 +33,15 @@ def put_setting(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def is_demo(session: Session) -> bool:
+    """Whether this database holds demo data (marked when it was filled)."""
+    return get_setting(session, DEMO_KEY) == "1"
+
+
+def mark_demo(session: Session) -> None:
+    put_setting(session, DEMO_KEY, "1")
 
 
 def get_school(session: Session) -> School:

@@ -130,7 +130,8 @@ def save_problem_rows(target: str | Path, plan: ImportPlan | list[ParsedRow], he
 
 def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
               progress: Progress | None = None) -> dict[str, int]:
-    """Fill an empty database with synthetic data (school, policy parameters, students, roster)."""
+    """Fill an empty database with synthetic data (school, policy parameters, students, roster)
+    and mark it as a demo database: the window title and every export then say 演示数据."""
     from core.demo import generate_demo
 
     data = generate_demo(n_students=n_students, seed=seed)
@@ -142,7 +143,8 @@ def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
         store.init_school(s, sch["name"], sch["code"], sch["school_year"], actor="demo",
                           township=sch.get("township", ""), contact_phone=sch.get("contact_phone", ""),
                           supervision_phone=sch.get("supervision_phone", ""))
-        for key, value in getattr(data, "policy_params", {}).items():
+        store.mark_demo(s)
+        for key, value in data.policy_params.items():
             store.set_policy_value(s, key, value, actor="demo")
         for kind, values in (("students", data.students), ("roster", data.roster)):
             rows = [ParsedRow(i + 2, v) for i, v in enumerate(values)]
@@ -152,6 +154,25 @@ def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
         from db.findings import run_and_store
         run_and_store(s, actor="demo")   # a newcomer sees the planted problems at once
         return {"students": len(data.students), "roster": len(data.roster)}
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What the window needs to know about an opened database before showing it."""
+
+    path: Path
+    school: str          # the school's name, "" before the first start
+    demo: bool           # filled with demo data (store.is_demo)
+
+    @property
+    def has_school(self) -> bool:
+        return bool(self.school)
+
+
+def database_info(db: Database) -> DatabaseInfo:
+    with db.session() as s:
+        school = store.find_school(s)
+        return DatabaseInfo(db.path, school.name if school is not None else "", store.is_demo(s))
 
 
 def write_import_template(db: Database, kind: str, target: str | Path) -> None:

@@ -24,9 +24,10 @@ from core.records import ParsedRow, student_record
 TODAY = date(2024, 1, 1)   # fixed "today" for check_id: nothing depends on the real date
 
 
-@pytest.fixture(scope="module")
-def data() -> demo.DemoData:
-    return generate_demo()
+@pytest.fixture(scope="module", params=["high_school", "mixed"])
+def data(request) -> demo.DemoData:
+    """The demo school (a county high school) and the synthetic every-stage list."""
+    return generate_demo() if request.param == "high_school" else generate_demo(school_kind=demo.MIXED)
 
 
 def _docstring_fields(section: str) -> set[str]:
@@ -124,16 +125,35 @@ def test_roster_ids_valid_and_unique(data: demo.DemoData) -> None:
     assert len(set(student_ids)) == len(student_ids)
 
 
-def test_every_stage_and_category_mix() -> None:
+def test_the_demo_school_is_a_real_county_high_school() -> None:
+    """Not one school with 学前 and 博士 students: a public county senior high school, its
+    own tuition entered as the policy's public standard, and only problems it can have."""
     for seed in (1, 2, 2023):
         d = generate_demo(300, seed=seed)
-        stages = Counter(s["stage"] for s in d.students)
-        assert set(stages) == {st.value for st in Stage}
-        assert stages["小学"] + stages["初中"] + stages["普通高中"] > 0.6 * 300
-        cats = Counter(s["category"] for s in d.students)
-        assert 0.22 < cats["REGISTERED"] / 300 < 0.40
-        assert 0.04 < cats["OTHER_HARDSHIP"] / 300 < 0.16
-        assert set(cats) == {"REGISTERED", "OTHER_HARDSHIP", "NONE"}
+        assert d.school["name"] == "建始县第一高级中学"
+        assert {s["stage"] for s in d.students} == {"普通高中"}
+        assert {s["grade"] for s in d.students} == {"高一", "高二", "高三"}
+        assert {(s["location"], s["ownership"]) for s in d.students} == {("本地", "公办")}
+        assert not any(s["has_loan"] for s in d.students)
+        kinds = {p.kind for p in d.plants}
+        assert demo.LOAN_NO_CONTRACT not in kinds and demo.PRIVATE_TUITION not in kinds
+        public = {s["tuition_fen"] for s in d.students if s["tuition_fen"] is not None}
+        assert len(public) == 1
+        assert d.policy_params == {"tuition_standard.普通高中": str(public.pop() // 100)}
+    assert generate_demo(300, school_kind=demo.MIXED).policy_params == {}
+
+
+def test_every_stage_and_category_mix() -> None:
+    for seed in (1, 2, 2023):
+        for d, every_stage in ((generate_demo(300, seed=seed, school_kind=demo.MIXED), True),
+                               (generate_demo(300, seed=seed), False)):
+            stages = Counter(s["stage"] for s in d.students)
+            assert (set(stages) == {st.value for st in Stage}) is every_stage
+            assert stages["小学"] + stages["初中"] + stages["普通高中"] > 0.6 * 300
+            cats = Counter(s["category"] for s in d.students)
+            assert 0.22 < cats["REGISTERED"] / 300 < 0.40
+            assert 0.04 < cats["OTHER_HARDSHIP"] / 300 < 0.16
+            assert set(cats) == {"REGISTERED", "OTHER_HARDSHIP", "NONE"}
 
 
 def test_polyphonic_surnames_present(data: demo.DemoData) -> None:
@@ -191,7 +211,8 @@ def test_fees_are_fen_or_none(data: demo.DemoData) -> None:
         assert type(s["full_time"]) is bool and type(s["has_loan"]) is bool
 
 
-def test_loans(data: demo.DemoData) -> None:
+def test_loans() -> None:
+    data = generate_demo(school_kind=demo.MIXED)    # the demo high school has no student loans
     loans = [s for s in data.students if s["has_loan"]]
     assert loans and all(s["stage"] in {"高职专科", "本科", "硕士研究生", "博士研究生"} for s in loans)
     assert sum(1 for s in loans if s["loan_contract_no"]) >= len(loans) - len(_kind(data, demo.LOAN_NO_CONTRACT))
@@ -201,10 +222,13 @@ def test_planted_problems(data: demo.DemoData) -> None:
     s = data.students
     assert data.notes == [p.note for p in data.plants]
     kinds = Counter(p.kind for p in data.plants)
-    assert set(kinds) == {demo.BAD_CHECK, demo.DUPLICATE_ID, demo.NOT_IN_ROSTER, demo.HOMOPHONE,
-                          demo.CATEGORY_MISMATCH, demo.EMPTY_LODGING, demo.AGE_MISMATCH,
-                          demo.NUMERIC_CELL, demo.LOAN_NO_CONTRACT, demo.NOT_FULL_TIME,
-                          demo.PRIVATE_TUITION, demo.ROSTER_NOT_LISTED}
+    expected = {demo.BAD_CHECK, demo.DUPLICATE_ID, demo.NOT_IN_ROSTER, demo.HOMOPHONE,
+                demo.CATEGORY_MISMATCH, demo.EMPTY_LODGING, demo.AGE_MISMATCH,
+                demo.NUMERIC_CELL, demo.LOAN_NO_CONTRACT, demo.NOT_FULL_TIME,
+                demo.PRIVATE_TUITION, demo.ROSTER_NOT_LISTED}
+    if data.school["name"] == "建始县第一高级中学":
+        expected -= {demo.LOAN_NO_CONTRACT, demo.PRIVATE_TUITION}
+    assert set(kinds) == expected
     assert set(kinds.values()) == {2}
     by_id = {r["id_number"]: r for r in data.roster}
     ranges = default_policy().age_ranges
@@ -266,7 +290,11 @@ def test_engine_round_trip(data: demo.DemoData) -> None:
     for p in _kind(data, demo.EMPTY_LODGING):
         assert (p.students[0], "HS_LODGING") in pending
     assert any(code == "HS_TUITION" for _i, code in pending)
-    assert totals.by_item["PRESCHOOL"] + totals.by_item["HIGHER_GRANT"] > 0
+    if data.school["name"] == "建始县第一高级中学":
+        assert {k for k, v in totals.by_item.items() if v} == {"HS_TEXTBOOK", "HS_LODGING"}   # no standard
+        assert totals.by_item["HS_TEXTBOOK"] > 0 and totals.by_item["HS_LODGING"] > 0
+    else:
+        assert totals.by_item["PRESCHOOL"] + totals.by_item["HIGHER_GRANT"] > 0
     for p in _kind(data, demo.NOT_FULL_TIME):
         assert all(d.status is Status.NOT_ELIGIBLE for d in results[p.students[0]].decisions)
 

@@ -3,7 +3,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from core.demo import generate_demo
+from core.demo import MIXED, generate_demo
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS
 from db import store
 from db.models import FindingRow, RosterPerson, Student
@@ -40,7 +40,7 @@ def _write(path, columns, rows):
 
 
 def test_county_size_import_and_check(tmp_path):
-    data = generate_demo(n_students=50_000, seed=11, roster_extra=150_000)
+    data = generate_demo(n_students=50_000, seed=11, roster_extra=150_000, school_kind=MIXED)
     students_x, roster_x = tmp_path / "students.xlsx", tmp_path / "roster.xlsx"
     _write(students_x, STUDENT_COLUMNS, data.students)
     _write(roster_x, ROSTER_COLUMNS, data.roster)

@@ -87,6 +87,7 @@ class ExportData:
     generated_at: datetime = field(default_factory=datetime.now)
     generated_by: str = ""
     draft: bool = False              # 草稿: printed on every page and sheet
+    demo: bool = False               # 演示数据 (a demo database): printed on every page and sheet
     signer_fingerprint: str = ""     # the signer's public key fingerprint, "" when unsigned
     program_version: str = "0.1.0"
     roster_size: int = 0             # people in the roster (建档立卡名单) when exported

@@ -16,8 +16,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from core.exports.data import ExportData, StudentInfo
 from core.exports.output import date_label, grade_label
 from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles, table
-from core.exports.xlsx_common import (TOTAL_FILL, Money, fit_columns, put_text, save_workbook, setup_print,
-                                      write_header, write_row, write_title)
+from core.exports.xlsx_common import (TOTAL_FILL, Money, fit_columns, mark_demo, put_text, save_workbook,
+                                      setup_print, write_header, write_row, write_title)
 from core.engine import StudentResult
 from core.money import format_fen
 
@@ -109,4 +109,5 @@ def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
     setup_print(ws, header_row=header_row, school=data.school.name, title=TITLE, draft=data.draft,
                 landscape=len(headers) > 7)
     wb.properties.title = title + ("（草稿）" if data.draft else "")
+    mark_demo(wb, data)
     return save_workbook(wb, path)

@@ -9,6 +9,14 @@ from core.exports.data import ExportData, StudentInfo
 from core.policy import SOURCE_LABELS
 
 DRAFT_NOTE = "草稿：数据尚未最终核准，不得作为正式材料上报或公示"
+DEMO_MARK = "演示数据"
+DEMO_NOTE = "【演示数据】虚构的学校和学生，仅供熟悉软件，不得上报或公示"
+
+
+def status_label(data: ExportData) -> str:
+    """"正式", "草稿（未最终核准）", with "；演示数据…" for a demo database's documents."""
+    text = "草稿（未最终核准）" if data.draft else "正式"
+    return text + ("；演示数据（虚构的学校和学生，不得上报）" if data.demo else "")
 
 
 def date_label(data: ExportData) -> str:

@@ -28,7 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 from core.exports.data import ExportData
-from core.exports.output import time_label
+from core.exports.output import DEMO_MARK, DEMO_NOTE, time_label
 from core.paths import write_atomic
 
 FONT = "ZizhuHei"
@@ -190,18 +190,19 @@ class PageSpec:
     generated: str = ""
     page_numbers: bool = True
     running_header: bool = True
+    demo: bool = False               # 演示数据: a demo database's document
 
 
 def _watermark(c: Canvas, spec: PageSpec) -> None:
-    if not spec.draft:
+    if not (spec.draft or spec.demo):
         return
     c.saveState()
     c.setFillColor(DRAFT_RED)
     c.setFillAlpha(0.10)
-    c.setFont(FONT, 130)
+    c.setFont(FONT, 100 if spec.demo else 130)
     c.translate(PAGE_W / 2, PAGE_H / 2)
     c.rotate(35)
-    c.drawCentredString(0, -45, "草稿")
+    c.drawCentredString(0, -35 if spec.demo else -45, DEMO_MARK if spec.demo else "草稿")
     c.restoreState()
 
 
@@ -217,10 +218,10 @@ def _decorate(c: Canvas, spec: PageSpec, page: int, pages: int) -> None:
         c.setStrokeColor(colors.Color(0.6, 0.6, 0.6))
         c.setLineWidth(0.5)
         c.line(MARGIN, top - 3, PAGE_W - MARGIN, top - 3)
-    if spec.draft:
+    if spec.draft or spec.demo:
         c.setFont(FONT, 10)
         c.setFillColor(DRAFT_RED)
-        c.drawCentredString(PAGE_W / 2, top, "【草稿】未最终核准，不得作为正式材料")
+        c.drawCentredString(PAGE_W / 2, top, DEMO_NOTE if spec.demo else "【草稿】未最终核准，不得作为正式材料")
     c.setFont(FONT, 8.5)
     c.setFillColor(colors.Color(0.3, 0.3, 0.3))
     bottom = 9 * mm
@@ -228,9 +229,10 @@ def _decorate(c: Canvas, spec: PageSpec, page: int, pages: int) -> None:
         c.drawCentredString(PAGE_W / 2, bottom, f"第 {page} 页 / 共 {pages} 页")
         if spec.generated:
             c.drawString(MARGIN, bottom, f"生成时间：{spec.generated}")
-    if spec.draft:
+    if spec.draft or spec.demo:
         c.setFillColor(DRAFT_RED)
-        c.drawRightString(PAGE_W - MARGIN, bottom, "草稿")
+        c.drawRightString(PAGE_W - MARGIN, bottom, "　".join(
+            [DEMO_MARK] * spec.demo + ["草稿"] * spec.draft))
     c.restoreState()
 
 
@@ -275,7 +277,8 @@ def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: Exp
     Returns the glyph warnings (the header text is checked too)."""
     register_fonts()
     spec = PageSpec(glyphs.clean(spec.school, "学校名称"), spec.title, spec.draft,
-                    spec.generated or time_label(data), spec.page_numbers, spec.running_header)
+                    spec.generated or time_label(data), spec.page_numbers, spec.running_header,
+                    demo=data.demo)
     canvas_class = type("PageCanvas", (_DeferredCanvas,), {"spec": spec})
 
     def page(c: Canvas, doc: Any) -> None:
@@ -286,7 +289,8 @@ def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: Exp
     def write(tmp: Path) -> None:
         doc = BaseDocTemplate(str(tmp), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                               topMargin=17 * mm, bottomMargin=16 * mm,
-                              title=spec.title + ("（草稿）" if spec.draft else ""),
+                              title=spec.title + ("（草稿）" if spec.draft else "")
+                              + (f"（{DEMO_MARK}）" if spec.demo else ""),
                               author=spec.school, subject=f"{data.school.year_label} {spec.title}",
                               creator=f"Zizhu {data.program_version}", lang="zh-CN")
         doc.addPageTemplates([PageTemplate("page", frames or [body_frame()], onPage=page)])

@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from core.exports.data import ExportData
 from core.checks.base import SEVERITY_LABELS
-from core.exports.output import (DRAFT_NOTE, date_label, item_sums, source_label,
+from core.exports.output import (DRAFT_NOTE, date_label, status_label, item_sums, source_label,
                                  sources, stage_sums, time_label)
 from core.exports.pdf_common import (DRAFT_RED, Glyphs, PageSpec, SealBox, build_pdf, layout, styles,
                                      table)
@@ -80,7 +80,7 @@ def _cover(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
         ["生成人", data.generated_by or "—"],
         ["签名公钥指纹", Paragraph(_group(data.signer_fingerprint), st["mono"])
          if data.signer_fingerprint else "未签名"],
-        ["状态", "草稿（未最终核准）" if data.draft else "正式"],
+        ["状态", status_label(data)],
         ["建档立卡名单", _roster_text(data)],
     ]
     if data.audit is not None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import hashlib
 
 from core.checks import RULES_BY_CODE, CheckContext, RosterFacts, StudentFacts, run_checks
-from core.demo import generate_demo
+from core.demo import MIXED, generate_demo
 from core.domain import Category, Stage
 from core.engine import compute_all
 from core.exports.data import ExportData, FindingInfo, SchoolInfo, StudentInfo
@@ -34,7 +34,7 @@ def _category(text: str) -> Category | None:
 
 
 def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> ExportData:
-    demo = generate_demo(n, seed=seed)
+    demo = generate_demo(n, seed=seed, school_kind=MIXED)   # every stage: letters and notices of each kind
     policy = default_policy()
     text = policy.text
     for stage in (Stage.HIGH_SCHOOL, Stage.VOCATIONAL):

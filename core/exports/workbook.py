@@ -15,10 +15,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports.data import ExportData
 from core.checks.base import SEVERITY_LABELS, STATE_LABELS
-from core.exports.output import (DRAFT_NOTE, item_sums, mask_card,
+from core.exports.output import (DRAFT_NOTE, item_sums, status_label, mask_card,
                                  source_label, sources, stage_sums, time_label)
-from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, put_text, save_workbook,
-                                      setup_print, write_header, write_row, write_title)
+from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, mark_demo, put_text,
+                                      save_workbook, setup_print, write_header, write_row, write_title)
 from core.money import format_fen
 
 SHEET_ROSTER = "学生资助名册"
@@ -168,7 +168,7 @@ def _about(ws: Worksheet, data: ExportData) -> None:
         ("待补充的资助项目", f"{t.pending}项"),
         ("核查问题", f"未处理{open_n}条，已接受{accepted_n}条"),
         ("签名公钥指纹", data.signer_fingerprint or "未签名"),
-        ("状态", "草稿（未最终核准）" if data.draft else "正式"),
+        ("状态", status_label(data)),
     ]
     for label, value in pairs:
         row += 1
@@ -193,4 +193,5 @@ def write_workbook(path: str | Path, data: ExportData) -> Path:
     wb.properties.title = _title(data, "学生资助名册") + ("（草稿）" if data.draft else "")
     wb.properties.creator = f"Zizhu {data.program_version}"
     wb.properties.keywords = "草稿" if data.draft else ""
+    mark_demo(wb, data)
     return save_workbook(wb, path)

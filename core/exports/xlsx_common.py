@@ -22,6 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.exports.data import ExportData
+from core.exports.output import DEMO_MARK, DEMO_NOTE
 from core.paths import write_atomic
 from core.money import fen_to_decimal
 
@@ -163,6 +165,22 @@ def setup_print(ws: Worksheet, *, header_row: int, school: str, title: str, draf
         ws.oddHeader.right.color = "C00000"
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.right.text = "草稿" if draft else ""
+
+
+def mark_demo(wb: Workbook, data: ExportData) -> None:
+    """A demo database's workbook says 演示数据 on every sheet: before the title in red,
+    in the printed header and footer, and in the document properties."""
+    if not data.demo:
+        return
+    for ws in wb.worksheets:
+        cell = ws.cell(row=1, column=1)
+        cell.value = DEMO_NOTE + " " + str(cell.value or "")
+        cell.font = DRAFT_FONT
+        ws.oddHeader.right.text = DEMO_MARK + ("　" + ws.oddHeader.right.text if ws.oddHeader.right.text else "")
+        ws.oddHeader.right.color = "C00000"
+        ws.oddFooter.left.text = DEMO_NOTE
+    wb.properties.title = f"（{DEMO_MARK}）" + (wb.properties.title or "")
+    wb.properties.keywords = " ".join(filter(None, [DEMO_MARK, wb.properties.keywords]))
 
 
 def save_workbook(wb: Workbook, path: str | Path) -> Path:
