@@ -104,7 +104,7 @@ def test_policy_load_records_old_and_new_hash_and_unverifies(demo_verified):
     try:
         with d.session() as s:
             old = store.get_policy(s)
-            text = set_value(old.text, "tuition_standard.中职", "100")
+            text = set_value(old.text, "tuition_standard.普通高中", "100")   # the demo is a high school
             change = store.change_policy(s, text, actor="clerk")
             assert change.unverified > 0
             row = s.scalars(select(AuditEntry).where(AuditEntry.entity == "policy", AuditEntry.actor == "clerk")).one()
