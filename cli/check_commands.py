@@ -9,7 +9,6 @@ from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, Severity
 from core.errors import ValidationError
 
 
-
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("check", help="运行全部核查（再比对）")
     s.add_argument("--json", action="store_true", help="输出 JSON")

@@ -110,3 +110,38 @@ def edit_student(db: Database, student_id: int, values: dict[str, Any]) -> Edite
     from db.students import update_student
     with db.session() as s:
         return Edited(update_student(s, student_id, values))
+
+
+def remove(db: Database, student_id: int, reason: str, actor: str | None = None) -> Done:
+    """移出名单 (with the clerk's reason); the findings are re-checked at once."""
+    from db.students import remove_student
+    with db.session() as s:
+        remove_student(s, student_id, reason, actor)
+    return Done(1, Changes.STUDENTS | Changes.FINDINGS)
+
+
+def restore(db: Database, student_id: int, actor: str | None = None) -> Done:
+    """移回名单; the findings are re-checked at once."""
+    from db.students import restore_student
+    with db.session() as s:
+        restore_student(s, student_id, actor)
+    return Done(1, Changes.STUDENTS | Changes.FINDINGS)
+
+
+def unverify(db: Database, student_ids: list[int], actor: str | None = None) -> Done:
+    """取消核准: verified students back to 待核准."""
+    from db.findings import unverify_student_ids
+    with db.session() as s:
+        n = unverify_student_ids(s, student_ids, actor)
+    return Done(n, Changes.STUDENTS)
+
+
+def revoke_findings(db: Database, finding_ids: list[int], actor: str | None = None) -> Done:
+    """撤销接受: accepted findings back to open."""
+    from sqlalchemy import select
+
+    from db.findings import revoke_rows
+    from db.models import FindingRow
+    with db.session() as s:
+        n = revoke_rows(s, list(s.scalars(select(FindingRow).where(FindingRow.id.in_(finding_ids)))), actor)
+    return Done(n, Changes.FINDINGS)

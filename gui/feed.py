@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from db.session import Database
 from db.views import Snapshot, snapshot
@@ -55,6 +56,6 @@ class SnapshotFeed(QObject):
         self._busy = False
         self.failed.emit(exc)
         widget = self.parent()
-        show_exception(widget if hasattr(widget, "window") else None, exc)
+        show_exception(widget if isinstance(widget, QWidget) else None, exc)
         if self._again:
             self.refresh()

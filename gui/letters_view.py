@@ -14,7 +14,7 @@ from core.idnumber import mask_id
 from core.money import format_fen
 from db.session import Database
 from db.usecases import Done, record_printed, record_receipts
-from db.views import LetterRow, Snapshot
+from db.views import Snapshot
 from gui import worker
 from gui.dialogs import ask_save_path
 from gui.feed import SnapshotFeed

@@ -26,8 +26,8 @@ from gui.dashboard import DashboardPage
 from gui.export_view import ExportPage
 from gui.feed import SnapshotFeed
 from gui.findings_view import FindingsPage
-from gui.letters_view import LettersPage
 from gui.import_wizard import ImportWizard
+from gui.letters_view import LettersPage
 from gui.roster_view import RosterPage
 from gui.settings_view import (
     SettingsData,
@@ -215,8 +215,8 @@ class MainWindow(QMainWindow):
 
     def import_payments(self, path: Any = None) -> None:
         """导入发放记录, then run the checks so the payment findings show."""
-        from gui.dialogs import ask_open_path
         from db.workflows import import_payments
+        from gui.dialogs import ask_open_path
         path = path or ask_open_path(self, "选择发放记录文件")
         if path is None:
             return

@@ -13,7 +13,6 @@ from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
 from gui.table_model import Column, RowTableModel
 
-
 COLUMNS: tuple[Column, ...] = (
     Column("姓名", lambda r: r.name, lambda r: r.name_key if r.name_key is not None else r.name),
     Column("证件号码", lambda r: r.id_masked, lambda r: r.id_number,

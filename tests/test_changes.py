@@ -4,8 +4,15 @@ from openpyxl import Workbook
 
 from core.errors import ValidationError
 from db.changes import CHECK_INPUTS, SNAPSHOT_INPUTS, Changes, changes_of
-from db.usecases import (accept_findings, check, edit_student, record_printed, record_receipts, recheck,
-                         verify)
+from db.usecases import (
+    accept_findings,
+    check,
+    edit_student,
+    recheck,
+    record_printed,
+    record_receipts,
+    verify,
+)
 from db.views import finding_rows, snapshot
 from db.workflows import import_payments, import_summary, run_import
 
@@ -73,3 +80,19 @@ def test_one_import_summary_sentence():
     assert import_summary(counts, done=False) == \
         "将新增 1 行，将更新 2 行，无变化 3 行，跳过 0 行，有问题 1 行，将删除 4 人（不在新名单中）"
     assert import_summary({**counts, "removed": 0}, done=True).startswith("已新增 1 行")
+
+
+def test_way_out_use_cases_say_what_they_changed(demo_db):
+    from db.usecases import remove, restore, revoke_findings, unverify
+    ids = [r.id for r in snapshot(demo_db).students]
+    done, _skipped = verify(demo_db, ids, skip_blocked=True)
+    verified = next(r.id for r in snapshot(demo_db).students if r.verified)
+    assert unverify(demo_db, [verified]).changes == Changes.STUDENTS
+    finding = next(r for r in finding_rows(demo_db) if r.code == "NAME_MISMATCH" and r.state == "open")
+    accept_findings(demo_db, [finding.id], "异体字")
+    assert revoke_findings(demo_db, [finding.id]).changes == Changes.FINDINGS
+    assert remove(demo_db, ids[0], "已转学").changes == Changes.STUDENTS | Changes.FINDINGS
+    assert snapshot(demo_db).summary.students == len(ids) - 1          # off the list: not counted
+    assert next(r for r in snapshot(demo_db).students if r.id == ids[0]).removed
+    assert restore(demo_db, ids[0]).changes == Changes.STUDENTS | Changes.FINDINGS
+    assert snapshot(demo_db).summary.students == len(ids)

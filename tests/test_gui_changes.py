@@ -1,10 +1,10 @@
 """Changes flow one way: a write reports what it changed, the main window routes it,
 each page refreshes itself; one snapshot per change feeds three pages."""
 import pytest
+from conftest import open_main_window
 from openpyxl import Workbook
 from PySide6.QtWidgets import QWizard
 
-from conftest import open_main_window
 from db.changes import Changes
 from db.views import snapshot
 from gui import feed as feed_module
@@ -66,7 +66,7 @@ def test_one_snapshot_per_change_feeds_three_pages(win, monkeypatch):
     assert len(calls) == 1                                           # not one per page
     shown = win.feed.current
     assert win.dashboard.summary is shown.summary
-    same = lambda rows, snap_rows: {id(r) for r in rows} == {id(r) for r in snap_rows}   # noqa: E731
+    same = lambda rows, snap_rows: {id(r) for r in rows} == {id(r) for r in snap_rows}
     assert same(win.students.model.rows(), shown.students) and same(win.letters.model.rows(), shown.letters)
     assert next(r for r in win.letters.model.rows() if r.id == first.id).receipt
 

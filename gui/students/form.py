@@ -34,11 +34,11 @@ from core.policy import Policy
 from core.records import grants_of, student_record
 from db.session import Database
 from db.students import get_student, student_values
+from db.usecases import Edited, edit_student
 from gui import worker
 from gui.errors import show_exception
 from gui.students.decisions import DecisionsPanel
 from gui.students.form_fields import GROUPS, FieldEditor
-from db.usecases import Edited, edit_student
 from gui.students.undo import StudentEditCommand
 
 PROBLEM_STYLE = "background: #fff4d6; border: 1px solid #e0b040; padding: 6px;"
