@@ -9,9 +9,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
-from db.session import Database, DamagedDatabaseError, open_database
+from db.session import DamagedDatabaseError, Database, open_database
 from db.store import find_school
 from db.workflows import fill_demo
 from gui import worker
@@ -72,32 +72,15 @@ def has_school(db: Database) -> bool:
 
 def fill_demo_with_progress(db: Database, parent: QWidget | None, then: Callable[[bool], None],
                             n_students: int = DEMO_STUDENTS) -> None:
-    """Generate demo data in the worker behind a progress dialog; ``then(ok)`` afterwards."""
-    dialog = QProgressDialog("正在生成演示数据…", "", 0, 0, parent)
-    dialog.setWindowTitle("资助助手")
-    dialog.setCancelButton(None)
-    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-    dialog.setMinimumDuration(0)
-    dialog.setAutoClose(False)
-    dialog.show()
-
-    def progress(done: int, total: int) -> None:
-        dialog.setMaximum(max(total, 1))
-        dialog.setValue(min(done, max(total, 1)))
-
-    def finished(ok: bool) -> None:
-        then(ok)            # show the main window before the dialog goes away
-        dialog.close()
-        dialog.deleteLater()
-
+    """Generate demo data in the worker behind a progress dialog; ``then(ok)`` afterwards
+    (before the dialog goes away, so a window is always open)."""
     def failed(exc: BaseException) -> None:
         show_exception(parent, exc)
-        dialog.close()
-        dialog.deleteLater()
         then(False)
 
-    worker.run_task(fill_demo, db, n_students=n_students, progress=progress,
-                    on_success=lambda _c: finished(True), on_failure=failed)
+    worker.run_task(fill_demo, db, n_students=n_students, parent=parent,
+                    progress=worker.Progress("正在生成演示数据…", application_modal=True),
+                    on_success=lambda _c: then(True), on_failure=failed)
 
 
 def prepare_database(db: Database, demo: bool, start: Callable[[], None],

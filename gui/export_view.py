@@ -5,11 +5,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-                               QProgressDialog, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.errors import ValidationError
-from db.exports import ExportResult, NoticeResult, export_notice, export_package, public_key, readiness
+from db.exports import (
+    ExportResult,
+    NoticeResult,
+    export_notice,
+    export_package,
+    public_key,
+    readiness,
+)
 from db.session import Database
 from gui import worker
 from gui.dialogs import ask_save_path
@@ -38,7 +55,6 @@ class ExportPage(QWidget):
         self.db = db
         self.setObjectName("exportPage")
         self.state: ExportState | None = None
-        self.progress: QProgressDialog | None = None
 
         self.status = QLabel("正在检查…", self)
         self.status.setObjectName("readiness")
@@ -177,33 +193,11 @@ class ExportPage(QWidget):
         passphrase = self.ask_passphrase(first)
         if passphrase is None:
             return
-        self.progress = QProgressDialog("正在生成并签名上报包…", "", 0, 6, self)
-        self.progress.setWindowTitle("导出上报")
-        self.progress.setCancelButton(None)
-        self.progress.setMinimumDuration(0)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         worker.run_task(export_package, self.db, target, passphrase, draft=self.draft.isChecked(),
-                        letters=self.letters.isChecked(), on_success=self._done, on_failure=self._failed,
-                        progress=self._progress, parent=self)
-
-    def _progress(self, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(total)
-            self.progress.setValue(done)
-
-    def _close_progress(self) -> None:
-        if self.progress is not None:
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
-
-    def _failed(self, exc: BaseException) -> None:
-        from gui.errors import show_exception
-        self._close_progress()
-        show_exception(self, exc)
+                        letters=self.letters.isChecked(), on_success=self._done,
+                        progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=self)
 
     def _done(self, result: ExportResult) -> None:
-        self._close_progress()
         kind = "草稿" if result.draft else "正式"
         text = f"已导出{kind}上报包：{result.path}\n签名公钥指纹：{result.fingerprint}"
         if result.warnings:

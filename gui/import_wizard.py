@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressDialog,
     QPushButton,
     QRadioButton,
     QSplitter,
@@ -254,7 +253,6 @@ class RunPage(QWizardPage):
         super().__init__(parent)
         self.setTitle("第 3 步：导入结果")
         self.report: ImportReport | None = None
-        self.progress: QProgressDialog | None = None
         self.status = QLabel(self)
         self.status.setObjectName("runStatus")
         self.status.setWordWrap(True)
@@ -278,30 +276,12 @@ class RunPage(QWizardPage):
         wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
         self.report = None
         self.status.setText("正在导入，请稍候…")
-        self.progress = QProgressDialog("正在导入，请稍候…", "", 0, 0, self)
-        self.progress.setWindowTitle("导入")
-        self.progress.setCancelButton(None)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(300)
-        self.progress.setAutoClose(False)
-        self.progress.setValue(0)
-        worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides, progress=self._progress,
+        worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
+                        progress=worker.Progress("正在导入，请稍候…", "导入"),
                         replace=wiz.replace, confirm_removal=wiz.confirm_removal,
                         on_success=self._done, on_failure=self._failed, parent=self)
 
-    def _progress(self, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(max(total, 1))
-            self.progress.setValue(min(done, max(total, 1)))
-
-    def _close_progress(self) -> None:
-        if self.progress is not None:
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
-
     def _done(self, report: ImportReport) -> None:
-        self._close_progress()
         self.report = report
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         problems = problem_lines(report.plan)
@@ -315,7 +295,6 @@ class RunPage(QWizardPage):
         wiz.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
-        self._close_progress()
         self.status.setText("导入没有完成，数据库没有任何改动。")
         show_exception(self, exc)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -26,6 +27,63 @@ SYNCHRONOUS = False
 
 Callback = Callable[[Any], None]
 ProgressCallback = Callable[[int, int], None]
+
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``run_task(progress=Progress("正在导入，请稍候…"))``: a progress dialog over ``parent``
+    (no cancel button) follows the task's ``progress(done, total)`` calls and closes after
+    the success or failure callback. The one progress dialog of the GUI."""
+    label: str
+    title: str = "资助助手"
+    application_modal: bool = False    # while no main window exists yet (first start)
+
+
+def _progress_dialog(option: Progress, parent: QObject | None) -> Any:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog, QWidget
+    dialog = QProgressDialog(option.label, "", 0, 0, parent if isinstance(parent, QWidget) else None)
+    dialog.setObjectName("progressDialog")
+    dialog.setWindowTitle(option.title)
+    dialog.setCancelButton(None)   # type: ignore[arg-type]  # the work cannot be stopped halfway
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal if option.application_modal
+                             else Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(0 if option.application_modal else 300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)     # a full bar stays full until the dialog closes
+    dialog.setValue(0)
+    if option.application_modal:
+        dialog.show()
+    return dialog
+
+
+def _with_dialog(option: Progress, parent: QObject | None, on_success: Callback | None,
+                 on_failure: Callback | None) -> tuple[ProgressCallback, Callback, Callback]:
+    dialog = _progress_dialog(option, parent)
+
+    def step(done: int, total: int) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+
+    def close() -> None:
+        dialog.close()
+        dialog.deleteLater()
+
+    def succeeded(result: Any) -> None:
+        try:
+            if on_success is not None:
+                on_success(result)     # e.g. the main window shows before the dialog goes
+        finally:
+            close()
+
+    def failed(exc: Any) -> None:
+        try:
+            _deliver_failure(exc, on_failure, parent)
+        finally:
+            close()
+    return step, succeeded, failed
+
 
 _pool: QThreadPool | None = None
 _active: set[_Task] = set()
@@ -118,15 +176,18 @@ def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: An
 
 
 def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = None,
-             on_failure: Callback | None = None, progress: ProgressCallback | None = None,
+             on_failure: Callback | None = None, progress: ProgressCallback | Progress | None = None,
              parent: QObject | None = None, **kwargs: Any) -> None:
     """Run ``fn(*args, **kwargs)`` in the background.
 
     ``on_success(result)`` or ``on_failure(exception)`` runs on the GUI thread
     (no ``on_failure``: the error is shown with ``show_exception``). With
     ``progress``, ``fn`` receives a ``progress(done, total)`` keyword argument
-    whose calls are forwarded to ``progress`` on the GUI thread.
+    whose calls are forwarded to ``progress`` on the GUI thread; a ``Progress``
+    option shows them in a progress dialog instead.
     """
+    if isinstance(progress, Progress):
+        progress, on_success, on_failure = _with_dialog(progress, parent, on_success, on_failure)
     if SYNCHRONOUS:
         if progress is not None:
             kwargs["progress"] = progress

@@ -94,3 +94,31 @@ def test_a_policy_change_alone_reloads_neither_roster_nor_an_unrelated_page(win,
     assert reloaded == []                        # the roster shows no letters
     win.apply_changes(Changes.ROSTER)
     assert reloaded == ["roster"]
+
+
+def test_run_task_progress_option_shows_one_dialog_that_goes_after_the_callback(qtbot):
+    from PySide6.QtWidgets import QProgressDialog, QWidget
+
+    from gui import worker
+
+    def dialogs():
+        return parent.findChildren(QProgressDialog, "progressDialog")
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    seen = []
+
+    def work(n, progress):
+        for i in range(n):
+            progress(i + 1, n)
+        return n
+
+    def done(n):
+        dialog = dialogs()[0]
+        seen.append((n, dialog.windowTitle(), dialog.labelText(), dialog.value(), dialog.maximum()))
+
+    worker.run_task(work, 4, on_success=done, progress=worker.Progress("正在导入，请稍候…", "导入"), parent=parent)
+    assert seen == [(4, "导入", "正在导入，请稍候…", 4, 4)]
+    qtbot.wait(400)                                # past the dialog's minimum duration: it never shows
+    assert not any(d.isVisible() for d in parent.findChildren(QProgressDialog))
