@@ -9,8 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.domain import (Category, Location, Ownership, StudentRecord, parse_location,
-                         parse_ownership, parse_stage)
+from core.domain import (
+    Category,
+    Location,
+    Ownership,
+    StudentRecord,
+    parse_location,
+    parse_ownership,
+    parse_stage,
+)
+from core.fields import STUDENT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -22,34 +30,10 @@ class Column:
     sensitive: bool = False       # shown masked
 
 
-STUDENT_COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", ("学生姓名",), required=True),
-    Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "证件号码", "学生身份证号"), required=True),
-    Column("gender", "性别"),
-    Column("birth_date", "出生日期", ("出生年月",)),
-    Column("student_no", "学籍号", ("全国学籍号",)),
-    Column("stage", "学段", ("就读学段",), required=True),
-    Column("grade", "年级"),
-    Column("class_name", "班级"),
-    Column("location", "就读地", ("是否外地就学",)),
-    Column("ownership", "学校性质", ("办学性质",)),
-    Column("full_time", "是否全日制正式学籍"),
-    Column("category", "家庭类别", ("困难类型",)),
-    Column("household_no", "户编号"),
-    Column("head_name", "户主姓名", ("家长姓名", "监护人")),
-    Column("relation", "与户主关系"),
-    Column("township", "乡镇", ("乡(镇)",)),
-    Column("village", "村", ("行政村",)),
-    Column("phone", "联系电话", ("家长电话",)),
-    Column("tuition", "实收学费", ("学费",)),
-    Column("textbook", "实收书本费", ("书本费", "教材费")),
-    Column("lodging", "实收住宿费", ("住宿费",)),
-    Column("has_loan", "生源地助学贷款", ("是否办理生源地助学贷款",)),
-    Column("loan_contract_no", "贷款合同号"),
-    Column("prior_loan_aid", "往年已享受就学扶助", ("已享受一次性就学扶助", "已享受生源地贷款一次性就学扶助")),
-    Column("bank_name", "开户银行"),
-    Column("bank_card", "银行卡号", ("社保卡号",), sensitive=True),
-)
+# The student import's columns, from the catalogue of student fields (core.fields).
+STUDENT_COLUMNS: tuple[Column, ...] = tuple(
+    Column(f.import_field, f.import_header, f.synonyms, required=f.required, sensitive=f.sensitive)
+    for f in STUDENT_FIELDS)
 
 ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("county", "县(市、区)", ("县", "区县")),

@@ -7,10 +7,11 @@ from typing import Any, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain import StudentRecord
 from core.errors import ValidationError
+from core.fields import ENGINE_FIELDS
 from core.pinyin import initials_key
 from core.records import grants_of, student_record
-from core.domain import StudentRecord
 from db import audit
 from db.models import ON_LIST, STUDENT_DATA_FIELDS, RosterPerson, Student
 
@@ -33,9 +34,8 @@ def to_record(st: Student | Any) -> StudentRecord:
     return student_record(values, key=get("id"), prior_grants=grants_of(values.get("prior_grants")))
 
 
-# What the engine reads of a student (see core.records.student_record).
-_ENGINE_FIELDS = ("name", "id_number", "stage", "location", "ownership", "full_time", "category",
-                  "tuition_fen", "textbook_fen", "lodging_fen", "has_loan", "prior_grants")
+# What the engine reads of a student (the catalogue, core.fields; see core.records.student_record).
+_ENGINE_FIELDS = ENGINE_FIELDS
 
 
 def iter_records(session: Session) -> Iterator[StudentRecord]:

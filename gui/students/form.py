@@ -104,7 +104,7 @@ class StudentForm(QDialog):
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for spec in specs:
                 editor = FieldEditor(spec, self.policy, box)
-                self.editors[spec.field] = editor
+                self.editors[spec.name] = editor
                 form.addRow(spec.label, editor.widget)
                 form.addRow("", editor.message)
             columns.addWidget(box, 1, Qt.AlignmentFlag.AlignTop)

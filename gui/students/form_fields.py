@@ -1,71 +1,39 @@
 """The fields of the student form: widgets, stored values and live validation.
 
 Each field knows how to show a stored value and how to read the widget back
-into a stored value (``db.models.Student`` column). A field that cannot be
+into a stored value (the catalogue's stored field, ``core.fields``). A field that cannot be
 read (a fee that is not an amount) reports its problem in Chinese.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 
 from core.domain import Category, Location, Ownership, Stage
 from core.errors import ValidationError
+from core.fields import (
+    CATEGORY,
+    CHECK,
+    FEE,
+    GENDER,
+    ID,
+    LOCATION,
+    OWNERSHIP,
+    STAGE,
+    StudentField,
+    form_groups,
+)
 from core.idnumber import check_id, normalize_id
 from core.money import format_fen, parse_yuan
 from core.policy import Policy
 
-TEXT, ID, GENDER, STAGE, CATEGORY, LOCATION, OWNERSHIP, CHECK, FEE = (
-    "text", "id", "gender", "stage", "category", "location", "ownership", "check", "fee")
-
 INVALID_STYLE = "QLineEdit { border: 1px solid #c00020; background: #fff0f0; }"
 MESSAGE_STYLE = "color: #c00020;"
 
-
-@dataclass(frozen=True)
-class FieldSpec:
-    field: str          # Student column
-    label: str
-    kind: str = TEXT
-    placeholder: str = ""
-
-
-GROUPS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
-    ("基本信息", (
-        FieldSpec("name", "姓名"),
-        FieldSpec("id_number", "身份证号", ID, "18位公民身份号码"),
-        FieldSpec("gender", "性别", GENDER),
-        FieldSpec("birth_date", "出生日期", placeholder="由身份证号自动填写"),
-        FieldSpec("student_no", "学籍号"),
-        FieldSpec("stage", "学段", STAGE),
-        FieldSpec("grade", "年级"),
-        FieldSpec("class_name", "班级"),
-        FieldSpec("location", "就读地", LOCATION),
-        FieldSpec("ownership", "学校性质", OWNERSHIP),
-        FieldSpec("full_time", "全日制正式学籍", CHECK),
-    )),
-    ("家庭信息", (
-        FieldSpec("category", "家庭类别", CATEGORY),
-        FieldSpec("household_no", "户编号"),
-        FieldSpec("head_name", "户主姓名"),
-        FieldSpec("relation", "与户主关系"),
-        FieldSpec("township", "乡镇"),
-        FieldSpec("village", "村"),
-        FieldSpec("phone", "联系电话"),
-    )),
-    ("费用与贷款", (
-        FieldSpec("tuition_fen", "实收学费（元）", FEE, "空白表示未填写"),
-        FieldSpec("textbook_fen", "实收书本费（元）", FEE, "空白表示未填写"),
-        FieldSpec("lodging_fen", "实收住宿费（元）", FEE, "空白表示未填写"),
-        FieldSpec("has_loan", "已办生源地助学贷款", CHECK),
-        FieldSpec("loan_contract_no", "贷款合同号"),
-        FieldSpec("bank_name", "开户银行"),
-        FieldSpec("bank_card", "银行卡号"),
-    )),
-)
-SPECS: dict[str, FieldSpec] = {f.field: f for _title, fields in GROUPS for f in fields}
+# The form's groups and fields come from the catalogue (core.fields): adding a field is one entry there.
+GROUPS: list[tuple[str, tuple[StudentField, ...]]] = form_groups()
+SPECS: dict[str, StudentField] = {f.name: f for _title, fields in GROUPS for f in fields}
 
 
 def _choices(kind: str, policy: Policy) -> list[tuple[str, Any]]:
@@ -85,7 +53,7 @@ def _choices(kind: str, policy: Policy) -> list[tuple[str, Any]]:
 class FieldEditor:
     """One field: its widget, its message label, show/read/validate."""
 
-    def __init__(self, spec: FieldSpec, policy: Policy, parent: QWidget) -> None:
+    def __init__(self, spec: StudentField, policy: Policy, parent: QWidget) -> None:
         self.spec = spec
         self.message = QLabel(parent)
         self.message.setStyleSheet(MESSAGE_STYLE)
@@ -104,7 +72,7 @@ class FieldEditor:
             edit.setPlaceholderText(spec.placeholder)
             edit.setClearButtonEnabled(spec.kind == FEE)
             self.widget = edit
-        self.widget.setObjectName("field_" + spec.field)
+        self.widget.setObjectName("field_" + spec.name)
 
     # -- showing ----------------------------------------------------------
     def show_value(self, value: Any) -> None:

@@ -1,12 +1,13 @@
 """The student list model: plain frozen rows, one per student, sorted in Python."""
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtGui import QColor
 
 from core.domain import Stage
+from core.fields import StudentField, listed_fields
 from db.views import STATUS_PENDING, STATUS_VERIFIED, StudentRow  # noqa: F401 - the rows of this model
 from gui.search import haystack
 from gui.table_model import Column, RowTableModel
@@ -23,16 +24,23 @@ def _name_key(r: StudentRow) -> Any:
     return r.name_key if r.name_key is not None else r.name
 
 
+_ID_TIP = "只显示前6位和后4位；搜索时可输入完整号码或其中一段"
+# How a listed field shows and sorts when not as its plain text (the rows' attributes are the stored names).
+_SHOWN: dict[str, tuple[Callable[[StudentRow], str], Callable[[StudentRow], Any] | None, str]] = {
+    "name": (lambda r: r.name, _name_key, ""),
+    "id_number": (lambda r: r.id_masked, lambda r: r.id_number, _ID_TIP),
+    "stage": (lambda r: r.stage, _stage_key, ""),
+}
+
+
+def _field_column(f: StudentField) -> Column:
+    text, key, tip = _SHOWN.get(f.name, ((lambda r, n=f.name: getattr(r, n)), None, ""))
+    return Column(f.label, text, key, tip=tip)
+
+
+# The data columns come from the catalogue (core.fields, ``listed``), then the computed ones.
 COLUMNS: tuple[Column, ...] = (
-    Column("姓名", lambda r: r.name, _name_key),
-    Column("性别", lambda r: r.gender),
-    Column("身份证号", lambda r: r.id_masked, lambda r: r.id_number,
-           tip="只显示前6位和后4位；搜索时可输入完整号码或其中一段"),
-    Column("学段", lambda r: r.stage, _stage_key),
-    Column("年级", lambda r: r.grade),
-    Column("班级", lambda r: r.class_name),
-    Column("家庭类别", lambda r: r.category),
-    Column("就读地", lambda r: r.location),
+    *(_field_column(f) for f in listed_fields()),
     Column("资助合计（元）", lambda r: r.total_text, lambda r: r.total_fen, numeric=True),
     Column("状态", lambda r: r.status),
     Column("问题", lambda r: "有" if r.problems else "", lambda r: (not r.problems, r.problems),
