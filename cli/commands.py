@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from cli import backup_commands, check_commands, export_commands
+from cli import backup_commands, check_commands, export_commands, settings_commands
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--code", required=True, help="学校代码")
     s.add_argument("--school-year", required=True, type=int, help="学年开始年份，2022 表示 2022–2023 学年")
     s.add_argument("--township", default="", help="所属乡镇")
+    s.add_argument("--county", default="", help="县名（正式文书必须有，也可以以后用 settings set 县名 … 填写）")
     s.add_argument("--contact-phone", default="", help="学校联系电话")
     s.add_argument("--supervision-phone", default="", help="县级监督电话")
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_commands.add_parsers(sub)
     export_commands.add_parsers(sub)
     backup_commands.add_parsers(sub)
+    settings_commands.add_parsers(sub)
 
     s = sub.add_parser("template", help="下载导入模板")
     s.add_argument("kind", choices=["students", "roster"])
@@ -93,11 +95,15 @@ def _out(text: str = "") -> None:
 
 def cmd_init(db, args) -> int:
     from core.domain import school_year_label
+    from db.official import official_values, save_official
     from db.store import init_school
-    with db.session() as s:
-        school = init_school(s, args.school, args.code, args.school_year, township=args.township,
-                             contact_phone=args.contact_phone, supervision_phone=args.supervision_phone)
+    given = {"county": args.county, "contact_phone": args.contact_phone, "supervision_phone": args.supervision_phone}
+    with db.session() as s:   # one transaction: a bad value changes nothing
+        school = init_school(s, args.school, args.code, args.school_year, township=args.township)
+        save_official(s, {k: v for k, v in given.items() if v})
         _out(f"已初始化：{school.name}（代码 {school.code}），{school_year_label(school.school_year)}")
+        values = official_values(s)
+    settings_commands.print_official(values)
     return 0
 
 
@@ -233,6 +239,7 @@ COMMANDS: dict[str, Callable] = {
     **check_commands.COMMANDS,
     **export_commands.COMMANDS,
     **backup_commands.COMMANDS,
+    **settings_commands.COMMANDS,
 }
 
 

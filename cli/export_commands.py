@@ -33,6 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--student", action="append", default=[], metavar="ID", help="只为这些身份证号生成（可重复）")
     s.add_argument("--household", action="store_true", help="每户一页")
     s.add_argument("--mark-printed", action="store_true", help="记录为已打印（已告知）")
+    s.add_argument("--draft", action="store_true", help="草稿：每页标明“草稿”，县名未设置时也可生成（不能发给家长）")
     s = sub.add_parser("notice", help="生成公示名单（.pdf 或 .xlsx）")
     s.add_argument("path", type=Path)
 
@@ -180,14 +181,16 @@ def cmd_letters(db, args) -> int:
     from db.exports import gather_data
     from db.usecases import record_printed
     from db.views import students_with_id
+    if args.draft and args.mark_printed:
+        raise ValidationError("草稿告知书不能记录为已打印（已告知）", "草稿不能发给家长；请去掉 --draft 生成正式告知书")
     keys = None
     if args.student:
         keys = [k for number in args.student for k in students_with_id(db, number)]
         if not keys:
             raise ValidationError("没有找到这些身份证号的学生", "请核对 --student 参数")
-    data = gather_data(db, keys=keys)
+    data = gather_data(db, keys=keys, draft=args.draft)
     warnings = write_letters(args.path, data, keys=keys, per_household=args.household)
-    print(f"告知书已生成：{args.path}")
+    print(f"{'草稿' if args.draft else ''}告知书已生成：{args.path}")
     for w in warnings:
         print("注意：" + w)
     if args.mark_printed:

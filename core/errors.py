@@ -55,3 +55,12 @@ class NotInitialisedError(ZizhuError):
 
 class OutputFileError(ZizhuError):
     """A file cannot be written (folder missing, file open in Excel, disk full)."""
+
+
+class MissingSettingError(ValidationError):
+    """A stored setting the action needs is unset. ``setting`` names it (a key of
+    ``db.store.OFFICIAL_FIELDS``), so the GUI can open 设置 at that field."""
+
+    def __init__(self, message: str, hint: str, setting: str) -> None:
+        super().__init__(message, hint)
+        self.setting = setting

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from core.checks import RULES_BY_CODE
 from core.engine import Calculator, totals_of
-from core.errors import ValidationError
+from core.errors import MissingSettingError, ValidationError
 from core.exports.data import AuditInfo, ExportData, FindingInfo, SchoolInfo, StudentInfo
 from core.money import format_fen
 from db import audit, store
+from db.official import COUNTY_HINT, COUNTY_REASON, county_missing, get_official, require_county
 from db.keys import (PRIVATE_KEY, PUBLIC_KEY, ensure_key, own_signer, public_key,  # noqa: F401 - re-exported
                      public_key_line, read_own_signer)
 from db.models import ON_LIST, FindingRow, RosterPerson, Student
@@ -49,11 +50,9 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                     r.name, r.id_number, r.message, r.state, r.reason)
         for r in session.scalars(select(FindingRow).order_by(FindingRow.id))   # fixed ones too: 再修正 on record
     ]
-    public = store.get_setting(session, PUBLIC_KEY)
-    fp = ""
-    if public:
-        from core.signing import fingerprint, parse_public_key_text
-        fp = fingerprint(parse_public_key_text(public))
+    from core.signing import fingerprint
+    raw = public_key(session)
+    fp = fingerprint(raw) if raw else ""
     from db.findings import ROSTER_IMPORTED_AT
     chain = audit.audit_chain_status(session)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
@@ -62,13 +61,17 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       demo=store.is_demo(session),
                       roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
                       roster_imported_at=store.get_setting(session, ROSTER_IMPORTED_AT) or "",
-                      audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message))
+                      audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message),
+                      official=get_official(session))
 
 
-def gather_data(db: Database, keys: list[int] | None = None) -> ExportData:
-    """``gather`` in a transaction of its own (letters for ``keys``)."""
+def gather_data(db: Database, keys: list[int] | None = None, draft: bool = False) -> ExportData:
+    """``gather`` in a transaction of its own (letters for ``keys``): a final letter needs
+    the county's name, a draft may show the placeholder and carries 草稿 on every page."""
     with db.session() as s:
-        return gather(s, keys=keys)
+        if not draft:
+            require_county(s, "正式告知书")
+        return gather(s, draft=draft, keys=keys)
 
 
 # Open findings that are named on their own among the reasons a final export is refused.
@@ -80,9 +83,10 @@ _BLOCKING = {
 }
 
 
-def readiness(session: Session) -> list[str]:
-    """Why a final (non-draft) export is refused; empty when ready."""
-    reasons = []
+def readiness(session: Session, documents: bool = True) -> list[str]:
+    """Why a final (non-draft) export is refused; empty when ready. Without ``documents``
+    only the data's state counts (not the county's name the documents need)."""
+    reasons = [COUNTY_REASON] if documents and county_missing(session) else []
     unverified = session.scalar(select(func.count()).select_from(Student).where(Student.verified.is_(False), ON_LIST))
     if unverified:
         reasons.append(f"还有 {unverified} 名学生未核准")
@@ -126,8 +130,10 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
         run_and_store(s, actor=actor)
         reasons = readiness(s)
         if reasons and not draft:
-            raise ValidationError("还不能正式导出上报：" + "；".join(reasons),
-                                  "请完成核准、处理全部错误后再导出；如需先交草稿，请勾选“草稿”")
+            message, hint = "还不能正式导出上报：" + "；".join(reasons), "请完成核准、处理全部错误后再导出"
+            if COUNTY_REASON in reasons:
+                raise MissingSettingError(message, f"{COUNTY_HINT}；{hint}；如需先交草稿，请勾选“草稿”", "county")
+            raise ValidationError(message, hint + "；如需先交草稿，请勾选“草稿”")
         private, public_raw = ensure_key(s, passphrase, actor)
         data = gather(s, draft=draft, actor=actor)
     if progress:
@@ -155,7 +161,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
               "accepted_findings": sum(f.state == "accepted" for f in data.findings)}
     meta = {
         "school": {"name": data.school.name, "code": data.school.code},
-        "school_year": data.school.school_year, "policy_name": data.policy.name,
+        "school_year": data.school.school_year, "policy_name": data.official.title,
         "policy_hash": data.policy.sha256, "counts": counts, "draft": draft, "demo": data.demo,
         "totals": {"by_item": {k: format_fen(v) for k, v in data.totals.by_item.items()},
                    "by_source": {k: format_fen(v) for k, v in data.totals.by_source.items()},
@@ -221,7 +227,9 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
                               "公示名单请保存为 .pdf 或 .xlsx")
     with db.session() as s:
         run_and_store(s, actor=actor)
-        reasons = readiness(s)
+        reasons = readiness(s, documents=False)
+        if not reasons:
+            require_county(s, "正式公示名单")
         data = gather(s, draft=bool(reasons), actor=actor)
     warnings: list[str] = []
     if suffix == ".xlsx":

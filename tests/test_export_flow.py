@@ -11,6 +11,7 @@ from cli.commands import run
 from core.idnumber import make_id
 from core.records import ParsedRow
 from db import store
+from db.official import set_official
 from db.importing import apply_plan, plan_import
 from db.session import open_database
 
@@ -25,6 +26,7 @@ def clean_db(tmp_path):
     with d.session() as s:
         store.init_school(s, "第一中学", "1", 2023, actor="t", contact_phone="0718-1234567",
                           supervision_phone="0718-7654321")
+        set_official(s, "county", "建始县", actor="t")
         store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
         students = [
             {"name": "张丽", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",

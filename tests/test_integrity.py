@@ -15,6 +15,7 @@ from core.policy import set_value
 from core.records import ParsedRow
 from db import store
 from db.findings import run_and_store, verify_students
+from db.official import set_official
 from db.importing import apply_plan, plan_import
 from db.models import AuditEntry, FindingRow, Student
 from db.session import open_database
@@ -122,6 +123,7 @@ def clean_db(tmp_path):
     with d.session() as s:
         store.init_school(s, "第一中学", "1", 2023, actor="t", contact_phone="0718-1234567",
                           supervision_phone="0718-7654321")
+        set_official(s, "county", "建始县", actor="t")
         store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
         students = [
             {"name": "张丽", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",

@@ -14,6 +14,29 @@ from core.engine import StudentResult, Totals
 from core.policy import Policy
 
 
+COUNTY_PLACEHOLDER = "（县名未设置）"     # drafts only: a final document needs the county's name
+POLICY_TITLE = "{county}教育扶贫“百日攻坚”资助政策"
+
+
+def policy_title(county: str, custom: str = "") -> str:
+    """The policy's title on documents: the clerk's own, else it follows the county's name."""
+    return custom.strip() or POLICY_TITLE.format(county=county.strip() or COUNTY_PLACEHOLDER)
+
+
+@dataclass(frozen=True)
+class Official:
+    """The clerk's words on official documents (设置 › 公文信息): the county's name,
+    the policy's title ("" follows the county) and its basis (文号 / 条款, "" left out)."""
+
+    county: str = ""
+    policy_title: str = ""
+    policy_basis: str = ""
+
+    @property
+    def title(self) -> str:
+        return policy_title(self.county, self.policy_title)
+
+
 @dataclass(frozen=True)
 class SchoolInfo:
     name: str
@@ -88,7 +111,8 @@ class ExportData:
     generated_by: str = ""
     draft: bool = False              # 草稿: printed on every page and sheet
     demo: bool = False               # 演示数据 (a demo database): printed on every page and sheet
-    signer_fingerprint: str = ""     # the signer's public key fingerprint, "" when unsigned
+    signer_fingerprint: str = ""     # core.signing.fingerprint of the signer's key, "" when unsigned
+    official: Official = field(default_factory=Official)
     program_version: str = "0.1.0"
     roster_size: int = 0             # people in the roster (建档立卡名单) when exported
     roster_imported_at: str = ""     # ISO time of the last roster import, "" when never imported

@@ -64,8 +64,8 @@ def _intro(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flo
     kids = "、".join(f"{g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}）"
                     for s, _ in group)
     who = "您的孩子" if len(group) == 1 else f"您家的 {len(group)} 个孩子"
-    policy = g.esc(data.policy.name, "政策名称")
-    source = g.esc(data.policy.source, "政策依据")
+    policy = g.esc(data.official.title, "政策名称")
+    source = g.esc(data.official.policy_basis, "政策依据")
     return [
         Paragraph(TITLE, st["title"]),
         Paragraph(data.school.year_label, st["center"]),

@@ -35,7 +35,8 @@ def _lines(data: ExportData) -> tuple[str, str, str]:
     title = f"{s.name}{s.year_label}{TITLE}"
     rows = _subsidised(data)
     total = sum(r.total_fen for _, r in rows)
-    text = (f"根据《{data.policy.name}》，经学校逐项核对，现将本校{s.year_label}拟享受资助的学生名单予以公示"
+    basis = f"（{data.official.policy_basis}）" if data.official.policy_basis else ""
+    text = (f"根据《{data.official.title}》{basis}，经学校逐项核对，现将本校{s.year_label}拟享受资助的学生名单予以公示"
             f"（共 {len(rows)} 人，资助金额合计 {format_fen(total)} 元）。{PERIOD}，自 {date_label(data)} 起。")
     contacts = []
     if s.contact_phone:

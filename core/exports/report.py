@@ -26,6 +26,8 @@ WIDTH = 174 * mm
 
 
 def _group(text: str, n: int = 4) -> str:
+    """A hash in groups of ``n`` for reading aloud (a fingerprint comes grouped already:
+    it is printed exactly as core.signing.fingerprint wrote it)."""
     return " ".join(text[i:i + n] for i in range(0, len(text), n))
 
 
@@ -73,12 +75,12 @@ def _cover(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
     rows = [
         ["学校", s.name + (f"（代码 {s.code}）" if s.code else "")],
         ["学年", s.year_label],
-        ["资助政策", data.policy.name],
-        ["政策依据", data.policy.source or "—"],
+        ["资助政策", data.official.title],
+        *([["政策依据", data.official.policy_basis]] if data.official.policy_basis else []),
         ["政策文件SHA-256", Paragraph(f"{_group(sha[:32])}<br/>{_group(sha[32:])}", st["mono"])],
         ["生成时间", time_label(data)],
         ["生成人", data.generated_by or "—"],
-        ["签名公钥指纹", Paragraph(_group(data.signer_fingerprint), st["mono"])
+        ["签名公钥指纹", Paragraph(data.signer_fingerprint, st["mono"])
          if data.signer_fingerprint else "未签名"],
         ["状态", status_label(data)],
         ["建档立卡名单", _roster_text(data)],
@@ -175,7 +177,7 @@ def _signatures(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
         Spacer(1, 2 * mm),
         block,
         Spacer(1, 5 * mm),
-        Paragraph("数据签名公钥指纹：" + (f'<font name="ZizhuHeiMono">{_group(fp)}</font>' if fp else "未签名"),
+        Paragraph("数据签名公钥指纹：" + (f'<font name="ZizhuHeiMono">{fp}</font>' if fp else "未签名"),
                   st["body"]),
         Paragraph("随报告报送的电子数据的签名公钥指纹应与此处一致；"
                   f"所依据的政策文件 SHA-256 以 {data.policy.sha256[:16]} 开头（全文见封面）。", st["small"]),

@@ -7,16 +7,17 @@ results and the checks' findings (a few of them accepted with a reason).
 from __future__ import annotations
 
 from datetime import date, datetime
-import hashlib
 
 from core.checks import RULES_BY_CODE, CheckContext, RosterFacts, StudentFacts, run_checks
 from core.demo import MIXED, generate_demo
 from core.domain import Category, Stage
 from core.engine import compute_all
-from core.exports.data import ExportData, FindingInfo, SchoolInfo, StudentInfo
+from core.demo_people import COUNTY
+from core.exports.data import ExportData, FindingInfo, Official, SchoolInfo, StudentInfo
 from core.money import format_fen
 from core.policy import default_policy, load_policy, set_value
 from core.records import student_record
+from core.signing import fingerprint
 
 # Accepted on purpose in the sample, with the clerk's reason.
 _ACCEPT = {
@@ -74,7 +75,8 @@ def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> Expor
         reason = _ACCEPT.get(f.code, "")
         findings.append(FindingInfo(f.code, f.severity.value, RULES_BY_CODE[f.code].title, f.name,
                                     f.id_number, f.message, "accepted" if reason else "open", reason))
-    fingerprint = hashlib.sha256(f"{school.code}:{seed}".encode()).hexdigest()[:40].upper()
     return ExportData(school=school, policy=policy, students=students, results=results, totals=totals,
                       findings=findings, generated_at=datetime(2024, 4, 20, 15, 30),
-                      generated_by="张会计", draft=draft, signer_fingerprint=fingerprint)
+                      generated_by="张会计", draft=draft,
+                      signer_fingerprint=fingerprint(f"{school.code}:{seed}".encode().ljust(32, b"\0")[:32]),
+                      official=Official(COUNTY, "", "建教发〔2023〕5号 第二条"))
