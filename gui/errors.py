@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 
 TITLE = "资助助手"
 
-# Tests replace this to see what would be shown without a modal dialog.
+# Tests replace this to see what would be shown without a modal dialog; for an error
+# naming a setting, a true return value stands for the clerk choosing 去设置.
 _show_box = None
+GO_TO_SETTINGS = "去设置"
 
 
 def log_path() -> Path:
@@ -48,14 +50,30 @@ def show_exception(parent: QWidget | None, exc: BaseException) -> None:
         log.error("internal error", exc_info=(type(exc), exc, exc.__traceback__))
         icon = QMessageBox.Icon.Critical
     message, hint = describe(exc)
+    setting = getattr(exc, "setting", None)    # a MissingSettingError: offer to go there
     if _show_box is not None:
-        _show_box(parent, message, hint)
-        return
-    box = QMessageBox(icon, TITLE, message, QMessageBox.StandardButton.NoButton, parent)
-    if hint:
-        box.setInformativeText(hint)
-    box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
-    box.exec()
+        go = _show_box(parent, message, hint)
+    else:
+        box = QMessageBox(icon, TITLE, message, QMessageBox.StandardButton.NoButton, parent)
+        if hint:
+            box.setInformativeText(hint)
+        go_button = box.addButton(GO_TO_SETTINGS, QMessageBox.ButtonRole.ActionRole) if setting else None
+        box.setDefaultButton(box.addButton("确定", QMessageBox.ButtonRole.AcceptRole))
+        box.exec()
+        go = go_button is not None and box.clickedButton() is go_button
+    if setting and go:
+        open_setting(parent, setting)
+
+
+def open_setting(parent: QWidget | None, key: str) -> None:
+    """Show 设置 with the cursor in field ``key``, through the main window owning ``parent``."""
+    from PySide6.QtWidgets import QApplication
+    windows = [parent.window()] if parent is not None else []
+    windows += QApplication.topLevelWidgets()
+    for window in windows:
+        if hasattr(window, "open_setting"):
+            window.open_setting(key)
+            return
 
 
 def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 from core.domain import school_year_label
 from core.errors import ZizhuError
 from db.session import Database
+from db.official import save_official
 from db.store import init_school
 from gui import dialogs
 from gui.errors import show_exception
+from gui.official_form import OfficialForm
 
 
 def default_school_year(today: date | None = None) -> int:
@@ -79,6 +81,35 @@ class SchoolPage(QWizardPage):
         return True
 
 
+class OfficialPage(QWizardPage):
+    """公文信息: the county's name, the policy's title and basis and the two phones
+    (saved with the school by ``SchoolPage.validatePage``)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("公文信息")
+        self.setSubTitle("告知书、公示名单和上报材料上印的县名、政策名称和电话。县名是正式文书必须的；"
+                         "其他各项不知道时可以先留空，以后在“设置”中填写。")
+        form = QFormLayout()
+        self.form = OfficialForm(form, self)
+        note = QLabel("留空的电话不会出现在文书中（不会印示例号码）。", self)
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addStretch(1)
+
+    def validatePage(self) -> bool:
+        wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
+        try:
+            with wiz.db.session() as s:   # one row each: fine on the GUI thread
+                save_official(s, self.form.values())
+        except ZizhuError as exc:
+            show_exception(self, exc)
+            return False
+        return True
+
+
 class FirstStartWizard(QWizard):
     """``exec()`` accepted: ``use_demo`` says whether the clerk chose demo data."""
 
@@ -92,6 +123,8 @@ class FirstStartWizard(QWizard):
         self.page = SchoolPage(self)
         self.page.demo_button.clicked.connect(self.choose_demo)
         self.addPage(self.page)
+        self.official_page = OfficialPage(self)
+        self.addPage(self.official_page)
         self.resize(620, 440)
 
     def choose_demo(self) -> None:

@@ -240,6 +240,11 @@ class MainWindow(QMainWindow):
         """Open a student's form with the offending field highlighted."""
         self.students.open_student(student_id, modal=modal, highlight=field)
 
+    def open_setting(self, key: str) -> None:
+        """设置, with the cursor in the field of setting ``key`` (the error path's 去设置)."""
+        self.show_page(SETTINGS)
+        self.settings.focus_setting(key)
+
     def find(self) -> None:
         if self.current_page() not in (STUDENTS, ROSTER):
             self.show_page(STUDENTS)

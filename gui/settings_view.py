@@ -1,7 +1,7 @@
-"""设置: the school's details and the editable policy parameters."""
+"""设置: the school's details, the words on official documents and the editable policy parameters."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,9 @@ from db.session import Database
 from db.store import find_school, get_policy, init_school
 from gui import worker
 from gui.backup_box import BackupBox
+from gui.official_form import OfficialForm
 
-SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"),
-                 ("contact_phone", "学校联系电话"), ("supervision_phone", "县级监督电话"))
+SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"))
 CAP_LABELS = {"tuition_standard": "公办学费标准"}
 KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数据库文件里，用“备份”或把数据库文件复制到 U 盘，"
             "就同时备份了密钥。口令不在任何文件里，请另外记在安全的地方，不要和 U 盘放在一起。\n"
@@ -45,6 +45,7 @@ class SettingsData:
     school: dict[str, Any] | None
     policy: Policy
     fingerprint: str = ""     # the signer's public key fingerprint ("" before the first export)
+    official: dict[str, str] = field(default_factory=dict)   # db.official.official_values
 
 
 def load_settings(db: Database) -> SettingsData:
@@ -54,16 +55,23 @@ def load_settings(db: Database) -> SettingsData:
             "name": sch.name, "code": sch.code, "school_year": sch.school_year, "township": sch.township,
             "contact_phone": sch.contact_phone, "supervision_phone": sch.supervision_phone}
         from db.exports import public_key
+        from db.official import official_values
         raw = public_key(s)
         from core.signing import fingerprint
-        return SettingsData(school, get_policy(s), fingerprint(raw) if raw else "")
+        return SettingsData(school, get_policy(s), fingerprint(raw) if raw else "", official_values(s))
 
 
 def save_school(db: Database, values: dict[str, Any]) -> dict[str, Any]:
     with db.session() as s:
-        details = {k: values[k] for k in ("township", "contact_phone", "supervision_phone")}
-        init_school(s, values["name"], values["code"], values["school_year"], **details)
+        init_school(s, values["name"], values["code"], values["school_year"], township=values["township"])
     return values
+
+
+def save_official_values(db: Database, values: dict[str, str]) -> dict[str, str]:
+    """公文信息 in one transaction (a bad value changes nothing); the stored values."""
+    from db.official import save_official
+    with db.session() as s:
+        return save_official(s, values)
 
 
 def save_policy(db: Database, changes: dict[str, str]) -> tuple[Policy, int]:
@@ -161,6 +169,15 @@ class SettingsPage(QWidget):
         self._school: dict[str, Any] | None = None
         self._key_buttons(has_key=False)
 
+        self.official_box = QGroupBox("公文信息（印在告知书、公示名单和上报材料上）", self)
+        self.official_box.setObjectName("officialBox")
+        official_form = QFormLayout(self.official_box)
+        self.official = OfficialForm(official_form, self.official_box)
+        self.save_official_button = QPushButton("保存公文信息", self.official_box)
+        self.save_official_button.setObjectName("saveOfficial")
+        self.save_official_button.clicked.connect(self.save_official)
+        official_form.addRow("", self.save_official_button)
+
         self.policy_box = QGroupBox("资助政策参数（单位：元）", self)
         self.policy_form = QFormLayout(self.policy_box)
         self.policy_name = QLabel(self.policy_box)
@@ -173,7 +190,11 @@ class SettingsPage(QWidget):
 
         content = QWidget(self)
         columns = QHBoxLayout(content)
-        columns.addWidget(school_box, 1, Qt.AlignmentFlag.AlignTop)
+        left = QVBoxLayout()
+        left.addWidget(school_box)
+        left.addWidget(self.official_box)
+        left.addStretch(1)
+        columns.addLayout(left, 1)
         right = QVBoxLayout()
         right.addWidget(self.policy_box)
         buttons = QHBoxLayout()
@@ -184,7 +205,7 @@ class SettingsPage(QWidget):
         right.addWidget(self.backup_box)
         right.addStretch(1)
         columns.addLayout(right, 1)
-        scroll = QScrollArea(self)
+        self.scroll = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(content)
@@ -206,6 +227,7 @@ class SettingsPage(QWidget):
             for key, edit in self.school_edits.items():
                 edit.setText(str(data.school.get(key) or ""))
             self.year.setValue(int(data.school["school_year"]))
+        self.official.set_values(data.official)
         self.policy_name.setText(f"当前政策：{data.policy.name}\n空白表示“未设置”：需要该参数的项目会列为待补充。")
         while self.policy_form.rowCount() > 1:
             self.policy_form.removeRow(1)
@@ -237,6 +259,22 @@ class SettingsPage(QWidget):
         self.message.setText("学校信息已保存")
         self.school_changed.emit(values)
 
+    def save_official(self) -> None:
+        self.save_official_button.setEnabled(False)
+        worker.run_task(save_official_values, self.db, self.official.values(), on_success=self._official_saved,
+                        on_failure=self._failed, parent=self)
+
+    def _official_saved(self, values: dict[str, str]) -> None:
+        self.save_official_button.setEnabled(True)
+        self.official.set_values(values)
+        self.message.setText("公文信息已保存")
+
+    def focus_setting(self, key: str) -> None:
+        """Show the field of setting ``key`` (e.g. a MissingSettingError's) with the cursor in it."""
+        edit = self.official.focus(key)
+        if edit is not None:
+            self.scroll.ensureWidgetVisible(edit)
+
     def policy_changes(self) -> dict[str, str]:
         return {k: e.text().strip() for k, e in self.policy_edits.items()
                 if e.text().strip() != self._policy_values.get(k, "")}
@@ -267,8 +305,8 @@ class SettingsPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception
-        self.save_school_button.setEnabled(True)
-        self.save_policy_button.setEnabled(True)
+        for button in (self.save_school_button, self.save_policy_button, self.save_official_button):
+            button.setEnabled(True)
         self.message.setText("")
         show_exception(self, exc)
 

@@ -137,10 +137,18 @@ def test_first_start_wizard_creates_the_school(db, qtbot):
     assert not finish.isEnabled()
     wiz.page.name.setText("城关第二中学")
     wiz.page.code.setText("4211")
+    wiz.button(QWizard.WizardButton.NextButton).click()      # the school is saved, then 公文信息
+    assert has_school(db) and wiz.currentPage() is wiz.official_page
+    wiz.official_page.form.edits["county"].setText("建始县")
+    wiz.official_page.form.edits["supervision_phone"].setText("0718-3321234")
     assert finish.isEnabled()
     finish.click()
     assert wiz.result() == QWizard.DialogCode.Accepted and not wiz.use_demo
-    assert has_school(db)
+    from db.official import official_values
+    with db.session() as s:
+        values = official_values(s)
+    assert values["county"] == "建始县" and values["supervision_phone"] == "0718-3321234"
+    assert values["contact_phone"] == "" and values["policy_title"] == ""
     assert default_school_year() >= 2023
 
 
