@@ -18,6 +18,7 @@ from db import store
 from db.audit import audit_chain_status
 from db.compute import compute_store
 from db.exports import gather, readiness
+from db.official import set_official
 from db.findings import (accept, build_context, revoke_accept, run_and_store, unverify_student_ids, verify_students)
 from db.importing import apply_plan, plan_import
 from db.migrate import current_revision, head_revision
@@ -42,6 +43,7 @@ def wdb(tmp_path):
     d = open_database(tmp_path / "w.sqlite")
     with d.session() as s:
         store.init_school(s, "第一中学", "1", 2023, actor="t")
+        set_official(s, "county", "建始县", actor="t")     # final documents need the county's name
         store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
         rows = [stu("张丽", HS), stu("王五", HS2), stu("", "审核人:")]
         apply_plan(s, plan_import(s, "students", [ParsedRow(i + 2, v) for i, v in enumerate(rows)], [], FIELDS))
