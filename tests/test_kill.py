@@ -33,7 +33,8 @@ SQLite's WAL (synchronous=NORMAL) turns into losing the last transactions, never
 Default tier: 2 killed trials per operation; slow tier: 50 per operation (about 9 minutes
 on 2 cores). The seed of the random delays is printed in every failure; set ZIZHU_KILL_SEED to it to
 draw the same delays again (timing still varies, so a failure may need a few runs).
-ZIZHU_KILL_TRIALS overrides the number of trials per operation.
+ZIZHU_KILL_TRIALS overrides the number of trials per operation; ZIZHU_KILL_KEEP=FOLDER keeps
+a copy of every failed trial's folder there (pytest prunes its own temporary folders).
 """
 from __future__ import annotations
 
@@ -398,8 +399,12 @@ def run_trials(op: str, base: Base, n: int) -> None:
         killed_count += killed
         problems, _snap = _check_trial(op, base, t, killed, rc, err, ref)
         if problems:
+            kept = t.folder
+            if os.environ.get("ZIZHU_KILL_KEEP"):     # pytest prunes old tmp folders: copy it away
+                kept = Path(os.environ["ZIZHU_KILL_KEEP"]) / f"{seed}-{t.folder.name}"
+                shutil.copytree(t.folder, kept, dirs_exist_ok=True)
             failures.append(f"trial {i} (delay {delay:.3f} s of {ref.duration:.3f} s, "
-                            f"{'killed' if killed else 'finished'}; kept in {t.folder}):\n  "
+                            f"{'killed' if killed else 'finished'}; kept in {kept}):\n  "
                             + "\n  ".join(problems))
         else:
             shutil.rmtree(t.folder)
