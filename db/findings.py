@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.checks import (RULES_BY_CODE, CheckContext, Finding, Payment, RosterFacts, RosterMeta, StudentFacts,
@@ -190,6 +190,17 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
     return out
 
 
+def verification_plan(session: Session, student_ids: list[int]) -> tuple[int, dict[int, str]]:
+    """(how many of these students verifying would mark 已核准, the blocked ones with why)."""
+    blocked = blocked_students(session, student_ids)
+    rest = [i for i in student_ids if i not in blocked]
+    todo = 0
+    for start in range(0, len(rest), 900):
+        todo += session.scalar(select(func.count()).select_from(Student).where(
+            Student.id.in_(rest[start:start + 900]), Student.verified.is_(False))) or 0
+    return todo, blocked
+
+
 def seal_student(st: Student, calc: Calculator) -> str:
     """The seal of a stored student as it stands (core.seal)."""
     from db.students import to_record
@@ -260,6 +271,13 @@ def revoke_accept(session: Session, code: str, id_number: str, actor: str | None
     if not rows:
         raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的 {code} 问题",
                               "只有“已接受”的核查问题可以撤销接受；请核对代码和身份证号")
+    return revoke_rows(session, rows, actor)
+
+
+def revoke_ids(session: Session, finding_ids: list[int], actor: str | None = None) -> int:
+    """撤销接受 for the findings with these ids (the GUI's selection)."""
+    rows = [r for start in range(0, len(finding_ids), 900)
+            for r in session.scalars(select(FindingRow).where(FindingRow.id.in_(finding_ids[start:start + 900])))]
     return revoke_rows(session, rows, actor)
 
 

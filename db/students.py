@@ -104,32 +104,47 @@ def remove_student(session: Session, student_id: int, reason: str, actor: str | 
     """移出名单: take a student off the list with the clerk's reason. The student is kept
     (``restore_student`` brings it back as it was, verification included) and is left
     out of the checks, counts, exports and letters; the findings are re-checked at once."""
+    return remove_students(session, [student_id], reason, actor)[0]
+
+
+def remove_students(session: Session, student_ids: list[int], reason: str,
+                    actor: str | None = None) -> list[Student]:
+    """``remove_student`` for several students: all or none, one re-check."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("移出名单必须写明原因", REMOVE_REASON_EXAMPLE)
-    st = get_student(session, student_id)
-    if st.removed_at is not None:
-        raise ValidationError(f"学生“{st.name or '（无姓名）'}”已经移出名单",
-                              "如需恢复，请用“移回名单”")
+    students = [get_student(session, i) for i in student_ids]
+    for st in students:
+        if st.removed_at is not None:
+            raise ValidationError(f"学生“{st.name or '（无姓名）'}”已经移出名单", "如需恢复，请用“移回名单”")
     now = datetime.now()
-    audit.record(session, actor or audit.default_actor(), "student", st.id,
-                 {"removed_at": (None, now.isoformat(timespec="seconds")), "removed_reason": ("", reason)}, now)
-    st.removed_at, st.removed_reason = now, reason
+    audit.record_many(session, actor or audit.default_actor(), "student",
+                      [(st.id, {"removed_at": (None, now.isoformat(timespec="seconds")),
+                                "removed_reason": ("", reason)}) for st in students], now)
+    for st in students:
+        st.removed_at, st.removed_reason = now, reason
     _recheck(session, actor)
-    return st
+    return students
 
 
 def restore_student(session: Session, student_id: int, actor: str | None = None) -> Student:
     """移回名单: put a removed student back on the list, as it was; re-checked at once."""
-    st = get_student(session, student_id)
-    if st.removed_at is None:
-        raise ValidationError(f"学生“{st.name or '（无姓名）'}”在名单中，没有被移出", "不需要移回")
-    audit.record(session, actor or audit.default_actor(), "student", st.id,
-                 {"removed_at": (st.removed_at.isoformat(timespec="seconds"), None),
-                  "removed_reason": (st.removed_reason, "")})
-    st.removed_at, st.removed_reason = None, ""
+    return restore_students(session, [student_id], actor)[0]
+
+
+def restore_students(session: Session, student_ids: list[int], actor: str | None = None) -> list[Student]:
+    """``restore_student`` for several students: all or none, one re-check."""
+    students = [get_student(session, i) for i in student_ids]
+    for st in students:
+        if st.removed_at is None:
+            raise ValidationError(f"学生“{st.name or '（无姓名）'}”在名单中，没有被移出", "不需要移回")
+    audit.record_many(session, actor or audit.default_actor(), "student",
+                      [(st.id, {"removed_at": (st.removed_at.isoformat(timespec="seconds"), None),
+                                "removed_reason": (st.removed_reason, "")}) for st in students])
+    for st in students:
+        st.removed_at, st.removed_reason = None, ""
     _recheck(session, actor)
-    return st
+    return students
 
 
 def _recheck(session: Session, actor: str | None) -> None:

@@ -69,6 +69,16 @@ def verify(db: Database, student_ids: list[int], skip_blocked: bool = False,
         return Verified(verify_students(s, student_ids, actor=actor, skip_blocked=skip_blocked), skipped)
 
 
+def verification_plan(db: Database, student_ids: list[int]) -> tuple[int, dict[int, str]]:
+    """Re-check, then (how many of these students ``verify`` would mark 已核准, the blocked ones
+    with why): what 核准筛选出的学生 asks the clerk to confirm."""
+    from db.findings import run_and_store
+    from db.findings import verification_plan as plan
+    with db.session() as s:
+        run_and_store(s)
+        return plan(s, student_ids)
+
+
 def accept_findings(db: Database, finding_ids: list[int], reason: str, actor: str | None = None) -> Done:
     """Accept the stored findings ``finding_ids`` with a written reason."""
     from sqlalchemy import select
@@ -112,20 +122,23 @@ def edit_student(db: Database, student_id: int, values: dict[str, Any]) -> Edite
         return Edited(update_student(s, student_id, values))
 
 
-def remove(db: Database, student_id: int, reason: str, actor: str | None = None) -> Done:
-    """移出名单 (with the clerk's reason); the findings are re-checked at once."""
-    from db.students import remove_student
+def remove(db: Database, student_ids: int | list[int], reason: str, actor: str | None = None) -> Done:
+    """移出名单 (with the clerk's reason; one student or several, all or none); the findings
+    are re-checked at once."""
+    from db.students import remove_students
+    ids = [student_ids] if isinstance(student_ids, int) else list(student_ids)
     with db.session() as s:
-        remove_student(s, student_id, reason, actor)
-    return Done(1, Changes.STUDENTS | Changes.FINDINGS)
+        remove_students(s, ids, reason, actor)
+    return Done(len(ids), Changes.STUDENTS | Changes.FINDINGS)
 
 
-def restore(db: Database, student_id: int, actor: str | None = None) -> Done:
-    """移回名单; the findings are re-checked at once."""
-    from db.students import restore_student
+def restore(db: Database, student_ids: int | list[int], actor: str | None = None) -> Done:
+    """移回名单 (one student or several); the findings are re-checked at once."""
+    from db.students import restore_students
+    ids = [student_ids] if isinstance(student_ids, int) else list(student_ids)
     with db.session() as s:
-        restore_student(s, student_id, actor)
-    return Done(1, Changes.STUDENTS | Changes.FINDINGS)
+        restore_students(s, ids, actor)
+    return Done(len(ids), Changes.STUDENTS | Changes.FINDINGS)
 
 
 def unverify(db: Database, student_ids: list[int], actor: str | None = None) -> Done:

@@ -36,6 +36,7 @@ from db.students import to_record
 NameKey = Callable[[str], Any]
 STATUS_VERIFIED = "已核准"
 STATUS_PENDING = "待核准"
+STATUS_REMOVED = "已移出名单"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,12 @@ class StudentRow:
     name_key: Any = None  # pinyin collation key
     haystack: str = ""    # search text (core.text.haystack), built off the GUI thread
     removed: bool = False  # 移出名单: shown in the list, left out of counts, totals and letters
+    removed_reason: str = ""
 
     @property
     def status(self) -> str:
+        if self.removed:
+            return STATUS_REMOVED
         return STATUS_VERIFIED if self.verified else STATUS_PENDING
 
     @property
@@ -112,7 +116,7 @@ class Snapshot:
 
 _COLUMNS = [Student.id, Student.verified, Student.import_problems, Student.name_initials,
             Student.notified_at.is_not(None).label("printed"), Student.receipt_at.is_not(None).label("receipt"),
-            Student.removed_at.is_not(None).label("removed"),
+            Student.removed_at.is_not(None).label("removed"), Student.removed_reason,
             *(getattr(Student, f) for f in STUDENT_DATA_FIELDS)]
 
 
@@ -137,6 +141,7 @@ def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None) 
         problems=m["import_problems"] or "", initials=m["name_initials"] or "",
         name_key=name_key(name) if name_key else None,
         haystack=haystack(name, idn, m["name_initials"] or ""), removed=bool(m["removed"]),
+        removed_reason=m["removed_reason"] or "",
     )
 
 

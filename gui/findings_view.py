@@ -16,9 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
     QWidget,
 )
@@ -29,7 +27,7 @@ from core.idnumber import mask_id
 from db.changes import Changes
 from db.findings import NOT_ACCEPTABLE
 from db.session import Database
-from db.usecases import Verified, accept_findings, check, verify
+from db.usecases import Verified, accept_findings, check, revoke_findings, verify
 from db.views import FindingView, finding_rows
 from gui import worker
 from gui.list_page import ListPage
@@ -87,6 +85,12 @@ class FindingsProxy(FilterProxy):
         self.set_predicate("state", pred)
 
 
+def finding_line(r: FindingView) -> str:
+    """"姓名与建档立卡名单不一致（NAME_MISMATCH） — 张丽 110101********1234：…" for dialogs."""
+    who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x)
+    return f"{r.title}（{r.code}）" + (f" — {who}" if who else "") + (f"：{r.message}" if r.message else "")
+
+
 class FindingsPage(ListPage):
     open_student = Signal(int, str)      # student id, field to highlight
     DEPENDS_ON = Changes.FINDINGS
@@ -118,6 +122,8 @@ class FindingsPage(ListPage):
         self.run_button = self._button("runCheck", "运行核查", "重新比对学生名单、建档立卡名单和资助政策", self.run)
         self.accept_button = self._button("acceptButton", "接受…", "确认所选问题的数据无误（须写明原因）",
                                           self.accept_selected)
+        self.revoke_button = self._button("revokeButton", "撤销接受", "把所选的已接受问题改回未处理（原因保留在审计日志中）",
+                                          self.revoke_selected)
         self.verify_button = self._button("verifyButton", "标记已核准", "把所选问题涉及的学生标记为已核准",
                                           self.verify_selected)
         hint = QLabel("双击一行打开该学生并定位到有问题的栏目", self)
@@ -179,11 +185,11 @@ class FindingsPage(ListPage):
         if row.student_id is not None:
             self.open_student.emit(row.student_id, row.field)
 
-    def ask_reason(self, count: int) -> str | None:
-        """Tests replace this to answer without a dialog."""
-        text, ok = QInputDialog.getText(self, "接受核查问题", f"确认所选 {count} 个问题的数据无误。请写明原因：",
-                                        QLineEdit.EchoMode.Normal, "")
-        return text if ok else None
+    def ask_reason(self, rows: list[FindingView]) -> str | None:
+        """The reason for accepting ``rows`` (named in the dialog); tests replace this."""
+        from gui.reason_dialog import ask_reason
+        return ask_reason(self, "接受核查问题", f"确认以下 {len(rows)} 个核查问题的数据无误（接受后不再作为问题处理）：",
+                          [finding_line(r) for r in rows], "例如：户口簿上即为此异体字，已核对原件")
 
     def accept_selected(self) -> None:
         rows = [r for r in self.selected_rows() if r.state != "fixed"]
@@ -197,11 +203,24 @@ class FindingsPage(ListPage):
             show_exception(self, ValidationError(f"{titles}（{'、'.join(bad)}）不能接受，必须改正",
                                                  "请双击该问题打开学生信息并改正，然后重新核查"))
             return
-        reason = self.ask_reason(len(rows))
+        reason = self.ask_reason(rows)
         if reason is None:
             return
         worker.run_task(accept_findings, self.db, [r.id for r in rows], reason,
                         on_success=lambda done: self.changed.emit(done.changes), parent=self)
+
+    def revoke_selected(self) -> None:
+        """撤销接受: the selected accepted findings become open again (audited)."""
+        rows = [r for r in self.selected_rows() if r.state == "accepted"]
+        if not rows:
+            self.window().statusBar().showMessage("请先选择“已接受”的问题", 5000)  # type: ignore[attr-defined]
+            return
+
+        def done(result) -> None:
+            self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+                f"已撤销接受 {result.count} 个问题，问题重新变为未处理", 8000)
+            self.changed.emit(result.changes)
+        worker.run_task(revoke_findings, self.db, [r.id for r in rows], on_success=done, parent=self)
 
     def verify_selected(self) -> None:
         ids = sorted({r.student_id for r in self.selected_rows() if r.student_id is not None})

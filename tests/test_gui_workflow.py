@@ -130,7 +130,7 @@ def test_accept_with_a_reason(checked, db):
     page.code_filter.setCurrentIndex(page.code_filter.findData("NAME_MISMATCH"))
     [row] = select_where(page, homophone)
     asked = []
-    page.ask_reason = lambda n: asked.append(n) or "户口簿上即为此字"
+    page.ask_reason = lambda rows: asked.append(len(rows)) or "户口簿上即为此字"
     page.accept_button.click()
     assert asked == [1]
     assert finding(db, row.id) == ("accepted", "户口簿上即为此字")
@@ -144,7 +144,7 @@ def test_accept_with_a_reason(checked, db):
 def test_cancelled_reason_changes_nothing(checked, db):
     page = checked.findings
     [row] = select_where(page, homophone)
-    page.ask_reason = lambda n: None
+    page.ask_reason = lambda rows: None
     page.accept_selected()
     assert finding(db, row.id) == ("open", "")
 
@@ -153,7 +153,7 @@ def test_an_invalid_id_cannot_be_accepted(checked, db, shown):
     page = checked.findings
     [row] = select_where(page, lambda r: r.code == "ID_INVALID")
     asked = []
-    page.ask_reason = lambda n: asked.append(n) or "家长说没错"
+    page.ask_reason = lambda rows: asked.append(len(rows)) or "家长说没错"
     page.accept_button.click()
     assert len(shown) == 1 and "不能接受" in shown[0][0] and "ID_INVALID" in shown[0][0]
     shown.clear()
@@ -570,6 +570,7 @@ def test_verify_from_the_student_list(win, db):
     page.verify_button.click()
     assert student(db, clean.id).verified is True
     assert "已核准 1 名学生" in win.statusBar().currentMessage()
+    page.confirm_verify = lambda count, blocked: True
     page.verify_shown_button.click()          # everyone shown, skipping students with errors
     message = win.statusBar().currentMessage()
     assert "未核准" in message

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
@@ -50,6 +50,9 @@ class StudentData:
     values: dict[str, Any]
     problems: str
     prior_grants: frozenset[str]
+    verified: bool = False
+    removed: bool = False
+    removed_reason: str = ""
 
 
 def read_student(db: Database, student_id: int) -> StudentData:
@@ -57,11 +60,16 @@ def read_student(db: Database, student_id: int) -> StudentData:
     with db.session() as s:
         st = get_student(s, student_id)
         values = student_values(st)
-        return StudentData(st.id, values, st.import_problems or "",
-                           grants_of(st.prior_grants))
+        return StudentData(st.id, values, st.import_problems or "", grants_of(st.prior_grants),
+                           bool(st.verified), st.removed_at is not None, st.removed_reason or "")
 
 
 class StudentForm(QDialog):
+    # The student list does these (one code path with its buttons): 移出名单, 移回名单, 取消核准.
+    remove_requested = Signal(int)
+    restore_requested = Signal(int)
+    unverify_requested = Signal(int)
+
     def __init__(self, db: Database, data: StudentData, policy: Policy, undo_stack: QUndoStack,
                  on_saved: Callable[[int], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +97,13 @@ class StudentForm(QDialog):
     # -- layout -----------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
+        if self.data.removed:
+            gone = QLabel(f"该学生已移出名单（原因：{self.data.removed_reason}）。移出的学生不参加核查、统计、"
+                          "告知书和上报；点“移回名单”可恢复。", self)
+            gone.setObjectName("removedNote")
+            gone.setWordWrap(True)
+            gone.setStyleSheet(PROBLEM_STYLE)
+            outer.addWidget(gone)
         if self.data.problems:
             note = QLabel("导入时发现的问题：" + self.data.problems, self)
             note.setObjectName("importProblems")
@@ -124,6 +139,23 @@ class StudentForm(QDialog):
         self.status = QLabel(self)
         self.status.setObjectName("formStatus")
         buttons.addWidget(self.status, 1)
+        if self.data.removed:
+            self.removal_button = QPushButton("移回名单", self)
+            self.removal_button.setToolTip("把该学生恢复到名单中")
+            self.removal_button.clicked.connect(lambda: self._request(self.restore_requested))
+        else:
+            self.removal_button = QPushButton("移出名单…", self)
+            self.removal_button.setToolTip("把该学生移出名单（须写明原因；可撤销）")
+            self.removal_button.clicked.connect(lambda: self.remove_requested.emit(self.data.id))
+        self.removal_button.setObjectName("removalButton")
+        self.unverify_button = QPushButton("取消核准", self)
+        self.unverify_button.setObjectName("unverifyButton")
+        self.unverify_button.setToolTip("把该学生改回待核准（记入审计日志）")
+        self.unverify_button.setVisible(self.data.verified)
+        self.unverify_button.clicked.connect(lambda: self._request(self.unverify_requested))
+        buttons.addWidget(self.removal_button)
+        buttons.addWidget(self.unverify_button)
+        buttons.addSpacing(16)
         self.save_button = QPushButton("保存", self)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -132,6 +164,11 @@ class StudentForm(QDialog):
         buttons.addWidget(self.save_button)
         buttons.addWidget(cancel)
         outer.addLayout(buttons)
+
+    def _request(self, signal) -> None:
+        """Close the form, then let the list do it (it re-reads the student)."""
+        self.reject()
+        signal.emit(self.data.id)
 
     # -- live behaviour ---------------------------------------------------
     @property

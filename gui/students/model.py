@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 
 from core.domain import Stage
 from core.fields import StudentField, listed_fields
-from db.views import STATUS_PENDING, STATUS_VERIFIED, StudentRow  # noqa: F401 - the rows of this model
+from db.views import STATUS_PENDING, STATUS_REMOVED, STATUS_VERIFIED, StudentRow  # noqa: F401 - the rows of this model
 from gui.search import haystack
 from gui.table_model import Column, RowTableModel
 
@@ -63,6 +63,8 @@ class StudentTableModel(RowTableModel):
     def tooltip(self, row: StudentRow, column: int) -> str | None:
         if column == COL["问题"] and row.problems:
             return row.problems.replace("；", "\n")
+        if column == COL["状态"] and row.removed:
+            return f"移出原因：{row.removed_reason}（可用“移回名单”恢复）"
         if column == COL["资助合计（元）"] and row.pending:
             return f"另有 {row.pending} 个项目待补充信息"
         return None

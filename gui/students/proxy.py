@@ -6,11 +6,11 @@ precomputed set of accepted students (see ``gui.search.FilterProxy``).
 from __future__ import annotations
 
 from gui.search import FilterProxy
-from gui.students.model import STATUS_PENDING, STATUS_VERIFIED, StudentRow
+from gui.students.model import STATUS_PENDING, STATUS_REMOVED, STATUS_VERIFIED, StudentRow
 
 ALL = ""            # "no filter" value of every combo
 HAS_PROBLEMS = "有问题"
-STATUS_CHOICES = (STATUS_VERIFIED, STATUS_PENDING, HAS_PROBLEMS)
+STATUS_CHOICES = (STATUS_VERIFIED, STATUS_PENDING, HAS_PROBLEMS, STATUS_REMOVED)
 
 
 class StudentFilterProxy(FilterProxy):
@@ -19,6 +19,7 @@ class StudentFilterProxy(FilterProxy):
         self._stage = ALL
         self._category = ALL
         self._status = ALL
+        self.set_predicate("status", _status_predicate(ALL))
 
     def set_stage(self, stage: str) -> None:
         self._stage = stage or ALL
@@ -39,11 +40,14 @@ class StudentFilterProxy(FilterProxy):
 
 
 def _status_predicate(status: str):
+    """Removed students are shown only under 已移出名单; every other choice lists the students on the list."""
+    if status == STATUS_REMOVED:
+        return lambda r: r.removed
     if status == HAS_PROBLEMS:
-        return lambda r: bool(r.problems)
+        return lambda r: bool(r.problems) and not r.removed
     if status in (STATUS_VERIFIED, STATUS_PENDING):
         return lambda r, v=status: r.status == v
-    return None
+    return lambda r: not r.removed
 
 
 __all__ = ["ALL", "STATUS_CHOICES", "StudentFilterProxy", "StudentRow"]

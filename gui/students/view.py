@@ -1,23 +1,27 @@
-"""学生名册: the searchable student list; double-click opens the student form."""
+"""学生名册: the searchable student list; double-click opens the student form.
+
+The buttons under the search row (and the table's context menu, built from the
+same actions) verify, 取消核准, 移出名单 and 移回名单 the selected students."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QAbstractItemView, QPushButton, QWidget
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QMenu, QMessageBox, QPushButton, QWidget
 
 from core.domain import Category, Stage
 from core.policy import Policy
 from db.changes import Changes
 from db.session import Database
-from db.usecases import Verified, verify
+from db.usecases import Done, Verified, remove, restore, unverify, verification_plan, verify
 from db.views import Snapshot
 from gui import worker
 from gui.errors import show_exception
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.students.form import StudentData, StudentForm, read_student
-from gui.students.model import COL, StudentTableModel
+from gui.students.model import COL, StudentRow, StudentTableModel
 from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
+from gui.students.removal import REMOVE_EXAMPLE, RemoveStudentsCommand
 
 PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
 
@@ -40,21 +44,35 @@ class StudentsPage(ListPage):
         self.category_filter = self.add_filter("categoryFilter", "全部家庭类别", [], proxy.set_category)
         self.status_filter = self.add_filter("statusFilter", "全部状态",
                                              [(s, s) for s in STATUS_CHOICES], proxy.set_status)
-        self.edit_button = QPushButton("查看/修改…", self)
-        self.edit_button.setObjectName("editButton")
-        self.edit_button.setToolTip("打开选中学生的信息和资助明细（也可双击该行）")
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.filters.addWidget(self.edit_button)
-        self.verify_button = QPushButton("标记已核准", self)
-        self.verify_button.setObjectName("verifyStudents")
-        self.verify_button.setToolTip("把选中的学生标记为已核准（有未处理错误的学生不能核准）")
-        self.verify_button.clicked.connect(self.verify_selected)
-        self.filters.addWidget(self.verify_button)
-        self.verify_shown_button = QPushButton("核准筛选出的学生", self)
+        # the action buttons get their own row under the search and filters (as on 核查问题)
+        self.actions_row = QHBoxLayout()
+        self.actions_row.setContentsMargins(0, 0, 0, 0)
+        self.layout().insertLayout(1, self.actions_row)  # type: ignore[union-attr]
+        self.row_actions: list[QAction] = []
+        self.edit_button = self._action_button("editButton", "查看/修改…", "打开选中学生的信息和资助明细（也可双击该行）",
+                                               self.edit_selected)
+        self.verify_button = self._action_button("verifyStudents", "标记已核准",
+                                                 "把选中的学生标记为已核准（有未处理错误的学生不能核准）",
+                                                 self.verify_selected)
+        self.unverify_button = self._action_button("unverifyStudents", "取消核准",
+                                                   "把选中的已核准学生改回待核准（记入审计日志）", self.unverify_selected)
+        self.remove_button = self._action_button("removeStudents", "移出名单…",
+                                                 "把选中的学生移出名单（须写明原因；可撤销，也可用“移回名单”恢复）",
+                                                 self.remove_selected)
+        self.restore_button = self._action_button("restoreStudents", "移回名单",
+                                                  "把选中的已移出学生恢复到名单中（在状态中选“已移出名单”可看到他们）",
+                                                  self.restore_selected)
+        self.actions_row.addSpacing(12)
+        self.verify_shown_button = QPushButton("核准筛选出的学生…", self)
         self.verify_shown_button.setObjectName("verifyShown")
-        self.verify_shown_button.setToolTip("把当前列表中显示的学生全部标记为已核准，跳过还有错误的学生")
+        self.verify_shown_button.setToolTip("把当前列表中显示的学生全部标记为已核准，跳过还有错误的学生（先确认人数）")
         self.verify_shown_button.clicked.connect(self.verify_shown)
-        self.filters.addWidget(self.verify_shown_button)
+        self.actions_row.addWidget(self.verify_shown_button)
+        self.actions_row.addStretch(1)
+        self.top_row.removeWidget(self.count_label)
+        self.actions_row.addWidget(self.count_label)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.doubleClicked.connect(self._double_clicked)
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.view)
@@ -64,6 +82,43 @@ class StudentsPage(ListPage):
                                 COL["年级"]: 4, COL["班级"]: 4, COL["家庭类别"]: 6, COL["就读地"]: 3,
                                 COL["资助合计（元）"]: 7, COL["状态"]: 4})
         self.use_feed(feed, db)
+
+    def _action_button(self, name: str, text: str, tip: str, slot) -> QPushButton:
+        """One QAction per row operation (the context menu lists them) and its button."""
+        action = QAction(text, self)
+        action.setObjectName("action_" + name)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.row_actions.append(action)
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.clicked.connect(action.trigger)
+        self.actions_row.addWidget(button)
+        return button
+
+    def context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for action in self.row_actions:
+            menu.addAction(action)
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        if self.view.indexAt(pos).isValid():
+            self.context_menu().exec(self.view.viewport().mapToGlobal(pos))
+
+    def update_count(self) -> None:
+        """Counts the students on the list; removed ones are named apart."""
+        if not hasattr(self, "verify_shown_button"):
+            return super().update_count()
+        rows: list[StudentRow] = self.model.rows()
+        removed = sum(r.removed for r in rows)
+        total, shown = len(rows) - removed, self.proxy.rowCount()
+        text = f"共 {total} 人" if shown == total else f"共 {total} 人，筛选出 {shown} 人"
+        if removed:
+            text += f"（另有 {removed} 人已移出名单）"
+        self.count_label.setText("正在读取…" if self._loading else text)
 
     # -- loading ----------------------------------------------------------
     def apply_data(self, data: Snapshot) -> None:
@@ -111,6 +166,9 @@ class StudentsPage(ListPage):
         self._opening = False
         form = self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.student_edited,
                                        self.window())
+        form.remove_requested.connect(lambda sid: self.remove_students([sid], form))
+        form.restore_requested.connect(lambda sid: self.restore_students([sid]))
+        form.unverify_requested.connect(lambda sid: self.unverify_students([sid]))
         if highlight:
             form.highlight(highlight)
         if modal:
@@ -122,22 +180,119 @@ class StudentsPage(ListPage):
         form.show()
 
     # -- verification (核准) ------------------------------------------------
+    def selected_rows(self) -> list[StudentRow]:
+        return [self.source_row(ix) for ix in self.view.selectionModel().selectedRows()]
+
+    def _selection(self) -> list[StudentRow]:
+        rows = self.selected_rows()
+        if not rows:
+            self.message("请先选择学生")
+        return rows
+
+    def message(self, text: str) -> None:
+        self.window().statusBar().showMessage(text, 10000)  # type: ignore[attr-defined]
+
     def verify_selected(self) -> None:
         """Selected students -> 已核准; refused with the reasons when any has an open error."""
-        ids = [self.source_row(ix).id for ix in self.view.selectionModel().selectedRows()]
-        if not ids:
-            self.window().statusBar().showMessage("请先选择学生", 5000)  # type: ignore[attr-defined]
-            return
-        worker.run_task(verify, self.db, ids, False, on_success=self._verified, parent=self)
+        ids = [r.id for r in self._selection()]
+        if ids:
+            worker.run_task(verify, self.db, ids, False, on_success=self._verified, parent=self)
 
     def verify_shown(self) -> None:
-        """Every student shown by the current search and filters, skipping the blocked ones."""
+        """Every student shown by the current search and filters, skipping the blocked ones,
+        after the clerk confirmed the numbers."""
         ids = [self.source_row(self.proxy.index(r, 0)).id for r in range(self.proxy.rowCount())]
-        if ids:
-            worker.run_task(verify, self.db, ids, True, on_success=self._verified, parent=self)
+        if not ids:
+            self.message("列表中没有学生")
+            return
+
+        def counted(plan: tuple[int, dict[int, str]]) -> None:
+            todo, blocked = plan
+            self.changed.emit(Changes.FINDINGS)      # the plan re-checked first
+            if not todo:
+                self.message(f"没有需要核准的学生（{len(blocked)} 名有未处理的错误，其余已是已核准）" if blocked
+                             else "筛选出的学生都已是已核准")
+                return
+            if self.confirm_verify(todo, list(blocked.values())):
+                worker.run_task(verify, self.db, ids, True, on_success=self._verified, parent=self)
+        worker.run_task(verification_plan, self.db, ids, on_success=counted, parent=self)
+
+    def confirm_verify(self, count: int, blocked: list[str]) -> bool:
+        """"核准 120 名学生，跳过 3 名有未处理错误的学生？" — yes or no (tests replace this)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "核准筛选出的学生", verify_question(count, len(blocked)),
+                          QMessageBox.StandardButton.NoButton, self)
+        if blocked:
+            box.setInformativeText("跳过的学生：" + "；".join(blocked[:8]) + ("……" if len(blocked) > 8 else ""))
+        yes = box.addButton("核准", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is yes
 
     def _verified(self, outcome: Verified) -> None:
         done, skipped = outcome
         text = f"已核准 {done} 名学生" + (f"；{skipped} 名还有错误，未核准（见“核查问题”）" if skipped else "")
-        self.window().statusBar().showMessage(text, 10000)  # type: ignore[attr-defined]
+        self.message(text)
         self.changed.emit(outcome.changes)
+
+    # -- 取消核准, 移出名单, 移回名单 -----------------------------------------------
+    def unverify_selected(self) -> None:
+        rows = self._selection()
+        if rows:
+            self.unverify_students([r.id for r in rows if r.verified] or [r.id for r in rows])
+
+    def unverify_students(self, ids: list[int]) -> None:
+        worker.run_task(unverify, self.db, ids, parent=self,
+                        on_success=lambda done: self._done(done, f"已取消核准 {done.count} 名学生（改回待核准）"))
+
+    def ask_remove_reason(self, rows: list[StudentRow], parent: QWidget | None = None) -> str | None:
+        """The reason for taking ``rows`` off the list, or None (tests replace this)."""
+        from gui.reason_dialog import ask_reason
+        return ask_reason(parent or self, "移出名单",
+                          f"把以下 {len(rows)} 名学生移出名单？移出后他们不参加核查、统计、告知书和上报；"
+                          "记录保留，可撤销（Ctrl+Z）或用“移回名单”恢复。",
+                          [student_line(r) for r in rows], REMOVE_EXAMPLE)
+
+    def remove_selected(self) -> None:
+        rows = [r for r in self._selection() if not r.removed]
+        if rows:
+            self.remove_students([r.id for r in rows])
+        elif self.selected_rows():
+            self.message("所选学生已经移出名单")
+
+    def remove_students(self, ids: list[int], parent: QWidget | None = None) -> None:
+        wanted = set(ids)
+        rows: list[StudentRow] = [r for r in self.model.rows() if r.id in wanted]
+        reason = self.ask_remove_reason(rows, parent)
+        if reason is None:
+            return
+        label = (rows[0].name or "（无姓名）") if len(rows) == 1 else f"{len(rows)} 名学生"
+
+        def done(result: Done) -> None:
+            if parent is not None:
+                parent.close()
+            self.undo_stack.push(RemoveStudentsCommand(self.db, ids, label, reason, self.changed.emit, self))
+            self._done(result, f"已把 {result.count} 名学生移出名单（可撤销，或在状态中选“已移出名单”后移回）")
+        worker.run_task(remove, self.db, ids, reason, on_success=done, parent=self)
+
+    def restore_selected(self) -> None:
+        rows = [r for r in self._selection() if r.removed]
+        if rows:
+            self.restore_students([r.id for r in rows])
+        elif self.selected_rows():
+            self.message("所选学生在名单中，没有被移出")
+
+    def restore_students(self, ids: list[int]) -> None:
+        worker.run_task(restore, self.db, ids, parent=self,
+                        on_success=lambda done: self._done(done, f"已把 {done.count} 名学生移回名单"))
+
+    def _done(self, result: Done, text: str) -> None:
+        self.message(text)
+        self.changed.emit(result.changes)
+
+
+def verify_question(count: int, skipped: int) -> str:
+    return f"核准 {count} 名学生" + (f"，跳过 {skipped} 名有未处理错误的学生" if skipped else "") + "？"
+
+
+def student_line(r: StudentRow) -> str:
+    return " ".join(x for x in (r.name or "（无姓名）", r.id_masked, r.stage, r.grade, r.class_name) if x)

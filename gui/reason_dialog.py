@@ -1,0 +1,70 @@
+"""A dialog that asks for a written reason (接受核查问题, 移出名单).
+
+It names what the reason is for, shows an example, and an empty reason keeps
+it open with a red line saying what to write (it never closes on an empty one).
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout,
+                               QWidget)
+
+
+class ReasonDialog(QDialog):
+    def __init__(self, title: str, intro: str, items: list[str], example: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("reasonDialog")
+        self.example = example
+        layout = QVBoxLayout(self)
+        head = QLabel(intro, self)
+        head.setObjectName("reasonIntro")
+        head.setWordWrap(True)
+        layout.addWidget(head)
+        shown = items[:8] + ([f"……另有 {len(items) - 8} 项"] if len(items) > 8 else [])
+        self.items = QPlainTextEdit("\n".join(shown), self)
+        self.items.setObjectName("reasonItems")
+        self.items.setReadOnly(True)
+        lines = min(len(shown), 6)
+        self.items.setFixedHeight(self.fontMetrics().lineSpacing() * (lines + 1) + 12)
+        layout.addWidget(self.items)
+        layout.addWidget(QLabel("原因（必填）：", self))
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName("reasonEdit")
+        self.edit.setPlaceholderText(example)
+        self.edit.textChanged.connect(lambda _t: self.error.hide())
+        layout.addWidget(self.edit)
+        self.error = QLabel(f"请写明原因，{example}", self)
+        self.error.setObjectName("reasonError")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        self.ok_button = buttons.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("reasonOk")
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(min(640, max(420, self.sizeHint().width())), self.sizeHint().height())
+
+    def reason(self) -> str:
+        return self.edit.text().strip()
+
+    def accept(self) -> None:
+        """An empty reason keeps the dialog open, saying what to write."""
+        if not self.reason():
+            self.error.show()
+            self.edit.setFocus()
+            return
+        super().accept()
+
+
+def ask_reason(parent: QWidget | None, title: str, intro: str, items: list[str], example: str) -> str | None:
+    """The reason written, or None when cancelled (callers wrap this in a method tests replace)."""
+    dialog = ReasonDialog(title, intro, items, example, parent)
+    try:
+        return dialog.reason() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
