@@ -199,3 +199,15 @@ def test_frozen_v0003_database_migrates_with_every_student_on_the_list(tmp_path)
             assert audit_chain_status(s).intact
     finally:
         d.close()
+
+
+def test_a_removed_student_in_a_reimported_file_is_updated_and_stays_removed(wdb):
+    with wdb.session() as s:
+        ww = ids(s)["王五"]
+        remove_student(s, ww, "已转学")
+    with wdb.session() as s:
+        plan = plan_import(s, "students", [ParsedRow(2, stu("王五", HS2, grade="高二"))], [], FIELDS + ["grade"])
+        apply_plan(s, plan)
+    with wdb.session() as s:
+        same = s.scalars(select(Student).where(Student.id_number == HS2)).all()
+        assert [(st.id, st.grade, st.removed_reason) for st in same] == [(ww, "高二", "已转学")]
