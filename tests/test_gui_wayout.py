@@ -4,17 +4,16 @@ numbers, and the reason dialog that names what it is for and never closes on an 
 from __future__ import annotations
 
 import pytest
+from conftest import open_main_window
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
+from test_gui_workflow import proxy_rows, select_where
 
 from db import store
 from db.findings import accept, run_and_store, verify_students
 from db.models import AuditEntry, FindingRow, Student
 from gui.main_window import FINDINGS, STUDENTS
 from gui.students.proxy import STATUS_REMOVED
-
-from conftest import open_main_window
-from test_gui_workflow import proxy_rows, select_where
 
 pytestmark = pytest.mark.usefixtures("shown")
 

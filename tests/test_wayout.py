@@ -18,11 +18,18 @@ from db import store
 from db.audit import audit_chain_status
 from db.compute import compute_store
 from db.exports import gather, readiness
-from db.official import set_official
-from db.findings import (accept, build_context, revoke_accept, run_and_store, unverify_student_ids, verify_students)
+from db.findings import (
+    accept,
+    build_context,
+    revoke_accept,
+    run_and_store,
+    unverify_student_ids,
+    verify_students,
+)
 from db.importing import apply_plan, plan_import
 from db.migrate import current_revision, head_revision
 from db.models import AuditEntry, FindingRow, Student
+from db.official import set_official
 from db.session import open_database
 from db.students import remove_student, restore_student
 from db.workflows import counts

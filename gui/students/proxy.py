@@ -6,7 +6,12 @@ precomputed set of accepted students (see ``gui.search.FilterProxy``).
 from __future__ import annotations
 
 from gui.search import FilterProxy
-from gui.students.model import STATUS_PENDING, STATUS_REMOVED, STATUS_VERIFIED, StudentRow
+from gui.students.model import (
+    STATUS_PENDING,
+    STATUS_REMOVED,
+    STATUS_VERIFIED,
+    StudentRow,
+)
 
 ALL = ""            # "no filter" value of every combo
 HAS_PROBLEMS = "有问题"

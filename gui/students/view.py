@@ -6,13 +6,28 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from core.domain import Category, Stage
 from core.policy import Policy
 from db.changes import Changes
 from db.session import Database
-from db.usecases import Done, Verified, remove, restore, unverify, verification_plan, verify
+from db.usecases import (
+    Done,
+    Verified,
+    remove,
+    restore,
+    unverify,
+    verification_plan,
+    verify,
+)
 from db.views import Snapshot
 from gui import worker
 from gui.errors import show_exception
