@@ -39,11 +39,3 @@ class OfficialForm:
     def set_values(self, values: dict[str, str]) -> None:
         for key, edit in self.edits.items():
             edit.setText(values.get(key, ""))
-
-    def focus(self, key: str) -> QLineEdit | None:
-        """Put the cursor into field ``key`` (a MissingSettingError's ``setting``)."""
-        edit = self.edits.get(key)
-        if edit is not None:
-            edit.setFocus()
-            edit.selectAll()
-        return edit

@@ -269,11 +269,17 @@ class SettingsPage(QWidget):
         self.official.set_values(values)
         self.message.setText("公文信息已保存")
 
-    def focus_setting(self, key: str) -> None:
-        """Show the field of setting ``key`` (e.g. a MissingSettingError's) with the cursor in it."""
-        edit = self.official.focus(key)
-        if edit is not None:
-            self.scroll.ensureWidgetVisible(edit)
+    def focus_setting(self, key: str) -> bool:
+        """Show the field of setting ``key`` with the cursor in it: a 公文信息 key (a
+        MissingSettingError's), a policy parameter (``tuition_standard.普通高中``) or a
+        school field. False when there is no such field."""
+        edit = self.official.edits.get(key) or self.policy_edits.get(key) or self.school_edits.get(key)
+        if edit is None:
+            return False
+        self.scroll.ensureWidgetVisible(edit)
+        edit.setFocus()
+        edit.selectAll()
+        return True
 
     def policy_changes(self) -> dict[str, str]:
         return {k: e.text().strip() for k, e in self.policy_edits.items()
