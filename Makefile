@@ -4,10 +4,10 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 FONT_SRC := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-# Debian packages: Qt offscreen + xcb runtime, CJK font, poppler (PDF tests), xvfb + imagemagick (screenshots)
+# Debian packages: Qt offscreen + xcb runtime, CJK font, xvfb + imagemagick (screenshots)
 DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3 \
 	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
-	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei poppler-utils imagemagick
+	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei imagemagick
 
 .PHONY: setup sysdeps run test test-slow bench clean
 

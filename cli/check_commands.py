@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, Severity
+from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState, Severity
 from core.errors import ValidationError
 
 
@@ -42,10 +42,10 @@ def cmd_check(db, args) -> int:
                   "message": r.message, "state": r.state} for r in rows]
         by_code: dict[str, int] = {}
         for r in rows:
-            if r.state == "open":
+            if r.state == FindingState.OPEN:
                 by_code[r.code] = by_code.get(r.code, 0) + 1
         json.dump({"flags": flags, "counts": {**run.counts, "by_code": by_code,
-                                              "accepted": sum(r.state == "accepted" for r in rows)},
+                                              "accepted": sum(r.state == FindingState.ACCEPTED for r in rows)},
                    "audit_log": {"intact": chain.intact, "entries": chain.entries,
                                  "first_broken_id": chain.first_broken_id,
                                  "missing_triggers": chain.missing_triggers}},

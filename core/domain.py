@@ -1,6 +1,6 @@
 """Domain vocabulary: stages, household categories, locations, ownership, the student record.
 
-Names follow ../shared/GLOSSARY.md. Labels are the Chinese words the clerk sees.
+Names follow docs/GLOSSARY.md. Labels are the Chinese words the clerk sees.
 """
 from __future__ import annotations
 

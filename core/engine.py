@@ -7,13 +7,13 @@ its reason, never silently zero. A fee entered as 0 is a real zero.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import lru_cache
 from typing import Iterable
 
 from core.domain import StudentRecord
 from core.bulk import gc_paused
-from core.money import split_shares
+from core.money import format_fen, split_shares
 from core.policy import FEE_LABELS, Item, Policy
 
 
@@ -26,6 +26,13 @@ class Status(str, Enum):
 STATUS_LABELS = {Status.GRANTED: "享受", Status.PENDING: "待补充", Status.NOT_ELIGIBLE: "不符合"}
 
 
+class PendingCause(StrEnum):
+    """Why a PENDING decision cannot be computed yet."""
+
+    FEE_NOT_ENTERED = "fee_not_entered"     # the student's fee is empty (not 0)
+    PARAMETER_UNSET = "parameter_unset"     # the policy parameter the item is capped by is unset
+
+
 @dataclass(frozen=True)
 class ItemDecision:
     code: str
@@ -34,6 +41,7 @@ class ItemDecision:
     amount_fen: int = 0
     shares: dict[str, int] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()   # why (not) eligible, or why pending; Chinese
+    cause: PendingCause | None = None   # set exactly when the status is PENDING
 
     @property
     def reason_text(self) -> str:
@@ -129,25 +137,26 @@ def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = T
     met = _met(student, item, policy)
     if item.kind == "fixed":
         amount = item.amount_fen or 0
-        basis = f"标准 {amount // 100}.{amount % 100:02d} 元"
+        basis = f"标准 {format_fen(amount)} 元"
     else:
         fee = _fee(student, item.fee or "")
         if fee is None:
-            return ItemDecision(item.code, item.name, Status.PENDING,
+            return ItemDecision(item.code, item.name, Status.PENDING, cause=PendingCause.FEE_NOT_ENTERED,
                                 reasons=(met, f"未填写{FEE_LABELS[item.fee or '']}，无法计算（空白不等于0）"))
         amount = fee
-        basis = f"按{FEE_LABELS[item.fee or '']} {fee // 100}.{fee % 100:02d} 元"
+        basis = f"按{FEE_LABELS[item.fee or '']} {format_fen(fee)} 元"
         if item.kind == "fee_capped":
             assert student.stage is not None and item.cap
             cap = policy.parameters.get(item.cap, {}).get(student.stage)
             if cap is None:
-                return ItemDecision(item.code, item.name, Status.PENDING, reasons=(
-                    met, f"未设置{student.stage.value}公办学费标准（{item.cap}），请在“设置 → 资助政策”中填写"))
+                return ItemDecision(
+                    item.code, item.name, Status.PENDING, cause=PendingCause.PARAMETER_UNSET, reasons=(
+                        met, f"未设置{student.stage.value}公办学费标准（{item.cap}），请在“设置 → 资助政策”中填写"))
             if fee > cap:
                 amount = cap
-                basis += f"，高于公办标准 {cap // 100}.{cap % 100:02d} 元，按标准补助，差额由家庭承担"
+                basis += f"，高于公办标准 {format_fen(cap)} 元，按标准补助，差额由家庭承担"
             else:
-                basis += f"（公办标准 {cap // 100}.{cap % 100:02d} 元）"
+                basis += f"（公办标准 {format_fen(cap)} 元）"
     return ItemDecision(item.code, item.name, Status.GRANTED, amount,
                         split_shares(amount, item.shares), (met, basis))
 

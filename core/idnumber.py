@@ -1,6 +1,6 @@
 """Resident ID numbers (GB 11643): normalisation, validation, derived facts, masking.
 
-python-stdnum supplies the check digit and the region table; we normalise
+python-stdnum supplies the check digit and the region look-up; we normalise
 first (it rejects inner spaces and full-width digits) and check the birth date
 ourselves (it accepts future dates).
 """
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
 
-from stdnum import numdb
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 
 from core.text import nfkc
 
@@ -51,21 +51,16 @@ def _region(number: str, year: int) -> tuple[bool, str]:
 
 @lru_cache(maxsize=65536)
 def region_of(code: str, year: int) -> tuple[bool, str]:
-    """Whether the 6-digit region ``code`` existed in ``year`` (and its name)."""
-    results = numdb.get("cn/loc").info(code)
-    info = {k: v for _part, props in results for k, v in props.items()}
-    county = info.get("county")
-    if not county:
+    """Whether the 6-digit region ``code`` existed in ``year``, and its name then.
+
+    python-stdnum's public look-up (``ric.get_birth_place``) reads the region and
+    the year from a number; it is given the code and 1 January of ``year``."""
+    try:
+        place = ric.get_birth_place(f"{code}{year:04d}0101")
+    except (StdnumError, KeyError):     # KeyError: a code without a county entry
         return False, ""
-    prefix = info.get("province", "") + info.get("prefecture", "")
-    for entry in county.split(","):
-        if not entry.startswith("["):
-            return True, prefix + entry
-        span, name = entry[1:].split("]", 1)
-        start, end = span.split("-")
-        if (not start or year >= int(start)) and (not end or year <= int(end)):
-            return True, prefix + name
-    return False, prefix + county.split("]")[-1]
+    county = place.get("county", "").split(",")[0]
+    return True, place.get("province", "") + place.get("prefecture", "") + county
 
 
 def _problem(number: str, today: date) -> tuple[str, str] | date:

@@ -1,9 +1,10 @@
 """Exact money: amounts are integer fen everywhere; yuan strings only at the edges."""
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from core.errors import ValidationError
 
@@ -15,15 +16,16 @@ def parse_yuan(value: object) -> int:
     """Parse a yuan amount ("1,200.50", "1200元", 1200, Decimal) into fen.
 
     Floats (from spreadsheet cells) are converted through their shortest
-    repr, so 1200.5 becomes exactly 120050 fen. Raises ValidationError on
-    text that is not an amount or has more than two decimals.
+    repr, so 1200.5 becomes exactly 120050 fen; the binary noise a formula
+    leaves (300.00000000000006, 359.99999999999994) is absorbed. Raises
+    ValidationError on text that is not an amount or has more than two decimals.
     """
     if isinstance(value, bool):
         raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
     if isinstance(value, int):
         dec = Decimal(value)
     elif isinstance(value, float):
-        dec = Decimal(repr(value))
+        dec = Decimal(repr(_without_float_noise(value)))
     elif isinstance(value, Decimal):
         dec = value
     else:
@@ -44,6 +46,16 @@ def parse_yuan(value: object) -> int:
     if fen != fen.to_integral_value():
         raise ValidationError(f"金额“{value}”超过两位小数", "金额最多精确到分（两位小数）")
     return int(fen)
+
+
+def _without_float_noise(value: float) -> float:
+    """A float within a millionth of a yuan of a two-decimal amount is that amount
+    (a real third decimal, 1200.005, is kept and rejected)."""
+    if math.isfinite(value) and not value.is_integer():
+        rounded = round(value, 2)
+        if abs(value - rounded) < 1e-6:
+            return rounded
+    return value
 
 
 def format_fen(fen: int) -> str:
@@ -73,10 +85,6 @@ def split_shares(total_fen: int, shares: Sequence[tuple[str, Decimal]]) -> dict[
         out[source] = out.get(source, 0) + part
         given += part
     return out
-
-
-def sum_fen(values: Iterable[int]) -> int:
-    return sum(values, 0)
 
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")

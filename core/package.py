@@ -25,6 +25,7 @@ from core import signing
 from core.errors import InputFileError, ValidationError
 from core.paths import write_atomic
 from core.trust import UNKNOWN_HINT, TrustedSigner, match_signer, read_trust_file, signer_comment
+from core.version import program_version
 
 __all__ = ["TrustedSigner", "VerifyResult", "read_trust_file", "verify_package", "write_package"]
 
@@ -37,14 +38,6 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)    # fixed entry timestamps: same input, same 
 _CHUNK = 1 << 16
 VERIFY_HINT = ("请不要使用这个提交包；请联系报送学校重新导出并发送原始文件，"
                "并核对签名人指纹是否与纸质报告上打印的一致。")
-
-
-def program_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("zizhu")
-    except PackageNotFoundError:  # frozen build without metadata
-        return "unknown"
 
 
 def _sha256(data: bytes) -> str:

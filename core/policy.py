@@ -13,21 +13,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 import tomlkit
 import tomlkit.exceptions
 
 from core.domain import DEFAULT_CATEGORY_LABELS, Category, Location, Stage, parse_stage
 from core.errors import PolicyError, ValidationError
-from core.money import parse_yuan
+from core.money import format_fen, parse_yuan
 from core.text import value_key
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "resources" / "policies" / "default.toml"
 
 SOURCE_LABELS = {"city": "市级", "county": "县级"}
 FEE_LABELS = {"tuition": "实收学费", "textbook": "实收书本费", "lodging": "实收住宿费"}
-KINDS = ("fixed", "fee", "fee_capped")
+Kind = Literal["fixed", "fee", "fee_capped"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Item:
     stages: frozenset[Stage]
     locations: frozenset[Location] | None  # None: any location
     categories: frozenset[Category]
-    kind: str
+    kind: Kind
     amount_fen: int | None = None   # fixed
     fee: str | None = None          # fee, fee_capped
     cap: str | None = None          # fee_capped: parameter name (per stage)
@@ -77,6 +78,11 @@ class Policy:
             if it.code == code:
                 return it
         raise KeyError(code)
+
+    @property
+    def once_codes(self) -> tuple[str, ...]:
+        """The once-only items (每人仅享受一次): what 往年已享受就学扶助 = 是 records as granted before."""
+        return tuple(i.code for i in self.items if i.once)
 
     def category_label(self, cat: Category | None) -> str:
         if cat is None:
@@ -173,7 +179,7 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
     return Item(
         code=code, name=name,
         stages=stage_set,
-        locations=locations, categories=categories, kind=kind,
+        locations=locations, categories=categories, kind=cast(Kind, kind),
         amount_fen=amount, fee=fee, cap=cap,
         requires_loan=bool(raw.get("requires_loan", False)),
         once=bool(raw.get("once", False)),
@@ -284,7 +290,7 @@ def set_value(text: str, key: str, value: str) -> str:
                 fen = parse_yuan(value)
             except ValidationError as exc:
                 raise PolicyError(f"参数 {key} 的值无效：{exc.message}", exc.hint) from None
-            table[stage] = f"{fen // 100}.{fen % 100:02d}"
+            table[stage] = format_fen(fen)
     elif parts[0] == "items":
         if len(parts) != 3 or parts[2] != "amount":
             raise PolicyError(f"只能修改项目的标准金额：items.代码.amount，这里是“{key}”")
@@ -296,7 +302,7 @@ def set_value(text: str, key: str, value: str) -> str:
                     fen = parse_yuan(value)
                 except ValidationError as exc:
                     raise PolicyError(f"项目 {parts[1]} 的标准金额无效：{exc.message}", exc.hint) from None
-                item["amount"] = f"{fen // 100}.{fen % 100:02d}"
+                item["amount"] = format_fen(fen)
                 break
         else:
             raise PolicyError(f"没有代码为“{parts[1]}”的资助项目")

@@ -1,7 +1,7 @@
 """The shape of imported data: column specifications and parsed rows.
 
 Both importers, the demo generator and the database layer speak in these
-field names (see ../shared/GLOSSARY.md). A parsed row keeps every value the
+field names (see docs/GLOSSARY.md). A parsed row keeps every value the
 clerk gave, even a bad one, with the problems found in it.
 """
 from __future__ import annotations
@@ -62,7 +62,7 @@ class ParsedRow:
     stage (canonical label, or the raw text when unknown), grade, class_name,
     location / ownership (label, or raw text), full_time, has_loan (bool),
     category (Category value, or the raw text when unknown), prior_grants
-    ("LOAN_AID" when 往年已享受就学扶助 is 是: the once-only item was granted before), household_no,
+    (the policy's once-only item codes, Policy.once_codes, when 往年已享受就学扶助 is 是), household_no,
     head_name, relation, township, village, phone, tuition_fen /
     textbook_fen / lodging_fen (int fen or None = not entered),
     loan_contract_no, bank_name, bank_card.
@@ -77,7 +77,7 @@ class ParsedRow:
 
 
 def grants_of(text: str | None) -> frozenset[str]:
-    """The stored comma-separated list of once-only items granted before ("LOAN_AID")."""
+    """The stored comma-separated list of once-only item codes granted before (e.g. "LOAN_AID")."""
     return frozenset(g for g in text.split(",") if g) if text else frozenset()
 
 

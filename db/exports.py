@@ -9,7 +9,7 @@ from typing import Callable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.checks import RULES_BY_CODE
+from core.checks import RULES_BY_CODE, FindingState
 from core.engine import Calculator, totals_of
 from core.errors import MissingSettingError, ValidationError
 from core.exports.data import AuditInfo, ExportData, FindingInfo, SchoolInfo, StudentInfo
@@ -91,11 +91,11 @@ def readiness(session: Session, documents: bool = True) -> list[str]:
     if unverified:
         reasons.append(f"还有 {unverified} 名学生未核准")
     errors = session.scalar(select(func.count()).select_from(FindingRow)
-                            .where(FindingRow.state == "open", FindingRow.severity == "error"))
+                            .where(FindingRow.state == FindingState.OPEN, FindingRow.severity == "error"))
     if errors:
         reasons.append(f"还有 {errors} 个未处理的错误")
     open_codes = dict(session.execute(
-        select(FindingRow.code, func.count()).where(FindingRow.state == "open", FindingRow.code.in_(_BLOCKING))
+        select(FindingRow.code, func.count()).where(FindingRow.state == FindingState.OPEN, FindingRow.code.in_(_BLOCKING))
         .group_by(FindingRow.code)).all())
     reasons += [text.format(n=open_codes[code]) for code, text in _BLOCKING.items() if open_codes.get(code)]
     if not session.scalar(select(func.count()).select_from(Student).where(ON_LIST)):
@@ -157,8 +157,8 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
     counts = {"students": len(data.students), "subsidised": data.totals.students_granted,
               "pending": data.totals.pending,
-              "open_findings": sum(f.state == "open" for f in data.findings),
-              "accepted_findings": sum(f.state == "accepted" for f in data.findings)}
+              "open_findings": sum(f.state == FindingState.OPEN for f in data.findings),
+              "accepted_findings": sum(f.state == FindingState.ACCEPTED for f in data.findings)}
     meta = {
         "school": {"name": data.school.name, "code": data.school.code},
         "school_year": data.school.school_year, "policy_name": data.official.title,

@@ -14,10 +14,10 @@ from typing import Any, Iterable
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from core.checks import (RULES_BY_CODE, CheckContext, Finding, Payment, RosterFacts, RosterMeta, StudentFacts,
-                         run_checks)
+from core.checks import (RULES_BY_CODE, CheckContext, Finding, FindingState, Payment, RosterFacts, RosterMeta,
+                         StudentFacts, run_checks)
 from core.bulk import gc_paused
-from core.engine import Calculator
+from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
 from core.idnumber import mask_id, normalize_id
 from core.seal import SEAL_FIELDS, seal_of
@@ -92,7 +92,7 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
             new_rows.append(dict(code=f.code, severity=f.severity.value, subject=f.subject, part=f.part,
                                  student_id=f.student_key, roster_id=f.roster_key, id_number=f.id_number,
                                  name=f.name, message=f.message, field=f.field, fingerprint=f.fingerprint,
-                                 state="open", reason="", created_at=now, updated_at=now))
+                                 state=FindingState.OPEN, reason="", created_at=now, updated_at=now))
             run.opened += 1
             continue
         if row.state == "fixed" and row.fingerprint == f.fingerprint and row.reason:
@@ -102,15 +102,15 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
             row.state = "accepted"
         elif row.fingerprint != f.fingerprint or row.state == "fixed":
             if row.state != "open":
-                changes.append((row.id, {"state": (row.state, "open")}))
+                changes.append((row.id, {"state": (row.state, FindingState.OPEN)}))
                 run.reopened += 1
-            row.state, row.reason = "open", ""
+            row.state, row.reason = FindingState.OPEN, ""
         row.severity, row.message, row.fingerprint = f.severity.value, f.message, f.fingerprint
         row.name, row.id_number, row.field, row.updated_at = f.name, f.id_number, f.field, now
     for row in existing.values():
         if row.state != "fixed":
-            changes.append((row.id, {"state": (row.state, "fixed")}))
-            row.state, row.updated_at = "fixed", now
+            changes.append((row.id, {"state": (row.state, FindingState.FIXED)}))
+            row.state, row.updated_at = FindingState.FIXED, now
             run.fixed += 1
     if new_rows:
         session.execute(insert(FindingRow), new_rows)
@@ -121,13 +121,13 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
 
 
 def open_counts(session: Session) -> dict[str, int]:
-    counts = Counter(session.scalars(select(FindingRow.severity).where(FindingRow.state == "open")))
+    counts = Counter(session.scalars(select(FindingRow.severity).where(FindingRow.state == FindingState.OPEN)))
     return {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]}
 
 
 def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRow]:
     number = normalize_id(id_number)
-    q = select(FindingRow).where(FindingRow.code == code, FindingRow.state != "fixed")
+    q = select(FindingRow).where(FindingRow.code == code, FindingRow.state != FindingState.FIXED)
     return [r for r in session.scalars(q) if normalize_id(r.id_number) == number or r.part == id_number]
 
 
@@ -157,8 +157,9 @@ def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor
     changes = []
     for r in rows:
         if r.state != "accepted":
-            changes.append((r.id, {"state": (r.state, "accepted"), "reason": (r.reason, reason.strip())}))
-            r.state, r.reason, r.updated_at = "accepted", reason.strip(), datetime.now()
+            changes.append((r.id, {"state": (r.state, FindingState.ACCEPTED),
+                                   "reason": (r.reason, reason.strip())}))
+            r.state, r.reason, r.updated_at = FindingState.ACCEPTED, reason.strip(), datetime.now()
     audit.record_many(session, actor or audit.default_actor(), "finding", changes)
     return len(changes)
 
@@ -173,7 +174,7 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
         chunk = student_ids[start:start + 900]
         for sid, name, code in session.execute(
                 select(FindingRow.student_id, FindingRow.name, FindingRow.code)
-                .where(FindingRow.student_id.in_(chunk), FindingRow.state == "open",
+                .where(FindingRow.student_id.in_(chunk), FindingRow.state == FindingState.OPEN,
                        FindingRow.severity == "error", FindingRow.code.not_in(REVERIFY_FIXES))):
             out.setdefault(sid, f"{name}（{RULES_BY_CODE[code].title if code in RULES_BY_CODE else code}）")
     for start in range(0, len(student_ids), 900):
@@ -184,8 +185,7 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
     rest = [i for i in student_ids if i not in out]
     for start in range(0, len(rest), 900):
         for st in session.scalars(select(Student).where(Student.id.in_(rest[start:start + 900]))):
-            if any(policy.item(d.code).cap and "未设置" in d.reason_text
-                   for d in compute_student(to_record(st), policy).pending):
+            if any(d.cause is PendingCause.PARAMETER_UNSET for d in compute_student(to_record(st), policy).pending):
                 out[st.id] = f"{st.name}（政策参数未设置，资助金额无法计算）"
     return out
 

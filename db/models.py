@@ -8,13 +8,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        func)
+from sqlalchemy import (Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.checks.base import FindingState
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class _FindingStateText(TypeDecorator[FindingState]):
+    """A finding's state stored as its text value ("open", ...), read back as ``FindingState``."""
+
+    impl = String(10)
+    cache_ok = True
+
+    def process_bind_param(self, value: FindingState | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else FindingState(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> FindingState | None:
+        return None if value is None else FindingState(value)
 
 
 class School(Base):
@@ -147,7 +162,7 @@ class FindingRow(Base):
     message: Mapped[str] = mapped_column(Text)
     field: Mapped[str] = mapped_column(String(40), default="")
     fingerprint: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(10), default="open")   # open | fixed | accepted
+    state: Mapped[FindingState] = mapped_column(_FindingStateText(), default=FindingState.OPEN)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

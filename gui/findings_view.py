@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS
+from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState
 from core.errors import ValidationError
 from core.idnumber import mask_id
 from db.changes import Changes
@@ -57,9 +57,9 @@ class FindingsModel(RowTableModel):
         return [(r.id, haystack(r.name, r.id_number, r.initials) + r.message.lower()) for r in self._rows]
 
     def foreground(self, row: FindingView, column: int) -> QColor | None:
-        if column == 0 and row.state == "open":
+        if column == 0 and row.state == FindingState.OPEN:
             return SEVERITY_COLORS.get(row.severity)
-        if row.state != "open":
+        if row.state != FindingState.OPEN:
             return QColor(120, 120, 120)
         return None
 
@@ -79,7 +79,7 @@ class FindingsProxy(FilterProxy):
 
     def set_state(self, value: str) -> None:
         if value == ACTIVE:
-            pred: Callable[[Any], bool] | None = lambda r: r.state != "fixed"
+            pred: Callable[[Any], bool] | None = lambda r: r.state != FindingState.FIXED
         else:
             pred = (lambda r, v=value: r.state == v) if value else None
         self.set_predicate("state", pred)
@@ -160,7 +160,7 @@ class FindingsPage(ListPage):
                         on_failure=self._load_failed, parent=self)
 
     def apply_data(self, data: list[FindingView]) -> None:
-        active = Counter(r.code for r in data if r.state == "open")
+        active = Counter(r.code for r in data if r.state == FindingState.OPEN)
         choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES
                    if any(r.code == rule.code for r in data)]
         self.set_choices(self.code_filter, "全部问题", choices)
@@ -171,7 +171,7 @@ class FindingsPage(ListPage):
 
     def update_count(self) -> None:
         rows = self.model.rows()
-        opened = Counter(r.severity for r in rows if r.state == "open")
+        opened = Counter(r.severity for r in rows if r.state == FindingState.OPEN)
         text = (f"未处理：错误 {opened['error']}，警告 {opened['warning']}，提示 {opened['info']}；"
                 f"显示 {self.proxy.rowCount()} 条")
         self.count_label.setText("正在核查…" if self._loading else text)
@@ -192,7 +192,7 @@ class FindingsPage(ListPage):
                           [finding_line(r) for r in rows], "例如：户口簿上即为此异体字，已核对原件")
 
     def accept_selected(self) -> None:
-        rows = [r for r in self.selected_rows() if r.state != "fixed"]
+        rows = [r for r in self.selected_rows() if r.state != FindingState.FIXED]
         if not rows:
             self.window().statusBar().showMessage("请先选择要接受的问题", 5000)  # type: ignore[attr-defined]
             return

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from cli.commands import run
+from core.checks import FindingState
 from core.idnumber import make_id
 from db import store
 from db.audit import TRIGGERS, audit_chain_status
 from db.models import FindingRow, Student
 from db.session import open_database
 from db.students import create_student, update_student
+from pdftext import pdf_text
 
 PASS = "school-secret-1 long enough"
 KID = make_id("110101", date(2015, 5, 6), 202)
@@ -130,7 +132,7 @@ def test_dropping_a_trigger_alone_is_found(logged, trigger, capsys):
     try:
         with d.session() as s:
             row = s.scalars(select(FindingRow).where(FindingRow.code == "AUDIT_CHAIN_BROKEN")).one()
-            assert (row.state, row.severity, row.student_id) == ("open", "error", None)
+            assert (row.state, row.severity, row.student_id) == (FindingState.OPEN, "error", None)
     finally:
         d.close()
 
@@ -139,15 +141,6 @@ def test_an_intact_log_is_stated_by_check(logged, capsys):
     capsys.readouterr()
     assert run(["--db", str(logged), "check"]) == 0
     assert "审计日志完整：共" in capsys.readouterr().out
-
-
-def pdf_text(data: bytes) -> str:
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(data)
-    try:
-        return "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    finally:
-        doc.close()
 
 
 def export_report(path, tmp_path, name):

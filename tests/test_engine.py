@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from core.domain import Category, Location, Ownership, Stage, StudentRecord
-from core.engine import Status, compute_all, compute_student, decide
+from core.engine import PendingCause, Status, compute_all, compute_student, decide
 from core.policy import default_policy, load_policy, set_value
 
 POLICY = default_policy()
@@ -68,6 +68,7 @@ def test_unset_parameter_is_pending_not_zero():
     pend = {d.code: d for d in res.pending}
     assert set(pend) == {"HS_TUITION"}
     assert "未设置普通高中公办学费标准" in pend["HS_TUITION"].reason_text
+    assert pend["HS_TUITION"].cause is PendingCause.PARAMETER_UNSET
     assert "HS_TUITION" not in granted(s)
 
 
@@ -76,6 +77,8 @@ def test_empty_fee_is_pending_and_zero_fee_is_real():
     res = compute_student(s, WITH_STANDARD)
     assert {d.code for d in res.pending} == {"HS_TUITION", "HS_LODGING"}
     assert "未填写实收住宿费" in next(d for d in res.pending if d.code == "HS_LODGING").reason_text
+    assert {d.cause for d in res.pending} == {PendingCause.FEE_NOT_ENTERED}
+    assert all(d.cause is None for d in res.decisions if d.status is not Status.PENDING)
     assert granted(s, WITH_STANDARD) == {"HS_TEXTBOOK": 0}
 
 

@@ -1,6 +1,5 @@
 """The export use cases end to end through the CLI: refuse, draft, sign, verify, letters, notice."""
 import json
-import subprocess
 import zipfile
 from datetime import date
 
@@ -8,12 +7,14 @@ import openpyxl
 import pytest
 
 from cli.commands import run
+from core.checks import FindingState
 from core.idnumber import make_id
 from core.records import ParsedRow
 from db import store
 from db.official import set_official
 from db.importing import apply_plan, plan_import
 from db.session import open_database
+from pdftext import pdf_text
 
 HS = make_id("110101", date(2008, 5, 1), 123)
 PRE = make_id("110101", date(2019, 3, 1), 124)
@@ -95,7 +96,7 @@ def test_draft_export_and_tamper(clean_db, pw, tmp_path, capsys):
         members = {n: z.read(n) for n in z.namelist()}
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(report)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(pdf)
     assert "草稿" in text
     # flip a byte of the workbook: verification fails and names the file
     members["workbook.xlsx"] = members["workbook.xlsx"][:100] + bytes([members["workbook.xlsx"][100] ^ 1]) + \
@@ -120,7 +121,7 @@ def test_letters_mark_printed_clears_not_notified(clean_db, tmp_path, capsys):
     letters = tmp_path / "l.pdf"
     assert run(["--db", db, "letters", str(letters), "--student", HS, "--mark-printed"]) == 0
     capsys.readouterr()
-    text = subprocess.run(["pdftotext", str(letters), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(letters)
     assert "张丽" in text and HS not in text and HS[:6] in text and "李四" not in text
     run(["--db", db, "check", "--json"])
     flags = json.loads(capsys.readouterr().out)["flags"]
@@ -138,7 +139,7 @@ def test_notice_has_no_identifiers(clean_db, tmp_path):
         assert secret not in cells
     p = tmp_path / "n.pdf"
     assert run(["--db", db, "notice", str(p)]) == 0
-    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(p)
     assert "张丽" in text and HS not in text and "13800001111" not in text
     assert run(["--db", db, "notice", str(tmp_path / "n.doc")]) == 2
 
@@ -148,7 +149,7 @@ def test_notice_is_a_draft_until_everyone_is_verified(clean_db, tmp_path, capsys
     p, x = tmp_path / "n.pdf", tmp_path / "n.xlsx"
     assert run(["--db", db, "notice", str(p)]) == 0
     assert "草稿" in capsys.readouterr().out
-    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(p)
     assert "草稿" in text
     for number in (HS, PRE):
         assert run(["--db", db, "verify-student", number]) == 0
@@ -156,7 +157,7 @@ def test_notice_is_a_draft_until_everyone_is_verified(clean_db, tmp_path, capsys
     assert run(["--db", db, "notice", str(p)]) == 0 and run(["--db", db, "notice", str(x)]) == 0
     out = capsys.readouterr().out
     assert "草稿" not in out and "2 名学生" in out
-    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(p)
     assert "张丽" in text and "草稿" not in text
     cells = [str(c) for ws in openpyxl.load_workbook(x).worksheets
              for row in ws.iter_rows(values_only=True) for c in row if c is not None]
@@ -179,8 +180,8 @@ def test_report_counts_fixed_findings(clean_db, tmp_path):
         run_and_store(s)
         data = gather(s)
     d.close()
-    assert any(f.state == "fixed" and f.code == "ID_GENDER_MISMATCH" for f in data.findings)
+    assert any(f.state == FindingState.FIXED and f.code == "ID_GENDER_MISMATCH" for f in data.findings)
     out = tmp_path / "r.pdf"
     write_report(out, data)
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(out)
     assert "已改正 1 条" in text.replace("\n", "")

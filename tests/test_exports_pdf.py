@@ -1,12 +1,11 @@
-"""Report, letters and notice PDFs, read back with poppler (pdftotext, pdffonts, pdfinfo)."""
+"""Report, letters and notice PDFs, read back with pypdfium2 (tests/pdftext.py)."""
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 
 import pytest
 from openpyxl import load_workbook
 
+from core.checks import FindingState
 from core.errors import ValidationError
 from core.exports.letters import write_letters
 from core.exports.notice import write_notice_pdf, write_notice_xlsx
@@ -16,37 +15,15 @@ from core.exports.report import write_report
 from core.exports.sample import sample_export_data
 from core.idnumber import mask_id
 from core.money import format_fen
+from core.policy import load_policy
 
-pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo")),
-                                reason="poppler-utils not installed")
+from pdftext import fonts, page_count as pages, page_sizes, pdf_text as text
 
 RARE = "䶮"
 
 
-def text(path, page=None) -> str:
-    args = ["pdftotext", "-enc", "UTF-8"]
-    if page is not None:
-        args += ["-f", str(page), "-l", str(page)]
-    return subprocess.run([*args, str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 def flat(path, page=None) -> str:
     return re.sub(r"\s+", "", text(path, page))
-
-
-def pages(path) -> int:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
-
-
-def page_size(path) -> str:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return re.search(r"^Page size:\s+(.*)$", info, re.M).group(1)
-
-
-def fonts(path) -> list[list[str]]:
-    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    return [line.split() for line in out.splitlines()[2:] if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +61,11 @@ def subsidised(data):
 
 def test_fonts_embedded_a4_and_text_extractable(docs):
     for name, path in docs.items():
-        rows = fonts(path)
-        assert rows, name
-        for row in rows:
-            assert "WenQuanYi" in row[0], (name, row)
-            assert row[-5] == "yes", (name, row)          # emb
-        assert page_size(path).startswith("595.2") and "841.8" in page_size(path), name
+        used = fonts(path)
+        assert used, name
+        for font_name, embedded in used:
+            assert "WenQuanYi" in font_name and embedded, (name, font_name)
+        assert all(round(w, 1) == 595.3 and round(h, 1) == 841.9 for w, h in page_sizes(path)), name   # A4
         assert re.search(r"[\u4e00-\u9fff]{4}", text(path)), name
 
 
@@ -105,9 +81,9 @@ def test_report_contents(docs, data):
         assert data.policy.item(code).name in t and format_fen(fen) in t
     for word in ("制表人", "审核人", "校长", "学校盖章", "按学段", "普通高中"):
         assert word in t.replace("　", "")
-    accepted = [f for f in data.findings if f.state == "accepted"]
+    accepted = [f for f in data.findings if f.state == FindingState.ACCEPTED]
     assert accepted and all(f.reason in t for f in accepted)
-    opened = [f for f in data.findings if f.state == "open"]
+    opened = [f for f in data.findings if f.state == FindingState.OPEN]
     assert opened and all(f.title in t for f in opened)
     assert "草稿" not in t
 
@@ -136,7 +112,8 @@ def test_letters_never_show_full_ids(docs, data):
 
 def test_letter_states_what_a_private_school_family_pays(docs, data):
     kids = subsidised(data)
-    n, st, pays = next((n, s, family_pays(s, r)) for n, (s, r) in enumerate(kids, 1) if family_pays(s, r))
+    n, st, pays = next((n, s, family_pays(s, r, data.policy)) for n, (s, r) in enumerate(kids, 1)
+                       if family_pays(s, r, data.policy))
     t = flat(docs["letters"], n)
     assert "民办" in t and format_fen(pays[1]) in t and format_fen(st.tuition_fen) in t
 
@@ -223,3 +200,16 @@ def test_draft_marked_on_every_page(draft_docs):
 def test_non_draft_has_no_draft_mark(docs):
     for path in docs.values():
         assert "草稿" not in flat(path)
+
+
+def test_what_the_family_pays_follows_the_item_kind_not_its_code(data):
+    # The capped tuition item under another code: still the one whose shortfall the family pays.
+    text = data.policy.text.replace('"HS_TUITION"', '"GZ_MIANXUEFEI"')
+    renamed = load_policy(text)
+    st, res = next((s, r) for s, r in data.pairs() if family_pays(s, r, data.policy))
+    moved = replace(res, decisions=[replace(d, code="GZ_MIANXUEFEI") if d.code == "HS_TUITION" else d
+                                    for d in res.decisions])
+    assert family_pays(st, moved, renamed) == family_pays(st, res, data.policy)
+    # An uncapped fee item covers the whole fee: nothing is left to the family.
+    fixed = load_policy(text.replace('kind = "fee_capped"', 'kind = "fee"'))
+    assert family_pays(st, moved, fixed) is None

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from core.checks import FindingState
 from core.errors import OutputFileError
 from core.exports.output import mask_card
 from core.exports.sample import sample_export_data
@@ -133,7 +134,7 @@ def test_findings_sheet(wb, data):
     cols = header_map(ws)
     rows = [[c.value for c in ws[r]] for r in range(3, ws.max_row + 1)]
     assert len(rows) == len(data.findings)
-    accepted = [f for f in data.findings if f.state == "accepted"]
+    accepted = [f for f in data.findings if f.state == FindingState.ACCEPTED]
     assert accepted
     for f in accepted:
         row = next(r for r in rows if r[cols["问题说明"] - 1] == f.message)
@@ -182,3 +183,19 @@ def test_atomic_save_leaves_no_temp_files(tmp_path, data):
     write_workbook(target, data)
     assert [p.name for p in tmp_path.iterdir()] == ["名册.xlsx"]
     assert load_workbook(target).sheetnames[0] == "学生资助名册"
+
+
+def test_program_version_comes_from_the_package_metadata(monkeypatch, tmp_path):
+    from importlib.metadata import version
+
+    from core import version as version_module
+    assert version_module.program_version() == version("zizhu")
+    monkeypatch.setattr(version_module, "version", lambda name: {"zizhu": "9.8.7"}[name])
+    version_module.program_version.cache_clear()
+    try:
+        data = sample_export_data()
+        assert data.program_version == "9.8.7"
+        write_workbook(tmp_path / "v.xlsx", data)
+        assert load_workbook(tmp_path / "v.xlsx").properties.creator == "Zizhu 9.8.7"
+    finally:
+        version_module.program_version.cache_clear()

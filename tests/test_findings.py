@@ -4,9 +4,10 @@ from datetime import date
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cli.commands import run
+from core.checks import FindingState
 from core.errors import ValidationError
 from core.idnumber import make_id
 from core.records import ParsedRow
@@ -52,22 +53,24 @@ def sid(s, number):
 def test_accept_stays_accepted_until_data_changes(db):
     with db.session() as s:
         run_and_store(s)
-        assert states(s)[("NAME_MISMATCH", "张丽")] == "open"
+        assert states(s)[("NAME_MISMATCH", "张丽")] == FindingState.OPEN
         accept(s, "NAME_MISMATCH", HS, "户口簿上为“丽”，名单录入有误已反馈扶贫办", actor="clerk")
     with db.session() as s:
         r = run_and_store(s)
-        assert states(s)[("NAME_MISMATCH", "张丽")] == "accepted" and r.reopened == 0
+        assert states(s)[("NAME_MISMATCH", "张丽")] == FindingState.ACCEPTED and r.reopened == 0
         # The data behind it changes: reopened.
         update_student(s, sid(s, HS), {"name": "张俐"})
         r = run_and_store(s)
         row = s.scalars(select(FindingRow).where(FindingRow.code == "NAME_MISMATCH")).one()
-        assert (row.state, row.reason, r.reopened) == ("open", "", 1)
+        assert (row.state, row.reason, r.reopened) == (FindingState.OPEN, "", 1)
+        assert row.state is FindingState.OPEN      # read back typed, stored as its text
+        assert s.execute(text("SELECT state FROM finding WHERE id = :i"), {"i": row.id}).scalar() == "open"
         # Fixed: closed automatically.
         update_student(s, sid(s, HS), {"name": "张莉"})
         r = run_and_store(s)
-        assert states(s)[("NAME_MISMATCH", "张俐")] == "fixed" and r.fixed >= 1
+        assert states(s)[("NAME_MISMATCH", "张俐")] == FindingState.FIXED and r.fixed >= 1
         logged = list(s.scalars(select(AuditEntry.new).where(AuditEntry.entity == "finding")))
-        assert {"accepted", "open", "fixed"} <= set(logged)
+        assert {FindingState.ACCEPTED, FindingState.OPEN, FindingState.FIXED} <= set(logged)
 
 
 def test_accept_needs_reason_and_acceptable_code(db):
@@ -120,7 +123,7 @@ def test_cli_check_json_and_exit_codes(db, tmp_path, capsys):
     assert "NAME_MISMATCH" in codes
     flag = next(f for f in data["flags"] if f["code"] == "NAME_MISMATCH")
     assert set(flag) == {"code", "severity", "id_number", "name", "message", "state"}
-    assert flag["id_number"] == HS and flag["state"] == "open"
+    assert flag["id_number"] == HS and flag["state"] == FindingState.OPEN
     assert data["counts"]["error"] == 0 and data["counts"]["warning"] >= 1
     # introduce an error: exit 1
     with db.session() as s:

@@ -10,7 +10,7 @@ from db.workflows import counts
 from gui import errors, worker
 from gui.app import has_school, install_font, prepare_database
 from gui.first_start import FirstStartWizard, default_school_year
-from gui.main_window import PAGES, ROSTER, SETTINGS, STUDENTS
+from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, ROSTER, SETTINGS, STUDENTS
 
 from conftest import open_main_window
 
@@ -24,7 +24,15 @@ def win(qtbot, demo_db):
 
 def test_main_window_navigation_and_status_bar(win):
     assert [win.nav.item(i).text() for i in range(win.nav.count())] == list(PAGES)
-    assert PAGES == ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
+    # Every navigation entry opens the page it names, and each index constant names its page.
+    named = {"工作台": (win.dashboard, DASHBOARD), "学生名册": (win.students, STUDENTS),
+             "建档立卡名单": (win.roster, ROSTER), "核查问题": (win.findings, FINDINGS),
+             "告知书": (win.letters, LETTERS), "导出上报": (win.export, EXPORT), "设置": (win.settings, SETTINGS)}
+    assert set(PAGES) == set(named) and win.stack.count() == len(PAGES)
+    for row in range(win.nav.count()):
+        page, index = named[win.nav.item(row).text()]
+        win.nav.setCurrentRow(row)
+        assert win.stack.currentWidget() is page and index == row
     assert win.db_label.text() == "数据库：t.sqlite"
     assert win.school_label.text().startswith("学校：") and win.school_label.text() != "学校：—"
     assert win.year_label.text() == "2023–2024学年"

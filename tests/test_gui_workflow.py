@@ -8,12 +8,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from core.checks import FindingState
 from core.package import verify_package
 from db.models import FindingRow, Student
 from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES
 from gui.pdf_preview import PdfPreview
 
 from conftest import open_main_window
+from pdftext import page_count as pdf_pages, pdf_text
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -69,16 +71,7 @@ def student(db, student_id):
 def open_codes_of(db, student_id):
     with db.session() as s:
         return set(s.scalars(select(FindingRow.code).where(FindingRow.student_id == student_id,
-                                                          FindingRow.state != "fixed")))
-
-
-def pdf_pages(path):
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+                                                          FindingRow.state != FindingState.FIXED)))
 
 
 def homophone(r):
@@ -113,7 +106,7 @@ def test_run_check_action_fills_the_findings_page(checked, qtmodeltester):
     assert f"显示 {len(shown)} 条" in page.count_label.text()
     assert f"（{len(shown)}）" in combo.currentText()
     combo.setCurrentIndex(0)
-    assert page.proxy.rowCount() == sum(r.state != "fixed" for r in page.model.rows())
+    assert page.proxy.rowCount() == sum(r.state != FindingState.FIXED for r in page.model.rows())
 
 
 def test_severity_and_state_filters(checked):
@@ -121,7 +114,7 @@ def test_severity_and_state_filters(checked):
     page.severity_filter.setCurrentIndex(page.severity_filter.findData("error"))
     assert {r.severity for r in proxy_rows(page)} == {"error"}
     page.severity_filter.setCurrentIndex(0)
-    page.state_filter.setCurrentIndex(page.state_filter.findData("accepted"))
+    page.state_filter.setCurrentIndex(page.state_filter.findData(FindingState.ACCEPTED))
     assert page.proxy.rowCount() == 0
 
 
@@ -133,12 +126,12 @@ def test_accept_with_a_reason(checked, db):
     page.ask_reason = lambda rows: asked.append(len(rows)) or "户口簿上即为此字"
     page.accept_button.click()
     assert asked == [1]
-    assert finding(db, row.id) == ("accepted", "户口簿上即为此字")
+    assert finding(db, row.id) == (FindingState.ACCEPTED, "户口簿上即为此字")
     shown = next(r for r in proxy_rows(page) if r.id == row.id)   # the page was re-read
-    assert shown.state == "accepted" and shown.reason == "户口簿上即为此字"
+    assert shown.state == FindingState.ACCEPTED and shown.reason == "户口簿上即为此字"
     # a re-check keeps the acceptance
     checked.action_collection.run_check.trigger()
-    assert finding(db, row.id) == ("accepted", "户口簿上即为此字")
+    assert finding(db, row.id) == (FindingState.ACCEPTED, "户口簿上即为此字")
 
 
 def test_cancelled_reason_changes_nothing(checked, db):
@@ -146,7 +139,7 @@ def test_cancelled_reason_changes_nothing(checked, db):
     [row] = select_where(page, homophone)
     page.ask_reason = lambda rows: None
     page.accept_selected()
-    assert finding(db, row.id) == ("open", "")
+    assert finding(db, row.id) == (FindingState.OPEN, "")
 
 
 def test_an_invalid_id_cannot_be_accepted(checked, db, shown):
@@ -158,14 +151,14 @@ def test_an_invalid_id_cannot_be_accepted(checked, db, shown):
     assert len(shown) == 1 and "不能接受" in shown[0][0] and "ID_INVALID" in shown[0][0]
     shown.clear()
     assert asked == []                                     # refused before a reason is written
-    assert finding(db, row.id) == ("open", "")
+    assert finding(db, row.id) == (FindingState.OPEN, "")
     # mixed with an acceptable one: nothing at all is accepted
     name_row = next(r for r in page.model.rows() if r.code == "NAME_MISMATCH")
     select_where(page, lambda r: r.id in (row.id, name_row.id))
     page.accept_selected()
     assert len(shown) == 1
     shown.clear()
-    assert finding(db, name_row.id) == ("open", "")
+    assert finding(db, name_row.id) == (FindingState.OPEN, "")
 
 
 def test_verify_refused_while_a_student_has_an_open_error(checked, db, shown):
@@ -312,7 +305,7 @@ def test_preview_print_records_the_letters(win, db, tmp_path, qtbot):
     for k in keys:
         assert "NOT_NOTIFIED" not in open_codes_of(db, k)
     assert not [r for r in win.findings.model.rows()
-                if r.code == "NOT_NOTIFIED" and r.student_id in keys and r.state != "fixed"]
+                if r.code == "NOT_NOTIFIED" and r.student_id in keys and r.state != FindingState.FIXED]
     preview.reject()
 
 
@@ -354,8 +347,6 @@ def test_save_letters_as_pdf(win, tmp_path, monkeypatch):
 
 
 def test_letters_one_page_per_household(win, db, tmp_path, monkeypatch):
-    import subprocess
-
     import gui.letters_view as lv
     from db.students import update_student
     page = win.letters
@@ -366,18 +357,14 @@ def test_letters_one_page_per_household(win, db, tmp_path, monkeypatch):
     page.reload()
     select_where(page, lambda r: r.id in {two[0].id, two[1].id})
 
-    def pages(path):
-        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
-        return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
-
     monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "each.pdf")
     page.save_selected()
-    assert pages(tmp_path / "each.pdf") == 2
+    assert pdf_pages(tmp_path / "each.pdf") == 2
     page.household.setChecked(True)
     monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "family.pdf")
     page.save_selected()
-    assert pages(tmp_path / "family.pdf") == 1
-    text = subprocess.run(["pdftotext", str(tmp_path / "family.pdf"), "-"], capture_output=True, text=True).stdout
+    assert pdf_pages(tmp_path / "family.pdf") == 1
+    text = pdf_text(tmp_path / "family.pdf")
     assert two[0].name in text and two[1].name in text
 
 
@@ -416,8 +403,6 @@ def test_export_refused_then_draft(win, db, tmp_path, shown):
 
 
 def test_notice_list_from_the_export_page(win, db, tmp_path):
-    import subprocess
-
     import openpyxl
     page = win.export
     win.show_page(EXPORT)
@@ -426,7 +411,7 @@ def test_notice_list_from_the_export_page(win, db, tmp_path):
     pdf = tmp_path / "公示.pdf"
     assert pdf.exists() and page.notice_pdf_button.isEnabled()
     assert "已导出公示名单" in page.last_export.text() and "这是草稿" in page.last_export.text()
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(pdf)
     assert "草稿" in text
     with db.session() as s:
         some = s.scalars(select(Student)).first()
@@ -550,7 +535,7 @@ def test_import_payments_action_runs_the_payment_checks(qtbot, tmp_path):
         assert "已导入发放记录 1 条" in w.statusBar().currentMessage()
         assert "不存在" in w.statusBar().currentMessage()
         with d.session() as s:
-            codes = set(s.scalars(_select(_FindingRow.code).where(_FindingRow.state == "open")))
+            codes = set(s.scalars(_select(_FindingRow.code).where(_FindingRow.state == FindingState.OPEN)))
     assert {"PAYMENT_MISSING", "PAYMENT_UNDUE"} <= codes
     d.close()
 
@@ -561,7 +546,7 @@ def test_verify_from_the_student_list(win, db):
     with db.session() as s:
         store.set_policy_value(s, "tuition_standard.普通高中", "1200")
         store.set_policy_value(s, "tuition_standard.中职", "2000")
-        flagged = set(s.scalars(select(FindingRow.student_id).where(FindingRow.state == "open",
+        flagged = set(s.scalars(select(FindingRow.student_id).where(FindingRow.state == FindingState.OPEN,
                                                                     FindingRow.severity == "error")))
     win.show_page(STUDENTS)
     page = win.students

@@ -69,3 +69,12 @@ def test_mask_and_helpers():
     assert looks_scientific("4.11521E+17") and not looks_scientific(VALID)
     assert age_on(date(2008, 9, 2), date(2023, 9, 1)) == 14
     assert age_on(date(2008, 9, 1), date(2023, 9, 1)) == 15
+
+
+def test_region_follows_the_birth_year_through_stdnum():
+    from core.idnumber import region_of
+    assert region_of("110103", 2005) == (True, "北京市崇文区")      # 崇文区 until 2010
+    assert region_of("110103", 2015)[0] is False
+    assert region_of("110112", 1990)[0] is False                   # 通州区 from 1997
+    assert region_of("110112", 2000) == (True, "北京市通州区")
+    assert region_of("999999", 2000) == (False, "")

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from cli.commands import run
+from core.checks import FindingState
 from core.engine import Calculator
 from core.idnumber import make_id
 from core.policy import set_value
@@ -21,6 +22,7 @@ from db.models import AuditEntry, FindingRow, Student
 from db.session import open_database
 from db.students import to_record
 from db.workflows import fill_demo
+from pdftext import pdf_text
 
 HS = make_id("110101", date(2008, 5, 1), 123)
 PRE = make_id("110101", date(2019, 3, 1), 124)
@@ -176,7 +178,7 @@ def test_a_change_behind_zizhus_back_is_caught_by_check_and_blocks_export(clean_
     try:
         with d.session() as s:
             row = s.scalars(select(FindingRow).where(FindingRow.code == "TAMPERED_AFTER_VERIFY")).one()
-            assert row.state == "fixed"
+            assert row.state == FindingState.FIXED
     finally:
         d.close()
 
@@ -275,15 +277,6 @@ def test_a_shrunken_roster_is_an_error_until_accepted_and_the_package_records_th
     assert meta["audit_log"]["intact"] is True and meta["audit_log"]["entries"] > 10
     text = pdf_text(report)
     assert f"3 人（{imported_at[:10]} 导入）" in text
-
-
-def pdf_text(data: bytes) -> str:
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(data)
-    try:
-        return "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    finally:
-        doc.close()
 
 
 def test_a_replace_removing_half_or_less_needs_no_confirmation(clean_db, tmp_path):

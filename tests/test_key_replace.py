@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from cli.commands import run
 from core import signing
+from core.errors import ValidationError
 from db import store
 from db.backup import list_backups
 from db.keys import (PRIVATE_KEY, PUBLIC_KEY, REPLACE_CONSEQUENCES, RETIRED, ensure_key, key_file_name,
@@ -120,7 +121,7 @@ def test_bad_new_passphrase_changes_nothing(db):
         ensure_key(s, OLD)
         before = (store.get_setting(s, PRIVATE_KEY), store.get_setting(s, PUBLIC_KEY))
     for bad in ("   \t  ", "short"):
-        with db.session() as s, pytest.raises(Exception) as info:
+        with db.session() as s, pytest.raises(ValidationError) as info:
             replace_key(s, bad)
         assert "口令" in info.value.message
     with db.session() as s:

@@ -9,12 +9,13 @@ from core.money import format_fen, parse_yuan, split_shares
 @pytest.mark.parametrize("text,fen", [
     ("1200", 120000), ("1,200.50", 120050), ("1200元", 120000), (" ￥2022.00 ", 202200),
     ("０", 0), (0, 0), (1200.5, 120050), (Decimal("0.01"), 1), ("１２００", 120000),
+    (0.1 * 3000, 30000), (300.00000000000006, 30000), (359.99999999999994, 36000), (0.1 + 0.2, 30),
 ])
 def test_parse_yuan(text, fen):
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("bad", ["abc", "1.234", "-5", True, "", "1e999"])
+@pytest.mark.parametrize("bad", ["abc", "1.234", "-5", True, "", "1e999", 1200.005, float("nan"), float("inf")])
 def test_parse_yuan_rejects(bad):
     with pytest.raises(ValidationError) as err:
         parse_yuan(bad)

@@ -142,3 +142,12 @@ def test_every_real_payments_import_is_backed_up_first_gui_included(qtbot, pdb, 
     w = open_main_window(qtbot, pdb)
     w.import_payments(payments_file(tmp_path / "gui.xlsx", [[HS, "张丽", "PRESCHOOL", 1]]))
     assert len(names()) == 2 and stored(pdb) == [(HS, "PRESCHOOL", 100)]
+
+
+def test_excel_float_noise_in_an_amount_is_absorbed(pdb, tmp_path):
+    # What an Excel formula such as =0.1*3000 stores: 300.00000000000006 (was "超过两位小数").
+    path = payments_file(tmp_path / "noise.xlsx", [[HS, "张丽", "免书本费", 0.1 * 3000],
+                                                    [PRE, "李四", "PRESCHOOL", 359.99999999999994]])
+    result = import_payments(pdb, path)
+    assert result.problems == []
+    assert sorted(p.amount_fen for p in result.payments) == [30000, 36000]

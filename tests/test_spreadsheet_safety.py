@@ -20,6 +20,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from cli.commands import run
+from core.checks import FindingState
 from core.errors import InputFileError, ValidationError
 from core.exports.notice import write_notice_xlsx
 from core.exports.sample import sample_export_data
@@ -74,7 +75,7 @@ def poisoned(payload: str):
     data = sample_export_data(n=12, draft=True)
     school = dataclasses.replace(data.school, name=payload)
     students = [dataclasses.replace(s, name=payload, class_name=payload, village=payload) for s in data.students]
-    findings = [dataclasses.replace(f, name=payload, reason=payload, state="accepted") for f in data.findings]
+    findings = [dataclasses.replace(f, name=payload, reason=payload, state=FindingState.ACCEPTED) for f in data.findings]
     return dataclasses.replace(data, school=school, students=students, findings=findings)
 
 
@@ -154,7 +155,7 @@ def poisoned_db(tmp_path):
         apply_plan(s, plan_import(s, "roster", [ParsedRow(n, v) for n, v in enumerate(roster)], [],
                                   ["name", "id_number"]))
         run_and_store(s)
-        rows = list(s.scalars(select(FindingRow).where(FindingRow.state == "open")))
+        rows = list(s.scalars(select(FindingRow).where(FindingRow.state == FindingState.OPEN)))
         accepted = 0
         for row in rows:
             try:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from core.bulk import gc_paused
 from core.checks import rules_identity, rules_integrity, rules_money, rules_roster
-from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, Payment, RosterFacts, RosterMeta,
-                              Rule, Severity, StudentFacts)
+from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, FindingState, Payment,
+                              RosterFacts, RosterMeta, Rule, Severity, StudentFacts)
 
 RULES: tuple[Rule, ...] = (rules_identity.RULES + rules_roster.RULES + rules_money.RULES
                            + rules_integrity.RULES)
@@ -20,5 +20,5 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
     return out
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "Payment",
+__all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "FindingState", "Payment",
            "RosterFacts", "RosterMeta", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS"]

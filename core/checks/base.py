@@ -1,15 +1,15 @@
 """The check engine's vocabulary: facts in, findings out.
 
 A rule is one small unit (code, severity, Chinese title and hint, a function
-from the context to findings). Adding a check means adding one rule to
-``core/checks/catalogue.py``.
+from the context to findings). Adding a check means adding one ``Rule`` to the
+``RULES`` tuple of its ``rules_*`` module (collected in ``core/checks/__init__.py``).
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Callable, Iterable
 
 from core.policy import Policy
@@ -22,7 +22,17 @@ class Severity(str, Enum):
 
 
 SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
-STATE_LABELS = {"open": "未处理", "fixed": "已改正", "accepted": "已接受"}
+
+
+class FindingState(StrEnum):
+    """A stored finding's state; the values are what the database holds."""
+
+    OPEN = "open"            # found by the last check, not accepted
+    FIXED = "fixed"          # no longer found
+    ACCEPTED = "accepted"    # the clerk says the data is right (with a reason)
+
+
+STATE_LABELS = {FindingState.OPEN: "未处理", FindingState.FIXED: "已改正", FindingState.ACCEPTED: "已接受"}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
-from core.engine import Calculator, StudentResult
+from core.engine import Calculator, PendingCause, StudentResult
 from core.money import format_fen
 from core.policy import FEE_LABELS
 from core.records import grants_of, student_record
@@ -60,9 +60,9 @@ def _missing_param(ctx: CheckContext) -> Iterator[Finding]:
     missing: dict[tuple[str, str, str], int] = defaultdict(int)
     for s, res in results(ctx):
         for d in res.pending:
-            item = ctx.policy.item(d.code)
-            if item.cap and "未设置" in d.reason_text:
-                missing[(item.cap, s.stage, item.name)] += 1
+            if d.cause is PendingCause.PARAMETER_UNSET:
+                item = ctx.policy.item(d.code)
+                missing[(item.cap or "", s.stage, item.name)] += 1
     for (cap, stage, name), n in sorted(missing.items()):
         yield Finding(MISSING_POLICY_PARAM.code, MISSING_POLICY_PARAM.severity,
                       f"未设置{stage}公办学费标准（{cap}.{stage}），{n} 名学生的“{name}”无法计算",

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.checks.base import FindingState
 from core.domain import school_year_label
 from core.engine import StudentResult, Totals
 from core.policy import Policy
+from core.version import program_version
 
 
 COUNTY_PLACEHOLDER = "（县名未设置）"     # drafts only: a final document needs the county's name
@@ -85,7 +87,7 @@ class FindingInfo:
     name: str
     id_number: str
     message: str
-    state: str                       # open | fixed | accepted
+    state: FindingState
     reason: str = ""
 
 
@@ -113,7 +115,7 @@ class ExportData:
     demo: bool = False               # 演示数据 (a demo database): printed on every page and sheet
     signer_fingerprint: str = ""     # core.signing.fingerprint of the signer's key, "" when unsigned
     official: Official = field(default_factory=Official)
-    program_version: str = "0.1.0"
+    program_version: str = field(default_factory=program_version)
     roster_size: int = 0             # people in the roster (建档立卡名单) when exported
     roster_imported_at: str = ""     # ISO time of the last roster import, "" when never imported
     audit: AuditInfo | None = None   # None: not checked (samples, tests)

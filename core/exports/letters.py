@@ -97,7 +97,7 @@ def _items(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flo
                      labels={0: "姓名"} if many else {}))
     notes: list[str] = []
     for s, r in group:
-        pays = family_pays(s, r)
+        pays = family_pays(s, r, data.policy)
         if pays:
             name = f"{g.esc(s.name, '姓名')}就读的" if many else "孩子就读的"
             covered = pays[0] - pays[1]

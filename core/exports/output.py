@@ -1,4 +1,4 @@
-"""Shared bits of every exporter: atomic writing and the summaries documents print."""
+"""Shared bits of every exporter: the labels and summaries the documents print."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from core.domain import Stage
 from core.engine import StudentResult
 from core.exports.data import ExportData, StudentInfo
-from core.policy import SOURCE_LABELS
+from core.policy import SOURCE_LABELS, Policy
 
 DRAFT_NOTE = "草稿：数据尚未最终核准，不得作为正式材料上报或公示"
 DEMO_MARK = "演示数据"
@@ -89,13 +89,15 @@ def stage_sums(data: ExportData) -> list[StageSum]:
     return sorted(sums.values(), key=lambda s: order.get(s.stage, len(order)))
 
 
-def family_pays(st: StudentInfo, result: StudentResult) -> tuple[int, int] | None:
+def family_pays(st: StudentInfo, result: StudentResult, policy: Policy) -> tuple[int, int] | None:
     """(tuition charged, still paid by the family) when a 民办 school charges
-    more tuition than the free-tuition item covers; None otherwise."""
+    more tuition than a granted tuition item capped by the public standard
+    (kind ``fee_capped``, fee ``tuition``) covers; None otherwise."""
     if st.ownership != "民办" or st.tuition_fen is None:
         return None
     for d in result.granted:
-        if d.code == "HS_TUITION" and st.tuition_fen > d.amount_fen:
+        item = policy.item(d.code)
+        if item.kind == "fee_capped" and item.fee == "tuition" and st.tuition_fen > d.amount_fen:
             return st.tuition_fen, st.tuition_fen - d.amount_fen
     return None
 

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from core.exports.data import ExportData
-from core.checks.base import SEVERITY_LABELS
+from core.checks.base import SEVERITY_LABELS, FindingState
 from core.exports.output import (DRAFT_NOTE, date_label, status_label, item_sums, source_label,
                                  sources, stage_sums, time_label)
 from core.exports.pdf_common import (DRAFT_RED, Glyphs, PageSpec, SealBox, build_pdf, layout, styles,
@@ -134,9 +134,9 @@ def _totals(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
 
 def _findings(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
     fs = data.findings
-    opened = [f for f in fs if f.state == "open"]
-    accepted = [f for f in fs if f.state == "accepted"]
-    fixed = sum(f.state == "fixed" for f in fs)
+    opened = [f for f in fs if f.state == FindingState.OPEN]
+    accepted = [f for f in fs if f.state == FindingState.ACCEPTED]
+    fixed = sum(f.state == FindingState.FIXED for f in fs)
     out: list[Flowable] = [
         Paragraph("五、核查情况", st["h1"]),
         Paragraph(f"本次核查共发现问题 {len(fs)} 条：已改正 {fixed} 条，经核实确认无误（附理由）{len(accepted)} 条，"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from core.checks import RULES_BY_CODE, CheckContext, RosterFacts, StudentFacts, run_checks
+from core.checks import RULES_BY_CODE, CheckContext, FindingState, RosterFacts, StudentFacts, run_checks
 from core.demo import MIXED, generate_demo
 from core.domain import Category, Stage
 from core.engine import compute_all
@@ -74,7 +74,8 @@ def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> Expor
     for f in run_checks(ctx):
         reason = _ACCEPT.get(f.code, "")
         findings.append(FindingInfo(f.code, f.severity.value, RULES_BY_CODE[f.code].title, f.name,
-                                    f.id_number, f.message, "accepted" if reason else "open", reason))
+                                    f.id_number, f.message,
+                                    FindingState.ACCEPTED if reason else FindingState.OPEN, reason))
     return ExportData(school=school, policy=policy, students=students, results=results, totals=totals,
                       findings=findings, generated_at=datetime(2024, 4, 20, 15, 30),
                       generated_by="张会计", draft=draft,

@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports.data import ExportData
-from core.checks.base import SEVERITY_LABELS, STATE_LABELS
+from core.checks.base import SEVERITY_LABELS, STATE_LABELS, FindingState
 from core.exports.output import (DRAFT_NOTE, item_sums, status_label, mask_card,
                                  source_label, sources, stage_sums, time_label)
 from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, mark_demo, put_text,
@@ -133,7 +133,7 @@ def _findings(ws: Worksheet, data: ExportData) -> None:
     headers = ["序号", "处理状态", "级别", "检查项目", "姓名", "身份证号", "问题说明", "确认理由"]
     write_title(ws, _title(data, "核查情况"), len(headers), data.draft)
     write_header(ws, HEADER_ROW, headers)
-    order = {"open": 0, "accepted": 1, "fixed": 2}
+    order = {FindingState.OPEN: 0, FindingState.ACCEPTED: 1, FindingState.FIXED: 2}
     rows = sorted(data.findings, key=lambda f: order.get(f.state, 3))
     for n, f in enumerate(rows, start=1):
         write_row(ws, HEADER_ROW + n, [n, STATE_LABELS.get(f.state, f.state), SEVERITY_LABELS.get(f.severity, f.severity),
@@ -146,8 +146,8 @@ def _findings(ws: Worksheet, data: ExportData) -> None:
 
 def _about(ws: Worksheet, data: ExportData) -> None:
     t, s = data.totals, data.school
-    open_n = sum(f.state == "open" for f in data.findings)
-    accepted_n = sum(f.state == "accepted" for f in data.findings)
+    open_n = sum(f.state == FindingState.OPEN for f in data.findings)
+    accepted_n = sum(f.state == FindingState.ACCEPTED for f in data.findings)
     write_title(ws, _title(data, "学生资助数据说明"), 2, data.draft)
     row = 2
     if data.draft:

@@ -32,16 +32,6 @@ _LONG_NUMBER_FIELDS = ("student_no", "bank_card")
 _FEES = (("tuition", "tuition_fen"), ("textbook", "textbook_fen"), ("lodging", "lodging_fen"))
 
 
-def _fee_value(cell: Any) -> Any:
-    """A float cell with binary noise from a formula (359.99999999999994) is
-    taken at its two-decimal value; anything else goes to parse_yuan as is."""
-    if isinstance(cell, float) and not cell.is_integer():
-        rounded = round(cell, 2)
-        if abs(cell - rounded) < 1e-6:
-            return rounded
-    return cell
-
-
 def _birth_text(cell: Any) -> str:
     """A birth month typed as a number (2009.10) arrives as the float 2009.1: keep two decimals."""
     if isinstance(cell, float) and not cell.is_integer():
@@ -141,7 +131,7 @@ class _StudentParser:
         if cell is None or (type(cell) is str and not cell.strip()):
             return None
         try:
-            return parse_yuan(_fee_value(cell))
+            return parse_yuan(cell)
         except ValidationError as exc:
             problems.append(f"{where(self.mapping, fld)}：{exc.message}，{exc.hint}")
             return None
@@ -199,7 +189,7 @@ class _StudentParser:
         values["full_time"] = self.yes_no(row, "full_time", problems, STUDENT_DEFAULTS["full_time"])
         values["has_loan"] = self.yes_no(row, "has_loan", problems, False)
         prior = self.yes_no(row, "prior_loan_aid", problems, False)
-        values["prior_grants"] = "LOAN_AID" if prior else ""
+        values["prior_grants"] = ",".join(self.policy.once_codes) if prior else ""
         cat = self.choice(row, "category", problems, self.policy.parse_category,
                           self.category_hint, STUDENT_DEFAULTS["category"])
         values["category"] = getattr(cat, "value", cat)
