@@ -37,7 +37,6 @@ class StudentField:
     engine: bool = False              # the engine reads it (core.domain.StudentRecord)
     listed: bool = False              # a column of the student list
     placeholder: str = ""
-    sensitive: bool = False           # shown masked
 
     @property
     def import_field(self) -> str:
@@ -80,7 +79,7 @@ STUDENT_FIELDS: tuple[StudentField, ...] = (
     StudentField("prior_grants", "往年已享受就学扶助", GRANTS, edit=IMPORT, import_as="prior_loan_aid",
                  synonyms=("已享受一次性就学扶助", "已享受生源地贷款一次性就学扶助"), engine=True),
     StudentField("bank_name", "开户银行", group=MONEY),
-    StudentField("bank_card", "银行卡号", group=MONEY, synonyms=("社保卡号",), sensitive=True),
+    StudentField("bank_card", "银行卡号", group=MONEY, synonyms=("社保卡号",)),
 )
 FIELDS: dict[str, StudentField] = {f.name: f for f in STUDENT_FIELDS}
 

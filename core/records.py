@@ -27,12 +27,11 @@ class Column:
     header: str                   # canonical Chinese header
     synonyms: tuple[str, ...] = ()
     required: bool = False
-    sensitive: bool = False       # shown masked
 
 
 # The student import's columns, from the catalogue of student fields (core.fields).
 STUDENT_COLUMNS: tuple[Column, ...] = tuple(
-    Column(f.import_field, f.import_header, f.synonyms, required=f.required, sensitive=f.sensitive)
+    Column(f.import_field, f.import_header, f.synonyms, required=f.required)
     for f in STUDENT_FIELDS)
 
 ROSTER_COLUMNS: tuple[Column, ...] = (

@@ -13,7 +13,7 @@ from core.fields import ENGINE_FIELDS
 from core.pinyin import initials_key
 from core.records import grants_of, student_record
 from db import audit
-from db.models import ON_LIST, STUDENT_DATA_FIELDS, RosterPerson, Student
+from db.models import ON_LIST, STUDENT_DATA_FIELDS, Student
 
 
 def get_student(session: Session, student_id: int) -> Student:
@@ -82,21 +82,6 @@ def update_student(session: Session, student_id: int, changes: dict[str, Any],
     return diff
 
 
-def create_student(session: Session, values: dict[str, Any], actor: str | None = None) -> Student:
-    bad = set(values) - set(STUDENT_DATA_FIELDS)
-    if bad:
-        raise ValidationError(f"不能填写字段：{'、'.join(sorted(bad))}")
-    if not (values.get("name") or "").strip():
-        raise ValidationError("学生姓名不能为空", "请填写姓名")
-    st = Student(**values)
-    st.name_initials = initials_key(st.name)
-    st.id_raw = st.id_raw or st.id_number
-    session.add(st)
-    session.flush()
-    audit.record(session, actor or audit.default_actor(), "student", st.id, {"*": (None, f"新增：{st.name}")})
-    return st
-
-
 REMOVE_REASON_EXAMPLE = "例如：表尾的签名行被误导入；该生已转学"
 
 
@@ -152,9 +137,3 @@ def _recheck(session: Session, actor: str | None) -> None:
     the findings are reconciled now, so the lists and the export readiness are true."""
     from db.findings import run_and_store
     run_and_store(session, actor=actor)
-
-
-def roster_ids(session: Session) -> set[str]:
-    return set(session.scalars(select(RosterPerson.id_number).where(RosterPerson.id_number != "")))
-
-

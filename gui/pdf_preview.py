@@ -14,7 +14,6 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
 PREVIEW_DPI = 96
-PRINT_DPI = 200
 
 
 def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from cli.commands import run
 from core.checks import FindingState
 from core.idnumber import make_id
+from core.records import ParsedRow
 from db import store
 from db.audit import TRIGGERS, audit_chain_status
+from db.importing import apply_plan, plan_import
 from db.models import FindingRow, Student
 from db.session import open_database
-from db.students import create_student, update_student
+from db.students import update_student
 from pdftext import pdf_text
 
 PASS = "school-secret-1 long enough"
@@ -28,8 +30,9 @@ def logged(tmp_path):
     d = open_database(path)
     with d.session() as s:
         store.init_school(s, "第一中学", "1", 2023, actor="t")
-        st = create_student(s, {"name": "张三", "stage": "小学", "id_number": KID}, actor="t")
-        sid = st.id
+        child = ParsedRow(2, {"name": "张三", "stage": "小学", "id_number": KID, "id_raw": KID})
+        apply_plan(s, plan_import(s, "students", [child], [], ["name", "stage", "id_number"]), actor="t")
+        sid = s.scalars(select(Student.id)).one()
     for grade in ("一年级", "二年级", "三年级"):
         with d.session() as s:
             update_student(s, sid, {"grade": grade, "class_name": grade + "1班"}, actor="t")

@@ -8,7 +8,6 @@ import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
@@ -21,6 +20,7 @@ from core.importers.common import NUMERIC_ID_PROBLEM
 from core.policy import default_policy
 from core.records import STUDENT_COLUMNS
 
+DATA = Path(__file__).parent / "data"
 ID1 = make_id("110101", date(2008, 5, 1), 11)    # 男
 ID2 = make_id("110101", date(2010, 9, 30), 22)   # 女
 ID3 = make_id("110101", date(2006, 1, 15), 33)
@@ -60,39 +60,6 @@ def write_xlsx(path: Path, rows: list[list], title: str | None = None, width: in
 def write_csv(path: Path, rows: list[list], encoding: str) -> Path:
     with open(path, "w", newline="", encoding=encoding) as fh:
         csv.writer(fh).writerows(rows)
-    return path
-
-
-def write_ods(path: Path, rows: list[list]) -> Path:
-    """A minimal valid ODS: mimetype (stored, first) + content.xml + manifest."""
-    def cell(v):
-        if v is None or v == "":
-            return "<table:table-cell/>"
-        if isinstance(v, (int, float)):
-            return (f'<table:table-cell office:value-type="float" office:value="{v}">'
-                    f"<text:p>{v}</text:p></table:table-cell>")
-        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
-    body = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>" for r in rows)
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="学生">'
-        f"{body}</table:table></office:spreadsheet></office:body></office:document-content>")
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
-        'manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>")
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
-                   compress_type=zipfile.ZIP_STORED)
-        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
     return path
 
 
@@ -178,35 +145,20 @@ def test_csv_scientific_id_text(tmp_path, policy):
     assert row.problems == [NUMERIC_ID_PROBLEM]
 
 
-def test_ods(tmp_path, policy):
-    path = write_ods(tmp_path / "s.ods", [
-        ["XX学校学生名单"],
-        ["姓名", "身份证号", "学段", "实收学费"],
-        ["张三", ID1, "普高", 1200.5],
-        ["李四", 411521200001011234, "中职", ""],
-    ])
-    result = parse_students(read_table(path), policy)
+@pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
+def test_files_saved_by_libreoffice(suffix, policy):
+    """Files written by a real office program (tests/data/make_office_fixtures.py): a merged
+    title row, a fee from a formula, an ID typed as a number, empty and zero fees."""
+    result = parse_students(read_table(DATA / f"office-students.{suffix}"), policy)
     rows = by_name(result)
-    assert result.mapping.line == 2
-    assert rows["张三"].values["tuition_fen"] == 120050
-    assert rows["张三"].values["stage"] == "普通高中"
-    assert rows["李四"].values["id_numeric_cell"] is True
-    assert rows["李四"].values["tuition_fen"] is None
-
-
-def test_xls(tmp_path, policy):
-    xlwt = pytest.importorskip("xlwt", reason="xlwt (dev extra) writes the .xls test file")
-    wb = xlwt.Workbook()
-    ws = wb.add_sheet("学生")
-    for r, row in enumerate([["姓名", "身份证号", "学段", "实收住宿费"],
-                             ["张三", ID1, "初中", 300], ["李四", 411521200001011234.0, "小学", "0"]]):
-        for c, v in enumerate(row):
-            ws.write(r, c, v)
-    wb.save(str(tmp_path / "s.xls"))
-    rows = by_name(parse_students(read_table(tmp_path / "s.xls"), policy))
-    assert rows["张三"].values["lodging_fen"] == 30000
-    assert rows["李四"].values["lodging_fen"] == 0
-    assert rows["李四"].values["id_numeric_cell"] is True
+    assert result.mapping.line == 2 and not result.skipped and len(rows) == 3
+    zhang, li, wang = rows["张三"], rows["李四"], rows["王五"]
+    assert zhang.values["stage"] == "普通高中" and zhang.values["id_number"] == ID1 and zhang.problems == []
+    assert (zhang.values["tuition_fen"], zhang.values["lodging_fen"]) == (120050, 30000)   # 1200.5, =0.1*3000
+    assert li.values["id_numeric_cell"] is True and li.problems == [NUMERIC_ID_PROBLEM]
+    assert (li.values["tuition_fen"], li.values["lodging_fen"]) == (None, 0)                # empty is not 0
+    assert (zhang.values["prior_grants"], li.values["prior_grants"]) == ("", "LOAN_AID")
+    assert wang.values["id_number"] == ID2 and wang.values["tuition_fen"] is None and wang.problems == []
 
 
 def test_xlsx_saved_with_xls_extension_is_read(tmp_path):

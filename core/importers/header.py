@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from core.errors import InputFileError, MissingColumnsError
-from core.importers.reader import Table, column_letter
+from core.importers.reader import Table
 from core.records import Column
 from core.text import clean_cell, header_key
 
@@ -125,11 +125,3 @@ def find_header(table: Table, columns: Sequence[Column],
             f"请把对应列的表头改为{names}，然后重新导入（在导入向导中也可以直接指定哪一列是{names}）",
             mapping, [c.field for c in missing])
     return mapping
-
-
-def describe_column(mapping: Mapping, fld: str) -> str:
-    """"第C列“身份证号”" for messages."""
-    idx = mapping.columns.get(fld)
-    if idx is None:
-        return ""
-    return f"第{column_letter(idx)}列“{mapping.matched[fld]}”"

@@ -232,7 +232,8 @@ class _SheetScan:
                 return 0
         view = data[:end]
         for m in _EXTENT.finditer(view):
-            self._extent(m.group(0))
+            if m.start() and view[m.start() - 1] in b" \t\r\n":    # the attribute r=, not xmlns:r= or pageOrder=
+                self._extent(m.group(0))
         if not self.in_data:      # <dimension> comes before <sheetData>
             head = view.split(b"sheetData", 1)
             self.in_data = len(head) > 1

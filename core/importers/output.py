@@ -1,5 +1,5 @@
-"""Writing workbooks safely: a temporary file in the target folder, then os.replace,
-so a crash or a full disk never leaves a half-written file under the real name."""
+"""Saving the import side's workbooks (problem rows, templates): through core.paths.write_atomic,
+which owns the atomic writing; and column widths that fit Chinese text."""
 from __future__ import annotations
 
 import os
