@@ -25,6 +25,7 @@ from core.demo_people import (COUNTY, FEE_STAGES, GRADES, HIGHER_STAGES, HOMOPHO
                               POLYPHONIC_SURNAMES, REGION, SCHOOL_STAGES, STAGE_INDEX, STAGE_PLAN,
                               TOWNSHIPS, Gen, Household, excel_scientific, yr)
 from core.domain import Category, Stage
+from core.money import format_fen
 from core.policy import default_policy
 
 # Planted problem kinds, in the order they are placed.
@@ -98,10 +99,6 @@ class _Forced:
     ownership: str | None = None
     local: bool = False
     age: int | None = None
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}" if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
 
 
 def _per_kind(n: int) -> int:
@@ -479,8 +476,8 @@ def _describe(by_kind: dict[str, list[dict[str, Any]]], not_listed: list[dict[st
     for st in by_kind.get(NOT_FULL_TIME, []):
         add(NOT_FULL_TIME, f"非全日制学籍：{_who(st)} 不是全日制正式学籍，不能享受资助", [st], roster_row(st))
     for st in by_kind.get(PRIVATE_TUITION, []):
-        add(PRIVATE_TUITION, f"民办学校学费高于公办标准：{_who(st)}（民办）实收学费 {_yuan(st['tuition_fen'])} 元，"
-                             f"高于本校公办学费 {_yuan(tuition[Stage.HIGH_SCHOOL])} 元；免学费按公办标准补助，"
+        add(PRIVATE_TUITION, f"民办学校学费高于公办标准：{_who(st)}（民办）实收学费 {format_fen(st['tuition_fen'])} 元，"
+                             f"高于本校公办学费 {format_fen(tuition[Stage.HIGH_SCHOOL])} 元；免学费按公办标准补助，"
                              "需先在“设置 → 资助政策”中填写普通高中学费标准", [st], roster_row(st))
     for row in not_listed:
         add(ROSTER_NOT_LISTED, f"名单中的在校生未列入学生名单：建档立卡名单中 {row['name']}（户编号 "

@@ -95,7 +95,8 @@ def readiness(session: Session, documents: bool = True) -> list[str]:
     if errors:
         reasons.append(f"还有 {errors} 个未处理的错误")
     open_codes = dict(session.execute(
-        select(FindingRow.code, func.count()).where(FindingRow.state == FindingState.OPEN, FindingRow.code.in_(_BLOCKING))
+        select(FindingRow.code, func.count())
+        .where(FindingRow.state == FindingState.OPEN, FindingRow.code.in_(_BLOCKING))
         .group_by(FindingRow.code)).all())
     reasons += [text.format(n=open_codes[code]) for code, text in _BLOCKING.items() if open_codes.get(code)]
     if not session.scalar(select(func.count()).select_from(Student).where(ON_LIST)):
