@@ -95,11 +95,11 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
                                  state=FindingState.OPEN, reason="", created_at=now, updated_at=now))
             run.opened += 1
             continue
-        if row.state == "fixed" and row.fingerprint == f.fingerprint and row.reason:
+        if row.state == FindingState.FIXED and row.fingerprint == f.fingerprint and row.reason:
             # Found again with exactly the data the clerk accepted (a student removed and
             # restored, a change undone): the acceptance stands.
-            changes.append((row.id, {"state": ("fixed", "accepted")}))
-            row.state = "accepted"
+            changes.append((row.id, {"state": (FindingState.FIXED, FindingState.ACCEPTED)}))
+            row.state = FindingState.ACCEPTED
         elif row.fingerprint != f.fingerprint or row.state == "fixed":
             if row.state != "open":
                 changes.append((row.id, {"state": (row.state, FindingState.OPEN)}))
@@ -267,7 +267,7 @@ def revoke_accept(session: Session, code: str, id_number: str, actor: str | None
     code = code.strip().upper()
     if code not in RULES_BY_CODE:
         raise ValidationError(f"没有代码为“{code}”的核查问题", "代码见“核查问题”页，例如 NAME_MISMATCH")
-    rows = [r for r in _subject_rows(session, code, id_number) if r.state == "accepted"]
+    rows = [r for r in _subject_rows(session, code, id_number) if r.state == FindingState.ACCEPTED]
     if not rows:
         raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的 {code} 问题",
                               "只有“已接受”的核查问题可以撤销接受；请核对代码和身份证号")
@@ -283,14 +283,14 @@ def revoke_ids(session: Session, finding_ids: list[int], actor: str | None = Non
 
 def revoke_rows(session: Session, rows: Iterable[FindingRow], actor: str | None = None) -> int:
     """Accepted findings back to open (their reason is cleared; the audit keeps it)."""
-    rows = [r for r in rows if r.state == "accepted"]
+    rows = [r for r in rows if r.state == FindingState.ACCEPTED]
     if not rows:
         raise ValidationError("所选问题都不是“已接受”状态，不需要撤销接受", "只有已接受的核查问题可以撤销接受")
     now = datetime.now()
     changes = []
     for r in rows:
-        changes.append((r.id, {"state": ("accepted", "open"), "reason": (r.reason, "")}))
-        r.state, r.reason, r.updated_at = "open", "", now
+        changes.append((r.id, {"state": (FindingState.ACCEPTED, FindingState.OPEN), "reason": (r.reason, "")}))
+        r.state, r.reason, r.updated_at = FindingState.OPEN, "", now
     audit.record_many(session, actor or audit.default_actor(), "finding", changes, now)
     return len(changes)
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from cli.commands import run
+from core.checks import FindingState
 from core.errors import ValidationError
 from core.idnumber import make_id
 from core.records import ParsedRow
@@ -67,7 +68,8 @@ def ids(s):
 
 
 def open_codes(s, name):
-    return {r.code for r in s.scalars(select(FindingRow).where(FindingRow.name == name, FindingRow.state == "open"))}
+    return {r.code for r in s.scalars(select(FindingRow).where(FindingRow.name == name,
+                                                                FindingRow.state == FindingState.OPEN))}
 
 
 def test_removing_the_footer_student_unblocks_and_restoring_brings_it_back_as_it_was(wdb):
@@ -114,10 +116,10 @@ def test_an_acceptance_survives_remove_and_restore(wdb):
         accept(s, "NAME_MISMATCH", HS, "异体字")
         zl = ids(s)["张丽"]
         remove_student(s, zl, "重复录入")
-        assert s.scalars(select(FindingRow.state).where(FindingRow.code == "NAME_MISMATCH")).one() == "fixed"
+        assert s.scalars(select(FindingRow.state).where(FindingRow.code == "NAME_MISMATCH")).one() == FindingState.FIXED
         restore_student(s, zl)
         row = s.scalars(select(FindingRow).where(FindingRow.code == "NAME_MISMATCH")).one()
-        assert (row.state, row.reason) == ("accepted", "异体字")
+        assert (row.state, row.reason) == (FindingState.ACCEPTED, "异体字")
 
 
 def test_unverify_and_revoke_accept_are_audited_and_refuse_what_is_not_so(wdb):
@@ -136,13 +138,13 @@ def test_unverify_and_revoke_accept_are_audited_and_refuse_what_is_not_so(wdb):
         accept(s, "NAME_MISMATCH", HS, "异体字")
         assert revoke_accept(s, "name_mismatch", HS, actor="clerk") == 1
         row = s.scalars(select(FindingRow).where(FindingRow.code == "NAME_MISMATCH")).one()
-        assert (row.state, row.reason) == ("open", "")
+        assert (row.state, row.reason) == (FindingState.OPEN, "")
         e = s.scalars(select(AuditEntry).where(AuditEntry.entity == "finding", AuditEntry.entity_id == row.id,
                                                AuditEntry.field == "reason").order_by(AuditEntry.id)).all()[-1]
         assert (e.actor, e.old, e.new) == ("clerk", "异体字", "")
         # a revoked finding stays open on the next check (it is not silently re-accepted)
         run_and_store(s)
-        assert s.scalars(select(FindingRow.state).where(FindingRow.code == "NAME_MISMATCH")).one() == "open"
+        assert s.scalars(select(FindingRow.state).where(FindingRow.code == "NAME_MISMATCH")).one() == FindingState.OPEN
 
 
 def test_cli_remove_restore_unverify_revoke(tmp_path, capsys):
@@ -202,7 +204,8 @@ def test_frozen_v0003_database_migrates_with_every_student_on_the_list(tmp_path)
             codes = {f.code for f in run_and_store(s).findings}
             assert "TAMPERED_AFTER_VERIFY" not in codes and "AUDIT_CHAIN_BROKEN" not in codes
             remove_student(s, students[""].id, "表尾的签名行被误导入")
-            assert "ID_INVALID" not in {r.code for r in s.scalars(select(FindingRow).where(FindingRow.state == "open"))}
+            opened = s.scalars(select(FindingRow).where(FindingRow.state == FindingState.OPEN))
+            assert "ID_INVALID" not in {r.code for r in opened}
             assert audit_chain_status(s).intact
     finally:
         d.close()
