@@ -410,7 +410,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     plants = _describe(by_kind, not_listed, extra_of, true_ids, s_index, r_index, age_ranges,
                        school_year, tuition)
     plants.sort(key=lambda p: (p.students[0] if p.students else n + (p.roster[0] if p.roster else 0)))
-    params = {f"tuition_standard.{Stage.HIGH_SCHOOL.value}": _yuan(tuition[Stage.HIGH_SCHOOL])} \
+    params = {f"tuition_standard.{Stage.HIGH_SCHOOL.value}": format_fen(tuition[Stage.HIGH_SCHOOL])} \
         if school_kind.public_only and Stage.HIGH_SCHOOL in school_kind.stages else {}
     return DemoData(school, students, roster_rows, [p.note for p in plants], plants, params)
 

@@ -100,15 +100,15 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
             # restored, a change undone): the acceptance stands.
             changes.append((row.id, {"state": (FindingState.FIXED, FindingState.ACCEPTED)}))
             row.state = FindingState.ACCEPTED
-        elif row.fingerprint != f.fingerprint or row.state == "fixed":
-            if row.state != "open":
+        elif row.fingerprint != f.fingerprint or row.state == FindingState.FIXED:
+            if row.state != FindingState.OPEN:
                 changes.append((row.id, {"state": (row.state, FindingState.OPEN)}))
                 run.reopened += 1
             row.state, row.reason = FindingState.OPEN, ""
         row.severity, row.message, row.fingerprint = f.severity.value, f.message, f.fingerprint
         row.name, row.id_number, row.field, row.updated_at = f.name, f.id_number, f.field, now
     for row in existing.values():
-        if row.state != "fixed":
+        if row.state != FindingState.FIXED:
             changes.append((row.id, {"state": (row.state, FindingState.FIXED)}))
             row.state, row.updated_at = FindingState.FIXED, now
             run.fixed += 1
@@ -156,7 +156,7 @@ def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor
         raise ValidationError(f"这些问题不能接受，必须改正：{'、'.join(bad)}")
     changes = []
     for r in rows:
-        if r.state != "accepted":
+        if r.state != FindingState.ACCEPTED:
             changes.append((r.id, {"state": (r.state, FindingState.ACCEPTED),
                                    "reason": (r.reason, reason.strip())}))
             r.state, r.reason, r.updated_at = FindingState.ACCEPTED, reason.strip(), datetime.now()

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.campaign import phase_statuses
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS
+from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState
 from core.domain import Category
 from core.engine import Calculator, totals_of
 from core.idnumber import mask_id
@@ -179,7 +179,7 @@ def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:
                 for p in phase_statuses(policy, school.school_year, today or date.today())] if school else [],
         open_by_severity=open_counts(s),
         findings_total=s.scalar(select(func.count()).select_from(FindingRow)
-                                .where(FindingRow.state != "fixed")) or 0)
+                                .where(FindingRow.state != FindingState.FIXED)) or 0)
 
 
 def student_row(db: Database, student_id: int, name_key: NameKey | None = None) -> StudentRow | None:
@@ -203,7 +203,7 @@ class FindingView:
     name: str
     id_number: str       # full: search only
     message: str
-    state: str
+    state: FindingState
     reason: str
     student_id: int | None
     field: str
@@ -219,7 +219,7 @@ def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:
     with db.session() as s:
         q = select(FindingRow).order_by(FindingRow.id)
         if not include_fixed:
-            q = q.where(FindingRow.state != "fixed")
+            q = q.where(FindingRow.state != FindingState.FIXED)
         return [FindingView(r.id, r.code, r.severity,
                             RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
                             r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,

@@ -2,6 +2,7 @@
 import pytest
 from openpyxl import Workbook
 
+from core.checks import FindingState
 from core.errors import ValidationError
 from db.changes import CHECK_INPUTS, SNAPSHOT_INPUTS, Changes, changes_of
 from db.usecases import (
@@ -45,7 +46,7 @@ def test_imports_report_what_they_changed(demo_db, tmp_path):
 
 
 def test_verify_is_recheck_then_verify_and_returns_done_and_skipped(demo_db):
-    blocked = {r.student_id for r in finding_rows(demo_db) if r.state == "open" and r.severity == "error"
+    blocked = {r.student_id for r in finding_rows(demo_db) if r.state == FindingState.OPEN and r.severity == "error"
                and r.student_id is not None and r.code != "TAMPERED_AFTER_VERIFY"}
     ids = [r.id for r in snapshot(demo_db).students]
     with pytest.raises(ValidationError):
@@ -64,7 +65,7 @@ def test_small_writes_say_what_they_changed(demo_db):
     done = record_receipts(demo_db, [letter.id], True)
     assert done.count == 1 and done.changes == Changes.LETTERS
     assert record_receipts(demo_db, [letter.id], True).changes == Changes.NONE   # nothing new
-    finding = next(r for r in finding_rows(demo_db) if r.code == "NAME_MISMATCH" and r.state == "open")
+    finding = next(r for r in finding_rows(demo_db) if r.code == "NAME_MISMATCH" and r.state == FindingState.OPEN)
     assert accept_findings(demo_db, [finding.id], "异体字").changes == Changes.FINDINGS
     assert check(demo_db).changes == Changes.FINDINGS and recheck(demo_db) == Changes.FINDINGS
     assert edit_student(demo_db, letter.id, {"phone": "13800000000"}).changes == Changes.STUDENTS
@@ -88,7 +89,7 @@ def test_way_out_use_cases_say_what_they_changed(demo_db):
     done, _skipped = verify(demo_db, ids, skip_blocked=True)
     verified = next(r.id for r in snapshot(demo_db).students if r.verified)
     assert unverify(demo_db, [verified]).changes == Changes.STUDENTS
-    finding = next(r for r in finding_rows(demo_db) if r.code == "NAME_MISMATCH" and r.state == "open")
+    finding = next(r for r in finding_rows(demo_db) if r.code == "NAME_MISMATCH" and r.state == FindingState.OPEN)
     accept_findings(demo_db, [finding.id], "异体字")
     assert revoke_findings(demo_db, [finding.id]).changes == Changes.FINDINGS
     assert remove(demo_db, ids[0], "已转学").changes == Changes.STUDENTS | Changes.FINDINGS

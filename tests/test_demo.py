@@ -18,6 +18,7 @@ from core.demo import generate_demo
 from core.domain import Stage
 from core.engine import Status, compute_all
 from core.idnumber import age_on, check_id, make_id
+from core.money import format_fen
 from core.policy import default_policy
 from core.records import ParsedRow, student_record
 
@@ -139,7 +140,7 @@ def test_the_demo_school_is_a_real_county_high_school() -> None:
         assert demo.LOAN_NO_CONTRACT not in kinds and demo.PRIVATE_TUITION not in kinds
         public = {s["tuition_fen"] for s in d.students if s["tuition_fen"] is not None}
         assert len(public) == 1
-        assert d.policy_params == {"tuition_standard.普通高中": str(public.pop() // 100)}
+        assert d.policy_params == {"tuition_standard.普通高中": format_fen(public.pop())}
     assert generate_demo(300, school_kind=demo.MIXED).policy_params == {}
 
 

@@ -5,6 +5,7 @@ from conftest import open_main_window
 from openpyxl import Workbook
 from PySide6.QtWidgets import QWizard
 
+from core.checks import FindingState
 from db.changes import Changes
 from db.views import snapshot
 from gui import feed as feed_module
@@ -38,7 +39,7 @@ def test_an_import_that_removes_subsidies_updates_letters_and_findings(win, qtbo
     st = subsidised_high_school_student(demo_db)
     letter_ids = {r.id for r in win.letters.model.rows()}
     findings = {(r.code, r.state) for r in win.findings.model.rows() if r.student_id == st.id}
-    assert st.id in letter_ids and ("CATEGORY_MISMATCH", "open") not in findings
+    assert st.id in letter_ids and ("CATEGORY_MISMATCH", FindingState.OPEN) not in findings
     path = tmp_path / "名单.xlsx"
     wb = Workbook()
     wb.active.append(["姓名", "身份证号", "学段", "家庭类别"])
@@ -50,7 +51,7 @@ def test_an_import_that_removes_subsidies_updates_letters_and_findings(win, qtbo
     assert st.id not in {r.id for r in win.letters.model.rows()}    # no letter for a student without subsidy
     assert len(win.letters.model.rows()) == len(letter_ids) - 1
     rows = {(r.code, r.state) for r in win.findings.model.rows() if r.student_id == st.id}
-    assert ("CATEGORY_MISMATCH", "open") in rows                     # the roster says 建档立卡: checked again
+    assert ("CATEGORY_MISMATCH", FindingState.OPEN) in rows                     # the roster says 建档立卡: checked again
     row = next(r for r in win.students.model.rows() if r.id == st.id)
     assert row.total_fen == 0 and row.category == "非困难"
     assert win.dashboard.summary.total_fen == snapshot(demo_db).summary.total_fen
