@@ -4,6 +4,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from core.demo import MIXED, generate_demo
+from core.money import format_fen
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS
 from db import store
 from db.models import FindingRow, RosterPerson, Student
@@ -21,7 +22,7 @@ def _cell(values, field):
     if field == "id_number":
         return values.get("id_raw") or values.get("id_number")
     if field in _SOURCE:
-        return None if v is None else f"{v // 100}.{v % 100:02d}"
+        return None if v is None else format_fen(v)
     if isinstance(v, bool):
         return "是" if v else "否"
     if field == "category":
