@@ -211,7 +211,7 @@ class FindingsPage(ListPage):
 
     def revoke_selected(self) -> None:
         """撤销接受: the selected accepted findings become open again (audited)."""
-        rows = [r for r in self.selected_rows() if r.state == "accepted"]
+        rows = [r for r in self.selected_rows() if r.state == FindingState.ACCEPTED]
         if not rows:
             self.window().statusBar().showMessage("请先选择“已接受”的问题", 5000)  # type: ignore[attr-defined]
             return

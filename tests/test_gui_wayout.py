@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 from test_gui_workflow import proxy_rows, select_where
 
+from core.checks import FindingState
 from db import store
 from db.findings import accept, run_and_store, verify_students
 from db.models import AuditEntry, FindingRow, Student
@@ -72,7 +73,7 @@ def test_unverify_from_the_list_and_the_form(win):
     page, db = win.students, win.db
     with db.session() as s:
         blocked = {r.student_id for r in s.scalars(select(FindingRow).where(
-            FindingRow.state == "open", FindingRow.severity == "error"))}
+            FindingRow.state == FindingState.OPEN, FindingRow.severity == "error"))}
         ids = [i for i in s.scalars(select(Student.id)) if i not in blocked][:2]
         verify_students(s, ids)
     page.reload()
@@ -110,7 +111,7 @@ def test_bulk_verification_asks_with_the_numbers(win):
     [(count, skipped)] = asked
     with db.session() as s:
         blocked = len({r.student_id for r in s.scalars(select(FindingRow).where(
-            FindingRow.state == "open", FindingRow.severity == "error"))})
+            FindingRow.state == FindingState.OPEN, FindingRow.severity == "error"))})
         assert not s.scalar(select(Student.id).where(Student.verified.is_(True)))   # refused: nothing verified
     assert (count, skipped) == (120 - blocked, blocked) and skipped > 0
     from gui.students.view import verify_question
@@ -141,7 +142,7 @@ def test_accept_dialog_names_the_finding_and_an_empty_reason_keeps_it_open(win, 
     page.accept_button.click()
     assert row.title in seen[0] and row.name in seen[0] and "NAME_MISMATCH" in seen[0]
     with win.db.session() as s:
-        assert s.get(FindingRow, row.id).state == "accepted"
+        assert s.get(FindingRow, row.id).state == FindingState.ACCEPTED
 
 
 def test_revoke_an_acceptance_on_the_findings_page(win):
@@ -155,5 +156,5 @@ def test_revoke_an_acceptance_on_the_findings_page(win):
     select_where(page, lambda x: x.id == fid)
     page.revoke_button.click()
     with db.session() as s:
-        assert (s.get(FindingRow, fid).state, s.get(FindingRow, fid).reason) == ("open", "")
+        assert (s.get(FindingRow, fid).state, s.get(FindingRow, fid).reason) == (FindingState.OPEN, "")
     assert "已撤销接受 1 个问题" in win.statusBar().currentMessage()
