@@ -285,9 +285,10 @@ def _dispatch(args, db_path: Path) -> int:
 
 def _sweep_temporaries() -> None:
     """Remove what a killed run left behind (a partial export, a letters preview)."""
-    from core.paths import sweep_stale_temp
+    from core.paths import sweep_stale_temp, use_private_tempdir
     try:
         sweep_stale_temp()
+        use_private_tempdir()
     except OSError:
         log.warning("could not sweep stale temporary files", exc_info=True)
 

@@ -145,6 +145,26 @@ def sweep_stale_temp() -> int:
     return removed
 
 
+_process_tmp: Path | None = None
+
+
+def use_private_tempdir() -> Path:
+    """Point this process's ``tempfile`` at a private folder in the temp registry, so the
+    temporaries libraries make for us (openpyxl writes each sheet through one while
+    saving) are swept after a kill too. Called once at start; removed at exit."""
+    global _process_tmp
+    if _process_tmp is not None and _process_tmp.is_dir():
+        return _process_tmp
+    import atexit
+    import tempfile
+    folder = temp_root() / f"proc-{os.getpid()}-{os.urandom(6).hex()}"
+    folder.mkdir(mode=0o700)
+    tempfile.tempdir = str(folder)
+    atexit.register(shutil.rmtree, folder, True)
+    _process_tmp = folder
+    return folder
+
+
 @contextmanager
 def temp_folder(prefix: str) -> Iterator[Path]:
     """A private working folder, removed on exit (and by the next start's sweep

@@ -148,4 +148,30 @@ def test_every_start_of_the_program_sweeps(tmp_path, home, capsys):
     victim.write_bytes(b"%PDF partial")
     (paths.temp_root() / f"pending-{_dead_pid()}-0-dd.path").write_text(str(victim), encoding="utf-8")
     assert run(["--db", str(tmp_path / "x.sqlite"), "compute"]) == 2     # no school yet: still swept
-    assert not victim.exists() and list(paths.temp_root().iterdir()) == []
+    assert not victim.exists()
+    assert [p.name.split("-")[0] for p in paths.temp_root().iterdir()] == ["proc"]   # this process's own
+
+
+@posix_only
+def test_library_temporaries_of_a_killed_run_are_swept(tmp_path, home):
+    """openpyxl writes each sheet through a NamedTemporaryFile(delete=False) while saving;
+    in Zizhu that file lives in the process's private temp folder, swept after a kill."""
+    _killed_while(tmp_path, home, """
+        import tempfile
+        paths.use_private_tempdir()
+        with tempfile.NamedTemporaryFile("w", prefix="openpyxl.", delete=False) as fh:
+            fh.write("张三 110101200805011234")
+        ready.touch()
+        time.sleep(60)
+    """)
+    left = list(paths.temp_root().iterdir())
+    assert [p.name.split("-")[0] for p in left] == ["proc"] and list(left[0].iterdir())
+    assert paths.sweep_stale_temp() == 1
+    assert list(paths.temp_root().iterdir()) == []
+
+
+def test_the_cli_uses_the_private_temp_folder(tmp_path, home):
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "x.sqlite"), "compute"],
+                          env={**os.environ, "ZIZHU_HOME": str(home)}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2                      # no school: but the start ran
+    assert not [p for p in paths.temp_root().iterdir() if p.name.startswith("proc-")]   # removed at exit
