@@ -178,6 +178,26 @@ def database_info(db: Database) -> DatabaseInfo:
         return DatabaseInfo(db.path, school.name if school is not None else "", store.is_demo(s))
 
 
+def open_existing_database(path: str | Path) -> Database:
+    """打开数据库…: an existing database only (``open_database`` would make a new one)."""
+    from db.session import open_database
+    p = Path(path)
+    if not p.is_file():
+        raise ValidationError(f"找不到数据库文件“{p}”，没有打开任何文件",
+                              "请确认文件没有被移动、改名或删除；要新建数据库请用“文件 → 新建数据库…”")
+    return open_database(p, backup_on_start=True)
+
+
+def create_database(path: str | Path) -> Database:
+    """新建数据库…: a new, empty database; an existing file is never touched."""
+    from db.session import open_database
+    p = Path(path)
+    if p.exists():
+        raise ValidationError(f"文件“{p.name}”已经存在，没有改动它",
+                              "要打开它请用“文件 → 打开数据库…”；要新建请换一个文件名")
+    return open_database(p)
+
+
 def write_import_template(db: Database, kind: str, target: str | Path) -> None:
     from core.importers.templates import write_template
     columns_of(kind)

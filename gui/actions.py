@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenuBar, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QStyle, QToolBar, QWidget
 
 SK = QKeySequence.StandardKey
 
@@ -19,6 +19,13 @@ class ActionSpec:
 
 
 SPECS: tuple[ActionSpec, ...] = (
+    ActionSpec("open_database", "打开数据库…", "打开另一个资助助手数据库文件（.sqlite），关闭当前的数据库",
+               (SK.Open,), QStyle.StandardPixmap.SP_DialogOpenButton),
+    ActionSpec("new_database", "新建数据库…", "新建一个空的数据库（例如另一所学校），关闭当前的数据库",
+               (SK.New,), QStyle.StandardPixmap.SP_FileIcon),
+    ActionSpec("open_demo", "打开演示数据库", "打开单独的演示数据库（虚构的学校和学生，用来熟悉软件，不影响正式数据）"),
+    ActionSpec("back_to_real", "返回正式数据库", "关闭演示数据库，回到正式数据库",
+               (), QStyle.StandardPixmap.SP_ArrowBack),
     ActionSpec("import_students", "导入学生名单", "从 Excel/CSV 文件导入或更新学生名单",
                ("Ctrl+I",), QStyle.StandardPixmap.SP_FileDialogStart),
     ActionSpec("import_roster", "导入建档立卡名单", "导入扶贫部门提供的建档立卡名单",
@@ -41,8 +48,11 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", "退出", "关闭资助助手", (SK.Quit, "Ctrl+Q")),
 )
 
+# A name starting with "@" is a submenu filled at run time: SUBMENUS gives its title.
+SUBMENUS = {"@recent": "最近打开(&R)"}
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("文件(&F)", ("import_students", "import_roster", "import_payments", "download_template", None, "export",
+    ("文件(&F)", ("open_database", "new_database", "@recent", "open_demo", "back_to_real", None,
+                  "import_students", "import_roster", "import_payments", "download_template", None, "export",
                   None, "quit")),
     ("编辑(&E)", ("undo", "redo", None, "find")),
     ("核查(&C)", ("run_check",)),
@@ -71,6 +81,7 @@ class ActionCollection:
 
     def __init__(self, parent: QWidget) -> None:
         self._actions: dict[str, QAction] = {}
+        self.submenus: dict[str, QMenu] = {}     # "@recent" -> its QMenu, once the menus are built
         style = parent.style()
         for spec in SPECS:
             act = QAction(spec.text, parent)
@@ -103,6 +114,10 @@ class ActionCollection:
             for name in names:
                 if name is None:
                     menu.addSeparator()
+                elif name in SUBMENUS:
+                    sub = menu.addMenu(SUBMENUS[name])
+                    sub.setObjectName("menu_" + name[1:])
+                    self.submenus[name] = sub
                 else:
                     menu.addAction(self[name])
 

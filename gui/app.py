@@ -1,5 +1,5 @@
 """Start the GUI: application set-up (bundled CJK font, Chinese Qt texts), the
-database, first-start wizard or demo data, then the main window."""
+database, then gui.databases (first-start wizard or the demo database, the main window)."""
 from __future__ import annotations
 
 import logging
@@ -12,7 +12,6 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
 from db.session import DamagedDatabaseError, Database, open_database
-from db.store import find_school
 from db.workflows import fill_demo
 from gui import worker
 from gui.errors import excepthook, show_exception
@@ -65,11 +64,6 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def has_school(db: Database) -> bool:
-    with db.session() as s:
-        return find_school(s) is not None
-
-
 def fill_demo_with_progress(db: Database, parent: QWidget | None, then: Callable[[bool], None],
                             n_students: int = DEMO_STUDENTS) -> None:
     """Generate demo data in the worker behind a progress dialog; ``then(ok)`` afterwards
@@ -81,29 +75,6 @@ def fill_demo_with_progress(db: Database, parent: QWidget | None, then: Callable
     worker.run_task(fill_demo, db, n_students=n_students, parent=parent,
                     progress=worker.Progress("正在生成演示数据…", application_modal=True),
                     on_success=lambda _c: then(True), on_failure=failed)
-
-
-def prepare_database(db: Database, demo: bool, start: Callable[[], None],
-                     give_up: Callable[[], None]) -> None:
-    """Make sure the database has a school, then ``start()``; ``give_up()`` if the clerk cancels."""
-    from PySide6.QtWidgets import QDialog
-
-    from gui.first_start import FirstStartWizard
-
-    if has_school(db):
-        start()
-        return
-    use_demo = demo
-    if not demo:
-        wizard = FirstStartWizard(db)
-        if wizard.exec() != QDialog.DialogCode.Accepted:
-            give_up()
-            return
-        use_demo = wizard.use_demo
-        if not use_demo:
-            start()
-            return
-    fill_demo_with_progress(db, None, lambda ok: start() if ok else give_up())
 
 
 def ask_restore(message: str) -> bool:
@@ -160,22 +131,11 @@ def run_gui(db_path: Path, demo: bool) -> int:
     if db is None:
         return 2
 
-    from gui.main_window import MainWindow
-    window = MainWindow(db)
+    from gui.databases import DatabaseSwitcher
     app.setQuitOnLastWindowClosed(False)   # wizard/progress dialogs close before the window shows
-    state = {"gave_up": False}
-
-    def start() -> None:
-        window.show()
-        app.setQuitOnLastWindowClosed(True)
-        window.reload_all()
-
-    def give_up() -> None:
-        state["gave_up"] = True
-        app.quit()
-
-    prepare_database(db, demo, start, give_up)
-    code = 0 if state["gave_up"] else app.exec()
+    switcher = DatabaseSwitcher(quit_app=app.quit)
+    switcher.start(db, demo)               # the wizard (or demo data), then the main window
+    code = 0 if switcher.gave_up else app.exec()
     worker.wait_for_idle()
-    db.close()
+    switcher.close()
     return code

@@ -1,4 +1,4 @@
-"""First start on an empty database: enter the school, or use demo data."""
+"""First start on an empty database: enter the school, or open the separate demo database."""
 from __future__ import annotations
 
 from datetime import date
@@ -36,7 +36,8 @@ class SchoolPage(QWizardPage):
         super().__init__(parent)
         self.setTitle("欢迎使用资助助手")
         self.setSubTitle("请先填写本校的基本信息（以后可以在“设置”中修改）。"
-                         "如果只是想先看看，可以点下面的“使用演示数据”。")
+                         "如果只是想先看看，可以点下面的“使用演示数据”：它打开单独的演示数据库，"
+                         "本校的数据库保持为空，下次启动时仍会来到这里。")
         self.name = QLineEdit(self)
         self.name.setObjectName("schoolName")
         self.code = QLineEdit(self)
@@ -56,7 +57,8 @@ class SchoolPage(QWizardPage):
         form.addRow("所属乡镇", self.township)
         self.demo_button = QPushButton("使用演示数据", self)
         self.demo_button.setObjectName("demoButton")
-        self.demo_button.setToolTip("生成一所虚构学校的学生名单和建档立卡名单，用来熟悉软件")
+        self.demo_button.setToolTip("打开单独的演示数据库（一所虚构的县高中，学生名单和建档立卡名单），"
+                                    "用来熟悉软件；不会写入本校的数据库")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
@@ -69,7 +71,7 @@ class SchoolPage(QWizardPage):
 
     def validatePage(self) -> bool:
         wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
-        if wiz.use_demo:      # the school comes with the demo data
+        if wiz.use_demo:      # the demo database has its own school
             return True
         try:
             with wiz.db.session() as s:   # one row: fine on the GUI thread

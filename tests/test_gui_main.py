@@ -6,9 +6,9 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QWizard
 
 from core.errors import ValidationError
-from db.workflows import counts
+from db.workflows import counts, database_info
 from gui import errors, worker
-from gui.app import has_school, install_font, prepare_database
+from gui.app import install_font
 from gui.first_start import FirstStartWizard, default_school_year
 from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, ROSTER, SETTINGS, STUDENTS
 
@@ -130,13 +130,6 @@ def test_bundled_font_is_registered(qapp):
     assert qapp.font().family() == family
 
 
-def test_demo_start_fills_an_empty_database(db, qtbot):
-    started = []
-    prepare_database(db, demo=True, start=lambda: started.append(True), give_up=lambda: None)
-    assert started == [True]
-    assert has_school(db) and counts(db)["students"] == 300
-
-
 def test_first_start_wizard_creates_the_school(db, qtbot):
     wiz = FirstStartWizard(db)
     qtbot.addWidget(wiz)
@@ -146,12 +139,13 @@ def test_first_start_wizard_creates_the_school(db, qtbot):
     wiz.page.name.setText("城关第二中学")
     wiz.page.code.setText("4211")
     wiz.button(QWizard.WizardButton.NextButton).click()      # the school is saved, then 公文信息
-    assert has_school(db) and wiz.currentPage() is wiz.official_page
+    assert database_info(db).has_school and wiz.currentPage() is wiz.official_page
     wiz.official_page.form.edits["county"].setText("建始县")
     wiz.official_page.form.edits["supervision_phone"].setText("0718-3321234")
     assert finish.isEnabled()
     finish.click()
     assert wiz.result() == QWizard.DialogCode.Accepted and not wiz.use_demo
+    assert database_info(db).has_school
     from db.official import official_values
     with db.session() as s:
         values = official_values(s)
@@ -166,4 +160,4 @@ def test_first_start_wizard_offers_demo_data(db, qtbot):
     wiz.show()
     wiz.page.demo_button.click()
     assert wiz.use_demo and wiz.result() == QWizard.DialogCode.Accepted
-    assert not has_school(db)
+    assert not database_info(db).has_school
