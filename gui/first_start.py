@@ -36,8 +36,7 @@ class SchoolPage(QWizardPage):
         super().__init__(parent)
         self.setTitle("欢迎使用资助助手")
         self.setSubTitle("请先填写本校的基本信息（以后可以在“设置”中修改）。"
-                         "如果只是想先看看，可以点下面的“使用演示数据”：它打开单独的演示数据库，"
-                         "本校的数据库保持为空，下次启动时仍会来到这里。")
+                         "如果只是想先看看，可以点下面的“使用演示数据”。")
         self.name = QLineEdit(self)
         self.name.setObjectName("schoolName")
         self.code = QLineEdit(self)
@@ -62,6 +61,10 @@ class SchoolPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
+        demo_note = QLabel("“使用演示数据”打开单独的演示数据库（一所虚构的县高中）；本校的数据库保持为空，"
+                           "下次启动时仍会来到这里。", self)
+        demo_note.setWordWrap(True)
+        layout.addWidget(demo_note)
         layout.addWidget(self.demo_button)
         for edit in (self.name, self.code):
             edit.textChanged.connect(self.completeChanged)
