@@ -43,5 +43,7 @@ def remember_database(path: str | Path) -> list[Path]:
     paths = [first, *(p for p in recent_databases() if p != first)][:LIMIT]
     data_dir().mkdir(parents=True, exist_ok=True)
     text = json.dumps([str(p) for p in paths], ensure_ascii=False, indent=1)
-    write_atomic(recent_file(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+    write_atomic(recent_file(), write)
     return paths

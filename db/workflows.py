@@ -5,9 +5,10 @@ Long ones take a ``progress(done, total)`` callback and never touch widgets.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import func, select
 

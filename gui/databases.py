@@ -21,7 +21,12 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QSizePolicy, QToolB
 from core.paths import default_db_path, demo_db_path
 from core.recent import recent_databases, remember_database
 from db.session import Database, open_database
-from db.workflows import DatabaseInfo, create_database, database_info, open_existing_database
+from db.workflows import (
+    DatabaseInfo,
+    create_database,
+    database_info,
+    open_existing_database,
+)
 from gui import dialogs, worker
 from gui.errors import show_exception
 
@@ -92,7 +97,7 @@ class DatabaseSwitcher(QObject):
             return
         give_up = on_give_up or (lambda: None)
         if demo:
-            opener: Callable[..., Database] = lambda p: open_database(p, backup_on_start=True)  # noqa: E731
+            opener: Callable[..., Database] = lambda p: open_database(p, backup_on_start=True)
         else:
             opener = create_database if create else open_existing_database
 
@@ -186,7 +191,7 @@ class DatabaseSwitcher(QObject):
         self.window, self.db, self.info = window, db, info
         window.show()
         if self._quit_app is not None:
-            QApplication.instance().setQuitOnLastWindowClosed(True)
+            QApplication.setQuitOnLastWindowClosed(True)
         window.reload_all()
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
         if old_window is not None:
