@@ -15,6 +15,7 @@ from core.errors import MissingSettingError, ValidationError
 from core.exports.data import AuditInfo, ExportData, FindingInfo, SchoolInfo, StudentInfo
 from core.money import format_fen
 from db import audit, store
+from db.changes import Changes
 from db.official import COUNTY_HINT, COUNTY_REASON, county_missing, get_official, require_county
 from db.keys import (PRIVATE_KEY, PUBLIC_KEY, ensure_key, own_signer, public_key,  # noqa: F401 - re-exported
                      public_key_line, read_own_signer)
@@ -104,6 +105,21 @@ def readiness(session: Session, documents: bool = True) -> list[str]:
     return reasons
 
 
+@dataclass(frozen=True)
+class ExportState:
+    reasons: list[str]          # why a final export is refused (empty: ready)
+    fingerprint: str            # the signer key's, "" before the first export
+
+
+def export_state(db: Database) -> ExportState:
+    """What 导出上报 shows: readiness and the key fingerprint (a read: the GUI keeps the
+    findings current by re-checking after every change)."""
+    from core.signing import fingerprint
+    with db.session() as s:
+        raw = public_key(s)
+        return ExportState(readiness(s), fingerprint(raw) if raw else "")
+
+
 @dataclass
 class ExportResult:
     path: Path
@@ -111,6 +127,10 @@ class ExportResult:
     fingerprint: str
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.SETTINGS | Changes.FINDINGS    # the key made at the first export; the check it ran
     demo: bool = False          # made from a demo database: every file says 演示数据
 
 

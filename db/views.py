@@ -192,6 +192,28 @@ def student_row(db: Database, student_id: int, name_key: NameKey | None = None) 
     return _student_row(r._mapping, Calculator(policy)(to_record(r._mapping)), policy, name_key)
 
 
+@dataclass(frozen=True)
+class StudentData:
+    """One student's stored values, for the form."""
+    id: int
+    values: dict[str, Any]
+    problems: str
+    prior_grants: frozenset[str]
+    verified: bool = False
+    removed: bool = False
+    removed_reason: str = ""
+
+
+def read_student(db: Database, student_id: int) -> StudentData:
+    """Worker: one student's stored values (the form's fields, import problems, earlier grants)."""
+    from core.records import grants_of
+    from db.students import get_student, student_values
+    with db.session() as s:
+        st = get_student(s, student_id)
+        return StudentData(st.id, student_values(st), st.import_problems or "", grants_of(st.prior_grants),
+                           bool(st.verified), st.removed_at is not None, st.removed_reason or "")
+
+
 # -- 核查问题 ----------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

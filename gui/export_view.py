@@ -1,7 +1,6 @@
 """导出上报: readiness, the signer's key, the signed package export, and the public notice list."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -21,30 +20,15 @@ from PySide6.QtWidgets import (
 from core.errors import ValidationError
 from db.exports import (
     ExportResult,
+    ExportState,
     NoticeResult,
     export_notice,
     export_package,
-    public_key,
-    readiness,
+    export_state,
 )
 from db.session import Database
 from gui import worker
 from gui.dialogs import ask_save_path
-
-
-@dataclass(frozen=True)
-class ExportState:
-    reasons: list[str]
-    fingerprint: str
-
-
-def load_state(db: Database) -> ExportState:
-    from core.signing import fingerprint
-    from db.findings import run_and_store
-    with db.session() as s:
-        run_and_store(s)
-        raw = public_key(s)
-        return ExportState(readiness(s), fingerprint(raw) if raw else "")
 
 
 class ExportPage(QWidget):
@@ -115,7 +99,7 @@ class ExportPage(QWidget):
         return box
 
     def reload(self) -> None:
-        worker.run_task(load_state, self.db, on_success=self.show_state, parent=self)
+        worker.run_task(export_state, self.db, on_success=self.show_state, parent=self)
 
     def show_state(self, state: ExportState) -> None:
         self.state = state

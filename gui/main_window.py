@@ -154,8 +154,8 @@ class MainWindow(QMainWindow):
 
     # -- data -------------------------------------------------------------
     def reload_all(self) -> None:
-        """Read everything again (start-up, 刷新)."""
-        self._route(Changes.ALL)
+        """Check again and read everything again (start-up, 刷新)."""
+        self.apply_changes(Changes.ALL & ~Changes.FINDINGS)
 
     def apply_changes(self, changes: Changes) -> None:
         """The one slot every write reports to. The findings derive from the data the checks
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
 
     def _exported(self, result: Any) -> None:
         self.show_message(f"已导出：{result.path}")
-        self.apply_changes(Changes.SETTINGS | Changes.FINDINGS)   # the key (first export), the check it ran
+        self.apply_changes(result.changes)
 
     def _imported(self, report: Any) -> None:
         if report.changes & Changes.STUDENTS:

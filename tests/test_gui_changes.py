@@ -123,3 +123,16 @@ def test_run_task_progress_option_shows_one_dialog_that_goes_after_the_callback(
     assert seen == [(4, "导入", "正在导入，请稍候…", 4, 4)]
     qtbot.wait(400)                                # past the dialog's minimum duration: it never shows
     assert not any(d.isVisible() for d in parent.findChildren(QProgressDialog))
+
+
+def test_refresh_checks_again_before_reading(win, demo_db):
+    from sqlalchemy import delete
+
+    from db.models import FindingRow
+    with demo_db.session() as s:
+        s.execute(delete(FindingRow))                     # as if the findings were never stored
+    win.findings.reload()
+    assert win.findings.model.rowCount() == 0 and win.dashboard.summary.findings_total > 0
+    win.action_collection.refresh.trigger()              # 刷新: the checks run, then every page reads
+    assert win.findings.model.rowCount() > 0
+    assert win.dashboard.summary.findings_total == len([r for r in win.findings.model.rows() if r.state != "fixed"])

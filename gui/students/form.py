@@ -9,7 +9,6 @@ an undoable command onto the main window's QUndoStack.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,10 +30,10 @@ from core.engine import StudentResult, compute_student
 from core.errors import ValidationError
 from core.idnumber import check_id
 from core.policy import Policy
-from core.records import grants_of, student_record
+from core.records import student_record
 from db.session import Database
-from db.students import get_student, student_values
 from db.usecases import Edited, edit_student
+from db.views import StudentData
 from gui import worker
 from gui.errors import show_exception
 from gui.students.decisions import DecisionsPanel
@@ -42,26 +41,6 @@ from gui.students.form_fields import GROUPS, FieldEditor
 from gui.students.undo import StudentEditCommand
 
 PROBLEM_STYLE = "background: #fff4d6; border: 1px solid #e0b040; padding: 6px;"
-
-
-@dataclass(frozen=True)
-class StudentData:
-    id: int
-    values: dict[str, Any]
-    problems: str
-    prior_grants: frozenset[str]
-    verified: bool = False
-    removed: bool = False
-    removed_reason: str = ""
-
-
-def read_student(db: Database, student_id: int) -> StudentData:
-    """One student's stored values (worker function)."""
-    with db.session() as s:
-        st = get_student(s, student_id)
-        values = student_values(st)
-        return StudentData(st.id, values, st.import_problems or "", grants_of(st.prior_grants),
-                           bool(st.verified), st.removed_at is not None, st.removed_reason or "")
 
 
 class StudentForm(QDialog):

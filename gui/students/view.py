@@ -28,12 +28,12 @@ from db.usecases import (
     verification_plan,
     verify,
 )
-from db.views import Snapshot
+from db.views import Snapshot, StudentData, read_student
 from gui import worker
 from gui.errors import show_exception
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
-from gui.students.form import StudentData, StudentForm, read_student
+from gui.students.form import StudentForm
 from gui.students.model import COL, StudentRow, StudentTableModel
 from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
 from gui.students.removal import REMOVE_EXAMPLE, RemoveStudentsCommand
