@@ -18,7 +18,11 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
+    """A fresh data folder; an earlier in-process start's private temp folder is forgotten."""
+    import tempfile
     monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(paths, "_process_tmp", None)
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
     return tmp_path / "home"
 
 
