@@ -82,58 +82,28 @@ def cmd_accept(db, args) -> int:
     return 0
 
 
-def _one_student(session, id_number: str, removed: bool) -> int:
-    """The one student with this ID number that is (``removed``) or is not off the list."""
-    from core.idnumber import mask_id
-    from db.findings import find_student_ids
-    from db.students import get_student
-    students = [get_student(session, i) for i in find_student_ids(session, id_number)]
-    if not students:
-        raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
-    matching = [st for st in students if (st.removed_at is not None) == removed]
-    if not matching:
-        raise ValidationError(f"身份证号为 {mask_id(id_number)} 的学生{'没有被移出名单' if removed else '已经移出名单'}",
-                              "如需恢复，请用 restore-student" if not removed else "不需要移回")
-    if len(matching) > 1:
-        names = "、".join(st.name or "（无姓名）" for st in matching)
-        raise ValidationError(f"身份证号 {mask_id(id_number)} 对应 {len(matching)} 名学生（{names}），无法确定是哪一名",
-                              "请在图形界面的“学生名单”中选中要处理的那一名")
-    return matching[0].id
-
-
 def cmd_remove_student(db, args) -> int:
-    from db.students import remove_student
-    with db.session() as s:
-        st = remove_student(s, _one_student(s, args.id_number, removed=False), args.reason)
-        name = st.name or "（无姓名）"
-    print(f"已把学生“{name}”移出名单（原因：{args.reason.strip()}）；可用 restore-student 移回")
+    from db.usecases import remove_id_number
+    done = remove_id_number(db, args.id_number, args.reason)
+    print(f"已把学生“{done.name}”移出名单（原因：{args.reason.strip()}）；可用 restore-student 移回")
     return 0
 
 
 def cmd_restore_student(db, args) -> int:
-    from db.students import restore_student
-    with db.session() as s:
-        st = restore_student(s, _one_student(s, args.id_number, removed=True))
-        name = st.name or "（无姓名）"
-    print(f"已把学生“{name}”移回名单")
+    from db.usecases import restore_id_number
+    print(f"已把学生“{restore_id_number(db, args.id_number).name}”移回名单")
     return 0
 
 
 def cmd_unverify(db, args) -> int:
-    from db.findings import find_student_ids, unverify_student_ids
-    with db.session() as s:
-        ids = find_student_ids(s, args.id_number)
-        if not ids:
-            raise ValidationError(f"学生名单中没有身份证号为 {args.id_number} 的学生", "请核对身份证号")
-        n = unverify_student_ids(s, ids)
-    print(f"已取消核准 {n} 名学生（改回待核准）")
+    from db.usecases import unverify_id_number
+    print(f"已取消核准 {unverify_id_number(db, args.id_number).count} 名学生（改回待核准）")
     return 0
 
 
 def cmd_revoke_accept(db, args) -> int:
-    from db.findings import revoke_accept
-    with db.session() as s:
-        n = revoke_accept(s, args.code, args.id_number)
+    from db.usecases import revoke_code
+    n = revoke_code(db, args.code, args.id_number).count
     print(f"已撤销接受 {n} 个 {args.code.strip().upper()} 问题，问题重新变为未处理")
     return 0
 

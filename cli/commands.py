@@ -95,45 +95,38 @@ def _out(text: str = "") -> None:
 
 def cmd_init(db, args) -> int:
     from core.domain import school_year_label
-    from db.official import official_values, save_official
-    from db.store import init_school
+    from db.settings import save_school
     given = {"county": args.county, "contact_phone": args.contact_phone, "supervision_phone": args.supervision_phone}
-    with db.session() as s:   # one transaction: a bad value changes nothing
-        school = init_school(s, args.school, args.code, args.school_year, township=args.township)
-        save_official(s, {k: v for k, v in given.items() if v})
-        _out(f"已初始化：{school.name}（代码 {school.code}），{school_year_label(school.school_year)}")
-        values = official_values(s)
-    settings_commands.print_official(values)
+    # one transaction: a bad value changes nothing
+    saved = save_school(db, args.school, args.code, args.school_year, args.township,
+                        official={k: v for k, v in given.items() if v})
+    _out(f"已初始化：{saved.school.name}（代码 {saved.school.code}），{school_year_label(saved.school.school_year)}")
+    settings_commands.print_official(saved.official)
     return 0
 
 
 def cmd_policy(db, args) -> int:
-    from db import store
-    if args.policy_command in ("set", "load"):
-        from db.backup import backup_before_change
-        backup_before_change(db, "before-policy")
-    with db.session() as s:
-        if args.policy_command == "set":
-            change = store.change_policy_value(s, args.key, args.value)
-            policy = change.policy
-            _out(f"已修改 {args.key} = {args.value or '（未设置）'}" if change.changes
-                 else f"{args.key} 没有变化，未修改")
-            _print_unverified(change.unverified)
-        elif args.policy_command == "load":
-            try:
-                text = args.file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ZizhuError(f"无法读取政策文件 {args.file}：{exc.strerror}", "请检查文件路径") from None
-            change = store.change_policy(s, text)
-            policy = change.policy
-            _out(f"已导入资助政策：{policy.name}")
-            _print_unverified(change.unverified)
-        else:
-            policy = store.get_policy(s)
-            if args.toml:
-                _out(policy.text)
-                return 0
+    from db import settings
+    if args.policy_command == "set":
+        saved = settings.save_policy(db, {args.key: args.value})
+        _out(f"已修改 {args.key} = {args.value or '（未设置）'}" if saved.changed else f"{args.key} 没有变化，未修改")
+        _print_unverified(saved.unverified)
+    elif args.policy_command == "load":
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ZizhuError(f"无法读取政策文件 {args.file}：{exc.strerror}", "请检查文件路径") from None
+        saved = settings.install_policy(db, text)
+        _out(f"已导入资助政策：{saved.policy.name}")
+        _print_unverified(saved.unverified)
+    else:
+        policy = settings.policy(db)
+        if args.toml:
+            _out(policy.text)
+            return 0
         _print_policy(policy)
+        return 0
+    _print_policy(saved.policy)
     return 0
 
 
@@ -201,11 +194,8 @@ def _print_import(kind: str, parsed, counts: dict[str, int], dry: bool) -> None:
 
 
 def cmd_compute(db, args) -> int:
-    from db.compute import compute_json, compute_store
-    from db.store import get_school
-    with db.session() as s:
-        get_school(s)
-        results, totals = compute_store(s)
+    from db.compute import compute_json, compute_school
+    results, totals = compute_school(db)
     if args.json:
         json.dump(compute_json(results, totals), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

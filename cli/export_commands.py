@@ -73,9 +73,9 @@ def read_passphrase(path: Path | None, confirm: bool, again: str = "请重新导
 
 
 def cmd_export(db, args) -> int:
-    from db.exports import export_package, public_key
-    with db.session() as s:
-        first = public_key(s) is None
+    from db.exports import export_package
+    from db.settings import key_status
+    first = not key_status(db).has_key
     result = export_package(db, args.path, read_passphrase(args.passphrase_file, confirm=first),
                             draft=args.draft, letters=args.letters)
     print(f"已导出{'草稿' if result.draft else ''}上报包：{result.path}")
@@ -138,18 +138,16 @@ def _explain_retired(db_path: Path, fp: str) -> None:
 
 
 def cmd_key(db, args) -> int:
-    from core.signing import fingerprint
-    from db.keys import export_public_key, public_key, retired_keys
+    from db.keys import export_public_key
+    from db.settings import key_status
     if args.key_command == "new":
         return cmd_key_new(db, args)
-    with db.session() as s:
-        raw = public_key(s)
-        if raw is None:
-            raise ValidationError("还没有签名密钥。", "第一次导出上报包时会创建密钥。")
-        retired = retired_keys(s)
+    key = key_status(db)
+    if not key.has_key:
+        raise ValidationError("还没有签名密钥。", "第一次导出上报包时会创建密钥。")
     if args.key_command == "show":
-        print(f"签名人公钥指纹：{fingerprint(raw)}")
-        for old in retired:
+        print(f"签名人公钥指纹：{key.fingerprint}")
+        for old in key.retired:
             print(f"  已停用的旧密钥：{old.fingerprint or '（无法读取）'}（{old.retired_at.replace('T', ' ')} 更换）")
     else:
         exported = export_public_key(db, args.path)
@@ -160,17 +158,16 @@ def cmd_key(db, args) -> int:
 
 def cmd_key_new(db, args) -> int:
     """Replace the signing key (a lost passphrase): only with --yes; the old passphrase is not needed."""
-    from db.keys import REPLACE_CONSEQUENCES, new_key, public_key
+    from db.keys import REPLACE_CONSEQUENCES
+    from db.settings import replace_key
     if not args.yes:
         raise ValidationError("没有更换签名密钥：需要确认。\n" + REPLACE_CONSEQUENCES,
                               "确认要更换时，请加上 --yes 重新运行：key new --yes")
-    with db.session() as s:
-        had_key = public_key(s) is not None
     passphrase = read_passphrase(args.passphrase_file, confirm=True,
                                  again="请重新运行 key new --yes，两次输入同一个新口令。")
-    new_fp = new_key(db, passphrase)
-    print(f"已{'更换' if had_key else '生成'}签名密钥。新的签名人公钥指纹：{new_fp}")
-    if had_key:
+    replaced = replace_key(db, passphrase)
+    print(f"已{'更换' if replaced.had_key else '生成'}签名密钥。新的签名人公钥指纹：{replaced.fingerprint}")
+    if replaced.had_key:
         print("旧公钥已记入本数据库的密钥历史（key show 可查看）；用旧密钥签名的上报包，在登记了旧公钥的接收单位仍然有效。")
     print("请用 key export PATH 导出新公钥，交给接收单位登记，并通过电话或纸质报告核对新指纹。")
     return 0

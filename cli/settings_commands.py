@@ -22,12 +22,13 @@ def print_official(values: dict[str, str]) -> None:
 
 
 def cmd_settings(db, args) -> int:
-    from db.official import official_values, set_official
-    with db.session() as s:
-        if args.settings_command == "set":
-            f, text = set_official(s, args.key, args.value)
-            print(f"已修改 {f.label}：{text or '（未设置）'}")
-        values = official_values(s)
+    from db import settings
+    if args.settings_command == "set":
+        saved = settings.set_official(db, args.key, args.value)
+        print(f"已修改 {saved.field_label}：{saved.text or '（未设置）'}")
+        values = saved.values
+    else:
+        values = settings.official(db)
     print_official(values)
     if not values["county"]:
         print("注意：县名未设置，正式的告知书、公示名单和上报包会被拒绝；请用 settings set 县名 建始县 这样的命令填写")

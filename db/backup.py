@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError, ZizhuError
+from db.changes import Changes
 
 if TYPE_CHECKING:
     from db.session import Database
@@ -52,6 +53,11 @@ class RestoreResult:
     restored: BackupInfo
     previous: Path | None        # the backup of the file that was replaced
     damaged: Path | None         # the damaged file, kept aside
+
+    @property
+    def changes(self) -> Changes:
+        """Everything was replaced; the restored findings are re-checked (no FINDINGS: no check ran)."""
+        return Changes.ALL & ~Changes.FINDINGS
 
 
 def backups_dir(db_path: Path) -> Path:

@@ -7,12 +7,21 @@ from sqlalchemy.orm import Session
 
 from core.engine import StudentResult, Totals, compute_all
 from core.money import format_fen
+from db.session import Database
 from db.store import get_policy
 from db.students import iter_records
 
 
 def compute_store(session: Session) -> tuple[list[StudentResult], Totals]:
     return compute_all(iter_records(session), get_policy(session))
+
+
+def compute_school(db: Database) -> tuple[list[StudentResult], Totals]:
+    """Every student of the school computed (refused before a school exists)."""
+    from db.store import get_school
+    with db.session() as s:
+        get_school(s)
+        return compute_store(s)
 
 
 def compute_json(results: list[StudentResult], totals: Totals) -> dict[str, Any]:

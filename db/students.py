@@ -23,6 +23,24 @@ def get_student(session: Session, student_id: int) -> Student:
     return st
 
 
+def one_student(session: Session, id_number: str, removed: bool) -> Student:
+    """The one student with this ID number that is (``removed``) or is not off the list."""
+    from core.idnumber import mask_id
+    from db.findings import find_student_ids
+    students = [get_student(session, i) for i in find_student_ids(session, id_number)]
+    if not students:
+        raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
+    matching = [st for st in students if (st.removed_at is not None) == removed]
+    if not matching:
+        raise ValidationError(f"身份证号为 {mask_id(id_number)} 的学生{'没有被移出名单' if removed else '已经移出名单'}",
+                              "如需恢复，请用 restore-student" if not removed else "不需要移回")
+    if len(matching) > 1:
+        names = "、".join(st.name or "（无姓名）" for st in matching)
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 对应 {len(matching)} 名学生（{names}），无法确定是哪一名",
+                              "请在图形界面的“学生名单”中选中要处理的那一名")
+    return matching[0]
+
+
 def student_values(st: Student) -> dict[str, Any]:
     return {f: getattr(st, f) for f in STUDENT_DATA_FIELDS}
 

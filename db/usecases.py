@@ -21,6 +21,13 @@ class Done:
     changes: Changes = Changes.NONE
 
 
+@dataclass(frozen=True)
+class StudentDone:
+    """A use case on one student named by its ID number (the CLI's way): its name."""
+    name: str
+    changes: Changes = Changes.NONE
+
+
 class Verified(NamedTuple):
     """The outcome of ``verify``: (done, skipped), and what it changed."""
     done: int
@@ -158,3 +165,41 @@ def revoke_findings(db: Database, finding_ids: list[int], actor: str | None = No
     with db.session() as s:
         n = revoke_rows(s, list(s.scalars(select(FindingRow).where(FindingRow.id.in_(finding_ids)))), actor)
     return Done(n, Changes.FINDINGS)
+
+
+# -- the CLI's way: one student (or finding) named by its ID number -------------------
+
+def remove_id_number(db: Database, id_number: str, reason: str, actor: str | None = None) -> StudentDone:
+    """移出名单 for the one listed student with this ID number."""
+    from db.students import one_student, remove_students
+    with db.session() as s:
+        st = one_student(s, id_number, removed=False)
+        remove_students(s, [st.id], reason, actor)
+        return StudentDone(st.name or "（无姓名）", Changes.STUDENTS | Changes.FINDINGS)
+
+
+def restore_id_number(db: Database, id_number: str, actor: str | None = None) -> StudentDone:
+    """移回名单 for the one removed student with this ID number."""
+    from db.students import one_student, restore_students
+    with db.session() as s:
+        st = one_student(s, id_number, removed=True)
+        restore_students(s, [st.id], actor)
+        return StudentDone(st.name or "（无姓名）", Changes.STUDENTS | Changes.FINDINGS)
+
+
+def unverify_id_number(db: Database, id_number: str, actor: str | None = None) -> Done:
+    """取消核准 for the students with this ID number."""
+    from core.errors import ValidationError
+    from db.findings import find_student_ids, unverify_student_ids
+    with db.session() as s:
+        ids = find_student_ids(s, id_number)
+        if not ids:
+            raise ValidationError(f"学生名单中没有身份证号为 {id_number} 的学生", "请核对身份证号")
+        return Done(unverify_student_ids(s, ids, actor), Changes.STUDENTS)
+
+
+def revoke_code(db: Database, code: str, id_number: str, actor: str | None = None) -> Done:
+    """撤销接受 of the findings of ``code`` for the person with this ID number."""
+    from db.findings import revoke_accept
+    with db.session() as s:
+        return Done(revoke_accept(s, code, id_number, actor), Changes.FINDINGS)

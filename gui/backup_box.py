@@ -54,7 +54,7 @@ def when(moment: datetime) -> str:
 
 
 class BackupBox(QGroupBox):
-    restored = Signal()
+    restored = Signal(object)   # the restore's Changes
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__("备份与恢复", parent)
@@ -157,10 +157,7 @@ class BackupBox(QGroupBox):
             (f"损坏的数据库已改名保留：{result.damaged.name}" if result.damaged else "")
         self.message.setText(f"已恢复 {when(info.taken)} 的备份（学生 {info.students} 人）。{kept}")
         self.reload()
-        self.restored.emit()
-        window = self.window()
-        if hasattr(window, "reload_all"):
-            window.reload_all()      # every page shows the restored data
+        self.restored.emit(result.changes)      # every page shows the restored data
 
     def _busy(self, busy: bool) -> None:
         self.backup_button.setEnabled(not busy)

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 from core.domain import school_year_label
 from core.errors import ZizhuError
 from db.session import Database
-from db.official import save_official
-from db.store import init_school
+from db.settings import save_official, save_school
 from gui import dialogs
 from gui.errors import show_exception
 from gui.official_form import OfficialForm
@@ -77,9 +76,8 @@ class SchoolPage(QWizardPage):
         if wiz.use_demo:      # the demo database has its own school
             return True
         try:
-            with wiz.db.session() as s:   # one row: fine on the GUI thread
-                init_school(s, self.name.text(), self.code.text(), self.year.value(),
-                            township=self.township.text().strip())
+            # one row: fine on the GUI thread (the window does not exist yet)
+            save_school(wiz.db, self.name.text(), self.code.text(), self.year.value(), self.township.text())
         except ZizhuError as exc:
             show_exception(self, exc)
             return False
@@ -107,8 +105,7 @@ class OfficialPage(QWizardPage):
     def validatePage(self) -> bool:
         wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
         try:
-            with wiz.db.session() as s:   # one row each: fine on the GUI thread
-                save_official(s, self.form.values())
+            save_official(wiz.db, self.form.values())    # one row each: fine on the GUI thread
         except ZizhuError as exc:
             show_exception(self, exc)
             return False

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from core.domain import school_year_label
 from db.changes import CHECK_INPUTS, SNAPSHOT_INPUTS, Changes, changes_of
 from db.session import Database
+from db.settings import SettingsData, load_settings
 from gui import worker
 from gui.actions import ActionCollection
 from gui.dashboard import DashboardPage
@@ -29,11 +30,7 @@ from gui.findings_view import FindingsPage
 from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
 from gui.roster_view import RosterPage
-from gui.settings_view import (
-    SettingsData,
-    SettingsPage,
-    load_settings,
-)
+from gui.settings_view import SettingsPage
 from gui.students.view import StudentsPage
 from gui.templates import download_template
 
@@ -137,9 +134,7 @@ class MainWindow(QMainWindow):
             page.standalone = False
             page.changed.connect(self.apply_changes)
         self.export.exported.connect(self._exported)
-        self.settings.school_changed.connect(lambda _school: self.apply_changes(Changes.SCHOOL))
-        # a policy change may send verified students back to 待核准
-        self.settings.policy_changed.connect(lambda: self.apply_changes(Changes.POLICY | Changes.STUDENTS))
+        self.settings.changed.connect(self.apply_changes)
 
     def show_page(self, index: int) -> None:
         if 0 <= index < self.stack.count():
@@ -187,8 +182,8 @@ class MainWindow(QMainWindow):
     def _settings_loaded(self, data: SettingsData) -> None:
         self.settings.show_settings(data)
         if data.school:
-            self.school_label.setText(f"学校：{data.school.get('name') or '—'}")
-            self.year_label.setText(school_year_label(data.school.get("school_year")))
+            self.school_label.setText(f"学校：{data.school.name or '—'}")
+            self.year_label.setText(school_year_label(data.school.school_year))
 
     def _exported(self, result: Any) -> None:
         self.show_message(f"已导出：{result.path}")

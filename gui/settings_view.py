@@ -1,7 +1,6 @@
 """设置: the school's details, the words on official documents and the editable policy parameters."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,16 @@ from core.domain import Stage, school_year_label
 from core.money import format_fen
 from core.policy import Policy
 from db.session import Database
-from db.store import find_school, get_policy, init_school
+from db.settings import (
+    PolicySaved,
+    SchoolSaved,
+    SchoolValues,
+    SettingsData,
+    load_settings,
+    save_official,
+    save_policy,
+    save_school,
+)
 from gui import worker
 from gui.backup_box import BackupBox
 from gui.official_form import OfficialForm
@@ -38,54 +46,6 @@ KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数�
             "就同时备份了密钥。口令不在任何文件里，请另外记在安全的地方，不要和 U 盘放在一起。\n"
             "忘记口令：这把密钥就再也不能签名，任何人都无法找回口令。只能用下面的“更换签名密钥…”生成一把新密钥（指纹会变），"
             "并把新的指纹和公钥交给接收单位重新登记；已经报送的上报包不受影响。")
-
-
-@dataclass
-class SettingsData:
-    school: dict[str, Any] | None
-    policy: Policy
-    fingerprint: str = ""     # the signer's public key fingerprint ("" before the first export)
-    official: dict[str, str] = field(default_factory=dict)   # db.official.official_values
-
-
-def load_settings(db: Database) -> SettingsData:
-    with db.session() as s:
-        sch = find_school(s)
-        school = None if sch is None else {
-            "name": sch.name, "code": sch.code, "school_year": sch.school_year, "township": sch.township,
-            "contact_phone": sch.contact_phone, "supervision_phone": sch.supervision_phone}
-        from db.exports import public_key
-        from db.official import official_values
-        raw = public_key(s)
-        from core.signing import fingerprint
-        return SettingsData(school, get_policy(s), fingerprint(raw) if raw else "", official_values(s))
-
-
-def save_school(db: Database, values: dict[str, Any]) -> dict[str, Any]:
-    with db.session() as s:
-        init_school(s, values["name"], values["code"], values["school_year"], township=values["township"])
-    return values
-
-
-def save_official_values(db: Database, values: dict[str, str]) -> dict[str, str]:
-    """公文信息 in one transaction (a bad value changes nothing); the stored values."""
-    from db.official import save_official
-    with db.session() as s:
-        return save_official(s, values)
-
-
-def save_policy(db: Database, changes: dict[str, str]) -> tuple[Policy, int]:
-    """All changed parameters in one transaction (all or nothing), after a backup.
-    Returns the new policy and how many verified students went back to 待核准."""
-    from db.backup import backup_before_change
-    from db.store import change_policy_value
-    backup_before_change(db, "before-policy")
-    with db.session() as s:
-        policy, unverified = get_policy(s), 0
-        for key, value in changes.items():
-            change = change_policy_value(s, key, value)
-            policy, unverified = change.policy, unverified + change.unverified
-        return policy, unverified
 
 
 def policy_fields(policy: Policy) -> list[tuple[str, str, str]]:
@@ -108,8 +68,7 @@ def policy_fields(policy: Policy) -> list[tuple[str, str, str]]:
 
 
 class SettingsPage(QWidget):
-    school_changed = Signal(dict)
-    policy_changed = Signal()
+    changed = Signal(object)     # Changes of this page's saves (the main window routes them)
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,7 +125,7 @@ class SettingsPage(QWidget):
         self.key_message.setWordWrap(True)
         self.key_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.key_message)
-        self._school: dict[str, Any] | None = None
+        self._school: SchoolValues | None = None
         self._key_buttons(has_key=False)
 
         self.official_box = QGroupBox("公文信息（印在告知书、公示名单和上报材料上）", self)
@@ -202,6 +161,7 @@ class SettingsPage(QWidget):
         buttons.addWidget(self.save_policy_button)
         right.addLayout(buttons)
         self.backup_box = BackupBox(db, self)
+        self.backup_box.restored.connect(self.changed)      # a restore replaced everything
         right.addWidget(self.backup_box)
         right.addStretch(1)
         columns.addLayout(right, 1)
@@ -225,8 +185,8 @@ class SettingsPage(QWidget):
         self._key_buttons(has_key=bool(data.fingerprint))
         if data.school:
             for key, edit in self.school_edits.items():
-                edit.setText(str(data.school.get(key) or ""))
-            self.year.setValue(int(data.school["school_year"]))
+                edit.setText(str(getattr(data.school, key) or ""))
+            self.year.setValue(data.school.school_year)
         self.official.set_values(data.official)
         self.policy_name.setText(f"当前政策：{data.policy.name}\n空白表示“未设置”：需要该参数的项目会列为待补充。")
         while self.policy_form.rowCount() > 1:
@@ -251,23 +211,26 @@ class SettingsPage(QWidget):
 
     def save_school(self) -> None:
         self.save_school_button.setEnabled(False)
-        worker.run_task(save_school, self.db, self.school_values(), on_success=self._school_saved,
-                        on_failure=self._failed, parent=self)
+        values = self.school_values()
+        worker.run_task(save_school, self.db, values["name"], values["code"], values["school_year"],
+                        values["township"], on_success=self._school_saved, on_failure=self._failed, parent=self)
 
-    def _school_saved(self, values: dict[str, Any]) -> None:
+    def _school_saved(self, saved: SchoolSaved) -> None:
         self.save_school_button.setEnabled(True)
+        self._school = saved.school
         self.message.setText("学校信息已保存")
-        self.school_changed.emit(values)
+        self.changed.emit(saved.changes)
 
     def save_official(self) -> None:
         self.save_official_button.setEnabled(False)
-        worker.run_task(save_official_values, self.db, self.official.values(), on_success=self._official_saved,
+        worker.run_task(save_official, self.db, self.official.values(), on_success=self._official_saved,
                         on_failure=self._failed, parent=self)
 
-    def _official_saved(self, values: dict[str, str]) -> None:
+    def _official_saved(self, saved: Any) -> None:
         self.save_official_button.setEnabled(True)
-        self.official.set_values(values)
+        self.official.set_values(saved.values)
         self.message.setText("公文信息已保存")
+        self.changed.emit(saved.changes)
 
     def focus_setting(self, key: str) -> bool:
         """Show the field of setting ``key`` with the cursor in it: a 公文信息 key (a
@@ -294,14 +257,13 @@ class SettingsPage(QWidget):
         worker.run_task(save_policy, self.db, changes, on_success=self._policy_saved,
                         on_failure=self._failed, parent=self)
 
-    def _policy_saved(self, result: tuple[Policy, int]) -> None:
-        policy, unverified = result
+    def _policy_saved(self, saved: PolicySaved) -> None:
         self.save_policy_button.setEnabled(True)
-        self.show_settings_policy(policy)
+        self.show_settings_policy(saved.policy)
         self.message.setText("资助政策已保存，资助金额已重新计算" + (
-            f"；{unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
-            if unverified else ""))
-        self.policy_changed.emit()
+            f"；{saved.unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
+            if saved.unverified else ""))
+        self.changed.emit(saved.changes)
 
     def show_settings_policy(self, policy: Policy) -> None:
         for key, _label, value in policy_fields(policy):
@@ -354,8 +316,8 @@ class SettingsPage(QWidget):
 
     def export_public_key(self) -> None:
         from db.keys import export_public_key, key_file_name
-        school = self._school or {}
-        target = self.ask_key_target(key_file_name(school.get("code"), school.get("name")))
+        school = self._school
+        target = self.ask_key_target(key_file_name(school.code if school else None, school.name if school else None))
         if target is None:
             return
         self.export_key_button.setEnabled(False)
@@ -373,17 +335,18 @@ class SettingsPage(QWidget):
         passphrase = self.ask_new_passphrase()
         if passphrase is None:
             return
-        from db.keys import new_key
+        from db.settings import replace_key
         self._key_buttons(has_key=False)
         self.key_message.setText("正在生成新的签名密钥…")
-        worker.run_task(new_key, self.db, passphrase, on_success=self._key_replaced,
+        worker.run_task(replace_key, self.db, passphrase, on_success=self._key_replaced,
                         on_failure=self._key_failed, parent=self)
 
-    def _key_replaced(self, new_fingerprint: str) -> None:
+    def _key_replaced(self, replaced: Any) -> None:
         self._key_buttons(has_key=True)
-        self.fingerprint.setText(new_fingerprint)
-        self.key_message.setText(f"已更换签名密钥。新的指纹：{new_fingerprint}\n"
+        self.fingerprint.setText(replaced.fingerprint)
+        self.key_message.setText(f"已更换签名密钥。新的指纹：{replaced.fingerprint}\n"
                                  "请点“导出公钥…”把新公钥交给接收单位登记，并通过电话或纸质报告核对新指纹。")
+        self.changed.emit(replaced.changes)
 
     def _key_failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception

@@ -91,3 +91,25 @@ def test_the_sql_boundary_check_sees_lazy_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from sqlalchemy import select\n    from db import models\n", encoding="utf-8")
     assert {"sqlalchemy", "db.models"} <= _imported_modules(sample)
+
+
+def _session_calls(path: Path) -> list[int]:
+    """Lines where a file opens a database transaction (``….session()`` / ``….write_session()``)."""
+    return [node.lineno for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("session", "write_session")]
+
+
+def test_transactions_stay_behind_db():
+    """gui/ and cli/ call db/ use cases (one transaction each, plain data back); they never
+    open a session and call session-level functions themselves."""
+    offenders = [f"{f.relative_to(ROOT)}:{line}" for pkg in ("gui", "cli") for f in (ROOT / pkg).rglob("*.py")
+                 for line in _session_calls(f)]
+    assert offenders == []
+
+
+def test_the_transaction_check_sees_sessions(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(db):\n    with db.session() as s:\n        pass\n"
+                      "    with wiz.db.write_session() as s:\n        pass\n", encoding="utf-8")
+    assert _session_calls(sample) == [2, 4]

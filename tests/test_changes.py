@@ -97,3 +97,34 @@ def test_way_out_use_cases_say_what_they_changed(demo_db):
     assert next(r for r in snapshot(demo_db).students if r.id == ids[0]).removed
     assert restore(demo_db, ids[0]).changes == Changes.STUDENTS | Changes.FINDINGS
     assert snapshot(demo_db).summary.students == len(ids)
+
+
+def test_settings_use_cases_say_what_they_changed(demo_db):
+    from db import settings
+    before = settings.school(demo_db)
+    saved = settings.save_school(demo_db, "城关中学", before.code, before.school_year, "城关镇")
+    assert saved.changes == Changes.SCHOOL and saved.school.name == "城关中学"
+    assert settings.load_settings(demo_db).school.township == "城关镇"
+    assert settings.save_official(demo_db, {"policy_basis": "建教发〔2023〕5号"}).changes == Changes.SETTINGS
+    assert settings.set_official(demo_db, "县名", "恩施市").values["county"] == "恩施市"
+    # a parameter that does not change anything changes nothing; one that does is a policy change
+    current = settings.policy(demo_db).item("PRESCHOOL").amount_fen
+    assert settings.save_policy(demo_db, {"items.PRESCHOOL.amount": f"{current // 100}"}).changes == Changes.NONE
+    assert settings.save_policy(demo_db, {"items.PRESCHOOL.amount": "2500"}).changes == Changes.POLICY
+
+
+def test_a_policy_change_that_unverifies_reports_the_students(demo_db):
+    from db import settings
+    ids = [r.id for r in snapshot(demo_db).students if r.stage == "普通高中"]
+    assert verify(demo_db, ids, skip_blocked=True).done
+    saved = settings.save_policy(demo_db, {"tuition_standard.普通高中": "1"})
+    assert saved.unverified and saved.changes == Changes.POLICY | Changes.STUDENTS
+
+
+def test_a_bad_value_at_the_first_start_changes_nothing(db):
+    from db import settings
+    with pytest.raises(ValidationError, match="县名"):
+        settings.save_school(db, "第一中学", "4200001", 2023, official={"county": "XX县"})
+    assert settings.school(db) is None and settings.official(db)["county"] == ""
+    saved = settings.save_school(db, "第一中学", "4200001", 2023, official={"county": "建始县"})
+    assert saved.changes == Changes.SCHOOL | Changes.SETTINGS and saved.official["county"] == "建始县"

@@ -115,3 +115,34 @@ def test_settings_page_fits_1024_by_768_without_horizontal_scrolling(win, qtbot)
     qtbot.wait(10)
     assert area.widget().minimumSizeHint().width() <= area.viewport().width()
     assert area.horizontalScrollBar().maximum() == 0
+
+
+def test_settings_saves_report_their_changes(win):
+    """设置 reports what each save changed, like every other writer (the main window routes
+    ``changed`` through its one slot: the status bar follows the school, see above)."""
+    from db.changes import Changes
+    routed = []
+    win.settings.changed.connect(routed.append)
+    page = win.settings
+    page.policy_edits["items.PRESCHOOL.amount"].setText("2500")
+    page.save_policy_button.click()
+    page.save_policy_button.click()                   # nothing changed: nothing reported
+    page.school_edits["township"].setText("城关镇")
+    page.save_school_button.click()
+    page.official.edits["county"].setText("建始县")
+    page.save_official_button.click()
+    assert routed == [Changes.POLICY, Changes.SCHOOL, Changes.SETTINGS]
+
+
+def test_a_restore_in_settings_reports_everything_changed(win, monkeypatch):
+    from db.changes import Changes
+    got = []
+    win.settings.changed.connect(got.append)
+    box = win.settings.backup_box
+    box.backup_now()
+    from db.backup import list_backups
+    newest = list_backups(win.db.path)[0]
+    monkeypatch.setattr(box, "choose_backup", lambda: newest)
+    monkeypatch.setattr(box, "confirm_restore", lambda info: True)
+    box.restore_from_backup()
+    assert got == [Changes.ALL & ~Changes.FINDINGS]

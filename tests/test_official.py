@@ -233,6 +233,6 @@ def test_report_prints_the_fingerprint_exactly_as_key_show(school_db, pw, tmp_pa
     assert len(fingerprints) == 2                       # the cover and the signature block
     assert shown in workbook
     d = open_database(school_db)
-    from gui.settings_view import load_settings
+    from db.settings import load_settings
     assert load_settings(d).fingerprint == shown       # 设置 shows the same string
     d.close()
