@@ -14,7 +14,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -113,10 +112,6 @@ class FindingsPage(ListPage):
         self.code_filter.setMinimumContentsLength(12)
         self.code_filter.view().setTextElideMode(Qt.TextElideMode.ElideNone)
         self.search.setMinimumWidth(200)
-        # the action buttons get their own row under the search/filter row (one row clipped at 1366×768)
-        self.actions = QHBoxLayout()
-        self.actions.setContentsMargins(0, 0, 0, 0)
-        self.layout().insertLayout(1, self.actions)  # type: ignore[union-attr]
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setWordWrap(False)
         self.run_button = self._button("runCheck", "运行核查", "重新比对学生名单、建档立卡名单和资助政策", self.run)
@@ -126,14 +121,11 @@ class FindingsPage(ListPage):
                                           self.revoke_selected)
         self.verify_button = self._button("verifyButton", "标记已核准", "把所选问题涉及的学生标记为已核准",
                                           self.verify_selected)
-        hint = QLabel("双击一行打开该学生并定位到有问题的栏目", self)
+        hint = QLabel("双击一行可打开该学生", self)    # short: the counts share the row at 1024×768
+        hint.setToolTip("双击一行打开该学生的信息，并定位到有问题的栏目")
         hint.setStyleSheet("color: palette(dark);")
-        self.actions.addSpacing(8)
-        self.actions.addWidget(hint)
-        self.actions.addStretch(1)
-        # the counts are long ("未处理：错误 11，警告 16，…"): on the buttons' row, the filters keep their width
-        self.top_row.removeWidget(self.count_label)
-        self.actions.addWidget(self.count_label)
+        self.add_action_spacing(8)
+        self.add_to_action_row(hint)
         self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view.doubleClicked.connect(self._double_clicked)
         self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 10})
@@ -146,7 +138,7 @@ class FindingsPage(ListPage):
         b.setObjectName(name)
         b.setToolTip(tip)
         b.clicked.connect(slot)
-        self.actions.addWidget(b)
+        self.add_to_action_row(b)
         return b
 
     # -- loading ----------------------------------------------------------

@@ -22,6 +22,7 @@ from db.settings import save_official, save_school
 from gui import dialogs
 from gui.errors import show_exception
 from gui.official_form import OfficialForm
+from gui.screen import fit_to_screen
 
 
 def default_school_year(today: date | None = None) -> int:
@@ -127,7 +128,7 @@ class FirstStartWizard(QWizard):
         self.addPage(self.page)
         self.official_page = OfficialPage(self)
         self.addPage(self.official_page)
-        self.resize(620, 440)
+        fit_to_screen(self, 620, 440)
 
     def choose_demo(self) -> None:
         self.use_demo = True

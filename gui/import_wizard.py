@@ -45,6 +45,7 @@ from db.workflows import (
 from gui import dialogs, worker
 from gui.errors import show_exception
 from gui.mapping_editor import MappingEditor
+from gui.screen import fit_to_screen
 
 MAX_LISTED = 300
 
@@ -337,7 +338,7 @@ class ImportWizard(QWizard):
         self.run_page = RunPage(self)
         for page in (self.file_page, self.preview_page, self.run_page):
             self.addPage(page)
-        self.resize(900, 600)
+        fit_to_screen(self, 900, 600)
 
     def kind(self) -> str:
         return self.file_page.kind()

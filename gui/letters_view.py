@@ -86,7 +86,8 @@ class LettersPage(ListPage):
         self.household = QCheckBox("每户一页", self)
         self.household.setObjectName("perHousehold")
         self.household.setToolTip("户编号相同的子女列在同一页告知书上；没有户编号的学生各占一页")
-        self.filters.addWidget(self.household)
+        self.add_to_action_row(self.household)
+        self.add_action_spacing(12)
         self.preview_button = self._button("previewButton", "预览/打印…", self.preview_selected)
         self.save_button = self._button("saveButton", "另存为 PDF…", self.save_selected)
         self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
@@ -99,7 +100,7 @@ class LettersPage(ListPage):
         b = QPushButton(text, self)
         b.setObjectName(name)
         b.clicked.connect(slot)
-        self.filters.addWidget(b)
+        self.add_to_action_row(b)
         return b
 
     def apply_data(self, data: Snapshot) -> None:

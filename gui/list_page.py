@@ -62,6 +62,7 @@ class ListPage(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
 
+        self.action_row: QHBoxLayout | None = None      # add_to_action_row makes it
         top = self.top_row = QHBoxLayout()
         top.addWidget(self.search, 2)
         top.addLayout(self.filters)
@@ -98,6 +99,24 @@ class ListPage(QWidget):
         self.proxy.modelReset.connect(self.update_count)
         self.proxy.layoutChanged.connect(self.update_count)
         self.update_count()
+
+    # -- rows of controls -------------------------------------------------
+    def add_to_action_row(self, widget: QWidget, stretch: int = 0) -> None:
+        """Put ``widget`` on the row of action buttons under the search and the filters
+        (made on first use; the count moves to its right end): one row for everything
+        is too wide at 1024×768."""
+        if self.action_row is None:
+            self.action_row = QHBoxLayout()
+            self.action_row.setContentsMargins(0, 0, 0, 0)
+            self.layout().insertLayout(1, self.action_row)  # type: ignore[union-attr]
+            self.top_row.removeWidget(self.count_label)
+            self.action_row.addStretch(1)
+            self.action_row.addWidget(self.count_label)
+        self.action_row.insertWidget(self.action_row.count() - 2, widget, stretch)
+
+    def add_action_spacing(self, size: int) -> None:
+        if self.action_row is not None:
+            self.action_row.insertSpacing(self.action_row.count() - 2, size)
 
     # -- filters ----------------------------------------------------------
     def add_filter(self, name: str, all_text: str, choices: list[tuple[str, str]],

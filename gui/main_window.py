@@ -30,6 +30,7 @@ from gui.findings_view import FindingsPage
 from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
 from gui.roster_view import RosterPage
+from gui.screen import fit_to_screen
 from gui.settings_view import SettingsPage
 from gui.students.view import StudentsPage
 from gui.templates import download_template
@@ -103,8 +104,8 @@ class MainWindow(QMainWindow):
 
         self._connect()
         self.nav.setCurrentRow(DASHBOARD)
-        self.resize(DEFAULT_SIZE)
         self.setMinimumSize(MINIMUM_SIZE)
+        fit_to_screen(self, DEFAULT_SIZE.width(), DEFAULT_SIZE.height())
 
     # -- wiring -----------------------------------------------------------
     def _connect(self) -> None:

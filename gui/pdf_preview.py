@@ -13,6 +13,8 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
+from gui.screen import fit_to_screen
+
 PREVIEW_DPI = 96
 
 
@@ -70,11 +72,7 @@ class PdfPreview(QDialog):
         page_w = max((img.width() for img in pages), default=700)
         frame = (2 * layout.contentsMargins().left() + 2 * column.contentsMargins().left()
                  + self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent) + 12)
-        width, height = page_w + frame, 700
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is not None:
-            width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
-        self.resize(width, height)
+        fit_to_screen(self, page_w + frame, 700)
 
     def ask_printer(self) -> QPrinter | None:
         """Tests replace this to print without a dialog."""

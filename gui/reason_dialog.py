@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.screen import fit_to_screen
+
 
 class ReasonDialog(QDialog):
     def __init__(self, title: str, intro: str, items: list[str], example: str,
@@ -54,7 +56,7 @@ class ReasonDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(min(640, max(420, self.sizeHint().width())), self.sizeHint().height())
+        fit_to_screen(self, min(640, max(420, self.sizeHint().width())), self.sizeHint().height())
 
     def reason(self) -> str:
         return self.edit.text().strip()

@@ -40,6 +40,16 @@ def shown(monkeypatch):
     assert seen == [], f"unexpected error shown: {seen}"
 
 
+@pytest.fixture
+def app_font(qapp):
+    """The bundled CJK font the real application uses (the widths depend on it)."""
+    from gui.app import install_font
+    old = qapp.font()
+    assert install_font(qapp)
+    yield
+    qapp.setFont(old)
+
+
 def open_main_window(qtbot, database, page=None):
     """The main window on ``database``, shown and loaded (optionally on ``page``)."""
     from gui.main_window import MainWindow

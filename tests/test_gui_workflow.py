@@ -442,16 +442,6 @@ def test_export_passphrase_cancelled_writes_nothing(win, tmp_path):
 
 # -- the main window ------------------------------------------------------------
 
-@pytest.fixture
-def app_font(qapp):
-    """The bundled CJK font the real application uses (the widths depend on it)."""
-    from gui.app import install_font
-    old = qapp.font()
-    assert install_font(qapp)
-    yield
-    qapp.setFont(old)
-
-
 def test_findings_toolbar_fits_the_window(app_font, checked, qtbot):
     """At the default size the search/filter row and the action row are not clipped."""
     page = checked.findings

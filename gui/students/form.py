@@ -36,6 +36,7 @@ from db.usecases import Edited, edit_student
 from db.views import StudentData
 from gui import worker
 from gui.errors import show_exception
+from gui.screen import fit_to_screen
 from gui.students.decisions import DecisionsPanel
 from gui.students.form_fields import GROUPS, FieldEditor
 from gui.students.undo import StudentEditCommand
@@ -71,7 +72,7 @@ class StudentForm(QDialog):
         self._loading = False
         self.validate()
         self.recompute()
-        self.resize(1120, 690)
+        fit_to_screen(self, 1120, 690)
 
     # -- layout -----------------------------------------------------------
     def _build(self) -> None:

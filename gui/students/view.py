@@ -8,7 +8,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -59,10 +58,6 @@ class StudentsPage(ListPage):
         self.category_filter = self.add_filter("categoryFilter", "全部家庭类别", [], proxy.set_category)
         self.status_filter = self.add_filter("statusFilter", "全部状态",
                                              [(s, s) for s in STATUS_CHOICES], proxy.set_status)
-        # the action buttons get their own row under the search and filters (as on 核查问题)
-        self.actions_row = QHBoxLayout()
-        self.actions_row.setContentsMargins(0, 0, 0, 0)
-        self.layout().insertLayout(1, self.actions_row)  # type: ignore[union-attr]
         self.row_actions: list[QAction] = []
         self.edit_button = self._action_button("editButton", "查看/修改…", "打开选中学生的信息和资助明细（也可双击该行）",
                                                self.edit_selected)
@@ -77,15 +72,12 @@ class StudentsPage(ListPage):
         self.restore_button = self._action_button("restoreStudents", "移回名单",
                                                   "把选中的已移出学生恢复到名单中（在状态中选“已移出名单”可看到他们）",
                                                   self.restore_selected)
-        self.actions_row.addSpacing(12)
+        self.add_action_spacing(12)
         self.verify_shown_button = QPushButton("核准筛选出的学生…", self)
         self.verify_shown_button.setObjectName("verifyShown")
         self.verify_shown_button.setToolTip("把当前列表中显示的学生全部标记为已核准，跳过还有错误的学生（先确认人数）")
         self.verify_shown_button.clicked.connect(self.verify_shown)
-        self.actions_row.addWidget(self.verify_shown_button)
-        self.actions_row.addStretch(1)
-        self.top_row.removeWidget(self.count_label)
-        self.actions_row.addWidget(self.count_label)
+        self.add_to_action_row(self.verify_shown_button)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -110,7 +102,7 @@ class StudentsPage(ListPage):
         button.setObjectName(name)
         button.setToolTip(tip)
         button.clicked.connect(action.trigger)
-        self.actions_row.addWidget(button)
+        self.add_to_action_row(button)
         return button
 
     def context_menu(self) -> QMenu:

@@ -1,0 +1,39 @@
+"""Windows and dialogs fit the screen (many school PCs have 1024×768): one helper sizes
+and places every top-level window inside the screen's available geometry."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+# What the window manager adds around a window: borders and the title bar.
+FRAME = QSize(16, 40)
+
+
+def screen_geometry(widget: QWidget | None = None) -> QRect:
+    """The available geometry (without task bars) of the screen ``widget`` is on, else of
+    the primary screen (tests replace this to pretend a 1024×768 screen)."""
+    screen = widget.screen() if widget is not None else None
+    screen = screen or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1024, 768)
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> QSize:
+    """Resize the top-level ``widget`` to ``width``×``height``, or less where the screen is
+    smaller, and move it inside the screen (centred on its parent, or on the screen)."""
+    area = screen_geometry(widget.parentWidget() or widget)
+    size = QSize(min(width, area.width() - FRAME.width()), min(height, area.height() - FRAME.height()))
+    size = size.expandedTo(widget.minimumSize()).boundedTo(widget.maximumSize())
+    widget.resize(size)
+    parent = widget.parentWidget()
+    centre = parent.window().geometry().center() if parent is not None else area.center()
+    widget.move(clamped_position(QPoint(centre.x() - size.width() // 2, centre.y() - size.height() // 2),
+                                 size, area))
+    return size
+
+
+def clamped_position(top_left: QPoint, size: QSize, area: QRect) -> QPoint:
+    """``top_left`` moved so that a window of ``size`` (plus its frame) lies inside ``area``."""
+    x = min(top_left.x(), area.right() + 1 - size.width() - FRAME.width())      # move() places the frame
+    y = min(top_left.y(), area.bottom() + 1 - size.height() - FRAME.height())
+    return QPoint(max(x, area.left()), max(y, area.top()))

@@ -1,0 +1,129 @@
+"""At 1024×768 (many school PCs) the main window and every dialog fit the screen, and no
+button's, check box's or label's text is cut (tests/screenfit.py measures them).
+
+The offscreen platform's screen is 800×800 by default; the program asks
+``gui.screen.screen_geometry`` where the screen is, so these tests pretend a
+1024×768 screen with a task bar. ``ZIZHU_SHOTS=folder`` saves a screenshot of each."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QDialog, QWidget
+from screenfit import fit_problems
+
+from conftest import open_main_window
+from gui import screen
+from gui.main_window import PAGES
+
+SCREEN = QRect(0, 0, 1024, 768 - 40)      # a Windows task bar at the bottom
+
+
+@pytest.fixture
+def small_screen(monkeypatch, app_font):
+    monkeypatch.setattr(screen, "screen_geometry", lambda widget=None: QRect(SCREEN))
+    return SCREEN
+
+
+def settle(qtbot) -> None:
+    qtbot.wait(30)          # layouts with word-wrapped labels need a few passes
+
+
+def assert_fits(window: QWidget, qtbot, name: str) -> None:
+    settle(qtbot)
+    frame = QRect(window.pos(), window.size() + screen.FRAME)
+    assert SCREEN.contains(frame), f"{name}: {frame} is not inside the screen {SCREEN}"
+    assert fit_problems(window) == [], name
+    folder = os.environ.get("ZIZHU_SHOTS")
+    if folder:
+        window.grab().save(str(Path(folder) / f"{name}.png"))
+
+
+def test_fit_to_screen_clamps_size_and_position(small_screen, qtbot):
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    size = screen.fit_to_screen(dialog, 1120, 690)
+    assert size.width() <= SCREEN.width() - screen.FRAME.width()
+    assert size.height() == SCREEN.height() - screen.FRAME.height()
+    assert SCREEN.contains(QRect(dialog.pos(), dialog.size() + screen.FRAME))
+    small = QDialog()
+    qtbot.addWidget(small)
+    screen.fit_to_screen(small, 400, 300)
+    assert (small.width(), small.height()) == (400, 300)      # a small dialog keeps its size
+
+
+def test_every_page_fits_1024x768(small_screen, shown, qtbot, demo_db):
+    win = open_main_window(qtbot, demo_db)
+    win.action_collection.run_check.trigger()
+    assert win.width() <= SCREEN.width() and win.height() <= SCREEN.height()
+    for i, name in enumerate(PAGES):
+        win.show_page(i)
+        assert_fits(win, qtbot, f"page-{i}-{name}")
+
+
+def test_every_dialog_fits_1024x768(small_screen, shown, qtbot, demo_db, tmp_path):
+    win = open_main_window(qtbot, demo_db)
+    win.show_page(1)
+    first = win.students.model.row_at(0)
+    form = win.students.open_student(first.id, modal=False)
+    assert form is not None and form.width() < 1120          # it asks for 1120 px
+    assert_fits(form, qtbot, "student-form")
+    form.reject()
+
+    from gui.reason_dialog import ReasonDialog
+    reason = ReasonDialog("接受核查问题", "接受以下 12 个问题（数据无误）：", [f"问题 {i}" for i in range(12)],
+                          "例如：已电话核实", win)
+    qtbot.addWidget(reason)
+    reason.show()
+    assert_fits(reason, qtbot, "reason-dialog")
+
+    from gui.settings_view import NewPassphraseDialog
+    passphrase = NewPassphraseDialog(win)
+    qtbot.addWidget(passphrase)
+    passphrase.show()
+    assert_fits(passphrase, qtbot, "new-passphrase")
+
+    win.show_page(4)
+    win.letters.preview_selected(modal=False)
+    assert win.letters.preview is not None
+    assert_fits(win.letters.preview, qtbot, "letters-preview")
+    win.letters.preview.reject()
+
+    wizard = win.open_import("students", modal=False)
+    assert_fits(wizard, qtbot, "import-1-file")
+    wizard.file_page.path_edit.setText(str(Path(__file__).parent / "data" / "office-students.xlsx"))
+    wizard.next()
+    assert wizard.preview_page.preview is not None
+    assert_fits(wizard, qtbot, "import-2-preview")
+    wizard.next()
+    assert wizard.run_page.report is not None
+    assert_fits(wizard, qtbot, "import-3-done")
+    wizard.reject()
+
+
+def test_first_start_wizard_fits_1024x768(small_screen, shown, qtbot, db):
+    from gui.first_start import FirstStartWizard
+    wizard = FirstStartWizard(db)
+    qtbot.addWidget(wizard)
+    for page_id in wizard.pageIds():
+        wizard.setStartId(page_id)
+        wizard.restart()
+        wizard.show()
+        assert_fits(wizard, qtbot, f"first-start-{page_id}")
+
+
+def test_fit_check_finds_a_cut_button_and_a_widget_outside(small_screen, qtbot):
+    from PySide6.QtWidgets import QPushButton
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(300, 100)
+    cut = QPushButton("核准筛选出的学生…", window)
+    cut.setGeometry(0, 0, 60, 30)
+    outside = QPushButton("确定", window)
+    outside.setGeometry(280, 0, 80, 30)
+    window.show()
+    problems = fit_problems(window)
+    assert any("核准筛选出的学生" in p and "文字宽" in p for p in problems)
+    assert any("确定" in p and "超出" in p for p in problems)
