@@ -48,6 +48,17 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", "退出", "关闭资助助手", (SK.Quit, "Ctrl+Q")),
 )
 
+# The main window's pages in navigation order; Ctrl+1 … Ctrl+7 switch to them.
+PAGE_TITLES = ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
+PAGE_ACTIONS = tuple(f"page_{n}" for n in range(1, len(PAGE_TITLES) + 1))
+SPECS += tuple(ActionSpec(name, title, f"转到“{title}”", (f"Ctrl+{n}",))
+               for n, (name, title) in enumerate(zip(PAGE_ACTIONS, PAGE_TITLES), start=1))
+
+# Actions of other windows, made there with ``make_action`` (their shortcuts are listed here too).
+DIALOG_SPECS = {spec.name: spec for spec in (
+    ActionSpec("save_student", "保存", "保存对该学生的修改", (SK.Save,)),
+)}
+
 # A name starting with "@" is a submenu filled at run time: SUBMENUS gives its title.
 SUBMENUS = {"@recent": "最近打开(&R)"}
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
@@ -56,7 +67,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                   None, "quit")),
     ("编辑(&E)", ("undo", "redo", None, "find")),
     ("核查(&C)", ("run_check",)),
-    ("视图(&V)", ("refresh",)),
+    ("视图(&V)", ("refresh", None, *PAGE_ACTIONS)),
 )
 TOOLBAR: tuple[str | None, ...] = ("import_students", "import_roster", "download_template", None,
                                    "run_check", "export", None, "undo", "redo", None, "refresh", "find")
@@ -76,25 +87,31 @@ def _sequences(spec: ActionSpec) -> list[QKeySequence]:
     return unique
 
 
+def make_action(spec: ActionSpec | str, parent: QWidget) -> QAction:
+    """The QAction of ``spec`` (or of the DIALOG_SPECS entry of that name), owned by ``parent``."""
+    if isinstance(spec, str):
+        spec = DIALOG_SPECS[spec]
+    act = QAction(spec.text, parent)
+    act.setObjectName("action_" + spec.name)
+    act.setStatusTip(spec.tip)
+    act.setToolTip(spec.tip)
+    seqs = _sequences(spec)
+    if seqs:
+        act.setShortcuts(seqs)
+        act.setToolTip(f"{spec.tip}（{seqs[0].toString(QKeySequence.SequenceFormat.NativeText)}）")
+    if spec.icon is not None:
+        act.setIcon(parent.style().standardIcon(spec.icon))
+    return act
+
+
 class ActionCollection:
     """``actions.undo``, ``actions["find"]``: one QAction per spec, owned by ``parent``."""
 
     def __init__(self, parent: QWidget) -> None:
         self._actions: dict[str, QAction] = {}
         self.submenus: dict[str, QMenu] = {}     # "@recent" -> its QMenu, once the menus are built
-        style = parent.style()
         for spec in SPECS:
-            act = QAction(spec.text, parent)
-            act.setObjectName("action_" + spec.name)
-            act.setStatusTip(spec.tip)
-            act.setToolTip(spec.tip)
-            seqs = _sequences(spec)
-            if seqs:
-                act.setShortcuts(seqs)
-                act.setToolTip(f"{spec.tip}（{seqs[0].toString(QKeySequence.SequenceFormat.NativeText)}）")
-            if spec.icon is not None:
-                act.setIcon(style.standardIcon(spec.icon))
-            self._actions[spec.name] = act
+            self._actions[spec.name] = make_action(spec, parent)
 
     def __getitem__(self, name: str) -> QAction:
         return self._actions[name]

@@ -77,6 +77,7 @@ class ListPage(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
+        self.view.setTabKeyNavigation(False)   # Tab leaves the table: filters and buttons by keyboard
         self.view.setWordWrap(False)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)

@@ -22,7 +22,7 @@ from db.changes import CHECK_INPUTS, SNAPSHOT_INPUTS, Changes, changes_of
 from db.session import Database
 from db.settings import SettingsData, load_settings
 from gui import worker
-from gui.actions import ActionCollection
+from gui.actions import PAGE_ACTIONS, PAGE_TITLES, ActionCollection
 from gui.dashboard import DashboardPage
 from gui.export_view import ExportPage
 from gui.feed import SnapshotFeed
@@ -35,7 +35,7 @@ from gui.settings_view import SettingsPage
 from gui.students.view import StudentsPage
 from gui.templates import download_template
 
-PAGES = ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
+PAGES = PAGE_TITLES
 DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, SETTINGS = range(7)
 _ICONS = (QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_FileDialogListView,
           QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -130,6 +130,8 @@ class MainWindow(QMainWindow):
         a.run_check.triggered.connect(self.run_check)
         a.import_payments.triggered.connect(self.import_payments)
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
+        for index, name in enumerate(PAGE_ACTIONS):
+            a[name].triggered.connect(lambda _c=False, i=index: self.show_page(i))
         self.findings.open_student.connect(self.open_student_field)
         for page in self.list_pages:           # every page's writes come back through one slot
             page.standalone = False

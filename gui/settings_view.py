@@ -168,10 +168,26 @@ class SettingsPage(QWidget):
         self.scroll = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # Tab goes from the last button to the navigation
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         outer.addWidget(scroll)
+        self.set_tab_order()
+
+    def reading_order(self) -> list[QWidget]:
+        """The fields and buttons as read: the left column top to bottom, then the right one."""
+        school = [self.school_edits["name"], self.school_edits["code"], self.year, self.school_edits["township"]]
+        return [*school, self.save_school_button, self.export_key_button, self.new_key_button,
+                *self.official.edits.values(), self.save_official_button,
+                *self.policy_edits.values(), self.save_policy_button,
+                self.backup_box.backup_button, self.backup_box.restore_button]
+
+    def set_tab_order(self) -> None:
+        """Tab follows the reading order (the policy fields are made after the rest)."""
+        order = self.reading_order()
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
 
     # -- loading ----------------------------------------------------------
     def reload(self) -> None:
@@ -202,6 +218,7 @@ class SettingsPage(QWidget):
             self.policy_edits[key] = edit
             self._policy_values[key] = value
             self.policy_form.addRow(label, edit)
+        self.set_tab_order()
 
     # -- saving -----------------------------------------------------------
     def school_values(self) -> dict[str, Any]:

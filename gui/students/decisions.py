@@ -34,6 +34,7 @@ class DecisionsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setTabKeyNavigation(False)     # Tab goes on to the buttons
         self.table.setWordWrap(True)
         head = self.table.horizontalHeader()
         for col in range(3):

@@ -35,6 +35,7 @@ from db.session import Database
 from db.usecases import Edited, edit_student
 from db.views import StudentData
 from gui import worker
+from gui.actions import make_action
 from gui.errors import show_exception
 from gui.screen import fit_to_screen
 from gui.students.decisions import DecisionsPanel
@@ -139,6 +140,10 @@ class StudentForm(QDialog):
         self.save_button = QPushButton("保存", self)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
+        save = make_action("save_student", self)          # Ctrl+S
+        save.triggered.connect(self.save_button.click)     # nothing while saving or invalid
+        self.addAction(save)
+        self.save_button.setToolTip(save.toolTip())
         cancel = QPushButton("取消", self)
         cancel.clicked.connect(self.reject)
         buttons.addWidget(self.save_button)
