@@ -1,9 +1,12 @@
-"""Shared fixtures. Qt runs headless: the platform is set before anything imports Qt."""
+"""Shared fixtures. Qt runs headless on a 1024×768 screen: the platform is set before anything imports Qt."""
 import os
 
 import tempfile
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Headless, on the screen of many school PCs: 1024×768 (the offscreen platform's default is 800×800).
+_SCREEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "screen-1024x768.json")
+# (Qt splits the platform's arguments at ":", so a Windows drive letter keeps the default screen.)
+os.environ["QT_QPA_PLATFORM"] = "offscreen" if ":" in _SCREEN else f"offscreen:configfile={_SCREEN}"
 # Never touch the real user data or log folders from a test.
 os.environ["ZIZHU_HOME"] = tempfile.mkdtemp(prefix="zizhu-test-home-")
 

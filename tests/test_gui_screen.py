@@ -1,9 +1,9 @@
 """At 1024×768 (many school PCs) the main window and every dialog fit the screen, and no
 button's, check box's or label's text is cut (tests/screenfit.py measures them).
 
-The offscreen platform's screen is 800×800 by default; the program asks
-``gui.screen.screen_geometry`` where the screen is, so these tests pretend a
-1024×768 screen with a task bar. ``ZIZHU_SHOTS=folder`` saves a screenshot of each."""
+The tests run on a 1024×768 offscreen screen (tests/conftest.py); the program asks
+``gui.screen.screen_geometry`` where the screen is, and these tests take a task bar
+off it as well. ``ZIZHU_SHOTS=folder`` saves a screenshot of each."""
 from __future__ import annotations
 
 import os
