@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState, Severity
+from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState, Severity, rule_code
 from core.errors import ValidationError
 
 
@@ -16,11 +16,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("verify-student", help="把学生标记为已核准")
     s.add_argument("id_number", help="学生身份证号")
     s = sub.add_parser("accept", help="接受一个核查问题（数据无误），须写明原因")
-    s.add_argument("code", help="问题代码，例如 NAME_MISMATCH")
+    s.add_argument("code", help="问题名称或代码，例如 姓名与建档立卡名单不一致 或 NAME_MISMATCH")
     s.add_argument("id_number", help="学生身份证号")
     s.add_argument("--reason", required=True, help="原因")
     s = sub.add_parser("revoke-accept", help="撤销接受：已接受的核查问题重新变为未处理")
-    s.add_argument("code", help="问题代码，例如 NAME_MISMATCH")
+    s.add_argument("code", help="问题名称或代码，例如 姓名与建档立卡名单不一致 或 NAME_MISMATCH")
     s.add_argument("id_number", help="学生身份证号")
     s = sub.add_parser("unverify-student", help="取消核准：把已核准的学生改回待核准")
     s.add_argument("id_number", help="学生身份证号")
@@ -56,7 +56,7 @@ def cmd_check(db, args) -> int:
         for r in rows:
             sev = SEVERITY_LABELS[Severity(r.severity)]
             who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
-            print(f"[{sev}] {r.code} {who}：{r.message}（{STATE_LABELS[r.state]}）")
+            print(f"[{sev}] {r.title} {who}：{r.message}（{STATE_LABELS[r.state]}）")
         c = run.counts
         print(chain.message)
         print(f"未处理：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}；"
@@ -78,7 +78,7 @@ def cmd_verify(db, args) -> int:
 def cmd_accept(db, args) -> int:
     from db.usecases import accept_code
     n = accept_code(db, args.code, args.id_number, args.reason).count
-    print(f"已接受 {n} 个 {args.code} 问题：{RULES_BY_CODE[args.code.strip().upper()].title}")
+    print(f"已接受 {n} 个“{RULES_BY_CODE[rule_code(args.code)].title}”问题")
     return 0
 
 
@@ -104,7 +104,7 @@ def cmd_unverify(db, args) -> int:
 def cmd_revoke_accept(db, args) -> int:
     from db.usecases import revoke_code
     n = revoke_code(db, args.code, args.id_number).count
-    print(f"已撤销接受 {n} 个 {args.code.strip().upper()} 问题，问题重新变为未处理")
+    print(f"已撤销接受 {n} 个“{RULES_BY_CODE[rule_code(args.code)].title}”问题，问题重新变为未处理")
     return 0
 
 

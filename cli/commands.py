@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from cli import backup_commands, check_commands, export_commands, settings_commands
 from core.errors import ZizhuError
 from core.money import format_fen
-from core.policy import SOURCE_LABELS
+from core.policy import SOURCE_LABELS, parameter_key, parameter_label, parameters_of
 from core.paths import default_db_path
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     ps = psub.add_parser("show", help="显示当前资助政策")
     ps.add_argument("--toml", action="store_true", help="输出政策文件原文")
     ps = psub.add_parser("set", help="修改一个政策参数")
-    ps.add_argument("key", help="例如 tuition_standard.普通高中 或 items.PRESCHOOL.amount")
+    ps.add_argument("key", help="参数名称（policy show 列出），例如 公办普通高中学费标准")
     ps.add_argument("value", help="金额（元）；空字符串表示取消设置")
     ps = psub.add_parser("load", help="导入整个政策文件（TOML）")
     ps.add_argument("file", type=Path)
@@ -109,7 +109,8 @@ def cmd_policy(db, args) -> int:
     from db import settings
     if args.policy_command == "set":
         saved = settings.save_policy(db, {args.key: args.value})
-        _out(f"已修改 {args.key} = {args.value or '（未设置）'}" if saved.changed else f"{args.key} 没有变化，未修改")
+        label = parameter_label(parameter_key(saved.policy, args.key), saved.policy)
+        _out(f"已修改 {label} = {args.value or '（未设置）'}" if saved.changed else f"{label} 没有变化，未修改")
         _print_unverified(saved.unverified)
     elif args.policy_command == "load":
         try:
@@ -145,19 +146,13 @@ def _print_policy(policy) -> None:
         elif it.kind == "fee":
             amount = "按实收费用"
         else:
-            amount = f"按实收费用，不超过 {it.cap} 标准"
+            amount = "按实收费用，不超过下面的政策参数（各学段的标准）"
         shares = "，".join(f"{SOURCE_LABELS[src]}{pct}%" for src, pct in it.shares)
         _out(f"  {it.code:<20} {it.name}：{amount}（{shares}）")
-    _out("政策参数：")
-    names = sorted(policy.parameters)
-    for pname in names:
-        table = policy.parameters[pname]
-        from core.domain import Stage
-        stages = sorted({st for it in policy.items if it.cap == pname for st in it.stages},
-                        key=list(Stage).index)
-        for st in stages:
-            val = table.get(st)
-            _out(f"  {pname}.{st.value} = {format_fen(val) + ' 元' if val is not None else '未设置'}")
+    _out("政策参数（元/年）：")
+    for p in parameters_of(policy):
+        _out(f"  {p.label} = {format_fen(p.fen) + ' 元' if p.is_set else '未设置'}")
+    _out("修改：policy set 参数名称 金额，例如 policy set 公办普通高中学费标准 1200（留空则取消设置）")
 
 
 def cmd_import(db, args) -> int:

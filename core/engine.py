@@ -14,7 +14,7 @@ from typing import Iterable
 from core.domain import StudentRecord
 from core.bulk import gc_paused
 from core.money import format_fen, split_shares
-from core.policy import FEE_LABELS, Item, Policy
+from core.policy import FEE_LABELS, Item, Policy, parameter_label
 
 
 class Status(str, Enum):
@@ -151,7 +151,8 @@ def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = T
             if cap is None:
                 return ItemDecision(
                     item.code, item.name, Status.PENDING, cause=PendingCause.PARAMETER_UNSET, reasons=(
-                        met, f"未设置{student.stage.value}公办学费标准（{item.cap}），请在“设置 → 资助政策”中填写"))
+                        met, f"未设置{parameter_label(f'{item.cap}.{student.stage.value}')}，"
+                             "请在“设置 → 资助政策参数”中填写"))
             if fee > cap:
                 amount = cap
                 basis += f"，高于公办标准 {format_fen(cap)} 元，按标准补助，差额由家庭承担"

@@ -97,6 +97,85 @@ class Policy:
         return None
 
 
+# The clerk's words for the per-stage parameters (``cap`` of a fee_capped item): the
+# name ({stage}: the stage's label) and what it is and where to find it. Every screen,
+# message and command names a parameter through ``parameter_label``, never by its key.
+PARAMETER_NAMES = {"tuition_standard": "公办{stage}学费标准"}
+PARAMETER_HELP = {"tuition_standard": (
+    "本县公办{stage}每生每年收取的学费标准（元/年）。“免学费”按学生实收学费补助，最多补到这个标准；"
+    "未设置时这些学生的免学费显示“待补充”。标准见本县发改局（物价局）核定学费的收费文件"
+    "（县教育局转发的收费标准通知），不清楚可问县教育局资助中心。")}
+YUAN_PER_YEAR = "元/年"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One editable policy value: ``key`` for ``set_value``, the clerk's ``label`` and ``help``."""
+    key: str              # "tuition_standard.普通高中", "items.PRESCHOOL.amount"
+    label: str            # "公办普通高中学费标准", "学前教育资助标准"
+    fen: int | None       # None: unset
+    help: str
+
+    @property
+    def is_set(self) -> bool:
+        return self.fen is not None
+
+
+def _cap_label(cap: str, stage: str) -> str:
+    return PARAMETER_NAMES.get(cap, cap + "（{stage}）").format(stage=stage)
+
+
+def parameter_label(key: str, policy: Policy | None = None) -> str:
+    """The Chinese name of a policy value from its key (``tuition_standard.普通高中``,
+    ``parameters.tuition_standard.高中``, ``items.PRESCHOOL.amount``; the item's name
+    comes from ``policy``). An unknown key is returned as it is."""
+    parts = [p for p in key.strip().split(".") if p]
+    if parts[:1] == ["parameters"]:
+        parts = parts[1:]
+    if len(parts) == 3 and parts[0] == "items":
+        names = {i.code: i.name for i in policy.items} if policy else {}
+        return f"{names[parts[1]]}标准" if parts[1] in names else f"资助项目 {parts[1]} 的标准金额"
+    if len(parts) == 2:
+        stage = parse_stage(parts[1])
+        return _cap_label(parts[0], stage.value if stage else parts[1])
+    return key
+
+
+def parameters_of(policy: Policy) -> list[Parameter]:
+    """Every value the clerk may edit: each capping parameter for each stage an item uses
+    it for (set or not), then each fixed item's amount."""
+    out: list[Parameter] = []
+    caps: dict[str, set[Stage]] = {}
+    for item in policy.items:
+        if item.cap:
+            caps.setdefault(item.cap, set()).update(item.stages)
+    for cap, stages in caps.items():
+        table = policy.parameters.get(cap, {})
+        for st in (s for s in Stage if s in stages):
+            help_text = PARAMETER_HELP.get(cap, "{stage}的政策参数（元/年）").format(stage=st.value)
+            out.append(Parameter(f"{cap}.{st.value}", _cap_label(cap, st.value), table.get(st), help_text))
+    for item in policy.items:
+        if item.kind == "fixed":
+            out.append(Parameter(f"items.{item.code}.amount", f"{item.name}标准", item.amount_fen or 0,
+                                 f"“{item.name}”每生每年的资助标准（元/年），见本县资助政策文件"))
+    return out
+
+
+def unset_parameters(policy: Policy) -> list[Parameter]:
+    """The parameters an item needs that are not set (their items stay 待补充)."""
+    return [p for p in parameters_of(policy) if not p.is_set]
+
+
+def parameter_key(policy: Policy, name: str) -> str:
+    """``name`` as a key: a parameter's Chinese name (``公办普通高中学费标准``) gives its key,
+    anything else is returned unchanged (it may already be a key)."""
+    wanted = value_key(name)
+    for p in parameters_of(policy):
+        if value_key(p.label) == wanted:
+            return p.key
+    return name
+
+
 def _err(where: str, what: str, hint: str = "请改正资助政策文件后重试") -> PolicyError:
     return PolicyError(f"资助政策文件错误（{where}）：{what}", hint)
 
@@ -264,19 +343,26 @@ def set_value(text: str, key: str, value: str) -> str:
         data = tomlkit.parse(text)   # keeps the file's comments and layout
     except tomlkit.exceptions.ParseError as exc:
         raise PolicyError(f"政策文件格式错误：{exc}") from None
+    try:
+        current: Policy | None = load_policy(text)
+    except PolicyError:
+        current = None
+    if current is not None:
+        key = parameter_key(current, key)    # the Chinese name works as well as the key
     parts = [p for p in key.split(".") if p]
     if not parts:
-        raise PolicyError("参数名为空", "例如：tuition_standard.普通高中")
+        raise PolicyError("参数名为空", "例如：公办普通高中学费标准")
     if parts[0] != "items" and parts[0] != "parameters" and parts[0] in set(data.get("parameters") or {}) | _cap_names(data):
         parts = ["parameters", *parts]
     if parts[0] == "parameters":
         if len(parts) != 3:
-            raise PolicyError(f"参数名“{key}”不完整", "应写成 参数.学段，例如 tuition_standard.普通高中")
+            raise PolicyError(f"参数名“{key}”不完整", "请写参数的中文名称，例如 公办普通高中学费标准")
         stage = _stage(parts[2], key).value
+        label = parameter_label(f"{parts[1]}.{stage}")
         users = _cap_stages(data, parts[1])
         if value.strip() and users is not None and stage not in users:
-            raise PolicyError(f"参数 {parts[1]} 只用于{'、'.join(users)}，{stage}用不到它",
-                              f"请检查学段，例如 {parts[1]}.{users[0]}")
+            raise PolicyError(f"{label}用不到：这类标准只用于{'、'.join(users)}",
+                              f"请检查学段，例如 {parameter_label(f'{parts[1]}.{users[0]}')}")
         if "parameters" not in data:
             data["parameters"] = tomlkit.table(is_super_table=True)
         if parts[1] not in data["parameters"]:
@@ -289,7 +375,7 @@ def set_value(text: str, key: str, value: str) -> str:
             try:
                 fen = parse_yuan(value)
             except ValidationError as exc:
-                raise PolicyError(f"参数 {key} 的值无效：{exc.message}", exc.hint) from None
+                raise PolicyError(f"{label}无效：{exc.message}", exc.hint) from None
             table[stage] = format_fen(fen)
     elif parts[0] == "items":
         if len(parts) != 3 or parts[2] != "amount":
@@ -297,18 +383,19 @@ def set_value(text: str, key: str, value: str) -> str:
         for item in data.get("items", []):
             if item.get("code") == parts[1]:
                 if item.get("kind") != "fixed":
-                    raise PolicyError(f"项目 {parts[1]} 按实收费用计算，没有固定标准金额")
+                    raise PolicyError(f"“{item.get('name', parts[1])}”按实收费用计算，没有固定标准金额")
                 try:
                     fen = parse_yuan(value)
                 except ValidationError as exc:
-                    raise PolicyError(f"项目 {parts[1]} 的标准金额无效：{exc.message}", exc.hint) from None
+                    raise PolicyError(f"{parameter_label(key, current)}无效：{exc.message}", exc.hint) from None
                 item["amount"] = format_fen(fen)
                 break
         else:
             raise PolicyError(f"没有代码为“{parts[1]}”的资助项目")
     else:
-        raise PolicyError(f"不认识的参数“{key}”",
-                          "可修改：tuition_standard.学段（公办学费标准）或 items.代码.amount（项目标准）")
+        names = "、".join(p.label for p in parameters_of(current)) if current else ""
+        raise PolicyError(f"不认识的参数“{key}”", f"可修改的参数：{names}" if names else
+                          "可修改：公办（学段）学费标准或各资助项目的标准")
     new_text = tomlkit.dumps(data)
     load_policy(new_text)
     return new_text

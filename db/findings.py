@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.checks import (RULES_BY_CODE, CheckContext, Finding, FindingState, Payment, RosterFacts, RosterMeta,
-                         StudentFacts, run_checks)
+                         StudentFacts, rule_code, run_checks)
 from core.bulk import gc_paused
 from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
@@ -125,6 +125,15 @@ def open_counts(session: Session) -> dict[str, int]:
     return {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]}
 
 
+def _rule_code(text: str) -> str:
+    """The code of the check named by ``text`` (its code or its Chinese title)."""
+    code = rule_code(text)
+    if not code:
+        raise ValidationError(f"没有名为“{text.strip()}”的核查问题",
+                              "请写“核查问题”页上的问题名称（例如 姓名与建档立卡名单不一致）或 check 列出的代码")
+    return code
+
+
 def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRow]:
     number = normalize_id(id_number)
     q = select(FindingRow).where(FindingRow.code == code, FindingRow.state != FindingState.FIXED)
@@ -133,16 +142,14 @@ def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRo
 
 def accept(session: Session, code: str, id_number: str, reason: str, actor: str | None = None) -> int:
     """Accept the findings of ``code`` for the student (or roster person) with this ID."""
-    code = code.strip().upper()
-    if code not in RULES_BY_CODE:
-        raise ValidationError(f"没有代码为“{code}”的核查问题", "代码见“核查问题”页，例如 NAME_MISMATCH")
+    code = _rule_code(code)
     if code in NOT_ACCEPTABLE:
         raise ValidationError(f"{RULES_BY_CODE[code].title}不能接受，必须改正", RULES_BY_CODE[code].hint)
     if not reason.strip():
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
     rows = _subject_rows(session, code, id_number)
     if not rows:
-        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的 {code} 问题",
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的“{RULES_BY_CODE[code].title}”问题",
                               "请先运行核查（check），并核对代码和身份证号")
     return accept_rows(session, rows, reason, actor)
 
@@ -153,7 +160,7 @@ def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor
     rows = list(rows)
     bad = sorted({r.code for r in rows if r.code in NOT_ACCEPTABLE})
     if bad:
-        raise ValidationError(f"这些问题不能接受，必须改正：{'、'.join(bad)}")
+        raise ValidationError(f"这些问题不能接受，必须改正：{'、'.join(RULES_BY_CODE[c].title for c in bad)}")
     changes = []
     for r in rows:
         if r.state != FindingState.ACCEPTED:
@@ -264,12 +271,10 @@ def unverify_student_ids(session: Session, student_ids: Iterable[int], actor: st
 
 def revoke_accept(session: Session, code: str, id_number: str, actor: str | None = None) -> int:
     """撤销接受: the accepted findings of ``code`` for this ID become open again."""
-    code = code.strip().upper()
-    if code not in RULES_BY_CODE:
-        raise ValidationError(f"没有代码为“{code}”的核查问题", "代码见“核查问题”页，例如 NAME_MISMATCH")
+    code = _rule_code(code)
     rows = [r for r in _subject_rows(session, code, id_number) if r.state == FindingState.ACCEPTED]
     if not rows:
-        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的 {code} 问题",
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的“{RULES_BY_CODE[code].title}”问题",
                               "只有“已接受”的核查问题可以撤销接受；请核对代码和身份证号")
     return revoke_rows(session, rows, actor)
 

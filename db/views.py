@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.campaign import phase_statuses
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState
+from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
 from core.engine import Calculator, totals_of
 from core.idnumber import mask_id
@@ -230,6 +230,7 @@ class FindingView:
     student_id: int | None
     field: str
     initials: str = ""
+    setting: str = ""    # a finding about an unset policy parameter: its key (设置 focuses it)
 
     @property
     def severity_text(self) -> str:
@@ -245,7 +246,7 @@ def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:
         return [FindingView(r.id, r.code, r.severity,
                             RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
                             r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
-                            initials_key(r.name)) for r in s.scalars(q)]
+                            initials_key(r.name), policy_setting(r.field, r.part)) for r in s.scalars(q)]
 
 
 # -- 建档立卡名单 ------------------------------------------------------------------

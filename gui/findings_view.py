@@ -65,8 +65,8 @@ class FindingsModel(RowTableModel):
     def tooltip(self, row: FindingView, column: int) -> str | None:
         """The full message (the 说明 column is often elided) and what to do."""
         rule = RULES_BY_CODE.get(row.code)
-        hint = f"{row.code}：{rule.hint}" if rule else row.code
-        return f"{row.message}\n{hint}" if row.message else hint
+        hint = rule.hint if rule else ""
+        return "\n".join(x for x in (row.message, hint) if x) or row.title
 
 
 class FindingsProxy(FilterProxy):
@@ -85,13 +85,14 @@ class FindingsProxy(FilterProxy):
 
 
 def finding_line(r: FindingView) -> str:
-    """"姓名与建档立卡名单不一致（NAME_MISMATCH） — 张丽 110101********1234：…" for dialogs."""
+    """"姓名与建档立卡名单不一致 — 张丽 110101********1234：…" for dialogs."""
     who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x)
-    return f"{r.title}（{r.code}）" + (f" — {who}" if who else "") + (f"：{r.message}" if r.message else "")
+    return r.title + (f" — {who}" if who else "") + (f"：{r.message}" if r.message else "")
 
 
 class FindingsPage(ListPage):
     open_student = Signal(int, str)      # student id, field to highlight
+    open_setting = Signal(str)           # a policy parameter's key: 设置 at that field
     DEPENDS_ON = Changes.FINDINGS
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
@@ -174,7 +175,9 @@ class FindingsPage(ListPage):
 
     def _double_clicked(self, index: QModelIndex) -> None:
         row = self.source_row(index)
-        if row.student_id is not None:
+        if row.setting:
+            self.open_setting.emit(row.setting)
+        elif row.student_id is not None:
             self.open_student.emit(row.student_id, row.field)
 
     def ask_reason(self, rows: list[FindingView]) -> str | None:
@@ -192,7 +195,7 @@ class FindingsPage(ListPage):
         if bad:   # refuse before the clerk writes a reason
             from gui.errors import show_exception
             titles = "、".join(RULES_BY_CODE[c].title for c in bad)
-            show_exception(self, ValidationError(f"{titles}（{'、'.join(bad)}）不能接受，必须改正",
+            show_exception(self, ValidationError(f"{titles}不能接受，必须改正",
                                                  "请双击该问题打开学生信息并改正，然后重新核查"))
             return
         reason = self.ask_reason(rows)

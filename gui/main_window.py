@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         for index, name in enumerate(PAGE_ACTIONS):
             a[name].triggered.connect(lambda _c=False, i=index: self.show_page(i))
         self.findings.open_student.connect(self.open_student_field)
+        self.findings.open_setting.connect(self.open_setting)
         for page in self.list_pages:           # every page's writes come back through one slot
             page.standalone = False
             page.changed.connect(self.apply_changes)

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import Stage, school_year_label
+from core.domain import school_year_label
 from core.money import format_fen
-from core.policy import Policy
+from core.policy import Policy, parameters_of
 from db.session import Database
 from db.settings import (
     PolicySaved,
@@ -41,30 +41,16 @@ from gui.backup_box import BackupBox
 from gui.official_form import OfficialForm
 
 SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"))
-CAP_LABELS = {"tuition_standard": "公办学费标准"}
 KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数据库文件里，用“备份”或把数据库文件复制到 U 盘，"
             "就同时备份了密钥。口令不在任何文件里，请另外记在安全的地方，不要和 U 盘放在一起。\n"
             "忘记口令：这把密钥就再也不能签名，任何人都无法找回口令。只能用下面的“更换签名密钥…”生成一把新密钥（指纹会变），"
             "并把新的指纹和公钥交给接收单位重新登记；已经报送的上报包不受影响。")
 
 
-def policy_fields(policy: Policy) -> list[tuple[str, str, str]]:
-    """(key for set_policy_value, label, current value in yuan or "") of every editable value."""
-    out: list[tuple[str, str, str]] = []
-    caps: dict[str, set[Stage]] = {}
-    for item in policy.items:
-        if item.cap:
-            caps.setdefault(item.cap, set()).update(item.stages)
-    for cap, stages in caps.items():
-        table = policy.parameters.get(cap, {})
-        for st in (s for s in Stage if s in stages):
-            fen = table.get(st)
-            out.append((f"{cap}.{st.value}", f"{CAP_LABELS.get(cap, cap)}（{st.value}）",
-                        "" if fen is None else format_fen(fen)))
-    for item in policy.items:
-        if item.kind == "fixed":
-            out.append((f"items.{item.code}.amount", item.name, format_fen(item.amount_fen or 0)))
-    return out
+def policy_fields(policy: Policy) -> list[tuple[str, str, str, str]]:
+    """(key for set_policy_value, the parameter's Chinese name, current value in yuan or "",
+    what it is and where to find it) of every editable value."""
+    return [(p.key, p.label, "" if p.fen is None else format_fen(p.fen), p.help) for p in parameters_of(policy)]
 
 
 class SettingsPage(QWidget):
@@ -137,7 +123,7 @@ class SettingsPage(QWidget):
         self.save_official_button.clicked.connect(self.save_official)
         official_form.addRow("", self.save_official_button)
 
-        self.policy_box = QGroupBox("资助政策参数（单位：元）", self)
+        self.policy_box = QGroupBox("资助政策参数（单位：元/年）", self)
         self.policy_form = QFormLayout(self.policy_box)
         self.policy_name = QLabel(self.policy_box)
         self.policy_name.setWordWrap(True)
@@ -209,12 +195,12 @@ class SettingsPage(QWidget):
             self.policy_form.removeRow(1)
         self.policy_edits.clear()
         self._policy_values = {}
-        for key, label, value in policy_fields(data.policy):
+        for key, label, value, help_text in policy_fields(data.policy):
             edit = QLineEdit(value, self.policy_box)
             edit.setObjectName("policy_" + key)
             edit.setPlaceholderText("未设置")
             edit.setClearButtonEnabled(True)
-            edit.setToolTip(f"参数名：{key}")
+            edit.setToolTip(help_text)
             self.policy_edits[key] = edit
             self._policy_values[key] = value
             self.policy_form.addRow(label, edit)
@@ -283,7 +269,7 @@ class SettingsPage(QWidget):
         self.changed.emit(saved.changes)
 
     def show_settings_policy(self, policy: Policy) -> None:
-        for key, _label, value in policy_fields(policy):
+        for key, _label, value, _help in policy_fields(policy):
             if key in self.policy_edits:
                 self.policy_edits[key].setText(value)
                 self._policy_values[key] = value

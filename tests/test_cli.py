@@ -50,14 +50,25 @@ def students_file(tmp_path):
 def test_init_and_policy_show(dbp, capsys):
     assert run(["--db", str(dbp), "policy", "show"]) == 0
     out = capsys.readouterr().out
-    assert "PRESCHOOL" in out and "2022.00" in out and "tuition_standard.普通高中 = 未设置" in out
+    assert "PRESCHOOL" in out and "2022.00" in out and "公办普通高中学费标准 = 未设置" in out
+    assert "tuition_standard" not in out      # parameters are named in Chinese
+
+
+def test_policy_set_by_chinese_name_and_messages_name_it(dbp, capsys):
+    assert run(["--db", str(dbp), "policy", "set", "公办中职学费标准", "2000"]) == 0
+    assert "已修改 公办中职学费标准 = 2000" in capsys.readouterr().out
+    run(["--db", str(dbp), "policy", "show"])
+    assert "公办中职学费标准 = 2000.00 元" in capsys.readouterr().out
+    assert run(["--db", str(dbp), "policy", "set", "tuition_standard.普通高中", "一千"]) == 2
+    err = capsys.readouterr().err
+    assert "公办普通高中学费标准无效" in err and "tuition_standard" not in err
 
 
 def test_policy_set_and_bad_value(dbp, capsys):
     assert run(["--db", str(dbp), "policy", "set", "tuition_standard.普通高中", "1200"]) == 0
     capsys.readouterr()
     run(["--db", str(dbp), "policy", "show"])
-    assert "tuition_standard.普通高中 = 1200.00 元" in capsys.readouterr().out
+    assert "公办普通高中学费标准 = 1200.00 元" in capsys.readouterr().out
     assert run(["--db", str(dbp), "policy", "set", "tuition_standard.普通高中", "一千"]) == 2
     err = capsys.readouterr().err
     assert "错误" in err and "不是数字" in err

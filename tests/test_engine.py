@@ -67,7 +67,8 @@ def test_unset_parameter_is_pending_not_zero():
     res = compute_student(s, POLICY)
     pend = {d.code: d for d in res.pending}
     assert set(pend) == {"HS_TUITION"}
-    assert "未设置普通高中公办学费标准" in pend["HS_TUITION"].reason_text
+    assert "未设置公办普通高中学费标准" in pend["HS_TUITION"].reason_text
+    assert "tuition_standard" not in pend["HS_TUITION"].reason_text
     assert pend["HS_TUITION"].cause is PendingCause.PARAMETER_UNSET
     assert "HS_TUITION" not in granted(s)
 

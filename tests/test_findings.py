@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from cli.commands import run
-from core.checks import FindingState
+from core.checks import RULES_BY_CODE, FindingState
 from core.errors import ValidationError
 from core.idnumber import make_id
 from core.records import ParsedRow
@@ -131,7 +131,8 @@ def test_cli_check_json_and_exit_codes(db, tmp_path, capsys):
         s.add(Student(name="重复", id_number=HS, id_raw=HS, stage="初中"))
     assert run(["--db", p, "check"]) == 1
     out = capsys.readouterr().out
-    assert "DUPLICATE_ID" in out and "未处理" in out and HS not in out  # IDs masked in the listing
+    assert RULES_BY_CODE["DUPLICATE_ID"].title in out and "未处理" in out and HS not in out  # IDs masked
+    assert "DUPLICATE_ID" not in out and "NAME_MISMATCH" not in out    # the clerk reads titles, not codes
     assert run(["--db", p, "accept", "NAME_MISMATCH", HS, "--reason", "异体字"]) == 0
     assert run(["--db", p, "verify-student", HS]) == 2   # the duplicate is an open error
     assert "不能核准" in capsys.readouterr().err

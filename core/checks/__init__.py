@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from core.bulk import gc_paused
 from core.checks import rules_identity, rules_integrity, rules_money, rules_roster
-from core.checks.base import (SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, FindingState, Payment,
-                              RosterFacts, RosterMeta, Rule, Severity, StudentFacts)
+from core.checks.base import (POLICY_FIELD, SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, FindingState, Payment,
+                              RosterFacts, RosterMeta, Rule, Severity, StudentFacts, policy_setting)
 
 RULES: tuple[Rule, ...] = (rules_identity.RULES + rules_roster.RULES + rules_money.RULES
                            + rules_integrity.RULES)
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
+
+
+def rule_code(text: str) -> str:
+    """A rule's code from its code (any case) or its Chinese title ("" when neither)."""
+    key = text.strip()
+    if key.upper() in RULES_BY_CODE:
+        return key.upper()
+    return next((r.code for r in RULES if r.title == key), "")
 
 
 @gc_paused()
@@ -21,4 +29,5 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 
 
 __all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "FindingState", "Payment",
-           "RosterFacts", "RosterMeta", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS"]
+           "RosterFacts", "RosterMeta", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS",
+           "POLICY_FIELD", "policy_setting", "rule_code"]

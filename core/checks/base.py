@@ -32,6 +32,16 @@ class FindingState(StrEnum):
     ACCEPTED = "accepted"    # the clerk says the data is right (with a reason)
 
 
+# ``Finding.field`` of a finding about an unset policy parameter; its ``part`` is the
+# parameter's key (core.policy.parameter_label names it), which 设置 focuses.
+POLICY_FIELD = "policy"
+
+
+def policy_setting(field: str, part: str) -> str:
+    """The policy parameter a stored finding is about ("" when it is not a policy finding)."""
+    return part if field == POLICY_FIELD else ""
+
+
 STATE_LABELS = {FindingState.OPEN: "未处理", FindingState.FIXED: "已改正", FindingState.ACCEPTED: "已接受"}
 
 

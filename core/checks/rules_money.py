@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
+from core.checks.base import POLICY_FIELD, CheckContext, Finding, Rule, Severity, StudentFacts
 from core.engine import Calculator, PendingCause, StudentResult
 from core.money import format_fen
-from core.policy import FEE_LABELS
+from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
 from core.records import grants_of, student_record
 
 
@@ -64,9 +64,11 @@ def _missing_param(ctx: CheckContext) -> Iterator[Finding]:
                 item = ctx.policy.item(d.code)
                 missing[(item.cap or "", s.stage, item.name)] += 1
     for (cap, stage, name), n in sorted(missing.items()):
+        # part is the parameter's key: double-clicking the finding opens 设置 at that field
         yield Finding(MISSING_POLICY_PARAM.code, MISSING_POLICY_PARAM.severity,
-                      f"未设置{stage}公办学费标准（{cap}.{stage}），{n} 名学生的“{name}”无法计算",
-                      part=f"{cap}.{stage}", field="policy")
+                      f"未设置{parameter_label(f'{cap}.{stage}')}（{YUAN_PER_YEAR}），"
+                      f"{n} 名学生的“{name}”无法计算，显示为待补充",
+                      part=f"{cap}.{stage}", field=POLICY_FIELD)
 
 
 def _loan_contract(ctx: CheckContext) -> Iterator[Finding]:
@@ -131,7 +133,8 @@ FEE_MISSING = Rule("FEE_MISSING", Severity.WARNING, "实收费用未填写",
 FEE_ABOVE_STANDARD = Rule("FEE_ABOVE_STANDARD", Severity.INFO, "民办学校学费高于公办标准",
                           "无需改正；告知书会写明家庭需自付的差额", _fee_above)
 MISSING_POLICY_PARAM = Rule("MISSING_POLICY_PARAM", Severity.ERROR, "政策参数未设置",
-                            "在“设置 → 资助政策”中填写公办学费标准", _missing_param)
+                            "双击这一行打开“设置”填写该标准（见本县发改局/物价局核定学费的收费文件）",
+                            _missing_param)
 LOAN_CONTRACT_MISSING = Rule("LOAN_CONTRACT_MISSING", Severity.WARNING, "贷款合同号缺失",
                              "补填生源地助学贷款合同号", _loan_contract)
 PAYMENT_MISSING = Rule("PAYMENT_MISSING", Severity.ERROR, "应发未发",
