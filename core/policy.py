@@ -101,10 +101,10 @@ class Policy:
 # name ({stage}: the stage's label) and what it is and where to find it. Every screen,
 # message and command names a parameter through ``parameter_label``, never by its key.
 PARAMETER_NAMES = {"tuition_standard": "公办{stage}学费标准"}
-PARAMETER_HELP = {"tuition_standard": (
-    "本县公办{stage}每生每年收取的学费标准（元/年）。“免学费”按学生实收学费补助，最多补到这个标准；"
-    "未设置时这些学生的免学费显示“待补充”。标准见本县发改局（物价局）核定学费的收费文件"
-    "（县教育局转发的收费标准通知），不清楚可问县教育局资助中心。")}
+PARAMETER_HELP = {"tuition_standard": "本县公办{stage}每生每年的学费。“免学费”按实收学费补助，最多补到这个标准；"
+                                      "未设置时这些学生的免学费显示“待补充”，算不出金额。"}
+PARAMETER_SOURCE = {"tuition_standard": "学费标准见本县发改局（物价局）核定学费的收费文件或县教育局转发的收费通知，"
+                                        "不清楚可以问县教育局学生资助中心。"}
 YUAN_PER_YEAR = "元/年"
 
 
@@ -114,11 +114,16 @@ class Parameter:
     key: str              # "tuition_standard.普通高中", "items.PRESCHOOL.amount"
     label: str            # "公办普通高中学费标准", "学前教育资助标准"
     fen: int | None       # None: unset
-    help: str
+    what: str             # what it is
+    source: str = ""      # where the clerk finds it
 
     @property
     def is_set(self) -> bool:
         return self.fen is not None
+
+    @property
+    def help(self) -> str:
+        return "".join((self.what, self.source))
 
 
 def _cap_label(cap: str, stage: str) -> str:
@@ -152,12 +157,13 @@ def parameters_of(policy: Policy) -> list[Parameter]:
     for cap, stages in caps.items():
         table = policy.parameters.get(cap, {})
         for st in (s for s in Stage if s in stages):
-            help_text = PARAMETER_HELP.get(cap, "{stage}的政策参数（元/年）").format(stage=st.value)
-            out.append(Parameter(f"{cap}.{st.value}", _cap_label(cap, st.value), table.get(st), help_text))
+            what = PARAMETER_HELP.get(cap, "{stage}的政策参数（元/年）。").format(stage=st.value)
+            out.append(Parameter(f"{cap}.{st.value}", _cap_label(cap, st.value), table.get(st), what,
+                                 PARAMETER_SOURCE.get(cap, "")))
     for item in policy.items:
         if item.kind == "fixed":
             out.append(Parameter(f"items.{item.code}.amount", f"{item.name}标准", item.amount_fen or 0,
-                                 f"“{item.name}”每生每年的资助标准（元/年），见本县资助政策文件"))
+                                 f"“{item.name}”每生每年的资助标准（元/年）。", "见本县的资助政策文件。"))
     return out
 
 

@@ -25,7 +25,8 @@ from core.engine import Calculator, totals_of
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.pinyin import initials_key
-from core.policy import SOURCE_LABELS, Policy
+from core.policy import SOURCE_LABELS, Parameter, Policy
+from core.policy import unset_parameters as policy_unset
 from core.text import haystack
 from db import store
 from db.findings import open_counts
@@ -314,3 +315,9 @@ def students_with_id(db: Database, id_number: str) -> list[int]:
     from db.findings import find_student_ids
     with db.session() as s:
         return find_student_ids(s, id_number)
+
+
+def unset_parameters(db: Database) -> list[Parameter]:
+    """The policy parameters not set yet (what the first start asks for)."""
+    with db.session() as s:
+        return policy_unset(store.get_policy(s))

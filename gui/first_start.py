@@ -5,6 +5,7 @@ from datetime import date
 
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -17,9 +18,11 @@ from PySide6.QtWidgets import (
 
 from core.domain import school_year_label
 from core.errors import ZizhuError
+from core.policy import YUAN_PER_YEAR, Parameter
 from db.session import Database
 from db.settings import save_official, save_school
-from gui import dialogs
+from db.views import unset_parameters
+from gui import dialogs, worker
 from gui.errors import show_exception
 from gui.official_form import OfficialForm
 from gui.screen import fit_to_screen
@@ -113,6 +116,67 @@ class OfficialPage(QWizardPage):
         return True
 
 
+class PolicyPage(QWizardPage):
+    """资助政策参数: the parameters still unset (what each is, its unit, where to find it).
+    A blank one stays unset; the filled ones are saved when the wizard finishes."""
+
+    def __init__(self, parameters: list[Parameter], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("资助政策参数")
+        self.setSubTitle("以下标准还没有设置：没有它，需要它的资助项目算不出金额，只能显示“待补充”。"
+                         "本校没有这些学段的学生可以留空；以后也可以在“设置 → 资助政策参数”中填写。")
+        self.edits: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        for p in parameters:
+            edit = QLineEdit(self)
+            edit.setObjectName("param_" + p.key)
+            edit.setPlaceholderText("例如 1200，不知道可先留空")
+            edit.setToolTip(p.help)
+            self.edits[p.key] = edit
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(QLabel(YUAN_PER_YEAR, self))
+            label = QLabel(p.label, self)
+            label.setBuddy(edit)
+            form.addRow(label, row)
+            what = QLabel(p.what, self)
+            what.setWordWrap(True)
+            what.setStyleSheet("color: palette(dark);")
+            form.addRow("", what)
+        sources = dict.fromkeys(p.source for p in parameters if p.source)
+        self.source = QLabel("哪里查：" + "".join(sources), self)
+        self.source.setObjectName("parameterSource")
+        self.source.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.source)
+        layout.addStretch(1)
+        self._saved = False
+
+    def values(self) -> dict[str, str]:
+        """The filled parameters (key -> yuan as typed)."""
+        return {k: e.text().strip() for k, e in self.edits.items() if e.text().strip()}
+
+    def validatePage(self) -> bool:
+        """Saves in the worker (after a backup, all or nothing); the wizard finishes when it is saved."""
+        values = self.values()
+        if self._saved or not values:
+            return True
+        wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
+        wiz.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+
+        def saved(_result: object) -> None:
+            self._saved = True
+            wiz.accept()
+
+        def failed(exc: BaseException) -> None:
+            wiz.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+            show_exception(self, exc)
+        from db.settings import save_policy
+        worker.run_task(save_policy, wiz.db, values, on_success=saved, on_failure=failed, parent=self)
+        return False
+
+
 class FirstStartWizard(QWizard):
     """``exec()`` accepted: ``use_demo`` says whether the clerk chose demo data."""
 
@@ -128,6 +192,11 @@ class FirstStartWizard(QWizard):
         self.addPage(self.page)
         self.official_page = OfficialPage(self)
         self.addPage(self.official_page)
+        self.policy_page: PolicyPage | None = None
+        parameters = unset_parameters(db)     # a small read, before the dialog shows
+        if parameters:
+            self.policy_page = PolicyPage(parameters, self)
+            self.addPage(self.policy_page)
         fit_to_screen(self, 620, 440)
 
     def choose_demo(self) -> None:

@@ -1,0 +1,120 @@
+"""The first start leads to the first result (issue 9): the first-start wizard asks for
+the unset policy parameters, parameters are named in Chinese, a policy finding opens 设置
+at its parameter, and the 工作台 shows the campaign's next step as a checklist."""
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWizard
+
+from core.domain import Stage
+from db import store
+from gui.first_start import FirstStartWizard
+
+pytestmark = pytest.mark.usefixtures("shown")
+
+
+def _to_policy_page(wiz):
+    wiz.page.name.setText("城关第二中学")
+    wiz.page.code.setText("4211")
+    wiz.button(QWizard.WizardButton.NextButton).click()
+    wiz.official_page.form.edits["county"].setText("建始县")
+    wiz.button(QWizard.WizardButton.NextButton).click()
+    assert wiz.currentPage() is wiz.policy_page
+
+
+def _texts(widget) -> str:
+    return "\n".join(label.text() for label in widget.findChildren(QLabel))
+
+
+def test_first_start_asks_for_the_unset_parameters_in_chinese(db, qtbot):
+    wiz = FirstStartWizard(db)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    _to_policy_page(wiz)
+    page = wiz.policy_page
+    assert set(page.edits) == {"tuition_standard.普通高中", "tuition_standard.中职"}
+    text = _texts(page)
+    # what each is, its unit and where to find it; never the key
+    assert "公办普通高中学费标准" in text and "公办中职学费标准" in text and "元/年" in text
+    assert "物价局" in text and "收费文件" in text and "免学费" in text
+    assert "tuition_standard" not in text + page.subTitle()
+    page.edits["tuition_standard.普通高中"].setText("1200")
+    wiz.button(QWizard.WizardButton.FinishButton).click()
+    assert wiz.result() == QWizard.DialogCode.Accepted
+    with db.session() as s:
+        standard = store.get_policy(s).parameters["tuition_standard"]
+    assert standard == {Stage.HIGH_SCHOOL: 120000}        # the blank one stays unset
+
+
+def test_a_bad_parameter_keeps_the_wizard_open_and_changes_nothing(db, qtbot, shown):
+    wiz = FirstStartWizard(db)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    _to_policy_page(wiz)
+    wiz.policy_page.edits["tuition_standard.普通高中"].setText("1200")
+    wiz.policy_page.edits["tuition_standard.中职"].setText("两千")
+    wiz.button(QWizard.WizardButton.FinishButton).click()
+    assert wiz.result() != QWizard.DialogCode.Accepted and wiz.currentPage() is wiz.policy_page
+    assert len(shown) == 1 and "公办中职学费标准无效" in shown[0][0] and "tuition_standard" not in shown[0][0]
+    shown.clear()
+    with db.session() as s:
+        assert store.get_policy(s).parameters["tuition_standard"] == {}    # all or nothing
+    assert wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
+
+
+def test_no_parameter_page_when_every_parameter_is_set(db, qtbot):
+    with db.session() as s:
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200")
+        store.set_policy_value(s, "tuition_standard.中职", "2000")
+    wiz = FirstStartWizard(db)
+    qtbot.addWidget(wiz)
+    assert wiz.policy_page is None
+
+
+@pytest.fixture
+def unset_db(demo_db):
+    """The demo school (a county 高中) with its tuition standard unset, checked."""
+    from db.usecases import check
+    with demo_db.session() as s:
+        store.set_policy_value(s, "tuition_standard.普通高中", "")
+    check(demo_db)
+    return demo_db
+
+
+def test_double_clicking_a_policy_finding_opens_settings_at_the_parameter(unset_db, qtbot):
+    from conftest import open_main_window
+    from gui.main_window import FINDINGS, SETTINGS
+    win = open_main_window(qtbot, unset_db, FINDINGS)
+    page = win.findings
+    rows = [r for r in page.model.rows() if r.code == "MISSING_POLICY_PARAM"]
+    assert [r.setting for r in rows] == ["tuition_standard.普通高中"]
+    row = rows[0]
+    # the message and the tooltip name the parameter in Chinese, never its key or the code
+    index = next(page.proxy.index(i, 0) for i in range(page.proxy.rowCount())
+                 if page.source_row(page.proxy.index(i, 0)).id == row.id)
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    for text in (row.message, tip):
+        assert "公办普通高中学费标准" in text and "tuition_standard" not in text and "MISSING_POLICY_PARAM" not in text
+    page.view.doubleClicked.emit(index)
+    assert win.current_page() == SETTINGS
+    assert win.focusWidget() is win.settings.policy_edits["tuition_standard.普通高中"]
+
+
+def test_settings_names_and_explains_each_parameter(unset_db, qtbot):
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    win = open_main_window(qtbot, unset_db, SETTINGS)
+    edit = win.settings.policy_edits["tuition_standard.普通高中"]
+    label = win.settings.policy_form.labelForField(edit)
+    assert label.text() == "公办普通高中学费标准"
+    assert "物价局" in edit.toolTip() and "tuition_standard" not in edit.toolTip()
+
+
+def test_engine_and_cli_name_the_parameter(unset_db, capsys):
+    from cli.commands import run
+    unset_db.close()
+    assert run(["--db", str(unset_db.path), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "未设置公办普通高中学费标准" in out and "tuition_standard" not in out and "MISSING_POLICY_PARAM" not in out
+    assert run(["--db", str(unset_db.path), "compute", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "未设置公办普通高中学费标准" in out and "tuition_standard" not in out
