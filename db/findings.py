@@ -26,6 +26,7 @@ from db.changes import Changes
 from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
 
 PAYMENTS_KEY = "payments.imported_at"
+CHECKED_AT_KEY = "checks.last_run"     # when the checks last ran (工作台's 运行核查 step)
 # The data is certainly wrong (fix it), or the record itself cannot be trusted.
 NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL", "TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN", "ROSTER_EMPTY"}
 # Open errors of these codes do not block verification: verifying anew is how they are resolved.
@@ -115,6 +116,7 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     if new_rows:
         session.execute(insert(FindingRow), new_rows)
     audit.record_many(session, actor, "finding", changes, now)
+    store.put_setting(session, CHECKED_AT_KEY, now.isoformat(timespec="seconds"))
     session.flush()
     run.counts = open_counts(session)
     return run

@@ -18,19 +18,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.campaign import phase_statuses
+from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
 from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
-from core.engine import Calculator, totals_of
+from core.engine import Calculator, PendingCause, totals_of
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.pinyin import initials_key
-from core.policy import SOURCE_LABELS, Parameter, Policy
+from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label
 from core.policy import unset_parameters as policy_unset
 from core.text import haystack
 from db import store
 from db.findings import open_counts
-from db.models import STUDENT_DATA_FIELDS, FindingRow, RosterPerson, Student
+from db.models import STUDENT_DATA_FIELDS, AuditEntry, FindingRow, RosterPerson, Student
 from db.session import Database
 from db.students import to_record
 
@@ -104,6 +104,7 @@ class Summary:
     verified: int = 0
     open_by_severity: dict[str, int] = field(default_factory=dict)
     findings_total: int = 0
+    steps: list[Step] = field(default_factory=list)    # the campaign's checklist, next step first not done
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         policy = store.get_policy(s)
         rows = [r._mapping for r in s.execute(select(*_COLUMNS).order_by(Student.id))]
         summary = _summary_counts(s, policy, today)
+        progress = _progress(s)
     calc = Calculator(policy)
     results = [calc(to_record(m)) for m in rows]
     students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results)]
@@ -168,7 +170,33 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         totals.students_granted, totals.total, totals.pending
     summary.by_source = {src: totals.by_source.get(src, 0) for src in SOURCE_LABELS}
     summary.by_item = [(names[c], fen) for c, fen in totals.by_item.items()]
+    needed = dict.fromkeys(f"{policy.item(d.code).cap}.{rows[i]['stage']}" for i in on_list
+                           for d in results[i].pending if d.cause is PendingCause.PARAMETER_UNSET)
+    unset = policy_unset(policy)
+    summary.steps = campaign_steps(CampaignFacts(
+        students=summary.students, roster=summary.roster, unset=tuple(p.label for p in unset),
+        unset_needed=tuple(parameter_label(k) for k in needed),
+        first_setting=next(iter(needed), unset[0].key if unset else ""),
+        checked_at=progress.checked_at, open_errors=summary.open_by_severity.get("error", 0),
+        open_warnings=summary.open_by_severity.get("warning", 0), verified=summary.verified,
+        letters_due=len(letters), letters_printed=sum(lt.printed for lt in letters),
+        exported_at=progress.exported_at))
     return Snapshot(policy, summary, students, letters)
+
+
+@dataclass(frozen=True)
+class _Progress:
+    checked_at: str = ""
+    exported_at: str = ""
+
+
+def _progress(s: Session) -> _Progress:
+    """When the checks last ran and the last final export was made ("" never)."""
+    from db.findings import CHECKED_AT_KEY
+    checked = store.get_setting(s, CHECKED_AT_KEY) or ""
+    exported = s.scalar(select(AuditEntry.at).where(AuditEntry.entity == "export", AuditEntry.new.like("正式导出%"))
+                        .order_by(AuditEntry.id.desc()).limit(1))
+    return _Progress(checked.replace("T", " ")[:16], f"{exported:%Y-%m-%d %H:%M}" if exported else "")
 
 
 def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:

@@ -1,7 +1,7 @@
-"""工作台: the campaign at a glance (counts, totals by funding source, phases)."""
+"""工作台: the campaign at a glance: the next step (a checklist), counts, totals by funding source, phases."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.campaign import STEP_DONE, STEP_NEXT, STEP_TODO, Step
 from core.money import format_fen
 from core.policy import SOURCE_LABELS
 from db.session import Database
@@ -53,8 +54,63 @@ class _Card(QFrame):
         self.value.setText(f"{text} {self.unit}")
 
 
+STEP_TIPS = {"policy": "打开“设置”，填写资助政策参数", "students": "导入学生名单（Excel/CSV）",
+             "roster": "导入扶贫部门提供的建档立卡名单", "check": "比对学生名单、建档立卡名单和资助政策",
+             "findings": "打开“核查问题”页，改正或接受问题", "verify": "打开“学生名册”，核对后标记已核准",
+             "letters": "打开“告知书”页，预览并打印告知书", "export": "导出签名的上报包"}
+STEP_COLORS = {STEP_DONE: "#2e7d32", STEP_NEXT: "#b00020", STEP_TODO: "palette(dark)"}
+
+
+class Checklist(QGroupBox):
+    """The campaign's steps in order, each with its state and one click to do it (``clicked``)."""
+
+    clicked = Signal(str)     # the step's key
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("工作步骤", parent)
+        self.setObjectName("checklist")
+        self.grid = QGridLayout(self)
+        self.grid.setColumnStretch(3, 1)
+        self.grid.setVerticalSpacing(4)
+        self.buttons: dict[str, QPushButton] = {}
+        self.states: dict[str, QLabel] = {}
+        self.details: dict[str, QLabel] = {}
+        self.steps: list[Step] = []
+
+    def set_steps(self, steps: list[Step]) -> None:
+        self.steps = steps
+        for row, step in enumerate(steps):
+            if step.key not in self.buttons:
+                number = QLabel(f"{row + 1}", self)
+                button = QPushButton(step.title, self)
+                button.setObjectName("step_" + step.key)
+                button.setToolTip(STEP_TIPS.get(step.key, ""))
+                button.clicked.connect(lambda _=False, k=step.key: self.clicked.emit(k))
+                state, detail = QLabel(self), QLabel(self)
+                detail.setWordWrap(True)
+                self.buttons[step.key], self.states[step.key], self.details[step.key] = button, state, detail
+                for col, widget in enumerate((number, state, button, detail)):
+                    self.grid.addWidget(widget, row, col)
+                    widget.show()     # added after the page was shown
+            self.states[step.key].setText(("✓ " if step.done else "→ " if step.state == STEP_NEXT else "")
+                                          + step.state_label)
+            self.states[step.key].setStyleSheet(f"color: {STEP_COLORS[step.state]};"
+                                                + (" font-weight: bold;" if step.state == STEP_NEXT else ""))
+            self.details[step.key].setText(step.detail)
+            font = self.buttons[step.key].font()
+            font.setBold(step.state == STEP_NEXT)
+            self.buttons[step.key].setFont(font)
+            self.buttons[step.key].setDefault(step.state == STEP_NEXT)
+
+    def next_step(self) -> Step | None:
+        return next((s for s in self.steps if s.state == STEP_NEXT), None)
+
+
 class DashboardPage(QWidget):
-    """Shows the summary of the shared snapshot (``feed``; a feed of its own without one)."""
+    """Shows the summary of the shared snapshot (``feed``; a feed of its own without one):
+    the campaign's steps first (``step_clicked`` with a step's key), then the figures."""
+
+    step_clicked = Signal(str)
 
     def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +130,8 @@ class DashboardPage(QWidget):
         head.addWidget(self.title, 1)
         head.addWidget(self.refresh_button)
 
+        self.checklist = Checklist(self)
+        self.checklist.clicked.connect(self.step_clicked)
         grid = QGridLayout()
         self.cards: dict[str, _Card] = {}
         for i, (key, title, unit) in enumerate(CARDS):
@@ -112,6 +170,7 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(head)
+        layout.addWidget(self.checklist)
         layout.addLayout(grid)
         layout.addLayout(lower, 1)
         self.scroll = QScrollArea(self)
@@ -144,14 +203,16 @@ class DashboardPage(QWidget):
                                        for src, fen in summary.by_source.items()))
         self.items.setText("\n".join(f"{name}：{format_fen(fen)} 元" for name, fen in summary.by_item))
         self.phases.setText("\n".join(summary.phases) or "（政策文件中没有工作安排）")
-        sev = summary.open_by_severity
-        total = max(summary.findings_total, 1)
-        self.chart.set_bars([
-            ("已核准学生", summary.verified, summary.students, QColor(46, 125, 50)),
-            ("未处理错误", sev.get("error", 0), total, QColor(176, 0, 32)),
-            ("未处理警告", sev.get("warning", 0), total, QColor(200, 130, 0)),
-            ("未处理提示", sev.get("info", 0), total, QColor(60, 90, 140)),
-        ])
+        self.checklist.set_steps(summary.steps)
+        # progress only once there is something to measure (no "0 / 0" on an empty database)
+        sev, total = summary.open_by_severity, summary.findings_total
+        bars = [("已核准学生", summary.verified, summary.students, QColor(46, 125, 50))] if summary.students else []
+        if total:
+            bars += [("未处理错误", sev.get("error", 0), total, QColor(176, 0, 32)),
+                     ("未处理警告", sev.get("warning", 0), total, QColor(200, 130, 0)),
+                     ("未处理提示", sev.get("info", 0), total, QColor(60, 90, 140))]
+        self.chart.set_bars(bars)
+        self.progress_box.setVisible(bool(bars))
 
     def card_text(self, key: str) -> str:
         return self.cards[key].value.text()

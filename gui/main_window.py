@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
             a[name].triggered.connect(lambda _c=False, i=index: self.show_page(i))
         self.findings.open_student.connect(self.open_student_field)
         self.findings.open_setting.connect(self.open_setting)
+        self.dashboard.step_clicked.connect(self.do_step)
         for page in self.list_pages:           # every page's writes come back through one slot
             page.standalone = False
             page.changed.connect(self.apply_changes)
@@ -243,6 +244,21 @@ class MainWindow(QMainWindow):
         """设置, with the cursor in the field of setting ``key`` (the error path's 去设置)."""
         self.show_page(SETTINGS)
         self.settings.focus_setting(key)
+
+    def do_step(self, key: str) -> None:
+        """One click from 工作台's checklist to a step of the campaign (its page, dialog or action)."""
+        a = self.action_collection
+        if key == "policy":
+            step = next((st for st in self.dashboard.checklist.steps if st.key == key), None)
+            self.open_setting(step.target if step and step.target else "")
+            return
+        actions = {"students": a.import_students, "roster": a.import_roster, "check": a.run_check,
+                   "export": a.export}
+        pages = {"findings": FINDINGS, "verify": STUDENTS, "letters": LETTERS}
+        if key in actions:
+            actions[key].trigger()
+        elif key in pages:
+            self.show_page(pages[key])
 
     def find(self) -> None:
         if self.current_page() not in (STUDENTS, ROSTER):

@@ -118,3 +118,73 @@ def test_engine_and_cli_name_the_parameter(unset_db, capsys):
     assert run(["--db", str(unset_db.path), "compute", "--json"]) == 0
     out = capsys.readouterr().out
     assert "未设置公办普通高中学费标准" in out and "tuition_standard" not in out
+
+
+# -- 工作台: the campaign's next step ------------------------------------------------
+
+STEP_TITLES = ["设置政策", "导入学生名单", "导入建档立卡名单", "运行核查", "处理问题", "核准", "告知书", "导出上报"]
+
+
+def test_checklist_on_an_empty_database_says_what_to_do_first(db, qtbot):
+    from conftest import open_main_window
+    from db.store import init_school
+    with db.session() as s:
+        init_school(s, "城关第二中学", "4211", 2025)
+    win = open_main_window(qtbot, db)
+    page = win.dashboard
+    steps = page.checklist.steps
+    assert [s.title for s in steps] == STEP_TITLES
+    assert [s.state for s in steps] == ["next"] + ["todo"] * 7
+    assert "未设置公办普通高中学费标准" in page.checklist.details["policy"].text()
+    assert page.checklist.details["students"].text() == "尚未导入"
+    # no "未处理错误 0 / 1" or "0 / 0": nothing is measured before there is something to measure
+    assert page.progress_box.isHidden()
+    text = _texts(page)
+    assert "0 / 1" not in text and "0 / 0" not in text
+    for key in ("policy", "students", "roster", "check", "findings", "verify", "letters", "export"):
+        assert page.checklist.buttons[key].isVisible() and page.checklist.buttons[key].isEnabled()
+
+
+def test_each_step_is_one_click_away(unset_db, qtbot, monkeypatch):
+    from conftest import open_main_window
+    from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, SETTINGS, STUDENTS
+    win = open_main_window(qtbot, unset_db)
+    buttons = win.dashboard.checklist.buttons
+    states = {s.key: s.state for s in win.dashboard.checklist.steps}
+    assert states["policy"] == "next" and states["students"] == states["roster"] == "done"
+    buttons["policy"].click()                    # 设置 at the parameter the students need
+    assert win.current_page() == SETTINGS
+    assert win.focusWidget() is win.settings.policy_edits["tuition_standard.普通高中"]
+    opened = []
+    monkeypatch.setattr(win, "open_import", lambda kind, modal=True: opened.append(kind))
+    buttons["students"].click()
+    buttons["roster"].click()
+    assert opened == ["students", "roster"]
+    for key, page in (("findings", FINDINGS), ("verify", STUDENTS), ("letters", LETTERS)):
+        win.show_page(DASHBOARD)
+        buttons[key].click()
+        assert win.current_page() == page, key
+    ran = []
+    monkeypatch.setattr(win.findings, "run", lambda: ran.append(True))
+    win.show_page(DASHBOARD)
+    buttons["check"].click()
+    assert ran == [True] and win.current_page() == FINDINGS
+    triggered = []
+    win.action_collection.export.triggered.connect(lambda: triggered.append(True))
+    win.show_page(DASHBOARD)
+    buttons["export"].click()
+    assert triggered == [True]
+
+
+def test_checklist_follows_the_work(unset_db, qtbot):
+    """Setting the parameter in 设置 completes 设置政策; the next step moves on."""
+    from conftest import open_main_window
+    from gui.main_window import SETTINGS
+    win = open_main_window(qtbot, unset_db, SETTINGS)
+    win.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
+    win.settings.save_policy_button.click()
+    steps = {s.key: s for s in win.dashboard.checklist.steps}
+    assert steps["policy"].done and steps["check"].done
+    assert "上次核查" in steps["check"].detail
+    nxt = win.dashboard.checklist.next_step()
+    assert nxt is not None and nxt.key in ("findings", "verify")
