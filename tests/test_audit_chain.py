@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from cli.commands import run
-from core.checks import FindingState
+from core.checks import RULES_BY_CODE, FindingState
 from core.idnumber import make_id
 from core.records import ParsedRow
 from db import store
@@ -100,7 +100,7 @@ def test_an_update_after_dropping_the_trigger_is_found_by_check(logged, capsys):
     capsys.readouterr()
     assert run(["--db", str(logged), "check"]) == 1
     out = capsys.readouterr().out
-    assert f"审计日志已被改动：第 {target} 条起" in out and "AUDIT_CHAIN_BROKEN" in out
+    assert f"审计日志已被改动：第 {target} 条起" in out and RULES_BY_CODE["AUDIT_CHAIN_BROKEN"].title in out
     assert run(["--db", str(logged), "check", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)["audit_log"]
     assert (report["intact"], report["first_broken_id"], report["missing_triggers"]) == (False, target, [])

@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from core.checks import FindingState
+from core.checks import RULES_BY_CODE, FindingState
 from core.package import verify_package
 from db.models import FindingRow, Student
 from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES
@@ -148,7 +148,7 @@ def test_an_invalid_id_cannot_be_accepted(checked, db, shown):
     asked = []
     page.ask_reason = lambda rows: asked.append(len(rows)) or "家长说没错"
     page.accept_button.click()
-    assert len(shown) == 1 and "不能接受" in shown[0][0] and "ID_INVALID" in shown[0][0]
+    assert len(shown) == 1 and "不能接受" in shown[0][0] and RULES_BY_CODE["ID_INVALID"].title in shown[0][0]
     shown.clear()
     assert asked == []                                     # refused before a reason is written
     assert finding(db, row.id) == (FindingState.OPEN, "")

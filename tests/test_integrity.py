@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from cli.commands import run
-from core.checks import FindingState
+from core.checks import RULES_BY_CODE, FindingState
 from core.engine import Calculator
 from core.idnumber import make_id
 from core.policy import set_value
@@ -164,7 +164,7 @@ def test_a_change_behind_zizhus_back_is_caught_by_check_and_blocks_export(clean_
     capsys.readouterr()
     assert run(["--db", db, "check"]) == 1
     out = capsys.readouterr().out
-    assert "TAMPERED_AFTER_VERIFY" in out and "核准后数据或资助金额被改动" in out
+    assert RULES_BY_CODE["TAMPERED_AFTER_VERIFY"].title in out and "核准后数据或资助金额被改动" in out
     out_zip = tmp_path / "bad.zip"
     assert run(["--db", db, "export", str(out_zip), "--passphrase-file", str(pw)]) == 2
     assert "核准后被改动" in capsys.readouterr().err and not out_zip.exists()
@@ -242,7 +242,7 @@ def test_emptying_the_roster_needs_confirmation_and_then_blocks_final_export(cle
     assert run(["--db", db, "import", "roster", str(empty), "--replace", "--yes"]) == 0
     capsys.readouterr()
     assert run(["--db", db, "check"]) == 1
-    assert "ROSTER_EMPTY" in capsys.readouterr().out
+    assert RULES_BY_CODE["ROSTER_EMPTY"].title in capsys.readouterr().out
     assert run(["--db", db, "accept", "ROSTER_EMPTY", "-", "--reason", "x"]) == 2
     out_zip = tmp_path / "p.zip"
     capsys.readouterr()
