@@ -151,7 +151,7 @@ def _print_policy(policy) -> None:
         _out(f"  {it.code:<20} {it.name}：{amount}（{shares}）")
     _out("政策参数（元/年）：")
     for p in parameters_of(policy):
-        _out(f"  {p.label} = {format_fen(p.fen) + ' 元' if p.is_set else '未设置'}")
+        _out(f"  {p.label} = {format_fen(p.fen) + ' 元' if p.fen is not None else '未设置'}")
     _out("修改：policy set 参数名称 金额，例如 policy set 公办普通高中学费标准 1200（留空则取消设置）")
 
 

@@ -149,10 +149,10 @@ def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = T
             assert student.stage is not None and item.cap
             cap = policy.parameters.get(item.cap, {}).get(student.stage)
             if cap is None:
+                unset = parameter_label(f"{item.cap}.{student.stage.value}")
                 return ItemDecision(
                     item.code, item.name, Status.PENDING, cause=PendingCause.PARAMETER_UNSET, reasons=(
-                        met, f"未设置{parameter_label(f'{item.cap}.{student.stage.value}')}，"
-                             "请在“设置 → 资助政策参数”中填写"))
+                        met, f"未设置{unset}，请在“设置 → 资助政策参数”中填写"))
             if fee > cap:
                 amount = cap
                 basis += f"，高于公办标准 {format_fen(cap)} 元，按标准补助，差额由家庭承担"

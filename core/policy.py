@@ -123,7 +123,7 @@ class Parameter:
 
     @property
     def help(self) -> str:
-        return "".join((self.what, self.source))
+        return f"{self.what}{self.source}"
 
 
 def _cap_label(cap: str, stage: str) -> str:

@@ -82,6 +82,7 @@ def unset_db(demo_db):
 
 def test_double_clicking_a_policy_finding_opens_settings_at_the_parameter(unset_db, qtbot):
     from conftest import open_main_window
+
     from gui.main_window import FINDINGS, SETTINGS
     win = open_main_window(qtbot, unset_db, FINDINGS)
     page = win.findings
@@ -101,6 +102,7 @@ def test_double_clicking_a_policy_finding_opens_settings_at_the_parameter(unset_
 
 def test_settings_names_and_explains_each_parameter(unset_db, qtbot):
     from conftest import open_main_window
+
     from gui.main_window import SETTINGS
     win = open_main_window(qtbot, unset_db, SETTINGS)
     edit = win.settings.policy_edits["tuition_standard.普通高中"]
@@ -127,6 +129,7 @@ STEP_TITLES = ["设置政策", "导入学生名单", "导入建档立卡名单",
 
 def test_checklist_on_an_empty_database_says_what_to_do_first(db, qtbot):
     from conftest import open_main_window
+
     from db.store import init_school
     with db.session() as s:
         init_school(s, "城关第二中学", "4211", 2025)
@@ -147,7 +150,8 @@ def test_checklist_on_an_empty_database_says_what_to_do_first(db, qtbot):
 
 def test_each_step_is_one_click_away(unset_db, qtbot, monkeypatch):
     from conftest import open_main_window
-    from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, SETTINGS, STUDENTS
+
+    from gui.main_window import DASHBOARD, FINDINGS, LETTERS, SETTINGS, STUDENTS
     win = open_main_window(qtbot, unset_db)
     buttons = win.dashboard.checklist.buttons
     states = {s.key: s.state for s in win.dashboard.checklist.steps}
@@ -179,6 +183,7 @@ def test_each_step_is_one_click_away(unset_db, qtbot, monkeypatch):
 def test_checklist_follows_the_work(unset_db, qtbot):
     """Setting the parameter in 设置 completes 设置政策; the next step moves on."""
     from conftest import open_main_window
+
     from gui.main_window import SETTINGS
     win = open_main_window(qtbot, unset_db, SETTINGS)
     win.settings.policy_edits["tuition_standard.普通高中"].setText("1200")

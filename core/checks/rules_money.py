@@ -4,7 +4,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from core.checks.base import POLICY_FIELD, CheckContext, Finding, Rule, Severity, StudentFacts
+from core.checks.base import (
+    POLICY_FIELD,
+    CheckContext,
+    Finding,
+    Rule,
+    Severity,
+    StudentFacts,
+)
 from core.engine import Calculator, PendingCause, StudentResult
 from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
