@@ -17,7 +17,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from platformdirs import user_data_dir, user_log_dir
 
@@ -216,3 +216,13 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
         raise OutputFileError(f"无法保存“{target.name}”：{exc.strerror or exc}",
                               "请检查磁盘空间，或换一个保存位置") from None
     return target
+
+
+_BAD_FILE_CHARS = '<>:"/\\|?*'
+
+
+def safe_file_name(parts: Iterable[str | None], suffix: str) -> str:
+    """The non-empty ``parts`` joined with "-", plus ``suffix``, with the characters Windows
+    forbids in file names replaced by "_"."""
+    name = "-".join(p.strip() for p in parts if p and p.strip()) + suffix
+    return "".join("_" if c in _BAD_FILE_CHARS or ord(c) < 32 else c for c in name)

@@ -47,3 +47,24 @@ def remember_database(path: str | Path) -> list[Path]:
         tmp.write_text(text, encoding="utf-8")
     write_atomic(recent_file(), write)
     return paths
+
+
+# -- the folder of the last file chosen in a file dialog --------------------------
+def folder_file() -> Path:
+    return data_dir() / "last-folder.json"
+
+
+def last_folder() -> Path | None:
+    """The folder the clerk last chose a file in (None: unknown, or it is gone)."""
+    try:
+        raw = json.loads(folder_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folder = Path(raw["folder"]) if isinstance(raw, dict) and isinstance(raw.get("folder"), str) else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def remember_folder(folder: str | Path) -> None:
+    data_dir().mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"folder": str(folder)}, ensure_ascii=False)
+    write_atomic(folder_file(), lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -105,19 +105,43 @@ def readiness(session: Session, documents: bool = True) -> list[str]:
     return reasons
 
 
+def not_ready_error(reasons: list[str]) -> ValidationError:
+    """The refusal of a final export for ``reasons`` (``readiness``); a missing county's
+    name is a MissingSettingError, so the GUI offers 去设置."""
+    message, hint = "还不能正式导出上报：" + "；".join(reasons), "请完成核准、处理全部错误后再导出"
+    if COUNTY_REASON in reasons:
+        return MissingSettingError(message, f"{COUNTY_HINT}；{hint}；如需先交草稿，请勾选“草稿”", "county")
+    return ValidationError(message, hint + "；如需先交草稿，请勾选“草稿”")
+
+
 @dataclass(frozen=True)
 class ExportState:
     reasons: list[str]          # why a final export is refused (empty: ready)
     fingerprint: str            # the signer key's, "" before the first export
+    school_code: str = ""
+    school_name: str = ""
+    school_year: int | None = None
+
+    def package_name(self, draft: bool, day: date) -> str:
+        """"3142588936-建始县第一高级中学-2023–2024学年-上报包-20240605.zip" (草稿 marked)."""
+        from core.domain import school_year_label
+        from core.paths import safe_file_name
+        kind = "上报包（草稿）" if draft else "上报包"
+        return safe_file_name((self.school_code, self.school_name, school_year_label(self.school_year), kind,
+                               f"{day:%Y%m%d}"), ".zip")
 
 
 def export_state(db: Database) -> ExportState:
-    """What 导出上报 shows: readiness and the key fingerprint (a read: the GUI keeps the
-    findings current by re-checking after every change)."""
+    """What 导出上报 shows and checks before asking anything: readiness, the key
+    fingerprint and the school (a read: the GUI keeps the findings current by
+    re-checking after every change)."""
     from core.signing import fingerprint
     with db.session() as s:
         raw = public_key(s)
-        return ExportState(readiness(s), fingerprint(raw) if raw else "")
+        school = store.find_school(s)
+        return ExportState(readiness(s), fingerprint(raw) if raw else "",
+                           school.code if school else "", school.name if school else "",
+                           school.school_year if school else None)
 
 
 @dataclass
@@ -151,10 +175,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
         run_and_store(s, actor=actor)
         reasons = readiness(s)
         if reasons and not draft:
-            message, hint = "还不能正式导出上报：" + "；".join(reasons), "请完成核准、处理全部错误后再导出"
-            if COUNTY_REASON in reasons:
-                raise MissingSettingError(message, f"{COUNTY_HINT}；{hint}；如需先交草稿，请勾选“草稿”", "county")
-            raise ValidationError(message, hint + "；如需先交草稿，请勾选“草稿”")
+            raise not_ready_error(reasons)
         private, public_raw = ensure_key(s, passphrase, actor)
         data = gather(s, draft=draft, actor=actor)
     if progress:

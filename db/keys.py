@@ -204,14 +204,10 @@ def new_key(db: Database, new_passphrase: str, actor: str | None = None) -> str:
 
 
 # -- the public key file for the receiver --------------------------------
-_BAD_FILE_CHARS = '<>:"/\\|?*'
-
-
 def key_file_name(school_code: str | None, school_name: str | None) -> str:
     """``<学校代码>-<学校>-公钥.txt`` with characters Windows forbids in names replaced."""
-    parts = [p.strip() for p in (school_code, school_name) if p and p.strip()]
-    name = "-".join(parts + ["公钥"]) + ".txt"
-    return "".join("_" if c in _BAD_FILE_CHARS or ord(c) < 32 else c for c in name)
+    from core.paths import safe_file_name
+    return safe_file_name((school_code, school_name, "公钥"), ".txt")
 
 
 @dataclass(frozen=True)

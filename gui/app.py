@@ -130,6 +130,9 @@ def run_gui(db_path: Path, demo: bool) -> int:
     db = open_for_gui(db_path)
     if db is None:
         return 2
+    from core.recent import last_folder
+    from gui.dialogs import set_last_folder
+    set_last_folder(last_folder())         # file dialogs open where the clerk last chose a file
 
     from gui.databases import DatabaseSwitcher
     app.setQuitOnLastWindowClosed(False)   # wizard/progress dialogs close before the window shows

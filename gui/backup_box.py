@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -114,10 +113,9 @@ class BackupBox(QGroupBox):
     def choose_backup(self) -> Path | None:
         """Ask which backup to restore (tests replace this)."""
         folder = backups_dir(self.db.path)
-        name, _ = QFileDialog.getOpenFileName(self, "选择要恢复的备份", str(folder if folder.is_dir() else
-                                                                     self.db.path.parent),
-                                              "资助助手数据库 (*.sqlite);;所有文件 (*)")
-        return Path(name) if name else None
+        from gui.dialogs import ask_open_path
+        return ask_open_path(self, "选择要恢复的备份", "资助助手数据库 (*.sqlite);;所有文件 (*)",
+                             folder if folder.is_dir() else self.db.path.parent)
 
     def confirm_restore(self, info: BackupInfo) -> bool:
         """Ask before replacing the database (tests replace this)."""

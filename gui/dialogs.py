@@ -1,6 +1,10 @@
-"""File dialogs and other small shared dialog helpers (tests replace the asking functions)."""
+"""File dialogs and other small shared dialog helpers (tests replace the asking functions).
+
+Every file dialog opens in the folder the clerk last chose a file in (kept for the next
+start in the data folder, ``core.recent.last_folder``)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
@@ -8,19 +12,56 @@ from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
 SPREADSHEETS = "表格文件 (*.xlsx *.xls *.ods *.csv);;所有文件 (*)"
 EXCEL = "Excel 文件 (*.xlsx)"
 
+_last_folder: Path | None = None
 
-def ask_open_path(parent: QWidget | None, title: str, filters: str = SPREADSHEETS) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), filters)
-    return Path(path) if path else None
+
+def set_last_folder(folder: Path | None) -> None:
+    """At start: the folder remembered from the last session."""
+    global _last_folder
+    _last_folder = folder
+
+
+def start_folder() -> Path:
+    """Where the next file dialog opens."""
+    return _last_folder if _last_folder is not None else Path.home()
+
+
+def _chosen(path: Path) -> None:
+    """Remember the folder of a chosen file (written in the worker)."""
+    from core.recent import remember_folder
+    from gui import worker
+    global _last_folder
+    if path.parent != _last_folder:
+        _last_folder = path.parent
+        worker.run_task(remember_folder, path.parent)
+
+
+def default_suffix(filters: str) -> str:
+    """".zip" for "上报包 (*.zip)": the first pattern's extension ("" when there is none)."""
+    match = re.search(r"\*(\.[\w.]+)", filters)
+    return match.group(1) if match else ""
+
+
+def ask_open_path(parent: QWidget | None, title: str, filters: str = SPREADSHEETS,
+                  folder: Path | None = None) -> Path | None:
+    """A file to open; the dialog starts in ``folder`` or else the last folder used."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, str(folder or start_folder()), filters)
+    if not path:
+        return None
+    _chosen(Path(path))
+    return Path(path)
 
 
 def ask_save_path(parent: QWidget | None, title: str, default_name: str,
                   filters: str = EXCEL) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / default_name), filters)
+    """Where to save, proposing ``default_name`` in the last folder used; a name typed
+    without an extension gets the filter's."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(start_folder() / default_name), filters)
     if not path:
         return None
     p = Path(path)
-    return p if p.suffix else p.with_suffix(".xlsx")
+    _chosen(p)
+    return p if p.suffix else p.with_suffix(default_suffix(filters) or Path(default_name).suffix)
 
 
 def chinese_wizard_buttons(wizard: QWizard) -> None:

@@ -1,11 +1,13 @@
 """导出上报: readiness, the signer's key, the signed package export, and the public notice list."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -17,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import ValidationError
 from db.exports import (
     ExportResult,
     ExportState,
@@ -25,10 +26,12 @@ from db.exports import (
     export_notice,
     export_package,
     export_state,
+    not_ready_error,
 )
 from db.session import Database
 from gui import worker
 from gui.dialogs import ask_save_path
+from gui.errors import show_exception
 
 
 class ExportPage(QWidget):
@@ -113,23 +116,22 @@ class ExportPage(QWidget):
 
     # -- asking (tests replace these) --------------------------------------
     def ask_target(self) -> Path | None:
-        name = "上报包-草稿.zip" if self.draft.isChecked() else "上报包.zip"
-        return ask_save_path(self, "保存上报包", name, "上报包 (*.zip)")
+        """Where to save, proposing school code, school, school year and today's date."""
+        state = self.state or ExportState([], "")
+        return ask_save_path(self, "保存上报包", state.package_name(self.draft.isChecked(), date.today()),
+                             "上报包 (*.zip)")
 
     def ask_passphrase(self, first: bool) -> str | None:
-        label = "设置签名口令（至少8位，请牢记）：" if first else "签名口令："
-        text, ok = QInputDialog.getText(self, "签名口令", label, QLineEdit.EchoMode.Password)
-        if not ok:
-            return None
+        """The signing passphrase: typed once, or twice (and checked) when the key is made now."""
         if first:
-            again, ok = QInputDialog.getText(self, "签名口令", "再输入一次：", QLineEdit.EchoMode.Password)
-            if not ok:
-                return None
-            if again != text:
-                from gui.errors import show_exception
-                show_exception(self, ValidationError("两次输入的口令不一致", "请重新导出"))
-                return None
-        return text
+            from gui.settings_view import NewPassphraseDialog
+            dialog = NewPassphraseDialog(self)
+            try:
+                return dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else None
+            finally:
+                dialog.deleteLater()
+        text, ok = QInputDialog.getText(self, "签名口令", "签名口令：", QLineEdit.EchoMode.Password)
+        return text if ok else None
 
     def ask_notice_target(self, suffix: str) -> Path | None:
         kind = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Excel 工作簿 (*.xlsx)"
@@ -152,7 +154,6 @@ class ExportPage(QWidget):
             button.setEnabled(True)
 
     def _notice_failed(self, exc: BaseException) -> None:
-        from gui.errors import show_exception
         self._notice_buttons_back()
         show_exception(self, exc)
 
@@ -168,18 +169,34 @@ class ExportPage(QWidget):
         self.reload()
 
     def export(self) -> None:
+        """Readiness first (a refused final export asks nothing), then where to save, then
+        the passphrase; the export itself checks again."""
+        self.export_button.setEnabled(False)
+        worker.run_task(export_state, self.db, on_success=self._checked, on_failure=self._export_failed,
+                        parent=self)
+
+    def _checked(self, state: ExportState) -> None:
+        self.export_button.setEnabled(True)
+        self.show_state(state)
+        draft = self.draft.isChecked()
+        if state.reasons and not draft:
+            show_exception(self, not_ready_error(state.reasons))
+            return
         target = self.ask_target()
         if target is None:
             return
         if target.suffix.lower() != ".zip":
             target = target.with_suffix(".zip")
-        first = not (self.state and self.state.fingerprint)
-        passphrase = self.ask_passphrase(first)
+        passphrase = self.ask_passphrase(first=not state.fingerprint)
         if passphrase is None:
             return
-        worker.run_task(export_package, self.db, target, passphrase, draft=self.draft.isChecked(),
+        worker.run_task(export_package, self.db, target, passphrase, draft=draft,
                         letters=self.letters.isChecked(), on_success=self._done,
                         progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=self)
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        show_exception(self, exc)
 
     def _done(self, result: ExportResult) -> None:
         kind = "草稿" if result.draft else "正式"

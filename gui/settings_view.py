@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from db.settings import (
 from gui import worker
 from gui.backup_box import BackupBox
 from gui.official_form import OfficialForm
+from gui.screen import fit_to_screen
 
 SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"))
 KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数据库文件里，用“备份”或把数据库文件复制到 U 盘，"
@@ -294,12 +294,8 @@ class SettingsPage(QWidget):
 
     def ask_key_target(self, default_name: str) -> Path | None:
         """Where to save the public key (tests replace this)."""
-        name, _ = QFileDialog.getSaveFileName(self, "导出公钥", str(Path.home() / default_name),
-                                              "文本文件 (*.txt)")
-        if not name:
-            return None
-        path = Path(name)
-        return path if path.suffix else path.with_suffix(".txt")
+        from gui.dialogs import ask_save_path
+        return ask_save_path(self, "导出公钥", default_name, "文本文件 (*.txt)")
 
     def confirm_replace_key(self) -> bool:
         """Ask before replacing the key, naming the consequences (tests replace this)."""
@@ -384,6 +380,7 @@ class NewPassphraseDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        fit_to_screen(self, self.sizeHint().width(), self.sizeHint().height())
 
     def passphrase(self) -> str:
         return self.first.text()

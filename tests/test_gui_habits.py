@@ -1,0 +1,109 @@
+"""Habits: export checks readiness before asking anything, asks the passphrase once (twice
+only when the key is made), proposes a telling file name; file dialogs remember the last
+folder; Qt's own texts are Chinese; 帮助 → 关于 and 打开日志文件夹."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from conftest import open_main_window
+from gui import dialogs
+from gui.main_window import EXPORT
+
+PASS = "school-secret-1"
+
+
+@pytest.fixture
+def win(qtbot, shown, demo_db):
+    return open_main_window(qtbot, demo_db, EXPORT)
+
+
+@pytest.fixture
+def asked(win, tmp_path):
+    """Record what the export page asks; answer with a target in tmp_path and PASS."""
+    record: list[tuple[str, object]] = []
+    page = win.export
+
+    def target() -> Path:
+        record.append(("target", page.state.package_name(page.draft.isChecked(), date.today())))
+        return tmp_path / f"p{len(record)}.zip"
+
+    def passphrase(first: bool) -> str:
+        record.append(("passphrase", first))
+        return PASS
+    page.ask_target = target
+    page.ask_passphrase = passphrase
+    return record
+
+
+def test_a_refused_final_export_asks_nothing(win, asked, shown):
+    win.export.draft.setChecked(False)
+    win.export.export()
+    assert len(shown) == 1 and "还不能正式导出上报" in shown[0][0] and "未核准" in shown[0][0]
+    shown.clear()
+    assert asked == []                                       # neither a path nor a passphrase
+
+
+def test_the_passphrase_is_asked_twice_only_when_the_key_is_made(win, asked, tmp_path):
+    page = win.export
+    page.draft.setChecked(True)
+    page.export()
+    assert [kind for kind, _ in asked] == ["target", "passphrase"] and asked[1] == ("passphrase", True)
+    assert (tmp_path / "p1.zip").exists()
+    asked.clear()
+    page.export()                                            # the key exists now: asked once
+    assert asked[1] == ("passphrase", False)
+
+
+def test_the_package_name_tells_school_year_and_date(win, asked, tmp_path):
+    win.export.draft.setChecked(True)
+    win.export.export()
+    name = asked[0][1]
+    school = win.export.state
+    assert name == (f"{school.school_code}-{school.school_name}-{school.school_year}–{school.school_year + 1}学年"
+                    f"-上报包（草稿）-{date.today():%Y%m%d}.zip")
+    assert school.school_code and school.school_name
+
+
+def test_the_first_passphrase_is_typed_twice_and_checked(win, qtbot, monkeypatch):
+    """The real question: a new key gets the two-field dialog, an existing key one field."""
+    from PySide6.QtWidgets import QDialog, QInputDialog
+
+    from gui.settings_view import NewPassphraseDialog
+    seen: list[str] = []
+
+    def new_exec(dialog):
+        seen.append("twice")
+        dialog.first.setText(PASS)
+        dialog.again.setText(PASS)
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(NewPassphraseDialog, "exec", new_exec)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (seen.append("once") or PASS, True)))
+    assert win.export.ask_passphrase(first=True) == PASS
+    assert win.export.ask_passphrase(first=False) == PASS
+    assert seen == ["twice", "once"]
+
+
+def test_file_dialogs_remember_the_last_folder(qtbot, tmp_path, monkeypatch, shown):
+    from core.recent import last_folder
+    folders: list[str] = []
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    answers = iter([str(first / "名单.xlsx"), str(second / "公钥")])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, folder, filters: (folders.append(folder) or next(answers), "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda parent, title, folder, filters: (folders.append(folder) or next(answers), "")))
+    monkeypatch.setattr(dialogs, "_last_folder", None)
+    assert dialogs.ask_open_path(None, "选择文件") == first / "名单.xlsx"
+    assert folders[0] == str(Path.home())
+    assert dialogs.ask_save_path(None, "导出公钥", "x-公钥.txt", "文本文件 (*.txt)") == second / "公钥.txt"
+    assert folders[1] == str(first / "x-公钥.txt")          # opened where the last file was chosen
+    assert last_folder() == second                           # kept for the next start
+    dialogs.set_last_folder(last_folder())
+    assert dialogs.start_folder() == second
