@@ -40,15 +40,45 @@ def install_font(app: QApplication) -> str | None:
     return families[0]
 
 
+class MnemonicFallback(QTranslator):
+    """Qt 6 gave some of its texts a keyboard mnemonic ("&Look in:", "Files of &type:")
+    while the Chinese catalogue still holds the old text ("Look in:" → "查找范围："):
+    look that up and add the mnemonic the Chinese way ("查找范围(&L)："). None (a null
+    QString, unlike "") lets the next translator answer."""
+
+    def __init__(self, base: QTranslator, parent: QApplication) -> None:
+        super().__init__(parent)
+        self.base = base
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt override
+        return False
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,  # noqa: D102
+                  n: int = -1) -> str | None:
+        at = source.find("&")
+        if at < 0 or at + 1 >= len(source) or source[at + 1] == "&":
+            return None
+        if self.base.translate(context, source, disambiguation, n):
+            return None                                # the catalogue has this text: it answers
+        text = self.base.translate(context, source[:at] + source[at + 1:], disambiguation, n)
+        if not text:
+            return None
+        tail = text[-1] if text[-1] in "：:" else ""
+        return f"{text[:len(text) - len(tail)]}(&{source[at + 1].upper()}){tail}"
+
+
 def install_translations(app: QApplication) -> None:
-    """Qt's own texts (file dialogs, standard buttons) in Simplified Chinese."""
+    """Qt's own texts (file dialogs, message boxes, standard buttons) in Simplified Chinese,
+    from the qtbase_zh_CN.qm that the PySide6-Essentials wheel ships (Qt's translations folder)."""
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    for name in ("qtbase_zh_CN", "qt_zh_CN"):
-        tr = QTranslator(app)
-        if tr.load(name, folder):
-            app.installTranslator(tr)
-            _translators.append(tr)
-            break
+    tr = QTranslator(app)
+    if tr.load("qtbase_zh_CN", folder):
+        app.installTranslator(tr)
+        fallback = MnemonicFallback(tr, app)       # installed last: asked first
+        app.installTranslator(fallback)
+        _translators.extend((tr, fallback))
+    else:
+        log.warning("Qt's Chinese translations not found in %s", folder)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
 
 

@@ -27,6 +27,7 @@ from gui.dashboard import DashboardPage
 from gui.export_view import ExportPage
 from gui.feed import SnapshotFeed
 from gui.findings_view import FindingsPage
+from gui.help import open_log_folder, show_about
 from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
 from gui.roster_view import RosterPage
@@ -130,6 +131,8 @@ class MainWindow(QMainWindow):
         a.run_check.triggered.connect(self.run_check)
         a.import_payments.triggered.connect(self.import_payments)
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
+        a.about.triggered.connect(lambda: show_about(self))
+        a.open_logs.triggered.connect(open_log_folder)
         for index, name in enumerate(PAGE_ACTIONS):
             a[name].triggered.connect(lambda _c=False, i=index: self.show_page(i))
         self.findings.open_student.connect(self.open_student_field)

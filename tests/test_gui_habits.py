@@ -107,3 +107,49 @@ def test_file_dialogs_remember_the_last_folder(qtbot, tmp_path, monkeypatch, sho
     assert last_folder() == second                           # kept for the next start
     dialogs.set_last_folder(last_folder())
     assert dialogs.start_folder() == second
+
+
+@pytest.fixture
+def chinese_qt(qapp):
+    """Qt's own translations, as the program installs them at start."""
+    from PySide6.QtCore import QCoreApplication
+
+    from gui import app
+    app.install_translations(qapp)
+    yield
+    while app._translators:
+        QCoreApplication.removeTranslator(app._translators.pop())
+
+
+def test_qt_standard_texts_are_chinese(chinese_qt, qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox, QLabel
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel | QDialogButtonBox.StandardButton.Open)
+    qtbot.addWidget(box)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
+    dialog = QFileDialog(None, "打开")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)   # Qt's own dialog: its texts are Qt's
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any("查找范围" in t for t in texts), texts
+    assert any("文件类型" in t for t in texts) and not any("Look in" in t for t in texts)
+
+
+def test_help_menu_about_and_log_folder(win, qtbot, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    from core.paths import data_dir, log_dir
+    from core.version import program_version
+    from gui import help as help_module
+    menus = {a.text(): [b.text() for b in a.menu().actions() if b.text()] for a in win.menuBar().actions()}
+    assert menus["帮助(&H)"] == ["打开日志文件夹", "关于资助助手"]
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+    win.action_collection.open_logs.trigger()
+    assert opened == [str(log_dir())] and log_dir().is_dir()
+    about = help_module.show_about(win, modal=False)
+    qtbot.addWidget(about)
+    text = about.text.text()
+    assert f"版本 {program_version()}" in text and "许可：" in text and "LGPL-3.0" in text
+    assert str(data_dir()) in text and str(log_dir()) in text
+    about.logs_button.click()
+    assert opened == [str(log_dir())] * 2

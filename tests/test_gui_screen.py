@@ -85,6 +85,11 @@ def test_every_dialog_fits_1024x768(small_screen, shown, qtbot, demo_db, tmp_pat
     passphrase.show()
     assert_fits(passphrase, qtbot, "new-passphrase")
 
+    from gui.help import show_about
+    about = show_about(win, modal=False)
+    qtbot.addWidget(about)
+    assert_fits(about, qtbot, "about")
+
     win.show_page(4)
     win.letters.preview_selected(modal=False)
     assert win.letters.preview is not None
