@@ -163,29 +163,29 @@ def cmd_import(db, args) -> int:
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
     if args.dry_run:
         outcome = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
-        _print_import(args.kind, outcome.parsed, outcome.plan.counts(), dry=True)
+        _print_import(args.kind, outcome.parsed, outcome.plan, outcome.plan.counts(), dry=True)
         if args.replace:
             _out(outcome.plan.removal_text()
                  + ("；删除超过现有名单的一半，正式导入时须加 --yes 确认" if outcome.plan.needs_confirmation else ""))
     else:
         outcome = run_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
-        _print_import(args.kind, outcome.parsed, outcome.counts, dry=False)
+        _print_import(args.kind, outcome.parsed, outcome.plan, outcome.counts, dry=False)
     if args.problems:
         save_problem_rows(args.problems, outcome.plan, outcome.parsed.headers)
         _out(f"有问题的行已保存到：{args.problems}")
     return 0
 
 
-def _print_import(kind: str, parsed, counts: dict[str, int], dry: bool) -> None:
-    from db.workflows import import_summary, mapping_lines
+def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool) -> None:
+    from db.workflows import import_summary, mapping_lines, row_lines
     _out("识别的表头：")
     for line in mapping_lines(kind, parsed):
         _out("  " + line)
     if parsed.unknown_headers:
         _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{import_summary(counts, done=not dry)}")
-    for row in parsed.skipped[:20]:
-        _out(f"  跳过第 {row.line} 行：{row.problems[0] if row.problems else '没有姓名也没有身份证号'}")
+    for line in row_lines(plan).skipped[:20]:
+        _out(f"  跳过{line}")
 
 
 def cmd_compute(db, args) -> int:

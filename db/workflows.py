@@ -111,6 +111,22 @@ def import_summary(counts: dict[str, int], done: bool) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class RowLines:
+    """The rows an import lists, from the same plan its counts come from
+    (``counts()["with_problems"] == len(problems)``, ``counts()["skipped"] == len(skipped)``)."""
+    problems: list[str]     # imported and flagged: "第 5 行：身份证号校验位错误…"
+    skipped: list[str]      # not imported, with why: "第 9 行：这一行是合计/小计行，不是学生，未导入"
+
+
+def row_lines(plan: ImportPlan) -> RowLines:
+    from core.importers.common import SKIPPED_NO_NAME_ID
+    return RowLines([f"第 {r.line} 行：{'；'.join(r.problems)}" for r in plan.problem_rows],
+                    # the reason a row was skipped is its last problem (formula problems come first)
+                    [f"第 {r.line} 行：{r.problems[-1] if r.problems else SKIPPED_NO_NAME_ID}"
+                     for r in plan.skipped])
+
+
 def mapping_lines(kind: str, parsed: Any) -> list[str]:
     """"身份证号 ← “学生身份证号”（B列）" per detected column, with this kind's headers."""
     from core.importers.reader import column_letter

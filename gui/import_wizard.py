@@ -39,6 +39,7 @@ from db.workflows import (
     import_summary,
     mapping_lines,
     preview_import,
+    row_lines,
     run_import,
     save_problem_rows,
 )
@@ -50,9 +51,22 @@ from gui.screen import fit_to_screen
 MAX_LISTED = 300
 
 
-def problem_lines(plan: Any) -> list[str]:
-    lines = [f"第 {r.line} 行：{'；'.join(r.problems)}" for r in plan.problem_rows]
-    lines += [f"第 {r.line} 行：没有姓名也没有身份证号，已跳过" for r in plan.skipped]
+def listed_lines(plan: Any, imported: bool) -> list[str]:
+    """The problem rows and the skipped rows, each under its own count: the same numbers
+    as the summary above them (both from ``row_lines`` of one plan)."""
+    rows = row_lines(plan)
+    lines: list[str] = []
+    for title, listed in (("有问题的行（已导入并标记，可在名单中查看）" if imported else "有问题的行（导入后会标记出来）",
+                           rows.problems),
+                          ("跳过的行（不是学生，不导入）", rows.skipped)):
+        if not listed:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"{title}：共 {len(listed)} 行")
+        lines += ["  " + p for p in listed[:MAX_LISTED]]
+        if len(listed) > MAX_LISTED:
+            lines.append(f"  ……另有 {len(listed) - MAX_LISTED} 行，可点“保存问题行…”存为 Excel 文件查看")
     return lines
 
 
@@ -199,13 +213,9 @@ class PreviewPage(QWizardPage):
         lines += ["  " + line for line in mapping_lines(preview.kind, parsed)]
         if parsed.unknown_headers:
             lines.append("未使用的列（将被忽略）：" + "、".join(parsed.unknown_headers))
-        problems = problem_lines(preview.plan)
-        if problems:
-            lines.append("")
-            lines.append(f"有问题的行（导入后会标记出来，共 {len(problems)} 行）：")
-            lines += ["  " + p for p in problems[:MAX_LISTED]]
-            if len(problems) > MAX_LISTED:
-                lines.append(f"  ……另有 {len(problems) - MAX_LISTED} 行，导入后可保存为 Excel 文件查看")
+        listed = listed_lines(preview.plan, imported=False)
+        if listed:
+            lines += ["", *listed]
         self.details.setPlainText("\n".join(lines))
         self.completeChanged.emit()
 
@@ -285,12 +295,9 @@ class RunPage(QWizardPage):
     def _done(self, report: ImportReport) -> None:
         self.report = report
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
-        problems = problem_lines(report.plan)
-        lines = [f"有问题的行（已导入并标记，可在名单中查看）：共 {len(problems)} 行"] if problems else \
-            ["没有发现问题。"]
-        lines += ["  " + p for p in problems[:MAX_LISTED]]
+        lines = listed_lines(report.plan, imported=True) or ["没有发现问题。"]
         self.details.setPlainText("\n".join(lines))
-        self.save_button.setVisible(bool(problems))
+        self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
         self.completeChanged.emit()
         wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
         wiz.imported.emit(report)

@@ -270,3 +270,34 @@ def test_a_remembered_ignored_column_stays_ignored_after_a_missing_column(win, q
     wiz.button(QWizard.WizardButton.CommitButton).click()
     with db.session() as s:
         assert s.scalars(select(Student.phone).where(Student.name == "赵六")).one() in ("", None)
+
+
+def test_preview_counts_agree_with_the_rows_listed(win, qtbot, tmp_path):
+    """"有问题 1 行" above one listed problem row; the skipped rows (a blank-name row, a
+    合计 row, a signature line) under their own count, each with its reason."""
+    import re
+    path = write_xlsx(tmp_path / "脚注.xlsx", ["姓名", "身份证号", "学段"], [
+        ["赵六", NEW1, "普通高中"],
+        ["孙八", BAD, "初中"],
+        ["", "", "小学"],
+        ["合计", "", ""],
+        ["制表人：张三", "", "审核人：李四"],
+    ])
+    wiz = win.open_import("students", modal=False)
+    qtbot.addWidget(wiz)
+    wiz.file_page.path_edit.setText(str(path))
+    wiz.next()
+    status = wiz.preview_page.status.text()
+    details = wiz.preview_page.details.toPlainText()
+    problems, skipped = (int(n) for n in re.search(r"跳过 (\d+) 行，有问题 (\d+) 行", status).groups()[::-1])
+    assert (problems, skipped) == (1, 3)
+    assert f"有问题的行（导入后会标记出来）：共 {problems} 行" in details
+    assert f"跳过的行（不是学生，不导入）：共 {skipped} 行" in details
+    listed = [line for line in details.splitlines() if line.startswith("  第 ")]
+    assert len(listed) == problems + skipped
+    assert any("合计" in line for line in listed) and any("签名或说明行" in line for line in listed)
+    wiz.next()
+    report = wiz.run_page.details.toPlainText()
+    assert "已导入并标记，可在名单中查看）：共 1 行" in report and "共 3 行" in report
+    assert wiz.run_page.save_button.isVisibleTo(wiz)
+    wiz.reject()
