@@ -1,7 +1,15 @@
 """The catalogue of student fields: one entry per field, from which the import
 columns (``core.records.STUDENT_COLUMNS``), the student form's fields, the
-student list's data columns and the fields the engine reads are derived.
-Adding a field is one entry here (plus its database column).
+student list's data columns and every read shape of a student are derived:
+the engine's record (``engine``), the checks' facts (``checked``,
+``core.checks.StudentFacts``), the exports' student (``exported``,
+``core.exports.data.StudentInfo``), the list's row (``listed``,
+``db.views.StudentRow``) and the 告知书 page's row (``lettered``,
+``db.views.LetterRow``). db/ reads exactly the flagged columns into each shape.
+Adding a field is one entry here (plus its database column); a flag on a shape
+whose dataclass lacks the attribute fails at once (``tests/test_fields.py``
+checks every shape against the catalogue), since a rule, an exporter or a page
+must then decide what to do with the new value.
 
 ``name`` is the stored field (``db.models.Student`` column); ``label`` the
 Chinese label of the form and the list; ``header``/``synonyms``/``required``
@@ -35,7 +43,10 @@ class StudentField:
     required: bool = False            # an import without this column stops
     import_as: str = ""               # the importer's field name ("" = ``name``)
     engine: bool = False              # the engine reads it (core.domain.StudentRecord)
-    listed: bool = False              # a column of the student list
+    listed: bool = False              # a column of the student list (db.views.StudentRow)
+    checked: bool = False             # the checks read it (core.checks.StudentFacts)
+    exported: bool = False            # the exports print it (core.exports.data.StudentInfo)
+    lettered: bool = False            # the 告知书 page shows it (db.views.LetterRow)
     placeholder: str = ""
 
     @property
@@ -48,43 +59,58 @@ class StudentField:
 
 
 STUDENT_FIELDS: tuple[StudentField, ...] = (
-    StudentField("name", "姓名", group=BASIC, synonyms=("学生姓名",), required=True, engine=True, listed=True),
+    StudentField("name", "姓名", group=BASIC, synonyms=("学生姓名",), required=True,
+                 engine=True, listed=True, checked=True, exported=True, lettered=True),
     StudentField("id_number", "身份证号", ID, group=BASIC, synonyms=("身份证号码", "公民身份号码", "证件号码", "学生身份证号"),
-                 required=True, engine=True, listed=True, placeholder="18位公民身份号码"),
-    StudentField("gender", "性别", GENDER, group=BASIC, listed=True),
-    StudentField("birth_date", "出生日期", group=BASIC, synonyms=("出生年月",), placeholder="由身份证号自动填写"),
-    StudentField("student_no", "学籍号", group=BASIC, synonyms=("全国学籍号",)),
-    StudentField("stage", "学段", STAGE, group=BASIC, synonyms=("就读学段",), required=True, engine=True, listed=True),
-    StudentField("grade", "年级", group=BASIC, listed=True),
-    StudentField("class_name", "班级", group=BASIC, listed=True),
-    StudentField("location", "就读地", LOCATION, group=BASIC, synonyms=("是否外地就学",), engine=True, listed=True),
-    StudentField("ownership", "学校性质", OWNERSHIP, group=BASIC, synonyms=("办学性质",), engine=True),
-    StudentField("full_time", "全日制正式学籍", CHECK, group=BASIC, header="是否全日制正式学籍", engine=True),
-    StudentField("category", "家庭类别", CATEGORY, group=FAMILY, synonyms=("困难类型",), engine=True, listed=True),
-    StudentField("household_no", "户编号", group=FAMILY),
-    StudentField("head_name", "户主姓名", group=FAMILY, synonyms=("家长姓名", "监护人")),
+                 required=True, placeholder="18位公民身份号码",
+                 engine=True, listed=True, checked=True, exported=True, lettered=True),
+    StudentField("gender", "性别", GENDER, group=BASIC, listed=True, checked=True, exported=True),
+    StudentField("birth_date", "出生日期", group=BASIC, synonyms=("出生年月",), placeholder="由身份证号自动填写",
+                 checked=True),
+    StudentField("student_no", "学籍号", group=BASIC, synonyms=("全国学籍号",), exported=True),
+    StudentField("stage", "学段", STAGE, group=BASIC, synonyms=("就读学段",), required=True,
+                 engine=True, listed=True, checked=True, exported=True),
+    StudentField("grade", "年级", group=BASIC, listed=True, exported=True, lettered=True),
+    StudentField("class_name", "班级", group=BASIC, listed=True, exported=True),
+    StudentField("location", "就读地", LOCATION, group=BASIC, synonyms=("是否外地就学",),
+                 engine=True, listed=True, checked=True, exported=True),
+    StudentField("ownership", "学校性质", OWNERSHIP, group=BASIC, synonyms=("办学性质",),
+                 engine=True, checked=True, exported=True),
+    StudentField("full_time", "全日制正式学籍", CHECK, group=BASIC, header="是否全日制正式学籍",
+                 engine=True, checked=True),
+    StudentField("category", "家庭类别", CATEGORY, group=FAMILY, synonyms=("困难类型",),
+                 engine=True, listed=True, checked=True, exported=True),
+    StudentField("household_no", "户编号", group=FAMILY, exported=True),
+    StudentField("head_name", "户主姓名", group=FAMILY, synonyms=("家长姓名", "监护人"), exported=True, lettered=True),
     StudentField("relation", "与户主关系", group=FAMILY),
-    StudentField("township", "乡镇", group=FAMILY, synonyms=("乡(镇)",)),
-    StudentField("village", "村", group=FAMILY, synonyms=("行政村",)),
-    StudentField("phone", "联系电话", group=FAMILY, synonyms=("家长电话",)),
+    StudentField("township", "乡镇", group=FAMILY, synonyms=("乡(镇)",), exported=True),
+    StudentField("village", "村", group=FAMILY, synonyms=("行政村",), exported=True),
+    StudentField("phone", "联系电话", group=FAMILY, synonyms=("家长电话",), exported=True),
     StudentField("tuition_fen", "实收学费（元）", FEE, group=MONEY, header="实收学费", synonyms=("学费",),
-                 import_as="tuition", engine=True, placeholder="空白表示未填写"),
+                 import_as="tuition", placeholder="空白表示未填写", engine=True, checked=True, exported=True),
     StudentField("textbook_fen", "实收书本费（元）", FEE, group=MONEY, header="实收书本费", synonyms=("书本费", "教材费"),
-                 import_as="textbook", engine=True, placeholder="空白表示未填写"),
+                 import_as="textbook", placeholder="空白表示未填写", engine=True, checked=True),
     StudentField("lodging_fen", "实收住宿费（元）", FEE, group=MONEY, header="实收住宿费", synonyms=("住宿费",),
-                 import_as="lodging", engine=True, placeholder="空白表示未填写"),
+                 import_as="lodging", placeholder="空白表示未填写", engine=True, checked=True),
     StudentField("has_loan", "已办生源地助学贷款", CHECK, group=MONEY, header="生源地助学贷款",
-                 synonyms=("是否办理生源地助学贷款",), engine=True),
-    StudentField("loan_contract_no", "贷款合同号", group=MONEY),
+                 synonyms=("是否办理生源地助学贷款",), engine=True, checked=True),
+    StudentField("loan_contract_no", "贷款合同号", group=MONEY, checked=True),
     StudentField("prior_grants", "往年已享受就学扶助", GRANTS, edit=IMPORT, import_as="prior_loan_aid",
-                 synonyms=("已享受一次性就学扶助", "已享受生源地贷款一次性就学扶助"), engine=True),
+                 synonyms=("已享受一次性就学扶助", "已享受生源地贷款一次性就学扶助"), engine=True, checked=True),
     StudentField("bank_name", "开户银行", group=MONEY),
-    StudentField("bank_card", "银行卡号", group=MONEY, synonyms=("社保卡号",)),
+    StudentField("bank_card", "银行卡号", group=MONEY, synonyms=("社保卡号",), exported=True),
 )
 FIELDS: dict[str, StudentField] = {f.name: f for f in STUDENT_FIELDS}
 
-# What the engine reads of a stored student (core.records.student_record builds the record).
-ENGINE_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.engine)
+# What each shape holds of a stored student, in catalogue order.
+ENGINE_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.engine)   # core.records.student_record
+CHECK_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.checked)
+EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.exported)
+LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.listed)
+LETTER_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.lettered)
+# Stored by the importer, not edited by anyone: the ID as it stood in the file, and whether it
+# came from a numeric cell (digits lost). The checks read both (ID_INVALID, ID_NUMERIC_CELL).
+IMPORTER_FIELDS: tuple[str, ...] = ("id_raw", "id_numeric_cell")
 
 
 def form_groups() -> list[tuple[str, tuple[StudentField, ...]]]:

@@ -12,19 +12,38 @@ from sqlalchemy.orm import Session
 from core.checks import RULES_BY_CODE, FindingState
 from core.engine import Calculator, totals_of
 from core.errors import MissingSettingError, ValidationError
-from core.exports.data import AuditInfo, ExportData, FindingInfo, SchoolInfo, StudentInfo
+from core.exports.data import (
+    AuditInfo,
+    ExportData,
+    FindingInfo,
+    SchoolInfo,
+    StudentInfo,
+)
+from core.fields import EXPORT_FIELDS
 from core.money import format_fen
 from db import audit, store
 from db.changes import Changes
-from db.official import COUNTY_HINT, COUNTY_REASON, county_missing, get_official, require_county
-from db.keys import (PRIVATE_KEY, PUBLIC_KEY, ensure_key, own_signer, public_key,  # noqa: F401 - re-exported
-                     public_key_line, read_own_signer)
+from db.keys import (  # noqa: F401 - re-exported
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    ensure_key,
+    own_signer,
+    public_key,
+    public_key_line,
+    read_own_signer,
+)
 from db.models import ON_LIST, FindingRow, RosterPerson, Student
+from db.official import (
+    COUNTY_HINT,
+    COUNTY_REASON,
+    county_missing,
+    get_official,
+    require_county,
+)
 from db.session import Database
 from db.students import to_record
 
 Progress = Callable[[int, int], None]
-_INFO_FIELDS = [f for f in StudentInfo.__dataclass_fields__ if f not in ("key", "category_label")]
 
 
 def school_info(session: Session) -> SchoolInfo:
@@ -44,7 +63,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     for st in session.scalars(q):
         cat = policy.parse_category(st.category)
         students.append(StudentInfo(key=st.id, category_label=policy.category_label(cat) if cat else st.category,
-                                    **{f: getattr(st, f) for f in _INFO_FIELDS}))
+                                    verified=st.verified, **{f: getattr(st, f) for f in EXPORT_FIELDS}))
         results.append(calc(to_record(st)))
     findings = [
         FindingInfo(r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,

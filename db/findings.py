@@ -14,11 +14,22 @@ from typing import Any, Iterable
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from core.checks import (RULES_BY_CODE, CheckContext, Finding, FindingState, Payment, RosterFacts, RosterMeta,
-                         StudentFacts, rule_code, run_checks)
 from core.bulk import gc_paused
+from core.checks import (
+    RULES_BY_CODE,
+    CheckContext,
+    Finding,
+    FindingState,
+    Payment,
+    RosterFacts,
+    RosterMeta,
+    StudentFacts,
+    rule_code,
+    run_checks,
+)
 from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
+from core.fields import CHECK_FIELDS, IMPORTER_FIELDS
 from core.idnumber import mask_id, normalize_id
 from core.seal import SEAL_FIELDS, seal_of
 from db import audit, store
@@ -31,9 +42,9 @@ CHECKED_AT_KEY = "checks.last_run"     # when the checks last ran (工作台's �
 NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL", "TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN", "ROSTER_EMPTY"}
 # Open errors of these codes do not block verification: verifying anew is how they are resolved.
 REVERIFY_FIXES = {"TAMPERED_AFTER_VERIFY"}
-# StudentFacts' fields in order, after ``key`` and before ``notified`` (rows are built positionally).
-_FACT_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified", "verified", "seal")]
-assert list(StudentFacts.__dataclass_fields__) == ["key", *_FACT_FIELDS, "notified", "verified", "seal"]
+# StudentFacts' stored fields in order, after ``key`` and before the bookkeeping (rows are built
+# positionally for speed; tests/test_fields.py holds StudentFacts to this order).
+FACT_COLUMNS = (*CHECK_FIELDS, *IMPORTER_FIELDS)
 ROSTER_IMPORTED_AT, ROSTER_SIZE, ROSTER_PREVIOUS_SIZE = "roster.imported_at", "roster.size", "roster.previous_size"
 
 
@@ -53,7 +64,7 @@ class CheckRun:
 @gc_paused()
 def build_context(session: Session, today: date | None = None) -> CheckContext:
     school = store.get_school(session)
-    cols = [Student.id, *(getattr(Student, f) for f in _FACT_FIELDS), Student.notified_at.is_not(None),
+    cols = [Student.id, *(getattr(Student, f) for f in FACT_COLUMNS), Student.notified_at.is_not(None),
             Student.verified, Student.seal]
     session.flush()               # Core reads below do not autoflush pending ORM changes
     conn = session.connection()   # Core rows: no ORM loading machinery for 250,000 plain tuples
@@ -96,6 +107,7 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
                                  state=FindingState.OPEN, reason="", created_at=now, updated_at=now))
             run.opened += 1
             continue
+        state = row.state
         if row.state == FindingState.FIXED and row.fingerprint == f.fingerprint and row.reason:
             # Found again with exactly the data the clerk accepted (a student removed and
             # restored, a change undone): the acceptance stands.
@@ -106,8 +118,13 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
                 changes.append((row.id, {"state": (row.state, FindingState.OPEN)}))
                 run.reopened += 1
             row.state, row.reason = FindingState.OPEN, ""
-        row.severity, row.message, row.fingerprint = f.severity.value, f.message, f.fingerprint
-        row.name, row.id_number, row.field, row.updated_at = f.name, f.id_number, f.field, now
+        seen = (f.severity.value, f.message, f.fingerprint, f.name, f.id_number, f.field)
+        if row.state != state or seen != (row.severity, row.message, row.fingerprint, row.name, row.id_number,
+                                          row.field):
+            # only a finding that changed is written: a re-check at 10,000 students finds
+            # thousands of unchanged ones, and touching each was an UPDATE per finding
+            row.severity, row.message, row.fingerprint, row.name, row.id_number, row.field = seen
+            row.updated_at = now
     for row in existing.values():
         if row.state != FindingState.FIXED:
             changes.append((row.id, {"state": (row.state, FindingState.FIXED)}))

@@ -22,6 +22,7 @@ from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
 from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
 from core.engine import Calculator, PendingCause, totals_of
+from core.fields import LETTER_FIELDS, LIST_FIELDS
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.pinyin import initials_key
@@ -42,6 +43,8 @@ STATUS_REMOVED = "已移出名单"
 
 @dataclass(frozen=True, slots=True)
 class StudentRow:
+    """One row of the student list: ``id``, the catalogue's ``listed`` fields (core.fields.LIST_FIELDS,
+    as shown: the category by its policy label), then what is computed."""
     id: int
     name: str
     id_number: str        # the full number: for search and the form, never shown in the list
@@ -76,6 +79,8 @@ class StudentRow:
 
 @dataclass(frozen=True, slots=True)
 class LetterRow:
+    """One row of the 告知书 page: ``id``, the catalogue's ``lettered`` fields (core.fields.LETTER_FIELDS),
+    then what is computed."""
     id: int
     name: str
     id_number: str
@@ -130,21 +135,35 @@ def category_label(policy: Policy, stored: str) -> str:
         return stored
 
 
+def _stored(m: Any, name: str) -> Any:
+    """A stored field's value as the rows hold it: text never None, the ID as it stood in the
+    file when it is not a valid number."""
+    if name == "id_number":
+        return m["id_number"] or m["id_raw"] or ""
+    value = m[name]
+    return "" if value is None else value
+
+
 def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None) -> StudentRow:
     total = result.total_fen
-    idn = m["id_number"] or m["id_raw"] or ""
-    name = m["name"] or ""
+    listed = {f: _stored(m, f) for f in LIST_FIELDS}
+    if "category" in listed:
+        listed["category"] = category_label(policy, m["category"])
+    idn, name, initials = listed["id_number"], listed["name"], m["name_initials"] or ""
     return StudentRow(
-        id=m["id"], name=name, id_number=idn, id_masked=mask_id(idn),
-        gender=m["gender"] or "", stage=m["stage"] or "", grade=m["grade"] or "",
-        class_name=m["class_name"] or "", category=category_label(policy, m["category"]),
-        location=m["location"] or "", total_fen=total, total_text=format_fen(total),
+        id=m["id"], **listed, id_masked=mask_id(idn), total_fen=total, total_text=format_fen(total),
         pending=len(result.pending), verified=bool(m["verified"]),
-        problems=m["import_problems"] or "", initials=m["name_initials"] or "",
+        problems=m["import_problems"] or "", initials=initials,
         name_key=name_key(name) if name_key else None,
-        haystack=haystack(name, idn, m["name_initials"] or ""), removed=bool(m["removed"]),
+        haystack=haystack(name, idn, initials), removed=bool(m["removed"]),
         removed_reason=m["removed_reason"] or "",
     )
+
+
+def _letter_row(m: Any, st: StudentRow) -> LetterRow:
+    return LetterRow(id=st.id, **{f: _stored(m, f) for f in LETTER_FIELDS}, total_fen=st.total_fen,
+                     printed=bool(m["printed"]), receipt=bool(m["receipt"]), initials=st.initials,
+                     name_key=st.name_key)
 
 
 def snapshot(db: Database, name_key: NameKey | None = None, today: date | None = None) -> Snapshot:
@@ -157,9 +176,7 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
     calc = Calculator(policy)
     results = [calc(to_record(m)) for m in rows]
     students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results)]
-    letters = [LetterRow(st.id, st.name, st.id_number, m["head_name"] or "", st.grade, st.total_fen,
-                         bool(m["printed"]), bool(m["receipt"]), st.initials, st.name_key)
-               for st, m, res in zip(students, rows, results) if res.granted and not st.removed]
+    letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results) if res.granted and not st.removed]
     on_list = [i for i, st in enumerate(students) if not st.removed]     # what counts (db.models.ON_LIST)
     totals = totals_of([results[i] for i in on_list], policy)
     names = {i.code: i.name for i in policy.items}

@@ -73,6 +73,34 @@ def test_accept_stays_accepted_until_data_changes(db):
         assert {FindingState.ACCEPTED, FindingState.OPEN, FindingState.FIXED} <= set(logged)
 
 
+def test_a_recheck_writes_only_the_findings_that_changed(db):
+    from datetime import datetime
+
+    from sqlalchemy import event, update
+    with db.session() as s:
+        run_and_store(s)
+        s.execute(update(FindingRow).values(updated_at=datetime(2020, 1, 1)))
+    updates = []
+
+    def listener(conn, cursor, statement, *rest):
+        updates.append(statement)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with db.session() as s:
+            run_and_store(s)           # nothing changed: no finding is written
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not [u for u in updates if u.startswith("UPDATE finding")]
+    with db.session() as s:
+        assert set(s.scalars(select(FindingRow.updated_at))) == {datetime(2020, 1, 1)}
+        update_student(s, sid(s, HS), {"name": "张俐"})
+        run_and_store(s)               # the name-mismatch finding quotes the new name: written
+        changed = s.scalars(select(FindingRow).where(FindingRow.code == "NAME_MISMATCH")).one()
+        assert "张俐" in changed.message and changed.updated_at > datetime(2020, 1, 1)
+        others = s.scalars(select(FindingRow.updated_at).where(FindingRow.student_id == sid(s, PRE)))
+        assert set(others) == {datetime(2020, 1, 1)}      # the other student's findings are untouched
+
+
 def test_accept_needs_reason_and_acceptable_code(db):
     with db.session() as s:
         run_and_store(s)

@@ -47,13 +47,14 @@ STATE_LABELS = {FindingState.OPEN: "未处理", FindingState.FIXED: "已改正",
 
 @dataclass(frozen=True)
 class StudentFacts:
-    """What the checks read of one stored student (text as stored)."""
+    """What the checks read of one stored student (text as stored): ``key``, the catalogue's
+    ``checked`` fields in catalogue order (core.fields.CHECK_FIELDS), the importer's own
+    (core.fields.IMPORTER_FIELDS), then the bookkeeping. db.findings builds these positionally
+    from exactly that column list; tests/test_fields.py holds the order to the catalogue."""
 
     key: int
     name: str
     id_number: str
-    id_raw: str = ""
-    id_numeric_cell: bool = False
     gender: str = ""
     birth_date: str = ""
     stage: str = ""
@@ -67,6 +68,8 @@ class StudentFacts:
     has_loan: bool = False
     loan_contract_no: str = ""
     prior_grants: str = ""
+    id_raw: str = ""
+    id_numeric_cell: bool = False
     notified: bool = False
     verified: bool = False
     seal: str | None = None       # stored at verification (core.seal)

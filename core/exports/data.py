@@ -56,7 +56,8 @@ class SchoolInfo:
 
 @dataclass(frozen=True)
 class StudentInfo:
-    """Identity and school data of one student, as stored (text)."""
+    """Identity and school data of one student, as stored (text): ``key``, the catalogue's
+    ``exported`` fields (core.fields.EXPORT_FIELDS, read by name), then what db/ adds."""
 
     key: int
     name: str
@@ -68,15 +69,16 @@ class StudentInfo:
     class_name: str = ""
     location: str = "本地"
     ownership: str = "公办"
-    category_label: str = ""         # 建档立卡 / 其他经济困难 / 非困难 (policy label)
+    category: str = "NONE"           # as stored (REGISTERED …)
     household_no: str = ""
     head_name: str = ""              # parent / guardian
     township: str = ""
     village: str = ""
     phone: str = ""
-    bank_card: str = ""
-    verified: bool = False
     tuition_fen: int | None = None   # what the school charges (for "what the family still pays")
+    bank_card: str = ""
+    category_label: str = ""         # 建档立卡 / 其他经济困难 / 非困难 (policy label)
+    verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from core.checks import RULES_BY_CODE, CheckContext, FindingState, RosterFacts, StudentFacts, run_checks
+from core.checks import (
+    RULES_BY_CODE,
+    CheckContext,
+    FindingState,
+    RosterFacts,
+    StudentFacts,
+    run_checks,
+)
 from core.demo import MIXED, generate_demo
+from core.demo_people import COUNTY
 from core.domain import Category, Stage
 from core.engine import compute_all
-from core.demo_people import COUNTY
 from core.exports.data import ExportData, FindingInfo, Official, SchoolInfo, StudentInfo
+from core.fields import CHECK_FIELDS, EXPORT_FIELDS, IMPORTER_FIELDS
 from core.money import format_fen
 from core.policy import default_policy, load_policy, set_value
 from core.records import student_record
@@ -24,7 +32,7 @@ _ACCEPT = {
     "FEE_ABOVE_STANDARD": "民办学校，学费差额由家庭承担，已当面告知家长",
     "AGE_STAGE": "该生因病休学两年后复学，已核对户口簿和学籍档案",
 }
-_FIELDS = [f for f in StudentFacts.__dataclass_fields__ if f not in ("key", "notified", "prior_grants", "verified", "seal")]
+_FIELDS = [f for f in (*CHECK_FIELDS, *IMPORTER_FIELDS) if f != "prior_grants"]   # the demo grants nothing earlier
 
 
 def _category(text: str) -> Category | None:
@@ -55,13 +63,8 @@ def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> Expor
         key = i + 1
         cat = _category(s["category"])
         students.append(StudentInfo(
-            key=key, name=s["name"], id_number=s["id_number"], gender=s["gender"],
-            student_no=s["student_no"], stage=s["stage"], grade=s["grade"], class_name=s["class_name"],
-            location=s["location"], ownership=s["ownership"],
-            category_label=policy.category_label(cat) if cat else s["category"],
-            household_no=s["household_no"], head_name=s["head_name"], township=s["township"],
-            village=s["village"], phone=s["phone"], bank_card=s["bank_card"], verified=i % 3 != 2,
-            tuition_fen=s["tuition_fen"]))
+            key=key, category_label=policy.category_label(cat) if cat else s["category"], verified=i % 3 != 2,
+            **{f: s[f] for f in EXPORT_FIELDS}))
         records.append(student_record(s, key=key))
     results, totals = compute_all(records, policy, explain=True)
 
