@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.engine import Calculator
 from core.errors import NotInitialisedError, ValidationError, ZizhuError
 from core.money import format_fen
-from core.policy import Policy, default_policy_text, load_policy, set_value
+from core.policy import Policy, default_policy_text, load_policy, parameter_label, set_value
 from db import audit
 from db.models import School, Setting
 
@@ -175,7 +175,8 @@ def change_policy_value(session: Session, key: str, value: str, actor: str | Non
     diff = policy_diff(old_text, new_text)
     if not diff:
         return PolicyChange(load_policy(old_text))
-    what = "；".join(f"{k}：{o or '未设置'} → {n or '未设置'}" for k, (o, n) in diff.items())
+    new_policy = load_policy(new_text)     # the clerk reads the parameters' Chinese names
+    what = "；".join(f"{parameter_label(k, new_policy)}：{o or '未设置'} → {n or '未设置'}" for k, (o, n) in diff.items())
     return _install_policy(session, old_text, new_text, actor, dict(diff), what)
 
 

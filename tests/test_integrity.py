@@ -94,6 +94,7 @@ def test_policy_change_unverifies_exactly_the_students_it_changes(demo_verified,
                 AuditEntry.entity == "student", AuditEntry.entity_id == sid, AuditEntry.id > last.id))}
             assert (rows["verified"].old, rows["verified"].new) == ("是", "否")
             assert "1200.00 → 300.00" in rows["note"].new and "合计" in rows["note"].new
+            assert "公办普通高中学费标准" in rows["note"].new and "tuition_standard" not in rows["note"].new
             assert rows["seal"].old == seals[sid] and rows["seal"].new is None
             # the unchanged students' seals still hold: no tamper finding
             found = run_and_store(s).findings
