@@ -103,6 +103,10 @@ _BLOCKING = {
 }
 
 
+# The audit note of a package export (the 工作台's 导出上报 step looks for the final one).
+FINAL_EXPORT_NOTE, DRAFT_EXPORT_NOTE = "正式导出", "草稿导出"
+
+
 def readiness(session: Session, documents: bool = True) -> list[str]:
     """Why a final (non-draft) export is refused; empty when ready. Without ``documents``
     only the data's state counts (not the county's name the documents need)."""
@@ -235,7 +239,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     path = write_package(Path(target), files, meta, private, public_raw)
     with db.session() as s:
         audit.record(s, actor or audit.default_actor(), "export", None,
-                     {"*": (None, f"{'草稿' if draft else '正式'}导出 {Path(target).name}")})
+                     {"*": (None, f"{DRAFT_EXPORT_NOTE if draft else FINAL_EXPORT_NOTE} {Path(target).name}")})
     if progress:
         progress(steps, steps)
     return ExportResult(path, draft, fingerprint(public_raw), counts, warnings, data.demo)

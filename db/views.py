@@ -26,7 +26,7 @@ from core.fields import LETTER_FIELDS, LIST_FIELDS
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.pinyin import initials_key
-from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label
+from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label, parameters_of
 from core.policy import unset_parameters as policy_unset
 from core.text import haystack
 from db import store
@@ -190,10 +190,11 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
     needed = dict.fromkeys(f"{policy.item(d.code).cap}.{rows[i]['stage']}" for i in on_list
                            for d in results[i].pending if d.cause is PendingCause.PARAMETER_UNSET)
     unset = policy_unset(policy)
+    editable = unset or parameters_of(policy)      # 设置政策 opens 设置 at the first of these
     summary.steps = campaign_steps(CampaignFacts(
         students=summary.students, roster=summary.roster, unset=tuple(p.label for p in unset),
         unset_needed=tuple(parameter_label(k) for k in needed),
-        first_setting=next(iter(needed), unset[0].key if unset else ""),
+        first_setting=next(iter(needed), editable[0].key if editable else ""),
         checked_at=progress.checked_at, open_errors=summary.open_by_severity.get("error", 0),
         open_warnings=summary.open_by_severity.get("warning", 0), verified=summary.verified,
         letters_due=len(letters), letters_printed=sum(lt.printed for lt in letters),
@@ -209,9 +210,11 @@ class _Progress:
 
 def _progress(s: Session) -> _Progress:
     """When the checks last ran and the last final export was made ("" never)."""
+    from db.exports import FINAL_EXPORT_NOTE
     from db.findings import CHECKED_AT_KEY
     checked = store.get_setting(s, CHECKED_AT_KEY) or ""
-    exported = s.scalar(select(AuditEntry.at).where(AuditEntry.entity == "export", AuditEntry.new.like("正式导出%"))
+    exported = s.scalar(select(AuditEntry.at).where(AuditEntry.entity == "export",
+                                                    AuditEntry.new.like(FINAL_EXPORT_NOTE + " %"))
                         .order_by(AuditEntry.id.desc()).limit(1))
     return _Progress(checked.replace("T", " ")[:16], f"{exported:%Y-%m-%d %H:%M}" if exported else "")
 

@@ -4,6 +4,7 @@ at its parameter, and the 工作台 shows the campaign's next step as a checklis
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWizard
+from test_export_flow import clean_db, pw  # noqa: F401  (fixtures: a database ready for a final export)
 
 from core.domain import Stage
 from db import store
@@ -193,3 +194,27 @@ def test_checklist_follows_the_work(unset_db, qtbot):
     assert "上次核查" in steps["check"].detail
     nxt = win.dashboard.checklist.next_step()
     assert nxt is not None and nxt.key in ("findings", "verify")
+
+
+def test_export_step_is_done_by_a_final_export_not_a_draft(clean_db, pw, tmp_path, capsys):  # noqa: F811
+    from test_export_flow import HS, PRE
+
+    from cli.commands import run
+    from db.session import open_database
+    from db.views import snapshot
+
+    def export_step():
+        d = open_database(clean_db)
+        try:
+            return next(s for s in snapshot(d).summary.steps if s.key == "export")
+        finally:
+            d.close()
+    for idn in (HS, PRE):
+        assert run(["--db", str(clean_db), "verify-student", idn]) == 0
+    assert run(["--db", str(clean_db), "export", str(tmp_path / "d.zip"), "--draft",
+                "--passphrase-file", str(pw)]) == 0
+    assert not export_step().done and export_step().detail == "尚未正式导出"
+    assert run(["--db", str(clean_db), "export", str(tmp_path / "f.zip"), "--passphrase-file", str(pw)]) == 0
+    step = export_step()
+    assert step.done and step.detail.startswith("已正式导出（")
+    capsys.readouterr()
