@@ -266,6 +266,7 @@ class SettingsPage(QWidget):
         self.message.setText("资助政策已保存，资助金额已重新计算" + (
             f"；{saved.unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
             if saved.unverified else ""))
+        self.backup_box.reload()            # the backup taken before the change
         self.changed.emit(saved.changes)
 
     def show_settings_policy(self, policy: Policy) -> None:

@@ -190,6 +190,7 @@ def test_settings_policy_save_backs_up_first(qtbot, db, shown):
     w.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
     w.settings.save_policy()
     assert [b for b in bk.list_backups(db.path) if b.name.endswith("before-policy.sqlite")]
+    assert "before-policy" in w.settings.backup_box.status.text()     # 设置 names the backup just taken
 
 
 def test_settings_restore_asks_with_date_and_count_then_reloads(qtbot, db, shown, monkeypatch):
