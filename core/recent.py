@@ -67,4 +67,6 @@ def last_folder() -> Path | None:
 def remember_folder(folder: str | Path) -> None:
     data_dir().mkdir(parents=True, exist_ok=True)
     text = json.dumps({"folder": str(folder)}, ensure_ascii=False)
-    write_atomic(folder_file(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+    write_atomic(folder_file(), write)

@@ -23,7 +23,11 @@ def program_licence() -> str:
         meta = metadata("zizhu")
     except PackageNotFoundError:
         return "未声明"
-    return meta.get("License-Expression") or meta.get("License") or "未声明"
+    for key in ("License-Expression", "License"):
+        declared = [v for v in meta.get_all(key) or [] if v.strip()]
+        if declared:
+            return declared[0]
+    return "未声明"
 
 
 def about_text() -> str:

@@ -1,6 +1,7 @@
 """设置: the school's details, the words on official documents and the editable policy parameters."""
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ class SettingsPage(QWidget):
     def set_tab_order(self) -> None:
         """Tab follows the reading order (the policy fields are made after the rest)."""
         order = self.reading_order()
-        for first, second in zip(order, order[1:]):
+        for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
 
     # -- loading ----------------------------------------------------------
