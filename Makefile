@@ -9,7 +9,7 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig
 	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
 	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei imagemagick
 
-.PHONY: setup sysdeps run test test-slow bench clean
+.PHONY: setup sysdeps run lint test test-slow bench clean
 
 sysdeps:
 	@if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
@@ -37,7 +37,11 @@ run: setup
 		xvfb-run -a -s "-screen 0 1366x768x24" $(VPY) main.py --demo; \
 	else $(VPY) main.py --demo; fi
 
-test: setup
+lint: setup
+	$(VPY) -m ruff check .
+	$(VPY) -m mypy
+
+test: setup lint
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
 
 test-slow: setup

@@ -10,24 +10,24 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openpyxl import Workbook  # noqa: E402
-from python_calamine import CalamineWorkbook  # noqa: E402
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
 
-from core.demo import MIXED, generate_demo  # noqa: E402
-from core.importers import parse_roster, read_table  # noqa: E402
-from core.records import ParsedRow, ROSTER_COLUMNS  # noqa: E402
-from db.compute import compute_store  # noqa: E402
-from db.importing import apply_plan, plan_import  # noqa: E402
-from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS  # noqa: E402
-from db.session import open_database  # noqa: E402
-from db import store  # noqa: E402
-from db.findings import build_context  # noqa: E402
-from core.checks import run_checks  # noqa: E402
+from core.checks import run_checks
+from core.demo import MIXED, generate_demo
+from core.importers import parse_roster, read_table
+from core.records import ROSTER_COLUMNS, ParsedRow
+from db import store
+from db.compute import compute_store
+from db.findings import build_context
+from db.importing import apply_plan, plan_import
+from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS
+from db.session import open_database
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:

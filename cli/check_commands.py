@@ -111,7 +111,8 @@ def cmd_revoke_accept(db, args) -> int:
 def cmd_import_payments(db, args) -> int:
     from db.workflows import import_payments
     if getattr(args, "replace", False):
-        raise ValidationError("--replace 只能用于建档立卡名单（roster）", "发放记录每次导入都整体替换之前的发放记录，不需要 --replace")
+        raise ValidationError("--replace 只能用于建档立卡名单（roster）",
+                              "发放记录每次导入都整体替换之前的发放记录，不需要 --replace")
     dry = getattr(args, "dry_run", False)
     result = import_payments(db, args.file, dry_run=dry, problems=getattr(args, "problems", None))
     if dry:

@@ -6,14 +6,16 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import NoReturn
 
 from cli import backup_commands, check_commands, export_commands, settings_commands
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.policy import SOURCE_LABELS, parameter_key, parameter_label, parameters_of
 from core.paths import default_db_path
+from core.policy import SOURCE_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         if "unrecognized arguments" in message and "--pass" in message.lower():
             self.print_usage(sys.stderr)
             self.exit(2, "错误：口令不能写在命令行上（命令行会被记录和显示）。\n"
@@ -162,16 +164,18 @@ def cmd_import(db, args) -> int:
     if args.replace and args.kind != "roster":
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
     if args.dry_run:
-        outcome = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
-        _print_import(args.kind, outcome.parsed, outcome.plan, outcome.plan.counts(), dry=True)
+        preview = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
+        _print_import(args.kind, preview.parsed, preview.plan, preview.plan.counts(), dry=True)
         if args.replace:
-            _out(outcome.plan.removal_text()
-                 + ("；删除超过现有名单的一半，正式导入时须加 --yes 确认" if outcome.plan.needs_confirmation else ""))
+            _out(preview.plan.removal_text()
+                 + ("；删除超过现有名单的一半，正式导入时须加 --yes 确认" if preview.plan.needs_confirmation else ""))
+        parsed, plan = preview.parsed, preview.plan
     else:
-        outcome = run_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
-        _print_import(args.kind, outcome.parsed, outcome.plan, outcome.counts, dry=False)
+        report = run_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
+        _print_import(args.kind, report.parsed, report.plan, report.counts, dry=False)
+        parsed, plan = report.parsed, report.plan
     if args.problems:
-        save_problem_rows(args.problems, outcome.plan, outcome.parsed.headers)
+        save_problem_rows(args.problems, plan, parsed.headers)
         _out(f"有问题的行已保存到：{args.problems}")
     return 0
 
@@ -303,7 +307,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - every failure ends in a message, never a traceback
+    except Exception as exc:  # every failure ends in a message, never a traceback
         from db.session import translate_error
         mapped = translate_error(exc, db_path)
         if mapped is not None:

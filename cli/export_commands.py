@@ -168,7 +168,8 @@ def cmd_key_new(db, args) -> int:
     replaced = replace_key(db, passphrase)
     print(f"已{'更换' if replaced.had_key else '生成'}签名密钥。新的签名人公钥指纹：{replaced.fingerprint}")
     if replaced.had_key:
-        print("旧公钥已记入本数据库的密钥历史（key show 可查看）；用旧密钥签名的上报包，在登记了旧公钥的接收单位仍然有效。")
+        print("旧公钥已记入本数据库的密钥历史（key show 可查看）；"
+              "用旧密钥签名的上报包，在登记了旧公钥的接收单位仍然有效。")
     print("请用 key export PATH 导出新公钥，交给接收单位登记，并通过电话或纸质报告核对新指纹。")
     return 0
 

@@ -16,14 +16,28 @@ Student and roster dicts use exactly the field names of ``ParsedRow.values``
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from random import Random
 from typing import Any
 
-from core.demo_people import (COUNTY, FEE_STAGES, GRADES, HIGHER_STAGES, HOMOPHONES,
-                              POLYPHONIC_SURNAMES, REGION, SCHOOL_STAGES, STAGE_INDEX, STAGE_PLAN,
-                              TOWNSHIPS, Gen, Household, excel_scientific, yr)
+from core.demo_people import (
+    COUNTY,
+    FEE_STAGES,
+    GRADES,
+    HIGHER_STAGES,
+    HOMOPHONES,
+    POLYPHONIC_SURNAMES,
+    REGION,
+    SCHOOL_STAGES,
+    STAGE_INDEX,
+    STAGE_PLAN,
+    TOWNSHIPS,
+    Gen,
+    Household,
+    excel_scientific,
+    yr,
+)
 from core.domain import Category, Stage
 from core.money import format_fen
 from core.policy import default_policy
@@ -166,7 +180,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     # -- slots: stage and category for every student ---------------------------
     forced_list = _plan_plants(n, school_kind)
     slots = rng.sample(range(n), len(forced_list)) if forced_list else []
-    forced_at: dict[int, _Forced] = dict(zip(slots, forced_list))
+    forced_at: dict[int, _Forced] = dict(zip(slots, forced_list, strict=True))
     stages: list[Stage | None] = [forced_at[i].stage if i in forced_at else None for i in range(n)]
     plan = [p for p in STAGE_PLAN if p[0] in school_kind.stages]
     stage_list = [s for s, _w, _g in plan]
@@ -174,17 +188,16 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
     free = [i for i in range(n) if stages[i] is None]
     rng.shuffle(free)
     if n >= 60:   # every stage at least twice
-        for st in stage_list:
-            for _ in range(max(0, 2 - stages.count(st))):
+        for wanted in stage_list:
+            for _ in range(max(0, 2 - stages.count(wanted))):
                 if free:
-                    stages[free.pop()] = st
+                    stages[free.pop()] = wanted
     for i in free:
         stages[i] = rng.choices(stage_list, cum_weights=stage_cum)[0]
     # polyphonic surnames appear at least once each (on ordinary slots)
-    forced_surname: dict[int, str] = {}
     plain = [i for i in range(n) if i not in forced_at]
-    for i, s in zip(rng.sample(plain, min(len(plain), len(POLYPHONIC_SURNAMES))), POLYPHONIC_SURNAMES):
-        forced_surname[i] = s
+    picked = rng.sample(plain, min(len(plain), len(POLYPHONIC_SURNAMES)))
+    forced_surname: dict[int, str] = dict(zip(picked, POLYPHONIC_SURNAMES, strict=False))
 
     # -- students ----------------------------------------------------------------
     students: list[dict[str, Any]] = []
@@ -209,8 +222,8 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
         if kind == AGE_MISMATCH:
             age = hi + rng.randint(2, 5)
         else:
-            d = rng.random()
-            age = nominal + (-1 if d < 0.08 else 1 if d < 0.18 else 2 if d < 0.2 else 0)
+            roll = rng.random()
+            age = nominal + (-1 if roll < 0.08 else 1 if roll < 0.18 else 2 if roll < 0.2 else 0)
             if stage in (Stage.MASTER, Stage.DOCTOR) and rng.random() < 0.3:
                 age += rng.randint(1, 5)
             age = min(max(age, lo), hi)
@@ -289,10 +302,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
                 if kind != LOAN_NO_CONTRACT:
                     g.contract_seq += 1
                     contract = f"{REGION}{school_year}{g.contract_seq:06d}"
-        if stage in SCHOOL_STAGES:
-            student_no = "G" + id_number
-        else:
-            student_no = f"{school_year - gi}{rng.randrange(10 ** 6):06d}"
+        student_no = "G" + id_number if stage in SCHOOL_STAGES else f"{school_year - gi}{rng.randrange(10 ** 6):06d}"
         bank_name = bank_card = ""
         if category != _N or rng.random() < 0.4:
             bank_name, bank_card = g.bank()
@@ -344,7 +354,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
         bad = good[:17] + rng.choice([c for c in "0123456789" if c != good[17]])
         st["id_number"] = st["id_raw"] = bad
     dups = by_kind.get(DUPLICATE_ID, [])
-    for a, b in zip(dups[0::2], dups[1::2]):
+    for a, b in zip(dups[0::2], dups[1::2], strict=False):
         b["id_number"] = b["id_raw"] = a["id_number"]
     for st in by_kind.get(NUMERIC_CELL, []):
         st["id_raw"] = excel_scientific(st["id_number"])
@@ -430,7 +440,7 @@ def _describe(by_kind: dict[str, list[dict[str, Any]]], not_listed: list[dict[st
               tuition: dict[Stage, int]) -> list[Plant]:
     plants: list[Plant] = []
 
-    def add(kind: str, note: str, studs: list[dict[str, Any]], rows: list[dict[str, Any]] = ()) -> None:
+    def add(kind: str, note: str, studs: list[dict[str, Any]], rows: Sequence[dict[str, Any]] = ()) -> None:
         plants.append(Plant(kind, note, tuple(s_index[id(s)] for s in studs),
                             tuple(r_index[id(r)] for r in rows if id(r) in r_index)))
 
@@ -443,7 +453,7 @@ def _describe(by_kind: dict[str, list[dict[str, Any]]], not_listed: list[dict[st
         add(BAD_CHECK, f"身份证号校验位错误：{_who(st)} 的身份证号 {st['id_number']} 最后一位应为 "
                        f"{good[-1]}，正确号码为 {good}", [st], roster_row(st))
     dups = by_kind.get(DUPLICATE_ID, [])
-    for a, b in zip(dups[0::2], dups[1::2]):
+    for a, b in zip(dups[0::2], dups[1::2], strict=False):
         add(DUPLICATE_ID, f"身份证号重复：{_who(a)} 与 {_who(b)} 的身份证号都是 {a['id_number']}，"
                           f"{b['name']} 的号码是复制错的，正确号码为 {true_ids[id(b)]}", [a, b],
             roster_row(a) + roster_row(b))
@@ -476,7 +486,8 @@ def _describe(by_kind: dict[str, list[dict[str, Any]]], not_listed: list[dict[st
     for st in by_kind.get(NOT_FULL_TIME, []):
         add(NOT_FULL_TIME, f"非全日制学籍：{_who(st)} 不是全日制正式学籍，不能享受资助", [st], roster_row(st))
     for st in by_kind.get(PRIVATE_TUITION, []):
-        add(PRIVATE_TUITION, f"民办学校学费高于公办标准：{_who(st)}（民办）实收学费 {format_fen(st['tuition_fen'])} 元，"
+        add(PRIVATE_TUITION, f"民办学校学费高于公办标准：{_who(st)}（民办）"
+                             f"实收学费 {format_fen(st['tuition_fen'])} 元，"
                              f"高于本校公办学费 {format_fen(tuition[Stage.HIGH_SCHOOL])} 元；免学费按公办标准补助，"
                              "需先在“设置 → 资助政策”中填写普通高中学费标准", [st], roster_row(st))
     for row in not_listed:

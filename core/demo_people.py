@@ -18,7 +18,7 @@ AREA_CODE = "0718"
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_REGION_SUM = sum(int(c) * w for c, w in zip(REGION, _ID_WEIGHTS))
+_REGION_SUM = sum(int(c) * w for c, w in zip(REGION, _ID_WEIGHTS, strict=False))
 
 # (name, weight) - a realistic spread for a county in western Hubei, with the
 # polyphonic surnames 曾 (zēng), 单 (shàn), 覃 (qín), 区 (ōu), 解 (xiè).
@@ -87,8 +87,17 @@ FEE_STAGES = frozenset((Stage.HIGH_SCHOOL, Stage.VOCATIONAL))
 HIGHER_STAGES = frozenset((Stage.JUNIOR_COLLEGE, Stage.UNDERGRADUATE, Stage.MASTER, Stage.DOCTOR))
 
 class Household:
-    __slots__ = ("no", "township", "village", "head", "head_ord", "phone", "surname",
-                 "grand", "rows")
+    __slots__ = (
+        "grand",
+        "head",
+        "head_ord",
+        "no",
+        "phone",
+        "rows",
+        "surname",
+        "township",
+        "village",
+    )
 
     def __init__(self, no: str, township: str, village: str) -> None:
         self.no = no
@@ -140,7 +149,7 @@ class Gen:
         if cached is None:
             d = date.fromordinal(born_ord)
             ymd = f"{d.year:04d}{d.month:02d}{d.day:02d}"
-            cached = (ymd, _REGION_SUM + sum(int(c) * w for c, w in zip(ymd, _ID_WEIGHTS[6:14])))
+            cached = (ymd, _REGION_SUM + sum(int(c) * w for c, w in zip(ymd, _ID_WEIGHTS[6:14], strict=True)))
             self.date_sums[born_ord] = cached
         ymd, partial = cached
         rnd = self.rng.randrange
@@ -167,7 +176,7 @@ class Gen:
 
     def age(self, born_ord: int) -> int:
         d = date.fromordinal(born_ord)
-        return self.year - d.year - ((9, 1) < (d.month, d.day))
+        return self.year - d.year - ((d.month, d.day) > (9, 1))
 
     def surname(self) -> str:
         return self.rng.choices(self.surnames, cum_weights=self.surname_cum)[0]

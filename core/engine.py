@@ -6,13 +6,13 @@ its reason, never silently zero. A fee entered as 0 is a real zero.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from functools import lru_cache
-from typing import Iterable
 
-from core.domain import StudentRecord
 from core.bulk import gc_paused
+from core.domain import StudentRecord
 from core.money import format_fen, split_shares
 from core.policy import FEE_LABELS, Item, Policy, parameter_label
 

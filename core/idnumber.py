@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError

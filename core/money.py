@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
-from typing import Sequence
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.errors import ValidationError
 

@@ -15,9 +15,10 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -72,7 +73,8 @@ def _check_name(name: str) -> None:
     problem = name_problem(name)
     if problem or name in RESERVED:
         raise ValidationError(f"提交包中的文件名“{_show(name)}”不可用：{problem or '与清单文件重名'}。",
-                              "文件名不能为空、不能含路径分隔符，也不能与 manifest.json、manifest.sig、signer.pub 重名。")
+                              "文件名不能为空、不能含路径分隔符，"
+                              "也不能与 manifest.json、manifest.sig、signer.pub 重名。")
 
 
 def _show(name: object) -> str:
@@ -82,7 +84,7 @@ def _show(name: object) -> str:
     return text if len(text) <= 120 else text[:120] + "…"
 
 
-def build_manifest(files: dict[str, bytes], meta: dict, signer_text: bytes) -> bytes:
+def build_manifest(files: dict[str, bytes], meta: dict[str, Any], signer_text: bytes) -> bytes:
     """The exact manifest.json bytes that get signed."""
     for key in ("format_version", "files"):
         if key in meta:
@@ -103,13 +105,13 @@ def _write_member(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(info, data)
 
 
-def _write_zip(fh, members: list[tuple[str, bytes]]) -> None:
+def _write_zip(fh: IO[bytes], members: list[tuple[str, bytes]]) -> None:
     with zipfile.ZipFile(fh, "w") as zf:
         for name, data in members:
             _write_member(zf, name, data)
 
 
-def _signer_comment(meta: dict) -> str:
+def _signer_comment(meta: dict[str, Any]) -> str:
     """signer.pub's comment: the school as ``key export`` writes it (informative only:
     verification trusts the receiver's own list, never this comment)."""
     school = meta.get("school")
@@ -118,7 +120,7 @@ def _signer_comment(meta: dict) -> str:
     return str(school or "")
 
 
-def write_package(target: Path, files: dict[str, bytes], meta: dict,
+def write_package(target: Path, files: dict[str, bytes], meta: dict[str, Any],
                   private_key: Ed25519PrivateKey, public_raw: bytes) -> Path:
     """Write the signed package atomically to ``target`` and return it.
     On any failure ``target`` is left as it was and no temporary file remains."""
@@ -182,7 +184,7 @@ def _hash_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tupl
     return digest.hexdigest(), size
 
 
-def _parse_manifest(data: bytes) -> tuple[dict | None, str]:
+def _parse_manifest(data: bytes) -> tuple[dict[str, Any] | None, str]:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -214,7 +216,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
                              "该文件可能未复制完整或已损坏；请向报送学校索取原始提交包。") from None
 
 
-def _listed(problems: list[str], items: list[str], one, many) -> None:
+def _listed(problems: list[str], items: list[str], one: Callable[[str], str], many: Callable[[int], str]) -> None:
     """One problem per item for the first few, then one line counting the rest."""
     for item in items[:_MAX_LISTED]:
         problems.append(one(item))
@@ -227,7 +229,7 @@ class VerifyResult:
     ok: bool                          # intact AND signed by a known signer of the manifest's school
     problems: list[str] = field(default_factory=list)   # integrity failures, Chinese, one each
     fingerprint: str = ""                                # signer's, "" if signer.pub unreadable
-    manifest: dict | None = None
+    manifest: dict[str, Any] | None = None
     hint: str = ""                                       # what to do when not ok
     intact: bool = False              # every file matches a manifest validly signed by signer.pub
     signer: TrustedSigner | None = None                  # the trusted entry that vouches for it
@@ -290,26 +292,27 @@ def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None) -
             if problem:
                 problems.append(problem)
 
+        manifest_bytes, signature, signer_bytes = raw[MANIFEST], raw[SIGNATURE], raw[SIGNER]
         public_raw, fp = None, ""
-        if raw[SIGNER] is not None:
+        if signer_bytes is not None:
             try:
-                public_raw = signing.parse_public_key_text(raw[SIGNER].decode("utf-8"))
+                public_raw = signing.parse_public_key_text(signer_bytes.decode("utf-8"))
                 fp = signing.fingerprint(public_raw)
             except (UnicodeDecodeError, ValidationError):
                 problems.append("signer.pub（签名人公钥）无法读取，可能已被改动，无法核对签名。")
 
-        signed = raw[MANIFEST] is not None and raw[SIGNATURE] is not None and public_raw is not None
-        if signed and not signing.verify_signature(public_raw, raw[SIGNATURE], raw[MANIFEST]):
+        if (manifest_bytes is not None and signature is not None and public_raw is not None
+                and not signing.verify_signature(public_raw, signature, manifest_bytes)):
             problems.append("签名不正确：manifest.json 或 manifest.sig 已被改动，"
                             "或签名不是由 signer.pub 中的公钥生成的。")
 
         manifest = None
-        if raw[MANIFEST] is not None:
-            manifest, problem = _parse_manifest(raw[MANIFEST])
+        if manifest_bytes is not None:
+            manifest, problem = _parse_manifest(manifest_bytes)
             if problem:
                 problems.append(problem)
         if manifest is not None:
-            _check_listed(zf, manifest["files"], members, raw[SIGNER] is not None, problems)
+            _check_listed(zf, manifest["files"], members, signer_bytes is not None, problems)
     intact = not problems
     signer, signer_problem = None, ""
     if intact and public_raw is not None:
@@ -320,7 +323,7 @@ def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None) -
                         intact=intact, signer=signer, signer_problem=signer_problem)
 
 
-def _check_listed(zf: zipfile.ZipFile, listed: dict, members: dict[str, zipfile.ZipInfo],
+def _check_listed(zf: zipfile.ZipFile, listed: dict[str, Any], members: dict[str, zipfile.ZipInfo],
                   signer_read: bool, problems: list[str]) -> None:
     """Every file the manifest lists is there, safe to unpack and unchanged; nothing else is."""
     bad = [f"{_show(n)}（{p}）" for n in listed if (p := name_problem(n))]

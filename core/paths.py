@@ -9,12 +9,14 @@ behind, and the next start (``sweep_stale_temp``) deletes what it names.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import shutil
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -50,10 +52,8 @@ def temp_root() -> Path:
     """``<data dir>/tmp``: private to the user (0700), swept at start."""
     root = data_dir() / "tmp"
     root.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # e.g. a FAT-formatted USB stick
         os.chmod(root, 0o700)
-    except OSError:  # pragma: no cover - e.g. a FAT-formatted USB stick
-        pass
     return root
 
 
@@ -194,7 +194,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp_path.unlink(missing_ok=True)
 
 
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Run ``write(tmp)`` and move the result onto ``path`` in one step.
 
     Any file-system failure becomes an OutputFileError with a Chinese hint;

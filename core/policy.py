@@ -92,7 +92,7 @@ class Policy:
     def parse_category(self, text: str) -> Category | None:
         key = value_key(text)
         for cat, labels in self.category_labels.items():
-            if key in {value_key(l) for l in labels} or key == cat.value:
+            if key in {value_key(label) for label in labels} or key == cat.value:
                 return cat
         return None
 
@@ -217,7 +217,7 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
     locations = None
     if locs is not None:
         try:
-            locations = frozenset(Location(l) for l in locs)
+            locations = frozenset(Location(loc) for loc in locs)
         except ValueError:
             raise _err(where, f"locations（就读地）只能是“本地”或“外地”，这里是 {locs}") from None
     cats = raw.get("categories")
@@ -270,7 +270,7 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         once=bool(raw.get("once", False)),
         shares=tuple(shares),
         stages_text="、".join(s.value for s in Stage if s in stage_set),
-        locations_text="、".join(l.value for l in Location if locations and l in locations),
+        locations_text="、".join(loc.value for loc in Location if locations and loc in locations),
         categories_text="、".join(labels[c][0] for c in Category if c in categories),
     )
 
@@ -358,7 +358,7 @@ def set_value(text: str, key: str, value: str) -> str:
     parts = [p for p in key.split(".") if p]
     if not parts:
         raise PolicyError("参数名为空", "例如：公办普通高中学费标准")
-    if parts[0] != "items" and parts[0] != "parameters" and parts[0] in set(data.get("parameters") or {}) | _cap_names(data):
+    if parts[0] not in ("items", "parameters") and parts[0] in set(data.get("parameters") or {}) | _cap_names(data):
         parts = ["parameters", *parts]
     if parts[0] == "parameters":
         if len(parts) != 3:

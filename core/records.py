@@ -7,7 +7,7 @@ clerk gave, even a bad one, with the problems found in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from core.domain import (
     Category,
@@ -47,7 +47,14 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
 )
 
 # Defaults for empty optional student values (documented in README).
-STUDENT_DEFAULTS = {"location": "本地", "ownership": "公办", "full_time": True, "category": "NONE"}
+class _StudentDefaults(TypedDict):
+    location: str
+    ownership: str
+    full_time: bool
+    category: str
+
+
+STUDENT_DEFAULTS: _StudentDefaults = {"location": "本地", "ownership": "公办", "full_time": True, "category": "NONE"}
 
 
 @dataclass

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -86,7 +87,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _header_aad(header: dict) -> bytes:
+def _header_aad(header: dict[str, Any]) -> bytes:
     return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
@@ -116,7 +117,7 @@ def create_key(passphrase: str, n: int | None = None) -> KeyPair:
     return KeyPair(private_blob=wrap_private(key, passphrase, n), public_raw=public_raw_of(key))
 
 
-def _parse_blob(blob: bytes) -> dict | None:
+def _parse_blob(blob: bytes) -> dict[str, Any] | None:
     """The JSON key blob, or None when ``blob`` is not one."""
     if not blob.lstrip().startswith(b"{"):
         return None
@@ -131,11 +132,12 @@ def _damaged() -> InputFileError:
     return InputFileError("签名私钥已损坏，或不是本程序生成的加密私钥。", _DAMAGED_HINT)
 
 
-def _load_blob(data: dict, passphrase: str) -> Ed25519PrivateKey:
+def _load_blob(data: dict[str, Any], passphrase: str) -> Ed25519PrivateKey:
     if data.get("version") != KEY_VERSION or data.get("kdf") != "scrypt" or data.get("cipher") != "aes-256-gcm":
-        raise InputFileError("签名私钥的格式版本不受支持。", "请升级本程序；或在设置中重新生成密钥，并把新的指纹告知接收单位。")
+        raise InputFileError("签名私钥的格式版本不受支持。",
+                             "请升级本程序；或在设置中重新生成密钥，并把新的指纹告知接收单位。")
     n, r, p = data.get("n"), data.get("r"), data.get("p")
-    if not all(type(v) is int for v in (n, r, p)) or not (
+    if not (type(n) is int and type(r) is int and type(p) is int) or not (
             _MIN_SCRYPT_N <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16
             and 128 * r * n <= _MAX_SCRYPT_MEMORY):
         raise _damaged()

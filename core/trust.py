@@ -17,9 +17,10 @@ fingerprint with the school, or asks the school for a new ``key export``.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 from urllib.parse import quote, unquote
 
 from core import signing
@@ -106,7 +107,7 @@ def read_trust_file(path: Path) -> list[TrustedSigner]:
     return signers
 
 
-def manifest_school(manifest: dict | None) -> tuple[str, str]:
+def manifest_school(manifest: dict[str, Any] | None) -> tuple[str, str]:
     """(code, name) of the school a manifest is for; "" where missing."""
     school = manifest.get("school") if isinstance(manifest, dict) else None
     if not isinstance(school, dict):
@@ -115,7 +116,7 @@ def manifest_school(manifest: dict | None) -> tuple[str, str]:
     return (code.strip() if isinstance(code, str) else "", name if isinstance(name, str) else "")
 
 
-def match_signer(public_raw: bytes, manifest: dict | None,
+def match_signer(public_raw: bytes, manifest: dict[str, Any] | None,
                  trusted: Sequence[TrustedSigner] | None) -> tuple[TrustedSigner | None, str]:
     """(the trusted entry that vouches for this package, "") or (None, why not) in Chinese."""
     fp = signing.fingerprint(public_raw)

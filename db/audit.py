@@ -13,9 +13,10 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, cast
 
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ TRIGGER_SQL = {
 def default_actor() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # pragma: no cover - no user name on some systems
+    except (ImportError, KeyError, OSError):  # pragma: no cover - no user name on some systems
         return "unknown"
 
 
@@ -61,7 +62,7 @@ def entry_hash(prev_hash: str, entry_id: int, at: str, actor: str, entity: str, 
     """The chain hash of one entry; ``at`` is the stored text (see ``stored_time``)."""
     body = json.dumps([entry_id, at, actor, entity, entity_id, field_name, old, new],
                       ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
 def _last(session: Session) -> tuple[int, str]:
@@ -86,7 +87,7 @@ def record_many(session: Session, actor: str, entity: str,
     """
     at = at or datetime.now()
     when = stored_time(at)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"at": at, "actor": actor, "entity": entity, "entity_id": eid,
          "field": name, "old": _text(old), "new": _text(new)}
         for eid, changes in batch for name, (old, new) in changes.items()
@@ -135,8 +136,9 @@ def audit_chain_status(session: Session) -> ChainStatus:
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"))}
     missing = [t for t in TRIGGERS if t not in present]
     prev, count, broken, head = GENESIS, 0, None, GENESIS
-    rows = conn.execute(text(
-        "SELECT id, at, actor, entity, entity_id, field, old, new, prev_hash, hash FROM audit_log ORDER BY id"))
+    # Plain tuples of ten columns (a text() query's rows are typed as one-column rows).
+    rows = cast(Iterable[tuple[Any, ...]], conn.execute(text(
+        "SELECT id, at, actor, entity, entity_id, field, old, new, prev_hash, hash FROM audit_log ORDER BY id")))
     for eid, at, actor, entity, entity_id, name, old, new, prev_hash, hash_ in rows:
         count += 1
         if broken is None:

@@ -182,8 +182,7 @@ def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
            target: Path | None = None) -> Path:
     """Back up the database (a ``Database`` or a path). ``target`` is a file or a folder;
     by default the backups folder, which is then pruned (``keep`` newest + one a day)."""
-    path = Path(getattr(db, "path", db))
-    timeout = getattr(db, "timeout", 15.0)
+    path, timeout = (db, 15.0) if isinstance(db, Path) else (db.path, db.timeout)
     stamp = datetime.now().strftime(STAMP_FORMAT)
     name = f"{path.stem}-{stamp}-{reason}.sqlite"
     if target is None:

@@ -1,10 +1,10 @@
 """Gathering export data from the store, signer keys, and the export use cases."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -224,6 +224,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
               "pending": data.totals.pending,
               "open_findings": sum(f.state == FindingState.OPEN for f in data.findings),
               "accepted_findings": sum(f.state == FindingState.ACCEPTED for f in data.findings)}
+    assert data.audit is not None   # gather() always checks the audit chain
     meta = {
         "school": {"name": data.school.name, "code": data.school.code},
         "school_year": data.school.school_year, "policy_name": data.official.title,

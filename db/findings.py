@@ -7,9 +7,10 @@ on re-runs until the data behind it changes). Every state change is audited.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, cast
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -68,7 +69,9 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
             Student.verified, Student.seal]
     session.flush()               # Core reads below do not autoflush pending ORM changes
     conn = session.connection()   # Core rows: no ORM loading machinery for 250,000 plain tuples
-    students = [StudentFacts(*r) for r in conn.execute(select(*cols).where(ON_LIST).order_by(Student.id))]
+    # Rows are tuples; typed as such so that they spread into StudentFacts' fields.
+    rows = cast(Iterable[tuple[Any, ...]], conn.execute(select(*cols).where(ON_LIST).order_by(Student.id)))
+    students = [StudentFacts(*r) for r in rows]
     roster = [RosterFacts(*r) for r in conn.execute(select(
         RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
         RosterPerson.schooling_status, RosterPerson.household_no))]
@@ -86,7 +89,8 @@ def roster_meta(session: Session) -> RosterMeta:
     def number(key: str) -> int | None:
         value = store.get_setting(session, key)
         return int(value) if value and value.isdigit() else None
-    return RosterMeta(number(ROSTER_SIZE), number(ROSTER_PREVIOUS_SIZE), store.get_setting(session, ROSTER_IMPORTED_AT) or "")
+    return RosterMeta(number(ROSTER_SIZE), number(ROSTER_PREVIOUS_SIZE),
+                      store.get_setting(session, ROSTER_IMPORTED_AT) or "")
 
 
 def run_and_store(session: Session, actor: str | None = None, today: date | None = None) -> CheckRun:
@@ -202,7 +206,8 @@ def blocked_students(session: Session, student_ids: list[int]) -> dict[int, str]
                 select(FindingRow.student_id, FindingRow.name, FindingRow.code)
                 .where(FindingRow.student_id.in_(chunk), FindingRow.state == FindingState.OPEN,
                        FindingRow.severity == "error", FindingRow.code.not_in(REVERIFY_FIXES))):
-            out.setdefault(sid, f"{name}（{RULES_BY_CODE[code].title if code in RULES_BY_CODE else code}）")
+            if sid is not None:   # always: selected by student id
+                out.setdefault(sid, f"{name}（{RULES_BY_CODE[code].title if code in RULES_BY_CODE else code}）")
     for start in range(0, len(student_ids), 900):
         for sid, name in session.execute(select(Student.id, Student.name).where(
                 Student.id.in_(student_ids[start:start + 900]), Student.removed_at.is_not(None))):

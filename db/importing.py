@@ -8,11 +8,12 @@ values, so a clerk's corrections in other fields survive a re-import.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -47,7 +48,7 @@ def stored_fields(mapped: Iterable[str]) -> set[str]:
     return out
 
 
-def match_key(values: dict[str, Any]) -> str:
+def match_key(values: Mapping[str, Any] | RowMapping) -> str:
     if values.get("id_number"):
         return "id:" + values["id_number"]
     if values.get("id_raw"):
@@ -93,7 +94,7 @@ class ImportPlan:
                 "with_problems": len(self.problem_rows), "removed": len(self.removed)}
 
 
-_SPECS = {
+_SPECS: dict[str, tuple[type[Student] | type[RosterPerson], tuple[str, ...], dict[str, Any]]] = {
     "students": (Student, STUDENT_DATA_FIELDS, _STUDENT_BLANK),
     "roster": (RosterPerson, ROSTER_DATA_FIELDS, _ROSTER_BLANK),
 }
@@ -167,7 +168,9 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
         # SQLite gives it its id under the write lock this transaction then holds, so
         # no other writer can take the ids that follow.
         conn = session.connection()
-        first = conn.execute(insert(model.__table__), dicts[0]).inserted_primary_key[0]
+        inserted = conn.execute(insert(model.__table__), dicts[0]).inserted_primary_key
+        assert inserted is not None   # a single-row INSERT always reports its key
+        first = inserted[0]
         for offset, d in enumerate(dicts):
             d["id"] = first + offset
         for start in range(0, len(dicts), 5000):
@@ -190,7 +193,7 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                     Student.id.in_(ids[start:start + 900]), Student.verified.is_(True))))
         dicts = []
         for sid, _row, changes in plan.updated:
-            d: dict[str, Any] = {"id": sid, **{f: new for f, (_old, new) in changes.items()}}
+            d = {"id": sid, **{f: new for f, (_old, new) in changes.items()}}
             if plan.kind == "students":
                 d["updated_at"] = now
                 d["verified"] = False  # any change sends a verified student back to 待核准

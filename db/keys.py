@@ -38,7 +38,14 @@ def ensure_key(session: Session, passphrase: str, actor: str | None = None) -> t
     """The signer's key: loaded with the passphrase, or created on first export. A key
     stored by an earlier version (PEM, PBKDF2) or with a lower scrypt cost is
     re-encrypted with the current KDF once it opened (audited)."""
-    from core.signing import create_key, load_private, needs_rewrap, parse_public_key_text, public_key_text, wrap_private
+    from core.signing import (
+        create_key,
+        load_private,
+        needs_rewrap,
+        parse_public_key_text,
+        public_key_text,
+        wrap_private,
+    )
     blob = store.get_setting(session, PRIVATE_KEY)
     if blob is None:
         pair = create_key(passphrase)
@@ -183,7 +190,7 @@ def replace_key(session: Session, new_passphrase: str, actor: str | None = None)
     old_text = store.get_setting(session, PUBLIC_KEY)
     if old_text:
         entry = _retired_entry(session, old_text, now)
-        store.put_setting(session, RETIRED, json.dumps(_retired_entries(session) + [entry], ensure_ascii=False))
+        store.put_setting(session, RETIRED, json.dumps([*_retired_entries(session), entry], ensure_ascii=False))
         note = f"更换签名密钥：旧指纹 {entry['fingerprint'] or '（无法读取）'} → 新指纹 {pair.fingerprint}"
     else:
         note = f"创建签名密钥：指纹 {pair.fingerprint}"

@@ -15,8 +15,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from core.errors import DatabaseError
-from db.backup import backup  # noqa: F401 - kept importable from here (older callers, tests)
-from db.backup import backup_before_change
+from db.backup import (
+    backup,  # noqa: F401 - kept importable from here (older callers, tests)
+    backup_before_change,
+)
 from db.session import ZIZHU_TABLES, Database
 
 log = logging.getLogger(__name__)

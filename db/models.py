@@ -7,16 +7,30 @@ so nothing entered is lost and the checks can point at it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import (Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator,
-                        UniqueConstraint, func)
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.checks.base import FindingState
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every mapping here is a plain Table (SQLAlchemy types __table__ as any FromClause).
+    __table__: ClassVar[Table]
 
 
 class _FindingStateText(TypeDecorator[FindingState]):

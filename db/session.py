@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
@@ -137,7 +137,7 @@ class Database:
             except Exception as exc:
                 try:
                     session.rollback()
-                except Exception:  # noqa: BLE001 - the first error is the one to report
+                except Exception:   # logged: the first error is the one to report
                     log.warning("rollback failed", exc_info=True)
                 mapped = translate_error(exc, self.path, self.timeout)
                 if mapped is None:
@@ -209,8 +209,8 @@ def inspect_file(p: Path) -> None:
         raise DamagedDatabaseError(
             f"数据库文件 {p} 已损坏（完整性检查未通过），程序没有写入它。"
             f"最新的完好备份：{good.name}",
-            f"恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）；"
-            f"损坏的文件会改名保留在原处", p, good)
+            "恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）；"
+            "损坏的文件会改名保留在原处", p, good)
     if tables and "alembic_version" not in tables and not tables & ZIZHU_TABLES:
         raise DatabaseError(f"文件 {p} 是其他程序的 SQLite 数据库，不是资助助手的数据库，程序没有改动它",
                             "请选择资助助手的数据库文件，或指定一个新的文件名来创建数据库")

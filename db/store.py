@@ -155,6 +155,8 @@ def affected_students(session: Session, old: Policy | None, new: Policy, what: s
     before, after = Calculator(old), Calculator(new)
     notes: dict[int, str] = {}
     for rec in verified_records(session):
+        if rec.key is None:   # never: stored students have their key
+            continue
         a, b = before(rec), after(rec)
         if [(d.code, d.status, d.amount_fen) for d in a.decisions] == \
                 [(d.code, d.status, d.amount_fen) for d in b.decisions]:

@@ -1,8 +1,9 @@
 """Reading and editing students; every edit is audited and un-verifies the student."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +33,8 @@ def one_student(session: Session, id_number: str, removed: bool) -> Student:
         raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
     matching = [st for st in students if (st.removed_at is not None) == removed]
     if not matching:
-        raise ValidationError(f"身份证号为 {mask_id(id_number)} 的学生{'没有被移出名单' if removed else '已经移出名单'}",
+        state = "没有被移出名单" if removed else "已经移出名单"
+        raise ValidationError(f"身份证号为 {mask_id(id_number)} 的学生{state}",
                               "如需恢复，请用 restore-student" if not removed else "不需要移回")
     if len(matching) > 1:
         names = "、".join(st.name or "（无姓名）" for st in matching)
@@ -138,12 +140,13 @@ def restore_student(session: Session, student_id: int, actor: str | None = None)
 def restore_students(session: Session, student_ids: list[int], actor: str | None = None) -> list[Student]:
     """``restore_student`` for several students: all or none, one re-check."""
     students = [get_student(session, i) for i in student_ids]
+    changes: list[tuple[int, dict[str, tuple[Any, Any]]]] = []
     for st in students:
         if st.removed_at is None:
             raise ValidationError(f"学生“{st.name or '（无姓名）'}”在名单中，没有被移出", "不需要移回")
-    audit.record_many(session, actor or audit.default_actor(), "student",
-                      [(st.id, {"removed_at": (st.removed_at.isoformat(timespec="seconds"), None),
-                                "removed_reason": (st.removed_reason, "")}) for st in students])
+        changes.append((st.id, {"removed_at": (st.removed_at.isoformat(timespec="seconds"), None),
+                                "removed_reason": (st.removed_reason, "")}))
+    audit.record_many(session, actor or audit.default_actor(), "student", changes)
     for st in students:
         st.removed_at, st.removed_reason = None, ""
     _recheck(session, actor)

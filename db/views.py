@@ -175,8 +175,8 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         progress = _progress(s)
     calc = Calculator(policy)
     results = [calc(to_record(m)) for m in rows]
-    students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results)]
-    letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results) if res.granted and not st.removed]
+    students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results, strict=True)]
+    letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results, strict=True) if res.granted and not st.removed]
     on_list = [i for i, st in enumerate(students) if not st.removed]     # what counts (db.models.ON_LIST)
     totals = totals_of([results[i] for i in on_list], policy)
     names = {i.code: i.name for i in policy.items}
@@ -283,7 +283,7 @@ class FindingView:
 
     @property
     def severity_text(self) -> str:
-        return SEVERITY_LABELS.get(self.severity, self.severity)  # type: ignore[call-overload]
+        return SEVERITY_LABELS.get(self.severity, self.severity)
 
 
 def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:

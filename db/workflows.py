@@ -161,7 +161,7 @@ def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
                           township=sch.get("township", ""), contact_phone=sch.get("contact_phone", ""),
                           supervision_phone=sch.get("supervision_phone", ""))
         store.mark_demo(s)
-        from core.demo import COUNTY
+        from core.demo_people import COUNTY
         from db.official import set_official
         set_official(s, "county", sch.get("county", COUNTY), actor="demo")
         for key, value in data.policy_params.items():

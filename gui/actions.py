@@ -55,7 +55,7 @@ SPECS: tuple[ActionSpec, ...] = (
 PAGE_TITLES = ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
 PAGE_ACTIONS = tuple(f"page_{n}" for n in range(1, len(PAGE_TITLES) + 1))
 SPECS += tuple(ActionSpec(name, title, f"转到“{title}”", (f"Ctrl+{n}",))
-               for n, (name, title) in enumerate(zip(PAGE_ACTIONS, PAGE_TITLES), start=1))
+               for n, (name, title) in enumerate(zip(PAGE_ACTIONS, PAGE_TITLES, strict=True), start=1))
 
 # Actions of other windows, made there with ``make_action`` (their shortcuts are listed here too).
 DIALOG_SPECS = {spec.name: spec for spec in (

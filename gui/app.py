@@ -87,11 +87,12 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     if app is None:
         QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)   # a widgets program: never a bare QCoreApplication
     app.setApplicationName("资助助手")
     app.setOrganizationName("Zizhu")
     install_font(app)
     install_translations(app)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def fill_demo_with_progress(db: Database, parent: QWidget | None, then: Callable[[bool], None],

@@ -86,7 +86,7 @@ class BackupBox(QGroupBox):
         layout.addWidget(self.message)
 
     # -- status -----------------------------------------------------------
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.reload()
 

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DATABASES = "资助助手数据库 (*.sqlite *.db);;所有文件 (*)"
-DEMO_BANNER = "演示数据：这是单独的演示数据库，学校和学生都是虚构的，只用来熟悉软件；在这里做的任何操作都不影响正式数据库。"
+DEMO_BANNER = ("演示数据：这是单独的演示数据库，学校和学生都是虚构的，只用来熟悉软件；"
+               "在这里做的任何操作都不影响正式数据库。")
 
 
 def window_title(info: DatabaseInfo) -> str:
@@ -96,10 +97,9 @@ class DatabaseSwitcher(QObject):
                 self.window.show_message(f"已经打开的就是这个数据库：{path}")
             return
         give_up = on_give_up or (lambda: None)
-        if demo:
-            opener: Callable[..., Database] = lambda p: open_database(p, backup_on_start=True)
-        else:
-            opener = create_database if create else open_existing_database
+        def open_demo(p: Path) -> Database:
+            return open_database(p, backup_on_start=True)
+        opener: Callable[..., Database] = open_demo if demo else create_database if create else open_existing_database
 
         def failed(exc: BaseException) -> None:
             show_exception(self.window, exc)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
+from PySide6.QtWidgets import QFileDialog, QWidget, QWizard, QWizardPage
 
 SPREADSHEETS = "表格文件 (*.xlsx *.xls *.ods *.csv);;所有文件 (*)"
 EXCEL = "Excel 文件 (*.xlsx)"
@@ -62,6 +63,16 @@ def ask_save_path(parent: QWidget | None, title: str, default_name: str,
     p = Path(path)
     _chosen(p)
     return p if p.suffix else p.with_suffix(default_suffix(filters) or Path(default_name).suffix)
+
+
+W = TypeVar("W", bound=QWizard)
+
+
+def wizard_of(page: QWizardPage, kind: type[W]) -> W:
+    """The wizard ``page`` belongs to, as the wizard class that built it."""
+    wizard = page.wizard()
+    assert isinstance(wizard, kind)   # pages are only ever added by their own wizard
+    return wizard
 
 
 def chinese_wizard_buttons(wizard: QWizard) -> None:

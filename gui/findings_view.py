@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState
+from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState, Severity
 from core.errors import ValidationError
 from core.idnumber import mask_id
 from db.changes import Changes
@@ -49,7 +48,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-class FindingsModel(RowTableModel):
+class FindingsModel(RowTableModel[FindingView]):
     COLUMNS = COLUMNS
 
     def search_entries(self):
@@ -71,16 +70,15 @@ class FindingsModel(RowTableModel):
 
 class FindingsProxy(FilterProxy):
     def set_severity(self, value: str) -> None:
-        self.set_predicate("severity", (lambda r, v=value: r.severity == v) if value else None)
+        self.set_predicate("severity", (lambda r: r.severity == value) if value else None)
 
     def set_code(self, value: str) -> None:
-        self.set_predicate("code", (lambda r, v=value: r.code == v) if value else None)
+        self.set_predicate("code", (lambda r: r.code == value) if value else None)
 
     def set_state(self, value: str) -> None:
-        if value == ACTIVE:
-            pred: Callable[[Any], bool] | None = lambda r: r.state != FindingState.FIXED
-        else:
-            pred = (lambda r, v=value: r.state == v) if value else None
+        def active(r: FindingView) -> bool:
+            return r.state != FindingState.FIXED
+        pred = active if value == ACTIVE else (lambda r: r.state == value) if value else None
         self.set_predicate("state", pred)
 
 
@@ -90,7 +88,7 @@ def finding_line(r: FindingView) -> str:
     return r.title + (f" — {who}" if who else "") + (f"：{r.message}" if r.message else "")
 
 
-class FindingsPage(ListPage):
+class FindingsPage(ListPage[FindingsProxy]):
     open_student = Signal(int, str)      # student id, field to highlight
     open_setting = Signal(str)           # a policy parameter's key: 设置 at that field
     DEPENDS_ON = Changes.FINDINGS
@@ -99,9 +97,9 @@ class FindingsPage(ListPage):
         self.db = db
         super().__init__(FindingsModel(), FindingsProxy(), "搜索姓名、身份证号或问题说明", parent)
         self.setObjectName("findingsPage")
-        proxy: FindingsProxy = self.proxy  # type: ignore[assignment]
+        proxy = self.proxy
         self.severity_filter = self.add_filter(
-            "severityFilter", "全部级别", [(SEVERITY_LABELS[s], s.value) for s in SEVERITY_LABELS],
+            "severityFilter", "全部级别", [(SEVERITY_LABELS[s], s.value) for s in Severity],
             proxy.set_severity)
         self.code_filter = self.add_filter("codeFilter", "全部问题", [], proxy.set_code)
         self.state_filter = self.add_filter(
@@ -118,8 +116,8 @@ class FindingsPage(ListPage):
         self.run_button = self._button("runCheck", "运行核查", "重新比对学生名单、建档立卡名单和资助政策", self.run)
         self.accept_button = self._button("acceptButton", "接受…", "确认所选问题的数据无误（须写明原因）",
                                           self.accept_selected)
-        self.revoke_button = self._button("revokeButton", "撤销接受", "把所选的已接受问题改回未处理（原因保留在审计日志中）",
-                                          self.revoke_selected)
+        self.revoke_button = self._button("revokeButton", "撤销接受",
+                                          "把所选的已接受问题改回未处理（原因保留在审计日志中）", self.revoke_selected)
         self.verify_button = self._button("verifyButton", "标记已核准", "把所选问题涉及的学生标记为已核准",
                                           self.verify_selected)
         hint = QLabel("双击一行可打开该学生", self)    # short: the counts share the row at 1024×768
@@ -159,7 +157,7 @@ class FindingsPage(ListPage):
         self.set_choices(self.code_filter, "全部问题", choices)
         view = self.code_filter.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
-        self.proxy.set_code(self.code_filter.currentData() or "")  # type: ignore[attr-defined]
+        self.proxy.set_code(self.code_filter.currentData() or "")
         self.model.set_rows(data)
 
     def update_count(self) -> None:
@@ -183,13 +181,14 @@ class FindingsPage(ListPage):
     def ask_reason(self, rows: list[FindingView]) -> str | None:
         """The reason for accepting ``rows`` (named in the dialog); tests replace this."""
         from gui.reason_dialog import ask_reason
-        return ask_reason(self, "接受核查问题", f"确认以下 {len(rows)} 个核查问题的数据无误（接受后不再作为问题处理）：",
+        return ask_reason(self, "接受核查问题",
+                          f"确认以下 {len(rows)} 个核查问题的数据无误（接受后不再作为问题处理）：",
                           [finding_line(r) for r in rows], "例如：户口簿上即为此异体字，已核对原件")
 
     def accept_selected(self) -> None:
         rows = [r for r in self.selected_rows() if r.state != FindingState.FIXED]
         if not rows:
-            self.window().statusBar().showMessage("请先选择要接受的问题", 5000)  # type: ignore[attr-defined]
+            self.show_message("请先选择要接受的问题", 5000)
             return
         bad = sorted({r.code for r in rows if r.code in NOT_ACCEPTABLE})
         if bad:   # refuse before the clerk writes a reason
@@ -208,11 +207,11 @@ class FindingsPage(ListPage):
         """撤销接受: the selected accepted findings become open again (audited)."""
         rows = [r for r in self.selected_rows() if r.state == FindingState.ACCEPTED]
         if not rows:
-            self.window().statusBar().showMessage("请先选择“已接受”的问题", 5000)  # type: ignore[attr-defined]
+            self.show_message("请先选择“已接受”的问题", 5000)
             return
 
         def done(result) -> None:
-            self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+            self.show_message(
                 f"已撤销接受 {result.count} 个问题，问题重新变为未处理", 8000)
             self.changed.emit(result.changes)
         worker.run_task(revoke_findings, self.db, [r.id for r in rows], on_success=done, parent=self)
@@ -220,10 +219,10 @@ class FindingsPage(ListPage):
     def verify_selected(self) -> None:
         ids = sorted({r.student_id for r in self.selected_rows() if r.student_id is not None})
         if not ids:
-            self.window().statusBar().showMessage("请先选择学生的问题", 5000)  # type: ignore[attr-defined]
+            self.show_message("请先选择学生的问题", 5000)
             return
 
         def done(outcome: Verified) -> None:
-            self.window().statusBar().showMessage(f"已核准 {outcome.done} 名学生", 8000)  # type: ignore[attr-defined]
+            self.show_message(f"已核准 {outcome.done} 名学生", 8000)
             self.changed.emit(outcome.changes)
         worker.run_task(verify, self.db, ids, on_success=done, parent=self)

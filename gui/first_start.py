@@ -76,7 +76,7 @@ class SchoolPage(QWizardPage):
         return bool(self.name.text().strip() and self.code.text().strip())
 
     def validatePage(self) -> bool:
-        wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, FirstStartWizard)
         if wiz.use_demo:      # the demo database has its own school
             return True
         try:
@@ -107,7 +107,7 @@ class OfficialPage(QWizardPage):
         layout.addStretch(1)
 
     def validatePage(self) -> bool:
-        wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, FirstStartWizard)
         try:
             save_official(wiz.db, self.form.values())    # one row each: fine on the GUI thread
         except ZizhuError as exc:
@@ -187,9 +187,9 @@ class FirstStartWizard(QWizard):
         self.setWindowTitle("资助助手 — 首次使用")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         dialogs.chinese_wizard_buttons(self)
-        self.page = SchoolPage(self)
-        self.page.demo_button.clicked.connect(self.choose_demo)
-        self.addPage(self.page)
+        self.school_page = SchoolPage(self)
+        self.school_page.demo_button.clicked.connect(self.choose_demo)
+        self.addPage(self.school_page)
         self.official_page = OfficialPage(self)
         self.addPage(self.official_page)
         self.policy_page: PolicyPage | None = None

@@ -164,7 +164,7 @@ class PreviewPage(QWizardPage):
         layout.addLayout(row)
 
     def initializePage(self) -> None:
-        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, ImportWizard)
         wiz.overrides, wiz.replace = None, False
         self.replace_box.blockSignals(True)
         self.replace_box.setChecked(False)
@@ -174,14 +174,14 @@ class PreviewPage(QWizardPage):
 
     def refresh(self) -> None:
         """Preview again with the mapping and the replace choice as they stand."""
-        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, ImportWizard)
         if self.mapping.combos:
             wiz.overrides = self.mapping.overrides(self._base)
         wiz.replace = self.replace_box.isChecked() and wiz.kind() == "roster"
         self._run_preview()
 
     def _run_preview(self) -> None:
-        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, ImportWizard)
         self.preview = None
         self.details.clear()
         self.status.setText("正在读取文件…")
@@ -222,7 +222,7 @@ class PreviewPage(QWizardPage):
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, MissingColumnsError):
             # The header row is there: let the clerk say which column is which.
-            wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+            wiz = dialogs.wizard_of(self, ImportWizard)
             found = exc.mapping
             self._base = found.overrides()      # remembered choices (ignored columns) stay
             self.mapping.set_mapping(wiz.kind(), found)
@@ -240,7 +240,7 @@ class PreviewPage(QWizardPage):
 
     def validatePage(self) -> bool:
         """Before importing: a replace that removes more than half the roster is confirmed."""
-        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, ImportWizard)
         wiz.confirm_removal = False
         plan = self.preview.plan if self.preview is not None else None
         if wiz.replace and plan is not None and plan.large_removal:
@@ -284,7 +284,7 @@ class RunPage(QWizardPage):
         layout.addLayout(row)
 
     def initializePage(self) -> None:
-        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, ImportWizard)
         self.report = None
         self.status.setText("正在导入，请稍候…")
         worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
@@ -299,7 +299,7 @@ class RunPage(QWizardPage):
         self.details.setPlainText("\n".join(lines))
         self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
         self.completeChanged.emit()
-        wiz: ImportWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, ImportWizard)
         wiz.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:

@@ -6,6 +6,7 @@ check; receipts coming back are recorded per student.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
@@ -14,13 +15,16 @@ from core.idnumber import mask_id
 from core.money import format_fen
 from db.session import Database
 from db.usecases import Done, record_printed, record_receipts
-from db.views import Snapshot
+from db.views import LetterRow, Snapshot
 from gui import worker
 from gui.dialogs import ask_save_path
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
 from gui.table_model import Column, RowTableModel
+
+if TYPE_CHECKING:
+    from gui.pdf_preview import PdfPreview  # imported when first shown (pypdfium2)
 
 NOT_PRINTED, PRINTED = "未打印", "已打印"
 NOT_BACK, BACK = "未收回", "已收回"
@@ -37,7 +41,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-class LettersModel(RowTableModel):
+class LettersModel(RowTableModel[LetterRow]):
     COLUMNS = COLUMNS
 
     def search_entries(self):
@@ -46,7 +50,7 @@ class LettersModel(RowTableModel):
 
 class LettersProxy(FilterProxy):
     def set_printed(self, value: str) -> None:
-        self.set_predicate("printed", (lambda r, v=value: (PRINTED if r.printed else NOT_PRINTED) == v)
+        self.set_predicate("printed", (lambda r: (PRINTED if r.printed else NOT_PRINTED) == value)
                            if value else None)
 
 
@@ -72,14 +76,14 @@ def make_letters(db: Database, keys: list[int], target: Path | None = None,
     return target, warnings, render_pages(pdf), pdf
 
 
-class LettersPage(ListPage):
+class LettersPage(ListPage[LettersProxy]):
     """Rows (students with a granted item) come from the shared snapshot."""
 
     def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db
         super().__init__(LettersModel(), LettersProxy(), "搜索姓名、身份证号或拼音首字母", parent)
         self.setObjectName("lettersPage")
-        proxy: LettersProxy = self.proxy  # type: ignore[assignment]
+        proxy = self.proxy
         self.printed_filter = self.add_filter("printedFilter", "全部告知书",
                                               [(NOT_PRINTED, NOT_PRINTED), (PRINTED, PRINTED)], proxy.set_printed)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -92,7 +96,7 @@ class LettersPage(ListPage):
         self.save_button = self._button("saveButton", "另存为 PDF…", self.save_selected)
         self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
         self.no_receipt_button = self._button("noReceiptButton", "回执未收回", lambda: self.set_receipts(False))
-        self.preview = None
+        self.preview: PdfPreview | None = None
         self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 5, 4: 7, 5: 4})
         self.use_feed(feed, db)
 
@@ -114,7 +118,7 @@ class LettersPage(ListPage):
         return [self.source_row(ix).id for ix in rows]
 
     def _message(self, text: str) -> None:
-        self.window().statusBar().showMessage(text, 8000)  # type: ignore[attr-defined]
+        self.show_message(text)
 
     # -- preview and print ---------------------------------------------------
     def preview_selected(self, modal: bool = True) -> None:
@@ -154,7 +158,8 @@ class LettersPage(ListPage):
         if not keys or target is None:
             return
         worker.run_task(make_letters, self.db, keys, target.with_suffix(".pdf"),
-                        per_household=self.household.isChecked(), on_success=lambda r: self._message(f"告知书已保存：{r[0]}"), parent=self)
+                        per_household=self.household.isChecked(),
+                        on_success=lambda r: self._message(f"告知书已保存：{r[0]}"), parent=self)
 
     def set_receipts(self, returned: bool) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -12,7 +12,7 @@ through ``changed``, never by reloading other pages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,14 +35,16 @@ from gui.feed import SnapshotFeed
 from gui.search import FilterProxy
 from gui.table_model import RowTableModel
 
+P = TypeVar("P", bound=FilterProxy)
 
-class ListPage(QWidget):
+
+class ListPage(QWidget, Generic[P]):
     loaded = Signal()
     changed = Signal(object)              # Changes made by this page's actions
     DEPENDS_ON: Changes = Changes.NONE    # what this page shows (snapshot pages: through the feed)
     feed: SnapshotFeed | None = None
 
-    def __init__(self, model: RowTableModel, proxy: FilterProxy, placeholder: str,
+    def __init__(self, model: RowTableModel[Any], proxy: P, placeholder: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model, self.proxy = model, proxy
@@ -91,7 +94,7 @@ class ListPage(QWidget):
         header.sortIndicatorChanged.connect(self.sort_by)
         self.model.sort(0, Qt.SortOrder.AscendingOrder)
 
-        layout = QVBoxLayout(self)
+        layout = self.main_layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
@@ -109,7 +112,7 @@ class ListPage(QWidget):
         if self.action_row is None:
             self.action_row = QHBoxLayout()
             self.action_row.setContentsMargins(0, 0, 0, 0)
-            self.layout().insertLayout(1, self.action_row)  # type: ignore[union-attr]
+            self.main_layout.insertLayout(1, self.action_row)
             self.top_row.removeWidget(self.count_label)
             self.action_row.addStretch(1)
             self.action_row.addWidget(self.count_label)
@@ -118,6 +121,12 @@ class ListPage(QWidget):
     def add_action_spacing(self, size: int) -> None:
         if self.action_row is not None:
             self.action_row.insertSpacing(self.action_row.count() - 2, size)
+
+    def show_message(self, text: str, msec: int = 8000) -> None:
+        """A line in the main window's status bar (nothing when the page stands alone)."""
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, msec)
 
     # -- filters ----------------------------------------------------------
     def add_filter(self, name: str, all_text: str, choices: list[tuple[str, str]],

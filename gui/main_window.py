@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
-        for text, icon in zip(PAGES, _ICONS):
+        for text, icon in zip(PAGES, _ICONS, strict=True):
             item = QListWidgetItem(self.style().standardIcon(icon), text)
             item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
             self.nav.addItem(item)
@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.redoTextChanged.connect(
             lambda t: a.redo.setStatusTip(f"重做：{t}" if t else "重做刚撤销的修改"))
         a.refresh.triggered.connect(self.reload_all)
-        a.find.triggered.connect(self.find)
+        a.find.triggered.connect(self.find_in_list)
         a.quit.triggered.connect(self.close)
         a.run_check.triggered.connect(self.run_check)
         a.import_payments.triggered.connect(self.import_payments)
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         elif key in pages:
             self.show_page(pages[key])
 
-    def find(self) -> None:
+    def find_in_list(self) -> None:
         if self.current_page() not in (STUDENTS, ROSTER):
             self.show_page(STUDENTS)
         page = self.roster if self.current_page() == ROSTER else self.students

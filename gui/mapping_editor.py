@@ -73,7 +73,8 @@ class MappingEditor(QWidget):
             self._form.addRow(label, combo)
         self._updating = False
         # wide enough to read every label and drop-down without scrolling sideways
-        labels = [self._form.itemAt(r, QFormLayout.ItemRole.LabelRole).widget() for r in range(self._form.rowCount())]
+        items = (self._form.itemAt(r, QFormLayout.ItemRole.LabelRole) for r in range(self._form.rowCount()))
+        labels = [w for item in items if item is not None and (w := item.widget()) is not None]
         label_width = max((lbl.sizeHint().width() for lbl in labels), default=0)
         combo_width = max((c.sizeHint().width() for c in self.combos.values()), default=0)
         self.setMinimumWidth(min(label_width + combo_width + 60, 520))

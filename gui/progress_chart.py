@@ -25,10 +25,10 @@ class BarChart(QWidget):
     def row_height(self) -> int:
         return self.fontMetrics().height() + 12
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+    def sizeHint(self) -> QSize:
         return QSize(420, max(1, len(self.bars)) * self.row_height() + 8)
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = self.fontMetrics()

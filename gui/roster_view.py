@@ -30,7 +30,7 @@ COLUMNS: tuple[Column, ...] = (
 _PROBLEM_COL = len(COLUMNS) - 1
 
 
-class RosterTableModel(RowTableModel):
+class RosterTableModel(RowTableModel[RosterRow]):
     COLUMNS = COLUMNS
 
     def search_entries(self) -> list[tuple[Hashable, str]]:
@@ -49,10 +49,10 @@ class RosterTableModel(RowTableModel):
 
 class RosterFilterProxy(FilterProxy):
     def set_enrolled(self, value: str) -> None:
-        self.set_predicate("enrolled", (lambda r, v=value: r.enrolled_text == v) if value else None)
+        self.set_predicate("enrolled", (lambda r: r.enrolled_text == value) if value else None)
 
     def set_township(self, value: str) -> None:
-        self.set_predicate("township", (lambda r, v=value: r.township == v) if value else None)
+        self.set_predicate("township", (lambda r: r.township == value) if value else None)
 
 
 def load_roster(db: Database) -> list[RosterRow]:
@@ -61,14 +61,14 @@ def load_roster(db: Database) -> list[RosterRow]:
     return roster_rows(db, name_key=name_key_function())
 
 
-class RosterPage(ListPage):
+class RosterPage(ListPage[RosterFilterProxy]):
     DEPENDS_ON = Changes.ROSTER | Changes.STUDENTS   # the 学生名册 column
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         self.db = db
         super().__init__(RosterTableModel(), RosterFilterProxy(),
                          "搜索姓名、证件号码或拼音首字母（如 zs）", parent)
         self.setObjectName("rosterPage")
-        proxy: RosterFilterProxy = self.proxy  # type: ignore[assignment]
+        proxy = self.proxy
         self.township_filter = self.add_filter("townshipFilter", "全部乡镇", [], proxy.set_township)
         self.enrolled_filter = self.add_filter("enrolledFilter", "全部人员",
                                                [(IN_LIST, IN_LIST), (NOT_IN_LIST, NOT_IN_LIST)],
@@ -81,5 +81,5 @@ class RosterPage(ListPage):
     def apply_data(self, data: list[RosterRow]) -> None:
         townships = sorted({r.township for r in data if r.township})
         self.set_choices(self.township_filter, "全部乡镇", [(t, t) for t in townships])
-        self.proxy.set_township(self.township_filter.currentData() or "")  # type: ignore[attr-defined]
+        self.proxy.set_township(self.township_filter.currentData() or "")
         self.model.set_rows(data)

@@ -10,6 +10,7 @@ constant-time look-up in the resulting set of row keys.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -19,9 +20,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from core.text import nfkc
-
-from core.text import SEP, haystack  # noqa: F401 - re-exported (rows build it in db.views)
+from core.text import SEP, haystack, nfkc  # noqa: F401 - SEP, haystack re-exported (rows build them in db.views)
+from gui.table_model import RowTableModel
 
 DEBOUNCE_MS = 150
 
@@ -62,7 +62,8 @@ class FilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(False)
         self._index = SearchIndex()
         self._query = ""
-        self._predicates: dict[str, Callable[[object], bool]] = {}
+        self._source: RowTableModel[Any] | None = None
+        self._predicates: dict[str, Callable[[Any], bool]] = {}
         self._accepted: set[Hashable] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -75,12 +76,12 @@ class FilterProxy(QSortFilterProxyModel):
         if old is not None:
             old.modelReset.disconnect(self._rebuild)
         super().setSourceModel(model)
+        self._source = model
         model.modelReset.connect(self._rebuild)
         self._rebuild()
 
     def _rebuild(self) -> None:
-        src = self.sourceModel()
-        self._index = SearchIndex(src.search_entries())
+        self._index = SearchIndex(self._source.search_entries() if self._source is not None else ())
         self.apply_filter()
 
     # -- filter state -----------------------------------------------------
@@ -97,7 +98,7 @@ class FilterProxy(QSortFilterProxyModel):
         else:
             self._timer.start()
 
-    def set_predicate(self, name: str, predicate: Callable[[object], bool] | None) -> None:
+    def set_predicate(self, name: str, predicate: Callable[[Any], bool] | None) -> None:
         """A column filter over the source row objects; None removes it."""
         if predicate is None:
             self._predicates.pop(name, None)
@@ -108,7 +109,7 @@ class FilterProxy(QSortFilterProxyModel):
     def apply_filter(self) -> None:
         """Compute the accepted keys in one pass, then let Qt re-filter."""
         self._timer.stop()
-        src = self.sourceModel()
+        src = self._source
         if src is None:
             return
         keys = self._index.matching(self._query)
@@ -130,4 +131,4 @@ class FilterProxy(QSortFilterProxyModel):
         accepted = self._accepted
         if accepted is None:
             return True
-        return self.sourceModel().row_key(source_row) in accepted
+        return self._source is not None and self._source.row_key(source_row) in accepted

@@ -152,7 +152,7 @@ class SettingsPage(QWidget):
         right.addWidget(self.backup_box)
         right.addStretch(1)
         columns.addLayout(right, 1)
-        self.scroll = scroll = QScrollArea(self)
+        self.scroll_area = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # Tab goes from the last button to the navigation
@@ -243,7 +243,7 @@ class SettingsPage(QWidget):
         edit = self.official.edits.get(key) or self.policy_edits.get(key) or self.school_edits.get(key)
         if edit is None:
             return False
-        self.scroll.ensureWidgetVisible(edit)
+        self.scroll_area.ensureWidgetVisible(edit)
         edit.setFocus()
         edit.selectAll()
         return True

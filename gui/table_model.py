@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 R = TypeVar("R")
+
+
+class Keyed(Protocol):
+    """A row the model can find again: its database id."""
+
+    @property
+    def id(self) -> Hashable: ...
+
+
+Row = TypeVar("Row", bound=Keyed)
 Index = QModelIndex | QPersistentModelIndex
 
 _ROOT = QModelIndex()
@@ -32,28 +42,28 @@ class Column(Generic[R]):
     tip: str = ""
 
 
-class RowTableModel(QAbstractTableModel):
+class RowTableModel(QAbstractTableModel, Generic[Row]):
     """Subclasses set ``COLUMNS`` and may override ``foreground``."""
 
-    COLUMNS: Sequence[Column] = ()
+    COLUMNS: Sequence[Column[Any]] = ()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[R] = []
+        self._rows: list[Row] = []
         self._pos: dict[Hashable, int] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # -- row identity -----------------------------------------------------
-    def key_of(self, row: R) -> Hashable:
-        return row.id  # type: ignore[attr-defined]
+    def key_of(self, row: Row) -> Hashable:
+        return row.id
 
     def row_key(self, source_row: int) -> Hashable:
-        return self._rows[source_row].id  # type: ignore[attr-defined]
+        return self._rows[source_row].id
 
-    def rows(self) -> list[R]:
+    def rows(self) -> list[Row]:
         return self._rows
 
-    def row_at(self, row: int) -> R:
+    def row_at(self, row: int) -> Row:
         return self._rows[row]
 
     def position(self, key: Hashable) -> int | None:
@@ -86,10 +96,10 @@ class RowTableModel(QAbstractTableModel):
             return row
         return None
 
-    def foreground(self, row: R, column: int) -> QColor | None:
+    def foreground(self, row: Row, column: int) -> QColor | None:
         return None
 
-    def tooltip(self, row: R, column: int) -> str | None:
+    def tooltip(self, row: Row, column: int) -> str | None:
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -112,7 +122,7 @@ class RowTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     # -- changing the rows --------------------------------------------------
-    def set_rows(self, rows: Sequence[R]) -> None:
+    def set_rows(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         if self._sort is not None:
@@ -120,7 +130,7 @@ class RowTableModel(QAbstractTableModel):
         self._reindex()
         self.endResetModel()
 
-    def replace_row(self, row: R) -> bool:
+    def replace_row(self, row: Row) -> bool:
         """Put a re-read row in place of the one with the same key (False: not shown)."""
         pos = self._pos.get(self.key_of(row))
         if pos is None:

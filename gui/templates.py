@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from db.session import Database
 from db.workflows import KIND_LABELS, write_import_template
@@ -14,7 +14,7 @@ from gui import dialogs, worker
 def ask_kind(parent: QWidget | None) -> str | None:
     box = QMessageBox(QMessageBox.Icon.Question, "下载导入模板", "要下载哪一种名单的导入模板？",
                       QMessageBox.StandardButton.NoButton, parent)
-    buttons = {box.addButton(f"{label}模板", QMessageBox.ButtonRole.AcceptRole): kind
+    buttons: dict[QAbstractButton, str] = {box.addButton(f"{label}模板", QMessageBox.ButtonRole.AcceptRole): kind
                for kind, label in KIND_LABELS.items()}
     box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
     box.exec()

@@ -46,7 +46,7 @@ def _progress_dialog(option: Progress, parent: QObject | None) -> Any:
     dialog = QProgressDialog(option.label, "", 0, 0, parent if isinstance(parent, QWidget) else None)
     dialog.setObjectName("progressDialog")
     dialog.setWindowTitle(option.title)
-    dialog.setCancelButton(None)   # type: ignore[arg-type]  # the work cannot be stopped halfway
+    dialog.setCancelButton(None)   # the work cannot be stopped halfway
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal if option.application_modal
                              else Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(0 if option.application_modal else 300)

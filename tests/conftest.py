@@ -1,6 +1,5 @@
 """Shared fixtures. Qt runs headless on a 1024×768 screen: the platform is set before anything imports Qt."""
 import os
-
 import tempfile
 
 # Headless, on the screen of many school PCs: 1024×768 (the offscreen platform's default is 800×800).
@@ -10,7 +9,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen" if ":" in _SCREEN else f"offscreen:c
 # Never touch the real user data or log folders from a test.
 os.environ["ZIZHU_HOME"] = tempfile.mkdtemp(prefix="zizhu-test-home-")
 
-import pytest
+import pytest  # noqa: E402 - after the environment above: nothing may start Qt before it
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ its parent or the window (children of a scroll area's viewport may, they scroll)
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QTextDocument
 from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -72,7 +72,7 @@ def _button_problem(button: QAbstractButton) -> str:
     if not text.strip():
         return ""
     opt = QStyleOptionButton()
-    button.initStyleOption(opt)  # type: ignore[attr-defined]
+    button.initStyleOption(opt)  # type: ignore[attr-defined]  # QPushButton and QCheckBox have it, QAbstractButton does not
     element = QStyle.SubElement.SE_PushButtonContents
     for cls, el in ((QCheckBox, QStyle.SubElement.SE_CheckBoxContents),
                     (QRadioButton, QStyle.SubElement.SE_RadioButtonContents)):

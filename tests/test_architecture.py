@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    out = set()
+    out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.update(a.name.split(".")[0] for a in node.names)
@@ -64,7 +64,7 @@ def test_no_float_money_in_core_and_db():
 
 def _imported_modules(path: Path) -> set[str]:
     """Every module a file imports, in full ("db.models", "sqlalchemy.orm"), lazy imports too."""
-    out = set()
+    out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)

@@ -1,10 +1,12 @@
 """The audit log is a hash chain: REPLACE is refused, rewrites and dropped triggers are reported."""
+import itertools
 import json
 import sqlite3
 import zipfile
 from datetime import date
 
 import pytest
+from pdftext import pdf_text
 from sqlalchemy import select
 
 from cli.commands import run
@@ -17,7 +19,6 @@ from db.importing import apply_plan, plan_import
 from db.models import FindingRow, Student
 from db.session import open_database
 from db.students import update_student
-from pdftext import pdf_text
 
 PASS = "school-secret-1 long enough"
 KID = make_id("110101", date(2015, 5, 6), 202)
@@ -75,7 +76,7 @@ def test_every_entry_is_chained_in_order(logged):
     rows = con.execute("SELECT prev_hash, hash FROM audit_log ORDER BY id").fetchall()
     con.close()
     assert rows[0][0] == "0" * 64
-    assert all(cur[0] == prev[1] for prev, cur in zip(rows, rows[1:]))
+    assert all(cur[0] == prev[1] for prev, cur in itertools.pairwise(rows))
     assert len({h for _p, h in rows}) == len(rows)
 
 

@@ -61,7 +61,7 @@ def test_a_backup_that_fails_its_check_leaves_nothing(dbp, monkeypatch):
     def bad(path, expected=None):
         raise DatabaseError("备份文件校验未通过", "")
     monkeypatch.setattr(bk, "check_copy", bad)
-    with pytest.raises(DatabaseError, match="无法写入备份|校验未通过"):
+    with pytest.raises(DatabaseError, match=r"无法写入备份|校验未通过"):
         bk.backup(dbp, reason="t")
     folder = dbp.parent / "backups"
     assert not folder.exists() or list(folder.iterdir()) == []
@@ -169,8 +169,9 @@ def test_restore_refused_while_another_program_holds_the_database(dbp, tmp_path)
 
 def test_settings_backup_now_and_status(qtbot, db, shown):
     from conftest import open_main_window
-    from gui.main_window import SETTINGS
     from test_gui_students import fill_people
+
+    from gui.main_window import SETTINGS
     fill_people(db)
     w = open_main_window(qtbot, db, SETTINGS)
     box = w.settings.backup_box
@@ -183,8 +184,9 @@ def test_settings_backup_now_and_status(qtbot, db, shown):
 
 def test_settings_policy_save_backs_up_first(qtbot, db, shown):
     from conftest import open_main_window
-    from gui.main_window import SETTINGS
     from test_gui_students import fill_people
+
+    from gui.main_window import SETTINGS
     fill_people(db)
     w = open_main_window(qtbot, db, SETTINGS)
     w.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
@@ -195,8 +197,9 @@ def test_settings_policy_save_backs_up_first(qtbot, db, shown):
 
 def test_settings_restore_asks_with_date_and_count_then_reloads(qtbot, db, shown, monkeypatch):
     from conftest import open_main_window
-    from gui.main_window import SETTINGS
     from test_gui_students import fill_people
+
+    from gui.main_window import SETTINGS
     fill_people(db)
     n_before = student_count(db.path)
     good = bk.backup(db, reason="t")
@@ -220,8 +223,9 @@ def test_settings_restore_asks_with_date_and_count_then_reloads(qtbot, db, shown
 
 def test_settings_restore_declined_changes_nothing(qtbot, db, shown, monkeypatch):
     from conftest import open_main_window
-    from gui.main_window import SETTINGS
     from test_gui_students import fill_people
+
+    from gui.main_window import SETTINGS
     fill_people(db)
     good = bk.backup(db, reason="t")
     w = open_main_window(qtbot, db, SETTINGS)

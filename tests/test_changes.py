@@ -86,7 +86,7 @@ def test_one_import_summary_sentence():
 def test_way_out_use_cases_say_what_they_changed(demo_db):
     from db.usecases import remove, restore, revoke_findings, unverify
     ids = [r.id for r in snapshot(demo_db).students]
-    done, _skipped = verify(demo_db, ids, skip_blocked=True)
+    _done, _skipped = verify(demo_db, ids, skip_blocked=True)
     verified = next(r.id for r in snapshot(demo_db).students if r.verified)
     assert unverify(demo_db, [verified]).changes == Changes.STUDENTS
     finding = next(r for r in finding_rows(demo_db) if r.code == "NAME_MISMATCH" and r.state == FindingState.OPEN)

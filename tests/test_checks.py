@@ -73,7 +73,7 @@ def test_id_numeric_cell():
     s = stu(id_number="", id_raw="4.11521E+17", id_numeric_cell=True, category="NONE")
     found = run([s], roster=[])
     assert codes(found) == ["ID_NUMERIC_CELL"]
-    assert "文本" in [r for r in RULES if r.code == "ID_NUMERIC_CELL"][0].hint
+    assert "文本" in next(r for r in RULES if r.code == "ID_NUMERIC_CELL").hint
     assert "4.11521E+17" in found[0].message
     digits = run([stu(id_number="", id_raw="110101200805011", id_numeric_cell=True, category="NONE")],
                  roster=[])

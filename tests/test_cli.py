@@ -199,6 +199,7 @@ def test_roster_replace_removes_people_no_longer_listed(dbp, tmp_path, capsys):
     assert run(["--db", str(dbp), "import", "roster", str(second), "--replace"]) == 0
     assert "已删除 1 人" in capsys.readouterr().out
     from sqlalchemy import select
+
     from db.models import RosterPerson
     from db.session import open_database
     d = open_database(dbp)

@@ -127,9 +127,8 @@ def test_backup_keeps_last_n(fresh):
 
 
 def test_audit_log_is_append_only(fresh):
-    with pytest.raises(DBAPIError):
-        with fresh.session() as s:
-            s.execute(text("DELETE FROM audit_log"))
+    with pytest.raises(DBAPIError), fresh.session() as s:
+        s.execute(text("DELETE FROM audit_log"))
     with fresh.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) >= 1
 
@@ -178,11 +177,10 @@ def test_duplicate_ids_in_file_stay_separate_students(fresh):
 def test_failed_import_leaves_database_unchanged(fresh):
     with fresh.session() as s:
         before = s.scalar(select(func.count()).select_from(Student))
-    with pytest.raises(RuntimeError, match="disk full"):
-        with fresh.session() as s:
-            plan = plan_import(s, "students", rows(stu("张三", ID1), stu("李四", ID2)), [], ["name"])
-            apply_plan(s, plan)
-            raise RuntimeError("disk full")  # anything failing after the writes
+    with pytest.raises(RuntimeError, match="disk full"), fresh.session() as s:
+        plan = plan_import(s, "students", rows(stu("张三", ID1), stu("李四", ID2)), [], ["name"])
+        apply_plan(s, plan)
+        raise RuntimeError("disk full")  # anything failing after the writes
     with fresh.session() as s:
         assert s.scalar(select(func.count()).select_from(Student)) == before
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "student")) == 0
@@ -203,9 +201,8 @@ def test_edit_unverifies_and_is_audited(fresh):
         assert set(st.name_initials.split("|")) == {"zs", "cs"}
         fields = set(s.scalars(select(AuditEntry.field).where(AuditEntry.entity_id == sid)))
         assert {"grade", "name", "verified"} <= fields
-    with pytest.raises(ValidationError):
-        with fresh.session() as s:
-            update_student(s, sid, {"no_such_field": 1})
+    with pytest.raises(ValidationError), fresh.session() as s:
+        update_student(s, sid, {"no_such_field": 1})
 
 
 def test_policy_kept_per_database(fresh):
@@ -217,13 +214,11 @@ def test_policy_kept_per_database(fresh):
 
 
 def test_init_school_validates(fresh):
-    with pytest.raises(ValidationError) as err:
-        with fresh.session() as s:
-            store.init_school(s, "", "1", 2023)
+    with pytest.raises(ValidationError) as err, fresh.session() as s:
+        store.init_school(s, "", "1", 2023)
     assert "学校名称" in err.value.message
-    with pytest.raises(ValidationError):
-        with fresh.session() as s:
-            store.init_school(s, "x", "1", 23)
+    with pytest.raises(ValidationError), fresh.session() as s:
+        store.init_school(s, "x", "1", 23)
     with fresh.session() as s:
         assert store.get_school(s).name == "第一中学"
 

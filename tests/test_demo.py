@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypinyin import pinyin
 
-from core import demo
+from core import demo, demo_people
 from core.demo import generate_demo
 from core.domain import Stage
 from core.engine import Status, compute_all
@@ -106,6 +106,7 @@ def test_ids_genders_births_and_ages(data: demo.DemoData) -> None:
         assert info.region_known and "建始县" in info.region_name
         assert s["id_raw"] == s["id_number"] and s["id_numeric_cell"] is False
         assert s["gender"] == info.gender
+        assert info.birth_date is not None
         assert s["birth_date"] == info.birth_date.isoformat()
         lo, hi = ranges[Stage(s["stage"])]
         assert lo <= age_on(info.birth_date, sept1) <= hi, (s["stage"], s["birth_date"])
@@ -115,7 +116,7 @@ def test_ids_genders_births_and_ages(data: demo.DemoData) -> None:
             assert re.fullmatch(r"\d+班", s["class_name"])
         assert re.fullmatch(r"1\d{10}", s["phone"])
         # the fast ID builder agrees with core.idnumber.make_id
-        assert make_id(demo.REGION, info.birth_date, int(s["id_number"][14:17])) == s["id_number"]
+        assert make_id(demo_people.REGION, info.birth_date, int(s["id_number"][14:17])) == s["id_number"]
 
 
 def test_roster_ids_valid_and_unique(data: demo.DemoData) -> None:
@@ -159,7 +160,7 @@ def test_every_stage_and_category_mix() -> None:
 
 def test_polyphonic_surnames_present(data: demo.DemoData) -> None:
     surnames = {s["name"][0] for s in data.students}
-    assert set(demo.POLYPHONIC_SURNAMES) <= surnames
+    assert set(demo_people.POLYPHONIC_SURNAMES) <= surnames
 
 
 def test_registered_students_in_roster(data: demo.DemoData) -> None:

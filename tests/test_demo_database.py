@@ -4,13 +4,12 @@ import re
 import zipfile
 
 import openpyxl
-import pytest
+from pdftext import pdf_text as read_pdf_text
 
 from cli.commands import run
 from db import store
 from db.session import open_database
 from db.workflows import database_info, fill_demo
-from pdftext import pdf_text as read_pdf_text
 
 MARK = "演示数据"
 

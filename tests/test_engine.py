@@ -148,7 +148,7 @@ def test_odd_amount_shares_add_up():
 def test_totals():
     students = [student(stage=Stage.PRESCHOOL), student(stage=Stage.UNDERGRADUATE),
                 student(stage=Stage.HIGH_SCHOOL, tuition_fen=1)]
-    results, totals = compute_all(students, POLICY)
+    _results, totals = compute_all(students, POLICY)
     assert totals.total == 202200 + 300000
     assert totals.by_item["PRESCHOOL"] == 202200 and totals.by_item["HIGHER_GRANT"] == 300000
     assert totals.by_source == {"city": 101100, "county": 101100 + 300000}
@@ -172,7 +172,7 @@ def test_calculator_shares_decisions_but_equals_compute_student(explain):
     calc = Calculator(WITH_STANDARD, explain=explain)
     bulk = [calc(r) for r in records]
     assert len(calc._memo) < len(records) / 2          # decisions really are shared
-    for r, got in zip(records, bulk):
+    for r, got in zip(records, bulk, strict=True):
         assert got.student is r
         assert got.decisions == compute_student(r, WITH_STANDARD, explain).decisions
     _, totals = compute_all(records, WITH_STANDARD)
@@ -191,7 +191,6 @@ def test_gc_paused_restores_the_collector():
             pass
         assert not gc.isenabled()          # the inner pause does not re-enable early
     assert gc.isenabled()
-    with pytest.raises(ValueError):
-        with gc_paused():
-            raise ValueError
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError
     assert gc.isenabled()

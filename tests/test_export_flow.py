@@ -5,16 +5,16 @@ from datetime import date
 
 import openpyxl
 import pytest
+from pdftext import pdf_text
 
 from cli.commands import run
 from core.checks import FindingState
 from core.idnumber import make_id
 from core.records import ParsedRow
 from db import store
-from db.official import set_official
 from db.importing import apply_plan, plan_import
+from db.official import set_official
 from db.session import open_database
-from pdftext import pdf_text
 
 HS = make_id("110101", date(2008, 5, 1), 123)
 PRE = make_id("110101", date(2019, 3, 1), 124)
@@ -165,12 +165,13 @@ def test_notice_is_a_draft_until_everyone_is_verified(clean_db, tmp_path, capsys
 
 
 def test_report_counts_fixed_findings(clean_db, tmp_path):
+    from sqlalchemy import select
+
     from core.exports.report import write_report
     from db.exports import gather
     from db.findings import run_and_store
-    from db.students import update_student
     from db.models import Student
-    from sqlalchemy import select
+    from db.students import update_student
     d = open_database(clean_db)
     with d.session() as s:
         sid = s.scalars(select(Student.id).where(Student.id_number == HS)).one()

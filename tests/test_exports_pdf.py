@@ -4,6 +4,9 @@ from dataclasses import replace
 
 import pytest
 from openpyxl import load_workbook
+from pdftext import fonts, page_sizes
+from pdftext import page_count as pages
+from pdftext import pdf_text as text
 
 from core.checks import FindingState
 from core.errors import ValidationError
@@ -16,8 +19,6 @@ from core.exports.sample import sample_export_data
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.policy import load_policy
-
-from pdftext import fonts, page_count as pages, page_sizes, pdf_text as text
 
 RARE = "䶮"
 
@@ -159,7 +160,7 @@ def test_notice_has_no_personal_data(docs, data, out):
                     assert secret not in t, secret
     for t in (flat(docs["notice"]), cells):
         assert "公示期不少于5个工作日" in t and data.school.supervision_phone in t
-        for st, res in subsidised(data):
+        for st, _res in subsidised(data):
             assert st.name in t
         assert format_fen(data.totals.total) in t or str(data.totals.total // 100) in t
     names = {st.name for st, _ in subsidised(data)}

@@ -21,7 +21,7 @@ from cli.commands import run
 from core.errors import DatabaseError
 from core.idnumber import make_id
 from db.backup import backup, list_backups
-from db.session import Database, DamagedDatabaseError, open_database
+from db.session import DamagedDatabaseError, Database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = [make_id("110101", date(2000, 1, 1) + timedelta(days=i), 100 + i % 800) for i in range(3000)]
@@ -130,9 +130,8 @@ def test_write_session_waits_then_gives_a_chinese_error(tmp_path, school_db):
     try:
         db = Database(school_db, timeout=0.3)
         t0 = time.monotonic()
-        with pytest.raises(DatabaseError) as err:
-            with db.write_session() as s:
-                s.connection()
+        with pytest.raises(DatabaseError) as err, db.write_session() as s:
+            s.connection()
         assert time.monotonic() - t0 >= 0.25
         assert "正被另一个程序使用" in err.value.message and "0.3 秒" in err.value.message
         db.close()
@@ -358,7 +357,7 @@ def test_damaged_database_is_never_written_and_the_backup_is_offered(tmp_path, d
 
 
 def test_restore_latest_keeps_the_damaged_file_beside(tmp_path, damaged_db):
-    p, good = damaged_db
+    p, _good = damaged_db
     before = digest(p)
     res = cli(tmp_path, "--db", str(p), "restore", "--latest")
     assert res.returncode == 0, res.stderr

@@ -104,19 +104,15 @@ def test_a_recheck_writes_only_the_findings_that_changed(db):
 def test_accept_needs_reason_and_acceptable_code(db):
     with db.session() as s:
         run_and_store(s)
-    with pytest.raises(ValidationError) as err:
-        with db.session() as s:
-            accept(s, "NAME_MISMATCH", HS, "  ")
+    with pytest.raises(ValidationError) as err, db.session() as s:
+        accept(s, "NAME_MISMATCH", HS, "  ")
     assert "原因" in err.value.message
-    with pytest.raises(ValidationError):
-        with db.session() as s:
-            accept(s, "NO_SUCH_CODE", HS, "x")
-    with pytest.raises(ValidationError):
-        with db.session() as s:
-            accept(s, "ID_INVALID", HS, "x")
-    with pytest.raises(ValidationError):
-        with db.session() as s:
-            accept(s, "AGE_STAGE", HS, "x")  # no such finding for this student
+    with pytest.raises(ValidationError), db.session() as s:
+        accept(s, "NO_SUCH_CODE", HS, "x")
+    with pytest.raises(ValidationError), db.session() as s:
+        accept(s, "ID_INVALID", HS, "x")
+    with pytest.raises(ValidationError), db.session() as s:
+        accept(s, "AGE_STAGE", HS, "x")  # no such finding for this student
 
 
 def test_verify_refused_with_open_error_then_allowed(db):

@@ -4,6 +4,7 @@ ZizhuError (never another exception, never a dead process), and a failed import
 leaves the database exactly as it was."""
 from __future__ import annotations
 
+import contextlib
 import io
 import sqlite3
 import tempfile
@@ -56,10 +57,8 @@ def parse_everything(path: Path) -> None:
     except ZizhuError:
         return
     for parse in (lambda t: parse_students(t, POLICY), parse_roster, lambda t: parse_payments(t, POLICY)):
-        try:
+        with contextlib.suppress(ZizhuError):
             parse(table)
-        except ZizhuError:
-            pass
 
 
 def write(tmp: Path, data: bytes, suffix: str) -> Path:
@@ -101,7 +100,7 @@ def random_zips(draw) -> bytes:
     """A zip whose members are xlsx parts, random names or random bytes."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        names = draw(st.lists(st.sampled_from(sorted(XLSX_MEMBERS) + ["content.xml", "mimetype", "x/y.xml"]),
+        names = draw(st.lists(st.sampled_from([*sorted(XLSX_MEMBERS), "content.xml", "mimetype", "x/y.xml"]),
                               max_size=10, unique=True))
         for name in names:
             kind = draw(st.sampled_from(["real", "random", "cut"]))
@@ -121,7 +120,7 @@ encodings = st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1
 def csv_bytes(draw) -> bytes:
     if draw(st.booleans()):
         return draw(st.binary(max_size=400))
-    rows = draw(st.lists(st.lists(st.one_of(st.text(max_size=12), st.sampled_from(HEADERS + [ID1])),
+    rows = draw(st.lists(st.lists(st.one_of(st.text(max_size=12), st.sampled_from([*HEADERS, ID1])),
                                   max_size=6), max_size=10))
     sep = draw(st.sampled_from([",", "\t", ";"]))
     text = "\n".join(sep.join(r) for r in rows)
@@ -215,8 +214,7 @@ def _import(db, data: bytes, suffix: str, kind: str) -> None:
 
 files = st.one_of(st.binary(max_size=1500).map(lambda b: (b, ".xlsx")),
                   random_zips().map(lambda b: (b, ".xlsx")),
-                  tables.map(lambda r: (workbook_bytes([["姓名", "身份证号", "学段", "证件号码", "项目", "金额"]]
-                                                       + r), ".xlsx")),
+                  tables.map(lambda r: (workbook_bytes([["姓名", "身份证号", "学段", "证件号码", "项目", "金额"], *r]), ".xlsx")),
                   csv_bytes().map(lambda b: (b, ".csv")))
 
 

@@ -113,7 +113,7 @@ def flipped(work, data):
 
 
 _names = st.one_of(st.sampled_from(TRAVERSAL),
-                   st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
+                   st.text(st.characters(codec="utf-8"), max_size=12))
 
 
 def random_names(work, data):

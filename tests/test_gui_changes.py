@@ -67,7 +67,9 @@ def test_one_snapshot_per_change_feeds_three_pages(win, monkeypatch):
     assert len(calls) == 1                                           # not one per page
     shown = win.feed.current
     assert win.dashboard.summary is shown.summary
-    same = lambda rows, snap_rows: {id(r) for r in rows} == {id(r) for r in snap_rows}
+
+    def same(rows, snap_rows):
+        return {id(r) for r in rows} == {id(r) for r in snap_rows}
     assert same(win.students.model.rows(), shown.students) and same(win.letters.model.rows(), shown.letters)
     assert next(r for r in win.letters.model.rows() if r.id == first.id).receipt
 

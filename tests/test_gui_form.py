@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from conftest import open_main_window
 from sqlalchemy import func, select
 from test_gui_students import ID_ZS, fill_people
 
@@ -9,8 +10,6 @@ from core.engine import Status
 from core.idnumber import make_id
 from db.models import AuditEntry, Student
 from gui.main_window import STUDENTS
-
-from conftest import open_main_window
 
 pytestmark = pytest.mark.usefixtures("shown")
 

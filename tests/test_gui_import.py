@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from conftest import open_main_window
 from openpyxl import Workbook, load_workbook
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import select
@@ -13,14 +14,12 @@ from gui import dialogs
 from gui.roster_view import IN_LIST, NOT_IN_LIST, RosterPage
 from gui.templates import download_template
 
-from conftest import open_main_window
-
 pytestmark = pytest.mark.usefixtures("shown")
 
 NEW1 = make_id("110101", date(2007, 2, 3), 311)
 NEW2 = make_id("110101", date(2016, 4, 5), 412)
 BAD = make_id("110101", date(2011, 8, 9), 513)[:-1] + "0"
-if BAD == make_id("110101", date(2011, 8, 9), 513):
+if make_id("110101", date(2011, 8, 9), 513) == BAD:
     BAD = BAD[:-1] + "1"
 
 

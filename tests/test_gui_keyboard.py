@@ -3,11 +3,11 @@ student form, and 设置's Tab order follows the reading order."""
 from __future__ import annotations
 
 import pytest
+from conftest import open_main_window
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QWidget
 
-from conftest import open_main_window
 from gui.actions import PAGE_ACTIONS, SPECS
 from gui.main_window import PAGES, SETTINGS, STUDENTS
 
@@ -94,5 +94,5 @@ def test_settings_tab_order_is_the_reading_order(win, qtbot):
     columns = [p.x() >= middle for p in spots]
     assert columns == sorted(columns)
     for side in (False, True):
-        ys = [p.y() for p, right in zip(spots, columns) if right == side]
+        ys = [p.y() for p, right in zip(spots, columns, strict=True) if right == side]
         assert ys == sorted(ys)

@@ -2,6 +2,7 @@
 import threading
 
 import pytest
+from conftest import open_main_window
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QWizard
 
@@ -11,8 +12,6 @@ from gui import errors, worker
 from gui.app import install_font
 from gui.first_start import FirstStartWizard, default_school_year
 from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, ROSTER, SETTINGS, STUDENTS
-
-from conftest import open_main_window
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -136,8 +135,8 @@ def test_first_start_wizard_creates_the_school(db, qtbot):
     wiz.show()
     finish = wiz.button(QWizard.WizardButton.FinishButton)
     assert not finish.isEnabled()
-    wiz.page.name.setText("城关第二中学")
-    wiz.page.code.setText("4211")
+    wiz.school_page.name.setText("城关第二中学")
+    wiz.school_page.code.setText("4211")
     wiz.button(QWizard.WizardButton.NextButton).click()      # the school is saved, then 公文信息
     assert database_info(db).has_school and wiz.currentPage() is wiz.official_page
     wiz.official_page.form.edits["county"].setText("建始县")
@@ -159,6 +158,6 @@ def test_first_start_wizard_offers_demo_data(db, qtbot):
     wiz = FirstStartWizard(db)
     qtbot.addWidget(wiz)
     wiz.show()
-    wiz.page.demo_button.click()
+    wiz.school_page.demo_button.click()
     assert wiz.use_demo and wiz.result() == QWizard.DialogCode.Accepted
     assert not database_info(db).has_school

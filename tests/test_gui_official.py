@@ -1,12 +1,11 @@
 """GUI: 公文信息 in 设置, and a final document refused for the missing county opens 设置 at that field."""
 import pytest
+from conftest import open_main_window
 from test_gui_students import fill_people
 
 from db.official import official_values
 from gui import errors
 from gui.main_window import EXPORT, LETTERS, SETTINGS
-
-from conftest import open_main_window
 
 pytestmark = pytest.mark.usefixtures("shown")
 

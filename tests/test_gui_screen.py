@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import open_main_window
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QDialog, QWidget
 from screenfit import fit_problems
 
-from conftest import open_main_window
 from gui import screen
 from gui.main_window import PAGES
 

@@ -1,13 +1,12 @@
 """GUI: the settings page (school details, policy parameters)."""
 import pytest
+from conftest import open_main_window
 from test_gui_students import fill_people
 
 from core.domain import Stage
 from db.store import get_policy, get_school
 from gui.main_window import SETTINGS
 from gui.students.model import COL
-
-from conftest import open_main_window
 
 pytestmark = pytest.mark.usefixtures("shown")
 

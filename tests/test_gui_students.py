@@ -14,7 +14,6 @@ from gui.students.model import COL
 from gui.students.proxy import HAS_PROBLEMS
 from gui.students.view import StudentsPage
 
-
 pytestmark = pytest.mark.usefixtures("shown")
 
 ID_ZS = make_id("110101", date(2008, 5, 1), 123)

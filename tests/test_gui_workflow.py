@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import open_main_window
+from pdftext import page_count as pdf_pages
+from pdftext import pdf_text
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtTest import QTest
@@ -13,9 +16,6 @@ from core.package import verify_package
 from db.models import FindingRow, Student
 from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES
 from gui.pdf_preview import PdfPreview
-
-from conftest import open_main_window
-from pdftext import page_count as pdf_pages, pdf_text
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -506,7 +506,8 @@ def test_import_payments_action_runs_the_payment_checks(qtbot, tmp_path):
     from db.session import open_database
     from db.workflows import fill_demo
     from gui import worker as _worker
-    from gui.main_window import FINDINGS, MainWindow as _MainWindow
+    from gui.main_window import FINDINGS
+    from gui.main_window import MainWindow as _MainWindow
     d = open_database(tmp_path / "pay.sqlite")
     fill_demo(d, n_students=40)
     wb = Workbook()

@@ -8,14 +8,14 @@ import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from core.errors import InputFileError, OutputFileError
 from core.idnumber import check_id, make_id
-from core.importers import (Table, find_header, parse_roster, parse_students, read_table,
-                            write_problem_rows)
+from core.importers import Table, find_header, parse_roster, parse_students, read_table, write_problem_rows
 from core.importers.common import NUMERIC_ID_PROBLEM
 from core.policy import default_policy
 from core.records import STUDENT_COLUMNS
@@ -260,7 +260,7 @@ def test_synonym_headers_and_location_yes_no(policy):
 
 
 def test_defaults_for_empty_optional_values(policy):
-    rows = [STUDENT_HEADER + ["性别"], ["张三", ID1, "初中", "", "", "", "", "", "", "", "", ""]]
+    rows = [[*STUDENT_HEADER, "性别"], ["张三", ID1, "初中", "", "", "", "", "", "", "", "", ""]]
     row = students_of(rows, policy).rows[0]
     v = row.values
     assert (v["location"], v["ownership"], v["full_time"], v["category"]) == ("本地", "公办", True, "NONE")
@@ -289,7 +289,7 @@ def test_fees_empty_zero_and_amounts(policy):
 
 
 def test_bad_values_are_kept_with_problems(policy):
-    rows = [STUDENT_HEADER + ["性别"],
+    rows = [[*STUDENT_HEADER, "性别"],
             ["张三", ID1, "大班", "省城", "私立", "不清楚", "贫困", "一千", "-5", "1.234", "也许", "未知"]]
     result = students_of(rows, policy)
     assert len(result.rows) == 1
@@ -457,7 +457,7 @@ def test_roster_synonyms_and_missing_id_column():
 
 def big_roster(n: int) -> Table:
     ids = [make_id("110101", date(1950 + i % 60, 1 + i % 12, 1 + i % 28), i % 1000) for i in range(2000)]
-    rows = [["XX县建档立卡名单"], ROSTER_HEADER]
+    rows: list[list[Any]] = [["XX县建档立卡名单"], ROSTER_HEADER]
     rows += [["XX县", "城关镇", "一村", f"4115210{i:07d}", f"张{i % 97}", ids[i % 2000], "之子",
               "在校生", "XX中学", 4.0] for i in range(n)]
     return Table("big.xlsx", "S", rows)
@@ -576,7 +576,7 @@ def test_a_cached_formula_value_is_read_normally(tmp_path, policy):
         parts = {n: zf.read(n) for n in zf.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
     xml = parts[sheet].decode()
-    head, sep, rest = xml.partition("<c r=\"A2\"")
+    head, _sep, rest = xml.partition("<c r=\"A2\"")
     cell_end = rest.index("</c>") + 4
     parts[sheet] = (head + '<c r="A2" t="str"><f>CONCAT("张","三")</f><v>张三</v></c>' + rest[cell_end:]).encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:

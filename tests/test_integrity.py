@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
+from pdftext import pdf_text
 from sqlalchemy import select
 
 from cli.commands import run
@@ -16,13 +17,12 @@ from core.policy import set_value
 from core.records import ParsedRow
 from db import store
 from db.findings import run_and_store, verify_students
-from db.official import set_official
 from db.importing import apply_plan, plan_import
 from db.models import AuditEntry, FindingRow, Student
+from db.official import set_official
 from db.session import open_database
 from db.students import to_record
 from db.workflows import fill_demo
-from pdftext import pdf_text
 
 HS = make_id("110101", date(2008, 5, 1), 123)
 PRE = make_id("110101", date(2019, 3, 1), 124)
@@ -293,11 +293,11 @@ def test_a_replace_removing_half_or_less_needs_no_confirmation(clean_db, tmp_pat
 
 
 def test_the_wizard_asks_before_a_replace_removes_over_half_the_roster(qtbot, db, tmp_path, shown):
+    from conftest import open_main_window
     from PySide6.QtWidgets import QWizard
     from test_gui_import import run_wizard
     from test_gui_students import fill_people
 
-    from conftest import open_main_window
     from db.models import RosterPerson
 
     fill_people(db)

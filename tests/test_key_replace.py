@@ -10,8 +10,18 @@ from core import signing
 from core.errors import ValidationError
 from db import store
 from db.backup import list_backups
-from db.keys import (PRIVATE_KEY, PUBLIC_KEY, REPLACE_CONSEQUENCES, RETIRED, ensure_key, key_file_name,
-                     public_key, public_key_line, replace_key, retired_keys)
+from db.keys import (
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    REPLACE_CONSEQUENCES,
+    RETIRED,
+    ensure_key,
+    key_file_name,
+    public_key,
+    public_key_line,
+    replace_key,
+    retired_keys,
+)
 from db.models import AuditEntry
 from db.session import open_database
 
@@ -191,6 +201,7 @@ def test_cli_key_new_without_tty_or_file_asks_for_the_file(school, capsys, monke
 @pytest.fixture
 def page(qtbot, demo_db, shown):
     from conftest import open_main_window
+
     from gui.main_window import SETTINGS
     win = open_main_window(qtbot, demo_db, SETTINGS)
     return win.settings

@@ -258,7 +258,7 @@ def _snapshot(db: Path) -> tuple:
 
 def _describe_difference(snap: tuple, ref: Reference) -> str:
     parts = []
-    for label, now, before, after in zip(("students", "audit", "policy"), snap, ref.before, ref.after):
+    for label, now, before, after in zip(("students", "audit", "policy"), snap, ref.before, ref.after, strict=True):
         if now not in (before, after):
             now_s = set(now)
             parts.append(f"{label}: {len(now)} rows (before {len(before)}, after {len(after)}), "
@@ -312,7 +312,7 @@ def _leftovers(t: Trial, op: str, ids: set[bytes]) -> list[str]:
                 elif bad := _integrity_of_file(path):
                     problems.append(f"backup {rel} is not a complete database: {bad[0]}")
                 continue
-            if path.name.startswith(DB_NAME) and "lock" not in path.name.lower() or path == t.out:
+            if (path.name.startswith(DB_NAME) and "lock" not in path.name.lower()) or path == t.out:
                 continue
             found = set(ID_RE.findall(path.read_bytes())) & ids
         except FileNotFoundError:     # removed meanwhile: not left over

@@ -1,9 +1,9 @@
 import logging
 from datetime import date
 
-from core.idnumber import make_id
 import pytest
 
+from core.idnumber import make_id
 from core.logsetup import MaskIdsFilter, mask_personal, setup_logging
 
 

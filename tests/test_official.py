@@ -105,9 +105,8 @@ def test_bad_values_are_refused_and_change_nothing(db, key, value, words):
         store.init_school(s, "第一中学", "1", 2023)
         set_official(s, "county", "建始县")
         before = official_values(s)
-    with pytest.raises(ValidationError) as caught:
-        with db.session() as s:
-            set_official(s, key, value)
+    with pytest.raises(ValidationError) as caught, db.session() as s:
+        set_official(s, key, value)
     assert words in caught.value.message and caught.value.hint
     with db.session() as s:
         assert official_values(s) == before

@@ -133,8 +133,9 @@ def test_a_formula_amount_without_a_value_is_a_rejected_row(pdb, tmp_path):
 
 
 def test_every_real_payments_import_is_backed_up_first_gui_included(qtbot, pdb, first, tmp_path, shown):
-    from db import backup as bk
     from conftest import open_main_window
+
+    from db import backup as bk
     names = lambda: [b.name for b in bk.list_backups(pdb.path) if "before-import-payments" in b.name]  # noqa: E731
     assert len(names()) == 1                                   # the first import (fixture) was backed up
     import_payments(pdb, payments_file(tmp_path / "dry.xlsx", [[HS, "张丽", "PRESCHOOL", 1]]), dry_run=True)

@@ -149,7 +149,8 @@ def test_passphrase_never_logged_nor_in_messages(tmp_path, caplog, capsys, monke
     for folder, _dirs, files in os.walk(home):
         for name in files:
             if name.endswith(".log") or "log" in folder:
-                texts.append(open(os.path.join(folder, name), encoding="utf-8", errors="replace").read())
+                with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
+                    texts.append(fh.read())
     blob = "\n".join(texts)
     assert "口令不正确" in blob                              # the failures were really exercised
     assert SECRET[:5] not in blob                            # nor a prefix (the too-short one)
@@ -158,6 +159,7 @@ def test_passphrase_never_logged_nor_in_messages(tmp_path, caplog, capsys, monke
 def test_settings_explain_key_backup_and_lost_passphrase(qtbot, demo_db, shown):
     """设置 says where the key lives, how to back it up and what a lost passphrase means."""
     from conftest import open_main_window
+
     from gui.main_window import SETTINGS
     win = open_main_window(qtbot, demo_db, SETTINGS)
     text = win.settings.key_help.text()

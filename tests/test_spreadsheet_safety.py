@@ -134,12 +134,13 @@ def _people(n: int) -> list[str]:
 
 @pytest.fixture
 def poisoned_db(tmp_path):
+    from sqlalchemy import select
+
     from db import store
     from db.findings import accept_rows, run_and_store
     from db.importing import apply_plan, plan_import
     from db.models import FindingRow
     from db.session import open_database
-    from sqlalchemy import select
 
     d = open_database(tmp_path / "x.sqlite")
     ids = _people(len(PAYLOADS))
@@ -147,7 +148,7 @@ def poisoned_db(tmp_path):
         store.init_school(s, PAYLOADS[0], "1", 2023, actor="t")
         students = [{"name": p, "id_number": i, "id_raw": i, "stage": "普通高中", "category": "REGISTERED",
                      "class_name": p, "village": p, "tuition_fen": 100000, "textbook_fen": 0, "lodging_fen": 0}
-                    for p, i in zip(PAYLOADS, ids)]
+                    for p, i in zip(PAYLOADS, ids, strict=True)]
         fields = ["name", "id_number", "stage", "category", "class_name", "village", "tuition", "textbook",
                   "lodging"]
         apply_plan(s, plan_import(s, "students", [ParsedRow(n, v) for n, v in enumerate(students)], [], fields))
@@ -386,8 +387,8 @@ _VALUE = '<table:table-cell office:value-type="string"><text:p>x</text:p></table
 
 
 def test_ods_repeats_are_bounded(tmp_path):
-    wide = f'<table:table-row><table:table-cell table:number-columns-repeated="16000" ' \
-           f'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+    wide = '<table:table-row><table:table-cell table:number-columns-repeated="16000" ' \
+           'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
     with pytest.raises(InputFileError) as err:
         read_table(_ods(tmp_path / "w.ods", wide))
     assert "第 16000 列" in err.value.message
@@ -441,9 +442,9 @@ def test_cli_refuses_with_exit_2_and_no_traceback(tmp_path):
 
 
 def test_gui_import_wizard_shows_the_refusal(qtbot, db, tmp_path, shown):
+    from conftest import open_main_window
     from PySide6.QtWidgets import QWizard
 
-    from conftest import open_main_window
     from db import store
     with db.session() as s:
         store.init_school(s, "第一中学", "1", 2023, actor="t")

@@ -111,9 +111,8 @@ def test_sweep_removes_registrations_of_dead_processes_and_old_ones(tmp_path, ho
 
 def test_a_failed_atomic_write_leaves_nothing(tmp_path, home):
     target = tmp_path / "t.xlsx"
-    with pytest.raises(RuntimeError):
-        with paths.atomic_path(target):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), paths.atomic_path(target):
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == [home] and list(paths.temp_root().iterdir()) == []
 
 
@@ -127,7 +126,7 @@ def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, dem
     (tmp_path / "systmp").mkdir()
     export_package(demo_db, tmp_path / "pkg.zip", "a good passphrase", draft=True, letters=True)
     keys = [r.id for r in snapshot(demo_db).letters[:3]]
-    target, warnings, pages, pdf = make_letters(demo_db, keys)
+    target, _warnings, pages, pdf = make_letters(demo_db, keys)
     assert target is None and pdf.startswith(b"%PDF") and len(pages) == 3
     assert list(paths.temp_root().iterdir()) == []
     assert list((tmp_path / "systmp").iterdir()) == []

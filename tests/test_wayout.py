@@ -216,7 +216,7 @@ def test_a_removed_student_in_a_reimported_file_is_updated_and_stays_removed(wdb
         ww = ids(s)["王五"]
         remove_student(s, ww, "已转学")
     with wdb.session() as s:
-        plan = plan_import(s, "students", [ParsedRow(2, stu("王五", HS2, grade="高二"))], [], FIELDS + ["grade"])
+        plan = plan_import(s, "students", [ParsedRow(2, stu("王五", HS2, grade="高二"))], [], [*FIELDS, "grade"])
         apply_plan(s, plan)
     with wdb.session() as s:
         same = s.scalars(select(Student).where(Student.id_number == HS2)).all()

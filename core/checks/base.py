@@ -7,12 +7,15 @@ from the context to findings). Adding a check means adding one ``Rule`` to the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum, StrEnum
-from typing import Callable, Iterable
+from typing import TypeVar, cast
 
 from core.policy import Policy
+
+_T = TypeVar("_T")
 
 
 class Severity(str, Enum):
@@ -21,7 +24,8 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+# Keyed by str: a finding row read back from the database holds the plain value ("error").
+SEVERITY_LABELS: dict[str, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 
 
 class FindingState(StrEnum):
@@ -117,10 +121,11 @@ class CheckContext:
     audit_problem: str = ""                 # why the audit log's chain is broken; "" when intact
     _cache: dict[str, object] = field(default_factory=dict)
 
-    def cached(self, name: str, make: Callable[[], object]) -> object:
+    def cached(self, name: str, make: Callable[[], _T]) -> _T:
+        """``make()``, computed once per run; each name always holds what its own ``make`` returns."""
         if name not in self._cache:
             self._cache[name] = make()
-        return self._cache[name]
+        return cast(_T, self._cache[name])
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,7 @@ class Finding:
     def fingerprint(self) -> str:
         """Changes when the data behind the finding changes (the message quotes it; the
         full ID is added because messages show it masked)."""
-        return hashlib.sha1(f"{self.message}\x1f{self.id_number}".encode("utf-8")).hexdigest()[:16]
+        return hashlib.sha1(f"{self.message}\x1f{self.id_number}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

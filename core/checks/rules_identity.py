@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.checks.dates import birth_matches, parse_birth
@@ -14,14 +14,14 @@ from core.idnumber import age_on, birth_date_of, check_id, mask_id, region_of
 def _births(ctx: CheckContext) -> dict[int, date]:
     """Birth date by student key, for every student whose ID is valid (checked once per run)."""
     def make() -> dict[int, date]:
-        out = {}
+        out: dict[int, date] = {}
         for st in ctx.students:
             if st.id_number and not st.id_numeric_cell:
                 born = birth_date_of(st.id_number, ctx.today)
                 if born is not None:
                     out[st.key] = born
         return out
-    return ctx.cached("births", make)  # type: ignore[return-value]
+    return ctx.cached("births", make)
 
 
 def _id_invalid(ctx: CheckContext) -> Iterator[Finding]:
@@ -112,7 +112,7 @@ def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
             parsed = parse_birth(s.birth_date)
             if parsed is None or parsed[2] is None:
                 continue
-            born = date(*parsed)  # type: ignore[arg-type]
+            born = date(parsed[0], parsed[1], parsed[2])
         age = age_on(born, sept)
         low, high = ctx.policy.age_ranges[stage]
         if not low <= age <= high:

@@ -1,7 +1,7 @@
 """Rules about the integrity of what was verified: seals, the audit log, the roster."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from core.checks.base import CheckContext, Finding, Rule, Severity
 from core.checks.rules_money import results

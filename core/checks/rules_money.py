@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from collections.abc import Callable, Iterator
 
 from core.checks.base import (
     POLICY_FIELD,
@@ -26,7 +26,7 @@ def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
         for s in ctx.students:
             out.append((s, calc(student_record(vars(s), key=s.key, prior_grants=grants_of(s.prior_grants)))))
         return out
-    return ctx.cached("results", make)  # type: ignore[return-value]
+    return ctx.cached("results", make)
 
 
 def _not_full_time(ctx: CheckContext) -> Iterator[Finding]:
@@ -85,10 +85,10 @@ def _loan_contract(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _payment_findings(ctx: CheckContext) -> list[Finding]:
-    return ctx.cached("payments", lambda: list(_compare_payments(ctx)))  # type: ignore[return-value]
+    return ctx.cached("payments", lambda: list(_compare_payments(ctx)))
 
 
-def _payments_of(code: str):
+def _payments_of(code: str) -> Callable[[CheckContext], list[Finding]]:
     return lambda ctx: [f for f in _payment_findings(ctx) if f.code == code]
 
 
@@ -118,10 +118,10 @@ def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
     for key, fen in paid.items():
         if key in entitled:
             continue
-        s = by_id.get(key[0])
+        student = by_id.get(key[0])
         msg = f"发放记录中项目 {key[1]} 发放 {format_fen(fen)} 元，但按政策不应享受"
-        if s is not None:
-            yield PAYMENT_UNDUE.finding(s, msg, part=key[1])
+        if student is not None:
+            yield PAYMENT_UNDUE.finding(student, msg, part=key[1])
         else:
             yield Finding(PAYMENT_UNDUE.code, PAYMENT_UNDUE.severity, msg + "（身份证号不在学生名单中）",
                           id_number=key[0], part=f"{key[0]}:{key[1]}")

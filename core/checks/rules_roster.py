@@ -1,7 +1,7 @@
 """Cross-check of the student list with the poverty roster (比对)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from pypinyin import Style, lazy_pinyin
 
@@ -13,7 +13,7 @@ from core.text import header_key
 def roster_by_id(ctx: CheckContext) -> dict[str, RosterFacts]:
     def make() -> dict[str, RosterFacts]:
         return {r.id_number: r for r in ctx.roster if r.id_number}
-    return ctx.cached("roster_by_id", make)  # type: ignore[return-value]
+    return ctx.cached("roster_by_id", make)
 
 
 def _not_on_roster(ctx: CheckContext) -> Iterator[Finding]:

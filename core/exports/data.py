@@ -15,7 +15,6 @@ from core.engine import StudentResult, Totals
 from core.policy import Policy
 from core.version import program_version
 
-
 COUNTY_PLACEHOLDER = "（县名未设置）"     # drafts only: a final document needs the county's name
 POLICY_TITLE = "{county}教育扶贫“百日攻坚”资助政策"
 
@@ -123,4 +122,4 @@ class ExportData:
     audit: AuditInfo | None = None   # None: not checked (samples, tests)
 
     def pairs(self) -> list[tuple[StudentInfo, StudentResult]]:
-        return list(zip(self.students, self.results))
+        return list(zip(self.students, self.results, strict=True))

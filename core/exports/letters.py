@@ -19,8 +19,22 @@ from core.engine import Status, StudentResult, compute_student
 from core.errors import ValidationError
 from core.exports.data import ExportData, StudentInfo
 from core.exports.output import date_label, family_pays, grade_label
-from core.exports.pdf_common import (FONT, GRID, MARGIN, PAGE_H, PAGE_W, Glyphs, PageSpec, SealBox,
-                                     build_pdf, frame, layout, styles, table)
+from core.exports.pdf_common import (
+    FONT,
+    GRID,
+    MARGIN,
+    PAGE_H,
+    PAGE_W,
+    Glyphs,
+    PageSpec,
+    SealBox,
+    Styles,
+    build_pdf,
+    frame,
+    layout,
+    styles,
+    table,
+)
 from core.idnumber import mask_id
 from core.money import format_fen
 
@@ -47,7 +61,7 @@ def _why_not(data: ExportData, result: StudentResult) -> list[str]:
         return [f"“{d.name}”所需信息尚待学校补充核实，核实后另行告知" for d in pending]
     if rec.stage is None:
         return ["学段信息无法识别，请与学校联系核实"]
-    relevant = [d for d, item in zip(full.decisions, data.policy.items) if rec.stage in item.stages]
+    relevant = [d for d, item in zip(full.decisions, data.policy.items, strict=True) if rec.stage in item.stages]
     if not relevant:
         return [f"本方案所列资助项目不包括{rec.stage.value}阶段"]
     out: list[str] = []
@@ -58,7 +72,7 @@ def _why_not(data: ExportData, result: StudentResult) -> list[str]:
     return out[:3] or ["不符合本方案所列资助项目的条件"]
 
 
-def _intro(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
     parent = next((s.head_name for s, _ in group if s.head_name), "") or "学生家长"
     school = g.esc(data.school.name, "学校名称")
     kids = "、".join(f"{g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}）"
@@ -77,7 +91,7 @@ def _intro(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flo
     ]
 
 
-def _items(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
     many = len(group) > 1
     out: list[Flowable] = []
     rows: list[list[str]] = [(["学生"] if many else []) + ["资助项目", "计算依据", "金额（元）"]]
@@ -110,7 +124,7 @@ def _items(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flo
     return out
 
 
-def _nothing(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+def _nothing(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
     out: list[Flowable] = []
     for s, r in group:
         who = g.esc(s.name, "姓名") if len(group) > 1 else "孩子"
@@ -119,7 +133,7 @@ def _nothing(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[F
     return out
 
 
-def _closing(data: ExportData, granted: bool, st: dict, g: Glyphs) -> list[Flowable]:
+def _closing(data: ExportData, granted: bool, st: Styles, g: Glyphs) -> list[Flowable]:
     s = data.school
     contact = f"请联系学校（电话：{g.esc(s.contact_phone, '电话')}）" if s.contact_phone else "请与学校联系"
     sup = (f"也可拨打县教育资助监督电话 {g.esc(s.supervision_phone, '电话')} 反映" if s.supervision_phone
@@ -136,11 +150,12 @@ def _closing(data: ExportData, granted: bool, st: dict, g: Glyphs) -> list[Flowa
     ]
 
 
-def _receipt(data: ExportData, group: list[Pair], st: dict, g: Glyphs) -> list[Flowable]:
+def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
     lines = []
     for s, r in group:
         amount = f"资助合计 {format_fen(r.total_fen)} 元" if r.granted else "本学年暂不享受资助"
-        lines.append(f"学生 {g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}），{amount}。")
+        lines.append(f"学生 {g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，"
+                     f"{g.esc(grade_label(s), '年级')}），{amount}。")
     return [
         Paragraph("回　执", st["subtitle"]),
         Spacer(1, 2 * mm),
@@ -169,7 +184,7 @@ def _cut_line(c: Canvas, _doc: object) -> None:
     c.restoreState()
 
 
-def _styles() -> dict:
+def _styles() -> Styles:
     """The common styles, a size larger: the letter is read at home."""
     st = styles()
     for name in ("body", "indent", "right", "center"):

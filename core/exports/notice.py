@@ -13,12 +13,22 @@ from openpyxl.styles import Alignment
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from core.engine import StudentResult
 from core.exports.data import ExportData, StudentInfo
 from core.exports.output import date_label, grade_label
 from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles, table
-from core.exports.xlsx_common import (TOTAL_FILL, Money, fit_columns, mark_demo, put_text, save_workbook,
-                                      setup_print, write_header, write_row, write_title)
-from core.engine import StudentResult
+from core.exports.xlsx_common import (
+    TOTAL_FILL,
+    Money,
+    fit_columns,
+    mark_demo,
+    put_text,
+    save_workbook,
+    setup_print,
+    write_header,
+    write_row,
+    write_title,
+)
 from core.money import format_fen
 
 TITLE = "学生资助公示名单"

@@ -12,9 +12,10 @@ return to the caller.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -96,7 +97,10 @@ def _style(name: str, size: float, leading: float | None = None, align: int = TA
                           alignment=align, wordWrap="CJK", **kw)
 
 
-def styles() -> dict[str, ParagraphStyle]:
+Styles = dict[str, ParagraphStyle]
+
+
+def styles() -> Styles:
     register_fonts()
     return {
         "title": _style("title", 24, 34, TA_CENTER),
@@ -160,7 +164,7 @@ def layout(rows: list[list[Any]], widths: Sequence[float], *cmds: tuple[Any, ...
     return t
 
 
-class SealBox(Flowable):
+class SealBox(Flowable):  # type: ignore[misc]  # reportlab has no type information: Flowable is Any
     """A dashed square where the school's seal goes, labelled in grey."""
 
     def __init__(self, size: float = 38 * mm, label: str = "学校盖章") -> None:
@@ -236,7 +240,7 @@ def _decorate(c: Canvas, spec: PageSpec, page: int, pages: int) -> None:
     c.restoreState()
 
 
-class _DeferredCanvas(Canvas):
+class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type information: Canvas is Any
     """Keeps every page until the end so the footer can say “共 N 页”."""
 
     spec: PageSpec

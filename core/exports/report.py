@@ -12,12 +12,19 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
-from core.exports.data import ExportData
 from core.checks.base import SEVERITY_LABELS, FindingState
-from core.exports.output import (DRAFT_NOTE, date_label, status_label, item_sums, source_label,
-                                 sources, stage_sums, time_label)
-from core.exports.pdf_common import (DRAFT_RED, Glyphs, PageSpec, SealBox, build_pdf, layout, styles,
-                                     table)
+from core.exports.data import ExportData
+from core.exports.output import (
+    DRAFT_NOTE,
+    date_label,
+    item_sums,
+    source_label,
+    sources,
+    stage_sums,
+    status_label,
+    time_label,
+)
+from core.exports.pdf_common import DRAFT_RED, Glyphs, PageSpec, SealBox, Styles, build_pdf, layout, styles, table
 from core.idnumber import mask_id
 from core.money import format_fen
 
@@ -53,7 +60,7 @@ def _audit_text(data: ExportData) -> str:
     return a.message or f"已被改动（共 {a.entries} 条记录）"
 
 
-def _cover(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
+def _cover(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     s = data.school
     out: list[Flowable] = [Spacer(1, 22 * mm)]
     if data.draft:
@@ -93,7 +100,7 @@ def _cover(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
     return out
 
 
-def _totals(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
+def _totals(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     t = data.totals
     srcs = sources(data)
     src_text = "，".join(f"{source_label(x)} {format_fen(t.by_source.get(x, 0))} 元" for x in srcs)
@@ -132,7 +139,7 @@ def _totals(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
     return out
 
 
-def _findings(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
+def _findings(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     fs = data.findings
     opened = [f for f in fs if f.state == FindingState.OPEN]
     accepted = [f for f in fs if f.state == FindingState.ACCEPTED]
@@ -162,7 +169,7 @@ def _findings(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
     return out
 
 
-def _signatures(data: ExportData, st: dict, g: Glyphs) -> list[Flowable]:
+def _signatures(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     line = "＿＿＿＿＿＿＿＿＿＿"
     sign_rows = [[Paragraph(f"{who}（签字）：{line}", st["body"])] for who in ("制表人", "审核人", "校　长")]
     sign_rows.append([Paragraph("日　　期：＿＿＿＿年＿＿月＿＿日", st["body"])])

@@ -13,12 +13,32 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.exports.data import ExportData
 from core.checks.base import SEVERITY_LABELS, STATE_LABELS, FindingState
-from core.exports.output import (DRAFT_NOTE, item_sums, status_label, mask_card,
-                                 source_label, sources, stage_sums, time_label)
-from core.exports.xlsx_common import (BOLD, DRAFT_FONT, TOTAL_FILL, Money, fit_columns, mark_demo, put_text,
-                                      save_workbook, setup_print, write_header, write_row, write_title)
+from core.exports.data import ExportData
+from core.exports.output import (
+    DRAFT_NOTE,
+    item_sums,
+    mask_card,
+    source_label,
+    sources,
+    stage_sums,
+    status_label,
+    time_label,
+)
+from core.exports.xlsx_common import (
+    BOLD,
+    DRAFT_FONT,
+    TOTAL_FILL,
+    Money,
+    fit_columns,
+    mark_demo,
+    put_text,
+    save_workbook,
+    setup_print,
+    write_header,
+    write_row,
+    write_title,
+)
 from core.money import format_fen
 
 SHEET_ROSTER = "学生资助名册"
@@ -118,9 +138,9 @@ def _totals(ws: Worksheet, data: ExportData) -> None:
 
     row = _section(ws, row + 2, "三、按学段")
     write_header(ws, row, ["学段", "学生人数", "受助人数", "金额"])
-    for s in stage_sums(data):
+    for st in stage_sums(data):
         row += 1
-        write_row(ws, row, [s.stage, s.students, s.subsidised, Money(s.amount_fen)])
+        write_row(ws, row, [st.stage, st.students, st.subsidised, Money(st.amount_fen)])
     row += 1
     write_row(ws, row, ["合计", len(data.students), data.totals.students_granted, Money(data.totals.total)],
               bold=True, fill=TOTAL_FILL)
@@ -136,7 +156,8 @@ def _findings(ws: Worksheet, data: ExportData) -> None:
     order = {FindingState.OPEN: 0, FindingState.ACCEPTED: 1, FindingState.FIXED: 2}
     rows = sorted(data.findings, key=lambda f: order.get(f.state, 3))
     for n, f in enumerate(rows, start=1):
-        write_row(ws, HEADER_ROW + n, [n, STATE_LABELS.get(f.state, f.state), SEVERITY_LABELS.get(f.severity, f.severity),
+        write_row(ws, HEADER_ROW + n, [n, STATE_LABELS.get(f.state, f.state),
+                                       SEVERITY_LABELS.get(f.severity, f.severity),
                                        f.title, f.name, f.id_number, f.message, f.reason])
     if not rows:
         put_text(ws, HEADER_ROW + 1, 1, "本次核查未发现问题。")
@@ -189,7 +210,7 @@ def write_workbook(path: str | Path, data: ExportData) -> Path:
     """Write the bureau workbook to ``path`` (atomically) and return the path."""
     wb = Workbook()
     wb.remove(wb.active)
-    for name, fill in zip(SHEETS, (_roster, _detail, _totals, _findings, _about)):
+    for name, fill in zip(SHEETS, (_roster, _detail, _totals, _findings, _about), strict=True):
         fill(wb.create_sheet(name), data)
     wb.properties.title = _title(data, "学生资助名册") + ("（草稿）" if data.draft else "")
     wb.properties.creator = f"Zizhu {data.program_version}"

@@ -12,9 +12,10 @@ escaped, so a school name cannot inject header codes).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -24,8 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE
-from core.paths import write_atomic
 from core.money import fen_to_decimal
+from core.paths import write_atomic
 
 MONEY_FORMAT = "#,##0.00"
 TEXT_FORMAT = "@"
@@ -61,7 +62,8 @@ def put_text(ws: Worksheet, row: int, column: int, text: Any) -> Cell:
 def header_text(text: str) -> str:
     """Text for a page header/footer: "&" starts a code there (&P page, &F file…),
     so a literal "&" is written "&&"."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text).replace("&", "&&")
+    clean: str = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return clean.replace("&", "&&")
 
 
 class Money:

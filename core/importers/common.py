@@ -3,10 +3,10 @@ row skipping, progress reporting and the result type."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Iterator
-
+from typing import Any
 
 from core.idnumber import check_id, is_valid_id, looks_scientific, normalize_id
 from core.importers.header import Mapping
@@ -27,7 +27,8 @@ _TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总数"}
 _TOTAL_CELL = re.compile(r"^(合计|总计|小计|共计|总数)")
 # A signature or note cell of a sheet's footer: a label such as 制表人/审核人/填表说明, then a colon
 # (or nothing more, or the explanation's text).
-_FOOTER_LABELS = ("填表说明|填报说明|制表说明|说明|备注|附注|注|制表人|制表日期|制表|填表人|填表日期|填表|填报人|填报日期|"
+_FOOTER_LABELS = ("填表说明|填报说明|制表说明|说明|备注|附注|注|制表人|制表日期|制表|填表人|填表日期|填表|"
+                  "填报人|填报日期|"
                   "填报单位|填报|审核人|审核|审批人|审批|复核人|复核|负责人|学校负责人|校长|经办人|联系人|联系电话|电话|"
                   "日期|签字|签名|盖章|单位盖章|学校盖章|公章|单位")
 _FOOTER_CELL = re.compile(rf"^(?:{_FOOTER_LABELS})\s*(?:[:：]|$)|^(?:填表说明|填报说明|制表说明)")
@@ -59,7 +60,8 @@ def cell_text(value: Any) -> str:
     """A cell as trimmed text: whole numbers without ".0", dates as YYYY-MM-DD."""
     kind = type(value)
     if kind is str:
-        return value.replace("\u3000", " ").strip()
+        text: str = value.replace("\u3000", " ").strip()
+        return text
     if kind is float:
         return str(int(value)) if value.is_integer() else repr(value)
     if kind is int:
@@ -104,7 +106,7 @@ def lost_digits(value: Any) -> bool:
     """A long number (16+ digits) typed into a number cell, or shown as "4.1E+17":
     Excel keeps only 15 significant digits, so the rest is gone."""
     if is_numeric_cell(value):
-        return abs(value) >= 1e15
+        return bool(abs(value) >= 1e15)
     return type(value) is str and looks_scientific(value)
 
 
@@ -169,7 +171,8 @@ def row_is_empty(row: list[Any]) -> bool:
 
 
 def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
-                   keep: set[tuple[int, int]] | frozenset = frozenset()) -> Iterator[tuple[int, list[Any]]]:
+                   keep: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+                   ) -> Iterator[tuple[int, list[Any]]]:
     """(1-based line, row padded to the header width) for every row after the
     header that is not entirely empty (a row holding a formula cell of ``keep``,
     read as empty, is not skipped); reports progress at most ~100 times."""

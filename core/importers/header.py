@@ -10,8 +10,8 @@ A trailing "(元)" / "(必填)" and "*" marks are ignored too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from core.errors import InputFileError, MissingColumnsError
 from core.importers.reader import Table

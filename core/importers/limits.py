@@ -33,9 +33,9 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from core.errors import InputFileError
 
@@ -111,7 +111,8 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> None:
         if info.file_size > MAX_UNPACKED_BYTES or total > MAX_UNPACKED_BYTES:
             raise refuse(path, f"解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise refuse(path, f"部件“{info.filename}”的压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍）")
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise refuse(path, f"部件“{info.filename}”的压缩比异常（{ratio} 倍）")
 
 
 def _stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
@@ -185,7 +186,7 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _NO_REF = re.compile(rb"<(?:c|row)(?!\s+r\s*=)[\s>/]")
 _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")        # <x:c …>: walked tag by tag
 _UNPREFIXED_FORMULA = re.compile(rb"<f[\s>/]")      # (prefixed sheets are walked)
-_REF = re.compile(rb"<(?:\w+:)?(?:c|row)(?=[\s>/])(?![^>]*\br\s*=)")
+
 _REF = re.compile(r"([A-Za-z]{1,4})?(\d+)")
 
 
@@ -250,6 +251,7 @@ class _SheetScan:
 
     def _extent(self, match: bytes) -> None:
         ref = re.search(rb"([A-Za-z]*)(\d*)$", match.split(b"=", 1)[1].strip(b" \t\r\n\"'"))
+        assert ref is not None   # the pattern matches every string (both groups may be empty)
         letters, digits = ref.group(1).decode(), ref.group(2)
         _check_extent(self.path, int(digits) if len(digits) >= 7 else 0,
                       column_number(letters) if letters else 0, self.where)
@@ -263,9 +265,8 @@ class _SheetScan:
 
     def _formulas(self, data: bytes) -> None:
         for f in _FORMULA.finditer(data):
-            cell = None
-            for cell in _CELL_START.finditer(data, max(0, f.start() - 512), f.start()):
-                pass
+            starts = list(_CELL_START.finditer(data, max(0, f.start() - 512), f.start()))
+            cell = starts[-1] if starts else None
             if cell is None or cell.group(2):
                 continue
             ref = _CELL_REF.search(cell.group(1))

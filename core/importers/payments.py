@@ -6,6 +6,7 @@ for the problems file."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.checks.base import Payment
 from core.errors import ValidationError
@@ -37,7 +38,7 @@ class PaymentParse:
     def headers(self) -> list[str]:
         return self.mapping.headers
 
-    def reject(self, line: int, row: list, message: str) -> None:
+    def reject(self, line: int, row: list[Any], message: str) -> None:
         self.problems.append((line, message))
         self.problem_rows.append(ParsedRow(line, {}, [message], raw_cells(row, len(self.headers))))
 

@@ -4,8 +4,8 @@ read, and a last column "问题"."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell

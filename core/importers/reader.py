@@ -9,6 +9,7 @@ the clerk sees in Excel.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -88,10 +89,7 @@ def read_table(path: str | os.PathLike[str]) -> Table:
         raise _error(p, f"读取出错（{exc.strerror or exc}）", "请把文件复制到本机硬盘后重试") from None
     if not head:
         raise _error(p, "文件是空的（0字节）", "请确认选择了正确的文件")
-    if suffix in CSV_SUFFIXES:
-        table = _read_csv(p)
-    else:
-        table = _read_spreadsheet(p, suffix, head)
+    table = _read_csv(p) if suffix in CSV_SUFFIXES else _read_spreadsheet(p, suffix, head)
     return table
 
 
@@ -120,7 +118,7 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
     except PermissionError:
         raise _error(p, "没有读取权限，或文件正被其他程序占用",
                      "请关闭正在打开该文件的Excel/WPS后重试") from None
-    except BaseException as exc:  # noqa: BLE001 - calamine raises several error types
+    except BaseException as exc:  # calamine raises several error types (re-raised unless its own)
         if not _calamine_failed(exc):
             raise
         workbook = _read_by_content(p, head)
@@ -132,10 +130,8 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
             table.rows.extend([] for _ in range(last + 1 - len(table.rows)))
         return table
     finally:
-        try:
+        with contextlib.suppress(Exception):  # closing is best effort
             workbook.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
 
 
 def _read_by_content(p: Path, head: bytes) -> Any:
@@ -146,7 +142,7 @@ def _read_by_content(p: Path, head: bytes) -> Any:
                 return python_calamine.CalamineWorkbook.from_filelike(fh)
         except python_calamine.PasswordError:
             raise _error(p, "文件设置了打开密码", "请在Excel中取消密码保护，保存后重试") from None
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             if not _calamine_failed(exc):
                 raise
     raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
@@ -157,7 +153,7 @@ def _first_non_empty_sheet(p: Path, workbook: Any) -> Table:
         try:
             sheet = workbook.get_sheet_by_index(index)
             rows = sheet.to_python(skip_empty_area=False)
-        except BaseException as exc:  # noqa: BLE001 - chart sheets and broken sheets are skipped
+        except BaseException as exc:  # chart sheets and broken sheets are skipped
             if not _calamine_failed(exc):
                 raise
             continue

@@ -7,8 +7,17 @@ skip check_id's region look-up (see IdChecker).
 from __future__ import annotations
 
 from core.bulk import gc_paused
-from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
-                                   clean_name, formula_problems, iter_data_rows, where)
+from core.importers.common import (
+    IdChecker,
+    ParseResult,
+    Progress,
+    RowSkipper,
+    cell_text,
+    clean_name,
+    formula_problems,
+    iter_data_rows,
+    where,
+)
 from core.importers.header import find_header
 from core.importers.reader import Table
 from core.records import ROSTER_COLUMNS, ParsedRow

@@ -7,15 +7,26 @@ problem rows.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from core.bulk import gc_paused
 from core.domain import Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
 from core.errors import ValidationError
-from core.importers.common import (IdChecker, ParseResult, Progress, RowSkipper, cell_text,
-                                   clean_name, formula_problems, iter_data_rows, lost_digits,
-                                   raw_cells, where)
+from core.importers.common import (
+    IdChecker,
+    ParseResult,
+    Progress,
+    RowSkipper,
+    cell_text,
+    clean_name,
+    formula_problems,
+    iter_data_rows,
+    lost_digits,
+    raw_cells,
+    where,
+)
 from core.importers.header import find_header
 from core.importers.reader import Table
 from core.money import parse_yuan
@@ -55,7 +66,7 @@ def date_serial(cell: Any) -> date | None:
 
 def _category_hint(policy: Policy) -> str:
     shown = [labels[0] for labels in policy.category_labels.values()]
-    others = [l for labels in policy.category_labels.values() for l in labels[1:]]
+    others = [label for labels in policy.category_labels.values() for label in labels[1:]]
     hint = "应填：" + "、".join(shown)
     if others:
         hint += "（也可填：" + "、".join(others) + "）"
@@ -112,7 +123,7 @@ class _StudentParser:
         if not self.location_yes_no:
             loc = self.choice(row, "location", problems, parse_location,
                               "应填“本地”或“外地”", STUDENT_DEFAULTS["location"])
-            return getattr(loc, "value", loc)
+            return str(getattr(loc, "value", loc))
         cell = self.cell(row, "location")
         text = cell_text(cell)
         if not text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -52,7 +53,7 @@ def _choices(policy: Policy) -> dict[str, list[str]]:
     yes_no = ["是", "否"]
     return {
         "stage": [s.value for s in Stage],
-        "location": [l.value for l in Location],
+        "location": [loc.value for loc in Location],
         "ownership": [o.value for o in Ownership],
         "full_time": yes_no,
         "category": [labels[0] for labels in policy.category_labels.values()],
@@ -66,7 +67,7 @@ class _Lists:
 
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
-        self.sheet = None
+        self.sheet: Any = None   # an openpyxl Worksheet once needed
 
     def formula(self, values: list[str], column: int) -> str:
         inline = ",".join(values)

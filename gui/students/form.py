@@ -61,7 +61,7 @@ class StudentForm(QDialog):
         self.setObjectName("studentForm")
         self.editors: dict[str, FieldEditor] = {}
         self.highlighted = ""
-        self.result: StudentResult | None = None
+        self.computed: StudentResult | None = None   # (not ``result``: QDialog.result())
         self._recompute_timer = QTimer(self)
         self._recompute_timer.setSingleShot(True)
         self._recompute_timer.setInterval(60)
@@ -230,8 +230,8 @@ class StudentForm(QDialog):
         self._recompute_timer.stop()
         values = self.form_values(lenient=True)
         record = student_record(values, key=self.data.id, prior_grants=self.data.prior_grants)
-        self.result = compute_student(record, self.policy, explain=True)
-        self.decisions.show_result(self.result)
+        self.computed = compute_student(record, self.policy, explain=True)
+        self.decisions.show_result(self.computed)
 
     # -- saving -----------------------------------------------------------
     def changes(self) -> dict[str, Any]:

@@ -49,7 +49,7 @@ COLUMNS: tuple[Column, ...] = (
 COL = {c.header: i for i, c in enumerate(COLUMNS)}
 
 
-class StudentTableModel(RowTableModel):
+class StudentTableModel(RowTableModel[StudentRow]):
     COLUMNS = COLUMNS
 
     def search_entries(self) -> list[tuple[Hashable, str]]:

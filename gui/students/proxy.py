@@ -27,13 +27,12 @@ class StudentFilterProxy(FilterProxy):
         self.set_predicate("status", _status_predicate(ALL))
 
     def set_stage(self, stage: str) -> None:
-        self._stage = stage or ALL
-        self.set_predicate("stage", (lambda r, v=self._stage: r.stage == v) if self._stage else None)
+        self._stage = wanted = stage or ALL
+        self.set_predicate("stage", (lambda r: r.stage == wanted) if wanted else None)
 
     def set_category(self, label: str) -> None:
-        self._category = label or ALL
-        self.set_predicate("category",
-                           (lambda r, v=self._category: r.category == v) if self._category else None)
+        self._category = wanted = label or ALL
+        self.set_predicate("category", (lambda r: r.category == wanted) if wanted else None)
 
     def set_status(self, status: str) -> None:
         self._status = status or ALL

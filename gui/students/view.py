@@ -40,7 +40,7 @@ from gui.students.removal import REMOVE_EXAMPLE, RemoveStudentsCommand
 PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
 
 
-class StudentsPage(ListPage):
+class StudentsPage(ListPage[StudentFilterProxy]):
     """Rows come from the shared snapshot (``feed``; a page of its own without one)."""
 
     def __init__(self, db: Database, undo_stack: QUndoStack, parent: QWidget | None = None,
@@ -52,20 +52,21 @@ class StudentsPage(ListPage):
         self._opening = False          # a form is being read in the worker
         super().__init__(StudentTableModel(), StudentFilterProxy(), PLACEHOLDER, parent)
         self.setObjectName("studentsPage")
-        proxy: StudentFilterProxy = self.proxy  # type: ignore[assignment]
+        proxy = self.proxy
         self.stage_filter = self.add_filter("stageFilter", "全部学段",
                                             [(s.value, s.value) for s in Stage], proxy.set_stage)
         self.category_filter = self.add_filter("categoryFilter", "全部家庭类别", [], proxy.set_category)
         self.status_filter = self.add_filter("statusFilter", "全部状态",
                                              [(s, s) for s in STATUS_CHOICES], proxy.set_status)
         self.row_actions: list[QAction] = []
-        self.edit_button = self._action_button("editButton", "查看/修改…", "打开选中学生的信息和资助明细（也可双击该行）",
-                                               self.edit_selected)
+        self.edit_button = self._action_button("editButton", "查看/修改…",
+                                               "打开选中学生的信息和资助明细（也可双击该行）", self.edit_selected)
         self.verify_button = self._action_button("verifyStudents", "标记已核准",
                                                  "把选中的学生标记为已核准（有未处理错误的学生不能核准）",
                                                  self.verify_selected)
         self.unverify_button = self._action_button("unverifyStudents", "取消核准",
-                                                   "把选中的已核准学生改回待核准（记入审计日志）", self.unverify_selected)
+                                                   "把选中的已核准学生改回待核准（记入审计日志）",
+                                                   self.unverify_selected)
         self.remove_button = self._action_button("removeStudents", "移出名单…",
                                                  "把选中的学生移出名单（须写明原因；可撤销，也可用“移回名单”恢复）",
                                                  self.remove_selected)
@@ -133,7 +134,7 @@ class StudentsPage(ListPage):
         labels = [data.policy.category_label(c) for c in Category]
         extra = sorted({r.category for r in data.students} - set(labels) - {""})
         self.set_choices(self.category_filter, "全部家庭类别", [(x, x) for x in labels + extra])
-        self.proxy.set_category(self.category_filter.currentData() or "")  # type: ignore[attr-defined]
+        self.proxy.set_category(self.category_filter.currentData() or "")
         self.model.set_rows(data.students)
 
     def student_edited(self, _student_id: int) -> None:
@@ -197,7 +198,7 @@ class StudentsPage(ListPage):
         return rows
 
     def message(self, text: str) -> None:
-        self.window().statusBar().showMessage(text, 10000)  # type: ignore[attr-defined]
+        self.show_message(text, 10000)
 
     def verify_selected(self) -> None:
         """Selected students -> 已核准; refused with the reasons when any has an open error."""

@@ -38,7 +38,7 @@ def _seal_verified(conn) -> list[tuple[int, str, str | None, str | None]]:
     except Exception:   # a policy that no longer loads: nothing can be sealed
         calc = None
     cols = ", ".join(SEAL_FIELDS)
-    entries = []
+    entries: list[tuple[int, str, str | None, str | None]] = []
     for row in conn.execute(sa.text(f"SELECT id, {cols} FROM student WHERE verified = 1 ORDER BY id")).all():
         values = dict(row._mapping)
         if calc is None:
