@@ -13,9 +13,8 @@ from typing import NoReturn
 from cli import backup_commands, check_commands, export_commands, settings_commands
 from core.errors import ZizhuError
 from core.money import format_fen
-from core.policy import SOURCE_LABELS, parameter_key, parameter_label, parameters_of
 from core.paths import default_db_path
-from core.policy import SOURCE_LABELS
+from core.policy import SOURCE_LABELS, parameter_key, parameter_label, parameters_of
 
 log = logging.getLogger(__name__)
 

@@ -50,10 +50,10 @@ class MnemonicFallback(QTranslator):
         super().__init__(parent)
         self.base = base
 
-    def isEmpty(self) -> bool:  # noqa: N802 - Qt override
+    def isEmpty(self) -> bool:
         return False
 
-    def translate(self, context: str, source: str, disambiguation: str | None = None,  # noqa: D102
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
                   n: int = -1) -> str | None:
         at = source.find("&")
         if at < 0 or at + 1 >= len(source) or source[at + 1] == "&":

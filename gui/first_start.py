@@ -162,7 +162,7 @@ class PolicyPage(QWizardPage):
         values = self.values()
         if self._saved or not values:
             return True
-        wiz: FirstStartWizard = self.wizard()  # type: ignore[assignment]
+        wiz = dialogs.wizard_of(self, FirstStartWizard)
         wiz.button(QWizard.WizardButton.FinishButton).setEnabled(False)
 
         def saved(_result: object) -> None:

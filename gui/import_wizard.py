@@ -56,8 +56,8 @@ def listed_lines(plan: Any, imported: bool) -> list[str]:
     as the summary above them (both from ``row_lines`` of one plan)."""
     rows = row_lines(plan)
     lines: list[str] = []
-    for title, listed in (("有问题的行（已导入并标记，可在名单中查看）" if imported else "有问题的行（导入后会标记出来）",
-                           rows.problems),
+    problems_title = "有问题的行（已导入并标记，可在名单中查看）" if imported else "有问题的行（导入后会标记出来）"
+    for title, listed in ((problems_title, rows.problems),
                           ("跳过的行（不是学生，不导入）", rows.skipped)):
         if not listed:
             continue

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import open_main_window
 from PySide6.QtWidgets import QFileDialog
 
-from conftest import open_main_window
 from gui import dialogs
 from gui.main_window import EXPORT
 

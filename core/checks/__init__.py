@@ -3,8 +3,21 @@ from __future__ import annotations
 
 from core.bulk import gc_paused
 from core.checks import rules_identity, rules_integrity, rules_money, rules_roster
-from core.checks.base import (POLICY_FIELD, SEVERITY_LABELS, STATE_LABELS, CheckContext, Finding, FindingState, Payment,
-                              RosterFacts, RosterMeta, Rule, Severity, StudentFacts, policy_setting)
+from core.checks.base import (
+    POLICY_FIELD,
+    SEVERITY_LABELS,
+    STATE_LABELS,
+    CheckContext,
+    Finding,
+    FindingState,
+    Payment,
+    RosterFacts,
+    RosterMeta,
+    Rule,
+    Severity,
+    StudentFacts,
+    policy_setting,
+)
 
 RULES: tuple[Rule, ...] = (rules_identity.RULES + rules_roster.RULES + rules_money.RULES
                            + rules_integrity.RULES)
@@ -28,6 +41,22 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
     return out
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "run_checks", "CheckContext", "Finding", "FindingState", "Payment",
-           "RosterFacts", "RosterMeta", "Rule", "Severity", "StudentFacts", "SEVERITY_LABELS", "STATE_LABELS",
-           "POLICY_FIELD", "policy_setting", "rule_code"]
+__all__ = [
+    "POLICY_FIELD",
+    "RULES",
+    "RULES_BY_CODE",
+    "SEVERITY_LABELS",
+    "STATE_LABELS",
+    "CheckContext",
+    "Finding",
+    "FindingState",
+    "Payment",
+    "RosterFacts",
+    "RosterMeta",
+    "Rule",
+    "Severity",
+    "StudentFacts",
+    "policy_setting",
+    "rule_code",
+    "run_checks",
+]
