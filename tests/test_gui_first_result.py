@@ -14,8 +14,8 @@ pytestmark = pytest.mark.usefixtures("shown")
 
 
 def _to_policy_page(wiz):
-    wiz.page.name.setText("城关第二中学")
-    wiz.page.code.setText("4211")
+    wiz.school_page.name.setText("城关第二中学")
+    wiz.school_page.code.setText("4211")
     wiz.button(QWizard.WizardButton.NextButton).click()
     wiz.official_page.form.edits["county"].setText("建始县")
     wiz.button(QWizard.WizardButton.NextButton).click()
