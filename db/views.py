@@ -176,7 +176,8 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
     calc = Calculator(policy)
     results = [calc(to_record(m)) for m in rows]
     students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results, strict=True)]
-    letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results, strict=True) if res.granted and not st.removed]
+    letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results, strict=True)
+               if res.granted and not st.removed]
     on_list = [i for i, st in enumerate(students) if not st.removed]     # what counts (db.models.ON_LIST)
     totals = totals_of([results[i] for i in on_list], policy)
     names = {i.code: i.name for i in policy.items}

@@ -50,7 +50,7 @@ def test_a_new_field_is_one_entry_or_a_loud_failure_where_a_shape_must_decide():
 def test_the_checks_facts_are_built_positionally_in_catalogue_order():
     from db.findings import FACT_COLUMNS
     assert [f.name for f in fields(StudentFacts)] == ["key", *FACT_COLUMNS, "notified", "verified", "seal"]
-    assert FACT_COLUMNS == (*catalogue.CHECK_FIELDS, *catalogue.IMPORTER_FIELDS)
+    assert (*catalogue.CHECK_FIELDS, *catalogue.IMPORTER_FIELDS) == FACT_COLUMNS
 
 
 def test_every_stored_student_field_is_in_the_catalogue():
