@@ -178,7 +178,8 @@ def change_policy_value(session: Session, key: str, value: str, actor: str | Non
     if not diff:
         return PolicyChange(load_policy(old_text))
     new_policy = load_policy(new_text)     # the clerk reads the parameters' Chinese names
-    what = "；".join(f"{parameter_label(k, new_policy)}：{o or '未设置'} → {n or '未设置'}" for k, (o, n) in diff.items())
+    what = "；".join(f"{parameter_label(k, new_policy)}：{o or '未设置'} → {n or '未设置'}"
+                    for k, (o, n) in diff.items())
     return _install_policy(session, old_text, new_text, actor, dict(diff), what)
 
 
