@@ -3,7 +3,7 @@
 Each runs in one transaction and returns what it changed (``db.changes``):
 re-check (``check``), accept findings, verify students ("re-check, then
 verify", the one implementation), record printed letters and returned
-receipts, edit a student.
+receipts, edit a student (re-checked at once).
 """
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ class Edited:
 
     @property
     def changes(self) -> Changes:
-        return Changes.STUDENTS if self.diff else Changes.NONE
+        # the edit re-checked the findings in its transaction (edit_student)
+        return Changes.STUDENTS | Changes.FINDINGS if self.diff else Changes.NONE
 
 
 def check(db: Database, actor: str | None = None) -> Any:
@@ -57,12 +58,16 @@ def check(db: Database, actor: str | None = None) -> Any:
 
 def recheck(db: Database) -> Changes:
     """Re-run the checks after their inputs changed (nothing to check before a school exists)."""
+    with db.session() as s:
+        return _recheck(s)
+
+
+def _recheck(s: Any, actor: str | None = None) -> Changes:
     from db.findings import run_and_store
     from db.store import find_school
-    with db.session() as s:
-        if find_school(s) is None:
-            return Changes.NONE
-        return run_and_store(s).changes
+    if find_school(s) is None:
+        return Changes.NONE
+    return run_and_store(s, actor=actor).changes
 
 
 def verify(db: Database, student_ids: list[int], skip_blocked: bool = False,
@@ -123,10 +128,16 @@ def record_receipts(db: Database, keys: list[int], returned: bool) -> Done:
 
 
 def edit_student(db: Database, student_id: int, values: dict[str, Any]) -> Edited:
-    """One transaction: apply ``values`` (audited, un-verifying); the diff says what changed."""
+    """One transaction: apply ``values`` (audited, un-verifying) and re-check the findings at
+    once — this student's and the school-wide ones that depend on it (duplicates, roster
+    comparisons) — so no list shows a fixed problem as open. The diff says what changed.
+    (The whole check runs: about 0.35 s of CPU for 10,000 students, see run_and_store.)"""
     from db.students import update_student
     with db.session() as s:
-        return Edited(update_student(s, student_id, values))
+        diff = update_student(s, student_id, values)
+        if diff:
+            _recheck(s)
+        return Edited(diff)
 
 
 def remove(db: Database, student_ids: int | list[int], reason: str, actor: str | None = None) -> Done:

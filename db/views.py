@@ -41,6 +41,53 @@ STATUS_PENDING = "待核准"
 STATUS_REMOVED = "已移出名单"
 
 
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenFindings:
+    """A student's open findings (核查问题 未处理), worst first: what the list's 问题 column shows."""
+    severities: tuple[str, ...] = ()   # "error" / "warning" / "info", worst first
+    titles: tuple[str, ...] = ()       # the rules' titles, in the same order
+
+    @property
+    def count(self) -> int:
+        return len(self.severities)
+
+    @property
+    def worst(self) -> str:
+        return self.severities[0] if self.severities else ""
+
+    @property
+    def needs_work(self) -> bool:
+        """An open error or warning (an info finding is a note, e.g. 尚未告知家庭)."""
+        return self.worst in ("error", "warning")
+
+    def lines(self) -> list[str]:
+        """"错误：身份证号重复" per finding."""
+        return [f"{SEVERITY_LABELS.get(sv, sv)}：{t}" for sv, t in zip(self.severities, self.titles)]  # type: ignore[call-overload]
+
+
+NO_FINDINGS = OpenFindings()
+
+
+def open_findings_by_student(s: Session, student_ids: list[int] | None = None) -> dict[int, OpenFindings]:
+    """The open findings of every student (or of ``student_ids``), worst first."""
+    q = select(FindingRow.student_id, FindingRow.severity, FindingRow.code).where(
+        FindingRow.state == FindingState.OPEN, FindingRow.student_id.is_not(None))
+    if student_ids is not None:
+        q = q.where(FindingRow.student_id.in_(student_ids))
+    found: dict[int, list[tuple[int, str, str]]] = {}
+    for sid, severity, code in s.execute(q):
+        title = RULES_BY_CODE[code].title if code in RULES_BY_CODE else code
+        found.setdefault(sid, []).append((SEVERITY_RANK.get(severity, 9), severity, title))
+    out = {}
+    for sid, items in found.items():
+        items.sort()
+        out[sid] = OpenFindings(tuple(sv for _r, sv, _t in items), tuple(t for _r, _sv, t in items))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class StudentRow:
     """One row of the student list: ``id``, the catalogue's ``listed`` fields (core.fields.LIST_FIELDS,
@@ -59,22 +106,18 @@ class StudentRow:
     total_text: str       # "2022.00"
     pending: int          # items waiting for missing data
     verified: bool
-    problems: str         # import problems, "；"-separated
     initials: str         # "zs|cs"
     name_key: Any = None  # pinyin collation key
     haystack: str = ""    # search text (core.text.haystack), built off the GUI thread
     removed: bool = False  # 移出名单: shown in the list, left out of counts, totals and letters
     removed_reason: str = ""
+    findings: OpenFindings = field(default_factory=lambda: NO_FINDINGS)   # the open ones, as stored now
 
     @property
     def status(self) -> str:
         if self.removed:
             return STATUS_REMOVED
         return STATUS_VERIFIED if self.verified else STATUS_PENDING
-
-    @property
-    def has_problems(self) -> bool:
-        return bool(self.problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +164,7 @@ class Snapshot:
     letters: list[LetterRow]     # students with at least one granted item
 
 
-_COLUMNS = [Student.id, Student.verified, Student.import_problems, Student.name_initials,
+_COLUMNS = [Student.id, Student.verified, Student.name_initials,
             Student.notified_at.is_not(None).label("printed"), Student.receipt_at.is_not(None).label("receipt"),
             Student.removed_at.is_not(None).label("removed"), Student.removed_reason,
             *(getattr(Student, f) for f in STUDENT_DATA_FIELDS)]
@@ -144,7 +187,8 @@ def _stored(m: Any, name: str) -> Any:
     return "" if value is None else value
 
 
-def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None) -> StudentRow:
+def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None,
+                 findings: OpenFindings) -> StudentRow:
     total = result.total_fen
     listed = {f: _stored(m, f) for f in LIST_FIELDS}
     if "category" in listed:
@@ -153,10 +197,10 @@ def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None) 
     return StudentRow(
         id=m["id"], **listed, id_masked=mask_id(idn), total_fen=total, total_text=format_fen(total),
         pending=len(result.pending), verified=bool(m["verified"]),
-        problems=m["import_problems"] or "", initials=initials,
+        initials=initials,
         name_key=name_key(name) if name_key else None,
         haystack=haystack(name, idn, initials), removed=bool(m["removed"]),
-        removed_reason=m["removed_reason"] or "",
+        removed_reason=m["removed_reason"] or "", findings=findings,
     )
 
 
@@ -173,9 +217,11 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         rows = [r._mapping for r in s.execute(select(*_COLUMNS).order_by(Student.id))]
         summary = _summary_counts(s, policy, today)
         progress = _progress(s)
+        findings = open_findings_by_student(s)
     calc = Calculator(policy)
     results = [calc(to_record(m)) for m in rows]
-    students = [_student_row(m, res, policy, name_key) for m, res in zip(rows, results, strict=True)]
+    students = [_student_row(m, res, policy, name_key, findings.get(m["id"], NO_FINDINGS))
+                for m, res in zip(rows, results, strict=True)]
     letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results, strict=True)
                if res.granted and not st.removed]
     on_list = [i for i, st in enumerate(students) if not st.removed]     # what counts (db.models.ON_LIST)
@@ -230,16 +276,6 @@ def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:
         open_by_severity=open_counts(s),
         findings_total=s.scalar(select(func.count()).select_from(FindingRow)
                                 .where(FindingRow.state != FindingState.FIXED)) or 0)
-
-
-def student_row(db: Database, student_id: int, name_key: NameKey | None = None) -> StudentRow | None:
-    """One student's list row (after an edit of that student)."""
-    with db.session() as s:
-        policy = store.get_policy(s)
-        r = s.execute(select(*_COLUMNS).where(Student.id == student_id)).first()
-    if r is None:
-        return None
-    return _student_row(r._mapping, Calculator(policy)(to_record(r._mapping)), policy, name_key)
 
 
 @dataclass(frozen=True)

@@ -26,19 +26,18 @@ from db.changes import Changes
 from db.findings import NOT_ACCEPTABLE
 from db.session import Database
 from db.usecases import Verified, accept_findings, check, revoke_findings, verify
-from db.views import FindingView, finding_rows
+from db.views import SEVERITY_RANK, FindingView, finding_rows
 from gui import worker
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
+from gui.severity import SEVERITY_COLORS
 from gui.table_model import Column, RowTableModel
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_COLORS = {"error": QColor(176, 0, 32), "warning": QColor(160, 100, 0), "info": QColor(60, 90, 140)}
 ACTIVE = "active"   # the state filter's default: open + accepted
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("级别", lambda r: r.severity_text, lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.code)),
+    Column("级别", lambda r: r.severity_text, lambda r: (SEVERITY_RANK.get(r.severity, 9), r.code)),
     Column("问题", lambda r: r.title, lambda r: (r.code, r.name)),
     Column("姓名", lambda r: r.name),
     Column("身份证号", lambda r: mask_id(r.id_number) if r.id_number else "", lambda r: r.id_number),

@@ -3,8 +3,8 @@
 The ID field turns red with the reason as the clerk types, and a valid ID
 fills in birth date and gender; fee fields are checked as amounts. Below,
 every policy item is recomputed from the form values (nothing saved). Saving
-goes through ``db.students.update_student`` (audited) in the worker and pushes
-an undoable command onto the main window's QUndoStack.
+goes through ``db.usecases.edit_student`` (audited, findings re-checked at once)
+in the worker and pushes an undoable command onto the main window's QUndoStack.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from core.errors import ValidationError
 from core.idnumber import check_id
 from core.policy import Policy
 from core.records import student_record
+from db.changes import Changes
 from db.session import Database
 from db.usecases import Edited, edit_student
 from db.views import StudentData
@@ -52,7 +53,7 @@ class StudentForm(QDialog):
     unverify_requested = Signal(int)
 
     def __init__(self, db: Database, data: StudentData, policy: Policy, undo_stack: QUndoStack,
-                 on_saved: Callable[[int], None], parent: QWidget | None = None) -> None:
+                 on_saved: Callable[[Changes], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.data, self.policy = db, data, policy
         self.undo_stack, self._on_saved = undo_stack, on_saved
@@ -263,7 +264,7 @@ class StudentForm(QDialog):
         if diff:
             self.undo_stack.push(StudentEditCommand(self.db, self.data.id, name, diff,
                                                     self._on_saved, self.parentWidget()))
-            self._on_saved(self.data.id)
+            self._on_saved(result.changes)
         self.accept()
 
     def _save_failed(self, exc: BaseException) -> None:

@@ -8,12 +8,20 @@ from PySide6.QtGui import QColor
 
 from core.domain import Stage
 from core.fields import StudentField, listed_fields
-from db.views import STATUS_PENDING, STATUS_REMOVED, STATUS_VERIFIED, StudentRow  # noqa: F401 - the rows of this model
+from core.checks import SEVERITY_LABELS
+from db.views import (  # noqa: F401 - the rows of this model
+    SEVERITY_RANK,
+    STATUS_PENDING,
+    STATUS_REMOVED,
+    STATUS_VERIFIED,
+    OpenFindings,
+    StudentRow,
+)
 from gui.search import haystack
+from gui.severity import SEVERITY_COLORS
 from gui.table_model import Column, RowTableModel
 
 _STAGE_ORDER = {s.value: i for i, s in enumerate(Stage)}
-PROBLEM_COLOR = QColor(176, 0, 32)
 
 
 def _stage_key(r: StudentRow) -> tuple[int, str]:
@@ -22,6 +30,16 @@ def _stage_key(r: StudentRow) -> tuple[int, str]:
 
 def _name_key(r: StudentRow) -> Any:
     return r.name_key if r.name_key is not None else r.name
+
+
+def problems_text(f: OpenFindings) -> str:
+    """"2 项（错误）": how many open findings, and the worst severity."""
+    return f"{f.count} 项（{SEVERITY_LABELS.get(f.worst, f.worst)}）" if f.count else ""  # type: ignore[call-overload]
+
+
+def problems_sort_key(f: OpenFindings) -> tuple[int, int]:
+    """Worst first, then the most findings; students without any last."""
+    return (SEVERITY_RANK.get(f.worst, 9), -f.count)
 
 
 _ID_TIP = "只显示前6位和后4位；搜索时可输入完整号码或其中一段"
@@ -43,8 +61,8 @@ COLUMNS: tuple[Column, ...] = (
     *(_field_column(f) for f in listed_fields()),
     Column("资助合计（元）", lambda r: r.total_text, lambda r: r.total_fen, numeric=True),
     Column("状态", lambda r: r.status),
-    Column("问题", lambda r: "有" if r.problems else "", lambda r: (not r.problems, r.problems),
-           tip="导入时发现的问题（鼠标停留可查看）"),
+    Column("问题", lambda r: problems_text(r.findings), lambda r: problems_sort_key(r.findings),
+           tip="该生现在未处理的核查问题：个数和最严重的级别（鼠标停留可查看各问题；改正保存后立即重新核查）"),
 )
 COL = {c.header: i for i, c in enumerate(COLUMNS)}
 
@@ -56,13 +74,13 @@ class StudentTableModel(RowTableModel[StudentRow]):
         return [(r.id, r.haystack or haystack(r.name, r.id_number, r.initials)) for r in self._rows]
 
     def foreground(self, row: StudentRow, column: int) -> QColor | None:
-        if row.problems and column == COL["问题"]:
-            return PROBLEM_COLOR
+        if column == COL["问题"] and row.findings.count:
+            return SEVERITY_COLORS.get(row.findings.worst)
         return None
 
     def tooltip(self, row: StudentRow, column: int) -> str | None:
-        if column == COL["问题"] and row.problems:
-            return row.problems.replace("；", "\n")
+        if column == COL["问题"] and row.findings.count:
+            return "\n".join(row.findings.lines()) + "\n（详见“核查问题”页）"
         if column == COL["状态"] and row.removed:
             return f"移出原因：{row.removed_reason}（可用“移回名单”恢复）"
         if column == COL["资助合计（元）"] and row.pending:

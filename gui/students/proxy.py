@@ -14,7 +14,7 @@ from gui.students.model import (
 )
 
 ALL = ""            # "no filter" value of every combo
-HAS_PROBLEMS = "有问题"
+HAS_PROBLEMS = "有错误或警告"     # an open finding to work on (提示 alone is a note)
 STATUS_CHOICES = (STATUS_VERIFIED, STATUS_PENDING, HAS_PROBLEMS, STATUS_REMOVED)
 
 
@@ -48,7 +48,7 @@ def _status_predicate(status: str):
     if status == STATUS_REMOVED:
         return lambda r: r.removed
     if status == HAS_PROBLEMS:
-        return lambda r: bool(r.problems) and not r.removed
+        return lambda r: r.findings.needs_work and not r.removed
     if status in (STATUS_VERIFIED, STATUS_PENDING):
         return lambda r, v=status: r.status == v
     return lambda r: not r.removed

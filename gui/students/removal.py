@@ -5,44 +5,27 @@ its ``Changes`` reported through ``on_applied`` like any other change."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QWidget
 
 from db.changes import Changes
 from db.session import Database
 from db.usecases import remove, restore
-from gui import worker
+from gui.students.undo import WorkerCommand
 
 REMOVE_EXAMPLE = "例如：表尾的签名行被误导入；该生已转学"
 
 
-class RemoveStudentsCommand(QUndoCommand):
-    """A removal that already happened (pushed after it succeeded: the first redo
-    only reports it); undo restores the students, redo removes them again."""
+class RemoveStudentsCommand(WorkerCommand):
+    """A removal that already happened: undo restores the students, redo removes them again."""
 
     def __init__(self, db: Database, ids: list[int], label: str, reason: str,
                  on_applied: Callable[[Changes], None], widget: QWidget | None = None) -> None:
-        super().__init__(f"移出名单：{label}")
+        super().__init__(f"移出名单：{label}", on_applied, widget)
         self.db, self.ids, self.reason = db, list(ids), reason
-        self._on_applied = on_applied
-        self._widget = widget
-        self._pushed = False
 
-    def redo(self) -> None:
-        if not self._pushed:
-            self._pushed = True
-            return
-        self._run(remove, self.db, self.ids, self.reason)
+    def do(self) -> None:
+        self.run(remove, self.db, self.ids, self.reason)
 
-    def undo(self) -> None:
-        self._run(restore, self.db, self.ids)
-
-    def _run(self, fn: Callable[..., Any], *args: Any) -> None:
-        def failed(exc: BaseException) -> None:
-            from gui.errors import show_exception
-            self.setObsolete(True)
-            show_exception(self._widget, exc)
-        worker.run_task(fn, *args, on_success=lambda done: self._on_applied(done.changes), on_failure=failed,
-                        parent=self._widget)
+    def undo_write(self) -> None:
+        self.run(restore, self.db, self.ids)

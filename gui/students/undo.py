@@ -1,33 +1,32 @@
-"""Undoable student edits: undo writes the old values back through
-``db.usecases.edit_student`` (audited like any edit), redo re-applies; each
-reports the student through ``on_applied`` so the change is routed like any other."""
+"""Undoable student writes on the main window's QUndoStack.
+
+Each command is pushed after its write succeeded (the first ``redo``, called by
+``QUndoStack.push``, only records it); undo and redo run an audited use case in
+the worker — the pool is serial, so they reach the database in the order the
+clerk asked — and report what it changed (``Changes``) through ``on_applied``,
+so the change is routed like any other. A student edit writes the old values
+back through ``db.usecases.edit_student`` (re-checked at once) and redo
+re-applies them.
+"""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QWidget
 
+from db.changes import Changes, changes_of
 from db.session import Database
 from db.usecases import edit_student
+from gui import worker
 
-log = logging.getLogger(__name__)
 
+class WorkerCommand(QUndoCommand):
+    """A write that already happened; ``do``/``undo_write`` say how to write it again or back."""
 
-class StudentEditCommand(QUndoCommand):
-    """A saved edit of one student. Pushed after the save succeeded, so the
-    first ``redo`` (called by ``QUndoStack.push``) only reports it."""
-
-    def __init__(self, db: Database, student_id: int, name: str, diff: dict[str, tuple[Any, Any]],
-                 on_applied: Callable[[int], None], widget: QWidget | None = None) -> None:
-        super().__init__(f"修改学生“{name}”")
-        self.db = db
-        self.student_id = student_id
-        fields = [f for f in diff if f != "verified"]   # verification is not an edit to undo
-        self.old = {f: diff[f][0] for f in fields}
-        self.new = {f: diff[f][1] for f in fields}
+    def __init__(self, text: str, on_applied: Callable[[Changes], None], widget: QWidget | None = None) -> None:
+        super().__init__(text)
         self._on_applied = on_applied
         self._widget = widget
         self._pushed = False
@@ -36,19 +35,41 @@ class StudentEditCommand(QUndoCommand):
         if not self._pushed:
             self._pushed = True
             return
-        self._apply(self.new)
+        self.do()
 
     def undo(self) -> None:
-        self._apply(self.old)
+        self.undo_write()
 
-    def _apply(self, values: dict[str, Any]) -> None:
-        # One row, one transaction: small enough to run on the GUI thread, and
-        # QUndoStack needs the state changed when undo()/redo() return.
-        try:
-            edit_student(self.db, self.student_id, values)
-        except Exception as exc:  # noqa: BLE001 - shown through the one error path
-            from gui.errors import show_exception
-            self.setObsolete(True)
-            show_exception(self._widget, exc)
-            return
-        self._on_applied(self.student_id)
+    def do(self) -> None:
+        raise NotImplementedError
+
+    def undo_write(self) -> None:
+        raise NotImplementedError
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> None:
+        worker.run_task(fn, *args, on_success=lambda result: self._on_applied(changes_of(result)),
+                        on_failure=self._failed, parent=self._widget)
+
+    def _failed(self, exc: BaseException) -> None:
+        from gui.errors import show_exception
+        self.setObsolete(True)
+        show_exception(self._widget, exc)
+
+
+class StudentEditCommand(WorkerCommand):
+    """A saved edit of one student."""
+
+    def __init__(self, db: Database, student_id: int, name: str, diff: dict[str, tuple[Any, Any]],
+                 on_applied: Callable[[Changes], None], widget: QWidget | None = None) -> None:
+        super().__init__(f"修改学生“{name}”", on_applied, widget)
+        self.db = db
+        self.student_id = student_id
+        fields = [f for f in diff if f != "verified"]   # verification is not an edit to undo
+        self.old = {f: diff[f][0] for f in fields}
+        self.new = {f: diff[f][1] for f in fields}
+
+    def do(self) -> None:
+        self.run(edit_student, self.db, self.student_id, self.new)
+
+    def undo_write(self) -> None:
+        self.run(edit_student, self.db, self.student_id, self.old)

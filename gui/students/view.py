@@ -137,10 +137,10 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         self.proxy.set_category(self.category_filter.currentData() or "")
         self.model.set_rows(data.students)
 
-    def student_edited(self, _student_id: int) -> None:
-        """A student was saved, or an edit undone or redone: announce it (every page that
-        shows students refreshes from the next snapshot)."""
-        self.changed.emit(Changes.STUDENTS)
+    def student_edited(self, changes: Changes) -> None:
+        """A student was saved, or an edit undone or redone (and the findings re-checked):
+        announce what changed (every page that shows students or findings refreshes)."""
+        self.changed.emit(changes)
 
     # -- editing ----------------------------------------------------------
     def _double_clicked(self, index: QModelIndex) -> None:
