@@ -1,7 +1,8 @@
 """核查问题: findings grouped by code and severity, with counts, filters and actions.
 
 Double-click opens the student with the offending field highlighted; accept
-(with a written reason) and mark-verified work on the whole selection.
+(with a written reason) and mark-verified work on the whole selection. The pane
+under the table shows the selected finding in full (gui.finding_detail).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QWidget,
 )
 
@@ -26,8 +28,15 @@ from db.changes import Changes
 from db.findings import NOT_ACCEPTABLE
 from db.session import Database
 from db.usecases import Verified, accept_findings, check, revoke_findings, verify
-from db.views import SEVERITY_RANK, FindingView, finding_rows
+from db.views import (
+    SEVERITY_RANK,
+    FindingDetail,
+    FindingView,
+    finding_detail,
+    finding_rows,
+)
 from gui import worker
+from gui.finding_detail import FindingDetailPane
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
 from gui.severity import SEVERITY_COLORS
@@ -130,6 +139,17 @@ class FindingsPage(ListPage[FindingsProxy]):
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)   # 说明 takes the spare width
+        # the selected finding in full under the table (fits 1024×768; the clerk drags the divider)
+        self.detail = FindingDetailPane(self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("findingSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.layout().replaceWidget(self.view, self.splitter)  # type: ignore[union-attr]
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.view.selectionModel().selectionChanged.connect(lambda *_a: self.show_selected())
 
     def _button(self, name: str, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         b = QPushButton(text, self)
@@ -165,6 +185,21 @@ class FindingsPage(ListPage[FindingsProxy]):
         text = (f"未处理：错误 {opened['error']}，警告 {opened['warning']}，提示 {opened['info']}；"
                 f"显示 {self.proxy.rowCount()} 条")
         self.count_label.setText("正在核查…" if self._loading else text)
+
+    # -- detail -----------------------------------------------------------
+    def show_selected(self) -> None:
+        """The detail pane follows the selection (one finding read in the worker)."""
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            self.detail.show_many(len(rows)) if rows else self.detail.show_none()
+            return
+        wanted = rows[0].id
+
+        def loaded(detail: FindingDetail | None) -> None:
+            current = self.selected_rows()
+            if len(current) == 1 and current[0].id == wanted:   # the clerk has not moved on
+                self.detail.show_detail(detail)
+        worker.run_task(finding_detail, self.db, wanted, on_success=loaded, parent=self)
 
     # -- actions ----------------------------------------------------------
     def selected_rows(self) -> list[FindingView]:

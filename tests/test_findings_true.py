@@ -3,9 +3,9 @@
 from datetime import date
 
 import pytest
+from conftest import open_main_window
 from sqlalchemy import select
 
-from conftest import open_main_window
 from core.checks import FindingState
 from core.idnumber import make_id
 from core.records import ParsedRow

@@ -6,9 +6,9 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
+from core.checks import SEVERITY_LABELS
 from core.domain import Stage
 from core.fields import StudentField, listed_fields
-from core.checks import SEVERITY_LABELS
 from db.views import (  # noqa: F401 - the rows of this model
     SEVERITY_RANK,
     STATUS_PENDING,
