@@ -150,6 +150,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self.show_selected())
+        self.loaded.connect(self.show_selected)     # re-read after a check (a reset emits no selectionChanged)
 
     def _button(self, name: str, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         b = QPushButton(text, self)

@@ -29,7 +29,7 @@ ID_E = make_id("422822", date(2010, 5, 6), 663)       # only a note (提示): no
 
 
 def student(name, idn, category="NONE", **kw):
-    return {"name": name, "id_number": idn, "id_raw": idn, "stage": "初中", "category": category, **kw}
+    return {"name": name, "id_number": idn, "id_raw": idn, "stage": "初中", "category": category} | kw
 
 
 def fill(db):
@@ -169,3 +169,93 @@ def test_saving_a_corrected_student_fixes_its_findings_everywhere_and_undo_reope
     win.undo_stack.redo()
     assert cell(win, "夏鸿") == ""
     assert {r.state for r in win.findings.model.rows() if r.name == "夏鸿"} == {FindingState.FIXED}
+
+
+# -- the 核查问题 detail pane ----------------------------------------------------------
+
+def finding_id(db, code, name):
+    return next(r.id for r in finding_rows(db) if r.code == code and r.name == name)
+
+
+def test_finding_detail_holds_the_data_behind_the_finding(school):
+    from db.views import finding_detail
+    d = finding_detail(school, finding_id(school, "DUPLICATE_ID", "夏鸿"))
+    assert d.finding.message.startswith("身份证号 422822") and d.hint.startswith("核对是否重复录入")
+    assert d.field_label == "身份证号"
+    student = dict(d.student)
+    assert student["姓名"] == "夏鸿" and student["学段"] == "初中" and student["家庭类别"] == "非困难"
+    assert student["身份证号"] == ID_A[:6] + "********" + ID_A[-4:]           # masked, never the full number
+    assert d.others == (("万思", "初中", "", ""),)                             # the other one of the pair
+    assert [dict(p)["姓名"] for p in d.roster] == ["万思"]
+    from gui.finding_detail import detail_html
+    assert ID_A not in detail_html(d)
+    liu = finding_detail(school, finding_id(school, "NAME_MISMATCH", "刘倩静"))
+    assert dict(liu.roster[0])["姓名"] == "刘倩婧" and liu.field_label == "姓名"
+    assert liu.amounts == () and liu.total == "0.00"          # 初中: no item of this policy
+    assert "该生没有享受或待补充的资助项目" in detail_html(liu)
+    from dataclasses import replace
+    shown = detail_html(replace(liu, amounts=(("免学费", "享受", "1400.00"),), total="1400.00"))
+    assert "合计 1400.00 元" in shown and "免学费" in shown
+    assert finding_detail(school, 10_000) is None
+
+
+def test_finding_detail_lists_the_payments_of_a_payment_finding(school):
+    from core.checks import Payment
+    from db.findings import replace_payments
+    from db.views import finding_detail
+    with school.session() as s:
+        item = store.get_policy(s).items[0]
+        replace_payments(s, [Payment(7, ID_D, item.code, 12345)], actor="t")
+    recheck(school)
+    d = finding_detail(school, finding_id(school, "PAYMENT_UNDUE", "安然"))
+    assert d.payments == (("7", item.name, "123.45"),)
+
+
+@pytest.fixture
+def findings_page(qtbot, school, shown):
+    from gui.main_window import FINDINGS
+    w = open_main_window(qtbot, school, FINDINGS)
+    w.resize(1024, 768)
+    return w, w.findings
+
+
+def select_findings(page, *codes_names):
+    from PySide6.QtCore import QItemSelectionModel
+    page.view.clearSelection()
+    for r in range(page.proxy.rowCount()):
+        row = page.source_row(page.proxy.index(r, 0))
+        if (row.code, row.name) in codes_names:
+            page.view.selectionModel().select(page.proxy.index(r, 0), QItemSelectionModel.SelectionFlag.Select
+                                              | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_the_detail_pane_shows_the_selected_finding_in_full(findings_page, qtbot, tmp_path):
+    win, page = findings_page
+    assert "选中一个问题" in page.detail.toPlainText()
+    select_findings(page, ("NAME_MISMATCH", "刘倩静"))
+    text = page.detail.toPlainText()
+    row = page.selected_rows()[0]
+    assert row.message in text                                        # whole, not elided
+    assert "以户口簿为准改正姓名" in text and "刘倩婧" in text and "资助金额" in text
+    assert "学生信息" in text and "有问题的栏目：姓名" in text
+    select_findings(page, ("NAME_MISMATCH", "刘倩静"), ("DUPLICATE_ID", "夏鸿"))
+    assert "已选中 2 个问题" in page.detail.toPlainText()
+    # 1024×768: the table and the pane share the page, both usable, nothing outside the window
+    select_findings(page, ("DUPLICATE_ID", "夏鸿"))
+    qtbot.wait(10)
+    assert page.detail.height() >= 150 and page.view.height() >= 150
+    bottom = page.detail.mapTo(win, page.detail.rect().bottomRight())
+    assert bottom.y() <= win.height() and bottom.x() <= win.width()
+    win.grab().save(str(tmp_path / "findings-detail.png"))
+
+
+def test_the_detail_pane_follows_a_fix(findings_page, qtbot):
+    win, page = findings_page
+    select_findings(page, ("DUPLICATE_ID", "夏鸿"))
+    assert "未处理" in page.detail.toPlainText()
+    win.apply_changes(edit_student(win.db, sid(win.db, "夏鸿"), {"id_number": ID_C}).changes)
+    assert page.selected_rows() == []                  # fixed: no longer under 未处理和已接受
+    assert "选中一个问题" in page.detail.toPlainText()    # not the stale 未处理 text
+    page.state_filter.setCurrentIndex(0)                # 全部状态
+    select_findings(page, ("DUPLICATE_ID", "夏鸿"))
+    assert "已改正" in page.detail.toPlainText()
