@@ -297,16 +297,23 @@ class StudentData:
     verified: bool = False
     removed: bool = False
     removed_reason: str = ""
+    findings: tuple[str, ...] = ()    # the open findings now, worst first: "错误：身份证号无效：…"
 
 
 def read_student(db: Database, student_id: int) -> StudentData:
-    """Worker: one student's stored values (the form's fields, import problems, earlier grants)."""
+    """Worker: one student's stored values (the form's fields, import problems, earlier grants)
+    and its open findings."""
     from core.records import grants_of
     from db.students import get_student, student_values
     with db.session() as s:
         st = get_student(s, student_id)
+        rows = s.execute(select(FindingRow.severity, FindingRow.code, FindingRow.message).where(
+            FindingRow.student_id == st.id, FindingRow.state == FindingState.OPEN)).all()
+        findings = tuple(f"{SEVERITY_LABELS.get(sv, sv)}：{RULES_BY_CODE[c].title if c in RULES_BY_CODE else c}"  # type: ignore[call-overload]
+                         + (f"：{m}" if m else "")
+                         for sv, c, m in sorted(rows, key=lambda r: (SEVERITY_RANK.get(r[0], 9), r[1])))
         return StudentData(st.id, student_values(st), st.import_problems or "", grants_of(st.prior_grants),
-                           bool(st.verified), st.removed_at is not None, st.removed_reason or "")
+                           bool(st.verified), st.removed_at is not None, st.removed_reason or "", findings)
 
 
 # -- 核查问题 ----------------------------------------------------------------------

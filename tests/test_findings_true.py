@@ -147,10 +147,16 @@ def test_saving_a_corrected_student_fixes_its_findings_everywhere_and_undo_reope
     tasks = []
     real = worker.run_task
     monkeypatch.setattr(worker, "run_task", lambda fn, *a, **k: tasks.append(fn.__name__) or real(fn, *a, **k))
+    from PySide6.QtWidgets import QLabel
     form = win.students.open_student(sid(win.db, "夏鸿"), modal=False)
     qtbot.addWidget(form)
+    assert form.findChild(QLabel, "openFindings").text().splitlines()[1].startswith("错误：身份证号重复：身份证号 ")
     form.id_edit.setText(ID_C)
     form.save()
+    again = win.students.open_student(sid(win.db, "夏鸿"), modal=False)
+    qtbot.addWidget(again)
+    assert again.findChild(QLabel, "openFindings") is None           # the form, too, shows what is open now
+    again.reject()
 
     assert cell(win, "夏鸿") == ""                                    # no 刷新, no 运行核查
     xia = [r for r in win.findings.model.rows() if r.name == "夏鸿"]

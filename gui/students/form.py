@@ -86,8 +86,14 @@ class StudentForm(QDialog):
             gone.setWordWrap(True)
             gone.setStyleSheet(PROBLEM_STYLE)
             outer.addWidget(gone)
+        if self.data.findings:
+            found = QLabel("未处理的核查问题（保存后立即重新核查）：\n" + "\n".join(self.data.findings), self)
+            found.setObjectName("openFindings")
+            found.setWordWrap(True)
+            found.setStyleSheet(PROBLEM_STYLE)
+            outer.addWidget(found)
         if self.data.problems:
-            note = QLabel("导入时发现的问题：" + self.data.problems, self)
+            note = QLabel("导入时的记录：" + self.data.problems, self)
             note.setObjectName("importProblems")
             note.setWordWrap(True)
             note.setStyleSheet(PROBLEM_STYLE)
