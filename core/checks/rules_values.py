@@ -1,0 +1,43 @@
+"""Rules about values the program cannot read: a name left empty, or a 学段, 性别, 就读地,
+学校性质 or 家庭类别 kept as it was typed (the import flags such a row and keeps it). As a
+finding the problem is re-checked after every save, so it goes away once corrected."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from core.checks.base import CheckContext, Finding, Rule, Severity
+from core.domain import Category, Stage, parse_gender, parse_location, parse_ownership, parse_stage
+
+_CATEGORIES = {c.value for c in Category}
+# field, label, what the value must be, the parser (None: unreadable)
+_CHOICES: tuple[tuple[str, str, str, Callable[[str], Any]], ...] = (
+    ("gender", "性别", "应填“男”或“女”", parse_gender),
+    ("location", "就读地", "应填“本地”或“外地”", parse_location),
+    ("ownership", "学校性质", "应填“公办”或“民办”", parse_ownership),
+)
+
+
+def _unreadable(ctx: CheckContext) -> Iterator[Finding]:
+    stages = "、".join(s.value for s in Stage)
+    categories = "、".join(ctx.policy.category_label(c) for c in Category)
+    for s in ctx.students:
+        if not (s.name or "").strip():
+            yield VALUE_UNREADABLE.finding(s, "姓名为空：请补填学生姓名", "name", part="name")
+        if not (s.stage or "").strip():
+            yield VALUE_UNREADABLE.finding(s, f"学段为空：请填写学段（{stages}）", "stage", part="stage")
+        elif parse_stage(s.stage) is None:
+            yield VALUE_UNREADABLE.finding(s, f"学段“{s.stage}”无法识别，应填：{stages}", "stage", part="stage")
+        for fld, label, accepted, parse in _CHOICES:
+            text = (getattr(s, fld) or "").strip()
+            if text and parse(text) is None:
+                yield VALUE_UNREADABLE.finding(s, f"{label}“{text}”无法识别，{accepted}", fld, part=fld)
+        if s.category not in _CATEGORIES:
+            yield VALUE_UNREADABLE.finding(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category",
+                                           part="category")
+
+
+VALUE_UNREADABLE = Rule("VALUE_UNREADABLE", Severity.WARNING, "信息无法识别",
+                        "打开该学生，按提示改正标出的栏目（也可改正名单后重新导入）", _unreadable)
+
+RULES = (VALUE_UNREADABLE,)
