@@ -80,13 +80,11 @@ class OpenFindings:
 NO_FINDINGS = OpenFindings()
 
 
-def open_findings_by_student(s: Session, student_ids: list[int] | None = None) -> dict[int, OpenFindings]:
-    """The open findings of every student (or of ``student_ids``), worst first."""
+def open_findings_by_student(s: Session) -> dict[int, OpenFindings]:
+    """The open findings of every student, worst first."""
     q = select(FindingRow.student_id, FindingRow.severity, FindingRow.code).where(
         FindingRow.state == FindingState.OPEN, FindingRow.student_id.is_not(None))
-    if student_ids is not None:
-        q = q.where(FindingRow.student_id.in_(student_ids))
-    found: dict[int, list[tuple[int, str, str]]] = {}
+    found: dict[Any, list[tuple[int, str, str]]] = {}
     for sid, severity, code in s.execute(q):
         title = RULES_BY_CODE[code].title if code in RULES_BY_CODE else code
         found.setdefault(sid, []).append((SEVERITY_RANK.get(severity, 9), severity, title))

@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from core.checks.base import CheckContext, Finding, Rule, Severity
-from core.domain import Category, Stage, parse_gender, parse_location, parse_ownership, parse_stage
+from core.domain import (
+    Category,
+    Stage,
+    parse_gender,
+    parse_location,
+    parse_ownership,
+    parse_stage,
+)
 
 _CATEGORIES = {c.value for c in Category}
 # field, label, what the value must be, the parser (None: unreadable)
