@@ -22,8 +22,11 @@ from sqlalchemy.orm import Session
 from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
 from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
-from core.engine import STATUS_LABELS, Calculator, PendingCause, Status, totals_of
-from core.fields import CATEGORY, CHECK, FEE, FIELDS, GRANTS, ID, LETTER_FIELDS, LIST_FIELDS, StudentField
+from core.engine import Calculator, PendingCause, totals_of
+from core.fields import (
+    LETTER_FIELDS,
+    LIST_FIELDS,
+)
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.pinyin import initials_key
@@ -33,11 +36,9 @@ from core.text import haystack
 from db import store
 from db.findings import open_counts
 from db.models import (
-    ON_LIST,
     STUDENT_DATA_FIELDS,
     AuditEntry,
     FindingRow,
-    PaymentRecord,
     RosterPerson,
     Student,
 )
@@ -343,91 +344,14 @@ def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:
         q = select(FindingRow).order_by(FindingRow.id)
         if not include_fixed:
             q = q.where(FindingRow.state != FindingState.FIXED)
-        return [_finding_view(r) for r in s.scalars(q)]
+        return [finding_view(r) for r in s.scalars(q)]
 
 
-def _finding_view(r: FindingRow) -> FindingView:
+def finding_view(r: FindingRow) -> FindingView:
+    """A stored finding as the 核查问题 page shows it."""
     return FindingView(r.id, r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
                        r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
                        initials_key(r.name), policy_setting(r.field, r.part))
-
-
-# The student's fields the 核查问题 detail pane always shows (the finding's own field is added).
-DETAIL_FIELDS = ("name", "id_number", "gender", "birth_date", "stage", "grade", "class_name", "category",
-                 "location", "ownership", "full_time", "household_no", "head_name", "relation")
-ROSTER_DETAIL = (("姓名", "name"), ("证件号码", "id_number"), ("与户主关系", "relation"), ("户编号", "household_no"),
-                 ("乡镇", "township"), ("村", "village"), ("在校生状况", "schooling_status"), ("就读学校", "school_name"))
-
-
-@dataclass(frozen=True)
-class FindingDetail:
-    """One finding with everything behind it: what the 核查问题 detail pane shows.
-    Each data part is (label, text) pairs; ID numbers are masked."""
-    finding: FindingView
-    hint: str
-    field_label: str                              # the offending field's label ("" when none)
-    student: tuple[tuple[str, str], ...] = ()     # the student's relevant fields as stored now
-    student_status: str = ""                      # 已核准 / 待核准 / 已移出名单
-    roster: tuple[tuple[tuple[str, str], ...], ...] = ()   # roster people with the same ID number
-    amounts: tuple[tuple[str, str, str], ...] = ()         # (item, 享受/待补充, yuan or why pending)
-    total: str = ""
-    payments: tuple[tuple[str, str, str], ...] = ()        # (line, item, yuan) paid to this ID
-    others: tuple[tuple[str, str, str, str], ...] = ()     # other students with this ID (name, stage, grade, class)
-
-
-def _field_text(f: StudentField, value: Any, policy: Policy) -> str:
-    """A stored value as the clerk reads it."""
-    if f.kind == FEE:
-        return "未填写" if value is None else format_fen(value)
-    if f.kind == CHECK:
-        return "是" if value else "否"
-    if f.kind == CATEGORY:
-        return category_label(policy, value or "")
-    if f.kind == ID:
-        return mask_id(value) if value else ""
-    if f.kind == GRANTS:
-        return "是" if value else "否"
-    return "" if value is None else str(value)
-
-
-def finding_detail(db: Database, finding_id: int) -> FindingDetail | None:
-    """Worker: one stored finding with the data behind it (None when it no longer exists)."""
-    with db.session() as s:
-        r = s.get(FindingRow, finding_id)
-        if r is None:
-            return None
-        view = _finding_view(r)
-        rule = RULES_BY_CODE.get(r.code)
-        policy = store.get_policy(s)
-        st = s.get(Student, r.student_id) if r.student_id is not None else None
-        fields = [FIELDS[f] for f in DETAIL_FIELDS]
-        if r.field in FIELDS and FIELDS[r.field] not in fields:
-            fields.append(FIELDS[r.field])
-        out: dict[str, Any] = {}
-        number = r.id_number
-        if st is not None:
-            out["student"] = tuple((f.label, _field_text(f, getattr(st, f.name), policy)) for f in fields)
-            out["student_status"] = (STATUS_REMOVED if st.removed_at is not None
-                                     else STATUS_VERIFIED if st.verified else STATUS_PENDING)
-            result = Calculator(policy)(to_record(st))
-            out["amounts"] = tuple((d.name, STATUS_LABELS[d.status],
-                                    format_fen(d.amount_fen) if d.status is Status.GRANTED else d.reason_text)
-                                   for d in result.decisions if d.status is not Status.NOT_ELIGIBLE)
-            out["total"] = format_fen(result.total_fen)
-            number = st.id_number or number
-            if number:
-                out["others"] = tuple((o.name or "（无姓名）", o.stage, o.grade, o.class_name) for o in s.scalars(
-                    select(Student).where(Student.id_number == number, Student.id != st.id, ON_LIST)))
-        people = [s.get(RosterPerson, r.roster_id)] if r.roster_id is not None else (
-            list(s.scalars(select(RosterPerson).where(RosterPerson.id_number == number))) if number else [])
-        out["roster"] = tuple(tuple((label, mask_id(getattr(p, a)) if a == "id_number" else getattr(p, a) or "")
-                                    for label, a in ROSTER_DETAIL) for p in people if p is not None)
-        if r.code.startswith("PAYMENT_") and number:
-            names = {i.code: i.name for i in policy.items}
-            out["payments"] = tuple((str(p.line), names.get(p.item_code, p.item_code), format_fen(p.amount_fen))
-                                    for p in s.scalars(select(PaymentRecord).where(PaymentRecord.id_number == number)
-                                                       .order_by(PaymentRecord.line)))
-        return FindingDetail(view, rule.hint if rule else "", FIELDS[r.field].label if r.field in FIELDS else "", **out)
 
 
 # -- 建档立卡名单 ------------------------------------------------------------------

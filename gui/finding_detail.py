@@ -9,7 +9,7 @@ from html import escape
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from core.checks import SEVERITY_LABELS, STATE_LABELS, FindingState
-from db.views import FindingDetail
+from db.finding_detail import FindingDetail
 from gui.severity import SEVERITY_COLORS
 
 PLACEHOLDER = "选中一个问题，这里显示完整说明、处理建议和相关数据（学生信息、建档立卡名单、资助金额）。"

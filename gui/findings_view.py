@@ -25,16 +25,11 @@ from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, Fin
 from core.errors import ValidationError
 from core.idnumber import mask_id
 from db.changes import Changes
+from db.finding_detail import FindingDetail, finding_detail
 from db.findings import NOT_ACCEPTABLE
 from db.session import Database
 from db.usecases import Verified, accept_findings, check, revoke_findings, verify
-from db.views import (
-    SEVERITY_RANK,
-    FindingDetail,
-    FindingView,
-    finding_detail,
-    finding_rows,
-)
+from db.views import SEVERITY_RANK, FindingView, finding_rows
 from gui import worker
 from gui.finding_detail import FindingDetailPane
 from gui.list_page import ListPage

@@ -18,7 +18,7 @@ SHAPES = {
     "engine": (StudentRecord, {"key"}),
     "checked": (StudentFacts, {"key", *catalogue.IMPORTER_FIELDS, "notified", "verified", "seal"}),
     "exported": (StudentInfo, {"key", "category_label", "verified"}),
-    "listed": (StudentRow, {"id", "id_masked", "total_fen", "total_text", "pending", "verified", "problems",
+    "listed": (StudentRow, {"id", "id_masked", "total_fen", "total_text", "pending", "verified", "findings",
                             "initials", "name_key", "haystack", "removed", "removed_reason"}),
     "lettered": (LetterRow, {"id", "total_fen", "printed", "receipt", "initials", "name_key"}),
 }

@@ -184,7 +184,7 @@ def finding_id(db, code, name):
 
 
 def test_finding_detail_holds_the_data_behind_the_finding(school):
-    from db.views import finding_detail
+    from db.finding_detail import finding_detail
     d = finding_detail(school, finding_id(school, "DUPLICATE_ID", "夏鸿"))
     assert d.finding.message.startswith("身份证号 422822") and d.hint.startswith("核对是否重复录入")
     assert d.field_label == "身份证号"
@@ -207,8 +207,8 @@ def test_finding_detail_holds_the_data_behind_the_finding(school):
 
 def test_finding_detail_lists_the_payments_of_a_payment_finding(school):
     from core.checks import Payment
+    from db.finding_detail import finding_detail
     from db.findings import replace_payments
-    from db.views import finding_detail
     with school.session() as s:
         item = store.get_policy(s).items[0]
         replace_payments(s, [Payment(7, ID_D, item.code, 12345)], actor="t")
