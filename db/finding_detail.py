@@ -30,8 +30,9 @@ from db.views import (
 # The student's fields the 核查问题 detail pane always shows (the finding's own field is added).
 DETAIL_FIELDS = ("name", "id_number", "gender", "birth_date", "stage", "grade", "class_name", "category",
                  "location", "ownership", "full_time", "household_no", "head_name", "relation")
-ROSTER_DETAIL = (("姓名", "name"), ("证件号码", "id_number"), ("与户主关系", "relation"), ("户编号", "household_no"),
-                 ("乡镇", "township"), ("村", "village"), ("在校生状况", "schooling_status"), ("就读学校", "school_name"))
+ROSTER_DETAIL = (("姓名", "name"), ("证件号码", "id_number"), ("与户主关系", "relation"),
+                 ("户编号", "household_no"), ("乡镇", "township"), ("村", "village"),
+                 ("在校生状况", "schooling_status"), ("就读学校", "school_name"))
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ class OpenFindings:
 
     def lines(self) -> list[str]:
         """"错误：身份证号重复" per finding."""
-        return [f"{SEVERITY_LABELS.get(sv, sv)}：{t}" for sv, t in zip(self.severities, self.titles)]  # type: ignore[call-overload]
+        labels = [SEVERITY_LABELS.get(sv, sv) for sv in self.severities]
+        return [f"{label}：{t}" for label, t in zip(labels, self.titles, strict=True)]
 
 
 NO_FINDINGS = OpenFindings()
@@ -308,7 +309,7 @@ def read_student(db: Database, student_id: int) -> StudentData:
         st = get_student(s, student_id)
         rows = s.execute(select(FindingRow.severity, FindingRow.code, FindingRow.message).where(
             FindingRow.student_id == st.id, FindingRow.state == FindingState.OPEN)).all()
-        findings = tuple(f"{SEVERITY_LABELS.get(sv, sv)}：{RULES_BY_CODE[c].title if c in RULES_BY_CODE else c}"  # type: ignore[call-overload]
+        findings = tuple(f"{SEVERITY_LABELS.get(sv, sv)}：{RULES_BY_CODE[c].title if c in RULES_BY_CODE else c}"
                          + (f"：{m}" if m else "")
                          for sv, c, m in sorted(rows, key=lambda r: (SEVERITY_RANK.get(r[0], 9), r[1])))
         return StudentData(st.id, student_values(st), st.import_problems or "", grants_of(st.prior_grants),

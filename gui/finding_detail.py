@@ -36,7 +36,7 @@ def _rows(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
 def detail_html(d: FindingDetail) -> str:
     f = d.finding
     color = SEVERITY_COLORS.get(f.severity)
-    severity = SEVERITY_LABELS.get(f.severity, f.severity)  # type: ignore[call-overload]
+    severity = SEVERITY_LABELS.get(f.severity, f.severity)
     state = STATE_LABELS.get(f.state, f.state)
     heading = (f'<p><b style="color:{color.name() if color else "#000"}">【{escape(severity)}】</b>'
                f"<b>{escape(f.title)}</b>　<span style='color:#555'>{escape(f.code)} · {escape(state)}</span></p>")

@@ -34,7 +34,7 @@ def _name_key(r: StudentRow) -> Any:
 
 def problems_text(f: OpenFindings) -> str:
     """"2 项（错误）": how many open findings, and the worst severity."""
-    return f"{f.count} 项（{SEVERITY_LABELS.get(f.worst, f.worst)}）" if f.count else ""  # type: ignore[call-overload]
+    return f"{f.count} 项（{SEVERITY_LABELS.get(f.worst, f.worst)}）" if f.count else ""
 
 
 def problems_sort_key(f: OpenFindings) -> tuple[int, int]:
