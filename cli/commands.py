@@ -186,6 +186,8 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool) ->
         _out("  " + line)
     if parsed.unknown_headers:
         _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))
+    for warning in parsed.warnings:
+        _out("注意：" + warning)
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{import_summary(counts, done=not dry)}")
     for line in row_lines(plan).skipped[:20]:
         _out(f"  跳过{line}")

@@ -57,6 +57,7 @@ class CampaignFacts:
     open_errors: int = 0
     open_warnings: int = 0
     verified: int = 0
+    hardship: int = 0                       # students whose 家庭类别 is not 非困难
     letters_due: int = 0                    # students with a granted item
     letters_printed: int = 0
     exported_at: str = ""                   # the last final (正式) export ("" never)
@@ -86,6 +87,22 @@ def _policy_step(f: CampaignFacts) -> tuple[bool, str]:
     return False, f"未设置{'、'.join(f.unset)}（本校没有这些学段的学生可不填）"
 
 
+def _letters_step(f: CampaignFacts, checked: bool) -> tuple[bool, str]:
+    """Done when every due letter is printed. Nobody subsidised is "done" only when it can be
+    true: the checks ran on a list that has students in hardship. A list where every student
+    is 非困难 almost always lost its 家庭类别 column on import, so it is never "done"."""
+    if not f.students:
+        return False, "核准后打印给家庭"
+    if f.letters_due:
+        return f.letters_printed >= f.letters_due, f"已打印 {f.letters_printed} / {f.letters_due} 份"
+    if not f.hardship:
+        return False, ("没有享受资助的学生：名单中的学生都是“非困难”，请核对学生名单的“家庭类别”"
+                       "（导入时是否识别到这一列）")
+    if not checked:
+        return False, "没有享受资助的学生：运行核查后再确认"
+    return True, "没有享受资助的学生，不需要告知书"
+
+
 def campaign_steps(f: CampaignFacts) -> list[Step]:
     """设置政策 → 导入学生名单 → 导入建档立卡名单 → 运行核查 → 处理问题 → 核准 → 告知书 → 导出上报,
     each with its state in words; the first one not done is the next step."""
@@ -100,12 +117,7 @@ def campaign_steps(f: CampaignFacts) -> list[Step]:
         problems = f"未处理：错误 {f.open_errors} 个，警告 {f.open_warnings} 个（错误须改正或接受）"
     else:
         problems = "没有未处理的错误" + (f"；还有警告 {f.open_warnings} 个，请核对" if f.open_warnings else "")
-    if not have:
-        letters = "核准后打印给家庭"
-    elif f.letters_due:
-        letters = f"已打印 {f.letters_printed} / {f.letters_due} 份"
-    else:
-        letters = "没有享受资助的学生，不需要告知书"
+    letters_done, letters = _letters_step(f, checked)
     rows = [
         ("policy", "设置政策", policy_done, policy_detail),
         ("students", "导入学生名单", have, f"已导入 {f.students} 名学生" if have else "尚未导入"),
@@ -115,7 +127,7 @@ def campaign_steps(f: CampaignFacts) -> list[Step]:
         ("findings", "处理问题", checked and not f.open_errors, problems),
         ("verify", "核准", have and f.verified >= f.students,
          f"已核准 {f.verified} / {f.students} 名学生" if have else "导入学生名单后逐一核准"),
-        ("letters", "告知书", have and f.letters_printed >= f.letters_due, letters),
+        ("letters", "告知书", letters_done, letters),
         ("export", "导出上报", bool(f.exported_at),
          f"已正式导出（{f.exported_at}）" if f.exported_at else "尚未正式导出"),
     ]

@@ -253,6 +253,7 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         first_setting=next(iter(needed), editable[0].key if editable else ""),
         checked_at=progress.checked_at, open_errors=summary.open_by_severity.get("error", 0),
         open_warnings=summary.open_by_severity.get("warning", 0), verified=summary.verified,
+        hardship=sum((rows[i]["category"] or "NONE") != Category.NONE.value for i in on_list),
         letters_due=len(letters), letters_printed=sum(lt.printed for lt in letters),
         exported_at=progress.exported_at))
     return Snapshot(policy, summary, students, letters)

@@ -207,9 +207,15 @@ class PreviewPage(QWizardPage):
         self.refresh_button.setEnabled(False)
         self.replace_box.setEnabled(True)
         counts = preview.plan.counts()
-        self.status.setText(f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
-                            + import_summary(counts, done=False) + "。")
-        lines = [f"表头在第 {parsed.mapping.line} 行，识别出的列："]
+        status = (f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
+                  + import_summary(counts, done=False) + "。")
+        if parsed.warnings:
+            status += (f"\n注意：有 {len(parsed.warnings)} 个重要的列没有识别到（见右侧说明），"
+                       "请在左边的列对应中指定后重新预览。")
+        self.status.setText(status)
+        lines = ["注意：" + w for w in parsed.warnings]
+        lines += [""] if lines else []
+        lines += [f"表头在第 {parsed.mapping.line} 行，识别出的列："]
         lines += ["  " + line for line in mapping_lines(preview.kind, parsed)]
         if parsed.unknown_headers:
             lines.append("未使用的列（将被忽略）：" + "、".join(parsed.unknown_headers))

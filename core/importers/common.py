@@ -44,6 +44,7 @@ class ParseResult:
     rows: list[ParsedRow] = field(default_factory=list)      # kept rows, with their problems
     skipped: list[ParsedRow] = field(default_factory=list)   # rows with content but no name/ID
     unknown_headers: list[str] = field(default_factory=list)  # extra columns, ignored
+    warnings: list[str] = field(default_factory=list)         # important columns not found (coverage)
     path: str = ""
     sheet: str = ""
 

@@ -27,6 +27,7 @@ from core.importers.common import (
     raw_cells,
     where,
 )
+from core.importers.coverage import missing_column_warnings
 from core.importers.header import find_header
 from core.importers.reader import Table
 from core.money import parse_yuan
@@ -224,4 +225,6 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
         parsed, skipped = parser.parse(line, row)
         (result.skipped if skipped else result.rows).append(parsed)
+    stages = {st for st in (parse_stage(r.values.get("stage") or "") for r in result.rows) if st is not None}
+    result.warnings = missing_column_warnings(policy, mapping.columns.keys(), stages)
     return result
