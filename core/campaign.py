@@ -96,8 +96,7 @@ def _letters_step(f: CampaignFacts, checked: bool) -> tuple[bool, str]:
     if f.letters_due:
         return f.letters_printed >= f.letters_due, f"已打印 {f.letters_printed} / {f.letters_due} 份"
     if not f.hardship:
-        return False, ("没有享受资助的学生：名单中的学生都是“非困难”，请核对学生名单的“家庭类别”"
-                       "（导入时是否识别到这一列）")
+        return False, "没有享受资助的学生：名单中全部是“非困难”，请核对导入时是否识别到“家庭类别”列"
     if not checked:
         return False, "没有享受资助的学生：运行核查后再确认"
     return True, "没有享受资助的学生，不需要告知书"

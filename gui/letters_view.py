@@ -28,12 +28,14 @@ if TYPE_CHECKING:
 
 NOT_PRINTED, PRINTED = "未打印", "已打印"
 NOT_BACK, BACK = "未收回", "已收回"
+NO_HEAD = "—"                # 家长 when the list has no 户主姓名
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("姓名", lambda r: r.name, lambda r: r.name_key if r.name_key is not None else r.name),
     Column("身份证号", lambda r: mask_id(r.id_number), lambda r: r.id_number),
-    Column("家长", lambda r: r.head_name),
+    Column("家长", lambda r: r.head_name or NO_HEAD, lambda r: r.head_name,
+           tip=f"学生名单中的户主姓名；“{NO_HEAD}”表示没有填写（可在学生信息的“户主姓名”中补充）"),
     Column("年级", lambda r: r.grade),
     Column("资助合计（元）", lambda r: format_fen(r.total_fen), lambda r: r.total_fen, numeric=True),
     Column("告知书", lambda r: PRINTED if r.printed else NOT_PRINTED),

@@ -158,3 +158,22 @@ def test_a_list_imported_without_its_category_column_does_not_finish_the_letters
     summary = snapshot(db).summary
     assert summary.granted_students == 1
     assert next(s for s in summary.steps if s.key == "letters").detail == "已打印 0 / 1 份"
+
+
+def test_letters_page_shows_a_dash_for_a_missing_head_of_household(db, tmp_path, qapp):
+    """Issue 9 (b): a file without 户主 leaves 家长 "—" (with a tooltip), not an empty cell."""
+    from PySide6.QtCore import Qt
+
+    from db.store import init_school
+    from db.views import snapshot
+    from db.workflows import run_import
+    from gui.letters_view import LettersModel
+    with db.session() as s:
+        init_school(s, "第一中学", "4115", 2023)
+    run_import(db, "students", xlsx(tmp_path / "s.xlsx", ["姓名", "身份证号", "学段", "家庭类别", "实收书本费"],
+                                    ["张三", ID_HS1, "普通高中", "脱贫户", 300]))
+    model = LettersModel()
+    model.set_rows(snapshot(db).letters)
+    col = [c.header for c in model.COLUMNS].index("家长")
+    assert model.data(model.index(0, col)) == "—"
+    assert "没有填写" in model.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
