@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import school_year_label
+from core.exports.data import policy_title
 from core.money import format_fen
 from core.policy import Policy, parameters_of
 from db.session import Database
@@ -191,7 +192,8 @@ class SettingsPage(QWidget):
                 edit.setText(str(getattr(data.school, key) or ""))
             self.year.setValue(data.school.school_year)
         self.official.set_values(data.official)
-        self.policy_name.setText(f"当前政策：{data.policy.name}\n空白表示“未设置”：需要该参数的项目会列为待补充。")
+        title = policy_title(data.official.get("county", ""), data.official.get("policy_title", ""))  # as printed
+        self.policy_name.setText(f"当前政策：{title}\n空白表示“未设置”：需要该参数的项目会列为待补充。")
         while self.policy_form.rowCount() > 1:
             self.policy_form.removeRow(1)
         self.policy_edits.clear()

@@ -145,3 +145,11 @@ def test_a_restore_in_settings_reports_everything_changed(win, monkeypatch):
     monkeypatch.setattr(box, "confirm_restore", lambda info: True)
     box.restore_from_backup()
     assert got == [Changes.ALL & ~Changes.FINDINGS]
+
+
+def test_the_policy_box_names_the_policy_as_the_documents_print_it(win, db, qtbot):
+    from db import settings as db_settings
+    db_settings.save_official(db, {"county": "建始县"})
+    win.settings.reload()
+    qtbot.waitUntil(lambda: "建始县教育扶贫" in win.settings.policy_name.text())
+    assert "默认" not in win.settings.policy_name.text()
