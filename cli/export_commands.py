@@ -176,7 +176,7 @@ def cmd_key_new(db, args) -> int:
 
 def cmd_letters(db, args) -> int:
     from core.exports.letters import write_letters
-    from db.exports import gather_data
+    from db.exports import gather_letters
     from db.usecases import record_printed
     from db.views import students_with_id
     if args.draft and args.mark_printed:
@@ -186,9 +186,15 @@ def cmd_letters(db, args) -> int:
         keys = [k for number in args.student for k in students_with_id(db, number)]
         if not keys:
             raise ValidationError("没有找到这些身份证号的学生", "请核对 --student 参数")
-    data = gather_data(db, keys=keys, draft=args.draft)
+    letters = gather_letters(db, keys=keys, draft=args.draft)
+    if args.mark_printed and letters.draft:
+        raise ValidationError("告知书还是草稿，不能记录为已打印（已告知）：" + "；".join(letters.reasons),
+                              "请核准全部学生、处理全部错误后，再生成正式告知书并记录为已打印")
+    data = letters.data
     warnings = write_letters(args.path, data, keys=keys, per_household=args.household)
-    print(f"{'草稿' if args.draft else ''}告知书已生成：{args.path}")
+    if letters.reasons:
+        print("数据尚未全部核准，告知书已标明“草稿”，不能发给家长：" + "；".join(letters.reasons))
+    print(f"{'草稿' if letters.draft else ''}告知书已生成：{args.path}")
     for w in warnings:
         print("注意：" + w)
     if args.mark_printed:

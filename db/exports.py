@@ -85,13 +85,26 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       official=get_official(session))
 
 
-def gather_data(db: Database, keys: list[int] | None = None, draft: bool = False) -> ExportData:
-    """``gather`` in a transaction of its own (letters for ``keys``): a final letter needs
-    the county's name, a draft may show the placeholder and carries 草稿 on every page."""
+@dataclass(frozen=True)
+class LettersData:
+    data: ExportData
+    reasons: list[str]          # why the letters are a draft (``readiness``); empty for final letters
+
+    @property
+    def draft(self) -> bool:
+        return self.data.draft
+
+
+def gather_letters(db: Database, keys: list[int] | None = None, draft: bool = False) -> LettersData:
+    """The letters' data (of ``keys``) in a transaction of its own, for the CLI and the GUI
+    alike. As for the public notice, letters are marked 草稿 until every student is verified
+    and no error is open, and whenever ``draft`` is asked; a final letter needs the county's
+    name, a draft may show the placeholder."""
     with db.session() as s:
-        if not draft:
+        reasons = readiness(s, documents=False)
+        if not (draft or reasons):
             require_county(s, "正式告知书")
-        return gather(s, draft=draft, keys=keys)
+        return LettersData(gather(s, draft=draft or bool(reasons), keys=keys), reasons)
 
 
 # Open findings that are named on their own among the reasons a final export is refused.

@@ -5,6 +5,7 @@ check; receipts coming back are recorded per student.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,26 +57,40 @@ class LettersProxy(FilterProxy):
                            if value else None)
 
 
+@dataclass(frozen=True)
+class MadeLetters:
+    target: Path | None             # where they were saved (None: preview only)
+    warnings: list[str]
+    pages: list[QImage]
+    pdf: bytes
+    draft_reasons: list[str]        # why they are marked 草稿 (db.exports.readiness); empty: final
+
+
 def make_letters(db: Database, keys: list[int], target: Path | None = None,
-                 per_household: bool = False) -> tuple[Path | None, list[str], list[QImage], bytes]:
+                 per_household: bool = False) -> MadeLetters:
     """Worker: write the letters of ``keys`` (one page per student, or per household
     listing its children) and render them for the preview. Without ``target`` the PDF
     only passes through a private temporary folder: the preview keeps its bytes in
-    memory, so no file with the children's data is left behind."""
+    memory, so no file with the children's data is left behind. Marked 草稿 until every
+    student is verified and no error is open (the CLI's use case)."""
     from core.exports.letters import write_letters
     from core.paths import temp_folder
-    from db.exports import gather_data
+    from db.exports import gather_letters
     from gui.pdf_preview import render_pages
-    data = gather_data(db, keys=keys)
+    letters = gather_letters(db, keys=keys)
     if target is not None:
-        warnings = write_letters(target, data, keys=keys, per_household=per_household)
+        warnings = write_letters(target, letters.data, keys=keys, per_household=per_household)
         pdf = target.read_bytes()
     else:
         with temp_folder("letters") as folder:
             path = folder / "告知书.pdf"
-            warnings = write_letters(path, data, keys=keys, per_household=per_household)
+            warnings = write_letters(path, letters.data, keys=keys, per_household=per_household)
             pdf = path.read_bytes()
-    return target, warnings, render_pages(pdf), pdf
+    return MadeLetters(target, warnings, render_pages(pdf), pdf, letters.reasons)
+
+
+def draft_note(reasons: list[str]) -> str:
+    return "数据尚未全部核准，告知书已标明“草稿”，不能发给家长：" + "；".join(reasons)
 
 
 class LettersPage(ListPage[LettersProxy]):
@@ -99,6 +114,7 @@ class LettersPage(ListPage[LettersProxy]):
         self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
         self.no_receipt_button = self._button("noReceiptButton", "回执未收回", lambda: self.set_receipts(False))
         self.preview: PdfPreview | None = None
+        self.shown_letters: MadeLetters | None = None      # what the preview shows (its PDF bytes)
         self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 5, 4: 7, 5: 4})
         self.use_feed(feed, db)
 
@@ -131,14 +147,16 @@ class LettersPage(ListPage[LettersProxy]):
         worker.run_task(make_letters, self.db, keys, per_household=self.household.isChecked(),
                         on_success=lambda r: self._show_preview(keys, r, modal), parent=self)
 
-    def _show_preview(self, keys: list[int], result, modal: bool) -> None:
+    def _show_preview(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, render_pages
-        _target, warnings, pages, pdf = result
-        for w in warnings:
+        for w in made.warnings:
             self._message("注意：" + w)
-        self.preview = PdfPreview(f"资助结果告知书（{len(keys)} 名学生）", pages,
-                                  print_pages=lambda: render_pages(pdf, dpi=200), parent=self)
-        self.preview.print_button.clicked.connect(lambda: self._after_print(keys))
+        if made.draft_reasons:
+            self._message(draft_note(made.draft_reasons))
+        self.shown_letters = made
+        title = f"资助结果告知书{'（草稿）' if made.draft_reasons else ''}（{len(keys)} 名学生）"
+        self.preview = PdfPreview(title, made.pages, print_pages=lambda: render_pages(made.pdf, dpi=200), parent=self)
+        self.preview.print_button.clicked.connect(lambda: self._after_print(keys, bool(made.draft_reasons)))
         if modal:
             self.preview.exec()
             self.preview.deleteLater()
@@ -146,9 +164,13 @@ class LettersPage(ListPage[LettersProxy]):
         else:
             self.preview.show()
 
-    def _after_print(self, keys: list[int]) -> None:
-        if self.preview is not None and self.preview.printed:
-            worker.run_task(record_printed, self.db, keys, on_success=self._recorded, parent=self)
+    def _after_print(self, keys: list[int], draft: bool) -> None:
+        if self.preview is None or not self.preview.printed:
+            return
+        if draft:       # a draft is never sent to the family, so it does not count as 已告知
+            self._message("草稿告知书不记录为已打印；全部核准后再打印正式告知书")
+            return
+        worker.run_task(record_printed, self.db, keys, on_success=self._recorded, parent=self)
 
     def _recorded(self, done: Done) -> None:
         self._message(f"已记录 {done.count} 份告知书为已打印")
@@ -161,7 +183,15 @@ class LettersPage(ListPage[LettersProxy]):
             return
         worker.run_task(make_letters, self.db, keys, target.with_suffix(".pdf"),
                         per_household=self.household.isChecked(),
-                        on_success=lambda r: self._message(f"告知书已保存：{r[0]}"), parent=self)
+                        on_success=self._saved, parent=self)
+
+    def _saved(self, made: MadeLetters) -> None:
+        for w in made.warnings:
+            self._message("注意：" + w)
+        if made.draft_reasons:
+            self._message(f"草稿告知书已保存：{made.target}。" + draft_note(made.draft_reasons))
+        else:
+            self._message(f"告知书已保存：{made.target}")
 
     def set_receipts(self, returned: bool) -> None:
         rows = self.view.selectionModel().selectedRows()

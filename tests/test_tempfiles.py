@@ -126,8 +126,8 @@ def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, dem
     (tmp_path / "systmp").mkdir()
     export_package(demo_db, tmp_path / "pkg.zip", "a good passphrase", draft=True, letters=True)
     keys = [r.id for r in snapshot(demo_db).letters[:3]]
-    target, _warnings, pages, pdf = make_letters(demo_db, keys)
-    assert target is None and pdf.startswith(b"%PDF") and len(pages) == 3
+    made = make_letters(demo_db, keys)
+    assert made.target is None and made.pdf.startswith(b"%PDF") and len(made.pages) == 3
     assert list(paths.temp_root().iterdir()) == []
     assert list((tmp_path / "systmp").iterdir()) == []
     assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.pdf"))

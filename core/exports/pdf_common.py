@@ -28,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
+from core.exports import cjkwrap
 from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE, time_label
 from core.paths import write_atomic
@@ -53,6 +54,7 @@ def register_fonts() -> None:
     with _lock:
         if _cmap:
             return
+        cjkwrap.install()
         regular = TTFont(FONT, str(FONT_PATH), subfontIndex=0)
         pdfmetrics.registerFont(regular)
         pdfmetrics.registerFont(TTFont(FONT_MONO, str(FONT_PATH), subfontIndex=1))

@@ -1,0 +1,126 @@
+"""Chinese line breaking (禁则) for reportlab paragraphs with ``wordWrap="CJK"``.
+
+reportlab breaks CJK text between any two characters and hangs at most one
+closing mark in the margin; its list of such marks lacks the full-width comma,
+semicolon, colon, ？, ！ and 》, so "（……第三条）" followed by "，" could start a
+line with "，". Here characters are first grouped into units that are never
+split: closing punctuation sticks to what precedes it, opening punctuation to
+what follows it (the Simplified Chinese kinsoku sets of OOXML). Lines are then
+filled unit by unit with reportlab's own line builder, so no line starts with
+closing punctuation, none ends with opening punctuation, and none passes the
+margin. A run of Latin letters or digits (a phone number, a 文号's year) is
+kept whole when it does not start the line (reportlab gives up half-way).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.platypus import paragraph as _para
+from reportlab.rl_config import _FUZZ
+
+CANNOT_START = ("!%),.:;?]}¢°’”‰′″›℃∶、。〃〉》」』】〕〗〞︶︺︾﹀﹄﹚﹜﹞"
+                "！％），．：；？］｝～…")
+CANNOT_END = "([{£¥‘“〈《「『【〔〖〝（［｛"
+
+Unit = list[Any]          # reportlab cjkU glyphs that go on one line together
+
+
+def _latin(u: str) -> bool:
+    return bool(u) and ord(u[0]) < 0x3000 and not u.isspace()
+
+
+def _units(frags: list[Any], encoding: str) -> list[Unit]:
+    units: list[Unit] = []
+    glue = False                      # the previous glyph may not end a line
+    for f in frags:
+        text = f.text.decode(encoding) if isinstance(f.text, bytes) else f.text
+        if not text or hasattr(f, "lineBreak"):
+            units.append([_para.cjkU(text or "", f, encoding)])
+            glue = False
+            continue
+        for ch in text:
+            u = _para.cjkU(ch, f, encoding)
+            if units and (glue or ch in CANNOT_START) and not hasattr(units[-1][-1].frag, "lineBreak"):
+                units[-1].append(u)
+            else:
+                units.append([u])
+            glue = ch in CANNOT_END
+    return units
+
+
+def _width(unit: Unit, max_width: float) -> float:
+    total = 0.0
+    for u in unit:
+        w = u.width
+        if hasattr(w, "normalizedValue"):
+            w._normalizer = max_width
+            w = w.normalizedValue(max_width)
+        total += w
+    return total
+
+
+Line = tuple[list[Unit], float, bool, float]    # units, width used, ends at <br/>, width available
+
+
+def _break(units: list[Unit], max_widths: list[float]) -> list[Line]:
+    """Fill lines unit by unit; a unit that does not fit starts the next line."""
+    lines: list[Line] = []
+    line: list[Unit] = []
+    widths: list[float] = []
+
+    def emit(units: list[Unit], used: float, line_break: bool) -> None:
+        lines.append((units, used, line_break, max_widths[min(len(lines), len(max_widths) - 1)]))
+
+    for unit in units:
+        max_width = max_widths[min(len(lines), len(max_widths) - 1)]
+        w = _width(unit, max_width)
+        if hasattr(unit[0].frag, "lineBreak"):
+            emit(line + [unit], sum(widths) + w, True)
+            line, widths = [], []
+            continue
+        if line and sum(widths) + w > max_width + _FUZZ:
+            cut = len(line)
+            if _latin(unit[0]):        # inside a Latin word: break before the word if it fits
+                j = cut
+                while j > 0 and _latin(line[j - 1][-1]):
+                    j -= 1
+                    if not _latin(line[j][0]):     # "〔2": the word starts inside this unit
+                        break
+                if j > 0:                          # a word longer than the line is cut
+                    cut = j
+            emit(line[:cut], sum(widths[:cut]), False)
+            line, widths = line[cut:], widths[cut:]
+        line.append(unit)
+        widths.append(w)
+    if line:
+        emit(line, sum(widths), False)
+    return lines
+
+
+def cjk_frag_split(frags: list[Any], maxWidths: list[float], calcBounds: bool, encoding: str = "utf8") -> Any:
+    """Drop-in for reportlab's ``cjkFragSplit`` (paragraphs with markup)."""
+    lines = [_para.makeCJKParaLine([u for unit in units for u in unit], max_width, used, max_width - used,
+                                   line_break, calcBounds)
+             for units, used, line_break, max_width in _break(_units(frags, encoding), maxWidths)]
+    return _para.ParaLines(kind=1, lines=lines)
+
+
+class _Font:
+    def __init__(self, text: str, font_name: str, font_size: float) -> None:
+        self.text, self.fontName, self.fontSize = text, font_name, font_size
+
+
+def word_split(word: str | bytes, maxWidths: Any, fontName: str, fontSize: float,
+               encoding: str = "utf8") -> list[list[Any]]:
+    """Drop-in for reportlab's ``wordSplit`` (paragraphs of plain text): ``[extra space, text]`` lines."""
+    if not isinstance(maxWidths, (list, tuple)):
+        maxWidths = [maxWidths]
+    units = _units([_Font(word, fontName, fontSize)], encoding)
+    return [[max_width - used, "".join(u for unit in line for u in unit)]
+            for line, used, _br, max_width in _break(units, list(maxWidths))]
+
+
+def install() -> None:
+    """Make every CJK-wrapped Paragraph break lines here (idempotent)."""
+    _para.cjkFragSplit = cjk_frag_split
+    _para.wordSplit = word_split
