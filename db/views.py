@@ -36,6 +36,7 @@ from core.text import haystack
 from db import store
 from db.findings import open_counts
 from db.models import (
+    ON_LIST,
     STUDENT_DATA_FIELDS,
     AuditEntry,
     FindingRow,
@@ -161,6 +162,7 @@ class Summary:
     verified: int = 0
     open_by_severity: dict[str, int] = field(default_factory=dict)
     findings_total: int = 0
+    students_with_errors: int = 0      # students on the list with at least one open error
     steps: list[Step] = field(default_factory=list)    # the campaign's checklist, next step first not done
 
 
@@ -285,7 +287,10 @@ def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:
                 for p in phase_statuses(policy, school.school_year, today or date.today())] if school else [],
         open_by_severity=open_counts(s),
         findings_total=s.scalar(select(func.count()).select_from(FindingRow)
-                                .where(FindingRow.state != FindingState.FIXED)) or 0)
+                                .where(FindingRow.state != FindingState.FIXED)) or 0,
+        students_with_errors=s.scalar(
+            select(func.count(func.distinct(FindingRow.student_id))).join(Student, Student.id == FindingRow.student_id)
+            .where(FindingRow.state == FindingState.OPEN, FindingRow.severity == "error", ON_LIST)) or 0)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,13 @@ STEP_TIPS = {"policy": "打开“设置”，填写资助政策参数", "student
 STEP_COLORS = {STEP_DONE: "#2e7d32", STEP_NEXT: "#b00020", STEP_TODO: "palette(dark)"}
 
 
+def open_counts_text(open_by_severity: dict[str, int]) -> str:
+    """The open findings as counts ("未处理的问题：错误 3 个，警告 5 个，提示 2 个")."""
+    parts = [f"{label} {open_by_severity.get(key, 0)} 个" for key, label in
+             (("error", "错误"), ("warning", "警告"), ("info", "提示"))]
+    return "未处理的问题：" + "，".join(parts)
+
+
 class Checklist(QGroupBox):
     """The campaign's steps in order, each with its state and one click to do it (``clicked``)."""
 
@@ -150,7 +157,12 @@ class DashboardPage(QWidget):
         QVBoxLayout(self.items_box).addWidget(self.items)
         self.progress_box = QGroupBox("核准进度", self)
         self.chart = BarChart(self.progress_box)
-        QVBoxLayout(self.progress_box).addWidget(self.chart)
+        self.open_counts = QLabel(self.progress_box)
+        self.open_counts.setObjectName("openCounts")
+        self.open_counts.setWordWrap(True)
+        progress = QVBoxLayout(self.progress_box)
+        progress.addWidget(self.chart)
+        progress.addWidget(self.open_counts)
         self.phases_box = QGroupBox("百日攻坚工作安排", self)
         self.phases = QLabel("—", self.phases_box)
         self.phases.setWordWrap(True)
@@ -204,14 +216,15 @@ class DashboardPage(QWidget):
         self.items.setText("\n".join(f"{name}：{format_fen(fen)} 元" for name, fen in summary.by_item))
         self.phases.setText("\n".join(summary.phases) or "（政策文件中没有工作安排）")
         self.checklist.set_steps(summary.steps)
-        # progress only once there is something to measure (no "0 / 0" on an empty database)
-        sev, total = summary.open_by_severity, summary.findings_total
-        bars = [("已核准学生", summary.verified, summary.students, QColor(46, 125, 50))] if summary.students else []
-        if total:
-            bars += [("未处理错误", sev.get("error", 0), total, QColor(176, 0, 32)),
-                     ("未处理警告", sev.get("warning", 0), total, QColor(200, 130, 0)),
-                     ("未处理提示", sev.get("info", 0), total, QColor(60, 90, 140))]
+        # progress only once there is something to measure (no "0 / 0" on an empty database):
+        # both bars count students; open findings are counted, not measured against a total
+        # that includes fixed ones
+        n = summary.students
+        bars = [("已核准学生", summary.verified, n, QColor(46, 125, 50)),
+                ("无未处理错误的学生", n - summary.students_with_errors, n, QColor(21, 101, 192))] if n else []
         self.chart.set_bars(bars)
+        self.open_counts.setText(open_counts_text(summary.open_by_severity))
+        self.open_counts.setVisible(bool(bars))
         self.progress_box.setVisible(bool(bars))
 
     def card_text(self, key: str) -> str:

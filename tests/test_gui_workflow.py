@@ -495,7 +495,7 @@ def test_dashboard_is_not_squeezed_on_a_small_window(app_font, win, qtbot):
     for box in (d.progress_box, d.sources_box, d.phases_box):
         assert box.height() >= box.minimumSizeHint().height(), box.title()
     assert d.chart.height() == d.chart.sizeHint().height()
-    assert [b[0] for b in d.chart.bars] == ["已核准学生", "未处理错误", "未处理警告", "未处理提示"]
+    assert [b[0] for b in d.chart.bars] == ["已核准学生", "无未处理错误的学生"]
 
 
 def test_import_payments_action_runs_the_payment_checks(qtbot, tmp_path):
