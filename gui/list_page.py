@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -124,9 +123,9 @@ class ListPage(QWidget, Generic[P]):
 
     def show_message(self, text: str, msec: int = 8000) -> None:
         """A line in the main window's status bar (nothing when the page stands alone)."""
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text, msec)
+        show = getattr(self.window(), "show_message", None)
+        if callable(show):
+            show(text, msec)
 
     # -- filters ----------------------------------------------------------
     def add_filter(self, name: str, all_text: str, choices: list[tuple[str, str]],

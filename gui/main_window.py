@@ -269,8 +269,9 @@ class MainWindow(QMainWindow):
         page = self.roster if self.current_page() == ROSTER else self.students
         page.focus_search()
 
-    def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+    def show_message(self, text: str, msec: int = 8000) -> None:
+        """The one path of a line in the status bar (pages call it through ListPage.show_message)."""
+        self.statusBar().showMessage(text, msec)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         worker.wait_for_idle()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import open_main_window
 from pdftext import pdf_text
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cli.commands import run
 from core.checks import FindingState
@@ -156,38 +156,3 @@ def test_paragraphs_break_between_units_at_every_width(markup):
         assert not [ln for ln in lines[:-1] if ln.rstrip()[-1:] in "（《“〔"], (width, lines)
         assert all("0718" not in ln or "0718-3321234" in ln for ln in lines), (width, lines)
 
-
-# -- 工作台: the progress bars count students -------------------------------------
-
-def test_dashboard_bars_count_students_and_open_findings_are_counts(qtbot, demo_db, shown):
-    from db.findings import open_counts
-    from gui.main_window import DASHBOARD
-    check(demo_db)
-    with demo_db.session() as s:
-        students = s.scalar(select(func.count()).select_from(Student).where(ON_LIST))
-        with_errors = len(set(s.scalars(select(FindingRow.student_id).where(
-            FindingRow.state == FindingState.OPEN, FindingRow.severity == "error",
-            FindingRow.student_id.is_not(None)))))
-        fixed = s.scalar(select(func.count()).select_from(FindingRow).where(FindingRow.state == FindingState.FIXED))
-        counts = open_counts(s)
-    assert 0 < with_errors < students
-    win = open_main_window(qtbot, demo_db, DASHBOARD)
-    d = win.dashboard
-    bars = {label: (value, maximum) for label, value, maximum, _c in d.chart.bars}
-    assert bars == {"已核准学生": (0, students), "无未处理错误的学生": (students - with_errors, students)}
-    assert d.open_counts.text() == (f"未处理的问题：错误 {counts['error']} 个，警告 {counts['warning']} 个，"
-                                    f"提示 {counts['info']} 个")
-    assert d.open_counts.isVisible()
-
-    make_ready(demo_db)                 # students with errors off the list, the others verified
-    with demo_db.session() as s:
-        assert s.scalar(select(func.count()).select_from(FindingRow)
-                        .where(FindingRow.state == FindingState.FIXED)) > fixed
-        left = s.scalar(select(func.count()).select_from(Student).where(ON_LIST))
-    win.reload_all()
-    bars = {label: (value, maximum) for label, value, maximum, _c in d.chart.bars}
-    assert bars == {"已核准学生": (left, left), "无未处理错误的学生": (left, left)}   # fixed ones do not count
-    assert "错误 0 个" in d.open_counts.text()
-    win.resize(1024, 768)
-    qtbot.wait(20)
-    win.grab().save("/tmp/f2-dashboard.png")

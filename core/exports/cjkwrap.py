@@ -75,7 +75,7 @@ def _break(units: list[Unit], max_widths: list[float]) -> list[Line]:
         max_width = max_widths[min(len(lines), len(max_widths) - 1)]
         w = _width(unit, max_width)
         if hasattr(unit[0].frag, "lineBreak"):
-            emit(line + [unit], sum(widths) + w, True)
+            emit([*line, unit], sum(widths) + w, True)
             line, widths = [], []
             continue
         if line and sum(widths) + w > max_width + _FUZZ:
@@ -106,7 +106,7 @@ def cjk_frag_split(frags: list[Any], maxWidths: list[float], calcBounds: bool, e
 
 
 class _Font:
-    def __init__(self, text: str, font_name: str, font_size: float) -> None:
+    def __init__(self, text: str | bytes, font_name: str, font_size: float) -> None:
         self.text, self.fontName, self.fontSize = text, font_name, font_size
 
 

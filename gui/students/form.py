@@ -51,6 +51,7 @@ class StudentForm(QDialog):
     remove_requested = Signal(int)
     restore_requested = Signal(int)
     unverify_requested = Signal(int)
+    saved = Signal(str)             # what the status bar says after 保存 ("已保存：姓名")
 
     def __init__(self, db: Database, data: StudentData, policy: Policy, undo_stack: QUndoStack,
                  on_saved: Callable[[Changes], None], parent: QWidget | None = None) -> None:
@@ -254,6 +255,7 @@ class StudentForm(QDialog):
             show_exception(self, exc)
             return
         if not changes:
+            self.saved.emit(f"没有修改：{self._name()}")
             self.accept()
             return
         if not (changes.get("name", self.data.values.get("name")) or "").strip():
@@ -266,12 +268,16 @@ class StudentForm(QDialog):
 
     def _saved(self, result: Edited) -> None:
         diff = result.diff
-        name = self.form_values(lenient=True).get("name") or ""
+        name = self._name()
         if diff:
             self.undo_stack.push(StudentEditCommand(self.db, self.data.id, name, diff,
                                                     self._on_saved, self.parentWidget()))
             self._on_saved(result.changes)
+        self.saved.emit(f"已保存：{name}" if diff else f"没有修改：{name}")
         self.accept()
+
+    def _name(self) -> str:
+        return self.form_values(lenient=True).get("name") or self.data.values.get("name") or "（无姓名）"
 
     def _save_failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)

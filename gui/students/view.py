@@ -175,6 +175,7 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         form = self.form = StudentForm(self.db, data, self.policy, self.undo_stack, self.student_edited,
                                        self.window())
         form.remove_requested.connect(lambda sid: self.remove_students([sid], form))
+        form.saved.connect(self.message)
         form.restore_requested.connect(lambda sid: self.restore_students([sid]))
         form.unverify_requested.connect(lambda sid: self.unverify_students([sid]))
         if highlight:
