@@ -119,6 +119,10 @@ def test_letters_mark_printed_clears_not_notified(clean_db, tmp_path, capsys):
     flags = json.loads(capsys.readouterr().out)["flags"]
     assert {f["name"] for f in flags if f["code"] == "NOT_NOTIFIED"} == {"张丽", "李四"}
     letters = tmp_path / "l.pdf"
+    assert run(["--db", db, "letters", str(letters), "--student", HS, "--mark-printed"]) == 2   # still a draft
+    assert not letters.exists()
+    for number in (HS, PRE):             # final letters: every student verified, no error open
+        assert run(["--db", db, "verify-student", number]) == 0
     assert run(["--db", db, "letters", str(letters), "--student", HS, "--mark-printed"]) == 0
     capsys.readouterr()
     text = pdf_text(letters)

@@ -2,6 +2,7 @@
 import pytest
 from conftest import open_main_window
 from test_gui_students import fill_people
+from test_letters_draft import make_ready
 
 from db.official import official_values
 from gui import errors
@@ -51,7 +52,23 @@ def test_a_bad_phone_is_shown_and_nothing_is_saved(win, db, shown):
     assert win.settings.save_official_button.isEnabled()
 
 
-def test_final_letters_without_a_county_open_settings_at_the_county(win, go_to_settings):
+@pytest.fixture
+def ready_without_county(tmp_path):
+    """A demo school whose every student is verified, with no error open and no county's name."""
+    from db.official import set_official
+    from db.session import open_database
+    from db.workflows import fill_demo
+    db = open_database(tmp_path / "ready.sqlite")
+    fill_demo(db, n_students=40)
+    with db.session() as s:
+        set_official(s, "county", "")
+    make_ready(db)                      # final letters: every student verified, no error open
+    yield db
+    db.close()
+
+
+def test_final_letters_without_a_county_open_settings_at_the_county(qtbot, ready_without_county, go_to_settings):
+    win = open_main_window(qtbot, ready_without_county, LETTERS)
     win.show_page(LETTERS)
     win.letters.reload()
     win.letters.preview_selected(modal=False)
