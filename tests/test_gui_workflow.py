@@ -10,6 +10,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
+from test_letters_draft import make_ready
 
 from core.checks import RULES_BY_CODE, FindingState
 from core.package import verify_package
@@ -265,6 +266,8 @@ def test_letters_list_only_subsidised_students(win):
 
 
 def test_preview_print_records_the_letters(win, db, tmp_path, qtbot):
+    make_ready(db)                          # final letters (a draft is never recorded as printed)
+    win.reload_all()
     win.show_page(LETTERS)
     page = win.letters
     rows = select_where(page, lambda r: not r.printed, limit=2)
