@@ -157,14 +157,14 @@ def test_final_documents_are_refused_while_the_county_is_unset(school_db, pw, tm
         assert "县名" in err and "settings set 县名" in err, args
     assert not any(tmp_path.glob("[pln].*"))
     d = open_database(school_db)
-    from db.exports import export_notice, export_package, gather_data
+    from db.exports import export_notice, export_package, gather_letters
     with pytest.raises(MissingSettingError) as caught:
         export_package(d, tmp_path / "p.zip", "school-secret-1")
     assert caught.value.setting == "county" and "县名未设置" in caught.value.message
     with pytest.raises(MissingSettingError):
         export_notice(d, tmp_path / "n.xlsx")
     with pytest.raises(MissingSettingError):
-        gather_data(d)
+        gather_letters(d)
     d.close()
 
 
