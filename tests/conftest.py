@@ -62,3 +62,22 @@ def open_main_window(qtbot, database, page=None):
     if page is not None:
         w.show_page(page)
     return w
+
+
+def xlsx(path, header, *rows, title=None):
+    """A small .xlsx for import tests: an optional title row, the header row, then ``rows``."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+def numbered_students_file(path, ids, n):
+    """学生0…学生n-1, 普通高中, with the given ID numbers."""
+    return xlsx(path, ["姓名", "身份证号", "学段"], *([f"学生{i}", ids[i], "普通高中"] for i in range(n)))

@@ -3,8 +3,8 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import openpyxl
 import pytest
+from conftest import numbered_students_file
 
 from cli.commands import run
 from core.errors import DatabaseError
@@ -16,13 +16,7 @@ IDS = [make_id("110101", date(2008, 2, 1 + i), 300 + i) for i in range(20)]
 
 
 def students_file(path, n):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["姓名", "身份证号", "学段"])
-    for i in range(n):
-        ws.append([f"学生{i}", IDS[i], "普通高中"])
-    wb.save(path)
-    return path
+    return numbered_students_file(path, IDS, n)
 
 
 def student_count(p):

@@ -1,6 +1,6 @@
 """Every writing use case says what it changed (db.changes.Changes)."""
 import pytest
-from openpyxl import Workbook
+from conftest import xlsx
 
 from core.checks import FindingState
 from core.errors import ValidationError
@@ -16,15 +16,6 @@ from db.usecases import (
 )
 from db.views import finding_rows, snapshot
 from db.workflows import import_payments, import_summary, run_import
-
-
-def xlsx(path, header, *rows):
-    wb = Workbook()
-    wb.active.append(header)
-    for r in rows:
-        wb.active.append(r)
-    wb.save(path)
-    return path
 
 
 def test_changes_compose_and_read_from_results():

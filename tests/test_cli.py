@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import xlsx
 
 from cli.commands import run
 from core.idnumber import make_id
@@ -24,18 +25,6 @@ def dbp(tmp_path):
     p = tmp_path / "cli.sqlite"
     assert run(["--db", str(p), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 0
     return p
-
-
-def xlsx(path, header, *data, title=None):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    if title:
-        ws.append([title])
-    ws.append(header)
-    for r in data:
-        ws.append(r)
-    wb.save(path)
-    return path
 
 
 @pytest.fixture

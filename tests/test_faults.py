@@ -13,8 +13,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import openpyxl
 import pytest
+from conftest import numbered_students_file
 from sqlalchemy.engine.default import DefaultDialect
 
 from cli.commands import run
@@ -39,13 +39,7 @@ def cli(tmp_path, *args, **extra):
 
 
 def students_file(path, n=200):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["姓名", "身份证号", "学段"])
-    for i in range(n):
-        ws.append([f"学生{i}", IDS[i], "普通高中"])
-    wb.save(path)
-    return path
+    return numbered_students_file(path, IDS, n)
 
 
 @pytest.fixture

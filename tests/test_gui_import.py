@@ -2,8 +2,8 @@
 from datetime import date
 
 import pytest
-from conftest import open_main_window
-from openpyxl import Workbook, load_workbook
+from conftest import open_main_window, xlsx
+from openpyxl import load_workbook
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import select
 from test_gui_students import ID_ZS, fill_people
@@ -30,13 +30,7 @@ def win(qtbot, db):
 
 
 def write_xlsx(path, header, rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
+    return xlsx(path, header, *rows)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ optional column is missing; the 工作台's 告知书 step is not "done" on a li
 in hardship."""
 from datetime import date
 
-import openpyxl
 import pytest
+from conftest import xlsx
 
 from cli.commands import run
 from core.campaign import CampaignFacts, campaign_steps
@@ -19,16 +19,6 @@ from core.text import header_key
 ID_HS1 = make_id("110101", date(2007, 3, 1), 201)
 ID_HS2 = make_id("110101", date(2008, 4, 2), 202)
 ID_UNI = make_id("110101", date(2003, 3, 1), 203)
-
-
-def xlsx(path, header, *rows):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
 
 
 @pytest.fixture
