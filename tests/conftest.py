@@ -81,3 +81,42 @@ def xlsx(path, header, *rows, title=None):
 def numbered_students_file(path, ids, n):
     """学生0…学生n-1, 普通高中, with the given ID numbers."""
     return xlsx(path, ["姓名", "身份证号", "学段"], *([f"学生{i}", ids[i], "普通高中"] for i in range(n)))
+
+
+def two_student_school(path, county="建始县", phones=True, contact=None, roster_extra=()):
+    """A school of two registered students (张丽 普通高中 with fees, 李四 学前教育), both on the
+    roster (plus ``roster_extra`` ID numbers), the 普通高中 tuition standard set, no error
+    findings. ``county`` "" leaves 公文信息 unset; ``contact`` adds phone/bank card to 张丽.
+    Returns the closed database's path."""
+    from datetime import date
+
+    from core.idnumber import make_id
+    from core.records import ParsedRow
+    from db import store
+    from db.importing import apply_plan, plan_import
+    from db.official import set_official
+    from db.session import open_database
+    hs, pre = make_id("110101", date(2008, 5, 1), 123), make_id("110101", date(2019, 3, 1), 124)
+    d = open_database(path)
+    with d.session() as s:
+        tel = {"contact_phone": "0718-1234567", "supervision_phone": "0718-7654321"} if phones else {}
+        store.init_school(s, "第一中学", "1", 2023, actor="t", **tel)
+        if county:
+            set_official(s, "county", county, actor="t")
+        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
+        students = [
+            {"name": "张丽", "id_number": hs, "id_raw": hs, "stage": "普通高中", "category": "REGISTERED",
+             "tuition_fen": 100000, "textbook_fen": 20000, "lodging_fen": 0, "head_name": "张父",
+             **(contact or {})},
+            {"name": "李四", "id_number": pre, "id_raw": pre, "stage": "学前教育", "category": "REGISTERED",
+             "head_name": "李父"},
+        ]
+        fields = ["name", "id_number", "stage", "category", "tuition", "textbook", "lodging", "head_name",
+                  *(contact or {})]
+        apply_plan(s, plan_import(s, "students", [ParsedRow(i, v) for i, v in enumerate(students)], [], fields))
+        people = [{"name": "张丽", "id_number": hs}, {"name": "李四", "id_number": pre}]
+        people += [{"name": f"成员{i}", "id_number": x} for i, x in enumerate(roster_extra)]
+        apply_plan(s, plan_import(s, "roster", [ParsedRow(i, v) for i, v in enumerate(people)], [],
+                                  ["name", "id_number"]))
+    d.close()
+    return path

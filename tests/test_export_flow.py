@@ -5,15 +5,12 @@ from datetime import date
 
 import openpyxl
 import pytest
+from conftest import two_student_school
 from pdftext import pdf_text
 
 from cli.commands import run
 from core.checks import FindingState
 from core.idnumber import make_id
-from core.records import ParsedRow
-from db import store
-from db.importing import apply_plan, plan_import
-from db.official import set_official
 from db.session import open_database
 
 HS = make_id("110101", date(2008, 5, 1), 123)
@@ -23,26 +20,8 @@ PRE = make_id("110101", date(2019, 3, 1), 124)
 @pytest.fixture
 def clean_db(tmp_path):
     """Two students with no error findings."""
-    d = open_database(tmp_path / "e.sqlite")
-    with d.session() as s:
-        store.init_school(s, "第一中学", "1", 2023, actor="t", contact_phone="0718-1234567",
-                          supervision_phone="0718-7654321")
-        set_official(s, "county", "建始县", actor="t")
-        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
-        students = [
-            {"name": "张丽", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",
-             "tuition_fen": 100000, "textbook_fen": 20000, "lodging_fen": 0, "head_name": "张父",
-             "phone": "13800001111", "bank_card": "6228480000000000001"},
-            {"name": "李四", "id_number": PRE, "id_raw": PRE, "stage": "学前教育", "category": "REGISTERED",
-             "head_name": "李父"},
-        ]
-        apply_plan(s, plan_import(s, "students", [ParsedRow(i, v) for i, v in enumerate(students)], [],
-                                  ["name", "id_number", "stage", "category", "tuition", "textbook", "lodging",
-                                   "head_name", "phone", "bank_card"]))
-        apply_plan(s, plan_import(s, "roster", [ParsedRow(i, v) for i, v in enumerate(
-            [{"name": "张丽", "id_number": HS}, {"name": "李四", "id_number": PRE}])], [], ["name", "id_number"]))
-    d.close()
-    return tmp_path / "e.sqlite"
+    return two_student_school(tmp_path / "e.sqlite",
+                              contact={"phone": "13800001111", "bank_card": "6228480000000000001"})
 
 
 @pytest.fixture

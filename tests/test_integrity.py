@@ -5,6 +5,7 @@ import zipfile
 from datetime import date
 
 import pytest
+from conftest import two_student_school
 from openpyxl import Workbook
 from pdftext import pdf_text
 from sqlalchemy import select
@@ -14,12 +15,9 @@ from core.checks import RULES_BY_CODE, FindingState
 from core.engine import Calculator
 from core.idnumber import make_id
 from core.policy import set_value
-from core.records import ParsedRow
 from db import store
 from db.findings import run_and_store, verify_students
-from db.importing import apply_plan, plan_import
 from db.models import AuditEntry, FindingRow, Student
-from db.official import set_official
 from db.session import open_database
 from db.students import to_record
 from db.workflows import fill_demo
@@ -121,28 +119,7 @@ def test_policy_load_records_old_and_new_hash_and_unverifies(demo_verified):
 @pytest.fixture
 def clean_db(tmp_path):
     """Two registered students, both on a roster of ten, no error findings."""
-    path = tmp_path / "e.sqlite"
-    d = opened(path)
-    with d.session() as s:
-        store.init_school(s, "第一中学", "1", 2023, actor="t", contact_phone="0718-1234567",
-                          supervision_phone="0718-7654321")
-        set_official(s, "county", "建始县", actor="t")
-        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
-        students = [
-            {"name": "张丽", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",
-             "tuition_fen": 100000, "textbook_fen": 20000, "lodging_fen": 0, "head_name": "张父"},
-            {"name": "李四", "id_number": PRE, "id_raw": PRE, "stage": "学前教育", "category": "REGISTERED",
-             "head_name": "李父"},
-        ]
-        apply_plan(s, plan_import(s, "students", [ParsedRow(i, v) for i, v in enumerate(students)], [],
-                                  ["name", "id_number", "stage", "category", "tuition", "textbook", "lodging",
-                                   "head_name"]))
-        people = [{"name": "张丽", "id_number": HS}, {"name": "李四", "id_number": PRE}]
-        people += [{"name": f"成员{i}", "id_number": x} for i, x in enumerate(OTHERS)]
-        apply_plan(s, plan_import(s, "roster", [ParsedRow(i, v) for i, v in enumerate(people)], [],
-                                  ["name", "id_number"]))
-    d.close()
-    return path
+    return two_student_school(tmp_path / "e.sqlite", roster_extra=OTHERS)
 
 
 def verify_all(path):

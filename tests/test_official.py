@@ -7,14 +7,13 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from conftest import two_student_school
 from openpyxl import load_workbook
 
 from cli.commands import run
 from core.errors import MissingSettingError, ValidationError
 from core.idnumber import make_id
-from core.records import ParsedRow
 from db import store
-from db.importing import apply_plan, plan_import
 from db.models import AuditEntry
 from db.official import get_official, official_values, set_official
 from db.session import open_database
@@ -30,24 +29,7 @@ PLACEHOLDERS = ("XX", "ＸＸ", "××", "（县名未设置）", "默认", "示�
 @pytest.fixture
 def school_db(tmp_path):
     """Two registered students, roster matched, no error findings, county NOT set."""
-    path = tmp_path / "e.sqlite"
-    d = open_database(path)
-    with d.session() as s:
-        store.init_school(s, "第一中学", "1", 2023, actor="t")
-        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="t")
-        students = [
-            {"name": "张丽", "id_number": HS, "id_raw": HS, "stage": "普通高中", "category": "REGISTERED",
-             "tuition_fen": 100000, "textbook_fen": 20000, "lodging_fen": 0, "head_name": "张父"},
-            {"name": "李四", "id_number": PRE, "id_raw": PRE, "stage": "学前教育", "category": "REGISTERED",
-             "head_name": "李父"},
-        ]
-        apply_plan(s, plan_import(s, "students", [ParsedRow(i, v) for i, v in enumerate(students)], [],
-                                  ["name", "id_number", "stage", "category", "tuition", "textbook", "lodging",
-                                   "head_name"]))
-        apply_plan(s, plan_import(s, "roster", [ParsedRow(i, v) for i, v in enumerate(
-            [{"name": "张丽", "id_number": HS}, {"name": "李四", "id_number": PRE}])], [], ["name", "id_number"]))
-    d.close()
-    return path
+    return two_student_school(tmp_path / "e.sqlite", county="", phones=False)
 
 
 @pytest.fixture
