@@ -66,34 +66,35 @@ def _error_name(exc: BaseException) -> str:
     return ""
 
 
+# What each kind of SQLite failure tells the clerk: (message with {where}/{wait}, hint).
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "busy": ("数据库{where}正被另一个程序使用，等待 {wait:g} 秒后仍未能写入，这次操作没有写入任何数据",
+             "请等另一个资助助手窗口或命令完成（或关闭它），然后重试"),
+    "full": ("磁盘空间已满，无法写入数据库{where}，这次操作没有写入任何数据",
+             "请清理磁盘空间（删除不需要的文件、清空回收站）后重试"),
+    "readonly": ("数据库文件{where}是只读的，无法写入",
+                 "请检查该文件及其所在文件夹的写入权限（去掉文件属性中的“只读”），"
+                 "或把数据库复制到可写的文件夹（不要直接在光盘或写保护的U盘上使用）"),
+    "damaged": ("数据库文件{where}已损坏，无法读取",
+                "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest"),
+    "cantopen": ("无法打开数据库文件{where}",
+                 "请检查路径是否正确、是否有访问权限；U盘或网络盘请确认仍然连接"),
+    "io": ("读写数据库文件{where}时发生磁盘错误，这次操作没有写入任何数据",
+           "请检查磁盘或U盘是否已拔出、是否有坏道，然后重试"),
+}
+
+
 def translate_error(exc: BaseException, path: Path | str | None = None,
                     timeout: float | None = None) -> DatabaseError | None:
     """The Chinese DatabaseError for a SQLite failure, or None when ``exc`` is none we know."""
     if not isinstance(exc, (sa_exc.DBAPIError, sqlite3.Error)):
         return None
     kind = _error_name(exc)
-    where = f" {path}" if path else ""
+    if kind not in _MESSAGES:
+        return None
+    message, hint = _MESSAGES[kind]
     wait = timeout if timeout is not None else busy_timeout()
-    if kind == "busy":
-        return DatabaseError(f"数据库{where}正被另一个程序使用，等待 {wait:g} 秒后仍未能写入，这次操作没有写入任何数据",
-                             "请等另一个资助助手窗口或命令完成（或关闭它），然后重试")
-    if kind == "full":
-        return DatabaseError(f"磁盘空间已满，无法写入数据库{where}，这次操作没有写入任何数据",
-                             "请清理磁盘空间（删除不需要的文件、清空回收站）后重试")
-    if kind == "readonly":
-        return DatabaseError(f"数据库文件{where}是只读的，无法写入",
-                             "请检查该文件及其所在文件夹的写入权限（去掉文件属性中的“只读”），"
-                             "或把数据库复制到可写的文件夹（不要直接在光盘或写保护的U盘上使用）")
-    if kind == "damaged":
-        return DatabaseError(f"数据库文件{where}已损坏，无法读取",
-                             "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest")
-    if kind == "cantopen":
-        return DatabaseError(f"无法打开数据库文件{where}",
-                             "请检查路径是否正确、是否有访问权限；U盘或网络盘请确认仍然连接")
-    if kind == "io":
-        return DatabaseError(f"读写数据库文件{where}时发生磁盘错误，这次操作没有写入任何数据",
-                             "请检查磁盘或U盘是否已拔出、是否有坏道，然后重试")
-    return None
+    return DatabaseError(message.format(where=f" {path}" if path else "", wait=wait), hint)
 
 
 def _on_connect(timeout_ms: int):
