@@ -198,11 +198,13 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
                    letters: bool = False, actor: str | None = None,
                    progress: Progress | None = None) -> ExportResult:
     """Check, gather, render and sign; refused (with reasons) unless ready or a draft."""
+    from core.exports.data_member import package_data_of
     from core.exports.letters import write_letters
     from core.exports.notice import write_notice_pdf
     from core.exports.report import write_report
     from core.exports.workbook import write_workbook
     from core.package import write_package
+    from core.package_data import DATA_MEMBER
     from core.signing import fingerprint
     from db.findings import run_and_store
 
@@ -233,6 +235,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
             if progress:
                 progress(5, steps)
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    files[DATA_MEMBER] = package_data_of(data).to_bytes()      # what a receiver consolidates
     counts = {"students": len(data.students), "subsidised": data.totals.students_granted,
               "pending": data.totals.pending,
               "open_findings": sum(f.state == FindingState.OPEN for f in data.findings),

@@ -1,0 +1,249 @@
+"""The package's machine-readable member (``data.json``): what a receiver consolidates.
+
+The workbook and PDFs of a package are for people; a receiver (乡镇扶贫工作站,
+教育体育局) reads this member instead, so consolidation never depends on the
+layout of a human-facing sheet. It is listed and hashed in the signed manifest
+like every other member. Money is integer fen; ID numbers are full (the
+package is a confidential submission; receivers mask them on screen and paper).
+
+Format (``format`` = "zizhu-package-data", ``version`` = 1)::
+
+    {"format": ..., "version": 1, "kind": "school",
+     "school": {"code", "name", "township", "school_year"},
+     "policy": {"name", "hash"}, "draft": bool, "demo": bool, "generated_at": iso,
+     "items": {code: name}, "sources": {source: label},
+     "students": [{"id_number", "name", "gender", "stage", "grade", "class_name",
+                   "location", "ownership", "category", "township", "village",
+                   "household_no", "verified", "prior_grants": [code],
+                   "grants": [{"code", "amount_fen", "shares": {source: fen}}],
+                   "pending": [code]}],
+     "findings": [{"code", "severity", "id_number", "name", "message", "state", "reason"}],
+     "totals": {"by_item": {code: fen}, "by_source": {source: fen}, "total": fen,
+                "students_granted": n, "pending": n}}
+
+``parse_package_data`` reads it back strictly: anything missing or of the wrong
+type is a ValidationError naming the place, never a half-read package.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import ValidationError
+
+DATA_MEMBER = "data.json"
+DATA_FORMAT = "zizhu-package-data"
+DATA_VERSION = 1
+KIND_SCHOOL = "school"
+
+_HINT = "请联系报送单位用最新版本的程序重新导出提交包。"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One item a student receives: the amount and what each funding source pays."""
+
+    code: str
+    amount_fen: int
+    shares: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PackageStudent:
+    id_number: str
+    name: str
+    gender: str = ""
+    stage: str = ""
+    grade: str = ""
+    class_name: str = ""
+    location: str = ""
+    ownership: str = ""
+    category: str = ""
+    township: str = ""
+    village: str = ""
+    household_no: str = ""
+    verified: bool = False
+    prior_grants: tuple[str, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    pending: tuple[str, ...] = ()
+
+    @property
+    def total_fen(self) -> int:
+        return sum(g.amount_fen for g in self.grants)
+
+
+@dataclass(frozen=True)
+class PackageFinding:
+    code: str
+    severity: str
+    id_number: str
+    name: str
+    message: str
+    state: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PackageTotals:
+    """The totals the package claims (the receiver re-adds the students and compares)."""
+
+    by_item: Mapping[str, int] = field(default_factory=dict)
+    by_source: Mapping[str, int] = field(default_factory=dict)
+    total: int = 0
+    students_granted: int = 0
+    pending: int = 0
+
+
+@dataclass(frozen=True)
+class PackageData:
+    school_code: str
+    school_name: str
+    school_year: int
+    township: str = ""
+    policy_name: str = ""
+    policy_hash: str = ""
+    draft: bool = False
+    demo: bool = False
+    generated_at: str = ""
+    kind: str = KIND_SCHOOL
+    items: Mapping[str, str] = field(default_factory=dict)       # item code -> name
+    sources: Mapping[str, str] = field(default_factory=dict)     # funding source -> label
+    students: tuple[PackageStudent, ...] = ()
+    findings: tuple[PackageFinding, ...] = ()
+    totals: PackageTotals = field(default_factory=PackageTotals)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": DATA_FORMAT, "version": DATA_VERSION, "kind": self.kind,
+            "school": {"code": self.school_code, "name": self.school_name, "township": self.township,
+                       "school_year": self.school_year},
+            "policy": {"name": self.policy_name, "hash": self.policy_hash},
+            "draft": self.draft, "demo": self.demo, "generated_at": self.generated_at,
+            "items": dict(self.items), "sources": dict(self.sources),
+            "students": [{
+                "id_number": s.id_number, "name": s.name, "gender": s.gender, "stage": s.stage,
+                "grade": s.grade, "class_name": s.class_name, "location": s.location,
+                "ownership": s.ownership, "category": s.category, "township": s.township,
+                "village": s.village, "household_no": s.household_no, "verified": s.verified,
+                "prior_grants": list(s.prior_grants),
+                "grants": [{"code": g.code, "amount_fen": g.amount_fen, "shares": dict(g.shares)}
+                           for g in s.grants],
+                "pending": list(s.pending),
+            } for s in self.students],
+            "findings": [{"code": f.code, "severity": f.severity, "id_number": f.id_number, "name": f.name,
+                          "message": f.message, "state": f.state, "reason": f.reason} for f in self.findings],
+            "totals": {"by_item": dict(self.totals.by_item), "by_source": dict(self.totals.by_source),
+                       "total": self.totals.total, "students_granted": self.totals.students_granted,
+                       "pending": self.totals.pending},
+        }
+
+    def to_bytes(self) -> bytes:
+        """Canonical bytes: the same data always gives the same member (and hash)."""
+        return (json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+class _Reader:
+    """Typed access to the parsed JSON; every failure names the place."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, what: str) -> ValidationError:
+        return ValidationError(f"{self.source}中的 {DATA_MEMBER} 无法读取（{where}）：{what}。", _HINT)
+
+    def obj(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "应为对象")
+        return value
+
+    def lst(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, "应为列表")
+        return value
+
+    def text(self, d: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = d.get(key, default)
+        if not isinstance(value, str):
+            raise self.fail(f"{where}.{key}", "应为文字")
+        return value
+
+    def flag(self, d: dict[str, Any], key: str, where: str) -> bool:
+        value = d.get(key)
+        if not isinstance(value, bool):
+            raise self.fail(f"{where}.{key}", "应为 true 或 false")
+        return value
+
+    def fen(self, value: Any, where: str) -> int:
+        if type(value) is not int or value < 0:     # bool is not an amount; no float ever
+            raise self.fail(where, "金额应为非负整数（单位：分）")
+        return value
+
+    def fen_map(self, value: Any, where: str) -> dict[str, int]:
+        return {str(k): self.fen(v, f"{where}.{k}") for k, v in self.obj(value, where).items()}
+
+    def codes(self, value: Any, where: str) -> tuple[str, ...]:
+        items = self.lst(value, where)
+        if not all(isinstance(c, str) for c in items):
+            raise self.fail(where, "应为项目代码的列表")
+        return tuple(items)
+
+
+def _student(r: _Reader, raw: Any, where: str) -> PackageStudent:
+    d = r.obj(raw, where)
+    text = {k: r.text(d, k, where, "") for k in ("gender", "stage", "grade", "class_name", "location",
+                                                  "ownership", "category", "township", "village", "household_no")}
+    grants = []
+    for j, g in enumerate(r.lst(d.get("grants"), f"{where}.grants")):
+        gw = f"{where}.grants[{j}]"
+        gd = r.obj(g, gw)
+        grants.append(Grant(r.text(gd, "code", gw), r.fen(gd.get("amount_fen"), f"{gw}.amount_fen"),
+                            r.fen_map(gd.get("shares", {}), f"{gw}.shares")))
+    return PackageStudent(
+        id_number=r.text(d, "id_number", where), name=r.text(d, "name", where), **text,
+        verified=r.flag(d, "verified", where), prior_grants=r.codes(d.get("prior_grants", []), f"{where}.prior_grants"),
+        grants=tuple(grants), pending=r.codes(d.get("pending", []), f"{where}.pending"))
+
+
+def parse_package_data(data: bytes, source: str = "提交包") -> PackageData:
+    """``data.json`` bytes -> PackageData; ValidationError (Chinese, naming the place) otherwise."""
+    r = _Reader(source)
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise r.fail("整体", "不是有效的 UTF-8 JSON") from None
+    top = r.obj(raw, "整体")
+    if top.get("format") != DATA_FORMAT:
+        raise r.fail("format", f"不是本程序的数据文件（应为 {DATA_FORMAT}）")
+    if top.get("version") != DATA_VERSION:
+        raise ValidationError(f"{source}中的 {DATA_MEMBER} 格式版本为 {top.get('version')!r}，"
+                              f"本程序只支持版本 {DATA_VERSION}。", "请把本程序升级到与报送单位相同或更新的版本。")
+    school = r.obj(top.get("school"), "school")
+    year = school.get("school_year")
+    if type(year) is not int:
+        raise r.fail("school.school_year", "学年应为整数")
+    policy = r.obj(top.get("policy", {}), "policy")
+    totals = r.obj(top.get("totals"), "totals")
+    counts = {k: r.fen(totals.get(k, 0), f"totals.{k}") for k in ("students_granted", "pending")}
+    findings = []
+    for i, f in enumerate(r.lst(top.get("findings", []), "findings")):
+        fw = f"findings[{i}]"
+        fd = r.obj(f, fw)
+        findings.append(PackageFinding(*(r.text(fd, k, fw, "" if k == "reason" else None)
+                                         for k in ("code", "severity", "id_number", "name", "message", "state",
+                                                   "reason"))))
+    return PackageData(
+        school_code=r.text(school, "code", "school"), school_name=r.text(school, "name", "school"),
+        school_year=year, township=r.text(school, "township", "school", ""),
+        policy_name=r.text(policy, "name", "policy", ""), policy_hash=r.text(policy, "hash", "policy", ""),
+        draft=r.flag(top, "draft", "整体"), demo=bool(top.get("demo") is True),
+        generated_at=r.text(top, "generated_at", "整体", ""), kind=r.text(top, "kind", "整体", KIND_SCHOOL),
+        items={str(k): str(v) for k, v in r.obj(top.get("items", {}), "items").items()},
+        sources={str(k): str(v) for k, v in r.obj(top.get("sources", {}), "sources").items()},
+        students=tuple(_student(r, s, f"students[{i}]") for i, s in enumerate(r.lst(top.get("students"), "students"))),
+        findings=tuple(findings),
+        totals=PackageTotals(r.fen_map(totals.get("by_item", {}), "totals.by_item"),
+                             r.fen_map(totals.get("by_source", {}), "totals.by_source"),
+                             r.fen(totals.get("total"), "totals.total"), **counts),
+    )

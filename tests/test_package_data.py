@@ -1,0 +1,97 @@
+"""data.json: the package's machine-readable member a receiver consolidates."""
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from conftest import two_student_school
+
+from core.errors import ValidationError
+from core.package import verify_package
+from core.package_data import DATA_MEMBER, PackageData, parse_package_data
+from db.exports import export_package, own_signer
+from db.session import open_database
+
+
+@pytest.fixture
+def package(tmp_path):
+    d = open_database(two_student_school(tmp_path / "school.sqlite"))
+    try:
+        result = export_package(d, tmp_path / "pkg.zip", "school-secret-1", draft=True)
+        with d.session() as s:
+            trusted = [own_signer(s)]
+    finally:
+        d.close()
+    return result.path, trusted
+
+
+def test_package_carries_signed_data_member_matching_manifest(package):
+    path, trusted = package
+    check = verify_package(path, trusted)
+    assert check.intact and DATA_MEMBER in check.manifest["files"]
+    with zipfile.ZipFile(path) as zf:
+        data = parse_package_data(zf.read(DATA_MEMBER))
+    assert (data.school_code, data.school_name, data.school_year) == ("1", "第一中学", 2023)
+    assert data.draft is True and data.policy_hash == check.manifest["policy_hash"]
+    by_name = {s.name: s for s in data.students}
+    assert set(by_name) == {"张丽", "李四"}
+    # 张丽: 免学费 min(1000, 1200) + 免书本费 200 + 免住宿费 0, split 50/50 city/county
+    zhang = {g.code: g for g in by_name["张丽"].grants}
+    assert zhang["HS_TUITION"].amount_fen == 100000 and dict(zhang["HS_TUITION"].shares) == {"city": 50000,
+                                                                                            "county": 50000}
+    assert zhang["HS_TEXTBOOK"].amount_fen == 20000
+    # Claimed totals equal the students' own sums, item by item, to the fen.
+    sums: dict[str, int] = {}
+    for st in data.students:
+        for g in st.grants:
+            sums[g.code] = sums.get(g.code, 0) + g.amount_fen
+    assert {k: v for k, v in sums.items() if v} == {k: v for k, v in data.totals.by_item.items() if v}
+    assert data.totals.total == sum(st.total_fen for st in data.students)
+    assert f"{data.totals.total // 100}.{data.totals.total % 100:02d}" == check.manifest["totals"]["total"]
+
+
+def test_round_trip_is_exact_and_canonical(package):
+    path, _ = package
+    with zipfile.ZipFile(path) as zf:
+        raw = zf.read(DATA_MEMBER)
+    data = parse_package_data(raw)
+    assert isinstance(data, PackageData) and data.to_bytes() == raw
+
+
+def _mutated(raw: bytes, change) -> bytes:
+    doc = json.loads(raw)
+    change(doc)
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(("change", "place"), [
+    (lambda d: d["students"][0]["grants"][0].__setitem__("amount_fen", 1000.5), "amount_fen"),
+    (lambda d: d["students"][0]["grants"][0].__setitem__("amount_fen", -1), "amount_fen"),
+    (lambda d: d["totals"].__setitem__("total", "3000.00"), "totals.total"),
+    (lambda d: d["school"].__setitem__("school_year", "2023"), "school.school_year"),
+    (lambda d: d["students"][1].pop("id_number"), "students[1].id_number"),
+    (lambda d: d.__setitem__("students", {}), "students"),
+    (lambda d: d.__setitem__("format", "other"), "format"),
+])
+def test_malformed_member_is_refused_naming_the_place(package, change, place):
+    path, _ = package
+    with zipfile.ZipFile(path) as zf:
+        raw = zf.read(DATA_MEMBER)
+    with pytest.raises(ValidationError) as info:
+        parse_package_data(_mutated(raw, change), "第一中学的提交包")
+    assert place in info.value.message and "第一中学的提交包" in info.value.message
+
+
+def test_newer_format_version_asks_to_upgrade(package):
+    path, _ = package
+    with zipfile.ZipFile(path) as zf:
+        raw = zf.read(DATA_MEMBER)
+    with pytest.raises(ValidationError) as info:
+        parse_package_data(_mutated(raw, lambda d: d.__setitem__("version", 2)))
+    assert "升级" in info.value.hint
+
+
+def test_not_json_is_refused():
+    with pytest.raises(ValidationError, match="不是有效的 UTF-8 JSON"):
+        parse_package_data(b"\xff\xfe not json")
