@@ -23,6 +23,10 @@ class Status(str, Enum):
     NOT_ELIGIBLE = "not_eligible"
 
 
+# What an eligible student of an item marked needs_application (需申请) is told: the engine
+# computes the entitlement like any other item; the application is the family's step.
+APPLICATION_NOTE = "本项目需学生或家长提出申请"
+
 STATUS_LABELS = {Status.GRANTED: "享受", Status.PENDING: "待补充", Status.NOT_ELIGIBLE: "不符合"}
 
 
@@ -135,9 +139,15 @@ def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = T
             return _not_eligible(item.code, item.name)
         return ItemDecision(item.code, item.name, Status.NOT_ELIGIBLE, reasons=tuple(_unmet(student, item, policy)))
     met = _met(student, item, policy)
+    if item.needs_application:
+        met += "；" + APPLICATION_NOTE
     if item.kind == "fixed":
         amount = item.amount_fen or 0
         basis = f"标准 {format_fen(amount)} 元"
+    elif item.kind == "per_stage":
+        assert student.stage is not None
+        amount = item.amount_for(student.stage) or 0   # load_policy: an amount for every stage of the item
+        basis = f"{student.stage.value}标准 {format_fen(amount)} 元"
     else:
         fee = _fee(student, item.fee or "")
         if fee is None:

@@ -27,7 +27,7 @@ DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "resources" / "po
 
 SOURCE_LABELS = {"city": "市级", "county": "县级"}
 FEE_LABELS = {"tuition": "实收学费", "textbook": "实收书本费", "lodging": "实收住宿费"}
-Kind = Literal["fixed", "fee", "fee_capped"]
+Kind = Literal["fixed", "fee", "fee_capped", "per_stage"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
@@ -45,10 +45,17 @@ class Item:
     requires_loan: bool = False
     once: bool = False
     shares: tuple[tuple[str, Decimal], ...] = ()
+    stage_amounts: tuple[tuple[Stage, int], ...] = ()   # per_stage: one amount per stage of ``stages``
+    needs_application: bool = False   # 需申请: paid on the family's application (shown, not a condition)
+    retired: bool = False             # 已停用: kept in the document, never computed
     # Ready-made Chinese texts for the engine's explanations (derived at load).
     stages_text: str = ""
     locations_text: str = ""
     categories_text: str = ""
+
+    def amount_for(self, stage: Stage | None) -> int | None:
+        """A per_stage item's amount for ``stage`` (None: not one of its stages)."""
+        return dict(self.stage_amounts).get(stage) if stage is not None else None
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,11 @@ class Policy:
     phases: tuple[Phase, ...]
     text: str          # the canonical TOML text
     sha256: str
+    all_items: tuple[Item, ...] = ()   # every item in document order, the retired ones too
 
     def item(self, code: str) -> Item:
-        for it in self.items:
+        """The item with ``code``, retired or not."""
+        for it in self.all_items or self.items:
             if it.code == code:
                 return it
         raise KeyError(code)
@@ -137,8 +146,13 @@ def parameter_label(key: str, policy: Policy | None = None) -> str:
     parts = [p for p in key.strip().split(".") if p]
     if parts[:1] == ["parameters"]:
         parts = parts[1:]
+    if len(parts) == 4 and parts[0] == "items" and parts[2] == "amounts":
+        names = {i.code: i.name for i in policy.all_items} if policy else {}
+        stage = parse_stage(parts[3])
+        what = stage.value if stage else parts[3]
+        return f"{names[parts[1]]}{what}标准" if parts[1] in names else f"资助项目 {parts[1]} 的{what}标准金额"
     if len(parts) == 3 and parts[0] == "items":
-        names = {i.code: i.name for i in policy.items} if policy else {}
+        names = {i.code: i.name for i in policy.all_items} if policy else {}
         return f"{names[parts[1]]}标准" if parts[1] in names else f"资助项目 {parts[1]} 的标准金额"
     if len(parts) == 2:
         stage = parse_stage(parts[1])
@@ -164,6 +178,10 @@ def parameters_of(policy: Policy) -> list[Parameter]:
         if item.kind == "fixed":
             out.append(Parameter(f"items.{item.code}.amount", f"{item.name}标准", item.amount_fen or 0,
                                  f"“{item.name}”每生每年的资助标准（元/年）。", "见本县的资助政策文件。"))
+        elif item.kind == "per_stage":
+            for st, fen in item.stage_amounts:
+                out.append(Parameter(f"items.{item.code}.amounts.{st.value}", f"{item.name}{st.value}标准", fen,
+                                     f"“{item.name}”{st.value}每生每年的资助标准（元/年）。", "见本县的资助政策文件。"))
     return out
 
 
@@ -230,11 +248,15 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
     kind = raw.get("kind")
     if kind not in KINDS:
         raise _err(where, f"kind 应为 {'、'.join(KINDS)} 之一，这里是“{kind}”")
+    stage_set = frozenset(_stage(s, where) for s in stages)
     amount = fee = cap = None
+    stage_amounts: tuple[tuple[Stage, int], ...] = ()
     if kind == "fixed":
         if "amount" not in raw:
             raise _err(where, "固定金额项目缺少 amount（标准，元）")
         amount = _yuan(raw["amount"], where + " 的 amount")
+    elif kind == "per_stage":
+        stage_amounts = _stage_amounts(raw.get("amounts"), stage_set, where)
     else:
         fee = raw.get("fee")
         if fee not in FEE_LABELS:
@@ -260,7 +282,6 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         shares.append((pair[0], pct))
     if sum(p for _, p in shares) != 100:
         raise _err(where, f"分担比例之和应为100，这里是 {sum(p for _, p in shares)}")
-    stage_set = frozenset(_stage(s, where) for s in stages)
     return Item(
         code=code, name=name,
         stages=stage_set,
@@ -269,10 +290,29 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         requires_loan=bool(raw.get("requires_loan", False)),
         once=bool(raw.get("once", False)),
         shares=tuple(shares),
+        stage_amounts=stage_amounts,
+        needs_application=bool(raw.get("needs_application", False)),
+        retired=bool(raw.get("retired", False)),
         stages_text="、".join(s.value for s in Stage if s in stage_set),
         locations_text="、".join(loc.value for loc in Location if locations and loc in locations),
         categories_text="、".join(labels[c][0] for c in Category if c in categories),
     )
+
+
+def _stage_amounts(raw: Any, stages: frozenset[Stage], where: str) -> tuple[tuple[Stage, int], ...]:
+    """A per_stage item's ``amounts`` table: one amount for each of its stages, no other."""
+    if not isinstance(raw, dict) or not raw:
+        raise _err(where, "按学段定额的项目缺少 amounts（各学段的标准，例如 amounts = { 小学 = \"1000.00\" }）")
+    table = {_stage(k, where + " 的 amounts"): _yuan(v, f"{where} 的 amounts.{k}") for k, v in raw.items()}
+    if len(table) != len(raw):
+        raise _err(where, "amounts 中有重复的学段")
+    extra = [s.value for s in Stage if s in table and s not in stages]
+    if extra:
+        raise _err(where, f"amounts 中的学段{'、'.join(extra)}不在本项目的 stages（学段）中")
+    missing = [s.value for s in Stage if s in stages and s not in table]
+    if missing:
+        raise _err(where, f"amounts 缺少学段{'、'.join(missing)}的标准")
+    return tuple((s, table[s]) for s in Stage if s in table)
 
 
 def _month_day(text: Any, where: str) -> tuple[int, int]:
@@ -299,11 +339,14 @@ def parse_policy(data: dict[str, Any], text: str) -> Policy:
     items_raw = data.get("items")
     if not isinstance(items_raw, list) or not items_raw:
         raise _err("items", "没有任何资助项目")
-    items = tuple(_item(r, i, params, labels) for i, r in enumerate(items_raw))
-    codes = [i.code for i in items]
+    all_items = tuple(_item(r, i, params, labels) for i, r in enumerate(items_raw))
+    codes = [i.code for i in all_items]
     dup = {c for c in codes if codes.count(c) > 1}
     if dup:
         raise _err("items", f"项目代码重复：{'、'.join(sorted(dup))}")
+    items = tuple(i for i in all_items if not i.retired)
+    if not items:
+        raise _err("items", "所有资助项目都已停用", "请至少保留一个在用的资助项目")
     ranges: dict[Stage, tuple[int, int]] = {}
     for k, v in (data.get("age_ranges") or {}).items():
         if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v) and v[0] <= v[1]):
@@ -318,6 +361,7 @@ def parse_policy(data: dict[str, Any], text: str) -> Policy:
         name=str(meta.get("name", "资助政策")), source=str(meta.get("source", "")),
         items=items, parameters=params, age_ranges=ranges, category_labels=labels,
         phases=phases, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        all_items=all_items,
     )
 
 
@@ -384,17 +428,22 @@ def set_value(text: str, key: str, value: str) -> str:
                 raise PolicyError(f"{label}无效：{exc.message}", exc.hint) from None
             table[stage] = format_fen(fen)
     elif parts[0] == "items":
-        if len(parts) != 3 or parts[2] != "amount":
+        per_stage = len(parts) == 4 and parts[2] == "amounts"
+        if not per_stage and (len(parts) != 3 or parts[2] != "amount"):
             raise PolicyError(f"只能修改项目的标准金额：items.代码.amount，这里是“{key}”")
         for item in data.get("items", []):
             if item.get("code") == parts[1]:
-                if item.get("kind") != "fixed":
-                    raise PolicyError(f"“{item.get('name', parts[1])}”按实收费用计算，没有固定标准金额")
+                if item.get("kind") != ("per_stage" if per_stage else "fixed"):
+                    raise PolicyError(f"“{item.get('name', parts[1])}”" + (
+                        "不是按学段定额的项目" if per_stage else "按实收费用或按学段计算，没有固定标准金额"))
                 try:
                     fen = parse_yuan(value)
                 except ValidationError as exc:
                     raise PolicyError(f"{parameter_label(key, current)}无效：{exc.message}", exc.hint) from None
-                item["amount"] = format_fen(fen)
+                if per_stage:
+                    _set_stage_amount(item, _stage(parts[3], key), fen, parameter_label(key, current))
+                else:
+                    item["amount"] = format_fen(fen)
                 break
         else:
             raise PolicyError(f"没有代码为“{parts[1]}”的资助项目")
@@ -405,6 +454,19 @@ def set_value(text: str, key: str, value: str) -> str:
     new_text = tomlkit.dumps(data)
     load_policy(new_text)
     return new_text
+
+
+def _set_stage_amount(item: Any, stage: Stage, fen: int, label: str) -> None:
+    """Set a per_stage item's amount for ``stage`` in its ``amounts`` table (the stage
+    written as the file writes it: an alias such as 高中 is kept)."""
+    amounts = item.get("amounts")
+    if amounts is None:
+        raise PolicyError(f"{label}无法修改：项目缺少 amounts")
+    for k in list(amounts.keys()):
+        if parse_stage(str(k)) is stage:
+            amounts[k] = format_fen(fen)
+            return
+    raise PolicyError(f"{label}用不到：该项目不包括{stage.value}", "请检查学段")
 
 
 def _cap_stages(data: Any, cap: str) -> list[str] | None:
