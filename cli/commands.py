@@ -15,6 +15,7 @@ from core.errors import ZizhuError
 from core.money import format_fen
 from core.paths import default_db_path
 from core.policy import SOURCE_LABELS, parameter_key, parameter_label, parameters_of
+from core.policy_edit import rule_text, shares_text, source_notes
 
 log = logging.getLogger(__name__)
 
@@ -141,15 +142,13 @@ def _print_policy(policy) -> None:
     _out(f"资助政策：{policy.name}")
     _out(f"政策文件 SHA-256：{policy.sha256}")
     _out("资助项目：")
-    for it in policy.items:
-        if it.kind == "fixed":
-            amount = f"{format_fen(it.amount_fen or 0)} 元/年"
-        elif it.kind == "fee":
-            amount = "按实收费用"
-        else:
-            amount = "按实收费用，不超过下面的政策参数（各学段的标准）"
-        shares = "，".join(f"{SOURCE_LABELS[src]}{pct}%" for src, pct in it.shares)
-        _out(f"  {it.code:<20} {it.name}：{amount}（{shares}）")
+    notes = source_notes(policy)
+    for it in policy.all_items:
+        flags = "".join(f"，{w}" for w, on in (("仅一次", it.once), ("需申请", it.needs_application),
+                                                 ("已停用", it.retired)) if on)
+        _out(f"  {it.code:<20} {it.name}：{rule_text(it)}（{shares_text(it)}{flags}）")
+        if it.code in notes:
+            _out(f"  {'':<20} 注：{notes[it.code]}")
     _out("政策参数（元/年）：")
     for p in parameters_of(policy):
         _out(f"  {p.label} = {format_fen(p.fen) + ' 元' if p.fen is not None else '未设置'}")

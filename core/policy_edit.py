@@ -414,7 +414,7 @@ def restore_item(text: str, code: str) -> str:
 def rule_text(item: Item) -> str:
     """The amount rule in the clerk's words (the 金额规则 column, `policy show`)."""
     if item.kind == "fixed":
-        return f"每人每年 {format_fen(item.amount_fen or 0)} 元"
+        return f"{'每人一次性' if item.once else '每人每年'} {format_fen(item.amount_fen or 0)} 元"
     if item.kind == "per_stage":
         return "按学段：" + "，".join(f"{st.value} {format_fen(fen)} 元" for st, fen in item.stage_amounts)
     fee = FEE_LABELS.get(item.fee or "", item.fee or "")
