@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,41 +22,29 @@ import tomlkit.exceptions
 from core.domain import Category, Location, Stage, parse_stage
 from core.errors import PolicyError, ValidationError
 from core.money import format_fen, parse_yuan
-from core.policy import (
-    FEE_LABELS,
-    KINDS,
-    PARAMETER_NAMES,
-    SOURCE_LABELS,
-    Item,
-    Policy,
-    load_policy,
-    parameter_label,
+from core.policy import FEE_LABELS, KINDS, PARAMETER_NAMES, SOURCE_LABELS, Item, Policy, load_policy
+from core.policy_diff import FieldChange, ItemChange, ParameterChange, PolicyDiff, policy_diff_items
+from core.policy_words import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    SEED_QUIRK_NOTE,
+    locations_text,
+    percent_text,
+    rule_text,
+    shares_text,
+    source_notes,
 )
 
-KIND_LABELS: dict[str, str] = {
-    "fixed": "固定金额",
-    "fee": "按实收费用",
-    "fee_capped": "按实收费用，不超过标准",
-    "per_stage": "按学段定额",
-}
-
-# The Chinese name of each draft field (problems, diffs and the form's labels).
-FIELD_LABELS: dict[str, str] = {
-    "code": "项目代码", "name": "项目名称", "stages": "学段", "categories": "家庭类别",
-    "locations": "就读地", "kind": "金额规则", "amount": "标准金额", "fee": "按哪项费用",
-    "cap": "封顶标准", "stage_amounts": "各学段标准", "shares": "资金分担",
-    "once": "每人仅享受一次", "requires_loan": "须办理生源地助学贷款", "needs_application": "需申请",
-    "retired": "已停用",
-}
+# The editing API and the words and diff it works with, for the 政策 view and the CLI.
+__all__ = [
+    "FIELD_LABELS", "KIND_LABELS", "SEED_QUIRK_NOTE", "FieldChange", "FieldProblem", "ItemChange", "ItemDraft",
+    "ParameterChange", "PolicyDiff", "copy_item", "draft_of", "item_problems", "locations_text", "new_draft",
+    "policy_diff_items", "problems_text", "restore_item", "retire_item", "rule_text", "shares_text",
+    "source_notes", "with_item",
+]
 
 CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
 _PERCENT_CLEAN = str.maketrans("０１２３４５６７８９．", "0123456789.", " %％\u3000")
-
-# The seed's quirk: four amounts read "2022" because the source text says so.
-SEED_QUIRK_FEN = 202200
-SEED_QUIRK_NOTE = ("政策原文写的是“2022元”（可能与年份混淆），程序照原文录入；"
-                   "首次导出前请向县教育局核实这个标准")
-
 
 @dataclass(frozen=True)
 class ItemDraft:
@@ -91,11 +79,6 @@ class FieldProblem:
     field: str      # an ItemDraft field name
     message: str    # Chinese: what is wrong and what to do
 
-
-def _percent_text(pct: Decimal) -> str:
-    return format(pct.normalize(), "f")
-
-
 def draft_of(item: Item) -> ItemDraft:
     """The form's view of a loaded item."""
     return ItemDraft(
@@ -107,7 +90,7 @@ def draft_of(item: Item) -> ItemDraft:
         amount=format_fen(item.amount_fen) if item.amount_fen is not None else "",
         fee=item.fee or "", cap=item.cap or "",
         stage_amounts=tuple((s.value, format_fen(fen)) for s, fen in item.stage_amounts),
-        shares=tuple((src, _percent_text(pct)) for src, pct in item.shares),
+        shares=tuple((src, percent_text(pct)) for src, pct in item.shares),
         once=item.once, requires_loan=item.requires_loan,
         needs_application=item.needs_application, retired=item.retired,
     )
@@ -255,7 +238,7 @@ def _share_problems(shares: tuple[tuple[str, str], ...]) -> list[FieldProblem]:
         total += pct
     if total != 100:
         parts = "＋".join(f"{SOURCE_LABELS[s]} {t.strip() or '0'}%" for s, t in shares)
-        return [FieldProblem("shares", f"资金分担合计应为100%，现在是 {parts} = {_percent_text(total)}%")]
+        return [FieldProblem("shares", f"资金分担合计应为100%，现在是 {parts} = {percent_text(total)}%")]
     return []
 
 
@@ -302,7 +285,7 @@ def _values(draft: ItemDraft, policy: Policy) -> dict[str, Any]:
         "amounts": amounts if per_stage else None,
         "fee": draft.fee if draft.kind in ("fee", "fee_capped") else None,
         "cap": draft.cap.strip() if draft.kind == "fee_capped" else None,
-        "shares": [[src, _percent_text(_percent(pct) or Decimal(0))] for src, pct in draft.shares],
+        "shares": [[src, percent_text(_percent(pct) or Decimal(0))] for src, pct in draft.shares],
         "retired": True if draft.retired else None,
     }
 
@@ -407,166 +390,3 @@ def retire_item(text: str, code: str) -> str:
 def restore_item(text: str, code: str) -> str:
     """恢复 a retired item (computed again)."""
     return _set_retired(text, code, False)
-
-
-# ---------------------------------------------------------------- words
-
-def rule_text(item: Item) -> str:
-    """The amount rule in the clerk's words (the 金额规则 column, `policy show`)."""
-    if item.kind == "fixed":
-        return f"{'每人一次性' if item.once else '每人每年'} {format_fen(item.amount_fen or 0)} 元"
-    if item.kind == "per_stage":
-        return "按学段：" + "，".join(f"{st.value} {format_fen(fen)} 元" for st, fen in item.stage_amounts)
-    fee = FEE_LABELS.get(item.fee or "", item.fee or "")
-    if item.kind == "fee":
-        return f"按{fee}"
-    stages = [s.value for s in Stage if s in item.stages]
-    cap = parameter_label(f"{item.cap}.{stages[0]}") if stages else item.cap or ""
-    if len(stages) > 1:
-        cap = cap.replace(stages[0], "（各学段）")
-    return f"按{fee}，不超过{cap}"
-
-
-def shares_text(item: Item) -> str:
-    return "、".join(f"{SOURCE_LABELS[src]} {_percent_text(pct)}%" for src, pct in item.shares)
-
-
-def locations_text(item: Item) -> str:
-    return item.locations_text if item.locations is not None else "不限"
-
-
-def source_notes(policy: Policy) -> dict[str, str]:
-    """item code -> the note shown beside an amount that reads “2022” as the source says
-    (the seed's quirk), so the county checks it before the first export."""
-    notes: dict[str, str] = {}
-    for item in policy.all_items:
-        amounts = [item.amount_fen] if item.kind == "fixed" else [fen for _, fen in item.stage_amounts]
-        if SEED_QUIRK_FEN in amounts:
-            notes[item.code] = SEED_QUIRK_NOTE
-    return notes
-
-
-# ---------------------------------------------------------------- differences
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str     # the Chinese name (FIELD_LABELS)
-    old: str
-    new: str
-
-    def text(self) -> str:
-        return f"{self.field}：{self.old or '（无）'} → {self.new or '（无）'}"
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    code: str
-    name: str
-    fields: tuple[FieldChange, ...]
-
-    def text(self) -> str:
-        return f"{self.name}（{self.code}）：" + "；".join(f.text() for f in self.fields)
-
-
-@dataclass(frozen=True)
-class ParameterChange:
-    key: str            # tuition_standard.普通高中
-    label: str          # 公办普通高中学费标准
-    old: str | None     # yuan text, None: unset
-    new: str | None
-
-    def text(self) -> str:
-        return f"{self.label}：{self.old or '未设置'} → {self.new or '未设置'}"
-
-
-@dataclass(frozen=True)
-class PolicyDiff:
-    """What changed from one policy to another. Items are matched by code; a retired
-    or restored item is listed there (and under ``changed`` only for its other fields)."""
-    added: tuple[Item, ...] = ()
-    removed: tuple[Item, ...] = ()
-    retired: tuple[Item, ...] = ()
-    restored: tuple[Item, ...] = ()
-    changed: tuple[ItemChange, ...] = ()
-    parameters_added: tuple[ParameterChange, ...] = ()
-    parameters_removed: tuple[ParameterChange, ...] = ()
-    parameters_changed: tuple[ParameterChange, ...] = ()
-    other: tuple[FieldChange, ...] = field(default_factory=tuple)   # the policy's name, source, labels
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.retired or self.restored or self.changed
-                    or self.parameters_added or self.parameters_removed or self.parameters_changed
-                    or self.other)
-
-    def lines(self) -> list[str]:
-        """One Chinese line per change (``policy diff``, the audit, the GUI's 版本 page)."""
-        out = [f"新增项目：{i.name}（{i.code}），{rule_text(i)}" for i in self.added]
-        out += [f"删除项目：{i.name}（{i.code}）" for i in self.removed]
-        out += [f"停用项目：{i.name}（{i.code}）" for i in self.retired]
-        out += [f"恢复项目：{i.name}（{i.code}）" for i in self.restored]
-        out += [f"修改项目：{c.text()}" for c in self.changed]
-        out += [f"新增参数：{p.text()}" for p in self.parameters_added]
-        out += [f"取消参数：{p.text()}" for p in self.parameters_removed]
-        out += [f"修改参数：{p.text()}" for p in self.parameters_changed]
-        out += [f"修改{c.text()}" for c in self.other]
-        return out
-
-    def summary(self) -> str:
-        return "；".join(self.lines()) or "没有变化"
-
-
-def _field_texts(item: Item, policy: Policy) -> dict[str, str]:
-    return {
-        "name": item.name,
-        "stages": item.stages_text,
-        "categories": "、".join(policy.category_label(c) for c in Category if c in item.categories),
-        "locations": locations_text(item),
-        "kind": rule_text(item),
-        "shares": shares_text(item),
-        "once": "是" if item.once else "否",
-        "requires_loan": "是" if item.requires_loan else "否",
-        "needs_application": "是" if item.needs_application else "否",
-    }
-
-
-def _item_change(old: Item, new: Item, old_policy: Policy, new_policy: Policy) -> ItemChange | None:
-    a, b = _field_texts(old, old_policy), _field_texts(new, new_policy)
-    fields = tuple(FieldChange(FIELD_LABELS[k], a[k], b[k]) for k in a if a[k] != b[k])
-    return ItemChange(new.code, new.name, fields) if fields else None
-
-
-def _parameter_values(policy: Policy) -> dict[str, int]:
-    return {f"{name}.{st.value}": fen for name, table in policy.parameters.items() for st, fen in table.items()}
-
-
-def policy_diff_items(old: Policy, new: Policy) -> PolicyDiff:
-    """Items added, removed, retired, restored and changed (field by field, in Chinese),
-    the parameters added, removed and changed, and the policy's name and source."""
-    old_items = {i.code: i for i in old.all_items}
-    new_items = {i.code: i for i in new.all_items}
-    changed = [c for code, item in new_items.items() if code in old_items
-               if (c := _item_change(old_items[code], item, old, new))]
-    a, b = _parameter_values(old), _parameter_values(new)
-
-    def change(key: str) -> ParameterChange:
-        return ParameterChange(key, parameter_label(key), format_fen(a[key]) if key in a else None,
-                               format_fen(b[key]) if key in b else None)
-    other = [FieldChange(label, x, y) for label, x, y in (("政策名称", old.name, new.name),
-                                                            ("政策依据", old.source, new.source)) if x != y]
-    other += [FieldChange(f"家庭类别“{old.category_label(c)}”的写法", "、".join(old.category_labels[c]),
-                          "、".join(new.category_labels[c]))
-              for c in Category if old.category_labels[c] != new.category_labels[c]]
-    return PolicyDiff(
-        added=tuple(i for code, i in new_items.items() if code not in old_items),
-        removed=tuple(i for code, i in old_items.items() if code not in new_items),
-        retired=tuple(i for code, i in new_items.items() if code in old_items and i.retired
-                      and not old_items[code].retired),
-        restored=tuple(i for code, i in new_items.items() if code in old_items and not i.retired
-                       and old_items[code].retired),
-        changed=tuple(changed),
-        parameters_added=tuple(change(k) for k in b if k not in a),
-        parameters_removed=tuple(change(k) for k in a if k not in b),
-        parameters_changed=tuple(change(k) for k in b if k in a and a[k] != b[k]),
-        other=tuple(other),
-    )
