@@ -46,6 +46,7 @@ __all__ = [
 CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
 _PERCENT_CLEAN = str.maketrans("０１２３４５６７８９．", "0123456789.", " %％\u3000")
 
+
 @dataclass(frozen=True)
 class ItemDraft:
     """One item as the form holds it: texts and flags, not yet validated.
