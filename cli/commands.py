@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cli import backup_commands, check_commands, export_commands, settings_commands
+from cli import backup_commands, check_commands, export_commands, receiving_commands, settings_commands
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.paths import default_db_path
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_commands.add_parsers(sub)
     backup_commands.add_parsers(sub)
     settings_commands.add_parsers(sub)
+    receiving_commands.add_parsers(sub)
 
     s = sub.add_parser("template", help="下载导入模板")
     s.add_argument("kind", choices=["students", "roster"])
@@ -229,6 +230,7 @@ COMMANDS: dict[str, Callable] = {
     **export_commands.COMMANDS,
     **backup_commands.COMMANDS,
     **settings_commands.COMMANDS,
+    **receiving_commands.COMMANDS,
 }
 
 

@@ -144,6 +144,19 @@ class PackageData:
         return (json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
+@dataclass(frozen=True)
+class ReceivedPackage:
+    """A package a receiver accepted (db.receiving.accepted_data): where it came from and its data."""
+
+    package_id: int
+    sha256: str                 # of the whole zip file as received (content address of the stored bytes)
+    file_name: str
+    received_at: str            # ISO time of the intake
+    data: PackageData
+    via: str = ""               # the station (code) that forwarded it; "" when received directly
+    state: str = "current"      # "current" or "replaced" (a newer package of the school and year came)
+
+
 class _Reader:
     """Typed access to the parsed JSON; every failure names the place."""
 

@@ -208,3 +208,6 @@ STUDENT_DATA_FIELDS: tuple[str, ...] = tuple(
 ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")
 )
+
+# The receiving side's tables (汇总) share this metadata (migrations, drift test).
+from db import receiving_models  # noqa: E402, F401 - registers its tables on Base.metadata

@@ -1,0 +1,108 @@
+"""CLI of the receiving side (汇总): ``trust add|list|remove`` and the ``consolidate`` group.
+
+``consolidate`` is one subcommand group that several modules fill: each calls
+``register_consolidate(name, help, add_arguments, handler)`` at import time (cli/commands.py
+imports them before it builds the parser), so a part of the receiving side adds its
+sub-subcommand from its own module without editing this one.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import ValidationError
+
+Handler = Callable[[Any, argparse.Namespace], int]      # (the open Database, args) -> exit code
+
+
+@dataclass(frozen=True)
+class ConsolidateCommand:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Handler
+
+
+_CONSOLIDATE: dict[str, ConsolidateCommand] = {}
+
+
+def register_consolidate(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None],
+                         handler: Handler) -> None:
+    """Add ``consolidate NAME``: ``add_arguments(parser)`` declares its arguments, ``handler(db, args)``
+    runs it (the database is open and locked; return the exit code)."""
+    if name in _CONSOLIDATE:
+        raise ValueError(f"consolidate {name} is registered twice")
+    _CONSOLIDATE[name] = ConsolidateCommand(name, help, add_arguments, handler)
+
+
+def consolidate_commands() -> dict[str, ConsolidateCommand]:
+    return dict(_CONSOLIDATE)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("trust", help="签名人登记（信任列表）：登记、查看、移除各校的公钥")
+    tsub = s.add_subparsers(dest="trust_command", required=True)
+    t = tsub.add_parser("add", help="登记一所学校的公钥（学校“导出公钥”得到的文件）")
+    t.add_argument("keyfile", type=Path)
+    t.add_argument("--school", required=True, help="学校（或工作站）名称")
+    t.add_argument("--code", help="学校代码（省略时用公钥文件中的 code=；两者都有时必须一致）")
+    t.add_argument("--township", default="", help="所属乡镇")
+    t.add_argument("--yes", action="store_true", help="已核对指纹与学校纸质报告上打印的一致，不再询问")
+    t = tsub.add_parser("list", help="列出信任列表（含已移除的登记）")
+    t = tsub.add_parser("remove", help="移除登记（保留记录）：按指纹或学校代码")
+    t.add_argument("what", help="公钥指纹（空格可省略）或学校代码")
+
+    s = sub.add_parser("consolidate", help="汇总：接收各校上报包、核对、汇总")
+    csub = s.add_subparsers(dest="consolidate_command", required=True)
+    for command in _CONSOLIDATE.values():
+        command.add_arguments(csub.add_parser(command.name, help=command.help))
+
+
+def confirm(question: str) -> bool:
+    """Ask the clerk at the terminal (monkeypatched in tests); False without a terminal."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question + " [y/N] ").strip().lower() in ("y", "yes", "是")
+    except EOFError:
+        return False
+
+
+def cmd_trust(db, args) -> int:
+    from db import trust_store
+    if args.trust_command == "add":
+        key = trust_store.read_key_file(args.keyfile, args.school, args.code)
+        print(f"公钥指纹：{key.fingerprint}")
+        print(f"将登记为：学校代码 {key.signer.school_code}（{key.signer.school_name}）")
+        if not (args.yes or confirm("请与学校纸质报告上打印的指纹逐组核对。两者完全一致吗？")):
+            raise ValidationError("没有登记：指纹未经确认。",
+                                  "请通过电话或纸质报告与学校核对上面的指纹；一致时加上 --yes 重新运行。")
+        entry = trust_store.register(db, key, args.township)
+        print(f"已登记：学校代码 {entry.school_code}（{entry.school_name}），指纹 {entry.fingerprint}")
+        return 0
+    if args.trust_command == "remove":
+        for entry in trust_store.unregister(db, args.what):
+            print(f"已移除：学校代码 {entry.school_code}（{entry.school_name}），指纹 {entry.fingerprint}"
+                  "（记录保留在信任列表历史中）")
+        return 0
+    rows = trust_store.entries(db)
+    if not rows:
+        print("信任列表为空。登记：trust add 公钥文件 --school 学校名称")
+        return 0
+    for e in rows:
+        state = "有效" if e.active else f"已移除（{e.removed_at:%Y-%m-%d %H:%M}）"
+        township = f" {e.township}" if e.township else ""
+        print(f"{e.school_code}\t{e.school_name}{township}\t{e.fingerprint}\t"
+              f"{e.registered_at:%Y-%m-%d %H:%M} {e.registered_by} 登记\t{state}")
+    return 0
+
+
+def cmd_consolidate(db, args) -> int:
+    return _CONSOLIDATE[args.consolidate_command].handler(db, args)
+
+
+COMMANDS = {"trust": cmd_trust, "consolidate": cmd_consolidate}

@@ -1,0 +1,154 @@
+"""School packages built by the program itself, for the receiving side's tests (汇总).
+
+``school_package`` makes a small school database with the ordinary use cases (init, policy,
+student and roster import, check, verify) and exports its signed package with
+``db.exports.export_package``; ``receiver_db`` makes the receiving database (a station or
+the bureau: an ordinary Zizhu database whose school row is the receiver itself).
+
+Every function builds its own files under the folder it is given; nothing is shared
+between tests. Building a school costs a key (scrypt, ~0.3 s) and the package's documents.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from core.idnumber import make_id
+
+PASSPHRASE = "school-secret-1"
+YEAR = 2023
+FIELDS = ["name", "id_number", "stage", "category", "tuition", "textbook", "lodging", "head_name", "township"]
+
+
+@dataclass(frozen=True)
+class Kid:
+    """One student of a test school. Fees in fen (None: not entered)."""
+
+    name: str
+    id_number: str
+    stage: str = "普通高中"
+    category: str = "REGISTERED"
+    tuition_fen: int | None = None
+    textbook_fen: int | None = None
+    lodging_fen: int | None = None
+    on_roster: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)    # more student fields (stored names)
+
+    def row(self) -> dict[str, Any]:
+        return {"name": self.name, "id_number": self.id_number, "id_raw": self.id_number, "stage": self.stage,
+                "category": self.category, "tuition_fen": self.tuition_fen, "textbook_fen": self.textbook_fen,
+                "lodging_fen": self.lodging_fen, "head_name": f"{self.name[0]}父", **self.extra}
+
+
+def kid_id(n: int, born: date = date(2008, 5, 1), region: str = "422822") -> str:
+    """A valid ID number, distinct for each ``n`` (0…999)."""
+    return make_id(region, born, n)
+
+
+def high_school_kid(name: str, n: int, **kw: Any) -> Kid:
+    """A registered 普通高中 student with tuition 1000.00 and textbooks 200.00: 免学费 1000.00
+    (under the 1200.00 standard) + 免书本费 200.00, shared 5:5 by city and county."""
+    return Kid(name, kid_id(n), tuition_fen=100000, textbook_fen=20000, lodging_fen=0, **kw)
+
+
+@dataclass(frozen=True)
+class SchoolPackage:
+    path: Path              # the exported package (.zip)
+    db_path: Path           # the school's database (closed)
+    key_file: Path          # the school's ``key export`` (public key line with code=)
+    fingerprint: str
+    code: str
+    name: str
+
+
+def school_db(path: Path, *, code: str, name: str, township: str = "", year: int = YEAR,
+              students: list[Kid] | tuple[Kid, ...] = (), county: str = "建始县", demo: bool = False,
+              verify: bool = True, tuition_standard: str = "1200") -> Path:
+    """A school database filled through the ordinary use cases; with ``verify`` every student is
+    checked and verified (so a final package can be exported). Returns the closed database's path."""
+    from sqlalchemy import select
+
+    from core.records import ParsedRow
+    from db import store
+    from db.importing import apply_plan, plan_import
+    from db.models import Student
+    from db.official import set_official
+    from db.session import open_database
+    from db.usecases import verify as verify_students
+    d = open_database(path)
+    try:
+        with d.session() as s:
+            store.init_school(s, name, code, year, actor="t", township=township)
+            if county:
+                set_official(s, "county", county, actor="t")
+            if tuition_standard:
+                store.set_policy_value(s, "tuition_standard.普通高中", tuition_standard, actor="t")
+            rows = [ParsedRow(i, k.row()) for i, k in enumerate(students)]
+            extra = sorted({f for k in students for f in k.extra})
+            apply_plan(s, plan_import(s, "students", rows, [], [*FIELDS, *extra]))
+            people = [ParsedRow(i, {"name": k.name, "id_number": k.id_number})
+                      for i, k in enumerate(students) if k.on_roster]
+            apply_plan(s, plan_import(s, "roster", people, [], ["name", "id_number"]))
+            if demo:
+                store.mark_demo(s)
+        if verify and students:
+            with d.session() as s:
+                ids = list(s.scalars(select(Student.id)))
+            done, _ = verify_students(d, ids)
+            assert done == len(ids), "a test school's student has an open error: it cannot be verified"
+    finally:
+        d.close()
+    return path
+
+
+def export_school(db_path: Path, out: Path, *, draft: bool = False, passphrase: str = PASSPHRASE) -> SchoolPackage:
+    """Export the school's signed package to ``out`` and its public key beside it."""
+    from db import store
+    from db.exports import export_package
+    from db.keys import export_public_key
+    from db.session import open_database
+    d = open_database(db_path)
+    try:
+        result = export_package(d, out, passphrase, draft=draft)
+        key = export_public_key(d, out.with_name(out.stem + "-公钥.txt"))
+        with d.session() as s:
+            school = store.get_school(s)
+            code, name = school.code, school.name
+    finally:
+        d.close()
+    return SchoolPackage(result.path, Path(db_path), key.path, key.fingerprint, code, name)
+
+
+def school_package(folder: Path, *, code: str, name: str, township: str = "", year: int = YEAR,
+                   students: list[Kid] | tuple[Kid, ...] = (), draft: bool = False, demo: bool = False,
+                   county: str = "建始县", file_name: str | None = None) -> SchoolPackage:
+    """A school database in ``folder``/<code>/ and its package (final unless ``draft``)."""
+    home = Path(folder) / code
+    home.mkdir(parents=True, exist_ok=True)
+    db_path = school_db(home / "school.sqlite", code=code, name=name, township=township, year=year,
+                        students=students, county=county, demo=demo, verify=not draft)
+    return export_school(db_path, home / (file_name or f"{code}-{'draft' if draft else 'final'}.zip"), draft=draft)
+
+
+def two_kid_school(folder: Path, code: str = "4228220101", name: str = "龙坪乡中心小学",
+                   township: str = "龙坪乡", first: int = 1, **kw: Any) -> SchoolPackage:
+    """A school of two registered 普通高中 students (ID numbers ``kid_id(first)``, ``kid_id(first + 1)``):
+    each 1200.00 (免学费 1000.00 + 免书本费 200.00), 2400.00 in all."""
+    kids = [high_school_kid(f"学生{first}", first), high_school_kid(f"学生{first + 1}", first + 1)]
+    return school_package(folder, code=code, name=name, township=township, students=kids, **kw)
+
+
+def receiver_db(path: Path, *, name: str = "龙坪乡扶贫工作站", code: str = "ST4228", year: int = YEAR,
+                township: str = "") -> Path:
+    """A receiving database (a station or the bureau): its school row is the receiver itself."""
+    from db import store
+    from db.session import open_database
+    d = open_database(path)
+    try:
+        with d.session() as s:
+            store.init_school(s, name, code, year, actor="t", township=township)
+    finally:
+        d.close()
+    return Path(path)
