@@ -72,9 +72,7 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
     # Rows are tuples; typed as such so that they spread into StudentFacts' fields.
     rows = cast(Iterable[tuple[Any, ...]], conn.execute(select(*cols).where(ON_LIST).order_by(Student.id)))
     students = [StudentFacts(*r) for r in rows]
-    roster = [RosterFacts(*r) for r in conn.execute(select(
-        RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
-        RosterPerson.schooling_status, RosterPerson.household_no))]
+    roster = roster_facts(session)
     payments = None
     if store.get_setting(session, PAYMENTS_KEY):
         payments = [Payment(*r) for r in session.execute(select(
@@ -83,6 +81,13 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
     return CheckContext(students, roster, store.get_policy(session), school.name, school.school_year,
                         today or date.today(), payments, roster_meta=roster_meta(session),
                         audit_problem="" if chain.intact else chain.message)
+
+
+def roster_facts(session: Session) -> list[RosterFacts]:
+    """The roster (建档立卡名单) as the checks read it."""
+    return [RosterFacts(*r) for r in session.connection().execute(select(
+        RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
+        RosterPerson.schooling_status, RosterPerson.household_no))]
 
 
 def roster_meta(session: Session) -> RosterMeta:

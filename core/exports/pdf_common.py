@@ -281,10 +281,20 @@ def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: Exp
     """Lay out ``story`` on A4 pages and write it to ``path`` atomically.
 
     Returns the glyph warnings (the header text is checked too)."""
+    spec = PageSpec(spec.school, spec.title, spec.draft, spec.generated or time_label(data), spec.page_numbers,
+                    spec.running_header, demo=data.demo)
+    return render_pdf(path, story, spec, glyphs, subject=f"{data.school.year_label} {spec.title}",
+                      creator=f"Zizhu {data.program_version}", frames=frames, on_page=on_page)
+
+
+def render_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, glyphs: Glyphs, *, subject: str,
+               creator: str, frames: list[Frame] | None = None,
+               on_page: Callable[[Canvas, Any], None] | None = None) -> list[str]:
+    """``build_pdf`` for a document that is not made of a school's ExportData (the receiver's
+    report): ``spec`` says everything the pages carry."""
     register_fonts()
-    spec = PageSpec(glyphs.clean(spec.school, "学校名称"), spec.title, spec.draft,
-                    spec.generated or time_label(data), spec.page_numbers, spec.running_header,
-                    demo=data.demo)
+    spec = PageSpec(glyphs.clean(spec.school, "学校名称"), spec.title, spec.draft, spec.generated,
+                    spec.page_numbers, spec.running_header, demo=spec.demo)
     canvas_class = type("PageCanvas", (_DeferredCanvas,), {"spec": spec})
 
     def page(c: Canvas, doc: Any) -> None:
@@ -297,8 +307,7 @@ def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: Exp
                               topMargin=17 * mm, bottomMargin=16 * mm,
                               title=spec.title + ("（草稿）" if spec.draft else "")
                               + (f"（{DEMO_MARK}）" if spec.demo else ""),
-                              author=spec.school, subject=f"{data.school.year_label} {spec.title}",
-                              creator=f"Zizhu {data.program_version}", lang="zh-CN")
+                              author=spec.school, subject=subject, creator=creator, lang="zh-CN")
         doc.addPageTemplates([PageTemplate("page", frames or [body_frame()], onPage=page)])
         doc.build(story, canvasmaker=canvas_class)
 

@@ -1,0 +1,290 @@
+"""The consolidated package of a receiver (汇总包): what a station passes on to the bureau.
+
+Members: ``summary.xlsx`` (per school, per township, per stage, the budget table, the
+cross-school findings, the list of packages), ``report.pdf`` (core.exports.consolidated_report,
+with signature lines), ``data.json`` of kind "consolidated" and every accepted school package
+verbatim (``school-<code>-<sha>.zip``), each still checkable with its school's key. The
+receiver signs the whole with its own key through core.package.write_package, like a school
+package; the bureau verifies that signature, then each inner package (``inner_packages``).
+
+``data.json`` (kind "consolidated") keeps the shape core.package_data reads — ``school`` is the
+receiver itself, ``students`` is empty (the students are in the inner packages), ``totals`` are
+the inner packages' claims added up, ``findings`` the cross-school findings — plus ``packages``:
+``[{"member", "sha256", "file_name", "school_code", "school_name", "township", "school_year",
+"generated_at", "received_at", "via", "total"}]``. A reader must look at ``kind`` first: a
+consolidated member is never a school's list of students.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core.checks.base import SEVERITY_LABELS
+from core.consolidate.checks import CrossFinding
+from core.consolidate.summary import Figures, Summary
+from core.errors import InputFileError, ValidationError
+from core.exports.data import SchoolInfo
+from core.exports.xlsx_common import (
+    BOLD,
+    TOTAL_FILL,
+    Money,
+    fit_columns,
+    put_text,
+    save_workbook,
+    setup_print,
+    write_header,
+    write_row,
+    write_title,
+)
+from core.idnumber import mask_id
+from core.money import format_fen
+from core.package_data import DATA_FORMAT, DATA_MEMBER, DATA_VERSION
+from core.version import program_version
+
+KIND_CONSOLIDATED = "consolidated"
+WORKBOOK_MEMBER = "summary.xlsx"
+REPORT_MEMBER = "report.pdf"
+HEADER_ROW = 2
+SHEETS = ("按学校", "按乡镇", "按学段", "预算表", "跨校核查问题", "提交包清单")
+
+
+@dataclass(frozen=True)
+class InnerPackage:
+    """One accepted school package as it goes into the consolidated package."""
+
+    sha256: str                    # of the package file (its bytes are the member)
+    file_name: str                 # as it was received
+    received_at: str
+    via: str                       # the station that forwarded it ("" when received directly)
+    school_code: str
+    school_name: str
+    township: str
+    school_year: int
+    generated_at: str
+    total_fen: int                 # what it claims
+
+    @property
+    def member(self) -> str:
+        """Its member name: flat, safe on every file system, unique by content."""
+        code = re.sub(r"[^0-9A-Za-z_-]", "_", self.school_code)[:40]
+        return f"school-{code}-{self.sha256[:16]}.zip"
+
+
+@dataclass
+class Consolidation:
+    """Everything the consolidated export writes (db.consolidation gathers it)."""
+
+    receiver: SchoolInfo
+    packages: list[InnerPackage]
+    summary: Summary
+    findings: list[CrossFinding]
+    county: str = ""
+    policy_name: str = ""
+    policy_hash: str = ""
+    generated_at: datetime = field(default_factory=datetime.now)
+    generated_by: str = ""
+    signer_fingerprint: str = ""
+    program_version: str = field(default_factory=program_version)
+
+    @property
+    def time_label(self) -> str:
+        return self.generated_at.strftime("%Y-%m-%d %H:%M")
+
+    def title(self, what: str) -> str:
+        return f"{self.receiver.name} {self.receiver.year_label} {what}"
+
+
+def data_member(c: Consolidation) -> bytes:
+    """``data.json`` of kind "consolidated" (canonical bytes: sorted keys, UTF-8)."""
+    s, t = c.receiver, c.summary.totals
+    doc: dict[str, Any] = {
+        "format": DATA_FORMAT, "version": DATA_VERSION, "kind": KIND_CONSOLIDATED,
+        "school": {"code": s.code, "name": s.name, "township": s.township, "school_year": s.school_year},
+        "policy": {"name": c.policy_name, "hash": c.policy_hash}, "draft": False, "demo": False,
+        "generated_at": c.generated_at.isoformat(timespec="seconds"),
+        "items": dict(c.summary.items), "sources": dict(c.summary.sources), "students": [],
+        "findings": [{**f.to_json(), "reason": ""} for f in c.findings],
+        "totals": {"by_item": dict(t.by_item), "by_source": dict(t.by_source), "total": t.total,
+                   "students_granted": t.students_granted, "pending": t.pending},
+        "packages": [{"member": p.member, "sha256": p.sha256, "file_name": p.file_name,
+                      "school_code": p.school_code, "school_name": p.school_name, "township": p.township,
+                      "school_year": p.school_year, "generated_at": p.generated_at, "received_at": p.received_at,
+                      "via": p.via, "total": p.total_fen} for p in c.packages],
+    }
+    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+_INNER_HINT = "请联系报送单位重新导出汇总包，并发送原始文件。"
+
+
+def inner_packages(path: Path) -> list[tuple[str, bytes]]:
+    """The school packages inside a consolidated package, as (member name, bytes), in the order
+    its data.json lists them; each one's SHA-256 is the one data.json records. Trust is not
+    decided here: verify the outer package with core.package.verify_package first, then each
+    inner one (written to a file) the same way. Raises InputFileError / ValidationError."""
+    path = Path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputFileError(f"无法读取汇总包 {path.name}：{exc}", _INNER_HINT) from None
+    with zf:
+        names = set(zf.namelist())
+        if DATA_MEMBER not in names:
+            raise ValidationError(f"{path.name} 中没有 {DATA_MEMBER}，不是汇总包。", _INNER_HINT)
+        try:
+            doc = json.loads(zf.read(DATA_MEMBER).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
+            raise ValidationError(f"{path.name} 中的 {DATA_MEMBER} 无法读取。", _INNER_HINT) from None
+        if not isinstance(doc, dict) or doc.get("kind") != KIND_CONSOLIDATED:
+            raise ValidationError(f"{path.name} 不是汇总包（是学校的提交包）。", "学校的提交包请直接接收。")
+        listed = doc.get("packages")
+        if not isinstance(listed, list):
+            raise ValidationError(f"{path.name} 的 {DATA_MEMBER} 缺少提交包清单（packages）。", _INNER_HINT)
+        out: list[tuple[str, bytes]] = []
+        for i, entry in enumerate(listed):
+            member = entry.get("member") if isinstance(entry, dict) else None
+            sha = entry.get("sha256") if isinstance(entry, dict) else None
+            if not isinstance(member, str) or not isinstance(sha, str) or member not in names:
+                raise ValidationError(f"{path.name} 的提交包清单第 {i + 1} 项缺少文件或记录不完整。", _INNER_HINT)
+            data = zf.read(member)
+            if hashlib.sha256(data).hexdigest() != sha.lower():
+                raise ValidationError(f"{path.name} 中的 {member} 与清单记录的 SHA-256 不一致，已被改动。", _INNER_HINT)
+            out.append((member, data))
+    return out
+
+
+# -- the workbook ---------------------------------------------------------------------------
+
+def _figures(f: Figures, sources: list[str]) -> list[Any]:
+    return [f.students, f.students_granted, f.pending, Money(f.total), *(Money(f.by_source.get(s, 0)) for s in sources),
+            f.duplicate_ids]
+
+
+def _finish(ws: Worksheet, c: Consolidation, title: str, header_row: int = HEADER_ROW, maximum: int = 60) -> None:
+    fit_columns(ws, skip_rows=[1], maximum=maximum)
+    setup_print(ws, header_row=header_row, school=c.receiver.name, title=title, draft=False)
+
+
+def _by_school(ws: Worksheet, c: Consolidation) -> None:
+    srcs = list(c.summary.sources)
+    labels = [f"{c.summary.sources[s]}（元）" for s in srcs]
+    headers = ["乡镇", "学校代码", "学校名称", "在册学生", "受助学生", "待补充项目", "资助金额（元）", *labels,
+               "重复受助人数", "合计与明细"]
+    write_title(ws, c.title("汇总表（按学校）"), len(headers), False)
+    write_header(ws, HEADER_ROW, headers)
+    row = HEADER_ROW
+    for s in c.summary.by_school:
+        row += 1
+        write_row(ws, row, [s.township, s.school_code, s.school_name, *_figures(s.figures, srcs),
+                            "一致" if s.totals_match else "不一致"])
+    write_row(ws, row + 1, ["合计", f"{c.summary.totals.schools}所", "", *_figures(c.summary.totals, srcs), ""],
+              bold=True, fill=TOTAL_FILL)
+    _note(ws, row + 2, c)
+    _finish(ws, c, SHEETS[0])
+
+
+def _note(ws: Worksheet, row: int, c: Consolidation) -> None:
+    d = c.summary.duplicates
+    if d.ids:
+        put_text(ws, row, 1, f"注：以上金额为各校提交包声明的合计，其中含 {d.ids} 名在多所学校重复受助的学生"
+                             f"（共 {d.entries} 条，金额 {format_fen(d.amount_fen)} 元），"
+                             "见“跨校核查问题”。").font = BOLD
+
+
+def _by_township(ws: Worksheet, c: Consolidation) -> None:
+    srcs = list(c.summary.sources)
+    headers = ["乡镇", "学校数", "在册学生", "受助学生", "待补充项目", "资助金额（元）",
+               *(f"{c.summary.sources[s]}（元）" for s in srcs), "重复受助人数"]
+    write_title(ws, c.title("汇总表（按乡镇）"), len(headers), False)
+    write_header(ws, HEADER_ROW, headers)
+    row = HEADER_ROW
+    for t in c.summary.by_township:
+        row += 1
+        write_row(ws, row, [t.township, t.figures.schools, *_figures(t.figures, srcs)])
+    write_row(ws, row + 1, ["合计", c.summary.totals.schools, *_figures(c.summary.totals, srcs)],
+              bold=True, fill=TOTAL_FILL)
+    _note(ws, row + 2, c)
+    _finish(ws, c, SHEETS[1])
+
+
+def _by_stage(ws: Worksheet, c: Consolidation) -> None:
+    srcs = list(c.summary.sources)
+    headers = ["学段", "在册学生", "受助学生", "资助金额（元）", *(f"{c.summary.sources[s]}（元）" for s in srcs)]
+    write_title(ws, c.title("汇总表（按学段）"), len(headers), False)
+    write_header(ws, HEADER_ROW, headers)
+    row = HEADER_ROW
+    for s in c.summary.by_stage:
+        row += 1
+        write_row(ws, row, [s.stage, s.students, s.students_granted, Money(s.amount_fen),
+                            *(Money(s.by_source.get(x, 0)) for x in srcs)])
+    st = c.summary.by_stage
+    write_row(ws, row + 1, ["合计", sum(s.students for s in st), sum(s.students_granted for s in st),
+                            Money(sum(s.amount_fen for s in st)),
+                            *(Money(sum(s.by_source.get(x, 0) for s in st)) for x in srcs)], bold=True, fill=TOTAL_FILL)
+    put_text(ws, row + 2, 1, "注：按学段的金额由各校学生明细相加；各校合计与明细一致时，与按学校的合计相同。")
+    _finish(ws, c, SHEETS[2])
+
+
+def _budget(ws: Worksheet, c: Consolidation) -> None:
+    srcs = list(c.summary.sources)
+    headers = ["资助项目", "受助人数", "金额（元）"]
+    for s in srcs:
+        headers += [f"{c.summary.sources[s]}人数", f"{c.summary.sources[s]}金额（元）"]
+    write_title(ws, c.title("资助资金预算表（项目 × 资金来源）"), len(headers), False)
+    write_header(ws, HEADER_ROW, headers)
+    row = HEADER_ROW
+    for r in c.summary.budget:
+        row += 1
+        cells: list[Any] = [r.name, r.total.students, Money(r.total.amount_fen)]
+        for s in srcs:
+            cell = r.by_source.get(s)
+            cells += [cell.students if cell else 0, Money(cell.amount_fen if cell else 0)]
+        total = not r.code
+        write_row(ws, row, cells, bold=total, fill=TOTAL_FILL if total else None)
+    put_text(ws, row + 1, 1, "注：合计行的人数为受助学生人数（一人可享受多个项目）；金额由各校学生明细相加。")
+    _finish(ws, c, SHEETS[3])
+
+
+def _findings(ws: Worksheet, c: Consolidation) -> None:
+    headers = ["序号", "级别", "检查项目", "学校代码", "学校名称", "姓名", "身份证号", "问题说明"]
+    write_title(ws, c.title("跨校核查问题"), len(headers), False)
+    write_header(ws, HEADER_ROW, headers)
+    for n, f in enumerate(c.findings, start=1):
+        write_row(ws, HEADER_ROW + n, [n, SEVERITY_LABELS.get(f.severity, f.severity), f.title, f.school_code,
+                                       f.school_name, f.name, mask_id(f.id_number) if f.id_number else "",
+                                       f.message])
+    if not c.findings:
+        put_text(ws, HEADER_ROW + 1, 1, "跨校核查未发现问题。")
+    _finish(ws, c, SHEETS[4], maximum=80)
+
+
+def _packages(ws: Worksheet, c: Consolidation) -> None:
+    headers = ["学校代码", "学校名称", "乡镇", "学年", "资助金额（元）", "生成时间", "接收时间", "转报单位",
+               "原文件名", "包内文件名", "SHA-256"]
+    write_title(ws, c.title("提交包清单"), len(headers), False)
+    write_header(ws, HEADER_ROW, headers)
+    for n, p in enumerate(c.packages, start=1):
+        write_row(ws, HEADER_ROW + n, [p.school_code, p.school_name, p.township, str(p.school_year),
+                                       Money(p.total_fen), p.generated_at, p.received_at, p.via or "（直接报送）",
+                                       p.file_name, p.member, p.sha256])
+    _finish(ws, c, SHEETS[5], maximum=70)
+
+
+def write_consolidated_workbook(path: str | Path, c: Consolidation) -> Path:
+    """The receiver's summary workbook (every text a string cell: never a formula)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, fill in zip(SHEETS, (_by_school, _by_township, _by_stage, _budget, _findings, _packages), strict=True):
+        fill(wb.create_sheet(name), c)
+    wb.properties.title = c.title("资助汇总表")
+    wb.properties.creator = f"Zizhu {c.program_version}"
+    return save_workbook(wb, path)
