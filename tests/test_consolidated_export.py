@@ -10,6 +10,8 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
+from pdftext import pdf_text
+from test_consolidate import half, package, pid, student
 
 from core.checks.base import RosterFacts
 from core.consolidate import cross_check, summarise
@@ -26,8 +28,6 @@ from core.exports.consolidated_report import write_consolidated_report
 from core.exports.data import SchoolInfo
 from core.idnumber import mask_id
 from core.package_data import PackageData, parse_package_data
-from tests.pdftext import pdf_text
-from tests.test_consolidate import half, package, pid, student
 
 
 def _inner(p: PackageData, n: int) -> InnerPackage:
@@ -105,8 +105,8 @@ def test_inner_packages_reads_back_the_verbatim_members_and_refuses_a_changed_on
     a, b = _three()
     c = consolidation([a, b])
     contents = [b"first", b"second"]
-    c.packages = [replace(p, sha256=hashlib.sha256(data).hexdigest()) for p, data in zip(c.packages, contents)]
-    blobs = {p.member: data for p, data in zip(c.packages, contents)}
+    c.packages = [replace(p, sha256=hashlib.sha256(data).hexdigest()) for p, data in zip(c.packages, contents, strict=True)]
+    blobs = {p.member: data for p, data in zip(c.packages, contents, strict=True)}
 
     def zipped(name, members):
         with zipfile.ZipFile(tmp_path / name, "w") as zf:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from core.checks.base import SEVERITY_LABELS, FindingState, RosterFacts, Severity
 from core.domain import Location, school_year_label
+from core.engine import Totals
 from core.idnumber import mask_id, normalize_id
 from core.money import format_fen
 from core.package_data import PackageData, PackageStudent
@@ -256,19 +257,9 @@ def _once_only(packages: Sequence[PackageData], history: Sequence[PackageData],
 
 # -- claimed totals against the students ----------------------------------------------------
 
-@dataclass
-class Recount:
+def recount(pkg: PackageData) -> Totals:
     """What a package's students add up to (the figures its ``totals`` claim)."""
-
-    by_item: dict[str, int] = field(default_factory=dict)
-    by_source: dict[str, int] = field(default_factory=dict)
-    total: int = 0
-    students_granted: int = 0
-    pending: int = 0
-
-
-def recount(pkg: PackageData) -> Recount:
-    r = Recount()
+    r = Totals()
     for st in pkg.students:
         if st.grants:
             r.students_granted += 1

@@ -16,7 +16,7 @@ from core.checks.base import SEVERITY_LABELS, Severity
 from core.consolidate.checks import CROSS_RULES
 from core.consolidate.summary import Figures
 from core.exports.consolidated import WORKBOOK_MEMBER, Consolidation
-from core.exports.pdf_common import Glyphs, PageSpec, SealBox, Styles, layout, render_pdf, styles, table
+from core.exports.pdf_common import Glyphs, PageSpec, Styles, render_pdf, signature_block, styles, table
 from core.idnumber import mask_id
 from core.money import format_fen
 
@@ -149,13 +149,7 @@ def _findings(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
 
 
 def _signatures(c: Consolidation, st: Styles) -> list[Flowable]:
-    line = "＿＿＿＿＿＿＿＿＿＿"
-    sign_rows = [[Paragraph(f"{who}（签字）：{line}", st["body"])] for who in ("制表人", "审核人", "负责人")]
-    sign_rows.append([Paragraph("日　　期：＿＿＿＿年＿＿月＿＿日", st["body"])])
-    signs = layout(sign_rows, [110 * mm], ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                   ("LEFTPADDING", (0, 0), (-1, -1), 0), heights=[14 * mm] * 4)
-    block = layout([[signs, SealBox(44 * mm, "单位盖章")]], [120 * mm, 54 * mm],
-                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "CENTER"))
+    block = signature_block(st, ("制表人", "审核人", "负责人"), "单位盖章")
     fp = c.signer_fingerprint
     return [KeepTogether([
         Paragraph("七、审核签字", st["h1"]),

@@ -186,6 +186,17 @@ class SealBox(Flowable):  # type: ignore[misc]  # reportlab has no type informat
         c.restoreState()
 
 
+def signature_block(st: Styles, signers: Sequence[str], seal_label: str) -> Table:
+    """The signature lines (one per signer, then the date) beside a seal box."""
+    line = "＿＿＿＿＿＿＿＿＿＿"
+    sign_rows = [[Paragraph(f"{who}（签字）：{line}", st["body"])] for who in signers]
+    sign_rows.append([Paragraph("日　　期：＿＿＿＿年＿＿月＿＿日", st["body"])])
+    signs = layout(sign_rows, [110 * mm], ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                   ("LEFTPADDING", (0, 0), (-1, -1), 0), heights=[14 * mm] * len(sign_rows))
+    return layout([[signs, SealBox(44 * mm, seal_label)]], [120 * mm, 54 * mm],
+                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "CENTER"))
+
+
 @dataclass(frozen=True)
 class PageSpec:
     """What every page carries: the school, the title, page x/y, draft marks."""

@@ -24,7 +24,17 @@ from core.exports.output import (
     status_label,
     time_label,
 )
-from core.exports.pdf_common import DRAFT_RED, Glyphs, PageSpec, SealBox, Styles, build_pdf, layout, styles, table
+from core.exports.pdf_common import (
+    DRAFT_RED,
+    Glyphs,
+    PageSpec,
+    Styles,
+    build_pdf,
+    layout,
+    signature_block,
+    styles,
+    table,
+)
 from core.idnumber import mask_id
 from core.money import format_fen
 
@@ -170,13 +180,7 @@ def _findings(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
 
 
 def _signatures(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
-    line = "＿＿＿＿＿＿＿＿＿＿"
-    sign_rows = [[Paragraph(f"{who}（签字）：{line}", st["body"])] for who in ("制表人", "审核人", "校　长")]
-    sign_rows.append([Paragraph("日　　期：＿＿＿＿年＿＿月＿＿日", st["body"])])
-    signs = layout(sign_rows, [110 * mm], ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                   ("LEFTPADDING", (0, 0), (-1, -1), 0), heights=[14 * mm] * 4)
-    block = layout([[signs, SealBox(44 * mm, "学校盖章")]], [120 * mm, 54 * mm],
-                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "CENTER"))
+    block = signature_block(st, ("制表人", "审核人", "校　长"), "学校盖章")
     fp = data.signer_fingerprint
     return [KeepTogether([
         Paragraph("六、审核签字", st["h1"]),
