@@ -1,7 +1,10 @@
 """Zizhu 教育资助核准助手. `python main.py` opens the GUI; `python main.py COMMAND` runs the CLI."""
 import sys
 
-from cli.commands import run
-
 if __name__ == "__main__":
+    try:
+        from cli.commands import run
+    except Exception as exc:  # noqa: BLE001 - a broken installation: the one error dialog, the log
+        from gui.crash import startup_failure
+        sys.exit(startup_failure(exc))
     sys.exit(run())

@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="zizhu", description="资助助手：教育资助核准（离线）")
     p.add_argument("--db", type=Path, help="数据库文件（默认在用户数据文件夹）")
     p.add_argument("--demo", action="store_true", help="打开演示数据库（不存在时自动生成）")
+    p.add_argument("--selftest", action="store_true",
+                   help="自检：在临时文件夹中走一遍完整流程（不动正式数据），结果也写入 --selftest-report 文件")
+    p.add_argument("--selftest-report", type=Path, metavar="FILE",
+                   help="自检报告文件（默认：系统临时文件夹中的 Zizhu-selftest.txt）")
     sub = p.add_subparsers(dest="command")
 
     s = sub.add_parser("init", help="初始化学校")
@@ -290,6 +294,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     Exit codes: 0 success, 1 a check found a problem, 2 a ZizhuError (bad input, the
     database cannot be used) with a Chinese message, 3 an internal error (logged)."""
     args = build_parser().parse_args(argv)
+    if args.selftest:                  # before logging and the sweep: never touches the data folder
+        from cli.selftest import default_report_path, run_selftest
+        return run_selftest(args.selftest_report or default_report_path())
     from core.logsetup import setup_logging
     from core.paths import demo_db_path, log_dir
     log_file = setup_logging(log_dir())
@@ -300,7 +307,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_gui(db_path, demo=args.demo)
     try:
         code = _dispatch(args, db_path)
-        sys.stdout.flush()
+        if sys.stdout is not None:     # None in a Windows GUI executable (no console)
+            sys.stdout.flush()
         return code
     except BrokenPipeError:
         return _broken_pipe()

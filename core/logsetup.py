@@ -84,6 +84,11 @@ class MaskingFormatter(logging.Formatter):
 _handler: RotatingFileHandler | None = None
 
 
+def current_log_file() -> Path | None:
+    """The file ``setup_logging`` logs to now (None before it was called)."""
+    return Path(_handler.baseFilename) if _handler is not None else None
+
+
 def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
     """Log to ``folder``/zizhu.log (one file handler; a second call moves it)."""
     global _handler

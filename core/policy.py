@@ -12,7 +12,6 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 import tomlkit
@@ -21,9 +20,10 @@ import tomlkit.exceptions
 from core.domain import DEFAULT_CATEGORY_LABELS, Category, Location, Stage, parse_stage
 from core.errors import PolicyError, ValidationError
 from core.money import format_fen, parse_yuan
+from core.resources import DEFAULT_POLICY_FILE
 from core.text import value_key
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "resources" / "policies" / "default.toml"
+DEFAULT_POLICY_PATH = DEFAULT_POLICY_FILE
 
 SOURCE_LABELS = {"city": "市级", "county": "县级"}
 FEE_LABELS = {"tuition": "实收学费", "textbook": "实收书本费", "lodging": "实收住宿费"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from core.errors import DatabaseError
+from core.resources import MIGRATIONS_DIR
 from db.backup import (
     backup,  # noqa: F401 - kept importable from here (older callers, tests)
     backup_before_change,
@@ -22,7 +22,7 @@ from db.backup import (
 from db.session import ZIZHU_TABLES, Database
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = MIGRATIONS_DIR
 
 
 def _config() -> Config:

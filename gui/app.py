@@ -8,17 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from core.resources import FONT_FILE, ICON_PNG
 from db.session import DamagedDatabaseError, Database, open_database
 from db.workflows import fill_demo
 from gui import worker
-from gui.errors import excepthook, show_exception
+from gui.errors import show_exception
 
 log = logging.getLogger(__name__)
 
-FONT_PATH = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_PATH = FONT_FILE
 DEMO_STUDENTS = 300
 _translators: list[QTranslator] = []
 
@@ -82,6 +83,11 @@ def install_translations(app: QApplication) -> None:
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
 
 
+def translations_loaded() -> bool:
+    """Whether Qt's Chinese texts were found and installed (the self-test asks)."""
+    return bool(_translators)
+
+
 def setup_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -90,6 +96,7 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)   # a widgets program: never a bare QCoreApplication
     app.setApplicationName("资助助手")
     app.setOrganizationName("Zizhu")
+    app.setWindowIcon(QIcon(str(ICON_PNG)))
     install_font(app)
     install_translations(app)
     return app
@@ -155,20 +162,25 @@ def open_for_gui(db_path: Path) -> Database | None:
 
 
 def run_gui(db_path: Path, demo: bool) -> int:
-    """Open the GUI on ``db_path``; returns the exit code (2 when the database cannot be used)."""
-    app = setup_application()
-    sys.excepthook = excepthook
-    db = open_for_gui(db_path)
-    if db is None:
-        return 2
-    from core.recent import last_folder
-    from gui.dialogs import set_last_folder
-    set_last_folder(last_folder())         # file dialogs open where the clerk last chose a file
+    """Open the GUI on ``db_path``; returns the exit code (2 when the database cannot be used,
+    3 when start-up failed: shown in the one error dialog, the traceback in the log)."""
+    from gui import crash
+    try:
+        app = setup_application()
+        crash.install()                        # from here on, an unhandled error is shown once and logged
+        db = open_for_gui(db_path)
+        if db is None:
+            return 2
+        from core.recent import last_folder
+        from gui.dialogs import set_last_folder
+        set_last_folder(last_folder())         # file dialogs open where the clerk last chose a file
 
-    from gui.databases import DatabaseSwitcher
-    app.setQuitOnLastWindowClosed(False)   # wizard/progress dialogs close before the window shows
-    switcher = DatabaseSwitcher(quit_app=app.quit)
-    switcher.start(db, demo)               # the wizard (or demo data), then the main window
+        from gui.databases import DatabaseSwitcher
+        app.setQuitOnLastWindowClosed(False)   # wizard/progress dialogs close before the window shows
+        switcher = DatabaseSwitcher(quit_app=app.quit)
+        switcher.start(db, demo)               # the wizard (or demo data), then the main window
+    except Exception as exc:  # noqa: BLE001 - before the window exists: the one dialog, then quit
+        return crash.startup_failure(exc)
     code = 0 if switcher.gave_up else app.exec()
     worker.wait_for_idle()
     switcher.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from types import TracebackType
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -33,7 +32,9 @@ def describe(exc: BaseException) -> tuple[str, str]:
     """(message, hint) the clerk sees for ``exc``."""
     if isinstance(exc, ZizhuError):
         return exc.message, exc.hint
-    return f"发生内部错误，详细信息已写入日志：{log_path()}", "请把日志文件发给技术支持人员"
+    return (f"发生内部错误，详细信息已写入日志：{log_path()}",
+            "已保存的数据不会因此丢失。可以继续工作；如果再次出现，请关闭并重新打开资助助手，"
+            "并把这个日志文件发给技术支持人员（日志中的身份证号已隐去）。")
 
 
 def show_exception(parent: QWidget | None, exc: BaseException) -> None:
@@ -74,13 +75,3 @@ def open_setting(parent: QWidget | None, key: str) -> None:
         if hasattr(window, "open_setting"):
             window.open_setting(key)
             return
-
-
-def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    """sys.excepthook for the GUI: an exception escaping a slot is shown, not printed."""
-    if exc.__traceback__ is None:
-        exc = exc.with_traceback(tb)
-    try:
-        show_exception(None, exc)
-    except Exception:
-        log.exception("could not show an error")

@@ -32,10 +32,11 @@ from core.exports import cjkwrap
 from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE, time_label
 from core.paths import write_atomic
+from core.resources import FONT_FILE
 
 FONT = "ZizhuHei"
 FONT_MONO = "ZizhuHeiMono"
-FONT_PATH = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_PATH = FONT_FILE
 PLACEHOLDER = "□"
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
