@@ -9,7 +9,7 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig
 	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
 	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei imagemagick
 
-.PHONY: setup sysdeps run lint test test-slow bench clean
+.PHONY: setup sysdeps run lint test test-slow bench clean bundle bundle-deps
 
 sysdeps:
 	@if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
@@ -31,6 +31,18 @@ $(STAMP): pyproject.toml
 
 setup: sysdeps $(STAMP)
 
+# PyInstaller (the optional extra `bundle`): installed for `make bundle` and the slow tier only.
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+$(BUNDLE_STAMP): pyproject.toml $(STAMP)
+	$(VPY) -m pip install -q -e '.[dev,bundle]'
+	touch $(BUNDLE_STAMP)
+
+bundle-deps: setup $(BUNDLE_STAMP)
+
+# dist/Zizhu: the one-folder bundle (rebuilt only when its inputs changed; see tools/bundle.py)
+bundle: bundle-deps
+	$(VPY) tools/bundle.py
+
 run: setup
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "没有图形显示 (no display): running under xvfb-run; use 'xvfb-run -a $(VPY) main.py --demo' yourself to control it."; \
@@ -44,7 +56,7 @@ lint: setup
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
 
-test-slow: setup
+test-slow: bundle-deps
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -m slow || [ $$? -eq 5 ]
 
 bench: setup

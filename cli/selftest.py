@@ -200,6 +200,8 @@ def _verify_package(ctx: Context) -> str:
     if not result.ok:
         raise AssertionError("；".join(result.problems) or result.signer_problem or "verification failed")
     manifest = result.manifest or {}
+    if program_version() == "unknown":
+        raise AssertionError("the program's version is unknown (package metadata missing from the bundle)")
     if result.draft is not False:
         raise AssertionError("the verified package is not a final one")
     if manifest.get("program_version") != program_version():

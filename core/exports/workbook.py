@@ -213,7 +213,6 @@ def write_workbook(path: str | Path, data: ExportData) -> Path:
     for name, fill in zip(SHEETS, (_roster, _detail, _totals, _findings, _about), strict=True):
         fill(wb.create_sheet(name), data)
     wb.properties.title = _title(data, "学生资助名册") + ("（草稿）" if data.draft else "")
-    wb.properties.creator = f"Zizhu {data.program_version}"
     wb.properties.keywords = "草稿" if data.draft else ""
     mark_demo(wb, data)
-    return save_workbook(wb, path)
+    return save_workbook(wb, path, data)

@@ -185,5 +185,7 @@ def mark_demo(wb: Workbook, data: ExportData) -> None:
     wb.properties.keywords = " ".join(filter(None, [DEMO_MARK, wb.properties.keywords]))
 
 
-def save_workbook(wb: Workbook, path: str | Path) -> Path:
+def save_workbook(wb: Workbook, path: str | Path, data: ExportData) -> Path:
+    """Write ``wb`` atomically, naming the program and its version as the document's creator."""
+    wb.properties.creator = f"Zizhu {data.program_version}"
     return write_atomic(path, lambda tmp: wb.save(tmp))
