@@ -21,9 +21,7 @@ def _bundle_tool():
 
 
 def test_frozen_bundle_passes_its_selftest(tmp_path):
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("PyInstaller") is None:
         pytest.fail("PyInstaller is not installed: `make test-slow` installs it (pip install -e .[bundle])")
     tool = _bundle_tool()
     exe, rebuilt = tool.build(tool.cache_dir() / "dist", tool.cache_dir() / "build")
