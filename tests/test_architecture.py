@@ -23,8 +23,9 @@ def test_core_db_cli_import_no_qt_or_gui():
     for pkg in ("core", "db", "cli"):
         for f in (ROOT / pkg).rglob("*.py"):
             bad = _imports(f) & {"PySide6", "gui", "shiboken6"}
-            if pkg == "cli" and f.name == "commands.py":
-                bad -= {"gui"}  # the CLI starts the GUI when no command is given (lazy import)
+            if pkg == "cli" and f.name in ("commands.py", "selftest.py"):
+                bad -= {"gui"}  # the CLI starts the GUI when no command is given, the self-test's
+                                # last step opens the main window off screen (lazy imports)
             if bad:
                 offenders.append(f"{f.relative_to(ROOT)}: {sorted(bad)}")
     assert offenders == []
