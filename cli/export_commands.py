@@ -19,7 +19,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("path", type=Path)
     s.add_argument("--trust", type=Path, action="append", default=[], metavar="FILE",
                    help="信任文件：已登记的签名人公钥（每行一把，可重复指定多个文件）；"
-                        "本机数据库（--db）存在时，其签名密钥也被信任")
+                        "本机数据库（--db）存在时，其签名密钥和信任列表（trust add）也被信任")
     s = sub.add_parser("key", help="签名密钥")
     ks = s.add_subparsers(dest="key_command", required=True)
     ks.add_parser("show", help="显示公钥指纹")
@@ -99,6 +99,9 @@ def cmd_verify(db_path: Path | None, args) -> int:
     own = read_own_signer(db_path) if db_path is not None else None
     if own is not None:
         trusted.append(own)
+    if db_path is not None:
+        from db.trust_store import read_trusted_signers
+        trusted += read_trusted_signers(db_path)       # the receiver's trust list (trust add)
     result = verify_package(args.path, trusted)
     kind = _KIND[result.draft] + ("；演示数据（虚构的学校和学生，不得上报）" if result.demo else "")
     if result.ok:

@@ -101,6 +101,45 @@ def cmd_trust(db, args) -> int:
     return 0
 
 
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("packages", nargs="+", type=Path, metavar="PKG", help="上报包（.zip）或文件夹（查找其中的 .zip）")
+    p.add_argument("--history", action="store_true",
+                   help="接收往年的上报包（只用于核对一次性项目，不计入本学年汇总）")
+
+
+def cmd_add(db, args) -> int:
+    """Exit 0 when every package was accepted or already received, 1 when any was refused."""
+    from core.money import format_fen
+    from core.package_changes import change_lines
+    from db.receiving import intake
+    report = intake(db, args.packages, history=args.history)
+    if not report.outcomes:
+        raise ValidationError("没有找到上报包（.zip 文件）。", "请指定上报包文件，或包含上报包的文件夹。")
+    for o in report.outcomes:
+        school = f"学校代码 {o.school_code}（{o.school_name}）" if o.school_code else ""
+        if o.accepted:
+            kind = "往年提交包，只用于核对一次性项目" if o.history else "正式"
+            print(f"已接收：{o.file_name} — {school}，学生 {o.students} 人，"
+                  f"合计 {format_fen(o.total_fen)} 元（{kind}）")
+            if o.replaced_file and o.changes is not None:
+                print(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
+                for line in change_lines(o.changes, o.items):
+                    print("  " + line)
+        elif o.result == "duplicate":
+            print(f"已接收过：{o.file_name} — {o.reason}，未重复接收")
+        else:
+            print(f"拒收：{o.file_name}{' — ' + school if school else ''}")
+            print(f"  原因：{o.reason}")
+    refused = report.count("refused")
+    print(f"共 {len(report.outcomes)} 个文件：接收 {report.count('accepted')} 个，"
+          f"已接收过 {report.count('duplicate')} 个，拒收 {refused} 个"
+          + ("；拒收的提交包没有导入任何数据" if refused else ""))
+    return 1 if refused else 0
+
+
+register_consolidate("add", "接收上报包：逐个完整核验（签名、校验值、学校、学年）后再导入", _add_arguments, cmd_add)
+
+
 def cmd_consolidate(db, args) -> int:
     return _CONSOLIDATE[args.consolidate_command].handler(db, args)
 

@@ -8,6 +8,7 @@ covered either by the signature (manifest.json) or by a hash inside it.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import lzma
 import os
@@ -201,14 +202,14 @@ def _parse_manifest(data: bytes) -> tuple[dict[str, Any] | None, str]:
     return manifest, ""
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
+def _open_zip(path: Path, content: bytes | None = None) -> zipfile.ZipFile:
     hint = "请确认文件路径正确、文件已完整复制（例如从 U 盘或邮件附件），然后重试。"
-    if not path.exists():
+    if content is None and not path.exists():
         raise InputFileError(f"找不到提交包 {path}。", hint)
-    if path.is_dir():
+    if content is None and path.is_dir():
         raise InputFileError(f"{path} 是一个文件夹，不是提交包（.zip 文件）。", hint)
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(path if content is None else io.BytesIO(content))
     except OSError as exc:
         raise InputFileError(f"无法读取提交包 {path}：{exc.strerror or exc}。", hint) from None
     except (*_READ_ERRORS, MemoryError):
@@ -269,15 +270,17 @@ def _member_problems(infos: list[zipfile.ZipInfo], problems: list[str]) -> None:
             lambda n: f"另有 {n} 组文件名只有大小写不同。")
 
 
-def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None) -> VerifyResult:
+def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None,
+                   content: bytes | None = None) -> VerifyResult:
     """Check signature, every file and the signer. ``ok`` only when the package is
     intact AND its signer is one of ``trusted`` registered for the manifest's school
     code (``None`` or empty: no signer is known, ``ok`` is False, ``intact`` tells
     whether the files are untouched). Unreadable input raises InputFileError;
-    integrity failures are returned."""
+    integrity failures are returned. ``content``: the file's bytes already read (the
+    receiver verifies exactly the bytes it then stores); ``path`` then only names it."""
     path = Path(path)
     problems: list[str] = []
-    with _open_zip(path) as zf:
+    with _open_zip(path, content) as zf:
         infos = zf.infolist()
         _member_problems(infos, problems)
         members = {i.filename: i for i in infos}

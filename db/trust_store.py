@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import ValidationError
+from core.errors import DatabaseError, ValidationError
 from core.signing import public_key_text
 from core.trust import TrustedSigner, read_trust_file
 from db import audit
@@ -50,9 +50,12 @@ def _entry(row: TrustedSignerRow) -> SignerEntry:
 
 
 def _signer(row: TrustedSignerRow) -> TrustedSigner:
+    return _trusted(row.public_key, row.school_code, row.school_name, str(row.registered_at))
+
+
+def _trusted(public_key: str, code: str, name: str, registered_at: str) -> TrustedSigner:
     from core.signing import parse_public_key_text
-    label = f"{SOURCE}（{row.registered_at:%Y-%m-%d} 登记）"
-    return TrustedSigner(parse_public_key_text(row.public_key), row.school_code, row.school_name, label)
+    return TrustedSigner(parse_public_key_text(public_key), code, name, f"{SOURCE}（{registered_at[:10]} 登记）")
 
 
 def trusted_signers(session: Session) -> list[TrustedSigner]:
@@ -69,6 +72,30 @@ def signer_entries(session: Session, include_removed: bool = True) -> list[Signe
     if not include_removed:
         q = q.where(TrustedSignerRow.removed_at.is_(None))
     return [_entry(r) for r in session.scalars(q)]
+
+
+def read_trusted_signers(path: Path) -> list[TrustedSigner]:
+    """The registered keys (not removed) of the database file at ``path``, read-only, for
+    ``verify`` (which never opens the database for writing); [] when the file does not
+    exist or predates the trust list."""
+    import sqlite3
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trusted_signer'"
+            if not con.execute(table).fetchone():
+                return []
+            rows = con.execute("SELECT public_key, school_code, school_name, registered_at FROM trusted_signer "
+                               "WHERE removed_at IS NULL ORDER BY id").fetchall()
+        finally:
+            con.close()
+        return [_trusted(str(k), str(c), str(n), str(at)) for k, c, n, at in rows]
+    except (sqlite3.Error, OSError, ValidationError):
+        raise DatabaseError(f"无法从数据库 {path} 读取信任列表。",
+                            "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None
 
 
 @dataclass(frozen=True)

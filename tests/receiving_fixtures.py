@@ -95,7 +95,7 @@ def school_db(path: Path, *, code: str, name: str, township: str = "", year: int
                 store.mark_demo(s)
         if verify and students:
             with d.session() as s:
-                ids = list(s.scalars(select(Student.id)))
+                ids = list(s.scalars(select(Student.id).where(Student.verified.is_(False))))
             done, _ = verify_students(d, ids)
             assert done == len(ids), "a test school's student has an open error: it cannot be verified"
     finally:
@@ -152,3 +152,65 @@ def receiver_db(path: Path, *, name: str = "龙坪乡扶贫工作站", code: str
     finally:
         d.close()
     return Path(path)
+
+
+def revise_school(pkg: SchoolPackage, out: Path, *, students: list[Kid] | tuple[Kid, ...] = (),
+                  remove: tuple[str, ...] = ()) -> SchoolPackage:
+    """The school's next package: ``students`` imported again (by ID number: changed fees
+    update, new IDs are added), the ID numbers in ``remove`` taken off the list, everyone
+    verified again, exported to ``out`` at least a second after ``pkg`` (generated_at is
+    kept to the second)."""
+    import json
+    import time
+    import zipfile
+    from datetime import datetime
+
+    from db.session import open_database
+    from db.usecases import remove_id_number
+    school_db(pkg.db_path, code=pkg.code, name=pkg.name, students=students)
+    d = open_database(pkg.db_path)
+    try:
+        for number in remove:
+            remove_id_number(d, number, "已转学")
+    finally:
+        d.close()
+    with zipfile.ZipFile(pkg.path) as zf:
+        before = datetime.fromisoformat(json.loads(zf.read("manifest.json"))["generated_at"])
+    while datetime.now().replace(microsecond=0) <= before:
+        time.sleep(0.1)
+    return export_school(pkg.db_path, out)
+
+
+def tampered(pkg: SchoolPackage, out: Path, member: str = "data.json") -> Path:
+    """A copy of the package with one byte of ``member`` changed (the manifest left as signed)."""
+    import zipfile
+    with zipfile.ZipFile(pkg.path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == member:
+                data = data[:100] + bytes([data[100] ^ 0x01]) + data[101:]
+            dst.writestr(info, data)
+    return out
+
+
+def resigned_without(pkg: SchoolPackage, out: Path, member: str = "data.json") -> Path:
+    """The package as an older program made it: without ``member``, signed by the school's own
+    key (so only the missing member is wrong)."""
+    import json
+    import zipfile
+
+    from core.package import RESERVED, write_package
+    from db.exports import ensure_key
+    from db.session import open_database
+    with zipfile.ZipFile(pkg.path) as zf:
+        files = {n: zf.read(n) for n in zf.namelist() if n not in RESERVED and n != member}
+        meta = json.loads(zf.read("manifest.json"))
+    for key in ("format_version", "files"):
+        meta.pop(key)
+    d = open_database(pkg.db_path)
+    try:
+        with d.session() as s:
+            private, public_raw = ensure_key(s, PASSPHRASE)
+    finally:
+        d.close()
+    return write_package(out, files, meta, private, public_raw)

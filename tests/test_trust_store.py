@@ -116,3 +116,23 @@ def test_remove_by_school_code(station, school):
     assert run(["--db", str(station), "trust", "add", str(school.key_file), "--school", school.name, "--yes"]) == 0
     assert run(["--db", str(station), "trust", "remove", school.code]) == 0
     assert [e.active for e in _trusted(station)[1]] == [False]
+
+
+def test_verify_uses_the_database_s_trust_list(station, school, capsys):
+    assert run(["--db", str(station), "verify", str(school.path)]) == 1
+    assert "签名人未知" in capsys.readouterr().out
+    assert run(["--db", str(station), "trust", "add", str(school.key_file), "--school", school.name, "--yes"]) == 0
+    capsys.readouterr()
+    assert run(["--db", str(station), "verify", str(school.path)]) == 0
+    assert "来源：信任列表" in capsys.readouterr().out
+    assert run(["--db", str(station), "trust", "remove", school.code]) == 0
+    assert run(["--db", str(station), "verify", str(school.path)]) == 1
+
+
+def test_an_old_database_without_the_trust_table_verifies_with_its_own_key_only(tmp_path):
+    import shutil
+    from pathlib import Path
+    old = tmp_path / "old.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "schema-0004.sqlite", old)
+    assert trust_store.read_trusted_signers(old) == []
+    assert trust_store.read_trusted_signers(tmp_path / "none.sqlite") == []

@@ -1,0 +1,111 @@
+"""Examining a school package before a receiver stores anything of it (consolidate add).
+
+``examine_package`` runs every check on the bytes read once: the signature by a trusted key
+bound to the manifest's school code and every hash (``core.package.verify_package``, the
+one verification), the machine-readable member present and strictly parsed, its school
+and year equal to the signed manifest's, not demo data, not a draft, the school year the
+receiver consolidates (or, for the once-only check's history, an earlier one), and funding
+sources this program knows. The result names the exact reason of a refusal.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from core.domain import school_year_label
+from core.errors import InputFileError, ValidationError
+from core.package import verify_package
+from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, parse_package_data
+from core.policy import SOURCE_LABELS
+from core.trust import TrustedSigner, manifest_school
+
+_SHOWN_PROBLEMS = 5
+
+
+@dataclass(frozen=True)
+class Examined:
+    """One package file after examination: ``reason`` "" = may be stored."""
+
+    path: Path
+    sha256: str
+    content: bytes = b""
+    data: PackageData | None = None
+    fingerprint: str = ""
+    school_code: str = ""          # as the manifest says (when readable)
+    school_name: str = ""
+    school_year: int | None = None
+    draft: bool = False            # an intact package whose manifest says 草稿
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason and self.data is not None
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _year(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
+def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner], receiver_year: int,
+                    history: bool = False) -> Examined:
+    """Every check, on ``content`` (the file's bytes as read; ``path`` names it)."""
+    path = Path(path)
+    digest = sha256_of(content)
+    try:
+        result = verify_package(path, trusted, content=content)
+    except InputFileError as exc:
+        return Examined(path, digest, reason=exc.message)
+    code, name = manifest_school(result.manifest)
+    manifest = result.manifest or {}
+    base = Examined(path, digest, fingerprint=result.fingerprint, school_code=code, school_name=name,
+                    school_year=_year(manifest.get("school_year")), draft=bool(result.intact and result.draft))
+
+    def refused(reason: str) -> Examined:
+        return replace(base, reason=reason)
+
+    if not result.intact:
+        shown = "；".join(result.problems[:_SHOWN_PROBLEMS])
+        extra = len(result.problems) - _SHOWN_PROBLEMS
+        more = f"；另有 {extra} 处问题" if extra > 0 else ""
+        return refused(f"提交包已被改动或损坏：{shown}{more}")
+    if not result.ok:
+        return refused(result.signer_problem)
+    if DATA_MEMBER not in manifest.get("files", {}):
+        return refused(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
+                       "请学校升级资助助手后重新导出上报包。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            raw = zf.read(DATA_MEMBER)
+        data = parse_package_data(raw, f"提交包 {path.name} ")
+    except ValidationError as exc:
+        return refused(exc.message)
+    if data.school_code != code:
+        return refused(f"{DATA_MEMBER} 中的学校代码 {data.school_code} 与签名清单中的学校代码 {code} 不一致。")
+    if data.school_year != base.school_year:
+        return refused(f"{DATA_MEMBER} 中的学年 {data.school_year} 与签名清单中的学年 {base.school_year} 不一致。")
+    if data.demo or result.demo:
+        return refused("这是演示数据（虚构的学校和学生）导出的提交包，不能汇总。")
+    if data.draft or result.draft:
+        return refused("这是草稿提交包，不能汇总（草稿可以用 consolidate view 查看）。"
+                       "请学校核准全部学生后导出正式上报包。")
+    if data.kind != KIND_SCHOOL:
+        return refused(f"提交包的类型为“{data.kind}”，本程序只能汇总学校的上报包。")
+    year = school_year_label(data.school_year)
+    if history and data.school_year >= receiver_year:
+        return refused(f"提交包是{year}的，--history 只接收本汇总学年（{school_year_label(receiver_year)}）"
+                       "以前各学年的提交包。")
+    if not history and data.school_year != receiver_year:
+        return refused(f"提交包是{year}的，本汇总数据库汇总的是{school_year_label(receiver_year)}。"
+                       "往年的提交包请用 --history 接收（只用于核对一次性项目）。")
+    unknown = sorted({src for st in data.students for g in st.grants for src in g.shares} - set(SOURCE_LABELS))
+    if unknown:
+        return refused(f"{DATA_MEMBER} 中有本程序不认识的资金来源：{'、'.join(unknown)}。")
+    return replace(base, content=content, data=data)

@@ -1,0 +1,284 @@
+"""Intake at a receiver (consolidate add) and the read functions the other receiving parts use.
+
+Every package is examined completely before anything of it is stored (``core.intake``);
+an accepted one is stored in one transaction: its bytes (content-addressed by SHA-256 in
+``package_blob``, inside the database so a backup, a restore and a killed write keep the
+rows and the bytes together), the package row and its students and grants (bulk inserts,
+no ORM object per row). A newer package of the same school and year replaces the current
+one in the same transaction (the older stays, state ``replaced``); an older one is refused.
+Every offered file gets a line in the intake log; every accepted one an audit entry.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from core.bulk import gc_paused
+from core.errors import ValidationError
+from core.intake import Examined, examine_package
+from core.money import format_fen
+from core.package_changes import PackageChanges, package_changes
+from core.package_data import DATA_MEMBER, PackageData, ReceivedPackage, parse_package_data
+from db import audit, store
+from db.receiving_models import (
+    ACCEPTED,
+    CURRENT,
+    DUPLICATE,
+    REFUSED,
+    REPLACED,
+    ExpectedSchool,
+    IntakeLog,
+    PackageBlob,
+    ReceivedGrant,
+    ReceivedPackageRow,
+    ReceivedStudent,
+)
+from db.session import Database
+from db.trust_store import trusted_signers
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IntakeOutcome:
+    """What happened to one offered file."""
+
+    file_name: str
+    path: Path
+    result: str                     # accepted | refused | duplicate
+    reason: str = ""                # why refused / already received
+    sha256: str = ""
+    school_code: str = ""
+    school_name: str = ""
+    school_year: int | None = None
+    history: bool = False           # stored as an earlier year's package (once-only check only)
+    students: int = 0
+    total_fen: int = 0
+    replaced_file: str = ""         # the package it replaced ("" none)
+    changes: PackageChanges | None = None
+    draft: bool = False             # an intact package marked 草稿 (status: 仅有草稿)
+    package_id: int | None = None   # the stored package (accepted)
+    items: Mapping[str, str] = field(default_factory=dict)     # item code -> name, as the package names them
+
+    @property
+    def accepted(self) -> bool:
+        return self.result == ACCEPTED
+
+
+@dataclass(frozen=True)
+class IntakeReport:
+    outcomes: tuple[IntakeOutcome, ...]
+
+    def count(self, result: str) -> int:
+        return sum(o.result == result for o in self.outcomes)
+
+
+def package_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to take in: each path given, a folder searched (also its subfolders) for .zip."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.suffix.lower() == ".zip" and f.is_file())
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def _read(path: Path) -> bytes | str:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return f"找不到文件 {path}。"
+    except IsADirectoryError:
+        return f"{path} 是一个文件夹。"
+    except OSError as exc:
+        return f"无法读取文件 {path}：{exc.strerror or exc}。"
+
+
+def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: str | None = None,
+           progress: Progress | None = None) -> IntakeReport:
+    """Examine every file, then store the accepted ones oldest first (so an older and a newer
+    package of one school given together both land, the newer current), one transaction each."""
+    actor = actor or audit.default_actor()
+    files = package_files(paths)
+    with db.session() as s:
+        trusted = trusted_signers(s)
+        year = store.get_school(s).school_year
+    examined: list[Examined] = []
+    refused: list[IntakeOutcome] = []
+    for i, path in enumerate(files):
+        content = _read(path)
+        if isinstance(content, str):
+            refused.append(IntakeOutcome(path.name, path, REFUSED, content))
+        else:
+            with gc_paused():
+                exam = examine_package(path, content, trusted, year, history)
+            if exam.ok:
+                examined.append(exam)
+            else:
+                refused.append(_outcome(exam, REFUSED, exam.reason))
+        if progress:
+            progress(i + 1, 2 * len(files))
+    if refused:
+        with db.session() as s:
+            _log(s, refused, actor)
+    stored: list[IntakeOutcome] = []
+    examined.sort(key=lambda e: _when(e.data.generated_at if e.data else ""))
+    for j, exam in enumerate(examined):
+        with db.write_session() as s, gc_paused():
+            outcome = _store(s, exam, history, actor)
+            _log(s, [outcome], actor)
+        stored.append(outcome)
+        if progress:
+            progress(len(files) + j + 1, 2 * len(files))
+    order = {p: i for i, p in enumerate(files)}
+    return IntakeReport(tuple(sorted([*refused, *stored], key=lambda o: order.get(o.path, -1))))
+
+
+def _when(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min
+
+
+def _outcome(exam: Examined, result: str, reason: str = "", history: bool = False,
+             replaced: ReceivedPackageRow | None = None, changes: PackageChanges | None = None,
+             package_id: int | None = None) -> IntakeOutcome:
+    data = exam.data
+    return IntakeOutcome(
+        exam.path.name, exam.path, result, reason, exam.sha256, exam.school_code,
+        data.school_name if data else exam.school_name, exam.school_year, history and data is not None,
+        len(data.students) if data else 0, sum(st.total_fen for st in data.students) if data else 0,
+        replaced.file_name if replaced else "", changes, exam.draft, package_id, dict(data.items) if data else {})
+
+
+def _log(session: Session, outcomes: Iterable[IntakeOutcome], actor: str) -> None:
+    now = datetime.now()
+    rows = [{"at": now, "by": actor, "file_name": o.file_name, "sha256": o.sha256, "school_code": o.school_code,
+             "school_year": o.school_year, "draft": o.draft, "result": o.result, "reason": o.reason,
+             "package_id": o.package_id} for o in outcomes]
+    if rows:
+        session.execute(insert(IntakeLog.__table__), rows)
+
+
+def _store(session: Session, exam: Examined, history: bool, actor: str) -> IntakeOutcome:
+    """Store one examined package (under the write lock), or say why not."""
+    data = exam.data
+    assert data is not None
+    known = session.scalars(select(ReceivedPackageRow).where(ReceivedPackageRow.sha256 == exam.sha256)).first()
+    if known is not None:
+        return _outcome(exam, DUPLICATE, f"同一文件已于 {known.received_at:%Y-%m-%d %H:%M} 接收（{known.file_name}）",
+                        history)
+    current = session.scalars(select(ReceivedPackageRow).where(
+        ReceivedPackageRow.school_code == data.school_code, ReceivedPackageRow.school_year == data.school_year,
+        ReceivedPackageRow.state == CURRENT)).first()
+    if current is not None and _when(current.generated_at) >= _when(data.generated_at):
+        same = _when(current.generated_at) == _when(data.generated_at)
+        return _outcome(exam, REFUSED, (
+            f"本校已有同一时间（{data.generated_at}）生成、内容不同的提交包 {current.file_name}，无法判断哪个是新版本。"
+            if same else
+            f"这个提交包生成于 {data.generated_at.replace('T', ' ')}，比已接收的 {current.file_name}"
+            f"（生成于 {current.generated_at.replace('T', ' ')}）旧，不能替换新版本。"), history)
+    now = datetime.now()
+    session.add(PackageBlob(sha256=exam.sha256, size=len(exam.content), content=exam.content))
+    total = sum(st.total_fen for st in data.students)
+    row = ReceivedPackageRow(
+        sha256=exam.sha256, file_name=exam.path.name, school_code=data.school_code, school_name=data.school_name,
+        township=data.township, school_year=data.school_year, kind=data.kind, generated_at=data.generated_at,
+        received_at=now, received_by=actor, signer_fingerprint=exam.fingerprint, via="", state=CURRENT,
+        replaced_by=None, students=len(data.students), total_fen=total)
+    session.add(row)
+    session.flush()
+    _insert_students(session, row.id, data)
+    changes = None
+    if current is not None:
+        changes = package_changes(_data_of(session, current), data)
+        current.state, current.replaced_by = REPLACED, row.id
+    note = (f"接收{'往年' if history else ''}提交包 {row.file_name}：学校代码 {row.school_code}（{row.school_name}），"
+            f"{data.school_year} 学年，学生 {row.students} 人，合计 {format_fen(total)} 元，SHA-256 {row.sha256}")
+    if current is not None:
+        note += f"；替换 {current.file_name}"
+    audit.record(session, actor, "package", row.id, {"*": (None, note)}, now)
+    session.flush()
+    return _outcome(exam, ACCEPTED, "", history, current, changes, row.id)
+
+
+_SOURCES = {"city": "city_fen", "county": "county_fen"}
+
+
+def _insert_students(session: Session, package_id: int, data: PackageData) -> None:
+    """The package's students and grants, bulk-inserted with ids assigned here."""
+    conn = session.connection()
+    first = (session.scalar(select(func.max(ReceivedStudent.id))) or 0) + 1
+    grant_id = (session.scalar(select(func.max(ReceivedGrant.id))) or 0) + 1
+    students, grants = [], []
+    for n, st in enumerate(data.students):
+        sid = first + n
+        students.append({
+            "id": sid, "package_id": package_id, "id_number": st.id_number, "name": st.name, "gender": st.gender,
+            "stage": st.stage, "grade": st.grade, "class_name": st.class_name, "location": st.location,
+            "ownership": st.ownership, "category": st.category, "township": st.township, "village": st.village,
+            "household_no": st.household_no, "verified": st.verified, "prior_grants": ",".join(st.prior_grants),
+            "pending": ",".join(st.pending), "total_fen": st.total_fen})
+        for g in st.grants:
+            grants.append({"id": grant_id, "package_id": package_id, "student_id": sid, "item_code": g.code,
+                           "amount_fen": g.amount_fen, "city_fen": g.shares.get("city", 0),
+                           "county_fen": g.shares.get("county", 0)})
+            grant_id += 1
+    for table, rows in ((ReceivedStudent.__table__, students), (ReceivedGrant.__table__, grants)):
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(table), rows[start:start + 5000])
+
+
+# -- reading what was received (the other receiving parts build on these) -------------------
+def package_bytes(session: Session, sha256: str) -> bytes:
+    """The stored original file of an accepted package."""
+    content = session.scalar(select(PackageBlob.content).where(PackageBlob.sha256 == sha256))
+    if content is None:
+        raise ValidationError(f"没有 SHA-256 为 {sha256} 的已接收提交包。", "consolidate status 可查看已接收的提交包。")
+    return bytes(content)
+
+
+def _data_of(session: Session, row: ReceivedPackageRow) -> PackageData:
+    content = package_bytes(session, row.sha256)
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        raw = zf.read(DATA_MEMBER)
+    return parse_package_data(raw, f"已接收的提交包 {row.file_name} ")
+
+
+def receiver_year(session: Session) -> int:
+    return store.get_school(session).school_year
+
+
+def accepted_data(session: Session, *, history: bool = False) -> list[ReceivedPackage]:
+    """The current package of each school for the receiver's school year (``history``: the
+    current packages of EARLIER school years, kept for the once-only check), by school code."""
+    year = receiver_year(session)
+    q = select(ReceivedPackageRow).where(ReceivedPackageRow.state == CURRENT)
+    q = q.where(ReceivedPackageRow.school_year < year if history else ReceivedPackageRow.school_year == year)
+    rows = session.scalars(q.order_by(ReceivedPackageRow.school_code, ReceivedPackageRow.school_year)).all()
+    with gc_paused():
+        return [ReceivedPackage(r.id, r.sha256, r.file_name, r.received_at.isoformat(timespec="seconds"),
+                                _data_of(session, r), r.via, r.state) for r in rows]
+
+
+@dataclass(frozen=True)
+class ExpectedSchoolEntry:
+    code: str
+    name: str
+    township: str
+    level: str
+
+
+def expected_schools(session: Session) -> list[ExpectedSchoolEntry]:
+    """The schools the receiver expects a package from, by code."""
+    return [ExpectedSchoolEntry(r.code, r.name, r.township, r.level)
+            for r in session.scalars(select(ExpectedSchool).order_by(ExpectedSchool.code))]
