@@ -135,19 +135,26 @@ def read_retired_keys(path: Path) -> list[RetiredKey]:
     """The retired keys of the database file at ``path``, read-only ([] when unreadable:
     they only explain an unknown signer, they are never trusted)."""
     import sqlite3
-    path = Path(path)
-    if not path.is_file():
-        return []
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = con.execute("SELECT value FROM setting WHERE key = ?", (RETIRED,)).fetchone()
-        finally:
-            con.close()
+        rows = query_read_only(path, "SELECT value FROM setting WHERE key = ?", (RETIRED,))
     except (sqlite3.Error, OSError):
         return []
     return [RetiredKey(e.get("public", ""), e.get("fingerprint", ""), e.get("retired_at", ""))
-            for e in _parse_retired(row[0] if row else None)]
+            for e in _parse_retired(rows[0][0] if rows else None)]
+
+
+def query_read_only(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """The rows of ``sql`` on the database file at ``path`` opened read-only (never created,
+    migrated or written; [] when the file does not exist). sqlite3.Error and OSError propagate."""
+    import sqlite3
+    path = Path(path)
+    if not path.is_file():
+        return []
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
 
 
 def _retired_entries(session: Session) -> list[dict[str, str]]:

@@ -19,7 +19,7 @@ from core.errors import DatabaseError, ValidationError
 from core.signing import public_key_text
 from core.trust import TrustedSigner, read_trust_file
 from db import audit
-from db.keys import own_signer
+from db.keys import own_signer, query_read_only
 from db.receiving_models import TrustedSignerRow
 from db.session import Database
 
@@ -79,19 +79,11 @@ def read_trusted_signers(path: Path) -> list[TrustedSigner]:
     ``verify`` (which never opens the database for writing); [] when the file does not
     exist or predates the trust list."""
     import sqlite3
-    path = Path(path)
-    if not path.is_file():
-        return []
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trusted_signer'"
-            if not con.execute(table).fetchone():
-                return []
-            rows = con.execute("SELECT public_key, school_code, school_name, registered_at FROM trusted_signer "
-                               "WHERE removed_at IS NULL ORDER BY id").fetchall()
-        finally:
-            con.close()
+        if not query_read_only(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trusted_signer'"):
+            return []
+        rows = query_read_only(path, "SELECT public_key, school_code, school_name, registered_at FROM trusted_signer "
+                                     "WHERE removed_at IS NULL ORDER BY id")
         return [_trusted(str(k), str(c), str(n), str(at)) for k, c, n, at in rows]
     except (sqlite3.Error, OSError, ValidationError):
         raise DatabaseError(f"无法从数据库 {path} 读取信任列表。",
