@@ -21,7 +21,8 @@ class Changes(Flag):
     PAYMENTS = auto()    # the disbursement record
     SETTINGS = auto()    # settings (signer key, remembered mappings, …)
     SCHOOL = auto()      # the school's name, code, school year
-    ALL = STUDENTS | FINDINGS | ROSTER | POLICY | LETTERS | PAYMENTS | SETTINGS | SCHOOL
+    RECEIVING = auto()   # the receiving side (汇总): trusted signers, received packages, samples, feedback
+    ALL = STUDENTS | FINDINGS | ROSTER | POLICY | LETTERS | PAYMENTS | SETTINGS | SCHOOL | RECEIVING
 
 
 # What a computed snapshot (db.views.Snapshot: every student's subsidies) depends on.

@@ -1,6 +1,8 @@
 """A small horizontal bar chart painted with QPainter (QtCharts is not in PySide6-Essentials)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -8,13 +10,19 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 Bar = tuple[str, int, int, QColor]   # label, value, maximum, colour
 
 
-class BarChart(QWidget):
-    """One labelled bar per row: value out of maximum, with "value / maximum" written beside it."""
+def out_of(value: int, maximum: int) -> str:
+    return f"{value} / {maximum}"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+class BarChart(QWidget):
+    """One labelled bar per row: value out of maximum, with ``text(value, maximum)`` written
+    beside it ("value / maximum" unless told otherwise, e.g. an amount in yuan)."""
+
+    def __init__(self, parent: QWidget | None = None, text: Callable[[int, int], str] = out_of) -> None:
         super().__init__(parent)
         self.setObjectName("progressChart")
         self.bars: list[Bar] = []
+        self.text = text
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_bars(self, bars: list[Bar]) -> None:
@@ -33,7 +41,7 @@ class BarChart(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = self.fontMetrics()
         label_w = max([fm.horizontalAdvance(b[0]) for b in self.bars] + [0]) + 12
-        value_w = max([fm.horizontalAdvance(f"{b[1]} / {b[2]}") for b in self.bars] + [0]) + 12
+        value_w = max([fm.horizontalAdvance(self.text(b[1], b[2])) for b in self.bars] + [0]) + 12
         bar_w = max(40, self.width() - label_w - value_w - 8)
         for i, (label, value, maximum, colour) in enumerate(self.bars):
             top = 4 + i * self.row_height()
@@ -50,5 +58,5 @@ class BarChart(QWidget):
                 p.drawRoundedRect(QRectF(label_w, top, bar_w * min(1.0, value / maximum), h), 3, 3)
             p.setPen(self.palette().text().color())
             p.drawText(QRectF(label_w + bar_w + 8, top, value_w, h),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, f"{value} / {maximum}")
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text(value, maximum))
         p.end()

@@ -41,6 +41,7 @@ from gui import worker
 from gui.backup_box import BackupBox
 from gui.official_form import OfficialForm
 from gui.screen import fit_to_screen
+from gui.trust_box import TrustBox
 
 SCHOOL_FIELDS = (("name", "学校名称"), ("code", "学校代码"), ("township", "所属乡镇"))
 KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数据库文件里，用“备份”或把数据库文件复制到 U 盘，"
@@ -136,7 +137,9 @@ class SettingsPage(QWidget):
         self.message.setObjectName("settingsMessage")
 
         content = QWidget(self)
-        columns = QHBoxLayout(content)
+        page = QVBoxLayout(content)
+        columns = QHBoxLayout()
+        page.addLayout(columns)
         left = QVBoxLayout()
         left.addWidget(school_box)
         left.addWidget(self.official_box)
@@ -153,6 +156,9 @@ class SettingsPage(QWidget):
         right.addWidget(self.backup_box)
         right.addStretch(1)
         columns.addLayout(right, 1)
+        self.trust_box = TrustBox(db, content)      # full width: the fingerprints are long
+        self.trust_box.changed.connect(self.changed)
+        page.addWidget(self.trust_box)
         self.scroll_area = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -169,7 +175,8 @@ class SettingsPage(QWidget):
         return [*school, self.save_school_button, self.export_key_button, self.new_key_button,
                 *self.official.edits.values(), self.save_official_button,
                 *self.policy_edits.values(), self.save_policy_button,
-                self.backup_box.backup_button, self.backup_box.restore_button]
+                self.backup_box.backup_button, self.backup_box.restore_button,
+                self.trust_box.view, self.trust_box.add_button, self.trust_box.remove_button]
 
     def set_tab_order(self) -> None:
         """Tab follows the reading order (the policy fields are made after the rest)."""
