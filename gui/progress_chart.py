@@ -22,7 +22,7 @@ class BarChart(QWidget):
         super().__init__(parent)
         self.setObjectName("progressChart")
         self.bars: list[Bar] = []
-        self.text = text
+        self.value_text = text
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_bars(self, bars: list[Bar]) -> None:
@@ -41,7 +41,7 @@ class BarChart(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = self.fontMetrics()
         label_w = max([fm.horizontalAdvance(b[0]) for b in self.bars] + [0]) + 12
-        value_w = max([fm.horizontalAdvance(self.text(b[1], b[2])) for b in self.bars] + [0]) + 12
+        value_w = max([fm.horizontalAdvance(self.value_text(b[1], b[2])) for b in self.bars] + [0]) + 12
         bar_w = max(40, self.width() - label_w - value_w - 8)
         for i, (label, value, maximum, colour) in enumerate(self.bars):
             top = 4 + i * self.row_height()
@@ -58,5 +58,5 @@ class BarChart(QWidget):
                 p.drawRoundedRect(QRectF(label_w, top, bar_w * min(1.0, value / maximum), h), 3, 3)
             p.setPen(self.palette().text().color())
             p.drawText(QRectF(label_w + bar_w + 8, top, value_w, h),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text(value, maximum))
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.value_text(value, maximum))
         p.end()

@@ -47,12 +47,8 @@ KEY_FILES = "公钥文件 (*.txt *.pub);;所有文件 (*)"
 GREY = QColor(128, 128, 128)
 
 
-def _when(entry: SignerEntry) -> str:
-    return f"{entry.registered_at:%Y-%m-%d %H:%M}"
-
-
 def state_text(entry: SignerEntry) -> str:
-    return "有效" if entry.active else f"已移除（{entry.removed_at:%Y-%m-%d}）"
+    return "有效" if entry.active else "已移除"
 
 
 class TrustModel(RowTableModel[SignerEntry]):
@@ -61,13 +57,17 @@ class TrustModel(RowTableModel[SignerEntry]):
         Column("学校代码", lambda e: e.school_code),
         Column("乡镇", lambda e: e.township),
         Column("公钥指纹", lambda e: e.fingerprint, tip="与学校纸质报告上打印的指纹核对"),
-        Column("登记时间", _when, lambda e: e.registered_at),
-        Column("登记人", lambda e: e.registered_by),
+        Column("登记", lambda e: f"{e.registered_at:%Y-%m-%d} {e.registered_by}", lambda e: e.registered_at,
+               tip="登记日期和登记人（鼠标停在行上可看到时间）"),
         Column("状态", state_text, lambda e: (not e.active, e.removed_at or e.registered_at)),
     )
 
     def foreground(self, row: SignerEntry, column: int) -> QColor | None:
         return None if row.active else GREY
+
+    def tooltip(self, row: SignerEntry, column: int) -> str | None:
+        removed = f"，{row.removed_at:%Y-%m-%d %H:%M} 移除" if row.removed_at else ""
+        return f"{row.registered_at:%Y-%m-%d %H:%M} 由 {row.registered_by} 登记{removed}"
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,9 @@ class TrustBox(QGroupBox):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         char = self.fontMetrics().horizontalAdvance("中")
-        for column, chars in {0: 10, 1: 7, 2: 5, 3: 17, 4: 8, 5: 5}.items():
+        for column, chars in {0: 9, 1: 6, 2: 4, 4: 7}.items():
             self.view.setColumnWidth(column, char * chars + 12)
+        self.view.setColumnWidth(3, self.fontMetrics().horizontalAdvance(" ".join(["8888"] * 8)) + 16)   # never elided
         self.view.setMinimumHeight((self.fontMetrics().height() + 10) * 6)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection())
 

@@ -88,7 +88,13 @@ def test_settings_tab_order_is_the_reading_order(win, qtbot):
     proxies = [w.focusProxy() or w for w in expected]
     assert seen == proxies
     assert any(w in page.policy_edits.values() for w in seen)
-    # reading order: the left column top to bottom, then the right one
+    # reading order: the left column top to bottom, then the right one, then the full-width
+    # 签名人登记 box under both
+    below = [page.trust_box.view, page.trust_box.add_button]
+    assert seen[-len(below):] == below
+    seen = seen[:-len(below)]
+    bottom = max(w.mapTo(page, QPoint(0, w.height())).y() for w in seen)
+    assert all(w.mapTo(page, QPoint(0, 0)).y() > bottom for w in below)
     spots = [w.mapTo(page, QPoint(0, 0)) for w in seen]
     middle = page.width() // 2
     columns = [p.x() >= middle for p in spots]

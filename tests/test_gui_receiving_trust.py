@@ -59,7 +59,7 @@ def test_add_key_shows_the_fingerprint_then_registers_it(box, station, tmp_path,
     assert emitted == [Changes.RECEIVING]
     assert box.model.rowCount() == 1
     row = [box.model.index(0, c).data() for c in range(box.model.columnCount())]
-    assert row[:4] == ["龙坪乡中心小学", "4228220101", "龙坪乡", fp] and row[6] == "有效"
+    assert row[:4] == ["龙坪乡中心小学", "4228220101", "龙坪乡", fp] and row[5] == "有效"
     assert fp in box.message.text()
 
 
@@ -112,7 +112,7 @@ def test_remove_keeps_the_row_greyed_and_reports_the_change(box, station, tmp_pa
     assert confirmed == [fp] and emitted == [Changes.RECEIVING]
     [entry] = trust_store.entries(station)
     assert not entry.active
-    assert box.model.index(0, 6).data().startswith("已移除")
+    assert box.model.index(0, 5).data().startswith("已移除")
     assert box.model.index(0, 0).data(0x0009) is not None      # ForegroundRole: grey
     box.view.selectRow(0)
     assert not box.remove_button.isEnabled()                  # a removed key cannot be removed again
@@ -155,7 +155,7 @@ def test_trust_model(qtmodeltester, tmp_path, station):
     model = TrustModel()
     model.set_rows(trust_store.entries(station))
     qtmodeltester.check(model)
-    assert [model.index(r, 6).data()[:3] for r in range(3)] == ["有效", "已移除", "有效"]
+    assert [model.index(r, 5).data()[:3] for r in range(3)] == ["有效", "已移除", "有效"]
 
 
 def test_settings_page_has_the_trust_box_and_routes_its_changes(qtbot, shown, station, tmp_path, monkeypatch):
