@@ -121,4 +121,4 @@ def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
                 landscape=len(headers) > 7)
     wb.properties.title = title + ("（草稿）" if data.draft else "")
     mark_demo(wb, data)
-    return save_workbook(wb, path, data)
+    return save_workbook(wb, path)

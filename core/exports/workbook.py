@@ -215,4 +215,4 @@ def write_workbook(path: str | Path, data: ExportData) -> Path:
     wb.properties.title = _title(data, "学生资助名册") + ("（草稿）" if data.draft else "")
     wb.properties.keywords = "草稿" if data.draft else ""
     mark_demo(wb, data)
-    return save_workbook(wb, path, data)
+    return save_workbook(wb, path)

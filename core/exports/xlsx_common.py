@@ -27,6 +27,7 @@ from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE
 from core.money import fen_to_decimal
 from core.paths import write_atomic
+from core.version import program_version
 
 MONEY_FORMAT = "#,##0.00"
 TEXT_FORMAT = "@"
@@ -185,7 +186,7 @@ def mark_demo(wb: Workbook, data: ExportData) -> None:
     wb.properties.keywords = " ".join(filter(None, [DEMO_MARK, wb.properties.keywords]))
 
 
-def save_workbook(wb: Workbook, path: str | Path, data: ExportData) -> Path:
+def save_workbook(wb: Workbook, path: str | Path) -> Path:
     """Write ``wb`` atomically, naming the program and its version as the document's creator."""
-    wb.properties.creator = f"Zizhu {data.program_version}"
+    wb.properties.creator = f"Zizhu {program_version()}"
     return write_atomic(path, lambda tmp: wb.save(tmp))
