@@ -10,7 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cli import backup_commands, check_commands, export_commands, receiving_commands, settings_commands
+from cli import (
+    backup_commands,
+    check_commands,
+    consolidate_check_commands,  # noqa: F401 - registers consolidate check/summary/export
+    export_commands,
+    receiving_commands,
+    settings_commands,
+)
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.paths import default_db_path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import product
 
-from pypinyin import Style, pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 MAX_VARIANTS = 16
 
@@ -35,3 +35,9 @@ def name_initials(name: str) -> list[str]:
 def initials_key(name: str) -> str:
     """Stored form: "zs|cs"."""
     return "|".join(name_initials(name))
+
+
+@lru_cache(maxsize=4096)
+def pinyin_order(text: str) -> str:
+    """A sort key in the order of the readings (高坪镇 before 龙坪乡), as Chinese lists are ordered."""
+    return " ".join(lazy_pinyin(text, errors="default"))

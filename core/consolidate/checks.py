@@ -171,8 +171,8 @@ def _duplicates(groups: Mapping[str, list[Holder]]) -> Iterator[CrossFinding]:
             others = [o for o in holders if o is not h]
             named = "、".join(f"{_school(o.package)}（{_yuan(o.amount_fen)}）" for o in others)
             yield _make(DUPLICATE_ACROSS_SCHOOLS,
-                        f"身份证号 {mask_id(h.student.id_number)} 的 {h.student.name} 由本校资助 "
-                        f"{_yuan(h.amount_fen)}，同时又由 {named} 资助；同一学生只能在一所学校享受资助",
+                        f"{h.student.name}（{mask_id(h.student.id_number)}）由本校资助 {_yuan(h.amount_fen)}，"
+                        f"同时又由{named}资助；同一学生只能在一所学校享受资助",
                         id_number=h.student.id_number, name=h.student.name, pkg=h.package,
                         amount_fen=h.amount_fen,
                         others=tuple(Involved(o.package.school_code, o.package.school_name, o.student.name,
@@ -238,7 +238,7 @@ def _once_only(packages: Sequence[PackageData], history: Sequence[PackageData],
                 item = names.get(g.code, g.code)
                 before = [e for e in earlier.get((normalize_id(st.id_number), g.code), ())
                           if e[0].school_year < pkg.school_year]
-                who = f"身份证号 {mask_id(st.id_number)} 的 {st.name}"
+                who = f"{st.name}（{mask_id(st.id_number)}）"
                 if before:
                     said = "、".join(f"{school_year_label(e[0].school_year)}由{_school(e[0])}发放 {_yuan(e[2])}"
                                     for e in before)

@@ -18,6 +18,7 @@ from core.consolidate.checks import duplicate_groups, item_names, totals_mismatc
 from core.domain import Stage
 from core.money import format_fen
 from core.package_data import PackageData
+from core.pinyin import pinyin_order
 from core.policy import SOURCE_LABELS
 
 NO_TOWNSHIP = "（未填乡镇）"
@@ -192,13 +193,11 @@ def _budget(packages: Sequence[PackageData], items: Mapping[str, str]) -> list[B
     total = BudgetRow("", "合计")
     for pkg in packages:
         for st in pkg.students:
-            if not st.grants:
-                continue
-            total.total.students += 1
+            total.total.students += st.total_fen > 0
             paid_by: set[str] = set()
             for g in st.grants:
                 row = rows.get(g.code) or rows.setdefault(g.code, BudgetRow(g.code, g.code))
-                row.total.students += 1
+                row.total.students += g.amount_fen > 0
                 row.total.amount_fen += g.amount_fen
                 total.total.amount_fen += g.amount_fen
                 for src, fen in g.shares.items():
@@ -214,9 +213,13 @@ def _budget(packages: Sequence[PackageData], items: Mapping[str, str]) -> list[B
     return [*rows.values(), total]
 
 
-def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | None = None) -> Summary:
+def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | None = None,
+              items: Mapping[str, str] | None = None) -> Summary:
     """The summaries of ``packages`` (one per school). A school's township is its package's,
-    else ``townships[school_code]`` (e.g. the expected-schools list), else （未填乡镇）."""
+    else ``townships[school_code]`` (e.g. the expected-schools list), else （未填乡镇）. Items are
+    listed in the order of ``items`` (code -> name: the receiver's policy), then any other
+    item the packages name. The budget table counts a student for an item (and a source) when
+    the amount is above zero."""
     townships = townships or {}
     groups = duplicate_groups(packages)
     per_package: dict[int, int] = {}
@@ -241,7 +244,7 @@ def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | No
         town = towns.get(township) or towns.setdefault(township, TownshipSummary(township, Figures()))
         town.figures.add(pkg, dups)
 
-    names = item_names(packages)
+    names = {**(items or {}), **{k: v for k, v in item_names(packages).items() if k not in (items or {})}}
     for code in totals.by_item:
         names.setdefault(code, code)
     labels: dict[str, str] = {}
@@ -250,7 +253,7 @@ def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | No
             labels.setdefault(src, label)
     budget = _budget(packages, names)
     found_sources = {*totals.by_source, *(s for r in budget for s in r.by_source)}
-    schools.sort(key=lambda s: (s.township == NO_TOWNSHIP, s.township, s.school_code))
-    by_township = sorted(towns.values(), key=lambda t: (t.township == NO_TOWNSHIP, t.township))
+    schools.sort(key=lambda s: (s.township == NO_TOWNSHIP, pinyin_order(s.township), s.school_code))
+    by_township = sorted(towns.values(), key=lambda t: (t.township == NO_TOWNSHIP, pinyin_order(t.township)))
     return Summary(totals, schools, by_township, _stages(packages), budget, dup, names,
                    source_order(found_sources, labels))

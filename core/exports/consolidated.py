@@ -250,7 +250,8 @@ def _budget(ws: Worksheet, c: Consolidation) -> None:
             cells += [cell.students if cell else 0, Money(cell.amount_fen if cell else 0)]
         total = not r.code
         write_row(ws, row, cells, bold=total, fill=TOTAL_FILL if total else None)
-    put_text(ws, row + 1, 1, "注：合计行的人数为受助学生人数（一人可享受多个项目）；金额由各校学生明细相加。")
+    put_text(ws, row + 1, 1, "注：人数为该项目（该资金来源）金额大于 0 的学生数；合计行的人数为受助学生人数"
+                             "（一人可享受多个项目）；金额由各校学生明细相加。")
     _finish(ws, c, SHEETS[3])
 
 

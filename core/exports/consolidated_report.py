@@ -86,9 +86,9 @@ def _tables(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
     rows += [[s.township, s.school_name, *_fig_cells(s.figures, srcs), "一致" if s.totals_match else "不一致"]
              for s in c.summary.by_school]
     rows.append(["合计", f"{c.summary.totals.schools} 所", *_fig_cells(c.summary.totals, srcs), ""])
-    rest = 18 * mm * 2 + 26 * mm + w_src * len(srcs) + 18 * mm
-    out.append(table(rows, [22 * mm, WIDTH - rest - 22 * mm, 18 * mm, 18 * mm, 26 * mm, *[w_src] * len(srcs),
-                            18 * mm], st, g, right=range(2, 5 + len(srcs)), center=(5 + len(srcs),),
+    rest = 17 * mm * 2 + 24 * mm + 22 * mm * len(srcs) + 17 * mm
+    out.append(table(rows, [20 * mm, WIDTH - rest - 20 * mm, 17 * mm, 17 * mm, 24 * mm, *[22 * mm] * len(srcs),
+                            17 * mm], st, g, right=range(2, 5 + len(srcs)), center=(5 + len(srcs),),
                      total=True, labels={0: "乡镇", 1: "学校名称"}))
 
     out.append(Paragraph("四、资助资金预算表（项目 × 资金来源）", st["h1"]))
@@ -102,12 +102,12 @@ def _tables(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
             cell = r.by_source.get(s)
             cells += [str(cell.students if cell else 0), format_fen(cell.amount_fen if cell else 0)]
         rows.append(cells)
-    per = 16 * mm + 24 * mm
+    per = 17 * mm + 23 * mm
     out.append(table(rows, [WIDTH - 14 * mm - 26 * mm - per * len(srcs), 14 * mm, 26 * mm,
-                            *[16 * mm, 24 * mm] * len(srcs)], st, g, right=range(1, 3 + 2 * len(srcs)),
+                            *[17 * mm, 23 * mm] * len(srcs)], st, g, right=range(1, 3 + 2 * len(srcs)),
                      total=True))
-    out.append(Paragraph("注：合计行的人数为受助学生人数，一名学生可享受多个项目；预算表和按学段的金额由各校学生明细相加。",
-                         st["small"]))
+    out.append(Paragraph("注：人数为该项目（该资金来源）金额大于 0 的学生数；合计行的人数为受助学生人数，一名学生可享受"
+                         "多个项目。预算表和按学段的金额由各校学生明细相加。", st["small"]))
 
     out.append(Paragraph("五、按学段", st["h1"]))
     rows = [["学段", "在册学生", "受助学生", "金额（元）", *labels]]

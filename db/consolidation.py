@@ -1,0 +1,151 @@
+"""Consolidation use cases of a receiving database (汇总): cross-checks, summaries and the
+signed consolidated package.
+
+The accepted packages are read through recv-intake's accessors (db.receiving: accepted_data,
+package_bytes, expected_schools) and the roster through db.findings.roster_facts; everything
+else is core.consolidate (pure) and core.exports.consolidated. The receiver's own key signs
+the consolidated package (db.keys.ensure_key), like a school package.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.consolidate import CrossFinding, Summary, cross_check, outside_item_names, summarise
+from core.errors import ValidationError
+from core.exports.consolidated import Consolidation, InnerPackage
+from core.money import format_fen
+from db import audit, store
+from db.session import Database
+
+Progress = Callable[[int, int], None]
+NOTHING_HINT = "请先用“consolidate add 提交包…”（或汇总页的“添加提交包”）接收各校的提交包。"
+
+
+@dataclass
+class Consolidated:
+    """The receiver's current packages, the cross-check findings and the summaries."""
+
+    packages: list[Any]              # core.package_data.ReceivedPackage, one per school
+    findings: list[CrossFinding]
+    summary: Summary
+    history: int = 0                 # earlier years' packages the once-only check read
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+
+def _townships(session: Session) -> dict[str, str]:
+    from db.receiving import expected_schools
+    return {r.code: r.township for r in expected_schools(session) if r.township}
+
+
+def consolidate(session: Session) -> Consolidated:
+    """Cross-check and summarise the accepted packages of the receiver's school year."""
+    from db.findings import roster_facts
+    from db.receiving import accepted_data
+    received = accepted_data(session)
+    history = accepted_data(session, history=True)
+    policy = store.get_policy(session)
+    packages = [r.data for r in received]
+    findings = cross_check(packages, roster=roster_facts(session), history=[h.data for h in history],
+                           once_codes=policy.once_codes, outside_items=outside_item_names(policy))
+    summary = summarise(packages, _townships(session), {i.code: i.name for i in policy.items})
+    return Consolidated(list(received), findings, summary, len(history))
+
+
+def consolidation(db: Database) -> Consolidated:
+    """``consolidate`` in a transaction of its own (CLI and GUI)."""
+    with db.session() as s:
+        return consolidate(s)
+
+
+@dataclass
+class ConsolidatedExportResult:
+    path: Path
+    fingerprint: str
+    packages: int
+    findings: list[CrossFinding]
+    summary: Summary
+    warnings: list[str] = field(default_factory=list)
+
+
+def _inner(r: Any) -> InnerPackage:
+    d = r.data
+    return InnerPackage(r.sha256, r.file_name, str(r.received_at), r.via, d.school_code, d.school_name,
+                        d.township, d.school_year, d.generated_at, d.totals.total)
+
+
+def export_consolidated(db: Database, target: str | Path, passphrase: str, actor: str | None = None,
+                        progress: Progress | None = None) -> ConsolidatedExportResult:
+    """The signed consolidated package: summary workbook, report, data.json (kind
+    "consolidated") and every current school package verbatim, signed with the receiver's key.
+    Refused when no package has been accepted; cross-check errors are reported in it, not refused
+    (the station passes on what it received, with its findings)."""
+    from core.exports.consolidated import (
+        REPORT_MEMBER,
+        WORKBOOK_MEMBER,
+        data_member,
+        write_consolidated_workbook,
+    )
+    from core.exports.consolidated_report import write_consolidated_report
+    from core.package import write_package
+    from core.package_data import DATA_MEMBER
+    from core.paths import temp_folder
+    from core.signing import fingerprint
+    from db.exports import school_info
+    from db.keys import ensure_key
+    from db.official import get_official
+    from db.receiving import package_bytes
+
+    steps = 4
+    with db.session() as s:
+        done = consolidate(s)
+        if not done.packages:
+            raise ValidationError("还没有接收任何提交包，无法导出汇总包。", NOTHING_HINT)
+        private, public_raw = ensure_key(s, passphrase, actor)
+        inner = [_inner(r) for r in done.packages]
+        blobs = {p.member: package_bytes(s, p.sha256) for p in inner}
+        official, policy = get_official(s), store.get_policy(s)
+        c = Consolidation(school_info(s), inner, done.summary, done.findings, county=official.county,
+                          policy_name=official.title, policy_hash=policy.sha256, generated_at=datetime.now(),
+                          generated_by=actor or audit.default_actor(), signer_fingerprint=fingerprint(public_raw))
+    if progress:
+        progress(1, steps)
+    with temp_folder("consolidated") as folder:
+        write_consolidated_workbook(folder / WORKBOOK_MEMBER, c)
+        if progress:
+            progress(2, steps)
+        warnings = write_consolidated_report(folder / REPORT_MEMBER, c)
+        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    if progress:
+        progress(3, steps)
+    files[DATA_MEMBER] = data_member(c)
+    files.update(blobs)
+    t = c.summary.totals
+    meta = {
+        "school": {"name": c.receiver.name, "code": c.receiver.code}, "kind": "consolidated",
+        "school_year": c.receiver.school_year, "policy_name": c.policy_name, "policy_hash": c.policy_hash,
+        "draft": False, "demo": False, "generated_at": c.generated_at.isoformat(timespec="seconds"),
+        "generated_by": c.generated_by, "program_version": c.program_version,
+        "counts": {"packages": len(inner), "students": t.students, "subsidised": t.students_granted,
+                   "pending": t.pending, "duplicate_ids": c.summary.duplicates.ids,
+                   "errors": done.errors, "findings": len(done.findings)},
+        "totals": {"by_item": {k: format_fen(v) for k, v in t.by_item.items()},
+                   "by_source": {k: format_fen(v) for k, v in t.by_source.items()}, "total": format_fen(t.total)},
+        "packages": sorted(p.sha256 for p in inner),
+    }
+    path = write_package(Path(target), files, meta, private, public_raw)
+    with db.session() as s:
+        audit.record(s, actor or audit.default_actor(), "export", None,
+                     {"*": (None, f"导出汇总包 {Path(target).name}（{len(inner)} 所学校）")})
+    if progress:
+        progress(steps, steps)
+    return ConsolidatedExportResult(path, fingerprint(public_raw), len(inner), done.findings, done.summary, warnings)
+
