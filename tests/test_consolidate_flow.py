@@ -17,7 +17,7 @@ from core.package import verify_package
 from core.package_data import parse_package_data
 from core.records import ParsedRow
 from db import trust_store
-from db.consolidation import consolidation, export_consolidated
+from db.consolidation import consolidation
 from db.importing import apply_plan, plan_import
 from db.keys import own_signer
 from db.receiving import intake

@@ -287,5 +287,4 @@ def write_consolidated_workbook(path: str | Path, c: Consolidation) -> Path:
     for name, fill in zip(SHEETS, (_by_school, _by_township, _by_stage, _budget, _findings, _packages), strict=True):
         fill(wb.create_sheet(name), c)
     wb.properties.title = c.title("资助汇总表")
-    wb.properties.creator = f"Zizhu {c.program_version}"
     return save_workbook(wb, path)
