@@ -211,3 +211,6 @@ ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
 
 # The receiving side's tables (汇总) share this metadata (migrations, drift test).
 from db import receiving_models  # noqa: E402, F401 - registers its tables on Base.metadata
+
+# 专项核查's tables (receiving side) share this metadata (migrations, drift test).
+from db import spotcheck_models  # noqa: E402, F401 - registers its tables on Base.metadata

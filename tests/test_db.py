@@ -42,7 +42,7 @@ def stu(name, idn, **kw):
 
 
 def test_new_database_is_at_head_with_pragmas(fresh):
-    assert current_revision(fresh) == head_revision() == "0005"
+    assert current_revision(fresh) == head_revision()
     with fresh.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
