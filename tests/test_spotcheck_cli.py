@@ -1,0 +1,78 @@
+"""``consolidate sample|samples|checklists|result|results-sheet|results-import|report`` (专项核查)."""
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from cli.commands import run
+from pdftext import page_count, pdf_text
+from test_spotcheck_db import packages  # noqa: F401 - the module fixture: two schools' data as exported
+
+
+@pytest.fixture
+def bureau(tmp_path, packages, monkeypatch):  # noqa: F811 - the fixture above
+    """A bureau's database whose accepted packages are the two schools'."""
+    import db.spotcheck
+    monkeypatch.setattr(db.spotcheck, "_accepted", lambda session: packages)
+    p = tmp_path / "bureau.sqlite"
+    assert run(["--db", str(p), "init", "--school", "建始县教育体育局", "--code", "422822", "--school-year", "2023"]) == 0
+    return p
+
+
+def cli(bureau, *args):
+    return run(["--db", str(bureau), "consolidate", *map(str, args)])
+
+
+def test_sample_prints_the_seed_and_the_places_per_school(bureau, tmp_path, capsys):
+    capsys.readouterr()
+    assert cli(bureau, "sample", "--count", 3, tmp_path / "c.pdf") == 0
+    out = capsys.readouterr().out
+    assert "已抽取核查样本：抽查编号 1，随机种子 " in out and "自动生成，请记下" in out
+    seed = int(out.split("随机种子 ")[1].split("（")[0])
+    assert 10_000_000 <= seed < 100_000_000
+    assert "1 第一中学：受助 2 人" in out and "2 第二中学：受助 2 人" in out
+    assert f"随机种子：{seed}" in pdf_text(tmp_path / "c.pdf", 1) and page_count(tmp_path / "c.pdf") == 4
+    assert cli(bureau, "sample", "--count", 3, "--seed", seed, tmp_path / "d.pdf") == 0
+    assert pdf_text(tmp_path / "d.pdf", 2) == pdf_text(tmp_path / "c.pdf", 2).replace("抽查编号：1", "抽查编号：2")
+    assert cli(bureau, "samples") == 0
+    assert "抽查编号 2：专项核查" in capsys.readouterr().out
+
+
+def test_bad_sizes_and_seeds_are_refused_with_a_message(bureau, tmp_path, capsys):
+    assert cli(bureau, "sample", "--percent", "0", tmp_path / "c.pdf") == 2
+    assert "抽查比例“0”无效" in capsys.readouterr().err
+    assert cli(bureau, "sample", "--count", 2, "--seed", -5, tmp_path / "c.pdf") == 2
+    assert "随机种子 -5 超出范围" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli(bureau, "sample", "--count", 2, "--percent", 5, tmp_path / "c.pdf")   # one or the other
+    assert not (tmp_path / "c.pdf").exists()
+
+
+def test_unannounced_results_and_report(bureau, tmp_path, capsys):
+    assert cli(bureau, "sample", "--percent", "50", "--seed", 5, "--unannounced", tmp_path / "c.pdf") == 0
+    out = capsys.readouterr().out
+    assert "已抽取暗访样本" in out and "不要事先通知学校" in out and "抽取 2 名" in out
+    assert cli(bureau, "result", 1, 1, "--point", "资金到账", "--false") == 2
+    assert "没有填写说明" in capsys.readouterr().err
+    assert cli(bureau, "result", 1, 1, "--point", "资金到账", "--false", "--note", "没有到账") == 0
+    assert "已登记：抽查编号 1，1，资金到账：不属实（没有到账）" in capsys.readouterr().out
+    assert cli(bureau, "results-sheet", 1, tmp_path / "r.xlsx") == 0
+    wb = load_workbook(tmp_path / "r.xlsx")
+    ws = wb.active
+    assert ws["K5"].value == "不属实" and ws["L5"].value == "没有到账"
+    for col in "EGIM":
+        ws[f"{col}5"] = "属实"
+    wb.save(tmp_path / "r.xlsx")
+    assert cli(bureau, "results-import", 1, tmp_path / "r.xlsx", "--dry-run") == 0
+    assert "检查通过（未写入）" in capsys.readouterr().out
+    assert cli(bureau, "results-import", 1, tmp_path / "r.xlsx") == 0
+    assert "已完成核查 1 / 2 名" in capsys.readouterr().out
+    assert cli(bureau, "report", 1, "--json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["sample"]["unannounced"] is True and doc["totals"]["checked"] == 1
+    assert doc["totals"]["points"]["FUNDS"]["false"] == 1
+    assert cli(bureau, "report", 1, tmp_path / "report.pdf") == 0
+    assert "暗访核查报告" in pdf_text(tmp_path / "report.pdf")
+    assert cli(bureau, "report", 1) == 2
+    assert cli(bureau, "report", 9, "--json") == 2
+    assert "没有抽查编号为 9 的核查样本" in capsys.readouterr().err
