@@ -17,6 +17,7 @@ from cli import (
     export_commands,
     receiving_commands,
     settings_commands,
+    spotcheck_commands,  # noqa: F401 - registers consolidate sample, result, report …
 )
 from core.errors import ZizhuError
 from core.money import format_fen

@@ -144,7 +144,8 @@ def cmd_report(db, args) -> int:
     from core.errors import ValidationError
     from db.spotcheck import spot_report
     if args.out is None and not args.json:
-        raise ValidationError("请给出核查报告的输出文件或 --json", f"例如 consolidate report {args.sample_id} 核查报告.pdf")
+        raise ValidationError("请给出核查报告的输出文件或 --json",
+                              f"例如 consolidate report {args.sample_id} 核查报告.pdf")
     rep = spot_report(db, args.sample_id, args.out)
     if args.json:
         json.dump(rep.json, sys.stdout, ensure_ascii=False, indent=1)
@@ -162,5 +163,6 @@ register_consolidate("samples", "列出已抽取的核查样本", lambda p: None
 register_consolidate("checklists", "重新打印一个样本的抽查名单和现场核查表", _checklists_args, cmd_checklists)
 register_consolidate("result", "登记一个核查项的结果（属实 / 不属实）", _result_args, cmd_result)
 register_consolidate("results-sheet", "生成结果登记表（Excel），填好后导入", _sheet_args, cmd_results_sheet)
-register_consolidate("results-import", "导入填好的结果登记表（有任何问题则全部不导入）", _import_args, cmd_results_import)
+register_consolidate("results-import", "导入填好的结果登记表（有任何问题则全部不导入）", _import_args,
+                     cmd_results_import)
 register_consolidate("report", "核查报告：各校核查情况和不属实情况（PDF，或 --json）", _report_args, cmd_report)

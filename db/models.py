@@ -209,8 +209,8 @@ ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")
 )
 
-# The receiving side's tables (汇总) share this metadata (migrations, drift test).
-from db import receiving_models  # noqa: E402, F401 - registers its tables on Base.metadata
-
-# 专项核查's tables (receiving side) share this metadata (migrations, drift test).
-from db import spotcheck_models  # noqa: E402, F401 - registers its tables on Base.metadata
+# The receiving side's tables (汇总, 专项核查) share this metadata (migrations, drift test).
+from db import (  # noqa: E402, F401 - each registers its tables on Base.metadata
+    receiving_models,
+    spotcheck_models,
+)

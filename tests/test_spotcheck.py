@@ -10,8 +10,8 @@ from core.idnumber import make_id
 from core.package_data import Grant, PackageData, PackageStudent
 from core.spotcheck import (
     LARGE,
-    REGULAR,
     POINTS,
+    REGULAR,
     CheckedStudent,
     PointResult,
     allocate,

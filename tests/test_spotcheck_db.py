@@ -4,10 +4,11 @@ import zipfile
 from dataclasses import dataclass, replace
 
 import pytest
+from conftest import two_student_school
 from openpyxl import load_workbook
+from pdftext import fonts, page_count, pdf_text
 from sqlalchemy import func, select
 
-from conftest import two_student_school
 from core.errors import InputFileError, ValidationError
 from core.idnumber import mask_id
 from core.package_data import DATA_MEMBER, PackageData, parse_package_data
@@ -27,7 +28,6 @@ from db.spotcheck import (
     write_results_sheet,
 )
 from db.spotcheck_models import SpotSample
-from pdftext import fonts, page_count, pdf_text
 
 
 @dataclass(frozen=True)
@@ -240,3 +240,39 @@ def test_only_completed_checks_go_back_to_a_school(bureau, packages, tmp_path):
     [finding] = done[0].findings()
     assert finding.to_json()["code"] == "SPOTCHECK_NOT_TRUE" and finding.school_code == code
     assert finding.message == f"暗访核查（抽查编号 {stored.id}）：资金到账核查不属实：没有到账"
+
+
+def test_frozen_v0005_receiving_database_gains_the_spot_check_tables(tmp_path, packages):
+    """0006 only adds the spot-check tables: the receiver's rows and audit chain stay as they were."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    from db.audit import audit_chain_status
+    from db.migrate import current_revision, head_revision
+    from db.trust_store import trusted_signers
+    target = tmp_path / "old5.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "schema-0005.sqlite", target)
+    con = sqlite3.connect(target)
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0005"
+    before = {t: con.execute(f"select * from {t} order by 1").fetchall() for t in ("school", "audit_log",
+                                                                                   "trusted_signer")}
+    con.close()
+    d = open_database(target)
+    try:
+        assert current_revision(d) == head_revision()
+        with d.session() as s:
+            assert audit_chain_status(s).intact
+            assert [t.school_code for t in trusted_signers(s) if t.school_code != "422822"] == ["4228220101"]
+        stored = draw_and_store(d, tmp_path / "c.pdf", count=2, seed=3, packages=packages).stored
+        with d.session() as s:
+            assert audit_chain_status(s).intact
+            assert load_sample(s, stored.id).sample == stored.sample
+    finally:
+        d.close()
+    con = sqlite3.connect(target)
+    try:
+        for table, rows in before.items():
+            assert con.execute(f"select * from {table} order by 1").fetchall()[:len(rows)] == rows
+    finally:
+        con.close()
