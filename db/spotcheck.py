@@ -117,7 +117,7 @@ class SampleRun:
 
 def _accepted(session: Session) -> list[Received]:
     """The current accepted package of each school (recv-intake's ``db.receiving.accepted_data``)."""
-    import importlib   # TODO(recv-sample): a plain import once db.receiving is on main
+    import importlib  # TODO(recv-sample): a plain import once db.receiving is on main
     try:
         receiving = importlib.import_module("db.receiving")
     except ModuleNotFoundError:
