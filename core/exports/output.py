@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
 
 from core.domain import Stage
 from core.engine import StudentResult
@@ -21,19 +19,12 @@ def status_label(data: ExportData) -> str:
     return text + ("；演示数据（虚构的学校和学生，不得上报）" if data.demo else "")
 
 
-class Dated(Protocol):
-    """A document's data as far as its dates go (an ExportData, a receiver's document)."""
-
-    @property
-    def generated_at(self) -> datetime: ...
-
-
-def date_label(data: Dated) -> str:
+def date_label(data: ExportData) -> str:
     d = data.generated_at
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def time_label(data: Dated) -> str:
+def time_label(data: ExportData) -> str:
     return data.generated_at.strftime("%Y-%m-%d %H:%M")
 
 

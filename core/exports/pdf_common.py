@@ -14,9 +14,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -30,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 from core.exports import cjkwrap
+from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE, time_label
 from core.paths import write_atomic
 from core.resources import FONT_FILE
@@ -287,29 +287,7 @@ def body_frame() -> Frame:
     return frame(MARGIN, 16 * mm, PAGE_W - 2 * MARGIN, PAGE_H - 16 * mm - 17 * mm)
 
 
-class _YearLabelled(Protocol):
-    @property
-    def year_label(self) -> str: ...
-
-
-class Document(Protocol):
-    """What ``build_pdf`` reads of a document's data: an ExportData, or a receiver's
-    document (the receiver's ``SchoolInfo``, when, demo or not, the program's version)."""
-
-    @property
-    def school(self) -> _YearLabelled: ...
-
-    @property
-    def generated_at(self) -> datetime: ...
-
-    @property
-    def demo(self) -> bool: ...
-
-    @property
-    def program_version(self) -> str: ...
-
-
-def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: Document, glyphs: Glyphs,
+def build_pdf(path: str | Path, story: list[Flowable], spec: PageSpec, data: ExportData, glyphs: Glyphs,
               frames: list[Frame] | None = None,
               on_page: Callable[[Canvas, Any], None] | None = None) -> list[str]:
     """Lay out ``story`` on A4 pages and write it to ``path`` atomically.

@@ -16,20 +16,19 @@ from datetime import datetime
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepInFrame, KeepTogether, PageBreak, Paragraph, Spacer
 
 from core.exports.data import SchoolInfo
-from core.exports.output import date_label
 from core.exports.pdf_common import (
     MARGIN,
     PAGE_H,
     PAGE_W,
     Glyphs,
     PageSpec,
-    SealBox,
     Styles,
-    build_pdf,
     layout,
+    render_pdf,
+    signature_block,
     styles,
     table,
 )
@@ -55,13 +54,19 @@ BOX = "□"
 
 @dataclass(frozen=True)
 class ReceiverDocument:
-    """What a receiver's document prints about who made it (build_pdf's ``Document``)."""
+    """Who makes a spot-check document, and when."""
 
     school: SchoolInfo                 # the receiver (station, bureau, central school)
     generated_at: datetime = field(default_factory=datetime.now)
     generated_by: str = ""
     demo: bool = False
     program_version: str = field(default_factory=program_version)
+
+
+def _render(path: str | Path, story: list[Flowable], doc: ReceiverDocument, title: str, g: Glyphs) -> list[str]:
+    spec = PageSpec(doc.school.name, title, False, _when(doc.generated_at), demo=doc.demo)
+    return render_pdf(path, story, spec, g, subject=f"{doc.school.year_label} {title}",
+                      creator=f"Zizhu {doc.program_version}")
 
 
 def checklist_title(stored: StoredSample) -> str:
@@ -117,7 +122,7 @@ def _cover(doc: ReceiverDocument, stored: StoredSample, st: Styles, g: Glyphs) -
     rows = [["编号", "学校", "姓名", "身份证号", "学段年级", "资助合计（元）", "层"]]
     rows += [[str(x.seq), x.school_name, x.name, mask_id(x.id_number), _grade(x), format_fen(x.total_fen),
               x.stratum] for x in s.students]
-    out.append(table(rows, [12 * mm, WIDTH - 144 * mm, 22 * mm, 38 * mm, 34 * mm, 26 * mm, 12 * mm], st, g,
+    out.append(table(rows, [12 * mm, WIDTH - 136 * mm, 22 * mm, 36 * mm, 30 * mm, 24 * mm, 12 * mm], st, g,
                      right=(5,), center=(0, 6), labels={1: "学校名称", 2: "姓名", 4: "年级"}))
     return out
 
@@ -174,8 +179,7 @@ def write_checklists(path: str | Path, doc: ReceiverDocument, stored: StoredSamp
     story: list[Flowable] = _cover(doc, stored, st, g)
     for x in stored.sample.students:
         story += [PageBreak(), KeepInFrame(WIDTH, BODY_H, _checklist(doc, stored, x, st, g), mode="shrink")]
-    spec = PageSpec(doc.school.name, checklist_title(stored) + f"（抽查编号 {stored.id}）", False)
-    return build_pdf(path, story, spec, doc, g)
+    return _render(path, story, doc, checklist_title(stored) + f"（抽查编号 {stored.id}）", g)
 
 
 def _count(n: int, m: int) -> str:
@@ -217,16 +221,11 @@ def write_report(path: str | Path, doc: ReceiverDocument, stored: StoredSample) 
                            center=(1,), labels={0: "学校名称", 2: "姓名", 5: "情况说明"}))
     else:
         story.append(Paragraph("已核查的各项均属实，没有发现不属实情况。", st["body"]))
-    story += [Spacer(1, 10 * mm), Paragraph("三、核查结论与签字", st["h1"]),
-              Paragraph("核查结论：＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿", st["body"]),
-              Spacer(1, 8 * mm)]
-    sign = [Paragraph("核查组成员（签字）：＿＿＿＿＿＿＿＿＿＿＿＿", st["body"]),
-            Spacer(1, 6 * mm),
-            Paragraph("负责人（签字）：＿＿＿＿＿＿＿＿", st["body"]),
-            Spacer(1, 6 * mm),
-            Paragraph(f"{g.esc(doc.school.name, '单位名称')}（盖章）", st["body"]),
-            Paragraph(date_label(doc), st["body"])]
-    story.append(layout([[sign, SealBox(34 * mm, "单位盖章")]], [WIDTH - 44 * mm, 44 * mm],
-                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")))
-    spec = PageSpec(doc.school.name, report_title(stored) + f"（抽查编号 {stored.id}）", False)
-    return build_pdf(path, story, spec, doc, g)
+    story += [KeepTogether([
+        Paragraph("三、核查结论与签字", st["h1"]),
+        Paragraph("核查结论：＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿", st["body"]),
+        Spacer(1, 4 * mm),
+        signature_block(st, ("核查组成员", "核查组成员", "负责人"), "单位盖章"),
+        Paragraph(f"{g.esc(doc.school.name, '单位名称')}（盖章）", st["body"]),
+    ])]
+    return _render(path, story, doc, report_title(stored) + f"（抽查编号 {stored.id}）", g)
