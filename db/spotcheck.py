@@ -116,13 +116,8 @@ class SampleRun:
 
 
 def _accepted(session: Session) -> list[Received]:
-    """The current accepted package of each school (recv-intake's ``db.receiving.accepted_data``)."""
-    import importlib  # TODO(recv-sample): a plain import once db.receiving is on main
-    try:
-        receiving = importlib.import_module("db.receiving")
-    except ModuleNotFoundError:
-        raise ValidationError("本程序还不能接收上报包，无法抽查", "请升级到支持汇总（consolidate add）的版本") from None
-    return list(receiving.accepted_data(session))
+    from db.receiving import accepted_data  # the current accepted package of each school
+    return list(accepted_data(session))
 
 
 def draw_and_store(db: Database, out: str | Path, *, count: int | None = None, percent: str | None = None,

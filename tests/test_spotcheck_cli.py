@@ -1,22 +1,19 @@
 """``consolidate sample|samples|checklists|result|results-sheet|results-import|report`` (专项核查)."""
 import json
+import shutil
 
 import pytest
 from openpyxl import load_workbook
 from pdftext import page_count, pdf_text
-from test_spotcheck_db import packages  # noqa: F401 - the module fixture: two schools' data as exported
+from test_spotcheck_db import county  # noqa: F401 - the module fixture: a bureau that accepted two schools
 
 from cli.commands import run
 
 
 @pytest.fixture
-def bureau(tmp_path, packages, monkeypatch):  # noqa: F811 - the fixture above
-    """A bureau's database whose accepted packages are the two schools'."""
-    import db.spotcheck
-    monkeypatch.setattr(db.spotcheck, "_accepted", lambda session: packages)
-    p = tmp_path / "bureau.sqlite"
-    assert run(["--db", str(p), "init", "--school", "建始县教育体育局", "--code", "422822", "--school-year", "2023"]) == 0
-    return p
+def bureau(tmp_path, county):  # noqa: F811 - the fixture above
+    """A copy of the bureau's database (its accepted packages taken in by consolidate add)."""
+    return shutil.copy(county, tmp_path / "bureau.sqlite")
 
 
 def cli(bureau, *args):
@@ -30,7 +27,7 @@ def test_sample_prints_the_seed_and_the_places_per_school(bureau, tmp_path, caps
     assert "已抽取核查样本：抽查编号 1，随机种子 " in out and "自动生成，请记下" in out
     seed = int(out.split("随机种子 ")[1].split("（")[0])
     assert 10_000_000 <= seed < 100_000_000
-    assert "1 第一中学：受助 2 人" in out and "2 第二中学：受助 2 人" in out
+    assert "4228220101 龙坪乡中心小学：受助 2 人" in out and "4228220102 花坪镇中心小学：受助 2 人" in out
     assert f"随机种子：{seed}" in pdf_text(tmp_path / "c.pdf", 1) and page_count(tmp_path / "c.pdf") == 4
     assert cli(bureau, "sample", "--count", 3, "--seed", seed, tmp_path / "d.pdf") == 0
     def masked_ids(path):

@@ -1,20 +1,20 @@
 """专项核查 kept in the receiving database: samples, results (one by one and by workbook), the report."""
 import json
-import zipfile
-from dataclasses import dataclass, replace
+import shutil
 
 import pytest
-from conftest import two_student_school
 from openpyxl import load_workbook
 from pdftext import fonts, page_count, pdf_text
+from receiving_fixtures import kid_id, receiver_db, two_kid_school
 from sqlalchemy import func, select
 
 from core.errors import InputFileError, ValidationError
 from core.idnumber import mask_id
-from core.package_data import DATA_MEMBER, PackageData, parse_package_data
 from core.spotcheck import POINTS
-from db import store
+from db import trust_store
 from db.models import AuditEntry
+from db.receiving import accepted_data, intake
+from db.receiving_models import ACCEPTED
 from db.session import open_database
 from db.spotcheck import (
     draw_and_store,
@@ -30,53 +30,50 @@ from db.spotcheck import (
 from db.spotcheck_models import SpotSample
 
 
-@dataclass(frozen=True)
-class Pkg:
-    sha256: str
-    data: PackageData
-
-
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory):
-    """Two schools' data as the program exports it (the same two children reported by both)."""
-    from db.exports import export_package
-    folder = tmp_path_factory.mktemp("school")
-    d = open_database(two_student_school(folder / "s.sqlite"))
+def county(tmp_path_factory):
+    """A bureau's database that accepted two schools' packages, made and taken in by the program
+    itself (consolidate add); the child kid_id(2) is reported by both schools. Each test copies it."""
+    folder = tmp_path_factory.mktemp("county")
+    a = two_kid_school(folder, code="4228220101", name="龙坪乡中心小学", first=1)
+    b = two_kid_school(folder, code="4228220102", name="花坪镇中心小学", township="花坪镇", first=2)
+    path = receiver_db(folder / "bureau.sqlite", name="建始县教育体育局", code="422822")
+    d = open_database(path)
     try:
-        path = export_package(d, folder / "p.zip", "school-secret-1", draft=True).path
+        for pkg in (a, b):
+            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
+        assert all(o.result == ACCEPTED for o in intake(d, [a.path, b.path]).outcomes)
     finally:
         d.close()
-    with zipfile.ZipFile(path) as z:
-        data = parse_package_data(z.read(DATA_MEMBER))
-    assert len(data.students) == 2 and all(s.grants for s in data.students)
-    return [Pkg("a" * 64, data), Pkg("b" * 64, replace(data, school_code="2", school_name="第二中学"))]
+    return path
 
 
 @pytest.fixture
-def bureau(tmp_path):
+def bureau(county, tmp_path):
+    shutil.copy(county, tmp_path / "bureau.sqlite")
     d = open_database(tmp_path / "bureau.sqlite")
-    with d.session() as s:
-        store.init_school(s, "建始县教育体育局", "422822", 2023, actor="t")
     yield d
     d.close()
 
 
-def sample(bureau, packages, tmp_path, **kw):
+def sample(bureau, tmp_path, **kw):
     kw.setdefault("count", 4)
-    return draw_and_store(bureau, tmp_path / "c.pdf", seed=kw.pop("seed", 424242), packages=packages, **kw).stored
+    return draw_and_store(bureau, tmp_path / "c.pdf", seed=kw.pop("seed", 424242), **kw).stored
 
 
-def test_a_sample_is_kept_as_drawn_and_its_checklists_printed(bureau, packages, tmp_path):
-    run = draw_and_store(bureau, tmp_path / "c.pdf", count=3, seed=424242, packages=packages, actor="李科长")
+def test_a_sample_is_kept_as_drawn_and_its_checklists_printed(bureau, tmp_path):
+    run = draw_and_store(bureau, tmp_path / "c.pdf", count=3, seed=424242, actor="李科长")
     stored = run.stored
     again = with_session(bureau, lambda s: load_sample(s, stored.id))
     assert again.sample == stored.sample and again.created_by == "李科长"
-    assert len(stored.sample.students) == 3 and {x.school_code for x in stored.sample.students} == {"1", "2"}
+    assert len(stored.sample.students) == 3 and {x.school_code for x in stored.sample.students} == {"4228220101", "4228220102"}
     assert stored.sample.population == 4
     assert page_count(tmp_path / "c.pdf") == 1 + 3
     text = pdf_text(tmp_path / "c.pdf")
     assert "随机种子：424242" in text and "建始县教育体育局" in text
     x = stored.sample.students[0]
+    with bureau.session() as s:
+        assert x.package_sha256 in {p.sha256 for p in accepted_data(s)}     # traced to the signed file
     assert mask_id(x.id_number) in text and x.id_number not in text
     checklist = pdf_text(tmp_path / "c.pdf", 2)
     for words in ("在籍在校", "家庭类别", "实收费用", "资金到账", "告知书已收到", "属实", "不属实", "情况说明",
@@ -97,24 +94,26 @@ def with_session(db, fn):
         return fn(s)
 
 
-def test_the_same_seed_draws_the_same_students_again(bureau, packages, tmp_path):
-    a = sample(bureau, packages, tmp_path, count=2, seed=7)
-    b = sample(bureau, list(reversed(packages)), tmp_path, count=2, seed=7)
+def test_the_same_seed_draws_the_same_students_again(bureau, tmp_path):
+    with bureau.session() as s:
+        packages = accepted_data(s)
+    a = sample(bureau, tmp_path, count=2, seed=7)
+    b = draw_and_store(bureau, tmp_path / "d.pdf", count=2, seed=7, packages=list(reversed(packages))).stored
     assert a.id != b.id
     assert [(x.school_code, x.id_number) for x in a.sample.students] == \
         [(x.school_code, x.id_number) for x in b.sample.students]
 
 
-def test_a_pdf_that_cannot_be_written_leaves_no_sample(bureau, packages, tmp_path):
+def test_a_pdf_that_cannot_be_written_leaves_no_sample(bureau, tmp_path):
     (tmp_path / "folder.pdf").mkdir()
     with pytest.raises(Exception):   # noqa: B017 - whatever the writer raises, nothing is kept
-        draw_and_store(bureau, tmp_path / "folder.pdf", count=2, seed=1, packages=packages)
+        draw_and_store(bureau, tmp_path / "folder.pdf", count=2, seed=1)
     with bureau.session() as s:
         assert s.scalar(select(func.count()).select_from(SpotSample)) == 0
 
 
-def test_an_unannounced_sample_says_so_and_has_no_school_signature(bureau, packages, tmp_path):
-    stored = sample(bureau, packages, tmp_path, unannounced=True, count=2)
+def test_an_unannounced_sample_says_so_and_has_no_school_signature(bureau, tmp_path):
+    stored = sample(bureau, tmp_path, unannounced=True, count=2)
     assert stored.sample.unannounced
     for page in range(1, page_count(tmp_path / "c.pdf") + 1):
         assert "暗访" in pdf_text(tmp_path / "c.pdf", page)
@@ -123,15 +122,17 @@ def test_an_unannounced_sample_says_so_and_has_no_school_signature(bureau, packa
     assert pdf_text(tmp_path / "again.pdf", 2) == pdf_text(tmp_path / "c.pdf", 2)
 
 
-def test_results_are_entered_by_number_or_id_and_a_false_one_needs_a_note(bureau, packages, tmp_path):
-    stored = sample(bureau, packages, tmp_path)
-    x = stored.sample.students[0]
+def test_results_are_entered_by_number_or_id_and_a_false_one_needs_a_note(bureau, tmp_path):
+    stored = sample(bureau, tmp_path)
+    twice = [x for x in stored.sample.students if x.id_number == kid_id(2)]
+    assert [x.seq for x in twice] == [2, 3]
     r = enter_result(bureau, stored.id, "1", "在籍在校", True)
     assert r.changed == 1 and r.stored.results[1]["ENROLMENT"].truthful
     with pytest.raises(ValidationError, match="没有填写说明"):
         enter_result(bureau, stored.id, "1", "资金到账", False)
     with pytest.raises(ValidationError, match="出现 2 次"):     # both schools reported this child
-        enter_result(bureau, stored.id, x.id_number, "资金到账", True)
+        enter_result(bureau, stored.id, kid_id(2), "资金到账", True)
+    assert enter_result(bureau, stored.id, kid_id(1), "资金到账", True).changed == 1
     with pytest.raises(ValidationError, match="没有“99”"):
         enter_result(bureau, stored.id, "99", "资金到账", True)
     with pytest.raises(ValidationError, match="没有抽查编号为 42"):
@@ -140,8 +141,9 @@ def test_results_are_entered_by_number_or_id_and_a_false_one_needs_a_note(bureau
     assert r.stored.results[1]["FUNDS"].note == "家长称只收到 1000 元"
     assert enter_result(bureau, stored.id, "1", "FUNDS", False, "家长称只收到 1000 元").changed == 0
     with bureau.session() as s:
-        e = s.scalars(select(AuditEntry).where(AuditEntry.entity == "spot_result", AuditEntry.field == "FUNDS")).one()
-        assert e.old is None and e.new == "不属实：家长称只收到 1000 元"
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.entity == "spot_result",
+                                                     AuditEntry.field == "FUNDS").order_by(AuditEntry.id))
+        assert [(e.old, e.new) for e in entries] == [(None, "属实"), ("属实", "不属实：家长称只收到 1000 元")]
 
 
 def fill(path, rows):
@@ -154,8 +156,8 @@ def fill(path, rows):
     wb.save(path)
 
 
-def test_results_workbook_round_trip(bureau, packages, tmp_path):
-    stored = sample(bureau, packages, tmp_path)
+def test_results_workbook_round_trip(bureau, tmp_path):
+    stored = sample(bureau, tmp_path)
     enter_result(bureau, stored.id, "2", "告知书已收到", True)
     sheet = write_results_sheet(bureau, stored.id, tmp_path / "r.xlsx")
     ws = load_workbook(sheet).active
@@ -177,8 +179,8 @@ def test_results_workbook_round_trip(bureau, packages, tmp_path):
     assert import_results(bureau, stored.id, sheet).changed == 0     # the same file again changes nothing
 
 
-def test_a_bad_results_workbook_enters_nothing_and_names_every_problem(bureau, packages, tmp_path):
-    stored = sample(bureau, packages, tmp_path)
+def test_a_bad_results_workbook_enters_nothing_and_names_every_problem(bureau, tmp_path):
+    stored = sample(bureau, tmp_path)
     sheet = write_results_sheet(bureau, stored.id, tmp_path / "r.xlsx")
     fill(sheet, {5: {"E": "属实", "G": "是", "K": "不属实"}, 6: {"C": "别人"}, 7: {"F": "只写了说明"}})
     with pytest.raises(ValidationError) as err:
@@ -189,7 +191,7 @@ def test_a_bad_results_workbook_enters_nothing_and_names_every_problem(bureau, p
     assert "第 5 行 K 列（资金到账）" in msg and "没有填写说明" in msg
     assert "第 6 行：编号 2 的学生是" in msg and "第 7 行 E 列（在籍在校）：写了说明但没有填" in msg
     assert with_session(bureau, lambda s: load_sample(s, stored.id)).results == {}
-    other = sample(bureau, packages, tmp_path)
+    other = sample(bureau, tmp_path)
     with pytest.raises(ValidationError, match=f"是抽查编号 {stored.id} 的登记表，不是抽查编号 {other.id} 的"):
         import_results(bureau, other.id, sheet)
     (tmp_path / "x.txt").write_text("x")
@@ -203,8 +205,8 @@ def complete(bureau, stored, seq, funds_note=""):
         enter_result(bureau, stored.id, str(seq), p.code, not false, funds_note if false else "")
 
 
-def test_the_report_sums_up_per_school(bureau, packages, tmp_path):
-    stored = sample(bureau, packages, tmp_path)
+def test_the_report_sums_up_per_school(bureau, tmp_path):
+    stored = sample(bureau, tmp_path)
     complete(bureau, stored, 1, "只到账 1000 元")
     complete(bureau, stored, 2)
     enter_result(bureau, stored.id, "3", "在籍在校", False, "已转学")
@@ -224,8 +226,8 @@ def test_the_report_sums_up_per_school(bureau, packages, tmp_path):
     assert json.dumps(doc, ensure_ascii=False)
 
 
-def test_only_completed_checks_go_back_to_a_school(bureau, packages, tmp_path):
-    stored = sample(bureau, packages, tmp_path, unannounced=True)
+def test_only_completed_checks_go_back_to_a_school(bureau, tmp_path):
+    stored = sample(bureau, tmp_path, unannounced=True)
     code = stored.sample.students[0].school_code
     with bureau.session() as s:
         assert results_for_school(s, code) == []
@@ -242,7 +244,7 @@ def test_only_completed_checks_go_back_to_a_school(bureau, packages, tmp_path):
     assert finding.message == f"暗访核查（抽查编号 {stored.id}）：资金到账核查不属实：没有到账"
 
 
-def test_frozen_v0005_receiving_database_gains_the_spot_check_tables(tmp_path, packages):
+def test_frozen_v0005_receiving_database_gains_the_spot_check_tables(tmp_path, bureau):
     """0006 only adds the spot-check tables: the receiver's rows and audit chain stay as they were."""
     import shutil
     import sqlite3
@@ -251,6 +253,8 @@ def test_frozen_v0005_receiving_database_gains_the_spot_check_tables(tmp_path, p
     from db.audit import audit_chain_status
     from db.migrate import current_revision, head_revision
     from db.trust_store import trusted_signers
+    with bureau.session() as s:
+        packages = accepted_data(s)        # another receiver's: the frozen one has none
     target = tmp_path / "old5.sqlite"
     shutil.copy(Path(__file__).parent / "data" / "schema-0005.sqlite", target)
     con = sqlite3.connect(target)

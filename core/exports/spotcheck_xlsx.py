@@ -21,7 +21,6 @@ from core.errors import ValidationError
 from core.exports.xlsx_common import (
     fit_columns,
     put_text,
-    save_workbook,
     setup_print,
     write_header,
     write_row,
@@ -30,7 +29,9 @@ from core.exports.xlsx_common import (
 from core.idnumber import mask_id
 from core.importers.common import cell_text
 from core.importers.reader import Table, column_letter
+from core.paths import write_atomic
 from core.spotcheck import FALSE_LABEL, POINTS, TRUE_LABEL, PointResult, StoredSample, check_result
+from core.version import program_version
 
 SHEET = "核查结果"
 HEADER_ROW = 4
@@ -83,7 +84,9 @@ def write_results_sheet(path: str | Path, stored: StoredSample, receiver: str) -
         for cell in row:
             cell.alignment = Alignment(vertical="center", wrap_text=True)
     setup_print(ws, header_row=HEADER_ROW, school=receiver, title=f"{kind}结果登记表", draft=False)
-    return save_workbook(wb, path)
+    wb.properties.creator = f"Zizhu {program_version()}"
+    # xlsx_common.save_workbook wants a school's ExportData for the same stamp (being generalised)
+    return write_atomic(path, lambda tmp: wb.save(tmp))
 
 
 @dataclass(frozen=True)
