@@ -21,6 +21,7 @@ from core.errors import ValidationError
 from core.exports.xlsx_common import (
     fit_columns,
     put_text,
+    save_workbook,
     setup_print,
     write_header,
     write_row,
@@ -29,9 +30,7 @@ from core.exports.xlsx_common import (
 from core.idnumber import mask_id
 from core.importers.common import cell_text
 from core.importers.reader import Table, column_letter
-from core.paths import write_atomic
 from core.spotcheck import FALSE_LABEL, POINTS, TRUE_LABEL, PointResult, StoredSample, check_result
-from core.version import program_version
 
 SHEET = "核查结果"
 HEADER_ROW = 4
@@ -84,9 +83,7 @@ def write_results_sheet(path: str | Path, stored: StoredSample, receiver: str) -
         for cell in row:
             cell.alignment = Alignment(vertical="center", wrap_text=True)
     setup_print(ws, header_row=HEADER_ROW, school=receiver, title=f"{kind}结果登记表", draft=False)
-    wb.properties.creator = f"Zizhu {program_version()}"
-    # xlsx_common.save_workbook wants a school's ExportData for the same stamp (being generalised)
-    return write_atomic(path, lambda tmp: wb.save(tmp))
+    return save_workbook(wb, path)
 
 
 @dataclass(frozen=True)
