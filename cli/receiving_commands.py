@@ -140,6 +140,60 @@ def cmd_add(db, args) -> int:
 register_consolidate("add", "接收上报包：逐个完整核验（签名、校验值、学校、学年）后再导入", _add_arguments, cmd_add)
 
 
+def _schools_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="应报学校名单（.xlsx/.xls/.ods/.csv）：学校代码、学校名称、乡镇、学段")
+
+
+def cmd_schools(db, args) -> int:
+    from db.receiving_status import import_expected_schools
+    done = import_expected_schools(db, args.file)
+    print(f"已导入应报学校名单：{done.count} 所（新增 {done.added} 所，移出 {done.removed} 所）")
+    for line, why in done.skipped[:20]:
+        print(f"  跳过第{line}行：{why}")
+    return 0
+
+
+def _status_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+
+def cmd_status(db, args) -> int:
+    import json
+
+    from core.money import format_fen
+    from db.receiving_status import intake_status
+    status = intake_status(db)
+    if args.json:
+        json.dump(status.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    end = f"{status.deadline:%Y-%m-%d}" if status.deadline else "（政策中没有“核准信息数据”阶段）"
+    print(f"报送截止（核准信息数据阶段结束）：{end}")
+    if not status.schools:
+        print("还没有应报学校名单：consolidate schools 名单.xlsx 导入后，可以看出哪些学校缺报、迟报。")
+    for row in (*status.schools, *status.unlisted):
+        where = " ".join(x for x in (row.township, row.level) if x)
+        line = f"{row.state}\t{row.code}\t{row.name}" + (f"（{where}）" if where else "")
+        if row.received_at is not None:
+            line += (f"\t{row.received_at:%Y-%m-%d %H:%M} 接收，学生 {row.students} 人，"
+                     f"合计 {format_fen(row.total_fen)} 元")
+        if row.replaced:
+            line += f"；已替换 {row.replaced} 个旧版本"
+        if row.refused:
+            line += f"；拒收 {row.refused} 次（consolidate add 时列出了原因）"
+        if not row.listed:
+            line += "；不在应报学校名单中"
+        print(line)
+    counts = "，".join(f"{k} {v} 所" for k, v in status.counts().items())
+    extra = f"；名单外 {len(status.unlisted)} 所" if status.unlisted else ""
+    print(f"应报 {len(status.schools)} 所：{counts}{extra}")
+    return 0
+
+
+register_consolidate("schools", "导入应报学校名单（学校代码、学校名称、乡镇、学段）", _schools_arguments, cmd_schools)
+register_consolidate("status", "各应报学校的报送情况：已接收、迟报、缺报、仅有草稿", _status_arguments, cmd_status)
+
+
 def cmd_consolidate(db, args) -> int:
     return _CONSOLIDATE[args.consolidate_command].handler(db, args)
 

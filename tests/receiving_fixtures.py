@@ -61,6 +61,8 @@ class SchoolPackage:
     fingerprint: str
     code: str
     name: str
+    year: int = YEAR
+    township: str = ""
 
 
 def school_db(path: Path, *, code: str, name: str, township: str = "", year: int = YEAR,
@@ -115,10 +117,10 @@ def export_school(db_path: Path, out: Path, *, draft: bool = False, passphrase: 
         key = export_public_key(d, out.with_name(out.stem + "-公钥.txt"))
         with d.session() as s:
             school = store.get_school(s)
-            code, name = school.code, school.name
+            code, name, year, township = school.code, school.name, school.school_year, school.township
     finally:
         d.close()
-    return SchoolPackage(result.path, Path(db_path), key.path, key.fingerprint, code, name)
+    return SchoolPackage(result.path, Path(db_path), key.path, key.fingerprint, code, name, year, township)
 
 
 def school_package(folder: Path, *, code: str, name: str, township: str = "", year: int = YEAR,
@@ -167,7 +169,7 @@ def revise_school(pkg: SchoolPackage, out: Path, *, students: list[Kid] | tuple[
 
     from db.session import open_database
     from db.usecases import remove_id_number
-    school_db(pkg.db_path, code=pkg.code, name=pkg.name, students=students)
+    school_db(pkg.db_path, code=pkg.code, name=pkg.name, township=pkg.township, year=pkg.year, students=students)
     d = open_database(pkg.db_path)
     try:
         for number in remove:

@@ -1,0 +1,144 @@
+"""The receiver's list of expected schools and where each stands (consolidate schools / status).
+
+States of an expected school: 已接收 (its current package of the receiver's year, with the
+date, students and total), 迟报 (received after the end of the campaign phase
+“核准信息数据” of the receiver's year, or still missing after it), 缺报 (nothing yet, before
+that end), 仅有草稿 (only drafts were offered: the intake log notes refused drafts). Each
+row also counts the school's replaced packages (history). Packages received from schools
+not on the list are listed too.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from core.campaign import phase_statuses
+from core.importers.schools import parse_expected_schools
+from core.money import format_fen
+from db import audit, store
+from db.receiving import expected_schools
+from db.receiving_models import CURRENT, REPLACED, ExpectedSchool, IntakeLog, ReceivedPackageRow
+from db.session import Database
+
+DEADLINE_PHASE = "核准信息数据"
+RECEIVED, LATE, MISSING, DRAFT_ONLY = "已接收", "迟报", "缺报", "仅有草稿"
+STATES = (RECEIVED, LATE, MISSING, DRAFT_ONLY)
+
+
+@dataclass(frozen=True)
+class SchoolsImported:
+    count: int
+    added: int
+    removed: int
+    skipped: list[tuple[int, str]]       # footer rows (line, why)
+
+
+def import_expected_schools(db: Database, path: Path, actor: str | None = None) -> SchoolsImported:
+    """Replace the list of expected schools with the workbook's (all or nothing)."""
+    from core.importers.reader import read_table
+    from db.backup import backup_before_change
+    parsed = parse_expected_schools(read_table(path))       # a bad file raises here: nothing changes
+    backup_before_change(db, "before-import")
+    actor = actor or audit.default_actor()
+    with db.write_session() as s:
+        old = {e.code for e in expected_schools(s)}
+        new = {r.code for r in parsed.schools}
+        s.execute(delete(ExpectedSchool))
+        s.execute(insert(ExpectedSchool.__table__), [
+            {"code": r.code, "name": r.name, "township": r.township, "level": r.level} for r in parsed.schools])
+        audit.record(s, actor, "expected_school", None, {"*": (
+            f"{len(old)} 所", f"导入应报学校名单 {Path(path).name}：{len(new)} 所（新增 {len(new - old)}，"
+                              f"移出 {len(old - new)}）")})
+    return SchoolsImported(len(parsed.schools), len(new - old), len(old - new), parsed.skipped)
+
+
+@dataclass(frozen=True)
+class SchoolStatus:
+    code: str
+    name: str
+    township: str
+    level: str
+    state: str                      # 已接收 / 迟报 / 缺报 / 仅有草稿
+    late: bool = False
+    listed: bool = True             # on the list of expected schools
+    received_at: datetime | None = None
+    file_name: str = ""
+    generated_at: str = ""
+    students: int = 0
+    total_fen: int = 0
+    replaced: int = 0               # earlier packages of this school and year (history)
+    refused: int = 0                # offered files refused (intake log)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "township": self.township, "level": self.level,
+                "state": self.state, "late": self.late, "listed": self.listed,
+                "received_at": self.received_at.isoformat(timespec="seconds") if self.received_at else None,
+                "file_name": self.file_name, "generated_at": self.generated_at, "students": self.students,
+                "total": format_fen(self.total_fen), "replaced": self.replaced, "refused": self.refused}
+
+
+@dataclass(frozen=True)
+class IntakeStatus:
+    school_year: int
+    deadline: date | None           # end of 核准信息数据 for the receiver's year (None: no such phase)
+    schools: tuple[SchoolStatus, ...]
+    unlisted: tuple[SchoolStatus, ...]
+
+    def counts(self) -> dict[str, int]:
+        got = Counter(s.state for s in self.schools)
+        return {state: got.get(state, 0) for state in STATES}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"school_year": self.school_year, "deadline": self.deadline.isoformat() if self.deadline else None,
+                "counts": self.counts(), "schools": [s.to_json() for s in self.schools],
+                "unlisted": [s.to_json() for s in self.unlisted]}
+
+
+def deadline(session: Session, school_year: int) -> date | None:
+    """The end of the campaign phase 核准信息数据 of ``school_year`` (the policy's phases)."""
+    for phase in phase_statuses(store.get_policy(session), school_year, date.today()):
+        if phase.name.startswith(DEADLINE_PHASE):
+            return phase.end
+    return None
+
+
+def status_of(session: Session, today: date | None = None) -> IntakeStatus:
+    today = today or date.today()
+    year = store.get_school(session).school_year
+    end = deadline(session, year)
+    packages = session.scalars(select(ReceivedPackageRow).where(ReceivedPackageRow.school_year == year)).all()
+    current = {p.school_code: p for p in packages if p.state == CURRENT}
+    replaced = Counter(p.school_code for p in packages if p.state == REPLACED)
+    log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft)
+                          .where(IntakeLog.school_year == year)).all()
+    refused = Counter(code for code, result, _ in log if result == "refused")
+    drafts = {code for code, _, draft in log if draft}
+
+    def row(code: str, name: str, township: str, level: str, listed: bool) -> SchoolStatus:
+        p = current.get(code)
+        if p is not None:
+            late = end is not None and p.received_at.date() > end
+            return SchoolStatus(code, name or p.school_name, township or p.township, level, LATE if late else RECEIVED,
+                                late, listed, p.received_at, p.file_name, p.generated_at, p.students, p.total_fen,
+                                replaced[code], refused[code])
+        late = end is not None and today > end
+        state = DRAFT_ONLY if code in drafts else LATE if late else MISSING
+        return SchoolStatus(code, name, township, level, state, late, listed, replaced=replaced[code],
+                            refused=refused[code])
+
+    expected = expected_schools(session)
+    listed = {e.code for e in expected}
+    schools = tuple(row(e.code, e.name, e.township, e.level, True) for e in expected)
+    unlisted = tuple(row(code, "", "", "", False) for code in sorted(current.keys() - listed))
+    return IntakeStatus(year, end, schools, unlisted)
+
+
+def intake_status(db: Database, today: date | None = None) -> IntakeStatus:
+    with db.session() as s:
+        return status_of(s, today)

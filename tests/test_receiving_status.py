@@ -1,0 +1,114 @@
+"""The receiver's list of expected schools (consolidate schools) and the status of each
+(consolidate status): 已接收, 迟报, 缺报, 仅有草稿, replaced versions, schools not on the list."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import pytest
+from conftest import xlsx
+from receiving_fixtures import receiver_db, revise_school, two_kid_school
+
+from cli.commands import run
+from core.errors import InputFileError
+from db import trust_store
+from db.receiving import expected_schools, intake
+from db.receiving_status import DRAFT_ONLY, LATE, MISSING, RECEIVED, import_expected_schools, intake_status
+from db.session import open_database
+
+YEAR = 2026                         # its 核准信息数据 phase ends 2027-05-10
+A, B, D, U = "4228220201", "4228220202", "4228220204", "4228220299"
+HEADER = ["学校标识码", "单位名称", "所属乡镇", "层级"]
+
+
+@pytest.fixture
+def station(tmp_path):
+    d = open_database(receiver_db(tmp_path / "station.sqlite", year=YEAR))
+    yield d
+    d.close()
+
+
+def _schools(station):
+    with station.session() as s:
+        return [(e.code, e.name, e.township, e.level) for e in expected_schools(s)]
+
+
+def test_the_list_is_read_with_synonyms_a_title_and_a_footer(station, tmp_path):
+    path = xlsx(tmp_path / "list.xlsx", HEADER, [A, "龙坪乡中心小学", "龙坪乡", "中心校"],
+                [B, "高坪镇中心小学", "高坪镇", "中心校"], [D, "县第一中学", "", "县直学校"], ["合计", "", "", ""],
+                title="2026年应报学校名单")
+    done = import_expected_schools(station, path)
+    assert (done.count, done.added, done.removed) == (3, 3, 0) and [line for line, _ in done.skipped] == [6]
+    assert _schools(station) == [(A, "龙坪乡中心小学", "龙坪乡", "中心校"), (B, "高坪镇中心小学", "高坪镇", "中心校"),
+                                 (D, "县第一中学", "", "县直学校")]
+    again = import_expected_schools(station, xlsx(tmp_path / "l2.xlsx", HEADER, [A, "龙坪乡中心小学", "龙坪乡", "中心校"]))
+    assert (again.count, again.added, again.removed) == (1, 0, 2)
+
+
+def test_a_bad_list_changes_nothing_and_names_every_bad_line(station, tmp_path):
+    import_expected_schools(station, xlsx(tmp_path / "ok.xlsx", HEADER, [A, "龙坪乡中心小学", "", ""]))
+    bad = xlsx(tmp_path / "bad.xlsx", HEADER, [B, "高坪镇中心小学", "", ""], ["", "无代码小学", "", ""],
+               [B, "重复小学", "", ""], [D, "", "", ""])
+    with pytest.raises(InputFileError) as err:
+        import_expected_schools(station, bad)
+    msg = err.value.message
+    assert "第3行" in msg and "第4行：学校代码 4228220202 与第2行重复" in msg and "第5行" in msg and "没有导入" in msg
+    assert _schools(station) == [(A, "龙坪乡中心小学", "", "")]
+    with pytest.raises(InputFileError, match=r"找不到表头行|学校代码"):
+        import_expected_schools(station, xlsx(tmp_path / "none.xlsx", ["甲", "乙"], ["1", "2"]))
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory):
+    root = tmp_path_factory.mktemp("status")
+    a = two_kid_school(root, A, "龙坪乡中心小学", first=101, year=YEAR)
+    a2 = revise_school(a, root / "a2.zip", students=[])
+    d = two_kid_school(root, D, "县第一中学", first=111, year=YEAR, draft=True)
+    u = two_kid_school(root, U, "名单外小学", first=121, year=YEAR)
+    return a, a2, d, u
+
+
+def test_status_of_every_expected_school(station, packages, tmp_path, capsys):
+    a, a2, d, u = packages
+    for pkg in (a, d, u):
+        trust_store.register(station, trust_store.read_key_file(pkg.key_file, pkg.name))
+    import_expected_schools(station, xlsx(tmp_path / "list.xlsx", HEADER, [A, "龙坪乡中心小学", "龙坪乡", "中心校"],
+                                          [B, "高坪镇中心小学", "高坪镇", "中心校"], [D, "县第一中学", "", "县直学校"]))
+    intake(station, [a.path, a2.path, d.path, u.path])
+    before = intake_status(station, today=date(2027, 5, 10))
+    assert before.deadline == date(2027, 5, 10)
+    got = {s.code: s for s in before.schools}
+    assert (got[A].state, got[A].students, got[A].total_fen, got[A].replaced, got[A].file_name) == (
+        RECEIVED, 2, 240000, 1, a2.path.name)
+    assert got[B].state == MISSING and not got[B].late
+    assert got[D].state == DRAFT_ONLY and got[D].refused == 1
+    assert [(s.code, s.state, s.listed) for s in before.unlisted] == [(U, RECEIVED, False)]
+    after = {s.code: s for s in intake_status(station, today=date(2027, 5, 11)).schools}
+    assert after[B].state == LATE and after[B].late and after[A].state == RECEIVED
+    # a package received after the end of the phase is late
+    con = sqlite3.connect(station.path)
+    con.execute("update received_package set received_at = '2027-05-11 09:00:00.000000' where school_code = ?", (A,))
+    con.commit()
+    con.close()
+    late = {s.code: s for s in intake_status(station, today=date(2027, 6, 1)).schools}
+    assert late[A].state == LATE and late[A].late and late[A].students == 2
+    assert run(["--db", str(station.path), "consolidate", "status", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["deadline"] == "2027-05-10" and doc["school_year"] == YEAR
+    rows = {r["code"]: r for r in doc["schools"]}
+    assert rows[A]["total"] == "2400.00" and rows[A]["replaced"] == 1 and rows[D]["state"] == DRAFT_ONLY
+    assert [r["code"] for r in doc["unlisted"]] == [U]
+    assert run(["--db", str(station.path), "consolidate", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "仅有草稿\t4228220204" in out and "不在应报学校名单中" in out and "已替换 1 个旧版本" in out
+
+
+def test_cli_schools_imports_and_a_bad_file_exits_2(station, tmp_path, capsys):
+    path = xlsx(tmp_path / "list.xlsx", ["学校代码", "学校名称"], [A, "龙坪乡中心小学"])
+    assert run(["--db", str(station.path), "consolidate", "schools", str(path)]) == 0
+    assert "已导入应报学校名单：1 所" in capsys.readouterr().out
+    bad = xlsx(tmp_path / "bad.xlsx", ["学校代码", "学校名称"], ["", "无代码"])
+    assert run(["--db", str(station.path), "consolidate", "schools", str(bad)]) == 2
+    assert "第2行" in capsys.readouterr().err
+    assert _schools(station) == [(A, "龙坪乡中心小学", "", "")]
