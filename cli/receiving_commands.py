@@ -194,6 +194,51 @@ register_consolidate("schools", "导入应报学校名单（学校代码、学�
 register_consolidate("status", "各应报学校的报送情况：已接收、迟报、缺报、仅有草稿", _status_arguments, cmd_status)
 
 
+def _view_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("package", type=Path, metavar="PKG", help="上报包（.zip），草稿也可以查看")
+    p.add_argument("--students", type=int, default=20, help="列出的学生人数（默认 20）")
+
+
+def cmd_view(db, args) -> int:
+    """Show a package (a draft too) without storing it; exit 0 only when it verified."""
+    from core.domain import school_year_label
+    from core.idnumber import mask_id
+    from core.money import format_fen
+    from db.receiving import view_package
+    view = view_package(db, args.package)
+    check = view.check
+    if check.ok:
+        print(f"核验通过：签名人已登记（{check.signer.label() if check.signer else ''}），文件完整")
+    elif check.intact:
+        print(f"核验未通过：文件完整，但{check.signer_problem}")
+    else:
+        print("核验失败：" + "；".join(check.problems[:5]))
+    print(f"签名人公钥指纹：{check.fingerprint}")
+    if view.data is None:
+        print(view.problem)
+        return 1
+    d = view.data
+    kind = ("草稿（不能汇总）" if d.draft else "正式") + ("；演示数据" if d.demo else "")
+    print(f"学校：{d.school_name}（代码 {d.school_code}）{d.township}，{school_year_label(d.school_year)}，{kind}，"
+          f"生成于 {d.generated_at.replace('T', ' ')}")
+    granted = sum(1 for st in d.students if st.total_fen)
+    total = sum(st.total_fen for st in d.students)
+    print(f"学生 {len(d.students)} 人，享受资助 {granted} 人，合计 {format_fen(total)} 元"
+          f"（提交包自报合计 {format_fen(d.totals.total)} 元）")
+    for code, fen in d.totals.by_item.items():
+        if fen:
+            print(f"  {d.items.get(code, code)}：{format_fen(fen)} 元")
+    for st in d.students[:max(0, args.students)]:
+        print(f"  {st.name}\t{mask_id(st.id_number)}\t{st.stage}\t{format_fen(st.total_fen)} 元"
+              + ("" if st.verified else "\t未核准"))
+    if len(d.students) > args.students:
+        print(f"  …另有 {len(d.students) - args.students} 名学生")
+    return 0 if check.ok else 1
+
+
+register_consolidate("view", "查看上报包（不导入；草稿也可以查看）", _view_arguments, cmd_view)
+
+
 def cmd_consolidate(db, args) -> int:
     return _CONSOLIDATE[args.consolidate_command].handler(db, args)
 

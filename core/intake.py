@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from core.domain import school_year_label
 from core.errors import InputFileError, ValidationError
@@ -54,6 +55,17 @@ def _year(value: object) -> int | None:
     return value if type(value) is int else None
 
 
+def read_data_member(path: Path, content: bytes, manifest: dict[str, Any]) -> PackageData:
+    """The parsed ``data.json`` of a package whose files were verified against ``manifest``.
+    ValidationError when the package has none (an older program made it) or it is malformed."""
+    if DATA_MEMBER not in manifest.get("files", {}):
+        raise ValidationError(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
+                              "请学校升级资助助手后重新导出上报包。", "")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        raw = zf.read(DATA_MEMBER)
+    return parse_package_data(raw, f"提交包 {Path(path).name} ")
+
+
 def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner], receiver_year: int,
                     history: bool = False) -> Examined:
     """Every check, on ``content`` (the file's bytes as read; ``path`` names it)."""
@@ -78,13 +90,8 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
         return refused(f"提交包已被改动或损坏：{shown}{more}")
     if not result.ok:
         return refused(result.signer_problem)
-    if DATA_MEMBER not in manifest.get("files", {}):
-        return refused(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
-                       "请学校升级资助助手后重新导出上报包。")
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as zf:
-            raw = zf.read(DATA_MEMBER)
-        data = parse_package_data(raw, f"提交包 {path.name} ")
+        data = read_data_member(path, content, manifest)
     except ValidationError as exc:
         return refused(exc.message)
     if data.school_code != code:

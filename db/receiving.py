@@ -21,9 +21,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
-from core.errors import ValidationError
+from core.errors import InputFileError, ValidationError
 from core.intake import Examined, examine_package
 from core.money import format_fen
+from core.package import VerifyResult
 from core.package_changes import PackageChanges, package_changes
 from core.package_data import DATA_MEMBER, PackageData, ReceivedPackage, parse_package_data
 from db import audit, store
@@ -236,6 +237,35 @@ def _insert_students(session: Session, package_id: int, data: PackageData) -> No
     for table, rows in ((ReceivedStudent.__table__, students), (ReceivedGrant.__table__, grants)):
         for start in range(0, len(rows), 5000):
             conn.execute(insert(table), rows[start:start + 5000])
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """A package looked at without storing it (``consolidate view``; drafts too)."""
+
+    path: Path
+    check: VerifyResult
+    data: PackageData | None        # None when unreadable (then ``problem`` says why)
+    problem: str = ""
+
+
+def view_package(db: Database, path: Path) -> PackageView:
+    """Verify ``path`` against this database's trusted signers and read its data member."""
+    from core.intake import read_data_member
+    from core.package import verify_package
+    with db.session() as s:
+        trusted = trusted_signers(s)
+    path = Path(path)
+    content = _read(path)
+    if isinstance(content, str):
+        raise InputFileError(content, "请确认文件路径正确。")
+    check = verify_package(path, trusted, content=content)
+    if not check.intact:
+        return PackageView(path, check, None, "提交包已被改动或损坏，不显示其中的数据。")
+    try:
+        return PackageView(path, check, read_data_member(path, content, check.manifest or {}))
+    except ValidationError as exc:
+        return PackageView(path, check, None, exc.message)
 
 
 # -- reading what was received (the other receiving parts build on these) -------------------

@@ -330,3 +330,14 @@ def test_package_changes_is_pure_and_sums_an_id_listed_twice():
     assert package_changes(new, new).empty
     lines = change_lines(ch, {"Y": "书本费"})
     assert "书本费 0.50 → 0.51 元" in lines[-1] and "（-0.99 元）" in lines[0]
+
+
+def test_view_shows_a_draft_without_storing_it(station, schools, capsys):
+    before = _content(station)
+    assert run(["--db", str(station.path), "consolidate", "view", str(schools.d.path)]) == 0
+    out = capsys.readouterr().out
+    assert "核验通过" in out and "草稿（不能汇总）" in out and "合计 2400.00 元" in out
+    assert "学生31" in out and "422822" in out and kid_id(31) not in out        # ID numbers masked
+    assert _content(station) == before and len(_log(station)) == 0
+    assert run(["--db", str(station.path), "consolidate", "view", str(schools.b.path)]) == 1
+    assert "签名人未知" in capsys.readouterr().out
