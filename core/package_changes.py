@@ -2,7 +2,7 @@
 students added, removed, and whose amounts changed, item by item, to the fen."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from core.idnumber import mask_id
@@ -50,21 +50,34 @@ class PackageChanges:
         return self.new_total - self.old_total
 
 
-def _by_id(students: tuple[PackageStudent, ...]) -> dict[str, StudentAmounts]:
+def amounts_by_id(students: Iterable[tuple[str, str, str, int]]) -> dict[str, StudentAmounts]:
+    """(id_number, name, item code, fen) rows -> each ID's amounts per item ("" code: no grant)."""
     names: dict[str, str] = {}
     items: dict[str, dict[str, int]] = {}
-    for st in students:
-        names.setdefault(st.id_number, st.name)
-        mine = items.setdefault(st.id_number, {})
-        for g in st.grants:
-            mine[g.code] = mine.get(g.code, 0) + g.amount_fen
+    for number, name, code, fen in students:
+        names.setdefault(number, name)
+        mine = items.setdefault(number, {})
+        if code:
+            mine[code] = mine.get(code, 0) + fen
     return {k: StudentAmounts(k, names[k], {c: v for c, v in items[k].items() if v}) for k in items}
+
+
+def amount_rows(students: Iterable[PackageStudent]) -> Iterator[tuple[str, str, str, int]]:
+    """The (id_number, name, item code, fen) rows ``amounts_by_id`` reads, of a package's students."""
+    for st in students:
+        yield st.id_number, st.name, "", 0
+        for g in st.grants:
+            yield st.id_number, st.name, g.code, g.amount_fen
 
 
 def package_changes(old: PackageData, new: PackageData) -> PackageChanges:
     """Students (by ID number) only in ``new`` (added), only in ``old`` (removed), and in
     both with a different amount for some item (changed); ordered by ID number."""
-    before, after = _by_id(old.students), _by_id(new.students)
+    return changes_between(amounts_by_id(amount_rows(old.students)), amounts_by_id(amount_rows(new.students)))
+
+
+def changes_between(before: Mapping[str, StudentAmounts], after: Mapping[str, StudentAmounts]) -> PackageChanges:
+    """``package_changes`` on amounts already gathered per ID number (``amounts_by_id``)."""
     added = tuple(after[k] for k in sorted(after.keys() - before.keys()))
     removed = tuple(before[k] for k in sorted(before.keys() - after.keys()))
     changed = []
@@ -74,8 +87,8 @@ def package_changes(old: PackageData, new: PackageData) -> PackageChanges:
                      if a.get(code, 0) != b.get(code, 0))
         if diff:
             changed.append(AmountChange(k, after[k].name, diff, before[k].total_fen, after[k].total_fen))
-    return PackageChanges(added, removed, tuple(changed), sum(s.total_fen for s in old.students),
-                          sum(s.total_fen for s in new.students))
+    return PackageChanges(added, removed, tuple(changed), sum(s.total_fen for s in before.values()),
+                          sum(s.total_fen for s in after.values()))
 
 
 def change_lines(changes: PackageChanges, items: Mapping[str, str] | None = None, limit: int = 50) -> list[str]:

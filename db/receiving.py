@@ -25,7 +25,7 @@ from core.errors import InputFileError, ValidationError
 from core.intake import Examined, examine_package
 from core.money import format_fen
 from core.package import VerifyResult
-from core.package_changes import PackageChanges, package_changes
+from core.package_changes import PackageChanges, StudentAmounts, amount_rows, amounts_by_id, changes_between
 from core.package_data import DATA_MEMBER, PackageData, ReceivedPackage, parse_package_data
 from db import audit, store
 from db.receiving_models import (
@@ -201,7 +201,7 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     _insert_students(session, row.id, data)
     changes = None
     if current is not None:
-        changes = package_changes(_data_of(session, current), data)
+        changes = changes_between(_stored_amounts(session, current.id), amounts_by_id(amount_rows(data.students)))
         current.state, current.replaced_by = REPLACED, row.id
     note = (f"接收{'往年' if history else ''}提交包 {row.file_name}：学校代码 {row.school_code}（{row.school_name}），"
             f"{data.school_year} 学年，学生 {row.students} 人，合计 {format_fen(total)} 元，SHA-256 {row.sha256}")
@@ -215,28 +215,44 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
 _SOURCES = {"city": "city_fen", "county": "county_fen"}
 
 
+_STUDENT_COLUMNS = ("id", "package_id", "id_number", "name", "gender", "stage", "grade", "class_name", "location",
+                   "ownership", "category", "township", "village", "household_no", "verified", "prior_grants",
+                   "pending", "total_fen")
+_GRANT_COLUMNS = ("id", "package_id", "student_id", "item_code", "amount_fen", "city_fen", "county_fen")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def _insert_students(session: Session, package_id: int, data: PackageData) -> None:
-    """The package's students and grants, bulk-inserted with ids assigned here."""
-    conn = session.connection()
+    """The package's students and grants: plain tuples through the driver's executemany, ids
+    assigned here (50,000 rows must not cost an ORM object or a compiled parameter set each)."""
     first = (session.scalar(select(func.max(ReceivedStudent.id))) or 0) + 1
     grant_id = (session.scalar(select(func.max(ReceivedGrant.id))) or 0) + 1
     students, grants = [], []
-    for n, st in enumerate(data.students):
-        sid = first + n
-        students.append({
-            "id": sid, "package_id": package_id, "id_number": st.id_number, "name": st.name, "gender": st.gender,
-            "stage": st.stage, "grade": st.grade, "class_name": st.class_name, "location": st.location,
-            "ownership": st.ownership, "category": st.category, "township": st.township, "village": st.village,
-            "household_no": st.household_no, "verified": st.verified, "prior_grants": ",".join(st.prior_grants),
-            "pending": ",".join(st.pending), "total_fen": st.total_fen})
+    for sid, st in enumerate(data.students, start=first):
+        students.append((sid, package_id, st.id_number, st.name, st.gender, st.stage, st.grade, st.class_name,
+                         st.location, st.ownership, st.category, st.township, st.village, st.household_no,
+                         st.verified, ",".join(st.prior_grants), ",".join(st.pending), st.total_fen))
         for g in st.grants:
-            grants.append({"id": grant_id, "package_id": package_id, "student_id": sid, "item_code": g.code,
-                           "amount_fen": g.amount_fen, "city_fen": g.shares.get("city", 0),
-                           "county_fen": g.shares.get("county", 0)})
+            grants.append((grant_id, package_id, sid, g.code, g.amount_fen, g.shares.get("city", 0),
+                           g.shares.get("county", 0)))
             grant_id += 1
-    for table, rows in ((ReceivedStudent.__table__, students), (ReceivedGrant.__table__, grants)):
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(table), rows[start:start + 5000])
+    conn = session.connection()
+    if students:
+        conn.exec_driver_sql(_insert_sql("received_student", _STUDENT_COLUMNS), students)
+    if grants:
+        conn.exec_driver_sql(_insert_sql("received_grant", _GRANT_COLUMNS), grants)
+
+
+def _stored_amounts(session: Session, package_id: int) -> dict[str, StudentAmounts]:
+    """The stored package's amounts per student and item (for the change a replacement makes)."""
+    rows = session.execute(
+        select(ReceivedStudent.id_number, ReceivedStudent.name, ReceivedGrant.item_code, ReceivedGrant.amount_fen)
+        .outerjoin(ReceivedGrant, ReceivedGrant.student_id == ReceivedStudent.id)
+        .where(ReceivedStudent.package_id == package_id)).all()
+    return amounts_by_id((n, name, code or "", fen or 0) for n, name, code, fen in rows)
 
 
 @dataclass(frozen=True)
