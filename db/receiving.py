@@ -28,6 +28,7 @@ from core.package import VerifyResult
 from core.package_changes import PackageChanges, StudentAmounts, amount_rows, amounts_by_id, changes_between
 from core.package_data import DATA_MEMBER, PackageData, ReceivedPackage, parse_package_data
 from db import audit, store
+from db.changes import Changes
 from db.receiving_models import (
     ACCEPTED,
     CURRENT,
@@ -79,6 +80,11 @@ class IntakeReport:
 
     def count(self, result: str) -> int:
         return sum(o.result == result for o in self.outcomes)
+
+    @property
+    def changes(self) -> Changes:
+        """The receiving data changed (a package stored, or a line added to the intake log)."""
+        return Changes.RECEIVING if self.outcomes else Changes.NONE
 
 
 def package_files(paths: Iterable[Path]) -> list[Path]:

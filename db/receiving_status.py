@@ -22,6 +22,7 @@ from core.campaign import phase_statuses
 from core.importers.schools import parse_expected_schools
 from core.money import format_fen
 from db import audit, store
+from db.changes import Changes
 from db.receiving import expected_schools
 from db.receiving_models import CURRENT, REPLACED, ExpectedSchool, IntakeLog, ReceivedPackageRow
 from db.session import Database
@@ -37,6 +38,7 @@ class SchoolsImported:
     added: int
     removed: int
     skipped: list[tuple[int, str]]       # footer rows (line, why)
+    changes: Changes = Changes.RECEIVING
 
 
 def import_expected_schools(db: Database, path: Path, actor: str | None = None) -> SchoolsImported:
