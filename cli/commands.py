@@ -15,6 +15,7 @@ from cli import (
     check_commands,
     consolidate_check_commands,  # noqa: F401 - registers consolidate check/summary/export
     export_commands,
+    policy_commands,
     receiving_commands,
     settings_commands,
     spotcheck_commands,  # noqa: F401 - registers consolidate sample, result, report …
@@ -22,8 +23,7 @@ from cli import (
 from core.errors import ZizhuError
 from core.money import format_fen
 from core.paths import default_db_path
-from core.policy import SOURCE_LABELS, parameter_key, parameter_label, parameters_of
-from core.policy_edit import rule_text, shares_text, source_notes
+from core.policy import SOURCE_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--contact-phone", default="", help="学校联系电话")
     s.add_argument("--supervision-phone", default="", help="县级监督电话")
 
-    s = sub.add_parser("policy", help="查看或修改资助政策")
-    psub = s.add_subparsers(dest="policy_command", required=True)
-    ps = psub.add_parser("show", help="显示当前资助政策")
-    ps.add_argument("--toml", action="store_true", help="输出政策文件原文")
-    ps = psub.add_parser("set", help="修改一个政策参数")
-    ps.add_argument("key", help="参数名称（policy show 列出），例如 公办普通高中学费标准")
-    ps.add_argument("value", help="金额（元）；空字符串表示取消设置")
-    ps = psub.add_parser("load", help="导入整个政策文件（TOML）")
-    ps.add_argument("file", type=Path)
+    policy_commands.add_parsers(sub)
 
     s = sub.add_parser("import", help="导入学生名单或建档立卡名单")
     s.add_argument("kind", choices=["students", "roster", "payments"],
@@ -118,54 +110,6 @@ def cmd_init(db, args) -> int:
     _out(f"已初始化：{saved.school.name}（代码 {saved.school.code}），{school_year_label(saved.school.school_year)}")
     settings_commands.print_official(saved.official)
     return 0
-
-
-def cmd_policy(db, args) -> int:
-    from db import settings
-    if args.policy_command == "set":
-        saved = settings.save_policy(db, {args.key: args.value})
-        label = parameter_label(parameter_key(saved.policy, args.key), saved.policy)
-        _out(f"已修改 {label} = {args.value or '（未设置）'}" if saved.changed else f"{label} 没有变化，未修改")
-        _print_unverified(saved.unverified)
-    elif args.policy_command == "load":
-        try:
-            text = args.file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ZizhuError(f"无法读取政策文件 {args.file}：{exc.strerror}", "请检查文件路径") from None
-        saved = settings.install_policy(db, text)
-        _out(f"已导入资助政策：{saved.policy.name}")
-        _print_unverified(saved.unverified)
-    else:
-        policy = settings.policy(db)
-        if args.toml:
-            _out(policy.text)
-            return 0
-        _print_policy(policy)
-        return 0
-    _print_policy(saved.policy)
-    return 0
-
-
-def _print_unverified(n: int) -> None:
-    if n:
-        _out(f"有 {n} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准（详见审计日志）")
-
-
-def _print_policy(policy) -> None:
-    _out(f"资助政策：{policy.name}")
-    _out(f"政策文件 SHA-256：{policy.sha256}")
-    _out("资助项目：")
-    notes = source_notes(policy)
-    for it in policy.all_items:
-        flags = "".join(f"，{w}" for w, on in (("仅一次", it.once), ("需申请", it.needs_application),
-                                                 ("已停用", it.retired)) if on)
-        _out(f"  {it.code:<20} {it.name}：{rule_text(it)}（{shares_text(it)}{flags}）")
-        if it.code in notes:
-            _out(f"  {'':<20} 注：{notes[it.code]}")
-    _out("政策参数（元/年）：")
-    for p in parameters_of(policy):
-        _out(f"  {p.label} = {format_fen(p.fen) + ' 元' if p.fen is not None else '未设置'}")
-    _out("修改：policy set 参数名称 金额，例如 policy set 公办普通高中学费标准 1200（留空则取消设置）")
 
 
 def cmd_import(db, args) -> int:
@@ -236,13 +180,14 @@ def cmd_template(db, args) -> int:
 
 
 COMMANDS: dict[str, Callable] = {
-    "init": cmd_init, "policy": cmd_policy, "import": cmd_import,
+    "init": cmd_init, "import": cmd_import,
     "compute": cmd_compute, "demo": cmd_demo, "template": cmd_template,
     **check_commands.COMMANDS,
     **export_commands.COMMANDS,
     **backup_commands.COMMANDS,
     **settings_commands.COMMANDS,
     **receiving_commands.COMMANDS,
+    **policy_commands.COMMANDS,
 }
 
 

@@ -194,6 +194,27 @@ class PaymentRecord(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
 
 
+class PolicyVersion(Base):
+    """One saved version of the policy document (政策版本): numbered 1, 2, … per school year.
+    The active policy is the newest version of the school's year (db.policy_versions)."""
+
+    __tablename__ = "policy_version"
+    __table_args__ = (UniqueConstraint("school_year", "number", name="uq_policy_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_year: Mapped[int] = mapped_column(Integer)      # 0: saved before the school existed
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(20))        # default | edited | imported
+    # An imported signed policy file: the signer's key fingerprint and "code name" of its school.
+    signer_fingerprint: Mapped[str] = mapped_column(String(100), default="")
+    signer_school: Mapped[str] = mapped_column(String(300), default="")
+
+
 Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
 
 # Students on the list (not removed): the checks, counts, exports and letters read only these.

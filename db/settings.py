@@ -7,11 +7,14 @@ the 设置 page reports its saves through the same path as every other page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.policy import Policy
 from db.changes import Changes
 from db.session import Database
+
+if TYPE_CHECKING:
+    from db.policy_versions import VersionInfo
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,12 @@ class OfficialSaved:
 
 @dataclass(frozen=True)
 class PolicySaved:
-    """The policy after a change and how many verified students went back to 待核准."""
+    """The policy after a change, how many verified students went back to 待核准, and the
+    version it is (the new one; the unchanged active one when nothing changed)."""
     policy: Policy
     unverified: int = 0
     changed: bool = True
+    version: VersionInfo | None = None
 
     @property
     def changes(self) -> Changes:
@@ -153,27 +158,24 @@ def policy(db: Database) -> Policy:
 
 
 def save_policy(db: Database, values: dict[str, str], actor: str | None = None) -> PolicySaved:
-    """Policy parameters (dotted key -> yuan text, "" unsets) in one transaction, all or
-    nothing, after a backup. Verified students whose subsidies change go back to 待核准."""
+    """Policy parameters (dotted key or Chinese name -> yuan text, "" unsets) as ONE new version,
+    all or nothing, after a backup, audited key by key. Verified students whose subsidies change
+    go back to 待核准."""
     from db.backup import backup_before_change
-    from db.store import change_policy_value, get_policy
+    from db.policy_versions import active_version
+    from db.store import change_policy_values
     backup_before_change(db, "before-policy")
     with db.session() as s:
-        result, unverified, changed = get_policy(s), 0, False
-        for key, value in values.items():
-            change = change_policy_value(s, key, value, actor)
-            result, unverified, changed = change.policy, unverified + change.unverified, changed or bool(change.changes)
-        return PolicySaved(result, unverified, changed)
+        change = change_policy_values(s, values, actor)
+        return PolicySaved(change.policy, change.unverified, change.version is not None,
+                           change.version or active_version(s))
 
 
-def install_policy(db: Database, text: str, actor: str | None = None) -> PolicySaved:
-    """A whole policy document (validated first), after a backup."""
-    from db.backup import backup_before_change
-    from db.store import change_policy
-    backup_before_change(db, "before-policy")
-    with db.session() as s:
-        change = change_policy(s, text, actor)
-        return PolicySaved(change.policy, change.unverified, bool(change.changes))
+def install_policy(db: Database, text: str, actor: str | None = None, note: str = "",
+                   origin: str = "imported") -> PolicySaved:
+    """A whole policy document (validated first) as a new version, after a backup."""
+    from db.policy_versions import save_version
+    return save_version(db, text, note, actor, origin)
 
 
 @dataclass(frozen=True)

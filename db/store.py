@@ -10,14 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.engine import Calculator
 from core.errors import NotInitialisedError, ValidationError, ZizhuError
-from core.money import format_fen
-from core.policy import Policy, default_policy_text, load_policy, parameter_label, set_value
+from core.policy import Policy, load_policy, parameter_label, set_value
 from db import audit
 from db.models import School, Setting
 
-POLICY_KEY = "policy"
 MAPPING_KEY = "import_mapping.{kind}"
 DEMO_KEY = "demo"     # "1": a demo database (fictional school), whatever its file is called
 
@@ -82,14 +79,16 @@ def init_school(session: Session, name: str, code: str, school_year: int,
                 changes[key] = (old, value)
             setattr(school, key, value)
     session.flush()
-    if get_setting(session, POLICY_KEY) is None:
-        put_setting(session, POLICY_KEY, default_policy_text())
+    from db.policy_versions import ensure_version
+    ensure_version(session, actor)
     audit.record(session, actor or audit.default_actor(), "school", school.id, changes)
     return school
 
 
 def get_policy_text(session: Session) -> str:
-    return get_setting(session, POLICY_KEY) or default_policy_text()
+    """The active policy document: the newest version of the school's year (db.policy_versions)."""
+    from db.policy_versions import active_text
+    return active_text(session)
 
 
 def get_policy(session: Session) -> Policy:
@@ -98,11 +97,13 @@ def get_policy(session: Session) -> Policy:
 
 @dataclass
 class PolicyChange:
-    """A stored policy change: the new policy and the verified students it sent back to 待核准."""
+    """A stored policy change: the new policy, the verified students it sent back to 待核准
+    and the version it was saved as (None: nothing changed, no version)."""
 
     policy: Policy
     unverified: int = 0
     changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    version: Any = None      # db.policy_versions.VersionInfo
 
 
 def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
@@ -127,85 +128,84 @@ def policy_diff(old_text: str, new_text: str) -> dict[str, tuple[str | None, str
 
 
 def _install_policy(session: Session, old_text: str, new_text: str, actor: str | None,
-                    changes: dict[str, tuple[Any, Any]], what: str) -> PolicyChange:
-    """Store ``new_text``, audit ``changes`` and un-verify the verified students whose
-    decisions or amounts it changes (each audited with the old and new totals)."""
+                    changes: dict[str, tuple[Any, Any]], what: str, note: str = "", origin: str = "edited",
+                    signer_fingerprint: str = "", signer_school: str = "") -> PolicyChange:
+    """The one path of a policy change: store ``new_text`` as a new version, audit ``changes``
+    and the version numbers, and un-verify the verified students whose decisions or amounts
+    it changes (each audited with its old and new amounts)."""
     from db.findings import unverify_students
+    from db.policy_versions import active_version, add_version
     actor = actor or audit.default_actor()
     policy = load_policy(new_text)
     try:
         old_policy: Policy | None = load_policy(old_text)
     except ZizhuError:   # the stored document no longer loads: nothing verified under it can stand
         old_policy = None
-    put_setting(session, POLICY_KEY, new_text)
     now = datetime.now()
-    audit.record(session, actor, "policy", None, changes, now)
+    before = active_version(session)
     notes = affected_students(session, old_policy, policy, what)
-    return PolicyChange(policy, unverify_students(session, notes, actor, now) if notes else 0, changes)
+    version = add_version(session, new_text, origin, note, actor, signer_fingerprint, signer_school, now)
+    audit.record(session, actor, "policy", None, changes, now)
+    audit.record(session, actor, "policy_version", None,
+                 {"number": (before.label if before else None, f"{version.label}：{(note or what)[:300]}")}, now)
+    return PolicyChange(policy, unverify_students(session, notes, actor, now) if notes else 0, changes, version)
 
 
 def affected_students(session: Session, old: Policy | None, new: Policy, what: str = "") -> dict[int, str]:
     """Verified students whose per-item decisions or amounts differ between two policies,
-    with a note giving the old and new totals (every verified student when ``old`` is None:
-    the stored document could not be read)."""
+    with a note giving the old and new amounts, item by item (every verified student when
+    ``old`` is None: the stored document could not be read). The preview lists the same
+    students (core.policy_preview.student_deltas)."""
+    from core.policy_preview import compare, student_deltas
     from db.students import verified_records
     if old is None:
         return {rec.key: f"原资助政策无法读取，已改用新政策（{what}），需重新核准"
                 for rec in verified_records(session) if rec.key is not None}
-    before, after = Calculator(old), Calculator(new)
-    notes: dict[int, str] = {}
-    for rec in verified_records(session):
-        if rec.key is None:   # never: stored students have their key
-            continue
-        a, b = before(rec), after(rec)
-        if [(d.code, d.status, d.amount_fen) for d in a.decisions] == \
-                [(d.code, d.status, d.amount_fen) for d in b.decisions]:
-            continue
-        old_items = {d.code: (d.status, d.amount_fen) for d in a.decisions}
-        names = [d.name for d in b.decisions if old_items.get(d.code) != (d.status, d.amount_fen)]
-        notes[rec.key] = (f"资助政策修改{f'（{what}）' if what else ''}后资助结果改变，需重新核准："
-                          f"合计 {format_fen(a.total_fen)} 元 → {format_fen(b.total_fen)} 元"
-                          + (f"；变化的项目：{'、'.join(names)}" if names else ""))
-    return notes
+    deltas = student_deltas(*compare(list(verified_records(session)), old, new))
+    return {d.key: f"资助政策修改{f'（{what}）' if what else ''}后资助结果改变，需重新核准：{d.text()}"
+            for d in deltas if d.key is not None}
 
 
-def change_policy_value(session: Session, key: str, value: str, actor: str | None = None) -> PolicyChange:
-    """Change one policy value (validated), audited with its old and new values; verified
+def change_policy_values(session: Session, values: dict[str, str], actor: str | None = None) -> PolicyChange:
+    """Change policy values (a parameter's key or Chinese name -> yuan text, "" unsets), all
+    validated, as one new version audited key by key with old and new values; verified
     students whose subsidies it changes go back to 待核准."""
-    old_text = get_policy_text(session)
-    new_text = set_value(old_text, key, value)
+    old_text = new_text = get_policy_text(session)
+    for key, value in values.items():
+        new_text = set_value(new_text, key, value)
     diff = policy_diff(old_text, new_text)
     if not diff:
         return PolicyChange(load_policy(old_text))
     new_policy = load_policy(new_text)     # the clerk reads the parameters' Chinese names
     what = "；".join(f"{parameter_label(k, new_policy)}：{o or '未设置'} → {n or '未设置'}"
                     for k, (o, n) in diff.items())
-    return _install_policy(session, old_text, new_text, actor, dict(diff), what)
+    return _install_policy(session, old_text, new_text, actor, dict(diff), what, note=what)
 
 
 def set_policy_value(session: Session, key: str, value: str, actor: str | None = None) -> Policy:
-    """``change_policy_value`` returning the new policy."""
-    return change_policy_value(session, key, value, actor).policy
+    """One policy value (``change_policy_values``), returning the new policy."""
+    return change_policy_values(session, {key: value}, actor).policy
 
 
-def change_policy(session: Session, text: str, actor: str | None = None) -> PolicyChange:
-    """Install a whole policy document (validated first), audited with the old and new
-    SHA-256; verified students whose subsidies it changes go back to 待核准."""
+def change_policy(session: Session, text: str, actor: str | None = None, note: str = "", origin: str = "edited",
+                  signer_fingerprint: str = "", signer_school: str = "") -> PolicyChange:
+    """Install a whole policy document (validated first) as a new version, audited with the
+    old and new SHA-256; verified students whose subsidies it changes go back to 待核准.
+    The same document as the active one changes nothing."""
+    from core.policy_diff import policy_diff_items
     policy = load_policy(text)
     old_text = get_policy_text(session)
     try:
-        old_sha = load_policy(old_text).sha256
+        old: Policy | None = load_policy(old_text)
+        assert old is not None
+        old_sha = old.sha256
     except ZizhuError:
-        old_sha = "无法读取的政策文件 " + hashlib.sha256(old_text.encode("utf-8")).hexdigest()
+        old, old_sha = None, "无法读取的政策文件 " + hashlib.sha256(old_text.encode("utf-8")).hexdigest()
     if old_sha == policy.sha256:
         return PolicyChange(policy)
-    return _install_policy(session, old_text, text, actor, {"*": (old_sha, policy.sha256)},
-                           f"导入政策文件 {policy.name}")
-
-
-def replace_policy(session: Session, text: str, actor: str | None = None) -> Policy:
-    """``change_policy`` returning the new policy."""
-    return change_policy(session, text, actor).policy
+    what = policy_diff_items(old, policy).summary() if old else f"改用政策文件 {policy.name}"
+    return _install_policy(session, old_text, text, actor, {"*": (old_sha, policy.sha256)}, what[:300], note,
+                           origin, signer_fingerprint, signer_school)
 
 
 def get_mapping(session: Session, kind: str) -> dict[str, str]:

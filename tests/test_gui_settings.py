@@ -93,7 +93,7 @@ def test_a_policy_change_in_settings_says_who_went_back_to_unverified(win, db):
     from db.findings import run_and_store, verify_students
     from db.models import Student
     with db.session() as s:
-        store.change_policy_value(s, "tuition_standard.普通高中", "1400")
+        store.change_policy_values(s, {"tuition_standard.普通高中": "1400"})
         run_and_store(s)
         verify_students(s, list(s.scalars(select(Student.id))), skip_blocked=True)
         verified = set(s.scalars(select(Student.name).where(Student.verified.is_(True))))

@@ -171,7 +171,7 @@ def test_a_verified_student_without_seal_and_a_changed_policy_setting_are_caught
     with d.session() as s:
         text = set_value(store.get_policy_text(s), "tuition_standard.普通高中", "300")
     d.close()
-    tamper(clean_db, "UPDATE setting SET value = ? WHERE key = 'policy'", text)
+    tamper(clean_db, "UPDATE policy_version SET text = ? WHERE id = (SELECT max(id) FROM policy_version)", text)
     assert run(["--db", str(clean_db), "check", "--json"]) == 1
     flags = json.loads(capsys.readouterr().out)["flags"]
     assert {f["id_number"] for f in flags if f["code"] == "TAMPERED_AFTER_VERIFY"} == {HS, PRE}
@@ -309,7 +309,7 @@ def test_the_wizard_asks_before_a_replace_removes_over_half_the_roster(qtbot, db
 def test_a_policy_that_no_longer_loads_can_be_replaced_and_unverifies_everyone(clean_db, tmp_path, capsys):
     from core.policy import default_policy_text
     verify_all(clean_db)
-    tamper(clean_db, "UPDATE setting SET value = 'items = [' WHERE key = 'policy'")
+    tamper(clean_db, "UPDATE policy_version SET text = 'items = [' WHERE id = (SELECT max(id) FROM policy_version)")
     new = tmp_path / "policy.toml"
     new.write_text(set_value(default_policy_text(), "tuition_standard.普通高中", "1200"), encoding="utf-8")
     capsys.readouterr()

@@ -62,7 +62,7 @@ DB_NAME = "zizhu.sqlite"
 PASSPHRASE = "kill-test 口令 2026"
 DEFAULT_TRIALS = 2          # per operation, default tier (plus one un-killed reference run)
 SLOW_TRIALS = 50            # per operation, slow tier
-AUDITED_ENTITIES = ("student", "policy", "export")
+AUDITED_ENTITIES = ("student", "policy", "policy_version", "export")
 # A kill between two writes of one transaction would look like tampering: it must not happen.
 KILL_MUST_NOT_RAISE = {"AUDIT_CHAIN_BROKEN", "TAMPERED_AFTER_VERIFY"}
 ID_RE = re.compile(rb"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
@@ -240,8 +240,6 @@ def _integrity(db: Path, read_only: bool = False) -> list[str]:
 
 def _snapshot(db: Path) -> tuple:
     """What the operations change, without timestamps, as comparable sorted tuples."""
-    from db.store import POLICY_KEY
-
     con = sqlite3.connect(db)
     try:
         cols = [r[1] for r in con.execute("PRAGMA table_info(student)")
@@ -250,7 +248,7 @@ def _snapshot(db: Path) -> tuple:
         marks = ", ".join("?" * len(AUDITED_ENTITIES))
         audit = sorted(con.execute(f"SELECT entity, entity_id, field, old, new FROM audit_log "
                                    f"WHERE entity IN ({marks})", AUDITED_ENTITIES).fetchall(), key=repr)
-        policy = con.execute("SELECT value FROM setting WHERE key = ?", (POLICY_KEY,)).fetchall()
+        policy = con.execute("SELECT school_year, number, text FROM policy_version ORDER BY id").fetchall()
     finally:
         con.close()
     return tuple(students), tuple(audit), tuple(policy)

@@ -1,0 +1,118 @@
+"""Policy files in and out (政策文件): the use cases behind `policy export/import` and the
+政策 view's 导出政策文件… / 导入政策文件… (core.policy_file reads and checks the file).
+
+Export writes the active version (or version ``number``) as plain TOML, or signed with
+this database's key as a package. Import is two steps, so the clerk sees the 变更预览
+before anything changes: ``check_policy_file`` (read, verify, preview; writes nothing)
+then ``save_imported`` (a new version, origin ``imported``, with the signer recorded).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.domain import school_year_label
+from core.errors import ValidationError
+from core.policy_file import POLICY_MEMBER, PolicyFile, policy_meta, read_policy_file
+from core.trust import TrustedSigner, read_trust_file
+from db import audit
+from db.changes import Changes
+from db.policy_versions import ChangePreview, VersionInfo, preview_in, save_version
+from db.session import Database
+from db.settings import PolicySaved
+
+UNSIGNED_HINT = "只有确认文件来自县教育局时才导入未签名的政策文件（命令行加 --allow-unsigned）"
+
+
+@dataclass(frozen=True)
+class PolicyExported:
+    path: Path
+    signed: bool
+    version: VersionInfo | None
+    sha256: str
+    fingerprint: str = ""
+    changes: Changes = Changes.NONE     # (a first signature makes the key: SETTINGS)
+
+
+def export_policy(db: Database, target: str | Path, sign: bool = False, passphrase: str = "",
+                  number: int | None = None, actor: str | None = None) -> PolicyExported:
+    """Write the active policy (or version ``number`` of its year) to ``target``: the TOML text
+    as stored, or with ``sign`` a signed policy file made with this database's key (made at
+    the first signature, like the first export)."""
+    from core.package import write_package
+    from core.paths import write_atomic
+    from core.policy import load_policy
+    from core.signing import fingerprint
+    from db.keys import ensure_key, public_key
+    from db.policy_versions import version_document
+    from db.store import get_school
+    target = Path(target)
+    with db.session() as s:
+        version, text = version_document(s, number)
+        policy = load_policy(text)
+        if not sign:
+            write_atomic(target, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
+            return PolicyExported(target, False, version, policy.sha256)
+        had_key = public_key(s) is not None
+        private, public_raw = ensure_key(s, passphrase, actor)
+        school = get_school(s)
+        meta = policy_meta(school.code, school.name, school.school_year, policy,
+                           version.school_year if version else school.school_year, version.number if version else 0)
+        write_package(target, {POLICY_MEMBER: text.encode("utf-8")}, meta, private, public_raw)
+        audit.record(s, actor or audit.default_actor(), "export", None,
+                     {"*": (None, f"签名的政策文件 {version.label if version else ''} {target.name}")})
+    return PolicyExported(target, True, version, policy.sha256, fingerprint(public_raw),
+                          Changes.NONE if had_key else Changes.SETTINGS)
+
+
+def trusted_signers(db: Database, trust_files: Sequence[Path] = ()) -> list[TrustedSigner]:
+    """Who may sign a policy file for this school: the keys in ``trust_files`` and this
+    database's own key (the trust list of the database, db.trust_store, when it exists)."""
+    from db.keys import own_signer
+    signers = [signer for path in trust_files for signer in read_trust_file(Path(path))]
+    with db.session() as s:
+        own = own_signer(s)
+        try:
+            from db.trust_store import trusted_signers as stored  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:      # the receiving side's trust list is not in this version
+            stored = None
+        if stored is not None:
+            signers += [t for t in stored(s) if t not in signers]
+    if own is not None:
+        signers.append(own)
+    return signers
+
+
+@dataclass(frozen=True)
+class PolicyFileCheck:
+    """A policy file that may be imported, and what it would change."""
+    file: PolicyFile
+    preview: ChangePreview
+
+
+def check_policy_file(db: Database, path: str | Path, trust_files: Sequence[Path] = ()) -> PolicyFileCheck:
+    """Read and verify a policy file and preview its change; writes nothing. A signed file of
+    an unknown signer, a tampered one, an invalid document, or one issued for another school
+    year raises a ZizhuError."""
+    policy_file = read_policy_file(Path(path), trusted_signers(db, trust_files))
+    with db.session() as s:
+        from db.store import get_school
+        year = get_school(s).school_year
+        if policy_file.school_year is not None and policy_file.school_year != year:
+            issued = school_year_label(policy_file.school_year)
+            raise ValidationError(f"这个政策文件是{policy_file.signer_school}为{issued}签发的，"
+                                  f"本校当前是{school_year_label(year)}，没有导入",
+                                  "请向县教育局索取本学年的政策文件；如学年设置有误，请先在设置中改正学年")
+        return PolicyFileCheck(policy_file, preview_in(s, policy_file.text))
+
+
+def save_imported(db: Database, policy_file: PolicyFile, note: str = "", allow_unsigned: bool = False,
+                  actor: str | None = None) -> PolicySaved:
+    """Save a checked policy file as a new version (origin imported, the signer recorded).
+    An unsigned file needs ``allow_unsigned`` (the clerk's confirmation)."""
+    if not policy_file.signed and not allow_unsigned:
+        raise ValidationError("这是未签名的政策文件，无法确认它来自县教育局、没有被改动，没有导入", UNSIGNED_HINT)
+    source = policy_file.source_text()
+    return save_version(db, policy_file.text, note or source, actor, "imported",
+                        policy_file.fingerprint, policy_file.signer_school)
