@@ -75,6 +75,8 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     fp = fingerprint(raw) if raw else ""
     from db.findings import ROSTER_IMPORTED_AT
     chain = audit.audit_chain_status(session)
+    from db.policy_versions import active_version
+    version = active_version(session)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals_of(results, policy), findings=findings, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp,
@@ -82,7 +84,9 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
                       roster_imported_at=store.get_setting(session, ROSTER_IMPORTED_AT) or "",
                       audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message),
-                      official=get_official(session))
+                      official=get_official(session),
+                      policy_version=version.label if version else "",
+                      policy_version_number=version.number if version else 0)
 
 
 @dataclass(frozen=True)
@@ -244,7 +248,8 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     meta = {
         "school": {"name": data.school.name, "code": data.school.code},
         "school_year": data.school.school_year, "policy_name": data.official.title,
-        "policy_hash": data.policy.sha256, "counts": counts, "draft": draft, "demo": data.demo,
+        "policy_hash": data.policy.sha256, "policy_version": data.policy_version_number,
+        "policy_version_label": data.policy_version, "counts": counts, "draft": draft, "demo": data.demo,
         "totals": {"by_item": {k: format_fen(v) for k, v in data.totals.by_item.items()},
                    "by_source": {k: format_fen(v) for k, v in data.totals.by_source.items()},
                    "total": format_fen(data.totals.total)},

@@ -67,21 +67,12 @@ def export_policy(db: Database, target: str | Path, sign: bool = False, passphra
 
 
 def trusted_signers(db: Database, trust_files: Sequence[Path] = ()) -> list[TrustedSigner]:
-    """Who may sign a policy file for this school: the keys in ``trust_files`` and this
-    database's own key (the trust list of the database, db.trust_store, when it exists)."""
-    from db.keys import own_signer
+    """Who may sign a policy file for this school: the keys in ``trust_files`` and the
+    database's trust list with its own key (db.trust_store, as every verification)."""
+    from db.trust_store import trusted_signers as stored
     signers = [signer for path in trust_files for signer in read_trust_file(Path(path))]
     with db.session() as s:
-        own = own_signer(s)
-        try:
-            from db.trust_store import trusted_signers as stored  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:      # the receiving side's trust list is not in this version
-            stored = None
-        if stored is not None:
-            signers += [t for t in stored(s) if t not in signers]
-    if own is not None:
-        signers.append(own)
-    return signers
+        return signers + stored(s)
 
 
 @dataclass(frozen=True)

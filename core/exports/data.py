@@ -120,6 +120,8 @@ class ExportData:
     roster_size: int = 0             # people in the roster (建档立卡名单) when exported
     roster_imported_at: str = ""     # ISO time of the last roster import, "" when never imported
     audit: AuditInfo | None = None   # None: not checked (samples, tests)
+    policy_version: str = ""         # the policy version computed under, “2023–2024学年 第2版” ("" unknown)
+    policy_version_number: int = 0   # its number within its school year (0 unknown)
 
     def pairs(self) -> list[tuple[StudentInfo, StudentResult]]:
         return list(zip(self.students, self.results, strict=True))

@@ -94,6 +94,7 @@ def _cover(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
         ["学年", s.year_label],
         ["资助政策", data.official.title],
         *([["政策依据", data.official.policy_basis]] if data.official.policy_basis else []),
+        *([["政策版本", data.policy_version]] if data.policy_version else []),
         ["政策文件SHA-256", Paragraph(f"{_group(sha[:32])}<br/>{_group(sha[32:])}", st["mono"])],
         ["生成时间", time_label(data)],
         ["生成人", data.generated_by or "—"],
@@ -191,7 +192,8 @@ def _signatures(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
         Paragraph("数据签名公钥指纹：" + (f'<font name="ZizhuHeiMono">{fp}</font>' if fp else "未签名"),
                   st["body"]),
         Paragraph("随报告报送的电子数据的签名公钥指纹应与此处一致；"
-                  f"所依据的政策文件 SHA-256 以 {data.policy.sha256[:16]} 开头（全文见封面）。", st["small"]),
+                  f"所依据的政策{f'（{data.policy_version}）' if data.policy_version else ''}文件 SHA-256 以 "
+                  f"{data.policy.sha256[:16]} 开头（全文见封面）。", st["small"]),
     ])]
 
 

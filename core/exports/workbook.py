@@ -181,6 +181,7 @@ def _about(ws: Worksheet, data: ExportData) -> None:
         ("学校", s.name), ("学校代码", s.code), ("学年", s.year_label),
         ("资助政策", data.official.title),
         *([("政策依据", data.official.policy_basis)] if data.official.policy_basis else []),
+        *([("政策版本", data.policy_version)] if data.policy_version else []),
         ("政策文件SHA-256", data.policy.sha256),
         ("生成时间", time_label(data)), ("生成人", data.generated_by or "（未记录）"),
         ("程序版本", f"Zizhu {data.program_version}"),

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 
-def main() -> None:
+def main(revision: str = "0004") -> None:
     from sqlalchemy import select
 
     from core.idnumber import make_id
@@ -33,11 +33,11 @@ def main() -> None:
     from db.session import open_database
     from db.students import remove_student
 
-    target = HERE / "schema-0004.sqlite"
+    target = HERE / f"schema-{revision}.sqlite"
     target.unlink(missing_ok=True)
     d = open_database(target, migrate=False, lock=False)
     try:
-        upgrade(d, "0004")
+        upgrade(d, revision)
         a, b = make_id("422822", date(2008, 5, 1), 121), make_id("422822", date(2009, 6, 2), 132)
         with d.session() as s:
             store.init_school(s, "冻结测试中心校", "4228220001", 2023, actor="冻结")
