@@ -29,7 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ps.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令")
     ps.add_argument("--version", type=int, metavar="N", help="导出本学年第 N 版（默认：当前版本）")
     for name, text in (("import", "导入政策文件（签名的 .zip，或加 --allow-unsigned 的 .toml），先显示变更预览"),
-                       ("load", "导入未签名的政策文件（TOML），等于 import --allow-unsigned")):
+                       ("load", "导入未签名的政策文件（TOML）并立即生效，等于 import --allow-unsigned --yes")):
         ps = psub.add_parser(name, help=text)
         ps.add_argument("file", type=Path)
         ps.add_argument("--trust", type=Path, action="append", default=[], metavar="FILE",
@@ -38,7 +38,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             ps.add_argument("--allow-unsigned", action="store_true",
                             help="确认导入未签名的政策文件（只在确认来源时使用）")
         ps.add_argument("--dry-run", action="store_true", help="只显示变更预览，不保存")
-        ps.add_argument("--yes", action="store_true", help="确认：有已核准学生因此改回待核准时须加此项")
+        if name == "import":
+            ps.add_argument("--yes", action="store_true", help="确认：有已核准学生因此改回待核准时须加此项")
         ps.add_argument("--note", default="", help="版本说明（默认写明文件来源）")
 
 
@@ -145,7 +146,8 @@ def _export(db, args) -> int:
 
 def _import(db, args) -> int:
     from db.policy_files import UNSIGNED_HINT, check_policy_file, save_imported
-    allow_unsigned = args.policy_command == "load" or args.allow_unsigned
+    load = args.policy_command == "load"        # the older command: the clerk's own file, at once
+    allow_unsigned, confirmed = load or args.allow_unsigned, load or args.yes
     check = check_policy_file(db, args.file, args.trust)
     print(check.file.source_text())
     if not check.file.signed and not allow_unsigned:
@@ -160,7 +162,7 @@ def _import(db, args) -> int:
     if args.dry_run:
         print("预览（未保存）")
         return 0
-    if preview.unverify and not args.yes:
+    if preview.unverify and not confirmed:
         raise ValidationError(f"导入后有 {len(preview.unverify)} 名已核准学生的资助结果改变、改回待核准，没有导入",
                               "核对上面的变更预览后，加上 --yes 重新运行以确认导入")
     saved = save_imported(db, check.file, args.note, allow_unsigned)
