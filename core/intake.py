@@ -41,6 +41,7 @@ class Examined:
     school_year: int | None = None
     draft: bool = False            # an intact package whose manifest says 草稿
     reason: str = ""
+    via: str = ""                  # the station (code) whose consolidated package held it; "" sent directly
 
     @property
     def ok(self) -> bool:
@@ -67,8 +68,9 @@ def read_data_member(path: Path, content: bytes, manifest: dict[str, Any]) -> Pa
 
 
 def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner], receiver_year: int,
-                    history: bool = False) -> Examined:
-    """Every check, on ``content`` (the file's bytes as read; ``path`` names it)."""
+                    history: bool = False, kinds: tuple[str, ...] = (KIND_SCHOOL,)) -> Examined:
+    """Every check, on ``content`` (the file's bytes as read; ``path`` names it). ``kinds``: the
+    data member's kinds accepted (a station's consolidated package is examined like this too)."""
     path = Path(path)
     digest = sha256_of(content)
     try:
@@ -103,7 +105,7 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     if data.draft or result.draft:
         return refused("这是草稿提交包，不能汇总（草稿可以用 consolidate view 查看）。"
                        "请学校核准全部学生后导出正式上报包。")
-    if data.kind != KIND_SCHOOL:
+    if data.kind not in kinds:
         return refused(f"提交包的类型为“{data.kind}”，本程序只能汇总学校的上报包。")
     year = school_year_label(data.school_year)
     if history and data.school_year >= receiver_year:

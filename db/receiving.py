@@ -42,6 +42,7 @@ from db.receiving_models import (
     ReceivedPackageRow,
     ReceivedStudent,
 )
+from db.receiving_nested import StationPackage, expand, intake_kinds, log_stations, via_note
 from db.session import Database
 from db.trust_store import trusted_signers
 
@@ -68,6 +69,7 @@ class IntakeOutcome:
     draft: bool = False             # an intact package marked 草稿 (status: 仅有草稿)
     package_id: int | None = None   # the stored package (accepted)
     items: Mapping[str, str] = field(default_factory=dict)     # item code -> name, as the package names them
+    via: str = ""                   # the station (code) whose consolidated package held it ("" sent directly)
 
     @property
     def accepted(self) -> bool:
@@ -77,6 +79,7 @@ class IntakeOutcome:
 @dataclass(frozen=True)
 class IntakeReport:
     outcomes: tuple[IntakeOutcome, ...]
+    stations: tuple[StationPackage, ...] = ()      # station packages opened (their school packages are outcomes)
 
     def count(self, result: str) -> int:
         return sum(o.result == result for o in self.outcomes)
@@ -120,22 +123,24 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
         year = store.get_school(s).school_year
     examined: list[Examined] = []
     refused: list[IntakeOutcome] = []
+    stations: list[StationPackage] = []
     for i, path in enumerate(files):
         content = _read(path)
         if isinstance(content, str):
             refused.append(IntakeOutcome(path.name, path, REFUSED, content))
         else:
             with gc_paused():
-                exam = examine_package(path, content, trusted, year, history)
-            if exam.ok:
-                examined.append(exam)
-            else:
-                refused.append(_outcome(exam, REFUSED, exam.reason))
+                exams, station = expand(examine_package(path, content, trusted, year, history, intake_kinds()),
+                                        trusted, year, history)
+            stations += [station] if station else []
+            examined += [e for e in exams if e.ok]
+            refused += [_outcome(e, REFUSED, e.reason) for e in exams if not e.ok]
         if progress:
             progress(i + 1, 2 * len(files))
-    if refused:
+    if refused or stations:
         with db.session() as s:
             _log(s, refused, actor)
+            log_stations(s, stations, actor)
     stored: list[IntakeOutcome] = []
     examined.sort(key=lambda e: _when(e.data.generated_at if e.data else ""))
     for j, exam in enumerate(examined):
@@ -146,7 +151,13 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
         if progress:
             progress(len(files) + j + 1, 2 * len(files))
     order = {p: i for i, p in enumerate(files)}
-    return IntakeReport(tuple(sorted([*refused, *stored], key=lambda o: order.get(o.path, -1))))
+    # a school package from a station package sits where that file was offered
+    return IntakeReport(tuple(sorted([*refused, *stored], key=lambda o: _offered(order, o.path))),
+                        tuple(stations))
+
+
+def _offered(order: Mapping[Path, int], path: Path) -> int:
+    return order.get(path, order.get(path.parent, -1))
 
 
 def _when(text: str) -> datetime:
@@ -161,10 +172,11 @@ def _outcome(exam: Examined, result: str, reason: str = "", history: bool = Fals
              package_id: int | None = None) -> IntakeOutcome:
     data = exam.data
     return IntakeOutcome(
-        exam.path.name, exam.path, result, reason, exam.sha256, exam.school_code,
+        exam.path.name, exam.path, result, reason and reason + via_note(exam), exam.sha256, exam.school_code,
         data.school_name if data else exam.school_name, exam.school_year, history and data is not None,
         len(data.students) if data else 0, sum(st.total_fen for st in data.students) if data else 0,
-        replaced.file_name if replaced else "", changes, exam.draft, package_id, dict(data.items) if data else {})
+        replaced.file_name if replaced else "", changes, exam.draft, package_id, dict(data.items) if data else {},
+        exam.via)
 
 
 def _log(session: Session, outcomes: Iterable[IntakeOutcome], actor: str) -> None:
@@ -200,7 +212,7 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     row = ReceivedPackageRow(
         sha256=exam.sha256, file_name=exam.path.name, school_code=data.school_code, school_name=data.school_name,
         township=data.township, school_year=data.school_year, kind=data.kind, generated_at=data.generated_at,
-        received_at=now, received_by=actor, signer_fingerprint=exam.fingerprint, via="", state=CURRENT,
+        received_at=now, received_by=actor, signer_fingerprint=exam.fingerprint, via=exam.via, state=CURRENT,
         replaced_by=None, students=len(data.students), total_fen=total)
     session.add(row)
     session.flush()
@@ -213,6 +225,8 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
             f"{data.school_year} 学年，学生 {row.students} 人，合计 {format_fen(total)} 元，SHA-256 {row.sha256}")
     if current is not None:
         note += f"；替换 {current.file_name}"
+    if exam.via:
+        note += f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
     audit.record(session, actor, "package", row.id, {"*": (None, note)}, now)
     session.flush()
     return _outcome(exam, ACCEPTED, "", history, current, changes, row.id)

@@ -216,3 +216,38 @@ def resigned_without(pkg: SchoolPackage, out: Path, member: str = "data.json") -
     finally:
         d.close()
     return write_package(out, files, meta, private, public_raw)
+
+
+STATION_PASSPHRASE = "station-secret-1"
+
+
+@dataclass(frozen=True)
+class StationPackage:
+    path: Path              # the station's consolidated package (汇总包)
+    db_path: Path           # the station's database (closed)
+    key_file: Path          # the station's ``key export`` (code= the station's code)
+    fingerprint: str
+    code: str
+    name: str
+
+
+def station_package(folder: Path, schools: list[SchoolPackage] | tuple[SchoolPackage, ...], *,
+                    code: str = "ST4228", name: str = "龙坪乡扶贫工作站", file_name: str = "station.zip",
+                    db_name: str = "station.sqlite") -> StationPackage:
+    """A station (receiver_db) trusting each school's key, taking in their packages and exporting
+    its signed consolidated package to ``folder``/``file_name``, its public key beside it."""
+    from db import trust_store
+    from db.consolidation import export_consolidated
+    from db.keys import export_public_key
+    from db.receiving import intake
+    from db.session import open_database
+    d = open_database(receiver_db(Path(folder) / db_name, name=name, code=code))
+    try:
+        for pkg in schools:
+            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
+        assert intake(d, [p.path for p in schools]).count("accepted") == len(schools)
+        result = export_consolidated(d, Path(folder) / file_name, STATION_PASSPHRASE)
+        key = export_public_key(d, Path(folder) / f"{Path(file_name).stem}-公钥.txt")
+    finally:
+        d.close()
+    return StationPackage(result.path, d.path, key.path, key.fingerprint, code, name)

@@ -17,6 +17,7 @@ consolidated member is never a school's list of students.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -126,14 +127,30 @@ def data_member(c: Consolidation) -> bytes:
 _INNER_HINT = "请联系报送单位重新导出汇总包，并发送原始文件。"
 
 
+@dataclass(frozen=True)
+class InnerFile:
+    """One school package inside a consolidated package, as its data.json lists it."""
+
+    member: str                    # its member name in the consolidated package
+    file_name: str                 # the file name it was received under ("" when not listed)
+    sha256: str
+    content: bytes
+
+
 def inner_packages(path: Path) -> list[tuple[str, bytes]]:
     """The school packages inside a consolidated package, as (member name, bytes), in the order
     its data.json lists them; each one's SHA-256 is the one data.json records. Trust is not
     decided here: verify the outer package with core.package.verify_package first, then each
     inner one (written to a file) the same way. Raises InputFileError / ValidationError."""
+    return [(f.member, f.content) for f in inner_files(path)]
+
+
+def inner_files(path: Path, content: bytes | None = None) -> list[InnerFile]:
+    """``inner_packages`` with each package's listed file name; ``content``: the consolidated
+    package's bytes already read and verified (``path`` then only names it)."""
     path = Path(path)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(path if content is None else io.BytesIO(content))
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputFileError(f"无法读取汇总包 {path.name}：{exc}", _INNER_HINT) from None
     with zf:
@@ -149,7 +166,7 @@ def inner_packages(path: Path) -> list[tuple[str, bytes]]:
         listed = doc.get("packages")
         if not isinstance(listed, list):
             raise ValidationError(f"{path.name} 的 {DATA_MEMBER} 缺少提交包清单（packages）。", _INNER_HINT)
-        out: list[tuple[str, bytes]] = []
+        out: list[InnerFile] = []
         for i, entry in enumerate(listed):
             member = entry.get("member") if isinstance(entry, dict) else None
             sha = entry.get("sha256") if isinstance(entry, dict) else None
@@ -158,7 +175,8 @@ def inner_packages(path: Path) -> list[tuple[str, bytes]]:
             data = zf.read(member)
             if hashlib.sha256(data).hexdigest() != sha.lower():
                 raise ValidationError(f"{path.name} 中的 {member} 与清单记录的 SHA-256 不一致，已被改动。", _INNER_HINT)
-            out.append((member, data))
+            file_name = entry.get("file_name")
+            out.append(InnerFile(member, file_name if isinstance(file_name, str) else "", sha.lower(), data))
     return out
 
 

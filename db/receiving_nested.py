@@ -1,0 +1,96 @@
+"""A station's consolidated package (汇总包) taken in by the bureau (consolidate add).
+
+The outer package is examined first, like a school package (core.intake.examine_package):
+the station's key registered here for the station's code, every hash, ``data.json`` of kind
+"consolidated", the school year. Nothing inside a station package that fails this is looked
+at: it is refused as a whole with the reason. Then each school package inside it
+(core.exports.consolidated.inner_files: the verbatim members, each with the SHA-256 the
+station's signed ``data.json`` records) is examined on its own with ITS school's key, exactly
+as if the school had sent it: the station's signature proves who forwarded it, never who made
+it. A school package that cannot be proved here (its school's key not registered at the
+bureau, a draft, …) is refused with its reason and the station named; the others are accepted
+and stored as received via the station (``via`` = the station's code). A school package
+already received (directly or through another station) is the same stored row: same SHA-256.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from core.errors import ZizhuError
+from core.intake import Examined, examine_package
+from core.package import name_problem
+from core.package_data import KIND_SCHOOL
+from core.trust import TrustedSigner
+from db.receiving_models import IntakeLog
+
+OPENED = "opened"           # intake_log.result of a station package whose school packages were examined
+
+
+@dataclass(frozen=True)
+class StationPackage:
+    """A consolidated package whose station signature was proved, and what it held."""
+
+    file_name: str
+    sha256: str
+    station_code: str
+    station_name: str
+    school_year: int
+    packages: int               # school packages inside it
+
+    def label(self) -> str:
+        return f"{self.station_name}（代码 {self.station_code}）"
+
+
+def intake_kinds() -> tuple[str, ...]:
+    """The data-member kinds ``consolidate add`` takes: a school's package and a station's."""
+    from core.exports.consolidated import KIND_CONSOLIDATED
+    return (KIND_SCHOOL, KIND_CONSOLIDATED)
+
+
+def _inner_path(outer: Path, file_name: str, member: str) -> Path:
+    """The name an inner package is shown and stored under: its file name as the station
+    received it (the member name when that is missing or unsafe), below the outer file's path."""
+    name = file_name if file_name and not name_problem(file_name) else member
+    return outer / name
+
+
+def expand(exam: Examined, trusted: Sequence[TrustedSigner], receiver_year: int,
+           history: bool = False) -> tuple[list[Examined], StationPackage | None]:
+    """The packages an examined file stands for: itself (a school package, or any refused
+    file), or, for a proved station package, each school package inside it examined with its
+    school's key (``via`` the station's code) and the station package's description."""
+    from core.exports.consolidated import KIND_CONSOLIDATED, inner_files
+    if not exam.ok or exam.data is None or exam.data.kind != KIND_CONSOLIDATED:
+        return [exam], None
+    station = exam.data
+    try:
+        inner = inner_files(exam.path, exam.content)
+    except ZizhuError as exc:
+        return [replace(exam, data=None, content=b"", reason=f"汇总包无法拆开：{exc.message}")], None
+    out = [replace(examine_package(_inner_path(exam.path, f.file_name, f.member), f.content, trusted, receiver_year,
+                                   history), via=station.school_code) for f in inner]
+    if not out:
+        return [replace(exam, data=None, content=b"", reason="汇总包中没有学校的提交包。")], None
+    return out, StationPackage(exam.path.name, exam.sha256, station.school_code, station.school_name,
+                        station.school_year, len(out))
+
+
+def via_note(exam: Examined) -> str:
+    """What a refusal (or an already-received note) of a school package adds when a station forwarded it."""
+    return f"（汇总包 {exam.path.parent.name}，{exam.via} 转报）" if exam.via else ""
+
+
+def log_stations(session: Session, stations: Iterable[StationPackage], actor: str) -> None:
+    """A line in the intake log for each station package opened (its school packages get their own)."""
+    now = datetime.now()
+    rows = [{"at": now, "by": actor, "file_name": p.file_name, "sha256": p.sha256, "school_code": p.station_code,
+             "school_year": p.school_year, "draft": False, "result": OPENED, "package_id": None,
+             "reason": f"汇总包：{p.label()}签名核验通过，其中 {p.packages} 个学校提交包逐个核验"} for p in stations]
+    if rows:
+        session.execute(insert(IntakeLog.__table__), rows)
