@@ -6,10 +6,12 @@ import zipfile
 
 import pytest
 from conftest import two_student_school
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import ValidationError
 from core.package import verify_package
-from core.package_data import DATA_MEMBER, PackageData, parse_package_data
+from core.package_data import DATA_MEMBER, PackageData, _Reader, _student_checked, _student_fast, parse_package_data
 from db.exports import export_package, own_signer
 from db.session import open_database
 
@@ -43,11 +45,11 @@ def test_package_carries_signed_data_member_matching_manifest(package):
     assert zhang["HS_TEXTBOOK"].amount_fen == 20000
     # Claimed totals equal the students' own sums, item by item, to the fen.
     sums: dict[str, int] = {}
-    for st in data.students:
-        for g in st.grants:
+    for kid in data.students:
+        for g in kid.grants:
             sums[g.code] = sums.get(g.code, 0) + g.amount_fen
     assert {k: v for k, v in sums.items() if v} == {k: v for k, v in data.totals.by_item.items() if v}
-    assert data.totals.total == sum(st.total_fen for st in data.students)
+    assert data.totals.total == sum(kid.total_fen for kid in data.students)
     assert f"{data.totals.total // 100}.{data.totals.total % 100:02d}" == check.manifest["totals"]["total"]
 
 
@@ -95,3 +97,27 @@ def test_newer_format_version_asks_to_upgrade(package):
 def test_not_json_is_refused():
     with pytest.raises(ValidationError, match="不是有效的 UTF-8 JSON"):
         parse_package_data(b"\xff\xfe not json")
+
+
+_texts = st.text(max_size=8)
+_fen = st.integers(min_value=0, max_value=10**9)
+_student_dicts = st.fixed_dictionaries(
+    {"id_number": _texts, "name": _texts, "verified": st.booleans(),
+     "grants": st.lists(st.fixed_dictionaries({"code": _texts, "amount_fen": _fen,
+                                               "shares": st.dictionaries(_texts, _fen, max_size=2)}), max_size=3)},
+    optional={"stage": _texts, "village": _texts, "prior_grants": st.lists(_texts, max_size=2),
+              "pending": st.lists(_texts, max_size=2)})
+
+
+@given(_student_dicts)
+def test_fast_path_reads_a_student_as_the_checked_path_does(raw):
+    assert _student_fast(raw) == _student_checked(_Reader("提交包"), raw, "students[0]")
+
+
+@given(_student_dicts, st.sampled_from(["id_number", "verified", "grants"]),
+       st.sampled_from([None, 1.5, {}]))
+def test_fast_path_leaves_every_bad_field_to_the_checked_path(raw, key, bad):
+    raw = {**raw, key: bad}
+    assert _student_fast(raw) is None
+    with pytest.raises(ValidationError, match=key):
+        _student_checked(_Reader("提交包"), raw, "students[0]")
