@@ -49,6 +49,9 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("open_logs", "打开日志文件夹", "在文件管理器中打开日志文件夹（遇到问题时把日志交给技术支持）"),
     ActionSpec("about", "关于资助助手", "版本、许可、数据文件夹和日志文件夹", (),
                QStyle.StandardPixmap.SP_MessageBoxInformation),
+    ActionSpec("receiving", "汇总（接收各校上报包）",
+               "乡镇扶贫工作站、中心校和教育体育局：接收各校的上报包，核对、汇总（导航中出现“汇总”页）",
+               ("Ctrl+9",), QStyle.StandardPixmap.SP_DirOpenIcon),
 )
 
 # The main window's pages in navigation order; Ctrl+1 … Ctrl+7 switch to them.
@@ -70,7 +73,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                   None, "quit")),
     ("编辑(&E)", ("undo", "redo", None, "find")),
     ("核查(&C)", ("run_check",)),
-    ("视图(&V)", ("refresh", None, *PAGE_ACTIONS)),
+    ("视图(&V)", ("refresh", None, *PAGE_ACTIONS, None, "receiving")),
     ("帮助(&H)", ("open_logs", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = ("import_students", "import_roster", "download_template", None,

@@ -30,6 +30,7 @@ from gui.findings_view import FindingsPage
 from gui.help import open_log_folder, show_about
 from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
+from gui.receiving.page import ReceivingPage
 from gui.roster_view import RosterPage
 from gui.screen import fit_to_screen
 from gui.settings_view import SettingsPage
@@ -76,6 +77,12 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(self.style().standardIcon(icon), text)
             item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
             self.nav.addItem(item)
+        self.receiving = ReceivingPage(db, self)     # 汇总: last, shown only when the database receives
+        self.stack.addWidget(self.receiving)
+        self.receiving_item = QListWidgetItem(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "汇总")
+        self.receiving_item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
+        self.nav.addItem(self.receiving_item)
+        self.receiving_item.setHidden(True)
         self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("建档立卡名单") + 64)
         self.nav.currentRowChanged.connect(self.show_page)
 
@@ -143,6 +150,10 @@ class MainWindow(QMainWindow):
             page.changed.connect(self.apply_changes)
         self.export.exported.connect(self._exported)
         self.settings.changed.connect(self.apply_changes)
+        self.receiving.standalone = False
+        self.receiving.changed.connect(self.apply_changes)
+        self.receiving.receives_changed.connect(self._receives)
+        a.receiving.triggered.connect(self.show_receiving)
 
     def show_page(self, index: int) -> None:
         if 0 <= index < self.stack.count():
@@ -151,6 +162,16 @@ class MainWindow(QMainWindow):
                 self.export.reload()
             if self.nav.currentRow() != index:
                 self.nav.setCurrentRow(index)
+
+    def _receives(self, receives: bool) -> None:
+        if receives:                    # never hidden again in this session (开始接收汇总 stays on)
+            self.receiving_item.setHidden(False)
+
+    def show_receiving(self) -> None:
+        """开始接收汇总 (or go there): the 汇总 page appears in the navigation for this session;
+        it stays once the database receives (a key registered, a package offered)."""
+        self.receiving_item.setHidden(False)
+        self.show_page(self.stack.indexOf(self.receiving))
 
     def current_page(self) -> int:
         return self.stack.currentIndex()
@@ -184,6 +205,9 @@ class MainWindow(QMainWindow):
             self.feed.refresh()               # 工作台, 学生名册 and 告知书 from one computation
         for page in self.list_pages:
             page.on_changes(changes)
+        self.receiving.on_changes(changes)
+        if changes & Changes.RECEIVING:
+            self.settings.trust_box.reload()
         if self.current_page() == EXPORT:
             self.export.reload()
 
