@@ -14,7 +14,14 @@ from sqlalchemy import exists, select
 
 from db import store
 from db.receiving import ExpectedSchoolEntry, expected_schools
-from db.receiving_models import CURRENT, REFUSED, ExpectedSchool, IntakeLog, ReceivedPackageRow, TrustedSignerRow
+from db.receiving_models import (
+    CURRENT,
+    REFUSED,
+    ExpectedSchool,
+    IntakeLog,
+    ReceivedPackageRow,
+    TrustedSignerRow,
+)
 from db.session import Database
 
 
@@ -55,8 +62,8 @@ def package_history(db: Database) -> PackageHistory:
         year = store.get_school(s).school_year
         rows = s.scalars(select(ReceivedPackageRow).where(ReceivedPackageRow.school_year == year)
                          .order_by(ReceivedPackageRow.school_code, ReceivedPackageRow.received_at)).all()
-        packages = tuple(HeldPackage(r.id, r.school_code, r.school_name, r.township, r.state == CURRENT, r.file_name,
-                                     r.received_at, r.students, r.total_fen, r.via) for r in rows)
+        packages = tuple(HeldPackage(r.id, r.school_code, r.school_name, r.township, r.state == CURRENT,
+                                     r.file_name, r.received_at, r.students, r.total_fen, r.via) for r in rows)
         log = s.scalars(select(IntakeLog).where(IntakeLog.result == REFUSED)
                         .where((IntakeLog.school_year == year) | IntakeLog.school_year.is_(None))
                         .order_by(IntakeLog.at, IntakeLog.id)).all()
