@@ -56,7 +56,8 @@ def package_rows(history: PackageHistory) -> list[PackageRow]:
     expected school without a current package (缺报)."""
     rows: list[PackageRow] = []
     expected = history.expected
-    names = {e.code: (e.name, e.township) for e in expected}
+    names = {p.school_code: (p.school_name, p.township) for p in history.packages}
+    names.update({e.code: (e.name, e.township) for e in expected})
     current = set()
     for p in history.packages:
         state = ACCEPTED if p.current else REPLACED
@@ -101,7 +102,7 @@ class PackagesTab(ListPage[PackagesProxy]):
         self.setObjectName("packagesTab")
         self.state_filter = self.add_filter("stateFilter", "全部状态", [(s, s) for s in STATES],
                                             self.proxy.set_state)
-        self.set_column_widths({0: 7, 1: 9, 2: 5, 3: 4, 4: 3, 5: 6, 6: 7, 7: 10})
+        self.set_column_widths({0: 6, 1: 8, 2: 4, 3: 4, 4: 3, 5: 5, 6: 9, 7: 9})
 
     def reload(self) -> None:       # the page loads everything at once
         return
