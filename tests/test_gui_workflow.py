@@ -461,7 +461,7 @@ def test_findings_toolbar_fits_the_window(app_font, checked, qtbot):
 
 
 def test_seven_pages_each_shows(win):
-    assert len(PAGES) == 7 and win.nav.count() == 7 and win.stack.count() == 7
+    assert len(PAGES) == 7 and win.nav.count() == 8 and win.stack.count() == 8     # + 汇总, hidden
     for i in range(len(PAGES)):
         win.nav.setCurrentRow(i)
         assert win.stack.currentIndex() == i
