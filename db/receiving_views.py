@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import exists, select
 
 from db import store
-from db.receiving import ExpectedSchoolEntry, expected_schools
 from db.receiving_models import (
     CURRENT,
     REFUSED,
@@ -54,7 +53,6 @@ class PackageHistory:
     school_year: int
     packages: tuple[HeldPackage, ...]       # current and replaced, of the receiver's school year
     refused: tuple[RefusedFile, ...]        # every refused offer of that year (or of no readable year)
-    expected: tuple[ExpectedSchoolEntry, ...] = ()
 
 
 def package_history(db: Database) -> PackageHistory:
@@ -68,7 +66,7 @@ def package_history(db: Database) -> PackageHistory:
                         .where((IntakeLog.school_year == year) | IntakeLog.school_year.is_(None))
                         .order_by(IntakeLog.at, IntakeLog.id)).all()
         refused = tuple(RefusedFile(r.id, r.at, r.file_name, r.school_code, r.reason, r.draft) for r in log)
-        return PackageHistory(year, packages, refused, tuple(expected_schools(s)))
+        return PackageHistory(year, packages, refused)
 
 
 def receives(db: Database) -> bool:

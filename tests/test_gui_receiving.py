@@ -64,6 +64,9 @@ def rows_by_state(model: PackageModel) -> list[tuple[str, str, str, str, str]]:
 
 @pytest.fixture
 def page(qtbot, shown, station, monkeypatch):
+    """The page alone; the campaign's deadline not set (so nothing is late: see the test of 迟报)."""
+    from db import receiving_status
+    monkeypatch.setattr(receiving_status, "deadline", lambda session, year: None)
     p = ReceivingPage(station)
     qtbot.addWidget(p)
     p.resize(1000, 700)
@@ -123,6 +126,57 @@ def test_expected_school_without_a_package_is_missing(page, station, schools, qt
         s.add(ExpectedSchool(code="4228220109", name="花坪小学", township="花坪镇", level="小学"))
     page.reload()
     assert ("4228220109", MISSING, "", "", "") in rows_by_state(page.packages.model)
+
+
+def test_after_the_deadline_packages_and_missing_schools_are_late(page, station, schools, qtbot, monkeypatch):
+    from datetime import date
+
+    from db import receiving_status
+    from db.receiving_models import ExpectedSchool
+    from gui.receiving.models import LATE
+    a, *_ = schools
+    with station.session() as s:
+        s.add(ExpectedSchool(code="4228220109", name="花坪小学", township="花坪镇", level="小学"))
+    monkeypatch.setattr(receiving_status, "deadline", lambda session, year: date(2000, 1, 1))
+    drop(qtbot, page, [a.path])
+    assert [(r[0], r[1]) for r in rows_by_state(page.packages.model)] == [("4228220101", LATE),
+                                                                           ("4228220109", LATE)]
+
+
+def test_a_replaced_package_stays_listed_as_replaced(page, schools, qtbot, tmp_path):
+    from receiving_fixtures import high_school_kid, revise_school
+    from gui.receiving.models import REPLACED
+    a, *_ = schools
+    copy = tmp_path / "a"
+    shutil.copytree(a.path.parent, copy)
+    from dataclasses import replace
+    old = replace(a, path=copy / a.path.name, db_path=copy / a.db_path.name)
+    newer = revise_school(old, copy / "newer.zip", students=[high_school_kid("学生9", 9)])
+    drop(qtbot, page, [old.path])
+    drop(qtbot, page, [newer.path])
+    [outcome] = page.reports[1].outcomes
+    assert outcome.replaced_file == old.path.name and outcome.changes is not None
+    rows = rows_by_state(page.packages.model)
+    assert [(r[1], r[2], r[3]) for r in rows if r[0] == "4228220101"] == [
+        (ACCEPTED, "3", "3600.00"), (REPLACED, "2", "2400.00")]
+
+
+def test_a_student_subsidised_by_two_schools_shows_in_the_findings_and_the_summary(page, station, schools,
+                                                                                   qtbot, tmp_path):
+    from receiving_fixtures import kid_id
+    a, *_ = schools
+    twin = two_kid_school(tmp_path, code="4228220104", name="三里乡小学", township="三里乡")   # the same two IDs
+    trust_store.register(station, trust_store.read_key_file(twin.key_file, twin.name), "")
+    drop(qtbot, page, [a.path, twin.path])
+    assert "4800.00 元" in page.summary.line.text() and "2 人在多所学校享受资助" in page.summary.line.text()
+    model = page.findings.model
+    dup = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())
+           if model.row_at(r).code == "DUPLICATE_ACROSS_SCHOOLS"]
+    assert len(dup) == 4                                   # two IDs, each named at both schools
+    number = kid_id(1)
+    assert all(number not in " ".join(row) for row in dup)
+    assert any(row[4] == number[:6] + "********" + number[-4:] for row in dup)
+    assert page.tabs.tabText(2).startswith("交叉核查（")
 
 
 def test_package_model(qtmodeltester, page, schools, qtbot):

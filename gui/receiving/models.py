@@ -17,18 +17,16 @@ from core.consolidate.summary import BudgetRow, Figures, Summary
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.text import SEP, nfkc
+from db.receiving_status import DRAFT_ONLY, LATE, MISSING
+from db.receiving_status import RECEIVED as ACCEPTED
 from db.views import SEVERITY_RANK
 from gui.severity import SEVERITY_COLORS
 from gui.table_model import Column, Row, RowTableModel
 
-# The states of the package list (提交包).
-ACCEPTED = "已接收"
+# The states of the package list (提交包): a school's (db.receiving_status), then the history's.
 REPLACED = "已替换"
 REFUSED = "拒收"
-MISSING = "缺报"
-LATE = "迟报"
-DRAFT_ONLY = "仅有草稿"
-STATES = (ACCEPTED, LATE, REPLACED, DRAFT_ONLY, MISSING, REFUSED)
+STATES = (ACCEPTED, LATE, DRAFT_ONLY, MISSING, REPLACED, REFUSED)
 _STATE_COLORS = {REFUSED: QColor(176, 0, 32), MISSING: QColor(176, 0, 32), LATE: QColor(160, 100, 0),
                  DRAFT_ONLY: QColor(160, 100, 0), REPLACED: QColor(128, 128, 128)}
 

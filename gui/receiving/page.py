@@ -19,13 +19,12 @@ from core.consolidate import CrossFinding
 from core.consolidate.summary import Summary
 from db.changes import Changes
 from db.receiving import IntakeReport
+from db.receiving_status import IntakeStatus
 from db.receiving_views import PackageHistory
 from db.session import Database
 from gui import worker
 from gui.list_page import ListPage
 from gui.receiving.models import (
-    ACCEPTED,
-    MISSING,
     REFUSED,
     REPLACED,
     STATES,
@@ -51,41 +50,47 @@ class ReceivingData:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def package_rows(history: PackageHistory) -> list[PackageRow]:
-    """The list: each held package (已接收 / 已替换), each refused file (拒收 and why), and each
-    expected school without a current package (缺报)."""
+def package_rows(status: IntakeStatus, history: PackageHistory) -> list[PackageRow]:
+    """The list: each school's state as ``db.receiving_status`` decides it (已接收, 迟报, 缺报,
+    仅有草稿; schools not on the expected list too), then each replaced package (已替换) and each
+    refused file (拒收 and why) from the history."""
     rows: list[PackageRow] = []
-    expected = history.expected
     names = {p.school_code: (p.school_name, p.township) for p in history.packages}
-    names.update({e.code: (e.name, e.township) for e in expected})
-    current = set()
+    for st in (*status.schools, *status.unlisted):
+        known_name, known_town = names.get(st.code, ("", ""))
+        name, town = names[st.code] = (st.name or known_name, st.township or known_town)
+        held = st.file_name != ""
+        note = "不在应报学校名单中" if not st.listed else ""
+        rows.append(PackageRow(f"s{st.code}", st.code, name, town, st.state, note,
+                               st.students if held else None, st.total_fen if held else None,
+                               f"{st.received_at:%Y-%m-%d %H:%M}" if st.received_at else "", st.file_name))
     for p in history.packages:
-        state = ACCEPTED if p.current else REPLACED
-        if p.current:
-            current.add(p.school_code)
-        name, town = names.get(p.school_code, (p.school_name, p.township))
-        rows.append(PackageRow(f"p{p.id}", p.school_code, name or p.school_name, town or p.township, state,
-                               "" if p.via == "" else f"经 {p.via} 转报", p.students, p.total_fen,
-                               f"{p.received_at:%Y-%m-%d %H:%M}", p.file_name, p.via))
+        if not p.current:
+            rows.append(PackageRow(f"p{p.id}", p.school_code, p.school_name, p.township, REPLACED,
+                                   "已被较新的提交包替换（保留在历史中）", p.students, p.total_fen,
+                                   f"{p.received_at:%Y-%m-%d %H:%M}", p.file_name, p.via))
     for r in history.refused:
         name, town = names.get(r.school_code, ("", ""))
         rows.append(PackageRow(f"r{r.id}", r.school_code, name, town, REFUSED, r.reason,
                                received_at=f"{r.at:%Y-%m-%d %H:%M}", file_name=r.file_name))
-    for e in expected:
-        if e.code not in current:
-            rows.append(PackageRow(f"e{e.code}", e.code, e.name, e.township, MISSING))
     return rows
 
 
 def load_receiving(db: Database) -> ReceivingData:
     """Worker: everything the 汇总 page shows (nothing but ``receives`` when it receives nothing)."""
+    from db.receiving_status import intake_status
     from db.receiving_views import package_history, receives
     if not receives(db):
         return ReceivingData(False)
     history = package_history(db)
-    # The summary and the cross-school findings come from db.consolidation.consolidation(db)
-    # (recv-checks) once it is in main: ``.summary`` and ``.findings`` go into these fields.
-    return ReceivingData(True, tuple(package_rows(history)), None, (), len(history.expected),
+    status = intake_status(db)
+    summary: Summary | None = None
+    findings: tuple[CrossFinding, ...] = ()
+    if any(p.current for p in history.packages):
+        from db.consolidation import consolidation
+        done = consolidation(db)
+        summary, findings = done.summary, tuple(done.findings)
+    return ReceivingData(True, tuple(package_rows(status, history)), summary, findings, len(status.schools),
                          history.school_year)
 
 
@@ -258,4 +263,4 @@ class ReceivingPage(QWidget):
                                                  "请拖入上报包文件，或包含上报包的文件夹。"))
             return
         self.show_intake_result(report)
-        self.changed.emit(Changes.RECEIVING)       # refused offers are logged too
+        self.changed.emit(report.changes)
