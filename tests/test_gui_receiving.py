@@ -145,6 +145,7 @@ def test_after_the_deadline_packages_and_missing_schools_are_late(page, station,
 
 def test_a_replaced_package_stays_listed_as_replaced(page, schools, qtbot, tmp_path):
     from receiving_fixtures import high_school_kid, revise_school
+
     from gui.receiving.models import REPLACED
     a, *_ = schools
     copy = tmp_path / "a"
