@@ -10,7 +10,7 @@ Format (``format`` = "zizhu-package-data", ``version`` = 1)::
 
     {"format": ..., "version": 1, "kind": "school",
      "school": {"code", "name", "township", "school_year"},
-     "policy": {"name", "hash"}, "draft": bool, "demo": bool, "generated_at": iso,
+     "policy": {"name", "hash", "version"}, "draft": bool, "demo": bool, "generated_at": iso,
      "items": {code: name}, "sources": {source: label},
      "students": [{"id_number", "name", "gender", "stage", "grade", "class_name",
                    "location", "ownership", "category", "township", "village",
@@ -108,6 +108,7 @@ class PackageData:
     township: str = ""
     policy_name: str = ""
     policy_hash: str = ""
+    policy_version: int = 0          # the version's number within its school year (0: unknown)
     draft: bool = False
     demo: bool = False
     generated_at: str = ""
@@ -123,7 +124,7 @@ class PackageData:
             "format": DATA_FORMAT, "version": DATA_VERSION, "kind": self.kind,
             "school": {"code": self.school_code, "name": self.school_name, "township": self.township,
                        "school_year": self.school_year},
-            "policy": {"name": self.policy_name, "hash": self.policy_hash},
+            "policy": {"name": self.policy_name, "hash": self.policy_hash, "version": self.policy_version},
             "draft": self.draft, "demo": self.demo, "generated_at": self.generated_at,
             "items": dict(self.items), "sources": dict(self.sources),
             "students": [{
@@ -146,7 +147,8 @@ class PackageData:
     def to_bytes(self) -> bytes:
         """Canonical bytes: the same data always gives the same member (and hash). Compact, so
         the C encoder writes it (``indent`` falls back to the pure-Python one)."""
-        return (json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+        text = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,11 @@ class _Reader:
     def fen(self, value: Any, where: str) -> int:
         if type(value) is not int or value < 0:     # bool is not an amount; no float ever
             raise self.fail(where, "金额应为非负整数（单位：分）")
+        return value
+
+    def number(self, value: Any, where: str) -> int:
+        if type(value) is not int or value < 0:
+            raise self.fail(where, "应为非负整数")
         return value
 
     def fen_map(self, value: Any, where: str) -> dict[str, int]:
@@ -281,7 +288,7 @@ def parse_package_data(data: bytes, source: str = "提交包") -> PackageData:
         raise r.fail("school.school_year", "学年应为整数")
     policy = r.obj(top.get("policy", {}), "policy")
     totals = r.obj(top.get("totals"), "totals")
-    counts = {k: r.fen(totals.get(k, 0), f"totals.{k}") for k in ("students_granted", "pending")}
+    counts = {k: r.number(totals.get(k, 0), f"totals.{k}") for k in ("students_granted", "pending")}
     findings = []
     for i, f in enumerate(r.lst(top.get("findings", []), "findings")):
         fw = f"findings[{i}]"
@@ -293,6 +300,7 @@ def parse_package_data(data: bytes, source: str = "提交包") -> PackageData:
         school_code=r.text(school, "code", "school"), school_name=r.text(school, "name", "school"),
         school_year=year, township=r.text(school, "township", "school", ""),
         policy_name=r.text(policy, "name", "policy", ""), policy_hash=r.text(policy, "hash", "policy", ""),
+        policy_version=r.number(policy.get("version", 0), "policy.version"),
         draft=r.flag(top, "draft", "整体"), demo=bool(top.get("demo") is True),
         generated_at=r.text(top, "generated_at", "整体", ""), kind=r.text(top, "kind", "整体", KIND_SCHOOL),
         items={str(k): str(v) for k, v in r.obj(top.get("items", {}), "items").items()},

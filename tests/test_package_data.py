@@ -36,6 +36,7 @@ def test_package_carries_signed_data_member_matching_manifest(package):
         data = parse_package_data(zf.read(DATA_MEMBER))
     assert (data.school_code, data.school_name, data.school_year) == ("1", "第一中学", 2023)
     assert data.draft is True and data.policy_hash == check.manifest["policy_hash"]
+    assert data.policy_version == check.manifest["policy_version"] > 0
     by_name = {s.name: s for s in data.students}
     assert set(by_name) == {"张丽", "李四"}
     # 张丽: 免学费 min(1000, 1200) + 免书本费 200 + 免住宿费 0, split 50/50 city/county
@@ -72,6 +73,7 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda d: d["students"][0]["grants"][0].__setitem__("amount_fen", -1), "amount_fen"),
     (lambda d: d["totals"].__setitem__("total", "3000.00"), "totals.total"),
     (lambda d: d["school"].__setitem__("school_year", "2023"), "school.school_year"),
+    (lambda d: d["policy"].__setitem__("version", "第2版"), "policy.version"),
     (lambda d: d["students"][1].pop("id_number"), "students[1].id_number"),
     (lambda d: d.__setitem__("students", {}), "students"),
     (lambda d: d.__setitem__("format", "other"), "format"),

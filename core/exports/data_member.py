@@ -22,6 +22,7 @@ def package_data_of(data: ExportData) -> PackageData:
     return PackageData(
         school_code=data.school.code, school_name=data.school.name, school_year=data.school.school_year,
         township=data.school.township, policy_name=data.official.title, policy_hash=data.policy.sha256,
+        policy_version=data.policy_version_number,
         draft=data.draft, demo=data.demo, generated_at=data.generated_at.isoformat(timespec="seconds"),
         items={i.code: i.name for i in data.policy.items}, sources=dict(SOURCE_LABELS),
         students=tuple(students),
