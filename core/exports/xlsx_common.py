@@ -14,12 +14,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -82,40 +85,107 @@ def text_width(value: Any) -> int:
         return 0
     if isinstance(value, Decimal):
         value = f"{value:,.2f}"
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+    text = str(value)
+    return len(text) if text.isascii() else _wide_width(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _wide_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class _Sheet:
+    """What ``write_row`` remembers of a worksheet: the widest cell of each column and
+    the rows it wrote, so ``fit_columns`` re-reads only the few other cells."""
+
+    __slots__ = ("rows", "widths")
+
+    def __init__(self) -> None:
+        self.widths: dict[int, int] = {}
+        self.rows: set[int] = set()
+
+
+# Per workbook: one style (openpyxl's StyleArray of font, fill, border, alignment and
+# number format ids) per kind of cell, made once and copied into each cell. Assigning
+# the style objects cell by cell hashes them every time (half of a big export's time).
+_STYLES: WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[PatternFill | None, StyleArray]]] = (
+    WeakKeyDictionary())
+_SHEETS: WeakKeyDictionary[Worksheet, _Sheet] = WeakKeyDictionary()
+
+
+def _style(ws: Worksheet, kind: str, bold: bool, fill: PatternFill | None, border: bool) -> StyleArray:
+    """The style of a ``write_row`` cell of ``kind`` (money, text, number or header)."""
+    styles = _STYLES.setdefault(ws.parent, {})
+    key = (kind, bold, id(fill), border)
+    found = styles.get(key)
+    if found is not None and found[0] is fill:      # (an id is unique only while its fill lives)
+        return found[1]
+    cell = Cell(ws)                      # a detached probe: styled the one slow way, once
+    if kind == "money":
+        cell.number_format = MONEY_FORMAT
+        cell.alignment = Alignment(horizontal="right", vertical="center")
+    elif kind in ("text", "header"):
+        cell.number_format = TEXT_FORMAT
+        cell.alignment = Alignment(vertical="center", wrap_text=False)
+    else:
+        cell.alignment = Alignment(horizontal="right", vertical="center")
+    cell.font = BOLD if bold else NORMAL
+    if fill is not None:
+        cell.fill = fill
+    if border:
+        cell.border = BORDER
+    if kind == "header":
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    styles[key] = (fill, cell._style)
+    return cell._style
 
 
 def write_row(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False,
               fill: PatternFill | None = None, border: bool = True) -> list[Cell]:
     """One row from column A. str -> text cell ("@"), Money -> Decimal yuan,
     int -> number, None -> empty cell."""
+    return _write_row(ws, row, values, bold, fill, border, header=False)
+
+
+def _write_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool, fill: PatternFill | None,
+               border: bool, header: bool) -> list[Cell]:
+    sheet = _SHEETS.get(ws)
+    if sheet is None:
+        sheet = _SHEETS[ws] = _Sheet()
+    sheet.rows.add(row)
+    widths = sheet.widths
+    extra = 2 if bold else 0
+    store = ws._cells
+    ws._current_row = max(row, ws._current_row)
     cells = []
     for col, v in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col)
         if isinstance(v, Money):
-            cell.value = fen_to_decimal(v.fen)
-            cell.number_format = MONEY_FORMAT
-            cell.alignment = Alignment(horizontal="right", vertical="center")
+            kind = "money"
         elif isinstance(v, str):
-            set_text(cell, v)
-            cell.number_format = TEXT_FORMAT
-            cell.alignment = Alignment(vertical="center", wrap_text=False)
+            kind = "header" if header else "text"
         else:
+            kind = "number"
+        # a new cell (what ws.cell would make) with a copy of the kind's style
+        cell = store[(row, col)] = Cell(ws, row, col, None, _style(ws, kind, bold, fill, border))
+        if kind == "money":
+            cell.value = fen_to_decimal(v.fen)
+        elif kind == "number":
             cell.value = v
-            cell.alignment = Alignment(horizontal="right", vertical="center")
-        cell.font = BOLD if bold else NORMAL
-        if fill is not None:
-            cell.fill = fill
-        if border:
-            cell.border = BORDER
+        else:
+            set_text(cell, v)
+        if cell._value is not None:
+            w = text_width(cell._value) + extra
+            if kind == "header":
+                w = min(w, HEADER_WRAP)
+            if w > widths.get(col, -1):
+                widths[col] = w
         cells.append(cell)
     return cells
 
 
 def write_header(ws: Worksheet, row: int, headers: Sequence[str]) -> None:
     """Bold header cells; long headers wrap (``fit_columns`` caps their width)."""
-    for cell in write_row(ws, row, headers, bold=True, fill=HEADER_FILL):
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    _write_row(ws, row, headers, True, HEADER_FILL, True, header=True)
     if any(text_width(h) > HEADER_WRAP for h in headers):
         ws.row_dimensions[row].height = 30
 
@@ -132,17 +202,25 @@ def write_title(ws: Worksheet, title: str, ncols: int, draft: bool, row: int = 1
 
 def fit_columns(ws: Worksheet, skip_rows: Iterable[int] = (), minimum: int = 6, maximum: int = 60) -> None:
     """Column widths sized to content (merged title rows skipped; wrapping
-    header cells count at most HEADER_WRAP)."""
+    header cells count at most HEADER_WRAP). The rows ``write_row`` wrote count
+    as it measured them while writing; only the other cells are read here."""
     skip = set(skip_rows)
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.row in skip or cell.value is None:
+    sheet = _SHEETS.get(ws) or _Sheet()
+    if skip & sheet.rows:                # a skipped row among the measured ones: measure all again
+        sheet = _Sheet()
+    widths = dict(sheet.widths)
+    cells = ws._cells
+    for row in range(1, ws.max_row + 1):
+        if row in skip or row in sheet.rows:
+            continue
+        for col in range(1, ws.max_column + 1):
+            cell = cells.get((row, col))
+            if cell is None or cell.value is None:
                 continue
             w = text_width(cell.value) + (2 if cell.font and cell.font.bold else 0)
             if cell.alignment is not None and cell.alignment.wrap_text:
                 w = min(w, HEADER_WRAP)
-            widths[cell.column] = max(widths.get(cell.column, 0), w)
+            widths[col] = max(widths.get(col, 0), w)
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = min(max(w + 2, minimum), maximum)
 
