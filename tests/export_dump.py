@@ -67,10 +67,27 @@ def dump_workbook(path: Path) -> dict[str, Any]:
     return out
 
 
+def _glyph_places(path: Path) -> list[str]:
+    """Per page, a SHA-256 of every character with its box (0.1 pt): where each glyph is drawn,
+    whatever order the content stream draws them in or font subset it takes them from."""
+    import hashlib
+
+    from pdftext import opened
+    out = []
+    with opened(path) as doc:
+        for i in range(len(doc)):
+            tp = doc[i].get_textpage()
+            places = sorted((tp.get_text_range(k, 1), *(round(v, 1) for v in tp.get_charbox(k)))
+                            for k in range(tp.count_chars()))
+            out.append(hashlib.sha256(repr([p for p in places if p[0].strip()]).encode()).hexdigest())
+    return out
+
+
 def dump_pdf(path: Path) -> dict[str, Any]:
     n = page_count(path)
     return {"pages": n, "sizes": [list(s) for s in page_sizes(path)],
-            "text": [pdf_text(path, i) for i in range(1, n + 1)]}
+            "text": ["".join(pdf_text(path, i).split()) for i in range(1, n + 1)],
+            "places": _glyph_places(path)}
 
 
 def golden_outputs(folder: Path) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The fast writers write what the slow ones wrote: every cell's value, type and style, the
-sheets' layout and print set-up, and every PDF page's text, for the small sample in its
+sheets' layout and print set-up, and every PDF page's text and where each character is drawn, for the small sample in its
 plain, draft and demo forms (tests/data/exports-golden.json, made by
 tests/data/make_exports_golden.py from the writers before they were made fast)."""
 from __future__ import annotations
@@ -48,4 +48,6 @@ def test_pdf_pages_and_text_unchanged(before, now, variant, name):
     assert (new["pages"], new["sizes"]) == (old["pages"], old["sizes"])
     for page, (was, got) in enumerate(zip(old["text"], new["text"], strict=True), start=1):
         assert got == was, f"{name} page {page}"
+    for page, (was, got) in enumerate(zip(old["places"], new["places"], strict=True), start=1):
+        assert got == was, f"{name} page {page}: a character moved"
     assert now[variant]["warnings"] == before[variant]["warnings"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import paragraph as _para
 from reportlab.rl_config import _FUZZ
 
@@ -115,6 +116,10 @@ def word_split(word: str | bytes, maxWidths: Any, fontName: str, fontSize: float
     """Drop-in for reportlab's ``wordSplit`` (paragraphs of plain text): ``[extra space, text]`` lines."""
     if not isinstance(maxWidths, (list, tuple)):
         maxWidths = [maxWidths]
+    text = word.decode(encoding) if isinstance(word, bytes) else word
+    used = stringWidth(text, fontName, fontSize)
+    if used <= maxWidths[0] + _FUZZ:          # it fits on one line: nothing to break (most table cells)
+        return [[maxWidths[0] - used, text]]
     units = _units([_Font(word, fontName, fontSize)], encoding)
     return [[max_width - used, "".join(u for unit in line for u in unit)]
             for line, used, _br, max_width in _break(units, list(maxWidths))]

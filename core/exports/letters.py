@@ -8,6 +8,7 @@ only when selected explicitly, saying why.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -26,6 +27,7 @@ from core.exports.pdf_common import (
     PAGE_H,
     PAGE_W,
     Glyphs,
+    LazyStory,
     PageSpec,
     SealBox,
     Styles,
@@ -72,7 +74,21 @@ def _why_not(data: ExportData, result: StudentResult) -> list[str]:
     return out[:3] or ["不符合本方案所列资助项目的条件"]
 
 
-def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
+class _Shared:
+    """The flowables every letter of a document has alike (the title, the closing words,
+    the receipt's fixed lines), made once: laying out a paragraph is most of a letter's cost."""
+
+    def __init__(self) -> None:
+        self._made: dict[object, list[Flowable]] = {}
+
+    def __call__(self, key: object, make: Callable[[], list[Flowable]]) -> list[Flowable]:
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = make()
+        return found
+
+
+def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _Shared) -> list[Flowable]:
     parent = next((s.head_name for s, _ in group if s.head_name), "") or "学生家长"
     school = g.esc(data.school.name, "学校名称")
     kids = "、".join(f"{g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}）"
@@ -80,10 +96,10 @@ def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[F
     who = "您的孩子" if len(group) == 1 else f"您家的 {len(group)} 个孩子"
     policy = g.esc(data.official.title, "政策名称")
     source = g.esc(data.official.policy_basis, "政策依据")
+    head = shared("intro", lambda: [Paragraph(TITLE, st["title"]), Paragraph(data.school.year_label, st["center"]),
+                                    Spacer(1, 4 * mm)])
     return [
-        Paragraph(TITLE, st["title"]),
-        Paragraph(data.school.year_label, st["center"]),
-        Spacer(1, 4 * mm),
+        *head,
         Paragraph(f"尊敬的{g.esc(parent, '家长姓名')}：", st["body"]),
         Paragraph(f"您好！{who}{kids}在{school}就读。根据《{policy}》" + (f"（{source}）" if source else "")
                   + f"，经学校逐项核对，{data.school.year_label}的资助结果告知如下：", st["indent"]),
@@ -150,23 +166,25 @@ def _closing(data: ExportData, granted: bool, st: Styles, g: Glyphs) -> list[Flo
     ]
 
 
-def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
+def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _Shared) -> list[Flowable]:
     lines = []
     for s, r in group:
         amount = f"资助合计 {format_fen(r.total_fen)} 元" if r.granted else "本学年暂不享受资助"
         lines.append(f"学生 {g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，"
                      f"{g.esc(grade_label(s), '年级')}），{amount}。")
-    return [
+    head = shared("receipt", lambda: [
         Paragraph("回　执", st["subtitle"]),
         Spacer(1, 2 * mm),
         Paragraph(f"{g.esc(data.school.name, '学校名称')}：", st["body"]),
         Paragraph(f"{data.school.year_label}{TITLE}已收到，内容已知悉。", st["indent"]),
-        *(Paragraph(line, st["indent"]) for line in lines),
+    ])
+    tail = shared("sign", lambda: [
         Spacer(1, 5 * mm),
         layout([[Paragraph("家长签字：＿＿＿＿＿＿＿＿", st["body"]),
                  Paragraph("日期：＿＿＿＿年＿＿月＿＿日", st["right"])]], [WIDTH / 2, WIDTH / 2],
                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)),
-    ]
+    ])
+    return [*head, *(Paragraph(line, st["indent"]) for line in lines), *tail]
 
 
 def _cut_line(c: Canvas, _doc: object) -> None:
@@ -224,16 +242,19 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
         raise ValidationError("没有需要生成告知书的学生", "请先计算资助结果，或在学生列表中选择学生")
     st = _styles()
     g = Glyphs()
-    story: list[Flowable] = []
-    for n, group in enumerate(groups):
-        granted = any(r.granted for _, r in group)
-        body = _intro(data, group, st, g)
-        body += _items(data, group, st, g) if granted else _nothing(data, group, st, g)
-        body += _closing(data, granted, st, g)
-        story += [KeepInFrame(WIDTH, BODY_H, body, mode="shrink"), FrameBreak(),
-                  KeepInFrame(WIDTH, RECEIPT_H, _receipt(data, group, st, g), mode="shrink")]
-        if n < len(groups) - 1:
-            story.append(PageBreak())
+    shared = _Shared()
+
+    def pages() -> Iterator[list[Flowable]]:
+        """One letter a page, made as the layout reaches it (LazyStory)."""
+        for n, group in enumerate(groups):
+            granted = any(r.granted for _, r in group)
+            body = _intro(data, group, st, g, shared)
+            body += _items(data, group, st, g) if granted else _nothing(data, group, st, g)
+            body += shared(("closing", granted), lambda granted=granted: _closing(data, granted, st, g))
+            yield [KeepInFrame(WIDTH, BODY_H, body, mode="shrink"), FrameBreak(),
+                   KeepInFrame(WIDTH, RECEIPT_H, _receipt(data, group, st, g, shared), mode="shrink"),
+                   *([PageBreak()] if n < len(groups) - 1 else [])]
+
     frames = [frame(MARGIN, BODY_Y, WIDTH, BODY_H, "letter"), frame(MARGIN, RECEIPT_Y, WIDTH, RECEIPT_H, "receipt")]
     spec = PageSpec(data.school.name, TITLE, data.draft, page_numbers=False, running_header=False)
-    return warnings + build_pdf(path, story, spec, data, g, frames=frames, on_page=_cut_line)
+    return warnings + build_pdf(path, LazyStory(pages()), spec, data, g, frames=frames, on_page=_cut_line)

@@ -12,7 +12,7 @@ return to the caller.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,7 +255,8 @@ def _decorate(c: Canvas, spec: PageSpec, page: int, pages: int) -> None:
 
 
 class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type information: Canvas is Any
-    """Keeps every page until the end so the footer can say “共 N 页”."""
+    """Keeps every page until the end so the footer can say “共 N 页”; a document without
+    page numbers (the letters) has each page finished at once, so it holds no page open."""
 
     spec: PageSpec
 
@@ -267,6 +268,10 @@ class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type in
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:
+        if not self.spec.page_numbers:
+            _decorate(self, self.spec, self._pageNumber, 0)
+            Canvas.showPage(self)
+            return
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -277,6 +282,27 @@ class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type in
             _decorate(self, self.spec, self._pageNumber, total)
             Canvas.showPage(self)
         Canvas.save(self)
+
+
+class LazyStory(list[Flowable]):
+    """A story made while platypus lays it out: the layout takes flowables from the front
+    of its list, so only the next few parts exist at a time and memory stays flat however
+    long the document (thousands of letters)."""
+
+    AHEAD = 16
+
+    def __init__(self, parts: Iterable[list[Flowable]]) -> None:
+        super().__init__()
+        self._parts: Iterator[list[Flowable]] | None = iter(parts)
+
+    def __len__(self) -> int:
+        while self._parts is not None and list.__len__(self) < self.AHEAD:
+            part = next(self._parts, None)
+            if part is None:
+                self._parts = None
+            else:
+                self.extend(part)
+        return list.__len__(self)
 
 
 def frame(x: float, y: float, w: float, h: float, fid: str = "body") -> Frame:
