@@ -9,12 +9,13 @@ only when selected explicitly, saying why.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, FrameBreak, KeepInFrame, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, FrameBreak, KeepInFrame, PageBreak, Spacer
 
 from core.engine import Status, StudentResult, compute_student
 from core.errors import ValidationError
@@ -29,6 +30,7 @@ from core.exports.pdf_common import (
     Glyphs,
     LazyStory,
     PageSpec,
+    Para,
     SealBox,
     Styles,
     build_pdf,
@@ -80,6 +82,7 @@ class _Shared:
 
     def __init__(self) -> None:
         self._made: dict[object, list[Flowable]] = {}
+        self.cells: dict[tuple[str, str], Para] = {}      # the tables' cells (pdf_common.table)
 
     def __call__(self, key: object, make: Callable[[], list[Flowable]]) -> list[Flowable]:
         found = self._made.get(key)
@@ -96,18 +99,18 @@ def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _
     who = "您的孩子" if len(group) == 1 else f"您家的 {len(group)} 个孩子"
     policy = g.esc(data.official.title, "政策名称")
     source = g.esc(data.official.policy_basis, "政策依据")
-    head = shared("intro", lambda: [Paragraph(TITLE, st["title"]), Paragraph(data.school.year_label, st["center"]),
+    head = shared("intro", lambda: [Para(TITLE, st["title"]), Para(data.school.year_label, st["center"]),
                                     Spacer(1, 4 * mm)])
     return [
         *head,
-        Paragraph(f"尊敬的{g.esc(parent, '家长姓名')}：", st["body"]),
-        Paragraph(f"您好！{who}{kids}在{school}就读。根据《{policy}》" + (f"（{source}）" if source else "")
+        Para(f"尊敬的{g.esc(parent, '家长姓名')}：", st["body"]),
+        Para(f"您好！{who}{kids}在{school}就读。根据《{policy}》" + (f"（{source}）" if source else "")
                   + f"，经学校逐项核对，{data.school.year_label}的资助结果告知如下：", st["indent"]),
         Spacer(1, 2 * mm),
     ]
 
 
-def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
+def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _Shared) -> list[Flowable]:
     many = len(group) > 1
     out: list[Flowable] = []
     rows: list[list[str]] = [(["学生"] if many else []) + ["资助项目", "计算依据", "金额（元）"]]
@@ -124,7 +127,7 @@ def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[F
     widths = [22 * mm] if many else []
     widths += [44 * mm, WIDTH - 44 * mm - 30 * mm - sum(widths), 30 * mm]
     out.append(table(rows, widths, st, g, right=(len(widths) - 1,), total=True,
-                     labels={0: "姓名"} if many else {}))
+                     labels={0: "姓名"} if many else {}, shared=shared.cells))
     notes: list[str] = []
     for s, r in group:
         pays = family_pays(s, r, data.policy)
@@ -136,7 +139,7 @@ def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[F
         for d in r.pending:
             who = f"{g.esc(s.name, '姓名')}的" if many else ""
             notes.append(f"{who}“{d.name}”所需信息尚待补充核实，核实后另行告知，暂未计入上表。")
-    out += [Spacer(1, 2 * mm)] + [Paragraph(n, st["indent"]) for n in notes]
+    out += [Spacer(1, 2 * mm)] + [Para(n, st["indent"]) for n in notes]
     return out
 
 
@@ -144,8 +147,8 @@ def _nothing(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list
     out: list[Flowable] = []
     for s, r in group:
         who = g.esc(s.name, "姓名") if len(group) > 1 else "孩子"
-        out.append(Paragraph(f"经核对，{who}本学年暂不享受本方案所列资助项目，原因是：", st["indent"]))
-        out += [Paragraph(f"· {g.esc(reason, '原因')}", st["indent"]) for reason in _why_not(data, r)]
+        out.append(Para(f"经核对，{who}本学年暂不享受本方案所列资助项目，原因是：", st["indent"]))
+        out += [Para(f"· {g.esc(reason, '原因')}", st["indent"]) for reason in _why_not(data, r)]
     return out
 
 
@@ -154,11 +157,11 @@ def _closing(data: ExportData, granted: bool, st: Styles, g: Glyphs) -> list[Flo
     contact = f"请联系学校（电话：{g.esc(s.contact_phone, '电话')}）" if s.contact_phone else "请与学校联系"
     sup = (f"也可拨打县教育资助监督电话 {g.esc(s.supervision_phone, '电话')} 反映" if s.supervision_phone
            else "也可向县教育主管部门反映")
-    sign = [Paragraph(g.esc(s.name, "学校名称"), st["right"]), Paragraph("（盖章）", st["right"]),
-            Paragraph(date_label(data), st["right"])]
+    sign = [Para(g.esc(s.name, "学校名称"), st["right"]), Para("（盖章）", st["right"]),
+            Para(date_label(data), st["right"])]
     return [
         Spacer(1, 2 * mm),
-        Paragraph(("资助资金按规定直接减免或发放，任何单位和个人不得以任何理由截留、挪用或向家庭收取费用。"
+        Para(("资助资金按规定直接减免或发放，任何单位和个人不得以任何理由截留、挪用或向家庭收取费用。"
                    if granted else "") + f"如对资助结果有疑问，{contact}；{sup}。", st["indent"]),
         Spacer(1, 3 * mm),
         layout([["", SealBox(30 * mm, "盖章处"), sign]], [WIDTH - 30 * mm - 62 * mm, 34 * mm, 58 * mm],
@@ -173,18 +176,18 @@ def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared:
         lines.append(f"学生 {g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，"
                      f"{g.esc(grade_label(s), '年级')}），{amount}。")
     head = shared("receipt", lambda: [
-        Paragraph("回　执", st["subtitle"]),
+        Para("回　执", st["subtitle"]),
         Spacer(1, 2 * mm),
-        Paragraph(f"{g.esc(data.school.name, '学校名称')}：", st["body"]),
-        Paragraph(f"{data.school.year_label}{TITLE}已收到，内容已知悉。", st["indent"]),
+        Para(f"{g.esc(data.school.name, '学校名称')}：", st["body"]),
+        Para(f"{data.school.year_label}{TITLE}已收到，内容已知悉。", st["indent"]),
     ])
     tail = shared("sign", lambda: [
         Spacer(1, 5 * mm),
-        layout([[Paragraph("家长签字：＿＿＿＿＿＿＿＿", st["body"]),
-                 Paragraph("日期：＿＿＿＿年＿＿月＿＿日", st["right"])]], [WIDTH / 2, WIDTH / 2],
+        layout([[Para("家长签字：＿＿＿＿＿＿＿＿", st["body"]),
+                 Para("日期：＿＿＿＿年＿＿月＿＿日", st["right"])]], [WIDTH / 2, WIDTH / 2],
                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)),
     ])
-    return [*head, *(Paragraph(line, st["indent"]) for line in lines), *tail]
+    return [*head, *(Para(line, st["indent"]) for line in lines), *tail]
 
 
 def _cut_line(c: Canvas, _doc: object) -> None:
@@ -249,8 +252,8 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
         for n, group in enumerate(groups):
             granted = any(r.granted for _, r in group)
             body = _intro(data, group, st, g, shared)
-            body += _items(data, group, st, g) if granted else _nothing(data, group, st, g)
-            body += shared(("closing", granted), lambda granted=granted: _closing(data, granted, st, g))
+            body += _items(data, group, st, g, shared) if granted else _nothing(data, group, st, g)
+            body += shared(("closing", granted), partial(_closing, data, granted, st, g))
             yield [KeepInFrame(WIDTH, BODY_H, body, mode="shrink"), FrameBreak(),
                    KeepInFrame(WIDTH, RECEIPT_H, _receipt(data, group, st, g, shared), mode="shrink"),
                    *([PageBreak()] if n < len(groups) - 1 else [])]

@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.rl_config import _FUZZ
 
 from core.exports import cjkwrap
 from core.exports.data import ExportData
@@ -94,6 +95,23 @@ class Glyphs:
         return escape(self.clean(text, label))
 
 
+class Para(Paragraph):  # type: ignore[misc]  # reportlab has no type information: Paragraph is Any
+    """A Paragraph that remembers its line breaking per width: platypus wraps a paragraph
+    again and again (a table measures then draws each cell, a KeepInFrame wraps then
+    draws) and the same paragraph may stand on many pages (the letters' shared parts)."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        memo: dict[float, tuple[Any, ...]] = self.__dict__.setdefault("_memo", {})
+        done = memo.get(availWidth)
+        if done is not None:
+            self.width, self.height, self.blPara, self._wrapWidths = done
+            return self.width, self.height
+        w, h = super().wrap(availWidth, availHeight)
+        if availWidth >= _FUZZ:
+            memo[availWidth] = (self.width, self.height, self.blPara, self._wrapWidths)
+        return w, h
+
+
 def _style(name: str, size: float, leading: float | None = None, align: int = TA_LEFT,
            font: str = FONT, **kw: Any) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.45,
@@ -126,10 +144,13 @@ def styles() -> Styles:
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str, ParagraphStyle],
           glyphs: Glyphs, *, right: Sequence[int] = (), center: Sequence[int] = (),
-          labels: dict[int, str] | None = None, total: bool = False, header: bool = True) -> Table:
+          labels: dict[int, str] | None = None, total: bool = False, header: bool = True,
+          shared: dict[tuple[str, str], Para] | None = None) -> Table:
     """A gridded table; str cells become wrapping Paragraphs (glyph-checked,
     ``labels`` names a column for the warnings), other flowables pass through.
-    The header row repeats on every page; ``total`` shades the last row."""
+    The header row repeats on every page; ``total`` shades the last row. With
+    ``shared``, cells of the same text and style are one paragraph, laid out once
+    (the letters' tables: the same header, items and amounts on every page)."""
     labels = labels or {}
     body = []
     for r, row in enumerate(rows):
@@ -140,7 +161,14 @@ def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str, 
                 continue
             style = st["head"] if header and r == 0 else (
                 st["cell_r"] if c in right else st["cell_c"] if c in center else st["cell"])
-            cells.append(Paragraph(glyphs.esc("" if v is None else str(v), labels.get(c, "")), style))
+            text = glyphs.esc("" if v is None else str(v), labels.get(c, ""))
+            if shared is None:
+                cells.append(Para(text, style))
+                continue
+            cell = shared.get((text, style.name))
+            if cell is None:
+                cell = shared[(text, style.name)] = Para(text, style)
+            cells.append(cell)
         body.append(cells)
     t = Table(body, colWidths=list(widths), repeatRows=1 if header else 0)
     cmds: list[tuple[Any, ...]] = [
