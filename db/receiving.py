@@ -26,7 +26,8 @@ from core.intake import Examined, examine_package
 from core.money import format_fen
 from core.package import VerifyResult
 from core.package_changes import PackageChanges, StudentAmounts, amount_rows, amounts_by_id, changes_between
-from core.package_data import DATA_MEMBER, PackageData, ReceivedPackage, parse_package_data
+from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, ReceivedPackage, parse_package_data
+from core.trust import TrustedSigner
 from db import audit, store
 from db.changes import Changes
 from db.receiving_models import (
@@ -42,7 +43,7 @@ from db.receiving_models import (
     ReceivedPackageRow,
     ReceivedStudent,
 )
-from db.receiving_nested import StationPackage, expand, intake_kinds, log_stations, via_note
+from db.receiving_nested import StationPackage, expand, inner_contents, intake_kinds, log_stations, via_note
 from db.session import Database
 from db.trust_store import trusted_signers
 
@@ -283,25 +284,32 @@ class PackageView:
     check: VerifyResult
     data: PackageData | None        # None when unreadable (then ``problem`` says why)
     problem: str = ""
+    inner: tuple[PackageView, ...] = ()     # a station's 汇总包: each school package in it, looked at alike
 
 
 def view_package(db: Database, path: Path) -> PackageView:
     """Verify ``path`` against this database's trusted signers and read its data member."""
-    from core.intake import read_data_member
-    from core.package import verify_package
     with db.session() as s:
         trusted = trusted_signers(s)
     path = Path(path)
     content = _read(path)
     if isinstance(content, str):
         raise InputFileError(content, "请确认文件路径正确。")
+    return _view(path, content, trusted)
+
+
+def _view(path: Path, content: bytes, trusted: Sequence[TrustedSigner]) -> PackageView:
+    from core.intake import read_data_member
+    from core.package import verify_package
     check = verify_package(path, trusted, content=content)
     if not check.intact:
         return PackageView(path, check, None, "提交包已被改动或损坏，不显示其中的数据。")
     try:
-        return PackageView(path, check, read_data_member(path, content, check.manifest or {}))
+        data = read_data_member(path, content, check.manifest or {})
     except ValidationError as exc:
         return PackageView(path, check, None, exc.message)
+    inner, problem = inner_contents(path, content) if data.kind != KIND_SCHOOL else ([], "")
+    return PackageView(path, check, data, problem, tuple(_view(p, c, trusted) for p, c in inner))
 
 
 # -- reading what was received (the other receiving parts build on these) -------------------

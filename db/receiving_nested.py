@@ -60,21 +60,28 @@ def _inner_path(outer: Path, file_name: str, member: str) -> Path:
     return outer / name
 
 
+def inner_contents(path: Path, content: bytes) -> tuple[list[tuple[Path, bytes]], str]:
+    """The school packages of a consolidated package as (path to show, bytes), or ([], why not)."""
+    from core.exports.consolidated import inner_files
+    try:
+        return [(_inner_path(path, f.file_name, f.member), f.content) for f in inner_files(path, content)], ""
+    except ZizhuError as exc:
+        return [], f"汇总包无法拆开：{exc.message}"
+
+
 def expand(exam: Examined, trusted: Sequence[TrustedSigner], receiver_year: int,
            history: bool = False) -> tuple[list[Examined], StationPackage | None]:
     """The packages an examined file stands for: itself (a school package, or any refused
     file), or, for a proved station package, each school package inside it examined with its
     school's key (``via`` the station's code) and the station package's description."""
-    from core.exports.consolidated import KIND_CONSOLIDATED, inner_files
-    if not exam.ok or exam.data is None or exam.data.kind != KIND_CONSOLIDATED:
+    if not exam.ok or exam.data is None or exam.data.kind == KIND_SCHOOL:
         return [exam], None
     station = exam.data
-    try:
-        inner = inner_files(exam.path, exam.content)
-    except ZizhuError as exc:
-        return [replace(exam, data=None, content=b"", reason=f"汇总包无法拆开：{exc.message}")], None
-    out = [replace(examine_package(_inner_path(exam.path, f.file_name, f.member), f.content, trusted, receiver_year,
-                                   history), via=station.school_code) for f in inner]
+    inner, problem = inner_contents(exam.path, exam.content)
+    if problem:
+        return [replace(exam, data=None, content=b"", reason=problem)], None
+    out = [replace(examine_package(path, content, trusted, receiver_year, history), via=station.school_code)
+           for path, content in inner]
     if not out:
         return [replace(exam, data=None, content=b"", reason="汇总包中没有学校的提交包。")], None
     return out, StationPackage(exam.path.name, exam.sha256, station.school_code, station.school_name,

@@ -200,3 +200,20 @@ def test_inner_file_names_that_are_unsafe_fall_back_to_the_member_name(world, tm
     assert _inner_path(tmp_path / "s.zip", "../../evil.zip", f.member) == tmp_path / "s.zip" / f.member
     assert _inner_path(tmp_path / "s.zip", "", f.member).name == f.member
     assert replace(f, content=b"").member.startswith(f"school-{R}-")
+
+
+def test_viewing_a_station_package_lists_each_school_package_verified_with_its_own_key(world, tmp_path, capsys):
+    d = _bureau(tmp_path, world.station, world.a)
+    try:
+        assert run(["--db", str(d.path), "consolidate", "view", str(world.station.path)]) == 1   # B not provable
+        out = capsys.readouterr().out
+        assert f"汇总包：龙坪乡扶贫工作站（代码 {ST}），2023–2024学年" in out and "其中学校提交包 2 个" in out
+        assert "（汇总包自报合计 4800.00 元）" in out
+        assert f"  {world.a.path.name}：龙坪乡中心小学（代码 {A}）龙坪乡，学生 2 人，合计 2400.00 元 — 核验通过" in out
+        assert f"  {world.b.path.name}：高坪镇中心小学（代码 {B}）高坪镇，学生 2 人，合计 2400.00 元 — 签名人未知" in out
+        assert "学生 0 人" not in out
+        assert _rows(d, "select count(*) from received_package") == [(0,)]          # viewing stores nothing
+        trust_store.register(d, trust_store.read_key_file(world.b.key_file, world.b.name))
+        assert run(["--db", str(d.path), "consolidate", "view", str(world.station.path)]) == 0
+    finally:
+        d.close()
