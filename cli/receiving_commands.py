@@ -115,16 +115,14 @@ def cmd_add(db, args) -> int:
     report = intake(db, args.packages, history=args.history)
     if not report.outcomes:
         raise ValidationError("没有找到上报包（.zip 文件）。", "请指定上报包文件，或包含上报包的文件夹。")
-    stations = {p.station_code: p.label() for p in report.stations}
     for p in report.stations:
-        print(f"汇总包 {p.file_name}：{p.label()}的签名核验通过；其中 {p.packages} 个学校提交包逐个用各校的公钥核验：")
+        print(p.headline())
     for o in report.outcomes:
         school = f"学校代码 {o.school_code}（{o.school_name}）" if o.school_code else ""
         if o.accepted:
             kind = "往年提交包，只用于核对一次性项目" if o.history else "正式"
-            via = f"，经{stations.get(o.via, o.via)}转报" if o.via else ""
             print(f"已接收：{o.file_name} — {school}，学生 {o.students} 人，"
-                  f"合计 {format_fen(o.total_fen)} 元（{kind}{via}）")
+                  f"合计 {format_fen(o.total_fen)} 元（{kind}{report.via_text(o)}）")
             if o.replaced_file and o.changes is not None:
                 print(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
                 for line in change_lines(o.changes, o.items):

@@ -85,6 +85,11 @@ class IntakeReport:
     def count(self, result: str) -> int:
         return sum(o.result == result for o in self.outcomes)
 
+    def via_text(self, o: IntakeOutcome) -> str:
+        """"，经…转报" for a school package a station's 汇总包 held ("" for one sent directly)."""
+        labels = {p.station_code: p.label() for p in self.stations}
+        return f"，经{labels.get(o.via, o.via)}转报" if o.via else ""
+
     @property
     def changes(self) -> Changes:
         """The receiving data changed (a package stored, or a line added to the intake log)."""

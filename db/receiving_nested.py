@@ -46,6 +46,10 @@ class StationPackage:
     def label(self) -> str:
         return f"{self.station_name}（代码 {self.station_code}）"
 
+    def headline(self) -> str:
+        return (f"汇总包 {self.file_name}：{self.label()}的签名核验通过；"
+                f"其中 {self.packages} 个学校提交包逐个用各校的公钥核验：")
+
 
 def intake_kinds() -> tuple[str, ...]:
     """The data-member kinds ``consolidate add`` takes: a school's package and a station's."""

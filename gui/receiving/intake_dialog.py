@@ -16,13 +16,15 @@ def outcome_word(o: IntakeOutcome) -> str:
     return "已接收过" if o.result == "duplicate" else "拒收"
 
 
-def outcome_lines(o: IntakeOutcome) -> list[str]:
-    """One file's result in Chinese lines (ID numbers masked by change_lines)."""
+def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
+    """One file's result in Chinese lines (ID numbers masked by change_lines); ``via``: "，经…转报"
+    for a school package from a station's 汇总包 (IntakeReport.via_text)."""
     school = f"{o.school_name}（学校代码 {o.school_code}）" if o.school_code else ""
     word = outcome_word(o)
     if o.accepted:
         kind = "，往年提交包：只用于核对一次性项目" if o.history else ""
-        lines = [f"{word}：{o.file_name} — {school}，学生 {o.students} 人，合计 {format_fen(o.total_fen)} 元{kind}"]
+        lines = [f"{word}：{o.file_name} — {school}，学生 {o.students} 人，"
+                 f"合计 {format_fen(o.total_fen)} 元{kind}{via}"]
         if o.replaced_file:
             lines.append(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
             if o.changes is not None:
@@ -54,7 +56,9 @@ class IntakeResultDialog(QDialog):
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("intakeLines")
         self.text.setReadOnly(True)
-        self.text.setPlainText("\n".join(line for o in report.outcomes for line in outcome_lines(o)))
+        lines = [p.headline() for p in report.stations]
+        lines += [line for o in report.outcomes for line in outcome_lines(o, report.via_text(o))]
+        self.text.setPlainText("\n".join(lines))
         layout.addWidget(self.text, 1)
         buttons = QDialogButtonBox(self)
         buttons.addButton("关闭", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -56,14 +56,16 @@ def package_rows(status: IntakeStatus, history: PackageHistory) -> list[PackageR
     refused file (拒收 and why) from the history."""
     rows: list[PackageRow] = []
     names = {p.school_code: (p.school_name, p.township) for p in history.packages}
+    vias = {p.school_code: p.via for p in history.packages if p.current and p.via}
     for st in (*status.schools, *status.unlisted):
         known_name, known_town = names.get(st.code, ("", ""))
         name, town = names[st.code] = (st.name or known_name, st.township or known_town)
         held = st.file_name != ""
-        note = "不在应报学校名单中" if not st.listed else ""
+        via = vias.get(st.code, "") if held else ""
+        note = "；".join(x for x in ("" if st.listed else "不在应报学校名单中", f"经 {via} 转报" if via else "") if x)
         rows.append(PackageRow(f"s{st.code}", st.code, name, town, st.state, note,
                                st.students if held else None, st.total_fen if held else None,
-                               f"{st.received_at:%Y-%m-%d %H:%M}" if st.received_at else "", st.file_name))
+                               f"{st.received_at:%Y-%m-%d %H:%M}" if st.received_at else "", st.file_name, via))
     for p in history.packages:
         if not p.current:
             rows.append(PackageRow(f"p{p.id}", p.school_code, p.school_name, p.township, REPLACED,
