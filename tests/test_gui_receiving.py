@@ -62,19 +62,24 @@ def rows_by_state(model: PackageModel) -> list[tuple[str, str, str, str, str]]:
                    model.index(r, 5).data(), model.index(r, 8).data()) for r in range(model.rowCount()))
 
 
-@pytest.fixture
-def page(qtbot, shown, station, monkeypatch):
-    """The page alone; the campaign's deadline not set (so nothing is late: see the test of 迟报)."""
+def open_page(qtbot, database, monkeypatch, size=(1000, 700)) -> ReceivingPage:
+    """The page alone on ``database``; the campaign's deadline not set (so nothing is late: see the
+    test of 迟报); each intake's report collected in ``reports`` instead of the result dialog."""
     from db import receiving_status
     monkeypatch.setattr(receiving_status, "deadline", lambda session, year: None)
-    p = ReceivingPage(station)
+    p = ReceivingPage(database)
     qtbot.addWidget(p)
-    p.resize(1000, 700)
+    p.resize(*size)
     p.show()
     p.reports = []
     monkeypatch.setattr(p, "show_intake_result", p.reports.append)
     p.reload()
     return p
+
+
+@pytest.fixture
+def page(qtbot, shown, station, monkeypatch):
+    return open_page(qtbot, station, monkeypatch)
 
 
 def test_dropped_packages_are_taken_in_and_listed_with_state_and_total(page, schools, qtbot):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from receiving_fixtures import receiver_db, station_package, two_kid_school
+from test_gui_receiving import open_page
 
 from db import trust_store
 from db.session import open_database
 from gui.receiving.intake_dialog import IntakeResultDialog
 from gui.receiving.models import ACCEPTED, REFUSED
-from gui.receiving.page import ReceivingPage
 
 A, B, ST = "4228220501", "4228220502", "ST4228"
 
@@ -25,19 +25,11 @@ def packages(tmp_path_factory):
 @pytest.fixture
 def page(qtbot, shown, tmp_path, packages, monkeypatch):
     """The bureau's page: it trusts the station and school A, not school B."""
-    from db import receiving_status
     a, _b, station = packages
     d = open_database(receiver_db(tmp_path / "bureau.sqlite", name="建始县教育体育局", code="JY4228"))
     for pkg in (station, a):
         trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
-    monkeypatch.setattr(receiving_status, "deadline", lambda session, year: None)
-    p = ReceivingPage(d)
-    qtbot.addWidget(p)
-    p.resize(1024, 768)
-    p.show()
-    p.reports = []
-    monkeypatch.setattr(p, "show_intake_result", p.reports.append)
-    p.reload()
+    p = open_page(qtbot, d, monkeypatch, (1024, 768))
     yield p
     d.close()
 
