@@ -62,7 +62,7 @@ def rows_by_state(model: PackageModel) -> list[tuple[str, str, str, str, str]]:
                    model.index(r, 5).data(), model.index(r, 8).data()) for r in range(model.rowCount()))
 
 
-def open_page(qtbot, database, monkeypatch, size=(1000, 700)) -> ReceivingPage:
+def open_page(qtbot, database, monkeypatch, size=(1000, 700)):
     """The page alone on ``database``; the campaign's deadline not set (so nothing is late: see the
     test of 迟报); each intake's report collected in ``reports`` instead of the result dialog."""
     from db import receiving_status
