@@ -70,9 +70,14 @@ def package_history(db: Database) -> PackageHistory:
 
 
 def receives(db: Database) -> bool:
-    """Whether this database receives packages (shows the 汇总 page): it has registered
-    signers (active or removed), offered packages or expected schools."""
+    """Whether this database receives packages (shows the 汇总 page): it was offered packages or
+    has expected schools, or it has registered signers and no students of its own. A school
+    registers its station's (or the bureau's) key to import their 反馈包: that alone does not
+    make it a receiver (a central school that also receives gets the page with its first intake,
+    or through 开始接收汇总)."""
+    from db.models import Student
     with db.session() as s:
-        return bool(s.scalar(select(exists().where(TrustedSignerRow.id.isnot(None))))
-                    or s.scalar(select(exists().where(IntakeLog.id.isnot(None))))
-                    or s.scalar(select(exists().where(ExpectedSchool.id.isnot(None)))))
+        return bool(s.scalar(select(exists().where(IntakeLog.id.isnot(None))))
+                    or s.scalar(select(exists().where(ExpectedSchool.id.isnot(None))))
+                    or (s.scalar(select(exists().where(TrustedSignerRow.id.isnot(None))))
+                        and not s.scalar(select(exists().where(Student.id.isnot(None))))))

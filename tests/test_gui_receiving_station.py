@@ -57,3 +57,26 @@ def test_a_station_package_shows_each_school_inside_and_who_forwarded_it(page, p
     page.grab().save(str(tmp_path / "bureau-page.png"))
     dialog.resize(760, 480)
     dialog.grab().save(str(tmp_path / "bureau-intake.png"))
+
+
+def test_a_school_that_registers_its_receivers_key_is_not_a_receiver(packages, tmp_path, monkeypatch):
+    """To import a 反馈包 a school registers its station's key: its 汇总 page stays hidden, until
+    it is offered a package itself (a central school that also receives)."""
+    from db.receiving import intake
+    from db.receiving_views import receives
+    a, b, station = packages
+    school = open_database(a.db_path)
+    try:
+        assert not receives(school)
+        trust_store.register(school, trust_store.read_key_file(station.key_file, station.name))
+        assert not receives(school)
+        intake(school, [b.path])                                 # offered a package: now it receives
+        assert receives(school)
+    finally:
+        school.close()
+    fresh = open_database(receiver_db(tmp_path / "fresh.sqlite"))
+    try:
+        trust_store.register(fresh, trust_store.read_key_file(a.key_file, a.name))
+        assert receives(fresh)                                   # a station: its first key shows the page
+    finally:
+        fresh.close()
