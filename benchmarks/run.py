@@ -1,144 +1,245 @@
-"""`make bench`: Zizhu's heavy paths against the raw library doing the same unavoidable work.
+"""`make bench`: Zizhu's heavy paths against the raw libraries doing the same unavoidable work.
 
-Each line gives our time, the raw baseline's time in the same run, and the ratio.
-Data: the synthetic county (50,000 students, a 200,000-person roster).
+    python benchmarks/run.py [--size toy|county] [--only CASE …] [--repeat N]
+
+Generates (or reuses from the cache) the synthetic county, runs every case's two sides
+``--repeat`` times each (alternately, each run a fresh process), runs the instrumented GUI as
+often, prints the table and writes ``benchmarks/results.json``:
+``{"meta": {…}, "cases": {NAME: {"ours_s", "baseline_s", "ratio", "target", "peak_mb", …}}}``.
+``python -m benchmarks.report --docs`` puts that table into docs/BENCHMARKS.md.
 """
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import fnmatch
+import json
+import os
+import platform
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openpyxl import Workbook
-from python_calamine import CalamineWorkbook
+from benchmarks.cases import BY_NAME, CASES, GUI_CASES, Case  # noqa: E402
+from benchmarks.data import DEFAULT_CACHE, ROOT, SIZES, data_folder, ensure_data, load_meta  # noqa: E402
+from benchmarks.measure import Runner, RunFailed, Side, run_process  # noqa: E402
+from benchmarks.report import row, table_lines  # noqa: E402
 
-from core.checks import run_checks
-from core.demo import MIXED, generate_demo
-from core.importers import parse_roster, read_table
-from core.records import ROSTER_COLUMNS, ParsedRow
-from db import store
-from db.compute import compute_store
-from db.findings import build_context
-from db.importing import apply_plan, plan_import
-from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS
-from db.session import open_database
+LETTERS_GROWTH = 1.25     # "memory flat in the count": 5× the letters, at most 25 % more peak memory
 
 
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    mem = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), cpu)
+        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))
+        mem = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    summary = f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, " \
+              f"Python {platform.python_version()}"
+    return {"summary": summary, "cpus": os.cpu_count(), "cpu": cpu, "platform": platform.platform(),
+            "python": platform.python_version()}
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def _stats(side: Side) -> dict[str, Any]:
+    return {"median": side.median, "min": min(side.times), "max": max(side.times), "runs": side.times}
+
+
+def ratio_result(case: Case, ours: Side, base: Side | None, note: str = "") -> dict[str, Any]:
+    o = _stats(ours)
+    out: dict[str, Any] = {"what": case.what, "baseline_what": case.baseline, "target": case.target,
+                           "target_kind": "ratio", "ours_s": o["median"], "min": o["min"], "max": o["max"],
+                           "ours_runs": o["runs"], "peak_mb": ours.peak_mb, "baseline_s": None, "ratio": None,
+                           "met": None, "note": note}
+    if base is not None and base.runs:
+        b = _stats(base)
+        ratio = o["median"] / b["median"] if b["median"] > 0 else None
+        out.update(baseline_s=b["median"], baseline_runs=b["runs"], baseline_peak_mb=base.peak_mb, ratio=ratio,
+                   baseline_lower_bound=base.lower_bound)
+        if ratio is not None and ratio <= case.target:
+            out["met"] = True
+        elif ratio is not None:      # a stopped baseline gives an upper bound of the ratio: undecided
+            out["met"] = None if base.lower_bound else False
+    return out
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, data: Path, work: Path) -> None:
+        self.args, self.data = args, data
+        self.runner = Runner(data, work, in_process=args.in_process)
+        self.work = work
+        self.results: dict[str, Any] = {}
+
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+
+    def run_case(self, case: Case) -> None:
+        n = self.args.repeat
+        ours, base = Side(), Side()
+        note = ""
+        with_baseline = True
+        if case.name == "crosscheck":
+            from benchmarks.libreoffice import soffice
+            if soffice() is None:
+                with_baseline, note = False, "LibreOffice (soffice) is not installed here: baseline skipped"
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for _ in range(n):
+            ours.runs.append(self.runner.run(case, "ours"))
+            if with_baseline and not case.once:
+                base.runs.append(self.runner.run(case, "baseline"))
+        if with_baseline and case.once:
+            # Stopped once the target is decided: LibreOffice slower than ours / target = met.
+            limit = min(ours.median / case.target * 1.02, self.args.lo_limit)
+            run = self.runner.run(case, "baseline", timeout=limit)
+            base.runs.append(run)
+            note = (f"LibreOffice run once (minutes per run), stopped at {limit:.0f} s"
+                    if run.lower_bound else "LibreOffice run once (minutes per run)")
+        result = ratio_result(case, ours, base if with_baseline else None, note)
+        self.results[case.name] = result
+        self.say("  " + "  ".join(row(case.name, result)) + f"   [{time.perf_counter() - t0:.0f} s]")
+
+    def run_gui(self, names: list[str]) -> None:
+        runs: list[dict[str, Any]] = []
+        peaks: list[float] = []
+        for _ in range(self.args.repeat):
+            work = Path(tempfile.mkdtemp(prefix="gui-", dir=self.work))
+            proc = run_process([sys.executable, "-m", "benchmarks.gui_probe", str(self.data), str(work), repr(time.time())],
+                               env={"QT_QPA_PLATFORM": "offscreen"})
+            if proc.rc != 0:
+                raise RunFailed(f"gui probe: exit {proc.rc}\n{proc.err[-3000:]}")
+            runs.append(json.loads(proc.out.strip().splitlines()[-1]))
+            peaks.append(proc.peak_mb or 0.0)
+        metrics = {
+            "gui_start_rows": [r["start_rows_s"] for r in runs],
+            "gui_page_shown": [max(r["pages"].values()) for r in runs],
+            "gui_search": [max(v for page in r["search_ms"].values() for v in page.values()) / 1000 for r in runs],
+            "gui_stall": [max(r["stall_ms"].get(p, 0.0) for p in ("start", "pages", "import", "export")) / 1000
+                          for r in runs],
+            "gui_memory": [r["rss_mb"] for r in runs],
+        }
+        for name in names:
+            case, values = BY_NAME[name], metrics[name]
+            med = statistics.median(values)
+            res: dict[str, Any] = {"what": case.what, "target_kind": "absolute", "unit": case.unit,
+                                   "ours_s": None if case.unit == "MB" else med, "min": min(values),
+                                   "max": max(values), "ours_runs": values, "baseline_s": None, "ratio": None,
+                                   "peak_mb": med if case.unit == "MB" else max(peaks),
+                                   "target": case.target / 1000 if case.unit == "ms" else case.target}
+            res["met"] = med <= res["target"]
+            res["details"] = _gui_details(name, runs)
+            self.results[name] = res
+            self.say("  " + "  ".join(row(name, res)))
+
+    def letters_memory(self) -> None:
+        big, small = self.results.get("letters"), self.results.get("letters_fifth")
+        if not (big and small and big.get("peak_mb") and small.get("peak_mb")):
+            return
+        growth = big["peak_mb"] / small["peak_mb"]
+        big["memory_growth"] = growth
+        flat = growth <= LETTERS_GROWTH
+        big["note"] = (f"peak memory {big['peak_mb']:.0f} MB against {small['peak_mb']:.0f} MB for a fifth of the "
+                       f"letters (×{growth:.2f}; flat means ≤ ×{LETTERS_GROWTH})")
+        if big["met"] is not None:
+            big["met"] = bool(big["met"] and flat)
 
 
-def write_roster_xlsx(path: Path, roster: list[dict]) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("建档立卡名单")
-    ws.append(["XX县建档立卡人员名单"])
-    ws.append([c.header for c in ROSTER_COLUMNS])
-    fields = [c.field for c in ROSTER_COLUMNS]
-    for r in roster:
-        ws.append([r.get(f, "") for f in fields])
-    wb.save(path)
+def _gui_details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The per-page / per-phase figures behind a GUI case (medians over the runs)."""
+    def med(values: list[float]) -> float:
+        return round(statistics.median(values), 4)
+    if name == "gui_page_shown":
+        return {p: med([r["pages"][p] for r in runs]) for p in runs[0]["pages"]}
+    if name == "gui_search":
+        return {f"{p}.{w}": med([r["search_ms"][p][w] for r in runs]) for p in runs[0]["search_ms"]
+                for w in runs[0]["search_ms"][p]}
+    if name == "gui_stall":
+        return {p: med([r["stall_ms"].get(p, 0.0) for r in runs]) for p in runs[0]["stall_ms"]}
+    if name == "gui_start_rows":
+        return {"window_shown_s": med([r["window_s"] for r in runs]), "import_s": med([r["import_s"] for r in runs]),
+                "export_s": med([r["export_s"] for r in runs])}
+    return {}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--students", type=int, default=50_000)
-    ap.add_argument("--roster", type=int, default=200_000)
-    ap.add_argument("--repeat", type=int, default=2)
-    args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="zizhu-bench-"))
-    t0 = time.perf_counter()
-    data = generate_demo(n_students=args.students, seed=7, roster_extra=0, school_kind=MIXED)
-    extra = max(0, args.roster - len(data.roster))
-    data = generate_demo(n_students=args.students, seed=7, roster_extra=extra, school_kind=MIXED)
-    xlsx = tmp / "roster.xlsx"
-    write_roster_xlsx(xlsx, data.roster)
-    print(f"data: {len(data.students)} students, {len(data.roster)} roster rows "
-          f"(set-up {time.perf_counter() - t0:.1f} s)\n")
-    rows: list[tuple[str, float, float]] = []
+def select(patterns: list[str] | None) -> list[Case]:
+    if not patterns:
+        return list(CASES)
+    chosen = [c for c in CASES if any(fnmatch.fnmatch(c.name, p) for p in patterns)]
+    unknown = [p for p in patterns if not any(fnmatch.fnmatch(c.name, p) for c in CASES)]
+    if unknown:
+        raise SystemExit(f"unknown case(s): {', '.join(unknown)}; the cases: {', '.join(c.name for c in CASES)}")
+    return chosen
 
-    # 1. Reading and parsing the roster workbook vs python-calamine reading it.
-    raw = best(lambda: CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python(), args.repeat)
-    ours = best(lambda: parse_roster(read_table(xlsx)), args.repeat)
-    rows.append(("read+parse roster .xlsx", ours, raw))
 
-    # 2. Writing the roster to the database vs sqlite3 executemany of the same rows.
-    def ours_import() -> None:
-        db = open_database(tmp / f"imp-{time.perf_counter_ns()}.sqlite")
-        with db.session() as s:
-            rws = [ParsedRow(i, v) for i, v in enumerate(data.roster)]
-            apply_plan(s, plan_import(s, "roster", rws, [], ROSTER_DATA_FIELDS), actor="bench")
-        db.close()
-
-    def raw_import() -> None:
-        con = sqlite3.connect(tmp / f"raw-{time.perf_counter_ns()}.sqlite")
-        con.execute("PRAGMA journal_mode=WAL")
-        cols = ", ".join(ROSTER_DATA_FIELDS)
-        con.execute(f"CREATE TABLE r (id INTEGER PRIMARY KEY, {cols}, import_problems)")
-        con.execute("CREATE INDEX ix ON r(id_number)")
-        marks = ", ".join("?" * (len(ROSTER_DATA_FIELDS) + 1))
-        con.executemany(f"INSERT INTO r ({cols}, import_problems) VALUES ({marks})",
-                        [[v.get(f, "") for f in ROSTER_DATA_FIELDS] + [""] for v in data.roster])
-        con.commit()
-        con.close()
-
-    rows.append(("import roster into SQLite", best(ours_import, 1), best(raw_import, 1)))
-
-    # 3. Computing every student's subsidies vs reading the same rows with sqlite3.
-    db = open_database(tmp / "county.sqlite")
-    with db.session() as s:
-        store.init_school(s, "基准学校", "0", 2023, actor="bench")
-        store.set_policy_value(s, "tuition_standard.普通高中", "1200", actor="bench")
-        store.set_policy_value(s, "tuition_standard.中职", "2000", actor="bench")
-        rws = [ParsedRow(i, v) for i, v in enumerate(data.students)]
-        apply_plan(s, plan_import(s, "students", rws, [], STUDENT_DATA_FIELDS), actor="bench")
-
-    def ours_compute() -> None:
-        with db.session() as s:
-            compute_store(s)
-
-    def raw_select() -> None:
-        con = sqlite3.connect(db.path)
-        con.execute(f"SELECT id, {', '.join(STUDENT_DATA_FIELDS)} FROM student ORDER BY id").fetchall()
-        con.close()
-
-    rows.append(("compute all students", best(ours_compute, args.repeat), best(raw_select, args.repeat)))
-
-    # 4. The full check run (students x roster) vs reading both tables with sqlite3.
-    with db.session() as s:
-        rws = [ParsedRow(i, v) for i, v in enumerate(data.roster)]
-        apply_plan(s, plan_import(s, "roster", rws, [], ROSTER_DATA_FIELDS), actor="bench")
-
-    def ours_check() -> None:
-        with db.session() as s:
-            build = build_context(s)
-            run_checks(build)
-            s.rollback()
-
-    def raw_read_both() -> None:
-        con = sqlite3.connect(db.path)
-        con.execute(f"SELECT id, {', '.join(STUDENT_DATA_FIELDS)} FROM student").fetchall()
-        con.execute("SELECT id, name, id_number, school_name, schooling_status, household_no "
-                    "FROM roster_person").fetchall()
-        con.close()
-
-    rows.append(("check students x roster", best(ours_check, args.repeat), best(raw_read_both, args.repeat)))
-    db.close()
-
-    print(f"{'benchmark':<28}{'ours (s)':>10}{'raw (s)':>10}{'ratio':>8}")
-    for name, o, r in rows:
-        print(f"{name:<28}{o:>10.2f}{r:>10.2f}{o / r:>8.1f}")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Zizhu's benchmarks against the raw libraries")
+    ap.add_argument("--size", choices=sorted(SIZES), default="county")
+    ap.add_argument("--only", nargs="+", metavar="CASE", help="cases to run (names or patterns, e.g. 'gui_*')")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each side (default 3)")
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="the generated data's cache folder")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    ap.add_argument("--lo-limit", type=float, default=600.0,
+                    help="stop LibreOffice after this many seconds at most (default 600)")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the library cases inside this process (quick smoke test: no per-run memory, "
+                         "warm caches; not for figures)")
+    args = ap.parse_args(argv)
+    cases = select(args.only)
+    started, t0 = datetime.now(), time.perf_counter()
+    load_before = load()
+    cached = (data_folder(SIZES[args.size], args.cache) / "meta.json").exists()
+    folder = ensure_data(SIZES[args.size], args.cache)
+    meta = load_meta(folder)
+    with tempfile.TemporaryDirectory(prefix="zizhu-bench-") as tmp:
+        bench = Bench(args, folder, Path(tmp))
+        print(f"data: {folder}  ({meta['students']:,} students, {meta['roster']:,} roster rows, "
+              f"{meta['packages']} packages)\n")
+        print("  " + "  ".join(("case", "ours", "min", "max", "baseline", "ratio", "target", "met", "peak MB")))
+        failed: dict[str, str] = {}
+        for case in cases:
+            if case.name in GUI_CASES:
+                continue
+            try:
+                bench.run_case(case)
+            except RunFailed as exc:
+                failed[case.name] = str(exc)
+                print(f"  {case.name}: FAILED\n{exc}", file=sys.stderr)
+        gui = [c.name for c in cases if c.name in GUI_CASES]
+        if gui:
+            try:
+                bench.run_gui(gui)
+            except RunFailed as exc:
+                failed.update(dict.fromkeys(gui, str(exc)))
+                print(f"  GUI: FAILED\n{exc}", file=sys.stderr)
+        bench.letters_memory()
+    results = {
+        "meta": {"date": started.isoformat(timespec="seconds"), "machine": machine(), "size": args.size,
+                 "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process, "load_before": load_before, "load_after": load(),
+                 "total_s": time.perf_counter() - t0, "data_cached": cached, "data_build_s": meta.get("build_s"),
+                 "data": {k: meta[k] for k in ("students", "roster", "packages", "spoilt", "findings")},
+                 "failed": failed},
+        "cases": {c.name: bench.results[c.name] for c in cases if c.name in bench.results},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print("\n" + "\n".join(table_lines(results, markdown=False)))
+    print(f"\n{len(results['cases'])} cases in {results['meta']['total_s']:.0f} s; results: {args.out}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,138 @@
+"""The benchmark cases: what each measures, its baseline and its target.
+
+A case has two sides, ``ours`` and ``baseline``: a function of a ``Ctx`` that does the set-up
+(outside the timed part) and returns the work to time. Sides run in a fresh process each
+(``benchmarks.worker``), so every run starts cold and its peak resident memory is its own.
+
+``Case.whole`` cases time whole processes from the outside: ``ours`` is the real command line
+(``python main.py …``, start-up included) and the baseline the worker process doing the raw
+work (start-up included, its set-up time subtracted). GUI cases have an absolute target
+(``unit``) and no baseline; ``benchmarks.gui_probe`` measures them all in one window.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.data import Sizes
+
+Work = Callable[[], object]
+Side = Callable[["Ctx"], Work]
+
+
+@dataclass
+class Ctx:
+    data: Path                  # the data folder (never written)
+    work: Path                  # this run's own empty folder
+    shared: Path                # the case's folder, kept between its runs: ours' output for the baseline
+    meta: dict[str, Any] = field(default_factory=dict)
+    prep_s: float = 0.0         # time spent reading the baseline's inputs (subtracted from a whole run)
+
+    @property
+    def sizes(self) -> Sizes:
+        return Sizes(**self.meta["sizes"])
+
+    def copy(self, name: str) -> Path:
+        """A private copy of a data file (a database is written by the program)."""
+        target = self.work / Path(name).name
+        self.prep(shutil.copyfile, self.data / name, target)
+        return target
+
+    def prep(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Read an input of the work (e.g. ours' output, for the baseline); timed apart."""
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.prep_s += time.perf_counter() - t0
+
+    @classmethod
+    def load(cls, data: Path, work: Path, shared: Path) -> Ctx:
+        meta = json.loads((data / "meta.json").read_text(encoding="utf-8"))
+        return cls(data, work, shared, meta)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    what: str                   # what ours does (English, for the table and the docs)
+    baseline: str               # what the baseline does
+    target: float               # ratio (ours / baseline), or the absolute limit in ``unit``
+    unit: str = ""              # "" = a ratio target; "s", "ms", "MB" = an absolute one (GUI)
+    whole: bool = False         # timed as whole processes from the outside
+    once: bool = False          # the baseline runs once (LibreOffice: minutes)
+
+    @property
+    def absolute(self) -> bool:
+        return bool(self.unit)
+
+
+def _c(*a: Any, **kw: Any) -> Case:
+    return Case(*a, **kw)
+
+
+CASES: tuple[Case, ...] = (
+    _c("import_students", "run_import of the student .xlsx into a new school database",
+       "python-calamine reading the file + sqlite3 executemany of the same rows", 1.5),
+    _c("import_roster", "run_import of the roster .xlsx", "the same for that file", 1.5),
+    _c("crosscheck", "both imports into a new database + the first check (findings stored)",
+       "LibreOffice headless recalculating a VLOOKUP column over the same two lists (run once)",
+       1 / 50, once=True),
+    _c("compute", "compute every student (db.compute.compute_school)",
+       "a plain SELECT of the columns the engine reads", 3),
+    _c("check", "the check run with its findings reconciled and stored (F9 / check)",
+       "a plain SELECT of the student and roster columns the checks read", 3),
+    _c("export", "the draft package (workbook, report, notice, data.json, signed zip)",
+       "openpyxl write_only of the same cells + reportlab drawing the PDFs' strings + hashlib/zip", 1.5),
+    _c("letters", "letters (gather + write_letters)",
+       "reportlab drawing the same strings with the same font on a canvas", 2),
+    _c("letters_fifth", "a fifth as many letters (memory must stay flat in the count)",
+       "the same, for those letters", 2),
+    _c("notice", "the public notice as PDF and as .xlsx", "the same baseline as the package", 1.5),
+    _c("verify", "verify the county's draft package (core.package.verify_package)",
+       "hashlib SHA-256 of the same bytes (the zip and every member, decompressed)", 1.2),
+    _c("consolidate", "consolidate add of every school package into the receiving database",
+       "reading and hashing the same zips (every member decompressed)", 3),
+    _c("cli_import_students", "`python main.py import students FILE`, start-up included",
+       "the raw import in a fresh python process", 1.5, whole=True),
+    _c("cli_import_roster", "`python main.py import roster FILE`", "the raw import in a fresh process", 1.5,
+       whole=True),
+    _c("cli_compute_json", "`python main.py compute --json`", "the plain SELECT in a fresh process", 3,
+       whole=True),
+    _c("cli_check", "`python main.py check`", "the plain SELECT in a fresh process", 3, whole=True),
+    _c("cli_export", "`python main.py export PKG.zip --draft`", "the package baseline in a fresh process", 1.5,
+       whole=True),
+    _c("cli_notice", "`python main.py notice OUT.pdf` then `notice OUT.xlsx`",
+       "the notice baseline in a fresh process", 1.5, whole=True),
+    _c("cli_verify", "`python main.py verify PKG.zip`", "hashing the same bytes in a fresh process", 1.2,
+       whole=True),
+    _c("cli_consolidate", "`python main.py consolidate add FOLDER`", "reading and hashing in a fresh process", 3,
+       whole=True),
+    _c("gui_start_rows", "GUI: process start to student rows shown", "absolute", 1.5, unit="s"),
+    _c("gui_page_shown", "GUI: slowest page, chosen to shown (every page)", "absolute", 1.0, unit="s"),
+    _c("gui_search", "GUI: slowest keystroke to filtered view, any search box, clearing included",
+       "absolute", 100, unit="ms"),
+    _c("gui_stall", "GUI: longest event-loop stall (start, pages, an import, an export)", "absolute", 100,
+       unit="ms"),
+    _c("gui_memory", "GUI: resident memory with the database open, every page shown", "absolute", 400,
+       unit="MB"),
+)
+BY_NAME = {c.name: c for c in CASES}
+GUI_CASES = tuple(c.name for c in CASES if c.name.startswith("gui_"))
+
+
+def sides(name: str) -> dict[str, Side]:
+    """The case's ``ours`` and ``baseline`` sides (imported lazily: each module imports the
+    program only when a side runs)."""
+    from benchmarks import sides_data, sides_docs
+    base = name.removeprefix("cli_").replace("compute_json", "compute")
+    for module in (sides_data, sides_docs):
+        ours, baseline = getattr(module, f"ours_{base}", None), getattr(module, f"base_{base}", None)
+        if ours is not None and baseline is not None:
+            return {"ours": ours, "baseline": baseline}
+    raise KeyError(name)

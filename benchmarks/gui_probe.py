@@ -1,0 +1,239 @@
+"""The GUI on the benchmark data, instrumented: ``python -m benchmarks.gui_probe DATA WORK T0``.
+
+Starts the program's window the way ``main.py`` does (``setup_application``, ``open_for_gui``,
+``DatabaseSwitcher.start``) on a copy of the county database, off screen, and drives it from
+the event loop itself, printing one JSON line:
+
+* ``start_rows_s``: from ``T0`` (the parent's clock just before it started this process, so the
+  interpreter's start and every import count) to the student list's rows shown;
+* ``pages``: each page, from being chosen to shown (the background work it started done, its
+  rows in its model, the event loop back);
+* ``search_ms``: per list page, a keystroke in its search box (a real key event) to the filtered
+  view, and clearing it (the search box's clear), each to the filter applied and the loop back;
+* ``stall_ms``: the longest lateness of a 5 ms heartbeat timer (an event loop that does not run
+  for that long: a frozen window) during start, page changes, an import of the student list
+  through the worker and the window's change flow, and an export of the draft package;
+* ``rss_mb``: resident memory with the database open and every page shown (``VmRSS``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+HEARTBEAT_MS = 5
+POLL_MS = 2
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Probe:
+    """A script of steps run from the event loop; each waits for its own completion."""
+
+    def __init__(self, app: Any, switcher: Any, data: Path, work: Path, t0: float) -> None:
+        from PySide6.QtCore import Qt, QTimer
+        self.app, self.switcher, self.data, self.work, self.t0 = app, switcher, data, work, t0
+        self.result: dict[str, Any] = {"pages": {}, "search_ms": {}, "stall_ms": {}}
+        self.phase = "launch"             # before the window exists (not a frozen window: none is shown)
+        self._last = time.perf_counter()
+        self.heartbeat = QTimer()
+        self.heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+        self.heartbeat.setInterval(HEARTBEAT_MS)
+        self.heartbeat.timeout.connect(self._beat)
+        self.heartbeat.start()
+        self.steps: list[Callable[[], Callable[[], bool] | None]] = []
+        self._waiting: Callable[[], bool] | None = None
+        self._poll = QTimer()
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._advance)
+
+    @property
+    def window(self) -> Any:
+        return self.switcher.window
+
+    def set_phase(self, phase: str) -> None:
+        self.phase = phase
+        self._last = time.perf_counter()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        late = (now - self._last) * 1000 - HEARTBEAT_MS
+        stalls = self.result["stall_ms"]
+        stalls[self.phase] = max(stalls.get(self.phase, 0.0), late)
+        self._last = now
+
+    def run(self) -> None:
+        self._poll.start()
+
+    def _advance(self) -> None:
+        if self._waiting is not None and not self._waiting():
+            return
+        self._waiting = None
+        if not self.steps:
+            self._poll.stop()
+            self.heartbeat.stop()
+            self.app.quit()
+            return
+        self._waiting = self.steps.pop(0)()
+
+    # -- what "done" means ------------------------------------------------------------------
+    @staticmethod
+    def idle() -> bool:
+        from gui import worker
+        return not worker._active          # noqa: SLF001 - the tasks in flight, read only
+
+    def page_ready(self, page: Any) -> bool:
+        if not (self.idle() and page.isVisible()):
+            return False
+        model = getattr(page, "model", None)
+        return not getattr(page, "_loading", False) and (model is None or model.rowCount() >= 0)
+
+
+def build_script(p: Probe) -> None:
+    from PySide6.QtCore import Qt
+
+    from benchmarks.data import PASSPHRASE
+    from gui import worker
+    marks: dict[str, float] = {}
+    w: Any = None
+
+    def window_shown() -> Callable[[], bool]:
+        def shown() -> bool:
+            nonlocal w
+            w = p.window
+            if w is None or not w.isVisible():
+                return False
+            p.result["window_s"] = time.time() - p.t0
+            p.set_phase("start")
+            w.show_page(1)           # the clerk goes to the student list at once
+            return True
+        return shown
+
+    def rows_shown() -> bool:
+        if w.students.model.rowCount() > 0 and p.page_ready(w.students):
+            p.result["start_rows_s"] = time.time() - p.t0
+            return True
+        return False
+
+    p.steps.append(window_shown)
+    p.steps.append(lambda: rows_shown)
+    names = ("dashboard", "students", "roster", "findings", "letters", "export", "settings")
+    for index, name in enumerate(names):
+        def choose(index: int = index, name: str = name) -> Callable[[], bool]:
+            p.set_phase("pages") if p.phase != "pages" else None
+            page = w.stack.widget(index)
+            start = time.perf_counter()
+            w.show_page(index)
+
+            def shown() -> bool:
+                if p.page_ready(page):
+                    p.result["pages"][name] = time.perf_counter() - start
+                    return True
+                return False
+            return shown
+        p.steps.append(choose)
+
+    def memory() -> None:
+        p.result["rss_mb"] = rss_mb()
+    p.steps.append(lambda: memory())
+
+    for page_name in ("students", "roster", "findings", "letters"):
+        for what in ("type", "clear"):
+            def search(page_name: str = page_name, what: str = what) -> Callable[[], bool]:
+                from PySide6.QtTest import QTest
+                page = getattr(w, page_name)
+                p.set_phase("search") if p.phase != "search" else None
+                w.show_page(w.stack.indexOf(page))
+                done: dict[str, float] = {}
+                proxy = page.proxy
+
+                def applied() -> None:
+                    done.setdefault("t", time.perf_counter())
+                proxy.filterApplied.connect(applied)
+                start = time.perf_counter()
+                if what == "type":
+                    QTest.keyClick(page.search, Qt.Key.Key_4)
+                else:
+                    page.search.clear()
+
+                def filtered() -> bool:
+                    if "t" not in done:
+                        return False
+                    proxy.filterApplied.disconnect(applied)
+                    p.result["search_ms"].setdefault(page_name, {})[what] = (done["t"] - start) * 1000
+                    return True
+                return filtered
+            p.steps.append(search)
+
+    def import_students() -> Callable[[], bool]:
+        from db.workflows import run_import
+        p.set_phase("import")
+        marks["import"] = time.perf_counter()
+        worker.run_task(run_import, w.db, "students", p.data / "students.xlsx", on_success=w._imported,  # noqa: SLF001
+                        progress=worker.Progress("正在导入，请稍候…", "导入"), parent=w)
+        return lambda: _done(p, "import_s", marks["import"])
+    p.steps.append(import_students)
+
+    def export() -> Callable[[], bool]:
+        from db.exports import export_package
+        p.set_phase("export")
+        marks["export"] = time.perf_counter()
+        w.show_page(5)
+        worker.run_task(export_package, w.db, p.work / "gui.zip", PASSPHRASE, draft=True,
+                        on_success=w._exported,  # noqa: SLF001
+                        progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=w)
+        return lambda: _done(p, "export_s", marks["export"])
+    p.steps.append(export)
+
+
+def _done(p: Probe, key: str, start: float) -> bool:
+    if p.idle():
+        p.result[key] = time.perf_counter() - start
+        return True
+    return False
+
+
+def main(argv: list[str]) -> int:
+    data, work, t0 = Path(argv[0]), Path(argv[1]), float(argv[2])
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["ZIZHU_HOME"] = str(work / "home")           # never the user's data folder
+    db_path = work / "county.sqlite"
+    shutil.copyfile(data / "county.sqlite", db_path)
+    from gui.app import open_for_gui, setup_application
+    from gui.databases import DatabaseSwitcher
+    app = setup_application()
+    db = open_for_gui(db_path)
+    if db is None:
+        raise SystemExit("the database could not be opened")
+    app.setQuitOnLastWindowClosed(False)
+    switcher = DatabaseSwitcher(quit_app=app.quit)
+    probe = Probe(app, switcher, data, work, t0)
+    switcher.start(db, False)
+    build_script(probe)
+    probe.run()
+    app.exec()
+    from gui import worker
+    worker.wait_for_idle()
+    switcher.close()
+    print(json.dumps(probe.result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,92 @@
+"""The clerk's status quo as the cross-check's baseline: LibreOffice recalculating a VLOOKUP.
+
+The students' IDs and names and the roster's IDs and names go into one workbook; a third
+column of the student sheet looks every ID up in the roster (``VLOOKUP(…, FALSE)``, exact
+match, as a clerk writes it). ``soffice --headless --convert-to csv`` loads the workbook in a
+private profile told to recalculate on load, and writes the looked-up column out. Set-up
+(writing the workbook) is outside the timed part; LibreOffice's start is inside, as it is for
+the clerk. The run is stopped at ``BENCH_TIMEOUT`` seconds, if set: the target is then proven
+met (or not) from the lower bound, without waiting minutes more.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from benchmarks.cases import Ctx, Work
+
+_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+class Timeout(Exception):
+    """LibreOffice was stopped at the time limit; ``seconds`` is a lower bound of its time."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"stopped after {seconds:.0f} s")
+        self.seconds = seconds
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def write_vlookup_workbook(path: Path, students: list[list[object]], roster: list[list[object]]) -> int:
+    """Sheet 学生 (ID, name, the VLOOKUP of the roster's name), sheet 名单 (ID, name)."""
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    st = wb.create_sheet("学生")
+    st.append(["身份证号", "姓名", "名单中的姓名"])
+    last = len(roster) + 1
+    for i, (number, name) in enumerate(students, start=2):
+        st.append([number, name, f"=VLOOKUP(A{i},名单!$A$2:$B${last},2,FALSE)"])
+    ro = wb.create_sheet("名单")
+    ro.append(["证件号码", "姓名"])
+    for number, name in roster:
+        ro.append([number, name])
+    wb.save(path)
+    return len(students)
+
+
+def _pairs(path: Path, id_header: str, name_header: str) -> list[list[object]]:
+    from benchmarks.baselines import calamine_rows
+    rows = calamine_rows(path)
+    header = [str(h) for h in rows[1]]
+    i, n = header.index(id_header), header.index(name_header)
+    return [[r[i], r[n]] for r in rows[2:]]
+
+
+def vlookup_work(ctx: Ctx) -> Work:
+    exe = soffice()
+    if exe is None:
+        raise RuntimeError("soffice is not installed")
+    book = ctx.work / "vlookup.xlsx"
+    n = ctx.prep(write_vlookup_workbook, book, _pairs(ctx.data / "students.xlsx", "身份证号", "姓名"),
+                 _pairs(ctx.data / "roster.xlsx", "证件号码", "姓名"))
+    profile = ctx.work / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
+    out = ctx.work / "out"
+    limit = float(os.environ.get("BENCH_TIMEOUT") or 0) or None
+
+    def work() -> None:
+        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               "--convert-to", "csv", "--outdir", str(out), str(book)]
+        try:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=limit)
+        except subprocess.TimeoutExpired as exc:
+            raise Timeout(limit or 0) from exc
+        lines = (out / "vlookup.csv").read_text(encoding="utf-8", errors="replace").splitlines()
+        found = sum(1 for line in lines[1:] if line.rstrip().split(",")[-1] not in ("", "#N/A"))
+        if len(lines) - 1 != n or not found:
+            raise AssertionError(f"LibreOffice gave {len(lines) - 1} rows, {found} looked up, of {n}")
+    return work

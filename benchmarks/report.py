@@ -1,0 +1,115 @@
+"""results.json → the console table and the table in docs/BENCHMARKS.md.
+
+``python -m benchmarks.report [results.json] [--docs]`` prints the table (Markdown with
+``--markdown``) or, with ``--docs``, replaces the part of docs/BENCHMARKS.md between
+``<!-- results:begin -->`` and ``<!-- results:end -->`` with it (the rest of the file, other
+sections included, is kept as it is).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.data import ROOT  # noqa: E402
+
+DOCS = ROOT / "docs" / "BENCHMARKS.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+HEADERS = ("case", "ours median", "min", "max", "baseline median", "ratio", "target", "met", "peak MB")
+
+
+def _num(v: float | None, unit: str = "s") -> str:
+    if v is None:
+        return "—"
+    if unit == "ms":
+        return f"{v * 1000:.0f} ms"
+    if unit == "MB":
+        return f"{v:.0f} MB"
+    return f"{v:.3f} s" if v < 1 else f"{v:.2f} s"
+
+
+def _ratio(r: float | None) -> str:
+    if r is None:
+        return "—"
+    return f"1/{1 / r:.0f}" if 0 < r < 0.1 else f"{r:.2f}"
+
+
+def row(name: str, c: dict[str, Any]) -> tuple[str, ...]:
+    unit = c.get("unit") or "s"
+    met = {True: "yes", False: "**no**", None: "?"}[c.get("met")]
+    if c.get("skipped"):
+        return (name, *(["—"] * 6), "skipped", "—")
+    if unit == "MB":
+        value: list[str] = [_num(c["peak_mb"], "MB"), _num(c["min"], "MB"), _num(c["max"], "MB")]
+    else:
+        value = [_num(c["ours_s"], unit), _num(c["min"], unit), _num(c["max"], unit)]
+    base = _num(c.get("baseline_s"))
+    if c.get("baseline_lower_bound"):
+        base = "≥ " + base
+    if c.get("target_kind") == "absolute":
+        target = f"≤ {_num(c['target'], unit)} (absolute)"
+    else:
+        target = f"≤ {_ratio(c['target'])}"
+    ratio = ("≤ " if c.get("baseline_lower_bound") else "") + _ratio(c.get("ratio"))
+    peak = "—" if c.get("peak_mb") is None else f"{c['peak_mb']:.0f}"
+    return (name, *value, base, ratio, target, met, peak)
+
+
+def table_lines(results: dict[str, Any], markdown: bool) -> list[str]:
+    rows = [HEADERS, *(row(n, c) for n, c in results["cases"].items())]
+    if markdown:
+        return ["| " + " | ".join(r) + " |" for r in rows[:1]] + ["|" + "---|" * len(HEADERS)] + \
+               ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def notes_lines(results: dict[str, Any]) -> list[str]:
+    out = []
+    for name, c in results["cases"].items():
+        if c.get("note"):
+            out.append(f"* `{name}`: {c['note']}")
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["meta"]
+    data = "from the cache" if m["data_cached"] else f"generated in {m['data_build_s']:.0f} s"
+    head = (f"Measured {m['date']} on {m['machine']['summary']} (load average {m['load_before']} before, "
+            f"{m['load_after']} after), size `{m['size']}`: {m['data']['students']:,} students, "
+            f"{m['data']['roster']:,} roster rows, {m['data']['packages']} school packages; "
+            f"{m['repeat']} runs of each side, median; whole run {m['total_s']:.0f} s "
+            f"(data {data}).")
+    return "\n".join([head, "", *table_lines(results, True), "", *notes_lines(results)]).rstrip() + "\n"
+
+
+def update_docs(results: dict[str, Any], docs: Path = DOCS) -> None:
+    text = docs.read_text(encoding="utf-8")
+    block = f"{BEGIN}\n{markdown(results)}{END}"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n## Latest results\n\n" + block + "\n"
+    docs.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="?", type=Path, default=ROOT / "benchmarks" / "results.json")
+    ap.add_argument("--docs", action="store_true", help="write the table into docs/BENCHMARKS.md")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args(argv)
+    results = json.loads(args.results.read_text(encoding="utf-8"))
+    if args.docs:
+        update_docs(results)
+    else:
+        print(markdown(results) if args.markdown else "\n".join(table_lines(results, False)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
