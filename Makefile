@@ -59,8 +59,9 @@ test: setup lint
 test-slow: bundle-deps
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -m slow || [ $$? -eq 5 ]
 
+# make bench [BENCH="--size toy|medium|county --only CASE… --repeat N"]; the data is cached in benchmarks/.data
 bench: setup
-	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py
+	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

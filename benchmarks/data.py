@@ -51,11 +51,12 @@ class Sizes:
 
     @property
     def name(self) -> str:
-        return "county" if self == SIZES["county"] else "toy" if self == SIZES["toy"] else "custom"
+        return next((name for name, sizes in SIZES.items() if sizes == self), "custom")
 
 
 SIZES = {
     "county": Sizes(students=50_000, roster=200_000, letters=5_000, schools=50, per_school=1_000),
+    "medium": Sizes(students=5_000, roster=20_000, letters=500, schools=10, per_school=200),
     "toy": Sizes(students=300, roster=1_200, letters=60, schools=3, per_school=40),
 }
 
@@ -87,7 +88,7 @@ def cell(values: dict[str, Any], field: str) -> Any:
     if isinstance(v, bool):
         return "是" if v else "否"
     if field == "category":
-        return _CATEGORY[v]
+        return _CATEGORY[str(v)]
     return v
 
 
@@ -138,10 +139,16 @@ def plant_problems(students: list[dict[str, Any]], roster: list[dict[str, Any]],
 # -- building a data folder ------------------------------------------------------------------
 
 def _county(sizes: Sizes) -> Any:
+    """The school list and a roster of exactly ``sizes.roster`` rows: the roster holds the
+    listed students' households plus ``roster_extra`` others, so a second try with the
+    difference added lands on the size (when it is reachable at all)."""
     from core.demo import MIXED, generate_demo
-    probe = generate_demo(n_students=sizes.students, seed=sizes.seed, roster_extra=0, school_kind=MIXED)
-    extra = max(0, sizes.roster - len(probe.roster))
-    data = generate_demo(n_students=sizes.students, seed=sizes.seed, roster_extra=extra, school_kind=MIXED)
+    extra = max(0, sizes.roster - sizes.students)
+    for _ in range(3):
+        data = generate_demo(n_students=sizes.students, seed=sizes.seed, roster_extra=extra, school_kind=MIXED)
+        if len(data.roster) == sizes.roster or extra + sizes.roster - len(data.roster) < 0:
+            break
+        extra += sizes.roster - len(data.roster)
     data.notes[:] = [json.dumps(plant_problems(data.students, data.roster, sizes.spoilt_percent, sizes.seed))]
     return data
 

@@ -96,7 +96,7 @@ class Probe:
     @staticmethod
     def idle() -> bool:
         from gui import worker
-        return not worker._active          # noqa: SLF001 - the tasks in flight, read only
+        return not worker._active
 
     def page_ready(self, page: Any) -> bool:
         if not (self.idle() and page.isVisible()):
@@ -185,7 +185,7 @@ def build_script(p: Probe) -> None:
         from db.workflows import run_import
         p.set_phase("import")
         marks["import"] = time.perf_counter()
-        worker.run_task(run_import, w.db, "students", p.data / "students.xlsx", on_success=w._imported,  # noqa: SLF001
+        worker.run_task(run_import, w.db, "students", p.data / "students.xlsx", on_success=w._imported,
                         progress=worker.Progress("正在导入，请稍候…", "导入"), parent=w)
         return lambda: _done(p, "import_s", marks["import"])
     p.steps.append(import_students)
@@ -196,7 +196,7 @@ def build_script(p: Probe) -> None:
         marks["export"] = time.perf_counter()
         w.show_page(5)
         worker.run_task(export_package, w.db, p.work / "gui.zip", PASSPHRASE, draft=True,
-                        on_success=w._exported,  # noqa: SLF001
+                        on_success=w._exported,
                         progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=w)
         return lambda: _done(p, "export_s", marks["export"])
     p.steps.append(export)

@@ -15,7 +15,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.data import ROOT  # noqa: E402
+from benchmarks.data import ROOT
 
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -69,10 +69,15 @@ def table_lines(results: dict[str, Any], markdown: bool) -> list[str]:
 
 
 def notes_lines(results: dict[str, Any]) -> list[str]:
+    """What each case and its baseline do, and each case's note."""
     out = []
     for name, c in results["cases"].items():
+        line = f"* `{name}`: {c.get('what', '')}"
+        if c.get("target_kind") == "ratio":
+            line += f"; baseline: {c.get('baseline_what', '')}"
         if c.get("note"):
-            out.append(f"* `{name}`: {c['note']}")
+            line += f". **Note:** {c['note']}"
+        out.append(line)
     return out
 
 
@@ -82,7 +87,7 @@ def markdown(results: dict[str, Any]) -> str:
     head = (f"Measured {m['date']} on {m['machine']['summary']} (load average {m['load_before']} before, "
             f"{m['load_after']} after), size `{m['size']}`: {m['data']['students']:,} students, "
             f"{m['data']['roster']:,} roster rows, {m['data']['packages']} school packages; "
-            f"{m['repeat']} runs of each side, median; whole run {m['total_s']:.0f} s "
+            f"{m['repeat']} run(s) of each side, median; whole run {m['total_s']:.0f} s "
             f"(data {data}).")
     return "\n".join([head, "", *table_lines(results, True), "", *notes_lines(results)]).rstrip() + "\n"
 

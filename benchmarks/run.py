@@ -25,10 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.cases import BY_NAME, CASES, GUI_CASES, Case  # noqa: E402
-from benchmarks.data import DEFAULT_CACHE, ROOT, SIZES, data_folder, ensure_data, load_meta  # noqa: E402
-from benchmarks.measure import Runner, RunFailed, Side, run_process  # noqa: E402
-from benchmarks.report import row, table_lines  # noqa: E402
+from benchmarks.cases import BY_NAME, CASES, GUI_CASES, Case
+from benchmarks.data import DEFAULT_CACHE, ROOT, SIZES, data_folder, ensure_data, load_meta
+from benchmarks.measure import RunFailed, Runner, Side, run_process
+from benchmarks.report import row, table_lines
 
 LETTERS_GROWTH = 1.25     # "memory flat in the count": 5× the letters, at most 25 % more peak memory
 
@@ -119,8 +119,8 @@ class Bench:
         peaks: list[float] = []
         for _ in range(self.args.repeat):
             work = Path(tempfile.mkdtemp(prefix="gui-", dir=self.work))
-            proc = run_process([sys.executable, "-m", "benchmarks.gui_probe", str(self.data), str(work), repr(time.time())],
-                               env={"QT_QPA_PLATFORM": "offscreen"})
+            proc = run_process([sys.executable, "-m", "benchmarks.gui_probe", str(self.data), str(work),
+                                repr(time.time())], env={"QT_QPA_PLATFORM": "offscreen"})
             if proc.rc != 0:
                 raise RunFailed(f"gui probe: exit {proc.rc}\n{proc.err[-3000:]}")
             runs.append(json.loads(proc.out.strip().splitlines()[-1]))
@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         bench.letters_memory()
     results = {
         "meta": {"date": started.isoformat(timespec="seconds"), "machine": machine(), "size": args.size,
-                 "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process, "load_before": load_before, "load_after": load(),
+                 "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process,
+                 "load_before": load_before, "load_after": load(),
                  "total_s": time.perf_counter() - t0, "data_cached": cached, "data_build_s": meta.get("build_s"),
                  "data": {k: meta[k] for k in ("students", "roster", "packages", "spoilt", "findings")},
                  "failed": failed},

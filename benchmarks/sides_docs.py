@@ -17,7 +17,7 @@ from benchmarks.data import ACTOR, PASSPHRASE
 _DOCS = ("openpyxl", "reportlab.pdfgen.canvas", "reportlab.pdfbase.ttfonts")
 
 
-def _open(ctx: Ctx):  # noqa: ANN202 - db.session.Database, imported lazily
+def _open(ctx: Ctx):
     from db.session import open_database
     return open_database(ctx.copy("county.sqlite"))
 
@@ -129,7 +129,7 @@ def base_notice(ctx: Ctx) -> Work:
 
 def argv_notice(ctx: Ctx) -> list[list[str]]:
     db = str(ctx.copy("county.sqlite"))
-    return [["--db", db, "notice", str(ctx.shared / "notice.pdf")], ["--db", db, "notice", str(ctx.shared / "notice.xlsx")]]
+    return [["--db", db, "notice", str(ctx.shared / name)] for name in ("notice.pdf", "notice.xlsx")]
 
 
 # -- verify ----------------------------------------------------------------------------------

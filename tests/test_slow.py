@@ -1,10 +1,9 @@
 """Slow tier (pytest -m slow): county-size data through the real paths."""
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from benchmarks.data import write_list as _write
 from core.demo import MIXED, generate_demo
-from core.money import format_fen
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS
 from db import store
 from db.models import FindingRow, RosterPerson, Student
@@ -13,31 +12,6 @@ from db.usecases import check as run_check
 from db.workflows import run_import
 
 pytestmark = pytest.mark.slow
-
-_SOURCE = {"tuition": "tuition_fen", "textbook": "textbook_fen", "lodging": "lodging_fen"}
-
-
-def _cell(values, field):
-    v = values.get(_SOURCE.get(field, field))
-    if field == "id_number":
-        return values.get("id_raw") or values.get("id_number")
-    if field in _SOURCE:
-        return None if v is None else format_fen(v)
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if field == "category":
-        return {"REGISTERED": "建档立卡", "OTHER_HARDSHIP": "其他经济困难", "NONE": "非困难"}[v]
-    return v
-
-
-def _write(path, columns, rows):
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("名单")
-    ws.append(["县域名单"])
-    ws.append([c.header for c in columns])
-    for r in rows:
-        ws.append([_cell(r, c.field) for c in columns])
-    wb.save(path)
 
 
 def test_county_size_import_and_check(tmp_path):
