@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.checks import RULES_BY_CODE, FindingState
+from core.checks import FindingState
 from core.engine import Calculator, totals_of
 from core.errors import MissingSettingError, ValidationError
 from core.exports.data import (
@@ -23,6 +23,7 @@ from core.fields import EXPORT_FIELDS
 from core.money import format_fen
 from db import audit, store
 from db.changes import Changes
+from db.findings import finding_title
 from db.keys import (  # noqa: F401 - re-exported
     PRIVATE_KEY,
     PUBLIC_KEY,
@@ -66,7 +67,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                                     verified=st.verified, **{f: getattr(st, f) for f in EXPORT_FIELDS}))
         results.append(calc(to_record(st)))
     findings = [
-        FindingInfo(r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
+        FindingInfo(r.code, r.severity, finding_title(r.code, r.title),
                     r.name, r.id_number, r.message, r.state, r.reason)
         for r in session.scalars(select(FindingRow).order_by(FindingRow.id))   # fixed ones too: 再修正 on record
     ]

@@ -105,7 +105,9 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     actor = actor or audit.default_actor()
     now = datetime.now()
     found = run_checks(build_context(session, today))
-    existing = {(r.code, r.subject, r.part): r for r in session.scalars(select(FindingRow))}
+    # a receiver's findings (反馈包, db/feedback.py) are closed by the clerk, never by the school's checks
+    existing = {(r.code, r.subject, r.part): r
+                for r in session.scalars(select(FindingRow).where(FindingRow.feedback_id.is_(None)))}
     run = CheckRun(found)
     changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []
     new_rows = []
@@ -150,14 +152,24 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     return run
 
 
+def finding_title(code: str, stored: str = "") -> str:
+    """A stored finding's title: the one a receiver sent with it (反馈包), else the catalogue's."""
+    return stored or (RULES_BY_CODE[code].title if code in RULES_BY_CODE else code)
+
+
 def open_counts(session: Session) -> dict[str, int]:
     counts = Counter(session.scalars(select(FindingRow.severity).where(FindingRow.state == FindingState.OPEN)))
     return {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]}
 
 
-def _rule_code(text: str) -> str:
-    """The code of the check named by ``text`` (its code or its Chinese title)."""
+def _rule_code(text: str, session: Session | None = None) -> str:
+    """The code of the check named by ``text`` (its code or its Chinese title), or of a
+    receiver's finding stored from a feedback package (its code or title)."""
     code = rule_code(text)
+    if not code and session is not None:
+        code = session.scalar(select(FindingRow.code).where(
+            FindingRow.feedback_id.is_not(None), (FindingRow.code == text.strip()) | (FindingRow.title == text.strip()))
+            .limit(1)) or ""
     if not code:
         raise ValidationError(f"没有名为“{text.strip()}”的核查问题",
                               "请写“核查问题”页上的问题名称（例如 姓名与建档立卡名单不一致）或 check 列出的代码")
@@ -172,14 +184,14 @@ def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRo
 
 def accept(session: Session, code: str, id_number: str, reason: str, actor: str | None = None) -> int:
     """Accept the findings of ``code`` for the student (or roster person) with this ID."""
-    code = _rule_code(code)
+    code = _rule_code(code, session)
     if code in NOT_ACCEPTABLE:
         raise ValidationError(f"{RULES_BY_CODE[code].title}不能接受，必须改正", RULES_BY_CODE[code].hint)
     if not reason.strip():
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
     rows = _subject_rows(session, code, id_number)
     if not rows:
-        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的“{RULES_BY_CODE[code].title}”问题",
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的“{finding_title(code)}”问题",
                               "请先运行核查（check），并核对代码和身份证号")
     return accept_rows(session, rows, reason, actor)
 
@@ -302,10 +314,10 @@ def unverify_student_ids(session: Session, student_ids: Iterable[int], actor: st
 
 def revoke_accept(session: Session, code: str, id_number: str, actor: str | None = None) -> int:
     """撤销接受: the accepted findings of ``code`` for this ID become open again."""
-    code = _rule_code(code)
+    code = _rule_code(code, session)
     rows = [r for r in _subject_rows(session, code, id_number) if r.state == FindingState.ACCEPTED]
     if not rows:
-        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的“{RULES_BY_CODE[code].title}”问题",
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的“{finding_title(code)}”问题",
                               "只有“已接受”的核查问题可以撤销接受；请核对代码和身份证号")
     return revoke_rows(session, rows, actor)
 

@@ -180,6 +180,34 @@ class FindingRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # A finding a receiver sent back (反馈包, db/feedback.py): its package, its origin
+    # (汇总核查 / 专项核查 / 暗访), the receiver's title and details (JSON [[label, value]]).
+    # The school's own checks never reconcile these rows.
+    feedback_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_package.id"), nullable=True, index=True)
+    origin: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    details: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class FeedbackPackage(Base):
+    """A feedback package (反馈包) imported from a receiver; its findings are FindingRows."""
+
+    __tablename__ = "feedback_package"
+    __table_args__ = (UniqueConstraint("sha256", name="uq_feedback_package_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))       # of the whole file: imported once
+    receiver_code: Mapped[str] = mapped_column(String(50), index=True)
+    receiver_name: Mapped[str] = mapped_column(String(200))
+    school_year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(30))                # as the package says (ISO)
+    package_sha256: Mapped[str] = mapped_column(String(64), default="")  # the school package it refers to
+    signer_fingerprint: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(260), default="")
+    findings: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(100))
 
 
 class PaymentRecord(Base):

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS, FindingState, policy_setting
+from core.checks import SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
 from core.engine import Calculator, PendingCause, totals_of
 from core.fields import (
@@ -34,7 +34,8 @@ from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label, param
 from core.policy import unset_parameters as policy_unset
 from core.text import haystack
 from db import store
-from db.findings import open_counts
+from db.feedback import feedback_sources, origin_text
+from db.findings import finding_title, open_counts
 from db.models import (
     ON_LIST,
     STUDENT_DATA_FIELDS,
@@ -85,11 +86,11 @@ NO_FINDINGS = OpenFindings()
 
 def open_findings_by_student(s: Session) -> dict[int, OpenFindings]:
     """The open findings of every student, worst first."""
-    q = select(FindingRow.student_id, FindingRow.severity, FindingRow.code).where(
+    q = select(FindingRow.student_id, FindingRow.severity, FindingRow.code, FindingRow.title).where(
         FindingRow.state == FindingState.OPEN, FindingRow.student_id.is_not(None))
     found: dict[Any, list[tuple[int, str, str]]] = {}
-    for sid, severity, code in s.execute(q):
-        title = RULES_BY_CODE[code].title if code in RULES_BY_CODE else code
+    for sid, severity, code, stored in s.execute(q):
+        title = finding_title(code, stored)
         found.setdefault(sid, []).append((SEVERITY_RANK.get(severity, 9), severity, title))
     out = {}
     for sid, items in found.items():
@@ -313,11 +314,10 @@ def read_student(db: Database, student_id: int) -> StudentData:
     from db.students import get_student, student_values
     with db.session() as s:
         st = get_student(s, student_id)
-        rows = s.execute(select(FindingRow.severity, FindingRow.code, FindingRow.message).where(
+        rows = s.execute(select(FindingRow.severity, FindingRow.code, FindingRow.message, FindingRow.title).where(
             FindingRow.student_id == st.id, FindingRow.state == FindingState.OPEN)).all()
-        findings = tuple(f"{SEVERITY_LABELS.get(sv, sv)}：{RULES_BY_CODE[c].title if c in RULES_BY_CODE else c}"
-                         + (f"：{m}" if m else "")
-                         for sv, c, m in sorted(rows, key=lambda r: (SEVERITY_RANK.get(r[0], 9), r[1])))
+        findings = tuple(f"{SEVERITY_LABELS.get(sv, sv)}：{finding_title(c, t)}" + (f"：{m}" if m else "")
+                         for sv, c, m, t in sorted(rows, key=lambda r: (SEVERITY_RANK.get(r[0], 9), r[1])))
         return StudentData(st.id, student_values(st), st.import_problems or "", grants_of(st.prior_grants),
                            bool(st.verified), st.removed_at is not None, st.removed_reason or "", findings)
 
@@ -339,6 +339,8 @@ class FindingView:
     field: str
     initials: str = ""
     setting: str = ""    # a finding about an unset policy parameter: its key (设置 focuses it)
+    origin: str = ""     # a receiver's finding (反馈包): 汇总核查 / 专项核查 / 暗访; "" for the school's own
+    origin_text: str = ""    # "来自：某某乡镇扶贫工作站 汇总核查，2024-06-05"
 
     @property
     def severity_text(self) -> str:
@@ -351,14 +353,17 @@ def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:
         q = select(FindingRow).order_by(FindingRow.id)
         if not include_fixed:
             q = q.where(FindingRow.state != FindingState.FIXED)
-        return [finding_view(r) for r in s.scalars(q)]
+        sources = feedback_sources(s)
+        return [finding_view(r, sources.get(r.feedback_id or 0)) for r in s.scalars(q)]
 
 
-def finding_view(r: FindingRow) -> FindingView:
-    """A stored finding as the 核查问题 page shows it."""
-    return FindingView(r.id, r.code, r.severity, RULES_BY_CODE[r.code].title if r.code in RULES_BY_CODE else r.code,
+def finding_view(r: FindingRow, source: tuple[str, str] | None = None) -> FindingView:
+    """A stored finding as the 核查问题 page shows it (``source``: who sent a receiver's
+    finding and when, ``db.feedback.feedback_sources``)."""
+    return FindingView(r.id, r.code, r.severity, finding_title(r.code, r.title),
                        r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
-                       initials_key(r.name), policy_setting(r.field, r.part))
+                       initials_key(r.name), policy_setting(r.field, r.part), r.origin,
+                       origin_text(r.origin, source))
 
 
 # -- 建档立卡名单 ------------------------------------------------------------------

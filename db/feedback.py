@@ -1,0 +1,263 @@
+"""The school's side of a feedback package (反馈包): importing a receiver's findings.
+
+A feedback package is verified against the school's trusted signers (the receiver's
+key must be registered for the receiver's code), must be for this school's code and
+school year, and is then stored: its findings become rows of the 核查问题 table with
+their origin, so they are handled like the school's own findings — accepted with a
+reason (the data is right), or marked 已改正 with a note once the clerk fixed the data.
+An open error among them blocks the final export like any other (再修正, then re-export).
+
+How a feedback finding closes: only by the clerk (已改正 with a note, or 接受 with a
+reason), or when a newer feedback from the same receiver no longer has it. The
+school's own re-check never touches them: the school does not hold the other schools'
+data, so it cannot tell whether a cross-school problem is gone, and a changed field is
+no proof that it was the right change. The note or reason travels to the receiver in
+the next package (data.json's findings carry state and reason), and the receiver's
+next feedback is the confirmation: a problem still found there opens again.
+
+Importing the same package twice changes nothing; an older feedback than the newest
+one imported from that receiver is refused; a newer one supersedes the older one's
+open findings (closed as 已改正 with a note saying so). A refused package changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.checks import FindingState
+from core.errors import ValidationError
+from core.feedback import Feedback, FeedbackFinding, ReadFeedback, read_feedback_package
+from core.idnumber import normalize_id
+from core.trust import TrustedSigner, read_trust_file
+from db import audit, store
+from db.changes import Changes
+from db.models import ON_LIST, FeedbackPackage, FindingRow, Student
+from db.session import Database
+
+SUPERSEDED = "新的反馈包中已没有此问题"      # the note of a finding a newer feedback superseded
+FEEDBACK_HINT = ("这是上级单位（{receiver}）反馈的问题：请核对并改正本校的数据，然后选中它点“标记已改正…”写明改了什么；"
+                 "如果数据无误，点“接受…”写明原因。改正后请重新核准并导出上报包（再修正），上级单位会在新的上报包中看到处理结果。")
+
+
+@dataclass(frozen=True)
+class FeedbackImport:
+    receiver: str                 # "某某乡镇扶贫工作站（代码 C）"
+    created_at: str
+    already: bool = False         # the same package was imported before: nothing changed
+    added: int = 0                # new findings
+    carried: int = 0              # findings of an earlier feedback found again
+    reopened: int = 0             # of those, handled ones that open again
+    superseded: int = 0           # open findings of an earlier feedback no longer reported
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.NONE if self.already else Changes.FINDINGS
+
+
+def trusted_for_feedback(session: Session, trust_files: Iterable[Path] = ()) -> list[TrustedSigner]:
+    """The signers a feedback package may come from: the database's trusted signers
+    (and its own key), plus the keys of ``trust_files`` (--trust)."""
+    from db.keys import own_signer
+    own = own_signer(session)
+    signers: list[TrustedSigner] = [own] if own is not None else []
+    for path in trust_files:
+        signers.extend(read_trust_file(Path(path)))
+    return signers
+
+
+def part_of(receiver_code: str, key: str) -> str:
+    """The stored identity of a receiver's finding (its ``key``) among the school's findings."""
+    digest = hashlib.sha1(json.dumps([receiver_code, key], ensure_ascii=False).encode("utf-8")).hexdigest()
+    return f"fb:{digest[:32]}"
+
+
+def import_feedback(db: Database, path: Path, trust_files: Sequence[Path] = (),
+                    actor: str | None = None) -> FeedbackImport:
+    """Verify and import a feedback package (one transaction; a refusal changes nothing)."""
+    from db.backup import backup_before_change
+    path = Path(path)
+    with db.session() as s:
+        read = read_feedback_package(path, trusted_for_feedback(s, trust_files))
+        if _refused_or_known(s, read, path.name):
+            return _result(read.feedback, already=True)
+    backup_before_change(db, "before-feedback")
+    with db.write_session() as s:
+        return store_feedback(s, read, path.name, actor)
+
+
+def _refused_or_known(session: Session, read: ReadFeedback, file_name: str) -> bool:
+    """Raise when this school must refuse the feedback; True when it was imported before."""
+    from core.domain import school_year_label
+    feedback, school = read.feedback, store.get_school(session)
+    if feedback.school_code != school.code.strip():
+        raise ValidationError(
+            f"反馈包 {file_name} 是发给学校代码 {feedback.school_code}（{feedback.school_name}）的，"
+            f"不是本校（{school.name}，代码 {school.code}），已拒收。",
+            "请确认选择的文件；发给其他学校的反馈包请转交该校。")
+    if feedback.school_year != school.school_year:
+        raise ValidationError(
+            f"反馈包 {file_name} 是 {school_year_label(feedback.school_year)} 的，"
+            f"本数据库是 {school_year_label(school.school_year)}，已拒收。",
+            "请打开该学年的数据库再导入，或请发出单位按本学年的数据重新生成反馈包。")
+    if session.scalars(select(FeedbackPackage.id).where(FeedbackPackage.sha256 == read.sha256)).first() is not None:
+        return True
+    newest = session.scalars(select(FeedbackPackage.created_at).where(
+        FeedbackPackage.receiver_code == feedback.receiver_code).order_by(FeedbackPackage.id.desc())).first()
+    if newest is not None and feedback.created < datetime.fromisoformat(newest):
+        raise ValidationError(
+            f"反馈包 {file_name} 生成于 {_day(feedback.created_at)}，比已导入的{feedback.receiver_name}反馈包"
+            f"（生成于 {_day(newest)}）旧，已拒收。", "请导入最新的反馈包；较新的反馈包已包含最新结果。")
+    return False
+
+
+def _result(feedback: Feedback, **counts: Any) -> FeedbackImport:
+    return FeedbackImport(f"{feedback.receiver_name}（代码 {feedback.receiver_code}）", feedback.created_at, **counts)
+
+
+def store_feedback(session: Session, read: ReadFeedback, file_name: str = "",
+                   actor: str | None = None) -> FeedbackImport:
+    """Record a verified feedback package and reconcile its findings (the caller's transaction)."""
+    feedback, actor = read.feedback, actor or audit.default_actor()
+    if _refused_or_known(session, read, file_name or "反馈包"):     # again, under the write lock
+        return _result(feedback, already=True)
+    now = datetime.now()
+    pkg = FeedbackPackage(sha256=read.sha256, receiver_code=feedback.receiver_code,
+                          receiver_name=feedback.receiver_name, school_year=feedback.school_year,
+                          created_at=feedback.created_at, package_sha256=feedback.package_sha256,
+                          signer_fingerprint=read.fingerprint, file_name=file_name,
+                          findings=len(feedback.findings), imported_at=now, imported_by=actor)
+    session.add(pkg)
+    session.flush()
+    earlier_packages = {p.id: p.package_sha256 for p in session.scalars(
+        select(FeedbackPackage).where(FeedbackPackage.receiver_code == feedback.receiver_code))}
+    rows = {r.part: r for r in session.scalars(select(FindingRow).where(
+        FindingRow.feedback_id.in_(list(earlier_packages))))}
+    students = _students_by_id(session, {normalize_id(f.id_number) for f in feedback.findings if f.id_number})
+    added = carried = reopened = 0
+    changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []
+    for f in feedback.findings:
+        part = part_of(feedback.receiver_code, f.key)
+        student_id = students.get(normalize_id(f.id_number)) if f.id_number else None
+        values = _values(f, student_id, pkg.id)
+        row = rows.pop(part, None)
+        if row is None:
+            session.add(FindingRow(part=part, state=FindingState.OPEN, reason="", created_at=now, updated_at=now,
+                                   **values))
+            added += 1
+            continue
+        carried += 1
+        state = carried_state(row.state, row.reason, row.fingerprint == values["fingerprint"],
+                              same_package=bool(feedback.package_sha256)
+                              and earlier_packages.get(row.feedback_id or 0) == feedback.package_sha256)
+        if state != row.state:
+            changes.append((row.id, {"state": (row.state, state), "reason": (row.reason, "")}))
+            row.state, row.reason = state, ""
+            reopened += 1
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = now
+    superseded = 0
+    note = f"{SUPERSEDED}（{feedback.receiver_name} {_day(feedback.created_at)} 的反馈包）"
+    for row in rows.values():
+        if row.state == FindingState.OPEN:
+            changes.append((row.id, {"state": (row.state, FindingState.FIXED), "reason": (row.reason, note)}))
+            row.state, row.reason, row.updated_at = FindingState.FIXED, note, now
+            superseded += 1
+    session.flush()
+    audit.record(session, actor, "feedback", pkg.id, {"*": (None, (
+        f"导入反馈包：{feedback.receiver_name}（代码 {feedback.receiver_code}）{_day(feedback.created_at)}，"
+        f"问题 {len(feedback.findings)} 个，签名人指纹 {read.fingerprint}"))}, now)
+    audit.record_many(session, actor, "finding", changes, now)
+    return _result(feedback, added=added, carried=carried, reopened=reopened, superseded=superseded)
+
+
+def carried_state(state: FindingState, reason: str, same_fingerprint: bool, same_package: bool) -> FindingState:
+    """The state of a finding an earlier feedback reported and a newer one reports again.
+    Accepted stays accepted while the receiver says the same thing (as the school's own
+    acceptances do); a clerk's 已改正 stands while the receiver still looks at the same
+    school package (the fix is not there yet), and opens again once the receiver found it
+    on a newer one; a superseded finding reported again opens again."""
+    if state == FindingState.ACCEPTED and same_fingerprint:
+        return state
+    if state == FindingState.FIXED and same_fingerprint and same_package and not reason.startswith(SUPERSEDED):
+        return state
+    return FindingState.OPEN
+
+
+def _values(f: FeedbackFinding, student_id: int | None, feedback_id: int) -> dict[str, Any]:
+    return dict(code=f.code, severity=f.severity, subject=f"s{student_id}" if student_id is not None else "-",
+                student_id=student_id, roster_id=None, id_number=normalize_id(f.id_number) or f.id_number,
+                name=f.name, message=f.message, field="", fingerprint=f.fingerprint, feedback_id=feedback_id,
+                origin=f.origin, title=f.title,
+                details=json.dumps([list(d) for d in f.details], ensure_ascii=False) if f.details else "")
+
+
+def _students_by_id(session: Session, numbers: set[str]) -> dict[str, int]:
+    """ID number -> the student it names (one on the list first, else a removed one)."""
+    out: dict[str, int] = {}
+    wanted = sorted(n for n in numbers if n)
+    for start in range(0, len(wanted), 900):
+        q = select(Student.id_number, Student.id, ON_LIST).where(Student.id_number.in_(wanted[start:start + 900]))
+        for number, sid, _on in sorted(session.execute(q).all(), key=lambda r: (not r[2], r[1])):
+            out.setdefault(number, sid)
+    return out
+
+
+def _day(iso: str) -> str:
+    return iso[:10]
+
+
+# -- handling feedback findings -----------------------------------------------------
+
+def mark_fixed(session: Session, finding_ids: Sequence[int], note: str, actor: str | None = None) -> int:
+    """标记已改正: the clerk corrected the data behind these feedback findings (a note says how).
+    The school's own findings close by themselves when a re-check no longer finds them."""
+    if not note.strip():
+        raise ValidationError("标记已改正必须写明改了什么", "例如：已将该生移出名单（已转学至外县），已重新核准")
+    rows = [r for start in range(0, len(finding_ids), 900)
+            for r in session.scalars(select(FindingRow).where(FindingRow.id.in_(list(finding_ids)[start:start + 900])))]
+    own = [r for r in rows if r.feedback_id is None]
+    if own:
+        raise ValidationError("本校核查发现的问题不需要手动标记：改正数据后重新核查，它会自动变为已改正",
+                              "“标记已改正”只用于上级单位反馈包中的问题")
+    todo = [r for r in rows if r.state != FindingState.FIXED]
+    if not todo:
+        raise ValidationError("所选问题都已是“已改正”状态", "请选择未处理或已接受的反馈问题")
+    now, changes = datetime.now(), []
+    for r in todo:
+        changes.append((r.id, {"state": (r.state, FindingState.FIXED), "reason": (r.reason, note.strip())}))
+        r.state, r.reason, r.updated_at = FindingState.FIXED, note.strip(), now
+    audit.record_many(session, actor or audit.default_actor(), "finding", changes, now)
+    return len(changes)
+
+
+def feedback_sources(session: Session) -> dict[int, tuple[str, str]]:
+    """Feedback package id -> (who sent it, the day it was made)."""
+    return {i: (name, _day(created)) for i, name, created in session.execute(
+        select(FeedbackPackage.id, FeedbackPackage.receiver_name, FeedbackPackage.created_at))}
+
+
+def origin_text(origin: str, source: tuple[str, str] | None) -> str:
+    """"来自：某某乡镇扶贫工作站 汇总核查，2024-06-05" ("" for the school's own findings)."""
+    if not origin:
+        return ""
+    name, day = source or ("上级单位", "")
+    return f"来自：{name} {origin}" + (f"，{day}" if day else "")
+
+
+def details_of(stored: str) -> tuple[tuple[str, str], ...]:
+    """The stored details (JSON [[label, value], …]) as pairs; () when none or unreadable."""
+    try:
+        pairs = json.loads(stored) if stored else []
+    except ValueError:
+        return ()
+    return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
+
