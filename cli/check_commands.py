@@ -56,7 +56,8 @@ def cmd_check(db, args) -> int:
         for r in rows:
             sev = SEVERITY_LABELS[Severity(r.severity)]
             who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
-            print(f"[{sev}] {r.title} {who}：{r.message}（{STATE_LABELS[r.state]}）")
+            origin = f"，{r.origin_text}" if r.origin_text else ""
+            print(f"[{sev}] {r.title} {who}：{r.message}（{STATE_LABELS[r.state]}{origin}）")
         c = run.counts
         print(chain.message)
         print(f"未处理：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}；"
@@ -75,10 +76,16 @@ def cmd_verify(db, args) -> int:
     return 0
 
 
+def _title(text: str) -> str:
+    """The catalogue title of the check named by ``text``; a receiver's finding (反馈包) as written."""
+    code = rule_code(text)
+    return RULES_BY_CODE[code].title if code else text.strip()
+
+
 def cmd_accept(db, args) -> int:
     from db.usecases import accept_code
     n = accept_code(db, args.code, args.id_number, args.reason).count
-    print(f"已接受 {n} 个“{RULES_BY_CODE[rule_code(args.code)].title}”问题")
+    print(f"已接受 {n} 个“{_title(args.code)}”问题")
     return 0
 
 
@@ -104,7 +111,7 @@ def cmd_unverify(db, args) -> int:
 def cmd_revoke_accept(db, args) -> int:
     from db.usecases import revoke_code
     n = revoke_code(db, args.code, args.id_number).count
-    print(f"已撤销接受 {n} 个“{RULES_BY_CODE[rule_code(args.code)].title}”问题，问题重新变为未处理")
+    print(f"已撤销接受 {n} 个“{_title(args.code)}”问题，问题重新变为未处理")
     return 0
 
 

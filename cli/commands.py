@@ -15,6 +15,7 @@ from cli import (
     check_commands,
     consolidate_check_commands,  # noqa: F401 - registers consolidate check/summary/export
     export_commands,
+    feedback_commands,
     policy_commands,
     receiving_commands,
     settings_commands,
@@ -67,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     policy_commands.add_parsers(sub)
 
     s = sub.add_parser("import", help="导入学生名单或建档立卡名单")
-    s.add_argument("kind", choices=["students", "roster", "payments"],
-                   help="students=学生名单，roster=建档立卡名单，payments=发放记录")
+    s.add_argument("kind", choices=["students", "roster", "payments", "feedback"],
+                   help="students=学生名单，roster=建档立卡名单，payments=发放记录，feedback=上级单位的反馈包")
     s.add_argument("file", type=Path)
     s.add_argument("--dry-run", action="store_true", help="只预览，不写入")
     s.add_argument("--problems", type=Path, help="把有问题的行另存为 Excel 文件")
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="（建档立卡名单）用新名单整体替换：删除不在新名单中的人员")
     s.add_argument("--yes", "--confirm-removal", dest="yes", action="store_true",
                    help="（与 --replace 一起）确认删除超过现有名单一半的人员")
+    feedback_commands.add_import_options(s)
 
     s = sub.add_parser("compute", help="计算每个学生的资助")
     s.add_argument("--json", action="store_true", help="输出 JSON")
@@ -89,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.add_parsers(sub)
     settings_commands.add_parsers(sub)
     receiving_commands.add_parsers(sub)
+    feedback_commands.add_parsers(sub)
 
     s = sub.add_parser("template", help="下载导入模板")
     s.add_argument("kind", choices=["students", "roster"])
@@ -116,6 +119,8 @@ def cmd_import(db, args) -> int:
     from db.workflows import preview_import, run_import, save_problem_rows
     if args.kind == "payments":
         return check_commands.cmd_import_payments(db, args)
+    if args.kind == "feedback":
+        return feedback_commands.cmd_import_feedback(db, args)
     if args.replace and args.kind != "roster":
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
     if args.dry_run:
@@ -187,6 +192,7 @@ COMMANDS: dict[str, Callable] = {
     **backup_commands.COMMANDS,
     **settings_commands.COMMANDS,
     **receiving_commands.COMMANDS,
+    **feedback_commands.COMMANDS,
     **policy_commands.COMMANDS,
 }
 

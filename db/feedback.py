@@ -35,10 +35,11 @@ from sqlalchemy.orm import Session
 from core.checks import FindingState
 from core.errors import ValidationError
 from core.feedback import Feedback, FeedbackFinding, ReadFeedback, read_feedback_package
-from core.idnumber import normalize_id
+from core.idnumber import mask_id, normalize_id
 from core.trust import TrustedSigner, read_trust_file
 from db import audit, store
 from db.changes import Changes
+from db.findings import finding_code, subject_rows
 from db.models import ON_LIST, FeedbackPackage, FindingRow, Student
 from db.session import Database
 
@@ -261,3 +262,21 @@ def details_of(stored: str) -> tuple[tuple[str, str], ...]:
         return ()
     return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
 
+
+
+def mark_fixed_findings(db: Database, finding_ids: Sequence[int], note: str, actor: str | None = None) -> Any:
+    """标记已改正 for the selected feedback findings (the GUI's way); a ``Done``."""
+    from db.usecases import Done
+    with db.session() as s:
+        return Done(mark_fixed(s, finding_ids, note, actor), Changes.FINDINGS)
+
+
+def mark_fixed_code(db: Database, code: str, id_number: str, note: str, actor: str | None = None) -> Any:
+    """标记已改正 for the feedback findings of ``code`` (code or title) about this ID number (the CLI's way)."""
+    from db.usecases import Done
+    with db.session() as s:
+        rows = [r for r in subject_rows(s, finding_code(code, s), id_number) if r.feedback_id is not None]
+        if not rows:
+            raise ValidationError(f"身份证号 {mask_id(id_number)} 没有上级单位反馈的“{code.strip()}”问题",
+                                  "“标记已改正”只用于反馈包中的问题；请用 check 查看问题名称和身份证号")
+        return Done(mark_fixed(s, [r.id for r in rows], note, actor), Changes.FINDINGS)

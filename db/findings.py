@@ -162,7 +162,7 @@ def open_counts(session: Session) -> dict[str, int]:
     return {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]}
 
 
-def _rule_code(text: str, session: Session | None = None) -> str:
+def finding_code(text: str, session: Session | None = None) -> str:
     """The code of the check named by ``text`` (its code or its Chinese title), or of a
     receiver's finding stored from a feedback package (its code or title)."""
     code = rule_code(text)
@@ -176,7 +176,7 @@ def _rule_code(text: str, session: Session | None = None) -> str:
     return code
 
 
-def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRow]:
+def subject_rows(session: Session, code: str, id_number: str) -> list[FindingRow]:
     number = normalize_id(id_number)
     q = select(FindingRow).where(FindingRow.code == code, FindingRow.state != FindingState.FIXED)
     return [r for r in session.scalars(q) if normalize_id(r.id_number) == number or r.part == id_number]
@@ -184,12 +184,12 @@ def _subject_rows(session: Session, code: str, id_number: str) -> list[FindingRo
 
 def accept(session: Session, code: str, id_number: str, reason: str, actor: str | None = None) -> int:
     """Accept the findings of ``code`` for the student (or roster person) with this ID."""
-    code = _rule_code(code, session)
+    code = finding_code(code, session)
     if code in NOT_ACCEPTABLE:
         raise ValidationError(f"{RULES_BY_CODE[code].title}不能接受，必须改正", RULES_BY_CODE[code].hint)
     if not reason.strip():
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
-    rows = _subject_rows(session, code, id_number)
+    rows = subject_rows(session, code, id_number)
     if not rows:
         raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的“{finding_title(code)}”问题",
                               "请先运行核查（check），并核对代码和身份证号")
@@ -314,8 +314,8 @@ def unverify_student_ids(session: Session, student_ids: Iterable[int], actor: st
 
 def revoke_accept(session: Session, code: str, id_number: str, actor: str | None = None) -> int:
     """撤销接受: the accepted findings of ``code`` for this ID become open again."""
-    code = _rule_code(code, session)
-    rows = [r for r in _subject_rows(session, code, id_number) if r.state == FindingState.ACCEPTED]
+    code = finding_code(code, session)
+    rows = [r for r in subject_rows(session, code, id_number) if r.state == FindingState.ACCEPTED]
     if not rows:
         raise ValidationError(f"身份证号 {mask_id(id_number)} 没有已接受的“{finding_title(code)}”问题",
                               "只有“已接受”的核查问题可以撤销接受；请核对代码和身份证号")

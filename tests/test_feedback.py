@@ -202,7 +202,7 @@ def test_a_feedback_for_another_school_year_is_refused(rt, tmp_path):
     pkg = send(rt, [duplicate(ZHANG)], "y.zip", station=other)
     other.close()
     before = state(rt.school)
-    with pytest.raises(ValidationError, match="2022–2023学年.*本数据库是 2023–2024学年"):
+    with pytest.raises(ValidationError, match=r"2022–2023学年.*本数据库是 2023–2024学年"):
         import_feedback(rt.school, pkg, [key])
     assert state(rt.school) == before
 
@@ -247,3 +247,30 @@ def test_parse_is_strict_and_names_the_place(change, where):
         parse_feedback(_bytes(d))
     with pytest.raises(ValidationError, match="不是有效的 UTF-8 JSON"):
         parse_feedback(b"\xff{")
+
+
+# -- the command line ----------------------------------------------------------------
+
+def test_cli_import_feedback_mark_fixed_and_refusals(rt, capsys):
+    from cli.commands import run
+    pkg = send(rt, [duplicate(ZHANG)])
+    rt.school.close()
+    p = str(rt.school.path)
+    assert run(["--db", p, "import", "feedback", str(pkg)]) == 2             # the station's key is not trusted
+    err = capsys.readouterr().err
+    assert "签名人不被信任" in err and "trust add" in err and ZHANG not in err
+    assert run(["--db", p, "import", "feedback", str(pkg), "--trust", str(rt.station_key)]) == 0
+    out = capsys.readouterr().out
+    assert "新问题 1 个" in out and "跨校重复享受资助 张丽 110101********" in out and f"来自：{STATION} 汇总核查" in out
+    assert ZHANG not in out                                                     # masked
+    assert run(["--db", p, "import", "feedback", str(pkg), "--trust", str(rt.station_key)]) == 0
+    assert "已导入过，没有变化" in capsys.readouterr().out
+    assert run(["--db", p, "check"]) == 1                                       # an open error
+    assert f"（未处理，来自：{STATION} 汇总核查" in capsys.readouterr().out
+    assert run(["--db", p, "mark-fixed", "NAME_MISMATCH", ZHANG, "--note", "改了"]) == 2
+    assert "没有上级单位反馈的" in capsys.readouterr().err
+    assert run(["--db", p, "mark-fixed", "跨校重复享受资助", ZHANG, "--note", "已移出第二中学名单"]) == 0
+    assert "已标记 1 个问题为已改正" in capsys.readouterr().out
+    assert run(["--db", p, "check"]) == 0
+    assert run(["--db", p, "accept", "DUPLICATE_ACROSS_SCHOOLS", ZHANG, "--reason", "x"]) == 2   # already closed
+    capsys.readouterr()
