@@ -32,6 +32,9 @@ SPECS: tuple[ActionSpec, ...] = (
                (), QStyle.StandardPixmap.SP_FileDialogContentsView),
     ActionSpec("import_payments", "导入发放记录", "导入发放记录（身份证号、项目、金额），核对应发与实发",
                (), QStyle.StandardPixmap.SP_FileDialogInfoView),
+    ActionSpec("import_feedback", "导入反馈包…",
+               "导入乡镇扶贫工作站或教育体育局发回的签名反馈包，问题显示在“核查问题”中",
+               (), QStyle.StandardPixmap.SP_FileDialogBack),
     ActionSpec("download_template", "下载导入模板", "保存一份带下拉选项的空白导入模板（Excel）",
                (), QStyle.StandardPixmap.SP_DialogSaveButton),
     ActionSpec("run_check", "运行核查", "比对学生名单、建档立卡名单和资助政策，找出问题（再比对）",
@@ -69,7 +72,8 @@ DIALOG_SPECS = {spec.name: spec for spec in (
 SUBMENUS = {"@recent": "最近打开(&R)"}
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("文件(&F)", ("open_database", "new_database", "@recent", "open_demo", "back_to_real", None,
-                  "import_students", "import_roster", "import_payments", "download_template", None, "export",
+                  "import_students", "import_roster", "import_payments", "import_feedback", "download_template", None,
+                  "export",
                   None, "quit")),
     ("编辑(&E)", ("undo", "redo", None, "find")),
     ("核查(&C)", ("run_check",)),

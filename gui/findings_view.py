@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -25,6 +26,7 @@ from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, Fin
 from core.errors import ValidationError
 from core.idnumber import mask_id
 from db.changes import Changes
+from db.feedback import FeedbackImport, import_feedback, mark_fixed_findings
 from db.finding_detail import FindingDetail, finding_detail
 from db.findings import NOT_ACCEPTABLE
 from db.session import Database
@@ -38,6 +40,7 @@ from gui.severity import SEVERITY_COLORS
 from gui.table_model import Column, RowTableModel
 
 ACTIVE = "active"   # the state filter's default: open + accepted
+OWN_ORIGIN = "本校核查"   # the 来源 of the school's own findings (a receiver's: 汇总核查, 专项核查, 暗访)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -47,7 +50,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("身份证号", lambda r: mask_id(r.id_number) if r.id_number else "", lambda r: r.id_number),
     Column("说明", lambda r: r.message),
     Column("状态", lambda r: STATE_LABELS.get(r.state, r.state)),
-    Column("接受原因", lambda r: r.reason),
+    Column("来源", lambda r: r.origin or OWN_ORIGIN),
+    Column("处理说明", lambda r: r.reason),
 )
 
 
@@ -68,7 +72,7 @@ class FindingsModel(RowTableModel[FindingView]):
         """The full message (the 说明 column is often elided) and what to do."""
         rule = RULES_BY_CODE.get(row.code)
         hint = rule.hint if rule else ""
-        return "\n".join(x for x in (row.message, hint) if x) or row.title
+        return "\n".join(x for x in (row.message, hint, row.origin_text) if x) or row.title
 
 
 class FindingsProxy(FilterProxy):
@@ -123,6 +127,9 @@ class FindingsPage(ListPage[FindingsProxy]):
                                           "把所选的已接受问题改回未处理（原因保留在审计日志中）", self.revoke_selected)
         self.verify_button = self._button("verifyButton", "标记已核准", "把所选问题涉及的学生标记为已核准",
                                           self.verify_selected)
+        self.fixed_button = self._button("markFixedButton", "标记已改正…",
+                                         "上级单位反馈包中的问题：改正本校数据后标记已改正（须写明改了什么）",
+                                         self.mark_fixed_selected)
         hint = QLabel("双击一行可打开该学生", self)    # short: the counts share the row at 1024×768
         hint.setToolTip("双击一行打开该学生的信息，并定位到有问题的栏目")
         hint.setStyleSheet("color: palette(dark);")
@@ -130,7 +137,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.add_to_action_row(hint)
         self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view.doubleClicked.connect(self._double_clicked)
-        self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 10})
+        self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 5, 7: 10})
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)   # 说明 takes the spare width
@@ -167,8 +174,10 @@ class FindingsPage(ListPage[FindingsProxy]):
 
     def apply_data(self, data: list[FindingView]) -> None:
         active = Counter(r.code for r in data if r.state == FindingState.OPEN)
-        choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES
-                   if any(r.code == rule.code for r in data)]
+        present = {r.code: r.title for r in data}
+        choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES if rule.code in present]
+        choices += [(f"{title}（{active[code]}）", code) for code, title in present.items()   # a receiver's (反馈包)
+                    if code not in RULES_BY_CODE]
         self.set_choices(self.code_filter, "全部问题", choices)
         view = self.code_filter.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
@@ -256,3 +265,48 @@ class FindingsPage(ListPage[FindingsProxy]):
             self.show_message(f"已核准 {outcome.done} 名学生", 8000)
             self.changed.emit(outcome.changes)
         worker.run_task(verify, self.db, ids, on_success=done, parent=self)
+
+    # -- feedback packages (反馈包) -----------------------------------------------
+    def ask_feedback_path(self) -> Path | None:
+        """The feedback package to import; tests replace this."""
+        from gui.dialogs import ask_open_path
+        return ask_open_path(self, "选择反馈包", "反馈包 (*.zip);;所有文件 (*)")
+
+    def import_feedback(self, path: Path | None = None) -> None:
+        """导入反馈包: verify and import in the worker; its findings show here with their origin."""
+        path = path or self.ask_feedback_path()
+        if path is None:
+            return
+
+        def done(result: FeedbackImport) -> None:
+            if result.already:
+                self.show_message(f"这个反馈包（{result.receiver}）已导入过，没有变化", 8000)
+                return
+            self.show_message(f"已导入{result.receiver}的反馈包：新问题 {result.added} 个，"
+                              f"再次反馈 {result.carried} 个，不再反馈而关闭 {result.superseded} 个", 10000)
+            self.changed.emit(result.changes)
+        worker.run_task(import_feedback, self.db, path, on_success=done, parent=self)
+
+    def ask_fix_note(self, rows: list[FindingView]) -> str | None:
+        """What the clerk changed for ``rows`` (named in the dialog); tests replace this."""
+        from gui.reason_dialog import ask_reason
+        return ask_reason(self, "标记已改正",
+                          f"以下 {len(rows)} 个上级单位反馈的问题已改正本校数据，请写明改了什么"
+                          "（导出新的上报包后，上级单位会看到）：",
+                          [finding_line(r) for r in rows], "例如：已将该生移出名单（已转学至外县）并重新核准")
+
+    def mark_fixed_selected(self) -> None:
+        """标记已改正: the selected feedback findings (the school's own close by re-checking)."""
+        rows = [r for r in self.selected_rows() if r.origin and r.state != FindingState.FIXED]
+        if not rows:
+            self.show_message("请先选择上级单位反馈的、未改正的问题"
+                              "（本校核查的问题改正数据后重新核查即自动关闭）", 8000)
+            return
+        note = self.ask_fix_note(rows)
+        if note is None:
+            return
+
+        def done(result) -> None:
+            self.show_message(f"已标记 {result.count} 个问题为已改正；请重新核准并导出上报包", 8000)
+            self.changed.emit(result.changes)
+        worker.run_task(mark_fixed_findings, self.db, [r.id for r in rows], note, on_success=done, parent=self)

@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         a.quit.triggered.connect(self.close)
         a.run_check.triggered.connect(self.run_check)
         a.import_payments.triggered.connect(self.import_payments)
+        a.import_feedback.triggered.connect(lambda: (self.show_page(FINDINGS), self.findings.import_feedback()))
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
         a.about.triggered.connect(lambda: show_about(self))
         a.open_logs.triggered.connect(open_log_folder)
