@@ -65,10 +65,9 @@ class FeedbackImport:
 
 def trusted_for_feedback(session: Session, trust_files: Iterable[Path] = ()) -> list[TrustedSigner]:
     """The signers a feedback package may come from: the database's trusted signers
-    (and its own key), plus the keys of ``trust_files`` (--trust)."""
-    from db.keys import own_signer
-    own = own_signer(session)
-    signers: list[TrustedSigner] = [own] if own is not None else []
+    (``db.trust_store``: the registered keys and its own), plus the keys of ``trust_files`` (--trust)."""
+    from db.trust_store import trusted_signers
+    signers = trusted_signers(session)
     for path in trust_files:
         signers.extend(read_trust_file(Path(path)))
     return signers

@@ -15,6 +15,7 @@ from core.idnumber import mask_id
 from core.money import format_fen
 from core.policy import Policy
 from db import store
+from db.feedback import FEEDBACK_HINT, details_of, feedback_sources
 from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
 from db.session import Database
 from db.students import to_record
@@ -49,6 +50,7 @@ class FindingDetail:
     total: str = ""
     payments: tuple[tuple[str, str, str], ...] = ()        # (line, item, yuan) paid to this ID
     others: tuple[tuple[str, str, str, str], ...] = ()     # other students with this ID (name, stage, grade, class)
+    details: tuple[tuple[str, str], ...] = ()     # a receiver's finding (反馈包): what it sent (the other school, …)
 
 
 def _field_text(f: StudentField, value: Any, policy: Policy) -> str:
@@ -72,7 +74,8 @@ def finding_detail(db: Database, finding_id: int) -> FindingDetail | None:
         r = s.get(FindingRow, finding_id)
         if r is None:
             return None
-        view = finding_view(r)
+        source = feedback_sources(s).get(r.feedback_id) if r.feedback_id is not None else None
+        view = finding_view(r, source)
         rule = RULES_BY_CODE.get(r.code)
         policy = store.get_policy(s)
         st = s.get(Student, r.student_id) if r.student_id is not None else None
@@ -103,4 +106,9 @@ def finding_detail(db: Database, finding_id: int) -> FindingDetail | None:
             out["payments"] = tuple((str(p.line), names.get(p.item_code, p.item_code), format_fen(p.amount_fen))
                                     for p in s.scalars(select(PaymentRecord).where(PaymentRecord.id_number == number)
                                                        .order_by(PaymentRecord.line)))
-        return FindingDetail(view, rule.hint if rule else "", FIELDS[r.field].label if r.field in FIELDS else "", **out)
+        if r.feedback_id is not None:
+            out["details"] = details_of(r.details)
+            hint = FEEDBACK_HINT.format(receiver=source[0] if source else "上级单位")
+        else:
+            hint = rule.hint if rule else ""
+        return FindingDetail(view, hint, FIELDS[r.field].label if r.field in FIELDS else "", **out)

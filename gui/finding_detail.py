@@ -41,10 +41,16 @@ def detail_html(d: FindingDetail) -> str:
     heading = (f'<p><b style="color:{color.name() if color else "#000"}">【{escape(severity)}】</b>'
                f"<b>{escape(f.title)}</b>　<span style='color:#555'>{escape(f.code)} · {escape(state)}</span></p>")
     parts = [heading, f"<p>{escape(f.message)}</p>"]
+    if f.origin_text:
+        parts.append(f"<p><b>{escape(f.origin_text)}</b></p>")
+    if d.details:
+        parts.append(_pairs(d.details, per_row=2))
     if d.hint:
         parts.append(f"<p><b>处理建议：</b>{escape(d.hint)}</p>")
     if f.state == FindingState.ACCEPTED and f.reason:
         parts.append(f"<p><b>接受原因：</b>{escape(f.reason)}</p>")
+    elif f.state == FindingState.FIXED and f.reason:
+        parts.append(f"<p><b>改正说明：</b>{escape(f.reason)}</p>")
     if d.student:
         where = f"（有问题的栏目：{escape(d.field_label)}）" if d.field_label else ""
         parts.append(f"<p><b>学生信息</b>（现在保存的数据，{escape(d.student_status)}）{where}</p>")
@@ -85,7 +91,7 @@ class FindingDetailPane(QTextBrowser):
     def show_many(self, count: int) -> None:
         self.detail = None
         self.setPlainText(f"已选中 {count} 个问题。选中一个问题可查看它的完整说明和相关数据；"
-                          "“接受…”“撤销接受”“标记已核准”对所有选中的问题生效。")
+                          "“接受…”“撤销接受”“标记已核准”“标记已改正…”对所有选中的问题生效。")
 
     def show_detail(self, detail: FindingDetail | None) -> None:
         if detail is None:

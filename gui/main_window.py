@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         a.quit.triggered.connect(self.close)
         a.run_check.triggered.connect(self.run_check)
         a.import_payments.triggered.connect(self.import_payments)
-        a.import_feedback.triggered.connect(lambda: (self.show_page(FINDINGS), self.findings.import_feedback()))
+        a.import_feedback.triggered.connect(self.import_feedback)
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
         a.about.triggered.connect(lambda: show_about(self))
         a.open_logs.triggered.connect(open_log_folder)
@@ -258,6 +258,11 @@ class MainWindow(QMainWindow):
             self.apply_changes(result.changes)
         # a file without a usable row changes nothing: the error is shown (show_exception)
         worker.run_task(import_payments, self.db, path, on_success=done, parent=self)
+
+    def import_feedback(self) -> None:
+        """导入反馈包 on the 核查问题 page, where its findings show."""
+        self.show_page(FINDINGS)
+        self.findings.import_feedback()
 
     def run_check(self) -> None:
         """运行核查: show the findings page and run every check in the worker."""

@@ -274,3 +274,17 @@ def test_cli_import_feedback_mark_fixed_and_refusals(rt, capsys):
     assert run(["--db", p, "check"]) == 0
     assert run(["--db", p, "accept", "DUPLICATE_ACROSS_SCHOOLS", ZHANG, "--reason", "x"]) == 2   # already closed
     capsys.readouterr()
+
+
+def test_the_schools_trust_list_vouches_for_the_station(rt):
+    """A station key registered in the school's trust list (trust add) needs no --trust file;
+    once removed from the list, the same package is refused."""
+    from db.trust_store import read_key_file, register, unregister
+    pkg = send(rt, [duplicate(ZHANG)])
+    register(rt.school, read_key_file(rt.station_key, STATION))
+    assert import_feedback(rt.school, pkg).added == 1
+    unregister(rt.school, "S01")
+    before = state(rt.school)
+    with pytest.raises(ValidationError, match="签名人不被信任"):
+        import_feedback(rt.school, send(rt, [duplicate(LI, "李四")], "later.zip"))
+    assert state(rt.school) == before
