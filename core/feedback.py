@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from core.checks.base import Severity
 from core.errors import InputFileError, ValidationError
 from core.package import verify_package, write_package
+from core.package_data import JsonReader
 from core.trust import TrustedSigner
 
 FEEDBACK_MEMBER = "feedback.json"
@@ -115,33 +116,23 @@ class Feedback:
 
 # -- reading feedback.json strictly ------------------------------------------------
 
-class _Reader:
+class _Reader(JsonReader):
     def __init__(self, source: str) -> None:
-        self.source = source
+        super().__init__(source, FEEDBACK_MEMBER, _HINT)
 
-    def fail(self, where: str, what: str) -> ValidationError:
-        return ValidationError(f"{self.source}中的 {FEEDBACK_MEMBER} 无法读取（{where}）：{what}。", _HINT)
-
-    def obj(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, "应为对象")
-        return value
-
-    def text(self, d: dict[str, Any], key: str, where: str, required: bool = False) -> str:
-        value = d.get(key)
-        if not isinstance(value, str):
-            raise self.fail(f"{where}.{key}", "应为文字")
-        if required and not value.strip():
+    def required(self, d: dict[str, Any], key: str, where: str) -> str:
+        value = self.text(d, key, where)
+        if not value.strip():
             raise self.fail(f"{where}.{key}", "不能为空")
         return value
 
 
 def _finding(r: _Reader, raw: Any, where: str) -> FeedbackFinding:
     d = r.obj(raw, where)
-    severity = r.text(d, "severity", where, required=True)
+    severity = r.required(d, "severity", where)
     if severity not in {s.value for s in Severity}:
         raise r.fail(f"{where}.severity", "级别应为 error、warning 或 info")
-    origin = r.text(d, "origin", where, required=True)
+    origin = r.required(d, "origin", where)
     if origin not in ORIGINS:
         raise r.fail(f"{where}.origin", f"来源应为{'、'.join(ORIGINS)}之一")
     details_raw = d.get("details")
@@ -151,10 +142,10 @@ def _finding(r: _Reader, raw: Any, where: str) -> FeedbackFinding:
     for i, item in enumerate(details_raw):
         dw = f"{where}.details[{i}]"
         dd = r.obj(item, dw)
-        details.append((r.text(dd, "label", dw, required=True), r.text(dd, "value", dw)))
+        details.append((r.required(dd, "label", dw), r.text(dd, "value", dw)))
     return FeedbackFinding(
-        key=r.text(d, "key", where, required=True), code=r.text(d, "code", where, required=True),
-        severity=severity, title=r.text(d, "title", where, required=True), message=r.text(d, "message", where),
+        key=r.required(d, "key", where), code=r.required(d, "code", where),
+        severity=severity, title=r.required(d, "title", where), message=r.text(d, "message", where),
         origin=origin, id_number=r.text(d, "id_number", where), name=r.text(d, "name", where),
         details=tuple(details))
 
@@ -162,22 +153,13 @@ def _finding(r: _Reader, raw: Any, where: str) -> FeedbackFinding:
 def parse_feedback(data: bytes, source: str = "反馈包") -> Feedback:
     """``feedback.json`` bytes -> Feedback; ValidationError (Chinese, naming the place) otherwise."""
     r = _Reader(source)
-    try:
-        raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise r.fail("整体", "不是有效的 UTF-8 JSON") from None
-    top = r.obj(raw, "整体")
-    if top.get("format") != FEEDBACK_FORMAT:
-        raise r.fail("format", f"不是本程序的反馈文件（应为 {FEEDBACK_FORMAT}）")
-    if top.get("version") != FEEDBACK_VERSION:
-        raise ValidationError(f"{source}中的 {FEEDBACK_MEMBER} 格式版本为 {top.get('version')!r}，"
-                              f"本程序只支持版本 {FEEDBACK_VERSION}。",
-                              "请把本程序升级到与发出反馈包的单位相同或更新的版本。")
+    top = r.document(data, FEEDBACK_FORMAT, FEEDBACK_VERSION, "反馈文件",
+                     "请把本程序升级到与发出反馈包的单位相同或更新的版本。")
     receiver, school = r.obj(top.get("receiver"), "receiver"), r.obj(top.get("school"), "school")
     year = top.get("school_year")
     if type(year) is not int:
         raise r.fail("school_year", "学年应为整数")
-    created = r.text(top, "created_at", "整体", required=True)
+    created = r.required(top, "created_at", "整体")
     try:
         datetime.fromisoformat(created)
     except ValueError:
@@ -195,9 +177,9 @@ def parse_feedback(data: bytes, source: str = "反馈包") -> Feedback:
             raise r.fail(f"findings[{i}].key", f"标识“{f.key}”重复出现")
         seen.add(f.key)
     return Feedback(
-        receiver_code=r.text(receiver, "code", "receiver", required=True).strip(),
+        receiver_code=r.required(receiver, "code", "receiver").strip(),
         receiver_name=r.text(receiver, "name", "receiver"),
-        school_code=r.text(school, "code", "school", required=True).strip(),
+        school_code=r.required(school, "code", "school").strip(),
         school_name=r.text(school, "name", "school"),
         school_year=year, created_at=created, package_sha256=sha, findings=findings)
 

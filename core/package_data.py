@@ -164,14 +164,29 @@ class ReceivedPackage:
     state: str = "current"      # "current" or "replaced" (a newer package of the school and year came)
 
 
-class _Reader:
-    """Typed access to the parsed JSON; every failure names the place."""
+class JsonReader:
+    """Typed access to a parsed JSON member (``data.json``, ``feedback.json``); every
+    failure names the place."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, source: str, member: str = DATA_MEMBER, hint: str = _HINT) -> None:
+        self.source, self.member, self.hint = source, member, hint
 
     def fail(self, where: str, what: str) -> ValidationError:
-        return ValidationError(f"{self.source}中的 {DATA_MEMBER} 无法读取（{where}）：{what}。", _HINT)
+        return ValidationError(f"{self.source}中的 {self.member} 无法读取（{where}）：{what}。", self.hint)
+
+    def document(self, data: bytes, fmt: str, version: int, what: str, upgrade: str) -> dict[str, Any]:
+        """The member's top-level object, once its ``format`` (``what`` names it) and ``version`` are ours."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise self.fail("整体", "不是有效的 UTF-8 JSON") from None
+        top = self.obj(raw, "整体")
+        if top.get("format") != fmt:
+            raise self.fail("format", f"不是本程序的{what}（应为 {fmt}）")
+        if top.get("version") != version:
+            raise ValidationError(f"{self.source}中的 {self.member} 格式版本为 {top.get('version')!r}，"
+                                  f"本程序只支持版本 {version}。", upgrade)
+        return top
 
     def obj(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -219,7 +234,7 @@ _TEXT_KEYS = ("gender", "stage", "grade", "class_name", "location", "ownership",
               "village", "household_no")
 
 
-def _student_checked(r: _Reader, raw: Any, where: str) -> PackageStudent:
+def _student_checked(r: JsonReader, raw: Any, where: str) -> PackageStudent:
     """One student, every field checked with a message naming its place (the slow path)."""
     d = r.obj(raw, where)
     text = {k: r.text(d, k, where, "") for k in _TEXT_KEYS}
@@ -271,17 +286,8 @@ def _student_fast(d: Any) -> PackageStudent | None:
 
 def parse_package_data(data: bytes, source: str = "提交包") -> PackageData:
     """``data.json`` bytes -> PackageData; ValidationError (Chinese, naming the place) otherwise."""
-    r = _Reader(source)
-    try:
-        raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise r.fail("整体", "不是有效的 UTF-8 JSON") from None
-    top = r.obj(raw, "整体")
-    if top.get("format") != DATA_FORMAT:
-        raise r.fail("format", f"不是本程序的数据文件（应为 {DATA_FORMAT}）")
-    if top.get("version") != DATA_VERSION:
-        raise ValidationError(f"{source}中的 {DATA_MEMBER} 格式版本为 {top.get('version')!r}，"
-                              f"本程序只支持版本 {DATA_VERSION}。", "请把本程序升级到与报送单位相同或更新的版本。")
+    r = JsonReader(source)
+    top = r.document(data, DATA_FORMAT, DATA_VERSION, "数据文件", "请把本程序升级到与报送单位相同或更新的版本。")
     school = r.obj(top.get("school"), "school")
     year = school.get("school_year")
     if type(year) is not int:
