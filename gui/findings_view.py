@@ -135,6 +135,8 @@ class FindingsPage(ListPage[FindingsProxy]):
         hint.setStyleSheet("color: palette(dark);")
         self.add_action_spacing(8)
         self.add_to_action_row(hint)
+        self.double_click_hint = hint
+        self.show_feedback_actions(False)
         self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view.doubleClicked.connect(self._double_clicked)
         self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 5, 7: 10})
@@ -183,6 +185,13 @@ class FindingsPage(ListPage[FindingsProxy]):
         view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
         self.proxy.set_code(self.code_filter.currentData() or "")
         self.model.set_rows(data)
+        self.show_feedback_actions(any(r.origin for r in data))
+
+    def show_feedback_actions(self, shown: bool) -> None:
+        """标记已改正… only where a receiver's findings are (most schools never get one); the
+        double-click hint gives it its room on the action row at 1024×768."""
+        self.fixed_button.setVisible(shown)
+        self.double_click_hint.setVisible(not shown)
 
     def update_count(self) -> None:
         rows = self.model.rows()

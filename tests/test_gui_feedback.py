@@ -5,6 +5,7 @@ import pytest
 from conftest import open_main_window
 from feedback_fixtures import LI, STATION, ZHANG, duplicate, round_trip, send
 from PySide6.QtCore import QItemSelectionModel, Qt
+from screenfit import fit_problems
 
 from core.checks import FindingState
 from db.trust_store import read_key_file, register
@@ -46,6 +47,7 @@ def _cell(page, name, header):
 
 def test_import_action_shows_the_findings_with_their_origin(page, rt, monkeypatch, qtbot, tmp_path):
     win, findings = page
+    assert not findings.fixed_button.isVisible() and findings.double_click_hint.isVisible()
     pkg = send(rt, [duplicate(ZHANG), duplicate(LI, "李四", other_fen=250000)])
     win.show_page(0)
     monkeypatch.setattr(findings, "ask_feedback_path", lambda: pkg)
@@ -59,6 +61,8 @@ def test_import_action_shows_the_findings_with_their_origin(page, rt, monkeypatc
     text = findings.detail.toPlainText()
     assert f"来自：{STATION} 汇总核查" in text and "第二中学（代码 2）：2500.00 元" in text and "标记已改正" in text
     qtbot.wait(10)
+    assert findings.fixed_button.isVisible() and not findings.double_click_hint.isVisible()
+    assert fit_problems(win) == []                                    # nothing cut at 1024×768
     win.grab().save(str(tmp_path / "findings-feedback.png"))      # docs/screenshots/findings-feedback.png
     # 标记已改正… on 李四's finding (the clerk writes what was changed)
     monkeypatch.setattr(findings, "ask_fix_note", lambda rows: "已与第二中学核实，该生在本校就读，第二中学已移出")
