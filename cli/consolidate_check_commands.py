@@ -97,11 +97,9 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(db, args) -> int:
-    from cli.export_commands import read_passphrase
+    from cli.export_commands import signing_passphrase
     from db.consolidation import export_consolidated
-    from db.settings import key_status
-    first = not key_status(db).has_key
-    result = export_consolidated(db, args.path, read_passphrase(args.passphrase_file, confirm=first))
+    result = export_consolidated(db, args.path, signing_passphrase(db, args.passphrase_file))
     errors = sum(f.severity == "error" for f in result.findings)
     print(f"已导出汇总包：{result.path}（{result.packages} 所学校，资助金额合计 "
           f"{result.summary.to_json()['totals']['total']} 元）")

@@ -72,11 +72,15 @@ def read_passphrase(path: Path | None, confirm: bool, again: str = "请重新导
     return first
 
 
+def signing_passphrase(db, path: Path | None) -> str:
+    """The passphrase of the database's signing key: asked twice when the key is made now."""
+    from db.settings import key_status
+    return read_passphrase(path, confirm=not key_status(db).has_key)
+
+
 def cmd_export(db, args) -> int:
     from db.exports import export_package
-    from db.settings import key_status
-    first = not key_status(db).has_key
-    result = export_package(db, args.path, read_passphrase(args.passphrase_file, confirm=first),
+    result = export_package(db, args.path, signing_passphrase(db, args.passphrase_file),
                             draft=args.draft, letters=args.letters)
     print(f"已导出{'草稿' if result.draft else ''}上报包：{result.path}")
     if result.demo:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.receiving_commands import register_consolidate
 from core.checks import SEVERITY_LABELS
+from core.errors import ValidationError
 from core.idnumber import mask_id
 
 NEXT_STEPS = ("请在“核查问题”中处理这些问题：改正本校数据后用 mark-fixed 问题 身份证号 --note 改了什么 标记已改正，"
@@ -51,3 +53,41 @@ def cmd_mark_fixed(db, args) -> int:
 
 
 COMMANDS = {"mark-fixed": cmd_mark_fixed}
+
+
+# -- the receiver: consolidate feedback ----------------------------------------------
+
+def _feedback_arguments(s: argparse.ArgumentParser) -> None:
+    which = s.add_mutually_exclusive_group(required=True)
+    which.add_argument("--school", metavar="CODE",
+                       help="学校代码：为这所学校生成反馈包（没有问题也生成，告诉学校问题已消除）")
+    which.add_argument("--all", action="store_true", help="为每所有问题的学校各生成一个反馈包，写到文件夹中")
+    s.add_argument("out", type=Path, help="--school：反馈包文件（.zip）；--all：文件夹")
+    s.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令")
+
+
+def _written(w) -> str:
+    c = w.counts
+    return (f"{w.path}（{w.school_name or w.school_code}，代码 {w.school_code}）：问题 {w.findings} 个"
+            f"（错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}）")
+
+
+def cmd_consolidate_feedback(db, args) -> int:
+    """Sign the receiver's findings back to one school (--school) or to each school with findings (--all)."""
+    from cli.export_commands import signing_passphrase
+    from db.feedback_send import write_all_feedback, write_feedback
+    if args.school is not None and args.out.suffix.lower() != ".zip":
+        raise ValidationError(f"反馈包文件名应以 .zip 结尾：{args.out}",
+                              "例如 consolidate feedback --school 学校代码 反馈包.zip")
+    passphrase = signing_passphrase(db, args.passphrase_file)
+    written = ([write_feedback(db, args.school, args.out, passphrase)] if args.school is not None
+               else write_all_feedback(db, args.out, passphrase))
+    for w in written:
+        print("已生成反馈包：" + _written(w))
+    print("请把反馈包交给学校（U 盘或邮件）；学校用“导入反馈包”（import feedback）导入，"
+          "导入前须登记本单位的公钥（key export 导出，学校 trust add 登记）。")
+    return 0
+
+
+register_consolidate("feedback", "生成反馈包：把涉及某校的汇总核查和已完成的专项核查、暗访问题签名发回该校",
+                     _feedback_arguments, cmd_consolidate_feedback)

@@ -9,29 +9,14 @@ a cross-school finding; the sample, the ID number and the checked point for a sp
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
 
 from core.consolidate.checks import TOTALS_MISMATCH, CrossFinding
 from core.domain import school_year_label
 from core.feedback import ORIGIN_CROSS, ORIGIN_SPOT, ORIGIN_VISIT, FeedbackFinding
 from core.money import format_fen
+from core.spotcheck import POINTS_BY_CODE, SpotFinding
 
 SPOT_TITLES = {False: "专项核查不属实", True: "暗访核查不属实"}
-
-
-class SpotLike(Protocol):
-    """A 不属实 point of a completed spot check (core.spotcheck.SpotFinding)."""
-
-    id_number: str
-    name: str
-    message: str
-    school_code: str
-    point: str
-    note: str
-    sample_id: int
-    unannounced: bool
-    code: str
-    severity: str
 
 
 def _yuan(fen: int) -> str:
@@ -62,16 +47,19 @@ def from_cross(f: CrossFinding, item_names: Mapping[str, str] | None = None) -> 
                            name=f.name, details=tuple(details))
 
 
-def from_spot(f: SpotLike) -> FeedbackFinding:
-    """A 不属实 point of a completed 专项核查 or 暗访 check."""
+def from_spot(f: SpotFinding) -> FeedbackFinding:
+    """A 不属实 point of a completed 专项核查 or 暗访 check (an unannounced visit's only once done:
+    db.spotcheck.results_for_school returns completed checks only)."""
+    point = POINTS_BY_CODE.get(f.point)
     return FeedbackFinding(
         key=f"SPOT|{f.sample_id}|{f.id_number}|{f.point}", code=f.code, severity=f.severity,
         title=SPOT_TITLES[bool(f.unannounced)], message=f.message,
         origin=ORIGIN_VISIT if f.unannounced else ORIGIN_SPOT, id_number=f.id_number, name=f.name,
-        details=(("抽查编号", str(f.sample_id)), ("核查情况", f.note or "（未写说明）")))
+        details=(("抽查编号", str(f.sample_id)), ("核查项", point.label if point else f.point),
+                 *((("核查内容", point.what),) if point else ()), ("核查情况", f.note or "（未写说明）")))
 
 
-def for_school(school_code: str, cross: Iterable[CrossFinding], spots: Iterable[SpotLike] = (),
+def for_school(school_code: str, cross: Iterable[CrossFinding], spots: Iterable[SpotFinding] = (),
                item_names: Mapping[str, str] | None = None) -> list[FeedbackFinding]:
     """The findings that concern ``school_code``: its cross-school findings (a duplicate is
     reported to each school it names, once each) and its spot checks' 不属实 points."""

@@ -9,11 +9,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from core.consolidate.checks import item_names
 from core.errors import ValidationError
 from core.feedback import Feedback, FeedbackFinding, write_feedback_package
+from core.feedback_findings import for_school
 from db import audit, store
+from db.consolidation import consolidate
 from db.keys import ensure_key
+from db.receiving import expected_schools
 from db.session import Database
+from db.spotcheck import results_for_school
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,57 @@ def sign_feedback(db: Database, feedbacks: Sequence[tuple[Feedback, Path]], pass
             (None, {"*": (None, f"生成反馈包：{w.school_name}（代码 {w.school_code}），问题 {w.findings} 个，"
                                 f"文件 {w.path.name}")}) for w in written])
     return written
+
+
+# -- gathering what concerns each school (the receiver's findings) ---------------------
+
+def gather_feedback(session: Session, school_code: str | None = None,
+                    now: datetime | None = None) -> list[Feedback]:
+    """The feedback for ``school_code`` (even with no finding: an empty feedback tells the
+    school the receiver's newer look found nothing, which closes its earlier open findings),
+    or for every school that has a finding (``None``): the cross-school findings of the
+    receiver's consolidation (db.consolidation) and the 不属实 points of completed spot checks
+    (db.spotcheck: an unannounced visit's only once done), each feedback naming the school
+    package the findings were made on."""
+    now = now or datetime.now()
+    c = consolidate(session)
+    packages = {r.data.school_code: r for r in c.packages}
+    names = {e.code: e.name for e in expected_schools(session)}
+    names.update({code: r.data.school_name for code, r in packages.items()})
+    items = item_names([r.data for r in c.packages])
+    if school_code is not None:
+        code = school_code.strip()
+        if code not in names and not any(f.school_code == code for f in c.findings):
+            raise ValidationError(f"没有学校代码为 {code} 的已接收提交包或应报学校，无法生成反馈包",
+                                  "请核对学校代码（consolidate status 列出各校的代码）")
+        codes = [code]
+    else:
+        codes = sorted(set(names) | {f.school_code for f in c.findings if f.school_code})
+    out = []
+    for code in codes:
+        spots = [f for check in results_for_school(session, code) for f in check.findings()]
+        findings = for_school(code, c.findings, spots, items)
+        if findings or school_code is not None:
+            pkg = packages.get(code)
+            out.append(feedback_for_school(session, code, names.get(code, ""), findings,
+                                           pkg.sha256 if pkg else "", now))
+    return out
+
+
+def write_feedback(db: Database, school_code: str, target: Path, passphrase: str,
+                   actor: str | None = None) -> FeedbackWritten:
+    """``consolidate feedback --school CODE OUT.zip``: one school's feedback, signed."""
+    with db.session() as s:
+        [feedback] = gather_feedback(s, school_code)
+    return sign_feedback(db, [(feedback, Path(target))], passphrase, actor)[0]
+
+
+def write_all_feedback(db: Database, folder: Path, passphrase: str,
+                       actor: str | None = None) -> list[FeedbackWritten]:
+    """``consolidate feedback --all FOLDER``: one feedback per school that has a finding."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError(f"文件夹 {folder} 不存在", "请先建立文件夹，或指定一个已有的文件夹")
+    with db.session() as s:
+        feedbacks = gather_feedback(s)
+    return sign_feedback(db, [(f, folder / feedback_file_name(f)) for f in feedbacks], passphrase, actor)

@@ -66,22 +66,13 @@ def test_a_duplicate_found_by_the_station_reaches_each_school(schools, tmp_path)
 
 
 def test_feedback_keys_are_stable_and_spot_checks_map_to_their_origin():
-    from dataclasses import dataclass
+    from core.spotcheck import SpotFinding
 
-    @dataclass(frozen=True)
-    class Spot:
-        id_number: str = "X"
-        name: str = "某"
-        message: str = "暗访核查（抽查编号 3）：资金到账核查不属实：未到账"
-        school_code: str = "4228220101"
-        school_name: str = "龙坪乡中心小学"
-        point: str = "FUNDS"
-        note: str = "未到账"
-        sample_id: int = 3
-        unannounced: bool = True
-        code: str = "SPOTCHECK_NOT_TRUE"
-        severity: str = "error"
-    f = from_spot(Spot())
+    def spot(unannounced: bool = True) -> SpotFinding:
+        return SpotFinding("X", "某", "暗访核查（抽查编号 3）：资金到账核查不属实：未到账", "4228220101",
+                           "龙坪乡中心小学", "FUNDS", "未到账", 3, unannounced)
+    f = from_spot(spot())
     assert (f.origin, f.title, f.key) == ("暗访", "暗访核查不属实", "SPOT|3|X|FUNDS")
-    assert from_spot(Spot(unannounced=False)).origin == "专项核查"
-    assert for_school("4228220102", [], [Spot()]) == []
+    assert dict(f.details)["核查项"] == "资金到账" and dict(f.details)["核查情况"] == "未到账"
+    assert from_spot(spot(unannounced=False)).origin == "专项核查"
+    assert for_school("4228220102", [], [spot()]) == []
