@@ -1,4 +1,4 @@
-"""Migration 0007 (feedback packages) on the frozen schema-0006 database."""
+"""Migration 0008 (feedback packages) on the frozen schema-0007 database."""
 from __future__ import annotations
 
 import shutil
@@ -20,18 +20,18 @@ from db.views import finding_rows
 DATA = Path(__file__).parent / "data"
 
 
-def test_frozen_v0006_database_migrates_and_takes_feedback(tmp_path):
-    target = tmp_path / "old6.sqlite"
-    shutil.copy(DATA / "schema-0006.sqlite", target)
+def test_frozen_v0007_database_migrates_and_takes_feedback(tmp_path):
+    target = tmp_path / "old7.sqlite"
+    shutil.copy(DATA / "schema-0007.sqlite", target)
     con = sqlite3.connect(target)
-    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0006"
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0007"
     old = con.execute("select id, code, state, message from finding order by id").fetchall()
     entries = con.execute("select count(*) from audit_log").fetchone()[0]
     con.close()
     d = open_database(target)
     station, key = station_db(tmp_path, year=2023)
     try:
-        assert current_revision(d) == head_revision() == "0007"
+        assert current_revision(d) == head_revision() == "0008"
         rows = finding_rows(d)
         assert [(r.id, r.code, r.state, r.message) for r in rows] == old
         assert all(r.origin == "" and r.origin_text == "" for r in rows)     # the school's own findings
