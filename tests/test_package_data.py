@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from core.errors import ValidationError
 from core.package import verify_package
-from core.package_data import DATA_MEMBER, PackageData, _Reader, _student_checked, _student_fast, parse_package_data
+from core.package_data import (
+    DATA_MEMBER,
+    JsonReader,
+    PackageData,
+    _student_checked,
+    _student_fast,
+    parse_package_data,
+)
 from db.exports import export_package, own_signer
 from db.session import open_database
 
@@ -113,7 +120,7 @@ _student_dicts = st.fixed_dictionaries(
 
 @given(_student_dicts)
 def test_fast_path_reads_a_student_as_the_checked_path_does(raw):
-    assert _student_fast(raw) == _student_checked(_Reader("提交包"), raw, "students[0]")
+    assert _student_fast(raw) == _student_checked(JsonReader("提交包"), raw, "students[0]")
 
 
 @given(_student_dicts, st.sampled_from(["id_number", "verified", "grants"]),
@@ -122,4 +129,4 @@ def test_fast_path_leaves_every_bad_field_to_the_checked_path(raw, key, bad):
     raw = {**raw, key: bad}
     assert _student_fast(raw) is None
     with pytest.raises(ValidationError, match=key):
-        _student_checked(_Reader("提交包"), raw, "students[0]")
+        _student_checked(JsonReader("提交包"), raw, "students[0]")
