@@ -43,7 +43,7 @@ def test_frozen_v0007_database_migrates_and_takes_feedback(tmp_path):
         visit = FeedbackFinding("VISIT:1", "SPOT_CHECK_FALSE", "warning", "暗访核查不属实", "告知书已收到：不属实",
                                 ORIGIN_VISIT, "", "", (("核查点", "告知书已收到"),))
         with station.session() as s:
-            fb = feedback_for_school(s, "4228220005", "冻结测试中心校", [visit])
+            fb = feedback_for_school(s, "4228220001", "冻结测试中心校", [visit])
         [written] = sign_feedback(station, [(fb, tmp_path / "fb.zip")], STATION_PASS)
         assert import_feedback(d, written.path, [key]).added == 1
         [row] = [r for r in finding_rows(d) if r.origin]
