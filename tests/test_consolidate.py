@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 
 from core.checks.base import RosterFacts
@@ -229,7 +228,8 @@ def test_a_package_whose_claims_differ_is_marked_in_its_school_row():
     assert s.totals.total == a.totals.total + 1          # the claims, as the packages say them
 
 
-def test_fifty_thousand_students_in_fifty_packages_take_seconds():
+def test_fifty_thousand_students_in_fifty_packages_to_the_student():
+    # Speed is measured by `make bench` (the consolidation case), not here.
     packages = []
     for school in range(50):
         kids = [PackageStudent(f"4228{school:04d}{i:010d}", f"学生{i}", stage="普通高中",
@@ -237,10 +237,7 @@ def test_fifty_thousand_students_in_fifty_packages_take_seconds():
                 for i in range(1000)]
         packages.append(package(f"S{school}", f"学校{school}", *kids, township=f"乡{school % 9}"))
     roster = [RosterFacts(i, f"人{i}", f"4228{i // 1000:04d}{i % 1000:010d}", "", "小学一年级") for i in range(60000)]
-    start = time.perf_counter()
     found = cross_check(packages, roster=roster, history=packages[:5], once_codes=["LOAN_AID"])
     s = summarise(packages)
-    elapsed = time.perf_counter() - start
     assert s.totals.students == 50000 and s.totals.students_granted == 50 * 666
     assert codes(found) == ["ROSTER_NOT_ENROLLED"] * 10000            # the 10 roster "schools" no package has
-    assert elapsed < 5, elapsed

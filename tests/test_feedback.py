@@ -76,9 +76,9 @@ def test_fixing_then_reexporting_closes_the_loop(rt):
         with pytest.raises(ValidationError, match="必须写明"):
             mark_fixed(s, [row.id], "  ")
         own = [r.id for r in finding_rows(rt.school) if not r.origin]
-        if own:
-            with pytest.raises(ValidationError, match="不需要手动标记"):
-                mark_fixed(s, own[:1], "改了")
+        assert own, "the fixture's school has findings of its own"
+        with pytest.raises(ValidationError, match="不需要手动标记"):
+            mark_fixed(s, own[:1], "改了")
         assert mark_fixed(s, [row.id], "已核实：该生在第二中学已退学，已通知第二中学移出") == 1
     [row] = feedback_rows(rt.school)
     assert row.state == FindingState.FIXED and row.reason.startswith("已核实")

@@ -81,10 +81,10 @@ def test_mark_fixed_ignores_the_schools_own_findings_and_refusals_are_shown(page
     asked = []
     monkeypatch.setattr(findings, "ask_fix_note", lambda rows: asked.append(rows) or "x")
     own = [r for r in findings.model.rows() if not r.origin]
-    if own:
-        _select(findings, own[0].name, feedback=False)
-        findings.fixed_button.click()
-        assert asked == [] and "本校核查的问题" in win.statusBar().currentMessage()
+    assert own, "the fixture's school has findings of its own"
+    _select(findings, own[0].name, feedback=False)
+    findings.fixed_button.click()
+    assert asked == [] and "本校核查的问题" in win.statusBar().currentMessage()
     # a package for another school: refused, shown through the one error path, nothing imported
     other = send(rt, [duplicate(ZHANG)], "other.zip", school_code="2", school_name="第二中学")
     findings.import_feedback(other)
