@@ -9,7 +9,7 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig
 	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
 	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei imagemagick
 
-.PHONY: setup sysdeps run lint test test-slow bench clean bundle bundle-deps
+.PHONY: setup sysdeps run lint test test-slow bench clean bundle bundle-deps screenshots
 
 sysdeps:
 	@if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
@@ -58,6 +58,10 @@ test: setup lint
 
 test-slow: bundle-deps
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -m slow || [ $$? -eq 5 ]
+
+# docs/manual/*.png: the manual's pictures, from the real program under a virtual 1366×768 display
+screenshots: setup
+	xvfb-run -a -s "-screen 0 1366x768x24" $(VPY) tools/screenshots.py
 
 # make bench [BENCH="--size toy|medium|county --only CASE… --repeat N"]; the data is cached in benchmarks/.data
 bench: setup

@@ -233,7 +233,9 @@ def _gui(ctx: Context) -> str:
         shot = ctx.folder / "window.png"
         if not window.grab().save(str(shot)):
             raise AssertionError("the main window could not be drawn")
-        return f"{window.windowTitle()}; font {family}; {shot.stat().st_size} bytes drawn"
+        from gui.manual import check_manual
+        pictures = check_manual(window)           # 帮助 → 用户手册: the text and every picture load
+        return f"{window.windowTitle()}; font {family}; {shot.stat().st_size} bytes drawn; manual {pictures} pictures"
     finally:
         window.close()
         window.deleteLater()

@@ -33,3 +33,4 @@ DEFAULT_POLICY_FILE = resource_path("resources", "policies", "default.toml")
 MIGRATIONS_DIR = resource_path("db", "migrations")
 ICON_PNG = resource_path("resources", "icons", "zizhu.png")
 ICON_ICO = resource_path("resources", "icons", "zizhu.ico")
+MANUAL_FILE = resource_path("docs", "用户手册.md")      # 帮助 → 用户手册; its pictures in docs/manual/

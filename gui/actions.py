@@ -49,6 +49,8 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("find", "查找", "在名单中查找姓名、身份证号或拼音首字母", (SK.Find,),
                QStyle.StandardPixmap.SP_FileDialogDetailedView),
     ActionSpec("quit", "退出", "关闭资助助手", (SK.Quit, "Ctrl+Q")),
+    ActionSpec("manual", "用户手册", "打开用户手册：从第一次使用到上报、汇总的完整说明（带截图）",
+               (SK.HelpContents, "F1"), QStyle.StandardPixmap.SP_DialogHelpButton),
     ActionSpec("open_logs", "打开日志文件夹", "在文件管理器中打开日志文件夹（遇到问题时把日志交给技术支持）"),
     ActionSpec("about", "关于资助助手", "版本、许可、数据文件夹和日志文件夹", (),
                QStyle.StandardPixmap.SP_MessageBoxInformation),
@@ -78,7 +80,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("编辑(&E)", ("undo", "redo", None, "find")),
     ("核查(&C)", ("run_check",)),
     ("视图(&V)", ("refresh", None, *PAGE_ACTIONS, None, "receiving")),
-    ("帮助(&H)", ("open_logs", None, "about")),
+    ("帮助(&H)", ("manual", None, "open_logs", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = ("import_students", "import_roster", "download_template", None,
                                    "run_check", "export", None, "undo", "redo", None, "refresh", "find")

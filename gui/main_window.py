@@ -30,6 +30,7 @@ from gui.findings_view import FindingsPage
 from gui.help import open_log_folder, show_about
 from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
+from gui.manual import open_manual
 from gui.receiving.page import ReceivingPage
 from gui.roster_view import RosterPage
 from gui.screen import fit_to_screen
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         a.export.triggered.connect(lambda: self.show_page(EXPORT))
         a.about.triggered.connect(lambda: show_about(self))
         a.open_logs.triggered.connect(open_log_folder)
+        a.manual.triggered.connect(lambda: open_manual(self))
         for index, name in enumerate(PAGE_ACTIONS):
             a[name].triggered.connect(lambda _c=False, i=index: self.show_page(i))
         self.findings.open_student.connect(self.open_student_field)

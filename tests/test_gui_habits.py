@@ -141,7 +141,7 @@ def test_help_menu_about_and_log_folder(win, qtbot, monkeypatch):
     from core.version import program_version
     from gui import help as help_module
     menus = {a.text(): [b.text() for b in a.menu().actions() if b.text()] for a in win.menuBar().actions()}
-    assert menus["帮助(&H)"] == ["打开日志文件夹", "关于资助助手"]
+    assert menus["帮助(&H)"] == ["用户手册", "打开日志文件夹", "关于资助助手"]
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
     win.action_collection.open_logs.trigger()

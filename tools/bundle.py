@@ -2,8 +2,8 @@
 
 `python tools/bundle.py [--dist DIR]` builds DIR/Zizhu (default dist/Zizhu) unless the
 stamp beside it (DIR/Zizhu.inputs) holds the hash of the current inputs: the spec,
-pyproject.toml, main.py, every file of core/ db/ gui/ cli/ resources/, the Python
-version and the versions of every installed distribution. Prints the bundle's folder,
+pyproject.toml, main.py, the manual (docs/用户手册.md, docs/manual/), every file of core/ db/
+gui/ cli/ resources/, the Python version and the versions of every installed distribution. Prints the bundle's folder,
 its size and whether it was rebuilt. The slow tier builds into a cache folder outside
 the checkout (ZIZHU_BUNDLE_CACHE, default ~/.cache/zizhu-bundle), so a fresh clone with
 the same inputs reuses it.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "Zizhu"
-INPUT_FILES = ("pyinstaller.spec", "pyproject.toml", "main.py")
-INPUT_DIRS = ("core", "db", "gui", "cli", "resources")
+INPUT_FILES = ("pyinstaller.spec", "pyproject.toml", "main.py", "docs/用户手册.md")
+INPUT_DIRS = ("core", "db", "gui", "cli", "resources", "docs/manual")
 SKIP_PARTS = {"__pycache__"}
 
 
