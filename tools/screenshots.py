@@ -408,7 +408,12 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
         win.settings.reload()
     sh.step("export-passphrase", passphrase)
 
-    walk_pages(sh, win, {"findings": error_finding, "students": some_students, "letters": some_letters})
+    def first_version() -> None:              # 版本: the oldest one, so 与当前版本的差异 has something to say
+        versions = win.policy.versions
+        versions.view.selectRow(versions.proxy.rowCount() - 1)
+
+    walk_pages(sh, win, {"findings": error_finding, "students": some_students, "letters": some_letters,
+                         "policy": first_version})
 
     def student_form() -> None:
         win.show_page(win.stack.indexOf(students))
@@ -465,11 +470,21 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
         win.show_page(win.stack.indexOf(page))
         page.tabs.setCurrentIndex(page.tabs.indexOf(page.parameters))
         edit = page.parameters.edits["tuition_standard.普通高中"]
-        edit.setText(str(int(float(edit.text() or "1200")) + 300))
-        with sh.dialogs("policy-preview"):
+        edit.setText("1000")               # below what most pay: their 免学费 falls, verified ones included
+        with sh.dialogs("policy-preview", note("按县教育局通知调整普通高中学费标准")):
             page.save()
         page.discard()
     sh.step("policy-preview", policy_preview)
+
+    def policy_item() -> None:
+        page = win.policy
+        win.show_page(win.stack.indexOf(page))
+        page.tabs.setCurrentIndex(0)
+        page.select_code("HS_TUITION")
+        form = page.edit_item(modal=False)
+        sh.shot("policy-item-form", form)
+        form.reject()
+    sh.step("policy-item-form", policy_item)
 
     def import_wizard() -> None:
         wizard = win.open_import("students", modal=False)
@@ -483,6 +498,16 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
     sh.step("import", import_wizard)
     win.close()
     switcher.close()
+
+
+def note(text: str) -> Callable[[Any], None]:
+    """Fill the first line edit of a dialog (the 变更预览's 版本说明)."""
+    def prepare(dialog: Any) -> None:
+        from PySide6.QtWidgets import QLineEdit
+        edits = dialog.findChildren(QLineEdit)
+        if edits:
+            edits[0].setText(text)
+    return prepare
 
 
 def error_row_student(findings: Any) -> Any:
