@@ -39,11 +39,10 @@ def _subsidised(data: ExportData) -> list[tuple[StudentInfo, StudentResult]]:
     return [(s, r) for s, r in data.pairs() if r.granted]
 
 
-def _lines(data: ExportData) -> tuple[str, str, str]:
+def _lines(data: ExportData, rows: list[tuple[StudentInfo, StudentResult]]) -> tuple[str, str, str]:
     """(title, notice text, objection line) — plain text, shared by PDF and Excel."""
     s = data.school
     title = f"{s.name}{s.year_label}{TITLE}"
-    rows = _subsidised(data)
     total = sum(r.total_fen for _, r in rows)
     basis = f"（{data.official.policy_basis}）" if data.official.policy_basis else ""
     text = (f"根据《{data.official.title}》{basis}，经学校逐项核对，现将本校{s.year_label}拟享受资助的学生名单予以公示"
@@ -65,7 +64,8 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
     """Write the notice list PDF to ``path`` (atomically); returns glyph warnings."""
     st = styles()
     g = Glyphs()
-    title, text, objection = _lines(data)
+    subsidised = _subsidised(data)
+    title, text, objection = _lines(data, subsidised)
     story: list[Flowable] = [
         Paragraph(g.esc(title, "标题"), st["subtitle"]),
         Spacer(1, 4 * mm),
@@ -74,12 +74,11 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
         Spacer(1, 3 * mm),
     ]
     rows = [["序号", "姓名", "学校", "年级", "资助项目及金额（元）", "合计（元）"]]
-    subsidised = _subsidised(data)
     for n, (s, r) in enumerate(subsidised, start=1):
         rows.append([str(n), s.name, data.school.name, grade_label(s), _items_text(r), format_fen(r.total_fen)])
     rows.append(["合计", f"{len(subsidised)}人", "", "", "", format_fen(sum(r.total_fen for _, r in subsidised))])
     story.append(table(rows, [11 * mm, 19 * mm, 30 * mm, 26 * mm, 66 * mm, 22 * mm], st, g,
-                       center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}))
+                       center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}, shared={}))
     story += [Spacer(1, 10 * mm), Paragraph(g.esc(data.school.name, "学校名称"), st["right"]),
               Paragraph(date_label(data), st["right"])]
     spec = PageSpec(data.school.name, TITLE, data.draft)
@@ -88,8 +87,8 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
 
 def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
     """Write the notice list workbook to ``path`` (atomically)."""
-    title, text, objection = _lines(data)
     subsidised = _subsidised(data)
+    title, text, objection = _lines(data, subsidised)
     used = {d.code for _, r in subsidised for d in r.granted}
     items = [i for i in data.policy.items if i.code in used]
     headers = ["序号", "姓名", "学校", "年级", *(i.name for i in items), "合计"]
