@@ -51,3 +51,23 @@ def test_pdf_pages_and_text_unchanged(before, now, variant, name):
     for page, (was, got) in enumerate(zip(old["places"], new["places"], strict=True), start=1):
         assert got == was, f"{name} page {page}: a character moved"
     assert now[variant]["warnings"] == before[variant]["warnings"]
+
+
+def test_fit_columns_measures_written_rows_and_reads_the_others():
+    from openpyxl import Workbook
+
+    from core.exports.xlsx_common import Money, fit_columns, put_text, write_header, write_row
+
+    ws = Workbook().active
+    put_text(ws, 1, 1, "一个很长很长很长很长很长很长很长的标题")          # skipped: the merged title
+    write_header(ws, 2, ["序号", "一个很长很长很长很长的表头"])             # wraps: counts 16 at most
+    write_row(ws, 3, [1, "张三"])
+    write_row(ws, 4, [Money(123456789), "李四"], bold=True)                # "1,234,567.89" + 2 for bold
+    put_text(ws, 6, 2, "注：写在表外的一行说明文字")                       # not written by write_row: read
+    fit_columns(ws, skip_rows=[1])
+    assert ws.column_dimensions["A"].width == 12 + 2 + 2
+    assert ws.column_dimensions["B"].width == 26 + 2
+    fit_columns(ws, skip_rows=[1, 6])
+    assert ws.column_dimensions["B"].width == 16 + 2
+    fit_columns(ws, skip_rows=[1, 2, 4, 6])          # skipped rows among the measured: all read again
+    assert (ws.column_dimensions["A"].width, ws.column_dimensions["B"].width) == (6, 6)

@@ -203,7 +203,8 @@ def write_title(ws: Worksheet, title: str, ncols: int, draft: bool, row: int = 1
 def fit_columns(ws: Worksheet, skip_rows: Iterable[int] = (), minimum: int = 6, maximum: int = 60) -> None:
     """Column widths sized to content (merged title rows skipped; wrapping
     header cells count at most HEADER_WRAP). The rows ``write_row`` wrote count
-    as it measured them while writing; only the other cells are read here."""
+    as it measured them while writing (a font set on such a cell afterwards is not
+    seen); only the other cells are read here."""
     skip = set(skip_rows)
     sheet = _SHEETS.get(ws) or _Sheet()
     if skip & sheet.rows:                # a skipped row among the measured ones: measure all again
