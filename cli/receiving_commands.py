@@ -109,34 +109,15 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 def cmd_add(db, args) -> int:
     """Exit 0 when every package was accepted or already received, 1 when any was refused."""
-    from core.money import format_fen
-    from core.package_changes import change_lines
     from db.receiving import intake
+    from db.receiving_text import report_headline, report_lines
     report = intake(db, args.packages, history=args.history)
     if not report.outcomes:
         raise ValidationError("没有找到上报包（.zip 文件）。", "请指定上报包文件，或包含上报包的文件夹。")
-    for p in report.stations:
-        print(p.headline())
-    for o in report.outcomes:
-        school = f"学校代码 {o.school_code}（{o.school_name}）" if o.school_code else ""
-        if o.accepted:
-            kind = "往年提交包，只用于核对一次性项目" if o.history else "正式"
-            print(f"已接收：{o.file_name} — {school}，学生 {o.students} 人，"
-                  f"合计 {format_fen(o.total_fen)} 元（{kind}{report.via_text(o)}）")
-            if o.replaced_file and o.changes is not None:
-                print(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
-                for line in change_lines(o.changes, o.items):
-                    print("  " + line)
-        elif o.result == "duplicate":
-            print(f"已接收过：{o.file_name} — {o.reason}，未重复接收")
-        else:
-            print(f"拒收：{o.file_name}{' — ' + school if school else ''}")
-            print(f"  原因：{o.reason}")
-    refused = report.count("refused")
-    print(f"共 {len(report.outcomes)} 个文件：接收 {report.count('accepted')} 个，"
-          f"已接收过 {report.count('duplicate')} 个，拒收 {refused} 个"
-          + ("；拒收的提交包没有导入任何数据" if refused else ""))
-    return 1 if refused else 0
+    for line in report_lines(report):
+        print(line)
+    print(report_headline(report))
+    return 1 if report.count("refused") else 0
 
 
 register_consolidate("add", "接收上报包：逐个完整核验（签名、校验值、学校、学年）后再导入", _add_arguments, cmd_add)
@@ -206,7 +187,6 @@ def cmd_view(db, args) -> int:
     from core.domain import school_year_label
     from core.idnumber import mask_id
     from core.money import format_fen
-    from core.package_data import KIND_SCHOOL
     from db.receiving import view_package
     view = view_package(db, args.package)
     check = view.check
@@ -221,8 +201,6 @@ def cmd_view(db, args) -> int:
         print(view.problem)
         return 1
     d = view.data
-    if d.kind != KIND_SCHOOL:
-        return _view_station(view)
     kind = ("草稿（不能汇总）" if d.draft else "正式") + ("；演示数据" if d.demo else "")
     print(f"学校：{d.school_name}（代码 {d.school_code}）{d.township}，{school_year_label(d.school_year)}，{kind}，"
           f"生成于 {d.generated_at.replace('T', ' ')}")
@@ -239,29 +217,6 @@ def cmd_view(db, args) -> int:
     if len(d.students) > args.students:
         print(f"  …另有 {len(d.students) - args.students} 名学生")
     return 0 if check.ok else 1
-
-
-def _view_station(view) -> int:
-    """A station's 汇总包: the station, then each school package in it, verified here with its own key."""
-    from core.domain import school_year_label
-    from core.money import format_fen
-    d = view.data
-    print(f"汇总包：{d.school_name}（代码 {d.school_code}），{school_year_label(d.school_year)}，"
-          f"生成于 {d.generated_at.replace('T', ' ')}；其中学校提交包 {len(view.inner)} 个"
-          f"（汇总包自报合计 {format_fen(d.totals.total)} 元）")
-    if view.problem:
-        print(view.problem)
-    for v in view.inner:
-        if v.data is None:
-            print(f"  {v.path.name}：{'；'.join(v.check.problems[:5]) or v.problem}")
-            continue
-        state = "核验通过" if v.check.ok else (v.check.signer_problem or "核验未通过")
-        draft = "，草稿（不能汇总）" if v.data.draft else ""
-        print(f"  {v.path.name}：{v.data.school_name}（代码 {v.data.school_code}）{v.data.township}，"
-              f"学生 {len(v.data.students)} 人，合计 {format_fen(sum(s.total_fen for s in v.data.students))} 元"
-              f"{draft} — {state}")
-    print("汇总包中的学校提交包用各校的公钥逐个核验；consolidate add 只接收核验通过的正式提交包。")
-    return 0 if view.check.ok and not view.problem and all(v.check.ok for v in view.inner) else 1
 
 
 register_consolidate("view", "查看上报包（不导入；草稿也可以查看）", _view_arguments, cmd_view)

@@ -21,8 +21,9 @@ class Changes(Flag):
     PAYMENTS = auto()    # the disbursement record
     SETTINGS = auto()    # settings (signer key, remembered mappings, …)
     SCHOOL = auto()      # the school's name, code, school year
-    RECEIVING = auto()   # the receiving side (汇总): trusted signers, received packages, samples, feedback
-    ALL = STUDENTS | FINDINGS | ROSTER | POLICY | LETTERS | PAYMENTS | SETTINGS | SCHOOL | RECEIVING
+    RECEIVING = auto()   # the receiving side (汇总): trusted signers, received packages, feedback
+    SPOTCHECK = auto()   # 专项核查 samples and their results (the receiving side's spot check)
+    ALL = STUDENTS | FINDINGS | ROSTER | POLICY | LETTERS | PAYMENTS | SETTINGS | SCHOOL | RECEIVING | SPOTCHECK
 
 
 # What a computed snapshot (db.views.Snapshot: every student's subsidies) depends on.

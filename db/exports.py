@@ -163,11 +163,12 @@ class ExportState:
     school_name: str = ""
     school_year: int | None = None
 
-    def package_name(self, draft: bool, day: date) -> str:
-        """"3142588936-建始县第一高级中学-2023–2024学年-上报包-20240605.zip" (草稿 marked)."""
+    def package_name(self, draft: bool, day: date, what: str = "上报包") -> str:
+        """"3142588936-建始县第一高级中学-2023–2024学年-上报包-20240605.zip" (草稿 marked);
+        ``what`` names another signed package of this database (a receiver's 汇总包)."""
         from core.domain import school_year_label
         from core.paths import safe_file_name
-        kind = "上报包（草稿）" if draft else "上报包"
+        kind = f"{what}（草稿）" if draft else what
         return safe_file_name((self.school_code, self.school_name, school_year_label(self.school_year), kind,
                                f"{day:%Y%m%d}"), ".zip")
 

@@ -43,6 +43,7 @@ from core.spotcheck import (
     summarise,
 )
 from db import audit, store
+from db.changes import Changes
 from db.exports import school_info
 from db.session import Database
 from db.spotcheck_models import SpotResult, SpotSample, SpotStudent
@@ -114,6 +115,10 @@ class SampleRun:
     stored: StoredSample
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def changes(self) -> Changes:
+        return Changes.SPOTCHECK
+
 
 def _accepted(session: Session) -> list[Received]:
     from db.receiving import accepted_data  # the current accepted package of each school
@@ -174,6 +179,10 @@ class ResultsEntry:
     changed: int                      # points whose result is new or different
     unchanged: int
 
+    @property
+    def changes(self) -> Changes:
+        return Changes.SPOTCHECK if self.changed else Changes.NONE
+
 
 def _apply(session: Session, stored: StoredSample, entries: Sequence[tuple[int, PointResult]],
            actor: str) -> tuple[int, int]:
@@ -219,13 +228,19 @@ def _find(stored: StoredSample, who: str) -> SampledStudent:
 def enter_result(db: Database, sample_id: int, who: str, point: str, truthful: bool, note: str = "",
                  actor: str | None = None) -> ResultsEntry:
     """One checked point of one student (编号 or ID number); 不属实 needs a note."""
+    return enter_results(db, sample_id, who, [(point, truthful, note)], actor)
+
+
+def enter_results(db: Database, sample_id: int, who: str, results: Sequence[tuple[str, bool, str]],
+                  actor: str | None = None) -> ResultsEntry:
+    """Checked points (point, truthful, note) of one student (编号 or ID number) in one
+    transaction: any invalid one (a 不属实 without a note) enters none."""
     actor = actor or audit.default_actor()
-    p = point_of(point)
-    result = check_result(p, truthful, note)
+    checked = [check_result(point_of(point), truthful, note) for point, truthful, note in results]
     with db.session() as s:
         stored = load_sample(s, sample_id)
         x = _find(stored, who)
-        changed, unchanged = _apply(s, stored, [(x.seq, result)], actor)
+        changed, unchanged = _apply(s, stored, [(x.seq, r) for r in checked], actor)
         s.flush()
         return ResultsEntry(load_sample(s, sample_id), changed, unchanged)
 
@@ -243,6 +258,10 @@ def write_results_sheet(db: Database, sample_id: int, out: str | Path) -> Path:
 class ResultsImport(ResultsEntry):
     rows: int = 0                     # student rows read
     dry_run: bool = False
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.NONE if self.dry_run else super().changes
 
 
 def import_results(db: Database, sample_id: int, path: str | Path, dry_run: bool = False,

@@ -34,6 +34,20 @@ from gui.dialogs import ask_save_path
 from gui.errors import show_exception
 
 
+def ask_signing_passphrase(parent: QWidget, first: bool) -> str | None:
+    """The signing passphrase (None: cancelled): typed once, or twice (and checked) when the key
+    is made now. Every signed export asks through this one dialog (上报包, 汇总包, 反馈包)."""
+    if first:
+        from gui.settings_view import NewPassphraseDialog
+        dialog = NewPassphraseDialog(parent)
+        try:
+            return dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+    text, ok = QInputDialog.getText(parent, "签名口令", "签名口令：", QLineEdit.EchoMode.Password)
+    return text if ok else None
+
+
 class ExportPage(QWidget):
     exported = Signal(object)   # ExportResult
 
@@ -122,16 +136,7 @@ class ExportPage(QWidget):
                              "上报包 (*.zip)")
 
     def ask_passphrase(self, first: bool) -> str | None:
-        """The signing passphrase: typed once, or twice (and checked) when the key is made now."""
-        if first:
-            from gui.settings_view import NewPassphraseDialog
-            dialog = NewPassphraseDialog(self)
-            try:
-                return dialog.passphrase() if dialog.exec() == QDialog.DialogCode.Accepted else None
-            finally:
-                dialog.deleteLater()
-        text, ok = QInputDialog.getText(self, "签名口令", "签名口令：", QLineEdit.EchoMode.Password)
-        return text if ok else None
+        return ask_signing_passphrase(self, first)
 
     def ask_notice_target(self, suffix: str) -> Path | None:
         kind = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Excel 工作簿 (*.xlsx)"

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QWidget,
 )
 
@@ -145,14 +144,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)   # 说明 takes the spare width
         # the selected finding in full under the table (fits 1024×768; the clerk drags the divider)
         self.detail = FindingDetailPane(self)
-        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.splitter.setObjectName("findingSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.layout().replaceWidget(self.view, self.splitter)  # type: ignore[union-attr]
-        self.splitter.addWidget(self.view)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter = self.add_detail_pane(self.detail, "findingSplitter")
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self.show_selected())
         self.loaded.connect(self.show_selected)     # re-read after a check (a reset emits no selectionChanged)
 

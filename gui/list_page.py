@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -250,6 +251,19 @@ class ListPage(QWidget, Generic[P]):
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
+
+    def add_detail_pane(self, pane: QWidget, name: str) -> QSplitter:
+        """Put ``pane`` under the table (a divider the clerk drags between them): the selected
+        row in full, so nothing important is only in a cut-off cell or a tooltip."""
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName(name)
+        splitter.setChildrenCollapsible(False)
+        self.main_layout.replaceWidget(self.view, splitter)
+        splitter.addWidget(self.view)
+        splitter.addWidget(pane)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        return splitter
 
     def set_column_widths(self, widths: dict[int, int]) -> None:
         for col, chars in widths.items():

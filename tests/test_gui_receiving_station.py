@@ -44,8 +44,8 @@ def test_a_station_package_shows_each_school_inside_and_who_forwarded_it(page, p
     lines = dialog.text.toPlainText().splitlines()
     assert lines[0] == (f"汇总包 {station.path.name}：龙坪乡扶贫工作站（代码 {ST}）的签名核验通过；"
                         "其中 2 个学校提交包逐个用各校的公钥核验：")
-    assert f"已接收：{a.path.name} — 龙坪乡中心小学（学校代码 {A}），学生 2 人，合计 2400.00 元，" \
-           f"经龙坪乡扶贫工作站（代码 {ST}）转报" in lines
+    assert f"已接收：{a.path.name} — 学校代码 {A}（龙坪乡中心小学），学生 2 人，合计 2400.00 元" \
+           f"（正式，经龙坪乡扶贫工作站（代码 {ST}）转报）" in lines       # as consolidate add prints it
     assert any(line.startswith(f"  原因：签名人未知：签名人公钥指纹 {b.fingerprint}") for line in lines)
     qtbot.waitUntil(lambda: page.packages.model.rowCount() == 2)
     model = page.packages.model

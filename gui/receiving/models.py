@@ -27,7 +27,7 @@ from gui.table_model import Column, Row, RowTableModel
 REPLACED = "已替换"
 REFUSED = "拒收"
 STATES = (ACCEPTED, LATE, DRAFT_ONLY, MISSING, REPLACED, REFUSED)
-_STATE_COLORS = {REFUSED: QColor(176, 0, 32), MISSING: QColor(176, 0, 32), LATE: QColor(160, 100, 0),
+STATE_COLORS = {REFUSED: QColor(176, 0, 32), MISSING: QColor(176, 0, 32), LATE: QColor(160, 100, 0),
                  DRAFT_ONLY: QColor(160, 100, 0), REPLACED: QColor(128, 128, 128)}
 
 
@@ -83,7 +83,7 @@ class PackageModel(RowTableModel[PackageRow]):
         return [(r.id, _hay(r.school_code, r.school_name, r.township, r.file_name)) for r in self._rows]
 
     def foreground(self, row: PackageRow, column: int) -> QColor | None:
-        return _STATE_COLORS.get(row.state) if column == 3 else None
+        return STATE_COLORS.get(row.state) if column == 3 else None
 
     def tooltip(self, row: PackageRow, column: int) -> str | None:
         return row.reason or None

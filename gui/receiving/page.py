@@ -7,8 +7,8 @@ window's one ``apply_changes`` path routes it back to ``on_changes``).
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -17,26 +17,23 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from core.consolidate import CrossFinding
 from core.consolidate.summary import Summary
+from core.money import format_fen
 from db.changes import Changes
+from db.consolidation import ConsolidatedExportResult
+from db.exports import ExportState
 from db.receiving import IntakeReport
 from db.receiving_status import IntakeStatus
 from db.receiving_views import PackageHistory
 from db.session import Database
 from gui import worker
-from gui.list_page import ListPage
-from gui.receiving.models import (
-    REFUSED,
-    REPLACED,
-    STATES,
-    FindingModel,
-    PackageModel,
-    PackageRow,
-    finding_rows,
-)
+from gui.errors import show_exception
+from gui.receiving.lists import FindingsTab, PackagesTab
+from gui.receiving.models import REFUSED, REPLACED, PackageRow
+from gui.receiving.spotcheck_tab import SpotCheckTab
 from gui.receiving.summary_tab import SummaryTab
-from gui.search import FilterProxy
 
-DROP_HINT = "把上报包（.zip）或 U 盘上的文件夹拖到这里，或点“添加提交包…”"
+DROP_HINT = "把上报包或 U 盘上的文件夹拖到这里"
+DROP_TIP = "把上报包（.zip）或 U 盘上的文件夹拖到这里，或点“添加提交包…”“添加文件夹…”"
 
 
 @dataclass(frozen=True)
@@ -96,57 +93,12 @@ def load_receiving(db: Database) -> ReceivingData:
                          history.school_year)
 
 
-class PackagesProxy(FilterProxy):
-    def set_state(self, value: str) -> None:
-        self.set_predicate("state", (lambda r: r.state == value) if value else None)
-
-
-class PackagesTab(ListPage[PackagesProxy]):
-    """提交包: one row per package, refused file or missing school."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(PackageModel(), PackagesProxy(), "搜索学校代码、学校、乡镇或文件名", parent)
-        self.setObjectName("packagesTab")
-        self.state_filter = self.add_filter("stateFilter", "全部状态", [(s, s) for s in STATES],
-                                            self.proxy.set_state)
-        self.set_column_widths({0: 6, 1: 8, 2: 4, 3: 4, 4: 3, 5: 5, 6: 9, 7: 9})
-
-    def reload(self) -> None:       # the page loads everything at once
-        return
-
-    def apply_data(self, data: tuple[PackageRow, ...]) -> None:
-        self.model.set_rows(list(data))
-
-    def update_count(self) -> None:
-        got = Counter(r.state for r in self.model.rows())
-        parts = [f"{s} {got[s]}" for s in STATES if got[s]]
-        self.count_label.setText("正在读取…" if self._loading else ("，".join(parts) or "还没有提交包"))
-
-
-class FindingsTab(ListPage[FilterProxy]):
-    """交叉核查: the findings only a receiver can make (IDs masked)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(FindingModel(), FilterProxy(), "搜索姓名、身份证号、学校或问题", parent)
-        self.setObjectName("crossFindingsTab")
-        self.set_column_widths({0: 3, 1: 12, 2: 10, 3: 4, 4: 10})
-
-    def reload(self) -> None:
-        return
-
-    def apply_data(self, data: tuple[CrossFinding, ...]) -> None:
-        self.model.set_rows(finding_rows(data))
-
-    def update_count(self) -> None:
-        got = Counter(r.severity for r in self.model.rows())
-        self.count_label.setText(f"错误 {got['error']}，警告 {got['warning']}；显示 {self.proxy.rowCount()} 条")
-
-
 class ReceivingPage(QWidget):
     changed = Signal(object)            # Changes of this page's writes (the main window routes them)
     receives_changed = Signal(bool)     # whether the database receives (the navigation shows 汇总)
     loaded = Signal()
     DEPENDS_ON = Changes.RECEIVING | Changes.SCHOOL      # the school year decides what is current
+    # (Changes.SPOTCHECK reloads the 专项核查 tab alone)
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,6 +112,7 @@ class ReceivingPage(QWidget):
         self.hint = QLabel(DROP_HINT, self)
         self.hint.setObjectName("dropHint")
         self.hint.setStyleSheet("color: #345; border: 1px dashed #89a; padding: 6px;")
+        self.hint.setToolTip(DROP_TIP)
         self.add_button = QPushButton("添加提交包…", self)
         self.add_button.setObjectName("addPackages")
         self.add_button.clicked.connect(self.add_packages)
@@ -167,19 +120,28 @@ class ReceivingPage(QWidget):
         self.folder_button.setObjectName("addFolder")
         self.folder_button.setToolTip("接收文件夹（例如 U 盘）及其子文件夹中的全部上报包")
         self.folder_button.clicked.connect(self.add_folder)
+        self.export_button = QPushButton("导出汇总包…", self)
+        self.export_button.setObjectName("exportConsolidated")
+        self.export_button.setToolTip("签名的汇总包：汇总表、报告和各校提交包原件，报送上级（乡镇报县，县报市）")
+        self.export_button.clicked.connect(self.export_consolidated)
         top = QHBoxLayout()
         top.addWidget(self.hint, 1)
         top.addWidget(self.add_button)
         top.addWidget(self.folder_button)
+        top.addSpacing(12)
+        top.addWidget(self.export_button)
 
         self.packages = PackagesTab(self)
         self.summary = SummaryTab(self)
         self.findings = FindingsTab(self)
+        self.spotcheck = SpotCheckTab(db, self)
+        self.spotcheck.changed.connect(self.changed)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("receivingTabs")
         self.tabs.addTab(self.packages, "提交包")
         self.tabs.addTab(self.summary, "汇总")
         self.tabs.addTab(self.findings, "交叉核查")
+        self.tabs.addTab(self.spotcheck, "专项核查")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(top)
@@ -189,6 +151,8 @@ class ReceivingPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes & self.DEPENDS_ON:
             self.reload()
+        elif changes & Changes.SPOTCHECK:       # a sample or a result: only the 专项核查 tab shows them
+            self.spotcheck.reload()
 
     def _route_own(self, changes: Changes) -> None:
         if self.standalone:
@@ -196,6 +160,7 @@ class ReceivingPage(QWidget):
 
     def reload(self) -> None:
         worker.run_task(load_receiving, self.db, on_success=self.show_data, parent=self)
+        self.spotcheck.reload()
 
     def show_data(self, data: ReceivingData) -> None:
         self.data = data
@@ -260,9 +225,56 @@ class ReceivingPage(QWidget):
     def _taken_in(self, report: IntakeReport) -> None:
         if not report.outcomes:
             from core.errors import ValidationError
-            from gui.errors import show_exception
             show_exception(self, ValidationError("没有找到上报包（.zip 文件）。",
                                                  "请拖入上报包文件，或包含上报包的文件夹。"))
             return
         self.show_intake_result(report)
         self.changed.emit(report.changes)
+
+    # -- passing it on ------------------------------------------------------
+    def ask_save(self, title: str, name: str, filters: str) -> Path | None:
+        """Where to save (tests replace this)."""
+        from gui.dialogs import ask_save_path
+        return ask_save_path(self, title, name, filters)
+
+    def ask_passphrase(self, first: bool) -> str | None:
+        """The signing passphrase through 导出上报's one dialog (tests replace this)."""
+        from gui.export_view import ask_signing_passphrase
+        return ask_signing_passphrase(self, first)
+
+    def export_consolidated(self) -> None:
+        """导出汇总包…: the receiver and its key first (nothing asked when nothing was received),
+        then where and the passphrase; the signed package is written in the worker."""
+        if self.data is None or self.data.summary is None:
+            from core.errors import ValidationError
+            from db.consolidation import NOTHING_HINT
+            show_exception(self, ValidationError("还没有接收任何提交包，无法导出汇总包。", NOTHING_HINT))
+            return
+        from db.exports import export_state
+        worker.run_task(export_state, self.db, on_success=self._export_asked, parent=self)
+
+    def _export_asked(self, state: ExportState) -> None:
+        target = self.ask_save("保存汇总包", state.package_name(False, date.today(), "汇总包"), "汇总包 (*.zip)")
+        if target is None:
+            return
+        passphrase = self.ask_passphrase(first=not state.fingerprint)
+        if passphrase is None:
+            return
+        from db.consolidation import export_consolidated
+        worker.run_task(export_consolidated, self.db, target, passphrase, on_success=self._exported, parent=self,
+                        progress=worker.Progress("正在生成并签名汇总包…", "导出汇总包"))
+
+    def show_done(self, title: str, text: str) -> None:
+        """What an export wrote (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+        QMessageBox.information(self, title, text)
+
+    def _exported(self, result: ConsolidatedExportResult) -> None:
+        errors = sum(f.severity == "error" for f in result.findings)
+        t = result.summary.totals
+        text = (f"已导出汇总包：{result.path}\n{result.packages} 所学校，学生 {t.students} 人，"
+                f"资助合计 {format_fen(t.total)} 元。\n签名公钥指纹：{result.fingerprint}")
+        if errors:
+            text += f"\n交叉核查有 {errors} 个错误，已列在汇总包中（上级会看到）。"
+        text += "".join(f"\n注意：{w}" for w in result.warnings)
+        self.show_done("导出汇总包", text)

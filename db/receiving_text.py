@@ -1,0 +1,48 @@
+"""An intake's result in Chinese lines: one wording for ``consolidate add`` and the 汇总 page's
+result dialog (已接收 / 已替换 with what changed / 拒收 and why / 已接收过). ID numbers are
+masked (``change_lines`` masks those of a replacement's changes)."""
+from __future__ import annotations
+
+from core.money import format_fen
+from core.package_changes import change_lines
+from db.receiving import IntakeOutcome, IntakeReport
+
+
+def outcome_word(o: IntakeOutcome) -> str:
+    if o.accepted:
+        return "已替换" if o.replaced_file else "已接收"
+    return "已接收过" if o.result == "duplicate" else "拒收"
+
+
+def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
+    """One file's result; ``via``: "，经…转报" for a school package a station's 汇总包 held
+    (``IntakeReport.via_text``)."""
+    school = f"学校代码 {o.school_code}（{o.school_name}）" if o.school_code else ""
+    word = outcome_word(o)
+    if o.accepted:
+        kind = "往年提交包，只用于核对一次性项目" if o.history else "正式"
+        lines = [f"{word}：{o.file_name} — {school}，学生 {o.students} 人，"
+                 f"合计 {format_fen(o.total_fen)} 元（{kind}{via}）"]
+        if o.replaced_file:
+            lines.append(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
+            if o.changes is not None:
+                lines += ["  " + line for line in change_lines(o.changes, o.items)]
+        return lines
+    if o.result == "duplicate":
+        return [f"{word}：{o.file_name} — {o.reason}，未重复接收"]
+    return [f"{word}：{o.file_name}" + (f" — {school}" if school else ""), f"  原因：{o.reason}"]
+
+
+def report_headline(report: IntakeReport) -> str:
+    refused = report.count("refused")
+    replaced = sum(o.accepted and bool(o.replaced_file) for o in report.outcomes)
+    return (f"共 {len(report.outcomes)} 个文件：接收 {report.count('accepted')} 个"
+            + (f"（其中替换 {replaced} 个）" if replaced else "")
+            + f"，已接收过 {report.count('duplicate')} 个，拒收 {refused} 个"
+            + ("；拒收的提交包没有导入任何数据" if refused else ""))
+
+
+def report_lines(report: IntakeReport) -> list[str]:
+    """Every line of the report but the headline: each station package opened, then each file."""
+    return [*(p.headline() for p in report.stations),
+            *(line for o in report.outcomes for line in outcome_lines(o, report.via_text(o)))]
