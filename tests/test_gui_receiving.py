@@ -57,6 +57,14 @@ def drop(qtbot, widget, paths: list[Path]) -> None:
     assert event.isAccepted()
 
 
+def drop_twins(qtbot, page, station, schools, tmp_path) -> None:
+    """School A and a registered twin school reporting the same two ID numbers, dropped on the page."""
+    a, *_ = schools
+    twin = two_kid_school(tmp_path, code="4228220104", name="三里乡小学", township="三里乡")
+    trust_store.register(station, trust_store.read_key_file(twin.key_file, twin.name), "")
+    drop(qtbot, page, [a.path, twin.path])
+
+
 def rows_by_state(model: PackageModel) -> list[tuple[str, str, str, str, str]]:
     return sorted((model.index(r, 0).data(), model.index(r, 3).data(), model.index(r, 4).data(),
                    model.index(r, 5).data(), model.index(r, 8).data()) for r in range(model.rowCount()))
@@ -170,10 +178,7 @@ def test_a_replaced_package_stays_listed_as_replaced(page, schools, qtbot, tmp_p
 def test_a_student_subsidised_by_two_schools_shows_in_the_findings_and_the_summary(page, station, schools,
                                                                                    qtbot, tmp_path):
     from receiving_fixtures import kid_id
-    a, *_ = schools
-    twin = two_kid_school(tmp_path, code="4228220104", name="三里乡小学", township="三里乡")   # the same two IDs
-    trust_store.register(station, trust_store.read_key_file(twin.key_file, twin.name), "")
-    drop(qtbot, page, [a.path, twin.path])
+    drop_twins(qtbot, page, station, schools, tmp_path)
     assert "4800.00 元" in page.summary.line.text() and "2 人在多所学校享受资助" in page.summary.line.text()
     model = page.findings.model
     dup = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from receiving_fixtures import STATION_PASSPHRASE, two_kid_school
-from test_gui_receiving import drop, page, schools, station  # noqa: F401 - fixtures
+from receiving_fixtures import STATION_PASSPHRASE
+from test_gui_receiving import drop, drop_twins, page, schools, station  # noqa: F401 - fixtures
 
 from cli.commands import run
 from core.package import verify_package
@@ -43,10 +43,7 @@ def test_a_cross_school_finding_shows_in_full_with_the_other_school_and_what_to_
     from receiving_fixtures import kid_id
 
     from core.idnumber import mask_id
-    a, *_ = schools
-    twin = two_kid_school(tmp_path, code="4228220104", name="三里乡小学", township="三里乡")   # the same two IDs
-    trust_store.register(station, trust_store.read_key_file(twin.key_file, twin.name), "")
-    drop(qtbot, page, [a.path, twin.path])
+    drop_twins(qtbot, page, station, schools, tmp_path)
     tab = page.findings
     tab.view.selectRow(0)
     row = tab.source_row(tab.view.selectionModel().selectedRows()[0])
