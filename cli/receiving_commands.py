@@ -187,6 +187,7 @@ def cmd_view(db, args) -> int:
     from core.domain import school_year_label
     from core.idnumber import mask_id
     from core.money import format_fen
+    from core.package_data import KIND_SCHOOL
     from db.receiving import view_package
     view = view_package(db, args.package)
     check = view.check
@@ -201,6 +202,8 @@ def cmd_view(db, args) -> int:
         print(view.problem)
         return 1
     d = view.data
+    if d.kind != KIND_SCHOOL:
+        return _view_station(view)
     kind = ("草稿（不能汇总）" if d.draft else "正式") + ("；演示数据" if d.demo else "")
     print(f"学校：{d.school_name}（代码 {d.school_code}）{d.township}，{school_year_label(d.school_year)}，{kind}，"
           f"生成于 {d.generated_at.replace('T', ' ')}")
@@ -217,6 +220,29 @@ def cmd_view(db, args) -> int:
     if len(d.students) > args.students:
         print(f"  …另有 {len(d.students) - args.students} 名学生")
     return 0 if check.ok else 1
+
+
+def _view_station(view) -> int:
+    """A station's 汇总包: the station, then each school package in it, verified here with its own key."""
+    from core.domain import school_year_label
+    from core.money import format_fen
+    d = view.data
+    print(f"汇总包：{d.school_name}（代码 {d.school_code}），{school_year_label(d.school_year)}，"
+          f"生成于 {d.generated_at.replace('T', ' ')}；其中学校提交包 {len(view.inner)} 个"
+          f"（汇总包自报合计 {format_fen(d.totals.total)} 元）")
+    if view.problem:
+        print(view.problem)
+    for v in view.inner:
+        if v.data is None:
+            print(f"  {v.path.name}：{'；'.join(v.check.problems[:5]) or v.problem}")
+            continue
+        state = "核验通过" if v.check.ok else (v.check.signer_problem or "核验未通过")
+        draft = "，草稿（不能汇总）" if v.data.draft else ""
+        print(f"  {v.path.name}：{v.data.school_name}（代码 {v.data.school_code}）{v.data.township}，"
+              f"学生 {len(v.data.students)} 人，合计 {format_fen(sum(s.total_fen for s in v.data.students))} 元"
+              f"{draft} — {state}")
+    print("汇总包中的学校提交包用各校的公钥逐个核验；consolidate add 只接收核验通过的正式提交包。")
+    return 0 if view.check.ok and not view.problem and all(v.check.ok for v in view.inner) else 1
 
 
 register_consolidate("view", "查看上报包（不导入；草稿也可以查看）", _view_arguments, cmd_view)
