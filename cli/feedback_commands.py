@@ -66,12 +66,6 @@ def _feedback_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令")
 
 
-def _written(w) -> str:
-    c = w.counts
-    return (f"{w.path}（{w.school_name or w.school_code}，代码 {w.school_code}）：问题 {w.findings} 个"
-            f"（错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}）")
-
-
 def cmd_consolidate_feedback(db, args) -> int:
     """Sign the receiver's findings back to one school (--school) or to each school with findings (--all)."""
     from cli.export_commands import signing_passphrase
@@ -83,7 +77,7 @@ def cmd_consolidate_feedback(db, args) -> int:
     written = ([write_feedback(db, args.school, args.out, passphrase)] if args.school is not None
                else write_all_feedback(db, args.out, passphrase))
     for w in written:
-        print("已生成反馈包：" + _written(w))
+        print("已生成反馈包：" + w.line())
     print("请把反馈包交给学校（U 盘或邮件）；学校用“导入反馈包”（import feedback）导入，"
           "导入前须登记本单位的公钥（key export 导出，学校 trust add 登记）。")
     return 0

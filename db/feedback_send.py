@@ -29,6 +29,13 @@ class FeedbackWritten:
     findings: int
     counts: dict[str, int]          # by severity
 
+    def line(self) -> str:
+        """"PATH（学校，代码 C）：问题 N 个（错误 e，警告 w，提示 i）" (CLI and GUI)."""
+        c = self.counts
+        who = self.school_name or self.school_code
+        return (f"{self.path}（{who}，代码 {self.school_code}）：问题 {self.findings} 个"
+                f"（错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}）")
+
 
 def feedback_for_school(session: Session, school_code: str, school_name: str,
                         findings: Sequence[FeedbackFinding], package_sha256: str = "",

@@ -36,6 +36,17 @@ def test_a_refused_package_shows_its_whole_reason_under_the_list(page, schools, 
     # a reload keeps the selection and the pane follows it
     page.reload()
     assert reason in tab.detail.toPlainText()
+    shot(page, qtbot, "receiving-package-detail")
+
+
+def shot(page, qtbot, name: str) -> None:
+    """With ZIZHU_SHOTS=folder: the page at the size it has in the main window at 1024×768."""
+    import os
+    folder = os.environ.get("ZIZHU_SHOTS")
+    if folder:
+        page.resize(870, 660)
+        qtbot.wait(30)
+        page.grab().save(str(Path(folder) / f"{name}.png"))
 
 
 def test_a_cross_school_finding_shows_in_full_with_the_other_school_and_what_to_do(page, station, schools,
@@ -53,6 +64,8 @@ def test_a_cross_school_finding_shows_in_full_with_the_other_school_and_what_to_
     assert f"同时享受资助的学校：{other}（1200.00 元）" in text
     number = row.id_number
     assert number in (kid_id(1), kid_id(2)) and mask_id(number) in text and number not in text
+    page.tabs.setCurrentWidget(tab)
+    shot(page, qtbot, "receiving-finding-detail")
 
 
 def _outcomes() -> IntakeReport:
@@ -146,3 +159,28 @@ def test_a_wrong_passphrase_writes_nothing(exporting, schools, qtbot, tmp_path, 
     assert len(shown) == 1 and "口令" in shown[0][0]
     shown.clear()
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_feedback_packages_for_the_schools_with_findings_are_signed_by_the_receiver(exporting, station, schools,
+                                                                                  qtbot, tmp_path, monkeypatch):
+    from db.keys import export_public_key
+    p = exporting
+    folder = tmp_path / "反馈"
+    folder.mkdir()
+    monkeypatch.setattr(p, "ask_feedback_folder", lambda: folder)
+    drop_twins(qtbot, p, station, schools, tmp_path)
+    p.feedback_button.click()
+    assert p.asked == [True]                             # no key yet: the passphrase is set (typed twice)
+    written = sorted(folder.iterdir())
+    assert [f.name.split("-")[0] for f in written] == ["4228220101", "4228220104"]   # both schools of the twins
+    key = export_public_key(station, tmp_path / "station-key.txt")
+    signer = trust_store.read_key_file(key.path, "龙坪乡扶贫工作站").signer
+    assert all(verify_package(f, [signer]).ok for f in written)
+    [text] = p.done
+    assert text.startswith("已生成 2 个反馈包") and "问题 2 个（错误 2，警告 0，提示 0）" in text
+
+
+def test_feedback_with_nothing_received_asks_nothing(exporting, shown):
+    exporting.feedback_button.click()
+    assert [m for m, _h in shown] == ["还没有接收任何提交包，无法生成反馈包。"] and exporting.asked == []
+    shown.clear()

@@ -7,6 +7,7 @@ window's one ``apply_changes`` path routes it back to ``on_changes``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from core.money import format_fen
 from db.changes import Changes
 from db.consolidation import ConsolidatedExportResult
 from db.exports import ExportState
+from db.feedback_send import FeedbackWritten
 from db.receiving import IntakeReport
 from db.receiving_status import IntakeStatus
 from db.receiving_views import PackageHistory
@@ -29,7 +31,7 @@ from gui import worker
 from gui.errors import show_exception
 from gui.receiving.lists import FindingsTab, PackagesTab
 from gui.receiving.models import REFUSED, REPLACED, PackageRow
-from gui.receiving.spotcheck_tab import SpotCheckTab
+from gui.receiving.spotcheck_tab import SpotCheckTab, busy
 from gui.receiving.summary_tab import SummaryTab
 
 DROP_HINT = "把上报包或 U 盘上的文件夹拖到这里"
@@ -128,8 +130,14 @@ class ReceivingPage(QWidget):
         top.addWidget(self.hint, 1)
         top.addWidget(self.add_button)
         top.addWidget(self.folder_button)
+        self.feedback_button = QPushButton("生成反馈包…", self)
+        self.feedback_button.setObjectName("writeFeedback")
+        self.feedback_button.setToolTip("为每所有问题的学校生成签名的反馈包：交叉核查的问题和已完成核查的不属实项"
+                                        "（暗访样本核查完成前不会发出）")
+        self.feedback_button.clicked.connect(self.write_feedback)
         top.addSpacing(12)
         top.addWidget(self.export_button)
+        top.addWidget(self.feedback_button)
 
         self.packages = PackagesTab(self)
         self.summary = SummaryTab(self)
@@ -242,27 +250,55 @@ class ReceivingPage(QWidget):
         from gui.export_view import ask_signing_passphrase
         return ask_signing_passphrase(self, first)
 
-    def export_consolidated(self) -> None:
-        """导出汇总包…: the receiver and its key first (nothing asked when nothing was received),
-        then where and the passphrase; the signed package is written in the worker."""
+    def ask_feedback_folder(self) -> Path | None:
+        """Where the feedback packages go (tests replace this)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from gui.dialogs import start_folder
+        name = QFileDialog.getExistingDirectory(self, "选择保存反馈包的文件夹", str(start_folder()))
+        return Path(name) if name else None
+
+    def _signing(self, what: str, then: Callable[[ExportState], None]) -> None:
+        """Before a signed export: refused at once when nothing was received, else the receiver
+        and its key are read (``then`` asks where, and the passphrase, once or twice)."""
         if self.data is None or self.data.summary is None:
             from core.errors import ValidationError
             from db.consolidation import NOTHING_HINT
-            show_exception(self, ValidationError("还没有接收任何提交包，无法导出汇总包。", NOTHING_HINT))
+            show_exception(self, ValidationError(f"还没有接收任何提交包，无法{what}。", NOTHING_HINT))
             return
         from db.exports import export_state
-        worker.run_task(export_state, self.db, on_success=self._export_asked, parent=self)
+        worker.run_task(export_state, self.db, on_success=then, parent=self)
+
+    def export_consolidated(self) -> None:
+        """导出汇总包…: the signed consolidated package, written in the worker."""
+        self._signing("导出汇总包", self._export_asked)
 
     def _export_asked(self, state: ExportState) -> None:
         target = self.ask_save("保存汇总包", state.package_name(False, date.today(), "汇总包"), "汇总包 (*.zip)")
-        if target is None:
-            return
-        passphrase = self.ask_passphrase(first=not state.fingerprint)
-        if passphrase is None:
+        passphrase = None if target is None else self.ask_passphrase(first=not state.fingerprint)
+        if target is None or passphrase is None:
             return
         from db.consolidation import export_consolidated
         worker.run_task(export_consolidated, self.db, target, passphrase, on_success=self._exported, parent=self,
                         progress=worker.Progress("正在生成并签名汇总包…", "导出汇总包"))
+
+    def write_feedback(self) -> None:
+        """生成反馈包…: one signed feedback package per school with findings, into a folder."""
+        self._signing("生成反馈包", self._feedback_asked)
+
+    def _feedback_asked(self, state: ExportState) -> None:
+        folder = self.ask_feedback_folder()
+        passphrase = None if folder is None else self.ask_passphrase(first=not state.fingerprint)
+        if folder is None or passphrase is None:
+            return
+        from db.feedback_send import write_all_feedback
+        worker.run_task(busy(write_all_feedback), self.db, folder, passphrase, on_success=self._feedback_written,
+                        parent=self, progress=worker.Progress("正在生成并签名反馈包…", "生成反馈包"))
+
+    def _feedback_written(self, written: list[FeedbackWritten]) -> None:
+        self.show_done("生成反馈包", f"已生成 {len(written)} 个反馈包：\n" + "\n".join(w.line() for w in written)
+                       + "\n请把反馈包交给各校（U 盘或邮件）。学校导入前须在“设置 › 签名人登记”中登记本单位的公钥"
+                         "（本单位在“设置”中导出公钥）。")
 
     def show_done(self, title: str, text: str) -> None:
         """What an export wrote (tests replace this)."""
