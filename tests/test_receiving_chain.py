@@ -11,7 +11,9 @@ Schools (all 2023–2024, 普通高中, fees in yuan: tuition / textbooks):
                      学生43 added → 2300.00 (the newer package replaces the first)
   D 长梁乡中心小学   a draft
 The station takes A, B, R (the first, then the newer one); the bureau had R's first package
-straight from the school and then takes the station's package.
+straight from the school and then takes the station's package. Then the loop closes: the bureau
+signs a 反馈包 for B, B imports it (its 核查问题 page shows the finding and its origin), corrects
+and exports again, and the duplicate is gone at the station and at the bureau.
 """
 from __future__ import annotations
 
@@ -219,3 +221,86 @@ def test_the_cross_school_findings_reappear_at_the_bureau(chain):
     assert code == 1
     assert js["flags"] == chain.station_check[1]["flags"]
     assert js["counts"] == chain.station_check[1]["counts"]
+
+
+# -- back to the school: the feedback round trip ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def feedback(chain, schools):
+    """The bureau signs a 反馈包 for B (the school with the duplicate); B registers the bureau's
+    key and imports it — all on the command line."""
+    root = chain.root
+    package, key = root / "B-反馈包.zip", root / "bureau.pub"
+    sent = ok("--db", chain.bureau, "consolidate", "feedback", "--school", B, package,
+              "--passphrase-file", root / "bureau-pw.txt")
+    ok("--db", chain.bureau, "key", "export", key)
+    ok("--db", schools.b.db_path, "trust", "add", key, "--school", BUREAU_NAME, "--yes")
+    imported = ok("--db", schools.b.db_path, "import", "feedback", package)
+    return SimpleNamespace(sent=sent, imported=imported, package=package)
+
+
+def test_the_bureau_feedback_reaches_the_school_on_the_command_line(feedback):
+    assert "问题 1 个（错误 1，警告 0，提示 0）" in feedback.sent
+    assert "新问题 1 个" in feedback.imported and f"来自：{BUREAU_NAME} 汇总核查" in feedback.imported
+    assert kid_id(2) not in feedback.imported and mask_id(kid_id(2)) in feedback.imported
+
+
+def test_the_finding_is_on_the_schools_findings_page_with_its_origin(feedback, schools, qtbot, shown):
+    """B's own database in the real main window: 核查问题 lists the bureau's finding, its origin
+    in the 来源 column and the tooltip, both schools and both amounts in the detail pane."""
+    from conftest import open_main_window
+    from PySide6.QtCore import QItemSelectionModel, Qt
+
+    from db.session import open_database
+    from gui.main_window import FINDINGS
+    d = open_database(schools.b.db_path)
+    try:
+        win = open_main_window(qtbot, d, FINDINGS)
+        assert win.receiving_item.isHidden()          # the bureau's key registered: still a school, no 汇总
+        page = win.findings
+        model = page.model
+        (row,) = [r for r in model.rows() if r.origin]
+        assert (row.code, row.id_number, row.name) == ("DUPLICATE_ACROSS_SCHOOLS", kid_id(2), "学生二")
+        n = model.rows().index(row)
+        headers = {model.headerData(c, Qt.Orientation.Horizontal): c for c in range(model.columnCount())}
+        origin = model.index(n, headers["来源"])
+        assert model.data(origin) == "汇总核查"
+        assert f"来自：{BUREAU_NAME} 汇总核查" in model.data(origin, Qt.ItemDataRole.ToolTipRole)
+        page.view.clearSelection()
+        for r in range(page.proxy.rowCount()):
+            if page.source_row(page.proxy.index(r, 0)).origin:
+                page.view.selectionModel().select(page.proxy.index(r, 0), QItemSelectionModel.SelectionFlag.Select
+                                                  | QItemSelectionModel.SelectionFlag.Rows)
+        text = page.detail.toPlainText()
+        assert f"来自：{BUREAU_NAME} 汇总核查" in text and "800.50 元" in text
+        assert f"龙坪乡中心小学（代码 {A}），姓名 学生2：1200.00 元" in text
+        assert shown == []
+    finally:
+        d.close()
+
+
+def test_the_school_corrects_and_the_duplicate_is_gone_at_the_station_and_the_bureau(feedback, chain, schools):
+    """再修正, closing the loop: B takes 学生二 (studying at A) off its list, marks the bureau's finding
+    fixed and exports again; the station replaces B's package and passes it on; the bureau's
+    cross-check finds nothing and its totals lose exactly B's 800.50. (Runs last: it changes the
+    station's and the bureau's databases the tests above read.)"""
+    root, school = chain.root, schools.b.db_path
+    pw = root / "school-pw.txt"
+    pw.write_text("school-secret-1\n", encoding="utf-8")
+    ok("--db", school, "remove-student", kid_id(2), "--reason", "在龙坪乡中心小学就读，本校不再资助")
+    ok("--db", school, "mark-fixed", "DUPLICATE_ACROSS_SCHOOLS", kid_id(2), "--note", "已移出名单（在龙坪乡中心小学就读）")
+    corrected = root / "B-corrected.zip"
+    ok("--db", school, "export", corrected, "--passphrase-file", pw)
+    out = ok("--db", chain.station, "consolidate", "add", corrected)
+    assert "移除 1 人" in out and "合计 2000.50 元 → 1200.00 元（-800.50 元）" in out
+    assert cli("--db", chain.station, "consolidate", "check").code == 0
+    second = root / "龙坪乡扶贫工作站-汇总包-2.zip"
+    ok("--db", chain.station, "consolidate", "export", second, "--passphrase-file", root / "station-pw.txt")
+    out = ok("--db", chain.bureau, "consolidate", "add", second)
+    assert out.count("已接收过：") == 2 and f"替换了此前接收的 {schools.b.path.name}" in out
+    code, js = json_of("--db", chain.bureau, "consolidate", "check", "--json")
+    assert code == 0 and js["flags"] == []
+    code, js = json_of("--db", chain.bureau, "consolidate", "summary", "--json")
+    assert js["totals"]["total"] == "5900.00" and TOTAL - 80050 == 590000
+    assert {r["school_code"]: r["total"] for r in js["by_school"]} == {A: "2400.00", B: "1200.00", R: "2300.00"}
+    assert js["duplicates"]["ids"] == 0
