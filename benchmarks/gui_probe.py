@@ -99,10 +99,8 @@ class Probe:
         return not worker._active
 
     def page_ready(self, page: Any) -> bool:
-        if not (self.idle() and page.isVisible()):
-            return False
-        model = getattr(page, "model", None)
-        return not getattr(page, "_loading", False) and (model is None or model.rowCount() >= 0)
+        """Shown: visible, no background work in flight, a list page no longer loading."""
+        return self.idle() and page.isVisible() and not getattr(page, "_loading", False)
 
 
 def build_script(p: Probe) -> None:

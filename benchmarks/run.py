@@ -112,7 +112,7 @@ class Bench:
                     if run.lower_bound else "LibreOffice run once (minutes per run)")
         result = ratio_result(case, ours, base if with_baseline else None, note)
         self.results[case.name] = result
-        self.say("  " + "  ".join(row(case.name, result)) + f"   [{time.perf_counter() - t0:.0f} s]")
+        self.say(_line(row(case.name, result)) + f"  [{time.perf_counter() - t0:.0f} s]")
 
     def run_gui(self, names: list[str]) -> None:
         runs: list[dict[str, Any]] = []
@@ -144,7 +144,7 @@ class Bench:
             res["met"] = med <= res["target"]
             res["details"] = _gui_details(name, runs)
             self.results[name] = res
-            self.say("  " + "  ".join(row(name, res)))
+            self.say(_line(row(name, res)))
 
     def letters_memory(self) -> None:
         big, small = self.results.get("letters"), self.results.get("letters_fifth")
@@ -157,6 +157,12 @@ class Bench:
                        f"letters (×{growth:.2f}; flat means ≤ ×{LETTERS_GROWTH})")
         if big["met"] is not None:
             big["met"] = bool(big["met"] and flat)
+
+
+def _line(cells: tuple[str, ...]) -> str:
+    """A progress line, as wide as the usual table's columns."""
+    widths = (20, 10, 10, 10, 10, 8, 22, 7, 7)
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
 def _gui_details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -205,12 +211,28 @@ def main(argv: list[str] | None = None) -> int:
     cached = (data_folder(SIZES[args.size], args.cache) / "meta.json").exists()
     folder = ensure_data(SIZES[args.size], args.cache)
     meta = load_meta(folder)
+    failed: dict[str, str] = {}
+
+    def write(complete: bool) -> dict[str, Any]:
+        """results.json, written after every case too (a stopped run keeps what it measured)."""
+        results = {
+            "meta": {"date": started.isoformat(timespec="seconds"), "machine": machine(), "size": args.size,
+                     "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process,
+                     "load_before": load_before, "load_after": load(), "complete": complete,
+                     "total_s": time.perf_counter() - t0, "data_cached": cached, "data_build_s": meta.get("build_s"),
+                     "data": {k: meta[k] for k in ("students", "roster", "packages", "spoilt", "findings")},
+                     "failed": failed},
+            "cases": {c.name: bench.results[c.name] for c in cases if c.name in bench.results},
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        return results
+
     with tempfile.TemporaryDirectory(prefix="zizhu-bench-") as tmp:
         bench = Bench(args, folder, Path(tmp))
         print(f"data: {folder}  ({meta['students']:,} students, {meta['roster']:,} roster rows, "
               f"{meta['packages']} packages)\n")
-        print("  " + "  ".join(("case", "ours", "min", "max", "baseline", "ratio", "target", "met", "peak MB")))
-        failed: dict[str, str] = {}
+        print(_line(("case", "ours", "min", "max", "baseline", "ratio", "target", "met", "peak MB")))
         for case in cases:
             if case.name in GUI_CASES:
                 continue
@@ -219,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             except RunFailed as exc:
                 failed[case.name] = str(exc)
                 print(f"  {case.name}: FAILED\n{exc}", file=sys.stderr)
+            write(complete=False)
         gui = [c.name for c in cases if c.name in GUI_CASES]
         if gui:
             try:
@@ -227,17 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed.update(dict.fromkeys(gui, str(exc)))
                 print(f"  GUI: FAILED\n{exc}", file=sys.stderr)
         bench.letters_memory()
-    results = {
-        "meta": {"date": started.isoformat(timespec="seconds"), "machine": machine(), "size": args.size,
-                 "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process,
-                 "load_before": load_before, "load_after": load(),
-                 "total_s": time.perf_counter() - t0, "data_cached": cached, "data_build_s": meta.get("build_s"),
-                 "data": {k: meta[k] for k in ("students", "roster", "packages", "spoilt", "findings")},
-                 "failed": failed},
-        "cases": {c.name: bench.results[c.name] for c in cases if c.name in bench.results},
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    results = write(complete=True)
     print("\n" + "\n".join(table_lines(results, markdown=False)))
     print(f"\n{len(results['cases'])} cases in {results['meta']['total_s']:.0f} s; results: {args.out}")
     return 1 if failed else 0
