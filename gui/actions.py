@@ -59,8 +59,8 @@ SPECS: tuple[ActionSpec, ...] = (
                ("Ctrl+9",), QStyle.StandardPixmap.SP_DirOpenIcon),
 )
 
-# The main window's pages in navigation order; Ctrl+1 … Ctrl+7 switch to them.
-PAGE_TITLES = ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "设置")
+# The main window's pages in navigation order; Ctrl+1 … Ctrl+8 switch to them.
+PAGE_TITLES = ("工作台", "学生名册", "建档立卡名单", "核查问题", "告知书", "导出上报", "政策", "设置")
 PAGE_ACTIONS = tuple(f"page_{n}" for n in range(1, len(PAGE_TITLES) + 1))
 SPECS += tuple(ActionSpec(name, title, f"转到“{title}”", (f"Ctrl+{n}",))
                for n, (name, title) in enumerate(zip(PAGE_ACTIONS, PAGE_TITLES, strict=True), start=1))

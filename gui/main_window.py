@@ -31,6 +31,7 @@ from gui.help import open_log_folder, show_about
 from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
 from gui.manual import open_manual
+from gui.policy_view import PolicyPage
 from gui.receiving.page import ReceivingPage
 from gui.roster_view import RosterPage
 from gui.screen import fit_to_screen
@@ -39,11 +40,11 @@ from gui.students.view import StudentsPage
 from gui.templates import download_template
 
 PAGES = PAGE_TITLES
-DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, SETTINGS = range(7)
+DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, POLICY, SETTINGS = range(8)
 _ICONS = (QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_FileDialogListView,
           QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_MessageBoxWarning,
           QStyle.StandardPixmap.SP_FileIcon, QStyle.StandardPixmap.SP_DialogSaveButton,
-          QStyle.StandardPixmap.SP_FileDialogDetailedView)
+          QStyle.StandardPixmap.SP_FileDialogContentsView, QStyle.StandardPixmap.SP_FileDialogDetailedView)
 DEFAULT_SIZE = QSize(1280, 720)
 MINIMUM_SIZE = QSize(900, 560)
 
@@ -64,12 +65,13 @@ class MainWindow(QMainWindow):
         self.roster = RosterPage(db, self)
         self.findings = FindingsPage(db, self)
         self.letters = LettersPage(db, self, feed=self.feed)
-        self.list_pages = (self.students, self.roster, self.findings, self.letters)
+        self.list_pages = (self.students, self.roster, self.findings, self.letters, self.policy)
         self.export = ExportPage(db, self)
+        self.policy = PolicyPage(db, self)
         self.settings = SettingsPage(db, self)
         self.stack = QStackedWidget(self)
         for page in (self.dashboard, self.students, self.roster, self.findings, self.letters, self.export,
-                     self.settings):
+                     self.policy, self.settings):
             self.stack.addWidget(page)
 
         self.nav = QListWidget(self)

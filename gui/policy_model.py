@@ -1,0 +1,109 @@
+"""The 政策 page's tables: the items of a policy (current, draft or an old version) and the versions.
+
+Rows are plain frozen dataclasses built from a ``core.policy.Policy`` on the GUI thread (a
+policy has a dozen items); the models are ``RowTableModel``s behind a ``FilterProxy`` like
+every list of the program.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from PySide6.QtGui import QColor
+
+from core.policy import Item, Policy
+from core.policy_edit import locations_text, rule_text
+from gui.search import SEP
+from gui.table_model import Column, RowTableModel
+
+IN_USE, RETIRED = "在用", "已停用"
+NOTE_MARK = "※"      # an amount the source text gives as it is (source_notes)
+
+
+def share_percent(item: Item, source: str) -> str:
+    """``50%`` for the item's share of ``source`` (city, county); "" when it pays none."""
+    pct = sum((p for s, p in item.shares if s == source), Decimal(0))
+    return f"{pct.normalize():f}%" if pct else ""
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    code: str
+    name: str
+    stages: str
+    categories: str
+    locations: str
+    rule: str
+    city: str
+    county: str
+    once: bool
+    needs_application: bool
+    retired: bool
+    note: str = ""          # the source's own amount, to be checked (source_notes)
+    changed: bool = False   # differs from the saved version (a draft)
+
+    @property
+    def id(self) -> Hashable:
+        return self.code
+
+    @property
+    def status(self) -> str:
+        return RETIRED if self.retired else IN_USE
+
+
+def item_rows(policy: Policy, notes: dict[str, str] | None = None,
+              changed: frozenset[str] = frozenset()) -> list[ItemRow]:
+    notes = notes or {}
+    return [ItemRow(
+        code=it.code, name=it.name, stages=it.stages_text, categories=it.categories_text,
+        locations=locations_text(it), rule=rule_text(it),
+        city=share_percent(it, "city"), county=share_percent(it, "county"), once=it.once,
+        needs_application=it.needs_application, retired=it.retired,
+        note=notes.get(it.code, ""), changed=it.code in changed) for it in policy.all_items]
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else ""
+
+
+ITEM_COLUMNS: tuple[Column[ItemRow], ...] = (
+    Column("代码", lambda r: r.code),
+    Column("名称", lambda r: r.name + ("（未保存）" if r.changed else "")),
+    Column("学段", lambda r: r.stages),
+    Column("家庭类别", lambda r: r.categories),
+    Column("就读地", lambda r: r.locations),
+    Column("金额规则", lambda r: r.rule + (f" {NOTE_MARK}" if r.note else ""),
+           tip=f"标有 {NOTE_MARK} 的金额照抄政策原文，请核对后再第一次导出"),
+    Column("市级", lambda r: r.city, numeric=True, tip="市级财政承担的比例"),
+    Column("县级", lambda r: r.county, numeric=True, tip="县级财政承担的比例"),
+    Column("仅一次", lambda r: _yes(r.once), tip="每人仅享受一次"),
+    Column("需申请", lambda r: _yes(r.needs_application), tip="学生（家长）须提出申请"),
+    Column("状态", lambda r: r.status, lambda r: (r.retired, r.code)),
+)
+RULE_COLUMN = 5
+STATUS_COLUMN = len(ITEM_COLUMNS) - 1
+GREY, NOTE_COLOR, CHANGED_COLOR = QColor(120, 120, 120), QColor(180, 90, 0), QColor(0, 80, 160)
+
+
+class ItemsModel(RowTableModel[ItemRow]):
+    COLUMNS = ITEM_COLUMNS
+
+    def search_entries(self) -> list[tuple[Hashable, str]]:
+        return [(r.code, SEP.join((r.code.lower(), r.name, r.stages, r.categories))) for r in self._rows]
+
+    def foreground(self, row: ItemRow, column: int) -> QColor | None:
+        if row.retired:
+            return GREY
+        if column == RULE_COLUMN and row.note:
+            return NOTE_COLOR
+        if row.changed:
+            return CHANGED_COLOR
+        return None
+
+    def tooltip(self, row: ItemRow, column: int) -> str | None:
+        if column == RULE_COLUMN and row.note:
+            return row.note
+        if row.retired:
+            return "已停用：不再计算，保留在政策文件中，可以恢复"
+        return None

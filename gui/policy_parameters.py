@@ -1,0 +1,136 @@
+"""政策参数 (on the 政策 page): every editable value of the policy with its explanation.
+
+The values are ``core.policy.parameters_of`` (the public tuition standard per stage, each
+fixed item's amount, each per-stage amount); a change is checked at once with
+``core.policy.set_value`` on the page's draft — a bad value shows its problem under the
+field and changes nothing — and reaches the database only through the page's 保存.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+from core.errors import PolicyError
+from core.money import format_fen
+from core.policy import Policy, parameters_of, set_value
+from gui.policy_item_form import PROBLEM_STYLE
+
+
+class ParametersPanel(QScrollArea):
+    edited = Signal(str)      # the draft text with the change made
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("policyParameters")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.edits: dict[str, QLineEdit] = {}
+        self.problems: dict[str, QLabel] = {}
+        self._draft = ""
+        self._shown: dict[str, str] = {}
+        content = QWidget(self)
+        outer = QVBoxLayout(content)
+        intro = QLabel("单位：元/年。空白表示“未设置”：需要该参数的项目对相应学生列为“待补充”，不会按 0 元计算。"
+                       "改动先记在草稿里，点“保存为新版本…”看过变更预览后才生效。", content)
+        intro.setWordWrap(True)
+        outer.addWidget(intro)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addLayout(self.form)
+        outer.addStretch(1)
+        self.setWidget(content)
+
+    def show_policy(self, policy: Policy, draft_text: str) -> None:
+        """Show the draft's values (rebuilt when the set of parameters changed; a field being
+        typed in keeps what the clerk typed)."""
+        self._draft = draft_text
+        params = parameters_of(policy)
+        if [p.key for p in params] != list(self.edits):
+            self._rebuild(policy)
+        for p in params:
+            value = "" if p.fen is None else format_fen(p.fen)
+            edit = self.edits[p.key]
+            if not edit.hasFocus() or edit.text().strip() == self._shown.get(p.key):
+                edit.setText(value)
+            self._shown[p.key] = value
+
+    def _rebuild(self, policy: Policy) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.edits.clear()
+        self.problems.clear()
+        for p in parameters_of(policy):
+            edit = QLineEdit(self.widget())
+            edit.setObjectName("parameter_" + p.key)
+            edit.setPlaceholderText("未设置")
+            edit.setClearButtonEnabled(True)
+            edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 14) + 40)
+            edit.editingFinished.connect(lambda key=p.key: self.apply(key))
+            edit.textChanged.connect(lambda _t, key=p.key: self.check(key))
+            help_label = QLabel(p.help, self.widget())
+            help_label.setWordWrap(True)
+            help_label.setStyleSheet("color: #555;")
+            problem = QLabel(self.widget())
+            problem.setObjectName("parameterProblem_" + p.key)
+            problem.setStyleSheet(PROBLEM_STYLE)
+            problem.setWordWrap(True)
+            problem.hide()
+            box = QWidget(self.widget())
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 6)
+            column.setSpacing(2)
+            column.addWidget(edit, 0, Qt.AlignmentFlag.AlignLeft)
+            column.addWidget(problem)
+            column.addWidget(help_label)
+            self.edits[p.key] = edit
+            self.problems[p.key] = problem
+            self.form.addRow(p.label, box)
+
+    def _changed_text(self, key: str) -> str | None:
+        """The draft with field ``key``'s value, None when it is unchanged; PolicyError when bad."""
+        value = self.edits[key].text().strip()
+        if value == self._shown.get(key, ""):
+            return None
+        return set_value(self._draft, key, value)
+
+    def check(self, key: str) -> bool:
+        """Check the field while it is typed: its problem under it (True: fine)."""
+        problem = self.problems[key]
+        try:
+            self._changed_text(key)
+        except PolicyError as exc:
+            problem.setText(f"{exc.message}。{exc.hint}" if exc.hint else exc.message)
+            problem.show()
+            return False
+        problem.hide()
+        problem.setText("")
+        return True
+
+    def apply(self, key: str) -> None:
+        """Put a good value into the draft (a bad one stays shown with its problem)."""
+        if not self.check(key):
+            return
+        text = self._changed_text(key)
+        if text is not None:
+            self._shown[key] = self.edits[key].text().strip()
+            self._draft = text
+            self.edited.emit(text)
+
+    def apply_all(self) -> bool:
+        """Before saving: every typed value into the draft; False when one is bad."""
+        bad = [key for key in self.edits if not self.check(key)]
+        if bad:
+            self.focus(bad[0])
+            return False
+        for key in self.edits:
+            self.apply(key)
+        return True
+
+    def focus(self, key: str) -> bool:
+        edit = self.edits.get(key)
+        if edit is None:
+            return False
+        self.ensureWidgetVisible(edit)
+        edit.setFocus()
+        edit.selectAll()
+        return True
