@@ -489,7 +489,7 @@ def _describe(by_kind: dict[str, list[dict[str, Any]]], not_listed: list[dict[st
         add(PRIVATE_TUITION, f"民办学校学费高于公办标准：{_who(st)}（民办）"
                              f"实收学费 {format_fen(st['tuition_fen'])} 元，"
                              f"高于本校公办学费 {format_fen(tuition[Stage.HIGH_SCHOOL])} 元；免学费按公办标准补助，"
-                             "需先在“设置 → 资助政策”中填写普通高中学费标准", [st], roster_row(st))
+                             "需先在“政策 → 政策参数”中填写普通高中学费标准", [st], roster_row(st))
     for row in not_listed:
         add(ROSTER_NOT_LISTED, f"名单中的在校生未列入学生名单：建档立卡名单中 {row['name']}（户编号 "
                                f"{row['household_no']}，{row['schooling_status']}）的就读学校为本校，"

@@ -162,7 +162,7 @@ def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = T
                 unset = parameter_label(f"{item.cap}.{student.stage.value}")
                 return ItemDecision(
                     item.code, item.name, Status.PENDING, cause=PendingCause.PARAMETER_UNSET, reasons=(
-                        met, f"未设置{unset}，请在“设置 → 资助政策参数”中填写"))
+                        met, f"未设置{unset}，请在“政策 → 政策参数”中填写"))
             if fee > cap:
                 amount = cap
                 basis += f"，高于公办标准 {format_fen(cap)} 元，按标准补助，差额由家庭承担"

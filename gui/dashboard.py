@@ -54,7 +54,7 @@ class _Card(QFrame):
         self.value.setText(f"{text} {self.unit}")
 
 
-STEP_TIPS = {"policy": "打开“设置”，填写资助政策参数", "students": "导入学生名单（Excel/CSV）",
+STEP_TIPS = {"policy": "打开“政策”页，填写政策参数", "students": "导入学生名单（Excel/CSV）",
              "roster": "导入扶贫部门提供的建档立卡名单", "check": "比对学生名单、建档立卡名单和资助政策",
              "findings": "打开“核查问题”页，改正或接受问题", "verify": "打开“学生名册”，核对后标记已核准",
              "letters": "打开“告知书”页，预览并打印告知书", "export": "导出签名的上报包"}

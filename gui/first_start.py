@@ -124,7 +124,7 @@ class PolicyPage(QWizardPage):
         super().__init__(parent)
         self.setTitle("资助政策参数")
         self.setSubTitle("以下标准还没有设置：没有它，需要它的资助项目算不出金额，只能显示“待补充”。"
-                         "本校没有这些学段的学生可以留空；以后也可以在“设置 → 资助政策参数”中填写。")
+                         "本校没有这些学段的学生可以留空；以后也可以在“政策 → 政策参数”中填写。")
         self.edits: dict[str, QLineEdit] = {}
         form = QFormLayout()
         for p in parameters:

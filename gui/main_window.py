@@ -65,9 +65,9 @@ class MainWindow(QMainWindow):
         self.roster = RosterPage(db, self)
         self.findings = FindingsPage(db, self)
         self.letters = LettersPage(db, self, feed=self.feed)
+        self.policy = PolicyPage(db, self)
         self.list_pages = (self.students, self.roster, self.findings, self.letters, self.policy)
         self.export = ExportPage(db, self)
-        self.policy = PolicyPage(db, self)
         self.settings = SettingsPage(db, self)
         self.stack = QStackedWidget(self)
         for page in (self.dashboard, self.students, self.roster, self.findings, self.letters, self.export,
@@ -159,12 +159,15 @@ class MainWindow(QMainWindow):
         self.receiving.changed.connect(self.apply_changes)
         self.receiving.receives_changed.connect(self._receives)
         a.receiving.triggered.connect(self.show_receiving)
+        self.settings.open_policy.connect(lambda: self.show_page(POLICY))
 
     def show_page(self, index: int) -> None:
         if 0 <= index < self.stack.count():
             self.stack.setCurrentIndex(index)
             if index == EXPORT:
                 self.export.reload()
+            if index == SETTINGS:
+                self.settings.backup_box.reload()     # backups are taken before imports and policy changes
             if self.nav.currentRow() != index:
                 self.nav.setCurrentRow(index)
 
@@ -278,7 +281,12 @@ class MainWindow(QMainWindow):
         self.students.open_student(student_id, modal=modal, highlight=field)
 
     def open_setting(self, key: str) -> None:
-        """设置, with the cursor in the field of setting ``key`` (the error path's 去设置)."""
+        """设置, with the cursor in the field of setting ``key`` (the error path's 去设置); a policy
+        parameter's key (``tuition_standard.普通高中``) opens 政策 › 政策参数 at it."""
+        if key in self.policy.parameters.edits:
+            self.show_page(POLICY)
+            self.policy.focus_parameter(key)
+            return
         self.show_page(SETTINGS)
         self.settings.focus_setting(key)
 
@@ -287,7 +295,9 @@ class MainWindow(QMainWindow):
         a = self.action_collection
         if key == "policy":
             step = next((st for st in self.dashboard.checklist.steps if st.key == key), None)
-            self.open_setting(step.target if step and step.target else "")
+            self.show_page(POLICY)
+            if step and step.target:
+                self.open_setting(step.target)
             return
         actions = {"students": a.import_students, "roster": a.import_roster, "check": a.run_check,
                    "export": a.export}

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from core.policy import Item, Policy
 from core.policy_edit import locations_text, rule_text
-from gui.search import SEP
+from core.policy_words import percent_text
+from gui.search import SEP, FilterProxy
 from gui.table_model import Column, RowTableModel
 
 IN_USE, RETIRED = "在用", "已停用"
@@ -24,7 +27,7 @@ NOTE_MARK = "※"      # an amount the source text gives as it is (source_notes)
 def share_percent(item: Item, source: str) -> str:
     """``50%`` for the item's share of ``source`` (city, county); "" when it pays none."""
     pct = sum((p for s, p in item.shares if s == source), Decimal(0))
-    return f"{pct.normalize():f}%" if pct else ""
+    return f"{percent_text(pct)}%" if pct else ""
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def _yes(value: bool) -> str:
 
 
 ITEM_COLUMNS: tuple[Column[ItemRow], ...] = (
-    Column("代码", lambda r: r.code),
+    Column("代码", lambda r: r.code.replace("_", "_\u200b"), lambda r: r.code),   # may wrap after "_"
     Column("名称", lambda r: r.name + ("（未保存）" if r.changed else "")),
     Column("学段", lambda r: r.stages),
     Column("家庭类别", lambda r: r.categories),
@@ -107,3 +110,22 @@ class ItemsModel(RowTableModel[ItemRow]):
         if row.retired:
             return "已停用：不再计算，保留在政策文件中，可以恢复"
         return None
+
+
+def table_view(parent: QWidget, model: RowTableModel[Any], name: str) -> tuple[QTableView, FilterProxy]:
+    """A read-only table of ``model`` behind a filtering proxy, rows selected whole, Tab leaving it."""
+    proxy = FilterProxy(parent)
+    proxy.setSourceModel(model)
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(proxy)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view, proxy

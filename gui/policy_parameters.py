@@ -15,6 +15,8 @@ from core.money import format_fen
 from core.policy import Policy, parameters_of, set_value
 from gui.policy_item_form import PROBLEM_STYLE
 
+NOTE_STYLE = "color: #b45a00;"
+
 
 class ParametersPanel(QScrollArea):
     edited = Signal(str)      # the draft text with the change made
@@ -26,6 +28,8 @@ class ParametersPanel(QScrollArea):
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.edits: dict[str, QLineEdit] = {}
         self.problems: dict[str, QLabel] = {}
+        self.notes: dict[str, QLabel] = {}      # the source's own amount (items.CODE.amount): check it
+        self.helps: dict[str, QLabel] = {}      # what each parameter is and where to find it
         self._draft = ""
         self._shown: dict[str, str] = {}
         content = QWidget(self)
@@ -40,13 +44,17 @@ class ParametersPanel(QScrollArea):
         outer.addStretch(1)
         self.setWidget(content)
 
-    def show_policy(self, policy: Policy, draft_text: str) -> None:
+    def show_policy(self, policy: Policy, draft_text: str, notes: dict[str, str] | None = None) -> None:
         """Show the draft's values (rebuilt when the set of parameters changed; a field being
         typed in keeps what the clerk typed)."""
         self._draft = draft_text
         params = parameters_of(policy)
         if [p.key for p in params] != list(self.edits):
             self._rebuild(policy)
+        for key, note in self.notes.items():
+            text = (notes or {}).get(key.split(".")[1], "")
+            note.setText(f"※ {text}" if text else "")
+            note.setVisible(bool(text))
         for p in params:
             value = "" if p.fen is None else format_fen(p.fen)
             edit = self.edits[p.key]
@@ -59,6 +67,8 @@ class ParametersPanel(QScrollArea):
             self.form.removeRow(0)
         self.edits.clear()
         self.problems.clear()
+        self.notes.clear()
+        self.helps.clear()
         for p in parameters_of(policy):
             edit = QLineEdit(self.widget())
             edit.setObjectName("parameter_" + p.key)
@@ -75,15 +85,23 @@ class ParametersPanel(QScrollArea):
             problem.setStyleSheet(PROBLEM_STYLE)
             problem.setWordWrap(True)
             problem.hide()
+            note = QLabel(self.widget())
+            note.setWordWrap(True)
+            note.setStyleSheet(NOTE_STYLE)
+            note.hide()
             box = QWidget(self.widget())
             column = QVBoxLayout(box)
             column.setContentsMargins(0, 0, 0, 6)
             column.setSpacing(2)
             column.addWidget(edit, 0, Qt.AlignmentFlag.AlignLeft)
             column.addWidget(problem)
+            column.addWidget(note)
             column.addWidget(help_label)
             self.edits[p.key] = edit
             self.problems[p.key] = problem
+            self.helps[p.key] = help_label
+            if p.key.startswith("items."):
+                self.notes[p.key] = note
             self.form.addRow(p.label, box)
 
     def _changed_text(self, key: str) -> str | None:

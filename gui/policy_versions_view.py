@@ -8,65 +8,51 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from core.domain import school_year_label
 from core.policy import Policy, load_policy
 from core.policy_edit import policy_diff_items, source_notes
+from db.policy_versions import VersionInfo, version_text
 from db.session import Database
 from gui import worker
-from gui.policy_model import ItemsModel, item_rows
-from gui.search import FilterProxy
+from gui.policy_model import ItemsModel, item_rows, table_view
 from gui.table_model import Column, RowTableModel
-
-ORIGIN_LABELS = {"default": "程序自带", "edited": "本机修改", "imported": "导入文件"}
 
 
 @dataclass(frozen=True)
 class VersionRow:
+    school_year: int
     number: int
-    school_year: str
+    label: str
     saved_at: str
     saved_by: str
     origin: str
     note: str
     sha256: str
-    current: bool
+    active: bool
 
     @property
     def id(self) -> Hashable:
-        return self.number
+        return (self.school_year, self.number)
 
 
-def version_row(v: Any, current_sha: str) -> VersionRow:
-    created = getattr(v, "created_at", None)
-    origin = str(getattr(v, "origin", "") or "")
-    signer = getattr(v, "signer", "") or ""
-    return VersionRow(
-        number=v.number, school_year=school_year_label(v.school_year) if v.school_year else "",
-        saved_at=created.strftime("%Y-%m-%d %H:%M") if created else "",
-        saved_by=str(getattr(v, "created_by", "") or ""),
-        origin=ORIGIN_LABELS.get(origin, origin) + (f"（{signer}）" if signer else ""),
-        note=str(getattr(v, "note", "") or ""), sha256=v.sha256, current=v.sha256 == current_sha)
+def version_row(v: VersionInfo) -> VersionRow:
+    return VersionRow(v.school_year, v.number, v.label, v.created_at.strftime("%Y-%m-%d %H:%M"), v.created_by,
+                      v.origin_label, v.note, v.sha256, v.active)
 
 
 class VersionsModel(RowTableModel[VersionRow]):
     COLUMNS = (
-        Column("版本", lambda r: f"第 {r.number} 版" + ("（当前）" if r.current else ""), lambda r: r.number),
-        Column("学年", lambda r: r.school_year),
+        Column("版本", lambda r: r.label + ("（当前）" if r.active else ""), lambda r: (r.school_year, r.number)),
         Column("保存时间", lambda r: r.saved_at),
         Column("保存人", lambda r: r.saved_by),
         Column("来源", lambda r: r.origin),
@@ -78,27 +64,9 @@ class VersionsModel(RowTableModel[VersionRow]):
         return row.sha256 if column == len(self.COLUMNS) - 1 else None
 
 
-def read_version(db: Database, number: int) -> Policy:
+def read_version(db: Database, school_year: int, number: int) -> Policy:
     """Worker: one saved version, loaded."""
-    from db.policy_versions import version_text
-    return load_policy(version_text(db, number))
-
-
-def _table(parent: QWidget, model: Any) -> tuple[QTableView, FilterProxy]:
-    proxy = FilterProxy(parent)
-    proxy.setSourceModel(model)
-    view = QTableView(parent)
-    view.setModel(proxy)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view, proxy
+    return load_policy(version_text(db, number, school_year))
 
 
 class VersionsPanel(QWidget):
@@ -109,12 +77,10 @@ class VersionsPanel(QWidget):
         self.current: Policy | None = None
         self.shown: Policy | None = None        # the version being read
         self.model = VersionsModel(self)
-        self.view, self.proxy = _table(self, self.model)
-        self.view.setObjectName("versionList")
+        self.view, self.proxy = table_view(self, self.model, "versionList")
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self.show_selected())
         self.items_model = ItemsModel(self)
-        self.items_view, _items_proxy = _table(self, self.items_model)
-        self.items_view.setObjectName("versionItems")
+        self.items_view, _proxy = table_view(self, self.items_model, "versionItems")
         self.diff = QPlainTextEdit(self)
         self.diff.setObjectName("versionDiff")
         self.diff.setReadOnly(True)
@@ -137,43 +103,47 @@ class VersionsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
-    def show_versions(self, versions: list[Any], current: Policy) -> None:
+    def show_versions(self, versions: list[VersionInfo], current: Policy) -> None:
         self.current = current
         selected = self.selected_number()
-        self.model.set_rows([version_row(v, current.sha256) for v in versions])
+        self.model.set_rows([version_row(v) for v in versions])
         self.model.sort(0, Qt.SortOrder.DescendingOrder)           # the newest first
         self.view.resizeColumnsToContents()
         if selected is not None:
             self.select(selected)
 
-    def selected_number(self) -> int | None:
+    def selected_number(self) -> tuple[int, int] | None:
+        """(school year, number) of the selected version."""
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.model.row_at(self.proxy.mapToSource(rows[0]).row()).number
+        row = self.model.row_at(self.proxy.mapToSource(rows[0]).row())
+        return row.school_year, row.number
 
-    def select(self, number: int) -> bool:
-        pos = self.model.position(number)
+    def select(self, key: tuple[int, int]) -> bool:
+        pos = self.model.position(key)
         if pos is None:
             return False
         self.view.selectRow(self.proxy.mapFromSource(self.model.index(pos, 0)).row())
         return True
 
     def show_selected(self) -> None:
-        number = self.selected_number()
-        if number is None:
+        key = self.selected_number()
+        if key is None:
             return
-        worker.run_task(read_version, self.db, number, on_success=lambda p: self.show_version(number, p),
+        pos = self.model.position(key)
+        label = self.model.row_at(pos).label if pos is not None else ""
+        worker.run_task(read_version, self.db, *key, on_success=lambda p: self.show_version(label, p),
                         parent=self)
 
-    def show_version(self, number: int, policy: Policy) -> None:
+    def show_version(self, label: str, policy: Policy) -> None:
         self.shown = policy
         self.items_model.set_rows(item_rows(policy, source_notes(policy)))
         self.items_view.resizeColumnsToContents()
         if self.current is None or policy.sha256 == self.current.sha256:
-            self.heading.setText(f"第 {number} 版：{policy.name}（当前使用的版本）")
+            self.heading.setText(f"{label}：{policy.name}（当前使用的版本）")
             self.diff.setPlainText("这就是当前使用的版本。")
             return
         lines = policy_diff_items(policy, self.current).lines()
-        self.heading.setText(f"第 {number} 版：{policy.name}（与当前版本有 {len(lines)} 处不同）")
+        self.heading.setText(f"{label}：{policy.name}（与当前版本有 {len(lines)} 处不同）")
         self.diff.setPlainText("从这个版本到当前版本：\n" + "\n".join(lines) if lines else "与当前版本相同。")

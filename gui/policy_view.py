@@ -13,14 +13,11 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -41,28 +38,29 @@ from core.policy_edit import (
     with_item,
 )
 from db.changes import Changes
+from db.policy_versions import ChangePreview, VersionInfo, list_versions, preview_change, save_version
 from db.session import Database
 from gui import worker
 from gui.policy_item_form import ItemForm
-from gui.policy_model import ItemRow, ItemsModel, item_rows
-from gui.policy_parameters import ParametersPanel
-from gui.search import FilterProxy
+from gui.policy_model import ItemRow, ItemsModel, item_rows, table_view
+from gui.policy_parameters import NOTE_STYLE, ParametersPanel
 
 ITEMS_TAB, PARAMETERS_TAB, VERSIONS_TAB = range(3)
+# Column widths in characters (代码 … 需申请; 状态 takes the rest): fits 1024×768 with wrapping.
+COLUMN_CHARS = {0: 6, 1: 7, 2: 6, 3: 6, 4: 3, 5: 8, 6: 2.5, 7: 2.5, 8: 3, 9: 3}
 
 
 @dataclass(frozen=True)
 class PolicyPageData:
     """What the page shows: the saved policy and its versions (``db.policy_versions``)."""
     policy: Policy
-    versions: list[Any] = field(default_factory=list)
+    versions: list[VersionInfo] = field(default_factory=list)
 
 
 def load_policy_page(db: Database) -> PolicyPageData:
     """Worker: the active policy and the list of versions."""
-    from db.policy_versions import list_versions
     from db.settings import policy
-    return PolicyPageData(policy(db), list(list_versions(db)))
+    return PolicyPageData(policy(db), list_versions(db))
 
 
 def changed_codes(diff: PolicyDiff) -> frozenset[str]:
@@ -100,20 +98,13 @@ class PolicyPage(QWidget):
         top.addWidget(self.export_button)
 
         self.model = ItemsModel(self)
-        self.proxy = FilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.view = QTableView(self)
-        self.view.setObjectName("policyItems")
-        self.view.setModel(self.proxy)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setTabKeyNavigation(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view, self.proxy = table_view(self, self.model, "policyItems")
+        self.view.setWordWrap(True)          # a dozen items: long stage and rule texts wrap
+        header = self.view.horizontalHeader()
+        em = self.fontMetrics().horizontalAdvance("中")
+        for column, chars in COLUMN_CHARS.items():
+            self.view.setColumnWidth(column, int(em * chars) + 12)
+        header.sectionResized.connect(lambda *_a: self.view.resizeRowsToContents())
         self.view.doubleClicked.connect(lambda _i: self.edit_item())
         self.add_button = QPushButton("新增…", self)
         self.add_button.setObjectName("addItem")
@@ -141,7 +132,7 @@ class PolicyPage(QWidget):
         self.notes = QLabel(self)
         self.notes.setObjectName("sourceNotes")
         self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #b45a00;")
+        self.notes.setStyleSheet(NOTE_STYLE)
         items_tab = QWidget(self)
         items_layout = QVBoxLayout(items_tab)
         items_layout.addLayout(item_buttons)
@@ -208,9 +199,8 @@ class PolicyPage(QWidget):
 
     @staticmethod
     def title_text(data: PolicyPageData) -> str:
-        current = next((v for v in data.versions if getattr(v, "sha256", None) == data.policy.sha256), None)
-        version = f"（{current.label}）" if current is not None and hasattr(current, "label") else ""
-        return f"当前政策：{data.policy.name}{version}"
+        active = next((v for v in data.versions if v.active), None)
+        return f"当前政策：{data.policy.name}" + (f"（{active.label}）" if active is not None else "")
 
     # -- the draft --------------------------------------------------------------
     def set_draft_text(self, text: str) -> None:
@@ -223,10 +213,10 @@ class PolicyPage(QWidget):
         changed = changed_codes(diff) if diff is not None else frozenset()
         notes = source_notes(policy)
         self.model.set_rows(item_rows(policy, notes, changed))
-        self.view.resizeColumnsToContents()
+        self.view.resizeRowsToContents()
         self.notes.setText(self.notes_text(policy, notes))
         self.notes.setVisible(bool(notes))
-        self.parameters.show_policy(policy, policy.text)
+        self.parameters.show_policy(policy, policy.text, notes)
         if selected is not None:
             self.select_code(selected)
         self._selection_changed()
@@ -347,13 +337,12 @@ class PolicyPage(QWidget):
 
     def save_new_version(self, text: str, origin: str = "edited") -> None:
         """Preview ``text`` in the worker, ask, then save it in the worker."""
-        from db.policy_versions import preview_change
         self.save_button.setEnabled(False)
         worker.run_task(preview_change, self.db, text,
                         on_success=lambda preview: self._previewed(text, preview, origin),
                         on_failure=self._failed, parent=self)
 
-    def confirm_preview(self, preview: Any) -> str | None:
+    def confirm_preview(self, preview: ChangePreview) -> str | None:
         """Show the 变更预览; the note for the new version, None for 取消 (tests replace this)."""
         from gui.policy_preview import PreviewDialog
         dialog = PreviewDialog(preview, self)
@@ -362,12 +351,11 @@ class PolicyPage(QWidget):
         dialog.deleteLater()
         return note if ok else None
 
-    def _previewed(self, text: str, preview: Any, origin: str) -> None:
+    def _previewed(self, text: str, preview: ChangePreview, origin: str) -> None:
         note = self.confirm_preview(preview)
         if note is None:
             self._show_pending()
             return
-        from db.policy_versions import save_version
         worker.run_task(save_version, self.db, text, note, None, on_success=self._saved,
                         on_failure=self._failed, parent=self)
 

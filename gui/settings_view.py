@@ -1,4 +1,7 @@
-"""设置: the school's details, the words on official documents and the editable policy parameters."""
+"""设置: the school's details, the words on official documents, the signing key and the backups.
+
+The policy (its items and parameters) is edited on the 政策 page, always through the
+变更预览; 设置 says so and links there (``open_policy``)."""
 from __future__ import annotations
 
 from itertools import pairwise
@@ -24,17 +27,13 @@ from PySide6.QtWidgets import (
 
 from core.domain import school_year_label
 from core.exports.data import policy_title
-from core.money import format_fen
-from core.policy import Policy, parameters_of
 from db.session import Database
 from db.settings import (
-    PolicySaved,
     SchoolSaved,
     SchoolValues,
     SettingsData,
     load_settings,
     save_official,
-    save_policy,
     save_school,
 )
 from gui import worker
@@ -50,22 +49,15 @@ KEY_HELP = ("签名密钥的备份：密钥（已用口令加密）保存在数�
             "并把新的指纹和公钥交给接收单位重新登记；已经报送的上报包不受影响。")
 
 
-def policy_fields(policy: Policy) -> list[tuple[str, str, str, str]]:
-    """(key for set_policy_value, the parameter's Chinese name, current value in yuan or "",
-    what it is and where to find it) of every editable value."""
-    return [(p.key, p.label, "" if p.fen is None else format_fen(p.fen), p.help) for p in parameters_of(policy)]
-
-
 class SettingsPage(QWidget):
     changed = Signal(object)     # Changes of this page's saves (the main window routes them)
+    open_policy = Signal()       # 打开“政策”页 (the policy is edited there)
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.setObjectName("settingsPage")
         self.school_edits: dict[str, QLineEdit] = {}
-        self.policy_edits: dict[str, QLineEdit] = {}
-        self._policy_values: dict[str, str] = {}
 
         school_box = QGroupBox("学校信息", self)
         form = QFormLayout(school_box)
@@ -126,13 +118,15 @@ class SettingsPage(QWidget):
         self.save_official_button.clicked.connect(self.save_official)
         official_form.addRow("", self.save_official_button)
 
-        self.policy_box = QGroupBox("资助政策参数（单位：元/年）", self)
-        self.policy_form = QFormLayout(self.policy_box)
+        self.policy_box = QGroupBox("资助政策", self)
+        policy_layout = QVBoxLayout(self.policy_box)
         self.policy_name = QLabel(self.policy_box)
         self.policy_name.setWordWrap(True)
-        self.policy_form.addRow(self.policy_name)
-        self.save_policy_button = QPushButton("保存资助政策", self)
-        self.save_policy_button.clicked.connect(self.save_policy)
+        policy_layout.addWidget(self.policy_name)
+        self.policy_button = QPushButton("打开“政策”页…", self.policy_box)
+        self.policy_button.setObjectName("openPolicy")
+        self.policy_button.clicked.connect(self.open_policy)
+        policy_layout.addWidget(self.policy_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.message = QLabel(self)
         self.message.setObjectName("settingsMessage")
 
@@ -147,10 +141,7 @@ class SettingsPage(QWidget):
         columns.addLayout(left, 1)
         right = QVBoxLayout()
         right.addWidget(self.policy_box)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        buttons.addWidget(self.save_policy_button)
-        right.addLayout(buttons)
+        right.addWidget(self.message)
         self.backup_box = BackupBox(db, self)
         self.backup_box.restored.connect(self.changed)      # a restore replaced everything
         right.addWidget(self.backup_box)
@@ -174,12 +165,12 @@ class SettingsPage(QWidget):
         school = [self.school_edits["name"], self.school_edits["code"], self.year, self.school_edits["township"]]
         return [*school, self.save_school_button, self.export_key_button, self.new_key_button,
                 *self.official.edits.values(), self.save_official_button,
-                *self.policy_edits.values(), self.save_policy_button,
+                self.policy_button,
                 self.backup_box.backup_button, self.backup_box.restore_button,
                 self.trust_box.view, self.trust_box.add_button, self.trust_box.remove_button]
 
     def set_tab_order(self) -> None:
-        """Tab follows the reading order (the policy fields are made after the rest)."""
+        """Tab follows the reading order."""
         order = self.reading_order()
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
@@ -200,21 +191,8 @@ class SettingsPage(QWidget):
             self.year.setValue(data.school.school_year)
         self.official.set_values(data.official)
         title = policy_title(data.official.get("county", ""), data.official.get("policy_title", ""))  # as printed
-        self.policy_name.setText(f"当前政策：{title}\n空白表示“未设置”：需要该参数的项目会列为待补充。")
-        while self.policy_form.rowCount() > 1:
-            self.policy_form.removeRow(1)
-        self.policy_edits.clear()
-        self._policy_values = {}
-        for key, label, value, help_text in policy_fields(data.policy):
-            edit = QLineEdit(value, self.policy_box)
-            edit.setObjectName("policy_" + key)
-            edit.setPlaceholderText("未设置")
-            edit.setClearButtonEnabled(True)
-            edit.setToolTip(help_text)
-            self.policy_edits[key] = edit
-            self._policy_values[key] = value
-            self.policy_form.addRow(label, edit)
-        self.set_tab_order()
+        self.policy_name.setText(f"当前政策：{title}\n资助项目和政策参数（如公办学费标准）在“政策”页修改，"
+                                 "保存前先看变更预览：哪些学生的资助金额会变。")
 
     # -- saving -----------------------------------------------------------
     def school_values(self) -> dict[str, Any]:
@@ -247,9 +225,9 @@ class SettingsPage(QWidget):
 
     def focus_setting(self, key: str) -> bool:
         """Show the field of setting ``key`` with the cursor in it: a 公文信息 key (a
-        MissingSettingError's), a policy parameter (``tuition_standard.普通高中``) or a
-        school field. False when there is no such field."""
-        edit = self.official.edits.get(key) or self.policy_edits.get(key) or self.school_edits.get(key)
+        MissingSettingError's) or a school field. False when there is no such field (a
+        policy parameter is on the 政策 page)."""
+        edit = self.official.edits.get(key) or self.school_edits.get(key)
         if edit is None:
             return False
         self.scroll_area.ensureWidgetVisible(edit)
@@ -257,37 +235,9 @@ class SettingsPage(QWidget):
         edit.selectAll()
         return True
 
-    def policy_changes(self) -> dict[str, str]:
-        return {k: e.text().strip() for k, e in self.policy_edits.items()
-                if e.text().strip() != self._policy_values.get(k, "")}
-
-    def save_policy(self) -> None:
-        changes = self.policy_changes()
-        if not changes:
-            self.message.setText("资助政策没有改动")
-            return
-        self.save_policy_button.setEnabled(False)
-        worker.run_task(save_policy, self.db, changes, on_success=self._policy_saved,
-                        on_failure=self._failed, parent=self)
-
-    def _policy_saved(self, saved: PolicySaved) -> None:
-        self.save_policy_button.setEnabled(True)
-        self.show_settings_policy(saved.policy)
-        self.message.setText("资助政策已保存，资助金额已重新计算" + (
-            f"；{saved.unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
-            if saved.unverified else ""))
-        self.backup_box.reload()            # the backup taken before the change
-        self.changed.emit(saved.changes)
-
-    def show_settings_policy(self, policy: Policy) -> None:
-        for key, _label, value, _help in policy_fields(policy):
-            if key in self.policy_edits:
-                self.policy_edits[key].setText(value)
-                self._policy_values[key] = value
-
     def _failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception
-        for button in (self.save_school_button, self.save_policy_button, self.save_official_button):
+        for button in (self.save_school_button, self.save_official_button):
             button.setEnabled(True)
         self.message.setText("")
         show_exception(self, exc)

@@ -176,16 +176,17 @@ def test_settings_backup_now_and_status(qtbot, db, shown):
     assert str(bk.backups_dir(db.path)) in box.status.text() and found[0].name in box.status.text()
 
 
-def test_settings_policy_save_backs_up_first(qtbot, db, shown):
+def test_a_policy_save_backs_up_first(qtbot, db, shown, monkeypatch):
     from conftest import open_main_window
+    from test_gui_policy import save_parameter
     from test_gui_students import fill_people
 
-    from gui.main_window import SETTINGS
+    from gui.main_window import POLICY, SETTINGS
     fill_people(db)
-    w = open_main_window(qtbot, db, SETTINGS)
-    w.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
-    w.settings.save_policy()
+    w = open_main_window(qtbot, db, POLICY)
+    save_parameter(w.policy, monkeypatch, "tuition_standard.普通高中", "1200")
     assert [b for b in bk.list_backups(db.path) if b.name.endswith("before-policy.sqlite")]
+    w.show_page(SETTINGS)
     assert "before-policy" in w.settings.backup_box.status.text()     # 设置 names the backup just taken
 
 

@@ -81,10 +81,10 @@ def unset_db(demo_db):
     return demo_db
 
 
-def test_double_clicking_a_policy_finding_opens_settings_at_the_parameter(unset_db, qtbot):
+def test_double_clicking_a_policy_finding_opens_the_policy_page_at_the_parameter(unset_db, qtbot):
     from conftest import open_main_window
 
-    from gui.main_window import FINDINGS, SETTINGS
+    from gui.main_window import FINDINGS, POLICY
     win = open_main_window(qtbot, unset_db, FINDINGS)
     page = win.findings
     rows = [r for r in page.model.rows() if r.code == "MISSING_POLICY_PARAM"]
@@ -97,19 +97,21 @@ def test_double_clicking_a_policy_finding_opens_settings_at_the_parameter(unset_
     for text in (row.message, tip):
         assert "公办普通高中学费标准" in text and "tuition_standard" not in text and "MISSING_POLICY_PARAM" not in text
     page.view.doubleClicked.emit(index)
-    assert win.current_page() == SETTINGS
-    assert win.focusWidget() is win.settings.policy_edits["tuition_standard.普通高中"]
+    assert win.current_page() == POLICY
+    assert win.focusWidget() is win.policy.parameters.edits["tuition_standard.普通高中"]
 
 
-def test_settings_names_and_explains_each_parameter(unset_db, qtbot):
+def test_the_policy_page_names_and_explains_each_parameter(unset_db, qtbot):
     from conftest import open_main_window
 
-    from gui.main_window import SETTINGS
-    win = open_main_window(qtbot, unset_db, SETTINGS)
-    edit = win.settings.policy_edits["tuition_standard.普通高中"]
-    label = win.settings.policy_form.labelForField(edit)
+    from gui.main_window import POLICY
+    win = open_main_window(qtbot, unset_db, POLICY)
+    panel = win.policy.parameters
+    edit = panel.edits["tuition_standard.普通高中"]
+    label = panel.form.labelForField(edit.parentWidget())
     assert label.text() == "公办普通高中学费标准"
-    assert "物价局" in edit.toolTip() and "tuition_standard" not in edit.toolTip()
+    help_text = panel.helps["tuition_standard.普通高中"].text()
+    assert "物价局" in help_text and "tuition_standard" not in help_text
 
 
 def test_engine_and_cli_name_the_parameter(unset_db, capsys):
@@ -152,14 +154,14 @@ def test_checklist_on_an_empty_database_says_what_to_do_first(db, qtbot):
 def test_each_step_is_one_click_away(unset_db, qtbot, monkeypatch):
     from conftest import open_main_window
 
-    from gui.main_window import DASHBOARD, FINDINGS, LETTERS, SETTINGS, STUDENTS
+    from gui.main_window import DASHBOARD, FINDINGS, LETTERS, POLICY, STUDENTS
     win = open_main_window(qtbot, unset_db)
     buttons = win.dashboard.checklist.buttons
     states = {s.key: s.state for s in win.dashboard.checklist.steps}
     assert states["policy"] == "next" and states["students"] == states["roster"] == "done"
-    buttons["policy"].click()                    # 设置 at the parameter the students need
-    assert win.current_page() == SETTINGS
-    assert win.focusWidget() is win.settings.policy_edits["tuition_standard.普通高中"]
+    buttons["policy"].click()                    # 政策 at the parameter the students need
+    assert win.current_page() == POLICY
+    assert win.focusWidget() is win.policy.parameters.edits["tuition_standard.普通高中"]
     opened = []
     monkeypatch.setattr(win, "open_import", lambda kind, modal=True: opened.append(kind))
     buttons["students"].click()
@@ -181,14 +183,14 @@ def test_each_step_is_one_click_away(unset_db, qtbot, monkeypatch):
     assert triggered == [True]
 
 
-def test_checklist_follows_the_work(unset_db, qtbot):
-    """Setting the parameter in 设置 completes 设置政策; the next step moves on."""
+def test_checklist_follows_the_work(unset_db, qtbot, monkeypatch):
+    """Setting the parameter on the 政策 page completes 设置政策; the next step moves on."""
     from conftest import open_main_window
+    from test_gui_policy import save_parameter
 
-    from gui.main_window import SETTINGS
-    win = open_main_window(qtbot, unset_db, SETTINGS)
-    win.settings.policy_edits["tuition_standard.普通高中"].setText("1200")
-    win.settings.save_policy_button.click()
+    from gui.main_window import POLICY
+    win = open_main_window(qtbot, unset_db, POLICY)
+    save_parameter(win.policy, monkeypatch, "tuition_standard.普通高中", "1200")
     steps = {s.key: s for s in win.dashboard.checklist.steps}
     assert steps["policy"].done and steps["check"].done
     assert "上次核查" in steps["check"].detail

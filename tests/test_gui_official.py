@@ -102,9 +102,10 @@ def test_other_errors_offer_no_way_to_settings(win, go_to_settings):
 
 
 def test_settings_can_be_opened_at_a_policy_parameter_and_a_school_field(win):
+    from gui.main_window import POLICY
     win.show_page(EXPORT)
-    win.open_setting("tuition_standard.普通高中")
-    assert win.current_page() == SETTINGS
-    assert win.focusWidget() is win.settings.policy_edits["tuition_standard.普通高中"]
+    win.open_setting("tuition_standard.普通高中")          # a parameter: 政策 › 政策参数
+    assert win.current_page() == POLICY
+    assert win.focusWidget() is win.policy.parameters.edits["tuition_standard.普通高中"]
     assert win.settings.focus_setting("name") and win.focusWidget() is win.settings.school_edits["name"]
     assert not win.settings.focus_setting("no_such_field")
