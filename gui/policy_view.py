@@ -40,6 +40,7 @@ from core.policy_edit import (
 from db.changes import Changes
 from db.policy_versions import ChangePreview, VersionInfo, list_versions, preview_change, save_version
 from db.session import Database
+from db.settings import PolicySaved
 from gui import worker
 from gui.policy_item_form import ItemForm
 from gui.policy_model import ItemRow, ItemsModel, item_rows, table_view
@@ -82,6 +83,7 @@ class PolicyPage(QWidget):
         self.draft: Policy | None = None     # what the page shows (the saved one until edited)
         self.data: PolicyPageData | None = None
         self.form: ItemForm | None = None
+        self._message = ""                   # the last save's result, shown until the next edit
 
         self.title = QLabel("正在读取…", self)
         self.title.setObjectName("policyTitle")
@@ -235,8 +237,9 @@ class PolicyPage(QWidget):
         self.save_button.setEnabled(modified)
         self.discard_button.setEnabled(modified)
         if not modified:
-            self.pending.setText("没有未保存的改动")
+            self.pending.setText(self._message or "没有未保存的改动")
             return
+        self._message = ""
         assert self.saved is not None and self.draft is not None
         summary = policy_diff_items(self.saved, self.draft).summary()
         self.pending.setText(f"未保存的改动：{summary}")
@@ -333,13 +336,9 @@ class PolicyPage(QWidget):
             return
         if not self.is_modified() or self.draft is None:
             return
-        self.save_new_version(self.draft.text)
-
-    def save_new_version(self, text: str, origin: str = "edited") -> None:
-        """Preview ``text`` in the worker, ask, then save it in the worker."""
+        text = self.draft.text
         self.save_button.setEnabled(False)
-        worker.run_task(preview_change, self.db, text,
-                        on_success=lambda preview: self._previewed(text, preview, origin),
+        worker.run_task(preview_change, self.db, text, on_success=lambda preview: self._previewed(text, preview),
                         on_failure=self._failed, parent=self)
 
     def confirm_preview(self, preview: ChangePreview) -> str | None:
@@ -351,25 +350,29 @@ class PolicyPage(QWidget):
         dialog.deleteLater()
         return note if ok else None
 
-    def _previewed(self, text: str, preview: ChangePreview, origin: str) -> None:
+    def _previewed(self, text: str, preview: ChangePreview) -> None:
         note = self.confirm_preview(preview)
         if note is None:
             self._show_pending()
             return
-        worker.run_task(save_version, self.db, text, note, None, on_success=self._saved,
+        worker.run_task(save_version, self.db, text, note, on_success=self.saved_version,
                         on_failure=self._failed, parent=self)
 
-    def _saved(self, result: Any) -> None:
+    def saved_version(self, result: PolicySaved) -> None:
+        """A new version was saved (here or by 导入政策文件…): the pages follow its Changes."""
         self.saved = None                     # the draft became the saved version
-        self.show_message(self.saved_text(result))
+        self._message = self.saved_text(result)
+        self.show_message(self._message)
         self.changed.emit(result.changes)
 
     @staticmethod
-    def saved_text(result: Any) -> str:
-        text = "资助政策已保存为新版本，资助金额已重新计算"
-        unverified = getattr(result, "unverified", 0)
-        if unverified:
-            text += f"；{unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
+    def saved_text(result: PolicySaved) -> str:
+        if not result.changed:
+            return "与当前使用的政策相同，没有保存新版本"
+        version = f"（{result.version.label}）" if result.version is not None else ""
+        text = f"资助政策已保存为新版本{version}，资助金额已重新计算"
+        if result.unverified:
+            text += f"；{result.unverified} 名已核准学生的资助结果因此改变，已改回待核准，请核对后重新核准"
         return text
 
     def _failed(self, exc: BaseException) -> None:

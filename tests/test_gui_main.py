@@ -11,7 +11,7 @@ from db.workflows import counts, database_info
 from gui import errors, worker
 from gui.app import install_font
 from gui.first_start import FirstStartWizard, default_school_year
-from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, ROSTER, SETTINGS, STUDENTS
+from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES, POLICY, ROSTER, SETTINGS, STUDENTS
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -28,7 +28,8 @@ def test_main_window_navigation_and_status_bar(win):
     # Every navigation entry opens the page it names, and each index constant names its page.
     named = {"工作台": (win.dashboard, DASHBOARD), "学生名册": (win.students, STUDENTS),
              "建档立卡名单": (win.roster, ROSTER), "核查问题": (win.findings, FINDINGS),
-             "告知书": (win.letters, LETTERS), "导出上报": (win.export, EXPORT), "设置": (win.settings, SETTINGS)}
+             "告知书": (win.letters, LETTERS), "导出上报": (win.export, EXPORT), "政策": (win.policy, POLICY),
+             "设置": (win.settings, SETTINGS)}
     assert set(PAGES) == set(named) and win.stack.count() == len(PAGES) + 1
     for row in range(len(PAGES)):
         page, index = named[win.nav.item(row).text()]
