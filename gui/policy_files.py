@@ -56,7 +56,8 @@ class PolicyFiles:
         plain = box.addButton("不签名导出", QMessageBox.ButtonRole.ActionRole)
         box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
         box.exec()
-        return {signed: SIGNED, plain: UNSIGNED}.get(box.clickedButton())
+        clicked = box.clickedButton()
+        return SIGNED if clicked is signed else UNSIGNED if clicked is plain else None
 
     def ask_export_path(self, signed: bool) -> Path | None:
         versions = self.page.data.versions if self.page.data else []

@@ -63,8 +63,7 @@ class ItemForm(QDialog):
         self.category_boxes = {c.value: QCheckBox(policy.category_label(c), self) for c in Category}
         self._row("家庭类别", self._grid(list(self.category_boxes.values()), 3), "categories")
         self.location_boxes = {loc.value: QCheckBox(f"{loc.value}就读", self) for loc in Location}
-        locations = self._grid(list(self.location_boxes.values()), 3)
-        locations.layout().addWidget(QLabel("（都不勾选：不限就读地）", self), 0, 2)
+        locations = self._grid([*self.location_boxes.values(), QLabel("（都不勾选：不限就读地）", self)], 3)
         self._row("就读地", locations, "locations")
 
         self.kind = QComboBox(self)
