@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtWidgets import QFileDialog, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QPushButton, QWidget, QWizard, QWizardPage
 
 SPREADSHEETS = "表格文件 (*.xlsx *.xls *.ods *.csv);;所有文件 (*)"
 EXCEL = "Excel 文件 (*.xlsx)"
@@ -63,6 +63,16 @@ def ask_save_path(parent: QWidget | None, title: str, default_name: str,
     p = Path(path)
     _chosen(p)
     return p if p.suffix else p.with_suffix(default_suffix(filters) or Path(default_name).suffix)
+
+
+def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> tuple[QDialogButtonBox, QPushButton]:
+    """A dialog's 确定/取消 buttons (accept/reject connected) and its OK button."""
+    buttons = QDialogButtonBox(dialog)
+    ok = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, ok
 
 
 W = TypeVar("W", bound=QWizard)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.domain import Category, Location, Stage
 from core.policy import FEE_LABELS, SOURCE_LABELS, Policy
 from core.policy_edit import KIND_LABELS, FieldProblem, ItemDraft, item_problems
+from gui.dialogs import ok_cancel
 from gui.screen import fit_to_screen
 
 KIND_HELP = {"fixed": "每名符合条件的学生每年补助同样的金额。",
@@ -127,12 +127,8 @@ class ItemForm(QDialog):
         self.other_problems = self._problem_label("other")
         form.addRow(self.other_problems)
 
-        buttons = QDialogButtonBox(self)
-        self.ok_button = buttons.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons, self.ok_button = ok_cancel(self)
         self.ok_button.setObjectName("itemOk")
-        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.money import format_fen
 from db.policy_versions import ChangePreview
+from gui.dialogs import ok_cancel
 from gui.policy_model import table_view
 from gui.screen import fit_to_screen
 from gui.search import SEP
@@ -171,12 +171,8 @@ class PreviewDialog(QDialog):
         self.note_edit.setPlaceholderText("例如：按2023年县文件调整学前教育资助标准（可不填）")
         form = QFormLayout()
         form.addRow("版本说明", self.note_edit)
-        buttons = QDialogButtonBox(self)
-        self.ok_button = buttons.addButton("确认保存为新版本", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons, self.ok_button = ok_cancel(self, "确认保存为新版本")
         self.ok_button.setObjectName("confirmPolicy")
-        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(tabs, 1)

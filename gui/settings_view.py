@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from db.settings import (
 )
 from gui import worker
 from gui.backup_box import BackupBox
+from gui.dialogs import ok_cancel
 from gui.official_form import OfficialForm
 from gui.screen import fit_to_screen
 from gui.trust_box import TrustBox
@@ -335,11 +335,7 @@ class NewPassphraseDialog(QDialog):
         self.problem.setObjectName("passphraseProblem")
         self.problem.setStyleSheet("color: #a00020;")
         form.addRow(self.problem)
-        buttons = QDialogButtonBox(self)
-        self.ok_button = buttons.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = ok_cancel(self)
         form.addRow(buttons)
         fit_to_screen(self, self.sizeHint().width(), self.sizeHint().height())
 
