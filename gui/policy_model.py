@@ -125,7 +125,25 @@ def table_view(parent: QWidget, model: RowTableModel[Any], name: str) -> tuple[Q
     view.setTabKeyNavigation(False)
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
+    view.setWordWrap(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     header = view.horizontalHeader()
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view, proxy
+
+
+# Column widths in characters (代码 … 需申请; 状态 takes the rest): fits 1024×768 with wrapping.
+ITEM_COLUMN_CHARS = {0: 6, 1: 7, 2: 6, 3: 6, 4: 3, 5: 8, 6: 2.5, 7: 2.5, 8: 3, 9: 3}
+
+
+def items_view(parent: QWidget, model: ItemsModel, name: str) -> tuple[QTableView, FilterProxy]:
+    """The table of a policy's items: a dozen rows whose long stage and rule texts wrap."""
+    view, proxy = table_view(parent, model, name)
+    view.setWordWrap(True)
+    em = view.fontMetrics().horizontalAdvance("中")
+    for column, chars in ITEM_COLUMN_CHARS.items():
+        view.setColumnWidth(column, int(em * chars) + 12)
+    view.horizontalHeader().sectionResized.connect(lambda *_a: view.resizeRowsToContents())
+    model.modelReset.connect(view.resizeRowsToContents)
     return view, proxy

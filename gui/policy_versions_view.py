@@ -24,7 +24,7 @@ from core.policy_edit import policy_diff_items, source_notes
 from db.policy_versions import VersionInfo, version_text
 from db.session import Database
 from gui import worker
-from gui.policy_model import ItemsModel, item_rows, table_view
+from gui.policy_model import ItemsModel, item_rows, items_view, table_view
 from gui.table_model import Column, RowTableModel
 
 
@@ -80,7 +80,7 @@ class VersionsPanel(QWidget):
         self.view, self.proxy = table_view(self, self.model, "versionList")
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self.show_selected())
         self.items_model = ItemsModel(self)
-        self.items_view, _proxy = table_view(self, self.items_model, "versionItems")
+        self.items_view, _proxy = items_view(self, self.items_model, "versionItems")
         self.diff = QPlainTextEdit(self)
         self.diff.setObjectName("versionDiff")
         self.diff.setReadOnly(True)
@@ -109,8 +109,8 @@ class VersionsPanel(QWidget):
         self.model.set_rows([version_row(v) for v in versions])
         self.model.sort(0, Qt.SortOrder.DescendingOrder)           # the newest first
         self.view.resizeColumnsToContents()
-        if selected is not None:
-            self.select(selected)
+        if not (selected is not None and self.select(selected)) and versions:
+            self.view.selectRow(0)               # the newest, shown below
 
     def selected_number(self) -> tuple[int, int] | None:
         """(school year, number) of the selected version."""
@@ -139,7 +139,6 @@ class VersionsPanel(QWidget):
     def show_version(self, label: str, policy: Policy) -> None:
         self.shown = policy
         self.items_model.set_rows(item_rows(policy, source_notes(policy)))
-        self.items_view.resizeColumnsToContents()
         if self.current is None or policy.sha256 == self.current.sha256:
             self.heading.setText(f"{label}：{policy.name}（当前使用的版本）")
             self.diff.setPlainText("这就是当前使用的版本。")

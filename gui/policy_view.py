@@ -43,12 +43,10 @@ from db.session import Database
 from db.settings import PolicySaved
 from gui import worker
 from gui.policy_item_form import ItemForm
-from gui.policy_model import ItemRow, ItemsModel, item_rows, table_view
+from gui.policy_model import ItemRow, ItemsModel, item_rows, items_view
 from gui.policy_parameters import NOTE_STYLE, ParametersPanel
 
 ITEMS_TAB, PARAMETERS_TAB, VERSIONS_TAB = range(3)
-# Column widths in characters (代码 … 需申请; 状态 takes the rest): fits 1024×768 with wrapping.
-COLUMN_CHARS = {0: 6, 1: 7, 2: 6, 3: 6, 4: 3, 5: 8, 6: 2.5, 7: 2.5, 8: 3, 9: 3}
 
 
 @dataclass(frozen=True)
@@ -100,13 +98,7 @@ class PolicyPage(QWidget):
         top.addWidget(self.export_button)
 
         self.model = ItemsModel(self)
-        self.view, self.proxy = table_view(self, self.model, "policyItems")
-        self.view.setWordWrap(True)          # a dozen items: long stage and rule texts wrap
-        header = self.view.horizontalHeader()
-        em = self.fontMetrics().horizontalAdvance("中")
-        for column, chars in COLUMN_CHARS.items():
-            self.view.setColumnWidth(column, int(em * chars) + 12)
-        header.sectionResized.connect(lambda *_a: self.view.resizeRowsToContents())
+        self.view, self.proxy = items_view(self, self.model, "policyItems")
         self.view.doubleClicked.connect(lambda _i: self.edit_item())
         self.add_button = QPushButton("新增…", self)
         self.add_button.setObjectName("addItem")
@@ -215,7 +207,6 @@ class PolicyPage(QWidget):
         changed = changed_codes(diff) if diff is not None else frozenset()
         notes = source_notes(policy)
         self.model.set_rows(item_rows(policy, notes, changed))
-        self.view.resizeRowsToContents()
         self.notes.setText(self.notes_text(policy, notes))
         self.notes.setVisible(bool(notes))
         self.parameters.show_policy(policy, policy.text, notes)

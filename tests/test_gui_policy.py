@@ -268,7 +268,8 @@ def test_an_item_added_in_the_form_is_computed_with_its_explanation(page, win, s
     form.ok_button.click()
     page.save_button.click()
     preview = confirm.dialogs[-1]
-    assert [(r.name, r.new_total - r.old_total) for r in preview.students.rows()] == [("张丽", 50000)]
+    gained = [(r.name, r.new_total - r.old_total) for r in preview.students.rows() if r.new_total != r.old_total]
+    assert gained == [("张丽", 50000)]
     assert {r.name: r.new - r.old for r in preview.sources.rows()} == {"市级": 15000, "县级": 35000, "合计": 50000}
     from db.settings import policy
     assert policy(school).item("TRANSPORT").amount_fen == 50000
@@ -302,12 +303,13 @@ def test_a_change_says_who_goes_back_to_unverified(page, school, confirm):
 
 
 def test_versions_are_readable_with_their_difference_to_the_current(page, school, confirm, qtmodeltester):
+    panel = page.versions
+    before = panel.model.rowCount()
     set_parameter(page, "items.HIGHER_GRANT.amount", "3500")
     page.save()
     page.tabs.setCurrentIndex(2)
-    panel = page.versions
     qtmodeltester.check(panel.model)
-    assert panel.model.rowCount() == 2
+    assert panel.model.rowCount() == before + 1                 # the newest first
     old = panel.model.row_at(1)
     assert not old.active and panel.model.row_at(0).active
     assert panel.select((old.school_year, old.number))
@@ -341,7 +343,6 @@ def test_the_policy_page_form_and_preview_fit_1024x768(small_screen, qtbot, demo
 
     from test_gui_screen import assert_fits
     win = open_main_window(qtbot, demo_db, POLICY)
-    win.resize(1024, 768 - 40)
     page = win.policy
     for tab in range(page.tabs.count()):
         page.tabs.setCurrentIndex(tab)
@@ -349,6 +350,8 @@ def test_the_policy_page_form_and_preview_fit_1024x768(small_screen, qtbot, demo
     page.tabs.setCurrentIndex(0)
     shots = os.environ.get("ZIZHU_DOC_SHOTS")       # docs/screenshots: policy-view.png, policy-preview.png
     if shots:
+        win.resize(1024, 768)
+        qtbot.wait(30)
         win.grab().save(str(Path(shots) / "policy-view.png"))
     form = page.add_item(modal=False)
     assert_fits(form, qtbot, "policy-item-form")
@@ -374,3 +377,76 @@ def test_the_policy_page_form_and_preview_fit_1024x768(small_screen, qtbot, demo
     assert_fits(dialogs[0], qtbot, "policy-preview")
     if shots:
         dialogs[0].grab().save(str(Path(shots) / "policy-preview.png"))
+
+
+# -- 导入政策文件… / 导出政策文件… --------------------------------------------------------------
+
+def answer_files(files, monkeypatch, path, kind="signed"):
+    monkeypatch.setattr(files, "ask_export_kind", lambda: kind)
+    monkeypatch.setattr(files, "ask_export_path", lambda signed: path)
+    monkeypatch.setattr(files, "ask_import_path", lambda: path)
+    monkeypatch.setattr(files, "ask_passphrase", lambda first: "bureau-secret-1")
+
+
+def test_a_signed_policy_file_of_the_bureau_is_imported_at_a_school(qtbot, tmp_path, school, page, confirm,
+                                                                     monkeypatch):
+    from db.keys import export_public_key
+    from db.policy_versions import list_versions
+    from db.trust_store import read_key_file, register
+    bureau_db = open_database(two_student_school(tmp_path / "bureau.sqlite"))
+    try:
+        bureau = open_main_window(qtbot, bureau_db, POLICY).policy
+        save_parameter(bureau, monkeypatch, "tuition_standard.普通高中", "1100")
+        answer_files(bureau.files, monkeypatch, tmp_path / "policy.zip")
+        bureau.files.export_file()
+        assert (tmp_path / "policy.zip").exists() and "已签名" in bureau.pending.text()
+        export_public_key(bureau_db, tmp_path / "bureau.pub")
+    finally:
+        bureau_db.close()
+    register(school, read_key_file(tmp_path / "bureau.pub", "建始县教育局"))
+    before = list_versions(school)
+    answer_files(page.files, monkeypatch, tmp_path / "policy.zip")
+    monkeypatch.setattr(page.files, "confirm_unsigned", lambda check: pytest.fail("a signed file needs no question"))
+    page.files.import_file()
+    preview = confirm.dialogs[-1]
+    assert "公办普通高中学费标准：1200.00 → 1100.00" in preview.changes.toPlainText()
+    assert preview.students.rowCount() == 0        # 张丽 pays 1000 of tuition: under both standards
+    after = list_versions(school)
+    assert len(after) == len(before) + 1 and after[0].origin == "imported" and after[0].signer_fingerprint
+    assert page.saved.parameters["tuition_standard"] and "已保存为新版本" in page.pending.text()
+
+
+def test_an_unsigned_policy_file_needs_the_clerks_confirmation(tmp_path, school, page, confirm, monkeypatch):
+    from core.policy import set_value
+    from db.policy_versions import list_versions
+    from db.settings import policy
+    answer_files(page.files, monkeypatch, tmp_path / "plain.toml", kind="unsigned")
+    page.files.export_file()                                            # 不签名导出: the TOML as stored
+    assert (tmp_path / "plain.toml").read_text(encoding="utf-8") == policy(school).text
+    (tmp_path / "plain.toml").write_text(set_value(policy(school).text, "学前教育资助标准", "2500"), encoding="utf-8")
+    before, asked = list_versions(school), []
+    monkeypatch.setattr(page.files, "confirm_unsigned", lambda check: asked.append(check.file.signed) or False)
+    page.files.import_file()
+    assert asked == [False] and not confirm.dialogs and list_versions(school) == before     # 取消: nothing
+    monkeypatch.setattr(page.files, "confirm_unsigned", lambda check: True)
+    page.files.import_file()
+    assert confirm.dialogs and [r.name for r in confirm.dialogs[-1].students.rows()] == ["李四"]
+    assert list_versions(school)[0].origin == "imported" and policy(school).item("PRESCHOOL").amount_fen == 250000
+
+
+def test_a_tampered_policy_file_is_refused_with_its_reason(tmp_path, school, page, confirm, monkeypatch, shown):
+    import zipfile
+
+    from db.policy_versions import list_versions
+    answer_files(page.files, monkeypatch, tmp_path / "own.zip")
+    page.files.export_file()                                            # signed with the school's own key
+    with zipfile.ZipFile(tmp_path / "own.zip") as zin, zipfile.ZipFile(tmp_path / "bad.zip", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data.replace(b'"2022.00"', b'"9022.00"') if info.filename == "policy.toml" else data)
+    before = list_versions(school)
+    answer_files(page.files, monkeypatch, tmp_path / "bad.zip")
+    page.files.import_file()
+    assert len(shown) == 1 and "校验失败" in shown[0][0]
+    shown.clear()
+    assert not confirm.dialogs and list_versions(school) == before
