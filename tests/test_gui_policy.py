@@ -342,6 +342,10 @@ def test_the_policy_page_form_and_preview_fit_1024x768(small_screen, qtbot, demo
     from pathlib import Path
 
     from test_gui_screen import assert_fits
+
+    from db.usecases import verify
+    from db.views import snapshot
+    verify(demo_db, [r.id for r in snapshot(demo_db).students], skip_blocked=True)   # some go back to 待核准
     win = open_main_window(qtbot, demo_db, POLICY)
     page = win.policy
     for tab in range(page.tabs.count()):
@@ -373,7 +377,7 @@ def test_the_policy_page_form_and_preview_fit_1024x768(small_screen, qtbot, demo
     set_parameter(page, "tuition_standard.普通高中", "1000")
     set_parameter(page, "items.PRESCHOOL.amount", "2500")
     page.save()
-    assert dialogs and dialogs[0].students.rowCount() > 0
+    assert dialogs and dialogs[0].students.rowCount() > 0 and "改回“待核准”" in dialogs[0].summary.text()
     assert_fits(dialogs[0], qtbot, "policy-preview")
     if shots:
         dialogs[0].grab().save(str(Path(shots) / "policy-preview.png"))
