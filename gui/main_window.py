@@ -166,8 +166,6 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(index)
             if index == EXPORT:
                 self.export.reload()
-            if index == SETTINGS:
-                self.settings.backup_box.reload()     # backups are taken before imports and policy changes
             if self.nav.currentRow() != index:
                 self.nav.setCurrentRow(index)
 
@@ -209,6 +207,8 @@ class MainWindow(QMainWindow):
             return
         if changes & (Changes.SCHOOL | Changes.SETTINGS):
             worker.run_task(load_settings, self.db, on_success=self._settings_loaded, parent=self)
+        if changes & Changes.POLICY:
+            self.settings.backup_box.reload()      # the backup taken before the policy change
         if changes & SNAPSHOT_INPUTS:
             self.feed.refresh()               # 工作台, 学生名册 and 告知书 from one computation
         for page in self.list_pages:
