@@ -460,8 +460,8 @@ def test_findings_toolbar_fits_the_window(app_font, checked, qtbot):
     assert page.search.geometry().right() < page.severity_filter.geometry().left()
 
 
-def test_seven_pages_each_shows(win):
-    assert len(PAGES) == 7 and win.nav.count() == 8 and win.stack.count() == 8     # + 汇总, hidden
+def test_eight_pages_each_shows(win):
+    assert len(PAGES) == 8 and win.nav.count() == 9 and win.stack.count() == 9     # + 汇总, hidden
     for i in range(len(PAGES)):
         win.nav.setCurrentRow(i)
         assert win.stack.currentIndex() == i
