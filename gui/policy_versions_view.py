@@ -64,9 +64,12 @@ class VersionsModel(RowTableModel[VersionRow]):
         return row.sha256 if column == len(self.COLUMNS) - 1 else None
 
 
-def read_version(db: Database, school_year: int, number: int) -> Policy:
-    """Worker: one saved version, loaded."""
-    return load_policy(version_text(db, number, school_year))
+def read_versions(db: Database, key: tuple[int, int], before: tuple[int, int] | None
+                  ) -> tuple[Policy, Policy | None]:
+    """Worker: the version ``key`` (school year, number) and the one ``before`` it, loaded."""
+    def read(k: tuple[int, int]) -> Policy:
+        return load_policy(version_text(db, k[1], k[0]))
+    return read(key), read(before) if before is not None else None
 
 
 class VersionsPanel(QWidget):
@@ -131,17 +134,23 @@ class VersionsPanel(QWidget):
         key = self.selected_number()
         if key is None:
             return
-        pos = self.model.position(key)
-        label = self.model.row_at(pos).label if pos is not None else ""
-        worker.run_task(read_version, self.db, *key, on_success=lambda p: self.show_version(label, p),
-                        parent=self)
+        rows = {(r.school_year, r.number): r for r in self.model.rows()}
+        before = max((k for k in rows if k < key), default=None)
+        label = rows[key].label
+        previous = rows[before].label if before is not None else ""
+        worker.run_task(read_versions, self.db, key, before,
+                        on_success=lambda pair: self.show_version(label, pair[0], pair[1], previous), parent=self)
 
-    def show_version(self, label: str, policy: Policy) -> None:
+    def show_version(self, label: str, policy: Policy, before: Policy | None = None, previous: str = "") -> None:
+        """Version ``label``'s items; its differences to the current version (the current one's
+        to the version ``before`` it, named ``previous``)."""
         self.shown = policy
         self.items_model.set_rows(item_rows(policy, source_notes(policy)))
         if self.current is None or policy.sha256 == self.current.sha256:
             self.heading.setText(f"{label}：{policy.name}（当前使用的版本）")
-            self.diff.setPlainText("这就是当前使用的版本。")
+            changes = policy_diff_items(before, policy).lines() if before is not None else []
+            self.diff.setPlainText("这就是当前使用的版本。" + (
+                f"\n与上一版（{previous}）相比：\n" + "\n".join(changes) if changes else ""))
             return
         lines = policy_diff_items(policy, self.current).lines()
         self.heading.setText(f"{label}：{policy.name}（与当前版本有 {len(lines)} 处不同）")

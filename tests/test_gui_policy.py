@@ -314,10 +314,16 @@ def test_versions_are_readable_with_their_difference_to_the_current(page, school
     assert not old.active and panel.model.row_at(0).active
     assert panel.select((old.school_year, old.number))
     assert panel.shown is not None and panel.shown.item("HIGHER_GRANT").amount_fen == 300000
-    assert "本科生、硕士研究生资助标准：3000.00 → 3500.00" in panel.diff.toPlainText() or \
-        ("3000.00" in panel.diff.toPlainText() and "3500.00" in panel.diff.toPlainText())
+    diff = panel.diff.toPlainText()
+    assert diff.startswith("从这个版本到当前版本") and "3000.00" in diff and "3500.00" in diff
+    assert "本科生、硕士研究生资助" in diff
     assert panel.items_model.rowCount() == len(panel.shown.all_items)
     qtmodeltester.check(panel.items_model)
+    current = panel.model.row_at(0)                            # the current one: what it changed
+    assert panel.select((current.school_year, current.number))
+    assert panel.shown.item("HIGHER_GRANT").amount_fen == 350000 and "当前使用的版本" in panel.heading.text()
+    diff = panel.diff.toPlainText()
+    assert f"与上一版（{old.label}）相比" in diff and "3000.00" in diff and "3500.00" in diff
 
 
 def test_the_preview_models_pass_the_model_tester(page, confirm, qtmodeltester):
