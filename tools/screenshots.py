@@ -34,6 +34,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))      # this checkout's program, not another one the environment points to
 WIDTH, HEIGHT = 1366, 768
 PASSPHRASE = "manual-screens-1"
+STATION = "龙坪乡扶贫工作站"
+
+
+def _school_year() -> int:
+    """The school year running today (the receiving side's packages are on time, not 迟报)."""
+    from datetime import date
+    today = date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+SCHOOL_YEAR = _school_year()
 
 # A navigation title -> the stable file name of its page. A page not listed here is still taken
 # (as page-N) and reported, so a new page gets its name here and its section in the manual.
@@ -45,8 +56,8 @@ RECEIVER_PAGES = frozenset({"receiving"})
 EXPECTED = ("first-start-school", "first-start-official", "first-start-policy", "dashboard", "students",
             "student-form", "remove-reason", "roster", "import-file", "import-preview", "import-done",
             "findings", "accept-reason", "letters", "letters-preview", "export", "export-passphrase",
-            "policy", "policy-preview", "settings", "settings-backup", "about", "receiving",
-            "trust-keys", "trust-add-key", "receiving-intake-result")
+            "policy", "policy-item-form", "policy-preview", "settings", "settings-backup", "about", "receiving",
+            "trust-keys", "trust-add-key", "receiving-intake-result", "feedback-findings", "feedback-fixed")
 
 
 def _prepare_platform() -> None:
@@ -183,12 +194,15 @@ def receiving_files(folder: Path) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "tests"))
     from openpyxl import Workbook
     from receiving_fixtures import high_school_kid, school_package
+    year = SCHOOL_YEAR
     first = [high_school_kid(NAMES[i], i + 1) for i in range(12)]
     second = [high_school_kid(NAMES[i], i + 1) for i in range(11, 20)]      # NAMES[11] in both
-    a = school_package(folder, code="4228220101", name="龙坪乡民族中学", township="龙坪乡", students=first)
-    b = school_package(folder, code="4228220202", name="花坪镇初级中学", township="花坪镇", students=second)
+    a = school_package(folder, code="4228220101", name="龙坪乡民族中学", township="龙坪乡", students=first,
+                       year=year)
+    b = school_package(folder, code="4228220202", name="花坪镇初级中学", township="花坪镇", students=second,
+                       year=year)
     c = school_package(folder, code="4228220303", name="茅田乡中心学校", township="茅田乡",
-                       students=[high_school_kid("谭明亮", 40)], draft=True)
+                       students=[high_school_kid("谭明亮", 40)], draft=True, year=year)
     expected = folder / "应报学校名单.xlsx"
     wb = Workbook()
     ws = wb.active
@@ -197,7 +211,8 @@ def receiving_files(folder: Path) -> dict[str, Any]:
                              (c.code, c.name, c.township), ("4228220404", "景阳镇中心小学", "景阳镇")):
         ws.append([code, name, town, "普通高中"])
     wb.save(expected)
-    return {"packages": [a.path, b.path], "keys": [a, b], "spare_key": c, "expected": expected}
+    return {"packages": [a.path, b.path, c.path], "keys": [a, b], "spare_key": c, "expected": expected,
+            "school": a}
 
 
 def receiver_database(path: Path, files: dict[str, Any]) -> None:
@@ -207,7 +222,7 @@ def receiver_database(path: Path, files: dict[str, Any]) -> None:
     from db import trust_store
     from db.receiving_status import import_expected_schools
     from db.session import open_database
-    receiver_db(path, name="龙坪乡扶贫工作站", code="ST4228")
+    receiver_db(path, name=STATION, code="ST4228", year=SCHOOL_YEAR)
     db = open_database(path)
     try:
         for pkg in files["keys"]:
@@ -393,7 +408,12 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
         win.settings.reload()
     sh.step("export-passphrase", passphrase)
 
-    walk_pages(sh, win, {"findings": error_finding, "students": some_students, "letters": some_letters})
+    def first_version() -> None:              # 版本: the oldest one, so 与当前版本的差异 has something to say
+        versions = win.policy.versions
+        versions.view.selectRow(versions.proxy.rowCount() - 1)
+
+    walk_pages(sh, win, {"findings": error_finding, "students": some_students, "letters": some_letters,
+                         "policy": first_version})
 
     def student_form() -> None:
         win.show_page(win.stack.indexOf(students))
@@ -434,6 +454,7 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
     def settings_backup() -> None:
         win.show_page(win.stack.indexOf(win.settings))
         box = win.settings.backup_box
+        box.backup_now()                        # 立即备份: the box shows the newest backup
         win.settings.scroll_area.ensureWidgetVisible(box)
         sh.shot("settings-backup", box)
     sh.step("settings-backup", settings_backup)
@@ -449,11 +470,21 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
         win.show_page(win.stack.indexOf(page))
         page.tabs.setCurrentIndex(page.tabs.indexOf(page.parameters))
         edit = page.parameters.edits["tuition_standard.普通高中"]
-        edit.setText(str(max(int(float(edit.text() or "1400")) - 200, 0)))    # lower: who gets less
-        with sh.dialogs("policy-preview"):
+        edit.setText("1000")               # below what most pay: their 免学费 falls, verified ones included
+        with sh.dialogs("policy-preview", note("按县教育局通知调整普通高中学费标准")):
             page.save()
         page.discard()
     sh.step("policy-preview", policy_preview)
+
+    def policy_item() -> None:
+        page = win.policy
+        win.show_page(win.stack.indexOf(page))
+        page.tabs.setCurrentIndex(0)
+        page.select_code("HS_TUITION")
+        form = page.edit_item(modal=False)
+        sh.shot("policy-item-form", form)
+        form.reject()
+    sh.step("policy-item-form", policy_item)
 
     def import_wizard() -> None:
         wizard = win.open_import("students", modal=False)
@@ -467,6 +498,16 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
     sh.step("import", import_wizard)
     win.close()
     switcher.close()
+
+
+def note(text: str) -> Callable[[Any], None]:
+    """Fill the first line edit of a dialog (the 变更预览's 版本说明)."""
+    def prepare(dialog: Any) -> None:
+        from PySide6.QtWidgets import QLineEdit
+        edits = dialog.findChildren(QLineEdit)
+        if edits:
+            edits[0].setText(text)
+    return prepare
 
 
 def error_row_student(findings: Any) -> Any:
@@ -513,6 +554,47 @@ def walk_receiver(sh: Shooter, folder: Path, db_path: Path, files: dict[str, Any
     switcher.close()
 
 
+def feedback_file(folder: Path, station_path: Path, files: dict[str, Any]) -> Path:
+    """The station's signed 反馈包 for the first school (its cross-school finding), and the
+    station's public key registered in that school's database."""
+    from db import trust_store
+    from db.feedback_send import write_feedback
+    from db.keys import export_public_key
+    from db.session import open_database
+    school = files["school"]
+    station = open_database(station_path)
+    try:
+        written = write_feedback(station, school.code, folder / "反馈包.zip", PASSPHRASE)
+        key = export_public_key(station, folder / "工作站公钥.txt")
+    finally:
+        station.close()
+    db = open_database(school.db_path)
+    try:
+        trust_store.register(db, trust_store.read_key_file(key.path, STATION))
+    finally:
+        db.close()
+    return written.path
+
+
+def walk_feedback(sh: Shooter, school_path: Path, feedback: Path) -> None:
+    """The school imports the station's 反馈包 (文件 → 导入反馈包…) and marks its finding fixed."""
+    switcher, win = open_window(school_path)
+    findings = win.findings
+
+    def imported() -> None:
+        findings.ask_feedback_path = lambda: feedback
+        win.action_collection.import_feedback.trigger()
+        win.show_page(win.stack.indexOf(findings))
+        win.statusBar().clearMessage()
+        select_first(findings.view, findings.proxy, lambda r: bool(r.origin), findings.source_row)
+        sh.shot("feedback-findings", win)
+        with sh.dialogs("feedback-fixed", fill_reason("已核实该生在花坪镇初级中学就读，本校名单已移出")):
+            findings.mark_fixed_selected()
+    sh.step("feedback-findings", imported)
+    win.close()
+    switcher.close()
+
+
 def report(sh: Shooter) -> int:
     missing = [name for name in EXPECTED if name not in sh.taken]
     print(f"\n{len(sh.taken)} screenshots in {sh.out}")
@@ -550,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         station = home / "工作站.sqlite"
         receiver_database(station, files)
         walk_receiver(sh, home, station, files)
+        sh.step("feedback", lambda: walk_feedback(sh, files["school"].db_path, feedback_file(home, station, files)))
     sh.missing += [f"error shown: {text}" for text in shown]
     code = report(sh)
     app.processEvents()
