@@ -57,20 +57,25 @@ def _by_code(result: StudentResult) -> dict[str, ItemDecision]:
     return {d.code: d for d in result.decisions}
 
 
+def _effect(d: ItemDecision | None) -> tuple[Status, int]:
+    """What an item does for a student: an item that is not in the policy (added, removed,
+    retired) does what a 不符合 item does, nothing; so adding an item changes only the
+    students it grants or leaves pending."""
+    return (Status.NOT_ELIGIBLE, 0) if d is None or d.status is Status.NOT_ELIGIBLE else (d.status, d.amount_fen)
+
+
 def _delta(a: StudentResult, b: StudentResult) -> StudentDelta | None:
     old, new = _by_code(a), _by_code(b)
-    if [(d.code, d.status, d.amount_fen) for d in a.decisions] == \
-            [(d.code, d.status, d.amount_fen) for d in b.decisions]:
-        return None
     items = []
     for code in [*new, *(c for c in old if c not in new)]:
         x, y = old.get(code), new.get(code)
-        was = (x.status, x.amount_fen) if x else (None, 0)
-        now = (y.status, y.amount_fen) if y else (None, 0)
-        if was != now:
+        if _effect(x) != _effect(y):
             named = y or x
             assert named is not None      # the code comes from one of the two
-            items.append(ItemDelta(code, named.name, was[0], was[1], now[0], now[1]))
+            items.append(ItemDelta(code, named.name, x.status if x else None, x.amount_fen if x else 0,
+                                   y.status if y else None, y.amount_fen if y else 0))
+    if not items:
+        return None
     st = b.student
     return StudentDelta(st.key, st.name, mask_id(st.id_number) if st.id_number else "", a.total_fen, b.total_fen,
                         tuple(items))

@@ -295,3 +295,18 @@ def test_diff_versions_show_and_the_2022_note(tmp_path, capsys):
     assert out.count("注：政策原文写的是“2022元”") == 4
     assert run(["--db", str(path), "policy", "show", "--version", "9"]) == 2
     assert "没有第9版" in capsys.readouterr().err
+
+
+def test_an_added_item_unverifies_only_the_students_it_grants(school):
+    # 李四 (学前教育) gets nothing from a 普通高中 item: not listed, stays verified.
+    _verify(school, HS, PRE)
+    draft = ItemDraft(code="HS_LIVING", name="普通高中生活补助", stages=("普通高中",), categories=("REGISTERED",),
+                      kind="fixed", amount="500")
+    with school.session() as s:
+        text = with_item(store.get_policy_text(s), draft)
+    preview = preview_change(school, text)
+    assert [d.name for d in preview.students] == ["张丽"] and [d.name for d in preview.unverify] == ["张丽"]
+    assert save_version(school, text).unverified == 1
+    with school.session() as s:
+        assert s.scalars(select(Student.verified).where(Student.id_number == PRE)).one()
+        assert not s.scalars(select(Student.verified).where(Student.id_number == HS)).one()
