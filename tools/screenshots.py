@@ -537,6 +537,15 @@ def walk_receiver(sh: Shooter, folder: Path, db_path: Path, files: dict[str, Any
     sh.step("receiving-intake-result", take_in)
     if not hasattr(win, "receiving"):          # taken in all the same: the status and the trust list
         intake(win.db, list(files["packages"]))
+
+    def spot_sample() -> None:                 # 专项核查: a sample drawn, its checklists written
+        tab = win.receiving.spotcheck
+        tab.size_edit.setText("6")
+        tab.seed_edit.setText("20260301")
+        tab.ask_save = lambda title, name, filters: folder / name
+        tab.open_file = lambda path: None      # the PDF is not shown in a viewer here
+        tab.draw()
+    sh.step("spot-sample", spot_sample)
     walk_pages(sh, win, {}, only=RECEIVER_PAGES)
 
     def trust_keys() -> None:
