@@ -306,7 +306,8 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
     """The public notice list (公示名单) as .pdf or .xlsx: names, school, grade, items and
     amounts only. Until every student is verified and no error is open it is marked
     草稿, so an unverified list is never posted as final."""
-    from core.exports.notice import write_notice_pdf, write_notice_xlsx
+    from core.exports.notice import write_notice_pdf
+    from core.exports.notice_xlsx import write_notice_xlsx
     from db.findings import run_and_store
 
     target = Path(target)

@@ -96,7 +96,8 @@ def golden_outputs(folder: Path) -> dict[str, Any]:
     from dataclasses import replace
 
     from core.exports.letters import write_letters
-    from core.exports.notice import write_notice_pdf, write_notice_xlsx
+    from core.exports.notice import write_notice_pdf
+    from core.exports.notice_xlsx import write_notice_xlsx
     from core.exports.report import write_report
     from core.exports.sample import sample_export_data
     from core.exports.workbook import write_workbook

@@ -11,7 +11,8 @@ from pdftext import pdf_text as text
 from core.checks import FindingState
 from core.errors import ValidationError
 from core.exports.letters import write_letters
-from core.exports.notice import write_notice_pdf, write_notice_xlsx
+from core.exports.notice import write_notice_pdf
+from core.exports.notice_xlsx import write_notice_xlsx
 from core.exports.output import family_pays
 from core.exports.pdf_common import missing_glyphs
 from core.exports.report import write_report

@@ -22,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 from cli.commands import run
 from core.checks import FindingState
 from core.errors import InputFileError, ValidationError
-from core.exports.notice import write_notice_xlsx
+from core.exports.notice_xlsx import write_notice_xlsx
 from core.exports.sample import sample_export_data
 from core.exports.workbook import write_workbook
 from core.exports.xlsx_common import header_text
