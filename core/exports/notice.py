@@ -14,7 +14,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from core.engine import StudentResult
 from core.exports.data import ExportData, StudentInfo
 from core.exports.output import date_label, grade_label
-from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles, table
+from core.exports.pdf_canvas import ruled_table
+from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles
 from core.money import format_fen
 
 TITLE = "学生资助公示名单"
@@ -63,8 +64,8 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
     for n, (s, r) in enumerate(subsidised, start=1):
         rows.append([str(n), s.name, data.school.name, grade_label(s), _items_text(r), format_fen(r.total_fen)])
     rows.append(["合计", f"{len(subsidised)}人", "", "", "", format_fen(sum(r.total_fen for _, r in subsidised))])
-    story.append(table(rows, [11 * mm, 19 * mm, 30 * mm, 26 * mm, 66 * mm, 22 * mm], st, g,
-                       center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}, shared={}))
+    story.append(ruled_table(rows, [11 * mm, 19 * mm, 30 * mm, 26 * mm, 66 * mm, 22 * mm], g,
+                             center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}))
     story += [Spacer(1, 10 * mm), Paragraph(g.esc(data.school.name, "学校名称"), st["right"]),
               Paragraph(date_label(data), st["right"])]
     spec = PageSpec(data.school.name, TITLE, data.draft)

@@ -24,6 +24,7 @@ from core.exports.output import (
     status_label,
     time_label,
 )
+from core.exports.pdf_canvas import ruled_table
 from core.exports.pdf_common import (
     DRAFT_RED,
     Glyphs,
@@ -131,7 +132,7 @@ def _totals(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     rows.append(["合计", f"{t.students_granted}人", format_fen(t.total),
                  *(format_fen(t.by_source.get(x, 0)) for x in srcs)])
     first = WIDTH - 20 * mm - 30 * mm - w_src * len(srcs)
-    out.append(table(rows, [first, 20 * mm, 30 * mm, *[w_src] * len(srcs)], st, g,
+    out.append(ruled_table(rows, [first, 20 * mm, 30 * mm, *[w_src] * len(srcs)], g,
                      right=range(1, 3 + len(srcs)), total=True))
     out.append(Paragraph("注：合计行的受助人数为受助学生人数，一名学生可享受多个项目。", st["small"]))
 
@@ -140,13 +141,13 @@ def _totals(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     rows += [[source_label(x), format_fen(t.by_source.get(x, 0)), _percent(t.by_source.get(x, 0), t.total)]
              for x in srcs]
     rows.append(["合计", format_fen(t.total), _percent(t.total, t.total)])
-    out.append(table(rows, [60 * mm, 50 * mm, 30 * mm], st, g, right=(1, 2), total=True))
+    out.append(ruled_table(rows, [60 * mm, 50 * mm, 30 * mm], g, right=(1, 2), total=True))
 
     out.append(Paragraph("四、按学段", st["h1"]))
     rows = [["学段", "在册学生（人）", "受助学生（人）", "资助金额（元）"]]
     rows += [[s.stage, str(s.students), str(s.subsidised), format_fen(s.amount_fen)] for s in stage_sums(data)]
     rows.append(["合计", str(len(data.students)), str(t.students_granted), format_fen(t.total)])
-    out.append(table(rows, [50 * mm, 35 * mm, 35 * mm, 40 * mm], st, g, right=(1, 2, 3), total=True))
+    out.append(ruled_table(rows, [50 * mm, 35 * mm, 35 * mm, 40 * mm], g, right=(1, 2, 3), total=True))
     return out
 
 
@@ -165,7 +166,7 @@ def _findings(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
         rows = [["序号", "级别", "检查项目", "姓名", "身份证号", "问题说明"]]
         rows += [[str(i), SEVERITY_LABELS.get(f.severity, f.severity), f.title, f.name,
                   mask_id(f.id_number) if f.id_number else "—", f.message] for i, f in enumerate(opened, 1)]
-        out.append(table(rows, [11 * mm, 11 * mm, 30 * mm, 17 * mm, 37 * mm, 68 * mm], st, g,
+        out.append(ruled_table(rows, [11 * mm, 11 * mm, 30 * mm, 17 * mm, 37 * mm, 68 * mm], g,
                          center=(0, 1), labels={3: "姓名", 5: "问题说明"}))
     else:
         out.append(Paragraph("无。", st["indent"]))
@@ -173,7 +174,7 @@ def _findings(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     if accepted:
         rows = [["序号", "检查项目", "姓名", "问题说明", "确认理由"]]
         rows += [[str(i), f.title, f.name, f.message, f.reason or "—"] for i, f in enumerate(accepted, 1)]
-        out.append(table(rows, [11 * mm, 30 * mm, 17 * mm, 60 * mm, 56 * mm], st, g, center=(0,),
+        out.append(ruled_table(rows, [11 * mm, 30 * mm, 17 * mm, 60 * mm, 56 * mm], g, center=(0,),
                          labels={2: "姓名", 3: "问题说明", 4: "确认理由"}))
     else:
         out.append(Paragraph("无。", st["indent"]))

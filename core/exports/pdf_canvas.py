@@ -1,0 +1,219 @@
+"""Fast PDF drawing primitives: text drawn straight on the canvas, no Paragraph per cell.
+
+A platypus ``Table`` of Paragraphs parses, measures and lays out every cell as a
+paragraph and copies its rows at every page break; a list of thousands of rows
+spends most of its time there. ``RuledTable`` is a flowable (it goes in a platypus
+story, or is drawn on a bare canvas with ``wrapOn``/``drawOn``) that measures each
+distinct text once, breaks a cell into lines only when it does not fit on one line
+(``cjkwrap``'s rules), splits at page breaks without copying rows (a part is a range
+of the same rows) and draws each page's cells in one text object. It draws what
+``pdf_common.table`` draws for cells of plain text — the same fonts, paddings,
+middle alignment, grid, shaded header (repeated on every page) and total row — and
+puts every character where that table put it.
+
+Small API, meant for every writer that draws text on a canvas:
+
+* ``TextWidths(font, size)`` — ``stringWidth`` remembered per text;
+* ``wrap_text(text, width, widths)`` — the lines of a text within ``width``:
+  ``[(room left on the line, line text)]``, one line when it fits;
+* ``draw_lines(tx, x, top, width, lines, align, size, leading)`` — those lines into
+  a reportlab text object, as a Paragraph of that style would place them;
+* ``Column(width, align, label)`` and ``RuledTable(rows, columns, glyphs, …)``.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any, Literal
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.rl_config import _FUZZ
+
+from core.exports import cjkwrap
+from core.exports.pdf_common import FONT, GRID, HEADER_BG, TOTAL_BG, Glyphs, register_fonts
+
+Align = Literal["left", "center", "right"]
+Line = tuple[float, str]          # (room left on the line, its text)
+
+CELL_SIZE = 9.0                   # pdf_common.styles()["cell"]: 9 pt on 12.5 pt
+CELL_LEADING = 12.5
+PAD_V = 3.0                       # pdf_common.table(): TOP/BOTTOMPADDING 3
+PAD_H = 6.0                       # platypus' default LEFT/RIGHTPADDING
+GRID_WIDTH = 0.5
+
+
+class TextWidths:
+    """``stringWidth`` of one font and size, remembered per text (a list repeats its
+    schools, grades and amounts thousands of times)."""
+
+    def __init__(self, font: str = FONT, size: float = CELL_SIZE) -> None:
+        register_fonts()
+        self.font, self.size = font, size
+        self._known: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        w = self._known.get(text)
+        if w is None:
+            w = self._known[text] = stringWidth(text, self.font, self.size)
+        return w
+
+
+def wrap_text(text: str, width: float, widths: TextWidths) -> list[Line]:
+    """``text`` broken into lines of at most ``width`` points: one line when it fits,
+    else ``cjkwrap``'s line breaking (no line starts with closing punctuation, …).
+    An empty text has no line."""
+    if not text:
+        return []
+    used = widths(text)
+    if used <= width + _FUZZ:
+        return [(width - used, text)]
+    return [(room, line) for room, line in cjkwrap.word_split(text, [width], widths.font, widths.size)]
+
+
+def draw_lines(tx: Any, x: float, top: float, width: float, lines: Sequence[Line], align: Align,
+               size: float = CELL_SIZE, leading: float = CELL_LEADING) -> None:
+    """Put ``lines`` (from ``wrap_text`` for ``width``) into the text object ``tx``, the first
+    baseline ``size`` below ``top``, one ``leading`` apart, aligned in ``width`` from ``x``:
+    where a Paragraph of that style drawn at (x, top) would put each character."""
+    y = top - size
+    for room, text in lines:
+        dx = 0.0 if align == "left" else room if align == "right" else room / 2
+        tx.setTextOrigin(x + dx, y)
+        tx._textOut(text)     # textOut without measuring the text again to move the cursor
+        y -= leading
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its width in points, how its cells align, and what its text is
+    called in a missing-character warning (``label``)."""
+
+    width: float
+    align: Align = "left"
+    label: str = ""
+
+
+class _Rows:
+    """The measured rows of one table, shared by all its parts."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[Column], glyphs: Glyphs) -> None:
+        widths = TextWidths()
+        inner = [c.width - 2 * PAD_H for c in columns]
+        clean: dict[tuple[str, str], str] = {}
+        wrapped: dict[tuple[str, float], list[Line]] = {}
+        self.cells: list[list[list[Line]]] = []
+        heights: list[float] = []
+        for r, row in enumerate(rows):
+            cells = []
+            tallest = 0
+            for c, v in enumerate(row):
+                text = "" if v is None else str(v)
+                label = columns[c].label
+                key = (text, label)
+                shown = clean.get(key)
+                if shown is None:    # as a Paragraph cleans its text: whitespace runs become one space
+                    shown = clean[key] = cleanBlockQuotedText(glyphs.clean(text, label))
+                lines = wrapped.get((shown, inner[c]))
+                if lines is None:
+                    lines = wrapped[(shown, inner[c])] = wrap_text(shown, inner[c], widths)
+                cells.append(lines)
+                tallest = max(tallest, len(lines))
+            self.cells.append(cells)
+            heights.append(tallest * CELL_LEADING + 2 * PAD_V)
+        self.heights = heights
+        self.tops = [0.0, *accumulate(heights)]      # tops[i]: the height of rows before row i
+
+
+class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type information: Flowable is Any
+    """A gridded table of plain-text cells drawn directly on the canvas (see the module).
+
+    ``rows``: the cells as text (None is empty), the first row the header when ``header``
+    (centred, shaded, repeated at the top of every page); ``total`` shades the last row.
+    Each cell's text is checked for characters the font lacks (□ and a warning in
+    ``glyphs``, the column's ``label`` naming it). Splits between rows at page breaks."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[Column], glyphs: Glyphs, *,
+                 header: bool = True, total: bool = False, _shared: _Rows | None = None,
+                 _span: tuple[int, int] | None = None) -> None:
+        super().__init__()
+        self.columns = list(columns)
+        self.header, self.total = header, total
+        self.hAlign = "CENTER"
+        self._rows = _shared or _Rows(rows, self.columns, glyphs)
+        first = 1 if header else 0
+        self._span = _span or (first, len(self._rows.heights))     # the body rows this part draws
+        self.width = sum(c.width for c in self.columns)
+        self.height = self._height(*self._span)
+
+    def _height(self, start: int, end: int) -> float:
+        tops = self._rows.tops
+        return tops[end] - tops[start] + (tops[1] if self.header else 0.0)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def _part(self, start: int, end: int) -> RuledTable:
+        return RuledTable((), self.columns, Glyphs(), header=self.header, total=self.total,
+                          _shared=self._rows, _span=(start, end))
+
+    def split(self, availWidth: float, availHeight: float) -> list[RuledTable]:
+        """The rows that fit in ``availHeight`` (under the header) and the rest; nothing when
+        not even one row fits (as platypus' Table: the table moves to the next frame)."""
+        start, end = self._span
+        tops = self._rows.tops
+        head = tops[1] if self.header else 0.0
+        # the last row n with the rows start..n-1 within availHeight (platypus: h + rh <= availHeight)
+        n = bisect_right(tops, tops[start] + availHeight - head, lo=start) - 1
+        if n <= start:
+            return []
+        if n >= end:
+            return [self]
+        return [self._part(start, n), self._part(n, end)]
+
+    def draw(self) -> None:
+        c = self.canv
+        rows = self._rows
+        start, end = self._span
+        shown = ([0] if self.header else []) + list(range(start, end))
+        heights = [rows.heights[i] for i in shown]
+        xs = [0.0, *accumulate(col.width for col in self.columns)]
+        ys = [self.height]                  # the top of every shown row, then the bottom
+        for h in heights:
+            ys.append(ys[-1] - h)
+        c.saveState()
+        if self.header:
+            c.setFillColor(HEADER_BG)
+            c.rect(0, ys[1], self.width, heights[0], stroke=0, fill=1)
+        if self.total and end == len(rows.heights):
+            c.setFillColor(TOTAL_BG)
+            c.rect(0, ys[-1], self.width, heights[-1], stroke=0, fill=1)
+        c.setFillColorRGB(0, 0, 0)
+        tx = c.beginText()
+        tx.setFont(FONT, CELL_SIZE, CELL_LEADING)
+        for k, i in enumerate(shown):
+            top, h = ys[k], heights[k]
+            aligns = ["center"] * len(self.columns) if self.header and i == 0 else [
+                col.align for col in self.columns]
+            for col, x, align, lines in zip(self.columns, xs[:-1], aligns, rows.cells[i], strict=True):
+                if lines:       # middle of the row, as platypus places a paragraph of these lines
+                    draw_lines(tx, x + PAD_H, top - (h - len(lines) * CELL_LEADING) / 2,
+                               col.width - 2 * PAD_H, lines, align)
+        c.drawText(tx)
+        c.setStrokeColor(GRID)
+        c.setLineWidth(GRID_WIDTH)
+        c.lines([(0, y, self.width, y) for y in ys] + [(x, ys[0], x, ys[-1]) for x in xs])
+        c.restoreState()
+
+
+def ruled_table(rows: Sequence[Sequence[Any]], widths: Sequence[float], glyphs: Glyphs, *,
+                right: Sequence[int] = (), center: Sequence[int] = (), labels: dict[int, str] | None = None,
+                total: bool = False, header: bool = True) -> RuledTable:
+    """``RuledTable`` called as ``pdf_common.table`` is (for rows of plain text)."""
+    labels = labels or {}
+    columns = [Column(w, "right" if c in right else "center" if c in center else "left", labels.get(c, ""))
+               for c, w in enumerate(widths)]
+    return RuledTable(rows, columns, glyphs, header=header, total=total)
