@@ -107,7 +107,7 @@ class _Rows:
         wrapped: dict[tuple[str, float], list[Line]] = {}
         self.cells: list[list[list[Line]]] = []
         heights: list[float] = []
-        for r, row in enumerate(rows):
+        for row in rows:
             cells = []
             tallest = 0
             for c, v in enumerate(row):
@@ -196,8 +196,8 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
         tx.setFont(FONT, CELL_SIZE, CELL_LEADING)
         for k, i in enumerate(shown):
             top, h = ys[k], heights[k]
-            aligns = ["center"] * len(self.columns) if self.header and i == 0 else [
-                col.align for col in self.columns]
+            aligns: list[Align] = (["center"] * len(self.columns) if self.header and i == 0
+                                   else [col.align for col in self.columns])
             for col, x, align, lines in zip(self.columns, xs[:-1], aligns, rows.cells[i], strict=True):
                 if lines:       # middle of the row, as platypus places a paragraph of these lines
                     draw_lines(tx, x + PAD_H, top - (h - len(lines) * CELL_LEADING) / 2,
