@@ -80,6 +80,7 @@ NO_WORDS = {"否", "无", "没有", "n", "no", "false", "0", "×", "未办理", 
 
 
 @lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def parse_yes_no(text: str) -> bool | None:
     key = value_key(text).lower()
     if key in YES_WORDS:
@@ -92,6 +93,7 @@ def parse_yes_no(text: str) -> bool | None:
 _GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
 
 
+@lru_cache(maxsize=256)
 def parse_gender(text: str) -> str | None:
     """男 / 女 from 男, 女, 男性, M, F, male …; None when unknown."""
     return _GENDERS.get(value_key(text).lower())

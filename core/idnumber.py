@@ -29,7 +29,7 @@ def normalize_id(raw: object) -> str:
 
 def looks_scientific(text: str) -> bool:
     """"4.11521E+17": what Excel writes for a long number it has already truncated."""
-    return bool(_SCI.match(text.strip()))
+    return ("e" in text or "E" in text) and bool(_SCI.match(text.strip()))
 
 
 @dataclass(frozen=True)

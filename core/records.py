@@ -79,7 +79,9 @@ class ParsedRow:
     line: int                     # 1-based row number in the file
     values: dict[str, Any]
     problems: list[str] = field(default_factory=list)   # Chinese, one per problem
-    raw: list[str] = field(default_factory=list)        # the row's cells as text
+    # the row's cells as text, kept for the rows written back to the clerk: skipped rows and
+    # rows with a problem (empty for a clean row)
+    raw: list[str] = field(default_factory=list)
 
 
 def grants_of(text: str | None) -> frozenset[str]:

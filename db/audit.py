@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from db.bulk import insert_tuples, stored_time
 from db.models import AuditEntry
 
 GENESIS = "0" * 64          # prev_hash of the first entry
@@ -52,17 +53,19 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def stored_time(at: datetime) -> str:
-    """``at`` as SQLAlchemy stores a DateTime in SQLite (always with microseconds)."""
-    return at.isoformat(sep=" ", timespec="microseconds")
+# json.dumps with these options, made once (json.dumps builds an encoder per call with options)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_SHA256 = hashlib.sha256
 
 
 def entry_hash(prev_hash: str, entry_id: int, at: str, actor: str, entity: str, entity_id: int | None,
                field_name: str, old: str | None, new: str | None) -> str:
     """The chain hash of one entry; ``at`` is the stored text (see ``stored_time``)."""
-    body = json.dumps([entry_id, at, actor, entity, entity_id, field_name, old, new],
-                      ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    body = _ENCODE([entry_id, at, actor, entity, entity_id, field_name, old, new])
+    return _SHA256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+_COLUMNS = ("id", "at", "actor", "entity", "entity_id", "field", "old", "new", "prev_hash", "hash")
 
 
 def _last(session: Session) -> tuple[int, str]:
@@ -85,25 +88,19 @@ def record_many(session: Session, actor: str, entity: str,
     appended meanwhile makes this transaction fail on write (SQLite's snapshot
     rule) instead of forking the chain.
     """
-    at = at or datetime.now()
-    when = stored_time(at)
-    rows: list[dict[str, Any]] = [
-        {"at": at, "actor": actor, "entity": entity, "entity_id": eid,
-         "field": name, "old": _text(old), "new": _text(new)}
-        for eid, changes in batch for name, (old, new) in changes.items()
-    ]
-    if not rows:
+    when = stored_time(at or datetime.now())
+    entries = [(eid, name, _text(old), _text(new))
+               for eid, changes in batch for name, (old, new) in changes.items()]
+    if not entries:
         return 0
     session.flush()   # entries written earlier in this session come first in the chain
     last_id, prev = _last(session)
-    for offset, r in enumerate(rows, 1):
-        r["id"] = last_id + offset
-        r["prev_hash"] = prev
-        r["hash"] = prev = entry_hash(prev, r["id"], when, actor, entity, r["entity_id"],
-                                      r["field"], r["old"], r["new"])
-    conn = session.connection()
-    for start in range(0, len(rows), 5000):
-        conn.execute(insert(AuditEntry.__table__), rows[start:start + 5000])
+    rows = []
+    for entry_id, (eid, name, old, new) in enumerate(entries, last_id + 1):
+        digest = entry_hash(prev, entry_id, when, actor, entity, eid, name, old, new)
+        rows.append((entry_id, when, actor, entity, eid, name, old, new, prev, digest))
+        prev = digest
+    insert_tuples(session.connection(), AuditEntry.__table__, _COLUMNS, rows)
     return len(rows)
 
 
@@ -135,15 +132,16 @@ def audit_chain_status(session: Session) -> ChainStatus:
     present = {r[0] for r in conn.execute(text(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"))}
     missing = [t for t in TRIGGERS if t not in present]
-    prev, count, broken, head = GENESIS, 0, None, GENESIS
+    prev, broken = GENESIS, None
     # Plain tuples of ten columns (a text() query's rows are typed as one-column rows).
-    rows = cast(Iterable[tuple[Any, ...]], conn.execute(text(
-        "SELECT id, at, actor, entity, entity_id, field, old, new, prev_hash, hash FROM audit_log ORDER BY id")))
+    rows = cast(list[tuple[Any, ...]], conn.exec_driver_sql(
+        "SELECT id, at, actor, entity, entity_id, field, old, new, prev_hash, hash FROM audit_log ORDER BY id"
+    ).fetchall())   # one fetch: a county's log is a few hundred thousand short rows
     for eid, at, actor, entity, entity_id, name, old, new, prev_hash, hash_ in rows:
-        count += 1
-        if broken is None:
-            expected = entry_hash(prev, eid, str(at), actor, entity, entity_id, name, old, new)
-            if prev_hash != prev or hash_ != expected:
-                broken = eid
-        prev = head = hash_ or ""
+        if prev_hash != prev or hash_ != entry_hash(prev, eid, str(at), actor, entity, entity_id, name, old, new):
+            broken = eid
+            break
+        prev = hash_ or ""
+    count = len(rows)
+    head = rows[-1][9] or "" if rows else GENESIS
     return ChainStatus(broken is None and not missing, count, broken, missing, head)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from core.errors import ValidationError
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit, store
+from db.bulk import BIG_INSERT, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
 
 Progress = Callable[[int, int], None]
@@ -37,6 +39,8 @@ _STUDENT_BLANK: dict[str, Any] = {
     "tuition_fen": None, "textbook_fen": None, "lodging_fen": None,
     **{k: v for k, v in STUDENT_DEFAULTS.items()},
 }
+# Student columns an import never writes, given their defaults (``verified`` False …).
+_STUDENT_UNSET = ("verified", "removed_reason")
 _ROSTER_BLANK: dict[str, Any] = {**{f: "" for f in ROSTER_DATA_FIELDS}, "id_numeric_cell": False}
 
 
@@ -154,36 +158,37 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     done = 0
     entity = "student" if plan.kind == "students" else "roster"
     if plan.added:
-        dicts = []
-        for row in plan.added:
-            d = dict(blank)
-            d.update({k: v for k, v in row.values.items() if k in data_fields})
-            d["import_problems"] = "；".join(row.problems)
-            if plan.kind == "students":
-                d["name_initials"] = initials_key(d["name"])
-                d["created_at"] = d["updated_at"] = now
-            dicts.append(d)
-        # Explicit ids let the rows go in as one executemany (INSERT ... RETURNING in
-        # parameter order runs row by row on SQLite). The first row is inserted alone:
-        # SQLite gives it its id under the write lock this transaction then holds, so
-        # no other writer can take the ids that follow.
+        students = plan.kind == "students"
+        table = model.__table__
+        # Plain tuples in the order of ``columns`` (db.bulk): each row's values over the blank
+        # row, then the bookkeeping columns; the id last.
+        columns = [*data_fields, "import_problems"]
+        data = itemgetter(*data_fields)
+        name_at = data_fields.index("name")
+        rows = [(*data({**blank, **row.values}), "；".join(row.problems)) for row in plan.added]
+        if students:
+            columns += ["name_initials", "created_at", "updated_at", *_STUDENT_UNSET]
+            stamp = stored_time(now)
+            tail = (stamp, stamp, *column_defaults(table, _STUDENT_UNSET).values())
+            initials = _initials_of([r[name_at] for r in rows])
+            rows = [(*r, initials[i], *tail) for i, r in enumerate(rows)]
+        # Explicit ids let the rows go in as one executemany. The first row is inserted alone:
+        # SQLite gives it its id under the write lock this transaction then holds, so no other
+        # writer can take the ids that follow.
         conn = session.connection()
-        inserted = conn.execute(insert(model.__table__), dicts[0]).inserted_primary_key
-        assert inserted is not None   # a single-row INSERT always reports its key
-        first = inserted[0]
-        for offset, d in enumerate(dicts):
-            d["id"] = first + offset
-        for start in range(0, len(dicts), 5000):
-            chunk = dicts[start:start + 5000]
-            rest = chunk[1:] if start == 0 else chunk    # the first row is in already
-            if rest:
-                conn.execute(insert(model.__table__), rest)   # Core: no ORM bookkeeping
-            if plan.kind == "students":
-                audit.record_many(session, actor, entity,
-                                  ((d["id"], {"*": (None, f"导入新增：{d['name']}")}) for d in chunk), now)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
+        first = insert_one(conn, table, columns, rows[0])
+        rows = [(*r, first + i) for i, r in enumerate(rows)]
+        columns.append("id")
+        with indexes_deferred(conn, table, len(rows) >= max(BIG_INSERT, plan.size_before)):
+            for start in range(0, len(rows), 5000):
+                chunk = rows[start:start + 5000]
+                insert_tuples(conn, table, columns, chunk[1:] if start == 0 else chunk)   # the first row is in
+                if students:
+                    audit.record_many(session, actor, entity,
+                                      ((r[-1], {"*": (None, f"导入新增：{r[name_at]}")}) for r in chunk), now)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
     if plan.updated:
         was_verified: set[int] = set()
         if plan.kind == "students":
@@ -220,6 +225,18 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     if progress:
         progress(total, total)
     return plan.counts()
+
+
+def _initials_of(names: list[str]) -> list[str]:
+    """``initials_key`` of each name, computed once per distinct name."""
+    memo: dict[str, str] = {}
+    out = []
+    for name in names:
+        key = memo.get(name)
+        if key is None:
+            key = memo[name] = initials_key(name)
+        out.append(key)
+    return out
 
 
 def _record_roster_size(session: Session, plan: ImportPlan, now: datetime) -> None:

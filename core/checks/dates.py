@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from core.text import nfkc
 
@@ -10,6 +11,7 @@ _FULL = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})\D?$")
 _MONTH = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D?$")
 
 
+@lru_cache(maxsize=65536)    # a county's 50,000 students were born on a few thousand days
 def parse_birth(text: str) -> tuple[int, int, int | None] | None:
     """(year, month, day) from "2005-09-01", "2005/9/1", "2005年9月1日", "20050901";
     (year, month, None) from a month-only "2005.09", "2005年9月", "200509"; None if unreadable."""

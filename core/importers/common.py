@@ -124,6 +124,9 @@ class IdChecker:
         self._today_key = self.today.strftime("%Y%m%d")
 
     def __call__(self, cell: Any) -> tuple[str, str, bool, str]:
+        if type(cell) is str and len(cell) == 18 and cell.isascii() and cell.isalnum() \
+                and is_valid_id(cell, self.today):
+            return cell, cell, False, ""      # the usual cell: already normalised and valid
         if is_numeric_cell(cell):
             raw = cell_text(cell)
             return "", raw, True, NUMERIC_ID_PROBLEM

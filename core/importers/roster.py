@@ -6,6 +6,8 @@ skip check_id's region look-up (see IdChecker).
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 from core.bulk import gc_paused
 from core.importers.common import (
     IdChecker,
@@ -16,6 +18,7 @@ from core.importers.common import (
     clean_name,
     formula_problems,
     iter_data_rows,
+    raw_cells,
     where,
 )
 from core.importers.header import find_header
@@ -38,30 +41,35 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     cols = mapping.columns
     name_idx = cols["name"]
     id_idx = cols["id_number"]
-    text_cols = [(fld, cols[fld]) for fld in _TEXT_FIELDS if fld in cols]
+    text_keys = [fld for fld in _TEXT_FIELDS if fld in cols]
+    text_cells = itemgetter(*[cols[fld] for fld in text_keys]) if text_keys else None
     absent = {fld: "" for fld in _TEXT_FIELDS if fld not in cols}
     check = IdChecker()
     skipper = RowSkipper(mapping)
+    width = len(mapping.headers)
     empty_name = f"{where(mapping, 'name')}为空：请补填姓名"
     kept, skipped = result.rows, result.skipped
     uncomputed = table.uncomputed
     for line, row in iter_data_rows(table, mapping, progress, keep=uncomputed):
         id_number, id_raw, numeric, id_problem = check(row[id_idx])
         name = clean_name(row[name_idx])
-        raw = [c if type(c) is str else cell_text(c) for c in row]
-        reason = skipper.reason(name, id_raw, not id_problem, raw)
-        formulas = formula_problems(table, mapping, line) if uncomputed else []
-        if reason:
-            skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [*formulas, reason], raw))
-            continue
-        values = {"name": name, "id_number": id_number, "id_raw": id_raw,
-                  "id_numeric_cell": numeric}
-        for fld, idx in text_cols:
-            cell = row[idx]
-            values[fld] = cell.strip() if type(cell) is str else clean_cell(cell)
+        problems = formula_problems(table, mapping, line) if uncomputed else []
+        raw: list[str] = []           # the row as text: only a row with a problem is written back
+        if id_problem or problems or not name:
+            raw = raw_cells(row, width)
+            reason = skipper.reason(name, id_raw, not id_problem, raw)
+            if reason:
+                skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [*problems, reason], raw))
+                continue
+        values = {"name": name, "id_number": id_number, "id_raw": id_raw, "id_numeric_cell": numeric}
+        if text_cells is not None:
+            cells = text_cells(row)
+            if len(text_keys) == 1:
+                cells = (cells,)
+            values.update(zip(text_keys, [c.strip() if type(c) is str else clean_cell(c) for c in cells],
+                              strict=True))
         if absent:
             values.update(absent)
-        problems = formulas
         if not name:
             problems.append(empty_name)
         if id_problem:

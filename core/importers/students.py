@@ -74,6 +74,24 @@ def _category_hint(policy: Policy) -> str:
     return hint
 
 
+Parsed = tuple[Any, tuple[str, ...]]     # a cell's value and its problems
+
+
+def _memo(parse: Callable[[Any], Parsed]) -> Callable[[Any], Parsed]:
+    """``parse`` of one column, once per distinct cell: a column such as 学段 or 学费 holds a
+    handful of values in 50,000 rows. (A text cell is its own key; other cells are keyed with
+    their type, so that True, 1 and 1.0 stay apart.)"""
+    cache: dict[Any, Parsed] = {}
+
+    def get(cell: Any) -> Parsed:
+        key = cell if type(cell) is str else (type(cell), cell)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = parse(cell)
+        return hit
+    return get
+
+
 class _StudentParser:
     def __init__(self, result: ParseResult, policy: Policy, table: Table) -> None:
         self.table = table
@@ -87,129 +105,150 @@ class _StudentParser:
         self.location_yes_no = (header_key(loc_header) in LOCATION_YES_NO_HEADERS
                                 or "是否" in loc_header)
         self.category_hint = _category_hint(policy)
+        self.once_codes = ",".join(policy.once_codes)
+        # Each column's cell parser (cell -> value, problems) in the order of the problems: the
+        # stored field, the column it reads and its parser (once per distinct cell, but for the
+        # columns whose every value differs).
+        self.parsers: list[tuple[str, int | None, Callable[[Any], Parsed]]] = [
+            (key, self.cols.get(fld), parse if fld in _LONG_NUMBER_FIELDS else _memo(parse))
+            for key, fld, parse in (
+                ("gender", "gender", self.gender),
+                ("birth_date", "birth_date", self.birth),
+                *((fld, fld, self.long_number(fld)) for fld in _LONG_NUMBER_FIELDS),
+                ("stage", "stage", self.stage),
+                ("location", "location", self.location),
+                ("ownership", "ownership", self.choice("ownership", parse_ownership, "应填“公办”或“民办”",
+                                                       STUDENT_DEFAULTS["ownership"])),
+                ("full_time", "full_time", self.yes_no("full_time", STUDENT_DEFAULTS["full_time"])),
+                ("has_loan", "has_loan", self.yes_no("has_loan", False)),
+                ("prior_grants", "prior_loan_aid", self.prior),
+                ("category", "category", self.choice("category", policy.parse_category, self.category_hint,
+                                                     STUDENT_DEFAULTS["category"])),
+                *((key, fld, self.fee(fld)) for fld, key in _FEES),
+            )]
+        self.text_fields = [(fld, self.cols.get(fld)) for fld in _TEXT_FIELDS if fld != "head_name"]
 
     def cell(self, row: list[Any], fld: str) -> Any:
         idx = self.cols.get(fld)
         return "" if idx is None else row[idx]
 
-    def bad(self, problems: list[str], fld: str, text: str, accepted: str) -> None:
-        problems.append(f"{where(self.mapping, fld)}的值“{text}”无法识别，{accepted}")
+    def bad(self, fld: str, text: str, accepted: str) -> str:
+        return f"{where(self.mapping, fld)}的值“{text}”无法识别，{accepted}"
 
-    def choice(self, row: list[Any], fld: str, problems: list[str],
-               parse: Callable[[str], Any], accepted: str, default: Any) -> Any:
-        """Parsed value, the default when empty, or the raw text plus a problem."""
-        text = cell_text(self.cell(row, fld))
-        if not text:
-            return default
-        value = parse(text)
-        if value is None:
-            self.bad(problems, fld, text, accepted)
-            return text
-        return value
+    def choice(self, fld: str, parse: Callable[[str], Any], accepted: str,
+               default: Any) -> Callable[[Any], Parsed]:
+        """Parsed value (an enum's value), the default when empty, or the raw text plus a problem."""
+        def parsed(cell: Any) -> Parsed:
+            text = cell_text(cell)
+            if not text:
+                return default, ()
+            value = parse(text)
+            if value is None:
+                return text, (self.bad(fld, text, accepted),)
+            return getattr(value, "value", value), ()
+        return parsed
 
-    def yes_no(self, row: list[Any], fld: str, problems: list[str], default: bool) -> bool:
-        cell = self.cell(row, fld)
-        if isinstance(cell, bool):
-            return cell
-        text = cell_text(cell)
-        if not text:
-            return default
-        value = parse_yes_no(text)
-        if value is None:
-            self.bad(problems, fld, text, f"应填“是”或“否”（已按“{'是' if default else '否'}”处理）")
-            return default
-        return value
+    def yes_no(self, fld: str, default: bool) -> Callable[[Any], Parsed]:
+        def parsed(cell: Any) -> Parsed:
+            if isinstance(cell, bool):
+                return cell, ()
+            text = cell_text(cell)
+            if not text:
+                return default, ()
+            value = parse_yes_no(text)
+            if value is None:
+                return default, (self.bad(fld, text, f"应填“是”或“否”（已按“{'是' if default else '否'}”处理）"),)
+            return value, ()
+        return parsed
 
-    def location(self, row: list[Any], problems: list[str]) -> str:
+    def prior(self, cell: Any) -> Parsed:
+        prior, problems = self.yes_no("prior_loan_aid", False)(cell)
+        return (self.once_codes if prior else ""), problems
+
+    def stage(self, cell: Any) -> Parsed:
+        stage, problems = self.choice("stage", parse_stage, "应填：" + STAGE_LABELS, None)(cell)
+        if stage is None:
+            return "", (f"{where(self.mapping, 'stage')}为空：请填写学段（{STAGE_LABELS}）",)
+        return stage, problems
+
+    def location(self, cell: Any) -> Parsed:
         if not self.location_yes_no:
-            loc = self.choice(row, "location", problems, parse_location,
-                              "应填“本地”或“外地”", STUDENT_DEFAULTS["location"])
-            return str(getattr(loc, "value", loc))
-        cell = self.cell(row, "location")
+            return self.choice("location", parse_location, "应填“本地”或“外地”",
+                               STUDENT_DEFAULTS["location"])(cell)
         text = cell_text(cell)
         if not text:
-            return STUDENT_DEFAULTS["location"]
+            return STUDENT_DEFAULTS["location"], ()
         outside = cell if isinstance(cell, bool) else parse_yes_no(text)
         if outside is None:
             loc = parse_location(text)     # "本地"/"外地" written under 是否外地就学
             if loc is not None:
-                return loc.value
-            self.bad(problems, "location", text, "应填“是”（外地就学）或“否”（本地就学）")
-            return text
-        return "外地" if outside else "本地"
+                return loc.value, ()
+            return text, (self.bad("location", text, "应填“是”（外地就学）或“否”（本地就学）"),)
+        return ("外地" if outside else "本地"), ()
 
-    def fee(self, row: list[Any], fld: str, problems: list[str]) -> int | None:
-        cell = self.cell(row, fld)
-        if cell is None or (type(cell) is str and not cell.strip()):
-            return None
-        try:
-            return parse_yuan(cell)
-        except ValidationError as exc:
-            problems.append(f"{where(self.mapping, fld)}：{exc.message}，{exc.hint}")
-            return None
+    def long_number(self, fld: str) -> Callable[[Any], Parsed]:
+        def parsed(cell: Any) -> Parsed:
+            if not lost_digits(cell):
+                return cell_text(cell), ()
+            return cell_text(cell), (f"{where(self.mapping, fld)}来自数字格式单元格，后几位可能已丢失："
+                                     "请把该列设为文本格式后重新录入",)
+        return parsed
 
-    def gender(self, row: list[Any], problems: list[str]) -> str:
-        text = cell_text(self.cell(row, "gender"))
+    def fee(self, fld: str) -> Callable[[Any], Parsed]:
+        def parsed(cell: Any) -> Parsed:
+            if cell is None or (type(cell) is str and not cell.strip()):
+                return None, ()
+            try:
+                return parse_yuan(cell), ()
+            except ValidationError as exc:
+                return None, (f"{where(self.mapping, fld)}：{exc.message}，{exc.hint}",)
+        return parsed
+
+    def gender(self, cell: Any) -> Parsed:
+        text = cell_text(cell)
         if not text:
-            return ""
+            return "", ()
         value = parse_gender(text)
         if value is None:
-            self.bad(problems, "gender", text, "应填“男”或“女”")
-            return text
-        return value
+            return text, (self.bad("gender", text, "应填“男”或“女”"),)
+        return value, ()
+
+    def birth(self, cell: Any) -> Parsed:
+        text = _birth_text(cell)
+        serial = date_serial(cell)
+        if serial is None:
+            return text, ()
+        return text, (f"{where(self.mapping, 'birth_date')}的值“{text}”是Excel的日期序号"
+                      f"（单元格为“常规”格式，对应 {serial.isoformat()}）：请把该列设为日期或文本格式，"
+                      "重新填写出生日期后再导入",)
 
     def parse(self, line: int, row: list[Any]) -> tuple[ParsedRow, str]:
-        problems: list[str] = []
         id_number, id_raw, numeric, id_problem = self.ids(self.cell(row, "id_number"))
         name = clean_name(self.cell(row, "name"))
-        raw = raw_cells(row, self.width)
-        skip = self.skipper.reason(name, id_raw, not id_problem, raw)
-        formulas = formula_problems(self.table, self.mapping, line) if self.table.uncomputed else []
-        if skip:
-            return ParsedRow(line, {"name": name, "id_raw": id_raw}, [*formulas, skip], raw), skip
-        problems.extend(formulas)
+        problems = formula_problems(self.table, self.mapping, line) if self.table.uncomputed else []
+        raw: list[str] = []           # the row as text: only a row with a problem is written back
+        if id_problem:
+            raw = raw_cells(row, self.width)
+            skip = self.skipper.reason(name, id_raw, False, raw)
+            if skip:
+                return ParsedRow(line, {"name": name, "id_raw": id_raw}, [*problems, skip], raw), skip
         if not name:
             problems.append(f"{where(self.mapping, 'name')}为空：请补填学生姓名")
         if id_problem:
             problems.append(id_problem)
-        birth = self.cell(row, "birth_date")
-        values: dict[str, Any] = {
-            "name": name, "id_number": id_number, "id_raw": id_raw, "id_numeric_cell": numeric,
-            "gender": self.gender(row, problems),
-            "birth_date": _birth_text(birth),
-        }
-        serial = date_serial(birth)
-        if serial is not None:
-            problems.append(f"{where(self.mapping, 'birth_date')}的值“{values['birth_date']}”是Excel的日期序号"
-                            f"（单元格为“常规”格式，对应 {serial.isoformat()}）：请把该列设为日期或文本格式，"
-                            "重新填写出生日期后再导入")
-        for fld in _LONG_NUMBER_FIELDS:
-            cell = self.cell(row, fld)
-            values[fld] = cell_text(cell)
-            if lost_digits(cell):
-                problems.append(f"{where(self.mapping, fld)}来自数字格式单元格，后几位可能已丢失："
-                                "请把该列设为文本格式后重新录入")
-        stage = self.choice(row, "stage", problems, parse_stage, "应填：" + STAGE_LABELS, None)
-        if stage is None:
-            problems.append(f"{where(self.mapping, 'stage')}为空：请填写学段（{STAGE_LABELS}）")
-            stage = ""
-        values["stage"] = stage.value if isinstance(stage, Stage) else stage
-        values["location"] = self.location(row, problems)
-        own = self.choice(row, "ownership", problems, parse_ownership, "应填“公办”或“民办”",
-                          STUDENT_DEFAULTS["ownership"])
-        values["ownership"] = getattr(own, "value", own)
-        values["full_time"] = self.yes_no(row, "full_time", problems, STUDENT_DEFAULTS["full_time"])
-        values["has_loan"] = self.yes_no(row, "has_loan", problems, False)
-        prior = self.yes_no(row, "prior_loan_aid", problems, False)
-        values["prior_grants"] = ",".join(self.policy.once_codes) if prior else ""
-        cat = self.choice(row, "category", problems, self.policy.parse_category,
-                          self.category_hint, STUDENT_DEFAULTS["category"])
-        values["category"] = getattr(cat, "value", cat)
-        for fld in _TEXT_FIELDS:
-            values[fld] = cell_text(self.cell(row, fld))
+        values: dict[str, Any] = {"name": name, "id_number": id_number, "id_raw": id_raw,
+                                  "id_numeric_cell": numeric}
+        for fld, idx, parsed in self.parsers:
+            value, found = parsed("" if idx is None else row[idx])
+            values[fld] = value
+            if found:
+                problems.extend(found)
+        for fld, idx in self.text_fields:
+            cell = "" if idx is None else row[idx]
+            values[fld] = cell.replace("\u3000", " ").strip() if type(cell) is str else cell_text(cell)
         values["head_name"] = clean_name(self.cell(row, "head_name"))
-        for fld, key in _FEES:
-            values[key] = self.fee(row, fld, problems)
+        if problems and not raw:
+            raw = raw_cells(row, self.width)
         return ParsedRow(line, values, problems, raw), ""
 
 
@@ -225,6 +264,6 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
         parsed, skipped = parser.parse(line, row)
         (result.skipped if skipped else result.rows).append(parsed)
-    stages = {st for st in (parse_stage(r.values.get("stage") or "") for r in result.rows) if st is not None}
+    stages = {st for st in map(parse_stage, {r.values.get("stage") or "" for r in result.rows}) if st is not None}
     result.warnings = missing_column_warnings(policy, mapping.columns.keys(), stages)
     return result
