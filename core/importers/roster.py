@@ -14,7 +14,6 @@ from core.importers.common import (
     ParseResult,
     Progress,
     RowSkipper,
-    cell_text,
     clean_name,
     formula_problems,
     iter_data_rows,
