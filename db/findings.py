@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -71,7 +71,7 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
     conn = session.connection()   # Core rows: no ORM loading machinery for 250,000 plain tuples
     # Rows are tuples; typed as such so that they spread into StudentFacts' fields.
     rows = cast(list[tuple[Any, ...]], conn.execute(select(*cols).where(ON_LIST).order_by(Student.id)).fetchall())
-    students = _facts(StudentFacts, rows)
+    students = _student_facts(rows)
     roster = roster_facts(session)
     payments = None
     if store.get_setting(session, PAYMENTS_KEY):
@@ -88,23 +88,20 @@ def roster_facts(session: Session) -> list[RosterFacts]:
     rows = session.connection().execute(select(
         RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
         RosterPerson.schooling_status, RosterPerson.household_no)).fetchall()
-    return _facts(RosterFacts, cast(list[tuple[Any, ...]], rows))
+    return list(map(RosterFacts._make, rows))
 
 
-_Facts = TypeVar("_Facts", StudentFacts, RosterFacts)
-
-
-def _facts(cls: type[_Facts], rows: list[tuple[Any, ...]]) -> list[_Facts]:
-    """``cls(*row)`` for every row, without the frozen dataclass's ``__init__``, which sets each
+def _student_facts(rows: list[tuple[Any, ...]]) -> list[StudentFacts]:
+    """``StudentFacts(*row)`` for every row, without the frozen dataclass's ``__init__``, which sets each
     field through ``object.__setattr__`` (half of building 50,000 students' facts): the
     instance's ``__dict__`` is filled from the row in field order, which is what ``__init__``
     would store (the columns are selected in that order; the equality test in
-    tests/test_findings.py holds the two ways together)."""
-    names = [f.name for f in fields(cls)]
+    tests/test_import_fast_paths.py holds the two ways together)."""
+    names = [f.name for f in fields(StudentFacts)]
     new = object.__new__
     out = []
     for row in rows:
-        obj = new(cls)
+        obj = new(StudentFacts)
         obj.__dict__.update(zip(names, row, strict=True))
         out.append(obj)
     return out
@@ -133,25 +130,26 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     new_rows = []
     for f in found:
         row = existing.pop(f.identity, None)
+        fingerprint = f.fingerprint
         if row is None:
             new_rows.append(dict(code=f.code, severity=f.severity.value, subject=f.subject, part=f.part,
                                  student_id=f.student_key, roster_id=f.roster_key, id_number=f.id_number,
-                                 name=f.name, message=f.message, field=f.field, fingerprint=f.fingerprint,
+                                 name=f.name, message=f.message, field=f.field, fingerprint=fingerprint,
                                  state=FindingState.OPEN, reason="", created_at=now, updated_at=now))
             run.opened += 1
             continue
         state = row.state
-        if row.state == FindingState.FIXED and row.fingerprint == f.fingerprint and row.reason:
+        if row.state == FindingState.FIXED and row.fingerprint == fingerprint and row.reason:
             # Found again with exactly the data the clerk accepted (a student removed and
             # restored, a change undone): the acceptance stands.
             changes.append((row.id, {"state": (FindingState.FIXED, FindingState.ACCEPTED)}))
             row.state = FindingState.ACCEPTED
-        elif row.fingerprint != f.fingerprint or row.state == FindingState.FIXED:
+        elif row.fingerprint != fingerprint or row.state == FindingState.FIXED:
             if row.state != FindingState.OPEN:
                 changes.append((row.id, {"state": (row.state, FindingState.OPEN)}))
                 run.reopened += 1
             row.state, row.reason = FindingState.OPEN, ""
-        seen = (f.severity.value, f.message, f.fingerprint, f.name, f.id_number, f.field)
+        seen = (f.severity.value, f.message, fingerprint, f.name, f.id_number, f.field)
         if row.state != state or seen != (row.severity, row.message, row.fingerprint, row.name, row.id_number,
                                           row.field):
             # only a finding that changed is written: a re-check at 10,000 students finds

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum, StrEnum
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from core.policy import Policy
 
@@ -79,8 +79,10 @@ class StudentFacts:
     seal: str | None = None       # stored at verification (core.seal)
 
 
-@dataclass(frozen=True)
-class RosterFacts:
+class RosterFacts(NamedTuple):
+    """One roster person as the checks read it: a named tuple, because a county's roster is
+    200,000 of them, built straight from the database's rows (``RosterFacts._make``)."""
+
     key: int
     name: str
     id_number: str
