@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from core.checks import RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState, Severity, rule_code
+from cli.jsonout import write_json
 from core.errors import ValidationError
 
 
@@ -32,6 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_check(db, args) -> int:
+    from core.checks import FindingState
     from db.usecases import check
     from db.views import audit_status, finding_rows
     run = check(db)
@@ -44,14 +43,13 @@ def cmd_check(db, args) -> int:
         for r in rows:
             if r.state == FindingState.OPEN:
                 by_code[r.code] = by_code.get(r.code, 0) + 1
-        json.dump({"flags": flags, "counts": {**run.counts, "by_code": by_code,
-                                              "accepted": sum(r.state == FindingState.ACCEPTED for r in rows)},
-                   "audit_log": {"intact": chain.intact, "entries": chain.entries,
-                                 "first_broken_id": chain.first_broken_id,
-                                 "missing_triggers": chain.missing_triggers}},
-                  sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        write_json({"flags": flags, "counts": {**run.counts, "by_code": by_code,
+                                               "accepted": sum(r.state == FindingState.ACCEPTED for r in rows)},
+                    "audit_log": {"intact": chain.intact, "entries": chain.entries,
+                                  "first_broken_id": chain.first_broken_id,
+                                  "missing_triggers": chain.missing_triggers}})
     else:
+        from core.checks import SEVERITY_LABELS, STATE_LABELS, Severity
         from core.idnumber import mask_id
         for r in rows:
             sev = SEVERITY_LABELS[Severity(r.severity)]
@@ -78,6 +76,7 @@ def cmd_verify(db, args) -> int:
 
 def _title(text: str) -> str:
     """The catalogue title of the check named by ``text``; a receiver's finding (反馈包) as written."""
+    from core.checks import RULES_BY_CODE, rule_code
     code = rule_code(text)
     return RULES_BY_CODE[code].title if code else text.strip()
 

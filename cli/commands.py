@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -21,10 +20,9 @@ from cli import (
     settings_commands,
     spotcheck_commands,  # noqa: F401 - registers consolidate sample, result, report …
 )
+from cli.jsonout import write_json
 from core.errors import ZizhuError
-from core.money import format_fen
 from core.paths import default_db_path
-from core.policy import SOURCE_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +153,12 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool) ->
 
 
 def cmd_compute(db, args) -> int:
+    from core.money import format_fen
+    from core.policy import SOURCE_LABELS
     from db.compute import compute_json, compute_school
     results, totals = compute_school(db)
     if args.json:
-        json.dump(compute_json(results, totals), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        write_json(compute_json(results, totals))
         return 0
     _out(f"学生 {len(results)} 人，享受资助 {totals.students_granted} 人，合计 {format_fen(totals.total)} 元")
     for src, fen in totals.by_source.items():

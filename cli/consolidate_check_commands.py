@@ -3,17 +3,10 @@ signed consolidated package (registered in recv-intake's ``consolidate`` group).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
+from cli.jsonout import write_json
 from cli.receiving_commands import register_consolidate
-
-
-def _json_out(doc: dict[str, Any]) -> None:
-    json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
 
 
 def _check_args(p: argparse.ArgumentParser) -> None:
@@ -26,7 +19,7 @@ def cmd_check(db, args) -> int:
     done = consolidation(db)
     counts = counts_of(done.findings)
     if args.json:
-        _json_out({"flags": [f.to_json() for f in done.findings],
+        write_json({"flags": [f.to_json() for f in done.findings],
                    "counts": {**counts, "packages": len(done.packages), "history_packages": done.history}})
     else:
         for f in done.findings:
@@ -57,7 +50,7 @@ def cmd_summary(db, args) -> int:
     done = consolidation(db)
     s = done.summary
     if args.json:
-        _json_out(s.to_json())
+        write_json(s.to_json())
         return 0
     t, dup = s.totals, s.duplicates
     srcs = list(s.sources)

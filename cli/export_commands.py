@@ -98,13 +98,12 @@ def cmd_verify(db_path: Path | None, args) -> int:
     """Exit 0 only when the package is intact AND its signer is known (this database's
     key, or a key in a --trust file) for the school code in the manifest."""
     from core.package import read_trust_file, verify_package
-    from db.exports import read_own_signer
+    from db.readonly import read_own_signer, read_trusted_signers
     trusted = [signer for path in args.trust for signer in read_trust_file(path)]
     own = read_own_signer(db_path) if db_path is not None else None
     if own is not None:
         trusted.append(own)
     if db_path is not None:
-        from db.trust_store import read_trusted_signers
         trusted += read_trusted_signers(db_path)       # the receiver's trust list (trust add)
     result = verify_package(args.path, trusted)
     kind = _KIND[result.draft] + ("；演示数据（虚构的学校和学生，不得上报）" if result.demo else "")
@@ -136,7 +135,7 @@ def cmd_verify(db_path: Path | None, args) -> int:
 
 def _explain_retired(db_path: Path, fp: str) -> None:
     """An unknown signer that is a retired key of this database: say so (still not trusted)."""
-    from db.keys import read_retired_keys
+    from db.readonly import read_retired_keys
     for old in read_retired_keys(db_path):
         if fp and old.fingerprint == fp:
             print(f"  这个指纹是本校数据库于 {old.retired_at.replace('T', ' ')} 停用的旧签名密钥"

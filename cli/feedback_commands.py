@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 
 from cli.receiving_commands import register_consolidate
-from core.checks import SEVERITY_LABELS
 from core.errors import ValidationError
-from core.idnumber import mask_id
 
 NEXT_STEPS = ("请在“核查问题”中处理这些问题：改正本校数据后用 mark-fixed 问题 身份证号 --note 改了什么 标记已改正，"
               "数据无误的用 accept 问题 身份证号 --reason 原因 接受；然后重新核准并导出上报包（再修正）。")
@@ -28,6 +26,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import_feedback(db, args) -> int:
+    from core.checks import SEVERITY_LABELS
+    from core.idnumber import mask_id
     from db.feedback import import_feedback
     from db.views import finding_rows
     result = import_feedback(db, args.file, args.trust)

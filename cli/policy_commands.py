@@ -5,9 +5,6 @@ import argparse
 from pathlib import Path
 
 from core.errors import ValidationError
-from core.money import format_fen
-from core.policy import parameter_key, parameter_label, parameters_of
-from core.policy_edit import rule_text, shares_text, source_notes
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +59,7 @@ def _show(db, args) -> int:
 
 
 def _set(db, args) -> int:
+    from core.policy import parameter_key, parameter_label
     from db import settings
     saved = settings.save_policy(db, {args.key: args.value})
     label = parameter_label(parameter_key(saved.policy, args.key), saved.policy)
@@ -82,6 +80,9 @@ def print_unverified(n: int) -> None:
 
 
 def print_policy(policy) -> None:
+    from core.money import format_fen
+    from core.policy import parameters_of
+    from core.policy_edit import rule_text, shares_text, source_notes
     print(f"资助政策：{policy.name}")
     print(f"政策文件 SHA-256：{policy.sha256}")
     print("资助项目：")

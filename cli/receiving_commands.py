@@ -141,14 +141,12 @@ def _status_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(db, args) -> int:
-    import json
-
+    from cli.jsonout import write_json
     from core.money import format_fen
     from db.receiving_status import intake_status
     status = intake_status(db)
     if args.json:
-        json.dump(status.to_json(), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        write_json(status.to_json())
         return 0
     end = f"{status.deadline:%Y-%m-%d}" if status.deadline else "（政策中没有“核准信息数据”阶段）"
     print(f"报送截止（核准信息数据阶段结束）：{end}")

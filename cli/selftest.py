@@ -194,7 +194,7 @@ def _verify_package(ctx: Context) -> str:
     from core.package import verify_package
     from core.version import program_version
     from db.compute import compute_school
-    from db.exports import read_own_signer
+    from db.readonly import read_own_signer
     assert ctx.package is not None
     result = verify_package(ctx.package, [read_own_signer(ctx.db_path)])
     if not result.ok:

@@ -1,7 +1,7 @@
 """CLI `settings show` / `settings set KEY VALUE`: the words on official documents."""
 from __future__ import annotations
 
-from db.official import OFFICIAL_FIELDS
+from core.official import OFFICIAL_FIELDS
 
 
 def add_parsers(sub) -> None:

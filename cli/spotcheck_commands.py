@@ -3,12 +3,11 @@ results-import|report``, registered into the ``consolidate`` group of cli/receiv
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
+from cli.jsonout import write_json
 from cli.receiving_commands import register_consolidate
-from core.spotcheck import FALSE_LABEL, POINTS, TRUE_LABEL
+from core.spotcheck_points import FALSE_LABEL, POINTS, TRUE_LABEL
 
 
 def _out(text: str = "") -> None:
@@ -148,8 +147,7 @@ def cmd_report(db, args) -> int:
                               f"例如 consolidate report {args.sample_id} 核查报告.pdf")
     rep = spot_report(db, args.sample_id, args.out)
     if args.json:
-        json.dump(rep.json, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        write_json(rep.json)
         return 0
     t = rep.json["totals"]
     _out(f"核查报告已保存：{args.out}（抽查 {t['sampled']} 名，已完成核查 {t['checked']} 名，"

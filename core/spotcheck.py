@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from core.domain import DEFAULT_CATEGORY_LABELS, Category
 from core.errors import ValidationError
 from core.package_data import PackageData, PackageStudent
+from core.spotcheck_points import FALSE_LABEL, POINTS, POINTS_BY_CODE, TRUE_LABEL, Point  # noqa: F401 - re-exported
 
 METHOD = "stratified-v1"
 METHOD_TEXT = (
@@ -47,26 +48,6 @@ METHOD_TEXT = (
 )
 LARGE, REGULAR = "大额", "一般"
 SEED_MAX = 10**12 - 1          # seeds a clerk can read out and type (at most 12 digits)
-
-
-@dataclass(frozen=True)
-class Point:
-    """One thing the checker confirms in the field (属实 / 不属实 with a note)."""
-
-    code: str
-    label: str
-    what: str
-
-
-POINTS: tuple[Point, ...] = (
-    Point("ENROLMENT", "在籍在校", "学生在该校正式在籍并在校就读（查学籍、点名册，见到本人）"),
-    Point("HOUSEHOLD", "家庭类别", "家庭经济困难类别属实（建档立卡户查扶贫手册或扶贫系统）"),
-    Point("FEES", "实收费用", "学校实际收取的学费、住宿费等与上报一致，已免除的费用没有再收"),
-    Point("FUNDS", "资金到账", "资助资金已足额到账或已减免（查银行卡流水、存折或减免凭证）"),
-    Point("LETTER", "告知书已收到", "家庭已收到资助结果告知书，回执已签字交回"),
-)
-POINTS_BY_CODE: dict[str, Point] = {p.code: p for p in POINTS}
-TRUE_LABEL, FALSE_LABEL = "属实", "不属实"
 
 
 def point_of(text: str) -> Point:

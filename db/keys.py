@@ -18,11 +18,19 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
 from db import audit, store
+from db.readonly import (  # noqa: F401 - the read-only readers, kept importable from here
+    PUBLIC_KEY,
+    RETIRED,
+    RetiredKey,
+    parse_retired,
+    query_read_only,
+    read_own_signer,
+    read_retired_keys,
+    retired_of,
+)
 from db.session import Database
 
 PRIVATE_KEY = "signer.private_pem"
-PUBLIC_KEY = "signer.public"
-RETIRED = "signer.retired"
 
 # What replacing the key means, for the CLI refusal and the GUI question.
 REPLACE_CONSEQUENCES = (
@@ -88,90 +96,14 @@ def public_key_line(session: Session) -> str:
     return signer_line(raw, school.code, school.name)
 
 
-def read_own_signer(path: Path) -> Any:
-    """The signer of the database file at ``path`` (None when the file does not exist
-    or has no key). Read-only: never creates, migrates or writes the file."""
-    import sqlite3
-
-    from core.errors import DatabaseError
-    from core.signing import parse_public_key_text
-    from core.trust import TrustedSigner
-    path = Path(path)
-    if not path.is_file():
-        return None
-    try:
-        with open(path, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise sqlite3.DatabaseError("not a database")
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = con.execute("SELECT value FROM setting WHERE key = ?", (PUBLIC_KEY,)).fetchone()
-            school = con.execute("SELECT code, name FROM school ORDER BY id LIMIT 1").fetchone()
-        finally:
-            con.close()
-        if row is None or school is None:
-            return None
-        return TrustedSigner(parse_public_key_text(row[0]), str(school[0]).strip(), str(school[1]), "本机数据库")
-    except (sqlite3.Error, OSError, ValidationError):
-        raise DatabaseError(f"无法从数据库 {path} 读取本校的签名公钥。",
-                            "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None
-
-
 # -- replacing the key (a lost passphrase) ---------------------------------
-@dataclass(frozen=True)
-class RetiredKey:
-    public_line: str          # as ``key export`` wrote it (bound to the school code when known)
-    fingerprint: str          # "" when the stored line could not be read
-    retired_at: str           # ISO time of the replacement
-
-
 def retired_keys(session: Session) -> list[RetiredKey]:
     """The keys this database signed with before, oldest first."""
-    return [RetiredKey(e.get("public", ""), e.get("fingerprint", ""), e.get("retired_at", ""))
-            for e in _retired_entries(session)]
-
-
-def read_retired_keys(path: Path) -> list[RetiredKey]:
-    """The retired keys of the database file at ``path``, read-only ([] when unreadable:
-    they only explain an unknown signer, they are never trusted)."""
-    import sqlite3
-    try:
-        rows = query_read_only(path, "SELECT value FROM setting WHERE key = ?", (RETIRED,))
-    except (sqlite3.Error, OSError):
-        return []
-    return [RetiredKey(e.get("public", ""), e.get("fingerprint", ""), e.get("retired_at", ""))
-            for e in _parse_retired(rows[0][0] if rows else None)]
-
-
-def query_read_only(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    """The rows of ``sql`` on the database file at ``path`` opened read-only (never created,
-    migrated or written; [] when the file does not exist). sqlite3.Error and OSError propagate."""
-    import sqlite3
-    path = Path(path)
-    if not path.is_file():
-        return []
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+    return retired_of(store.get_setting(session, RETIRED))
 
 
 def _retired_entries(session: Session) -> list[dict[str, str]]:
-    return _parse_retired(store.get_setting(session, RETIRED))
-
-
-def _parse_retired(text: str | None) -> list[dict[str, str]]:
-    if not text:
-        return []
-    try:
-        entries = json.loads(text)
-    except ValueError:
-        entries = None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        # a damaged history is kept as one unreadable entry, never dropped
-        return [{"public": text, "fingerprint": "", "retired_at": ""}]
-    return [{k: str(v) for k, v in e.items()} for e in entries]
+    return parse_retired(store.get_setting(session, RETIRED))
 
 
 def _retired_entry(session: Session, old_text: str, now: datetime) -> dict[str, str]:

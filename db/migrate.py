@@ -2,16 +2,20 @@
 
 A database written by a newer Zizhu (an alembic revision this program does not
 know) is refused before anything is written or backed up.
+
+Opening a database whose schema is already the newest is the common case (every
+command, every start): it reads ``alembic_version`` with one query and compares it
+with the head read from the migration files' own ``revision``/``down_revision``
+lines, so alembic (70 ms of imports) is imported only when there is something to
+migrate. The migration files stay the one source of truth; a test checks this reading
+against alembic's ``ScriptDirectory``.
 """
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
-
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError
 from core.resources import MIGRATIONS_DIR
@@ -21,28 +25,60 @@ from db.backup import (
 )
 from db.session import ZIZHU_TABLES, Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 MIGRATIONS = MIGRATIONS_DIR
 
+# `revision = '0008'`, `down_revision = '0007'` / `None` (optionally annotated, as newer templates write)
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:['\"]([^'\"]+)['\"]|None)\s*$", re.M)
+
 
 def _config() -> Config:
+    from alembic.config import Config
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head() or ""
+@lru_cache(maxsize=1)
+def revision_graph() -> dict[str, str | None]:
+    """Each migration's revision and the one it revises, read from the files' text."""
+    graph: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = {name: value or None for name, value in _ASSIGNMENT.findall(path.read_text(encoding="utf-8"))}
+        if found.get("revision"):
+            graph[str(found["revision"])] = found.get("down_revision")
+    return graph
 
 
 @lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest revision: the one no other migration revises."""
+    graph = revision_graph()
+    heads = sorted(set(graph) - {down for down in graph.values() if down})
+    if len(heads) != 1:      # a broken checkout (two branches): alembic's own answer, or its error
+        from alembic.script import ScriptDirectory
+        return ScriptDirectory.from_config(_config()).get_current_head() or ""
+    return heads[0]
+
+
 def known_revisions() -> frozenset[str]:
-    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
+    return frozenset(revision_graph())
 
 
 def current_revision(db: Database) -> str | None:
+    """The revision stored in ``alembic_version`` (None for a new, empty database)."""
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+                                ).first() is None:
+            return None
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    if len(rows) > 1:
+        raise DatabaseError(f"数据库 {db.path} 的结构版本记录不唯一，程序没有改动它",
+                            "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest")
+    return str(rows[0][0]) if rows else None
 
 
 def _tables(db: Database) -> set[str]:
@@ -65,6 +101,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
         return
     if _tables(db):
         backup_before_change(db, reason=f"before-migration-{current or 'none'}")
+    from alembic import command
     cfg = _config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -15,15 +15,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import DatabaseError, ValidationError
+from core.errors import ValidationError
 from core.signing import public_key_text
 from core.trust import TrustedSigner, read_trust_file
 from db import audit
-from db.keys import own_signer, query_read_only
+from db.keys import own_signer
+from db.readonly import TRUST_SOURCE as SOURCE
+from db.readonly import read_trusted_signers  # noqa: F401 - kept importable from here
+from db.readonly import trusted_signer as _trusted
 from db.receiving_models import TrustedSignerRow
 from db.session import Database
-
-SOURCE = "信任列表"
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,6 @@ def _signer(row: TrustedSignerRow) -> TrustedSigner:
     return _trusted(row.public_key, row.school_code, row.school_name, str(row.registered_at))
 
 
-def _trusted(public_key: str, code: str, name: str, registered_at: str) -> TrustedSigner:
-    from core.signing import parse_public_key_text
-    return TrustedSigner(parse_public_key_text(public_key), code, name, f"{SOURCE}（{registered_at[:10]} 登记）")
-
-
 def trusted_signers(session: Session) -> list[TrustedSigner]:
     """The keys this database trusts: the registered ones not removed, plus its own key."""
     rows = session.scalars(select(TrustedSignerRow).where(TrustedSignerRow.removed_at.is_(None))
@@ -72,22 +68,6 @@ def signer_entries(session: Session, include_removed: bool = True) -> list[Signe
     if not include_removed:
         q = q.where(TrustedSignerRow.removed_at.is_(None))
     return [_entry(r) for r in session.scalars(q)]
-
-
-def read_trusted_signers(path: Path) -> list[TrustedSigner]:
-    """The registered keys (not removed) of the database file at ``path``, read-only, for
-    ``verify`` (which never opens the database for writing); [] when the file does not
-    exist or predates the trust list."""
-    import sqlite3
-    try:
-        if not query_read_only(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trusted_signer'"):
-            return []
-        rows = query_read_only(path, "SELECT public_key, school_code, school_name, registered_at FROM trusted_signer "
-                                     "WHERE removed_at IS NULL ORDER BY id")
-        return [_trusted(str(k), str(c), str(n), str(at)) for k, c, n, at in rows]
-    except (sqlite3.Error, OSError, ValidationError):
-        raise DatabaseError(f"无法从数据库 {path} 读取信任列表。",
-                            "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pypinyin import Style, lazy_pinyin
-
 from core.checks.base import CheckContext, Finding, RosterFacts, Rule, Severity
 from core.idnumber import mask_id
+from core.pinyin import same_reading
 from core.text import header_key
 
 
@@ -26,10 +25,6 @@ def _not_on_roster(ctx: CheckContext) -> Iterator[Finding]:
                 s, f"家庭类别为建档立卡，但身份证号 {mask_id(s.id_number)} 不在建档立卡名单中", "category")
 
 
-def _same_reading(a: str, b: str) -> bool:
-    return lazy_pinyin(a, style=Style.NORMAL) == lazy_pinyin(b, style=Style.NORMAL)
-
-
 def _name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     by_id = roster_by_id(ctx)
     for s in ctx.students:
@@ -37,7 +32,7 @@ def _name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         if r is None or r.name.replace(" ", "") == s.name.replace(" ", ""):
             continue
         msg = f"学生名单姓名“{s.name}”与建档立卡名单姓名“{r.name}”不一致"
-        if len(r.name) == len(s.name) and _same_reading(r.name, s.name):
+        if len(r.name) == len(s.name) and same_reading(r.name, s.name):
             msg += "（读音相同，可能是错别字）"
         yield NAME_MISMATCH.finding(s, msg, "name")
 
