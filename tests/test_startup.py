@@ -1,0 +1,110 @@
+"""Start-up: a command imports only what it uses (not timed: which modules a fresh process
+loads), the schema head is known without alembic, and ``--json`` is fast and readable."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.commands import run
+from cli.jsonout import json_text
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("PySide6", "sqlalchemy", "alembic", "pypinyin", "reportlab", "openpyxl", "cryptography",
+         "python_calamine", "tomlkit")
+
+# Runs main.py as `python main.py ARGS` does, then prints the exit code and the heavy modules loaded.
+_PROBE = """
+import json, runpy, sys
+args, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.argv = ["main.py", *args]
+code = 0
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
+"""
+
+
+def _fresh(args: list[str], home: Path) -> tuple[int, set[str], str]:
+    """Exit code, heavy modules loaded and standard output of ``python main.py ARGS`` in a new process."""
+    env = {**os.environ, "ZIZHU_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    probe = json.loads(proc.stderr.strip().splitlines()[-1])
+    return probe["code"], set(probe["loaded"]), proc.stdout
+
+
+@pytest.fixture
+def school_db(tmp_path):
+    p = tmp_path / "s.sqlite"
+    assert run(["--db", str(p), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 0
+    return p
+
+
+def test_help_loads_no_heavy_module(tmp_path):
+    code, loaded, out = _fresh(["--help"], tmp_path)
+    assert code == 0 and "compute" in out and "verify" in out
+    assert loaded == set()
+
+
+def test_verify_reads_the_database_without_sqlalchemy(school_db, tmp_path):
+    bad = tmp_path / "x.zip"
+    bad.write_bytes(b"PK\x05\x06" + bytes(18))           # an empty zip: not a package
+    code, loaded, out = _fresh(["--db", str(school_db), "verify", str(bad)], tmp_path)
+    assert code == 1 and "校验失败" in out
+    assert loaded == {"cryptography"}                     # signatures: what verify needs, nothing else
+
+
+@pytest.mark.parametrize("args", [["compute", "--json"], ["settings", "show"]])
+def test_commands_on_a_current_database_load_no_alembic_pinyin_or_writers(school_db, tmp_path, args):
+    code, loaded, out = _fresh(["--db", str(school_db), *args], tmp_path)
+    assert code == 0 and out.strip()
+    assert "sqlalchemy" in loaded                         # they do read the database
+    assert loaded & {"PySide6", "alembic", "pypinyin", "reportlab", "openpyxl", "python_calamine"} == set()
+
+
+def test_an_old_database_is_still_migrated(tmp_path):
+    """The head check without alembic must not skip a needed migration (frozen 0001 file)."""
+    import shutil
+
+    from db.migrate import current_revision, head_revision
+    from db.session import open_database
+    p = tmp_path / "old.sqlite"
+    shutil.copy(ROOT / "tests" / "data" / "schema-0001.sqlite", p)
+    d = open_database(p)
+    try:
+        assert current_revision(d) == head_revision() != "0001"
+    finally:
+        d.close()
+
+
+def test_head_and_known_revisions_agree_with_alembic():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import MIGRATIONS, head_revision, known_revisions, revision_graph
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert head_revision() == script.get_current_head()
+    walked = {s.revision: s.down_revision for s in script.walk_revisions()}
+    assert revision_graph() == walked
+    assert known_revisions() == frozenset(walked)
+
+
+def test_json_text_is_the_same_document_one_record_a_line():
+    doc = {"students": [{"id_number": "1", "name": "张三", "items": [{"code": "A", "amount": "1.00"}]},
+                        {"id_number": "2", "name": "李四", "items": []}],
+           "pending": [], "totals": {"total": "1.00", "by_source": {"city": "0.50"}}}
+    text = json_text(doc)
+    assert json.loads(text) == doc
+    lines = text.splitlines()
+    assert '{"id_number": "1", "name": "张三", "items": [{"code": "A", "amount": "1.00"}]},' in lines
+    assert '{"id_number": "2", "name": "李四", "items": []}' in lines       # not ASCII-escaped, one a line
+    assert '"pending": [],' in lines
+    assert json.loads(json_text([1, {"a": None}])) == [1, {"a": None}]
+    assert json_text({}) == "{}"
