@@ -34,7 +34,11 @@ from typing import Any, Protocol
 from core.domain import DEFAULT_CATEGORY_LABELS, Category
 from core.errors import ValidationError
 from core.package_data import PackageData, PackageStudent
-from core.spotcheck_points import FALSE_LABEL, POINTS, POINTS_BY_CODE, TRUE_LABEL, Point  # noqa: F401 - re-exported
+from core.spotcheck_points import FALSE_LABEL as FALSE_LABEL  # re-exported: the points are part of this API
+from core.spotcheck_points import POINTS as POINTS
+from core.spotcheck_points import POINTS_BY_CODE as POINTS_BY_CODE
+from core.spotcheck_points import TRUE_LABEL as TRUE_LABEL
+from core.spotcheck_points import Point as Point
 
 METHOD = "stratified-v1"
 METHOD_TEXT = (
