@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cli.commands import run
 from cli.jsonout import json_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,10 +38,12 @@ def _fresh(args: list[str], home: Path) -> tuple[int, set[str], str]:
 
 
 @pytest.fixture
-def school_db(tmp_path):
-    p = tmp_path / "s.sqlite"
-    assert run(["--db", str(p), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 0
-    return p
+def school_db(db):
+    """The path of a database at the newest schema with its school (closed: the commands open it)."""
+    from db.settings import save_school
+    save_school(db, "第一中学", "4115", 2023, "")
+    db.close()
+    return db.path
 
 
 def test_help_loads_no_heavy_module(tmp_path):
@@ -51,12 +52,25 @@ def test_help_loads_no_heavy_module(tmp_path):
     assert loaded == set()
 
 
-def test_verify_reads_the_database_without_sqlalchemy(school_db, tmp_path):
-    bad = tmp_path / "x.zip"
+def _not_a_package(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    bad = folder / "x.zip"
     bad.write_bytes(b"PK\x05\x06" + bytes(18))           # an empty zip: not a package
-    code, loaded, out = _fresh(["--db", str(school_db), "verify", str(bad)], tmp_path)
+    return bad
+
+
+def test_verify_reads_the_database_without_sqlalchemy(school_db, tmp_path):
+    code, loaded, out = _fresh(["--db", str(school_db), "verify", str(_not_a_package(tmp_path / "in"))], tmp_path)
     assert code == 1 and "校验失败" in out
     assert loaded == {"cryptography"}                     # signatures: what verify needs, nothing else
+
+
+def test_consolidate_add_loads_no_spreadsheet_writer(school_db, tmp_path):
+    """Intake reads packages; the 汇总包 writer's openpyxl stays unloaded."""
+    folder = _not_a_package(tmp_path / "in").parent
+    code, loaded, out = _fresh(["--db", str(school_db), "consolidate", "add", str(folder)], tmp_path)
+    assert code == 1 and "拒收" in out
+    assert loaded & {"PySide6", "alembic", "pypinyin", "reportlab", "openpyxl", "python_calamine"} == set()
 
 
 @pytest.mark.parametrize("args", [["compute", "--json"], ["settings", "show"]])

@@ -49,9 +49,9 @@ from core.exports.xlsx_common import (
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.package_data import DATA_FORMAT, DATA_MEMBER, DATA_VERSION
+from core.package_data import KIND_CONSOLIDATED as KIND_CONSOLIDATED  # re-exported: where it was defined
 from core.version import program_version
 
-KIND_CONSOLIDATED = "consolidated"
 WORKBOOK_MEMBER = "summary.xlsx"
 REPORT_MEMBER = "report.pdf"
 HEADER_ROW = 2
