@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Literal
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus import Flowable
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.rl_config import _FUZZ
@@ -74,16 +75,68 @@ def wrap_text(text: str, width: float, widths: TextWidths) -> list[Line]:
     return [(room, line) for room, line in cjkwrap.word_split(text, [width], widths.font, widths.size)]
 
 
-def draw_lines(tx: Any, x: float, top: float, width: float, lines: Sequence[Line], align: Align,
+class TextRun:
+    """Lines of text of one font and size written into the current page as one text object
+    (``show`` each line, then ``finish``), where a reportlab text object of that font would
+    put them. Each distinct text is split into the font's subsets and escaped once per
+    document, and each coordinate formatted once: a list repeats its schools, grades and
+    amounts on every page."""
+
+    def __init__(self, font: str = FONT, size: float = CELL_SIZE) -> None:
+        register_fonts()
+        self.font = getFont(font)
+        self._tf = f" {fp_str(size)} Tf"
+        self._doc: Any = None
+        self._code: list[str] = []
+        self._subset = -1
+
+    def start(self, canvas: Any) -> None:
+        """Begin a text object on ``canvas``'s page."""
+        if canvas._doc is not self._doc:      # subsets and their names belong to one document
+            self._doc, self._escape = canvas._doc, canvas._escape
+            self._parts: dict[str, list[tuple[int, str]]] = {}
+            self._names: dict[int, str] = {}
+            self._nums: dict[float, str] = {}
+        self._code, self._subset = ["BT"], -1
+
+    def _num(self, v: float) -> str:
+        s = self._nums.get(v)
+        if s is None:
+            s = self._nums[v] = fp_str(v)
+        return s
+
+    def show(self, x: float, y: float, text: str) -> None:
+        """``text`` with its baseline starting at (x, y)."""
+        parts = self._parts.get(text)
+        if parts is None:
+            parts = self._parts[text] = [(subset, f"({self._escape(chunk)}) Tj")
+                                         for subset, chunk in self.font.splitString(text, self._doc)]
+        code = self._code
+        code.append(f"1 0 0 1 {self._num(x)} {self._num(y)} Tm")
+        for subset, shown in parts:
+            if subset != self._subset:
+                name = self._names.get(subset)
+                if name is None:
+                    name = self._names[subset] = self.font.getSubsetInternalName(subset, self._doc) + self._tf
+                code.append(name)
+                self._subset = subset
+            code.append(shown)
+
+    def finish(self, canvas: Any) -> None:
+        """End the text object: its code goes into ``canvas``'s page."""
+        self._code.append("ET")
+        canvas.addLiteral(" ".join(self._code))
+        self._code = []
+
+
+def draw_lines(run: TextRun, x: float, top: float, width: float, lines: Sequence[Line], align: Align,
                size: float = CELL_SIZE, leading: float = CELL_LEADING) -> None:
-    """Put ``lines`` (from ``wrap_text`` for ``width``) into the text object ``tx``, the first
-    baseline ``size`` below ``top``, one ``leading`` apart, aligned in ``width`` from ``x``:
-    where a Paragraph of that style drawn at (x, top) would put each character."""
+    """Put ``lines`` (from ``wrap_text`` for ``width``) into ``run``, the first baseline
+    ``size`` below ``top``, one ``leading`` apart, aligned in ``width`` from ``x``: where a
+    Paragraph of that style drawn at (x, top) would put each character."""
     y = top - size
     for room, text in lines:
-        dx = 0.0 if align == "left" else room if align == "right" else room / 2
-        tx.setTextOrigin(x + dx, y)
-        tx._textOut(text)     # textOut without measuring the text again to move the cursor
+        run.show(x if align == "left" else x + room if align == "right" else x + room / 2, y, text)
         y -= leading
 
 
@@ -125,6 +178,7 @@ class _Rows:
             self.cells.append(cells)
             heights.append(tallest * CELL_LEADING + 2 * PAD_V)
         self.heights = heights
+        self.run = TextRun()
         self.tops = [0.0, *accumulate(heights)]      # tops[i]: the height of rows before row i
 
 
@@ -192,17 +246,17 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
             c.setFillColor(TOTAL_BG)
             c.rect(0, ys[-1], self.width, heights[-1], stroke=0, fill=1)
         c.setFillColorRGB(0, 0, 0)
-        tx = c.beginText()
-        tx.setFont(FONT, CELL_SIZE, CELL_LEADING)
+        run = rows.run
+        run.start(c)
         for k, i in enumerate(shown):
             top, h = ys[k], heights[k]
             aligns: list[Align] = (["center"] * len(self.columns) if self.header and i == 0
                                    else [col.align for col in self.columns])
             for col, x, align, lines in zip(self.columns, xs[:-1], aligns, rows.cells[i], strict=True):
                 if lines:       # middle of the row, as platypus places a paragraph of these lines
-                    draw_lines(tx, x + PAD_H, top - (h - len(lines) * CELL_LEADING) / 2,
+                    draw_lines(run, x + PAD_H, top - (h - len(lines) * CELL_LEADING) / 2,
                                col.width - 2 * PAD_H, lines, align)
-        c.drawText(tx)
+        run.finish(c)
         c.setStrokeColor(GRID)
         c.setLineWidth(GRID_WIDTH)
         c.lines([(0, y, self.width, y) for y in ys] + [(x, ys[0], x, ys[-1]) for x in xs])
