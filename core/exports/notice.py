@@ -43,8 +43,11 @@ def _lines(data: ExportData, rows: list[tuple[StudentInfo, StudentResult]]) -> t
     return title, text, objection
 
 
-def _items_text(r: StudentResult) -> str:
-    return "；".join(f"{d.name} {format_fen(d.amount_fen)}" for d in r.granted)
+def _row(n: int, s: StudentInfo, r: StudentResult, school: str) -> list[str]:
+    """A student's line of the list (the granted items computed once)."""
+    granted = r.granted
+    return [str(n), s.name, school, grade_label(s), "；".join(f"{d.name} {format_fen(d.amount_fen)}" for d in granted),
+            format_fen(sum(d.amount_fen for d in granted))]
 
 
 def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
@@ -61,8 +64,7 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
         Spacer(1, 3 * mm),
     ]
     rows = [["序号", "姓名", "学校", "年级", "资助项目及金额（元）", "合计（元）"]]
-    for n, (s, r) in enumerate(subsidised, start=1):
-        rows.append([str(n), s.name, data.school.name, grade_label(s), _items_text(r), format_fen(r.total_fen)])
+    rows += [_row(n, s, r, data.school.name) for n, (s, r) in enumerate(subsidised, start=1)]
     rows.append(["合计", f"{len(subsidised)}人", "", "", "", format_fen(sum(r.total_fen for _, r in subsidised))])
     story.append(ruled_table(rows, [11 * mm, 19 * mm, 30 * mm, 26 * mm, 66 * mm, 22 * mm], g,
                              center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}))
