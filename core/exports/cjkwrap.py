@@ -30,7 +30,9 @@ def _latin(u: str) -> bool:
     return bool(u) and ord(u[0]) < 0x3000 and not u.isspace()
 
 
-def _units(frags: list[Any], encoding: str) -> list[Unit]:
+def _units(frags: list[Any], encoding: str, glyph: Any = None) -> list[Unit]:
+    """Characters grouped into units that stay on one line; ``glyph(ch, frag)`` makes a
+    character's glyph (reportlab's ``cjkU``, measured) when given."""
     units: list[Unit] = []
     glue = False                      # the previous glyph may not end a line
     for f in frags:
@@ -40,7 +42,7 @@ def _units(frags: list[Any], encoding: str) -> list[Unit]:
             glue = False
             continue
         for ch in text:
-            u = _para.cjkU(ch, f, encoding)
+            u = glyph(ch, f) if glyph is not None else _para.cjkU(ch, f, encoding)
             if units and (glue or ch in CANNOT_START) and not hasattr(units[-1][-1].frag, "lineBreak"):
                 units[-1].append(u)
             else:
@@ -111,6 +113,23 @@ class _Font:
         self.text, self.fontName, self.fontSize = text, font_name, font_size
 
 
+_glyphs: dict[tuple[str, float], dict[str, Any]] = {}
+
+
+def _plain_glyph(font_name: str, font_size: float, encoding: str) -> Any:
+    """A maker of plain text's glyphs that measures each character once per font and size
+    (a long list wraps thousands of cells of the same few hundred characters)."""
+    known = _glyphs.setdefault((font_name, font_size), {})
+    frag = _Font("", font_name, font_size)
+
+    def glyph(ch: str, _frag: Any) -> Any:
+        u = known.get(ch)
+        if u is None:
+            u = known[ch] = _para.cjkU(ch, frag, encoding)
+        return u
+    return glyph
+
+
 def word_split(word: str | bytes, maxWidths: Any, fontName: str, fontSize: float,
                encoding: str = "utf8") -> list[list[Any]]:
     """Drop-in for reportlab's ``wordSplit`` (paragraphs of plain text): ``[extra space, text]`` lines."""
@@ -120,7 +139,7 @@ def word_split(word: str | bytes, maxWidths: Any, fontName: str, fontSize: float
     used = stringWidth(text, fontName, fontSize)
     if used <= maxWidths[0] + _FUZZ:          # it fits on one line: nothing to break (most table cells)
         return [[maxWidths[0] - used, text]]
-    units = _units([_Font(word, fontName, fontSize)], encoding)
+    units = _units([_Font(word, fontName, fontSize)], encoding, _plain_glyph(fontName, fontSize, encoding))
     return [[max_width - used, "".join(u for unit in line for u in unit)]
             for line, used, _br, max_width in _break(units, list(maxWidths))]
 
