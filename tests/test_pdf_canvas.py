@@ -98,3 +98,11 @@ def test_a_part_shares_the_measured_rows():
     t = RuledTable(_rows(200), ruled_table(_rows(1), WIDTHS, Glyphs()).columns, Glyphs())
     first, rest = t.split(sum(WIDTHS), 400)
     assert first._rows is t._rows is rest._rows
+
+
+def test_text_widths_are_reportlabs():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    widths = TextWidths(FONT, 9)
+    for text in ("张三", "免学费 1600.00；免书本费 475.30", "王䶮 ABC xyz", ""):
+        assert widths(text) == stringWidth(text, FONT, 9)
+    assert TextWidths("Helvetica", 9)("abc") == stringWidth("abc", "Helvetica", 9)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any, Literal
 
 from reportlab.lib.rl_accel import fp_str
@@ -49,17 +49,25 @@ GRID_WIDTH = 0.5
 
 class TextWidths:
     """``stringWidth`` of one font and size, remembered per text (a list repeats its
-    schools, grades and amounts thousands of times)."""
+    schools, grades and amounts thousands of times); a TrueType font's text is summed
+    from its character widths as reportlab does, without its per-character generator."""
 
     def __init__(self, font: str = FONT, size: float = CELL_SIZE) -> None:
         register_fonts()
         self.font, self.size = font, size
         self._known: dict[str, float] = {}
+        face = getattr(getFont(font), "face", None)
+        self._face = (face.charWidths.get, face.defaultWidth) if hasattr(face, "charWidths") else None
 
     def __call__(self, text: str) -> float:
         w = self._known.get(text)
         if w is None:
-            w = self._known[text] = stringWidth(text, self.font, self.size)
+            if self._face is None:
+                w = stringWidth(text, self.font, self.size)
+            else:       # reportlab's instanceStringWidthTTF, the same sum in the same order
+                get, default = self._face
+                w = 0.001 * self.size * sum(map(get, map(ord, text), repeat(default)))
+            self._known[text] = w
         return w
 
 
