@@ -106,3 +106,27 @@ def test_text_widths_are_reportlabs():
     for text in ("张三", "免学费 1600.00；免书本费 475.30", "王䶮 ABC xyz", ""):
         assert widths(text) == stringWidth(text, FONT, 9)
     assert TextWidths("Helvetica", 9)("abc") == stringWidth("abc", "Helvetica", 9)
+
+
+def test_a_long_notice_lists_every_subsidised_student_once_in_order_under_a_header_on_every_page(tmp_path):
+    from core.exports.notice import write_notice_pdf
+    from core.exports.sample import sample_export_data
+    from core.money import format_fen
+
+    data = sample_export_data(400)
+    granted = [(s, r) for s, r in data.pairs() if r.granted]
+    assert write_notice_pdf(tmp_path / "n.pdf", data) == []
+    pages = page_count(tmp_path / "n.pdf")
+    assert pages >= 3
+    flat = ""
+    for p in range(1, pages + 1):
+        text = "".join(pdf_text(tmp_path / "n.pdf", p).split())
+        assert "序号姓名学校年级资助项目及金额（元）合计（元）" in text, f"page {p}: no header"
+        flat += text
+    at = 0
+    for n, (s, r) in enumerate(granted, start=1):
+        found = flat.find(f"{n}{s.name}{data.school.name}", at)
+        assert found >= at, f"row {n} ({s.name}) missing or out of order"
+        assert format_fen(r.total_fen) in flat[found:found + 200]
+        at = found + 1
+    assert flat.count(data.school.name) == len(granted) + 2 + pages   # rows, title, signature, running headers
