@@ -56,7 +56,7 @@ class TextWidths:
         register_fonts()
         self.font, self.size = font, size
         self._known: dict[str, float] = {}
-        face = getattr(getFont(font), "face", None)
+        face: Any = getattr(getFont(font), "face", None)
         self._face = (face.charWidths.get, face.defaultWidth) if hasattr(face, "charWidths") else None
 
     def __call__(self, text: str) -> float:
