@@ -41,6 +41,7 @@ TITLE = Font(name=FONT_NAME, bold=True, size=14)
 DRAFT_FONT = Font(name=FONT_NAME, bold=True, size=14, color="C00000")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+TITLE_ALIGN = Alignment(horizontal="left", vertical="center")
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEADER_WRAP = 16   # header cells wider than this wrap onto two lines
@@ -53,8 +54,8 @@ def set_text(cell: Cell, text: Any) -> Cell:
     if text is None:
         cell.value = None
         return cell
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
-    cell.data_type = "s"
+    cell._value = ILLEGAL_CHARACTERS_RE.sub("", str(text))[:32767]    # what cell.value = … checks,
+    cell.data_type = "s"                                              # then a string, never "f" / "e"
     return cell
 
 
@@ -108,36 +109,52 @@ class _Sheet:
 # Per workbook: one style (openpyxl's StyleArray of font, fill, border, alignment and
 # number format ids) per kind of cell, made once and copied into each cell. Assigning
 # the style objects cell by cell hashes them every time (half of a big export's time).
-_STYLES: WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[PatternFill | None, StyleArray]]] = (
+_STYLES: WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[tuple[Any, ...], StyleArray]]] = (
     WeakKeyDictionary())
 _SHEETS: WeakKeyDictionary[Worksheet, _Sheet] = WeakKeyDictionary()
 
 
-def _style(ws: Worksheet, kind: str, bold: bool, fill: PatternFill | None, border: bool) -> StyleArray:
-    """The style of a ``write_row`` cell of ``kind`` (money, text, number or header)."""
+def cell_style(ws: Any, kind: str, bold: bool = False, fill: PatternFill | None = None, border: bool = False,
+               font: Font | None = None, align: Alignment | None = None) -> StyleArray:
+    """The style of a cell of ``kind`` in ``ws``'s workbook: money, text, number or header
+    (``write_row``'s kinds; ``font`` / ``align`` replace the kind's own) or free (only
+    ``font`` and ``align``, as ``put_text`` and a font set after)."""
     styles = _STYLES.setdefault(ws.parent, {})
-    key = (kind, bold, id(fill), border)
+    objects = (fill, font, align)
+    key = (kind, bold, border, *map(id, objects))
     found = styles.get(key)
-    if found is not None and found[0] is fill:      # (an id is unique only while its fill lives)
-        return found[1]
-    cell = Cell(ws)                      # a detached probe: styled the one slow way, once
+    if found is not None and all(a is b for a, b in zip(found[0], objects, strict=True)):
+        return found[1]                  # (an id is unique only while its object lives)
+    cell = Cell(ws, style_array=StyleArray())    # a detached probe: styled the one slow way, once
     if kind == "money":
         cell.number_format = MONEY_FORMAT
         cell.alignment = Alignment(horizontal="right", vertical="center")
     elif kind in ("text", "header"):
         cell.number_format = TEXT_FORMAT
         cell.alignment = Alignment(vertical="center", wrap_text=False)
-    else:
+    elif kind == "number":
         cell.alignment = Alignment(horizontal="right", vertical="center")
-    cell.font = BOLD if bold else NORMAL
+    if kind != "free":
+        cell.font = BOLD if bold else NORMAL
     if fill is not None:
         cell.fill = fill
     if border:
         cell.border = BORDER
     if kind == "header":
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    styles[key] = (fill, cell._style)
+    if font is not None:
+        cell.font = font
+    if align is not None:
+        cell.alignment = align
+    styles[key] = (objects, cell._style)
     return cell._style
+
+
+def cell_width(value: Any, bold: bool, wrap: bool) -> int:
+    """The width a cell's value asks of its column: bold text is 2 wider, a wrapping cell
+    (a long header) asks HEADER_WRAP at most."""
+    w = text_width(value) + (2 if bold else 0)
+    return min(w, HEADER_WRAP) if wrap else w
 
 
 def write_row(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False,
@@ -154,7 +171,6 @@ def _write_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool, fill:
         sheet = _SHEETS[ws] = _Sheet()
     sheet.rows.add(row)
     widths = sheet.widths
-    extra = 2 if bold else 0
     store = ws._cells
     ws._current_row = max(row, ws._current_row)
     cells = []
@@ -166,7 +182,7 @@ def _write_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool, fill:
         else:
             kind = "number"
         # a new cell (what ws.cell would make) with a copy of the kind's style
-        cell = store[(row, col)] = Cell(ws, row, col, None, _style(ws, kind, bold, fill, border))
+        cell = store[(row, col)] = Cell(ws, row, col, None, cell_style(ws, kind, bold, fill, border))
         if kind == "money":
             cell.value = fen_to_decimal(v.fen)
         elif kind == "number":
@@ -174,9 +190,7 @@ def _write_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool, fill:
         else:
             set_text(cell, v)
         if cell._value is not None:
-            w = text_width(cell._value) + extra
-            if kind == "header":
-                w = min(w, HEADER_WRAP)
+            w = cell_width(cell._value, bold, kind == "header")
             if w > widths.get(col, -1):
                 widths[col] = w
         cells.append(cell)
@@ -194,7 +208,7 @@ def write_title(ws: Worksheet, title: str, ncols: int, draft: bool, row: int = 1
     """A merged, bold title line; a draft title starts with 【草稿】 in red."""
     cell = put_text(ws, row, 1, ("【草稿】" if draft else "") + title)
     cell.font = DRAFT_FONT if draft else TITLE
-    cell.alignment = Alignment(horizontal="left", vertical="center")
+    cell.alignment = TITLE_ALIGN
     ws.row_dimensions[row].height = 24
     if ncols > 1:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
@@ -218,9 +232,8 @@ def fit_columns(ws: Worksheet, skip_rows: Iterable[int] = (), minimum: int = 6, 
             cell = cells.get((row, col))
             if cell is None or cell.value is None:
                 continue
-            w = text_width(cell.value) + (2 if cell.font and cell.font.bold else 0)
-            if cell.alignment is not None and cell.alignment.wrap_text:
-                w = min(w, HEADER_WRAP)
+            w = cell_width(cell.value, bool(cell.font and cell.font.bold),
+                           bool(cell.alignment is not None and cell.alignment.wrap_text))
             widths[col] = max(widths.get(col, 0), w)
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = min(max(w + 2, minimum), maximum)
@@ -230,9 +243,9 @@ def setup_print(ws: Worksheet, *, header_row: int, school: str, title: str, draf
                 landscape: bool = True) -> None:
     """A4, landscape, fit to one page wide, header row frozen and repeated,
     header/footer with the school, page numbers and 草稿 when a draft."""
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -250,14 +263,12 @@ def setup_print(ws: Worksheet, *, header_row: int, school: str, title: str, draf
 
 
 def mark_demo(wb: Workbook, data: ExportData) -> None:
-    """A demo database's workbook says 演示数据 on every sheet: before the title in red,
-    in the printed header and footer, and in the document properties."""
+    """A demo database's workbook says 演示数据 on every sheet: in the printed header and
+    footer and in the document properties (before the title in red: ``xlsx_stream.title_row``).
+    Call it before the workbook is saved."""
     if not data.demo:
         return
     for ws in wb.worksheets:
-        cell = ws.cell(row=1, column=1)
-        cell.value = DEMO_NOTE + " " + str(cell.value or "")
-        cell.font = DRAFT_FONT
         ws.oddHeader.right.text = DEMO_MARK + ("　" + ws.oddHeader.right.text if ws.oddHeader.right.text else "")
         ws.oddHeader.right.color = "C00000"
         ws.oddFooter.left.text = DEMO_NOTE
@@ -266,6 +277,14 @@ def mark_demo(wb: Workbook, data: ExportData) -> None:
 
 
 def save_workbook(wb: Workbook, path: str | Path) -> Path:
-    """Write ``wb`` atomically, naming the program and its version as the document's creator."""
+    """Write ``wb`` atomically, naming the program and its version as the document's creator.
+    A write_only workbook that could not be saved has its sheets' temporary files removed."""
     wb.properties.creator = f"Zizhu {program_version()}"
-    return write_atomic(path, lambda tmp: wb.save(tmp))
+    try:
+        return write_atomic(path, lambda tmp: wb.save(tmp))
+    finally:
+        if wb.write_only:
+            for ws in wb.worksheets:
+                if not ws.closed and ws._writer is not None:
+                    ws.close()           # ends the sheet's stream (its generator, its file)
+                    ws._writer.cleanup()
