@@ -66,7 +66,7 @@ def format_fen(fen: int) -> str:
 
 
 def fen_to_decimal(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+    return Decimal(fen).scaleb(-2)          # exact: the fen's digits, two of them decimals
 
 
 def split_shares(total_fen: int, shares: Sequence[tuple[str, Decimal]]) -> dict[str, int]:

@@ -62,12 +62,13 @@ def _roster(data: ExportData) -> Iterator[Row]:
     yield title_row(_title(data, "学生资助名册"), len(headers), draft=data.draft, demo=data.demo)
     yield Header(headers)
     for n, (st, r) in enumerate(data.pairs(), start=1):
-        amounts = {d.code: d.amount_fen for d in r.granted}
+        granted = r.granted
+        amounts = {d.code: d.amount_fen for d in granted}
         yield Line([
             n, st.name, st.id_number, st.gender, st.student_no, st.stage, st.grade, st.class_name,
             st.location, st.ownership, st.category_label,
             *(Money(amounts[i.code]) if i.code in amounts else None for i in items),
-            Money(r.total_fen) if r.granted else None,
+            Money(sum(d.amount_fen for d in granted)) if granted else None,
             _status(data, st.verified, [d.name for d in r.pending]),
             mask_card(st.bank_card),
         ])

@@ -90,6 +90,11 @@ def text_width(value: Any) -> int:
     return len(text) if text.isascii() else _wide_width(text)
 
 
+def money_width(fen: int) -> int:
+    """``text_width`` of the fen amount as yuan ("1,234,567.89"), without making it a Decimal."""
+    return (fen < 0) + len(f"{abs(fen) // 100:,}") + 3
+
+
 @lru_cache(maxsize=1 << 16)
 def _wide_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -151,9 +156,9 @@ def cell_style(ws: Any, kind: str, bold: bool = False, fill: PatternFill | None 
 
 
 def cell_width(value: Any, bold: bool, wrap: bool) -> int:
-    """The width a cell's value asks of its column: bold text is 2 wider, a wrapping cell
-    (a long header) asks HEADER_WRAP at most."""
-    w = text_width(value) + (2 if bold else 0)
+    """The width a cell's value (or a ``Money``) asks of its column: bold text is 2 wider,
+    a wrapping cell (a long header) asks HEADER_WRAP at most."""
+    w = (money_width(value.fen) if isinstance(value, Money) else text_width(value)) + (2 if bold else 0)
     return min(w, HEADER_WRAP) if wrap else w
 
 

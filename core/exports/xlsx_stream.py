@@ -95,11 +95,7 @@ def _measure(rows: Iterable[Row]) -> dict[int, int]:
             for col, v in enumerate(row.values, start=1):
                 if v is None:
                     continue
-                if isinstance(v, Money):
-                    v = fen_to_decimal(v.fen)
-                elif isinstance(v, str):
-                    v = _clean(v)
-                w = cell_width(v, row.bold, False)
+                w = cell_width(_clean(v) if isinstance(v, str) else v, row.bold, False)
                 if w > get(col, -1):
                     widths[col] = w
         elif isinstance(row, Header):
@@ -165,6 +161,9 @@ class _Stream:
                 cell.data_type = "n"
             elif kind == 1:
                 set_text(cell, v)
+            elif v is None or type(v) is int:
+                cell._value = v          # (what cell.value = … does for these, without its checks)
+                cell.data_type = "n"
             else:
                 cell.value = v
             cell.row, cell.column = row, col
