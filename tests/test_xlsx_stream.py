@@ -146,4 +146,4 @@ def test_a_workbook_that_cannot_be_saved_leaves_no_temporary_file(tmp_path):
         with pytest.raises(OutputFileError):
             write_workbook(tmp_path / "missing" / "w.xlsx", sample_export_data(20))
         gc.collect()
-    assert openpyxl_writer.ALL_TEMP_FILES == before
+    assert before == openpyxl_writer.ALL_TEMP_FILES
