@@ -53,15 +53,15 @@ def calamine_rows(path: Path) -> list[list[Any]]:
     return list(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python())
 
 
-def sqlite_insert(db_path: Path, rows: Sequence[Sequence[Any]], width: int) -> None:
+def sqlite_insert(db_path: Path, rows: Sequence[Sequence[Any]], width: int, key: int) -> None:
     """sqlite3 ``executemany`` of ``rows`` (cut or padded to ``width`` text columns) into a new
-    table with an index on the ID column, as the program keeps it; WAL, one transaction."""
+    table with an index on the ID column (``key``), as the program keeps it; WAL, one transaction."""
     con = sqlite3.connect(db_path)
     try:
         con.execute("PRAGMA journal_mode=WAL")
         cols = ", ".join(f"c{i}" for i in range(width))
         con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {cols})")
-        con.execute("CREATE INDEX ix_t ON t(c1)")
+        con.execute(f"CREATE INDEX ix_t ON t(c{key})")
         marks = ", ".join("?" * width)
         pad = [""] * width
         con.executemany(f"INSERT INTO t ({cols}) VALUES ({marks})",
@@ -77,6 +77,12 @@ def select_all(db_path: Path, queries: Iterable[str]) -> int:
         return sum(len(con.execute(q).fetchall()) for q in queries)
     finally:
         con.close()
+
+
+def dump_json(value: Any) -> bytes:
+    """A JSON member written from its data (compact, as the program writes its data member)."""
+    import json
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def write_cells(path: Path, sheets: dict[str, Cells]) -> None:

@@ -33,6 +33,7 @@ class Proc:
     rc: int
     out: str
     err: str
+    cpu: float | None = None        # user + system seconds of the process and its waited-for children
 
 
 def run_process(argv: list[str], env: dict[str, str] | None = None, timeout: float | None = None) -> Proc:
@@ -45,10 +46,12 @@ def run_process(argv: list[str], env: dict[str, str] | None = None, timeout: flo
         if timer:
             timer.start()
         peak: float | None = None
+        cpu: float | None = None
         if hasattr(os, "wait4"):
             _pid, status, usage = os.wait4(p.pid, 0)
             p.returncode = os.waitstatus_to_exitcode(status)
             peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)   # bytes / KiB
+            cpu = usage.ru_utime + usage.ru_stime
         else:
             p.wait()
         wall = time.perf_counter() - t0
@@ -57,7 +60,7 @@ def run_process(argv: list[str], env: dict[str, str] | None = None, timeout: flo
         out_f.seek(0)
         err_f.seek(0)
         return Proc(wall, peak, p.returncode, out_f.read().decode(errors="replace"),
-                    err_f.read().decode(errors="replace"))
+                    err_f.read().decode(errors="replace"), cpu)
 
 
 class RunFailed(RuntimeError):
@@ -69,6 +72,7 @@ class Run:
     seconds: float
     peak_mb: float | None
     lower_bound: bool = False       # stopped at a time limit: the real time is longer
+    cpu_s: float | None = None      # the whole process's CPU seconds (start-up and set-up too): the budget
 
 
 @dataclass
@@ -129,9 +133,9 @@ class Runner:
                 raise RunFailed(f"{case.name} {side}: exit {proc.rc}\n{proc.err[-3000:]}")
             result: dict[str, Any] = json.loads(proc.out.strip().splitlines()[-1])
             if "timeout" in result:
-                return Run(result["timeout"], proc.peak_mb, lower_bound=True)
+                return Run(result["timeout"], proc.peak_mb, lower_bound=True, cpu_s=proc.cpu)
             seconds = proc.wall - result["prep_s"] if case.whole else result["seconds"]
-            return Run(seconds, proc.peak_mb)
+            return Run(seconds, proc.peak_mb, cpu_s=proc.cpu)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -140,11 +144,12 @@ class Runner:
         from benchmarks import sides_data, sides_docs
         base = case.name.removeprefix("cli_").replace("compute_json", "compute")
         argv_of = getattr(sides_data, f"argv_{base}", None) or getattr(sides_docs, f"argv_{base}")
-        total, peak = 0.0, 0.0
+        total, peak, cpu = 0.0, 0.0, 0.0
         for argv in argv_of(ctx):
             proc = run_process([self.python, str(ROOT / "main.py"), *argv])
             if proc.rc not in (0, 1):          # 1: `check` found errors (planted on purpose)
                 raise RunFailed(f"{case.name}: main.py {' '.join(argv[2:])} exit {proc.rc}\n{proc.err[-3000:]}")
             total += proc.wall
             peak = max(peak, proc.peak_mb or 0.0)
-        return Run(total, peak or None)
+            cpu += proc.cpu or 0.0
+        return Run(total, peak or None, cpu_s=cpu or None)

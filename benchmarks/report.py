@@ -81,6 +81,34 @@ def notes_lines(results: dict[str, Any]) -> list[str]:
     return out
 
 
+def budget_rows(results: dict[str, Any]) -> list[tuple[str, float, float | None]]:
+    """Where the run's time went: (what, wall seconds, CPU seconds), the longest first; the data
+    build (when it ran) and the GUI probe included. CPU seconds are about the wall time of the
+    same work on a quiet machine (every side runs single-threaded), whatever the load was."""
+    m = results["meta"]
+    rows: list[tuple[str, float, float | None]] = []
+    if not m.get("data_cached") and m.get("data_build_s") is not None:
+        rows.append(("data build", m["data_build_s"], m.get("data_build_cpu_s")))
+    rows += [(name, c["wall_s"], c.get("cpu_s")) for name, c in results["cases"].items()
+             if c.get("wall_s") is not None]
+    if m.get("gui_budget"):
+        rows.append(("GUI probe (all gui_* cases)", m["gui_budget"]["wall_s"], m["gui_budget"].get("cpu_s")))
+    return sorted(rows, key=lambda r: -r[1])
+
+
+def budget_lines(results: dict[str, Any], markdown: bool = False) -> list[str]:
+    m = results["meta"]
+    rows = budget_rows(results)
+    total_cpu = sum(r[2] or 0.0 for r in rows)
+    head = (f"Time budget: whole run {m['total_s']:.0f} s (the CPU seconds of its processes: {total_cpu:.0f} s; "
+            f"{m['repeat']} run(s) of each side, {m.get('whole_repeat', m['repeat'])} of a whole command)")
+    if markdown:
+        return [head + ".", "", "| what | wall | CPU | share of the wall |", "|---|---|---|---|",
+                *(f"| {w} | {s:.0f} s | {'—' if c is None else f'{c:.0f} s'} | {s / m['total_s']:.0%} |"
+                  for w, s, c in rows)]
+    return [head, *(f"  {w:<28} {s:7.0f} s  {'' if c is None else f'{c:7.0f} s CPU'}" for w, s, c in rows)]
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["meta"]
     data = "from the cache" if m["data_cached"] else f"generated in {m['data_build_s']:.0f} s"
@@ -89,7 +117,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"{m['data']['roster']:,} roster rows, {m['data']['packages']} school packages; "
             f"{m['repeat']} run(s) of each side, median; whole run {m['total_s']:.0f} s "
             f"(data {data}).")
-    return "\n".join([head, "", *table_lines(results, True), "", *notes_lines(results)]).rstrip() + "\n"
+    return "\n".join([head, "", *table_lines(results, True), "", *notes_lines(results), "",
+                      *budget_lines(results, markdown=True)]).rstrip() + "\n"
 
 
 def update_docs(results: dict[str, Any], docs: Path = DOCS) -> None:
@@ -107,9 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("results", nargs="?", type=Path, default=ROOT / "benchmarks" / "results.json")
     ap.add_argument("--docs", action="store_true", help="write the table into docs/BENCHMARKS.md")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--budget", action="store_true", help="where the run's time went, case by case")
     args = ap.parse_args(argv)
     results = json.loads(args.results.read_text(encoding="utf-8"))
-    if args.docs:
+    if args.budget:
+        print("\n".join(budget_lines(results, args.markdown)))
+    elif args.docs:
         update_docs(results)
     else:
         print(markdown(results) if args.markdown else "\n".join(table_lines(results, False)))

@@ -36,16 +36,29 @@ def ours_export(ctx: Ctx) -> Work:
     return lambda: export_package(db, ctx.shared / "ours.zip", PASSPHRASE, draft=True, actor=ACTOR)
 
 
+def _export_queries() -> list[str]:
+    """What a package is made of in the database: the listed students' exported columns and
+    the findings (read by a plain SELECT in the baseline)."""
+    from benchmarks.sides_data import STUDENT_SQL
+    from core.fields import EXPORT_FIELDS
+    return [STUDENT_SQL.format(cols=", ".join(EXPORT_FIELDS)), "SELECT * FROM finding"]
+
+
 def base_export(ctx: Ctx) -> Work:
+    import json
     source = ctx.shared / "ours.zip"
     members = ctx.prep(baselines.package_members, source if source.exists() else ctx.data / "package.zip")
     sheets = ctx.prep(baselines.read_sheets, members["workbook.xlsx"])
     pdfs = {name: ctx.prep(baselines.pdf_lines, members[name]) for name in members if name.endswith(".pdf")}
-    data = {name: members[name] for name in members if name.endswith(".json") and not name.startswith("manifest")}
+    data = {name: ctx.prep(json.loads, members[name]) for name in members
+            if name.endswith(".json") and not name.startswith("manifest")}
+    sql, db = ctx.prep(_export_queries), ctx.copy("county.sqlite")
     baselines.preload(*_DOCS)
 
     def work() -> None:
-        files: dict[str, Path | bytes] = {"workbook.xlsx": ctx.work / "workbook.xlsx", **data}
+        baselines.select_all(db, sql)
+        files: dict[str, Path | bytes] = {"workbook.xlsx": ctx.work / "workbook.xlsx",
+                                          **{name: baselines.dump_json(value) for name, value in data.items()}}
         baselines.write_cells(ctx.work / "workbook.xlsx", sheets)
         for name, lines in pdfs.items():
             baselines.draw_lines(ctx.work / name, lines)
@@ -117,13 +130,13 @@ def base_notice(ctx: Ctx) -> Work:
     pdf = ctx.shared / "notice.pdf"
     lines = ctx.prep(baselines.pdf_lines, pdf)
     sheets = ctx.prep(baselines.read_sheets, ctx.shared / "notice.xlsx")
+    sql, db = ctx.prep(_export_queries), ctx.copy("county.sqlite")
     baselines.preload(*_DOCS)
 
-    def work() -> None:
+    def work() -> None:            # two files, no package: nothing hashed or zipped
+        baselines.select_all(db, sql)
         baselines.draw_lines(ctx.work / "notice.pdf", lines)
         baselines.write_cells(ctx.work / "notice.xlsx", sheets)
-        baselines.hash_and_zip(ctx.work / "raw.zip", {"notice.pdf": ctx.work / "notice.pdf",
-                                                     "notice.xlsx": ctx.work / "notice.xlsx"})
     return work
 
 
