@@ -22,6 +22,13 @@ from typing import Any
 from benchmarks.data import Sizes
 
 Work = Callable[[], object]
+
+
+def cpu_seconds() -> float:
+    """User + system seconds of this process, its threads and its finished children (LibreOffice)."""
+    import resource
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
 Side = Callable[["Ctx"], Work]
 
 
@@ -32,6 +39,7 @@ class Ctx:
     shared: Path                # the case's folder, kept between its runs: ours' output for the baseline
     meta: dict[str, Any] = field(default_factory=dict)
     prep_s: float = 0.0         # time spent reading the baseline's inputs (subtracted from a whole run)
+    prep_cpu_s: float = 0.0     # its CPU seconds
 
     @property
     def sizes(self) -> Sizes:
@@ -45,11 +53,12 @@ class Ctx:
 
     def prep(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Read an input of the work (e.g. ours' output, for the baseline); timed apart."""
-        t0 = time.perf_counter()
+        t0, cpu = time.perf_counter(), cpu_seconds()
         try:
             return fn(*args)
         finally:
             self.prep_s += time.perf_counter() - t0
+            self.prep_cpu_s += cpu_seconds() - cpu
 
     @classmethod
     def load(cls, data: Path, work: Path, shared: Path) -> Ctx:

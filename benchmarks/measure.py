@@ -73,6 +73,7 @@ class Run:
     peak_mb: float | None
     lower_bound: bool = False       # stopped at a time limit: the real time is longer
     cpu_s: float | None = None      # the whole process's CPU seconds (start-up and set-up too): the budget
+    work_cpu_s: float | None = None  # the timed part's CPU seconds (a whole command: all of it)
 
 
 @dataclass
@@ -91,6 +92,11 @@ class Side:
     def peak_mb(self) -> float | None:
         peaks = [r.peak_mb for r in self.runs if r.peak_mb is not None]
         return max(peaks) if peaks else None
+
+    @property
+    def cpu_median(self) -> float | None:
+        cpu = [r.work_cpu_s for r in self.runs if r.work_cpu_s is not None]
+        return statistics.median(cpu) if cpu and len(cpu) == len(self.runs) else None
 
     @property
     def lower_bound(self) -> bool:
@@ -126,7 +132,8 @@ class Runner:
                     quick = timed(case.name, side, self.data, work, shared)
                 finally:
                     os.environ.pop("BENCH_TIMEOUT", None)
-                return Run(quick.get("seconds", quick.get("timeout", 0.0)), None, "timeout" in quick)
+                return Run(quick.get("seconds", quick.get("timeout", 0.0)), None, "timeout" in quick,
+                           work_cpu_s=quick.get("cpu_s"))
             proc = run_process([self.python, "-m", "benchmarks.worker", case.name, side, str(self.data), str(work),
                                 str(shared)], env)
             if proc.rc != 0:
@@ -135,7 +142,8 @@ class Runner:
             if "timeout" in result:
                 return Run(result["timeout"], proc.peak_mb, lower_bound=True, cpu_s=proc.cpu)
             seconds = proc.wall - result["prep_s"] if case.whole else result["seconds"]
-            return Run(seconds, proc.peak_mb, cpu_s=proc.cpu)
+            work_cpu = (proc.cpu or 0.0) - result["prep_cpu_s"] if case.whole else result["cpu_s"]
+            return Run(seconds, proc.peak_mb, cpu_s=proc.cpu, work_cpu_s=work_cpu)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -152,4 +160,4 @@ class Runner:
             total += proc.wall
             peak = max(peak, proc.peak_mb or 0.0)
             cpu += proc.cpu or 0.0
-        return Run(total, peak or None, cpu_s=cpu or None)
+        return Run(total, peak or None, cpu_s=cpu or None, work_cpu_s=cpu or None)

@@ -19,7 +19,8 @@ from benchmarks.data import ROOT
 
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
-HEADERS = ("case", "ours median", "min", "max", "baseline median", "ratio", "target", "met", "peak MB")
+HEADERS = ("case", "ours median", "min", "max", "baseline median", "ratio", "CPU ratio", "target", "met",
+           "peak MB")
 
 
 def _num(v: float | None, unit: str = "s") -> str:
@@ -42,7 +43,7 @@ def row(name: str, c: dict[str, Any]) -> tuple[str, ...]:
     unit = c.get("unit") or "s"
     met = {True: "yes", False: "**no**", None: "?"}[c.get("met")]
     if c.get("skipped"):
-        return (name, *(["—"] * 6), "skipped", "—")
+        return (name, *(["—"] * 7), "skipped", "—")
     if unit == "MB":
         value: list[str] = [_num(c["peak_mb"], "MB"), _num(c["min"], "MB"), _num(c["max"], "MB")]
     else:
@@ -56,7 +57,7 @@ def row(name: str, c: dict[str, Any]) -> tuple[str, ...]:
         target = f"≤ {_ratio(c['target'])}"
     ratio = ("≤ " if c.get("baseline_lower_bound") else "") + _ratio(c.get("ratio"))
     peak = "—" if c.get("peak_mb") is None else f"{c['peak_mb']:.0f}"
-    return (name, *value, base, ratio, target, met, peak)
+    return (name, *value, base, ratio, _ratio(c.get("cpu_ratio")), target, met, peak)
 
 
 def table_lines(results: dict[str, Any], markdown: bool) -> list[str]:

@@ -73,6 +73,9 @@ def ratio_result(case: Case, ours: Side, base: Side | None, note: str = "") -> d
         ratio = o["median"] / b["median"] if b["median"] > 0 else None
         out.update(baseline_s=b["median"], baseline_runs=b["runs"], baseline_peak_mb=base.peak_mb, ratio=ratio,
                    baseline_lower_bound=base.lower_bound)
+        oc, bc = ours.cpu_median, base.cpu_median
+        if oc is not None and bc and not base.lower_bound:
+            out.update(ours_cpu_s=oc, baseline_cpu_s=bc, cpu_ratio=oc / bc)
         if ratio is not None and ratio <= case.target:
             out["met"] = True
         elif ratio is not None:      # a stopped baseline gives an upper bound of the ratio: undecided
@@ -178,7 +181,7 @@ def budget(wall: float, runs: list[Any]) -> dict[str, float]:
 
 def _line(cells: tuple[str, ...]) -> str:
     """A progress line, as wide as the usual table's columns."""
-    widths = (20, 10, 10, 10, 10, 8, 22, 7, 7)
+    widths = (20, 10, 10, 10, 10, 8, 8, 22, 7, 7)
     return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
@@ -256,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(args, folder, Path(tmp))
         print(f"data: {folder}  ({meta['students']:,} students, {meta['roster']:,} roster rows, "
               f"{meta['packages']} packages)\n")
-        print(_line(("case", "ours", "min", "max", "baseline", "ratio", "target", "met", "peak MB")))
+        print(_line(("case", "ours", "min", "max", "baseline", "ratio", "CPU ratio", "target", "met", "peak MB")))
         for case in cases:
             if case.name in GUI_CASES:
                 continue
