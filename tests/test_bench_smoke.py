@@ -46,9 +46,15 @@ def test_bench_toy_runs_every_case(tmp_path):
             assert _number(r["baseline_s"]) and _number(r["ratio"]), case.name
             assert abs(r["ratio"] - r["ours_s"] / r["baseline_s"]) < 1e-9
     for case in CASES:
-        if case.whole:                                     # a real `python main.py …`: its own memory
-            assert _number(results["cases"][case.name]["peak_mb"]), case.name
+        r = results["cases"][case.name]
+        if case.whole:                                     # a real `python main.py …`: its own memory and CPU
+            assert _number(r["peak_mb"]) and _number(r["cpu_s"]) and _number(r["cpu_ratio"]), case.name
+        if not case.unit:                                  # what the case cost the run (the time budget)
+            assert _number(r["wall_s"]) and r["cpu_s"] >= 0, case.name
+    assert _number(meta["gui_budget"]["wall_s"]) and _number(meta["gui_budget"]["cpu_s"])
+    assert meta["whole_repeat"] == 1 and meta["lo_limit"] == 120
     assert "gui_start_rows" in proc.stdout and "ratio" in proc.stdout      # the table was printed
+    assert "Time budget: whole run" in proc.stdout and "GUI probe (all gui_* cases)" in proc.stdout
 
 
 def test_docs_table_replaced_and_other_sections_kept(tmp_path):

@@ -1,0 +1,99 @@
+"""The benchmark data's pieces: the fast import-file writer is openpyxl's write-only output byte
+for byte; a shared cache is built once; the time budget of a run is reported case by case."""
+import io
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+
+from benchmarks import data as bench_data
+from benchmarks.report import budget_lines, budget_rows
+from benchmarks.xlsx_fast import write_sheet
+
+ROWS = [
+    ["学生名单"],
+    ["姓名", "身份证号", "学费"],
+    ["张三", "42282219900101001X", "1200.00", None, "是", "否"],
+    [],
+    ["李四&<>\"'", None, "", " 前空格", "后空格 ", "  ", "\r\n换行", "a\tb"],
+    [True, False, 3, 2.5, 10 ** 17, 0.1 + 0.2, -7],
+    [None, None, "x"],
+]
+
+
+def _members(source):
+    with zipfile.ZipFile(source) as zf:
+        return [(n, zf.read(n)) for n in zf.namelist()]
+
+
+def test_fast_writer_is_openpyxl_write_only_byte_for_byte(tmp_path):
+    fast = write_sheet(tmp_path / "fast.xlsx", "名单", ROWS)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("名单")
+    for r in ROWS:
+        ws.append(r)
+    slow = io.BytesIO()
+    wb.save(slow)
+    ours, theirs = _members(fast), _members(slow)
+    assert [n for n, _ in ours] == [n for n, _ in theirs]
+    differ = [n for (n, a), (_, b) in zip(ours, theirs, strict=True) if a != b]
+    assert differ in ([], ["docProps/core.xml"])          # the creation time only
+    sheet = dict(ours)["xl/worksheets/sheet1.xml"].decode()
+    assert '<t xml:space="preserve"> 前空格</t>' in sheet and "李四&amp;&lt;&gt;" in sheet
+    values = CalamineWorkbook.from_path(str(fast)).get_sheet_by_index(0).to_python()
+    assert values[2][:3] == ["张三", "42282219900101001X", "1200.00"]
+
+
+@pytest.mark.parametrize("bad", ["=SUM(A1:A2)", "bell\x07", object()])
+def test_fast_writer_refuses_what_it_would_write_differently(tmp_path, bad):
+    with pytest.raises((ValueError, TypeError)):
+        write_sheet(tmp_path / "bad.xlsx", "名单", [["ok", bad]])
+
+
+def test_write_list_is_read_by_the_program(tmp_path):
+    from core.importers.reader import read_table
+    from core.records import ROSTER_COLUMNS
+    rows = [{"county": "建始县", "name": "王五", "id_number": "42282219900101001X", "relation": "户主"}]
+    path = bench_data.write_list(tmp_path / "roster.xlsx", ROSTER_COLUMNS, rows, "建档立卡人员名单")
+    table = read_table(path)                        # the program's reader (its limits first, then calamine)
+    assert table.rows[0][0] == "建档立卡人员名单"
+    assert table.rows[1] == [c.header for c in ROSTER_COLUMNS]
+    by_field = dict(zip([c.field for c in ROSTER_COLUMNS], table.rows[2], strict=True))
+    assert by_field["county"] == "建始县" and by_field["id_number"] == "42282219900101001X"
+
+
+def test_a_shared_cache_is_built_once(tmp_path, monkeypatch):
+    import subprocess
+    calls = []
+
+    def fake_build(argv, **kw):
+        calls.append(argv)
+        time.sleep(0.3)                                  # the second caller arrives meanwhile
+        folder = bench_data.data_folder(bench_data.SIZES["toy"], tmp_path)
+        folder.mkdir(parents=True)
+        (folder / "meta.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(subprocess, "run", fake_build)
+    got: list[Path] = []
+    threads = [threading.Thread(target=lambda: got.append(bench_data.ensure_data(bench_data.SIZES["toy"], tmp_path)))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(got) == 2 and got[0] == got[1]
+
+
+def test_budget_lists_where_the_time_went():
+    results = {"meta": {"total_s": 100.0, "repeat": 3, "whole_repeat": 1, "data_cached": False,
+                        "data_build_s": 40.0, "data_build_cpu_s": 70.0,
+                        "gui_budget": {"wall_s": 20.0, "cpu_s": 15.0}},
+               "cases": {"export": {"wall_s": 30.0, "cpu_s": 25.0}, "verify": {"wall_s": 2.0, "cpu_s": 1.5}}}
+    assert [r[0] for r in budget_rows(results)] == ["data build", "export", "GUI probe (all gui_* cases)", "verify"]
+    text = "\n".join(budget_lines(results, markdown=True))
+    assert "| export | 30 s | 25 s | 30% |" in text and "3 run(s) of each side, 1 of a whole command" in text
+    cached = {**results, "meta": {**results["meta"], "data_cached": True}}
+    assert "data build" not in [r[0] for r in budget_rows(cached)]
