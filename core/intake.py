@@ -25,6 +25,7 @@ from core.policy import SOURCE_LABELS
 from core.trust import TrustedSigner, manifest_school
 
 _SHOWN_PROBLEMS = 5
+KIND_CONSOLIDATED = "consolidated"     # a station's 汇总包 (core.exports.consolidated writes it)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from core import signing
 from core.errors import InputFileError, ValidationError
 from core.paths import write_atomic
 from core.trust import UNKNOWN_HINT, TrustedSigner, match_signer, read_trust_file, signer_comment
+from core.version import program_version
 
 __all__ = ["TrustedSigner", "VerifyResult", "read_trust_file", "verify_package", "write_package"]
 
@@ -89,7 +90,6 @@ def build_manifest(files: dict[str, bytes], meta: dict[str, Any], signer_text: b
     for key in ("format_version", "files"):
         if key in meta:
             raise ValidationError(f"清单信息中不能自行指定“{key}”。", "这是程序内部错误，请联系维护人员。")
-    from core.version import program_version  # importlib.metadata: only when writing a package
     manifest: dict[str, Any] = {"program_version": program_version()}
     manifest.update(meta)
     manifest["format_version"] = FORMAT_VERSION
