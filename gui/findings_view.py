@@ -36,7 +36,7 @@ from gui.finding_detail import FindingDetailPane
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
 from gui.severity import SEVERITY_COLORS
-from gui.table_model import Column, RowTableModel
+from gui.table_model import Column, RowTableModel, SortState, TableData
 
 ACTIVE = "active"   # the state filter's default: open + accepted
 OWN_ORIGIN = "本校核查"   # the 来源 of the school's own findings (a receiver's: 汇总核查, 专项核查, 暗访)
@@ -57,8 +57,9 @@ COLUMNS: tuple[Column, ...] = (
 class FindingsModel(RowTableModel[FindingView]):
     COLUMNS = COLUMNS
 
-    def search_entries(self):
-        return [(r.id, haystack(r.name, r.id_number, r.initials) + r.message.lower()) for r in self._rows]
+    @classmethod
+    def search_text(cls, row: FindingView) -> str:
+        return haystack(row.name, row.id_number, row.initials) + row.message.lower()
 
     def foreground(self, row: FindingView, column: int) -> QColor | None:
         if column == 0 and row.state == FindingState.OPEN:
@@ -78,8 +79,8 @@ class FindingsProxy(FilterProxy):
     def set_severity(self, value: str) -> None:
         self.set_predicate("severity", (lambda r: r.severity == value) if value else None)
 
-    def set_code(self, value: str) -> None:
-        self.set_predicate("code", (lambda r: r.code == value) if value else None)
+    def set_code(self, value: str, apply: bool = True) -> None:
+        self.set_predicate("code", (lambda r: r.code == value) if value else None, apply)
 
     def set_state(self, value: str) -> None:
         def active(r: FindingView) -> bool:
@@ -166,7 +167,12 @@ class FindingsPage(ListPage[FindingsProxy]):
         worker.run_task(check, self.db, on_success=lambda run: self.changed.emit(run.changes),
                         on_failure=self._load_failed, parent=self)
 
-    def apply_data(self, data: list[FindingView]) -> None:
+    @classmethod
+    def prepare(cls, data: list[FindingView], sort: SortState) -> tuple[list[FindingView], TableData[FindingView]]:
+        return data, FindingsModel.prepare(data, sort)
+
+    def apply_data(self, prepared: tuple[list[FindingView], TableData[FindingView]]) -> None:
+        data, table = prepared
         active = Counter(r.code for r in data if r.state == FindingState.OPEN)
         present = {r.code: r.title for r in data}
         choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES if rule.code in present]
@@ -175,8 +181,8 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.set_choices(self.code_filter, "全部问题", choices)
         view = self.code_filter.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
-        self.proxy.set_code(self.code_filter.currentData() or "")
-        self.model.set_rows(data)
+        self.proxy.set_code(self.code_filter.currentData() or "", apply=False)
+        self.model.set_data(table)
         self.show_feedback_actions(any(r.origin for r in data))
 
     def show_feedback_actions(self, shown: bool) -> None:

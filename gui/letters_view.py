@@ -22,7 +22,7 @@ from gui.dialogs import ask_save_path
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
-from gui.table_model import Column, RowTableModel
+from gui.table_model import Column, RowTableModel, SortState, TableData
 
 if TYPE_CHECKING:
     from gui.pdf_preview import PdfPreview  # imported when first shown (pypdfium2)
@@ -47,8 +47,9 @@ COLUMNS: tuple[Column, ...] = (
 class LettersModel(RowTableModel[LetterRow]):
     COLUMNS = COLUMNS
 
-    def search_entries(self):
-        return [(r.id, haystack(r.name, r.id_number, r.initials)) for r in self._rows]
+    @classmethod
+    def search_text(cls, row: LetterRow) -> str:
+        return haystack(row.name, row.id_number, row.initials)
 
 
 class LettersProxy(FilterProxy):
@@ -98,6 +99,7 @@ class LettersPage(ListPage[LettersProxy]):
 
     def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db
+        self._printed = self._back = 0
         super().__init__(LettersModel(), LettersProxy(), "搜索姓名、身份证号或拼音首字母", parent)
         self.setObjectName("lettersPage")
         proxy = self.proxy
@@ -125,8 +127,15 @@ class LettersPage(ListPage[LettersProxy]):
         self.add_to_action_row(b)
         return b
 
-    def apply_data(self, data: Snapshot) -> None:
-        self.model.set_rows(data.letters)
+    @classmethod
+    def prepare(cls, data: Snapshot, sort: SortState) -> tuple[TableData[LetterRow], int, int]:
+        """Worker: the rows sorted and indexed, how many letters are printed and receipts back."""
+        rows = data.letters
+        return LettersModel.prepare(rows, sort), sum(r.printed for r in rows), sum(r.receipt for r in rows)
+
+    def apply_data(self, data: tuple[TableData[LetterRow], int, int]) -> None:
+        table, self._printed, self._back = data
+        self.model.set_data(table)
 
     def selected_keys(self) -> list[int]:
         """The selection, or every shown row when nothing is selected."""
@@ -206,8 +215,5 @@ class LettersPage(ListPage[LettersProxy]):
         self.changed.emit(done.changes)
 
     def update_count(self) -> None:
-        rows = self.model.rows()
-        printed = sum(r.printed for r in rows)
-        back = sum(r.receipt for r in rows)
-        text = f"享受资助 {len(rows)} 人，告知书已打印 {printed}，回执已收回 {back}"
+        text = f"享受资助 {self.model.rowCount()} 人，告知书已打印 {self._printed}，回执已收回 {self._back}"
         self.count_label.setText("正在读取…" if self._loading else text)

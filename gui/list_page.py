@@ -6,15 +6,21 @@ filters); rows are loaded by a worker function (or come from the shared
 
 A page declares the kinds of change it shows (``DEPENDS_ON``, ``db.changes``);
 the main window calls ``on_changes`` with what a use case changed and the page
-reloads itself when they meet. What the page's own actions change it announces
-through ``changed``, never by reloading other pages.
+reloads itself when they meet (a ``LAZY`` page — the 200,000-person roster — only
+when it is shown: until then it notes that it is out of date). What the page's own
+actions change it announces through ``changed``, never by reloading other pages.
+
+Every per-row step of a load runs in the worker: the load function, then the page's
+``prepare`` (pure: the rows sorted as the table is, their search texts, the filters'
+choices); the GUI thread only swaps the prepared rows into the model.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +48,7 @@ class ListPage(QWidget, Generic[P]):
     loaded = Signal()
     changed = Signal(object)              # Changes made by this page's actions
     DEPENDS_ON: Changes = Changes.NONE    # what this page shows (snapshot pages: through the feed)
+    LAZY = False                          # loaded when first shown, reloaded on changes only while shown
     feed: SnapshotFeed | None = None
 
     def __init__(self, model: RowTableModel[Any], proxy: P, placeholder: str,
@@ -50,6 +57,7 @@ class ListPage(QWidget, Generic[P]):
         self.model, self.proxy = model, proxy
         self.proxy.setSourceModel(model)
         self._loading = False
+        self._stale = self.LAZY               # a lazy page: out of date until shown
         self.standalone = True      # the main window sets False when it routes ``changed``
         self.changed.connect(self._route_own)
 
@@ -167,15 +175,30 @@ class ListPage(QWidget, Generic[P]):
         refreshes it after its own changes."""
         self.feed = feed or SnapshotFeed(db, self)
         feed = self.feed
+        feed.add_preparer(type(self).__name__, type(self).prepare, self.model.sort_state)
         feed.started.connect(self._started)
-        feed.ready.connect(self._loaded)
+        feed.ready.connect(self._from_feed)
         feed.failed.connect(lambda _exc: self._loading_done())
         if feed.current is not None:
-            self._loaded(feed.current)
+            self._from_feed(feed.current)
+
+    def _from_feed(self, snap: Any) -> None:
+        assert self.feed is not None
+        prepared = self.feed.prepared_for(type(self).__name__, snap)
+        self._loaded(prepared if prepared is not None else self.prepare(snap, self.model.sort_state()))
 
     def on_changes(self, changes: Changes) -> None:
-        """What a use case changed (the main window routes it): reload when it matters here."""
+        """What a use case changed (the main window routes it): reload when it matters here
+        (a lazy page that is not shown: when it is shown next)."""
         if changes & self.DEPENDS_ON:
+            if self.LAZY and not self.isVisible():
+                self._stale = True
+            else:
+                self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.reload()
 
     def _route_own(self, changes: Changes) -> None:
@@ -193,8 +216,16 @@ class ListPage(QWidget, Generic[P]):
             self.feed.refresh()
             return
         fn, args = self.load_function()
+        self._stale = False
         self._started()
-        worker.run_task(fn, *args, on_success=self._loaded, on_failure=self._load_failed, parent=self)
+        worker.run_task(load_prepared, fn, args, type(self).prepare, self.model.sort_state(),
+                        on_success=self._loaded, on_failure=self._load_failed, parent=self)
+
+    @classmethod
+    def prepare(cls, data: Any, sort: Any) -> Any:
+        """Worker: the loaded data made ready for ``apply_data`` (pure: no widget here).
+        ``sort`` is the table's sort state when the load was asked for."""
+        return data
 
     def _started(self) -> None:
         self._loading = True
@@ -206,10 +237,9 @@ class ListPage(QWidget, Generic[P]):
 
     def _loaded(self, data: Any) -> None:
         self._loading = False
-        selected = self.selected_key()
+        selected = self.selected_keys()
         self.apply_data(data)
-        if selected is not None:
-            self.select_key(selected)
+        self.select_keys(selected)
         self.update_count()
         self.loaded.emit()
 
@@ -229,10 +259,27 @@ class ListPage(QWidget, Generic[P]):
 
     # -- selection --------------------------------------------------------
     def selected_key(self) -> Any:
-        rows = self.view.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.row_key(self.proxy.mapToSource(rows[0]).row())
+        keys = self.selected_keys()
+        return keys[0] if keys else None
+
+    def selected_keys(self) -> list[Any]:
+        return [self.model.row_key(self.proxy.mapToSource(ix).row())
+                for ix in self.view.selectionModel().selectedRows()]
+
+    def select_keys(self, keys: list[Any]) -> None:
+        """Select again the rows of ``keys`` that are still shown (after a reload)."""
+        if len(keys) == 1:
+            self.select_key(keys[0])
+            return
+        selection = QItemSelection()
+        for key in keys:
+            pos = self.model.position(key)
+            index = self.proxy.mapFromSource(self.model.index(pos, 0)) if pos is not None else QModelIndex()
+            if index.isValid():
+                selection.select(index, index)
+        if not selection.isEmpty():
+            self.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                              | QItemSelectionModel.SelectionFlag.Rows)
 
     def select_key(self, key: Any) -> bool:
         pos = self.model.position(key)
@@ -268,3 +315,8 @@ class ListPage(QWidget, Generic[P]):
     def set_column_widths(self, widths: dict[int, int]) -> None:
         for col, chars in widths.items():
             self.view.setColumnWidth(col, self.fontMetrics().horizontalAdvance("中") * chars + 16)
+
+
+def load_prepared(fn: Callable[..., Any], args: tuple, prepare: Callable[[Any, Any], Any], sort: Any) -> Any:
+    """Worker: load, then prepare (every per-row step off the GUI thread)."""
+    return prepare(fn(*args), sort)

@@ -1,8 +1,6 @@
 """建档立卡名单: the poverty roster, searchable like the student list, IDs masked."""
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
@@ -11,7 +9,7 @@ from db.session import Database
 from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_rows
 from gui.list_page import ListPage
 from gui.search import FilterProxy, haystack
-from gui.table_model import Column, RowTableModel
+from gui.table_model import Column, RowTableModel, SortState, TableData
 
 COLUMNS: tuple[Column, ...] = (
     Column("姓名", lambda r: r.name, lambda r: r.name_key if r.name_key is not None else r.name),
@@ -33,8 +31,9 @@ _PROBLEM_COL = len(COLUMNS) - 1
 class RosterTableModel(RowTableModel[RosterRow]):
     COLUMNS = COLUMNS
 
-    def search_entries(self) -> list[tuple[Hashable, str]]:
-        return [(r.id, r.haystack or haystack(r.name, r.id_number, r.initials)) for r in self._rows]
+    @classmethod
+    def search_text(cls, row: RosterRow) -> str:
+        return row.haystack or haystack(row.name, row.id_number, row.initials)
 
     def foreground(self, row: RosterRow, column: int) -> QColor | None:
         if column == _PROBLEM_COL and row.problems:
@@ -51,8 +50,8 @@ class RosterFilterProxy(FilterProxy):
     def set_enrolled(self, value: str) -> None:
         self.set_predicate("enrolled", (lambda r: r.enrolled_text == value) if value else None)
 
-    def set_township(self, value: str) -> None:
-        self.set_predicate("township", (lambda r: r.township == value) if value else None)
+    def set_township(self, value: str, apply: bool = True) -> None:
+        self.set_predicate("township", (lambda r: r.township == value) if value else None, apply)
 
 
 def load_roster(db: Database) -> list[RosterRow]:
@@ -63,6 +62,7 @@ def load_roster(db: Database) -> list[RosterRow]:
 
 class RosterPage(ListPage[RosterFilterProxy]):
     DEPENDS_ON = Changes.ROSTER | Changes.STUDENTS   # the 学生名册 column
+    LAZY = True                       # 200,000 people: read when the page is first shown
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         self.db = db
         super().__init__(RosterTableModel(), RosterFilterProxy(),
@@ -78,8 +78,13 @@ class RosterPage(ListPage[RosterFilterProxy]):
     def load_function(self):
         return load_roster, (self.db,)
 
-    def apply_data(self, data: list[RosterRow]) -> None:
-        townships = sorted({r.township for r in data if r.township})
+    @classmethod
+    def prepare(cls, data: list[RosterRow], sort: SortState) -> tuple[list[str], TableData[RosterRow]]:
+        """Worker: the townships to filter by, the rows sorted and indexed."""
+        return sorted({r.township for r in data if r.township}), RosterTableModel.prepare(data, sort)
+
+    def apply_data(self, data: tuple[list[str], TableData[RosterRow]]) -> None:
+        townships, table = data
         self.set_choices(self.township_filter, "全部乡镇", [(t, t) for t in townships])
-        self.proxy.set_township(self.township_filter.currentData() or "")
-        self.model.set_rows(data)
+        self.proxy.set_township(self.township_filter.currentData() or "", apply=False)
+        self.model.set_data(table)

@@ -1,21 +1,25 @@
-"""Instant search shared by the student list and the roster.
+"""Instant search shared by the list pages.
 
 A query matches a row when it is a substring of the name, of the full ID
 number (the list shows IDs masked, the search still sees all digits), or of
 any pinyin-initials reading of the name ("zs" finds 张三, "z" and "c" both
-find 曾…). Each row's lowercase haystack is built once; a query is answered
-by one pass over the haystacks, and the proxy's ``filterAcceptsRow`` is a
-constant-time look-up in the resulting set of row keys.
+find 曾…). Each row's lowercase haystack is built with the rows (off the GUI
+thread); a query is answered by one pass over the haystacks (``q in h`` in a
+comprehension: C speed, no Python call per row), and ``FilterProxy`` keeps the
+list of matching source rows itself: Qt never calls back into Python per row.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractProxyModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
+    Qt,
     QTimer,
     Signal,
 )
@@ -23,7 +27,10 @@ from PySide6.QtCore import (
 from core.text import SEP, haystack, nfkc  # noqa: F401 - SEP, haystack re-exported (rows build them in db.views)
 from gui.table_model import RowTableModel
 
-DEBOUNCE_MS = 150
+DEBOUNCE_MS = 150         # only for a list whose last filtering was slow (see ``FilterProxy``)
+CHEAP_S = 0.04            # a filtering faster than this is applied at every keystroke
+_ROOT = QModelIndex()
+Index = QModelIndex | QPersistentModelIndex
 
 
 def normalize_query(text: str) -> str:
@@ -31,40 +38,53 @@ def normalize_query(text: str) -> str:
     return "".join(ch for ch in q if not ch.isspace() and ch not in (SEP, "|"))
 
 
+def matching_positions(haystacks: Sequence[str], query: str) -> list[int] | None:
+    """Positions of the haystacks that contain ``query``; None when the query is empty (all)."""
+    q = normalize_query(query)
+    if not q:
+        return None
+    return [i for i, hay in enumerate(haystacks) if q in hay]
+
+
 class SearchIndex:
     """Row key -> haystack; ``matching(query)`` is the set of keys that match."""
 
     def __init__(self, entries: Iterable[tuple[Hashable, str]] = ()) -> None:
-        self._entries: list[tuple[Hashable, str]] = list(entries)
+        self._keys: list[Hashable] = []
+        self._hays: list[str] = []
+        for key, hay in entries:
+            self._keys.append(key)
+            self._hays.append(hay)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._keys)
 
     def matching(self, query: str) -> set[Hashable] | None:
         """Keys whose haystack contains the query; None when the query is empty (all)."""
-        q = normalize_query(query)
-        if not q:
-            return None
-        return {key for key, hay in self._entries if q in hay}
+        found = matching_positions(self._hays, query)
+        return None if found is None else {self._keys[i] for i in found}
 
 
-class FilterProxy(QSortFilterProxyModel):
+class FilterProxy(QAbstractProxyModel):
     """Filters only (sorting belongs to the source model: see ``RowTableModel.sort``).
 
-    Subclasses add column filters through ``set_predicate``. The source model
-    must offer ``row_key(row)`` and ``search_entries()``.
+    The accepted source rows are a list in source order (``None``: all), computed in one pass
+    over the source's haystacks and, for column filters (``set_predicate``), over the rows that
+    matched; a filter change is one layout change that keeps the selection of rows still shown.
+    A keystroke filters at once; only a list whose last filtering took longer than ``CHEAP_S``
+    waits ``DEBOUNCE_MS`` for a pause in typing. The source model must be a ``RowTableModel``.
     """
 
     filterApplied = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setDynamicSortFilter(False)
-        self._index = SearchIndex()
         self._query = ""
         self._source: RowTableModel[Any] | None = None
         self._predicates: dict[str, Callable[[Any], bool]] = {}
-        self._accepted: set[Hashable] | None = None
+        self._map: list[int] | None = None       # proxy row -> source row (ascending); None: every row
+        self.last_cost = 0.0                     # seconds the last filtering took
+        self._pending: list[tuple[QPersistentModelIndex, Hashable, int]] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -72,17 +92,42 @@ class FilterProxy(QSortFilterProxyModel):
 
     # -- source wiring ----------------------------------------------------
     def setSourceModel(self, model) -> None:
-        old = self.sourceModel()
+        old = self._source
         if old is not None:
-            old.modelReset.disconnect(self._rebuild)
+            for signal, slot in self._wiring(old):
+                signal.disconnect(slot)
+        self.beginResetModel()
         super().setSourceModel(model)
         self._source = model
-        model.modelReset.connect(self._rebuild)
-        self._rebuild()
+        self._map = self._compute()
+        self.endResetModel()
+        for signal, slot in self._wiring(model):
+            signal.connect(slot)
 
-    def _rebuild(self) -> None:
-        self._index = SearchIndex(self._source.search_entries() if self._source is not None else ())
-        self.apply_filter()
+    def _wiring(self, model: RowTableModel[Any]) -> list[tuple[Any, Callable[..., None]]]:
+        return [(model.modelAboutToBeReset, self.beginResetModel), (model.modelReset, self._source_reset),
+                (model.layoutAboutToBeChanged, self._source_layout_about), (model.layoutChanged, self._source_layout),
+                (model.dataChanged, self._source_data_changed)]
+
+    def _source_reset(self) -> None:
+        self._map = self._compute()
+        self.endResetModel()
+        self.filterApplied.emit()
+
+    def _source_layout_about(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._pending = self._keep_persistent()
+
+    def _source_layout(self) -> None:
+        self._map = self._compute()
+        self._restore_persistent(self._pending)
+        self._pending = []
+        self.layoutChanged.emit()
+
+    def _source_data_changed(self, top: QModelIndex, bottom: QModelIndex, roles: Any = ()) -> None:
+        first, last = self._proxy_row(top.row()), self._proxy_row(bottom.row())
+        if first is not None and last is not None:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
 
     # -- filter state -----------------------------------------------------
     @property
@@ -90,45 +135,146 @@ class FilterProxy(QSortFilterProxyModel):
         return self._query
 
     def set_search_text(self, text: str, immediate: bool = False) -> None:
-        """Search as the clerk types: applied after a short pause (or at once)."""
+        """Search as the clerk types: at once, or after a short pause on a slow list."""
         self._query = text
-        if immediate:
-            self._timer.stop()
+        if immediate or self.last_cost < CHEAP_S:
             self.apply_filter()
         else:
             self._timer.start()
 
-    def set_predicate(self, name: str, predicate: Callable[[Any], bool] | None) -> None:
-        """A column filter over the source row objects; None removes it."""
+    def set_predicate(self, name: str, predicate: Callable[[Any], bool] | None, apply: bool = True) -> None:
+        """A column filter over the source row objects; None removes it (``apply=False``: taken
+        into account at the next filtering, e.g. the rows' reset that follows)."""
         if predicate is None:
             self._predicates.pop(name, None)
         else:
             self._predicates[name] = predicate
-        self.apply_filter()
+        if apply:
+            self.apply_filter()
 
-    def apply_filter(self) -> None:
-        """Compute the accepted keys in one pass, then let Qt re-filter."""
-        self._timer.stop()
+    def _compute(self) -> list[int] | None:
         src = self._source
         if src is None:
-            return
-        keys = self._index.matching(self._query)
+            return []
+        start = time.perf_counter()
+        found = matching_positions(src.haystacks(), self._query)
         preds = list(self._predicates.values())
         if preds:
-            rows = src.rows() if keys is None else [r for r in src.rows() if src.key_of(r) in keys]
-            keys = {src.key_of(r) for r in rows if all(p(r) for p in preds)}
-        if hasattr(self, "beginFilterChange"):          # Qt >= 6.9
-            self.beginFilterChange()
-            self._accepted = keys
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._accepted = keys
-            self.invalidateRowsFilter()
+            rows = src.rows()
+            candidates: Iterable[int] = range(len(rows)) if found is None else found
+            if len(preds) == 1:
+                pred = preds[0]
+                found = [i for i in candidates if pred(rows[i])]
+            else:
+                found = [i for i in candidates if all(p(rows[i]) for p in preds)]
+        self.last_cost = time.perf_counter() - start
+        return found
+
+    def apply_filter(self) -> None:
+        """Compute the accepted rows in one pass, then show them (one layout change)."""
+        self._timer.stop()
+        if self._source is None:
+            return
+        self.layoutAboutToBeChanged.emit()
+        kept = self._keep_persistent()
+        self._map = self._compute()
+        self._restore_persistent(kept)
+        self.layoutChanged.emit()
         self.filterApplied.emit()
 
-    def filterAcceptsRow(self, source_row: int,
-                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        accepted = self._accepted
-        if accepted is None:
-            return True
-        return self._source is not None and self._source.row_key(source_row) in accepted
+    def accepted_rows(self) -> list[int] | None:
+        """The source rows shown, in order (None: all of them)."""
+        return self._map
+
+    # -- persistent indexes (the selection) across a filter or sort ----------------
+    def _keep_persistent(self) -> list[tuple[QPersistentModelIndex, Hashable, int]]:
+        src = self._source
+        if src is None:
+            return []
+        kept = []
+        for ix in self.persistentIndexList():
+            source_row = self._source_row(ix.row()) if ix.isValid() else None
+            if source_row is not None and source_row < src.rowCount():
+                kept.append((ix, src.row_key(source_row), ix.column()))
+        return kept
+
+    def _restore_persistent(self, kept: list[tuple[QPersistentModelIndex, Hashable, int]]) -> None:
+        if not kept or self._source is None:
+            return
+        new = []
+        for _ix, key, column in kept:
+            pos = self._source.position(key)
+            row = None if pos is None else self._proxy_row(pos)
+            new.append(QModelIndex() if row is None else self.index(row, column))
+        self.changePersistentIndexList([ix for ix, _k, _c in kept], new)
+
+    # -- mapping ----------------------------------------------------------
+    def _source_row(self, proxy_row: int) -> int | None:
+        m = self._map
+        if m is None:
+            return proxy_row if 0 <= proxy_row < self._source_count() else None
+        return m[proxy_row] if 0 <= proxy_row < len(m) else None
+
+    def _proxy_row(self, source_row: int) -> int | None:
+        m = self._map
+        if m is None:
+            return source_row if 0 <= source_row < self._source_count() else None
+        i = bisect_left(m, source_row)
+        return i if i < len(m) and m[i] == source_row else None
+
+    def _source_count(self) -> int:
+        return self._source.rowCount() if self._source is not None else 0
+
+    def mapToSource(self, proxy_index: Index) -> QModelIndex:
+        if not proxy_index.isValid() or self._source is None:
+            return QModelIndex()
+        row = self._source_row(proxy_index.row())
+        return QModelIndex() if row is None else self._source.index(row, proxy_index.column())
+
+    def mapFromSource(self, source_index: Index) -> QModelIndex:
+        if not source_index.isValid():
+            return QModelIndex()
+        row = self._proxy_row(source_index.row())
+        return QModelIndex() if row is None else self.index(row, source_index.column())
+
+    # -- Qt model API (a flat table) -------------------------------------------
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        if parent.isValid():
+            return 0
+        return self._source_count() if self._map is None else len(self._map)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() or self._source is None else self._source.columnCount()
+
+    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
+        if parent.isValid() or not (0 <= row < self.rowCount() and 0 <= column < self.columnCount()):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, child: Any = None) -> Any:     # no index: QObject.parent()
+        if child is None:
+            return super().parent()
+        return QModelIndex()
+
+    def sibling(self, row: int, column: int, index: Index) -> QModelIndex:
+        return self.index(row, column)
+
+    def hasChildren(self, parent: Index = _ROOT) -> bool:
+        return not parent.isValid() and self.rowCount() > 0
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._source is None:
+            return None
+        row = self._source_row(index.row())
+        return None if row is None else self._source.cell(row, index.column(), role)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
+        return self._source.headerData(section, orientation, role) if self._source is not None else None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid() or self._source is None:
+            return Qt.ItemFlag.NoItemFlags
+        return self._source.flags(self.mapToSource(index))

@@ -1,9 +1,11 @@
-"""A table model over a Python list of frozen row objects.
+"""A table model over a Python list of frozen row objects, made for big lists.
 
-Sorting is done here, on the list (one ``list.sort`` with precomputed keys),
-never by QSortFilterProxyModel, which would call ``data()`` millions of times
-on a large list. Rows are identified by a key (the database id) so filters and
-selections survive sorting.
+What costs per row is done once, off the GUI thread when the rows come from a worker:
+``prepare`` (a classmethod, pure) sorts the rows with the column's precomputed key and
+builds their search texts; ``set_data`` on the GUI thread only swaps the lists in one
+reset. Sorting is done here, on the list (one ``sort`` over precomputed keys), never by a
+sorting proxy, which would call ``data()`` millions of times on a large list. Rows are
+identified by a key (the database id) so filters and selections survive sorting.
 """
 from __future__ import annotations
 
@@ -26,11 +28,14 @@ class Keyed(Protocol):
 
 Row = TypeVar("Row", bound=Keyed)
 Index = QModelIndex | QPersistentModelIndex
+SortState = tuple[int, Qt.SortOrder] | None
 
 _ROOT = QModelIndex()
 RowRole = Qt.ItemDataRole.UserRole + 1
 ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_DISPLAY, _ALIGN = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole
+_FOREGROUND, _TOOLTIP = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole
 
 
 @dataclass(frozen=True)
@@ -42,16 +47,45 @@ class Column(Generic[R]):
     tip: str = ""
 
 
+@dataclass(frozen=True)
+class TableData(Generic[R]):
+    """Rows ready to show: in display order, with their search texts (same order)."""
+    rows: list[R]
+    haystacks: list[str]
+    sort: SortState
+
+
 class RowTableModel(QAbstractTableModel, Generic[Row]):
-    """Subclasses set ``COLUMNS`` and may override ``foreground``."""
+    """Subclasses set ``COLUMNS`` and may override ``search_text``, ``foreground``, ``tooltip``."""
 
     COLUMNS: Sequence[Column[Any]] = ()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
-        self._pos: dict[Hashable, int] = {}
-        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._hays: list[str] = []
+        self._pos: dict[Hashable, int] | None = {}
+        self._sort: SortState = None
+
+    # -- preparing rows (pure: may run in a worker) ----------------------------------
+    @classmethod
+    def search_text(cls, row: Row) -> str:
+        """A row's search text (lower case; ``core.text.haystack``); "" when not searchable."""
+        return ""
+
+    @classmethod
+    def prepare(cls, rows: Sequence[Row], sort: SortState = None) -> TableData[Row]:
+        """The rows sorted as ``sort`` says, with their search texts: the per-row work of a load."""
+        ordered = list(rows)
+        if sort is not None and 0 <= sort[0] < len(cls.COLUMNS):
+            ordered.sort(key=cls._sort_key(sort[0]), reverse=sort[1] == Qt.SortOrder.DescendingOrder)
+        text = cls.search_text
+        return TableData(ordered, [text(r) for r in ordered], sort)
+
+    @classmethod
+    def _sort_key(cls, column: int) -> Callable[[Any], Any]:
+        col = cls.COLUMNS[column]
+        return col.sort_key or col.text
 
     # -- row identity -----------------------------------------------------
     def key_of(self, row: Row) -> Hashable:
@@ -66,11 +100,22 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def row_at(self, row: int) -> Row:
         return self._rows[row]
 
+    def haystacks(self) -> list[str]:
+        """The rows' search texts, in the rows' order (a model that overrides ``search_entries``
+        gives them that way: small lists)."""
+        if type(self).search_entries is not RowTableModel.search_entries:
+            return [h for _k, h in self.search_entries()]
+        return self._hays
+
     def position(self, key: Hashable) -> int | None:
+        if self._pos is None:              # made on first use after a load or a sort
+            key_of = self.key_of
+            self._pos = {key_of(r): i for i, r in enumerate(self._rows)}
         return self._pos.get(key)
 
     def search_entries(self) -> list[tuple[Hashable, str]]:
-        return []
+        """(key, search text) per row (small models may override this instead of ``search_text``)."""
+        return [(self.key_of(r), h) for r, h in zip(self._rows, self._hays, strict=True)]
 
     # -- Qt model API -----------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:
@@ -79,19 +124,22 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        col = self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return col.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return ALIGN_RIGHT if col.numeric else ALIGN_LEFT
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self.foreground(row, index.column())
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(row, index.column())
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row_no: int, column: int, role: int) -> Any:
+        """``data`` of one cell by position (the filtering proxy calls this directly)."""
+        row = self._rows[row_no]
+        if role == _DISPLAY:
+            return self.COLUMNS[column].text(row)
+        if role == _ALIGN:
+            return ALIGN_RIGHT if self.COLUMNS[column].numeric else ALIGN_LEFT
+        if role == _FOREGROUND:
+            return self.foreground(row, column)
+        if role == _TOOLTIP:
+            return self.tooltip(row, column)
         if role == RowRole:
             return row
         return None
@@ -123,24 +171,25 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
 
     # -- changing the rows --------------------------------------------------
     def set_rows(self, rows: Sequence[Row]) -> None:
+        self.set_data(self.prepare(rows, self._sort))
+
+    def set_data(self, data: TableData[Row]) -> None:
+        """Show prepared rows (one reset; sorted again here only if the sort changed meanwhile)."""
         self.beginResetModel()
-        self._rows = list(rows)
-        if self._sort is not None:
+        self._rows, self._hays, self._pos = data.rows, data.haystacks, None
+        if data.sort != self._sort and self._sort is not None:
             self._sort_list(*self._sort)
-        self._reindex()
         self.endResetModel()
 
     def replace_row(self, row: Row) -> bool:
         """Put a re-read row in place of the one with the same key (False: not shown)."""
-        pos = self._pos.get(self.key_of(row))
+        pos = self.position(self.key_of(row))
         if pos is None:
             return False
         self._rows[pos] = row
+        self._hays[pos] = self.search_text(row) or self._hays[pos]
         self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(self.COLUMNS) - 1))
         return True
-
-    def _reindex(self) -> None:
-        self._pos = {self.key_of(r): i for i, r in enumerate(self._rows)}
 
     # -- sorting ----------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -151,15 +200,18 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         old_keys = [(self.row_key(ix.row()), ix.column()) for ix in persistent]
         self._sort = (column, order)
         self._sort_list(column, order)
-        self._reindex()
-        new = [self.index(self._pos[k], c) for k, c in old_keys]
+        new = [self.index(self.position(k) or 0, c) for k, c in old_keys]
         self.changePersistentIndexList(persistent, new)
         self.layoutChanged.emit()
 
-    def sort_state(self) -> tuple[int, Qt.SortOrder] | None:
+    def sort_state(self) -> SortState:
         return self._sort
 
     def _sort_list(self, column: int, order: Qt.SortOrder) -> None:
-        col = self.COLUMNS[column]
-        key = col.sort_key or col.text
-        self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        key, rows = self._sort_key(column), self._rows
+        keys = [key(r) for r in rows]
+        perm = sorted(range(len(rows)), key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
+        hays = self._hays
+        self._rows = [rows[i] for i in perm]
+        self._hays = [hays[i] for i in perm] if len(hays) == len(rows) else [self.search_text(r) for r in self._rows]
+        self._pos = None

@@ -9,7 +9,7 @@ from core.checks import FindingState
 from db.changes import Changes
 from db.views import snapshot
 from gui import feed as feed_module
-from gui.main_window import LETTERS
+from gui.main_window import LETTERS, ROSTER
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -96,7 +96,11 @@ def test_a_policy_change_alone_reloads_neither_roster_nor_an_unrelated_page(win,
     win.apply_changes(Changes.LETTERS)
     assert reloaded == []                        # the roster shows no letters
     win.apply_changes(Changes.ROSTER)
+    assert reloaded == []                        # not shown: read again when it is shown
+    win.show_page(ROSTER)
     assert reloaded == ["roster"]
+    win.apply_changes(Changes.ROSTER)
+    assert reloaded == ["roster", "roster"]      # shown: at once
 
 
 def test_run_task_progress_option_shows_one_dialog_that_goes_after_the_callback(qtbot):

@@ -11,6 +11,7 @@ from test_gui_students import ID_ZS, fill_people
 from core.idnumber import make_id
 from db.models import RosterPerson, Student
 from gui import dialogs
+from gui.main_window import ROSTER
 from gui.roster_view import IN_LIST, NOT_IN_LIST, RosterPage
 from gui.templates import download_template
 
@@ -176,6 +177,7 @@ def test_roster_replace_from_the_wizard(win, qtbot, tmp_path, db):
     assert "已删除 1 人" in wiz.run_page.status.text()
     with db.session() as s:
         assert s.scalars(select(RosterPerson.name)).all() == ["张三"]
+    win.show_page(ROSTER)
     assert win.roster.model.rowCount() == 1
 
 
@@ -189,6 +191,7 @@ def test_roster_import_and_roster_view(win, qtbot, tmp_path, qtmodeltester):
         ["张三", ID_ZS, "子", "城关镇"], ["张大山", NEW1, "户主", "高坪镇"]])
     run_wizard(win, qtbot, "roster", path).button(QWizard.WizardButton.CommitButton).click()
     page: RosterPage = win.roster
+    win.show_page(ROSTER)
     assert page.model.rowCount() == 2
     qtmodeltester.check(page.model)
     rows = {page.model.row_at(r).name: r for r in range(2)}

@@ -54,6 +54,8 @@ def test_window_fits_a_1366x768_screen(win):
 def test_pages_are_loaded_from_the_database(win, demo_db):
     n = counts(demo_db)
     assert win.students.model.rowCount() == n["students"] == 120
+    assert win.roster.model.rowCount() == 0          # the roster is read when its page is first shown
+    win.show_page(ROSTER)
     assert win.roster.model.rowCount() == n["roster"]
     assert win.dashboard.card_text("students") == "120 人"
     assert win.dashboard.card_text("roster") == f"{n['roster']} 人"

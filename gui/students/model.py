@@ -1,7 +1,7 @@
 """The student list model: plain frozen rows, one per student, sorted in Python."""
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtGui import QColor
@@ -70,8 +70,9 @@ COL = {c.header: i for i, c in enumerate(COLUMNS)}
 class StudentTableModel(RowTableModel[StudentRow]):
     COLUMNS = COLUMNS
 
-    def search_entries(self) -> list[tuple[Hashable, str]]:
-        return [(r.id, r.haystack or haystack(r.name, r.id_number, r.initials)) for r in self._rows]
+    @classmethod
+    def search_text(cls, row: StudentRow) -> str:
+        return row.haystack or haystack(row.name, row.id_number, row.initials)
 
     def foreground(self, row: StudentRow, column: int) -> QColor | None:
         if column == COL["问题"] and row.findings.count:

@@ -30,9 +30,9 @@ class StudentFilterProxy(FilterProxy):
         self._stage = wanted = stage or ALL
         self.set_predicate("stage", (lambda r: r.stage == wanted) if wanted else None)
 
-    def set_category(self, label: str) -> None:
+    def set_category(self, label: str, apply: bool = True) -> None:
         self._category = wanted = label or ALL
-        self.set_predicate("category", (lambda r: r.category == wanted) if wanted else None)
+        self.set_predicate("category", (lambda r: r.category == wanted) if wanted else None, apply)
 
     def set_status(self, status: str) -> None:
         self._status = status or ALL

@@ -4,6 +4,8 @@ The buttons under the search row (and the table's context menu, built from the
 same actions) verify, 取消核准, 移出名单 and 移回名单 the selected students."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
@@ -36,8 +38,18 @@ from gui.students.form import StudentForm
 from gui.students.model import COL, StudentRow, StudentTableModel
 from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
 from gui.students.removal import REMOVE_EXAMPLE, RemoveStudentsCommand
+from gui.table_model import SortState, TableData
 
 PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
+
+
+@dataclass(frozen=True)
+class StudentsData:
+    """What the page shows of a snapshot, prepared in the worker."""
+    policy: Policy
+    categories: list[str]
+    table: TableData[StudentRow]
+    removed: int
 
 
 class StudentsPage(ListPage[StudentFilterProxy]):
@@ -50,6 +62,7 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         self.policy: Policy | None = None
         self.form: StudentForm | None = None
         self._opening = False          # a form is being read in the worker
+        self._removed = 0              # students off the list (移出名单) among the rows
         super().__init__(StudentTableModel(), StudentFilterProxy(), PLACEHOLDER, parent)
         self.setObjectName("studentsPage")
         proxy = self.proxy
@@ -120,22 +133,28 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         """Counts the students on the list; removed ones are named apart."""
         if not hasattr(self, "verify_shown_button"):
             return super().update_count()
-        rows: list[StudentRow] = self.model.rows()
-        removed = sum(r.removed for r in rows)
-        total, shown = len(rows) - removed, self.proxy.rowCount()
+        removed = self._removed
+        total, shown = self.model.rowCount() - removed, self.proxy.rowCount()
         text = f"共 {total} 人" if shown == total else f"共 {total} 人，筛选出 {shown} 人"
         if removed:
             text += f"（另有 {removed} 人已移出名单）"
         self.count_label.setText("正在读取…" if self._loading else text)
 
     # -- loading ----------------------------------------------------------
-    def apply_data(self, data: Snapshot) -> None:
-        self.policy = data.policy
+    @classmethod
+    def prepare(cls, data: Snapshot, sort: SortState) -> StudentsData:
+        """Worker: the rows sorted and indexed, the 家庭类别 choices, the removed count."""
         labels = [data.policy.category_label(c) for c in Category]
         extra = sorted({r.category for r in data.students} - set(labels) - {""})
-        self.set_choices(self.category_filter, "全部家庭类别", [(x, x) for x in labels + extra])
-        self.proxy.set_category(self.category_filter.currentData() or "")
-        self.model.set_rows(data.students)
+        return StudentsData(data.policy, labels + extra, StudentTableModel.prepare(data.students, sort),
+                            sum(r.removed for r in data.students))
+
+    def apply_data(self, data: StudentsData) -> None:
+        self.policy = data.policy
+        self._removed = data.removed
+        self.set_choices(self.category_filter, "全部家庭类别", [(x, x) for x in data.categories])
+        self.proxy.set_category(self.category_filter.currentData() or "", apply=False)
+        self.model.set_data(data.table)
 
     def student_edited(self, changes: Changes) -> None:
         """A student was saved, or an edit undone or redone (and the findings re-checked):
@@ -269,8 +288,8 @@ class StudentsPage(ListPage[StudentFilterProxy]):
             self.message("所选学生已经移出名单")
 
     def remove_students(self, ids: list[int], parent: QWidget | None = None) -> None:
-        wanted = set(ids)
-        rows: list[StudentRow] = [r for r in self.model.rows() if r.id in wanted]
+        positions = [self.model.position(i) for i in ids]
+        rows: list[StudentRow] = [self.model.row_at(p) for p in positions if p is not None]
         reason = self.ask_remove_reason(rows, parent)
         if reason is None:
             return
