@@ -43,3 +43,16 @@ def haystack(name: str, id_number: str, initials: str) -> str:
     every pinyin-initials reading (built with the rows, off the GUI thread)."""
     readings = SEP.join(p for p in (initials or "").split("|") if p)
     return SEP.join((nfkc(name or "").lower(), nfkc(id_number or "").lower(), readings))
+
+
+def haystacks(names: list[str], id_numbers: list[str], initials: list[str]) -> list[str]:
+    """``haystack`` of many rows at once: each column normalised in one call (a county's roster
+    is 200,000 rows); the same texts as ``haystack`` row by row."""
+    def column(values: list[str]) -> list[str]:
+        joined = "\n".join(values)
+        parts = nfkc(joined).lower().split("\n")
+        if len(parts) != len(values):          # a value holding a line break: row by row
+            return [nfkc(v or "").lower() for v in values]
+        return parts
+    readings = [SEP.join(p for p in (i or "").split("|") if p) for i in initials]
+    return [SEP.join(row) for row in zip(column(names), column(id_numbers), readings, strict=True)]

@@ -62,6 +62,19 @@ def recheck(db: Database) -> Changes:
         return _recheck(s)
 
 
+def startup_check(db: Database) -> Changes:
+    """The check at start-up, run after the stored state is shown: FINDINGS only when it opened,
+    fixed or reopened a finding (or no check had run before), so the pages refresh only then."""
+    from db.findings import CHECKED_AT_KEY, run_and_store
+    from db.store import find_school, get_setting
+    with db.session() as s:
+        if find_school(s) is None:
+            return Changes.NONE
+        first = not get_setting(s, CHECKED_AT_KEY)
+        run = run_and_store(s)
+        return Changes.FINDINGS if first or run.opened or run.fixed or run.reopened else Changes.NONE
+
+
 def _recheck(s: Any, actor: str | None = None) -> Changes:
     from db.findings import run_and_store
     from db.store import find_school

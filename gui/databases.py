@@ -192,7 +192,7 @@ class DatabaseSwitcher(QObject):
         window.show()
         if self._quit_app is not None:
             QApplication.setQuitOnLastWindowClosed(True)
-        window.reload_all()
+        window.start_up()
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
         if old_window is not None:
             old_window.close()

@@ -242,6 +242,7 @@ class ListPage(QWidget, Generic[P]):
         self.select_keys(selected)
         self.update_count()
         self.loaded.emit()
+        worker.freeze_long_lived()
 
     def _load_failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception

@@ -184,8 +184,16 @@ class MainWindow(QMainWindow):
 
     # -- data -------------------------------------------------------------
     def reload_all(self) -> None:
-        """Check again and read everything again (start-up, 刷新)."""
+        """Check again and read everything again (刷新)."""
         self.apply_changes(Changes.ALL & ~Changes.FINDINGS)
+
+    def start_up(self) -> None:
+        """Program start: show what is stored at once (the findings of the last check), then
+        check again in the worker; the pages refresh only when that check changed a finding."""
+        from db.usecases import startup_check
+        self._route(Changes.ALL)
+        worker.run_task(startup_check, self.db, on_success=self._route, on_failure=lambda exc: self._route(
+            Changes.NONE, exc), parent=self)
 
     def apply_changes(self, changes: Changes) -> None:
         """The one slot every write reports to. The findings derive from the data the checks

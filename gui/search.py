@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from itertools import compress
 from typing import Any
 
 from PySide6.QtCore import (
@@ -28,7 +29,7 @@ from core.text import SEP, haystack, nfkc  # noqa: F401 - SEP, haystack re-expor
 from gui.table_model import RowTableModel
 
 DEBOUNCE_MS = 150         # only for a list whose last filtering was slow (see ``FilterProxy``)
-CHEAP_S = 0.04            # a filtering faster than this is applied at every keystroke
+CHEAP_S = 0.1             # a filtering faster than this is applied at every keystroke
 _ROOT = QModelIndex()
 Index = QModelIndex | QPersistentModelIndex
 
@@ -69,8 +70,9 @@ class FilterProxy(QAbstractProxyModel):
     """Filters only (sorting belongs to the source model: see ``RowTableModel.sort``).
 
     The accepted source rows are a list in source order (``None``: all), computed in one pass
-    over the source's haystacks and, for column filters (``set_predicate``), over the rows that
-    matched; a filter change is one layout change that keeps the selection of rows still shown.
+    over the source's haystacks; the column filters (``set_predicate``) are evaluated once per
+    row when they or the rows change, not at every keystroke (``_mask``). A filter change is
+    one layout change that keeps the selection of rows still shown.
     A keystroke filters at once; only a list whose last filtering took longer than ``CHEAP_S``
     waits ``DEBOUNCE_MS`` for a pause in typing. The source model must be a ``RowTableModel``.
     """
@@ -83,6 +85,7 @@ class FilterProxy(QAbstractProxyModel):
         self._source: RowTableModel[Any] | None = None
         self._predicates: dict[str, Callable[[Any], bool]] = {}
         self._map: list[int] | None = None       # proxy row -> source row (ascending); None: every row
+        self._mask: bytearray | None = None      # the column filters' verdict per source row (made on use)
         self.last_cost = 0.0                     # seconds the last filtering took
         self._pending: list[tuple[QPersistentModelIndex, Hashable, int]] = []
         self._timer = QTimer(self)
@@ -110,6 +113,7 @@ class FilterProxy(QAbstractProxyModel):
                 (model.dataChanged, self._source_data_changed)]
 
     def _source_reset(self) -> None:
+        self._mask = None
         self._map = self._compute()
         self.endResetModel()
         self.filterApplied.emit()
@@ -119,6 +123,7 @@ class FilterProxy(QAbstractProxyModel):
         self._pending = self._keep_persistent()
 
     def _source_layout(self) -> None:
+        self._mask = None
         self._map = self._compute()
         self._restore_persistent(self._pending)
         self._pending = []
@@ -149,6 +154,7 @@ class FilterProxy(QAbstractProxyModel):
             self._predicates.pop(name, None)
         else:
             self._predicates[name] = predicate
+        self._mask = None
         if apply:
             self.apply_filter()
 
@@ -158,15 +164,12 @@ class FilterProxy(QAbstractProxyModel):
             return []
         start = time.perf_counter()
         found = matching_positions(src.haystacks(), self._query)
-        preds = list(self._predicates.values())
-        if preds:
-            rows = src.rows()
-            candidates: Iterable[int] = range(len(rows)) if found is None else found
-            if len(preds) == 1:
-                pred = preds[0]
-                found = [i for i in candidates if pred(rows[i])]
-            else:
-                found = [i for i in candidates if all(p(rows[i]) for p in preds)]
+        if self._predicates:
+            if self._mask is None:
+                preds, rows = list(self._predicates.values()), src.rows()
+                self._mask = bytearray(all(p(r) for p in preds) for r in rows)
+            mask = self._mask
+            found = list(compress(range(len(mask)), mask)) if found is None else [i for i in found if mask[i]]
         self.last_cost = time.perf_counter() - start
         return found
 

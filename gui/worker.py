@@ -7,12 +7,19 @@ callbacks are delivered through a relay QObject living on the GUI thread; when
 the ``parent`` widget is destroyed the relay goes with it and late results are
 dropped instead of touching a deleted widget.
 
+The cyclic garbage collector is paused while a task runs (``core.bulk.gc_paused``): a full
+collection walks every live object while holding the GIL, so one started by a task's
+allocations froze the window for up to a second at county size. After a page's rows are
+in its model, ``freeze_long_lived`` moves what is alive into the permanent generation:
+later collections walk only what was made since.
+
 Tests set ``SYNCHRONOUS = True`` (or use ``synchronous()``): the function and
 its callbacks then run immediately on the calling thread, like Picard's
 FakeThreadPool.
 """
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from core.bulk import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +169,8 @@ class _Task(QRunnable):
         if self.with_progress:
             kwargs["progress"] = self.emitter.progressed.emit
         try:
-            result = self.fn(*self.args, **kwargs)
+            with gc_paused():
+                result = self.fn(*self.args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI thread
             self.emitter.failed.emit(exc)
         else:
@@ -207,6 +217,13 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
     task.emitter.progressed.connect(relay.progressed)
     _active.add(task)
     pool().start(task)
+
+
+def freeze_long_lived() -> None:
+    """GUI thread, after a page's data is in its model: what is alive now (modules, widgets, the
+    rows shown) lives on, so the collector need not walk it again (``gc.freeze``; reference
+    counting still frees these objects when a reload replaces them)."""
+    gc.freeze()
 
 
 def wait_for_idle(msecs: int = 30000) -> bool:
