@@ -99,6 +99,7 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(QIcon(str(ICON_PNG)))
     install_font(app)
     install_translations(app)
+    worker.freeze_long_lived()       # the modules imported so far: never walked by the collector again
     return app
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QSizePolicy, QToolBar
 
+from core.bulk import gc_paused
 from core.paths import default_db_path, demo_db_path
 from core.recent import recent_databases, remember_database
 from db.session import Database, open_database
@@ -184,7 +185,9 @@ class DatabaseSwitcher(QObject):
     def _show(self, db: Database, info: DatabaseInfo) -> None:
         from gui.main_window import MainWindow
         old_window, old_db = self.window, self.db
-        window = MainWindow(db)
+        with gc_paused():                 # thousands of widgets and wrappers: no collection halfway
+            window = MainWindow(db)
+        worker.freeze_long_lived()
         self._attach(window, info)
         if old_window is not None:
             window.setGeometry(old_window.geometry())

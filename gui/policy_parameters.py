@@ -58,9 +58,9 @@ class ParametersPanel(QScrollArea):
         for p in params:
             value = "" if p.fen is None else format_fen(p.fen)
             edit = self.edits[p.key]
-            if not edit.hasFocus() or edit.text().strip() == self._shown.get(p.key):
+            shown, self._shown[p.key] = self._shown.get(p.key), value    # before setText: its check
+            if not edit.hasFocus() or edit.text().strip() == shown:    # then sees the value unchanged
                 edit.setText(value)
-            self._shown[p.key] = value
 
     def _rebuild(self, policy: Policy) -> None:
         while self.form.rowCount():
