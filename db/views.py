@@ -410,7 +410,7 @@ def roster_rows(db: Database, name_key: NameKey | None = None) -> list[RosterRow
             RosterPerson.import_problems]
     with db.session() as s:
         conn = s.connection()
-        result = conn.execute(select(*cols).order_by(RosterPerson.id)).all()
+        result: list[Any] = list(conn.execute(select(*cols).order_by(RosterPerson.id)).all())
         students = set(conn.execute(select(Student.id_number).where(Student.id_number != "")).scalars())
     names = [r[1] or "" for r in result]
     ids = [r[2] or r[3] or "" for r in result]

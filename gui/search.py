@@ -87,7 +87,7 @@ class FilterProxy(QAbstractProxyModel):
         self._map: list[int] | None = None       # proxy row -> source row (ascending); None: every row
         self._mask: bytearray | None = None      # the column filters' verdict per source row (made on use)
         self.last_cost = 0.0                     # seconds the last filtering took
-        self._pending: list[tuple[QPersistentModelIndex, Hashable, int]] = []
+        self._pending: list[tuple[Any, Hashable, int]] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -190,7 +190,7 @@ class FilterProxy(QAbstractProxyModel):
         return self._map
 
     # -- persistent indexes (the selection) across a filter or sort ----------------
-    def _keep_persistent(self) -> list[tuple[QPersistentModelIndex, Hashable, int]]:
+    def _keep_persistent(self) -> list[tuple[Any, Hashable, int]]:
         src = self._source
         if src is None:
             return []
@@ -201,7 +201,7 @@ class FilterProxy(QAbstractProxyModel):
                 kept.append((ix, src.row_key(source_row), ix.column()))
         return kept
 
-    def _restore_persistent(self, kept: list[tuple[QPersistentModelIndex, Hashable, int]]) -> None:
+    def _restore_persistent(self, kept: list[tuple[Any, Hashable, int]]) -> None:
         if not kept or self._source is None:
             return
         new = []
