@@ -78,14 +78,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         """The rows sorted as ``sort`` says, with their search texts: the per-row work of a load."""
         ordered = list(rows)
         if sort is not None and 0 <= sort[0] < len(cls.COLUMNS):
-            ordered.sort(key=cls._sort_key(sort[0]), reverse=sort[1] == Qt.SortOrder.DescendingOrder)
+            ordered.sort(key=_sort_key(cls.COLUMNS[sort[0]]), reverse=sort[1] == Qt.SortOrder.DescendingOrder)
         text = cls.search_text
         return TableData(ordered, [text(r) for r in ordered], sort)
-
-    @classmethod
-    def _sort_key(cls, column: int) -> Callable[[Any], Any]:
-        col = cls.COLUMNS[column]
-        return col.sort_key or col.text
 
     # -- row identity -----------------------------------------------------
     def key_of(self, row: Row) -> Hashable:
@@ -171,7 +166,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
 
     # -- changing the rows --------------------------------------------------
     def set_rows(self, rows: Sequence[Row]) -> None:
-        self.set_data(self.prepare(rows, self._sort))
+        """Show ``rows`` (small lists; a big one comes prepared through ``set_data``)."""
+        text, ordered = self.search_text, list(rows)
+        self.set_data(TableData(ordered, [text(r) for r in ordered], None))
 
     def set_data(self, data: TableData[Row]) -> None:
         """Show prepared rows (one reset; sorted again here only if the sort changed meanwhile)."""
@@ -208,10 +205,14 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         return self._sort
 
     def _sort_list(self, column: int, order: Qt.SortOrder) -> None:
-        key, rows = self._sort_key(column), self._rows
+        key, rows = _sort_key(self.COLUMNS[column]), self._rows
         keys = [key(r) for r in rows]
         perm = sorted(range(len(rows)), key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
         hays = self._hays
         self._rows = [rows[i] for i in perm]
         self._hays = [hays[i] for i in perm] if len(hays) == len(rows) else [self.search_text(r) for r in self._rows]
         self._pos = None
+
+
+def _sort_key(column: Column[Any]) -> Callable[[Any], Any]:
+    return column.sort_key or column.text
