@@ -97,7 +97,7 @@ def test_column_wise_texts_equal_row_by_row():
     names_ = ["张三", "ＡＢｃ", "", "曾 小红", "Ⅻ世", "a\u0301", "\u0301x", "两\n行"]
     ids = ["110101200805011234", "１１０１０１x", "4.22822E+17", "", "X", "", "ß", "1"]
     readings = ["zs|cs", "", "a", "", "s", "", "x", ""]
-    assert haystacks(names_, ids, readings) == [haystack(*t) for t in zip(names_, ids, readings)]
+    assert haystacks(names_, ids, readings) == [haystack(*t) for t in zip(names_, ids, readings, strict=True)]
     many = ["张三", "曾小红", "", "单田芳", "A B", "王 五", "李4", "Ann", "长"]
     assert initials_of(many) == {n: initials_key(n) for n in many}
 
