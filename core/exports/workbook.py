@@ -14,6 +14,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from core.bulk import gc_paused
 from core.checks.base import SEVERITY_LABELS, STATE_LABELS, FindingState
 from core.exports.data import ExportData
 from core.exports.output import (
@@ -168,6 +169,7 @@ def _about(data: ExportData) -> Iterator[Row]:
                    measured=False)
 
 
+@gc_paused()
 def write_workbook(path: str | Path, data: ExportData) -> Path:
     """Write the bureau workbook to ``path`` (atomically) and return the path. The sheets
     are streamed (openpyxl write_only): memory stays flat in the number of students."""
