@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.bulk import gc_paused
 from core.checks import FindingState
 from core.engine import Calculator, totals_of
 from core.errors import MissingSettingError, ValidationError
@@ -52,6 +53,7 @@ def school_info(session: Session) -> SchoolInfo:
     return SchoolInfo(s.name, s.code, s.school_year, s.township, s.contact_phone, s.supervision_phone, s.address)
 
 
+@gc_paused()
 def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
            actor: str | None = None) -> ExportData:
     """ExportData of every student (or of ``keys``), with results, totals and findings."""
@@ -61,9 +63,13 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
         q = q.where(Student.id.in_(keys))
     students, results = [], []
     calc = Calculator(policy, explain=True)
+    labels: dict[str, str] = {}          # a category as stored -> its label (parsed once per spelling)
     for st in session.scalars(q):
-        cat = policy.parse_category(st.category)
-        students.append(StudentInfo(key=st.id, category_label=policy.category_label(cat) if cat else st.category,
+        label = labels.get(st.category)
+        if label is None:
+            cat = policy.parse_category(st.category)
+            label = labels[st.category] = policy.category_label(cat) if cat else st.category
+        students.append(StudentInfo(key=st.id, category_label=label,
                                     verified=st.verified, **{f: getattr(st, f) for f in EXPORT_FIELDS}))
         results.append(calc(to_record(st)))
     findings = [
