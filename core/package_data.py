@@ -38,6 +38,7 @@ DATA_MEMBER = "data.json"
 DATA_FORMAT = "zizhu-package-data"
 DATA_VERSION = 1
 KIND_SCHOOL = "school"
+KIND_CONSOLIDATED = "consolidated"     # a station's 汇总包 (core.exports.consolidated writes it)
 
 _HINT = "请联系报送单位用最新版本的程序重新导出提交包。"
 

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -174,15 +176,16 @@ def _when(text: str) -> datetime:
 
 
 def _outcome(exam: Examined, result: str, reason: str = "", history: bool = False,
-             replaced: ReceivedPackageRow | None = None, changes: PackageChanges | None = None,
-             package_id: int | None = None) -> IntakeOutcome:
+             replaced_file: str = "", changes: PackageChanges | None = None,
+             package_id: int | None = None, total_fen: int | None = None) -> IntakeOutcome:
     data = exam.data
+    if total_fen is None:
+        total_fen = sum(st.total_fen for st in data.students) if data else 0
     return IntakeOutcome(
         exam.path.name, exam.path, result, reason and reason + via_note(exam), exam.sha256, exam.school_code,
         data.school_name if data else exam.school_name, exam.school_year, history and data is not None,
-        len(data.students) if data else 0, sum(st.total_fen for st in data.students) if data else 0,
-        replaced.file_name if replaced else "", changes, exam.draft, package_id, dict(data.items) if data else {},
-        exam.via)
+        len(data.students) if data else 0, total_fen, replaced_file, changes, exam.draft, package_id,
+        dict(data.items) if data else {}, exam.via)
 
 
 def _log(session: Session, outcomes: Iterable[IntakeOutcome], actor: str) -> None:
@@ -194,17 +197,24 @@ def _log(session: Session, outcomes: Iterable[IntakeOutcome], actor: str) -> Non
         session.execute(insert(IntakeLog.__table__), rows)
 
 
+_PACKAGE = ReceivedPackageRow.__table__
+
+
 def _store(session: Session, exam: Examined, history: bool, actor: str) -> IntakeOutcome:
-    """Store one examined package (under the write lock), or say why not."""
+    """Store one examined package (under the write lock), or say why not. Core statements
+    on the tables (no ORM object, no flush): a handful of statements per package, then one
+    ``executemany`` per table for its students and grants."""
     data = exam.data
     assert data is not None
-    known = session.scalars(select(ReceivedPackageRow).where(ReceivedPackageRow.sha256 == exam.sha256)).first()
+    conn = session.connection()
+    known = conn.execute(select(_PACKAGE.c.received_at, _PACKAGE.c.file_name)
+                         .where(_PACKAGE.c.sha256 == exam.sha256)).first()
     if known is not None:
         return _outcome(exam, DUPLICATE, f"同一文件已于 {known.received_at:%Y-%m-%d %H:%M} 接收（{known.file_name}）",
                         history)
-    current = session.scalars(select(ReceivedPackageRow).where(
-        ReceivedPackageRow.school_code == data.school_code, ReceivedPackageRow.school_year == data.school_year,
-        ReceivedPackageRow.state == CURRENT)).first()
+    current = conn.execute(select(_PACKAGE.c.id, _PACKAGE.c.file_name, _PACKAGE.c.generated_at).where(
+        _PACKAGE.c.school_code == data.school_code, _PACKAGE.c.school_year == data.school_year,
+        _PACKAGE.c.state == CURRENT)).first()
     if current is not None and _when(current.generated_at) >= _when(data.generated_at):
         same = _when(current.generated_at) == _when(data.generated_at)
         return _outcome(exam, REFUSED, (
@@ -213,32 +223,33 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
             f"这个提交包生成于 {data.generated_at.replace('T', ' ')}，比已接收的 {current.file_name}"
             f"（生成于 {current.generated_at.replace('T', ' ')}）旧，不能替换新版本。"), history)
     now = datetime.now()
-    session.add(PackageBlob(sha256=exam.sha256, size=len(exam.content), content=exam.content))
-    total = sum(st.total_fen for st in data.students)
-    row = ReceivedPackageRow(
-        sha256=exam.sha256, file_name=exam.path.name, school_code=data.school_code, school_name=data.school_name,
-        township=data.township, school_year=data.school_year, kind=data.kind, generated_at=data.generated_at,
-        received_at=now, received_by=actor, signer_fingerprint=exam.fingerprint, via=exam.via, state=CURRENT,
-        replaced_by=None, students=len(data.students), total_fen=total)
-    session.add(row)
-    session.flush()
-    _insert_students(session, row.id, data)
     changes = None
     if current is not None:
         changes = changes_between(_stored_amounts(session, current.id), amounts_by_id(amount_rows(data.students)))
-        current.state, current.replaced_by = REPLACED, row.id
-    note = (f"接收{'往年' if history else ''}提交包 {row.file_name}：学校代码 {row.school_code}（{row.school_name}），"
-            f"{data.school_year} 学年，学生 {row.students} 人，合计 {format_fen(total)} 元，SHA-256 {row.sha256}")
+    conn.execute(insert(PackageBlob.__table__).values(sha256=exam.sha256, size=len(exam.content),
+                                                      content=exam.content))
+    package_id, students, grants, total = _rows(conn, data)
+    conn.execute(insert(_PACKAGE).values(
+        id=package_id, sha256=exam.sha256, file_name=exam.path.name, school_code=data.school_code,
+        school_name=data.school_name, township=data.township, school_year=data.school_year, kind=data.kind,
+        generated_at=data.generated_at, received_at=now, received_by=actor, signer_fingerprint=exam.fingerprint,
+        via=exam.via, state=CURRENT, replaced_by=None, students=len(data.students), total_fen=total))
+    if students:
+        conn.exec_driver_sql(_insert_sql("received_student", _STUDENT_COLUMNS), students)
+    if grants:
+        conn.exec_driver_sql(_insert_sql("received_grant", _GRANT_COLUMNS), grants)
+    if current is not None:
+        conn.execute(update(_PACKAGE).where(_PACKAGE.c.id == current.id).values(state=REPLACED,
+                                                                                replaced_by=package_id))
+    note = (f"接收{'往年' if history else ''}提交包 {exam.path.name}：学校代码 {data.school_code}"
+            f"（{data.school_name}），{data.school_year} 学年，学生 {len(data.students)} 人，"
+            f"合计 {format_fen(total)} 元，SHA-256 {exam.sha256}")
     if current is not None:
         note += f"；替换 {current.file_name}"
     if exam.via:
         note += f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
-    audit.record(session, actor, "package", row.id, {"*": (None, note)}, now)
-    session.flush()
-    return _outcome(exam, ACCEPTED, "", history, current, changes, row.id)
-
-
-_SOURCES = {"city": "city_fen", "county": "county_fen"}
+    audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
+    return _outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id, total)
 
 
 _STUDENT_COLUMNS = ("id", "package_id", "id_number", "name", "gender", "stage", "grade", "class_name", "location",
@@ -251,25 +262,29 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _insert_students(session: Session, package_id: int, data: PackageData) -> None:
-    """The package's students and grants: plain tuples through the driver's executemany, ids
-    assigned here (50,000 rows must not cost an ORM object or a compiled parameter set each)."""
-    first = (session.scalar(select(func.max(ReceivedStudent.id))) or 0) + 1
-    grant_id = (session.scalar(select(func.max(ReceivedGrant.id))) or 0) + 1
-    students, grants = [], []
+def _rows(conn: Connection, data: PackageData) -> tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+    """The new package's id, its student and grant rows as plain tuples with ids assigned
+    here (under the write lock; 50,000 rows must not cost an ORM object or a compiled
+    parameter set each) and its total (fen), added up on the way."""
+    package_id, first, grant_id = (
+        (n or 0) + 1 for n in conn.exec_driver_sql("SELECT (SELECT max(id) FROM received_package), "
+                                                   "(SELECT max(id) FROM received_student), "
+                                                   "(SELECT max(id) FROM received_grant)").one())
+    students: list[tuple[Any, ...]] = []
+    grants: list[tuple[Any, ...]] = []
+    total = 0
     for sid, st in enumerate(data.students, start=first):
-        students.append((sid, package_id, st.id_number, st.name, st.gender, st.stage, st.grade, st.class_name,
-                         st.location, st.ownership, st.category, st.township, st.village, st.household_no,
-                         st.verified, ",".join(st.prior_grants), ",".join(st.pending), st.total_fen))
+        fen = 0
         for g in st.grants:
+            fen += g.amount_fen
             grants.append((grant_id, package_id, sid, g.code, g.amount_fen, g.shares.get("city", 0),
                            g.shares.get("county", 0)))
             grant_id += 1
-    conn = session.connection()
-    if students:
-        conn.exec_driver_sql(_insert_sql("received_student", _STUDENT_COLUMNS), students)
-    if grants:
-        conn.exec_driver_sql(_insert_sql("received_grant", _GRANT_COLUMNS), grants)
+        total += fen
+        students.append((sid, package_id, st.id_number, st.name, st.gender, st.stage, st.grade, st.class_name,
+                         st.location, st.ownership, st.category, st.township, st.village, st.household_no,
+                         st.verified, ",".join(st.prior_grants), ",".join(st.pending), fen))
+    return package_id, students, grants, total
 
 
 def _stored_amounts(session: Session, package_id: int) -> dict[str, StudentAmounts]:
