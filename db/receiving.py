@@ -120,10 +120,14 @@ def _read(path: Path) -> bytes | str:
         return f"无法读取文件 {path}：{exc.strerror or exc}。"
 
 
+@gc_paused()
 def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: str | None = None,
            progress: Progress | None = None) -> IntakeReport:
     """Examine every file, then store the accepted ones oldest first (so an older and a newer
-    package of one school given together both land, the newer current), one transaction each."""
+    package of one school given together both land, the newer current), one transaction each.
+    The cyclic collector rests meanwhile: the packages' students are many small objects, none
+    of them cyclic garbage, and collections walking them again and again cost a tenth of the
+    whole."""
     actor = actor or audit.default_actor()
     files = package_files(paths)
     with db.session() as s:
@@ -137,9 +141,8 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
         if isinstance(content, str):
             refused.append(IntakeOutcome(path.name, path, REFUSED, content))
         else:
-            with gc_paused():
-                exams, station = expand(examine_package(path, content, trusted, year, history, intake_kinds()),
-                                        trusted, year, history)
+            exams, station = expand(examine_package(path, content, trusted, year, history, intake_kinds()),
+                                    trusted, year, history)
             stations += [station] if station else []
             examined += [e for e in exams if e.ok]
             refused += [_outcome(e, REFUSED, e.reason) for e in exams if not e.ok]
@@ -152,7 +155,7 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     stored: list[IntakeOutcome] = []
     examined.sort(key=lambda e: _when(e.data.generated_at if e.data else ""))
     for j, exam in enumerate(examined):
-        with db.write_session() as s, gc_paused():
+        with db.write_session() as s:
             outcome = _store(s, exam, history, actor)
             _log(s, [outcome], actor)
         stored.append(outcome)

@@ -1,0 +1,92 @@
+"""Consolidation's speed, as behaviour: each package's data member is decompressed and parsed
+once (the bytes hashed are the bytes parsed), a package costs the same handful of statements
+whatever its number of students (one executemany per table), and finding a package's kind
+does not import the workbook library."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from receiving_fixtures import high_school_kid, receiver_db, school_package, two_kid_school
+from sqlalchemy import event
+
+import core.intake
+from core.intake import examine_package
+from db import trust_store
+from db.receiving import intake
+from db.session import open_database
+from db.trust_store import trusted_signers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def schools(tmp_path_factory):
+    root = tmp_path_factory.mktemp("schools")
+    big = [high_school_kid(f"学生{n}", n) for n in range(100, 107)]
+    return SimpleNamespace(small=two_kid_school(root, "4228220201", "小坪小学", first=1),
+                           big=school_package(root, code="4228220202", name="大坪小学", students=big))
+
+
+@pytest.fixture
+def station(tmp_path, schools):
+    d = open_database(receiver_db(tmp_path / "station.sqlite"))
+    try:
+        for pkg in (schools.small, schools.big):
+            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
+        yield d
+    finally:
+        d.close()
+
+
+def test_the_data_member_is_read_once_with_the_hashing(station, schools, monkeypatch):
+    def reopened(*_a, **_k):
+        raise AssertionError("the package was opened again to read data.json")
+
+    monkeypatch.setattr(core.intake, "zipfile", SimpleNamespace(ZipFile=reopened))
+    with station.session() as s:
+        trusted = trusted_signers(s)
+    exam = examine_package(schools.big.path, schools.big.path.read_bytes(), trusted, 2023)
+    assert exam.ok and len(exam.data.students) == 7
+
+
+def _statements(db, fn):
+    seen: list[tuple[str, bool]] = []
+
+    def count(_conn, _cursor, statement, _params, _context, executemany):
+        seen.append((statement.split()[0].upper(), executemany))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_package_costs_the_same_statements_whatever_its_size(station, schools):
+    small = _statements(station, lambda: intake(station, [schools.small.path]))
+    big = _statements(station, lambda: intake(station, [schools.big.path]))
+    assert len(big) == len(small) <= 20, big
+    many = [s for s, executemany in big if executemany]
+    assert many == ["INSERT", "INSERT"]          # the students, then their grants
+    con = station.engine.raw_connection()
+    try:
+        rows = con.execute("select p.file_name, count(distinct s.id), count(g.id), sum(g.amount_fen), p.total_fen "
+                           "from received_package p join received_student s on s.package_id = p.id "
+                           "left join received_grant g on g.student_id = s.id group by p.id order by p.id").fetchall()
+    finally:
+        con.close()
+    # ids assigned in Python continue across packages; every grant (免学费, 免书本费, 免住宿费 0) joins its student
+    assert rows == [(schools.small.path.name, 2, 6, 240000, 240000), (schools.big.path.name, 7, 21, 840000, 840000)]
+
+
+def test_the_package_kinds_are_known_without_the_workbook_library():
+    code = ("import sys\nfrom db.receiving_nested import intake_kinds\n"
+            "assert intake_kinds() == ('school', 'consolidated'), intake_kinds()\n"
+            "assert 'openpyxl' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
