@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.errors import ZizhuError
 from core.intake import KIND_CONSOLIDATED, Examined, examine_package
 from core.package import name_problem
-from core.package_data import KIND_CONSOLIDATED, KIND_SCHOOL
+from core.package_data import KIND_SCHOOL
 from core.trust import TrustedSigner
 from db.receiving_models import IntakeLog
 
@@ -53,6 +53,7 @@ class StationPackage:
 
 def intake_kinds() -> tuple[str, ...]:
     """The data-member kinds ``consolidate add`` takes: a school's package and a station's."""
+    from core.exports.consolidated import KIND_CONSOLIDATED
     return (KIND_SCHOOL, KIND_CONSOLIDATED)
 
 

@@ -49,9 +49,10 @@ from core.exports.xlsx_common import (
 from core.idnumber import mask_id
 from core.intake import KIND_CONSOLIDATED as KIND_CONSOLIDATED  # re-exported: the kind intake takes
 from core.money import format_fen
-from core.package_data import DATA_FORMAT, DATA_MEMBER, DATA_VERSION, KIND_CONSOLIDATED
+from core.package_data import DATA_FORMAT, DATA_MEMBER, DATA_VERSION
 from core.version import program_version
 
+KIND_CONSOLIDATED = "consolidated"
 WORKBOOK_MEMBER = "summary.xlsx"
 REPORT_MEMBER = "report.pdf"
 HEADER_ROW = 2
