@@ -53,7 +53,6 @@ class StationPackage:
 
 def intake_kinds() -> tuple[str, ...]:
     """The data-member kinds ``consolidate add`` takes: a school's package and a station's."""
-    from core.exports.consolidated import KIND_CONSOLIDATED
     return (KIND_SCHOOL, KIND_CONSOLIDATED)
 
 

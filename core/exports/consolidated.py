@@ -52,7 +52,6 @@ from core.money import format_fen
 from core.package_data import DATA_FORMAT, DATA_MEMBER, DATA_VERSION
 from core.version import program_version
 
-KIND_CONSOLIDATED = "consolidated"
 WORKBOOK_MEMBER = "summary.xlsx"
 REPORT_MEMBER = "report.pdf"
 HEADER_ROW = 2
