@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import paragraph as _para
 from reportlab.rl_config import _FUZZ
 
@@ -130,14 +132,63 @@ def _plain_glyph(font_name: str, font_size: float, encoding: str) -> Any:
     return glyph
 
 
+def split_text(text: str, max_widths: list[float], font_name: str, font_size: float) -> list[tuple[float, str]]:
+    """Plain text (one font, no markup) broken into ``(extra space, line)`` lines: the same lines,
+    to the last bit of every width, as ``_units`` and ``_break`` make of a one-fragment paragraph,
+    but on characters and the font's width table instead of one reportlab glyph object per
+    character (the letters and tables draw with it straight on the canvas)."""
+    face = pdfmetrics.getFont(font_name).face
+    get, default = face.charWidths.get, face.defaultWidth
+    scale = 0.001 * font_size
+    used = scale * sum(get(ord(ch), default) for ch in text)     # what stringWidth gives
+    if used <= max_widths[0] + _FUZZ:          # it fits on one line: nothing to break (most table cells)
+        return [(max_widths[0] - used, text)]
+    units: list[str] = []
+    glue = False
+    for ch in text:
+        if units and (glue or ch in CANNOT_START):
+            units[-1] += ch
+        else:
+            units.append(ch)
+        glue = ch in CANNOT_END
+    lines: list[tuple[float, str]] = []
+    line: list[str] = []
+    widths: list[float] = []
+    last = len(max_widths) - 1
+    for unit in units:
+        max_width = max_widths[min(len(lines), last)]
+        w = 0.0
+        for ch in unit:
+            w += scale * get(ord(ch), default)
+        if line and sum(widths) + w > max_width + _FUZZ:
+            cut = len(line)
+            if _latin(unit[0]):        # inside a Latin word: break before the word if it fits
+                j = cut
+                while j > 0 and _latin(line[j - 1][-1]):
+                    j -= 1
+                    if not _latin(line[j][0]):
+                        break
+                if j > 0:
+                    cut = j
+            lines.append((max_width - sum(widths[:cut]), "".join(line[:cut])))
+            line, widths = line[cut:], widths[cut:]
+        line.append(unit)
+        widths.append(w)
+    if line:
+        lines.append((max_widths[min(len(lines), last)] - sum(widths), "".join(line)))
+    return lines
+
+
 def word_split(word: str | bytes, maxWidths: Any, fontName: str, fontSize: float,
                encoding: str = "utf8") -> list[list[Any]]:
     """Drop-in for reportlab's ``wordSplit`` (paragraphs of plain text): ``[extra space, text]`` lines."""
     if not isinstance(maxWidths, (list, tuple)):
         maxWidths = [maxWidths]
     text = word.decode(encoding) if isinstance(word, bytes) else word
+    if isinstance(pdfmetrics.getFont(fontName), TTFont):
+        return [list(line) for line in split_text(text, list(maxWidths), fontName, fontSize)]
     used = stringWidth(text, fontName, fontSize)
-    if used <= maxWidths[0] + _FUZZ:          # it fits on one line: nothing to break (most table cells)
+    if used <= maxWidths[0] + _FUZZ:
         return [[maxWidths[0] - used, text]]
     units = _units([_Font(word, fontName, fontSize)], encoding, _plain_glyph(fontName, fontSize, encoding))
     return [[max_width - used, "".join(u for unit in line for u in unit)]

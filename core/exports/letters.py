@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable, FrameBreak, KeepInFrame, PageBreak, Spa
 from core.engine import Status, StudentResult, compute_student
 from core.errors import ValidationError
 from core.exports.data import ExportData, StudentInfo
+from core.exports.letters_draw import Fixed, Flow, Grid, Item, Space, Stack, Text
 from core.exports.output import date_label, family_pays, grade_label
 from core.exports.pdf_common import (
     FONT,
@@ -37,7 +38,6 @@ from core.exports.pdf_common import (
     frame,
     layout,
     styles,
-    table,
 )
 from core.idnumber import mask_id
 from core.money import format_fen
@@ -76,79 +76,77 @@ def _why_not(data: ExportData, result: StudentResult) -> list[str]:
     return out[:3] or ["不符合本方案所列资助项目的条件"]
 
 
-class _Shared:
-    """The flowables every letter of a document has alike (the title, the closing words,
-    the receipt's fixed lines), made once: laying out a paragraph is most of a letter's cost."""
+class _Fixed:
+    """The parts every letter of a document has alike (the title, the closing words, the
+    receipt's fixed lines and the signature lines), made once and drawn once (a PDF form)."""
 
     def __init__(self) -> None:
-        self._made: dict[object, list[Flowable]] = {}
-        self.cells: dict[tuple[str, str], Para] = {}      # the tables' cells (pdf_common.table)
+        self._made: dict[object, Fixed] = {}
 
-    def __call__(self, key: object, make: Callable[[], list[Flowable]]) -> list[Flowable]:
+    def __call__(self, key: object, make: Callable[[], list[Flowable]]) -> Fixed:
         found = self._made.get(key)
         if found is None:
-            found = self._made[key] = make()
+            found = self._made[key] = Fixed(f"letter{len(self._made)}", make())
         return found
 
 
-def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _Shared) -> list[Flowable]:
+def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, fixed: _Fixed) -> list[Item]:
     parent = next((s.head_name for s, _ in group if s.head_name), "") or "学生家长"
-    school = g.esc(data.school.name, "学校名称")
-    kids = "、".join(f"{g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，{g.esc(grade_label(s), '年级')}）"
+    school = g.clean(data.school.name, "学校名称")
+    kids = "、".join(f"{g.clean(s.name, '姓名')}（身份证号 {_masked(s)}，{g.clean(grade_label(s), '年级')}）"
                     for s, _ in group)
     who = "您的孩子" if len(group) == 1 else f"您家的 {len(group)} 个孩子"
-    policy = g.esc(data.official.title, "政策名称")
-    source = g.esc(data.official.policy_basis, "政策依据")
-    head = shared("intro", lambda: [Para(TITLE, st["title"]), Para(data.school.year_label, st["center"]),
-                                    Spacer(1, 4 * mm)])
+    policy = g.clean(data.official.title, "政策名称")
+    source = g.clean(data.official.policy_basis, "政策依据")
+    head = fixed("intro", lambda: [Para(TITLE, st["title"]), Para(data.school.year_label, st["center"]),
+                                   Spacer(1, 4 * mm)])
     return [
-        *head,
-        Para(f"尊敬的{g.esc(parent, '家长姓名')}：", st["body"]),
-        Para(f"您好！{who}{kids}在{school}就读。根据《{policy}》" + (f"（{source}）" if source else "")
-                  + f"，经学校逐项核对，{data.school.year_label}的资助结果告知如下：", st["indent"]),
-        Spacer(1, 2 * mm),
+        head,
+        Text(f"尊敬的{g.clean(parent, '家长姓名')}：", st["body"]),
+        Text(f"您好！{who}{kids}在{school}就读。根据《{policy}》" + (f"（{source}）" if source else "")
+             + f"，经学校逐项核对，{data.school.year_label}的资助结果告知如下：", st["indent"]),
+        Space(2 * mm),
     ]
 
 
-def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _Shared) -> list[Flowable]:
+def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Item]:
     many = len(group) > 1
-    out: list[Flowable] = []
     rows: list[list[str]] = [(["学生"] if many else []) + ["资助项目", "计算依据", "金额（元）"]]
     for s, r in group:
+        name = g.clean(s.name, "姓名")
         for i, d in enumerate(r.granted):
             basis = d.reasons[-1] if d.reasons else ""
-            rows.append(([s.name if i == 0 else ""] if many else []) + [d.name, basis, format_fen(d.amount_fen)])
+            rows.append(([name if i == 0 else ""] if many else [])
+                        + [g.clean(d.name), g.clean(basis), format_fen(d.amount_fen)])
         if many and not r.granted:
-            rows.append([s.name, "（本学年暂不享受）", "", "0.00"])
+            rows.append([name, "（本学年暂不享受）", "", "0.00"])
         elif many and len(r.granted) > 1:
-            rows.append(["", f"{s.name} 小计", "", format_fen(r.total_fen)])
+            rows.append(["", f"{name} 小计", "", format_fen(r.total_fen)])
     total = sum(r.total_fen for _, r in group)
     rows.append(([""] if many else []) + ["合计", "", format_fen(total)])
     widths = [22 * mm] if many else []
     widths += [44 * mm, WIDTH - 44 * mm - 30 * mm - sum(widths), 30 * mm]
-    out.append(table(rows, widths, st, g, right=(len(widths) - 1,), total=True,
-                     labels={0: "姓名"} if many else {}, shared=shared.cells))
-    notes: list[str] = []
+    out: list[Item] = [Grid(rows, widths, st, right=len(widths) - 1, total=True), Space(2 * mm)]
     for s, r in group:
         pays = family_pays(s, r, data.policy)
         if pays:
             name = f"{g.esc(s.name, '姓名')}就读的" if many else "孩子就读的"
             covered = pays[0] - pays[1]
-            notes.append(f"{name}学校为民办学校，本学年实收学费 {format_fen(pays[0])} 元，免学费按公办学校学费"
-                         f"标准补助 {format_fen(covered)} 元，其余 <u>{format_fen(pays[1])} 元仍由家庭承担</u>。")
+            note = (f"{name}学校为民办学校，本学年实收学费 {format_fen(pays[0])} 元，免学费按公办学校学费标准"
+                    f"补助 {format_fen(covered)} 元，其余 <u>{format_fen(pays[1])} 元仍由家庭承担</u>。")
+            out.append(Flow(Para(note, st["indent"])))          # markup: a platypus paragraph
         for d in r.pending:
-            who = f"{g.esc(s.name, '姓名')}的" if many else ""
-            notes.append(f"{who}“{d.name}”所需信息尚待补充核实，核实后另行告知，暂未计入上表。")
-    out += [Spacer(1, 2 * mm)] + [Para(n, st["indent"]) for n in notes]
+            who = f"{g.clean(s.name, '姓名')}的" if many else ""
+            out.append(Text(f"{who}“{d.name}”所需信息尚待补充核实，核实后另行告知，暂未计入上表。", st["indent"]))
     return out
 
 
-def _nothing(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Flowable]:
-    out: list[Flowable] = []
+def _nothing(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Item]:
+    out: list[Item] = []
     for s, r in group:
-        who = g.esc(s.name, "姓名") if len(group) > 1 else "孩子"
-        out.append(Para(f"经核对，{who}本学年暂不享受本方案所列资助项目，原因是：", st["indent"]))
-        out += [Para(f"· {g.esc(reason, '原因')}", st["indent"]) for reason in _why_not(data, r)]
+        who = g.clean(s.name, "姓名") if len(group) > 1 else "孩子"
+        out.append(Text(f"经核对，{who}本学年暂不享受本方案所列资助项目，原因是：", st["indent"]))
+        out += [Text(f"· {g.clean(reason, '原因')}", st["indent"]) for reason in _why_not(data, r)]
     return out
 
 
@@ -169,25 +167,25 @@ def _closing(data: ExportData, granted: bool, st: Styles, g: Glyphs) -> list[Flo
     ]
 
 
-def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, shared: _Shared) -> list[Flowable]:
-    lines = []
+def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, fixed: _Fixed) -> list[Item]:
+    lines: list[Item] = []
     for s, r in group:
         amount = f"资助合计 {format_fen(r.total_fen)} 元" if r.granted else "本学年暂不享受资助"
-        lines.append(f"学生 {g.esc(s.name, '姓名')}（身份证号 {_masked(s)}，"
-                     f"{g.esc(grade_label(s), '年级')}），{amount}。")
-    head = shared("receipt", lambda: [
+        lines.append(Text(f"学生 {g.clean(s.name, '姓名')}（身份证号 {_masked(s)}，"
+                          f"{g.clean(grade_label(s), '年级')}），{amount}。", st["indent"]))
+    head = fixed("receipt", lambda: [
         Para("回　执", st["subtitle"]),
         Spacer(1, 2 * mm),
         Para(f"{g.esc(data.school.name, '学校名称')}：", st["body"]),
         Para(f"{data.school.year_label}{TITLE}已收到，内容已知悉。", st["indent"]),
     ])
-    tail = shared("sign", lambda: [
+    tail = fixed("sign", lambda: [
         Spacer(1, 5 * mm),
         layout([[Para("家长签字：＿＿＿＿＿＿＿＿", st["body"]),
                  Para("日期：＿＿＿＿年＿＿月＿＿日", st["right"])]], [WIDTH / 2, WIDTH / 2],
                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)),
     ])
-    return [*head, *(Para(line, st["indent"]) for line in lines), *tail]
+    return [head, *lines, tail]
 
 
 def _cut_line(c: Canvas, _doc: object) -> None:
@@ -245,17 +243,17 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
         raise ValidationError("没有需要生成告知书的学生", "请先计算资助结果，或在学生列表中选择学生")
     st = _styles()
     g = Glyphs()
-    shared = _Shared()
+    fixed = _Fixed()
 
     def pages() -> Iterator[list[Flowable]]:
         """One letter a page, made as the layout reaches it (LazyStory)."""
         for n, group in enumerate(groups):
             granted = any(r.granted for _, r in group)
-            body = _intro(data, group, st, g, shared)
-            body += _items(data, group, st, g, shared) if granted else _nothing(data, group, st, g)
-            body += shared(("closing", granted), partial(_closing, data, granted, st, g))
-            yield [KeepInFrame(WIDTH, BODY_H, body, mode="shrink"), FrameBreak(),
-                   KeepInFrame(WIDTH, RECEIPT_H, _receipt(data, group, st, g, shared), mode="shrink"),
+            body = _intro(data, group, st, g, fixed)
+            body += _items(data, group, st, g) if granted else _nothing(data, group, st, g)
+            body.append(fixed(("closing", granted), partial(_closing, data, granted, st, g)))
+            yield [KeepInFrame(WIDTH, BODY_H, [Stack(body)], mode="shrink"), FrameBreak(),
+                   KeepInFrame(WIDTH, RECEIPT_H, [Stack(_receipt(data, group, st, g, fixed))], mode="shrink"),
                    *([PageBreak()] if n < len(groups) - 1 else [])]
 
     frames = [frame(MARGIN, BODY_Y, WIDTH, BODY_H, "letter"), frame(MARGIN, RECEIPT_Y, WIDTH, RECEIPT_H, "receipt")]
