@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.checks import FindingState
-from core.engine import Calculator, totals_of
+from core.engine import Calculator, StudentResult, totals_of
 from core.errors import MissingSettingError, ValidationError
 from core.exports.data import (
     AuditInfo,
@@ -22,6 +22,7 @@ from core.exports.data import (
 )
 from core.fields import EXPORT_FIELDS
 from core.money import format_fen
+from core.policy import Policy
 from db import audit, store
 from db.changes import Changes
 from db.findings import finding_title
@@ -58,20 +59,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
            actor: str | None = None) -> ExportData:
     """ExportData of every student (or of ``keys``), with results, totals and findings."""
     policy = store.get_policy(session)
-    q = select(Student).where(ON_LIST).order_by(Student.id)   # removed students are not reported
-    if keys is not None:
-        q = q.where(Student.id.in_(keys))
-    students, results = [], []
-    calc = Calculator(policy, explain=True)
-    labels: dict[str, str] = {}          # a category as stored -> its label (parsed once per spelling)
-    for st in session.scalars(q):
-        label = labels.get(st.category)
-        if label is None:
-            cat = policy.parse_category(st.category)
-            label = labels[st.category] = policy.category_label(cat) if cat else st.category
-        students.append(StudentInfo(key=st.id, category_label=label,
-                                    verified=st.verified, **{f: getattr(st, f) for f in EXPORT_FIELDS}))
-        results.append(calc(to_record(st)))
+    students, results = _students(session, policy, keys)
     findings = [
         FindingInfo(r.code, r.severity, finding_title(r.code, r.title),
                     r.name, r.id_number, r.message, r.state, r.reason)
@@ -96,6 +84,38 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       policy_version_number=version.number if version else 0)
 
 
+def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple[list[StudentInfo],
+                                                                               list[StudentResult]]:
+    q = select(Student).where(ON_LIST).order_by(Student.id)   # removed students are not reported
+    if keys is not None:
+        q = q.where(Student.id.in_(keys))
+    students, results = [], []
+    calc = Calculator(policy, explain=True)
+    labels: dict[str, str] = {}          # a category as stored -> its label (parsed once per spelling)
+    for st in session.scalars(q):
+        label = labels.get(st.category)
+        if label is None:
+            cat = policy.parse_category(st.category)
+            label = labels[st.category] = policy.category_label(cat) if cat else st.category
+        students.append(StudentInfo(key=st.id, category_label=label,
+                                    verified=st.verified, **{f: getattr(st, f) for f in EXPORT_FIELDS}))
+        results.append(calc(to_record(st)))
+    return students, results
+
+
+@gc_paused()
+def _letters_data(session: Session, draft: bool, keys: list[int] | None) -> ExportData:
+    """What the letters print: the students (of ``keys``) with their results, the school and the
+    official words. Not the findings, the audit chain or the roster's size (the package's and
+    the report's): a letter never shows them, and checking the chain reads the whole log."""
+    policy = store.get_policy(session)
+    students, results = _students(session, policy, keys)
+    return ExportData(school=school_info(session), policy=policy, students=students, results=results,
+                      totals=totals_of(results, policy), generated_at=datetime.now(),
+                      generated_by=audit.default_actor(), draft=draft, demo=store.is_demo(session),
+                      official=get_official(session))
+
+
 @dataclass(frozen=True)
 class LettersData:
     data: ExportData
@@ -115,7 +135,7 @@ def gather_letters(db: Database, keys: list[int] | None = None, draft: bool = Fa
         reasons = readiness(s, documents=False)
         if not (draft or reasons):
             require_county(s, "正式告知书")
-        return LettersData(gather(s, draft=draft or bool(reasons), keys=keys), reasons)
+        return LettersData(_letters_data(s, draft=draft or bool(reasons), keys=keys), reasons)
 
 
 # Open findings that are named on their own among the reasons a final export is refused.

@@ -15,12 +15,12 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, FrameBreak, KeepInFrame, PageBreak, Spacer
+from reportlab.platypus import Flowable, FrameBreak, PageBreak, Spacer
 
-from core.engine import Status, StudentResult, compute_student
+from core.engine import Calculator, Status, StudentResult
 from core.errors import ValidationError
 from core.exports.data import ExportData, StudentInfo
-from core.exports.letters_draw import Fixed, Flow, Grid, Item, Space, Stack, Text
+from core.exports.letters_draw import Fixed, Flow, Grid, Item, Kept, Space, Stack, Text
 from core.exports.output import date_label, family_pays, grade_label
 from core.exports.pdf_common import (
     FONT,
@@ -56,10 +56,11 @@ def _masked(st: StudentInfo) -> str:
     return mask_id(st.id_number) if st.id_number else "未登记"
 
 
-def _why_not(data: ExportData, result: StudentResult) -> list[str]:
-    """Short reasons a student gets nothing (engine explanations, deduplicated)."""
+def _why_not(data: ExportData, result: StudentResult, explained: Calculator) -> list[str]:
+    """Short reasons a student gets nothing (engine explanations, deduplicated); ``explained``
+    computes with explanations, once per combination of the deciding attributes."""
     rec = result.student
-    full = compute_student(rec, data.policy, explain=True)
+    full = explained(rec)
     pending = [d for d in full.decisions if d.status is Status.PENDING]
     if pending:
         return [f"“{d.name}”所需信息尚待学校补充核实，核实后另行告知" for d in pending]
@@ -141,12 +142,12 @@ def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[I
     return out
 
 
-def _nothing(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Item]:
+def _nothing(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, explained: Calculator) -> list[Item]:
     out: list[Item] = []
     for s, r in group:
         who = g.clean(s.name, "姓名") if len(group) > 1 else "孩子"
         out.append(Text(f"经核对，{who}本学年暂不享受本方案所列资助项目，原因是：", st["indent"]))
-        out += [Text(f"· {g.clean(reason, '原因')}", st["indent"]) for reason in _why_not(data, r)]
+        out += [Text(f"· {g.clean(reason, '原因')}", st["indent"]) for reason in _why_not(data, r, explained)]
     return out
 
 
@@ -244,16 +245,17 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
     st = _styles()
     g = Glyphs()
     fixed = _Fixed()
+    explained = Calculator(data.policy, explain=True)
 
     def pages() -> Iterator[list[Flowable]]:
         """One letter a page, made as the layout reaches it (LazyStory)."""
         for n, group in enumerate(groups):
             granted = any(r.granted for _, r in group)
             body = _intro(data, group, st, g, fixed)
-            body += _items(data, group, st, g) if granted else _nothing(data, group, st, g)
+            body += _items(data, group, st, g) if granted else _nothing(data, group, st, g, explained)
             body.append(fixed(("closing", granted), partial(_closing, data, granted, st, g)))
-            yield [KeepInFrame(WIDTH, BODY_H, [Stack(body)], mode="shrink"), FrameBreak(),
-                   KeepInFrame(WIDTH, RECEIPT_H, [Stack(_receipt(data, group, st, g, fixed))], mode="shrink"),
+            yield [Kept(Stack(body), WIDTH, BODY_H), FrameBreak(),
+                   Kept(Stack(_receipt(data, group, st, g, fixed)), WIDTH, RECEIPT_H),
                    *([PageBreak()] if n < len(groups) - 1 else [])]
 
     frames = [frame(MARGIN, BODY_Y, WIDTH, BODY_H, "letter"), frame(MARGIN, RECEIPT_Y, WIDTH, RECEIPT_H, "receipt")]

@@ -26,7 +26,8 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, KeepInFrame
+from reportlab.rl_config import _FUZZ
 
 from core.exports.cjkwrap import split_text
 from core.exports.pdf_common import GRID, HEADER_BG, TOTAL_BG
@@ -276,3 +277,27 @@ class Stack(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
         for item, y in zip(self.items, bottoms, strict=True):
             item.write(pen, 0, y, width)
         pen.flush()
+
+
+class Kept(Flowable):  # type: ignore[misc]  # reportlab has no type information: Flowable is Any
+    """A stack in a frame of ``max_width`` × ``max_height``: drawn as it is when it fits (laid out
+    once), else shrunk to fit by ``KeepInFrame(mode="shrink")`` as the letters always were."""
+
+    def __init__(self, stack: Stack, max_width: float, max_height: float) -> None:
+        super().__init__()
+        self.stack, self.max_width, self.max_height = stack, max_width, max_height
+        self._shown: Flowable = stack
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        width = min(self.max_width, availWidth)
+        w, h = self.stack.wrapOn(self.canv, width, _BIG)
+        if h <= min(self.max_height, availHeight) + _FUZZ:
+            self._shown = self.stack
+        else:
+            self._shown = KeepInFrame(self.max_width, self.max_height, [self.stack], mode="shrink")
+            w, h = self._shown.wrapOn(self.canv, availWidth, availHeight)
+        self.width, self.height = w, h
+        return w, h
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self._shown.drawOn(canvas, x, y, _sW=_sW)
