@@ -92,7 +92,7 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
     students, results = [], []
     calc = Calculator(policy, explain=True)
     labels: dict[str, str] = {}          # a category as stored -> its label (parsed once per spelling)
-    for st in session.scalars(q):
+    for st in session.scalars(q.execution_options(yield_per=1000)):     # streamed: not every row at once
         label = labels.get(st.category)
         if label is None:
             cat = policy.parse_category(st.category)
