@@ -20,8 +20,9 @@ from reportlab.platypus import Flowable, FrameBreak, PageBreak, Spacer
 from core.engine import Calculator, Status, StudentResult
 from core.errors import ValidationError
 from core.exports.data import ExportData, StudentInfo
-from core.exports.letters_draw import Fixed, Flow, Grid, Item, Kept, Space, Stack, Text
+from core.exports.letters_draw import Fixed, Flow, Item, Kept, Space, Stack, Text
 from core.exports.output import date_label, family_pays, grade_label
+from core.exports.pdf_canvas import ruled_table
 from core.exports.pdf_common import (
     FONT,
     GRID,
@@ -114,20 +115,22 @@ def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[I
     many = len(group) > 1
     rows: list[list[str]] = [(["学生"] if many else []) + ["资助项目", "计算依据", "金额（元）"]]
     for s, r in group:
-        name = g.clean(s.name, "姓名")
         for i, d in enumerate(r.granted):
             basis = d.reasons[-1] if d.reasons else ""
-            rows.append(([name if i == 0 else ""] if many else [])
-                        + [g.clean(d.name), g.clean(basis), format_fen(d.amount_fen)])
+            rows.append(([s.name if i == 0 else ""] if many else []) + [d.name, basis, format_fen(d.amount_fen)])
         if many and not r.granted:
-            rows.append([name, "（本学年暂不享受）", "", "0.00"])
+            rows.append([s.name, "（本学年暂不享受）", "", "0.00"])
         elif many and len(r.granted) > 1:
-            rows.append(["", f"{name} 小计", "", format_fen(r.total_fen)])
+            rows.append(["", f"{s.name} 小计", "", format_fen(r.total_fen)])
     total = sum(r.total_fen for _, r in group)
     rows.append(([""] if many else []) + ["合计", "", format_fen(total)])
     widths = [22 * mm] if many else []
     widths += [44 * mm, WIDTH - 44 * mm - 30 * mm - sum(widths), 30 * mm]
-    out: list[Item] = [Grid(rows, widths, st, right=len(widths) - 1, total=True), Space(2 * mm)]
+    cell = st["cell"]
+    out: list[Item] = [Flow(ruled_table(rows, widths, g, right=(len(widths) - 1,), total=True,
+                                        labels={0: "姓名"} if many else {}, size=cell.fontSize,
+                                        leading=cell.leading)),
+                       Space(2 * mm)]
     for s, r in group:
         pays = family_pays(s, r, data.policy)
         if pays:

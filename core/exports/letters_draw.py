@@ -4,11 +4,10 @@
 * ``Text``: a paragraph of plain text in a paragraph style, broken into lines by
   ``cjkwrap.split_text`` (the same lines a platypus Paragraph of that style makes) and
   drawn where the Paragraph draws them;
-* ``Grid``: a ruled table of such texts (fixed column widths, a shaded header and total
-  row, cells vertically centred with the platypus Table's paddings);
 * ``Fixed``: flowables every letter of a document has alike (the title, the closing words,
   the seal and signature lines): drawn once into a PDF form and placed on each page;
-* ``Flow``: any other flowable (a paragraph with markup), drawn by platypus;
+* ``Flow``: any other flowable, drawn by its own ``drawOn`` (the items table, a
+  ``pdf_canvas.RuledTable``; a paragraph with markup);
 * ``Space``: vertical space.
 
 The text of a stack is written in one PDF text object, in reading order, so a page costs
@@ -22,18 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepInFrame
 from reportlab.rl_config import _FUZZ
 
 from core.exports.cjkwrap import split_text
-from core.exports.pdf_common import GRID, HEADER_BG, TOTAL_BG
+from core.exports.pdf_canvas import Align, draw_lines
 
 _BIG = 0xFFFFFFF
-_PAD_X, _PAD_Y = 6, 3                 # the platypus Table's default left/right and the tables' top/bottom padding
 
 
 class Pen:
@@ -44,15 +41,15 @@ class Pen:
         self._tx: Any = None
         self._font: tuple[str, float] | None = None
 
-    def line(self, x: float, y: float, text: str, font: str, size: float) -> None:
+    def text(self, font: str, size: float) -> Any:
+        """The text object, set to ``font`` at ``size``."""
         if self._tx is None:
             self._tx = self.canvas.beginText()
             self._font = None
         if self._font != (font, size):
             self._tx.setFont(font, size)
             self._font = (font, size)
-        self._tx.setTextOrigin(x, y)
-        self._tx._textOut(text)
+        return self._tx
 
     def flush(self) -> None:
         if self._tx is not None:
@@ -88,19 +85,23 @@ def _lines(text: str, style: ParagraphStyle, width: float) -> list[tuple[float, 
     return split_text(text, [inner - style.firstLineIndent, inner], style.fontName, style.fontSize)
 
 
-def _write_lines(pen: Pen, lines: list[tuple[float, str]], style: ParagraphStyle, x: float, top: float) -> None:
+_ALIGN: dict[int, Align] = {TA_LEFT: "left", TA_CENTER: "center", TA_RIGHT: "right"}
+
+
+def _write_lines(pen: Pen, lines: list[tuple[float, str]], style: ParagraphStyle, x: float, top: float,
+                 width: float) -> None:
     """``lines`` where a Paragraph of ``style`` whose box starts at ``x`` and ends at ``top`` draws them."""
-    size, leading, align = style.fontSize, style.leading, style.alignment
-    y = top - size
+    if not lines:
+        return
+    size, leading, align = style.fontSize, style.leading, _ALIGN[style.alignment]
+    tx = pen.text(style.fontName, size)
     x += style.leftIndent
-    for i, (extra, text) in enumerate(lines):
-        dx = style.firstLineIndent if i == 0 else 0
-        if align == TA_RIGHT:
-            dx += extra
-        elif align == TA_CENTER:
-            dx += 0.5 * extra
-        pen.line(x + dx, y, text, style.fontName, size)
-        y -= leading
+    inner = width - style.leftIndent - style.rightIndent
+    indent = style.firstLineIndent
+    if indent:                                   # the first line starts further in (and is shorter)
+        draw_lines(tx, x + indent, top, inner - indent, lines[:1], align, size, leading)
+        lines, top = lines[1:], top - leading
+    draw_lines(tx, x, top, inner, lines, align, size, leading)
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Text(Item):
         return float(len(self.lines(width)) * self.style.leading)
 
     def write(self, pen: Pen, x: float, y: float, width: float) -> None:
-        _write_lines(pen, self.lines(width), self.style, x, y + self.height(pen.canvas, width))
+        _write_lines(pen, self.lines(width), self.style, x, y + self.height(pen.canvas, width), width)
 
 
 @dataclass
@@ -188,68 +189,6 @@ class Fixed(Item):
         c.translate(x, y)
         c.doForm(self.name)
         c.restoreState()
-
-
-class Grid(Item):
-    """A ruled table of plain texts: ``rows[0]`` the header (shaded, ``head`` style), the last row
-    shaded when ``total``; column ``right`` in the right-aligned style. Fixed column widths."""
-
-    def __init__(self, rows: list[list[str]], widths: Sequence[float], styles: dict[str, ParagraphStyle],
-                 right: int, total: bool) -> None:
-        self.widths = list(widths)
-        self.total = total
-        self.cells: list[list[tuple[list[tuple[float, str]], ParagraphStyle]]] = []
-        for r, row in enumerate(rows):
-            cells = []
-            for c, text in enumerate(row):
-                style = styles["head"] if r == 0 else styles["cell_r"] if c == right else styles["cell"]
-                cells.append((_lines(" ".join(text.split()), style, self.widths[c] - 2 * _PAD_X), style))
-            self.cells.append(cells)
-        self.row_heights: list[float] = [max(len(lines) * style.leading for lines, style in row) + 2 * _PAD_Y
-                                         for row in self.cells]
-        self._height = float(sum(self.row_heights))
-
-    def height(self, canvas: Canvas, width: float) -> float:
-        return self._height
-
-    def _rows(self, y: float) -> list[float]:
-        """Each row's bottom, from the top row down."""
-        out, top = [], y + self._height
-        for h in self.row_heights:
-            top -= h
-            out.append(top)
-        return out
-
-    def paint(self, canvas: Canvas, x: float, y: float, width: float) -> None:
-        x += 0.5 * (width - sum(self.widths))               # centred in the frame, as platypus does
-        width = sum(self.widths)
-        bottoms = self._rows(y)
-        canvas.saveState()
-        canvas.setFillColor(HEADER_BG)
-        canvas.rect(x, bottoms[0], width, self.row_heights[0], stroke=0, fill=1)
-        if self.total:
-            canvas.setFillColor(TOTAL_BG)
-            canvas.rect(x, bottoms[-1], width, self.row_heights[-1], stroke=0, fill=1)
-        canvas.setStrokeColor(GRID)
-        canvas.setLineWidth(0.5)
-        top = y + self._height
-        xs = [x]
-        for w in self.widths:
-            xs.append(xs[-1] + w)
-        canvas.lines([(x, t, xs[-1], t) for t in [top, *bottoms]]
-                     + [(c, y, c, top) for c in xs])
-        canvas.restoreState()
-        canvas.setFillColor(colors.black)
-
-    def write(self, pen: Pen, x: float, y: float, width: float) -> None:
-        x += 0.5 * (width - sum(self.widths))
-        for row, bottom, rh in zip(self.cells, self._rows(y), self.row_heights, strict=True):
-            cx = x
-            for (lines, style), w in zip(row, self.widths, strict=True):
-                h = len(lines) * style.leading
-                para = bottom + (rh + _PAD_Y - _PAD_Y + h) / 2.0 - h         # vertically centred
-                _write_lines(pen, lines, style, cx + _PAD_X, para + h)
-                cx += w
 
 
 class Stack(Flowable):  # type: ignore[misc]  # reportlab has no type information: Flowable is Any

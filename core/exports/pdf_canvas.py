@@ -161,8 +161,9 @@ class Column:
 class _Rows:
     """The measured rows of one table, shared by all its parts."""
 
-    def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[Column], glyphs: Glyphs) -> None:
-        widths = TextWidths()
+    def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[Column], glyphs: Glyphs,
+                 size: float = CELL_SIZE, leading: float = CELL_LEADING) -> None:
+        widths = TextWidths(size=size)
         inner = [c.width - 2 * PAD_H for c in columns]
         clean: dict[tuple[str, str], str] = {}
         wrapped: dict[tuple[str, float], list[Line]] = {}
@@ -184,9 +185,9 @@ class _Rows:
                 cells.append(lines)
                 tallest = max(tallest, len(lines))
             self.cells.append(cells)
-            heights.append(tallest * CELL_LEADING + 2 * PAD_V)
+            heights.append(tallest * leading + 2 * PAD_V)
         self.heights = heights
-        self.run = TextRun()
+        self.run = TextRun(size=size)
         self.tops = [0.0, *accumulate(heights)]      # tops[i]: the height of rows before row i
 
 
@@ -199,13 +200,14 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
     ``glyphs``, the column's ``label`` naming it). Splits between rows at page breaks."""
 
     def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[Column], glyphs: Glyphs, *,
-                 header: bool = True, total: bool = False, _shared: _Rows | None = None,
-                 _span: tuple[int, int] | None = None) -> None:
+                 header: bool = True, total: bool = False, size: float = CELL_SIZE, leading: float = CELL_LEADING,
+                 _shared: _Rows | None = None, _span: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.columns = list(columns)
         self.header, self.total = header, total
+        self.size, self.leading = size, leading        # the cells' font size and line height (9 on 12.5)
         self.hAlign = "CENTER"
-        self._rows = _shared or _Rows(rows, self.columns, glyphs)
+        self._rows = _shared or _Rows(rows, self.columns, glyphs, size, leading)
         first = 1 if header else 0
         self._span = _span or (first, len(self._rows.heights))     # the body rows this part draws
         self.width = sum(c.width for c in self.columns)
@@ -219,8 +221,8 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
         return self.width, self.height
 
     def _part(self, start: int, end: int) -> RuledTable:
-        return RuledTable((), self.columns, Glyphs(), header=self.header, total=self.total,
-                          _shared=self._rows, _span=(start, end))
+        return RuledTable((), self.columns, Glyphs(), header=self.header, total=self.total, size=self.size,
+                          leading=self.leading, _shared=self._rows, _span=(start, end))
 
     def split(self, availWidth: float, availHeight: float) -> list[RuledTable]:
         """The rows that fit in ``availHeight`` (under the header) and the rest; nothing when
@@ -262,8 +264,8 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
                                    else [col.align for col in self.columns])
             for col, x, align, lines in zip(self.columns, xs[:-1], aligns, rows.cells[i], strict=True):
                 if lines:       # middle of the row, as platypus places a paragraph of these lines
-                    draw_lines(run, x + PAD_H, top - (h - len(lines) * CELL_LEADING) / 2,
-                               col.width - 2 * PAD_H, lines, align)
+                    draw_lines(run, x + PAD_H, top - (h - len(lines) * self.leading) / 2,
+                               col.width - 2 * PAD_H, lines, align, self.size, self.leading)
         run.finish(c)
         c.setStrokeColor(GRID)
         c.setLineWidth(GRID_WIDTH)
@@ -273,9 +275,10 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
 
 def ruled_table(rows: Sequence[Sequence[Any]], widths: Sequence[float], glyphs: Glyphs, *,
                 right: Sequence[int] = (), center: Sequence[int] = (), labels: dict[int, str] | None = None,
-                total: bool = False, header: bool = True) -> RuledTable:
+                total: bool = False, header: bool = True, size: float = CELL_SIZE,
+                leading: float = CELL_LEADING) -> RuledTable:
     """``RuledTable`` called as ``pdf_common.table`` is (for rows of plain text)."""
     labels = labels or {}
     columns = [Column(w, "right" if c in right else "center" if c in center else "left", labels.get(c, ""))
                for c, w in enumerate(widths)]
-    return RuledTable(rows, columns, glyphs, header=header, total=total)
+    return RuledTable(rows, columns, glyphs, header=header, total=total, size=size, leading=leading)
