@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 from pdftext import page_count, pdf_text
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.rl_config import _FUZZ
 
 from core.exports import cjkwrap, pdf_common
 from core.exports.letters import CUT_Y, RECEIPT_Y, write_letters
@@ -28,8 +30,8 @@ def data():
 
 def _reference(text: str, widths: list[float], size: float) -> list[tuple[float, str]]:
     """The lines cjkwrap breaks a one-fragment Paragraph into (glyph objects, unit by unit)."""
-    used = pdf_common.pdfmetrics.stringWidth(text, FONT, size)
-    if used <= widths[0] + pdf_common._FUZZ:
+    used = stringWidth(text, FONT, size)
+    if used <= widths[0] + _FUZZ:
         return [(widths[0] - used, text)]
     units = cjkwrap._units([cjkwrap._Font(text, FONT, size)], "utf8")
     return [(width - room, "".join(u for unit in line for u in unit))
