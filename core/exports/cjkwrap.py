@@ -13,6 +13,7 @@ kept whole when it does not start the line (reportlab gives up half-way).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reportlab.pdfbase import pdfmetrics
@@ -67,6 +68,21 @@ def _width(unit: Unit, max_width: float) -> float:
 Line = tuple[list[Unit], float, bool, float]    # units, width used, ends at <br/>, width available
 
 
+def _cut(line: Sequence[Sequence[str]], first: str) -> int:
+    """Where a full ``line`` of units ends before a unit starting with ``first``: after its last
+    unit, or inside a Latin word before the word when it fits (a longer word is cut)."""
+    cut = len(line)
+    if _latin(first):
+        j = cut
+        while j > 0 and _latin(line[j - 1][-1]):
+            j -= 1
+            if not _latin(line[j][0]):     # "〔2": the word starts inside this unit
+                break
+        if j > 0:
+            cut = j
+    return cut
+
+
 def _break(units: list[Unit], max_widths: list[float]) -> list[Line]:
     """Fill lines unit by unit; a unit that does not fit starts the next line."""
     lines: list[Line] = []
@@ -84,15 +100,7 @@ def _break(units: list[Unit], max_widths: list[float]) -> list[Line]:
             line, widths = [], []
             continue
         if line and sum(widths) + w > max_width + _FUZZ:
-            cut = len(line)
-            if _latin(unit[0]):        # inside a Latin word: break before the word if it fits
-                j = cut
-                while j > 0 and _latin(line[j - 1][-1]):
-                    j -= 1
-                    if not _latin(line[j][0]):     # "〔2": the word starts inside this unit
-                        break
-                if j > 0:                          # a word longer than the line is cut
-                    cut = j
+            cut = _cut(line, unit[0])
             emit(line[:cut], sum(widths[:cut]), False)
             line, widths = line[cut:], widths[cut:]
         line.append(unit)
@@ -161,15 +169,7 @@ def split_text(text: str, max_widths: list[float], font_name: str, font_size: fl
         for ch in unit:
             w += scale * get(ord(ch), default)
         if line and sum(widths) + w > max_width + _FUZZ:
-            cut = len(line)
-            if _latin(unit[0]):        # inside a Latin word: break before the word if it fits
-                j = cut
-                while j > 0 and _latin(line[j - 1][-1]):
-                    j -= 1
-                    if not _latin(line[j][0]):
-                        break
-                if j > 0:
-                    cut = j
+            cut = _cut(line, unit[0])
             lines.append((max_width - sum(widths[:cut]), "".join(line[:cut])))
             line, widths = line[cut:], widths[cut:]
         line.append(unit)
