@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, FrameBreak, PageBreak, Spacer
 from core.engine import Calculator, Status, StudentResult
 from core.errors import ValidationError
 from core.exports.data import ExportData, StudentInfo
-from core.exports.letters_draw import Fixed, Flow, Item, Kept, Space, Stack, Text
+from core.exports.letters_draw import Fixed, Flow, Item, Kept, Runs, Space, Stack, Text
 from core.exports.output import date_label, family_pays, grade_label
 from core.exports.pdf_canvas import ruled_table
 from core.exports.pdf_common import (
@@ -249,6 +249,7 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
     g = Glyphs()
     fixed = _Fixed()
     explained = Calculator(data.policy, explain=True)
+    runs: Runs = {}
 
     def pages() -> Iterator[list[Flowable]]:
         """One letter a page, made as the layout reaches it (LazyStory)."""
@@ -257,8 +258,8 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
             body = _intro(data, group, st, g, fixed)
             body += _items(data, group, st, g) if granted else _nothing(data, group, st, g, explained)
             body.append(fixed(("closing", granted), partial(_closing, data, granted, st, g)))
-            yield [Kept(Stack(body), WIDTH, BODY_H), FrameBreak(),
-                   Kept(Stack(_receipt(data, group, st, g, fixed)), WIDTH, RECEIPT_H),
+            yield [Kept(Stack(body, runs), WIDTH, BODY_H), FrameBreak(),
+                   Kept(Stack(_receipt(data, group, st, g, fixed), runs), WIDTH, RECEIPT_H),
                    *([PageBreak()] if n < len(groups) - 1 else [])]
 
     frames = [frame(MARGIN, BODY_Y, WIDTH, BODY_H, "letter"), frame(MARGIN, RECEIPT_Y, WIDTH, RECEIPT_H, "receipt")]

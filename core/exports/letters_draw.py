@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -28,33 +27,39 @@ from reportlab.platypus import Flowable, KeepInFrame
 from reportlab.rl_config import _FUZZ
 
 from core.exports.cjkwrap import split_text
-from core.exports.pdf_canvas import Align, draw_lines
+from core.exports.pdf_canvas import Align, TextRun, draw_lines
 
 _BIG = 0xFFFFFFF
 
 
+Runs = dict[tuple[str, float], TextRun]         # a document's text runs, by font and size
+
+
 class Pen:
-    """One PDF text object for consecutive lines of text (flushed before anything else is drawn)."""
+    """Consecutive lines of text of one font and size as one PDF text object (``pdf_canvas.TextRun``),
+    finished before anything else is drawn."""
 
-    def __init__(self, canvas: Canvas) -> None:
-        self.canvas = canvas
-        self._tx: Any = None
-        self._font: tuple[str, float] | None = None
+    def __init__(self, canvas: Canvas, runs: Runs) -> None:
+        self.canvas, self.runs = canvas, runs
+        self._run: TextRun | None = None
+        self._key: tuple[str, float] | None = None
 
-    def text(self, font: str, size: float) -> Any:
-        """The text object, set to ``font`` at ``size``."""
-        if self._tx is None:
-            self._tx = self.canvas.beginText()
-            self._font = None
-        if self._font != (font, size):
-            self._tx.setFont(font, size)
-            self._font = (font, size)
-        return self._tx
+    def run(self, font: str, size: float) -> TextRun:
+        """The text object for ``font`` at ``size`` (a new one when the last was another)."""
+        if self._run is not None and self._key != (font, size):
+            self.flush()
+        if self._run is None:
+            run = self.runs.get((font, size))
+            if run is None:
+                run = self.runs[(font, size)] = TextRun(font, size, remember=False)
+            run.start(self.canvas)
+            self._run, self._key = run, (font, size)
+        return self._run
 
     def flush(self) -> None:
-        if self._tx is not None:
-            self.canvas.drawText(self._tx)
-            self._tx = None
+        if self._run is not None:
+            self._run.finish(self.canvas)
+            self._run = None
 
 
 class Item:
@@ -94,14 +99,14 @@ def _write_lines(pen: Pen, lines: list[tuple[float, str]], style: ParagraphStyle
     if not lines:
         return
     size, leading, align = style.fontSize, style.leading, _ALIGN[style.alignment]
-    tx = pen.text(style.fontName, size)
+    run = pen.run(style.fontName, size)
     x += style.leftIndent
     inner = width - style.leftIndent - style.rightIndent
     indent = style.firstLineIndent
     if indent:                                   # the first line starts further in (and is shorter)
-        draw_lines(tx, x + indent, top, inner - indent, lines[:1], align, size, leading)
+        draw_lines(run, x + indent, top, inner - indent, lines[:1], align, size, leading)
         lines, top = lines[1:], top - leading
-    draw_lines(tx, x, top, inner, lines, align, size, leading)
+    draw_lines(run, x, top, inner, lines, align, size, leading)
 
 
 @dataclass
@@ -194,9 +199,10 @@ class Fixed(Item):
 class Stack(Flowable):  # type: ignore[misc]  # reportlab has no type information: Flowable is Any
     """Items one below the other, as one flowable."""
 
-    def __init__(self, items: Sequence[Item]) -> None:
+    def __init__(self, items: Sequence[Item], runs: Runs) -> None:
         super().__init__()
         self.items = list(items)
+        self.runs = runs
         self._heights: list[float] = []
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
@@ -212,7 +218,7 @@ class Stack(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
             bottoms.append(y)
         for item, y in zip(self.items, bottoms, strict=True):
             item.paint(c, 0, y, width)
-        pen = Pen(c)
+        pen = Pen(c, self.runs)
         for item, y in zip(self.items, bottoms, strict=True):
             item.write(pen, 0, y, width)
         pen.flush()

@@ -88,11 +88,14 @@ class TextRun:
     (``show`` each line, then ``finish``), where a reportlab text object of that font would
     put them. Each distinct text is split into the font's subsets and escaped once per
     document, and each coordinate formatted once: a list repeats its schools, grades and
-    amounts on every page."""
+    amounts on every page. Without ``remember`` texts are encoded each time they are shown
+    (text mostly drawn once, as the letters' lines: remembering them all would grow with the
+    document)."""
 
-    def __init__(self, font: str = FONT, size: float = CELL_SIZE) -> None:
+    def __init__(self, font: str = FONT, size: float = CELL_SIZE, remember: bool = True) -> None:
         register_fonts()
         self.font = getFont(font)
+        self.remember = remember
         self._tf = f" {fp_str(size)} Tf"
         self._doc: Any = None
         self._code: list[str] = []
@@ -117,8 +120,10 @@ class TextRun:
         """``text`` with its baseline starting at (x, y)."""
         parts = self._parts.get(text)
         if parts is None:
-            parts = self._parts[text] = [(subset, f"({self._escape(chunk)}) Tj")
-                                         for subset, chunk in self.font.splitString(text, self._doc)]
+            parts = [(subset, f"({self._escape(chunk)}) Tj")
+                     for subset, chunk in self.font.splitString(text, self._doc)]
+            if self.remember:
+                self._parts[text] = parts
         code = self._code
         code.append(f"1 0 0 1 {self._num(x)} {self._num(y)} Tm")
         for subset, shown in parts:
