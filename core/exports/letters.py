@@ -88,7 +88,7 @@ class _Fixed:
     def __call__(self, key: object, make: Callable[[], list[Flowable]]) -> Fixed:
         found = self._made.get(key)
         if found is None:
-            found = self._made[key] = Fixed(f"letter{len(self._made)}", make())
+            found = self._made[key] = Fixed(f"letter{len(self._made)}", make(), WIDTH)
         return found
 
 

@@ -10,8 +10,8 @@
   ``pdf_canvas.RuledTable``; a paragraph with markup);
 * ``Space``: vertical space.
 
-The text of a stack is written in one PDF text object, in reading order, so a page costs
-little more than drawing its strings. A stack is a platypus ``Flowable``, so the letter's
+A stack writes its text in reading order, consecutive lines in one PDF text object, so a page
+costs little more than drawing its strings. A stack is a platypus ``Flowable``, so the letter's
 frames and ``KeepInFrame(mode="shrink")`` place and, for an overlong letter, shrink it as
 they did the paragraphs.
 """
@@ -63,16 +63,13 @@ class Pen:
 
 
 class Item:
-    """A part of a stack: its height at a width, its graphics (drawn first) and its text."""
+    """A part of a stack: its height at a width, and what it draws (``y``: its bottom)."""
 
     def height(self, canvas: Canvas, width: float) -> float:
         raise NotImplementedError
 
-    def paint(self, canvas: Canvas, x: float, y: float, width: float) -> None:
-        """Rules and shading, under the text (``y``: the item's bottom)."""
-
     def write(self, pen: Pen, x: float, y: float, width: float) -> None:
-        """The text, or anything drawn in order with it."""
+        """Draw: text through ``pen``; anything else after ``pen.flush()``."""
 
 
 @dataclass
@@ -127,7 +124,8 @@ class Text(Item):
         return found
 
     def height(self, canvas: Canvas, width: float) -> float:
-        return float(len(self.lines(width)) * self.style.leading)
+        h: float = len(self.lines(width)) * self.style.leading
+        return h
 
     def write(self, pen: Pen, x: float, y: float, width: float) -> None:
         _write_lines(pen, self.lines(width), self.style, x, y + self.height(pen.canvas, width), width)
@@ -140,7 +138,8 @@ class Flow(Item):
     flowable: Flowable
 
     def height(self, canvas: Canvas, width: float) -> float:
-        return float(self.flowable.wrapOn(canvas, width, _BIG)[1])
+        h: float = self.flowable.wrapOn(canvas, width, _BIG)[1]
+        return h
 
     def write(self, pen: Pen, x: float, y: float, width: float) -> None:
         pen.flush()
@@ -148,9 +147,9 @@ class Flow(Item):
         self.flowable.drawOn(pen.canvas, x, y, _sW=width - w)
 
 
-def _stacked(canvas: Canvas, flowables: Sequence[Flowable], width: float) -> tuple[list[float], float]:
-    heights = [float(f.wrapOn(canvas, width, _BIG)[1]) for f in flowables]
-    return heights, sum(heights)
+def _stacked(canvas: Canvas, flowables: Sequence[Flowable], width: float) -> float:
+    h: float = sum(f.wrapOn(canvas, width, _BIG)[1] for f in flowables)
+    return h
 
 
 def _draw_stacked(canvas: Canvas, flowables: Sequence[Flowable], width: float, x: float, top: float) -> None:
@@ -162,34 +161,34 @@ def _draw_stacked(canvas: Canvas, flowables: Sequence[Flowable], width: float, x
 
 
 class Fixed(Item):
-    """Flowables every letter of a document has alike, drawn once into a PDF form (at the width
-    the letters are drawn at) and placed on each page; at another width (a letter shrunk to fit
-    its frame) they are drawn as they are."""
+    """Flowables every letter of a document has alike, drawn once into a PDF form at the width the
+    letters are drawn at (``width``) and placed on each page; at another width (a letter shrunk
+    to fit its frame is laid out wider) they are drawn as they are."""
 
-    def __init__(self, name: str, flowables: Sequence[Flowable]) -> None:
-        self.name = name
+    def __init__(self, name: str, flowables: Sequence[Flowable], width: float) -> None:
+        self.name, self.width = name, width
         self.flowables = list(flowables)
         self._heights: dict[float, float] = {}
-        self._form_width: float | None = None
+        self._made = False
 
     def height(self, canvas: Canvas, width: float) -> float:
         found = self._heights.get(width)
         if found is None:
-            found = self._heights[width] = _stacked(canvas, self.flowables, width)[1]
+            found = self._heights[width] = _stacked(canvas, self.flowables, width)
         return found
 
     def write(self, pen: Pen, x: float, y: float, width: float) -> None:
         pen.flush()
         c = pen.canvas
         h = self.height(c, width)
-        if self._form_width is None:
-            self._form_width = width
+        if width != self.width:
+            _draw_stacked(c, self.flowables, width, x, y + h)
+            return
+        if not self._made:
             c.beginForm(self.name, lowerx=-10, lowery=-10, upperx=width + 10, uppery=h + 10)
             _draw_stacked(c, self.flowables, width, 0, h)
             c.endForm()
-        if width != self._form_width:
-            _draw_stacked(c, self.flowables, width, x, y + h)
-            return
+            self._made = True
         c.saveState()
         c.translate(x, y)
         c.doForm(self.name)
@@ -216,8 +215,6 @@ class Stack(Flowable):  # type: ignore[misc]  # reportlab has no type informatio
         for h in self._heights:
             y -= h
             bottoms.append(y)
-        for item, y in zip(self.items, bottoms, strict=True):
-            item.paint(c, 0, y, width)
         pen = Pen(c, self.runs)
         for item, y in zip(self.items, bottoms, strict=True):
             item.write(pen, 0, y, width)
