@@ -55,7 +55,8 @@ def test_the_parts_every_letter_shares_are_drawn_once(data, tmp_path):
     few, many = tmp_path / "few.pdf", tmp_path / "many.pdf"
     write_letters(few, data, keys=keys[:3])
     write_letters(many, data, keys=keys[:40])
-    assert _forms(few) == _forms(many) == 4        # title, closing words, receipt head, signature lines
+    # title, closing words, receipt head, signature lines, cut line, the page's marks (草稿 …)
+    assert _forms(few) == _forms(many) == 6
     assert page_count(many) == 40
     for p in (1, 40):                              # what a form holds is on every page
         text = pdf_text(many, p)

@@ -193,18 +193,21 @@ def _receipt(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, fixed: 
 
 
 def _cut_line(c: Canvas, _doc: object) -> None:
-    c.saveState()
-    c.setStrokeColor(GRID)
-    c.setDash(4, 3)
-    c.setLineWidth(0.7)
-    label = "沿此线剪下，回执由家长签字后交回学校"
-    c.setFont(FONT, 8.5)
-    half = c.stringWidth(label, FONT, 8.5) / 2 + 4
-    c.line(10 * mm, CUT_Y, PAGE_W / 2 - half, CUT_Y)
-    c.line(PAGE_W / 2 + half, CUT_Y, PAGE_W - 10 * mm, CUT_Y)
-    c.setFillColor(colors.Color(0.4, 0.4, 0.4))
-    c.drawCentredString(PAGE_W / 2, CUT_Y - 3, label)
-    c.restoreState()
+    """The dashed cut line above the receipt: drawn once (a form), placed on every page."""
+    if not c.hasForm("cut-line"):
+        c.beginForm("cut-line")
+        c.setStrokeColor(GRID)
+        c.setDash(4, 3)
+        c.setLineWidth(0.7)
+        label = "沿此线剪下，回执由家长签字后交回学校"
+        c.setFont(FONT, 8.5)
+        half = c.stringWidth(label, FONT, 8.5) / 2 + 4
+        c.line(10 * mm, CUT_Y, PAGE_W / 2 - half, CUT_Y)
+        c.line(PAGE_W / 2 + half, CUT_Y, PAGE_W - 10 * mm, CUT_Y)
+        c.setFillColor(colors.Color(0.4, 0.4, 0.4))
+        c.drawCentredString(PAGE_W / 2, CUT_Y - 3, label)
+        c.endForm()
+    c.doForm("cut-line")
 
 
 def _styles() -> Styles:

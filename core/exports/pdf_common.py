@@ -290,21 +290,41 @@ _UNREAD = ("CropBox", "Thumb", "B", "Dur", "Hid", "AA", "PieceInfo", "LastModifi
 _NO_TRANSITION = pdfdoc.PDFDictionary({})
 
 
-def finish_page(page: pdfdoc.PDFPage, shared: dict[tuple[str, ...], Any]) -> None:
+class _PageStream(pdfdoc.PDFStream):  # type: ignore[misc]  # reportlab has no type information
+    """A page's content stream, already filtered (finish_page): no instance dictionary, and its
+    content dropped once it is in the file (all pages are kept until the file is complete)."""
+
+    __slots__ = ("content", "dictionary", "filters")
+    __Comment__ = "page stream"
+
+    def __init__(self, dictionary: Any, content: Any) -> None:
+        self.dictionary, self.content, self.filters = dictionary, content, None
+
+    def format(self, document: Any) -> Any:
+        """Written once (reportlab writes a document once): the file's copy is the only one kept."""
+        out = super().format(document)
+        self.content = b""
+        return out
+
+
+def finish_page(page: pdfdoc.PDFPage, shared: dict[tuple[Any, ...], Any]) -> None:
     """Make a finished page small for the time reportlab keeps it (every page, until the file
     is written: thousands of letters): its content stream compressed now instead of then (about
-    a third of the text), its unset entries dropped, and the parts pages have alike (the forms
-    it uses, the empty page transition) shared. The bytes written stay the same: the same
-    filters in the order reportlab applies them, the filter list set as reportlab sets it."""
+    a third of the text), its unset entries dropped, and the parts pages have alike (the forms it
+    uses, its resources, media box and empty transition, made as reportlab makes them) shared.
+    The bytes written stay the same: the same filters in the order reportlab applies them, the
+    filter list set as reportlab sets it (tests/test_letters_canvas.py compares them)."""
     if page.compression and page.Contents is None and isinstance(page.stream, str):
         filters = [pdfdoc.PDFBase85Encode, pdfdoc.PDFZCompress] if rl_config.useA85 else [pdfdoc.PDFZCompress]
         content: Any = page.stream
         for f in reversed(filters):
             content = f.encode(content)
-        stream = pdfdoc.PDFStream(content=content)
-        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(f.pdfname) for f in filters])
-        stream.__Comment__ = "page stream"
-        page.Contents, page.stream = stream, None
+        names = tuple(f.pdfname for f in filters)
+        head = shared.get(("filters", *names))     # PDFStream.format copies its dictionary: one for all
+        if head is None:
+            head = shared[("filters", *names)] = pdfdoc.PDFDictionary(
+                {"Filter": pdfdoc.PDFArray([pdfdoc.PDFName(n) for n in names])})
+        page.Contents, page.stream = _PageStream(head, content), None
     d = page.__dict__
     for key in _UNREAD:
         if key in d and d[key] is None:
@@ -312,7 +332,31 @@ def finish_page(page: pdfdoc.PDFPage, shared: dict[tuple[str, ...], Any]) -> Non
     if isinstance(page.Trans, pdfdoc.PDFDictionary) and not page.Trans.dict:
         page.Trans = _NO_TRANSITION
     if isinstance(page.XObjects, pdfdoc.PDFDictionary):
-        page.XObjects = shared.setdefault(tuple(sorted(page.XObjects.dict)), page.XObjects)
+        page.XObjects = shared.setdefault(("forms", *sorted(page.XObjects.dict)), page.XObjects)
+    if isinstance(page.ExtGState, pdfdoc.PDFDictionary):       # the document's states so far, on every page
+        states = sorted((name, tuple(v.dict.items())) for name, v in page.ExtGState.dict.items())
+        page.ExtGState = shared.setdefault(("states", *states), page.ExtGState)
+    if page.MediaBox is None and page.Rotate not in (90, 270):
+        page.MediaBox = shared.setdefault(("box", page.pagewidth, page.pageheight),
+                                          pdfdoc.PDFArray([0, 0, page.pagewidth, page.pageheight]))
+    if not page.Annots:
+        page.Annots = None                     # as PDFPage.check_format sets it
+    if page.Resources is None and not page._colorsUsed and not page._shadingUsed:
+        same = ("resources", id(page.XObjects), id(page.ExtGState), bool(page.hasImages))
+        resources = shared.get(same)
+        if resources is None:                  # what PDFPage.check_format makes for each page
+            resources = shared[same] = pdfdoc.PDFResourceDictionary()
+            resources.basicFonts()
+            if page.hasImages:
+                resources.allProcs()
+            else:
+                resources.basicProcs()
+            if page.XObjects:
+                resources.XObject = page.XObjects
+            if page.ExtGState:
+                resources.ExtGState = page.ExtGState
+        page.Resources = resources
+        del d["_colorsUsed"], d["_shadingUsed"]          # empty, and only read to make the resources
     page.__dict__ = dict(d)                    # sized for what is left
 
 
@@ -329,11 +373,15 @@ class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type in
         kw.setdefault("initialFontSize", 10)
         super().__init__(*args, **kw)
         self._pages: list[dict[str, Any]] = []
-        self._shared: dict[tuple[str, ...], Any] = {}       # finish_page's
+        self._shared: dict[tuple[Any, ...], Any] = {}       # finish_page's
 
     def showPage(self) -> None:
-        if not self.spec.page_numbers:
-            _decorate(self, self.spec, self._pageNumber, 0)
+        if not self.spec.page_numbers:              # the same marks on every page: drawn once (a form)
+            if not self.hasForm("page-marks"):
+                self.beginForm("page-marks")
+                _decorate(self, self.spec, self._pageNumber, 0)
+                self.endForm()
+            self.doForm("page-marks")
             Canvas.showPage(self)
             finish_page(self._doc.Pages.pages[-1], self._shared)
             return
