@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from core.bulk import gc_paused
 from core.domain import StudentRecord
@@ -55,13 +55,13 @@ class ItemDecision:
 @dataclass
 class StudentResult:
     student: StudentRecord
-    decisions: list[ItemDecision]
+    decisions: list[ItemDecision]     # never changed once computed: the views below are kept
 
-    @property
+    @cached_property
     def granted(self) -> list[ItemDecision]:
         return [d for d in self.decisions if d.status is Status.GRANTED]
 
-    @property
+    @cached_property
     def pending(self) -> list[ItemDecision]:
         return [d for d in self.decisions if d.status is Status.PENDING]
 
