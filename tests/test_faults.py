@@ -200,13 +200,16 @@ def test_gui_start_shows_who_holds_the_database(tmp_path, school_db, shown):
 def _raise_on_student_insert(message):
     real_many, real_one = DefaultDialect.do_executemany, DefaultDialect.do_execute
 
+    def student_insert(statement):       # the ORM's INSERT INTO student, db.bulk's INSERT INTO "student"
+        return statement.replace('"', "").startswith("INSERT INTO student")
+
     def many(self, cursor, statement, parameters, context=None):
-        if statement.startswith("INSERT INTO student"):
+        if student_insert(statement):
             raise sqlite3.OperationalError(message)
         return real_many(self, cursor, statement, parameters, context)
 
     def one(self, cursor, statement, parameters, context=None):
-        if statement.startswith("INSERT INTO student"):
+        if student_insert(statement):
             raise sqlite3.OperationalError(message)
         return real_one(self, cursor, statement, parameters, context)
     return many, one
