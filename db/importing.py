@@ -160,24 +160,24 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     if plan.added:
         students = plan.kind == "students"
         table = model.__table__
-        # Plain tuples in the order of ``columns`` (db.bulk): each row's values over the blank
-        # row, then the bookkeeping columns; the id last.
-        columns = [*data_fields, "import_problems"]
-        data = itemgetter(*data_fields)
+        # Plain tuples in the order of ``columns`` (db.bulk): each row's values, its problems,
+        # the bookkeeping columns, the id.
+        cells = _data_cells(plan.added, data_fields, blank)
+        problems = ["；".join(row.problems) for row in plan.added]
         name_at = data_fields.index("name")
-        rows = [(*data({**blank, **row.values}), "；".join(row.problems)) for row in plan.added]
+        columns = [*data_fields, "import_problems"]
+        extra: list[tuple[Any, ...]] = [()] * len(cells)
         if students:
             columns += ["name_initials", "created_at", "updated_at", *_STUDENT_UNSET]
             stamp = stored_time(now)
             tail = (stamp, stamp, *column_defaults(table, _STUDENT_UNSET).values())
-            initials = _initials_of([r[name_at] for r in rows])
-            rows = [(*r, initials[i], *tail) for i, r in enumerate(rows)]
+            extra = [(key, *tail) for key in _initials_of([c[name_at] for c in cells])]
         # Explicit ids let the rows go in as one executemany. The first row is inserted alone:
         # SQLite gives it its id under the write lock this transaction then holds, so no other
         # writer can take the ids that follow.
         conn = session.connection()
-        first = insert_one(conn, table, columns, rows[0])
-        rows = [(*r, first + i) for i, r in enumerate(rows)]
+        first = insert_one(conn, table, columns, (*cells[0], problems[0], *extra[0]))
+        rows = [(*c, problems[i], *extra[i], first + i) for i, c in enumerate(cells)]
         columns.append("id")
         with indexes_deferred(conn, table, len(rows) >= max(BIG_INSERT, plan.size_before)):
             for start in range(0, len(rows), 5000):
@@ -225,6 +225,19 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     if progress:
         progress(total, total)
     return plan.counts()
+
+
+def _data_cells(rows: list[ParsedRow], data_fields: tuple[str, ...],
+                blank: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Each row's stored values in ``data_fields`` order; a field the row lacks is the blank row's."""
+    data = itemgetter(*data_fields)
+    out = []
+    for row in rows:
+        try:
+            out.append(data(row.values))        # a parser's row has every field
+        except KeyError:
+            out.append(data({**blank, **row.values}))
+    return out
 
 
 def _initials_of(names: list[str]) -> list[str]:
