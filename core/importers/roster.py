@@ -38,7 +38,10 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
                          path=table.path, sheet=table.sheet)
     cols = mapping.columns
+    name_idx = cols["name"]
+    id_idx = cols["id_number"]
     text_keys = [fld for fld in _TEXT_FIELDS if fld in cols]
+    text_cells = itemgetter(*[cols[fld] for fld in text_keys]) if text_keys else None
     absent = {fld: "" for fld in _TEXT_FIELDS if fld not in cols}
     check = IdChecker()
     skipper = RowSkipper(mapping)
@@ -46,34 +49,29 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     empty_name = f"{where(mapping, 'name')}为空：请补填姓名"
     kept, skipped = result.rows, result.skipped
     uncomputed = table.uncomputed
-    data = list(iter_data_rows(table, mapping, progress, keep=uncomputed))
-    lines = [line for line, _row in data]
-    rows = [row for _line, row in data]
-    # Column by column: the cells of one column in one comprehension, then each row's values
-    # zipped together (a county roster is 200,000 rows: no per-row call that is not needed).
-    checked = [check(c) for c in map(itemgetter(cols["id_number"]), rows)]
-    names = [clean_name(c) for c in map(itemgetter(cols["name"]), rows)]
-    texts = [[c.strip() if type(c) is str else clean_cell(c) for c in map(itemgetter(cols[fld]), rows)]
-             for fld in text_keys]
-    keys = ("name", "id_number", "id_raw", "id_numeric_cell", *text_keys)
-    values = [dict(zip(keys, v, strict=True)) for v in zip(
-        names, [c[0] for c in checked], [c[1] for c in checked], [c[2] for c in checked], *texts, strict=True)]
-    for i, line in enumerate(lines):
-        name, (_number, id_raw, _numeric, id_problem) = names[i], checked[i]
+    for line, row in iter_data_rows(table, mapping, progress, keep=uncomputed):
+        id_number, id_raw, numeric, id_problem = check(row[id_idx])
+        name = clean_name(row[name_idx])
         problems = formula_problems(table, mapping, line) if uncomputed else []
+        raw: list[str] = []           # the row as text: only a row with a problem is written back
+        if id_problem or problems or not name:
+            raw = raw_cells(row, width)
+            reason = skipper.reason(name, id_raw, not id_problem, raw)
+            if reason:
+                skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [*problems, reason], raw))
+                continue
+        values = {"name": name, "id_number": id_number, "id_raw": id_raw, "id_numeric_cell": numeric}
+        if text_cells is not None:
+            cells = text_cells(row)
+            if len(text_keys) == 1:
+                cells = (cells,)
+            values.update(zip(text_keys, [c.strip() if type(c) is str else clean_cell(c) for c in cells],
+                              strict=True))
         if absent:
-            values[i].update(absent)
-        if not (id_problem or problems) and name:
-            kept.append(ParsedRow(line, values[i], problems))
-            continue
-        raw = raw_cells(rows[i], width)    # the row as text: only a row with a problem is written back
-        reason = skipper.reason(name, id_raw, not id_problem, raw)
-        if reason:
-            skipped.append(ParsedRow(line, {"name": name, "id_raw": id_raw}, [*problems, reason], raw))
-            continue
+            values.update(absent)
         if not name:
             problems.append(empty_name)
         if id_problem:
             problems.append(id_problem)
-        kept.append(ParsedRow(line, values[i], problems, raw))
+        kept.append(ParsedRow(line, values, problems, raw))
     return result
