@@ -39,8 +39,8 @@ def column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
 
 
 def _insert_sql(table: Table, columns: Sequence[str]) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    """The statement as SQLAlchemy writes it (plain names: every table and column name is one)."""
+    return f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
 
 
 def insert_tuples(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
