@@ -83,9 +83,10 @@ def stage_sums(data: ExportData) -> list[StageSum]:
     for st, r in data.pairs():
         s = sums.setdefault(st.stage or "未填学段", StageSum(st.stage or "未填学段"))
         s.students += 1
-        if r.granted:
+        granted = r.granted
+        if granted:
             s.subsidised += 1
-            s.amount_fen += r.total_fen
+            s.amount_fen += sum(d.amount_fen for d in granted)
     return sorted(sums.values(), key=lambda s: order.get(s.stage, len(order)))
 
 

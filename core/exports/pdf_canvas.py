@@ -83,6 +83,12 @@ def wrap_text(text: str, width: float, widths: TextWidths) -> list[Line]:
     return [(room, line) for room, line in cjkwrap.word_split(text, [width], widths.font, widths.size)]
 
 
+# A byte of a string in a content stream as reportlab's escapePDF writes it (its pure-Python
+# form walks the bytes one by one: a list's long texts made it a fifth of the report's time).
+_ESCAPED = [f"\\{c:03o}" if c < 32 or c >= 127 else "\\" + chr(c) if chr(c) in "\\()" else chr(c)
+            for c in range(256)]
+
+
 class TextRun:
     """Lines of text of one font and size written into the current page as one text object
     (``show`` each line, then ``finish``), where a reportlab text object of that font would
@@ -104,13 +110,14 @@ class TextRun:
     def start(self, canvas: Any) -> None:
         """Begin a text object on ``canvas``'s page."""
         if canvas._doc is not self._doc:      # subsets and their names belong to one document
-            self._doc, self._escape = canvas._doc, canvas._escape
+            self._doc = canvas._doc
             self._parts: dict[str, list[tuple[int, str]]] = {}
             self._names: dict[int, str] = {}
             self._nums: dict[float, str] = {}
         self._code, self._subset = ["BT"], -1
 
-    def _num(self, v: float) -> str:
+    def num(self, v: float) -> str:
+        """``v`` as reportlab writes a coordinate (``fp_str``), formatted once per document."""
         s = self._nums.get(v)
         if s is None:
             s = self._nums[v] = fp_str(v)
@@ -120,12 +127,12 @@ class TextRun:
         """``text`` with its baseline starting at (x, y)."""
         parts = self._parts.get(text)
         if parts is None:
-            parts = [(subset, f"({self._escape(chunk)}) Tj")
+            parts = [(subset, f"({''.join(map(_ESCAPED.__getitem__, chunk))}) Tj")
                      for subset, chunk in self.font.splitString(text, self._doc)]
             if self.remember:
                 self._parts[text] = parts
         code = self._code
-        code.append(f"1 0 0 1 {self._num(x)} {self._num(y)} Tm")
+        code.append(f"1 0 0 1 {self.num(x)} {self.num(y)} Tm")
         for subset, shown in parts:
             if subset != self._subset:
                 name = self._names.get(subset)
@@ -274,7 +281,10 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
         run.finish(c)
         c.setStrokeColor(GRID)
         c.setLineWidth(GRID_WIDTH)
-        c.lines([(0, y, self.width, y) for y in ys] + [(x, ys[0], x, ys[-1]) for x in xs])
+        num = run.num         # the grid as canvas.lines draws it, each coordinate formatted once
+        right, high, low = num(self.width), num(ys[0]), num(ys[-1])
+        c.addLiteral(" ".join(["n", *(f"0 {num(y)} m {right} {num(y)} l" for y in ys),
+                               *(f"{num(x)} {high} m {num(x)} {low} l" for x in xs), "S"]))
         c.restoreState()
 
 
