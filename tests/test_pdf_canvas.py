@@ -14,7 +14,7 @@ from core.exports.pdf_canvas import RuledTable, TextWidths, ruled_table, wrap_te
 from core.exports.pdf_common import FONT, Glyphs, PageSpec, render_pdf, styles, table
 
 WIDTHS = [11 * mm, 19 * mm, 30 * mm, 66 * mm, 22 * mm]
-ITEMS = ["免学费 1600.00", "免学费 1600.00；免书本费 475.30；免住宿费 800.00；国家助学金 2000.00",
+ITEMS = ["免学费 (A\\B) 1600.00", "免学费 1600.00；免书本费 475.30；免住宿费 800.00；国家助学金 2000.00",
          "本科生、硕士研究生资助 3000.00；生源地助学贷款（一次性就学资助）2022.00", ""]
 
 
@@ -130,3 +130,11 @@ def test_a_long_notice_lists_every_subsidised_student_once_in_order_under_a_head
         assert format_fen(r.total_fen) in flat[found:found + 200]
         at = found + 1
     assert flat.count(data.school.name) == len(granted) + 2 + pages   # rows, title, signature, running headers
+
+
+def test_strings_are_escaped_as_reportlab_escapes_them():
+    from reportlab.lib.rl_accel import escapePDF
+
+    from core.exports.pdf_canvas import _ESCAPED
+    every = bytes(range(256))
+    assert every.decode("latin-1").translate(_ESCAPED) == escapePDF(every)

@@ -83,10 +83,10 @@ def wrap_text(text: str, width: float, widths: TextWidths) -> list[Line]:
     return [(room, line) for room, line in cjkwrap.word_split(text, [width], widths.font, widths.size)]
 
 
-# A byte of a string in a content stream as reportlab's escapePDF writes it (its pure-Python
-# form walks the bytes one by one: a list's long texts made it a fifth of the report's time).
-_ESCAPED = [f"\\{c:03o}" if c < 32 or c >= 127 else "\\" + chr(c) if chr(c) in "\\()" else chr(c)
-            for c in range(256)]
+# The bytes of a string in a content stream as reportlab's escapePDF writes them, translated
+# in one call (its pure-Python form walks the bytes one by one).
+_ESCAPED = {c: f"\\{c:03o}" if c < 32 or c >= 127 else "\\" + chr(c) if chr(c) in "\\()" else chr(c)
+            for c in range(256)}
 
 
 class TextRun:
@@ -127,7 +127,7 @@ class TextRun:
         """``text`` with its baseline starting at (x, y)."""
         parts = self._parts.get(text)
         if parts is None:
-            parts = [(subset, f"({''.join(map(_ESCAPED.__getitem__, chunk))}) Tj")
+            parts = [(subset, f"({chunk.decode('latin-1').translate(_ESCAPED)}) Tj")
                      for subset, chunk in self.font.splitString(text, self._doc)]
             if self.remember:
                 self._parts[text] = parts
