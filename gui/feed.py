@@ -61,7 +61,8 @@ class SnapshotFeed(QObject):
         self._busy, self._again = True, False
         self.started.emit()
         jobs = [(name, prepare, state()) for name, (prepare, state) in self._preparers.items()]
-        worker.run_task(compute_prepared, self.db, jobs, on_success=self._done, on_failure=self._failed, parent=self)
+        worker.run_task(compute_prepared, self.db, jobs, on_success=self._done, on_failure=self._failed, parent=self,
+                        keep=True)
 
     def _done(self, result: tuple[Snapshot, dict[str, Any]]) -> None:
         self._busy = False

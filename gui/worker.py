@@ -156,11 +156,13 @@ class _Relay(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, with_progress: bool) -> None:
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, with_progress: bool,
+                 keep: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)   # Python keeps it in _active until it reports back
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.with_progress = with_progress
+        self.keep = keep
         self.emitter = _Emitter()
         self.relay: QObject | None = None
 
@@ -171,6 +173,8 @@ class _Task(QRunnable):
         try:
             with gc_paused():
                 result = self.fn(*self.args, **kwargs)
+                if self.keep:         # rows the window keeps: never walked by a collection
+                    gc.freeze()
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI thread
             self.emitter.failed.emit(exc)
         else:
@@ -187,14 +191,16 @@ def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: An
 
 def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = None,
              on_failure: Callback | None = None, progress: ProgressCallback | Progress | None = None,
-             parent: QObject | None = None, **kwargs: Any) -> None:
+             parent: QObject | None = None, keep: bool = False, **kwargs: Any) -> None:
     """Run ``fn(*args, **kwargs)`` in the background.
 
     ``on_success(result)`` or ``on_failure(exception)`` runs on the GUI thread
     (no ``on_failure``: the error is shown with ``show_exception``). With
     ``progress``, ``fn`` receives a ``progress(done, total)`` keyword argument
     whose calls are forwarded to ``progress`` on the GUI thread; a ``Progress``
-    option shows them in a progress dialog instead.
+    option shows them in a progress dialog instead. ``keep``: a load whose result the window
+    keeps (a list's rows): frozen in the worker as it ends (``freeze_long_lived``), so the first
+    collection after the task does not walk the 200,000 rows it made.
     """
     if isinstance(progress, Progress):
         progress, on_success, on_failure = _with_dialog(progress, parent, on_success, on_failure)
@@ -209,7 +215,7 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
         if on_success is not None:
             on_success(result)
         return
-    task = _Task(fn, args, kwargs, with_progress=progress is not None)
+    task = _Task(fn, args, kwargs, with_progress=progress is not None, keep=keep)
     relay = _Relay(parent, task, on_success, on_failure, progress)
     task.relay = relay   # keeps the relay alive while the task runs (it may have no parent)
     task.emitter.succeeded.connect(relay.succeeded)

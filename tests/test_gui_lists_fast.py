@@ -152,3 +152,13 @@ def test_filling_the_policy_parameters_does_not_parse_the_policy_per_field(qtbot
     monkeypatch.setattr(policy_parameters, "set_value", lambda *a: calls.append(a) or real(*a))
     page.show_data(load_policy_page(db))
     assert calls == []
+
+
+def test_a_load_the_window_keeps_is_frozen_as_it_ends(qtbot, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    gc.unfreeze()
+    seen = []
+    worker.run_task(lambda: [[i] for i in range(1000)], on_success=seen.append, keep=True)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert gc.get_freeze_count() >= 1000                   # the rows made: out of every collection
+    gc.unfreeze()
