@@ -6,6 +6,7 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 SEP = "\x1f"   # between fields of a search haystack; never part of a query
+_CHUNK = 2000
 
 
 def nfkc(text: str) -> str:
@@ -46,13 +47,16 @@ def haystack(name: str, id_number: str, initials: str) -> str:
 
 
 def haystacks(names: list[str], id_numbers: list[str], initials: list[str]) -> list[str]:
-    """``haystack`` of many rows at once: each column normalised in one call (a county's roster
-    is 200,000 rows); the same texts as ``haystack`` row by row."""
-    def column(values: list[str]) -> list[str]:
-        joined = "\n".join(values)
-        parts = nfkc(joined).lower().split("\n")
+    """``haystack`` of many rows at once: each column normalised a few thousand values per call
+    (a county's roster is 200,000 rows; one call per column would hold the GIL, and freeze the
+    window, for the whole column); the same texts as ``haystack`` row by row."""
+    def chunk(values: list[str]) -> list[str]:
+        parts = nfkc("\n".join(values)).lower().split("\n")
         if len(parts) != len(values):          # a value holding a line break: row by row
             return [nfkc(v or "").lower() for v in values]
         return parts
+
+    def column(values: list[str]) -> list[str]:
+        return [part for i in range(0, len(values), _CHUNK) for part in chunk(values[i:i + _CHUNK])]
     readings = [SEP.join(p for p in (i or "").split("|") if p) for i in initials]
     return [SEP.join(row) for row in zip(column(names), column(id_numbers), readings, strict=True)]
