@@ -164,7 +164,9 @@ class FilterProxy(QAbstractProxyModel):
             return []
         if self._predicates and self._mask is None:      # once per change of the filters or rows
             preds, rows = list(self._predicates.values()), src.rows()
-            self._mask = bytearray(all(p(r) for p in preds) for r in rows)
+            verdicts = map(preds[0], rows) if len(preds) == 1 else \
+                map(all, zip(*(map(p, rows) for p in preds), strict=True))
+            self._mask = bytearray(map(bool, verdicts))
         start = time.perf_counter()                       # what a keystroke costs
         found = matching_positions(src.haystacks(), self._query)
         if self._predicates:
