@@ -342,7 +342,7 @@ def finish_page(page: pdfdoc.PDFPage, shared: dict[tuple[Any, ...], Any]) -> Non
     if not page.Annots:
         page.Annots = None                     # as PDFPage.check_format sets it
     if page.Resources is None and not page._colorsUsed and not page._shadingUsed:
-        same = ("resources", id(page.XObjects), id(page.ExtGState), bool(page.hasImages))
+        same = ("page resources", id(page.XObjects), id(page.ExtGState), bool(page.hasImages))
         resources = shared.get(same)
         if resources is None:                  # what PDFPage.check_format makes for each page
             resources = shared[same] = pdfdoc.PDFResourceDictionary()
