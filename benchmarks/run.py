@@ -66,16 +66,17 @@ def ratio_result(case: Case, ours: Side, base: Side | None, note: str = "") -> d
     o = _stats(ours)
     out: dict[str, Any] = {"what": case.what, "baseline_what": case.baseline, "target": case.target,
                            "target_kind": "ratio", "ours_s": o["median"], "min": o["min"], "max": o["max"],
-                           "ours_runs": o["runs"], "peak_mb": ours.peak_mb, "baseline_s": None, "ratio": None,
+                           "ours_runs": o["runs"], "ours_cpu_s": ours.cpu_median, "peak_mb": ours.peak_mb,
+                           "baseline_s": None, "ratio": None,
                            "met": None, "note": note}
     if base is not None and base.runs:
         b = _stats(base)
         ratio = o["median"] / b["median"] if b["median"] > 0 else None
         out.update(baseline_s=b["median"], baseline_runs=b["runs"], baseline_peak_mb=base.peak_mb, ratio=ratio,
                    baseline_lower_bound=base.lower_bound)
-        oc, bc = ours.cpu_median, base.cpu_median
-        if oc is not None and bc and not base.lower_bound:
-            out.update(ours_cpu_s=oc, baseline_cpu_s=bc, cpu_ratio=oc / bc)
+        bc = base.cpu_median
+        if out["ours_cpu_s"] is not None and bc and not base.lower_bound:
+            out.update(baseline_cpu_s=bc, cpu_ratio=out["ours_cpu_s"] / bc)
         if ratio is not None and ratio <= case.target:
             out["met"] = True
         elif ratio is not None:      # a stopped baseline gives an upper bound of the ratio: undecided
