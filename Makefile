@@ -63,7 +63,8 @@ test-slow: bundle-deps
 screenshots: setup
 	xvfb-run -a -s "-screen 0 1366x768x24" $(VPY) tools/screenshots.py
 
-# make bench [BENCH="--size toy|medium|county --only CASE… --repeat N"]; the data is cached in benchmarks/.data
+# make bench [BENCH="--size toy|medium|county --only CASE… --repeat N --lo-limit S"]: table, time budget and
+# benchmarks/results.json; the data is built once (two processes) and cached in benchmarks/.data
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py $(BENCH)
 
