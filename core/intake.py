@@ -57,14 +57,16 @@ def _year(value: object) -> int | None:
     return value if type(value) is int else None
 
 
-def read_data_member(path: Path, content: bytes, manifest: dict[str, Any]) -> PackageData:
-    """The parsed ``data.json`` of a package whose files were verified against ``manifest``.
+def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: bytes | None = None) -> PackageData:
+    """The parsed ``data.json`` of a package whose files were verified against ``manifest``
+    (``raw``: its bytes as the verification read them; else read from ``content``).
     ValidationError when the package has none (an older program made it) or it is malformed."""
     if DATA_MEMBER not in manifest.get("files", {}):
         raise ValidationError(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
                               "请学校升级资助助手后重新导出上报包。", "")
-    with zipfile.ZipFile(io.BytesIO(content)) as zf:
-        raw = zf.read(DATA_MEMBER)
+    if raw is None:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            raw = zf.read(DATA_MEMBER)
     return parse_package_data(raw, f"提交包 {Path(path).name} ")
 
 
@@ -75,7 +77,7 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     path = Path(path)
     digest = sha256_of(content)
     try:
-        result = verify_package(path, trusted, content=content)
+        result = verify_package(path, trusted, content=content, keep=(DATA_MEMBER,))
     except InputFileError as exc:
         return Examined(path, digest, reason=exc.message)
     code, name = manifest_school(result.manifest)
@@ -94,7 +96,7 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     if not result.ok:
         return refused(result.signer_problem)
     try:
-        data = read_data_member(path, content, manifest)
+        data = read_data_member(path, content, manifest, result.members.get(DATA_MEMBER))
     except ValidationError as exc:
         return refused(exc.message)
     if data.school_code != code:

@@ -16,7 +16,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -171,15 +171,19 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | No
     return data, ""
 
 
-def _hash_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[str, int] | str:
+def _hash_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
+                 kept: list[bytes] | None = None) -> tuple[str, int] | str:
     """Stream a member: (sha256, size), or a problem text. Reading stops once more than
-    ``limit`` bytes came out (the size then already differs from the manifest)."""
+    ``limit`` bytes came out (the size then already differs from the manifest). ``kept``:
+    the chunks are also collected there (the caller parses the same bytes it hashed)."""
     digest, size = hashlib.sha256(), 0
     try:
         with zf.open(info) as fh:
             while size <= limit and (chunk := fh.read(_CHUNK)):
                 digest.update(chunk)
                 size += len(chunk)
+                if kept is not None:
+                    kept.append(chunk)
     except _READ_ERRORS:
         return _damaged(info.filename)
     return digest.hexdigest(), size
@@ -235,6 +239,7 @@ class VerifyResult:
     intact: bool = False              # every file matches a manifest validly signed by signer.pub
     signer: TrustedSigner | None = None                  # the trusted entry that vouches for it
     signer_problem: str = ""          # why the signer is not accepted (when intact)
+    members: dict[str, bytes] = field(default_factory=dict)    # the ``keep`` members, when ``ok``
 
     @property
     def draft(self) -> bool | None:
@@ -271,13 +276,15 @@ def _member_problems(infos: list[zipfile.ZipInfo], problems: list[str]) -> None:
 
 
 def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None,
-                   content: bytes | None = None) -> VerifyResult:
+                   content: bytes | None = None, keep: Collection[str] = ()) -> VerifyResult:
     """Check signature, every file and the signer. ``ok`` only when the package is
     intact AND its signer is one of ``trusted`` registered for the manifest's school
     code (``None`` or empty: no signer is known, ``ok`` is False, ``intact`` tells
     whether the files are untouched). Unreadable input raises InputFileError;
     integrity failures are returned. ``content``: the file's bytes already read (the
-    receiver verifies exactly the bytes it then stores); ``path`` then only names it."""
+    receiver verifies exactly the bytes it then stores); ``path`` then only names it.
+    ``keep``: listed members whose bytes, decompressed once for their hash, come back
+    in ``members`` when ``ok`` (only a trusted signer's package is buffered)."""
     path = Path(path)
     problems: list[str] = []
     with _open_zip(path, content) as zf:
@@ -314,21 +321,27 @@ def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None,
             manifest, problem = _parse_manifest(manifest_bytes)
             if problem:
                 problems.append(problem)
+        signer, signer_problem = None, ""
+        if not problems and public_raw is not None and manifest is not None:   # the files are all that is left
+            signer, signer_problem = match_signer(public_raw, manifest, trusted)
+        kept: dict[str, bytes] = {}
         if manifest is not None:
-            _check_listed(zf, manifest["files"], members, signer_bytes is not None, problems)
+            _check_listed(zf, manifest["files"], members, signer_bytes is not None, problems,
+                          keep if signer is not None else (), kept)
     intact = not problems
-    signer, signer_problem = None, ""
-    if intact and public_raw is not None:
-        signer, signer_problem = match_signer(public_raw, manifest, trusted)
+    if not intact:
+        signer, signer_problem, kept = None, "", {}
     ok = intact and signer is not None
     hint = "" if ok else (UNKNOWN_HINT if intact else VERIFY_HINT)
     return VerifyResult(ok=ok, problems=problems, fingerprint=fp, manifest=manifest, hint=hint,
-                        intact=intact, signer=signer, signer_problem=signer_problem)
+                        intact=intact, signer=signer, signer_problem=signer_problem, members=kept)
 
 
 def _check_listed(zf: zipfile.ZipFile, listed: dict[str, Any], members: dict[str, zipfile.ZipInfo],
-                  signer_read: bool, problems: list[str]) -> None:
-    """Every file the manifest lists is there, safe to unpack and unchanged; nothing else is."""
+                  signer_read: bool, problems: list[str], keep: Collection[str] = (),
+                  kept: dict[str, bytes] | None = None) -> None:
+    """Every file the manifest lists is there, safe to unpack and unchanged; nothing else is.
+    The ``keep`` members found unchanged are put in ``kept``."""
     bad = [f"{_show(n)}（{p}）" for n in listed if (p := name_problem(n))]
     _listed(problems, bad, lambda b: f"manifest.json 中登记的文件名 {b} 可能指向文件夹以外，提交包不可用。",
             lambda n: f"manifest.json 中另有 {n} 个文件名不可用。")
@@ -344,7 +357,8 @@ def _check_listed(zf: zipfile.ZipFile, listed: dict[str, Any], members: dict[str
                 missing.append(name)
             continue
         expected = listed[name]["size"]
-        got = _hash_member(zf, members[name], expected)
+        chunks: list[bytes] | None = [] if name in keep and kept is not None else None
+        got = _hash_member(zf, members[name], expected, chunks)
         if isinstance(got, str):
             if name != SIGNER or signer_read:  # else reported above
                 problems.append(got)
@@ -355,6 +369,8 @@ def _check_listed(zf: zipfile.ZipFile, listed: dict[str, Any], members: dict[str
             problems.append(f"文件 {_show(name)} 已被改动：大小为 {shown}，清单记录为 {expected} 字节。")
         elif digest != listed[name]["sha256"].lower():
             problems.append(f"文件 {_show(name)} 已被改动：内容与清单记录的 SHA-256 校验值不一致。")
+        elif chunks is not None and kept is not None:
+            kept[name] = b"".join(chunks)
     _listed(problems, missing, lambda n: f"缺少文件 {_show(n)}：清单中登记了它，但压缩包里没有。",
             lambda n: f"另有 {n} 个清单中登记的文件缺失。")
     extra = sorted(set(members) - set(listed) - {MANIFEST, SIGNATURE})

@@ -157,6 +157,25 @@ def test_write_and_verify_ok(pkg, keys):
         assert len(manifest["files"][name]["sha256"]) == 64
 
 
+def test_kept_members_come_back_only_from_a_package_that_verifies(pkg, tmp_path, keys):
+    """``keep``: the bytes hashed are the bytes handed back (read once), and only when ``ok``."""
+    pair, _ = keys
+    known = TrustedSigner(pair.public_raw, "3642000001", "青山县第一中学")
+    big = {**FILES, "data.json": b'{"students": []}' * 20000}         # several read chunks
+    path = write_package(tmp_path / "big.zip", big, META, keys[1], pair.public_raw)
+    result = verify_package(path, trusted=[known], keep=("data.json", "report.pdf", "absent.txt"))
+    assert result.ok and result.members == {"data.json": big["data.json"], "report.pdf": FILES["report.pdf"]}
+    assert verify_package(path, trusted=[known]).members == {}              # nothing kept unless asked
+    unknown = verify_package(path, keep=("data.json",))                      # intact, signer not trusted
+    assert unknown.intact and not unknown.ok and unknown.members == {}
+    other_school = TrustedSigner(pair.public_raw, "3642000099", "别的学校")
+    assert verify_package(path, trusted=[other_school], keep=("data.json",)).members == {}
+    for member in ("data.json", "notice.pdf"):                               # the kept one or another changed
+        bad = verify_package(rewrite(path, tmp_path / f"bad-{member}", change=member), trusted=[known],
+                             keep=("data.json",))
+        assert not bad.ok and bad.members == {}
+
+
 def test_write_is_deterministic(tmp_path, keys):
     pair, key = keys
     a = write_package(tmp_path / "a.zip", FILES, META, key, pair.public_raw)

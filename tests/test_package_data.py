@@ -13,8 +13,12 @@ from core.errors import ValidationError
 from core.package import verify_package
 from core.package_data import (
     DATA_MEMBER,
+    Grant,
     JsonReader,
     PackageData,
+    PackageFinding,
+    PackageStudent,
+    _finding,
     _student_checked,
     _student_fast,
     parse_package_data,
@@ -110,23 +114,89 @@ def test_not_json_is_refused():
 
 _texts = st.text(max_size=8)
 _fen = st.integers(min_value=0, max_value=10**9)
+_grants = st.lists(st.fixed_dictionaries({"code": _texts, "amount_fen": _fen,
+                                          "shares": st.dictionaries(_texts, _fen, max_size=2)}), max_size=3)
 _student_dicts = st.fixed_dictionaries(
-    {"id_number": _texts, "name": _texts, "verified": st.booleans(),
-     "grants": st.lists(st.fixed_dictionaries({"code": _texts, "amount_fen": _fen,
-                                               "shares": st.dictionaries(_texts, _fen, max_size=2)}), max_size=3)},
+    {"id_number": _texts, "name": _texts, "verified": st.booleans(), "grants": _grants},
     optional={"stage": _texts, "village": _texts, "prior_grants": st.lists(_texts, max_size=2),
               "pending": st.lists(_texts, max_size=2)})
+_TEXT_FIELDS = ("gender", "stage", "grade", "class_name", "location", "ownership", "category", "township",
+                "village", "household_no")
+_complete_students = st.fixed_dictionaries(
+    {"id_number": _texts, "name": _texts, "verified": st.booleans(), "grants": _grants,
+     "prior_grants": st.lists(_texts, max_size=2), "pending": st.lists(_texts, max_size=2),
+     **{k: _texts for k in _TEXT_FIELDS}})
+
+
+def _checked(raw):
+    return _student_checked(JsonReader("提交包"), raw, "students[0]")
+
+
+@given(_complete_students)
+def test_fast_path_reads_a_complete_student_as_the_checked_path_does(raw):
+    fast = _student_fast(raw)
+    assert fast is not None and fast == _checked(raw)
+    assert type(fast) is PackageStudent and all(type(g) is Grant for g in fast.grants)
+    assert fast.total_fen == sum(g["amount_fen"] for g in raw["grants"])
 
 
 @given(_student_dicts)
-def test_fast_path_reads_a_student_as_the_checked_path_does(raw):
-    assert _student_fast(raw) == _student_checked(JsonReader("提交包"), raw, "students[0]")
+def test_a_student_without_the_optional_keys_reads_with_their_defaults(raw):
+    # the fast path takes only complete students; parse_package_data falls back to the checked one
+    assert (_student_fast(raw) or _checked(raw)) == _checked(raw)
 
 
-@given(_student_dicts, st.sampled_from(["id_number", "verified", "grants"]),
-       st.sampled_from([None, 1.5, {}]))
+@given(_complete_students, st.sampled_from(["id_number", "verified", "grants", "stage", "prior_grants", "pending"]),
+       st.sampled_from([None, 1.5, {}, 1]))
 def test_fast_path_leaves_every_bad_field_to_the_checked_path(raw, key, bad):
     raw = {**raw, key: bad}
     assert _student_fast(raw) is None
     with pytest.raises(ValidationError, match=key):
-        _student_checked(JsonReader("提交包"), raw, "students[0]")
+        _checked(raw)
+
+
+@pytest.mark.parametrize("change, place", [
+    (lambda s: s.__setitem__("prior_grants", ["A", 1]), "prior_grants"),
+    (lambda s: s.__setitem__("pending", [None]), "pending"),
+    (lambda s: s.__setitem__("verified", 1), "verified"),
+    (lambda s: s["grants"][0].__setitem__("amount_fen", -1), "amount_fen"),
+    (lambda s: s["grants"][0].__setitem__("amount_fen", True), "amount_fen"),
+    (lambda s: s["grants"][0].__setitem__("amount_fen", 100.0), "amount_fen"),
+    (lambda s: s["grants"][0]["shares"].__setitem__("city", -5), "shares.city"),
+    (lambda s: s["grants"][0]["shares"].__setitem__("city", False), "shares.city"),
+    (lambda s: s["grants"][0]["shares"].__setitem__("city", 1.5), "shares.city"),
+    (lambda s: s["grants"][0].__setitem__("code", 7), "code"),
+    (lambda s: s["grants"].__setitem__(0, "PRESCHOOL"), "grants[0]"),
+])
+def test_a_bad_value_inside_a_student_is_named_by_the_checked_path(change, place):
+    raw = {"id_number": "422822200801010011", "name": "张三", "verified": True, "prior_grants": [], "pending": [],
+           "grants": [{"code": "PRESCHOOL", "amount_fen": 100000, "shares": {"city": 50000, "county": 50000}}],
+           **{k: "" for k in _TEXT_FIELDS}}
+    assert _student_fast(raw) is not None
+    change(raw)
+    assert _student_fast(raw) is None
+    with pytest.raises(ValidationError, match=place.replace("[", r"\[").replace("]", r"\]")):
+        _checked(raw)
+
+
+_FINDING = {"code": "ID_CHECKSUM", "severity": "error", "id_number": "422822200801010011", "name": "张三",
+            "message": "身份证号校验位错误", "state": "open", "reason": "已核实"}
+
+
+def test_a_finding_reads_complete_or_with_its_reason_defaulted():
+    r = JsonReader("提交包")
+    assert _finding(r, _FINDING, 0) == PackageFinding(*_FINDING.values())
+    without = {k: v for k, v in _FINDING.items() if k != "reason"}
+    assert _finding(r, without, 0) == PackageFinding(*without.values(), reason="")
+
+
+@pytest.mark.parametrize("raw, place", [
+    ({**_FINDING, "message": 3}, "findings[3].message"),
+    ({**_FINDING, "reason": None}, "findings[3].reason"),
+    ({k: v for k, v in _FINDING.items() if k != "state"}, "findings[3].state"),
+    (["ID_CHECKSUM"], "findings[3]"),
+])
+def test_a_bad_finding_is_named(raw, place):
+    with pytest.raises(ValidationError) as info:
+        _finding(JsonReader("提交包"), raw, 3)
+    assert f"（{place}）" in info.value.message
