@@ -104,15 +104,17 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
 
 
 @gc_paused()
-def _letters_data(session: Session, draft: bool, keys: list[int] | None) -> ExportData:
-    """What the letters print: the students (of ``keys``) with their results, the school and the
-    official words. Not the findings, the audit chain or the roster's size (the package's and
-    the report's): a letter never shows them, and checking the chain reads the whole log."""
+def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
+                  actor: str | None = None) -> ExportData:
+    """What the letters and the public notice print: the students (of ``keys``) with their
+    results, the school and the official words. Not the findings, the audit chain or the
+    roster's size (the package's and the report's): neither document shows them, and
+    checking the chain reads the whole log."""
     policy = store.get_policy(session)
     students, results = _students(session, policy, keys)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals_of(results, policy), generated_at=datetime.now(),
-                      generated_by=audit.default_actor(), draft=draft, demo=store.is_demo(session),
+                      generated_by=actor or audit.default_actor(), draft=draft, demo=store.is_demo(session),
                       official=get_official(session))
 
 
@@ -135,7 +137,7 @@ def gather_letters(db: Database, keys: list[int] | None = None, draft: bool = Fa
         reasons = readiness(s, documents=False)
         if not (draft or reasons):
             require_county(s, "正式告知书")
-        return LettersData(_letters_data(s, draft=draft or bool(reasons), keys=keys), reasons)
+        return LettersData(_printed_data(s, draft=draft or bool(reasons), keys=keys), reasons)
 
 
 # Open findings that are named on their own among the reasons a final export is refused.
@@ -342,11 +344,14 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
         raise ValidationError(f"不支持的文件类型“{target.suffix or '（无扩展名）'}”",
                               "公示名单请保存为 .pdf 或 .xlsx")
     with db.session() as s:
+        # The check stays: the draft mark follows the findings' state, and they depend on
+        # today's date and on edits made outside the program (the audit chain, the seals),
+        # which no cheap change marker would show.
         run_and_store(s, actor=actor)
         reasons = readiness(s, documents=False)
         if not reasons:
             require_county(s, "正式公示名单")
-        data = gather(s, draft=bool(reasons), actor=actor)
+        data = _printed_data(s, draft=bool(reasons), actor=actor)
     warnings: list[str] = []
     if suffix == ".xlsx":
         write_notice_xlsx(target, data)
