@@ -30,7 +30,7 @@ def _verified_school(tmp_path):
 
 
 def test_the_notice_reads_the_audit_chain_once_and_never_the_full_gather(tmp_path, monkeypatch):
-    path, d = _verified_school(tmp_path)
+    _path, d = _verified_school(tmp_path)
     chain_reads = []
     real_status = audit.audit_chain_status
 
