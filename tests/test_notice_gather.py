@@ -48,7 +48,7 @@ def test_the_notice_reads_the_audit_chain_once_and_never_the_full_gather(tmp_pat
             chain_reads.clear()
             result = export_notice(d, tmp_path / name)
             assert len(chain_reads) == 1        # the check's own (AUDIT_CHAIN_BROKEN), no second pass
-            assert (result.draft, result.students) == (False, 1)
+            assert (result.draft, result.students) == (False, 2)
     finally:
         d.close()
     assert "张丽" in pdf_text(tmp_path / "n.pdf")
