@@ -6,7 +6,7 @@ its reason, never silently zero. A fee entered as 0 is a real zero.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from functools import cached_property, lru_cache
@@ -195,6 +195,7 @@ class Calculator:
         self.policy = policy
         self.explain = explain
         self._memo: dict[tuple[object, ...], tuple[ItemDecision, ...]] = {}
+        self._uses: dict[tuple[object, ...], int] = {}     # students computed per combination
 
     def __call__(self, student: StudentRecord) -> StudentResult:
         key = decision_key(student)
@@ -202,7 +203,14 @@ class Calculator:
         if decisions is None:
             decisions = self._memo[key] = tuple(
                 decide(student, item, self.policy, self.explain) for item in self.policy.items)
+            self._uses[key] = 1
+        else:
+            self._uses[key] += 1
         return StudentResult(student, list(decisions))
+
+    def totals(self) -> Totals:
+        """``totals_of`` every student this calculator computed: tallied once per combination."""
+        return _tally(((self._memo[key], n) for key, n in self._uses.items()), self.policy)
 
 
 @gc_paused()
@@ -210,20 +218,25 @@ def compute_all(students: Iterable[StudentRecord], policy: Policy,
                 explain: bool = False) -> tuple[list[StudentResult], Totals]:
     calc = Calculator(policy, explain)
     results = [calc(s) for s in students]
-    return results, totals_of(results, policy)
+    return results, calc.totals()
 
 
 def totals_of(results: Iterable[StudentResult], policy: Policy) -> Totals:
+    return _tally(((r.decisions, 1) for r in results), policy)
+
+
+def _tally(groups: Iterable[tuple[Sequence[ItemDecision], int]], policy: Policy) -> Totals:
+    """Totals of ``n`` students with the same ``decisions``, for each (decisions, n)."""
     totals = Totals(by_item={i.code: 0 for i in policy.items},
                     by_source={src: 0 for i in policy.items for src, _ in i.shares})
-    for r in results:
-        granted = r.granted
+    for decisions, n in groups:
+        granted = [d for d in decisions if d.status is Status.GRANTED]
         if granted:
-            totals.students_granted += 1
-        totals.pending += len(r.pending)
+            totals.students_granted += n
+        totals.pending += n * sum(d.status is Status.PENDING for d in decisions)
         for d in granted:
-            totals.by_item[d.code] += d.amount_fen
-            totals.total += d.amount_fen
+            totals.by_item[d.code] += n * d.amount_fen
+            totals.total += n * d.amount_fen
             for src, fen in d.shares.items():
-                totals.by_source[src] = totals.by_source.get(src, 0) + fen
+                totals.by_source[src] = totals.by_source.get(src, 0) + n * fen
     return totals
