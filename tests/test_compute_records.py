@@ -17,7 +17,7 @@ from db.store import get_policy
 from db.students import to_record, verified_records
 
 # Stored values as a clerk's files leave them: aliases, unknown labels, empty cells, fees of 0.
-ODD_VALUES = [
+ODD_VALUES: list[dict[str, object]] = [
     {"stage": "高中", "location": "县外", "ownership": "民办学校", "category": "REGISTERED",
      "tuition_fen": 0, "textbook_fen": None, "lodging_fen": 80000, "has_loan": True,
      "prior_grants": "LOAN_AID", "full_time": False},
@@ -30,7 +30,7 @@ ODD_VALUES = [
 ]
 
 
-def _row(values: dict, key: int) -> tuple:
+def _row(values: dict[str, object], key: int) -> tuple[object, ...]:
     full = {"id": key, "name": "张三", "id_number": "110101200501011234", "stage": "小学",
             "location": "本地", "ownership": "公办", "full_time": True, "category": "NONE",
             "tuition_fen": None, "textbook_fen": None, "lodging_fen": None, "has_loan": False,
