@@ -16,6 +16,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from core.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 _WIN_LOCK_OFFSET = 1 << 20     # Windows: lock a byte far past the text so others can read it
+_HOLDER_WAIT_S = 0.5           # how long an empty lock file (a holder starting or leaving) is read again
 _held: dict[str, tuple[int, int]] = {}     # lock path -> (fd, count)
 _guard = threading.Lock()
 
@@ -95,12 +97,20 @@ def acquire(db_path: Path) -> Path:
         except OSError as exc:
             raise DatabaseError(f"无法在数据库所在文件夹 {path.parent} 创建锁文件：{exc.strerror}",
                                 "请检查该文件夹的写入权限，或把数据库放在可写的位置") from None
-        if not _try_lock(fd):
+        # The holder writes its details just after taking the lock and clears them just before
+        # giving it back: an empty file is read again for a moment (and the lock tried again).
+        deadline = time.monotonic() + _HOLDER_WAIT_S
+        while not _try_lock(fd):
             try:
                 os.lseek(fd, 0, os.SEEK_SET)
                 text = os.read(fd, 4096).decode("utf-8", "replace")
-            finally:
+            except OSError:
                 os.close(fd)
+                raise
+            if not text.strip() and time.monotonic() < deadline:
+                time.sleep(0.02)
+                continue
+            os.close(fd)
             who = describe_holder(text)
             raise DatabaseError(f"数据库 {db_path} 正由 {who}使用，不能同时打开",
                                 "请先关闭另一个资助助手窗口（或等待正在运行的命令结束），然后重试；"
