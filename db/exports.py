@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.checks import FindingState
-from core.engine import Calculator, StudentResult, totals_of
+from core.engine import Calculator, StudentResult, Totals
 from core.errors import MissingSettingError, ValidationError
 from core.exports.data import (
     AuditInfo,
@@ -23,6 +24,7 @@ from core.exports.data import (
 from core.fields import EXPORT_FIELDS
 from core.money import format_fen
 from core.policy import Policy
+from core.records import RECORD_COLUMNS, stored_records
 from db import audit, store
 from db.changes import Changes
 from db.findings import finding_title
@@ -44,7 +46,6 @@ from db.official import (
     require_county,
 )
 from db.session import Database
-from db.students import to_record
 
 Progress = Callable[[int, int], None]
 
@@ -59,7 +60,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
            actor: str | None = None) -> ExportData:
     """ExportData of every student (or of ``keys``), with results, totals and findings."""
     policy = store.get_policy(session)
-    students, results = _students(session, policy, keys)
+    students, results, totals = _students(session, policy, keys)
     findings = [
         FindingInfo(r.code, r.severity, finding_title(r.code, r.title),
                     r.name, r.id_number, r.message, r.state, r.reason)
@@ -73,7 +74,7 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     from db.policy_versions import active_version
     version = active_version(session)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
-                      totals=totals_of(results, policy), findings=findings, generated_at=datetime.now(),
+                      totals=totals, findings=findings, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp,
                       demo=store.is_demo(session),
                       roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
@@ -84,23 +85,36 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       policy_version_number=version.number if version else 0)
 
 
+# The columns a reported student is read from, in one Core SELECT: its id and the exported
+# fields (StudentInfo's order), whether it is verified, then what else the engine reads.
+_INFO_COLUMNS = ("id", *EXPORT_FIELDS, "verified")
+_STUDENT_COLUMNS = (*_INFO_COLUMNS, *(c for c in RECORD_COLUMNS if c not in _INFO_COLUMNS))
+_RECORD_OF = itemgetter(*(_STUDENT_COLUMNS.index(c) for c in RECORD_COLUMNS))
+
+
 def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple[list[StudentInfo],
-                                                                               list[StudentResult]]:
-    q = select(Student).where(ON_LIST).order_by(Student.id)   # removed students are not reported
+                                                                               list[StudentResult], Totals]:
+    """The listed students (of ``keys``) in id order with their results and totals: plain
+    column rows streamed in batches (not ORM objects), each computed by one Calculator."""
+    q = select(*(getattr(Student, c) for c in _STUDENT_COLUMNS)).where(ON_LIST).order_by(Student.id)
     if keys is not None:
         q = q.where(Student.id.in_(keys))
-    students, results = [], []
+    students: list[StudentInfo] = []
+    results: list[StudentResult] = []
     calc = Calculator(policy, explain=True)
     labels: dict[str, str] = {}          # a category as stored -> its label (parsed once per spelling)
-    for st in session.scalars(q.execution_options(yield_per=1000)):     # streamed: not every row at once
-        label = labels.get(st.category)
-        if label is None:
-            cat = policy.parse_category(st.category)
-            label = labels[st.category] = policy.category_label(cat) if cat else st.category
-        students.append(StudentInfo(key=st.id, category_label=label,
-                                    verified=st.verified, **{f: getattr(st, f) for f in EXPORT_FIELDS}))
-        results.append(calc(to_record(st)))
-    return students, results
+    n, category = len(_INFO_COLUMNS) - 1, _STUDENT_COLUMNS.index("category")
+    rows = session.connection().execution_options(yield_per=1000).execute(q)
+    for batch in rows.partitions():      # streamed: not every row at once
+        for row in batch:
+            stored = row[category]
+            label = labels.get(stored)
+            if label is None:
+                cat = policy.parse_category(stored)
+                label = labels[stored] = policy.category_label(cat) if cat else stored
+            students.append(StudentInfo(*row[:n], category_label=label, verified=row[n]))
+        results += map(calc, stored_records(map(_RECORD_OF, batch)))
+    return students, results, calc.totals()
 
 
 @gc_paused()
@@ -111,9 +125,9 @@ def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
     roster's size (the package's and the report's): neither document shows them, and
     checking the chain reads the whole log."""
     policy = store.get_policy(session)
-    students, results = _students(session, policy, keys)
+    students, results, totals = _students(session, policy, keys)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
-                      totals=totals_of(results, policy), generated_at=datetime.now(),
+                      totals=totals, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, demo=store.is_demo(session),
                       official=get_official(session))
 

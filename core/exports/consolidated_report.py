@@ -172,7 +172,7 @@ def _packages(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
 
 def write_consolidated_report(path: str | Path, c: Consolidation) -> list[str]:
     """Write the report PDF to ``path`` (atomically); returns glyph warnings."""
-    st = styles()
+    st = styles(mono=True)
     g = Glyphs()
     story = (_cover(c, st, g) + _overview(c, st) + _tables(c, st, g) + _findings(c, st, g) + _signatures(c, st)
              + _packages(c, st, g))

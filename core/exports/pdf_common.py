@@ -49,21 +49,25 @@ TOTAL_BG = colors.Color(0.94, 0.94, 0.94)
 
 _lock = threading.Lock()
 _cmap: frozenset[int] = frozenset()
+_mono = False
 
 
-def register_fonts() -> None:
-    """Register the Chinese font (proportional and mono faces) once."""
-    global _cmap
+def register_fonts(mono: bool = False) -> None:
+    """Register the Chinese font once: its proportional face, and its mono face when ``mono``
+    is asked (only the reports' hashes and fingerprints use it; reading a face of the font
+    costs about 0.3 s, the notice and the letters do not pay it for nothing)."""
+    global _cmap, _mono
     with _lock:
-        if _cmap:
-            return
-        cjkwrap.install()
-        regular = TTFont(FONT, str(FONT_PATH), subfontIndex=0)
-        pdfmetrics.registerFont(regular)
-        pdfmetrics.registerFont(TTFont(FONT_MONO, str(FONT_PATH), subfontIndex=1))
-        # <b>/<i> in paragraphs map to the same face (the font has no bold).
-        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
-        _cmap = frozenset(regular.face.charToGlyph)
+        if not _cmap:
+            cjkwrap.install()
+            regular = TTFont(FONT, str(FONT_PATH), subfontIndex=0)
+            pdfmetrics.registerFont(regular)
+            # <b>/<i> in paragraphs map to the same face (the font has no bold).
+            pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
+            _cmap = frozenset(regular.face.charToGlyph)
+        if mono and not _mono:
+            pdfmetrics.registerFont(TTFont(FONT_MONO, str(FONT_PATH), subfontIndex=1))
+            _mono = True
 
 
 def missing_glyphs(text: str) -> set[str]:
@@ -122,9 +126,10 @@ def _style(name: str, size: float, leading: float | None = None, align: int = TA
 Styles = dict[str, ParagraphStyle]
 
 
-def styles() -> Styles:
-    register_fonts()
-    return {
+def styles(mono: bool = False) -> Styles:
+    """The documents' paragraph styles; ``mono`` adds "mono" (and reads the font's mono face)."""
+    register_fonts(mono)
+    st = {
         "title": _style("title", 24, 34, TA_CENTER),
         "subtitle": _style("subtitle", 15, 22, TA_CENTER),
         "h1": _style("h1", 14, 20, spaceBefore=10, spaceAfter=6, keepWithNext=1),
@@ -136,11 +141,13 @@ def styles() -> Styles:
         "cell_c": _style("cell_c", 9, 12.5, TA_CENTER),
         "cell_r": _style("cell_r", 9, 12.5, TA_RIGHT),
         "head": _style("head", 9, 12.5, TA_CENTER),
-        "mono": _style("mono", 9, 12.5, font=FONT_MONO),
         "right": _style("right", 11, 19, TA_RIGHT),
         "center": _style("center", 11, 19, TA_CENTER),
         "draft": _style("draft", 12, 18, TA_CENTER, textColor=DRAFT_RED),
     }
+    if mono:
+        st["mono"] = _style("mono", 9, 12.5, font=FONT_MONO)
+    return st
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str, ParagraphStyle],

@@ -200,7 +200,7 @@ def _signatures(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
 
 def write_report(path: str | Path, data: ExportData) -> list[str]:
     """Write the report PDF to ``path`` (atomically); returns glyph warnings."""
-    st = styles()
+    st = styles(mono=True)
     g = Glyphs()
     story = _cover(data, st, g) + _totals(data, st, g) + _findings(data, st, g) + _signatures(data, st, g)
     spec = PageSpec(data.school.name, TITLE, data.draft)
