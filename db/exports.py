@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -112,7 +113,8 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
             if label is None:
                 cat = policy.parse_category(stored)
                 label = labels[stored] = policy.category_label(cat) if cat else stored
-            students.append(StudentInfo(*row[:n], category_label=label, verified=row[n]))
+            info: tuple[Any, ...] = (*row[:n], label, row[n])      # StudentInfo's fields in order
+            students.append(StudentInfo(*info))
         results += map(calc, stored_records(map(_RECORD_OF, batch)))
     return students, results, calc.totals()
 

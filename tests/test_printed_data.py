@@ -64,3 +64,15 @@ def test_the_package_gather_reads_the_same_students_and_totals(demo_db):
         full, printed = gather(s, draft=True), _printed_data(s, draft=True)
         _same(full, *_reference(s))
     assert full.students == printed.students and full.totals == printed.totals
+
+
+def test_student_info_fields_are_the_columns_in_their_order():
+    """The rows are unpacked by position into StudentInfo: its fields are the key, the
+    catalogue's exported fields, the category's label and whether verified, in that order."""
+    from dataclasses import fields
+
+    from core.exports.data import StudentInfo
+    from core.fields import EXPORT_FIELDS
+    from db.exports import _INFO_COLUMNS
+    assert [f.name for f in fields(StudentInfo)] == ["key", *EXPORT_FIELDS, "category_label", "verified"]
+    assert _INFO_COLUMNS == ("id", *EXPORT_FIELDS, "verified")
