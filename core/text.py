@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from itertools import chain
 
 _SPACES = re.compile(r"\s+")
 SEP = "\x1f"   # between fields of a search haystack; never part of a query
@@ -46,17 +48,18 @@ def haystack(name: str, id_number: str, initials: str) -> str:
     return SEP.join((nfkc(name or "").lower(), nfkc(id_number or "").lower(), readings))
 
 
-def haystacks(names: list[str], id_numbers: list[str], initials: list[str]) -> list[str]:
+def haystacks(names: Sequence[str], id_numbers: Sequence[str], initials: Sequence[str]) -> list[str]:
     """``haystack`` of many rows at once: each column normalised a few thousand values per call
     (a county's roster is 200,000 rows; one call per column would hold the GIL, and freeze the
     window, for the whole column); the same texts as ``haystack`` row by row."""
-    def chunk(values: list[str]) -> list[str]:
+    def chunk(values: Sequence[str]) -> list[str]:
         parts = nfkc("\n".join(values)).lower().split("\n")
         if len(parts) != len(values):          # a value holding a line break: row by row
             return [nfkc(v or "").lower() for v in values]
         return parts
 
-    def column(values: list[str]) -> list[str]:
-        return [part for i in range(0, len(values), _CHUNK) for part in chunk(values[i:i + _CHUNK])]
-    readings = [SEP.join(p for p in (i or "").split("|") if p) for i in initials]
-    return [SEP.join(row) for row in zip(column(names), column(id_numbers), readings, strict=True)]
+    def column(values: Sequence[str]) -> list[str]:
+        return list(chain.from_iterable(chunk(values[i:i + _CHUNK]) for i in range(0, len(values), _CHUNK)))
+    distinct = {i: SEP.join(p for p in (i or "").split("|") if p) for i in set(initials)}   # few: once each
+    readings = map(distinct.__getitem__, initials)
+    return list(map(SEP.join, zip(column(names), column(id_numbers), readings, strict=True)))

@@ -11,7 +11,7 @@ Rows are frozen dataclasses of text and numbers: no ORM object leaves db/.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.bulk import gc_paused
 from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
 from core.checks import SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
@@ -33,7 +32,7 @@ from core.money import format_fen
 from core.pinyin import initials_key
 from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label, parameters_of
 from core.policy import unset_parameters as policy_unset
-from core.text import haystack, haystacks
+from core.text import haystack
 from db import store
 from db.feedback import feedback_sources, origin_text
 from db.findings import finding_title, open_counts
@@ -45,6 +44,7 @@ from db.models import (
     RosterPerson,
     Student,
 )
+from db.roster_columns import RosterColumns, masked, read_roster_columns
 from db.session import Database
 from db.students import to_record
 
@@ -396,64 +396,20 @@ class RosterRow:
         return IN_LIST if self.in_student_list else NOT_IN_LIST
 
 
-@gc_paused()
 def roster_rows(db: Database, name_key: NameKey | None = None) -> list[RosterRow]:
-    """Worker: the whole roster as rows, each marked whether the student list holds the person.
-
-    200,000 people at county size: read as Core tuples, and what repeats is made once — the
-    pinyin initials and sort key per distinct name, one string object per distinct township,
-    village, relation… (the memory of the page) — the names and IDs normalised for the search
-    in one call per column (``haystacks``)."""
-    cols = [RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.id_raw,
-            RosterPerson.relation, RosterPerson.county, RosterPerson.township, RosterPerson.village,
-            RosterPerson.household_no, RosterPerson.schooling_status, RosterPerson.school_name,
-            RosterPerson.import_problems]
-    with db.session() as s:
-        conn = s.connection()
-        result: list[Any] = list(conn.execute(select(*cols).order_by(RosterPerson.id)).all())
-        students = set(conn.execute(select(Student.id_number).where(Student.id_number != "")).scalars())
-    names = [r[1] or "" for r in result]
-    ids = [r[2] or r[3] or "" for r in result]
-    distinct = dict.fromkeys(names)
-    initials = initials_of(distinct)
-    keys = {n: name_key(n) for n in distinct} if name_key else {}
-    hays = haystacks(names, ids, [initials[n] for n in names])
-    shared: dict[str, str] = {}
-    one = shared.setdefault
-    return [RosterRow(r[0], name, idn, _masked(idn), one(r[4] or "", r[4] or ""), one(r[5] or "", r[5] or ""),
-                      one(r[6] or "", r[6] or ""), one(r[7] or "", r[7] or ""), r[8] or "",
-                      one(r[9] or "", r[9] or ""), one(r[10] or "", r[10] or ""),
-                      bool(r[2]) and r[2] in students, r[11] or "", initials[name], keys.get(name), hay)
-            for r, name, idn, hay in zip(result, names, ids, hays, strict=True)]
+    """Worker: the whole roster as row objects (small lists and tests; the 建档立卡名单 page keeps
+    the columns, ``db.roster_columns``), each marked whether the student list holds the person."""
+    cols = read_roster_columns(db)
+    return [roster_row(cols, i, name_key) for i in range(len(cols))]
 
 
-def initials_of(names: Iterable[str]) -> dict[str, str]:
-    """``initials_key`` of many names: a name whose every character has one reading is joined
-    from a per-character table (most names); the others go through ``initials_key``."""
-    single: dict[str, str | None] = {}
-    out = {}
-    for name in names:
-        letters = []
-        for ch in name:
-            letter = single.get(ch, "")
-            if letter == "":
-                readings = initials_key(ch).split("|")
-                letter = single[ch] = readings[0] if len(readings) == 1 and not ch.isspace() else None
-            if letter is None:
-                break
-            letters.append(letter)
-        else:
-            out[name] = "".join(letters)
-            continue
-        out[name] = initials_key(name)
-    return out
-
-
-def _masked(idn: str) -> str:
-    """``mask_id`` with the fast path of a stored (normalised) 18-character number."""
-    if len(idn) == 18 and idn.isascii() and idn[:17].isdigit() and idn[17] in "0123456789X":
-        return idn[:6] + "********" + idn[14:]
-    return mask_id(idn)
+def roster_row(cols: RosterColumns, i: int, name_key: NameKey | None = None) -> RosterRow:
+    """Person ``i`` of the columns as a row."""
+    name, idn = cols.names[i], cols.id_numbers[i]
+    return RosterRow(cols.ids[i], name, idn, masked(idn), cols.relation[i], cols.county[i], cols.township[i],
+                     cols.village[i], cols.household_no[i], cols.schooling_status[i], cols.school_name[i],
+                     bool(cols.enrolled[i]), cols.problems[i], cols.initials[i],
+                     name_key(name) if name_key else None, cols.haystacks[i])
 
 
 def audit_status(db: Database) -> Any:

@@ -1,20 +1,32 @@
-"""建档立卡名单: the poverty roster, searchable like the student list, IDs masked."""
+"""建档立卡名单: the poverty roster, searchable like the student list, IDs masked.
+
+200,000 people at county size: the model holds the roster as columns (``db.roster_columns``)
+and its rows are positions into them, in display order; a row object is made only for a row
+on screen (``row_at``). Sorting orders the positions by a column's values (the name column by
+each distinct name's pinyin rank, computed in the worker with the load).
+"""
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from db.changes import Changes
+from db.roster_columns import EMPTY, RosterColumns, name_ranks, read_roster_columns
 from db.session import Database
-from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_rows
+from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_row
 from gui.list_page import ListPage
-from gui.search import FilterProxy, haystack
+from gui.search import FilterProxy
 from gui.table_model import Column, RowTableModel, SortState, TableData
 
 COLUMNS: tuple[Column, ...] = (
-    Column("姓名", lambda r: r.name, lambda r: r.name_key if r.name_key is not None else r.name),
-    Column("证件号码", lambda r: r.id_masked, lambda r: r.id_number,
-           tip="只显示前6位和后4位；搜索时可输入完整号码或其中一段"),
+    Column("姓名", lambda r: r.name),
+    Column("证件号码", lambda r: r.id_masked, tip="只显示前6位和后4位；搜索时可输入完整号码或其中一段"),
     Column("与户主关系", lambda r: r.relation),
     Column("户编号", lambda r: r.household_no),
     Column("县(市、区)", lambda r: r.county),
@@ -23,17 +35,107 @@ COLUMNS: tuple[Column, ...] = (
     Column("在校生状况", lambda r: r.schooling_status),
     Column("就读学校", lambda r: r.school_name),
     Column("学生名册", lambda r: r.enrolled_text, tip="证件号码是否出现在本校学生名册中"),
-    Column("问题", lambda r: "有" if r.problems else "", lambda r: (not r.problems, r.problems)),
+    Column("问题", lambda r: "有" if r.problems else ""),
 )
 _PROBLEM_COL = len(COLUMNS) - 1
+_NO_PROBLEM = "\U0010ffff"      # sorts after every text: the people with problems first
 
 
-class RosterTableModel(RowTableModel[RosterRow]):
+@dataclass(frozen=True)
+class RosterData:
+    """What the worker reads: the columns and each person's pinyin rank of name."""
+    columns: RosterColumns
+    name_ranks: Sequence[int]
+
+
+@dataclass(frozen=True)
+class RosterTable(TableData[int]):
+    """Prepared rows (positions into ``data.columns``, in display order) and what they index."""
+    data: RosterData
+
+
+def sort_keys(data: RosterData, column: int) -> Sequence[Any]:
+    """The sort key of every person (by position) for ``column``: a column's own values."""
+    cols = data.columns
+    if column == 0:
+        return data.name_ranks
+    if column == 1:
+        return cols.id_numbers
+    if column == 9:
+        return [IN_LIST if e else NOT_IN_LIST for e in cols.enrolled]
+    if column == _PROBLEM_COL:
+        return [p or _NO_PROBLEM for p in cols.problems]
+    field = ("relation", "household_no", "county", "township", "village", "schooling_status", "school_name")
+    return getattr(cols, field[column - 2])
+
+
+def ordered(data: RosterData, positions: Sequence[int], sort: SortState) -> list[int]:
+    """``positions`` in the order ``sort`` says (stable: equal keys keep their order)."""
+    if sort is None or not 0 <= sort[0] < len(COLUMNS):
+        return list(positions)
+    keys = sort_keys(data, sort[0])
+    return sorted(positions, key=keys.__getitem__, reverse=sort[1] == Qt.SortOrder.DescendingOrder)
+
+
+class RosterTableModel(RowTableModel[Any]):
+    """Rows are positions into the roster's columns (see the module's note)."""
     COLUMNS = COLUMNS
 
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.data_ = RosterData(EMPTY, ())
+        self._inverse: list[int] | None = None       # position -> display row (made on use)
+        self._last: tuple[int, RosterRow | None] = (-1, None)
+
+    @property
+    def columns(self) -> RosterColumns:
+        return self.data_.columns
+
     @classmethod
-    def search_text(cls, row: RosterRow) -> str:
-        return row.haystack or haystack(row.name, row.id_number, row.initials)
+    def prepare(cls, rows: Any, sort: SortState = None) -> RosterTable:
+        """Worker: the positions sorted as the table is, with their search texts."""
+        data: RosterData = rows
+        order = ordered(data, range(len(data.columns)), sort)
+        hays = data.columns.haystacks
+        return RosterTable(order, [hays[p] for p in order], sort, data)
+
+    def _take(self, data: TableData[Any]) -> None:
+        assert isinstance(data, RosterTable)
+        self.data_, self._inverse, self._last = data.data, None, (-1, None)
+        super()._take(data)
+
+    # -- rows: positions into the columns ------------------------------------------
+    def key_of(self, row: Any) -> Hashable:
+        return self.columns.ids[row]
+
+    def row_key(self, source_row: int) -> Hashable:
+        return self.columns.ids[self._rows[source_row]]
+
+    def row_at(self, row: int) -> RosterRow:
+        """The person on display row ``row`` as a row object (made for the rows on screen)."""
+        pos = self._rows[row]
+        last_pos, last = self._last
+        if pos != last_pos or last is None:
+            last = roster_row(self.columns, pos)
+            self._last = (pos, last)
+        return last
+
+    def position(self, key: Hashable) -> int | None:
+        ids = self.columns.ids                      # ascending: the columns are read by id
+        pos = bisect_left(ids, key)                 # type: ignore[arg-type]
+        if pos >= len(ids) or ids[pos] != key:
+            return None
+        if self._inverse is None:
+            inverse = [0] * len(self._rows)
+            for display, p in enumerate(self._rows):
+                inverse[p] = display
+            self._inverse = inverse
+        return self._inverse[pos]
+
+    def _sort_list(self, column: int, order: Qt.SortOrder) -> None:
+        perm = ordered(self.data_, self._rows, (column, order))
+        hays = self.columns.haystacks
+        self._rows, self._hays, self._pos, self._inverse = perm, [hays[p] for p in perm], None, None
 
     def foreground(self, row: RosterRow, column: int) -> QColor | None:
         if column == _PROBLEM_COL and row.problems:
@@ -47,17 +149,27 @@ class RosterTableModel(RowTableModel[RosterRow]):
 
 
 class RosterFilterProxy(FilterProxy):
+    """Column filters over the model's rows (positions): the verdict reads the column."""
+
+    def _column_test(self, field: str, wanted: Any) -> Callable[[int], bool]:
+        model = self.sourceModel()
+
+        def test(pos: int) -> bool:
+            return getattr(model.columns, field)[pos] == wanted
+        return test
+
     def set_enrolled(self, value: str) -> None:
-        self.set_predicate("enrolled", (lambda r: r.enrolled_text == value) if value else None)
+        self.set_predicate("enrolled", self._column_test("enrolled", int(value == IN_LIST)) if value else None)
 
     def set_township(self, value: str, apply: bool = True) -> None:
-        self.set_predicate("township", (lambda r: r.township == value) if value else None, apply)
+        self.set_predicate("township", self._column_test("township", value) if value else None, apply)
 
 
-def load_roster(db: Database) -> list[RosterRow]:
-    """Worker function: the roster's rows, with pinyin sort keys (a collator per thread)."""
+def load_roster(db: Database) -> RosterData:
+    """Worker function: the roster's columns, with the names' pinyin ranks (a collator per thread)."""
     from gui.collation import name_key_function
-    return roster_rows(db, name_key=name_key_function())
+    cols = read_roster_columns(db)
+    return RosterData(cols, name_ranks(cols.names, name_key_function()))
 
 
 class RosterPage(ListPage[RosterFilterProxy]):
@@ -79,11 +191,11 @@ class RosterPage(ListPage[RosterFilterProxy]):
         return load_roster, (self.db,)
 
     @classmethod
-    def prepare(cls, data: list[RosterRow], sort: SortState) -> tuple[list[str], TableData[RosterRow]]:
+    def prepare(cls, data: RosterData, sort: SortState) -> tuple[list[str], RosterTable]:
         """Worker: the townships to filter by, the rows sorted and indexed."""
-        return sorted({r.township for r in data if r.township}), RosterTableModel.prepare(data, sort)
+        return sorted(set(data.columns.township) - {""}), RosterTableModel.prepare(data, sort)
 
-    def apply_data(self, data: tuple[list[str], TableData[RosterRow]]) -> None:
+    def apply_data(self, data: tuple[list[str], RosterTable]) -> None:
         townships, table = data
         self.set_choices(self.township_filter, "全部乡镇", [(t, t) for t in townships])
         self.proxy.set_township(self.township_filter.currentData() or "", apply=False)

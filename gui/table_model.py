@@ -126,7 +126,7 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
 
     def cell(self, row_no: int, column: int, role: int) -> Any:
         """``data`` of one cell by position (the filtering proxy calls this directly)."""
-        row = self._rows[row_no]
+        row = self.row_at(row_no)
         if role == _DISPLAY:
             return self.COLUMNS[column].text(row)
         if role == _ALIGN:
@@ -173,10 +173,14 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def set_data(self, data: TableData[Row]) -> None:
         """Show prepared rows (one reset; sorted again here only if the sort changed meanwhile)."""
         self.beginResetModel()
-        self._rows, self._hays, self._pos = data.rows, data.haystacks, None
+        self._take(data)
         if data.sort != self._sort and self._sort is not None:
             self._sort_list(*self._sort)
         self.endResetModel()
+
+    def _take(self, data: TableData[Row]) -> None:
+        """Hold ``data`` (inside the reset: a model over more than the rows takes the rest too)."""
+        self._rows, self._hays, self._pos = data.rows, data.haystacks, None
 
     def replace_row(self, row: Row) -> bool:
         """Put a re-read row in place of the one with the same key (False: not shown)."""

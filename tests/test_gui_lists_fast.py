@@ -12,7 +12,8 @@ from core.pinyin import initials_key
 from core.text import haystack, haystacks
 from db.changes import Changes
 from db.usecases import check, startup_check
-from db.views import initials_of, roster_rows
+from db.roster_columns import initials_of
+from db.views import roster_rows
 from gui import worker
 from gui.roster_view import RosterPage
 from gui.students.view import StudentsPage

@@ -1,0 +1,112 @@
+"""The 建档立卡名单 read as columns: one tuple per field, not one object per person.
+
+A county's roster is 200,000 people. As row objects (16 fields each) they cost about 1 KB a
+person and seconds to build; as columns they are tuples straight from SQLite (transposed in
+C), every repeating text (township, village, relation, school…) one shared string object,
+and what the page derives per person — the masked ID, the 在册 text — is made only for the
+rows on screen (``row``). The search texts and pinyin initials are made per distinct name
+and column-wise (``core.text.haystacks``), never per row in Python.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.bulk import gc_paused
+from core.idnumber import mask_id
+from core.pinyin import initials_key
+from core.text import haystacks
+from db.session import Database
+
+# The stored columns, in the order of ``RosterColumns``' text fields (SQL stays here).
+_SQL = """
+SELECT r.id, coalesce(r.name, ''), coalesce(nullif(r.id_number, ''), r.id_raw, ''),
+       coalesce(r.relation, ''), coalesce(r.county, ''), coalesce(r.township, ''), coalesce(r.village, ''),
+       coalesce(r.household_no, ''), coalesce(r.schooling_status, ''), coalesce(r.school_name, ''),
+       coalesce(r.import_problems, ''),
+       r.id_number != '' AND r.id_number IN (SELECT id_number FROM student WHERE id_number != '')
+FROM roster_person AS r ORDER BY r.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RosterColumns:
+    """The roster in id order, one sequence per field (position ``i`` is one person)."""
+    ids: Sequence[int]
+    names: Sequence[str]
+    id_numbers: Sequence[str]      # full (the ID as it stood in the file when not valid): search only
+    relation: Sequence[str]
+    county: Sequence[str]
+    township: Sequence[str]
+    village: Sequence[str]
+    household_no: Sequence[str]
+    schooling_status: Sequence[str]
+    school_name: Sequence[str]
+    problems: Sequence[str]
+    enrolled: bytes                # 1: the student list holds the person's ID number
+    initials: Sequence[str]        # "zs|cs"
+    haystacks: Sequence[str]       # search texts (core.text.haystack)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+EMPTY = RosterColumns((), (), (), (), (), (), (), (), (), (), (), b"", (), ())
+
+
+@gc_paused()
+def read_roster_columns(db: Database) -> RosterColumns:
+    """Worker: the whole roster as columns, each person marked whether the student list holds them."""
+    with db.session() as s:
+        raw = s.connection().connection.driver_connection
+        assert raw is not None
+        result = raw.execute(_SQL).fetchall()
+    if not result:
+        return EMPTY
+    cols = list(zip(*result, strict=True))
+    del result
+    texts: list[Sequence[str]] = list(cols[1:11])
+    shared: dict[str, str] = {}
+    one = shared.setdefault
+    for i in (2, 3, 4, 5, 7, 8):                 # relation … school_name: few distinct values
+        texts[i] = tuple(map(one, texts[i], texts[i]))
+    names, ids = texts[0], texts[1]
+    by_name = initials_of(dict.fromkeys(names))
+    initials = tuple(map(by_name.__getitem__, names))
+    hays = tuple(haystacks(names, ids, initials))
+    return RosterColumns(tuple(cols[0]), *texts, bytes(map(bool, cols[11])), initials, hays)
+
+
+def initials_of(names: Iterable[str]) -> dict[str, str]:
+    """``initials_key`` of many names: a name whose every character has one reading is mapped
+    in C through a per-character table (``str.translate``: most names); the others go through
+    ``initials_key``."""
+    names = list(names)
+    table: dict[int, str] = {}
+    for ch in set("".join(names)):
+        if ch.isspace():
+            table[ord(ch)] = ""                  # name_initials skips white space
+            continue
+        readings = initials_key(ch).split("|")
+        table[ord(ch)] = readings[0] if len(readings) == 1 else "\0"    # \0: several readings
+    out = {}
+    for name in names:
+        letters = name.translate(table)
+        out[name] = initials_key(name) if "\0" in letters else letters
+    return out
+
+
+def masked(idn: str) -> str:
+    """``mask_id`` with the fast path of a stored (normalised) 18-character number."""
+    if len(idn) == 18 and idn.isascii() and idn[:17].isdigit() and idn[17] in "0123456789X":
+        return idn[:6] + "********" + idn[14:]
+    return mask_id(idn)
+
+
+def name_ranks(names: Sequence[str], name_key: Callable[[str], Any]) -> list[int]:
+    """Each person's rank of name in ``name_key``'s order (equal names, equal ranks): the sort key
+    of the name column, computed once per distinct name."""
+    distinct = sorted(dict.fromkeys(names), key=name_key)
+    rank = {n: i for i, n in enumerate(distinct)}
+    return list(map(rank.__getitem__, names))
