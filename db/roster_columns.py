@@ -9,9 +9,8 @@ and column-wise (``core.text.haystacks``), never per row in Python.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.bulk import gc_paused
 from core.idnumber import mask_id
@@ -28,6 +27,7 @@ SELECT r.id, coalesce(r.name, ''), coalesce(nullif(r.id_number, ''), r.id_raw, '
        r.id_number != '' AND r.id_number IN (SELECT id_number FROM student WHERE id_number != '')
 FROM roster_person AS r ORDER BY r.id
 """
+_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +57,34 @@ EMPTY = RosterColumns((), (), (), (), (), (), (), (), (), (), (), b"", (), ())
 
 @gc_paused()
 def read_roster_columns(db: Database) -> RosterColumns:
-    """Worker: the whole roster as columns, each person marked whether the student list holds them."""
+    """Worker: the whole roster as columns, each person marked whether the student list holds them.
+
+    Read a few thousand rows at a time, every text but the ID numbers shared (one string object
+    per distinct name, household, township…): what is kept is packed, and no 200,000-row
+    intermediate swells the process (the resident memory would not shrink back)."""
+    ids: list[int] = []
+    texts: list[list[str]] = [[] for _ in range(10)]
+    enrolled = bytearray()
+    shared: dict[str, str] = {}
+    one = shared.setdefault
     with db.session() as s:
         raw = s.connection().connection.driver_connection
         assert raw is not None
-        result = raw.execute(_SQL).fetchall()
-    if not result:
+        cursor = raw.execute(_SQL)
+        while chunk := cursor.fetchmany(_CHUNK):
+            cols = list(zip(*chunk, strict=True))
+            ids.extend(cols[0])
+            for i, values in enumerate(cols[1:11]):
+                texts[i].extend(values if i == 1 else map(one, values, values))   # i == 1: the ID numbers
+            enrolled.extend(cols[11])
+    del shared
+    if not ids:
         return EMPTY
-    cols = list(zip(*result, strict=True))
-    del result
-    texts: list[Sequence[str]] = list(cols[1:11])
-    shared: dict[str, str] = {}
-    one = shared.setdefault
-    for i in (2, 3, 4, 5, 7, 8):                 # relation … school_name: few distinct values
-        texts[i] = tuple(map(one, texts[i], texts[i]))
-    names, ids = texts[0], texts[1]
+    names, id_numbers, relation, county, township, village, household_no, schooling, school, problems = texts
     by_name = initials_of(dict.fromkeys(names))
-    initials = tuple(map(by_name.__getitem__, names))
-    hays = tuple(haystacks(names, ids, initials))
-    return RosterColumns(tuple(cols[0]), *texts, bytes(map(bool, cols[11])), initials, hays)
+    initials = list(map(by_name.__getitem__, names))
+    return RosterColumns(ids, names, id_numbers, relation, county, township, village, household_no, schooling,
+                         school, problems, bytes(enrolled), initials, haystacks(names, id_numbers, initials))
 
 
 def initials_of(names: Iterable[str]) -> dict[str, str]:
@@ -102,11 +111,3 @@ def masked(idn: str) -> str:
     if len(idn) == 18 and idn.isascii() and idn[:17].isdigit() and idn[17] in "0123456789X":
         return idn[:6] + "********" + idn[14:]
     return mask_id(idn)
-
-
-def name_ranks(names: Sequence[str], name_key: Callable[[str], Any]) -> list[int]:
-    """Each person's rank of name in ``name_key``'s order (equal names, equal ranks): the sort key
-    of the name column, computed once per distinct name."""
-    distinct = sorted(dict.fromkeys(names), key=name_key)
-    rank = {n: i for i, n in enumerate(distinct)}
-    return list(map(rank.__getitem__, names))

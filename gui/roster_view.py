@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from db.changes import Changes
-from db.roster_columns import EMPTY, RosterColumns, name_ranks, read_roster_columns
+from db.roster_columns import EMPTY, RosterColumns, read_roster_columns
 from db.session import Database
 from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_row
 from gui.list_page import ListPage
@@ -122,7 +122,9 @@ class RosterTableModel(RowTableModel[Any]):
 
     def position(self, key: Hashable) -> int | None:
         ids = self.columns.ids                      # ascending: the columns are read by id
-        pos = bisect_left(ids, key)                 # type: ignore[arg-type]
+        if not isinstance(key, int):
+            return None
+        pos = bisect_left(ids, key)
         if pos >= len(ids) or ids[pos] != key:
             return None
         if self._inverse is None:
@@ -153,6 +155,7 @@ class RosterFilterProxy(FilterProxy):
 
     def _column_test(self, field: str, wanted: Any) -> Callable[[int], bool]:
         model = self.sourceModel()
+        assert isinstance(model, RosterTableModel)
 
         def test(pos: int) -> bool:
             return getattr(model.columns, field)[pos] == wanted
@@ -167,9 +170,9 @@ class RosterFilterProxy(FilterProxy):
 
 def load_roster(db: Database) -> RosterData:
     """Worker function: the roster's columns, with the names' pinyin ranks (a collator per thread)."""
-    from gui.collation import name_key_function
+    from gui.collation import name_ranks
     cols = read_roster_columns(db)
-    return RosterData(cols, name_ranks(cols.names, name_key_function()))
+    return RosterData(cols, name_ranks(cols.names))
 
 
 class RosterPage(ListPage[RosterFilterProxy]):

@@ -11,8 +11,8 @@ from test_gui_students import fill_people
 from core.pinyin import initials_key
 from core.text import haystack, haystacks
 from db.changes import Changes
-from db.usecases import check, startup_check
 from db.roster_columns import initials_of
+from db.usecases import check, startup_check
 from db.views import roster_rows
 from gui import worker
 from gui.roster_view import RosterPage
