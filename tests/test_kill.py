@@ -382,7 +382,9 @@ def _seed() -> int:
     return int(env) if env else random.SystemRandom().randrange(2 ** 32)
 
 
-def run_trials(op: str, base: Base, n: int) -> None:
+def run_trials(op: str, base: Base, n: int) -> tuple[list[str], str]:
+    """Kill ``op`` at random moments ``n`` times; the trials that left a problem, and a summary
+    that names the seed to replay them."""
     n = int(os.environ.get("ZIZHU_KILL_TRIALS") or n)
     ref = _reference(op, base)
     seed = _seed()
@@ -406,20 +408,22 @@ def run_trials(op: str, base: Base, n: int) -> None:
                             + "\n  ".join(problems))
         else:
             shutil.rmtree(t.folder)
-    assert not failures, (f"{op}: {len(failures)} of {n} trials failed "
-                          f"(ZIZHU_KILL_SEED={seed}, {killed_count} killed):\n" + "\n".join(failures))
+    return failures, (f"{op}: {len(failures)} of {n} trials failed "
+                      f"(ZIZHU_KILL_SEED={seed}, {killed_count} killed):\n" + "\n".join(failures))
 
 
 @pytest.mark.parametrize("op", OPERATIONS)
 def test_killed_operation_is_all_or_nothing(op, kill_base):
-    run_trials(op, kill_base, DEFAULT_TRIALS)
+    failures, summary = run_trials(op, kill_base, DEFAULT_TRIALS)
+    assert not failures, summary
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("op", OPERATIONS)
 def test_killed_operation_is_all_or_nothing_many(op, kill_base):
-    run_trials(op, kill_base, SLOW_TRIALS)
+    failures, summary = run_trials(op, kill_base, SLOW_TRIALS)
+    assert not failures, summary
 
 
 def _dead_pid() -> int:
