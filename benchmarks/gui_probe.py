@@ -1,4 +1,4 @@
-"""The GUI on the benchmark data, instrumented: ``python -m benchmarks.gui_probe DATA WORK T0``.
+"""The GUI on the benchmark data, instrumented: ``python -m benchmarks.gui_probe DATA WORK T0 [OPTION]``.
 
 Starts the program's window the way ``main.py`` does (``setup_application``, ``open_for_gui``,
 ``DatabaseSwitcher.start``) on a copy of the county database, off screen, and drives it from
@@ -12,7 +12,8 @@ the event loop itself, printing one JSON line:
   view, and clearing it (the search box's clear), each to the filter applied and the loop back;
 * ``stall_ms``: the longest lateness of a 5 ms heartbeat timer (an event loop that does not run
   for that long: a frozen window) during start, page changes, an import of the student list
-  through the worker and the window's change flow, and an export of the draft package;
+  through the worker and the window's change flow, and an export of the draft package (the last
+  two left out with ``--without-import-export``: see ``benchmarks.gui_results``);
 * ``rss_mb``: resident memory with the database open and every page shown (``VmRSS``).
 """
 from __future__ import annotations
@@ -103,7 +104,7 @@ class Probe:
         return self.idle() and page.isVisible() and not getattr(page, "_loading", False)
 
 
-def build_script(p: Probe) -> None:
+def build_script(p: Probe, import_export: bool = True) -> None:
     from PySide6.QtCore import Qt
 
     from benchmarks.data import PASSPHRASE
@@ -179,6 +180,9 @@ def build_script(p: Probe) -> None:
                 return filtered
             p.steps.append(search)
 
+    if not import_export:
+        return
+
     def import_students() -> Callable[[], bool]:
         from db.workflows import run_import
         p.set_phase("import")
@@ -209,6 +213,7 @@ def _done(p: Probe, key: str, start: float) -> bool:
 
 def main(argv: list[str]) -> int:
     data, work, t0 = Path(argv[0]), Path(argv[1]), float(argv[2])
+    import_export = "--without-import-export" not in argv[3:]
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["ZIZHU_HOME"] = str(work / "home")           # never the user's data folder
     db_path = work / "county.sqlite"
@@ -223,7 +228,7 @@ def main(argv: list[str]) -> int:
     switcher = DatabaseSwitcher(quit_app=app.quit)
     probe = Probe(app, switcher, data, work, t0)
     switcher.start(db, False)
-    build_script(probe)
+    build_script(probe, import_export)
     probe.run()
     app.exec()
     from gui import worker

@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import gui_results
 from benchmarks.cases import BY_NAME, CASES, GUI_CASES, Case
 from benchmarks.data import DEFAULT_CACHE, ROOT, SIZES, data_folder, ensure_data, load_meta
 from benchmarks.measure import RunFailed, Runner, Side, run_process
@@ -130,26 +131,20 @@ class Bench:
         runs: list[dict[str, Any]] = []
         peaks: list[float] = []
         t0, cpu = time.perf_counter(), 0.0
-        for _ in range(self.args.repeat):
+        for i in range(self.args.repeat):
             work = Path(tempfile.mkdtemp(prefix="gui-", dir=self.work))
+            once = [] if i == 0 else ["--without-import-export"]      # see benchmarks.gui_results
             proc = run_process([sys.executable, "-m", "benchmarks.gui_probe", str(self.data), str(work),
-                                repr(time.time())], env={"QT_QPA_PLATFORM": "offscreen"})
+                                repr(time.time()), *once], env={"QT_QPA_PLATFORM": "offscreen"})
             if proc.rc != 0:
                 raise RunFailed(f"gui probe: exit {proc.rc}\n{proc.err[-3000:]}")
             runs.append(json.loads(proc.out.strip().splitlines()[-1]))
             peaks.append(proc.peak_mb or 0.0)
             cpu += proc.cpu or 0.0
         self.gui_budget = {"wall_s": time.perf_counter() - t0, "cpu_s": cpu}
-        metrics = {
-            "gui_start_rows": [r["start_rows_s"] for r in runs],
-            "gui_page_shown": [max(r["pages"].values()) for r in runs],
-            "gui_search": [max(v for page in r["search_ms"].values() for v in page.values()) / 1000 for r in runs],
-            "gui_stall": [max(r["stall_ms"].get(p, 0.0) for p in ("start", "pages", "import", "export")) / 1000
-                          for r in runs],
-            "gui_memory": [r["rss_mb"] for r in runs],
-        }
+        values_of = gui_results.metrics(runs)
         for name in names:
-            case, values = BY_NAME[name], metrics[name]
+            case, values = BY_NAME[name], values_of[name]
             med = statistics.median(values)
             res: dict[str, Any] = {"what": case.what, "target_kind": "absolute", "unit": case.unit,
                                    "ours_s": None if case.unit == "MB" else med, "min": min(values),
@@ -157,7 +152,9 @@ class Bench:
                                    "peak_mb": med if case.unit == "MB" else max(peaks),
                                    "target": case.target / 1000 if case.unit == "ms" else case.target}
             res["met"] = med <= res["target"]
-            res["details"] = _gui_details(name, runs)
+            res["details"] = gui_results.details(name, runs)
+            if gui_results.note(name, runs):
+                res["note"] = gui_results.note(name, runs)
             self.results[name] = res
             self.say(_line(row(name, res)))
 
@@ -184,23 +181,6 @@ def _line(cells: tuple[str, ...]) -> str:
     """A progress line, as wide as the usual table's columns."""
     widths = (20, 10, 10, 10, 10, 8, 8, 22, 7, 7)
     return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-
-def _gui_details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The per-page / per-phase figures behind a GUI case (medians over the runs)."""
-    def med(values: list[float]) -> float:
-        return round(statistics.median(values), 4)
-    if name == "gui_page_shown":
-        return {p: med([r["pages"][p] for r in runs]) for p in runs[0]["pages"]}
-    if name == "gui_search":
-        return {f"{p}.{w}": med([r["search_ms"][p][w] for r in runs]) for p in runs[0]["search_ms"]
-                for w in runs[0]["search_ms"][p]}
-    if name == "gui_stall":
-        return {p: med([r["stall_ms"].get(p, 0.0) for r in runs]) for p in runs[0]["stall_ms"]}
-    if name == "gui_start_rows":
-        return {"window_shown_s": med([r["window_s"] for r in runs]), "import_s": med([r["import_s"] for r in runs]),
-                "export_s": med([r["export_s"] for r in runs])}
-    return {}
 
 
 def select(patterns: list[str] | None) -> list[Case]:
