@@ -1,12 +1,13 @@
-"""A one-sheet workbook written fast, member for member what openpyxl's ``write_only`` mode writes.
+"""A workbook written fast, member for member what openpyxl's ``write_only`` mode writes.
 
 The benchmark's import files hold a quarter of a million rows; openpyxl spends about 80 µs a
 cell in its pure-Python XML serialiser (et_xmlfile), a minute for the county's roster. Here
 openpyxl still writes every part of the workbook except the sheet's rows (styles, theme,
-content types, the sheet's frame), and the rows are formatted as openpyxl formats them: inline
+content types, the sheets' frames), and the rows are formatted as openpyxl formats them: inline
 strings (``xml:space="preserve"`` when the text has outer white space), numbers as ``%.16g``,
-booleans as 1/0, an empty string as an empty cell, ``None`` as no cell. Anything else (dates, a
-formula, a control character openpyxl would refuse) raises instead of being written differently.
+booleans as 1/0, an empty string as an empty cell, ``None`` as no cell, a text starting with ``=``
+as a formula without a cached value (the cross-check's VLOOKUP workbook). Anything else (dates, a
+control character openpyxl would refuse) raises instead of being written differently.
 ``tests/test_bench_data.py`` compares the result with openpyxl's, byte for byte.
 """
 from __future__ import annotations
@@ -24,11 +25,12 @@ _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CHUNK = 2000          # rows formatted before each write to the zip stream
 
 
-def _frame(sheet_name: str) -> list[tuple[str, bytes]]:
-    """Every member of openpyxl's write-only workbook with one empty sheet, in its order."""
+def _frame(sheet_names: Iterable[str]) -> list[tuple[str, bytes]]:
+    """Every member of openpyxl's write-only workbook with these empty sheets, in its order."""
     from openpyxl import Workbook
     wb = Workbook(write_only=True)
-    wb.create_sheet(sheet_name)
+    for name in sheet_names:
+        wb.create_sheet(name)
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(buf) as zf:
@@ -39,8 +41,8 @@ def _cell(ref: str, value: Any) -> str:
     if isinstance(value, str):
         if not value:
             return f'<c r="{ref}" t="inlineStr" />'
-        if value[0] == "=":
-            raise ValueError(f"{ref}: a formula is not written by this writer")
+        if value[0] == "=" and len(value) > 1:
+            return f'<c r="{ref}"><f>{value[1:].translate(_ESCAPE)}</f><v /></c>'
         stripped = value.strip()
         space = ' xml:space="preserve"' if stripped and stripped != value else ""
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value.translate(_ESCAPE)}</t></is></c>'
@@ -61,15 +63,22 @@ def _rows_xml(rows: Iterable[Sequence[Any]], letters: list[str], start: int) -> 
 
 def write_sheet(path: Path, sheet_name: str, rows: Sequence[Sequence[Any]]) -> Path:
     """``rows`` as the only sheet of a new workbook at ``path``."""
+    return write_sheets(path, {sheet_name: rows})
+
+
+def write_sheets(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
+    """Each sheet's rows, the sheets in this order, as a new workbook at ``path``."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
-    width = max((len(r) for r in rows), default=0)
-    letters = [get_column_letter(i + 1) for i in range(width)]
+    by_member = {f"xl/worksheets/sheet{i}.xml": rows for i, rows in enumerate(sheets.values(), start=1)}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in _frame(sheet_name):
-            if name != _SHEET:
+        for name, data in _frame(sheets):
+            rows = by_member.get(name)
+            if rows is None:
                 zf.writestr(name, data)
                 continue
+            width = max((len(r) for r in rows), default=0)
+            letters = [get_column_letter(i + 1) for i in range(width)]
             head, tail = data.split(_EMPTY)
             with zf.open(name, "w", force_zip64=True) as out:
                 out.write(head + b"<sheetData>")
