@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from benchmarks.cases import Ctx, Work
@@ -76,10 +77,16 @@ def vlookup_work(ctx: Ctx) -> Work:
     def work() -> None:
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--convert-to", "csv", "--outdir", str(out), str(book)]
+        t0 = time.perf_counter()
         try:
             subprocess.run(cmd, check=True, capture_output=True, timeout=limit)
         except subprocess.TimeoutExpired as exc:
             raise Timeout(limit or 0) from exc
+        except subprocess.CalledProcessError as exc:       # e.g. 134: LibreOffice aborted
+            lines = (exc.stderr or b"").decode(errors="replace").splitlines()
+            said = " | ".join(line.strip() for line in lines if line.strip())[-500:]
+            raise RuntimeError(f"LibreOffice stopped with exit {exc.returncode} after "
+                               f"{time.perf_counter() - t0:.0f} s without a result: {said or 'no message'}") from exc
         lines = (out / "vlookup.csv").read_text(encoding="utf-8", errors="replace").splitlines()
         found = sum(1 for line in lines[1:] if line.rstrip().split(",")[-1] not in ("", "#N/A"))
         if len(lines) - 1 != n or not found:

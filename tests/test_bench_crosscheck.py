@@ -1,0 +1,49 @@
+"""The cross-check's LibreOffice baseline: a LibreOffice that gives no result is said so with its own
+words, and the case keeps ours' figure with the ratio unknown (never a made-up ratio)."""
+import argparse
+from pathlib import Path
+
+import pytest
+
+from benchmarks import libreoffice
+from benchmarks.cases import BY_NAME, Ctx
+from benchmarks.measure import Run, RunFailed
+from benchmarks.run import Bench
+from benchmarks.xlsx_fast import write_sheet
+
+
+def _fake_soffice(tmp_path: Path, body: str) -> str:
+    exe = tmp_path / "soffice"
+    exe.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    exe.chmod(0o755)
+    return str(exe)
+
+
+def test_an_aborted_libreoffice_is_an_error_with_its_message(tmp_path, monkeypatch):
+    data, work = tmp_path / "data", tmp_path / "work"
+    data.mkdir()
+    work.mkdir()
+    write_sheet(data / "students.xlsx", "学生", [["学生名单"], ["姓名", "身份证号"], ["甲", "1"]])
+    write_sheet(data / "roster.xlsx", "名单", [["名单"], ["证件号码", "姓名"], ["1", "甲"]])
+    monkeypatch.setattr(libreoffice, "soffice",
+                        lambda: _fake_soffice(tmp_path, "echo 'terminate called' >&2\necho 'std::bad_alloc' >&2\n"
+                                                        "exit 134"))
+    work_fn = libreoffice.vlookup_work(Ctx(data, work, work))
+    with pytest.raises(RuntimeError, match=r"exit 134 after \d+ s without a result: terminate called \| std::bad"):
+        work_fn()
+
+
+def test_crosscheck_keeps_ours_when_libreoffice_fails(tmp_path, monkeypatch):
+    def fake_run(self, case, side, timeout=None):
+        if side == "baseline":
+            raise RunFailed("crosscheck baseline: exit 1\nTraceback …\nRuntimeError: LibreOffice stopped with exit 134")
+        return Run(10.0, 500.0, cpu_s=11.0, work_cpu_s=10.0)
+
+    monkeypatch.setattr("benchmarks.run.Runner.run", fake_run)
+    monkeypatch.setattr(libreoffice, "soffice", lambda: "/usr/bin/soffice")
+    args = argparse.Namespace(repeat=3, whole_repeat=1, lo_limit=900.0, in_process=False)
+    bench = Bench(args, tmp_path, tmp_path)
+    bench.run_case(BY_NAME["crosscheck"])
+    r = bench.results["crosscheck"]
+    assert r["ours_s"] == 10.0 and r["baseline_s"] is None and r["ratio"] is None and r["met"] is None
+    assert r["note"] == "LibreOffice failed, no baseline: RuntimeError: LibreOffice stopped with exit 134"
