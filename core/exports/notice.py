@@ -23,7 +23,8 @@ PERIOD = "公示期不少于5个工作日"
 
 
 def _subsidised(data: ExportData) -> list[tuple[StudentInfo, StudentResult]]:
-    return [(s, r) for s, r in data.pairs() if r.granted]
+    """The students with a granted item (a pair made only for those: a county lists one in seven)."""
+    return [(s, r) for s, r in zip(data.students, data.results, strict=True) if r.granted]
 
 
 def _lines(data: ExportData, rows: list[tuple[StudentInfo, StudentResult]]) -> tuple[str, str, str]:
