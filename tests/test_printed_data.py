@@ -75,4 +75,4 @@ def test_student_info_fields_are_the_columns_in_their_order():
     from core.fields import EXPORT_FIELDS
     from db.exports import _INFO_COLUMNS
     assert [f.name for f in fields(StudentInfo)] == ["key", *EXPORT_FIELDS, "category_label", "verified"]
-    assert _INFO_COLUMNS == ("id", *EXPORT_FIELDS, "verified")
+    assert ("id", *EXPORT_FIELDS, "verified") == _INFO_COLUMNS
