@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -119,15 +119,34 @@ def roster_meta(session: Session) -> RosterMeta:
 def run_and_store(session: Session, actor: str | None = None, today: date | None = None) -> CheckRun:
     """Run every check and reconcile the stored findings (only the findings that changed are
     written, so the re-check after every saved edit stays well under a second for 10,000 students)."""
-    actor = actor or audit.default_actor()
-    now = datetime.now()
     found = run_checks(build_context(session, today))
-    # a receiver's findings (反馈包, db/feedback.py) are closed by the clerk, never by the school's checks
-    existing = {(r.code, r.subject, r.part): r
-                for r in session.scalars(select(FindingRow).where(FindingRow.feedback_id.is_(None)))}
+    return store_findings(session, found, actor or audit.default_actor(), datetime.now())
+
+
+# What the reconcile reads of a stored finding (Core rows: no ORM object per finding).
+_STORED = (FindingRow.id, FindingRow.code, FindingRow.subject, FindingRow.part, FindingRow.state, FindingRow.reason,
+           FindingRow.severity, FindingRow.message, FindingRow.fingerprint, FindingRow.name, FindingRow.id_number,
+           FindingRow.field)
+_T = FindingRow.__table__
+# One UPDATE for every changed finding (an executemany): its state, reason and what it shows.
+_UPDATE = update(_T).where(_T.c.id == bindparam("_id")).values(
+    state=bindparam("_state"), reason=bindparam("_reason"), severity=bindparam("_severity"),
+    message=bindparam("_message"), fingerprint=bindparam("_fingerprint"), name=bindparam("_name"),
+    id_number=bindparam("_id_number"), field=bindparam("_field"), updated_at=bindparam("_now"))
+
+
+def store_findings(session: Session, found: list[Finding], actor: str, now: datetime) -> CheckRun:
+    """Reconcile the stored findings with what a check run ``found`` and store the result: the one
+    place the check writes its findings (new ones opened, changed ones updated, those not found
+    any more fixed, every state change audited, the time of the run recorded).
+
+    A receiver's findings (反馈包, db/feedback.py) are closed by the clerk, never by the school's checks."""
+    existing = {(r.code, r.subject, r.part): r for r in session.connection().execute(
+        select(*_STORED).where(FindingRow.feedback_id.is_(None))).fetchall()}
     run = CheckRun(found)
     changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []
     new_rows = []
+    updates: list[dict[str, Any]] = []
     for f in found:
         row = existing.pop(f.identity, None)
         fingerprint = f.fingerprint
@@ -138,36 +157,53 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
                                  state=FindingState.OPEN, reason="", created_at=now, updated_at=now))
             run.opened += 1
             continue
-        state = row.state
-        if row.state == FindingState.FIXED and row.fingerprint == fingerprint and row.reason:
+        state, reason = row.state, row.reason
+        if state == FindingState.FIXED and row.fingerprint == fingerprint and reason:
             # Found again with exactly the data the clerk accepted (a student removed and
             # restored, a change undone): the acceptance stands.
             changes.append((row.id, {"state": (FindingState.FIXED, FindingState.ACCEPTED)}))
-            row.state = FindingState.ACCEPTED
-        elif row.fingerprint != fingerprint or row.state == FindingState.FIXED:
-            if row.state != FindingState.OPEN:
-                changes.append((row.id, {"state": (row.state, FindingState.OPEN)}))
+            state = FindingState.ACCEPTED
+        elif row.fingerprint != fingerprint or state == FindingState.FIXED:
+            if state != FindingState.OPEN:
+                changes.append((row.id, {"state": (state, FindingState.OPEN)}))
                 run.reopened += 1
-            row.state, row.reason = FindingState.OPEN, ""
+            state, reason = FindingState.OPEN, ""
         seen = (f.severity.value, f.message, fingerprint, f.name, f.id_number, f.field)
-        if row.state != state or seen != (row.severity, row.message, row.fingerprint, row.name, row.id_number,
-                                          row.field):
+        if (state, reason) != (row.state, row.reason) or seen != tuple(row[6:]):
             # only a finding that changed is written: a re-check at 10,000 students finds
             # thousands of unchanged ones, and touching each was an UPDATE per finding
-            row.severity, row.message, row.fingerprint, row.name, row.id_number, row.field = seen
-            row.updated_at = now
+            updates.append(_update_params(row.id, state, reason, seen, now))
     for row in existing.values():
         if row.state != FindingState.FIXED:
             changes.append((row.id, {"state": (row.state, FindingState.FIXED)}))
-            row.state, row.updated_at = FindingState.FIXED, now
+            updates.append(_update_params(row.id, FindingState.FIXED, row.reason, tuple(row[6:]), now))
             run.fixed += 1
+    if updates:
+        session.connection().execute(_UPDATE, updates)
     if new_rows:
         session.execute(insert(FindingRow), new_rows)
+    if updates or new_rows:
+        _expire_loaded_findings(session)
     audit.record_many(session, actor, "finding", changes, now)
     store.put_setting(session, CHECKED_AT_KEY, now.isoformat(timespec="seconds"))
     session.flush()
     run.counts = open_counts(session)
     return run
+
+
+def _update_params(finding_id: int, state: FindingState, reason: str, seen: tuple[Any, ...],
+                   now: datetime) -> dict[str, Any]:
+    severity, message, fingerprint, name, id_number, field_name = seen
+    return {"_id": finding_id, "_state": state, "_reason": reason, "_severity": severity, "_message": message,
+            "_fingerprint": fingerprint, "_name": name, "_id_number": id_number, "_field": field_name, "_now": now}
+
+
+def _expire_loaded_findings(session: Session) -> None:
+    """Findings this session loaded as objects before (an accept, then the re-check) are read
+    again at their next use: the reconcile wrote the table with Core statements."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, FindingRow):
+            session.expire(obj)
 
 
 def finding_title(code: str, stored: str = "") -> str:

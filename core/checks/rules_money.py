@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 
 from core.checks.base import (
     POLICY_FIELD,
@@ -12,19 +13,37 @@ from core.checks.base import (
     Severity,
     StudentFacts,
 )
-from core.engine import Calculator, PendingCause, StudentResult
+from core.engine import Calculator, ItemDecision, PendingCause, StudentResult
 from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
-from core.records import grants_of, student_record
+from core.records import RECORD_COLUMNS, stored_records
+
+
+# A student's facts in the order of ``stored_records``' rows (its ``id`` is the facts' ``key``).
+_RECORD_ROW = attrgetter("key", *RECORD_COLUMNS[1:])
 
 
 def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
-    """Every student's engine result, computed once per run."""
+    """Every student's engine result, computed once per run.
+
+    The records are ``stored_records`` of the facts (equal to ``student_record``'s, built by
+    position). Students of one decision combination share the ``Calculator``'s decisions, so
+    their ``granted`` and ``pending`` views (read by several rules) are made once per
+    combination and shared: both are never changed once computed (core.engine)."""
     def make() -> list[tuple[StudentFacts, StudentResult]]:
         calc = Calculator(ctx.policy)
+        views: dict[tuple[int, ...], tuple[list[ItemDecision], list[ItemDecision]]] = {}
         out = []
-        for s in ctx.students:
-            out.append((s, calc(student_record(vars(s), key=s.key, prior_grants=grants_of(s.prior_grants)))))
+        for s, record in zip(ctx.students, stored_records(map(_RECORD_ROW, ctx.students)), strict=True):
+            res = calc(record)
+            # the same decision objects (the calculator's memo keeps them alive): the same views
+            combo = tuple(map(id, res.decisions))
+            shared = views.get(combo)
+            if shared is None:
+                views[combo] = (res.granted, res.pending)
+            else:
+                res.__dict__["granted"], res.__dict__["pending"] = shared   # cached_property's slots
+            out.append((s, res))
         return out
     return ctx.cached("results", make)
 
