@@ -32,10 +32,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def cmd_check(db, args) -> int:
     from core.checks import FindingState
     from db.usecases import check
-    from db.views import audit_status, finding_rows
+    from db.views import finding_rows
     run = check(db)
-    rows = finding_rows(db, include_fixed=args.all)
-    chain = audit_status(db)
+    rows = finding_rows(db, include_fixed=args.all, initials=False)
+    chain = run.chain     # the audit log as the run left it (checked in the run's transaction)
     if args.json:
         flags = [{"code": r.code, "severity": r.severity, "id_number": r.id_number, "name": r.name,
                   "message": r.message, "state": r.state} for r in rows]

@@ -28,6 +28,7 @@ from core.checks import (
     rule_code,
     run_checks,
 )
+from core.checks.rules_roster import our_school_names
 from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
 from core.fields import CHECK_FIELDS, IMPORTER_FIELDS
@@ -56,6 +57,7 @@ class CheckRun:
     opened: int = 0
     fixed: int = 0
     reopened: int = 0
+    chain: audit.ChainStatus | None = None    # the audit log's chain after the run's own entries
 
     @property
     def changes(self) -> Changes:
@@ -63,7 +65,9 @@ class CheckRun:
 
 
 @gc_paused()
-def build_context(session: Session, today: date | None = None) -> CheckContext:
+def build_context(session: Session, today: date | None = None,
+                  chain: audit.ChainStatus | None = None) -> CheckContext:
+    """The facts the rules read (``chain``: the audit log's status, when the caller checked it)."""
     school = store.get_school(session)
     cols = [Student.id, *(getattr(Student, f) for f in FACT_COLUMNS), Student.notified_at.is_not(None),
             Student.verified, Student.seal]
@@ -72,22 +76,37 @@ def build_context(session: Session, today: date | None = None) -> CheckContext:
     # Rows are tuples; typed as such so that they spread into StudentFacts' fields.
     rows = cast(list[tuple[Any, ...]], conn.execute(select(*cols).where(ON_LIST).order_by(Student.id)).fetchall())
     students = _student_facts(rows)
-    roster = roster_facts(session)
+    roster = _roster_for_check(session, school.name)
     payments = None
     if store.get_setting(session, PAYMENTS_KEY):
         payments = [Payment(*r) for r in session.execute(select(
             PaymentRecord.line, PaymentRecord.id_number, PaymentRecord.item_code, PaymentRecord.amount_fen))]
-    chain = audit.audit_chain_status(session)
+    chain = chain or audit.audit_chain_status(session)
     return CheckContext(students, roster, store.get_policy(session), school.name, school.school_year,
                         today or date.today(), payments, roster_meta=roster_meta(session),
-                        audit_problem="" if chain.intact else chain.message)
+                        audit_problem="" if chain.intact else chain.message,
+                        roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0)
+
+
+_ROSTER_FACTS = (RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
+                 RosterPerson.schooling_status, RosterPerson.household_no)
 
 
 def roster_facts(session: Session) -> list[RosterFacts]:
     """The roster (建档立卡名单) as the checks read it."""
-    rows = session.connection().execute(select(
-        RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
-        RosterPerson.schooling_status, RosterPerson.household_no)).fetchall()
+    return list(map(RosterFacts._make, session.connection().execute(select(*_ROSTER_FACTS)).fetchall()))
+
+
+def _roster_for_check(session: Session, school_name: str) -> list[RosterFacts]:
+    """The roster rows the checks can use, in roster order (CheckContext.roster): those whose ID is a
+    listed student's (SQLite matches them through the roster's ID index) and those of this school.
+    A county's roster is 200,000 people; the rules compare its rows with the students only."""
+    ours = our_school_names(school_name, session.scalars(select(RosterPerson.school_name).distinct()))
+    listed = select(Student.id_number).where(ON_LIST, Student.id_number != "")
+    wanted = RosterPerson.id_number.in_(listed)
+    if ours:
+        wanted = wanted | RosterPerson.school_name.in_(sorted(ours))
+    rows = session.connection().execute(select(*_ROSTER_FACTS).where(wanted).order_by(RosterPerson.id)).fetchall()
     return list(map(RosterFacts._make, rows))
 
 
@@ -119,8 +138,11 @@ def roster_meta(session: Session) -> RosterMeta:
 def run_and_store(session: Session, actor: str | None = None, today: date | None = None) -> CheckRun:
     """Run every check and reconcile the stored findings (only the findings that changed are
     written, so the re-check after every saved edit stays well under a second for 10,000 students)."""
-    found = run_checks(build_context(session, today))
-    return store_findings(session, found, actor or audit.default_actor(), datetime.now())
+    chain = audit.audit_chain_status(session)
+    found = run_checks(build_context(session, today, chain))
+    run = store_findings(session, found, actor or audit.default_actor(), datetime.now())
+    run.chain = audit.audit_chain_status(session, since=chain)   # only the run's own entries checked again
+    return run
 
 
 # What the reconcile reads of a stored finding (Core rows: no ORM object per finding).

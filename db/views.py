@@ -348,22 +348,30 @@ class FindingView:
         return SEVERITY_LABELS.get(self.severity, self.severity)
 
 
-def finding_rows(db: Database, include_fixed: bool = True) -> list[FindingView]:
-    """Worker: the stored findings (by id), fixed ones too unless ``include_fixed`` is off."""
+# What ``finding_view`` reads of a stored finding (read as Core rows: no ORM object per finding).
+_VIEW_COLUMNS = (FindingRow.id, FindingRow.code, FindingRow.severity, FindingRow.title, FindingRow.name,
+                 FindingRow.id_number, FindingRow.message, FindingRow.state, FindingRow.reason,
+                 FindingRow.student_id, FindingRow.field, FindingRow.part, FindingRow.origin, FindingRow.feedback_id)
+
+
+def finding_rows(db: Database, include_fixed: bool = True, initials: bool = True) -> list[FindingView]:
+    """Worker: the stored findings (by id), fixed ones too unless ``include_fixed`` is off; without
+    ``initials`` the names' pinyin initials (the page's search) are left empty (the CLI prints)."""
     with db.session() as s:
-        q = select(FindingRow).order_by(FindingRow.id)
+        q = select(*_VIEW_COLUMNS).order_by(FindingRow.id)
         if not include_fixed:
             q = q.where(FindingRow.state != FindingState.FIXED)
         sources = feedback_sources(s)
-        return [finding_view(r, sources.get(r.feedback_id or 0)) for r in s.scalars(q)]
+        return [finding_view(r, sources.get(r.feedback_id or 0), initials) for r in s.execute(q)]
 
 
-def finding_view(r: FindingRow, source: tuple[str, str] | None = None) -> FindingView:
-    """A stored finding as the 核查问题 page shows it (``source``: who sent a receiver's
-    finding and when, ``db.feedback.feedback_sources``)."""
+def finding_view(r: Any, source: tuple[str, str] | None = None, initials: bool = True) -> FindingView:
+    """A stored finding as the 核查问题 page shows it (``r``: a FindingRow or a row of its
+    ``_VIEW_COLUMNS``; ``source``: who sent a receiver's finding and when,
+    ``db.feedback.feedback_sources``)."""
     return FindingView(r.id, r.code, r.severity, finding_title(r.code, r.title),
                        r.name, r.id_number, r.message, r.state, r.reason, r.student_id, r.field,
-                       initials_key(r.name), policy_setting(r.field, r.part), r.origin,
+                       initials_key(r.name) if initials else "", policy_setting(r.field, r.part), r.origin,
                        origin_text(r.origin, source))
 
 

@@ -112,6 +112,10 @@ class RosterMeta:
 
 @dataclass
 class CheckContext:
+    """What the rules read. ``roster`` holds the roster rows the rules can use (in roster order): the
+    whole roster, or, given with ``roster_size`` (the whole roster's size), every row whose ID is a
+    listed student's and every row of this school (``our_school_names``) — db.findings reads only those."""
+
     students: list[StudentFacts]
     roster: list[RosterFacts]
     policy: Policy
@@ -121,7 +125,13 @@ class CheckContext:
     payments: list[Payment] | None = None   # None: no disbursement record imported
     roster_meta: RosterMeta = field(default_factory=RosterMeta)
     audit_problem: str = ""                 # why the audit log's chain is broken; "" when intact
+    roster_size: int | None = None          # the whole roster's size when ``roster`` is a part of it
     _cache: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def roster_total(self) -> int:
+        """How many people the roster has (not only the rows in ``roster``)."""
+        return len(self.roster) if self.roster_size is None else self.roster_size
 
     def cached(self, name: str, make: Callable[[], _T]) -> _T:
         """``make()``, computed once per run; each name always holds what its own ``make`` returns."""

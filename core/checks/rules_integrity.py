@@ -30,7 +30,7 @@ def _audit_chain(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _roster_empty(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.roster or not ctx.students:
+    if ctx.roster_total or not ctx.students:
         return
     registered = sum(s.category == "REGISTERED" for s in ctx.students)
     before = max(ctx.roster_meta.previous_size or 0, ctx.roster_meta.size or 0)
@@ -43,7 +43,7 @@ def _roster_empty(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _roster_shrunk(ctx: CheckContext) -> Iterator[Finding]:
-    now = len(ctx.roster)
+    now = ctx.roster_total
     before = max(ctx.roster_meta.previous_size or 0, ctx.roster_meta.size or 0)
     if now and before and now * 2 < before:
         when = f"（{ctx.roster_meta.imported_at[:10]} 导入）" if ctx.roster_meta.imported_at else ""

@@ -1,7 +1,7 @@
 """Cross-check of the student list with the poverty roster (比对)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from core.checks.base import CheckContext, Finding, RosterFacts, Rule, Severity
 from core.idnumber import mask_id
@@ -15,8 +15,14 @@ def roster_by_id(ctx: CheckContext) -> dict[str, RosterFacts]:
     return ctx.cached("roster_by_id", make)
 
 
+def our_school_names(school_name: str, names: Iterable[str]) -> set[str]:
+    """The spellings among ``names`` (the roster's 就读学校) that name this school."""
+    school = header_key(school_name)
+    return {n for n in names if school and header_key(n) == school}
+
+
 def _not_on_roster(ctx: CheckContext) -> Iterator[Finding]:
-    if not ctx.roster:
+    if not ctx.roster_total:
         return  # no roster imported yet: nothing to compare with
     by_id = roster_by_id(ctx)
     for s in ctx.students:
@@ -49,16 +55,12 @@ def _category_mismatch(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _roster_not_enrolled(ctx: CheckContext) -> Iterator[Finding]:
-    school = header_key(ctx.school_name)
-    if not school:
+    ours = our_school_names(ctx.school_name, {r.school_name for r in ctx.roster})
+    if not ours:
         return
     enrolled = {s.id_number for s in ctx.students if s.id_number}
-    ours: dict[str, bool] = {}   # per distinct school name as written in the roster
     for r in ctx.roster:
-        here = ours.get(r.school_name)
-        if here is None:
-            here = ours[r.school_name] = header_key(r.school_name) == school
-        if here and r.id_number and r.id_number not in enrolled:
+        if r.school_name in ours and r.id_number and r.id_number not in enrolled:
             yield Finding(ROSTER_NOT_ENROLLED.code, ROSTER_NOT_ENROLLED.severity,
                           f"建档立卡名单中的 {r.name}（{mask_id(r.id_number)}，{r.schooling_status or '在校生'}）"
                           f"登记就读于本校，但不在学生名单中，可能漏报",
