@@ -14,9 +14,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast, get_args
 
-import tomlkit
-import tomlkit.exceptions
-
 from core.domain import DEFAULT_CATEGORY_LABELS, Category, Location, Stage, parse_stage
 from core.errors import PolicyError, ValidationError
 from core.money import format_fen, parse_yuan
@@ -389,6 +386,8 @@ def set_value(text: str, key: str, value: str) -> str:
     An empty value unsets a parameter. The result is validated; on any
     problem a PolicyError is raised and nothing changes.
     """
+    import tomlkit   # here: every command reads the policy, few edit it (start-up, docs/BENCHMARKS.md)
+    import tomlkit.exceptions
     try:
         data = tomlkit.parse(text)   # keeps the file's comments and layout
     except tomlkit.exceptions.ParseError as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from operator import attrgetter
 
 from core.checks.base import (
@@ -13,7 +14,7 @@ from core.checks.base import (
     Severity,
     StudentFacts,
 )
-from core.engine import Calculator, ItemDecision, PendingCause, StudentResult
+from core.engine import Calculator, ItemDecision, PendingCause
 from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
 from core.records import RECORD_COLUMNS, stored_records
@@ -21,29 +22,38 @@ from core.records import RECORD_COLUMNS, stored_records
 
 # A student's facts in the order of ``stored_records``' rows (its ``id`` is the facts' ``key``).
 _RECORD_ROW = attrgetter("key", *RECORD_COLUMNS[1:])
+# The stored fields behind ``core.engine.decision_key`` (everything ``decide`` reads of a student),
+# as stored: equal stored values parse to equal record attributes, so they decide alike.
+_DECIDING = attrgetter("full_time", "stage", "location", "category", "has_loan", "prior_grants",
+                       "tuition_fen", "textbook_fen", "lodging_fen")
 
 
-def results(ctx: CheckContext) -> list[tuple[StudentFacts, StudentResult]]:
-    """Every student's engine result, computed once per run.
+@dataclass(frozen=True)
+class Outcome:
+    """What the rules read of a student's engine result (``StudentResult``), one shared by all the
+    students whose stored values decide alike: a county has a few hundred such combinations."""
 
-    The records are ``stored_records`` of the facts (equal to ``student_record``'s, built by
-    position). Students of one decision combination share the ``Calculator``'s decisions, so
-    their ``granted`` and ``pending`` views (read by several rules) are made once per
-    combination and shared: both are never changed once computed (core.engine)."""
-    def make() -> list[tuple[StudentFacts, StudentResult]]:
+    decisions: list[ItemDecision]
+    granted: list[ItemDecision]
+    pending: list[ItemDecision]
+    total_fen: int
+
+
+def results(ctx: CheckContext) -> list[tuple[StudentFacts, Outcome]]:
+    """Every student's engine outcome, computed once per run and once per decision combination
+    (the ``Calculator`` on the record ``stored_records`` makes of the combination's first student;
+    tests/test_check_fast_paths.py holds each student's outcome to the engine's own result)."""
+    def make() -> list[tuple[StudentFacts, Outcome]]:
         calc = Calculator(ctx.policy)
-        views: dict[tuple[int, ...], tuple[list[ItemDecision], list[ItemDecision]]] = {}
+        outcomes: dict[tuple[object, ...], Outcome] = {}
         out = []
-        for s, record in zip(ctx.students, stored_records(map(_RECORD_ROW, ctx.students)), strict=True):
-            res = calc(record)
-            # the same decision objects (the calculator's memo keeps them alive): the same views
-            combo = tuple(map(id, res.decisions))
-            shared = views.get(combo)
-            if shared is None:
-                views[combo] = (res.granted, res.pending)
-            else:
-                res.__dict__["granted"], res.__dict__["pending"] = shared   # cached_property's slots
-            out.append((s, res))
+        for s in ctx.students:
+            deciding = _DECIDING(s)
+            outcome = outcomes.get(deciding)
+            if outcome is None:
+                res = calc(stored_records([_RECORD_ROW(s)])[0])
+                outcome = outcomes[deciding] = Outcome(res.decisions, res.granted, res.pending, res.total_fen)
+            out.append((s, outcome))
         return out
     return ctx.cached("results", make)
 
