@@ -235,6 +235,8 @@ def _dispatch(args, db_path: Path) -> int:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
+    from db import integrity
+    integrity.start(db_path)     # SQLite checks the file on another core while SQLAlchemy is imported
     from db.session import open_database
     # Every command that opens the database takes its single-instance lock (even `check`
     # writes its findings); one that writes makes the start backup when the last one is old.

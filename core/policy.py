@@ -386,7 +386,7 @@ def set_value(text: str, key: str, value: str) -> str:
     An empty value unsets a parameter. The result is validated; on any
     problem a PolicyError is raised and nothing changes.
     """
-    import tomlkit   # here: every command reads the policy, few edit it (start-up, docs/BENCHMARKS.md)
+    import tomlkit  # here: every command reads the policy, few edit it (start-up, docs/BENCHMARKS.md)
     import tomlkit.exceptions
     try:
         data = tomlkit.parse(text)   # keeps the file's comments and layout

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -103,9 +103,7 @@ def _roster_for_check(session: Session, school_name: str) -> list[RosterFacts]:
     A county's roster is 200,000 people; the rules compare its rows with the students only."""
     ours = our_school_names(school_name, session.scalars(select(RosterPerson.school_name).distinct()))
     listed = select(Student.id_number).where(ON_LIST, Student.id_number != "")
-    wanted = RosterPerson.id_number.in_(listed)
-    if ours:
-        wanted = wanted | RosterPerson.school_name.in_(sorted(ours))
+    wanted = or_(RosterPerson.id_number.in_(listed), RosterPerson.school_name.in_(sorted(ours)))
     rows = session.connection().execute(select(*_ROSTER_FACTS).where(wanted).order_by(RosterPerson.id)).fetchall()
     return list(map(RosterFacts._make, rows))
 

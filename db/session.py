@@ -186,20 +186,15 @@ def inspect_file(p: Path) -> None:
     with open(p, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
             raise DatabaseError(f"文件 {p} 不是资助助手的数据库", "请选择正确的数据库文件（.sqlite）")
-    try:
-        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise translate_error(exc, p) or DatabaseError(f"无法打开数据库文件 {p}", "请检查文件") from None
-    try:
-        rows = con.execute("PRAGMA quick_check").fetchall()
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        damaged = [r[0] for r in rows] != ["ok"]
-    except sqlite3.Error as exc:
-        if _error_name(exc) != "damaged":
-            raise translate_error(exc, p) or DatabaseError(f"无法读取数据库文件 {p}", "请检查文件") from None
+    from db import integrity
+    found = integrity.result(p)     # PRAGMA quick_check, maybe started early (db.integrity.start)
+    damaged, tables = found.rows != ("ok",), set(found.tables)
+    if found.error is not None and not found.opened:
+        raise translate_error(found.error, p) or DatabaseError(f"无法打开数据库文件 {p}", "请检查文件") from None
+    if found.error is not None:
+        if _error_name(found.error) != "damaged":
+            raise translate_error(found.error, p) or DatabaseError(f"无法读取数据库文件 {p}", "请检查文件") from None
         damaged, tables = True, set()
-    finally:
-        con.close()
     if damaged:
         log.error("database fails quick_check: %s", p.name)
         from db.backup import newest_good_backup

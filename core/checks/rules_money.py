@@ -19,7 +19,6 @@ from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
 from core.records import RECORD_COLUMNS, stored_records
 
-
 # A student's facts in the order of ``stored_records``' rows (its ``id`` is the facts' ``key``).
 _RECORD_ROW = attrgetter("key", *RECORD_COLUMNS[1:])
 # The stored fields behind ``core.engine.decision_key`` (everything ``decide`` reads of a student),

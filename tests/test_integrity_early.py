@@ -1,0 +1,68 @@
+"""The integrity check started early (db.integrity): its answer is used only for the file as it was
+checked; a file changed meanwhile is checked again; a damaged file is refused either way."""
+import sqlite3
+
+import pytest
+
+from db import integrity
+from db.session import DamagedDatabaseError, open_database
+
+
+@pytest.fixture
+def stored(db):
+    from db.settings import save_school
+    save_school(db, "第一中学", "4115", 2023, "")
+    db.close()
+    return db.path
+
+
+@pytest.fixture
+def probes(monkeypatch):
+    calls = []
+    real = integrity.probe
+
+    def counted(path):
+        calls.append(path)
+        return real(path)
+    monkeypatch.setattr(integrity, "probe", counted)
+    return calls
+
+
+def test_a_check_started_early_is_used_once_for_the_unchanged_file(stored, probes):
+    integrity.start(stored)
+    found = integrity.result(stored)
+    assert found.rows == ("ok",) and "school" in found.tables
+    assert len(probes) == 1                       # not checked a second time
+    integrity.result(stored)
+    assert len(probes) == 2                       # used once: the next open checks anew
+
+
+def test_a_file_written_after_the_check_started_is_checked_again(stored, probes):
+    integrity.start(stored)
+    integrity._started[integrity._key(stored)].thread.join()
+    con = sqlite3.connect(stored)
+    with con:
+        con.execute("UPDATE school SET name = '第二中学'")
+    con.close()
+    assert integrity.result(stored).rows == ("ok",)
+    assert len(probes) == 2
+
+
+def test_a_new_file_starts_nothing(tmp_path, probes):
+    integrity.start(tmp_path / "new.sqlite")
+    assert not integrity._started and not probes
+
+
+def test_a_damaged_file_checked_early_is_refused_and_not_written(stored):
+    con = sqlite3.connect(stored)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name='school'").fetchone()[0]
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(stored, "r+b") as fh:
+        fh.seek((root - 1) * size)
+        fh.write(b"\xa5" * size)
+    before = stored.read_bytes()
+    integrity.start(stored)
+    with pytest.raises(DamagedDatabaseError):
+        open_database(stored)
+    assert stored.read_bytes() == before
