@@ -3,6 +3,7 @@ checked; a file changed meanwhile is checked again; a damaged file is refused ei
 import sqlite3
 
 import pytest
+from test_faults import damage
 
 from db import integrity
 from db.session import DamagedDatabaseError, open_database
@@ -54,13 +55,7 @@ def test_a_new_file_starts_nothing(tmp_path, probes):
 
 
 def test_a_damaged_file_checked_early_is_refused_and_not_written(stored):
-    con = sqlite3.connect(stored)
-    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name='school'").fetchone()[0]
-    size = con.execute("PRAGMA page_size").fetchone()[0]
-    con.close()
-    with open(stored, "r+b") as fh:
-        fh.seek((root - 1) * size)
-        fh.write(b"\xa5" * size)
+    damage(stored)
     before = stored.read_bytes()
     integrity.start(stored)
     with pytest.raises(DamagedDatabaseError):
