@@ -2,6 +2,8 @@
 import sys
 
 if __name__ == "__main__":
+    import multiprocessing
+    multiprocessing.freeze_support()   # the GUI's worker child process, in the bundle too (gui.worker)
     try:
         from cli.commands import run
     except Exception as exc:  # noqa: BLE001 - a broken installation: the one error dialog, the log

@@ -125,6 +125,8 @@ def build_script(p: Probe, import_export: bool = True) -> None:
         return shown
 
     def rows_shown() -> bool:
+        if "rows_s" not in p.result and w.students.model.rowCount() > 0 and not w.students._loading:
+            p.result["rows_s"] = time.time() - p.t0      # detail: rows in the model, the worker maybe busy
         if w.students.model.rowCount() > 0 and p.page_ready(w.students):
             p.result["start_rows_s"] = time.time() - p.t0
             return True
@@ -188,7 +190,8 @@ def build_script(p: Probe, import_export: bool = True) -> None:
         p.set_phase("import")
         marks["import"] = time.perf_counter()
         worker.run_task(run_import, w.db, "students", p.data / "students.xlsx", on_success=w._imported,
-                        progress=worker.Progress("正在导入，请稍候…", "导入"), parent=w)
+                        progress=worker.Progress("正在导入，请稍候…", "导入"), parent=w,
+                        process=True)         # as the import wizard runs it
         return lambda: _done(p, "import_s", marks["import"])
     p.steps.append(import_students)
 
@@ -199,7 +202,8 @@ def build_script(p: Probe, import_export: bool = True) -> None:
         w.show_page(5)
         worker.run_task(export_package, w.db, p.work / "gui.zip", PASSPHRASE, draft=True,
                         on_success=w._exported,
-                        progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=w)
+                        progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=w,
+                        process=True)         # as the 导出上报 page runs it
         return lambda: _done(p, "export_s", marks["export"])
     p.steps.append(export)
 
@@ -233,6 +237,7 @@ def main(argv: list[str]) -> int:
     app.exec()
     from gui import worker
     worker.wait_for_idle()
+    worker.stop_child()
     switcher.close()
     print(json.dumps(probe.result))
     return 0

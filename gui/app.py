@@ -147,12 +147,14 @@ def _restore_damaged(db_path: Path, exc: DamagedDatabaseError) -> Database | Non
 
 
 def open_for_gui(db_path: Path) -> Database | None:
-    """Open the database for the GUI (single-instance lock, start backup); every refusal
+    """Open the database for the GUI (single-instance lock, migration); every refusal
     is shown to the clerk (who holds it, damaged → offer the newest good backup). None: quit.
-    Start-up work before any window exists, so it runs here and not through the worker."""
+    Start-up work before any window exists, so it runs here and not through the worker. The start
+    backup is not taken here: ``DatabaseSwitcher.start`` queues it in the worker once the window's
+    first reads are asked for, before any write (``MainWindow.start_up``)."""
     try:
         try:
-            return open_database(db_path, backup_on_start=True)
+            return open_database(db_path)
         except DamagedDatabaseError as exc:
             log.warning("damaged database at start: %s", exc.message)
             return _restore_damaged(db_path, exc)
@@ -184,5 +186,6 @@ def run_gui(db_path: Path, demo: bool) -> int:
         return crash.startup_failure(exc)
     code = 0 if switcher.gave_up else app.exec()
     worker.wait_for_idle()
+    worker.stop_child()
     switcher.close()
     return code

@@ -64,6 +64,7 @@ class DatabaseSwitcher(QObject):
         self.recent: list[Path] = []
         self.gave_up = False
         self._quit_app = quit_app
+        self._start_backup = False    # the program start's backup is still to be queued
 
     # -- questions (tests replace these) ---------------------------------------
     def ask_first_start(self, db: Database) -> str | None:
@@ -86,7 +87,10 @@ class DatabaseSwitcher(QObject):
     # -- start and switch --------------------------------------------------------
     def start(self, db: Database, demo: bool = False) -> None:
         """Program start on an opened database: the first-start wizard when it has no
-        school yet (or the demo data when ``demo``), then the main window."""
+        school yet (or the demo data when ``demo``), then the main window. The start backup (when
+        due) is queued in the worker before the first write: after the window's first reads, or
+        before the first-start wizard's or the demo data's writes."""
+        self._start_backup = True
         self._prepare(db, demo, self._give_up)
 
     def open_path(self, path: Path, demo: bool = False, create: bool = False,
@@ -149,7 +153,12 @@ class DatabaseSwitcher(QObject):
         def described(info: DatabaseInfo) -> None:
             if info.has_school:
                 self._show(db, info)
-            elif demo:
+                return
+            if self._start_backup:
+                from db.backup import backup_if_due
+                self._start_backup = False
+                worker.run_task(backup_if_due, db)
+            if demo:
                 self._fill_demo(db, give_up)
             else:
                 self._first_start(db, give_up)
@@ -195,7 +204,8 @@ class DatabaseSwitcher(QObject):
         window.show()
         if self._quit_app is not None:
             QApplication.setQuitOnLastWindowClosed(True)
-        window.start_up()
+        window.start_up(backup=self._start_backup)
+        self._start_backup = False
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
         if old_window is not None:
             old_window.close()

@@ -152,7 +152,7 @@ class ExportPage(QWidget):
         for button in (self.notice_pdf_button, self.notice_xlsx_button):
             button.setEnabled(False)
         worker.run_task(export_notice, self.db, target, on_success=self._notice_done,
-                        on_failure=self._notice_failed, parent=self)
+                        on_failure=self._notice_failed, parent=self, process=True)
 
     def _notice_buttons_back(self) -> None:
         for button in (self.notice_pdf_button, self.notice_xlsx_button):
@@ -197,7 +197,7 @@ class ExportPage(QWidget):
             return
         worker.run_task(export_package, self.db, target, passphrase, draft=draft,
                         letters=self.letters.isChecked(), on_success=self._done,
-                        progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=self)
+                        progress=worker.Progress("正在生成并签名上报包…", "导出上报"), parent=self, process=True)
 
     def _export_failed(self, exc: BaseException) -> None:
         self.export_button.setEnabled(True)

@@ -296,7 +296,7 @@ class RunPage(QWizardPage):
         worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
                         progress=worker.Progress("正在导入，请稍候…", "导入"),
                         replace=wiz.replace, confirm_removal=wiz.confirm_removal,
-                        on_success=self._done, on_failure=self._failed, parent=self)
+                        on_success=self._done, on_failure=self._failed, parent=self, process=True)
 
     def _done(self, report: ImportReport) -> None:
         self.report = report

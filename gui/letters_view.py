@@ -154,7 +154,7 @@ class LettersPage(ListPage[LettersProxy]):
             self._message("没有可生成告知书的学生")
             return
         worker.run_task(make_letters, self.db, keys, per_household=self.household.isChecked(),
-                        on_success=lambda r: self._show_preview(keys, r, modal), parent=self)
+                        on_success=lambda r: self._show_preview(keys, r, modal), parent=self, process=True)
 
     def _show_preview(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, render_pages
@@ -192,7 +192,7 @@ class LettersPage(ListPage[LettersProxy]):
             return
         worker.run_task(make_letters, self.db, keys, target.with_suffix(".pdf"),
                         per_household=self.household.isChecked(),
-                        on_success=self._saved, parent=self)
+                        on_success=self._saved, parent=self, process=True)
 
     def _saved(self, made: MadeLetters) -> None:
         for w in made.warnings:

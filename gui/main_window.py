@@ -1,7 +1,7 @@
 """The main window: navigation on the left, pages on the right, status bar below."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QUndoStack
@@ -28,7 +28,6 @@ from gui.export_view import ExportPage
 from gui.feed import SnapshotFeed
 from gui.findings_view import FindingsPage
 from gui.help import open_log_folder, show_about
-from gui.import_wizard import ImportWizard
 from gui.letters_view import LettersPage
 from gui.manual import open_manual
 from gui.policy_view import PolicyPage
@@ -38,6 +37,9 @@ from gui.screen import fit_to_screen
 from gui.settings_view import SettingsPage
 from gui.students.view import StudentsPage
 from gui.templates import download_template
+
+if TYPE_CHECKING:
+    from gui.import_wizard import ImportWizard      # imported when first opened (openpyxl, calamine)
 
 PAGES = PAGE_TITLES
 DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, POLICY, SETTINGS = range(8)
@@ -187,13 +189,18 @@ class MainWindow(QMainWindow):
         """Check again and read everything again (刷新)."""
         self.apply_changes(Changes.ALL & ~Changes.FINDINGS)
 
-    def start_up(self) -> None:
+    def start_up(self, backup: bool = False) -> None:
         """Program start: show what is stored at once (the findings of the last check), then
-        check again in the worker; the pages refresh only when that check changed a finding."""
+        check again in the worker's child process; the pages refresh only when that check changed
+        a finding. ``backup``: the start backup (when due) runs after the reads are queued and
+        before the check: the one queue runs no write before it."""
         from db.usecases import startup_check
         self._route(Changes.ALL)
+        if backup:
+            from db.backup import backup_if_due
+            worker.run_task(backup_if_due, self.db, parent=self)
         worker.run_task(startup_check, self.db, on_success=self._route, on_failure=lambda exc: self._route(
-            Changes.NONE, exc), parent=self)
+            Changes.NONE, exc), parent=self, process=True)
 
     def apply_changes(self, changes: Changes) -> None:
         """The one slot every write reports to. The findings derive from the data the checks
@@ -245,6 +252,7 @@ class MainWindow(QMainWindow):
 
     # -- actions ----------------------------------------------------------
     def open_import(self, kind: str, modal: bool = True) -> ImportWizard:
+        from gui.import_wizard import ImportWizard
         wizard = ImportWizard(self.db, kind, self)
         wizard.imported.connect(self._imported)
         self.import_wizard = wizard

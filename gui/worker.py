@@ -13,9 +13,17 @@ allocations froze the window for up to a second at county size. After a page's r
 in its model, ``freeze_long_lived`` moves what is alive into the permanent generation:
 later collections walk only what was made since.
 
+Heavy jobs whose C calls hold the GIL for seconds (the start-up check, imports, exports,
+letters) run with ``process=True``: the worker thread hands them to one long-lived child
+process (``multiprocessing``'s 'spawn' context, as on Windows and in the bundle; see
+``gui.worker_child``) and waits for its answer, so the order of the database work stays that of
+the one queue while the GUI process's interpreter stays free. Arguments go by pickle (a
+``Database`` as its path: the child opens its own sessions); results, progress and domain errors
+come back the same way and reach the same callbacks and the one ``show_exception``.
+
 Tests set ``SYNCHRONOUS = True`` (or use ``synchronous()``): the function and
 its callbacks then run immediately on the calling thread, like Picard's
-FakeThreadPool.
+FakeThreadPool (``process`` is ignored there).
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from core.bulk import gc_paused
+from core.errors import ZizhuError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +45,6 @@ SYNCHRONOUS = False
 
 Callback = Callable[[Any], None]
 ProgressCallback = Callable[[int, int], None]
-
 
 
 @dataclass(frozen=True)
@@ -155,19 +163,101 @@ class _Relay(QObject):
         self.deleteLater()
 
 
+class _Child:
+    """The worker's child process (started at its first task; used from the worker thread only)."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        from gui.worker_child import serve
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=serve, args=(theirs,), name="zizhu-worker", daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict,
+             progress: ProgressCallback | None) -> Any:
+        from gui.worker_child import unpack_exception
+        self.conn.send((fn, tuple(_for_child(a) for a in args),
+                        {k: _for_child(v) for k, v in kwargs.items()}, progress is not None))
+        while True:
+            kind, payload = self.conn.recv()
+            if kind == "progress":
+                if progress is not None:
+                    progress(*payload)
+            elif kind == "ok":
+                return payload
+            else:
+                raise unpack_exception(payload)
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+
+_child: _Child | None = None
+
+
+def _for_child(value: Any) -> Any:
+    from db.session import Database
+    if isinstance(value, Database):
+        from gui.worker_child import DatabaseRef
+        return DatabaseRef(value.path, value.timeout)
+    return value
+
+
+def _in_child(fn: Callable[..., Any], args: tuple, kwargs: dict, progress: ProgressCallback | None) -> Any:
+    """Worker thread: run ``fn`` in the child process (started if none is running)."""
+    global _child
+    if _child is None or not _child.process.is_alive():
+        _child = _Child()
+    try:
+        return _child.call(fn, args, kwargs, progress)
+    except (EOFError, ConnectionError) as exc:
+        log.error("the worker's child process ended: %s", exc)
+        _child = None
+        raise ZizhuError("后台进程意外退出，这次操作没有完成",
+                         "请重试；若反复出现，请查看日志（帮助 → 打开日志文件夹）") from exc
+
+
+def stop_child() -> None:
+    """At exit (after ``wait_for_idle``): end the child process."""
+    global _child
+    if _child is not None:
+        _child.stop()
+        _child = None
+
+
 class _Task(QRunnable):
     def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, with_progress: bool,
-                 keep: bool = False) -> None:
+                 keep: bool = False, process: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)   # Python keeps it in _active until it reports back
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.with_progress = with_progress
         self.keep = keep
+        self.process = process
         self.emitter = _Emitter()
         self.relay: QObject | None = None
 
     def run(self) -> None:  # background thread: never touch widgets here
         kwargs = dict(self.kwargs)
+        if self.process:
+            try:
+                result = _in_child(self.fn, self.args, kwargs,
+                                   self.emitter.progressed.emit if self.with_progress else None)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI thread
+                self.emitter.failed.emit(exc)
+            else:
+                self.emitter.succeeded.emit(result)
+            return
         if self.with_progress:
             kwargs["progress"] = self.emitter.progressed.emit
         try:
@@ -191,7 +281,8 @@ def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: An
 
 def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = None,
              on_failure: Callback | None = None, progress: ProgressCallback | Progress | None = None,
-             parent: QObject | None = None, keep: bool = False, **kwargs: Any) -> None:
+             parent: QObject | None = None, keep: bool = False, process: bool = False,
+             **kwargs: Any) -> None:
     """Run ``fn(*args, **kwargs)`` in the background.
 
     ``on_success(result)`` or ``on_failure(exception)`` runs on the GUI thread
@@ -200,7 +291,9 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
     whose calls are forwarded to ``progress`` on the GUI thread; a ``Progress``
     option shows them in a progress dialog instead. ``keep``: a load whose result the window
     keeps (a list's rows): frozen in the worker as it ends (``freeze_long_lived``), so the first
-    collection after the task does not walk the 200,000 rows it made.
+    collection after the task does not walk the 200,000 rows it made. ``process``: a heavy job
+    run in the worker's child process (``fn`` a module-level function; arguments and result
+    picklable, a ``Database`` passed as its path), still in the one queue's order.
     """
     if isinstance(progress, Progress):
         progress, on_success, on_failure = _with_dialog(progress, parent, on_success, on_failure)
@@ -215,7 +308,7 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
         if on_success is not None:
             on_success(result)
         return
-    task = _Task(fn, args, kwargs, with_progress=progress is not None, keep=keep)
+    task = _Task(fn, args, kwargs, with_progress=progress is not None, keep=keep, process=process)
     relay = _Relay(parent, task, on_success, on_failure, progress)
     task.relay = relay   # keeps the relay alive while the task runs (it may have no parent)
     task.emitter.succeeded.connect(relay.succeeded)
