@@ -31,7 +31,6 @@ from gui.help import open_log_folder, show_about
 from gui.letters_view import LettersPage
 from gui.manual import open_manual
 from gui.policy_view import PolicyPage
-from gui.receiving.page import ReceivingPage
 from gui.roster_view import RosterPage
 from gui.screen import fit_to_screen
 from gui.settings_view import SettingsPage
@@ -39,7 +38,8 @@ from gui.students.view import StudentsPage
 from gui.templates import download_template
 
 if TYPE_CHECKING:
-    from gui.import_wizard import ImportWizard      # imported when first opened (openpyxl, calamine)
+    from gui.import_wizard import ImportWizard  # imported when first opened (openpyxl, calamine)
+    from gui.receiving.page import ReceivingPage  # created when first shown (openpyxl, reportlab)
 
 PAGES = PAGE_TITLES
 DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, POLICY, SETTINGS = range(8)
@@ -82,8 +82,8 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(self.style().standardIcon(icon), text)
             item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
             self.nav.addItem(item)
-        self.receiving = ReceivingPage(db, self)     # 汇总: last, shown only when the database receives
-        self.stack.addWidget(self.receiving)
+        self._receiving: ReceivingPage | None = None   # 汇总: last, shown only when the database receives;
+        self.stack.addWidget(QWidget(self))            # made when first needed (``receiving``)
         self.receiving_item = QListWidgetItem(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "汇总")
         self.receiving_item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
         self.nav.addItem(self.receiving_item)
@@ -157,13 +157,32 @@ class MainWindow(QMainWindow):
             page.changed.connect(self.apply_changes)
         self.export.exported.connect(self._exported)
         self.settings.changed.connect(self.apply_changes)
-        self.receiving.standalone = False
-        self.receiving.changed.connect(self.apply_changes)
-        self.receiving.receives_changed.connect(self._receives)
         a.receiving.triggered.connect(self.show_receiving)
         self.settings.open_policy.connect(lambda: self.show_page(POLICY))
 
+    @property
+    def receiving(self) -> ReceivingPage:
+        """The 汇总 page, made (and loaded) the first time it is needed: its modules (the
+        consolidated package's workbook and PDFs, the intake) stay out of the start."""
+        if self._receiving is None:
+            from gui.receiving.page import ReceivingPage
+            page = ReceivingPage(self.db, self)
+            page.standalone = False
+            page.changed.connect(self.apply_changes)
+            page.receives_changed.connect(self._receives)
+            index = len(PAGES)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+            self._receiving = page
+            page.reload()
+        return self._receiving
+
     def show_page(self, index: int) -> None:
+        if index == len(PAGES):
+            self.receiving                     # noqa: B018 - made before it is shown
         if 0 <= index < self.stack.count():
             self.stack.setCurrentIndex(index)
             if index == EXPORT:
@@ -210,7 +229,7 @@ class MainWindow(QMainWindow):
         if changes & CHECK_INPUTS and not changes & Changes.FINDINGS:
             from db.usecases import recheck
             worker.run_task(recheck, self.db, on_success=lambda more: self._route(changes | more),
-                            on_failure=lambda exc: self._route(changes, exc), parent=self)
+                            on_failure=lambda exc: self._route(changes, exc), parent=self, process=True)
             return
         self._route(changes)
 
@@ -228,7 +247,11 @@ class MainWindow(QMainWindow):
             self.feed.refresh()               # 工作台, 学生名册 and 告知书 from one computation
         for page in self.list_pages:
             page.on_changes(changes)
-        self.receiving.on_changes(changes)
+        if self._receiving is not None:
+            self._receiving.on_changes(changes)
+        elif changes & (Changes.RECEIVING | Changes.SCHOOL):     # only whether 汇总 shows, until it is made
+            from db.receiving_views import receives
+            worker.run_task(receives, self.db, on_success=self._receives, parent=self)
         if changes & Changes.RECEIVING:
             self.settings.trust_box.reload()
         if self.current_page() == EXPORT:

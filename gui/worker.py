@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,10 +192,8 @@ class _Child:
                 raise unpack_exception(payload)
 
     def stop(self) -> None:
-        try:
+        with suppress(OSError):
             self.conn.send(None)
-        except OSError:
-            pass
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()

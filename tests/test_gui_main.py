@@ -24,7 +24,7 @@ def win(qtbot, demo_db):
 def test_main_window_navigation_and_status_bar(win):
     # 汇总 (receiving mode) is last and hidden on a school's database that receives nothing
     assert [win.nav.item(i).text() for i in range(win.nav.count())] == [*PAGES, "汇总"]
-    assert win.nav.item(len(PAGES)).isHidden() and win.stack.widget(len(PAGES)) is win.receiving
+    assert win.nav.item(len(PAGES)).isHidden() and win.receiving is win.stack.widget(len(PAGES))   # made when first asked for
     # Every navigation entry opens the page it names, and each index constant names its page.
     named = {"工作台": (win.dashboard, DASHBOARD), "学生名册": (win.students, STUDENTS),
              "建档立卡名单": (win.roster, ROSTER), "核查问题": (win.findings, FINDINGS),

@@ -20,7 +20,8 @@ from gui.worker_child import pack_exception, unpack_exception
 
 
 @pytest.fixture
-def child():
+def child(monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)      # the real worker thread and child process
     yield
     worker.wait_for_idle()
     worker.stop_child()
@@ -115,7 +116,7 @@ def test_the_start_backup_runs_after_the_window_and_before_any_write(qtbot, tmp_
         switcher.start(db)
         assert switcher.window is not None and switcher.window.isVisible()
         assert order == ["backup", "check"]
-        assert [p.name for p in backup.list_backups(path)][0].endswith("-start.sqlite")
+        assert backup.list_backups(path)[0].name.endswith("-start.sqlite")
     finally:
         switcher.window.close()
         switcher.close()
