@@ -350,8 +350,6 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
     """The public notice list (公示名单) as .pdf or .xlsx: names, school, grade, items and
     amounts only. Until every student is verified and no error is open it is marked
     草稿, so an unverified list is never posted as final."""
-    from core.exports.notice import write_notice_pdf
-    from core.exports.notice_xlsx import write_notice_xlsx
     from db.findings import run_and_store
 
     target = Path(target)
@@ -369,9 +367,11 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
             require_county(s, "正式公示名单")
         data = _printed_data(s, draft=bool(reasons), actor=actor)
     warnings: list[str] = []
-    if suffix == ".xlsx":
+    if suffix == ".xlsx":       # (each writer imports only its own library)
+        from core.exports.notice_xlsx import write_notice_xlsx
         write_notice_xlsx(target, data)
     else:
+        from core.exports.notice import write_notice_pdf
         warnings = write_notice_pdf(target, data)
     with db.session() as s:
         audit.record(s, actor or audit.default_actor(), "export", None,

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment
 from core.bulk import gc_paused
 from core.engine import ItemDecision
 from core.exports.data import ExportData, StudentInfo
-from core.exports.notice import TITLE, _lines, _subsidised
+from core.exports.notice_text import TITLE, notice_lines, subsidised
 from core.exports.output import date_label, grade_label
 from core.exports.xlsx_common import TOTAL_FILL, Money, mark_demo, save_workbook, setup_print
 from core.exports.xlsx_stream import GAP, Free, Header, Line, Row, note_row, title_row, write_rows
@@ -47,9 +47,9 @@ def _rows(data: ExportData, lines: tuple[str, str, str], items: list[Item],
 @gc_paused()
 def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
     """Write the notice list workbook to ``path`` (atomically), streamed (openpyxl write_only)."""
-    subsidised = _subsidised(data)
-    lines = _lines(data, subsidised)
-    granted = [(s, r.granted) for s, r in subsidised]       # (the engine makes the list at each call)
+    listed = subsidised(data)
+    lines = notice_lines(data, listed)
+    granted = [(s, r.granted) for s, r in listed]       # (the engine makes the list at each call)
     used = {d.code for _, decisions in granted for d in decisions}
     items = [i for i in data.policy.items if i.code in used]
     wb = Workbook(write_only=True)
