@@ -195,8 +195,6 @@ class Calculator:
         self.policy = policy
         self.explain = explain
         self._memo: dict[tuple[object, ...], tuple[ItemDecision, ...]] = {}
-        # the granted and the pending decisions of each combination (StudentResult's views)
-        self._views: dict[tuple[object, ...], tuple[tuple[ItemDecision, ...], tuple[ItemDecision, ...]]] = {}
         self._uses: dict[tuple[object, ...], int] = {}     # students computed per combination
 
     def __call__(self, student: StudentRecord) -> StudentResult:
@@ -205,17 +203,10 @@ class Calculator:
         if decisions is None:
             decisions = self._memo[key] = tuple(
                 decide(student, item, self.policy, self.explain) for item in self.policy.items)
-            self._views[key] = (tuple(d for d in decisions if d.status is Status.GRANTED),
-                                tuple(d for d in decisions if d.status is Status.PENDING))
             self._uses[key] = 1
         else:
             self._uses[key] += 1
-        result = StudentResult(student, list(decisions))
-        # the views filtered once per combination, not once per student (a cached_property
-        # computed 50,000 times costs a county's notice half a second)
-        granted, pending = self._views[key]
-        result.__dict__.update(granted=list(granted), pending=list(pending))
-        return result
+        return StudentResult(student, list(decisions))
 
     def totals(self) -> Totals:
         """``totals_of`` every student this calculator computed: tallied once per combination."""

