@@ -265,15 +265,16 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     from core.package import write_package
     from core.package_data import DATA_MEMBER
     from core.signing import fingerprint
-    from db.findings import run_and_store
+    from db.check_state import check_unless_current, unchanged_for_checks
 
     steps = 6 if letters else 5
     with db.session() as s:
-        run_and_store(s, actor=actor)
+        check_unless_current(s, actor=actor)      # the stored findings when nothing changed since
         reasons = readiness(s)
         if reasons and not draft:
             raise not_ready_error(reasons)
-        private, public_raw = ensure_key(s, passphrase, actor)
+        with unchanged_for_checks(s):             # the key made at the first export: no check reads it
+            private, public_raw = ensure_key(s, passphrase, actor)
         data = gather(s, draft=draft, actor=actor)
     if progress:
         progress(1, steps)
@@ -314,7 +315,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
         "audit_log": {"entries": data.audit.entries, "intact": data.audit.intact, "head": data.audit.head},
     }
     path = write_package(Path(target), files, meta, private, public_raw)
-    with db.session() as s:
+    with db.session() as s, unchanged_for_checks(s):
         audit.record(s, actor or audit.default_actor(), "export", None,
                      {"*": (None, f"{DRAFT_EXPORT_NOTE if draft else FINAL_EXPORT_NOTE} {Path(target).name}")})
     if progress:

@@ -206,7 +206,8 @@ def store_findings(session: Session, found: list[Finding], actor: str, now: date
         _expire_loaded_findings(session)
     audit.record_many(session, actor, "finding", changes, now)
     store.put_setting(session, CHECKED_AT_KEY, now.isoformat(timespec="seconds"))
-    session.flush()
+    from db.check_state import mark_current
+    mark_current(session, today)     # last: the findings are current until a watched table changes
     run.counts = open_counts(session)
     return run
 

@@ -260,6 +260,7 @@ ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
 
 # The receiving side's tables (汇总, 专项核查) share this metadata (migrations, drift test).
 from db import (  # noqa: E402, F401 - each registers its tables on Base.metadata
+    check_state_models,
     receiving_models,
     spotcheck_models,
 )

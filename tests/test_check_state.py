@@ -1,0 +1,208 @@
+"""The change marker (db/check_state.py, migration 0009): an export reuses the stored findings
+only while nothing the checks read changed — whoever changed it, the program or a tool from
+outside — the policy is the same and the day is the same; otherwise it checks as today."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import two_student_school
+from sqlalchemy import select, update
+
+from core.idnumber import make_id
+from db import check_state, findings
+from db.check_state import TRIGGER_SQL, check_unless_current, current_check
+from db.exports import export_package
+from db.findings import verify_students
+from db.models import RosterPerson, Student
+from db.session import open_database
+
+HS = make_id("110101", date(2008, 5, 1), 123)
+PASS = "correct horse battery"
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def school(tmp_path):
+    """A verified two-student school, checked once (the stored check is current)."""
+    path = two_student_school(tmp_path / "c.sqlite")
+    d = open_database(path)
+    with d.session() as s:
+        verify_students(s, list(s.scalars(select(Student.id))), actor="t")
+        findings.run_and_store(s, actor="t")
+    yield path, d
+    d.close()
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """Counts the check runs (the real one runs)."""
+    calls = []
+    real = findings.run_and_store
+
+    def counted(session, *a, **k):
+        calls.append(1)
+        return real(session, *a, **k)
+    monkeypatch.setattr(findings, "run_and_store", counted)
+    return calls
+
+
+def _export(d, tmp_path, name="p.zip"):
+    return export_package(d, tmp_path / name, PASS, draft=True, actor="t")
+
+
+def _open_errors(d):
+    with d.session() as s:
+        return findings.open_counts(s)["error"]
+
+
+def test_an_unchanged_database_reuses_the_stored_check_export_after_export(school, checks, tmp_path):
+    _path, d = school
+    _export(d, tmp_path, "1.zip")       # the first export makes the signer key: no check reads it
+    _export(d, tmp_path, "2.zip")       # its own audit entry does not spoil the stored check either
+    assert checks == []
+    with d.session() as s:
+        assert current_check(s) is not None
+
+
+@pytest.mark.parametrize("change", ["student", "roster", "payment_setting", "finding"])
+def test_a_change_made_through_the_program_makes_the_export_check(school, checks, tmp_path, change):
+    _path, d = school
+    with d.session() as s:
+        if change == "student":       # an edit that no re-check followed (e.g. an import's apply)
+            s.execute(update(Student).where(Student.id_number == HS).values(tuition_fen=90000))
+        elif change == "roster":
+            s.add(RosterPerson(name="王五", id_number=make_id("110101", date(1980, 1, 1), 5)))
+        elif change == "payment_setting":
+            from db import store
+            store.put_setting(s, findings.ROSTER_SIZE, "99")
+        else:
+            s.execute(update(findings.FindingRow).values(state="fixed"))
+        assert current_check(s) is None
+    _export(d, tmp_path)
+    assert checks == [1]
+    if change == "student":           # checked as it stands: the verified amount was changed
+        assert _open_errors(d) == 1
+
+
+def test_a_policy_change_makes_the_export_check(school, checks, tmp_path):
+    _path, d = school
+    from db.settings import save_policy
+    save_policy(d, {"tuition_standard.普通高中": "1300"}, actor="t")
+    _export(d, tmp_path)
+    assert checks == [1]
+
+
+def test_the_policy_hash_is_compared_too(school, monkeypatch):
+    """A different active policy text (e.g. a newer program's bundled default) is not current."""
+    _path, d = school
+    from db import store
+    real = store.get_policy_text
+    with d.session() as s:
+        assert current_check(s) is not None
+        monkeypatch.setattr(store, "get_policy_text", lambda session: real(session) + "\n# 另一版本\n")
+        assert current_check(s) is None
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE student SET tuition_fen = 90000 WHERE id_number = '{hs}'",
+    "INSERT OR REPLACE INTO student (id, name, id_number, id_raw, id_numeric_cell, gender, birth_date, student_no, "
+    "stage, grade, class_name, location, ownership, full_time, category, household_no, head_name, relation, "
+    "township, village, phone, tuition_fen, textbook_fen, lodging_fen, has_loan, loan_contract_no, bank_name, "
+    "bank_card, prior_grants, name_initials, import_problems, verified, seal, removed_reason) "
+    "SELECT id, name, id_number, id_raw, id_numeric_cell, gender, birth_date, student_no, stage, grade, "
+    "class_name, location, ownership, full_time, category, household_no, head_name, relation, township, village, "
+    "phone, 90000, textbook_fen, lodging_fen, has_loan, loan_contract_no, bank_name, bank_card, prior_grants, "
+    "name_initials, import_problems, verified, seal, removed_reason FROM student WHERE id_number = '{hs}'",
+    "DELETE FROM roster_person WHERE id_number = '{hs}'",
+    "DROP TRIGGER audit_log_no_update",
+])
+def test_an_edit_from_outside_the_program_makes_the_export_check(school, checks, tmp_path, sql):
+    """sqlite3 behind the program's back: an UPDATE, an INSERT OR REPLACE (its delete fires no
+    trigger, its insert does), a DELETE, a dropped trigger (DDL moves the schema version)."""
+    path, d = school
+    d.close()
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(sql.format(hs=HS))
+    assert con.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    con.close()
+    d = open_database(path)
+    try:
+        with d.session() as s:
+            assert current_check(s) is None
+        _export(d, tmp_path)
+        assert checks == [1]
+        assert _open_errors(d) >= 1      # tampered, not on the roster, or the audit log unprotected
+    finally:
+        d.close()
+
+
+def test_the_next_day_checks_again(school, checks, tmp_path):
+    _path, d = school
+    today = date.today()
+    with d.session() as s:
+        assert current_check(s, today) is not None
+        assert current_check(s, today + timedelta(days=1)) is None
+        assert check_unless_current(s, actor="t", today=today + timedelta(days=1)) is False
+        assert current_check(s, today + timedelta(days=1)) is not None     # stamped with the day it ran as of
+        assert current_check(s, today) is None
+    assert checks == [1]
+
+
+def test_a_check_that_was_rolled_back_leaves_nothing_current(school):
+    _path, d = school
+    with d.session() as s:
+        s.execute(update(Student).values(phone="13800000000"))
+    with pytest.raises(RuntimeError), d.session() as s:
+        findings.run_and_store(s, actor="t")
+        assert current_check(s) is not None
+        raise RuntimeError("rolled back")
+    with d.session() as s:
+        assert current_check(s) is None
+
+
+def test_an_edit_in_the_program_rechecks_at_once_so_the_export_reuses_it(school, checks, tmp_path):
+    """The program's own edit re-checks in its transaction (usecases.edit_student): the export after
+    it finds the stored check current, and the findings are those of the edit."""
+    _path, d = school
+    from db.usecases import edit_student
+    with d.session() as s:
+        sid = s.scalar(select(Student.id).where(Student.id_number == HS))
+    edit_student(d, sid, {"tuition_fen": 90000})
+    assert checks == [1]
+    _export(d, tmp_path)
+    assert checks == [1]
+
+
+def test_an_upgraded_0008_database_checks_once_then_reuses(tmp_path, checks):
+    target = tmp_path / "old8.sqlite"
+    shutil.copy(DATA / "schema-0008.sqlite", target)
+    d = open_database(target)
+    try:
+        with d.session() as s:
+            names = {r[0] for r in s.connection().exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'")}
+            assert set(TRIGGER_SQL) <= names
+            assert current_check(s) is None        # the marker starts dirty: never checked with it
+        _export(d, tmp_path, "1.zip")
+        _export(d, tmp_path, "2.zip")
+        assert checks == [1]
+    finally:
+        d.close()
+
+
+def test_the_marker_is_bumped_once_per_change_not_per_row(school):
+    """The triggers update the counter only when it turns dirty: a bulk write pays one UPDATE."""
+    _path, d = school
+    with d.session() as s:
+        conn = s.connection()
+        before = conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()
+        assert before[1] == 0
+        s.execute(update(Student).values(phone="1"))
+        s.execute(update(RosterPerson).values(village="村"))
+        after = conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()
+        assert (after[0], after[1]) == (before[0] + 1, 1)
+    assert check_state.program_mark()
