@@ -26,6 +26,8 @@ from typing import Any, cast
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from db.audit import ChainStatus
+
 # The tables whose content the checks read (or reconcile: finding).
 WATCHED = ("school", "setting", "student", "roster_person", "payment", "policy_version", "audit_log", "finding")
 _TRIGGER = ("CREATE TRIGGER {table}_changed_{op} AFTER {OP} ON {table} "
@@ -81,21 +83,47 @@ def current_check(session: Session, today: date | None = None) -> StoredCheck | 
                        checked_at if isinstance(checked_at, datetime) else datetime.fromisoformat(str(checked_at)))
 
 
-def mark_current(session: Session, today: date | None = None) -> None:
-    """Stamp the check just stored in this transaction (called last by ``run_and_store``)."""
+def mark_current(session: Session, today: date | None = None, chain: ChainStatus | None = None) -> None:
+    """Stamp the check just stored in this transaction (called last by ``run_and_store``), with
+    the audit chain as it verified it (``chain``, kept when intact)."""
     session.flush()
     conn = session.connection()
     conn.exec_driver_sql("INSERT INTO change_counter (id, value, dirty) VALUES (1, 0, 0) "
                          "ON CONFLICT (id) DO UPDATE SET dirty = 0")
     value: int = conn.exec_driver_sql("SELECT value FROM change_counter WHERE id = 1").scalar_one()
+    intact = chain is not None and chain.intact
     conn.execute(text(
-        "INSERT INTO check_state (id, counter, day, policy_sha256, schema_version, program, checked_at) "
-        "VALUES (1, :counter, :day, :policy, :schema, :program, :at) ON CONFLICT (id) DO UPDATE SET "
-        "counter = excluded.counter, day = excluded.day, policy_sha256 = excluded.policy_sha256, "
-        "schema_version = excluded.schema_version, program = excluded.program, checked_at = excluded.checked_at"),
+        "INSERT INTO check_state (id, counter, day, policy_sha256, schema_version, program, checked_at, "
+        "chain_entries, chain_head, chain_last_id) "
+        "VALUES (1, :counter, :day, :policy, :schema, :program, :at, :entries, :head, :last) "
+        "ON CONFLICT (id) DO UPDATE SET counter = excluded.counter, day = excluded.day, "
+        "policy_sha256 = excluded.policy_sha256, schema_version = excluded.schema_version, "
+        "program = excluded.program, checked_at = excluded.checked_at, chain_entries = excluded.chain_entries, "
+        "chain_head = excluded.chain_head, chain_last_id = excluded.chain_last_id"),
         {"counter": value, "day": (today or date.today()).isoformat(), "policy": _policy_mark(session),
          "schema": _schema_version(session), "program": program_mark(),
-         "at": datetime.now().isoformat(sep=" ", timespec="microseconds")})
+         "at": datetime.now().isoformat(sep=" ", timespec="microseconds"),
+         "entries": chain.entries if chain and intact else None, "head": chain.head if chain and intact else None,
+         "last": chain.last_id if chain and intact else None})
+
+
+def audit_chain(session: Session) -> ChainStatus:
+    """The audit log's chain status (``audit.audit_chain_status``). While the stored check is
+    current and found the chain intact, only the entries appended after it are verified, linked
+    to the head it verified: nothing before can have changed (the log's triggers refuse UPDATE
+    and DELETE, dropping them moves the schema version, an insert moves the counter)."""
+    from db.audit import audit_chain_status
+    return audit_chain_status(session, since=_stored_chain(session))
+
+
+def _stored_chain(session: Session) -> ChainStatus | None:
+    if current_check(session) is None:
+        return None
+    row = session.connection().exec_driver_sql(
+        "SELECT chain_entries, chain_head, chain_last_id FROM check_state WHERE id = 1").first()
+    if row is None or row[0] is None:
+        return None
+    return ChainStatus(True, int(row[0]), head=str(row[1]), last_id=int(row[2]))
 
 
 def check_unless_current(session: Session, actor: str | None = None, today: date | None = None) -> bool:
@@ -110,13 +138,10 @@ def check_unless_current(session: Session, actor: str | None = None, today: date
 @contextmanager
 def unchanged_for_checks(session: Session) -> Iterator[None]:
     """Around a write of the program that no check reads — the signer key in the settings, an
-    export's own audit entry — so the stored check stays current through it. It does only when
-    the check was current before and the audit chain intact (an entry appended to a broken chain
-    changes that finding's message, ``audit.ChainStatus``)."""
-    from core.checks import FindingState
-    keep = current_check(session) is not None and not session.connection().execute(text(
-        "SELECT 1 FROM finding WHERE code = 'AUDIT_CHAIN_BROKEN' AND state = :open LIMIT 1"),
-        {"open": FindingState.OPEN.value}).first()
+    export's own audit entry (appended with its link, ``audit.record_many``) — so the stored
+    check stays current through it. Only when it was current before and found the audit chain
+    intact (an entry appended to a broken chain changes that finding's message)."""
+    keep = _stored_chain(session) is not None
     yield
     if keep:
         session.flush()

@@ -35,3 +35,8 @@ class CheckState(Base):
     schema_version: Mapped[int] = mapped_column(Integer)      # PRAGMA schema_version (any DDL moves it)
     program: Mapped[str] = mapped_column(String(100))         # program version and the rules' codes' hash
     checked_at: Mapped[datetime] = mapped_column(DateTime)
+    # The audit chain as the check left it, when intact (db.audit.ChainStatus): a later reader
+    # verifies only the entries after ``chain_last_id``, linked to ``chain_head``.
+    chain_entries: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chain_head: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    chain_last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -140,6 +140,8 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     found = run_checks(build_context(session, today, chain))
     run = store_findings(session, found, actor or audit.default_actor(), datetime.now())
     run.chain = audit.audit_chain_status(session, since=chain)   # only the run's own entries checked again
+    from db.check_state import mark_current
+    mark_current(session, today, run.chain)     # last: the findings are current until a watched table changes
     return run
 
 
@@ -206,8 +208,7 @@ def store_findings(session: Session, found: list[Finding], actor: str, now: date
         _expire_loaded_findings(session)
     audit.record_many(session, actor, "finding", changes, now)
     store.put_setting(session, CHECKED_AT_KEY, now.isoformat(timespec="seconds"))
-    from db.check_state import mark_current
-    mark_current(session, today)     # last: the findings are current until a watched table changes
+    session.flush()
     run.counts = open_counts(session)
     return run
 

@@ -206,3 +206,52 @@ def test_the_marker_is_bumped_once_per_change_not_per_row(school):
         after = conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()
         assert (after[0], after[1]) == (before[0] + 1, 1)
     assert check_state.program_mark()
+
+
+def _package_audit(path):
+    import json
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return json.loads(z.read("manifest.json"))["audit_log"]
+
+
+def test_a_current_check_s_chain_is_extended_not_read_again(school, tmp_path, monkeypatch):
+    """The export verifies only the audit entries after the stored check's, linked to its head;
+    the package records the whole log's count and head all the same."""
+    _path, d = school
+    from db import audit
+    real, seen = audit.audit_chain_status, []
+
+    def spy(session, since=None):
+        seen.append(since)
+        return real(session, since=since)
+    _export(d, tmp_path, "1.zip")
+    monkeypatch.setattr(audit, "audit_chain_status", spy)
+    _export(d, tmp_path, "2.zip")
+    assert len(seen) == 1 and seen[0] is not None and seen[0].entries > 0
+    with d.session() as s:
+        count, head = s.connection().exec_driver_sql(
+            "SELECT count(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) FROM audit_log").one()
+    meta = _package_audit(tmp_path / "2.zip")
+    assert meta["intact"] is True
+    assert meta["entries"] == count - 1 and meta["head"] != head     # the export's own entry comes after
+
+
+def test_an_entry_changed_behind_the_triggers_back_is_found(school, tmp_path):
+    """Dropping the log's trigger, changing an entry and putting the trigger back moves the schema
+    version: the stored check is not current, the whole chain is verified and found broken."""
+    path, d = school
+    d.close()
+    from db.audit import TRIGGER_SQL as AUDIT_TRIGGERS
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("DROP TRIGGER audit_log_no_update")
+        con.execute("UPDATE audit_log SET new = '改过' WHERE id = 1")
+        con.execute(AUDIT_TRIGGERS["audit_log_no_update"])
+    con.close()
+    d = open_database(path)
+    try:
+        _export(d, tmp_path)
+    finally:
+        d.close()
+    assert _package_audit(tmp_path / "p.zip")["intact"] is False

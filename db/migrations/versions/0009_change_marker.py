@@ -36,6 +36,9 @@ def upgrade() -> None:
         sa.Column('schema_version', sa.Integer(), nullable=False),
         sa.Column('program', sa.String(length=100), nullable=False),
         sa.Column('checked_at', sa.DateTime(), nullable=False),
+        sa.Column('chain_entries', sa.Integer(), nullable=True),
+        sa.Column('chain_head', sa.String(length=64), nullable=True),
+        sa.Column('chain_last_id', sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
     op.execute("INSERT INTO change_counter (id, value, dirty) VALUES (1, 0, 1)")
