@@ -222,7 +222,12 @@ def compute_all(students: Iterable[StudentRecord], policy: Policy,
 
 
 def totals_of(results: Iterable[StudentResult], policy: Policy) -> Totals:
-    return _tally(((r.decisions, 1) for r in results), policy)
+    return totals_of_decisions((r.decisions for r in results), policy)
+
+
+def totals_of_decisions(decisions: Iterable[Sequence[ItemDecision]], policy: Policy) -> Totals:
+    """``totals_of`` from each student's decisions alone (the results need not be kept)."""
+    return _tally(((d, 1) for d in decisions), policy)
 
 
 def _tally(groups: Iterable[tuple[Sequence[ItemDecision], int]], policy: Policy) -> Totals:

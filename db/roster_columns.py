@@ -9,6 +9,7 @@ and column-wise (``core.text.haystacks``), never per row in Python.
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,7 @@ def read_roster_columns(db: Database) -> RosterColumns:
     Read a few thousand rows at a time, every text but the ID numbers shared (one string object
     per distinct name, household, township…): what is kept is packed, and no 200,000-row
     intermediate swells the process (the resident memory would not shrink back)."""
-    ids: list[int] = []
+    ids = array("q")                             # machine integers: no int object per person
     texts: list[list[str]] = [[] for _ in range(10)]
     enrolled = bytearray()
     shared: dict[str, str] = {}

@@ -11,7 +11,7 @@ Rows are frozen dataclasses of text and numbers: no ORM object leaves db/.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
 from core.checks import SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
-from core.engine import Calculator, PendingCause, totals_of
+from core.engine import Calculator, ItemDecision, PendingCause, totals_of_decisions
 from core.fields import (
     LETTER_FIELDS,
     LIST_FIELDS,
@@ -183,6 +183,9 @@ _COLUMNS = [Student.id, Student.verified, Student.name_initials,
             *(getattr(Student, f) for f in STUDENT_DATA_FIELDS)]
 
 
+_SNAPSHOT_PART = 2000
+
+
 def category_label(policy: Policy, stored: str) -> str:
     """The label the clerk knows for a stored category (unknown text as it is)."""
     try:
@@ -224,31 +227,45 @@ def _letter_row(m: Any, st: StudentRow) -> LetterRow:
 
 
 def snapshot(db: Database, name_key: NameKey | None = None, today: date | None = None) -> Snapshot:
-    """Worker: read every student once and compute the school (one ``Calculator``)."""
+    """Worker: read every student once and compute the school (one ``Calculator``).
+
+    The students are read and computed a few thousand at a time: what is kept are the rows the
+    pages show; each part's stored rows, engine records and results are let go before the next
+    (50,000 of each at once made the process's memory swell for good, ~100 MB at county size)."""
     with db.session() as s:
         policy = store.get_policy(s)
-        rows = [r._mapping for r in s.execute(select(*_COLUMNS).order_by(Student.id))]
         summary = _summary_counts(s, policy, today)
         progress = _progress(s)
         findings = open_findings_by_student(s)
-    calc = Calculator(policy)
-    results = [calc(to_record(m)) for m in rows]
-    students = [_student_row(m, res, policy, name_key, findings.get(m["id"], NO_FINDINGS))
-                for m, res in zip(rows, results, strict=True)]
-    letters = [_letter_row(m, st) for st, m, res in zip(students, rows, results, strict=True)
-               if res.granted and not st.removed]
-    on_list = [i for i, st in enumerate(students) if not st.removed]     # what counts (db.models.ON_LIST)
-    totals = totals_of([results[i] for i in on_list], policy)
+        calc = Calculator(policy)
+        students: list[StudentRow] = []
+        letters: list[LetterRow] = []
+        decisions: list[Sequence[ItemDecision]] = []        # of the students on the list (what counts)
+        needed: dict[str, None] = {}
+        registered = verified = hardship = 0
+        for part in s.execute(select(*_COLUMNS).order_by(Student.id)).partitions(_SNAPSHOT_PART):
+            for row in part:
+                m = row._mapping
+                res = calc(to_record(m))
+                st = _student_row(m, res, policy, name_key, findings.get(m["id"], NO_FINDINGS))
+                students.append(st)
+                if st.removed:                                  # not counted (db.models.ON_LIST)
+                    continue
+                if res.granted:
+                    letters.append(_letter_row(m, st))
+                decisions.append(res.decisions)
+                registered += m["category"] == Category.REGISTERED.value
+                verified += bool(m["verified"])
+                hardship += (m["category"] or "NONE") != Category.NONE.value
+                needed.update(dict.fromkeys(f"{policy.item(d.code).cap}.{m['stage']}" for d in res.pending
+                                            if d.cause is PendingCause.PARAMETER_UNSET))
+    totals = totals_of_decisions(decisions, policy)
     names = {i.code: i.name for i in policy.items}
-    summary.students = len(on_list)
-    summary.registered = sum(rows[i]["category"] == Category.REGISTERED.value for i in on_list)
-    summary.verified = sum(bool(rows[i]["verified"]) for i in on_list)
+    summary.students, summary.registered, summary.verified = len(decisions), registered, verified
     summary.granted_students, summary.total_fen, summary.pending = \
         totals.students_granted, totals.total, totals.pending
     summary.by_source = {src: totals.by_source.get(src, 0) for src in SOURCE_LABELS}
     summary.by_item = [(names[c], fen) for c, fen in totals.by_item.items()]
-    needed = dict.fromkeys(f"{policy.item(d.code).cap}.{rows[i]['stage']}" for i in on_list
-                           for d in results[i].pending if d.cause is PendingCause.PARAMETER_UNSET)
     unset = policy_unset(policy)
     editable = unset or parameters_of(policy)      # 设置政策 opens 设置 at the first of these
     summary.steps = campaign_steps(CampaignFacts(
@@ -257,8 +274,7 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         first_setting=next(iter(needed), editable[0].key if editable else ""),
         checked_at=progress.checked_at, open_errors=summary.open_by_severity.get("error", 0),
         open_warnings=summary.open_by_severity.get("warning", 0), verified=summary.verified,
-        hardship=sum((rows[i]["category"] or "NONE") != Category.NONE.value for i in on_list),
-        letters_due=len(letters), letters_printed=sum(lt.printed for lt in letters),
+        hardship=hardship, letters_due=len(letters), letters_printed=sum(lt.printed for lt in letters),
         exported_at=progress.exported_at))
     return Snapshot(policy, summary, students, letters)
 

@@ -1,6 +1,7 @@
 """Chinese (pinyin) ordering of names for sorting, computed off the GUI thread."""
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ def name_key_function() -> Callable[[str], Any]:
     return collator.sortKey
 
 
-def name_ranks(names: Sequence[str]) -> list[int]:
+def name_ranks(names: Sequence[str]) -> array:
     """Each name's rank in pinyin order (equal names, equal ranks), for a list too long to
     sort by ``name_key_function`` (200,000 people: each comparison of two Qt sort keys is a call
     into Qt, seconds in all).
@@ -39,4 +40,4 @@ def name_ranks(names: Sequence[str]) -> list[int]:
         previous = ch
     keys = {n: n.translate(table) for n in distinct}
     order = {n: i for i, n in enumerate(sorted(distinct, key=keys.__getitem__))}
-    return list(map(order.__getitem__, names))
+    return array("l", map(order.__getitem__, names))

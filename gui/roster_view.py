@@ -7,10 +7,11 @@ each distinct name's pinyin rank, computed in the worker with the load).
 """
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -69,12 +70,19 @@ def sort_keys(data: RosterData, column: int) -> Sequence[Any]:
     return getattr(cols, field[column - 2])
 
 
-def ordered(data: RosterData, positions: Sequence[int], sort: SortState) -> list[int]:
-    """``positions`` in the order ``sort`` says (stable: equal keys keep their order)."""
+def ordered(data: RosterData, positions: Sequence[int], sort: SortState) -> array:
+    """``positions`` in the order ``sort`` says (stable: equal keys keep their order), as machine
+    integers (a list would hold an int object per person)."""
     if sort is None or not 0 <= sort[0] < len(COLUMNS):
-        return list(positions)
+        return array("l", positions)
     keys = sort_keys(data, sort[0])
-    return sorted(positions, key=keys.__getitem__, reverse=sort[1] == Qt.SortOrder.DescendingOrder)
+    return array("l", sorted(positions, key=keys.__getitem__, reverse=sort[1] == Qt.SortOrder.DescendingOrder))
+
+
+def _as_rows(positions: array) -> list[Any]:
+    """The model's rows: an array of positions stands where ``RowTableModel`` types a list (it is
+    only indexed, measured and iterated here)."""
+    return cast(list[Any], positions)
 
 
 class RosterTableModel(RowTableModel[Any]):
@@ -84,7 +92,7 @@ class RosterTableModel(RowTableModel[Any]):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.data_ = RosterData(EMPTY, ())
-        self._inverse: list[int] | None = None       # position -> display row (made on use)
+        self._inverse: array | None = None           # position -> display row (made on use)
         self._last: tuple[int, RosterRow | None] = (-1, None)
 
     @property
@@ -97,7 +105,7 @@ class RosterTableModel(RowTableModel[Any]):
         data: RosterData = rows
         order = ordered(data, range(len(data.columns)), sort)
         hays = data.columns.haystacks
-        return RosterTable(order, [hays[p] for p in order], sort, data)
+        return RosterTable(_as_rows(order), [hays[p] for p in order], sort, data)
 
     def _take(self, data: TableData[Any]) -> None:
         assert isinstance(data, RosterTable)
@@ -128,7 +136,7 @@ class RosterTableModel(RowTableModel[Any]):
         if pos >= len(ids) or ids[pos] != key:
             return None
         if self._inverse is None:
-            inverse = [0] * len(self._rows)
+            inverse = array("l", bytes(len(self._rows) * array("l").itemsize))
             for display, p in enumerate(self._rows):
                 inverse[p] = display
             self._inverse = inverse
@@ -137,7 +145,7 @@ class RosterTableModel(RowTableModel[Any]):
     def _sort_list(self, column: int, order: Qt.SortOrder) -> None:
         perm = ordered(self.data_, self._rows, (column, order))
         hays = self.columns.haystacks
-        self._rows, self._hays, self._pos, self._inverse = perm, [hays[p] for p in perm], None, None
+        self._rows, self._hays, self._pos, self._inverse = _as_rows(perm), [hays[p] for p in perm], None, None
 
     def foreground(self, row: RosterRow, column: int) -> QColor | None:
         if column == _PROBLEM_COL and row.problems:
