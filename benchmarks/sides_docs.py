@@ -44,14 +44,20 @@ def _export_queries() -> list[str]:
     return [STUDENT_SQL.format(cols=", ".join(EXPORT_FIELDS)), "SELECT * FROM finding"]
 
 
-def base_export(ctx: Ctx) -> Work:
+def _package_content(source: Path) -> tuple[dict[str, baselines.Cells], dict[str, baselines.Lines], dict]:
+    """The package's workbook cells, its PDFs' lines and its data members, parsed."""
     import json
+    members = baselines.package_members(source)
+    return (baselines.read_sheets(members["workbook.xlsx"]),
+            {name: baselines.pdf_lines(members[name]) for name in members if name.endswith(".pdf")},
+            {name: json.loads(members[name]) for name in members
+             if name.endswith(".json") and not name.startswith("manifest")})
+
+
+def base_export(ctx: Ctx) -> Work:
     source = ctx.shared / "ours.zip"
-    members = ctx.prep(baselines.package_members, source if source.exists() else ctx.data / "package.zip")
-    sheets = ctx.prep(baselines.read_sheets, members["workbook.xlsx"])
-    pdfs = {name: ctx.prep(baselines.pdf_lines, members[name]) for name in members if name.endswith(".pdf")}
-    data = {name: ctx.prep(json.loads, members[name]) for name in members
-            if name.endswith(".json") and not name.startswith("manifest")}
+    sheets, pdfs, data = ctx.prep_once("package", _package_content,
+                                       source if source.exists() else ctx.data / "package.zip")
     sql, db = ctx.prep(_export_queries), ctx.copy("county.sqlite")
     baselines.preload(*_DOCS)
 
@@ -93,7 +99,7 @@ def _letters(ctx: Ctx, n: int) -> Work:
 
 
 def _raw_letters(ctx: Ctx) -> Work:
-    lines = ctx.prep(baselines.pdf_lines, ctx.shared / "letters.pdf")
+    lines = ctx.prep_once("letters", baselines.pdf_lines, ctx.shared / "letters.pdf")
     baselines.preload(*_DOCS)
     return lambda: baselines.draw_lines(ctx.work / "letters.pdf", lines)
 
@@ -127,9 +133,8 @@ def ours_notice(ctx: Ctx) -> Work:
 
 
 def base_notice(ctx: Ctx) -> Work:
-    pdf = ctx.shared / "notice.pdf"
-    lines = ctx.prep(baselines.pdf_lines, pdf)
-    sheets = ctx.prep(baselines.read_sheets, ctx.shared / "notice.xlsx")
+    lines = ctx.prep_once("notice-pdf", baselines.pdf_lines, ctx.shared / "notice.pdf")
+    sheets = ctx.prep_once("notice-xlsx", baselines.read_sheets, ctx.shared / "notice.xlsx")
     sql, db = ctx.prep(_export_queries), ctx.copy("county.sqlite")
     baselines.preload(*_DOCS)
 

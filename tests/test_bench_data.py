@@ -115,3 +115,20 @@ def test_budget_lists_where_the_time_went():
     assert "| export | 30 s | 25 s | 30% |" in text and "3 run(s) of each side, 1 of a whole command" in text
     cached = {**results, "meta": {**results["meta"], "data_cached": True}}
     assert "data build" not in [r[0] for r in budget_rows(cached)]
+
+
+def test_a_baseline_input_is_read_once_per_case(tmp_path):
+    from benchmarks.cases import Ctx
+    calls = []
+
+    def read(path):
+        calls.append(path)
+        return {"sheet": [["张三", 1.5, None]]}
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    first, second = Ctx(tmp_path, tmp_path / "1", shared), Ctx(tmp_path, tmp_path / "2", shared)
+    assert first.prep_once("notice", read, "notice.xlsx") == {"sheet": [["张三", 1.5, None]]}
+    assert second.prep_once("notice", read, "notice.xlsx") == {"sheet": [["张三", 1.5, None]]}
+    assert calls == ["notice.xlsx"]                         # the second run loads what the first read
+    assert first.prep_s > 0 and second.prep_s > 0          # both outside the clock (a whole run subtracts it)
