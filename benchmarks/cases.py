@@ -11,6 +11,7 @@ work (start-up included, its set-up time subtracted). GUI cases have an absolute
 """
 from __future__ import annotations
 
+import gc
 import json
 import pickle
 import shutil
@@ -69,7 +70,11 @@ class Ctx:
 
         def read() -> Any:
             if kept.exists():
-                return pickle.loads(kept.read_bytes())
+                gc.disable()              # a million small objects: no collection passes while loading
+                try:
+                    return pickle.loads(kept.read_bytes())
+                finally:
+                    gc.enable()
             value = fn(*args)
             kept.write_bytes(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
             return value
