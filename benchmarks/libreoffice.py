@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -84,15 +85,19 @@ def vlookup_work(ctx: Ctx) -> Work:
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--convert-to", "csv", "--outdir", str(out), str(book)]
         t0 = time.perf_counter()
+        # Its own process group: stopping it at the limit stops soffice.bin too, not only the
+        # launcher (an orphaned soffice.bin would calculate on, taking a core from the next cases).
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=limit)
+            _out, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired as exc:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             raise Timeout(limit or 0) from exc
-        except subprocess.CalledProcessError as exc:       # e.g. 134: LibreOffice aborted
-            lines = (exc.stderr or b"").decode(errors="replace").splitlines()
-            said = " | ".join(line.strip() for line in lines if line.strip())[-500:]
-            raise RuntimeError(f"LibreOffice stopped with exit {exc.returncode} after "
-                               f"{time.perf_counter() - t0:.0f} s without a result: {said or 'no message'}") from exc
+        if proc.returncode != 0:                            # e.g. 134: LibreOffice aborted
+            said = " | ".join(line.strip() for line in err.decode(errors="replace").splitlines() if line.strip())
+            raise RuntimeError(f"LibreOffice stopped with exit {proc.returncode} after {time.perf_counter() - t0:.0f}"
+                               f" s without a result: {said[-500:] or 'no message'}")
         lines = (out / "vlookup.csv").read_text(encoding="utf-8", errors="replace").splitlines()
         found = sum(1 for line in lines[1:] if line.rstrip().split(",")[-1] not in ("", "#N/A"))
         if len(lines) - 1 != n or not found:

@@ -47,3 +47,33 @@ def test_crosscheck_keeps_ours_when_libreoffice_fails(tmp_path, monkeypatch):
     r = bench.results["crosscheck"]
     assert r["ours_s"] == 10.0 and r["baseline_s"] is None and r["ratio"] is None and r["met"] is None
     assert r["note"] == "LibreOffice failed, no baseline: RuntimeError: LibreOffice stopped with exit 134"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_libreoffice_stopped_at_the_limit_leaves_no_process_calculating(tmp_path, monkeypatch):
+    """soffice is a launcher: stopping only it would leave soffice.bin calculating on, taking a core
+    from the cases measured next."""
+    import time
+    data, work = tmp_path / "data", tmp_path / "work"
+    data.mkdir()
+    work.mkdir()
+    write_sheet(data / "students.xlsx", "学生", [["学生名单"], ["姓名", "身份证号"], ["甲", "1"]])
+    write_sheet(data / "roster.xlsx", "名单", [["名单"], ["证件号码", "姓名"], ["1", "甲"]])
+    child = tmp_path / "child.pid"
+    monkeypatch.setattr(libreoffice, "soffice", lambda: _fake_soffice(tmp_path, f"sleep 60 &\necho $! > {child}\nwait"))
+    monkeypatch.setenv("BENCH_TIMEOUT", "1")
+    work_fn = libreoffice.vlookup_work(Ctx(data, work, work))
+    with pytest.raises(libreoffice.Timeout):
+        work_fn()
+    pid = int(child.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
