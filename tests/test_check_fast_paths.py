@@ -135,3 +135,13 @@ def test_check_json_states_the_chain_as_it_is_after_the_run(demo_db, capsys):
     assert all(r.initials == "" for r in finding_rows(demo_db, initials=False))
     assert any(r.initials for r in stored)
 
+
+
+def test_unreadable_values_are_found_for_every_student_that_has_them(demo_db):
+    """The values are judged once per combination: the second student with them is found too."""
+    base = _context(demo_db)
+    odd = [replace(_facts(k, "NONE", ""), stage="大学预科", gender="xyz", category="XX", name=" ") for k in (1, 2)]
+    ctx = replace(base, students=[*odd, _facts(3, "NONE", "")], roster=[], roster_size=None, _cache={})
+    found = [(f.student_key, f.part) for f in run_checks(ctx) if f.code == "VALUE_UNREADABLE"]
+    assert found == [(1, "name"), (1, "stage"), (1, "gender"), (1, "category"),
+                     (2, "name"), (2, "stage"), (2, "gender"), (2, "category")]

@@ -4,9 +4,10 @@ finding the problem is re-checked after every save, so it goes away once correct
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
 
-from core.checks.base import CheckContext, Finding, Rule, Severity
+from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.domain import (
     Category,
     Stage,
@@ -25,23 +26,38 @@ _CHOICES: tuple[tuple[str, str, str, Callable[[str], Any]], ...] = (
 )
 
 
+# The values ``_values`` reads of a student; a county's students have a few hundred combinations.
+_READ = attrgetter("stage", *(fld for fld, *_ in _CHOICES), "category")
+
+
 def _unreadable(ctx: CheckContext) -> Iterator[Finding]:
     stages = "、".join(s.value for s in Stage)
     categories = "、".join(ctx.policy.category_label(c) for c in Category)
+    clean: dict[tuple[Any, ...], bool] = {}    # values -> whether they all read (decided once)
     for s in ctx.students:
         if not (s.name or "").strip():
             yield VALUE_UNREADABLE.finding(s, "姓名为空：请补填学生姓名", "name", part="name")
-        if not (s.stage or "").strip():
-            yield VALUE_UNREADABLE.finding(s, f"学段为空：请填写学段（{stages}）", "stage", part="stage")
-        elif parse_stage(s.stage) is None:
-            yield VALUE_UNREADABLE.finding(s, f"学段“{s.stage}”无法识别，应填：{stages}", "stage", part="stage")
-        for fld, label, accepted, parse in _CHOICES:
-            text = (getattr(s, fld) or "").strip()
-            if text and parse(text) is None:
-                yield VALUE_UNREADABLE.finding(s, f"{label}“{text}”无法识别，{accepted}", fld, part=fld)
-        if s.category not in _CATEGORIES:
-            yield VALUE_UNREADABLE.finding(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category",
-                                           part="category")
+        values = _READ(s)
+        ok = clean.get(values)
+        if ok is None:
+            ok = clean[values] = next(_values(s, stages, categories), None) is None
+        if not ok:
+            yield from _values(s, stages, categories)
+
+
+def _values(s: StudentFacts, stages: str, categories: str) -> Iterator[Finding]:
+    """The findings about a student's 学段, 性别, 就读地, 学校性质 and 家庭类别, in that order."""
+    if not (s.stage or "").strip():
+        yield VALUE_UNREADABLE.finding(s, f"学段为空：请填写学段（{stages}）", "stage", part="stage")
+    elif parse_stage(s.stage) is None:
+        yield VALUE_UNREADABLE.finding(s, f"学段“{s.stage}”无法识别，应填：{stages}", "stage", part="stage")
+    for fld, label, accepted, parse in _CHOICES:
+        text = (getattr(s, fld) or "").strip()
+        if text and parse(text) is None:
+            yield VALUE_UNREADABLE.finding(s, f"{label}“{text}”无法识别，{accepted}", fld, part=fld)
+    if s.category not in _CATEGORIES:
+        yield VALUE_UNREADABLE.finding(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category",
+                                       part="category")
 
 
 VALUE_UNREADABLE = Rule("VALUE_UNREADABLE", Severity.WARNING, "信息无法识别",
