@@ -240,7 +240,10 @@ def _dispatch(args, db_path: Path) -> int:
     from db.session import open_database
     # Every command that opens the database takes its single-instance lock (even `check`
     # writes its findings); one that writes makes the start backup when the last one is old.
-    db = open_database(db_path, backup_on_start=not reads_only(args))
+    try:
+        db = open_database(db_path, backup_on_start=not reads_only(args))
+    finally:
+        integrity.forget(db_path)     # refused before its check was taken: not kept for later
     try:
         return COMMANDS[args.command](db, args)
     finally:

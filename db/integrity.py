@@ -90,6 +90,12 @@ def start(path: Path | str) -> None:
         _started.setdefault(_key(p), _Started(p))
 
 
+def forget(path: Path | str) -> None:
+    """Drop a check started for ``path`` that no open took (the command stopped before it opened)."""
+    with _lock:
+        _started.pop(_key(Path(path)), None)
+
+
 def result(path: Path) -> Probe:
     """The check of ``path``: the started one when the file did not change since it started,
     else a check made now."""
