@@ -17,6 +17,9 @@ What is guarded, per format:
   streamed in chunks; cells and rows written without a reference are counted).
   The same pass notes formula cells without a cached value (``<f>`` with no
   or an empty ``<v>``), which calamine reads as empty.
+  A chunk whose every tag is regular (reference first, within the limits, no
+  formula: what spreadsheet programs write) is accepted from one pass; only
+  a chunk with an irregular tag is scanned in detail.
 * .ods (zip): the same size limits, and in content.xml the extent reached by
   cells and rows that hold a value, repeats (number-columns/rows-repeated)
   included. Empty repeated rows/columns (LibreOffice writes them up to the
@@ -187,6 +190,15 @@ _NO_REF = re.compile(rb"<(?:c|row)(?!\s+r\s*=)[\s>/]")
 _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")        # <x:c …>: walked tag by tag
 _UNPREFIXED_FORMULA = re.compile(rb"<f[\s>/]")      # (prefixed sheets are walked)
 
+# A sheet as Excel, WPS, LibreOffice and openpyxl write it: every row and cell tag has its
+# reference first, in capitals, within the limits (a row below 1,000,000, a column up to GR),
+# and no cell holds a formula. One pass finds the first tag that is not so (or a formula); a
+# chunk without any is within the limits by this pattern alone, and the passes below (extents,
+# tags without references, formulas) are run only on a chunk that has one. Prefixed tags
+# (<x:c>) are looked for by ``_PREFIXED``.
+_IRREGULAR = re.compile(rb'<(?:c(?! r="(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,5}")[\s>/]'
+                        rb'|row(?! r="[1-9][0-9]{0,5}")[\s>/]|f[\s>/])')
+
 _REF = re.compile(r"([A-Za-z]{1,4})?(\d+)")
 
 
@@ -232,15 +244,17 @@ class _SheetScan:
             if not end:
                 return 0
         view = data[:end]
-        for m in _EXTENT.finditer(view):
-            if m.start() and view[m.start() - 1] in b" \t\r\n":    # the attribute r=, not xmlns:r= or pageOrder=
-                self._extent(m.group(0))
         if not self.in_data:      # <dimension> comes before <sheetData>
             head = view.split(b"sheetData", 1)
             self.in_data = len(head) > 1
             for m in _DIMENSION.finditer(head[0]):
                 rows, cols = _ref(m.group(1).decode("ascii", "replace"))
                 _check_extent(self.path, rows, cols, f"{self.where}声明的范围")
+        if not self.walk and not _IRREGULAR.search(view) and not _PREFIXED.search(view):
+            return end            # every tag regular: within the limits, no formula
+        for m in _EXTENT.finditer(view):
+            if m.start() and view[m.start() - 1] in b" \t\r\n":    # the attribute r=, not xmlns:r= or pageOrder=
+                self._extent(m.group(0))
         if not self.walk and (_NO_REF.search(view) or _PREFIXED.search(view)):
             self.walk = True
         if self.walk:
