@@ -122,6 +122,9 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
         existing[match_key(rec._mapping)].append(rec)
     plan = ImportPlan(kind, skipped=list(skipped), removal_confirmed=confirm_removal)
     plan.size_before = sum(len(recs) for recs in existing.values())
+    if not existing:              # nothing stored to match: every row is added
+        plan.added = list(rows)
+        return plan
     for row in rows:
         candidates = existing.get(match_key(row.values))
         if not candidates:

@@ -186,3 +186,20 @@ def test_check_facts_are_what_the_dataclasses_build(demo_db):
     for r in ctx.roster:
         assert type(r) is RosterFacts and r == RosterFacts(**r._asdict())
         assert all(type(v) is (int if k == "key" else str) for k, v in r._asdict().items())
+
+
+def test_a_first_import_adds_every_row_without_matching(db, monkeypatch):
+    """Into an empty table every row is added, in the file's order, without a match key; a
+    second import of the same rows matches them all."""
+    from db import importing
+    rows = _plan_rows(50)
+    monkeypatch.setattr(importing, "match_key", lambda _v: 1 / 0)
+    with db.write_session() as s:
+        plan = importing.plan_import(s, "roster", rows, [], {"name", "id_number"}, replace=True)
+        assert plan.added == rows and plan.counts()["added"] == 50
+        assert (plan.updated, plan.unchanged, plan.removed, plan.size_before) == ([], [], [], 0)
+        importing.apply_plan(s, plan)
+    monkeypatch.undo()
+    with db.write_session() as s:
+        again = importing.plan_import(s, "roster", rows, [], {"name", "id_number"})
+        assert (len(again.added), len(again.unchanged)) == (0, 50)
