@@ -60,10 +60,10 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     columns_of(kind)
     with db.session() as s:
         remembered = store.get_mapping(s, kind)
-        policy = store.get_policy(s)
+        policy = store.get_policy(s) if kind == "students" else None     # the roster needs none
     table = read_table(path)
     use = overrides if overrides is not None else remembered
-    if kind == "students":
+    if policy is not None:
         return parse_students(table, policy, overrides=use, progress=progress)
     return parse_roster(table, overrides=use, progress=progress)
 
