@@ -186,10 +186,10 @@ def build_script(p: Probe, import_export: bool = True) -> None:
         return
 
     def import_students() -> Callable[[], bool]:
-        from db.workflows import run_import
+        from db.workflows import run_import_shown
         p.set_phase("import")
         marks["import"] = time.perf_counter()
-        worker.run_task(run_import, w.db, "students", p.data / "students.xlsx", on_success=w._imported,
+        worker.run_task(run_import_shown, w.db, "students", p.data / "students.xlsx", on_success=w._imported,
                         progress=worker.Progress("正在导入，请稍候…", "导入"), parent=w,
                         process=True)         # as the import wizard runs it
         return lambda: _done(p, "import_s", marks["import"])

@@ -100,6 +100,22 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     return ImportReport(kind, parsed, plan, counts)
 
 
+def run_import_shown(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
+                     progress: Progress | None = None, replace: bool = False,
+                     confirm_removal: bool = False) -> ImportReport:
+    """``run_import`` whose report keeps what the import wizard shows and saves: the counts, the rows
+    with problems, the skipped rows, the headers. The GUI runs it in its child process: the tens of
+    thousands of rows imported without a problem are not sent back to be unpickled there."""
+    from dataclasses import replace as replaced
+    report = run_import(db, kind, path, overrides, progress=progress, replace=replace,
+                        confirm_removal=confirm_removal)
+    plan = report.plan
+    shown = replaced(plan, added=[r for r in plan.added if r.problems],
+                     unchanged=[r for r in plan.unchanged if r.problems],
+                     updated=[u for u in plan.updated if u[1].problems])
+    return ImportReport(kind, replaced(report.parsed, rows=[], skipped=[]), shown, report.counts)
+
+
 def import_summary(counts: dict[str, int], done: bool) -> str:
     """The one sentence saying what an import did (``done``) or would do (a preview)."""
     verb = "已" if done else "将"

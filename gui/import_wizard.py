@@ -40,7 +40,7 @@ from db.workflows import (
     mapping_lines,
     preview_import,
     row_lines,
-    run_import,
+    run_import_shown,
     save_problem_rows,
 )
 from gui import dialogs, worker
@@ -293,7 +293,7 @@ class RunPage(QWizardPage):
         wiz = dialogs.wizard_of(self, ImportWizard)
         self.report = None
         self.status.setText("正在导入，请稍候…")
-        worker.run_task(run_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
+        worker.run_task(run_import_shown, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
                         progress=worker.Progress("正在导入，请稍候…", "导入"),
                         replace=wiz.replace, confirm_removal=wiz.confirm_removal,
                         on_success=self._done, on_failure=self._failed, parent=self, process=True)

@@ -4,11 +4,13 @@ one error path shows what a callback does not take."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import pytest
 from sqlalchemy import delete
 
 from core.errors import InputFileError, MissingColumnsError
+from core.idnumber import make_id
 from db.changes import Changes
 from db.findings import CHECKED_AT_KEY
 from db.models import Setting
@@ -64,8 +66,7 @@ def test_a_domain_error_in_the_child_reaches_the_failure_callback_and_show_excep
 
 
 def test_progress_from_the_child_reaches_the_gui_thread(qtbot, demo_db, child, tmp_path):
-    from stdnum.cn import ric
-    ids = [base + ric.calc_check_digit(base) for base in ("42282220090101001", "42282220090202002")]
+    ids = [make_id("422822", date(2009, 1, n), n) for n in (1, 2)]
     path = tmp_path / "学生.csv"
     path.write_text("姓名,身份证号,学段,年级\n" + "".join(f"学生{n},{i},初中,七年级\n" for n, i in enumerate(ids)),
                     encoding="utf-8")
@@ -120,3 +121,20 @@ def test_the_start_backup_runs_after_the_window_and_before_any_write(qtbot, tmp_
     finally:
         switcher.window.close()
         switcher.close()
+
+
+def test_the_wizard_s_import_report_keeps_what_it_shows_and_not_the_clean_rows(demo_db, tmp_path):
+    """What the child sends back after an import: the counts, the rows with problems, the skipped
+    rows and the headers (the 保存问题行 file is the same), not the rows imported without a problem."""
+    from db.workflows import import_summary, row_lines, run_import_shown, save_problem_rows
+    good = [make_id("422822", date(2009, 3, n), n) for n in (3, 4)]
+    path = tmp_path / "学生.csv"
+    path.write_text("姓名,身份证号,学段,年级\n" + "".join(f"新生{n},{i},初中,七年级\n" for n, i in enumerate(good))
+                    + "错号,420000000000000000,初中,七年级\n,,初中,\n备注,,,\n", encoding="utf-8")
+    report = run_import_shown(demo_db, "students", path)
+    assert report.counts["added"] == 3 and report.counts["with_problems"] == 1
+    assert [r.values["name"] for r in report.plan.added] == ["错号"]      # the two clean rows stay in the child
+    assert report.parsed.rows == [] and report.parsed.headers[:2] == ["姓名", "身份证号"]
+    assert "已新增 3 行" in import_summary(report.counts, done=True) and row_lines(report.plan).problems
+    assert save_problem_rows(tmp_path / "问题.xlsx", report.plan, list(report.parsed.headers)) == (
+        1 + len(report.plan.skipped))
