@@ -237,7 +237,7 @@ class ListPage(QWidget, Generic[P]):
 
     def _loaded(self, data: Any) -> None:
         self._loading = False
-        selected = self.selected_keys()
+        selected = self.selection_keys()
         self.apply_data(data)
         self.select_keys(selected)
         self.update_count()
@@ -264,6 +264,11 @@ class ListPage(QWidget, Generic[P]):
         return keys[0] if keys else None
 
     def selected_keys(self) -> list[Any]:
+        """The rows an action works on (a page may widen it, e.g. 告知书: every shown row)."""
+        return self.selection_keys()
+
+    def selection_keys(self) -> list[Any]:
+        """The rows selected: what a reload selects again."""
         return [self.model.row_key(self.proxy.mapToSource(ix).row())
                 for ix in self.view.selectionModel().selectedRows()]
 
