@@ -64,11 +64,15 @@ def recheck(db: Database) -> Changes:
 
 def startup_check(db: Database) -> Changes:
     """The check at start-up, run after the stored state is shown: FINDINGS only when it opened,
-    fixed or reopened a finding (or no check had run before), so the pages refresh only then."""
+    fixed or reopened a finding (or no check had run before), so the pages refresh only then.
+    Not run again while the stored check is current (``db.check_state``: nothing the checks read
+    changed since, whoever wrote — the schema's triggers count outside writers too —, same day,
+    policy, schema and program): its findings are what the check would find."""
+    from db.check_state import current_check
     from db.findings import CHECKED_AT_KEY, run_and_store
     from db.store import find_school, get_setting
     with db.session() as s:
-        if find_school(s) is None:
+        if find_school(s) is None or current_check(s) is not None:
             return Changes.NONE
         first = not get_setting(s, CHECKED_AT_KEY)
         run = run_and_store(s)
