@@ -3,9 +3,11 @@
 Every package is examined completely before anything of it is stored (``core.intake``);
 an accepted one is stored in one transaction: its bytes (content-addressed by SHA-256 in
 ``package_blob``, inside the database so a backup, a restore and a killed write keep the
-rows and the bytes together), the package row and its students and grants (bulk inserts,
-no ORM object per row). A newer package of the same school and year replaces the current
-one in the same transaction (the older stays, state ``replaced``); an older one is refused.
+rows and the bytes together) and the package row with its count and total. Its students
+and grants are not copied into rows: every reader takes them from the stored package's
+signed ``data.json`` (``accepted_data``), the one copy of them. A newer package of the same
+school and year replaces the current one in the same transaction (the older stays, state
+``replaced``); an older one is refused.
 Every offered file gets a line in the intake log; every accepted one an audit entry.
 """
 from __future__ import annotations
@@ -16,10 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -27,7 +27,7 @@ from core.errors import InputFileError, ValidationError
 from core.intake import Examined, examine_package
 from core.money import format_fen
 from core.package import VerifyResult
-from core.package_changes import PackageChanges, StudentAmounts, amount_rows, amounts_by_id, changes_between
+from core.package_changes import PackageChanges, amount_rows, amounts_by_id, changes_between
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, ReceivedPackage, parse_package_data
 from core.trust import TrustedSigner
 from db import audit, store
@@ -41,9 +41,7 @@ from db.receiving_models import (
     ExpectedSchool,
     IntakeLog,
     PackageBlob,
-    ReceivedGrant,
     ReceivedPackageRow,
-    ReceivedStudent,
 )
 from db.receiving_nested import StationPackage, expand, inner_contents, intake_kinds, log_stations, via_note
 from db.session import Database
@@ -204,7 +202,7 @@ _PACKAGE = ReceivedPackageRow.__table__
 # The statements of storing a package, built once (bound parameters): a county's 50 packages
 # do not build and key 300 statement objects.
 _KNOWN = select(_PACKAGE.c.received_at, _PACKAGE.c.file_name).where(_PACKAGE.c.sha256 == bindparam("sha256"))
-_CURRENT = select(_PACKAGE.c.id, _PACKAGE.c.file_name, _PACKAGE.c.generated_at).where(
+_CURRENT = select(_PACKAGE.c.id, _PACKAGE.c.file_name, _PACKAGE.c.generated_at, _PACKAGE.c.sha256).where(
     _PACKAGE.c.school_code == bindparam("code"), _PACKAGE.c.school_year == bindparam("year"),
     _PACKAGE.c.state == CURRENT)
 _ADD_BLOB = insert(PackageBlob.__table__)
@@ -215,8 +213,8 @@ _REPLACED = update(_PACKAGE).where(_PACKAGE.c.id == bindparam("old")).values(
 
 def _store(session: Session, exam: Examined, history: bool, actor: str) -> IntakeOutcome:
     """Store one examined package (under the write lock), or say why not. Core statements
-    on the tables (no ORM object, no flush): a handful of statements per package, then one
-    ``executemany`` per table for its students and grants."""
+    on the tables (no ORM object, no flush): a handful of statements per package whatever
+    its size (its students stay in its stored bytes)."""
     data = exam.data
     assert data is not None
     conn = session.connection()
@@ -235,19 +233,16 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     now = datetime.now()
     changes = None
     if current is not None:
-        changes = changes_between(_stored_amounts(session, current.id), amounts_by_id(amount_rows(data.students)))
+        old = _data_of(session, current.sha256, current.file_name)
+        changes = changes_between(amounts_by_id(amount_rows(old.students)), amounts_by_id(amount_rows(data.students)))
     conn.execute(_ADD_BLOB, {"sha256": exam.sha256, "size": len(exam.content), "content": exam.content})
-    package_id, students, grants, total = _rows(conn, data)
-    conn.execute(_ADD_PACKAGE, {
-        "id": package_id, "sha256": exam.sha256, "file_name": exam.path.name, "school_code": data.school_code,
+    total = sum([g.amount_fen for st in data.students for g in st.grants])
+    package_id = conn.execute(_ADD_PACKAGE, {
+        "sha256": exam.sha256, "file_name": exam.path.name, "school_code": data.school_code,
         "school_name": data.school_name, "township": data.township, "school_year": data.school_year,
         "kind": data.kind, "generated_at": data.generated_at, "received_at": now, "received_by": actor,
         "signer_fingerprint": exam.fingerprint, "via": exam.via, "state": CURRENT, "replaced_by": None,
-        "students": len(data.students), "total_fen": total})
-    if students:
-        conn.exec_driver_sql(_insert_sql("received_student", _STUDENT_COLUMNS), students)
-    if grants:
-        conn.exec_driver_sql(_insert_sql("received_grant", _GRANT_COLUMNS), grants)
+        "students": len(data.students), "total_fen": total}).inserted_primary_key[0]
     if current is not None:
         conn.execute(_REPLACED, {"old": current.id, "new": package_id})
     note = (f"接收{'往年' if history else ''}提交包 {exam.path.name}：学校代码 {data.school_code}"
@@ -259,50 +254,6 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
         note += f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
     audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
     return _outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id, total)
-
-
-_STUDENT_COLUMNS = ("id", "package_id", "id_number", "name", "gender", "stage", "grade", "class_name", "location",
-                   "ownership", "category", "township", "village", "household_no", "verified", "prior_grants",
-                   "pending", "total_fen")
-_GRANT_COLUMNS = ("id", "package_id", "student_id", "item_code", "amount_fen", "city_fen", "county_fen")
-
-
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-
-
-def _rows(conn: Connection, data: PackageData) -> tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
-    """The new package's id, its student and grant rows as plain tuples with ids assigned
-    here (under the write lock; 50,000 rows must not cost an ORM object or a compiled
-    parameter set each) and its total (fen), added up on the way."""
-    package_id, first, grant_id = (
-        (n or 0) + 1 for n in conn.exec_driver_sql("SELECT (SELECT max(id) FROM received_package), "
-                                                   "(SELECT max(id) FROM received_student), "
-                                                   "(SELECT max(id) FROM received_grant)").one())
-    students: list[tuple[Any, ...]] = []
-    grants: list[tuple[Any, ...]] = []
-    total = 0
-    for sid, st in enumerate(data.students, start=first):
-        fen = 0
-        for g in st.grants:
-            fen += g.amount_fen
-            grants.append((grant_id, package_id, sid, g.code, g.amount_fen, g.shares.get("city", 0),
-                           g.shares.get("county", 0)))
-            grant_id += 1
-        total += fen
-        students.append((sid, package_id, st.id_number, st.name, st.gender, st.stage, st.grade, st.class_name,
-                         st.location, st.ownership, st.category, st.township, st.village, st.household_no,
-                         st.verified, ",".join(st.prior_grants), ",".join(st.pending), fen))
-    return package_id, students, grants, total
-
-
-def _stored_amounts(session: Session, package_id: int) -> dict[str, StudentAmounts]:
-    """The stored package's amounts per student and item (for the change a replacement makes)."""
-    rows = session.execute(
-        select(ReceivedStudent.id_number, ReceivedStudent.name, ReceivedGrant.item_code, ReceivedGrant.amount_fen)
-        .outerjoin(ReceivedGrant, ReceivedGrant.student_id == ReceivedStudent.id)
-        .where(ReceivedStudent.package_id == package_id)).all()
-    return amounts_by_id((n, name, code or "", fen or 0) for n, name, code, fen in rows)
 
 
 @dataclass(frozen=True)
@@ -350,11 +301,12 @@ def package_bytes(session: Session, sha256: str) -> bytes:
     return bytes(content)
 
 
-def _data_of(session: Session, row: ReceivedPackageRow) -> PackageData:
-    content = package_bytes(session, row.sha256)
+def _data_of(session: Session, sha256: str, file_name: str) -> PackageData:
+    """The data of a stored package, read from its bytes (verified when they were taken in)."""
+    content = package_bytes(session, sha256)
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         raw = zf.read(DATA_MEMBER)
-    return parse_package_data(raw, f"已接收的提交包 {row.file_name} ")
+    return parse_package_data(raw, f"已接收的提交包 {file_name} ")
 
 
 def receiver_year(session: Session) -> int:
@@ -370,7 +322,7 @@ def accepted_data(session: Session, *, history: bool = False) -> list[ReceivedPa
     rows = session.scalars(q.order_by(ReceivedPackageRow.school_code, ReceivedPackageRow.school_year)).all()
     with gc_paused():
         return [ReceivedPackage(r.id, r.sha256, r.file_name, r.received_at.isoformat(timespec="seconds"),
-                                _data_of(session, r), r.via, r.state) for r in rows]
+                                _data_of(session, r.sha256, r.file_name), r.via, r.state) for r in rows]
 
 
 @dataclass(frozen=True)

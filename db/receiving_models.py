@@ -1,10 +1,12 @@
-"""Tables of the receiving side (汇总): trusted signers, received packages and their rows,
-the intake log and the list of expected schools.
+"""Tables of the receiving side (汇总): trusted signers, received packages, the intake log
+and the list of expected schools.
 
 Receiving only adds these tables; the school-side tables are never touched, so a
 central school (中心校) keeps its own students in the same database. Money is integer fen.
 The stored package bytes (``package_blob``) are the signed originals, content-addressed
-by SHA-256: every figure can be traced back to the file it came from.
+by SHA-256: every figure can be traced back to the file it came from. A package's students
+and grants are read from those bytes (its signed ``data.json``), the one copy of them: no
+table repeats them row by row (migration 0009, docs/DECISIONS.md).
 """
 from __future__ import annotations
 
@@ -69,45 +71,6 @@ class ReceivedPackageRow(Base):
     replaced_by: Mapped[int | None] = mapped_column(ForeignKey("received_package.id"), nullable=True)
     students: Mapped[int] = mapped_column(Integer, default=0)
     total_fen: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ReceivedStudent(Base):
-    """A student of an accepted package, as the package states it."""
-
-    __tablename__ = "received_student"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    package_id: Mapped[int] = mapped_column(ForeignKey("received_package.id", ondelete="CASCADE"), index=True)
-    id_number: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(100), default="")
-    gender: Mapped[str] = mapped_column(String(10), default="")
-    stage: Mapped[str] = mapped_column(String(40), default="")
-    grade: Mapped[str] = mapped_column(String(40), default="")
-    class_name: Mapped[str] = mapped_column(String(40), default="")
-    location: Mapped[str] = mapped_column(String(20), default="")
-    ownership: Mapped[str] = mapped_column(String(20), default="")
-    category: Mapped[str] = mapped_column(String(40), default="")
-    township: Mapped[str] = mapped_column(String(100), default="")
-    village: Mapped[str] = mapped_column(String(100), default="")
-    household_no: Mapped[str] = mapped_column(String(60), default="")
-    verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    prior_grants: Mapped[str] = mapped_column(String(200), default="")   # item codes, comma separated
-    pending: Mapped[str] = mapped_column(String(400), default="")        # item codes, comma separated
-    total_fen: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ReceivedGrant(Base):
-    """One item granted to a received student: amount and the funding sources' shares, in fen."""
-
-    __tablename__ = "received_grant"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    package_id: Mapped[int] = mapped_column(ForeignKey("received_package.id", ondelete="CASCADE"), index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("received_student.id", ondelete="CASCADE"), index=True)
-    item_code: Mapped[str] = mapped_column(String(40))
-    amount_fen: Mapped[int] = mapped_column(Integer)
-    city_fen: Mapped[int] = mapped_column(Integer, default=0)
-    county_fen: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IntakeLog(Base):

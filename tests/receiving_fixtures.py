@@ -251,3 +251,26 @@ def station_package(folder: Path, schools: list[SchoolPackage] | tuple[SchoolPac
     finally:
         d.close()
     return StationPackage(result.path, d.path, key.path, key.fingerprint, code, name)
+
+
+def stored_students(db_path: Path) -> list[tuple[int, str, Any]]:
+    """(package id, file name, PackageStudent) of every stored package, current or replaced, in
+    the order of the package ids and of each package's students: read straight from the bytes
+    the database keeps (``package_blob``), where a package's students live (migration 0009)."""
+    import io
+    import sqlite3
+    import zipfile
+
+    from core.package_data import parse_package_data
+    con = sqlite3.connect(db_path)
+    try:
+        rows = con.execute("select p.id, p.file_name, b.content from received_package p "
+                           "join package_blob b on b.sha256 = p.sha256 order by p.id").fetchall()
+    finally:
+        con.close()
+    out: list[tuple[int, str, Any]] = []
+    for package_id, file_name, content in rows:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            data = parse_package_data(zf.read("data.json"))
+        out += [(package_id, file_name, st) for st in data.students]
+    return out

@@ -16,6 +16,7 @@ from receiving_fixtures import (
     receiver_db,
     resigned_without,
     revise_school,
+    stored_students,
     tampered,
     two_kid_school,
 )
@@ -31,8 +32,7 @@ from db.receiving import accepted_data, intake, package_bytes
 from db.session import open_database
 
 DATA = Path(__file__).parent / "data"
-RECEIVING_TABLES = {"trusted_signer", "package_blob", "received_package", "received_student", "received_grant",
-                    "intake_log", "expected_school"}
+RECEIVING_TABLES = {"trusted_signer", "package_blob", "received_package", "intake_log", "expected_school"}
 
 
 def test_frozen_v0004_database_gains_the_receiving_tables_and_keeps_everything(tmp_path):
@@ -100,8 +100,8 @@ def station(tmp_path, schools):
         d.close()
 
 
-TABLES = ("package_blob", "received_package", "received_student", "received_grant", "audit_log", "trusted_signer",
-          "expected_school", "school", "student", "setting")
+TABLES = ("package_blob", "received_package", "audit_log", "trusted_signer", "expected_school", "school", "student",
+          "setting")
 
 
 def _content(d):
@@ -134,9 +134,8 @@ def test_a_good_package_is_stored_with_its_bytes_students_and_grants_to_the_fen(
         assert audit_chain_status(s).intact
     con = sqlite3.connect(station.path)
     try:
-        rows = con.execute("select s.name, g.item_code, g.amount_fen, g.city_fen, g.county_fen from received_grant g "
-                           "join received_student s on s.id = g.student_id where g.amount_fen > 0 "
-                           "order by s.name, g.item_code").fetchall()
+        rows = sorted((st.name, g.code, g.amount_fen, g.shares.get("city", 0), g.shares.get("county", 0))
+                      for _, _, st in stored_students(station.path) for g in st.grants if g.amount_fen > 0)
         assert rows == [("学生1", "HS_TEXTBOOK", 20000, 10000, 10000), ("学生1", "HS_TUITION", 100000, 50000, 50000),
                         ("学生2", "HS_TEXTBOOK", 20000, 10000, 10000), ("学生2", "HS_TUITION", 100000, 50000, 50000)]
         assert con.execute("select state, students, total_fen from received_package").fetchall() == [
@@ -281,7 +280,7 @@ def test_a_newer_package_replaces_the_older_whole_keeping_it_in_history(r_statio
         rows = con.execute("select id, file_name, state, replaced_by from received_package order by id").fetchall()
         assert rows == [(1, first.path.name, "replaced", 2), (2, second.path.name, "current", None)]
         # the replaced package's rows stay (history); the current one's are the new students
-        names = con.execute("select package_id, name from received_student order by package_id, name").fetchall()
+        names = sorted((package_id, st.name) for package_id, _, st in stored_students(r_station.path))
         assert names == [(1, "学生61"), (1, "学生62"), (2, "学生61"), (2, "学生63")]
     finally:
         con.close()
