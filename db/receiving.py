@@ -237,12 +237,14 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
         changes = changes_between(amounts_by_id(amount_rows(old.students)), amounts_by_id(amount_rows(data.students)))
     conn.execute(_ADD_BLOB, {"sha256": exam.sha256, "size": len(exam.content), "content": exam.content})
     total = sum([g.amount_fen for st in data.students for g in st.grants])
-    package_id = conn.execute(_ADD_PACKAGE, {
+    added = conn.execute(_ADD_PACKAGE, {
         "sha256": exam.sha256, "file_name": exam.path.name, "school_code": data.school_code,
         "school_name": data.school_name, "township": data.township, "school_year": data.school_year,
         "kind": data.kind, "generated_at": data.generated_at, "received_at": now, "received_by": actor,
         "signer_fingerprint": exam.fingerprint, "via": exam.via, "state": CURRENT, "replaced_by": None,
-        "students": len(data.students), "total_fen": total}).inserted_primary_key[0]
+        "students": len(data.students), "total_fen": total}).inserted_primary_key
+    assert added is not None
+    package_id = added[0]
     if current is not None:
         conn.execute(_REPLACED, {"old": current.id, "new": package_id})
     note = (f"接收{'往年' if history else ''}提交包 {exam.path.name}：学校代码 {data.school_code}"

@@ -73,7 +73,7 @@ def downgrade() -> None:
     students: list[dict] = []
     grants: list[dict] = []
     for package_id, content in packages:
-        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        with zipfile.ZipFile(io.BytesIO(bytes(content))) as zf:
             data = json.loads(zf.read('data.json'))
         for st in data['students']:
             sid = len(students) + 1
