@@ -232,7 +232,7 @@ def test_fifty_thousand_students_in_fifty_packages_to_the_student():
     # Speed is measured by `make bench` (the consolidation case), not here.
     packages = []
     for school in range(50):
-        kids = [PackageStudent(f"4228{school:04d}{i:010d}", f"学生{i}", stage="普通高中",
+        kids = [PackageStudent(f"4228{school:04d}{i:010d}", f"学生{i}", stage="普通高中", verified=True,
                                grants=(half("HS_TUITION", 100000 + i % 7), half("HS_TEXTBOOK", 20000)) if i % 3 else ())
                 for i in range(1000)]
         packages.append(package(f"S{school}", f"学校{school}", *kids, township=f"乡{school % 9}"))

@@ -319,7 +319,7 @@ def test_package_changes_is_pure_and_sums_an_id_listed_twice():
     from core.package_data import Grant, PackageData, PackageStudent
 
     def st(name, number, *grants):
-        return PackageStudent(number, name, grants=tuple(Grant(c, f, {}) for c, f in grants))
+        return PackageStudent(number, name, verified=True, grants=tuple(Grant(c, f, {}) for c, f in grants))
     old = PackageData("1", "校", 2023, students=(st("甲", "A", ("X", 100)), st("甲", "A", ("Y", 50)),
                                                  st("乙", "B", ("X", 100))))
     new = PackageData("1", "校", 2023, students=(st("甲", "A", ("X", 100), ("Y", 51)), st("丙", "C")))

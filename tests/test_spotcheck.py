@@ -35,7 +35,7 @@ class Pkg:
 
 def kid(n: int, grants: tuple[Grant, ...]) -> PackageStudent:
     return PackageStudent(make_id("422822", date(2008, 1, 1 + n % 28), n), f"学生{n}", stage="普通高中",
-                          category="REGISTERED", grants=grants)
+                          category="REGISTERED", verified=True, grants=grants)
 
 
 def school(code: str, n: int, start: int, *, unsubsidised: int = 0) -> Pkg:

@@ -15,6 +15,7 @@ the rows from them. The audit chain is untouched.
 import io
 import json
 import zipfile
+from typing import cast
 
 from alembic import op
 import sqlalchemy as sa
@@ -73,7 +74,7 @@ def downgrade() -> None:
     students: list[dict] = []
     grants: list[dict] = []
     for package_id, content in packages:
-        with zipfile.ZipFile(io.BytesIO(bytes(content))) as zf:
+        with zipfile.ZipFile(io.BytesIO(cast(bytes, content))) as zf:
             data = json.loads(zf.read('data.json'))
         for st in data['students']:
             sid = len(students) + 1
