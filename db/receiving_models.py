@@ -6,7 +6,7 @@ central school (中心校) keeps its own students in the same database. Money is
 The stored package bytes (``package_blob``) are the signed originals, content-addressed
 by SHA-256: every figure can be traced back to the file it came from. A package's students
 and grants are read from those bytes (its signed ``data.json``), the one copy of them: no
-table repeats them row by row (migration 0009, docs/DECISIONS.md).
+table repeats them row by row (migration 0010, docs/DECISIONS.md).
 """
 from __future__ import annotations
 

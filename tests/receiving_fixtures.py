@@ -256,7 +256,7 @@ def station_package(folder: Path, schools: list[SchoolPackage] | tuple[SchoolPac
 def stored_students(db_path: Path) -> list[tuple[int, str, Any]]:
     """(package id, file name, PackageStudent) of every stored package, current or replaced, in
     the order of the package ids and of each package's students: read straight from the bytes
-    the database keeps (``package_blob``), where a package's students live (migration 0009)."""
+    the database keeps (``package_blob``), where a package's students live (migration 0010)."""
     import io
     import sqlite3
     import zipfile

@@ -1,4 +1,4 @@
-"""Migration 0009 on the frozen receiving-0008 database: the per-student and per-grant rows
+"""Migration 0010 on the frozen receiving-0008 database: the per-student and per-grant rows
 go, every figure is read from the stored packages exactly as the rows held it, and the
 downgrade rebuilds the rows from the stored bytes."""
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
     python tests/data/make_receiving_0008.py        # from the repository root
 
-Made once with the code of commit fe36952 (head 0008), before migration 0009 existed: a
+Made once with the code of commit fe36952 (head 0008), before migrations 0009 and 0010 existed: a
 station (2023) that trusts two schools and received three packages through ``consolidate
 add`` — school A's first package, then its revision (a fee changed, a student added; the
 first one kept as ``replaced``) and school B's — so ``received_student`` and
-``received_grant`` hold the rows that version stored. Tests of migration 0009 and later
+``received_grant`` hold the rows that version stored. Tests of migration 0010 and later
 migrate a copy. Run it again only with the code of that commit (``git archive fe36952``).
 """
 from __future__ import annotations
