@@ -75,3 +75,22 @@ def test_the_notice_still_checks_so_an_edit_outside_the_program_makes_it_a_draft
         d.close()
     assert result.draft and any("核准后被改动" in r for r in result.reasons)
     assert "草稿" in pdf_text(tmp_path / "after.pdf")
+
+
+def test_the_notice_pdf_is_drawn_with_the_cyclic_collector_paused(tmp_path, monkeypatch):
+    """A full collection walks every student the notice holds (0.3–1 s at county size): the
+    PDF, as its workbook, is drawn with the collector paused, and it is on again after."""
+    import gc
+
+    from core.exports import notice
+    from core.exports.sample import sample_export_data
+    seen = []
+    real_build = notice.build_pdf
+
+    def build(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(notice, "build_pdf", build)
+    notice.write_notice_pdf(tmp_path / "n.pdf", sample_export_data(20))
+    assert seen == [False] and gc.isenabled()

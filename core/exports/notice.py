@@ -11,6 +11,7 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from core.bulk import gc_paused
 from core.engine import StudentResult
 from core.exports.data import ExportData, StudentInfo
 from core.exports.notice_text import TITLE, notice_lines, subsidised
@@ -27,6 +28,7 @@ def _row(n: int, s: StudentInfo, r: StudentResult, school: str) -> list[str]:
             format_fen(sum(d.amount_fen for d in granted))]
 
 
+@gc_paused()     # a full collection walks every student of ``data``: 0.3-1 s at county size
 def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
     """Write the notice list PDF to ``path`` (atomically); returns glyph warnings."""
     st = styles()
