@@ -361,7 +361,7 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
     """The public notice list (公示名单) as .pdf or .xlsx: names, school, grade, items and
     amounts only. Until every student is verified and no error is open it is marked
     草稿, so an unverified list is never posted as final."""
-    from db.findings import run_and_store
+    from db.check_state import check_unless_current, unchanged_for_checks
 
     target = Path(target)
     suffix = target.suffix.lower()
@@ -369,10 +369,10 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
         raise ValidationError(f"不支持的文件类型“{target.suffix or '（无扩展名）'}”",
                               "公示名单请保存为 .pdf 或 .xlsx")
     with db.session() as s:
-        # The check stays: the draft mark follows the findings' state, and they depend on
-        # today's date and on edits made outside the program (the audit chain, the seals),
-        # which no cheap change marker would show.
-        run_and_store(s, actor=actor)
+        # The draft mark follows the findings' state: the check runs unless its stored findings
+        # are current (db.check_state: nothing it reads changed since, even from outside the
+        # program, and it ran today under this policy and program).
+        check_unless_current(s, actor=actor)
         reasons = readiness(s, documents=False)
         if not reasons:
             require_county(s, "正式公示名单")
@@ -384,7 +384,7 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
     else:
         from core.exports.notice import write_notice_pdf
         warnings = write_notice_pdf(target, data)
-    with db.session() as s:
+    with db.session() as s, unchanged_for_checks(s):     # its own audit entry: no finding changes
         audit.record(s, actor or audit.default_actor(), "export", None,
                      {"*": (None, f"导出公示名单{'（草稿）' if reasons else ''} {target.name}")})
     return NoticeResult(target, bool(reasons), reasons, data.totals.students_granted, warnings)

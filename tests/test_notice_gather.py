@@ -13,8 +13,9 @@ from sqlalchemy import select
 from core.idnumber import make_id
 from db import audit
 from db import exports as exports_module
+from db import findings as findings_module
 from db.exports import export_notice
-from db.findings import verify_students
+from db.findings import unverify_student_ids, verify_students
 from db.models import Student
 from db.session import open_database
 
@@ -45,10 +46,12 @@ def test_the_notice_reads_the_audit_chain_once_and_never_the_full_gather(tmp_pat
     monkeypatch.setattr(audit, "audit_chain_status", counted)
     monkeypatch.setattr(exports_module, "gather", no_full_gather)
     try:
-        for name in ("n.pdf", "n.xlsx"):
+        for name, reads in (("n.pdf", 1), ("n.xlsx", 0)):
             chain_reads.clear()
             result = export_notice(d, tmp_path / name)
-            assert len(chain_reads) == 1        # the check's own (AUDIT_CHAIN_BROKEN), no second pass
+            # the first notice checks (the verification changed the students): the check's own
+            # read of the chain, no second pass; the second reuses that check (nothing changed)
+            assert len(chain_reads) == reads
             assert (result.draft, result.students) == (False, 2)
     finally:
         d.close()
@@ -94,3 +97,26 @@ def test_the_notice_pdf_is_drawn_with_the_cyclic_collector_paused(tmp_path, monk
     monkeypatch.setattr(notice, "build_pdf", build)
     notice.write_notice_pdf(tmp_path / "n.pdf", sample_export_data(20))
     assert seen == [False] and gc.isenabled()
+
+
+def test_a_second_notice_reuses_the_check_until_something_changes(tmp_path, monkeypatch):
+    """The PDF then the .xlsx of one day: one check (the change marker, db.check_state); a
+    student unverified through the program in between: checked again, and a draft."""
+    _path, d = _verified_school(tmp_path)
+    runs = []
+    real_run = findings_module.run_and_store
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(findings_module, "run_and_store", counted)
+    try:
+        first, second = export_notice(d, tmp_path / "a.pdf"), export_notice(d, tmp_path / "a.xlsx")
+        assert len(runs) == 1 and not first.draft and not second.draft
+        with d.session() as s:
+            unverify_student_ids(s, [s.scalars(select(Student.id)).first()], actor="t")
+        third = export_notice(d, tmp_path / "b.pdf")
+    finally:
+        d.close()
+    assert len(runs) == 2 and third.draft and any("未核准" in r for r in third.reasons)
