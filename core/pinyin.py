@@ -52,11 +52,14 @@ def same_reading(a: str, b: str) -> bool:
 
     A name in which no part is a word of pypinyin's phrase dictionary reads character by
     character: that case is answered from its single-character table (core.pinyin_chars),
-    without loading the phrase dictionary (about 0.18 s per process); any other name is
-    read by pypinyin itself (phrase context: 曾, 单, 覃, 重, 长 in names)."""
-    from core.pinyin_chars import char_readings
+    without loading the phrase dictionary (about 0.18 s per process), and so is a pair that
+    differs at a character whatever its context (高丽娟 and 董宇毅); any other name is read by
+    pypinyin itself (phrase context: 曾, 单, 覃, 重, 长 in names)."""
+    from core.pinyin_chars import cannot_read_same, char_readings
     ra, rb = char_readings(a), char_readings(b)
     if ra is not None and rb is not None:
         return ra == rb
+    if cannot_read_same(a, b):
+        return False
     from pypinyin import Style, lazy_pinyin
     return lazy_pinyin(a, style=Style.NORMAL) == lazy_pinyin(b, style=Style.NORMAL)

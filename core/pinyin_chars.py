@@ -18,6 +18,9 @@ from importlib.util import find_spec
 from pathlib import Path
 
 _MAX_LEN = 8   # longer texts are left to pypinyin
+# readings pypinyin's phrase dictionary gives a character beyond those of its own table entry
+# (乐亭 lào, 彰明较着 zhù, 旋干转坤 qián, 火燵 tā); tests hold this to pypinyin's dictionaries
+PHRASE_ONLY_READINGS = {"乐": ("lao",), "着": ("zhu",), "干": ("qian",), "燵": ("ta",)}
 
 
 def _data_dir() -> Path:
@@ -73,3 +76,24 @@ def char_readings(text: str) -> tuple[str, ...] | None:
     except (OSError, ValueError, ImportError):
         return None
     return tuple(plain(r.split(",")[0]) for r in stored if r is not None)
+
+
+@lru_cache(maxsize=20000)
+def _possible(ch: str) -> frozenset[str] | None:
+    """Every reading ``ch`` can have in any context (None when it has no table entry)."""
+    stored = _table().get(str(ord(ch)))
+    if stored is None:
+        return None
+    return frozenset(plain(r) for r in stored.split(",")) | frozenset(PHRASE_ONLY_READINGS.get(ch, ()))
+
+
+def cannot_read_same(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` read differently whatever the phrase context: of the same length,
+    every character has a table entry and at some position no reading of one is a reading of the
+    other (高丽娟 and 董宇毅: gao is never dong)."""
+    if len(a) != len(b) or not a:
+        return False
+    sets = [(_possible(x), _possible(y)) for x, y in zip(a, b, strict=True)]
+    if any(p is None or q is None for p, q in sets):
+        return False
+    return any(p is not None and q is not None and not p & q for p, q in sets)

@@ -13,7 +13,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 from core.checks import CheckContext, RosterFacts, StudentFacts, run_checks
 from core.demo_people import HOMOPHONES
 from core.pinyin import same_reading
-from core.pinyin_chars import _phrase_keys, char_readings, is_phrase_key
+from core.pinyin_chars import PHRASE_ONLY_READINGS, _phrase_keys, cannot_read_same, char_readings, is_phrase_key, plain
 from core.policy import default_policy
 
 # names where phrase context decides the reading (重庆 chong, 长孙 zhang, 单于 chan, 长城 chang)
@@ -42,6 +42,32 @@ def test_every_single_character_reads_as_pypinyin_reads_it():
 
 def test_phrase_keys_are_exactly_pypinyins():
     assert _phrase_keys() == frozenset(phrases_dict)
+
+
+def test_phrase_only_readings_are_exactly_pypinyins():
+    extra: dict[str, set[str]] = {}
+    for phrase, readings in phrases_dict.items():
+        assert len(phrase) == len(readings)
+        for ch, options in zip(phrase, readings, strict=True):
+            table = {plain(r) for r in pinyin_dict[ord(ch)].split(",")}
+            extra.setdefault(ch, set()).update(plain(r) for r in options if plain(r) not in table)
+    assert {ch: set(r) for ch, r in PHRASE_ONLY_READINGS.items()} == {ch: r for ch, r in extra.items() if r}
+
+
+def test_cannot_read_same_only_when_pypinyin_reads_them_differently():
+    assert cannot_read_same("高丽娟", "董宇毅") and char_readings("高丽娟") is None
+    assert not cannot_read_same("乐亭", "涝亭")     # 乐亭 reads lào ting only as a phrase
+    assert not pypinyin_says("高丽娟", "董宇毅") and pypinyin_says("乐亭", "涝亭")
+    rng = random.Random(11)
+    seen = 0
+    for _ in range(3000):
+        n = rng.choice((2, 3))
+        a = "".join(rng.choice(POOL) for _ in range(n))
+        b = "".join(rng.choice(POOL) for _ in range(n))
+        if cannot_read_same(a, b):
+            seen += 1
+            assert not pypinyin_says(a, b), (a, b)
+    assert seen > 100
 
 
 @pytest.mark.parametrize("name", PHRASE_NAMES)
@@ -87,7 +113,7 @@ def test_plain_names_do_not_load_pypinyin():
     assert all(char_readings(n) and char_readings(n[::-1]) for n in PLAIN_NAMES)
     code = ("import sys; from core.pinyin import same_reading; "
             f"r = [same_reading(a, b) for a, b in {[(n, n[::-1]) for n in PLAIN_NAMES]!r}]; "
-            "r.append(same_reading('张伟', '张玮')); "
+            "r.append(same_reading('高丽娟', '董宇毅')); r.append(same_reading('张伟', '张玮')); "
             "print(r[-1], 'pypinyin' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False"]
