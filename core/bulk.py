@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 @contextmanager
@@ -24,3 +29,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T], workers: int = 2) -> Iterator[_R]:
+    """``fn`` of each item, in the items' order, computed by up to ``workers`` threads (one
+    per core). For independent work whose heavy part runs in C without the GIL (zlib, hashlib,
+    file reads): one item's checksums overlap another's Python. ``fn`` must not touch a
+    database session or a widget. An exception of ``fn`` is raised here, at its item."""
+    items = list(items)
+    workers = min(workers, os.cpu_count() or 1, len(items))
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers, thread_name_prefix="zizhu-parallel") as pool:
+        yield from pool.map(fn, items)

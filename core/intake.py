@@ -35,7 +35,7 @@ class Examined:
     path: Path
     sha256: str
     content: bytes = b""
-    data: PackageData | None = None
+    data: PackageData | None = None    # when it may be stored: without its students (see ``with_students``)
     fingerprint: str = ""
     school_code: str = ""          # as the manifest says (when readable)
     school_name: str = ""
@@ -43,6 +43,14 @@ class Examined:
     draft: bool = False            # an intact package whose manifest says 草稿
     reason: str = ""
     via: str = ""                  # the station (code) whose consolidated package held it; "" sent directly
+    students: int = 0              # how many students ``data.json`` lists (when it may be stored)
+    total_fen: int = 0             # the sum of their grants
+
+    def with_students(self) -> PackageData:
+        """``data`` with its students, decoded again from ``content`` (the examination counted
+        and checked them, then let them go: storing needs only their count and total; a
+        replacement's change list, rare, reads them here)."""
+        return data_member(self.content, f"提交包 {self.path.name} ")
 
     @property
     def ok(self) -> bool:
@@ -64,10 +72,15 @@ def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: 
     if DATA_MEMBER not in manifest.get("files", {}):
         raise ValidationError(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
                               "请学校升级资助助手后重新导出上报包。", "")
-    if raw is None:
-        with zipfile.ZipFile(io.BytesIO(content)) as zf:
-            raw = zf.read(DATA_MEMBER)
-    return parse_package_data(raw, f"提交包 {Path(path).name} ")
+    source = f"提交包 {Path(path).name} "
+    return data_member(content, source) if raw is None else parse_package_data(raw, source)
+
+
+def data_member(content: bytes, source: str) -> PackageData:
+    """The parsed ``data.json`` of a package's bytes (``source`` names it in a message)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        raw = zf.read(DATA_MEMBER)
+    return parse_package_data(raw, source)
 
 
 def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner], receiver_year: int,
@@ -117,7 +130,16 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     if not history and data.school_year != receiver_year:
         return refused(f"提交包是{year}的，本汇总数据库汇总的是{school_year_label(receiver_year)}。"
                        "往年的提交包请用 --history 接收（只用于核对一次性项目）。")
-    unknown = sorted({src for st in data.students for g in st.grants for src in g.shares} - set(SOURCE_LABELS))
+    sources: set[str] = set()
+    total = 0
+    for st in data.students:
+        for g in st.grants:
+            total += g.amount_fen
+            sources.update(g.shares)
+    unknown = sorted(sources - SOURCE_LABELS.keys())
     if unknown:
         return refused(f"{DATA_MEMBER} 中有本程序不认识的资金来源：{'、'.join(unknown)}。")
-    return replace(base, content=content, data=data)
+    # the students are checked and counted; not kept (many small objects per package, held
+    # until every offered file is examined): ``Examined.with_students`` reads them again
+    return replace(base, content=content, data=replace(data, students=()), students=len(data.students),
+                   total_fen=total)

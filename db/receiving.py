@@ -12,8 +12,6 @@ Every offered file gets a line in the intake log; every accepted one an audit en
 """
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,13 +20,13 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.bulk import gc_paused
+from core.bulk import gc_paused, in_parallel
 from core.errors import InputFileError, ValidationError
-from core.intake import Examined, examine_package
+from core.intake import Examined, data_member, examine_package
 from core.money import format_fen
 from core.package import VerifyResult
 from core.package_changes import PackageChanges, amount_rows, amounts_by_id, changes_between
-from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, ReceivedPackage, parse_package_data
+from core.package_data import KIND_SCHOOL, PackageData, ReceivedPackage
 from core.trust import TrustedSigner
 from db import audit, store
 from db.changes import Changes
@@ -134,13 +132,19 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     examined: list[Examined] = []
     refused: list[IntakeOutcome] = []
     stations: list[StationPackage] = []
-    for i, path in enumerate(files):
+    kinds = intake_kinds()
+
+    def examine(path: Path) -> Examined | str:
         content = _read(path)
-        if isinstance(content, str):
-            refused.append(IntakeOutcome(path.name, path, REFUSED, content))
+        return content if isinstance(content, str) else examine_package(path, content, trusted, year, history, kinds)
+
+    # the files are read, verified and decoded on two cores (zlib and SHA-256 run without the GIL)
+    for i, first in enumerate(in_parallel(examine, files)):
+        path = files[i]
+        if isinstance(first, str):
+            refused.append(IntakeOutcome(path.name, path, REFUSED, first))
         else:
-            exams, station = expand(examine_package(path, content, trusted, year, history, intake_kinds()),
-                                    trusted, year, history)
+            exams, station = expand(first, trusted, year, history)
             stations += [station] if station else []
             examined += [e for e in exams if e.ok]
             refused += [_outcome(e, REFUSED, e.reason) for e in exams if not e.ok]
@@ -178,14 +182,12 @@ def _when(text: str) -> datetime:
 
 def _outcome(exam: Examined, result: str, reason: str = "", history: bool = False,
              replaced_file: str = "", changes: PackageChanges | None = None,
-             package_id: int | None = None, total_fen: int | None = None) -> IntakeOutcome:
+             package_id: int | None = None) -> IntakeOutcome:
     data = exam.data
-    if total_fen is None:
-        total_fen = sum(st.total_fen for st in data.students) if data else 0
     return IntakeOutcome(
         exam.path.name, exam.path, result, reason and reason + via_note(exam), exam.sha256, exam.school_code,
         data.school_name if data else exam.school_name, exam.school_year, history and data is not None,
-        len(data.students) if data else 0, total_fen, replaced_file, changes, exam.draft, package_id,
+        exam.students, exam.total_fen, replaced_file, changes, exam.draft, package_id,
         dict(data.items) if data else {}, exam.via)
 
 
@@ -234,28 +236,29 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     changes = None
     if current is not None:
         old = _data_of(session, current.sha256, current.file_name)
-        changes = changes_between(amounts_by_id(amount_rows(old.students)), amounts_by_id(amount_rows(data.students)))
+        changes = changes_between(amounts_by_id(amount_rows(old.students)),
+                                  amounts_by_id(amount_rows(exam.with_students().students)))
     conn.execute(_ADD_BLOB, {"sha256": exam.sha256, "size": len(exam.content), "content": exam.content})
-    total = sum([g.amount_fen for st in data.students for g in st.grants])
+    total = exam.total_fen
     added = conn.execute(_ADD_PACKAGE, {
         "sha256": exam.sha256, "file_name": exam.path.name, "school_code": data.school_code,
         "school_name": data.school_name, "township": data.township, "school_year": data.school_year,
         "kind": data.kind, "generated_at": data.generated_at, "received_at": now, "received_by": actor,
         "signer_fingerprint": exam.fingerprint, "via": exam.via, "state": CURRENT, "replaced_by": None,
-        "students": len(data.students), "total_fen": total}).inserted_primary_key
+        "students": exam.students, "total_fen": total}).inserted_primary_key
     assert added is not None
     package_id = added[0]
     if current is not None:
         conn.execute(_REPLACED, {"old": current.id, "new": package_id})
     note = (f"接收{'往年' if history else ''}提交包 {exam.path.name}：学校代码 {data.school_code}"
-            f"（{data.school_name}），{data.school_year} 学年，学生 {len(data.students)} 人，"
+            f"（{data.school_name}），{data.school_year} 学年，学生 {exam.students} 人，"
             f"合计 {format_fen(total)} 元，SHA-256 {exam.sha256}")
     if current is not None:
         note += f"；替换 {current.file_name}"
     if exam.via:
         note += f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
     audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
-    return _outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id, total)
+    return _outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id)
 
 
 @dataclass(frozen=True)
@@ -305,10 +308,7 @@ def package_bytes(session: Session, sha256: str) -> bytes:
 
 def _data_of(session: Session, sha256: str, file_name: str) -> PackageData:
     """The data of a stored package, read from its bytes (verified when they were taken in)."""
-    content = package_bytes(session, sha256)
-    with zipfile.ZipFile(io.BytesIO(content)) as zf:
-        raw = zf.read(DATA_MEMBER)
-    return parse_package_data(raw, f"已接收的提交包 {file_name} ")
+    return data_member(package_bytes(session, sha256), f"已接收的提交包 {file_name} ")
 
 
 def receiver_year(session: Session) -> int:
