@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from core.checks.base import FindingState
+from core.finding_state import FindingState
 
 
 class Base(DeclarativeBase):

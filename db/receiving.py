@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +26,6 @@ from core.errors import InputFileError, ValidationError
 from core.intake import Examined, data_member, examine_package
 from core.money import format_fen
 from core.package import VerifyResult
-from core.package_changes import PackageChanges, amount_rows, amounts_by_id, changes_between
 from core.package_data import KIND_SCHOOL, PackageData, ReceivedPackage
 from core.trust import TrustedSigner
 from db import audit, store
@@ -43,6 +43,9 @@ from db.receiving_models import (
 )
 from db.receiving_nested import StationPackage, expand, inner_contents, intake_kinds, log_stations, via_note
 from db.session import Database
+
+if TYPE_CHECKING:
+    from core.package_changes import PackageChanges
 from db.trust_store import trusted_signers
 
 Progress = Callable[[int, int], None]
@@ -235,6 +238,7 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     now = datetime.now()
     changes = None
     if current is not None:
+        from core.package_changes import amount_rows, amounts_by_id, changes_between  # a replacement only
         old = _data_of(session, current.sha256, current.file_name)
         changes = changes_between(amounts_by_id(amount_rows(old.students)),
                                   amounts_by_id(amount_rows(exam.with_students().students)))

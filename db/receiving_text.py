@@ -4,7 +4,6 @@ masked (``change_lines`` masks those of a replacement's changes)."""
 from __future__ import annotations
 
 from core.money import format_fen
-from core.package_changes import change_lines
 from db.receiving import IntakeOutcome, IntakeReport
 
 
@@ -26,6 +25,7 @@ def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
         if o.replaced_file:
             lines.append(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
             if o.changes is not None:
+                from core.package_changes import change_lines  # a replacement's (its ID rules load then)
                 lines += ["  " + line for line in change_lines(o.changes, o.items)]
         return lines
     if o.result == "duplicate":

@@ -10,6 +10,7 @@ between tests. Building a school costs a key (scrypt, ~0.3 s) and the package's 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -198,6 +199,25 @@ def tampered(pkg: SchoolPackage, out: Path, member: str = "data.json") -> Path:
 def resigned_without(pkg: SchoolPackage, out: Path, member: str = "data.json") -> Path:
     """The package as an older program made it: without ``member``, signed by the school's own
     key (so only the missing member is wrong)."""
+    return resigned(pkg, out, lambda files: files.pop(member))
+
+
+def resigned_data(pkg: SchoolPackage, out: Path, change: Callable[[dict[str, Any]], object]) -> Path:
+    """The package with its ``data.json`` parsed, ``change``d in place and written back,
+    signed by the school's own key: the signature and every hash are right, only the data is
+    what ``change`` made it."""
+    import json
+
+    def edit(files: dict[str, bytes]) -> None:
+        data = json.loads(files["data.json"])
+        change(data)
+        files["data.json"] = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return resigned(pkg, out, edit)
+
+
+def resigned(pkg: SchoolPackage, out: Path, change: Callable[[dict[str, bytes]], object]) -> Path:
+    """The package's files ``change``d in place (member name -> bytes), signed again by the
+    school's own key."""
     import json
     import zipfile
 
@@ -205,8 +225,9 @@ def resigned_without(pkg: SchoolPackage, out: Path, member: str = "data.json") -
     from db.exports import ensure_key
     from db.session import open_database
     with zipfile.ZipFile(pkg.path) as zf:
-        files = {n: zf.read(n) for n in zf.namelist() if n not in RESERVED and n != member}
+        files = {n: zf.read(n) for n in zf.namelist() if n not in RESERVED}
         meta = json.loads(zf.read("manifest.json"))
+    change(files)
     for key in ("format_version", "files"):
         meta.pop(key)
     d = open_database(pkg.db_path)

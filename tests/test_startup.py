@@ -28,10 +28,10 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 """
 
 
-def _fresh(args: list[str], home: Path) -> tuple[int, set[str], str]:
+def _fresh(args: list[str], home: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, set[str], str]:
     """Exit code, heavy modules loaded and standard output of ``python main.py ARGS`` in a new process."""
     env = {**os.environ, "ZIZHU_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(heavy)], cwd=ROOT, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
     probe = json.loads(proc.stderr.strip().splitlines()[-1])
     return probe["code"], set(probe["loaded"]), proc.stdout
@@ -71,6 +71,15 @@ def test_consolidate_add_loads_no_spreadsheet_writer(school_db, tmp_path):
     code, loaded, out = _fresh(["--db", str(school_db), "consolidate", "add", str(folder)], tmp_path)
     assert code == 1 and "拒收" in out
     assert loaded & {"PySide6", "alembic", "pypinyin", "reportlab", "openpyxl", "python_calamine"} == set()
+
+
+def test_consolidate_add_loads_no_check_rules_nor_id_rules(school_db, tmp_path):
+    """Intake runs no check (the finding state ``db.models`` needs lives apart from the rules)
+    and computes a replacement's change list only for a replacement."""
+    folder = _not_a_package(tmp_path / "in").parent
+    code, loaded, _ = _fresh(["--db", str(school_db), "consolidate", "add", str(folder)], tmp_path,
+                             ("core.checks", "core.package_changes", "stdnum", "db.models"))
+    assert code == 1 and loaded == {"db.models"}
 
 
 @pytest.mark.parametrize("args", [["compute", "--json"], ["settings", "show"]])

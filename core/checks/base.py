@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import NamedTuple, TypeVar, cast
 
+from core.finding_state import FindingState as FindingState  # its home was here (re-exported)
 from core.policy import Policy
 
 _T = TypeVar("_T")
@@ -26,14 +27,6 @@ class Severity(str, Enum):
 
 # Keyed by str: a finding row read back from the database holds the plain value ("error").
 SEVERITY_LABELS: dict[str, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
-
-
-class FindingState(StrEnum):
-    """A stored finding's state; the values are what the database holds."""
-
-    OPEN = "open"            # found by the last check, not accepted
-    FIXED = "fixed"          # no longer found
-    ACCEPTED = "accepted"    # the clerk says the data is right (with a reason)
 
 
 # ``Finding.field`` of a finding about an unset policy parameter; its ``part`` is the

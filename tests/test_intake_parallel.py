@@ -1,0 +1,132 @@
+"""Intake's examination on two threads (zlib and SHA-256 run without the GIL), and what it keeps:
+every package still checked completely, refusals named, outcomes in the order given."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from receiving_fixtures import receiver_db, resigned_data, tampered, two_kid_school
+
+import core.bulk
+from core.bulk import in_parallel
+from core.intake import examine_package
+from db import receiving, trust_store
+from db.receiving import accepted_data, intake
+from db.session import open_database
+
+YEAR = 2023
+
+
+@pytest.fixture(scope="module")
+def schools(tmp_path_factory):
+    root = tmp_path_factory.mktemp("schools")
+    return SimpleNamespace(a=two_kid_school(root, "4228220301", "东坪小学", first=1),
+                           b=two_kid_school(root, "4228220302", "西坪小学", first=3), root=root)
+
+
+@pytest.fixture
+def station(tmp_path, schools):
+    d = open_database(receiver_db(tmp_path / "station.sqlite"))
+    try:
+        for pkg in (schools.a, schools.b):
+            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
+        yield d
+    finally:
+        d.close()
+
+
+def _stored(d) -> list[tuple]:
+    con = sqlite3.connect(d.path)
+    try:
+        return con.execute("select file_name, students, total_fen from received_package order by id").fetchall()
+    finally:
+        con.close()
+
+
+def _refusal(station, path) -> str:
+    (o,) = intake(station, [path]).outcomes
+    assert o.result == "refused" and o.package_id is None
+    assert _stored(station) == [], "a refused package stores nothing"
+    return o.reason
+
+
+def test_an_unknown_funding_source_is_refused_naming_it(station, schools, tmp_path):
+    def province(data):
+        data["students"][0]["grants"][0]["shares"]["province"] = 100
+    reason = _refusal(station, resigned_data(schools.a, tmp_path / "p.zip", province))
+    assert reason == "data.json 中有本程序不认识的资金来源：province。"
+
+
+@pytest.mark.parametrize(("change", "place", "what"), [
+    (lambda d: d["students"][1]["grants"][0].update(amount_fen="100000"), "students[1].grants[0].amount_fen",
+     "金额应为非负整数（单位：分）"),
+    (lambda d: d["students"][0]["grants"][1].update(amount_fen=-1), "students[0].grants[1].amount_fen",
+     "金额应为非负整数（单位：分）"),
+    (lambda d: d["students"][1].pop("verified"), "students[1].verified", "应为 true 或 false"),
+    (lambda d: d["students"][0].update(name=7), "students[0].name", "应为文字"),
+    (lambda d: d["students"][0]["grants"][0]["shares"].update(city=1.5), "students[0].grants[0].shares.city",
+     "金额应为非负整数（单位：分）"),
+    (lambda d: d["findings"].insert(0, {"code": "X"}), "findings[0].severity", "应为文字"),
+    (lambda d: d["totals"].pop("total"), "totals.total", "金额应为非负整数（单位：分）"),
+])
+def test_a_field_of_the_wrong_type_or_missing_is_refused_naming_its_place(station, schools, tmp_path,
+                                                                         change, place, what):
+    reason = _refusal(station, resigned_data(schools.a, tmp_path / "bad.zip", change))
+    assert reason == f"提交包 bad.zip 中的 data.json 无法读取（{place}）：{what}。"
+
+
+def test_examination_runs_on_two_threads_and_outcomes_keep_the_order_given(station, schools, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(core.bulk.os, "cpu_count", lambda: 2)
+    threads: set[int] = set()
+    real = receiving.examine_package
+
+    def spy(*args, **kwargs):
+        threads.add(threading.get_ident())
+        time.sleep(0.05)                       # each thread holds its file long enough for the other to start
+        return real(*args, **kwargs)
+    monkeypatch.setattr(receiving, "examine_package", spy)
+    files = [schools.a.path, tmp_path / "missing.zip", tampered(schools.b, tmp_path / "t.zip"), schools.b.path]
+    report = intake(station, files)
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    assert [(o.path, o.result) for o in report.outcomes] == [
+        (schools.a.path, "accepted"), (files[1], "refused"), (files[2], "refused"), (schools.b.path, "accepted")]
+    assert "找不到文件" in report.outcomes[1].reason and "已被改动" in report.outcomes[2].reason
+    assert _stored(station) == [(schools.a.path.name, 2, 240000), (schools.b.path.name, 2, 240000)]
+    with station.session() as s:
+        assert [len(p.data.students) for p in accepted_data(s)] == [2, 2]
+
+
+def test_in_parallel_keeps_the_order_and_raises_at_the_failing_item(monkeypatch):
+    monkeypatch.setattr(core.bulk.os, "cpu_count", lambda: 2)
+    done: list[int] = []
+
+    def slow_first(n: int) -> int:
+        time.sleep(0.05 if n == 0 else 0)
+        done.append(n)
+        return n * n
+    assert list(in_parallel(slow_first, range(5))) == [0, 1, 4, 9, 16]
+    assert done[0] != 0                        # the later items did not wait for the first
+    results = in_parallel(lambda n: 10 // n, [5, 0, 2])
+    assert next(results) == 2
+    with pytest.raises(ZeroDivisionError):
+        next(results)
+
+
+def test_in_parallel_on_one_core_runs_in_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(core.bulk.os, "cpu_count", lambda: 1)
+    assert list(in_parallel(lambda _: threading.get_ident(), range(3))) == [threading.get_ident()] * 3
+
+
+def test_an_examined_package_keeps_its_count_and_total_not_its_students(station, schools):
+    with station.session() as s:
+        trusted = trust_store.trusted_signers(s)
+    exam = examine_package(schools.a.path, schools.a.path.read_bytes(), trusted, YEAR)
+    assert exam.ok and (exam.students, exam.total_fen) == (2, 240000)
+    assert exam.data is not None and exam.data.students == ()
+    full = exam.with_students()
+    assert [st.name for st in full.students] == ["学生1", "学生2"]
+    assert sum(st.total_fen for st in full.students) == exam.total_fen
