@@ -10,7 +10,7 @@ between tests. Building a school costs a key (scrypt, ~0.3 s) and the package's 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -155,6 +155,19 @@ def receiver_db(path: Path, *, name: str = "龙坪乡扶贫工作站", code: str
     finally:
         d.close()
     return Path(path)
+
+
+def trusting_receiver(path: Path, packages: Iterable[SchoolPackage]) -> Iterator[Any]:
+    """An open receiving database at ``path`` trusting each package's school key (a fixture's body)."""
+    from db import trust_store
+    from db.session import open_database
+    d = open_database(receiver_db(path))
+    try:
+        for pkg in packages:
+            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
+        yield d
+    finally:
+        d.close()
 
 
 def revise_school(pkg: SchoolPackage, out: Path, *, students: list[Kid] | tuple[Kid, ...] = (),

@@ -5,12 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from receiving_fixtures import high_school_kid, receiver_db, school_package, two_kid_school
+from receiving_fixtures import high_school_kid, school_package, trusting_receiver, two_kid_school
 from sqlalchemy import event
 
-from db import trust_store
 from db.receiving import accepted_data, intake
-from db.session import open_database
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +21,7 @@ def schools(tmp_path_factory):
 
 @pytest.fixture
 def station(tmp_path, schools):
-    d = open_database(receiver_db(tmp_path / "station.sqlite"))
-    try:
-        for pkg in (schools.small, schools.big):
-            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
-        yield d
-    finally:
-        d.close()
+    yield from trusting_receiver(tmp_path / "station.sqlite", (schools.small, schools.big))
 
 
 def _statements(db, fn):

@@ -8,14 +8,13 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from receiving_fixtures import receiver_db, resigned_data, tampered, two_kid_school
+from receiving_fixtures import resigned_data, tampered, trusting_receiver, two_kid_school
 
 import core.bulk
 from core.bulk import in_parallel
 from core.intake import examine_package
 from db import receiving, trust_store
 from db.receiving import accepted_data, intake
-from db.session import open_database
 
 YEAR = 2023
 
@@ -29,13 +28,7 @@ def schools(tmp_path_factory):
 
 @pytest.fixture
 def station(tmp_path, schools):
-    d = open_database(receiver_db(tmp_path / "station.sqlite"))
-    try:
-        for pkg in (schools.a, schools.b):
-            trust_store.register(d, trust_store.read_key_file(pkg.key_file, pkg.name))
-        yield d
-    finally:
-        d.close()
+    yield from trusting_receiver(tmp_path / "station.sqlite", (schools.a, schools.b))
 
 
 def _stored(d) -> list[tuple]:
