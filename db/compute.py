@@ -1,30 +1,40 @@
-"""Compute every stored student's subsidies and shape the `compute --json` contract."""
+"""Compute every stored student's subsidies and shape the `compute --json` contract.
+
+``compute_school`` reads through a plain sqlite3 connection (``Database.reading``, the SQL of
+``db.plain_reads``): the command ``compute`` never imports SQLAlchemy.
+"""
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from core.bulk import gc_paused
 from core.engine import StudentResult, Totals, compute_all
 from core.money import format_fen
-from db.session import Database
-from db.store import get_policy
-from db.students import iter_records
+from core.policy import default_policy_text, load_policy
+from core.records import stored_records
+from db.plain_reads import compute_inputs
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from db.session import Database
 
 
 def compute_store(session: Session) -> tuple[list[StudentResult], Totals]:
     """Every listed student computed: one bulk pass, the cyclic collector paused throughout."""
+    from db.store import get_policy
+    from db.students import iter_records
     with gc_paused():
         return compute_all(iter_records(session), get_policy(session))
 
 
 def compute_school(db: Database) -> tuple[list[StudentResult], Totals]:
-    """Every student of the school computed (refused before a school exists)."""
-    from db.store import get_school
-    with db.session() as s:
-        get_school(s)
-        return compute_store(s)
+    """Every student of the school computed (refused before a school exists): the school, the
+    active policy and the students read in one read transaction, the same rows as ``compute_store``."""
+    with db.reading() as con:
+        text, rows = compute_inputs(con)
+    with gc_paused():
+        return compute_all(stored_records(rows), load_policy(text if text is not None else default_policy_text()))
 
 
 def compute_json(results: list[StudentResult], totals: Totals) -> dict[str, Any]:

@@ -70,11 +70,11 @@ def known_revisions() -> frozenset[str]:
 
 def current_revision(db: Database) -> str | None:
     """The revision stored in ``alembic_version`` (None for a new, empty database)."""
-    with db.engine.connect() as conn:
-        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-                                ).first() is None:
+    with db.reading() as con:       # plain sqlite3: SQLAlchemy is not needed to open a database at the head
+        if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+                       ).fetchone() is None:
             return None
-        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
     if len(rows) > 1:
         raise DatabaseError(f"数据库 {db.path} 的结构版本记录不唯一，程序没有改动它",
                             "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest")
@@ -82,8 +82,8 @@ def current_revision(db: Database) -> str | None:
 
 
 def _tables(db: Database) -> set[str]:
-    with db.engine.connect() as conn:
-        return {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    with db.reading() as con:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
 def upgrade(db: Database, revision: str = "head") -> None:

@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.domain import school_year_label
@@ -29,6 +29,7 @@ from core.policy_diff import PolicyDiff, policy_diff_items
 from core.policy_preview import StudentDelta, compare, student_deltas
 from db import audit
 from db.models import PolicyVersion, School, Student
+from db.plain_reads import ACTIVE_POLICY_ID
 from db.session import Database
 from db.settings import PolicySaved
 
@@ -74,11 +75,8 @@ def _school_year(session: Session) -> int:
 def active_row(session: Session) -> PolicyVersion | None:
     """The active version: the newest of the school's year, else of the latest earlier year,
     else (a school year set back) the newest of all."""
-    year = _school_year(session)
-    newest = (PolicyVersion.school_year.desc(), PolicyVersion.number.desc())
-    row = session.scalars(select(PolicyVersion).where(PolicyVersion.school_year <= year)
-                          .order_by(*newest).limit(1)).first()
-    return row or session.scalars(select(PolicyVersion).order_by(*newest).limit(1)).first()
+    active_id = session.scalar(text(ACTIVE_POLICY_ID))     # one SQL text, also ``compute``'s plain read
+    return session.get(PolicyVersion, active_id) if active_id is not None else None
 
 
 def active_text(session: Session) -> str:

@@ -8,21 +8,28 @@ use case that plans from the data it reads (an import) plans and applies
 under one lock. Database failures (locked past the timeout, disk full,
 read-only, damaged) become ``DatabaseError`` with a Chinese message; SQL
 parameters (names, ID numbers) never appear in an exception text.
+
+SQLAlchemy is imported when a session is first asked for (0.4 s of a command's start on an
+old PC): a command that only reads (``compute``) reads through ``reading()``, a plain sqlite3
+connection with the same settings, and never imports it.
 """
 from __future__ import annotations
 
 import logging
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property
 from pathlib import Path
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +94,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 def translate_error(exc: BaseException, path: Path | str | None = None,
                     timeout: float | None = None) -> DatabaseError | None:
     """The Chinese DatabaseError for a SQLite failure, or None when ``exc`` is none we know."""
-    if not isinstance(exc, (sa_exc.DBAPIError, sqlite3.Error)):
+    sa_exc = sys.modules.get("sqlalchemy.exc")     # not imported: no SQLAlchemy error can exist
+    if not isinstance(exc, sqlite3.Error) and not (sa_exc is not None and isinstance(exc, sa_exc.DBAPIError)):
         return None
     kind = _error_name(exc)
     if kind not in _MESSAGES:
@@ -121,13 +129,44 @@ class Database:
     def __init__(self, path: Path, timeout: float | None = None) -> None:
         self.path = Path(path)
         self.timeout = busy_timeout() if timeout is None else timeout
-        self.engine: Engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
-        event.listen(self.engine, "connect", _on_connect(int(self.timeout * 1000)))
-        event.listen(self.engine, "begin", _on_begin)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_factory = sessionmaker(self.engine.execution_options(zizhu_begin="IMMEDIATE"),
-                                           expire_on_commit=False)
         self._locked = False
+
+    @cached_property
+    def engine(self) -> Engine:
+        """SQLAlchemy's engine, made (and SQLAlchemy imported) at its first use."""
+        from sqlalchemy import create_engine, event
+        engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
+        event.listen(engine, "connect", _on_connect(int(self.timeout * 1000)))
+        event.listen(engine, "begin", _on_begin)
+        return engine
+
+    @cached_property
+    def _factory(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def _write_factory(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+        return sessionmaker(self.engine.execution_options(zizhu_begin="IMMEDIATE"), expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A plain sqlite3 connection (the sessions' settings) in one read transaction: one
+        consistent snapshot, never written, without SQLAlchemy. Failures as ``session()``'s."""
+        try:
+            con = sqlite3.connect(self.path, timeout=self.timeout)
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.path, self.timeout) or exc from None
+        try:
+            _on_connect(int(self.timeout * 1000))(con, None)
+            con.execute("BEGIN")
+            yield con
+        except sqlite3.Error as exc:
+            log.warning("database read failed: %s", exc)
+            raise translate_error(exc, self.path, self.timeout) or exc from None
+        finally:
+            con.close()     # the read transaction ends with the connection (nothing was written)
 
     @contextmanager
     def _run(self, factory: sessionmaker) -> Iterator[Session]:
@@ -156,7 +195,8 @@ class Database:
         return self._run(self._write_factory)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if "engine" in self.__dict__:      # made at its first use only
+            self.engine.dispose()
         if self._locked:
             from db import lock
             lock.release(self.path)

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import NotInitialisedError, ValidationError, ZizhuError
+from core.errors import ValidationError, ZizhuError
 from core.policy import Policy, load_policy, parameter_label, set_value
 from db import audit
 from db.models import School, Setting
+from db.plain_reads import not_initialised
 
 MAPPING_KEY = "import_mapping.{kind}"
 DEMO_KEY = "demo"     # "1": a demo database (fictional school), whatever its file is called
@@ -44,8 +45,7 @@ def mark_demo(session: Session) -> None:
 def get_school(session: Session) -> School:
     school = session.scalars(select(School).limit(1)).first()
     if school is None:
-        raise NotInitialisedError("数据库中还没有学校信息",
-                                  "请先初始化：python main.py init --school 学校名称 --code 代码 --school-year 年份")
+        raise not_initialised()
     return school
 
 

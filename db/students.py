@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -12,9 +11,10 @@ from core.domain import StudentRecord
 from core.errors import ValidationError
 from core.fields import ENGINE_FIELDS
 from core.pinyin import initials_key
-from core.records import RECORD_COLUMNS, grants_of, stored_records, student_record
+from core.records import grants_of, stored_records, student_record
 from db import audit
-from db.models import ON_LIST, STUDENT_DATA_FIELDS, Student
+from db.models import STUDENT_DATA_FIELDS, Student
+from db.plain_reads import VERIFIED, records_sql
 
 
 def get_student(session: Session, student_id: int) -> Student:
@@ -58,14 +58,13 @@ def to_record(st: Student | Any) -> StudentRecord:
 _ENGINE_FIELDS = ENGINE_FIELDS
 
 
-def _records(session: Session, *where: Any) -> list[StudentRecord]:
-    """Engine records of the listed students matching ``where``, in id order: one Core
-    SELECT of the columns the engine reads, built by the fast constructor (the stored
-    data passed validation when it was stored)."""
-    cols = [getattr(Student, c) for c in RECORD_COLUMNS]
+def _records(session: Session, where: str = "") -> list[StudentRecord]:
+    """Engine records of the listed students matching ``where``, in id order: one SELECT
+    of the columns the engine reads (db.plain_reads.records_sql, also ``compute``'s), built
+    by the fast constructor (the stored data passed validation when it was stored)."""
     with gc_paused():
-        # on the session's connection: a Core result, without the ORM's row loading
-        rows = session.connection().execute(select(*cols).where(ON_LIST, *where).order_by(Student.id)).fetchall()
+        # on the session's connection: driver rows, without the ORM's row loading
+        rows = session.connection().exec_driver_sql(records_sql(where)).fetchall()
         return stored_records(rows)
 
 
@@ -76,7 +75,7 @@ def iter_records(session: Session) -> list[StudentRecord]:
 
 def verified_records(session: Session) -> list[StudentRecord]:
     """Engine view of the verified students."""
-    return _records(session, Student.verified.is_(True))
+    return _records(session, VERIFIED)
 
 
 def update_student(session: Session, student_id: int, changes: dict[str, Any],

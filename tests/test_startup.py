@@ -82,12 +82,29 @@ def test_consolidate_add_loads_no_check_rules_nor_id_rules(school_db, tmp_path):
     assert code == 1 and loaded == {"db.models"}
 
 
-@pytest.mark.parametrize("args", [["compute", "--json"], ["settings", "show"]])
+@pytest.mark.parametrize("args", [["compute", "--json"], ["compute"], ["settings", "show"]])
 def test_commands_on_a_current_database_load_no_alembic_pinyin_or_writers(school_db, tmp_path, args):
     code, loaded, out = _fresh(["--db", str(school_db), *args], tmp_path)
     assert code == 0 and out.strip()
-    assert "sqlalchemy" in loaded                         # they do read the database
+    # compute reads through plain sqlite3 (db.plain_reads); settings show through a session
+    assert ("sqlalchemy" in loaded) == (args[0] != "compute")
     assert loaded & {"PySide6", "alembic", "pypinyin", "reportlab", "openpyxl", "python_calamine", "tomlkit"} == set()
+
+
+def test_compute_reads_what_the_session_path_reads(demo_db):
+    """``compute`` (plain sqlite3) computes the students the session path computes, with the same
+    policy: the active version, a student taken off the list left out."""
+    from db.compute import compute_school, compute_store
+    from db.usecases import remove
+    with demo_db.session() as s:
+        first = s.connection().exec_driver_sql("SELECT id FROM student ORDER BY id LIMIT 1").scalar_one()
+    remove(demo_db, first, "测试")
+    results, totals = compute_school(demo_db)
+    with demo_db.session() as s:
+        expected, expected_totals = compute_store(s)
+    assert [(r.student.key, r.total_fen) for r in results] == [(r.student.key, r.total_fen) for r in expected]
+    assert first not in {r.student.key for r in results} and len(results) == 119
+    assert totals == expected_totals
 
 
 def test_an_old_database_is_still_migrated(tmp_path):
