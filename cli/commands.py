@@ -204,13 +204,15 @@ READS_ONLY = {("compute", None), ("template", None), ("settings", "show"), ("pol
               ("policy", "versions"), ("policy", "diff"), ("key", "show")}
 
 
-# Commands that write only what the checks derive and recompute: `check` stores the findings (new
-# ones opened, changed ones updated, gone ones fixed), their state changes in the audit log (appended)
-# and its time and marks. No value a clerk entered is changed or removed: an accepted finding whose
-# data changed is reopened, and the reason it was accepted with stays in the audit log's entry of the
-# acceptance (tests/test_check_backup.py). They take no start backup either (1.7 s at county size);
-# a command that changes what a clerk entered (accept, an import, an edit…) still takes it first.
-DERIVED_ONLY = {("check", None)}
+# Commands that write only what the checks derive and recompute, and the record of their own run:
+# `check` stores the findings (new ones opened, changed ones updated, gone ones fixed), their state
+# changes in the audit log (appended) and its time and marks; `notice` does the same when the stored
+# check is not current, then appends its export to the audit log. No value a clerk entered is changed
+# or removed: an accepted finding whose data changed is reopened, and the reason it was accepted with
+# stays in the audit log's entry of the acceptance (tests/test_check_backup.py). So they take no start
+# backup either (1.7 s at county size); a command that changes what a clerk entered (accept, an import,
+# an edit, the settings…) still takes it first.
+DERIVED_ONLY = {("check", None), ("notice", None)}
 
 
 def reads_only(args) -> bool:

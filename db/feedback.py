@@ -27,21 +27,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.checks import FindingState
 from core.errors import ValidationError
-from core.feedback import Feedback, FeedbackFinding, ReadFeedback, read_feedback_package
 from core.idnumber import mask_id, normalize_id
-from core.trust import TrustedSigner, read_trust_file
 from db import audit, store
 from db.changes import Changes
 from db.findings import finding_code, subject_rows
 from db.models import ON_LIST, FeedbackPackage, FindingRow, Student
 from db.session import Database
+
+if TYPE_CHECKING:     # the package reader (cryptography) is imported where a package is read:
+    # the 核查问题 listing (db.views) reads this module's origin texts only
+    from core.feedback import Feedback, FeedbackFinding, ReadFeedback
+    from core.trust import TrustedSigner
 
 SUPERSEDED = "新的反馈包中已没有此问题"      # the note of a finding a newer feedback superseded
 FEEDBACK_HINT = ("这是上级单位（{receiver}）反馈的问题：请核对并改正本校的数据，然后选中它点“标记已改正…”写明改了什么；"
@@ -66,6 +69,7 @@ class FeedbackImport:
 def trusted_for_feedback(session: Session, trust_files: Iterable[Path] = ()) -> list[TrustedSigner]:
     """The signers a feedback package may come from: the database's trusted signers
     (``db.trust_store``: the registered keys and its own), plus the keys of ``trust_files`` (--trust)."""
+    from core.trust import read_trust_file
     from db.trust_store import trusted_signers
     signers = trusted_signers(session)
     for path in trust_files:
@@ -82,6 +86,7 @@ def part_of(receiver_code: str, key: str) -> str:
 def import_feedback(db: Database, path: Path, trust_files: Sequence[Path] = (),
                     actor: str | None = None) -> FeedbackImport:
     """Verify and import a feedback package (one transaction; a refusal changes nothing)."""
+    from core.feedback import read_feedback_package
     from db.backup import backup_before_change
     path = Path(path)
     with db.session() as s:

@@ -1,6 +1,7 @@
-"""`check` takes no start backup (cli.commands.DERIVED_ONLY): it writes only what the checks derive
-and recompute, never a value a clerk entered. These tests hold that promise: a run of the real
-command on data changed behind Zizhu's back (so that it reopens findings the clerk accepted)
+"""`check` and `notice` take no start backup (cli.commands.DERIVED_ONLY): they write only what the
+checks derive and recompute (and their own audit entry), never a value a clerk entered. These tests
+hold that promise: a run of the real command on data changed behind Zizhu's back (so that the check
+reopens findings the clerk accepted)
 leaves every table of clerk-entered data as it was, keeps every earlier audit entry, and every
 reason a clerk gave is still stored: on its finding, or in the audit log's entry of the acceptance."""
 import sqlite3
@@ -51,14 +52,17 @@ def accepted(demo_db):
     return path, {f"核对原件无误 {r.id}" for r in rows}
 
 
-def test_check_changes_nothing_a_clerk_entered_and_takes_no_start_backup(accepted):
+@pytest.mark.parametrize("command", [["check"], ["notice", "公示.pdf"]])
+def test_changes_nothing_a_clerk_entered_and_takes_no_start_backup(accepted, command):
     path, given = accepted
+    if command[0] == "notice":
+        command = ["notice", str(path.parent / command[1])]
     con = sqlite3.connect(path)
     before = _tables(con)
     assert given <= _reasons(con)[0]
     con.close()
 
-    assert run(["--db", str(path), "check"]) in (0, 1)
+    assert run(["--db", str(path), *command]) in (0, 1)
 
     assert not [b for b in bk.list_backups(path) if b.name.endswith("-start.sqlite")]
     con = sqlite3.connect(path)
