@@ -215,9 +215,17 @@ READS_ONLY = {("compute", None), ("template", None), ("settings", "show"), ("pol
 DERIVED_ONLY = {("check", None), ("notice", None)}
 
 
-def reads_only(args) -> bool:
-    """The command changes nothing a clerk entered: no start backup."""
-    return (args.command, getattr(args, f"{args.command}_command", None)) in READS_ONLY | DERIVED_ONLY
+# Commands that back the database up themselves right before their first write (db.workflows.run_import:
+# ``backup_before_change``; a dry run or a refused file writes nothing): the start backup would be a
+# second copy of the same file a moment earlier, so theirs counts as the day's (tests/test_backup.py).
+BACKS_UP_ITSELF = {("import", "students"), ("import", "roster")}
+
+
+def takes_start_backup(args) -> bool:
+    """Whether the command makes the start backup (when it is due): not when it changes nothing a
+    clerk entered, nor when it backs up itself before it writes."""
+    sub = args.kind if args.command == "import" else getattr(args, f"{args.command}_command", None)
+    return (args.command, sub) not in READS_ONLY | DERIVED_ONLY | BACKS_UP_ITSELF
 
 
 EXIT_INTERNAL = 3            # a bug: the traceback is in the log, not on the screen
@@ -253,7 +261,7 @@ def _dispatch(args, db_path: Path) -> int:
     # Every command that opens the database takes its single-instance lock (even `check`
     # writes its findings); one that writes makes the start backup when the last one is old.
     try:
-        db = open_database(db_path, backup_on_start=not reads_only(args))
+        db = open_database(db_path, backup_on_start=takes_start_backup(args))
     finally:
         integrity.forget(db_path)     # refused before its check was taken: not kept for later
     try:

@@ -104,6 +104,7 @@ def test_backups_before_import_policy_change_and_payments(dbp, tmp_path):
     assert run(["--db", str(dbp), "policy", "set", "tuition_standard.普通高中", "1200"]) == 0
     got = reasons(dbp)
     assert got.count("before-import-students") == 1            # not for a dry run
+    assert "start" not in got            # the import's own backup was the day's: not a second copy
     assert "before-policy" in got
     before_policy = next(b for b in bk.list_backups(dbp) if b.name.endswith("before-policy.sqlite"))
     assert student_count(before_policy) == 3

@@ -91,6 +91,16 @@ def test_commands_on_a_current_database_load_no_alembic_pinyin_or_writers(school
     assert loaded & {"PySide6", "alembic", "pypinyin", "reportlab", "openpyxl", "python_calamine", "tomlkit"} == set()
 
 
+def test_check_loads_no_package_reader_alembic_or_writers(school_db, tmp_path):
+    """`check` needs SQLAlchemy and the rules, not the package reader's cryptography (the listing's
+    origin texts live beside it in db.feedback), alembic, a spreadsheet or PDF library, tomlkit."""
+    code, loaded, out = _fresh(["--db", str(school_db), "check"], tmp_path)
+    assert code in (0, 1) and "审计日志" in out
+    assert "sqlalchemy" in loaded
+    assert loaded & {"PySide6", "alembic", "cryptography", "reportlab", "openpyxl", "python_calamine",
+                     "tomlkit"} == set()
+
+
 def test_compute_reads_what_the_session_path_reads(demo_db):
     """``compute`` (plain sqlite3) computes the students the session path computes, with the same
     policy: the active version, a student taken off the list left out."""
