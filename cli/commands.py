@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -250,13 +251,26 @@ def _broken_pipe() -> int:
     return EXIT_BROKEN_PIPE
 
 
+# The modules a command needs first, imported while SQLite checks the file on the other core
+# (db.integrity: its answer is awaited when the database is opened). `compute` reads through plain
+# sqlite3 (db.compute); the others read and write through SQLAlchemy's ORM and the models.
+PRELOAD = {"compute": ("db.compute",), "check": ("db.usecases", "db.views", "db.findings")}
+DEFAULT_PRELOAD = ("db.models",)
+
+
+def _preload(command: str) -> None:
+    for name in PRELOAD.get(command, DEFAULT_PRELOAD):
+        importlib.import_module(name)
+
+
 def _dispatch(args, db_path: Path) -> int:
     if args.command in NO_DATABASE:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
     from db import integrity
-    integrity.start(db_path)     # SQLite checks the file on another core while SQLAlchemy is imported
+    integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
+    _preload(args.command)
     from db.session import open_database
     # Every command that opens the database takes its single-instance lock (even `check`
     # writes its findings); one that writes makes the start backup when the last one is old.

@@ -19,9 +19,9 @@ import logging
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,25 +130,25 @@ class Database:
         self.path = Path(path)
         self.timeout = busy_timeout() if timeout is None else timeout
         self._locked = False
+        self._orm: tuple[Engine, sessionmaker[Session], sessionmaker[Session]] | None = None
+        self._orm_lock = threading.Lock()    # the GUI's threads may ask for the first session together
 
-    @cached_property
+    def _sessions(self) -> tuple[Engine, sessionmaker[Session], sessionmaker[Session]]:
+        """The engine and the two session factories, made (and SQLAlchemy imported) at first use."""
+        with self._orm_lock:
+            if self._orm is None:
+                from sqlalchemy import create_engine, event
+                from sqlalchemy.orm import sessionmaker
+                engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
+                event.listen(engine, "connect", _on_connect(int(self.timeout * 1000)))
+                event.listen(engine, "begin", _on_begin)
+                self._orm = (engine, sessionmaker(engine, expire_on_commit=False),
+                             sessionmaker(engine.execution_options(zizhu_begin="IMMEDIATE"), expire_on_commit=False))
+            return self._orm
+
+    @property
     def engine(self) -> Engine:
-        """SQLAlchemy's engine, made (and SQLAlchemy imported) at its first use."""
-        from sqlalchemy import create_engine, event
-        engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
-        event.listen(engine, "connect", _on_connect(int(self.timeout * 1000)))
-        event.listen(engine, "begin", _on_begin)
-        return engine
-
-    @cached_property
-    def _factory(self) -> sessionmaker[Session]:
-        from sqlalchemy.orm import sessionmaker
-        return sessionmaker(self.engine, expire_on_commit=False)
-
-    @cached_property
-    def _write_factory(self) -> sessionmaker[Session]:
-        from sqlalchemy.orm import sessionmaker
-        return sessionmaker(self.engine.execution_options(zizhu_begin="IMMEDIATE"), expire_on_commit=False)
+        return self._sessions()[0]
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -187,16 +187,16 @@ class Database:
 
     def session(self) -> AbstractContextManager[Session]:
         """Commit on success, roll back on any error: all or nothing."""
-        return self._run(self._factory)
+        return self._run(self._sessions()[1])
 
     def write_session(self) -> AbstractContextManager[Session]:
         """Like ``session()``, but takes the write lock at once (BEGIN IMMEDIATE):
         what is read inside cannot change before it is written."""
-        return self._run(self._write_factory)
+        return self._run(self._sessions()[2])
 
     def close(self) -> None:
-        if "engine" in self.__dict__:      # made at its first use only
-            self.engine.dispose()
+        if self._orm is not None:      # made at its first use only
+            self._orm[0].dispose()
         if self._locked:
             from db import lock
             lock.release(self.path)
