@@ -378,7 +378,8 @@ def finding_rows(db: Database, include_fixed: bool = True, initials: bool = True
         if not include_fixed:
             q = q.where(FindingRow.state != FindingState.FIXED)
         sources = feedback_sources(s)
-        return [finding_view(r, sources.get(r.feedback_id or 0), initials) for r in s.execute(q)]
+        # Core rows on the connection: the ORM's loading adds nothing to plain columns
+        return [finding_view(r, sources.get(r.feedback_id or 0), initials) for r in s.connection().execute(q)]
 
 
 def finding_view(r: Any, source: tuple[str, str] | None = None, initials: bool = True) -> FindingView:
