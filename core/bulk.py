@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import gc
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -44,3 +46,77 @@ def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T], workers: int = 2) -
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(workers, thread_name_prefix="zizhu-parallel") as pool:
         yield from pool.map(fn, items)
+
+
+def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+    """``items``, produced on a helper thread up to ``depth`` ahead of the consumer.
+
+    For a producer whose work mostly releases the GIL (zlib's inflate, file reads): it then runs
+    on the machine's second core while the consumer works on the previous item. An exception
+    raised by the producer is raised again, as itself, in the consumer at the point it occurred.
+    When the consumer stops early (an exception, ``close()``), the producer is told to stop,
+    ``items`` is closed on its thread and the thread is joined before this generator returns.
+    """
+    slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((False, item)):
+                    return
+            put((True, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((True, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            done, value = slots.get()
+            if done:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        worker.join()
+
+
+@contextmanager
+def warmed_alongside(warm: Callable[[], object] | None) -> Iterator[None]:
+    """Run ``warm`` on a helper thread while the body runs (joined at its end).
+
+    For loading what a later step will need (a library's import, its tables) while the body
+    waits in code that releases the GIL (calamine parsing a sheet). Only a warm-up: an error in
+    ``warm`` is dropped here, and the later step that needs the same thing meets it again on its
+    own thread, where it is reported as if nothing had been warmed.
+    """
+    if warm is None:
+        yield
+        return
+
+    def run() -> None:
+        with suppress(Exception):
+            warm()
+
+    helper = threading.Thread(target=run, name="warm-up", daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        helper.join()

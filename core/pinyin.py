@@ -35,6 +35,12 @@ def name_initials(name: str) -> list[str]:
     return out
 
 
+def warm_initials() -> None:
+    """Load pypinyin and its tables now (the student import runs this on a helper thread
+    while calamine reads the sheet, so the names' initials need not wait for the load)."""
+    name_initials("张")
+
+
 def initials_key(name: str) -> str:
     """Stored form: "zs|cs"."""
     return "|".join(name_initials(name))

@@ -61,7 +61,8 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     with db.session() as s:
         remembered = store.get_mapping(s, kind)
         policy = store.get_policy(s) if kind == "students" else None     # the roster needs none
-    table = read_table(path)
+    from core.pinyin import warm_initials
+    table = read_table(path, warm=warm_initials if kind == "students" else None)   # initials for the search
     use = overrides if overrides is not None else remembered
     if policy is not None:
         return parse_students(table, policy, overrides=use, progress=progress)

@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.bulk import prefetched
 from core.errors import InputFileError
 
 # The limits, in one place.
@@ -312,7 +313,8 @@ def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: st
                 budget: list[int]) -> set[tuple[int, int]]:
     scan = _SheetScan(path, name)
     tail = b""
-    for chunk in _stream(path, zf, info, budget):
+    # inflated on the second core (zlib releases the GIL) while this thread scans the chunk before
+    for chunk in prefetched(_stream(path, zf, info, budget)):
         data = tail + chunk if tail else chunk
         tail = data[scan.feed(data, final=False):]
         if len(tail) > MAX_TAIL:          # no row end in 16 MB: not a real sheet

@@ -13,13 +13,16 @@ import contextlib
 import csv
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+Warm = Callable[[], object] | None
+
 import python_calamine
 
-from core.bulk import gc_paused
+from core.bulk import gc_paused, warmed_alongside
 from core.errors import InputFileError
 from core.importers import limits
 
@@ -62,8 +65,9 @@ def _error(path: Path, what: str, hint: str) -> InputFileError:
 
 
 @gc_paused()
-def read_table(path: str | os.PathLike[str]) -> Table:
-    """Read the first non-empty sheet of ``path``.
+def read_table(path: str | os.PathLike[str], warm: Warm = None) -> Table:
+    """Read the first non-empty sheet of ``path``. ``warm`` (loading what the caller needs next)
+    runs on a helper thread while calamine parses the sheet (calamine releases the GIL).
 
     Raises InputFileError (Chinese message naming the file and what to do)
     when the file is missing, of an unsupported type, corrupt, protected by a
@@ -89,7 +93,7 @@ def read_table(path: str | os.PathLike[str]) -> Table:
         raise _error(p, f"读取出错（{exc.strerror or exc}）", "请把文件复制到本机硬盘后重试") from None
     if not head:
         raise _error(p, "文件是空的（0字节）", "请确认选择了正确的文件")
-    table = _read_csv(p) if suffix in CSV_SUFFIXES else _read_spreadsheet(p, suffix, head)
+    table = _read_csv(p) if suffix in CSV_SUFFIXES else _read_spreadsheet(p, suffix, head, warm)
     return table
 
 
@@ -104,13 +108,18 @@ def _looks_like_html(head: bytes) -> bool:
     return start.startswith(b"<") and (b"<html" in start or b"<table" in start or b"<!doctype" in start)
 
 
-def _read_spreadsheet(p: Path, suffix: str, head: bytes) -> Table:
+def _read_spreadsheet(p: Path, suffix: str, head: bytes, warm: Warm = None) -> Table:
     if _looks_like_html(head):
         raise _error(p, "这个文件实际上是网页（HTML）格式，只是扩展名为 " + suffix, _RESAVE)
     if not head.startswith(_ZIP_MAGIC) and not head.startswith(_OLE_MAGIC):
         raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
     # Never hand calamine a file that is beyond the limits: it would abort the process.
     checked = limits.precheck_spreadsheet(p, head)
+    with warmed_alongside(warm):
+        return _read_checked(p, head, checked)
+
+
+def _read_checked(p: Path, head: bytes, checked: limits.Precheck) -> Table:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(p))
     except python_calamine.PasswordError:
