@@ -75,7 +75,7 @@ def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
                 if not put((False, item)):
                     return
             put((True, None))
-        except BaseException as exc:  # handed to the consumer, raised there
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
             put((True, exc))
         finally:
             close = getattr(items, "close", None)

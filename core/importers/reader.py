@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-Warm = Callable[[], object] | None
-
 import python_calamine
 
 from core.bulk import gc_paused, warmed_alongside
@@ -29,6 +27,8 @@ from core.importers import limits
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
 SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES + CSV_SUFFIXES
+
+Warm = Callable[[], object] | None      # read_table's warm-up (see there)
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
