@@ -28,6 +28,10 @@ What is guarded, per format:
   65,536 rows x 256 columns, so calamine's grid is bounded; the DIMENSIONS
   record is not read.
 * .csv: the file size here; rows and columns while reading (core.importers.reader).
+
+A sheet (content.xml) is inflated on a helper thread (``core.bulk.prefetched``: zlib releases
+the GIL) while this thread scans the chunk before; everything is still measured before calamine
+opens the file, and an error of the inflating thread is raised here, as itself.
 """
 from __future__ import annotations
 
@@ -390,7 +394,7 @@ def _check_ods(path: Path, zf: zipfile.ZipFile) -> Precheck:
     for info in zf.infolist():
         if info.filename == "content.xml":
             scan, tail = _OdsScan(path), b""
-            for chunk in _stream(path, zf, info, budget):
+            for chunk in prefetched(_stream(path, zf, info, budget)):
                 data = tail + chunk
                 tail = data[scan.feed(data, final=False):]
                 if len(tail) > MAX_TAIL:
