@@ -44,8 +44,11 @@ def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T], workers: int = 2) -
         yield from map(fn, items)
         return
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(workers, thread_name_prefix="zizhu-parallel") as pool:
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="zizhu-parallel")
+    try:
         yield from pool.map(fn, items)
+    finally:        # the caller stopped early (or failed): the items not started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:

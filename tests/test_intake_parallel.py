@@ -123,3 +123,17 @@ def test_an_examined_package_keeps_its_count_and_total_not_its_students(station,
     full = exam.with_students()
     assert [st.name for st in full.students] == ["学生1", "学生2"]
     assert sum(st.total_fen for st in full.students) == exam.total_fen
+
+
+def test_in_parallel_left_early_starts_no_further_item(monkeypatch):
+    monkeypatch.setattr(core.bulk.os, "cpu_count", lambda: 2)
+    started: list[int] = []
+
+    def slow(n: int) -> int:
+        started.append(n)
+        time.sleep(0.05)
+        return n
+    results = in_parallel(slow, range(20))
+    assert next(results) == 0
+    results.close()                            # the consumer stops (an error in its loop)
+    assert len(started) <= 4                   # the two running and at most the next two, not all twenty
