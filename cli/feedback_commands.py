@@ -59,23 +59,26 @@ COMMANDS = {"mark-fixed": cmd_mark_fixed}
 
 def _feedback_arguments(s: argparse.ArgumentParser) -> None:
     which = s.add_mutually_exclusive_group(required=True)
-    which.add_argument("--school", metavar="CODE",
-                       help="学校代码：为这所学校生成反馈包（没有问题也生成，告诉学校问题已消除）")
+    which.add_argument("--school", metavar="CODE", action="append",
+                       help="学校代码：为这所学校生成反馈包（没有问题也生成，告诉学校问题已消除）；"
+                            "可重复，为几所学校各生成一个，写到文件夹中")
     which.add_argument("--all", action="store_true", help="为每所有问题的学校各生成一个反馈包，写到文件夹中")
-    s.add_argument("out", type=Path, help="--school：反馈包文件（.zip）；--all：文件夹")
+    s.add_argument("out", type=Path, help="一所学校：反馈包文件（.zip）；几所学校或 --all：文件夹")
     s.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令")
 
 
 def cmd_consolidate_feedback(db, args) -> int:
-    """Sign the receiver's findings back to one school (--school) or to each school with findings (--all)."""
+    """Sign the receiver's findings back to chosen schools (--school, repeatable) or to each
+    school with findings (--all)."""
     from cli.export_commands import signing_passphrase
     from db.feedback_send import write_all_feedback, write_feedback
-    if args.school is not None and args.out.suffix.lower() != ".zip":
+    one = args.school is not None and len(args.school) == 1
+    if one and args.out.suffix.lower() != ".zip":
         raise ValidationError(f"反馈包文件名应以 .zip 结尾：{args.out}",
                               "例如 consolidate feedback --school 学校代码 反馈包.zip")
     passphrase = signing_passphrase(db, args.passphrase_file)
-    written = ([write_feedback(db, args.school, args.out, passphrase)] if args.school is not None
-               else write_all_feedback(db, args.out, passphrase))
+    written = ([write_feedback(db, args.school[0], args.out, passphrase)] if one
+               else write_all_feedback(db, args.out, passphrase, school_codes=args.school))
     for w in written:
         print("已生成反馈包：" + w.line())
     print("请把反馈包交给学校（U 盘或邮件）；学校用“导入反馈包”（import feedback）导入，"

@@ -77,53 +77,75 @@ def sign_feedback(db: Database, feedbacks: Sequence[tuple[Feedback, Path]], pass
 
 # -- gathering what concerns each school (the receiver's findings) ---------------------
 
-def gather_feedback(session: Session, school_code: str | None = None,
+@dataclass(frozen=True)
+class FeedbackSchool:
+    """A school the receiver may send a feedback to (生成反馈包…'s choice), with its findings."""
+    code: str
+    name: str
+    findings: int
+    counts: dict[str, int]          # by severity
+
+
+def gather_feedback(session: Session, school_codes: Sequence[str] | None = None,
                     now: datetime | None = None) -> list[Feedback]:
-    """The feedback for ``school_code`` (even with no finding: an empty feedback tells the
-    school the receiver's newer look found nothing, which closes its earlier open findings),
-    or for every school that has a finding (``None``): the cross-school findings of the
+    """The feedback for each school of ``school_codes`` (even with no finding: an empty feedback
+    tells the school the receiver's newer look found nothing, which closes its earlier open
+    findings), or for every school that has a finding (``None``): the cross-school findings of the
     receiver's consolidation (db.consolidation) and the 不属实 points of completed spot checks
     (db.spotcheck: an unannounced visit's only once done), each feedback naming the school
     package the findings were made on."""
+    everyone = _all_feedback(session, now)
+    if school_codes is None:
+        return [f for f in everyone if f.findings]
+    by_code = {f.school_code: f for f in everyone}
+    out = []
+    for raw in dict.fromkeys(c.strip() for c in school_codes):
+        if raw not in by_code:
+            raise ValidationError(f"没有学校代码为 {raw} 的已接收提交包或应报学校，无法生成反馈包",
+                                  "请核对学校代码（consolidate status 列出各校的代码）")
+        out.append(by_code[raw])
+    return out
+
+
+def _all_feedback(session: Session, now: datetime | None = None) -> list[Feedback]:
+    """One feedback per school the receiver knows (received, expected or named by a finding)."""
     now = now or datetime.now()
     c = consolidate(session)
     packages = {r.data.school_code: r for r in c.packages}
     names = {e.code: e.name for e in expected_schools(session)}
     names.update({code: r.data.school_name for code, r in packages.items()})
     items = item_names([r.data for r in c.packages])
-    if school_code is not None:
-        code = school_code.strip()
-        if code not in names and not any(f.school_code == code for f in c.findings):
-            raise ValidationError(f"没有学校代码为 {code} 的已接收提交包或应报学校，无法生成反馈包",
-                                  "请核对学校代码（consolidate status 列出各校的代码）")
-        codes = [code]
-    else:
-        codes = sorted(set(names) | {f.school_code for f in c.findings if f.school_code})
     out = []
-    for code in codes:
+    for code in sorted(set(names) | {f.school_code for f in c.findings if f.school_code}):
         spots = [f for check in results_for_school(session, code) for f in check.findings()]
-        findings = for_school(code, c.findings, spots, items)
-        if findings or school_code is not None:
-            pkg = packages.get(code)
-            out.append(feedback_for_school(session, code, names.get(code, ""), findings,
-                                           pkg.sha256 if pkg else "", now))
+        pkg = packages.get(code)
+        out.append(feedback_for_school(session, code, names.get(code, ""),
+                                       for_school(code, c.findings, spots, items), pkg.sha256 if pkg else "", now))
     return out
+
+
+def feedback_schools(db: Database) -> list[FeedbackSchool]:
+    """生成反馈包…'s list: every school with the number of findings its feedback would carry."""
+    with db.session() as s:
+        return [FeedbackSchool(f.school_code, f.school_name, len(f.findings), f.counts()) for f in _all_feedback(s)]
 
 
 def write_feedback(db: Database, school_code: str, target: Path, passphrase: str,
                    actor: str | None = None) -> FeedbackWritten:
     """``consolidate feedback --school CODE OUT.zip``: one school's feedback, signed."""
     with db.session() as s:
-        [feedback] = gather_feedback(s, school_code)
+        [feedback] = gather_feedback(s, [school_code])
     return sign_feedback(db, [(feedback, Path(target))], passphrase, actor)[0]
 
 
-def write_all_feedback(db: Database, folder: Path, passphrase: str,
-                       actor: str | None = None) -> list[FeedbackWritten]:
-    """``consolidate feedback --all FOLDER``: one feedback per school that has a finding."""
+def write_all_feedback(db: Database, folder: Path, passphrase: str, actor: str | None = None,
+                       school_codes: Sequence[str] | None = None) -> list[FeedbackWritten]:
+    """``consolidate feedback --all FOLDER``: one feedback per school that has a finding; with
+    ``school_codes`` (``--school A --school B FOLDER``, 生成反馈包… for chosen schools) one per
+    school named, each holding that school's findings only."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ValidationError(f"文件夹 {folder} 不存在", "请先建立文件夹，或指定一个已有的文件夹")
     with db.session() as s:
-        feedbacks = gather_feedback(s)
+        feedbacks = gather_feedback(s, school_codes)
     return sign_feedback(db, [(f, folder / feedback_file_name(f)) for f in feedbacks], passphrase, actor)

@@ -101,6 +101,9 @@ class DatabaseSwitcher(QObject):
             if self.window is not None:
                 self.window.show_message(f"已经打开的就是这个数据库：{path}")
             return
+        if self.window is not None and not self.window.may_leave(
+                lambda: self.open_path(path, demo, create, on_give_up)):
+            return                             # unsaved policy changes kept (or being saved first)
         give_up = on_give_up or (lambda: None)
         def open_demo(p: Path) -> Database:
             return open_database(p, backup_on_start=True)

@@ -1,6 +1,7 @@
 """The main window: navigation on the left, pages on the right, status bar below."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
@@ -181,6 +182,12 @@ class MainWindow(QMainWindow):
         return self._receiving
 
     def show_page(self, index: int) -> None:
+        if index != POLICY and self.stack.currentIndex() == POLICY \
+                and not self.policy.may_leave(lambda: self.show_page(index)):
+            self.nav.blockSignals(True)        # unsaved policy changes: stay (保存 goes on once saved)
+            self.nav.setCurrentRow(POLICY)
+            self.nav.blockSignals(False)
+            return
         if index == len(PAGES):
             self.receiving                     # noqa: B018 - made before it is shown
         if 0 <= index < self.stack.count():
@@ -356,6 +363,14 @@ class MainWindow(QMainWindow):
         """The one path of a line in the status bar (pages call it through ListPage.show_message)."""
         self.statusBar().showMessage(text, msec)
 
+    def may_leave(self, then: Callable[[], None]) -> bool:
+        """Before the window closes or the database is switched: unsaved policy changes are
+        saved, dropped or kept (取消) as the clerk says; ``then`` runs again once saved."""
+        return self.policy.may_leave(then)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.may_leave(self.close):
+            event.ignore()
+            return
         worker.wait_for_idle()
         super().closeEvent(event)

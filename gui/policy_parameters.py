@@ -30,6 +30,7 @@ class ParametersPanel(QScrollArea):
         self.problems: dict[str, QLabel] = {}
         self.notes: dict[str, QLabel] = {}      # the source's own amount (items.CODE.amount): check it
         self.helps: dict[str, QLabel] = {}      # what each parameter is and where to find it
+        self.labels: dict[str, str] = {}        # each parameter's name (``parameters_of``)
         self._draft = ""
         self._shown: dict[str, str] = {}
         content = QWidget(self)
@@ -69,6 +70,7 @@ class ParametersPanel(QScrollArea):
         self.problems.clear()
         self.notes.clear()
         self.helps.clear()
+        self.labels.clear()
         for p in parameters_of(policy):
             edit = QLineEdit(self.widget())
             edit.setObjectName("parameter_" + p.key)
@@ -100,6 +102,7 @@ class ParametersPanel(QScrollArea):
             self.edits[p.key] = edit
             self.problems[p.key] = problem
             self.helps[p.key] = help_label
+            self.labels[p.key] = p.label
             if p.key.startswith("items."):
                 self.notes[p.key] = note
             self.form.addRow(p.label, box)
@@ -134,15 +137,35 @@ class ParametersPanel(QScrollArea):
             self._draft = text
             self.edited.emit(text)
 
-    def apply_all(self) -> bool:
-        """Before saving: every typed value into the draft; False when one is bad."""
+    def apply_all(self) -> PolicyError | None:
+        """Before saving: every typed value into the draft; the first bad one's problem (the
+        cursor put in it), None when all are good."""
         bad = [key for key in self.edits if not self.check(key)]
         if bad:
             self.focus(bad[0])
-            return False
+            return self._problem(bad[0])
         for key in self.edits:
             self.apply(key)
-        return True
+        return None
+
+    def _problem(self, key: str) -> PolicyError:
+        """The error of the bad value in field ``key``, naming the parameter."""
+        name = self.labels.get(key, key)
+        try:
+            self._changed_text(key)
+        except PolicyError as exc:
+            return PolicyError(f"政策参数“{name}”填写有误：{exc.message}",
+                               exc.hint or "请改正这个参数，或选择“不保存”放弃改动。")
+        return PolicyError(f"政策参数“{name}”填写有误", "请改正这个参数，或选择“不保存”放弃改动。")
+
+    def has_typed(self) -> bool:
+        """A value typed in a field but not yet put into the draft (the cursor still in it)."""
+        return any(edit.text().strip() != self._shown.get(key, "") for key, edit in self.edits.items())
+
+    def forget_typed(self) -> None:
+        """放弃改动: every field shows the draft's value again, its problem hidden."""
+        for key, edit in self.edits.items():
+            edit.setText(self._shown.get(key, ""))
 
     def focus(self, key: str) -> bool:
         edit = self.edits.get(key)

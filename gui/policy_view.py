@@ -5,18 +5,22 @@ draft's TOML text through ``core.policy_edit`` (pure, on the GUI thread: a polic
 few kilobytes); nothing reaches the database until 保存为新版本…, which shows the
 变更预览 (``db.policy_versions.preview_change``, in the worker) and, confirmed, saves a
 new version (``save_version``, in the worker). 放弃改动 goes back to the saved version.
+Leaving with unsaved changes (closing the window, switching the database, another page)
+asks 保存 / 不保存 / 取消 first (``may_leave``): nothing the clerk entered is lost silently.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -47,6 +51,7 @@ from gui.policy_model import ItemRow, ItemsModel, item_rows, items_view
 from gui.policy_parameters import NOTE_STYLE, ParametersPanel
 
 ITEMS_TAB, PARAMETERS_TAB, VERSIONS_TAB = range(3)
+LeaveAnswer = Literal["save", "discard", "cancel"]
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ class PolicyPage(QWidget):
         self.save_button = QPushButton("保存为新版本…", self)
         self.save_button.setObjectName("savePolicy")
         self.save_button.setToolTip("先显示变更预览（哪些学生的资助金额变化），确认后保存为新版本")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
         bottom = QHBoxLayout()
         bottom.addWidget(self.pending, 1)
         bottom.addWidget(self.discard_button)
@@ -238,6 +243,44 @@ class PolicyPage(QWidget):
     def discard(self) -> None:
         if self.saved is not None:
             self.set_draft(self.saved)
+        self.parameters.forget_typed()
+
+    # -- leaving with unsaved changes ------------------------------------------------
+    def has_unsaved(self) -> bool:
+        """Changes not saved as a version: the draft, or a parameter typed but not yet applied."""
+        return self.is_modified() or self.parameters.has_typed()
+
+    def ask_unsaved(self) -> LeaveAnswer:
+        """保存 / 不保存 / 取消 for the unsaved changes (tests replace this)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "资助助手",
+                          "政策页有未保存的改动。离开前要保存为新版本吗？",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("保存：先显示变更预览，确认后保存为新版本；不保存：放弃这些改动；"
+                               "取消：留在政策页继续修改。")
+        save = box.addButton("保存…", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+    def may_leave(self, then: Callable[[], None]) -> bool:
+        """True when the page may be left now (nothing unsaved, or the clerk chose 不保存).
+        保存 saves through the normal path (变更预览, then a new version, in the worker) and
+        calls ``then`` (the close, the switch, the other page) once the version is saved; a bad
+        value or a cancelled preview keeps the clerk here. 取消 stays."""
+        if not self.has_unsaved():
+            return True
+        answer = self.ask_unsaved()
+        if answer == "discard":
+            self.discard()
+            return True
+        if answer == "save":
+            self.save(then=then)
+        return False
 
     def _edit(self, change: Any, *args: Any) -> bool:
         """Apply a ``core.policy_edit`` change to the draft; a refused one is shown."""
@@ -321,15 +364,22 @@ class PolicyPage(QWidget):
         self._edit(restore_item if self.draft.item(code).retired else retire_item, code)
 
     # -- saving (变更预览, then a new version) ----------------------------------------
-    def save(self) -> None:
-        if not self.parameters.apply_all():
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """保存为新版本…: the 变更预览, then the new version; ``then`` runs once it is saved
+        (leaving the page: a bad parameter is also shown as an error, since the clerk asked to go)."""
+        problem = self.parameters.apply_all()
+        if problem is not None:
             self.tabs.setCurrentIndex(PARAMETERS_TAB)
+            if then is not None:
+                from gui.errors import show_exception
+                show_exception(self, problem)
             return
         if not self.is_modified() or self.draft is None:
             return
         text = self.draft.text
         self.save_button.setEnabled(False)
-        worker.run_task(preview_change, self.db, text, on_success=lambda preview: self._previewed(text, preview),
+        worker.run_task(preview_change, self.db, text,
+                        on_success=lambda preview: self._previewed(text, preview, then),
                         on_failure=self._failed, parent=self)
 
     def confirm_preview(self, preview: ChangePreview) -> str | None:
@@ -341,13 +391,17 @@ class PolicyPage(QWidget):
         dialog.deleteLater()
         return note if ok else None
 
-    def _previewed(self, text: str, preview: ChangePreview) -> None:
+    def _previewed(self, text: str, preview: ChangePreview, then: Callable[[], None] | None = None) -> None:
         note = self.confirm_preview(preview)
         if note is None:
             self._show_pending()
             return
-        worker.run_task(save_version, self.db, text, note, on_success=self.saved_version,
-                        on_failure=self._failed, parent=self)
+
+        def saved(result: PolicySaved) -> None:
+            self.saved_version(result)
+            if then is not None:               # after the event that asked (a close in progress) ends
+                QTimer.singleShot(0, then)
+        worker.run_task(save_version, self.db, text, note, on_success=saved, on_failure=self._failed, parent=self)
 
     def saved_version(self, result: PolicySaved) -> None:
         """A new version was saved (here or by 导入政策文件…): the pages follow its Changes."""

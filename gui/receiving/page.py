@@ -22,13 +22,14 @@ from core.money import format_fen
 from db.changes import Changes
 from db.consolidation import ConsolidatedExportResult
 from db.exports import ExportState
-from db.feedback_send import FeedbackWritten
+from db.feedback_send import FeedbackSchool, FeedbackWritten
 from db.receiving import IntakeReport
 from db.receiving_status import IntakeStatus
 from db.receiving_views import PackageHistory
 from db.session import Database
 from gui import worker
 from gui.errors import show_exception
+from gui.receiving.feedback_dialog import FeedbackChoice
 from gui.receiving.lists import FindingsTab, PackagesTab
 from gui.receiving.models import REFUSED, REPLACED, PackageRow
 from gui.receiving.spotcheck_tab import SpotCheckTab, busy
@@ -132,8 +133,8 @@ class ReceivingPage(QWidget):
         top.addWidget(self.folder_button)
         self.feedback_button = QPushButton("生成反馈包…", self)
         self.feedback_button.setObjectName("writeFeedback")
-        self.feedback_button.setToolTip("为每所有问题的学校生成签名的反馈包：交叉核查的问题和已完成核查的不属实项"
-                                        "（暗访样本核查完成前不会发出）")
+        self.feedback_button.setToolTip("为所有有问题的学校或选定的学校各生成一个签名的反馈包：交叉核查的问题和"
+                                        "已完成核查的不属实项（暗访样本核查完成前不会发出）")
         self.feedback_button.clicked.connect(self.write_feedback)
         top.addSpacing(12)
         top.addWidget(self.export_button)
@@ -283,17 +284,36 @@ class ReceivingPage(QWidget):
                         progress=worker.Progress("正在生成并签名汇总包…", "导出汇总包"))
 
     def write_feedback(self) -> None:
-        """生成反馈包…: one signed feedback package per school with findings, into a folder."""
-        self._signing("生成反馈包", self._feedback_asked)
+        """生成反馈包…: for every school with findings or the schools the clerk chooses, one
+        signed feedback package each (that school's findings only), into a folder."""
+        self._signing("生成反馈包", self._feedback_state)
 
-    def _feedback_asked(self, state: ExportState) -> None:
-        folder = self.ask_feedback_folder()
+    def _feedback_state(self, state: ExportState) -> None:
+        from db.feedback_send import feedback_schools
+        worker.run_task(busy(feedback_schools), self.db,
+                        on_success=lambda schools: self._feedback_asked(state, schools), parent=self, progress=worker.Progress("正在汇总各校的问题…", "生成反馈包"))
+
+    def ask_feedback_schools(self, schools: list[FeedbackSchool]) -> FeedbackChoice | None:
+        """Which schools get a feedback package; None for 取消 (tests replace this)."""
+        from PySide6.QtWidgets import QDialog
+
+        from gui.receiving.feedback_dialog import FeedbackSchoolsDialog
+        dialog = FeedbackSchoolsDialog(schools, self)
+        ok = dialog.exec() == QDialog.DialogCode.Accepted
+        choice = dialog.choice()
+        dialog.deleteLater()
+        return choice if ok else None
+
+    def _feedback_asked(self, state: ExportState, schools: list[FeedbackSchool]) -> None:
+        choice = self.ask_feedback_schools(schools)
+        folder = None if choice is None else self.ask_feedback_folder()
         passphrase = None if folder is None else self.ask_passphrase(first=not state.fingerprint)
-        if folder is None or passphrase is None:
+        if choice is None or folder is None or passphrase is None:
             return
         from db.feedback_send import write_all_feedback
-        worker.run_task(busy(write_all_feedback), self.db, folder, passphrase, on_success=self._feedback_written,
-                        parent=self, progress=worker.Progress("正在生成并签名反馈包…", "生成反馈包"))
+        worker.run_task(busy(write_all_feedback), self.db, folder, passphrase, school_codes=choice.codes or None,
+                        on_success=self._feedback_written, parent=self,
+                        progress=worker.Progress("正在生成并签名反馈包…", "生成反馈包"))
 
     def _feedback_written(self, written: list[FeedbackWritten]) -> None:
         self.show_done("生成反馈包", f"已生成 {len(written)} 个反馈包：\n" + "\n".join(w.line() for w in written)
