@@ -16,6 +16,7 @@ from core.package_changes import PackageChanges, StudentAmounts
 from db import trust_store
 from db.receiving import IntakeOutcome, IntakeReport
 from db.receiving_nested import StationPackage
+from gui.receiving.feedback_dialog import FeedbackChoice
 from gui.receiving.intake_dialog import IntakeResultDialog
 from gui.receiving.models import REFUSED
 
@@ -168,6 +169,7 @@ def test_feedback_packages_for_the_schools_with_findings_are_signed_by_the_recei
     folder = tmp_path / "反馈"
     folder.mkdir()
     monkeypatch.setattr(p, "ask_feedback_folder", lambda: folder)
+    monkeypatch.setattr(p, "ask_feedback_schools", lambda schools: FeedbackChoice())     # every school with findings
     drop_twins(qtbot, p, station, schools, tmp_path)
     p.feedback_button.click()
     assert p.asked == [True]                             # no key yet: the passphrase is set (typed twice)

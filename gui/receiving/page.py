@@ -291,7 +291,8 @@ class ReceivingPage(QWidget):
     def _feedback_state(self, state: ExportState) -> None:
         from db.feedback_send import feedback_schools
         worker.run_task(busy(feedback_schools), self.db,
-                        on_success=lambda schools: self._feedback_asked(state, schools), parent=self, progress=worker.Progress("正在汇总各校的问题…", "生成反馈包"))
+                        on_success=lambda schools: self._feedback_asked(state, schools), parent=self,
+                        progress=worker.Progress("正在汇总各校的问题…", "生成反馈包"))
 
     def ask_feedback_schools(self, schools: list[FeedbackSchool]) -> FeedbackChoice | None:
         """Which schools get a feedback package; None for 取消 (tests replace this)."""
