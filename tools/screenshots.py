@@ -15,11 +15,13 @@ is also measured with tests/screenfit.py: a label, button or check box whose tex
 reported. The file names are stable (``SHOT_NAMES`` and the pinyin of a tab's title), so the
 manual's links stay right when the pictures are taken again.
 
-Usage: ``python tools/screenshots.py [OUT_DIR]`` (default docs/manual). Exit 0 when every
-expected view was taken and nothing is cut; 1 otherwise (the report says what).
+Usage: ``python tools/screenshots.py [OUT_DIR]`` (default docs/manual; ``--help`` says so).
+Exit 0 when every expected view was taken and nothing is cut; 1 otherwise (the report says
+what); 2 for a bad argument.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -619,9 +621,20 @@ def report(sh: Shooter) -> int:
     return 1 if missing or sh.cut or sh.missing else 0
 
 
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="screenshots.py", allow_abbrev=False,
+        description="拍摄用户手册的插图（docs/manual/*.png）：在临时数据文件夹中用程序自己的操作建立学校和"
+                    "汇总数据库，打开真实的主窗口逐页、逐个对话框截图，并检查文字是否被截断。",
+        epilog="退出码：0 全部拍到且没有截断；1 有缺少或截断（输出中列出）；2 参数有误。"
+               "建议在虚拟显示器中运行：xvfb-run -a -s \"-screen 0 1366x768x24\"（make screenshots）。")
+    p.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "manual", metavar="OUT_DIR",
+                   help="保存截图的文件夹（默认 docs/manual；不存在时建立）")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else ROOT / "docs" / "manual"
+    out: Path = parser().parse_args(sys.argv[1:] if argv is None else argv).out
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="zizhu-shots-"))
     os.environ["ZIZHU_HOME"] = str(home / "home")       # never the clerk's data folder
