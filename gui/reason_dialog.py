@@ -2,9 +2,12 @@
 
 It names what the reason is for, shows an example, and an empty reason keeps
 it open with a red line saying what to write (it never closes on an empty one).
+It is as wide as its lines need (within ``WIDTH``, inside the screen), and the
+lines it names wrap, each shown whole up to ``ITEM_LINES`` lines (then it scrolls).
 """
 from __future__ import annotations
 
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -16,6 +19,9 @@ from PySide6.QtWidgets import (
 
 from gui.dialogs import ok_cancel
 from gui.screen import fit_to_screen
+
+WIDTH = (560, 780)          # the dialog's width: at least, at most (a 1024×768 screen holds it)
+ITEM_LINES = 10             # the named lines shown without scrolling
 
 
 class ReasonDialog(QDialog):
@@ -34,8 +40,14 @@ class ReasonDialog(QDialog):
         self.items = QPlainTextEdit("\n".join(shown), self)
         self.items.setObjectName("reasonItems")
         self.items.setReadOnly(True)
-        lines = min(len(shown), 6)
-        self.items.setFixedHeight(self.fontMetrics().lineSpacing() * (lines + 1) + 12)
+        self.items.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        fm = self.fontMetrics()
+        widest = max((fm.horizontalAdvance(t) for t in (*shown, example, intro)), default=0)
+        width = max(WIDTH[0], min(WIDTH[1], widest + 64))
+        inner = width - 2 * 11 - 2 * 4 - 8          # the layout's margins, the frame and document margins
+        wrapped = sum(fm.boundingRect(QRect(0, 0, inner, 100000), Qt.TextFlag.TextWordWrap, t).height()
+                      for t in shown)
+        self.items.setFixedHeight(min(wrapped, fm.lineSpacing() * ITEM_LINES) + fm.lineSpacing() // 2 + 12)
         layout.addWidget(self.items)
         layout.addWidget(QLabel("原因（必填）：", self))
         self.edit = QLineEdit(self)
@@ -52,7 +64,9 @@ class ReasonDialog(QDialog):
         buttons, self.ok_button = ok_cancel(self)
         self.ok_button.setObjectName("reasonOk")
         layout.addWidget(buttons)
-        fit_to_screen(self, min(640, max(420, self.sizeHint().width())), self.sizeHint().height())
+        self.setMinimumWidth(min(width, WIDTH[0]))
+        height = max(self.sizeHint().height(), self.heightForWidth(width))
+        fit_to_screen(self, width, height)
 
     def reason(self) -> str:
         return self.edit.text().strip()

@@ -37,7 +37,7 @@ def shown(monkeypatch):
     from gui import errors, worker
     seen: list[tuple[str, str]] = []
     monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
-    from gui.policy_view import PolicyPage         # a window closed with policy changes: 不保存, no modal box
+    from gui.policy_view import PolicyPage  # a window closed with policy changes: 不保存, no modal box
     monkeypatch.setattr(PolicyPage, "ask_unsaved", lambda self: "discard")
     with worker.synchronous():
         yield seen
