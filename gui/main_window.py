@@ -363,7 +363,7 @@ class MainWindow(QMainWindow):
         """The one path of a line in the status bar (pages call it through ListPage.show_message)."""
         self.statusBar().showMessage(text, msec)
 
-    def may_leave(self, then: Callable[[], None]) -> bool:
+    def may_leave(self, then: Callable[[], object]) -> bool:
         """Before the window closes or the database is switched: unsaved policy changes are
         saved, dropped or kept (取消) as the clerk says; ``then`` runs again once saved."""
         return self.policy.may_leave(then)

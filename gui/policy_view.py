@@ -267,7 +267,7 @@ class PolicyPage(QWidget):
         box.deleteLater()
         return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
-    def may_leave(self, then: Callable[[], None]) -> bool:
+    def may_leave(self, then: Callable[[], object]) -> bool:
         """True when the page may be left now (nothing unsaved, or the clerk chose 不保存).
         保存 saves through the normal path (变更预览, then a new version, in the worker) and
         calls ``then`` (the close, the switch, the other page) once the version is saved; a bad
@@ -364,7 +364,7 @@ class PolicyPage(QWidget):
         self._edit(restore_item if self.draft.item(code).retired else retire_item, code)
 
     # -- saving (变更预览, then a new version) ----------------------------------------
-    def save(self, then: Callable[[], None] | None = None) -> None:
+    def save(self, then: Callable[[], object] | None = None) -> None:
         """保存为新版本…: the 变更预览, then the new version; ``then`` runs once it is saved
         (leaving the page: a bad parameter is also shown as an error, since the clerk asked to go)."""
         problem = self.parameters.apply_all()
@@ -391,7 +391,7 @@ class PolicyPage(QWidget):
         dialog.deleteLater()
         return note if ok else None
 
-    def _previewed(self, text: str, preview: ChangePreview, then: Callable[[], None] | None = None) -> None:
+    def _previewed(self, text: str, preview: ChangePreview, then: Callable[[], object] | None = None) -> None:
         note = self.confirm_preview(preview)
         if note is None:
             self._show_pending()
