@@ -227,8 +227,7 @@ def mark_fixed(session: Session, finding_ids: Sequence[int], note: str, actor: s
     The school's own findings close by themselves when a re-check no longer finds them."""
     if not note.strip():
         raise ValidationError("标记已改正必须写明改了什么", "例如：已将该生移出名单（已转学至外县），已重新核准")
-    rows = [r for start in range(0, len(finding_ids), 900)
-            for r in session.scalars(select(FindingRow).where(FindingRow.id.in_(list(finding_ids)[start:start + 900])))]
+    rows = _finding_rows(session, finding_ids)
     own = [r for r in rows if r.feedback_id is None]
     if own:
         raise ValidationError("本校核查发现的问题不需要手动标记：改正数据后重新核查，它会自动变为已改正",
@@ -240,6 +239,49 @@ def mark_fixed(session: Session, finding_ids: Sequence[int], note: str, actor: s
     for r in todo:
         changes.append((r.id, {"state": (r.state, FindingState.FIXED), "reason": (r.reason, note.strip())}))
         r.state, r.reason, r.updated_at = FindingState.FIXED, note.strip(), now
+    audit.record_many(session, actor or audit.default_actor(), "finding", changes, now)
+    return len(changes)
+
+
+def _finding_rows(session: Session, finding_ids: Sequence[int]) -> list[FindingRow]:
+    ids = list(finding_ids)
+    return [r for start in range(0, len(ids), 900)
+            for r in session.scalars(select(FindingRow).where(FindingRow.id.in_(ids[start:start + 900])))]
+
+
+def marked_fixed(state: FindingState, reason: str, feedback: bool) -> bool:
+    """A receiver's finding the clerk marked 已改正 (not one a newer feedback closed)."""
+    return feedback and state == FindingState.FIXED and not reason.startswith(SUPERSEDED)
+
+
+def _before_mark(session: Session, row: FindingRow) -> tuple[FindingState, str]:
+    """The state and reason a finding had before it was marked 已改正 (the audit log's last
+    change to 已改正 and to its note); open without a reason when the log has none."""
+    from db.models import AuditEntry
+
+    def old(field: str, new: str) -> str | None:
+        return session.scalars(select(AuditEntry.old).where(
+            AuditEntry.entity == "finding", AuditEntry.entity_id == row.id, AuditEntry.field == field,
+            AuditEntry.new == new).order_by(AuditEntry.id.desc()).limit(1)).first()
+    state = old("state", FindingState.FIXED.value)
+    before = FindingState(state) if state in {s.value for s in FindingState} else FindingState.OPEN
+    if before == FindingState.FIXED:
+        before = FindingState.OPEN
+    return before, (old("reason", row.reason) or "") if before == FindingState.ACCEPTED else ""
+
+
+def reopen(session: Session, finding_ids: Sequence[int], actor: str | None = None) -> int:
+    """撤销已改正: feedback findings the clerk marked 已改正 go back to what they were before
+    (未处理, or 已接受 with its reason), audited; the note stays in the audit log."""
+    rows = [r for r in _finding_rows(session, finding_ids) if marked_fixed(r.state, r.reason, r.feedback_id is not None)]
+    if not rows:
+        raise ValidationError("所选问题中没有标记为“已改正”的上级单位反馈问题，不需要撤销",
+                              "“撤销已改正”只用于本校标记已改正的反馈问题；本校核查的问题由重新核查自动打开或关闭")
+    now, changes = datetime.now(), []
+    for r in rows:
+        state, reason = _before_mark(session, r)
+        changes.append((r.id, {"state": (r.state, state), "reason": (r.reason, reason)}))
+        r.state, r.reason, r.updated_at = state, reason, now
     audit.record_many(session, actor or audit.default_actor(), "finding", changes, now)
     return len(changes)
 
@@ -279,8 +321,29 @@ def mark_fixed_code(db: Database, code: str, id_number: str, note: str, actor: s
     """标记已改正 for the feedback findings of ``code`` (code or title) about this ID number (the CLI's way)."""
     from db.usecases import Done
     with db.session() as s:
-        rows = [r for r in subject_rows(s, finding_code(code, s), id_number) if r.feedback_id is not None]
-        if not rows:
-            raise ValidationError(f"身份证号 {mask_id(id_number)} 没有上级单位反馈的“{code.strip()}”问题",
-                                  "“标记已改正”只用于反馈包中的问题；请用 check 查看问题名称和身份证号")
-        return Done(mark_fixed(s, [r.id for r in rows], note, actor), Changes.FINDINGS)
+        return Done(mark_fixed(s, _subject_feedback(s, code, id_number, "标记已改正"), note, actor), Changes.FINDINGS)
+
+
+def _subject_feedback(session: Session, code: str, id_number: str, action: str, fixed: bool = False) -> list[int]:
+    """The feedback findings of ``code`` (code or title) about this ID number (the CLI's ``action``;
+    the fixed ones too with ``fixed``)."""
+    rows = [r for r in subject_rows(session, finding_code(code, session), id_number, fixed)
+            if r.feedback_id is not None]
+    if not rows:
+        raise ValidationError(f"身份证号 {mask_id(id_number)} 没有上级单位反馈的“{code.strip()}”问题",
+                              f"“{action}”只用于反馈包中的问题；请用 check 查看问题名称和身份证号")
+    return [r.id for r in rows]
+
+
+def reopen_findings(db: Database, finding_ids: Sequence[int], actor: str | None = None) -> Any:
+    """撤销已改正 for the selected feedback findings (the GUI's way); a ``Done``."""
+    from db.usecases import Done
+    with db.session() as s:
+        return Done(reopen(s, finding_ids, actor), Changes.FINDINGS)
+
+
+def reopen_code(db: Database, code: str, id_number: str, actor: str | None = None) -> Any:
+    """撤销已改正 for the feedback findings of ``code`` about this ID number (the CLI's way)."""
+    from db.usecases import Done
+    with db.session() as s:
+        return Done(reopen(s, _subject_feedback(s, code, id_number, "撤销已改正", fixed=True), actor), Changes.FINDINGS)

@@ -252,9 +252,12 @@ def finding_code(text: str, session: Session | None = None) -> str:
     return code
 
 
-def subject_rows(session: Session, code: str, id_number: str) -> list[FindingRow]:
+def subject_rows(session: Session, code: str, id_number: str, fixed: bool = False) -> list[FindingRow]:
+    """The findings of ``code`` about this ID number (the fixed ones too with ``fixed``)."""
     number = normalize_id(id_number)
-    q = select(FindingRow).where(FindingRow.code == code, FindingRow.state != FindingState.FIXED)
+    q = select(FindingRow).where(FindingRow.code == code)
+    if not fixed:
+        q = q.where(FindingRow.state != FindingState.FIXED)
     return [r for r in session.scalars(q) if normalize_id(r.id_number) == number or r.part == id_number]
 
 

@@ -25,7 +25,7 @@ from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, Fin
 from core.errors import ValidationError
 from core.idnumber import mask_id
 from db.changes import Changes
-from db.feedback import FeedbackImport, import_feedback, mark_fixed_findings
+from db.feedback import FeedbackImport, import_feedback, mark_fixed_findings, marked_fixed, reopen_findings
 from db.finding_detail import FindingDetail, finding_detail
 from db.findings import NOT_ACCEPTABLE
 from db.session import Database
@@ -202,6 +202,7 @@ class FindingsPage(ListPage[FindingsProxy]):
     def show_selected(self) -> None:
         """The detail pane follows the selection (one finding read in the worker)."""
         rows = self.selected_rows()
+        self._name_revoke(rows)
         if len(rows) != 1:
             self.detail.show_many(len(rows)) if rows else self.detail.show_none()
             return
@@ -249,8 +250,28 @@ class FindingsPage(ListPage[FindingsProxy]):
         worker.run_task(accept_findings, self.db, [r.id for r in rows], reason,
                         on_success=lambda done: self.changed.emit(done.changes), parent=self)
 
+    @staticmethod
+    def _marked(rows: list[FindingView]) -> list[FindingView]:
+        """The receiver's findings among ``rows`` that the clerk marked 已改正."""
+        return [r for r in rows if marked_fixed(r.state, r.reason, bool(r.origin))]
+
+    def _name_revoke(self, rows: list[FindingView]) -> None:
+        """撤销接受, or 撤销已改正 when the selection holds feedback findings marked 已改正."""
+        reopen = bool(self._marked(rows))
+        self.revoke_button.setText("撤销已改正" if reopen else "撤销接受")
+        self.revoke_button.setToolTip("把所选的、本校标记为已改正的反馈问题恢复为标记前的状态（改正说明保留在审计日志中）"
+                                      if reopen else "把所选的已接受问题改回未处理（原因保留在审计日志中）")
+
     def revoke_selected(self) -> None:
-        """撤销接受: the selected accepted findings become open again (audited)."""
+        """撤销接受: the selected accepted findings become open again (audited); 撤销已改正 for the
+        feedback findings marked 已改正 among them: back to their state before the mark (audited)."""
+        marked = self._marked(self.selected_rows())
+        if marked:
+            def reopened(result) -> None:
+                self.show_message(f"已撤销 {result.count} 个问题的“已改正”标记，问题恢复为标记前的状态", 8000)
+                self.changed.emit(result.changes)
+            worker.run_task(reopen_findings, self.db, [r.id for r in marked], on_success=reopened, parent=self)
+            return
         rows = [r for r in self.selected_rows() if r.state == FindingState.ACCEPTED]
         if not rows:
             self.show_message("请先选择“已接受”的问题", 5000)
