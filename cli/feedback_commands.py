@@ -23,7 +23,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("code", help="问题名称或代码，例如 跨校重复享受资助 或 DUPLICATE_ACROSS_SCHOOLS")
     s.add_argument("id_number", help="学生身份证号")
     s.add_argument("--note", required=True, help="改了什么，例如 已将该生移出名单（已转学）")
-    s = sub.add_parser("reopen-fixed", help="撤销已改正：标记为已改正的反馈问题恢复为标记前的状态（说明保留在审计日志中）")
+    s = sub.add_parser("reopen-fixed",
+                       help="撤销已改正：标记为已改正的反馈问题恢复为标记前的状态（说明保留在审计日志中）")
     s.add_argument("code", help="问题名称或代码，例如 跨校重复享受资助 或 DUPLICATE_ACROSS_SCHOOLS")
     s.add_argument("id_number", help="学生身份证号")
 

@@ -273,7 +273,8 @@ def _before_mark(session: Session, row: FindingRow) -> tuple[FindingState, str]:
 def reopen(session: Session, finding_ids: Sequence[int], actor: str | None = None) -> int:
     """撤销已改正: feedback findings the clerk marked 已改正 go back to what they were before
     (未处理, or 已接受 with its reason), audited; the note stays in the audit log."""
-    rows = [r for r in _finding_rows(session, finding_ids) if marked_fixed(r.state, r.reason, r.feedback_id is not None)]
+    rows = [r for r in _finding_rows(session, finding_ids)
+            if marked_fixed(r.state, r.reason, r.feedback_id is not None)]
     if not rows:
         raise ValidationError("所选问题中没有标记为“已改正”的上级单位反馈问题，不需要撤销",
                               "“撤销已改正”只用于本校标记已改正的反馈问题；本校核查的问题由重新核查自动打开或关闭")
