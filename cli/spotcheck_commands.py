@@ -84,14 +84,22 @@ def _result_args(p: argparse.ArgumentParser) -> None:
     truth = p.add_mutually_exclusive_group(required=True)
     truth.add_argument("--true", dest="truthful", action="store_true", help=TRUE_LABEL)
     truth.add_argument("--false", dest="truthful", action="store_false", help=f"{FALSE_LABEL}（须用 --note 写明情况）")
+    truth.add_argument("--withdraw", dest="truthful", action="store_const", const=None,
+                       help="撤回已登记的结果（恢复为未核查，例如登记错了学生）；审计日志保留原结果")
     p.add_argument("--note", default="", help="情况说明")
 
 
 def cmd_result(db, args) -> int:
     from core.spotcheck import point_of
     from db.spotcheck import enter_result
-    entry = enter_result(db, args.sample_id, args.who, args.point, args.truthful, args.note)
     label = point_of(args.point).label
+    if args.truthful is None:
+        from db.spotcheck import withdraw_result
+        entry = withdraw_result(db, args.sample_id, args.who, args.point)
+        _out(f"已撤回：抽查编号 {args.sample_id}，{args.who}，{label}：恢复为未核查（原结果保留在审计日志中）")
+        _progress(entry.stored)
+        return 0
+    entry = enter_result(db, args.sample_id, args.who, args.point, args.truthful, args.note)
     verdict = TRUE_LABEL if args.truthful else f"{FALSE_LABEL}（{args.note.strip()}）"
     _out(f"已登记：抽查编号 {args.sample_id}，{args.who}，{label}：{verdict}" if entry.changed
          else f"没有变化：{label} 已登记为{verdict}")

@@ -231,18 +231,47 @@ def enter_result(db: Database, sample_id: int, who: str, point: str, truthful: b
     return enter_results(db, sample_id, who, [(point, truthful, note)], actor)
 
 
-def enter_results(db: Database, sample_id: int, who: str, results: Sequence[tuple[str, bool, str]],
+def enter_results(db: Database, sample_id: int, who: str, results: Sequence[tuple[str, bool | None, str]],
                   actor: str | None = None) -> ResultsEntry:
     """Checked points (point, truthful, note) of one student (编号 or ID number) in one
-    transaction: any invalid one (a 不属实 without a note) enters none."""
+    transaction: any invalid one (a 不属实 without a note) enters none. ``truthful`` None
+    withdraws the point's result (撤回: back to 未核查, e.g. entered for the wrong student)."""
     actor = actor or audit.default_actor()
-    checked = [check_result(point_of(point), truthful, note) for point, truthful, note in results]
+    checked = [check_result(point_of(point), truthful, note) for point, truthful, note in results
+               if truthful is not None]
+    withdrawn = [point_of(point).code for point, truthful, _note in results if truthful is None]
     with db.session() as s:
         stored = load_sample(s, sample_id)
         x = _find(stored, who)
         changed, unchanged = _apply(s, stored, [(x.seq, r) for r in checked], actor)
+        changed += _withdraw(s, stored, x, withdrawn, actor)
         s.flush()
         return ResultsEntry(load_sample(s, sample_id), changed, unchanged)
+
+
+def withdraw_result(db: Database, sample_id: int, who: str, point: str, actor: str | None = None) -> ResultsEntry:
+    """撤回 one point's result (``consolidate result … --withdraw``): 未核查 again, audited."""
+    return enter_results(db, sample_id, who, [(point, None, "")], actor)
+
+
+def _withdraw(session: Session, stored: StoredSample, x: SampledStudent, points: Sequence[str], actor: str) -> int:
+    """Delete the entered results of ``points`` (the audit keeps what they were); a point not
+    entered is refused: nothing to withdraw."""
+    if not points:
+        return 0
+    entered = stored.results.get(x.seq, {})
+    missing = [p for p in points if p not in entered]
+    if missing:
+        raise ValidationError(f"第 {x.seq} 号{x.name}的“{point_of(missing[0]).label}”还没有登记结果，无需撤回",
+                              "只有已登记（属实或不属实）的核查项可以撤回")
+    sid = session.scalars(select(SpotStudent.id).where(SpotStudent.sample_id == stored.id,
+                                                       SpotStudent.seq == x.seq)).one()
+    for p in points:
+        session.delete(session.scalars(select(SpotResult).where(SpotResult.student_id == sid,
+                                                                SpotResult.point == p)).one())
+    audit.record_many(session, actor, "spot_result",
+                      [(sid, {p: (_result_text(entered[p]), None) for p in points})], datetime.now())
+    return len(points)
 
 
 def write_results_sheet(db: Database, sample_id: int, out: str | Path) -> Path:

@@ -137,9 +137,10 @@ def test_a_false_result_needs_a_note_then_shows_in_the_report_figures(page, bure
     total = [report.index(report.rowCount() - 1, c).data() for c in range(report.columnCount())]
     assert total[:3] == ["合计", "4", "0"] and total[3] == "1 / 0" and total[3 + FUNDS] == "0 / 1"
     assert "家长称只收到 1000 元" in tab.notes.toPlainText()
-    # the selection stays on the student, whose entered points cannot go back to 未核查
+    # the selection stays on the student; an entered point offers 撤回 instead of 未核查
     assert form.row is not None and form.row.id == 2
-    assert form.choices[FUNDS].currentText() == FALSE_LABEL and form.choices[FUNDS].count() == 2
+    assert form.choices[FUNDS].currentText() == FALSE_LABEL and form.choices[FUNDS].count() == 3
+    assert "撤回" in form.choices[FUNDS].itemText(0)
     assert form.notes[FUNDS].text() == "家长称只收到 1000 元"
     # saving again without a change enters nothing
     page.emitted.clear()

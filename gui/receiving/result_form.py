@@ -3,7 +3,7 @@ found for the selected student — 属实 / 不属实 per point, a note beside e
 ``db.spotcheck.enter_results`` refuses it without, and enters nothing)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -21,9 +21,11 @@ from gui.receiving.models import yuan
 from gui.receiving.spotcheck_models import SpotRow
 
 NOT_CHECKED = "未核查"
+WITHDRAW = "撤回"            # on an entered point: back to 未核查
+WITHDRAW_TIP = "撤回已登记的结果，恢复为未核查（例如登记错了学生）；审计日志保留原结果"
 PLACEHOLDER = "选中一名抽查学生，在这里登记现场核查的结果（每项属实或不属实；不属实须写明情况）。"
 
-Entry = tuple[str, bool, str]       # (point code, truthful, note) as db.spotcheck.enter_results takes it
+Entry = tuple[str, bool | None, str]    # (point, truthful or None: 撤回, note), as db.spotcheck.enter_results takes
 
 
 class ResultForm(QWidget):
@@ -76,13 +78,15 @@ class ResultForm(QWidget):
         self.show_student(None)
 
     def show_student(self, row: SpotRow | None) -> None:
-        """The student's results as entered; a point already entered cannot go back to 未核查."""
+        """The student's results as entered; 未核查 on an entered point withdraws its result (撤回:
+        entered for the wrong student or point), audited."""
         self.row = row
         for i, (choice, note) in enumerate(zip(self.choices, self.notes, strict=True)):
             result = row.results[i] if row else None
             choice.clear()
-            if result is None:
-                choice.addItem(NOT_CHECKED, None)
+            choice.addItem(NOT_CHECKED if result is None else WITHDRAW, None)
+            if result is not None:
+                choice.setItemData(0, WITHDRAW_TIP, Qt.ItemDataRole.ToolTipRole)
             choice.addItem(TRUE_LABEL, True)
             choice.addItem(FALSE_LABEL, False)
             choice.setCurrentIndex(0 if result is None else choice.findData(result.truthful))
@@ -97,13 +101,15 @@ class ResultForm(QWidget):
                                  f"资助 {yuan(row.total_fen)} 元：{row.grants}")
 
     def entries(self) -> list[Entry]:
-        """The points set here that differ from what is entered (new, changed result or note)."""
+        """The points set here that differ from what is entered (new, changed result or note; 撤回)."""
         if self.row is None:
             return []
-        out = []
+        out: list[Entry] = []
         for p, old, choice, note in zip(POINTS, self.row.results, self.choices, self.notes, strict=True):
             truthful = choice.currentData()
             if truthful is None:
+                if old is not None:                  # 撤回: the entered result goes
+                    out.append((p.code, None, ""))
                 continue
             if old != PointResult(p.code, truthful, note.text().strip()):
                 out.append((p.code, truthful, note.text()))
