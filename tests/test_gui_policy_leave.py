@@ -1,9 +1,11 @@
+# ruff: noqa: F811 - the fixtures imported from another test module are the test functions' arguments
 """GUI: unsaved changes on the 政策 page are never lost silently — closing the window, switching
 the database and choosing another page ask 保存 / 不保存 / 取消 first."""
 from __future__ import annotations
 
 import pytest
-from conftest import open_main_window, two_student_school
+from conftest import two_student_school
+from test_gui_policy import school, win  # noqa: F401 - fixtures: the two-student school on the 政策 page
 
 from core.policy import parameters_of
 from db import store
@@ -16,18 +18,6 @@ from gui.main_window import POLICY, STUDENTS
 
 pytestmark = pytest.mark.usefixtures("shown")
 KEY = "tuition_standard.普通高中"
-
-
-@pytest.fixture
-def school(tmp_path):
-    d = open_database(two_student_school(tmp_path / "school.sqlite"))
-    yield d
-    d.close()
-
-
-@pytest.fixture
-def win(qtbot, school):
-    return open_main_window(qtbot, school, POLICY)
 
 
 class Clerk:
