@@ -255,8 +255,8 @@ class PolicyPage(QWidget):
         box = QMessageBox(QMessageBox.Icon.Question, "资助助手",
                           "政策页有未保存的改动。离开前要保存为新版本吗？",
                           QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText("保存：先显示变更预览，确认后保存为新版本；不保存：放弃这些改动；"
-                               "取消：留在政策页继续修改。")
+        box.setInformativeText("保存：先显示变更预览，确认后保存为新版本\n不保存：放弃这些改动\n"
+                               "取消：留在政策页继续修改")
         save = box.addButton("保存…", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
