@@ -55,10 +55,11 @@ def details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         return phase_stalls(runs)
     if name == "gui_start_rows":
         out = {"window_shown_s": _median([r["window_s"] for r in runs])}
-        for key in ("import_s", "export_s"):
+        for key, name in (("rows_s", "rows_in_model_s"), ("idle_s", "idle_s"), ("import_s", "import_s"),
+                          ("export_s", "export_s")):
             values = [r[key] for r in runs if key in r]
             if values:
-                out[key] = _median(values)
+                out[name] = _median(values)
         return out
     return {}
 

@@ -116,3 +116,9 @@ def read_retired_keys(path: Path) -> list[RetiredKey]:
     except (sqlite3.Error, OSError):
         return []
     return retired_of(rows[0][0] if rows else None)
+
+
+def student_names(path: Path) -> list[tuple[int, str]]:
+    """Every student's id and name ("" when none), by id: what the GUI's start sorts to show the
+    student list's first screenful before the whole list is computed (``gui.first_rows``)."""
+    return query_read_only(path, "SELECT id, coalesce(name, '') FROM student ORDER BY id")

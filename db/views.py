@@ -11,7 +11,7 @@ Rows are frozen dataclasses of text and numbers: no ORM object leaves db/.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -85,10 +85,12 @@ class OpenFindings:
 NO_FINDINGS = OpenFindings()
 
 
-def open_findings_by_student(s: Session) -> dict[int, OpenFindings]:
-    """The open findings of every student, worst first."""
+def open_findings_by_student(s: Session, ids: Collection[int] | None = None) -> dict[int, OpenFindings]:
+    """The open findings of every student (or of ``ids``), worst first."""
     q = select(FindingRow.student_id, FindingRow.severity, FindingRow.code, FindingRow.title).where(
         FindingRow.state == FindingState.OPEN, FindingRow.student_id.is_not(None))
+    if ids is not None:
+        q = q.where(FindingRow.student_id.in_(list(ids)))
     found: dict[Any, list[tuple[int, str, str]]] = {}
     for sid, severity, code, stored in s.execute(q):
         title = finding_title(code, stored)
@@ -226,8 +228,11 @@ def _letter_row(m: Any, st: StudentRow) -> LetterRow:
                      name_key=st.name_key)
 
 
-def snapshot(db: Database, name_key: NameKey | None = None, today: date | None = None) -> Snapshot:
-    """Worker: read every student once and compute the school (one ``Calculator``).
+def snapshot(db: Database, name_key: NameKey | None = None, today: date | None = None,
+             ids: Collection[int] | None = None) -> Snapshot:
+    """Worker: read every student once and compute the school (one ``Calculator``). ``ids``: only
+    these students (the start's first screenful, ``gui.first_rows``; the summary's counts still
+    the school's, its totals only theirs).
 
     The students are read and computed a few thousand at a time: what is kept are the rows the
     pages show; each part's stored rows, engine records and results are let go before the next
@@ -236,14 +241,17 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         policy = store.get_policy(s)
         summary = _summary_counts(s, policy, today)
         progress = _progress(s)
-        findings = open_findings_by_student(s)
+        findings = open_findings_by_student(s, ids)
         calc = Calculator(policy)
         students: list[StudentRow] = []
         letters: list[LetterRow] = []
         decisions: list[Sequence[ItemDecision]] = []        # of the students on the list (what counts)
         needed: dict[str, None] = {}
         registered = verified = hardship = 0
-        for part in s.execute(select(*_COLUMNS).order_by(Student.id)).partitions(_SNAPSHOT_PART):
+        query = select(*_COLUMNS).order_by(Student.id)
+        if ids is not None:
+            query = query.where(Student.id.in_(list(ids)))
+        for part in s.execute(query).partitions(_SNAPSHOT_PART):
             for row in part:
                 m = row._mapping
                 res = calc(to_record(m))

@@ -32,6 +32,7 @@ from gui import dialogs, worker
 from gui.errors import show_exception
 
 if TYPE_CHECKING:
+    from gui.first_rows import FirstRows
     from gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class DatabaseSwitcher(QObject):
         self.gave_up = False
         self._quit_app = quit_app
         self._start_backup = False    # the program start's backup is still to be queued
+        self._first: FirstRows | None = None
 
     # -- questions (tests replace these) ---------------------------------------
     def ask_first_start(self, db: Database) -> str | None:
@@ -90,8 +92,11 @@ class DatabaseSwitcher(QObject):
         school yet (or the demo data when ``demo``), then the main window. The start backup (when
         due) is queued in the worker before the first write: after the window's first reads, or
         before the first-start wizard's or the demo data's writes."""
+        from gui.first_rows import FirstRows
         self._start_backup = True
         self._prepare(db, demo, self._give_up)
+        if self.window is None:        # built once database_info is back (already, with a synchronous worker)
+            self._first = FirstRows(db)      # the student list's first rows, read while the window is built
 
     def open_path(self, path: Path, demo: bool = False, create: bool = False,
                   on_give_up: Callable[[], None] | None = None) -> None:
@@ -207,8 +212,8 @@ class DatabaseSwitcher(QObject):
         window.show()
         if self._quit_app is not None:
             QApplication.setQuitOnLastWindowClosed(True)
-        window.start_up(backup=self._start_backup)
-        self._start_backup = False
+        window.start_up(backup=self._start_backup, first=self._first)
+        self._start_backup, self._first = False, None
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
         if old_window is not None:
             old_window.close()

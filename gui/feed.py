@@ -9,7 +9,7 @@ on the snapshot, so the rows reach the GUI thread sorted and indexed (``prepared
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -20,10 +20,11 @@ from db.views import Snapshot, snapshot
 from gui import worker
 
 
-def compute_snapshot(db: Database) -> Snapshot:
-    """Worker: the snapshot, names with their pinyin sort keys (a collator per thread)."""
+def compute_snapshot(db: Database, ids: Collection[int] | None = None) -> Snapshot:
+    """Worker: the snapshot (of ``ids`` only when given), names with their pinyin sort keys (a
+    collator per thread)."""
     from gui.collation import name_key_function
-    return snapshot(db, name_key=name_key_function())
+    return snapshot(db, name_key=name_key_function(), ids=ids)
 
 
 Job = tuple[str, Callable[[Snapshot, Any], Any], Any]

@@ -39,6 +39,7 @@ from gui.students.view import StudentsPage
 from gui.templates import download_template
 
 if TYPE_CHECKING:
+    from gui.first_rows import FirstRows
     from gui.import_wizard import ImportWizard  # imported when first opened (openpyxl, calamine)
     from gui.receiving.page import ReceivingPage  # created when first shown (openpyxl, reportlab)
 
@@ -215,13 +216,16 @@ class MainWindow(QMainWindow):
         """Check again and read everything again (刷新)."""
         self.apply_changes(Changes.ALL & ~Changes.FINDINGS)
 
-    def start_up(self, backup: bool = False) -> None:
+    def start_up(self, backup: bool = False, first: FirstRows | None = None) -> None:
         """Program start: show what is stored at once (the findings of the last check), then
         check again in the worker's child process; the pages refresh only when that check changed
-        a finding. ``backup``: the start backup (when due) runs after the reads are queued and
-        before the check: the one queue runs no write before it."""
+        a finding. ``first``: the student list's first screenful, asked for before the window was
+        built, shown until the whole list comes. ``backup``: the start backup (when due) runs after
+        the reads are queued and before the check: the one queue runs no write before it."""
         from db.usecases import startup_check
         self._route(Changes.ALL)
+        if first is not None:
+            first.show_in(self.students)
         if backup:
             from db.backup import backup_if_due
             worker.run_task(backup_if_due, self.db, parent=self)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,14 +167,8 @@ class _Child:
     """The worker's child process (started at its first task; used from the worker thread only)."""
 
     def __init__(self) -> None:
-        import multiprocessing
-
-        from gui.worker_child import serve
-        context = multiprocessing.get_context("spawn")
-        self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=serve, args=(theirs,), name="zizhu-worker", daemon=True)
-        self.process.start()
-        theirs.close()
+        from gui.worker_child import spawn
+        self.conn, self.process = spawn()
 
     def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict,
              progress: ProgressCallback | None) -> Any:
@@ -192,12 +186,8 @@ class _Child:
                 raise unpack_exception(payload)
 
     def stop(self) -> None:
-        with suppress(OSError):
-            self.conn.send(None)
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-        self.conn.close()
+        from gui.worker_child import stop
+        stop(self.conn, self.process)
 
 
 _child: _Child | None = None
@@ -225,9 +215,19 @@ def _in_child(fn: Callable[..., Any], args: tuple, kwargs: dict, progress: Progr
                          "请重试；若反复出现，请查看日志（帮助 → 打开日志文件夹）") from exc
 
 
+def in_child(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """From a task running in the worker thread: ``fn(*args, **kwargs)`` in the worker's child
+    process, i.e. on the machine's other core (inline when ``SYNCHRONOUS``, as ``process=True``)."""
+    if SYNCHRONOUS:
+        return fn(*args, **kwargs)
+    return _in_child(fn, args, kwargs, None)
+
+
 def stop_child() -> None:
     """At exit (after ``wait_for_idle``): end the child process."""
     global _child
+    from gui.worker_child import stop_early
+    stop_early()                 # started early and never used (a database that could not be opened)
     if _child is not None:
         _child.stop()
         _child = None

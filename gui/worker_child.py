@@ -14,6 +14,7 @@ import gc
 import pickle
 import time
 import traceback
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -100,8 +101,12 @@ def run_one(conn: Connection, fn: Any, args: tuple[Any, ...], kwargs: dict[str, 
     conn.send_bytes(payload)
 
 
-def serve(conn: Connection) -> None:
-    """The child's loop: one task at a time until the pipe closes or ``None`` arrives."""
+def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
+    """The child's loop: one task at a time until the pipe closes or ``None`` arrives. ``preload``:
+    modules imported before the first task (the GUI's start: while the window's own load)."""
+    import importlib
+    for name in preload:
+        importlib.import_module(name)
     while True:
         try:
             message = conn.recv()
@@ -111,3 +116,55 @@ def serve(conn: Connection) -> None:
             return
         run_one(conn, *message)
         gc.collect()          # the task's garbage, collected here: the GUI process never waits for it
+
+
+# The modules the start's first task needs (``gui.first_rows.first_ids``): imported by a child started
+# early while the GUI process imports its own.
+START_PRELOAD = ("gui.first_rows", "gui.collation", "db.readonly")
+
+_early: tuple[Connection, Any] | None = None
+
+
+def spawn(preload: tuple[str, ...] = ()) -> tuple[Connection, Any]:
+    """A new child process serving tasks ('spawn' context, as on Windows and in the bundle): the
+    GUI side's end of the pipe, and the process. The child started by ``start_early`` if any."""
+    global _early
+    if _early is not None:
+        early, _early = _early, None
+        if early[1].is_alive():
+            return early
+    import multiprocessing
+    context = multiprocessing.get_context("spawn")
+    conn, theirs = context.Pipe()
+    process = context.Process(target=serve, args=(theirs, preload), name="zizhu-worker", daemon=True)
+    process.start()
+    theirs.close()
+    return conn, process
+
+
+def start_early() -> None:
+    """The GUI's start, before Qt and the window's modules are imported: start the worker's child
+    now, so its interpreter and its first task's imports run on the other core meanwhile (the
+    first screenful of the student list is read there, ``gui.first_rows``). ``gui.worker`` takes
+    it for its first ``process=True`` task."""
+    global _early
+    if _early is None:
+        _early = spawn(START_PRELOAD)
+
+
+def stop(conn: Connection, process: Any) -> None:
+    """End a child: asked to stop, killed if it does not within 5 s."""
+    with suppress(OSError):
+        conn.send(None)
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+    conn.close()
+
+
+def stop_early() -> None:
+    """End the child ``start_early`` started if nothing took it."""
+    global _early
+    if _early is not None:
+        early, _early = _early, None
+        stop(*early)
