@@ -56,11 +56,11 @@ class FirstRows:
     """The first screenful, asked for as soon as the database is open (``DatabaseSwitcher.start``)
     and shown by ``show_in`` once the window exists, unless the whole list came first."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, n: int = FIRST_ROWS) -> None:
         from gui import worker
         self.snap: Snapshot | None = None
         self.page: StudentsPage | None = None
-        worker.run_task(compute_first, db, on_success=self._arrived, on_failure=self._failed)
+        worker.run_task(compute_first, db, n, on_success=self._arrived, on_failure=self._failed)
 
     def _arrived(self, snap: Snapshot) -> None:
         self.snap = snap

@@ -1,0 +1,110 @@
+"""The program's start shows the student list's first screenful before the whole list is computed:
+the same rows, in the same places, as the whole list's top (nothing moves when it arrives), read
+in the worker's child process started early; nothing written, and the start backup and the
+start-up check come after the whole list."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui import first_rows, worker, worker_child
+from gui.feed import SnapshotFeed
+from gui.first_rows import FirstRows, first_ids
+
+
+def _ties(db, names: dict[int, str]) -> None:
+    """Give students equal names (ties the list keeps in id order)."""
+    con = sqlite3.connect(db.path)
+    con.executemany("UPDATE student SET name = ? WHERE id = ?", [(n, i) for i, n in names.items()])
+    con.commit()
+    con.close()
+
+
+def _whole_list_ids(db) -> list[int]:
+    from gui.feed import compute_snapshot
+    from gui.students.view import StudentsPage
+    data = StudentsPage.prepare(compute_snapshot(db), (0, Qt.SortOrder.AscendingOrder))
+    return [r.id for r in data.table.rows]
+
+
+@pytest.mark.parametrize("n", [1, 7, 30, 500])
+def test_the_first_ids_are_the_top_of_the_whole_list_sorted_by_name(qapp, demo_db, n):
+    _ties(demo_db, {3: "阿伟", 40: "阿伟", 77: "阿伟", 9: "阿伟", 50: "张三", 12: "张三", 101: ""})
+    whole = _whole_list_ids(demo_db)
+    assert first_ids(demo_db.path, n) == whole[:n]
+
+
+def test_the_start_shows_the_first_rows_while_the_whole_list_is_computed(qtbot, demo_db, shown, monkeypatch):
+    from gui.main_window import MainWindow
+    _ties(demo_db, {5: "阿伟", 6: "阿伟"})
+    order: list[str] = []
+    import db.backup as backup
+    import db.usecases as usecases
+    monkeypatch.setattr(usecases, "startup_check", lambda d: order.append("check") or 0)
+    monkeypatch.setattr(backup, "backup_if_due", lambda d: order.append("backup"))
+    pending = []                                         # the whole list: still being computed
+    real_refresh = SnapshotFeed.refresh
+    monkeypatch.setattr(SnapshotFeed, "refresh", lambda feed: pending.append(feed) or feed.started.emit())
+    w = MainWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    first = FirstRows(demo_db, 25)
+    w.start_up(backup=True, first=first)
+    page = w.students
+    assert page.model.rowCount() == 25                   # the first screenful, before the whole list
+    assert page.count_label.text() == "正在读取…"
+    shown_first = [page.model.row_at(i).id for i in range(25)]
+    whole = _whole_list_ids(demo_db)
+    assert shown_first == whole[:25]
+    monkeypatch.setattr(SnapshotFeed, "refresh", real_refresh)
+    real_refresh(pending[0])                              # the whole list arrives
+    assert page.model.rowCount() == 120
+    assert [page.model.row_at(i).id for i in range(25)] == shown_first      # nothing moved
+    assert page.count_label.text() == "共 120 人"
+    assert order == ["backup", "check"]
+
+
+def test_the_first_rows_are_not_shown_over_the_whole_list(qtbot, demo_db, shown):
+    from gui.main_window import MainWindow
+    w = MainWindow(demo_db)
+    qtbot.addWidget(w)
+    w.start_up(first=FirstRows(demo_db, 10))             # the whole list came first (synchronous worker)
+    assert w.students.model.rowCount() == 120
+
+
+def test_the_first_rows_are_not_shown_in_another_sort(qtbot, demo_db, shown, monkeypatch):
+    from gui.students.view import StudentsPage
+    page = StudentsPage(demo_db, None)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(page.feed, "current", None)
+    page.model.set_rows([])
+    page.model.sort(2, Qt.SortOrder.AscendingOrder)
+    first = FirstRows(demo_db, 10)
+    first.show_in(page)
+    assert page.model.rowCount() == 0
+
+
+def test_the_first_rows_are_read_in_the_child_started_early(qtbot, demo_db, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    worker_child.start_early()
+    early = worker_child._early
+    assert early is not None and early[1].is_alive()
+    got: dict = {}
+    try:
+        worker.run_task(first_rows.compute_first, demo_db, 5, on_success=lambda s: got.update(snap=s))
+        qtbot.waitUntil(lambda: "snap" in got, timeout=60000)
+        assert worker._child is not None and worker._child.process is early[1]     # the early child took it
+        assert worker_child._early is None
+        assert sorted(r.id for r in got["snap"].students) == sorted(_whole_list_ids(demo_db)[:5])
+    finally:
+        worker.wait_for_idle()
+        worker.stop_child()
+
+
+def test_an_early_child_nothing_took_ends_at_exit(monkeypatch):
+    worker_child.start_early()
+    process = worker_child._early[1]
+    worker.stop_child()
+    assert worker_child._early is None and not process.is_alive()
