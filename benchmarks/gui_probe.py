@@ -58,7 +58,7 @@ class PaintWatch:
         from PySide6.QtCore import QEvent, QObject, QTimer
 
         class Filter(QObject):
-            def eventFilter(inner, obj: Any, event: Any) -> bool:  # noqa: N805 - Qt's name
+            def eventFilter(inner, obj: Any, event: Any) -> bool:
                 if event.type() == QEvent.Type.Paint and view.model().rowCount() > 0 and not self.seen:
                     self.seen = True
                     QTimer.singleShot(0, lambda: on_painted(time.time()))
@@ -145,7 +145,7 @@ def build_script(p: Probe, import_export: bool = True) -> None:
                 return False
             p.result["window_s"] = time.time() - p.t0
             p.set_phase("start")
-            marks["watch"] = PaintWatch(w.students.view, painted)   # type: ignore[assignment]
+            marks["watch"] = PaintWatch(w.students.view, painted)
             w.show_page(1)           # the clerk goes to the student list at once
             return True
         return shown

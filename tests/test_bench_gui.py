@@ -10,7 +10,7 @@ from benchmarks.run import Bench
 
 
 def _run(stalls: dict[str, float], start: float = 1.0) -> dict:
-    out = {"start_rows_s": start, "window_s": 0.5, "pages": {"students": 0.1, "roster": 0.4},
+    out = {"start_rows_s": start, "window_s": 0.5, "rows_s": 2.0, "idle_s": 4.0, "pages": {"students": 0.1, "roster": 0.4},
            "search_ms": {"students": {"type": 60.0, "clear": 70.0}}, "stall_ms": stalls, "rss_mb": 300.0}
     if "export" in stalls:
         out.update(import_s=3.0, export_s=9.0)
@@ -26,7 +26,8 @@ def test_stall_of_a_phase_run_once_counts_in_every_run():
     assert gui_results.stall_per_run(runs) == [2.0, 2.0, 2.0]
     assert gui_results.phase_stalls(runs) == {"launch": 900.0, "start": 40.0, "pages": 80.0, "import": 700.0,
                                               "export": 2000.0}
-    assert gui_results.details("gui_start_rows", runs) == {"window_shown_s": 0.5, "import_s": 3.0, "export_s": 9.0}
+    assert gui_results.details("gui_start_rows", runs) == {"window_shown_s": 0.5, "rows_in_model_s": 2.0,
+                                                           "idle_s": 4.0, "import_s": 3.0, "export_s": 9.0}
     assert "1 of the 3 probe runs" in gui_results.note("gui_stall", runs)
     assert gui_results.note("gui_stall", [FULL]) == "" and gui_results.note("gui_start_rows", runs) == ""
 
@@ -54,3 +55,25 @@ def test_probe_runs_import_and_export_in_its_first_run_only(tmp_path, monkeypatc
     assert stall["ours_s"] == 2.0 and stall["met"] is False and stall["ours_runs"] == [2.0, 2.0, 2.0]
     assert "1 of the 3 probe runs" in stall["note"]
     assert bench.results["gui_start_rows"]["details"]["export_s"] == 9.0
+
+
+def test_the_probe_times_the_first_paint_showing_rows(qtbot):
+    """``start_rows_s`` is the end of the list view's first paint with rows, not a poll of the model."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from benchmarks.gui_probe import PaintWatch
+    model = QStandardItemModel(0, 1)
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    seen: list[float] = []
+    watch = PaintWatch(view, seen.append)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    assert seen == [] and not watch.seen          # painted, but no rows yet
+    model.appendRow(QStandardItem("张三"))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.wait(50)
+    assert len(seen) == 1                         # the first such paint only
