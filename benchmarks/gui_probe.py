@@ -251,8 +251,9 @@ def main(argv: list[str]) -> int:
     os.environ["ZIZHU_HOME"] = str(work / "home")           # never the user's data folder
     db_path = work / "county.sqlite"
     shutil.copyfile(data / "county.sqlite", db_path)
+    from gui.first_rows import first_task
     from gui.worker_child import start_early
-    start_early()                                            # as ``cli.commands.run`` does for the GUI
+    start_early(first_task(db_path))                         # as ``cli.commands.run`` does for the GUI
     from gui.app import open_for_gui, setup_application
     from gui.databases import DatabaseSwitcher
     app = setup_application()

@@ -321,8 +321,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     _sweep_temporaries()
     db_path = args.db or (demo_db_path() if args.demo else default_db_path())
     if args.command is None:
+        from gui.first_rows import first_task
         from gui.worker_child import start_early
-        start_early()                  # the GUI worker's child process: its start on the other core
+        start_early(first_task(db_path))   # the GUI worker's child: the list's first rows, on the other core
         from gui.app import run_gui
         return run_gui(db_path, demo=args.demo)
     try:

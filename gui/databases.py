@@ -212,7 +212,8 @@ class DatabaseSwitcher(QObject):
         window.show()
         if self._quit_app is not None:
             QApplication.setQuitOnLastWindowClosed(True)
-        window.start_up(backup=self._start_backup, first=self._first)
+        first = self._first if self._first is not None and self._first.db is db else None
+        window.start_up(backup=self._start_backup, first=first)
         self._start_backup, self._first = False, None
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
         if old_window is not None:

@@ -3,8 +3,9 @@
 Computing every student (``db.views.snapshot``) takes seconds at county size; the clerk sees the
 list's first rows long before. At start the list is sorted by name (pinyin order; equal names by
 id, as the model's stable sort leaves them), so its first rows are known from the names alone:
-the worker's child process (started early, ``gui.worker_child.start_early``: on the other core
-while the window is built) reads every id and name read-only and picks the first ``FIRST_ROWS``;
+the worker's child process (started early, ``gui.worker_child.start_early``, and given this task at
+once: on the other core while the GUI imports its modules) reads every id and name read-only and
+picks the first ``FIRST_ROWS``;
 the worker computes just those students. They are shown with the count saying 正在读取… until the
 whole list replaces them: the same rows in the same places, so nothing moves under the clerk.
 Nothing here writes: the start backup and the start-up check run after the whole list.
@@ -39,11 +40,18 @@ def first_ids(path: Path, n: int = FIRST_ROWS) -> list[int]:
         chosen = [i for i, k in enumerate(keys) if not last < k]      # ties with the n-th kept
     return [rows[i][0] for i in sorted(chosen, key=keys.__getitem__)[:n]]
 
+def first_task(path: Path, n: int = FIRST_ROWS) -> tuple[Any, tuple[Any, ...], dict[str, Any]]:
+    """``first_ids`` of the database at ``path`` as a task for the worker's child process: sent
+    when the child is started (``gui.worker_child.start_early``) and asked for by ``compute_first``."""
+    return first_ids, (Path(path).resolve(), n), {}
+
+
 def compute_first(db: Database, n: int = FIRST_ROWS) -> Snapshot:
     """Worker: the snapshot of the list's first ``n`` students (their ids from the child process)."""
     from gui import worker
     from gui.feed import compute_snapshot
-    return compute_snapshot(db, ids=worker.in_child(first_ids, db.path, n))
+    fn, args, kwargs = first_task(db.path, n)
+    return compute_snapshot(db, ids=worker.in_child(fn, *args, **kwargs))
 
 def is_name_sort(sort: Any) -> bool:
     """Whether the list is sorted as ``first_ids`` picks: by name, ascending (the start's sort)."""
@@ -58,6 +66,7 @@ class FirstRows:
 
     def __init__(self, db: Database, n: int = FIRST_ROWS) -> None:
         from gui import worker
+        self.db = db
         self.snap: Snapshot | None = None
         self.page: StudentsPage | None = None
         worker.run_task(compute_first, db, n, on_success=self._arrived, on_failure=self._failed)

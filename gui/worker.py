@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,17 +164,27 @@ class _Relay(QObject):
 
 
 class _Child:
-    """The worker's child process (started at its first task; used from the worker thread only)."""
+    """The worker's child process (started at its first task, or early with a first task already
+    asked: ``gui.worker_child.start_early``; used from the worker thread only)."""
 
     def __init__(self) -> None:
         from gui.worker_child import spawn
-        self.conn, self.process = spawn()
+        self.conn, self.process, self.asked = spawn()
 
     def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict,
              progress: ProgressCallback | None) -> Any:
+        task = (fn, tuple(_for_child(a) for a in args), {k: _for_child(v) for k, v in kwargs.items()})
+        asked, self.asked = self.asked, None
+        if asked is not None:
+            if asked == task and progress is None:
+                return self._answer(None)           # asked for when the child was started
+            with suppress(Exception):               # another first task: that answer is not wanted
+                self._answer(None)
+        self.conn.send((*task, progress is not None))
+        return self._answer(progress)
+
+    def _answer(self, progress: ProgressCallback | None) -> Any:
         from gui.worker_child import unpack_exception
-        self.conn.send((fn, tuple(_for_child(a) for a in args),
-                        {k: _for_child(v) for k, v in kwargs.items()}, progress is not None))
         while True:
             kind, payload = self.conn.recv()
             if kind == "progress":

@@ -15,6 +15,7 @@ import pickle
 import time
 import traceback
 from contextlib import suppress
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -122,34 +123,41 @@ def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
 # early while the GUI process imports its own.
 START_PRELOAD = ("gui.first_rows", "gui.collation", "db.readonly")
 
-_early: tuple[Connection, Any] | None = None
+Task = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+_early: tuple[Connection, Any, Task | None] | None = None
 
 
-def spawn(preload: tuple[str, ...] = ()) -> tuple[Connection, Any]:
+def spawn(preload: tuple[str, ...] = ()) -> tuple[Connection, Any, Task | None]:
     """A new child process serving tasks ('spawn' context, as on Windows and in the bundle): the
-    GUI side's end of the pipe, and the process. The child started by ``start_early`` if any."""
+    GUI side's end of the pipe, the process, and the task already sent to it (its answer not read
+    yet). The child started by ``start_early`` if any."""
     global _early
     if _early is not None:
         early, _early = _early, None
         if early[1].is_alive():
             return early
+        early[0].close()
     import multiprocessing
     context = multiprocessing.get_context("spawn")
     conn, theirs = context.Pipe()
     process = context.Process(target=serve, args=(theirs, preload), name="zizhu-worker", daemon=True)
     process.start()
     theirs.close()
-    return conn, process
+    return conn, process, None
 
 
-def start_early() -> None:
+def start_early(first: Task | None = None) -> None:
     """The GUI's start, before Qt and the window's modules are imported: start the worker's child
-    now, so its interpreter and its first task's imports run on the other core meanwhile (the
-    first screenful of the student list is read there, ``gui.first_rows``). ``gui.worker`` takes
-    it for its first ``process=True`` task."""
+    now, so its interpreter and imports run on the other core meanwhile, and send it ``first`` (a
+    read-only task: ``gui.first_rows.first_task``, the student list's first screenful) at once.
+    ``gui.worker`` takes the child for its first ``process=True`` task, and that task's answer when
+    it asks for the same."""
     global _early
     if _early is None:
-        _early = spawn(START_PRELOAD)
+        conn, process, _none = spawn(START_PRELOAD)
+        if first is not None:
+            conn.send((*first, False))
+        _early = (conn, process, first)
 
 
 def stop(conn: Connection, process: Any) -> None:
@@ -167,4 +175,4 @@ def stop_early() -> None:
     global _early
     if _early is not None:
         early, _early = _early, None
-        stop(*early)
+        stop(early[0], early[1])

@@ -4,6 +4,7 @@ in the worker's child process started early; nothing written, and the start back
 start-up check come after the whole list."""
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
@@ -88,7 +89,7 @@ def test_the_first_rows_are_not_shown_in_another_sort(qtbot, demo_db, shown, mon
 
 def test_the_first_rows_are_read_in_the_child_started_early(qtbot, demo_db, monkeypatch):
     monkeypatch.setattr(worker, "SYNCHRONOUS", False)
-    worker_child.start_early()
+    worker_child.start_early(first_rows.first_task(demo_db.path, 5))     # as the GUI's start does
     early = worker_child._early
     assert early is not None and early[1].is_alive()
     got: dict = {}
@@ -96,14 +97,31 @@ def test_the_first_rows_are_read_in_the_child_started_early(qtbot, demo_db, monk
         worker.run_task(first_rows.compute_first, demo_db, 5, on_success=lambda s: got.update(snap=s))
         qtbot.waitUntil(lambda: "snap" in got, timeout=60000)
         assert worker._child is not None and worker._child.process is early[1]     # the early child took it
-        assert worker_child._early is None
+        assert worker._child.asked is None and worker_child._early is None
         assert sorted(r.id for r in got["snap"].students) == sorted(_whole_list_ids(demo_db)[:5])
+        worker.run_task(os.getpid, process=True, on_success=lambda pid: got.update(pid=pid))
+        qtbot.waitUntil(lambda: "pid" in got, timeout=60000)
+        assert got["pid"] == early[1].pid
     finally:
         worker.wait_for_idle()
         worker.stop_child()
 
 
-def test_an_early_child_nothing_took_ends_at_exit(monkeypatch):
+def test_a_first_task_nobody_asks_for_is_not_taken_for_another(qtbot, demo_db, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    worker_child.start_early(first_rows.first_task(demo_db.path, 5))
+    pid = worker_child._early[1].pid
+    got: dict = {}
+    try:
+        worker.run_task(os.getpid, process=True, on_success=lambda p: got.update(pid=p))
+        qtbot.waitUntil(lambda: "pid" in got, timeout=60000)
+        assert got["pid"] == pid                          # its own answer, not the ids read at the start
+    finally:
+        worker.wait_for_idle()
+        worker.stop_child()
+
+
+def test_an_early_child_nothing_took_ends_at_exit():
     worker_child.start_early()
     process = worker_child._early[1]
     worker.stop_child()
