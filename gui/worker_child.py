@@ -14,8 +14,8 @@ import gc
 import pickle
 import time
 import traceback
-from contextlib import suppress
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
