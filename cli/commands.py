@@ -321,11 +321,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     _sweep_temporaries()
     db_path = args.db or (demo_db_path() if args.demo else default_db_path())
     if args.command is None:
-        from gui.first_rows import first_task
-        from gui.worker_child import start_early
-        start_early(first_task(db_path))   # the GUI worker's child: the list's first rows, on the other core
-        from gui.app import run_gui
-        return run_gui(db_path, demo=args.demo)
+        from gui.launch import start_gui
+        return start_gui(db_path, demo=args.demo)
     try:
         code = _dispatch(args, db_path, whole_process=argv is None)   # main.py: the process is this command's
         if sys.stdout is not None:     # None in a Windows GUI executable (no console)

@@ -126,3 +126,21 @@ def test_an_early_child_nothing_took_ends_at_exit():
     process = worker_child._early[1]
     worker.stop_child()
     assert worker_child._early is None and not process.is_alive()
+
+
+def test_the_window_imports_no_qt_free_module_after_qt():
+    """``gui.launch.BEFORE_QT`` is complete: after it, the window's modules import no database or
+    domain module (PySide6's import hook would read each one's source)."""
+    import subprocess
+    import sys
+    code = ("import sys, importlib\n"
+            "from gui.launch import BEFORE_QT\n"
+            "[importlib.import_module(n) for n in BEFORE_QT]\n"
+            "assert 'PySide6' not in sys.modules\n"
+            "before = set(sys.modules)\n"
+            "import gui.app, gui.databases, gui.main_window, gui.first_rows, gui.feed, gui.collation\n"
+            "late = sorted(m for m in set(sys.modules) - before if m.split('.')[0] in ('db', 'core', 'sqlalchemy'))\n"
+            "print(late)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "[]"

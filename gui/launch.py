@@ -1,0 +1,36 @@
+"""The GUI's start, before Qt is imported: what can run on the machine's other core is started
+first, and the modules the window needs that do not use Qt are imported before PySide6.
+
+PySide6 installs an import hook (``shibokensupport.feature``, for its ``from __feature__ import``
+switches) that reads the source of every module imported after it (``inspect.getsource``): about
+370 modules at the window's start, 0.1–0.2 s of the start. The program's database and domain
+modules (and SQLAlchemy, cryptography, tomlkit under them) never use Qt, so they are imported
+first and the hook never sees them (``tests/test_gui_first_rows.py`` keeps the list complete).
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+# The Qt-free modules the main window imports (their own imports follow).
+BEFORE_QT = ("db.workflows", "db.views", "db.usecases", "db.backup", "db.exports", "db.feedback",
+             "db.finding_detail", "db.official", "db.policy_versions", "db.receiving_models",
+             "db.roster_columns", "db.trust_store", "db.keys", "db.importing", "core.policy_edit",
+             "core.policy_diff", "core.policy_preview", "core.recent", "core.campaign")
+
+
+def before_qt(db_path: Path) -> None:
+    """The start's first steps: the worker's child process started with the student list's first
+    rows to read (``gui.first_rows``), then the Qt-free modules imported."""
+    from gui.first_rows import first_task
+    from gui.worker_child import start_early
+    start_early(first_task(db_path))
+    for name in BEFORE_QT:
+        importlib.import_module(name)
+
+
+def start_gui(db_path: Path, demo: bool) -> int:
+    """``python main.py`` without a command: the GUI (``gui.app.run_gui``), started quickly."""
+    before_qt(db_path)
+    from gui.app import run_gui
+    return run_gui(db_path, demo=demo)
