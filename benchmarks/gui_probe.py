@@ -5,9 +5,10 @@ Starts the program's window the way ``main.py`` does (``setup_application``, ``o
 the event loop itself, printing one JSON line:
 
 * ``start_rows_s``: from ``T0`` (the parent's clock just before it started this process, so the
-  interpreter's start and every import count; the probe's own copy of the database is taken out) to the student list's rows shown: the end of the
-  list view's first paint with rows in it (a filter on its viewport sees the paint event; a zero
-  timer started there fires once that paint and its flush are done);
+  interpreter's start and every import count; the probe's own copy of the database is taken out)
+  to the student list's rows shown: the end of the list view's first paint with rows in it (a
+  filter on its viewport sees the paint event; a zero timer started there fires once that paint
+  and its flush are done);
 * ``rows_s``: to the student rows in the model (all of them: the list no longer loading);
 * ``idle_s``: to the worker idle with the rows shown (the start backup and the start-up check done:
   no target, the stalls meanwhile count in ``stall_ms["start"]``);
