@@ -1,6 +1,6 @@
 """The GUI on the benchmark data, instrumented: ``python -m benchmarks.gui_probe DATA WORK T0 [OPTION]``.
 
-Starts the program's window the way ``main.py`` does (``setup_application``, ``open_for_gui``,
+Starts the program's window the way ``main.py`` does (``gui.launch.before_qt``, ``setup_application``, ``open_for_gui``,
 ``DatabaseSwitcher.start``) on a copy of the county database, off screen, and drives it from
 the event loop itself, printing one JSON line:
 
