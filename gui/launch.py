@@ -16,7 +16,7 @@ from pathlib import Path
 BEFORE_QT = ("db.workflows", "db.views", "db.usecases", "db.backup", "db.exports", "db.feedback",
              "db.finding_detail", "db.official", "db.policy_versions", "db.receiving_models",
              "db.roster_columns", "db.trust_store", "db.keys", "db.importing", "core.policy_edit",
-             "core.policy_diff", "core.policy_preview", "core.recent", "core.campaign")
+             "core.policy_diff", "core.policy_preview", "core.recent", "core.campaign", "core.slicesort")
 
 
 def before_qt(db_path: Path) -> None:

@@ -16,6 +16,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from core.slicesort import sorted_in_slices
+
 R = TypeVar("R")
 
 
@@ -77,8 +79,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def prepare(cls, rows: Sequence[Row], sort: SortState = None) -> TableData[Row]:
         """The rows sorted as ``sort`` says, with their search texts: the per-row work of a load."""
         ordered = list(rows)
-        if sort is not None and 0 <= sort[0] < len(cls.COLUMNS):
-            ordered.sort(key=_sort_key(cls.COLUMNS[sort[0]]), reverse=sort[1] == Qt.SortOrder.DescendingOrder)
+        if sort is not None and 0 <= sort[0] < len(cls.COLUMNS):      # in a worker: never a long hold of the GIL
+            ordered = sorted_in_slices(ordered, _sort_key(cls.COLUMNS[sort[0]]),
+                                       reverse=sort[1] == Qt.SortOrder.DescendingOrder)
         text = cls.search_text
         return TableData(ordered, [text(r) for r in ordered], sort)
 
