@@ -1,5 +1,6 @@
-"""The GUI's start, before Qt is imported: what can run on the machine's other core is started
-first, and the modules the window needs that do not use Qt are imported before PySide6.
+"""The GUI's start, before Qt is imported: what can run beside the imports is started first (the
+file's integrity check, the worker's child process), and the modules the window needs that do not
+use Qt are imported before PySide6.
 
 PySide6 installs an import hook (``shibokensupport.feature``, for its ``from __feature__ import``
 switches) that reads the source of every module imported after it (``inspect.getsource``): about
@@ -9,6 +10,7 @@ first and the hook never sees them (``tests/test_gui_first_rows.py`` keeps the l
 """
 from __future__ import annotations
 
+import gc
 import importlib
 from pathlib import Path
 
@@ -20,13 +22,26 @@ BEFORE_QT = ("db.workflows", "db.views", "db.usecases", "db.backup", "db.exports
 
 
 def before_qt(db_path: Path) -> None:
-    """The start's first steps: the worker's child process started with the student list's first
-    rows to read (``gui.first_rows``), then the Qt-free modules imported."""
+    """The start's first steps, before Qt: SQLite's integrity check of the file started in a thread
+    (``db.integrity``: it runs without Python's lock, beside the imports), the worker's child process
+    started with the student list's first rows to read (``gui.first_rows``), then the modules
+    imported (the Qt-free ones first), without collector passes over what they make, which lives as
+    long as the program (frozen: left out of later collections)."""
+    from db import integrity
     from gui.first_rows import first_task
     from gui.worker_child import start_early
+    integrity.start(db_path)
     start_early(first_task(db_path))
-    for name in BEFORE_QT:
-        importlib.import_module(name)
+    gc.disable()
+    try:
+        for name in BEFORE_QT:
+            importlib.import_module(name)
+        import gui.app
+        import gui.databases
+        import gui.main_window  # noqa: F401 - the window's modules, with the rest
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def start_gui(db_path: Path, demo: bool) -> int:
