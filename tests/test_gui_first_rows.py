@@ -40,17 +40,19 @@ def test_the_first_ids_are_the_top_of_the_whole_list_sorted_by_name(qapp, demo_d
 def test_the_start_shows_the_first_rows_while_the_whole_list_is_computed(qtbot, demo_db, shown, monkeypatch):
     from gui.main_window import MainWindow
     _ties(demo_db, {5: "阿伟", 6: "阿伟"})
-    order: list[str] = []
+    order: list[tuple[str, int]] = []
+    shown_rows = {"n": lambda: 0}
     import db.backup as backup
     import db.usecases as usecases
-    monkeypatch.setattr(usecases, "startup_check", lambda d: order.append("check") or 0)
-    monkeypatch.setattr(backup, "backup_if_due", lambda d: order.append("backup"))
+    monkeypatch.setattr(usecases, "startup_check", lambda d: order.append(("check", shown_rows["n"]())) or 0)
+    monkeypatch.setattr(backup, "backup_if_due", lambda d: order.append(("backup", shown_rows["n"]())))
     pending = []                                         # the whole list: still being computed
     real_refresh = SnapshotFeed.refresh
     monkeypatch.setattr(SnapshotFeed, "refresh", lambda feed: pending.append(feed) or feed.started.emit())
     w = MainWindow(demo_db)
     qtbot.addWidget(w)
     w.show()
+    shown_rows["n"] = w.students.model.rowCount
     first = FirstRows(demo_db, 25)
     w.start_up(backup=True, first=first)
     page = w.students
@@ -64,7 +66,7 @@ def test_the_start_shows_the_first_rows_while_the_whole_list_is_computed(qtbot, 
     assert page.model.rowCount() == 120
     assert [page.model.row_at(i).id for i in range(25)] == shown_first      # nothing moved
     assert page.count_label.text() == "共 120 人"
-    assert order == ["backup", "check"]
+    assert order == [("backup", 25), ("check", 25)]      # both after the first rows were shown
 
 
 def test_the_first_rows_are_not_shown_over_the_whole_list(qtbot, demo_db, shown):
