@@ -280,8 +280,10 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
-    from db import integrity
+    from db import integrity, roster_prefetch
     integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
+    if args.command == "check":
+        roster_prefetch.start(db_path)      # and reads the roster rows the check needs (db.roster_prefetch)
     _preload(args.command, whole_process)
     from db.session import open_database
     # Every command that opens the database takes its single-instance lock (even `check`
@@ -293,6 +295,7 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
     try:
         return COMMANDS[args.command](db, args)
     finally:
+        roster_prefetch.forget(db_path)
         db.close()
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 
 _SPACES = re.compile(r"\s+")
@@ -63,3 +63,9 @@ def haystacks(names: Sequence[str], id_numbers: Sequence[str], initials: Sequenc
     distinct = {i: SEP.join(p for p in (i or "").split("|") if p) for i in set(initials)}   # few: once each
     readings = map(distinct.__getitem__, initials)
     return list(map(SEP.join, zip(column(names), column(id_numbers), readings, strict=True)))
+
+
+def our_school_names(school_name: str, names: Iterable[str]) -> set[str]:
+    """The spellings among ``names`` (the roster's 就读学校) that name this school."""
+    school = header_key(school_name)
+    return {n for n in names if school and header_key(n) == school}

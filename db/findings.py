@@ -7,12 +7,12 @@ on re-runs until the data behind it changes). Every state change is audited.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -28,12 +28,12 @@ from core.checks import (
     rule_code,
     run_checks,
 )
-from core.checks.rules_roster import our_school_names
 from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
 from core.fields import CHECK_FIELDS, IMPORTER_FIELDS
 from core.idnumber import mask_id, normalize_id
 from core.seal import SEAL_FIELDS, seal_of
+from core.text import our_school_names
 from db import audit, store
 from db.changes import Changes
 from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
@@ -101,10 +101,13 @@ def _roster_for_check(session: Session, school_name: str) -> list[RosterFacts]:
     """The roster rows the checks can use, in roster order (CheckContext.roster): those whose ID is a
     listed student's (SQLite matches them through the roster's ID index) and those of this school.
     A county's roster is 200,000 people; the rules compare its rows with the students only."""
-    ours = our_school_names(school_name, session.scalars(select(RosterPerson.school_name).distinct()))
-    listed = select(Student.id_number).where(ON_LIST, Student.id_number != "")
-    wanted = or_(RosterPerson.id_number.in_(listed), RosterPerson.school_name.in_(sorted(ours)))
-    rows = session.connection().execute(select(*_ROSTER_FACTS).where(wanted).order_by(RosterPerson.id)).fetchall()
+    from db import roster_prefetch
+    conn = session.connection()
+    # `check` reads them ahead beside its imports (db.roster_prefetch): taken while the file is unchanged
+    rows: Sequence[Any] | None = roster_prefetch.take(conn.engine.url.database or "")
+    if rows is None:
+        ours = our_school_names(school_name, session.scalars(select(RosterPerson.school_name).distinct()))
+        rows = conn.exec_driver_sql(roster_prefetch.roster_for_check_sql(len(ours)), tuple(sorted(ours))).fetchall()
     return list(map(RosterFacts._make, rows))
 
 

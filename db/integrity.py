@@ -45,7 +45,7 @@ def probe(path: Path) -> Probe:
         con.close()
 
 
-def _state(path: Path) -> tuple[tuple[int, int] | None, ...]:
+def file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
     """Size and modification time of the file and of its write-ahead log (None: absent or empty,
     as a read-only connection leaves it: a write leaves frames in it or, checkpointed, changes the file)."""
     out = []
@@ -61,7 +61,7 @@ def _state(path: Path) -> tuple[tuple[int, int] | None, ...]:
 class _Started:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.state = _state(path)
+        self.state = file_state(path)
         self.found: Probe | None = None
         self.thread = threading.Thread(target=self._run, name="zizhu-quick-check", daemon=True)
         self.thread.start()
@@ -103,6 +103,6 @@ def result(path: Path) -> Probe:
         started = _started.pop(_key(path), None)
     if started is not None:
         started.thread.join()
-        if started.found is not None and started.state == _state(path):
+        if started.found is not None and started.state == file_state(path):
             return started.found
     return probe(path)

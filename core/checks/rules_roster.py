@@ -1,24 +1,18 @@
 """Cross-check of the student list with the poverty roster (比对)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from core.checks.base import CheckContext, Finding, RosterFacts, Rule, Severity
 from core.idnumber import mask_id
 from core.pinyin import same_reading
-from core.text import header_key
+from core.text import our_school_names
 
 
 def roster_by_id(ctx: CheckContext) -> dict[str, RosterFacts]:
     def make() -> dict[str, RosterFacts]:
         return {r.id_number: r for r in ctx.roster if r.id_number}
     return ctx.cached("roster_by_id", make)
-
-
-def our_school_names(school_name: str, names: Iterable[str]) -> set[str]:
-    """The spellings among ``names`` (the roster's 就读学校) that name this school."""
-    school = header_key(school_name)
-    return {n for n in names if school and header_key(n) == school}
 
 
 def _not_on_roster(ctx: CheckContext) -> Iterator[Finding]:
