@@ -14,8 +14,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,51 +62,67 @@ def file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
     return tuple(out)
 
 
-class _Started:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.state = file_state(path)
-        self.found: Probe | None = None
-        self.thread = threading.Thread(target=self._run, name="zizhu-quick-check", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        self.found = probe(self.path)
+@dataclass(frozen=True)
+class _Read(Generic[T]):
+    state: tuple[tuple[int, int] | None, ...]     # the file's, when the read started (file_state)
+    thread: threading.Thread
+    found: list[T | None]                         # [what the read returned], once the thread ended
 
 
-_started: dict[Path, _Started] = {}
-_lock = threading.Lock()
+class ReadAhead(Generic[T]):
+    """A read of database files started on a thread (``start``), handed over (``take``) only when the
+    file and its write-ahead log are as they were when it started: what a read made then would give
+    now. ``read`` returns None when it could not read (the caller then reads itself)."""
+
+    def __init__(self, name: str, read: Callable[[Path], T | None]) -> None:
+        self._name, self._read = name, read
+        self._started: dict[Path, _Read[T]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, path: Path | str) -> None:
+        """Start reading an existing database file (nothing for a new file)."""
+        p = Path(path)
+        try:
+            if not p.is_file() or p.stat().st_size == 0:
+                return
+        except OSError:
+            return
+        with self._lock:
+            if _key(p) in self._started:
+                return
+            found: list[T | None] = [None]
+            state = file_state(p)
+            thread = threading.Thread(target=lambda: found.__setitem__(0, self._read(p)), name=self._name,
+                                      daemon=True)
+            self._started[_key(p)] = _Read(state, thread, found)
+            thread.start()
+
+    def forget(self, path: Path | str) -> None:
+        """Drop a read started for ``path`` that nothing took (the command stopped before)."""
+        with self._lock:
+            self._started.pop(_key(path), None)
+
+    def take(self, path: Path | str) -> T | None:
+        """The started read of ``path`` when the file did not change since it started, else None."""
+        with self._lock:
+            started = self._started.pop(_key(path), None)
+        if started is None:
+            return None
+        started.thread.join()
+        found = started.found[0]
+        return found if found is not None and started.state == file_state(Path(path)) else None
 
 
-def _key(path: Path) -> Path:
+def _key(path: Path | str) -> Path:
     return Path(os.path.abspath(path))
 
 
-def start(path: Path | str) -> None:
-    """Start checking an existing database file in the background (nothing for a new file)."""
-    p = Path(path)
-    try:
-        if not p.is_file() or p.stat().st_size == 0:
-            return
-    except OSError:
-        return
-    with _lock:
-        _started.setdefault(_key(p), _Started(p))
-
-
-def forget(path: Path | str) -> None:
-    """Drop a check started for ``path`` that no open took (the command stopped before it opened)."""
-    with _lock:
-        _started.pop(_key(Path(path)), None)
+_checks = ReadAhead("zizhu-quick-check", lambda path: probe(path))   # (probe looked up at each call)
+start = _checks.start       # start checking a file in the background, before the imports
+forget = _checks.forget     # a check no open took (the command stopped before it opened)
 
 
 def result(path: Path) -> Probe:
     """The check of ``path``: the started one when the file did not change since it started,
     else a check made now."""
-    with _lock:
-        started = _started.pop(_key(path), None)
-    if started is not None:
-        started.thread.join()
-        if started.found is not None and started.state == file_state(path):
-            return started.found
-    return probe(path)
+    return _checks.take(path) or probe(path)

@@ -12,14 +12,12 @@ Only sqlite3, threading and light core modules here: importing this module must 
 """
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
 from core.text import our_school_names
-from db.integrity import file_state
+from db.integrity import ReadAhead
 
 # The columns of core.checks.RosterFacts, in its field order.
 COLUMNS = ("id", "name", "id_number", "school_name", "schooling_status", "household_no")
@@ -41,60 +39,20 @@ def read_roster_for_check(con: sqlite3.Connection) -> list[Any]:
     return con.execute(roster_for_check_sql(len(ours)), ours).fetchall()
 
 
-class _Started:
-    def __init__(self, path: Path) -> None:
-        self.state = file_state(path)
-        self.path = path
-        self.rows: list[Any] | None = None
-        self.thread = threading.Thread(target=self._run, name="zizhu-roster-read", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error:
-            return
-        try:
-            self.rows = read_roster_for_check(con)
-        except sqlite3.Error:
-            self.rows = None          # the check reads them itself (and reports what is wrong)
-        finally:
-            con.close()
-
-
-_started: dict[Path, _Started] = {}
-_lock = threading.Lock()
-
-
-def _key(path: Path | str) -> Path:
-    return Path(os.path.abspath(path))
-
-
-def start(path: Path | str) -> None:
-    """Start reading the check's roster rows of an existing database file (nothing for a new file)."""
-    p = Path(path)
+def _read(path: Path) -> list[Any] | None:
     try:
-        if not p.is_file() or p.stat().st_size == 0:
-            return
-    except OSError:
-        return
-    with _lock:
-        _started.setdefault(_key(p), _Started(p))
-
-
-def forget(path: Path | str) -> None:
-    """Drop a read started for ``path`` that no check took."""
-    with _lock:
-        _started.pop(_key(path), None)
-
-
-def take(path: Path | str) -> list[Any] | None:
-    """The rows read ahead for ``path`` when the file did not change since the read started, else None."""
-    with _lock:
-        started = _started.pop(_key(path), None)
-    if started is None:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
         return None
-    started.thread.join()
-    if started.rows is not None and started.state == file_state(started.path):
-        return started.rows
-    return None
+    try:
+        return read_roster_for_check(con)
+    except sqlite3.Error:
+        return None               # the check reads them itself (and reports what is wrong)
+    finally:
+        con.close()
+
+
+_ahead = ReadAhead("zizhu-roster-read", _read)
+start = _ahead.start      # start reading the check's roster rows of an existing database file
+forget = _ahead.forget    # a read that no check took
+take = _ahead.take        # the rows read ahead for a file unchanged since the read started, else None

@@ -40,7 +40,7 @@ def test_a_check_started_early_is_used_once_for_the_unchanged_file(stored, probe
 
 def test_a_file_written_after_the_check_started_is_checked_again(stored, probes):
     integrity.start(stored)
-    integrity._started[integrity._key(stored)].thread.join()
+    integrity._checks._started[integrity._key(stored)].thread.join()
     con = sqlite3.connect(stored)
     with con:
         con.execute("UPDATE school SET name = '第二中学'")
@@ -51,7 +51,7 @@ def test_a_file_written_after_the_check_started_is_checked_again(stored, probes)
 
 def test_a_new_file_starts_nothing(tmp_path, probes):
     integrity.start(tmp_path / "new.sqlite")
-    assert integrity._key(tmp_path / "new.sqlite") not in integrity._started and not probes
+    assert integrity._key(tmp_path / "new.sqlite") not in integrity._checks._started and not probes
 
 
 def test_a_command_refused_before_its_check_is_taken_keeps_none(tmp_path, capsys):
@@ -60,7 +60,7 @@ def test_a_command_refused_before_its_check_is_taken_keeps_none(tmp_path, capsys
     other.write_bytes(b"not a database, but not empty either")
     assert run(["--db", str(other), "compute"]) == 2           # refused at the header
     assert "不是资助助手的数据库" in capsys.readouterr().err
-    assert integrity._key(other) not in integrity._started
+    assert integrity._key(other) not in integrity._checks._started
 
 
 def test_a_damaged_file_checked_early_is_refused_and_not_written(stored):

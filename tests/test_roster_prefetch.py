@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 
 from core.checks import RosterFacts
 from core.text import our_school_names
-from db import roster_prefetch
+from db import integrity, roster_prefetch
 from db.findings import _roster_for_check
 from db.models import ON_LIST, RosterPerson, Student
 
@@ -42,9 +42,11 @@ def test_read_ahead_rows_are_the_checks_rows(demo_db):
     assert any(r.school_name == "别的学校" for r in expected)   # listed IDs whatever the school
     roster_prefetch.start(demo_db.path)
     with demo_db.session() as s:
-        taken = roster_prefetch._started[roster_prefetch._key(demo_db.path)]
+        started = roster_prefetch._ahead._started[integrity._key(demo_db.path)]
         assert _roster_for_check(s, name) == expected
-    assert taken.rows is not None and list(map(RosterFacts._make, taken.rows)) == expected   # it was used
+    rows = started.found[0]
+    assert rows is not None and list(map(RosterFacts._make, rows)) == expected       # it was the one used
+    assert integrity._key(demo_db.path) not in roster_prefetch._ahead._started
 
 
 def test_not_taken_when_the_file_changed(demo_db):
