@@ -10,8 +10,9 @@ and column-wise (``core.text.haystacks``), never per row in Python.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.bulk import gc_paused
 from core.idnumber import mask_id
@@ -20,14 +21,26 @@ from core.text import haystacks
 from db.session import Database
 
 # The stored columns, in the order of ``RosterColumns``' text fields (SQL stays here).
-_SQL = """
+_FIELDS = """
 SELECT r.id, coalesce(r.name, ''), coalesce(nullif(r.id_number, ''), r.id_raw, ''),
        coalesce(r.relation, ''), coalesce(r.county, ''), coalesce(r.township, ''), coalesce(r.village, ''),
        coalesce(r.household_no, ''), coalesce(r.schooling_status, ''), coalesce(r.school_name, ''),
        coalesce(r.import_problems, ''),
        r.id_number != '' AND r.id_number IN (SELECT id_number FROM student WHERE id_number != '')
-FROM roster_person AS r ORDER BY r.id
-"""
+FROM roster_person AS r"""
+_SQL = _FIELDS + " ORDER BY r.id"
+_BY_IDS = _FIELDS + " WHERE r.id IN ({}) ORDER BY r.id"
+_IDS_PER_QUERY = 500
+# What the 建档立卡名单 page reads first (``read_roster_names``), then for its search and filters
+# (``read_roster_index``); a column it sorts by is read on its own (``read_roster_column``).
+_NAMES = "SELECT id, coalesce(name, '') FROM roster_person ORDER BY id"
+_INDEX = """
+SELECT r.id, coalesce(nullif(r.id_number, ''), r.id_raw, ''), coalesce(r.township, ''),
+       r.id_number != '' AND r.id_number IN (SELECT id_number FROM student WHERE id_number != '')
+FROM roster_person AS r ORDER BY r.id"""
+_SORT_COLUMNS = {"relation": "r.relation", "county": "r.county", "village": "r.village",
+                 "household_no": "r.household_no", "schooling_status": "r.schooling_status",
+                 "school_name": "r.school_name", "problems": "r.import_problems"}
 _CHUNK = 5000
 
 
@@ -63,29 +76,120 @@ def read_roster_columns(db: Database) -> RosterColumns:
     Read a few thousand rows at a time, every text but the ID numbers shared (one string object
     per distinct name, household, township…): what is kept is packed, and no 200,000-row
     intermediate swells the process (the resident memory would not shrink back)."""
+    with db.session() as s:
+        return _columns(_raw(s).execute(_SQL).fetchmany)
+
+
+def read_roster_rows(db: Database, ids: Sequence[int]) -> RosterColumns:
+    """Worker: the people of ``ids`` (those still stored) as columns, in id order: the rows a
+    windowed list shows."""
+    wanted = sorted(set(ids))
+    parts = [wanted[i:i + _IDS_PER_QUERY] for i in range(0, len(wanted), _IDS_PER_QUERY)]
+    with db.session() as s:
+        raw = _raw(s)
+        chunks = iter([raw.execute(_BY_IDS.format(",".join("?" * len(p))), p).fetchall() for p in parts])
+        return _columns(lambda _n: next(chunks, []))
+
+
+@gc_paused()
+def read_roster_names(db: Database) -> tuple[array, list[str]]:
+    """Worker: every person's id (ascending) and name, each distinct name one string object:
+    what the 建档立卡名单 page needs to show its first screen in name order and its count."""
+    ids, names = array("q"), list[str]()
+    one = _sharer()
+    with db.session() as s:
+        cursor = _raw(s).execute(_NAMES)
+        while chunk := cursor.fetchmany(_CHUNK):
+            got_ids, got_names = zip(*chunk, strict=True)
+            ids.extend(got_ids)
+            names.extend(map(one, got_names, got_names))
+    return ids, names
+
+
+@dataclass(frozen=True, slots=True)
+class RosterIndex:
+    """What the page searches and filters by, in id order."""
+    id_numbers: Sequence[str]
+    township: Sequence[str]
+    enrolled: bytes
+    haystacks: Sequence[str]
+
+
+@gc_paused()
+def read_roster_index(db: Database, ids: Sequence[int], names: Sequence[str]) -> RosterIndex | None:
+    """Worker: the search texts (``ids``, ``names`` from ``read_roster_names``, with the stored ID
+    numbers and the names' pinyin initials), the townships and the 在册 flags, in id order; None
+    when the roster changed since ``ids`` were read (the caller reads it again)."""
+    read_ids = array("q")
+    id_numbers: list[str] = []
+    township: list[str] = []
+    enrolled = bytearray()
+    one = _sharer()
+    with db.session() as s:
+        cursor = _raw(s).execute(_INDEX)
+        while chunk := cursor.fetchmany(_CHUNK):
+            got_ids, got_numbers, got_towns, got_enrolled = zip(*chunk, strict=True)
+            read_ids.extend(got_ids)
+            id_numbers.extend(got_numbers)
+            township.extend(map(one, got_towns, got_towns))
+            enrolled.extend(got_enrolled)
+    if read_ids != array("q", ids):
+        return None
+    return RosterIndex(id_numbers, township, bytes(enrolled), search_texts(names, id_numbers)[1])
+
+
+def read_roster_column(db: Database, field: str) -> tuple[array, list[str]]:
+    """Worker: one text column of ``RosterColumns`` (a sort key) with the ids, in id order."""
+    ids, values = array("q"), list[str]()
+    one = _sharer()
+    with db.session() as s:
+        cursor = _raw(s).execute(f"SELECT r.id, coalesce({_SORT_COLUMNS[field]}, '') FROM roster_person AS r "
+                                 "ORDER BY r.id")
+        while chunk := cursor.fetchmany(_CHUNK):
+            got_ids, got = zip(*chunk, strict=True)
+            ids.extend(got_ids)
+            values.extend(map(one, got, got))
+    return ids, values
+
+
+def _sharer() -> Callable[[str, str], str]:
+    """``one(text, text)``: the one string object of each distinct text (repeating texts shared)."""
+    shared: dict[str, str] = {}
+    return shared.setdefault
+
+
+def _raw(session: Any) -> Any:
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    return raw
+
+
+def _columns(fetch: Callable[[int], list[Any]]) -> RosterColumns:
     ids = array("q")                             # machine integers: no int object per person
     texts: list[list[str]] = [[] for _ in range(10)]
     enrolled = bytearray()
     shared: dict[str, str] = {}
     one = shared.setdefault
-    with db.session() as s:
-        raw = s.connection().connection.driver_connection
-        assert raw is not None
-        cursor = raw.execute(_SQL)
-        while chunk := cursor.fetchmany(_CHUNK):
-            cols = list(zip(*chunk, strict=True))
-            ids.extend(cols[0])
-            for i, values in enumerate(cols[1:11]):
-                texts[i].extend(values if i == 1 else map(one, values, values))   # i == 1: the ID numbers
-            enrolled.extend(cols[11])
+    while chunk := fetch(_CHUNK):
+        cols = list(zip(*chunk, strict=True))
+        ids.extend(cols[0])
+        for i, values in enumerate(cols[1:11]):
+            texts[i].extend(values if i == 1 else map(one, values, values))   # i == 1: the ID numbers
+        enrolled.extend(cols[11])
     del shared
     if not ids:
         return EMPTY
     names, id_numbers, relation, county, township, village, household_no, schooling, school, problems = texts
+    initials, hays = search_texts(names, id_numbers)
+    return RosterColumns(ids, names, id_numbers, relation, county, township, village, household_no, schooling,
+                         school, problems, bytes(enrolled), initials, hays)
+
+
+def search_texts(names: Sequence[str], id_numbers: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The people's pinyin initials (made once per distinct name) and search texts."""
     by_name = initials_of(dict.fromkeys(names))
     initials = list(map(by_name.__getitem__, names))
-    return RosterColumns(ids, names, id_numbers, relation, county, township, village, household_no, schooling,
-                         school, problems, bytes(enrolled), initials, haystacks(names, id_numbers, initials))
+    return initials, haystacks(names, id_numbers, initials)
 
 
 def initials_of(names: Iterable[str]) -> dict[str, str]:

@@ -7,15 +7,45 @@ from typing import Any
 
 from PySide6.QtCore import QCollator, QLocale
 
+# Surnames the collator reads by another reading (曾 as céng, the surname is zēng): a name's first
+# character is ordered as a character of the surname's reading. Compound surnames are not told apart.
+_SURNAMES = str.maketrans({
+    "曾": "增",     # zēng, not céng
+    "单": "善",     # shàn, not dān
+    "覃": "秦",     # qín, not tán
+    "解": "谢",     # xiè, not jiě
+    "查": "扎",     # zhā, not chá
+    "仇": "求",     # qiú, not chóu
+    "朴": "瓢",     # piáo, not pǔ
+    "区": "欧",     # ōu, not qū
+    "翟": "宅",     # zhái, not dí
+    "盖": "葛",     # gě, not gài
+    "缪": "妙",     # miào, not móu
+    "繁": "婆",     # pó, not fán
+    "种": "虫",     # chóng, not zhǒng
+    "员": "运",     # yùn, not yuán
+})
+
+
+def surname_form(name: str) -> str:
+    """``name`` with its first character (the surname) replaced by one the collator orders by the
+    surname's reading: what names are sorted by."""
+    return name[:1].translate(_SURNAMES) + name[1:]
+
 
 def name_key_function() -> Callable[[str], Any]:
-    """A function name -> sort key ordering by pinyin (张三 after 李四).
+    """A function name -> sort key ordering by pinyin (张三 after 李四, 曾 read as zēng).
 
     Create one per thread: QCollator is reentrant, not thread-safe.
     """
+    key = _collator().sortKey
+    return lambda name: key(surname_form(name))
+
+
+def _collator() -> QCollator:
     collator = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     collator.setNumericMode(True)
-    return collator.sortKey
+    return collator
 
 
 def name_ranks(names: Sequence[str]) -> array:
@@ -27,17 +57,21 @@ def name_ranks(names: Sequence[str]) -> array:
     replaced by their ranks (``str.translate``), compared in C. The order is the collator's
     character by character: it differs from the collator's on whole names only where the
     collator reads several characters as one (沈阳, a place name: here after 沈斌 as bin < yang)
-    or compares digits as numbers (李10 here before 李2) — about 0.6 % of a county's names."""
-    sort_key = name_key_function()
+    or compares digits as numbers (李10 here before 李2) — about 0.6 % of a county's names. The
+    first character is read as a surname (``surname_form``), as ``name_key_function`` does."""
+    sort_key = _collator().sortKey                  # characters as they are (曾 in 王曾 is céng)
     compare = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China)).compare
     distinct = dict.fromkeys(names)
     table: dict[int, str] = {}
     rank, previous = 0, None
-    for ch in sorted(set("".join(distinct)), key=sort_key):
+    for ch in sorted(set("".join(distinct)) | set(_SURNAMES.values()), key=sort_key):
         if previous is not None and compare(previous, ch) != 0:
             rank += 1
         table[ord(ch)] = chr(0x10000 + rank)      # characters the collator finds equal: one rank
         previous = ch
     keys = {n: n.translate(table) for n in distinct}
+    for n in keys:
+        if n[:1].translate(_SURNAMES) != n[:1]:
+            keys[n] = surname_form(n).translate(table)
     order = {n: i for i, n in enumerate(sorted(distinct, key=keys.__getitem__))}
     return array("l", map(order.__getitem__, names))
