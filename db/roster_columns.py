@@ -9,9 +9,12 @@ and column-wise (``core.text.haystacks``), never per row in Python.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import and_
 from typing import Any
 
 from core.bulk import gc_paused
@@ -35,13 +38,14 @@ _IDS_PER_QUERY = 500
 # (``read_roster_index``); a column it sorts by is read on its own (``read_roster_column``).
 _NAMES = "SELECT id, coalesce(name, '') FROM roster_person ORDER BY id"
 _INDEX = """
-SELECT r.id, coalesce(nullif(r.id_number, ''), r.id_raw, ''), coalesce(r.township, ''),
-       r.id_number != '' AND r.id_number IN (SELECT id_number FROM student WHERE id_number != '')
+SELECT r.id, coalesce(nullif(r.id_number, ''), r.id_raw, ''), coalesce(r.township, ''), coalesce(r.id_number, '') != ''
 FROM roster_person AS r ORDER BY r.id"""
+_STUDENT_IDS = "SELECT id_number FROM student WHERE id_number != ''"
 _SORT_COLUMNS = {"relation": "r.relation", "county": "r.county", "village": "r.village",
                  "household_no": "r.household_no", "schooling_status": "r.schooling_status",
                  "school_name": "r.school_name", "problems": "r.import_problems"}
 _CHUNK = 5000
+_MARKERS = 0xF0000                # private use: the markers of ``initials_of``
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,16 +127,18 @@ def read_roster_index(db: Database, ids: Sequence[int], names: Sequence[str]) ->
     read_ids = array("q")
     id_numbers: list[str] = []
     township: list[str] = []
-    enrolled = bytearray()
+    enrolled = bytearray()                       # 在册: a stored ID number the student list holds
     one = _sharer()
     with db.session() as s:
-        cursor = _raw(s).execute(_INDEX)
+        raw = _raw(s)
+        students = {idn for (idn,) in raw.execute(_STUDENT_IDS)}
+        cursor = raw.execute(_INDEX)
         while chunk := cursor.fetchmany(_CHUNK):
-            got_ids, got_numbers, got_towns, got_enrolled = zip(*chunk, strict=True)
+            got_ids, got_numbers, got_towns, stored = zip(*chunk, strict=True)
             read_ids.extend(got_ids)
             id_numbers.extend(got_numbers)
             township.extend(map(one, got_towns, got_towns))
-            enrolled.extend(got_enrolled)
+            enrolled.extend(map(and_, stored, map(students.__contains__, got_numbers)))
     if read_ids != array("q", ids):
         return None
     return RosterIndex(id_numbers, township, bytes(enrolled), search_texts(names, id_numbers)[1])
@@ -194,20 +200,30 @@ def search_texts(names: Sequence[str], id_numbers: Sequence[str]) -> tuple[list[
 
 def initials_of(names: Iterable[str]) -> dict[str, str]:
     """``initials_key`` of many names: a name whose every character has one reading is mapped
-    in C through a per-character table (``str.translate``: most names); the others go through
-    ``initials_key``."""
+    in C through a per-character table (``str.translate``: most names); a name with one character
+    of several readings is that mapping once per reading; the others go through ``initials_key``."""
     names = list(names)
     table: dict[int, str] = {}
+    several: dict[str, list[str]] = {}           # a marker -> its character's readings
     for ch in set("".join(names)):
         if ch.isspace():
             table[ord(ch)] = ""                  # name_initials skips white space
             continue
         readings = initials_key(ch).split("|")
-        table[ord(ch)] = readings[0] if len(readings) == 1 else "\0"    # \0: several readings
-    out = {}
-    for name in names:
-        letters = name.translate(table)
-        out[name] = initials_key(name) if "\0" in letters else letters
+        if len(readings) == 1:
+            table[ord(ch)] = readings[0]
+        else:                                    # a marker (private use: no name keeps one)
+            table[ord(ch)] = marker = chr(_MARKERS + len(several))
+            several[marker] = readings
+    out = dict(zip(names, map(str.translate, names, repeat(table)), strict=True))
+    if several:
+        pattern = re.compile("[" + "".join(several) + "]")
+        for name, letters in out.items():
+            found = pattern.findall(letters)
+            if len(found) == 1:
+                out[name] = "|".join([letters.replace(found[0], r) for r in several[found[0]]])
+            elif found:
+                out[name] = initials_key(name)
     return out
 
 

@@ -1,8 +1,10 @@
 """Chinese (pinyin) ordering of names for sorting, computed off the GUI thread."""
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Sequence
+from itertools import count, repeat
 from typing import Any
 
 from PySide6.QtCore import QCollator, QLocale
@@ -25,6 +27,9 @@ _SURNAMES = str.maketrans({
     "种": "虫",     # chóng, not zhǒng
     "员": "运",     # yùn, not yuán
 })
+
+
+_SURNAME_FIRST = re.compile("[" + "".join(map(chr, _SURNAMES)) + "]")
 
 
 def surname_form(name: str) -> str:
@@ -69,9 +74,9 @@ def name_ranks(names: Sequence[str]) -> array:
             rank += 1
         table[ord(ch)] = chr(0x10000 + rank)      # characters the collator finds equal: one rank
         previous = ch
-    keys = {n: n.translate(table) for n in distinct}
-    for n in keys:
-        if n[:1].translate(_SURNAMES) != n[:1]:
-            keys[n] = surname_form(n).translate(table)
-    order = {n: i for i, n in enumerate(sorted(distinct, key=keys.__getitem__))}
+    distinct_names = list(distinct)
+    keys = dict(zip(distinct_names, map(str.translate, distinct_names, repeat(table)), strict=True))   # in C
+    for n in filter(_SURNAME_FIRST.match, distinct_names):
+        keys[n] = surname_form(n).translate(table)
+    order = dict(zip(sorted(distinct_names, key=keys.__getitem__), count()))
     return array("l", map(order.__getitem__, names))

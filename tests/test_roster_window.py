@@ -138,3 +138,19 @@ def test_surnames_are_ordered_by_their_surname_reading():
     assert sorted(names, key=name_key_function()) == expected         # 曾 zēng, 单 shàn, 覃 qín
     ranks = name_ranks(names)
     assert [n for _r, n in sorted(zip(ranks, names, strict=True))] == expected
+
+
+def test_the_index_holds_the_same_texts_and_flags_as_the_whole_columns(demo_db):
+    whole = roster_columns.read_roster_columns(demo_db)
+    ids, names = roster_columns.read_roster_names(demo_db)
+    index = roster_columns.read_roster_index(demo_db, ids, names)
+    assert list(ids) == list(whole.ids) and names == list(whole.names)
+    assert index.enrolled == whole.enrolled and 0 < sum(index.enrolled) < len(ids)
+    assert list(index.haystacks) == list(whole.haystacks) and list(index.township) == list(whole.township)
+    assert roster_columns.read_roster_index(demo_db, ids[1:], names[1:]) is None     # changed meanwhile
+
+
+def test_initials_of_names_with_one_or_more_polyphonic_characters():
+    from core.pinyin import initials_key
+    names = ["曾小红", "单田芳", "曾长", "曾 长", "单单单单单", "a曾", "行长行长", "", "张三", "\U000f0000曾"]
+    assert roster_columns.initials_of(names) == {n: initials_key(n) for n in names}
