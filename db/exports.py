@@ -97,10 +97,12 @@ _SHARED = tuple(_STUDENT_COLUMNS.index(c) for c in ("gender", "stage", "grade", 
                                                      "ownership", "category", "township", "village", "prior_grants"))
 
 
-def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple[list[StudentInfo],
-                                                                               list[StudentResult], Totals]:
+def _students(session: Session, policy: Policy, keys: list[int] | None,
+              granted_only: bool = False) -> tuple[list[StudentInfo], list[StudentResult], Totals]:
     """The listed students (of ``keys``) in id order with their results and totals: plain
-    column rows streamed in batches (not ORM objects), each computed by one Calculator."""
+    column rows streamed in batches (not ORM objects), each computed by one Calculator.
+    ``granted_only`` keeps only the students with a granted item (the totals still count
+    every student)."""
     q = select(*(getattr(Student, c) for c in _STUDENT_COLUMNS)).where(ON_LIST).order_by(Student.id)
     if keys is not None:
         q = q.where(Student.id.in_(keys))
@@ -117,6 +119,11 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
         for c in _SHARED:                # one string object per distinct value (memory: letters stay flat)
             columns[c] = tuple(map(one, columns[c], columns[c]))
         values: list[tuple[Any, ...]] = list(zip(*columns, strict=True))
+        computed = list(map(calc, stored_records(map(_RECORD_OF, values))))
+        if granted_only:        # (``granted`` is kept by the result: the writers read it again)
+            kept = [i for i, r in enumerate(computed) if r.granted]
+            values, computed = [values[i] for i in kept], [computed[i] for i in kept]
+        results += computed
         for row in values:
             stored = row[category]
             label = labels.get(stored)
@@ -125,19 +132,19 @@ def _students(session: Session, policy: Policy, keys: list[int] | None) -> tuple
                 label = labels[stored] = policy.category_label(cat) if cat else stored
             info: tuple[Any, ...] = (*row[:n], label, row[n])      # StudentInfo's fields in order
             students.append(StudentInfo(*info))
-        results += map(calc, stored_records(map(_RECORD_OF, values)))
     return students, results, calc.totals()
 
 
 @gc_paused()
 def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
-                  actor: str | None = None) -> ExportData:
+                  actor: str | None = None, granted_only: bool = False) -> ExportData:
     """What the letters and the public notice print: the students (of ``keys``) with their
     results, the school and the official words. Not the findings, the audit chain or the
     roster's size (the package's and the report's): neither document shows them, and
-    checking the chain reads the whole log."""
+    checking the chain reads the whole log. ``granted_only``: only the students with a
+    granted item (the notice lists no other; the totals count every student)."""
     policy = store.get_policy(session)
-    students, results, totals = _students(session, policy, keys)
+    students, results, totals = _students(session, policy, keys, granted_only)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, demo=store.is_demo(session),
@@ -357,6 +364,7 @@ class NoticeResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@gc_paused()
 def export_notice(db: Database, target: str | Path, actor: str | None = None) -> NoticeResult:
     """The public notice list (公示名单) as .pdf or .xlsx: names, school, grade, items and
     amounts only. Until every student is verified and no error is open it is marked
@@ -376,7 +384,7 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
         reasons = readiness(s, documents=False)
         if not reasons:
             require_county(s, "正式公示名单")
-        data = _printed_data(s, draft=bool(reasons), actor=actor)
+        data = _printed_data(s, draft=bool(reasons), actor=actor, granted_only=True)
     warnings: list[str] = []
     if suffix == ".xlsx":       # (each writer imports only its own library)
         from core.exports.notice_xlsx import write_notice_xlsx
