@@ -138,3 +138,31 @@ def test_strings_are_escaped_as_reportlab_escapes_them():
     from core.exports.pdf_canvas import _ESCAPED
     every = bytes(range(256))
     assert every.decode("latin-1").translate(_ESCAPED) == escapePDF(every)
+
+
+def test_a_number_is_wrapped_as_cjkwrap_wraps_it():
+    # The font's digits are tabular: a number's lines are those of as many zeros, its digits kept
+    from core.exports.pdf_canvas import _number_lines
+    widths = TextWidths(FONT, 9)
+    assert widths.tabular
+    shapes: dict = {}
+    for width in (11 * mm - 12, 19 * mm - 12, 12.0, 30.0):
+        for n in [*range(0, 1200), 7425, 12345, 99999, 100000, 1234567]:
+            text = str(n)
+            assert _number_lines(text, width, widths, shapes) == wrap_text(text, width, widths), (text, width)
+    assert len(_number_lines("1000", 11 * mm - 12, widths, shapes)) == 2       # a 序号 over 999: two lines
+
+
+@pytest.mark.parametrize("text", ["张三", "欧阳  明月", " 王五", "李四 ", "a\tb", "甲\n乙", "甲\xa0乙", "甲\u3000乙",
+                                  "免学费 1600.00；免书本费 475.30", "", "  ", "\n"])
+def test_cells_are_cleaned_as_a_paragraph_cleans_them(text):
+    from reportlab.platypus.paragraph import cleanBlockQuotedText
+
+    from core.exports.pdf_canvas import clean_text
+    assert clean_text(text) == cleanBlockQuotedText(text)
+
+
+def test_a_text_the_font_prints_has_no_missing_glyph_and_one_it_cannot_has():
+    from core.exports.pdf_common import missing_glyphs
+    assert missing_glyphs("张三 1,600.00；") == set()
+    assert missing_glyphs("王䶮\n") == {"䶮"}

@@ -58,6 +58,9 @@ class TextWidths:
         self._known: dict[str, float] = {}
         face: Any = getattr(getFont(font), "face", None)
         self._face = (face.charWidths.get, face.defaultWidth) if hasattr(face, "charWidths") else None
+        # Whether the ten digits are equally wide (tabular figures): then a number's lines
+        # depend only on how many digits it has.
+        self.tabular = len({self(d) for d in "0123456789"}) == 1
 
     def __call__(self, text: str) -> float:
         w = self._known.get(text)
@@ -71,6 +74,15 @@ class TextWidths:
         return w
 
 
+def clean_text(text: str) -> str:
+    """``text`` as a Paragraph cleans it (reportlab's ``cleanBlockQuotedText``: each run of
+    whitespace one space, none at the ends); a printable text whose only whitespace is single
+    inner spaces is already clean (the only printable whitespace is the ASCII space)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return str(cleanBlockQuotedText(text))
+
+
 def wrap_text(text: str, width: float, widths: TextWidths) -> list[Line]:
     """``text`` broken into lines of at most ``width`` points: one line when it fits,
     else ``cjkwrap``'s line breaking (no line starts with closing punctuation, …).
@@ -81,6 +93,22 @@ def wrap_text(text: str, width: float, widths: TextWidths) -> list[Line]:
     if used <= width + _FUZZ:
         return [(width - used, text)]
     return [(room, line) for room, line in cjkwrap.word_split(text, [width], widths.font, widths.size)]
+
+
+def _number_lines(text: str, width: float, widths: TextWidths, known: dict[tuple[str, float], list[Line]]
+                  ) -> list[Line]:
+    """``wrap_text`` of a number in a font of tabular digits: the lines of the same count of
+    zeros (made once), with the number's own digits. ``cjkwrap`` breaks a run of digits
+    only by the widths of its characters (a list's 序号 over 999 takes two lines)."""
+    key = ("0" * len(text), width)
+    shape = known.get(key)
+    if shape is None:
+        shape = known[key] = wrap_text(key[0], width, widths)
+    lines, start = [], 0
+    for room, zeros in shape:
+        lines.append((room, text[start:start + len(zeros)]))
+        start += len(zeros)
+    return lines
 
 
 # The bytes of a string in a content stream as reportlab's escapePDF writes them, translated
@@ -179,6 +207,8 @@ class _Rows:
         inner = [c.width - 2 * PAD_H for c in columns]
         clean: dict[tuple[str, str], str] = {}
         wrapped: dict[tuple[str, float], list[Line]] = {}
+        shapes: dict[tuple[str, float], list[Line]] = {}       # a number's lines by its digit count
+        tabular = widths.tabular
         self.cells: list[list[list[Line]]] = []
         heights: list[float] = []
         for row in rows:
@@ -190,10 +220,13 @@ class _Rows:
                 key = (text, label)
                 shown = clean.get(key)
                 if shown is None:    # as a Paragraph cleans its text: whitespace runs become one space
-                    shown = clean[key] = cleanBlockQuotedText(glyphs.clean(text, label))
+                    shown = clean[key] = clean_text(glyphs.clean(text, label))
                 lines = wrapped.get((shown, inner[c]))
                 if lines is None:
-                    lines = wrapped[(shown, inner[c])] = wrap_text(shown, inner[c], widths)
+                    lines = wrapped[(shown, inner[c])] = (
+                        _number_lines(shown, inner[c], widths, shapes)
+                        if tabular and shown.isdigit() and shown.isascii()
+                        else wrap_text(shown, inner[c], widths))
                 cells.append(lines)
                 tallest = max(tallest, len(lines))
             self.cells.append(cells)

@@ -73,6 +73,8 @@ def register_fonts(mono: bool = False) -> None:
 def missing_glyphs(text: str) -> set[str]:
     """The characters of ``text`` the bundled font cannot print."""
     register_fonts()
+    if _cmap.issuperset(map(ord, text)):       # (most texts: one pass in C)
+        return set()
     return {ch for ch in text if ord(ch) not in _cmap and ch not in "\r\n\t"}
 
 
