@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -56,7 +55,8 @@ def write_notice_xlsx(path: str | Path, data: ExportData) -> Path:
     ws = wb.create_sheet("公示名单")
     setup_print(ws, header_row=HEADER_ROW, school=data.school.name, title=TITLE, draft=data.draft,
                 landscape=len(items) + 5 > 7)
-    write_rows(ws, partial(_rows, data, lines, items, granted))
+    rows = list(_rows(data, lines, items, granted))     # one row per listed student: made once, not per pass
+    write_rows(ws, lambda: rows)
     wb.properties.title = lines[0] + ("（草稿）" if data.draft else "")
     mark_demo(wb, data)
     return save_workbook(wb, path)

@@ -90,12 +90,23 @@ def _measure(rows: Iterable[Row]) -> dict[int, int]:
     """The widest cell of each column, as ``xlsx_common.fit_columns`` counts it."""
     widths: dict[int, int] = {}
     get = widths.get
+    known: dict[tuple[str | int, bool], int] = {}     # a text's or an amount's width: a list repeats them
     for row in rows:
         if isinstance(row, Line):
+            bold = row.bold
             for col, v in enumerate(row.values, start=1):
                 if v is None:
                     continue
-                w = cell_width(_clean(v) if isinstance(v, str) else v, row.bold, False)
+                if isinstance(v, str):
+                    w = known.get((v, bold), -1)
+                    if w < 0:
+                        w = known[(v, bold)] = cell_width(_clean(v), bold, False)
+                elif isinstance(v, Money):
+                    w = known.get((v.fen, bold), -1)
+                    if w < 0:
+                        w = known[(v.fen, bold)] = cell_width(v, bold, False)
+                else:
+                    w = cell_width(v, bold, False)
                 if w > get(col, -1):
                     widths[col] = w
         elif isinstance(row, Header):
@@ -131,6 +142,7 @@ class _Stream:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self._protos: dict[int, tuple[StyleArray, _Proto]] = {}
+        self._lines: dict[tuple[Any, ...], tuple[PatternFill | None, tuple[Cell, ...]]] = {}
 
     def proto(self, kind: str, bold: bool = False, fill: PatternFill | None = None, border: bool = False,
               font: Font | None = None, align: Alignment | None = None) -> Cell:
@@ -143,10 +155,17 @@ class _Stream:
             found = self._protos[id(style)] = (style, cell)
         return found[1]
 
+    def _line_protos(self, line: Line) -> tuple[Cell, Cell, Cell]:
+        """The sheet's money, text and number cells of ``line``'s style (found once per style)."""
+        key = (line.bold, id(line.fill), line.border)
+        found = self._lines.get(key)
+        if found is None or found[0] is not line.fill:      # (an id is unique only while its object lives)
+            found = self._lines[key] = (line.fill, tuple(self.proto(kind, line.bold, line.fill, line.border)
+                                                          for kind in ("money", "text", "number")))
+        return found[1]
+
     def line(self, row: int, line: Line) -> Iterator[Cell]:
-        protos = (self.proto("money", line.bold, line.fill, line.border),
-                  self.proto("text", line.bold, line.fill, line.border),
-                  self.proto("number", line.bold, line.fill, line.border))
+        protos = self._line_protos(line)
         special = max(len(line.fonts), len(line.aligns))
         for col, v in enumerate(line.values, start=1):
             kind = 0 if isinstance(v, Money) else 1 if isinstance(v, str) else 2
