@@ -8,7 +8,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -92,18 +92,26 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
 _INFO_COLUMNS = ("id", *EXPORT_FIELDS, "verified")
 _STUDENT_COLUMNS = (*_INFO_COLUMNS, *(c for c in RECORD_COLUMNS if c not in _INFO_COLUMNS))
 _RECORD_OF = itemgetter(*(_STUDENT_COLUMNS.index(c) for c in RECORD_COLUMNS))
+# What the public notice reads of a student: what it prints (name, stage, grade, class) and
+# what the engine reads. Never the ID number, telephone, bank card or address: these are read
+# as empty texts (the engine's decisions do not depend on the ID number: core.engine.decision_key).
+_NOTICE_READS = frozenset(("id", "name", "stage", "grade", "class_name", "category", "verified", *RECORD_COLUMNS)
+                          ) - {"id_number"}
+_NOTICE_COLUMNS = tuple(getattr(Student, c) if c in _NOTICE_READS else literal_column("''").label(c)
+                        for c in _STUDENT_COLUMNS)
 # The columns whose few distinct texts repeat from student to student (shared while reading).
 _SHARED = tuple(_STUDENT_COLUMNS.index(c) for c in ("gender", "stage", "grade", "class_name", "location",
                                                      "ownership", "category", "township", "village", "prior_grants"))
 
 
 def _students(session: Session, policy: Policy, keys: list[int] | None,
-              granted_only: bool = False) -> tuple[list[StudentInfo], list[StudentResult], Totals]:
+              notice: bool = False) -> tuple[list[StudentInfo], list[StudentResult], Totals]:
     """The listed students (of ``keys``) in id order with their results and totals: plain
     column rows streamed in batches (not ORM objects), each computed by one Calculator.
-    ``granted_only`` keeps only the students with a granted item (the totals still count
-    every student)."""
-    q = select(*(getattr(Student, c) for c in _STUDENT_COLUMNS)).where(ON_LIST).order_by(Student.id)
+    ``notice``: the notice's read, only the students with a granted item (the totals still
+    count every student) and only the columns it prints or computes with (``_NOTICE_READS``)."""
+    columns = _NOTICE_COLUMNS if notice else tuple(getattr(Student, c) for c in _STUDENT_COLUMNS)
+    q = select(*columns).where(ON_LIST).order_by(Student.id)
     if keys is not None:
         q = q.where(Student.id.in_(keys))
     students: list[StudentInfo] = []
@@ -120,7 +128,7 @@ def _students(session: Session, policy: Policy, keys: list[int] | None,
             columns[c] = tuple(map(one, columns[c], columns[c]))
         values: list[tuple[Any, ...]] = list(zip(*columns, strict=True))
         computed = list(map(calc, stored_records(map(_RECORD_OF, values))))
-        if granted_only:        # (``granted`` is kept by the result: the writers read it again)
+        if notice:        # (``granted`` is kept by the result: the writers read it again)
             kept = [i for i, r in enumerate(computed) if r.granted]
             values, computed = [values[i] for i in kept], [computed[i] for i in kept]
         results += computed
@@ -137,14 +145,15 @@ def _students(session: Session, policy: Policy, keys: list[int] | None,
 
 @gc_paused()
 def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
-                  actor: str | None = None, granted_only: bool = False) -> ExportData:
+                  actor: str | None = None, notice: bool = False) -> ExportData:
     """What the letters and the public notice print: the students (of ``keys``) with their
     results, the school and the official words. Not the findings, the audit chain or the
     roster's size (the package's and the report's): neither document shows them, and
-    checking the chain reads the whole log. ``granted_only``: only the students with a
-    granted item (the notice lists no other; the totals count every student)."""
+    checking the chain reads the whole log. ``notice``: only the students with a granted
+    item (the notice lists no other; the totals count every student) and only what it prints
+    (``_students``: no ID number, telephone, bank card or address)."""
     policy = store.get_policy(session)
-    students, results, totals = _students(session, policy, keys, granted_only)
+    students, results, totals = _students(session, policy, keys, notice)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, demo=store.is_demo(session),
@@ -384,7 +393,7 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
         reasons = readiness(s, documents=False)
         if not reasons:
             require_county(s, "正式公示名单")
-        data = _printed_data(s, draft=bool(reasons), actor=actor, granted_only=True)
+        data = _printed_data(s, draft=bool(reasons), actor=actor, notice=True)
     warnings: list[str] = []
     if suffix == ".xlsx":       # (each writer imports only its own library)
         from core.exports.notice_xlsx import write_notice_xlsx
