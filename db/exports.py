@@ -1,7 +1,7 @@
 """Gathering export data from the store, signer keys, and the export use cases."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.checks import FindingState
+from core.domain import StudentRecord
 from core.engine import Calculator, StudentResult, Totals
 from core.errors import MissingSettingError, ValidationError
 from core.exports.data import (
@@ -110,8 +111,8 @@ def _students(session: Session, policy: Policy, keys: list[int] | None,
     column rows streamed in batches (not ORM objects), each computed by one Calculator.
     ``notice``: the notice's read, only the students with a granted item (the totals still
     count every student) and only the columns it prints or computes with (``_NOTICE_READS``)."""
-    columns = _NOTICE_COLUMNS if notice else tuple(getattr(Student, c) for c in _STUDENT_COLUMNS)
-    q = select(*columns).where(ON_LIST).order_by(Student.id)
+    read = _NOTICE_COLUMNS if notice else tuple(getattr(Student, c) for c in _STUDENT_COLUMNS)
+    q = select(*read).where(ON_LIST).order_by(Student.id)
     if keys is not None:
         q = q.where(Student.id.in_(keys))
     students: list[StudentInfo] = []
@@ -122,15 +123,17 @@ def _students(session: Session, policy: Policy, keys: list[int] | None,
     shared: dict[Any, Any] = {}
     one = shared.setdefault
     rows = session.connection().execution_options(yield_per=1000).execute(q)
+    seen: dict[tuple[Any, ...], tuple[StudentRecord, bool]] = {}
     for batch in rows.partitions():      # streamed: not every row at once
-        columns = list(zip(*batch, strict=True))
-        for c in _SHARED:                # one string object per distinct value (memory: letters stay flat)
-            columns[c] = tuple(map(one, columns[c], columns[c]))
-        values: list[tuple[Any, ...]] = list(zip(*columns, strict=True))
-        computed = list(map(calc, stored_records(map(_RECORD_OF, values))))
-        if notice:        # (``granted`` is kept by the result: the writers read it again)
-            kept = [i for i, r in enumerate(computed) if r.granted]
-            values, computed = [values[i] for i in kept], [computed[i] for i in kept]
+        values: list[tuple[Any, ...]]
+        if notice:                       # (a few rows kept: nothing to share)
+            values, computed = _granted(calc, batch, seen)
+        else:
+            columns = list(zip(*batch, strict=True))
+            for c in _SHARED:            # one string object per distinct value (memory: letters stay flat)
+                columns[c] = tuple(map(one, columns[c], columns[c]))
+            values = list(zip(*columns, strict=True))
+            computed = list(map(calc, stored_records(map(_RECORD_OF, values))))
         results += computed
         for row in values:
             stored = row[category]
@@ -141,6 +144,35 @@ def _students(session: Session, policy: Policy, keys: list[int] | None,
             info: tuple[Any, ...] = (*row[:n], label, row[n])      # StudentInfo's fields in order
             students.append(StudentInfo(*info))
     return students, results, calc.totals()
+
+
+# A student's stored engine columns but its id, name and ID number: rows equal in these are
+# computed alike (the engine's decisions read none of the three: core.engine.decision_key).
+_ENGINE_OF = itemgetter(*(_STUDENT_COLUMNS.index(c) for c in RECORD_COLUMNS if c not in ("id", "name", "id_number")))
+
+
+def _granted(calc: Calculator, rows: Sequence[Sequence[Any]], seen: dict[tuple[Any, ...], tuple[StudentRecord, bool]]
+             ) -> tuple[list[tuple[Any, ...]], list[StudentResult]]:
+    """The ``rows`` with a granted item and their results, every row counted by ``calc`` (its
+    totals). A row whose engine columns equal an earlier row's without a grant (``seen``: most
+    students of a county) is counted with that row's record instead of being made into a record
+    and a result of its own."""
+    kept: list[tuple[Any, ...]] = []
+    results: list[StudentResult] = []
+    for row in rows:
+        key = _ENGINE_OF(row)
+        hit = seen.get(key)
+        if hit is not None and not hit[1]:
+            calc(hit[0])
+            continue
+        record = stored_records((_RECORD_OF(row),))[0]
+        result = calc(record)
+        if hit is None:
+            hit = seen[key] = (record, bool(result.granted))
+        if hit[1]:
+            kept.append(tuple(row))
+            results.append(result)
+    return kept, results
 
 
 @gc_paused()

@@ -76,3 +76,23 @@ def test_student_info_fields_are_the_columns_in_their_order():
     from db.exports import _INFO_COLUMNS
     assert [f.name for f in fields(StudentInfo)] == ["key", *EXPORT_FIELDS, "category_label", "verified"]
     assert ("id", *EXPORT_FIELDS, "verified") == _INFO_COLUMNS
+
+
+def test_the_notice_reads_the_granted_students_only_and_never_their_id_numbers_or_contacts(demo_db):
+    with demo_db.session() as s:
+        ids = list(s.scalars(select(Student.id).order_by(Student.id)))
+        s.execute(update(Student).where(Student.id.in_(ids[3:10])).values(verified=True, tuition_fen=None))
+        full, notice = _printed_data(s, draft=True), _printed_data(s, draft=True, notice=True)
+    listed = [(st, r) for st, r in zip(full.students, full.results, strict=True) if r.granted]
+    assert 0 < len(listed) < len(full.students)                     # some students are not listed
+    assert len(notice.students) == len(notice.results) == len(listed)
+    assert notice.totals == full.totals                              # every student counted, pending too
+    assert full.totals.pending > 0
+    for info, r, (st, ref) in zip(notice.students, notice.results, listed, strict=True):
+        assert (info.key, info.name, info.stage, info.grade, info.class_name, info.category, info.category_label,
+                info.verified) == (st.key, st.name, st.stage, st.grade, st.class_name, st.category,
+                                   st.category_label, st.verified)
+        assert r.decisions == ref.decisions and r.granted == ref.granted and r.total_fen == ref.total_fen
+        assert (info.id_number, info.phone, info.bank_card, info.household_no, info.head_name, info.township,
+                info.village) == ("",) * 7                          # never read for a public list
+        assert r.student.id_number == ""
