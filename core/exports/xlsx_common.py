@@ -54,8 +54,9 @@ def set_text(cell: Cell, text: Any) -> Cell:
     if text is None:
         cell.value = None
         return cell
-    cell._value = ILLEGAL_CHARACTERS_RE.sub("", str(text))[:32767]    # what cell.value = … checks,
-    cell.data_type = "s"                                              # then a string, never "f" / "e"
+    text = str(text)                          # (a printable text has no control character: no search)
+    cell._value = (text if text.isprintable() else ILLEGAL_CHARACTERS_RE.sub("", text))[:32767]
+    cell.data_type = "s"                      # what cell.value = … checks, then a string, never "f" / "e"
     return cell
 
 
