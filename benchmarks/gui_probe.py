@@ -12,8 +12,10 @@ the event loop itself, printing one JSON line:
 * ``rows_s``: to the student rows in the model (all of them: the list no longer loading);
 * ``idle_s``: to the worker idle with the rows shown (the start backup and the start-up check done:
   no target, the stalls meanwhile count in ``stall_ms["start"]``);
-* ``pages``: each page, from being chosen to shown (the background work it started done, its
-  rows in its model, the event loop back);
+* ``pages``: each page, from being chosen to shown: a list page at the end of its table's first
+  paint once its load is done (its rows and count right), another page when the background work
+  it started is done and the event loop back; ``pages_idle_s``: the wait after that until the
+  worker is idle (e.g. the roster's search index), before the next page is chosen (no target);
 * ``search_ms``: per list page, a keystroke in its search box (a real key event) to the filtered
   view, and clearing it (the search box's clear), each to the filter applied and the loop back;
 * ``stall_ms``: the longest lateness of a 5 ms heartbeat timer (an event loop that does not run
@@ -55,12 +57,16 @@ class PaintWatch:
     paint event (rows in the view at that moment), a zero timer started there fires right after
     the paint and the window's flush (the same pass of the event loop)."""
 
-    def __init__(self, view: Any, on_painted: Callable[[float], None]) -> None:
+    def __init__(self, view: Any, on_painted: Callable[[float], None],
+                 showing: Callable[[], bool] | None = None) -> None:
         from PySide6.QtCore import QEvent, QObject, QTimer
+        if showing is None:
+            def showing() -> bool:
+                return bool(view.model().rowCount() > 0)
 
         class Filter(QObject):
             def eventFilter(inner, obj: Any, event: Any) -> bool:
-                if event.type() == QEvent.Type.Paint and view.model().rowCount() > 0 and not self.seen:
+                if event.type() == QEvent.Type.Paint and not self.seen and showing():
                     self.seen = True
                     QTimer.singleShot(0, lambda: on_painted(time.time()))
                 return False
@@ -126,7 +132,7 @@ class Probe:
         return not worker._active
 
     def page_ready(self, page: Any) -> bool:
-        """Shown: visible, no background work in flight, a list page no longer loading."""
+        """Idle: visible, no background work in flight, a list page no longer loading."""
         return self.idle() and page.isVisible() and not getattr(page, "_loading", False)
 
 
@@ -169,16 +175,41 @@ def build_script(p: Probe, import_export: bool = True) -> None:
         def choose(index: int = index, name: str = name) -> Callable[[], bool]:
             p.set_phase("pages") if p.phase != "pages" else None
             page = w.stack.widget(index)
+            view = getattr(page, "view", None)
+            painted: dict[str, float] = {}
             start = time.perf_counter()
+            if view is not None:
+                # a list page is shown at the end of its table's first paint once its load is done
+                # (rows and count right); work it queues after that (the roster's search index) is
+                # waited for below, before the next page, and recorded apart (no target)
+                marks["page_watch"] = PaintWatch(
+                    view, lambda at: painted.setdefault("t", time.perf_counter()),
+                    lambda: page.isVisible() and not getattr(page, "_loading", False))
             w.show_page(index)
 
             def shown() -> bool:
-                if p.page_ready(page):
+                if view is not None:
+                    if "t" not in painted or not page.isVisible() or getattr(page, "_loading", False):
+                        return False
+                    p.result["pages"][name] = painted["t"] - start
+                elif p.page_ready(page):
                     p.result["pages"][name] = time.perf_counter() - start
-                    return True
-                return False
+                else:
+                    return False
+                return True
             return shown
         p.steps.append(choose)
+
+        def settled(name: str = name) -> Callable[[], bool]:
+            start = time.perf_counter()
+
+            def idle() -> bool:
+                if p.idle():
+                    p.result.setdefault("pages_idle_s", {})[name] = time.perf_counter() - start
+                    return True
+                return False
+            return idle
+        p.steps.append(settled)
 
     def memory() -> None:
         p.result["rss_mb"] = rss_mb()

@@ -47,7 +47,11 @@ def metrics(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
 def details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The per-page / per-phase figures behind a GUI case (medians over the runs that have them)."""
     if name == "gui_page_shown":
-        return {p: _median([r["pages"][p] for r in runs]) for p in runs[0]["pages"]}
+        out = {p: _median([r["pages"][p] for r in runs]) for p in runs[0]["pages"]}
+        idle = runs[0].get("pages_idle_s", {})
+        out.update({f"{p}.then_idle_s": _median([r["pages_idle_s"][p] for r in runs if "pages_idle_s" in r])
+                    for p in idle})
+        return out
     if name == "gui_search":
         return {f"{p}.{w}": _median([r["search_ms"][p][w] for r in runs]) for p in runs[0]["search_ms"]
                 for w in runs[0]["search_ms"][p]}

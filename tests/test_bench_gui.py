@@ -77,3 +77,26 @@ def test_the_probe_times_the_first_paint_showing_rows(qtbot):
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     qtbot.wait(50)
     assert len(seen) == 1                         # the first such paint only
+
+
+def test_the_probe_times_a_page_by_its_paint_once_its_load_is_done(qtbot):
+    """A page is shown at its table's first paint once its load is done, not at an earlier paint."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from benchmarks.gui_probe import PaintWatch
+    model = QStandardItemModel(0, 1)
+    model.appendRow(QStandardItem("旧行"))
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    state = {"loading": True}
+    seen: list[float] = []
+    PaintWatch(view, seen.append, lambda: not state["loading"])
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    assert seen == []                             # painted with rows, but still loading
+    state["loading"] = False
+    view.viewport().update()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
