@@ -6,7 +6,8 @@ one shared ``Calculator`` and returns what the 工作台, the student list and t
 worker). ``finding_rows`` and ``roster_rows`` feed 核查问题 and 建档立卡名单;
 ``finding_detail`` one finding with the data behind it (the detail pane).
 
-Rows are frozen dataclasses of text and numbers: no ORM object leaves db/.
+Rows are frozen dataclasses of text and numbers: no ORM object leaves db/. The snapshot holds its
+students as columns (``db.student_columns``): a ``StudentRow`` or ``LetterRow`` is made per index.
 ``name_key`` (a pinyin collation key, made by the GUI per thread) is optional.
 """
 from __future__ import annotations
@@ -24,15 +25,11 @@ from core.checks import SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
 from core.engine import Calculator, ItemDecision, PendingCause, totals_of_decisions
 from core.fields import (
-    LETTER_FIELDS,
     LIST_FIELDS,
 )
-from core.idnumber import mask_id
-from core.money import format_fen
 from core.pinyin import initials_key
 from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label, parameters_of
 from core.policy import unset_parameters as policy_unset
-from core.text import haystack
 from db import store
 from db.feedback import feedback_sources, origin_text
 from db.findings import finding_title, open_counts
@@ -46,6 +43,7 @@ from db.models import (
 )
 from db.roster_columns import RosterColumns, masked, read_roster_columns
 from db.session import Database
+from db.student_columns import ColumnsBuilder, LetterColumns, StudentColumns
 from db.students import to_record
 
 NameKey = Callable[[str], Any]
@@ -121,7 +119,7 @@ class StudentRow:
     pending: int          # items waiting for missing data
     verified: bool
     initials: str         # "zs|cs"
-    name_key: Any = None  # pinyin collation key
+    name_key: Any = None  # the name's rank in pinyin order (db.student_columns.name_ranks)
     haystack: str = ""    # search text (core.text.haystack), built off the GUI thread
     removed: bool = False  # 移出名单: shown in the list, left out of counts, totals and letters
     removed_reason: str = ""
@@ -175,8 +173,8 @@ class Snapshot:
     """Every student's subsidies computed once: what three pages show."""
     policy: Policy
     summary: Summary
-    students: list[StudentRow]
-    letters: list[LetterRow]     # students with at least one granted item
+    students: StudentColumns     # every student (a StudentRow per index, made on demand)
+    letters: LetterColumns       # students on the list with at least one granted item
 
 
 _COLUMNS = [Student.id, Student.verified, Student.name_initials,
@@ -205,29 +203,6 @@ def _stored(m: Any, name: str) -> Any:
     return "" if value is None else value
 
 
-def _student_row(m: Any, result: Any, policy: Policy, name_key: NameKey | None,
-                 findings: OpenFindings) -> StudentRow:
-    total = result.total_fen
-    listed = {f: _stored(m, f) for f in LIST_FIELDS}
-    if "category" in listed:
-        listed["category"] = category_label(policy, m["category"])
-    idn, name, initials = listed["id_number"], listed["name"], m["name_initials"] or ""
-    return StudentRow(
-        id=m["id"], **listed, id_masked=mask_id(idn), total_fen=total, total_text=format_fen(total),
-        pending=len(result.pending), verified=bool(m["verified"]),
-        initials=initials,
-        name_key=name_key(name) if name_key else None,
-        haystack=haystack(name, idn, initials), removed=bool(m["removed"]),
-        removed_reason=m["removed_reason"] or "", findings=findings,
-    )
-
-
-def _letter_row(m: Any, st: StudentRow) -> LetterRow:
-    return LetterRow(id=st.id, **{f: _stored(m, f) for f in LETTER_FIELDS}, total_fen=st.total_fen,
-                     printed=bool(m["printed"]), receipt=bool(m["receipt"]), initials=st.initials,
-                     name_key=st.name_key)
-
-
 def snapshot(db: Database, name_key: NameKey | None = None, today: date | None = None,
              ids: Collection[int] | None = None) -> Snapshot:
     """Worker: read every student once and compute the school (one ``Calculator``). ``ids``: only
@@ -243,30 +218,36 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         progress = _progress(s)
         findings = open_findings_by_student(s, ids)
         calc = Calculator(policy)
-        students: list[StudentRow] = []
-        letters: list[LetterRow] = []
+        columns = ColumnsBuilder()
         decisions: list[Sequence[ItemDecision]] = []        # of the students on the list (what counts)
         needed: dict[str, None] = {}
         registered = verified = hardship = 0
         query = select(*_COLUMNS).order_by(Student.id)
         if ids is not None:
             query = query.where(Student.id.in_(list(ids)))
-        for part in s.execute(query).partitions(_SNAPSHOT_PART):
+        # A Core result over the connection: fetched a part at a time (the ORM session's execute fetches
+        # every row first, ~100 MB at county size, whatever the partitions).
+        for part in s.connection().execute(query).partitions(_SNAPSHOT_PART):
             for row in part:
                 m = row._mapping
                 res = calc(to_record(m))
-                st = _student_row(m, res, policy, name_key, findings.get(m["id"], NO_FINDINGS))
-                students.append(st)
-                if st.removed:                                  # not counted (db.models.ON_LIST)
+                listed = {f: _stored(m, f) for f in LIST_FIELDS}
+                if "category" in listed:
+                    listed["category"] = category_label(policy, m["category"])
+                columns.add(m["id"], listed, res.total_fen, len(res.pending), bool(m["verified"]),
+                            bool(m["removed"]), m["removed_reason"] or "", m["name_initials"] or "",
+                            findings.get(m["id"], NO_FINDINGS))
+                if m["removed"]:                                # not counted (db.models.ON_LIST)
                     continue
                 if res.granted:
-                    letters.append(_letter_row(m, st))
+                    columns.add_letter(_stored(m, "head_name"), bool(m["printed"]), bool(m["receipt"]))
                 decisions.append(res.decisions)
                 registered += m["category"] == Category.REGISTERED.value
                 verified += bool(m["verified"])
                 hardship += (m["category"] or "NONE") != Category.NONE.value
                 needed.update(dict.fromkeys(f"{policy.item(d.code).cap}.{m['stage']}" for d in res.pending
                                             if d.cause is PendingCause.PARAMETER_UNSET))
+    students, letters = columns.finish(name_key)
     totals = totals_of_decisions(decisions, policy)
     names = {i.code: i.name for i in policy.items}
     summary.students, summary.registered, summary.verified = len(decisions), registered, verified
@@ -282,7 +263,7 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         first_setting=next(iter(needed), editable[0].key if editable else ""),
         checked_at=progress.checked_at, open_errors=summary.open_by_severity.get("error", 0),
         open_warnings=summary.open_by_severity.get("warning", 0), verified=summary.verified,
-        hardship=hardship, letters_due=len(letters), letters_printed=sum(lt.printed for lt in letters),
+        hardship=hardship, letters_due=len(letters), letters_printed=sum(letters.printed),
         exported_at=progress.exported_at))
     return Snapshot(policy, summary, students, letters)
 

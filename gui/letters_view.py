@@ -5,9 +5,10 @@ check; receipts coming back are recorded per student.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
@@ -15,14 +16,17 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
 from core.idnumber import mask_id
 from core.money import format_fen
 from db.session import Database
+from db.student_columns import EMPTY_LETTERS, LetterColumns
 from db.usecases import Done, record_printed, record_receipts
-from db.views import LetterRow, Snapshot
+from db.views import Snapshot
 from gui import worker
+from gui.columns_model import ColumnsModel
 from gui.dialogs import ask_save_path
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
-from gui.search import FilterProxy, haystack
-from gui.table_model import Column, RowTableModel, SortState, TableData
+from gui.search import FilterProxy
+from gui.students.model import name_sort_keys
+from gui.table_model import Column, SortState, TableData
 
 if TYPE_CHECKING:
     from gui.pdf_preview import PdfPreview  # imported when first shown (pypdfium2)
@@ -44,18 +48,36 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-class LettersModel(RowTableModel[LetterRow]):
+class LettersModel(ColumnsModel):
+    """The snapshot's ``LetterColumns``: positions into the students' columns (one copy of them)."""
     COLUMNS = COLUMNS
+    EMPTY = EMPTY_LETTERS
 
     @classmethod
-    def search_text(cls, row: LetterRow) -> str:
-        return haystack(row.name, row.id_number, row.initials)
+    def sort_keys(cls, columns: Any, column: int) -> Sequence[Any]:
+        """A column's keys from the columns (no row object per letter)."""
+        cols: LetterColumns = columns
+        if column == 0:
+            return name_sort_keys(cols)
+        if column == 2:
+            return cols.head_name
+        if column == 5:
+            return [PRINTED if p else NOT_PRINTED for p in cols.printed]
+        if column == 6:
+            return [BACK if r else NOT_BACK for r in cols.receipt]
+        st = cols.students
+        values = {1: st.column("id_number"), 3: st.column("grade"), 4: st.total_fen}[column]
+        return [values[p] for p in cols.positions]
 
 
 class LettersProxy(FilterProxy):
     def set_printed(self, value: str) -> None:
-        self.set_predicate("printed", (lambda r: (PRINTED if r.printed else NOT_PRINTED) == value)
-                           if value else None)
+        """已打印 / 未打印 (a predicate over positions: reads the model's columns)."""
+        def printed(pos: int) -> bool:
+            model = self.sourceModel()
+            assert isinstance(model, LettersModel)
+            return bool(model.columns.printed[pos]) == (value == PRINTED)
+        self.set_predicate("printed", printed if value else None)
 
 
 @dataclass(frozen=True)
@@ -128,12 +150,12 @@ class LettersPage(ListPage[LettersProxy]):
         return b
 
     @classmethod
-    def prepare(cls, data: Snapshot, sort: SortState) -> tuple[TableData[LetterRow], int, int]:
+    def prepare(cls, data: Snapshot, sort: SortState) -> tuple[TableData[int], int, int]:
         """Worker: the rows sorted and indexed, how many letters are printed and receipts back."""
-        rows = data.letters
-        return LettersModel.prepare(rows, sort), sum(r.printed for r in rows), sum(r.receipt for r in rows)
+        letters = data.letters
+        return LettersModel.prepare(letters, sort), sum(letters.printed), sum(letters.receipt)
 
-    def apply_data(self, data: tuple[TableData[LetterRow], int, int]) -> None:
+    def apply_data(self, data: tuple[TableData[int], int, int]) -> None:
         table, self._printed, self._back = data
         self.model.set_data(table)
 
@@ -142,7 +164,7 @@ class LettersPage(ListPage[LettersProxy]):
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             rows = [self.proxy.index(i, 0) for i in range(self.proxy.rowCount())]
-        return [self.source_row(ix).id for ix in rows]
+        return [self.model.row_key(self.proxy.mapToSource(ix).row()) for ix in rows]
 
     def _message(self, text: str) -> None:
         self.show_message(text)
@@ -207,7 +229,7 @@ class LettersPage(ListPage[LettersProxy]):
         if not rows:
             self._message("请先选择学生")
             return
-        keys = [self.source_row(ix).id for ix in rows]
+        keys = [self.model.row_key(self.proxy.mapToSource(ix).row()) for ix in rows]
         worker.run_task(record_receipts, self.db, keys, returned, on_success=self._receipts_recorded, parent=self)
 
     def _receipts_recorded(self, done: Done) -> None:

@@ -148,7 +148,8 @@ class FilterProxy(QAbstractProxyModel):
             self._timer.start()
 
     def set_predicate(self, name: str, predicate: Callable[[Any], bool] | None, apply: bool = True) -> None:
-        """A column filter over the source row objects; None removes it (``apply=False``: taken
+        """A column filter over the source's ``filter_rows`` (row objects, or positions into a
+        model's columns); None removes it (``apply=False``: taken
         into account at the next filtering, e.g. the rows' reset that follows)."""
         if predicate is None:
             self._predicates.pop(name, None)
@@ -163,7 +164,7 @@ class FilterProxy(QAbstractProxyModel):
         if src is None:
             return []
         if self._predicates and self._mask is None:      # once per change of the filters or rows
-            preds, rows = list(self._predicates.values()), src.rows()
+            preds, rows = list(self._predicates.values()), src.filter_rows()
             verdicts = map(preds[0], rows) if len(preds) == 1 else \
                 map(all, zip(*(map(p, rows) for p in preds), strict=True))
             self._mask = bytearray(map(bool, verdicts))

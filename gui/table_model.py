@@ -95,6 +95,11 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def rows(self) -> list[Row]:
         return self._rows
 
+    def filter_rows(self) -> Sequence[Any]:
+        """What the filters' predicates receive, one per row (``FilterProxy.set_predicate``): the
+        rows (a model over columns: positions into them)."""
+        return self._rows
+
     def row_at(self, row: int) -> Row:
         return self._rows[row]
 

@@ -1,7 +1,9 @@
-"""The student list model: plain frozen rows, one per student, sorted in Python."""
+"""The student list model: the snapshot's students as columns (``db.student_columns``); the rows
+are positions into them, a ``StudentRow`` made only for a row on screen; sorted in Python by one
+sequence of keys per column."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtGui import QColor
@@ -9,7 +11,8 @@ from PySide6.QtGui import QColor
 from core.checks import SEVERITY_LABELS
 from core.domain import Stage
 from core.fields import StudentField, listed_fields
-from db.views import (  # noqa: F401 - the rows of this model
+from db.student_columns import EMPTY_STUDENTS, LetterColumns, StudentColumns
+from db.views import (
     SEVERITY_RANK,
     STATUS_PENDING,
     STATUS_REMOVED,
@@ -17,15 +20,22 @@ from db.views import (  # noqa: F401 - the rows of this model
     OpenFindings,
     StudentRow,
 )
-from gui.search import haystack
+from gui.columns_model import ColumnsModel
 from gui.severity import SEVERITY_COLORS
-from gui.table_model import Column, RowTableModel
+from gui.table_model import Column
 
 _STAGE_ORDER = {s.value: i for i, s in enumerate(Stage)}
 
 
+def _stage_key_of(stage: str) -> tuple[int, str]:
+    return (_STAGE_ORDER.get(stage, len(_STAGE_ORDER)), stage)
+
+
+_STAGE_KEYS = {s: _stage_key_of(s) for s in _STAGE_ORDER}
+
+
 def _stage_key(r: StudentRow) -> tuple[int, str]:
-    return (_STAGE_ORDER.get(r.stage, len(_STAGE_ORDER)), r.stage)
+    return _stage_key_of(r.stage)
 
 
 def _name_key(r: StudentRow) -> Any:
@@ -65,14 +75,47 @@ COLUMNS: tuple[Column, ...] = (
            tip="该生现在未处理的核查问题：个数和最严重的级别（鼠标停留可查看各问题；改正保存后立即重新核查）"),
 )
 COL = {c.header: i for i, c in enumerate(COLUMNS)}
+_FIELD_OF = dict(enumerate(f.name for f in listed_fields()))    # the data columns come first
 
 
-class StudentTableModel(RowTableModel[StudentRow]):
+
+
+def status_texts(cols: StudentColumns) -> list[str]:
+    """Every student's 状态 (``StudentRow.status``) by position."""
+    return [STATUS_REMOVED if removed else STATUS_VERIFIED if verified else STATUS_PENDING
+            for removed, verified in zip(cols.removed, cols.verified, strict=True)]
+
+
+def name_sort_keys(cols: StudentColumns | LetterColumns) -> Sequence[Any]:
+    """The name column's keys by position: the pinyin ranks (the collator's order), else the names."""
+    st = cols.students if isinstance(cols, LetterColumns) else cols
+    keys = st.name_ranks if st.name_ranks is not None else st.column("name")
+    return keys if isinstance(cols, StudentColumns) else [keys[p] for p in cols.positions]
+
+
+class StudentTableModel(ColumnsModel):
     COLUMNS = COLUMNS
+    EMPTY = EMPTY_STUDENTS
 
     @classmethod
-    def search_text(cls, row: StudentRow) -> str:
-        return row.haystack or haystack(row.name, row.id_number, row.initials)
+    def sort_keys(cls, columns: Any, column: int) -> Sequence[Any]:
+        """A column's keys from the columns (no row object per student)."""
+        cols: StudentColumns = columns
+        header = cls.COLUMNS[column].header
+        if header == "资助合计（元）":
+            return cols.total_fen
+        if header == "状态":
+            return status_texts(cols)
+        if header == "问题":
+            return list(map(problems_sort_key, cols.findings))
+        field = _FIELD_OF.get(column)
+        if field == "name":
+            return name_sort_keys(cols)
+        if field == "stage":
+            return [_STAGE_KEYS.get(s) or _stage_key_of(s) for s in cols.column("stage")]
+        if field is not None:
+            return cols.column(field)
+        return super().sort_keys(columns, column)
 
     def foreground(self, row: StudentRow, column: int) -> QColor | None:
         if column == COL["问题"] and row.findings.count:

@@ -48,7 +48,7 @@ class StudentsData:
     """What the page shows of a snapshot, prepared in the worker."""
     policy: Policy
     categories: list[str]
-    table: TableData[StudentRow]
+    table: TableData[int]
     removed: int
 
 
@@ -145,9 +145,10 @@ class StudentsPage(ListPage[StudentFilterProxy]):
     def prepare(cls, data: Snapshot, sort: SortState) -> StudentsData:
         """Worker: the rows sorted and indexed, the 家庭类别 choices, the removed count."""
         labels = [data.policy.category_label(c) for c in Category]
-        extra = sorted({r.category for r in data.students} - set(labels) - {""})
-        return StudentsData(data.policy, labels + extra, StudentTableModel.prepare(data.students, sort),
-                            sum(r.removed for r in data.students))
+        students = data.students
+        extra = sorted(set(students.column("category")) - set(labels) - {""})
+        return StudentsData(data.policy, labels + extra, StudentTableModel.prepare(students, sort),
+                            sum(students.removed))
 
     def apply_data(self, data: StudentsData) -> None:
         self.policy = data.policy

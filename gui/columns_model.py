@@ -1,0 +1,138 @@
+"""A table model over a columns object (``db.student_columns``): rows are positions, not objects.
+
+The model's rows are an ``array`` of positions into the columns, in display order; a row object
+is made only for a row on screen (``row_at``, the last one cached: Qt asks cell by cell). Sorting
+orders the positions by one sequence of keys per column (``sort_keys``: the columns' own values,
+never a row object per student); the filters' predicates receive positions (``filter_rows``).
+Replacing the data frees a few big objects, not one per row.
+
+The columns object must give ``len()``, ``row(i)``, ``ids`` (ascending) and ``haystacks``.
+"""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from PySide6.QtCore import Qt
+
+from gui.table_model import RowTableModel, SortState, TableData
+
+
+@dataclass(frozen=True)
+class ColumnsTable(TableData[int]):
+    """Prepared rows: positions into ``columns`` in display order, their search texts."""
+    columns: Any
+
+
+class RowsView(Sequence[Any]):
+    """A model's rows as row objects, made when asked for (tests, small uses)."""
+
+    def __init__(self, model: ColumnsModel) -> None:
+        self._model = model
+
+    def __len__(self) -> int:
+        return self._model.rowCount()
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._model.row_at(j) for j in range(*i.indices(len(self)))]
+        return self._model.row_at(i if i >= 0 else i + len(self))
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._model.row_at, range(len(self)))
+
+
+def _positions(values: Sequence[int]) -> list[Any]:
+    """An array of positions stands where ``RowTableModel`` types a list (it is only indexed,
+    measured and iterated there)."""
+    return cast(list[Any], values)
+
+
+class ColumnsModel(RowTableModel[Any]):
+    """Subclasses set ``COLUMNS`` and may give ``sort_keys`` per column (see the module's note)."""
+
+    EMPTY: Any = ()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.columns: Any = self.EMPTY
+        self._inverse: array | None = None        # position -> display row (made on use)
+        self._last: tuple[int, Any] = (-1, None)
+
+    # -- preparing (pure: may run in a worker) ---------------------------------------
+    @classmethod
+    def sort_keys(cls, columns: Any, column: int) -> Sequence[Any]:
+        """The sort key of every row (by position) for ``column``; by default through row objects
+        (a subclass gives the big columns' keys from the columns themselves)."""
+        key = cls.COLUMNS[column].sort_key or cls.COLUMNS[column].text
+        return [key(columns.row(i)) for i in range(len(columns))]
+
+    @classmethod
+    def ordered(cls, columns: Any, positions: Sequence[int], sort: SortState) -> array:
+        """``positions`` in the order ``sort`` says (stable), as machine integers."""
+        if sort is None or not 0 <= sort[0] < len(cls.COLUMNS):
+            return array("l", positions)
+        keys = cls.sort_keys(columns, sort[0])
+        return array("l", sorted(positions, key=keys.__getitem__, reverse=sort[1] == Qt.SortOrder.DescendingOrder))
+
+    @classmethod
+    def prepare(cls, rows: Any, sort: SortState = None) -> ColumnsTable:
+        """Worker: the positions sorted as the table is, with their search texts."""
+        order = cls.ordered(rows, range(len(rows)), sort)
+        hays = rows.haystacks
+        return ColumnsTable(_positions(order), [hays[p] for p in order], sort, rows)
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.set_data(self.prepare(rows))
+
+    def _take(self, data: TableData[Any]) -> None:
+        assert isinstance(data, ColumnsTable)
+        self.columns, self._inverse, self._last = data.columns, None, (-1, None)
+        super()._take(data)
+
+    # -- rows: positions into the columns ---------------------------------------------
+    def rows(self) -> Sequence[Any]:        # type: ignore[override]
+        return RowsView(self)
+
+    def filter_rows(self) -> Sequence[Any]:
+        return self._rows
+
+    def key_of(self, row: Any) -> Hashable:
+        return self.columns.ids[row]
+
+    def row_key(self, source_row: int) -> Hashable:
+        return self.columns.ids[self._rows[source_row]]
+
+    def row_at(self, row: int) -> Any:
+        pos = self._rows[row]
+        last_pos, last = self._last
+        if pos != last_pos or last is None:
+            last = self.columns.row(pos)
+            self._last = (pos, last)
+        return last
+
+    def position(self, key: Hashable) -> int | None:
+        ids = self.columns.ids if len(self.columns) else ()
+        if not isinstance(key, int):
+            return None
+        pos = bisect_left(ids, key)
+        if pos >= len(ids) or ids[pos] != key:
+            return None
+        if self._inverse is None:
+            inverse = array("l", bytes(len(self._rows) * array("l").itemsize))
+            for display, p in enumerate(self._rows):
+                inverse[p] = display
+            self._inverse = inverse
+        return self._inverse[pos]
+
+    def replace_row(self, row: Any) -> bool:
+        raise NotImplementedError("a columns model is reloaded, not patched row by row")
+
+    def _sort_list(self, column: int, order: Qt.SortOrder) -> None:
+        perm = self.ordered(self.columns, self._rows, (column, order))
+        hays = self.columns.haystacks
+        self._rows, self._hays, self._pos, self._inverse = _positions(perm), [hays[p] for p in perm], None, None
+        self._last = (-1, None)
