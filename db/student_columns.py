@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 NameKey = Callable[[str], Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class StudentColumns(Sequence["StudentRow"]):
     """The students in id order, one sequence per field (position ``i`` is one student).
     Indexing gives a ``StudentRow`` made on demand (for the rows on screen, tests, small uses)."""

@@ -159,8 +159,8 @@ class LettersPage(ListPage[LettersProxy]):
         table, self._printed, self._back = data
         self.model.set_data(table)
 
-    def selected_keys(self) -> list[int]:
-        """The selection, or every shown row when nothing is selected."""
+    def selected_keys(self) -> list[Any]:
+        """The selection, or every shown row when nothing is selected (student ids)."""
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             rows = [self.proxy.index(i, 0) for i in range(self.proxy.rowCount())]
