@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +25,25 @@ from gui.table_model import RowTableModel, SortState, TableData
 class ColumnsTable(TableData[int]):
     """Prepared rows: positions into ``columns`` in display order, their search texts."""
     columns: Any
+
+
+_NOT = bytes.maketrans(b"\0\1", b"\1\0")
+
+
+def negated(flags: bytes) -> bytes:
+    """0/1 flags inverted (in C)."""
+    return flags.translate(_NOT)
+
+
+class ColumnTest:
+    """A filter over a ``ColumnsModel``'s columns (``gui.search.PositionFilter``): ``verdicts(columns)``
+    is 0/1 per position, computed column-wise (no Python call and no row object per row)."""
+
+    def __init__(self, verdicts: Callable[[Any], bytes]) -> None:
+        self.verdicts = verdicts
+
+    def by_position(self, source: ColumnsModel) -> bytes:
+        return self.verdicts(source.columns)
 
 
 class RowsView(Sequence[Any]):

@@ -20,7 +20,7 @@ from db.student_columns import EMPTY_LETTERS, LetterColumns
 from db.usecases import Done, record_printed, record_receipts
 from db.views import Snapshot
 from gui import worker
-from gui.columns_model import ColumnsModel
+from gui.columns_model import ColumnsModel, ColumnTest, negated
 from gui.dialogs import ask_save_path
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
@@ -72,12 +72,9 @@ class LettersModel(ColumnsModel):
 
 class LettersProxy(FilterProxy):
     def set_printed(self, value: str) -> None:
-        """已打印 / 未打印 (a predicate over positions: reads the model's columns)."""
-        def printed(pos: int) -> bool:
-            model = self.sourceModel()
-            assert isinstance(model, LettersModel)
-            return bool(model.columns.printed[pos]) == (value == PRINTED)
-        self.set_predicate("printed", printed if value else None)
+        """已打印 / 未打印 (read from the columns)."""
+        test = ColumnTest(lambda cols: cols.printed if value == PRINTED else negated(cols.printed))
+        self.set_predicate("printed", test if value else None)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import compress
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractProxyModel,
@@ -66,6 +66,16 @@ class SearchIndex:
         return None if found is None else {self._keys[i] for i in found}
 
 
+class PositionFilter(Protocol):
+    """A column filter that gives every position's verdict at once (0/1 per position of the
+    source's columns: ``ColumnsModel``), computed column-wise instead of called per row."""
+
+    def by_position(self, source: Any) -> bytes: ...
+
+
+Predicate = Callable[[Any], bool] | PositionFilter
+
+
 class FilterProxy(QAbstractProxyModel):
     """Filters only (sorting belongs to the source model: see ``RowTableModel.sort``).
 
@@ -83,7 +93,7 @@ class FilterProxy(QAbstractProxyModel):
         super().__init__(parent)
         self._query = ""
         self._source: RowTableModel[Any] | None = None
-        self._predicates: dict[str, Callable[[Any], bool]] = {}
+        self._predicates: dict[str, Predicate] = {}
         self._map: list[int] | None = None       # proxy row -> source row (ascending); None: every row
         self._mask: bytearray | None = None      # the column filters' verdict per source row (made on use)
         self.last_cost = 0.0                     # seconds the last filtering took
@@ -147,10 +157,10 @@ class FilterProxy(QAbstractProxyModel):
         else:
             self._timer.start()
 
-    def set_predicate(self, name: str, predicate: Callable[[Any], bool] | None, apply: bool = True) -> None:
+    def set_predicate(self, name: str, predicate: Predicate | None, apply: bool = True) -> None:
         """A column filter over the source's ``filter_rows`` (row objects, or positions into a
-        model's columns); None removes it (``apply=False``: taken
-        into account at the next filtering, e.g. the rows' reset that follows)."""
+        model's columns; a ``PositionFilter`` gives every position's verdict at once); None removes
+        it (``apply=False``: taken into account at the next filtering, e.g. the rows' reset that follows)."""
         if predicate is None:
             self._predicates.pop(name, None)
         else:
@@ -164,9 +174,10 @@ class FilterProxy(QAbstractProxyModel):
         if src is None:
             return []
         if self._predicates and self._mask is None:      # once per change of the filters or rows
-            preds, rows = list(self._predicates.values()), src.filter_rows()
-            verdicts = map(preds[0], rows) if len(preds) == 1 else \
-                map(all, zip(*(map(p, rows) for p in preds), strict=True))
+            rows = src.filter_rows()
+            each = [map(p.by_position(src).__getitem__, rows) if hasattr(p, "by_position")
+                    else map(p, rows) for p in self._predicates.values()]
+            verdicts = each[0] if len(each) == 1 else map(all, zip(*each, strict=True))
             self._mask = bytearray(map(bool, verdicts))
         start = time.perf_counter()                       # what a keystroke costs
         found = matching_positions(src.haystacks(), self._query)

@@ -164,3 +164,19 @@ def test_the_snapshot_reads_the_students_a_part_at_a_time(school, monkeypatch):
     monkeypatch.setattr("db.views._SNAPSHOT_PART", 7)
     assert len(snapshot(school).students) == 120
     assert fetched and max(fetched) <= 7 and sum(fetched) == 120
+
+
+def test_the_letters_printed_filter_reads_the_columns(school):
+    from db.usecases import record_printed
+    from gui.letters_view import NOT_PRINTED, PRINTED, LettersProxy
+    letters = snapshot(school).letters
+    record_printed(school, [r.id for r in letters][:4])
+    letters = snapshot(school).letters
+    model, proxy = LettersModel(), LettersProxy()
+    proxy.setSourceModel(model)
+    model.set_data(LettersModel.prepare(letters))
+    rows = list(letters)
+    for value, printed in ((PRINTED, True), (NOT_PRINTED, False)):
+        proxy.set_printed(value)
+        shown = {model.row_key(proxy.mapToSource(proxy.index(r, 0)).row()) for r in range(proxy.rowCount())}
+        assert shown == {r.id for r in rows if r.printed == printed} and shown
