@@ -17,7 +17,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from core.fields import LETTER_FIELDS, LIST_FIELDS
 from core.money import format_fen
@@ -30,8 +30,32 @@ if TYPE_CHECKING:
 NameKey = Callable[[str], Any]
 
 
+T = TypeVar("T")
+
+
+class RowsByIndex(Sequence[T]):
+    """A sequence of row objects made on demand by ``row(i)`` (columns underneath)."""
+    __slots__ = ()
+
+    def row(self, i: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self.row(j) for j in range(*i.indices(len(self)))]
+        return self.row(i if i >= 0 else i + len(self))
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self.row, range(len(self)))
+
+
 @dataclass(frozen=True, slots=True, weakref_slot=True)
-class StudentColumns(Sequence["StudentRow"]):
+class StudentColumns(RowsByIndex["StudentRow"]):
     """The students in id order, one sequence per field (position ``i`` is one student).
     Indexing gives a ``StudentRow`` made on demand (for the rows on screen, tests, small uses)."""
     ids: Sequence[int]
@@ -49,19 +73,6 @@ class StudentColumns(Sequence["StudentRow"]):
     def __len__(self) -> int:
         return len(self.ids)
 
-    @overload
-    def __getitem__(self, i: int) -> StudentRow: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[StudentRow]: ...
-
-    def __getitem__(self, i: int | slice) -> StudentRow | list[StudentRow]:
-        if isinstance(i, slice):
-            return [self.row(j) for j in range(*i.indices(len(self)))]
-        return self.row(i if i >= 0 else i + len(self))
-
-    def __iter__(self) -> Iterator[StudentRow]:
-        return map(self.row, range(len(self)))
-
     def column(self, name: str) -> Sequence[str]:
         """A listed field's values by position."""
         return self.listed[name]
@@ -78,7 +89,7 @@ class StudentColumns(Sequence["StudentRow"]):
 
 
 @dataclass(frozen=True, slots=True)
-class LetterColumns(Sequence["LetterRow"]):
+class LetterColumns(RowsByIndex["LetterRow"]):
     """The students with a granted item (告知书): positions into ``students`` (ascending, so ids
     ascend too), with what only the letters show. Indexing gives a ``LetterRow``."""
     students: StudentColumns
@@ -91,19 +102,6 @@ class LetterColumns(Sequence["LetterRow"]):
 
     def __len__(self) -> int:
         return len(self.positions)
-
-    @overload
-    def __getitem__(self, i: int) -> LetterRow: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[LetterRow]: ...
-
-    def __getitem__(self, i: int | slice) -> LetterRow | list[LetterRow]:
-        if isinstance(i, slice):
-            return [self.row(j) for j in range(*i.indices(len(self)))]
-        return self.row(i if i >= 0 else i + len(self))
-
-    def __iter__(self) -> Iterator[LetterRow]:
-        return map(self.row, range(len(self)))
 
     def row(self, i: int) -> LetterRow:
         from db.views import LetterRow

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from PySide6.QtCore import Qt
 
+from db.student_columns import RowsByIndex
 from gui.table_model import RowTableModel, SortState, TableData
 
 
@@ -46,7 +47,7 @@ class ColumnTest:
         return self.verdicts(source.columns)
 
 
-class RowsView(Sequence[Any]):
+class RowsView(RowsByIndex[Any]):
     """A model's rows as row objects, made when asked for (tests, small uses)."""
 
     def __init__(self, model: ColumnsModel) -> None:
@@ -55,13 +56,8 @@ class RowsView(Sequence[Any]):
     def __len__(self) -> int:
         return self._model.rowCount()
 
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self._model.row_at(j) for j in range(*i.indices(len(self)))]
-        return self._model.row_at(i if i >= 0 else i + len(self))
-
-    def __iter__(self) -> Iterator[Any]:
-        return map(self._model.row_at, range(len(self)))
+    def row(self, i: int) -> Any:
+        return self._model.row_at(i)
 
 
 def _positions(values: Sequence[int]) -> list[Any]:
