@@ -101,7 +101,8 @@ class ColumnsModel(RowTableModel[Any]):
         return ColumnsTable(_positions(order), [hays[p] for p in order], sort, rows)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
-        self.set_data(self.prepare(rows))
+        """Show a columns object (an empty sequence: no rows)."""
+        self.set_data(self.prepare(rows if len(rows) else self.EMPTY))
 
     def _take(self, data: TableData[Any]) -> None:
         assert isinstance(data, ColumnsTable)

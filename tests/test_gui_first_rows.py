@@ -27,7 +27,8 @@ def _whole_list_ids(db) -> list[int]:
     from gui.feed import compute_snapshot
     from gui.students.view import StudentsPage
     data = StudentsPage.prepare(compute_snapshot(db), (0, Qt.SortOrder.AscendingOrder))
-    return [r.id for r in data.table.rows]
+    ids = data.table.columns.ids                 # the rows: positions into the snapshot's columns
+    return [ids[p] for p in data.table.rows]
 
 
 @pytest.mark.parametrize("n", [1, 7, 30, 500])

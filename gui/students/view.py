@@ -31,6 +31,7 @@ from db.usecases import (
 )
 from db.views import Snapshot, StudentData, read_student
 from gui import worker
+from gui.columns_model import ColumnsTable
 from gui.errors import show_exception
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
@@ -38,7 +39,7 @@ from gui.students.form import StudentForm
 from gui.students.model import COL, StudentRow, StudentTableModel
 from gui.students.proxy import STATUS_CHOICES, StudentFilterProxy
 from gui.students.removal import REMOVE_EXAMPLE, RemoveStudentsCommand
-from gui.table_model import SortState, TableData
+from gui.table_model import SortState
 
 PLACEHOLDER = "搜索姓名、身份证号或拼音首字母（如 zs）"
 
@@ -48,7 +49,7 @@ class StudentsData:
     """What the page shows of a snapshot, prepared in the worker."""
     policy: Policy
     categories: list[str]
-    table: TableData[int]
+    table: ColumnsTable
     removed: int
 
 
