@@ -78,8 +78,6 @@ COL = {c.header: i for i, c in enumerate(COLUMNS)}
 _FIELD_OF = dict(enumerate(f.name for f in listed_fields()))    # the data columns come first
 
 
-
-
 def status_texts(cols: StudentColumns) -> list[str]:
     """Every student's 状态 (``StudentRow.status``) by position."""
     return [STATUS_REMOVED if removed else STATUS_VERIFIED if verified else STATUS_PENDING
