@@ -60,13 +60,14 @@ class PaintWatch:
     def __init__(self, view: Any, on_painted: Callable[[float], None],
                  showing: Callable[[], bool] | None = None) -> None:
         from PySide6.QtCore import QEvent, QObject, QTimer
-        if showing is None:
-            def showing() -> bool:
-                return bool(view.model().rowCount() > 0)
+
+        def has_rows() -> bool:
+            return bool(view.model().rowCount() > 0)
+        ready: Callable[[], bool] = showing if showing is not None else has_rows
 
         class Filter(QObject):
             def eventFilter(inner, obj: Any, event: Any) -> bool:
-                if event.type() == QEvent.Type.Paint and not self.seen and showing():
+                if event.type() == QEvent.Type.Paint and not self.seen and ready():
                     self.seen = True
                     QTimer.singleShot(0, lambda: on_painted(time.time()))
                 return False
@@ -182,9 +183,10 @@ def build_script(p: Probe, import_export: bool = True) -> None:
                 # a list page is shown at the end of its table's first paint once its load is done
                 # (rows and count right); work it queues after that (the roster's search index) is
                 # waited for below, before the next page, and recorded apart (no target)
+                def seen(at: float) -> None:
+                    painted.setdefault("t", time.perf_counter())
                 marks["page_watch"] = PaintWatch(
-                    view, lambda at: painted.setdefault("t", time.perf_counter()),
-                    lambda: page.isVisible() and not getattr(page, "_loading", False))
+                    view, seen, lambda: page.isVisible() and not getattr(page, "_loading", False))
             w.show_page(index)
 
             def shown() -> bool:
