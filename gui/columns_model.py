@@ -22,6 +22,22 @@ from db.student_columns import RowsByIndex
 from gui.table_model import RowTableModel, SortState, TableData
 
 
+def display_row(ids: Sequence[int], rows: Sequence[int], inverse: array | None,
+                key: Hashable) -> tuple[int | None, array | None]:
+    """The display row of the id ``key`` among ``rows`` (positions into the ascending ``ids``), with the
+    position → display row table, made on first use and kept by the caller until the rows change."""
+    if not isinstance(key, int):
+        return None, inverse
+    pos = bisect_left(ids, key)
+    if pos >= len(ids) or ids[pos] != key:
+        return None, inverse
+    if inverse is None:
+        inverse = array("l", bytes(len(rows) * array("l").itemsize))
+        for display, p in enumerate(rows):
+            inverse[p] = display
+    return inverse[pos], inverse
+
+
 @dataclass(frozen=True)
 class ColumnsTable(TableData[int]):
     """Prepared rows: positions into ``columns`` in display order, their search texts."""
@@ -131,18 +147,9 @@ class ColumnsModel(RowTableModel[Any]):
         return last
 
     def position(self, key: Hashable) -> int | None:
-        ids = self.columns.ids if len(self.columns) else ()
-        if not isinstance(key, int):
-            return None
-        pos = bisect_left(ids, key)
-        if pos >= len(ids) or ids[pos] != key:
-            return None
-        if self._inverse is None:
-            inverse = array("l", bytes(len(self._rows) * array("l").itemsize))
-            for display, p in enumerate(self._rows):
-                inverse[p] = display
-            self._inverse = inverse
-        return self._inverse[pos]
+        found, self._inverse = display_row(self.columns.ids if len(self.columns) else (), self._rows,
+                                           self._inverse, key)
+        return found
 
     def replace_row(self, row: Any) -> bool:
         raise NotImplementedError("a columns model is reloaded, not patched row by row")

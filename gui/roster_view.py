@@ -30,6 +30,7 @@ from db.roster_columns import RosterIndex, read_roster_column, read_roster_index
 from db.session import Database
 from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_row
 from gui import worker
+from gui.columns_model import display_row
 from gui.list_page import ListPage
 from gui.search import FilterProxy, normalize_query
 from gui.table_model import ALIGN_LEFT, Column, RowTableModel, SortState, TableData
@@ -260,18 +261,9 @@ class RosterTableModel(RowTableModel[Any]):
         return super().cell(row_no, column, role)
 
     def position(self, key: Hashable) -> int | None:
-        ids = self.data_.ids                       # ascending: the roster is read by id
-        if not isinstance(key, int):
-            return None
-        pos = bisect_left(ids, key)
-        if pos >= len(ids) or ids[pos] != key:
-            return None
-        if self._inverse is None:
-            inverse = array("l", bytes(len(self._rows) * array("l").itemsize))
-            for display, p in enumerate(self._rows):
-                inverse[p] = display
-            self._inverse = inverse
-        return self._inverse[pos]
+        # ascending ids: the roster is read by id
+        found, self._inverse = display_row(self.data_.ids, self._rows, self._inverse, key)
+        return found
 
     _sort_pending = False
 
