@@ -7,6 +7,11 @@ switches) that reads the source of every module imported after it (``inspect.get
 370 modules at the window's start, 0.1–0.2 s of the start. The program's database and domain
 modules (and SQLAlchemy, cryptography, tomlkit under them) never use Qt, so they are imported
 first and the hook never sees them (``tests/test_gui_first_rows.py`` keeps the list complete).
+
+pypinyin is loaded here too (``core.pinyin.warm_initials``, about 0.18 s of CPU), before the window
+exists: the findings page's first load needs it at start, and loading it in the worker thread froze
+the shown window for 0.08–0.1 s (its import decodes its 2.5 MB phrase dictionary in one ``json.loads``,
+a C call holding Python's lock, then indexes it).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ def before_qt(db_path: Path) -> None:
     started with the student list's first rows to read (``gui.first_rows``), then the modules
     imported (the Qt-free ones first), without collector passes over what they make, which lives as
     long as the program (frozen: left out of later collections)."""
+    from core.pinyin import warm_initials
     from db import integrity
     from gui.first_rows import first_task
     from gui.worker_child import start_early
@@ -36,6 +42,7 @@ def before_qt(db_path: Path) -> None:
     try:
         for name in BEFORE_QT:
             importlib.import_module(name)
+        warm_initials()          # pypinyin's tables: see the module's doc
         import gui.app
         import gui.databases
         import gui.main_window  # noqa: F401 - the window's modules, with the rest
