@@ -30,6 +30,7 @@ def _import_work(ctx: Ctx, kinds: tuple[str, ...], check: bool = False) -> Work:
     from db.usecases import check as run_check
     from db.workflows import run_import
     path = _new_db(ctx)
+    import sqlalchemy.orm  # noqa: F401  (loaded as in the open window: see Ctx.opened)
 
     def work() -> None:
         db = open_database(path)
@@ -113,8 +114,7 @@ def _select(ctx: Ctx, what: str) -> Work:
 
 def ours_compute(ctx: Ctx) -> Work:
     from db.compute import compute_school
-    from db.session import open_database
-    db = open_database(ctx.copy("county.sqlite"))
+    db = ctx.opened("county.sqlite")
     return lambda: compute_school(db)
 
 
@@ -127,9 +127,8 @@ def argv_compute(ctx: Ctx) -> list[list[str]]:
 
 
 def ours_check(ctx: Ctx) -> Work:
-    from db.session import open_database
     from db.usecases import check
-    db = open_database(ctx.copy("county.sqlite"))
+    db = ctx.opened("county.sqlite")
     return lambda: check(db, actor=ACTOR)
 
 

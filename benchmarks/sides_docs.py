@@ -18,8 +18,7 @@ _DOCS = ("openpyxl", "reportlab.pdfgen.canvas", "reportlab.pdfbase.ttfonts")
 
 
 def _open(ctx: Ctx):
-    from db.session import open_database
-    return open_database(ctx.copy("county.sqlite"))
+    return ctx.opened("county.sqlite")
 
 
 def _passphrase_file(ctx: Ctx) -> Path:
@@ -179,8 +178,7 @@ def _zips(ctx: Ctx) -> list[Path]:
 
 def ours_consolidate(ctx: Ctx) -> Work:
     from db.receiving import intake
-    from db.session import open_database
-    db = open_database(ctx.copy("receiver.sqlite"))
+    db = ctx.opened("receiver.sqlite")
     zips = _zips(ctx)
 
     def work() -> None:
