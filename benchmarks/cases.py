@@ -147,7 +147,7 @@ CASES: tuple[Case, ...] = (
     _c("cli_check", "`python main.py check`", "the plain SELECT in a fresh process", 3, whole=True),
     _c("cli_export", "`python main.py export PKG.zip --draft`", "the package baseline in a fresh process", 1.5,
        whole=True),
-    _c("cli_notice", "`python main.py notice OUT.pdf` then `notice OUT.xlsx`",
+    _c("cli_notice", "`python main.py notice OUT.pdf OUT.xlsx` (both files, one run)",
        "the notice baseline in a fresh process", 1.5, whole=True),
     _c("cli_verify", "`python main.py verify PKG.zip`", "hashing the same bytes in a fresh process", 1.2,
        whole=True),

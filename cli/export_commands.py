@@ -34,8 +34,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--household", action="store_true", help="每户一页")
     s.add_argument("--mark-printed", action="store_true", help="记录为已打印（已告知）")
     s.add_argument("--draft", action="store_true", help="草稿：每页标明“草稿”，县名未设置时也可生成（不能发给家长）")
-    s = sub.add_parser("notice", help="生成公示名单（.pdf 或 .xlsx）")
-    s.add_argument("path", type=Path)
+    s = sub.add_parser("notice", help="生成公示名单（.pdf 或 .xlsx，可同时生成两种）")
+    s.add_argument("path", type=Path, nargs="+", metavar="FILE",
+                   help="保存的文件：.pdf 或 .xlsx；同时写两个（如 公示.pdf 公示.xlsx）只读取一次数据，两份名单内容一致")
 
 
 def decode_passphrase_file(data: bytes) -> str:
@@ -211,13 +212,14 @@ def cmd_letters(db, args) -> int:
 
 
 def cmd_notice(db, args) -> int:
-    from db.exports import export_notice
-    result = export_notice(db, args.path)
-    for w in result.warnings:
+    from db.exports import export_notices
+    results = export_notices(db, args.path)      # one gather for every file named
+    for w in dict.fromkeys(w for result in results for w in result.warnings):
         print("注意：" + w)
-    if result.draft:
-        print("数据尚未全部核准，公示名单已标明“草稿”，不能张贴：" + "；".join(result.reasons))
-    print(f"公示名单已生成（{result.students} 名学生）：{result.path}")
+    if results[0].draft:                         # (the same data: every file is a draft or none)
+        print("数据尚未全部核准，公示名单已标明“草稿”，不能张贴：" + "；".join(results[0].reasons))
+    for result in results:
+        print(f"公示名单已生成（{result.students} 名学生）：{result.path}")
     return 0
 
 

@@ -1,0 +1,98 @@
+"""`notice OUT.pdf OUT.xlsx`: both formats of the public notice from one gather (issue 13, cli_notice).
+The files are those two one-file runs write (the PDF's text, the workbook's cells and layout), each
+file has its own audit entry, and a bad file name refuses the whole command before any work."""
+import openpyxl
+import pytest
+from pdftext import pdf_text
+from sqlalchemy import func, select
+
+from cli.commands import run
+from db import exports as exports_module
+from db.models import AuditEntry
+from db.workflows import fill_demo
+
+
+@pytest.fixture
+def demo_path(db):
+    fill_demo(db, n_students=150)       # a few pages of the notice
+    path = str(db.path)
+    db.close()
+    return path
+
+
+def _cells(path):
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    cells = [(c.coordinate, c.value, c.number_format, c.font.b, c.alignment.horizontal)
+             for row in ws.iter_rows() for c in row]
+    widths = {k: d.width for k, d in ws.column_dimensions.items()}
+    return ws.title, cells, widths, [str(r) for r in ws.merged_cells.ranges], ws.print_title_rows
+
+
+def _audit_notices(path):
+    from db.session import open_database
+    d = open_database(path)
+    try:
+        with d.session() as s:
+            return list(s.scalars(select(AuditEntry.new).where(AuditEntry.entity == "export")
+                                  .order_by(AuditEntry.id)))
+    finally:
+        d.close()
+
+
+def test_both_files_in_one_run_equal_the_one_file_runs_and_gather_once(demo_path, tmp_path, capsys, monkeypatch):
+    one_pdf, one_xlsx = tmp_path / "one.pdf", tmp_path / "one.xlsx"
+    assert run(["--db", demo_path, "notice", str(one_pdf)]) == 0
+    assert run(["--db", demo_path, "notice", str(one_xlsx)]) == 0
+    single = capsys.readouterr().out
+    gathers = []
+    real = exports_module._printed_data
+
+    def counted(*args, **kwargs):
+        gathers.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exports_module, "_printed_data", counted)
+    both_pdf, both_xlsx = tmp_path / "both.pdf", tmp_path / "both.xlsx"
+    assert run(["--db", demo_path, "notice", str(both_pdf), str(both_xlsx)]) == 0
+    out = capsys.readouterr().out
+    assert len(gathers) == 1
+    assert pdf_text(both_pdf) == pdf_text(one_pdf) and "公示" in pdf_text(both_pdf)
+    assert _cells(both_xlsx) == _cells(one_xlsx)
+    # the same lines as the two runs, the draft reason said once
+    assert out.count("草稿") == 1 and single.count("草稿") == 2
+    assert f"：{both_pdf}" in out and f"：{both_xlsx}" in out
+    # one audit entry per file, as the one-file runs leave
+    entries = _audit_notices(demo_path)[-4:]
+    assert [e.rsplit(" ", 1)[1] for e in entries] == ["one.pdf", "one.xlsx", "both.pdf", "both.xlsx"]
+
+
+def test_the_other_order_and_one_file_still_work(demo_path, tmp_path):
+    x, p = tmp_path / "a.xlsx", tmp_path / "a.pdf"
+    assert run(["--db", demo_path, "notice", str(x), str(p)]) == 0
+    assert x.stat().st_size > 0 and p.stat().st_size > 0
+
+
+@pytest.mark.parametrize("names, wrong", [(("n.pdf", "n.txt"), "n.txt"), (("n.xlsx", "n"), "无扩展名"),
+                                          (("n.pdf", "n.pdf"), "指定了两次")])
+def test_a_bad_name_refuses_everything_before_any_work(demo_path, tmp_path, capsys, monkeypatch, names, wrong):
+    monkeypatch.setattr(exports_module, "_printed_data",
+                        lambda *a, **k: pytest.fail("gathered before the names were checked"))
+    before = _audit_notices(demo_path)
+    assert run(["--db", demo_path, "notice", *(str(tmp_path / n) for n in names)]) == 2
+    err = capsys.readouterr().err
+    assert "错误：" in err and wrong in err and "提示：" in err
+    assert not list(tmp_path.glob("n.*")) and _audit_notices(demo_path) == before
+
+
+def test_the_same_file_named_twice_through_another_path(demo_path, tmp_path, capsys):
+    a = tmp_path / "n.pdf"
+    assert run(["--db", demo_path, "notice", str(a), str(tmp_path / "sub" / ".." / "n.pdf")]) == 2
+    assert "指定了两次" in capsys.readouterr().err and not a.exists()
+
+
+def test_the_help_names_both_forms(capsys):
+    with pytest.raises(SystemExit):
+        run(["notice", "--help"])
+    text = capsys.readouterr().out
+    assert ".pdf" in text and ".xlsx" in text and "同时" in text
