@@ -280,22 +280,27 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
-    from db import integrity, roster_prefetch
+    from db import import_prefetch, integrity, roster_prefetch
     integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
     if args.command == "check":
         roster_prefetch.start(db_path)      # and reads the roster rows the check needs (db.roster_prefetch)
+    import_prefetch.start_for(args)         # an import reads its file meanwhile (db.import_prefetch)
     _preload(args.command, whole_process)
     from db.session import open_database
     # Every command that opens the database takes its single-instance lock (even `check`
     # writes its findings); one that writes makes the start backup when the last one is old.
     try:
         db = open_database(db_path, backup_on_start=takes_start_backup(args))
+    except BaseException:
+        import_prefetch.forget(db_path)   # refused before the import began: its read joined and dropped
+        raise
     finally:
         integrity.forget(db_path)     # refused before its check was taken: not kept for later
     try:
         return COMMANDS[args.command](db, args)
     finally:
         roster_prefetch.forget(db_path)
+        import_prefetch.forget(db_path)
         db.close()
 
 

@@ -36,7 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--draft", action="store_true", help="草稿：每页标明“草稿”，县名未设置时也可生成（不能发给家长）")
     s = sub.add_parser("notice", help="生成公示名单（.pdf 或 .xlsx，可同时生成两种）")
     s.add_argument("path", type=Path, nargs="+", metavar="FILE",
-                   help="保存的文件：.pdf 或 .xlsx；同时写两个（如 公示.pdf 公示.xlsx）只读取一次数据，两份名单内容一致")
+                   help="保存的文件：.pdf 或 .xlsx；同时写两个（如 公示.pdf 公示.xlsx）只读一次数据，内容一致")
 
 
 def decode_passphrase_file(data: bytes) -> str:

@@ -53,16 +53,15 @@ def columns_of(kind: str) -> tuple[Column, ...]:
 def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
                progress: Progress | None = None) -> Any:
     """Read and parse a file with the mapping remembered for this kind (or ``overrides``)."""
-    from core.importers.reader import read_table
     from core.importers.roster import parse_roster
     from core.importers.students import parse_students
+    from db.import_prefetch import read_import_table
 
     columns_of(kind)
     with db.session() as s:
         remembered = store.get_mapping(s, kind)
         policy = store.get_policy(s) if kind == "students" else None     # the roster needs none
-    from core.pinyin import warm_initials
-    table = read_table(path, warm=warm_initials if kind == "students" else None)   # initials for the search
+    table = read_import_table(kind, path)     # (the one read ahead by the CLI's start: db.import_prefetch)
     use = overrides if overrides is not None else remembered
     if policy is not None:
         return parse_students(table, policy, overrides=use, progress=progress)

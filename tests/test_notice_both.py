@@ -4,7 +4,7 @@ file has its own audit entry, and a bad file name refuses the whole command befo
 import openpyxl
 import pytest
 from pdftext import pdf_text
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cli.commands import run
 from db import exports as exports_module

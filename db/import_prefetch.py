@@ -1,0 +1,129 @@
+"""The import's file read ahead: `import students|roster FILE` starts reading FILE on a helper thread
+while the command imports SQLAlchemy and the models and opens the database.
+
+``start`` begins ``core.importers.reader.read_table`` of the file at once: its checks of the file (it
+exists, its type, its first bytes), the safety precheck that measures a spreadsheet before any parser
+sees it (docs/SECURITY.md), then python-calamine's parse of the sheet, which releases the GIL (1-2 s at
+county size) and so runs on the second core beside the command's start. ``read_import_table`` (the
+import's one way to read its file, ``db.workflows.parse_file``) hands that table over when the file is
+as it was when the read started (its size and modification time), or raises the read's refusal
+(``ZizhuError``: the same exception, message and hint as a read made there); otherwise, or without a
+read started, it reads the file itself. Either way the file is read once and the import sees one table
+of one version of the file. ``forget`` joins a read nothing took (the command stopped before it read).
+
+Only the standard library here: importing this module must cost nothing (the reader is imported on
+the helper thread).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import ZizhuError
+
+if TYPE_CHECKING:
+    from core.importers.reader import Table
+
+KINDS = ("students", "roster")        # the imports whose file is a table read by read_table
+
+
+def read_now(kind: str, path: str | Path) -> Table:
+    """Read an import's file: the student list loads the search initials' tables on a helper thread
+    while calamine parses the sheet (``read_table``'s warm-up)."""
+    from core.importers.reader import read_table
+    warm = None
+    if kind == "students":
+        from core.pinyin import warm_initials
+        warm = warm_initials
+    return read_table(path, warm=warm)
+
+
+def _state(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+@dataclass
+class _Read:
+    kind: str
+    path: Path
+    state: tuple[int, int] | None            # the file's size and time when the read started
+    thread: threading.Thread | None = None
+    result: list[Any] = field(default_factory=list)      # [table] or [exception], once it ended
+
+    def run(self) -> None:
+        try:
+            self.result.append(read_now(self.kind, self.path))
+        except BaseException as exc:  # noqa: BLE001 - handed to the import, raised there
+            self.result.append(exc)
+
+
+_started: _Read | None = None
+_lock = threading.Lock()
+
+
+def _key(path: str | Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
+def start(kind: str, path: str | Path) -> None:
+    """Start reading the file of an import of ``kind`` (nothing for other kinds)."""
+    global _started
+    if kind not in KINDS:
+        return
+    p = _key(path)
+    read = _Read(kind, p, _state(p))
+    read.thread = threading.Thread(target=read.run, name="zizhu-import-read", daemon=True)
+    with _lock:
+        previous, _started = _started, read
+    _join(previous)
+    read.thread.start()
+
+
+def start_for(args: Any) -> None:
+    """``start`` for a parsed command line that is an import (``_dispatch``'s hook)."""
+    if getattr(args, "command", None) == "import":
+        start(args.kind, args.file)
+
+
+def _join(read: _Read | None) -> None:
+    if read is not None and read.thread is not None:
+        read.thread.join()
+
+
+def forget(db_path: str | Path | None = None) -> None:
+    """Join and drop a read that no import took (``db_path``: the signature of the other reads ahead)."""
+    global _started
+    with _lock:
+        read, _started = _started, None
+    _join(read)
+
+
+def _take(kind: str, path: str | Path) -> _Read | None:
+    global _started
+    with _lock:
+        read = _started
+        if read is None or read.kind != kind or read.path != _key(path):
+            return None
+        _started = None
+    _join(read)
+    return read
+
+
+def read_import_table(kind: str, path: str | Path) -> Table:
+    """The table of an import's file: the one read ahead for it when the file did not change since the
+    read started (or that read's refusal), else read now."""
+    read = _take(kind, path)
+    if read is not None and read.state is not None and read.state == _state(read.path):
+        found = read.result[0]
+        if isinstance(found, ZizhuError):
+            raise found
+        if not isinstance(found, BaseException):
+            return found       # (anything else unexpected: read again here, where it is reported)
+    return read_now(kind, path)
