@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixture imported from test_cli is the test functions' argument
 """`import students|roster FILE` reads FILE on a helper thread while the command starts (db.import_prefetch):
 the file is read once (calamine opened once, on that thread), a refused file gives the same message and
 exit code as a read made in the import and changes nothing, a file changed since the read started is read
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 import python_calamine
 from conftest import xlsx
+from test_cli import dbp  # noqa: F401 - the fixture: an initialised school database
 from test_spreadsheet_safety import far_cell, inline, write_xlsx
 
 from cli.commands import run
@@ -22,13 +24,6 @@ from db import import_prefetch
 
 IDS = [make_id("110101", date(2007, 3, 1), 100 + i) for i in range(5)]
 THREAD = "zizhu-import-read"
-
-
-@pytest.fixture
-def dbp(tmp_path):
-    p = tmp_path / "cli.sqlite"
-    assert run(["--db", str(p), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 0
-    return p
 
 
 @pytest.fixture
