@@ -22,7 +22,13 @@ the event loop itself, printing one JSON line:
   for that long: a frozen window) during start, page changes, an import of the student list
   through the worker and the window's change flow, and an export of the draft package (the last
   two left out with ``--without-import-export``: see ``benchmarks.gui_results``);
-* ``rss_mb``: resident memory with the database open and every page shown (``VmRSS``).
+* ``rss_mb``: resident memory with the database open and every page shown (``VmRSS``);
+* ``stalls``: detail, every stall over ``STALL_DETAIL_MS`` as ``[phase, seconds since T0, ms]``. With
+  ``ZIZHU_PROBE_CCALLS=FILE`` in the environment, the worker threads' C calls over ``CCALL_MS`` of CPU
+  (``benchmarks.ccalls``: what holds the GIL, i.e. which call stalled) and the window thread's C calls
+  and event handlers over that are written to FILE, one JSON object a line, ``at_s`` in the same clock
+  as the stalls (the profiling slows the Python code: figures of such a run are for finding the
+  stalls only).
 """
 from __future__ import annotations
 
@@ -39,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HEARTBEAT_MS = 5
 POLL_MS = 2
+STALL_DETAIL_MS = 40
+CCALL_MS = 15
 
 
 def rss_mb() -> float:
@@ -83,7 +91,7 @@ class Probe:
     def __init__(self, app: Any, switcher: Any, data: Path, work: Path, t0: float) -> None:
         from PySide6.QtCore import Qt, QTimer
         self.app, self.switcher, self.data, self.work, self.t0 = app, switcher, data, work, t0
-        self.result: dict[str, Any] = {"pages": {}, "search_ms": {}, "stall_ms": {}}
+        self.result: dict[str, Any] = {"pages": {}, "search_ms": {}, "stall_ms": {}, "stalls": []}
         self.phase = "launch"             # before the window exists (not a frozen window: none is shown)
         self._last = time.perf_counter()
         self.heartbeat = QTimer()
@@ -111,6 +119,8 @@ class Probe:
         stalls = self.result["stall_ms"]
         stalls[self.phase] = max(stalls.get(self.phase, 0.0), late)
         self._last = now
+        if late > STALL_DETAIL_MS:
+            self.result["stalls"].append([self.phase, round(time.time() - self.t0, 3), round(late, 1)])
 
     def run(self) -> None:
         self._poll.start()
@@ -278,6 +288,20 @@ def _done(p: Probe, key: str, start: float) -> bool:
     return False
 
 
+def _profile_tasks(ccalls: Any) -> None:
+    """The worker's tasks run profiled (a QThreadPool's thread: ``threading.setprofile`` misses it)."""
+    from gui import worker
+    real = worker._Task.run
+
+    def run(task: worker._Task) -> None:
+        sys.setprofile(ccalls.profile)
+        try:
+            real(task)
+        finally:
+            sys.setprofile(None)
+    worker._Task.run = run          # type: ignore[method-assign,assignment]  # instrumentation of this process only
+
+
 def main(argv: list[str]) -> int:
     data, work, t0 = Path(argv[0]), Path(argv[1]), float(argv[2])
     import_export = "--without-import-export" not in argv[3:]
@@ -287,8 +311,14 @@ def main(argv: list[str]) -> int:
     copying = time.time()
     shutil.copyfile(data / "county.sqlite", db_path)
     t0 += time.time() - copying        # the probe's own copy of the data: not the program's start
+    ccalls_file = os.environ.get("ZIZHU_PROBE_CCALLS")
+    if ccalls_file:
+        from benchmarks.ccalls import watch_new_threads
+        ccalls = watch_new_threads(CCALL_MS / 1000)
     from gui.launch import before_qt
     before_qt(db_path)                                       # as ``gui.launch.start_gui`` starts
+    if ccalls_file:
+        _profile_tasks(ccalls)
     from gui.app import open_for_gui, setup_application
     from gui.databases import DatabaseSwitcher
     app = setup_application()
@@ -301,11 +331,20 @@ def main(argv: list[str]) -> int:
     switcher.start(db, False)
     build_script(probe, import_export)
     probe.run()
+    if ccalls_file:                  # and the window's thread: its handlers and C calls
+        ccalls.root = sys._getframe()
+        sys.setprofile(ccalls.profile)
     app.exec()
+    sys.setprofile(None)
     from gui import worker
     worker.wait_for_idle()
     worker.stop_child()
     switcher.close()
+    if ccalls_file:
+        with open(ccalls_file, "w", encoding="utf-8") as out:
+            for c in ccalls.calls:
+                out.write(json.dumps({"at_s": round(c.at - t0, 3), "cpu_ms": round(c.cpu_s * 1000, 1), "call": c.name,
+                                      "size": c.size, "where": c.where, "thread": c.thread}) + "\n")
     print(json.dumps(probe.result))
     return 0
 

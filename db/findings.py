@@ -6,7 +6,6 @@ on re-runs until the data behind it changes). Every state change is audited.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -237,8 +236,10 @@ def finding_title(code: str, stored: str = "") -> str:
 
 
 def open_counts(session: Session) -> dict[str, int]:
-    counts = Counter(session.scalars(select(FindingRow.severity).where(FindingRow.state == FindingState.OPEN)))
-    return {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]}
+    counts: dict[str, int] = {sv: n for sv, n in session.execute(     # counted by SQLite
+        select(FindingRow.severity, func.count()).where(FindingRow.state == FindingState.OPEN)
+        .group_by(FindingRow.severity))}
+    return {sv: counts.get(sv, 0) for sv in ("error", "warning", "info")}
 
 
 def finding_code(text: str, session: Session | None = None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import func, select
@@ -90,7 +91,8 @@ def open_findings_by_student(s: Session, ids: Collection[int] | None = None) -> 
     if ids is not None:
         q = q.where(FindingRow.student_id.in_(list(ids)))
     found: dict[Any, list[tuple[int, str, str]]] = {}
-    for sid, severity, code, stored in s.execute(q):
+    rows = chain.from_iterable(s.connection().execute(q).partitions(_SNAPSHOT_PART))  # not all fetched at once
+    for sid, severity, code, stored in rows:
         title = finding_title(code, stored)
         found.setdefault(sid, []).append((SEVERITY_RANK.get(severity, 9), severity, title))
     out = {}
@@ -183,7 +185,7 @@ _COLUMNS = [Student.id, Student.verified, Student.name_initials,
             *(getattr(Student, f) for f in STUDENT_DATA_FIELDS)]
 
 
-_SNAPSHOT_PART = 2000
+_SNAPSHOT_PART = 500       # rows a fetch (one C call holding the GIL: 2,000 students took 50-90 ms)
 
 
 def category_label(policy: Policy, stored: str) -> str:

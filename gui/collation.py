@@ -1,13 +1,14 @@
 """Chinese (pinyin) ordering of names for sorting, computed off the GUI thread."""
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Callable, Sequence
-from itertools import count, repeat
+from operator import methodcaller
 from typing import Any
 
 from PySide6.QtCore import QCollator, QLocale
+
+from core.slicesort import distinct_in_slices, map_in_slices, sorted_positions
 
 # Surnames the collator reads by another reading (曾 as céng, the surname is zēng): a name's first
 # character is ordered as a character of the surname's reading. Compound surnames are not told apart.
@@ -29,7 +30,7 @@ _SURNAMES = str.maketrans({
 })
 
 
-_SURNAME_FIRST = re.compile("[" + "".join(map(chr, _SURNAMES)) + "]")
+_SURNAMES_FIRST = frozenset(map(chr, _SURNAMES))
 
 
 def surname_form(name: str) -> str:
@@ -66,7 +67,7 @@ def name_ranks(names: Sequence[str]) -> array:
     first character is read as a surname (``surname_form``), as ``name_key_function`` does."""
     sort_key = _collator().sortKey                  # characters as they are (曾 in 王曾 is céng)
     compare = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China)).compare
-    distinct = dict.fromkeys(names)
+    distinct = distinct_in_slices(names)
     table: dict[int, str] = {}
     rank, previous = 0, None
     for ch in sorted(set("".join(distinct)) | set(_SURNAMES.values()), key=sort_key):
@@ -74,9 +75,11 @@ def name_ranks(names: Sequence[str]) -> array:
             rank += 1
         table[ord(ch)] = chr(0x10000 + rank)      # characters the collator finds equal: one rank
         previous = ch
-    distinct_names = list(distinct)
-    keys = dict(zip(distinct_names, map(str.translate, distinct_names, repeat(table)), strict=True))   # in C
-    for n in filter(_SURNAME_FIRST.match, distinct_names):
-        keys[n] = surname_form(n).translate(table)
-    order = dict(zip(sorted(distinct_names, key=keys.__getitem__), count()))
-    return array("l", map(order.__getitem__, names))
+    keys = map_in_slices(methodcaller("translate", table), distinct)       # in C, a slice a call
+    for i, n in enumerate(distinct):
+        if n[:1] in _SURNAMES_FIRST:
+            keys[i] = surname_form(n).translate(table)
+    order: dict[str, int] = {}
+    for rank, i in enumerate(sorted_positions(range(len(distinct)), keys)):   # no long hold of the GIL
+        order[distinct[i]] = rank
+    return map_in_slices(order.__getitem__, names, into=array("l"))

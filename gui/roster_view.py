@@ -30,7 +30,7 @@ from db.roster_columns import RosterIndex, read_roster_column, read_roster_index
 from db.session import Database
 from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_row
 from gui import worker
-from gui.columns_model import display_row
+from gui.columns_model import display_row, sort_positions
 from gui.list_page import ListPage
 from gui.search import FilterProxy, normalize_query
 from gui.table_model import ALIGN_LEFT, Column, RowTableModel, SortState, TableData
@@ -117,7 +117,7 @@ def ordered(data: RosterData, positions: Sequence[int], sort: SortState) -> arra
     keys = sort_keys(data, sort[0])
     if keys is None:
         return None
-    return array("l", sorted(positions, key=keys.__getitem__, reverse=sort[1] == Qt.SortOrder.DescendingOrder))
+    return sort_positions(positions, keys, sort[1] == Qt.SortOrder.DescendingOrder)
 
 
 def _as_rows(positions: array) -> list[Any]:
@@ -188,10 +188,13 @@ class RosterTableModel(RowTableModel[Any]):
         super()._take(data)
 
     # -- what arrives after the load ---------------------------------------------------
-    def take_index(self, index: RosterIndex) -> None:
-        """The search texts, townships and 在册 flags (a sort waiting for them is done now)."""
+    def take_index(self, index: RosterIndex, shown: IndexShown | None = None) -> None:
+        """The search texts, townships and 在册 flags (a sort waiting for them is done now);
+        ``shown``: the search texts in display order, made in the worker for the rows as they were
+        (used if they still are: 200,000 lookups here would hold the GUI thread)."""
         self.data_.index = index
-        self._hays = _display_hays(self.data_, self._rows)
+        self._hays = shown.haystacks if shown is not None and shown.rows is self._rows else \
+            _display_hays(self.data_, self._rows)
         self._sort_if_waiting()
         self.indexReady.emit()
 
@@ -384,21 +387,21 @@ class RosterPage(ListPage[RosterFilterProxy]):
         if self.model.index_ready:
             self._index_arrived(data.data, data.data.index)
         else:
-            worker.run_task(read_roster_index, self.db, data.data.ids, data.data.names,
-                            on_success=lambda index: self._index_arrived(data.data, index),
+            worker.run_task(read_index_shown, self.db, data.data.ids, data.data.names, self.model.rows(),
+                            on_success=lambda got: self._index_arrived(data.data, *got),
                             on_failure=self._load_failed, parent=self, keep=True)
         self._read_for_sort()
 
-    def _index_arrived(self, data: RosterData, index: RosterIndex | None) -> None:
+    def _index_arrived(self, data: RosterData, index: RosterIndex | None, shown: IndexShown | None = None) -> None:
         if data is not self.model.data_:            # an older load's
             return
         if index is None:                            # the roster changed meanwhile: read it again
             self.reload()
             return
-        townships = sorted(set(index.township) - {""})
+        townships = shown.townships if shown is not None else sorted(set(index.township) - {""})
         self.set_choices(self.township_filter, "全部乡镇", [(t, t) for t in townships])
         self.proxy.set_township(self.township_filter.currentData() or "", apply=False)
-        self.model.take_index(index)
+        self.model.take_index(index, shown)
         self.update_count()
         worker.freeze_long_lived()
 
@@ -440,6 +443,25 @@ class RosterPage(ListPage[RosterFilterProxy]):
         super().update_count()
         if self.proxy.waiting and not self._loading:
             self.count_label.setText(f"共 {self.model.rowCount()} 人，正在准备搜索…")
+
+
+@dataclass(frozen=True)
+class IndexShown:
+    """What the page needs of a new index in the shown order, made in the worker: the search texts
+    of ``rows`` (the model's rows when the read was queued) and the townships to filter by."""
+    rows: Sequence[int]
+    haystacks: list[str]
+    townships: list[str]
+
+
+def read_index_shown(db: Database, ids: Sequence[int], names: Sequence[str],
+                     rows: Sequence[int]) -> tuple[RosterIndex | None, IndexShown | None]:
+    """Worker: ``read_roster_index`` and, from it, what the page shows (``IndexShown``)."""
+    index = read_roster_index(db, ids, names)
+    if index is None:
+        return None, None
+    hays = index.haystacks
+    return index, IndexShown(rows, [hays[p] for p in rows], sorted(set(index.township) - {""}))
 
 
 def _read_column(db: Database, name: str, ids: Sequence[int]) -> Sequence[str] | None:

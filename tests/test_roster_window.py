@@ -24,7 +24,7 @@ def deferred(monkeypatch):
     inline = worker.run_task
 
     def run_task(fn, *args, **kwargs):
-        if fn in (roster_view.read_roster_index, roster_view.read_rows):
+        if fn in (roster_view.read_index_shown, roster_view.read_rows):
             waiting.append((fn, args, kwargs))
         else:
             inline(fn, *args, **kwargs)
@@ -80,7 +80,7 @@ def test_a_search_typed_before_the_index_is_ready_waits_then_answers_right(page,
     page.search.setText("z")
     assert page.proxy.waiting and page.proxy.rowCount() == total        # nothing hidden by a guess
     assert "正在准备搜索" in page.count_label.text()
-    assert deferred(roster_view.read_roster_index) == 1
+    assert deferred(roster_view.read_index_shown) == 1
     rows = {r.id: r for r in roster_rows(page.db)}
     hays = [rows[page.model.row_key(r)].haystack for r in range(total)]
     expected = matching_positions(hays, "z")
@@ -94,7 +94,7 @@ def test_a_filter_chosen_before_the_index_is_ready_waits_too(page, deferred):
     page.show()
     page.enrolled_filter.setCurrentIndex(2)                            # 未在学生名册
     assert page.proxy.waiting and page.proxy.rowCount() == page.model.rowCount()
-    deferred(roster_view.read_roster_index)
+    deferred(roster_view.read_index_shown)
     shown = page.proxy.rowCount()
     assert 0 < shown < page.model.rowCount()
     assert {page.proxy.index(r, 9).data() for r in range(shown)} <= {roster_view.NOT_IN_LIST, ""}  # asked for
@@ -105,7 +105,7 @@ def test_a_filter_chosen_before_the_index_is_ready_waits_too(page, deferred):
 
 def test_a_sort_by_a_column_not_read_reads_it_then_sorts(page, deferred):
     page.show()
-    deferred(roster_view.read_roster_index)
+    deferred(roster_view.read_index_shown)
     assert "household_no" not in page.model.data_.columns
     page.sort_by(3, Qt.SortOrder.AscendingOrder)                       # the read runs inline here
     rows = {r.id: r for r in roster_rows(page.db)}
@@ -117,7 +117,7 @@ def test_a_sort_waiting_for_the_index_is_done_when_it_arrives(page, deferred):
     page.show()
     page.sort_by(1, Qt.SortOrder.DescendingOrder)                      # ID numbers: in the index
     before = [page.model.row_key(r) for r in range(page.model.rowCount())]
-    deferred(roster_view.read_roster_index)
+    deferred(roster_view.read_index_shown)
     rows = {r.id: r for r in roster_rows(page.db)}
     ids = [rows[page.model.row_key(r)].id_number for r in range(page.model.rowCount())]
     assert ids == sorted(ids, reverse=True) and [page.model.row_key(r) for r in range(len(ids))] != before
@@ -128,7 +128,7 @@ def test_a_changed_roster_between_the_reads_is_read_again(page, deferred, monkey
     loads = []
     monkeypatch.setattr(page, "reload", lambda: loads.append(1))
     monkeypatch.setattr(roster_columns, "_INDEX", roster_columns._INDEX.replace("ORDER BY r.id", "ORDER BY r.id LIMIT 3"))
-    deferred(roster_view.read_roster_index)
+    deferred(roster_view.read_index_shown)
     assert loads == [1] and not page.model.index_ready
 
 

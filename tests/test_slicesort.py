@@ -1,13 +1,15 @@
-"""``core.slicesort.sorted_in_slices`` gives exactly ``sorted``'s list (stable, both directions), with
-keys that only know ``<`` (as Qt's collator keys), and sorts slices no longer than asked."""
+"""``core.slicesort`` gives exactly ``sorted``'s list (stable, both directions), with keys that only
+know ``<`` (as Qt's collator keys), and never sorts or maps more than two slices in one C call."""
 from __future__ import annotations
 
+import operator
 import random
+from array import array
 
 import pytest
 
-from core import slicesort
-from core.slicesort import sorted_in_slices
+from benchmarks.ccalls import watch
+from core.slicesort import distinct_in_slices, map_in_slices, sorted_in_slices, sorted_positions
 
 
 class LtOnly:
@@ -33,14 +35,36 @@ def test_same_list_as_sorted_ties_in_order(n, reverse):
     assert got == sorted(items, key=keys.__getitem__, reverse=reverse)
 
 
-def test_no_sort_call_longer_than_a_slice(monkeypatch):
-    sizes = []
-    real = list.sort
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 17, 100, 1000, 3001])
+@pytest.mark.parametrize("part", [1, 2, 3, 16, 5000])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sorted_positions_is_sorted_ties_in_order(n, part, reverse):
+    rng = random.Random(n * 31 + part)
+    keys = array("l", (rng.randrange(max(1, n // rng.choice((1, 4, 60)))) for _ in range(n)))   # ties
+    positions = list(range(n))
+    rng.shuffle(positions)
+    for given in (positions, array("l", positions), range(n)):
+        got = sorted_positions(given, keys, reverse, part)
+        assert got == sorted(given, key=keys.__getitem__, reverse=reverse)
 
-    class Watched(list):
-        def sort(self, *a, **k):
-            sizes.append(len(self))
-            real(self, *a, **k)
-    monkeypatch.setattr(slicesort, "list", Watched, raising=False)
-    sorted_in_slices(list(range(1000, 0, -1)), int, part=100)
-    assert sizes and max(sizes) <= 100
+
+def test_no_c_call_over_two_slices():
+    """Each ``list.sort`` (a slice's, a merge chunk's) sorts at most two slices: 5,000 items in
+    slices of 100 are never one C call over more than 200."""
+    rng = random.Random(1)
+    keys = [LtOnly(rng.randrange(300)) for _ in range(5000)]
+    got, calls = watch(sorted_positions, range(5000), keys, False, 100)
+    assert got == sorted(range(5000), key=keys.__getitem__)
+    sizes = calls.sizes("list.sort")
+    assert sizes and max(sizes) <= 200 and sum(sizes) >= 5000
+
+
+def test_maps_and_distinct_in_slices():
+    words = [str(i % 37) for i in range(1000)]
+    assert map_in_slices(str.upper, words, part=7) == [w.upper() for w in words]
+    assert map_in_slices(int, words, into=array("q"), part=7) == array("q", map(int, words))
+    assert map_in_slices(operator.add, words, words, part=300) == [w + w for w in words]
+    assert distinct_in_slices(words, part=7) == list(dict.fromkeys(words))
+    _, calls = watch(map_in_slices, str.upper, words, part=100)
+    assert max(calls.sizes("list.extend")) == len(words)          # grown 100 at a time:
+    assert len(calls.sizes("list.extend")) == 10
