@@ -23,7 +23,9 @@ the event loop itself, printing one JSON line:
   through the worker and the window's change flow, and an export of the draft package (the last
   two left out with ``--without-import-export``: see ``benchmarks.gui_results``);
 * ``rss_mb``: resident memory with the database open and every page shown (``VmRSS``);
-* ``stalls``: detail, every stall over ``STALL_DETAIL_MS`` as ``[phase, seconds since T0, ms]``. With
+* ``stalls``: detail, every stall over ``STALL_DETAIL_MS`` as ``[phase, seconds since T0, ms, the window
+  thread's CPU ms, the process's CPU ms]`` (the window's own work, or another thread holding the GIL,
+  or, with little CPU in either, the process waiting for a core). With
   ``ZIZHU_PROBE_CCALLS=FILE`` in the environment, the worker threads' C calls over ``CCALL_MS`` of CPU
   (``benchmarks.ccalls``: what holds the GIL, i.e. which call stalled) and the window thread's C calls
   and event handlers over that are written to FILE, one JSON object a line, ``at_s`` in the same clock
@@ -94,6 +96,7 @@ class Probe:
         self.result: dict[str, Any] = {"pages": {}, "search_ms": {}, "stall_ms": {}, "stalls": []}
         self.phase = "launch"             # before the window exists (not a frozen window: none is shown)
         self._last = time.perf_counter()
+        self._cpu = (time.thread_time(), time.process_time())
         self.heartbeat = QTimer()
         self.heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
         self.heartbeat.setInterval(HEARTBEAT_MS)
@@ -119,8 +122,12 @@ class Probe:
         stalls = self.result["stall_ms"]
         stalls[self.phase] = max(stalls.get(self.phase, 0.0), late)
         self._last = now
+        cpu = (time.thread_time(), time.process_time())
         if late > STALL_DETAIL_MS:
-            self.result["stalls"].append([self.phase, round(time.time() - self.t0, 3), round(late, 1)])
+            self.result["stalls"].append([self.phase, round(time.time() - self.t0, 3), round(late, 1),
+                                          round((cpu[0] - self._cpu[0]) * 1000, 1),
+                                          round((cpu[1] - self._cpu[1]) * 1000, 1)])
+        self._cpu = cpu
 
     def run(self) -> None:
         self._poll.start()

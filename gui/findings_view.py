@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -95,6 +96,16 @@ def finding_line(r: FindingView) -> str:
     return r.title + (f" — {who}" if who else "") + (f"：{r.message}" if r.message else "")
 
 
+@dataclass(frozen=True)
+class FindingsPrepared:
+    """A load made ready in the worker: the table and what the filter and count line show."""
+    table: TableData[FindingView]
+    active: Counter[str]              # open findings by code
+    present: dict[str, str]           # code -> title of every finding listed
+    opened: Counter[str]              # open findings by severity
+    feedback: bool                    # a receiver's finding among them
+
+
 class FindingsPage(ListPage[FindingsProxy]):
     open_student = Signal(int, str)      # student id, field to highlight
     open_setting = Signal(str)           # a policy parameter's key: 设置 at that field
@@ -102,6 +113,7 @@ class FindingsPage(ListPage[FindingsProxy]):
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         self.db = db
+        self._opened: Counter[str] = Counter()         # the open findings by severity (the last load's)
         super().__init__(FindingsModel(), FindingsProxy(), "搜索姓名、身份证号或问题说明", parent)
         self.setObjectName("findingsPage")
         proxy = self.proxy
@@ -168,13 +180,15 @@ class FindingsPage(ListPage[FindingsProxy]):
                         on_failure=self._load_failed, parent=self)
 
     @classmethod
-    def prepare(cls, data: list[FindingView], sort: SortState) -> tuple[list[FindingView], TableData[FindingView]]:
-        return data, FindingsModel.prepare(data, sort)
+    def prepare(cls, data: list[FindingView], sort: SortState) -> FindingsPrepared:
+        """Worker: the rows sorted and indexed, and the counts the page shows (not on the GUI thread)."""
+        opened = [r for r in data if r.state == FindingState.OPEN]
+        return FindingsPrepared(FindingsModel.prepare(data, sort), Counter(r.code for r in opened),
+                                {r.code: r.title for r in data}, Counter(r.severity for r in opened),
+                                any(r.origin for r in data))
 
-    def apply_data(self, prepared: tuple[list[FindingView], TableData[FindingView]]) -> None:
-        data, table = prepared
-        active = Counter(r.code for r in data if r.state == FindingState.OPEN)
-        present = {r.code: r.title for r in data}
+    def apply_data(self, prepared: FindingsPrepared) -> None:
+        table, active, present = prepared.table, prepared.active, prepared.present
         choices = [(f"{rule.title}（{active[rule.code]}）", rule.code) for rule in RULES if rule.code in present]
         choices += [(f"{title}（{active[code]}）", code) for code, title in present.items()   # a receiver's (反馈包)
                     if code not in RULES_BY_CODE]
@@ -182,8 +196,9 @@ class FindingsPage(ListPage[FindingsProxy]):
         view = self.code_filter.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
         self.proxy.set_code(self.code_filter.currentData() or "", apply=False)
+        self._opened = prepared.opened
         self.model.set_data(table)
-        self.show_feedback_actions(any(r.origin for r in data))
+        self.show_feedback_actions(prepared.feedback)
 
     def show_feedback_actions(self, shown: bool) -> None:
         """标记已改正… only where a receiver's findings are (most schools never get one); the
@@ -192,8 +207,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.double_click_hint.setVisible(not shown)
 
     def update_count(self) -> None:
-        rows = self.model.rows()
-        opened = Counter(r.severity for r in rows if r.state == FindingState.OPEN)
+        opened = self._opened
         text = (f"未处理：错误 {opened['error']}，警告 {opened['warning']}，提示 {opened['info']}；"
                 f"显示 {self.proxy.rowCount()} 条")
         self.count_label.setText("正在核查…" if self._loading else text)

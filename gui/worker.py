@@ -21,6 +21,12 @@ the one queue while the GUI process's interpreter stays free. Arguments go by pi
 ``Database`` as its path: the child opens its own sessions); results, progress and domain errors
 come back the same way and reach the same callbacks and the one ``show_exception``.
 
+While the worker thread runs Python (the snapshot, a page's preparation), the window's thread needs
+Python's lock for every call Qt makes into Python (a paint asks the model for each cell): it waits
+for the worker to hand the lock over, at most the switch interval each time (5 ms by default), and
+a paint of a screenful of cells made many such waits, a frozen window for 50–150 ms. The process's
+switch interval is 1 ms once the worker exists (``pool``).
+
 Tests set ``SYNCHRONOUS = True`` (or use ``synchronous()``): the function and
 its callbacks then run immediately on the calling thread, like Picard's
 FakeThreadPool (``process`` is ignored there).
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -106,11 +113,15 @@ _pool: QThreadPool | None = None
 _active: set[_Task] = set()
 
 
+SWITCH_INTERVAL_S = 0.001
+
+
 def pool() -> QThreadPool:
     global _pool
     if _pool is None:
         _pool = QThreadPool()
         _pool.setMaxThreadCount(1)   # database work is serialised
+        sys.setswitchinterval(SWITCH_INTERVAL_S)    # see the module's note on the lock's hand-over
     return _pool
 
 

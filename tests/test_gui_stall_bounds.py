@@ -147,3 +147,14 @@ def test_the_snapshot_fetches_few_students_a_call():
     """2,000 students of 40 columns a fetch held the GIL 50–90 ms at county size."""
     import db.views as views
     assert views._SNAPSHOT_PART <= 500
+
+
+def test_the_worker_hands_the_lock_over_within_a_millisecond():
+    """While the worker runs Python, each call Qt makes into Python on the window's thread (a paint:
+    one per cell and role) waits for the lock up to the switch interval: 50 hand-overs took ~210 ms
+    at the default 5 ms, ~60 ms at 1 ms (docs/BENCHMARKS.md)."""
+    import sys
+
+    from gui import worker
+    worker.pool()
+    assert sys.getswitchinterval() <= 0.001
