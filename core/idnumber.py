@@ -7,6 +7,7 @@ ourselves (it accepts future dates).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -72,39 +73,75 @@ def _date_of(digits: str) -> date | None:
         return None
 
 
+_CHECK_DIGITS = "0123456789X"
+_UNSEEN = date.min       # never an answer (before 1900): "this day was not looked at yet"
+
+
+def _birth_day(digits: str, today: date) -> date | None:
+    """The birth date written as "YYYYMMDD" when a valid number may carry it: a day that exists,
+    from 1900 and not after ``today`` (python-stdnum accepts future dates; we do not)."""
+    born = _date_of(digits)
+    return born if born is not None and 1900 <= born.year and born <= today else None
+
+
+def birth_dates(numbers: Iterable[str], today: date) -> list[date | None]:
+    """The ID rule, a column at a time: the birth date of each normalised number that is a
+    valid ID, None for any other. Valid: 18 characters, 17 digits then a digit or X, the check
+    digit right, a birth date that exists, from 1900 and not after ``today``.
+
+    One loop without a call per number (an import checks 200,000): the check digit is
+    python-stdnum's formula ``(1 - 2 * int(body, 13)) % 11`` written inline (13 = 2 mod 11, so the
+    base-13 value weights the digits by GB 11643's 2^k mod 11), each distinct birth day is read
+    once. ``_problem`` says why a number is not valid; a property test holds the two together."""
+    check, unseen = _CHECK_DIGITS, _UNSEEN
+    days: dict[str, date | None] = {}
+    out: list[date | None] = []
+    append = out.append
+    for n in numbers:
+        if len(n) != 18 or not n[:17].isdecimal() or n[17] != check[(1 - 2 * int(n[:17], 13)) % 11]:
+            append(None)
+            continue
+        key = n[6:14]
+        born = days.get(key, unseen)
+        if born is unseen:
+            born = days[key] = _birth_day(key, today)
+        append(born)
+    return out
+
+
 def _problem(number: str, today: date) -> tuple[str, str] | date:
     """The (code, message) of what is wrong with a normalised number, or its birth date."""
+    born = birth_dates((number,), today)[0]
+    if born is not None:
+        return born
     if not number:
         return "EMPTY", "身份证号为空"
     if len(number) == 15 and number.isdigit():
         return "OLD_15", "这是15位的旧式身份证号，请换成18位的公民身份号码"
     if len(number) != 18:
         return "LENGTH", f"身份证号应为18位，这里是{len(number)}位"
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number[:17].isdecimal() or number[17] not in _CHECK_DIGITS:
         return "CHARS", "身份证号只能由数字组成，最后一位可以是X"
-    born = _date_of(number[6:14])
-    if born is None:
+    day = _date_of(number[6:14])
+    if day is None:
         return "BIRTH_DATE", (f"身份证号中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不存在")
-    if born.year < 1900:
-        return "BIRTH_DATE", f"身份证号中的出生年份 {born.year} 不合理"
-    if born > today:
-        return "FUTURE_BIRTH", f"身份证号中的出生日期 {born.isoformat()} 在今天之后"
-    expected = ric.calc_check_digit(number)
-    if number[17] != expected:
-        return "CHECKSUM", (f"身份证号校验位错误：最后一位应为 {expected}，这里是 {number[17]}，"
-                            "请核对是否有数字录错")
-    return born
+    if day.year < 1900:
+        return "BIRTH_DATE", f"身份证号中的出生年份 {day.year} 不合理"
+    if day > today:
+        return "FUTURE_BIRTH", f"身份证号中的出生日期 {day.isoformat()} 在今天之后"
+    expected = ric.calc_check_digit(number)      # the one rule left: the check digit
+    return "CHECKSUM", (f"身份证号校验位错误：最后一位应为 {expected}，这里是 {number[17]}，"
+                        "请核对是否有数字录错")
 
 
 def is_valid_id(number: str, today: date | None = None) -> bool:
     """Fast validity of a normalised number (no region look-up)."""
-    return isinstance(_problem(number, today or date.today()), date)
+    return birth_dates((number,), today or date.today())[0] is not None
 
 
 def birth_date_of(number: str, today: date | None = None) -> date | None:
     """Birth date of a valid normalised number (None when invalid); no region look-up."""
-    found = _problem(number, today or date.today())
-    return found if isinstance(found, date) else None
+    return birth_dates((number,), today or date.today())[0]
 
 
 def check_id(raw: object, today: date | None = None) -> IdInfo:

@@ -8,19 +8,15 @@ from datetime import date
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.checks.dates import birth_matches, parse_birth
 from core.domain import parse_gender, parse_stage
-from core.idnumber import age_on, birth_date_of, check_id, mask_id, region_of
+from core.idnumber import age_on, birth_dates, check_id, mask_id, region_of
 
 
 def _births(ctx: CheckContext) -> dict[int, date]:
     """Birth date by student key, for every student whose ID is valid (checked once per run)."""
     def make() -> dict[int, date]:
-        out: dict[int, date] = {}
-        for st in ctx.students:
-            if st.id_number and not st.id_numeric_cell:
-                born = birth_date_of(st.id_number, ctx.today)
-                if born is not None:
-                    out[st.key] = born
-        return out
+        keyed = [(st.key, st.id_number) for st in ctx.students if st.id_number and not st.id_numeric_cell]
+        born = birth_dates([number for _key, number in keyed], ctx.today)     # the import's ID rule
+        return {key: day for (key, _number), day in zip(keyed, born, strict=True) if day is not None}
     return ctx.cached("births", make)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from core.idnumber import check_id, is_valid_id, looks_scientific, normalize_id
+from core.idnumber import birth_dates, check_id, is_valid_id, looks_scientific, normalize_id
 from core.importers.header import Mapping
 from core.importers.reader import Table, column_letter
 from core.records import ParsedRow
@@ -122,6 +122,14 @@ class IdChecker:
     def __init__(self, today: date | None = None) -> None:
         self.today = today or date.today()
         self._today_key = self.today.strftime("%Y%m%d")
+
+    def valid_cells(self, rows: list[list[Any]], index: int) -> set[str]:
+        """The cells of column ``index`` that are valid IDs already in their normalised form, checked
+        a column at a time (``core.idnumber.birth_dates``): a row whose ID cell is in this set has
+        ``(cell, cell, False, "")``, what ``self(cell)`` answers, without a call per row."""
+        texts = [r[index] for r in rows if len(r) > index and type(r[index]) is str]
+        return {t for t, born in zip(texts, birth_dates(texts, self.today), strict=True)
+                if born is not None and t.isascii()}
 
     def __call__(self, cell: Any) -> tuple[str, str, bool, str]:
         if type(cell) is str and len(cell) == 18 and cell.isascii() and cell.isalnum() \

@@ -49,8 +49,14 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     empty_name = f"{where(mapping, 'name')}为空：请补填姓名"
     kept, skipped = result.rows, result.skipped
     uncomputed = table.uncomputed
+    valid = check.valid_cells(table.rows[mapping.header_row + 1:], id_idx)
     for line, row in iter_data_rows(table, mapping, progress, keep=uncomputed):
-        id_number, id_raw, numeric, id_problem = check(row[id_idx])
+        id_cell = row[id_idx]
+        if id_cell in valid:        # the usual cell: what check(id_cell) answers for it
+            id_number = id_raw = id_cell
+            numeric, id_problem = False, ""
+        else:
+            id_number, id_raw, numeric, id_problem = check(id_cell)
         name = clean_name(row[name_idx])
         problems = formula_problems(table, mapping, line) if uncomputed else []
         raw: list[str] = []           # the row as text: only a row with a problem is written back
@@ -65,8 +71,11 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
             cells = text_cells(row)
             if len(text_keys) == 1:
                 cells = (cells,)
-            values.update(zip(text_keys, [c.strip() if type(c) is str else clean_cell(c) for c in cells],
-                              strict=True))
+            try:
+                texts = list(map(str.strip, cells))      # the usual row: every cell is text
+            except TypeError:                           # a number or a date among them
+                texts = [c.strip() if type(c) is str else clean_cell(c) for c in cells]
+            values.update(zip(text_keys, texts))
         if absent:
             values.update(absent)
         if not name:

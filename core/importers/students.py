@@ -77,19 +77,6 @@ def _category_hint(policy: Policy) -> str:
 Parsed = tuple[Any, tuple[str, ...]]     # a cell's value and its problems
 
 
-def _memo(parse: Callable[[Any], Parsed]) -> Callable[[Any], Parsed]:
-    """``parse`` of one column, once per distinct cell: a column such as 学段 or 学费 holds a
-    handful of values in 50,000 rows. (A text cell is its own key; other cells are keyed with
-    their type, so that True, 1 and 1.0 stay apart.)"""
-    cache: dict[Any, Parsed] = {}
-
-    def get(cell: Any) -> Parsed:
-        key = cell if type(cell) is str else (type(cell), cell)
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = parse(cell)
-        return hit
-    return get
 
 
 class _StudentParser:
@@ -107,10 +94,12 @@ class _StudentParser:
         self.category_hint = _category_hint(policy)
         self.once_codes = ",".join(policy.once_codes)
         # Each column's cell parser (cell -> value, problems) in the order of the problems: the
-        # stored field, the column it reads and its parser (once per distinct cell, but for the
-        # columns whose every value differs).
-        self.parsers: list[tuple[str, int | None, Callable[[Any], Parsed]]] = [
-            (key, self.cols.get(fld), parse if fld in _LONG_NUMBER_FIELDS else _memo(parse))
+        # stored field, the column it reads, its parser and the memo of its answers: a column such
+        # as 学段 or 学费 holds a handful of values in 50,000 rows, parsed once per distinct cell
+        # (None: the columns whose every value differs). A text cell is its own key; other cells are
+        # keyed with their type, so that True, 1 and 1.0 stay apart.
+        self.parsers: list[tuple[str, int | None, dict[Any, Parsed] | None, Callable[[Any], Parsed]]] = [
+            (key, self.cols.get(fld), None if fld in _LONG_NUMBER_FIELDS else {}, parse)
             for key, fld, parse in (
                 ("gender", "gender", self.gender),
                 ("birth_date", "birth_date", self.birth),
@@ -127,6 +116,7 @@ class _StudentParser:
                 *((key, fld, self.fee(fld)) for fld, key in _FEES),
             )]
         self.text_fields = [(fld, self.cols.get(fld)) for fld in _TEXT_FIELDS if fld != "head_name"]
+        self.valid_ids: set[str] = set()      # the ID cells known valid (IdChecker.valid_cells)
 
     def cell(self, row: list[Any], fld: str) -> Any:
         idx = self.cols.get(fld)
@@ -223,7 +213,12 @@ class _StudentParser:
                       "重新填写出生日期后再导入",)
 
     def parse(self, line: int, row: list[Any]) -> tuple[ParsedRow, str]:
-        id_number, id_raw, numeric, id_problem = self.ids(self.cell(row, "id_number"))
+        id_cell = row[self.cols["id_number"]]
+        if id_cell in self.valid_ids:       # the usual cell: what self.ids(id_cell) answers for it
+            id_number = id_raw = id_cell
+            numeric, id_problem = False, ""
+        else:
+            id_number, id_raw, numeric, id_problem = self.ids(id_cell)
         name = clean_name(self.cell(row, "name"))
         problems = formula_problems(self.table, self.mapping, line) if self.table.uncomputed else []
         raw: list[str] = []           # the row as text: only a row with a problem is written back
@@ -238,8 +233,16 @@ class _StudentParser:
             problems.append(id_problem)
         values: dict[str, Any] = {"name": name, "id_number": id_number, "id_raw": id_raw,
                                   "id_numeric_cell": numeric}
-        for fld, idx, parsed in self.parsers:
-            value, found = parsed("" if idx is None else row[idx])
+        for fld, idx, memo, parse in self.parsers:
+            cell = "" if idx is None else row[idx]
+            if memo is None:
+                value, found = parse(cell)
+            else:
+                key = cell if type(cell) is str else (type(cell), cell)
+                hit = memo.get(key)
+                if hit is None:
+                    hit = memo[key] = parse(cell)
+                value, found = hit
             values[fld] = value
             if found:
                 problems.extend(found)
@@ -261,6 +264,7 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
                          path=table.path, sheet=table.sheet)
     parser = _StudentParser(result, policy, table)
+    parser.valid_ids = parser.ids.valid_cells(table.rows[mapping.header_row + 1:], mapping.columns["id_number"])
     for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
         parsed, skipped = parser.parse(line, row)
         (result.skipped if skipped else result.rows).append(parsed)
