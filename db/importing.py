@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import count
 from operator import itemgetter
 from typing import Any
 
@@ -165,22 +166,21 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
         table = model.__table__
         # Plain tuples in the order of ``columns`` (db.bulk): each row's values, its problems,
         # the bookkeeping columns, the id.
-        cells = _data_cells(plan.added, data_fields, blank)
-        problems = ["；".join(row.problems) for row in plan.added]
         name_at = data_fields.index("name")
         columns = [*data_fields, "import_problems"]
-        extra: list[tuple[Any, ...]] = [()] * len(cells)
+        extra: list[tuple[Any, ...]] = [()] * len(plan.added)
         if students:
             columns += ["name_initials", "created_at", "updated_at", *_STUDENT_UNSET]
             stamp = stored_time(now)
             tail = (stamp, stamp, *column_defaults(table, _STUDENT_UNSET).values())
-            extra = [(key, *tail) for key in _initials_of([c[name_at] for c in cells])]
+            names = [row.values.get("name", blank["name"]) for row in plan.added]
+            extra = [(key, *tail) for key in _initials_of(names)]
         # Explicit ids let the rows go in as one executemany. The first row is inserted alone:
         # SQLite gives it its id under the write lock this transaction then holds, so no other
         # writer can take the ids that follow.
         conn = session.connection()
-        first = insert_one(conn, table, columns, (*cells[0], problems[0], *extra[0]))
-        rows = [(*c, problems[i], *extra[i], first + i) for i, c in enumerate(cells)]
+        first = insert_one(conn, table, columns, _stored_rows(plan.added[:1], data_fields, blank, extra, 0)[0][:-1])
+        rows = _stored_rows(plan.added, data_fields, blank, extra, first)
         columns.append("id")
         with indexes_deferred(conn, table, len(rows) >= max(BIG_INSERT, plan.size_before)):
             for start in range(0, len(rows), 5000):
@@ -230,17 +230,18 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     return plan.counts()
 
 
-def _data_cells(rows: list[ParsedRow], data_fields: tuple[str, ...],
-                blank: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Each row's stored values in ``data_fields`` order; a field the row lacks is the blank row's."""
+def _stored_rows(rows: list[ParsedRow], data_fields: tuple[str, ...], blank: dict[str, Any],
+                 extra: list[tuple[Any, ...]], first: int) -> list[tuple[Any, ...]]:
+    """The tuples inserted for ``rows``: each row's values in ``data_fields`` order, its problems,
+    its ``extra`` columns, its id (from ``first``). A field the row lacks is the blank row's."""
     data = itemgetter(*data_fields)
-    out = []
-    for row in rows:
-        try:
-            out.append(data(row.values))        # a parser's row has every field
-        except KeyError:
-            out.append(data({**blank, **row.values}))
-    return out
+    join = "；".join
+    numbered = zip(rows, extra, count(first))
+    try:
+        return [(*data(row.values), join(row.problems), *more, i) for row, more, i in numbered]
+    except KeyError:      # a hand-made row (demo data) lacks fields: a parser's row has every field
+        return [(*data({**blank, **row.values}), join(row.problems), *more, i)
+                for row, more, i in zip(rows, extra, count(first))]
 
 
 def _initials_of(names: list[str]) -> list[str]:
