@@ -81,7 +81,7 @@ def _birth_day(digits: str, today: date) -> date | None:
     """The birth date written as "YYYYMMDD" when a valid number may carry it: a day that exists,
     from 1900 and not after ``today`` (python-stdnum accepts future dates; we do not)."""
     born = _date_of(digits)
-    return born if born is not None and 1900 <= born.year and born <= today else None
+    return born if born is not None and born.year >= 1900 and born <= today else None
 
 
 def birth_dates(numbers: Iterable[str], today: date) -> list[date | None]:

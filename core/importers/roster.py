@@ -75,7 +75,7 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
                 texts = list(map(str.strip, cells))      # the usual row: every cell is text
             except TypeError:                           # a number or a date among them
                 texts = [c.strip() if type(c) is str else clean_cell(c) for c in cells]
-            values.update(zip(text_keys, texts))
+            values.update(zip(text_keys, texts, strict=True))
         if absent:
             values.update(absent)
         if not name:
