@@ -275,33 +275,53 @@ def _preload(command: str, whole_process: bool) -> None:
             gc.enable()
 
 
+def _start_reads(args, db_path: Path, whole_process: bool) -> list:
+    """Start the reads a command takes later (each module's ``start``, handed over by its ``take``
+    only while the file is unchanged) and return those modules, whose reads are forgotten at the end.
+    Threads read with SQLite, which works without Python's lock; a child process takes work that holds
+    it (hashing, parsing), on the second core: only when this process runs the one command (main.py),
+    where a third of a second of imports waits anyway."""
+    from db import import_prefetch, integrity
+    integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
+    started: list = [import_prefetch]
+    if args.command == "check":
+        from db import chain_ahead, roster_prefetch
+        roster_prefetch.start(db_path)      # the roster rows the check needs (db.roster_prefetch)
+        started.append(roster_prefetch)
+        if whole_process:
+            chain_ahead.start(db_path)      # the audit chain verified (db.chain_ahead)
+            started.append(chain_ahead)
+    if args.command == "consolidate" and args.consolidate_command == "add" and whole_process:
+        from db import intake_ahead
+        intake_ahead.start(db_path, args.packages, args.history)    # the packages examined (db.intake_ahead)
+        started.append(intake_ahead)
+    import_prefetch.start_for(args)         # an import reads its file meanwhile (db.import_prefetch)
+    return started
+
+
 def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
     if args.command in NO_DATABASE:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
-    from db import import_prefetch, integrity, roster_prefetch
-    integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
-    if args.command == "check":
-        roster_prefetch.start(db_path)      # and reads the roster rows the check needs (db.roster_prefetch)
-    import_prefetch.start_for(args)         # an import reads its file meanwhile (db.import_prefetch)
-    _preload(args.command, whole_process)
-    from db.session import open_database
-    # Every command that opens the database takes its single-instance lock (even `check`
-    # writes its findings); one that writes makes the start backup when the last one is old.
+    started = _start_reads(args, db_path, whole_process)    # the integrity check, and the command's reads ahead
     try:
-        db = open_database(db_path, backup_on_start=takes_start_backup(args))
-    except BaseException:
-        import_prefetch.forget(db_path)   # refused before the import began: its read joined and dropped
-        raise
+        _preload(args.command, whole_process)
+        from db import integrity
+        from db.session import open_database
+        # Every command that opens the database takes its single-instance lock (even `check`
+        # writes its findings); one that writes makes the start backup when the last one is old.
+        try:
+            db = open_database(db_path, backup_on_start=takes_start_backup(args))
+        finally:
+            integrity.forget(db_path)     # refused before its check was taken: not kept for later
+        try:
+            return COMMANDS[args.command](db, args)
+        finally:
+            db.close()
     finally:
-        integrity.forget(db_path)     # refused before its check was taken: not kept for later
-    try:
-        return COMMANDS[args.command](db, args)
-    finally:
-        roster_prefetch.forget(db_path)
-        import_prefetch.forget(db_path)
-        db.close()
+        for read in started:
+            read.forget(db_path)          # what the command did not take (it stopped before)
 
 
 def _sweep_temporaries() -> None:

@@ -138,7 +138,9 @@ def roster_meta(session: Session) -> RosterMeta:
 def run_and_store(session: Session, actor: str | None = None, today: date | None = None) -> CheckRun:
     """Run every check and reconcile the stored findings (only the findings that changed are
     written, so the re-check after every saved edit stays well under a second for 10,000 students)."""
-    chain = audit.audit_chain_status(session)
+    from db import chain_ahead
+    # `check` verifies the chain ahead in a child process (db.chain_ahead): taken while the file is unchanged
+    chain = chain_ahead.take(session.connection().engine.url.database or "") or audit.audit_chain_status(session)
     found = run_checks(build_context(session, today, chain))
     run = store_findings(session, found, actor or audit.default_actor(), datetime.now())
     run.chain = audit.audit_chain_status(session, since=chain)   # only the run's own entries checked again

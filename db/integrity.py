@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -74,13 +74,13 @@ class ReadAhead(Generic[T]):
     file and its write-ahead log are as they were when it started: what a read made then would give
     now. ``read`` returns None when it could not read (the caller then reads itself)."""
 
-    def __init__(self, name: str, read: Callable[[Path], T | None]) -> None:
+    def __init__(self, name: str, read: Callable[..., T | None]) -> None:
         self._name, self._read = name, read
         self._started: dict[Path, _Read[T]] = {}
         self._lock = threading.Lock()
 
-    def start(self, path: Path | str) -> None:
-        """Start reading an existing database file (nothing for a new file)."""
+    def start(self, path: Path | str, *args: Any) -> None:
+        """Start reading an existing database file (nothing for a new file): ``read(path, *args)``."""
         p = Path(path)
         try:
             if not p.is_file() or p.stat().st_size == 0:
@@ -92,7 +92,7 @@ class ReadAhead(Generic[T]):
                 return
             found: list[T | None] = [None]
             state = file_state(p)
-            thread = threading.Thread(target=lambda: found.__setitem__(0, self._read(p)), name=self._name,
+            thread = threading.Thread(target=lambda: found.__setitem__(0, self._read(p, *args)), name=self._name,
                                       daemon=True)
             self._started[_key(p)] = _Read(state, thread, found)
             thread.start()

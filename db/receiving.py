@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.bulk import gc_paused, in_parallel
+from core.bulk import gc_paused
 from core.errors import InputFileError, ValidationError
-from core.intake import Examined, data_member, examine_package
+from core.intake import Examined, data_member, examine_files, package_files, read_offered
 from core.money import format_fen
 from core.package import VerifyResult
 from core.package_data import KIND_SCHOOL, PackageData, ReceivedPackage
 from core.trust import TrustedSigner
-from db import audit, store
+from db import audit, intake_ahead, store
 from db.changes import Changes
 from db.receiving_models import (
     ACCEPTED,
@@ -97,28 +97,6 @@ class IntakeReport:
         return Changes.RECEIVING if self.outcomes else Changes.NONE
 
 
-def package_files(paths: Iterable[Path]) -> list[Path]:
-    """The files to take in: each path given, a folder searched (also its subfolders) for .zip."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.suffix.lower() == ".zip" and f.is_file())
-        else:
-            out.append(p)
-    return list(dict.fromkeys(out))
-
-
-def _read(path: Path) -> bytes | str:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return f"找不到文件 {path}。"
-    except IsADirectoryError:
-        return f"{path} 是一个文件夹。"
-    except OSError as exc:
-        return f"无法读取文件 {path}：{exc.strerror or exc}。"
-
-
 @gc_paused()
 def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: str | None = None,
            progress: Progress | None = None) -> IntakeReport:
@@ -136,13 +114,11 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     refused: list[IntakeOutcome] = []
     stations: list[StationPackage] = []
     kinds = intake_kinds()
-
-    def examine(path: Path) -> Examined | str:
-        content = _read(path)
-        return content if isinstance(content, str) else examine_package(path, content, trusted, year, history, kinds)
-
-    # the files are read, verified and decoded on two cores (zlib and SHA-256 run without the GIL)
-    for i, first in enumerate(in_parallel(examine, files)):
+    # examined ahead in a child process while `consolidate add` started (db.intake_ahead), else now
+    ahead = intake_ahead.take(db.path)
+    found = ahead.results if ahead is not None and ahead.answers(files, trusted, year, history, kinds) \
+        else examine_files(files, trusted, year, history, kinds)
+    for i, first in enumerate(found):
         path = files[i]
         if isinstance(first, str):
             refused.append(IntakeOutcome(path.name, path, REFUSED, first))
@@ -281,7 +257,7 @@ def view_package(db: Database, path: Path) -> PackageView:
     with db.session() as s:
         trusted = trusted_signers(s)
     path = Path(path)
-    content = _read(path)
+    content = read_offered(path)
     if isinstance(content, str):
         raise InputFileError(content, "请确认文件路径正确。")
     return _view(path, content, trusted)

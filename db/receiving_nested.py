@@ -23,7 +23,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.errors import ZizhuError
-from core.intake import KIND_CONSOLIDATED, Examined, examine_package
+from core.intake import INTAKE_KINDS, Examined, examine_package
 from core.package import name_problem
 from core.package_data import KIND_SCHOOL
 from core.trust import TrustedSigner
@@ -53,7 +53,7 @@ class StationPackage:
 
 def intake_kinds() -> tuple[str, ...]:
     """The data-member kinds ``consolidate add`` takes: a school's package and a station's."""
-    return (KIND_SCHOOL, KIND_CONSOLIDATED)
+    return INTAKE_KINDS
 
 
 def _inner_path(outer: Path, file_name: str, member: str) -> Path:

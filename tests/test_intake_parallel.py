@@ -11,6 +11,7 @@ import pytest
 from receiving_fixtures import resigned_data, tampered, trusting_receiver, two_kid_school
 
 import core.bulk
+import core.intake
 from core.bulk import in_parallel
 from core.intake import examine_package
 from db import receiving, trust_store
@@ -75,13 +76,13 @@ def test_examination_runs_on_two_threads_and_outcomes_keep_the_order_given(stati
                                                                           monkeypatch):
     monkeypatch.setattr(core.bulk.os, "cpu_count", lambda: 2)
     threads: set[int] = set()
-    real = receiving.examine_package
+    real = core.intake.examine_package
 
     def spy(*args, **kwargs):
         threads.add(threading.get_ident())
         time.sleep(0.05)                       # each thread holds its file long enough for the other to start
         return real(*args, **kwargs)
-    monkeypatch.setattr(receiving, "examine_package", spy)
+    monkeypatch.setattr(core.intake, "examine_package", spy)
     files = [schools.a.path, tmp_path / "missing.zip", tampered(schools.b, tmp_path / "t.zip"), schools.b.path]
     report = intake(station, files)
     assert len(threads) == 2 and threading.get_ident() not in threads
