@@ -14,7 +14,7 @@ import core.bulk
 import core.intake
 from core.bulk import in_parallel
 from core.intake import examine_package
-from db import receiving, trust_store
+from db import trust_store
 from db.receiving import accepted_data, intake
 
 YEAR = 2023

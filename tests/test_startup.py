@@ -158,3 +158,62 @@ def test_json_text_is_the_same_document_one_record_a_line():
     assert '"pending": [],' in lines
     assert json.loads(json_text([1, {"a": None}])) == [1, {"a": None}]
     assert json_text({}) == "{}"
+
+
+# Runs main.py as _PROBE does, with spies on the read-ahead modules: when each ``start`` ran (was
+# SQLAlchemy already imported?) and whether each ``take`` handed something over.
+_SPY = """
+import json, runpy, sys
+args, names = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+import importlib
+seen = []
+for name in names:
+    mod = importlib.import_module(name)
+    def spy(kind, real, name=name):
+        def call(*a, **k):
+            out = real(*a, **k)
+            seen.append([name, kind, "sqlalchemy" in sys.modules, out is not None])
+            return out
+        return call
+    for kind in ("start", "take"):
+        setattr(mod, kind, spy(kind, getattr(mod, kind)))
+sys.argv = ["main.py", *args]
+code = 0
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "seen": seen}), file=sys.stderr)
+"""
+
+
+def _spied(args: list[str], home: Path, names: list[str]) -> tuple[int, list[list], str]:
+    env = {**os.environ, "ZIZHU_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-c", _SPY, json.dumps(args), json.dumps(names)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    probe = json.loads(proc.stderr.strip().splitlines()[-1])
+    return probe["code"], probe["seen"], proc.stdout
+
+
+def test_check_reads_ahead_before_sqlalchemy_and_takes_what_it_read(school_db, tmp_path):
+    """`check` starts reading the roster rows (a thread) and verifying the audit chain (a child process)
+    before it imports SQLAlchemy, and its run takes both: the main thread neither scans the roster nor
+    hashes the chain (docs/BENCHMARKS.md, "Start-up")."""
+    code, seen, out = _spied(["--db", str(school_db), "check"], tmp_path, ["db.roster_prefetch", "db.chain_ahead"])
+    assert code in (0, 1) and "审计日志完整" in out
+    assert sorted(seen) == [["db.chain_ahead", "start", False, False], ["db.chain_ahead", "take", True, True],
+                            ["db.roster_prefetch", "start", False, False], ["db.roster_prefetch", "take", True, True]]
+    assert [s[:2] for s in seen[:2]] == [["db.roster_prefetch", "start"], ["db.chain_ahead", "start"]]
+
+
+def test_consolidate_add_examines_ahead_before_sqlalchemy_and_takes_it(tmp_path):
+    """`consolidate add` examines the offered packages in a child process started before SQLAlchemy's
+    import; intake takes that examination (same files, keys, year) and prints the same outcome."""
+    from receiving_fixtures import trusting_receiver, two_kid_school
+    pkg = two_kid_school(tmp_path / "in", "4228220321", "东坪小学", first=1)
+    for receiver in trusting_receiver(tmp_path / "r.sqlite", [pkg]):
+        path = receiver.path
+    code, seen, out = _spied(["--db", str(path), "consolidate", "add", str(pkg.path)], tmp_path,
+                             ["db.intake_ahead"])
+    assert code == 0 and "接收 1 个" in out and "东坪小学" in out
+    assert seen == [["db.intake_ahead", "start", False, False], ["db.intake_ahead", "take", True, True]]
