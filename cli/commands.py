@@ -278,23 +278,26 @@ def _preload(command: str, whole_process: bool) -> None:
 def _start_reads(args, db_path: Path, whole_process: bool) -> list:
     """Start the reads a command takes later (each module's ``start``, handed over by its ``take``
     only while the file is unchanged) and return those modules, whose reads are forgotten at the end.
-    Threads read with SQLite, which works without Python's lock; a child process takes work that holds
-    it (hashing, parsing), on the second core: only when this process runs the one command (main.py),
-    where a third of a second of imports waits anyway."""
-    from db import import_prefetch, integrity
-    integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
+    A child process takes work that holds Python's lock (hashing, parsing) to the second core: only in
+    a process that runs the one command (main.py), where a third of a second of imports waits anyway,
+    and first, while this process has no other thread (it can then be forked). Threads read with
+    SQLite, which works without Python's lock, or files."""
+    from db import import_prefetch
     started: list = [import_prefetch]
-    if args.command == "check":
-        from db import chain_ahead, roster_prefetch
-        roster_prefetch.start(db_path)      # the roster rows the check needs (db.roster_prefetch)
-        started.append(roster_prefetch)
-        if whole_process:
-            chain_ahead.start(db_path)      # the audit chain verified (db.chain_ahead)
-            started.append(chain_ahead)
-    if args.command == "consolidate" and args.consolidate_command == "add" and whole_process:
+    if whole_process and args.command == "check":
+        from db import chain_ahead
+        chain_ahead.start(db_path)          # the audit chain verified (db.chain_ahead)
+        started.append(chain_ahead)
+    if whole_process and args.command == "consolidate" and args.consolidate_command == "add":
         from db import intake_ahead
         intake_ahead.start(db_path, args.packages, args.history)    # the packages examined (db.intake_ahead)
         started.append(intake_ahead)
+    from db import integrity
+    integrity.start(db_path)     # SQLite checks the file on another core while the command's modules are imported
+    if args.command == "check":
+        from db import roster_prefetch
+        roster_prefetch.start(db_path)      # the roster rows the check needs (db.roster_prefetch)
+        started.append(roster_prefetch)
     import_prefetch.start_for(args)         # an import reads its file meanwhile (db.import_prefetch)
     return started
 

@@ -3,18 +3,22 @@
 A thread helps only where the work runs in C without the GIL (zlib, SHA-256 of big blocks,
 SQLite). Hashing 50,000 short audit entries or examining packages is Python and C that hold
 it, so beside a command's imports on the main thread a thread would only take turns with
-them. ``in_child`` runs a module-level function in a process started with ``spawn`` (as
-Windows starts every process; main.py calls ``multiprocessing.freeze_support`` so the frozen
-bundle can do it too) and returns its result, pickled back through a pipe.
+them. ``start_child`` starts a process that runs a module-level function and returns a
+``wait`` that gives its result, pickled back through a pipe.
 
-The function's module must be light to import (the child starts a new interpreter and imports
-it: a third of a second of SQLAlchemy there would eat the gain). Any failure (the process
-cannot start, the function raises, the pipe breaks) returns None: callers then do the work
-themselves, as when nothing was started.
+The process is forked where the platform can (POSIX) and this process has no other thread yet
+(a fork copies the memory as it is: nothing to import again, a few milliseconds; forking beside
+running threads could copy a lock one of them holds). Elsewhere (Windows, the frozen bundle on
+Windows: main.py calls ``multiprocessing.freeze_support``) it is spawned: a new interpreter that
+imports the function's module, so that module must be light (a third of a second of SQLAlchemy
+there would eat the gain). Any failure (the process cannot start, the function raises, the pipe
+breaks) gives None: callers then do the work themselves, as when nothing was started.
 """
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,27 +37,50 @@ def _run(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     send.close()
 
 
-def in_child(fn: Callable[..., _R], *args: Any, name: str = "zizhu-child") -> _R | None:
-    """``fn(*args)`` computed in a spawned child process (blocks until it answers); None when
-    it could not be (the caller computes it itself)."""
+def start_method() -> str:
+    """``fork`` on POSIX while this process has one thread, else ``spawn`` (as Windows always)."""
+    import multiprocessing
+    forkable = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "win32"
+    return "fork" if forkable and threading.active_count() == 1 else "spawn"
+
+
+def start_child(fn: Callable[..., _R], *args: Any, name: str = "zizhu-child",
+                method: str | None = None) -> Callable[[], _R | None] | None:
+    """Start computing ``fn(*args)`` in a child process (``method``: the start method, by default
+    ``start_method()``); returns the call that waits for its result (None when the child failed),
+    or None when no process could be started (the caller computes it itself)."""
     import multiprocessing
     try:
-        ctx = multiprocessing.get_context("spawn")
+        sys.stdout.flush()      # a forked child must not write out a copy of what is buffered here
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        pass                    # no console (a Windows GUI executable): nothing buffered
+    try:
+        ctx: Any = multiprocessing.get_context(method or start_method())   # fork or spawn: both have Process
         receive, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_run, args=(send, fn, args), name=name, daemon=True)
         proc.start()
-    except Exception:
+    except Exception:  # no process (a restricted machine): the caller works alone
         log.warning("could not start the child process %s", name, exc_info=True)
         return None
     send.close()       # ours: the child holds its own copy; EOF when it ends without answering
-    try:
-        ok, value = receive.recv()
-        return value if ok else None
-    except (EOFError, OSError):
-        return None
-    except Exception:
-        log.warning("the child process %s answered nothing usable", name, exc_info=True)
-        return None
-    finally:
-        receive.close()
-        proc.join()
+
+    def wait() -> _R | None:
+        try:
+            ok, value = receive.recv()
+            return value if ok else None
+        except (EOFError, OSError):
+            return None
+        except Exception:  # an answer that cannot be unpickled here
+            log.warning("the child process %s answered nothing usable", name, exc_info=True)
+            return None
+        finally:
+            receive.close()
+            proc.join()
+    return wait
+
+
+def in_child(fn: Callable[..., _R], *args: Any, method: str | None = None) -> _R | None:
+    """``fn(*args)`` computed in a child process (blocks until it answers); None when it could not be."""
+    wait = start_child(fn, *args, method=method)
+    return wait() if wait is not None else None

@@ -13,18 +13,10 @@ Only light modules here: importing this one must cost nothing.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.in_child import in_child
 from db.audit_chain import ChainStatus, read_chain_status
 from db.integrity import ReadAhead
 
-
-def _read(path: Path) -> ChainStatus | None:
-    return in_child(read_chain_status, path, name="zizhu-chain-check")
-
-
-_ahead = ReadAhead("zizhu-chain-read", _read)
+_ahead: ReadAhead[ChainStatus] = ReadAhead("zizhu-chain-check", read_chain_status, in_child=True)
 start = _ahead.start      # start verifying the chain of an existing database file in a child process
 forget = _ahead.forget    # a verification that no check took
 take = _ahead.take        # the chain's status, for a file unchanged since the verification started, else None

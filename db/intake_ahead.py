@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ZizhuError
-from core.in_child import in_child
 from core.intake import INTAKE_KINDS, Examined, examine_files, package_files
 from core.trust import TrustedSigner
 from db.integrity import ReadAhead
@@ -63,11 +62,7 @@ def examine_ahead(db_path: Path, paths: Sequence[Path], history: bool) -> Examin
                        tuple(examine_files(files, trusted, year, history, INTAKE_KINDS)))
 
 
-def _read(db_path: Path, paths: Sequence[Path], history: bool) -> Examination | None:
-    return in_child(examine_ahead, db_path, tuple(paths), history, name="zizhu-intake-read")
-
-
-_ahead = ReadAhead("zizhu-intake-read", _read)
+_ahead: ReadAhead[Examination] = ReadAhead("zizhu-intake-read", examine_ahead, in_child=True)
 start = _ahead.start      # start examining (db_path, the offered paths, history) in a child process
 forget = _ahead.forget    # an examination that no intake took
 take = _ahead.take        # the examination, for a database file unchanged since it started, else None

@@ -72,10 +72,14 @@ class _Read(Generic[T]):
 class ReadAhead(Generic[T]):
     """A read of database files started on a thread (``start``), handed over (``take``) only when the
     file and its write-ahead log are as they were when it started: what a read made then would give
-    now. ``read`` returns None when it could not read (the caller then reads itself)."""
+    now. ``read`` returns None when it could not read (the caller then reads itself).
 
-    def __init__(self, name: str, read: Callable[..., T | None]) -> None:
-        self._name, self._read = name, read
+    ``in_child``: ``read`` is work that holds Python's lock; it runs in a child process
+    (``core.in_child``), started in the calling thread (a fork before other threads run), and the
+    thread only waits for its answer. ``read`` must then be a module-level function."""
+
+    def __init__(self, name: str, read: Callable[..., T | None], in_child: bool = False) -> None:
+        self._name, self._read, self._in_child = name, read, in_child
         self._started: dict[Path, _Read[T]] = {}
         self._lock = threading.Lock()
 
@@ -91,9 +95,15 @@ class ReadAhead(Generic[T]):
             if _key(p) in self._started:
                 return
             found: list[T | None] = [None]
-            state = file_state(p)
-            thread = threading.Thread(target=lambda: found.__setitem__(0, self._read(p, *args)), name=self._name,
-                                      daemon=True)
+            state = file_state(p)          # before the read starts: a write after this is seen at take
+            read: Callable[[], T | None] = lambda: self._read(p, *args)    # noqa: E731
+            if self._in_child:
+                from core.in_child import start_child
+                wait = start_child(self._read, p, *args, name=self._name)
+                if wait is None:
+                    return                 # no process: the caller reads itself
+                read = wait
+            thread = threading.Thread(target=lambda: found.__setitem__(0, read()), name=self._name, daemon=True)
             self._started[_key(p)] = _Read(state, thread, found)
             thread.start()
 

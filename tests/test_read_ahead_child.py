@@ -4,9 +4,11 @@ in the command's own transaction gives, is never taken when the database changed
 its absence (a child that fails) leaves the work to the command."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,7 +16,7 @@ import pytest
 from receiving_fixtures import tampered, trusting_receiver, two_kid_school
 
 import core.intake
-from core.in_child import in_child
+from core.in_child import in_child, start_method
 from db import audit, chain_ahead, intake_ahead
 from db.audit_chain import read_chain_status
 from db.receiving import intake
@@ -26,9 +28,31 @@ def _fails() -> None:
     raise ValueError("in the child")
 
 
-def test_in_child_returns_the_childs_answer_or_none_when_it_fails():
-    assert in_child(sys.getrecursionlimit) == sys.getrecursionlimit()   # computed there, pickled back
-    assert in_child(_fails) is None                                       # the caller does the work itself
+METHODS = ["spawn"] if sys.platform == "win32" else ["fork", "spawn"]     # spawn: as on Windows
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_in_child_returns_the_childs_answer_or_none_when_it_fails(method):
+    assert in_child(os.getpid, method=method) not in (None, os.getpid())   # computed there, pickled back
+    assert in_child(_fails, method=method) is None                           # the caller does the work itself
+
+
+def test_fork_only_while_this_process_has_one_thread():
+    """A fork beside running threads could copy a lock one of them holds: spawn then."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        stop.set()
+        t.join()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_child_verifies_the_chain_as_the_session_does(demo_db, method):
+    """Spawned (a new interpreter importing db.audit_chain, as on Windows) or forked: the same answer."""
+    assert in_child(read_chain_status, demo_db.path, method=method) == _session_chain(demo_db)
 
 
 def test_the_childs_modules_import_no_sqlalchemy():
