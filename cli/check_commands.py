@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from cli.jsonout import write_json
 from core.errors import ValidationError
@@ -51,11 +52,13 @@ def cmd_check(db, args) -> int:
     else:
         from core.checks import SEVERITY_LABELS, STATE_LABELS, Severity
         from core.idnumber import mask_id
+        lines = []
         for r in rows:
             sev = SEVERITY_LABELS[Severity(r.severity)]
             who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
             origin = f"，{r.origin_text}" if r.origin_text else ""
-            print(f"[{sev}] {r.title} {who}：{r.message}（{STATE_LABELS[r.state]}{origin}）")
+            lines.append(f"[{sev}] {r.title} {who}：{r.message}（{STATE_LABELS[r.state]}{origin}）\n")
+        sys.stdout.write("".join(lines))        # one write: a county's 9,512 lines
         c = run.counts
         print(chain.message)
         print(f"未处理：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}；"

@@ -7,6 +7,7 @@ so nothing entered is lost and the checks can point at it.
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -258,9 +260,14 @@ ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")
 )
 
-# The receiving side's tables (汇总, 专项核查) share this metadata (migrations, drift test).
-from db import (  # noqa: E402, F401 - each registers its tables on Base.metadata
-    check_state_models,
-    receiving_models,
-    spotcheck_models,
-)
+# The receiving side's tables (汇总, 专项核查) and the check's marks share this metadata, declared in their
+# own modules, which those who use them import: a command declares only the models it needs (a declaration
+# costs about 3.5 ms; `check` needs none of those ten). ``full_metadata`` has every table.
+MODEL_MODULES = ("db.check_state_models", "db.receiving_models", "db.spotcheck_models")
+
+
+def full_metadata() -> MetaData:
+    """``Base.metadata`` with every table of the schema declared (the migrations, the drift test)."""
+    for name in MODEL_MODULES:
+        import_module(name)
+    return Base.metadata

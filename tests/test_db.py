@@ -291,7 +291,7 @@ def test_models_and_migrations_describe_the_same_schema(db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from db.models import Base
+    from db.models import full_metadata
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, full_metadata()) == []

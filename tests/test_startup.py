@@ -101,6 +101,15 @@ def test_check_loads_no_package_reader_alembic_or_writers(school_db, tmp_path):
                      "tomlkit"} == set()
 
 
+def test_check_declares_only_the_models_it_uses(school_db, tmp_path):
+    """The receiving side's, the spot checks' and the check marks' models are declared by the modules
+    that use them (``db.models.full_metadata`` has them all): `check` declares none of those ten."""
+    code, loaded, out = _fresh(["--db", str(school_db), "check"], tmp_path,
+                               ("db.models", "db.receiving_models", "db.spotcheck_models", "db.check_state_models"))
+    assert code in (0, 1) and "审计日志" in out
+    assert loaded == {"db.models"}
+
+
 def test_compute_reads_what_the_session_path_reads(demo_db):
     """``compute`` (plain sqlite3) computes the students the session path computes, with the same
     policy: the active version, a student taken off the list left out."""
