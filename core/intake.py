@@ -174,11 +174,12 @@ def read_offered(path: Path) -> bytes | str:
 
 
 def examine_files(files: Sequence[Path], trusted: Sequence[TrustedSigner], receiver_year: int, history: bool,
-                  kinds: tuple[str, ...]) -> Iterator[Examined | str]:
-    """Each file read once and examined (``examine_package``), or why it could not be read, in the
-    files' order; on two cores (zlib and SHA-256 run without the GIL)."""
-    def examine(path: Path) -> Examined | str:
-        content = read_offered(path)
-        return content if isinstance(content, str) else examine_package(path, content, trusted, receiver_year,
+                  kinds: tuple[str, ...], contents: Sequence[bytes | str] | None = None) -> Iterator[Examined | str]:
+    """Each file read once (or its ``contents`` as ``read_offered`` gave them) and examined
+    (``examine_package``), or why it could not be read, in the files' order; on two cores (zlib and
+    SHA-256 run without the GIL)."""
+    def examine(i: int) -> Examined | str:
+        content = read_offered(files[i]) if contents is None else contents[i]
+        return content if isinstance(content, str) else examine_package(files[i], content, trusted, receiver_year,
                                                                         history, kinds)
-    return in_parallel(examine, files)
+    return in_parallel(examine, range(len(files)))

@@ -139,6 +139,12 @@ def test_intake_takes_the_examination_made_ahead(station, schools, tmp_path, mon
         (files[2], "refused", report.outcomes[2].reason, 0, 0, "4228220312"),
         (schools.b.path, "accepted", "", 2, 240000, "4228220312")]
     assert "已被改动" in report.outcomes[2].reason
+    con = sqlite3.connect(station.path)       # the bytes stored are the file's, read once at start
+    try:
+        stored = dict(con.execute("SELECT sha256, content FROM package_blob").fetchall())
+    finally:
+        con.close()
+    assert sorted(stored.values()) == sorted([schools.a.path.read_bytes(), schools.b.path.read_bytes()])
 
 
 def test_an_examination_of_other_inputs_is_not_used(station, schools, monkeypatch):
