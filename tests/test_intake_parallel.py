@@ -1,5 +1,6 @@
 """Intake's examination on two threads (zlib and SHA-256 run without the GIL), and what it keeps:
-every package still checked completely, refusals named, outcomes in the order given."""
+every package still checked completely, refusals named, outcomes in the order given; and the examination
+made ahead in a child process (db.intake_ahead), taken only when made of the same inputs."""
 from __future__ import annotations
 
 import sqlite3
@@ -14,7 +15,7 @@ import core.bulk
 import core.intake
 from core.bulk import in_parallel
 from core.intake import examine_package
-from db import trust_store
+from db import intake_ahead, trust_store
 from db.receiving import accepted_data, intake
 
 YEAR = 2023
@@ -138,3 +139,52 @@ def test_in_parallel_left_early_starts_no_further_item(monkeypatch):
     assert next(results) == 0
     results.close()                            # the consumer stops (an error in its loop)
     assert len(started) <= 4                   # the two running and at most the next two, not all twenty
+
+
+# -- examined ahead in a child process (db.intake_ahead: `consolidate add` starts it) --------------
+
+def _outcomes(report):
+    return [(o.path, o.result, o.reason, o.students, o.total_fen, o.school_code) for o in report.outcomes]
+
+
+def test_intake_takes_the_examination_made_ahead(station, schools, tmp_path, monkeypatch):
+    files = [schools.a.path, tmp_path / "missing.zip", tampered(schools.b, tmp_path / "t.zip"), schools.b.path]
+    intake_ahead.start(station.path, files, False)
+    examined_here = []
+    real = core.intake.examine_package
+    monkeypatch.setattr(core.intake, "examine_package", lambda *a, **k: examined_here.append(a[0]) or real(*a, **k))
+    report = intake(station, files)
+    assert examined_here == []                            # every file was examined in the child
+    assert _outcomes(report) == [
+        (schools.a.path, "accepted", "", 2, 240000, "4228220301"),
+        (files[1], "refused", f"找不到文件 {files[1]}。", 0, 0, ""),
+        (files[2], "refused", report.outcomes[2].reason, 0, 0, "4228220302"),
+        (schools.b.path, "accepted", "", 2, 240000, "4228220302")]
+    assert "已被改动" in report.outcomes[2].reason
+    con = sqlite3.connect(station.path)       # the bytes stored are the file's, read once at start
+    try:
+        stored = dict(con.execute("SELECT sha256, content FROM package_blob").fetchall())
+    finally:
+        con.close()
+    assert sorted(stored.values()) == sorted([schools.a.path.read_bytes(), schools.b.path.read_bytes()])
+
+
+def test_an_examination_of_other_inputs_is_not_used(station, schools, monkeypatch):
+    """Offered otherwise (another --history) than examined ahead: intake examines the files itself."""
+    intake_ahead.start(station.path, [schools.a.path], True)
+    examined_here = []
+    real = core.intake.examine_package
+    monkeypatch.setattr(core.intake, "examine_package", lambda *a, **k: examined_here.append(a[0]) or real(*a, **k))
+    report = intake(station, [schools.a.path])
+    assert examined_here == [schools.a.path] and report.outcomes[0].result == "accepted"
+
+
+def test_an_examination_is_not_taken_when_the_trust_list_changed(station, schools):
+    intake_ahead.start(station.path, [schools.a.path], False)
+    con = sqlite3.connect(station.path)        # the school's key removed after the examination started
+    with con:
+        con.execute("UPDATE trusted_signer SET removed_at = '2024-01-01 00:00:00' WHERE school_code = ?",
+                    ("4228220301",))
+    con.close()
+    (o,) = intake(station, [schools.a.path]).outcomes
+    assert o.result == "refused"          # examined again against the trust list as it is now

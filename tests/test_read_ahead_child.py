@@ -1,7 +1,6 @@
-"""Reads ahead in a spawned child process (core.in_child): `check`'s audit chain (db.chain_ahead) and
-`consolidate add`'s examination of the offered packages (db.intake_ahead). Each gives what the work done
-in the command's own transaction gives, is never taken when the database changed since it started, and
-its absence (a child that fails) leaves the work to the command."""
+"""Reads ahead in a child process (core.in_child): `check`'s audit chain (db.chain_ahead) gives what the
+check's own transaction gives, is never taken when the database changed since it started, and a child that
+fails leaves the work to the command. (`consolidate add`'s examination ahead: tests/test_intake_parallel.py.)"""
 from __future__ import annotations
 
 import os
@@ -10,16 +9,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from receiving_fixtures import tampered, trusting_receiver, two_kid_school
 
-import core.intake
 from core.in_child import in_child, start_method
-from db import audit, chain_ahead, intake_ahead
+from db import audit, chain_ahead
 from db.audit_chain import read_chain_status
-from db.receiving import intake
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,62 +102,3 @@ def test_the_check_takes_the_chain_verified_ahead(demo_db, monkeypatch):
     calls.clear()
     check(demo_db)                                                           # nothing started: the whole chain here
     assert calls[0] is None and len(calls) == 2
-
-
-@pytest.fixture(scope="module")
-def schools(tmp_path_factory):
-    root = tmp_path_factory.mktemp("schools")
-    return SimpleNamespace(a=two_kid_school(root, "4228220311", "东坪小学", first=1),
-                           b=two_kid_school(root, "4228220312", "西坪小学", first=3), root=root)
-
-
-@pytest.fixture
-def station(tmp_path, schools):
-    yield from trusting_receiver(tmp_path / "station.sqlite", (schools.a, schools.b))
-
-
-def _outcomes(report):
-    return [(o.path, o.result, o.reason, o.students, o.total_fen, o.school_code) for o in report.outcomes]
-
-
-def test_intake_takes_the_examination_made_ahead(station, schools, tmp_path, monkeypatch):
-    files = [schools.a.path, tmp_path / "missing.zip", tampered(schools.b, tmp_path / "t.zip"), schools.b.path]
-    intake_ahead.start(station.path, files, False)
-    examined_here = []
-    real = core.intake.examine_package
-    monkeypatch.setattr(core.intake, "examine_package", lambda *a, **k: examined_here.append(a[0]) or real(*a, **k))
-    report = intake(station, files)
-    assert examined_here == []                            # every file was examined in the child
-    assert _outcomes(report) == [
-        (schools.a.path, "accepted", "", 2, 240000, "4228220311"),
-        (files[1], "refused", f"找不到文件 {files[1]}。", 0, 0, ""),
-        (files[2], "refused", report.outcomes[2].reason, 0, 0, "4228220312"),
-        (schools.b.path, "accepted", "", 2, 240000, "4228220312")]
-    assert "已被改动" in report.outcomes[2].reason
-    con = sqlite3.connect(station.path)       # the bytes stored are the file's, read once at start
-    try:
-        stored = dict(con.execute("SELECT sha256, content FROM package_blob").fetchall())
-    finally:
-        con.close()
-    assert sorted(stored.values()) == sorted([schools.a.path.read_bytes(), schools.b.path.read_bytes()])
-
-
-def test_an_examination_of_other_inputs_is_not_used(station, schools, monkeypatch):
-    """Offered otherwise (another --history) than examined ahead: intake examines the files itself."""
-    intake_ahead.start(station.path, [schools.a.path], True)
-    examined_here = []
-    real = core.intake.examine_package
-    monkeypatch.setattr(core.intake, "examine_package", lambda *a, **k: examined_here.append(a[0]) or real(*a, **k))
-    report = intake(station, [schools.a.path])
-    assert examined_here == [schools.a.path] and report.outcomes[0].result == "accepted"
-
-
-def test_an_examination_is_not_taken_when_the_trust_list_changed(station, schools):
-    intake_ahead.start(station.path, [schools.a.path], False)
-    con = sqlite3.connect(station.path)        # the school's key removed after the examination started
-    with con:
-        con.execute("UPDATE trusted_signer SET removed_at = '2024-01-01 00:00:00' WHERE school_code = ?",
-                    ("4228220311",))
-    con.close()
-    (o,) = intake(station, [schools.a.path]).outcomes
-    assert o.result == "refused"          # examined again against the trust list as it is now

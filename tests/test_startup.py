@@ -14,27 +14,36 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("PySide6", "sqlalchemy", "alembic", "pypinyin", "reportlab", "openpyxl", "cryptography",
          "python_calamine", "tomlkit")
 
-# Runs main.py as `python main.py ARGS` does, then prints the exit code and the heavy modules loaded.
-_PROBE = """
+# Runs main.py as `python main.py ARGS` does (after PROLOGUE), then prints the exit code and REPORT.
+_PROBE_TEMPLATE = """
 import json, runpy, sys
-args, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+args, names = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+PROLOGUE
 sys.argv = ["main.py", *args]
 code = 0
 try:
     runpy.run_path("main.py", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
+print(json.dumps({"code": code, REPORT}), file=sys.stderr)
 """
+# The heavy modules loaded.
+_PROBE = _PROBE_TEMPLATE.replace("PROLOGUE", "").replace("REPORT", '"loaded": [m for m in names if m in sys.modules]')
+
+
+def _probed(probe: str, args: list[str], home: Path, names: tuple[str, ...] | list[str]) -> tuple[dict, str]:
+    """What ``probe`` reports (its last line on standard error) and the standard output of
+    ``python main.py ARGS`` run by it in a new process."""
+    env = {**os.environ, "ZIZHU_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-c", probe, json.dumps(args), json.dumps(names)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return json.loads(proc.stderr.strip().splitlines()[-1]), proc.stdout
 
 
 def _fresh(args: list[str], home: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, set[str], str]:
     """Exit code, heavy modules loaded and standard output of ``python main.py ARGS`` in a new process."""
-    env = {**os.environ, "ZIZHU_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(heavy)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
-    probe = json.loads(proc.stderr.strip().splitlines()[-1])
-    return probe["code"], set(probe["loaded"]), proc.stdout
+    probe, out = _probed(_PROBE, args, home, heavy)
+    return probe["code"], set(probe["loaded"]), out
 
 
 @pytest.fixture
@@ -171,9 +180,7 @@ def test_json_text_is_the_same_document_one_record_a_line():
 
 # Runs main.py as _PROBE does, with spies on the read-ahead modules: when each ``start`` ran (was
 # SQLAlchemy already imported?) and whether each ``take`` handed something over.
-_SPY = """
-import json, runpy, sys
-args, names = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+_SPY = _PROBE_TEMPLATE.replace("PROLOGUE", """
 import importlib
 seen = []
 for name in names:
@@ -186,22 +193,12 @@ for name in names:
         return call
     for kind in ("start", "take"):
         setattr(mod, kind, spy(kind, getattr(mod, kind)))
-sys.argv = ["main.py", *args]
-code = 0
-try:
-    runpy.run_path("main.py", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-print(json.dumps({"code": code, "seen": seen}), file=sys.stderr)
-"""
+""").replace("REPORT", '"seen": seen')
 
 
 def _spied(args: list[str], home: Path, names: list[str]) -> tuple[int, list[list], str]:
-    env = {**os.environ, "ZIZHU_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-c", _SPY, json.dumps(args), json.dumps(names)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
-    probe = json.loads(proc.stderr.strip().splitlines()[-1])
-    return probe["code"], probe["seen"], proc.stdout
+    probe, out = _probed(_SPY, args, home, names)
+    return probe["code"], probe["seen"], out
 
 
 def test_check_reads_ahead_before_sqlalchemy_and_takes_what_it_read(school_db, tmp_path):
