@@ -17,6 +17,7 @@ breaks) gives None: callers then do the work themselves, as when nothing was sta
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -35,6 +36,20 @@ def _run(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         result = (False, None)
     send.send(result)
     send.close()
+
+
+def spare_core() -> bool:
+    """Whether another core is free for a child: two cores or more and, where the platform tells
+    (``os.getloadavg``: POSIX), a 1-minute load below the cores less one half. A child on a busy
+    machine only adds its own start to the work; without a load figure (Windows) a clerk's PC is
+    taken as idle."""
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    try:
+        return os.getloadavg()[0] < cores - 0.5
+    except (AttributeError, OSError):
+        return True
 
 
 def start_method() -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.errors import ZizhuError
+from core.in_child import spare_core
 from core.intake import INTAKE_KINDS, Examined, examine_files, package_files, read_offered
 from core.trust import TrustedSigner
 from db.integrity import ReadAhead, _key
@@ -71,7 +72,9 @@ _contents: dict[Path, tuple[bytes | str, ...]] = {}     # the bytes read at star
 
 
 def start(db_path: Path, paths: Sequence[Path], history: bool) -> None:
-    """Read the offered files and start examining them in a child process."""
+    """Read the offered files and start examining them in a child process (when a core is free)."""
+    if not spare_core():
+        return
     files = tuple(package_files(paths))
     contents = tuple(read_offered(f) for f in files)
     _contents[_key(db_path)] = contents

@@ -98,10 +98,10 @@ class ReadAhead(Generic[T]):
             state = file_state(p)          # before the read starts: a write after this is seen at take
             read: Callable[[], T | None] = lambda: self._read(p, *args)    # noqa: E731
             if self._in_child:
-                from core.in_child import start_child
-                wait = start_child(self._read, p, *args, name=self._name)
+                from core import in_child
+                wait = in_child.start_child(self._read, p, *args, name=self._name) if in_child.spare_core() else None
                 if wait is None:
-                    return                 # no process: the caller reads itself
+                    return                 # no free core or no process: the caller reads itself
                 read = wait
             thread = threading.Thread(target=lambda: found.__setitem__(0, read()), name=self._name, daemon=True)
             self._started[_key(p)] = _Read(state, thread, found)

@@ -12,6 +12,7 @@ import pytest
 from receiving_fixtures import resigned_data, tampered, trusting_receiver, two_kid_school
 
 import core.bulk
+import core.in_child
 import core.intake
 from core.bulk import in_parallel
 from core.intake import examine_package
@@ -143,11 +144,18 @@ def test_in_parallel_left_early_starts_no_further_item(monkeypatch):
 
 # -- examined ahead in a child process (db.intake_ahead: `consolidate add` starts it) --------------
 
+@pytest.fixture
+def free_core(monkeypatch):
+    """A child is started only when a core is free (core.in_child.spare_core): here, whatever the load."""
+    monkeypatch.setattr(core.in_child, "spare_core", lambda: True)
+    monkeypatch.setattr(intake_ahead, "spare_core", lambda: True)
+
+
 def _outcomes(report):
     return [(o.path, o.result, o.reason, o.students, o.total_fen, o.school_code) for o in report.outcomes]
 
 
-def test_intake_takes_the_examination_made_ahead(station, schools, tmp_path, monkeypatch):
+def test_intake_takes_the_examination_made_ahead(station, schools, tmp_path, monkeypatch, free_core):
     files = [schools.a.path, tmp_path / "missing.zip", tampered(schools.b, tmp_path / "t.zip"), schools.b.path]
     intake_ahead.start(station.path, files, False)
     examined_here = []
@@ -169,7 +177,7 @@ def test_intake_takes_the_examination_made_ahead(station, schools, tmp_path, mon
     assert sorted(stored.values()) == sorted([schools.a.path.read_bytes(), schools.b.path.read_bytes()])
 
 
-def test_an_examination_of_other_inputs_is_not_used(station, schools, monkeypatch):
+def test_an_examination_of_other_inputs_is_not_used(station, schools, monkeypatch, free_core):
     """Offered otherwise (another --history) than examined ahead: intake examines the files itself."""
     intake_ahead.start(station.path, [schools.a.path], True)
     examined_here = []
@@ -179,7 +187,7 @@ def test_an_examination_of_other_inputs_is_not_used(station, schools, monkeypatc
     assert examined_here == [schools.a.path] and report.outcomes[0].result == "accepted"
 
 
-def test_an_examination_is_not_taken_when_the_trust_list_changed(station, schools):
+def test_an_examination_is_not_taken_when_the_trust_list_changed(station, schools, free_core):
     intake_ahead.start(station.path, [schools.a.path], False)
     con = sqlite3.connect(station.path)        # the school's key removed after the examination started
     with con:

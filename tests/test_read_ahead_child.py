@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 
+import core.in_child
 from core.in_child import in_child, start_method
 from db import audit, chain_ahead
 from db.audit_chain import read_chain_status
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def free_core(monkeypatch):
+    """A child is started only when a core is free (core.in_child.spare_core): here, whatever the load."""
+    monkeypatch.setattr(core.in_child, "spare_core", lambda: True)
 
 
 def _fails() -> None:
@@ -89,6 +96,22 @@ def test_chain_read_ahead_not_taken_when_the_file_changed(demo_db):
         con.execute("INSERT INTO setting (key, value) VALUES ('x.test', '1')")
     con.close()
     assert chain_ahead.take(demo_db.path) is None
+
+
+def test_no_child_without_a_free_core(demo_db, monkeypatch):
+    """On a busy machine a child only adds its start to the work: the check verifies the chain itself."""
+    monkeypatch.setattr(core.in_child, "spare_core", lambda: False)
+    chain_ahead.start(demo_db.path)
+    assert chain_ahead.take(demo_db.path) is None
+
+
+@pytest.mark.parametrize("load, cores, free", [((0.9, 1, 1), 2, True), ((1.6, 1, 1), 2, False),
+                                               ((0.1, 0, 0), 1, False), ((2.4, 1, 1), 4, True)])
+def test_a_core_is_free_below_the_cores_less_one_half(monkeypatch, load, cores, free):
+    monkeypatch.undo()
+    monkeypatch.setattr(os, "getloadavg", lambda: load, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert core.in_child.spare_core() is free
 
 
 def test_the_check_takes_the_chain_verified_ahead(demo_db, monkeypatch):
