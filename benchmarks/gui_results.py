@@ -56,7 +56,12 @@ def details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         return {f"{p}.{w}": _median([r["search_ms"][p][w] for r in runs]) for p in runs[0]["search_ms"]
                 for w in runs[0]["search_ms"][p]}
     if name == "gui_stall":
-        return phase_stalls(runs)
+        stall: dict[str, Any] = dict(phase_stalls(runs))
+        counted = [[st for st in r.get("stalls", ()) if st[0] in STALL_PHASES] for r in runs]
+        worst = [max(stalls, key=lambda st: st[2]) for stalls in counted if stalls]
+        if worst:       # each run's longest (benchmarks.gui_probe: phase, s since start, ms, window / process CPU ms)
+            stall["longest_per_run"] = worst
+        return stall
     if name == "gui_start_rows":
         out = {"window_shown_s": _median([r["window_s"] for r in runs])}
         for key, name in (("rows_s", "rows_in_model_s"), ("idle_s", "idle_s"), ("import_s", "import_s"),

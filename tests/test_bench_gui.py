@@ -100,3 +100,11 @@ def test_the_probe_times_a_page_by_its_paint_once_its_load_is_done(qtbot):
     state["loading"] = False
     view.viewport().update()
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+
+
+def test_the_stall_details_name_each_runs_longest_stall():
+    runs = [dict(FULL, stalls=[["start", 1.2, 45.0, 30.0, 40.0], ["import", 9.5, 61.0, 2.0, 20.0],
+                             ["search", 12.0, 90.0, 80.0, 85.0]]), SHORT[0]]   # search: not a stall phase
+    details = gui_results.details("gui_stall", runs)
+    assert details["longest_per_run"] == [["import", 9.5, 61.0, 2.0, 20.0]]
+    assert details["start"] == gui_results.phase_stalls(runs)["start"]
