@@ -88,15 +88,21 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     ``replace`` (roster only) removes the people who are no longer in the file.
 
     The database is backed up first; the plan is made and applied under one
-    write lock (BEGIN IMMEDIATE), so a concurrent writer cannot slip in between."""
+    write lock (BEGIN IMMEDIATE), so a concurrent writer cannot slip in between.
+
+    The cyclic garbage collector stays paused for the whole import (``gc_paused``): paused only
+    around the read, the parse and the write, each resumption collected the young objects made
+    so far (the file's rows, then the parsed rows: 0.2 s at 200,000 rows); now once, at the end."""
+    from core.bulk import gc_paused
     from db.backup import backup_before_change
-    parsed = parse_file(db, kind, path, overrides)
-    backup_before_change(db, f"before-import-{kind}")
-    with db.write_session() as s:
-        plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace,
-                           confirm_removal)
-        counts = apply_plan(s, plan, actor=actor, progress=progress)
-        store.put_mapping(s, kind, parsed.mapping.overrides())
+    with gc_paused():
+        parsed = parse_file(db, kind, path, overrides)
+        backup_before_change(db, f"before-import-{kind}")
+        with db.write_session() as s:
+            plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace,
+                               confirm_removal)
+            counts = apply_plan(s, plan, actor=actor, progress=progress)
+            store.put_mapping(s, kind, parsed.mapping.overrides())
     return ImportReport(kind, parsed, plan, counts)
 
 
