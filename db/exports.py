@@ -1,7 +1,6 @@
 """Gathering export data from the store, signer keys, and the export use cases."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -397,67 +396,12 @@ def mark_receipts(session: Session, keys: list[int], returned: bool = True, acto
     return changed
 
 
-@dataclass
-class NoticeResult:
-    path: Path
-    draft: bool                 # marked 草稿: the data is not verified yet
-    reasons: list[str]          # why it is a draft
-    students: int               # students listed (those with subsidies)
-    warnings: list[str] = field(default_factory=list)
+_NOTICE = ("NoticeResult", "export_notice", "export_notices")     # db.notice_export's, named here too
 
 
-def export_notice(db: Database, target: str | Path, actor: str | None = None) -> NoticeResult:
-    """The public notice list (公示名单) as .pdf or .xlsx: names, school, grade, items and
-    amounts only. Until every student is verified and no error is open it is marked
-    草稿, so an unverified list is never posted as final."""
-    return export_notices(db, [target], actor)[0]
-
-
-@gc_paused()
-def export_notices(db: Database, targets: Sequence[str | Path], actor: str | None = None) -> list[NoticeResult]:
-    """The public notice list in each of ``targets`` (.pdf or .xlsx; a clerk posts both), from one
-    gather: every file lists the same students from the same reading of the database. Each file
-    is written atomically and gets its own audit entry, as one ``export_notice`` per file would."""
-    from db.check_state import check_unless_current, unchanged_for_checks
-
-    paths = _notice_targets(targets)
-    with db.session() as s:
-        # The draft mark follows the findings' state: the check runs unless its stored findings
-        # are current (db.check_state: nothing it reads changed since, even from outside the
-        # program, and it ran today under this policy and program).
-        check_unless_current(s, actor=actor)
-        reasons = readiness(s, documents=False)
-        if not reasons:
-            require_county(s, "正式公示名单")
-        data = _printed_data(s, draft=bool(reasons), actor=actor, notice=True)
-    results = []
-    for target in paths:
-        warnings: list[str] = []
-        if target.suffix.lower() == ".xlsx":       # (each writer imports only its own library)
-            from core.exports.notice_xlsx import write_notice_xlsx
-            write_notice_xlsx(target, data)
-        else:
-            from core.exports.notice import write_notice_pdf
-            warnings = write_notice_pdf(target, data)
-        with db.session() as s, unchanged_for_checks(s):     # its own audit entry: no finding changes
-            audit.record(s, actor or audit.default_actor(), "export", None,
-                         {"*": (None, f"导出公示名单{'（草稿）' if reasons else ''} {target.name}")})
-        results.append(NoticeResult(target, bool(reasons), reasons, data.totals.students_granted, warnings))
-    return results
-
-
-def _notice_targets(targets: Sequence[str | Path]) -> list[Path]:
-    """The notice's files, refused before any work when one is not .pdf or .xlsx or is named twice."""
-    paths = [Path(t) for t in targets]
-    if not paths:
-        raise ValidationError("没有指定公示名单的文件名", "请指定要保存的 .pdf 或 .xlsx 文件")
-    seen: set[str] = set()
-    for target in paths:
-        if target.suffix.lower() not in (".pdf", ".xlsx"):
-            raise ValidationError(f"不支持的文件类型“{target.suffix or '（无扩展名）'}”：{target.name}",
-                                  "公示名单请保存为 .pdf 或 .xlsx")
-        key = os.path.normcase(os.path.abspath(target))
-        if key in seen:
-            raise ValidationError(f"文件“{target}”指定了两次", "同时生成两种格式时，请指定一个 .pdf 和一个 .xlsx 文件")
-        seen.add(key)
-    return paths
+def __getattr__(name: str) -> Any:
+    """The notice's use case, ``db.notice_export`` (it reads through this module: loaded at first use)."""
+    if name in _NOTICE:
+        from db import notice_export
+        return getattr(notice_export, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

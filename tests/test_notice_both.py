@@ -1,6 +1,8 @@
 """`notice OUT.pdf OUT.xlsx`: both formats of the public notice from one gather (issue 13, cli_notice).
 The files are those two one-file runs write (the PDF's text, the workbook's cells and layout), each
 file has its own audit entry, and a bad file name refuses the whole command before any work."""
+import multiprocessing
+
 import openpyxl
 import pytest
 from pdftext import pdf_text
@@ -8,6 +10,7 @@ from sqlalchemy import select
 
 from cli.commands import run
 from db import exports as exports_module
+from db import notice_export
 from db.models import AuditEntry
 from db.workflows import fill_demo
 
@@ -96,3 +99,50 @@ def test_the_help_names_both_forms(capsys):
         run(["notice", "--help"])
     text = capsys.readouterr().out
     assert ".pdf" in text and ".xlsx" in text and "同时" in text
+
+
+# -- the workbook written by a child process beside the PDF (core.exports.notice_child) ----------------------
+
+@pytest.fixture
+def child_always(monkeypatch):
+    """A child for any list (it starts only from 5,000 students): the county's path on a small school."""
+    monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
+
+
+def test_the_workbook_written_by_the_child_equals_the_one_file_run(demo_path, tmp_path, child_always, monkeypatch):
+    one = tmp_path / "one.xlsx"
+    assert run(["--db", demo_path, "notice", str(one)]) == 0
+    import core.exports.notice_xlsx as notice_xlsx
+    # this process can no longer write a workbook: the file below is the child's (a fresh interpreter)
+    monkeypatch.setattr(notice_xlsx, "write_notice_xlsx", lambda *a, **k: pytest.fail("written in the parent"))
+    p, x = tmp_path / "both.pdf", tmp_path / "both.xlsx"
+    assert run(["--db", demo_path, "notice", str(p), str(x)]) == 0
+    assert _cells(x) == _cells(one) and "公示" in pdf_text(p)
+    assert [e.rsplit(" ", 1)[1] for e in _audit_notices(demo_path)[-2:]] == ["both.pdf", "both.xlsx"]
+    assert not [c for c in multiprocessing.active_children() if c.name == "zizhu-notice-xlsx"]
+
+
+def test_a_child_that_dies_leaves_the_workbook_to_this_process(demo_path, tmp_path, child_always, monkeypatch):
+    from core.exports import notice_child
+    real_send = notice_child.WorkbookChild.send
+
+    def send_then_die(self, path, data):
+        handed = real_send(self, path, data)
+        self._process.kill()
+        return handed
+
+    monkeypatch.setattr(notice_child.WorkbookChild, "send", send_then_die)
+    one, x = tmp_path / "one.xlsx", tmp_path / "both.xlsx"
+    assert run(["--db", demo_path, "notice", str(one)]) == 0
+    assert run(["--db", demo_path, "notice", str(tmp_path / "both.pdf"), str(x)]) == 0
+    assert _cells(x) == _cells(one)
+
+
+def test_a_workbook_the_child_cannot_write_gives_the_usual_message(demo_path, tmp_path, child_always, capsys):
+    p, x = tmp_path / "n.pdf", tmp_path / "missing" / "n.xlsx"
+    before = _audit_notices(demo_path)
+    assert run(["--db", demo_path, "notice", str(p), str(x)]) == 2
+    err = capsys.readouterr().err
+    assert "错误：无法保存“n.xlsx”：文件夹" in err and "不存在" in err and "Traceback" not in err
+    # the PDF was written and recorded, the workbook neither
+    assert p.exists() and [e.rsplit(" ", 1)[1] for e in _audit_notices(demo_path)[len(before):]] == ["n.pdf"]
