@@ -25,22 +25,22 @@ JOIN_TIMEOUT_S = 5.0
 
 def _serve(conn: Connection, tempdir: str | None) -> None:
     """The child: load the writer, wait for (path, data), write, answer "ok"."""
-    from core.exports.notice_xlsx import write_notice_xlsx  # openpyxl loads while the parent gathers
+    try:
+        from core.exports.notice_xlsx import write_notice_xlsx  # openpyxl loads while the parent gathers
 
-    tempfile.tempdir = tempdir           # the program's private temporary folder (swept after a kill)
-    try:
+        tempfile.tempdir = tempdir       # the program's private temporary folder (swept after a kill)
         job = conn.recv()
-    except EOFError:
-        return
-    if job is None:
-        return
-    path, data = job
-    try:
+        if job is None:
+            return
+        path, data = job
         write_notice_xlsx(path, data)
-    except Exception:  # noqa: BLE001 - the parent writes the file itself and reports what goes wrong
-        conn.send("failed")
+        answer = "ok"
+    except (EOFError, KeyboardInterrupt):     # the parent went away, or Ctrl+C reached the whole console
         return
-    conn.send("ok")
+    except Exception:  # noqa: BLE001 - the parent writes the file itself and reports what goes wrong
+        answer = "failed"
+    with suppress(OSError):
+        conn.send(answer)
 
 
 class WorkbookChild:
