@@ -396,12 +396,6 @@ def mark_receipts(session: Session, keys: list[int], returned: bool = True, acto
     return changed
 
 
-_NOTICE = ("NoticeResult", "export_notice", "export_notices")     # db.notice_export's, named here too
 
-
-def __getattr__(name: str) -> Any:
-    """The notice's use case, ``db.notice_export`` (it reads through this module: loaded at first use)."""
-    if name in _NOTICE:
-        from db import notice_export
-        return getattr(notice_export, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The notice's use case (db.notice_export reads through this module at call time), named here too.
+from db.notice_export import NoticeResult, export_notice, export_notices  # noqa: E402, F401

@@ -13,7 +13,6 @@ from core.bulk import gc_paused
 from core.errors import ValidationError
 from core.exports.data import ExportData
 from db import audit
-from db import exports as _exports
 from db.models import ON_LIST, Student
 from db.session import Database
 
@@ -41,6 +40,7 @@ def export_notices(db: Database, targets: Sequence[str | Path], actor: str | Non
     is written atomically and gets its own audit entry, as one ``export_notice`` per file would.
     With both formats of a big list the workbook is written by a child process beside the PDF
     (``core.exports.notice_child``; written here if the child fails)."""
+    from db import exports  # (at call time: db.exports names this module's functions too)
     from db.check_state import check_unless_current
 
     paths = _notice_targets(targets)
@@ -51,10 +51,10 @@ def export_notices(db: Database, targets: Sequence[str | Path], actor: str | Non
             # are current (db.check_state: nothing it reads changed since, even from outside the
             # program, and it ran today under this policy and program).
             check_unless_current(s, actor=actor)
-            reasons = _exports.readiness(s, documents=False)
+            reasons = exports.readiness(s, documents=False)
             if not reasons:
-                _exports.require_county(s, "正式公示名单")
-            data = _exports._printed_data(s, draft=bool(reasons), actor=actor, notice=True)
+                exports.require_county(s, "正式公示名单")
+            data = exports._printed_data(s, draft=bool(reasons), actor=actor, notice=True)
         handed = next((t for t in paths if t.suffix.lower() == ".xlsx"), None)
         handed = handed if child is not None and handed is not None and child.send(handed, data) else None
         done: dict[Path, NoticeResult] = {}
