@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,15 +31,22 @@ if TYPE_CHECKING:
 KINDS = ("students", "roster")        # the imports whose file is a table read by read_table
 
 
-def read_now(kind: str, path: str | Path) -> Table:
+def read_now(kind: str, path: str | Path, parsing: threading.Event | None = None) -> Table:
     """Read an import's file: the student list loads the search initials' tables on a helper thread
-    while calamine parses the sheet (``read_table``'s warm-up)."""
+    while calamine parses the sheet (``read_table``'s warm-up, which starts with the parse: ``parsing``
+    is set then)."""
     from core.importers.reader import read_table
-    warm = None
+    initials: Callable[[], object] | None = None
     if kind == "students":
         from core.pinyin import warm_initials
-        warm = warm_initials
-    return read_table(path, warm=warm)
+        initials = warm_initials
+
+    def warm() -> None:
+        if parsing is not None:
+            parsing.set()
+        if initials is not None:
+            initials()
+    return read_table(path, warm=warm if parsing is not None or initials is not None else None)
 
 
 def _state(path: Path) -> tuple[int, int] | None:
@@ -56,12 +64,15 @@ class _Read:
     state: tuple[int, int] | None            # the file's size and time when the read started
     thread: threading.Thread | None = None
     result: list[Any] = field(default_factory=list)      # [table] or [exception], once it ended
+    parsing: threading.Event = field(default_factory=threading.Event)    # calamine's parse began (or the read ended)
 
     def run(self) -> None:
         try:
-            self.result.append(read_now(self.kind, self.path))
+            self.result.append(read_now(self.kind, self.path, self.parsing))
         except BaseException as exc:  # noqa: BLE001 - handed to the import, raised there
             self.result.append(exc)
+        finally:
+            self.parsing.set()
 
 
 _started: _Read | None = None
@@ -84,6 +95,10 @@ def start(kind: str, path: str | Path) -> None:
         previous, _started = _started, read
     _join(previous)
     read.thread.start()
+    # The precheck's scan holds Python's lock; the command's imports would share it and slow the read's
+    # first step down as much as they gain. Waiting for calamine's parse, which runs without the lock,
+    # puts the imports beside the parse instead (the read's end comes earlier, the imports are done by then).
+    read.parsing.wait()
 
 
 def start_for(args: Any) -> None:

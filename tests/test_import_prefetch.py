@@ -47,10 +47,10 @@ def slow_read(monkeypatch):
     """The read ahead takes a while: a thread not joined would still be alive when the command returns."""
     real = import_prefetch.read_now
 
-    def slow(kind, path):
+    def slow(kind, path, parsing=None):
         if threading.current_thread().name == THREAD:
             time.sleep(0.3)
-        return real(kind, path)
+        return real(kind, path, parsing)
 
     monkeypatch.setattr(import_prefetch, "read_now", slow)
 
@@ -150,3 +150,38 @@ def test_a_refusal_read_ahead_is_raised_as_itself(tmp_path):
     with pytest.raises(InputFileError) as err:
         import_prefetch.read_import_table("roster", f)
     assert "太大或范围异常" in err.value.message and _no_thread_left()
+
+
+def test_start_returns_once_the_precheck_is_done_and_the_parse_began(tmp_path, monkeypatch):
+    """The precheck's scan holds Python's lock: the command's imports wait for it and then run beside
+    calamine's parse, which does not."""
+    from core.importers import limits
+    steps = []
+    real = limits.precheck_spreadsheet
+
+    def precheck(*a, **k):
+        time.sleep(0.2)
+        result = real(*a, **k)
+        steps.append("precheck")
+        return result
+
+    monkeypatch.setattr(limits, "precheck_spreadsheet", precheck)
+    f = _students(tmp_path / "s.xlsx")
+    import_prefetch.start("students", f)
+    steps.append("started")
+    assert len(import_prefetch.read_import_table("students", f).rows) == 7
+    assert steps == ["precheck", "started"]
+
+
+@pytest.mark.parametrize("name, content", [("s.csv", "姓名,身份证号,学段\n张三,{id},高中\n"), ("gone.xlsx", None)])
+def test_start_does_not_wait_for_a_parse_that_never_comes(tmp_path, name, content):
+    f = tmp_path / name
+    if content is not None:
+        f.write_text(content.format(id=IDS[0]), encoding="utf-8")
+    import_prefetch.start("students", f)         # a CSV has no calamine parse; a missing file no read
+    if content is None:
+        with pytest.raises(InputFileError):
+            import_prefetch.read_import_table("students", f)
+    else:
+        assert import_prefetch.read_import_table("students", f).rows[1][0] == "张三"
+    assert _no_thread_left()
