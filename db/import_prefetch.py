@@ -4,14 +4,16 @@ while the command imports SQLAlchemy and the models and opens the database.
 ``start`` begins ``core.importers.reader.read_table`` of the file at once: its checks of the file (it
 exists, its type, its first bytes), the safety precheck that measures a spreadsheet before any parser
 sees it (docs/SECURITY.md), then python-calamine's parse of the sheet, which releases the GIL (1-2 s at
-county size) and so runs on the second core beside the command's start. ``read_import_table`` (the
+county size) and so runs on the second core beside the command's start. ``start`` returns when that parse
+begins: the precheck's scan holds the GIL, and imports run beside it would only slow it down (the read's
+end would come no earlier); beside the parse they cost the read nothing. ``read_import_table`` (the
 import's one way to read its file, ``db.workflows.parse_file``) hands that table over when the file is
 as it was when the read started (its size and modification time), or raises the read's refusal
 (``ZizhuError``: the same exception, message and hint as a read made there); otherwise, or without a
 read started, it reads the file itself. Either way the file is read once and the import sees one table
 of one version of the file. ``forget`` joins a read nothing took (the command stopped before it read).
 
-Only the standard library here: importing this module must cost nothing (the reader is imported on
+Only the standard library and core.errors here: importing this module must cost nothing (the reader is imported on
 the helper thread).
 """
 from __future__ import annotations
