@@ -78,8 +78,10 @@ NOTICE_CHILD_MIN = 5_000    # students on the list: below, a child's start costs
 
 
 def _workbook_child(db: Database, paths: list[Path]) -> Any:
-    """A started ``WorkbookChild`` when both formats are asked for a list big enough, else None."""
-    if {p.suffix.lower() for p in paths} != {".pdf", ".xlsx"}:
+    """A started ``WorkbookChild`` when both formats are asked for a list big enough and a core is free
+    (``core.in_child.spare_core``: on a busy machine the child would only add its start), else None."""
+    from core.in_child import spare_core
+    if {p.suffix.lower() for p in paths} != {".pdf", ".xlsx"} or not spare_core():
         return None
     with db.session() as s:
         if (s.scalar(select(func.count()).select_from(Student).where(ON_LIST)) or 0) < NOTICE_CHILD_MIN:

@@ -105,8 +105,11 @@ def test_the_help_names_both_forms(capsys):
 
 @pytest.fixture
 def child_always(monkeypatch):
-    """A child for any list (it starts only from 5,000 students): the county's path on a small school."""
+    """A child for any list (it starts only from 5,000 students, and only with a core free): the county's
+    path on a small school, whatever the machine's load."""
+    from core import in_child
     monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
+    monkeypatch.setattr(in_child, "spare_core", lambda: True)
 
 
 def test_the_workbook_written_by_the_child_equals_the_one_file_run(demo_path, tmp_path, child_always, monkeypatch):
@@ -146,3 +149,13 @@ def test_a_workbook_the_child_cannot_write_gives_the_usual_message(demo_path, tm
     assert "错误：无法保存“n.xlsx”：文件夹" in err and "不存在" in err and "Traceback" not in err
     # the PDF was written and recorded, the workbook neither
     assert p.exists() and [e.rsplit(" ", 1)[1] for e in _audit_notices(demo_path)[len(before):]] == ["n.pdf"]
+
+
+def test_no_child_on_a_busy_machine(demo_path, tmp_path, monkeypatch):
+    from core import in_child
+    from core.exports import notice_child
+    monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
+    monkeypatch.setattr(in_child, "spare_core", lambda: False)
+    monkeypatch.setattr(notice_child.WorkbookChild, "start", lambda self: pytest.fail("a child on a busy machine"))
+    assert run(["--db", demo_path, "notice", str(tmp_path / "n.pdf"), str(tmp_path / "n.xlsx")]) == 0
+    assert (tmp_path / "n.xlsx").stat().st_size > 0
