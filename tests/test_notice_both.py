@@ -6,6 +6,7 @@ import multiprocessing
 import openpyxl
 import pytest
 from pdftext import pdf_text
+from spy import spy
 from sqlalchemy import select
 
 from cli.commands import run
@@ -48,14 +49,7 @@ def test_both_files_in_one_run_equal_the_one_file_runs_and_gather_once(demo_path
     assert run(["--db", demo_path, "notice", str(one_pdf)]) == 0
     assert run(["--db", demo_path, "notice", str(one_xlsx)]) == 0
     single = capsys.readouterr().out
-    gathers = []
-    real = exports_module._printed_data
-
-    def counted(*args, **kwargs):
-        gathers.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(exports_module, "_printed_data", counted)
+    gathers = spy(monkeypatch, exports_module, "_printed_data")
     both_pdf, both_xlsx = tmp_path / "both.pdf", tmp_path / "both.xlsx"
     assert run(["--db", demo_path, "notice", str(both_pdf), str(both_xlsx)]) == 0
     out = capsys.readouterr().out

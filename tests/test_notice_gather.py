@@ -8,6 +8,7 @@ from datetime import date
 import openpyxl
 from conftest import two_student_school
 from pdftext import pdf_text
+from spy import spy
 from sqlalchemy import select
 
 from core.idnumber import make_id
@@ -103,14 +104,7 @@ def test_a_second_notice_reuses_the_check_until_something_changes(tmp_path, monk
     """The PDF then the .xlsx of one day: one check (the change marker, db.check_state); a
     student unverified through the program in between: checked again, and a draft."""
     _path, d = _verified_school(tmp_path)
-    runs = []
-    real_run = findings_module.run_and_store
-
-    def counted(*args, **kwargs):
-        runs.append(1)
-        return real_run(*args, **kwargs)
-
-    monkeypatch.setattr(findings_module, "run_and_store", counted)
+    runs = spy(monkeypatch, findings_module, "run_and_store")
     try:
         first, second = export_notice(d, tmp_path / "a.pdf"), export_notice(d, tmp_path / "a.xlsx")
         assert len(runs) == 1 and not first.draft and not second.draft
