@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -29,7 +30,10 @@ log = logging.getLogger(__name__)
 
 
 def _run(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """The child's body: ``(True, fn(*args))`` or ``(False, None)`` through ``send``."""
+    """The child's body: ``(True, fn(*args))`` or ``(False, None)`` through ``send``. Ctrl+C is the
+    parent's to answer (已取消): the child ignores it, rather than print a traceback beside that message,
+    and ends with the parent (a daemon)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         result: tuple[bool, Any] = (True, fn(*args))
     except Exception:  # noqa: BLE001 - the parent does the work itself

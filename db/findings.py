@@ -139,8 +139,13 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     """Run every check and reconcile the stored findings (only the findings that changed are
     written, so the re-check after every saved edit stays well under a second for 10,000 students)."""
     from db import chain_ahead
+    conn = session.connection()
+    # The transaction's snapshot is fixed first (a deferred BEGIN reads nothing; SQLite fixes what it sees at
+    # its first read): what was read ahead is taken only if the file did not change before that moment, and a
+    # write after it is not seen by this run either.
+    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
     # `check` verifies the chain ahead in a child process (db.chain_ahead): taken while the file is unchanged
-    chain = chain_ahead.take(session.connection().engine.url.database or "") or audit.audit_chain_status(session)
+    chain = chain_ahead.take(conn.engine.url.database or "") or audit.audit_chain_status(session)
     found = run_checks(build_context(session, today, chain))
     run = store_findings(session, found, actor or audit.default_actor(), datetime.now())
     run.chain = audit.audit_chain_status(session, since=chain)   # only the run's own entries checked again

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib import import_module
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -264,6 +264,10 @@ ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
 # own modules, which those who use them import: a command declares only the models it needs (a declaration
 # costs about 3.5 ms; `check` needs none of those ten). ``full_metadata`` has every table.
 MODEL_MODULES = ("db.check_state_models", "db.receiving_models", "db.spotcheck_models")
+if TYPE_CHECKING:   # never run; PyInstaller's scan reads these names, so the bundle holds MODEL_MODULES
+    import db.check_state_models
+    import db.receiving_models
+    import db.spotcheck_models  # noqa: F401
 
 
 def full_metadata() -> MetaData:

@@ -125,3 +125,46 @@ def test_the_check_takes_the_chain_verified_ahead(demo_db, monkeypatch):
     calls.clear()
     check(demo_db)                                                           # nothing started: the whole chain here
     assert calls[0] is None and len(calls) == 2
+
+
+def test_a_write_right_after_the_take_is_not_hidden(demo_db, monkeypatch):
+    """Another program rewrites an entry just after the chain verified ahead was taken (a deferred BEGIN
+    fixes no snapshot until the first read): the run either sees the file as it was when it took the
+    chain, and then cannot store anything over the newer write, or reports the break; never an intact
+    chain over a broken one."""
+    from db.usecases import check
+    real_take = chain_ahead.take
+
+    def take_then_tamper(path):
+        found = real_take(path)
+        con = sqlite3.connect(demo_db.path, timeout=0)
+        trigger = con.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'").fetchone()[0]
+        with con:      # the entry rewritten and the trigger put back: only the chain's hashes tell
+            con.execute("DROP TRIGGER audit_log_no_update")
+            con.execute("UPDATE audit_log SET new = '改过' WHERE id = 7")
+            con.execute(trigger)
+        con.close()
+        return found
+
+    monkeypatch.setattr(chain_ahead, "take", take_then_tamper)
+    chain_ahead.start(demo_db.path)
+    try:
+        run = check(demo_db)
+    except Exception:      # noqa: BLE001 - its snapshot is older than the write: nothing stored
+        run = None
+    assert run is None or not run.chain.intact
+    monkeypatch.setattr(chain_ahead, "take", real_take)
+    again = check(demo_db)
+    assert not again.chain.intact and again.chain.first_broken_id == 7
+
+
+def _interrupted_then_answers() -> int:
+    os.kill(os.getpid(), __import__("signal").SIGINT)     # Ctrl+C reaches the console's whole process group
+    return 42
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ctrl_c_in_the_child_prints_no_traceback(method, capfd):
+    """The parent answers Ctrl+C (已取消); the child neither dies with a traceback nor stops answering."""
+    assert in_child(_interrupted_then_answers, method=method) == 42
+    assert "Traceback" not in capfd.readouterr().err
