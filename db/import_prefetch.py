@@ -13,12 +13,11 @@ as it was when the read started (its size and modification time), or raises the 
 read started, it reads the file itself. Either way the file is read once and the import sees one table
 of one version of the file. ``forget`` joins a read nothing took (the command stopped before it read).
 
-Only the standard library and core.errors here: importing this module must cost nothing (the reader is imported on
-the helper thread).
+Only the standard library, core.errors and db.integrity (the file state; standard library only) here:
+importing this module must cost nothing (the reader is imported on the helper thread).
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ZizhuError
+from db.integrity import _key, file_state
 
 if TYPE_CHECKING:
     from core.importers.reader import Table
@@ -51,19 +51,11 @@ def read_now(kind: str, path: str | Path, parsing: threading.Event | None = None
     return read_table(path, warm=warm if parsing is not None or initials is not None else None)
 
 
-def _state(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
 @dataclass
 class _Read:
     kind: str
     path: Path
-    state: tuple[int, int] | None            # the file's size and time when the read started
+    state: tuple[tuple[int, int] | None, ...]     # the file's size and time when the read started (file_state)
     thread: threading.Thread | None = None
     result: list[Any] = field(default_factory=list)      # [table] or [exception], once it ended
     parsing: threading.Event = field(default_factory=threading.Event)    # calamine's parse began (or the read ended)
@@ -81,17 +73,13 @@ _started: _Read | None = None
 _lock = threading.Lock()
 
 
-def _key(path: str | Path) -> Path:
-    return Path(os.path.abspath(path))
-
-
 def start(kind: str, path: str | Path) -> None:
     """Start reading the file of an import of ``kind`` (nothing for other kinds)."""
     global _started
     if kind not in KINDS:
         return
     p = _key(path)
-    read = _Read(kind, p, _state(p))
+    read = _Read(kind, p, file_state(p))
     read.thread = threading.Thread(target=read.run, name="zizhu-import-read", daemon=True)
     with _lock:
         previous, _started = _started, read
@@ -137,7 +125,7 @@ def read_import_table(kind: str, path: str | Path) -> Table:
     """The table of an import's file: the one read ahead for it when the file did not change since the
     read started (or that read's refusal), else read now."""
     read = _take(kind, path)
-    if read is not None and read.state is not None and read.state == _state(read.path):
+    if read is not None and read.state[0] is not None and read.state == file_state(read.path):
         found = read.result[0]
         if isinstance(found, ZizhuError):
             raise found
