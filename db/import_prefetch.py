@@ -13,19 +13,19 @@ as it was when the read started (its size and modification time), or raises the 
 read started, it reads the file itself. Either way the file is read once and the import sees one table
 of one version of the file. ``forget`` joins a read nothing took (the command stopped before it read).
 
-Only the standard library, core.errors and db.integrity (the file state; standard library only) here:
+The read is one of ``db.integrity.ReadAhead``'s, the one way a command reads ahead (its refusals handed
+over, its start waiting for the parse). Only the standard library, core.errors and db.integrity here:
 importing this module must cost nothing (the reader is imported on the helper thread).
 """
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ZizhuError
-from db.integrity import _key, file_state
+from db.integrity import ReadAhead
 
 if TYPE_CHECKING:
     from core.importers.reader import Table
@@ -51,44 +51,22 @@ def read_now(kind: str, path: str | Path, parsing: threading.Event | None = None
     return read_table(path, warm=warm if parsing is not None or initials is not None else None)
 
 
-@dataclass
-class _Read:
-    kind: str
-    path: Path
-    state: tuple[tuple[int, int] | None, ...]     # the file's size and time when the read started (file_state)
-    thread: threading.Thread | None = None
-    result: list[Any] = field(default_factory=list)      # [table] or [exception], once it ended
-    parsing: threading.Event = field(default_factory=threading.Event)    # calamine's parse began (or the read ended)
-
-    def run(self) -> None:
-        try:
-            self.result.append(read_now(self.kind, self.path, self.parsing))
-        except BaseException as exc:  # noqa: BLE001 - handed to the import, raised there
-            self.result.append(exc)
-        finally:
-            self.parsing.set()
+def _read(path: Path, kind: str, ready: threading.Event) -> Table:
+    return read_now(kind, path, ready)
 
 
-_started: _Read | None = None
-_lock = threading.Lock()
+# The table does not depend on the import's kind (only the warm-up does): a read is taken by the import
+# of its file whatever its kind.
+_ahead: ReadAhead[Table] = ReadAhead("zizhu-import-read", _read, raises=(ZizhuError,), waits=True)
 
 
 def start(kind: str, path: str | Path) -> None:
-    """Start reading the file of an import of ``kind`` (nothing for other kinds)."""
-    global _started
-    if kind not in KINDS:
-        return
-    p = _key(path)
-    read = _Read(kind, p, file_state(p))
-    read.thread = threading.Thread(target=read.run, name="zizhu-import-read", daemon=True)
-    with _lock:
-        previous, _started = _started, read
-    _join(previous)
-    read.thread.start()
-    # The precheck's scan holds Python's lock; the command's imports would share it and slow the read's
-    # first step down as much as they gain. Waiting for calamine's parse, which runs without the lock,
-    # puts the imports beside the parse instead (the read's end comes earlier, the imports are done by then).
-    read.parsing.wait()
+    """Start reading the file of an import of ``kind`` (nothing for other kinds). Returns once the
+    precheck is done and calamine's parse began: the precheck's scan holds Python's lock, so the
+    command's imports would share it and slow the read's first step down as much as they gain; beside
+    the parse, which runs without the lock, they cost the read nothing."""
+    if kind in KINDS:
+        _ahead.start(path, kind)
 
 
 def start_for(args: Any) -> None:
@@ -97,38 +75,13 @@ def start_for(args: Any) -> None:
         start(args.kind, args.file)
 
 
-def _join(read: _Read | None) -> None:
-    if read is not None and read.thread is not None:
-        read.thread.join()
-
-
 def forget(db_path: str | Path | None = None) -> None:
     """Join and drop a read that no import took (``db_path``: the signature of the other reads ahead)."""
-    global _started
-    with _lock:
-        read, _started = _started, None
-    _join(read)
-
-
-def _take(kind: str, path: str | Path) -> _Read | None:
-    global _started
-    with _lock:
-        read = _started
-        if read is None or read.kind != kind or read.path != _key(path):
-            return None
-        _started = None
-    _join(read)
-    return read
+    _ahead.forget()
 
 
 def read_import_table(kind: str, path: str | Path) -> Table:
     """The table of an import's file: the one read ahead for it when the file did not change since the
-    read started (or that read's refusal), else read now."""
-    read = _take(kind, path)
-    if read is not None and read.state[0] is not None and read.state == file_state(read.path):
-        found = read.result[0]
-        if isinstance(found, ZizhuError):
-            raise found
-        if not isinstance(found, BaseException):
-            return found       # (anything else unexpected: read again here, where it is reported)
-    return read_now(kind, path)
+    read started (or that read's refusal, raised), else read now."""
+    found = _ahead.take(path)
+    return found if found is not None else read_now(kind, path)

@@ -66,61 +66,100 @@ def file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
 class _Read(Generic[T]):
     state: tuple[tuple[int, int] | None, ...]     # the file's, when the read started (file_state)
     thread: threading.Thread
-    found: list[T | None]                         # [what the read returned], once the thread ended
+    found: list[T | BaseException | None]         # [what the read returned or raised], once the thread ended
+    in_child: bool                                # the thread waits for a child process
 
 
 class ReadAhead(Generic[T]):
-    """A read of database files started on a thread (``start``), handed over (``take``) only when the
-    file and its write-ahead log are as they were when it started: what a read made then would give
-    now. ``read`` returns None when it could not read (the caller then reads itself).
+    """A read of files started on a thread (``start``), handed over (``take``) only when the file and its
+    write-ahead log are as they were when it started: what a read made then would give now. ``read``
+    returns None when it could not read (the caller then reads itself).
 
     ``in_child``: ``read`` is work that holds Python's lock; it runs in a child process
     (``core.in_child``), started in the calling thread (a fork before other threads run), and the
-    thread only waits for its answer. ``read`` must then be a module-level function."""
+    thread only waits for its answer. ``read`` must then be a module-level function.
 
-    def __init__(self, name: str, read: Callable[..., T | None], in_child: bool = False) -> None:
+    ``raises``: the exceptions of these types that ``read`` raised are handed over: ``take`` raises
+    them (a refusal of the file, the same as a read made there would raise). Any other exception is
+    not: ``take`` gives None and the caller reads itself, where it is reported.
+
+    ``waits``: ``read`` takes a keyword ``ready`` (a ``threading.Event``) and sets it when the caller
+    may go on; ``start`` returns then, or when the read ended."""
+
+    def __init__(self, name: str, read: Callable[..., T | None], in_child: bool = False,
+                 raises: tuple[type[BaseException], ...] = (), waits: bool = False) -> None:
         self._name, self._read, self._in_child = name, read, in_child
+        self._raises, self._waits = raises, waits
         self._started: dict[Path, _Read[T]] = {}
         self._lock = threading.Lock()
 
     def start(self, path: Path | str, *args: Any) -> None:
-        """Start reading an existing database file (nothing for a new file): ``read(path, *args)``."""
+        """Start reading an existing file (nothing for a missing or empty one): ``read(path, *args)``."""
         p = Path(path)
         try:
             if not p.is_file() or p.stat().st_size == 0:
                 return
         except OSError:
             return
+        ready = threading.Event()
         with self._lock:
             if _key(p) in self._started:
                 return
-            found: list[T | None] = [None]
+            found: list[T | BaseException | None] = [None]
             state = file_state(p)          # before the read starts: a write after this is seen at take
-            read: Callable[[], T | None] = lambda: self._read(p, *args)    # noqa: E731
+            more = {"ready": ready} if self._waits else {}
+            read: Callable[[], T | None] = lambda: self._read(p, *args, **more)    # noqa: E731
             if self._in_child:
                 from core import in_child
                 wait = in_child.start_child(self._read, p, *args, name=self._name) if in_child.spare_core() else None
                 if wait is None:
                     return                 # no free core or no process: the caller reads itself
                 read = wait
-            thread = threading.Thread(target=lambda: found.__setitem__(0, read()), name=self._name, daemon=True)
-            self._started[_key(p)] = _Read(state, thread, found)
-            thread.start()
 
-    def forget(self, path: Path | str) -> None:
-        """Drop a read started for ``path`` that nothing took (the command stopped before)."""
+            def run() -> None:
+                try:
+                    found[0] = read()
+                except BaseException as exc:  # noqa: BLE001 - handed to ``take``, raised there or read again
+                    found[0] = exc
+                finally:
+                    ready.set()
+            thread = threading.Thread(target=run, name=self._name, daemon=True)
+            self._started[_key(p)] = _Read(state, thread, found, self._in_child)
+            thread.start()
+        if self._waits:
+            ready.wait()
+
+    def forget(self, path: Path | str | None = None) -> None:
+        """Drop a read started for ``path`` (None: every read) that nothing took (the command stopped
+        before). A thread reading itself is joined: it must not outlive the command; one waiting for a
+        child process is left to end with it."""
         with self._lock:
-            self._started.pop(_key(path), None)
+            if path is None:
+                dropped = list(self._started.values())
+                self._started.clear()
+            else:
+                one = self._started.pop(_key(path), None)
+                dropped = [one] if one is not None else []
+        for read in dropped:
+            if not read.in_child:
+                read.thread.join()
 
     def take(self, path: Path | str) -> T | None:
-        """The started read of ``path`` when the file did not change since it started, else None."""
+        """The started read of ``path`` when the file did not change since it started, else None
+        (or the exception it raised, when it is one of ``raises``)."""
         with self._lock:
             started = self._started.pop(_key(path), None)
         if started is None:
             return None
         started.thread.join()
+        if started.state != file_state(Path(path)):
+            return None
         found = started.found[0]
-        return found if found is not None and started.state == file_state(Path(path)) else None
+        if isinstance(found, BaseException):
+            if isinstance(found, self._raises):
+                raise found
+            return None
+        return found
 
 
 def _key(path: Path | str) -> Path:

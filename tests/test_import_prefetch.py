@@ -122,26 +122,42 @@ def test_the_thread_is_joined_when_the_command_stops_before_the_import(dbp, tmp_
     assert "错误：" in capsys.readouterr().err and _no_thread_left()
 
 
+def _join_reads():
+    for t in threading.enumerate():
+        if t.name == THREAD:
+            t.join()
+
+
 def test_a_file_changed_after_the_read_started_is_read_again(tmp_path, opened):
     f = _students(tmp_path / "s.xlsx", n=2)
     import_prefetch.start("students", f)
-    import_prefetch._started.thread.join()
+    _join_reads()
     _students(f, n=4)
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))     # (a file system's coarse clock)
     table = import_prefetch.read_import_table("students", f)
-    assert len(table.rows) == 6 and opened == [THREAD, "MainThread"] and import_prefetch._started is None
+    assert len(table.rows) == 6 and opened == [THREAD, "MainThread"] and _no_thread_left()
+    assert len(import_prefetch.read_import_table("students", f).rows) == 6      # taken once: read again
+    assert opened == [THREAD, "MainThread", "MainThread"]
 
 
-def test_a_read_of_another_file_is_not_taken(tmp_path, opened):
+def test_a_read_of_another_file_is_not_taken(tmp_path, opened, slow_read):
     a, b = _students(tmp_path / "a.xlsx", n=2), _students(tmp_path / "b.xlsx", n=3)
     import_prefetch.start("students", a)
     try:
         assert len(import_prefetch.read_import_table("students", b).rows) == 5
-        assert len(import_prefetch.read_import_table("roster", a).rows) == 4      # another kind: read again
     finally:
-        import_prefetch.forget()
-    assert _no_thread_left() and sorted(opened) == ["MainThread", "MainThread", THREAD]
+        import_prefetch.forget()          # joins the read nothing took
+    assert _no_thread_left() and sorted(opened) == ["MainThread", THREAD]
+    assert len(import_prefetch.read_import_table("students", a).rows) == 4      # forgotten: read again
+    assert sorted(opened) == ["MainThread", "MainThread", THREAD]
+
+
+def test_the_table_read_ahead_does_not_depend_on_the_kind(tmp_path, opened):
+    """Only the warm-up depends on the kind: an import of either kind takes the read of its file."""
+    a = _students(tmp_path / "a.xlsx", n=2)
+    import_prefetch.start("students", a)
+    assert len(import_prefetch.read_import_table("roster", a).rows) == 4 and opened == [THREAD]
 
 
 def test_a_refusal_read_ahead_is_raised_as_itself(tmp_path):
