@@ -74,8 +74,6 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     from db.check_state import audit_chain
     from db.findings import ROSTER_IMPORTED_AT
     chain = audit_chain(session)        # only the entries after a current stored check's are verified
-    from db.policy_versions import active_version
-    version = active_version(session)
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals, findings=findings, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, signer_fingerprint=fp,
@@ -83,9 +81,15 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
                       roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
                       roster_imported_at=store.get_setting(session, ROSTER_IMPORTED_AT) or "",
                       audit=AuditInfo(chain.intact, chain.entries, chain.head, chain.message),
-                      official=get_official(session),
-                      policy_version=version.label if version else "",
-                      policy_version_number=version.number if version else 0)
+                      official=get_official(session), **_policy_version(session))
+
+
+def _policy_version(session: Session) -> dict[str, Any]:
+    """ExportData's policy version fields: the active version's label and number (empty, 0 unknown)."""
+    from db.policy_versions import active_version
+    version = active_version(session)
+    return {"policy_version": version.label if version else "",
+            "policy_version_number": version.number if version else 0}
 
 
 # The columns a reported student is read from, in one Core SELECT: its id and the exported
@@ -179,7 +183,7 @@ def _granted(calc: Calculator, rows: Sequence[Sequence[Any]], seen: dict[tuple[A
 def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
                   actor: str | None = None, notice: bool = False) -> ExportData:
     """What the letters and the public notice print: the students (of ``keys``) with their
-    results, the school and the official words. Not the findings, the audit chain or the
+    results, the school, the official words and the policy version (``policy_line``). Not the findings, the audit chain or the
     roster's size (the package's and the report's): neither document shows them, and
     checking the chain reads the whole log. ``notice``: only the students with a granted
     item (the notice lists no other; the totals count every student) and only what it prints
@@ -189,7 +193,7 @@ def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, demo=store.is_demo(session),
-                      official=get_official(session))
+                      official=get_official(session), **_policy_version(session))
 
 
 @dataclass(frozen=True)

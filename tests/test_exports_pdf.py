@@ -12,7 +12,7 @@ from core.checks import FindingState
 from core.errors import ValidationError
 from core.exports.letters import write_letters
 from core.exports.notice import write_notice_pdf
-from core.exports.notice_xlsx import write_notice_xlsx
+from core.exports.notice_xlsx import HEADER_ROW, write_notice_xlsx
 from core.exports.output import family_pays
 from core.exports.pdf_common import missing_glyphs
 from core.exports.report import write_report
@@ -173,7 +173,7 @@ def test_notice_xlsx_amounts(data, out):
     path = out / "notice2.xlsx"
     write_notice_xlsx(path, data)
     ws = load_workbook(path).active
-    header = {c.value: c.column for c in ws[4]}
+    header = {c.value: c.column for c in ws[HEADER_ROW]}
     rows = [r for r in range(5, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)]
     assert len(rows) == data.totals.students_granted
     total = sum(round(ws.cell(r, header["合计"]).value * 100) for r in rows)

@@ -21,7 +21,7 @@ from core.engine import Calculator, Status, StudentResult
 from core.errors import ValidationError
 from core.exports.data import ExportData, StudentInfo
 from core.exports.letters_draw import Fixed, Flow, Item, Kept, Runs, Space, Stack, Text
-from core.exports.output import date_label, family_pays, grade_label
+from core.exports.output import date_label, family_pays, grade_label, policy_line
 from core.exports.pdf_canvas import ruled_table
 from core.exports.pdf_common import (
     FONT,
@@ -168,6 +168,7 @@ def _closing(data: ExportData, granted: bool, st: Styles, g: Glyphs) -> list[Flo
         Spacer(1, 3 * mm),
         layout([["", SealBox(30 * mm, "盖章处"), sign]], [WIDTH - 30 * mm - 62 * mm, 34 * mm, 58 * mm],
                ("VALIGN", (0, 0), (-1, -1), "MIDDLE")),
+        Para(g.esc(policy_line(data), "政策名称"), st["small"]),
     ]
 
 

@@ -15,7 +15,7 @@ from core.bulk import gc_paused
 from core.engine import StudentResult
 from core.exports.data import ExportData, StudentInfo
 from core.exports.notice_text import TITLE, notice_lines, subsidised
-from core.exports.output import date_label, grade_label
+from core.exports.output import date_label, grade_label, policy_line
 from core.exports.pdf_canvas import ruled_table
 from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles
 from core.money import format_fen
@@ -40,6 +40,7 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
         Spacer(1, 4 * mm),
         Paragraph(g.esc(text, "公示说明"), st["indent"]),
         Paragraph(g.esc(objection, "公示说明"), st["indent"]),
+        Paragraph(g.esc(policy_line(data), "政策名称"), st["small"]),
         Spacer(1, 3 * mm),
     ]
     rows = [["序号", "姓名", "学校", "年级", "资助项目及金额（元）", "合计（元）"]]

@@ -5,19 +5,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font
 
 from core.bulk import gc_paused
 from core.engine import ItemDecision
 from core.exports.data import ExportData, StudentInfo
 from core.exports.notice_text import TITLE, notice_lines, subsidised
-from core.exports.output import date_label, grade_label
-from core.exports.xlsx_common import TOTAL_FILL, Money, mark_demo, save_workbook, setup_print
+from core.exports.output import date_label, grade_label, policy_line
+from core.exports.xlsx_common import FONT_NAME, TOTAL_FILL, Money, mark_demo, save_workbook, setup_print
 from core.exports.xlsx_stream import GAP, Free, Header, Line, Row, note_row, title_row, write_rows
 from core.policy import Item
 
-HEADER_ROW = 4       # the title, the notice's text and the objection line above
+HEADER_ROW = 5       # the title, the notice's text, the objection line and the policy line above
 TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+SMALL = Font(name=FONT_NAME, size=9, color="666666")      # the policy line
 
 
 def _rows(data: ExportData, lines: tuple[str, str, str], items: list[Item],
@@ -27,6 +28,7 @@ def _rows(data: ExportData, lines: tuple[str, str, str], items: list[Item],
     yield title_row(title, len(headers), draft=data.draft, demo=data.demo)
     for line in (text, objection):
         yield Free(((line, None, TOP_WRAP),), measured=False, height=36, merge=len(headers))
+    yield Free(((policy_line(data), SMALL, None),), measured=False, merge=len(headers))
     yield Header(headers)
     school = data.school.name
     by_item: dict[str, int] = {}

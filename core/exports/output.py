@@ -28,6 +28,15 @@ def time_label(data: ExportData) -> str:
     return data.generated_at.strftime("%Y-%m-%d %H:%M")
 
 
+def policy_line(data: ExportData) -> str:
+    """The small line naming the policy the amounts were computed with, the same on the letters
+    and the notice: its title, its version (“2023–2024学年 第2版”) and the first 8 characters of
+    the policy file's SHA-256 (the report's cover prints it whole), so two printouts can be told
+    apart even across schools whose versions share a number."""
+    version = f"{data.policy_version}，" if data.policy_version else ""
+    return f"依据：《{data.official.title}》（{version}政策文件校验码 {data.policy.sha256[:8]}）"
+
+
 def grade_label(st: StudentInfo) -> str:
     """"普通高中高二1班", "小学一年级1班", "本科大一"."""
     grade = st.grade
