@@ -183,9 +183,9 @@ def _granted(calc: Calculator, rows: Sequence[Sequence[Any]], seen: dict[tuple[A
 def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
                   actor: str | None = None, notice: bool = False) -> ExportData:
     """What the letters and the public notice print: the students (of ``keys``) with their
-    results, the school, the official words and the policy version (``policy_line``). Not the findings, the audit chain or the
-    roster's size (the package's and the report's): neither document shows them, and
-    checking the chain reads the whole log. ``notice``: only the students with a granted
+    results, the school, the official words and the policy version (``policy_line``). Not the
+    findings, the audit chain or the roster's size (the package's and the report's): neither
+    document shows them, and checking the chain reads the whole log. ``notice``: only the students with a granted
     item (the notice lists no other; the totals count every student) and only what it prints
     (``_students``: no ID number, telephone, bank card or address)."""
     policy = store.get_policy(session)
@@ -373,7 +373,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
                      {"*": (None, f"{DRAFT_EXPORT_NOTE if draft else FINAL_EXPORT_NOTE} {Path(target).name}")})
     if progress:
         progress(steps, steps)
-    return ExportResult(path, draft, fingerprint(public_raw), counts, warnings, data.demo)
+    return ExportResult(path, draft, fingerprint(public_raw), counts, list(dict.fromkeys(warnings)), data.demo)
 
 
 def mark_letters_printed(session: Session, keys: list[int], actor: str | None = None) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QMessageBox, QPushButton, QWidget
 
 from core.idnumber import mask_id
 from core.money import format_fen
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 NOT_PRINTED, PRINTED = "未打印", "已打印"
 NOT_BACK, BACK = "未收回", "已收回"
 NO_HEAD = "—"                # 家长 when the list has no 户主姓名
+SHOWN_WARNINGS = 8           # warnings in the box's text; all of them in its details
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -166,6 +167,18 @@ class LettersPage(ListPage[LettersProxy]):
     def _message(self, text: str) -> None:
         self.show_message(text)
 
+    def show_warnings(self, warnings: list[str]) -> None:
+        """The letters' warnings (a name the font cannot print, a student left out) in a box the clerk
+        closes: a line in the status bar is replaced by the next before it is read. Tests replace it."""
+        if not warnings:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "告知书：请注意",
+                          "\n".join(warnings[:SHOWN_WARNINGS]), QMessageBox.StandardButton.Ok, self)
+        if len(warnings) > SHOWN_WARNINGS:
+            box.setInformativeText(f"另有 {len(warnings) - SHOWN_WARNINGS} 条，点“显示详情”查看全部")
+            box.setDetailedText("\n".join(warnings))
+        box.exec()
+
     # -- preview and print ---------------------------------------------------
     def preview_selected(self, modal: bool = True) -> None:
         keys = self.selected_keys()
@@ -177,8 +190,7 @@ class LettersPage(ListPage[LettersProxy]):
 
     def _show_preview(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, render_pages
-        for w in made.warnings:
-            self._message("注意：" + w)
+        self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(draft_note(made.draft_reasons))
         self.shown_letters = made
@@ -214,8 +226,7 @@ class LettersPage(ListPage[LettersProxy]):
                         on_success=self._saved, parent=self, process=True)
 
     def _saved(self, made: MadeLetters) -> None:
-        for w in made.warnings:
-            self._message("注意：" + w)
+        self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(f"草稿告知书已保存：{made.target}。" + draft_note(made.draft_reasons))
         else:

@@ -184,7 +184,8 @@ def test_rare_character_is_reported_not_dropped(data, out):
     assert missing_glyphs("王" + RARE) == {RARE} and missing_glyphs("王小明") == set()
     st, _r = subsidised(data)[0]
     rare = replace(data, students=[replace(s, name="王" + RARE) if s.key == st.key else s for s in data.students])
-    warning = f"姓名“王{RARE}”中的“{RARE}”字字体中没有，打印时请手写补上"
+    warning = (f"学生 王{RARE}（身份证号 {mask_id(st.id_number)}）的姓名中的“{RARE}”（U+{ord(RARE):04X}）字"
+               "打印字体中没有，PDF 中印成“□”：请打印后手写补全，并核对姓名是否录入正确")     # (tests/test_rare_names.py)
     letters = write_letters(out / "rare.pdf", rare, keys=[st.key])
     assert warning in letters
     assert "王□" in flat(out / "rare.pdf")

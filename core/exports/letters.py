@@ -40,6 +40,7 @@ from core.exports.pdf_common import (
     layout,
     styles,
 )
+from core.exports.rare_names import RareNames
 from core.idnumber import mask_id
 from core.money import format_fen
 
@@ -250,7 +251,8 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
     if not groups:
         raise ValidationError("没有需要生成告知书的学生", "请先计算资助结果，或在学生列表中选择学生")
     st = _styles()
-    g = Glyphs()
+    rare = RareNames().students((s for group in groups for s, _ in group), parents=True)
+    g = Glyphs(rare.texts)
     fixed = _Fixed()
     explained = Calculator(data.policy, explain=True)
     runs: Runs = {}
@@ -268,4 +270,5 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
 
     frames = [frame(MARGIN, BODY_Y, WIDTH, BODY_H, "letter"), frame(MARGIN, RECEIPT_Y, WIDTH, RECEIPT_H, "receipt")]
     spec = PageSpec(data.school.name, TITLE, data.draft, page_numbers=False, running_header=False)
-    return warnings + build_pdf(path, LazyStory(pages()), spec, data, g, frames=frames, on_page=_cut_line)
+    return warnings + rare.lines + build_pdf(path, LazyStory(pages()), spec, data, g, frames=frames,
+                                             on_page=_cut_line)

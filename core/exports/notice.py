@@ -18,6 +18,7 @@ from core.exports.notice_text import TITLE, notice_lines, subsidised
 from core.exports.output import date_label, grade_label, policy_line
 from core.exports.pdf_canvas import ruled_table
 from core.exports.pdf_common import Glyphs, PageSpec, build_pdf, styles
+from core.exports.rare_names import RareNames
 from core.money import format_fen
 
 
@@ -32,8 +33,9 @@ def _row(n: int, s: StudentInfo, r: StudentResult, school: str) -> list[str]:
 def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
     """Write the notice list PDF to ``path`` (atomically); returns glyph warnings."""
     st = styles()
-    g = Glyphs()
     listed = subsidised(data)
+    rare = RareNames().students(s for s, _ in listed)
+    g = Glyphs(rare.texts)
     title, text, objection = notice_lines(data, listed)
     story: list[Flowable] = [
         Paragraph(g.esc(title, "标题"), st["subtitle"]),
@@ -51,4 +53,4 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
     story += [Spacer(1, 10 * mm), Paragraph(g.esc(data.school.name, "学校名称"), st["right"]),
               Paragraph(date_label(data), st["right"])]
     spec = PageSpec(data.school.name, TITLE, data.draft)
-    return build_pdf(path, story, spec, data, g)
+    return rare.lines + build_pdf(path, story, spec, data, g)

@@ -7,7 +7,8 @@ every font is embedded and all text, Chinese included, can be extracted.
 Characters the font lacks (rare name characters such as 䶮) are never
 dropped silently: ``Glyphs.clean`` prints a visible □ in their place and
 records a warning naming the text and the character, which the writers
-return to the caller.
+return to the caller (a student's name is warned student by student,
+``rare_names``).
 """
 from __future__ import annotations
 
@@ -79,10 +80,12 @@ def missing_glyphs(text: str) -> set[str]:
 
 
 class Glyphs:
-    """Collects the missing-character warnings of one document."""
+    """Collects the missing-character warnings of one document; ``told``: texts already warned
+    about in other words (the students' names: ``rare_names.RareNames``), printed with □ unwarned."""
 
-    def __init__(self) -> None:
+    def __init__(self, told: Iterable[str] = ()) -> None:
         self.warnings: list[str] = []
+        self._told = frozenset(told)
 
     def clean(self, text: str, label: str = "") -> str:
         """``text`` with unprintable characters replaced by □ (each one warned)."""
@@ -91,7 +94,7 @@ class Glyphs:
         if not missing:
             return text
         shown = text if len(text) <= 30 else text[:30] + "…"
-        for ch in sorted(missing, key=text.index):
+        for ch in sorted(missing, key=text.index) if text not in self._told else ():
             w = f"{label}“{shown}”中的“{ch}”字字体中没有，打印时请手写补上"
             if w not in self.warnings:
                 self.warnings.append(w)

@@ -36,6 +36,7 @@ from core.exports.pdf_common import (
     styles,
     table,
 )
+from core.exports.rare_names import RareNames, where
 from core.idnumber import mask_id
 from core.money import format_fen
 
@@ -201,7 +202,11 @@ def _signatures(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
 def write_report(path: str | Path, data: ExportData) -> list[str]:
     """Write the report PDF to ``path`` (atomically); returns glyph warnings."""
     st = styles(mono=True)
-    g = Glyphs()
+    rare = RareNames()
+    for f in data.findings:
+        if f.state in (FindingState.OPEN, FindingState.ACCEPTED):      # the ones listed by name
+            rare.check(f.name, where(f.id_number))
+    g = Glyphs(rare.texts)
     story = _cover(data, st, g) + _totals(data, st, g) + _findings(data, st, g) + _signatures(data, st, g)
     spec = PageSpec(data.school.name, TITLE, data.draft)
-    return build_pdf(path, story, spec, data, g)
+    return rare.lines + build_pdf(path, story, spec, data, g)

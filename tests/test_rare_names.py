@@ -1,0 +1,144 @@
+"""Names with characters the bundled font lacks (CJK Extension A, Extension B and later) are told to
+the clerk student by student — masked ID number (the grade on the notice, which holds none), the
+characters, □ in the PDF, what to do — by every PDF writer, the package export, the CLI and the
+letters page; the files are still written (core.exports.rare_names)."""
+import re
+from dataclasses import replace
+
+import pytest
+from conftest import open_main_window
+from pdftext import pdf_text
+from reportlab.pdfbase import pdfmetrics
+
+from cli.commands import run
+from core.exports.letters import write_letters
+from core.exports.notice import write_notice_pdf
+from core.exports.notice_text import subsidised
+from core.exports.output import grade_label
+from core.exports.pdf_common import FONT, register_fonts
+from core.exports.rare_names import RareNames
+from core.exports.report import write_report
+from core.exports.sample import sample_export_data
+from core.idnumber import mask_id
+
+EXT_A, EXT_A2, EXT_B = "䶮", "㛃", "𠇔"
+
+
+def flat(path) -> str:
+    return re.sub(r"\s+", "", pdf_text(path))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample_export_data()
+
+
+@pytest.fixture(scope="module")
+def rare(data):
+    """The sample with one subsidised student named 王䶮 whose parent is 𠇔大山, and a listed finding's
+    student named 李㛃."""
+    st = subsidised(data)[0][0]
+    shown = next(i for i, f in enumerate(data.findings) if f.state.value in ("open", "accepted") and f.id_number)
+    findings = list(data.findings)
+    findings[shown] = replace(findings[shown], name="李" + EXT_A2)
+    students = [replace(s, name="王" + EXT_A, head_name=EXT_B + "大山") if s.key == st.key else s
+                for s in data.students]
+    return replace(data, students=students, findings=findings), st, findings[shown]
+
+
+def _line(name, at, text=None, what="姓名"):
+    rare = RareNames()
+    rare.check(name, at, text, what)
+    [line] = rare.lines
+    return line
+
+
+def test_the_font_decides_which_characters_are_missing():
+    register_fonts()
+    cmap = pdfmetrics.getFont(FONT).face.charToGlyph
+    for ch in (EXT_A, EXT_A2, EXT_B):
+        assert ord(ch) not in cmap
+        assert _line("王" + ch, "x")
+    for common in ("张三", "王喆", "李龑", "赵堃"):     # rare-looking but in the basic block: printed
+        rare = RareNames()
+        rare.check(common, "x")
+        assert rare.lines == [] and rare.texts == set()
+
+
+def test_a_warning_names_the_student_the_characters_and_what_to_do():
+    line = _line("王" + EXT_A + EXT_A2, "身份证号 110101********1234")
+    assert line == ("学生 王䶮㛃（身份证号 110101********1234）的姓名中的“䶮”（U+4DAE）、“㛃”（U+36C3）字打印字体中没有，"
+                    "PDF 中印成“□”：请打印后手写补全，并核对姓名是否录入正确")
+    parent = _line("王五", "身份证号 110101********1234", EXT_B + "大山", "家长姓名")
+    assert parent.startswith("学生 王五（身份证号 110101********1234）的家长姓名“𠇔大山”中的“𠇔”（U+201D4）字")
+
+
+def test_letters_tell_each_student_once_and_are_still_written(rare, tmp_path):
+    data, st, _f = rare
+    at = f"身份证号 {mask_id(st.id_number)}"
+    out = tmp_path / "letters.pdf"
+    warnings = write_letters(out, data)
+    assert warnings == [_line("王" + EXT_A, at), _line("王" + EXT_A, at, EXT_B + "大山", "家长姓名")]
+    assert st.id_number not in "".join(warnings)
+    text = flat(out)
+    assert "王□" in text and "尊敬的□大山" in text
+
+
+def test_the_notice_points_at_the_grade_when_it_holds_no_id(rare, tmp_path):
+    data, st, _f = rare
+    full = write_notice_pdf(tmp_path / "n.pdf", data)
+    assert full == [_line("王" + EXT_A, f"身份证号 {mask_id(st.id_number)}")]
+    no_ids = replace(data, students=[replace(s, id_number="") for s in data.students])    # the notice's own read
+    out = tmp_path / "n2.pdf"
+    assert write_notice_pdf(out, no_ids) == [_line("王" + EXT_A, grade_label(st))]
+    assert "王□" in flat(out)
+
+
+def test_the_report_tells_the_listed_findings_names(rare, tmp_path):
+    data, _st, finding = rare
+    warnings = write_report(tmp_path / "r.pdf", data)
+    assert _line("李" + EXT_A2, f"身份证号 {mask_id(finding.id_number)}") in warnings
+    assert not any(w.startswith("姓名“") for w in warnings)      # not a second time in other words
+
+
+@pytest.fixture
+def renamed(demo_db):
+    """The demo database with one subsidised student renamed 王䶮 (its key, masked ID)."""
+    from db.usecases import edit_student
+    from db.views import snapshot
+    letters = snapshot(demo_db).letters
+    pos = letters.positions[0]
+    key, number = letters.students.ids[pos], letters.students.column("id_number")[pos]
+    edit_student(demo_db, key, {"name": "王" + EXT_A})
+    return demo_db, key, f"身份证号 {mask_id(number)}"
+
+
+def test_the_package_and_the_cli_say_it_once(renamed, tmp_path, capsys):
+    from db.exports import export_package
+    db, _key, at = renamed
+    line = _line("王" + EXT_A, at)
+    result = export_package(db, tmp_path / "p.zip", "a long enough passphrase", draft=True, letters=True)
+    assert result.warnings.count(line) == 1          # report, notice and letters: told once
+    path = str(db.path)
+    db.close()
+    assert run(["--db", path, "letters", str(tmp_path / "l.pdf"), "--draft"]) == 0
+    assert run(["--db", path, "notice", str(tmp_path / "n.pdf")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed.count("注意：" + line) == 1           # letters
+    assert any(p.startswith("注意：学生 王䶮（") and "的姓名中的“䶮”（U+4DAE）字" in p for p in printed[2:])  # notice
+
+
+def test_the_letters_page_shows_them_in_a_box_that_stays(renamed, qtbot, shown, tmp_path, monkeypatch):
+    import gui.letters_view as lv
+    from gui.main_window import LETTERS
+    db, key, at = renamed
+    win = open_main_window(qtbot, db, LETTERS)
+    page = win.letters
+    told: list[list[str]] = []
+    monkeypatch.setattr(page, "show_warnings", lambda warnings: told.append(list(warnings)))
+    row = next(i for i in range(page.model.rowCount()) if page.model.row_key(i) == key)
+    page.view.selectRow(page.proxy.mapFromSource(page.model.index(row, 0)).row())
+    monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "告知书.pdf")
+    page.save_selected()
+    assert (tmp_path / "告知书.pdf").exists()
+    assert told == [[_line("王" + EXT_A, at)]]
