@@ -21,4 +21,6 @@ OFFICIAL_FIELDS = (
     OfficialField("policy_basis", "政策依据", "文号或条款，例如“建教发〔2023〕5号 第二条”；留空则文书中不写", 100),
     OfficialField("contact_phone", "学校联系电话", "家长咨询用；留空则告知书和公示名单不写这句", 50),
     OfficialField("supervision_phone", "县级监督电话", "县教育资助监督电话；留空则告知书和公示名单不写这句", 50),
+    OfficialField("clerk", "经办人", "经办人（制表人）的姓名，例如“张老师”，印在上报报告和数据表的“生成人”处；"
+                  "留空则写本机的系统账户名", 20),
 )

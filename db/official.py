@@ -52,7 +52,7 @@ def official_values(session: Session) -> dict[str, str]:
 
 def get_official(session: Session) -> Official:
     v = official_values(session)
-    return Official(v["county"], v["policy_title"], v["policy_basis"])
+    return Official(v["county"], v["policy_title"], v["policy_basis"], v["clerk"])
 
 
 def _clean(f: OfficialField, value: str) -> str:

@@ -1,4 +1,4 @@
-"""公文信息: the county's name, the policy's title and basis, and the two phones
+"""公文信息: the county's name, the policy's title and basis, the two phones and the 经办人
 printed on letters, the notice, the report and the workbook (first start and 设置)."""
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from core.exports.data import policy_title
 from db.official import OFFICIAL_FIELDS
 
 PLACEHOLDERS = {"county": "例如 建始县（正式文书必须填写）", "policy_basis": "文号或条款，可留空",
-                "contact_phone": "可留空：留空则不写这句", "supervision_phone": "可留空：留空则不写这句"}
+                "contact_phone": "可留空：留空则不写这句", "supervision_phone": "可留空：留空则不写这句",
+                "clerk": "例如 张老师；留空则报告写系统账户"}
 
 
 class OfficialForm:
-    """The five line edits, added as rows to ``form`` (tab order: reading order)."""
+    """The line edits (one per field of core.official), added as rows to ``form`` (tab order: reading order)."""
 
     def __init__(self, form: QFormLayout, parent: QWidget) -> None:
         self.edits: dict[str, QLineEdit] = {}

@@ -37,7 +37,7 @@ def test_official_fields_are_saved_and_the_title_follows_the_county(win, db):
     with db.session() as s:
         values = official_values(s)
     assert values == {"county": "建始县", "policy_title": "", "policy_basis": "建教发〔2023〕5号 第二条",
-                      "contact_phone": "", "supervision_phone": "0718-3321234"}
+                      "contact_phone": "", "supervision_phone": "0718-3321234", "clerk": ""}
 
 
 def test_a_bad_phone_is_shown_and_nothing_is_saved(win, db, shown):

@@ -27,11 +27,13 @@ def policy_title(county: str, custom: str = "") -> str:
 @dataclass(frozen=True)
 class Official:
     """The clerk's words on official documents (设置 › 公文信息): the county's name,
-    the policy's title ("" follows the county) and its basis (文号 / 条款, "" left out)."""
+    the policy's title ("" follows the county), its basis (文号 / 条款, "" left out) and the
+    经办人's name (the report's 生成人; "" prints the system account)."""
 
     county: str = ""
     policy_title: str = ""
     policy_basis: str = ""
+    clerk: str = ""
 
     @property
     def title(self) -> str:

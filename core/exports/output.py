@@ -28,6 +28,15 @@ def time_label(data: ExportData) -> str:
     return data.generated_at.strftime("%Y-%m-%d %H:%M")
 
 
+def generated_by_label(data: ExportData) -> str:
+    """Who made the document (the report's and the workbook's 生成人): the 经办人 of 公文信息 with the
+    system account the audit log names for the same work, or only that account, saying so."""
+    account = data.generated_by or "未知"
+    if data.official.clerk:
+        return f"{data.official.clerk}（系统账户 {account}）"
+    return f"（未填写经办人，系统账户 {account}）"
+
+
 def policy_line(data: ExportData) -> str:
     """The small line naming the policy the amounts were computed with, the same on the letters
     and the notice: its title, its version (“2023–2024学年 第2版”) and the first 8 characters of

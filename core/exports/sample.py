@@ -81,6 +81,6 @@ def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> Expor
                                     FindingState.ACCEPTED if reason else FindingState.OPEN, reason))
     return ExportData(school=school, policy=policy, students=students, results=results, totals=totals,
                       findings=findings, generated_at=datetime(2024, 4, 20, 15, 30),
-                      generated_by="张会计", draft=draft,
+                      generated_by="zhangkj", draft=draft,
                       signer_fingerprint=fingerprint(f"{school.code}:{seed}".encode().ljust(32, b"\0")[:32]),
-                      official=Official(COUNTY, "", "建教发〔2023〕5号 第二条"))
+                      official=Official(COUNTY, "", "建教发〔2023〕5号 第二条", clerk="张会计"))
