@@ -147,7 +147,7 @@ def test_about_sheet(wb, data):
     assert data.policy.sha256 in values
     assert data.signer_fingerprint in values
     assert data.school.name in values and data.official.title in values
-    assert "2024-04-20 15:30" in values and data.generated_by in values
+    assert "2024-04-20 15:30" in values and f"{data.official.clerk}（系统账户 {data.generated_by}）" in values
     assert not any("草稿" in str(v) for v in values)
 
 
