@@ -204,6 +204,13 @@ _UNPREFIXED_FORMULA = re.compile(rb"<f[\s>/]")      # (prefixed sheets are walke
 _IRREGULAR = re.compile(rb'<(?:c(?! r="(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,5}")[\s>/]'
                         rb'|row(?! r="[1-9][0-9]{0,5}")[\s>/]|f[\s>/])')
 
+
+
+def _prefixed(data: bytes, end: int) -> bool:
+    """``_PREFIXED`` in ``data[:end]``; a chunk without a colon (memchr's speed) has none."""
+    return data.find(b":", 0, end) >= 0 and _PREFIXED.search(data, 0, end) is not None
+
+
 _REF = re.compile(r"([A-Za-z]{1,4})?(\d+)")
 
 
@@ -248,19 +255,20 @@ class _SheetScan:
             end = 0 if last < 0 else last + 4
             if not end:
                 return 0
-        view = data[:end]
         if not self.in_data:      # <dimension> comes before <sheetData>
-            head = view.split(b"sheetData", 1)
+            head = data[:end].split(b"sheetData", 1)
             self.in_data = len(head) > 1
             for m in _DIMENSION.finditer(head[0]):
                 rows, cols = _ref(m.group(1).decode("ascii", "replace"))
                 _check_extent(self.path, rows, cols, f"{self.where}声明的范围")
-        if not self.walk and not _IRREGULAR.search(view) and not _PREFIXED.search(view):
+        # (searched in place, up to ``end``: no copy of the chunk on the usual path)
+        if not self.walk and not _IRREGULAR.search(data, 0, end) and not _prefixed(data, end):
             return end            # every tag regular: within the limits, no formula
+        view = data[:end]
         for m in _EXTENT.finditer(view):
             if m.start() and view[m.start() - 1] in b" \t\r\n":    # the attribute r=, not xmlns:r= or pageOrder=
                 self._extent(m.group(0))
-        if not self.walk and (_NO_REF.search(view) or _PREFIXED.search(view)):
+        if not self.walk and (_NO_REF.search(view) or _prefixed(view, end)):
             self.walk = True
         if self.walk:
             self._walk(view)
