@@ -63,12 +63,20 @@ _OVERLAP = 64
 _TRIM = "请删除表格中无关的单元格（或把数据复制到一个新工作表），另存为新文件后重试"
 
 
+# A workbook's only worksheet at least this big (unpacked) is kept by the pre-check when every
+# tag of it is regular, for core.importers.halves to hand calamine in two halves.
+SPLIT_MIN = 8 * 1024 * 1024
+
+
 @dataclass
 class Precheck:
     """What the pre-check learned: formula cells without a cached value per sheet
-    name, as 0-based (row, column)."""
+    name, as 0-based (row, column); and, for a big regular sheet (``SPLIT_MIN``), its
+    measured XML in its inflated chunks and its zip member (``sheet_xml``, ``sheet_member``)."""
 
     uncomputed: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    sheet_xml: list[bytes] | None = None
+    sheet_member: str = ""
 
 
 def refuse(path: Path, what: str) -> InputFileError:
@@ -246,6 +254,7 @@ class _SheetScan:
         self.row = self.col = 0
         self.uncomputed: set[tuple[int, int]] = set()
         self.walk = self.in_data = False
+        self.regular = True       # every chunk so far passed the one-pass test
 
     def feed(self, data: bytes, final: bool) -> int:
         """Scan the whole rows in ``data``; returns how many bytes were consumed."""
@@ -264,6 +273,7 @@ class _SheetScan:
         # (searched in place, up to ``end``: no copy of the chunk on the usual path)
         if not self.walk and not _IRREGULAR.search(data, 0, end) and not _prefixed(data, end):
             return end            # every tag regular: within the limits, no formula
+        self.regular = False
         view = data[:end]
         for m in _EXTENT.finditer(view):
             if m.start() and view[m.start() - 1] in b" \t\r\n":    # the attribute r=, not xmlns:r= or pageOrder=
@@ -322,30 +332,43 @@ class _SheetScan:
 
 
 def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
-                budget: list[int]) -> set[tuple[int, int]]:
+                budget: list[int], keep: list[bytes] | None = None) -> _SheetScan:
+    """The sheet measured (a refusal raised); its inflated chunks appended to ``keep`` if given."""
     scan = _SheetScan(path, name)
     tail = b""
     # inflated on the second core (zlib releases the GIL) while this thread scans the chunk before
     for chunk in prefetched(_stream(path, zf, info, budget)):
+        if keep is not None:
+            keep.append(chunk)
         data = tail + chunk if tail else chunk
         tail = data[scan.feed(data, final=False):]
         if len(tail) > MAX_TAIL:          # no row end in 16 MB: not a real sheet
             raise refuse(path, f"{scan.where}的内容格式异常")
     scan.feed(tail, final=True)
-    return scan.uncomputed
+    return scan
+
+
+def _is_sheet(name: str, sheets: dict[str, str]) -> bool:
+    return name in sheets or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
 
 def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
     sheets = _sheet_paths(zf)
     result = Precheck()
     budget = [MAX_UNPACKED_BYTES]
+    only = [i for i in zf.infolist() if _is_sheet(i.filename, sheets)]
     for info in zf.infolist():
         name = info.filename
-        if name in sheets or (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+        if _is_sheet(name, sheets):
             sheet = sheets.get(name, posixpath.basename(name))
-            cells = _scan_sheet(path, zf, info, sheet, budget)
-            if cells:
-                result.uncomputed[sheet] = cells
+            keep: list[bytes] | None = (
+                [] if len(only) == 1 and len(sheets) == 1 and name in sheets and info.file_size >= SPLIT_MIN
+                else None)
+            scan = _scan_sheet(path, zf, info, sheet, budget, keep)
+            if scan.uncomputed:
+                result.uncomputed[sheet] = scan.uncomputed
+            elif keep is not None and scan.regular and not scan.walk:
+                result.sheet_xml, result.sheet_member = keep, name
         elif name.endswith((".xml", ".rels")):
             for _chunk in _stream(path, zf, info, budget):   # shared strings, styles: real sizes
                 pass

@@ -23,6 +23,7 @@ import python_calamine
 from core.bulk import gc_paused, warmed_alongside
 from core.errors import InputFileError
 from core.importers import limits
+from core.importers.halves import read_halves
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
@@ -120,6 +121,10 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes, warm: Warm = None) -> T
 
 
 def _read_checked(p: Path, head: bytes, checked: limits.Precheck) -> Table:
+    if checked.sheet_xml is not None:      # a big regular sheet: calamine on two threads
+        halves = read_halves(p, checked)
+        if halves is not None:
+            return Table(str(p), *halves)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(p))
     except python_calamine.PasswordError:

@@ -1,0 +1,136 @@
+"""A big sheet handed to calamine in two halves, parsed on two threads (issue 13).
+
+python-calamine parses a sheet without holding Python's lock, on one core. For a workbook whose
+only worksheet is big and regular — every row and cell tag carries its reference, no formula:
+what the safety pre-check (``core.importers.limits``) proved while measuring it, keeping the
+sheet's inflated XML — the rows are cut at a row's end into two sheets, each zipped (stored) with
+the workbook's other parts, and the two are parsed at once, one on a helper thread; the rows are
+put back together by their references. Every byte calamine sees is one the pre-check measured: a
+half holds a subset of the sheet's cells and the same other parts, so it is within the same limits.
+
+The result is the table calamine gives for the whole file (``tests/test_import_halves.py``); when
+anything differs from the plain case — the halves' rows overlap, a half fails, one core only —
+``read_halves`` answers None and the caller reads the file as before.
+"""
+from __future__ import annotations
+
+import io
+import os
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from core.importers.limits import Precheck
+
+_SHEET_DATA = b"<sheetData>"
+_SHEET_DATA_END = b"</sheetData>"
+_ROW_END = b"</row>"
+
+Pieces = list[memoryview]
+Half = tuple[str, tuple[int, int], tuple[int, int], list[list[Any]]]   # sheet name, start, end, rows
+
+
+def _cut(chunks: list[bytes]) -> tuple[Pieces, Pieces] | None:
+    """The XML of the two halves as pieces of ``chunks`` (the sheet's XML in order, no copy): the
+    first half ends after the first row end of the middle chunk; the second has the sheet's start
+    (up to ``<sheetData>``) and every row after. None for a sheet too small to cut this way."""
+    if len(chunks) < 3:
+        return None
+    first, middle, last = chunks[0], len(chunks) // 2, chunks[-1]
+    start = first.find(_SHEET_DATA)
+    mid = chunks[middle].find(_ROW_END)
+    end = last.rfind(_SHEET_DATA_END)
+    if start < 0 or mid < 0 or end < 0:
+        return None                # a tag across two chunks: not worth the bookkeeping
+    start, mid = start + len(_SHEET_DATA), mid + len(_ROW_END)
+    views = [memoryview(c) for c in chunks]
+    return ([*views[:middle], views[middle][:mid], views[-1][end:]],
+            [views[0][:start], views[middle][mid:], *views[middle + 1:]])
+
+
+def _zipped(path: Path, member: str, pieces: Pieces) -> io.BytesIO:
+    """The workbook at ``path`` with ``member`` made of ``pieces``, every part stored."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for info in source.infolist():
+            if info.filename == member:
+                with out.open(member, "w") as sheet:
+                    for piece in pieces:
+                        sheet.write(piece)
+            else:
+                out.writestr(info.filename, source.read(info))
+    buf.seek(0)
+    return buf
+
+
+def _parse(buf: io.BytesIO) -> Half:
+    workbook = python_calamine.CalamineWorkbook.from_filelike(buf)
+    buf.close()                # calamine holds its own copy
+    try:
+        sheet = workbook.get_sheet_by_index(0)
+        start, end = sheet.start, sheet.end
+        if start is None or end is None:        # an empty half: the whole file is read instead
+            return "", (0, 0), (0, 0), []
+        return workbook.sheet_names[0], start, end, sheet.to_python(skip_empty_area=True)
+    finally:
+        workbook.close()
+
+
+def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | None:
+    """(sheet name, rows as ``to_python(skip_empty_area=False)`` of the whole sheet gives them), or
+    None when the two halves cannot stand for the whole (the caller then reads the file itself).
+    Takes the sheet's XML out of ``checked``: it is freed as soon as both halves are zipped."""
+    chunks, checked.sheet_xml = checked.sheet_xml or [], None
+    cut = _cut(chunks) if (os.cpu_count() or 1) > 1 else None
+    del chunks
+    if cut is None:
+        return None
+    first, second = cut
+    del cut
+    zipped = threading.Event()
+    got: list[Half | BaseException] = []
+
+    def helper(pieces: Pieces) -> None:
+        try:
+            buf = _zipped(path, checked.sheet_member, pieces)
+            pieces.clear()
+            zipped.set()
+            got.append(_parse(buf))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller (calamine's panics too)
+            got.append(exc)
+        finally:
+            zipped.set()
+    thread = threading.Thread(target=helper, args=(second,), name="calamine-half", daemon=True)
+    del second
+    thread.start()
+    try:
+        buf = _zipped(path, checked.sheet_member, first)
+        first.clear()
+        zipped.wait()                           # both halves zipped: the sheet's XML is freed
+        a: Half | None = _parse(buf)
+    except Exception:  # noqa: BLE001 - the whole file is read instead, with its own messages
+        a = None
+    finally:
+        thread.join()
+    b = got[0] if got else None
+    if a is None or not isinstance(b, tuple):
+        return None
+    return _joined(a, b)
+
+
+def _joined(a: Half, b: Half) -> tuple[str, list[list[Any]]] | None:
+    """The rows of the whole sheet from column A and row 1 on, each as wide as the widest half."""
+    (name, a_start, a_end, a_rows), (_name, b_start, b_end, b_rows) = a, b
+    if not a_rows or not b_rows or a_end[0] >= b_start[0]:
+        return None         # an empty half, or rows out of order across the cut
+    width = max(a_end[1], b_end[1]) + 1
+    rows: list[list[Any]] = [[""] * width for _ in range(a_start[0])]
+    for (_top, left), part, below in ((a_start, a_rows, b_start[0] - a_end[0] - 1), (b_start, b_rows, 0)):
+        if left or len(part[0]) + left != width:
+            part = [[""] * left + r + [""] * (width - left - len(r)) for r in part]
+        rows.extend(part)
+        rows.extend([""] * width for _ in range(below))
+    return name, rows

@@ -1,0 +1,173 @@
+"""A big regular sheet read by calamine in two halves on two threads (core.importers.halves)
+gives the table calamine gives for the whole file, and never sees a byte the pre-check did not
+measure: a file beyond the limits is refused before calamine is called at all."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import python_calamine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+from test_spreadsheet_safety import inline, write_xlsx
+
+from core.errors import InputFileError
+from core.importers import halves, limits
+from core.importers.reader import read_table
+
+
+def typed(rows: list[list]) -> list[list]:
+    return [[(type(c), c) for c in r] for r in rows]
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """How often calamine opened a path / a file-like object (thread-safe appends)."""
+    seen: dict[str, list] = {"from_path": [], "from_filelike": []}
+    for name in seen:
+        real = getattr(python_calamine.CalamineWorkbook, name)
+        monkeypatch.setattr(python_calamine.CalamineWorkbook, name,
+                            lambda source, _real=real, _seen=seen[name]: _seen.append(source) or _real(source))
+    return seen
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Halves for any sheet (not only from 8 MB on), read in small chunks so that even a test's
+    sheet has a middle chunk."""
+    def on(chunk: int = 512) -> None:
+        monkeypatch.setattr(limits, "SPLIT_MIN", 0)
+        monkeypatch.setattr(limits, "CHUNK", chunk)
+    return on
+
+
+def _workbook(path: Path) -> Path:
+    """A title, a header, typed rows A–F; then every other row empty and the others in C–F only,
+    the last few reaching column J: the cut falls among those, so the second half starts below an
+    empty row, right of column A, and is wider than the first."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "学生"
+    ws.append(["学生名单"])
+    ws.append(["姓名", "身份证号", "出生日期", "学费", "是否", "时间"])
+    for i in range(3, 41):
+        ws.append([f"学生{i}", f"4228{i:014d}", date(2008, 1 + i % 12, 1 + i % 28), i * 1.5, i % 2 == 0,
+                   datetime(2024, 1, 1, i % 24, 30)])
+    for i in range(41, 401, 2):
+        for col, value in ((3, f"班{i}"), (4, i), (6, None if i % 3 else "x")):
+            ws.cell(row=i, column=col, value=value)
+        if i > 390:
+            ws.cell(row=i, column=10, value=f"备注{i}")
+    wb.save(path)
+    return path
+
+
+def test_the_halves_give_the_whole_sheets_table(tmp_path, split, calls, monkeypatch):
+    path = _workbook(tmp_path / "s.xlsx")
+    plain = read_table(path)
+    assert len(calls["from_path"]) == 1 and not calls["from_filelike"]
+    split()
+    assert limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).sheet_xml is not None
+    joined = []
+    real = halves._joined
+    monkeypatch.setattr(halves, "_joined", lambda a, b: joined.append((a[1:3], b[1:3])) or real(a, b))
+    table = read_table(path)
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
+    assert typed(table.rows) == typed(plain.rows) and table.sheet == plain.sheet == "学生"
+    assert len(table.rows) == 399 and {len(r) for r in table.rows} == {10}
+    [((a_start, a_end), (b_start, b_end))] = joined
+    assert a_start == (0, 0) and b_start[1] == 2 and b_start[0] == a_end[0] + 2 and a_end[1] < b_end[1] == 9
+
+
+def test_the_halves_are_put_back_by_position():
+    a = ("S", (1, 0), (2, 1), [["a", 1], ["b", 2]])
+    b = ("S", (4, 2), (5, 3), [["c", 3], ["d", 4]])
+    name, rows = halves._joined(a, b)
+    assert name == "S" and rows == [["", "", "", ""], ["a", 1, "", ""], ["b", 2, "", ""], ["", "", "", ""],
+                                    ["", "", "c", 3], ["", "", "d", 4]]
+    assert halves._joined(b, a) is None                          # rows out of order across the cut
+    assert halves._joined(a, ("", (0, 0), (0, 0), [])) is None    # an empty half
+
+
+_CELLS = st.one_of(st.none(), st.text("甲乙 ab1", max_size=4), st.integers(-5, 10**6),
+                   st.floats(-1e6, 1e6, allow_nan=False), st.booleans(),
+                   st.dates(date(1990, 1, 1), date(2030, 12, 31)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(grid=st.lists(st.lists(_CELLS, max_size=7), min_size=30, max_size=60))
+def test_any_sheet_reads_the_same_in_halves(tmp_path_factory, monkeypatch, grid):
+    path = tmp_path_factory.mktemp("h") / "g.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["表头"])
+    for row in grid:
+        ws.append(row)
+    wb.save(path)
+    plain = read_table(path)
+    with monkeypatch.context() as m:
+        m.setattr(limits, "SPLIT_MIN", 0)
+        m.setattr(limits, "CHUNK", 64)
+        assert typed(read_table(path).rows) == typed(plain.rows)
+
+
+def test_rows_out_of_order_are_read_from_the_whole_file(tmp_path, split, calls):
+    rows = "".join(f'<row r="{i}">{inline(f"A{i}", f"x{i}")}<c r="B{i}"><v>{i}</v></c></row>'
+                   for i in range(300, 0, -1))
+    path = write_xlsx(tmp_path / "rev.xlsx", rows)
+    plain = read_table(path)
+    split()
+    table = read_table(path)
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
+    assert typed(table.rows) == typed(plain.rows) and table.rows[0] == ["x1", 1]
+
+
+def test_a_failing_half_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
+    path = _workbook(tmp_path / "s.xlsx")
+    plain = read_table(path)
+    split()
+    real = halves._parse
+
+    def fails_once(buf):
+        if not getattr(fails_once, "done", False):
+            fails_once.done = True
+            raise python_calamine.CalamineError("broken half")
+        return real(buf)
+    monkeypatch.setattr(halves, "_parse", fails_once)
+    assert typed(read_table(path).rows) == typed(plain.rows)
+    assert len(calls["from_path"]) == 2
+
+
+def test_one_core_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
+    path = _workbook(tmp_path / "s.xlsx")
+    split()
+    monkeypatch.setattr(halves.os, "cpu_count", lambda: 1)
+    read_table(path)
+    assert not calls["from_filelike"] and len(calls["from_path"]) == 1
+
+
+def _regular(count: int) -> str:
+    return "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, count + 1))
+
+
+@pytest.mark.parametrize("halves_on", [False, True])
+def test_a_far_cell_or_a_bomb_never_reaches_calamine(tmp_path, split, monkeypatch, halves_on):
+    """Whether or not the halves are on: calamine is never called for a file beyond the limits."""
+    called: list = []
+    for name in ("from_path", "from_filelike"):
+        monkeypatch.setattr(python_calamine.CalamineWorkbook, name, lambda *a: called.append(a))
+    if halves_on:
+        split()
+    far = write_xlsx(tmp_path / "far.xlsx", _regular(3000) + '<row r="3001"><c r="XFD1048576"><v>1</v></c></row>')
+    with pytest.raises(InputFileError) as err:
+        read_table(far)
+    assert "太大或范围异常" in err.value.message and "1048576" in err.value.message
+    monkeypatch.setattr(limits, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    bomb = write_xlsx(tmp_path / "bomb.xlsx", _regular(40_000))       # 1.6 MB unpacked, 0.3 MB packed
+    assert bomb.stat().st_size < 1024 * 1024
+    with pytest.raises(InputFileError) as err:
+        read_table(bomb)
+    assert "解压后超过 1 MB" in err.value.message
+    assert not called
