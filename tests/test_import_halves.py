@@ -11,6 +11,7 @@ import python_calamine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from test_import_identity import _write as write_rows
 from test_spreadsheet_safety import inline, write_xlsx
 
 from core.errors import InputFileError
@@ -99,13 +100,7 @@ _CELLS = st.one_of(st.none(), st.text("甲乙 ab1", max_size=4), st.integers(-5,
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(grid=st.lists(st.lists(_CELLS, max_size=7), min_size=30, max_size=60))
 def test_any_sheet_reads_the_same_in_halves(tmp_path_factory, monkeypatch, grid):
-    path = tmp_path_factory.mktemp("h") / "g.xlsx"
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["表头"])
-    for row in grid:
-        ws.append(row)
-    wb.save(path)
+    path = write_rows(tmp_path_factory.mktemp("h") / "g.xlsx", grid)
     plain = read_table(path)
     with monkeypatch.context() as m:
         m.setattr(limits, "SPLIT_MIN", 0)
