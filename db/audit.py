@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import text
@@ -26,7 +27,7 @@ from db.audit_chain import (  # noqa: F401 - GENESIS, TRIGGERS, _ENCODE: importa
     chain_status,
     entry_hash,
 )
-from db.bulk import insert_tuples, stored_time
+from db.bulk import insert_tuples, json_insert, stored_time
 from db.models import AuditEntry
 
 # The SQL of the triggers (the migration creates them; ``audit_chain_status`` looks for them).
@@ -56,12 +57,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-_COLUMNS = ("id", "at", "actor", "entity", "entity_id", "field", "old", "new", "prev_hash", "hash")
-
-
-def _last(session: Session) -> tuple[int, str]:
-    row = session.execute(text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
-    return (row[0], row[1] or GENESIS) if row else (0, GENESIS)
+COLUMNS = ("id", "at", "actor", "entity", "entity_id", "field", "old", "new", "prev_hash", "hash")
 
 
 def record(session: Session, actor: str, entity: str, entity_id: int | None,
@@ -79,20 +75,54 @@ def record_many(session: Session, actor: str, entity: str,
     appended meanwhile makes this transaction fail on write (SQLite's snapshot
     rule) instead of forking the chain.
     """
-    when = stored_time(at or datetime.now())
     entries = [(eid, name, _text(old), _text(new))
                for eid, changes in batch for name, (old, new) in changes.items()]
     if not entries:
         return 0
     session.flush()   # entries written earlier in this session come first in the chain
-    last_id, prev = _last(session)
+    rows, _last_entry = chained(last_entry(session), stored_time(at or datetime.now()), actor, entity, entries)
+    insert_tuples(session.connection(), AuditEntry.__table__, COLUMNS, rows)
+    return len(rows)
+
+
+def last_entry(session: Session) -> tuple[int, str]:
+    """The id and hash of the chain's last entry ((0, GENESIS) for an empty log), in the
+    session's transaction as it stands (flush first what must come before)."""
+    row = session.execute(text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
+    return (row[0], row[1] or GENESIS) if row else (0, GENESIS)
+
+
+def chained(last: tuple[int, str], when: str, actor: str, entity: str,
+            entries: Iterable[tuple[int | None, str, str | None, str | None]],
+            ) -> tuple[list[tuple[Any, ...]], tuple[int, str]]:
+    """The rows (``COLUMNS``) of ``entries`` (entity id, field, old and new as stored text)
+    chained after ``last`` (id, hash) at ``when`` (``stored_time``), and the new last (id, hash).
+    No database work: the caller inserts the rows, in this order, in the same transaction."""
+    last_id, prev = last
     rows = []
     for entry_id, (eid, name, old, new) in enumerate(entries, last_id + 1):
         digest = entry_hash(prev, entry_id, when, actor, entity, eid, name, old, new)
         rows.append((entry_id, when, actor, entity, eid, name, old, new, prev, digest))
         prev = digest
-    insert_tuples(session.connection(), AuditEntry.__table__, _COLUMNS, rows)
-    return len(rows)
+    return rows, (last_id + len(rows), prev)
+
+
+# The columns an import's entries share (their time, actor, entity, field, empty old value) and
+# the others, with their positions in ``chained``'s rows.
+_SHARED, _OWN = ("at", "actor", "entity", "field", "old"), ("id", "entity_id", "new", "prev_hash", "hash")
+_shared_of = itemgetter(*(COLUMNS.index(c) for c in _SHARED))
+_own_of = itemgetter(*(COLUMNS.index(c) for c in _OWN))
+
+
+def insert_statement(rows: list[tuple[Any, ...]]) -> tuple[str, Any]:
+    """``(sql, parameters)`` inserting ``chained``'s rows as one statement (``db.bulk.json_insert``,
+    for ``db.bulk.Writer``): the columns all rows share (an import's entries) bound once, the
+    others read from the rows' JSON."""
+    table = AuditEntry.__table__
+    shared = set(map(_shared_of, rows))
+    if len(shared) != 1:
+        return json_insert(table, COLUMNS, rows, {})
+    return json_insert(table, _OWN, list(map(_own_of, rows)), dict(zip(_SHARED, shared.pop(), strict=True)))
 
 
 def audit_chain_status(session: Session, since: ChainStatus | None = None) -> ChainStatus:

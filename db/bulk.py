@@ -9,7 +9,9 @@ bool (stored as 0/1 like SQLAlchemy's ``Boolean``), a ``DateTime`` as ``stored_t
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,9 @@ from sqlalchemy import Connection, Table
 # (``indexes_deferred``): SQLite builds an index by sorting, much faster than by
 # inserting 200,000 random ID numbers into its B-tree one at a time.
 BIG_INSERT = 10_000
+# Rows per statement of an import's insert (db.importing): the audit entries of one chunk are
+# written on the writer thread while the next chunk is prepared (``Writer``).
+CHUNK = 5000
 
 
 def stored_time(at: datetime) -> str:
@@ -65,3 +70,75 @@ def indexes_deferred(conn: Connection, table: Table, defer: bool = True) -> Iter
     yield
     for index in indexes:
         index.create(conn)
+
+
+# json.dumps with ensure_ascii=False, compact, no NaN (SQLite's JSON refuses it): made once.
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def json_insert(table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]],
+                fixed: Mapping[str, Any]) -> tuple[str, Any]:
+    """``(sql, parameters)`` for ``Connection.exec_driver_sql`` inserting ``rows`` (values in
+    ``columns`` order) and ``fixed`` (column: the one value of every row) as ONE statement:
+    the rows go as a JSON array of arrays read by ``json_each``, which SQLite runs as a single
+    step without Python's lock (``Writer``; an ``executemany`` takes the lock at every row).
+
+    The stored values and types are those of binding the values (text, integer, NULL; True and
+    False are 1 and 0, as sqlite3 binds them). A text holding a NUL character would end at it in
+    SQLite's JSON: such rows go as an ``executemany`` of the same statement's values instead."""
+    payload = _JSON(rows)
+    if "\\u0000" in payload:
+        names = [*columns, *fixed]
+        values = tuple(fixed.values())
+        return _insert_sql(table, names), [(*row, *values) for row in rows]
+    picks = [f"value->>{i}" for i in range(len(columns))]
+    picks += [f"?{i}" for i in range(2, len(fixed) + 2)]
+    sql = (f'INSERT INTO {table.name} ({", ".join([*columns, *fixed])}) '
+           f'SELECT {", ".join(picks)} FROM json_each(?1)')
+    return sql, (payload, *fixed.values())
+
+
+class Writer:
+    """Statements run one at a time on a helper thread while the caller prepares the next.
+
+    The caller's connection has one user at a time: the caller submits a statement, does work
+    that does not touch the connection (the next rows' tuples, hashes, JSON), and calls
+    ``idle()`` before it uses the connection again. A statement's error is raised, as itself,
+    by the next ``submit``/``idle``/``close`` in the caller's thread, where the caller's
+    transaction rolls everything back as with a statement run there."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="zizhu-writer")
+        self._pending: Future[Any] | None = None
+
+    def submit(self, sql: str, params: Any) -> None:
+        self.idle()
+        self._pending = self._pool.submit(self._conn.exec_driver_sql, sql, params)
+
+    def idle(self) -> None:
+        """Wait for the statement submitted last; raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the last statement (raising its error) and end the thread."""
+        try:
+            self.idle()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+@contextmanager
+def writer(conn: Connection) -> Iterator[Writer]:
+    """A ``Writer`` on ``conn`` for the body; at its end the last statement is waited for (its
+    error raised). When the body fails, its own error is raised after the running statement
+    has ended (the connection is free for the rollback)."""
+    w = Writer(conn)
+    try:
+        yield w
+    except BaseException:
+        w._pool.shutdown(wait=True)     # the statement running ends first; its error is dropped
+        raise
+    w.close()

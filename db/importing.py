@@ -23,7 +23,7 @@ from core.errors import ValidationError
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit, store
-from db.bulk import BIG_INSERT, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time
+from db.bulk import BIG_INSERT, CHUNK, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time, writer
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
 
 Progress = Callable[[int, int], None]
@@ -151,7 +151,7 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
 def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                progress: Progress | None = None) -> dict[str, int]:
     """Write the plan inside the caller's transaction; audit every change."""
-    model, data_fields, blank = _SPECS[plan.kind]
+    model = _SPECS[plan.kind][0]
     if plan.removed and plan.needs_confirmation:
         raise ValidationError(plan.removal_text() + "，超过现有名单的一半，需要确认后才能替换",
                               "请核对新名单是否完整；确认无误请加 --yes 重新运行（图形界面中确认提示框）")
@@ -162,36 +162,7 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     done = 0
     entity = "student" if plan.kind == "students" else "roster"
     if plan.added:
-        students = plan.kind == "students"
-        table = model.__table__
-        # Plain tuples in the order of ``columns`` (db.bulk): each row's values, its problems,
-        # the bookkeeping columns, the id.
-        name_at = data_fields.index("name")
-        columns = [*data_fields, "import_problems"]
-        extra: list[tuple[Any, ...]] = [()] * len(plan.added)
-        if students:
-            columns += ["name_initials", "created_at", "updated_at", *_STUDENT_UNSET]
-            stamp = stored_time(now)
-            tail = (stamp, stamp, *column_defaults(table, _STUDENT_UNSET).values())
-            names = [row.values.get("name", blank["name"]) for row in plan.added]
-            extra = [(key, *tail) for key in _initials_of(names)]
-        # Explicit ids let the rows go in as one executemany. The first row is inserted alone:
-        # SQLite gives it its id under the write lock this transaction then holds, so no other
-        # writer can take the ids that follow.
-        conn = session.connection()
-        first = insert_one(conn, table, columns, _stored_rows(plan.added[:1], data_fields, blank, extra, 0)[0][:-1])
-        rows = _stored_rows(plan.added, data_fields, blank, extra, first)
-        columns.append("id")
-        with indexes_deferred(conn, table, len(rows) >= max(BIG_INSERT, plan.size_before)):
-            for start in range(0, len(rows), 5000):
-                chunk = rows[start:start + 5000]
-                insert_tuples(conn, table, columns, chunk[1:] if start == 0 else chunk)   # the first row is in
-                if students:
-                    audit.record_many(session, actor, entity,
-                                      ((r[-1], {"*": (None, f"导入新增：{r[name_at]}")}) for r in chunk), now)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
+        done = _insert_added(session, plan, actor, now, progress)
     if plan.updated:
         was_verified: set[int] = set()
         if plan.kind == "students":
@@ -230,6 +201,59 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     return plan.counts()
 
 
+def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
+                  progress: Progress | None = None) -> int:
+    """Insert the plan's new rows in chunks of ``CHUNK``; for students, audit each one.
+
+    The rows go as plain tuples (db.bulk) with explicit ids: the first row is inserted alone,
+    SQLite gives it its id under the write lock this transaction then holds, so no other writer
+    can take the ids that follow. A chunk's audit entries (chained after the log's last entry,
+    read once) are written on the writer thread as one statement while this thread prepares the
+    next chunk (its initials, tuples and entries' hashes); this thread inserts the rows itself
+    once the writer is idle: the connection has one user at a time."""
+    model, data_fields, blank = _SPECS[plan.kind]
+    students = plan.kind == "students"
+    table = model.__table__
+    name_at = data_fields.index("name")
+    # Each row's values, its problems, the bookkeeping columns (students), the id.
+    columns = [*data_fields, "import_problems"]
+    tail: tuple[Any, ...] = ()
+    memo: dict[str, str] = {}
+    if students:
+        columns += ["name_initials", "created_at", "updated_at", *_STUDENT_UNSET]
+        stamp = stored_time(now)
+        tail = (stamp, stamp, *column_defaults(table, _STUDENT_UNSET).values())
+
+    def stored(part: list[ParsedRow], first: int) -> list[tuple[Any, ...]]:
+        if not students:
+            return _stored_rows(part, data_fields, blank, [()] * len(part), first)
+        names = [row.values.get("name", blank["name"]) for row in part]
+        return _stored_rows(part, data_fields, blank, [(key, *tail) for key in _initials_of(names, memo)], first)
+
+    conn = session.connection()
+    first = insert_one(conn, table, columns, stored(plan.added[:1], 0)[0][:-1])
+    columns.append("id")
+    session.flush()
+    chain = audit.last_entry(session)
+    when = stored_time(now)
+    done = 0
+    with indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before)), writer(conn) as w:
+        for start in range(0, len(plan.added), CHUNK):
+            rows = stored(plan.added[start:start + CHUNK], first + start)
+            if students:
+                entries, chain = audit.chained(chain, when, actor, "student",
+                                               [(r[-1], "*", None, f"导入新增：{r[name_at]}") for r in rows])
+                statement = audit.insert_statement(entries)
+            w.idle()
+            insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in
+            if students:
+                w.submit(*statement)
+            done += len(rows)
+            if progress:
+                progress(done, len(plan.added) + len(plan.updated))
+    return done
+
+
 def _stored_rows(rows: list[ParsedRow], data_fields: tuple[str, ...], blank: dict[str, Any],
                  extra: list[tuple[Any, ...]], first: int) -> list[tuple[Any, ...]]:
     """The tuples inserted for ``rows``: each row's values in ``data_fields`` order, its problems,
@@ -244,9 +268,8 @@ def _stored_rows(rows: list[ParsedRow], data_fields: tuple[str, ...], blank: dic
                 for row, more, i in zip(rows, extra, count(first))]
 
 
-def _initials_of(names: list[str]) -> list[str]:
-    """``initials_key`` of each name, computed once per distinct name."""
-    memo: dict[str, str] = {}
+def _initials_of(names: list[str], memo: dict[str, str]) -> list[str]:
+    """``initials_key`` of each name, computed once per distinct name (``memo``: those known)."""
     out = []
     for name in names:
         key = memo.get(name)
