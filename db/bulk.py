@@ -129,6 +129,11 @@ class Writer:
         finally:
             self._pool.shutdown(wait=True)
 
+    def abandon(self) -> None:
+        """End the thread after the statement running, whose error is dropped (the caller's own
+        failure is the one to report; the connection is free for the rollback afterwards)."""
+        self._pool.shutdown(wait=True)
+
 
 @contextmanager
 def writer(conn: Connection) -> Iterator[Writer]:
@@ -139,6 +144,6 @@ def writer(conn: Connection) -> Iterator[Writer]:
     try:
         yield w
     except BaseException:
-        w._pool.shutdown(wait=True)     # the statement running ends first; its error is dropped
+        w.abandon()
         raise
     w.close()
