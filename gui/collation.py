@@ -11,7 +11,7 @@ from PySide6.QtCore import QCollator, QLocale
 from core.slicesort import distinct_in_slices, map_in_slices, sorted_positions
 
 # Surnames the collator reads by another reading (曾 as céng, the surname is zēng): a name's first
-# character is ordered as a character of the surname's reading. Compound surnames are not told apart.
+# character is ordered as a character of the surname's reading. Compound surnames: see _COMPOUNDS.
 _SURNAMES = str.maketrans({
     "曾": "增",     # zēng, not céng
     "单": "善",     # shàn, not dān
@@ -30,12 +30,24 @@ _SURNAMES = str.maketrans({
 })
 
 
-_SURNAMES_FIRST = frozenset(map(chr, _SURNAMES))
+# Compound surnames whose first character the collator reads otherwise, ordered as these two
+# characters: 万俟 mòqí (not wànsì), 尉迟 yùchí (not wèichí: 尉 alone is the surname wèi), 澹台 tántái
+# (not dàntái). Only those two characters at the start of a name are read so, and neither pair
+# begins a name otherwise (俟, 迟, 台 do not start given names). Left out: 单于 (chányú), as a
+# name 单于… is as likely the surname 单 (shàn) and a given name beginning with 于; 长孙 (zhǎngsūn)
+# and the other compounds the collator reads right. Search initials hold every reading (core.pinyin).
+_COMPOUNDS = {"万俟": "莫其", "尉迟": "玉迟", "澹台": "谈台"}
+
+_SURNAMES_FIRST = frozenset(map(chr, _SURNAMES)) | {c[0] for c in _COMPOUNDS}
+_STAND_INS = set(_SURNAMES.values()) | set("".join(_COMPOUNDS.values()))
 
 
 def surname_form(name: str) -> str:
-    """``name`` with its first character (the surname) replaced by one the collator orders by the
-    surname's reading: what names are sorted by."""
+    """``name`` with its surname replaced by characters the collator orders by the surname's
+    reading: what names are sorted by."""
+    compound = _COMPOUNDS.get(name[:2])
+    if compound is not None:
+        return compound + name[2:]
     return name[:1].translate(_SURNAMES) + name[1:]
 
 
@@ -70,7 +82,7 @@ def name_ranks(names: Sequence[str]) -> array:
     distinct = distinct_in_slices(names)
     table: dict[int, str] = {}
     rank, previous = 0, None
-    for ch in sorted(set("".join(distinct)) | set(_SURNAMES.values()), key=sort_key):
+    for ch in sorted(set("".join(distinct)) | _STAND_INS, key=sort_key):
         if previous is not None and compare(previous, ch) != 0:
             rank += 1
         table[ord(ch)] = chr(0x10000 + rank)      # characters the collator finds equal: one rank
