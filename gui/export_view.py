@@ -29,7 +29,7 @@ from db.exports import (
     not_ready_error,
 )
 from db.session import Database
-from gui import worker
+from gui import notes, worker
 from gui.dialogs import ask_save_path
 from gui.errors import show_exception
 
@@ -75,6 +75,11 @@ class ExportPage(QWidget):
         self.last_export.setWordWrap(True)
         self.last_export.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.last_export.hide()
+        self.warnings: list[str] = []            # the last export's, all of them behind notes_button
+        self.notes_button = QPushButton(notes.ALL_BUTTON, self)
+        self.notes_button.setObjectName("allNotes")
+        self.notes_button.clicked.connect(lambda: self.show_warnings(self.warnings))
+        self.notes_button.hide()
 
         box = QGroupBox("上报前检查", self)
         form = QFormLayout(box)
@@ -93,6 +98,7 @@ class ExportPage(QWidget):
         layout.addSpacing(12)
         layout.addWidget(self._notice_box())
         layout.addWidget(self.last_export)
+        layout.addWidget(self.notes_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
     def _notice_box(self) -> QGroupBox:
@@ -167,11 +173,19 @@ class ExportPage(QWidget):
         text = f"已导出公示名单（{result.students} 名学生）：{result.path}"
         if result.draft:
             text += "\n这是草稿（" + "；".join(result.reasons) + "），全部核准后请重新导出再张贴。"
-        if result.warnings:
-            text += "\n注意：" + "\n注意：".join(result.warnings)
-        self.last_export.setText(text)
-        self.last_export.show()
+        self._show_result(text, result.warnings)
         self.reload()
+
+    def _show_result(self, text: str, warnings: list[str]) -> None:
+        """The last export's result below the buttons: a few of its warnings, the button for all."""
+        self.warnings = list(warnings)
+        self.last_export.setText(text + notes.inline(warnings))
+        self.last_export.show()
+        self.notes_button.setVisible(len(warnings) > notes.INLINE)
+
+    def show_warnings(self, warnings: list[str]) -> None:
+        """Every warning of the last export in a box (tests replace it)."""
+        notes.show_all(self, "导出：请注意", warnings)
 
     def export(self) -> None:
         """Readiness first (a refused final export asks nothing), then where to save, then
@@ -206,9 +220,6 @@ class ExportPage(QWidget):
     def _done(self, result: ExportResult) -> None:
         kind = "草稿" if result.draft else "正式"
         text = f"已导出{kind}上报包：{result.path}\n签名公钥指纹：{result.fingerprint}"
-        if result.warnings:
-            text += "\n注意：" + "\n注意：".join(result.warnings)
-        self.last_export.setText(text)
-        self.last_export.show()
+        self._show_result(text, result.warnings)
         self.exported.emit(result)
         self.reload()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
 
 from core.idnumber import mask_id
 from core.money import format_fen
@@ -24,6 +24,7 @@ from gui.columns_model import ColumnsModel, ColumnTest, negated
 from gui.dialogs import ask_save_path
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
+from gui.notes import show_all
 from gui.search import FilterProxy
 from gui.students.model import name_sort_keys
 from gui.table_model import Column, SortState, TableData
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 NOT_PRINTED, PRINTED = "未打印", "已打印"
 NOT_BACK, BACK = "未收回", "已收回"
 NO_HEAD = "—"                # 家长 when the list has no 户主姓名
-SHOWN_WARNINGS = 8           # warnings in the box's text; all of them in its details
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -170,14 +170,7 @@ class LettersPage(ListPage[LettersProxy]):
     def show_warnings(self, warnings: list[str]) -> None:
         """The letters' warnings (a name the font cannot print, a student left out) in a box the clerk
         closes: a line in the status bar is replaced by the next before it is read. Tests replace it."""
-        if not warnings:
-            return
-        box = QMessageBox(QMessageBox.Icon.Warning, "告知书：请注意",
-                          "\n".join(warnings[:SHOWN_WARNINGS]), QMessageBox.StandardButton.Ok, self)
-        if len(warnings) > SHOWN_WARNINGS:
-            box.setInformativeText(f"另有 {len(warnings) - SHOWN_WARNINGS} 条，点“显示详情”查看全部")
-            box.setDetailedText("\n".join(warnings))
-        box.exec()
+        show_all(self, "告知书：请注意", warnings)
 
     # -- preview and print ---------------------------------------------------
     def preview_selected(self, modal: bool = True) -> None:

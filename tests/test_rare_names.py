@@ -142,3 +142,32 @@ def test_the_letters_page_shows_them_in_a_box_that_stays(renamed, qtbot, shown, 
     page.save_selected()
     assert (tmp_path / "告知书.pdf").exists()
     assert told == [[_line("王" + EXT_A, at)]]
+
+
+def test_a_message_naming_a_told_student_is_not_warned_again_but_another_character_is(data, tmp_path):
+    f0 = next(f for f in data.findings if f.state.value == "open" and f.id_number)
+    named = replace(f0, name="李" + EXT_A2, message=f"学生名单姓名“李{EXT_A2}”与建档立卡名单姓名“李洁”不一致")
+    other = replace(f0, name="张三", message=f"户主“{EXT_B}大山”与名单不一致")
+    warnings = write_report(tmp_path / "r.pdf", replace(data, findings=[named, other]))
+    assert warnings[0] == _line("李" + EXT_A2, f"身份证号 {mask_id(f0.id_number)}")
+    assert warnings[1:] == [f"问题说明“{other.message}”中的“{EXT_B}”字字体中没有，打印时请手写补上"]
+
+
+def test_the_export_page_shows_a_few_warnings_and_all_of_them_behind_a_button(qtbot, db, shown, monkeypatch):
+    from gui import notes
+    from gui.export_view import ExportPage
+    page = ExportPage(db)
+    qtbot.addWidget(page)
+    page.show()
+    boxes: list[list[str]] = []
+    monkeypatch.setattr(page, "show_warnings", lambda warnings: boxes.append(list(warnings)))
+    many = [f"第{i}条" for i in range(notes.INLINE + 2)]
+    page._show_result("已导出", many)
+    text = page.last_export.text()
+    assert text.startswith("已导出\n注意：第0条") and f"注意：第{notes.INLINE - 1}条" in text
+    assert f"注意：第{notes.INLINE}条" not in text and "另有 2 条注意事项" in text
+    assert page.notes_button.isVisible()
+    page.notes_button.click()
+    assert boxes == [many]
+    page._show_result("已导出", many[:2])
+    assert page.last_export.text() == "已导出\n注意：第0条\n注意：第1条" and not page.notes_button.isVisible()

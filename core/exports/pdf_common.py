@@ -81,7 +81,8 @@ def missing_glyphs(text: str) -> set[str]:
 
 class Glyphs:
     """Collects the missing-character warnings of one document; ``told``: texts already warned
-    about in other words (the students' names: ``rare_names.RareNames``), printed with □ unwarned."""
+    about in other words (the students' names: ``rare_names.RareNames``), printed with □ unwarned,
+    as is a told text's character inside another text (a finding's message naming the student)."""
 
     def __init__(self, told: Iterable[str] = ()) -> None:
         self.warnings: list[str] = []
@@ -94,7 +95,8 @@ class Glyphs:
         if not missing:
             return text
         shown = text if len(text) <= 30 else text[:30] + "…"
-        for ch in sorted(missing, key=text.index) if text not in self._told else ():
+        told = "".join(t for t in self._told if t in text)
+        for ch in sorted(missing.difference(told), key=text.index):
             w = f"{label}“{shown}”中的“{ch}”字字体中没有，打印时请手写补上"
             if w not in self.warnings:
                 self.warnings.append(w)
