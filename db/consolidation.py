@@ -115,7 +115,8 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
         official, policy = get_official(s), store.get_policy(s)
         c = Consolidation(school_info(s), inner, done.summary, done.findings, county=official.county,
                           policy_name=official.title, policy_hash=policy.sha256, generated_at=datetime.now(),
-                          generated_by=actor or audit.default_actor(), signer_fingerprint=fingerprint(public_raw))
+                          generated_by=actor or audit.default_actor(), clerk=official.clerk,
+                          signer_fingerprint=fingerprint(public_raw))
     if progress:
         progress(1, steps)
     with temp_folder("consolidated") as folder:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cli.commands import run
 from core.exports.data import Official
 from core.exports.output import generated_by_label
+from core.exports.report import write_report
 from core.exports.sample import sample_export_data
 from db.audit import default_actor
 from db.models import AuditEntry
@@ -23,10 +24,23 @@ from db.workflows import fill_demo
 PASS = "a long enough passphrase"
 
 
-def test_the_label_names_the_clerk_or_says_there_is_none():
-    data = replace(sample_export_data(), generated_by="root")
-    assert generated_by_label(replace(data, official=Official("建始县", clerk="张老师"))) == "张老师（系统账户 root）"
-    assert generated_by_label(replace(data, official=Official("建始县"))) == "（未填写经办人，系统账户 root）"
+def test_the_label_names_the_clerk_or_says_there_is_none(tmp_path):
+    assert generated_by_label("张老师", "root") == "张老师（系统账户 root）"
+    assert generated_by_label("", "root") == "（未填写经办人，系统账户 root）"
+    data = replace(sample_export_data(), generated_by="root", official=Official("建始县", clerk="张老师"))
+    write_report(tmp_path / "r.pdf", data)
+    assert "生成人张老师（系统账户root）" in re.sub(r"\s+", "", pdf_text(tmp_path / "r.pdf", 1))
+
+
+def test_the_receivers_report_names_its_clerk_too(tmp_path):
+    from test_consolidated_export import _three, consolidation
+
+    from core.exports.consolidated_report import write_consolidated_report
+    c = replace(consolidation(_three()), generated_by="station", clerk="王站长")
+    write_consolidated_report(tmp_path / "c.pdf", c)
+    assert "生成人王站长（系统账户station）" in re.sub(r"\s+", "", pdf_text(tmp_path / "c.pdf", 1))
+    write_consolidated_report(tmp_path / "d.pdf", replace(c, clerk=""))
+    assert "生成人（未填写经办人，系统账户station）" in re.sub(r"\s+", "", pdf_text(tmp_path / "d.pdf", 1))
 
 
 def _package_texts(path, tmp_path):
@@ -89,3 +103,20 @@ def test_settings_page_edits_the_clerk(qtbot, db, shown):
     win.settings.save_official_button.click()
     with db.session() as s:
         assert official_values(s)["clerk"] == "李老师"
+
+
+def test_the_station_export_prints_its_clerk(tmp_path):
+    from receiving_fixtures import STATION_PASSPHRASE, trusting_receiver, two_kid_school
+
+    from db.consolidation import export_consolidated
+    from db.official import set_official
+    from db.receiving import intake
+    pkg = two_kid_school(tmp_path)
+    for d in trusting_receiver(tmp_path / "station.sqlite", [pkg]):
+        assert intake(d, [pkg.path]).count("accepted") == 1
+        with d.session() as s:
+            set_official(s, "经办人", "王站长")
+        out = export_consolidated(d, tmp_path / "station.zip", STATION_PASSPHRASE).path
+    with zipfile.ZipFile(out) as z:
+        (tmp_path / "report.pdf").write_bytes(z.read("report.pdf"))
+    assert f"生成人王站长（系统账户{default_actor()}）" in re.sub(r"\s+", "", pdf_text(tmp_path / "report.pdf", 1))

@@ -92,7 +92,8 @@ class Consolidation:
     policy_name: str = ""
     policy_hash: str = ""
     generated_at: datetime = field(default_factory=datetime.now)
-    generated_by: str = ""
+    generated_by: str = ""            # the system account (as the audit log names it)
+    clerk: str = ""                   # the receiver's 经办人 (公文信息), "" when not set
     signer_fingerprint: str = ""
     program_version: str = field(default_factory=program_version)
 

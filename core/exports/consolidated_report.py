@@ -16,6 +16,7 @@ from core.checks.base import SEVERITY_LABELS, Severity
 from core.consolidate.checks import CROSS_RULES
 from core.consolidate.summary import Figures
 from core.exports.consolidated import WORKBOOK_MEMBER, Consolidation
+from core.exports.output import generated_by_label
 from core.exports.pdf_common import Glyphs, PageSpec, Styles, render_pdf, signature_block, styles, table
 from core.idnumber import mask_id
 from core.money import format_fen
@@ -34,7 +35,7 @@ def _cover(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
         *([["资助政策", c.policy_name]] if c.policy_name else []),
         ["汇总的提交包", f"{len(c.packages)} 所学校（各校提交包原件随附，签名可逐一核验）"],
         ["生成时间", c.time_label],
-        ["生成人", c.generated_by or "—"],
+        ["生成人", generated_by_label(c.clerk, c.generated_by)],
         ["签名公钥指纹", Paragraph(c.signer_fingerprint, st["mono"]) if c.signer_fingerprint else "未签名"],
     ]
     info = table(rows, [38 * mm, 112 * mm], st, g, header=False, labels={1: "封面信息"})

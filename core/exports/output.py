@@ -28,12 +28,13 @@ def time_label(data: ExportData) -> str:
     return data.generated_at.strftime("%Y-%m-%d %H:%M")
 
 
-def generated_by_label(data: ExportData) -> str:
-    """Who made the document (the report's and the workbook's 生成人): the 经办人 of 公文信息 with the
-    system account the audit log names for the same work, or only that account, saying so."""
-    account = data.generated_by or "未知"
-    if data.official.clerk:
-        return f"{data.official.clerk}（系统账户 {account}）"
+def generated_by_label(clerk: str, account: str) -> str:
+    """Who made the document (the 生成人 of the report, the workbook and the receiver's report): the
+    经办人 of 公文信息 with the system account the audit log names for the same work, or only that
+    account, saying so."""
+    account = account or "未知"
+    if clerk:
+        return f"{clerk}（系统账户 {account}）"
     return f"（未填写经办人，系统账户 {account}）"
 
 

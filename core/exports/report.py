@@ -100,7 +100,7 @@ def _cover(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
         *([["政策版本", data.policy_version]] if data.policy_version else []),
         ["政策文件SHA-256", Paragraph(f"{_group(sha[:32])}<br/>{_group(sha[32:])}", st["mono"])],
         ["生成时间", time_label(data)],
-        ["生成人", generated_by_label(data)],
+        ["生成人", generated_by_label(data.official.clerk, data.generated_by)],
         ["签名公钥指纹", Paragraph(data.signer_fingerprint, st["mono"])
          if data.signer_fingerprint else "未签名"],
         ["状态", status_label(data)],

@@ -153,7 +153,7 @@ def _about(data: ExportData) -> Iterator[Row]:
         *([("政策依据", data.official.policy_basis)] if data.official.policy_basis else []),
         *([("政策版本", data.policy_version)] if data.policy_version else []),
         ("政策文件SHA-256", data.policy.sha256),
-        ("生成时间", time_label(data)), ("生成人", generated_by_label(data)),
+        ("生成时间", time_label(data)), ("生成人", generated_by_label(data.official.clerk, data.generated_by)),
         ("程序版本", f"Zizhu {data.program_version}"),
         ("学生人数", str(len(data.students))), ("受助学生人数", str(t.students_granted)),
         ("资助金额合计（元）", format_fen(t.total)),
