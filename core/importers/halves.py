@@ -70,13 +70,13 @@ def _parse(buf: io.BytesIO) -> Half:
     workbook = python_calamine.CalamineWorkbook.from_filelike(buf)
     buf.close()                # calamine holds its own copy
     try:
-        sheet = workbook.get_sheet_by_index(0)
-        start, end = sheet.start, sheet.end
-        if start is None or end is None:        # an empty half: the whole file is read instead
-            return "", (0, 0), (0, 0), []
-        return workbook.sheet_names[0], start, end, sheet.to_python(skip_empty_area=True)
+        sheet, name = workbook.get_sheet_by_index(0), workbook.sheet_names[0]
     finally:
-        workbook.close()
+        workbook.close()       # (its copy of the zip is freed: the sheet holds its own cells)
+    start, end = sheet.start, sheet.end
+    if start is None or end is None:        # an empty half: the whole file is read instead
+        return "", (0, 0), (0, 0), []
+    return name, start, end, sheet.to_python(skip_empty_area=True)
 
 
 def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | None:
@@ -90,30 +90,37 @@ def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | 
         return None
     first, second = cut
     del cut
-    zipped = threading.Event()
+    # Each thread zips its half, then waits for the other's: the sheet's XML is freed before
+    # either half is handed to calamine (which copies its zip), so the two never coexist.
+    a_zipped, b_zipped = threading.Event(), threading.Event()
     got: list[Half | BaseException] = []
 
     def helper(pieces: Pieces) -> None:
         try:
-            buf = _zipped(path, checked.sheet_member, pieces)
-            pieces.clear()
-            zipped.set()
+            try:
+                buf = _zipped(path, checked.sheet_member, pieces)
+            finally:
+                pieces.clear()
+                b_zipped.set()
+            a_zipped.wait()
             got.append(_parse(buf))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller (calamine's panics too)
             got.append(exc)
-        finally:
-            zipped.set()
     thread = threading.Thread(target=helper, args=(second,), name="calamine-half", daemon=True)
     del second
     thread.start()
     try:
-        buf = _zipped(path, checked.sheet_member, first)
-        first.clear()
-        zipped.wait()                           # both halves zipped: the sheet's XML is freed
+        try:
+            buf = _zipped(path, checked.sheet_member, first)
+        finally:
+            first.clear()
+            a_zipped.set()
+        b_zipped.wait()
         a: Half | None = _parse(buf)
     except Exception:  # noqa: BLE001 - the whole file is read instead, with its own messages
         a = None
     finally:
+        a_zipped.set()
         thread.join()
     b = got[0] if got else None
     if a is None or not isinstance(b, tuple):
