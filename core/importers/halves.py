@@ -66,6 +66,17 @@ def _zipped(path: Path, member: str, pieces: Pieces) -> io.BytesIO:
     return buf
 
 
+def _zip_then_wait(path: Path, member: str, pieces: Pieces, mine: threading.Event,
+                   other: threading.Event) -> io.BytesIO:
+    """This half zipped (its pieces dropped), once the other half is zipped too."""
+    try:
+        return _zipped(path, member, pieces)
+    finally:
+        pieces.clear()
+        mine.set()
+        other.wait()
+
+
 def _parse(buf: io.BytesIO) -> Half:
     workbook = python_calamine.CalamineWorkbook.from_filelike(buf)
     buf.close()                # calamine holds its own copy
@@ -97,26 +108,14 @@ def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | 
 
     def helper(pieces: Pieces) -> None:
         try:
-            try:
-                buf = _zipped(path, checked.sheet_member, pieces)
-            finally:
-                pieces.clear()
-                b_zipped.set()
-            a_zipped.wait()
-            got.append(_parse(buf))
+            got.append(_parse(_zip_then_wait(path, checked.sheet_member, pieces, b_zipped, a_zipped)))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller (calamine's panics too)
             got.append(exc)
     thread = threading.Thread(target=helper, args=(second,), name="calamine-half", daemon=True)
     del second
     thread.start()
     try:
-        try:
-            buf = _zipped(path, checked.sheet_member, first)
-        finally:
-            first.clear()
-            a_zipped.set()
-        b_zipped.wait()
-        a: Half | None = _parse(buf)
+        a: Half | None = _parse(_zip_then_wait(path, checked.sheet_member, first, a_zipped, b_zipped))
     except Exception:  # noqa: BLE001 - the whole file is read instead, with its own messages
         a = None
     finally:
