@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -43,15 +44,33 @@ def column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _insert_sql(table: Table, columns: Sequence[str]) -> str:
-    """The statement as SQLAlchemy writes it (plain names: every table and column name is one)."""
-    return f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+def _insert_sql(table: Table, columns: Sequence[str], rows: int = 1) -> str:
+    """The statement as SQLAlchemy writes it (plain names: every table and column name is one),
+    for ``rows`` rows."""
+    values = f'({", ".join("?" * len(columns))})'
+    return f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES {", ".join([values] * rows)}'
+
+
+# Rows per statement of ``insert_tuples`` (a multi-row VALUES), within SQLite's oldest limit
+# of 999 parameters per statement.
+_MAX_PARAMS, _MAX_ROWS = 999, 50
 
 
 def insert_tuples(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
-    """INSERT ``rows`` (values in ``columns`` order) with one executemany; how many."""
-    if rows:
-        conn.exec_driver_sql(_insert_sql(table, columns), rows)
+    """INSERT ``rows`` (values in ``columns`` order) with one executemany; how many.
+
+    Several rows go in each statement (``VALUES (…), (…), …``): SQLite's per-statement work and
+    Python's per-row step are paid once for them; the rows left over go one per statement."""
+    if not rows:
+        return 0
+    per = max(1, min(_MAX_ROWS, _MAX_PARAMS // len(columns)))
+    whole = len(rows) - len(rows) % per if len(rows) >= per > 1 else 0
+    if whole:
+        joined = chain.from_iterable
+        conn.exec_driver_sql(_insert_sql(table, columns, per),
+                             [tuple(joined(rows[i:i + per])) for i in range(0, whole, per)])
+    if whole < len(rows):
+        conn.exec_driver_sql(_insert_sql(table, columns), rows[whole:])
     return len(rows)
 
 

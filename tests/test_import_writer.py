@@ -187,3 +187,31 @@ def test_the_writer_raises_its_error_once_and_joins(db):
             w2.submit("SELECT 1", ())
             raise RuntimeError("the body's own error")
         assert not [t for t in threading.enumerate() if t.name.startswith("zizhu-writer")]
+
+
+@pytest.mark.parametrize(("width", "count"), [(13, 123), (38, 60), (3, 7), (3, 50), (600, 3)])
+def test_insert_tuples_stores_what_one_row_per_statement_stores(width, count, monkeypatch):
+    """Several rows per statement (and the rows left over one by one): the same rows, values
+    and types as an executemany of single rows; a row too wide for several goes alone."""
+    from sqlalchemy import Column, MetaData, Table, create_engine
+    engine = create_engine("sqlite://")
+    meta = MetaData()
+    names = [f"c{i}" for i in range(width)]
+    a = Table("a", meta, *(Column(n) for n in names))
+    affinity = ["TEXT", "INTEGER", "BOOLEAN", "", "REAL", "VARCHAR(40)"]      # SQLite converts per column
+    with engine.begin() as conn:
+        for t in ("a", "b"):
+            conn.exec_driver_sql(f"CREATE TABLE {t} ({', '.join(f'{n} {affinity[i % 6]}' for i, n in enumerate(names))})")
+    kinds = [None, True, False, 0, -5, 2**62, "0123", "", "文本", 1.5]
+    rows = [tuple(kinds[(r * 7 + c) % len(kinds)] for c in range(width)) for r in range(count)]
+    statements = spy(monkeypatch, bulk, "_insert_sql")
+    with engine.begin() as conn:
+        assert bulk.insert_tuples(conn, a, names, rows) == count
+        conn.exec_driver_sql(f"INSERT INTO b VALUES ({', '.join('?' * width)})", rows)
+        picks = ", ".join(f"typeof({n}), {n}" for n in names)
+        got = conn.exec_driver_sql(f"SELECT rowid, {picks} FROM a ORDER BY rowid").fetchall()
+        want = conn.exec_driver_sql(f"SELECT rowid, {picks} FROM b ORDER BY rowid").fetchall()
+    assert got == want and len(got) == count
+    per = [args[2] if len(args) > 2 else 1 for args, _kw in statements]
+    several = max(1, min(50, 999 // width))
+    assert max(per) == (several if count >= several else 1)
