@@ -124,16 +124,21 @@ class Writer:
     that does not touch the connection (the next rows' tuples, hashes, JSON), and calls
     ``idle()`` before it uses the connection again. A statement's error is raised, as itself,
     by the next ``submit``/``idle``/``close`` in the caller's thread, where the caller's
-    transaction rolls everything back as with a statement run there."""
+    transaction rolls everything back as with a statement run there. Not ``threaded``: each
+    statement runs in ``submit``, in the caller's thread."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, threaded: bool = True) -> None:
         self._conn = conn
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="zizhu-writer")
+        self.threaded = threaded
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="zizhu-writer") if threaded else None
         self._pending: Future[Any] | None = None
 
     def submit(self, sql: str, params: Any) -> None:
         self.idle()
-        self._pending = self._pool.submit(self._conn.exec_driver_sql, sql, params)
+        if self._pool is None:
+            self._conn.exec_driver_sql(sql, params)
+        else:
+            self._pending = self._pool.submit(self._conn.exec_driver_sql, sql, params)
 
     def idle(self) -> None:
         """Wait for the statement submitted last; raise its error."""
@@ -146,20 +151,21 @@ class Writer:
         try:
             self.idle()
         finally:
-            self._pool.shutdown(wait=True)
+            self.abandon()
 
     def abandon(self) -> None:
         """End the thread after the statement running, whose error is dropped (the caller's own
         failure is the one to report; the connection is free for the rollback afterwards)."""
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 @contextmanager
-def writer(conn: Connection) -> Iterator[Writer]:
+def writer(conn: Connection, threaded: bool = True) -> Iterator[Writer]:
     """A ``Writer`` on ``conn`` for the body; at its end the last statement is waited for (its
     error raised). When the body fails, its own error is raised after the running statement
     has ended (the connection is free for the rollback)."""
-    w = Writer(conn)
+    w = Writer(conn, threaded)
     try:
         yield w
     except BaseException:

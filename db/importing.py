@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.errors import ValidationError
+from core.in_child import spare_core
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit, store
@@ -210,7 +211,9 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     can take the ids that follow. A chunk's audit entries (chained after the log's last entry,
     read once) are written on the writer thread as one statement while this thread prepares the
     next chunk (its initials, tuples and entries' hashes); this thread inserts the rows itself
-    once the writer is idle: the connection has one user at a time."""
+    once the writer is idle: the connection has one user at a time. Only when a core is free
+    (``spare_core``): on a busy machine the two threads would take turns on one core, and the one
+    statement costs SQLite more than the executemany of the same entries, written here then."""
     model, data_fields, blank = _SPECS[plan.kind]
     students = plan.kind == "students"
     table = model.__table__
@@ -237,17 +240,22 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     chain = audit.last_entry(session)
     when = stored_time(now)
     done = 0
-    with indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before)), writer(conn) as w:
+    statement: tuple[str, Any] | None = None
+    deferred = indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before))
+    with deferred, writer(conn, threaded=students and spare_core()) as w:
         for start in range(0, len(plan.added), CHUNK):
             rows = stored(plan.added[start:start + CHUNK], first + start)
+            entries: list[tuple[Any, ...]] = []
             if students:
                 entries, chain = audit.chained(chain, when, actor, "student",
                                                [(r[-1], "*", None, f"导入新增：{r[name_at]}") for r in rows])
-                statement = audit.insert_statement(entries)
+                statement = audit.insert_statement(entries) if w.threaded else None
             w.idle()
             insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in
-            if students:
+            if statement is not None:
                 w.submit(*statement)
+            elif entries:
+                insert_tuples(conn, audit.AuditEntry.__table__, audit.COLUMNS, entries)
             done += len(rows)
             if progress:
                 progress(done, len(plan.added) + len(plan.updated))

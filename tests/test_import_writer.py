@@ -52,6 +52,7 @@ def _odd_rows() -> list[ParsedRow]:
 def _import_all(db, tmp_path, monkeypatch, chunk: int) -> None:
     from db.workflows import run_import
     monkeypatch.setattr(importing, "CHUNK", chunk)
+    monkeypatch.setattr(importing, "spare_core", lambda: True)    # the writer thread, whatever the load
     monkeypatch.setattr(importing, "datetime", _FixedNow)
     run_import(db, "students", _write(tmp_path / "students.xlsx", _student_rows()), actor="tester")
     run_import(db, "roster", _write(tmp_path / "roster.xlsx", _roster_rows()), actor="tester")
@@ -127,12 +128,15 @@ def _school_file(tmp_path, n: int, bad: str | None = None):
     return xlsx(tmp_path / "s.xlsx", ["姓名", "身份证号", "学段"], *([names[i], ids[i], "普通高中"] for i in range(n)))
 
 
+@pytest.mark.parametrize("threaded", [True, False])
 @pytest.mark.parametrize("table", ["audit_log", "student"])
-def test_a_failing_middle_chunk_changes_nothing(db, tmp_path, monkeypatch, table):
-    """A constraint error in the middle chunk — of the audit entries, written on the writer thread,
-    or of the rows, on the import's thread — is raised as itself and rolls everything back,
-    the entries and rows of the chunks before it included."""
+def test_a_failing_middle_chunk_changes_nothing(db, tmp_path, monkeypatch, table, threaded):
+    """A constraint error in the middle chunk — of the audit entries, written on the writer thread
+    (or on the import's thread when no core is free), or of the rows, on the import's thread —
+    is raised as itself and rolls everything back, the entries and rows of the chunks before it
+    included."""
     from db.workflows import run_import
+    monkeypatch.setattr(importing, "spare_core", lambda: threaded)
     run_import(db, "students", _school_file(tmp_path, 5), actor="tester")      # something stored before
     column = "new" if table == "audit_log" else "name"
     value = "导入新增：坏人" if table == "audit_log" else "坏人"
@@ -145,7 +149,7 @@ def test_a_failing_middle_chunk_changes_nothing(db, tmp_path, monkeypatch, table
         run_import(db, "students", _school_file(tmp_path, 35, bad="坏人"), actor="tester")
     on_writer = any("concurrent/futures/thread.py" in f.filename.replace("\\", "/")
                     for f in traceback.extract_tb(caught.value.__traceback__))
-    assert on_writer is (table == "audit_log")
+    assert on_writer is (table == "audit_log" and threaded)
     assert _dump(db) == before
     from db.session import translate_error
     assert translate_error(caught.value) is None         # the CLI's internal-error message, as before
@@ -158,6 +162,7 @@ def test_the_cli_reports_a_failing_chunk_and_changes_nothing(db, tmp_path, monke
                        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"))
     before = _dump(db)
     monkeypatch.setattr(importing, "CHUNK", 10)
+    monkeypatch.setattr(importing, "spare_core", lambda: True)
     path = _school_file(tmp_path, 35, bad="坏人")
     db.close()
     assert run(["--db", str(db.path), "import", "students", str(path)]) == EXIT_INTERNAL
@@ -215,3 +220,22 @@ def test_insert_tuples_stores_what_one_row_per_statement_stores(width, count, mo
     per = [args[2] if len(args) > 2 else 1 for args, _kw in statements]
     several = max(1, min(50, 999 // width))
     assert max(per) == (several if count >= several else 1)
+
+
+def test_without_a_free_core_the_entries_go_by_executemany_on_the_import_thread(db, tmp_path, monkeypatch):
+    """On a busy machine no writer thread is started and no JSON made: the entries are inserted
+    by the import's own thread, the same entries as with the writer (chain intact)."""
+    import threading
+
+    from db.audit import audit_chain_status
+    from db.workflows import run_import
+    monkeypatch.setattr(importing, "spare_core", lambda: False)
+    monkeypatch.setattr(importing, "CHUNK", 10)
+    made = spy(monkeypatch, importing.audit, "json_insert")
+    started = spy(monkeypatch, threading.Thread, "start")
+    run_import(db, "students", _school_file(tmp_path, 35), actor="tester")
+    assert made == []
+    assert not [t for (t,), _kw in started if t.name.startswith("zizhu-writer")]
+    with db.session() as s:
+        assert s.execute(text("SELECT count(*) FROM audit_log WHERE entity = 'student'")).scalar() == 35
+        assert audit_chain_status(s).intact
