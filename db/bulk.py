@@ -57,7 +57,7 @@ _MAX_PARAMS, _MAX_ROWS = 999, 50
 
 
 def insert_tuples(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
-    """INSERT ``rows`` (values in ``columns`` order) with one executemany; how many.
+    """INSERT ``rows`` (values in ``columns`` order) by executemany; how many.
 
     Several rows go in each statement (``VALUES (…), (…), …``): SQLite's per-statement work and
     Python's per-row step are paid once for them; the rows left over go one per statement."""
