@@ -5,7 +5,7 @@ from core.official import OFFICIAL_FIELDS
 
 
 def add_parsers(sub) -> None:
-    s = sub.add_parser("settings", help="查看或修改公文信息（县名、政策名称和依据、两个电话）")
+    s = sub.add_parser("settings", help="查看或修改公文信息（县名、政策名称和依据、两个电话、经办人）")
     ssub = s.add_subparsers(dest="settings_command", required=True)
     ssub.add_parser("show", help="显示公文信息")
     names = "、".join(f"{f.key}（{f.label}）" for f in OFFICIAL_FIELDS)

@@ -63,9 +63,13 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     """ExportData of every student (or of ``keys``), with results, totals and findings."""
     policy = store.get_policy(session)
     students, results, totals = _students(session, policy, keys)
+    from core.exports.output import grade_label
+    by_key = {s.key: s for s in students}
     findings = [
         FindingInfo(r.code, r.severity, finding_title(r.code, r.title),
-                    r.name, r.id_number, r.message, r.state, r.reason)
+                    r.name, r.id_number, r.message, r.state, r.reason,
+                    roster_person=r.student_id is None and r.roster_id is not None,
+                    grade=grade_label(by_key[r.student_id]) if r.student_id in by_key else "")
         for r in session.scalars(select(FindingRow).order_by(FindingRow.id))   # fixed ones too: 再修正 on record
     ]
     from core.signing import fingerprint

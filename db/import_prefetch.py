@@ -57,7 +57,8 @@ def _read(path: Path, kind: str, ready: threading.Event) -> Table:
 
 # The table does not depend on the import's kind (only the warm-up does): a read is taken by the import
 # of its file whatever its kind.
-_ahead: ReadAhead[Table] = ReadAhead("zizhu-import-read", _read, raises=(ZizhuError,), waits=True)
+_ahead: ReadAhead[Table] = ReadAhead("zizhu-import-read", _read, raises=(ZizhuError,), waits=True,
+                                       joins=True)
 
 
 def start(kind: str, path: str | Path) -> None:

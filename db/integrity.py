@@ -67,7 +67,6 @@ class _Read(Generic[T]):
     state: tuple[tuple[int, int] | None, ...]     # the file's, when the read started (file_state)
     thread: threading.Thread
     found: list[T | BaseException | None]         # [what the read returned or raised], once the thread ended
-    in_child: bool                                # the thread waits for a child process
 
 
 class ReadAhead(Generic[T]):
@@ -84,12 +83,18 @@ class ReadAhead(Generic[T]):
     not: ``take`` gives None and the caller reads itself, where it is reported.
 
     ``waits``: ``read`` takes a keyword ``ready`` (a ``threading.Event``) and sets it when the caller
-    may go on; ``start`` returns then, or when the read ended."""
+    may go on; ``start`` returns then, or when the read ended (a thread's read only).
+
+    ``joins``: ``forget`` joins the thread of a read nothing took, for a read that must not outlive the
+    command (python-calamine's parse); the others (SQLite reads, a wait for a child) are left to end
+    alone, so that a command refused before it took them says so at once."""
 
     def __init__(self, name: str, read: Callable[..., T | None], in_child: bool = False,
-                 raises: tuple[type[BaseException], ...] = (), waits: bool = False) -> None:
+                 raises: tuple[type[BaseException], ...] = (), waits: bool = False, joins: bool = False) -> None:
+        if in_child and waits:
+            raise ValueError("a read in a child process cannot say when the caller may go on")
         self._name, self._read, self._in_child = name, read, in_child
-        self._raises, self._waits = raises, waits
+        self._raises, self._waits, self._joins = raises, waits, joins
         self._started: dict[Path, _Read[T]] = {}
         self._lock = threading.Lock()
 
@@ -124,15 +129,14 @@ class ReadAhead(Generic[T]):
                 finally:
                     ready.set()
             thread = threading.Thread(target=run, name=self._name, daemon=True)
-            self._started[_key(p)] = _Read(state, thread, found, self._in_child)
+            self._started[_key(p)] = _Read(state, thread, found)
             thread.start()
         if self._waits:
             ready.wait()
 
     def forget(self, path: Path | str | None = None) -> None:
         """Drop a read started for ``path`` (None: every read) that nothing took (the command stopped
-        before). A thread reading itself is joined: it must not outlive the command; one waiting for a
-        child process is left to end with it."""
+        before); its thread is joined when ``joins``."""
         with self._lock:
             if path is None:
                 dropped = list(self._started.values())
@@ -140,9 +144,8 @@ class ReadAhead(Generic[T]):
             else:
                 one = self._started.pop(_key(path), None)
                 dropped = [one] if one is not None else []
-        for read in dropped:
-            if not read.in_child:
-                read.thread.join()
+        for read in dropped if self._joins else ():
+            read.thread.join()
 
     def take(self, path: Path | str) -> T | None:
         """The started read of ``path`` when the file did not change since it started, else None

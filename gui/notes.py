@@ -20,14 +20,25 @@ def inline(warnings: Sequence[str]) -> str:
     return text
 
 
-def show_all(parent: QWidget, title: str, warnings: Sequence[str]) -> None:
-    """Every warning in one box (the first IN_BOX in its text, all of them behind 显示详情)."""
-    if not warnings:
-        return
+def warnings_box(parent: QWidget | None, title: str, warnings: Sequence[str]) -> QMessageBox:
+    """The box of ``show_all``: the first IN_BOX warnings in its text, all of them behind 显示详情."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, "\n".join(warnings[:IN_BOX]),
                       QMessageBox.StandardButton.Ok, parent)
     if len(warnings) > IN_BOX:
         box.setInformativeText(f"另有 {len(warnings) - IN_BOX} 条，点“显示详情”查看全部")
         box.setDetailedText("\n".join(warnings))
+    return box
+
+
+def _exec_box(box: QMessageBox) -> None:
+    """Show ``box`` until it is closed (tests replace this: see conftest's ``shown``)."""
     box.exec()
+
+
+def show_all(parent: QWidget, title: str, warnings: Sequence[str]) -> None:
+    """Every warning in one box that stays until the clerk closes it."""
+    if not warnings:
+        return
+    box = warnings_box(parent, title, warnings)
+    _exec_box(box)
     box.deleteLater()

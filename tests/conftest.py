@@ -34,9 +34,10 @@ def shown(monkeypatch):
     """GUI tests: background tasks run inline and errors the GUI would show are
     collected here instead of a modal box. Any left at the end fail the test
     (a test that expects one clears the list)."""
-    from gui import errors, worker
+    from gui import errors, notes, worker
     seen: list[tuple[str, str]] = []
     monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
+    monkeypatch.setattr(notes, "_exec_box", lambda box: None)     # a warnings box: built, not waited for
     from gui.policy_view import PolicyPage  # a window closed with policy changes: 不保存, no modal box
     monkeypatch.setattr(PolicyPage, "ask_unsaved", lambda self: "discard")
     with worker.synchronous():

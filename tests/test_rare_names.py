@@ -171,3 +171,49 @@ def test_the_export_page_shows_a_few_warnings_and_all_of_them_behind_a_button(qt
     assert boxes == [many]
     page._show_result("已导出", many[:2])
     assert page.last_export.text() == "已导出\n注意：第0条\n注意：第1条" and not page.notes_button.isVisible()
+
+
+def test_the_report_points_at_a_student_without_an_id_by_grade_and_at_a_roster_person_as_such(rare, tmp_path):
+    data, _st, finding = rare
+    no_id = replace(finding, id_number="", grade="高中高一1班")
+    person = replace(finding, name="赵" + EXT_A2, roster_person=True)
+    warnings = write_report(tmp_path / "r.pdf", replace(data, findings=[no_id, person]))
+    assert warnings[:2] == [_line("李" + EXT_A2, "高中高一1班"),
+                            _line("赵" + EXT_A2, f"身份证号 {mask_id(finding.id_number)}").replace(
+                                "学生 ", "建档立卡人员 ", 1)]
+
+
+def test_a_student_without_an_id_is_told_once_in_a_package(renamed, tmp_path):
+    """The report, the notice and the letters point at a student without an ID the same way (the grade)."""
+    from db.exports import export_package
+    from db.usecases import check, edit_student
+    db, key, _at = renamed
+    edit_student(db, key, {"id_number": ""})
+    check(db)                                         # the missing ID: an open finding listed by name
+    result = export_package(db, tmp_path / "p.zip", "a long enough passphrase", draft=True, letters=True)
+    told = [w for w in result.warnings if w.startswith("学生 王䶮（")]
+    assert len(told) == 1 and "身份证号" not in told[0], result.warnings
+
+
+def test_the_warnings_box_holds_the_first_in_its_text_and_all_behind_details(qtbot, shown):
+    from gui import notes
+    many = [f"第{i}条注意" for i in range(notes.IN_BOX + 3)]
+    box = notes.warnings_box(None, "注意事项", many)
+    qtbot.addWidget(box)
+    assert box.text() == "\n".join(many[:notes.IN_BOX]) and "另有 3 条" in box.informativeText()
+    assert box.detailedText() == "\n".join(many)
+    few = notes.warnings_box(None, "注意事项", many[:2])
+    qtbot.addWidget(few)
+    assert few.text() == "第0条注意\n第1条注意" and few.detailedText() == "" and few.informativeText() == ""
+    box.resize(box.sizeHint())
+    assert box.sizeHint().width() <= 1024
+
+
+def test_a_page_showing_its_warnings_does_not_wait_in_tests(qtbot, shown, monkeypatch):
+    """conftest's ``shown`` builds the box and does not wait for it (a test would hang on exec)."""
+    from gui import notes
+    built = []
+    real = notes.warnings_box
+    monkeypatch.setattr(notes, "warnings_box", lambda *a: built.append(real(*a)) or built[-1])
+    notes.show_all(None, "注意事项", ["一条"])
+    assert [b.text() for b in built] == ["一条"]

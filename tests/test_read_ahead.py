@@ -1,7 +1,7 @@
 """db.integrity.ReadAhead, the one way a command reads ahead: a refusal of the kinds it hands over is
 raised by ``take``, any other failure makes the caller read itself (no traceback printed), ``waits``
-makes ``start`` return once the read says the caller may go on, and ``forget`` joins a thread that reads
-itself so that none outlives the command."""
+makes ``start`` return once the read says the caller may go on, and ``forget`` joins the thread of a
+read that must not outlive the command (``joins``), and only that."""
 import threading
 import time
 
@@ -78,21 +78,38 @@ def test_waits_does_not_hang_on_a_read_that_fails_first(f):
         ahead.take(f)
 
 
-def test_forget_joins_the_reads_nothing_took(f, tmp_path):
+def test_forget_joins_the_reads_nothing_took_when_told_to(f, tmp_path):
     g = tmp_path / "b.bin"
     g.write_bytes(b"y")
+    release = {f: threading.Event(), g: threading.Event()}
 
     def read(path):
-        time.sleep(0.3 if path == f else 1.5)
+        release[path].wait(5)
         return path.name
-    ahead = ReadAhead("t-forget", read)
+    ahead = ReadAhead("t-forget", read, joins=True)
     ahead.start(f)
     ahead.start(g)
     assert len(_threads("t-forget")) == 2
-    ahead.forget(f)
+    release[f].set()
+    ahead.forget(f)                      # returns once f's thread ended; g's still waits
     assert len(_threads("t-forget")) == 1 and ahead.take(f) is None
+    release[g].set()
     ahead.forget()                       # every read
     assert not _threads("t-forget") and ahead.take(g) is None
+
+
+def test_forget_does_not_wait_for_a_read_it_need_not_join(f):
+    release = threading.Event()
+    ahead = ReadAhead("t-nojoin", lambda path: release.wait(5))
+    ahead.start(f)
+    ahead.forget(f)                      # a refused command says so at once
+    assert len(_threads("t-nojoin")) == 1 and ahead.take(f) is None
+    release.set()
+
+
+def test_a_child_read_cannot_wait():
+    with pytest.raises(ValueError):
+        ReadAhead("t-child", print, in_child=True, waits=True)
 
 
 def test_a_missing_or_empty_file_starts_nothing(tmp_path):

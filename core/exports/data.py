@@ -92,6 +92,8 @@ class FindingInfo:
     message: str
     state: FindingState
     reason: str = ""
+    roster_person: bool = False      # about a person of the 建档立卡 roster, not a listed student
+    grade: str = ""                  # the listed student's grade label (output.grade_label): who, without an ID
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def _rows(data: ExportData, lines: tuple[str, str, str], items: list[Item],
     yield title_row(title, len(headers), draft=data.draft, demo=data.demo)
     for line in (text, objection):
         yield Free(((line, None, TOP_WRAP),), measured=False, height=36, merge=len(headers))
-    yield Free(((policy_line(data), SMALL, None),), measured=False, merge=len(headers))
+    # wrapped in two lines' height: a long 政策名称 (up to 100 characters) is not cut at the merged width
+    yield Free(((policy_line(data), SMALL, TOP_WRAP),), measured=False, height=24, merge=len(headers))
     yield Header(headers)
     school = data.school.name
     by_item: dict[str, int] = {}

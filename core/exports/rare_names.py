@@ -32,20 +32,23 @@ class RareNames:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.texts: set[str] = set()
+        self._seen: set[str] = set()
 
-    def check(self, name: str, at: str, text: str | None = None, what: str = "姓名") -> None:
+    def check(self, name: str, at: str, text: str | None = None, what: str = "姓名", who: str = "学生") -> None:
         """Warn when ``text`` (the student's ``name`` unless given: a parent's name) has a character
-        the font lacks; ``at`` says which student (``where``)."""
+        the font lacks; ``at`` says which student (``where``); ``who``: a 学生, or a 建档立卡人员 the
+        report lists."""
         text = name if text is None else text
         missing = missing_glyphs(text)
         if not missing:
             return
         # the code point too: where no font on the PC has the character, the message shows a box as well
         chars = "、".join(f"“{ch}”（U+{ord(ch):04X}）" for ch in sorted(missing, key=text.index))
-        whose = f"学生 {name}（{at}）的{what}" + (f"“{text}”" if text != name else "")
+        whose = f"{who} {name}（{at}）的{what}" + (f"“{text}”" if text != name else "")
         line = (f"{whose}中的{chars}字打印字体中没有，PDF 中印成“{PLACEHOLDER}”："
                 f"请打印后手写补全，并核对{what}是否录入正确")
-        if line not in self.lines:
+        if line not in self._seen:
+            self._seen.add(line)
             self.lines.append(line)
         self.texts.add(text)
 

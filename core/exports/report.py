@@ -206,7 +206,7 @@ def write_report(path: str | Path, data: ExportData) -> list[str]:
     rare = RareNames()
     for f in data.findings:
         if f.state in (FindingState.OPEN, FindingState.ACCEPTED):      # the ones listed by name
-            rare.check(f.name, where(f.id_number))
+            rare.check(f.name, where(f.id_number, f.grade), who="建档立卡人员" if f.roster_person else "学生")
     g = Glyphs(rare.texts)
     story = _cover(data, st, g) + _totals(data, st, g) + _findings(data, st, g) + _signatures(data, st, g)
     spec = PageSpec(data.school.name, TITLE, data.draft)

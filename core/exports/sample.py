@@ -78,7 +78,8 @@ def sample_export_data(n: int = 40, seed: int = 1, draft: bool = False) -> Expor
         reason = _ACCEPT.get(f.code, "")
         findings.append(FindingInfo(f.code, f.severity.value, RULES_BY_CODE[f.code].title, f.name,
                                     f.id_number, f.message,
-                                    FindingState.ACCEPTED if reason else FindingState.OPEN, reason))
+                                    FindingState.ACCEPTED if reason else FindingState.OPEN, reason,
+                                    roster_person=f.student_key is None and f.roster_key is not None))
     return ExportData(school=school, policy=policy, students=students, results=results, totals=totals,
                       findings=findings, generated_at=datetime(2024, 4, 20, 15, 30),
                       generated_by="zhangkj", draft=draft,
