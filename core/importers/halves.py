@@ -10,12 +10,13 @@ half holds a subset of the sheet's cells and the same other parts, so it is with
 
 The result is the table calamine gives for the whole file (``tests/test_import_halves.py``); when
 anything differs from the plain case — the halves' rows overlap, a half fails, one core only —
-``read_halves`` answers None and the caller reads the file as before.
+``read_halves`` answers None and the caller reads the file as before. The halves are made only when
+another core is free (``core.in_child.spare_core``, as for the import's writer thread and the commands'
+child processes): on a busy machine they would only add the zipping to the work.
 """
 from __future__ import annotations
 
 import io
-import os
 import threading
 import zipfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import python_calamine
 
 from core.importers.limits import Precheck
+from core.in_child import spare_core
 
 _SHEET_DATA = b"<sheetData>"
 _SHEET_DATA_END = b"</sheetData>"
@@ -95,7 +97,7 @@ def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | 
     None when the two halves cannot stand for the whole (the caller then reads the file itself).
     Takes the sheet's XML out of ``checked``: it is freed as soon as both halves are zipped."""
     chunks, checked.sheet_xml = checked.sheet_xml or [], None
-    cut = _cut(chunks) if (os.cpu_count() or 1) > 1 else None
+    cut = _cut(chunks) if spare_core() else None
     del chunks
     if cut is None:
         return None
