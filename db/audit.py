@@ -13,7 +13,6 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterable
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import text
@@ -27,7 +26,7 @@ from db.audit_chain import (  # noqa: F401 - GENESIS, TRIGGERS, _ENCODE: importa
     chain_status,
     entry_hash,
 )
-from db.bulk import insert_tuples, json_insert, stored_time
+from db.bulk import insert_tuples, stored_time
 from db.models import AuditEntry
 
 # The SQL of the triggers (the migration creates them; ``audit_chain_status`` looks for them).
@@ -105,24 +104,6 @@ def chained(last: tuple[int, str], when: str, actor: str, entity: str,
         rows.append((entry_id, when, actor, entity, eid, name, old, new, prev, digest))
         prev = digest
     return rows, (last_id + len(rows), prev)
-
-
-# The columns an import's entries share (their time, actor, entity, field, empty old value) and
-# the others, with their positions in ``chained``'s rows.
-_SHARED, _OWN = ("at", "actor", "entity", "field", "old"), ("id", "entity_id", "new", "prev_hash", "hash")
-_shared_of = itemgetter(*(COLUMNS.index(c) for c in _SHARED))
-_own_of = itemgetter(*(COLUMNS.index(c) for c in _OWN))
-
-
-def insert_statement(rows: list[tuple[Any, ...]]) -> tuple[str, Any]:
-    """``(sql, parameters)`` inserting ``chained``'s rows as one statement (``db.bulk.json_insert``,
-    for ``db.bulk.Writer``): the columns all rows share (an import's entries) bound once, the
-    others read from the rows' JSON."""
-    table = AuditEntry.__table__
-    shared = set(map(_shared_of, rows))
-    if len(shared) != 1:
-        return json_insert(table, COLUMNS, rows, {})
-    return json_insert(table, _OWN, list(map(_own_of, rows)), dict(zip(_SHARED, shared.pop(), strict=True)))
 
 
 def audit_chain_status(session: Session, since: ChainStatus | None = None) -> ChainStatus:

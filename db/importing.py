@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.errors import ValidationError
-from core.in_child import spare_core
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit, store
-from db.bulk import BIG_INSERT, CHUNK, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time, writer
+from db.bulk import BIG_INSERT, CHUNK, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
 
 Progress = Callable[[int, int], None]
@@ -208,12 +207,8 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
 
     The rows go as plain tuples (db.bulk) with explicit ids: the first row is inserted alone,
     SQLite gives it its id under the write lock this transaction then holds, so no other writer
-    can take the ids that follow. A chunk's audit entries (chained after the log's last entry,
-    read once) are written on the writer thread as one statement while this thread prepares the
-    next chunk (its initials, tuples and entries' hashes); this thread inserts the rows itself
-    once the writer is idle: the connection has one user at a time. Only when a core is free
-    (``spare_core``): on a busy machine the two threads would take turns on one core, and the one
-    statement costs SQLite more than the executemany of the same entries, written here then."""
+    can take the ids that follow. A chunk's tuples, initials and audit entries (chained after the
+    log's last entry, read once) are built when the chunk is written, not for every row first."""
     model, data_fields, blank = _SPECS[plan.kind]
     students = plan.kind == "students"
     table = model.__table__
@@ -240,21 +235,13 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     chain = audit.last_entry(session)
     when = stored_time(now)
     done = 0
-    statement: tuple[str, Any] | None = None
-    deferred = indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before))
-    with deferred, writer(conn, threaded=students and spare_core()) as w:
+    with indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before)):
         for start in range(0, len(plan.added), CHUNK):
             rows = stored(plan.added[start:start + CHUNK], first + start)
-            entries: list[tuple[Any, ...]] = []
+            insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in
             if students:
                 entries, chain = audit.chained(chain, when, actor, "student",
                                                [(r[-1], "*", None, f"导入新增：{r[name_at]}") for r in rows])
-                statement = audit.insert_statement(entries) if w.threaded else None
-            w.idle()
-            insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in
-            if statement is not None:
-                w.submit(*statement)
-            elif entries:
                 insert_tuples(conn, audit.AuditEntry.__table__, audit.COLUMNS, entries)
             done += len(rows)
             if progress:
