@@ -9,10 +9,10 @@ put back together by their references. Every byte calamine sees is one the pre-c
 half holds a subset of the sheet's cells and the same other parts, so it is within the same limits.
 
 The result is the table calamine gives for the whole file (``tests/test_import_halves.py``); when
-anything differs from the plain case — the halves' rows overlap, a half fails, one core only —
+anything differs from the plain case — the halves' rows overlap, a half fails, no free core —
 ``read_halves`` answers None and the caller reads the file as before. The halves are made only when
-another core is free (``core.in_child.spare_core``, as for the import's writer thread and the commands'
-child processes): on a busy machine they would only add the zipping to the work.
+another core is free (``core.in_child.spare_core``, as for the commands' child processes): on a busy
+machine they would only add the zipping to the work.
 """
 from __future__ import annotations
 
