@@ -3,12 +3,16 @@ gives the table calamine gives for the whole file, and never sees a byte the pre
 measure: a file beyond the limits is refused before calamine is called at all."""
 from __future__ import annotations
 
+import os
+import threading
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import python_calamine
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from test_import_identity import _write as write_rows
@@ -98,15 +102,52 @@ _CELLS = st.one_of(st.none(), st.text("甲乙 ab1", max_size=4), st.integers(-5,
                    st.dates(date(1990, 1, 1), date(2030, 12, 31)))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(grid=st.lists(st.lists(_CELLS, max_size=7), min_size=30, max_size=60))
-def test_any_sheet_reads_the_same_in_halves(tmp_path_factory, monkeypatch, grid):
-    path = write_rows(tmp_path_factory.mktemp("h") / "g.xlsx", grid)
-    plain = read_table(path)
-    with monkeypatch.context() as m:
-        m.setattr(limits, "SPLIT_MIN", 0)
-        m.setattr(limits, "CHUNK", 64)
-        assert typed(read_table(path).rows) == typed(plain.rows)
+def _cuttable_chunk(path: Path) -> int:
+    """A chunk size from 512 bytes on at which the sheet is cut in halves: ``_cut`` wants
+    ``</sheetData>`` whole in the last chunk, which a tail of its length after it may straddle."""
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+    for chunk in range(512, 1024):
+        if halves._cut([xml[i:i + chunk] for i in range(0, len(xml), chunk)]) is not None:
+            return chunk
+    raise AssertionError(f"no chunk size cuts this sheet of {len(xml)} bytes")
+
+
+_ROWS = st.lists(_CELLS, min_size=1, max_size=7).filter(lambda r: any(c not in (None, "") for c in r))
+
+
+def test_any_sheet_reads_the_same_in_halves(tmp_path_factory, split, monkeypatch):
+    """Any grid gives the whole file's table through the halves — and the halves are really used
+    (no example passes by reading the whole file twice): rows enough for several chunks, each row
+    with a value, so that the middle chunk ends a row and neither half is empty."""
+    split()
+    joined: list[bool] = []
+    real = halves._joined
+
+    def counted(a, b):
+        rows = real(a, b)
+        joined.append(rows is not None)
+        return rows
+    monkeypatch.setattr(halves, "_joined", counted)
+    examples: list[bool] = []
+
+    @settings(max_examples=25, deadline=None)
+    @given(grid=st.lists(_ROWS, min_size=40, max_size=80))
+    def reads_the_same(grid):
+        path = write_rows(tmp_path_factory.mktemp("h") / "g.xlsx", grid)
+        with monkeypatch.context() as m:
+            m.setattr(limits, "SPLIT_MIN", 1 << 62)        # the whole file, as without halves
+            plain = read_table(path)
+        assert not joined
+        with monkeypatch.context() as m:
+            m.setattr(limits, "CHUNK", _cuttable_chunk(path))
+            table = read_table(path)
+        assert typed(table.rows) == typed(plain.rows) and table.sheet == plain.sheet
+        examples.append(joined == [True])
+        joined.clear()
+
+    reads_the_same()
+    assert len(examples) >= 20 and all(examples), examples
 
 
 def test_rows_out_of_order_are_read_from_the_whole_file(tmp_path, split, calls):
@@ -134,6 +175,79 @@ def test_a_failing_half_reads_the_whole_file(tmp_path, split, calls, monkeypatch
     monkeypatch.setattr(halves, "_parse", fails_once)
     assert typed(read_table(path).rows) == typed(plain.rows)
     assert len(calls["from_path"]) == 2
+
+
+def test_a_panic_in_the_first_half_gives_the_whole_files_error(tmp_path, split, calls):
+    """calamine panics on a cell (-1e15 as a date) in the first half: pyo3's PanicException, a
+    BaseException, is not let through; the whole file is read and gives its own message."""
+    wb = Workbook()
+    ws = wb.active
+    for i in range(1, 401):
+        ws.append([f"学生{i}", i])
+    ws.cell(row=5, column=3, value=-1e15).number_format = "yyyy-mm-dd"
+    path = tmp_path / "panic.xlsx"
+    wb.save(path)
+    with pytest.raises(InputFileError) as whole:
+        read_table(path)
+    split(1024)
+    with pytest.raises(InputFileError) as halved:
+        read_table(path)
+    assert halved.value.message == whole.value.message and "所有工作表都是空的" in whole.value.message
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
+
+
+def test_a_helper_thread_that_cannot_start_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
+    class NoThread(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+    path = _workbook(tmp_path / "s.xlsx")
+    plain = read_table(path)
+    split()
+    monkeypatch.setattr(halves, "threading", SimpleNamespace(Thread=NoThread, Event=threading.Event))
+    assert typed(read_table(path).rows) == typed(plain.rows)
+    assert not calls["from_filelike"] and len(calls["from_path"]) == 2
+
+
+def test_the_halves_hold_only_the_parts_calamine_reads(tmp_path, split, calls, monkeypatch):
+    """A picture, printer settings, macros are not copied into the halves (each would be copied in
+    memory twice, and again by calamine): only the .xml and .rels parts the pre-check measured."""
+    path = _workbook(tmp_path / "s.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as z:
+        z.writestr("xl/media/image1.png", os.urandom(4 * 1024 * 1024))
+        z.writestr("xl/printerSettings/printerSettings1.bin", bytes(4096))
+        z.writestr("xl/vbaProject.bin", bytes(4096))
+    with zipfile.ZipFile(path) as z:
+        measured = sorted(n for n in z.namelist() if n.endswith((".xml", ".rels")))
+    assert "xl/worksheets/sheet1.xml" in measured and "xl/styles.xml" in measured
+    plain = read_table(path)
+    split()
+    zipped: list[tuple[int, list[str]]] = []
+    real = halves._zipped
+
+    def spy(*args):
+        buf = real(*args)
+        with zipfile.ZipFile(buf) as z:
+            zipped.append((buf.seek(0, os.SEEK_END), sorted(z.namelist())))
+        buf.seek(0)
+        return buf
+    monkeypatch.setattr(halves, "_zipped", spy)
+    table = read_table(path)
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
+    assert typed(table.rows) == typed(plain.rows)
+    assert [names for _size, names in zipped] == [measured, measured]
+    assert all(size < 1024 * 1024 for size, _names in zipped)
+
+
+def test_a_sheet_of_empty_cells_is_empty_in_halves_too(tmp_path, split, calls):
+    rows = "".join(f'<row r="{i}">{inline(f"A{i}", "")}</row>' for i in range(1, 301))
+    path = write_xlsx(tmp_path / "blank.xlsx", rows)
+    with pytest.raises(InputFileError) as whole:
+        read_table(path)
+    split()
+    with pytest.raises(InputFileError) as halved:
+        read_table(path)
+    assert halved.value.message == whole.value.message and "所有工作表都是空的" in whole.value.message
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
 
 
 def test_no_free_core_reads_the_whole_file(tmp_path, split, calls, monkeypatch):

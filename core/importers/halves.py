@@ -4,15 +4,18 @@ python-calamine parses a sheet without holding Python's lock, on one core. For a
 only worksheet is big and regular — every row and cell tag carries its reference, no formula:
 what the safety pre-check (``core.importers.limits``) proved while measuring it, keeping the
 sheet's inflated XML — the rows are cut at a row's end into two sheets, each zipped (stored) with
-the workbook's other parts, and the two are parsed at once, one on a helper thread; the rows are
+the workbook's other XML parts, and the two are parsed at once, one on a helper thread; the rows are
 put back together by their references. Every byte calamine sees is one the pre-check measured: a
-half holds a subset of the sheet's cells and the same other parts, so it is within the same limits.
+half holds a subset of the sheet's cells and only the parts the pre-check inflated (``.xml`` and
+``.rels``: pictures, printer settings and macros are left out, they would only be copied in
+memory), so it is within the same limits.
 
 The result is the table calamine gives for the whole file (``tests/test_import_halves.py``); when
 anything differs from the plain case — the halves' rows overlap, a half fails, no free core —
-``read_halves`` answers None and the caller reads the file as before. The halves are made only when
-another core is free (``core.in_child.spare_core``, as for the commands' child processes): on a busy
-machine they would only add the zipping to the work.
+``read_halves`` answers None and the caller reads the file as before, with its own messages (a
+half panicking in calamine, a sheet without a value). The halves are made only when another core
+is free (``core.in_child.spare_core``, as for the commands' child processes): on a busy machine
+they would only add the zipping to the work.
 """
 from __future__ import annotations
 
@@ -34,6 +37,16 @@ _ROW_END = b"</row>"
 Pieces = list[memoryview]
 Half = tuple[str, tuple[int, int], tuple[int, int], list[list[Any]]]   # sheet name, start, end, rows
 
+# The parts copied into a half besides its sheet: what the pre-check inflated and measured, all
+# that calamine reads to give a sheet's cells (workbook, relationships, shared strings, styles).
+_MEASURED = (".xml", ".rels")
+
+
+def calamine_failed(exc: BaseException) -> bool:
+    """calamine's own errors, and a Rust panic inside it (pyo3's PanicException derives
+    from BaseException, so ``except Exception`` would let it through)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
 
 def _cut(chunks: list[bytes]) -> tuple[Pieces, Pieces] | None:
     """The XML of the two halves as pieces of ``chunks`` (the sheet's XML in order, no copy): the
@@ -54,7 +67,8 @@ def _cut(chunks: list[bytes]) -> tuple[Pieces, Pieces] | None:
 
 
 def _zipped(path: Path, member: str, pieces: Pieces) -> io.BytesIO:
-    """The workbook at ``path`` with ``member`` made of ``pieces``, every part stored."""
+    """The workbook at ``path`` with ``member`` made of ``pieces`` and the other parts calamine
+    reads (``_MEASURED``), every part stored."""
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for info in source.infolist():
@@ -62,7 +76,7 @@ def _zipped(path: Path, member: str, pieces: Pieces) -> io.BytesIO:
                 with out.open(member, "w") as sheet:
                     for piece in pieces:
                         sheet.write(piece)
-            else:
+            elif info.filename.endswith(_MEASURED):
                 out.writestr(info.filename, source.read(info))
     buf.seek(0)
     return buf
@@ -115,18 +129,28 @@ def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | 
             got.append(exc)
     thread = threading.Thread(target=helper, args=(second,), name="calamine-half", daemon=True)
     del second
-    thread.start()
+    started = False
+    a: Half | None = None
     try:
-        a: Half | None = _parse(_zip_then_wait(path, checked.sheet_member, first, a_zipped, b_zipped))
-    except Exception:  # noqa: BLE001 - the whole file is read instead, with its own messages
-        a = None
+        thread.start()
+        started = True
+        a = _parse(_zip_then_wait(path, checked.sheet_member, first, a_zipped, b_zipped))
+    except BaseException as exc:  # the whole file is read instead, with its own messages
+        if not calamine_failed(exc):
+            raise
     finally:
         a_zipped.set()
-        thread.join()
+        if started:
+            thread.join()
     b = got[0] if got else None
-    if a is None or not isinstance(b, tuple):
-        return None
+    if a is None or not isinstance(b, tuple) or not (_has_value(a[3]) or _has_value(b[3])):
+        return None         # (a sheet of empty cells only: the whole file's read says so)
     return _joined(a, b)
+
+
+def _has_value(rows: list[list[Any]]) -> bool:
+    """A cell that is not empty, as the whole file's read tells a sheet with data."""
+    return any(cell != "" and cell is not None for row in rows for cell in row)
 
 
 def _joined(a: Half, b: Half) -> tuple[str, list[list[Any]]] | None:

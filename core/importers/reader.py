@@ -23,7 +23,7 @@ import python_calamine
 from core.bulk import gc_paused, warmed_alongside
 from core.errors import InputFileError
 from core.importers import limits
-from core.importers.halves import read_halves
+from core.importers.halves import calamine_failed, read_halves
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
@@ -98,12 +98,6 @@ def read_table(path: str | os.PathLike[str], warm: Warm = None) -> Table:
     return table
 
 
-def _calamine_failed(exc: BaseException) -> bool:
-    """calamine's own errors, and a Rust panic inside it (pyo3's PanicException derives
-    from BaseException, so ``except Exception`` would let it through)."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
-
-
 def _looks_like_html(head: bytes) -> bool:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return start.startswith(b"<") and (b"<html" in start or b"<table" in start or b"<!doctype" in start)
@@ -133,7 +127,7 @@ def _read_checked(p: Path, head: bytes, checked: limits.Precheck) -> Table:
         raise _error(p, "没有读取权限，或文件正被其他程序占用",
                      "请关闭正在打开该文件的Excel/WPS后重试") from None
     except BaseException as exc:  # calamine raises several error types (re-raised unless its own)
-        if not _calamine_failed(exc):
+        if not calamine_failed(exc):
             raise
         workbook = _read_by_content(p, head)
     try:
@@ -157,7 +151,7 @@ def _read_by_content(p: Path, head: bytes) -> Any:
         except python_calamine.PasswordError:
             raise _error(p, "文件设置了打开密码", "请在Excel中取消密码保护，保存后重试") from None
         except BaseException as exc:
-            if not _calamine_failed(exc):
+            if not calamine_failed(exc):
                 raise
     raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
 
@@ -168,7 +162,7 @@ def _first_non_empty_sheet(p: Path, workbook: Any) -> Table:
             sheet = workbook.get_sheet_by_index(index)
             rows = sheet.to_python(skip_empty_area=False)
         except BaseException as exc:  # chart sheets and broken sheets are skipped
-            if not _calamine_failed(exc):
+            if not calamine_failed(exc):
                 raise
             continue
         if any(cell != "" and cell is not None for row in rows for cell in row):
