@@ -35,7 +35,6 @@ opens the file, and an error of the inflating thread is raised here, as itself.
 """
 from __future__ import annotations
 
-import html
 import posixpath
 import re
 import zipfile
@@ -46,6 +45,7 @@ from pathlib import Path
 
 from core.bulk import prefetched
 from core.errors import InputFileError
+from core.importers.xlsx_parts import sheet_paths
 
 # The limits, in one place.
 MAX_ROWS = 1_000_000
@@ -149,46 +149,6 @@ def _stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list
             raise
         raise InputFileError(f"文件“{path.name}”无法读取：文件已损坏（部件“{info.filename}”解压出错）",
                              "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试") from None
-
-
-def _text(zf: zipfile.ZipFile, name: str, limit: int = 4 * 1024 * 1024) -> str:
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        return ""
-    if info.file_size > limit:
-        return ""
-    try:
-        return zf.read(info).decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - a broken part: calamine will say so
-        return ""
-
-
-_ATTR = re.compile(r'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
-_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
-
-
-def _attrs(text: str) -> dict[str, str]:
-    return {k: html.unescape(a or b) for k, a, b in _ATTR.findall(text)}
-
-
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    """member path -> sheet name, from xl/workbook.xml and its relationships."""
-    rels = {}
-    for m in _REL_TAG.finditer(_text(zf, "xl/_rels/workbook.xml.rels")):
-        a = _attrs(m.group(1))
-        target = a.get("Target", "")
-        if target:
-            full = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
-            rels[a.get("Id", "")] = full
-    out = {}
-    for m in _SHEET_TAG.finditer(_text(zf, "xl/workbook.xml")):
-        a = _attrs(m.group(1))
-        rid = next((v for k, v in a.items() if k.endswith(":id")), "")
-        if rid in rels:
-            out[rels[rid]] = a.get("name", "")
-    return out
 
 
 # --- xlsx sheets ------------------------------------------------------------------------
@@ -342,6 +302,9 @@ def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: st
             keep.append(chunk)
         data = tail + chunk if tail else chunk
         tail = data[scan.feed(data, final=False):]
+        if keep is not None and not scan.regular:
+            keep.clear()                  # not a sheet for the halves: nothing more kept
+            keep = None
         if len(tail) > MAX_TAIL:          # no row end in 16 MB: not a real sheet
             raise refuse(path, f"{scan.where}的内容格式异常")
     scan.feed(tail, final=True)
@@ -352,27 +315,59 @@ def _is_sheet(name: str, sheets: dict[str, str]) -> bool:
     return name in sheets or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
 
+# The tags a part holding a sheet's cells (or the extent calamine may size it by) must contain, with or
+# without a prefix: tag-shaped, so no text in a cell matches (its "<" is written "&lt;")
+_SHEET_MARKS = (b"<sheetData", b":sheetData", b"<dimension", b":dimension")
+
+
+def _holds_sheet_data(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bool:
+    """Whether a part not listed as a sheet holds sheet data after all (inflated and searched)."""
+    tail = b""
+    for chunk in _stream(path, zf, info, budget):
+        data = tail + chunk
+        if any(mark in data for mark in _SHEET_MARKS):
+            return True
+        tail = data[-16:]
+    return False
+
+
 def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
-    sheets = _sheet_paths(zf)
+    """Every part calamine may read cells from is scanned: the sheets the workbook lists
+    (``xlsx_parts.sheet_paths``), the parts under xl/worksheets/, and any other part holding sheet data — so a
+    workbook whose parts say one thing to this check and another to calamine is measured all the same.
+    Every other part is inflated too (its real size, against the budget)."""
+    sheets = sheet_paths(zf)
     result = Precheck()
     budget = [MAX_UNPACKED_BYTES]
-    only = [i for i in zf.infolist() if _is_sheet(i.filename, sheets)]
-    for info in zf.infolist():
+    infos = zf.infolist()
+    listed = [i for i in infos if _is_sheet(i.filename, sheets)]
+    others = [i for i in infos if not _is_sheet(i.filename, sheets)]
+    hidden = []
+    for info in others:
+        spent = budget[0]
+        if _holds_sheet_data(path, zf, info, budget):
+            budget[0] = spent             # scanned below: counted once
+            hidden.append(info)
+    # The one big regular sheet's XML kept for core.importers.halves (when a core is free to use it)
+    names = {i.filename for i in infos}
+    split = len(listed) == 1 and not hidden and len(names & sheets.keys()) == 1 and listed[0].filename in sheets \
+        and listed[0].file_size >= SPLIT_MIN and _spare_core()
+    for info in [*listed, *hidden]:
         name = info.filename
-        if _is_sheet(name, sheets):
-            sheet = sheets.get(name, posixpath.basename(name))
-            keep: list[bytes] | None = (
-                [] if len(only) == 1 and len(sheets) == 1 and name in sheets and info.file_size >= SPLIT_MIN
-                else None)
-            scan = _scan_sheet(path, zf, info, sheet, budget, keep)
-            if scan.uncomputed:
-                result.uncomputed[sheet] = scan.uncomputed
-            elif keep is not None and scan.regular and not scan.walk:
-                result.sheet_xml, result.sheet_member = keep, name
-        elif name.endswith((".xml", ".rels")):
-            for _chunk in _stream(path, zf, info, budget):   # shared strings, styles: real sizes
-                pass
+        sheet = sheets.get(name, posixpath.basename(name))
+        keep: list[bytes] | None = [] if split else None
+        scan = _scan_sheet(path, zf, info, sheet, budget, keep)
+        if scan.uncomputed:
+            result.uncomputed[sheet] = scan.uncomputed
+        elif keep is not None and scan.regular and not scan.walk:
+            result.sheet_xml, result.sheet_member = keep, name
     return result
+
+
+def _spare_core() -> bool:
+    """Whether core.importers.halves will take a kept sheet (its own test: a free core)."""
+    from core.importers import halves  # (it imports this module)
+    return halves.spare_core()
 
 
 # --- ods -------------------------------------------------------------------------------------
