@@ -111,3 +111,14 @@ def test_a_cell_text_naming_the_tags_does_not_make_shared_strings_a_sheet(tmp_pa
     path = workbook(tmp_path / "w.xlsx", {"xl/worksheets/sheet1.xml": sheet(NEAR), "xl/sharedStrings.xml": shared})
     read_table(path)
     assert scanned == ["xl/worksheets/sheet1.xml"]
+
+
+@pytest.mark.parametrize("free", [True, False])
+def test_the_sheets_xml_is_kept_for_the_halves_only_when_a_core_is_free(tmp_path, monkeypatch, free):
+    from core.importers import halves
+    monkeypatch.setattr(limits, "SPLIT_MIN", 0)
+    monkeypatch.setattr(halves, "spare_core", lambda: free)
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 200))
+    path = workbook(tmp_path / "w.xlsx", {"xl/worksheets/sheet1.xml": sheet(rows)})
+    kept = limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).sheet_xml
+    assert (kept is not None) is free

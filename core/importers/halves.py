@@ -106,12 +106,17 @@ def _parse(buf: io.BytesIO) -> Half:
     return name, start, end, sheet.to_python(skip_empty_area=True)
 
 
+def wanted() -> bool:
+    """Whether the halves are made now: another core is free (the pre-check keeps a sheet's XML only then)."""
+    return spare_core()
+
+
 def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | None:
     """(sheet name, rows as ``to_python(skip_empty_area=False)`` of the whole sheet gives them), or
     None when the two halves cannot stand for the whole (the caller then reads the file itself).
     Takes the sheet's XML out of ``checked``: it is freed as soon as both halves are zipped."""
     chunks, checked.sheet_xml = checked.sheet_xml or [], None
-    cut = _cut(chunks) if spare_core() else None
+    cut = _cut(chunks) if wanted() else None
     del chunks
     if cut is None:
         return None

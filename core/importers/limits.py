@@ -351,7 +351,7 @@ def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
     # The one big regular sheet's XML kept for core.importers.halves (when a core is free to use it)
     names = {i.filename for i in infos}
     split = len(listed) == 1 and not hidden and len(names & sheets.keys()) == 1 and listed[0].filename in sheets \
-        and listed[0].file_size >= SPLIT_MIN and _spare_core()
+        and listed[0].file_size >= SPLIT_MIN and _halves_wanted()
     for info in [*listed, *hidden]:
         name = info.filename
         sheet = sheets.get(name, posixpath.basename(name))
@@ -364,10 +364,10 @@ def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
     return result
 
 
-def _spare_core() -> bool:
+def _halves_wanted() -> bool:
     """Whether core.importers.halves will take a kept sheet (its own test: a free core)."""
     from core.importers import halves  # (it imports this module)
-    return halves.spare_core()
+    return halves.wanted()
 
 
 # --- ods -------------------------------------------------------------------------------------
