@@ -122,3 +122,43 @@ def test_the_sheets_xml_is_kept_for_the_halves_only_when_a_core_is_free(tmp_path
     path = workbook(tmp_path / "w.xlsx", {"xl/worksheets/sheet1.xml": sheet(rows)})
     kept = limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).sheet_xml
     assert (kept is not None) is free
+
+
+_SST = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+        'main" {attrs}><si><t>姓名</t></si></sst>')
+
+
+def _with_strings(path: Path, attrs: str) -> Path:
+    from test_spreadsheet_safety import write_xlsx
+    return write_xlsx(path, '<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=_SST.format(attrs=attrs).encode())
+
+
+@pytest.mark.parametrize("attrs", ['uniqueCount="4000000000"', 'count="1" uniqueCount = " 4000000000"'])
+def test_a_shared_strings_count_beyond_the_strings_is_refused_before_calamine(tmp_path, attrs):
+    """calamine reserves the declared uniqueCount before reading: four billion aborts the process."""
+    from test_spreadsheet_safety import read_in_subprocess
+    out = read_in_subprocess(_with_strings(tmp_path / "s.xlsx", attrs))
+    assert out.returncode == 3, (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "声明了 4000000000 个字符串，实际只有 1 个" in out.stdout
+
+
+def test_the_count_is_read_by_a_parser_however_the_root_is_written(tmp_path, monkeypatch):
+    """Whitespace and a '>' in a value before the count, across chunk ends: the regex alone would miss it."""
+    monkeypatch.setattr(limits, "CHUNK", 64)
+    path = _with_strings(tmp_path / "s.xlsx", 'a=">"' + " " * 300 + 'uniqueCount' + " " * 200 + '="4000000000"')
+    with pytest.raises(InputFileError) as err:
+        read_table(path)
+    assert "声明了 4000000000 个字符串" in err.value.message
+
+
+@pytest.mark.parametrize("attrs", ['count="1" uniqueCount="1"', 'uniqueCount="50000"', 'count="4000000000"',
+                                   'x:uniqueCount="4000000000" xmlns:x="urn:x"'])
+def test_a_count_calamine_does_not_reserve_by_is_read(tmp_path, attrs):
+    """As many as there are, a few more (up to UNIQUE_SLACK), a total count (calamine does not reserve by
+    it) — and a prefixed count is refused only for being large (a superset: any local name uniqueCount)."""
+    path = _with_strings(tmp_path / "s.xlsx", attrs)
+    if attrs.startswith("x:"):
+        with pytest.raises(InputFileError):
+            read_table(path)
+    else:
+        assert read_table(path).rows == [["姓名"]]

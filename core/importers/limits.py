@@ -42,6 +42,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from core.bulk import prefetched
 from core.errors import InputFileError
@@ -320,14 +321,60 @@ def _is_sheet(name: str, sheets: dict[str, str]) -> bool:
 _SHEET_MARKS = (b"<sheetData", b":sheetData", b"<dimension", b":dimension")
 
 
+# calamine reserves room for a shared-strings part's declared ``uniqueCount`` before reading it: four
+# billion declared aborts the process (out of memory, from Rust). A declared count is allowed up to the
+# strings the part really holds, or this many (a few MB reserved) for a part that declares a few more.
+_UNIQUE_COUNT = re.compile(rb'uniqueCount\s*=\s*["\']\s*\+?(\d+)')
+_STRING_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+UNIQUE_SLACK = 100_000
+
+
+class _RootCount:
+    """The ``uniqueCount`` of a part's root element, read by an XML parser fed the part's first chunks
+    (whitespace, comments, a ">" in a value: as calamine reads it); any attribute of that local name."""
+
+    def __init__(self) -> None:
+        self.parser: ElementTree.XMLPullParser | None = ElementTree.XMLPullParser(events=("start",))
+        self.declared = 0
+
+    def feed(self, data: bytes) -> None:
+        if self.parser is None:
+            return
+        try:
+            self.parser.feed(data)
+            for _event, root in self.parser.read_events():   # type: ignore[misc]  # ("start", Element) only
+                if not isinstance(root, ElementTree.Element):
+                    continue
+                for key, value in root.attrib.items():
+                    if key.rpartition("}")[2] == "uniqueCount" and value.strip().lstrip("+").isdigit():
+                        self.declared = max(self.declared, int(value.strip().lstrip("+")))
+                self.parser = None             # the root is read: nothing more to learn
+                return
+        except ElementTree.ParseError:
+            self.parser = None                 # not XML: the regex below still looks
+
+
 def _holds_sheet_data(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bool:
-    """Whether a part not listed as a sheet holds sheet data after all (inflated and searched)."""
+    """Whether a part not listed as a sheet holds sheet data after all (inflated and searched); a
+    shared-strings count declared beyond the strings the part holds is refused (``_UNIQUE_COUNT``,
+    by the root's parser and by the regex over every chunk)."""
     tail = b""
+    root = _RootCount()
+    declared = items = 0
     for chunk in _stream(path, zf, info, budget):
         data = tail + chunk
         if any(mark in data for mark in _SHEET_MARKS):
             return True
-        tail = data[-16:]
+        root.feed(chunk)
+        for m in _UNIQUE_COUNT.finditer(data):
+            declared = max(declared, int(m.group(1)))
+        cut = max(len(data) - 32, 0)          # an item starting in the last bytes is counted with the next chunk
+        items += sum(1 for m in _STRING_ITEM.finditer(data) if m.start() < cut)
+        tail = data[cut:]
+    items += len(_STRING_ITEM.findall(tail))
+    declared = max(declared, root.declared)
+    if declared > max(items, UNIQUE_SLACK):
+        raise refuse(path, f"部件“{info.filename}”声明了 {declared} 个字符串，实际只有 {items} 个")
     return False
 
 
