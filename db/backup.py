@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -147,7 +148,9 @@ def _fsync(path: Path) -> None:
 def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     """Consistent copy of ``source`` to ``target`` (atomic, verified)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
+    # this process's own temporary name: two processes backing up in the same microsecond (two imports
+    # started at once) would otherwise write, check and rename one file between them
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         src = sqlite3.connect(source, timeout=timeout, isolation_level=None)
         try:
@@ -220,7 +223,7 @@ def sweep_stale(db_path: Path) -> list[Path]:
     found = [db_path.with_name(f".{db_path.name}.restore.tmp")]
     folder = backups_dir(db_path)
     if folder.is_dir():
-        found += [p for p in folder.glob(f".{db_path.stem}-*.sqlite.tmp*")]
+        found += [p for p in folder.glob(f".{db_path.stem}-*.sqlite.*tmp*")]
     removed = [p for p in found if p.exists()]
     for p in removed:
         p.unlink(missing_ok=True)

@@ -240,8 +240,10 @@ def test_settings_restore_declined_changes_nothing(qtbot, db, shown, monkeypatch
 def test_temporary_copies_left_by_a_killed_backup_or_restore_are_swept_at_open(dbp):
     folder = bk.backups_dir(dbp)
     folder.mkdir(exist_ok=True)
-    leftovers = [folder / ".z-20261201-101010-000001-start.sqlite.tmp",
+    leftovers = [folder / ".z-20261201-101010-000001-start.sqlite.tmp",      # (the name before session 9)
                  folder / ".z-20261201-101010-000001-start.sqlite.tmp-journal",
+                 folder / ".z-20261201-101010-000001-start.sqlite.4242-139876.tmp",
+                 folder / ".z-20261201-101010-000001-start.sqlite.4242-139876.tmp-journal",
                  dbp.with_name(".z.sqlite.restore.tmp")]
     for p in leftovers:
         p.write_bytes(b"personal data")
@@ -249,3 +251,31 @@ def test_temporary_copies_left_by_a_killed_backup_or_restore_are_swept_at_open(d
     unrelated.write_bytes(b"x")
     open_database(dbp).close()
     assert not any(p.exists() for p in leftovers) and unrelated.exists()
+
+
+def test_two_backups_to_one_name_at_once_both_succeed(dbp, tmp_path, monkeypatch):
+    """Two imports started at once can stamp their backups with the same microsecond: each writes,
+    checks and renames its own temporary file (once a test of two processes failed: 'No such file')."""
+    import threading
+    target = tmp_path / "same-name.sqlite"
+    both_written = threading.Barrier(2, timeout=10)
+    real = bk._fsync
+
+    def fsync_when_both_wrote(path):
+        both_written.wait()               # neither renames before the other has written its copy
+        real(path)
+    monkeypatch.setattr(bk, "_fsync", fsync_when_both_wrote)
+    errors: list[BaseException] = []
+
+    def copy():
+        try:
+            bk._copy_database(dbp, target)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+    threads = [threading.Thread(target=copy) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and bk.inspect_backup(target).school
+    assert not list(tmp_path.glob(".*tmp*"))
