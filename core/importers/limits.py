@@ -174,7 +174,6 @@ _IRREGULAR = re.compile(rb'<(?:c(?! r="(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,5
                         rb'|row(?! r="[1-9][0-9]{0,5}")[\s>/]|f[\s>/])')
 
 
-
 def _prefixed(data: bytes, end: int) -> bool:
     """``_PREFIXED`` in ``data[:end]``; a chunk without a colon (memchr's speed) has none."""
     return data.find(b":", 0, end) >= 0 and _PREFIXED.search(data, 0, end) is not None

@@ -39,16 +39,17 @@ def _parsed_tags(text: str, local: str, tag: re.Pattern[str]) -> list[dict[str, 
     """The attributes of every ``local`` element of ``text``: read by an XML parser (as calamine reads
     them: comments skipped, any character in a value) and, in addition, by ``tag``'s regular expression
     (comments included): a superset of what any reader could take the part to say."""
-    found = [_attrs(m.group(1)) for m in tag.finditer(text)]
+    found: list[dict[str, str]] = []
     if text:
         try:
             root = ElementTree.fromstring(text)
         except (ElementTree.ParseError, ValueError):
-            return found          # not well-formed: calamine refuses it, or reads what the regex saw
-        for el in root.iter():
-            if isinstance(el.tag, str) and el.tag.rpartition("}")[2] == local:
-                found.append(dict(el.attrib))      # a namespaced attribute keeps its namespace: none is lost
-    return found
+            pass                  # not well-formed: calamine refuses it, or reads what the regex sees
+        else:
+            found += [dict(el.attrib) for el in root.iter()       # a namespaced attribute keeps its namespace
+                      if isinstance(el.tag, str) and el.tag.rpartition("}")[2] == local]
+    # the parser's first: a sheet is named as calamine names it where the regex reads it otherwise
+    return found + [_attrs(m.group(1)) for m in tag.finditer(text)]
 
 
 def _targets(target: str) -> set[str]:
