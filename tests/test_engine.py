@@ -194,3 +194,48 @@ def test_gc_paused_restores_the_collector():
     with pytest.raises(ValueError), gc_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def test_gc_paused_freezes_a_big_passs_survivors_and_releases_them_at_the_next_pause():
+    """A pass leaving many objects alive has them frozen (no young collection walks them when the
+    collector is enabled again); the next pause unfreezes, so a cycle among them is still collected."""
+    import gc
+    import weakref
+
+    from core import bulk
+
+    class Node:
+        pass
+
+    gc.collect()
+    with bulk.gc_paused():
+        kept = [[i] for i in range(bulk.FREEZE_MIN + 1000)]       # a pass's result
+        a, b = Node(), Node()
+        a.other, b.other = b, a                                     # a cycle made in the pass
+        ref = weakref.ref(a)
+    frozen = gc.get_freeze_count()
+    assert frozen >= len(kept)
+    assert gc.get_count()[0] < 1000          # the survivors are not waiting for a young collection
+    del a, b
+    gc.collect()
+    assert ref() is not None                 # frozen: not collected yet
+    with bulk.gc_paused():
+        assert gc.get_freeze_count() == 0    # the next pause gives them back to the collector
+    gc.collect()
+    assert ref() is None                     # and the cycle is collected
+    assert len(kept) == bulk.FREEZE_MIN + 1000
+
+
+def test_gc_paused_leaves_a_small_pass_alone():
+    import gc
+
+    from core import bulk
+
+    with bulk.gc_paused():
+        pass                                  # (gives back what an earlier test's pass froze)
+    gc.collect()
+    before = gc.get_freeze_count()
+    with bulk.gc_paused():
+        kept = [[i] for i in range(100)]
+    assert gc.get_freeze_count() == before
+    assert len(kept) == 100
