@@ -7,6 +7,7 @@ values, so a clerk's corrections in other fields survive a re-import.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -203,12 +204,16 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
 
 def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
                   progress: Progress | None = None) -> int:
-    """Insert the plan's new rows in chunks of ``CHUNK``; for students, audit each one.
+    """Insert the plan's new rows in chunks of ``CHUNK``; for students, one audit entry names them all.
 
     The rows go as plain tuples (db.bulk) with explicit ids: the first row is inserted alone,
     SQLite gives it its id under the write lock this transaction then holds, so no other writer
-    can take the ids that follow. A chunk's tuples, initials and audit entries (chained after the
-    log's last entry, read once) are built when the chunk is written, not for every row first."""
+    can take the ids that follow. A chunk's tuples and initials are built when the chunk is
+    written, not for every row first.
+
+    The students added are audited by one entry for the import (``added_note``: each one's id and
+    name, in id order), as the roster's replacement is one entry: the same facts as one
+    "导入新增：姓名" entry per student, which cost 0.4 s of a 50,000-student import (issue 13)."""
     model, data_fields, blank = _SPECS[plan.kind]
     students = plan.kind == "students"
     table = model.__table__
@@ -231,22 +236,28 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     conn = session.connection()
     first = insert_one(conn, table, columns, stored(plan.added[:1], 0)[0][:-1])
     columns.append("id")
-    session.flush()
-    chain = audit.last_entry(session)
-    when = stored_time(now)
+    named: list[tuple[int, str]] = []
     done = 0
     with indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before)):
         for start in range(0, len(plan.added), CHUNK):
             rows = stored(plan.added[start:start + CHUNK], first + start)
             insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in
             if students:
-                entries, chain = audit.chained(chain, when, actor, "student",
-                                               [(r[-1], "*", None, f"导入新增：{r[name_at]}") for r in rows])
-                insert_tuples(conn, audit.AuditEntry.__table__, audit.COLUMNS, entries)
+                named.extend((r[-1], r[name_at]) for r in rows)
             done += len(rows)
             if progress:
                 progress(done, len(plan.added) + len(plan.updated))
+    if students:
+        audit.record(session, actor, "student", None, {"*": (None, added_note(named))}, now)
     return done
+
+
+def added_note(named: list[tuple[int, str]]) -> str:
+    """The import's audit entry for the students it added: how many, their ids, and each one's
+    id and name as JSON (``[[id, "姓名"], …]``, in id order)."""
+    ids = f"（编号 {named[0][0]}–{named[-1][0]}）" if len(named) > 1 else f"（编号 {named[0][0]}）"
+    return (f"导入新增 {len(named)} 名学生{ids}："
+            + json.dumps(named, ensure_ascii=False, separators=(",", ":")))
 
 
 def _stored_rows(rows: list[ParsedRow], data_fields: tuple[str, ...], blank: dict[str, Any],

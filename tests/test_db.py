@@ -1,4 +1,5 @@
 """Storage: migrations, backups, pragmas, audit log, transactional imports, edits."""
+import json
 import shutil
 import sqlite3
 from datetime import date
@@ -265,7 +266,7 @@ def test_id_edit_keeps_raw_and_numeric_marker_restorable(fresh):
 
 def test_added_rows_get_fresh_ids_after_deletions_and_audit_names_them(fresh):
     """Imports insert with explicit ids (one executemany): they must follow the highest id
-    even after deletions, and each 导入新增 audit entry must point at its own student."""
+    even after deletions, and the import's 导入新增 audit entry must name each student by its own id."""
     fields = ["name", "id_number", "stage", "category"]
     ids = [make_id("110101", date(2008, 5, 1), 100 + i) for i in range(6)]
     with fresh.session() as s:
@@ -279,10 +280,12 @@ def test_added_rows_get_fresh_ids_after_deletions_and_audit_names_them(fresh):
         students = s.scalars(select(Student).order_by(Student.id)).all()
         assert [st.name for st in students] == ["学生0", "学生1", "学生2", "学生3", "学生4", "学生5"]
         assert len({st.id for st in students}) == 6
-        for st in students[2:]:
-            entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "student", AuditEntry.entity_id == st.id,
-                                                       AuditEntry.new.like("导入新增%"))).all()[-1]
-            assert entry.new == f"导入新增：{st.name}"
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "student",
+                                                   AuditEntry.new.like("导入新增%"))).all()[-1]
+        assert entry.entity_id is None       # one entry for the import names every student it added
+        head, listed = entry.new.split("：", 1)
+        assert json.loads(listed) == [[st.id, st.name] for st in students[2:]]
+        assert head == f"导入新增 4 名学生（编号 {students[2].id}–{students[5].id}）"
 
 
 def test_models_and_migrations_describe_the_same_schema(db):

@@ -156,7 +156,7 @@ def test_imported_students_are_stored_as_the_orm_stored_them(db, tmp_path):
         assert (a.name_initials, a.import_problems, a.full_time, a.has_loan) == ("zs", "", True, False)
         assert "学段（C列）的值“大班”无法识别" in st[1].import_problems
         logged = list(s.scalars(select(AuditEntry.new).where(AuditEntry.entity == "student")))
-        assert logged == ["导入新增：张三", "导入新增：李四"]
+        assert logged == [f'导入新增 2 名学生（编号 {st[0].id}–{st[1].id}）：[[{st[0].id},"张三"],[{st[1].id},"李四"]]']
         assert audit_chain_status(s).intact
 
 

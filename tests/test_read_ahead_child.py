@@ -70,22 +70,30 @@ def _session_chain(d):
         return audit.audit_chain_status(s)
 
 
-def test_chain_read_ahead_is_the_sessions_answer(demo_db):
-    chain_ahead.start(demo_db.path)
-    ahead = chain_ahead.take(demo_db.path)
-    expected = _session_chain(demo_db)
+@pytest.fixture
+def audited_db(demo_db):
+    """The demo database with a chain of a few hundred entries (its import is one entry)."""
+    with demo_db.session() as s:
+        audit.record_many(s, "tester", "student", [(i, {"name": (None, f"学生{i}")}) for i in range(1, 301)])
+    return demo_db
+
+
+def test_chain_read_ahead_is_the_sessions_answer(audited_db):
+    chain_ahead.start(audited_db.path)
+    ahead = chain_ahead.take(audited_db.path)
+    expected = _session_chain(audited_db)
     assert ahead == expected and ahead.intact and ahead.entries > 100
 
 
-def test_chain_read_ahead_reports_a_broken_chain_as_the_session_does(demo_db):
-    con = sqlite3.connect(demo_db.path)        # another program rewrites an entry behind Zizhu's back
+def test_chain_read_ahead_reports_a_broken_chain_as_the_session_does(audited_db):
+    con = sqlite3.connect(audited_db.path)        # another program rewrites an entry behind Zizhu's back
     with con:
         con.execute("DROP TRIGGER audit_log_no_update")
         con.execute("UPDATE audit_log SET new = '改过' WHERE id = 7")
     con.close()
-    expected = _session_chain(demo_db)
+    expected = _session_chain(audited_db)
     assert not expected.intact and expected.first_broken_id == 7
-    assert read_chain_status(demo_db.path) == expected
+    assert read_chain_status(audited_db.path) == expected
 
 
 def test_chain_read_ahead_not_taken_when_the_file_changed(demo_db):
@@ -127,7 +135,7 @@ def test_the_check_takes_the_chain_verified_ahead(demo_db, monkeypatch):
     assert calls[0] is None and len(calls) == 2
 
 
-def test_a_write_right_after_the_take_is_not_hidden(demo_db, monkeypatch):
+def test_a_write_right_after_the_take_is_not_hidden(audited_db, monkeypatch):
     """Another program rewrites an entry just after the chain verified ahead was taken (a deferred BEGIN
     fixes no snapshot until the first read): the run either sees the file as it was when it took the
     chain, and then cannot store anything over the newer write, or reports the break; never an intact
@@ -137,7 +145,7 @@ def test_a_write_right_after_the_take_is_not_hidden(demo_db, monkeypatch):
 
     def take_then_tamper(path):
         found = real_take(path)
-        con = sqlite3.connect(demo_db.path, timeout=0)
+        con = sqlite3.connect(audited_db.path, timeout=0)
         trigger = con.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'").fetchone()[0]
         with con:      # the entry rewritten and the trigger put back: only the chain's hashes tell
             con.execute("DROP TRIGGER audit_log_no_update")
@@ -147,14 +155,14 @@ def test_a_write_right_after_the_take_is_not_hidden(demo_db, monkeypatch):
         return found
 
     monkeypatch.setattr(chain_ahead, "take", take_then_tamper)
-    chain_ahead.start(demo_db.path)
+    chain_ahead.start(audited_db.path)
     try:
-        run = check(demo_db)
+        run = check(audited_db)
     except Exception:      # noqa: BLE001 - its snapshot is older than the write: nothing stored
         run = None
     assert run is None or not run.chain.intact
     monkeypatch.setattr(chain_ahead, "take", real_take)
-    again = check(demo_db)
+    again = check(audited_db)
     assert not again.chain.intact and again.chain.first_broken_id == 7
 
 
