@@ -1,8 +1,10 @@
 """Pinyin initials for search: "zs" finds 张三; a polyphonic character answers
 to each of its readings (曾 -> z or c, 单 -> d, s or c).
 
-pypinyin is imported at the first use (its dictionaries take about 0.15 s to load):
-importing this module costs nothing, so a command that never reads a name pays nothing.
+A character's initials are read from pypinyin's single-character table (``core.pinyin_chars``,
+about 0.03 s to load) without importing pypinyin (its dictionaries take about 0.15 s to load); only a
+character beyond that table's reach is read by pypinyin itself, imported at that first use. Importing
+this module costs nothing, so a command that never reads a name pays nothing.
 """
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ MAX_VARIANTS = 16
 
 @lru_cache(maxsize=20000)
 def _char_initials(ch: str) -> tuple[str, ...]:
+    from core.pinyin_chars import char_initials
+    known = char_initials(ch)
+    if known is not None:
+        return known
     from pypinyin import Style, pinyin
     readings = pinyin(ch, style=Style.FIRST_LETTER, heteronym=True, errors="ignore")
     if not readings:
@@ -21,10 +27,29 @@ def _char_initials(ch: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.lower() for r in readings[0] if r))
 
 
+# A character -> its initials when it has one reading's worth (ASCII: an initial or none; white space:
+# none): a name translated by it to ASCII only has that one initials string (``initials_key``'s
+# shortcut). Every ASCII character is in it from the start (as pypinyin reads it: a letter or a digit
+# stands for itself, lower case, anything else reads as nothing), so a character left as it was is not
+# ASCII; the others are added as names are read.
+_ONE: dict[int, str] = {c: "" if chr(c).isspace() else chr(c).lower() if chr(c).isalnum() else ""
+                        for c in range(128)}
+
+
 def name_initials(name: str) -> list[str]:
     """Every initials string of ``name`` (capped at MAX_VARIANTS combinations)."""
-    parts = [_char_initials(ch) for ch in name if not ch.isspace()]
-    parts = [p for p in parts if p]
+    parts = []
+    for ch in name:
+        if ch.isspace():
+            _ONE[ord(ch)] = ""
+            continue
+        part = _char_initials(ch)
+        if not part:
+            _ONE[ord(ch)] = ""
+            continue
+        parts.append(part)
+        if len(part) == 1 and part[0].isascii():
+            _ONE[ord(ch)] = part[0]
     if not parts:
         return []
     out: list[str] = []
@@ -36,13 +61,23 @@ def name_initials(name: str) -> list[str]:
 
 
 def warm_initials() -> None:
-    """Load pypinyin and its tables now (the student import runs this on a helper thread
-    while calamine reads the sheet, so the names' initials need not wait for the load)."""
+    """Load the initials' table and pypinyin now (the GUI's start, before the window: the findings
+    page's first load reads names with pypinyin); ``warm_name_initials`` loads only the table."""
+    warm_name_initials()
+    import pypinyin  # noqa: F401
+
+
+def warm_name_initials() -> None:
+    """Load what names' initials need, pypinyin's single-character table (about 0.03 s), without
+    pypinyin itself (a helper thread runs this while calamine reads the student list)."""
     name_initials("张")
 
 
 def initials_key(name: str) -> str:
     """Stored form: "zs|cs"."""
+    letters = name.translate(_ONE)
+    if letters.isascii():        # every character known, of one initial or none: the usual name
+        return letters
     return "|".join(name_initials(name))
 
 

@@ -87,6 +87,30 @@ def _possible(ch: str) -> frozenset[str] | None:
     return frozenset(plain(r) for r in stored.split(",")) | frozenset(PHRASE_ONLY_READINGS.get(ch, ()))
 
 
+def first_letter(reading: str) -> str:
+    """A reading's Style.FIRST_LETTER ("zēng" -> "z"; "ê̄" -> "ê", which pypinyin keeps as itself)."""
+    decomposed = unicodedata.normalize("NFD", reading)
+    if decomposed.startswith("e\u0302"):
+        return "ê"
+    return plain(reading)[0]
+
+
+def char_initials(ch: str) -> tuple[str, ...] | None:
+    """What ``pypinyin.pinyin(ch, style=Style.FIRST_LETTER, heteronym=True, errors="ignore")`` gives
+    ``core.pinyin``'s initials, lower case, each once, in its order: a character of the table reads
+    as its entry does; any other character of the Basic Multilingual Plane has no reading (an ASCII
+    letter or digit stands for itself). None where pypinyin must answer (beyond that plane, or
+    without the table). ``tests/test_pinyin_chars.py`` holds this to pypinyin over every character
+    of the table and of the plane."""
+    table = _table()
+    stored = table.get(str(ord(ch)))
+    if stored is not None:
+        return tuple(dict.fromkeys(first_letter(r).lower() for r in stored.split(",") if r))
+    if not table or ord(ch) > 0xFFFF:
+        return None
+    return (ch.lower(),) if ch.isascii() and ch.isalnum() else ()
+
+
 def cannot_read_same(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` read differently whatever the phrase context: of the same length,
     every character has a table entry and at some position no reading of one is a reading of the
