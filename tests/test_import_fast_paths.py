@@ -59,6 +59,42 @@ def test_the_same_bad_value_is_named_in_each_row(policy):
     assert got["丙"].problems == [] and got["丙"].values["ownership"] == "公办"
 
 
+LONG_CELLS = ["G422822200803040011", "  6228480000000000001\u3000", "4.11521E+17", "4.11521e+17", "1e5", "E12",
+              "edu-42", "", "\u3000", 4.11521e17, 6228480000000000000, 12345, 1.5, True, None]
+
+
+def test_long_number_text_shortcut_gives_what_the_parser_gives(policy):
+    """学籍号 and 银行卡号 (every value differs, no memo): a text cell without an exponent is taken as its
+    text without calling the column's parser; every other cell still goes through it."""
+    rows = [["姓名", "身份证号", "学段", "学籍号", "银行卡号"]]
+    ids = [make_id("422822", date(2008, 3, 4), n) for n in range(1, len(LONG_CELLS) + 1)]
+    rows += [[f"学生{i}", ids[i], "高中", cell, cell] for i, cell in enumerate(LONG_CELLS)]
+    result = _students(rows, policy)
+    from core.importers.students import _StudentParser
+    parser = _StudentParser(result, policy, Table("mem.xlsx", "S", rows))
+    for row, cell in zip(result.rows, LONG_CELLS, strict=True):
+        expected = [parser.long_number(f)(cell) for f in ("student_no", "bank_card")]
+        assert [row.values["student_no"], row.values["bank_card"]] == [v for v, _p in expected]
+        assert row.problems == [p for _v, found in expected for p in found]
+    assert sum(bool(r.problems) for r in result.rows) >= 3       # the lost digits are still named
+
+
+def test_long_number_parser_is_not_called_for_plain_text(policy, monkeypatch):
+    from core.importers import students
+    calls = []
+    real = students._StudentParser.long_number
+
+    def counting(self, fld):
+        parse = real(self, fld)
+        return lambda cell: calls.append(cell) or parse(cell)
+    monkeypatch.setattr(students._StudentParser, "long_number", counting)
+    rows = [["姓名", "身份证号", "学段", "学籍号", "银行卡号"],
+            ["甲", ID1, "高中", "G1234", "6228480000000000001"], ["乙", ID2, "高中", "4.1E+17", 12]]
+    got = _students(rows, policy).rows
+    assert calls == ["4.1E+17", 12]
+    assert got[0].values["bank_card"] == "6228480000000000001" and got[1].values["bank_card"] == "12"
+
+
 def test_raw_cells_are_kept_for_the_rows_written_back(policy):
     rows = [["姓名", "身份证号", "学段", "实收学费"],
             ["甲", ID1, "高中", 1200],

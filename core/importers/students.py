@@ -117,10 +117,7 @@ class _StudentParser:
             )]
         self.text_fields = [(fld, self.cols.get(fld)) for fld in _TEXT_FIELDS if fld != "head_name"]
         self.valid_ids: set[str] = set()      # the ID cells known valid (IdChecker.valid_cells)
-
-    def cell(self, row: list[Any], fld: str) -> Any:
-        idx = self.cols.get(fld)
-        return "" if idx is None else row[idx]
+        self.name_at, self.head_at = self.cols.get("name"), self.cols.get("head_name")
 
     def bad(self, fld: str, text: str, accepted: str) -> str:
         return f"{where(self.mapping, fld)}的值“{text}”无法识别，{accepted}"
@@ -219,7 +216,7 @@ class _StudentParser:
             numeric, id_problem = False, ""
         else:
             id_number, id_raw, numeric, id_problem = self.ids(id_cell)
-        name = clean_name(self.cell(row, "name"))
+        name = clean_name("" if self.name_at is None else row[self.name_at])
         problems = formula_problems(self.table, self.mapping, line) if self.table.uncomputed else []
         raw: list[str] = []           # the row as text: only a row with a problem is written back
         if id_problem:
@@ -235,7 +232,10 @@ class _StudentParser:
                                   "id_numeric_cell": numeric}
         for fld, idx, memo, parse in self.parsers:
             cell = "" if idx is None else row[idx]
-            if memo is None:
+            if memo is None:         # a long number (学籍号, 银行卡号): every value differs
+                if type(cell) is str and "e" not in cell and "E" not in cell:
+                    values[fld] = cell.replace("\u3000", " ").strip()    # text without an exponent:
+                    continue                                              # its text, no problem
                 value, found = parse(cell)
             else:
                 key = cell if type(cell) is str else (type(cell), cell)
@@ -249,7 +249,7 @@ class _StudentParser:
         for fld, idx in self.text_fields:
             cell = "" if idx is None else row[idx]
             values[fld] = cell.replace("\u3000", " ").strip() if type(cell) is str else cell_text(cell)
-        values["head_name"] = clean_name(self.cell(row, "head_name"))
+        values["head_name"] = clean_name("" if self.head_at is None else row[self.head_at])
         if problems and not raw:
             raw = raw_cells(row, self.width)
         return ParsedRow(line, values, problems, raw), ""
