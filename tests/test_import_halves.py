@@ -75,7 +75,8 @@ def test_the_halves_give_the_whole_sheets_table(tmp_path, split, calls, monkeypa
     plain = read_table(path)
     assert len(calls["from_path"]) == 1 and not calls["from_filelike"]
     split()
-    assert limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).sheet_xml is not None
+    checked = limits.precheck_spreadsheet(path, path.read_bytes()[:1024])
+    assert checked.split is not None and checked.split.complete and not calls["from_filelike"]
     joined = []
     real = halves._joined
     monkeypatch.setattr(halves, "_joined", lambda a, b: joined.append((a[1:3], b[1:3])) or real(a, b))
@@ -103,12 +104,14 @@ _CELLS = st.one_of(st.none(), st.text("甲乙 ab1", max_size=4), st.integers(-5,
 
 
 def _cuttable_chunk(path: Path) -> int:
-    """A chunk size from 512 bytes on at which the sheet is cut in halves: ``_cut`` wants
-    ``</sheetData>`` whole in the last chunk, which a tail of its length after it may straddle."""
+    """A chunk size from 512 bytes on at which the sheet is cut in halves: ``Split`` wants
+    ``<sheetData>`` whole in the first chunk and a row end in the chunk planned for the cut."""
     with zipfile.ZipFile(path) as z:
         xml = z.read("xl/worksheets/sheet1.xml")
     for chunk in range(512, 1024):
-        if halves._cut([xml[i:i + chunk] for i in range(0, len(xml), chunk)]) is not None:
+        chunks = [xml[i:i + chunk] for i in range(0, len(xml), chunk)]
+        at = halves.cut_chunk(len(chunks))
+        if at > 0 and b"<sheetData>" in chunks[0] and b"</row>" in chunks[at]:
             return chunk
     raise AssertionError(f"no chunk size cuts this sheet of {len(xml)} bytes")
 
@@ -165,14 +168,14 @@ def test_a_failing_half_reads_the_whole_file(tmp_path, split, calls, monkeypatch
     path = _workbook(tmp_path / "s.xlsx")
     plain = read_table(path)
     split()
-    real = halves._parse
+    real = halves._rows
 
-    def fails_once(buf):
+    def fails_once(workbook):
         if not getattr(fails_once, "done", False):
             fails_once.done = True
             raise python_calamine.CalamineError("broken half")
-        return real(buf)
-    monkeypatch.setattr(halves, "_parse", fails_once)
+        return real(workbook)
+    monkeypatch.setattr(halves, "_rows", fails_once)
     assert typed(read_table(path).rows) == typed(plain.rows)
     assert len(calls["from_path"]) == 2
 
@@ -222,15 +225,15 @@ def test_the_halves_hold_only_the_parts_calamine_reads(tmp_path, split, calls, m
     plain = read_table(path)
     split()
     zipped: list[tuple[int, list[str]]] = []
-    real = halves._zipped
+    real = halves._open
 
-    def spy(*args):
-        buf = real(*args)
-        with zipfile.ZipFile(buf) as z:
-            zipped.append((buf.seek(0, os.SEEK_END), sorted(z.namelist())))
-        buf.seek(0)
-        return buf
-    monkeypatch.setattr(halves, "_zipped", spy)
+    def spy(reader):
+        with zipfile.ZipFile(reader) as z:
+            assert z.testzip() is None                                  # every CRC right
+            zipped.append((reader.seek(0, os.SEEK_END), sorted(z.namelist())))
+        reader.seek(0)
+        return real(reader)
+    monkeypatch.setattr(halves, "_open", spy)
     table = read_table(path)
     assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
     assert typed(table.rows) == typed(plain.rows)
@@ -281,3 +284,60 @@ def test_a_far_cell_or_a_bomb_never_reaches_calamine(tmp_path, split, monkeypatc
         read_table(bomb)
     assert "解压后超过 1 MB" in err.value.message
     assert not called
+
+
+def test_the_halves_are_the_measured_xml_and_their_crcs_right(tmp_path, split, monkeypatch):
+    """The two stored zips calamine is given hold, as the sheet, exactly the XML the pre-check
+    measured — the first half's rows and the sheet's closing tags, the sheet's start and the other
+    rows — with the CRC-32 computed as the chunks came (zipfile checks each)."""
+    path = _workbook(tmp_path / "s.xlsx")
+    plain = read_table(path)
+    split()
+    with zipfile.ZipFile(path) as z:
+        whole = z.read("xl/worksheets/sheet1.xml")
+    seen: list[bytes] = []
+    real_open = halves._open
+
+    def spy(reader):
+        with zipfile.ZipFile(reader) as z:
+            assert z.testzip() is None
+            seen.append(z.read("xl/worksheets/sheet1.xml"))
+        reader.seek(0)
+        return real_open(reader)
+    monkeypatch.setattr(halves, "_open", spy)
+    table = read_table(path)
+    assert typed(table.rows) == typed(plain.rows)
+    closing = b"</sheetData></worksheet>"
+    head = whole[:whole.index(b"<sheetData>") + len(b"<sheetData>")]
+    [a] = [xml for xml in seen if xml.endswith(b"</row>" + closing)]
+    [b] = [xml for xml in seen if xml is not a]
+    assert a.endswith(b"</row>" + closing) and b.startswith(head + b"<row ")
+    assert a[:-len(closing)] + b[len(head):] == whole           # every byte the pre-check's, once
+
+
+def test_a_wrong_crc_of_a_half_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
+    """A half whose CRC does not match its XML is refused by calamine (as a corrupt zip) and the
+    whole file is read: the CRC written is the one computed, not a stand-in."""
+    path = _workbook(tmp_path / "s.xlsx")
+    plain = read_table(path)
+    split()
+    real = halves.Split.halves
+
+    def off_by_one(self):
+        (m, a, crc_a), second = real(self)
+        return (m, a, crc_a ^ 1), second
+    monkeypatch.setattr(halves.Split, "halves", off_by_one)
+    assert typed(read_table(path).rows) == typed(plain.rows)
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
+
+
+def test_a_formula_after_the_cut_reads_the_whole_file(tmp_path, split, calls):
+    """A sheet regular up to the cut and not after it (a total row's formula without a value): the
+    pieces kept so far are dropped; the whole file is read and the formula noted."""
+    rows = _regular(3000) + '<row r="3001"><c r="A3001"><f>SUM(A1:A3000)</f></c></row>'
+    path = write_xlsx(tmp_path / "sum.xlsx", rows)
+    plain = read_table(path)
+    split()
+    table = read_table(path)
+    assert not calls["from_filelike"] and len(calls["from_path"]) == 2   # no halves: the whole file
+    assert typed(table.rows) == typed(plain.rows) and table.uncomputed == plain.uncomputed == {(3000, 0)}

@@ -117,11 +117,14 @@ def test_a_cell_text_naming_the_tags_does_not_make_shared_strings_a_sheet(tmp_pa
 def test_the_sheets_xml_is_kept_for_the_halves_only_when_a_core_is_free(tmp_path, monkeypatch, free):
     from core.importers import halves
     monkeypatch.setattr(limits, "SPLIT_MIN", 0)
+    monkeypatch.setattr(limits, "CHUNK", 512)          # (chunks enough to cut)
     monkeypatch.setattr(halves, "spare_core", lambda: free)
     rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 200))
     path = workbook(tmp_path / "w.xlsx", {"xl/worksheets/sheet1.xml": sheet(rows)})
-    kept = limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).sheet_xml
+    kept = limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).split
     assert (kept is not None) is free
+    if kept is not None:
+        kept.abandon()
 
 
 _SST = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'

@@ -2,24 +2,32 @@
 
 python-calamine parses a sheet without holding Python's lock, on one core. For a workbook whose
 only worksheet is big and regular — every row and cell tag carries its reference, no formula:
-what the safety pre-check (``core.importers.limits``) proved while measuring it, keeping the
-sheet's inflated XML — the rows are cut at a row's end into two sheets, each zipped (stored) with
-the workbook's other XML parts, and the two are parsed at once, one on a helper thread; the rows are
-put back together by their references. Every byte calamine sees is one the pre-check measured: a
-half holds a subset of the sheet's cells and only the parts the pre-check inflated (``.xml`` and
-``.rels``: pictures, printer settings and macros are left out, they would only be copied in
-memory), so it is within the same limits.
+what the safety pre-check (``core.importers.limits``) proved while measuring it — the rows are cut
+at a row's end into two sheets, each handed to calamine as a stored zip with the workbook's other
+XML parts, and the two are parsed at once, one on a helper thread; the rows are put back together
+by their references.
+
+``Split`` is fed by the pre-check each inflated chunk once its rows are measured: it keeps them as
+the two halves' pieces (the first: the chunks before the one planned for the cut, that chunk up to
+its first row end and the sheet's closing tags; the second: the sheet's start up to ``<sheetData>``
+and every row after) and computes each half's CRC-32 as the chunks arrive, while the pre-check's
+own thread would otherwise wait for the next chunk to be inflated. Once the whole file is measured,
+each half is written as the minimal stored zip of those very pieces (``core.importers.stored_zip``:
+no copy, no second CRC pass) and served to calamine. Every byte calamine sees is one the pre-check
+measured, after it measured the whole file (but the closing tags, written here): a half holds a
+subset of the sheet's cells and only the parts the pre-check inflated (``.xml`` and ``.rels``:
+pictures, printer settings and macros are left out), so it is within the same limits.
 
 The result is the table calamine gives for the whole file (``tests/test_import_halves.py``); when
 anything differs from the plain case — the halves' rows overlap, a half fails, no free core —
 ``read_halves`` answers None and the caller reads the file as before, with its own messages (a
 half panicking in calamine, a sheet without a value). The halves are made only when another core
 is free (``core.in_child.spare_core``, as for the commands' child processes): on a busy machine
-they would only add the zipping to the work.
+they would only add the copying to the work.
 """
 from __future__ import annotations
 
-import io
+import re
 import threading
 import zipfile
 from pathlib import Path
@@ -27,15 +35,17 @@ from typing import Any
 
 import python_calamine
 
-from core.importers.limits import Precheck
+from core.importers import limits
+from core.importers.stored_zip import Piece, PiecesReader, archive, crc_of
 from core.in_child import spare_core
 
 _SHEET_DATA = b"<sheetData>"
-_SHEET_DATA_END = b"</sheetData>"
 _ROW_END = b"</row>"
+_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>/]")
 
-Pieces = list[memoryview]
+Pieces = list[Piece]
 Half = tuple[str, tuple[int, int], tuple[int, int], list[list[Any]]]   # sheet name, start, end, rows
+Member = tuple[str, Pieces, int]                                      # name, data, CRC-32
 
 # The parts copied into a half besides its sheet: what the pre-check inflated and measured, all
 # that calamine reads to give a sheet's cells (workbook, relationships, shared strings, styles).
@@ -48,54 +58,29 @@ def calamine_failed(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _cut(chunks: list[bytes]) -> tuple[Pieces, Pieces] | None:
-    """The XML of the two halves as pieces of ``chunks`` (the sheet's XML in order, no copy): the
-    first half ends after the first row end of the middle chunk; the second has the sheet's start
-    (up to ``<sheetData>``) and every row after. None for a sheet too small to cut this way."""
-    if len(chunks) < 3:
-        return None
-    first, middle, last = chunks[0], len(chunks) // 2, chunks[-1]
-    start = first.find(_SHEET_DATA)
-    mid = chunks[middle].find(_ROW_END)
-    end = last.rfind(_SHEET_DATA_END)
-    if start < 0 or mid < 0 or end < 0:
-        return None                # a tag across two chunks: not worth the bookkeeping
-    start, mid = start + len(_SHEET_DATA), mid + len(_ROW_END)
-    views = [memoryview(c) for c in chunks]
-    return ([*views[:middle], views[middle][:mid], views[-1][end:]],
-            [views[0][:start], views[middle][mid:], *views[middle + 1:]])
+def cut_chunk(count: int) -> int:
+    """The chunk (of ``count``) at whose first row end the sheet is cut; -1 for too few chunks."""
+    return count // 2 if count >= 3 else -1
 
 
-def _zipped(path: Path, member: str, pieces: Pieces) -> io.BytesIO:
-    """The workbook at ``path`` with ``member`` made of ``pieces`` and the other parts calamine
-    reads (``_MEASURED``), every part stored."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-        for info in source.infolist():
-            if info.filename == member:
-                with out.open(member, "w") as sheet:
-                    for piece in pieces:
-                        sheet.write(piece)
-            elif info.filename.endswith(_MEASURED):
-                out.writestr(info.filename, source.read(info))
-    buf.seek(0)
-    return buf
+def _others(path: Path, member: str) -> list[Member]:
+    """The workbook's other parts calamine reads (``_MEASURED``), as zipfile reads them (their
+    CRC checked against the directory's, which is then theirs)."""
+    with zipfile.ZipFile(path) as source:
+        return [(info.filename, [source.read(info)], info.CRC) for info in source.infolist()
+                if info.filename != member and info.filename.endswith(_MEASURED)]
 
 
-def _zip_then_wait(path: Path, member: str, pieces: Pieces, mine: threading.Event,
-                   other: threading.Event) -> io.BytesIO:
-    """This half zipped (its pieces dropped), once the other half is zipped too."""
+def _open(reader: PiecesReader) -> Any:
+    """calamine's workbook of the zip ``reader`` serves (its own copy: the reader is closed)."""
     try:
-        return _zipped(path, member, pieces)
+        return python_calamine.CalamineWorkbook.from_filelike(reader)
     finally:
-        pieces.clear()
-        mine.set()
-        other.wait()
+        reader.close()
 
 
-def _parse(buf: io.BytesIO) -> Half:
-    workbook = python_calamine.CalamineWorkbook.from_filelike(buf)
-    buf.close()                # calamine holds its own copy
+def _rows(workbook: Any) -> Half:
+    """The first sheet's rows from its first cell, and where they are (calamine without the GIL)."""
     try:
         sheet, name = workbook.get_sheet_by_index(0), workbook.sheet_names[0]
     finally:
@@ -106,51 +91,116 @@ def _parse(buf: io.BytesIO) -> Half:
     return name, start, end, sheet.to_python(skip_empty_area=True)
 
 
+def _parsed(parts: list[Member], half: Member) -> Half:
+    """One half parsed: its pieces served to calamine as a stored zip with the other parts (and
+    freed as soon as calamine holds its copy)."""
+    reader = PiecesReader(archive([*parts, half]))
+    half[1].clear()
+    return _rows(_open(reader))
+
+
+class Split:
+    """The sheet's two halves, fed by the pre-check chunk by measured chunk (``measured``): their
+    pieces, and the CRC-32 of each computed as the pieces come."""
+
+    def __init__(self, member: str, size: int) -> None:
+        self.member = member
+        self.at = cut_chunk(-(-size // limits.CHUNK))     # of the chunks the declared size inflates to
+        self.seen = 0
+        self.closing = b""
+        self.first: Pieces = []
+        self.second: Pieces = []
+        self.crc = [0, 0]
+        self.dead = self.at < 0
+
+    def measured(self, chunk: bytes) -> None:
+        """The next chunk of the sheet, its rows up to its last row end measured and regular."""
+        if self.dead:
+            return
+        i, self.seen = self.seen, self.seen + 1
+        if i == 0:
+            start, root = chunk.find(_SHEET_DATA), _ROOT.search(chunk)
+            if start < 0 or root is None:
+                self.abandon()           # a tag across two chunks: not worth the bookkeeping
+                return
+            self.second = [chunk[:start + len(_SHEET_DATA)]]
+            self.crc[1] = crc_of(self.second)
+            self.closing = b"</sheetData></" + root.group(1) + b">"
+        cut = chunk.find(_ROW_END) if i == self.at else -1
+        if i < self.at or (i == self.at and cut < 0):     # (no row end there: cut in the next chunk)
+            self.at += i == self.at
+            self.first.append(chunk)
+            self.crc[0] = crc_of((chunk,), self.crc[0])
+        elif i == self.at:
+            view, cut = memoryview(chunk), cut + len(_ROW_END)
+            self.first += [view[:cut], self.closing]
+            self.second.append(view[cut:])
+            self.crc = [crc_of(self.first[-2:], self.crc[0]), crc_of(self.second[-1:], self.crc[1])]
+        else:
+            self.second.append(chunk)
+            self.crc[1] = crc_of((chunk,), self.crc[1])
+
+    @property
+    def complete(self) -> bool:
+        """Both halves hold rows' XML: the cut was made."""
+        return not self.dead and self.seen > self.at >= 0 and bool(self.first) and len(self.second) > 1
+
+    def abandon(self) -> None:
+        """Not for the halves (an irregular sheet): the pieces dropped."""
+        self.dead = True
+        self.first, self.second = [], []
+
+    def halves(self) -> tuple[Member, Member]:
+        """The two halves (taken out: this split holds them no more)."""
+        (a, b), self.first, self.second = (self.first, self.second), [], []
+        return (self.member, a, self.crc[0]), (self.member, b, self.crc[1])
+
+
 def wanted() -> bool:
     """Whether the halves are made now: another core is free (the pre-check keeps a sheet's XML only then)."""
     return spare_core()
 
 
-def read_halves(path: Path, checked: Precheck) -> tuple[str, list[list[Any]]] | None:
+def read_halves(path: Path, checked: limits.Precheck) -> tuple[str, list[list[Any]]] | None:
     """(sheet name, rows as ``to_python(skip_empty_area=False)`` of the whole sheet gives them), or
     None when the two halves cannot stand for the whole (the caller then reads the file itself).
-    Takes the sheet's XML out of ``checked``: it is freed as soon as both halves are zipped."""
-    chunks, checked.sheet_xml = checked.sheet_xml or [], None
-    cut = _cut(chunks) if wanted() else None
-    del chunks
-    if cut is None:
+    Takes the split out of ``checked``: its pieces are freed as calamine copies each half."""
+    split, checked.split = checked.split, None
+    if split is None or not split.complete or not wanted():
         return None
-    first, second = cut
-    del cut
-    # Each thread zips its half, then waits for the other's: the sheet's XML is freed before
-    # either half is handed to calamine (which copies its zip), so the two never coexist.
-    a_zipped, b_zipped = threading.Event(), threading.Event()
-    got: list[Half | BaseException] = []
-
-    def helper(pieces: Pieces) -> None:
-        try:
-            got.append(_parse(_zip_then_wait(path, checked.sheet_member, pieces, b_zipped, a_zipped)))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller (calamine's panics too)
-            got.append(exc)
-    thread = threading.Thread(target=helper, args=(second,), name="calamine-half", daemon=True)
+    first, second = split.halves()
+    del split
+    box = [second]                # (taken by the helper: its pieces freed with calamine's copy)
     del second
+    got: list[Half | BaseException] = []
+    mine: Half | None = None
     started = False
-    a: Half | None = None
     try:
+        parts = _others(path, first[0])
+        thread = threading.Thread(target=_helper, args=(parts, box, got), name="calamine-half", daemon=True)
         thread.start()
         started = True
-        a = _parse(_zip_then_wait(path, checked.sheet_member, first, a_zipped, b_zipped))
+        mine = _parsed(parts, first)
     except BaseException as exc:  # the whole file is read instead, with its own messages
         if not calamine_failed(exc):
             raise
     finally:
-        a_zipped.set()
+        box.clear()
         if started:
             thread.join()
-    b = got[0] if got else None
-    if a is None or not isinstance(b, tuple) or not (_has_value(a[3]) or _has_value(b[3])):
+    theirs = got[0] if got else None
+    if mine is None or not isinstance(theirs, tuple) or not (_has_value(theirs[3]) or _has_value(mine[3])):
         return None         # (a sheet of empty cells only: the whole file's read says so)
-    return _joined(a, b)
+    return _joined(mine, theirs)
+
+
+def _helper(parts: list[Member], box: list[Member], got: list[Half | BaseException]) -> None:
+    """The second half parsed on the helper thread; its rows, or what it raised, put in ``got``."""
+    try:
+        half = box.pop()
+        got.append(_parsed(parts, half))
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller (calamine's panics too)
+        got.append(exc)
 
 
 def _has_value(rows: list[list[Any]]) -> bool:

@@ -42,11 +42,15 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from core.bulk import prefetched
 from core.errors import InputFileError
 from core.importers.xlsx_parts import sheet_paths
+
+if TYPE_CHECKING:
+    from core.importers.halves import Split
 
 # The limits, in one place.
 MAX_ROWS = 1_000_000
@@ -64,20 +68,19 @@ _OVERLAP = 64
 _TRIM = "请删除表格中无关的单元格（或把数据复制到一个新工作表），另存为新文件后重试"
 
 
-# A workbook's only worksheet at least this big (unpacked) is kept by the pre-check when every
-# tag of it is regular, for core.importers.halves to hand calamine in two halves.
+# A workbook's only worksheet at least this big (unpacked) is handed by the pre-check, chunk by
+# measured chunk while every tag of it is regular, to core.importers.halves (calamine in two halves).
 SPLIT_MIN = 8 * 1024 * 1024
 
 
 @dataclass
 class Precheck:
     """What the pre-check learned: formula cells without a cached value per sheet
-    name, as 0-based (row, column); and, for a big regular sheet (``SPLIT_MIN``), its
-    measured XML in its inflated chunks and its zip member (``sheet_xml``, ``sheet_member``)."""
+    name, as 0-based (row, column); and, for a big regular sheet (``SPLIT_MIN``), the
+    two halves it was cut into, their measured XML in pieces (``split``)."""
 
     uncomputed: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
-    sheet_xml: list[bytes] | None = None
-    sheet_member: str = ""
+    split: Split | None = None
 
 
 def refuse(path: Path, what: str) -> InputFileError:
@@ -292,22 +295,25 @@ class _SheetScan:
 
 
 def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
-                budget: list[int], keep: list[bytes] | None = None) -> _SheetScan:
-    """The sheet measured (a refusal raised); its inflated chunks appended to ``keep`` if given."""
+                budget: list[int], keep: Split | None = None) -> _SheetScan:
+    """The sheet measured (a refusal raised); each inflated chunk handed to ``keep`` once its
+    rows are measured and regular (a sheet that is not abandons it)."""
     scan = _SheetScan(path, name)
     tail = b""
     # inflated on the second core (zlib releases the GIL) while this thread scans the chunk before
     for chunk in prefetched(_stream(path, zf, info, budget)):
-        if keep is not None:
-            keep.append(chunk)
         data = tail + chunk if tail else chunk
         tail = data[scan.feed(data, final=False):]
-        if keep is not None and not scan.regular:
-            keep.clear()                  # not a sheet for the halves: nothing more kept
+        if keep is not None and scan.regular:
+            keep.measured(chunk)          # (up to its last row end, which is at or after its first)
+        elif keep is not None:
+            keep.abandon()                # not a sheet for the halves: nothing more kept
             keep = None
         if len(tail) > MAX_TAIL:          # no row end in 16 MB: not a real sheet
             raise refuse(path, f"{scan.where}的内容格式异常")
     scan.feed(tail, final=True)
+    if keep is not None and not (scan.regular and not scan.walk):
+        keep.abandon()
     return scan
 
 
@@ -394,26 +400,26 @@ def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
         if _holds_sheet_data(path, zf, info, budget):
             budget[0] = spent             # scanned below: counted once
             hidden.append(info)
-    # The one big regular sheet's XML kept for core.importers.halves (when a core is free to use it)
+    # The one big regular sheet handed to core.importers.halves (when a core is free to use it)
     names = {i.filename for i in infos}
     split = len(listed) == 1 and not hidden and len(names & sheets.keys()) == 1 and listed[0].filename in sheets \
-        and listed[0].file_size >= SPLIT_MIN and _halves_wanted()
+        and listed[0].file_size >= SPLIT_MIN
     for info in [*listed, *hidden]:
         name = info.filename
         sheet = sheets.get(name, posixpath.basename(name))
-        keep: list[bytes] | None = [] if split else None
+        keep = _halves(info) if split else None
         scan = _scan_sheet(path, zf, info, sheet, budget, keep)
         if scan.uncomputed:
             result.uncomputed[sheet] = scan.uncomputed
-        elif keep is not None and scan.regular and not scan.walk:
-            result.sheet_xml, result.sheet_member = keep, name
+        elif keep is not None and not keep.dead:
+            result.split = keep
     return result
 
 
-def _halves_wanted() -> bool:
-    """Whether core.importers.halves will take a kept sheet (its own test: a free core)."""
+def _halves(info: zipfile.ZipInfo) -> Split | None:
+    """core.importers.halves' split of the sheet, when it will take it (its own test: a free core)."""
     from core.importers import halves  # (it imports this module)
-    return halves.wanted()
+    return halves.Split(info.filename, info.file_size) if halves.wanted() else None
 
 
 # --- ods -------------------------------------------------------------------------------------

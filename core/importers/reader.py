@@ -115,7 +115,7 @@ def _read_spreadsheet(p: Path, suffix: str, head: bytes, warm: Warm = None) -> T
 
 
 def _read_checked(p: Path, head: bytes, checked: limits.Precheck) -> Table:
-    if checked.sheet_xml is not None:      # a big regular sheet: calamine on two threads
+    if checked.split is not None:          # a big regular sheet: calamine on two threads
         halves = read_halves(p, checked)
         if halves is not None:
             return Table(str(p), *halves)
