@@ -341,3 +341,33 @@ def test_a_formula_after_the_cut_reads_the_whole_file(tmp_path, split, calls):
     table = read_table(path)
     assert not calls["from_filelike"] and len(calls["from_path"]) == 2   # no halves: the whole file
     assert typed(table.rows) == typed(plain.rows) and table.uncomputed == plain.uncomputed == {(3000, 0)}
+
+
+def test_a_prefixed_root_is_closed_by_its_own_name(tmp_path, split, calls, monkeypatch):
+    """A worksheet whose root carries a prefix (``<x:worksheet>``, its cells in the default
+    namespace): the first half is closed with ``</x:worksheet>`` and the halves give the whole table."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    path = write_xlsx(tmp_path / "x.xlsx", _regular(400))
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace(f'<worksheet xmlns="{ns}">', f'<x:worksheet xmlns:x="{ns}" xmlns="{ns}">')
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</worksheet>", "</x:worksheet>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    plain = read_table(path)
+    split()
+    closings: list[bytes] = []
+    real = halves._open
+
+    def spy(reader):
+        with zipfile.ZipFile(reader) as z:
+            closings.append(z.read("xl/worksheets/sheet1.xml")[-40:])
+        reader.seek(0)
+        return real(reader)
+    monkeypatch.setattr(halves, "_open", spy)
+    table = read_table(path)
+    assert typed(table.rows) == typed(plain.rows) and len(table.rows) == 400
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1
+    assert all(c.endswith(b"</sheetData></x:worksheet>") for c in closings)
