@@ -34,6 +34,7 @@ from core.idnumber import mask_id, normalize_id
 from core.seal import SEAL_FIELDS, seal_of
 from core.text import our_school_names
 from db import audit, store
+from db.bulk import insert_tuples, stored_time
 from db.changes import Changes
 from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
 
@@ -166,6 +167,11 @@ _UPDATE = update(_T).where(_T.c.id == bindparam("_id")).values(
     id_number=bindparam("_id_number"), field=bindparam("_field"), updated_at=bindparam("_now"))
 
 
+# The columns a new finding is inserted with (the others take their defaults: no feedback package).
+_NEW = ("code", "severity", "subject", "part", "student_id", "roster_id", "id_number", "name", "message", "field",
+        "fingerprint", "state", "reason", "created_at", "updated_at")
+
+
 def store_findings(session: Session, found: list[Finding], actor: str, now: datetime) -> CheckRun:
     """Reconcile the stored findings with what a check run ``found`` and store the result: the one
     place the check writes its findings (new ones opened, changed ones updated, those not found
@@ -176,16 +182,15 @@ def store_findings(session: Session, found: list[Finding], actor: str, now: date
         select(*_STORED).where(FindingRow.feedback_id.is_(None))).fetchall()}
     run = CheckRun(found)
     changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []
-    new_rows = []
+    new_rows: list[tuple[Any, ...]] = []
+    opened, stamp = FindingState.OPEN.value, stored_time(now)
     updates: list[dict[str, Any]] = []
     for f in found:
         row = existing.pop(f.identity, None)
         fingerprint = f.fingerprint
         if row is None:
-            new_rows.append(dict(code=f.code, severity=f.severity.value, subject=f.subject, part=f.part,
-                                 student_id=f.student_key, roster_id=f.roster_key, id_number=f.id_number,
-                                 name=f.name, message=f.message, field=f.field, fingerprint=fingerprint,
-                                 state=FindingState.OPEN, reason="", created_at=now, updated_at=now))
+            new_rows.append((f.code, f.severity.value, f.subject, f.part, f.student_key, f.roster_key, f.id_number,
+                             f.name, f.message, f.field, fingerprint, opened, "", stamp, stamp))
             run.opened += 1
             continue
         state, reason = row.state, row.reason
@@ -211,8 +216,9 @@ def store_findings(session: Session, found: list[Finding], actor: str, now: date
             run.fixed += 1
     if updates:
         session.connection().execute(_UPDATE, updates)
-    if new_rows:
-        session.execute(insert(FindingRow), new_rows)
+    if new_rows:       # plain tuples (db.bulk): 10,000 new findings by the ORM's insert took 0.3 s
+        session.flush()
+        insert_tuples(session.connection(), _T, _NEW, new_rows)
     if updates or new_rows:
         _expire_loaded_findings(session)
     audit.record_many(session, actor, "finding", changes, now)
