@@ -34,14 +34,14 @@ KINDS = ("students", "roster")        # the imports whose file is a table read b
 
 
 def read_now(kind: str, path: str | Path, parsing: threading.Event | None = None) -> Table:
-    """Read an import's file: the student list loads the search initials' tables on a helper thread
+    """Read an import's file: the student list loads the search initials' table (not pypinyin) on a helper thread
     while calamine parses the sheet (``read_table``'s warm-up, which starts with the parse: ``parsing``
     is set then)."""
     from core.importers.reader import read_table
     initials: Callable[[], object] | None = None
     if kind == "students":
-        from core.pinyin import warm_initials
-        initials = warm_initials
+        from core.pinyin import warm_name_initials
+        initials = warm_name_initials
 
     def warm() -> None:
         if parsing is not None:

@@ -176,17 +176,17 @@ def test_the_warm_up_runs_on_a_helper_thread_during_the_read_and_is_joined(tmp_p
     assert table.rows == reader.read_table(path).rows
 
 
-def test_the_student_import_warms_pinyin_and_a_failing_warm_up_changes_nothing(db, tmp_path, monkeypatch):
+def test_the_student_import_warms_the_initials_table_and_a_failing_warm_up_changes_nothing(db, tmp_path, monkeypatch):
     path = _students_file(tmp_path / "s.xlsx", n=30)
     warmed = []
-    monkeypatch.setattr(pinyin, "warm_initials", lambda: warmed.append(threading.current_thread().name))
+    monkeypatch.setattr(pinyin, "warm_name_initials", lambda: warmed.append(threading.current_thread().name))
     first = run_import(db, "students", path, actor="测试")
     assert warmed == ["warm-up"]
 
     def broken() -> None:
         raise RuntimeError("pypinyin unavailable on this thread")
 
-    monkeypatch.setattr(pinyin, "warm_initials", broken)
+    monkeypatch.setattr(pinyin, "warm_name_initials", broken)
     again = run_import(db, "students", path, actor="测试")        # the same file: nothing to change
     assert first.counts["added"] == 30 and again.counts["unchanged"] == 30
     with db.session() as s:
