@@ -13,11 +13,6 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-# A pass that leaves at least this many new objects alive has them frozen at its end (below).
-FREEZE_MIN = 50_000
-_frozen_by_us = False
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a bulk pass builds many objects.
@@ -28,27 +23,13 @@ def gc_paused() -> Iterator[None]:
     Re-entrant: only the outermost pause re-enables the collector. Usable as a
     decorator (``@gc_paused()``). The collector is process-wide: a pass in a worker
     thread pauses it for the GUI thread too, for the few seconds the pass lasts.
-
-    At the outermost pause's end, when the pass left at least ``FREEZE_MIN`` new objects
-    alive (its result: an import's rows, a list's snapshot), they are frozen (``gc.freeze``)
-    before the collector is enabled again: otherwise the first young collection walks every
-    one of them (0.2 s for an import of 50,000 students), only to find them alive. Frozen
-    objects are still freed by reference counting; a cycle among them would wait, so the next
-    pause's start unfreezes them into the oldest generation, which full collections walk as
-    usual (issue 13)."""
-    global _frozen_by_us
+    """
     was_enabled = gc.isenabled()
-    if was_enabled and _frozen_by_us:
-        gc.unfreeze()
-        _frozen_by_us = False
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
-            if gc.get_count()[0] >= FREEZE_MIN:
-                gc.freeze()
-                _frozen_by_us = True
             gc.enable()
 
 

@@ -62,7 +62,8 @@ def name_initials(name: str) -> list[str]:
 
 def warm_initials() -> None:
     """Load the initials' table and pypinyin now (the GUI's start, before the window: the findings
-    page's first load reads names with pypinyin); ``warm_name_initials`` loads only the table."""
+    page's name checks (``same_reading``) and the lists' order (``pinyin_order``) may still ask
+    pypinyin); ``warm_name_initials`` loads only the table, all that names' initials need."""
     warm_name_initials()
     import pypinyin  # noqa: F401
 

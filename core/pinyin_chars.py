@@ -100,7 +100,7 @@ def char_initials(ch: str) -> tuple[str, ...] | None:
     ``core.pinyin``'s initials, lower case, each once, in its order: a character of the table reads
     as its entry does; any other character of the Basic Multilingual Plane has no reading (an ASCII
     letter or digit stands for itself). None where pypinyin must answer (beyond that plane, or
-    without the table). ``tests/test_pinyin_chars.py`` holds this to pypinyin over every character
+    without the table). ``tests/test_pinyin_initials.py`` holds this to pypinyin over every character
     of the table and of the plane."""
     table = _table()
     stored = table.get(str(ord(ch)))

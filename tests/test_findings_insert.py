@@ -49,8 +49,17 @@ def test_new_findings_are_stored_as_sqlalchemy_stored_them(demo_db, tmp_path, mo
     demo_db.close()
     shutil.copy(demo_db.path, tmp_path / "oracle.sqlite")
     ours = open_database(demo_db.path)
-    check(ours, actor="tester")
+    run = check(ours, actor="tester")
     got = _dump(ours)
+    with ours.session() as s:          # each stored finding is its Finding, column by column
+        stored = {(r.code, r.subject, r.part): r for r in s.query(FindingRow)}
+        assert len(stored) == len(run.findings)
+        for f in run.findings:
+            r = stored[f.identity]
+            assert (r.severity, r.student_id, r.roster_id, r.id_number, r.name, r.message, r.field, r.fingerprint) == \
+                (f.severity.value, f.student_key, f.roster_key, f.id_number, f.name, f.message, f.field, f.fingerprint)
+            assert (r.state, r.reason, r.feedback_id, r.origin, r.title, r.details) == (FindingState.OPEN, "", None, "", "", "")
+            assert r.created_at == r.updated_at
     ours.close()
 
     monkeypatch.setattr(findings, "insert_tuples", _by_sqlalchemy)

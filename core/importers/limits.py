@@ -1,32 +1,26 @@
 """Resource limits checked BEFORE a spreadsheet reaches python-calamine.
 
-calamine allocates a sheet's whole used range at once (rows x columns of
-cells), and an allocation failure aborts the process from Rust, which Python
-cannot catch: a 2 KB .xlsx with one cell at XFD1048576 asks for 512 GB. So
-every file is measured first against limits that a real school file never
-reaches, and a file beyond them is refused with an InputFileError.
+calamine allocates a sheet's whole used range at once (rows x columns of cells), and an allocation
+failure aborts the process from Rust, which Python cannot catch: a 2 KB .xlsx with one cell at
+XFD1048576 asks for 512 GB. So every file is measured first against limits that a real school file
+never reaches, and a file beyond them is refused with an InputFileError.
 
 What is guarded, per format:
 
-* .xlsx/.xlsm (zip): member count, duplicate member names, the unpacked size
-  of each member and of all of them (the zip directory's sizes are checked
-  first; every XML member is then really decompressed, counting bytes, so a
-  directory that lies is caught by zipfile's size/CRC check), the compression
-  ratio of big members, and for every worksheet the declared extent
-  (``<dimension ref>``) and the actual one (every row and cell reference,
-  streamed in chunks; cells and rows written without a reference are counted).
-  The same pass notes formula cells without a cached value (``<f>`` with no
-  or an empty ``<v>``), which calamine reads as empty.
-  A chunk whose every tag is regular (reference first, within the limits, no
-  formula: what spreadsheet programs write) is accepted from one pass; only
-  a chunk with an irregular tag is scanned in detail.
-* .ods (zip): the same size limits, and in content.xml the extent reached by
-  cells and rows that hold a value, repeats (number-columns/rows-repeated)
-  included. Empty repeated rows/columns (LibreOffice writes them up to the
-  sheet's end) are not counted: calamine does not expand them.
-* .xls (OLE2/BIFF8): only the file size. BIFF8 itself caps a sheet at
-  65,536 rows x 256 columns, so calamine's grid is bounded; the DIMENSIONS
-  record is not read.
+* .xlsx/.xlsm (zip): member count, duplicate member names, the unpacked size of each member and of
+  all of them (the zip directory's sizes are checked first; every XML member is then really
+  decompressed, counting bytes, so a directory that lies is caught by zipfile's size/CRC check), the
+  compression ratio of big members, and for every worksheet the declared extent (``<dimension ref>``)
+  and the actual one (every row and cell reference, streamed in chunks; cells and rows written without
+  a reference are counted). The same pass notes formula cells without a cached value (``<f>`` with no
+  or an empty ``<v>``), which calamine reads as empty. A chunk whose every tag is regular (reference
+  first, within the limits, no formula: what spreadsheet programs write) is accepted from one pass;
+  only a chunk with an irregular tag is scanned in detail.
+* .ods (zip): the same size limits, and in content.xml the extent reached by cells and rows that hold
+  a value, repeats (number-columns/rows-repeated) included. Empty repeated rows/columns (LibreOffice
+  writes them up to the sheet's end) are not counted: calamine does not expand them.
+* .xls (OLE2/BIFF8): only the file size. BIFF8 itself caps a sheet at 65,536 rows x 256 columns, so
+  calamine's grid is bounded; the DIMENSIONS record is not read.
 * .csv: the file size here; rows and columns while reading (core.importers.reader).
 
 A sheet (content.xml) is inflated on a helper thread (``core.bulk.prefetched``: zlib releases

@@ -265,9 +265,12 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
                          path=table.path, sheet=table.sheet)
     parser = _StudentParser(result, policy, table)
     parser.valid_ids = parser.ids.valid_cells(table.rows[mapping.header_row + 1:], mapping.columns["id_number"])
-    for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
-        parsed, skipped = parser.parse(line, row)
-        (result.skipped if skipped else result.rows).append(parsed)
+    try:
+        for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
+            parsed, skipped = parser.parse(line, row)
+            (result.skipped if skipped else result.rows).append(parsed)
+    finally:     # the parsers' closures hold the parser and its table (a cycle): freed when dropped, not collected
+        parser.parsers.clear()
     stages = {st for st in map(parse_stage, {r.values.get("stage") or "" for r in result.rows}) if st is not None}
     result.warnings = missing_column_warnings(policy, mapping.columns.keys(), stages)
     return result
