@@ -21,8 +21,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 _R = TypeVar("_R")
 
@@ -42,18 +43,52 @@ def _run(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     send.close()
 
 
-def spare_core() -> bool:
+class CpuSample(NamedTuple):
+    """What the cores and this process had done at one moment (``cpu_sample``)."""
+
+    at: float          # time.monotonic()
+    busy: float        # CPU seconds all cores spent not idle since boot (/proc/stat)
+    ours: float        # this process's CPU seconds (time.process_time)
+
+
+def cpu_sample() -> CpuSample | None:
+    """Where the kernel tells it (Linux: /proc/stat), else None."""
+    try:
+        with open("/proc/stat", "rb") as fh:
+            fields = fh.readline().split()
+        if fields[0] != b"cpu":
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return CpuSample(time.monotonic(), busy, time.process_time())
+
+
+def spare_core(since: CpuSample | None = None) -> bool:
     """Whether another core is free for a child: two cores or more and, where the platform tells
     (``os.getloadavg``: POSIX), a 1-minute load below the cores less one half. A child on a busy
     machine only adds its own start to the work; without a load figure (Windows) a clerk's PC is
-    taken as idle."""
+    taken as idle.
+
+    The 1-minute load lags: it still counts work that ended seconds ago, this program's own
+    included (the previous import; a benchmark's data build). Given ``since`` (a ``cpu_sample``
+    taken at least 0.1 s before), a high load is looked behind: the cores' use since then, less
+    this process's own, is what other programs take now; a core is free when they take less than
+    the cores less one and a half."""
     cores = os.cpu_count() or 1
     if cores < 2:
         return False
     try:
-        return os.getloadavg()[0] < cores - 0.5
+        if os.getloadavg()[0] < cores - 0.5:
+            return True
     except (AttributeError, OSError):
         return True
+    now = cpu_sample() if since is not None else None
+    if since is None or now is None or now.at - since.at < 0.1:
+        return False
+    others = ((now.busy - since.busy) - (now.ours - since.ours)) / (now.at - since.at)
+    return others < cores - 1.5
 
 
 def start_method() -> str:

@@ -45,7 +45,7 @@ def split(monkeypatch):
     def on(chunk: int = 512) -> None:
         monkeypatch.setattr(limits, "SPLIT_MIN", 0)
         monkeypatch.setattr(limits, "CHUNK", chunk)
-        monkeypatch.setattr(halves, "spare_core", lambda: True)      # whatever the machine's load
+        monkeypatch.setattr(halves, "spare_core", lambda since=None: True)      # whatever the machine's load
     return on
 
 
@@ -256,7 +256,7 @@ def test_a_sheet_of_empty_cells_is_empty_in_halves_too(tmp_path, split, calls):
 def test_no_free_core_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
     path = _workbook(tmp_path / "s.xlsx")
     split()
-    monkeypatch.setattr(halves, "spare_core", lambda: False)
+    monkeypatch.setattr(halves, "spare_core", lambda since=None: False)
     read_table(path)
     assert not calls["from_filelike"] and len(calls["from_path"]) == 1
 

@@ -147,8 +147,8 @@ def test_in_parallel_left_early_starts_no_further_item(monkeypatch):
 @pytest.fixture
 def free_core(monkeypatch):
     """A child is started only when a core is free (core.in_child.spare_core): here, whatever the load."""
-    monkeypatch.setattr(core.in_child, "spare_core", lambda: True)
-    monkeypatch.setattr(intake_ahead, "spare_core", lambda: True)
+    monkeypatch.setattr(core.in_child, "spare_core", lambda since=None: True)
+    monkeypatch.setattr(intake_ahead, "spare_core", lambda since=None: True)
 
 
 def _outcomes(report):

@@ -103,7 +103,7 @@ def child_always(monkeypatch):
     path on a small school, whatever the machine's load."""
     from core import in_child
     monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
-    monkeypatch.setattr(in_child, "spare_core", lambda: True)
+    monkeypatch.setattr(in_child, "spare_core", lambda since=None: True)
 
 
 def test_the_workbook_written_by_the_child_equals_the_one_file_run(demo_path, tmp_path, child_always, monkeypatch):
@@ -149,7 +149,7 @@ def test_no_child_on_a_busy_machine(demo_path, tmp_path, monkeypatch):
     from core import in_child
     from core.exports import notice_child
     monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
-    monkeypatch.setattr(in_child, "spare_core", lambda: False)
+    monkeypatch.setattr(in_child, "spare_core", lambda since=None: False)
     monkeypatch.setattr(notice_child.WorkbookChild, "start", lambda self: pytest.fail("a child on a busy machine"))
     assert run(["--db", demo_path, "notice", str(tmp_path / "n.pdf"), str(tmp_path / "n.xlsx")]) == 0
     assert (tmp_path / "n.xlsx").stat().st_size > 0

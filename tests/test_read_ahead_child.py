@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def free_core(monkeypatch):
     """A child is started only when a core is free (core.in_child.spare_core): here, whatever the load."""
-    monkeypatch.setattr(core.in_child, "spare_core", lambda: True)
+    monkeypatch.setattr(core.in_child, "spare_core", lambda since=None: True)
 
 
 def _fails() -> None:
@@ -108,7 +108,7 @@ def test_chain_read_ahead_not_taken_when_the_file_changed(demo_db):
 
 def test_no_child_without_a_free_core(demo_db, monkeypatch):
     """On a busy machine a child only adds its start to the work: the check verifies the chain itself."""
-    monkeypatch.setattr(core.in_child, "spare_core", lambda: False)
+    monkeypatch.setattr(core.in_child, "spare_core", lambda since=None: False)
     chain_ahead.start(demo_db.path)
     assert chain_ahead.take(demo_db.path) is None
 

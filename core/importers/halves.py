@@ -27,6 +27,7 @@ they would only add the copying to the work.
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import zipfile
@@ -37,7 +38,7 @@ import python_calamine
 
 from core.importers import limits
 from core.importers.stored_zip import Piece, PiecesReader, archive, crc_of
-from core.in_child import spare_core
+from core.in_child import CpuSample, cpu_sample, spare_core
 
 _SHEET_DATA = b"<sheetData>"
 _ROW_END = b"</row>"
@@ -105,6 +106,7 @@ class Split:
 
     def __init__(self, member: str, size: int) -> None:
         self.member = member
+        self.since = cpu_sample()      # (whether a core is free is decided after the pre-check: ``wanted``)
         self.at = cut_chunk(-(-size // limits.CHUNK))     # of the chunks the declared size inflates to
         self.seen = 0
         self.closing = b""
@@ -156,9 +158,16 @@ class Split:
         return (self.member, a, self.crc[0]), (self.member, b, self.crc[1])
 
 
-def wanted() -> bool:
-    """Whether the halves are made now: another core is free (the pre-check keeps a sheet's XML only then)."""
-    return spare_core()
+def may_want() -> bool:
+    """Whether the pre-check feeds a split: a core is free now, or the cores' use can be sampled
+    over the pre-check (Linux) to tell whether one is free after it, as a lagging load may hide."""
+    return wanted() or ((os.cpu_count() or 1) >= 2 and cpu_sample() is not None)
+
+
+def wanted(since: CpuSample | None = None) -> bool:
+    """Whether the halves are made now: another core is free (``since``: the split's start, to look
+    behind a lagging load figure: ``core.in_child.spare_core``)."""
+    return spare_core(since)
 
 
 def read_halves(path: Path, checked: limits.Precheck) -> tuple[str, list[list[Any]]] | None:
@@ -166,7 +175,7 @@ def read_halves(path: Path, checked: limits.Precheck) -> tuple[str, list[list[An
     None when the two halves cannot stand for the whole (the caller then reads the file itself).
     Takes the split out of ``checked``: its pieces are freed as calamine copies each half."""
     split, checked.split = checked.split, None
-    if split is None or not split.complete or not wanted():
+    if split is None or not split.complete or not wanted(split.since):
         return None
     first, second = split.halves()
     del split

@@ -411,9 +411,9 @@ def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
 
 
 def _halves(info: zipfile.ZipInfo) -> Split | None:
-    """core.importers.halves' split of the sheet, when it will take it (its own test: a free core)."""
+    """core.importers.halves' split of the sheet, when it may take it (its own test: a free core)."""
     from core.importers import halves  # (it imports this module)
-    return halves.Split(info.filename, info.file_size) if halves.wanted() else None
+    return halves.Split(info.filename, info.file_size) if halves.may_want() else None
 
 
 # --- ods -------------------------------------------------------------------------------------
