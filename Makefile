@@ -9,11 +9,12 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig
 	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
 	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei imagemagick
 
-.PHONY: setup sysdeps run lint test test-slow bench bench-crosscheck compile clean bundle bundle-deps screenshots
+.PHONY: setup sysdeps bench-deps run lint test test-slow bench bench-crosscheck compile clean bundle bundle-deps screenshots
 
-sysdeps:
+# $(call deb_install,PACKAGES): those of the Debian packages not installed yet, installed (no recommends)
+define deb_install
 	@if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-		missing=""; for p in $(DEB_PKGS); do \
+		missing=""; for p in $(1); do \
 			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 		done; \
 		if [ -n "$$missing" ]; then \
@@ -21,7 +22,11 @@ sysdeps:
 			SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 		fi; \
-	else echo "Not a Debian/Ubuntu system: install Qt's runtime libraries yourself (see README)."; fi
+	else echo "Not a Debian/Ubuntu system: install $(1) yourself (see README)."; fi
+endef
+
+sysdeps:
+	$(call deb_install,$(DEB_PKGS))
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -65,12 +70,18 @@ screenshots: setup
 
 # make bench [BENCH="--size toy|medium|county --only CASE… --repeat N --lo-limit S"]: table, time budget and
 # benchmarks/results.json; the data is built once (two processes) and cached in benchmarks/.data
-bench: setup compile
+# LibreOffice without its GUI: the cross-check's baseline (the clerk's VLOOKUP), for the benchmarks only
+BENCH_DEB_PKGS := libreoffice-calc-nogui
+
+bench-deps: setup
+	$(call deb_install,$(BENCH_DEB_PKGS))
+
+bench: bench-deps compile
 	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py $(BENCH)
 
 # make bench-crosscheck: the cross-check with LibreOffice let run until the 1/50 target is decided (up to 15
 # minutes; make bench stops it at 60 s, a lower bound): benchmarks/crosscheck.json
-bench-crosscheck: setup compile
+bench-crosscheck: bench-deps compile
 	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py --only crosscheck --lo-limit 900 \
 		--out benchmarks/crosscheck.json $(BENCH)
 
