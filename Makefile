@@ -58,8 +58,11 @@ lint: setup
 	$(VPY) -m ruff check .
 	$(VPY) -m mypy
 
+# The default tier on TEST_JOBS processes (pytest-xdist; a file's tests stay in one process, so its
+# module fixtures are built once); TEST_JOBS=0 runs it in this process.
+TEST_JOBS ?= 2
 test: setup lint
-	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
 
 test-slow: bundle-deps
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -m slow || [ $$? -eq 5 ]
