@@ -264,15 +264,17 @@ def _preload(command: str, whole_process: bool) -> None:
     collector passes over the objects the imports make, which live as long as the process, and with
     those objects left out of later collections (``gc.freeze``: 0.05 s of `check` at county size).
     An in-process caller (tests) keeps the collector as it is: it would freeze its own garbage."""
-    if whole_process:
-        gc.disable()
-    try:
+    if not whole_process:
         for name in PRELOAD.get(command, DEFAULT_PRELOAD):
             importlib.import_module(name)
-    finally:
-        if whole_process:
+        return
+    from core.bulk import gc_paused
+    with gc_paused():        # (one of the process's pauses: a read ahead's may still go on after it)
+        try:
+            for name in PRELOAD.get(command, DEFAULT_PRELOAD):
+                importlib.import_module(name)
+        finally:
             gc.freeze()
-            gc.enable()
 
 
 def _start_reads(args, db_path: Path, whole_process: bool) -> list:

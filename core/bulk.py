@@ -13,6 +13,10 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
+_pause_lock = threading.Lock()
+_pauses = [0, False]      # the pauses under way in the process, and whether the first found the collector on
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a bulk pass builds many objects.
@@ -20,17 +24,25 @@ def gc_paused() -> Iterator[None]:
     Building 250,000 small objects triggers dozens of full collections that walk
     every live object again, which cost as much as the pass itself. Nothing a
     pass creates is cyclic garbage, and reference counting still frees memory.
-    Re-entrant: only the outermost pause re-enables the collector. Usable as a
-    decorator (``@gc_paused()``). The collector is process-wide: a pass in a worker
-    thread pauses it for the GUI thread too, for the few seconds the pass lasts.
+    Re-entrant, and counted across threads: the collector is on again when the
+    last pause under way in the process ends (when the first found it on), not
+    when one thread's pause ends while another's goes on (the CLI's read ahead
+    ends its read in the middle of the import's pause). Usable as a decorator
+    (``@gc_paused()``). The collector is process-wide: a pass in a worker thread
+    pauses it for the GUI thread too, for the few seconds the pass lasts.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    with _pause_lock:
+        if not _pauses[0]:
+            _pauses[1] = gc.isenabled()
+        _pauses[0] += 1
+        gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses[0] -= 1
+            if not _pauses[0] and _pauses[1]:
+                gc.enable()
 
 
 def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T], workers: int = 2) -> Iterator[_R]:

@@ -1,0 +1,104 @@
+# ruff: noqa: F811 - the fixture imported from test_cli is the test functions' argument
+"""The collector's pauses are counted across threads (core.bulk.gc_paused): a pause that ends on one
+thread while another thread's goes on leaves the collector off, so that the CLI's read ahead, ending
+its read in the middle of the import's pause, does not turn the collector on for the import's parse
+and write (the young collection of the whole table, then collections among the parsed rows)."""
+import gc
+import threading
+
+from conftest import xlsx
+from test_cli import dbp  # noqa: F401 - the fixture: an initialised school database
+from test_import_prefetch import IDS
+
+import core.pinyin
+import db.workflows
+from cli import commands
+from core.bulk import gc_paused
+from db import store
+
+
+def _paused_on_a_thread() -> tuple[threading.Thread, threading.Event]:
+    """A pause held on another thread until the returned event is set."""
+    started, end = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gc_paused():
+            started.set()
+            end.wait(10)
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert started.wait(10)
+    return thread, end
+
+
+def test_a_pause_ending_on_another_thread_leaves_this_ones_on():
+    assert gc.isenabled()
+    thread, end = _paused_on_a_thread()
+    with gc_paused():
+        end.set()
+        thread.join()
+        assert not gc.isenabled()           # the other thread's pause ended, this one goes on
+    assert gc.isenabled()                   # the last pause ended
+
+
+def test_this_pause_ending_while_another_threads_goes_on():
+    thread, end = _paused_on_a_thread()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        end.set()
+        thread.join()
+    assert gc.isenabled()
+
+
+def test_a_collector_found_off_stays_off():
+    gc.disable()
+    try:
+        thread, end = _paused_on_a_thread()
+        with gc_paused():
+            end.set()
+            thread.join()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_commands_preload_is_one_of_the_pauses():
+    """``_preload`` of a whole process (freezing what its imports made) does not turn the collector on
+    while a read ahead's pause goes on."""
+    thread, end = _paused_on_a_thread()
+    try:
+        commands._preload("import", whole_process=True)
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        end.set()
+        thread.join()
+    assert gc.isenabled()
+
+
+def test_the_read_ahead_ending_during_the_import_leaves_the_collector_off(dbp, tmp_path, monkeypatch):
+    """The read ahead's read ends after the import's pause began (its warm-up waits for the import to
+    read its mapping): the import's parse and write still run without the collector."""
+    in_import = threading.Event()
+    seen: dict[str, bool] = {}
+    real_mapping, real_apply = store.get_mapping, db.workflows.apply_plan
+
+    def mapping(session, kind):
+        in_import.set()
+        return real_mapping(session, kind)
+
+    def apply(*args, **kwargs):
+        seen["apply_plan"] = gc.isenabled()
+        return real_apply(*args, **kwargs)
+    monkeypatch.setattr(core.pinyin, "warm_name_initials", lambda: in_import.wait(10))
+    monkeypatch.setattr(store, "get_mapping", mapping)
+    monkeypatch.setattr(db.workflows, "apply_plan", apply)
+    path = xlsx(tmp_path / "s.xlsx", ["姓名", "身份证号", "学段", "家庭类别"],
+                *([f"学生{i}", IDS[i], "高中", "建档立卡"] for i in range(5)), title="学生名单")
+    assert gc.isenabled()
+    assert commands.run(["--db", str(dbp), "import", "students", str(path)]) == 0
+    assert in_import.is_set() and seen == {"apply_plan": False}
+    assert gc.isenabled()
