@@ -47,6 +47,7 @@ def _sha256(data: bytes) -> str:
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f]")          # NUL and the other control characters below 0x20
 _DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
@@ -55,7 +56,7 @@ def name_problem(name: object) -> str:
     names: nothing that could leave the folder it is unpacked into."""
     if not isinstance(name, str) or not name.strip():
         return "文件名为空"
-    if "\0" in name or any(ord(c) < 0x20 for c in name):
+    if _CONTROL.search(name):
         return "文件名含控制字符"
     if "/" in name or "\\" in name:
         return "文件名含路径分隔符（/ 或 \\）"

@@ -40,11 +40,32 @@ def query_read_only(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[
         con.close()
 
 
+# The reads of the keys a database trusts: one text each, run read-only here and on a session's
+# connection by ``db.receiving.intake`` (no ORM there: its first use configures every mapper).
+OWN_KEY = "SELECT value FROM setting WHERE key = ?"
+FIRST_SCHOOL = "SELECT code, name, school_year FROM school ORDER BY id LIMIT 1"
+TRUSTED_KEYS = ("SELECT public_key, school_code, school_name, registered_at FROM trusted_signer "
+                "WHERE removed_at IS NULL ORDER BY id")
+
+
+def own_signer_of(key_line: str | None, school: Any) -> Any:
+    """The signer of a database whose ``OWN_KEY`` value is ``key_line`` and whose ``FIRST_SCHOOL``
+    row is ``school`` (None without either)."""
+    from core.signing import parse_public_key_text
+    from core.trust import TrustedSigner
+    if key_line is None or school is None:
+        return None
+    return TrustedSigner(parse_public_key_text(key_line), str(school[0]).strip(), str(school[1]), "本机数据库")
+
+
+def trusted_signers_of(rows: Any) -> list[Any]:
+    """The ``TRUSTED_KEYS`` rows as TrustedSigners."""
+    return [trusted_signer(str(k), str(c), str(n), str(at)) for k, c, n, at in rows]
+
+
 def read_own_signer(path: Path) -> Any:
     """The signer of the database file at ``path`` (None when the file does not exist
     or has no key). Read-only: never creates, migrates or writes the file."""
-    from core.signing import parse_public_key_text
-    from core.trust import TrustedSigner
     path = Path(path)
     if not path.is_file():
         return None
@@ -54,13 +75,13 @@ def read_own_signer(path: Path) -> Any:
                 raise sqlite3.DatabaseError("not a database")
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            row = con.execute("SELECT value FROM setting WHERE key = ?", (PUBLIC_KEY,)).fetchone()
-            school = con.execute("SELECT code, name FROM school ORDER BY id LIMIT 1").fetchone()
+            row = con.execute(OWN_KEY, (PUBLIC_KEY,)).fetchone()
+            school = con.execute(FIRST_SCHOOL).fetchone()
         finally:
             con.close()
-        if row is None or school is None:
+        if row is None:
             return None
-        return TrustedSigner(parse_public_key_text(row[0]), str(school[0]).strip(), str(school[1]), "本机数据库")
+        return own_signer_of(row[0], school)
     except (sqlite3.Error, OSError, ValidationError):
         raise DatabaseError(f"无法从数据库 {path} 读取本校的签名公钥。",
                             "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None
@@ -80,9 +101,7 @@ def read_trusted_signers(path: Path) -> list[Any]:
     try:
         if not query_read_only(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trusted_signer'"):
             return []
-        rows = query_read_only(path, "SELECT public_key, school_code, school_name, registered_at FROM trusted_signer "
-                                     "WHERE removed_at IS NULL ORDER BY id")
-        return [trusted_signer(str(k), str(c), str(n), str(at)) for k, c, n, at in rows]
+        return trusted_signers_of(query_read_only(path, TRUSTED_KEYS))
     except (sqlite3.Error, OSError, ValidationError):
         raise DatabaseError(f"无法从数据库 {path} 读取信任列表。",
                             "请确认 --db 指向资助助手的数据库；或不用数据库，改用 --trust 信任文件 核验。") from None

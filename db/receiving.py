@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -29,7 +29,10 @@ from core.package import VerifyResult
 from core.package_data import KIND_SCHOOL, PackageData, ReceivedPackage
 from core.trust import TrustedSigner
 from db import audit, intake_ahead, store
+from db.bulk import insert_one, insert_tuples, stored_time
 from db.changes import Changes
+from db.plain_reads import not_initialised
+from db.readonly import FIRST_SCHOOL, OWN_KEY, PUBLIC_KEY, TRUSTED_KEYS, own_signer_of, trusted_signers_of
 from db.receiving_models import (
     ACCEPTED,
     CURRENT,
@@ -108,8 +111,7 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     actor = actor or audit.default_actor()
     files = package_files(paths)
     with db.session() as s:
-        trusted = trusted_signers(s)
-        year = store.get_school(s).school_year
+        trusted, year = _receiver(s.connection())
     examined: list[Examined] = []
     refused: list[IntakeOutcome] = []
     stations: list[StationPackage] = []
@@ -170,40 +172,57 @@ def _outcome(exam: Examined, result: str, reason: str = "", history: bool = Fals
         dict(data.items) if data else {}, exam.via)
 
 
+def _receiver(conn: Connection) -> tuple[list[TrustedSigner], int]:
+    """The keys this database trusts (the registered ones not removed, then its own: as
+    ``db.trust_store.trusted_signers``) and the school year it consolidates. The driver's SQL,
+    the texts ``db.readonly`` reads them with: the ORM's first use would configure every mapper
+    (a fresh ``consolidate add`` uses no ORM object)."""
+    trusted = trusted_signers_of(conn.exec_driver_sql(TRUSTED_KEYS).fetchall())
+    key = conn.exec_driver_sql(OWN_KEY, (PUBLIC_KEY,)).first()
+    school = conn.exec_driver_sql(FIRST_SCHOOL).first()
+    own = own_signer_of((key[0] if key else None) or None, school)      # an empty setting: no key
+    if school is None:
+        raise not_initialised()
+    return [*trusted, *([own] if own is not None else [])], int(school[2])
+
+
+_LOG_COLUMNS = ("at", "by", "file_name", "sha256", "school_code", "school_year", "draft", "result", "reason",
+                "package_id")
+
+
 def _log(session: Session, outcomes: Iterable[IntakeOutcome], actor: str) -> None:
-    now = datetime.now()
-    rows = [{"at": now, "by": actor, "file_name": o.file_name, "sha256": o.sha256, "school_code": o.school_code,
-             "school_year": o.school_year, "draft": o.draft, "result": o.result, "reason": o.reason,
-             "package_id": o.package_id} for o in outcomes]
-    if rows:
-        session.execute(insert(IntakeLog.__table__), rows)
+    now = stored_time(datetime.now())
+    rows = [(now, actor, o.file_name, o.sha256, o.school_code, o.school_year, o.draft, o.result, o.reason,
+             o.package_id) for o in outcomes]
+    insert_tuples(session.connection(), IntakeLog.__table__, _LOG_COLUMNS, rows)
 
 
 _PACKAGE = ReceivedPackageRow.__table__
-# The statements of storing a package, built once (bound parameters): a county's 50 packages
-# do not build and key 300 statement objects.
-_KNOWN = select(_PACKAGE.c.received_at, _PACKAGE.c.file_name).where(_PACKAGE.c.sha256 == bindparam("sha256"))
-_CURRENT = select(_PACKAGE.c.id, _PACKAGE.c.file_name, _PACKAGE.c.generated_at, _PACKAGE.c.sha256).where(
-    _PACKAGE.c.school_code == bindparam("code"), _PACKAGE.c.school_year == bindparam("year"),
-    _PACKAGE.c.state == CURRENT)
-_ADD_BLOB = insert(PackageBlob.__table__)
-_ADD_PACKAGE = insert(_PACKAGE)
-_REPLACED = update(_PACKAGE).where(_PACKAGE.c.id == bindparam("old")).values(
-    state=REPLACED, replaced_by=bindparam("new"))
+# The statements of storing a package, in the driver's SQL (values in their stored form, as
+# ``db.bulk`` writes them): SQLAlchemy compiling, keying and processing each statement cost
+# more than SQLite's work on it.
+_KNOWN = f"SELECT received_at, file_name FROM {_PACKAGE.name} WHERE sha256 = ?"
+_CURRENT = (f"SELECT id, file_name, generated_at, sha256 FROM {_PACKAGE.name} "
+            "WHERE school_code = ? AND school_year = ? AND state = ?")
+_BLOB_COLUMNS = ("sha256", "size", "content")
+_PACKAGE_COLUMNS = ("sha256", "file_name", "school_code", "school_name", "township", "school_year", "kind",
+                    "generated_at", "received_at", "received_by", "signer_fingerprint", "via", "state",
+                    "replaced_by", "students", "total_fen")
+_REPLACED = f"UPDATE {_PACKAGE.name} SET state = ?, replaced_by = ? WHERE id = ?"
 
 
 def _store(session: Session, exam: Examined, history: bool, actor: str) -> IntakeOutcome:
-    """Store one examined package (under the write lock), or say why not. Core statements
-    on the tables (no ORM object, no flush): a handful of statements per package whatever
-    its size (its students stay in its stored bytes)."""
+    """Store one examined package (under the write lock), or say why not. Plain statements
+    on the tables (no ORM object, no flush): a handful per package whatever its size (its
+    students stay in its stored bytes)."""
     data = exam.data
     assert data is not None
     conn = session.connection()
-    known = conn.execute(_KNOWN, {"sha256": exam.sha256}).first()
+    known = conn.exec_driver_sql(_KNOWN, (exam.sha256,)).first()
     if known is not None:
-        return _outcome(exam, DUPLICATE, f"同一文件已于 {known.received_at:%Y-%m-%d %H:%M} 接收（{known.file_name}）",
-                        history)
-    current = conn.execute(_CURRENT, {"code": data.school_code, "year": data.school_year}).first()
+        return _outcome(exam, DUPLICATE, f"同一文件已于 {datetime.fromisoformat(known[0]):%Y-%m-%d %H:%M} "
+                                         f"接收（{known[1]}）", history)
+    current = conn.exec_driver_sql(_CURRENT, (data.school_code, data.school_year, CURRENT)).first()
     if current is not None and _when(current.generated_at) >= _when(data.generated_at):
         same = _when(current.generated_at) == _when(data.generated_at)
         return _outcome(exam, REFUSED, (
@@ -218,18 +237,14 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
         old = _data_of(session, current.sha256, current.file_name)
         changes = changes_between(amounts_by_id(amount_rows(old.students)),
                                   amounts_by_id(amount_rows(exam.with_students().students)))
-    conn.execute(_ADD_BLOB, {"sha256": exam.sha256, "size": len(exam.content), "content": exam.content})
+    insert_one(conn, PackageBlob.__table__, _BLOB_COLUMNS, (exam.sha256, len(exam.content), exam.content))
     total = exam.total_fen
-    added = conn.execute(_ADD_PACKAGE, {
-        "sha256": exam.sha256, "file_name": exam.path.name, "school_code": data.school_code,
-        "school_name": data.school_name, "township": data.township, "school_year": data.school_year,
-        "kind": data.kind, "generated_at": data.generated_at, "received_at": now, "received_by": actor,
-        "signer_fingerprint": exam.fingerprint, "via": exam.via, "state": CURRENT, "replaced_by": None,
-        "students": exam.students, "total_fen": total}).inserted_primary_key
-    assert added is not None
-    package_id = added[0]
+    package_id = insert_one(conn, _PACKAGE, _PACKAGE_COLUMNS, (
+        exam.sha256, exam.path.name, data.school_code, data.school_name, data.township, data.school_year,
+        data.kind, data.generated_at, stored_time(now), actor, exam.fingerprint, exam.via, CURRENT, None,
+        exam.students, total))
     if current is not None:
-        conn.execute(_REPLACED, {"old": current.id, "new": package_id})
+        conn.exec_driver_sql(_REPLACED, (REPLACED, package_id, current.id))
     note = (f"接收{'往年' if history else ''}提交包 {exam.path.name}：学校代码 {data.school_code}"
             f"（{data.school_name}），{data.school_year} 学年，学生 {exam.students} 人，"
             f"合计 {format_fen(total)} 元，SHA-256 {exam.sha256}")
