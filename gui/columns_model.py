@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt
 
 from core.slicesort import sorted_positions
 from db.student_columns import RowsByIndex
+from gui.release import let_go
 from gui.table_model import RowTableModel, SortState, TableData
 
 
@@ -133,6 +134,7 @@ class ColumnsModel(RowTableModel[Any]):
 
     def _take(self, data: TableData[Any]) -> None:
         assert isinstance(data, ColumnsTable)
+        let_go(self.columns, self._hays)      # freed in the worker, a slice at a time (gui.release)
         self.columns, self._inverse, self._last = data.columns, None, (-1, None)
         super()._take(data)
 
