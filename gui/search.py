@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 )
 
 from core.text import SEP, haystack, nfkc  # noqa: F401 - SEP, haystack re-exported (rows build them in db.views)
-from gui.table_model import RowTableModel
+from gui.table_model import ITEM_FLAGS, RowTableModel
 
 DEBOUNCE_MS = 150         # only for a list whose last filtering was slow (see ``FilterProxy``)
 CHEAP_S = 0.1             # a filtering faster than this is applied at every keystroke
@@ -281,10 +281,11 @@ class FilterProxy(QAbstractProxyModel):
         return not parent.isValid() and self.rowCount() > 0
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self._source is None:
+        src = self._source
+        if src is None or role not in src.ROLES or not index.isValid():     # most of a paint's asks: None
             return None
         row = self._source_row(index.row())
-        return None if row is None else self._source.cell(row, index.column(), role)
+        return None if row is None else src.cell(row, index.column(), role)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -293,6 +294,9 @@ class FilterProxy(QAbstractProxyModel):
         return self._source.headerData(section, orientation, role) if self._source is not None else None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid() or self._source is None:
+        src = self._source
+        if not index.isValid() or src is None:
             return Qt.ItemFlag.NoItemFlags
-        return self._source.flags(self.mapToSource(index))
+        if type(src).flags is RowTableModel.flags:    # every row's (asked per cell by a paint): not mapped
+            return ITEM_FLAGS
+        return src.flags(self.mapToSource(index))

@@ -38,6 +38,7 @@ ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _DISPLAY, _ALIGN = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole
 _FOREGROUND, _TOOLTIP = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole
+ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     """Subclasses set ``COLUMNS`` and may override ``search_text``, ``foreground``, ``tooltip``."""
 
     COLUMNS: Sequence[Column[Any]] = ()
+    # The roles ``cell`` answers (a subclass answering more adds them): a view's paint asks every cell for
+    # about seven roles, and the others are answered None at once, without a row made or looked up.
+    ROLES: frozenset[int] = frozenset(map(int, (_DISPLAY, _ALIGN, _FOREGROUND, _TOOLTIP, RowRole)))
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -128,7 +132,7 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
+        if role not in self.ROLES or not index.isValid():
             return None
         return self.cell(index.row(), index.column(), role)
 
@@ -168,9 +172,7 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return ITEM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- changing the rows --------------------------------------------------
     def set_rows(self, rows: Sequence[Row]) -> None:
