@@ -47,18 +47,17 @@ _SOLE = _calibrate([])        # what "no other holder" reads as on this interpre
 def _take_apart(obj: Any, held: int) -> None:
     """Empty the lists of ``obj`` that only it holds, a slice at a time (``held``: the references to
     ``obj`` from its parent, itself held by nothing else)."""
+    if not _alone(obj, held):
+        return
     if isinstance(obj, list):
-        if _alone(obj, held):
-            while obj:
-                del obj[-SLICE:]
+        while obj:
+            del obj[-SLICE:]
     elif isinstance(obj, dict):
-        if _alone(obj, held):
-            for key in list(obj):
-                _take_apart(obj[key], 1)
+        for key in list(obj):
+            _take_apart(obj[key], 1)
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        if _alone(obj, held):
-            for f in dataclasses.fields(obj):
-                _take_apart(getattr(obj, f.name), 1)
+        for f in dataclasses.fields(obj):
+            _take_apart(getattr(obj, f.name), 1)
 
 
 def take_apart(box: list[Any]) -> None:
