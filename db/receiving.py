@@ -12,15 +12,13 @@ Every offered file gets a line in the intake log; every accepted one an audit en
 """
 from __future__ import annotations
 
-import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -54,7 +52,6 @@ if TYPE_CHECKING:
 from db.trust_store import trusted_signers
 
 Progress = Callable[[int, int], None]
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,7 +139,6 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     examined.sort(key=lambda e: _when(e.data.generated_at if e.data else ""))
     for j, exam in enumerate(examined):
         with db.write_session() as s:
-            _one_checkpoint(s, last=j == len(examined) - 1)
             outcome = _store(s, exam, history, actor)
             _log(s, [outcome], actor)
         stored.append(outcome)
@@ -152,32 +148,6 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     # a school package from a station package sits where that file was offered
     return IntakeReport(tuple(sorted([*refused, *stored], key=lambda o: _offered(order, o.path))),
                         tuple(stations))
-
-
-def _one_checkpoint(session: Session, last: bool) -> None:
-    """The WAL copied into the database file once, after the intake's last package, not every
-    4 MB of the packages' bytes (SQLite's automatic checkpoint, two disk syncs each: a dozen for a
-    county's 14 MB, a tenth of the intake's time on a slow disk). This session's commit checkpoints
-    nothing; its connection gets its setting back right after the commit or rollback (it is never
-    returned to the pool changed), and the last package's commit is followed by one checkpoint. Every
-    package is still its own transaction; when the intake returns, everything it stored is synced."""
-    raw = session.connection().connection.dbapi_connection
-    assert raw is not None
-    automatic = int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-    raw.execute("PRAGMA wal_autocheckpoint=0")
-
-    def restore(_session: Session) -> None:
-        if not restored:
-            restored.append(raw.execute(f"PRAGMA wal_autocheckpoint={automatic}"))
-            if last:
-                try:
-                    raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:       # nothing lost: the WAL keeps it, the next checkpoint copies it
-                    log.warning("checkpoint after the intake failed", exc_info=True)
-
-    restored: list[object] = []
-    event.listen(session, "after_commit", restore, once=True)
-    event.listen(session, "after_rollback", restore, once=True)
 
 
 def _offered(order: Mapping[Path, int], path: Path) -> int:

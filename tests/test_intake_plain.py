@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from types import SimpleNamespace
 import pytest
 from receiving_fixtures import trusting_receiver, two_kid_school
 
-from core.errors import DatabaseError
 from core.package import name_problem
 from db import keys, store, trust_store
 from db.receiving import _receiver, intake
@@ -99,42 +97,3 @@ def test_a_member_name_with_a_control_character_is_refused(code):
     """Every character below 0x20 (NUL included), anywhere in the name; from 0x20 on none is one."""
     for name in (f"{chr(code)}a.pdf", f"a{chr(code)}.pdf", f"a.pd{chr(code)}f"):
         assert (name_problem(name) == "文件名含控制字符") == (code < 0x20), (code, name)
-
-
-def _autocheckpoint(db) -> int:
-    with db.session() as s:
-        raw = s.connection().connection.dbapi_connection
-        return int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-
-
-def _in_the_file_alone(db, tmp_path) -> list[str]:
-    """The packages the database file holds without its WAL (what a checkpoint copied into it)."""
-    copy = tmp_path / "file-alone.sqlite"
-    shutil.copyfile(db.path, copy)
-    con = sqlite3.connect(copy)
-    try:
-        return [r[0] for r in con.execute("select file_name from received_package order by id")]
-    finally:
-        con.close()
-
-
-def test_the_intake_ends_with_one_checkpoint_and_leaves_the_setting_as_it_was(station, schools, tmp_path):
-    """The packages' commits copy nothing into the database file; the last one is followed by a
-    checkpoint (everything stored is in the file when intake returns) and the connection's
-    automatic checkpoint is back to SQLite's default."""
-    default = _autocheckpoint(station)
-    report = intake(station, [schools.a.path, schools.b.path])
-    assert report.count("accepted") == 2
-    assert sorted(_in_the_file_alone(station, tmp_path)) == sorted([schools.a.path.name, schools.b.path.name])
-    assert _autocheckpoint(station) == default == 1000
-
-
-def test_a_failed_package_leaves_the_setting_as_it_was(station, schools, monkeypatch):
-    import db.receiving as receiving
-
-    def fail(*_args):
-        raise sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(receiving, "_log", fail)
-    with pytest.raises(DatabaseError):
-        intake(station, [schools.a.path])
-    assert _autocheckpoint(station) == 1000
