@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
-from core.errors import InputFileError, ValidationError
+from core.errors import DatabaseError, InputFileError, ValidationError
 from core.intake import Examined, data_member, examine_files, package_files, read_offered
 from core.money import format_fen
 from core.package import VerifyResult
@@ -138,9 +138,12 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     stored: list[IntakeOutcome] = []
     examined.sort(key=lambda e: _when(e.data.generated_at if e.data else ""))
     for j, exam in enumerate(examined):
-        with db.write_session() as s:
-            outcome = _store(s, exam, history, actor)
-            _log(s, [outcome], actor)
+        try:
+            with db.write_session() as s:
+                outcome = _store(s, exam, history, actor)
+                _log(s, [outcome], actor)
+        except DatabaseError as exc:
+            raise _partly_stored(exc, stored, examined[j:]) if stored else exc from None
         stored.append(outcome)
         if progress:
             progress(len(files) + j + 1, 2 * len(files))
@@ -148,6 +151,17 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     # a school package from a station package sits where that file was offered
     return IntakeReport(tuple(sorted([*refused, *stored], key=lambda o: _offered(order, o.path))),
                         tuple(stations))
+
+
+def _partly_stored(exc: DatabaseError, stored: Sequence[IntakeOutcome], left: Sequence[Examined]) -> DatabaseError:
+    """``exc`` (a package's transaction failed) told as what it is in an intake: the packages stored
+    before it are kept (one transaction each), this one and those after it are not: the message
+    does not say that nothing was written."""
+    told = exc.message.replace("，这次操作没有写入任何数据", "")
+    return DatabaseError(
+        f"{told}：“{left[0].path.name}”及其后共 {len(left)} 个包没有存入；"
+        f"此前的 {len(stored)} 个包（最后一个：“{stored[-1].file_name}”）已经存入，不受影响",
+        "；".join(filter(None, (exc.hint, "之后再次添加同一批文件即可存入其余的包：已存入的包会被认出，不会重复存入"))))
 
 
 def _offered(order: Mapping[Path, int], path: Path) -> int:

@@ -97,3 +97,35 @@ def test_a_member_name_with_a_control_character_is_refused(code):
     """Every character below 0x20 (NUL included), anywhere in the name; from 0x20 on none is one."""
     for name in (f"{chr(code)}a.pdf", f"a{chr(code)}.pdf", f"a.pd{chr(code)}f"):
         assert (name_problem(name) == "文件名含控制字符") == (code < 0x20), (code, name)
+
+
+def test_a_package_failing_midway_says_which_are_stored_and_a_second_try_stores_the_rest(station, schools,
+                                                                                          monkeypatch):
+    """Each package is its own transaction: when the second one's write fails, the first is kept, and
+    the clerk is told so (not the single-transaction "这次操作没有写入任何数据"); the same files added
+    again store the rest, the first recognised as received."""
+    import db.receiving as receiving
+    from core.errors import DatabaseError
+    real, calls = receiving._log, []
+
+    def failing_second(s, outcomes, actor):
+        calls.append(1)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real(s, outcomes, actor)
+
+    monkeypatch.setattr(receiving, "_log", failing_second)
+    with pytest.raises(DatabaseError) as told:
+        intake(station, [schools.a.path, schools.b.path])
+    message = told.value.message
+    assert "没有写入任何数据" not in message
+    assert "此前的 1 个包" in message and "共 1 个包没有存入" in message
+    assert "再次添加同一批文件" in told.value.hint
+    with station.session() as s:
+        first = [r.file_name for r in s.query(ReceivedPackageRow)]
+    assert len(first) == 1 and first[0] in message
+    monkeypatch.setattr(receiving, "_log", real)
+    again = intake(station, [schools.a.path, schools.b.path])
+    assert sorted(o.result for o in again.outcomes) == ["accepted", "duplicate"]
+    with station.session() as s:
+        assert s.query(ReceivedPackageRow).count() == 2
