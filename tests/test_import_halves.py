@@ -38,13 +38,6 @@ def calls(monkeypatch):
     return seen
 
 
-def opened(calls: dict[str, list]) -> tuple[int, int]:
-    """(how often calamine opened a half: a sealed file's path or a file-like object, how often the
-    file itself)."""
-    sealed = [p for p in calls["from_path"] if str(p).startswith("/proc/self/fd/")]
-    return len(sealed) + len(calls["from_filelike"]), len(calls["from_path"]) - len(sealed)
-
-
 @pytest.fixture
 def split(monkeypatch):
     """Halves for any sheet (not only from 8 MB on), read in small chunks so that even a test's
@@ -80,15 +73,15 @@ def _workbook(path: Path) -> Path:
 def test_the_halves_give_the_whole_sheets_table(tmp_path, split, calls, monkeypatch):
     path = _workbook(tmp_path / "s.xlsx")
     plain = read_table(path)
-    assert opened(calls) == (0, 1)
+    assert len(calls["from_path"]) == 1 and not calls["from_filelike"]
     split()
     checked = limits.precheck_spreadsheet(path, path.read_bytes()[:1024])
-    assert checked.split is not None and checked.split.complete and opened(calls) == (0, 1)
+    assert checked.split is not None and checked.split.complete and not calls["from_filelike"]
     joined = []
     real = halves._joined
     monkeypatch.setattr(halves, "_joined", lambda a, b: joined.append((a[1:3], b[1:3])) or real(a, b))
     table = read_table(path)
-    assert opened(calls) == (2, 1)     # the halves, not the file
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
     assert typed(table.rows) == typed(plain.rows) and table.sheet == plain.sheet == "学生"
     assert len(table.rows) == 399 and {len(r) for r in table.rows} == {10}
     [((a_start, a_end), (b_start, b_end))] = joined
@@ -167,7 +160,7 @@ def test_rows_out_of_order_are_read_from_the_whole_file(tmp_path, split, calls):
     plain = read_table(path)
     split()
     table = read_table(path)
-    assert opened(calls) == (2, 2)    # tried, then the file
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
     assert typed(table.rows) == typed(plain.rows) and table.rows[0] == ["x1", 1]
 
 
@@ -184,7 +177,7 @@ def test_a_failing_half_reads_the_whole_file(tmp_path, split, calls, monkeypatch
         return real(workbook)
     monkeypatch.setattr(halves, "_rows", fails_once)
     assert typed(read_table(path).rows) == typed(plain.rows)
-    assert opened(calls)[1] == 2
+    assert len(calls["from_path"]) == 2
 
 
 def test_a_panic_in_the_first_half_gives_the_whole_files_error(tmp_path, split, calls):
@@ -203,7 +196,7 @@ def test_a_panic_in_the_first_half_gives_the_whole_files_error(tmp_path, split, 
     with pytest.raises(InputFileError) as halved:
         read_table(path)
     assert halved.value.message == whole.value.message and "所有工作表都是空的" in whole.value.message
-    assert opened(calls) == (2, 2)    # tried, then the file
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
 
 
 def test_a_helper_thread_that_cannot_start_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
@@ -215,7 +208,7 @@ def test_a_helper_thread_that_cannot_start_reads_the_whole_file(tmp_path, split,
     split()
     monkeypatch.setattr(halves, "threading", SimpleNamespace(Thread=NoThread, Event=threading.Event))
     assert typed(read_table(path).rows) == typed(plain.rows)
-    assert opened(calls) == (0, 2)
+    assert not calls["from_filelike"] and len(calls["from_path"]) == 2
 
 
 def test_the_halves_hold_only_the_parts_calamine_reads(tmp_path, split, calls, monkeypatch):
@@ -234,15 +227,15 @@ def test_the_halves_hold_only_the_parts_calamine_reads(tmp_path, split, calls, m
     zipped: list[tuple[int, list[str]]] = []
     real = halves._open
 
-    def spy(reader, sealed):
+    def spy(reader):
         with zipfile.ZipFile(reader) as z:
             assert z.testzip() is None                                  # every CRC right
             zipped.append((reader.seek(0, os.SEEK_END), sorted(z.namelist())))
         reader.seek(0)
-        return real(reader, sealed)
+        return real(reader)
     monkeypatch.setattr(halves, "_open", spy)
     table = read_table(path)
-    assert opened(calls) == (2, 1)     # the halves, not the file
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
     assert typed(table.rows) == typed(plain.rows)
     assert [names for _size, names in zipped] == [measured, measured]
     assert all(size < 1024 * 1024 for size, _names in zipped)
@@ -257,7 +250,7 @@ def test_a_sheet_of_empty_cells_is_empty_in_halves_too(tmp_path, split, calls):
     with pytest.raises(InputFileError) as halved:
         read_table(path)
     assert halved.value.message == whole.value.message and "所有工作表都是空的" in whole.value.message
-    assert opened(calls) == (2, 2)    # tried, then the file
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
 
 
 def test_no_free_core_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
@@ -265,7 +258,7 @@ def test_no_free_core_reads_the_whole_file(tmp_path, split, calls, monkeypatch):
     split()
     monkeypatch.setattr(halves, "spare_core", lambda since=None: False)
     read_table(path)
-    assert opened(calls) == (0, 1)
+    assert not calls["from_filelike"] and len(calls["from_path"]) == 1
 
 
 def _regular(count: int) -> str:
@@ -305,12 +298,12 @@ def test_the_halves_are_the_measured_xml_and_their_crcs_right(tmp_path, split, m
     seen: list[bytes] = []
     real_open = halves._open
 
-    def spy(reader, sealed):
+    def spy(reader):
         with zipfile.ZipFile(reader) as z:
             assert z.testzip() is None
             seen.append(z.read("xl/worksheets/sheet1.xml"))
         reader.seek(0)
-        return real_open(reader, sealed)
+        return real_open(reader)
     monkeypatch.setattr(halves, "_open", spy)
     table = read_table(path)
     assert typed(table.rows) == typed(plain.rows)
@@ -335,7 +328,7 @@ def test_a_wrong_crc_of_a_half_reads_the_whole_file(tmp_path, split, calls, monk
         return (m, a, crc_a ^ 1), second
     monkeypatch.setattr(halves.Split, "halves", off_by_one)
     assert typed(read_table(path).rows) == typed(plain.rows)
-    assert opened(calls) == (2, 2)    # tried, then the file
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 2    # tried, then the file
 
 
 def test_a_formula_after_the_cut_reads_the_whole_file(tmp_path, split, calls):
@@ -346,7 +339,7 @@ def test_a_formula_after_the_cut_reads_the_whole_file(tmp_path, split, calls):
     plain = read_table(path)
     split()
     table = read_table(path)
-    assert opened(calls) == (0, 2)   # no halves: the whole file
+    assert not calls["from_filelike"] and len(calls["from_path"]) == 2   # no halves: the whole file
     assert typed(table.rows) == typed(plain.rows) and table.uncomputed == plain.uncomputed == {(3000, 0)}
 
 
@@ -368,47 +361,13 @@ def test_a_prefixed_root_is_closed_by_its_own_name(tmp_path, split, calls, monke
     closings: list[bytes] = []
     real = halves._open
 
-    def spy(reader, sealed):
+    def spy(reader):
         with zipfile.ZipFile(reader) as z:
             closings.append(z.read("xl/worksheets/sheet1.xml")[-40:])
         reader.seek(0)
-        return real(reader, sealed)
+        return real(reader)
     monkeypatch.setattr(halves, "_open", spy)
     table = read_table(path)
     assert typed(table.rows) == typed(plain.rows) and len(table.rows) == 400
-    assert opened(calls) == (2, 1)
+    assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1
     assert all(c.endswith(b"</sheetData></x:worksheet>") for c in closings)
-
-
-@pytest.mark.skipif(not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"),
-                    reason="sealed in-memory files: Linux")
-def test_calamine_reads_each_half_from_a_sealed_file_of_the_measured_bytes(tmp_path, split, calls, monkeypatch):
-    """Where the system has sealed in-memory files, calamine opens each half by such a file's path,
-    sealed before it is opened and holding exactly the stored zip of the measured pieces."""
-    import fcntl
-    path = _workbook(tmp_path / "s.xlsx")
-    plain = read_table(path)
-    split()
-    seen: list[tuple[int, bool]] = []
-    real = halves._open
-
-    def spy(reader, sealed):
-        served = reader.read()
-        reader.seek(0)
-        with open(sealed, "rb") as fh:
-            seen.append((fcntl.fcntl(int(sealed.rsplit("/", 1)[1]), fcntl.F_GET_SEALS), fh.read() == served))
-        return real(reader, sealed)
-    monkeypatch.setattr(halves, "_open", spy)
-    assert typed(read_table(path).rows) == typed(plain.rows)
-    assert opened(calls) == (2, 1) and not calls["from_filelike"]
-    seals = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL
-    assert len(seen) == 2 and all(got & seals == seals and same for got, same in seen)
-
-
-def test_without_sealed_files_the_halves_are_served_by_the_reader(tmp_path, split, calls, monkeypatch):
-    path = _workbook(tmp_path / "s.xlsx")
-    plain = read_table(path)
-    split()
-    monkeypatch.delattr(os, "memfd_create", raising=False)
-    assert typed(read_table(path).rows) == typed(plain.rows)
-    assert len(calls["from_filelike"]) == 2 and opened(calls) == (2, 1)

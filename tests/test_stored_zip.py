@@ -4,7 +4,6 @@ pieces as one file."""
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 import zlib
 
@@ -14,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from core.importers import stored_zip
 from core.importers.stored_zip import PiecesReader, archive, crc_of
 
 
@@ -95,50 +93,3 @@ def test_the_reader_is_the_joined_pieces(sizes, ops):
                 continue
             assert ours.seek(offset, op[2]) == theirs.seek(offset, op[2])
         assert ours.tell() == theirs.tell()
-
-
-memfd = pytest.mark.skipif(not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"),
-                           reason="sealed in-memory files: Linux")
-
-
-@memfd
-@pytest.mark.parametrize("most", [None, 7, 4096])
-def test_the_sealed_file_holds_the_readers_bytes_and_is_sealed(most, monkeypatch):
-    """Every byte the reader serves, in order, however few bytes a write takes (the pieces outnumber
-    one writev's), in a file no one can write, grow or shrink any more; closed after the ``with``."""
-    import fcntl
-    pieces = [bytes([i % 251]) * (1 + i % 13) for i in range(1500)] + [memoryview(b"end")[1:]]
-    if most is not None:
-        real = os.writev
-        monkeypatch.setattr(os, "writev", lambda fd, bufs: real(fd, [bytes(b"".join(bufs)[:most])]))
-    reader = PiecesReader(pieces)
-    with stored_zip.sealed_file(reader) as path:
-        assert path is not None and path.startswith("/proc/self/fd/")
-        with open(path, "rb") as fh:
-            assert fh.read() == b"".join(pieces)
-        fd = int(path.rsplit("/", 1)[1])
-        seals = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL
-        assert fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals == seals
-        for change in (lambda: os.pwrite(fd, b"x", 0), lambda: os.ftruncate(fd, 1),
-                       lambda: os.pwrite(fd, b"x", 10**6)):
-            with pytest.raises(PermissionError):
-                change()
-    with pytest.raises(OSError):
-        os.fstat(fd)                         # (closed)
-    assert reader.read() == b"".join(pieces)     # the reader is left as it was
-
-
-def test_no_sealed_file_where_the_system_has_none(monkeypatch):
-    monkeypatch.delattr(os, "memfd_create", raising=False)
-    with stored_zip.sealed_file(PiecesReader([b"abc"])) as path:
-        assert path is None
-
-
-@memfd
-def test_calamine_reads_the_archive_from_the_sealed_file(tmp_path):
-    path = _xlsx(tmp_path)
-    expected = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    with stored_zip.sealed_file(PiecesReader(archive(_members(path)))) as sealed:
-        assert sealed is not None
-        workbook = python_calamine.CalamineWorkbook.from_path(sealed)
-        assert workbook.get_sheet_by_index(0).to_python() == expected

@@ -13,9 +13,7 @@ its first row end and the sheet's closing tags; the second: the sheet's start up
 and every row after) and computes each half's CRC-32 as the chunks arrive, while the pre-check's
 own thread would otherwise wait for the next chunk to be inflated. Once the whole file is measured,
 each half is written as the minimal stored zip of those very pieces (``core.importers.stored_zip``:
-no copy, no second CRC pass) and served to calamine: as a sealed in-memory file where the system has
-them (Linux: calamine reads it without Python's lock and keeps no copy of its own), else through a
-file-like object. Every byte calamine sees is one the pre-check
+no copy, no second CRC pass) and served to calamine. Every byte calamine sees is one the pre-check
 measured, after it measured the whole file (but the closing tags, written here): a half holds a
 subset of the sheet's cells and only the parts the pre-check inflated (``.xml`` and ``.rels``:
 pictures, printer settings and macros are left out), so it is within the same limits.
@@ -39,7 +37,7 @@ from typing import Any
 import python_calamine
 
 from core.importers import limits
-from core.importers.stored_zip import Piece, PiecesReader, archive, crc_of, sealed_file
+from core.importers.stored_zip import Piece, PiecesReader, archive, crc_of
 from core.in_child import CpuSample, cpu_sample, spare_core
 
 _SHEET_DATA = b"<sheetData>"
@@ -74,12 +72,9 @@ def _others(path: Path, member: str) -> list[Member]:
                 if info.filename != member and info.filename.endswith(_MEASURED)]
 
 
-def _open(reader: PiecesReader, sealed: str | None) -> Any:
-    """calamine's workbook of the zip ``reader`` serves: from ``sealed``, the same bytes as a sealed
-    file (``stored_zip.sealed_file``), else from ``reader`` (calamine's own copy). The reader is closed."""
+def _open(reader: PiecesReader) -> Any:
+    """calamine's workbook of the zip ``reader`` serves (its own copy: the reader is closed)."""
     try:
-        if sealed is not None:
-            return python_calamine.CalamineWorkbook.from_path(sealed)
         return python_calamine.CalamineWorkbook.from_filelike(reader)
     finally:
         reader.close()
@@ -99,11 +94,10 @@ def _rows(workbook: Any) -> Half:
 
 def _parsed(parts: list[Member], half: Member) -> Half:
     """One half parsed: its pieces served to calamine as a stored zip with the other parts (and
-    freed as soon as calamine holds them: its copy, or the sealed file, open until the sheet is read)."""
+    freed as soon as calamine holds its copy)."""
     reader = PiecesReader(archive([*parts, half]))
     half[1].clear()
-    with sealed_file(reader) as sealed:
-        return _rows(_open(reader, sealed))
+    return _rows(_open(reader))
 
 
 class Split:

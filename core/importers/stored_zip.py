@@ -6,19 +6,15 @@ they arrived (``zipfile`` would compute it again, and copy every piece into its 
 calamine and ``zipfile`` read: local headers, the data, the central directory and its end record;
 no data descriptors, no zip64 (the pre-check's unpacked budget is far below 4 GB and its member
 count below 65,535). ``PiecesReader`` serves the archive to calamine's ``from_filelike`` as a
-file-like object, copying each read once; where the system has sealed in-memory files (Linux),
-``sealed_file`` gives calamine the archive as one instead, for ``from_path``: calamine then reads it
-itself, without Python's lock and without copying the whole archive into a buffer of its own.
+file-like object, copying each read once.
 """
 from __future__ import annotations
 
 import bisect
-import contextlib
 import io
-import os
 import struct
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 Piece = bytes | memoryview
 
@@ -113,17 +109,6 @@ class PiecesReader(io.RawIOBase):
         self._pos = end
         return parts[0].tobytes() if len(parts) == 1 else b"".join(parts)
 
-    def write_to(self, fd: int) -> None:
-        """Write every byte served, in order, to the file descriptor ``fd`` (from its position)."""
-        pending = list(self._pieces)
-        while pending:
-            done = os.writev(fd, pending[:_IOV_MAX])
-            while done:
-                if done >= len(pending[0]):
-                    done -= len(pending.pop(0))
-                else:
-                    pending[0], done = pending[0][done:], 0
-
     def readinto(self, buffer: memoryview) -> int:   # type: ignore[override]
         data = self.read(len(buffer))
         buffer[:len(data)] = data
@@ -132,45 +117,3 @@ class PiecesReader(io.RawIOBase):
     def close(self) -> None:
         self._pieces, self._starts = [], []
         super().close()
-
-
-_IOV_MAX = 512         # (pieces per writev: POSIX guarantees at least 16, Linux takes 1024)
-
-
-@contextlib.contextmanager
-def sealed_file(reader: PiecesReader) -> Iterator[str | None]:
-    """The bytes ``reader`` serves as an in-memory file sealed before anyone reads it (Linux's
-    ``memfd_create`` with every seal added: no process can write, grow or shrink it any more), by a
-    path that opens it (``/proc/self/fd/N``), open while the ``with`` lasts; None where the system
-    has no such file (Windows, macOS, no /proc) or could not make it (the caller then serves
-    ``reader`` itself)."""
-    make = getattr(os, "memfd_create", None)
-    seals = _all_seals()
-    if make is None or seals is None or not os.path.isdir("/proc/self/fd"):
-        yield None
-        return
-    try:
-        fd = make("zizhu-half", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    except OSError:
-        yield None
-        return
-    try:
-        path: str | None = f"/proc/self/fd/{fd}"
-        try:
-            reader.write_to(fd)
-            import fcntl
-            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
-        except OSError:
-            path = None
-        yield path
-    finally:
-        os.close(fd)
-
-
-def _all_seals() -> int | None:
-    """The seals that fix a memfd's content for good (None: not this system's)."""
-    try:
-        import fcntl
-        return fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL
-    except (ImportError, AttributeError):
-        return None
