@@ -36,7 +36,14 @@ _BY_IDS = _FIELDS + " WHERE r.id IN ({}) ORDER BY r.id"
 _IDS_PER_QUERY = 500
 # What the 建档立卡名单 page reads first (``read_roster_names``), then for its search and filters
 # (``read_roster_index``); a column it sorts by is read on its own (``read_roster_column``).
-_NAMES = "SELECT id, coalesce(name, '') FROM roster_person ORDER BY id"
+# A part of the names (after the id ``?``, at most ``?`` people): one text of ids and one of names
+# joined by SQLite (in C, without Python's lock: no tuple and no string object per person until split).
+# The subquery's ORDER BY orders the aggregate in every SQLite known (checked: ``read_names``).
+_NAMES_PART = """
+SELECT count(*), max(id), group_concat(id), group_concat(name, char(31)) FROM
+  (SELECT id, coalesce(name, '') AS name FROM roster_person WHERE id > ? ORDER BY id LIMIT ?)"""
+_NAMES_ROWS = "SELECT id, coalesce(name, '') FROM roster_person WHERE id > ? ORDER BY id LIMIT ?"
+_SEPARATOR = "\x1f"           # a name holding it is read row by row (its part: see read_names)
 _INDEX = """
 SELECT r.id, coalesce(nullif(r.id_number, ''), r.id_raw, ''), coalesce(r.township, ''), coalesce(r.id_number, '') != ''
 FROM roster_person AS r ORDER BY r.id"""
@@ -95,19 +102,38 @@ def read_roster_rows(db: Database, ids: Sequence[int]) -> RosterColumns:
         return _columns(lambda _n: next(chunks, []))
 
 
-@gc_paused()
 def read_roster_names(db: Database) -> tuple[array, list[str]]:
     """Worker: every person's id (ascending) and name, each distinct name one string object:
     what the 建档立卡名单 page needs to show its first screen in name order and its count."""
-    ids, names = array("q"), list[str]()
-    one = _sharer()
-    with db.session() as s:
-        cursor = _raw(s).execute(_NAMES)
-        while chunk := cursor.fetchmany(_CHUNK):
-            got_ids, got_names = zip(*chunk, strict=True)
-            ids.extend(got_ids)
-            names.extend(map(one, got_names, got_names))
+    ids, names, _distinct = read_names(db)
     return ids, names
+
+
+@gc_paused()
+def read_names(db: Database) -> tuple[array, list[str], list[str]]:
+    """``read_roster_names`` and the distinct names (in first-seen order, as ``dict.fromkeys``).
+
+    Read ``SLICE`` people at a time (one snapshot: the session's transaction), each part two joined
+    texts split in C; a part with a name holding the separator (or, with an SQLite that would not keep
+    the subquery's order in the aggregate, ids out of order) is read row by row."""
+    ids, names = array("q"), list[str]()
+    shared: dict[str, str] = {}
+    one = shared.setdefault
+    after = -(1 << 63)
+    with db.session() as s:
+        raw = _raw(s)
+        while True:
+            n, last, joined_ids, joined_names = raw.execute(_NAMES_PART, (after, SLICE)).fetchone()
+            if not n:
+                break
+            got_ids: Sequence[int] = list(map(int, joined_ids.split(",")))
+            got: Sequence[str] = joined_names.split(_SEPARATOR)
+            if len(got) != n or got_ids != sorted(got_ids):   # a name with the separator; the order kept
+                got_ids, got = zip(*raw.execute(_NAMES_ROWS, (after, SLICE)).fetchall(), strict=True)
+            ids.extend(got_ids)
+            names.extend(map(one, got, got))
+            after = last
+    return ids, names, list(shared)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,16 @@
 """Chinese (pinyin) ordering of names for sorting, computed off the GUI thread."""
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Sequence
+from itertools import accumulate, compress, count, pairwise
 from operator import methodcaller
 from typing import Any
 
 from PySide6.QtCore import QCollator, QLocale
 
-from core.slicesort import distinct_in_slices, map_in_slices, sorted_positions
+from core.slicesort import SLICE, distinct_in_slices, map_in_slices, sorted_positions
 
 # Surnames the collator reads by another reading (曾 as céng, the surname is zēng): a name's first
 # character is ordered as a character of the surname's reading. Compound surnames: see _COMPOUNDS.
@@ -38,7 +40,7 @@ _SURNAMES = str.maketrans({
 # and the other compounds the collator reads right. Search initials hold every reading (core.pinyin).
 _COMPOUNDS = {"万俟": "莫其", "尉迟": "玉迟", "澹台": "谈台"}
 
-_SURNAMES_FIRST = frozenset(map(chr, _SURNAMES)) | {c[0] for c in _COMPOUNDS}
+_SURNAME_START = re.compile("[" + "".join(frozenset(map(chr, _SURNAMES)) | {c[0] for c in _COMPOUNDS}) + "]")
 _STAND_INS = set(_SURNAMES.values()) | set("".join(_COMPOUNDS.values()))
 
 
@@ -66,10 +68,11 @@ def _collator() -> QCollator:
     return collator
 
 
-def name_ranks(names: Sequence[str]) -> array:
+def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None) -> array:
     """Each name's rank in pinyin order (equal names, equal ranks), for a list too long to
     sort by ``name_key_function`` (200,000 people: each comparison of two Qt sort keys is a call
-    into Qt, seconds in all).
+    into Qt, seconds in all). ``distinct``: ``names``' distinct names in first-seen order when the
+    caller has them (``db.roster_columns.read_names``).
 
     The collator orders the distinct characters (a few thousand); a name's key is its characters
     replaced by their ranks (``str.translate``), compared in C. The order is the collator's
@@ -79,19 +82,24 @@ def name_ranks(names: Sequence[str]) -> array:
     first character is read as a surname (``surname_form``), as ``name_key_function`` does."""
     sort_key = _collator().sortKey                  # characters as they are (曾 in 王曾 is céng)
     compare = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China)).compare
-    distinct = distinct_in_slices(names)
-    table: dict[int, str] = {}
-    rank, previous = 0, None
-    for ch in sorted(set("".join(distinct)) | _STAND_INS, key=sort_key):
-        if previous is not None and compare(previous, ch) != 0:
-            rank += 1
-        table[ord(ch)] = chr(0x10000 + rank)      # characters the collator finds equal: one rank
-        previous = ch
+    if distinct is None:
+        distinct = distinct_in_slices(names)
+    chars = sorted(set("".join(distinct)) | _STAND_INS, key=sort_key)
+    # characters the collator finds equal: one rank
+    ranks = list(accumulate((int(compare(a, b) != 0) for a, b in pairwise(chars)), initial=0))
+    table = dict(zip(map(ord, chars), map(_rank_text(ranks[-1] if ranks else 0), ranks), strict=True))
     keys = map_in_slices(methodcaller("translate", table), distinct)       # in C, a slice a call
-    for i, n in enumerate(distinct):
-        if n[:1] in _SURNAMES_FIRST:
-            keys[i] = surname_form(n).translate(table)
+    for i in compress(count(), map(_SURNAME_START.match, distinct)):
+        keys[i] = surname_form(distinct[i]).translate(table)
     order: dict[str, int] = {}
-    for rank, i in enumerate(sorted_positions(range(len(distinct)), keys)):   # no long hold of the GIL
-        order[distinct[i]] = rank
-    return map_in_slices(order.__getitem__, names, into=array("l"))
+    by_rank = sorted_positions(range(len(distinct)), keys)                  # no long hold of the GIL
+    for start in range(0, len(by_rank), SLICE):
+        order.update(zip(map(distinct.__getitem__, by_rank[start:start + SLICE]), count(start)))
+    return array("l", map_in_slices(order.__getitem__, names))
+
+
+def _rank_text(most: int) -> Callable[[int], str]:
+    """A character's rank as a fixed width of Latin-1 characters (big-endian): the keys compare
+    as the ranks do, and ``list.sort`` compares Latin-1 texts with ``memcmp``."""
+    width = max(1, (most.bit_length() + 7) // 8)
+    return lambda rank: rank.to_bytes(width, "big").decode("latin-1")

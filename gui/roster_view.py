@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from db.changes import Changes
-from db.roster_columns import RosterIndex, read_roster_column, read_roster_index, read_roster_names, read_roster_rows
+from db.roster_columns import RosterIndex, read_names, read_roster_column, read_roster_index, read_roster_rows
 from db.session import Database
 from db.views import IN_LIST, NOT_IN_LIST, RosterRow, roster_row
 from gui import worker
@@ -136,8 +136,8 @@ def load_roster(db: Database, sort: SortState) -> RosterTable:
     """Worker: the load — ids, names and their pinyin ranks, the rows in ``sort``'s order (what
     that needs read too) and the first rows in full."""
     from gui.collation import name_ranks
-    ids, names = read_roster_names(db)
-    data = RosterData(ids, names, name_ranks(names))
+    ids, names, distinct = read_names(db)
+    data = RosterData(ids, names, name_ranks(names, distinct))
     need = sort_needs(data, sort)
     if need == INDEX:
         data.index = read_roster_index(db, ids, names)
