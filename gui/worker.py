@@ -25,7 +25,10 @@ While the worker thread runs Python (the snapshot, a page's preparation), the wi
 Python's lock for every call Qt makes into Python (a paint asks the model for each cell): it waits
 for the worker to hand the lock over, at most the switch interval each time (5 ms by default), and
 a paint of a screenful of cells made many such waits, a frozen window for 50–150 ms. The process's
-switch interval is 1 ms once the worker exists (``pool``).
+switch interval is 1 ms once the worker exists (``pool``). And a load the window keeps (``keep``:
+a list's new rows, followed by the reset and the repaint of the list shown) is the moment it matters
+most: the worker waits until the window has taken the result and repainted before it starts its next
+task (``_after_repaint``, at most ``SHOWN_WAIT_S``).
 
 Tests set ``SYNCHRONOUS = True`` (or use ``synchronous()``): the function and
 its callbacks then run immediately on the calling thread, like Picard's
@@ -36,12 +39,14 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from core.bulk import gc_paused
 from core.errors import ZizhuError
@@ -114,6 +119,57 @@ _active: set[_Task] = set()
 
 
 SWITCH_INTERVAL_S = 0.001
+SHOWN_WAIT_S = 0.3        # the longest a load waits for the window to show its result (see _after_repaint)
+SHOWN_PASSES = 2
+
+
+class _Waker(QObject):
+    """Lives on the GUI thread: sets a waiting load's event once the window has shown its result
+    (see ``_after_repaint``)."""
+
+    TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: deque[tuple[threading.Event, int]] = deque()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self._post)
+
+    def add(self, shown: threading.Event) -> None:
+        self.waiting.append((shown, SHOWN_PASSES))
+        self._post()
+
+    def _post(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(self.TYPE), Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() != self.TYPE:
+            return super().event(event)
+        shown, passes = self.waiting.popleft()
+        if passes <= 1:
+            shown.set()
+        else:              # once more after the timers this pass started (a view's delayed layout)
+            self.waiting.append((shown, passes - 1))
+            self.timer.start()
+        return True
+
+
+_waker: _Waker | None = None
+
+
+def _after_repaint(shown: threading.Event) -> None:
+    """GUI thread, after a load's result was handed to its page: ``shown`` is set once the window has
+    repainted (a repaint is a low-priority posted event; ours follows it with the same priority, then
+    once more after the timers of that pass: a view's delayed layout, and the repaint it asks for).
+    Until then the worker thread waits instead of starting its next task: while it runs Python, every
+    call a repaint makes into Python (a model's data, cell by cell) waits for the lock's hand-over,
+    and a screenful of the county's list took 2-3 times its own CPU time (the stall at an import's end)."""
+    global _waker
+    if _waker is None:
+        _waker = _Waker()
+    _waker.add(shown)
 
 
 def pool() -> QThreadPool:
@@ -156,8 +212,12 @@ class _Relay(QObject):
     @Slot(object)
     def succeeded(self, result: Any) -> None:
         self._finish()
-        if self._on_success is not None:
-            self._on_success(result)
+        try:
+            if self._on_success is not None:
+                self._on_success(result)
+        finally:
+            if self._task.keep:
+                _after_repaint(self._task.shown)
 
     @Slot(object)
     def failed(self, exc: Any) -> None:
@@ -265,6 +325,7 @@ class _Task(QRunnable):
         self.process = process
         self.emitter = _Emitter()
         self.relay: QObject | None = None
+        self.shown = threading.Event()      # keep: the window has taken the result and repainted
 
     def run(self) -> None:  # background thread: never touch widgets here
         kwargs = dict(self.kwargs)
@@ -288,6 +349,8 @@ class _Task(QRunnable):
             self.emitter.failed.emit(exc)
         else:
             self.emitter.succeeded.emit(result)
+            if self.keep:         # the window's reset and repaint, without this thread's Python beside them
+                self.shown.wait(SHOWN_WAIT_S)
 
 
 def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: Any) -> None:

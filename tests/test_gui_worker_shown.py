@@ -1,0 +1,72 @@
+"""A load the window keeps (``keep=True``) is shown before the worker starts its next task
+(``gui.worker._after_repaint``): the window's repaint of the new rows never waits for the lock while
+the worker runs Python beside it (the stall at an import's end, docs/BENCHMARKS.md)."""
+import threading
+
+from PySide6.QtWidgets import QWidget
+
+from gui import worker
+
+
+class Painted(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def paintEvent(self, event) -> None:
+        self.paints += 1
+        super().paintEvent(event)
+
+
+def test_the_next_task_starts_once_the_window_has_repainted_a_kept_load(qtbot, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "SHOWN_WAIT_S", 30)
+    widget = Painted()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.paints > 0)
+    taken: list[str] = []
+    seen_by_next: list[tuple[list[str], int]] = []
+    started = threading.Event()
+
+    def take(rows: str) -> None:
+        taken.append(rows)
+        widget.update()                   # the new rows ask for a repaint, as a model's reset does
+    painted_before = widget.paints
+
+    def after() -> None:
+        seen_by_next.append((list(taken), widget.paints))
+        started.set()
+    worker.run_task(lambda: "rows", on_success=take, keep=True)
+    worker.run_task(after)
+    assert not started.wait(0.5)          # the window (blocked here) has not taken the rows yet
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    assert seen_by_next[0][0] == ["rows"] and seen_by_next[0][1] > painted_before
+
+
+def test_a_task_whose_result_is_not_kept_does_not_wait_for_the_window(qtbot, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "SHOWN_WAIT_S", 30)
+    started = threading.Event()
+    worker.run_task(lambda: "done", on_success=lambda _r: None)
+    worker.run_task(started.set)
+    assert started.wait(10)
+    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+
+
+def test_a_kept_load_whose_page_is_gone_lets_the_worker_go_on(qtbot, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "SHOWN_WAIT_S", 0.05)
+    monkeypatch.setattr(worker, "_active", set())          # the gone page's task is never reported back
+    page = QWidget()
+    started = threading.Event()
+    gate = threading.Event()
+    worker.run_task(gate.wait, 10, on_success=lambda _r: None, parent=page, keep=True)
+    page.deleteLater()                     # the page closes while its load runs: no one shows the result
+    qtbot.wait(50)
+    gate.set()
+    worker.run_task(started.set)
+    assert started.wait(10)
+    worker.wait_for_idle()
