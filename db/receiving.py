@@ -143,7 +143,8 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
                 outcome = _store(s, exam, history, actor)
                 _log(s, [outcome], actor)
         except DatabaseError as exc:
-            raise _partly_stored(exc, stored, examined[j:]) if stored else exc from None
+            accepted = [o for o in stored if o.result == ACCEPTED]
+            raise _partly_stored(exc, accepted, examined[j:]) if accepted else exc from None
         stored.append(outcome)
         if progress:
             progress(len(files) + j + 1, 2 * len(files))

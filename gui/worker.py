@@ -132,10 +132,6 @@ class _Waker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: deque[tuple[threading.Event, int]] = deque()
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(0)
-        self.timer.timeout.connect(self._post)
 
     def add(self, shown: threading.Event) -> None:
         self.waiting.append((shown, SHOWN_PASSES))
@@ -152,7 +148,7 @@ class _Waker(QObject):
             shown.set()
         else:              # once more after the timers this pass started (a view's delayed layout)
             self.waiting.append((shown, passes - 1))
-            self.timer.start()
+            QTimer.singleShot(0, self._post)     # a timer each: one event per entry waiting, always
         return True
 
 

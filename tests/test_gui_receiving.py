@@ -287,3 +287,28 @@ def test_findings_model_masks_id_numbers(qtmodeltester):
     shown = [model.index(0, c).data() for c in range(model.columnCount())]
     assert number not in " ".join(shown) and shown[4] == number[:6] + "********" + number[-4:]
     assert shown[:3] == ["错误", "同一学生在多所学校享受资助", "龙坪乡中心小学（4228220101）"]
+
+
+def test_a_package_failing_midway_refreshes_the_page_and_tells_what_was_stored(qtbot, shown, station, schools,
+                                                                               monkeypatch):
+    """Each package is its own transaction: the one stored before the failure is on the page (the page
+    is told the receiving data changed), and the one error says what was and was not stored."""
+    import sqlite3
+
+    import db.receiving as receiving
+    a, b, *_ = schools
+    page = open_page(qtbot, station, monkeypatch)
+    seen: list[Changes] = []
+    page.changed.connect(seen.append)
+    real, calls = receiving._log, []
+
+    def failing_second(s, outcomes, actor):
+        calls.append(1)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real(s, outcomes, actor)
+    monkeypatch.setattr(receiving, "_log", failing_second)
+    page.take_in([a.path, b.path])
+    assert seen == [Changes.RECEIVING]
+    assert len(shown) == 1 and "此前的 1 个包" in str(shown[0]) and "没有写入任何数据" not in str(shown[0])
+    shown.clear()

@@ -70,3 +70,27 @@ def test_a_kept_load_whose_page_is_gone_lets_the_worker_go_on(qtbot, monkeypatch
     worker.run_task(started.set)
     assert started.wait(10)
     worker.wait_for_idle()
+
+
+def test_two_kept_loads_shown_in_one_pass_leave_no_one_waiting(qtbot, monkeypatch):
+    """Two kept loads whose second passes start in the same pass of the event loop (the window was busy
+    past the wait meanwhile) each get their own event: none is left waiting, so later kept loads do not
+    sit out the whole wait (one timer for all merged them: review of session 11)."""
+    import time
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "SHOWN_WAIT_S", 0.2)
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+
+    def spin(done, seconds: float) -> None:        # the program's loop: each pass handles what is posted
+        end = time.monotonic() + seconds
+        while not done() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.001)
+    gate: list[int] = []
+    worker.run_task(lambda: "a", on_success=lambda _r: time.sleep(0.3), keep=True)
+    worker.run_task(lambda: "b", on_success=lambda _r: gate.append(1), keep=True)
+    spin(lambda: bool(gate), 10)
+    spin(lambda: not worker._active, 10)
+    spin(lambda: worker._waker is not None and not worker._waker.waiting, 2)
+    assert worker._waker is not None and not worker._waker.waiting

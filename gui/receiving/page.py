@@ -221,8 +221,15 @@ class ReceivingPage(QWidget):
         if not paths:
             return
         from db.receiving import intake
-        worker.run_task(intake, self.db, paths, on_success=self._taken_in, parent=self,
-                        progress=worker.Progress("正在逐个核验并接收上报包…"))
+        worker.run_task(intake, self.db, paths, on_success=self._taken_in, on_failure=self._not_all_taken_in,
+                        parent=self, progress=worker.Progress("正在逐个核验并接收上报包…"))
+
+    def _not_all_taken_in(self, exc: BaseException) -> None:
+        """An intake that failed midway may have stored packages before (each is its own transaction)
+        and logged the refused files: the pages show what is stored, then the error says what was not."""
+        from gui.errors import show_exception
+        self.changed.emit(Changes.RECEIVING)
+        show_exception(self, exc)
 
     def show_intake_result(self, report: IntakeReport) -> None:
         """The result dialog (tests replace this)."""
