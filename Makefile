@@ -83,7 +83,7 @@ bench: bench-deps compile
 	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py $(BENCH)
 
 # make bench-crosscheck: the cross-check with LibreOffice let run until the 1/50 target is decided (up to 15
-# minutes; make bench stops it at 60 s, a lower bound): benchmarks/crosscheck.json
+# minutes; make bench stops it at 20 s, a lower bound): benchmarks/crosscheck.json
 bench-crosscheck: bench-deps compile
 	QT_QPA_PLATFORM=offscreen $(VPY) benchmarks/run.py --only crosscheck --lo-limit 900 \
 		--out benchmarks/crosscheck.json $(BENCH)
