@@ -32,8 +32,9 @@ from benchmarks.measure import RunFailed, Runner, Side, run_process
 from benchmarks.report import budget_lines, row, table_lines
 
 LETTERS_GROWTH = 1.25     # "memory flat in the count": 5× the letters, at most 25 % more peak memory
-LO_LIMIT = 20.0           # LibreOffice's VLOOKUP takes minutes at county size: capped to fit ten minutes (a lower bound;
-#                          make bench-crosscheck decides the target)
+# LibreOffice's VLOOKUP takes minutes at county size: capped to fit ten minutes (a lower bound;
+# make bench-crosscheck decides the target)
+LO_LIMIT = 20.0
 
 
 def machine() -> dict[str, Any]:
