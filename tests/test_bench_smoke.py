@@ -52,7 +52,7 @@ def test_bench_toy_runs_every_case(tmp_path):
         if not case.unit:                                  # what the case cost the run (the time budget)
             assert _number(r["wall_s"]) and r["cpu_s"] >= 0, case.name
     assert _number(meta["gui_budget"]["wall_s"]) and _number(meta["gui_budget"]["cpu_s"])
-    assert meta["whole_repeat"] == 1 and meta["lo_limit"] == 60
+    assert meta["whole_repeat"] == 1 and meta["lo_limit"] == 20
     assert "gui_start_rows" in proc.stdout and "ratio" in proc.stdout      # the table was printed
     assert "Time budget: whole run" in proc.stdout and "GUI probe (all gui_* cases)" in proc.stdout
 
