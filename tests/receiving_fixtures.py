@@ -308,3 +308,19 @@ def stored_students(db_path: Path) -> list[tuple[int, str, Any]]:
             data = parse_package_data(zf.read("data.json"))
         out += [(package_id, file_name, st) for st in data.students]
     return out
+
+
+def failing_log(monkeypatch: Any, fails: Callable[[list[Any], int], bool]) -> None:
+    """``db.receiving._log`` raising SQLite's disk error inside a package's transaction whenever
+    ``fails(outcomes, n)`` (n: the call's number, from 1), else logging as usual."""
+    import sqlite3
+
+    import db.receiving as receiving
+    real, calls = receiving._log, []
+
+    def log(s: Any, outcomes: list[Any], actor: Any) -> None:
+        calls.append(1)
+        if fails(outcomes, len(calls)):
+            raise sqlite3.OperationalError("disk I/O error")
+        real(s, outcomes, actor)
+    monkeypatch.setattr(receiving, "_log", log)

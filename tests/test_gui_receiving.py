@@ -293,21 +293,12 @@ def test_a_package_failing_midway_refreshes_the_page_and_tells_what_was_stored(q
                                                                                monkeypatch):
     """Each package is its own transaction: the one stored before the failure is on the page (the page
     is told the receiving data changed), and the one error says what was and was not stored."""
-    import sqlite3
-
-    import db.receiving as receiving
+    from receiving_fixtures import failing_log
     a, b, *_ = schools
     page = open_page(qtbot, station, monkeypatch)
     seen: list[Changes] = []
     page.changed.connect(seen.append)
-    real, calls = receiving._log, []
-
-    def failing_second(s, outcomes, actor):
-        calls.append(1)
-        if len(calls) == 2:
-            raise sqlite3.OperationalError("disk I/O error")
-        real(s, outcomes, actor)
-    monkeypatch.setattr(receiving, "_log", failing_second)
+    failing_log(monkeypatch, lambda _outcomes, n: n == 2)
     page.take_in([a.path, b.path])
     assert seen == [Changes.RECEIVING]
     assert len(shown) == 1 and "此前的 1 个包" in str(shown[0]) and "没有写入任何数据" not in str(shown[0])

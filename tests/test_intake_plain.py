@@ -104,17 +104,12 @@ def test_a_package_failing_midway_says_which_are_stored_and_a_second_try_stores_
     """Each package is its own transaction: when the second one's write fails, the first is kept, and
     the clerk is told so (not the single-transaction "这次操作没有写入任何数据"); the same files added
     again store the rest, the first recognised as received."""
+    from receiving_fixtures import failing_log
+
     import db.receiving as receiving
     from core.errors import DatabaseError
-    real, calls = receiving._log, []
-
-    def failing_second(s, outcomes, actor):
-        calls.append(1)
-        if len(calls) == 2:
-            raise sqlite3.OperationalError("disk I/O error")
-        real(s, outcomes, actor)
-
-    monkeypatch.setattr(receiving, "_log", failing_second)
+    real = receiving._log
+    failing_log(monkeypatch, lambda _outcomes, n: n == 2)
     with pytest.raises(DatabaseError) as told:
         intake(station, [schools.a.path, schools.b.path])
     message = told.value.message
@@ -134,22 +129,15 @@ def test_a_package_failing_midway_says_which_are_stored_and_a_second_try_stores_
 def test_a_failure_after_a_refused_package_does_not_call_it_stored(tmp_path, monkeypatch):
     """A package refused when it came to be stored (older than the school's current one) is not among
     "the packages stored before": the failure that follows is told as the database error alone."""
-    from receiving_fixtures import revise_school
+    from receiving_fixtures import failing_log, revise_school
 
-    import db.receiving as receiving
     from core.errors import DatabaseError
     a_old = two_kid_school(tmp_path / "o", "4228220411", "东坪小学", first=1)
     a_new = revise_school(a_old, tmp_path / "n")
     b = two_kid_school(tmp_path / "b", "4228220412", "西坪小学", first=3)
     station = next(trusting_receiver(tmp_path / "st.sqlite", (a_old, b)))
     assert intake(station, [a_new.path]).count("accepted") == 1
-    real = receiving._log
-
-    def failing(s, outcomes, actor):
-        if outcomes and outcomes[0].file_name == b.path.name:
-            raise sqlite3.OperationalError("disk I/O error")
-        real(s, outcomes, actor)
-    monkeypatch.setattr(receiving, "_log", failing)
+    failing_log(monkeypatch, lambda outcomes, _n: bool(outcomes) and outcomes[0].file_name == b.path.name)
     with pytest.raises(DatabaseError) as told:
         intake(station, [a_old.path, b.path])
     assert "已经存入" not in told.value.message and "磁盘错误" in told.value.message
