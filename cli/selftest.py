@@ -240,6 +240,8 @@ def _gui(ctx: Context) -> str:
         window.close()
         window.deleteLater()
         qt_app.processEvents()
+        from gui import worker
+        worker.wait_for_idle()      # what the last events started (a reload's clean-up): no thread left at exit
 
 
 STEPS: tuple[Step, ...] = (
