@@ -16,6 +16,8 @@ the event loop itself, printing one JSON line:
   paint once its load is done (its rows and count right), another page when the background work
   it started is done and the event loop back; ``pages_idle_s``: the wait after that until the
   worker is idle (e.g. the roster's search index), before the next page is chosen (no target);
+  ``pages_read_ahead``: a page shown from a load read ahead during the start (the roster:
+  ``gui.roster_ahead``), that load's own wall and worker-thread CPU seconds;
 * ``search_ms``: per list page, a keystroke in its search box (a real key event) to the filtered
   view, and clearing it (the search box's clear), each to the filter applied and the loop back;
 * ``stall_ms``: the longest lateness of a 5 ms heartbeat timer (an event loop that does not run
@@ -211,6 +213,9 @@ def build_script(p: Probe, import_export: bool = True) -> None:
                     if "t" not in painted or not page.isVisible() or getattr(page, "_loading", False):
                         return False
                     p.result["pages"][name] = painted["t"] - start
+                    used = getattr(getattr(page, "ahead", None), "used", None)
+                    if used is not None:      # shown from a load read ahead: that load's own time, apart
+                        p.result.setdefault("pages_read_ahead", {})[name] = [used.wall_s, used.cpu_s]
                 elif p.page_ready(page):
                     p.result["pages"][name] = time.perf_counter() - start
                 else:

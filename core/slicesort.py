@@ -21,6 +21,10 @@ S = TypeVar("S", bound=MutableSequence[Any])
 SLICE = 16000
 
 
+class Stopped(Exception):
+    """Work nobody waits for (a read ahead) stopped between its slices: its ``stop`` said so."""
+
+
 def sorted_in_slices(items: Sequence[T], key: Callable[[T], Any], reverse: bool = False,
                      part: int = SLICE) -> list[T]:
     """``sorted(items, key=key, reverse=reverse)``: the same list, the GIL released between steps."""

@@ -19,7 +19,7 @@ from typing import Any
 from core.bulk import gc_paused
 from core.idnumber import mask_id
 from core.pinyin import initials_key
-from core.slicesort import SLICE, distinct_in_slices, map_in_slices
+from core.slicesort import SLICE, Stopped, distinct_in_slices, map_in_slices
 from core.text import haystacks
 from db.session import Database
 
@@ -110,12 +110,13 @@ def read_roster_names(db: Database) -> tuple[array, list[str]]:
 
 
 @gc_paused()
-def read_names(db: Database) -> tuple[array, list[str], list[str]]:
+def read_names(db: Database, stop: Callable[[], bool] | None = None) -> tuple[array, list[str], list[str]]:
     """``read_roster_names`` and the distinct names (in first-seen order, as ``dict.fromkeys``).
 
     Read ``SLICE`` people at a time (one snapshot: the session's transaction), each part two joined
     texts split in C; a part with a name holding the separator (or, with an SQLite that would not keep
-    the subquery's order in the aggregate, ids out of order) is read row by row."""
+    the subquery's order in the aggregate, ids out of order) is read row by row. ``stop`` is asked
+    between the parts: true, the read ends there (``Stopped``)."""
     ids, names = array("q"), list[str]()
     shared: dict[str, str] = {}
     one = shared.setdefault
@@ -133,6 +134,8 @@ def read_names(db: Database) -> tuple[array, list[str], list[str]]:
             ids.extend(got_ids)
             names.extend(map(one, got, got))
             after = last
+            if stop is not None and stop():
+                raise Stopped
     return ids, names, list(shared)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCollator, QLocale
 
-from core.slicesort import SLICE, distinct_in_slices, map_in_slices, sorted_positions
+from core.slicesort import SLICE, Stopped, distinct_in_slices, map_in_slices, sorted_positions
 
 # Surnames the collator reads by another reading (曾 as céng, the surname is zēng): a name's first
 # character is ordered as a character of the surname's reading. Compound surnames: see _COMPOUNDS.
@@ -68,7 +68,8 @@ def _collator() -> QCollator:
     return collator
 
 
-def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None) -> array:
+def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None,
+               stop: Callable[[], bool] | None = None) -> array:
     """Each name's rank in pinyin order (equal names, equal ranks), for a list too long to
     sort by ``name_key_function`` (200,000 people: each comparison of two Qt sort keys is a call
     into Qt, seconds in all). ``distinct``: ``names``' distinct names in first-seen order when the
@@ -79,7 +80,12 @@ def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None) -> a
     character by character: it differs from the collator's on whole names only where the
     collator reads several characters as one (沈阳, a place name: here after 沈斌 as bin < yang)
     or compares digits as numbers (李10 here before 李2) — about 0.6 % of a county's names. The
-    first character is read as a surname (``surname_form``), as ``name_key_function`` does."""
+    first character is read as a surname (``surname_form``), as ``name_key_function`` does.
+    ``stop`` (a read ahead) is asked between the steps: true, it ends there
+    (``core.slicesort.Stopped``)."""
+    def step() -> None:
+        if stop is not None and stop():
+            raise Stopped
     sort_key = _collator().sortKey                  # characters as they are (曾 in 王曾 is céng)
     compare = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China)).compare
     if distinct is None:
@@ -91,10 +97,13 @@ def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None) -> a
     keys = map_in_slices(methodcaller("translate", table), distinct)       # in C, a slice a call
     for i in compress(count(), map(_SURNAME_START.match, distinct)):
         keys[i] = surname_form(distinct[i]).translate(table)
+    step()
     order: dict[str, int] = {}
     by_rank = sorted_positions(range(len(distinct)), keys)                  # no long hold of the GIL
+    step()
     for start in range(0, len(by_rank), SLICE):
         order.update(zip(map(distinct.__getitem__, by_rank[start:start + SLICE]), count(start)))
+    step()
     return array("l", map_in_slices(order.__getitem__, names))
 
 

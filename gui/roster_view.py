@@ -25,6 +25,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from core.slicesort import Stopped
 from db.changes import Changes
 from db.roster_columns import RosterIndex, read_names, read_roster_column, read_roster_index, read_roster_rows
 from db.session import Database
@@ -132,12 +133,19 @@ def read_rows(db: Database, ids: Sequence[int]) -> dict[int, RosterRow]:
     return {cols.ids[i]: roster_row(cols, i) for i in range(len(cols))}
 
 
-def load_roster(db: Database, sort: SortState) -> RosterTable:
+def load_roster(db: Database, sort: SortState, stop: Callable[[], bool] | None = None) -> RosterTable:
     """Worker: the load — ids, names and their pinyin ranks, the rows in ``sort``'s order (what
-    that needs read too) and the first rows in full."""
+    that needs read too) and the first rows in full. ``stop`` (a load read ahead,
+    ``gui.roster_ahead``) is asked between the steps: true, the load ends there (``Stopped``)."""
     from gui.collation import name_ranks
-    ids, names, distinct = read_names(db)
-    data = RosterData(ids, names, name_ranks(names, distinct))
+
+    def step() -> None:
+        if stop is not None and stop():
+            raise Stopped
+    ids, names, distinct = read_names(db, stop)
+    step()
+    data = RosterData(ids, names, name_ranks(names, distinct, stop))
+    step()
     need = sort_needs(data, sort)
     if need == INDEX:
         data.index = read_roster_index(db, ids, names)
@@ -146,6 +154,7 @@ def load_roster(db: Database, sort: SortState) -> RosterTable:
     order = ordered(data, range(len(ids)), sort)
     if order is None:                           # changed between the reads: in id order for now
         order = array("l", range(len(ids)))
+    step()
     first = read_rows(db, [ids[p] for p in order[:FIRST_ROWS]])
     return RosterTable(_as_rows(order), _display_hays(data, order), sort, data, first)
 
@@ -377,9 +386,29 @@ class RosterPage(ListPage[RosterFilterProxy]):
         self._reading: set[str] = set()             # columns being read for a sort
         self.model.rowsWanted.connect(self._read_rows)
         proxy.waitingChanged.connect(self.update_count)
+        from gui.roster_ahead import RosterAhead
+        self.ahead = RosterAhead(self)
 
     def load_function(self):
         return load_roster, (self.db, self.model.sort_state())
+
+    def read_ahead(self) -> None:
+        """Once the program's start is idle: the first show's load, read ahead (``gui.roster_ahead``)."""
+        if self._stale and not self.isVisible():
+            self.ahead.start()
+
+    def reload(self) -> None:
+        table = self.ahead.take(self.model.sort_state())
+        if table is None:
+            super().reload()
+            return
+        self._stale = False
+        self._loaded(table)                          # read ahead: shown from memory
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes & self.DEPENDS_ON:
+            self.ahead.drop()
+        super().on_changes(changes)
 
     def apply_data(self, data: RosterTable) -> None:
         self._reading = set()

@@ -116,6 +116,8 @@ def _with_dialog(option: Progress, parent: QObject | None, on_success: Callback 
 
 _pool: QThreadPool | None = None
 _active: set[_Task] = set()
+_queued = 0                   # tasks asked for and not started yet (``others_waiting``)
+_queued_lock = threading.Lock()
 
 
 SWITCH_INTERVAL_S = 0.001
@@ -324,6 +326,9 @@ class _Task(QRunnable):
         self.shown = threading.Event()      # keep: the window has taken the result and repainted
 
     def run(self) -> None:  # background thread: never touch widgets here
+        global _queued
+        with _queued_lock:
+            _queued -= 1
         kwargs = dict(self.kwargs)
         if self.process:
             try:
@@ -360,7 +365,7 @@ def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: An
 def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = None,
              on_failure: Callback | None = None, progress: ProgressCallback | Progress | None = None,
              parent: QObject | None = None, keep: bool = False, process: bool = False,
-             **kwargs: Any) -> None:
+             low_priority: bool = False, **kwargs: Any) -> None:
     """Run ``fn(*args, **kwargs)`` in the background.
 
     ``on_success(result)`` or ``on_failure(exception)`` runs on the GUI thread
@@ -372,6 +377,8 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
     collection after the task does not walk the 200,000 rows it made. ``process``: a heavy job
     run in the worker's child process (``fn`` a module-level function; arguments and result
     picklable, a ``Database`` passed as its path), still in the one queue's order.
+    ``low_priority``: work nobody waits for (a read ahead): it starts only when no other task is
+    queued, and a task asked for later starts before it (see ``others_waiting``).
     """
     if isinstance(progress, Progress):
         progress, on_success, on_failure = _with_dialog(progress, parent, on_success, on_failure)
@@ -392,8 +399,17 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
     task.emitter.succeeded.connect(relay.succeeded)
     task.emitter.failed.connect(relay.failed)
     task.emitter.progressed.connect(relay.progressed)
+    global _queued
     _active.add(task)
-    pool().start(task)
+    with _queued_lock:
+        _queued += 1
+    pool().start(task, -1 if low_priority else 0)
+
+
+def others_waiting() -> bool:
+    """From a task running in the worker thread: another task is queued behind it. A low-priority
+    task checks this between its slices and stops (the clerk's task then starts at once)."""
+    return _queued > 0
 
 
 def freeze_long_lived() -> None:
