@@ -215,12 +215,12 @@ class DatabaseSwitcher(QObject):
         first = self._first if self._first is not None and self._first.db is db else None
         window.start_up(backup=self._start_backup, first=first)
         self._start_backup, self._first = False, None
-        window.roster.read_ahead()        # queued behind the start's work, giving way to the clerk's
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
         if old_window is not None:
             old_window.roster.ahead.drop()
-            old_window.close()
+            old_window.close()            # waits for the worker to be idle: the new read ahead after it
             old_window.deleteLater()
+        window.roster.read_ahead()        # queued behind the start's work, giving way to the clerk's
         if old_db is not None:
             worker.run_task(old_db.close)          # releases its single-instance lock
         if info.demo:

@@ -118,11 +118,15 @@ def test_a_database_switch_drops_the_old_read_ahead_and_reads_the_new_one(qtbot,
     switcher.start(a)
     old = switcher.window
     assert old.roster.ahead.ready                          # read once the start's work was done
+    asked_with_old_open = []
+    real = RosterPage.read_ahead
+    monkeypatch.setattr(RosterPage, "read_ahead", lambda page: asked_with_old_open.append(old.isVisible()) or real(page))
     switcher.ask_open_path = lambda: tmp_path / "b.sqlite"
     switcher.open_database()
     try:
         w = switcher.window
         assert w is not old and not old.roster.ahead.ready
+        assert asked_with_old_open == [False]              # the old window's close waits for an idle worker
         assert w.roster.ahead.ready
         w.show_page(w.stack.indexOf(w.roster))
         assert w.roster.model.rowCount() == counts(switcher.db)["roster"] == 0
