@@ -215,7 +215,7 @@ def build_script(p: Probe, import_export: bool = True) -> None:
                     p.result["pages"][name] = painted["t"] - start
                     used = getattr(getattr(page, "ahead", None), "used", None)
                     if used is not None:      # shown from a load read ahead: that load's own time, apart
-                        p.result.setdefault("pages_read_ahead", {})[name] = [used.wall_s, used.cpu_s]
+                        p.result.setdefault("pages_read_ahead", {})[name] = list(used)
                 elif p.page_ready(page):
                     p.result["pages"][name] = time.perf_counter() - start
                 else:

@@ -74,7 +74,9 @@ class RosterAhead:
         self._ask: _Ask | None = None            # in flight
         self._got: Ahead | None = None           # read, not taken yet
         self.tries = 0
-        self.used: Ahead | None = None           # the one the page was shown from (the probe's detail)
+        # what the read the page was shown from cost, wall and CPU seconds (the probe's detail; not its
+        # rows: they are the page's now)
+        self.used: tuple[float, float] | None = None
 
     @property
     def pending(self) -> bool:
@@ -106,7 +108,7 @@ class RosterAhead:
         self.drop()
         if got is None or got.table.sort != sort:
             return None
-        self.used = got
+        self.used = (got.wall_s, got.cpu_s)
         return got.table
 
     def _arrived(self, ask: _Ask, got: Ahead | None) -> None:
