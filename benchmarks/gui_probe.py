@@ -10,14 +10,14 @@ the event loop itself, printing one JSON line:
   filter on its viewport sees the paint event; a zero timer started there fires once that paint
   and its flush are done);
 * ``rows_s``: to the student rows in the model (all of them: the list no longer loading);
-* ``idle_s``: to the worker idle with the rows shown (the start backup and the start-up check done:
-  no target, the stalls meanwhile count in ``stall_ms["start"]``);
+* ``idle_s``: to the worker idle with the rows shown (the start backup, the start-up check and the
+  roster's read ahead done: no target, the stalls meanwhile count in ``stall_ms["start"]``);
 * ``pages``: each page, from being chosen to shown: a list page at the end of its table's first
   paint once its load is done (its rows and count right), another page when the background work
   it started is done and the event loop back; ``pages_idle_s``: the wait after that until the
   worker is idle (e.g. the roster's search index), before the next page is chosen (no target);
   ``pages_read_ahead``: a page shown from a load read ahead during the start (the roster:
-  ``gui.roster_ahead``), that load's own wall and worker-thread CPU seconds;
+  ``gui.roster_ahead``), that load's own wall and worker-thread CPU seconds and how often it gave way;
 * ``search_ms``: per list page, a keystroke in its search box (a real key event) to the filtered
   view, and clearing it (the search box's clear), each to the filter applied and the loop back;
 * ``stall_ms``: the longest lateness of a 5 ms heartbeat timer (an event loop that does not run
@@ -184,7 +184,7 @@ def build_script(p: Probe, import_export: bool = True) -> None:
         if "rows_s" not in p.result and w.students.model.rowCount() > 0 and not w.students._loading:
             p.result["rows_s"] = time.time() - p.t0      # detail: every row in the model
         if "start_rows_s" in p.result and w.students.model.rowCount() > 0 and p.page_ready(w.students):
-            p.result["idle_s"] = time.time() - p.t0      # detail: the start backup and check done
+            p.result["idle_s"] = time.time() - p.t0      # detail: the backup, check, read ahead done
             return True
         return False
 
@@ -213,9 +213,9 @@ def build_script(p: Probe, import_export: bool = True) -> None:
                     if "t" not in painted or not page.isVisible() or getattr(page, "_loading", False):
                         return False
                     p.result["pages"][name] = painted["t"] - start
-                    used = getattr(getattr(page, "ahead", None), "used", None)
-                    if used is not None:      # shown from a load read ahead: that load's own time, apart
-                        p.result.setdefault("pages_read_ahead", {})[name] = list(used)
+                    ahead: Any = getattr(page, "ahead", None)
+                    if ahead is not None and ahead.used is not None:   # shown from a load read ahead:
+                        p.result.setdefault("pages_read_ahead", {})[name] = [*ahead.used, ahead.tries]
                 elif p.page_ready(page):
                     p.result["pages"][name] = time.perf_counter() - start
                 else:

@@ -51,11 +51,15 @@ def details(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         idle = runs[0].get("pages_idle_s", {})
         out.update({f"{p}.then_idle_s": _median([r["pages_idle_s"][p] for r in runs if "pages_idle_s" in r])
                     for p in idle})
-        for p in runs[0].get("pages_read_ahead", {}):      # a page shown from a load read ahead: its cost
+        # a page shown from a load read ahead (in any run): that load's cost, and in how many runs
+        for p in dict.fromkeys(p for r in runs for p in r.get("pages_read_ahead", {})):
             ahead = [r["pages_read_ahead"][p] for r in runs if p in r.get("pages_read_ahead", {})]
             out[f"{p}.read_ahead_s"] = _median([a[0] for a in ahead])
             out[f"{p}.read_ahead_cpu_s"] = _median([a[1] for a in ahead])
             out[f"{p}.read_ahead_runs"] = len(ahead)
+            tries = [a[2] for a in ahead if len(a) > 2]
+            if tries:                                    # the attempts that gave way to another task first
+                out[f"{p}.read_ahead_gave_way"] = max(tries)
         return out
     if name == "gui_search":
         return {f"{p}.{w}": _median([r["search_ms"][p][w] for r in runs]) for p in runs[0]["search_ms"]

@@ -220,13 +220,14 @@ class DatabaseSwitcher(QObject):
             old_window.roster.ahead.drop()
             old_window.close()            # waits for the worker to be idle: the new read ahead after it
             old_window.deleteLater()
-        window.roster.read_ahead()        # queued behind the start's work, giving way to the clerk's
         if old_db is not None:
             worker.run_task(old_db.close)          # releases its single-instance lock
         if info.demo:
             worker.run_task(recent_databases, on_success=self._set_recent)
         else:
             worker.run_task(remember_database, db.path, on_success=self._set_recent)
+        # last: behind the start's work and the tasks above (it would give way to them at once)
+        window.roster.read_ahead()
 
     def _attach(self, window: MainWindow, info: DatabaseInfo) -> None:
         a = window.action_collection

@@ -6,11 +6,13 @@ names, their pinyin ranks, the display order, the first rows: ``gui.roster_view.
 backup, the start-up check: ``gui.databases.DatabaseSwitcher``), it is read before the clerk asks,
 and the page, when chosen, is shown from memory.
 
-It never delays the clerk: it is queued at low priority (any task asked for later starts before it)
-and stops between its steps when another task is waiting (``worker.others_waiting``); it is then
-queued again, behind that task. Its result is used only if nothing the page shows changed since it
-was asked for: any change the page depends on (a roster import, a student change: the 学生名册
-column) drops it, a read in flight included, and the page then loads as before. A new database is a
+It delays the clerk's work by one of its steps at most (0.1–0.15 s of CPU at county size): it is
+queued at low priority (any task asked for later starts before it) and stops between its steps when
+another task is waiting (``worker.others_waiting``); it is then queued again, behind that task. Its
+result is used only if nothing the page shows changed since it was asked for: any change the page
+depends on (a roster import, a student change: the 学生名册 column) drops it, a read in flight
+included, and it is not taken while the worker is busy (a change may still be on its way to the
+pages: ``take``); the page then loads as before. A new database is a
 new window and page (the old page's read is dropped with it). What it holds is what the page holds
 once shown (14 MB of Python objects at county size, the process's resident memory +48 MB after the
 read; the search index still comes after the page is shown).
@@ -102,11 +104,14 @@ class RosterAhead:
         self._ask, self._got = None, None
 
     def take(self, sort: SortState) -> RosterTable | None:
-        """The load read ahead, if it was read for ``sort`` (and is not out of date: see ``drop``);
-        anything in flight is dropped."""
+        """The load read ahead, if it was read for ``sort`` and nothing can have changed it (see
+        ``drop``); anything in flight is dropped. Not while the worker is busy: a change made by a
+        task can reach the pages only after later work (an import's changes are routed once the
+        re-check after it is done), so a read ahead taken then could show the roster as it was
+        before: the page loads behind that work instead, as without a read ahead."""
         got = self._got
         self.drop()
-        if got is None or got.table.sort != sort:
+        if got is None or got.table.sort != sort or worker.busy():
             return None
         self.used = (got.wall_s, got.cpu_s)
         return got.table

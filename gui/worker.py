@@ -409,7 +409,13 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
 def others_waiting() -> bool:
     """From a task running in the worker thread: another task is queued behind it. A low-priority
     task checks this between its slices and stops (the clerk's task then starts at once)."""
-    return _queued > 0
+    return _queued > 0 and not SYNCHRONOUS
+
+
+def busy() -> bool:
+    """GUI thread: a task was asked for and has not reported back yet (queued, running, or its
+    answer not yet delivered): a change it makes may not have reached the pages yet."""
+    return bool(_active)
 
 
 def freeze_long_lived() -> None:

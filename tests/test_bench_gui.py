@@ -108,3 +108,15 @@ def test_the_stall_details_name_each_runs_longest_stall():
     details = gui_results.details("gui_stall", runs)
     assert details["longest_per_run"] == [["import", 9.5, 61.0, 2.0, 20.0]]
     assert details["start"] == gui_results.phase_stalls(runs)["start"]
+
+
+def test_a_page_shown_from_a_read_ahead_reports_that_load_from_every_run():
+    """The roster page shown from its load read ahead: the page's figure is a show from memory, so the
+    load's own cost is reported apart, from every run that used it (not only if the first did)."""
+    loaded = dict(FULL, pages_idle_s={"roster": 0.5})
+    ahead = [dict(SHORT[0], pages_read_ahead={"roster": [0.9, 0.8, 0]}),
+             dict(SHORT[1], pages_read_ahead={"roster": [1.1, 1.0, 2]})]
+    details = gui_results.details("gui_page_shown", [loaded, *ahead])
+    assert details["roster.read_ahead_s"] == 1.0 and details["roster.read_ahead_cpu_s"] == 0.9
+    assert details["roster.read_ahead_runs"] == 2 and details["roster.read_ahead_gave_way"] == 2
+    assert "roster.read_ahead_s" not in gui_results.details("gui_page_shown", [loaded])

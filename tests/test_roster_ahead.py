@@ -194,3 +194,37 @@ def test_a_clerk_task_queued_while_the_read_ahead_runs_starts_before_it_ends(qtb
     assert log[:3] == ["names", "clerk", "names"] and log.count("ranks") == 1
     assert page.ahead.tries == 1
     qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+
+
+def test_not_taken_while_an_import_s_changes_are_on_their_way(qtbot, demo_db, monkeypatch, tmp_path):
+    """Review fix: an import's changes reach the pages once the re-check after it is done; the roster
+    page chosen meanwhile must not be shown from the read ahead (the roster before the import)."""
+    from gui import errors
+    from gui.main_window import ROSTER, MainWindow
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    seen = []
+    monkeypatch.setattr(errors, "_show_box", lambda parent, msg, hint: seen.append((msg, hint)))
+    # the child's tasks (start-up check, re-check) run in the worker thread, held by ``gate``
+    monkeypatch.setattr(worker, "_in_child", lambda fn, a, k, p: (gate.wait(30), fn(*a, **k))[1])
+    w = MainWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    w.start_up()
+    w.roster.read_ahead()
+    qtbot.waitUntil(lambda: not worker._active and w.roster.ahead.ready, timeout=30000)
+    gate.clear()                                   # the re-check after the import takes a while
+    path = tmp_path / "roster.xlsx"
+    xlsx(path, ["姓名", "证件号码", "与户主关系", "乡(镇)"],
+         ["张三", make_id("110101", date(2008, 1, 2), 113), "子", "城关镇"],
+         ["李四", make_id("110101", date(2007, 2, 3), 311), "户主", "高坪镇"])
+    report = run_import(demo_db, "roster", path, actor="t", replace=True, confirm_removal=True)
+    w.apply_changes(report.changes)                # as MainWindow._imported: the re-check is queued first
+    w.show_page(ROSTER)                            # the clerk opens 建档立卡名单 meanwhile
+    during = len(names_shown(w.roster))
+    gate.set()
+    qtbot.waitUntil(lambda: not worker._active and sorted(names_shown(w.roster)) == ["张三", "李四"],
+                    timeout=30000)
+    assert seen == []
+    assert during in (0, 2), f"the roster before the import was shown: {during} rows"
