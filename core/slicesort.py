@@ -25,6 +25,12 @@ class Stopped(Exception):
     """Work nobody waits for (a read ahead) stopped between its slices: its ``stop`` said so."""
 
 
+def check_stop(stop: Callable[[], bool] | None) -> None:
+    """Between two steps of work that may be stopped: ``Stopped`` if ``stop`` (when given) says so."""
+    if stop is not None and stop():
+        raise Stopped
+
+
 def sorted_in_slices(items: Sequence[T], key: Callable[[T], Any], reverse: bool = False,
                      part: int = SLICE) -> list[T]:
     """``sorted(items, key=key, reverse=reverse)``: the same list, the GIL released between steps."""

@@ -19,7 +19,7 @@ from typing import Any
 from core.bulk import gc_paused
 from core.idnumber import mask_id
 from core.pinyin import initials_key
-from core.slicesort import SLICE, Stopped, distinct_in_slices, map_in_slices
+from core.slicesort import SLICE, check_stop, distinct_in_slices, map_in_slices
 from core.text import haystacks
 from db.session import Database
 
@@ -134,8 +134,7 @@ def read_names(db: Database, stop: Callable[[], bool] | None = None) -> tuple[ar
             ids.extend(got_ids)
             names.extend(map(one, got, got))
             after = last
-            if stop is not None and stop():
-                raise Stopped
+            check_stop(stop)
     return ids, names, list(shared)
 
 

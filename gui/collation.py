@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCollator, QLocale
 
-from core.slicesort import SLICE, Stopped, distinct_in_slices, map_in_slices, sorted_positions
+from core.slicesort import SLICE, check_stop, distinct_in_slices, map_in_slices, sorted_positions
 
 # Surnames the collator reads by another reading (曾 as céng, the surname is zēng): a name's first
 # character is ordered as a character of the surname's reading. Compound surnames: see _COMPOUNDS.
@@ -83,9 +83,6 @@ def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None,
     first character is read as a surname (``surname_form``), as ``name_key_function`` does.
     ``stop`` (a read ahead) is asked between the steps: true, it ends there
     (``core.slicesort.Stopped``)."""
-    def step() -> None:
-        if stop is not None and stop():
-            raise Stopped
     sort_key = _collator().sortKey                  # characters as they are (曾 in 王曾 is céng)
     compare = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China)).compare
     if distinct is None:
@@ -97,13 +94,13 @@ def name_ranks(names: Sequence[str], distinct: Sequence[str] | None = None,
     keys = map_in_slices(methodcaller("translate", table), distinct)       # in C, a slice a call
     for i in compress(count(), map(_SURNAME_START.match, distinct)):
         keys[i] = surname_form(distinct[i]).translate(table)
-    step()
+    check_stop(stop)
     order: dict[str, int] = {}
     by_rank = sorted_positions(range(len(distinct)), keys)                  # no long hold of the GIL
-    step()
+    check_stop(stop)
     for start in range(0, len(by_rank), SLICE):
         order.update(zip(map(distinct.__getitem__, by_rank[start:start + SLICE]), count(start)))
-    step()
+    check_stop(stop)
     return array("l", map_in_slices(order.__getitem__, names))
 
 

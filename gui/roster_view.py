@@ -25,7 +25,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from core.slicesort import Stopped
+from core.slicesort import check_stop
 from db.changes import Changes
 from db.roster_columns import RosterIndex, read_names, read_roster_column, read_roster_index, read_roster_rows
 from db.session import Database
@@ -139,13 +139,10 @@ def load_roster(db: Database, sort: SortState, stop: Callable[[], bool] | None =
     ``gui.roster_ahead``) is asked between the steps: true, the load ends there (``Stopped``)."""
     from gui.collation import name_ranks
 
-    def step() -> None:
-        if stop is not None and stop():
-            raise Stopped
     ids, names, distinct = read_names(db, stop)
-    step()
+    check_stop(stop)
     data = RosterData(ids, names, name_ranks(names, distinct, stop))
-    step()
+    check_stop(stop)
     need = sort_needs(data, sort)
     if need == INDEX:
         data.index = read_roster_index(db, ids, names)
@@ -154,7 +151,7 @@ def load_roster(db: Database, sort: SortState, stop: Callable[[], bool] | None =
     order = ordered(data, range(len(ids)), sort)
     if order is None:                           # changed between the reads: in id order for now
         order = array("l", range(len(ids)))
-    step()
+    check_stop(stop)
     first = read_rows(db, [ids[p] for p in order[:FIRST_ROWS]])
     return RosterTable(_as_rows(order), _display_hays(data, order), sort, data, first)
 

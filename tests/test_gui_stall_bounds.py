@@ -16,6 +16,17 @@ from sqlalchemy.engine import CursorResult
 
 from benchmarks.ccalls import watch
 
+
+@pytest.fixture(autouse=True)
+def _collector_paused():
+    """As in the worker, which pauses the collector while a task runs (``gui.worker``): a collection
+    of whatever other tests in this process left alive, landing inside a watched C call, would be
+    counted as that call's time (seen once: 25+ ms after the roster tests in the same process)."""
+    from core.bulk import gc_paused
+    with gc_paused():
+        yield
+
+
 LONGEST_MS = 25          # each call was 40–120 ms before (one C call over the whole column), ~5–9 ms now
 PEOPLE = 200_000
 
