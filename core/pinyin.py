@@ -60,14 +60,6 @@ def name_initials(name: str) -> list[str]:
     return out
 
 
-def warm_initials() -> None:
-    """Load the initials' table and pypinyin now (the GUI's start, before the window: the findings
-    page's name checks (``same_reading``) and the lists' order (``pinyin_order``) may still ask
-    pypinyin); ``warm_name_initials`` loads only the table, all that names' initials need."""
-    warm_name_initials()
-    import pypinyin  # noqa: F401
-
-
 def warm_name_initials() -> None:
     """Load what names' initials need, pypinyin's single-character table (about 0.03 s), without
     pypinyin itself (a helper thread runs this while calamine reads the student list)."""

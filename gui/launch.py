@@ -8,10 +8,11 @@ switches) that reads the source of every module imported after it (``inspect.get
 modules (and SQLAlchemy, cryptography, tomlkit under them) never use Qt, so they are imported
 first and the hook never sees them (``tests/test_gui_first_rows.py`` keeps the list complete).
 
-pypinyin is loaded here too (``core.pinyin.warm_initials``, about 0.18 s of CPU), before the window
-exists: the findings page's first load needs it at start, and loading it in the worker thread froze
-the shown window for 0.08–0.1 s (its import decodes its 2.5 MB phrase dictionary in one ``json.loads``,
-a C call holding Python's lock, then indexes it).
+The names' initials table (``core.pinyin.warm_name_initials``, pypinyin's single-character table,
+0.02–0.03 s) is loaded here too, before the window: the student list's search texts need it at start.
+pypinyin itself is not (0.13–0.2 s of the start): since the start-up check runs in the worker's child
+process, nothing the GUI process does at start asks for it; it is imported at its first use (the
+homophone rule of a check run in the window's process, the consolidation's order by reading).
 """
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ from pathlib import Path
 BEFORE_QT = ("db.workflows", "db.views", "db.usecases", "db.backup", "db.exports", "db.feedback",
              "db.finding_detail", "db.official", "db.policy_versions", "db.receiving_models",
              "db.roster_columns", "db.trust_store", "db.keys", "db.importing", "core.policy_edit",
-             "core.policy_diff", "core.policy_preview", "core.recent", "core.campaign", "core.slicesort")
+             "core.policy_diff", "core.policy_preview", "core.recent", "core.campaign", "core.slicesort",
+             # imported while the window is built and its first reads asked for (the 政策 page's files,
+             # whether 汇总 shows, the database opened and migrated, SQLite's dialect)
+             "db.policy_files", "db.receiving_views", "db.lock", "db.migrate", "sqlalchemy.dialects.sqlite",
+             "html")
 
 
 def before_qt(db_path: Path) -> None:
@@ -32,7 +37,7 @@ def before_qt(db_path: Path) -> None:
     started with the student list's first rows to read (``gui.first_rows``), then the modules
     imported (the Qt-free ones first), without collector passes over what they make, which lives as
     long as the program (frozen: left out of later collections)."""
-    from core.pinyin import warm_initials
+    from core.pinyin import warm_name_initials
     from db import integrity
     from gui.first_rows import first_task
     from gui.worker_child import start_early
@@ -42,7 +47,7 @@ def before_qt(db_path: Path) -> None:
     try:
         for name in BEFORE_QT:
             importlib.import_module(name)
-        warm_initials()          # pypinyin's tables: see the module's doc
+        warm_name_initials()     # the initials' table, not pypinyin: see the module's doc
         import gui.app
         import gui.databases
         import gui.main_window  # noqa: F401 - the window's modules, with the rest
