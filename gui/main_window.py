@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QUndoStack
@@ -31,7 +31,6 @@ from gui.findings_view import FindingsPage
 from gui.help import open_log_folder, show_about
 from gui.letters_view import LettersPage
 from gui.manual import open_manual
-from gui.policy_view import PolicyPage
 from gui.roster_view import RosterPage
 from gui.screen import fit_to_screen
 from gui.settings_view import SettingsPage
@@ -41,7 +40,10 @@ from gui.templates import download_template
 if TYPE_CHECKING:
     from gui.first_rows import FirstRows
     from gui.import_wizard import ImportWizard  # imported when first opened (openpyxl, calamine)
+    from gui.policy_view import PolicyPage  # created when first needed (its widgets and modules: 0.05-0.07 s)
     from gui.receiving.page import ReceivingPage  # created when first shown (openpyxl, reportlab)
+
+_Later = TypeVar("_Later", "PolicyPage", "ReceivingPage")     # the pages made when first needed
 
 PAGES = PAGE_TITLES
 DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, POLICY, SETTINGS = range(8)
@@ -69,13 +71,13 @@ class MainWindow(QMainWindow):
         self.roster = RosterPage(db, self)
         self.findings = FindingsPage(db, self)
         self.letters = LettersPage(db, self, feed=self.feed)
-        self.policy = PolicyPage(db, self)
-        self.list_pages = (self.students, self.roster, self.findings, self.letters, self.policy)
+        self.list_pages = (self.students, self.roster, self.findings, self.letters)
         self.export = ExportPage(db, self)
         self.settings = SettingsPage(db, self)
+        self._policy: PolicyPage | None = None       # 政策: made when first needed (``policy``)
         self.stack = QStackedWidget(self)
         for page in (self.dashboard, self.students, self.roster, self.findings, self.letters, self.export,
-                     self.policy, self.settings):
+                     QWidget(self), self.settings):
             self.stack.addWidget(page)
 
         self.nav = QListWidget(self)
@@ -169,28 +171,46 @@ class MainWindow(QMainWindow):
         if self._receiving is None:
             from gui.receiving.page import ReceivingPage
             page = ReceivingPage(self.db, self)
-            page.standalone = False
-            page.changed.connect(self.apply_changes)
             page.receives_changed.connect(self._receives)
-            index = len(PAGES)
-            placeholder = self.stack.widget(index)
-            self.stack.insertWidget(index, page)
-            if placeholder is not None:
-                self.stack.removeWidget(placeholder)
-                placeholder.deleteLater()
-            self._receiving = page
+            self._receiving = self._place(len(PAGES), page)
             page.reload()
         return self._receiving
 
+    @property
+    def policy(self) -> PolicyPage:
+        """The 政策 page, made (and loaded) the first time it is needed (shown, asked whether it may
+        be left with unsaved changes only once it exists, a parameter focused): its widgets and
+        modules stay out of the start."""
+        if self._policy is None:
+            from gui.policy_view import PolicyPage
+            self._policy = self._place(POLICY, PolicyPage(self.db, self))
+            self._policy.reload()
+        return self._policy
+
+    def _place(self, index: int, page: _Later) -> _Later:
+        """A page made when first needed: its writes routed through ``apply_changes``, put in the
+        stack in its placeholder's place (then loaded by the caller: what is stored at that moment,
+        so it missed no change)."""
+        page.standalone = False
+        page.changed.connect(self.apply_changes)
+        placeholder = self.stack.widget(index)
+        self.stack.insertWidget(index, page)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        return page
+
     def show_page(self, index: int) -> None:
-        if index != POLICY and self.stack.currentIndex() == POLICY \
-                and not self.policy.may_leave(lambda: self.show_page(index)):
+        if index != POLICY and self.stack.currentIndex() == POLICY and self._policy is not None \
+                and not self._policy.may_leave(lambda: self.show_page(index)):
             self.nav.blockSignals(True)        # unsaved policy changes: stay (保存 goes on once saved)
             self.nav.setCurrentRow(POLICY)
             self.nav.blockSignals(False)
             return
         if index == len(PAGES):
             self.receiving                     # noqa: B018 - made before it is shown
+        elif index == POLICY:
+            self.policy                        # noqa: B018 - made before it is shown
         if 0 <= index < self.stack.count():
             self.stack.setCurrentIndex(index)
             if index == EXPORT:
@@ -258,6 +278,8 @@ class MainWindow(QMainWindow):
             self.feed.refresh()               # 工作台, 学生名册 and 告知书 from one computation
         for page in self.list_pages:
             page.on_changes(changes)
+        if self._policy is not None:
+            self._policy.on_changes(changes)
         if self._receiving is not None:
             self._receiving.on_changes(changes)
         elif changes & (Changes.RECEIVING | Changes.SCHOOL):     # only whether 汇总 shows, until it is made
@@ -332,7 +354,15 @@ class MainWindow(QMainWindow):
 
     def open_setting(self, key: str) -> None:
         """设置, with the cursor in the field of setting ``key`` (the error path's 去设置); a policy
-        parameter's key (``tuition_standard.普通高中``) opens 政策 › 政策参数 at it."""
+        parameter's key (``tuition_standard.普通高中``) opens 政策 › 政策参数 at it. Which keys are its
+        parameters is known once the 政策 page's first read is back (the page is made when first
+        needed): until then, the answer waits for it (the one queue answers after it)."""
+        if self.policy.data is None:
+            worker.run_task(_nothing, on_success=lambda _none: self._open_setting(key), parent=self)
+            return
+        self._open_setting(key)
+
+    def _open_setting(self, key: str) -> None:
         if key in self.policy.parameters.edits:
             self.show_page(POLICY)
             self.policy.focus_parameter(key)
@@ -370,7 +400,7 @@ class MainWindow(QMainWindow):
     def may_leave(self, then: Callable[[], object]) -> bool:
         """Before the window closes or the database is switched: unsaved policy changes are
         saved, dropped or kept (取消) as the clerk says; ``then`` runs again once saved."""
-        return self.policy.may_leave(then)
+        return self._policy is None or self._policy.may_leave(then)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_leave(self.close):
@@ -378,3 +408,7 @@ class MainWindow(QMainWindow):
             return
         worker.wait_for_idle()
         super().closeEvent(event)
+
+
+def _nothing() -> None:
+    """A task that does nothing: its answer comes once every task asked for before it is done."""
