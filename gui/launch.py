@@ -30,6 +30,10 @@ BEFORE_QT = ("db.workflows", "db.views", "db.usecases", "db.backup", "db.exports
              "db.policy_files", "db.receiving_views", "db.lock", "db.migrate", "sqlalchemy.dialects.sqlite",
              "html")
 
+# The 政策 page's modules: the page is made when first shown (``MainWindow.policy``: its widgets,
+# 0.03-0.05 s, stay out of the start); its modules are read here, or its first showing takes over 0.1 s.
+POLICY_PAGE = ("gui.policy_files", "gui.policy_versions_view", "gui.policy_view")
+
 
 def before_qt(db_path: Path) -> None:
     """The start's first steps, before Qt: SQLite's integrity check of the file started in a thread
@@ -51,6 +55,8 @@ def before_qt(db_path: Path) -> None:
         import gui.app
         import gui.databases
         import gui.main_window  # noqa: F401 - the window's modules, with the rest
+        for name in POLICY_PAGE:
+            importlib.import_module(name)
     finally:
         gc.freeze()
         gc.enable()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QUndoStack
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -40,10 +41,8 @@ from gui.templates import download_template
 if TYPE_CHECKING:
     from gui.first_rows import FirstRows
     from gui.import_wizard import ImportWizard  # imported when first opened (openpyxl, calamine)
-    from gui.policy_view import PolicyPage  # created when first needed (its widgets and modules: 0.05-0.07 s)
+    from gui.policy_view import PolicyPage  # made when first needed (its widgets: 0.03-0.05 s at start)
     from gui.receiving.page import ReceivingPage  # created when first shown (openpyxl, reportlab)
-
-_Later = TypeVar("_Later", "PolicyPage", "ReceivingPage")     # the pages made when first needed
 
 PAGES = PAGE_TITLES
 DASHBOARD, STUDENTS, ROSTER, FINDINGS, LETTERS, EXPORT, POLICY, SETTINGS = range(8)
@@ -74,10 +73,13 @@ class MainWindow(QMainWindow):
         self.list_pages = (self.students, self.roster, self.findings, self.letters)
         self.export = ExportPage(db, self)
         self.settings = SettingsPage(db, self)
-        self._policy: PolicyPage | None = None       # 政策: made when first needed (``policy``)
+        self._policy: PolicyPage | None = None       # 政策: made when first needed (``policy``), in its
+        self._policy_place = QWidget(self)           # place in the stack, there from the start
+        self._policy_layout = QVBoxLayout(self._policy_place)
+        self._policy_layout.setContentsMargins(0, 0, 0, 0)
         self.stack = QStackedWidget(self)
         for page in (self.dashboard, self.students, self.roster, self.findings, self.letters, self.export,
-                     QWidget(self), self.settings):
+                     self._policy_place, self.settings):
             self.stack.addWidget(page)
 
         self.nav = QListWidget(self)
@@ -171,34 +173,35 @@ class MainWindow(QMainWindow):
         if self._receiving is None:
             from gui.receiving.page import ReceivingPage
             page = ReceivingPage(self.db, self)
+            page.standalone = False
+            page.changed.connect(self.apply_changes)
             page.receives_changed.connect(self._receives)
-            self._receiving = self._place(len(PAGES), page)
+            index = len(PAGES)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+            self._receiving = page
             page.reload()
         return self._receiving
 
     @property
     def policy(self) -> PolicyPage:
-        """The 政策 page, made (and loaded) the first time it is needed (shown, asked whether it may
-        be left with unsaved changes only once it exists, a parameter focused): its widgets and
-        modules stay out of the start."""
+        """The 政策 page, made the first time it is needed (shown, a parameter's key opened; whether
+        it may be left with unsaved changes is asked only once it exists): its widgets stay out of
+        the start (its modules are imported before: ``gui.launch.POLICY_PAGE``). It goes into its
+        place in the stack (``stack.widget(POLICY)``, there from the start) and reads what is stored
+        then: it missed no change; later ones are routed to it (``_route``)."""
         if self._policy is None:
             from gui.policy_view import PolicyPage
-            self._policy = self._place(POLICY, PolicyPage(self.db, self))
-            self._policy.reload()
+            page = PolicyPage(self.db, self._policy_place)
+            page.standalone = False
+            page.changed.connect(self.apply_changes)
+            self._policy_layout.addWidget(page)
+            self._policy = page
+            page.reload()
         return self._policy
-
-    def _place(self, index: int, page: _Later) -> _Later:
-        """A page made when first needed: its writes routed through ``apply_changes``, put in the
-        stack in its placeholder's place (then loaded by the caller: what is stored at that moment,
-        so it missed no change)."""
-        page.standalone = False
-        page.changed.connect(self.apply_changes)
-        placeholder = self.stack.widget(index)
-        self.stack.insertWidget(index, page)
-        if placeholder is not None:
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
-        return page
 
     def show_page(self, index: int) -> None:
         if index != POLICY and self.stack.currentIndex() == POLICY and self._policy is not None \

@@ -34,7 +34,7 @@ def test_main_window_navigation_and_status_bar(win):
     for row in range(len(PAGES)):
         page, index = named[win.nav.item(row).text()]
         win.nav.setCurrentRow(row)
-        assert win.stack.currentWidget() is page and index == row
+        assert win.stack.currentIndex() == index == row and page.isVisible()   # 政策: in its place, made when first shown
     assert win.db_label.text() == "数据库：t.sqlite"
     assert win.school_label.text().startswith("学校：") and win.school_label.text() != "学校：—"
     assert win.year_label.text() == "2023–2024学年"
