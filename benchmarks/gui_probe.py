@@ -190,7 +190,7 @@ def build_script(p: Probe, import_export: bool = True) -> None:
 
     p.steps.append(window_shown)
     p.steps.append(lambda: rows_shown)
-    names = ("dashboard", "students", "roster", "findings", "letters", "export", "settings")
+    names = ("dashboard", "students", "roster", "findings", "letters", "export", "policy", "settings")
     for index, name in enumerate(names):
         def choose(index: int = index, name: str = name) -> Callable[[], bool]:
             p.set_phase("pages") if p.phase != "pages" else None

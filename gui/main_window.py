@@ -409,6 +409,7 @@ class MainWindow(QMainWindow):
         if not self.may_leave(self.close):
             event.ignore()
             return
+        self.roster.ahead.drop()              # nobody will use it: it stops at its next step
         worker.wait_for_idle()
         super().closeEvent(event)
 
