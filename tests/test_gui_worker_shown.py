@@ -94,3 +94,39 @@ def test_two_kept_loads_shown_in_one_pass_leave_no_one_waiting(qtbot, monkeypatc
     spin(lambda: not worker._active, 10)
     spin(lambda: worker._waker is not None and not worker._waker.waiting, 2)
     assert worker._waker is not None and not worker._waker.waiting
+
+
+def test_the_start_s_reads_wait_for_the_window_s_first_paint(qtbot, demo_db, monkeypatch):
+    """``MainWindow.start_up``: the snapshot's Python (the whole list, ~1 s at county size) starts only
+    once the window has painted (its first rows), not beside that paint (the start's longest stall)."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+
+    import gui.feed as feed
+    from gui.main_window import MainWindow
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "SHOWN_WAIT_S", 30)
+    paints: list[int] = []
+    at_compute: list[int] = []
+
+    class Count(QObject):
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append(1)
+            return False
+    real = feed.compute_prepared
+
+    def compute(*args):
+        at_compute.append(len(paints))
+        return real(*args)
+    monkeypatch.setattr(feed, "compute_prepared", compute)
+    w = MainWindow(demo_db)
+    qtbot.addWidget(w)
+    counter = Count()
+    w.installEventFilter(counter)            # the window's own paint (its pages' widgets paint inside it)
+    w.show()
+    w.start_up()
+    time.sleep(0.5)                      # no events processed: the window cannot paint meanwhile
+    qtbot.waitUntil(lambda: bool(at_compute) and not worker._active, timeout=30000)
+    assert at_compute[0] > 0, "the snapshot started before the window's first paint"
