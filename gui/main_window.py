@@ -361,16 +361,22 @@ class MainWindow(QMainWindow):
 
     def open_setting(self, key: str) -> None:
         """设置, with the cursor in the field of setting ``key`` (the error path's 去设置); a policy
-        parameter's key (``tuition_standard.普通高中``) opens 政策 › 政策参数 at it. Which keys are its
-        parameters is known once the 政策 page's first read is back (the page is made when first
-        needed): until then, the answer waits for it (the one queue answers after it)."""
-        if self.policy.data is None:
-            worker.run_task(_nothing, on_success=lambda _none: self._open_setting(key), parent=self)
-            return
-        self._open_setting(key)
+        parameter's key (``tuition_standard.普通高中``) opens 政策 › 政策参数 at it. A 设置 key is
+        shown at once; which keys are the policy's parameters is known once the 政策 page's first
+        read is back (the page is made when first needed): until then 政策 is shown and the cursor
+        goes to the parameter when the read is back (the one queue answers after it)."""
+        if self.settings.has_setting(key):
+            self._open_setting(key)
+        elif self.policy.data is None:
+            self.show_page(POLICY)
+            worker.run_task(_nothing, on_success=lambda _none: self._open_setting(key, later=True), parent=self)
+        else:
+            self._open_setting(key)
 
-    def _open_setting(self, key: str) -> None:
+    def _open_setting(self, key: str, later: bool = False) -> None:
         if key in self.policy.parameters.edits:
+            if later and self.stack.currentIndex() != POLICY:
+                return                         # the clerk went elsewhere meanwhile: not pulled back
             self.show_page(POLICY)
             self.policy.focus_parameter(key)
             return

@@ -223,6 +223,10 @@ class SettingsPage(QWidget):
         self.message.setText("公文信息已保存")
         self.changed.emit(saved.changes)
 
+    def has_setting(self, key: str) -> bool:
+        """``key`` is one of this page's fields (a 公文信息 key or a school field)."""
+        return key in self.official.edits or key in self.school_edits
+
     def focus_setting(self, key: str) -> bool:
         """Show the field of setting ``key`` with the cursor in it: a 公文信息 key (a
         MissingSettingError's) or a school field. False when there is no such field (a

@@ -60,3 +60,40 @@ def test_the_school_year_change_reaches_a_policy_page_made_before(qtbot, demo_db
     page.show_data = lambda data, real=page.show_data: seen.append(data) or real(data)
     win.apply_changes(Changes.SCHOOL)
     assert len(seen) == 1
+
+
+def test_a_setting_s_key_is_shown_at_once_while_the_worker_is_busy(qtbot, demo_db, monkeypatch):
+    """Review fix: 去设置 for a 设置 key does not wait for the 政策 page's first read behind a long
+    task (the start-up check at county size: seconds); a policy key shows 政策 at once and puts the
+    cursor in its field once the read is back."""
+    import threading
+    win = open_main_window(qtbot, demo_db)
+    gate = threading.Event()
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    try:
+        worker.run_task(gate.wait, 20, parent=win)        # a long task in the one queue
+        win.open_setting("county")
+        assert win.current_page() == SETTINGS
+        win.open_setting(KEY)
+        assert win.current_page() == POLICY                # at once, its parameter focused later
+        assert win.policy.tabs.currentIndex() != win.policy.tabs.indexOf(win.policy.parameters)
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    assert win.current_page() == POLICY
+    assert win.policy.tabs.currentIndex() == win.policy.tabs.indexOf(win.policy.parameters)
+
+
+def test_a_policy_key_answered_later_does_not_pull_the_clerk_back(qtbot, demo_db, monkeypatch):
+    import threading
+    win = open_main_window(qtbot, demo_db)
+    gate = threading.Event()
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    try:
+        worker.run_task(gate.wait, 20, parent=win)
+        win.open_setting(KEY)
+        win.show_page(SETTINGS)                            # the clerk moves on meanwhile
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    assert win.current_page() == SETTINGS

@@ -468,8 +468,9 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
     sh.step("about", about)
 
     def policy_preview() -> None:
-        page = win.policy        # the 政策 page (AttributeError while the program has none)
-        win.show_page(win.stack.indexOf(page))
+        from gui.main_window import POLICY
+        win.show_page(POLICY)    # the 政策 page (made when first shown: it sits in a holder in the stack)
+        page = win.policy
         page.tabs.setCurrentIndex(page.tabs.indexOf(page.parameters))
         edit = page.parameters.edits["tuition_standard.普通高中"]
         edit.setText("1000")               # below what most pay: their 免学费 falls, verified ones included
@@ -479,8 +480,9 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
     sh.step("policy-preview", policy_preview)
 
     def policy_item() -> None:
+        from gui.main_window import POLICY
+        win.show_page(POLICY)
         page = win.policy
-        win.show_page(win.stack.indexOf(page))
         page.tabs.setCurrentIndex(0)
         page.select_code("HS_TUITION")
         form = page.edit_item(modal=False)
