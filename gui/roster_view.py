@@ -25,7 +25,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from core.slicesort import check_stop
+from core.slicesort import check_stop, gathered_copies
 from db.changes import Changes
 from db.roster_columns import RosterIndex, read_names, read_roster_column, read_roster_index, read_roster_rows
 from db.session import Database
@@ -486,8 +486,8 @@ def read_index_shown(db: Database, ids: Sequence[int], names: Sequence[str],
     index = read_roster_index(db, ids, names)
     if index is None:
         return None, None
-    hays = index.haystacks
-    return index, IndexShown(rows, [hays[p] for p in rows], sorted(set(index.township) - {""}))
+    # laid out in display order: a keystroke's pass over them reads memory in order (gathered_copies)
+    return index, IndexShown(rows, gathered_copies(index.haystacks, rows), sorted(set(index.township) - {""}))
 
 
 def _read_column(db: Database, name: str, ids: Sequence[int]) -> Sequence[str] | None:

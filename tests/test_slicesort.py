@@ -68,3 +68,20 @@ def test_maps_and_distinct_in_slices():
     _, calls = watch(map_in_slices, str.upper, words, part=100)
     assert max(calls.sizes("list.extend")) == len(words)          # grown 100 at a time:
     assert len(calls.sizes("list.extend")) == 10
+
+
+def test_gathered_copies_are_the_texts_in_order_as_new_objects():
+    from core.slicesort import gathered_copies
+    texts = [f"名{i}\x1f4228{i:014d}\x1fm" for i in range(1000)]
+    order = list(range(999, -1, -3)) + [5, 5]
+    got = gathered_copies(texts, order, part=64)
+    assert got == [texts[p] for p in order]
+    assert not any(g is texts[p] for g, p in zip(got, order))     # copies: laid out in this order
+    assert gathered_copies(texts, [], part=64) == []
+
+
+def test_gathered_copies_keep_a_slice_whose_text_holds_the_separator():
+    from core.slicesort import gathered_copies
+    texts = ["a", "b\nc", "", "d", "e"]
+    order = [4, 3, 2, 1, 0]
+    assert gathered_copies(texts, order, part=2) == ["e", "d", "", "b\nc", "a"]
