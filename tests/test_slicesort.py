@@ -73,10 +73,10 @@ def test_maps_and_distinct_in_slices():
 def test_gathered_copies_are_the_texts_in_order_as_new_objects():
     from core.slicesort import gathered_copies
     texts = [f"名{i}\x1f4228{i:014d}\x1fm" for i in range(1000)]
-    order = list(range(999, -1, -3)) + [5, 5]
+    order = [*range(999, -1, -3), 5, 5]
     got = gathered_copies(texts, order, part=64)
     assert got == [texts[p] for p in order]
-    assert not any(g is texts[p] for g, p in zip(got, order))     # copies: laid out in this order
+    assert not any(g is texts[p] for g, p in zip(got, order, strict=True))     # copies: laid out in this order
     assert gathered_copies(texts, [], part=64) == []
 
 
