@@ -212,14 +212,16 @@ class DatabaseSwitcher(QObject):
         window.show()
         if self._quit_app is not None:
             QApplication.setQuitOnLastWindowClosed(True)
+        if old_window is not None:
+            # before the new window's start is queued: its close waits for an idle worker, i.e. for
+            # the old window's tasks only, not for the new start's reads, backup and check
+            old_window.roster.ahead.drop()
+            old_window.close()
+            old_window.deleteLater()
         first = self._first if self._first is not None and self._first.db is db else None
         window.start_up(backup=self._start_backup, first=first)
         self._start_backup, self._first = False, None
         window.show_message(f"已打开{'演示' if info.demo else ''}数据库：{db.path}")
-        if old_window is not None:
-            old_window.roster.ahead.drop()
-            old_window.close()            # waits for the worker to be idle: the new read ahead after it
-            old_window.deleteLater()
         if old_db is not None:
             worker.run_task(old_db.close)          # releases its single-instance lock
         if info.demo:

@@ -154,3 +154,22 @@ def test_recent_list_survives_a_damaged_file_and_forgets_missing_databases(home,
     assert listed == [f.resolve() for f in reversed(files)][:recent.LIMIT]
     files[-1].unlink()
     assert files[-1].resolve() not in recent.recent_databases()
+
+
+def test_a_switch_closes_the_old_window_before_the_new_start_is_queued(home, switcher, tmp_path, monkeypatch):
+    """The old window's close waits for an idle worker (``MainWindow.closeEvent``): closed after the
+    new window's start was queued, it held the window frozen through the new start's reads, backup
+    and start-up check (seconds at county size); now it waits for the old window's tasks only."""
+    import db.usecases as usecases
+    from gui.main_window import MainWindow
+    a = school_db(tmp_path / "a.sqlite", "甲校")
+    b = school_db(tmp_path / "b.sqlite", "乙校")
+    switcher.start(open_database(a))
+    events = []
+    real_check, real_close = usecases.startup_check, MainWindow.closeEvent
+    monkeypatch.setattr(usecases, "startup_check", lambda *a, **k: events.append("new start") or real_check(*a, **k))
+    monkeypatch.setattr(MainWindow, "closeEvent", lambda self, e: events.append("old closed") or real_close(self, e))
+    switcher.ask_open_path = lambda: b
+    switcher.window.action_collection.open_database.trigger()
+    assert switcher.db.path == b
+    assert events[:2] == ["old closed", "new start"]
