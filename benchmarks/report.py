@@ -97,12 +97,19 @@ def budget_rows(results: dict[str, Any]) -> list[tuple[str, float, float | None]
     return sorted(rows, key=lambda r: -r[1])
 
 
+def _whole_runs(m: dict[str, Any]) -> str:
+    """How often a whole command's sides ran: a fixed count, or up to a count within a time budget."""
+    runs = m.get("whole_repeat", m["repeat"])
+    budget = m.get("whole_budget")
+    return f"up to {runs} (while its case has taken under {budget:.0f} s)" if budget and runs > 1 else str(runs)
+
+
 def budget_lines(results: dict[str, Any], markdown: bool = False) -> list[str]:
     m = results["meta"]
     rows = budget_rows(results)
     total_cpu = sum(r[2] or 0.0 for r in rows)
     head = (f"Time budget: whole run {m['total_s']:.0f} s (the CPU seconds of its processes: {total_cpu:.0f} s; "
-            f"{m['repeat']} run(s) of each side, {m.get('whole_repeat', m['repeat'])} of a whole command)")
+            f"{m['repeat']} run(s) of each side, {_whole_runs(m)} of a whole command)")
     if markdown:
         return [head + ".", "", "| what | wall | CPU | share of the wall |", "|---|---|---|---|",
                 *(f"| {w} | {s:.0f} s | {'—' if c is None else f'{c:.0f} s'} | {s / m['total_s']:.0%} |"
