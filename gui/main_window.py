@@ -246,10 +246,10 @@ class MainWindow(QMainWindow):
         built, shown until the whole list comes. ``backup``: the start backup (when due) runs after
         the reads are queued and before the check: the one queue runs no write before it."""
         from db.usecases import startup_check
-        # The window's first paint (its widgets, the first rows) before the start's reads: a kept task
+        # The window's first paint (its widgets, the first rows) before the start's reads: a task
         # holds the worker until the window has repainted (``worker._after_repaint``, at most
         # ``SHOWN_WAIT_S``), so the snapshot's Python does not run beside that paint (the start's stall)
-        worker.run_task(_nothing, keep=True, parent=self)
+        worker.run_task(_nothing, repaint_wait=True, parent=self)
         self._route(Changes.ALL)
         if first is not None:
             first.show_in(self.students)

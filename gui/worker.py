@@ -214,7 +214,7 @@ class _Relay(QObject):
             if self._on_success is not None:
                 self._on_success(result)
         finally:
-            if self._task.keep:
+            if self._task.repaint_wait:
                 _after_repaint(self._task.shown)
 
     @Slot(object)
@@ -314,16 +314,17 @@ def stop_child() -> None:
 
 class _Task(QRunnable):
     def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, with_progress: bool,
-                 keep: bool = False, process: bool = False) -> None:
+                 keep: bool = False, process: bool = False, repaint_wait: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)   # Python keeps it in _active until it reports back
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.with_progress = with_progress
         self.keep = keep
+        self.repaint_wait = keep or repaint_wait     # the worker holds until the window has repainted
         self.process = process
         self.emitter = _Emitter()
         self.relay: QObject | None = None
-        self.shown = threading.Event()      # keep: the window has taken the result and repainted
+        self.shown = threading.Event()      # repaint_wait: the window has taken the result and repainted
 
     def run(self) -> None:  # background thread: never touch widgets here
         global _queued
@@ -350,7 +351,7 @@ class _Task(QRunnable):
             self.emitter.failed.emit(exc)
         else:
             self.emitter.succeeded.emit(result)
-            if self.keep:         # the window's reset and repaint, without this thread's Python beside them
+            if self.repaint_wait:     # the window's reset and repaint, without this thread's Python beside them
                 self.shown.wait(SHOWN_WAIT_S)
 
 
@@ -365,7 +366,7 @@ def _deliver_failure(exc: BaseException, on_failure: Callback | None, parent: An
 def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = None,
              on_failure: Callback | None = None, progress: ProgressCallback | Progress | None = None,
              parent: QObject | None = None, keep: bool = False, process: bool = False,
-             low_priority: bool = False, **kwargs: Any) -> None:
+             low_priority: bool = False, repaint_wait: bool = False, **kwargs: Any) -> None:
     """Run ``fn(*args, **kwargs)`` in the background.
 
     ``on_success(result)`` or ``on_failure(exception)`` runs on the GUI thread
@@ -374,7 +375,9 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
     whose calls are forwarded to ``progress`` on the GUI thread; a ``Progress``
     option shows them in a progress dialog instead. ``keep``: a load whose result the window
     keeps (a list's rows): frozen in the worker as it ends (``freeze_long_lived``), so the first
-    collection after the task does not walk the 200,000 rows it made. ``process``: a heavy job
+    collection after the task does not walk the 200,000 rows it made; the worker then holds until
+    the window has repainted (at most ``SHOWN_WAIT_S``). ``repaint_wait``: only that hold (nothing is
+    frozen): the start's first task, so the window's first paint runs alone. ``process``: a heavy job
     run in the worker's child process (``fn`` a module-level function; arguments and result
     picklable, a ``Database`` passed as its path), still in the one queue's order.
     ``low_priority``: work nobody waits for (a read ahead): it starts only when no other task is
@@ -393,7 +396,8 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
         if on_success is not None:
             on_success(result)
         return
-    task = _Task(fn, args, kwargs, with_progress=progress is not None, keep=keep, process=process)
+    task = _Task(fn, args, kwargs, with_progress=progress is not None, keep=keep, process=process,
+                 repaint_wait=repaint_wait)
     relay = _Relay(parent, task, on_success, on_failure, progress)
     task.relay = relay   # keeps the relay alive while the task runs (it may have no parent)
     task.emitter.succeeded.connect(relay.succeeded)

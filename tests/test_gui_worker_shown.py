@@ -130,3 +130,33 @@ def test_the_start_s_reads_wait_for_the_window_s_first_paint(qtbot, demo_db, mon
     time.sleep(0.5)                      # no events processed: the window cannot paint meanwhile
     qtbot.waitUntil(lambda: bool(at_compute) and not worker._active, timeout=30000)
     assert at_compute[0] > 0, "the snapshot started before the window's first paint"
+
+
+def test_a_repaint_wait_holds_the_next_task_and_freezes_nothing(qtbot, monkeypatch):
+    """The start's first task (``repaint_wait``: the window's first paint runs alone) holds the worker
+    as a kept load does, but moves no object to the collector's permanent generation (``keep`` does:
+    a load's rows); the wait had borrowed ``keep`` until session 13."""
+    import gc
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "SHOWN_WAIT_S", 30)
+    widget = Painted()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.paints > 0)
+    started = threading.Event()
+    frozen: list[int] = []
+    painted_before = widget.paints
+    seen: list[int] = []
+
+    def after() -> None:
+        seen.append(widget.paints)
+        frozen.append(gc.get_freeze_count())
+        started.set()
+    before = gc.get_freeze_count()
+    worker.run_task(lambda: None, on_success=lambda _r: widget.update(), repaint_wait=True)
+    worker.run_task(after)
+    assert not started.wait(0.5)          # held: the window (blocked here) has not repainted yet
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    assert seen[0] > painted_before and frozen == [before]
