@@ -112,15 +112,19 @@ class Bench:
             if soffice() is None:
                 with_baseline, note = False, "LibreOffice (soffice) is not installed here: baseline skipped"
         t0 = time.perf_counter()
+        cut = False
         for i in range(n):
             ours.runs.append(self.runner.run(case, "ours"))
             if with_baseline and not case.once:
                 base.runs.append(self.runner.run(case, "baseline"))
-            if case.whole and i + 1 < n and time.perf_counter() - t0 >= self.args.whole_budget:
-                # (decided by the time the case has taken, never by its figures)
-                note = (f"{i + 1} run(s) of each side (a whole command runs up to {n} times while its case "
-                        f"has taken under {self.args.whole_budget:.0f} s: --whole-repeat, --whole-budget)")
+            # (decided by the time the case has taken, never by its figures)
+            cut = case.whole and i + 1 < n and time.perf_counter() - t0 >= self.args.whole_budget
+            if cut:
                 break
+        if case.whole and len(ours.runs) < self.args.repeat:
+            why = (f"a whole command runs up to {n} times while its case has taken under "
+                   f"{self.args.whole_budget:.0f} s: --whole-repeat, --whole-budget" if cut else "--whole-repeat")
+            note = f"{len(ours.runs)} run(s) of each side ({why})"
         if with_baseline and case.once:
             # Stopped once the target is decided: LibreOffice slower than ours / target = met.
             decided = ours.median / case.target * 1.02

@@ -116,3 +116,9 @@ def test_the_budget_never_cuts_a_library_case(tmp_path, monkeypatch):
     bench, sides = _clocked_bench(tmp_path, monkeypatch, 35.0)
     bench.run_case(BY_NAME["verify"])
     assert sides == ["ours", "baseline"] * 3 and bench.results["verify"]["note"] == ""
+
+
+def test_a_whole_command_run_fewer_times_by_choice_says_so(tmp_path, monkeypatch):
+    bench, sides = _clocked_bench(tmp_path, monkeypatch, 0.5, whole_repeat=1)
+    bench.run_case(BY_NAME["cli_verify"])
+    assert sides == ["ours", "baseline"] and bench.results["cli_verify"]["note"] == "1 run(s) of each side (--whole-repeat)"
