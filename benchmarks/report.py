@@ -101,7 +101,9 @@ def _whole_runs(m: dict[str, Any]) -> str:
     """How often a whole command's sides ran: a fixed count, or up to a count within a time budget."""
     runs = m.get("whole_repeat", m["repeat"])
     budget = m.get("whole_budget")
-    return f"up to {runs} (while its case has taken under {budget:.0f} s)" if budget and runs > 1 else str(runs)
+    if budget is None or runs <= 1:
+        return str(runs)
+    return f"up to {runs} (while its case has taken under {budget:g} s)"
 
 
 def budget_lines(results: dict[str, Any], markdown: bool = False) -> list[str]:

@@ -123,7 +123,7 @@ class Bench:
                 break
         if case.whole and len(ours.runs) < self.args.repeat:
             why = (f"a whole command runs up to {n} times while its case has taken under "
-                   f"{self.args.whole_budget:.0f} s: --whole-repeat, --whole-budget" if cut else "--whole-repeat")
+                   f"{self.args.whole_budget:g} s: --whole-repeat, --whole-budget" if cut else "--whole-repeat")
             note = f"{len(ours.runs)} run(s) of each side ({why})"
         if with_baseline and case.once:
             # Stopped once the target is decided: LibreOffice slower than ours / target = met.

@@ -28,7 +28,9 @@ a paint of a screenful of cells made many such waits, a frozen window for 50–1
 switch interval is 1 ms once the worker exists (``pool``). And a load the window keeps (``keep``:
 a list's new rows, followed by the reset and the repaint of the list shown) is the moment it matters
 most: the worker waits until the window has taken the result and repainted before it starts its next
-task (``_after_repaint``, at most ``SHOWN_WAIT_S``).
+task (``_after_repaint``, at most ``SHOWN_WAIT_S``). ``repaint_wait`` asks for that wait alone (the start's
+first task: the window's first paint before the start's reads); a task run in the child process
+(``process``) never waits.
 
 Tests set ``SYNCHRONOUS = True`` (or use ``synchronous()``): the function and
 its callbacks then run immediately on the calling thread, like Picard's
@@ -121,7 +123,7 @@ _queued_lock = threading.Lock()
 
 
 SWITCH_INTERVAL_S = 0.001
-SHOWN_WAIT_S = 0.3        # the longest a load waits for the window to show its result (see _after_repaint)
+SHOWN_WAIT_S = 0.3        # the longest a task waits for the window to show its result (keep, repaint_wait)
 SHOWN_PASSES = 2
 
 

@@ -98,7 +98,7 @@ def _clocked_bench(tmp_path, monkeypatch, pair_s: float, whole_repeat: int = 3):
     return Bench(args, tmp_path, tmp_path), sides
 
 
-@pytest.mark.parametrize(("pair_s", "pairs"), [(0.5, 3), (4.0, 3), (6.0, 2), (9.0, 2), (35.0, 1)])
+@pytest.mark.parametrize(("pair_s", "pairs"), [(0.5, 3), (4.0, 3), (5.0, 2), (6.0, 2), (9.0, 2), (35.0, 1)])
 def test_a_whole_command_runs_again_while_its_case_is_within_the_budget(tmp_path, monkeypatch, pair_s, pairs):
     bench, sides = _clocked_bench(tmp_path, monkeypatch, pair_s)
     bench.run_case(BY_NAME["cli_verify"])
