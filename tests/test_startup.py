@@ -171,11 +171,22 @@ def test_json_text_is_the_same_document_one_record_a_line():
     text = json_text(doc)
     assert json.loads(text) == doc
     lines = text.splitlines()
-    assert '{"id_number": "1", "name": "张三", "items": [{"code": "A", "amount": "1.00"}]},' in lines
-    assert '{"id_number": "2", "name": "李四", "items": []}' in lines       # not ASCII-escaped, one a line
+    assert '{"id_number":"1","name":"张三","items":[{"code":"A","amount":"1.00"}]},' in lines
+    assert '{"id_number":"2","name":"李四","items":[]}' in lines       # not ASCII-escaped, one a line
     assert '"pending": [],' in lines
     assert json.loads(json_text([1, {"a": None}])) == [1, {"a": None}]
     assert json_text({}) == "{}"
+
+
+def test_json_text_takes_what_msgspec_does_not():
+    """An integer beyond 64 bits (a long number typed in a cell) goes through the standard library's
+    encoder, with the same compact text."""
+    big = 10 ** 30
+    doc = {"rows": [{"cell": big, "名": "张三"}, {"cell": 1}], "n": big}
+    text = json_text(doc)
+    assert json.loads(text) == doc
+    assert '{"cell":1000000000000000000000000000000,"名":"张三"},' in text.splitlines()
+    assert json.loads(json_text([big])) == [big]
 
 
 # Runs main.py as _PROBE does, with spies on the read-ahead modules: when each ``start`` ran (was
