@@ -132,7 +132,7 @@ CASES: tuple[Case, ...] = (
        "reportlab drawing the same strings with the same font on a canvas", 2),
     _c("letters_fifth", "a fifth as many letters (memory must stay flat in the count)",
        "the same, for those letters", 2),
-    _c("notice", "the public notice as PDF and as .xlsx",
+    _c("notice", "the public notice as PDF and as .xlsx (export_notices, the export page's button for both)",
        "the package's baseline for these two files (the SELECT, the cells, the PDF's strings; no zip)", 1.5),
     _c("verify", "verify the county's draft package (core.package.verify_package)",
        "hashlib SHA-256 of the same bytes (the zip and every member, decompressed)", 1.2),

@@ -122,12 +122,13 @@ def base_letters_fifth(ctx: Ctx) -> Work:
 # -- the notice ------------------------------------------------------------------------------
 
 def ours_notice(ctx: Ctx) -> Work:
-    from db.exports import export_notice
+    """What the export page's 导出公示名单 PDF 和 Excel runs (in the worker's child process): both
+    files from one reading of the database, as the baseline's one SELECT feeds both."""
+    from db.exports import export_notices
     db = _open(ctx)
 
     def work() -> None:
-        export_notice(db, ctx.shared / "notice.pdf", actor=ACTOR)
-        export_notice(db, ctx.shared / "notice.xlsx", actor=ACTOR)
+        export_notices(db, [ctx.shared / "notice.pdf", ctx.shared / "notice.xlsx"], actor=ACTOR)
     return work
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,7 +24,7 @@ from db.exports import (
     ExportResult,
     ExportState,
     NoticeResult,
-    export_notice,
+    export_notices,
     export_package,
     export_state,
     not_ready_error,
@@ -106,13 +107,19 @@ class ExportPage(QWidget):
         text = QLabel("在校内公示栏张贴不少于5个工作日。名单只列姓名、学校、年级、资助项目和金额，不含身份证号、"
                       "电话、银行卡号和住址。尚未全部核准时名单标明“草稿”，不能张贴。", box)
         text.setWordWrap(True)
-        self.notice_pdf_button = QPushButton("导出公示名单 PDF…", box)
+        # Both files at once (what a clerk posts and keeps): one reading of the database, the workbook
+        # written beside the PDF (db.notice_export.export_notices); or either file alone.
+        self.notice_both_button = QPushButton("导出公示名单 PDF 和 Excel…", box)
+        self.notice_both_button.setObjectName("noticeBothButton")
+        self.notice_both_button.clicked.connect(self.export_notice_pair)
+        self.notice_pdf_button = QPushButton("只导出 PDF…", box)
         self.notice_pdf_button.setObjectName("noticePdfButton")
         self.notice_pdf_button.clicked.connect(lambda: self.export_notice(".pdf"))
-        self.notice_xlsx_button = QPushButton("导出公示名单 Excel…", box)
+        self.notice_xlsx_button = QPushButton("只导出 Excel…", box)
         self.notice_xlsx_button.setObjectName("noticeXlsxButton")
         self.notice_xlsx_button.clicked.connect(lambda: self.export_notice(".xlsx"))
         buttons = QHBoxLayout()
+        buttons.addWidget(self.notice_both_button)
         buttons.addWidget(self.notice_pdf_button)
         buttons.addWidget(self.notice_xlsx_button)
         buttons.addStretch(1)
@@ -144,9 +151,17 @@ class ExportPage(QWidget):
     def ask_passphrase(self, first: bool) -> str | None:
         return ask_signing_passphrase(self, first)
 
-    def ask_notice_target(self, suffix: str) -> Path | None:
+    def ask_notice_target(self, suffix: str, title: str = "保存公示名单") -> Path | None:
         kind = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Excel 工作簿 (*.xlsx)"
-        return ask_save_path(self, "保存公示名单", "公示名单" + suffix, kind)
+        return ask_save_path(self, title, "公示名单" + suffix, kind)
+
+    def confirm_replace(self, path: Path) -> bool:
+        """Whether to replace ``path``, the workbook written beside the chosen PDF (the save dialog
+        asked only about the PDF)."""
+        answer = QMessageBox.question(
+            self, "文件已存在", f"同一文件夹中已有“{path.name}”。\n\n要用新的公示名单替换它吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     # -- export -------------------------------------------------------------
     def export_notice(self, suffix: str) -> None:
@@ -155,25 +170,44 @@ class ExportPage(QWidget):
             return
         if target.suffix.lower() != suffix:
             target = target.with_suffix(suffix)
-        for button in (self.notice_pdf_button, self.notice_xlsx_button):
+        self._run_notice([target])
+
+    def export_notice_pair(self) -> None:
+        """The PDF where the clerk chooses, the workbook beside it under the same name."""
+        target = self.ask_notice_target(".pdf", "保存公示名单（同名的 Excel 文件保存在同一文件夹）")
+        if target is None:
+            return
+        pdf = target if target.suffix.lower() == ".pdf" else target.with_suffix(".pdf")
+        xlsx = pdf.with_suffix(".xlsx")
+        if xlsx.exists() and not self.confirm_replace(xlsx):
+            return
+        self._run_notice([pdf, xlsx])
+
+    def _run_notice(self, targets: list[Path]) -> None:
+        for button in self._notice_buttons():
             button.setEnabled(False)
-        worker.run_task(export_notice, self.db, target, on_success=self._notice_done,
+        worker.run_task(export_notices, self.db, targets, on_success=self._notice_done,
                         on_failure=self._notice_failed, parent=self, process=True)
 
+    def _notice_buttons(self) -> tuple[QPushButton, ...]:
+        return self.notice_both_button, self.notice_pdf_button, self.notice_xlsx_button
+
     def _notice_buttons_back(self) -> None:
-        for button in (self.notice_pdf_button, self.notice_xlsx_button):
+        for button in self._notice_buttons():
             button.setEnabled(True)
 
     def _notice_failed(self, exc: BaseException) -> None:
         self._notice_buttons_back()
         show_exception(self, exc)
 
-    def _notice_done(self, result: NoticeResult) -> None:
+    def _notice_done(self, results: list[NoticeResult]) -> None:
         self._notice_buttons_back()
-        text = f"已导出公示名单（{result.students} 名学生）：{result.path}"
-        if result.draft:
-            text += "\n这是草稿（" + "；".join(result.reasons) + "），全部核准后请重新导出再张贴。"
-        self._show_result(text, result.warnings)
+        first = results[0]
+        files = "、".join(str(r.path) for r in results)
+        text = f"已导出公示名单（{first.students} 名学生）：{files}"
+        if first.draft:
+            text += "\n这是草稿（" + "；".join(first.reasons) + "），全部核准后请重新导出再张贴。"
+        self._show_result(text, list(dict.fromkeys(w for r in results for w in r.warnings)))
         self.reload()
 
     def _show_result(self, text: str, warnings: list[str]) -> None:

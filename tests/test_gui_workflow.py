@@ -1,6 +1,8 @@
 """GUI: the verification workflow — 核查问题, 告知书, 导出上报 and the dashboard's progress chart."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import open_main_window
 from pdftext import page_count as pdf_pages
@@ -14,7 +16,7 @@ from test_letters_draft import make_ready
 
 from core.checks import RULES_BY_CODE, FindingState
 from core.package import verify_package
-from db.models import FindingRow, Student
+from db.models import AuditEntry, FindingRow, Student
 from gui.main_window import DASHBOARD, EXPORT, FINDINGS, LETTERS, PAGES
 from gui.pdf_preview import PdfPreview
 
@@ -409,7 +411,7 @@ def test_notice_list_from_the_export_page(win, db, tmp_path):
     import openpyxl
     page = win.export
     win.show_page(EXPORT)
-    page.ask_notice_target = lambda suffix: tmp_path / "公示"          # no extension typed
+    page.ask_notice_target = lambda suffix, title="": tmp_path / "公示"          # no extension typed
     page.notice_pdf_button.click()
     pdf = tmp_path / "公示.pdf"
     assert pdf.exists() and page.notice_pdf_button.isEnabled()
@@ -429,6 +431,46 @@ def test_notice_list_from_the_export_page(win, db, tmp_path):
     before = sorted(p.name for p in tmp_path.iterdir())
     page.notice_pdf_button.click()
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_notice_pair_from_the_export_page(win, db, tmp_path, monkeypatch):
+    """导出公示名单 PDF 和 Excel: both files from one gather, the workbook beside the chosen PDF;
+    an existing workbook there is replaced only when the clerk agrees."""
+    import openpyxl
+
+    from db import notice_export
+    page = win.export
+    win.show_page(EXPORT)
+    asked: list[Path] = []
+    page.confirm_replace = lambda path: asked.append(path) or False
+    gathers = []
+    real = notice_export.export_notices
+    monkeypatch.setattr("gui.export_view.export_notices",
+                        lambda *a, **k: gathers.append(a[1]) or real(*a, **k))
+    page.ask_notice_target = lambda suffix, title="": tmp_path / "公示"      # no extension typed
+    page.notice_both_button.click()
+    pdf, xlsx = tmp_path / "公示.pdf", tmp_path / "公示.xlsx"
+    assert pdf.exists() and xlsx.exists() and asked == []
+    assert gathers == [[pdf, xlsx]]                                       # one export of both files
+    assert all(b.isEnabled() for b in (page.notice_both_button, page.notice_pdf_button, page.notice_xlsx_button))
+    shown = page.last_export.text()
+    assert str(pdf) in shown and str(xlsx) in shown and "这是草稿" in shown
+    names = [str(r[1]) for r in openpyxl.load_workbook(xlsx).worksheets[0].iter_rows(values_only=True)
+             if isinstance(r[0], int)]
+    printed = "".join(pdf_text(pdf).split())               # (two-character names are printed spaced)
+    assert names and all(n in printed for n in names)     # the same students in both files
+    with db.session() as s:
+        entries = s.scalars(select(AuditEntry.new).where(AuditEntry.entity == "export")).all()
+    assert sum("公示.pdf" in e for e in entries) == 1 and sum("公示.xlsx" in e for e in entries) == 1
+
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    page.notice_both_button.click()                    # the workbook exists: asked, declined, nothing written
+    assert asked == [xlsx] and len(gathers) == 1
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
+    page.confirm_replace = lambda path: True
+    xlsx.write_bytes(b"old")
+    page.notice_both_button.click()
+    assert len(gathers) == 2 and xlsx.read_bytes()[:2] == b"PK"             # replaced by the new list
 
 
 def test_export_passphrase_cancelled_writes_nothing(win, tmp_path):
