@@ -13,7 +13,7 @@ from test_import_prefetch import IDS
 import core.pinyin
 import db.workflows
 from cli import commands
-from core.bulk import gc_paused
+from core.bulk import freeze_after_passes, gc_paused
 from db import store
 
 
@@ -73,6 +73,7 @@ def test_the_commands_preload_is_one_of_the_pauses():
         commands._preload("import", whole_process=True)
         assert not gc.isenabled()
     finally:
+        freeze_after_passes(False)          # (set by the whole process's preload: not for this one)
         gc.unfreeze()
         end.set()
         thread.join()
@@ -102,3 +103,59 @@ def test_the_read_ahead_ending_during_the_import_leaves_the_collector_off(dbp, t
     assert commands.run(["--db", str(dbp), "import", "students", str(path)]) == 0
     assert in_import.is_set() and seen == {"apply_plan": False}
     assert gc.isenabled()
+
+
+class _Marker:
+    """A container the collector tracks (instances with a ``__dict__``)."""
+
+
+def _generation_of(obj: object) -> int | None:
+    for generation in (0, 1, 2):
+        if any(o is obj for o in gc.get_objects(generation)):
+            return generation
+    return None
+
+
+def test_what_a_pause_leaves_alive_is_moved_to_the_oldest_generation_unscanned():
+    """The end of the process's pauses moves what the pass left alive to the oldest generation, so the
+    young collections that follow do not walk it (0.35 s after a roster's import); cyclic garbage made
+    in the pause is still collected by a full collection."""
+    gc.unfreeze()                           # (nothing frozen by an earlier test in this process)
+    with gc_paused():
+        kept = _Marker()
+        cycle = _Marker()
+        cycle.me = cycle                    # garbage once dropped: only the collector frees it
+        assert _generation_of(kept) == 0
+        assert gc.get_count()[0] > 0
+    assert _generation_of(kept) == 2 and gc.get_freeze_count() == 0
+    assert gc.get_count()[0] < 50           # the young generation starts empty
+    del cycle
+    assert gc.collect() >= 2                # the cycle (the object and its __dict__) is collected
+
+
+def test_objects_frozen_by_someone_else_stay_frozen():
+    """The GUI freezes its start and its snapshots: a pause's end must not hand them back."""
+    gc.unfreeze()
+    frozen = _Marker()
+    gc.freeze()
+    try:
+        count = gc.get_freeze_count()
+        with gc_paused():
+            young = _Marker()
+        assert gc.get_freeze_count() >= count and _generation_of(frozen) is None     # still frozen
+        assert _generation_of(young) == 0                 # and this pass's objects left as they were
+    finally:
+        gc.unfreeze()
+
+
+def test_a_one_command_process_freezes_what_its_passes_leave():
+    gc.unfreeze()
+    freeze_after_passes()
+    try:
+        with gc_paused():
+            kept = _Marker()
+        assert _generation_of(kept) is None and gc.get_freeze_count() > 0
+    finally:
+        freeze_after_passes(False)
+        gc.unfreeze()
+    assert _generation_of(kept) == 2
