@@ -122,13 +122,16 @@ def base_letters_fifth(ctx: Ctx) -> Work:
 # -- the notice ------------------------------------------------------------------------------
 
 def ours_notice(ctx: Ctx) -> Work:
-    """What the export page's 导出公示名单 PDF 和 Excel runs (in the worker's child process): both
-    files from one reading of the database, as the baseline's one SELECT feeds both."""
+    """What the export page's 导出公示名单 PDF 和 Excel runs in the worker's child process: both files
+    from one reading of the database (as the baseline's one SELECT feeds both), the workbook after
+    the PDF (that process starts no child of its own; ``cli_notice`` measures the command, whose
+    workbook is written by a child beside the PDF)."""
     from db.exports import export_notices
     db = _open(ctx)
 
     def work() -> None:
-        export_notices(db, [ctx.shared / "notice.pdf", ctx.shared / "notice.xlsx"], actor=ACTOR)
+        export_notices(db, [ctx.shared / "notice.pdf", ctx.shared / "notice.xlsx"], actor=ACTOR,
+                       workbook_child=False)
     return work
 
 

@@ -34,17 +34,20 @@ def export_notice(db: Database, target: str | Path, actor: str | None = None) ->
 
 
 @gc_paused()
-def export_notices(db: Database, targets: Sequence[str | Path], actor: str | None = None) -> list[NoticeResult]:
+def export_notices(db: Database, targets: Sequence[str | Path], actor: str | None = None,
+                   workbook_child: bool = True) -> list[NoticeResult]:
     """The public notice list in each of ``targets`` (.pdf or .xlsx; a clerk posts both), from one
     gather: every file lists the same students from the same reading of the database. Each file
     is written atomically and gets its own audit entry, as one ``export_notice`` per file would.
     With both formats of a big list the workbook is written by a child process beside the PDF
-    (``core.exports.notice_child``; written here if the child fails)."""
+    (``core.exports.notice_child``; written here if the child fails), unless ``workbook_child`` is
+    False or this process may not start one (the GUI's worker process, a daemon): then here, after
+    the PDF."""
     from db import exports  # (at call time: db.exports names this module's functions too)
     from db.check_state import check_unless_current
 
     paths = _notice_targets(targets)
-    child = _workbook_child(db, paths)
+    child = _workbook_child(db, paths) if workbook_child else None
     try:
         with db.session() as s:
             # The draft mark follows the findings' state: the check runs unless its stored findings
@@ -80,8 +83,12 @@ NOTICE_CHILD_MIN = 5_000    # students on the list: below, a child's start costs
 def _workbook_child(db: Database, paths: list[Path]) -> Any:
     """A started ``WorkbookChild`` when both formats are asked for a list big enough and a core is free
     (``core.in_child.spare_core``: on a busy machine the child would only add its start), else None."""
+    from multiprocessing import current_process
+
     from core.in_child import spare_core
     if {p.suffix.lower() for p in paths} != {".pdf", ".xlsx"} or not spare_core():
+        return None
+    if current_process().daemon:        # (multiprocessing refuses a daemon's children)
         return None
     with db.session() as s:
         if (s.scalar(select(func.count()).select_from(Student).where(ON_LIST)) or 0) < NOTICE_CHILD_MIN:

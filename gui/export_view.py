@@ -186,7 +186,8 @@ class ExportPage(QWidget):
     def _run_notice(self, targets: list[Path]) -> None:
         for button in self._notice_buttons():
             button.setEnabled(False)
-        worker.run_task(export_notices, self.db, targets, on_success=self._notice_done,
+        # (in the worker's child process, a daemon, which may not start the workbook's own child)
+        worker.run_task(export_notices, self.db, targets, workbook_child=False, on_success=self._notice_done,
                         on_failure=self._notice_failed, parent=self, process=True)
 
     def _notice_buttons(self) -> tuple[QPushButton, ...]:

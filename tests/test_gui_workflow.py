@@ -447,6 +447,10 @@ def test_notice_pair_from_the_export_page(win, db, tmp_path, monkeypatch):
     real = notice_export.export_notices
     monkeypatch.setattr("gui.export_view.export_notices",
                         lambda *a, **k: gathers.append(a[1]) or real(*a, **k))
+    # (the worker's child process is a daemon: the workbook is written there, after the PDF)
+    monkeypatch.setattr("core.exports.notice_child.WorkbookChild.start", lambda self: pytest.fail("a child"))
+    monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
+    monkeypatch.setattr("core.in_child.spare_core", lambda since=None: True)
     page.ask_notice_target = lambda suffix, title="": tmp_path / "公示"      # no extension typed
     page.notice_both_button.click()
     pdf, xlsx = tmp_path / "公示.pdf", tmp_path / "公示.xlsx"

@@ -153,3 +153,44 @@ def test_no_child_on_a_busy_machine(demo_path, tmp_path, monkeypatch):
     monkeypatch.setattr(notice_child.WorkbookChild, "start", lambda self: pytest.fail("a child on a busy machine"))
     assert run(["--db", demo_path, "notice", str(tmp_path / "n.pdf"), str(tmp_path / "n.xlsx")]) == 0
     assert (tmp_path / "n.xlsx").stat().st_size > 0
+
+
+def _export_in_a_daemon(path: str, pdf: str, xlsx: str, conn) -> None:
+    """(In the forked daemon:) both files, the answer sent back: "ok" or the error's type and text."""
+    from db.session import open_database
+    db = open_database(path)
+    try:
+        notice_export.export_notices(db, [pdf, xlsx])
+        conn.send("ok")
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        conn.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        db.close()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_in_a_daemon_process_the_workbook_is_written_after_the_pdf(demo_path, tmp_path, child_always):
+    """The GUI's worker process is a daemon, which multiprocessing forbids to start a child: there both
+    files are written by the process itself (its own workbook child would raise an AssertionError)."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    p, x = tmp_path / "d.pdf", tmp_path / "d.xlsx"
+    daemon = context.Process(target=_export_in_a_daemon, args=(demo_path, str(p), str(x), theirs), daemon=True)
+    daemon.start()
+    try:
+        assert ours.poll(120) and ours.recv() == "ok"
+    finally:
+        daemon.join(30)
+    assert "公示" in pdf_text(p) and x.stat().st_size > 0
+
+
+def test_no_child_when_the_caller_says_so(demo_path, tmp_path, child_always, monkeypatch):
+    from core.exports import notice_child
+    from db.session import open_database
+    monkeypatch.setattr(notice_child.WorkbookChild, "start", lambda self: pytest.fail("a child"))
+    db = open_database(demo_path)
+    try:
+        done = notice_export.export_notices(db, [tmp_path / "n.pdf", tmp_path / "n.xlsx"], workbook_child=False)
+    finally:
+        db.close()
+    assert [r.path.name for r in done] == ["n.pdf", "n.xlsx"] and (tmp_path / "n.xlsx").stat().st_size > 0
