@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.bulk import gc_paused
-from core.errors import ValidationError
+from core.errors import ValidationError, ZizhuError
 from core.exports.data import ExportData
 from db import audit
 from db.models import ON_LIST, Student
@@ -65,12 +65,15 @@ def export_notices(db: Database, targets: Sequence[str | Path], actor: str | Non
             for target in paths:
                 if target != handed:
                     done[target] = _notice_file(db, target, data, reasons, actor)
-        except BaseException:
-            if handed is not None and child is not None and child.finish():
-                _notice_file(db, handed, data, reasons, actor, written=True)     # written: recorded too
+            if handed is not None and child is not None:
+                done[handed] = _notice_file(db, handed, data, reasons, actor, written=child.finish())
+        except BaseException as exc:
+            if handed is not None and handed not in done and child is not None and child.finish():
+                done[handed] = _notice_file(db, handed, data, reasons, actor, written=True)  # recorded too
+            if isinstance(exc, ZizhuError) and done:     # the files written before it, said with the error
+                exc.hint = (exc.hint.rstrip("。") + "。" if exc.hint else "") + \
+                    "已经导出的文件：" + "、".join(f"“{t.name}”" for t in paths if t in done)
             raise
-        if handed is not None and child is not None:
-            done[handed] = _notice_file(db, handed, data, reasons, actor, written=child.finish())
     finally:
         if child is not None:
             child.stop()

@@ -49,6 +49,17 @@ def ask_signing_passphrase(parent: QWidget, first: bool) -> str | None:
     return text if ok else None
 
 
+def _named(target: Path, suffix: str) -> Path:
+    """``target`` ending in ``suffix``: a name typed with the notice's other suffix gets this one
+    instead; any other ending is kept and ``suffix`` added (公示名单2024.10 → 公示名单2024.10.pdf,
+    not 公示名单2024.pdf)."""
+    if target.suffix.lower() == suffix:
+        return target
+    if target.suffix.lower() in (".pdf", ".xlsx"):
+        return target.with_suffix(suffix)
+    return target.with_name(target.name + suffix)
+
+
 class ExportPage(QWidget):
     exported = Signal(object)   # ExportResult
 
@@ -155,35 +166,40 @@ class ExportPage(QWidget):
         kind = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Excel 工作簿 (*.xlsx)"
         return ask_save_path(self, title, "公示名单" + suffix, kind)
 
-    def confirm_replace(self, path: Path) -> bool:
-        """Whether to replace ``path``, the workbook written beside the chosen PDF (the save dialog
-        asked only about the PDF)."""
-        answer = QMessageBox.question(
-            self, "文件已存在", f"同一文件夹中已有“{path.name}”。\n\n要用新的公示名单替换它吗？",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+    def confirm_replace(self, paths: list[Path]) -> bool:
+        """Whether to replace ``paths``, files the notice's export would overwrite that the save dialog
+        did not ask about (the workbook beside the chosen PDF, a name given its suffix here)."""
+        names = "和".join(f"“{p.name}”" for p in paths)
+        box = QMessageBox(QMessageBox.Icon.Question, "文件已存在",
+                          f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的公示名单替换吗？",
+                          QMessageBox.StandardButton.NoButton, self)
+        replace = box.addButton("替换", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
+        try:
+            box.exec()
+            return box.clickedButton() is replace
+        finally:
+            box.deleteLater()
 
     # -- export -------------------------------------------------------------
     def export_notice(self, suffix: str) -> None:
         target = self.ask_notice_target(suffix)
-        if target is None:
-            return
-        if target.suffix.lower() != suffix:
-            target = target.with_suffix(suffix)
-        self._run_notice([target])
+        if target is not None:
+            self._run_notice(target, [_named(target, suffix)])
 
     def export_notice_pair(self) -> None:
         """The PDF where the clerk chooses, the workbook beside it under the same name."""
         target = self.ask_notice_target(".pdf", "保存公示名单（同名的 Excel 文件保存在同一文件夹）")
-        if target is None:
-            return
-        pdf = target if target.suffix.lower() == ".pdf" else target.with_suffix(".pdf")
-        xlsx = pdf.with_suffix(".xlsx")
-        if xlsx.exists() and not self.confirm_replace(xlsx):
-            return
-        self._run_notice([pdf, xlsx])
+        if target is not None:
+            pdf = _named(target, ".pdf")
+            self._run_notice(target, [pdf, pdf.with_suffix(".xlsx")])
 
-    def _run_notice(self, targets: list[Path]) -> None:
+    def _run_notice(self, asked: Path, targets: list[Path]) -> None:
+        """Export the notice to ``targets``; the existing ones the save dialog did not ask about
+        (it asked about ``asked``) are replaced only when the clerk agrees."""
+        unasked = [t for t in targets if t != asked and t.exists()]
+        if unasked and not self.confirm_replace(unasked):
+            return
         for button in self._notice_buttons():
             button.setEnabled(False)
         # (in the worker's child process, a daemon, which may not start the workbook's own child)
@@ -204,8 +220,8 @@ class ExportPage(QWidget):
     def _notice_done(self, results: list[NoticeResult]) -> None:
         self._notice_buttons_back()
         first = results[0]
-        files = "、".join(str(r.path) for r in results)
-        text = f"已导出公示名单（{first.students} 名学生）：{files}"
+        files = "和".join(f"“{r.path.name}”" for r in results)
+        text = f"已导出公示名单（{first.students} 名学生）：{files}，保存在“{first.path.parent}”"
         if first.draft:
             text += "\n这是草稿（" + "；".join(first.reasons) + "），全部核准后请重新导出再张贴。"
         self._show_result(text, list(dict.fromkeys(w for r in results for w in r.warnings)))

@@ -435,14 +435,14 @@ def test_notice_list_from_the_export_page(win, db, tmp_path):
 
 def test_notice_pair_from_the_export_page(win, db, tmp_path, monkeypatch):
     """导出公示名单 PDF 和 Excel: both files from one gather, the workbook beside the chosen PDF;
-    an existing workbook there is replaced only when the clerk agrees."""
+    an existing file the save dialog did not ask about is replaced only when the clerk agrees."""
     import openpyxl
 
     from db import notice_export
     page = win.export
     win.show_page(EXPORT)
-    asked: list[Path] = []
-    page.confirm_replace = lambda path: asked.append(path) or False
+    asked: list[list[Path]] = []
+    page.confirm_replace = lambda paths: asked.append(paths) or False
     gathers = []
     real = notice_export.export_notices
     monkeypatch.setattr("gui.export_view.export_notices",
@@ -451,14 +451,14 @@ def test_notice_pair_from_the_export_page(win, db, tmp_path, monkeypatch):
     monkeypatch.setattr("core.exports.notice_child.WorkbookChild.start", lambda self: pytest.fail("a child"))
     monkeypatch.setattr(notice_export, "NOTICE_CHILD_MIN", 0)
     monkeypatch.setattr("core.in_child.spare_core", lambda since=None: True)
-    page.ask_notice_target = lambda suffix, title="": tmp_path / "公示"      # no extension typed
+    page.ask_notice_target = lambda suffix, title="": tmp_path / "公示.pdf"
     page.notice_both_button.click()
     pdf, xlsx = tmp_path / "公示.pdf", tmp_path / "公示.xlsx"
     assert pdf.exists() and xlsx.exists() and asked == []
     assert gathers == [[pdf, xlsx]]                                       # one export of both files
     assert all(b.isEnabled() for b in (page.notice_both_button, page.notice_pdf_button, page.notice_xlsx_button))
     shown = page.last_export.text()
-    assert str(pdf) in shown and str(xlsx) in shown and "这是草稿" in shown
+    assert f"“公示.pdf”和“公示.xlsx”，保存在“{tmp_path}”" in shown and "这是草稿" in shown
     names = [str(r[1]) for r in openpyxl.load_workbook(xlsx).worksheets[0].iter_rows(values_only=True)
              if isinstance(r[0], int)]
     printed = "".join(pdf_text(pdf).split())               # (two-character names are printed spaced)
@@ -469,12 +469,24 @@ def test_notice_pair_from_the_export_page(win, db, tmp_path, monkeypatch):
 
     before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     page.notice_both_button.click()                    # the workbook exists: asked, declined, nothing written
-    assert asked == [xlsx] and len(gathers) == 1
+    assert asked == [[xlsx]] and len(gathers) == 1
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
-    page.confirm_replace = lambda path: True
+    page.confirm_replace = lambda paths: True
     xlsx.write_bytes(b"old")
     page.notice_both_button.click()
     assert len(gathers) == 2 and xlsx.read_bytes()[:2] == b"PK"             # replaced by the new list
+
+    # a name with a dot keeps it: 公示名单2024.10 → 公示名单2024.10.pdf and .xlsx, not 公示名单2024.pdf
+    page.ask_notice_target = lambda suffix, title="": tmp_path / "公示名单2024.10"
+    page.notice_both_button.click()
+    assert gathers[-1] == [tmp_path / "公示名单2024.10.pdf", tmp_path / "公示名单2024.10.xlsx"]
+    assert not (tmp_path / "公示名单2024.pdf").exists()
+    # typed in the PDF's dialog, 公示.xlsx (asked about) names the pair; 公示.pdf, not asked about, is
+    page.ask_notice_target = lambda suffix, title="": xlsx
+    asked.clear()
+    page.confirm_replace = lambda paths: asked.append(paths) or False
+    page.notice_both_button.click()
+    assert asked == [[pdf]] and len(gathers) == 3
 
 
 def test_export_passphrase_cancelled_writes_nothing(win, tmp_path):

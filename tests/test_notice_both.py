@@ -181,6 +181,8 @@ def test_in_a_daemon_process_the_workbook_is_written_after_the_pdf(demo_path, tm
         assert ours.poll(120) and ours.recv() == "ok"
     finally:
         daemon.join(30)
+        if daemon.is_alive():
+            daemon.kill()
     assert "公示" in pdf_text(p) and x.stat().st_size > 0
 
 
@@ -194,3 +196,20 @@ def test_no_child_when_the_caller_says_so(demo_path, tmp_path, child_always, mon
     finally:
         db.close()
     assert [r.path.name for r in done] == ["n.pdf", "n.xlsx"] and (tmp_path / "n.xlsx").stat().st_size > 0
+
+
+@pytest.mark.parametrize("child", [False, True])
+def test_a_file_that_cannot_be_written_names_those_that_were(demo_path, tmp_path, child_always, child):
+    """The PDF is written and recorded, the workbook's folder is missing: the error says what is wrong
+    and which file was exported all the same (the clerk must not think nothing was)."""
+    from core.errors import ZizhuError
+    from db.session import open_database
+    p, x = tmp_path / "n.pdf", tmp_path / "missing" / "n.xlsx"
+    db = open_database(demo_path)
+    try:
+        with pytest.raises(ZizhuError) as caught:
+            notice_export.export_notices(db, [p, x], workbook_child=child)
+    finally:
+        db.close()
+    assert "n.xlsx" in caught.value.message and "已经导出的文件：“n.pdf”" in caught.value.hint
+    assert p.exists() and _audit_notices(demo_path)[-1].endswith(" n.pdf")
