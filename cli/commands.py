@@ -268,8 +268,8 @@ def _preload(command: str, whole_process: bool) -> None:
         for name in PRELOAD.get(command, DEFAULT_PRELOAD):
             importlib.import_module(name)
         return
-    from core.bulk import freeze_after_passes, gc_paused
-    freeze_after_passes()    # (what the command's passes leave alive is frozen too: core.bulk)
+    from core.bulk import FREEZE, after_pauses, gc_paused
+    after_pauses(FREEZE)     # (what the command's passes leave alive is frozen too: core.bulk)
     with gc_paused():        # (one of the process's pauses: a read ahead's may still go on after it)
         try:
             for name in PRELOAD.get(command, DEFAULT_PRELOAD):

@@ -46,29 +46,37 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-_frozen_after = [False]     # freeze_after_passes: a process that runs one command
+# What the end of the process's pauses does with the objects a pass left alive (``after_pauses``).
+PROMOTE, FREEZE, LEAVE = "promote", "freeze", "leave"
+_after = [PROMOTE]
 
 
-def freeze_after_passes(on: bool = True) -> None:
-    """In a process that runs one command and ends (``main.py``'s commands, which freeze what their
-    imports made): what a pass leaves alive is frozen at the end of the process's pauses (never walked
-    again), rather than moved to the oldest generation (``_promoted``)."""
-    _frozen_after[0] = on
+def after_pauses(mode: str) -> None:
+    """What the end of the process's pauses does with what a pass left alive (an import's rows and
+    report, a check's findings), which the young generations' collections that follow a pause would
+    otherwise walk at once (0.15 + 0.2 s after a 200,000-person roster's import):
+
+    * ``PROMOTE`` (the default): moved to the collector's oldest generation, unscanned (``gc.freeze``
+      then ``gc.unfreeze``); only the next full collection walks them, when one comes, and collects
+      any cyclic garbage among them as before.
+    * ``FREEZE``: frozen, never walked again: a process that runs one command and ends (``main.py``'s
+      commands, which freeze what their imports made).
+    * ``LEAVE``: nothing: a process that freezes objects of its own (the GUI's start and the rows its
+      pages keep, ``gui.launch`` and ``gui.worker``), which ``unfreeze`` would hand back to the
+      collector. (Asking the collector instead, ``gc.get_freeze_count``, walks every frozen object.)
+    """
+    if mode not in (PROMOTE, FREEZE, LEAVE):
+        raise ValueError(mode)
+    _after[0] = mode
 
 
 def _promoted() -> None:
-    """At the end of the process's pauses, every object the collector tracks is moved to its oldest
-    generation, unscanned: what a pass leaves alive (an import's rows and report, a check's findings)
-    is not walked by the young generations' collections that would otherwise follow at once (0.15 +
-    0.2 s after a 200,000-person roster's import), only by the next full collection, when one comes,
-    which collects cyclic garbage as before. Not while objects are frozen by someone else (the GUI's
-    start and snapshots): ``unfreeze`` would hand those back to the collector. In a one-command process
-    (``freeze_after_passes``) they are frozen instead, as its imports were."""
-    if _frozen_after[0]:
-        gc.freeze()
-    elif gc.get_freeze_count() == 0:
+    """The end of the process's pauses: see ``after_pauses``."""
+    if _after[0] == PROMOTE:
         gc.freeze()
         gc.unfreeze()
+    elif _after[0] == FREEZE:
+        gc.freeze()
 
 
 def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T], workers: int = 2) -> Iterator[_R]:

@@ -50,7 +50,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
-from core.bulk import gc_paused
+from core.bulk import LEAVE, after_pauses, gc_paused
 from core.errors import ZizhuError
 
 log = logging.getLogger(__name__)
@@ -348,6 +348,7 @@ class _Task(QRunnable):
             with gc_paused():
                 result = self.fn(*self.args, **kwargs)
                 if self.keep:         # rows the window keeps: never walked by a collection
+                    after_pauses(LEAVE)
                     gc.freeze()
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI thread
             self.emitter.failed.emit(exc)
@@ -427,7 +428,9 @@ def busy() -> bool:
 def freeze_long_lived() -> None:
     """GUI thread, after a page's data is in its model: what is alive now (modules, widgets, the
     rows shown) lives on, so the collector need not walk it again (``gc.freeze``; reference
-    counting still frees these objects when a reload replaces them)."""
+    counting still frees these objects when a reload replaces them). The ends of the collector's
+    pauses then leave the process's frozen objects as they are (``core.bulk.after_pauses``)."""
+    after_pauses(LEAVE)
     gc.freeze()
 
 

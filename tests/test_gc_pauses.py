@@ -7,6 +7,7 @@ import gc
 import threading
 import weakref
 
+import pytest
 from conftest import xlsx
 from test_cli import dbp  # noqa: F401 - the fixture: an initialised school database
 from test_import_prefetch import IDS
@@ -14,8 +15,16 @@ from test_import_prefetch import IDS
 import core.pinyin
 import db.workflows
 from cli import commands
-from core.bulk import freeze_after_passes, gc_paused
+from core import bulk
+from core.bulk import FREEZE, LEAVE, PROMOTE, after_pauses, gc_paused
 from db import store
+
+
+@pytest.fixture
+def mode(monkeypatch):
+    """The ends of the pauses as the test sets them, the process's own mode back afterwards."""
+    monkeypatch.setattr(bulk, "_after", list(bulk._after))
+    return after_pauses
 
 
 def _paused_on_a_thread() -> tuple[threading.Thread, threading.Event]:
@@ -66,7 +75,7 @@ def test_a_collector_found_off_stays_off():
         gc.enable()
 
 
-def test_the_commands_preload_is_one_of_the_pauses():
+def test_the_commands_preload_is_one_of_the_pauses(mode):
     """``_preload`` of a whole process (freezing what its imports made) does not turn the collector on
     while a read ahead's pause goes on."""
     thread, end = _paused_on_a_thread()
@@ -74,10 +83,9 @@ def test_the_commands_preload_is_one_of_the_pauses():
         commands._preload("import", whole_process=True)
         assert not gc.isenabled()
     finally:
-        freeze_after_passes(False)          # (set by the whole process's preload: not for this one)
-        gc.unfreeze()
         end.set()
         thread.join()
+        gc.unfreeze()                       # (the whole process's imports, and the pauses' ends, froze)
     assert gc.isenabled()
 
 
@@ -117,18 +125,18 @@ def _generation_of(obj: object) -> int | None:
     return None
 
 
-def test_what_a_pause_leaves_alive_is_moved_to_the_oldest_generation_unscanned():
+def test_what_a_pause_leaves_alive_is_moved_to_the_oldest_generation_unscanned(mode):
     """The end of the process's pauses moves what the pass left alive to the oldest generation, so the
     young collections that follow do not walk it (0.35 s after a roster's import); cyclic garbage made
     in the pause is still collected by a full collection."""
-    gc.unfreeze()                           # (nothing frozen by an earlier test in this process)
+    mode(PROMOTE)
     with gc_paused():
         kept = _Marker()
         cycle = _Marker()
         cycle.me = cycle                    # garbage once dropped: only the collector frees it
         assert _generation_of(kept) == 0
         assert gc.get_count()[0] > 0
-    assert _generation_of(kept) == 2 and gc.get_freeze_count() == 0
+    assert _generation_of(kept) == 2
     assert gc.get_count()[0] < 50           # the young generation starts empty
     gone = weakref.ref(cycle)
     del cycle
@@ -136,29 +144,41 @@ def test_what_a_pause_leaves_alive_is_moved_to_the_oldest_generation_unscanned()
     assert gone() is None                   # the cycle is collected by a full collection
 
 
-def test_objects_frozen_by_someone_else_stay_frozen():
-    """The GUI freezes its start and its snapshots: a pause's end must not hand them back."""
-    gc.unfreeze()
+def test_a_process_that_keeps_frozen_objects_has_them_left_frozen(mode):
+    """The GUI freezes its start and the rows its pages keep (``LEAVE``): a pause's end must not hand
+    them back to the collector."""
+    mode(LEAVE)
     frozen = _Marker()
     gc.freeze()
     try:
-        count = gc.get_freeze_count()
         with gc_paused():
             young = _Marker()
-        assert gc.get_freeze_count() >= count and _generation_of(frozen) is None     # still frozen
-        assert _generation_of(young) == 0                 # and this pass's objects left as they were
+        assert _generation_of(frozen) is None and _generation_of(young) == 0
     finally:
         gc.unfreeze()
 
 
-def test_a_one_command_process_freezes_what_its_passes_leave():
-    gc.unfreeze()
-    freeze_after_passes()
+def test_the_gui_says_it_keeps_frozen_objects(mode):
+    from gui import worker
+    mode(PROMOTE)
+    worker.freeze_long_lived()
+    try:
+        assert bulk._after == [LEAVE]
+    finally:
+        gc.unfreeze()
+
+
+def test_a_one_command_process_freezes_what_its_passes_leave(mode):
+    mode(FREEZE)
     try:
         with gc_paused():
             kept = _Marker()
         assert _generation_of(kept) is None and gc.get_freeze_count() > 0
     finally:
-        freeze_after_passes(False)
         gc.unfreeze()
     assert _generation_of(kept) == 2
+
+
+def test_an_unknown_mode_is_refused():
+    with pytest.raises(ValueError):
+        after_pauses("sometimes")
