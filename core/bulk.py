@@ -70,6 +70,13 @@ def after_pauses(mode: str) -> None:
     _after[0] = mode
 
 
+def freeze_kept() -> None:
+    """Freeze what is alive now, in a process that keeps frozen objects of its own (the GUI's): the
+    ends of the collector's pauses then leave them frozen (``LEAVE``)."""
+    after_pauses(LEAVE)
+    gc.freeze()
+
+
 def _promoted() -> None:
     """The end of the process's pauses: see ``after_pauses``."""
     if _after[0] == PROMOTE:

@@ -41,7 +41,7 @@ def before_qt(db_path: Path) -> None:
     started with the student list's first rows to read (``gui.first_rows``), then the modules
     imported (the Qt-free ones first), without collector passes over what they make, which lives as
     long as the program (frozen: left out of later collections)."""
-    from core.bulk import LEAVE, after_pauses
+    from core.bulk import freeze_kept
     from core.pinyin import warm_name_initials
     from db import integrity
     from gui.first_rows import first_task
@@ -59,8 +59,7 @@ def before_qt(db_path: Path) -> None:
         for name in POLICY_PAGE:
             importlib.import_module(name)
     finally:
-        after_pauses(LEAVE)      # (this process keeps frozen objects: core.bulk)
-        gc.freeze()
+        freeze_kept()            # (this process keeps frozen objects: core.bulk)
         gc.enable()
 
 

@@ -38,7 +38,6 @@ FakeThreadPool (``process`` is ignored there).
 """
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import threading
@@ -50,7 +49,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
-from core.bulk import LEAVE, after_pauses, gc_paused
+from core.bulk import freeze_kept, gc_paused
 from core.errors import ZizhuError
 
 log = logging.getLogger(__name__)
@@ -348,8 +347,7 @@ class _Task(QRunnable):
             with gc_paused():
                 result = self.fn(*self.args, **kwargs)
                 if self.keep:         # rows the window keeps: never walked by a collection
-                    after_pauses(LEAVE)
-                    gc.freeze()
+                    freeze_kept()
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI thread
             self.emitter.failed.emit(exc)
         else:
@@ -430,8 +428,7 @@ def freeze_long_lived() -> None:
     rows shown) lives on, so the collector need not walk it again (``gc.freeze``; reference
     counting still frees these objects when a reload replaces them). The ends of the collector's
     pauses then leave the process's frozen objects as they are (``core.bulk.after_pauses``)."""
-    after_pauses(LEAVE)
-    gc.freeze()
+    freeze_kept()
 
 
 def wait_for_idle(msecs: int = 30000) -> bool:
