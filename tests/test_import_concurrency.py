@@ -125,14 +125,14 @@ def test_a_sheet_broken_on_the_helper_thread_is_refused_as_before_and_changes_no
     monkeypatch.setattr(limits, "CHUNK", 2048)          # the sheet streams in many chunks
     bad = _bad_crc(_students_file(tmp_path / "good.xlsx"), tmp_path / "名单.xlsx")
     streamed_on = set()
-    stream = limits._stream
+    stream = limits.stream
 
     def watched(*args):
         for chunk in stream(*args):
             streamed_on.add(threading.current_thread().name)
             yield chunk
 
-    monkeypatch.setattr(limits, "_stream", watched)
+    monkeypatch.setattr(limits, "stream", watched)
     before = _state(db)
     with pytest.raises(InputFileError) as threaded:
         run_import(db, "students", bad, actor="测试")

@@ -16,11 +16,14 @@ What is guarded, per format:
   or an empty ``<v>``), which calamine reads as empty. A chunk whose every tag is regular (reference
   first, within the limits, no formula: what spreadsheet programs write) is accepted from one pass;
   only a chunk with an irregular tag is scanned in detail.
-* .ods (zip): the same size limits, and in content.xml the extent reached by cells and rows that hold
-  a value, repeats (number-columns/rows-repeated) included. Empty repeated rows/columns (LibreOffice
-  writes them up to the sheet's end) are not counted: calamine does not expand them.
-* .xls (OLE2/BIFF8): only the file size. BIFF8 itself caps a sheet at 65,536 rows x 256 columns, so
-  calamine's grid is bounded; the DIMENSIONS record is not read.
+* any other zip (an .xlsb: binary records, which calamine reads when told the format by the content;
+  a zip that is both an .xlsx and an .ods) is refused.
+* .ods (zip, ``core.importers.ods_limits``): the same size limits, and in content.xml the extent
+  reached by cells and rows that hold a value, repeats included (empty repeated rows and columns,
+  which LibreOffice writes up to the sheet's end, are not counted: calamine does not expand them).
+* .xls (OLE2 with BIFF5/BIFF8 records): the file size, then every record that places a cell or
+  declares a sheet's extent (``core.importers.xls_limits``): calamine sizes its grid from the cells'
+  16-bit row and column numbers, not from BIFF8's 256-column limit.
 * .csv: the file size here; rows and columns while reading (core.importers.reader).
 
 A sheet (content.xml) is inflated on a helper thread (``core.bulk.prefetched``: zlib releases
@@ -95,7 +98,7 @@ def column_number(letters: str) -> int:
     return n
 
 
-def _check_extent(path: Path, rows: int, cols: int, where: str) -> None:
+def check_extent(path: Path, rows: int, cols: int, where: str) -> None:
     if rows > MAX_ROWS:
         raise refuse(path, f"{where}用到第 {rows} 行，超过上限 {MAX_ROWS} 行")
     if cols > MAX_COLUMNS:
@@ -129,7 +132,7 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> None:
             raise refuse(path, f"部件“{info.filename}”的压缩比异常（{ratio} 倍）")
 
 
-def _stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
+def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
     """A member's bytes in chunks, counted against the remaining ``budget``; zipfile
     itself stops at the declared size and checks the CRC at the end."""
     try:
@@ -226,7 +229,7 @@ class _SheetScan:
             self.in_data = len(head) > 1
             for m in _DIMENSION.finditer(head[0]):
                 rows, cols = _ref(m.group(1).decode("ascii", "replace"))
-                _check_extent(self.path, rows, cols, f"{self.where}声明的范围")
+                check_extent(self.path, rows, cols, f"{self.where}声明的范围")
         # (searched in place, up to ``end``: no copy of the chunk on the usual path)
         if not self.walk and not _IRREGULAR.search(data, 0, end) and not _prefixed(data, end):
             return end            # every tag regular: within the limits, no formula
@@ -247,7 +250,7 @@ class _SheetScan:
         ref = re.search(rb"([A-Za-z]*)(\d*)$", match.split(b"=", 1)[1].strip(b" \t\r\n\"'"))
         assert ref is not None   # the pattern matches every string (both groups may be empty)
         letters, digits = ref.group(1).decode(), ref.group(2)
-        _check_extent(self.path, int(digits) if len(digits) >= 7 else 0,
+        check_extent(self.path, int(digits) if len(digits) >= 7 else 0,
                       column_number(letters) if letters else 0, self.where)
 
     def _cell_value(self, data: bytes, start: int, row: int, col: int) -> None:
@@ -276,14 +279,14 @@ class _SheetScan:
                 ref = _ROW_REF.search(attrs)
                 self.row = int(ref.group(1)) if ref else self.row + 1
                 self.col = 0
-                _check_extent(self.path, self.row, 0, self.where)
+                check_extent(self.path, self.row, 0, self.where)
                 continue
             ref = _CELL_REF.search(attrs)
             if ref:
                 self.col, row = column_number(ref.group(1).decode()), int(ref.group(2))
             else:
                 self.col, row = self.col + 1, self.row
-            _check_extent(self.path, row, self.col, self.where)
+            check_extent(self.path, row, self.col, self.where)
             if not empty:
                 self._cell_value(data, m.end(), row, self.col)
 
@@ -295,7 +298,7 @@ def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: st
     scan = _SheetScan(path, name)
     tail = b""
     # inflated on the second core (zlib releases the GIL) while this thread scans the chunk before
-    for chunk in prefetched(_stream(path, zf, info, budget)):
+    for chunk in prefetched(stream(path, zf, info, budget)):
         data = tail + chunk if tail else chunk
         tail = data[scan.feed(data, final=False):]
         if keep is not None and scan.regular:
@@ -360,7 +363,7 @@ def _holds_sheet_data(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, bu
     tail = b""
     root = _RootCount()
     declared = items = 0
-    for chunk in _stream(path, zf, info, budget):
+    for chunk in stream(path, zf, info, budget):
         data = tail + chunk
         if any(mark in data for mark in _SHEET_MARKS):
             return True
@@ -416,69 +419,29 @@ def _halves(info: zipfile.ZipInfo) -> Split | None:
     return halves.Split(info.filename, info.file_size) if halves.may_want() else None
 
 
-# --- ods -------------------------------------------------------------------------------------
-
-_ODS_TOKENS = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s>/])([^>]*?)(/?)>")
-_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated\s*=\s*["\'](\d+)')
-_COLS_REPEATED = re.compile(rb'table:number-columns-repeated\s*=\s*["\'](\d+)')
-_ODS_VALUE = re.compile(rb"office:value-type")
-
-
-class _OdsScan:
-    """Tracks, per table, the furthest row and column that may hold a value: a cell with
-    a value type or with content (not self-closing)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.row = 0            # rows before the current one
-        self.row_repeat = 1
-        self.col = 0
-        self.row_has_value = False
-
-    def feed(self, data: bytes, final: bool) -> int:
-        end = len(data) if final else max(0, data.rfind(b"<"))
-        for m in _ODS_TOKENS.finditer(data, 0, end):
-            closing, tag, attrs, empty = m.group(1), m.group(2), m.group(3), m.group(4)
-            if closing and tag != b"table-row":
-                continue
-            if tag == b"table":
-                self.row = 0
-            elif tag == b"table-row":
-                if not closing:
-                    rep = _ROWS_REPEATED.search(attrs)
-                    self.row_repeat = int(rep.group(1)) if rep else 1
-                    self.col, self.row_has_value = 0, False
-                if closing or empty:
-                    if self.row_has_value:
-                        _check_extent(self.path, self.row + self.row_repeat, 0, "表格")
-                    self.row += self.row_repeat
-            else:
-                rep = _COLS_REPEATED.search(attrs)
-                self.col += int(rep.group(1)) if rep else 1
-                if not empty or _ODS_VALUE.search(attrs):
-                    self.row_has_value = True
-                    _check_extent(self.path, self.row + 1, self.col, "表格")
-        return end
-
-
-def _check_ods(path: Path, zf: zipfile.ZipFile) -> Precheck:
-    budget = [MAX_UNPACKED_BYTES]
-    for info in zf.infolist():
-        if info.filename == "content.xml":
-            scan, tail = _OdsScan(path), b""
-            for chunk in prefetched(_stream(path, zf, info, budget)):
-                data = tail + chunk
-                tail = data[scan.feed(data, final=False):]
-                if len(tail) > MAX_TAIL:
-                    raise refuse(path, "content.xml 的内容格式异常")
-            scan.feed(tail, final=True)
-        elif info.filename.endswith((".xml", ".rdf")):
-            for _chunk in _stream(path, zf, info, budget):
-                pass
-    return Precheck()
-
-
 # --- entry -------------------------------------------------------------------------------------
+
+_XLSB = "xl/workbook.bin"
+
+
+def _check_zip(path: Path, zf: zipfile.ZipFile) -> Precheck:
+    """An .xlsx (xl/workbook.xml) or an .ods (content.xml), measured as such. Any other zip is refused
+    here: calamine, told the format by the content (``reader._read_by_content``), would also read an
+    .xlsb (binary records, not measured by this check), and a zip that is both would be read as
+    either."""
+    names = set(zf.namelist())
+    xlsx, ods = "xl/workbook.xml" in names, "content.xml" in names
+    if _XLSB in names:
+        raise InputFileError(f"文件“{path.name}”无法读取：这是Excel二进制工作簿（.xlsb）格式",
+                             "请用Excel打开该文件，另存为 .xlsx 格式后重试")
+    if xlsx == ods:
+        raise InputFileError(f"文件“{path.name}”无法读取：不是有效的Excel或WPS表格文件（文件结构异常）",
+                             "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试")
+    if xlsx:
+        return _check_xlsx(path, zf)
+    from core.importers.ods_limits import check_ods  # (it imports this module)
+    return check_ods(path, zf)
+
 
 def precheck_spreadsheet(path: Path, head: bytes) -> Precheck:
     """Measure ``path`` before calamine opens it; InputFileError when beyond a limit.
@@ -490,9 +453,9 @@ def precheck_spreadsheet(path: Path, head: bytes) -> Precheck:
                                  "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试")
         with zf:
             _check_directory(path, zf)
-            names = set(zf.namelist())
-            if "content.xml" in names and "xl/workbook.xml" not in names:
-                return _check_ods(path, zf)
-            return _check_xlsx(path, zf)
+            return _check_zip(path, zf)
     check_size(path, MAX_XLS_BYTES, "Excel 97-2003（.xls）")
+    from core.importers import xls_limits  # (olefile: only for an .xls)
+    for records in xls_limits.workbook_streams(path):
+        xls_limits.check_records(path, records, lambda rows, cols: check_extent(path, rows, cols, "工作表"))
     return Precheck()
