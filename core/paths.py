@@ -176,12 +176,39 @@ def temp_folder(prefix: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# Files no output of this process may replace (``protect``): the database it opened and its side
+# files, the spreadsheets it imported. Keyed as the file system names them (``_file_key``).
+_protected: dict[str, str] = {}
+DATABASE_FILE = "这是正在使用的数据库文件，保存到这里会毁掉其中的数据"
+IMPORTED_FILE = "这是刚才导入时读取的原始文件，保存到这里会覆盖它"
+
+
+def _file_key(path: str | Path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def protect(paths: Iterable[str | Path], why: str) -> None:
+    """Never let an output of this process replace ``paths`` (``why``: the refusal's reason, Chinese)."""
+    for path in paths:
+        _protected[_file_key(path)] = why
+
+
+def check_replaceable(target: str | Path) -> None:
+    """OutputFileError when ``target`` is a file this process protects (``protect``)."""
+    why = _protected.get(_file_key(target)) if _protected else None
+    if why is not None:
+        from core.errors import OutputFileError
+        raise OutputFileError(f"不能保存为“{Path(target).name}”：{why}", "请换一个文件名（或文件夹）后重新保存")
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces
     ``target`` in one step, on failure it is removed and ``target`` untouched.
-    The temporary is registered, so a kill mid-write leaves nothing after the next start."""
+    The temporary is registered, so a kill mid-write leaves nothing after the next start.
+    A protected file (``protect``: the open database, an imported list) is never the target."""
     target = Path(target)
+    check_replaceable(target)
     tmp_path = (target.parent / f".~{target.stem[:40]}.{os.urandom(6).hex()}.tmp").absolute()
     with _registered(tmp_path):            # registered before it exists: no window for a kill
         fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)

@@ -65,8 +65,16 @@ def backups_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "backups"
 
 
-def _name_re(stem: str) -> re.Pattern[str]:
-    return re.compile(re.escape(stem) + r"-(\d{8}-\d{6}-\d{6})-[\w.-]*\.sqlite")
+def backup_key(db_path: Path) -> str:
+    """What the names of ``db_path``'s backups start with: the stem of a .sqlite file (the program's
+    own files, and every backup taken before session 15), the whole name of any other, so that
+    学校.db beside 学校.sqlite keeps backups of its own."""
+    p = Path(db_path)
+    return p.stem if p.suffix.lower() == ".sqlite" else p.name
+
+
+def _name_re(key: str) -> re.Pattern[str]:
+    return re.compile(re.escape(key) + r"-(\d{8}-\d{6}-\d{6})-[\w.-]*\.sqlite")
 
 
 def taken_at(path: Path, stem: str | None = None) -> datetime:
@@ -85,8 +93,11 @@ def list_backups(db_path: Path) -> list[Path]:
     folder = backups_dir(db_path)
     if not folder.is_dir():
         return []
-    pattern = _name_re(Path(db_path).stem)
-    found = [(m.group(1), p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))]
+    db_path = Path(db_path)
+    patterns = [_name_re(backup_key(db_path))]
+    if db_path.suffix.lower() != ".sqlite" and not db_path.with_suffix(".sqlite").exists():
+        patterns.append(_name_re(db_path.stem))    # taken before session 15, when no .sqlite twin can claim them
+    found = [(m.group(1), p) for p in folder.iterdir() for pattern in patterns if (m := pattern.fullmatch(p.name))]
     return [p for _stamp, p in sorted(found, reverse=True)]
 
 
@@ -187,13 +198,16 @@ def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
     by default the backups folder, which is then pruned (``keep`` newest + one a day)."""
     path, timeout = (db, 15.0) if isinstance(db, Path) else (db.path, db.timeout)
     stamp = datetime.now().strftime(STAMP_FORMAT)
-    name = f"{path.stem}-{stamp}-{reason}.sqlite"
+    name = f"{backup_key(path)}-{stamp}-{reason}.sqlite"
     if target is None:
         out = _copy_database(path, backups_dir(path) / name, timeout)
         prune(path, keep=keep)
     else:
         target = Path(target)
-        out = _copy_database(path, target / name if target.is_dir() else target, timeout)
+        target = target / name if target.is_dir() else target
+        from core.paths import check_replaceable
+        check_replaceable(target)          # never the open database itself, nor a list just imported
+        out = _copy_database(path, target, timeout)
     log.info("backup written: %s (%s)", out.name, reason)
     return out
 
@@ -223,7 +237,8 @@ def sweep_stale(db_path: Path) -> list[Path]:
     found = [db_path.with_name(f".{db_path.name}.restore.tmp")]
     folder = backups_dir(db_path)
     if folder.is_dir():
-        found += [p for p in folder.glob(f".{db_path.stem}-*.sqlite.*tmp*")]
+        mine = re.compile(r"\." + _name_re(backup_key(db_path)).pattern + r"\..*tmp.*")   # not 学校-2's
+        found += [p for p in folder.iterdir() if mine.fullmatch(p.name)]
     removed = [p for p in found if p.exists()]
     for p in removed:
         p.unlink(missing_ok=True)

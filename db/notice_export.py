@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from core.bulk import gc_paused
 from core.errors import ValidationError, ZizhuError
 from core.exports.data import ExportData
+from core.paths import check_replaceable
 from db import audit
 from db.models import ON_LIST, Student
 from db.session import Database
@@ -129,6 +130,7 @@ def _notice_targets(targets: Sequence[str | Path]) -> list[Path]:
         if target.suffix.lower() not in (".pdf", ".xlsx"):
             raise ValidationError(f"不支持的文件类型“{target.suffix or '（无扩展名）'}”：{target.name}",
                                   "公示名单请保存为 .pdf 或 .xlsx")
+        check_replaceable(target)        # (the workbook may be written by a child process: checked here)
         key = os.path.normcase(os.path.abspath(target))
         if key in seen:
             raise ValidationError(f"文件“{target}”指定了两次", "同时生成两种格式时，请指定一个 .pdf 和一个 .xlsx 文件")

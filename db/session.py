@@ -272,6 +272,8 @@ def open_database(path: str | Path, migrate: bool = True, lock: bool = True,
     _check_writable(p)
     if lock:
         instance_lock.acquire(p)
+    from core.paths import DATABASE_FILE, protect
+    protect([p, *(p.with_name(p.name + side) for side in ("-wal", "-shm", "-journal", ".lock"))], DATABASE_FILE)
     db: Database | None = None
     try:
         if lock:

@@ -279,3 +279,49 @@ def test_two_backups_to_one_name_at_once_both_succeed(dbp, tmp_path, monkeypatch
         t.join()
     assert errors == [] and bk.inspect_backup(target).school
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def _school_db(path: Path, name: str) -> Path:
+    assert run(["--db", str(path), "init", "--school", name, "--code", "4115", "--school-year", "2023"]) == 0
+    return path
+
+
+def test_two_databases_of_one_stem_keep_their_own_backups(tmp_path, capsys):
+    """学校.db and 学校.sqlite in one folder (the GUI opens both kinds): a restore of one never takes the
+    other's backup, and pruning one never removes the other's (found by review, session 15)."""
+    a = _school_db(tmp_path / "学校.db", "甲校")
+    b = _school_db(tmp_path / "学校.sqlite", "乙校")
+    assert run(["--db", str(a), "backup"]) == 0
+    assert bk.list_backups(a) and all(p.name.startswith("学校.db-") for p in bk.list_backups(a))
+    assert bk.list_backups(b) == []
+    assert run(["--db", str(b), "backup"]) == 0
+    capsys.readouterr()
+    assert run(["--db", str(b), "restore", "--latest"]) == 0
+    assert "乙校" in capsys.readouterr().out
+    theirs = bk.list_backups(a)
+    for _ in range(3):
+        bk.backup(b)
+    bk.prune(b, keep=1, days=0)
+    assert bk.list_backups(a) == theirs and len(bk.list_backups(b)) == 1
+    legacy = bk.backups_dir(a) / "学校-20261201-101010-000001-start.sqlite"   # a stem-named backup of before
+    legacy.write_bytes(bk.list_backups(a)[0].read_bytes())
+    assert legacy in bk.list_backups(b) and legacy not in bk.list_backups(a)   # its .sqlite twin claims it
+
+
+def test_a_stem_named_backup_of_a_db_file_is_still_found(tmp_path):
+    a = _school_db(tmp_path / "学校.db", "甲校")
+    bk.backup(a)
+    legacy = bk.backups_dir(a) / "学校-20261201-101010-000001-start.sqlite"
+    legacy.write_bytes(bk.list_backups(a)[0].read_bytes())
+    assert legacy in bk.list_backups(a)          # no 学校.sqlite beside it: taken for this one
+
+
+def test_the_sweep_leaves_another_database_s_backup_in_progress(tmp_path):
+    a = _school_db(tmp_path / "学校.sqlite", "甲校")
+    folder = bk.backups_dir(a)
+    folder.mkdir(exist_ok=True)
+    theirs = folder / ".学校-2-20261201-101010-000001-start.sqlite.4242-139876.tmp"
+    mine = folder / ".学校-20261201-101010-000001-start.sqlite.4242-139876.tmp"
+    theirs.write_bytes(b"x")
+    mine.write_bytes(b"x")
+    assert bk.sweep_stale(a) == [mine] and theirs.exists()

@@ -24,6 +24,7 @@ from core.bulk import gc_paused, warmed_alongside
 from core.errors import InputFileError
 from core.importers import limits
 from core.importers.halves import calamine_failed, read_halves
+from core.paths import IMPORTED_FILE, protect
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
@@ -95,6 +96,7 @@ def read_table(path: str | os.PathLike[str], warm: Warm = None) -> Table:
     if not head:
         raise _error(p, "文件是空的（0字节）", "请确认选择了正确的文件")
     table = _read_csv(p) if suffix in CSV_SUFFIXES else _read_spreadsheet(p, suffix, head, warm)
+    protect([p], IMPORTED_FILE)      # no output of this process replaces the list it read (core.paths)
     return table
 
 

@@ -1,0 +1,80 @@
+"""No output replaces the database in use or the list just imported (found by review, session 15:
+`import students 名单.xlsx --problems 名单.xlsx` replaced the clerk's list with its problem rows;
+`export <the database> --draft` turned the database into a zip, and the signing key made in that run
+was lost with it). The refusal is one check at the one atomic write (``core.paths``)."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+from conftest import xlsx
+from test_cli import ID_HS, ID_PRE
+
+from cli.commands import run
+from core.errors import OutputFileError
+from core.paths import DATABASE_FILE, check_replaceable, protect, write_atomic
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def school(tmp_path):
+    db = tmp_path / "学校.sqlite"
+    assert run(["--db", str(db), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 0
+    listing = xlsx(tmp_path / "名单.xlsx", ["姓名", "身份证号", "学段"],
+                   ["张三", ID_PRE, "幼儿园"], ["李四", ID_HS[:-1] + ("0" if ID_HS[-1] != "0" else "1"), "高中"])
+    return db, listing
+
+
+def test_the_problem_rows_never_replace_the_list_they_come_from(school, capsys):
+    db, listing = school
+    before = digest(listing)
+    assert run(["--db", str(db), "import", "students", str(listing), "--problems", str(listing)]) == 2
+    err = capsys.readouterr().err
+    assert "不能保存为“名单.xlsx”" in err and "原始文件" in err and "换一个文件名" in err
+    assert digest(listing) == before
+
+
+@pytest.mark.parametrize("side", ["", "-wal"])
+def test_no_export_or_backup_replaces_the_database(school, tmp_path, capsys, side):
+    db, _listing = school
+    target = db.with_name(db.name + side)
+    pw = tmp_path / "pw.txt"
+    pw.write_text("口令123456\n", encoding="utf-8")
+    for argv in (["export", str(target), "--draft", "--passphrase-file", str(pw)],
+                 ["backup", str(target)],
+                 ["template", "students", str(target)]):
+        assert run(["--db", str(db), *argv]) == 2, argv
+        assert "正在使用的数据库文件" in capsys.readouterr().err
+        # (the database's own files change as it is opened: what matters is that no output replaced them)
+        assert not target.exists() or target.read_bytes()[:2] != b"PK"
+        with sqlite3.connect(db) as con:       # still the school's database, its data and key intact
+            assert con.execute("SELECT name FROM school").fetchone() == ("第一中学",)
+    assert run(["--db", str(db), "export", str(tmp_path / "包.zip"), "--draft", "--passphrase-file", str(pw)]) == 0
+
+
+def test_any_other_file_is_written_as_before(school, tmp_path):
+    db, _listing = school
+    other = tmp_path / "模板.xlsx"
+    other.write_bytes(b"old")
+    assert run(["--db", str(db), "template", "students", str(other)]) == 0
+    assert other.read_bytes()[:2] == b"PK"
+
+
+def test_the_check_keys_files_as_the_file_system_names_them(tmp_path):
+    real = tmp_path / "a.sqlite"
+    real.write_bytes(b"x")
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(real)
+    protect([real], DATABASE_FILE)
+    for name in (real, link, tmp_path / "." / "a.sqlite"):
+        with pytest.raises(OutputFileError) as err:
+            check_replaceable(name)
+        assert "正在使用的数据库文件" in err.value.message
+        with pytest.raises(OutputFileError):
+            write_atomic(name, lambda tmp: tmp.write_bytes(b"y"))
+    assert real.read_bytes() == b"x"
+    check_replaceable(tmp_path / "b.sqlite")       # not protected: no refusal
