@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError
+from core.paths import DATABASE_FILE, protect
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -127,8 +128,11 @@ class Database:
     ``write_session()`` one that holds the write lock from its start."""
 
     def __init__(self, path: Path, timeout: float | None = None) -> None:
-        self.path = Path(path)
+        self.path = p = Path(path)
         self.timeout = busy_timeout() if timeout is None else timeout
+        # no output of this process replaces the database or its side files (core.paths; the GUI's
+        # worker process, which writes the exports, makes its own Database of the path)
+        protect([p, *(p.with_name(p.name + side) for side in ("-wal", "-shm", "-journal", ".lock"))], DATABASE_FILE)
         self._locked = False
         self._orm: tuple[Engine, sessionmaker[Session], sessionmaker[Session]] | None = None
         self._orm_lock = threading.Lock()    # the GUI's threads may ask for the first session together
@@ -272,8 +276,6 @@ def open_database(path: str | Path, migrate: bool = True, lock: bool = True,
     _check_writable(p)
     if lock:
         instance_lock.acquire(p)
-    from core.paths import DATABASE_FILE, protect
-    protect([p, *(p.with_name(p.name + side) for side in ("-wal", "-shm", "-journal", ".lock"))], DATABASE_FILE)
     db: Database | None = None
     try:
         if lock:

@@ -78,3 +78,24 @@ def test_the_check_keys_files_as_the_file_system_names_them(tmp_path):
             write_atomic(name, lambda tmp: tmp.write_bytes(b"y"))
     assert real.read_bytes() == b"x"
     check_replaceable(tmp_path / "b.sqlite")       # not protected: no refusal
+
+
+def test_the_export_page_refuses_a_list_just_imported(qtbot, demo_db, shown, tmp_path):
+    """The notice's workbook named as the list imported in this session (the save dialog asks only
+    whether to replace it): one error in Chinese, the list untouched."""
+    from conftest import open_main_window
+
+    from core.importers.reader import read_table
+    from core.paths import IMPORTED_FILE
+    from gui.main_window import EXPORT
+    listing = xlsx(tmp_path / "名单.xlsx", ["姓名", "身份证号", "学段"], ["张三", ID_PRE, "幼儿园"])
+    before = digest(listing)
+    read_table(listing)                 # as the import wizard reads it (in this process: the worker is inline)
+    win = open_main_window(qtbot, demo_db)
+    win.show_page(EXPORT)
+    page = win.export
+    page.ask_notice_target = lambda suffix, title="": listing
+    page.notice_xlsx_button.click()
+    assert len(shown) == 1 and IMPORTED_FILE in shown[0][0] and "换一个文件名" in shown[0][1]
+    shown.clear()
+    assert digest(listing) == before
