@@ -80,34 +80,32 @@ class LettersProxy(FilterProxy):
 
 @dataclass(frozen=True)
 class MadeLetters:
+    """What the worker's child process sends back (picklable: the pages are rendered afterwards, in a
+    thread of the window's process, as a QImage cannot be pickled)."""
     target: Path | None             # where they were saved (None: preview only)
     warnings: list[str]
-    pages: list[QImage]
-    pdf: bytes
+    pdf: bytes                      # the letters, for the preview (empty when saved to ``target``)
     draft_reasons: list[str]        # why they are marked 草稿 (db.exports.readiness); empty: final
 
 
 def make_letters(db: Database, keys: list[int], target: Path | None = None,
                  per_household: bool = False) -> MadeLetters:
     """Worker: write the letters of ``keys`` (one page per student, or per household
-    listing its children) and render them for the preview. Without ``target`` the PDF
-    only passes through a private temporary folder: the preview keeps its bytes in
+    listing its children), to ``target`` or, without one, for the preview: the PDF then
+    only passes through a private temporary folder and the preview keeps its bytes in
     memory, so no file with the children's data is left behind. Marked 草稿 until every
     student is verified and no error is open (the CLI's use case)."""
     from core.exports.letters import write_letters
     from core.paths import temp_folder
     from db.exports import gather_letters
-    from gui.pdf_preview import render_pages
     letters = gather_letters(db, keys=keys)
     if target is not None:
         warnings = write_letters(target, letters.data, keys=keys, per_household=per_household)
-        pdf = target.read_bytes()
-    else:
-        with temp_folder("letters") as folder:
-            path = folder / "告知书.pdf"
-            warnings = write_letters(path, letters.data, keys=keys, per_household=per_household)
-            pdf = path.read_bytes()
-    return MadeLetters(target, warnings, render_pages(pdf), pdf, letters.reasons)
+        return MadeLetters(target, warnings, b"", letters.reasons)
+    with temp_folder("letters") as folder:
+        path = folder / "告知书.pdf"
+        warnings = write_letters(path, letters.data, keys=keys, per_household=per_household)
+        return MadeLetters(None, warnings, path.read_bytes(), letters.reasons)
 
 
 def draft_note(reasons: list[str]) -> str:
@@ -179,16 +177,22 @@ class LettersPage(ListPage[LettersProxy]):
             self._message("没有可生成告知书的学生")
             return
         worker.run_task(make_letters, self.db, keys, per_household=self.household.isChecked(),
-                        on_success=lambda r: self._show_preview(keys, r, modal), parent=self, process=True)
+                        on_success=lambda made: self._render(keys, made, modal), parent=self, process=True)
 
-    def _show_preview(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
+    def _render(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
+        """The pages drawn in the worker's thread (QImage may be made off the GUI thread)."""
+        from gui.pdf_preview import render_pages
+        worker.run_task(render_pages, made.pdf, on_success=lambda pages: self._show_preview(keys, made, pages, modal),
+                        parent=self)
+
+    def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, render_pages
         self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(draft_note(made.draft_reasons))
         self.shown_letters = made
         title = f"资助结果告知书{'（草稿）' if made.draft_reasons else ''}（{len(keys)} 名学生）"
-        self.preview = PdfPreview(title, made.pages, print_pages=lambda: render_pages(made.pdf, dpi=200), parent=self)
+        self.preview = PdfPreview(title, pages, print_pages=lambda: render_pages(made.pdf, dpi=200), parent=self)
         self.preview.print_button.clicked.connect(lambda: self._after_print(keys, bool(made.draft_reasons)))
         if modal:
             self.preview.exec()

@@ -39,6 +39,7 @@ FakeThreadPool (``process`` is ignored there).
 from __future__ import annotations
 
 import logging
+import pickle
 import sys
 import threading
 from collections import deque
@@ -299,8 +300,17 @@ def in_child(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """From a task running in the worker thread: ``fn(*args, **kwargs)`` in the worker's child
     process, i.e. on the machine's other core (inline when ``SYNCHRONOUS``, as ``process=True``)."""
     if SYNCHRONOUS:
-        return fn(*args, **kwargs)
+        _crosses(fn, args, kwargs)
+        return pickle.loads(pickle.dumps(fn(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL))
     return _in_child(fn, args, kwargs, None)
+
+
+def _crosses(fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """Tests (``SYNCHRONOUS``) run a child process's task inline; the arguments the real run would pickle
+    to send it are pickled here too (and the result on its way back, by the caller), so a task that
+    cannot cross the process boundary fails its test. (``fn`` itself is not: tests put spies there.)"""
+    pickle.dumps((tuple(_for_child(a) for a in args), {k: _for_child(v) for k, v in kwargs.items()}),
+                 protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def stop_child() -> None:
@@ -387,10 +397,14 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
     if isinstance(progress, Progress):
         progress, on_success, on_failure = _with_dialog(progress, parent, on_success, on_failure)
     if SYNCHRONOUS:
+        if process:
+            _crosses(fn, args, kwargs)
         if progress is not None:
             kwargs["progress"] = progress
         try:
             result = fn(*args, **kwargs)
+            if process:       # what the child process would send back: pickled, as a real run does
+                result = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         except Exception as exc:  # noqa: BLE001
             _deliver_failure(exc, on_failure, parent)
             return

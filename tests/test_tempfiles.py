@@ -1,6 +1,7 @@
 """Nothing with personal data is left behind: temporaries are registered while they
 exist, removed when the work ends, and swept at the next start after a kill."""
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pdftext import page_count as pdf_pages
 
 from core import paths
 
@@ -127,7 +129,8 @@ def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, dem
     export_package(demo_db, tmp_path / "pkg.zip", "a good passphrase", draft=True, letters=True)
     keys = [r.id for r in snapshot(demo_db).letters[:3]]
     made = make_letters(demo_db, keys)
-    assert made.target is None and made.pdf.startswith(b"%PDF") and len(made.pages) == 3
+    assert made.target is None and made.pdf.startswith(b"%PDF") and pdf_pages(made.pdf) == 3
+    assert pickle.loads(pickle.dumps(made)) == made        # it crosses from the worker's child process
     assert list(paths.temp_root().iterdir()) == []
     assert list((tmp_path / "systmp").iterdir()) == []
     assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.pdf"))
