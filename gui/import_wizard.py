@@ -270,6 +270,7 @@ class RunPage(QWizardPage):
         super().__init__(parent)
         self.setTitle("第 3 步：导入结果")
         self.report: ImportReport | None = None
+        self.running = False
         self.status = QLabel(self)
         self.status.setObjectName("runStatus")
         self.status.setWordWrap(True)
@@ -292,6 +293,7 @@ class RunPage(QWizardPage):
     def initializePage(self) -> None:
         wiz = dialogs.wizard_of(self, ImportWizard)
         self.report = None
+        self.running = True        # the wizard stays open until the import answers (ImportWizard.reject)
         self.status.setText("正在导入，请稍候…")
         worker.run_task(run_import_shown, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
                         progress=worker.Progress("正在导入，请稍候…", "导入"),
@@ -299,6 +301,7 @@ class RunPage(QWizardPage):
                         on_success=self._done, on_failure=self._failed, parent=self, process=True)
 
     def _done(self, report: ImportReport) -> None:
+        self.running = False
         self.report = report
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         lines = listed_lines(report.plan, imported=True) or ["没有发现问题。"]
@@ -309,6 +312,7 @@ class RunPage(QWizardPage):
         wiz.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
+        self.running = False
         self.status.setText("导入没有完成，数据库没有任何改动。")
         show_exception(self, exc)
 
@@ -352,6 +356,15 @@ class ImportWizard(QWizard):
         for page in (self.file_page, self.preview_page, self.run_page):
             self.addPage(page)
         fit_to_screen(self, 900, 600)
+
+    def reject(self) -> None:
+        """Esc or the window's × (QDialog.closeEvent calls this): not while the import runs. Its answer
+        comes back to this wizard, which tells the window to reload the lists, check again and forget the
+        edits the import may have overwritten (the undo stack); closed, that answer would be lost."""
+        if self.run_page.running:
+            self.run_page.status.setText("正在导入，请稍候：导入完成之前不能关闭这个窗口。")
+            return
+        super().reject()
 
     def kind(self) -> str:
         return self.file_page.kind()

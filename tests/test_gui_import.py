@@ -4,6 +4,8 @@ from datetime import date
 import pytest
 from conftest import open_main_window, xlsx
 from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import select
 from test_gui_students import ID_ZS, fill_people
@@ -297,3 +299,29 @@ def test_preview_counts_agree_with_the_rows_listed(win, qtbot, tmp_path):
     assert "已导入并标记，可在名单中查看）：共 1 行" in report and "共 3 行" in report
     assert wiz.run_page.save_button.isVisibleTo(wiz)
     wiz.reject()
+
+
+def test_the_wizard_stays_open_while_its_import_runs(win, qtbot, students_file, db, monkeypatch):
+    """Esc or the window's × during step 3 closed the wizard, and with it the import's answer: the list
+    was not reloaded, nothing was checked again, the undo stack kept edits the import had overwritten
+    (found by review, session 15). Now the wizard waits for the answer."""
+    import gui.import_wizard as iw
+    from gui import worker
+    held = []
+    real = worker.run_task
+    wiz = run_wizard(win, qtbot, "students", students_file)
+    monkeypatch.setattr(iw.worker, "run_task", lambda fn, *a, **k: held.append((fn, a, k)))  # still running
+    win.undo_stack.push(QUndoCommand("一次旧的修改"))
+    wiz.button(QWizard.WizardButton.CommitButton).click()
+    assert wiz.run_page.running and len(held) == 1
+    for close in (wiz.reject, wiz.close, lambda: qtbot.keyClick(wiz, Qt.Key.Key_Escape)):
+        close()
+        assert wiz.isVisible(), close
+    assert "完成之前不能关闭" in wiz.run_page.status.text()
+    monkeypatch.setattr(iw.worker, "run_task", real)
+    fn, args, kwargs = held.pop()
+    real(fn, *args, **kwargs)           # the import answers
+    assert not wiz.run_page.running and "已新增 3 行" in wiz.run_page.status.text()
+    assert win.students.model.rowCount() == 8 and win.undo_stack.count() == 0
+    wiz.reject()
+    assert not wiz.isVisible()
