@@ -210,6 +210,11 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(POLICY)
             self.nav.blockSignals(False)
             return
+        if index != SETTINGS and self.stack.currentIndex() == SETTINGS and not self.settings.may_leave():
+            self.nav.blockSignals(True)        # unsaved settings the clerk keeps: stay
+            self.nav.setCurrentRow(SETTINGS)
+            self.nav.blockSignals(False)
+            return
         if index == len(PAGES):
             self.receiving                     # noqa: B018 - made before it is shown
         elif index == POLICY:
@@ -412,8 +417,9 @@ class MainWindow(QMainWindow):
 
     def may_leave(self, then: Callable[[], object]) -> bool:
         """Before the window closes or the database is switched: unsaved policy changes are
-        saved, dropped or kept (取消) as the clerk says; ``then`` runs again once saved."""
-        return self._policy is None or self._policy.may_leave(then)
+        saved, dropped or kept (取消) as the clerk says, ``then`` running again once saved; unsaved
+        settings are dropped or kept."""
+        return (self._policy is None or self._policy.may_leave(then)) and self.settings.may_leave()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_leave(self.close):

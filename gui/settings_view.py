@@ -58,6 +58,9 @@ class SettingsPage(QWidget):
         self.db = db
         self.setObjectName("settingsPage")
         self.school_edits: dict[str, QLineEdit] = {}
+        # what each box showed as stored (None: not loaded yet); a box whose fields differ is unsaved
+        self._shown_school: dict[str, Any] | None = None
+        self._shown_official: dict[str, str] | None = None
 
         school_box = QGroupBox("学校信息", self)
         form = QFormLayout(school_box)
@@ -181,18 +184,60 @@ class SettingsPage(QWidget):
         self.backup_box.reload()
 
     def show_settings(self, data: SettingsData) -> None:
+        """The stored settings; a box the clerk has edited and not saved keeps the edits (the other box's
+        保存, or any change elsewhere, reloads this page)."""
         if data.fingerprint:
             self.fingerprint.setText(data.fingerprint)
         self._school = data.school
         self._key_buttons(has_key=bool(data.fingerprint))
         if data.school:
-            for key, edit in self.school_edits.items():
-                edit.setText(str(getattr(data.school, key) or ""))
-            self.year.setValue(data.school.school_year)
-        self.official.set_values(data.official)
+            stored: dict[str, Any] = {k: str(getattr(data.school, k) or "").strip() for k in self.school_edits}
+            stored["school_year"] = data.school.school_year
+            if not self.school_unsaved():
+                for key, edit in self.school_edits.items():
+                    edit.setText(str(getattr(data.school, key) or ""))
+                self.year.setValue(data.school.school_year)
+            self._shown_school = stored
+        official = {k: str(data.official.get(k, "")).strip() for k in self.official.edits}
+        if not self.official_unsaved():
+            self.official.set_values(data.official)
+        self._shown_official = official
         title = policy_title(data.official.get("county", ""), data.official.get("policy_title", ""))  # as printed
         self.policy_name.setText(f"当前政策：{title}\n资助项目和政策参数（如公办学费标准）在“政策”页修改，"
                                  "保存前先看变更预览：哪些学生的资助金额会变。")
+
+    # -- unsaved edits ------------------------------------------------------
+    def school_unsaved(self) -> bool:
+        return self._shown_school is not None and self.school_values() != self._shown_school
+
+    def official_unsaved(self) -> bool:
+        return self._shown_official is not None and self.official.values() != self._shown_official
+
+    def unsaved_boxes(self) -> list[str]:
+        """The boxes with edits not saved yet, by their titles."""
+        return [title for title, unsaved in (("学校信息", self.school_unsaved()),
+                                             ("公文信息", self.official_unsaved())) if unsaved]
+
+    def may_leave(self) -> bool:
+        """True when the page may be left: nothing unsaved, or the clerk chose to drop the edits (they are
+        put back as stored)."""
+        boxes = self.unsaved_boxes()
+        if not boxes or not self.ask_discard(boxes):
+            return not boxes
+        self._shown_school = self._shown_official = None     # nothing kept: the stored values shown again
+        self.reload()
+        return True
+
+    def ask_discard(self, boxes: list[str]) -> bool:
+        """Whether to drop the unsaved edits of ``boxes`` (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.Question, "设置未保存",
+                          f"“{'”和“'.join(boxes)}”有修改还没有保存。离开本页将放弃这些修改。", parent=self)
+        leave = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton("留在本页", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.exec()
+        return box.clickedButton() is leave
 
     # -- saving -----------------------------------------------------------
     def school_values(self) -> dict[str, Any]:
@@ -209,6 +254,7 @@ class SettingsPage(QWidget):
     def _school_saved(self, saved: SchoolSaved) -> None:
         self.save_school_button.setEnabled(True)
         self._school = saved.school
+        self._shown_school = self.school_values()
         self.message.setText("学校信息已保存")
         self.changed.emit(saved.changes)
 
@@ -220,6 +266,7 @@ class SettingsPage(QWidget):
     def _official_saved(self, saved: Any) -> None:
         self.save_official_button.setEnabled(True)
         self.official.set_values(saved.values)
+        self._shown_official = self.official.values()
         self.message.setText("公文信息已保存")
         self.changed.emit(saved.changes)
 

@@ -40,6 +40,8 @@ def shown(monkeypatch):
     monkeypatch.setattr(notes, "_exec_box", lambda box: None)     # a warnings box: built, not waited for
     from gui.policy_view import PolicyPage  # a window closed with policy changes: 不保存, no modal box
     monkeypatch.setattr(PolicyPage, "ask_unsaved", lambda self: "discard")
+    from gui.settings_view import SettingsPage  # the same for unsaved settings: 放弃修改
+    monkeypatch.setattr(SettingsPage, "ask_discard", lambda self, boxes: True)
     with worker.synchronous():
         yield seen
     assert seen == [], f"unexpected error shown: {seen}"

@@ -86,3 +86,36 @@ def test_the_policy_box_names_the_policy_as_the_documents_print_it(win, db, qtbo
     win.settings.reload()
     qtbot.waitUntil(lambda: "建始县教育扶贫" in win.settings.policy_name.text())
     assert "默认" not in win.settings.policy_name.text()
+
+
+def test_saving_one_box_keeps_the_other_box_s_unsaved_edits(win, db):
+    """保存公文信息 reloaded the page and wiped an unsaved school name, and the other way round (found by
+    review, session 15)."""
+    page = win.settings
+    page.school_edits["name"].setText("新名字未保存")
+    page.official.edits["county"].setText("某县")
+    page.save_official_button.click()
+    assert page.official.edits["county"].text() == "某县" and not page.official_unsaved()
+    assert page.school_edits["name"].text() == "新名字未保存" and page.unsaved_boxes() == ["学校信息"]
+    page.official.edits["clerk"].setText("张老师")
+    page.school_edits["township"].setText("城关镇")
+    page.save_school_button.click()
+    assert page.official.edits["clerk"].text() == "张老师" and page.unsaved_boxes() == ["公文信息"]
+    with db.session() as s:
+        assert get_school(s).name == "新名字未保存"       # what the box showed was saved
+
+
+def test_leaving_the_page_with_unsaved_settings_asks(win, monkeypatch):
+    from gui.main_window import DASHBOARD
+    page = win.settings
+    asked = []
+    monkeypatch.setattr(type(page), "ask_discard", lambda self, boxes: asked.append(boxes) or False)
+    page.official.edits["clerk"].setText("张老师")
+    win.show_page(DASHBOARD)
+    assert asked == [["公文信息"]] and win.current_page() == SETTINGS       # 留在本页
+    assert page.official.edits["clerk"].text() == "张老师"
+    assert not win.may_leave(win.close)                                      # nor closes the window
+    monkeypatch.setattr(type(page), "ask_discard", lambda self, boxes: asked.append(boxes) or True)
+    win.show_page(DASHBOARD)                                                  # 放弃修改
+    assert win.current_page() == DASHBOARD
+    assert page.official.edits["clerk"].text() == "" and page.unsaved_boxes() == []
