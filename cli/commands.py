@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import logging
@@ -340,11 +341,25 @@ def _sweep_temporaries() -> None:
         log.warning("could not sweep stale temporary files", exc_info=True)
 
 
+def _utf8_output() -> None:
+    """Standard output and error written as UTF-8 whatever the system's code page. Redirected on a
+    Chinese Windows (``compute --json > 结果.json``) they were GBK: a name GBK lacks (𠮷) stopped the
+    command with an internal error, and the JSON was not the UTF-8 the README promises. A console
+    shows UTF-8 either way (Python writes to it as text)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(encoding="utf-8")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code. No command: the GUI.
 
     Exit codes: 0 success, 1 a check found a problem, 2 a ZizhuError (bad input, the
     database cannot be used) with a Chinese message, 3 an internal error (logged)."""
+    if argv is None:               # this process is the command's: its streams are its own
+        _utf8_output()
     args = build_parser().parse_args(argv)
     if args.selftest:                  # before logging and the sweep: never touches the data folder
         from cli.selftest import default_report_path, run_selftest

@@ -196,3 +196,20 @@ def test_roster_replace_removes_people_no_longer_listed(dbp, tmp_path, capsys):
         assert list(s.scalars(select(RosterPerson.name))) == ["张三"]
     d.close()
     assert run(["--db", str(dbp), "import", "students", str(second), "--replace"]) == 2
+
+
+def test_redirected_output_is_utf8_whatever_the_code_page(dbp, tmp_path):
+    """On a Chinese Windows a redirected standard output is GBK: a name GBK lacks stopped `compute --json`
+    with an internal error, and the JSON was not UTF-8 (found by review, session 15)."""
+    f = xlsx(tmp_path / "s.xlsx", ["姓名", "身份证号", "学段", "家庭类别"], ["𠮷小明", ID_HS, "高中", "建档立卡"])
+    assert run(["--db", str(dbp), "import", "students", str(f)]) == 0
+    res = subprocess.run([sys.executable, "main.py", "--db", str(dbp), "compute", "--json"], cwd=ROOT,
+                         capture_output=True, env={"ZIZHU_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                                                   "PYTHONIOENCODING": "gbk"})
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    doc = json.loads(res.stdout.decode("utf-8"))
+    assert "𠮷小明" in json.dumps(doc, ensure_ascii=False)
+    bad = subprocess.run([sys.executable, "main.py", "--db", str(dbp), "import", "students", "没有这个文件.xlsx"],
+                         cwd=ROOT, capture_output=True, env={"ZIZHU_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                                                           "PYTHONIOENCODING": "gbk"})
+    assert bad.returncode == 2 and "找不到文件" in bad.stderr.decode("utf-8")
