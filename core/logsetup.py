@@ -89,11 +89,12 @@ def current_log_file() -> Path | None:
     return Path(_handler.baseFilename) if _handler is not None else None
 
 
-def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
-    """Log to ``folder``/zizhu.log (one file handler; a second call moves it)."""
+def setup_logging(folder: Path, level: int = logging.INFO, name: str = "zizhu.log") -> Path:
+    """Log to ``folder``/``name`` (one file handler; a second call moves it). A process of its own (the
+    GUI's worker process) logs to a file of its own: two processes rotating one file would collide."""
     global _handler
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "zizhu.log"
+    path = folder / name
     root = logging.getLogger()
     root.setLevel(level)
     if _handler is not None:

@@ -40,7 +40,8 @@ def about_text() -> str:
     lines += ["",
               f"数据文件夹：{data_dir()}",
               f"日志文件夹：{log_dir()}",
-              "遇到问题时，请把日志文件夹中的 zizhu.log 交给技术支持（日志中的身份证号已隐去）。"]
+              "遇到问题时，请把日志文件夹中的日志文件（zizhu.log 和 zizhu-worker.log）交给技术支持"
+              "（日志中的身份证号已隐去）。"]
     return "\n".join(lines)
 
 

@@ -104,8 +104,15 @@ def run_one(conn: Connection, fn: Any, args: tuple[Any, ...], kwargs: dict[str, 
 
 def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
     """The child's loop: one task at a time until the pipe closes or ``None`` arrives. ``preload``:
-    modules imported before the first task (the GUI's start: while the window's own load)."""
+    modules imported before the first task (the GUI's start: while the window's own load). Its log
+    (ID numbers masked as in the window's) is zizhu-worker.log beside the window's zizhu.log."""
     import importlib
+    try:
+        from core.logsetup import setup_logging
+        from core.paths import log_dir
+        setup_logging(log_dir(), name=WORKER_LOG)
+    except OSError:
+        pass                  # no log folder: the tasks still run (the window's log says why)
     for name in preload:
         importlib.import_module(name)
     while True:
@@ -118,6 +125,8 @@ def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
         run_one(conn, *message)
         gc.collect()          # the task's garbage, collected here: the GUI process never waits for it
 
+
+WORKER_LOG = "zizhu-worker.log"
 
 # The modules the start's first task needs (``gui.first_rows.first_ids``): imported by a child started
 # early while the GUI process imports its own.
