@@ -186,13 +186,13 @@ class LettersPage(ListPage[LettersProxy]):
                         parent=self)
 
     def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], modal: bool) -> None:
-        from gui.pdf_preview import PdfPreview, render_pages
+        from gui.pdf_preview import PdfPreview, iter_pages
         self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(draft_note(made.draft_reasons))
         self.shown_letters = made
         title = f"资助结果告知书{'（草稿）' if made.draft_reasons else ''}（{len(keys)} 名学生）"
-        self.preview = PdfPreview(title, pages, print_pages=lambda: render_pages(made.pdf, dpi=200), parent=self)
+        self.preview = PdfPreview(title, pages, print_pages=lambda: iter_pages(made.pdf, dpi=200), parent=self)
         self.preview.print_button.clicked.connect(lambda: self._after_print(keys, bool(made.draft_reasons)))
         if modal:
             self.preview.exec()

@@ -6,6 +6,7 @@ onto a QPrinter chosen in the system's print dialog.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt
@@ -21,10 +22,14 @@ PREVIEW_DPI = 96
 def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
     """Worker-safe: QImage (not QPixmap) may be made off the GUI thread. ``source`` is a
     PDF file or the PDF's bytes."""
+    return list(iter_pages(source, dpi))
+
+
+def iter_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> Iterator[QImage]:
+    """The pages one at a time (printing at 200 dpi: 11 MB a page, so never all of them at once)."""
     import pypdfium2 as pdfium
     doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     try:
-        images = []
         for i in range(len(doc)):
             bitmap = doc[i].render(scale=dpi / 72)
             w, h = bitmap.width, bitmap.height
@@ -32,8 +37,7 @@ def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> list[QIm
             stride = bitmap.stride
             img = QImage(buf, w, h, stride, QImage.Format.Format_BGR888 if bitmap.n_channels == 3
                          else QImage.Format.Format_RGB32)
-            images.append(img.copy())   # own the pixels
-        return images
+            yield img.copy()   # own the pixels
     finally:
         doc.close()
 
@@ -89,7 +93,8 @@ class PdfPreview(QDialog):
         self.printed = True
 
 
-def print_images(printer: QPrinter, pages: list[QImage]) -> None:
+def print_images(printer: QPrinter, pages: Iterable[QImage]) -> None:
+    """Each page drawn as it comes (``iter_pages``: one page in memory at a time)."""
     painter = QPainter(printer)
     try:
         for i, img in enumerate(pages):
