@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
             page.changed.connect(self.apply_changes)
         self.export.exported.connect(self._exported)
         self.settings.changed.connect(self.apply_changes)
+        # a restore replaced every row: an undo would write the values before it over the restored ones
+        self.settings.backup_box.restored.connect(lambda _changes: self.undo_stack.clear())
         a.receiving.triggered.connect(self.show_receiving)
         self.settings.open_policy.connect(lambda: self.show_page(POLICY))
 

@@ -76,8 +76,11 @@ def test_a_restore_in_settings_reports_everything_changed(win, monkeypatch):
     newest = list_backups(win.db.path)[0]
     monkeypatch.setattr(box, "choose_backup", lambda: newest)
     monkeypatch.setattr(box, "confirm_restore", lambda info: True)
+    from PySide6.QtGui import QUndoCommand
+    win.undo_stack.push(QUndoCommand("恢复之前的一次修改"))
     box.restore_from_backup()
     assert got == [Changes.ALL & ~Changes.FINDINGS]
+    assert win.undo_stack.count() == 0    # its undo would write pre-restore values over the restored data
 
 
 def test_the_policy_box_names_the_policy_as_the_documents_print_it(win, db, qtbot):
