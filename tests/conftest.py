@@ -42,6 +42,8 @@ def shown(monkeypatch):
     monkeypatch.setattr(PolicyPage, "ask_unsaved", lambda self: "discard")
     from gui.settings_view import SettingsPage  # the same for unsaved settings: 放弃修改
     monkeypatch.setattr(SettingsPage, "ask_discard", lambda self, boxes: True)
+    from gui.students.form import StudentForm  # and for a student form's edits: 放弃修改
+    monkeypatch.setattr(StudentForm, "confirm_discard", lambda self: True)
     with worker.synchronous():
         yield seen
     assert seen == [], f"unexpected error shown: {seen}"

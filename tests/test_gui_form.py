@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from conftest import open_main_window
+from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 from test_gui_students import ID_ZS, fill_people
 
@@ -155,3 +156,41 @@ def test_chinese_text_by_input_method(form, qtbot):
     QCoreApplication.sendEvent(edit, event)
     assert edit.text() == "红星村"
     assert form.changes() == {"village": "红星村"}
+
+
+def test_the_form_stays_open_while_its_save_runs(win, form, qtbot, db, monkeypatch):
+    """取消 or Esc while the save was on its way closed the form: the edit reached the database, but it had
+    no undo entry and the list was not refreshed (found by review, session 15)."""
+    import gui.students.form as form_module
+    held = []
+    real = form_module.worker.run_task
+    monkeypatch.setattr(form_module.worker, "run_task", lambda fn, *a, **k: held.append((fn, a, k)))
+    form.editors["class_name"].widget.setText("3班")
+    form.save_button.click()
+    assert len(held) == 1
+    for close in (form.reject, form.close, lambda: qtbot.keyClick(form, Qt.Key.Key_Escape)):
+        close()
+        assert form.isVisible(), close
+    assert "正在保存" in form.status.text()
+    monkeypatch.setattr(form_module.worker, "run_task", real)
+    fn, args, kwargs = held.pop()
+    real(fn, *args, **kwargs)                    # the save answers
+    assert not form.isVisible() and win.action_collection.undo.isEnabled()
+    row = win.students.model.row_at(win.students.model.position(form.data.id))
+    assert row.class_name == "3班"
+
+
+def test_closing_with_unsaved_edits_asks(win, form, qtbot, db, monkeypatch):
+    asked = []
+    monkeypatch.setattr(type(form), "confirm_discard", lambda self: asked.append(1) or False)
+    form.close()                                  # nothing edited: closes without asking
+    assert not form.isVisible() and asked == []
+    form.show()
+    form.editors["class_name"].widget.setText("3班")
+    form.reject()
+    assert form.isVisible() and asked == [1]      # 继续编辑
+    monkeypatch.setattr(type(form), "confirm_discard", lambda self: asked.append(2) or True)
+    form.reject()
+    assert not form.isVisible() and asked == [1, 2]
+    with db.session() as s:
+        assert s.get(Student, form.data.id).class_name == "1班"

@@ -59,6 +59,7 @@ class StudentForm(QDialog):
         self.db, self.data, self.policy = db, data, policy
         self.undo_stack, self._on_saved = undo_stack, on_saved
         self._loading = True
+        self._saving = False        # a save on its way: the form stays open until it answers
         self.setWindowTitle(f"学生信息 — {data.values.get('name') or '（未填写姓名）'}")
         self.setObjectName("studentForm")
         self.editors: dict[str, FieldEditor] = {}
@@ -161,7 +162,35 @@ class StudentForm(QDialog):
     def _request(self, signal) -> None:
         """Close the form, then let the list do it (it re-reads the student)."""
         self.reject()
-        signal.emit(self.data.id)
+        if not self.isVisible():       # (kept open: a save on its way, or edits the clerk keeps)
+            signal.emit(self.data.id)
+
+    def reject(self) -> None:
+        """取消, Esc or the window's ×: not while a save runs (its answer puts the edit on the undo stack
+        and refreshes the lists), and edits not saved are dropped only when the clerk says so."""
+        if self._saving:
+            self.status.setText("正在保存，请稍候…")
+            return
+        if self.has_edits() and not self.confirm_discard():
+            return
+        super().reject()
+
+    def has_edits(self) -> bool:
+        """Fields changed since the form opened (a value the form cannot read counts as changed)."""
+        try:
+            return bool(self.changes())
+        except ValidationError:
+            return True
+
+    def confirm_discard(self) -> bool:
+        """Whether to close without saving (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.Question, "放弃修改", "这名学生的信息有修改还没有保存。", parent=self)
+        drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is drop
 
     # -- live behaviour ---------------------------------------------------
     @property
@@ -262,11 +291,13 @@ class StudentForm(QDialog):
             show_exception(self, ValidationError("学生姓名不能为空", "请填写姓名"))
             return
         self.save_button.setEnabled(False)
+        self._saving = True
         self.status.setText("正在保存…")
         worker.run_task(edit_student, self.db, self.data.id, changes,
                         on_success=self._saved, on_failure=self._save_failed, parent=self)
 
     def _saved(self, result: Edited) -> None:
+        self._saving = False
         diff = result.diff
         name = self._name()
         if diff:
@@ -280,6 +311,7 @@ class StudentForm(QDialog):
         return self.form_values(lenient=True).get("name") or self.data.values.get("name") or "（无姓名）"
 
     def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
         self.save_button.setEnabled(True)
         self.status.setText("")
         show_exception(self, exc)
