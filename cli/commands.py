@@ -24,7 +24,7 @@ from cli import (
     spotcheck_commands,  # noqa: F401 - registers consolidate sample, result, report …
 )
 from cli.jsonout import write_json
-from core.errors import ZizhuError
+from core.errors import ValidationError, ZizhuError
 from core.paths import default_db_path
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,8 @@ COMMANDS: dict[str, Callable] = {
 }
 
 
+# The commands that make the database a mistyped --db names: only those that create one on purpose.
+CREATES = {"init", "demo"}
 NO_DATABASE = {"verify"}   # the receiving side checks packages without a school database
 # Commands that only read the database (the command, its subcommand): they take no start
 # backup, which copies and checks the whole file (1.7 s at county size); the first command
@@ -311,6 +313,9 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
+    if args.db is not None and args.command not in CREATES and not db_path.is_file():
+        raise ValidationError(f"找不到数据库文件“{db_path}”，没有新建任何文件",
+                              "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")
     started = _start_reads(args, db_path, whole_process)    # the integrity check, and the command's reads ahead
     try:
         _preload(args.command, whole_process)

@@ -34,12 +34,13 @@ def _rows(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
 
 
 def detail_html(d: FindingDetail) -> str:
+    """The pane's HTML: the title and state (the clerk reads titles, never rule codes), then the details."""
     f = d.finding
     color = SEVERITY_COLORS.get(f.severity)
     severity = SEVERITY_LABELS.get(f.severity, f.severity)
     state = STATE_LABELS.get(f.state, f.state)
     heading = (f'<p><b style="color:{color.name() if color else "#000"}">【{escape(severity)}】</b>'
-               f"<b>{escape(f.title)}</b>　<span style='color:#555'>{escape(f.code)} · {escape(state)}</span></p>")
+               f"<b>{escape(f.title)}</b>　<span style='color:#555'>{escape(state)}</span></p>")
     parts = [heading, f"<p>{escape(f.message)}</p>"]
     if f.origin_text:
         parts.append(f"<p><b>{escape(f.origin_text)}</b></p>")

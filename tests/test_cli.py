@@ -213,3 +213,19 @@ def test_redirected_output_is_utf8_whatever_the_code_page(dbp, tmp_path):
                          cwd=ROOT, capture_output=True, env={"ZIZHU_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
                                                            "PYTHONIOENCODING": "gbk"})
     assert bad.returncode == 2 and "找不到文件" in bad.stderr.decode("utf-8")
+
+
+def test_a_mistyped_db_path_creates_nothing(tmp_path, capsys):
+    """`--db` naming no file made an empty database there, its lock file and missing folders, even for a
+    command that only reads (found by review, session 15). Only init and demo make one."""
+    missing = tmp_path / "没有这个文件夹" / "学校.sqlite"
+    for argv in (["compute"], ["check"], ["policy", "show"], ["import", "students", "x.xlsx"]):
+        assert run(["--db", str(missing), *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert "找不到数据库文件" in err and "init" in err
+    assert not missing.parent.exists()
+    assert run(["--db", str(missing.with_name("新.sqlite")), "compute"]) == 2     # its folder exists: still nothing
+    assert run(["--db", str(tmp_path / "新.sqlite"), "compute"]) == 2
+    assert not (tmp_path / "新.sqlite").exists() and not (tmp_path / "新.sqlite.lock").exists()
+    assert run(["--db", str(missing), "init", "--school", "一中", "--code", "1", "--school-year", "2024"]) == 0
+    assert missing.is_file()

@@ -244,6 +244,7 @@ def test_the_detail_pane_shows_the_selected_finding_in_full(findings_page, qtbot
     assert row.message in text                                        # whole, not elided
     assert "以户口簿为准改正姓名" in text and "刘倩婧" in text and "资助金额" in text
     assert "学生信息" in text and "有问题的栏目：姓名" in text
+    assert "NAME_MISMATCH" not in text                                # the title, never the code
     select_findings(page, ("NAME_MISMATCH", "刘倩静"), ("DUPLICATE_ID", "夏鸿"))
     assert "已选中 2 个问题" in page.detail.toPlainText()
     # 1024×768: the table and the pane share the page, both usable, nothing outside the window

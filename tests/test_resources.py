@@ -50,8 +50,12 @@ def test_commands_work_from_another_working_directory(tmp_path):
     """The policy file and the migrations are found wherever the program is started from."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "x.sqlite"),
-                          "policy", "show"], cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    db = ["--db", str(tmp_path / "x.sqlite")]       # (a --db naming no file is made by init only)
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), *db, "init", "--school", "一中", "--code", "1",
+                          "--school-year", "2024"], cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), *db, "policy", "show"], cwd=elsewhere,
+                         capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "资助政策：" in res.stdout and "政策文件 SHA-256" in res.stdout
     assert list(elsewhere.iterdir()) == []
