@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from cli import (
     backup_commands,
@@ -24,38 +23,22 @@ from cli import (
     spotcheck_commands,  # noqa: F401 - registers consolidate sample, result, report …
 )
 from cli.jsonout import write_json
+from cli.parser import Parser, positive_int
 from core.errors import ValidationError, ZizhuError
 from core.paths import default_db_path
 
 log = logging.getLogger(__name__)
 
 
-class _Parser(argparse.ArgumentParser):
-    """No abbreviated options (``--pass`` must not mean ``--passphrase-file``), in the
-    main parser and, because add_subparsers defaults to the parent's class, in every
-    subparser. An unknown option that looks like a passphrase is not echoed back."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs["allow_abbrev"] = False
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> NoReturn:
-        if "unrecognized arguments" in message and "--pass" in message.lower():
-            self.print_usage(sys.stderr)
-            self.exit(2, "错误：口令不能写在命令行上（命令行会被记录和显示）。\n"
-                         "提示：请把口令写在一个文件的第一行，用 --passphrase-file 文件 指定。\n")
-        super().error(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="zizhu", description="资助助手：教育资助核准（离线）")
+    p = Parser(prog="zizhu", description="资助助手：教育资助核准（离线）")
     p.add_argument("--db", type=Path, help="数据库文件（默认在用户数据文件夹）")
     p.add_argument("--demo", action="store_true", help="打开演示数据库（不存在时自动生成）")
     p.add_argument("--selftest", action="store_true",
                    help="自检：在临时文件夹中走一遍完整流程（不动正式数据），结果也写入 --selftest-report 文件")
     p.add_argument("--selftest-report", type=Path, metavar="FILE",
                    help="自检报告文件（默认：系统临时文件夹中的 Zizhu-selftest.txt）")
-    sub = p.add_subparsers(dest="command")
+    sub = p.add_subparsers(dest="command", metavar="命令")
 
     s = sub.add_parser("init", help="初始化学校")
     s.add_argument("--school", required=True, help="学校名称")
@@ -84,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="输出 JSON")
 
     s = sub.add_parser("demo", help="生成演示数据")
-    s.add_argument("--students", type=int, default=300, help="学生人数")
+    s.add_argument("--students", type=positive_int, default=300, help="学生人数")
     s.add_argument("--seed", type=int, default=2023)
 
     check_commands.add_parsers(sub)
