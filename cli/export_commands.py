@@ -6,7 +6,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from core.errors import InputFileError, ValidationError
+from core.errors import InputFileError, ValidationError, os_reason
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def read_passphrase(path: Path | None, confirm: bool, again: str = "请重新导
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputFileError(f"无法读取口令文件 {path}：{exc.strerror or '读取失败'}。",
+            raise InputFileError(f"无法读取口令文件 {path}：{os_reason(exc)}。",
                                  "请确认文件路径正确；口令文件的第一行应为口令。") from None
         passphrase = decode_passphrase_file(data)
         if not passphrase:

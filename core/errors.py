@@ -64,3 +64,37 @@ class MissingSettingError(ValidationError):
     def __init__(self, message: str, hint: str, setting: str) -> None:
         super().__init__(message, hint)
         self.setting = setting
+
+
+# What the operating system said, in Chinese: ``strerror`` is English on every system this runs on.
+_OS_REASONS = {
+    "ENOENT": "找不到该文件或文件夹",
+    "EACCES": "没有访问权限",
+    "EPERM": "没有访问权限",
+    "ENOSPC": "磁盘空间不足",
+    "EDQUOT": "磁盘空间不足",
+    "EISDIR": "这是一个文件夹，不是文件",
+    "ENOTDIR": "路径中有一部分不是文件夹",
+    "EROFS": "磁盘是只读的",
+    "ENAMETOOLONG": "文件名或路径太长",
+    "EEXIST": "文件已经存在",
+    "EBUSY": "文件正被其他程序占用",
+    "EIO": "读写磁盘出错",
+    "EINVAL": "文件名不合法",
+}
+# Windows' own codes (``winerror``) for what errno does not tell apart
+_WIN_REASONS = {32: "文件正被其他程序占用", 33: "文件的一部分被其他程序锁定", 112: "磁盘空间不足",
+                123: "文件名不合法", 1920: "文件无法访问"}
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why an ``OSError`` happened, in Chinese (the system's words when no Chinese one is known)."""
+    import errno
+    win = getattr(exc, "winerror", None)
+    if win in _WIN_REASONS:
+        return _WIN_REASONS[win]
+    code = getattr(exc, "errno", None)
+    name = errno.errorcode.get(code, "") if isinstance(code, int) else ""
+    if name in _OS_REASONS:
+        return _OS_REASONS[name]
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

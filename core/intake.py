@@ -19,7 +19,7 @@ from typing import Any
 
 from core.bulk import in_parallel
 from core.domain import school_year_label
-from core.errors import InputFileError, ValidationError
+from core.errors import InputFileError, ValidationError, os_reason
 from core.package import verify_package
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, parse_package_data
 from core.policy import SOURCE_LABELS
@@ -170,7 +170,7 @@ def read_offered(path: Path) -> bytes | str:
     except IsADirectoryError:
         return f"{path} 是一个文件夹。"
     except OSError as exc:
-        return f"无法读取文件 {path}：{exc.strerror or exc}。"
+        return f"无法读取文件 {path}：{os_reason(exc)}。"
 
 
 def examine_files(files: Sequence[Path], trusted: Sequence[TrustedSigner], receiver_year: int, history: bool,

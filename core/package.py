@@ -24,7 +24,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core import signing
-from core.errors import InputFileError, ValidationError
+from core.errors import InputFileError, ValidationError, os_reason
 from core.paths import write_atomic
 from core.trust import UNKNOWN_HINT, TrustedSigner, match_signer, read_trust_file, signer_comment
 from core.version import program_version
@@ -216,7 +216,7 @@ def _open_zip(path: Path, content: bytes | None = None) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path if content is None else io.BytesIO(content))
     except OSError as exc:
-        raise InputFileError(f"无法读取提交包 {path}：{exc.strerror or exc}。", hint) from None
+        raise InputFileError(f"无法读取提交包 {path}：{os_reason(exc)}。", hint) from None
     except (*_READ_ERRORS, MemoryError):
         raise InputFileError(f"{path} 不是有效的 zip 压缩包，无法核验。",
                              "该文件可能未复制完整或已损坏；请向报送学校索取原始提交包。") from None

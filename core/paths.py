@@ -225,7 +225,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) 
 
     Any file-system failure becomes an OutputFileError with a Chinese hint;
     the target is left untouched."""
-    from core.errors import OutputFileError
+    from core.errors import OutputFileError, os_reason
 
     target = Path(path)
     if not target.parent.is_dir():
@@ -239,7 +239,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) 
         raise OutputFileError(f"无法保存“{target.name}”：文件被占用或没有写入权限",
                               "如果该文件已在 Excel/WPS 或 PDF 阅读器中打开，请先关闭，然后重试") from None
     except OSError as exc:
-        raise OutputFileError(f"无法保存“{target.name}”：{exc.strerror or exc}",
+        raise OutputFileError(f"无法保存“{target.name}”：{os_reason(exc)}",
                               "请检查磁盘空间，或换一个保存位置") from None
     return target
 

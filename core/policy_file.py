@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain import school_year_label
-from core.errors import InputFileError, PolicyError
+from core.errors import InputFileError, PolicyError, os_reason
 from core.package import verify_package
 from core.policy import Policy, load_policy
 from core.trust import TrustedSigner
@@ -79,7 +79,7 @@ def _read_plain(path: Path) -> PolicyFile:
             raise InputFileError(f"{path} 太大，不是资助政策文件", "请选择资助助手导出的政策文件")
         data = path.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"无法读取政策文件 {path}：{exc.strerror or exc}", "请检查文件路径") from None
+        raise InputFileError(f"无法读取政策文件 {path}：{os_reason(exc)}", "请检查文件路径") from None
     text = _decode(data, str(path))
     return PolicyFile(text, load_policy(text), signed=False)
 

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from core import signing
-from core.errors import InputFileError, ValidationError
+from core.errors import InputFileError, ValidationError, os_reason
 
 CODE_PREFIX = "code="
 
@@ -92,7 +92,7 @@ def read_trust_file(path: Path) -> list[TrustedSigner]:
     except UnicodeDecodeError:
         raise InputFileError(f"信任文件 {path} 不是 UTF-8 文本文件。", hint) from None
     except OSError as exc:
-        raise InputFileError(f"无法读取信任文件 {path}：{exc.strerror or exc}。", "请确认文件路径正确。") from None
+        raise InputFileError(f"无法读取信任文件 {path}：{os_reason(exc)}。", "请确认文件路径正确。") from None
     signers: list[TrustedSigner] = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import DatabaseError, ZizhuError
+from core.errors import DatabaseError, ZizhuError, os_reason
 from db.changes import Changes
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
         log.warning("backup failed: %s", exc)
         from db.session import translate_error
         mapped = translate_error(exc, source) if isinstance(exc, sqlite3.Error) else None
-        detail = mapped.message if mapped else (getattr(exc, "strerror", None) or str(exc))
+        detail = mapped.message if mapped else os_reason(exc)
         raise DatabaseError(f"无法写入备份 {target}：{detail}",
                             "请检查磁盘空间和备份文件夹的写入权限，然后重试") from None
     finally:
@@ -360,7 +360,7 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
         os.replace(tmp, db_path)
     except (sqlite3.Error, OSError) as exc:
         log.warning("restore failed: %s", exc)
-        raise DatabaseError(f"无法恢复备份到 {db_path}：{getattr(exc, 'strerror', None) or exc}",
+        raise DatabaseError(f"无法恢复备份到 {db_path}：{os_reason(exc)}",
                             "请检查磁盘空间和写入权限后重试") from None
     finally:
         tmp.unlink(missing_ok=True)

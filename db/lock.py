@@ -20,7 +20,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from core.errors import DatabaseError
+from core.errors import DatabaseError, os_reason
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def acquire(db_path: Path) -> Path:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise DatabaseError(f"无法在数据库所在文件夹 {path.parent} 创建锁文件：{exc.strerror}",
+            raise DatabaseError(f"无法在数据库所在文件夹 {path.parent} 创建锁文件：{os_reason(exc)}",
                                 "请检查该文件夹的写入权限，或把数据库放在可写的位置") from None
         # The holder writes its details just after taking the lock and clears them just before
         # giving it back: an empty file is read again for a moment (and the lock tried again).

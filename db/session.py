@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import DatabaseError
+from core.errors import DatabaseError, os_reason
 from core.paths import DATABASE_FILE, protect
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ def open_database(path: str | Path, migrate: bool = True, lock: bool = True,
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"无法创建数据库所在文件夹 {p.parent}：{exc.strerror}",
+        raise DatabaseError(f"无法创建数据库所在文件夹 {p.parent}：{os_reason(exc)}",
                             "请检查路径和写入权限") from None
     _check_writable(p)
     if lock:

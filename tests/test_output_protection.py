@@ -99,3 +99,21 @@ def test_the_export_page_refuses_a_list_just_imported(qtbot, demo_db, shown, tmp
     assert len(shown) == 1 and IMPORTED_FILE in shown[0][0] and "换一个文件名" in shown[0][1]
     shown.clear()
     assert digest(listing) == before
+
+
+def test_the_system_s_reasons_are_given_in_chinese(tmp_path, capsys):
+    """"无法保存“x”：Is a directory": the system's English words inside a Chinese message (found by review,
+    session 15)."""
+    from core.errors import os_reason
+    folder = tmp_path / "已有文件夹"
+    folder.mkdir()
+    with pytest.raises(OutputFileError) as err:
+        write_atomic(folder, lambda tmp: tmp.write_bytes(b"x"))
+    assert err.value.message == "无法保存“已有文件夹”：这是一个文件夹，不是文件"
+    db = tmp_path / "学校.sqlite"
+    assert run(["--db", str(db), "init", "--school", "一中", "--code", "1", "--school-year", "2024"]) == 0
+    capsys.readouterr()
+    assert run(["--db", str(db), "policy", "import", str(tmp_path / "没有.toml")]) == 2
+    assert "找不到该文件或文件夹" in capsys.readouterr().err
+    assert os_reason(OSError(28, "No space left on device")) == "磁盘空间不足"
+    assert os_reason(OSError(9999, "Something new")) == "Something new"

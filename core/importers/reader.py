@@ -21,7 +21,7 @@ from typing import Any
 import python_calamine
 
 from core.bulk import gc_paused, warmed_alongside
-from core.errors import InputFileError
+from core.errors import InputFileError, os_reason
 from core.importers import limits
 from core.importers.halves import calamine_failed, read_halves
 from core.paths import IMPORTED_FILE, protect
@@ -92,7 +92,7 @@ def read_table(path: str | os.PathLike[str], warm: Warm = None) -> Table:
         raise _error(p, "没有读取权限，或文件正被其他程序占用",
                      "请关闭正在打开该文件的Excel/WPS后重试") from None
     except OSError as exc:
-        raise _error(p, f"读取出错（{exc.strerror or exc}）", "请把文件复制到本机硬盘后重试") from None
+        raise _error(p, f"读取出错（{os_reason(exc)}）", "请把文件复制到本机硬盘后重试") from None
     if not head:
         raise _error(p, "文件是空的（0字节）", "请确认选择了正确的文件")
     table = _read_csv(p) if suffix in CSV_SUFFIXES else _read_spreadsheet(p, suffix, head, warm)
@@ -210,7 +210,7 @@ def _read_csv(p: Path) -> Table:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise _error(p, f"读取出错（{exc.strerror or exc}）", "请关闭正在打开该文件的程序后重试") from None
+        raise _error(p, f"读取出错（{os_reason(exc)}）", "请关闭正在打开该文件的程序后重试") from None
     if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
         raise _error(p, "这是一个Excel文件，但扩展名是 .csv", "请把扩展名改为 .xlsx（或 .xls）后重试")
     text = _decode(p, data)
