@@ -29,6 +29,13 @@ class ImportPreview:
     kind: str
     parsed: Any            # core.importers ParseResult
     plan: ImportPlan
+    file_state: tuple[int, int] | None = None    # the file previewed (``file_state``): the import checks it
+
+
+def file_state(path: str | Path) -> tuple[int, int]:
+    """The file's size and modification time: a file saved again since differs."""
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
 
 
 @dataclass
@@ -73,19 +80,26 @@ def preview_import(db: Database, kind: str, path: str | Path,
                    confirm_removal: bool = False) -> ImportPreview:
     """Dry run: what the import would do. Nothing is written. Planned under the
     write lock, like ``run_import``, so the preview shows what an import would do now."""
+    try:
+        state: tuple[int, int] | None = file_state(path)
+    except OSError:
+        state = None             # (the read says what is wrong with the file)
     parsed = parse_file(db, kind, path, overrides)
     with db.write_session() as s:
         plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace,
                            confirm_removal)
         s.rollback()
-    return ImportPreview(kind, parsed, plan)
+    return ImportPreview(kind, parsed, plan, state)
 
 
 def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
                actor: str | None = None, progress: Progress | None = None,
-               replace: bool = False, confirm_removal: bool = False) -> ImportReport:
+               replace: bool = False, confirm_removal: bool = False,
+               previewed: tuple[int, int] | None = None) -> ImportReport:
     """Parse and write a file in one transaction; remember the mapping used.
-    ``replace`` (roster only) removes the people who are no longer in the file.
+    ``replace`` (roster only) removes the people who are no longer in the file. ``previewed``: the
+    ``file_state`` of the file as previewed (the wizard's step 2): a file saved again since is refused,
+    since what the clerk checked and confirmed is not what would be imported.
 
     The database is backed up first; the plan is made and applied under one
     write lock (BEGIN IMMEDIATE), so a concurrent writer cannot slip in between.
@@ -95,6 +109,9 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     so far (the file's rows, then the parsed rows: 0.2 s at 200,000 rows); now once, at the end."""
     from core.bulk import gc_paused
     from db.backup import backup_before_change
+    if previewed is not None and _state_or_none(path) != previewed:
+        raise ValidationError(f"文件“{Path(path).name}”在预览之后被修改过，这次没有导入",
+                              "请回到上一步重新预览，核对无误后再导入")
     with gc_paused():
         parsed = parse_file(db, kind, path, overrides)
         backup_before_change(db, f"before-import-{kind}")
@@ -106,15 +123,22 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     return ImportReport(kind, parsed, plan, counts)
 
 
+def _state_or_none(path: str | Path) -> tuple[int, int] | None:
+    try:
+        return file_state(path)
+    except OSError:
+        return None
+
+
 def run_import_shown(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
                      progress: Progress | None = None, replace: bool = False,
-                     confirm_removal: bool = False) -> ImportReport:
+                     confirm_removal: bool = False, previewed: tuple[int, int] | None = None) -> ImportReport:
     """``run_import`` whose report keeps what the import wizard shows and saves: the counts, the rows
     with problems, the skipped rows, the headers. The GUI runs it in its child process: the tens of
     thousands of rows imported without a problem are not sent back to be unpickled there."""
     from dataclasses import replace as replaced
     report = run_import(db, kind, path, overrides, progress=progress, replace=replace,
-                        confirm_removal=confirm_removal)
+                        confirm_removal=confirm_removal, previewed=previewed)
     plan = report.plan
     shown = replaced(plan, added=[r for r in plan.added if r.problems],
                      unchanged=[r for r in plan.unchanged if r.problems],

@@ -295,9 +295,11 @@ class RunPage(QWizardPage):
         self.report = None
         self.running = True        # the wizard stays open until the import answers (ImportWizard.reject)
         self.status.setText("正在导入，请稍候…")
+        previewed = wiz.preview_page.preview
         worker.run_task(run_import_shown, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
                         progress=worker.Progress("正在导入，请稍候…", "导入"),
                         replace=wiz.replace, confirm_removal=wiz.confirm_removal,
+                        previewed=previewed.file_state if previewed is not None else None,
                         on_success=self._done, on_failure=self._failed, parent=self, process=True)
 
     def _done(self, report: ImportReport) -> None:

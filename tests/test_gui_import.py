@@ -325,3 +325,20 @@ def test_the_wizard_stays_open_while_its_import_runs(win, qtbot, students_file, 
     assert win.students.model.rowCount() == 8 and win.undo_stack.count() == 0
     wiz.reject()
     assert not wiz.isVisible()
+
+
+def test_a_file_saved_again_after_the_preview_is_not_imported(win, qtbot, students_file, db, shown):
+    """The import read the file again at step 3: one edited after the preview was imported unseen, and a
+    confirmation given for the previewed file carried over (found by review, session 15)."""
+    import os
+    wiz = run_wizard(win, qtbot, "students", students_file)
+    assert "将新增 3 行" in wiz.preview_page.status.text()
+    write_xlsx(students_file, ["姓名", "身份证号", "学段", "家庭类别"], [["周九", NEW1, "普通高中", "建档立卡"]])
+    st = students_file.stat()
+    os.utime(students_file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))   # (a coarse clock too)
+    before = names_in_db(db)
+    wiz.button(QWizard.WizardButton.CommitButton).click()
+    assert len(shown) == 1 and "在预览之后被修改过" in shown[0][0] and "重新预览" in shown[0][1]
+    shown.clear()
+    assert names_in_db(db) == before and wiz.run_page.report is None
+    assert "数据库没有任何改动" in wiz.run_page.status.text()
