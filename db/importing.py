@@ -167,7 +167,7 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
     if plan.updated:
         was_verified: set[int] = set()
         if plan.kind == "students":
-            ids = [sid for sid, _r, _c in plan.updated]
+            ids = [sid for sid, _r, c in plan.updated if _data_changed(c)]
             for start in range(0, len(ids), 900):
                 was_verified.update(session.scalars(select(Student.id).where(
                     Student.id.in_(ids[start:start + 900]), Student.verified.is_(True))))
@@ -176,8 +176,9 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
             d = {"id": sid, **{f: new for f, (_old, new) in changes.items()}}
             if plan.kind == "students":
                 d["updated_at"] = now
-                d["verified"] = False  # any change sends a verified student back to 待核准
-                d["seal"] = None
+                if _data_changed(changes):     # any change of data sends a verified student back to 待核准
+                    d["verified"] = False      # (the file's problem notes alone are no data the clerk verified)
+                    d["seal"] = None
                 if "name" in changes:
                     d["name_initials"] = initials_key(changes["name"][1] or "")
             dicts.append(d)
@@ -250,6 +251,11 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     if students:
         audit.record(session, actor, "student", None, {"*": (None, added_note(named))}, now)
     return done
+
+
+def _data_changed(changes: dict[str, Any]) -> bool:
+    """A student's data changed (not only the file's problem notes, ``import_problems``)."""
+    return any(f != "import_problems" for f in changes)
 
 
 def added_note(named: list[tuple[int, str]]) -> str:

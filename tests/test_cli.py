@@ -229,3 +229,43 @@ def test_a_mistyped_db_path_creates_nothing(tmp_path, capsys):
     assert not (tmp_path / "新.sqlite").exists() and not (tmp_path / "新.sqlite.lock").exists()
     assert run(["--db", str(missing), "init", "--school", "一中", "--code", "1", "--school-year", "2024"]) == 0
     assert missing.is_file()
+
+
+def test_a_new_problem_note_alone_keeps_a_student_verified(dbp, tmp_path):
+    """Re-importing the same data whose problem note reads differently (another version's wording) sent
+    verified students back to 待核准; only a change of data does (found by review, session 15)."""
+    from db.models import Student
+    from db.session import open_database
+    from db.usecases import check as run_check
+    from db.usecases import verify
+    f = xlsx(tmp_path / "s.xlsx", ["姓名", "身份证号", "学段", "家庭类别", "班级"], ["李四", ID_HS, "高中", "建档立卡", "1班"])
+    assert run(["--db", str(dbp), "import", "students", str(f)]) == 0
+    db = open_database(dbp)
+    try:
+        with db.session() as s:
+            sid = s.query(Student.id).scalar()
+        assert verify(db, [sid]).done == 1
+        with db.session() as s:
+            st = s.get(Student, sid)
+            seal = st.seal
+            st.import_problems = "旧版本的问题说明"
+            s.commit()
+    finally:
+        db.close()
+    assert run(["--db", str(dbp), "import", "students", str(f)]) == 0
+    db = open_database(dbp)
+    try:
+        with db.session() as s:
+            st = s.get(Student, sid)
+            assert (st.verified, st.seal, st.import_problems) == (True, seal, "")
+        assert not any(f.code == "TAMPERED_AFTER_VERIFY" for f in run_check(db).findings)
+    finally:
+        db.close()
+    changed = xlsx(tmp_path / "c.xlsx", ["姓名", "身份证号", "学段", "家庭类别", "班级"], ["李四", ID_HS, "高中", "建档立卡", "2班"])
+    assert run(["--db", str(dbp), "import", "students", str(changed)]) == 0
+    db = open_database(dbp)
+    try:
+        with db.session() as s:
+            assert (s.get(Student, sid).verified, s.get(Student, sid).seal) == (False, None)   # data: 待核准 again
+    finally:
+        db.close()
