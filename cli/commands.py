@@ -296,7 +296,7 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
-    if args.db is not None and args.command not in CREATES and not db_path.is_file():
+    if args.db is not None and args.command not in CREATES and not db_path.exists():   # (a folder: its own message)
         raise ValidationError(f"找不到数据库文件“{db_path}”，没有新建任何文件",
                               "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")
     started = _start_reads(args, db_path, whole_process)    # the integrity check, and the command's reads ahead

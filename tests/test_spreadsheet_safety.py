@@ -435,7 +435,9 @@ def test_csv_rows_and_columns_are_limited_while_reading(tmp_path, monkeypatch):
 
 def test_cli_refuses_with_exit_2_and_no_traceback(tmp_path):
     path = far_cell(tmp_path / "far.xlsx", "XFD")
-    out = subprocess.run([sys.executable, "main.py", "--db", str(tmp_path / "x.sqlite"), "import", "students",
+    db = tmp_path / "x.sqlite"
+    assert run(["--db", str(db), "init", "--school", "一中", "--code", "1", "--school-year", "2024"]) == 0
+    out = subprocess.run([sys.executable, "main.py", "--db", str(db), "import", "students",
                           str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2, out.stderr[-2000:]
     assert "太大或范围异常" in out.stderr and "Traceback" not in out.stderr
