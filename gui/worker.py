@@ -336,6 +336,12 @@ class _Task(QRunnable):
         self.emitter = _Emitter()
         self.relay: QObject | None = None
         self.shown = threading.Event()      # repaint_wait: the window has taken the result and repainted
+        # its relay was deleted with the widget that asked (a closed dialog): its answer is dropped and
+        # ``busy`` no longer counts it. (It stays in ``_active``: the pool may still hold it.)
+        self.orphaned = False
+
+    def orphan(self) -> None:
+        self.orphaned = True
 
     def run(self) -> None:  # background thread: never touch widgets here
         global _queued
@@ -415,6 +421,7 @@ def run_task(fn: Callable[..., Any], *args: Any, on_success: Callback | None = N
                  repaint_wait=repaint_wait)
     relay = _Relay(parent, task, on_success, on_failure, progress)
     task.relay = relay   # keeps the relay alive while the task runs (it may have no parent)
+    relay.destroyed.connect(task.orphan)   # (its parent deleted first: the answer goes nowhere)
     task.emitter.succeeded.connect(relay.succeeded)
     task.emitter.failed.connect(relay.failed)
     task.emitter.progressed.connect(relay.progressed)
@@ -434,7 +441,7 @@ def others_waiting() -> bool:
 def busy() -> bool:
     """GUI thread: a task was asked for and has not reported back yet (queued, running, or its
     answer not yet delivered): a change it makes may not have reached the pages yet."""
-    return bool(_active)
+    return any(not task.orphaned for task in _active)
 
 
 def freeze_long_lived() -> None:

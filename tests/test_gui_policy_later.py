@@ -45,7 +45,7 @@ def test_a_parameter_key_opens_the_policy_page_once_its_first_read_is_back(qtbot
         win.open_setting(KEY)
         assert win._policy is not None and win.policy.data is None
         qtbot.waitUntil(lambda: win.current_page() == POLICY, timeout=10000)
-        qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+        qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     finally:
         worker.SYNCHRONOUS = old
     assert win.focusWidget() is win.policy.parameters.edits[KEY]
@@ -79,7 +79,7 @@ def test_a_setting_s_key_is_shown_at_once_while_the_worker_is_busy(qtbot, demo_d
         assert win.policy.tabs.currentIndex() != win.policy.tabs.indexOf(win.policy.parameters)
     finally:
         gate.set()
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     assert win.current_page() == POLICY
     assert win.policy.tabs.currentIndex() == win.policy.tabs.indexOf(win.policy.parameters)
 
@@ -95,5 +95,5 @@ def test_a_policy_key_answered_later_does_not_pull_the_clerk_back(qtbot, demo_db
         win.show_page(SETTINGS)                            # the clerk moves on meanwhile
     finally:
         gate.set()
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     assert win.current_page() == SETTINGS

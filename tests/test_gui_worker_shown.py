@@ -43,7 +43,7 @@ def test_the_next_task_starts_once_the_window_has_repainted_a_kept_load(qtbot, m
     worker.run_task(after)
     assert not started.wait(0.5)          # the window (blocked here) has not taken the rows yet
     qtbot.waitUntil(started.is_set, timeout=10000)
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     assert seen_by_next[0][0] == ["rows"] and seen_by_next[0][1] > painted_before
 
 
@@ -54,7 +54,7 @@ def test_a_task_whose_result_is_not_kept_does_not_wait_for_the_window(qtbot, mon
     worker.run_task(lambda: "done", on_success=lambda _r: None)
     worker.run_task(started.set)
     assert started.wait(10)
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
 
 
 def test_a_kept_load_whose_page_is_gone_lets_the_worker_go_on(qtbot, monkeypatch):
@@ -92,7 +92,7 @@ def test_two_kept_loads_shown_in_one_pass_leave_no_one_waiting(qtbot, monkeypatc
     worker.run_task(lambda: "a", on_success=lambda _r: time.sleep(0.3), keep=True)
     worker.run_task(lambda: "b", on_success=lambda _r: gate.append(1), keep=True)
     spin(lambda: bool(gate), 10)
-    spin(lambda: not worker._active, 10)
+    spin(lambda: not worker.busy(), 10)
     spin(lambda: worker._waker is not None and not worker._waker.waiting, 2)
     assert worker._waker is not None and not worker._waker.waiting
 
@@ -129,7 +129,7 @@ def test_the_start_s_reads_wait_for_the_window_s_first_paint(qtbot, demo_db, mon
     w.show()
     w.start_up()
     time.sleep(0.5)                      # no events processed: the window cannot paint meanwhile
-    qtbot.waitUntil(lambda: bool(at_compute) and not worker._active, timeout=30000)
+    qtbot.waitUntil(lambda: bool(at_compute) and not worker.busy(), timeout=30000)
     assert at_compute[0] > 0, "the snapshot started before the window's first paint"
 
 
@@ -164,5 +164,26 @@ def test_a_repaint_wait_holds_the_next_task_and_freezes_nothing(qtbot, monkeypat
     worker.run_task(after)
     assert not started.wait(0.5)          # held: the window (blocked here) has not repainted yet
     qtbot.waitUntil(started.is_set, timeout=10000)
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     assert seen[0] > painted_before and frozen == [before]
+
+
+def test_a_task_whose_asker_is_gone_no_longer_counts_as_busy(qtbot, monkeypatch):
+    """A dialog closed (deleted) while its task ran took the task's relay with it: the answer went nowhere
+    and ``busy()`` stayed True for good, so the roster page never used its read ahead again (found by
+    review, session 15)."""
+    monkeypatch.setattr(worker, "SYNCHRONOUS", False)
+    monkeypatch.setattr(worker, "_active", set())        # (the orphaned task stays there: the pool may hold it)
+    asker = QWidget()
+    hold = threading.Event()
+    answers: list[str] = []
+    worker.run_task(lambda: hold.wait(10) and "late", on_success=answers.append, parent=asker)
+    assert worker.busy()
+    asker.deleteLater()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)     # the asker is gone: nobody waits
+    hold.set()
+    done = threading.Event()
+    worker.run_task(done.set)
+    qtbot.waitUntil(done.is_set, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
+    assert answers == []

@@ -161,7 +161,7 @@ def test_a_low_priority_task_starts_after_a_task_asked_for_later(qtbot, monkeypa
     worker.run_task(order.append, "ahead", low_priority=True)
     worker.run_task(order.append, "clerk")
     release.set()
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
     assert order == ["clerk", "ahead"]
 
 
@@ -193,7 +193,7 @@ def test_a_clerk_task_queued_while_the_read_ahead_runs_starts_before_it_ends(qtb
     qtbot.waitUntil(lambda: page.ahead.ready, timeout=30000)   # read again, behind the clerk's task
     assert log[:3] == ["names", "clerk", "names"] and log.count("ranks") == 1
     assert page.ahead.tries == 1
-    qtbot.waitUntil(lambda: not worker._active, timeout=10000)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
 
 
 def test_not_taken_while_an_import_s_changes_are_on_their_way(qtbot, demo_db, monkeypatch, tmp_path):
@@ -213,7 +213,7 @@ def test_not_taken_while_an_import_s_changes_are_on_their_way(qtbot, demo_db, mo
     w.show()
     w.start_up()
     w.roster.read_ahead()
-    qtbot.waitUntil(lambda: not worker._active and w.roster.ahead.ready, timeout=30000)
+    qtbot.waitUntil(lambda: not worker.busy() and w.roster.ahead.ready, timeout=30000)
     gate.clear()                                   # the re-check after the import takes a while
     path = tmp_path / "roster.xlsx"
     xlsx(path, ["姓名", "证件号码", "与户主关系", "乡(镇)"],
@@ -224,7 +224,7 @@ def test_not_taken_while_an_import_s_changes_are_on_their_way(qtbot, demo_db, mo
     w.show_page(ROSTER)                            # the clerk opens 建档立卡名单 meanwhile
     during = len(names_shown(w.roster))
     gate.set()
-    qtbot.waitUntil(lambda: not worker._active and sorted(names_shown(w.roster)) == ["张三", "李四"],
+    qtbot.waitUntil(lambda: not worker.busy() and sorted(names_shown(w.roster)) == ["张三", "李四"],
                     timeout=30000)
     assert seen == []
     assert during in (0, 2), f"the roster before the import was shown: {during} rows"
