@@ -428,6 +428,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.roster.ahead.drop()              # nobody will use it: it stops at its next step
+        if worker.busy():                     # (an export may take a while: say why the window waits)
+            self.statusBar().showMessage("正在等待后台任务完成，完成后程序会自动关闭…")
+            self.statusBar().repaint()
+            self.setCursor(Qt.CursorShape.WaitCursor)
         worker.wait_for_idle()
         super().closeEvent(event)
 

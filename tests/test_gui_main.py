@@ -166,3 +166,12 @@ def test_first_start_wizard_offers_demo_data(db, qtbot):
     wiz.school_page.demo_button.click()
     assert wiz.use_demo and wiz.result() == QWizard.DialogCode.Accepted
     assert not database_info(db).has_school
+
+
+def test_closing_while_a_task_runs_says_why_the_window_waits(win, monkeypatch):
+    """The close waits for the worker (up to 30 s for an export): it used to wait without a word."""
+    seen = []
+    monkeypatch.setattr(worker, "busy", lambda: True)
+    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: seen.append(win.statusBar().currentMessage()))
+    win.close()
+    assert seen == ["正在等待后台任务完成，完成后程序会自动关闭…"]
