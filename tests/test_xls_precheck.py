@@ -174,3 +174,33 @@ def test_a_zip_that_is_neither_or_both_is_refused(tmp_path):
         with pytest.raises(InputFileError) as err:
             read_table(path)
         assert "文件结构异常" in err.value.message and "另存为 .xlsx" in err.value.hint
+
+
+def test_a_sheet_hidden_inside_another_record_is_measured_where_calamine_reads_it(tmp_path):
+    """calamine starts each sheet where its BOUNDSHEET record says: a sheet placed inside another
+    record's data (never met by a walk from the start) is walked from there too."""
+    bof = rec(BOF, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    hidden = rec(BOF, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0)) + number(0, 0, 1.0) \
+        + number(65535, 65535, 2.0) + rec(EOF)
+    name = b"Sheet1"
+
+    def stream(at: int) -> bytes:
+        listed = rec(BOUNDSHEET, struct.pack("<IBB", at, 0, 0) + bytes([len(name), 0]) + name)
+        return bof + listed + rec(EOF) + rec(0x00FC, b"\0" * 8 + hidden)      # (inside an SST record's data)
+    at = len(stream(0)) - len(hidden)
+    path = ole_file(tmp_path / "hidden.xls", stream(at))
+    out = read_in_subprocess(path)
+    assert out.returncode == 3, (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "第 65536 列" in out.stdout
+
+
+@pytest.mark.parametrize(("first", "last", "said"), [
+    (300, 2, "第 302 列"),        # a last column that lies: the cells counted from the first
+    (2, 300, "第 301 列"),
+])
+def test_a_run_of_numbers_is_measured_every_way_it_can_be_read(tmp_path, first, last, said):
+    cells = b"".join(struct.pack("<HI", 0, 2) for _ in range(2))           # two RK cells
+    run_of = rec(0x00BD, struct.pack("<HH", 1, first) + cells + struct.pack("<H", last))
+    with pytest.raises(InputFileError) as err:
+        read_table(xls(tmp_path / "a.xls", number(0, 0, 1.0) + run_of))
+    assert said in err.value.message

@@ -26,12 +26,17 @@ _RESAVE = "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式
 # LABEL, BOOLERR, RK, LABELSST, RSTRING, and the two that span columns (MULRK, MULBLANK: their
 # last column is the record's last u16). ROW only carries a row.
 _CELLS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6})
-_SPANS = frozenset({0x00BD, 0x00BE})
+_MULRK = 0x00BD
+_SPANS = frozenset({_MULRK, 0x00BE})
 _ROW = 0x0208
+_BOUNDSHEET = 0x0085
+_EOF = 0x000A
+_CONTINUE = 0x003C
 _DIMENSIONS = 0x0200
 _FILEPASS = 0x002F
 _HEADER = struct.Struct("<HH")
 _U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
 _CELL = struct.Struct("<HH")
 
 Check = Callable[[int, int], None]     # (rows, columns) reached -> raises beyond the limits
@@ -59,8 +64,20 @@ def workbook_streams(path: Path) -> list[bytes]:
 
 
 def check_records(path: Path, stream: bytes, check: Check) -> None:
-    """Walk ``stream``'s records; ``check(rows, columns)`` for every cell's 1-based extent."""
-    pos, end = 0, len(stream)
+    """Walk ``stream``'s records; ``check(rows, columns)`` for every cell's 1-based extent.
+
+    The stream is walked from its start, and again from every sheet's position its BOUNDSHEET record
+    gives (where calamine starts reading that sheet: a position inside another record's data would
+    show records the walk from the start never meets)."""
+    for at in _walk(path, stream, 0, check, to_eof=False):
+        if 0 <= at < len(stream):
+            _walk(path, stream, at, check, to_eof=True)
+
+
+def _walk(path: Path, stream: bytes, pos: int, check: Check, to_eof: bool) -> list[int]:
+    """The records from ``pos`` (to the first EOF record when ``to_eof``); the sheets' positions seen."""
+    sheets: list[int] = []
+    end = len(stream)
     while pos + 4 <= end:
         kind, size = _HEADER.unpack_from(stream, pos)
         start, pos = pos + 4, pos + 4 + size
@@ -73,13 +90,34 @@ def check_records(path: Path, stream: bytes, check: Check) -> None:
             row, col = _CELL.unpack_from(stream, start)
             check(row + 1, col + 1)
         elif kind in _SPANS and size >= 6:
-            row, _first = _CELL.unpack_from(stream, start)
-            (last,) = _U16.unpack_from(stream, pos - 2)
-            check(row + 1, last + 1)
+            _span(stream, start, size, pos, check)
         elif kind == _ROW and size >= 2:
             check(_U16.unpack_from(stream, start)[0] + 1, 0)
         elif kind == _DIMENSIONS:
             _dimensions(stream, start, size, check)
+        elif kind == _BOUNDSHEET and size >= 4:
+            sheets.append(_U32.unpack_from(stream, start)[0])
+        elif kind == _EOF and to_eof:
+            break
+    return sheets
+
+
+def _span(stream: bytes, start: int, size: int, end: int, check: Check) -> None:
+    """MULRK (6 bytes a cell) or MULBLANK (2): row, first column, the cells, last column. A reader may
+    count the columns from the first and the cells, or take the last column written, or read it at the
+    end of a CONTINUE record that follows: the furthest of them is measured."""
+    row, first = _CELL.unpack_from(stream, start)
+    each = 6 if _U16.unpack_from(stream, start - 4)[0] == _MULRK else 2
+    cells = max(1, (size - 6) // each)
+    last = _U16.unpack_from(stream, end - 2)[0]
+    far = max(first + cells, last + 1)
+    at = end
+    while at + 4 <= len(stream) and _U16.unpack_from(stream, at)[0] == _CONTINUE:   # (as a reader may join them)
+        more = _U16.unpack_from(stream, at + 2)[0]
+        at += 4 + more
+        if more >= 2 and at <= len(stream):
+            far = max(far, _U16.unpack_from(stream, at - 2)[0] + 1, first + cells + more // each)
+    check(row + 1, far)
 
 
 def _dimensions(stream: bytes, start: int, size: int, check: Check) -> None:
