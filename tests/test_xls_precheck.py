@@ -39,26 +39,40 @@ def _stream(sheet: bytes, globals_extra: bytes = b"") -> bytes:
     return globals_(len(head)) + sheet_bof + sheet + rec(EOF)
 
 
-def ole_file(path: Path, stream: bytes, name: str = "Workbook") -> Path:
-    """``stream`` as the one stream of a minimal OLE2 compound file (512-byte sectors, one FAT sector:
-    streams up to about 60 KB)."""
-    stream = stream.ljust(max(4096, (len(stream) + 511) // 512 * 512), b"\0")
-    sectors = len(stream) // 512
-    assert sectors < 120
+def ole_file(path: Path, stream: bytes, name: str = "Workbook",
+             more: tuple[tuple[str, bytes, bool], ...] = ()) -> Path:
+    """``stream`` as the first stream of a minimal OLE2 compound file (512-byte sectors, one FAT sector:
+    streams up to about 60 KB in all); ``more``: further streams (name, data, linked into the directory's
+    tree or left out of it). The root's child is the first linked stream."""
     end, free, fat_sector, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-    fat = [fat_sector, end] + [3 + i for i in range(sectors - 1)] + [end]
+    streams = [(name, stream, True), *more]
+    padded = [data.ljust(max(4096, (len(data) + 511) // 512 * 512), b"\0") for _n, data, _l in streams]
+    fat = [fat_sector, end]
+    starts = []
+    for data in padded:
+        first, count = len(fat), len(data) // 512
+        starts.append(first)
+        fat += [first + i + 1 for i in range(count - 1)] + [end]
+    assert len(fat) <= 128
     fat += [free] * (128 - len(fat))
     header = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
     header += b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
     header += struct.pack("<I", 0) + struct.pack("<I", free) * 108
 
-    def entry(label: str, kind: int, child: int, start: int, size: int) -> bytes:
+    def entry(label: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
         encoded = (label + "\0").encode("utf-16-le")
         return (encoded.ljust(64, b"\0") + struct.pack("<HBB", len(encoded), kind, 1)
-                + struct.pack("<III", none, none, child) + b"\0" * 36 + struct.pack("<II", start, size) + b"\0" * 4)
-    directory = entry("Root Entry", 5, 1, end, 0) + entry(name, 2, none, 2, len(stream))
-    directory += (b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", none, none, none) + b"\0" * 48) * 2
-    path.write_bytes(header + struct.pack("<128I", *fat) + directory + stream)
+                + struct.pack("<III", none, right, child) + b"\0" * 36 + struct.pack("<II", start, size) + b"\0" * 4)
+    linked = [i + 1 for i, (_n, _d, on) in enumerate(streams) if on]
+    directory = entry("Root Entry", 5, none, linked[0], end, 0)
+    for i, ((label, _data, _on), first) in enumerate(zip(streams, starts, strict=True)):
+        sid = i + 1
+        after = [k for k in linked if k > sid]
+        directory += entry(label, 2, after[0] if sid in linked and after else none, none, first, len(padded[i]))
+    blank = b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", none, none, none) + b"\0" * 48
+    directory += blank * (4 - len(streams) - 1)
+    assert len(directory) == 512
+    path.write_bytes(header + struct.pack("<128I", *fat) + directory + b"".join(padded))
     return path
 
 
@@ -204,3 +218,39 @@ def test_a_run_of_numbers_is_measured_every_way_it_can_be_read(tmp_path, first, 
     with pytest.raises(InputFileError) as err:
         read_table(xls(tmp_path / "a.xls", number(0, 0, 1.0) + run_of))
     assert said in err.value.message
+
+
+def test_every_workbook_stream_calamine_may_read_is_measured(tmp_path):
+    """calamine takes the first "Workbook" of the directory's flat list, linked into its tree or not;
+    olefile follows the tree. A harmless linked "Book" beside an unlinked "Workbook" with a far cell."""
+    harmless = _stream(number(0, 0, 1.0))
+    far = _stream(number(0, 0, 1.0) + number(65535, 65535, 2.0))
+    path = ole_file(tmp_path / "two.xls", far, name="Workbook", more=(("Book", harmless, True),))
+    data = bytearray(path.read_bytes())              # unlink the first stream: the root's child is "Book"
+    root = 512 * 2
+    struct.pack_into("<I", data, root + 76, 2)
+    path.write_bytes(bytes(data))
+    out = read_in_subprocess(path)
+    assert out.returncode == 3, (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "第 65536 列" in out.stdout
+
+
+def test_a_non_standard_mini_stream_cutoff_is_read_as_calamine_reads_it(tmp_path):
+    """calamine always takes 4,096 bytes as the mini stream's cutoff; olefile corrects the header's value
+    to it as well, so both read the same bytes (the pre-check refuses any other cutoff olefile keeps)."""
+    path = xls(tmp_path / "cut.xls", number(0, 0, 1.0) + number(2, 3, 7.0))
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 56, 8192)           # the header's mini-stream cutoff
+    path.write_bytes(bytes(data))
+    assert read_table(path).rows[2][3] == 7.0
+
+
+@pytest.mark.parametrize(("dims", "said"), [
+    (struct.pack("<IIHHH", 10, 5, 0, 1, 0), "首尾颠倒"),          # calamine's count would wrap round
+    (struct.pack("<IIHHH", 0, 1, 10, 5, 0), "首尾颠倒"),
+    (struct.pack("<IIHHH", 0, 1_000_000, 0, 200, 0), "超过 Excel 97-2003 格式的 65536 行"),
+])
+def test_a_declared_extent_is_measured_as_calamine_counts_it(tmp_path, dims, said):
+    out = read_in_subprocess(xls(tmp_path / "d.xls", rec(DIMENSIONS, dims) + number(0, 0, 1.0)))
+    assert out.returncode == 3, (out.returncode, out.stdout, out.stderr[-2000:])   # calamine: 8 to 171 GB
+    assert said in out.stdout

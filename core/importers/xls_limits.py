@@ -19,6 +19,7 @@ from pathlib import Path
 import olefile
 
 from core.errors import InputFileError
+from core.importers import limits
 
 _RESAVE = "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试"
 
@@ -34,6 +35,9 @@ _EOF = 0x000A
 _CONTINUE = 0x003C
 _DIMENSIONS = 0x0200
 _FILEPASS = 0x002F
+_WORKBOOK_NAMES = ("workbook", "book")
+_MINI_CUTOFF = 4096
+XLS_MAX_ROWS = 65_536          # BIFF8's own: a DIMENSIONS record declaring more is no real sheet
 _HEADER = struct.Struct("<HH")
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -43,15 +47,23 @@ Check = Callable[[int, int], None]     # (rows, columns) reached -> raises beyon
 
 
 def workbook_streams(path: Path) -> list[bytes]:
-    """The workbook streams ("Workbook", BIFF5's "Book") of the OLE2 file ``path``: each one
-    present, as calamine may read either."""
+    """Every stream of the OLE2 file ``path`` that calamine may read as the workbook.
+
+    calamine does not find it as olefile does: it takes the first entry of the directory's flat list
+    named "Workbook" (else "Book"), linked into the directory's tree or not, and reads a stream under
+    4,096 bytes from the mini stream whatever the header says. So every directory entry is loaded
+    (the tree's and the others), every one whose name is either (in any case) is read, and a file whose
+    mini-stream cutoff is not the standard 4,096 is refused."""
     streams = []
     try:
         with olefile.OleFileIO(str(path)) as ole:
-            for name in ("Workbook", "Book"):
-                if ole.exists(name) and ole.get_type(name) == olefile.STGTY_STREAM:
-                    with ole.openstream(name) as fh:
-                        streams.append(bytes(fh.read()))
+            if ole.minisectorcutoff != _MINI_CUTOFF:
+                raise ValueError("a non-standard mini-stream cutoff")
+            for sid, entry in enumerate(ole.direntries):
+                if entry is None:                     # not linked into the tree: calamine may still read it
+                    entry = ole._load_direntry(sid)
+                if sid and entry.name.lower() in _WORKBOOK_NAMES:
+                    streams.append(bytes(ole._open(entry.isectStart, entry.size).read()))
     except PermissionError:
         raise InputFileError(f"文件“{path.name}”无法读取：没有读取权限，或文件正被其他程序占用",
                              "请关闭正在打开该文件的Excel/WPS后重试") from None
@@ -94,7 +106,7 @@ def _walk(path: Path, stream: bytes, pos: int, check: Check, to_eof: bool) -> li
         elif kind == _ROW and size >= 2:
             check(_U16.unpack_from(stream, start)[0] + 1, 0)
         elif kind == _DIMENSIONS:
-            _dimensions(stream, start, size, check)
+            _dimensions(path, stream, start, size, check)
         elif kind == _BOUNDSHEET and size >= 4:
             sheets.append(_U32.unpack_from(stream, start)[0])
         elif kind == _EOF and to_eof:
@@ -120,13 +132,18 @@ def _span(stream: bytes, start: int, size: int, end: int, check: Check) -> None:
     check(row + 1, far)
 
 
-def _dimensions(stream: bytes, start: int, size: int, check: Check) -> None:
+def _dimensions(path: Path, stream: bytes, start: int, size: int, check: Check) -> None:
     """DIMENSIONS: BIFF8's (first row, last row + 1: u32; first column, last column + 1: u16),
-    BIFF5's with u16 rows."""
+    BIFF5's with u16 rows. calamine reserves room for the declared rows and columns, counted from the
+    first with unsigned arithmetic: a first beyond the last wraps round to four billion."""
     if size >= 14:
-        _r0, rows, _c0, cols = struct.unpack_from("<IIHH", stream, start)
+        first_row, rows, first_col, cols = struct.unpack_from("<IIHH", stream, start)
     elif size >= 10:
-        _r0, rows, _c0, cols = struct.unpack_from("<HHHH", stream, start)
+        first_row, rows, first_col, cols = struct.unpack_from("<HHHH", stream, start)
     else:
         return
+    if first_row > rows or first_col > cols:
+        raise limits.refuse(path, "工作表声明的范围首尾颠倒")
+    if rows > XLS_MAX_ROWS:
+        raise limits.refuse(path, f"工作表声明到第 {rows} 行，超过 Excel 97-2003 格式的 {XLS_MAX_ROWS} 行")
     check(rows, cols)
