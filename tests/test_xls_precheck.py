@@ -254,3 +254,10 @@ def test_a_declared_extent_is_measured_as_calamine_counts_it(tmp_path, dims, sai
     out = read_in_subprocess(xls(tmp_path / "d.xls", rec(DIMENSIONS, dims) + number(0, 0, 1.0)))
     assert out.returncode == 3, (out.returncode, out.stdout, out.stderr[-2000:])   # calamine: 8 to 171 GB
     assert said in out.stdout
+
+
+def test_bytes_after_the_workbook_s_last_record_are_no_damage(tmp_path):
+    """A writer may leave bytes after the stream's last EOF record: calamine reads such a file, and the
+    pre-check, which cannot read a record there either, no longer refuses it."""
+    path = ole_file(tmp_path / "tail.xls", _stream(number(0, 0, 1.0) + number(1, 2, 5.0)) + b"\x01\x02\x03\xff\xff\xff")
+    assert read_table(path).rows[1][2] == 5.0

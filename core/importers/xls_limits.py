@@ -93,8 +93,8 @@ def _walk(path: Path, stream: bytes, pos: int, check: Check, to_eof: bool) -> li
     while pos + 4 <= end:
         kind, size = _HEADER.unpack_from(stream, pos)
         start, pos = pos + 4, pos + 4 + size
-        if pos > end:
-            raise InputFileError(f"文件“{path.name}”无法读取：文件已损坏（工作簿数据不完整）", _RESAVE)
+        if pos > end:      # cut short: no reader can go further (calamine stops with an error there too)
+            break
         if kind == _FILEPASS:
             raise InputFileError(f"文件“{path.name}”无法读取：文件设置了打开密码",
                                  "请在Excel中取消密码保护，保存后重试")
