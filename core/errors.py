@@ -80,11 +80,11 @@ _OS_REASONS = {
     "EEXIST": "文件已经存在",
     "EBUSY": "文件正被其他程序占用",
     "EIO": "读写磁盘出错",
-    "EINVAL": "文件名不合法",
+    "EINVAL": "文件名不合法或操作无效",
 }
 # Windows' own codes (``winerror``) for what errno does not tell apart
 _WIN_REASONS = {32: "文件正被其他程序占用", 33: "文件的一部分被其他程序锁定", 112: "磁盘空间不足",
-                123: "文件名不合法", 1920: "文件无法访问"}
+                123: "文件名、文件夹名或卷标不合法", 1920: "文件无法访问"}
 
 
 def os_reason(exc: BaseException) -> str:

@@ -180,10 +180,10 @@ def temp_folder(prefix: str) -> Iterator[Path]:
 # files, the spreadsheets it imported. Keyed as the file system names them (``_file_key``).
 _protected: dict[str, str] = {}
 DATABASE_FILE = "这是正在使用的数据库文件，保存到这里会毁掉其中的数据"
-IMPORTED_FILE = "这是刚才导入时读取的原始文件，保存到这里会覆盖它"
+IMPORTED_FILE = "这是本次运行中导入过的原始名单文件，保存到这里会覆盖它"
 
 
-def _file_key(path: str | Path) -> str:
+def _file_key(path: str | os.PathLike[str]) -> str:
     return os.path.normcase(os.path.realpath(path))
 
 
@@ -193,7 +193,7 @@ def protect(paths: Iterable[str | Path], why: str) -> None:
         _protected[_file_key(path)] = why
 
 
-def check_replaceable(target: str | Path) -> None:
+def check_replaceable(target: str | os.PathLike[str]) -> None:
     """OutputFileError when ``target`` is a file this process protects (``protect``)."""
     why = _protected.get(_file_key(target)) if _protected else None
     if why is not None:

@@ -70,7 +70,9 @@ def backup_key(db_path: Path) -> str:
     own files, and every backup taken before session 15), the whole name of any other, so that
     学校.db beside 学校.sqlite keeps backups of its own."""
     p = Path(db_path)
-    return p.stem if p.suffix.lower() == ".sqlite" else p.name
+    if p.suffix.lower() == ".sqlite":
+        return p.stem
+    return p.name if p.suffix else p.name + "."      # 学校 and 学校.sqlite apart (no file name ends with ".")
 
 
 def _name_re(key: str) -> re.Pattern[str]:

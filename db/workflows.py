@@ -111,7 +111,7 @@ def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     from db.backup import backup_before_change
     if previewed is not None and _state_or_none(path) != previewed:
         raise ValidationError(f"文件“{Path(path).name}”在预览之后被修改过，这次没有导入",
-                              "请回到上一步重新预览，核对无误后再导入")
+                              "请关闭导入窗口，重新导入这个文件：先预览，核对无误后再导入")
     with gc_paused():
         parsed = parse_file(db, kind, path, overrides)
         backup_before_change(db, f"before-import-{kind}")

@@ -6,6 +6,7 @@ onto a QPrinter chosen in the system's print dialog.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -25,21 +26,32 @@ def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> list[QIm
     return list(iter_pages(source, dpi))
 
 
+# PDFium is not thread-safe (pypdfium2's documentation): two threads of this process must never be
+# inside it at once, even on different documents. The preview's pages are drawn in the worker's
+# thread while a preview already open may be printing on the GUI thread: every PDFium call here holds it.
+_PDFIUM = threading.Lock()
+
+
 def iter_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> Iterator[QImage]:
     """The pages one at a time (printing at 200 dpi: 11 MB a page, so never all of them at once)."""
     import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+        count = len(doc)
     try:
-        for i in range(len(doc)):
-            bitmap = doc[i].render(scale=dpi / 72)
-            w, h = bitmap.width, bitmap.height
-            buf = bytes(bitmap.buffer)
-            stride = bitmap.stride
-            img = QImage(buf, w, h, stride, QImage.Format.Format_BGR888 if bitmap.n_channels == 3
-                         else QImage.Format.Format_RGB32)
-            yield img.copy()   # own the pixels
+        for i in range(count):
+            with _PDFIUM:
+                page = doc[i]
+                bitmap = page.render(scale=dpi / 72)
+                img = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
+                             QImage.Format.Format_BGR888 if bitmap.n_channels == 3 else QImage.Format.Format_RGB32)
+                img = img.copy()   # own the pixels
+                bitmap.close()
+                page.close()
+            yield img
     finally:
-        doc.close()
+        with _PDFIUM:
+            doc.close()
 
 
 class PdfPreview(QDialog):

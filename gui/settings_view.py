@@ -249,24 +249,28 @@ class SettingsPage(QWidget):
         self.save_school_button.setEnabled(False)
         values = self.school_values()
         worker.run_task(save_school, self.db, values["name"], values["code"], values["school_year"],
-                        values["township"], on_success=self._school_saved, on_failure=self._failed, parent=self)
+                        values["township"], on_success=lambda saved: self._school_saved(saved, values),
+                        on_failure=self._failed, parent=self)
 
-    def _school_saved(self, saved: SchoolSaved) -> None:
+    def _school_saved(self, saved: SchoolSaved, sent: dict[str, Any]) -> None:
+        """What was sent is what is stored (typed while saving: still unsaved, kept by the reload)."""
         self.save_school_button.setEnabled(True)
         self._school = saved.school
-        self._shown_school = self.school_values()
+        self._shown_school = sent
         self.message.setText("学校信息已保存")
         self.changed.emit(saved.changes)
 
     def save_official(self) -> None:
         self.save_official_button.setEnabled(False)
-        worker.run_task(save_official, self.db, self.official.values(), on_success=self._official_saved,
+        sent = self.official.values()
+        worker.run_task(save_official, self.db, sent, on_success=lambda saved: self._official_saved(saved, sent),
                         on_failure=self._failed, parent=self)
 
-    def _official_saved(self, saved: Any) -> None:
+    def _official_saved(self, saved: Any, sent: dict[str, str]) -> None:
         self.save_official_button.setEnabled(True)
-        self.official.set_values(saved.values)
-        self._shown_official = self.official.values()
+        if self.official.values() == sent:         # (typed while saving: kept, still unsaved)
+            self.official.set_values(saved.values)
+        self._shown_official = {k: str(saved.values.get(k, "")).strip() for k in self.official.edits}
         self.message.setText("公文信息已保存")
         self.changed.emit(saved.changes)
 

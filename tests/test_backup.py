@@ -325,3 +325,12 @@ def test_the_sweep_leaves_another_database_s_backup_in_progress(tmp_path):
     theirs.write_bytes(b"x")
     mine.write_bytes(b"x")
     assert bk.sweep_stale(a) == [mine] and theirs.exists()
+
+
+def test_a_database_without_an_extension_keeps_its_own_backups(tmp_path):
+    a = _school_db(tmp_path / "学校", "甲校")
+    b = _school_db(tmp_path / "学校.sqlite", "乙校")
+    bk.backup(a)
+    bk.backup(b)
+    assert bk.list_backups(a) and bk.list_backups(b)
+    assert not set(bk.list_backups(a)) & set(bk.list_backups(b))

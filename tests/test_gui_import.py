@@ -338,7 +338,7 @@ def test_a_file_saved_again_after_the_preview_is_not_imported(win, qtbot, studen
     os.utime(students_file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))   # (a coarse clock too)
     before = names_in_db(db)
     wiz.button(QWizard.WizardButton.CommitButton).click()
-    assert len(shown) == 1 and "在预览之后被修改过" in shown[0][0] and "重新预览" in shown[0][1]
+    assert len(shown) == 1 and "在预览之后被修改过" in shown[0][0] and "重新导入这个文件" in shown[0][1]
     shown.clear()
     assert names_in_db(db) == before and wiz.run_page.report is None
     assert "数据库没有任何改动" in wiz.run_page.status.text()

@@ -122,3 +122,21 @@ def test_leaving_the_page_with_unsaved_settings_asks(win, monkeypatch):
     win.show_page(DASHBOARD)                                                  # 放弃修改
     assert win.current_page() == DASHBOARD
     assert page.official.edits["clerk"].text() == "" and page.unsaved_boxes() == []
+
+
+def test_typing_while_a_box_saves_stays_unsaved(win, db, monkeypatch):
+    """What was typed while 保存 ran was counted as saved, then replaced by the reload without a word."""
+    import gui.settings_view as sv
+    page = win.settings
+    held = []
+    real = sv.worker.run_task
+    monkeypatch.setattr(sv.worker, "run_task", lambda fn, *a, **k: held.append((fn, a, k)))
+    page.school_edits["name"].setText("城关一中")
+    page.save_school_button.click()
+    page.school_edits["township"].setText("城关镇")          # typed while the save runs
+    monkeypatch.setattr(sv.worker, "run_task", real)
+    fn, args, kwargs = held.pop()
+    real(fn, *args, **kwargs)
+    with db.session() as s:
+        assert get_school(s).name == "城关一中"
+    assert page.school_edits["township"].text() == "城关镇" and page.unsaved_boxes() == ["学校信息"]

@@ -616,3 +616,25 @@ def test_verify_from_the_student_list(win, db):
     with db.session() as s:
         unverified = set(s.scalars(select(Student.id).where(Student.verified.is_(False))))
     assert unverified and unverified <= flagged   # only students with open errors stay 待核准
+
+
+def test_pdfium_is_entered_by_one_thread_at_a_time(tmp_path):
+    """The preview's pages are drawn in the worker's thread while an open preview may print on the GUI
+    thread: PDFium must never run in two threads at once (pypdfium2's documentation)."""
+    import threading
+
+    from reportlab.pdfgen import canvas
+
+    from gui import pdf_preview
+    pdf = tmp_path / "a.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.drawString(100, 700, "x")
+    c.save()
+    got = []
+    with pdf_preview._PDFIUM:                     # another thread is inside PDFium
+        drawing = threading.Thread(target=lambda: got.extend(pdf_preview.iter_pages(pdf.read_bytes())))
+        drawing.start()
+        drawing.join(0.3)
+        assert drawing.is_alive() and got == []   # waits for it
+    drawing.join(10)
+    assert len(got) == 1 and not got[0].isNull()

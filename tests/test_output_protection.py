@@ -34,7 +34,7 @@ def test_the_problem_rows_never_replace_the_list_they_come_from(school, capsys):
     before = digest(listing)
     assert run(["--db", str(db), "import", "students", str(listing), "--problems", str(listing)]) == 2
     err = capsys.readouterr().err
-    assert "不能保存为“名单.xlsx”" in err and "原始文件" in err and "换一个文件名" in err
+    assert "不能保存为“名单.xlsx”" in err and "原始名单文件" in err and "换一个文件名" in err
     assert digest(listing) == before
 
 

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from core.exports.xlsx_common import set_text
 from core.importers.output import display_width, save_atomic
+from core.paths import check_replaceable
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, ParsedRow
 from core.text import header_key
 
@@ -37,6 +38,7 @@ def write_problem_rows(path: str | os.PathLike[str], headers: Sequence[str],
     column to a new .xlsx at ``path`` (atomically). Every cell is written as
     a string cell (``set_text``: never a formula), so IDs keep all their digits; ID-like columns are also formatted as
     text ("@") so what the clerk types there stays text."""
+    check_replaceable(path)        # (refused before the workbook is built)
     width = len(headers)
     text_cols = {i for i, h in enumerate(headers) if header_key(h) in TEXT_HEADER_KEYS}
     wb = Workbook(write_only=True)
