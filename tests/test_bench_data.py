@@ -90,6 +90,8 @@ def test_a_shared_cache_is_built_once(tmp_path, monkeypatch):
 
     def fake_build(argv, **kw):
         calls.append(argv)
+        if "--refresh-check" in argv:
+            return
         time.sleep(0.3)                                  # the second caller arrives meanwhile
         folder = bench_data.data_folder(bench_data.SIZES["toy"], tmp_path)
         folder.mkdir(parents=True)
@@ -102,7 +104,31 @@ def test_a_shared_cache_is_built_once(tmp_path, monkeypatch):
         t.start()
     for t in threads:
         t.join()
-    assert len(calls) == 1 and len(got) == 2 and got[0] == got[1]
+    builds = [argv for argv in calls if "--refresh-check" not in argv]
+    assert len(builds) == 1 and len(got) == 2 and got[0] == got[1]
+    assert len(calls) == 2          # the second found it built: its stored check made current (refresh_check)
+
+
+def test_data_of_another_day_gets_today_s_check(tmp_path):
+    """A check holds for its day: reused data built yesterday made the notice's case run the whole check
+    inside ours (1.9 instead of 1.2 after midnight, session 15). The harness checks it again first."""
+    from datetime import date, timedelta
+
+    from db import findings
+    from db.check_state import current_check
+    from db.session import open_database
+    from db.workflows import fill_demo
+    db = open_database(tmp_path / "county.sqlite")
+    try:
+        fill_demo(db, n_students=30)
+        with db.session() as s:
+            findings.run_and_store(s, today=date.today() - timedelta(days=1))
+        with db.session() as s:
+            assert current_check(s) is None
+    finally:
+        db.close()
+    assert bench_data.refresh_check(tmp_path) is False         # checked again, for today
+    assert bench_data.refresh_check(tmp_path) is True          # then current: nothing to do
 
 
 def test_budget_lists_where_the_time_went():
