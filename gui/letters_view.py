@@ -181,18 +181,19 @@ class LettersPage(ListPage[LettersProxy]):
 
     def _render(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
         """The pages drawn in the worker's thread (QImage may be made off the GUI thread)."""
-        from gui.pdf_preview import render_pages
-        worker.run_task(render_pages, made.pdf, on_success=lambda pages: self._show_preview(keys, made, pages, modal),
-                        parent=self)
+        from gui.pdf_preview import preview_pages
+        worker.run_task(preview_pages, made.pdf, parent=self,
+                        on_success=lambda shown: self._show_preview(keys, made, shown[0], shown[1], modal))
 
-    def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], modal: bool) -> None:
+    def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], total: int, modal: bool) -> None:
         from gui.pdf_preview import PdfPreview, iter_pages
         self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(draft_note(made.draft_reasons))
         self.shown_letters = made
         title = f"资助结果告知书{'（草稿）' if made.draft_reasons else ''}（{len(keys)} 名学生）"
-        self.preview = PdfPreview(title, pages, print_pages=lambda: iter_pages(made.pdf, dpi=200), parent=self)
+        self.preview = PdfPreview(title, pages, print_pages=lambda: iter_pages(made.pdf, dpi=200), parent=self,
+                                  total=total)
         self.preview.print_button.clicked.connect(lambda: self._after_print(keys, bool(made.draft_reasons)))
         if modal:
             self.preview.exec()

@@ -6,6 +6,7 @@ onto a QPrinter chosen in the system's print dialog.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,13 +18,30 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 
 from gui.screen import fit_to_screen
 
+PREVIEW_PAGES = 30          # pages shown by a preview at most (printing prints every page)
 PREVIEW_DPI = 96
 
 
-def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
+def render_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI, limit: int | None = None) -> list[QImage]:
     """Worker-safe: QImage (not QPixmap) may be made off the GUI thread. ``source`` is a
-    PDF file or the PDF's bytes."""
-    return list(iter_pages(source, dpi))
+    PDF file or the PDF's bytes; ``limit``: the first pages only."""
+    return list(itertools.islice(iter_pages(source, dpi), limit))
+
+
+def preview_pages(source: str | Path | bytes) -> tuple[list[QImage], int]:
+    """Worker-safe: the first ``PREVIEW_PAGES`` pages for the preview, and how many the PDF has. A page
+    shown takes about 5 MB (the image and its pixmap): 400 letters at once would need 2 GB."""
+    return render_pages(source, limit=PREVIEW_PAGES), page_count(source)
+
+
+def page_count(source: str | Path | bytes) -> int:
+    import pypdfium2 as pdfium
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+        try:
+            return len(doc)
+        finally:
+            doc.close()
 
 
 # PDFium is not thread-safe (pypdfium2's documentation): two threads of this process must never be
@@ -57,7 +75,8 @@ def iter_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> Iterator[Q
 class PdfPreview(QDialog):
     """Shows rendered pages; 打印… opens the system print dialog."""
 
-    def __init__(self, title: str, pages: list[QImage], print_pages=None, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, pages: list[QImage], print_pages=None, parent: QWidget | None = None,
+                 total: int | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("pdfPreview")
@@ -66,6 +85,13 @@ class PdfPreview(QDialog):
         self.printed = False
         holder = QWidget(self)
         column = QVBoxLayout(holder)
+        self.note = QLabel(holder)          # only the first pages shown (``preview_pages``)
+        self.note.setObjectName("previewNote")
+        if total is not None and total > len(pages):
+            self.note.setText(f"这里只显示前 {len(pages)} 页（共 {total} 页）；打印时打印全部 {total} 页。")
+            column.addWidget(self.note)
+        else:
+            self.note.hide()
         for img in pages:
             label = QLabel(holder)
             label.setPixmap(QPixmap.fromImage(img))

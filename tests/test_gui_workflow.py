@@ -284,6 +284,7 @@ def test_preview_print_records_the_letters(win, db, tmp_path, qtbot):
     assert isinstance(preview, PdfPreview)
     qtbot.addWidget(preview)
     assert preview.isVisible() and "2 名学生" in preview.windowTitle()
+    assert not preview.note.isVisibleTo(preview)           # every page shown: no note
     assert len(preview.pages) == 2                          # one page per letter
     assert all(not img.isNull() and img.height() > img.width() for img in preview.pages)
     screen_w = preview.screen().availableGeometry().width()
@@ -638,3 +639,29 @@ def test_pdfium_is_entered_by_one_thread_at_a_time(tmp_path):
         assert drawing.is_alive() and got == []   # waits for it
     drawing.join(10)
     assert len(got) == 1 and not got[0].isNull()
+
+
+def test_a_long_preview_shows_its_first_pages_and_prints_them_all(win, db, tmp_path, qtbot, monkeypatch):
+    """A preview of every letter at once held about 5 MB a page (400 letters: 2 GB, found by review,
+    session 15): it shows the first pages, says so, and 打印 still prints every page."""
+    from gui import pdf_preview
+    monkeypatch.setattr(pdf_preview, "PREVIEW_PAGES", 1)
+    win.show_page(LETTERS)
+    page = win.letters
+    rows = select_where(page, lambda r: True, limit=2)
+    page.preview_selected(modal=False)
+    preview = page.preview
+    qtbot.addWidget(preview)
+    assert len(preview.pages) == 1 and preview.note.isVisibleTo(preview)
+    assert preview.note.text() == "这里只显示前 1 页（共 2 页）；打印时打印全部 2 页。"
+    out = tmp_path / "all.pdf"
+
+    def printer():
+        p = QPrinter(QPrinter.PrinterMode.HighResolution)
+        p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        p.setOutputFileName(str(out))
+        return p
+    preview.ask_printer = printer
+    preview.print_button.click()
+    assert pdf_pages(out) == len(rows) == 2
+    preview.close()
