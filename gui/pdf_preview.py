@@ -85,13 +85,12 @@ class PdfPreview(QDialog):
         self.printed = False
         holder = QWidget(self)
         column = QVBoxLayout(holder)
-        self.note = QLabel(holder)          # only the first pages shown (``preview_pages``)
+        self.note = QLabel(self)            # only the first pages shown (``preview_pages``): said above them
         self.note.setObjectName("previewNote")
-        if total is not None and total > len(pages):
+        self.note.setStyleSheet("color: #8a5a00; font-weight: bold;")
+        partial = total is not None and total > len(pages)
+        if partial:
             self.note.setText(f"这里只显示前 {len(pages)} 页（共 {total} 页）；打印时打印全部 {total} 页。")
-            column.addWidget(self.note)
-        else:
-            self.note.hide()
         for img in pages:
             label = QLabel(holder)
             label.setPixmap(QPixmap.fromImage(img))
@@ -108,6 +107,10 @@ class PdfPreview(QDialog):
         self.print_button.clicked.connect(self.print_dialog)
         close.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
+        if partial:
+            layout.addWidget(self.note)
+        else:
+            self.note.hide()
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
         # wide enough for a whole page (A4 at 96 dpi is 794 px): no sideways scrolling
