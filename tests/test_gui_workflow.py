@@ -39,6 +39,14 @@ def checked(win):
 
 # -- helpers -----------------------------------------------------------------
 
+def pdf_printer(out: Path) -> QPrinter:
+    """A printer that prints to the PDF file ``out`` (the print dialog's answer in tests)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(out))
+    return printer
+
+
 def proxy_rows(page):
     return [page.source_row(page.proxy.index(i, 0)) for i in range(page.proxy.rowCount())]
 
@@ -291,13 +299,7 @@ def test_preview_print_records_the_letters(win, db, tmp_path, qtbot):
     assert preview.width() >= min(preview.pages[0].width() + 20, screen_w - 40)   # a whole page across
 
     out = tmp_path / "printed.pdf"
-
-    def printer():
-        p = QPrinter(QPrinter.PrinterMode.HighResolution)
-        p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        p.setOutputFileName(str(out))
-        return p
-    preview.ask_printer = printer
+    preview.ask_printer = lambda: pdf_printer(out)
     import types  # printed a page at a time (200 dpi: 11 MB a page; all at once, 4.5 GB for 400 letters)
     assert isinstance(preview._print_pages(), types.GeneratorType)
     preview.print_button.click()
@@ -655,13 +657,7 @@ def test_a_long_preview_shows_its_first_pages_and_prints_them_all(win, db, tmp_p
     assert len(preview.pages) == 1 and preview.note.isVisibleTo(preview)
     assert preview.note.text() == "这里只显示前 1 页（共 2 页）；打印时打印全部 2 页。"
     out = tmp_path / "all.pdf"
-
-    def printer():
-        p = QPrinter(QPrinter.PrinterMode.HighResolution)
-        p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        p.setOutputFileName(str(out))
-        return p
-    preview.ask_printer = printer
+    preview.ask_printer = lambda: pdf_printer(out)
     preview.print_button.click()
     assert pdf_pages(out) == len(rows) == 2
     preview.close()
