@@ -34,6 +34,7 @@ from reportlab.rl_config import _FUZZ
 from core.exports import cjkwrap
 from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE, time_label
+from core.exports.pdf_stream import save_streamed
 from core.paths import write_atomic
 from core.resources import FONT_FILE
 
@@ -408,7 +409,7 @@ class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type in
             self.__dict__.update(state)
             _decorate(self, self.spec, self._pageNumber, total)
             Canvas.showPage(self)
-        Canvas.save(self)
+        save_streamed(self)
 
 
 class LazyStory(list[Flowable]):
