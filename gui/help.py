@@ -6,10 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from core.notices import shipped_notices
 from core.paths import data_dir, log_dir
 from core.version import program_version
+from gui import worker
+from gui.errors import show_exception
 from gui.screen import fit_to_screen
 
 # The parts shipped with the program, with their licences (the font's: resources/fonts/).
@@ -37,6 +40,7 @@ def about_text() -> str:
              f"本程序的许可：{program_licence()}",
              "随附组件的许可："]
     lines += [f"    {name}：{licence}" for name, licence in COMPONENTS]
+    lines.append("    其他随附组件的版权声明和许可全文：点“第三方许可声明”查看")
     lines += ["",
               f"数据文件夹：{data_dir()}",
               f"日志文件夹：{log_dir()}",
@@ -65,12 +69,50 @@ class AboutDialog(QDialog):
         self.logs_button = buttons.addButton("打开日志文件夹", QDialogButtonBox.ButtonRole.ActionRole)
         self.logs_button.setObjectName("openLogs")
         self.logs_button.clicked.connect(open_log_folder)
+        self.notices_button = buttons.addButton("第三方许可声明", QDialogButtonBox.ButtonRole.ActionRole)
+        self.notices_button.setObjectName("showNotices")
+        self.notices_button.clicked.connect(self.show_notices)
+        self.notices: NoticesDialog | None = None
         close = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         close.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
         fit_to_screen(self, max(560, self.sizeHint().width()), self.sizeHint().height())
+
+    def show_notices(self) -> None:
+        """The notices (read, or made from the installed packages when run from source) off the GUI thread."""
+        self.notices_button.setEnabled(False)
+
+        def shown(text: str) -> None:
+            self.notices_button.setEnabled(True)
+            self.notices = NoticesDialog(text, self)
+            self.notices.show()
+
+        def failed(exc: BaseException) -> None:
+            self.notices_button.setEnabled(True)
+            show_exception(self, exc)
+
+        worker.run_task(shipped_notices, on_success=shown, on_failure=failed, parent=self)
+
+
+class NoticesDialog(QDialog):
+    """The third-party notices (core.notices), read-only."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("第三方许可声明")
+        self.setObjectName("noticesDialog")
+        self.view = QPlainTextEdit(self)
+        self.view.setObjectName("noticesText")
+        self.view.setReadOnly(True)
+        self.view.setPlainText(text)
+        buttons = QDialogButtonBox(self)
+        buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole).clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view)
+        layout.addWidget(buttons)
+        fit_to_screen(self, 760, 560)
 
 
 def show_about(parent: QWidget | None, modal: bool = True) -> AboutDialog:

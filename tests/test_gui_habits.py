@@ -153,3 +153,8 @@ def test_help_menu_about_and_log_folder(win, qtbot, monkeypatch):
     assert str(data_dir()) in text and str(log_dir()) in text
     about.logs_button.click()
     assert opened == [str(log_dir())] * 2
+    assert "第三方许可声明" in text
+    about.notices_button.click()                   # (the worker runs inline in tests)
+    notices = about.notices.view.toPlainText()
+    assert about.notices.isVisible() and about.notices_button.isEnabled()
+    assert "SQLAlchemy" in notices and "Permission is hereby granted" in notices and "olefile" in notices

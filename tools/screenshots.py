@@ -58,7 +58,7 @@ RECEIVER_PAGES = frozenset({"receiving"})
 EXPECTED = ("first-start-school", "first-start-official", "first-start-policy", "dashboard", "students",
             "student-form", "remove-reason", "roster", "import-file", "import-preview", "import-done",
             "findings", "accept-reason", "letters", "letters-preview", "export", "export-passphrase",
-            "policy", "policy-item-form", "policy-preview", "settings", "settings-backup", "about", "receiving",
+            "policy", "policy-item-form", "policy-preview", "settings", "settings-backup", "about", "about-notices", "receiving",
             "trust-keys", "trust-add-key", "receiving-intake-result", "feedback-findings", "feedback-fixed")
 
 
@@ -464,6 +464,9 @@ def walk_school(sh: Shooter, folder: Path, db_path: Path) -> None:
     def about() -> None:
         dialog = show_about(win, modal=False)
         sh.shot("about", dialog)
+        dialog.notices_button.click()
+        sh.settle()
+        sh.shot("about-notices", dialog.notices)
         dialog.reject()
     sh.step("about", about)
 
