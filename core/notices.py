@@ -16,7 +16,7 @@ from importlib.metadata import Distribution, PackageNotFoundError, distribution
 from pathlib import Path
 
 from core.paths import write_atomic
-from core.resources import FONT_FILE, is_frozen, resource_path
+from core.resources import FONT_FILE, LICENCES_DIR, is_frozen, resource_path
 
 NOTICES_NAME = "THIRD-PARTY-NOTICES.txt"
 ROOT = "zizhu"
@@ -73,7 +73,7 @@ def _texts(dist: Distribution) -> tuple[tuple[str, str], ...]:
 
 
 def _vendored(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    return tuple((n, resource_path("resources", "licences", n).read_text(encoding="utf-8")) for n in names)
+    return tuple((n, (LICENCES_DIR / n).read_text(encoding="utf-8")) for n in names)
 
 
 def requirements(root: str = ROOT) -> dict[str, Distribution]:

@@ -33,4 +33,5 @@ DEFAULT_POLICY_FILE = resource_path("resources", "policies", "default.toml")
 MIGRATIONS_DIR = resource_path("db", "migrations")
 ICON_PNG = resource_path("resources", "icons", "zizhu.png")
 ICON_ICO = resource_path("resources", "icons", "zizhu.ico")
+LICENCES_DIR = resource_path("resources", "licences")   # licence texts a component's wheel lacks (core.notices)
 MANUAL_FILE = resource_path("docs", "用户手册.md")      # 帮助 → 用户手册; its pictures in docs/manual/

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from core.notices import shipped_notices
 from core.paths import data_dir, log_dir
 from core.version import program_version
 from gui import worker
@@ -82,6 +81,7 @@ class AboutDialog(QDialog):
 
     def show_notices(self) -> None:
         """The notices (read, or made from the installed packages when run from source) off the GUI thread."""
+        from core.notices import shipped_notices  # (only when asked: not a module the window's start needs)
         self.notices_button.setEnabled(False)
 
         def shown(text: str) -> None:
