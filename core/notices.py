@@ -4,18 +4,19 @@ MIT, BSD and Apache licences ask that a copy of the program carry their copyrigh
 terms; the LGPL (Qt, python-stdnum) its text and where the source is. ``components`` finds the
 distributions the program needs (``zizhu``'s requirements, followed for this platform, without
 extras) and the licence files each ships in its metadata; the font and Python itself are added.
-pyinstaller.spec writes ``notices_text`` into the bundle as ``NOTICES_NAME`` (``write_notices``);
-帮助 → 关于 shows it (``shipped_notices``: the bundled file, or made now when run from source).
+pyinstaller.spec writes ``notices_text`` into the bundle as ``NOTICES_NAME`` and stops when the bundle
+would ship a module of a distribution the notices do not name (``uncovered``); 帮助 → 关于 shows it
+(``shipped_notices``: the bundled file, or made now when run from source).
 """
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import Distribution, PackageNotFoundError, distribution
+from importlib.metadata import Distribution, PackageNotFoundError, distribution, packages_distributions
 from pathlib import Path
 
-from core.paths import write_atomic
 from core.resources import FONT_FILE, LICENCES_DIR, is_frozen, resource_path
 
 NOTICES_NAME = "THIRD-PARTY-NOTICES.txt"
@@ -24,10 +25,13 @@ _NOTICE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE
 # Components whose wheels carry no licence text: the texts shipped in resources/licences/.
 _QT_TEXTS = ("LGPL-3.0.txt", "GPL-3.0.txt")
 _VENDORED = {"pyside6-essentials": _QT_TEXTS, "shiboken6": _QT_TEXTS}
-_QT_SOURCE = ("本程序使用未经修改的 Qt 和 Qt for Python 库（程序文件夹中的动态库，可以替换）。其源代码见 "
-              "https://download.qt.io/official_releases/QtForPython/ 和 "
-              "https://download.qt.io/official_releases/qt/ 。")
-_SOURCE_NOTES = {"pyside6-essentials": _QT_SOURCE, "shiboken6": _QT_SOURCE}
+# Where an LGPL component's source is (its version filled in), and how it is shipped.
+_QT_SOURCE = ("本程序使用未经修改的 Qt {version} 和 Qt for Python {version}：Qt 的动态库在程序文件夹中，可以替换。"
+              "源代码：https://download.qt.io/archive/qt/{minor}/{version}/ 和 "
+              "https://code.qt.io/cgit/pyside/pyside-setup.git/tag/?h=v{version}")
+_SOURCE_NOTES = {"pyside6-essentials": _QT_SOURCE, "shiboken6": _QT_SOURCE,
+                 "python-stdnum": "本程序以 Python 源文件（.py）随附未经修改的 python-stdnum {version}，可以替换。"
+                                  "源代码：https://pypi.org/project/python-stdnum/{version}/#files"}
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,19 @@ def requirements(root: str = ROOT) -> dict[str, Distribution]:
     return found
 
 
-def components(root: str = ROOT) -> list[Component]:
-    """Every third-party component shipped: the distributions (by name), the font, Python."""
+def _note(key: str, version: str) -> str:
+    return _SOURCE_NOTES.get(key, "").format(version=version, minor=".".join(version.split(".")[:2]))
+
+
+def components(root: str = ROOT, also: tuple[str, ...] = ()) -> list[Component]:
+    """Every third-party component shipped: the distributions ``root`` needs and those named in
+    ``also`` (the bundle's builder: its runtime and boot loader are in every bundle), by name; the
+    font; Python."""
+    dists = requirements(root)
+    dists.update({_key(name): distribution(name) for name in also})
     out = [Component(d.metadata["Name"], d.version, _licence(d), _texts(d) or _vendored(_VENDORED.get(key, ())),
-                     _SOURCE_NOTES.get(key, ""))
-           for key, d in sorted(requirements(root).items())]
+                     _note(key, d.version))
+           for key, d in sorted(dists.items())]
     font = FONT_FILE.with_name("LICENSE-wqy-microhei.txt")
     out.append(Component("文泉驿微米黑 WenQuanYi Micro Hei", "0.2.0-beta",
                          "Apache-2.0 OR GPL-3.0-only WITH font exception",
@@ -138,10 +150,13 @@ def notices_text(parts: list[Component]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_notices(path: str | Path, root: str = ROOT) -> Path:
-    """The notices written to ``path`` (atomically), for the bundle."""
-    text = notices_text(components(root))
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def uncovered(modules: Iterable[str], parts: list[Component]) -> list[str]:
+    """The top-level ``modules`` (what the bundle collected) that belong to an installed
+    distribution none of ``parts`` is: code shipped without its notice. The standard library and
+    the program's own packages belong to none."""
+    named = {_key(c.name) for c in parts} | {_key(ROOT)}
+    owners = packages_distributions()
+    return sorted(m for m in set(modules) if any(_key(d) not in named for d in owners.get(m, ())))
 
 
 def shipped_notices() -> str:

@@ -82,6 +82,10 @@ class AboutDialog(QDialog):
     def show_notices(self) -> None:
         """The notices (read, or made from the installed packages when run from source) off the GUI thread."""
         from core.notices import shipped_notices  # (only when asked: not a module the window's start needs)
+        if self.notices is not None:             # (open already: brought to the front)
+            self.notices.show()
+            self.notices.raise_()
+            return
         self.notices_button.setEnabled(False)
 
         def shown(text: str) -> None:

@@ -158,3 +158,6 @@ def test_help_menu_about_and_log_folder(win, qtbot, monkeypatch):
     notices = about.notices.view.toPlainText()
     assert about.notices.isVisible() and about.notices_button.isEnabled()
     assert "SQLAlchemy" in notices and "Permission is hereby granted" in notices and "olefile" in notices
+    shown = about.notices
+    about.notices_button.click()                   # again: the same window, not a second one
+    assert about.notices is shown and len(about.findChildren(type(shown))) == 1

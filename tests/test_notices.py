@@ -10,7 +10,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from core import notices
-from core.notices import Component, components, notices_text, shipped_notices, write_notices
+from core.notices import Component, components, notices_text, shipped_notices, uncovered
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,14 +66,30 @@ def test_a_text_two_components_share_is_printed_once():
 
 
 def test_the_bundles_file_is_what_a_frozen_program_shows(tmp_path, monkeypatch):
-    written = write_notices(tmp_path / notices.NOTICES_NAME)
-    assert written.read_text(encoding="utf-8") == notices_text(components())
     monkeypatch.setattr(notices, "is_frozen", lambda: True)
     monkeypatch.setattr(notices, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
     (tmp_path / notices.NOTICES_NAME).write_text("bundled notices", encoding="utf-8")
     assert shipped_notices() == "bundled notices"
 
 
-def test_the_bundle_spec_ships_the_notices():
+def test_lgpl_components_say_where_their_source_is_for_their_version():
+    by_name = {notices._key(c.name): c for c in components()}
+    for key in ("pyside6-essentials", "shiboken6", "python-stdnum"):
+        c = by_name[key]
+        assert f"/{c.version}/" in c.note or f"v{c.version}" in c.note, c.note
+        assert "源代码" in c.note and "可以替换" in c.note
+
+
+def test_a_module_of_a_distribution_without_a_notice_is_named():
+    parts = components()
+    assert uncovered(["sqlalchemy", "reportlab", "os", "json", "core", "PySide6"], parts) == []
+    assert uncovered(["pytest", "_pytest", "sqlalchemy"], parts) == ["_pytest", "pytest"]
+    with_builder = components(also=("pytest",))
+    assert "pytest" in {notices._key(c.name) for c in with_builder}
+    assert uncovered(["pytest", "_pytest"], with_builder) == []
+
+
+def test_the_bundle_spec_checks_and_ships_the_notices():
+    """(The slow tier builds the bundle with it; its self-test reads the notices back.)"""
     spec = (ROOT / "pyinstaller.spec").read_text(encoding="utf-8")
-    assert "write_notices(" in spec and "datas += [(_notices(), \".\")]" in spec
+    assert "uncovered(" in spec and "raise SystemExit" in spec and 'datas += [(str(_notices_file), ".")]' in spec

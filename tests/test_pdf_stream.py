@@ -73,3 +73,21 @@ def test_letters_are_streamed_with_unchanged_bytes(invariant, tmp_path, monkeypa
     monkeypatch.setattr(pdf_common, "save_streamed", lambda canvas: Canvas.save(canvas))
     write_letters(tmp_path / "joined.pdf", data)
     assert (tmp_path / "streamed.pdf").read_bytes() == (tmp_path / "joined.pdf").read_bytes()
+
+
+def test_a_save_inside_another_writes_to_its_own_file(invariant, tmp_path, monkeypatch):
+    """A document saved while another's streamed save is under way (none is today) goes to its own
+    file, streamed or not, and leaves the outer save's file as it was."""
+    expected = _drawn(io.BytesIO()).getpdfdata()
+    outer, inner, plain = _Pieces(), _Pieces(), io.BytesIO()
+    real = pdfdoc.PDFDocument.SaveToFile
+
+    def saving(doc, target, canvas):
+        if target is outer:
+            pdf_stream.save_streamed(_drawn(inner))      # (nested: streamed)
+            _drawn(plain).save()                          # (nested: reportlab's own save)
+        return real(doc, target, canvas)
+    monkeypatch.setattr(pdfdoc.PDFDocument, "SaveToFile", saving)
+    pdf_stream.save_streamed(_drawn(outer))
+    assert inner.getvalue() == plain.getvalue() == outer.getvalue() == expected
+    assert getattr(pdf_stream._SINK, "file", None) is None

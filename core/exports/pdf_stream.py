@@ -5,8 +5,8 @@ list and only then writes: at the end of a long document (50,000 letters: a file
 65 MB) the whole file is held twice. ``save_streamed`` writes each piece as it is made; the
 bytes are the same (tests/test_pdf_stream.py compares them). reportlab has no hook for its
 output collector (``PDFDocument.format`` makes a ``pdfdoc.PDFFile``), so that class is
-replaced, once, by a subclass that behaves exactly as it does unless a save of this module,
-in the same thread, has named a file to write to.
+replaced, once, by a subclass that behaves exactly as it does unless it is made while a document
+saved by this module formats its objects, in the same thread.
 """
 from __future__ import annotations
 
@@ -47,19 +47,30 @@ def save_streamed(canvas: Canvas) -> None:
         canvas.showPage()
     doc = canvas._doc
     target = canvas._filename
-    if getattr(doc, "_digiSigs", None) or getattr(_SINK, "file", None) is not None:
-        doc.SaveToFile(target, canvas)
-        return
-    if callable(getattr(target, "write", None)):
-        _save_to(doc, canvas, target)
+    if getattr(doc, "_digiSigs", None):
+        _save_to(doc, canvas, target, None)
+    elif callable(getattr(target, "write", None)):
+        _save_to(doc, canvas, target, target)
     else:
         with open(target, "wb") as f:
-            _save_to(doc, canvas, f)
+            _save_to(doc, canvas, f, f)
 
 
-def _save_to(doc: Any, canvas: Canvas, f: BinaryIO) -> None:
-    _SINK.file = f
-    try:
-        doc.SaveToFile(f, canvas)                # writes what is left to join: nothing
-    finally:
-        del _SINK.file
+def _save_to(doc: Any, canvas: Canvas, target: Any, sink: BinaryIO | None) -> None:
+    """``doc`` saved to ``target``, its pieces streamed to ``sink`` (None: collected as reportlab
+    does). The sink is the thread's only while ``doc`` formats its objects (reportlab's
+    ``PDFDocument.format``, which runs none of our code): a document saved at any other moment,
+    even in the same thread, is saved as reportlab saves it."""
+    if sink is None:
+        doc.SaveToFile(target, canvas)
+        return
+
+    def format_streamed() -> Any:
+        before = getattr(_SINK, "file", None)
+        _SINK.file = sink
+        try:
+            return type(doc).format(doc)         # what is left to join: nothing
+        finally:
+            _SINK.file = before
+    doc.format = format_streamed                 # (GetPDFData calls self.format())
+    doc.SaveToFile(target, canvas)
