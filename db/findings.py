@@ -31,6 +31,7 @@ from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
 from core.fields import CHECK_FIELDS, IMPORTER_FIELDS
 from core.idnumber import mask_id, normalize_id
+from core.policy import Policy
 from core.seal import SEAL_FIELDS, seal_of
 from core.text import our_school_names
 from db import audit, store
@@ -395,6 +396,24 @@ def unverify_students(session: Session, notes: dict[int, str], actor: str | None
             st.verified, st.seal = False, None
     audit.record_many(session, actor or audit.default_actor(), "student", changes, at)
     return len(changes)
+
+
+def reseal_students(session: Session, old: Policy, new: Policy, skip: Iterable[int]) -> int:
+    """After a policy change: the verified students it leaves as they were (not in ``skip``, the
+    ones it sends back to 待核准) sealed again under ``new``, so that what was verified still stands
+    (a seal covers every item's decision: an added, copied or retired item changes every seal).
+    Only a seal that holds under ``old`` is made again: one that no longer held (data changed
+    behind the program's back) stays as it was, and TAMPERED_AFTER_VERIFY still finds it."""
+    skipped, before, after = set(skip), Calculator(old), Calculator(new)
+    n = 0
+    for st in session.scalars(select(Student).where(Student.verified.is_(True))):
+        if st.id in skipped or not st.seal or st.seal != seal_student(st, before):
+            continue
+        seal = seal_student(st, after)
+        if seal != st.seal:
+            st.seal = seal
+            n += 1
+    return n
 
 
 def unverify_student_ids(session: Session, student_ids: Iterable[int], actor: str | None = None) -> int:

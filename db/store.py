@@ -133,7 +133,7 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     """The one path of a policy change: store ``new_text`` as a new version, audit ``changes``
     and the version numbers, and un-verify the verified students whose decisions or amounts
     it changes (each audited with its old and new amounts)."""
-    from db.findings import unverify_students
+    from db.findings import reseal_students, unverify_students
     from db.policy_versions import active_version, add_version
     actor = actor or audit.default_actor()
     policy = load_policy(new_text)
@@ -148,6 +148,10 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     audit.record(session, actor, "policy", None, changes, now)
     audit.record(session, actor, "policy_version", None,
                  {"number": (before.label if before else None, f"{version.label}：{(note or what)[:300]}")}, now)
+    resealed = reseal_students(session, old_policy, policy, notes) if old_policy is not None else 0
+    if resealed:      # (one entry: the seals follow from the version recorded above)
+        audit.record(session, actor, "policy", None,
+                     {"resealed": (None, f"{resealed} 名已核准学生的资助结果未变，按新政策重新封存")}, now)
     return PolicyChange(policy, unverify_students(session, notes, actor, now) if notes else 0, changes, version)
 
 

@@ -136,6 +136,41 @@ def test_an_added_item_is_previewed_and_computed(school):
     assert len(living) == 1 and totals.by_item["HS_LIVING"] == 50000
 
 
+def _tampered_open(d) -> list[str]:
+    """The ID numbers of the open TAMPERED_AFTER_VERIFY findings after a check."""
+    from db.models import FindingRow
+    with d.session() as s:
+        run_and_store(s)
+        return sorted(s.scalars(select(FindingRow.id_number).where(FindingRow.code == "TAMPERED_AFTER_VERIFY",
+                                                                    FindingRow.state == "open")).all())
+
+
+def test_an_item_no_verified_student_gets_keeps_them_verified_and_untampered(school):
+    """Adding an item (or copying, or retiring one) that changes no verified student's subsidies keeps
+    them 已核准 and their seals holding; a seal that no longer held before the change still fails."""
+    _verify(school, HS, PRE)
+    con = sqlite3.connect(school.path)          # 李四's data changed behind the program's back
+    con.execute("UPDATE student SET tuition_fen = 1 WHERE id_number = ?", (PRE,))
+    con.commit()
+    con.close()
+    assert _tampered_open(school) == [PRE]
+    draft = ItemDraft(code="PHD_LIVING", name="博士研究生补助", stages=("普通高中",), categories=("REGISTERED",),
+                      kind="fixed", amount="500", needs_application=False, locations=("外地",))
+    with school.session() as s:
+        text = with_item(store.get_policy_text(s), draft)
+    preview = preview_change(school, text)
+    assert preview.changed and not preview.students and not preview.unverify
+    saved = save_version(school, text)
+    assert saved.unverified == 0
+    with school.session() as s:
+        assert all(s.scalars(select(Student.verified)).all())
+    assert _tampered_open(school) == [PRE]          # 张丽 re-sealed; 李四's broken seal left broken
+    with school.session() as s:
+        entries = s.scalars(select(AuditEntry.new).where(AuditEntry.entity == "policy",
+                                                          AuditEntry.field == "resealed")).all()
+        assert entries and "1 名已核准学生" in entries[-1]
+
+
 def test_a_new_school_year_carries_the_policy_forward_until_saved(school):
     with school.session() as s:
         before = store.get_policy(s).sha256
