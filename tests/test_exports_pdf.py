@@ -120,6 +120,20 @@ def test_letter_states_what_a_private_school_family_pays(docs, data):
     assert "民办" in t and format_fen(pays[1]) in t and format_fen(st.tuition_fen) in t
 
 
+def test_an_item_paid_on_application_is_named_in_the_letter(data, out):
+    """需申请: the letter tells the family which granted item it must apply for (DECISIONS.md)."""
+    from core.policy import default_policy_text
+    text = default_policy_text().replace('code = "HS_TUITION"\n', 'code = "HS_TUITION"\nneeds_application = true\n', 1)
+    applied = replace(data, policy=load_policy(text))
+    st = next(s for s, r in subsidised(data) if any(d.code == "HS_TUITION" for d in r.granted))
+    other = next(s for s, r in subsidised(data) if not any(d.code == "HS_TUITION" for d in r.granted))
+    path = out / "applied.pdf"
+    write_letters(path, applied, keys=[st.key, other.key])
+    first, second = (flat(path, n) for n in (1, 2))
+    assert st.name in first and "“免学费”需学生或家长提出申请" in first
+    assert other.name in second and "提出申请" not in second
+
+
 def test_selected_student_without_subsidy_gets_reason(data, out):
     st = next(s for s, r in data.pairs() if not r.granted and s.stage == "小学")
     path = out / "none.pdf"

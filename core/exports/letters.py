@@ -143,6 +143,11 @@ def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[I
         for d in r.pending:
             who = f"{g.clean(s.name, '姓名')}的" if many else ""
             out.append(Text(f"{who}“{d.name}”所需信息尚待补充核实，核实后另行告知，暂未计入上表。", st["indent"]))
+        applied = [d.name for d in r.granted if data.policy.item(d.code).needs_application]
+        if applied:                  # 需申请: computed as entitled; applying is the family's step
+            who = f"{g.clean(s.name, '姓名')}的" if many else "其中"
+            out.append(Text(f"{who}“{'”“'.join(applied)}”需学生或家长提出申请，请及时向学校提交申请。",
+                            st["indent"]))
     return out
 
 
