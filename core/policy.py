@@ -231,6 +231,9 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
     locs = raw.get("locations")
     locations = None
     if locs is not None:
+        if not isinstance(locs, list) or not locs:
+            raise _err(where, "locations（就读地）应为非空列表，如 [\"外地\"]；不限就读地时请删去这一行，"
+                              f"这里是 {locs!r}")
         try:
             locations = frozenset(Location(loc) for loc in locs)
         except ValueError:
@@ -284,16 +287,24 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         stages=stage_set,
         locations=locations, categories=categories, kind=cast(Kind, kind),
         amount_fen=amount, fee=fee, cap=cap,
-        requires_loan=bool(raw.get("requires_loan", False)),
-        once=bool(raw.get("once", False)),
+        requires_loan=_flag(raw, "requires_loan", where),
+        once=_flag(raw, "once", where),
         shares=tuple(shares),
         stage_amounts=stage_amounts,
-        needs_application=bool(raw.get("needs_application", False)),
-        retired=bool(raw.get("retired", False)),
+        needs_application=_flag(raw, "needs_application", where),
+        retired=_flag(raw, "retired", where),
         stages_text="、".join(s.value for s in Stage if s in stage_set),
         locations_text="、".join(loc.value for loc in Location if locations and loc in locations),
         categories_text="、".join(labels[c][0] for c in Category if c in categories),
     )
+
+
+def _flag(raw: dict[str, Any], key: str, where: str) -> bool:
+    """A yes/no setting of an item: TOML's true or false (a quoted "false" is text, and would be true)."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise _err(where, f"{key} 应为 true 或 false（不加引号），这里是 {value!r}")
+    return value
 
 
 def _stage_amounts(raw: Any, stages: frozenset[Stage], where: str) -> tuple[tuple[Stage, int], ...]:

@@ -82,6 +82,21 @@ def test_invalid_documents_are_rejected_with_place(broken, words):
     assert "资助项目 PRESCHOOL" in err.value.message and words in err.value.message
 
 
+@pytest.mark.parametrize("broken, replacement, words", [
+    ('locations = ["本地"]', "locations = []", "locations（就读地）应为非空列表"),
+    ('locations = ["本地"]', 'locations = "本地"', "locations（就读地）应为非空列表"),
+    ("requires_loan = true", 'requires_loan = "false"', "requires_loan 应为 true 或 false"),
+    ("once = true", 'once = "false"', "once 应为 true 或 false"),
+    ("once = true", "once = 1", "once 应为 true 或 false"),
+])
+def test_an_items_flags_and_places_must_be_what_they_say(broken, replacement, words):
+    """A quoted "false" would read as true, an empty place list would exclude every student."""
+    assert broken in POLICY.text
+    with pytest.raises(PolicyError) as err:
+        load_policy(POLICY.text.replace(broken, replacement, 1))
+    assert "资助项目" in err.value.message and words in err.value.message
+
+
 def test_not_toml():
     with pytest.raises(PolicyError) as err:
         load_policy("[[items]\ncode=")
