@@ -80,7 +80,6 @@ NO_WORDS = {"否", "无", "没有", "n", "no", "false", "0", "×", "未办理", 
 
 
 @lru_cache(maxsize=256)
-@lru_cache(maxsize=256)
 def parse_yes_no(text: str) -> bool | None:
     key = value_key(text).lower()
     if key in YES_WORDS:

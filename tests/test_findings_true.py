@@ -272,8 +272,8 @@ def test_an_unreadable_value_is_a_finding_that_goes_when_corrected(school):
     from db.usecases import check
     with school.session() as s:
         plan = plan_import(s, "students", [ParsedRow(9, student("", ID_C, stage="三年级X", gender="未知",
-                                                                 category="贫困户?"))], [],
-                           ["name", "id_number", "id_raw", "stage", "gender", "category"])
+                                                                 category="贫困户?", location="外省"))], [],
+                           ["name", "id_number", "id_raw", "stage", "gender", "category", "location"])
         apply_plan(s, plan, actor="t")
     check(school)
     new = next(r.id for r in snapshot(school).students if r.id_number == ID_C)
@@ -281,8 +281,12 @@ def test_an_unreadable_value_is_a_finding_that_goes_when_corrected(school):
     assert found == {"name": "姓名为空：请补填学生姓名",
                      "stage": "学段“三年级X”无法识别，应填：学前教育、小学、初中、普通高中、中职、高职专科、本科、硕士研究生、博士研究生",
                      "gender": "性别“未知”无法识别，应填“男”或“女”",
+                     "location": "就读地“外省”无法识别，应填“本地”或“外地”",
                      "category": "家庭类别“贫困户?”无法识别，应填：建档立卡、其他经济困难、非困难"}
-    assert {r.name: r for r in snapshot(school).students}[""].findings.count == 4
-    edit_student(school, new, {"name": "赵雪", "stage": "小学", "gender": "女", "category": "NONE"})
+    assert {r.name: r for r in snapshot(school).students}[""].findings.count == 5
+    severity = {r.field: r.severity for r in finding_rows(school) if r.student_id == new and r.code == "VALUE_UNREADABLE"}
+    assert severity == {"name": "warning", "gender": "warning", "stage": "error", "location": "error",
+                        "category": "error"}     # the amounts depend on these: no verifying, no final package
+    edit_student(school, new, {"name": "赵雪", "stage": "小学", "gender": "女", "category": "NONE", "location": "本地"})
     assert {r.state for r in finding_rows(school) if r.student_id == new and r.code == "VALUE_UNREADABLE"} \
         == {FindingState.FIXED}

@@ -4,6 +4,7 @@ finding the problem is re-checked after every save, so it goes away once correct
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from operator import attrgetter
 from typing import Any
 
@@ -45,19 +46,30 @@ def _unreadable(ctx: CheckContext) -> Iterator[Finding]:
             yield from _values(s, stages, categories)
 
 
+# The fields the amounts depend on: unreadable, the student is computed on a guess (学段 unknown:
+# nothing; 就读地 as 本地; 学校性质 as 公办; 家庭类别 as 非困难), so the finding is an error: the
+# student cannot be verified nor a final package made until it is corrected. 性别 and the name
+# change no amount: a warning.
+_DECIDING = frozenset(("stage", "location", "ownership", "category"))
+
+
+def _found(s: StudentFacts, message: str, fld: str) -> Finding:
+    f = VALUE_UNREADABLE.finding(s, message, fld, part=fld)
+    return replace(f, severity=Severity.ERROR) if fld in _DECIDING else f
+
+
 def _values(s: StudentFacts, stages: str, categories: str) -> Iterator[Finding]:
     """The findings about a student's 学段, 性别, 就读地, 学校性质 and 家庭类别, in that order."""
     if not (s.stage or "").strip():
-        yield VALUE_UNREADABLE.finding(s, f"学段为空：请填写学段（{stages}）", "stage", part="stage")
+        yield _found(s, f"学段为空：请填写学段（{stages}）", "stage")
     elif parse_stage(s.stage) is None:
-        yield VALUE_UNREADABLE.finding(s, f"学段“{s.stage}”无法识别，应填：{stages}", "stage", part="stage")
+        yield _found(s, f"学段“{s.stage}”无法识别，应填：{stages}", "stage")
     for fld, label, accepted, parse in _CHOICES:
         text = (getattr(s, fld) or "").strip()
         if text and parse(text) is None:
-            yield VALUE_UNREADABLE.finding(s, f"{label}“{text}”无法识别，{accepted}", fld, part=fld)
+            yield _found(s, f"{label}“{text}”无法识别，{accepted}", fld)
     if s.category not in _CATEGORIES:
-        yield VALUE_UNREADABLE.finding(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category",
-                                       part="category")
+        yield _found(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category")
 
 
 VALUE_UNREADABLE = Rule("VALUE_UNREADABLE", Severity.WARNING, "信息无法识别",
