@@ -43,6 +43,12 @@ PAYMENTS_KEY = "payments.imported_at"
 CHECKED_AT_KEY = "checks.last_run"     # when the checks last ran (工作台's 运行核查 step)
 # The data is certainly wrong (fix it), or the record itself cannot be trusted.
 NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL", "TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN", "ROSTER_EMPTY"}
+
+
+def not_acceptable(code: str, severity: str) -> bool:
+    """Whether a finding can only be corrected, never accepted: the codes of ``NOT_ACCEPTABLE``, and
+    an unreadable value the amounts depend on (VALUE_UNREADABLE as an error: no data is right there)."""
+    return code in NOT_ACCEPTABLE or (code == "VALUE_UNREADABLE" and severity == "error")
 # Open errors of these codes do not block verification: verifying anew is how they are resolved.
 REVERIFY_FIXES = {"TAMPERED_AFTER_VERIFY"}
 # StudentFacts' stored fields in order, after ``key`` and before the bookkeeping (rows are built
@@ -297,7 +303,7 @@ def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor
     if not reason.strip():
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
     rows = list(rows)
-    bad = sorted({r.code for r in rows if r.code in NOT_ACCEPTABLE})
+    bad = sorted({r.code for r in rows if not_acceptable(r.code, r.severity)})
     if bad:
         raise ValidationError(f"这些问题不能接受，必须改正：{'、'.join(RULES_BY_CODE[c].title for c in bad)}")
     changes = []

@@ -28,7 +28,7 @@ from core.idnumber import mask_id
 from db.changes import Changes
 from db.feedback import FeedbackImport, import_feedback, mark_fixed_findings, marked_fixed, reopen_findings
 from db.finding_detail import FindingDetail, finding_detail
-from db.findings import NOT_ACCEPTABLE
+from db.findings import not_acceptable
 from db.session import Database
 from db.usecases import Verified, accept_findings, check, revoke_findings, verify
 from db.views import SEVERITY_RANK, FindingView, finding_rows
@@ -251,7 +251,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         if not rows:
             self.show_message("请先选择要接受的问题", 5000)
             return
-        bad = sorted({r.code for r in rows if r.code in NOT_ACCEPTABLE})
+        bad = sorted({r.code for r in rows if not_acceptable(r.code, r.severity)})
         if bad:   # refuse before the clerk writes a reason
             from gui.errors import show_exception
             titles = "、".join(RULES_BY_CODE[c].title for c in bad)

@@ -287,6 +287,15 @@ def test_an_unreadable_value_is_a_finding_that_goes_when_corrected(school):
     severity = {r.field: r.severity for r in finding_rows(school) if r.student_id == new and r.code == "VALUE_UNREADABLE"}
     assert severity == {"name": "warning", "gender": "warning", "stage": "error", "location": "error",
                         "category": "error"}     # the amounts depend on these: no verifying, no final package
+    from core.errors import ValidationError
+    from db.findings import accept_rows
+    with school.session() as s:
+        rows = s.scalars(select(FindingRow).where(FindingRow.student_id == new,
+                                                  FindingRow.code == "VALUE_UNREADABLE")).all()
+        by_field = {r.field: r for r in rows}
+        with pytest.raises(ValidationError, match="不能接受，必须改正"):
+            accept_rows(s, [by_field["stage"]], "已核实")          # a guess cannot be accepted
+        assert accept_rows(s, [by_field["gender"]], "已核实") == 1    # a warning can
     edit_student(school, new, {"name": "赵雪", "stage": "小学", "gender": "女", "category": "NONE", "location": "本地"})
     assert {r.state for r in finding_rows(school) if r.student_id == new and r.code == "VALUE_UNREADABLE"} \
         == {FindingState.FIXED}
