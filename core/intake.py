@@ -20,7 +20,7 @@ from typing import Any
 from core.bulk import in_parallel
 from core.domain import school_year_label
 from core.errors import InputFileError, ValidationError, os_reason
-from core.package import verify_package
+from core.package import MANIFEST, verify_package
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, parse_package_data
 from core.policy import SOURCE_LABELS
 from core.trust import TrustedSigner, manifest_school
@@ -161,14 +161,34 @@ def package_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+# Offered files are read whole (what is examined is what is stored). A file past ``LOOK_FIRST`` is
+# first looked into without reading it (a photo backup on the same USB stick): only a zip holding a
+# package's manifest is read, and none past ``MAX_OFFERED``.
+LOOK_FIRST = 64 << 20
+MAX_OFFERED = 2 << 30
+
+
 def read_offered(path: Path) -> bytes | str:
     """An offered file's bytes, or why it cannot be read (the outcome's reason)."""
+    size = 0
     try:
+        size = path.stat().st_size
+        if size > LOOK_FIRST:
+            if size > MAX_OFFERED:
+                return f"{path.name} 有 {size / 2**30:.1f} GB，不是资助助手的提交包（提交包远小于此）。"
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    if MANIFEST not in zf.namelist():
+                        return f"{path.name} 不是资助助手的提交包（其中没有 {MANIFEST}）。"
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+                return f"{path.name} 不是资助助手的提交包（不是有效的 zip 文件）。"
         return path.read_bytes()
     except FileNotFoundError:
         return f"找不到文件 {path}。"
     except IsADirectoryError:
         return f"{path} 是一个文件夹。"
+    except MemoryError:
+        return f"{path.name} 太大，内存不足，无法读取（{size / 2**20:.0f} MB）。"
     except OSError as exc:
         return f"无法读取文件 {path}：{os_reason(exc)}。"
 

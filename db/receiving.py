@@ -282,6 +282,12 @@ class PackageView:
     inner: tuple[PackageView, ...] = ()     # a station's 汇总包: each school package in it, looked at alike
 
 
+# What ``consolidate view`` unpacks of a package whose signer this database does not trust (it is
+# intact: its members are what its own manifest says, whoever signed it). A school's package is a few
+# MB; a station's holds its schools' packages.
+VIEW_UNTRUSTED_MAX = 256 << 20
+
+
 def view_package(db: Database, path: Path) -> PackageView:
     """Verify ``path`` against this database's trusted signers and read its data member."""
     with db.session() as s:
@@ -299,6 +305,10 @@ def _view(path: Path, content: bytes, trusted: Sequence[TrustedSigner]) -> Packa
     check = verify_package(path, trusted, content=content)
     if not check.intact:
         return PackageView(path, check, None, "提交包已被改动或损坏，不显示其中的数据。")
+    unpacked = sum(e.get("size", 0) for e in (check.manifest or {}).get("files", {}).values() if isinstance(e, dict))
+    if not check.ok and unpacked > VIEW_UNTRUSTED_MAX:     # (a zip bomb signed with any key is "intact")
+        return PackageView(path, check, None, f"签名人未登记，且提交包解压后有 {unpacked / 2**20:.0f} MB，"
+                                              "超过未登记签名人的查看上限，不显示其中的数据。请先核实并登记签名人。")
     try:
         data = read_data_member(path, content, check.manifest or {})
     except ValidationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -221,6 +222,27 @@ def test_not_a_zip_and_a_missing_file_are_refused(station, tmp_path):
     assert "找不到" in _refused(station, tmp_path / "nothing.zip").reason
 
 
+def test_a_big_file_beside_the_packages_is_looked_into_not_read(station, schools, tmp_path, monkeypatch):
+    """A photo backup on the same USB stick: past LOOK_FIRST only a zip holding a manifest is read
+    (the others refused one by one, without reading them), and nothing past MAX_OFFERED; the genuine
+    package beside it is still taken in."""
+    from core import intake as core_intake
+    photos = tmp_path / "照片备份.zip"
+    with zipfile.ZipFile(photos, "w") as zf:
+        zf.writestr("IMG_0001.jpg", b"\xff\xd8" + b"x" * 5000)
+    read: list = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real(self))
+    monkeypatch.setattr(core_intake, "LOOK_FIRST", 1000)
+    report = intake(station, [photos, schools.a.path])
+    got = {o.file_name: o for o in report.outcomes}
+    assert got[photos.name].result == "refused" and "没有 manifest.json" in got[photos.name].reason
+    assert got[schools.a.path.name].result == "accepted"          # a package: looked into, then read
+    assert photos.name not in read and schools.a.path.name in read
+    monkeypatch.setattr(core_intake, "MAX_OFFERED", 2000)
+    assert "不是资助助手的提交包" in _refused(station, schools.a.path).reason
+
+
 def test_cli_lists_each_refusal_with_its_reason_and_exits_1(station, schools, capsys):
     code = run(["--db", str(station.path), "consolidate", "add", str(schools.a.path), str(schools.b.path)])
     out = capsys.readouterr().out
@@ -329,6 +351,18 @@ def test_package_changes_is_pure_and_sums_an_id_listed_twice():
     assert package_changes(new, new).empty
     lines = change_lines(ch, {"Y": "书本费"})
     assert "书本费 0.50 → 0.51 元" in lines[-1] and "（-0.99 元）" in lines[0]
+
+
+def test_view_unpacks_a_big_package_only_from_a_trusted_signer(station, schools, capsys, monkeypatch):
+    """An intact package signed by an unknown key may be a zip bomb (its manifest says what it holds,
+    whoever signed it): past the limit its data is not unpacked; a trusted signer's always is."""
+    from db import receiving
+    monkeypatch.setattr(receiving, "VIEW_UNTRUSTED_MAX", 1000)
+    assert run(["--db", str(station.path), "consolidate", "view", str(schools.b.path)]) == 1
+    out = capsys.readouterr().out
+    assert "签名人未登记，且提交包解压后有" in out and "不显示其中的数据" in out and "学生" not in out.split("MB")[-1]
+    assert run(["--db", str(station.path), "consolidate", "view", str(schools.d.path)]) == 0
+    assert "合计 2400.00 元" in capsys.readouterr().out
 
 
 def test_view_shows_a_draft_without_storing_it(station, schools, capsys):
