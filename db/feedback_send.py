@@ -115,9 +115,10 @@ def _all_feedback(session: Session, now: datetime | None = None) -> list[Feedbac
     names = {e.code: e.name for e in expected_schools(session)}
     names.update({code: r.data.school_name for code, r in packages.items()})
     items = item_names([r.data for r in c.packages])
+    year = store.get_school(session).school_year
     out = []
     for code in sorted(set(names) | {f.school_code for f in c.findings if f.school_code}):
-        spots = [f for check in results_for_school(session, code) for f in check.findings()]
+        spots = [f for check in results_for_school(session, code, year) for f in check.findings()]
         pkg = packages.get(code)
         out.append(feedback_for_school(session, code, names.get(code, ""),
                                        for_school(code, c.findings, spots, items), pkg.sha256 if pkg else "", now))

@@ -328,12 +328,15 @@ def spot_report(db: Database, sample_id: int, out: str | Path | None = None, act
     return SpotReport(stored, report_json(stored.info(), summarise(stored.checked())), warnings)
 
 
-def results_for_school(session: Session, school_code: str) -> list[CompletedCheck]:
+def results_for_school(session: Session, school_code: str, school_year: int | None = None) -> list[CompletedCheck]:
     """The completed checks (every point entered) of ``school_code``'s students, in every
-    sample, oldest first. Never a check still under way: an unannounced sample's students
-    appear only once their visit is done."""
-    rows = list(session.scalars(select(SpotStudent).where(SpotStudent.school_code == school_code)
-                                .order_by(SpotStudent.sample_id, SpotStudent.seq)))
+    sample (of ``school_year``: a feedback carries its own year's checks only), oldest first.
+    Never a check still under way: an unannounced sample's students appear only once their
+    visit is done."""
+    q = select(SpotStudent).where(SpotStudent.school_code == school_code)
+    if school_year is not None:
+        q = q.where(SpotStudent.sample_id.in_(select(SpotSample.id).where(SpotSample.school_year == school_year)))
+    rows = list(session.scalars(q.order_by(SpotStudent.sample_id, SpotStudent.seq)))
     if not rows:
         return []
     by_student: dict[int, list[SpotResult]] = {}

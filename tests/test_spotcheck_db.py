@@ -244,6 +244,25 @@ def test_only_completed_checks_go_back_to_a_school(bureau, tmp_path):
     assert finding.message == f"暗访核查（抽查编号 {stored.id}）：资金到账核查不属实：没有到账"
 
 
+def test_a_new_years_feedback_carries_only_that_years_checks(bureau, tmp_path):
+    """A 不属实 result of last year's sample is not sent back in this year's feedback."""
+    from sqlalchemy import update
+
+    from db import store
+    from db.feedback_send import _all_feedback
+    stored = sample(bureau, tmp_path)
+    code = stored.sample.students[0].school_code
+    complete(bureau, stored, 1, "没有到账")
+    with bureau.session() as s:
+        year = store.get_school(s).school_year
+        assert len(results_for_school(s, code, year)) == 1
+        assert any(f.code == "SPOTCHECK_NOT_TRUE" for fb in _all_feedback(s) for f in fb.findings)
+        s.execute(update(SpotSample).where(SpotSample.id == stored.id).values(school_year=year - 1))
+    with bureau.session() as s:
+        assert results_for_school(s, code, year) == [] and len(results_for_school(s, code)) == 1
+        assert not any(f.code == "SPOTCHECK_NOT_TRUE" for fb in _all_feedback(s) for f in fb.findings)
+
+
 def test_frozen_v0005_receiving_database_gains_the_spot_check_tables(tmp_path, bureau):
     """0006 only adds the spot-check tables: the receiver's rows and audit chain stay as they were."""
     import shutil
