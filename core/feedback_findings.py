@@ -42,7 +42,8 @@ def from_cross(f: CrossFinding, item_names: Mapping[str, str] | None = None) -> 
         details.append((label, f"{who}：{_yuan(o.amount_fen)}"))
     details.append(("处理建议", f.hint))
     others = ",".join(sorted(f"{o.school_code}/{o.school_year or ''}" for o in f.others))
-    return FeedbackFinding(key=f"{f.code}|{f.id_number}|{f.item}|{others}", code=f.code, severity=f.severity,
+    figure = f"|{f.figure}" if f.figure else ""       # (the total's key as before: feedback already sent keeps it)
+    return FeedbackFinding(key=f"{f.code}|{f.id_number}|{f.item}|{others}{figure}", code=f.code, severity=f.severity,
                            title=f.title, message=f.message, origin=ORIGIN_CROSS, id_number=f.id_number,
                            name=f.name, details=tuple(details))
 

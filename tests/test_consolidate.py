@@ -153,6 +153,20 @@ def test_claimed_totals_that_differ_from_the_students_name_the_item_and_both_fig
     assert "受助学生人数" in cross_check([counted])[2].message
 
 
+def test_each_mismatched_figure_of_a_package_reaches_the_school_as_its_own_feedback():
+    """The total, the number granted and the pending count all wrong: three findings, three feedback
+    findings (one key each; the total's key as before)."""
+    from core.feedback_findings import for_school
+    kids = (student(1, half("HS_TUITION", 100000)), student(2, half("HS_TUITION", 100000)))
+    t = package("A1", "甲校", *kids).totals
+    bad = package("A1", "甲校", *kids, totals=PackageTotals(dict(t.by_item), dict(t.by_source), t.total + 1, 3, 4))
+    found = cross_check([bad])
+    assert [f.figure for f in found] == ["", "students_granted", "pending"]
+    sent = for_school("A1", found)
+    assert len(sent) == 3 and len({f.key for f in sent}) == 3
+    assert sent[0].key == "TOTALS_MISMATCH|||" and [f.message for f in sent] == [f.message for f in found]
+
+
 def test_counts_and_lines_are_shaped_like_check():
     a = package("A1", "甲校", student(1, half("HS_TUITION", 100)))
     b = package("B1", "乙校", student(1, half("HS_TUITION", 100)))

@@ -78,6 +78,7 @@ class CrossFinding:
     amount_fen: int | None = None  # this school's amount (duplicate), the claimed figure (totals)
     expected_fen: int | None = None  # the figure re-added from the students (totals)
     others: tuple[Involved, ...] = ()
+    figure: str = ""               # which of a package's own figures (totals: students_granted, pending)
 
     @property
     def title(self) -> str:
@@ -289,11 +290,12 @@ def totals_mismatches(pkg: PackageData, names: Mapping[str, str]) -> Iterator[Cr
             yield _make(TOTALS_MISMATCH, f"{where}声明{label}为 {_yuan(said)}，"
                                          f"而学生明细相加为 {_yuan(real)}，相差 {_yuan(abs(said - real))}",
                         pkg=pkg, item=item, amount_fen=said, expected_fen=real)
-    for label, said_n, real_n, unit in (("受助学生人数", claimed.students_granted, got.students_granted, "人"),
-                                        ("待补充项目数", claimed.pending, got.pending, "个")):
+    for figure, label, said_n, real_n, unit in (
+            ("students_granted", "受助学生人数", claimed.students_granted, got.students_granted, "人"),
+            ("pending", "待补充项目数", claimed.pending, got.pending, "个")):
         if said_n != real_n:
             yield _make(TOTALS_MISMATCH, f"{where}声明{label}为 {said_n} {unit}，而学生明细为 {real_n} {unit}",
-                        pkg=pkg)
+                        pkg=pkg, figure=figure)
 
 
 # -- all together ---------------------------------------------------------------------------
