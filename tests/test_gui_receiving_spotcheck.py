@@ -99,6 +99,7 @@ def test_a_percent_sample(page, bureau):
     ("", 0, "1", "抽查人数“”无效"),
     ("0", 1, "1", "抽查比例“0”无效"),
     ("101", 1, "1", "抽查比例“101”无效"),
+    (".", 1, "1", "抽查比例“.”无效"),          # (the validator lets it through while typing)
     ("3", 0, "1000000000000", "随机种子 1000000000000 太大"),
 ])
 def test_a_bad_size_or_seed_says_what_to_change_and_draws_nothing(page, bureau, shown, size, kind, seed, message):

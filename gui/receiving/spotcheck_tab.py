@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +290,11 @@ class SpotCheckTab(QWidget):
             raise ValidationError(f"随机种子 {seed} 太大", f"种子应为 0 到 {SEED_MAX} 之间的整数；留空则自动生成")
         request: dict = {"unannounced": self.unannounced.isChecked(), "seed": int(seed) if seed else None}
         if self.size_kind.currentData() == BY_PERCENT:
-            if not size or not 0 < Decimal(size) <= 100:
+            try:
+                percent = Decimal(size) if size else Decimal(0)
+            except InvalidOperation:          # (the field's validator lets "." through while typing)
+                percent = Decimal(0)
+            if not 0 < percent <= 100:
                 raise ValidationError(f"抽查比例“{size}”无效", "请填写大于 0、不超过 100 的比例，例如 5 表示抽查 5%")
             return request | {"percent": size}
         if not size.isdigit() or int(size) < 1:
