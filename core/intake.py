@@ -66,10 +66,17 @@ def _year(value: object) -> int | None:
     return value if type(value) is int else None
 
 
+# The other signed files the program makes, by their manifest's kind (core.feedback, core.policy_file).
+_OTHER_KINDS = {"feedback": "反馈包（核查问题反馈）", "policy": "资助政策文件"}
+
+
 def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: bytes | None = None) -> PackageData:
     """The parsed ``data.json`` of a package whose files were verified against ``manifest``
     (``raw``: its bytes as the verification read them; else read from ``content``).
     ValidationError when the package has none (an older program made it) or it is malformed."""
+    other = _OTHER_KINDS.get(manifest.get("kind"))       # (a receiver's own feedback, a policy file)
+    if other:
+        raise ValidationError(f"{Path(path).name} 是{other}，不是学校的上报包，不能汇总。", "")
     if DATA_MEMBER not in manifest.get("files", {}):
         raise ValidationError(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
                               "请学校升级资助助手后重新导出上报包。", "")

@@ -288,3 +288,18 @@ def test_the_schools_trust_list_vouches_for_the_station(rt):
     with pytest.raises(ValidationError, match="签名人不被信任"):
         import_feedback(rt.school, send(rt, [duplicate(LI, "李四")], "later.zip"))
     assert state(rt.school) == before
+
+
+def test_a_feedback_package_offered_for_consolidation_is_named_as_one(tmp_path):
+    """The station's own 反馈包 (or a policy file) among the school packages: refused as what it is, not
+    as a package of an old program version."""
+    from core.feedback import KIND_FEEDBACK
+    from core.intake import _OTHER_KINDS
+    from core.policy_file import POLICY_KIND
+    from db.receiving import intake
+    assert set(_OTHER_KINDS) == {KIND_FEEDBACK, POLICY_KIND}
+    rt = round_trip(tmp_path)
+    fb = send(rt, [duplicate(ZHANG)])
+    [outcome] = intake(rt.station, [fb]).outcomes
+    assert outcome.result == "refused"
+    assert "是反馈包（核查问题反馈），不是学校的上报包" in outcome.reason and "旧版本" not in outcome.reason
