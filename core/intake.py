@@ -74,7 +74,7 @@ def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: 
     """The parsed ``data.json`` of a package whose files were verified against ``manifest``
     (``raw``: its bytes as the verification read them; else read from ``content``).
     ValidationError when the package has none (an older program made it) or it is malformed."""
-    other = _OTHER_KINDS.get(manifest.get("kind"))       # (a receiver's own feedback, a policy file)
+    other = _OTHER_KINDS.get(str(manifest.get("kind", "")))       # (a receiver's own feedback, a policy file)
     if other:
         raise ValidationError(f"{Path(path).name} 是{other}，不是学校的上报包，不能汇总。", "")
     if DATA_MEMBER not in manifest.get("files", {}):
