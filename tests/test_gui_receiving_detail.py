@@ -37,6 +37,9 @@ def test_a_refused_package_shows_its_whole_reason_under_the_list(page, schools, 
     # a reload keeps the selection and the pane follows it
     page.reload()
     assert reason in tab.detail.toPlainText()
+    accepted = next(r for r in range(model.rowCount()) if model.row_at(r).file_name == a.path.name)
+    tab.select_key(model.row_at(accepted).id)       # its amount is the students' sum, not the package's claim
+    assert "（学生明细相加，精确到分）" in tab.detail.toPlainText() and "声明" not in tab.detail.toPlainText()
     shot(page, qtbot, "receiving-package-detail")
 
 

@@ -33,7 +33,7 @@ def package_html(r: PackageRow) -> str:
              _line("转报单位", r.via)]
     if r.students is not None:
         parts.append(f"<p><b>学生：</b>{r.students} 人　<b>资助合计：</b>{escape(yuan(r.total_fen))} 元"
-                     "（提交包声明的合计，精确到分）</p>")
+                     "（学生明细相加，精确到分）</p>")
     return "".join(parts)
 
 
