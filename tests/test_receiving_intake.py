@@ -324,7 +324,22 @@ def test_an_older_package_than_the_current_one_is_refused(r_station, versions):
     first, second = versions
     intake(r_station, [second.path])
     o = _refused(r_station, first.path)
-    assert "旧" in o.reason and second.path.name in o.reason
+    assert "旧" in o.reason and second.path.name in o.reason and "学校电脑的日期不对" in o.reason
+
+
+def test_a_package_made_later_than_this_machines_clock_is_refused(r_station, versions, monkeypatch):
+    """Made on a PC whose date runs ahead: once stored, every corrected package would look older."""
+    from datetime import timedelta
+
+    from db import receiving
+    first, _second = versions
+    monkeypatch.setattr(receiving, "CLOCK_SLACK", timedelta(days=-36500))   # (any package is "later" now)
+    o = _refused(r_station, first.path)
+    assert "晚于本机现在的时间" in o.reason and "改正日期" in o.reason
+    with r_station.session() as s:
+        assert accepted_data(s) == []
+    monkeypatch.setattr(receiving, "CLOCK_SLACK", timedelta(days=1))
+    assert intake(r_station, [first.path]).outcomes[0].accepted
 
 
 def test_older_and_newer_given_together_both_land_the_newer_current(r_station, versions):
