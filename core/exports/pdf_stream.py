@@ -59,7 +59,7 @@ def save_streamed(canvas: Canvas) -> None:
 def _save_to(doc: Any, canvas: Canvas, target: Any, sink: BinaryIO | None) -> None:
     """``doc`` saved to ``target``, its pieces streamed to ``sink`` (None: collected as reportlab
     does). The sink is the thread's only while ``doc`` formats its objects (reportlab's
-    ``PDFDocument.format``, which runs none of our code): a document saved at any other moment,
+    ``PDFDocument.format``, which saves no other document): a document saved at any other moment,
     even in the same thread, is saved as reportlab saves it."""
     if sink is None:
         doc.SaveToFile(target, canvas)
