@@ -58,8 +58,9 @@ RECEIVER_PAGES = frozenset({"receiving"})
 EXPECTED = ("first-start-school", "first-start-official", "first-start-policy", "dashboard", "students",
             "student-form", "remove-reason", "roster", "import-file", "import-preview", "import-done",
             "findings", "accept-reason", "letters", "letters-preview", "export", "export-passphrase",
-            "policy", "policy-item-form", "policy-preview", "settings", "settings-backup", "about", "receiving",
-            "trust-keys", "trust-add-key", "receiving-intake-result", "feedback-findings", "feedback-fixed")
+            "policy", "policy-item-form", "policy-preview", "settings", "settings-backup", "about", "about-notices",
+            "receiving", "trust-keys", "trust-add-key", "receiving-intake-result", "feedback-findings",
+            "feedback-fixed")
 
 
 def _prepare_platform() -> None:
