@@ -242,22 +242,21 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     if known is not None:
         return _outcome(exam, DUPLICATE, f"同一文件已于 {datetime.fromisoformat(known[0]):%Y-%m-%d %H:%M} "
                                          f"接收（{known[1]}）", history)
-    made = _when(data.generated_at)
-    if made.tzinfo is None and made > datetime.now() + CLOCK_SLACK:
+    made, now = _when(data.generated_at), datetime.now()
+    if made.tzinfo is None and made > now + CLOCK_SLACK:
         return _outcome(exam, REFUSED, (
             f"这个提交包的生成时间 {data.generated_at.replace('T', ' ')} 晚于本机现在的时间"
-            f" {datetime.now():%Y-%m-%d %H:%M}：学校电脑（或本机）的日期不对。请改正日期后，由学校重新导出上报包"
+            f" {now:%Y-%m-%d %H:%M}：学校电脑（或本机）的日期不对。请改正日期后，由学校重新导出上报包"
             "（日期错误的提交包一旦接收，学校改正日期后导出的新版本会被当作旧版本）。"), history)
     current = conn.exec_driver_sql(_CURRENT, (data.school_code, data.school_year, CURRENT)).first()
     if current is not None and _when(current.generated_at) >= made:
-        same = _when(current.generated_at) == _when(data.generated_at)
+        same = _when(current.generated_at) == made
         return _outcome(exam, REFUSED, (
             f"本校已有同一时间（{data.generated_at}）生成、内容不同的提交包 {current.file_name}，无法判断哪个是新版本。"
             if same else
             f"这个提交包生成于 {data.generated_at.replace('T', ' ')}，比已接收的 {current.file_name}"
             f"（生成于 {current.generated_at.replace('T', ' ')}）旧，不能替换新版本。"
             "如果它其实是学校新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。"), history)
-    now = datetime.now()
     changes = None
     if current is not None:
         from core.package_changes import amount_rows, amounts_by_id, changes_between  # a replacement only
