@@ -6,7 +6,8 @@ if __name__ == "__main__":
     multiprocessing.freeze_support()   # the GUI's worker child process, in the bundle too (gui.worker)
     try:
         from cli.commands import run
+        from cli.ending import end
     except Exception as exc:  # noqa: BLE001 - a broken installation: the one error dialog, the log
         from gui.crash import startup_failure
         sys.exit(startup_failure(exc))
-    sys.exit(run())
+    end(run())     # a command's process ends without freeing what it made (cli.ending)

@@ -6,7 +6,6 @@ import contextlib
 import gc
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from cli import (
     backup_commands,
     check_commands,
     consolidate_check_commands,  # noqa: F401 - registers consolidate check/summary/export
+    ending,
     export_commands,
     feedback_commands,
     policy_commands,
@@ -109,6 +109,7 @@ def cmd_import(db, args) -> int:
         raise ZizhuError("--replace 只能用于建档立卡名单（roster）", "学生名单重新导入时按身份证号更新，不会删除学生")
     if args.dry_run:
         preview = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
+        ending.keep(preview)
         _print_import(args.kind, preview.parsed, preview.plan, preview.plan.counts(), dry=True)
         if args.replace:
             _out(preview.plan.removal_text()
@@ -116,6 +117,7 @@ def cmd_import(db, args) -> int:
         parsed, plan = preview.parsed, preview.plan
     else:
         report = run_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
+        ending.keep(report)     # (freed by the process's end: cli.ending)
         _print_import(args.kind, report.parsed, report.plan, report.counts, dry=False)
         parsed, plan = report.parsed, report.plan
     if args.problems:
@@ -143,6 +145,7 @@ def cmd_compute(db, args) -> int:
     from core.policy import SOURCE_LABELS
     from db.compute import compute_json, compute_school
     results, totals = compute_school(db)
+    ending.keep(results)
     if args.json:
         write_json(compute_json(results, totals))
         return 0
@@ -217,7 +220,6 @@ def takes_start_backup(args) -> bool:
 
 
 EXIT_INTERNAL = 3            # a bug: the traceback is in the log, not on the screen
-EXIT_BROKEN_PIPE = 141       # the reader of our output went away (`| head`), as other tools
 
 
 def _fail(exc: ZizhuError) -> int:
@@ -226,16 +228,6 @@ def _fail(exc: ZizhuError) -> int:
     if exc.hint:
         print(f"提示：{exc.hint}", file=sys.stderr)
     return exc.exit_code
-
-
-def _broken_pipe() -> int:
-    """Python docs, "Note on SIGPIPE": point stdout at devnull so the exit flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass   # stdout is no real file (tests): nothing left to flush
-    return EXIT_BROKEN_PIPE
 
 
 # The modules a command needs first, imported while SQLite checks the file on the other core
@@ -360,13 +352,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from gui.launch import start_gui
         return start_gui(db_path, demo=args.demo)
+    if argv is None:                   # main.py: the process ends with the command (cli.ending)
+        ending.arm()
     try:
         code = _dispatch(args, db_path, whole_process=argv is None)   # main.py: the process is this command's
         if sys.stdout is not None:     # None in a Windows GUI executable (no console)
             sys.stdout.flush()
         return code
     except BrokenPipeError:
-        return _broken_pipe()
+        return ending.broken_pipe(sys.stdout)
     except ZizhuError as exc:
         return _fail(exc)
     except KeyboardInterrupt:

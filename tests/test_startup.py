@@ -16,8 +16,9 @@ HEAVY = ("PySide6", "sqlalchemy", "alembic", "pypinyin", "reportlab", "openpyxl"
 
 # Runs main.py as `python main.py ARGS` does (after PROLOGUE), then prints the exit code and REPORT.
 _PROBE_TEMPLATE = """
-import json, runpy, sys
+import json, os, runpy, sys
 args, names = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+os._exit = sys.exit      # main.py's quick end (cli.ending) as a normal one: this probe reports after it
 PROLOGUE
 sys.argv = ["main.py", *args]
 code = 0
