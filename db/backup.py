@@ -10,16 +10,32 @@ When: at start (when the newest is older than ``START_INTERVAL``), before every
 import, migration and policy change, and on request. Kept: the newest
 ``KEEP_NEWEST`` plus the newest of each day for ``KEEP_DAYS`` days.
 
-Restoring checks the backup first, backs up the current file (or, when it is
-damaged, keeps it beside under ``<name>.damaged-<stamp>``) and replaces the
-database in one step.
+Restoring checks the backup first, copies it (again through the backup API, from
+a read-only connection: a copy with its ``-wal`` beside it is restored exactly as
+it was inspected), backs up the current file (or, when it is damaged, keeps it
+beside under ``<name>.damaged-<stamp>``) and replaces the database in one step.
+
+Whose backups: those named by ``backup_key``. A .db file also lists the backups
+named by its stem (taken before session 15) when no .sqlite twin is beside it,
+but those may be another school's (学校.sqlite's, moved away): ``prune`` never
+deletes them and ``newest_good_backup`` takes one only when the current database
+is readable and its school code matches; it skips every backup of another school.
+
+The clock: backups are ordered by the stamp in their name, but a school PC's clock
+may run ahead (a backup stamped in the future) or fall back (a flat CMOS battery).
+So the backups stamped at or before now come first (newest first), then those
+stamped after now (newest first): a future stamp is never "the newest". Only a
+backup with 0 <= now - taken < ``START_INTERVAL`` makes the start backup wait,
+and the one-per-day rule keeps only days with 0 <= now - taken <= ``KEEP_DAYS``;
+the ``KEEP_NEWEST`` kept follow that order, so after the clock fell back today's
+backups are kept and the future-stamped ones are the first to go.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
-import shutil
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -47,6 +63,7 @@ class BackupInfo:
     taken: datetime
     students: int
     school: str
+    code: str = ""               # the school's code (table school), "" when it has none
 
 
 @dataclass(frozen=True)
@@ -90,21 +107,29 @@ def taken_at(path: Path, stem: str | None = None) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime)
 
 
-def list_backups(db_path: Path) -> list[Path]:
-    """The backups of ``db_path`` in its backups folder, newest first."""
+def _found(db_path: Path, now: datetime | None = None) -> list[tuple[Path, datetime, bool]]:
+    """The backups of ``db_path`` (path, taken, named by its own key), in ``list_backups``' order."""
     folder = backups_dir(db_path)
     if not folder.is_dir():
         return []
     db_path = Path(db_path)
-    patterns = [_name_re(backup_key(db_path))]
+    patterns = [(_name_re(backup_key(db_path)), True)]
     if db_path.suffix.lower() != ".sqlite" and not db_path.with_suffix(".sqlite").exists():
-        patterns.append(_name_re(db_path.stem))    # taken before session 15, when no .sqlite twin can claim them
-    found = [(m.group(1), p) for p in folder.iterdir() for pattern in patterns if (m := pattern.fullmatch(p.name))]
-    return [p for _stamp, p in sorted(found, reverse=True)]
+        patterns.append((_name_re(db_path.stem), False))  # before session 15, when no .sqlite twin claims them
+    found = [(p, taken_at(p), own) for p in folder.iterdir() for pattern, own in patterns if pattern.fullmatch(p.name)]
+    now = now or datetime.now()
+    # stamped at or before now first, then those stamped in the future (a clock run ahead); newest first
+    return sorted(found, key=lambda f: (f[1] <= now, f[1], f[0].name), reverse=True)
+
+
+def list_backups(db_path: Path, now: datetime | None = None) -> list[Path]:
+    """The backups of ``db_path`` in its backups folder: those stamped at or before ``now`` (default:
+    the clock) newest first, then those stamped after it, newest first."""
+    return [p for p, _taken, _own in _found(db_path, now)]
 
 
 def _ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
 
 
 def _table_counts(con: sqlite3.Connection) -> dict[str, int]:
@@ -158,6 +183,31 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC or getattr(exc, "winerror", None) == 112
+    return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc).lower()
+
+
+def _full_hint(written: Path) -> str:
+    return f"请清理 {written.parent} 所在磁盘的空间（删除不需要的文件、清空回收站）后重试"
+
+
+def _snapshot(src: sqlite3.Connection, tmp: Path) -> dict[str, int]:
+    """Copy ``src`` (autocommit mode) to the new file ``tmp`` through the backup API, one snapshot for
+    the counts and the copy (with whatever its -wal holds); the copy is a single self-contained file."""
+    src.execute("BEGIN")
+    counts = _table_counts(src)
+    dst = sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+    src.execute("COMMIT")
+    return counts
+
+
 def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     """Consistent copy of ``source`` to ``target`` (atomic, verified)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -167,15 +217,7 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     try:
         src = sqlite3.connect(source, timeout=timeout, isolation_level=None)
         try:
-            src.execute("BEGIN")          # one snapshot for the counts and the copy
-            counts = _table_counts(src)
-            dst = sqlite3.connect(tmp)
-            try:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")   # a single self-contained file
-            finally:
-                dst.close()
-            src.execute("COMMIT")
+            counts = _snapshot(src, tmp)
         finally:
             src.close()
         _fsync(tmp)
@@ -183,8 +225,11 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
         os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
         log.warning("backup failed: %s", exc)
+        if _disk_full(exc):         # the backup's disk, not the database's
+            raise DatabaseError(f"无法写入备份 {target}：磁盘空间已满，备份没有完成",
+                                _full_hint(target)) from None
         from db.session import translate_error
-        mapped = translate_error(exc, source) if isinstance(exc, sqlite3.Error) else None
+        mapped = translate_error(exc, source) if isinstance(exc, sqlite3.Error) else None   # e.g. source damaged
         detail = mapped.message if mapped else os_reason(exc)
         raise DatabaseError(f"无法写入备份 {target}：{detail}",
                             "请检查磁盘空间和备份文件夹的写入权限，然后重试") from None
@@ -216,17 +261,17 @@ def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
 
 def prune(db_path: Path, keep: int = KEEP_NEWEST, days: int = KEEP_DAYS,
           now: datetime | None = None) -> list[Path]:
-    """Delete the backups beyond the newest ``keep`` and the newest of each of the last ``days`` days."""
+    """Delete the backups beyond the newest ``keep`` (in ``list_backups``' order) and the newest of each
+    of the last ``days`` days. Only those named by ``backup_key``: a stem-named one may be another's."""
     now = now or datetime.now()
-    found = list_backups(db_path)
-    keep_set = set(found[:keep])
+    found = [(p, taken) for p, taken, own in _found(db_path, now) if own]
+    keep_set = {p for p, _taken in found[:keep]}
     seen_days: set[object] = set()
-    for p in found:
-        taken = taken_at(p)
-        if now - taken <= timedelta(days=days) and taken.date() not in seen_days:
+    for p, taken in found:
+        if timedelta(0) <= now - taken <= timedelta(days=days) and taken.date() not in seen_days:
             seen_days.add(taken.date())
             keep_set.add(p)
-    removed = [p for p in found if p not in keep_set]
+    removed = [p for p, _taken in found if p not in keep_set]
     for p in removed:
         p.unlink(missing_ok=True)
     return removed
@@ -258,11 +303,10 @@ def backup_before_change(db: Database, reason: str) -> Path | None:
 
 
 def backup_if_due(db: Database, now: datetime | None = None) -> Path | None:
-    """The start backup: when the newest backup is older than ``START_INTERVAL``.
-    A failure is logged and does not stop the start."""
+    """The start backup: unless one of its own was taken in the last ``START_INTERVAL`` (one stamped
+    in the future does not count). A failure is logged and does not stop the start."""
     now = now or datetime.now()
-    found = list_backups(db.path)
-    if found and now - taken_at(found[0]) < START_INTERVAL:
+    if any(own and timedelta(0) <= now - taken < START_INTERVAL for _p, taken, own in _found(db.path, now)):
         return None
     if not has_data(db.path):
         return None
@@ -293,18 +337,42 @@ def inspect_backup(path: Path) -> BackupInfo:
             raise DatabaseError(f"备份 {path.name} 来自更新版本的资助助手，本程序无法使用",
                                 "请安装最新版本的资助助手后再恢复")
         students = con.execute("SELECT count(*) FROM student").fetchone()[0]
-        school = con.execute("SELECT name FROM school LIMIT 1").fetchone()
+        school = con.execute("SELECT name, code FROM school LIMIT 1").fetchone()
     finally:
         con.close()
-    return BackupInfo(path, taken_at(path), students, school[0] if school else "")
+    return BackupInfo(path, taken_at(path), students, school[0] if school else "",
+                      (school[1] or "") if school else "")
+
+
+def school_code(db_path: Path) -> str:
+    """The school code in the database; "" when it has no school or cannot be read (damaged)."""
+    if not is_healthy(db_path):
+        return ""
+    try:
+        con = _ro(db_path)
+        try:
+            row = con.execute("SELECT code FROM school LIMIT 1").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return ""
+    return (row[0] or "") if row else ""
 
 
 def newest_good_backup(db_path: Path) -> Path | None:
-    """The newest backup of ``db_path`` that passes its checks."""
-    for p in list_backups(db_path):
+    """The first backup of ``db_path`` (``list_backups``' order) that passes its checks and is of the
+    same school: never one of another school code; a stem-named one only when the database's own
+    school code is known (readable, with a school) and matches."""
+    code = school_code(db_path)
+    for p, _taken, own in _found(db_path):
+        if not own and not code:
+            continue
         try:
-            inspect_backup(p)
+            info = inspect_backup(p)
         except ZizhuError:
+            continue
+        if code and info.code != code:
+            log.info("backup %s skipped: another school's", p.name)
             continue
         return p
     return None
@@ -337,10 +405,17 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
     previous = damaged = None
     tmp = db_path.with_name(f".{db_path.name}.restore.tmp")
     try:
-        # the copy first: backing up the current file below may prune the chosen backup
-        shutil.copyfile(info.path, tmp)
+        # the copy first: backing up the current file below may prune the chosen backup. Read as
+        # inspected, with its -wal (a copy taken after a power cut): not the main file's bytes alone
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):   # a killed restore's
+            leftover.unlink(missing_ok=True)
+        src = _ro(info.path)
+        try:
+            counts = _snapshot(src, tmp)
+        finally:
+            src.close()
         _fsync(tmp)
-        check_copy(tmp)
+        check_copy(tmp, counts)
         if db_path.exists() and db_path.stat().st_size > 0:
             if is_healthy(db_path):
                 previous = backup(db_path, reason="before-restore")
@@ -362,9 +437,15 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
         os.replace(tmp, db_path)
     except (sqlite3.Error, OSError) as exc:
         log.warning("restore failed: %s", exc)
-        raise DatabaseError(f"无法恢复备份到 {db_path}：{os_reason(exc)}",
+        if _disk_full(exc):
+            raise DatabaseError(f"无法恢复备份到 {db_path}：磁盘空间已满，恢复没有完成",
+                                _full_hint(db_path)) from None
+        from db.session import translate_error
+        mapped = translate_error(exc) if isinstance(exc, sqlite3.Error) else None
+        raise DatabaseError(f"无法恢复备份到 {db_path}：{mapped.message if mapped else os_reason(exc)}",
                             "请检查磁盘空间和写入权限后重试") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
     log.info("restored %s over %s", info.path.name, db_path.name)
     return RestoreResult(info, previous, damaged)

@@ -66,8 +66,8 @@ def test_kept_newest_twenty_plus_one_per_day_for_thirty_days(dbp):
     folder.mkdir(exist_ok=True)
     now = datetime(2026, 12, 1, 12, 0)
     made = []
-    for day in range(40):            # three a day for 40 days
-        for hour in (9, 12, 15):
+    for day in range(40):            # three a day for 40 days, none after ``now`` (see test_backup_safety.py)
+        for hour in (10, 11, 12):
             t = now - timedelta(days=day) + timedelta(hours=hour - 12)
             p = folder / f"z-{t.strftime(bk.STAMP_FORMAT)}-t.sqlite"
             p.write_bytes(b"")
