@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--school", required=True, help="学校名称")
     s.add_argument("--code", required=True, help="学校代码")
     s.add_argument("--school-year", required=True, type=int, help="学年开始年份，2022 表示 2022–2023 学年")
-    s.add_argument("--township", default="", help="所属乡镇")
+    s.add_argument("--township", default=None, help="所属乡镇（不写时保留已保存的）")
     s.add_argument("--county", default="", help="县名（正式文书必须有，也可以以后用 settings set 县名 … 填写）")
     s.add_argument("--contact-phone", default="", help="学校联系电话")
     s.add_argument("--supervision-phone", default="", help="县级监督电话")
@@ -91,10 +91,20 @@ def cmd_init(db, args) -> int:
     from core.domain import school_year_label
     from db.settings import save_school
     given = {"county": args.county, "contact_phone": args.contact_phone, "supervision_phone": args.supervision_phone}
-    # one transaction: a bad value changes nothing
+    # one transaction: a bad value changes nothing; what is not given keeps its stored value
     saved = save_school(db, args.school, args.code, args.school_year, args.township,
                         official={k: v for k, v in given.items() if v})
-    _out(f"已初始化：{saved.school.name}（代码 {saved.school.code}），{school_year_label(saved.school.school_year)}")
+    done = "已初始化" if saved.before is None else "学校信息已保存"
+    _out(f"{done}：{saved.school.name}（代码 {saved.school.code}），{school_year_label(saved.school.school_year)}")
+    if saved.before is not None:     # an existing school: say what this run changed in it
+        def year(y: int) -> str:
+            return f"{y}–{y + 1}"
+        old, new = saved.before, saved.school
+        changed = [f"{label} {a or '（空）'} → {b or '（空）'}" for label, a, b in (
+            ("学校名称", old.name, new.name), ("学校代码", old.code, new.code),
+            ("学年", year(old.school_year), year(new.school_year)),
+            ("所属乡镇", old.township, new.township)) if a != b]
+        _out("已修改：" + "；".join(changed) if changed else "学校已存在，学校名称、代码、学年和所属乡镇都没有改变")
     settings_commands.print_official(saved.official)
     return 0
 

@@ -113,7 +113,18 @@ def _registered_temp(marker: Path) -> Path | None:
 
 def sweep_stale_temp() -> int:
     """Delete temporaries left by killed processes (their PID is gone, or the
-    registration is older than a day). Returns how many were removed."""
+    registration is older than a day). Returns how many were removed.
+
+    A running process's private ``tempfile`` folder (``proc-PID-…``, ``use_private_tempdir``) is
+    never removed, however old: its time only moves when something is made in it, so a window left
+    open overnight would lose it to the next start of any other Zizhu process. The PID a killed
+    process left may be running something else after a reboot; its folder is then kept until a
+    start finds that PID gone. The machine's boot time would tell such a folder apart, but it is
+    not portable and moves with the clock (an old PC whose clock is corrected after start would
+    see its live folders as older than the boot), so it is not used: a stale folder kept a while
+    in the user's private data folder is the lesser harm than a live one removed under a save.
+    The other registrations (an atomic write's, a ``temp_folder``) live only while one piece of
+    work runs, so a day-old one is stale even if its PID is running (reused)."""
     root = data_dir() / "tmp"
     if not root.is_dir():
         return 0
@@ -128,7 +139,7 @@ def sweep_stale_temp() -> int:
             old = now - entry.stat().st_mtime > STALE_AFTER_S
         except OSError:
             continue
-        if _pid_alive(pid) and not old:
+        if _pid_alive(pid) and (not old or entry.name.startswith("proc-")):
             continue
         if entry.name.startswith("pending-") and entry.suffix == ".path":
             victim = _registered_temp(entry)
@@ -150,9 +161,12 @@ _process_tmp: Path | None = None
 def use_private_tempdir() -> Path:
     """Point this process's ``tempfile`` at a private folder in the temp registry, so the
     temporaries libraries make for us (openpyxl writes each sheet through one while
-    saving) are swept after a kill too. Called once at start; removed at exit."""
+    saving) are swept after a kill too. Called once at start; removed at exit.
+
+    Called again, it makes the folder again under the same name if it is gone."""
     global _process_tmp
-    if _process_tmp is not None and _process_tmp.is_dir():
+    if _process_tmp is not None:
+        _make_again(_process_tmp)
         return _process_tmp
     import atexit
     import tempfile
@@ -164,10 +178,40 @@ def use_private_tempdir() -> Path:
     return folder
 
 
+def _make_again(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    temp_root()
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    log.warning("the private temporary folder %s was missing: made again", folder)
+
+
+def ensure_private_tempdir() -> Path | None:
+    """The private folder ``tempfile`` writes to, made again under the same name when it is gone
+    (a person clearing the data folder, an older Zizhu's sweep). It is the folder
+    ``tempfile.tempdir`` names when that is one of ours (a ``proc-…`` folder in the temp registry:
+    ``use_private_tempdir``'s, or the parent's in a child process that was handed it,
+    core.exports.notice_child); None (nothing done) otherwise.
+
+    Called by ``temp_folder`` and ``use_private_tempdir``. (``tempfile`` itself is not wrapped: the
+    sweep no longer removes a running process's folder, which was how it went missing.)"""
+    import tempfile
+    named = tempfile.tempdir
+    if not named or not isinstance(named, str):
+        return None
+    folder = Path(named)
+    if not folder.name.startswith("proc-") or folder.parent != data_dir() / "tmp":
+        return None
+    _make_again(folder)
+    return folder
+
+
 @contextmanager
 def temp_folder(prefix: str) -> Iterator[Path]:
     """A private working folder, removed on exit (and by the next start's sweep
     if the process is killed)."""
+    ensure_private_tempdir()
     folder = temp_root() / f"{prefix}-{os.getpid()}-{os.urandom(6).hex()}"
     folder.mkdir(mode=0o700)
     try:

@@ -49,9 +49,11 @@ class SettingsData:
 
 @dataclass(frozen=True)
 class SchoolSaved:
+    """The school as stored after a save, and as it was before (None: the save created it)."""
     school: SchoolValues
     official: dict[str, str] = field(default_factory=dict)
     changes: Changes = Changes.SCHOOL
+    before: SchoolValues | None = None
 
 
 @dataclass(frozen=True)
@@ -113,20 +115,24 @@ def school(db: Database) -> SchoolValues | None:
         return _school_values(s)
 
 
-def save_school(db: Database, name: str, code: str, school_year: int, township: str = "",
+def save_school(db: Database, name: str, code: str, school_year: int, township: str | None = None,
                 official: dict[str, str] | None = None, actor: str | None = None) -> SchoolSaved:
     """Create or update the school, with 公文信息 when given, in one transaction
-    (a bad value changes nothing)."""
+    (a bad value changes nothing). ``township`` None keeps the stored one ("" for a new school):
+    re-running ``init`` for the next school year does not blank what the clerk entered."""
     from db.official import official_values, save_official
     from db.store import init_school
     with db.session() as s:
+        before = _school_values(s)
+        if township is None:
+            township = before.township if before is not None else ""
         init_school(s, name, code, school_year, actor=actor, township=township.strip())
         if official:
             save_official(s, official, actor)
         values = _school_values(s)
         assert values is not None
         return SchoolSaved(values, official_values(s),
-                           Changes.SCHOOL | (Changes.SETTINGS if official else Changes.NONE))
+                           Changes.SCHOOL | (Changes.SETTINGS if official else Changes.NONE), before)
 
 
 def save_official(db: Database, values: dict[str, str], actor: str | None = None) -> OfficialSaved:

@@ -194,14 +194,29 @@ def save_problem_rows(target: str | Path, plan: ImportPlan | list[ParsedRow], he
 def fill_demo(db: Database, n_students: int = 300, seed: int = 2023,
               progress: Progress | None = None) -> dict[str, int]:
     """Fill an empty database with synthetic data (school, policy parameters, students, roster)
-    and mark it as a demo database: the window title and every export then say 演示数据."""
+    and mark it as a demo database: the window title and every export then say 演示数据.
+
+    A database with a school or a student is refused (ValidationError), untouched: the demo would
+    rename its school, replace its 县名 and mark it a demo database for good (the GUI only fills a
+    database without a school, gui.databases)."""
     from core.demo import generate_demo
 
+    def refuse_unless_empty(s: Any) -> None:
+        school = store.find_school(s)
+        students = s.scalar(select(func.count()).select_from(Student))
+        if school is None and not students:
+            return
+        what = f"学校“{school.name}”" if school is not None else f"{students} 名学生"
+        raise ValidationError(f"数据库“{db.path.name}”中已有{what}，不能在其中生成演示数据"
+                              "（会改掉学校名称和县名，并把它永久标记为演示数据库），没有做任何修改",
+                              "请为演示新建一个数据库文件：打开演示数据库用 python main.py --demo，"
+                              "或用 python main.py --db 演示.sqlite demo 生成到新文件")
+
+    with db.session() as s:         # refused before the demo data is made
+        refuse_unless_empty(s)
     data = generate_demo(n_students=n_students, seed=seed)
     with db.write_session() as s:   # the emptiness check and the writes under one lock
-        if s.scalar(select(func.count()).select_from(Student)):
-            raise ValidationError("数据库中已有学生，不能再生成演示数据",
-                                  "请用 --db 指定一个新的数据库文件")
+        refuse_unless_empty(s)
         sch = data.school
         store.init_school(s, sch["name"], sch["code"], sch["school_year"], actor="demo",
                           township=sch.get("township", ""), contact_phone=sch.get("contact_phone", ""),
