@@ -3,6 +3,8 @@ every reference a tag holds, whatever separates it (review of session 17: a 1.6 
 ``<c r="B1" r="XFD1048576">`` passed the pre-check and aborted the process in calamine)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_spreadsheet_safety import inline, read_in_subprocess, write_xlsx
 
@@ -24,7 +26,7 @@ def test_a_second_reference_is_measured(tmp_path, attrs):
 
 
 def _scan(data: str) -> limits._SheetScan:
-    scan = limits._SheetScan(limits.Path("t.xlsx"), "Sheet1")
+    scan = limits._SheetScan(Path("t.xlsx"), "Sheet1")
     xml = f"<worksheet><sheetData>{data}</sheetData></worksheet>".encode()
     scan.feed(xml, final=True)
     return scan
