@@ -31,7 +31,7 @@ def sheet(data: str) -> str:
             f'spreadsheetml/2006/main"><sheetData>{data}</sheetData></worksheet>')
 
 
-def workbook(path: Path, parts: dict[str, str], sheets: str = '<sheet name="S" sheetId="1" r:id="rId1"/>',
+def workbook(path: Path, parts: dict[str, str | bytes], sheets: str = '<sheet name="S" sheetId="1" r:id="rId1"/>',
              rels: str = f'<Relationship Id="rId1" Type="{WS}" Target="worksheets/sheet1.xml"/>') -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _CT.format(extra=""))
@@ -169,3 +169,13 @@ def test_a_count_calamine_does_not_reserve_by_is_read(tmp_path, attrs):
             read_table(path)
     else:
         assert read_table(path).rows == [["姓名"]]
+
+
+@pytest.mark.parametrize("encoding", ["GBK", "GB2312", "no-such-encoding"])
+def test_a_part_declared_in_an_encoding_expat_does_not_read_still_reads(tmp_path, encoding):
+    """docProps/app.xml declared GBK (some Chinese exporters write it): calamine never reads that part;
+    the pre-check's parser could not either and the import ended in 程序内部错误 (review, session 17)."""
+    app = f'<?xml version="1.0" encoding="{encoding}"?><Properties><Application>某某系统</Application></Properties>'
+    path = workbook(tmp_path / "w.xlsx", {"xl/worksheets/sheet1.xml": sheet(NEAR),
+                                          "docProps/app.xml": app.encode("gbk")})
+    assert read_table(path).rows == [["姓名"]]

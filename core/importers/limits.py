@@ -381,8 +381,10 @@ class _RootCount:
                         self.declared = max(self.declared, int(value.strip().lstrip("+")))
                 self.parser = None             # the root is read: nothing more to learn
                 return
-        except ElementTree.ParseError:
-            self.parser = None                 # not XML: the regex below still looks
+        except (ElementTree.ParseError, ValueError, LookupError):
+            # not XML, or declared in an encoding expat does not read ("GBK": ValueError; unknown:
+            # LookupError), in a part calamine may never read: the regex below still looks
+            self.parser = None
 
 
 def _holds_sheet_data(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bool:
