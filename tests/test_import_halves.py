@@ -371,3 +371,23 @@ def test_a_prefixed_root_is_closed_by_its_own_name(tmp_path, split, calls, monke
     assert typed(table.rows) == typed(plain.rows) and len(table.rows) == 400
     assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1
     assert all(c.endswith(b"</sheetData></x:worksheet>") for c in closings)
+
+
+def test_a_part_named_in_capitals_is_in_both_halves(tmp_path, split, monkeypatch):
+    """calamine finds xl/styles.XML as it finds xl/styles.xml: the halves copy it too, or every date
+    became a number in them (review, session 17)."""
+    rows = [["姓名", "出生日期"], *[[f"学生{i}", date(2006, 10, 12)] for i in range(60)]]
+    plain_path = write_rows(tmp_path / "plain.xlsx", rows)
+    path = tmp_path / "caps.xlsx"
+    with zipfile.ZipFile(plain_path) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename.replace("styles.xml", "styles.XML"), src.read(info))
+    with monkeypatch.context() as m:
+        m.setattr(limits, "SPLIT_MIN", 1 << 62)        # the whole file, as without halves
+        whole = read_table(path)
+    assert whole.rows[2][1] == date(2006, 10, 12)
+    joined: list[bool] = []
+    real = halves._joined
+    monkeypatch.setattr(halves, "_joined", lambda a, b: joined.append(True) or real(a, b))
+    split(_cuttable_chunk(path))
+    assert typed(read_table(path).rows) == typed(whole.rows) and joined == [True]

@@ -69,7 +69,7 @@ def _others(path: Path, member: str) -> list[Member]:
     CRC checked against the directory's, which is then theirs)."""
     with zipfile.ZipFile(path) as source:
         return [(info.filename, [source.read(info)], info.CRC) for info in source.infolist()
-                if info.filename != member and info.filename.endswith(_MEASURED)]
+                if info.filename != member and info.filename.lower().endswith(_MEASURED)]   # (as calamine finds them)
 
 
 def _open(reader: PiecesReader) -> Any:
