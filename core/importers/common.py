@@ -16,6 +16,8 @@ from core.text import clean_cell, header_key, value_key
 
 Progress = Callable[[int, int], None]
 
+# What follows a long code's column name when its cell lost digits (学籍号, 银行卡号, 户编号 …)
+LOST_DIGITS = "来自数字格式单元格，后几位可能已丢失：请把该列设为文本格式后重新录入"
 NUMERIC_ID_PROBLEM = "身份证号来自数字格式单元格，后几位已丢失：请把该列设为文本格式后重新录入"
 SKIPPED_NO_NAME_ID = "这一行既没有姓名也没有身份证号，未导入"
 SKIPPED_TOTAL = "这一行是合计/小计行，不是学生，未导入"

@@ -10,6 +10,7 @@ from operator import itemgetter
 
 from core.bulk import gc_paused
 from core.importers.common import (
+    LOST_DIGITS,
     IdChecker,
     ParseResult,
     Progress,
@@ -17,6 +18,7 @@ from core.importers.common import (
     clean_name,
     formula_problems,
     iter_data_rows,
+    lost_digits,
     raw_cells,
     where,
 )
@@ -47,6 +49,8 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     skipper = RowSkipper(mapping)
     width = len(mapping.headers)
     empty_name = f"{where(mapping, 'name')}为空：请补填姓名"
+    household_at = cols.get("household_no")
+    household_lost = f"{where(mapping, 'household_no')}{LOST_DIGITS}"
     kept, skipped = result.rows, result.skipped
     uncomputed = table.uncomputed
     valid = check.valid_cells(table.rows[mapping.header_row + 1:], id_idx)
@@ -82,5 +86,11 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
             problems.append(empty_name)
         if id_problem:
             problems.append(id_problem)
+        if household_at is not None:      # (a text cell without an exponent: the usual, no look further)
+            cell = row[household_at]
+            if (type(cell) is not str or "E" in cell or "e" in cell) and lost_digits(cell):
+                problems.append(household_lost)
+        if problems and not raw:
+            raw = raw_cells(row, width)
         kept.append(ParsedRow(line, values, problems, raw))
     return result

@@ -15,6 +15,7 @@ from core.bulk import gc_paused
 from core.domain import Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
 from core.errors import ValidationError
 from core.importers.common import (
+    LOST_DIGITS,
     IdChecker,
     ParseResult,
     Progress,
@@ -38,9 +39,12 @@ from core.text import header_key
 STAGE_LABELS = "、".join(s.value for s in Stage)
 LOCATION_YES_NO_HEADERS = {header_key("是否外地就学")}
 
-_TEXT_FIELDS = ("grade", "class_name", "household_no", "head_name", "relation", "township",
-                "village", "phone", "loan_contract_no", "bank_name")
-_LONG_NUMBER_FIELDS = ("student_no", "bank_card")
+_TEXT_FIELDS = ("grade", "class_name", "head_name", "relation", "township",
+                "village", "phone", "bank_name")
+# Codes longer than the 15 digits a number cell keeps (户编号 has 16 or more: two households typed into
+# number cells became one, and the letters' 每户一页 put them on one page): a number cell, or one
+# shown as "4.2E+15", is flagged (``long_number``).
+_LONG_NUMBER_FIELDS = ("student_no", "bank_card", "household_no", "loan_contract_no")
 _FEES = (("tuition", "tuition_fen"), ("textbook", "textbook_fen"), ("lodging", "lodging_fen"))
 
 
@@ -177,8 +181,7 @@ class _StudentParser:
         def parsed(cell: Any) -> Parsed:
             if not lost_digits(cell):
                 return cell_text(cell), ()
-            return cell_text(cell), (f"{where(self.mapping, fld)}来自数字格式单元格，后几位可能已丢失："
-                                     "请把该列设为文本格式后重新录入",)
+            return cell_text(cell), (f"{where(self.mapping, fld)}{LOST_DIGITS}",)
         return parsed
 
     def fee(self, fld: str) -> Callable[[Any], Parsed]:
