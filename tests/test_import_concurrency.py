@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from core import bulk, pinyin
 from core.errors import InputFileError
 from core.idnumber import make_id
-from core.importers import limits, reader
+from core.importers import limits, reader, sheet_scan
 from db.models import AuditEntry, Student
 from db.workflows import run_import
 
@@ -139,7 +139,7 @@ def test_a_sheet_broken_on_the_helper_thread_is_refused_as_before_and_changes_no
     assert "prefetch" in streamed_on                     # the sheet was inflated on the helper thread
     assert _state(db) == before and _no_helpers()
 
-    monkeypatch.setattr(limits, "prefetched", iter)      # the same file, all on one thread
+    monkeypatch.setattr(sheet_scan, "prefetched", iter)      # the same file, all on one thread
     with pytest.raises(InputFileError) as inline:
         run_import(db, "students", bad, actor="测试")
     assert str(threaded.value) == str(inline.value)

@@ -2,7 +2,7 @@
 
 A chunk of a sheet whose every row and cell tag starts with a capital reference within the
 limits, without a formula or a namespace prefix, is accepted from one regular-expression pass
-(``limits._IRREGULAR``); any other chunk goes through the full scan (extents, tags without
+(``sheet_scan._USUAL``); any other chunk goes through the full scan (extents, tags without
 references, formulas). These tests put the irregular tag after megabytes of regular rows, in
 every form the fast pattern does not accept, and show that a regular sheet is not scanned twice.
 """
@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from test_spreadsheet_safety import inline, read_in_subprocess, write_xlsx
 
 from core.errors import InputFileError
-from core.importers import limits
+from core.importers import limits, sheet_scan
 from core.importers.reader import read_table
 
 # about 3 MB of regular rows: the irregular tag comes three chunks (limits.CHUNK) in
@@ -89,7 +89,7 @@ def test_a_regular_sheet_is_scanned_once(tmp_path, monkeypatch):
         def __getattr__(self, name: str) -> object:
             raise AssertionError(f"a detail pass ran ({name})")
     for name in ("_EXTENT", "_NO_REF", "_UNPREFIXED_FORMULA"):
-        monkeypatch.setattr(limits, name, Unused())
+        monkeypatch.setattr(sheet_scan, name, Unused())
     assert limits.precheck_spreadsheet(path, path.read_bytes()[:1024]).uncomputed == {}
     assert read_table(path).rows[20_000][0] == "学生19999"
 

@@ -13,7 +13,7 @@ import pytest
 from test_spreadsheet_safety import _CT, _RELS, inline
 
 from core.errors import InputFileError
-from core.importers import limits
+from core.importers import limits, sheet_scan
 from core.importers.reader import read_table
 
 WS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -86,8 +86,8 @@ def test_the_sheets_name_is_read_as_calamine_reads_it(tmp_path):
 
 def test_a_part_holding_sheet_data_is_scanned_but_other_parts_are_not(tmp_path, monkeypatch):
     scanned: list[str] = []
-    real = limits._scan_sheet
-    monkeypatch.setattr(limits, "_scan_sheet", lambda path, zf, info, *a, **k: scanned.append(info.filename)
+    real = sheet_scan._scan_sheet
+    monkeypatch.setattr(sheet_scan, "_scan_sheet", lambda path, zf, info, *a, **k: scanned.append(info.filename)
                         or real(path, zf, info, *a, **k))
     styles = '<?xml version="1.0"?><styleSheet xmlns="x"><cellXfs count="1"><xf/></cellXfs></styleSheet>'
     path = workbook(tmp_path / "w.xlsx", {"xl/worksheets/sheet1.xml": sheet(NEAR), "xl/styles.xml": styles,
@@ -103,8 +103,8 @@ def test_a_plain_workbook_still_reads(tmp_path):
 
 def test_a_cell_text_naming_the_tags_does_not_make_shared_strings_a_sheet(tmp_path, monkeypatch):
     scanned: list[str] = []
-    real = limits._scan_sheet
-    monkeypatch.setattr(limits, "_scan_sheet", lambda path, zf, info, *a, **k: scanned.append(info.filename)
+    real = sheet_scan._scan_sheet
+    monkeypatch.setattr(sheet_scan, "_scan_sheet", lambda path, zf, info, *a, **k: scanned.append(info.filename)
                         or real(path, zf, info, *a, **k))
     shared = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
               '<si><t>&lt;sheetData&gt; dimension sheetData</t></si></sst>')

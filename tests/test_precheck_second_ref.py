@@ -9,7 +9,7 @@ import pytest
 from test_spreadsheet_safety import inline, read_in_subprocess, write_xlsx
 
 from core.errors import InputFileError
-from core.importers import limits
+from core.importers import limits, sheet_scan
 
 HEADER = f'<row r="1">{inline("A1", "姓名")}'
 
@@ -25,8 +25,8 @@ def test_a_second_reference_is_measured(tmp_path, attrs):
     assert "太大或范围异常" in out.stdout
 
 
-def _scan(data: str) -> limits._SheetScan:
-    scan = limits._SheetScan(Path("t.xlsx"), "Sheet1")
+def _scan(data: str) -> sheet_scan._SheetScan:
+    scan = sheet_scan._SheetScan(Path("t.xlsx"), "Sheet1")
     xml = f"<worksheet><sheetData>{data}</sheetData></worksheet>".encode()
     scan.feed(xml, final=True)
     return scan
@@ -46,5 +46,53 @@ def test_the_usual_tags_pass_at_once():
     tags = ('<c r="B1" t="inlineStr"><is><t>x</t></is></c><c r="C1" s="3" t="s"><v>0</v></c>'
             '<c r="D1" s="1"/><c r="E1" t="inlineStr" /><c r="F1"><v>2</v></c><c r="G1" t="b"><v>1</v></c>')
     data = (HEADER + tags + "</row>").encode()
-    assert limits._USUAL.search(data) is None
-    assert limits._USUAL.search(data.replace(b' s="3" t="s"', b' t="s" s="3"')) is not None   # measured instead
+    assert sheet_scan._USUAL.search(data) is None
+    assert sheet_scan._USUAL.search(data.replace(b' s="3" t="s"', b' t="s" s="3"')) is not None   # measured instead
+
+
+# -- rows × columns: calamine lays out the whole rectangle (review, session 17: A1 and GR999999, each
+# within its own limit, asked for 6.4 GB from a 1.6 KB file) --------------------------------------
+
+@pytest.mark.parametrize("cells", [
+    '<row r="999999"><c r="GR999999"><v>1</v></c></row>',
+    '<row r="2"><c r="GR2"><v>1</v></c></row><row r="999999"><c r="A999999"><v>1</v></c></row>',
+    '<row r="2"><c r="B2" cm="1"><v>1</v></c></row><row r="400000"><c t="n" r="BZ400000"><v>1</v></c></row>',
+], ids=["one-far-corner", "far-column-and-far-row-apart", "unusual-tags"])
+def test_a_rectangle_beyond_the_cell_limit_is_refused_before_calamine(tmp_path, cells):
+    path = write_xlsx(tmp_path / "corner.xlsx", HEADER + "</row>" + cells)
+    assert path.stat().st_size < 3000
+    out = read_in_subprocess(path)
+    assert out.returncode == 3, (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "个单元格" in out.stdout and "超过上限 30000000 个" in out.stdout
+
+
+def test_a_long_narrow_sheet_reads(tmp_path):
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c><c r="B{i}"><v>{i}</v></c></row>'
+                   for i in range(2, 200_002))
+    path = write_xlsx(tmp_path / "long.xlsx", HEADER + "</row>" + rows)
+    table = limits.precheck_spreadsheet(path, path.read_bytes()[:1024])
+    assert table.uncomputed == {}
+
+
+def test_a_bound_over_the_limit_is_read_again_exactly(tmp_path, monkeypatch):
+    """The usual chunks are bounded (99,999 rows, column AZ), not read: over the limit by the bound
+    alone, the sheet is read again reference by reference, and refused only when it really is."""
+    monkeypatch.setattr(sheet_scan, "MAX_CELLS", 5_000_000)          # below the bound 99,999 × 52
+    again: list[tuple[int, int]] = []
+    real = sheet_scan._exact_reach
+    monkeypatch.setattr(sheet_scan, "_exact_reach", lambda *a: again.append(real(*a)) or again[-1])
+    small = write_xlsx(tmp_path / "s.xlsx", HEADER + '<c r="C1"><v>1</v></c></row><row r="9"><c r="B9"><v>2</v></c></row>')
+    limits.precheck_spreadsheet(small, small.read_bytes()[:1024])
+    assert again == [(9, 3)]
+    big = write_xlsx(tmp_path / "b.xlsx", HEADER + '</row><row r="120000"><c r="AZ120000"><v>2</v></c></row>')
+    with pytest.raises(InputFileError) as err:
+        limits.precheck_spreadsheet(big, big.read_bytes()[:1024])
+    assert "120000 行 × 52 列" in err.value.message and again[-1] == (120000, 52)
+
+
+@pytest.mark.parametrize("top", [100000, 199999, 200002, 543210, 999998, 999999])
+def test_beyond_finds_exactly_the_rows_after_the_last(top):
+    """A chunk's farthest row is its last row's number when no reference goes past it (one search)."""
+    pattern = sheet_scan._beyond(top)
+    for row in {100000, top - 1, top, top + 1, top + 10, top + 100_000, 999999} & set(range(100000, 1_000_000)):
+        assert bool(pattern.search(f'<c r="AB{row}" t="n">'.encode())) == (row > top), row

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import string
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -43,7 +42,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from core.bulk import prefetched
 from core.errors import InputFileError
 from core.importers.xlsx_parts import sheet_paths
 
@@ -53,6 +51,10 @@ if TYPE_CHECKING:
 # The limits, in one place.
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 200
+# Rows × columns calamine lays out for a sheet (every cell of the rectangle up to the farthest one, 32
+# bytes each: about 1 GB), each dimension within its limit: two cells, A1 and GR999999, in a 1.6 KB
+# file would ask for 6.4 GB.
+MAX_CELLS = 30_000_000
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024      # a zip's members together
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200                              # unpacked/packed, for members above RATIO_FLOOR
@@ -63,6 +65,7 @@ MAX_CSV_CELLS_PER_ROW = 16_384               # a row longer than Excel's is refu
 
 CHUNK = 1 << 20
 _OVERLAP = 64
+MAX_TAIL = 16 * CHUNK       # one row of a real sheet is far smaller
 _TRIM = "请删除表格中无关的单元格（或把数据复制到一个新工作表），另存为新文件后重试"
 
 
@@ -151,196 +154,6 @@ def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
             raise
         raise InputFileError(f"文件“{path.name}”无法读取：文件已损坏（部件“{info.filename}”解压出错）",
                              "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试") from None
-
-
-# --- xlsx sheets ------------------------------------------------------------------------
-
-# Written so that each starts with a literal (re's fast prefix search): a row or cell
-# reference with 7+ digits (row >= 1,000,000) or beyond column GR (200); a dimension;
-# a formula; a row or cell tag whose first attribute is not its reference.
-_EXTENT = re.compile(rb'r\s*=\s*["\'](?:[A-Za-z]{0,3}\d{7}|[A-Za-z]{3}|[H-Zh-z][A-Za-z]\d|[Gg][S-Zs-z]\d)')
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref\s*=\s*["\']([^"\']*)["\']')
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_NO_REF = re.compile(rb"<(?:c|row)(?!\s+r\s*=)[\s>/]")
-_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")        # <x:c …>: walked tag by tag
-_UNPREFIXED_FORMULA = re.compile(rb"<f[\s>/]")      # (prefixed sheets are walked)
-
-# A sheet as Excel, WPS, LibreOffice and openpyxl write it: every row and cell tag has its
-# reference first, in capitals, within the limits (a row below 1,000,000, a column up to GR),
-# and no cell holds a formula. One pass finds the first tag that is not so (or a formula); a
-# chunk without any is within the limits by this pattern alone, and the passes below (extents,
-# tags without references, formulas) are run only on a chunk that has one. Prefixed tags
-# (<x:c>) are looked for by ``_PREFIXED``.
-_CELL_REF_OK = rb'(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,5}"'
-_IRREGULAR = re.compile(rb'<(?:c(?! r="' + _CELL_REF_OK + rb')[\s>/]'
-                        rb'|row(?! r="[1-9][0-9]{0,5}")[\s>/]|f[\s>/])')
-# The same, and each cell tag ending as the usual writers end it after its reference (a type, a
-# style, both, or nothing): a tag with any other attribute may hold a second reference
-# (``<c r="B1" r="XFD1048576">``), which calamine takes (the last one). A chunk that passes
-# ``_IRREGULAR`` but not this has every attribute r measured (``_SheetScan._measure``), and stays
-# regular (the halves). (A tail checked attribute by attribute instead cost 0.13 s more at 50,000
-# students; this one 0.03 s.)
-_USUAL_TAIL = rb'(?: t="inlineStr">| t="[a-zA-Z]{1,9}"\s*/?>|>| s="\d{1,5}"(?: t="[a-zA-Z]{1,9}")?\s*/?>|\s*/>)'
-_USUAL = re.compile(rb'<(?:c(?! r="' + _CELL_REF_OK + _USUAL_TAIL + rb')[\s>/]'
-                    rb'|row(?! r="[1-9][0-9]{0,5}")[\s>/]|f[\s>/])')
-
-
-def _prefixed(data: bytes, end: int) -> bool:
-    """``_PREFIXED`` in ``data[:end]``; a chunk without a colon (memchr's speed) has none."""
-    return data.find(b":", 0, end) >= 0 and _PREFIXED.search(data, 0, end) is not None
-
-
-_REF = re.compile(r"([A-Za-z]{1,4})?(\d+)")
-
-
-def _ref(text: str) -> tuple[int, int]:
-    """"B12" -> (12, 2); a range "A1:C9" -> its far corner (9, 3)."""
-    rows = cols = 0
-    for part in text.split(":"):
-        m = _REF.fullmatch(part.replace("$", "").strip())
-        if m:
-            rows = max(rows, int(m.group(2)))
-            cols = max(cols, column_number(m.group(1) or "A"))
-    return rows, cols
-
-
-_CELL_START = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?)(/?)>")
-_CELL_END = re.compile(rb"</(?:\w+:)?c\s*>")
-_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v\s*>\s*[^<\s]|is\b)")
-# An attribute named r (calamine takes a tag's last one): not the end of a longer name (xmlns:r=,
-# pageOrder=), whatever separates it from the attribute before (a space, a form feed, nothing).
-_NAME_BYTES = frozenset(string.ascii_letters.encode() + string.digits.encode() + b"_:.-" + bytes(range(0x80, 0x100)))
-_CELL_REF = re.compile(rb'(?<![\w:.\-\x80-\xff])r\s*=\s*["\']([A-Za-z]+)(\d+)')
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s>/])([^>]*)>")
-_ROW_REF = re.compile(rb'(?<![\w:.\-\x80-\xff])r\s*=\s*["\'](\d+)')
-MAX_TAIL = 16 * CHUNK       # one row of a real sheet is far smaller
-
-
-def _last(pattern: re.Pattern[bytes], attrs: bytes) -> re.Match[bytes] | None:
-    """A tag's last attribute matching ``pattern``: the one calamine keeps (every one is measured
-    by ``_EXTENT``)."""
-    *_before, last = (None, *pattern.finditer(attrs))
-    return last
-
-
-class _SheetScan:
-    """Streams one worksheet's XML in whole rows: the extent checks run at C speed per
-    chunk; a sheet whose rows or cells lack references is also walked tag by tag;
-    formula cells are looked at one by one (only those)."""
-
-    _TOKENS = re.compile(rb"<(/?)(?:\w+:)?(row|c)(?=[\s>/])([^>]*?)(/?)>")
-
-    def __init__(self, path: Path, name: str) -> None:
-        self.path, self.where = path, f"工作表“{name}”"
-        self.row = self.col = 0
-        self.uncomputed: set[tuple[int, int]] = set()
-        self.walk = self.in_data = False
-        self.regular = True       # every chunk so far passed the one-pass test
-
-    def feed(self, data: bytes, final: bool) -> int:
-        """Scan the whole rows in ``data``; returns how many bytes were consumed."""
-        end = len(data)
-        if not final:
-            last = data.rfind(b"row>")       # the end of the last whole row ("</row>", "</x:row>")
-            end = 0 if last < 0 else last + 4
-            if not end:
-                return 0
-        if not self.in_data:      # <dimension> comes before <sheetData>
-            head = data[:end].split(b"sheetData", 1)
-            self.in_data = len(head) > 1
-            for m in _DIMENSION.finditer(head[0]):
-                rows, cols = _ref(m.group(1).decode("ascii", "replace"))
-                check_extent(self.path, rows, cols, f"{self.where}声明的范围")
-        # (searched in place, up to ``end``: no copy of the chunk on the usual path)
-        if not self.walk and not _prefixed(data, end):
-            if not _USUAL.search(data, 0, end):
-                return end        # every tag regular: within the limits, no formula
-            if not _IRREGULAR.search(data, 0, end):
-                self._measure(data[:end])    # regular, with other attributes: every reference measured
-                return end
-        self.regular = False
-        view = data[:end]
-        self._measure(view)
-        if not self.walk and (_NO_REF.search(view) or _prefixed(view, end)):
-            self.walk = True
-        if self.walk:
-            self._walk(view)
-        elif _UNPREFIXED_FORMULA.search(view):
-            self._formulas(view)
-        return end
-
-    def _measure(self, view: bytes) -> None:
-        """Every attribute r in ``view`` within the limits (a refusal raised)."""
-        for m in _EXTENT.finditer(view):
-            if m.start() and view[m.start() - 1] not in _NAME_BYTES:    # the attribute r=, not xmlns:r= or pageOrder=
-                self._extent(m.group(0))
-
-    def _extent(self, match: bytes) -> None:
-        ref = re.search(rb"([A-Za-z]*)(\d*)$", match.split(b"=", 1)[1].strip(b" \t\r\n\"'"))
-        assert ref is not None   # the pattern matches every string (both groups may be empty)
-        letters, digits = ref.group(1).decode(), ref.group(2)
-        check_extent(self.path, int(digits) if len(digits) >= 7 else 0,
-                      column_number(letters) if letters else 0, self.where)
-
-    def _cell_value(self, data: bytes, start: int, row: int, col: int) -> None:
-        """The cell whose content starts at ``start``: a formula without a value is noted."""
-        close = _CELL_END.search(data, start)
-        inner = data[start:close.start() if close else len(data)]
-        if _FORMULA.search(inner) and not _HAS_VALUE.search(inner):
-            self.uncomputed.add((row - 1, col - 1))
-
-    def _formulas(self, data: bytes) -> None:
-        for f in _FORMULA.finditer(data):
-            starts = list(_CELL_START.finditer(data, max(0, f.start() - 512), f.start()))
-            cell = starts[-1] if starts else None
-            if cell is None or cell.group(2):
-                continue
-            ref = _last(_CELL_REF, cell.group(1))
-            if ref:
-                self._cell_value(data, cell.end(), int(ref.group(2)), column_number(ref.group(1).decode()))
-
-    def _walk(self, data: bytes) -> None:
-        for m in self._TOKENS.finditer(data):
-            closing, tag, attrs, empty = m.group(1), m.group(2), m.group(3), m.group(4)
-            if closing:
-                continue
-            if tag == b"row":
-                ref = _last(_ROW_REF, attrs)
-                self.row = int(ref.group(1)) if ref else self.row + 1
-                self.col = 0
-                check_extent(self.path, self.row, 0, self.where)
-                continue
-            ref = _last(_CELL_REF, attrs)
-            if ref:
-                self.col, row = column_number(ref.group(1).decode()), int(ref.group(2))
-            else:
-                self.col, row = self.col + 1, self.row
-            check_extent(self.path, row, self.col, self.where)
-            if not empty:
-                self._cell_value(data, m.end(), row, self.col)
-
-
-def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
-                budget: list[int], keep: Split | None = None) -> _SheetScan:
-    """The sheet measured (a refusal raised); each inflated chunk handed to ``keep`` once its
-    rows are measured and regular (a sheet that is not abandons it)."""
-    scan = _SheetScan(path, name)
-    tail = b""
-    # inflated on the second core (zlib releases the GIL) while this thread scans the chunk before
-    for chunk in prefetched(stream(path, zf, info, budget)):
-        data = tail + chunk if tail else chunk
-        tail = data[scan.feed(data, final=False):]
-        if keep is not None and scan.regular:
-            keep.measured(chunk)          # (up to its last row end, which is at or after its first)
-        elif keep is not None:
-            keep.abandon()                # not a sheet for the halves: nothing more kept
-            keep = None
-        if len(tail) > MAX_TAIL:          # no row end in 16 MB: not a real sheet
-            raise refuse(path, f"{scan.where}的内容格式异常")
-    scan.feed(tail, final=True)
-    if keep is not None and not (scan.regular and not scan.walk):
-        keep.abandon()
-    return scan
 
 
 def _is_sheet(name: str, sheets: dict[str, str]) -> bool:
@@ -436,7 +249,7 @@ def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
         name = info.filename
         sheet = sheets.get(name, posixpath.basename(name))
         keep = _halves(info) if split else None
-        scan = _scan_sheet(path, zf, info, sheet, budget, keep)
+        scan = sheet_scan._scan_sheet(path, zf, info, sheet, budget, keep)
         if scan.uncomputed:
             result.uncomputed[sheet] = scan.uncomputed
         elif keep is not None and not keep.dead:
@@ -490,3 +303,6 @@ def precheck_spreadsheet(path: Path, head: bytes) -> Precheck:
     for records in xls_limits.workbook_streams(path):
         xls_limits.check_records(path, records, lambda rows, cols: check_extent(path, rows, cols, "工作表"))
     return Precheck()
+
+
+from core.importers import sheet_scan  # noqa: E402  (it imports this module's limits and stream)
