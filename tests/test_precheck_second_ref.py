@@ -96,3 +96,37 @@ def test_beyond_finds_exactly_the_rows_after_the_last(top):
     pattern = sheet_scan._beyond(top)
     for row in {100000, top - 1, top, top + 1, top + 10, top + 100_000, 999999} & set(range(100000, 1_000_000)):
         assert bool(pattern.search(f'<c r="AB{row}" t="n">'.encode())) == (row > top), row
+
+
+def _refused(path: Path) -> str:
+    with pytest.raises(InputFileError) as err:       # (refused before calamine: safe in this process)
+        limits.precheck_spreadsheet(path, path.read_bytes()[:1024])
+    return err.value.message
+
+
+@pytest.mark.parametrize("row, ref", [("1000000", "GR1000000"), ("0999999", "GR0999999"), ("999999", "gr999999")])
+def test_a_far_reference_is_read_as_calamine_reads_it(tmp_path, row, ref):
+    """Row 1,000,000 is within the row limit, a leading zero is read by calamine (second review)."""
+    path = write_xlsx(tmp_path / "far.xlsx", HEADER + f'</row><row r="{row}"><c r="{ref}"><v>1</v></c></row>')
+    assert "个单元格" in _refused(path)
+
+
+_PAD = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(2, 400))   # past one chunk
+
+
+@pytest.mark.parametrize("bad", [
+    '<row r="999999" r="401">' + '<c><v>1</v></c>' * 200 + '</row>',   # calamine places by the first r=
+    '<row r="401"><c x="a>b" r="GR999999"><v>1</v></c></row>',          # a ">" inside a value
+], ids=["row-with-two-references", "quoted-gt"])
+def test_a_chunk_walked_later_is_measured_as_calamine_reads_it(tmp_path, monkeypatch, bad):
+    monkeypatch.setattr(limits, "CHUNK", 4096)
+    path = write_xlsx(tmp_path / "walk.xlsx", HEADER + "<c><v>1</v></c></row>" + _PAD + bad)   # the walk from chunk 1
+    assert "个单元格" in _refused(path)
+
+
+def test_a_walk_begun_later_counts_on_from_the_rows_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "CHUNK", 4096)
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(999_800, 999_990))
+    gap = " " * 5000           # (the walk's chunk holds no row with a number: it counts on from before)
+    path = write_xlsx(tmp_path / "later.xlsx", HEADER + "</row>" + rows + gap + "<row></row>" * 20 + "<row><c><v>1</v></c></row>")
+    assert "用到第 1000001 行" in _refused(path)      # (the first row counted past the limit)

@@ -76,7 +76,7 @@ def _beyond(row: int) -> re.Pattern[bytes]:
 _NOTHING = re.compile(rb"(?!)")
 # Every attribute r (``_CELL_REF``'s boundary), in a chunk not of the usual form: how far it reaches.
 _ANY_REF = re.compile(rb'(?<![\w:.\-\x80-\xff])r\s*=\s*["\']\$?([A-Za-z]{0,3})\$?(\d*)')
-_ANY_FAR_ROW = re.compile(rb'(?<![\w:.\-\x80-\xff])r\s*=\s*["\']\$?[A-Za-z]{0,3}\$?([1-9]\d{5})(?!\d)')
+_ANY_FAR_ROW = re.compile(rb'(?<![\w:.\-\x80-\xff])r\s*=\s*["\']\$?[A-Za-z]{0,3}\$?(\d{6,})')   # 0999999 too
 _ANY_FAR_COL = re.compile(rb'(?<![\w:.\-\x80-\xff])r\s*=\s*["\']\$?([B-Zb-z][A-Za-z]|[A-Za-z]{3})\$?\d')
 
 
@@ -133,6 +133,7 @@ class _SheetScan:
         self.exact = False        # no chunk taken as usual (a second look: ``reach``)
         self.usual = False        # a chunk was taken as usual: it reaches no farther than _USUAL_REACH
         self.far = [0, 0]         # the farthest row and column read in the other chunks
+        self.last_row = 0         # the last row tag's number so far (a walk begun later counts on from it)
 
     def feed(self, data: bytes, final: bool) -> int:
         """Scan the whole rows in ``data``; returns how many bytes were consumed."""
@@ -149,6 +150,7 @@ class _SheetScan:
                 rows, cols = _ref(m.group(1).decode("ascii", "replace"))
                 check_extent(self.path, rows, cols, f"{self.where}声明的范围")
         # (searched in place, up to ``end``: no copy of the chunk on the usual path)
+        before, self.last_row = self.last_row, self._last_row(data, end)
         if not self.walk and not _prefixed(data, end):
             if not self.exact:
                 if not _USUAL.search(data, 0, end):
@@ -164,15 +166,23 @@ class _SheetScan:
         self.regular = False
         view = data[:end]
         self._measure(view)
-        if not self.walk:
-            self._reach(view)     # (the walk sees each cell's place)
+        self._reach(view)         # every reference, walked or not (the walk places the cells without one)
         if not self.walk and (_NO_REF.search(view) or _prefixed(view, end)):
-            self.walk = True
+            self.walk = True      # counting on from the last row before, as calamine counts on
+            self.row = before
         if self.walk:
             self._walk(view)
         elif _UNPREFIXED_FORMULA.search(view):
             self._formulas(view)
         return end
+
+    def _last_row(self, data: bytes, end: int) -> int:
+        """The number of the last row tag before ``end`` (its first r=, which places its cells), or the
+        one before when this chunk's has none."""
+        at = data.rfind(b"<row", 0, end)
+        tag = _ROW_TAG.match(data, at) if at >= 0 else None
+        ref = _ROW_REF.search(tag.group(1)) if tag else None
+        return int(ref.group(1)) if ref else self.last_row
 
     def _far(self, data: bytes, end: int) -> None:
         """A chunk of usual tags past 99,999 rows or column AZ: its farthest row (its last row's number,
@@ -244,7 +254,7 @@ class _SheetScan:
             if closing:
                 continue
             if tag == b"row":
-                ref = _last(_ROW_REF, attrs)
+                ref = _ROW_REF.search(attrs)     # (a row tag's first r= places its cells without one)
                 self.row = int(ref.group(1)) if ref else self.row + 1
                 self.col = 0
                 check_extent(self.path, self.row, 0, self.where)
