@@ -127,3 +127,16 @@ def two_student_school(path, county="建始县", phones=True, contact=None, rost
                                   ["name", "id_number"]))
     d.close()
     return path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh data folder; an earlier in-process start's private temp folder is forgotten."""
+    import tempfile
+
+    from core import paths
+    monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(paths, "_process_tmp", None)
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    return tmp_path / "home"
+

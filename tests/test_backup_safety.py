@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import numbered_students_file
+from test_faults import damage
 
 from cli.commands import run
 from core.errors import DatabaseError
@@ -33,18 +34,6 @@ def school_of(p: Path) -> tuple[str, str, int]:
         return name, code, con.execute("SELECT count(*) FROM student").fetchone()[0]
     finally:
         con.close()
-
-
-def damage(p: Path) -> None:
-    """Overwrite the student table's root page: quick_check fails."""
-    con = sqlite3.connect(p)
-    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name='student'").fetchone()[0]
-    size = con.execute("PRAGMA page_size").fetchone()[0]
-    con.close()
-    with open(p, "r+b") as fh:
-        fh.seek((root - 1) * size)
-        fh.write(b"\xa5" * size)
-    assert not bk.is_healthy(p)
 
 
 def stamped(folder: Path, key: str, when: datetime, reason: str = "start", like: Path | None = None) -> Path:

@@ -9,8 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
-
 from core import paths
 from core.importers.problems import write_problem_rows
 from core.records import ParsedRow
@@ -19,13 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DAY_AND_MORE = 25 * 3600
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A fresh data folder; an earlier in-process start's private temp folder is forgotten."""
-    monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(paths, "_process_tmp", None)
-    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
-    return tmp_path / "home"
 
 
 def _age(path: Path, seconds: float = DAY_AND_MORE) -> None:

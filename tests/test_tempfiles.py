@@ -18,14 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A fresh data folder; an earlier in-process start's private temp folder is forgotten."""
-    import tempfile
-    monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(paths, "_process_tmp", None)
-    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
-    return tmp_path / "home"
 
 
 def _dead_pid() -> int:
