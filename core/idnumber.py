@@ -124,11 +124,12 @@ def _problem(number: str, today: date) -> tuple[str, str] | date:
         return "CHARS", "身份证号只能由数字组成，最后一位可以是X"
     day = _date_of(number[6:14])
     if day is None:
-        return "BIRTH_DATE", (f"身份证号中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不存在")
+        # (the digits themselves are not quoted: they are the ones a masked number hides, mask_id)
+        return "BIRTH_DATE", "身份证号中的出生日期（第7–14位）不是有效的日期"
     if day.year < 1900:
-        return "BIRTH_DATE", f"身份证号中的出生年份 {day.year} 不合理"
+        return "BIRTH_DATE", "身份证号中的出生年份（第7–10位）早于1900年，不合理"
     if day > today:
-        return "FUTURE_BIRTH", f"身份证号中的出生日期 {day.isoformat()} 在今天之后"
+        return "FUTURE_BIRTH", "身份证号中的出生日期（第7–14位）在今天之后"
     expected = ric.calc_check_digit(number)      # the one rule left: the check digit
     return "CHECKSUM", (f"身份证号校验位错误：最后一位应为 {expected}，这里是 {number[17]}，"
                         "请核对是否有数字录错")

@@ -30,14 +30,15 @@ _LABELS = frozenset({"身份证号", "身份证", "证件号码", "证件号", "
 def _mask_number(text: str) -> str:
     digits = re.sub(r"[ \-]", "", text)
     n = len(digits)
-    if n > 19:        # several numbers joined ("ID-ID"), or a time stamp: mask each long part
-        return "".join(_mask_number(part) if sum(ch.isdigit() for ch in part) >= 11 else part
-                       for part in re.split(r"([ \-])", text))
+    parts = re.split(r"([ \-])", text)
+    if n > 19 and len(parts) > 1:     # several numbers joined ("ID-ID"), or a time stamp: each long part
+        return "".join(_mask_number(part) if sum(ch.isdigit() for ch in part) >= 11 else part for part in parts)
     if n in (15, 18):                              # resident ID (18, or the old 15)
         keep_head, keep_tail = 6, 4
     elif n == 11 and digits[0] in "1１":             # mobile phone
         keep_head, keep_tail = 3, 4
-    else:                                          # bank card (16-19) or any other long number
+    else:                                          # bank card (16-19) or any other long number (20+ digits
+                                                   # without a separator too)
         keep_head, keep_tail = 4, 4
     return digits[:keep_head] + "*" * (n - keep_head - keep_tail) + digits[-keep_tail:]
 

@@ -78,8 +78,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 @contextmanager
-def _registered(path: Path) -> Iterator[None]:
-    """Record ``path`` in the temp registry while the block runs."""
+def registered_temp(path: Path) -> Iterator[None]:
+    """Record ``path`` in the temp registry while the block runs: a kill inside it leaves the file to
+    the next start's sweep (``sweep_stale_temp``). ``path`` must be named ``.~….tmp`` (or that with
+    ``-journal``), the only names the sweep deletes."""
     marker = temp_root() / f"pending-{os.getpid()}-{next(_serial)}-{os.urandom(4).hex()}.path"
     marker.write_text(str(path), encoding="utf-8")
     try:
@@ -106,7 +108,8 @@ def _registered_temp(marker: Path) -> Path | None:
         return None
     if not text or "\0" in text or not path.is_absolute():
         return None
-    if not (path.name.startswith(".~") and path.name.endswith(".tmp")) or path.is_dir() or path.is_symlink():
+    if not (path.name.startswith(".~") and path.name.endswith((".tmp", ".tmp-journal"))) or path.is_dir() \
+            or path.is_symlink():
         return None
     return path
 
@@ -254,7 +257,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     check_replaceable(target)
     tmp_path = (target.parent / f".~{target.stem[:40]}.{os.urandom(6).hex()}.tmp").absolute()
-    with _registered(tmp_path):            # registered before it exists: no window for a kill
+    with registered_temp(tmp_path):        # registered before it exists: no window for a kill
         fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         os.close(fd)
         try:

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError, ZizhuError, os_reason
+from core.paths import registered_temp
 from db.changes import Changes
 
 if TYPE_CHECKING:
@@ -213,16 +214,19 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # this process's own temporary name: two processes backing up in the same microsecond (two imports
     # started at once) would otherwise write, check and rename one file between them
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    # (registered, with its journal, in the temp registry: a kill mid-copy into another folder, a USB
+    # stick, leaves no copy of every child's data there after the next start's sweep)
+    tmp = target.with_name(f".~{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        src = sqlite3.connect(source, timeout=timeout, isolation_level=None)
-        try:
-            counts = _snapshot(src, tmp)
-        finally:
-            src.close()
-        _fsync(tmp)
-        check_copy(tmp, counts)
-        os.replace(tmp, target)
+        with registered_temp(tmp), registered_temp(tmp.with_name(tmp.name + "-journal")):
+            src = sqlite3.connect(source, timeout=timeout, isolation_level=None)
+            try:
+                counts = _snapshot(src, tmp)
+            finally:
+                src.close()
+            _fsync(tmp)
+            check_copy(tmp, counts)
+            os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
         log.warning("backup failed: %s", exc)
         if _disk_full(exc):         # the backup's disk, not the database's
@@ -284,7 +288,7 @@ def sweep_stale(db_path: Path) -> list[Path]:
     found = [db_path.with_name(f".{db_path.name}.restore.tmp")]
     folder = backups_dir(db_path)
     if folder.is_dir():
-        mine = re.compile(r"\." + _name_re(backup_key(db_path)).pattern + r"\..*tmp.*")   # not 学校-2's
+        mine = re.compile(r"\.~?" + _name_re(backup_key(db_path)).pattern + r"\..*tmp.*")   # not 学校-2's
         found += [p for p in folder.iterdir() if mine.fullmatch(p.name)]
     removed = [p for p in found if p.exists()]
     for p in removed:

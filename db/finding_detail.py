@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from core.checks import RULES_BY_CODE
+from core.checks.dates import birth_matches
 from core.engine import STATUS_LABELS, Calculator, Status
 from core.fields import CATEGORY, CHECK, FEE, FIELDS, GRANTS, ID, StudentField
-from core.idnumber import mask_id
+from core.idnumber import birth_date_of, mask_id
 from core.money import format_fen
 from core.policy import Policy
 from db import store
@@ -53,8 +54,21 @@ class FindingDetail:
     details: tuple[tuple[str, str], ...] = ()     # a receiver's finding (反馈包): what it sent (the other school, …)
 
 
-def _field_text(f: StudentField, value: Any, policy: Policy) -> str:
-    """A stored value as the clerk reads it."""
+def _birth_text(value: str | None, id_number: str) -> str:
+    """出生日期 said against the ID number, never as digits: beside a masked number they would give
+    back the digits the mask hides (mask_id keeps 6 + 4 of 18, the middle 8 are the birth date). The
+    student's form shows the value itself."""
+    if not (value or "").strip():
+        return "未填写"
+    born = birth_date_of(id_number) if id_number else None
+    agrees = birth_matches(value or "", born) if born is not None else None
+    if agrees is None:
+        return "已填写（请在学生信息中查看）"
+    return "已填写，与身份证号一致" if agrees else "已填写，与身份证号不一致（请在学生信息中核对）"
+
+
+def _field_text(f: StudentField, value: Any, policy: Policy, id_number: str = "") -> str:
+    """A stored value as the clerk reads it (``id_number``: the student's, for 出生日期)."""
     if f.kind == FEE:
         return "未填写" if value is None else format_fen(value)
     if f.kind == CHECK:
@@ -63,6 +77,8 @@ def _field_text(f: StudentField, value: Any, policy: Policy) -> str:
         return category_label(policy, value or "")
     if f.kind == ID:
         return mask_id(value) if value else ""
+    if f.name == "birth_date":
+        return _birth_text(value, id_number)
     if f.kind == GRANTS:
         return "是" if value else "否"
     return "" if value is None else str(value)
@@ -85,7 +101,8 @@ def finding_detail(db: Database, finding_id: int) -> FindingDetail | None:
         out: dict[str, Any] = {}
         number = r.id_number
         if st is not None:
-            out["student"] = tuple((f.label, _field_text(f, getattr(st, f.name), policy)) for f in fields)
+            out["student"] = tuple((f.label, _field_text(f, getattr(st, f.name), policy, st.id_number))
+                                   for f in fields)
             out["student_status"] = (STATUS_REMOVED if st.removed_at is not None
                                      else STATUS_VERIFIED if st.verified else STATUS_PENDING)
             result = Calculator(policy)(to_record(st))

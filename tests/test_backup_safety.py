@@ -1,8 +1,12 @@
 """Backups are never another school's, never misordered by a wrong clock, and restore exactly what was
 inspected (review of session 16: twins of one stem, the PC clock, a copy with its -wal, a full disk)."""
 import errno
+import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -11,12 +15,16 @@ from conftest import numbered_students_file
 from test_faults import damage
 
 from cli.commands import run
+from core import paths
 from core.errors import DatabaseError
 from core.idnumber import make_id
 from db import backup as bk
 from db.session import DamagedDatabaseError, open_database
 
 IDS = [make_id("110101", date(2009, 3, 1 + i), 400 + i) for i in range(10)]
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def school_db(path: Path, name: str, code: str, students: int = 0) -> Path:
@@ -248,3 +256,29 @@ def test_a_full_disk_during_a_restore_leaves_the_database(tmp_path, monkeypatch)
     assert err.value.message == f"无法恢复备份到 {p}：磁盘空间已满，恢复没有完成"
     assert str(tmp_path) in err.value.hint
     assert school_of(p) == ("第一中学", "4115", 2) and not list(tmp_path.glob(".*tmp*"))
+
+
+_KILLED_IN_BACKUP = """
+import os, signal, sys
+import db.backup as b
+b.check_copy = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)     # the copy written, not yet renamed
+from cli.commands import run
+run(["--db", sys.argv[1], "backup", sys.argv[2]])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_backup_into_a_folder_killed_mid_copy_leaves_nothing_after_the_next_start(tmp_path, monkeypatch):
+    """`backup FOLDER` (a USB stick) killed after SQLite wrote the copy: the next start's sweep removes
+    it (privacy review, session 17: a whole database of children's data stayed on the stick)."""
+    monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
+    db = school_db(tmp_path / "a.sqlite", "甲学校", "111", students=3)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    res = subprocess.run([sys.executable, "-c", _KILLED_IN_BACKUP, str(db), str(usb)], cwd=ROOT,
+                         env={**os.environ, "ZIZHU_HOME": str(tmp_path / "home")}, timeout=120)
+    assert res.returncode == -signal.SIGKILL
+    left = list(usb.iterdir())
+    assert left and all(p.name.startswith(".~") for p in left)      # the copy, under its temporary name
+    assert paths.sweep_stale_temp() >= 1                             # the next start
+    assert list(usb.iterdir()) == []

@@ -52,7 +52,7 @@ def test_every_rule_has_chinese_title_and_hint():
     (HS_ID[:15], "15位的旧式"),
     (HS_ID[:17], "应为18位"),
     (make_id("110101", date(2030, 1, 1), 123), "在今天之后"),
-    ("110101" + "20080231" + "1234", "不存在"),
+    ("110101" + "20080231" + "1234", "不是有效的日期"),
 ])
 def test_id_invalid(bad, words):
     found = run([stu(id_number=bad)], roster=[])

@@ -69,3 +69,9 @@ def test_backup_file_names_keep_their_time_stamp():
     line = "backup written: zizhu-20261201-141500-123456-before-import.sqlite"
     assert mask_personal(line) == line
     assert mask_personal("ids 110101200805011234-110101200805011234") == "ids 110101********1234-110101********1234"
+
+
+def test_a_run_of_more_than_nineteen_digits_is_masked_not_a_crash():
+    """verify-student 42282220070923391922 (two digits too many) recursed for ever (privacy review)."""
+    from core.logsetup import mask_personal
+    assert mask_personal("verify-student 42282220070923391922") == "verify-student 4228************1922"

@@ -66,7 +66,8 @@ def _birth(ctx: CheckContext) -> Iterator[Finding]:
                                           ("日", parsed[2], born.day)) if b is not None and a is not None and a != b]
             which = "、".join(parts) or "日期"
             yield ID_BIRTH_MISMATCH.finding(
-                s, f"填写的出生日期“{s.birth_date}”与身份证号中的出生日期不一致（{which}不同）", "birth_date")
+                s, f"填写的出生日期与身份证号中的出生日期不一致（{which}不同）", "birth_date")   # (no digits:
+            # those the two share are the ones a masked number hides, mask_id)
 
 
 def _gender(ctx: CheckContext) -> Iterator[Finding]:
