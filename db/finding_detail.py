@@ -63,8 +63,8 @@ def _birth_text(value: str | None, id_number: str) -> str:
     born = birth_date_of(id_number) if id_number else None
     agrees = birth_matches(value or "", born) if born is not None else None
     if agrees is None:
-        return "已填写（请在学生信息中查看）"
-    return "已填写，与身份证号一致" if agrees else "已填写，与身份证号不一致（请在学生信息中核对）"
+        return "已填写"
+    return "与身份证号一致" if agrees else "与身份证号不一致"
 
 
 def _field_text(f: StudentField, value: Any, policy: Policy, id_number: str = "") -> str:

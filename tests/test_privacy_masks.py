@@ -49,9 +49,9 @@ def test_no_birth_date_digits_beside_a_masked_number(db):
             assert mask_id(number) not in shown or number[6:14] not in shown.replace("-", ""), (code, name)
         assert "2010-03-04" not in shown and "2009-06-0" not in shown and "2008-02-30" not in shown, (code, name)
     mismatch = finding_detail(db, found[("ID_BIRTH_MISMATCH", "刘倩")])
-    assert dict(mismatch.student)["出生日期"] == "已填写，与身份证号不一致（请在学生信息中核对）"
+    assert dict(mismatch.student)["出生日期"] == "与身份证号不一致"
     assert "日不同" in mismatch.finding.message
     same = next(fid for (code, name), fid in found.items() if name == "万思")
-    assert dict(finding_detail(db, same).student)["出生日期"] == "已填写，与身份证号一致"
+    assert dict(finding_detail(db, same).student)["出生日期"] == "与身份证号一致"
     invalid = finding_detail(db, found[("ID_INVALID", "安然")])
     assert "第7–14位" in invalid.finding.message and dict(invalid.student)["出生日期"] == "未填写"
