@@ -120,6 +120,18 @@ def parse_ownership(text: str) -> Ownership | None:
     return None
 
 
+# 往年已享受就学扶助 answered 是: every once-only item, whatever its code (an import stores this, not
+# the codes the policy had then: an item added, copied, renamed or retired and restored since is
+# covered too). Codes stored by earlier versions keep their meaning.
+EVERY_ONCE_ONLY = "*"
+
+
+def received_before(item_code: str, grants: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether a once-only item was received in an earlier year (``grants``: the student's prior grants)."""
+    return EVERY_ONCE_ONLY in grants or item_code in grants
+
+
+
 @dataclass
 class StudentRecord:
     """One student as the engine sees it: parsed values, None where unknown.

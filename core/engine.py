@@ -12,7 +12,7 @@ from enum import Enum, StrEnum
 from functools import cached_property, lru_cache
 
 from core.bulk import gc_paused
-from core.domain import StudentRecord
+from core.domain import StudentRecord, received_before
 from core.money import format_fen, split_shares
 from core.policy import FEE_LABELS, Item, Policy, parameter_label
 
@@ -101,7 +101,7 @@ def _unmet(student: StudentRecord, item: Item, policy: Policy) -> list[str]:
         unmet.append(f"家庭类别为{policy.category_label(student.category)}，本项目只限{item.categories_text}")
     if item.requires_loan and not student.has_loan:
         unmet.append("未办理生源地助学贷款")
-    if item.once and item.code in student.prior_grants:
+    if item.once and received_before(item.code, student.prior_grants):
         unmet.append("往年已享受过（每人仅享受一次）")
     return unmet
 
@@ -122,7 +122,7 @@ def _eligible(student: StudentRecord, item: Item) -> bool:
             and (item.locations is None or student.location in item.locations)
             and student.category in item.categories
             and (not item.requires_loan or student.has_loan)
-            and not (item.once and item.code in student.prior_grants))
+            and not (item.once and received_before(item.code, student.prior_grants)))
 
 
 @lru_cache(maxsize=512)

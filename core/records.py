@@ -88,7 +88,8 @@ class ParsedRow:
 
 
 def grants_of(text: str | None) -> frozenset[str]:
-    """The stored comma-separated list of once-only item codes granted before (e.g. "LOAN_AID")."""
+    """The stored comma-separated list of once-only item codes granted before (e.g. "LOAN_AID"), or
+    ``core.domain.EVERY_ONCE_ONLY``."""
     return frozenset(g for g in text.split(",") if g) if text else frozenset()
 
 

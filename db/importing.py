@@ -136,6 +136,8 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
         m = rec._mapping
         changes = {f: (m[f], row.values.get(f)) for f in sorted(writable)
                    if f in row.values and m[f] != row.values.get(f)}
+        if "prior_grants" in changes and bool(changes["prior_grants"][0]) == bool(changes["prior_grants"][1]):
+            del changes["prior_grants"]     # 是 both times: once-only codes an earlier version stored, kept
         problems = "；".join(row.problems)
         if problems != (m["import_problems"] or ""):
             changes["import_problems"] = (m["import_problems"], problems)

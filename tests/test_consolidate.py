@@ -116,9 +116,12 @@ def test_once_only_item_granted_again_after_an_earlier_year():
     old = package("A1", "甲校", student(1, Grant("LOAN_AID", 202200, {"city": 202200}), stage="本科"), year=2022)
     now = package("B1", "乙校", student(1, Grant("LOAN_AID", 202200, {"city": 202200}), stage="本科"),
                   student(2, Grant("LOAN_AID", 202200, {"city": 202200}), stage="本科", prior=("LOAN_AID",)),
-                  student(3, Grant("LOAN_AID", 202200, {"city": 202200}), stage="本科"))
+                  student(3, Grant("LOAN_AID", 202200, {"city": 202200}), stage="本科"),
+                  student(5, Grant("LOAN_AID", 202200, {"city": 202200}), stage="本科", prior=("*",)))
     found = cross_check([now], history=[old], once_codes=["LOAN_AID"])
-    assert codes(found) == ["ONCE_ONLY_REPEATED"] * 2
+    assert codes(found) == ["ONCE_ONLY_REPEATED"] * 3
+    assert found[2].id_number == pid(5) and "往年已享受" in found[2].message     # 是, stored as every once-only item
+    found = found[:2]
     again, told = found
     assert (again.id_number, again.item, again.amount_fen, again.school_code) == (pid(1), "LOAN_AID", 202200, "B1")
     assert "2022–2023学年由甲校发放 2022.00 元" in again.message and "生源地助学贷款一次性就学扶助" in again.message
@@ -128,7 +131,7 @@ def test_once_only_item_granted_again_after_an_earlier_year():
     assert cross_check([now], history=[old], once_codes=[]) == []
     # a history package of the same year is no earlier grant
     same = package("A1", "甲校", student(1, Grant("LOAN_AID", 202200, {"city": 202200})), year=2023)
-    assert [f.id_number for f in cross_check([now], history=[same], once_codes=["LOAN_AID"])] == [pid(2)]
+    assert [f.id_number for f in cross_check([now], history=[same], once_codes=["LOAN_AID"])] == [pid(2), pid(5)]
 
 
 def test_claimed_totals_that_differ_from_the_students_name_the_item_and_both_figures():

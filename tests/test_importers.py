@@ -157,7 +157,7 @@ def test_files_saved_by_libreoffice(suffix, policy):
     assert (zhang.values["tuition_fen"], zhang.values["lodging_fen"]) == (120050, 30000)   # 1200.5, =0.1*3000
     assert li.values["id_numeric_cell"] is True and li.problems == [NUMERIC_ID_PROBLEM]
     assert (li.values["tuition_fen"], li.values["lodging_fen"]) == (None, 0)                # empty is not 0
-    assert (zhang.values["prior_grants"], li.values["prior_grants"]) == ("", "LOAN_AID")
+    assert (zhang.values["prior_grants"], li.values["prior_grants"]) == ("", "*")
     assert wang.values["id_number"] == ID2 and wang.values["tuition_fen"] is None and wang.problems == []
 
 
@@ -597,14 +597,24 @@ def test_excel_date_serial_in_birth_date_is_flagged(policy):
     assert rows["李四"].problems == [] and rows["王五"].problems == [] and rows["赵六"].problems == []
 
 
-def test_earlier_once_only_aid_records_the_policys_once_only_item(policy):
+def test_earlier_once_only_aid_covers_every_once_only_item_whatever_its_code(policy):
+    """往年已享受就学扶助 是 is stored as the fact (every once-only item), not as the codes the policy had
+    at the import: an item renamed, copied, or retired at the import and restored since is covered
+    too (money review, session 17: it was paid again)."""
+    from core.engine import Calculator
     from core.policy import load_policy
-    header = ["姓名", "身份证号", "学段", "往年已享受就学扶助"]
-    rows = [header, ["张三", ID1, "本科", "是"], ["李四", ID2, "本科", "否"]]
-    got = parse_students(Table("s.xlsx", "S", rows), policy)
-    assert [r.values["prior_grants"] for r in got.rows] == ["LOAN_AID", ""]
-    # The county calls its once-only item otherwise: the import follows the policy, not a literal.
-    renamed = load_policy(policy.text.replace('"LOAN_AID"', '"JIUXUE_FUZHU"'))
-    assert renamed.once_codes == ("JIUXUE_FUZHU",)
-    got = parse_students(Table("s.xlsx", "S", rows), renamed)
-    assert [r.values["prior_grants"] for r in got.rows] == ["JIUXUE_FUZHU", ""]
+    from core.records import grants_of, student_record
+    header = ["姓名", "身份证号", "学段", "往年已享受就学扶助", "生源地助学贷款", "家庭类别", "就读地"]
+    rows = [header, ["张三", ID1, "本科", "是", "是", "建档立卡", "外地"], ["李四", ID2, "本科", "否", "是", "建档立卡", "外地"]]
+    retired = load_policy(policy.text.replace('code = "LOAN_AID"', 'code = "LOAN_AID"\nretired = true', 1))
+    assert "LOAN_AID" not in retired.once_codes
+    for at_import in (policy, retired):
+        got = parse_students(Table("s.xlsx", "S", rows), at_import)
+        assert [r.values["prior_grants"] for r in got.rows] == ["*", ""]
+        renamed = load_policy(policy.text.replace('"LOAN_AID"', '"JIUXUE_FUZHU"'))
+        for now in (policy, renamed):
+            code = now.once_codes[0]
+            granted = [{d.code for d in Calculator(now)(student_record(
+                {**r.values, "full_time": True}, key=i, prior_grants=grants_of(r.values["prior_grants"]))).granted}
+                for i, r in enumerate(got.rows)]
+            assert code not in granted[0] and code in granted[1], (at_import.once_codes, code)

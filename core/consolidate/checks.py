@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.checks.base import SEVERITY_LABELS, FindingState, RosterFacts, Severity
-from core.domain import Location, school_year_label
+from core.domain import Location, received_before, school_year_label
 from core.engine import Totals
 from core.idnumber import mask_id, normalize_id
 from core.money import format_fen
@@ -245,7 +245,7 @@ def _once_only(packages: Sequence[PackageData], history: Sequence[PackageData],
                                     for e in before)
                     message = (f"{who}本学年获得“{item}”{_yuan(g.amount_fen)}，但该项目每人只能享受一次，"
                                f"往年已享受：{said}")
-                elif g.code in st.prior_grants:
+                elif received_before(g.code, st.prior_grants):
                     message = (f"{who}本学年获得“{item}”{_yuan(g.amount_fen)}，但学校在名单中填报该生往年已享受过"
                                f"该项目（每人只能享受一次）")
                 else:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.bulk import gc_paused
-from core.domain import Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
+from core.domain import EVERY_ONCE_ONLY, Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
 from core.errors import ValidationError
 from core.importers.common import (
     LOST_DIGITS,
@@ -96,7 +96,6 @@ class _StudentParser:
         self.location_yes_no = (header_key(loc_header) in LOCATION_YES_NO_HEADERS
                                 or "是否" in loc_header)
         self.category_hint = _category_hint(policy)
-        self.once_codes = ",".join(policy.once_codes)
         # Each column's cell parser (cell -> value, problems) in the order of the problems: the
         # stored field, the column it reads, its parser and the memo of its answers: a column such
         # as 学段 or 学费 holds a handful of values in 50,000 rows, parsed once per distinct cell
@@ -154,7 +153,7 @@ class _StudentParser:
 
     def prior(self, cell: Any) -> Parsed:
         prior, problems = self.yes_no("prior_loan_aid", False)(cell)
-        return (self.once_codes if prior else ""), problems
+        return (EVERY_ONCE_ONLY if prior else ""), problems
 
     def stage(self, cell: Any) -> Parsed:
         stage, problems = self.choice("stage", parse_stage, "应填：" + STAGE_LABELS, None)(cell)
