@@ -277,8 +277,12 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
             pct = Decimal(str(pair[1]))
         except InvalidOperation:
             raise _err(where, f"分担比例“{pair[1]}”不是数字") from None
+        if not pct.is_finite():         # NaN, Infinity: no comparison holds for them
+            raise _err(where, f"分担比例“{pair[1]}”不是数字")
         if pct < 0:
             raise _err(where, f"分担比例“{pair[1]}”不能为负数")
+        if any(src == pair[0] for src, _ in shares):     # each rounded alone: one could go negative
+            raise _err(where, f"资金来源“{SOURCE_LABELS[pair[0]]}”在 shares 中出现了两次，请合并为一项")
         shares.append((pair[0], pct))
     if sum(p for _, p in shares) != 100:
         raise _err(where, f"分担比例之和应为100，这里是 {sum(p for _, p in shares)}")
@@ -338,8 +342,12 @@ def parse_policy(data: dict[str, Any], text: str) -> Policy:
     for pname, table in (data.get("parameters") or {}).items():
         if not isinstance(table, dict):
             raise _err(f"parameters.{pname}", "参数应为“学段 = 金额”的表")
-        params[pname] = {_stage(k, f"parameters.{pname}"): _yuan(v, f"parameters.{pname}.{k}")
-                         for k, v in table.items()}
+        params[pname] = {}
+        for k, v in table.items():
+            stage = _stage(k, f"parameters.{pname}")
+            if stage in params[pname]:          # "普通高中" and "高中" both: the later one won, silently
+                raise _err(f"parameters.{pname}", f"学段“{stage.value}”写了两次（“{k}”与前面的写法指同一学段）")
+            params[pname][stage] = _yuan(v, f"parameters.{pname}.{k}")
     labels: dict[Category, tuple[str, ...]] = {}
     for cat in Category:
         raw_labels = (data.get("categories") or {}).get(cat.value) or [DEFAULT_CATEGORY_LABELS[cat]]
@@ -390,6 +398,13 @@ def default_policy() -> Policy:
     return load_policy(default_policy_text())
 
 
+def _same_stage(written: str, stage: str) -> bool:
+    try:
+        return _stage(written, "").value == stage
+    except PolicyError:
+        return False
+
+
 def set_value(text: str, key: str, value: str) -> str:
     """Return the document with ``key`` (dotted path, e.g. ``tuition_standard.普通高中``,
     ``parameters.tuition_standard.中职`` or ``items.PRESCHOOL.amount``) set to ``value``.
@@ -428,10 +443,9 @@ def set_value(text: str, key: str, value: str) -> str:
         if parts[1] not in data["parameters"]:
             data["parameters"][parts[1]] = tomlkit.table()
         table = data["parameters"][parts[1]]
-        table.pop(parts[2], None)
-        if value.strip() == "":
-            table.pop(stage, None)
-        else:
+        for written in [k for k in table if _same_stage(k, stage)]:   # "高中" as well as "普通高中"
+            table.pop(written, None)
+        if value.strip():
             try:
                 fen = parse_yuan(value)
             except ValidationError as exc:

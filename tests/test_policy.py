@@ -127,3 +127,38 @@ def test_set_value_accepts_a_stage_the_items_name_by_alias():
     assert text != POLICY.text
     load_policy(text)
     assert load_policy(set_value(text, "tuition_standard.普通高中", "1200")).parameters["tuition_standard"]
+
+
+# -- money review, session 17 ---------------------------------------------------------------------
+
+def _text_with(old: str, new: str) -> str:
+    text = default_policy().text
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def test_a_source_listed_twice_is_refused():
+    """Each share is rounded alone: 50/50 of the same source plus 0 % for the other paid 475.32 and -0.01."""
+    with pytest.raises(PolicyError) as err:
+        load_policy(_text_with('shares = [["city", "50"], ["county", "50"]]',
+                               'shares = [["city", "50"], ["city", "50"], ["county", "0"]]'))
+    assert "出现了两次" in err.value.message
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity"])
+def test_a_share_that_is_no_number_is_refused_with_its_place(bad):
+    with pytest.raises(PolicyError) as err:
+        load_policy(_text_with('shares = [["city", "50"], ["county", "50"]]',
+                               f'shares = [["city", "{bad}"], ["county", "50"]]'))
+    assert "不是数字" in err.value.message
+
+
+def test_one_stage_written_twice_in_a_parameter_is_refused_and_set_value_replaces_every_spelling():
+    with pytest.raises(PolicyError) as err:
+        load_policy(_text_with('# 普通高中 = "1200.00"', '"普通高中" = "1200.00"\n"高中" = "1800.00"'))
+    assert "写了两次" in err.value.message
+    short = _text_with('# 普通高中 = "1200.00"', '"高中" = "1200.00"')
+    assert load_policy(short).parameters["tuition_standard"] == {Stage.HIGH_SCHOOL: 120000}
+    assert load_policy(set_value(short, "公办普通高中学费标准", "")).parameters["tuition_standard"] == {}
+    assert load_policy(set_value(short, "公办普通高中学费标准", "1500")).parameters["tuition_standard"] == {
+        Stage.HIGH_SCHOOL: 150000}
