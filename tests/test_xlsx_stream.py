@@ -147,3 +147,25 @@ def test_a_workbook_that_cannot_be_saved_leaves_no_temporary_file(tmp_path):
             write_workbook(tmp_path / "missing" / "w.xlsx", sample_export_data(20))
         gc.collect()
     assert before == openpyxl_writer.ALL_TEMP_FILES
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_money_cells_hold_the_exact_decimal_text(tmp_path, streamed):
+    """openpyxl writes a number through "%.16g" of a float: 600.07 became 600.0700000000001 in the
+    sheet's XML (money review, session 17). A money cell now holds its exact text, as a number."""
+    import re
+    import zipfile
+    amounts = [60007, 7, 803, -1, 123456789, 0]
+    path = tmp_path / "m.xlsx"
+    wb = Workbook(write_only=streamed)
+    if streamed:
+        ws = wb.create_sheet("S")
+        write_rows(ws, lambda: iter([Line([Money(f) for f in amounts])]))
+    else:
+        write_row(wb.active, 1, [Money(f) for f in amounts])
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        xml = z.read(next(n for n in z.namelist() if n.startswith("xl/worksheets/"))).decode()
+    assert re.findall(r"<v>([^<]*)</v>", xml) == ["600.07", "0.07", "8.03", "-0.01", "1234567.89", "0.00"]
+    assert [c.value for c in next(load_workbook(path).active.iter_rows())] == [600.07, 0.07, 8.03, -0.01,
+                                                                                1234567.89, 0]

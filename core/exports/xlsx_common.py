@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE
-from core.money import fen_to_decimal
+from core.money import format_fen
 from core.paths import write_atomic
 from core.version import program_version
 
@@ -156,6 +156,13 @@ def cell_style(ws: Any, kind: str, bold: bool = False, fill: PatternFill | None 
     return cell._style
 
 
+def money_text(fen: int) -> str:
+    """A money cell's number as written into the sheet: its exact decimal text ("600.07"). openpyxl
+    writes a number through "%.16g" of a float, 600.0700000000001 for Decimal("600.07") (money review,
+    session 17); a cell holding this text with the number type is written as it is."""
+    return format_fen(fen)
+
+
 def cell_width(value: Any, bold: bool, wrap: bool) -> int:
     """The width a cell's value (or a ``Money``) asks of its column: bold text is 2 wider,
     a wrapping cell (a long header) asks HEADER_WRAP at most."""
@@ -190,13 +197,13 @@ def _write_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool, fill:
         # a new cell (what ws.cell would make) with a copy of the kind's style
         cell = store[(row, col)] = Cell(ws, row, col, None, cell_style(ws, kind, bold, fill, border))
         if kind == "money":
-            cell.value = fen_to_decimal(v.fen)
+            cell._value, cell.data_type = money_text(v.fen), "n"
         elif kind == "number":
             cell.value = v
         else:
             set_text(cell, v)
         if cell._value is not None:
-            w = cell_width(cell._value, bold, kind == "header")
+            w = cell_width(v if kind == "money" else cell._value, bold, kind == "header")
             if w > widths.get(col, -1):
                 widths[col] = w
         cells.append(cell)
@@ -238,7 +245,10 @@ def fit_columns(ws: Worksheet, skip_rows: Iterable[int] = (), minimum: int = 6, 
             cell = cells.get((row, col))
             if cell is None or cell.value is None:
                 continue
-            w = cell_width(cell.value, bool(cell.font and cell.font.bold),
+            value = cell.value
+            if cell.data_type == "n" and isinstance(value, str):     # a money cell's text (money_text)
+                value = Decimal(value)
+            w = cell_width(value, bool(cell.font and cell.font.bold),
                            bool(cell.alignment is not None and cell.alignment.wrap_text))
             widths[col] = max(widths.get(col, 0), w)
     for col, w in widths.items():

@@ -30,9 +30,9 @@ from core.exports.xlsx_common import (
     Money,
     cell_style,
     cell_width,
+    money_text,
     set_text,
 )
-from core.money import fen_to_decimal
 
 
 class Line(NamedTuple):
@@ -176,7 +176,7 @@ class _Stream:
             else:
                 cell = protos[kind]
             if kind == 0:
-                cell._value = fen_to_decimal(v.fen)
+                cell._value = money_text(v.fen)      # (its exact text: xlsx_common.money_text)
                 cell.data_type = "n"
             elif kind == 1:
                 set_text(cell, v)
