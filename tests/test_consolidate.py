@@ -235,6 +235,11 @@ def test_budget_table_is_items_by_source_with_people_and_amounts():
     assert list(s.sources) == ["city", "county"] and s.sources["city"] == "市级"
     assert s.to_json()["budget"][-1]["by_source"]["county"] == {"students": 4, "amount": "4500.25"}
     assert rows["LOAN_AID"].total.students == 0       # every item the packages offer has its row
+    # a grant of 0.00 (a fee entered as 0) is a grant, as the school's own figures count it (money review)
+    zero = package("Z1", "零校", student(9, Grant("HS_TUITION", 0, {"city": 0, "county": 0})))
+    z = {r.code: r for r in summarise([zero]).budget}
+    assert (z["HS_TUITION"].total.students, z[""].total.students) == (1, 1) == (zero.totals.students_granted, 1)
+    assert z["HS_TUITION"].by_source["city"].students == 0          # no source paid anything
 
 
 def test_a_package_whose_claims_differ_is_marked_in_its_school_row():

@@ -193,11 +193,11 @@ def _budget(packages: Sequence[PackageData], items: Mapping[str, str]) -> list[B
     total = BudgetRow("", "合计")
     for pkg in packages:
         for st in pkg.students:
-            total.total.students += st.total_fen > 0
+            total.total.students += bool(st.grants)     # 受助 as the school counts it: a grant of 0.00 too
             paid_by: set[str] = set()
             for g in st.grants:
                 row = rows.get(g.code) or rows.setdefault(g.code, BudgetRow(g.code, g.code))
-                row.total.students += g.amount_fen > 0
+                row.total.students += 1
                 row.total.amount_fen += g.amount_fen
                 total.total.amount_fen += g.amount_fen
                 for src, fen in g.shares.items():
