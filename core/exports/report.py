@@ -58,6 +58,18 @@ def _percent(part: int, whole: int) -> str:
     return f"{pct}%"
 
 
+def _percents(parts: list[int], whole: int) -> list[str]:
+    """Each part's share of ``whole`` in tenths of a percent, adding up to 100.0% (the tenths left
+    by rounding down go to the largest remainders): rounded one by one, 10,010.00 and 9,990.00
+    printed 50.1% + 50.0% above a 合计 of 100.0% (money review, session 17)."""
+    if not whole or sum(parts) != whole or min(parts, default=0) < 0:
+        return [_percent(p, whole) for p in parts]
+    tenths = [divmod(p * 1000, whole) for p in parts]
+    left = 1000 - sum(t for t, _ in tenths)
+    up = set(sorted(range(len(parts)), key=lambda i: -tenths[i][1])[:left])
+    return [f"{Decimal(t + (i in up)) / 10:.1f}%" for i, (t, _) in enumerate(tenths)]
+
+
 def _roster_text(data: ExportData) -> str:
     if not data.roster_imported_at:
         return f"{data.roster_size} 人（未导入）" if not data.roster_size else f"{data.roster_size} 人"
@@ -140,8 +152,9 @@ def _totals(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
 
     out.append(Paragraph("三、按资金来源", st["h1"]))
     rows = [["资金来源", "金额（元）", "占比"]]
-    rows += [[source_label(x), format_fen(t.by_source.get(x, 0)), _percent(t.by_source.get(x, 0), t.total)]
-             for x in srcs]
+    amounts = [t.by_source.get(x, 0) for x in srcs]
+    rows += [[source_label(x), format_fen(fen), pct] for x, fen, pct in zip(srcs, amounts, _percents(amounts, t.total),
+                                                                           strict=True)]
     rows.append(["合计", format_fen(t.total), _percent(t.total, t.total)])
     out.append(ruled_table(rows, [60 * mm, 50 * mm, 30 * mm], g, right=(1, 2), total=True))
 
