@@ -197,7 +197,7 @@ def ensure_private_tempdir() -> Path | None:
     ``use_private_tempdir``'s, or the parent's in a child process that was handed it,
     core.exports.notice_child); None (nothing done) otherwise.
 
-    Called by ``temp_folder`` and ``use_private_tempdir``. (``tempfile`` itself is not wrapped: the
+    Called by ``temp_folder`` (``use_private_tempdir`` makes its own again). (``tempfile`` itself is not wrapped: the
     sweep no longer removes a running process's folder, which was how it went missing.)"""
     import tempfile
     named = tempfile.tempdir
