@@ -420,8 +420,9 @@ class MainWindow(QMainWindow):
     def may_leave(self, then: Callable[[], object]) -> bool:
         """Before the window closes or the database is switched: unsaved policy changes are
         saved, dropped or kept (取消) as the clerk says, ``then`` running again once saved; unsaved
-        settings are dropped or kept."""
-        return (self._policy is None or self._policy.may_leave(then)) and self.settings.may_leave()
+        settings and spot-check results are dropped or kept."""
+        return ((self._policy is None or self._policy.may_leave(then)) and self.settings.may_leave()
+                and (self._receiving is None or self._receiving.may_leave()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_leave(self.close):

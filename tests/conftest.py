@@ -44,6 +44,8 @@ def shown(monkeypatch):
     monkeypatch.setattr(SettingsPage, "ask_discard", lambda self, boxes: True)
     from gui.students.form import StudentForm  # and for a student form's edits: 放弃修改
     monkeypatch.setattr(StudentForm, "confirm_discard", lambda self: True)
+    from gui.receiving.result_form import ResultForm  # and for spot-check results typed: 放弃修改
+    monkeypatch.setattr(ResultForm, "ask_discard", lambda self: True)
     with worker.synchronous():
         yield seen
     assert seen == [], f"unexpected error shown: {seen}"

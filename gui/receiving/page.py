@@ -171,6 +171,11 @@ class ReceivingPage(QWidget):
         worker.run_task(load_receiving, self.db, on_success=self.show_data, parent=self)
         self.spotcheck.reload()
 
+    def may_leave(self) -> bool:
+        """Before the window closes or the database is switched: results typed on 专项核查 and not
+        saved are dropped or kept as the clerk says."""
+        return self.spotcheck.may_leave()
+
     def show_data(self, data: ReceivingData) -> None:
         self.data = data
         self.receives_changed.emit(data.receives)

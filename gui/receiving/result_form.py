@@ -118,3 +118,33 @@ class ResultForm(QWidget):
     def save(self) -> None:
         if self.row is not None:
             self.save_requested.emit(self.row.id, self.entries())
+
+    # -- typed and not saved ----------------------------------------------------
+    def has_unsaved(self) -> bool:
+        return bool(self.entries())
+
+    def keep_typed(self, entries: list[Entry]) -> None:
+        """Put ``entries`` (typed, not saved) back on the points after the student's stored results were
+        shown again (a reload after another change)."""
+        codes = [p.code for p in POINTS]
+        for code, truthful, note in entries:
+            i = codes.index(code)
+            choice = self.choices[i]
+            choice.setCurrentIndex(0 if truthful is None else choice.findData(truthful))
+            self.notes[i].setText(note)
+
+    def ask_discard(self) -> bool:
+        """Whether to drop the results typed for the shown student (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+        seq = self.row.id if self.row else ""
+        box = QMessageBox(QMessageBox.Icon.Question, "核查结果未保存",
+                          f"第 {seq} 号学生的核查结果有修改还没有保存。", parent=self)
+        box.setInformativeText("放弃修改：不保存这些结果\n继续编辑：留在这名学生，点“保存核查结果”保存")
+        drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return clicked is drop

@@ -101,6 +101,7 @@ class SpotCheckTab(QWidget):
         self.setObjectName("spotCheckTab")
         self.view_data: SampleView | None = None
         self._wanted: int | None = None         # the sample to select after the next reload
+        self._restoring = False                 # a selection set by the tab itself: no question asked
 
         # -- drawing a sample
         self.size_edit = QLineEdit("20", self)
@@ -138,7 +139,7 @@ class SpotCheckTab(QWidget):
         self.samples = SampleModel(self)
         self.samples_view = table(self.samples, self, "samplesTable")
         self.samples_view.setSelectionMode(self.samples_view.SelectionMode.SingleSelection)
-        self.samples_view.selectionModel().selectionChanged.connect(lambda *_a: self.load_selected())
+        self.samples_view.selectionModel().selectionChanged.connect(lambda *_a: self._sample_chosen())
         self.print_button = self._button("printChecklists", "打印核查单…",
                                          "重新生成所选样本的抽查名单和现场核查表（PDF）", self.print_checklists)
         self.sheet_button = self._button("exportSheet", "导出结果登记表…", "Excel 登记表：每个核查项填属实或不属实",
@@ -161,7 +162,7 @@ class SpotCheckTab(QWidget):
         self.students = SpotStudentModel(self)
         self.students_view = table(self.students, self, "spotStudents")
         self.students_view.setSelectionMode(self.students_view.SelectionMode.SingleSelection)
-        self.students_view.selectionModel().selectionChanged.connect(lambda *_a: self.show_student())
+        self.students_view.selectionModel().selectionChanged.connect(lambda *_a: self._student_chosen())
         self.form = ResultForm(self)
         self.form.save_requested.connect(self.save_results)
         students = QSplitter(Qt.Orientation.Vertical, self)
@@ -266,21 +267,72 @@ class SpotCheckTab(QWidget):
         worker.run_task(load_sample_view, self.db, chosen.id, on_success=self._show_view, parent=self)
 
     def _show_view(self, view: SampleView | None) -> None:
+        same = view is not None and self.view_data is not None and view.stored.id == self.view_data.stored.id
         self.view_data = view
-        student = self.form.row.id if self.form.row else None
-        self.students.set_rows(spot_rows(view.stored) if view else [])
+        student = self.form.row.id if self.form.row and same else None
+        typed = self.form.entries() if student is not None else []     # kept over a reload of the sample
+        self._restoring = True
+        try:
+            self.students.set_rows(spot_rows(view.stored) if view else [])
+            pos = self.students.position(student) if student is not None else None
+            if pos is not None:
+                self.students_view.selectRow(pos)
+        finally:
+            self._restoring = False
         self.report.set_rows(report_rows(view.schools) if view else [])
         self.report_line.setText(report_line(view) if view else "")
         self.notes.setHtml(false_notes_html(view) if view else "")
         self.inner.setTabText(0, f"抽查学生（{self.students.rowCount()}）" if view else "抽查学生")
-        pos = self.students.position(student) if student is not None else None
-        if pos is not None:
-            self.students_view.selectRow(pos)
         self.show_student()
+        if typed and self.form.row is not None and self.form.row.id == student:
+            self.form.keep_typed(typed)
 
     def show_student(self) -> None:
         rows = self.students_view.selectionModel().selectedRows()
         self.form.show_student(self.students.row_at(rows[0].row()) if rows else None)
+
+    # -- results typed and not saved: asked before they would go ----------------------
+    def may_leave(self) -> bool:
+        """True when nothing typed in the result form would be lost, or the clerk drops it (the stored
+        results are then shown again)."""
+        if not self.form.has_unsaved():
+            return True
+        if not self.form.ask_discard():
+            return False
+        self.form.show_student(self.form.row)
+        return True
+
+    def _select(self, view: Any, pos: int | None) -> None:
+        """Put a view's selection back (the clerk kept editing), asking nothing."""
+        self._restoring = True
+        try:
+            if pos is None:
+                view.clearSelection()
+            else:
+                view.selectRow(pos)
+        finally:
+            self._restoring = False
+
+    def _sample_chosen(self) -> None:
+        if self._restoring:
+            return
+        shown = self.view_data.stored.id if self.view_data else None
+        chosen = self.selected_sample()
+        if (chosen.id if chosen else None) != shown and not self.may_leave():
+            self._select(self.samples_view, None if shown is None else self.samples.position(shown))
+            return
+        self.load_selected()
+
+    def _student_chosen(self) -> None:
+        if self._restoring:
+            return
+        shown = self.form.row
+        rows = self.students_view.selectionModel().selectedRows()
+        chosen = self.students.row_at(rows[0].row()) if rows else None
+        if shown is not None and (chosen is None or chosen.id != shown.id) and not self.may_leave():
+            self._select(self.students_view, self.students.position(shown.id))
+            return
+        self.show_student()
 
     # -- drawing --------------------------------------------------------------------
     def sample_request(self) -> dict:
@@ -302,7 +354,10 @@ class SpotCheckTab(QWidget):
         return request | {"count": int(size)}
 
     def draw(self) -> None:
-        """Check the request, ask where the checklists go, then draw, keep and print in the worker."""
+        """Check the request, ask where the checklists go, then draw, keep and print in the worker (the
+        new sample is shown: results typed and not saved are asked about first)."""
+        if not self.may_leave():
+            return
         try:
             request = self.sample_request()
         except ValidationError as exc:
