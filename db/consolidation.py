@@ -21,6 +21,7 @@ from core.errors import ValidationError
 from core.exports.consolidated import Consolidation, InnerPackage
 from core.money import format_fen
 from db import audit, store
+from db.changes import Changes
 from db.session import Database
 
 Progress = Callable[[int, int], None]
@@ -74,6 +75,10 @@ class ConsolidatedExportResult:
     findings: list[CrossFinding]
     summary: Summary
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.SETTINGS           # the signing key, made at the first signed export
 
 
 def _inner(r: Any) -> InnerPackage:

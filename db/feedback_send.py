@@ -14,6 +14,7 @@ from core.errors import ValidationError
 from core.feedback import Feedback, FeedbackFinding, write_feedback_package
 from core.feedback_findings import for_school
 from db import audit, store
+from db.changes import Changes
 from db.consolidation import consolidate
 from db.keys import ensure_key
 from db.receiving import expected_schools
@@ -28,6 +29,10 @@ class FeedbackWritten:
     school_name: str
     findings: int
     counts: dict[str, int]          # by severity
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.SETTINGS           # the signing key, made at the first signed feedback
 
     def line(self) -> str:
         """"PATH（学校，代码 C）：问题 N 个（错误 e，警告 w，提示 i）" (CLI and GUI)."""

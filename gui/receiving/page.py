@@ -329,6 +329,8 @@ class ReceivingPage(QWidget):
                         progress=worker.Progress("正在生成并签名反馈包…", "生成反馈包"))
 
     def _feedback_written(self, written: list[FeedbackWritten]) -> None:
+        for w in written[:1]:                # (each carries the same: the key made by the first)
+            self.changed.emit(w.changes)
         self.show_done("生成反馈包", f"已生成 {len(written)} 个反馈包：\n" + "\n".join(w.line() for w in written)
                        + "\n请把反馈包交给各校（U 盘或邮件）。学校导入前须在“设置 › 签名人登记”中登记本单位的公钥"
                          "（本单位在“设置”中导出公钥）。")
@@ -339,6 +341,7 @@ class ReceivingPage(QWidget):
         QMessageBox.information(self, title, text)
 
     def _exported(self, result: ConsolidatedExportResult) -> None:
+        self.changed.emit(result.changes)
         errors = sum(f.severity == "error" for f in result.findings)
         t = result.summary.totals
         text = (f"已导出汇总包：{result.path}\n{result.packages} 所学校，学生 {t.students} 人，"
