@@ -73,6 +73,10 @@ class PolicyFiles:
 
     # -- import ---------------------------------------------------------------------
     def import_file(self) -> None:
+        """The page's unsaved changes first (保存 / 不保存 / 取消: a saved draft goes on to the import),
+        then the file, its check and its preview."""
+        if not self.page.may_leave(self.import_file):
+            return
         path = self.ask_import_path()
         if path is None:
             return
