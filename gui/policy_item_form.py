@@ -135,6 +135,7 @@ class ItemForm(QDialog):
         layout.addWidget(buttons)
 
         self.set_draft(draft)
+        self.shown = self.draft()       # as the form opened (取消 asks before dropping a change)
         self._connect()
         self.check()
         fit_to_screen(self, max(self.sizeHint().width(), 760), self.sizeHint().height())
@@ -278,4 +279,24 @@ class ItemForm(QDialog):
         if self.check():
             return
         super().accept()
+
+    def reject(self) -> None:
+        """取消, Esc or the window's ×: what was typed is dropped only when the clerk says so."""
+        if self.draft() != self.shown and not self.confirm_discard():
+            return
+        super().reject()
+
+    def confirm_discard(self) -> bool:
+        """Whether to close without keeping what was typed (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.Question, "放弃修改", "这个资助项目有修改还没有确定。", parent=self)
+        box.setInformativeText("放弃修改：关闭表单，不保留填写的内容\n继续编辑：回到表单，填好后点“确定”")
+        drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return clicked is drop
 

@@ -46,6 +46,8 @@ def shown(monkeypatch):
     monkeypatch.setattr(StudentForm, "confirm_discard", lambda self: True)
     from gui.receiving.result_form import ResultForm  # and for spot-check results typed: 放弃修改
     monkeypatch.setattr(ResultForm, "ask_discard", lambda self: True)
+    from gui.policy_item_form import ItemForm  # and for a subsidy item's form: 放弃修改
+    monkeypatch.setattr(ItemForm, "confirm_discard", lambda self: True)
     with worker.synchronous():
         yield seen
     assert seen == [], f"unexpected error shown: {seen}"
