@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -19,6 +19,9 @@ from db.changes import Changes
 from db.importing import ImportPlan, apply_plan, plan_import
 from db.models import ON_LIST, RosterPerson, Student
 from db.session import Database
+
+if TYPE_CHECKING:
+    from core.policy import Parameter
 
 Progress = Callable[[int, int], None]
 KIND_LABELS = {"students": "学生名单", "roster": "建档立卡名单"}
@@ -244,6 +247,7 @@ class DatabaseInfo:
     path: Path
     school: str          # the school's name, "" before the first start
     demo: bool           # filled with demo data (store.is_demo)
+    unset: tuple[Parameter, ...] = ()    # before the first start: the policy parameters not set yet
 
     @property
     def has_school(self) -> bool:
@@ -251,9 +255,13 @@ class DatabaseInfo:
 
 
 def database_info(db: Database) -> DatabaseInfo:
+    """(In the worker) the school, whether it is demo data, and for a database without a school the
+    parameters the first-start wizard asks for."""
+    from core.policy import unset_parameters
     with db.session() as s:
         school = store.find_school(s)
-        return DatabaseInfo(db.path, school.name if school is not None else "", store.is_demo(s))
+        unset = () if school is not None else tuple(unset_parameters(store.get_policy(s)))
+        return DatabaseInfo(db.path, school.name if school is not None else "", store.is_demo(s), unset)
 
 
 def open_existing_database(path: str | Path) -> Database:

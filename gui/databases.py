@@ -32,6 +32,7 @@ from gui import dialogs, worker
 from gui.errors import show_exception
 
 if TYPE_CHECKING:
+    from core.policy import Parameter
     from gui.first_rows import FirstRows
     from gui.main_window import MainWindow
 
@@ -67,12 +68,13 @@ class DatabaseSwitcher(QObject):
         self._quit_app = quit_app
         self._start_backup = False    # the program start's backup is still to be queued
         self._first: FirstRows | None = None
+        self._unset: tuple[Parameter, ...] = ()     # what the first-start wizard asks (database_info)
 
     # -- questions (tests replace these) ---------------------------------------
     def ask_first_start(self, db: Database) -> str | None:
         """The first-start wizard: "school" (entered), "demo", or None (cancelled)."""
         from gui.first_start import FirstStartWizard
-        wizard = FirstStartWizard(db, self.window)
+        wizard = FirstStartWizard(db, list(self._unset), self.window)
         if wizard.exec() != QDialog.DialogCode.Accepted:
             return None
         return "demo" if wizard.use_demo else "school"
@@ -169,6 +171,7 @@ class DatabaseSwitcher(QObject):
             if demo:
                 self._fill_demo(db, give_up)
             else:
+                self._unset = info.unset
                 self._first_start(db, give_up)
 
         def failed(exc: BaseException) -> None:

@@ -1,7 +1,9 @@
 """First start on an empty database: enter the school, or open the separate demo database."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -17,11 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import school_year_label
-from core.errors import ZizhuError
 from core.policy import YUAN_PER_YEAR, Parameter
 from db.session import Database
 from db.settings import save_official, save_school
-from db.views import unset_parameters
 from gui import dialogs, worker
 from gui.errors import show_exception
 from gui.official_form import OfficialForm
@@ -75,17 +75,14 @@ class SchoolPage(QWizardPage):
     def isComplete(self) -> bool:
         return bool(self.name.text().strip() and self.code.text().strip())
 
+    def values(self) -> tuple[str, str, int, str]:
+        return self.name.text(), self.code.text(), self.year.value(), self.township.text()
+
     def validatePage(self) -> bool:
         wiz = dialogs.wizard_of(self, FirstStartWizard)
         if wiz.use_demo:      # the demo database has its own school
             return True
-        try:
-            # one row: fine on the GUI thread (the window does not exist yet)
-            save_school(wiz.db, self.name.text(), self.code.text(), self.year.value(), self.township.text())
-        except ZizhuError as exc:
-            show_exception(self, exc)
-            return False
-        return True
+        return wiz.saved_then_next(self, save_school, self.values())
 
 
 class OfficialPage(QWizardPage):
@@ -108,12 +105,7 @@ class OfficialPage(QWizardPage):
 
     def validatePage(self) -> bool:
         wiz = dialogs.wizard_of(self, FirstStartWizard)
-        try:
-            save_official(wiz.db, self.form.values())    # one row each: fine on the GUI thread
-        except ZizhuError as exc:
-            show_exception(self, exc)
-            return False
-        return True
+        return wiz.saved_then_next(self, save_official, (self.form.values(),))
 
 
 class PolicyPage(QWizardPage):
@@ -180,10 +172,13 @@ class PolicyPage(QWizardPage):
 class FirstStartWizard(QWizard):
     """``exec()`` accepted: ``use_demo`` says whether the clerk chose demo data."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, parameters: list[Parameter], parent: QWidget | None = None) -> None:
+        """``parameters``: the policy's parameters not set yet (``db.workflows.database_info`` reads
+        them in the worker)."""
         super().__init__(parent)
         self.db = db
         self.use_demo = False
+        self._saved: dict[QWizardPage, tuple[Any, ...]] = {}    # what each page saved (its values)
         self.setWindowTitle("资助助手 — 首次使用")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         dialogs.chinese_wizard_buttons(self)
@@ -193,11 +188,30 @@ class FirstStartWizard(QWizard):
         self.official_page = OfficialPage(self)
         self.addPage(self.official_page)
         self.policy_page: PolicyPage | None = None
-        parameters = unset_parameters(db)     # a small read, before the dialog shows
         if parameters:
             self.policy_page = PolicyPage(parameters, self)
             self.addPage(self.policy_page)
         fit_to_screen(self, 620, 440)
+
+    def saved_then_next(self, page: QWizardPage, save: Callable[..., object], values: tuple[Any, ...]) -> bool:
+        """A page's ``validatePage``: True once ``values`` are saved; else ``save(db, *values)`` runs in
+        the worker (Next disabled meanwhile) and the wizard goes on when it succeeds (a refusal is shown,
+        the page stays)."""
+        if self._saved.get(page) == values:
+            return True
+        button = self.button(QWizard.WizardButton.NextButton)
+        button.setEnabled(False)
+
+        def saved(_result: object) -> None:
+            button.setEnabled(True)
+            self._saved[page] = values
+            self.next()
+
+        def failed(exc: BaseException) -> None:
+            button.setEnabled(True)
+            show_exception(page, exc)
+        worker.run_task(save, self.db, *values, on_success=saved, on_failure=failed, parent=page)
+        return False
 
     def choose_demo(self) -> None:
         self.use_demo = True

@@ -8,6 +8,7 @@ from test_export_flow import clean_db, pw  # noqa: F401  (fixtures: a database r
 
 from core.domain import Stage
 from db import store
+from db.views import unset_parameters
 from gui.first_start import FirstStartWizard
 
 pytestmark = pytest.mark.usefixtures("shown")
@@ -27,7 +28,7 @@ def _texts(widget) -> str:
 
 
 def test_first_start_asks_for_the_unset_parameters_in_chinese(db, qtbot):
-    wiz = FirstStartWizard(db)
+    wiz = FirstStartWizard(db, unset_parameters(db))
     qtbot.addWidget(wiz)
     wiz.show()
     _to_policy_page(wiz)
@@ -47,7 +48,7 @@ def test_first_start_asks_for_the_unset_parameters_in_chinese(db, qtbot):
 
 
 def test_a_bad_parameter_keeps_the_wizard_open_and_changes_nothing(db, qtbot, shown):
-    wiz = FirstStartWizard(db)
+    wiz = FirstStartWizard(db, unset_parameters(db))
     qtbot.addWidget(wiz)
     wiz.show()
     _to_policy_page(wiz)
@@ -66,7 +67,7 @@ def test_no_parameter_page_when_every_parameter_is_set(db, qtbot):
     with db.session() as s:
         store.set_policy_value(s, "tuition_standard.普通高中", "1200")
         store.set_policy_value(s, "tuition_standard.中职", "2000")
-    wiz = FirstStartWizard(db)
+    wiz = FirstStartWizard(db, unset_parameters(db))
     qtbot.addWidget(wiz)
     assert wiz.policy_page is None
 

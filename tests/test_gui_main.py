@@ -7,6 +7,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QWizard
 
 from core.errors import ValidationError
+from db.views import unset_parameters
 from db.workflows import counts, database_info
 from gui import errors, worker
 from gui.app import install_font
@@ -135,7 +136,7 @@ def test_bundled_font_is_registered(qapp):
 
 
 def test_first_start_wizard_creates_the_school(db, qtbot):
-    wiz = FirstStartWizard(db)
+    wiz = FirstStartWizard(db, unset_parameters(db))
     qtbot.addWidget(wiz)
     wiz.show()
     finish = wiz.button(QWizard.WizardButton.FinishButton)
@@ -160,7 +161,7 @@ def test_first_start_wizard_creates_the_school(db, qtbot):
 
 
 def test_first_start_wizard_offers_demo_data(db, qtbot):
-    wiz = FirstStartWizard(db)
+    wiz = FirstStartWizard(db, unset_parameters(db))
     qtbot.addWidget(wiz)
     wiz.show()
     wiz.school_page.demo_button.click()

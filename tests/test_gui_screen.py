@@ -109,8 +109,9 @@ def test_every_dialog_fits_1024x768(small_screen, shown, qtbot, demo_db, tmp_pat
 
 
 def test_first_start_wizard_fits_1024x768(small_screen, shown, qtbot, db):
+    from db.views import unset_parameters
     from gui.first_start import FirstStartWizard
-    wizard = FirstStartWizard(db)
+    wizard = FirstStartWizard(db, unset_parameters(db))
     qtbot.addWidget(wizard)
     for page_id in wizard.pageIds():
         wizard.setStartId(page_id)

@@ -259,9 +259,10 @@ def import_file(path: Path) -> Path:
 
 def walk_first_start(sh: Shooter, folder: Path) -> None:
     from db.session import open_database
+    from db.views import unset_parameters
     from gui.first_start import FirstStartWizard
     db = open_database(folder / "新学校.sqlite")
-    wizard = FirstStartWizard(db)
+    wizard = FirstStartWizard(db, unset_parameters(db))
     try:
         page = wizard.school_page
         page.name.setText("建始县第一高级中学")
