@@ -11,18 +11,32 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal, cast, get_args
 
-from core.domain import DEFAULT_CATEGORY_LABELS, Category, Location, Stage, parse_stage
+from core.domain import Category, Location, Stage, parse_stage
 from core.errors import PolicyError, ValidationError
 from core.money import parse_yuan
+from core.policy_check import (
+    CAMPAIGN_KEYS,
+    ITEM_KEYS,
+    PHASE_KEYS,
+    POLICY_KEYS,
+    TOP_KEYS,
+    category_labels,
+    check_keys,
+    shares,
+    shown,
+    table,
+    tables,
+)
+from core.policy_check import SOURCE_LABELS as SOURCE_LABELS
+from core.policy_check import policy_error as _err
 from core.resources import DEFAULT_POLICY_FILE
 from core.text import value_key
 
 DEFAULT_POLICY_PATH = DEFAULT_POLICY_FILE
 
-SOURCE_LABELS = {"city": "市级", "county": "县级"}
 FEE_LABELS = {"tuition": "实收学费", "textbook": "实收书本费", "lodging": "实收住宿费"}
 Kind = Literal["fixed", "fee", "fee_capped", "per_stage"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -197,10 +211,6 @@ def parameter_key(policy: Policy, name: str) -> str:
     return name
 
 
-def _err(where: str, what: str, hint: str = "请改正资助政策文件后重试") -> PolicyError:
-    return PolicyError(f"资助政策文件错误（{where}）：{what}", hint)
-
-
 def _stage(text: Any, where: str) -> Stage:
     st = parse_stage(str(text))
     if st is None:
@@ -216,9 +226,11 @@ def _yuan(value: Any, where: str) -> int:
 
 
 def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
-          labels: dict[Category, tuple[str, ...]]) -> Item:
+          labels: dict[Category, tuple[str, ...]], strict: bool) -> Item:
     where = f"第{idx + 1}个资助项目"
     code = raw.get("code")
+    if strict:
+        check_keys(raw, ITEM_KEYS, f"资助项目 {code}" if isinstance(code, str) and code else where)
     if not isinstance(code, str) or not code:
         raise _err(where, "缺少 code")
     where = f"资助项目 {code}"
@@ -239,12 +251,13 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         except ValueError:
             raise _err(where, f"locations（就读地）只能是“本地”或“外地”，这里是 {locs}") from None
     cats = raw.get("categories")
+    if not isinstance(cats, list) or not cats:
+        raise _err(where, "categories（家庭类别）应为非空列表，如 [\"REGISTERED\"]" + (
+            f"，这里写成了{shown(cats)}" if cats is not None else ""))
     try:
-        categories = frozenset(Category(c) for c in cats or [])
+        categories = frozenset(Category(c) for c in cats)
     except ValueError:
         raise _err(where, f"categories 只能是 REGISTERED、OTHER_HARDSHIP、NONE，这里是 {cats}") from None
-    if not categories:
-        raise _err(where, "categories（家庭类别）应为非空列表")
     kind = raw.get("kind")
     if kind not in KINDS:
         raise _err(where, f"kind 应为 {'、'.join(KINDS)} 之一，这里是“{kind}”")
@@ -259,33 +272,14 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         stage_amounts = _stage_amounts(raw.get("amounts"), stage_set, where)
     else:
         fee = raw.get("fee")
-        if fee not in FEE_LABELS:
+        if not isinstance(fee, str) or fee not in FEE_LABELS:
             raise _err(where, f"fee 应为 {'、'.join(FEE_LABELS)} 之一，这里是“{fee}”")
         if kind == "fee_capped":
             cap = raw.get("cap")
             if not isinstance(cap, str) or not cap:
                 raise _err(where, "fee_capped 项目缺少 cap（标准参数名）")
             params.setdefault(cap, {})
-    shares_raw = raw.get("shares")
-    if not isinstance(shares_raw, list) or not shares_raw:
-        raise _err(where, "缺少 shares（资金分担）")
-    shares: list[tuple[str, Decimal]] = []
-    for pair in shares_raw:
-        if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in SOURCE_LABELS):
-            raise _err(where, f"shares 的每一项应为 [\"city\"或\"county\", 百分比]，这里是 {pair}")
-        try:
-            pct = Decimal(str(pair[1]))
-        except InvalidOperation:
-            raise _err(where, f"分担比例“{pair[1]}”不是数字") from None
-        if not pct.is_finite():         # NaN, Infinity: no comparison holds for them
-            raise _err(where, f"分担比例“{pair[1]}”不是数字")
-        if pct < 0:
-            raise _err(where, f"分担比例“{pair[1]}”不能为负数")
-        if any(src == pair[0] for src, _ in shares):     # each rounded alone: one could go negative
-            raise _err(where, f"资金来源“{SOURCE_LABELS[pair[0]]}”在 shares 中出现了两次，请合并为一项")
-        shares.append((pair[0], pct))
-    if sum(p for _, p in shares) != 100:
-        raise _err(where, f"分担比例之和应为100，这里是 {sum(p for _, p in shares)}")
+    item_shares = shares(raw.get("shares"), where)
     return Item(
         code=code, name=name,
         stages=stage_set,
@@ -293,7 +287,7 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
         amount_fen=amount, fee=fee, cap=cap,
         requires_loan=_flag(raw, "requires_loan", where),
         once=_flag(raw, "once", where),
-        shares=tuple(shares),
+        shares=item_shares,
         stage_amounts=stage_amounts,
         needs_application=_flag(raw, "needs_application", where),
         retired=_flag(raw, "retired", where),
@@ -314,7 +308,7 @@ def _flag(raw: dict[str, Any], key: str, where: str) -> bool:
 def _stage_amounts(raw: Any, stages: frozenset[Stage], where: str) -> tuple[tuple[Stage, int], ...]:
     """A per_stage item's ``amounts`` table: one amount for each of its stages, no other."""
     if not isinstance(raw, dict) or not raw:
-        raise _err(where, "按学段定额的项目缺少 amounts（各学段的标准，例如 amounts = { 小学 = \"1000.00\" }）")
+        raise _err(where, "按学段定额的项目缺少 amounts（各学段的标准，例如 amounts = { \"小学\" = \"1000.00\" }）")
     table = {_stage(k, where + " 的 amounts"): _yuan(v, f"{where} 的 amounts.{k}") for k, v in raw.items()}
     if len(table) != len(raw):
         raise _err(where, "amounts 中有重复的学段")
@@ -336,26 +330,70 @@ def _month_day(text: Any, where: str) -> tuple[int, int]:
         raise _err(where, f"日期“{text}”应写成 月-日，例如 03-20") from None
 
 
-def parse_policy(data: dict[str, Any], text: str) -> Policy:
-    meta = data.get("policy", {})
+def _text(section: dict[str, Any], key: str, where: str, default: str) -> str:
+    value = section.get(key, default)
+    if not isinstance(value, str):
+        raise _err(where, f"{key} 应为加引号的文字，这里写成了{shown(value)}")
+    return value
+
+
+def _parameters(raw: Any) -> dict[str, dict[Stage, int]]:
+    """``[parameters.NAME]`` tables: stage -> fen. A parameter's name is the ``cap`` of the
+    items it caps, so any name is read (policy_check: why an unused one is kept)."""
     params: dict[str, dict[Stage, int]] = {}
-    for pname, table in (data.get("parameters") or {}).items():
-        if not isinstance(table, dict):
+    for pname, values in table(raw, "parameters", '[parameters.tuition_standard] 下写 "普通高中" = "1200.00"').items():
+        if not isinstance(values, dict):
             raise _err(f"parameters.{pname}", "参数应为“学段 = 金额”的表")
         params[pname] = {}
-        for k, v in table.items():
+        for k, v in values.items():
             stage = _stage(k, f"parameters.{pname}")
             if stage in params[pname]:          # "普通高中" and "高中" both: the later one won, silently
                 raise _err(f"parameters.{pname}", f"学段“{stage.value}”写了两次（“{k}”与前面的写法指同一学段）")
             params[pname][stage] = _yuan(v, f"parameters.{pname}.{k}")
-    labels: dict[Category, tuple[str, ...]] = {}
-    for cat in Category:
-        raw_labels = (data.get("categories") or {}).get(cat.value) or [DEFAULT_CATEGORY_LABELS[cat]]
-        labels[cat] = tuple(str(x) for x in raw_labels)
-    items_raw = data.get("items")
-    if not isinstance(items_raw, list) or not items_raw:
+    return params
+
+
+def _age_ranges(raw: Any) -> dict[Stage, tuple[int, int]]:
+    ranges: dict[Stage, tuple[int, int]] = {}
+    for k, v in table(raw, "age_ranges", '[age_ranges] 下写 "小学" = [5, 15]').items():
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+                and v[0] <= v[1]):
+            raise _err(f"age_ranges.{k}", f"年龄范围应为 [最小, 最大]，这里是 {v}")
+        ranges[_stage(k, "age_ranges")] = (v[0], v[1])
+    return ranges
+
+
+def _phases(raw: Any, strict: bool) -> tuple[Phase, ...]:
+    campaign = table(raw, "campaign", '[[campaign.phases]] 下写 name、start = "03-20"、end = "04-13"')
+    if strict:
+        check_keys(campaign, CAMPAIGN_KEYS, "campaign")
+    phases = []
+    for n, p in enumerate(tables(campaign.get("phases"), "campaign.phases", "工作阶段", "[[campaign.phases]]"), 1):
+        where = f"campaign.phases 第{n}个工作阶段"
+        if strict:
+            check_keys(p, PHASE_KEYS, where)
+        phases.append(Phase(_text(p, "name", where, ""), _month_day(p.get("start"), where),
+                            _month_day(p.get("end"), where)))
+    return tuple(phases)
+
+
+def parse_policy(data: dict[str, Any], text: str, strict: bool = False) -> Policy:
+    """The policy of a TOML document's ``data``. ``strict`` (a document coming in: imported, or saved
+    as a new version) also refuses a key the program does not read and a family-category label
+    written under two categories; a document already stored is read without those two checks, as
+    it was when it was stored (it keeps being computed; its next change must correct it)."""
+    if strict:
+        check_keys(data, TOP_KEYS, "文件最外层")
+    meta = table(data.get("policy"), "policy", '[policy] 下写 name = "……"')
+    if strict:
+        check_keys(meta, POLICY_KEYS, "policy")
+    name, source = _text(meta, "name", "policy", "资助政策"), _text(meta, "source", "policy", "")
+    params = _parameters(data.get("parameters"))
+    labels = category_labels(data.get("categories"), strict)
+    items_raw = tables(data.get("items"), "items", "资助项目", "[[items]]")
+    if not items_raw:
         raise _err("items", "没有任何资助项目")
-    all_items = tuple(_item(r, i, params, labels) for i, r in enumerate(items_raw))
+    all_items = tuple(_item(r, i, params, labels, strict) for i, r in enumerate(items_raw))
     codes = [i.code for i in all_items]
     dup = {c for c in codes if codes.count(c) > 1}
     if dup:
@@ -363,31 +401,22 @@ def parse_policy(data: dict[str, Any], text: str) -> Policy:
     items = tuple(i for i in all_items if not i.retired)
     if not items:
         raise _err("items", "所有资助项目都已停用", "请至少保留一个在用的资助项目")
-    ranges: dict[Stage, tuple[int, int]] = {}
-    for k, v in (data.get("age_ranges") or {}).items():
-        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v) and v[0] <= v[1]):
-            raise _err(f"age_ranges.{k}", f"年龄范围应为 [最小, 最大]，这里是 {v}")
-        ranges[_stage(k, "age_ranges")] = (v[0], v[1])
-    phases = tuple(
-        Phase(str(p.get("name", "")), _month_day(p.get("start"), "campaign.phases"),
-              _month_day(p.get("end"), "campaign.phases"))
-        for p in (data.get("campaign") or {}).get("phases", [])
-    )
     return Policy(
-        name=str(meta.get("name", "资助政策")), source=str(meta.get("source", "")),
-        items=items, parameters=params, age_ranges=ranges, category_labels=labels,
-        phases=phases, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        name=name, source=source,
+        items=items, parameters=params, age_ranges=_age_ranges(data.get("age_ranges")), category_labels=labels,
+        phases=_phases(data.get("campaign"), strict), text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         all_items=all_items,
     )
 
 
-def load_policy(text: str) -> Policy:
-    """Parse and validate a policy document."""
+def load_policy(text: str, strict: bool = False) -> Policy:
+    """Parse and validate a policy document (``strict``: one coming in, ``parse_policy``)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"资助政策文件格式错误：{exc}", "请检查文件是否为有效的 TOML 格式") from None
-    return parse_policy(data, text)
+    return parse_policy(data, text, strict)
 
 
 def default_policy_text() -> str:

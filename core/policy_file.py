@@ -81,7 +81,7 @@ def _read_plain(path: Path) -> PolicyFile:
     except OSError as exc:
         raise InputFileError(f"无法读取政策文件 {path}：{os_reason(exc)}", "请检查文件路径") from None
     text = _decode(data, str(path))
-    return PolicyFile(text, load_policy(text), signed=False)
+    return PolicyFile(text, load_policy(text, strict=True), signed=False)
 
 
 def _member_text(path: Path, manifest: dict[str, Any]) -> str:
@@ -115,7 +115,7 @@ def read_policy_file(path: Path, trusted: Sequence[TrustedSigner] | None = None,
     assert result.manifest is not None       # intact: the manifest was read
     text = _member_text(path, result.manifest)
     try:
-        policy = load_policy(text)
+        policy = load_policy(text, strict=True)
     except PolicyError as exc:
         raise PolicyError(f"政策文件 {path} 签名有效，但内容无法使用：{exc.message}", exc.hint) from None
     return PolicyFile(text, policy, True, result.fingerprint, result.signer, result.manifest)

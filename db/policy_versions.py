@@ -212,7 +212,7 @@ def _load_old(text: str) -> Policy | None:
 def preview_in(session: Session, new_text: str) -> ChangePreview:
     """``preview_change`` inside the caller's transaction."""
     from db.students import iter_records
-    new = load_policy(new_text)            # an invalid document raises PolicyError: nothing to preview
+    new = load_policy(new_text, strict=True)          # an invalid document raises PolicyError: nothing to preview
     old = _load_old(active_text(session))
     records = list(iter_records(session))
     if old is None:      # nothing computed under the old document can stand

@@ -136,7 +136,7 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     from db.findings import reseal_students, unverify_students
     from db.policy_versions import active_version, add_version
     actor = actor or audit.default_actor()
-    policy = load_policy(new_text)
+    policy = load_policy(new_text, strict=True)    # a new version: every key one the program reads
     try:
         old_policy: Policy | None = load_policy(old_text)
     except ZizhuError:   # the stored document no longer loads: nothing verified under it can stand
