@@ -15,6 +15,7 @@ from db.session import Database
 
 if TYPE_CHECKING:
     from db.policy_versions import VersionInfo
+    from db.store import PolicyFollowed
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class SchoolSaved:
     official: dict[str, str] = field(default_factory=dict)
     changes: Changes = Changes.SCHOOL
     before: SchoolValues | None = None
+    followed: PolicyFollowed | None = None    # the school year changed the policy in force
 
 
 @dataclass(frozen=True)
@@ -121,18 +123,24 @@ def save_school(db: Database, name: str, code: str, school_year: int, township: 
     (a bad value changes nothing). ``township`` None keeps the stored one ("" for a new school):
     re-running ``init`` for the next school year does not blank what the clerk entered."""
     from db.official import official_values, save_official
-    from db.store import init_school
+    from db.store import active_label, follow_school_year, get_policy_text, init_school
     with db.session() as s:
         before = _school_values(s)
         if township is None:
             township = before.township if before is not None else ""
+        in_force = (get_policy_text(s), active_label(s)) if before is not None else None
         init_school(s, name, code, school_year, actor=actor, township=township.strip())
+        followed = None
+        if in_force is not None and before is not None and before.school_year != school_year:
+            followed = follow_school_year(s, *in_force, before.school_year, school_year, actor)
         if official:
             save_official(s, official, actor)
         values = _school_values(s)
         assert values is not None
-        return SchoolSaved(values, official_values(s),
-                           Changes.SCHOOL | (Changes.SETTINGS if official else Changes.NONE), before)
+        changes = Changes.SCHOOL | (Changes.SETTINGS if official else Changes.NONE)
+        if followed is not None:       # another policy: every figure, the findings, the verified students
+            changes |= Changes.POLICY | Changes.STUDENTS | Changes.FINDINGS
+        return SchoolSaved(values, official_values(s), changes, before, followed)
 
 
 def save_official(db: Database, values: dict[str, str], actor: str | None = None) -> OfficialSaved:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain import school_year_label
 from core.errors import ValidationError, ZizhuError
 from core.policy import Policy, load_policy, parameter_label, set_value
 from db import audit
@@ -133,26 +134,69 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     """The one path of a policy change: store ``new_text`` as a new version, audit ``changes``
     and the version numbers, and un-verify the verified students whose decisions or amounts
     it changes (each audited with its old and new amounts)."""
-    from db.findings import reseal_students, unverify_students
     from db.policy_versions import active_version, add_version
     actor = actor or audit.default_actor()
     policy = load_policy(new_text, strict=True)    # a new version: every key one the program reads
-    try:
-        old_policy: Policy | None = load_policy(old_text)
-    except ZizhuError:   # the stored document no longer loads: nothing verified under it can stand
-        old_policy = None
     now = datetime.now()
     before = active_version(session)
-    notes = affected_students(session, old_policy, policy, what)
     version = add_version(session, new_text, origin, note, actor, signer_fingerprint, signer_school, now)
     audit.record(session, actor, "policy", None, changes, now)
     audit.record(session, actor, "policy_version", None,
                  {"number": (before.label if before else None, f"{version.label}：{(note or what)[:300]}")}, now)
+    return PolicyChange(policy, _verified_follow(session, old_text, policy, what, actor, now), changes, version)
+
+
+def _verified_follow(session: Session, old_text: str, policy: Policy, what: str, actor: str, now: datetime) -> int:
+    """The verified students after the policy in force changed from ``old_text`` to ``policy``: those
+    whose decisions or amounts it changes go back to 待核准 (audited with their old and new amounts),
+    the others are sealed again under it. Returns how many went back."""
+    from db.findings import reseal_students, unverify_students
+    try:
+        old_policy: Policy | None = load_policy(old_text)
+    except ZizhuError:   # the stored document no longer loads: nothing verified under it can stand
+        old_policy = None
+    notes = affected_students(session, old_policy, policy, what)
     resealed = reseal_students(session, old_policy, policy, notes) if old_policy is not None else 0
-    if resealed:      # (one entry: the seals follow from the version recorded above)
+    if resealed:      # (one entry: the seals follow from the version recorded before)
         audit.record(session, actor, "policy", None,
                      {"resealed": (None, f"{resealed} 名已核准学生的资助结果未变，按新政策重新封存")}, now)
-    return PolicyChange(policy, unverify_students(session, notes, actor, now) if notes else 0, changes, version)
+    return unverify_students(session, notes, actor, now) if notes else 0
+
+
+@dataclass(frozen=True)
+class PolicyFollowed:
+    """The policy in force changed with the school year: from version ``before`` to ``after``."""
+    before: str
+    after: str
+    unverified: int      # verified students whose results it changed, sent back to 待核准
+
+    def text(self) -> str:
+        back = (f"{self.unverified} 名已核准学生的资助结果随之改变，已退回待核准（原因和新旧金额见操作日志）"
+                if self.unverified else "已核准学生的资助结果没有改变")
+        return f"学年改变后，适用的资助政策由“{self.before}”改为“{self.after}”：{back}"
+
+
+def active_label(session: Session) -> str:
+    """The policy in force as the clerk knows it ("2023–2024学年第2版")."""
+    from db.policy_versions import active_version
+    active = active_version(session)
+    return active.label if active else "程序自带的默认政策"
+
+
+def follow_school_year(session: Session, old_text: str, before: str, old_year: int, new_year: int,
+                       actor: str | None = None) -> PolicyFollowed | None:
+    """After the school year changed (``init``, 设置): when the policy in force (the newest version of
+    the year, ``db.policy_versions.active_row``) is now another document, the verified students follow
+    it as they follow a policy change (``_install_policy``), audited; None when it is the same."""
+    new_text = get_policy_text(session)
+    if new_text == old_text:
+        return None
+    actor = actor or audit.default_actor()
+    now = datetime.now()
+    label = active_label(session)
+    what = f"学年由 {school_year_label(old_year)} 改为 {school_year_label(new_year)}，适用{label}"
+    audit.record(session, actor, "policy_version", None, {"number": (before, f"{label}：{what}")}, now)
+    return PolicyFollowed(before, label, _verified_follow(session, old_text, load_policy(new_text), what, actor, now))
 
 
 def affected_students(session: Session, old: Policy | None, new: Policy, what: str = "") -> dict[int, str]:

@@ -132,6 +132,7 @@ class SettingsPage(QWidget):
         policy_layout.addWidget(self.policy_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.message = QLabel(self)
         self.message.setObjectName("settingsMessage")
+        self.message.setWordWrap(True)       # (a school year that changes the policy in force: a long line)
 
         content = QWidget(self)
         page = QVBoxLayout(content)
@@ -257,7 +258,7 @@ class SettingsPage(QWidget):
         self.save_school_button.setEnabled(True)
         self._school = saved.school
         self._shown_school = sent
-        self.message.setText("学校信息已保存")
+        self.message.setText("学校信息已保存" + (f"。{saved.followed.text()}" if saved.followed else ""))
         self.changed.emit(saved.changes)
 
     def save_official(self) -> None:
