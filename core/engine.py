@@ -12,7 +12,7 @@ from enum import Enum, StrEnum
 from functools import cached_property, lru_cache
 
 from core.bulk import gc_paused
-from core.domain import StudentRecord, received_before
+from core.domain import Ownership, StudentRecord, received_before
 from core.money import format_fen, split_shares
 from core.policy import FEE_LABELS, Item, Policy, parameter_label
 
@@ -131,6 +131,15 @@ def _not_eligible(code: str, name: str) -> ItemDecision:
     return ItemDecision(code, name, Status.NOT_ELIGIBLE)
 
 
+def _above_cap(student: StudentRecord) -> str:
+    """Who bears a fee above the public standard: at a 民办 school the family (the school may charge
+    the rest, seed plan 二.3); a 公办 school charges the approved standard, so the excess is a wrong
+    figure or an over-charge (PUBLIC_FEE_ABOVE_STANDARD) the family is never told to pay."""
+    if student.ownership is Ownership.PRIVATE:
+        return "，差额由家庭承担"
+    return "；公办学校按核定标准收费，高出部分不应向家庭收取"
+
+
 def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = True) -> ItemDecision:
     """One student, one item. With ``explain=False`` (bulk runs) a not-eligible
     decision carries no reasons; granted and pending ones always do."""
@@ -165,7 +174,7 @@ def decide(student: StudentRecord, item: Item, policy: Policy, explain: bool = T
                         met, f"未设置{unset}，请在“政策 → 政策参数”中填写"))
             if fee > cap:
                 amount = cap
-                basis += f"，高于公办标准 {format_fen(cap)} 元，按标准补助，差额由家庭承担"
+                basis += f"，高于公办标准 {format_fen(cap)} 元，按标准补助{_above_cap(student)}"
             else:
                 basis += f"（公办标准 {format_fen(cap)} 元）"
     return ItemDecision(item.code, item.name, Status.GRANTED, amount,
@@ -178,7 +187,7 @@ def compute_student(student: StudentRecord, policy: Policy, explain: bool = True
 
 def decision_key(s: StudentRecord) -> tuple[object, ...]:
     """Everything ``decide`` reads of a student: equal keys give equal decisions."""
-    return (s.full_time, s.stage, s.location, s.category, s.has_loan, s.prior_grants,
+    return (s.full_time, s.stage, s.location, s.ownership, s.category, s.has_loan, s.prior_grants,
             s.tuition_fen, s.textbook_fen, s.lodging_fen)
 
 

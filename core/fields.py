@@ -71,7 +71,7 @@ STUDENT_FIELDS: tuple[StudentField, ...] = (
     StudentField("student_no", "学籍号", group=BASIC, synonyms=("全国学籍号",), exported=True),
     StudentField("stage", "学段", STAGE, group=BASIC, synonyms=("就读学段",), required=True,
                  engine=True, listed=True, checked=True, exported=True),
-    StudentField("grade", "年级", group=BASIC, listed=True, exported=True, lettered=True),
+    StudentField("grade", "年级", group=BASIC, listed=True, checked=True, exported=True, lettered=True),
     StudentField("class_name", "班级", group=BASIC, listed=True, exported=True),
     StudentField("location", "就读地", LOCATION, group=BASIC, synonyms=("是否外地就学",),
                  engine=True, listed=True, checked=True, exported=True),

@@ -41,8 +41,10 @@ from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
 
 PAYMENTS_KEY = "payments.imported_at"
 CHECKED_AT_KEY = "checks.last_run"     # when the checks last ran (工作台's 运行核查 step)
-# The data is certainly wrong (fix it), or the record itself cannot be trusted.
-NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL", "TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN", "ROSTER_EMPTY"}
+# The data is certainly wrong (fix it), or the record itself cannot be trusted. DUPLICATE_ID: one
+# child twice on the list would be verified and paid twice (remove the copy or correct the ID).
+NOT_ACCEPTABLE = {"ID_INVALID", "ID_NUMERIC_CELL", "DUPLICATE_ID", "TAMPERED_AFTER_VERIFY", "AUDIT_CHAIN_BROKEN",
+                  "ROSTER_EMPTY"}
 
 
 def not_acceptable(code: str, severity: str) -> bool:
@@ -201,7 +203,13 @@ def store_findings(session: Session, found: list[Finding], actor: str, now: date
             run.opened += 1
             continue
         state, reason = row.state, row.reason
-        if state == FindingState.FIXED and row.fingerprint == fingerprint and reason:
+        if state != FindingState.OPEN and not_acceptable(f.code, f.severity.value):
+            # found again, a finding that cannot be accepted is open, even one accepted before its
+            # code could not be (DUPLICATE_ID): it never stands as accepted
+            changes.append((row.id, {"state": (state, FindingState.OPEN)}))
+            run.reopened += 1
+            state, reason = FindingState.OPEN, ""
+        elif state == FindingState.FIXED and row.fingerprint == fingerprint and reason:
             # Found again with exactly the data the clerk accepted (a student removed and
             # restored, a change undone): the acceptance stands.
             changes.append((row.id, {"state": (FindingState.FIXED, FindingState.ACCEPTED)}))
@@ -285,11 +293,19 @@ def subject_rows(session: Session, code: str, id_number: str, fixed: bool = Fals
     return [r for r in session.scalars(q) if normalize_id(r.id_number) == number or r.part == id_number]
 
 
+def refusal(codes: list[str]) -> ValidationError:
+    """Why findings of ``codes`` (not acceptable) cannot be accepted, and what to do about each (its
+    rule's hint): the one refusal of ``accept``, ``accept_rows`` and the 核查问题 page."""
+    rules = [RULES_BY_CODE[c] for c in codes]
+    hint = rules[0].hint if len(rules) == 1 else "；".join(f"{r.title}：{r.hint}" for r in rules)
+    return ValidationError(f"{'、'.join(r.title for r in rules)}不能接受，必须改正", hint)
+
+
 def accept(session: Session, code: str, id_number: str, reason: str, actor: str | None = None) -> int:
     """Accept the findings of ``code`` for the student (or roster person) with this ID."""
     code = finding_code(code, session)
     if code in NOT_ACCEPTABLE:
-        raise ValidationError(f"{RULES_BY_CODE[code].title}不能接受，必须改正", RULES_BY_CODE[code].hint)
+        raise refusal([code])
     if not reason.strip():
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
     rows = subject_rows(session, code, id_number)
@@ -305,7 +321,7 @@ def accept_rows(session: Session, rows: Iterable[FindingRow], reason: str, actor
     rows = list(rows)
     bad = sorted({r.code for r in rows if not_acceptable(r.code, r.severity)})
     if bad:
-        raise ValidationError(f"这些问题不能接受，必须改正：{'、'.join(RULES_BY_CODE[c].title for c in bad)}")
+        raise refusal(bad)
     changes = []
     for r in rows:
         if r.state != FindingState.ACCEPTED:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.checks import RULES, RULES_BY_CODE, SEVERITY_LABELS, STATE_LABELS, FindingState, Severity
-from core.errors import ValidationError
 from core.idnumber import mask_id
 from db.changes import Changes
 from db.feedback import FeedbackImport, import_feedback, mark_fixed_findings, marked_fixed, reopen_findings
@@ -253,10 +252,9 @@ class FindingsPage(ListPage[FindingsProxy]):
             return
         bad = sorted({r.code for r in rows if not_acceptable(r.code, r.severity)})
         if bad:   # refuse before the clerk writes a reason
+            from db.findings import refusal
             from gui.errors import show_exception
-            titles = "、".join(RULES_BY_CODE[c].title for c in bad)
-            show_exception(self, ValidationError(f"{titles}不能接受，必须改正",
-                                                 "请双击该问题打开学生信息并改正，然后重新核查"))
+            show_exception(self, refusal(bad))
             return
         reason = self.ask_reason(rows)
         if reason is None:

@@ -48,11 +48,12 @@ def test_not_full_time_gets_nothing():
 
 
 def test_hs_tuition_capped_by_standard():
-    s = student(stage=Stage.HIGH_SCHOOL, tuition_fen=150000, textbook_fen=30000, lodging_fen=50000)
+    s = student(stage=Stage.HIGH_SCHOOL, ownership=Ownership.PRIVATE, tuition_fen=150000, textbook_fen=30000,
+                lodging_fen=50000)
     g = granted(s, WITH_STANDARD)
     assert g == {"HS_TUITION": 120000, "HS_TEXTBOOK": 30000, "HS_LODGING": 50000}
     d = decide(s, WITH_STANDARD.item("HS_TUITION"), WITH_STANDARD)
-    assert "差额由家庭承担" in d.reason_text
+    assert "差额由家庭承担" in d.reason_text      # 民办 only (a 公办 school: tests/test_public_fee_above.py)
 
 
 def test_hs_tuition_below_standard_pays_fee():

@@ -79,7 +79,8 @@ def test_a_saved_edit_rechecks_the_school_wide_findings_that_depend_on_it(school
     after = states(school, "夏鸿")
     assert after["DUPLICATE_ID"] == FindingState.FIXED               # 夏鸿 was not edited
     assert after["NAME_MISMATCH"] == FindingState.OPEN
-    assert states(school, "万思") == {"NOT_ON_ROSTER": FindingState.OPEN}  # 建档立卡 with an ID not on the roster
+    assert states(school, "万思") == {"DUPLICATE_ID": FindingState.FIXED,   # every copy was flagged
+                                     "NOT_ON_ROSTER": FindingState.OPEN}  # 建档立卡 with an ID not on the roster
     liu = sid(school, "刘倩静")
     edit_student(school, liu, {"name": "刘倩婧"})
     assert states(school, liu) == {"NAME_MISMATCH": FindingState.FIXED}
@@ -140,7 +141,7 @@ def test_the_problem_column_shows_open_findings_with_their_titles(win):
     page.status_filter.setCurrentIndex(page.status_filter.findData(HAS_PROBLEMS))
     assert cell(win, "周宁") == "1 项（提示）"
     shown_names = {page.source_row(page.proxy.index(r, 0)).name for r in range(page.proxy.rowCount())}
-    assert shown_names == {"夏鸿", "刘倩静"}                           # a note alone is not work to do
+    assert shown_names == {"夏鸿", "万思", "刘倩静"}                   # a note alone is not work to do
 
 
 def test_saving_a_corrected_student_fixes_its_findings_everywhere_and_undo_reopens_them(win, qtbot, monkeypatch):

@@ -160,6 +160,7 @@ def test_an_invalid_id_cannot_be_accepted(checked, db, shown):
     page.ask_reason = lambda rows: asked.append(len(rows)) or "家长说没错"
     page.accept_button.click()
     assert len(shown) == 1 and "不能接受" in shown[0][0] and RULES_BY_CODE["ID_INVALID"].title in shown[0][0]
+    assert shown[0][1] == RULES_BY_CODE["ID_INVALID"].hint       # what to do: the rule's own hint (db.findings)
     shown.clear()
     assert asked == []                                     # refused before a reason is written
     assert finding(db, row.id) == (FindingState.OPEN, "")

@@ -55,6 +55,7 @@ class StudentFacts:
     gender: str = ""
     birth_date: str = ""
     stage: str = ""
+    grade: str = ""
     location: str = "本地"
     ownership: str = "公办"
     full_time: bool = True

@@ -83,6 +83,9 @@ def _gender(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
+    """Every copy of a repeated ID is flagged, the first one too: which copy is the wrong one
+    (entered twice, or another child's number typed) is for the clerk to find out, and until
+    then none of them can be verified (an error that cannot be accepted, db.findings)."""
     groups: dict[str, list[StudentFacts]] = defaultdict(list)
     for s in ctx.students:
         if s.id_number:
@@ -90,11 +93,11 @@ def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
     for number, group in groups.items():
         if len(group) < 2:
             continue
-        for extra in group[1:]:
-            others = "、".join(o.name for o in group if o is not extra)
+        for copy in group:
+            others = "、".join(o.name or "（无姓名）" for o in group if o is not copy)
             yield DUPLICATE_ID.finding(
-                extra, f"身份证号 {mask_id(number)} 在学生名单中出现 {len(group)} 次，"
-                       f"与 {others} 重复", "id_number")
+                copy, f"身份证号 {mask_id(number)} 在学生名单中出现 {len(group)} 次，"
+                      f"与 {others} 重复", "id_number")
 
 
 def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
@@ -129,7 +132,8 @@ ID_BIRTH_MISMATCH = Rule("ID_BIRTH_MISMATCH", Severity.WARNING, "出生日期与
 ID_GENDER_MISMATCH = Rule("ID_GENDER_MISMATCH", Severity.WARNING, "性别与身份证号不一致",
                           "以户口簿为准，改正性别或身份证号", _gender)
 DUPLICATE_ID = Rule("DUPLICATE_ID", Severity.ERROR, "身份证号重复",
-                    "核对是否重复录入；删除重复的学生或改正身份证号", _duplicates)
+                    "核对是否重复录入：同一学生录入了两次的，把多余的一条移出名单；"
+                    "身份证号填错的，对照户口簿改正", _duplicates)
 AGE_STAGE = Rule("AGE_STAGE", Severity.WARNING, "年龄与学段不符",
                  "核对学段和身份证号；确属特殊情况（如休学、延迟入学）可接受并注明原因", _age_stage)
 

@@ -14,6 +14,7 @@ from core.checks.base import (
     Severity,
     StudentFacts,
 )
+from core.domain import Ownership, parse_ownership, parse_stage
 from core.engine import Calculator, ItemDecision, PendingCause
 from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
@@ -23,7 +24,7 @@ from core.records import RECORD_COLUMNS, stored_records
 _RECORD_ROW = attrgetter("key", *RECORD_COLUMNS[1:])
 # The stored fields behind ``core.engine.decision_key`` (everything ``decide`` reads of a student),
 # as stored: equal stored values parse to equal record attributes, so they decide alike.
-_DECIDING = attrgetter("full_time", "stage", "location", "category", "has_loan", "prior_grants",
+_DECIDING = attrgetter("full_time", "stage", "location", "ownership", "category", "has_loan", "prior_grants",
                        "tuition_fen", "textbook_fen", "lodging_fen")
 
 
@@ -77,18 +78,43 @@ def _fee_missing(ctx: CheckContext) -> Iterator[Finding]:
                                           f"{fee}_fen", part=fee)
 
 
+def _above_standard(ctx: CheckContext) -> list[tuple[StudentFacts, Ownership, ItemDecision, int]]:
+    """(student, ownership, decision, fee charged) for every granted capped item whose fee is above
+    the standard it was capped at; ownership as the engine reads it (unreadable: not listed here,
+    VALUE_UNREADABLE flags it)."""
+    def make() -> list[tuple[StudentFacts, Ownership, ItemDecision, int]]:
+        out = []
+        for s, res in results(ctx):
+            for d in res.granted:
+                item = ctx.policy.item(d.code)
+                fee = getattr(s, f"{item.fee}_fen") if item.kind == "fee_capped" else None
+                own = parse_ownership(s.ownership or "")
+                if fee is not None and fee > d.amount_fen and own is not None:
+                    out.append((s, own, d, fee))
+        return out
+    return ctx.cached("above_standard", make)
+
+
 def _fee_above(ctx: CheckContext) -> Iterator[Finding]:
-    for s, res in results(ctx):
-        if s.ownership != "民办":
-            continue
-        for d in res.granted:
+    for s, own, d, fee in _above_standard(ctx):
+        if own is Ownership.PRIVATE:
+            yield FEE_ABOVE_STANDARD.finding(
+                s, f"民办学校实收学费 {format_fen(fee)} 元高于公办标准 {format_fen(d.amount_fen)} 元，"
+                   f"差额 {format_fen(fee - d.amount_fen)} 元由家庭承担，告知书须写明", "tuition_fen",
+                part=d.code)
+
+
+def _public_fee_above(ctx: CheckContext) -> Iterator[Finding]:
+    for s, own, d, fee in _above_standard(ctx):
+        if own is Ownership.PUBLIC:
             item = ctx.policy.item(d.code)
-            fee = getattr(s, f"{item.fee}_fen") if item.kind == "fee_capped" else None
-            if fee is not None and fee > d.amount_fen:
-                yield FEE_ABOVE_STANDARD.finding(
-                    s, f"民办学校实收学费 {format_fen(fee)} 元高于公办标准 {format_fen(d.amount_fen)} 元，"
-                       f"差额 {format_fen(fee - d.amount_fen)} 元由家庭承担，告知书须写明", "tuition_fen",
-                    part=d.code)
+            stage = parse_stage(s.stage)
+            standard = parameter_label(f"{item.cap}.{stage.value if stage else s.stage}")
+            label = FEE_LABELS[item.fee or ""]
+            yield PUBLIC_FEE_ABOVE_STANDARD.finding(
+                s, f"公办学校{label} {format_fen(fee)} 元高于{standard} {format_fen(d.amount_fen)} 元，"
+                   f"“{d.name}”按标准补助 {format_fen(d.amount_fen)} 元；高出的 {format_fen(fee - d.amount_fen)} 元"
+                   "不应向家庭收取：请核对实收金额和标准", f"{item.fee}_fen", part=d.code)
 
 
 def _missing_param(ctx: CheckContext) -> Iterator[Finding]:
@@ -167,6 +193,10 @@ FEE_MISSING = Rule("FEE_MISSING", Severity.WARNING, "实收费用未填写",
                    "填写实收金额；确实未收费请填 0", _fee_missing)
 FEE_ABOVE_STANDARD = Rule("FEE_ABOVE_STANDARD", Severity.INFO, "民办学校学费高于公办标准",
                           "无需改正；告知书会写明家庭需自付的差额", _fee_above)
+PUBLIC_FEE_ABOVE_STANDARD = Rule(
+    "PUBLIC_FEE_ABOVE_STANDARD", Severity.WARNING, "公办学校收费高于核定标准",
+    "核对实收金额：录入有误的改正该生的实收金额；标准填错的在“政策 → 政策参数”中改正；"
+    "确属超标准收费的，高出部分应退还家庭（告知书不会让家庭承担），核实后可接受并注明原因", _public_fee_above)
 MISSING_POLICY_PARAM = Rule("MISSING_POLICY_PARAM", Severity.ERROR, "政策参数未设置",
                             "双击这一行打开“设置”填写该标准（见本县发改局/物价局核定学费的收费文件）",
                             _missing_param)
@@ -181,5 +211,5 @@ PAYMENT_MISMATCH = Rule("PAYMENT_MISMATCH", Severity.ERROR, "发放金额不一�
 NOT_NOTIFIED = Rule("NOT_NOTIFIED", Severity.INFO, "尚未告知家庭",
                     "打印并发放资助结果告知书，收回回执", _not_notified)
 
-RULES = (NOT_FULL_TIME, FEE_MISSING, FEE_ABOVE_STANDARD, MISSING_POLICY_PARAM, LOAN_CONTRACT_MISSING,
-         PAYMENT_MISSING, PAYMENT_UNDUE, PAYMENT_MISMATCH, NOT_NOTIFIED)
+RULES = (NOT_FULL_TIME, FEE_MISSING, FEE_ABOVE_STANDARD, PUBLIC_FEE_ABOVE_STANDARD, MISSING_POLICY_PARAM,
+         LOAN_CONTRACT_MISSING, PAYMENT_MISSING, PAYMENT_UNDUE, PAYMENT_MISMATCH, NOT_NOTIFIED)
