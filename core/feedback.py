@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from core.checks.base import Severity
 from core.errors import InputFileError, ValidationError
 from core.package import verify_package, write_package
-from core.package_data import JsonReader
+from core.package_data import JsonReader, local_time
 from core.trust import TrustedSigner
 
 FEEDBACK_MEMBER = "feedback.json"
@@ -104,7 +104,8 @@ class Feedback:
 
     @property
     def created(self) -> datetime:
-        return datetime.fromisoformat(self.created_at)
+        """``created_at`` as local time without an offset (``parse_feedback`` gives it so)."""
+        return local_time(self.created_at)
 
     def counts(self) -> dict[str, int]:
         """Findings by severity."""
@@ -161,9 +162,11 @@ def parse_feedback(data: bytes, source: str = "反馈包") -> Feedback:
         raise r.fail("school_year", "学年应为整数")
     created = r.required(top, "created_at", "整体")
     try:
-        datetime.fromisoformat(created)
+        when = local_time(created)       # one written with an offset (+08:00, Z) is taken as local time
     except ValueError:
         raise r.fail("created_at", "应为日期时间（例如 2024-06-05T10:00:00）") from None
+    if datetime.fromisoformat(created).tzinfo is not None:
+        created = when.isoformat()       # as the program writes it: compared with the stored ones
     sha = r.text(top, "package_sha256", "整体")
     if sha and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
         raise r.fail("package_sha256", "应为 64 位小写十六进制的 SHA-256 校验值，或为空")

@@ -26,6 +26,9 @@ from core.policy import SOURCE_LABELS
 from core.trust import TrustedSigner, manifest_school
 
 _SHOWN_PROBLEMS = 5
+# How the refusal of a school's genuine draft begins (the intake log's reason; db.receiving_status
+# counts a school 仅有草稿 only by such a line).
+DRAFT_REFUSAL = "这是草稿提交包，不能汇总"
 KIND_CONSOLIDATED = "consolidated"     # a station's 汇总包 (core.exports.consolidated writes it)
 
 
@@ -41,7 +44,7 @@ class Examined:
     school_code: str = ""          # as the manifest says (when readable)
     school_name: str = ""
     school_year: int | None = None
-    draft: bool = False            # an intact package whose manifest says 草稿
+    draft: bool = False            # a draft signed by its school's trusted key (refused; status 仅有草稿)
     reason: str = ""
     via: str = ""                  # the station (code) whose consolidated package held it; "" sent directly
     students: int = 0              # how many students ``data.json`` lists (when it may be stored)
@@ -70,10 +73,13 @@ def _year(value: object) -> int | None:
 _OTHER_KINDS = {"feedback": "反馈包（核查问题反馈）", "policy": "资助政策文件"}
 
 
-def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: bytes | None = None) -> PackageData:
+def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: bytes | None = None, *,
+                     untrusted: bool = False) -> PackageData:
     """The parsed ``data.json`` of a package whose files were verified against ``manifest``
     (``raw``: its bytes as the verification read them; else read from ``content``).
-    ValidationError when the package has none (an older program made it) or it is malformed."""
+    ValidationError when the package has none (an older program made it) or it is malformed.
+    ``untrusted``: its signer is not known here (``parse_package_data``: a large member msgspec
+    refuses is not read again field by field)."""
     other = _OTHER_KINDS.get(str(manifest.get("kind", "")))       # (a receiver's own feedback, a policy file)
     if other:
         raise ValidationError(f"{Path(path).name} 是{other}，不是学校的上报包，不能汇总。", "")
@@ -81,14 +87,15 @@ def read_data_member(path: Path, content: bytes, manifest: dict[str, Any], raw: 
         raise ValidationError(f"提交包中没有机读数据 {DATA_MEMBER}：它由旧版本的资助助手导出，不能汇总。"
                               "请学校升级资助助手后重新导出上报包。", "")
     source = f"提交包 {Path(path).name} "
-    return data_member(content, source) if raw is None else parse_package_data(raw, source)
+    return data_member(content, source, untrusted=untrusted) if raw is None \
+        else parse_package_data(raw, source, untrusted=untrusted)
 
 
-def data_member(content: bytes, source: str) -> PackageData:
+def data_member(content: bytes, source: str, *, untrusted: bool = False) -> PackageData:
     """The parsed ``data.json`` of a package's bytes (``source`` names it in a message)."""
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         raw = zf.read(DATA_MEMBER)
-    return parse_package_data(raw, source)
+    return parse_package_data(raw, source, untrusted=untrusted)
 
 
 def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner], receiver_year: int,
@@ -104,7 +111,7 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     code, name = manifest_school(result.manifest)
     manifest = result.manifest or {}
     base = Examined(path, digest, fingerprint=result.fingerprint, school_code=code, school_name=name,
-                    school_year=_year(manifest.get("school_year")), draft=bool(result.intact and result.draft))
+                    school_year=_year(manifest.get("school_year")))
 
     def refused(reason: str) -> Examined:
         return replace(base, reason=reason)
@@ -127,8 +134,9 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     if data.demo or result.demo:
         return refused("这是演示数据（虚构的学校和学生）导出的提交包，不能汇总。")
     if data.draft or result.draft:
-        return refused("这是草稿提交包，不能汇总（草稿可以用 consolidate view 查看）。"
-                       "请学校核准全部学生后导出正式上报包。")
+        # noted as a draft (status 仅有草稿) only here: the school's own key signed it, for its own code
+        return replace(base, draft=True, reason=DRAFT_REFUSAL + "（草稿可以用 consolidate view 查看）。"
+                                                                "请学校核准全部学生后导出正式上报包。")
     if data.kind not in kinds:
         return refused(f"提交包的类型为“{data.kind}”，本程序只能汇总学校的上报包。")
     year = school_year_label(data.school_year)

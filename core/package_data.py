@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import itemgetter
 from typing import Annotated, Any
 
@@ -47,6 +48,7 @@ KIND_SCHOOL = "school"
 KIND_CONSOLIDATED = "consolidated"     # a station's 汇总包 (core.exports.consolidated writes it)
 
 _HINT = "请联系报送单位用最新版本的程序重新导出提交包。"
+_UPGRADE = "请把本程序升级到与报送单位相同或更新的版本。"
 
 
 Fen = Annotated[int, msgspec.Meta(ge=0)]      # an amount: integer fen, never negative (bool and float refused)
@@ -323,33 +325,87 @@ class _Document(msgspec.Struct, frozen=True):
 
 _DECODER = msgspec.json.Decoder(_Document)
 
+# The most of a member from a signer this database does not trust (``consolidate view`` of an intact
+# package signed by an unknown key) that is read again field by field when msgspec refuses it: that
+# reading (``json.loads``) builds an object per value, some twenty times the member's bytes for a
+# member made of empty lists. A larger one is refused with the place msgspec names, never loaded whole.
+UNTRUSTED_CHECKED_MAX = 2 << 20
 
-def parse_package_data(data: bytes, source: str = "提交包") -> PackageData:
+
+def local_time(text: str) -> datetime:
+    """An ISO date and time as this machine's local time without an offset, as the program writes
+    every time (one written with an offset, e.g. ``+08:00`` or ``Z``, is converted to local time);
+    ValueError when it is no date and time or cannot be converted."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone().replace(tzinfo=None)
+    except (OverflowError, OSError):
+        raise ValueError(f"{text} cannot be converted to local time") from None
+
+
+def _local_text(text: str) -> str:
+    """``generated_at`` with an offset written as local time without one (as the program writes it,
+    so every comparison of two packages' times compares like with like); any other text unchanged."""
+    try:
+        value = datetime.fromisoformat(text)
+        return text if value.tzinfo is None else local_time(text).isoformat()
+    except ValueError:
+        return text
+
+
+def parse_package_data(data: bytes, source: str = "提交包", *, untrusted: bool = False) -> PackageData:
     """``data.json`` bytes -> PackageData; ValidationError (Chinese, naming the place) otherwise.
     One strict msgspec pass; a member it refuses (or of another format or version) is read
     again field by field, which names the problem (or, should msgspec have been stricter than
-    the rules, reads it)."""
+    the rules, reads it) -- unless it is ``untrusted`` (its signer is not known here) and larger
+    than ``UNTRUSTED_CHECKED_MAX``: then the place msgspec names is the message.
+    A ``generated_at`` with an offset is taken as local time (``local_time``)."""
     try:
         doc = _DECODER.decode(data)
-    except msgspec.DecodeError:          # ValidationError included
+    except (msgspec.DecodeError, RecursionError) as exc:     # ValidationError included
+        if untrusted and len(data) > UNTRUSTED_CHECKED_MAX:
+            raise _unchecked(exc, source) from None
         return _parse_checked(data, source)
     if doc.format != DATA_FORMAT or doc.version != DATA_VERSION:
+        if untrusted and len(data) > UNTRUSTED_CHECKED_MAX:
+            raise _other_format(JsonReader(source), doc.format, doc.version)
         return _parse_checked(data, source)
     school, policy, totals = doc.school, doc.policy, doc.totals
     return PackageData(
         school_code=school.code, school_name=school.name, school_year=school.school_year,
         township=school.township, policy_name=policy.name, policy_hash=policy.hash,
-        policy_version=policy.version, draft=doc.draft, demo=doc.demo is True, generated_at=doc.generated_at,
+        policy_version=policy.version, draft=doc.draft, demo=doc.demo is True,
+        generated_at=_local_text(doc.generated_at),
         kind=doc.kind, items={k: str(v) for k, v in doc.items.items()},
         sources={k: str(v) for k, v in doc.sources.items()}, students=doc.students, findings=doc.findings,
         totals=PackageTotals(totals.by_item, totals.by_source, totals.total, totals.students_granted,
                              totals.pending))
 
 
+def _unchecked(exc: Exception, source: str) -> ValidationError:
+    """The refusal of a large member msgspec refused, read no further: the place it names."""
+    r = JsonReader(source)
+    text = str(exc)
+    if not isinstance(exc, msgspec.ValidationError):      # not JSON at all, or nested too deep
+        return r.fail("整体", "不是有效的 UTF-8 JSON，或嵌套过深")
+    where = text.rpartition(" - at `$")[2].rstrip("`").lstrip(".") if " - at `$" in text else ""
+    return r.fail(where or "整体", "内容不符合数据格式")
+
+
+def _other_format(r: JsonReader, fmt: Any, version: Any) -> ValidationError:
+    """The refusal of a member of another format or version (``JsonReader.document``'s words)."""
+    if fmt != DATA_FORMAT:
+        return r.fail("format", f"不是本程序的数据文件（应为 {DATA_FORMAT}）")
+    return ValidationError(f"{r.source}中的 {r.member} 格式版本为 {version!r}，本程序只支持版本 {DATA_VERSION}。",
+                           _UPGRADE)
+
+
 def _parse_checked(data: bytes, source: str) -> PackageData:
     """``data.json`` read field by field: ValidationError (Chinese, naming the place) at the first problem."""
     r = JsonReader(source)
-    top = r.document(data, DATA_FORMAT, DATA_VERSION, "数据文件", "请把本程序升级到与报送单位相同或更新的版本。")
+    top = r.document(data, DATA_FORMAT, DATA_VERSION, "数据文件", _UPGRADE)
     school = r.obj(top.get("school"), "school")
     year = school.get("school_year")
     if type(year) is not int:
@@ -364,7 +420,8 @@ def _parse_checked(data: bytes, source: str) -> PackageData:
         policy_name=r.text(policy, "name", "policy", ""), policy_hash=r.text(policy, "hash", "policy", ""),
         policy_version=r.number(policy.get("version", 0), "policy.version"),
         draft=r.flag(top, "draft", "整体"), demo=bool(top.get("demo") is True),
-        generated_at=r.text(top, "generated_at", "整体", ""), kind=r.text(top, "kind", "整体", KIND_SCHOOL),
+        generated_at=_local_text(r.text(top, "generated_at", "整体", "")),
+        kind=r.text(top, "kind", "整体", KIND_SCHOOL),
         items={str(k): str(v) for k, v in r.obj(top.get("items", {}), "items").items()},
         sources={str(k): str(v) for k, v in r.obj(top.get("sources", {}), "sources").items()},
         students=tuple(_student_checked(r, s, f"students[{i}]")

@@ -112,15 +112,53 @@ def _refused_or_known(session: Session, read: ReadFeedback, file_name: str) -> b
             f"反馈包 {file_name} 是 {school_year_label(feedback.school_year)} 的，"
             f"本数据库是 {school_year_label(school.school_year)}，已拒收。",
             "请打开该学年的数据库再导入，或请发出单位按本学年的数据重新生成反馈包。")
+    lower = _lower_unit(session, feedback.receiver_code, school.code.strip())
+    if lower:
+        raise ValidationError(
+            f"反馈包 {file_name} 的发出单位 {feedback.receiver_name}（代码 {feedback.receiver_code}）{lower}"
+            "，是向本单位报送的下级学校，不是本校的上级单位，已拒收：反馈包只能由接收本校上报包的"
+            "乡镇扶贫工作站或教育体育局发出；登记下级学校的公钥只是为了接收它的上报包。",
+            "请不要使用这个反馈包，并与该校核实。如果该代码确是本校的上级单位，请核对应报学校名单"
+            "（consolidate schools）和已接收的提交包（consolidate status）。")
     if session.scalars(select(FeedbackPackage.id).where(FeedbackPackage.sha256 == read.sha256)).first() is not None:
         return True
     newest = session.scalars(select(FeedbackPackage.created_at).where(
         FeedbackPackage.receiver_code == feedback.receiver_code).order_by(FeedbackPackage.id.desc())).first()
-    if newest is not None and feedback.created < datetime.fromisoformat(newest):
+    if newest is not None and feedback.created < _stored_time(newest):
         raise ValidationError(
             f"反馈包 {file_name} 生成于 {_day(feedback.created_at)}，比已导入的{feedback.receiver_name}反馈包"
             f"（生成于 {_day(newest)}）旧，已拒收。", "请导入最新的反馈包；较新的反馈包已包含最新结果。")
     return False
+
+
+def _lower_unit(session: Session, code: str, own: str) -> str:
+    """Why ``code`` is a unit that reports to this database ("" when it is not): on its list of
+    expected schools, the school of a package it received, or a station whose 汇总包 it took in.
+    Such a unit's key is in the trust list so that its packages verify; the trust list has no
+    role, so this is how a lower unit's key is told from an upper unit's. This school's own code
+    is none of them (a central school may send feedback to itself)."""
+    from db.receiving_models import ExpectedSchool, IntakeLog, ReceivedPackageRow
+    from db.receiving_nested import OPENED
+    if not code or code == own:
+        return ""
+    if session.scalars(select(ExpectedSchool.id).where(ExpectedSchool.code == code).limit(1)).first() is not None:
+        return "在本数据库的应报学校名单中"
+    received = select(ReceivedPackageRow.id).where(
+        (ReceivedPackageRow.school_code == code) | (ReceivedPackageRow.via == code)).limit(1)
+    opened = select(IntakeLog.id).where(IntakeLog.school_code == code, IntakeLog.result == OPENED).limit(1)
+    if session.scalars(received).first() is not None or session.scalars(opened).first() is not None:
+        return "的提交包已由本数据库接收"
+    return ""
+
+
+def _stored_time(text: str) -> datetime:
+    """A stored feedback's ``created_at`` as local time without an offset (one an older program stored
+    with its offset too), ``datetime.min`` when unreadable: comparable with ``Feedback.created``."""
+    from core.package_data import local_time
+    try:
+        return local_time(text)
+    except ValueError:
+        return datetime.min
 
 
 def _result(feedback: Feedback, **counts: Any) -> FeedbackImport:

@@ -26,7 +26,7 @@ from core.errors import DatabaseError, InputFileError, ValidationError
 from core.intake import Examined, data_member, examine_files, package_files, read_offered
 from core.money import format_fen
 from core.package import VerifyResult
-from core.package_data import KIND_SCHOOL, PackageData, ReceivedPackage
+from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, ReceivedPackage, local_time
 from core.trust import TrustedSigner
 from db import audit, intake_ahead, store
 from db.bulk import insert_one, insert_tuples, stored_time
@@ -71,7 +71,7 @@ class IntakeOutcome:
     total_fen: int = 0
     replaced_file: str = ""         # the package it replaced ("" none)
     changes: PackageChanges | None = None
-    draft: bool = False             # an intact package marked 草稿 (status: 仅有草稿)
+    draft: bool = False             # a draft its school's trusted key signed (status: 仅有草稿)
     package_id: int | None = None   # the stored package (accepted)
     items: Mapping[str, str] = field(default_factory=dict)     # item code -> name, as the package names them
     via: str = ""                   # the station (code) whose consolidated package held it ("" sent directly)
@@ -175,8 +175,11 @@ CLOCK_SLACK = timedelta(days=1)
 
 
 def _when(text: str) -> datetime:
+    """A package's time as local time without an offset (``core.package_data.local_time``: the parser
+    gives them so, but a package stored by an older program may keep its offset), ``datetime.min``
+    when unreadable: always comparable with another."""
     try:
-        return datetime.fromisoformat(text)
+        return local_time(text)
     except ValueError:
         return datetime.min
 
@@ -243,7 +246,7 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
         return _outcome(exam, DUPLICATE, f"同一文件已于 {datetime.fromisoformat(known[0]):%Y-%m-%d %H:%M} "
                                          f"接收（{known[1]}）", history)
     made, now = _when(data.generated_at), datetime.now()
-    if made.tzinfo is None and made > now + CLOCK_SLACK:
+    if made > now + CLOCK_SLACK:
         return _outcome(exam, REFUSED, (
             f"这个提交包的生成时间 {data.generated_at.replace('T', ' ')} 晚于本机现在的时间"
             f" {now:%Y-%m-%d %H:%M}：学校电脑（或本机）的日期不对。请改正日期后，由学校重新导出上报包"
@@ -293,10 +296,38 @@ class PackageView:
     inner: tuple[PackageView, ...] = ()     # a station's 汇总包: each school package in it, looked at alike
 
 
-# What ``consolidate view`` unpacks of a package whose signer this database does not trust (it is
-# intact: its members are what its own manifest says, whoever signed it). A school's package is a few
-# MB; a station's holds its schools' packages.
+# What one ``consolidate view`` unpacks of packages whose signer this database does not trust (each is
+# intact: its members are what its own manifest says, whoever signed it), all together: a station's
+# 汇总包 and every package inside it draw on the same allowance. A school's package is a few MB; a
+# station's holds its schools' packages. Of it, what their ``data.json`` members may hold together:
+# parsing one takes up to ten times its bytes (its students stay in memory to be shown).
 VIEW_UNTRUSTED_MAX = 256 << 20
+VIEW_UNTRUSTED_DATA_MAX = 32 << 20
+
+
+@dataclass
+class _Allowance:
+    """What a view may still unpack, and parse as ``data.json``, of untrusted signers' packages."""
+
+    unpacked: int
+    data: int
+    spent: bool = False             # some of it went to another package of the same view
+
+    def refusal(self, check: VerifyResult) -> str:
+        """Why ``check``'s package (intact, signer not trusted) is not unpacked; "" when it may be,
+        and then what it unpacks is taken off the allowance."""
+        files = (check.manifest or {}).get("files", {})
+        unpacked = sum(e.get("size", 0) for e in files.values() if isinstance(e, dict))
+        member = files.get(DATA_MEMBER)
+        data = member.get("size", 0) if isinstance(member, dict) else 0
+        over = (f"提交包解压后有 {unpacked / 2**20:.0f} MB" if unpacked > self.unpacked else
+                f"其中的数据文件 {DATA_MEMBER} 有 {data / 2**20:.0f} MB" if data > self.data else "")
+        if over:
+            also = "（连同本次查看中已解压的其他签名人未登记的提交包）" if self.spent else ""
+            return (f"签名人未登记，且{over}{also}，超过未登记签名人的查看上限，不显示其中的数据。"
+                    "请先通过电话与报送单位核对签名人指纹，登记后（trust add）再查看。")
+        self.unpacked, self.data, self.spent = self.unpacked - unpacked, self.data - data, True
+        return ""
 
 
 def view_package(db: Database, path: Path) -> PackageView:
@@ -307,25 +338,28 @@ def view_package(db: Database, path: Path) -> PackageView:
     content = read_offered(path)
     if isinstance(content, str):
         raise InputFileError(content, "请确认文件路径正确。")
-    return _view(path, content, trusted)
+    return _view(path, content, trusted, _Allowance(VIEW_UNTRUSTED_MAX, VIEW_UNTRUSTED_DATA_MAX))
 
 
-def _view(path: Path, content: bytes, trusted: Sequence[TrustedSigner]) -> PackageView:
+def _view(path: Path, content: bytes, trusted: Sequence[TrustedSigner], allowance: _Allowance) -> PackageView:
     from core.intake import read_data_member
     from core.package import verify_package
     check = verify_package(path, trusted, content=content)
     if not check.intact:
         return PackageView(path, check, None, "提交包已被改动或损坏，不显示其中的数据。")
-    unpacked = sum(e.get("size", 0) for e in (check.manifest or {}).get("files", {}).values() if isinstance(e, dict))
-    if not check.ok and unpacked > VIEW_UNTRUSTED_MAX:     # (a zip bomb signed with any key is "intact")
-        return PackageView(path, check, None, f"签名人未登记，且提交包解压后有 {unpacked / 2**20:.0f} MB，"
-                                              "超过未登记签名人的查看上限，不显示其中的数据。请先核实并登记签名人。")
+    if not check.ok:                # (a zip bomb signed with any key is "intact")
+        refusal = allowance.refusal(check)
+        if refusal:
+            return PackageView(path, check, None, refusal)
     try:
-        data = read_data_member(path, content, check.manifest or {})
+        data = read_data_member(path, content, check.manifest or {}, untrusted=not check.ok)
+        inner, problem = inner_contents(path, content) if data.kind != KIND_SCHOOL else ([], "")
+        return PackageView(path, check, data, problem, tuple(_view(p, c, trusted, allowance) for p, c in inner))
     except ValidationError as exc:
         return PackageView(path, check, None, exc.message)
-    inner, problem = inner_contents(path, content) if data.kind != KIND_SCHOOL else ([], "")
-    return PackageView(path, check, data, problem, tuple(_view(p, c, trusted) for p, c in inner))
+    except MemoryError:
+        return PackageView(path, check, None, f"提交包 {path.name} 的数据太多，本机内存不足，无法显示。"
+                                              "请关闭其他程序后重试；签名人未登记的，请先核实并登记签名人。")
 
 
 # -- reading what was received (the other receiving parts build on these) -------------------

@@ -3,7 +3,9 @@
 States of an expected school: 已接收 (its current package of the receiver's year, with the
 date, students and total), 迟报 (received after the end of the campaign phase
 “核准信息数据” of the receiver's year, or still missing after it), 缺报 (nothing yet, before
-that end), 仅有草稿 (only drafts were offered: the intake log notes refused drafts). Each
+that end), 仅有草稿 (before that end, only drafts were offered: the intake log notes the refused
+drafts signed by the school's own trusted key; after it such a school is 迟报 like one that sent
+nothing, its row noting the draft). Each
 row also counts the school's replaced packages (history). Packages received from schools
 not on the list are listed too.
 """
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.campaign import phase_statuses
 from core.importers.schools import parse_expected_schools
+from core.intake import DRAFT_REFUSAL
 from core.money import format_fen
 from db import audit, store
 from db.changes import Changes
@@ -76,13 +79,15 @@ class SchoolStatus:
     total_fen: int = 0
     replaced: int = 0               # earlier packages of this school and year (history)
     refused: int = 0                # offered files refused (intake log)
+    draft: bool = False             # no package, but a genuine draft was offered (仅有草稿, or 迟报 after the end)
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "township": self.township, "level": self.level,
                 "state": self.state, "late": self.late, "listed": self.listed,
                 "received_at": self.received_at.isoformat(timespec="seconds") if self.received_at else None,
                 "file_name": self.file_name, "generated_at": self.generated_at, "students": self.students,
-                "total": format_fen(self.total_fen), "replaced": self.replaced, "refused": self.refused}
+                "total": format_fen(self.total_fen), "replaced": self.replaced, "refused": self.refused,
+                "draft": self.draft}
 
 
 @dataclass(frozen=True)
@@ -117,10 +122,12 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
     packages = session.scalars(select(ReceivedPackageRow).where(ReceivedPackageRow.school_year == year)).all()
     current = {p.school_code: p for p in packages if p.state == CURRENT}
     replaced = Counter(p.school_code for p in packages if p.state == REPLACED)
-    log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft)
+    log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft, IntakeLog.reason)
                           .where(IntakeLog.school_year == year)).all()
-    refused = Counter(code for code, result, _ in log if result == "refused")
-    drafts = {code for code, _, draft in log if draft}
+    refused = Counter(code for code, result, _, _ in log if result == "refused")
+    # a draft refused as such (its school's trusted key, its own code); an older program also marked
+    # drafts signed by unknown keys, refused for that: their reason says so
+    drafts = {code for code, _, draft, reason in log if draft and (reason or "").startswith(DRAFT_REFUSAL)}
 
     def row(code: str, name: str, township: str, level: str, listed: bool) -> SchoolStatus:
         p = current.get(code)
@@ -130,9 +137,10 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
                                 late, listed, p.received_at, p.file_name, p.generated_at, p.students, p.total_fen,
                                 replaced[code], refused[code])
         late = end is not None and today > end
-        state = DRAFT_ONLY if code in drafts else LATE if late else MISSING
+        # after the end a school without a package is late, whatever drafts it sent
+        state = LATE if late else DRAFT_ONLY if code in drafts else MISSING
         return SchoolStatus(code, name, township, level, state, late, listed, replaced=replaced[code],
-                            refused=refused[code])
+                            refused=refused[code], draft=code in drafts)
 
     expected = expected_schools(session)
     listed = {e.code for e in expected}
