@@ -69,7 +69,15 @@ def packages(tmp_path_factory):
     return a, a2, d, u
 
 
-def test_status_of_every_expected_school(station, packages, tmp_path, capsys):
+class _BeforeTheDeadline(date):
+    """``date`` whose today is the phase's last day (the CLI reads the clock: 迟报 after it)."""
+
+    @classmethod
+    def today(cls) -> date:
+        return date(2027, 5, 10)
+
+
+def test_status_of_every_expected_school(station, packages, tmp_path, capsys, monkeypatch):
     a, a2, d, u = packages
     for pkg in (a, d, u):
         trust_store.register(station, trust_store.read_key_file(pkg.key_file, pkg.name))
@@ -93,6 +101,8 @@ def test_status_of_every_expected_school(station, packages, tmp_path, capsys):
     con.close()
     late = {s.code: s for s in intake_status(station, today=date(2027, 6, 1)).schools}
     assert late[A].state == LATE and late[A].late and late[A].students == 2
+    from db import receiving_status
+    monkeypatch.setattr(receiving_status, "date", _BeforeTheDeadline)     # whatever day the suite runs
     assert run(["--db", str(station.path), "consolidate", "status", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["deadline"] == "2027-05-10" and doc["school_year"] == YEAR
