@@ -143,7 +143,7 @@ def _status_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_status(db, args) -> int:
     from cli.jsonout import write_json
     from core.money import format_fen
-    from db.receiving_status import LATE, intake_status
+    from db.receiving_status import intake_status
     status = intake_status(db)
     if args.json:
         write_json(status.to_json())
@@ -160,8 +160,8 @@ def cmd_status(db, args) -> int:
                      f"合计 {format_fen(row.total_fen)} 元")
         if row.replaced:
             line += f"；已替换 {row.replaced} 个旧版本"
-        if row.draft and row.state == LATE:
-            line += "；只交过草稿（草稿不能汇总，请催报正式上报包）"
+        if row.draft_note:
+            line += f"；{row.draft_note}"
         if row.refused:
             line += f"；拒收 {row.refused} 次（consolidate add 时列出了原因）"
         if not row.listed:

@@ -81,6 +81,11 @@ class SchoolStatus:
     refused: int = 0                # offered files refused (intake log)
     draft: bool = False             # no package, but a genuine draft was offered (仅有草稿, or 迟报 after the end)
 
+    @property
+    def draft_note(self) -> str:
+        """迟报 with a draft offered: said beside the state (CLI and 汇总), "" otherwise."""
+        return "只交过草稿（草稿不能汇总，请催报正式上报包）" if self.draft and self.state == LATE else ""
+
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "township": self.township, "level": self.level,
                 "state": self.state, "late": self.late, "listed": self.listed,

@@ -97,3 +97,13 @@ def test_a_forged_draft_an_older_program_noted_does_not_count(station):
     con.commit()
     con.close()
     assert _states(station, BEFORE)[F] == (MISSING, False)
+
+
+def test_the_receiving_page_notes_the_draft_beside_late(station, packages):
+    from db.receiving_views import package_history
+    from gui.receiving.page import package_rows
+    intake(station, [packages.draft.path, packages.forged])
+    rows = {r.school_code: r for r in package_rows(intake_status(station, today=AFTER), package_history(station))
+            if r.state == LATE}
+    assert rows[D].reason.startswith("只交过草稿（草稿不能汇总，请催报正式上报包）")
+    assert "草稿" not in rows[F].reason
