@@ -3,11 +3,15 @@ PY ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-FONT_SRC := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-# Debian packages: Qt offscreen + xcb runtime, CJK font, xvfb + imagemagick (screenshots)
-DEB_PKGS := libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3 \
-	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
-	libxcb-shape0 libxkbcommon-x11-0 fonts-wqy-microhei imagemagick
+# Debian packages: Python with venv (the interpreter `make setup` uses), Qt offscreen + xcb runtime (every
+# library Qt's platform plugins and core libraries link, as `ldd` lists them), the CJK font, xvfb (screenshots)
+DEB_PKGS := python3 python3-venv \
+	libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3 \
+	xvfb xauth libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+	libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 \
+	libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 fonts-wqy-microhei
+# PyInstaller's own needs on Linux (objdump, objcopy): `make bundle` and the slow tier
+BUNDLE_DEB_PKGS := binutils
 
 .PHONY: setup sysdeps bench-deps run lint test test-slow bench bench-crosscheck compile clean bundle bundle-deps screenshots
 
@@ -43,6 +47,7 @@ $(BUNDLE_STAMP): pyproject.toml $(STAMP)
 	touch $(BUNDLE_STAMP)
 
 bundle-deps: setup $(BUNDLE_STAMP)
+	$(call deb_install,$(BUNDLE_DEB_PKGS))
 
 # dist/Zizhu: the one-folder bundle (rebuilt only when its inputs changed; see tools/bundle.py)
 bundle: bundle-deps

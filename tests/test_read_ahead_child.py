@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import core.in_child
+from core.errors import DatabaseError
 from core.in_child import in_child, start_method
 from db import audit, chain_ahead
 from db.audit_chain import read_chain_status
@@ -156,14 +157,27 @@ def test_a_write_right_after_the_take_is_not_hidden(audited_db, monkeypatch):
 
     monkeypatch.setattr(chain_ahead, "take", take_then_tamper)
     chain_ahead.start(audited_db.path)
+    before = _stored_check(audited_db.path)
     try:
         run = check(audited_db)
-    except Exception:      # noqa: BLE001 - its snapshot is older than the write: nothing stored
+    except DatabaseError as exc:      # its snapshot is older than the write: nothing stored
+        assert "另一个程序" in exc.message
+        assert _stored_check(audited_db.path) == before
         run = None
     assert run is None or not run.chain.intact
     monkeypatch.setattr(chain_ahead, "take", real_take)
     again = check(audited_db)
     assert not again.chain.intact and again.chain.first_broken_id == 7
+
+
+def _stored_check(path: Path) -> tuple[object, ...]:
+    """What a check stores: its findings and the settings it stamps."""
+    con = sqlite3.connect(path)
+    try:
+        return (con.execute("SELECT count(*), max(id) FROM finding").fetchone(),
+                con.execute("SELECT key, value FROM setting WHERE key LIKE 'checks.%' ORDER BY key").fetchall())
+    finally:
+        con.close()
 
 
 def _interrupted_then_answers() -> int:

@@ -8,7 +8,7 @@ from pdftext import fonts, page_count, pdf_text
 from receiving_fixtures import kid_id, receiver_db, two_kid_school
 from sqlalchemy import func, select
 
-from core.errors import InputFileError, ValidationError
+from core.errors import InputFileError, OutputFileError, ValidationError
 from core.idnumber import mask_id
 from core.spotcheck import POINTS
 from db import trust_store
@@ -106,7 +106,7 @@ def test_the_same_seed_draws_the_same_students_again(bureau, tmp_path):
 
 def test_a_pdf_that_cannot_be_written_leaves_no_sample(bureau, tmp_path):
     (tmp_path / "folder.pdf").mkdir()
-    with pytest.raises(Exception):   # noqa: B017 - whatever the writer raises, nothing is kept
+    with pytest.raises(OutputFileError, match="文件夹"):     # the clerk's message, nothing kept
         draw_and_store(bureau, tmp_path / "folder.pdf", count=2, seed=1)
     with bureau.session() as s:
         assert s.scalar(select(func.count()).select_from(SpotSample)) == 0
