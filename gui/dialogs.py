@@ -75,6 +75,23 @@ def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> tuple[QDialogButtonBo
     return buttons, ok
 
 
+def ask_drop(parent: QWidget, title: str, text: str, info: str = "", keep: str = "继续编辑") -> bool:
+    """The one question before unsaved edits go: True for 放弃修改, False for ``keep`` (the default
+    button, and Esc)."""
+    from PySide6.QtWidgets import QMessageBox
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    if info:
+        box.setInformativeText(info)
+    drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+    stay = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    return clicked is drop
+
+
 W = TypeVar("W", bound=QWizard)
 
 

@@ -288,15 +288,7 @@ class ItemForm(QDialog):
 
     def confirm_discard(self) -> bool:
         """Whether to close without keeping what was typed (tests replace this)."""
-        from PySide6.QtWidgets import QMessageBox
-        box = QMessageBox(QMessageBox.Icon.Question, "放弃修改", "这个资助项目有修改还没有确定。", parent=self)
-        box.setInformativeText("放弃修改：关闭表单，不保留填写的内容\n继续编辑：回到表单，填好后点“确定”")
-        drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        clicked = box.clickedButton()
-        box.deleteLater()
-        return clicked is drop
+        from gui.dialogs import ask_drop
+        return ask_drop(self, "放弃修改", "这个资助项目有修改还没有确定。",
+                        "放弃修改：关闭表单，不保留填写的内容\n继续编辑：回到表单，填好后点“确定”")
 

@@ -231,14 +231,9 @@ class SettingsPage(QWidget):
 
     def ask_discard(self, boxes: list[str]) -> bool:
         """Whether to drop the unsaved edits of ``boxes`` (tests replace this)."""
-        from PySide6.QtWidgets import QMessageBox
-        box = QMessageBox(QMessageBox.Icon.Question, "设置未保存",
-                          f"“{'”和“'.join(boxes)}”有修改还没有保存。离开本页将放弃这些修改。", parent=self)
-        leave = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
-        stay = box.addButton("留在本页", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(stay)
-        box.exec()
-        return box.clickedButton() is leave
+        from gui.dialogs import ask_drop
+        return ask_drop(self, "设置未保存", f"“{'”和“'.join(boxes)}”有修改还没有保存。离开本页将放弃这些修改。",
+                        keep="留在本页")
 
     # -- saving -----------------------------------------------------------
     def school_values(self) -> dict[str, Any]:

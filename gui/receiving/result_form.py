@@ -135,16 +135,7 @@ class ResultForm(QWidget):
 
     def ask_discard(self) -> bool:
         """Whether to drop the results typed for the shown student (tests replace this)."""
-        from PySide6.QtWidgets import QMessageBox
+        from gui.dialogs import ask_drop
         seq = self.row.id if self.row else ""
-        box = QMessageBox(QMessageBox.Icon.Question, "核查结果未保存",
-                          f"第 {seq} 号学生的核查结果有修改还没有保存。", parent=self)
-        box.setInformativeText("放弃修改：不保存这些结果\n继续编辑：留在这名学生，点“保存核查结果”保存")
-        drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        clicked = box.clickedButton()
-        box.deleteLater()
-        return clicked is drop
+        return ask_drop(self, "核查结果未保存", f"第 {seq} 号学生的核查结果有修改还没有保存。",
+                        "放弃修改：不保存这些结果\n继续编辑：留在这名学生，点“保存核查结果”保存")

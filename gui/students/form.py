@@ -184,13 +184,8 @@ class StudentForm(QDialog):
 
     def confirm_discard(self) -> bool:
         """Whether to close without saving (tests replace this)."""
-        from PySide6.QtWidgets import QMessageBox
-        box = QMessageBox(QMessageBox.Icon.Question, "放弃修改", "这名学生的信息有修改还没有保存。", parent=self)
-        drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.exec()
-        return box.clickedButton() is drop
+        from gui.dialogs import ask_drop
+        return ask_drop(self, "放弃修改", "这名学生的信息有修改还没有保存。")
 
     # -- live behaviour ---------------------------------------------------
     @property
