@@ -4,13 +4,13 @@ list, only so its packages verify: a "feedback" it signs is refused with the rea
 changes (its open error would otherwise block this school's final export)."""
 from __future__ import annotations
 
-import sqlite3
 from types import SimpleNamespace
 
 import pytest
 from conftest import xlsx
 from feedback_fixtures import ZHANG, duplicate, round_trip, send
 from receiving_fixtures import PASSPHRASE, STATION_PASSPHRASE, station_package, two_kid_school
+from test_feedback import state
 
 from core.errors import ValidationError
 from core.feedback import Feedback, write_feedback_package
@@ -51,15 +51,6 @@ def signed_by(unit, passphrase: str, out):
         d.close()
     fb = Feedback(unit.code, unit.name, "1", "第一中学", 2023, "2024-06-05T10:00:00", "", (duplicate(ZHANG),))
     return write_feedback_package(out, fb, private, public_raw)
-
-
-def state(db) -> tuple:
-    con = sqlite3.connect(db.path)
-    try:
-        return tuple(con.execute(f"select * from {t} order by id").fetchall()
-                     for t in ("finding", "feedback_package", "audit_log", "student"))
-    finally:
-        con.close()
 
 
 def _trust(db, *units):
