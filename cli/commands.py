@@ -122,7 +122,8 @@ def cmd_import(db, args) -> int:
     if args.dry_run:
         preview = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
         ending.keep(preview)
-        _print_import(args.kind, preview.parsed, preview.plan, preview.plan.counts(), dry=True)
+        _print_import(args.kind, preview.parsed, preview.plan, preview.plan.counts(), dry=True,
+                      review=preview.review)
         if args.replace:
             _out(preview.plan.removal_text()
                  + ("；删除超过现有名单的一半，正式导入时须加 --yes 确认" if preview.plan.needs_confirmation else ""))
@@ -138,7 +139,10 @@ def cmd_import(db, args) -> int:
     return 0
 
 
-def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool) -> None:
+def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, review: Sequence[str] = ()) -> None:
+    """The import's report, or (``dry``) its preview with ``review``: each student to be updated,
+    field by field (db.importing_review)."""
+    from db.importing_review import plan_notes
     from db.workflows import import_summary, mapping_lines, row_lines
     _out("识别的表头：")
     for line in mapping_lines(kind, parsed):
@@ -148,8 +152,12 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool) ->
     for warning in parsed.warnings:
         _out("注意：" + warning)
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{import_summary(counts, done=not dry)}")
+    for note in plan_notes(plan, done=not dry):
+        _out("注意：" + note)
     for line in row_lines(plan).skipped[:20]:
         _out(f"  跳过{line}")
+    for line in review:
+        _out(line)
 
 
 def cmd_compute(db, args) -> int:

@@ -77,6 +77,10 @@ class ParsedRow:
     loan_contract_no, bank_name, bank_card.
     roster: county, township, village, household_no, name, id_number, id_raw,
     id_numeric_cell, relation, schooling_status, school_name.
+
+    ``blank`` (students) names the fields whose cell was blank in a column the file has: their
+    value is the column's default (非困难, 本地, 是, no fee, "" …), which a new student gets, while
+    a student already stored keeps the value it has (``db.importing.plan_import``).
     """
 
     line: int                     # 1-based row number in the file
@@ -85,6 +89,7 @@ class ParsedRow:
     # the row's cells as text, kept for the rows written back to the clerk: skipped rows and
     # rows with a problem (empty for a clean row)
     raw: list[str] = field(default_factory=list)
+    blank: frozenset[str] = frozenset()    # stored fields whose cell was blank (see above)
 
 
 def grants_of(text: str | None) -> frozenset[str]:

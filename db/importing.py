@@ -1,30 +1,35 @@
 """Write parsed rows into the database: plan (dry run) and apply, in one transaction.
 
 Students are matched by ID number (then by the raw ID text, then by name for
-rows without any ID); a file holding the same ID twice keeps both rows as
+rows without any ID; ``db.importing_match``); a file holding the same ID twice keeps both rows as
 separate students. Only the columns present in the file overwrite stored
-values, so a clerk's corrections in other fields survive a re-import.
+values, so a clerk's corrections in other fields survive a re-import; a blank cell
+(``ParsedRow.blank``) keeps a stored student's value too, and the ID's spelling alone
+(``id_raw``: a space, a lower-case x) is no change. What a plan would change is worded for the
+clerk in ``db.importing_review``.
 """
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.errors import ValidationError
+from core.idnumber import mask_id
 from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit, store
 from db.bulk import BIG_INSERT, CHUNK, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time
+from db.importing_match import match_key as match_key  # (its home before db.importing_match)
+from db.importing_match import match_rows, same_names
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
 
 Progress = Callable[[int, int], None]
@@ -54,13 +59,8 @@ def stored_fields(mapped: Iterable[str]) -> set[str]:
     return out
 
 
-def match_key(values: Mapping[str, Any] | RowMapping) -> str:
-    if values.get("id_number"):
-        return "id:" + values["id_number"]
-    if values.get("id_raw"):
-        # A number that lost digits ("4.22822E+17") is shared by many people: never match on it alone.
-        return "raw:" + str(values["id_raw"]).strip() + "|" + (values.get("name") or "")
-    return "name:" + (values.get("name") or "")
+# The ID's fields: the number, the file's text, whether it came from a number cell.
+_ID_FIELDS = ("id_number", "id_raw", "id_numeric_cell")
 
 
 @dataclass
@@ -73,6 +73,17 @@ class ImportPlan:
     removed: list[int] = field(default_factory=list)   # roster replace: ids not in the new file
     size_before: int = 0              # rows stored when planned
     removal_confirmed: bool = False   # the clerk confirmed a large removal (``needs_confirmation``)
+    # What the clerk is shown before an import writes (db.importing_review):
+    kept_blank: int = 0               # blank cells that kept a stored value (a new row gets the default)
+    kept: list[tuple[int, ParsedRow, dict[str, Any]]] = field(default_factory=list)   # the rows with
+    #   such cells: stored id, row, each field kept with its stored value
+    unverified: list[int] = field(default_factory=list)    # 已核准 students whose data changes: 待核准
+    off_list: list[tuple[int, ParsedRow]] = field(default_factory=list)    # rows matching a removed student
+    corrected: list[tuple[int, ParsedRow, str]] = field(default_factory=list)   # rows matching a
+    #   student by the ID the clerk corrected since, with the student's ID now (kept)
+    same_name: list[tuple[ParsedRow, int, str]] = field(default_factory=list)   # added rows named as a
+    #   listed student (its id and ID): possibly the same child under another ID
+    removed_people: list[tuple[int, str, str]] = field(default_factory=list)   # roster replace: id, name, ID
 
     @property
     def large_removal(self) -> bool:
@@ -117,37 +128,78 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
     if replace and kind != "roster":
         raise ValueError("only the roster can be replaced")
     model, data_fields, _blank = _SPECS[kind]
-    writable = stored_fields(mapped_fields) & set(data_fields)
-    cols = [model.id, model.import_problems] + [getattr(model, f) for f in sorted(writable)]
-    existing: dict[str, list[Any]] = defaultdict(list)
-    for rec in session.execute(select(*cols).order_by(model.id)):
-        existing[match_key(rec._mapping)].append(rec)
+    students = kind == "students"
+    writable = sorted(stored_fields(mapped_fields) & set(data_fields))
+    # What the plan tells besides the changes: a student's state (verified, off the list); a replaced
+    # roster's people, for the audit entry of the removal (name, number, raw text: positions 2-4).
+    state: list[Any] = []
+    if students:
+        state = [Student.verified, Student.removed_at]
+    elif replace:
+        state = [model.name.label("who"), model.id_number.label("number"), model.id_raw.label("raw")]
+    cols = [model.id, model.import_problems, *state] + [getattr(model, f) for f in writable]
+    stored = session.execute(select(*cols).order_by(model.id)).all()
     plan = ImportPlan(kind, skipped=list(skipped), removal_confirmed=confirm_removal)
-    plan.size_before = sum(len(recs) for recs in existing.values())
-    if not existing:              # nothing stored to match: every row is added
+    plan.size_before = len(stored)
+    if not stored:                # nothing stored to match: every row is added
         plan.added = list(rows)
         return plan
-    for row in rows:
-        candidates = existing.get(match_key(row.values))
-        if not candidates:
+    found, corrected = match_rows(stored, rows, students)
+    for i, (row, rec) in enumerate(zip(rows, found, strict=True)):
+        if rec is None:
             plan.added.append(row)
             continue
-        rec = candidates.pop(0)
         m = rec._mapping
-        changes = {f: (m[f], row.values.get(f)) for f in sorted(writable)
-                   if f in row.values and m[f] != row.values.get(f)}
-        if "prior_grants" in changes and bool(changes["prior_grants"][0]) == bool(changes["prior_grants"][1]):
-            del changes["prior_grants"]     # 是 both times: once-only codes an earlier version stored, kept
+        sid = m["id"]
+        values = row.values
+        changes = {f: (m[f], values[f]) for f in writable if f in values and m[f] != values[f]}
+        kept: tuple[str, ...] = ()
+        if changes:
+            kept = _adjust(changes, row, i in corrected)
         problems = "；".join(row.problems)
         if problems != (m["import_problems"] or ""):
             changes["import_problems"] = (m["import_problems"], problems)
         if changes:
-            plan.updated.append((m["id"], row, changes))
+            plan.updated.append((sid, row, changes))
+            if students and m["verified"] and _data_changed(changes):
+                plan.unverified.append(sid)
         else:
             plan.unchanged.append(row)
+        if kept:
+            plan.kept.append((sid, row, {f: m[f] for f in kept}))
+            plan.kept_blank += len(kept)
+        if students and m["removed_at"] is not None:
+            plan.off_list.append((sid, row))
+        if i in corrected:
+            plan.corrected.append((sid, row, m["id_number"]))
+    if students and plan.added:
+        plan.same_name = same_names(stored, plan.added)
     if replace:
-        plan.removed = sorted(rec._mapping["id"] for recs in existing.values() for rec in recs)
+        matched = {rec.id for rec in found if rec is not None}
+        gone = [rec for rec in stored if rec[0] not in matched]
+        plan.removed = [rec[0] for rec in gone]
+        plan.removed_people = [(rec[0], rec[2] or "", rec[3] or rec[4] or "") for rec in gone]
     return plan
+
+
+def _adjust(changes: dict[str, tuple[Any, Any]], row: ParsedRow, corrected: bool) -> tuple[str, ...]:
+    """Drop from ``changes`` (the fields whose value differs) what is no change: a blank cell's
+    default (a stored student keeps its value: the fields so kept are returned), the ID of a row
+    matched by the ID the clerk corrected since, the ID's spelling alone, 是 both times."""
+    kept: tuple[str, ...] = ()
+    if row.blank:                 # a blank cell keeps the stored value (a new student gets the default)
+        kept = tuple(f for f in changes if f in row.blank)
+        for f in kept:
+            del changes[f]
+    if corrected:                 # matched by the ID the clerk corrected since: the correction stays
+        for f in _ID_FIELDS:
+            changes.pop(f, None)
+    elif "id_number" not in changes:     # the same number spelled otherwise (a space, a lower-case x):
+        changes.pop("id_raw", None)      # no change (the first spelling stays: id_raw is sealed)
+        changes.pop("id_numeric_cell", None)
+    if "prior_grants" in changes and bool(changes["prior_grants"][0]) == bool(changes["prior_grants"][1]):
+        del changes["prior_grants"]     # 是 both times: once-only codes an earlier version stored, kept
+    return kept
 
 
 @gc_paused()
@@ -189,15 +241,16 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
                 progress(done, total)
         for start in range(0, len(dicts), 5000):
             session.execute(update(model), dicts[start:start + 5000])
-        if plan.kind == "students":
-            audit.record_many(session, actor, entity,
-                              ((sid, {**{k: v for k, v in ch.items() if k != "import_problems"},
-                                      **({"verified": (True, False)} if sid in was_verified else {})})
-                               for sid, _r, ch in plan.updated), now)
+        # every update audited with its old and new values (the file's problem notes are not data)
+        audit.record_many(session, actor, entity,
+                          ((sid, {**{k: v for k, v in ch.items() if k != "import_problems"},
+                                  **({"verified": (True, False)} if sid in was_verified else {})})
+                           for sid, _r, ch in plan.updated), now)
     if plan.removed:
         for start in range(0, len(plan.removed), 900):
             session.execute(delete(model).where(model.id.in_(plan.removed[start:start + 900])))
-        audit.record(session, actor, entity, None, {"*": (None, f"替换名单：删除 {len(plan.removed)} 人")}, now)
+        note = removed_note(plan.removed_people) if plan.removed_people else f"替换名单：删除 {len(plan.removed)} 人"
+        audit.record(session, actor, entity, None, {"*": (None, note)}, now)
     if plan.kind == "roster":
         _record_roster_size(session, plan, now)
     if progress:
@@ -207,7 +260,7 @@ def apply_plan(session: Session, plan: ImportPlan, actor: str | None = None,
 
 def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
                   progress: Progress | None = None) -> int:
-    """Insert the plan's new rows in chunks of ``CHUNK``; for students, one audit entry names them all.
+    """Insert the plan's new rows in chunks of ``CHUNK``; one audit entry names them all.
 
     The rows go as plain tuples (db.bulk) with explicit ids: the first row is inserted alone,
     SQLite gives it its id under the write lock this transaction then holds, so no other writer
@@ -216,7 +269,8 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
 
     The students added are audited by one entry for the import (``added_note``: each one's id and
     name, in id order), as the roster's replacement is one entry: the same facts as one
-    "导入新增：姓名" entry per student, which cost 0.4 s of a 50,000-student import (issue 13)."""
+    "导入新增：姓名" entry per student, which cost 0.4 s of a 50,000-student import (issue 13).
+    The roster people added are named the same way, in one entry (entity ``roster``)."""
     model, data_fields, blank = _SPECS[plan.kind]
     students = plan.kind == "students"
     table = model.__table__
@@ -239,19 +293,23 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     conn = session.connection()
     first = insert_one(conn, table, columns, stored(plan.added[:1], 0)[0][:-1])
     columns.append("id")
-    named: list[tuple[int, str]] = []
+    named: list[tuple[int, str]] = []      # students: (id, name)
+    names: list[str] = []                  # roster people: the names, in id order
+    name_of = itemgetter(name_at)
     done = 0
     with indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before)):
         for start in range(0, len(plan.added), CHUNK):
             rows = stored(plan.added[start:start + CHUNK], first + start)
             insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in
             if students:
-                named.extend((r[-1], r[name_at]) for r in rows)
+                named.extend([(r[-1], r[name_at]) for r in rows])
+            else:
+                names.extend(map(name_of, rows))
             done += len(rows)
             if progress:
                 progress(done, len(plan.added) + len(plan.updated))
-    if students:
-        audit.record(session, actor, "student", None, {"*": (None, added_note(named))}, now)
+    note = added_note(named) if students else roster_added_note(first, names)
+    audit.record(session, actor, "student" if students else "roster", None, {"*": (None, note)}, now)
     return done
 
 
@@ -266,6 +324,31 @@ def added_note(named: list[tuple[int, str]]) -> str:
     ids = f"（编号 {named[0][0]}–{named[-1][0]}）" if len(named) > 1 else f"（编号 {named[0][0]}）"
     return (f"导入新增 {len(named)} 名学生{ids}："
             + json.dumps(named, ensure_ascii=False, separators=(",", ":")))
+
+
+def roster_added_note(first: int, names: list[str]) -> str:
+    """The import's audit entry for the roster people it added: how many, their ids (consecutive:
+    ``_insert_added`` numbers them from ``first``) and their names in id order as JSON
+    (``["姓名", …]``). The same facts as ``added_note``'s pairs at a third of their cost: a county's
+    first roster of 200,000 people is one entry of 1.4 MB, written in about 0.05 s."""
+    last = first + len(names) - 1
+    return (f"导入建档立卡名单新增 {len(names)} 人（编号 {first}–{last}，姓名按编号顺序）："
+            + json.dumps(names, ensure_ascii=False, separators=(",", ":")))
+
+
+def removed_note(people: list[tuple[int, str, str]]) -> str:
+    """A roster replace's audit entry: how many people it removed, and each one's id, name and
+    masked ID as JSON (``[[id, "姓名", "110101********1234"], …]``, in id order)."""
+    listed = [(pid, name, _masked(number)) for pid, name, number in people]
+    return (f"替换名单：删除 {len(people)} 人："
+            + json.dumps(listed, ensure_ascii=False, separators=(",", ":")))
+
+
+def _masked(number: str) -> str:
+    """``mask_id`` of a stored ID; a stored number (normalised, 18 characters) sliced at once."""
+    if len(number) == 18 and number.isascii() and number.isalnum():
+        return number[:6] + "********" + number[-4:]
+    return mask_id(number) if number else ""
 
 
 def _stored_rows(rows: list[ParsedRow], data_fields: tuple[str, ...], blank: dict[str, Any],

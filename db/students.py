@@ -89,8 +89,11 @@ def update_student(session: Session, student_id: int, changes: dict[str, Any],
         raise ValidationError(f"不能修改字段：{'、'.join(sorted(bad))}")
     st = get_student(session, student_id)
     changes = dict(changes)
-    if "id_number" in changes and "id_raw" not in changes:
-        # A typed ID replaces what the file held; undo passes id_raw/id_numeric_cell back explicitly.
+    if "id_number" in changes and "id_raw" not in changes and st.id_numeric_cell:
+        # A typed ID replaces a number cell's text, which named no one ("4.22822E+17"); undo passes
+        # id_raw/id_numeric_cell back explicitly. Any other file's ID stays in id_raw: the next import
+        # of that file finds this student by it (db.importing_match.original_key) instead of adding
+        # the child again under the old ID.
         changes["id_raw"] = changes["id_number"]
         changes.setdefault("id_numeric_cell", False)
     diff = {f: (getattr(st, f), v) for f, v in changes.items() if getattr(st, f) != v}

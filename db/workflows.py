@@ -6,7 +6,7 @@ Long ones take a ``progress(done, total)`` callback and never touch widgets.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column, ParsedRow
 from db import store
 from db.changes import Changes
 from db.importing import ImportPlan, apply_plan, plan_import
+from db.importing_review import plan_notes, review_lines
 from db.models import ON_LIST, RosterPerson, Student
 from db.session import Database
 
@@ -33,6 +34,13 @@ class ImportPreview:
     parsed: Any            # core.importers ParseResult
     plan: ImportPlan
     file_state: tuple[int, int] | None = None    # the file previewed (``file_state``): the import checks it
+    review: list[str] = field(default_factory=list)   # what it would change, person by person
+
+    @property
+    def notes(self) -> list[str]:
+        """What the counts do not say (db.importing_review.plan_notes): 已核准 students going back
+        to 待核准, blank cells keeping stored values, …"""
+        return plan_notes(self.plan, done=False)
 
 
 def file_state(path: str | Path) -> tuple[int, int]:
@@ -47,6 +55,11 @@ class ImportReport:
     parsed: Any
     plan: ImportPlan
     counts: dict[str, int]
+
+    @property
+    def notes(self) -> list[str]:
+        """What the counts do not say (db.importing_review.plan_notes)."""
+        return plan_notes(self.plan, done=True)
 
     @property
     def changes(self) -> Changes:
@@ -71,10 +84,11 @@ def parse_file(db: Database, kind: str, path: str | Path, overrides: dict[str, s
     with db.session() as s:
         remembered = store.get_mapping(s, kind)
         policy = store.get_policy(s) if kind == "students" else None     # the roster needs none
+        stored = policy is not None and s.scalar(select(Student.id).limit(1)) is not None
     table = read_import_table(kind, path)     # (the one read ahead by the CLI's start: db.import_prefetch)
     use = overrides if overrides is not None else remembered
-    if policy is not None:
-        return parse_students(table, policy, overrides=use, progress=progress)
+    if policy is not None:     # (blank cells matter only to students already stored)
+        return parse_students(table, policy, overrides=use, progress=progress, blanks=stored)
     return parse_roster(table, overrides=use, progress=progress)
 
 
@@ -82,7 +96,8 @@ def preview_import(db: Database, kind: str, path: str | Path,
                    overrides: dict[str, str] | None = None, replace: bool = False,
                    confirm_removal: bool = False) -> ImportPreview:
     """Dry run: what the import would do. Nothing is written. Planned under the
-    write lock, like ``run_import``, so the preview shows what an import would do now."""
+    write lock, like ``run_import``, so the preview shows what an import would do now; its
+    ``review`` lists what would change, student by student (db.importing_review)."""
     try:
         state: tuple[int, int] | None = file_state(path)
     except OSError:
@@ -91,8 +106,9 @@ def preview_import(db: Database, kind: str, path: str | Path,
     with db.write_session() as s:
         plan = plan_import(s, kind, parsed.rows, parsed.skipped, parsed.mapping.columns.keys(), replace,
                            confirm_removal)
+        policy = store.get_policy(s) if kind == "students" else None     # (the categories' labels)
         s.rollback()
-    return ImportPreview(kind, parsed, plan, state)
+    return ImportPreview(kind, parsed, plan, state, review_lines(plan, policy))
 
 
 def run_import(db: Database, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
@@ -145,7 +161,8 @@ def run_import_shown(db: Database, kind: str, path: str | Path, overrides: dict[
     plan = report.plan
     shown = replaced(plan, added=[r for r in plan.added if r.problems],
                      unchanged=[r for r in plan.unchanged if r.problems],
-                     updated=[u for u in plan.updated if u[1].problems])
+                     updated=[u for u in plan.updated if u[1].problems],
+                     kept=[], removed_people=[])    # (their counts stay: kept_blank, removed)
     return ImportReport(kind, replaced(report.parsed, rows=[], skipped=[]), shown, report.counts)
 
 

@@ -206,14 +206,22 @@ class PreviewPage(QWizardPage):
         self.mapping.set_mapping(preview.kind, parsed.mapping)
         self.refresh_button.setEnabled(False)
         self.replace_box.setEnabled(True)
-        counts = preview.plan.counts()
+        plan = preview.plan
+        counts = plan.counts()
         status = (f"读取了 {len(parsed.rows) + len(parsed.skipped)} 行数据："
                   + import_summary(counts, done=False) + "。")
+        if plan.unverified:
+            status += f"\n其中 {len(plan.unverified)} 名已核准的学生数据有变化，导入后将退回“待核准”。"
+        if preview.review:
+            status += "将要改动的内容逐条列在右侧，请逐一核对。"
         if parsed.warnings:
             status += (f"\n注意：有 {len(parsed.warnings)} 个重要的列没有识别到（见右侧说明），"
                        "请在左边的列对应中指定后重新预览。")
         self.status.setText(status)
-        lines = ["注意：" + w for w in parsed.warnings]
+        lines = ["注意：" + w for w in [*parsed.warnings, *preview.notes]]
+        if preview.review:       # each student to be updated, field by field (db.importing_review)
+            lines += [""] if lines else []
+            lines += preview.review
         lines += [""] if lines else []
         lines += [f"表头在第 {parsed.mapping.line} 行，识别出的列："]
         lines += ["  " + line for line in mapping_lines(preview.kind, parsed)]
@@ -306,7 +314,8 @@ class RunPage(QWizardPage):
         self.running = False
         self.report = report
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
-        lines = listed_lines(report.plan, imported=True) or ["没有发现问题。"]
+        notes = ["注意：" + note for note in report.notes]
+        lines = [*notes, *([""] if notes else []), *(listed_lines(report.plan, imported=True) or ["没有发现问题。"])]
         self.details.setPlainText("\n".join(lines))
         self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
         self.completeChanged.emit()

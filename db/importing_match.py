@@ -1,0 +1,104 @@
+"""Which stored row each row of an imported file updates (``db.importing.plan_import``).
+
+A row is matched by its key (``match_key``: the ID number, else the raw ID text with the name,
+else the name). For students:
+
+* a student on the list is matched before one taken off it (移出名单), whatever their ids: a row
+  updates a removed student only when no listed one has its key (it then stays removed);
+* a row no stored student has the key of may be the student whose ID the clerk corrected since:
+  the student's ``id_raw`` keeps the ID as the file held it (``db.students.update_student``), and
+  a row with that ID and the same name is matched to it (its corrected ID is kept). Only rows left
+  without a match by their own key are matched so, and each student once.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from core.idnumber import looks_scientific, normalize_id
+from core.records import ParsedRow
+
+
+def match_key(values: Mapping[str, Any] | RowMapping) -> str:
+    if values.get("id_number"):
+        return "id:" + values["id_number"]
+    if values.get("id_raw"):
+        # A number that lost digits ("4.22822E+17") is shared by many people: never match on it alone.
+        return "raw:" + str(values["id_raw"]).strip() + "|" + (values.get("name") or "")
+    return "name:" + (values.get("name") or "")
+
+
+def original_key(m: Mapping[str, Any] | RowMapping) -> str | None:
+    """The key of the ID the file held for a student whose ID number the clerk changed since (the
+    file's ``id_raw`` differs from the stored number beyond its spelling), or None."""
+    number, raw = m.get("id_number"), m.get("id_raw")
+    if not number or raw == number:
+        return None
+    if not raw:                   # the file had no ID: the row was matched by its name
+        return match_key({"name": m.get("name")})
+    held = normalize_id(raw)
+    if held == number or looks_scientific(str(raw)):
+        return None               # the same number spelled otherwise; a number cell's text names no one
+    return "id:" + held
+
+
+def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
+               students: bool) -> tuple[list[Any | None], set[int]]:
+    """For each row, the stored record (a row of ``stored``) it updates or None (added); and the
+    indexes of the rows matched by a corrected student's original ID (``original_key``)."""
+    existing: dict[str, list[Any]] = defaultdict(list)
+    off_list: list[Any] = []
+    for rec in stored:
+        if students and rec.removed_at is not None:
+            off_list.append(rec)            # matched only after every listed student with its key
+        else:
+            existing[match_key(rec._mapping)].append(rec)
+    for rec in off_list:
+        existing[match_key(rec._mapping)].append(rec)
+    found: list[Any | None] = []
+    taken: set[int] = set()
+    for row in rows:
+        candidates = existing.get(match_key(row.values))
+        if candidates:
+            rec = candidates.pop(0)
+            taken.add(rec.id)
+            found.append(rec)
+        else:
+            found.append(None)
+    corrected: set[int] = set()
+    if not students or len(taken) == len(rows):
+        return found, corrected
+    held = [(rec, key) for rec in stored if (key := original_key(rec._mapping)) is not None]
+    if not held:
+        return found, corrected
+    aliases: dict[str, list[Any]] = defaultdict(list)
+    for rec, key in sorted(held, key=lambda pair: (pair[0].removed_at is not None, pair[0].id)):
+        aliases[key].append(rec)          # (listed students first, as above)
+    for i, row in enumerate(rows):
+        if found[i] is not None:
+            continue
+        name = row.values.get("name")
+        for rec in aliases.get(match_key(row.values), ()):
+            if rec.id not in taken and name and rec._mapping.get("name") == name:
+                taken.add(rec.id)
+                found[i] = rec
+                corrected.add(i)
+                break
+    return found, corrected
+
+
+def same_names(stored: Sequence[Any], added: Sequence[ParsedRow]) -> list[tuple[ParsedRow, int, str]]:
+    """The added rows whose name a listed student already has (under another ID): each with that
+    student's id and ID (number, else the file's text). Possibly one child under a corrected ID."""
+    wanted = {row.values.get("name") for row in added} - {"", None}
+    if not wanted:
+        return []
+    listed: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for rec in stored:
+        m = rec._mapping
+        if m.get("name") in wanted and m.get("removed_at") is None:
+            listed[m["name"]].append((m["id"], m.get("id_number") or m.get("id_raw") or ""))
+    return [(row, sid, number) for row in added for sid, number in listed.get(row.values.get("name") or "", ())]
