@@ -12,7 +12,7 @@ else the name). For students:
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,7 +48,12 @@ def original_key(m: Mapping[str, Any] | RowMapping) -> str | None:
 def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
                students: bool) -> tuple[list[Any | None], set[int]]:
     """For each row, the stored record (a row of ``stored``) it updates or None (added); and the
-    indexes of the rows matched by a corrected student's original ID (``original_key``)."""
+    indexes of the rows matched by a corrected student's original ID (``original_key``).
+
+    A row whose ID a listed student has under another name, while the student whose ID was corrected
+    from it has the row's name, updates that student (the ID was given to another child since). A
+    name alone (a file without IDs) finds a corrected student only when that name is one stored
+    student's and one row's: two children of one name are never told apart by it."""
     existing: dict[str, list[Any]] = defaultdict(list)
     off_list: list[Any] = []
     for rec in stored:
@@ -58,36 +63,63 @@ def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
             existing[match_key(rec._mapping)].append(rec)
     for rec in off_list:
         existing[match_key(rec._mapping)].append(rec)
+    aliases = _aliases(stored, rows) if students else {}
     found: list[Any | None] = []
     taken: set[int] = set()
-    for row in rows:
-        candidates = existing.get(match_key(row.values))
+    corrected: set[int] = set()
+    for i, row in enumerate(rows):
+        key, name = match_key(row.values), row.values.get("name")
+        candidates = existing.get(key)
+        while candidates and candidates[0].id in taken:      # (taken by its original ID already)
+            candidates.pop(0)
+        if candidates and name and candidates[0]._mapping.get("name") != name:
+            alias = _alias(aliases, key, name, taken)
+            if alias is not None:           # the ID is another child's now: the corrected student's row
+                found.append(alias)
+                corrected.add(i)
+                continue
         if candidates:
             rec = candidates.pop(0)
             taken.add(rec.id)
             found.append(rec)
         else:
             found.append(None)
-    corrected: set[int] = set()
-    if not students or len(taken) == len(rows):
+    if len(taken) == len(rows) or not aliases:
         return found, corrected
+    for i, row in enumerate(rows):
+        if found[i] is None:
+            alias = _alias(aliases, match_key(row.values), row.values.get("name"), taken)
+            if alias is not None:
+                found[i] = alias
+                corrected.add(i)
+    return found, corrected
+
+
+def _aliases(stored: Sequence[Any], rows: Sequence[ParsedRow]) -> dict[str, list[Any]]:
+    """The students whose ID was corrected, by the key of the ID the file held (listed ones first);
+    a name key only when the name is one stored student's and one row's."""
     held = [(rec, key) for rec in stored if (key := original_key(rec._mapping)) is not None]
     if not held:
-        return found, corrected
+        return {}
+    if any(key.startswith("name:") for _rec, key in held):
+        stored_names = Counter(rec._mapping.get("name") for rec in stored)
+        row_names = Counter(row.values.get("name") for row in rows)
+        held = [(rec, key) for rec, key in held if not key.startswith("name:")
+                or stored_names[rec._mapping.get("name")] == row_names[rec._mapping.get("name")] == 1]
     aliases: dict[str, list[Any]] = defaultdict(list)
     for rec, key in sorted(held, key=lambda pair: (pair[0].removed_at is not None, pair[0].id)):
-        aliases[key].append(rec)          # (listed students first, as above)
-    for i, row in enumerate(rows):
-        if found[i] is not None:
-            continue
-        name = row.values.get("name")
-        for rec in aliases.get(match_key(row.values), ()):
-            if rec.id not in taken and name and rec._mapping.get("name") == name:
-                taken.add(rec.id)
-                found[i] = rec
-                corrected.add(i)
-                break
-    return found, corrected
+        aliases[key].append(rec)
+    return aliases
+
+
+def _alias(aliases: Mapping[str, list[Any]], key: str, name: Any, taken: set[int]) -> Any | None:
+    """The corrected student whose original ID is ``key`` and whose name is ``name``, not taken yet
+    (then taken)."""
+    for rec in aliases.get(key, ()):
+        if rec.id not in taken and name and rec._mapping.get("name") == name:
+            taken.add(rec.id)
+            return rec
+    return None
 
 
 def same_names(stored: Sequence[Any], added: Sequence[ParsedRow]) -> list[tuple[ParsedRow, int, str]]:

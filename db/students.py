@@ -89,8 +89,9 @@ def update_student(session: Session, student_id: int, changes: dict[str, Any],
         raise ValidationError(f"不能修改字段：{'、'.join(sorted(bad))}")
     st = get_student(session, student_id)
     changes = dict(changes)
-    if "id_number" in changes and "id_raw" not in changes and st.id_numeric_cell:
-        # A typed ID replaces a number cell's text, which named no one ("4.22822E+17"); undo passes
+    if "id_number" in changes and "id_raw" not in changes and (st.id_numeric_cell or not changes["id_number"]):
+        # A typed ID replaces a number cell's text, which named no one ("4.22822E+17"), and an ID cleared
+        # clears the file's too (the checks read id_raw when there is no number); undo passes
         # id_raw/id_numeric_cell back explicitly. Any other file's ID stays in id_raw: the next import
         # of that file finds this student by it (db.importing_match.original_key) instead of adding
         # the child again under the old ID.

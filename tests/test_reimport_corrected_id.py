@@ -88,3 +88,45 @@ def test_an_added_row_named_as_a_listed_student_is_flagged(db, tmp_path):
     assert ("新增的 1 行与名单中已有的学生同名、身份证号不同：请核对是否为同一名学生（是同一人时导入会重复享受资助）"
             in preview.notes)
     assert f"  第 2 行 张丽（{mask_id(WRONG)}）：名单中已有 张丽（{mask_id(HS)}）" in preview.review
+
+
+def test_the_old_id_now_another_childs_updates_the_corrected_student_not_the_other_child(db, tmp_path):
+    """张丽's file ID (WRONG) was really 王芳's; the clerk corrected 张丽, and 王芳 came with WRONG in the
+    next list. The school's old file (张丽 still WRONG) updates 张丽, never 王芳 (session 18's diff review)."""
+    zhang = _imported(db, tmp_path / "v1.xlsx", ["张丽", WRONG, "普通高中", "建档立卡", 1000])
+    edit_student(db, zhang, {"id_number": HS})
+    run_import(db, "students", sheet(tmp_path / "v2.xlsx", HEADER, ["张丽", HS, "普通高中", "建档立卡", 1000],
+                                     ["王芳", WRONG, "普通高中", "非困难", 0]))
+    wang = next(s["id"] for s in students(db) if s["name"] == "王芳")
+    verify(db, [wang])
+    report = run_import(db, "students", sheet(tmp_path / "v3.xlsx", HEADER, ["张丽", WRONG, "普通高中", "建档立卡", 1300]))
+    assert [sid_ for sid_, _row, _now in report.plan.corrected] == [zhang]
+    rows = {s["name"]: (s["id"], s["id_number"], s["category"], s["tuition_fen"], s["verified"]) for s in students(db)}
+    assert rows == {"张丽": (zhang, HS, "REGISTERED", 130000, False), "王芳": (wang, WRONG, "NONE", 0, True)}
+
+
+def test_two_children_of_one_name_without_ids_are_never_told_apart_by_the_name(db, tmp_path):
+    """A file without IDs, two 张伟: the clerk types the first one's ID and verifies him. The same file
+    again must not give him the other child's row (a name alone cannot say which 张伟 is which)."""
+    school(db)
+    first = ["张伟", None, "普通高中", "建档立卡", 1000]
+    other = ["张伟", None, "普通高中", "非困难", 0]
+    run_import(db, "students", sheet(tmp_path / "v1.xlsx", HEADER, first, other))
+    one, _two = (s["id"] for s in students(db))
+    edit_student(db, one, {"id_number": HS})
+    verify(db, [one])
+    report = run_import(db, "students", tmp_path / "v1.xlsx")
+    assert report.plan.corrected == []
+    mine = next(s for s in students(db) if s["id"] == one)
+    assert (mine["id_number"], mine["category"], mine["tuition_fen"], mine["verified"]) == (HS, "REGISTERED", 100000, True)
+
+
+def test_an_id_cleared_in_the_form_is_flagged_not_hidden_by_the_files_id(db, tmp_path):
+    from db.usecases import check
+    from db.views import finding_rows
+    sid = _imported(db, tmp_path / "v1.xlsx", ["张丽", HS, "普通高中", "建档立卡", 1000])
+    edit_student(db, sid, {"id_number": ""})
+    (zhang,) = students(db)
+    assert (zhang["id_number"], zhang["id_raw"]) == ("", "")
+    check(db)
+    assert "ID_INVALID" in {r.code for r in finding_rows(db) if r.student_id == sid}

@@ -4,8 +4,9 @@ stage (初中 with 年级 “高二”) is flagged; a blank, unrecognised or amb
 Only unambiguous words are read: a bare “一年级” … “六年级” is a 小学 grade, but also how a
 中职 school (the demo's) or a 五年制 college writes its first years, so it names no stage;
 “高一” is written by 普通高中 and by 职高 (中职) alike, “大一” by 高职专科 and 本科 alike,
-so each names both. A class written after the grade (“高二3班”, “初一(2)班”) is ignored,
-and Arabic numerals read as Chinese ones (“高2” is “高二”).
+so each names both; “小一” and “大一” are also a kindergarten's classes (小班一班, 大班一班), and
+“高职一年级” a 五年一贯制 student's first (中职) years. A class written after the grade
+(“高二3班”, “初一(2)班”) is ignored, and Arabic numerals read as Chinese ones (“高2” is “高二”).
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ _CLASS = re.compile(r"\(?\d+\)?班$")         # after value_key: full-width brac
 _HIGH = frozenset((Stage.HIGH_SCHOOL, Stage.VOCATIONAL))
 _COLLEGE = frozenset((Stage.JUNIOR_COLLEGE, Stage.UNDERGRADUATE))
 _POSTGRADUATE = frozenset((Stage.MASTER, Stage.DOCTOR))
+# 小一, 大一: a kindergarten writes its classes so too (小班一班, 大班一班)
+_PRIMARY_OR_PRESCHOOL = frozenset((Stage.PRIMARY, Stage.PRESCHOOL))
 
 
 def _years(prefixes: tuple[str, ...], count: int, stages: frozenset[Stage], suffix: str = "年级"
@@ -39,7 +42,7 @@ GRADE_STAGES: dict[str, frozenset[Stage]] = {
     **{w: _only(Stage.PRESCHOOL) for w in ("托班", "小班", "中班", "大班", "学前班", "幼儿园小班", "幼儿园中班",
                                            "幼儿园大班", "学前小班", "学前中班", "学前大班")},
     **_years(("小学",), 6, _only(Stage.PRIMARY)),
-    **_years(("小",), 6, _only(Stage.PRIMARY), suffix=""),                  # 小一 … 小六
+    **_years(("小",), 6, _PRIMARY_OR_PRESCHOOL, suffix=""),                # 小一 … 小六 (or 小班一班)
     **_years(("初",), 4, _only(Stage.JUNIOR), suffix=""),                   # 初一 … 初四 (五四制)
     **_years(("初中",), 4, _only(Stage.JUNIOR)),
     **{f"{n}年级": _only(Stage.JUNIOR) for n in "七八九"},
@@ -48,8 +51,9 @@ GRADE_STAGES: dict[str, frozenset[Stage]] = {
     **_years(("普通高中", "普高"), 3, _only(Stage.HIGH_SCHOOL)),
     **_years(("中职", "职高", "中专"), 3, _only(Stage.VOCATIONAL)),
     **_years(("职高",), 3, _only(Stage.VOCATIONAL), suffix=""),             # 职高一 …
-    **_years(("大",), 5, _COLLEGE, suffix=""),                              # 大一 … 大五
-    **_years(("大专", "专科", "高职"), 3, _only(Stage.JUNIOR_COLLEGE)),
+    **_years(("大",), 5, _COLLEGE | {Stage.PRESCHOOL}, suffix=""),          # 大一 … 大五 (or 大班一班)
+    **_years(("大专", "专科"), 3, _only(Stage.JUNIOR_COLLEGE)),
+    **_years(("高职",), 3, frozenset((Stage.JUNIOR_COLLEGE, Stage.VOCATIONAL))),    # 五年一贯制: 中职 first
     **_years(("本科",), 5, _only(Stage.UNDERGRADUATE)),
     **_years(("研",), 3, _POSTGRADUATE, suffix=""),                         # 研一 … 研三
     **_years(("硕士", "硕士研究生"), 3, _only(Stage.MASTER)),
