@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import open_main_window, two_student_school
 from PySide6.QtCore import Qt
+from test_gui_policy import fill_transport
 
 from db.session import open_database
 from gui.main_window import POLICY
@@ -23,19 +24,9 @@ def page(qtbot, shown, tmp_path, monkeypatch):
     db.close()
 
 
-def fill(form) -> None:
-    form.code.setText("TRANSPORT")
-    form.name.setText("交通补助")
-    form.stage_boxes["普通高中"].setChecked(True)
-    form.kind.setCurrentIndex(form.kind.findData("fixed"))
-    form.amount.setText("500")
-    form.share_edits["city"].setText("30")
-    form.share_edits["county"].setText("70")
-
-
 def test_esc_on_a_typed_new_item_asks_and_keep_editing_keeps_it(page, qtbot):
     form = page.add_item(modal=False)
-    fill(form)
+    fill_transport(form)
     assert form.check() == []
     page.answers = [False]                         # 继续编辑
     qtbot.keyClick(form, Qt.Key.Key_Escape)

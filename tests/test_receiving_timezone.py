@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixture imported from another test module is the test functions' argument
 """A time written with an offset (``2024-06-01T10:00:00+08:00``, ``…Z``) in a school package's
 ``generated_at`` or a feedback's ``created_at`` is taken as this machine's local time without an
 offset, as the program writes every time: comparing it with the stored times (which package is
@@ -11,8 +12,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from feedback_fixtures import STATION_PASS, ZHANG, duplicate, round_trip, send
+from feedback_fixtures import STATION_PASS, ZHANG, duplicate, send
 from receiving_fixtures import receiver_db, resigned_data, two_kid_school
+from test_feedback import rt  # noqa: F401 - the fixture (a school and its station, round trip)
 
 from cli.commands import run
 from core.errors import ValidationError
@@ -124,14 +126,6 @@ def test_a_package_an_older_program_stored_with_an_offset_still_compares(station
 
 
 # -- feedback created_at -------------------------------------------------------------------
-
-@pytest.fixture
-def rt(tmp_path):
-    trip = round_trip(tmp_path)
-    yield trip
-    trip.school.close()
-    trip.station.close()
-
 
 def _signed(rt, name: str, created_at: str):
     """The station's feedback about 张丽, its created_at written as given."""
