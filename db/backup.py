@@ -209,6 +209,17 @@ def _snapshot(src: sqlite3.Connection, tmp: Path) -> dict[str, int]:
     return counts
 
 
+def _copied(src: sqlite3.Connection, tmp: Path) -> None:
+    """``src`` copied to ``tmp`` (``_snapshot``) and closed; the copy on disk and checked against the
+    counts read in the same snapshot (DatabaseError when it differs)."""
+    try:
+        counts = _snapshot(src, tmp)
+    finally:
+        src.close()
+    _fsync(tmp)
+    check_copy(tmp, counts)
+
+
 def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     """Consistent copy of ``source`` to ``target`` (atomic, verified)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -219,13 +230,7 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     tmp = target.with_name(f".~{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         with registered_temp(tmp), registered_temp(tmp.with_name(tmp.name + "-journal")):
-            src = sqlite3.connect(source, timeout=timeout, isolation_level=None)
-            try:
-                counts = _snapshot(src, tmp)
-            finally:
-                src.close()
-            _fsync(tmp)
-            check_copy(tmp, counts)
+            _copied(sqlite3.connect(source, timeout=timeout, isolation_level=None), tmp)
             os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
         log.warning("backup failed: %s", exc)
@@ -413,13 +418,7 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
         # inspected, with its -wal (a copy taken after a power cut): not the main file's bytes alone
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):   # a killed restore's
             leftover.unlink(missing_ok=True)
-        src = _ro(info.path)
-        try:
-            counts = _snapshot(src, tmp)
-        finally:
-            src.close()
-        _fsync(tmp)
-        check_copy(tmp, counts)
+        _copied(_ro(info.path), tmp)
         if db_path.exists() and db_path.stat().st_size > 0:
             if is_healthy(db_path):
                 previous = backup(db_path, reason="before-restore")
