@@ -205,8 +205,9 @@ def cmd_letters(db, args) -> int:
     for w in warnings:
         print("注意：" + w)
     if args.mark_printed:
-        printed = [st.key for st, res in data.pairs() if res.granted or keys]
-        n = record_printed(db, printed).count
+        from core.told import told_key
+        told = {st.key: told_key(res.granted, res.pending) for st, res in data.pairs() if res.granted or keys}
+        n = record_printed(db, list(told), told).count
         print(f"已记录 {n} 名学生的告知书为已打印")
     return 0
 

@@ -1,14 +1,14 @@
 """Gathering export data from the store, signer keys, and the export use cases."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -380,15 +380,61 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     return ExportResult(path, draft, fingerprint(public_raw), counts, list(dict.fromkeys(warnings)), data.demo)
 
 
-def mark_letters_printed(session: Session, keys: list[int], actor: str | None = None) -> int:
-    """Record that these families' letters were printed (feeds NOT_NOTIFIED)."""
+def mark_letters_printed(session: Session, keys: list[int], actor: str | None = None,
+                         told: Mapping[int, str] | None = None) -> int:
+    """Record that these families' letters were printed (feeds NOT_NOTIFIED and NOTIFIED_CHANGED), with
+    what each told (``told``: core.told.told_key of the letter printed; for a key not in it, the
+    student's result now, as a letter made just before from the stored data states it). A student
+    already recorded with what this letter tells is left as recorded; one recorded with something
+    else (a letter told before the result changed, or printed before migration 0011 recorded it) is
+    recorded again, and the receipt of the earlier letter (回执) no longer stands for this one.
+    Returns how many were recorded."""
     now = datetime.now()
-    ids = list(session.scalars(select(Student.id).where(Student.id.in_(keys), Student.notified_at.is_(None))))
-    if ids:
-        session.execute(update(Student).where(Student.id.in_(ids)).values(notified_at=now))
-        audit.record_many(session, actor or audit.default_actor(), "student",
-                          ((i, {"notified_at": (None, now.isoformat(timespec="seconds"))}) for i in ids), now)
-    return len(ids)
+    stamp = now.isoformat(timespec="seconds")
+    told = dict(told or {})
+    wanted = list(dict.fromkeys(keys))
+    missing = [k for k in wanted if k not in told]
+    if missing:
+        told.update(_told_now(session, missing))
+    rows = session.execute(select(Student.id, Student.notified_at, Student.notified_told, Student.receipt_at)
+                           .where(Student.id.in_(wanted))).all()
+    changed: list[tuple[int, dict[str, tuple[Any, Any]]]] = []
+    params: list[dict[str, Any]] = []
+    receipts: list[int] = []
+    for sid, at, was, receipt in rows:
+        key = told.get(sid)
+        if key is None or (at is not None and was == key):
+            continue        # (not on the list: nothing a letter tells) / already recorded as told
+        diff: dict[str, tuple[Any, Any]] = {
+            "notified_at": (None if at is None else at.isoformat(timespec="seconds"), stamp),
+            "notified_told": (was, key)}
+        if at is not None and receipt is not None:        # a second letter: its receipt is yet to come
+            diff["receipt_at"] = (receipt.isoformat(timespec="seconds"), None)
+            receipts.append(sid)
+        params.append({"b_id": sid, "b_told": key})
+        changed.append((sid, diff))
+    if changed:
+        table = Student.__table__
+        conn = session.connection()
+        conn.execute(table.update().where(table.c.id == bindparam("b_id"))
+                     .values(notified_at=now, notified_told=bindparam("b_told")), params)
+        if receipts:
+            conn.execute(update(Student).where(Student.id.in_(receipts)).values(receipt_at=None))
+        audit.record_many(session, actor or audit.default_actor(), "student", iter(changed), now)
+    return len(changed)
+
+
+def _told_now(session: Session, keys: list[int]) -> dict[int, str]:
+    """What a letter made now tells each of these students on the list (core.told.told_key)."""
+    from core.engine import Calculator
+    from core.told import told_key
+    from db.students import records_of
+    calc = Calculator(store.get_policy(session))
+    out: dict[int, str] = {}
+    for rec in records_of(session, keys):
+        res = calc(rec)
+        out[rec.key] = told_key(res.granted, res.pending)
+    return out
 
 
 def mark_receipts(session: Session, keys: list[int], returned: bool = True, actor: str | None = None) -> int:

@@ -79,7 +79,7 @@ def build_context(session: Session, today: date | None = None,
     """The facts the rules read (``chain``: the audit log's status, when the caller checked it)."""
     school = store.get_school(session)
     cols = [Student.id, *(getattr(Student, f) for f in FACT_COLUMNS), Student.notified_at.is_not(None),
-            Student.verified, Student.seal]
+            Student.verified, Student.seal, Student.notified_told]
     session.flush()               # Core reads below do not autoflush pending ORM changes
     conn = session.connection()   # Core rows: no ORM loading machinery for 250,000 plain tuples
     # Rows are tuples; typed as such so that they spread into StudentFacts' fields.

@@ -113,6 +113,9 @@ class Student(Base):
     # When the family's notification letter was printed / its receipt came back (告知书, 回执).
     notified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     receipt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # What the printed letter told (core.told.told_key); None when printed by a version before 0011,
+    # which did not record it (such a letter is not compared: NOTIFIED_CHANGED).
+    notified_told: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # 移出名单: when and why the student was taken off the list (kept, restorable; see ON_LIST).
     removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     removed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -254,7 +257,7 @@ ON_LIST = Student.removed_at.is_(None)
 STUDENT_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in Student.__table__.columns
     if c.key not in ("id", "created_at", "updated_at", "verified", "seal", "name_initials", "import_problems",
-                     "notified_at", "receipt_at", "removed_at", "removed_reason")
+                     "notified_at", "notified_told", "receipt_at", "removed_at", "removed_reason")
 )
 ROSTER_DATA_FIELDS: tuple[str, ...] = tuple(
     c.key for c in RosterPerson.__table__.columns if c.key not in ("id", "import_problems")

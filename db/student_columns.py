@@ -91,7 +91,8 @@ class StudentColumns(RowsByIndex["StudentRow"]):
 
 @dataclass(frozen=True, slots=True)
 class LetterColumns(RowsByIndex["LetterRow"]):
-    """The students with a granted item (告知书): positions into ``students`` (ascending, so ids
+    """The students with a granted item, or told before their result changed (告知书, db.views.snapshot;
+    such a one shows as not printed: a second letter is due): positions into ``students`` (ascending, so ids
     ascend too), with what only the letters show. Indexing gives a ``LetterRow``."""
     students: StudentColumns
     positions: Sequence[int]

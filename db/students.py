@@ -73,6 +73,15 @@ def iter_records(session: Session) -> list[StudentRecord]:
     return _records(session)
 
 
+def records_of(session: Session, keys: list[int]) -> list[StudentRecord]:
+    """Engine view of these students, those on the list (a few hundred ids a query)."""
+    out: list[StudentRecord] = []
+    for i in range(0, len(keys), 500):
+        ids = ", ".join(str(int(k)) for k in keys[i:i + 500])
+        out += _records(session, f"id IN ({ids})")
+    return out
+
+
 def verified_records(session: Session) -> list[StudentRecord]:
     """Engine view of the verified students."""
     return _records(session, VERIFIED)

@@ -7,6 +7,7 @@ receipts, edit a student (re-checked at once).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -128,11 +129,12 @@ def accept_code(db: Database, code: str, id_number: str, reason: str, actor: str
     return Done(n, Changes.FINDINGS if n else Changes.NONE)
 
 
-def record_printed(db: Database, keys: list[int]) -> Done:
-    """The letters of ``keys`` were printed (告知书 已打印)."""
+def record_printed(db: Database, keys: list[int], told: Mapping[int, str] | None = None) -> Done:
+    """The letters of ``keys`` were printed (告知书 已打印); ``told``: what each told (core.told), when
+    the caller has the letters' results (else the students' results now)."""
     from db.exports import mark_letters_printed
     with db.session() as s:
-        n = mark_letters_printed(s, keys)
+        n = mark_letters_printed(s, keys, told=told)
     return Done(n, Changes.LETTERS if n else Changes.NONE)
 
 

@@ -31,6 +31,7 @@ from core.fields import (
 from core.pinyin import initials_key
 from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label, parameters_of
 from core.policy import unset_parameters as policy_unset
+from core.told import told_key
 from db import store
 from db.feedback import feedback_sources, origin_text
 from db.findings import finding_title, open_counts
@@ -176,11 +177,12 @@ class Snapshot:
     policy: Policy
     summary: Summary
     students: StudentColumns     # every student (a StudentRow per index, made on demand)
-    letters: LetterColumns       # students on the list with at least one granted item
+    letters: LetterColumns       # students on the list with a granted item, or told before their result changed
 
 
 _COLUMNS = [Student.id, Student.verified, Student.name_initials,
-            Student.notified_at.is_not(None).label("printed"), Student.receipt_at.is_not(None).label("receipt"),
+            Student.notified_at.is_not(None).label("printed"), Student.notified_told,
+            Student.receipt_at.is_not(None).label("receipt"),
             Student.removed_at.is_not(None).label("removed"), Student.removed_reason,
             *(getattr(Student, f) for f in STUDENT_DATA_FIELDS)]
 
@@ -241,8 +243,11 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
                             findings.get(m["id"], NO_FINDINGS))
                 if m["removed"]:                                # not counted (db.models.ON_LIST)
                     continue
-                if res.granted:
-                    columns.add_letter(_stored(m, "head_name"), bool(m["printed"]), bool(m["receipt"]))
+                told = m["notified_told"]
+                retell = told is not None and told != told_key(res.granted, res.pending)
+                if res.granted or retell:     # (told before the result changed: a second letter is due)
+                    columns.add_letter(_stored(m, "head_name"), bool(m["printed"]) and not retell,
+                                       bool(m["receipt"]) and not retell)
                 decisions.append(res.decisions)
                 registered += m["category"] == Category.REGISTERED.value
                 verified += bool(m["verified"])

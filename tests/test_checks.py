@@ -42,7 +42,7 @@ def test_clean_student_has_no_findings():
 
 
 def test_every_rule_has_chinese_title_and_hint():
-    assert len({r.code for r in RULES}) == len(RULES) == 27
+    assert len({r.code for r in RULES}) == len(RULES) == 28
     for r in RULES:
         assert r.title and r.hint and not r.title.isascii() and not r.hint.isascii()
 

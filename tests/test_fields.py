@@ -16,7 +16,7 @@ from db.views import LetterRow, StudentRow
 # attributes it holds besides them (keys, bookkeeping, computed values).
 SHAPES = {
     "engine": (StudentRecord, {"key"}),
-    "checked": (StudentFacts, {"key", *catalogue.IMPORTER_FIELDS, "notified", "verified", "seal"}),
+    "checked": (StudentFacts, {"key", *catalogue.IMPORTER_FIELDS, "notified", "verified", "seal", "told"}),
     "exported": (StudentInfo, {"key", "category_label", "verified"}),
     "listed": (StudentRow, {"id", "id_masked", "total_fen", "total_text", "pending", "verified", "findings",
                             "initials", "name_key", "haystack", "removed", "removed_reason"}),
@@ -49,7 +49,7 @@ def test_a_new_field_is_one_entry_or_a_loud_failure_where_a_shape_must_decide():
 
 def test_the_checks_facts_are_built_positionally_in_catalogue_order():
     from db.findings import FACT_COLUMNS
-    assert [f.name for f in fields(StudentFacts)] == ["key", *FACT_COLUMNS, "notified", "verified", "seal"]
+    assert [f.name for f in fields(StudentFacts)] == ["key", *FACT_COLUMNS, "notified", "verified", "seal", "told"]
     assert (*catalogue.CHECK_FIELDS, *catalogue.IMPORTER_FIELDS) == FACT_COLUMNS
 
 

@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from core.bulk import gc_paused
-from core.checks import rules_grade, rules_identity, rules_integrity, rules_money, rules_roster, rules_values
+from core.checks import (
+    rules_grade,
+    rules_identity,
+    rules_integrity,
+    rules_letters,
+    rules_money,
+    rules_roster,
+    rules_values,
+)
 from core.checks.base import (
     POLICY_FIELD,
     SEVERITY_LABELS,
@@ -20,7 +28,7 @@ from core.checks.base import (
 )
 
 RULES: tuple[Rule, ...] = (rules_identity.RULES + rules_grade.RULES + rules_values.RULES + rules_roster.RULES
-                           + rules_money.RULES + rules_integrity.RULES)
+                           + rules_money.RULES + rules_letters.RULES + rules_integrity.RULES)
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
 
 

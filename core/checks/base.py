@@ -71,6 +71,7 @@ class StudentFacts:
     notified: bool = False
     verified: bool = False
     seal: str | None = None       # stored at verification (core.seal)
+    told: str | None = None       # what the printed letter told (core.told), None before 0011 or unprinted
 
 
 class RosterFacts(NamedTuple):
