@@ -432,8 +432,9 @@ def _told_now(session: Session, keys: list[int]) -> dict[int, str]:
     calc = Calculator(store.get_policy(session))
     out: dict[int, str] = {}
     for rec in records_of(session, keys):
-        res = calc(rec)
-        out[rec.key] = told_key(res.granted, res.pending)
+        if rec.key is not None:         # (always: a stored record carries its id)
+            res = calc(rec)
+            out[rec.key] = told_key(res.granted, res.pending)
     return out
 
 

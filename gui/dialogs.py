@@ -65,6 +65,18 @@ def ask_save_path(parent: QWidget | None, title: str, default_name: str,
     return p if p.suffix else p.with_suffix(default_suffix(filters) or Path(default_name).suffix)
 
 
+def named(target: Path, suffix: str) -> Path:
+    """``target`` ending in ``suffix`` (".pdf", ".xlsx"), the one way an output's name gets its suffix: a
+    name typed with the other of these suffixes gets this one instead; any other ending is kept and
+    ``suffix`` added (公示名单2024.10 → 公示名单2024.10.pdf, not 公示名单2024.pdf, which would replace
+    another file)."""
+    if target.suffix.lower() == suffix:
+        return target
+    if target.suffix.lower() in (".pdf", ".xlsx"):
+        return target.with_suffix(suffix)
+    return target.with_name(target.name + suffix)
+
+
 def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> tuple[QDialogButtonBox, QPushButton]:
     """A dialog's 确定/取消 buttons (accept/reject connected) and its OK button."""
     buttons = QDialogButtonBox(dialog)

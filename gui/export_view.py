@@ -31,7 +31,7 @@ from db.exports import (
 )
 from db.session import Database
 from gui import notes, worker
-from gui.dialogs import ask_save_path
+from gui.dialogs import ask_save_path, named
 from gui.errors import show_exception
 
 
@@ -47,17 +47,6 @@ def ask_signing_passphrase(parent: QWidget, first: bool) -> str | None:
             dialog.deleteLater()
     text, ok = QInputDialog.getText(parent, "签名口令", "签名口令：", QLineEdit.EchoMode.Password)
     return text if ok else None
-
-
-def _named(target: Path, suffix: str) -> Path:
-    """``target`` ending in ``suffix``: a name typed with the notice's other suffix gets this one
-    instead; any other ending is kept and ``suffix`` added (公示名单2024.10 → 公示名单2024.10.pdf,
-    not 公示名单2024.pdf)."""
-    if target.suffix.lower() == suffix:
-        return target
-    if target.suffix.lower() in (".pdf", ".xlsx"):
-        return target.with_suffix(suffix)
-    return target.with_name(target.name + suffix)
 
 
 class ExportPage(QWidget):
@@ -185,13 +174,13 @@ class ExportPage(QWidget):
     def export_notice(self, suffix: str) -> None:
         target = self.ask_notice_target(suffix)
         if target is not None:
-            self._run_notice(target, [_named(target, suffix)])
+            self._run_notice(target, [named(target, suffix)])
 
     def export_notice_pair(self) -> None:
         """The PDF where the clerk chooses, the workbook beside it under the same name."""
         target = self.ask_notice_target(".pdf", "保存公示名单（同名的 Excel 文件保存在同一文件夹）")
         if target is not None:
-            pdf = _named(target, ".pdf")
+            pdf = named(target, ".pdf")
             self._run_notice(target, [pdf, pdf.with_suffix(".xlsx")])
 
     def _run_notice(self, asked: Path, targets: list[Path]) -> None:

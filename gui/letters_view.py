@@ -21,7 +21,7 @@ from db.usecases import Done, record_printed, record_receipts
 from db.views import Snapshot
 from gui import worker
 from gui.columns_model import ColumnsModel, ColumnTest, negated
-from gui.dialogs import ask_save_path
+from gui.dialogs import ask_save_path, named
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.notes import show_all
@@ -86,6 +86,12 @@ class MadeLetters:
     warnings: list[str]
     pdf: bytes                      # the letters, for the preview (empty when saved to ``target``)
     draft_reasons: list[str]        # why they are marked 草稿 (db.exports.readiness); empty: final
+    told: dict[int, str]            # the students with a letter in ``pdf``/``target``: what each letter tells
+                                    # (core.told), what printing records
+
+    @property
+    def keys(self) -> list[int]:
+        return list(self.told)
 
 
 def make_letters(db: Database, keys: list[int], target: Path | None = None,
@@ -99,13 +105,16 @@ def make_letters(db: Database, keys: list[int], target: Path | None = None,
     from core.paths import temp_folder
     from db.exports import gather_letters
     letters = gather_letters(db, keys=keys)
+    from core.told import told_key
+    # every student read (of ``keys``, on the list) gets a letter; one selected but gone is left out, warned of
+    made_for = {s.key: told_key(r.granted, r.pending) for s, r in letters.data.pairs()}
     if target is not None:
         warnings = write_letters(target, letters.data, keys=keys, per_household=per_household)
-        return MadeLetters(target, warnings, b"", letters.reasons)
+        return MadeLetters(target, warnings, b"", letters.reasons, made_for)
     with temp_folder("letters") as folder:
         path = folder / "告知书.pdf"
         warnings = write_letters(path, letters.data, keys=keys, per_household=per_household)
-        return MadeLetters(None, warnings, path.read_bytes(), letters.reasons)
+        return MadeLetters(None, warnings, path.read_bytes(), letters.reasons, made_for)
 
 
 def draft_note(reasons: list[str]) -> str:
@@ -129,7 +138,8 @@ class LettersPage(ListPage[LettersProxy]):
         self.household.setToolTip("户编号相同的子女列在同一页告知书上；没有户编号的学生各占一页")
         self.add_to_action_row(self.household)
         self.add_action_spacing(12)
-        self.preview_button = self._button("previewButton", "预览/打印…", self.preview_selected)
+        # (a lambda: ``clicked(bool)`` would pass False as ``modal``)
+        self.preview_button = self._button("previewButton", "预览/打印…", lambda: self.preview_selected())
         self.save_button = self._button("saveButton", "另存为 PDF…", self.save_selected)
         self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
         self.no_receipt_button = self._button("noReceiptButton", "回执未收回", lambda: self.set_receipts(False))
@@ -172,6 +182,8 @@ class LettersPage(ListPage[LettersProxy]):
 
     # -- preview and print ---------------------------------------------------
     def preview_selected(self, modal: bool = True) -> None:
+        """The letters of the selection in a preview, modal: nothing changes behind it while it is open
+        (a letter printed from it would show data no longer stored). Tests pass ``modal=False``."""
         keys = self.selected_keys()
         if not keys:
             self._message("没有可生成告知书的学生")
@@ -185,30 +197,34 @@ class LettersPage(ListPage[LettersProxy]):
         worker.run_task(preview_pages, made.pdf, parent=self,
                         on_success=lambda shown: self._show_preview(keys, made, shown[0], shown[1], modal))
 
-    def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], total: int, modal: bool) -> None:
+    def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], total: int,
+                      modal: bool) -> None:
+        """``keys``: the students selected (the title counts them); printing records ``made.keys``."""
         from gui.pdf_preview import PdfPreview, iter_pages
         self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(draft_note(made.draft_reasons))
         self.shown_letters = made
         title = f"资助结果告知书{'（草稿）' if made.draft_reasons else ''}（{len(keys)} 名学生）"
-        self.preview = PdfPreview(title, pages, print_pages=lambda: iter_pages(made.pdf, dpi=200), parent=self,
-                                  total=total)
-        self.preview.print_button.clicked.connect(lambda: self._after_print(keys, bool(made.draft_reasons)))
+        preview = PdfPreview(title, pages, print_pages=lambda: iter_pages(made.pdf, dpi=200), parent=self,
+                             total=total)
+        self.preview = preview
+        # bound to this preview and its letters: only its own successful print records, and only its students
+        preview.printed_all.connect(lambda: self._after_print(made))
         if modal:
-            self.preview.exec()
-            self.preview.deleteLater()
-            self.preview = None
+            preview.exec()
+            preview.deleteLater()
+            if self.preview is preview:
+                self.preview = None
         else:
-            self.preview.show()
+            preview.show()
 
-    def _after_print(self, keys: list[int], draft: bool) -> None:
-        if self.preview is None or not self.preview.printed:
-            return
-        if draft:       # a draft is never sent to the family, so it does not count as 已告知
+    def _after_print(self, made: MadeLetters) -> None:
+        """Every page of ``made`` went to the printer: its students are told (unless a draft)."""
+        if made.draft_reasons:      # a draft is never sent to the family, so it does not count as 已告知
             self._message("草稿告知书不记录为已打印；全部核准后再打印正式告知书")
             return
-        worker.run_task(record_printed, self.db, keys, on_success=self._recorded, parent=self)
+        worker.run_task(record_printed, self.db, made.keys, made.told, on_success=self._recorded, parent=self)
 
     def _recorded(self, done: Done) -> None:
         self._message(f"已记录 {done.count} 份告知书为已打印")
@@ -219,7 +235,7 @@ class LettersPage(ListPage[LettersProxy]):
         target = ask_save_path(self, "保存告知书", "告知书.pdf", "PDF 文件 (*.pdf)")
         if not keys or target is None:
             return
-        worker.run_task(make_letters, self.db, keys, target.with_suffix(".pdf"),
+        worker.run_task(make_letters, self.db, keys, named(target, ".pdf"),
                         per_household=self.household.isChecked(),
                         on_success=self._saved, parent=self, process=True)
 
@@ -243,5 +259,5 @@ class LettersPage(ListPage[LettersProxy]):
         self.changed.emit(done.changes)
 
     def update_count(self) -> None:
-        text = f"享受资助 {self.model.rowCount()} 人，告知书已打印 {self._printed}，回执已收回 {self._back}"
+        text = f"应告知 {self.model.rowCount()} 人，告知书已打印 {self._printed}，回执已收回 {self._back}"
         self.count_label.setText("正在读取…" if self._loading else text)

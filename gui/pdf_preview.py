@@ -11,11 +11,13 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from core.errors import OutputFileError
+from gui.errors import show_exception
 from gui.screen import fit_to_screen
 
 PREVIEW_PAGES = 30          # pages shown by a preview at most (printing prints every page)
@@ -72,8 +74,19 @@ def iter_pages(source: str | Path | bytes, dpi: int = PREVIEW_DPI) -> Iterator[Q
             doc.close()
 
 
+def print_failed() -> OutputFileError:
+    """What the clerk reads when the printer did not take every page (one error display: gui.errors)."""
+    return OutputFileError(
+        "打印失败：打印机没有接受全部页面，这次打印没有记录为已打印",
+        "请检查打印机是否开机、连接正常、有纸（打印到文件时，检查保存的文件夹是否存在），"
+        "或在打印对话框中换一台打印机，然后重新打印。")
+
+
 class PdfPreview(QDialog):
-    """Shows rendered pages; 打印… opens the system print dialog."""
+    """Shows rendered pages; 打印… opens the system print dialog. ``printed_all`` is emitted when
+    every page went to the printer (a cancelled or failed print emits nothing)."""
+
+    printed_all = Signal()
 
     def __init__(self, title: str, pages: list[QImage], print_pages=None, parent: QWidget | None = None,
                  total: int | None = None) -> None:
@@ -123,29 +136,58 @@ class PdfPreview(QDialog):
         """Tests replace this to print without a dialog."""
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)
-        return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
+        limit_to_whole_document(dialog)
+        try:
+            return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
 
     def print_dialog(self) -> None:
         printer = self.ask_printer()
         if printer is None:
             return
+        printer.setPrintRange(QPrinter.PrintRange.AllPages)     # the whole batch (limit_to_whole_document)
         pages = self._print_pages() if self._print_pages else self.pages
-        print_images(printer, pages)
+        try:
+            print_images(printer, pages)
+        except OutputFileError as exc:     # nothing recorded: the clerk is told and may print again
+            show_exception(self, exc)
+            return
         self.printed = True
+        self.printed_all.emit()
+
+
+def limit_to_whole_document(dialog: QPrintDialog) -> None:
+    """No page range, current page or selection in the print dialog: 打印 always prints every page,
+    so what a caller records as printed (the letters' 已打印) is exactly what came out. Printing only
+    some pages would need the record to know which students were on them; printing the whole batch
+    again, or previewing fewer students, does the same job."""
+    option = QPrintDialog.PrintDialogOption
+    for opt in (option.PrintPageRange, option.PrintCurrentPage, option.PrintSelection):
+        dialog.setOption(opt, False)
 
 
 def print_images(printer: QPrinter, pages: Iterable[QImage]) -> None:
-    """Each page drawn as it comes (``iter_pages``: one page in memory at a time)."""
-    painter = QPainter(printer)
+    """Each page drawn as it comes (``iter_pages``: one page in memory at a time). Raises
+    ``OutputFileError`` when the printer cannot be started (``QPainter.begin``), refuses a new page
+    or cannot finish the job (``QPainter.end``, a printer in its error state): a caller records
+    nothing then."""
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise print_failed()
+    ok = False
     try:
         for i, img in enumerate(pages):
-            if i:
-                printer.newPage()
+            if i and not printer.newPage():
+                raise print_failed()
             area = painter.viewport()
             size = img.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
             painter.setViewport(QRect(area.x(), area.y(), size.width(), size.height()))
             painter.setWindow(img.rect())
             painter.drawImage(0, 0, img)
             painter.setViewport(area)
+        ok = True
     finally:
-        painter.end()
+        ended = painter.end()
+    if ok and (not ended or printer.printerState() in (QPrinter.PrinterState.Error, QPrinter.PrinterState.Aborted)):
+        raise print_failed()

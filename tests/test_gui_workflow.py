@@ -273,7 +273,7 @@ def test_letters_list_only_subsidised_students(win):
     assert 0 < n < 120
     assert n == win.dashboard.summary.granted_students
     assert all(r.total_fen > 0 for r in page.model.rows())
-    assert f"享受资助 {n} 人" in page.count_label.text()
+    assert f"应告知 {n} 人" in page.count_label.text()
 
 
 def test_preview_print_records_the_letters(win, db, tmp_path, qtbot):
