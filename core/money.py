@@ -9,7 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from core.errors import ValidationError
 
 MAX_YUAN = Decimal(100_000_000)
-_CLEAN = re.compile(r"[\s,，元¥￥]")
+# A yuan text: a currency sign before the number and 元 after it, spaces around them, none inside.
+_EDGES = re.compile(r"\s*[¥￥]?\s*(.*?)\s*元?\s*", re.DOTALL)
+# What a mistyped amount is made of (digits, separators, a sign): worth a message on its commas or spaces.
+_NUMBER_CHARS = re.compile(r"[+-]?[\d\s,，.]+")
+# Commas only as thousands separators: 1,400 / 1,400.00 / 12,345,678.5 (never 349,50 or 1.400,00).
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[,，]\d{3})+(?:\.\d*)?")
+_EXAMPLES = "例如 1400、1,400.00 或 349.50"
 
 
 def parse_yuan(value: object) -> int:
@@ -19,6 +25,11 @@ def parse_yuan(value: object) -> int:
     repr, so 1200.5 becomes exactly 120050 fen; the binary noise a formula
     leaves (300.00000000000006, 359.99999999999994) is absorbed. Raises
     ValidationError on text that is not an amount or has more than two decimals.
+
+    Text may have ¥/￥ before the number, 元 after it and spaces around them; a comma
+    (, or ，) is read only as a thousands separator in its places ("1,400.00"). A decimal
+    comma ("349,50", "1.400,00"), a comma elsewhere ("1,4") or a space between digits
+    ("12 34") is refused, never read as another amount.
     """
     if isinstance(value, bool):
         raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
@@ -29,7 +40,7 @@ def parse_yuan(value: object) -> int:
     elif isinstance(value, Decimal):
         dec = value
     else:
-        text = _CLEAN.sub("", str(value)).translate(_FULLWIDTH_DIGITS)
+        text = _number_text(str(value).translate(_FULLWIDTH_DIGITS), value)
         try:
             dec = Decimal(text)
         except InvalidOperation:
@@ -46,6 +57,26 @@ def parse_yuan(value: object) -> int:
     if fen != fen.to_integral_value():
         raise ValidationError(f"金额“{value}”超过两位小数", "金额最多精确到分（两位小数）")
     return int(fen)
+
+
+def _number_text(text: str, value: object) -> str:
+    """The number of a yuan text, its currency signs and thousands commas removed; a misplaced
+    comma or a space between digits raises ValidationError."""
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        return text                   # the usual cell, "1400.00": nothing to take off
+    match = _EDGES.fullmatch(text)
+    number = match.group(1) if match else text
+    if not _NUMBER_CHARS.fullmatch(number):
+        return number                 # not an amount: Decimal refuses it as such
+    if any(c.isspace() for c in number):
+        raise ValidationError(f"金额“{value}”的数字中间有空格，无法确定金额：请删去空格，小数点请用“.”",
+                              _EXAMPLES)
+    if "," in number or "，" in number:
+        if not _GROUPED.fullmatch(number):
+            raise ValidationError(
+                f"金额“{value}”的逗号位置不对：小数点请用“.”，千位分隔的逗号每三位一个", _EXAMPLES)
+        number = number.replace(",", "").replace("，", "")
+    return number
 
 
 def _without_float_noise(value: float) -> float:
