@@ -146,6 +146,48 @@ def _payments_of(code: str) -> Callable[[CheckContext], list[Finding]]:
     return lambda ctx: [f for f in _payment_findings(ctx) if f.code == code]
 
 
+@dataclass
+class _Due:
+    """What the students with one ID number are due for one item: the first of them granted it (the
+    finding's subject, as ``by_id`` keeps the first), and the amounts of all of them added up (an ID
+    listed twice is ID_DUPLICATE's error; the payment is compared with both entitlements)."""
+
+    student: StudentFacts
+    name: str
+    amount_fen: int = 0
+    students: int = 0
+
+    @property
+    def whose(self) -> str:
+        return f"（身份证号相同的 {self.students} 名学生合计）" if self.students > 1 else ""
+
+
+def _item_label(ctx: CheckContext, code: str) -> str:
+    """An item of the disbursement record as the clerk knows it: its name in the policy (a retired
+    item's too, said to be retired), the code only when the policy no longer has it."""
+    try:
+        item = ctx.policy.item(code)
+    except KeyError:
+        return f"项目 {code}（当前政策中没有该项目）"
+    return f"“{item.name}”（已停用的项目）" if item.retired else f"“{item.name}”"
+
+
+def _pending_paid(ctx: CheckContext, s: StudentFacts, d: ItemDecision, fen: int) -> Finding:
+    """A payment of an item the student is eligible for but whose amount is pending: it cannot be
+    checked until what is missing is entered (never “不应享受”: the student is entitled)."""
+    item = ctx.policy.item(d.code)
+    paid = f"发放记录中的 {format_fen(fen)} 元无法核对"
+    if d.cause is PendingCause.PARAMETER_UNSET:
+        stage = parse_stage(s.stage)
+        unset = parameter_label(f"{item.cap}.{stage.value if stage else s.stage}")
+        return PAYMENT_MISMATCH.finding(
+            s, f"“{d.name}”待补充（未设置{unset}），{paid}，请先在“政策 → 政策参数”中填写该标准", part=d.code)
+    label = FEE_LABELS.get(item.fee or "", "实收金额")
+    return PAYMENT_MISMATCH.finding(
+        s, f"“{d.name}”待补充（未填写{label}），{paid}，请先补填{label}（确实未收费请填 0）",
+        f"{item.fee}_fen" if item.fee else "", part=d.code)
+
+
 def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
     """One pass over the disbursement record gives all three payment codes."""
     if ctx.payments is None:
@@ -153,27 +195,40 @@ def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
     paid: dict[tuple[str, str], int] = defaultdict(int)
     for p in ctx.payments:
         paid[(p.id_number, p.item_code)] += p.amount_fen
-    entitled: dict[tuple[str, str], tuple[StudentFacts, int, str]] = {}
+    entitled: dict[tuple[str, str], _Due] = {}
+    pending: dict[tuple[str, str], tuple[StudentFacts, ItemDecision]] = {}
     by_id: dict[str, StudentFacts] = {}
     for s, res in results(ctx):
-        if s.id_number:
-            by_id.setdefault(s.id_number, s)
+        if not s.id_number:
+            continue
+        by_id.setdefault(s.id_number, s)
         for d in res.granted:
-            if s.id_number:
-                entitled[(s.id_number, d.code)] = (s, d.amount_fen, d.name)
-    for key, (s, amount, name) in entitled.items():
+            due = entitled.get((s.id_number, d.code))
+            if due is None:
+                due = entitled[(s.id_number, d.code)] = _Due(s, d.name)
+            due.amount_fen += d.amount_fen
+            due.students += 1
+        for d in res.pending:
+            pending.setdefault((s.id_number, d.code), (s, d))
+    for key, due in entitled.items():
+        amount = due.amount_fen
         if key not in paid:
             if not amount:   # a zero entitlement needs no payment
                 continue
-            yield PAYMENT_MISSING.finding(s, f"应享受“{name}” {format_fen(amount)} 元，发放记录中没有", part=key[1])
+            yield PAYMENT_MISSING.finding(
+                due.student, f"应享受“{due.name}” {format_fen(amount)} 元{due.whose}，发放记录中没有", part=key[1])
         elif paid[key] != amount:
             yield PAYMENT_MISMATCH.finding(
-                s, f"“{name}”应发 {format_fen(amount)} 元，实发 {format_fen(paid[key])} 元", part=key[1])
+                due.student, f"“{due.name}”应发 {format_fen(amount)} 元{due.whose}，实发 {format_fen(paid[key])} 元",
+                part=key[1])
     for key, fen in paid.items():
         if key in entitled:
             continue
+        if key in pending:
+            yield _pending_paid(ctx, *pending[key], fen)
+            continue
         student = by_id.get(key[0])
-        msg = f"发放记录中项目 {key[1]} 发放 {format_fen(fen)} 元，但按政策不应享受"
+        msg = f"发放记录中{_item_label(ctx, key[1])}发放 {format_fen(fen)} 元，但按政策不应享受"
         if student is not None:
             yield PAYMENT_UNDUE.finding(student, msg, part=key[1])
         else:
@@ -207,7 +262,8 @@ PAYMENT_MISSING = Rule("PAYMENT_MISSING", Severity.ERROR, "应发未发",
 PAYMENT_UNDUE = Rule("PAYMENT_UNDUE", Severity.ERROR, "不应发放却已发放",
                      "核对学生信息和发放记录，必要时追回", _payments_of("PAYMENT_UNDUE"))
 PAYMENT_MISMATCH = Rule("PAYMENT_MISMATCH", Severity.ERROR, "发放金额不一致",
-                        "核对发放金额与资助标准", _payments_of("PAYMENT_MISMATCH"))
+                        "核对发放金额与资助标准；项目待补充的，先补填所缺的实收金额或政策参数再核对",
+                        _payments_of("PAYMENT_MISMATCH"))
 NOT_NOTIFIED = Rule("NOT_NOTIFIED", Severity.INFO, "尚未告知家庭",
                     "打印并发放资助结果告知书，收回回执", _not_notified)
 

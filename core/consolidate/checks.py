@@ -44,7 +44,8 @@ ONCE_ONLY_REPEATED = CrossRule(
     "每人只能享受一次的项目在往年已经发放，不得再次发放；请学校改正后重新导出提交包")
 TOTALS_MISMATCH = CrossRule(
     "TOTALS_MISMATCH", Severity.ERROR, "提交包的合计与学生明细不符",
-    "提交包声明的合计与逐个学生相加的结果不一致；请不要使用这个提交包，请学校重新导出")
+    "提交包声明的合计与逐个学生相加的结果不一致，或某项资助的各资金来源分担之和与其金额不符；"
+    "请不要使用这个提交包，请学校重新导出")
 
 CROSS_RULES: tuple[CrossRule, ...] = (DUPLICATE_ACROSS_SCHOOLS, ROSTER_NOT_ENROLLED, ONCE_ONLY_REPEATED,
                                       TOTALS_MISMATCH)
@@ -273,8 +274,38 @@ def recount(pkg: PackageData) -> Totals:
     return r
 
 
+def share_mismatches(pkg: PackageData, names: Mapping[str, str]) -> Iterator[CrossFinding]:
+    """TOTALS_MISMATCH findings of one package's grants whose funding sources' shares do not add up to
+    the grant's amount, or with a share below zero (``parse_package_data`` refuses a negative amount in
+    data.json; a package made in memory is held to the same rule). The claimed totals may agree with such
+    a grant, the sources' figures then being wrong with them, so no other finding would tell."""
+    for st in pkg.students:
+        for g in st.grants:
+            shares = sum(g.shares.values())
+            if shares == g.amount_fen and min(g.shares.values(), default=0) >= 0:
+                continue
+            negative = [src for src, fen in g.shares.items() if fen < 0]
+            parts = "，".join(f"{_source(pkg, src)} {_yuan(fen)}" for src, fen in g.shares.items()) or "无"
+            said = f"各资金来源分担相加为 {_yuan(shares)}（{parts}）"
+            if shares != g.amount_fen:
+                said += f"，相差 {_yuan(abs(shares - g.amount_fen))}"
+            if negative:
+                said += f"；{'、'.join(_source(pkg, src) for src in negative)}分担为负数"
+            item = names.get(g.code) or pkg.items.get(g.code) or g.code
+            who = f"{st.name}（{mask_id(st.id_number)}）" if st.id_number else f"{st.name}（无身份证号）"
+            yield _make(TOTALS_MISMATCH, f"提交包（{_school(pkg)}）中 {who}的“{item}”金额为 {_yuan(g.amount_fen)}，"
+                                         f"而{said}",
+                        id_number=st.id_number, name=st.name, pkg=pkg, item=g.code, amount_fen=g.amount_fen,
+                        expected_fen=shares, figure="shares")
+
+
+def _source(pkg: PackageData, src: str) -> str:
+    return pkg.sources.get(src) or SOURCE_LABELS.get(src, src)
+
+
 def totals_mismatches(pkg: PackageData, names: Mapping[str, str]) -> Iterator[CrossFinding]:
-    """TOTALS_MISMATCH findings of one package: each claimed figure that differs from its students."""
+    """TOTALS_MISMATCH findings of one package: each claimed figure that differs from its students,
+    then each grant whose shares differ from its amount (``share_mismatches``)."""
     got, claimed = recount(pkg), pkg.totals
     where = f"提交包（{_school(pkg)}）"
     figures: list[tuple[str, str, int, int]] = []
@@ -282,7 +313,7 @@ def totals_mismatches(pkg: PackageData, names: Mapping[str, str]) -> Iterator[Cr
         figures.append((code, f"资助项目“{names.get(code, code)}”的金额", claimed.by_item.get(code, 0),
                         got.by_item.get(code, 0)))
     for src in dict.fromkeys([*claimed.by_source, *got.by_source]):
-        figures.append((src, f"{pkg.sources.get(src) or SOURCE_LABELS.get(src, src)}资金",
+        figures.append((src, f"{_source(pkg, src)}资金",
                         claimed.by_source.get(src, 0), got.by_source.get(src, 0)))
     figures.append(("", "资助金额总计", claimed.total, got.total))
     for item, label, said, real in figures:
@@ -296,6 +327,7 @@ def totals_mismatches(pkg: PackageData, names: Mapping[str, str]) -> Iterator[Cr
         if said_n != real_n:
             yield _make(TOTALS_MISMATCH, f"{where}声明{label}为 {said_n} {unit}，而学生明细为 {real_n} {unit}",
                         pkg=pkg, figure=figure)
+    yield from share_mismatches(pkg, names)
 
 
 # -- all together ---------------------------------------------------------------------------

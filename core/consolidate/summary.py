@@ -115,7 +115,10 @@ class StageSummary:
 
 @dataclass
 class BudgetRow:
-    """项目 × 资金来源: how many students and how much, in all and per funding source."""
+    """项目 × 资金来源: how many students and how much, in all and per funding source. ``total.students``
+    counts every grant of the item, 0.00 included (受助 as the school counts it); a source's ``students``
+    only the grants it pays a share above zero of. The 合计 row counts each student once: granted any
+    item, and per source when that source pays above zero of any of the student's grants."""
 
     code: str                          # "" for the 合计 row
     name: str
@@ -218,8 +221,9 @@ def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | No
     """The summaries of ``packages`` (one per school). A school's township is its package's,
     else ``townships[school_code]`` (e.g. the expected-schools list), else （未填乡镇）. Items are
     listed in the order of ``items`` (code -> name: the receiver's policy), then any other
-    item the packages name. The budget table counts a student for an item (and a source) when
-    the amount is above zero."""
+    item the packages name. The budget table counts a student for an item when the item is
+    granted, with an amount of 0.00 too (受助 as the school's own figures count it), and for a
+    funding source only when that source's share is above zero (``BudgetRow``)."""
     townships = townships or {}
     groups = duplicate_groups(packages)
     per_package: dict[int, int] = {}

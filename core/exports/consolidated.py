@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -269,9 +270,22 @@ def _budget(ws: Worksheet, c: Consolidation) -> None:
             cells += [cell.students if cell else 0, Money(cell.amount_fen if cell else 0)]
         total = not r.code
         write_row(ws, row, cells, bold=total, fill=TOTAL_FILL if total else None)
-    put_text(ws, row + 1, 1, "注：人数为该项目（该资金来源）金额大于 0 的学生数；合计行的人数为受助学生人数"
-                             "（一人可享受多个项目）；金额由各校学生明细相加。")
+    put_text(ws, row + 1, 1, f"注：{budget_counts_note(c.summary.sources, '受助人数')}；金额由各校学生明细相加。")
     _finish(ws, c, SHEETS[3])
+
+
+def budget_counts_note(sources: Mapping[str, str], count_header: str) -> str:
+    """What the budget table's counts are (``core.consolidate.summary.BudgetRow``), its columns named as
+    ``count_header`` (the item's count: 受助人数 in the workbook, 人数 in the report) and 〈source〉人数."""
+    per_source = "、".join(f"“{label}人数”" for label in sources.values())
+    text = (f"“{count_header}”为享受该项目的学生数，含金额为 0.00 元的学生（如实收费用为 0），"
+            "与学校报表的受助人数口径一致")
+    if per_source:
+        text += f"；{per_source}为该资金来源分担金额大于 0 的学生数，因此可能少于“{count_header}”"
+    text += f"。合计行的“{count_header}”为享受任一项目的学生人数"
+    if per_source:
+        text += f"，{per_source}为该资金来源在任一项目上分担金额大于 0 的学生人数"
+    return text + "（一名学生可享受多个项目，只计一次）"
 
 
 def _findings(ws: Worksheet, c: Consolidation) -> None:

@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 from core.checks.base import SEVERITY_LABELS, Severity
 from core.consolidate.checks import CROSS_RULES
 from core.consolidate.summary import Figures
-from core.exports.consolidated import WORKBOOK_MEMBER, Consolidation
+from core.exports.consolidated import WORKBOOK_MEMBER, Consolidation, budget_counts_note
 from core.exports.output import generated_by_label
 from core.exports.pdf_common import Glyphs, PageSpec, Styles, render_pdf, signature_block, styles, table
 from core.idnumber import mask_id
@@ -57,7 +57,7 @@ def _fig_cells(f: Figures, srcs: list[str]) -> list[str]:
             *(format_fen(f.by_source.get(s, 0)) for s in srcs)]
 
 
-def _overview(c: Consolidation, st: Styles) -> list[Flowable]:
+def _overview(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
     t, dup = c.summary.totals, c.summary.duplicates
     srcs, _ = _money_cols(c)
     src_text = "，".join(f"{c.summary.sources[s]} {format_fen(t.by_source.get(s, 0))} 元" for s in srcs)
@@ -68,7 +68,7 @@ def _overview(c: Consolidation, st: Styles) -> list[Flowable]:
                  f"金额 {format_fen(dup.amount_fen)} 元），须核实后由非就读学校撤销。")
     if t.pending:
         text += f"另有 {t.pending} 个资助项目因信息不全待补充，未计入上述金额。"
-    return [Paragraph("一、总体情况", st["h1"]), Paragraph(text, st["indent"])]
+    return [Paragraph("一、总体情况", st["h1"]), Paragraph(g.esc(text, "资金来源"), st["indent"])]    # (the packages' words)
 
 
 def _tables(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
@@ -107,8 +107,8 @@ def _tables(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
     out.append(table(rows, [WIDTH - 14 * mm - 26 * mm - per * len(srcs), 14 * mm, 26 * mm,
                             *[17 * mm, 23 * mm] * len(srcs)], st, g, right=range(1, 3 + 2 * len(srcs)),
                      total=True))
-    out.append(Paragraph("注：人数为该项目（该资金来源）金额大于 0 的学生数；合计行的人数为受助学生人数，一名学生可享受"
-                         "多个项目。预算表和按学段的金额由各校学生明细相加。", st["small"]))
+    note = g.esc(budget_counts_note(c.summary.sources, "人数"), "资金来源")    # the labels are the packages' words
+    out.append(Paragraph(f"注：{note}。预算表和按学段的金额由各校学生明细相加。", st["small"]))
 
     out.append(Paragraph("五、按学段", st["h1"]))
     rows = [["学段", "在册学生", "受助学生", "金额（元）", *labels]]
@@ -175,7 +175,7 @@ def write_consolidated_report(path: str | Path, c: Consolidation) -> list[str]:
     """Write the report PDF to ``path`` (atomically); returns glyph warnings."""
     st = styles(mono=True)
     g = Glyphs()
-    story = (_cover(c, st, g) + _overview(c, st) + _tables(c, st, g) + _findings(c, st, g) + _signatures(c, st)
+    story = (_cover(c, st, g) + _overview(c, st, g) + _tables(c, st, g) + _findings(c, st, g) + _signatures(c, st)
              + _packages(c, st, g))
     spec = PageSpec(c.receiver.name, TITLE, False, c.time_label)
     return render_pdf(path, story, spec, g, subject=f"{c.receiver.year_label} {TITLE}",
