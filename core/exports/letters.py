@@ -71,12 +71,31 @@ def _why_not(data: ExportData, result: StudentResult, explained: Calculator) -> 
     relevant = [d for d, item in zip(full.decisions, data.policy.items, strict=True) if rec.stage in item.stages]
     if not relevant:
         return [f"本方案所列资助项目不包括{rec.stage.value}阶段"]
+    return deciding_reasons([d.reasons for d in relevant])
+
+
+_TAIL = "，本项目"        # "家庭类别为非困难，本项目只限建档立卡": the student's fact, then the item's condition
+
+
+def deciding_reasons(unmet: list[tuple[str, ...]]) -> list[str]:
+    """The reasons a family is told, from each relevant item's unmet conditions (engine texts): the
+    facts every item fails on (one line each, however each item words its condition), else the
+    conditions of the items that came closest (fewest unmet); at most three. A family is not told
+    "就读地为本地" when no item for local pupils would have granted anything either."""
+    heads = [{r.split(_TAIL, 1)[0]: r for r in reasons} for reasons in unmet if reasons]
+    if not heads:
+        return ["不符合本方案所列资助项目的条件"]
     out: list[str] = []
-    for d in relevant:
-        for r in d.reasons:
-            if r not in out:
-                out.append(r)
-    return out[:3] or ["不符合本方案所列资助项目的条件"]
+    for head in heads[0]:
+        if all(head in h for h in heads[1:]):
+            texts = {h[head] for h in heads}
+            out.append(texts.pop() if len(texts) == 1 else f"{head}，不符合本方案各资助项目的条件")
+    if not out:
+        fewest = min(map(len, heads))
+        for h in heads:
+            if len(h) == fewest:
+                out += [r for r in h.values() if r not in out]
+    return out[:3]
 
 
 class _Fixed:
