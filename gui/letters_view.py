@@ -240,11 +240,32 @@ class LettersPage(ListPage[LettersProxy]):
                         on_success=self._saved, parent=self, process=True)
 
     def _saved(self, made: MadeLetters) -> None:
+        """Saved letters may be printed elsewhere (a print shop): final ones may be recorded as printed
+        now, with what they tell (as a print from the preview records them)."""
         self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(f"草稿告知书已保存：{made.target}。" + draft_note(made.draft_reasons))
-        else:
-            self._message(f"告知书已保存：{made.target}")
+            return
+        self._message(f"告知书已保存：{made.target}")
+        if made.told and self.ask_record_saved(len(made.told)):
+            worker.run_task(record_printed, self.db, made.keys, made.told, on_success=self._recorded, parent=self)
+
+    def ask_record_saved(self, count: int) -> bool:
+        """Whether the saved letters are to be recorded as printed (已告知) now; 以后再说 is the default."""
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.Question, "告知书已保存",
+                          f"这 {count} 份告知书如果要在别处打印（例如打印店），打印并发给家庭后，"
+                          "可以现在记为已打印（已告知）。", parent=self)
+        box.setInformativeText("记为已打印后，核查不再提示这些学生“尚未告知家庭”；之后资助结果有变化的，会提示重新告知。"
+                               "还没打印的，选“以后再说”，打印后再保存一次并记录。")
+        record = box.addButton("记为已打印", QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton("以后再说", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(later)
+        box.setEscapeButton(later)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return clicked is record
 
     def set_receipts(self, returned: bool) -> None:
         rows = self.view.selectionModel().selectedRows()

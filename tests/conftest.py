@@ -48,6 +48,8 @@ def shown(monkeypatch):
     monkeypatch.setattr(ResultForm, "ask_discard", lambda self: True)
     from gui.policy_item_form import ItemForm  # and for a subsidy item's form: 放弃修改
     monkeypatch.setattr(ItemForm, "confirm_discard", lambda self: True)
+    from gui.letters_view import LettersPage  # saved letters: not recorded as printed (以后再说)
+    monkeypatch.setattr(LettersPage, "ask_record_saved", lambda self, count: False)
     with worker.synchronous():
         yield seen
     assert seen == [], f"unexpected error shown: {seen}"

@@ -248,3 +248,23 @@ def test_a_print_records_what_its_letters_told_not_the_data_changed_since(win, d
     assert key is not None and told_total(key) > 0          # what the printed letter says
     run = check(demo_db)
     assert [f.student_key for f in run.findings if f.code == "NOTIFIED_CHANGED"] == [keys[0]]
+
+
+def test_saved_letters_are_recorded_as_printed_only_when_the_clerk_says_so(win, demo_db, tmp_path, monkeypatch):
+    """另存为 PDF for a print shop: the saved letters can be recorded as told (what they tell), or later."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.letters_view import LettersPage
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "店.pdf"), "PDF 文件 (*.pdf)")))
+    keys = select_rows(win.letters, [0, 1])
+    win.letters.save_selected()                        # 以后再说 (the shown fixture's answer)
+    assert told(demo_db, keys) == [False, False]
+    asked: list[int] = []
+    monkeypatch.setattr(LettersPage, "ask_record_saved", lambda self, count: asked.append(count) or True)
+    select_rows(win.letters, [0, 1])
+    win.letters.save_selected()
+    assert asked == [2] and told(demo_db, keys) == [True, True]
+    with demo_db.session() as s:
+        assert all(s.get(Student, k).notified_told for k in keys)
+    assert "已记录 2 份告知书为已打印" in win.statusBar().currentMessage()
