@@ -174,7 +174,43 @@ start = _checks.start       # start checking a file in the background, before th
 forget = _checks.forget     # a check no open took (the command stopped before it opened)
 
 
+def _is_readonly(exc: sqlite3.Error | None) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return exc is not None and (name.startswith("SQLITE_READONLY") or "readonly database" in str(exc).lower())
+
+
+def _hot_journal(path: Path, found: Probe) -> bool:
+    """Whether the read-only check failed only because a rollback journal waits to be played back
+    (``<db>-journal``, left by another tool that wrote in DELETE mode and stopped mid-transaction):
+    a read-only connection cannot roll it back, a read-write one does at its first read."""
+    if not _is_readonly(found.error):
+        return False
+    journal = path.with_name(path.name + "-journal")
+    try:
+        return journal.stat().st_size > 0 and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    except OSError:
+        return False
+
+
+def _roll_back_journal(path: Path) -> None:
+    """Open ``path`` read-write once and read: SQLite plays the hot journal back (the file returns to
+    its last committed state) and deletes it. Nothing else is written (no journal mode is set)."""
+    try:
+        con = sqlite3.connect(path, timeout=15.0)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        pass            # the check made again reports what is wrong
+
+
 def result(path: Path) -> Probe:
     """The check of ``path``: the started one when the file did not change since it started,
-    else a check made now."""
-    return _checks.take(path) or probe(path)
+    else a check made now. A leftover rollback journal is played back first (``_hot_journal``),
+    then the file is checked again. Called with the single-instance lock held."""
+    found = _checks.take(path) or probe(path)
+    if _hot_journal(path, found):
+        _roll_back_journal(path)
+        found = probe(path)
+    return found

@@ -9,6 +9,7 @@ restore): the lock is counted per process.
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import logging
@@ -83,6 +84,21 @@ def describe_holder(text: str) -> str:
     return f"{info.get('host') or '未知机器'} 上的 {user}（进程 {info.get('pid')}，自 {when} 起）"
 
 
+def _write_holder(fd: int, path: Path) -> None:
+    """Write who holds the lock into the lock file: best effort. The OS lock is what keeps a second
+    copy out; on a full disk (or any write error) the file stays empty and a second copy is told
+    "另一个资助助手" instead of the holder's name, while this one goes on working."""
+    data = json.dumps(_holder_info(), ensure_ascii=False).encode("utf-8")
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, data)
+    except OSError as exc:
+        log.warning("could not write the holder's details into %s: %s", path.name, exc)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)       # no half-written details, nor an earlier holder's
+
+
 def acquire(db_path: Path) -> Path:
     """Take the single-instance lock of ``db_path`` or raise DatabaseError naming the holder."""
     path = lock_path(Path(db_path).resolve())
@@ -115,10 +131,7 @@ def acquire(db_path: Path) -> Path:
             raise DatabaseError(f"数据库 {db_path} 正由 {who}使用，不能同时打开",
                                 "请先关闭另一个资助助手窗口（或等待正在运行的命令结束），然后重试；"
                                 "同一个数据库一次只能由一个程序使用")
-        data = json.dumps(_holder_info(), ensure_ascii=False).encode("utf-8")
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.ftruncate(fd, 0)
-        os.write(fd, data)
+        _write_holder(fd, path)
         _held[key] = (fd, 1)
         log.info("instance lock taken: %s", path.name)
         return path
@@ -136,7 +149,10 @@ def release(db_path: Path) -> None:
             return
         del _held[key]
         try:
-            os.ftruncate(fd, 0)
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                log.warning("could not clear the holder's details in %s", key)
             _unlock(fd)
         except OSError:
             log.warning("could not clear the instance lock %s", key)

@@ -1,7 +1,10 @@
 """Schema migrations with alembic, run from code, after an automatic backup.
 
 A database written by a newer Zizhu (an alembic revision this program does not
-know) is refused before anything is written or backed up.
+know), and another program's SQLite file (tables but no ``alembic_version``, or a
+revision unknown here without Zizhu's tables), are refused before anything is written
+or backed up: the schema is read on a read-only connection, since a read-write one
+would first switch the file to WAL.
 
 Opening a database whose schema is already the newest is the common case (every
 command, every start): it reads ``alembic_version`` with one query and compares it
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError
@@ -23,7 +28,7 @@ from db.backup import (
     backup,  # noqa: F401 - kept importable from here (older callers, tests)
     backup_before_change,
 )
-from db.session import ZIZHU_TABLES, Database
+from db.session import ZIZHU_TABLES, Database, foreign_file_error, refuse_foreign, translate_error
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -68,38 +73,60 @@ def known_revisions() -> frozenset[str]:
     return frozenset(revision_graph())
 
 
-def current_revision(db: Database) -> str | None:
-    """The revision stored in ``alembic_version`` (None for a new, empty database)."""
-    with db.reading() as con:       # plain sqlite3: SQLAlchemy is not needed to open a database at the head
-        if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-                       ).fetchone() is None:
-            return None
-        rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
+def _schema(db: Database) -> tuple[set[str], list[str]]:
+    """The file's tables and the rows of its ``alembic_version``, read on a read-only connection: the
+    refusals below come before anything touches the file (a connection of ``Database.reading`` or the
+    engine would first switch it to WAL). A missing or empty file has neither."""
+    p = Path(db.path)
+    try:
+        if not p.is_file() or p.stat().st_size == 0:
+            return set(), []
+    except OSError:
+        return set(), []
+    try:
+        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, timeout=db.timeout,
+                              isolation_level=None)
+        try:
+            con.execute("BEGIN")        # one snapshot for both reads
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            rows = [str(r[0]) for r in con.execute("SELECT version_num FROM alembic_version")] \
+                if "alembic_version" in tables else []
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        log.warning("reading the schema version failed: %s", exc)
+        raise translate_error(exc, db.path, db.timeout) or exc from None
+    return tables, rows
+
+
+def _revision_of(db: Database, rows: list[str]) -> str | None:
     if len(rows) > 1:
         raise DatabaseError(f"数据库 {db.path} 的结构版本记录不唯一，程序没有改动它",
                             "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest")
-    return str(rows[0][0]) if rows else None
+    return rows[0] if rows else None
 
 
-def _tables(db: Database) -> set[str]:
-    with db.reading() as con:
-        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+def current_revision(db: Database) -> str | None:
+    """The revision stored in ``alembic_version`` (None for a new, empty database); read-only."""
+    return _revision_of(db, _schema(db)[1])    # plain sqlite3: SQLAlchemy is not needed at the head
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; back up first when data exists."""
-    current = current_revision(db)
+    """Bring the schema to ``revision``; back up first when data exists. Another program's file and
+    a newer Zizhu's are refused before anything is written to them or backed up."""
+    tables, rows = _schema(db)
+    refuse_foreign(db.path, tables)
+    current = _revision_of(db, rows)
     if current is not None and current not in known_revisions():
-        if not _tables(db) & ZIZHU_TABLES:
-            raise DatabaseError(f"文件 {db.path} 是其他程序的 SQLite 数据库，不是资助助手的数据库，程序没有改动它",
-                                "请选择资助助手的数据库文件，或指定一个新的文件名来创建数据库")
+        if not tables & ZIZHU_TABLES:
+            raise foreign_file_error(db.path)
         log.warning("database revision %s unknown to this program", current)
         raise DatabaseError(f"数据库 {db.path} 由更新版本的资助助手创建（结构版本 {current}），本程序无法使用它，"
                             "数据库没有被改动",
                             "请安装最新版本的资助助手后再打开这个数据库")
     if current == head_revision() and revision == "head":
         return
-    if _tables(db):
+    if tables:
         backup_before_change(db, reason=f"before-migration-{current or 'none'}")
     from alembic import command
     cfg = _config()

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +46,26 @@ class DamagedDatabaseError(DatabaseError):
         super().__init__(message, hint)
         self.path = path
         self.backup = backup      # the newest good backup, if any
+
+
+class EmptyDatabaseError(DamagedDatabaseError):
+    """The file is empty (0 bytes) while backups of it stand beside it: it was a database, emptied
+    (a copy that failed, a full disk, another tool); it is refused, not made a new database."""
+
+
+def foreign_file_error(p: Path) -> DatabaseError:
+    """The refusal of another program's SQLite file (nothing was written to it)."""
+    return DatabaseError(f"文件 {p} 是其他程序的 SQLite 数据库，不是资助助手的数据库，程序没有改动它",
+                         "请选择资助助手的数据库文件，或指定一个新的文件名来创建数据库")
+
+
+def refuse_foreign(p: Path, tables: Iterable[str]) -> None:
+    """Refuse a file with tables but no ``alembic_version``: a Zizhu database has that table from its
+    first table on (alembic creates it before the first migration, in the same transaction as the
+    tables), in every version so far, so such a file is another program's, whatever its tables are named."""
+    names = set(tables)
+    if "alembic_version" not in names and any(not n.startswith("sqlite_") for n in names):
+        raise foreign_file_error(p)
 
 
 def busy_timeout() -> float:
@@ -222,10 +242,31 @@ def _check_writable(p: Path) -> None:
                             "请去掉文件属性中的“只读”，或把数据库复制到可写的文件夹")
 
 
+def _refuse_emptied(p: Path) -> None:
+    """A 0-byte file is a new database, unless backups of it stand beside it: then it was one, and
+    it is refused naming the newest good backup (as a damaged file is), never opened as a new one."""
+    from db.backup import list_backups, newest_good_backup
+    if not list_backups(p):
+        return
+    log.error("database file is empty but has backups: %s", p.name)
+    good = newest_good_backup(p)
+    message = (f"数据库文件 {p} 是空文件（0 字节），而旁边的 backups 文件夹里有它的备份："
+               "它原来的数据已不在文件中，程序没有把它当作新数据库打开，也没有写入它")
+    if good is None:
+        raise EmptyDatabaseError(message, "没有找到可以自动恢复的完好备份；请联系技术支持人员，"
+                                 "不要删除这个文件和 backups 文件夹", p, None)
+    raise EmptyDatabaseError(f"{message}。最新的完好备份：{good.name}",
+                             "恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）", p, good)
+
+
 def inspect_file(p: Path) -> None:
     """Refuse a file that is not a healthy Zizhu database, without writing to it:
-    wrong header, damaged (``PRAGMA quick_check``), or another program's SQLite file."""
-    if not p.exists() or p.stat().st_size == 0:
+    wrong header, damaged (``PRAGMA quick_check``), emptied (0 bytes, with backups), or another
+    program's SQLite file."""
+    if not p.exists():
+        return
+    if p.stat().st_size == 0:
+        _refuse_emptied(p)
         return
     with open(p, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
@@ -251,9 +292,7 @@ def inspect_file(p: Path) -> None:
             f"最新的完好备份：{good.name}",
             "恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）；"
             "损坏的文件会改名保留在原处", p, good)
-    if tables and "alembic_version" not in tables and not tables & ZIZHU_TABLES:
-        raise DatabaseError(f"文件 {p} 是其他程序的 SQLite 数据库，不是资助助手的数据库，程序没有改动它",
-                            "请选择资助助手的数据库文件，或指定一个新的文件名来创建数据库")
+    refuse_foreign(p, tables)
 
 
 def open_database(path: str | Path, migrate: bool = True, lock: bool = True,

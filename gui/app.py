@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from core.resources import FONT_FILE, ICON_PNG
-from db.session import DamagedDatabaseError, Database, open_database
+from db.session import DamagedDatabaseError, Database, EmptyDatabaseError, open_database
 from db.workflows import fill_demo
 from gui import worker
 from gui.errors import show_exception
@@ -116,34 +116,57 @@ def fill_demo_with_progress(db: Database, parent: QWidget | None, then: Callable
                     on_success=lambda _c: then(True), on_failure=failed)
 
 
-def ask_restore(message: str) -> bool:
+def ask_restore(message: str, parent: QWidget | None = None) -> bool:
     """Ask whether to restore the newest good backup of a damaged database (tests replace this)."""
     from PySide6.QtWidgets import QMessageBox
-    box = QMessageBox(QMessageBox.Icon.Warning, "资助助手", message, QMessageBox.StandardButton.NoButton)
+    box = QMessageBox(QMessageBox.Icon.Warning, "资助助手", message, QMessageBox.StandardButton.NoButton, parent)
     yes = box.addButton("恢复备份", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("退出" if parent is None else "取消", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     return box.clickedButton() is yes
 
 
-def _restore_damaged(db_path: Path, exc: DamagedDatabaseError) -> Database | None:
-    """Offer the newest good backup; on yes, keep the damaged file aside, restore, reopen."""
+def restore_question(exc: DamagedDatabaseError) -> str:
+    """The offer of ``exc.backup`` (which must be set) for the refused file: what is wrong, the backup's
+    date and students, what becomes of the file. Reads the backup (its integrity check): a worker's task
+    once a window exists."""
+    from db.backup import inspect_backup
+    assert exc.backup is not None
+    info = inspect_backup(exc.backup)
+    kept = ("这个空文件会被备份替换（它不含任何数据）。" if isinstance(exc, EmptyDatabaseError) else
+            f"损坏的文件会改名保留在原处（{Path(exc.path).name}.damaged-…），不会删除。")
+    return (f"{exc.message}\n\n是否恢复最新的完好备份？\n备份时间：{info.taken:%Y-%m-%d %H:%M}，"
+            f"学生 {info.students} 人。\n{kept}")
+
+
+def restore_and_open(db_path: Path, backup: Path,
+                     progress: Callable[[int, int], None] | None = None) -> Database:
+    """Restore ``backup`` over the refused database under its single-instance lock (a damaged file is kept
+    aside, ``db.backup.restore``), then open it (migrated when the backup is of an older schema)."""
     from db import lock
-    from db.backup import inspect_backup, restore
+    from db.backup import restore
+    step = progress or (lambda _done, _total: None)
+    step(0, 2)
+    lock.acquire(Path(db_path))
+    try:
+        restore(Path(db_path), backup)
+    finally:
+        lock.release(Path(db_path))
+    step(1, 2)
+    db = open_database(db_path)
+    step(2, 2)
+    return db
+
+
+def _restore_damaged(db_path: Path, exc: DamagedDatabaseError) -> Database | None:
+    """At start: offer the newest good backup; on yes, keep the damaged file aside, restore, reopen.
+    (Opened from the running window, ``DatabaseSwitcher`` asks the same through the worker.)"""
     if exc.backup is None:
         show_exception(None, exc)
         return None
-    info = inspect_backup(exc.backup)
-    question = (f"{exc.message}\n\n是否恢复最新的完好备份？\n备份时间：{info.taken:%Y-%m-%d %H:%M}，"
-                f"学生 {info.students} 人。\n损坏的文件会改名保留在原处（{Path(db_path).name}.damaged-…），不会删除。")
-    if not ask_restore(question):
+    if not ask_restore(restore_question(exc)):
         return None
-    lock.acquire(Path(db_path))
-    try:
-        restore(Path(db_path), info.path)
-    finally:
-        lock.release(Path(db_path))
-    return open_database(db_path)
+    return restore_and_open(db_path, exc.backup)
 
 
 def open_for_gui(db_path: Path) -> Database | None:

@@ -3,7 +3,8 @@
 All file and database work runs through ``worker.run_task``. The two questions
 (which file, and are you sure) are methods so tests can replace them. After a
 restore the same ``Database`` works on the restored file (its connections were
-closed by the restore) and the main window reloads every page.
+closed by the restore; an older backup's schema is migrated) and the main window
+reloads every page.
 """
 from __future__ import annotations
 
@@ -45,7 +46,13 @@ def make_backup(db: Database) -> BackupInfo:
 
 
 def restore_into(db: Database, path: Path) -> RestoreResult:
-    return restore(db.path, Path(path), db=db)
+    """Restore ``path`` over the open database, then bring the restored file to this program's schema:
+    a backup of an older version (the one taken before a migration) would otherwise stay at its old
+    revision, which no page can read. The upgrade takes its own before-migration backup."""
+    from db.migrate import upgrade
+    result = restore(db.path, Path(path), db=db)
+    upgrade(db)
+    return result
 
 
 def when(moment: datetime) -> str:

@@ -5,6 +5,9 @@ separate demo database), and switching (文件 → 打开数据库… / 新建�
 Switching opens the other database first (in the worker: a refusal, e.g. another copy
 holds it, leaves the clerk where they were), then shows a new main window on it, closes
 the old window and closes the old database, which releases its single-instance lock.
+A damaged (or emptied) database is offered its newest good backup, as at the program's
+start (``gui.app.restore_question``, ``restore_and_open``): the clerk of Zizhu.exe has no
+command line to run ``restore --latest`` from.
 Demo data never goes into the clerk's database: choosing it at the first start opens
 the demo database instead, so the first-start wizard comes back on the real one.
 """
@@ -21,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QSizePolicy, QToolB
 from core.bulk import gc_paused
 from core.paths import default_db_path, demo_db_path
 from core.recent import recent_databases, remember_database
-from db.session import Database, open_database
+from db.session import DamagedDatabaseError, Database, open_database
 from db.workflows import (
     DatabaseInfo,
     create_database,
@@ -79,6 +82,11 @@ class DatabaseSwitcher(QObject):
             return None
         return "demo" if wizard.use_demo else "school"
 
+    def ask_restore(self, question: str) -> bool:
+        """Restore the newest good backup of a damaged database? (the start's question, gui.app)"""
+        from gui.app import ask_restore
+        return ask_restore(question, self.window)
+
     def ask_open_path(self) -> Path | None:
         return dialogs.ask_open_path(self.window, "打开数据库", DATABASES)
 
@@ -117,10 +125,31 @@ class DatabaseSwitcher(QObject):
         opener: Callable[..., Database] = open_demo if demo else create_database if create else open_existing_database
 
         def failed(exc: BaseException) -> None:
+            if isinstance(exc, DamagedDatabaseError) and exc.backup is not None:
+                self._offer_restore(path, exc, lambda db: self._prepare(db, demo, give_up), give_up)
+                return
             show_exception(self.window, exc)
             give_up()
         worker.run_task(opener, path, on_success=lambda db: self._prepare(db, demo, give_up),
                         on_failure=failed)
+
+    def _offer_restore(self, path: Path, exc: DamagedDatabaseError, opened: Callable[[Database], None],
+                       give_up: Callable[[], None]) -> None:
+        """A damaged (or emptied) database chosen from the window: the start's offer of its newest good
+        backup (``gui.app``), asked here; on yes restored and opened in the worker, then ``opened``."""
+        from gui.app import restore_and_open, restore_question
+
+        def failed(error: BaseException) -> None:
+            show_exception(self.window, error)
+            give_up()
+
+        def asked(question: str) -> None:
+            if not self.ask_restore(question):
+                give_up()                   # the clerk stays where they were; the file is untouched
+                return
+            worker.run_task(restore_and_open, path, exc.backup, parent=self.window,
+                            progress=worker.Progress("正在恢复备份…"), on_success=opened, on_failure=failed)
+        worker.run_task(restore_question, exc, on_success=asked, on_failure=failed)
 
     def open_database(self) -> None:
         path = self.ask_open_path()
