@@ -84,7 +84,7 @@ def test_a_printed_letter_records_what_it_told(told, capsys):
 
 def test_a_changed_amount_asks_for_a_second_letter_which_records_it(told, tmp_path, capsys):
     db = str(told)
-    sid, at, key, _ = _student(told, HS)
+    sid, at, _key, _ = _student(told, HS)
     d = open_database(told)
     try:
         from db.usecases import record_receipts
@@ -132,7 +132,7 @@ def test_a_family_that_lost_its_subsidy_is_listed_for_a_second_letter(told, caps
 
 
 def test_mark_printed_with_what_the_letters_told(told):
-    sid, _at, key, _ = _student(told, HS)
+    sid, _at, _key, _ = _student(told, HS)
     d = open_database(told)
     try:
         with d.session() as s:

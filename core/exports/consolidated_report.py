@@ -68,7 +68,8 @@ def _overview(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
                  f"金额 {format_fen(dup.amount_fen)} 元），须核实后由非就读学校撤销。")
     if t.pending:
         text += f"另有 {t.pending} 个资助项目因信息不全待补充，未计入上述金额。"
-    return [Paragraph("一、总体情况", st["h1"]), Paragraph(g.esc(text, "资金来源"), st["indent"])]    # (the packages' words)
+    # (the sources' labels are the packages' words: escaped for the paragraph's markup)
+    return [Paragraph("一、总体情况", st["h1"]), Paragraph(g.esc(text, "资金来源"), st["indent"])]
 
 
 def _tables(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
