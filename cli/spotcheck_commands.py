@@ -35,7 +35,8 @@ def cmd_sample(db, args) -> int:
     s = run.stored.sample
     kind = "暗访样本" if s.unannounced else "核查样本"
     _out(f"已抽取{kind}：抽查编号 {run.stored.id}，随机种子 {s.seed}"
-         + ("" if args.seed is not None else "（自动生成，请记下：用同样的数据和种子可以复核样本）"))
+         + (f"（{run.stored.seed_source}）" if args.seed is not None
+            else "（自动生成，请记下：用同样的数据和种子可以复核样本）"))
     _out(f"从 {len(s.schools)} 所学校的 {s.population} 名受助学生中按要求（{s.requested}）抽取 {len(s.students)} 名：")
     for d in s.schools:
         _out(f"  {d.school_code} {d.school_name}：受助 {d.subsidised} 人，抽取 {d.drawn} 人")
@@ -55,7 +56,8 @@ def cmd_samples(db, args) -> int:
         _out("还没有抽取核查样本（consolidate sample --count 人数 输出.pdf）")
     for r in rows:
         kind = "暗访" if r.unannounced else "专项核查"
-        _out(f"抽查编号 {r.id}：{kind}，{r.created_at:%Y-%m-%d %H:%M} {r.created_by} 抽取，种子 {r.seed}，"
+        source = f"（{r.seed_source}）" if r.seed_source else ""
+        _out(f"抽查编号 {r.id}：{kind}，{r.created_at:%Y-%m-%d %H:%M} {r.created_by} 抽取，种子 {r.seed}{source}，"
              f"要求 {r.requested}，抽取 {r.count} 名，已完成核查 {r.checked} 名")
     return 0
 

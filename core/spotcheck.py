@@ -139,9 +139,29 @@ class Sample:
 
 # ---------------------------------------------------------------- sampling
 
+SEED_GENERATED, SEED_TYPED = "程序生成", "经办人输入"     # where a sample's seed came from (its audit entry)
+_ISSUED: set[int] = set()      # the seeds new_seed() handed out in this process, not used for a sample yet
+
+
 def new_seed() -> int:
-    """A fresh seed (8 digits, easy to read out and type) when the clerk gives none."""
-    return 10_000_000 + secrets.randbelow(90_000_000)
+    """A fresh seed (8 digits, easy to read out and type) when the clerk gives none. It is
+    remembered until a sample uses it (``seed_used``), so that ``seed_source`` knows it for the
+    program's own: the 专项核查 tab shows one in its editable field, and the clerk may keep it."""
+    seed = 10_000_000 + secrets.randbelow(90_000_000)
+    _ISSUED.add(seed)
+    return seed
+
+
+def seed_source(seed: int) -> str:
+    """Where a sample's ``seed`` comes from: SEED_GENERATED for one ``new_seed`` handed out in this
+    process and not used for a sample yet, else SEED_TYPED (the clerk's: --seed, or typed over the
+    field's; a generated seed typed again to draw a sample once more is the clerk's choice too)."""
+    return SEED_GENERATED if seed in _ISSUED else SEED_TYPED
+
+
+def seed_used(seed: int) -> None:
+    """A sample was drawn and kept with ``seed``: typed again, it is the clerk's."""
+    _ISSUED.discard(seed)
 
 
 def check_seed(seed: int) -> int:
@@ -312,6 +332,7 @@ class StoredSample:
     created_at: datetime
     created_by: str
     results: Mapping[int, Mapping[str, PointResult]] = field(default_factory=dict)   # by seq, then point
+    seed_source: str = ""             # SEED_GENERATED / SEED_TYPED ("": not recorded, an older sample)
 
     @property
     def kind_label(self) -> str:
@@ -326,7 +347,7 @@ class StoredSample:
         return {"id": self.id, "seed": s.seed, "method": s.method, "requested": s.requested,
                 "population": s.population, "count": len(s.students), "unannounced": s.unannounced,
                 "school_year": self.school_year, "created_at": self.created_at.isoformat(timespec="seconds"),
-                "created_by": self.created_by}
+                "created_by": self.created_by, "seed_source": self.seed_source}
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from core.idnumber import mask_id, normalize_id
 from db import audit, store
 from db.changes import Changes
 from db.findings import finding_code, subject_rows
-from db.models import ON_LIST, FeedbackPackage, FindingRow, Student
+from db.models import FeedbackPackage, FindingRow, Student
 from db.session import Database
 
 if TYPE_CHECKING:     # the package reader (cryptography) is imported where a package is read:
@@ -168,6 +168,7 @@ def _result(feedback: Feedback, **counts: Any) -> FeedbackImport:
 def store_feedback(session: Session, read: ReadFeedback, file_name: str = "",
                    actor: str | None = None) -> FeedbackImport:
     """Record a verified feedback package and reconcile its findings (the caller's transaction)."""
+    from core.feedback import ORIGIN_SPOT, ORIGIN_VISIT
     feedback, actor = read.feedback, actor or audit.default_actor()
     if _refused_or_known(session, read, file_name or "反馈包"):     # again, under the write lock
         return _result(feedback, already=True)
@@ -183,12 +184,11 @@ def store_feedback(session: Session, read: ReadFeedback, file_name: str = "",
         select(FeedbackPackage).where(FeedbackPackage.receiver_code == feedback.receiver_code))}
     rows = {r.part: r for r in session.scalars(select(FindingRow).where(
         FindingRow.feedback_id.in_(list(earlier_packages))))}
-    students = _students_by_id(session, {normalize_id(f.id_number) for f in feedback.findings if f.id_number})
+    subjects = _subjects(session, feedback.findings)
     added = carried = reopened = 0
     changes: list[tuple[int | None, dict[str, tuple[Any, Any]]]] = []
-    for f in feedback.findings:
+    for f, student_id in zip(feedback.findings, subjects, strict=True):
         part = part_of(feedback.receiver_code, f.key)
-        student_id = students.get(normalize_id(f.id_number)) if f.id_number else None
         values = _values(f, student_id, pkg.id)
         row = rows.pop(part, None)
         if row is None:
@@ -199,7 +199,8 @@ def store_feedback(session: Session, read: ReadFeedback, file_name: str = "",
         carried += 1
         state = carried_state(row.state, row.reason, row.fingerprint == values["fingerprint"],
                               same_package=bool(feedback.package_sha256)
-                              and earlier_packages.get(row.feedback_id or 0) == feedback.package_sha256)
+                              and earlier_packages.get(row.feedback_id or 0) == feedback.package_sha256,
+                              spot=f.origin in (ORIGIN_SPOT, ORIGIN_VISIT))
         if state != row.state:
             changes.append((row.id, {"state": (row.state, state), "reason": (row.reason, "")}))
             row.state, row.reason = state, ""
@@ -222,15 +223,26 @@ def store_feedback(session: Session, read: ReadFeedback, file_name: str = "",
     return _result(feedback, added=added, carried=carried, reopened=reopened, superseded=superseded)
 
 
-def carried_state(state: FindingState, reason: str, same_fingerprint: bool, same_package: bool) -> FindingState:
+def carried_state(state: FindingState, reason: str, same_fingerprint: bool, same_package: bool,
+                  spot: bool = False) -> FindingState:
     """The state of a finding an earlier feedback reported and a newer one reports again.
     Accepted stays accepted while the receiver says the same thing (as the school's own
-    acceptances do); a clerk's 已改正 stands while the receiver still looks at the same
-    school package (the fix is not there yet), and opens again once the receiver found it
-    on a newer one; a superseded finding reported again opens again."""
+    acceptances do); a superseded finding reported again opens again.
+
+    A clerk's 已改正 of a cross-school finding (汇总核查) stands while the receiver still looks
+    at the same school package (the fix is not there yet), and opens again once the receiver
+    found it on a newer one: the receiver checks each package it accepts anew, so a finding
+    still there is a fix that did not work.
+
+    A ``spot`` finding (专项核查, 暗访) is no reading of the school package but the receiver's
+    record of a visit, sent again with every feedback of the year whatever package the receiver
+    holds (db.spotcheck.results_for_school): a newer package cannot make it go away. Its
+    已改正 stands while the receiver's result is unchanged (the same fingerprint: the point, the
+    note, the student as sampled); a result the receiver entered again differently opens it."""
     if state == FindingState.ACCEPTED and same_fingerprint:
         return state
-    if state == FindingState.FIXED and same_fingerprint and same_package and not reason.startswith(SUPERSEDED):
+    if (state == FindingState.FIXED and same_fingerprint and (same_package or spot)
+            and not reason.startswith(SUPERSEDED)):
         return state
     return FindingState.OPEN
 
@@ -243,15 +255,55 @@ def _values(f: FeedbackFinding, student_id: int | None, feedback_id: int) -> dic
                 details=json.dumps([list(d) for d in f.details], ensure_ascii=False) if f.details else "")
 
 
-def _students_by_id(session: Session, numbers: set[str]) -> dict[str, int]:
-    """ID number -> the student it names (one on the list first, else a removed one)."""
-    out: dict[str, int] = {}
-    wanted = sorted(n for n in numbers if n)
-    for start in range(0, len(wanted), 900):
-        q = select(Student.id_number, Student.id, ON_LIST).where(Student.id_number.in_(wanted[start:start + 900]))
-        for number, sid, _on in sorted(session.execute(q).all(), key=lambda r: (not r[2], r[1])):
-            out.setdefault(number, sid)
-    return out
+def _subjects(session: Session, findings: Sequence[FeedbackFinding]) -> list[int | None]:
+    """The student each finding is about (None: left unattached, the "-" subject). The receiver names
+    the student by the ID number and the name its package (or its sample) held; the school may have
+    corrected IDs since (two swapped ones, a mistyped one), so the ID alone may be another child's now:
+
+    1. a student with the finding's ID number and its name (one on the list first, else a removed
+       one); a finding without a name is matched by the ID alone, as it always was;
+    2. else the student whose ID was corrected from the finding's (the ID the file held, ``id_raw``:
+       db.importing_match's corrected-ID aliases, as a re-import finds that student) with its name;
+    3. else the one student on the list with its name, when no ID conflicts: the finding's ID is no
+       other child's (a student holding it under another name may be the same child renamed, or the
+       ID may have gone to another child: the name cannot tell which), and that student's own ID is
+       none this feedback reports (the receiver knows that child by it);
+    4. else none: never a child of another name."""
+    from db.importing_match import alias_of, corrected_aliases
+    numbers = {normalize_id(f.id_number) for f in findings if f.id_number} - {""}
+    names = {f.name.strip() for f in findings if f.id_number and f.name.strip()}
+    cols = (Student.id, Student.name, Student.id_number, Student.id_raw, Student.removed_at)
+    found: dict[int, Any] = {}
+    for column, wanted in ((Student.id_number, sorted(numbers)), (Student.name, sorted(names))):
+        for start in range(0, len(wanted), 900):
+            found.update((r.id, r) for r in session.execute(select(*cols).where(column.in_(wanted[start:start + 900]))))
+    students = sorted(found.values(), key=lambda r: (r.removed_at is not None, r.id))     # listed first
+    by_number: dict[str, list[Any]] = {}
+    listed_by_name: dict[str, list[Any]] = {}
+    for r in students:
+        by_number.setdefault(r.id_number or "", []).append(r)
+        if r.removed_at is None:
+            listed_by_name.setdefault((r.name or "").strip(), []).append(r)
+    aliases = corrected_aliases(students, ())        # by the ID each was corrected from (no name keys)
+
+    def subject(f: FeedbackFinding) -> int | None:
+        number, name = (normalize_id(f.id_number) if f.id_number else ""), f.name.strip()
+        if not number:
+            return None
+        holders = by_number.get(number, [])
+        if not name:
+            return holders[0].id if holders else None
+        same = [r for r in holders if (r.name or "").strip() == name]
+        if same:
+            return int(same[0].id)
+        alias = alias_of(aliases, "id:" + number, name, set())
+        if alias is not None:
+            return int(alias.id)
+        listed = listed_by_name.get(name, [])
+        if holders or len(listed) != 1 or (listed[0].id_number or "") in numbers:
+            return None
+        return int(listed[0].id)
+    return [subject(f) for f in findings]
 
 
 def _day(iso: str) -> str:

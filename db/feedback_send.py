@@ -97,8 +97,10 @@ def gather_feedback(session: Session, school_codes: Sequence[str] | None = None,
     tells the school the receiver's newer look found nothing, which closes its earlier open
     findings), or for every school that has a finding (``None``): the cross-school findings of the
     receiver's consolidation (db.consolidation) and the 不属实 points of completed spot checks
-    (db.spotcheck: an unannounced visit's only once done), each feedback naming the school
-    package the findings were made on."""
+    (db.spotcheck: an unannounced sample's only once every one of the school's students in it is
+    checked), each feedback naming the school package the findings were made on. The spot checks'
+    findings are sent with every feedback of the year, whatever package they were made on: the
+    school's 已改正 of one stands while the result is unchanged (db.feedback.carried_state)."""
     everyone = _all_feedback(session, now)
     if school_codes is None:
         return [f for f in everyone if f.findings]

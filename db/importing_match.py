@@ -63,7 +63,7 @@ def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
             existing[match_key(rec._mapping)].append(rec)
     for rec in off_list:
         existing[match_key(rec._mapping)].append(rec)
-    aliases = _aliases(stored, rows) if students else {}
+    aliases = corrected_aliases(stored, rows) if students else {}
     found: list[Any | None] = []
     taken: set[int] = set()
     corrected: set[int] = set()
@@ -73,7 +73,7 @@ def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
         while candidates and candidates[0].id in taken:      # (taken by its original ID already)
             candidates.pop(0)
         if candidates and name and candidates[0]._mapping.get("name") != name:
-            alias = _alias(aliases, key, name, taken)
+            alias = alias_of(aliases, key, name, taken)
             if alias is not None:           # the ID is another child's now: the corrected student's row
                 found.append(alias)
                 corrected.add(i)
@@ -88,16 +88,18 @@ def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
         return found, corrected
     for i, row in enumerate(rows):
         if found[i] is None:
-            alias = _alias(aliases, match_key(row.values), row.values.get("name"), taken)
+            alias = alias_of(aliases, match_key(row.values), row.values.get("name"), taken)
             if alias is not None:
                 found[i] = alias
                 corrected.add(i)
     return found, corrected
 
 
-def _aliases(stored: Sequence[Any], rows: Sequence[ParsedRow]) -> dict[str, list[Any]]:
+def corrected_aliases(stored: Sequence[Any], rows: Sequence[ParsedRow]) -> dict[str, list[Any]]:
     """The students whose ID was corrected, by the key of the ID the file held (listed ones first);
-    a name key only when the name is one stored student's and one row's."""
+    a name key only when the name is one stored student's and one row's (none without ``rows``).
+    ``stored``: rows with ``id``, ``removed_at`` and the mapping ``original_key`` reads (also
+    ``db.feedback``'s: a receiver's finding about the ID a student had before the correction)."""
     held = [(rec, key) for rec in stored if (key := original_key(rec._mapping)) is not None]
     if not held:
         return {}
@@ -112,7 +114,7 @@ def _aliases(stored: Sequence[Any], rows: Sequence[ParsedRow]) -> dict[str, list
     return aliases
 
 
-def _alias(aliases: Mapping[str, list[Any]], key: str, name: Any, taken: set[int]) -> Any | None:
+def alias_of(aliases: Mapping[str, list[Any]], key: str, name: Any, taken: set[int]) -> Any | None:
     """The corrected student whose original ID is ``key`` and whose name is ``name``, not taken yet
     (then taken)."""
     for rec in aliases.get(key, ()):

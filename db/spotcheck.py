@@ -5,8 +5,8 @@ Each use case is one transaction: drawing a sample stores it and writes its
 checklists PDF in the same transaction (a PDF that cannot be written leaves no
 sample behind); results are entered one at a time or from the results workbook
 (all or nothing); every sample and result is audited. ``results_for_school`` is what
-the feedback package may carry: completed checks only, so an unannounced (暗访)
-sample never reaches a school before its visit is done.
+the feedback package may carry: completed checks only, and an unannounced (暗访)
+sample's only once every one of that school's students in it is checked.
 """
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ from core.spotcheck import (
     new_seed,
     point_of,
     report_json,
+    seed_source,
+    seed_used,
     summarise,
 )
 from db import audit, store
@@ -50,6 +52,7 @@ from db.spotcheck_models import SpotResult, SpotSample, SpotStudent
 
 _DETAILS = ("school_township", "gender", "stage", "grade", "class_name", "township", "village", "category",
             "package_sha256")
+SEED_SOURCE = "seed_source"     # the field of a sample's audit entry saying where its seed came from
 
 
 def _result_text(r: PointResult | None) -> str | None:
@@ -62,8 +65,10 @@ def _document(session: Session, actor: str) -> ReceiverDocument:
     return ReceiverDocument(school_info(session), datetime.now(), actor, store.is_demo(session))
 
 
-def store_sample(session: Session, sample: Sample, actor: str) -> StoredSample:
-    """Keep ``sample`` (audited); returns it with its id."""
+def store_sample(session: Session, sample: Sample, actor: str, source: str = "") -> StoredSample:
+    """Keep ``sample`` (audited); returns it with its id. ``source``: where its seed came from
+    (core.spotcheck.seed_source), kept in the sample's audit entry (``seed_source``): the sample's
+    table has no column for it, and the entry is the record that cannot be changed afterwards."""
     school = store.get_school(session)
     row = SpotSample(seed=sample.seed, method=sample.method, requested=sample.requested,
                      population=sample.population, school_year=school.school_year, unannounced=sample.unannounced,
@@ -79,8 +84,24 @@ def store_sample(session: Session, sample: Sample, actor: str) -> StoredSample:
                                 details=json.dumps(details, ensure_ascii=False, sort_keys=True)))
     audit.record(session, actor, "spot_sample", row.id, {
         "seed": (None, sample.seed), "requested": (None, sample.requested),
-        "count": (None, len(sample.students)), "unannounced": (None, sample.unannounced)})
-    return StoredSample(row.id, sample, row.school_year, row.created_at, actor)
+        "count": (None, len(sample.students)), "unannounced": (None, sample.unannounced),
+        **({SEED_SOURCE: (None, source)} if source else {})})
+    return StoredSample(row.id, sample, row.school_year, row.created_at, actor, seed_source=source)
+
+
+def seed_sources(session: Session, sample_ids: Sequence[int]) -> dict[int, str]:
+    """Sample id -> where its seed came from (程序生成 / 经办人输入), as its audit entry says;
+    a sample drawn before it was recorded is absent."""
+    from db.models import AuditEntry
+    ids = list(sample_ids)
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        for sid, text in session.execute(select(AuditEntry.entity_id, AuditEntry.new).where(
+                AuditEntry.entity == "spot_sample", AuditEntry.field == SEED_SOURCE,
+                AuditEntry.entity_id.in_(ids[start:start + 900])).order_by(AuditEntry.id)):
+            if sid is not None and text:
+                out[sid] = text
+    return out
 
 
 def _student(row: SpotStudent) -> SampledStudent:
@@ -107,7 +128,8 @@ def load_sample(session: Session, sample_id: int) -> StoredSample:
             results.setdefault(seq_of[res.student_id], {})[res.point] = PointResult(res.point, res.truthful, res.note)
     sample = Sample(row.seed, row.requested, row.population, tuple(_student(r) for r in rows),
                     tuple(SchoolDraw(**d) for d in json.loads(row.schools)), row.unannounced, row.method)
-    return StoredSample(row.id, sample, row.school_year, row.created_at, row.created_by, results)
+    return StoredSample(row.id, sample, row.school_year, row.created_at, row.created_by, results,
+                        seed_sources(session, [row.id]).get(row.id, ""))
 
 
 @dataclass(frozen=True)
@@ -129,14 +151,16 @@ def draw_and_store(db: Database, out: str | Path, *, count: int | None = None, p
                    seed: int | None = None, unannounced: bool = False, actor: str | None = None,
                    packages: Iterable[Received] | None = None) -> SampleRun:
     """Draw a sample from the accepted packages (or ``packages``), keep it and write its
-    checklists to ``out``, all in one transaction. Without ``seed`` a fresh one is drawn."""
+    checklists to ``out``, all in one transaction. Without ``seed`` a fresh one is drawn; the
+    sample's record says whether its seed is the program's or the clerk's (``seed_source``)."""
     actor = actor or audit.default_actor()
+    seed = new_seed() if seed is None else seed
     with db.session() as s:
         received = list(packages) if packages is not None else _accepted(s)
-        sample = draw_sample(received, new_seed() if seed is None else seed, count=count, percent=percent,
-                             unannounced=unannounced)
-        stored = store_sample(s, sample, actor)
+        sample = draw_sample(received, seed, count=count, percent=percent, unannounced=unannounced)
+        stored = store_sample(s, sample, actor, seed_source(seed))
         warnings = write_checklists(out, _document(s, actor), stored)
+    seed_used(seed)
     return SampleRun(stored, warnings)
 
 
@@ -156,6 +180,7 @@ class SampleSummary:
     count: int
     unannounced: bool
     checked: int                      # students with every point entered
+    seed_source: str = ""             # 程序生成 / 经办人输入 ("": not recorded, an older sample)
 
 
 def sample_list(db: Database) -> list[SampleSummary]:
@@ -163,13 +188,15 @@ def sample_list(db: Database) -> list[SampleSummary]:
         done = (select(SpotResult.student_id).group_by(SpotResult.student_id)
                 .having(func.count(SpotResult.id) >= len(POINTS)).subquery())
         out = []
-        for row in s.scalars(select(SpotSample).order_by(SpotSample.id)):
+        samples = list(s.scalars(select(SpotSample).order_by(SpotSample.id)))
+        sources = seed_sources(s, [row.id for row in samples])
+        for row in samples:
             students = select(SpotStudent.id).where(SpotStudent.sample_id == row.id)
             count = s.scalar(select(func.count()).select_from(students.subquery())) or 0
             checked = s.scalar(select(func.count()).select_from(done)
                                .where(done.c.student_id.in_(students))) or 0
             out.append(SampleSummary(row.id, row.created_at, row.created_by, row.seed, row.requested, count,
-                                     row.unannounced, checked))
+                                     row.unannounced, checked, sources.get(row.id, "")))
         return out
 
 
@@ -331,8 +358,9 @@ def spot_report(db: Database, sample_id: int, out: str | Path | None = None, act
 def results_for_school(session: Session, school_code: str, school_year: int | None = None) -> list[CompletedCheck]:
     """The completed checks (every point entered) of ``school_code``'s students, in every
     sample (of ``school_year``: a feedback carries its own year's checks only), oldest first.
-    Never a check still under way: an unannounced sample's students appear only once their
-    visit is done."""
+    Never a check still under way; an unannounced (暗访) sample's checks of this school not at
+    all until every one of its students in that sample is checked: one student's visit done
+    tells the school the sample is under way, and the others not visited yet would be warned."""
     q = select(SpotStudent).where(SpotStudent.school_code == school_code)
     if school_year is not None:
         q = q.where(SpotStudent.sample_id.in_(select(SpotSample.id).where(SpotSample.school_year == school_year)))
@@ -345,10 +373,16 @@ def results_for_school(session: Session, school_code: str, school_year: int | No
     samples = sorted({r.sample_id for r in rows})
     unannounced = {sid: flag for sid, flag in session.execute(select(SpotSample.id, SpotSample.unannounced)
                                                               .where(SpotSample.id.in_(samples)))}
-    out = []
+    done: dict[int, dict[str, SpotResult]] = {}
     for r in rows:
         got = {res.point: res for res in by_student.get(r.id, [])}
-        if not all(p.code in got for p in POINTS):
+        if all(p.code in got for p in POINTS):
+            done[r.id] = got
+    held_back = {r.sample_id for r in rows if unannounced[r.sample_id] and r.id not in done}
+    out = []
+    for r in rows:
+        got = done.get(r.id, {})
+        if not got or r.sample_id in held_back:
             continue
         results = tuple(PointResult(p.code, got[p.code].truthful, got[p.code].note) for p in POINTS)
         out.append(CompletedCheck(r.sample_id, unannounced[r.sample_id], _student(r), results,

@@ -235,10 +235,17 @@ def test_only_completed_checks_go_back_to_a_school(bureau, tmp_path):
     with bureau.session() as s:
         assert results_for_school(s, code) == []          # the visit is not done: nothing may reach the school
     complete(bureau, stored, 1, "没有到账")
+    others = [x.seq for x in stored.sample.students if x.school_code == code and x.seq != 1]
+    assert others, "the sample holds another student of the school"
+    with bureau.session() as s:         # the school's other visits are not done: nothing of the sample yet
+        assert results_for_school(s, code) == []
+    for seq in others:
+        complete(bureau, stored, seq)
     with bureau.session() as s:
         done = results_for_school(s, code)
         assert results_for_school(s, "nobody") == []
-    assert [c.student.seq for c in done] == [1] and done[0].unannounced
+    assert [c.student.seq for c in done] == [1, *others] and done[0].unannounced
+    assert not any(c.findings() for c in done[1:])
     [finding] = done[0].findings()
     assert finding.to_json()["code"] == "SPOTCHECK_NOT_TRUE" and finding.school_code == code
     assert finding.message == f"暗访核查（抽查编号 {stored.id}）：资金到账核查不属实：没有到账"

@@ -1,6 +1,6 @@
 """专项核查 documents: the sample's field checklists and the 核查报告.
 
-The checklists: a cover (who drew the sample, when, the seed, the method, the
+The checklists: a cover (who drew the sample, when, the seed and where it came from, the method, the
 places per school, the list of sampled students) and one printable page per
 student (the school, masked ID, name, stage and grade, township and village,
 the items and amounts as sampled, and the five points to confirm, each with
@@ -88,10 +88,11 @@ def _grade(st: SampledStudent) -> str:
 
 def _identity(doc: ReceiverDocument, stored: StoredSample, st: Styles, g: Glyphs) -> list[Flowable]:
     s = stored.sample
+    source = f"（{stored.seed_source}）" if stored.seed_source else ""     # 程序生成 / 经办人输入
     return [
         Paragraph(f"{g.esc(doc.school.name, '单位名称')}　{doc.school.year_label}", st["center"]),
         Spacer(1, 2 * mm),
-        Paragraph(f"抽查编号：<b>{stored.id}</b>；随机种子：<b>{s.seed}</b>；"
+        Paragraph(f"抽查编号：<b>{stored.id}</b>；随机种子：<b>{s.seed}</b>{source}；"
                   f"抽取时间：{_when(stored.created_at)}；抽取人：{g.esc(stored.created_by, '抽取人')}。",
                   st["body"]),
     ]
