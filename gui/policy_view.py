@@ -59,12 +59,18 @@ class PolicyPageData:
     """What the page shows: the saved policy and its versions (``db.policy_versions``)."""
     policy: Policy
     versions: list[VersionInfo] = field(default_factory=list)
+    title: str = ""         # the policy's title as the documents print it (设置 › 公文信息)
 
 
 def load_policy_page(db: Database) -> PolicyPageData:
-    """Worker: the active policy and the list of versions."""
+    """Worker: the active policy, the list of versions and the title the documents print."""
+    from core.exports.data import policy_title
+    from db.official import official_values
     from db.settings import policy
-    return PolicyPageData(policy(db), list_versions(db))
+    with db.session() as s:
+        values = official_values(s)
+    return PolicyPageData(policy(db), list_versions(db),
+                          policy_title(values.get("county", ""), values.get("policy_title", "")))
 
 
 def changed_codes(diff: PolicyDiff) -> frozenset[str]:
@@ -198,8 +204,10 @@ class PolicyPage(QWidget):
 
     @staticmethod
     def title_text(data: PolicyPageData) -> str:
+        """The title the documents print (as 设置 shows it), not the document's own name: the bundled
+        file's name says 程序自带的默认参数, untrue once the school changed a parameter."""
         active = next((v for v in data.versions if v.active), None)
-        return f"当前政策：{data.policy.name}" + (f"（{active.label}）" if active is not None else "")
+        return f"当前政策：{data.title or data.policy.name}" + (f"（{active.label}）" if active is not None else "")
 
     # -- the draft --------------------------------------------------------------
     def set_draft_text(self, text: str) -> None:

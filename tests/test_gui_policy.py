@@ -460,3 +460,10 @@ def test_a_tampered_policy_file_is_refused_with_its_reason(tmp_path, school, pag
     assert len(shown) == 1 and "校验失败" in shown[0][0]
     shown.clear()
     assert not confirm.dialogs and list_versions(school) == before
+
+
+def test_the_title_is_the_policy_as_the_documents_print_it(page):
+    """Not the bundled file's own name ("（程序自带的默认参数）", untrue once a parameter changed): the
+    title 设置 shows and the letters print (two_student_school's county is 建始县)."""
+    text = page.title.text()
+    assert text.startswith("当前政策：建始县教育扶贫“百日攻坚”资助政策（") and "程序自带" not in text
