@@ -1,4 +1,4 @@
-"""汇总 (receiving mode): take in packages (dropped files or folders, or 添加提交包…), the
+"""汇总 (receiving mode): take in packages (dropped files or folders, or 添加上报包…), the
 package list with each school's state, the summaries with charts and the cross-school findings.
 
 Everything the page shows is read in the worker (``load_receiving``); intake runs there too,
@@ -36,7 +36,7 @@ from gui.receiving.spotcheck_tab import SpotCheckTab, busy
 from gui.receiving.summary_tab import SummaryTab
 
 DROP_HINT = "把上报包或 U 盘上的文件夹拖到这里"
-DROP_TIP = "把上报包（.zip）或 U 盘上的文件夹拖到这里，或点“添加提交包…”“添加文件夹…”"
+DROP_TIP = "把上报包（.zip）或 U 盘上的文件夹拖到这里，或点“添加上报包…”“添加文件夹…”"
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class ReceivingPage(QWidget):
         self.hint.setObjectName("dropHint")
         self.hint.setStyleSheet("color: #345; border: 1px dashed #89a; padding: 6px;")
         self.hint.setToolTip(DROP_TIP)
-        self.add_button = QPushButton("添加提交包…", self)
+        self.add_button = QPushButton("添加上报包…", self)
         self.add_button.setObjectName("addPackages")
         self.add_button.clicked.connect(self.add_packages)
         self.folder_button = QPushButton("添加文件夹…", self)
@@ -148,7 +148,7 @@ class ReceivingPage(QWidget):
         self.spotcheck.changed.connect(self.changed)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("receivingTabs")
-        self.tabs.addTab(self.packages, "提交包")
+        self.tabs.addTab(self.packages, "上报包")
         self.tabs.addTab(self.summary, "汇总")
         self.tabs.addTab(self.findings, "交叉核查")
         self.tabs.addTab(self.spotcheck, "专项核查")
