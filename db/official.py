@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,9 @@ from core.exports.data import Official, policy_title
 from core.official import OFFICIAL_FIELDS, OfficialField
 from db import audit
 from db.store import find_school, get_school, get_setting, put_setting
+
+if TYPE_CHECKING:
+    from db.session import Database
 
 SETTING_KEY = "official.{key}"
 SCHOOL_COLUMNS = ("contact_phone", "supervision_phone")
@@ -100,6 +104,13 @@ def save_official(session: Session, values: dict[str, str], actor: str | None = 
     for name, value in values.items():
         set_official(session, name, value, actor)
     return official_values(session)
+
+
+def printed_policy_title(db: Database) -> str:
+    """The policy's title as the documents print it (the 政策 page's heading, as 设置 shows it)."""
+    with db.session() as s:
+        values = official_values(s)
+    return policy_title(values.get("county", ""), values.get("policy_title", ""))
 
 
 def describe_title(values: dict[str, str]) -> str:

@@ -64,13 +64,9 @@ class PolicyPageData:
 
 def load_policy_page(db: Database) -> PolicyPageData:
     """Worker: the active policy, the list of versions and the title the documents print."""
-    from core.exports.data import policy_title
-    from db.official import official_values
+    from db.official import printed_policy_title
     from db.settings import policy
-    with db.session() as s:
-        values = official_values(s)
-    return PolicyPageData(policy(db), list_versions(db),
-                          policy_title(values.get("county", ""), values.get("policy_title", "")))
+    return PolicyPageData(policy(db), list_versions(db), printed_policy_title(db))
 
 
 def changed_codes(diff: PolicyDiff) -> frozenset[str]:
