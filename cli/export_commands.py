@@ -208,7 +208,9 @@ def cmd_letters(db, args) -> int:
         from core.told import told_key
         told = {st.key: told_key(res.granted, res.pending) for st, res in data.pairs() if res.granted or keys}
         n = record_printed(db, list(told), told).count
-        print(f"已记录 {n} 名学生的告知书为已打印")
+        same = len(told) - n
+        print(f"已记录 {n} 名学生的告知书为已打印"
+              + (f"；另有 {same} 名此前已记录，告知内容相同，不再重复记录" if same else ""))
     return 0
 
 

@@ -16,6 +16,8 @@ _NUMBER_CHARS = re.compile(r"[+-]?[\d\s,，.]+")
 # Commas only as thousands separators: 1,400 / 1,400.00 / 12,345,678.5 (never 349,50 or 1.400,00).
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[,，]\d{3})+(?:\.\d*)?")
 _EXAMPLES = "例如 1400、1,400.00 或 349.50"
+# What is left of a text amount once its signs and thousands commas are off: digits and one point.
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 def parse_yuan(value: object) -> int:
@@ -41,6 +43,11 @@ def parse_yuan(value: object) -> int:
         dec = value
     else:
         text = _number_text(str(value).translate(_FULLWIDTH_DIGITS), value)
+        if not _PLAIN.fullmatch(text):       # (Decimal would take "1e3", "1_000", "NaN")
+            raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
+        if len(text.partition(".")[2]) > 2:  # "1.400" is 1400 written with a thousands point, not 1.40
+            raise ValidationError(f"金额“{value}”超过两位小数",
+                                  "金额最多精确到分（两位小数）；用点分隔千位的（如 1.400）请写成 1400")
         try:
             dec = Decimal(text)
         except InvalidOperation:

@@ -387,7 +387,7 @@ def mark_letters_printed(session: Session, keys: list[int], actor: str | None = 
     student's result now, as a letter made just before from the stored data states it). A student
     already recorded with what this letter tells is left as recorded; one recorded with something
     else (a letter told before the result changed, or printed before migration 0011 recorded it) is
-    recorded again, and the receipt of the earlier letter (回执) no longer stands for this one.
+    recorded again, and the receipt of an earlier letter that told something else (回执) no longer stands.
     Returns how many were recorded."""
     now = datetime.now()
     stamp = now.isoformat(timespec="seconds")
@@ -408,7 +408,8 @@ def mark_letters_printed(session: Session, keys: list[int], actor: str | None = 
         diff: dict[str, tuple[Any, Any]] = {
             "notified_at": (None if at is None else at.isoformat(timespec="seconds"), stamp),
             "notified_told": (was, key)}
-        if at is not None and receipt is not None:        # a second letter: its receipt is yet to come
+        if was is not None and receipt is not None:       # a second letter: its receipt is yet to come
+            # (``was`` None: printed before 0011 recorded what it told: its receipt is kept)
             diff["receipt_at"] = (receipt.isoformat(timespec="seconds"), None)
             receipts.append(sid)
         params.append({"b_id": sid, "b_told": key})

@@ -264,7 +264,8 @@ def _subjects(session: Session, findings: Sequence[FeedbackFinding]) -> list[int
        one); a finding without a name is matched by the ID alone, as it always was;
     2. else the student whose ID was corrected from the finding's (the ID the file held, ``id_raw``:
        db.importing_match's corrected-ID aliases, as a re-import finds that student) with its name;
-    3. else the one student on the list with its name, when no ID conflicts: the finding's ID is no
+    3. else the one student on the list with its name and the finding's date of birth (digits 7–14
+       of both IDs: a namesake is not the child), when no ID conflicts: the finding's ID is no
        other child's (a student holding it under another name may be the same child renamed, or the
        ID may have gone to another child: the name cannot tell which), and that student's own ID is
        none this feedback reports (the receiver knows that child by it);
@@ -302,8 +303,15 @@ def _subjects(session: Session, findings: Sequence[FeedbackFinding]) -> list[int
         listed = listed_by_name.get(name, [])
         if holders or len(listed) != 1 or (listed[0].id_number or "") in numbers:
             return None
+        if _born(listed[0].id_number or "") != _born(number) or not _born(number):
+            return None         # (a namesake: a person in no package, ROSTER_NOT_ENROLLED, met a child's name)
         return int(listed[0].id)
     return [subject(f) for f in findings]
+
+
+def _born(number: str) -> str:
+    """The date of birth an 18-character ID holds ("" for another length)."""
+    return number[6:14] if len(number) == 18 else ""
 
 
 def _day(iso: str) -> str:

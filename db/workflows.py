@@ -344,11 +344,12 @@ def import_payments(db: Database, path: str | Path, actor: str | None = None, dr
     from core.importers.payments import parse_payments
     from core.importers.reader import read_table
     from db.findings import replace_payments
-    from db.models import PaymentRecord
+    from db.models import ON_LIST, PaymentRecord, Student
     table = read_table(path)
     with db.session() as s:
         policy = store.get_policy(s)
-    parsed = parse_payments(table, policy)
+        listed = frozenset(s.scalars(select(Student.id_number).where(ON_LIST, Student.id_number != "")))
+    parsed = parse_payments(table, policy, listed=listed)
     saved = None
     if problems is not None and parsed.problem_rows:
         save_problem_rows(problems, parsed.problem_rows, parsed.headers)
@@ -358,7 +359,8 @@ def import_payments(db: Database, path: str | Path, actor: str | None = None, dr
         raise InputFileError(
             f"发放记录“{Path(path).name}”中没有可以导入的行（{len(parsed.problems)} 行有问题），"
             "已有的发放记录没有改动",
-            f"{where}请按每行的问题说明改正（项目填资助政策中的项目代码或名称，金额填数字）后重新导入")
+            f"{where}请按每行的问题说明改正（身份证号填18位号码并设为文本格式，项目填资助政策中的项目代码或名称，"
+            "金额填数字）后重新导入")
     if not dry_run:
         from db.backup import backup_before_change
         backup_before_change(db, "before-import-payments")

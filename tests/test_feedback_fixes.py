@@ -4,7 +4,7 @@ completed check of the year again); and a finding reaches the child it is about 
 corrected ID numbers (swapped, mistyped) — never a child of another name."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -199,3 +199,16 @@ def test_a_finding_stays_with_its_child_when_the_ids_are_swapped_between_feedbac
     edit_student(school, jia3, {"id_number": kid_id(2)})
     assert send_and_import(school, station, tmp_path, [spot(kid_id(2), "甲2")], "b.zip", minutes=1) == {
         (kid_id(2), "甲2"): jia2}
+
+
+def test_a_namesake_born_another_day_is_not_the_child(corrected, tmp_path):
+    """A finding about someone in no package (ROSTER_NOT_ENROLLED: a roster person the school did not
+    list) whose name one listed child has: the ID's date of birth tells them apart."""
+    school, station = corrected
+    jia3 = only_id(school, kid_id(3))
+    stranger = kid_id(300, born=date(2012, 6, 1))
+    same_day = kid_id(301)                         # born as the listed 甲3 (2008-05-01): a mistyped ID
+    subject = send_and_import(school, station, tmp_path, [cross(stranger, "甲3")])
+    assert subject == {(stranger, "甲3"): None}
+    subject = send_and_import(school, station, tmp_path, [cross(same_day, "甲3")], name="fb2.zip", minutes=1)
+    assert subject[(same_day, "甲3")] == jia3 and subject[(stranger, "甲3")] is None

@@ -100,3 +100,16 @@ def test_the_item_form_names_the_misplaced_comma(policy):
     assert [p.message for p in problems if p.field == "amount"] == [
         "标准金额：金额“2022,50”的逗号位置不对：小数点请用“.”，千位分隔的逗号每三位一个，例如 1400、1,400.00 或 349.50"]
     assert item_problems(replace(draft, amount="2,022.50"), policy, "PRESCHOOL") == []
+
+
+@pytest.mark.parametrize("text", ["1.400", "2.500", "1200.000"])
+def test_a_third_decimal_is_refused_even_when_zero(text):
+    """"1.400" is 1400 written with a thousands point: read as 1.40 yuan before."""
+    with pytest.raises(ValidationError, match="超过两位小数"):
+        parse_yuan(text)
+
+
+@pytest.mark.parametrize("text", ["1e3", "1_000", "NaN", "Infinity", "0x10"])
+def test_what_decimal_alone_would_take_is_not_an_amount(text):
+    with pytest.raises(ValidationError, match="不是数字"):
+        parse_yuan(text)

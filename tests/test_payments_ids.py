@@ -95,6 +95,16 @@ def test_a_csv_file_from_excel_the_reviewers_rows(tmp_path):
     assert got[3] == "第3行：身份证号（A列）" + NUMERIC_ID_PROBLEM.removeprefix("身份证号")
 
 
+def test_an_invalid_id_the_list_holds_is_taken():
+    """The money went to the ID the school's own list holds (its ID_INVALID finding flags it there):
+    refused, the row made the check say the student was never paid."""
+    bad = ID[:-1] + ("0" if ID[-1] != "0" else "1")
+    rows = [[bad, "余萱彤", "HS_TUITION", 1200], [ID[:15], "余萱彤", "HS_TEXTBOOK", 300]]
+    parsed = parse_payments(Table("p.xlsx", "P", [HEADER, *rows]), POLICY, listed=frozenset({bad, ID}))
+    assert [(p.id_number, p.item_code) for p in parsed.payments] == [(bad, "HS_TUITION")]
+    assert list(messages(parsed)) == [3]          # an ID no listed student holds: refused as before
+
+
 @pytest.fixture
 def pdb(db):
     with db.session() as s:
@@ -161,3 +171,22 @@ def test_a_payment_for_a_retired_item_is_imported_and_flagged_undue():
     found = [f for f in run_checks(ctx) if f.code.startswith("PAYMENT")]
     assert [(f.code, f.part) for f in found] == [("PAYMENT_UNDUE", "HS_LODGING")]
     assert "350.00 元" in found[0].message
+
+
+def test_the_import_takes_a_payment_to_a_listed_students_invalid_id(pdb, tmp_path):
+    from core.records import ParsedRow
+    from db.importing import apply_plan, plan_import
+    bad = ID[:-1] + ("0" if ID[-1] != "0" else "1")
+    with pdb.session() as s:
+        apply_plan(s, plan_import(s, "students", [ParsedRow(0, {"name": "余萱彤", "id_number": bad, "id_raw": bad,
+                                                                "stage": "普通高中", "category": "REGISTERED"})],
+                                  [], ["name", "id_number", "stage", "category"]))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append([bad, "余萱彤", "HS_TUITION", 1200])
+    ws.append([OTHER[:-1] + ("0" if OTHER[-1] != "0" else "1"), "张丽", "HS_TUITION", 1200])   # no one's
+    wb.save(tmp_path / "pay.xlsx")
+    result = import_payments(pdb, tmp_path / "pay.xlsx")
+    assert [p.id_number for p in result.payments] == [bad]
+    assert [line for line, _m in result.problems] == [3]

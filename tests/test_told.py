@@ -113,7 +113,7 @@ def test_a_changed_amount_asks_for_a_second_letter_which_records_it(told, tmp_pa
         d.close()
     # printed again unchanged: nothing more recorded
     assert run(["--db", db, "letters", str(tmp_path / "l3.pdf"), "--student", HS, "--mark-printed"]) == 0
-    assert "已记录 0 名学生" in capsys.readouterr().out
+    assert "已记录 0 名学生的告知书为已打印；另有 1 名此前已记录，告知内容相同" in capsys.readouterr().out
 
 
 def test_a_family_that_lost_its_subsidy_is_listed_for_a_second_letter(told, capsys):
@@ -162,5 +162,44 @@ def test_a_letter_printed_before_0011_is_kept_and_not_compared(tmp_path, capsys)
             assert mark_letters_printed(s, [sid]) == 1                   # a second print records it
             st = s.get(Student, sid)
             assert st.notified_told is not None and st.notified_at >= at
+    finally:
+        d.close()
+
+
+def test_a_letter_printed_before_0011_keeps_its_receipt_when_printed_again(tmp_path):
+    """Its content is not known, so nothing says the family was told something else: the receipt the
+    clerk recorded stands."""
+    from db.usecases import record_receipts
+    target = tmp_path / "old10.sqlite"
+    shutil.copy(DATA / "schema-0010.sqlite", target)
+    d = open_database(target)
+    try:
+        with d.session() as s:
+            sid = s.scalars(select(Student.id).where(Student.name == "王一")).one()
+        record_receipts(d, [sid], True)
+        with d.session() as s:
+            assert mark_letters_printed(s, [sid]) == 1
+            st = s.get(Student, sid)
+            assert st.notified_told is not None and st.receipt_at is not None
+    finally:
+        d.close()
+
+
+def test_a_change_accepted_as_told_otherwise_needs_no_second_letter(told, capsys):
+    from db.usecases import accept_code
+    sid, *_ = _student(told, HS)
+    d = open_database(told)
+    try:
+        edit_student(d, sid, {"textbook_fen": 10000})
+        shot = snapshot(d)
+        assert [shot.letters.row(i).printed for i in range(len(shot.letters))
+                if shot.letters.row(i).id == sid] == [False]
+        assert "已打印 0 / 2" in next(st for st in shot.summary.steps if st.key == "letters").detail
+        assert accept_code(d, "NOTIFIED_CHANGED", HS, "已电话告知家长新金额").count == 1
+        shot = snapshot(d)
+        assert [shot.letters.row(i).printed for i in range(len(shot.letters))
+                if shot.letters.row(i).id == sid] == [True]
+        step = next(st for st in shot.summary.steps if st.key == "letters")
+        assert "已打印 1 / 2" in step.detail          # (李四's letter is not printed)
     finally:
         d.close()

@@ -87,8 +87,13 @@ def _placed(problem: str, place: str) -> str:
     return f"{place}：{problem}"
 
 
-def parse_payments(table: Table, policy: Policy, progress: Progress | None = None) -> PaymentParse:
-    """Rows with a bad ID, an unknown item or a bad amount are listed as problems, not imported."""
+def parse_payments(table: Table, policy: Policy, progress: Progress | None = None,
+                   listed: frozenset[str] = frozenset()) -> PaymentParse:
+    """Rows with a bad ID, an unknown item or a bad amount are listed as problems, not imported.
+    An ID whose only fault is its check digit or region (a readable 18-character number) is taken
+    when a listed student has exactly that ID (``listed``): the money went to the ID the school's own
+    list holds, which the check flags on the student (ID_INVALID); refused, the row would make the
+    check say the student was never paid (PAYMENT_MISSING), inviting a second payment."""
     mapping = find_header(table, PAYMENT_COLUMNS, what="发放记录")
     items = ItemLookup(policy)
     cols = mapping.columns
@@ -112,7 +117,7 @@ def parse_payments(table: Table, policy: Policy, progress: Progress | None = Non
             id_number = id_cell
         else:
             id_number, _raw, _numeric, id_problem = ids(id_cell)
-            if id_problem:
+            if id_problem and not (id_number and id_number in listed):
                 problems.append(_placed(id_problem, id_where))
         code, item_problem = items(item_text)
         if item_problem:
