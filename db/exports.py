@@ -396,8 +396,8 @@ def mark_letters_printed(session: Session, keys: list[int], actor: str | None = 
     missing = [k for k in wanted if k not in told]
     if missing:
         told.update(_told_now(session, missing))
-    rows = session.execute(select(Student.id, Student.notified_at, Student.notified_told, Student.receipt_at)
-                           .where(Student.id.in_(wanted))).all()
+    cols = (Student.id, Student.notified_at, Student.notified_told, Student.receipt_at)
+    rows = [r for part in _parts(wanted) for r in session.execute(select(*cols).where(Student.id.in_(part)))]
     changed: list[tuple[int, dict[str, tuple[Any, Any]]]] = []
     params: list[dict[str, Any]] = []
     receipts: list[int] = []
@@ -419,10 +419,16 @@ def mark_letters_printed(session: Session, keys: list[int], actor: str | None = 
         conn = session.connection()
         conn.execute(table.update().where(table.c.id == bindparam("b_id"))
                      .values(notified_at=now, notified_told=bindparam("b_told")), params)
-        if receipts:
-            conn.execute(update(Student).where(Student.id.in_(receipts)).values(receipt_at=None))
+        for part in _parts(receipts):
+            conn.execute(update(Student).where(Student.id.in_(part)).values(receipt_at=None))
         audit.record_many(session, actor or audit.default_actor(), "student", iter(changed), now)
     return len(changed)
+
+
+def _parts(keys: list[int], size: int = 900) -> list[list[int]]:
+    """``keys`` a few hundred at a time: SQLite as Windows' Python ships it binds at most 32,766
+    variables a statement (older builds 999), and a county school prints tens of thousands of letters."""
+    return [keys[i:i + size] for i in range(0, len(keys), size)]
 
 
 def _told_now(session: Session, keys: list[int]) -> dict[int, str]:
@@ -443,7 +449,8 @@ def mark_receipts(session: Session, keys: list[int], returned: bool = True, acto
     """Record which receipts (回执) came back."""
     now = datetime.now() if returned else None
     changed = 0
-    for st in session.scalars(select(Student).where(Student.id.in_(keys))):
+    found = (st for part in _parts(list(keys)) for st in session.scalars(select(Student).where(Student.id.in_(part))))
+    for st in found:
         if (st.receipt_at is not None) != returned:
             audit.record(session, actor or audit.default_actor(), "student", st.id,
                          {"receipt_at": (st.receipt_at, now)})

@@ -203,3 +203,23 @@ def test_a_change_accepted_as_told_otherwise_needs_no_second_letter(told, capsys
         assert "已打印 1 / 2" in step.detail          # (李四's letter is not printed)
     finally:
         d.close()
+
+
+def test_thousands_of_letters_are_recorded_within_sqlites_variable_limit(tmp_path):
+    """Windows' Python ships SQLite binding at most 32,766 variables a statement (older 999): the
+    students are read and written a few hundred at a time."""
+    import sqlite3
+
+    from db.usecases import record_receipts
+    d = open_database(two_student_school(tmp_path / "t.sqlite"))
+    try:
+        with d.session() as s:
+            ids = list(s.scalars(select(Student.id)))
+            raw = s.connection().connection.dbapi_connection
+            raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+            keys = ids + list(range(10_000, 12_000))        # (ids of no one: nothing recorded for them)
+            assert mark_letters_printed(s, keys, told={k: "1:a" for k in keys}) == 2
+            assert mark_letters_printed(s, keys, told={k: "2:b" for k in keys}) == 2
+        assert record_receipts(d, ids + list(range(10_000, 12_000)), True).count == 2
+    finally:
+        d.close()
