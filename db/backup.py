@@ -62,7 +62,7 @@ STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
 class BackupInfo:
     path: Path
     taken: datetime
-    students: int
+    students: int                # on the list (移出名单 not counted: the number 工作台 shows)
     school: str
     code: str = ""               # the school's code (table school), "" when it has none
 
@@ -345,12 +345,20 @@ def inspect_backup(path: Path) -> BackupInfo:
         if revision and revision[0] not in known_revisions():
             raise DatabaseError(f"备份 {path.name} 来自更新版本的资助助手，本程序无法使用",
                                 "请安装最新版本的资助助手后再恢复")
-        students = con.execute("SELECT count(*) FROM student").fetchone()[0]
+        students = on_list_count(con)
         school = con.execute("SELECT name, code FROM school LIMIT 1").fetchone()
     finally:
         con.close()
     return BackupInfo(path, taken_at(path), students, school[0] if school else "",
                       (school[1] or "") if school else "")
+
+
+def on_list_count(con: sqlite3.Connection) -> int:
+    """The students on the list (models.ON_LIST: not 移出名单), the number 工作台 and 学生名册 show;
+    a backup from before 移出名单 existed (no ``removed_at``) has every student on it."""
+    columns = {r[1] for r in con.execute("PRAGMA table_info(student)")}
+    where = " WHERE removed_at IS NULL" if "removed_at" in columns else ""
+    return con.execute(f"SELECT count(*) FROM student{where}").fetchone()[0]
 
 
 def school_code(db_path: Path) -> str:

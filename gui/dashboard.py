@@ -22,6 +22,7 @@ from db.session import Database
 from db.views import Summary
 from gui.feed import SnapshotFeed
 from gui.progress_chart import BarChart
+from gui.screen import HINT_COLOR, HINT_STYLE
 
 CARD_STYLE = ("QFrame#card { background: palette(base); border: 1px solid palette(mid);"
               " border-radius: 6px; }")
@@ -41,7 +42,7 @@ class _Card(QFrame):
         self.unit = unit
         layout = QVBoxLayout(self)
         caption = QLabel(title, self)
-        caption.setStyleSheet("color: palette(dark);")
+        caption.setStyleSheet(HINT_STYLE)
         self.value = QLabel("—", self)
         font = self.value.font()
         font.setPointSizeF(font.pointSizeF() * 1.8)
@@ -58,7 +59,7 @@ STEP_TIPS = {"policy": "打开“政策”页，填写政策参数", "students":
              "roster": "导入扶贫部门提供的建档立卡名单", "check": "比对学生名单、建档立卡名单和资助政策",
              "findings": "打开“核查问题”页，改正或接受问题", "verify": "打开“学生名册”，核对后标记已核准",
              "letters": "打开“告知书”页，预览并打印告知书", "export": "导出签名的上报包"}
-STEP_COLORS = {STEP_DONE: "#2e7d32", STEP_NEXT: "#b00020", STEP_TODO: "palette(dark)"}
+STEP_COLORS = {STEP_DONE: "#2e7d32", STEP_NEXT: "#b00020", STEP_TODO: HINT_COLOR}
 
 
 def open_counts_text(open_by_severity: dict[str, int]) -> str:

@@ -30,15 +30,23 @@ from db.finding_detail import FindingDetail, finding_detail
 from db.findings import not_acceptable
 from db.session import Database
 from db.usecases import Verified, accept_findings, check, revoke_findings, verify
-from db.views import SEVERITY_RANK, FindingView, finding_rows
+from db.views import SEVERITY_RANK, FindingView, Snapshot, finding_rows
 from gui import worker
+from gui.feed import SnapshotFeed
 from gui.finding_detail import FindingDetailPane
-from gui.list_page import ListPage
+from gui.list_page import FILTERED_EMPTY, ListPage
+from gui.screen import HINT_STYLE
 from gui.search import FilterProxy, haystack
 from gui.severity import SEVERITY_COLORS
 from gui.table_model import Column, RowTableModel, SortState, TableData
 
 ACTIVE = "active"   # the state filter's default: open + accepted
+# What the page says without any finding (the main window's snapshot knows whether a check ran).
+NO_STUDENTS = "还没有学生可核查：先点工具栏的“导入学生名单”"
+NOT_CHECKED = "还没有运行核查：点“运行核查”（F9）"
+NOTHING_FOUND = "核查没有发现问题"
+NO_FINDINGS = "没有核查问题（点“运行核查”（F9）可以重新核查）"    # not known whether a check ran
+ONLY_FIXED = "没有未处理或已接受的问题：以前的问题都已改正（在状态中选“已改正”可以查看）"
 OWN_ORIGIN = "本校核查"   # the 来源 of the school's own findings (a receiver's: 汇总核查, 专项核查, 暗访)
 
 
@@ -103,6 +111,7 @@ class FindingsPrepared:
     present: dict[str, str]           # code -> title of every finding listed
     opened: Counter[str]              # open findings by severity
     feedback: bool                    # a receiver's finding among them
+    unfixed: int = 0                  # the findings not fixed (open or accepted)
 
 
 class FindingsPage(ListPage[FindingsProxy]):
@@ -110,9 +119,12 @@ class FindingsPage(ListPage[FindingsProxy]):
     open_setting = Signal(str)           # a policy parameter's key: 设置 at that field
     DEPENDS_ON = Changes.FINDINGS
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db
         self._opened: Counter[str] = Counter()         # the open findings by severity (the last load's)
+        self._unfixed = 0                              # the findings not fixed (the last load's)
+        self._students: int | None = None              # on the list, and whether a check ran over them:
+        self._checked: bool | None = None              # from the snapshot (None: not known)
         super().__init__(FindingsModel(), FindingsProxy(), "搜索姓名、身份证号或问题说明", parent)
         self.setObjectName("findingsPage")
         proxy = self.proxy
@@ -143,7 +155,7 @@ class FindingsPage(ListPage[FindingsProxy]):
                                          self.mark_fixed_selected)
         hint = QLabel("双击一行可打开该学生", self)    # short: the counts share the row at 1024×768
         hint.setToolTip("双击一行打开该学生的信息，并定位到有问题的栏目")
-        hint.setStyleSheet("color: palette(dark);")
+        hint.setStyleSheet(HINT_STYLE)
         self.add_action_spacing(8)
         self.add_to_action_row(hint)
         self.double_click_hint = hint
@@ -159,6 +171,13 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.splitter = self.add_detail_pane(self.detail, "findingSplitter")
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self.show_selected())
         self.loaded.connect(self.show_selected)     # re-read after a check (a reset emits no selectionChanged)
+        self.enable_with_selection(self.accept_button, self.revoke_button, self.verify_button, self.fixed_button)
+        # whether a check ran, and over how many students: the main window's shared snapshot (its
+        # checklist's facts); a page on its own knows only of the checks it ran itself
+        if feed is not None:
+            feed.ready.connect(self._snapshot_ready)
+            if feed.current is not None:
+                self._snapshot_ready(feed.current)
 
     def _button(self, name: str, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         b = QPushButton(text, self)
@@ -175,8 +194,31 @@ class FindingsPage(ListPage[FindingsProxy]):
     def run(self) -> None:
         """运行核查: run every check in the worker; the findings changed (this page reloads)."""
         self._started()
-        worker.run_task(check, self.db, on_success=lambda run: self.changed.emit(run.changes),
-                        on_failure=self._load_failed, parent=self)
+
+        def ran(run) -> None:
+            self._checked = True
+            self.changed.emit(run.changes)
+        worker.run_task(check, self.db, on_success=ran, on_failure=self._load_failed, parent=self)
+
+    def _snapshot_ready(self, snap: Snapshot) -> None:
+        summary = snap.summary
+        self._students = summary.students
+        self._checked = any(step.key == "check" and step.done for step in summary.steps)
+        self.update_empty()
+
+    def no_rows_text(self) -> str:
+        """No finding at all: no students to check, no check yet, or a check that found nothing."""
+        if self._students == 0:
+            return NO_STUDENTS
+        if self._checked is None:
+            return NO_FINDINGS
+        return NOTHING_FOUND if self._checked else NOT_CHECKED
+
+    def empty_text(self) -> str:
+        text = super().empty_text()
+        if text == FILTERED_EMPTY and not self._unfixed and self.state_filter.currentData() == ACTIVE:
+            return ONLY_FIXED          # every finding is fixed: the default filter hides them
+        return text
 
     @classmethod
     def prepare(cls, data: list[FindingView], sort: SortState) -> FindingsPrepared:
@@ -184,7 +226,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         opened = [r for r in data if r.state == FindingState.OPEN]
         return FindingsPrepared(FindingsModel.prepare(data, sort), Counter(r.code for r in opened),
                                 {r.code: r.title for r in data}, Counter(r.severity for r in opened),
-                                any(r.origin for r in data))
+                                any(r.origin for r in data), sum(r.state != FindingState.FIXED for r in data))
 
     def apply_data(self, prepared: FindingsPrepared) -> None:
         table, active, present = prepared.table, prepared.active, prepared.present
@@ -195,7 +237,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         view = self.code_filter.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 32)
         self.proxy.set_code(self.code_filter.currentData() or "", apply=False)
-        self._opened = prepared.opened
+        self._opened, self._unfixed = prepared.opened, prepared.unfixed
         self.model.set_data(table)
         self.show_feedback_actions(prepared.feedback)
 

@@ -25,7 +25,7 @@ from db.settings import save_official, save_school
 from gui import dialogs, worker
 from gui.errors import show_exception
 from gui.official_form import OfficialForm
-from gui.screen import fit_to_screen
+from gui.screen import HINT_STYLE, fit_to_screen
 
 
 def default_school_year(today: date | None = None) -> int:
@@ -133,7 +133,7 @@ class PolicyPage(QWizardPage):
             form.addRow(label, row)
             what = QLabel(p.what, self)
             what.setWordWrap(True)
-            what.setStyleSheet("color: palette(dark);")
+            what.setStyleSheet(HINT_STYLE)
             form.addRow("", what)
         sources = dict.fromkeys(p.source for p in parameters if p.source)
         self.source = QLabel("哪里查：" + "".join(sources), self)

@@ -273,10 +273,17 @@ class PreviewPage(QWizardPage):
         return answer == QMessageBox.StandardButton.Yes
 
 
+# 第 3 步's subtitle (a subtitle on every page: the pages' headers look alike), true at each moment
+RUN_SUBTITLES = {"running": "正在写入数据库：全部行一起写入，中途出错则不做任何改动。",
+                 "done": "数据已写入。下面列出有问题和跳过的行。",
+                 "failed": "请关闭这个窗口，按提示改正后重新导入。"}
+
+
 class RunPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("第 3 步：导入结果")
+        self.setSubTitle(RUN_SUBTITLES["running"])
         self.report: ImportReport | None = None
         self.running = False
         self.status = QLabel(self)
@@ -302,6 +309,7 @@ class RunPage(QWizardPage):
         wiz = dialogs.wizard_of(self, ImportWizard)
         self.report = None
         self.running = True        # the wizard stays open until the import answers (ImportWizard.reject)
+        self.setSubTitle(RUN_SUBTITLES["running"])
         self.status.setText("正在导入，请稍候…")
         previewed = wiz.preview_page.preview
         worker.run_task(run_import_shown, wiz.db, wiz.kind(), wiz.path(), wiz.overrides,
@@ -313,6 +321,7 @@ class RunPage(QWizardPage):
     def _done(self, report: ImportReport) -> None:
         self.running = False
         self.report = report
+        self.setSubTitle(RUN_SUBTITLES["done"])
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         notes = ["注意：" + note for note in report.notes]
         lines = [*notes, *([""] if notes else []), *(listed_lines(report.plan, imported=True) or ["没有发现问题。"])]
@@ -324,6 +333,7 @@ class RunPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self.running = False
+        self.setSubTitle(RUN_SUBTITLES["failed"])
         self.status.setText("导入没有完成，数据库没有任何改动。")
         show_exception(self, exc)
 

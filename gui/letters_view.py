@@ -123,6 +123,7 @@ def draft_note(reasons: list[str]) -> str:
 
 class LettersPage(ListPage[LettersProxy]):
     """Rows (students with a granted item) come from the shared snapshot."""
+    EMPTY_TEXT = "还没有需要告知的学生：享受资助的学生会列在这里，核准后打印告知书发给家庭"
 
     def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db
@@ -143,6 +144,8 @@ class LettersPage(ListPage[LettersProxy]):
         self.save_button = self._button("saveButton", "另存为 PDF…", self.save_selected)
         self.receipt_button = self._button("receiptButton", "回执已收回", lambda: self.set_receipts(True))
         self.no_receipt_button = self._button("noReceiptButton", "回执未收回", lambda: self.set_receipts(False))
+        # the receipts are recorded for the selected students only (the letters: the selection, or every row listed)
+        self.enable_with_selection(self.receipt_button, self.no_receipt_button)
         self.preview: PdfPreview | None = None
         self.shown_letters: MadeLetters | None = None      # what the preview shows (its PDF bytes)
         self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 5, 4: 7, 5: 4})

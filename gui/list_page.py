@@ -13,14 +13,19 @@ actions change it announces through ``changed``, never by reloading other pages.
 Every per-row step of a load runs in the worker: the load function, then the page's
 ``prepare`` (pure: the rows sorted as the table is, their search texts, the filters'
 choices); the GUI thread only swaps the prepared rows into the model.
+
+An empty list says why (``empty_text``), in a line over the table: the page's first step when
+it has no rows at all (``EMPTY_TEXT``, or ``no_rows_text`` for a page that must look), or that
+the search and filters hide every row. Buttons that act on the selected rows are enabled only
+while a row is selected (``enable_with_selection``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,10 +43,14 @@ from db.changes import SNAPSHOT_INPUTS, Changes
 from db.session import Database
 from gui import worker
 from gui.feed import SnapshotFeed
+from gui.screen import HINT_COLOR
 from gui.search import FilterProxy
 from gui.table_model import RowTableModel
 
 P = TypeVar("P", bound=FilterProxy)
+
+# What an empty table says when rows exist but the search or the filters hide every one.
+FILTERED_EMPTY = "没有符合筛选条件的行：清空搜索框，或把筛选改回“全部…”"
 
 
 class ListPage(QWidget, Generic[P]):
@@ -49,6 +58,7 @@ class ListPage(QWidget, Generic[P]):
     changed = Signal(object)              # Changes made by this page's actions
     DEPENDS_ON: Changes = Changes.NONE    # what this page shows (snapshot pages: through the feed)
     LAZY = False                          # loaded when first shown, reloaded on changes only while shown
+    EMPTY_TEXT = ""                       # what the page says while it has no rows at all (its first step)
     feed: SnapshotFeed | None = None
 
     def __init__(self, model: RowTableModel[Any], proxy: P, placeholder: str,
@@ -57,6 +67,8 @@ class ListPage(QWidget, Generic[P]):
         self.model, self.proxy = model, proxy
         self.proxy.setSourceModel(model)
         self._loading = False
+        self._ever_loaded = False             # an empty model means "no rows" only once a load came in
+        self._selection_widgets: list[QWidget | QAction] = []
         self._stale = self.LAZY               # a lazy page: out of date until shown
         self.standalone = True      # the main window sets False when it routes ``changed``
         self.changed.connect(self._route_own)
@@ -107,10 +119,22 @@ class ListPage(QWidget, Generic[P]):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
 
-        self.proxy.filterApplied.connect(self.update_count)
-        self.proxy.modelReset.connect(self.update_count)
-        self.proxy.layoutChanged.connect(self.update_count)
-        self.update_count()
+        # the empty state: a line over the table's empty area (the headers stay visible above it)
+        self.empty_label = QLabel(self.view.viewport())
+        self.empty_label.setObjectName("emptyState")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.empty_label.setStyleSheet(f"color: {HINT_COLOR}; font-size: {self.font().pointSizeF() * 1.15:.1f}pt;")
+        self.empty_label.hide()
+        self.view.viewport().installEventFilter(self)
+
+        for signal in (self.proxy.filterApplied, self.proxy.modelReset, self.proxy.layoutChanged,
+                       self.proxy.rowsInserted, self.proxy.rowsRemoved):
+            signal.connect(self._show_state)
+        self.view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
+        self.loaded.connect(self._selection_changed)     # a reset emits no selectionChanged
+        self._show_state()
 
     # -- rows of controls -------------------------------------------------
     def add_to_action_row(self, widget: QWidget, stretch: int = 0) -> None:
@@ -129,6 +153,16 @@ class ListPage(QWidget, Generic[P]):
     def add_action_spacing(self, size: int) -> None:
         if self.action_row is not None:
             self.action_row.insertSpacing(self.action_row.count() - 2, size)
+
+    def enable_with_selection(self, *widgets: QWidget | QAction) -> None:
+        """``widgets`` (buttons, actions) act on the selected rows: enabled only while one is selected."""
+        self._selection_widgets += widgets
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        selected = self.view.selectionModel().hasSelection()
+        for widget in self._selection_widgets:
+            widget.setEnabled(selected)
 
     def show_message(self, text: str, msec: int = 8000) -> None:
         """A line in the main window's status bar (nothing when the page stands alone)."""
@@ -229,34 +263,68 @@ class ListPage(QWidget, Generic[P]):
 
     def _started(self) -> None:
         self._loading = True
-        self.update_count()
+        self._show_state()
 
     def _loading_done(self) -> None:
         self._loading = False
-        self.update_count()
+        self._show_state()
 
     def _loaded(self, data: Any) -> None:
         self._loading = False
+        self._ever_loaded = True
         selected = self.selection_keys()
         self.apply_data(data)
         self.select_keys(selected)
-        self.update_count()
+        self._show_state()
         self.loaded.emit()
         worker.freeze_long_lived()
 
     def _load_failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception
         self._loading = False
-        self.update_count()
+        self._show_state()
         show_exception(self, exc)
 
     def apply_data(self, data: Any) -> None:
         raise NotImplementedError
 
+    def _show_state(self) -> None:
+        """The count line and the empty state, after a load or a filter."""
+        self.update_count()
+        self.update_empty()
+
     def update_count(self) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
         text = f"共 {total} 人" if shown == total else f"共 {total} 人，筛选出 {shown} 人"
         self.count_label.setText("正在读取…" if self._loading else text)
+
+    # -- the empty state ----------------------------------------------------
+    def empty_text(self) -> str:
+        """What the empty table says ("" while rows show, or before the first load and while loading)."""
+        if self._loading or not self._ever_loaded or self.proxy.rowCount():
+            return ""
+        return self.no_rows_text() if not self.model.rowCount() else FILTERED_EMPTY
+
+    def no_rows_text(self) -> str:
+        """The page has no rows at all: its first step (a page that must look overrides this)."""
+        return self.EMPTY_TEXT
+
+    def update_empty(self) -> None:
+        text = self.empty_text()
+        self.empty_label.setText(text)
+        self.empty_label.setVisible(bool(text))
+        if text:
+            self._place_empty()
+
+    def _place_empty(self) -> None:
+        area = self.view.viewport().rect().adjusted(24, 32, -24, 0)
+        self.empty_label.setGeometry(area.x(), area.y(), area.width(),
+                                     max(self.empty_label.heightForWidth(area.width()), 0))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize and self.empty_label.isVisible():
+            self._place_empty()
+        return super().eventFilter(watched, event)
 
     # -- selection --------------------------------------------------------
     def selected_key(self) -> Any:
@@ -318,9 +386,18 @@ class ListPage(QWidget, Generic[P]):
         splitter.setStretchFactor(1, 2)
         return splitter
 
-    def set_column_widths(self, widths: dict[int, int]) -> None:
-        for col, chars in widths.items():
-            self.view.setColumnWidth(col, self.fontMetrics().horizontalAdvance("中") * chars + 16)
+    def set_column_widths(self, widths: Mapping[int, float | str | None]) -> None:
+        """Each column ``chars`` Chinese characters wide (halves allowed), or as wide as a text it must
+        show whole (a header, the longest usual value), plus the cell's margins; None: the column takes
+        the room left (instead of the last one)."""
+        fm, header = self.fontMetrics(), self.view.horizontalHeader()
+        for col, width in widths.items():
+            if width is None:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+                header.setStretchLastSection(False)
+            else:
+                self.view.setColumnWidth(col, fm.horizontalAdvance(width) + 7 if isinstance(width, str)
+                                         else round(fm.horizontalAdvance("中") * width) + 16)
 
 
 def load_prepared(fn: Callable[..., Any], args: tuple, prepare: Callable[[Any, Any], Any], sort: Any) -> Any:

@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(db, self, feed=self.feed)
         self.students = StudentsPage(db, self.undo_stack, self, feed=self.feed)
         self.roster = RosterPage(db, self)
-        self.findings = FindingsPage(db, self)
+        self.findings = FindingsPage(db, self, feed=self.feed)
         self.letters = LettersPage(db, self, feed=self.feed)
         self.list_pages = (self.students, self.roster, self.findings, self.letters)
         self.export = ExportPage(db, self)

@@ -3,15 +3,13 @@
 200,000 people at county size, so the model is windowed. Its rows are positions into the
 roster in id order, in display order. What the page reads, all in the worker:
 
-1. at first show (the load): every person's id and name, the names' pinyin ranks, the display
-   order, and the first screen of rows in full (``FIRST_ROWS``): the page is shown, with its
-   count, once these are in;
+1. at first show (the load): every person's id and name, the names' pinyin ranks, the display order, and the
+   first screen of rows in full (``FIRST_ROWS``): the page is shown, with its count, once these are in;
 2. right after (``RosterIndex``): the search texts, townships and 在册 flags, what the search and
    the filters need. A search or filter chosen before they are in waits for them (the count
    line says so) and is then applied: never a wrong answer;
-3. the other columns a block of rows at a time as they come on screen (``BLOCK``; a row not read
-   yet shows its name, its other cells blank for the moment), and a column the clerk sorts by
-   on its own when first needed.
+3. the other columns a block of rows at a time as they come on screen (``BLOCK``; a row not read yet shows its
+   name, its other cells blank for the moment), and a column the clerk sorts by on its own when first needed.
 """
 from __future__ import annotations
 
@@ -50,6 +48,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("问题", lambda r: "有" if r.problems else ""),
 )
 _PROBLEM_COL = len(COLUMNS) - 1
+_WIDTHS = {0: "欧阳小明", 1: "422822********207X", 3: "4228221092030001", 5: "红岩寺镇", 7: "普通高中二年级",
+           8: None, 9: NOT_IN_LIST}   # 1024×768 unscrolled: the others as wide as their headers, 就读学校 the rest
+_MAY_CUT = (6, 7, 8)            # a long village or school name: cut in the middle, whole in the tooltip
 _NO_PROBLEM = "\U0010ffff"      # sorts after every text: the people with problems first
 # The column a sort by column ``i`` reads on its own (None: from the names or the index).
 _SORT_FIELD = (None, None, "relation", "household_no", "county", None, "village", "schooling_status",
@@ -292,7 +293,7 @@ class RosterTableModel(RowTableModel[Any]):
     def tooltip(self, row: RosterRow, column: int) -> str | None:
         if column == _PROBLEM_COL and row.problems:
             return row.problems.replace("；", "\n")
-        return None
+        return (COLUMNS[column].text(row) or None) if column in _MAY_CUT else None
 
 
 class RosterFilterProxy(FilterProxy):
@@ -366,6 +367,7 @@ class RosterFilterProxy(FilterProxy):
 
 class RosterPage(ListPage[RosterFilterProxy]):
     DEPENDS_ON = Changes.ROSTER | Changes.STUDENTS   # the 学生名册 column
+    EMPTY_TEXT = "还没有建档立卡名单：点工具栏的“导入建档立卡名单”"
     LAZY = True                       # 200,000 people: read when the page is first shown
     model: RosterTableModel
 
@@ -379,7 +381,8 @@ class RosterPage(ListPage[RosterFilterProxy]):
         self.enrolled_filter = self.add_filter("enrolledFilter", "全部人员",
                                                [(IN_LIST, IN_LIST), (NOT_IN_LIST, NOT_IN_LIST)],
                                                proxy.set_enrolled)
-        self.set_column_widths({0: 5, 1: 10, 2: 5, 3: 11, 4: 5, 5: 5, 6: 5, 7: 7, 8: 9, 9: 6})
+        self.set_column_widths({i: _WIDTHS.get(i, c.header) for i, c in enumerate(COLUMNS)})
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self._reading: set[str] = set()             # columns being read for a sort
         self.model.rowsWanted.connect(self._read_rows)
         proxy.waitingChanged.connect(self.update_count)

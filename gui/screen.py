@@ -1,10 +1,16 @@
 """Windows and dialogs fit the screen (many school PCs have 1024×768): one helper sizes
-and places every top-level window inside the screen's available geometry."""
+and places every top-level window inside the screen's available geometry. And what stays
+readable on those screens: the one colour of secondary text (hints, captions, notes)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
+
+# Secondary text (hints, captions, a step not due yet): a dark grey that stays readable on the
+# window's grey on old, dim screens (#595959 on #efefef: 6.1:1; the palette's "dark" grey gave 2.3:1).
+HINT_COLOR = "#595959"
+HINT_STYLE = f"color: {HINT_COLOR};"
 
 # What the window manager adds around a window: borders and the title bar.
 FRAME = QSize(16, 40)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -63,14 +64,17 @@ EXPECTED = ("first-start-school", "first-start-official", "first-start-policy", 
             "feedback-fixed")
 
 
-def _prepare_platform() -> None:
-    """xcb on a display (xvfb-run); otherwise the offscreen platform on a 1366×768 screen."""
+def _prepare_platform() -> Path | None:
+    """xcb on a display (xvfb-run); otherwise the offscreen platform on a 1366×768 screen, described
+    in a temporary folder (returned, for the caller to remove; None: no folder made)."""
     if os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM"):
-        return
-    screen = Path(tempfile.mkdtemp(prefix="zizhu-shots-screen-")) / "screen.json"
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="zizhu-shots-screen-"))
+    screen = folder / "screen.json"
     screen.write_text(json.dumps({"screens": [{"name": "Manual", "x": 0, "y": 0, "width": WIDTH,
                                                "height": HEIGHT, "logicalDpi": 96, "dpr": 1}]}))
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
+    return folder
 
 
 def slug(text: str) -> str:
@@ -644,8 +648,19 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = parser().parse_args(sys.argv[1:] if argv is None else argv).out
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="zizhu-shots-"))
+    screen: Path | None = None
+    try:
+        screen = _prepare_platform()
+        return shoot(out, home)
+    finally:       # the databases, keys and packages made for the pictures are gone afterwards
+        for folder in (home, screen):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def shoot(out: Path, home: Path) -> int:
+    """Every picture into ``out``, from databases made in ``home`` (a temporary folder)."""
     os.environ["ZIZHU_HOME"] = str(home / "home")       # never the clerk's data folder
-    _prepare_platform()
     from gui import errors, worker
     from gui.app import setup_application
     app = setup_application([sys.argv[0]])

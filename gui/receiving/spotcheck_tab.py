@@ -102,6 +102,7 @@ class SpotCheckTab(QWidget):
         self.view_data: SampleView | None = None
         self._wanted: int | None = None         # the sample to select after the next reload
         self._restoring = False                 # a selection set by the tab itself: no question asked
+        self._drawn_seed: int | None = None     # the seed of the last sample drawn here (the box shows it)
 
         # -- drawing a sample
         self.size_edit = QLineEdit("20", self)
@@ -228,6 +229,22 @@ class SpotCheckTab(QWidget):
     def ask_open(self, title: str) -> Path | None:
         from gui.dialogs import ask_open_path
         return ask_open_path(self, title)
+
+    def ask_same_seed(self, seed: int) -> bool | None:
+        """The seed box still holds the last sample's seed: True draws with it again (复核), False with a
+        new seed, None draws nothing."""
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.Question, "抽取样本",
+                          f"随机种子 {seed} 是刚才那次抽样用的：数据不变时，同一个种子会抽到同样的学生。", parent=self)
+        box.setInformativeText("要抽一个新的样本，请换一个新种子；要复核刚才的样本，才用同一个种子。")
+        new = box.addButton("换新种子", QMessageBox.ButtonRole.AcceptRole)
+        same = box.addButton("用同一个种子（复核）", QMessageBox.ButtonRole.YesRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(new)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return True if clicked is same else False if clicked is new else None
 
     def open_file(self, path: Path) -> None:
         """Show a written PDF in the system's viewer (to read and print it)."""
@@ -363,6 +380,13 @@ class SpotCheckTab(QWidget):
         except ValidationError as exc:
             show_exception(self, exc)
             return
+        if request["seed"] is not None and request["seed"] == self._drawn_seed:
+            again = self.ask_same_seed(request["seed"])
+            if again is None:
+                return
+            if not again:
+                request["seed"] = new_seed()
+                self.seed_edit.setText(str(request["seed"]))
         kind = "暗访" if request["unannounced"] else "专项核查"
         target = self.ask_save(f"保存{kind}抽查名单和现场核查表", f"{kind}-抽查名单和核查表-{date.today():%Y%m%d}.pdf",
                                PDF)
@@ -375,7 +399,10 @@ class SpotCheckTab(QWidget):
 
     def _drawn(self, run: SampleRun, target: Path) -> None:
         s = run.stored.sample
-        self.seed_edit.setText(str(new_seed()))        # the next sample gets a seed of its own
+        # the box keeps the seed this sample was drawn with, the one the status line asks to note down
+        # (drawing again with it is asked about first: ``ask_same_seed``)
+        self.seed_edit.setText(str(s.seed))
+        self._drawn_seed = s.seed
         self._wanted = run.stored.id
         self.status.setText(
             f"已抽取{run.stored.kind_label}样本：抽查编号 {run.stored.id}，随机种子 {s.seed}（请记下，可用于复核），"

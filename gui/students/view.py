@@ -55,6 +55,7 @@ class StudentsData:
 
 class StudentsPage(ListPage[StudentFilterProxy]):
     """Rows come from the shared snapshot (``feed``; a page of its own without one)."""
+    EMPTY_TEXT = "还没有学生：点工具栏的“导入学生名单”开始"
 
     def __init__(self, db: Database, undo_stack: QUndoStack, parent: QWidget | None = None,
                  feed: SnapshotFeed | None = None) -> None:
@@ -100,9 +101,14 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.view)
         enter.setContext(Qt.ShortcutContext.WidgetShortcut)
         enter.activated.connect(self.edit_selected)
-        self.set_column_widths({COL["姓名"]: 5, COL["性别"]: 2, COL["身份证号"]: 10, COL["学段"]: 5,
-                                COL["年级"]: 4, COL["班级"]: 4, COL["家庭类别"]: 6, COL["就读地"]: 3,
-                                COL["资助合计（元）"]: 7, COL["状态"]: 4})
+        # at 1024×768 every header and the 问题 column ("2 项（错误）") fit without scrolling sideways:
+        # each column as wide as its header or its usual content (a masked ID, 普通高中, 其他经济困难)
+        self.set_column_widths({COL["姓名"]: 3.5, COL["性别"]: 2, COL["身份证号"]: 9.5, COL["学段"]: 4,
+                                COL["年级"]: 3, COL["班级"]: 3, COL["家庭类别"]: 5.5, COL["就读地"]: 3,
+                                COL["资助合计（元）"]: 7, COL["状态"]: 4,
+                                COL["问题"]: 5.5})       # (the last one stretches: this is its least)
+        self.enable_with_selection(*self.row_actions, self.edit_button, self.verify_button,
+                                   self.unverify_button, self.remove_button, self.restore_button)
         self.use_feed(feed, db)
 
     def _action_button(self, name: str, text: str, tip: str, slot) -> QPushButton:
