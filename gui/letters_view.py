@@ -227,10 +227,15 @@ class LettersPage(ListPage[LettersProxy]):
         if made.draft_reasons:      # a draft is never sent to the family, so it does not count as 已告知
             self._message("草稿告知书不记录为已打印；全部核准后再打印正式告知书")
             return
-        worker.run_task(record_printed, self.db, made.keys, made.told, on_success=self._recorded, parent=self)
+        worker.run_task(record_printed, self.db, made.keys, made.told, parent=self,
+                        on_success=lambda done: self._recorded(done, len(made.told)))
 
-    def _recorded(self, done: Done) -> None:
-        self._message(f"已记录 {done.count} 份告知书为已打印")
+    def _recorded(self, done: Done, letters: int) -> None:
+        """``letters`` printed, ``done.count`` of them recorded: the others were recorded before, telling
+        the same (core.told), and are left as they were."""
+        same = letters - done.count
+        self._message(f"已记录 {done.count} 份告知书为已打印"
+                      + (f"；另有 {same} 份此前已记录，告知内容相同，不再重复记录" if same else ""))
         self.changed.emit(done.changes)
 
     def save_selected(self) -> None:
@@ -251,7 +256,8 @@ class LettersPage(ListPage[LettersProxy]):
             return
         self._message(f"告知书已保存：{made.target}")
         if made.told and self.ask_record_saved(len(made.told)):
-            worker.run_task(record_printed, self.db, made.keys, made.told, on_success=self._recorded, parent=self)
+            worker.run_task(record_printed, self.db, made.keys, made.told, parent=self,
+                            on_success=lambda done: self._recorded(done, len(made.told)))
 
     def ask_record_saved(self, count: int) -> bool:
         """Whether the saved letters are to be recorded as printed (已告知) now; 以后再说 is the default."""
