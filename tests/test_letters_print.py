@@ -272,7 +272,7 @@ def test_saved_letters_are_recorded_as_printed_only_when_the_clerk_says_so(win, 
 
 def test_printing_the_same_letters_again_says_they_were_recorded_before(win, demo_db, tmp_path, qtbot):
     page = win.letters
-    preview, keys = open_preview(page, qtbot, [0, 1])
+    preview, _keys = open_preview(page, qtbot, [0, 1])
     preview.ask_printer = lambda: pdf_printer(tmp_path / "1.pdf")
     preview.print_button.click()
     assert "已记录 2 份告知书为已打印" in win.statusBar().currentMessage()
