@@ -481,8 +481,14 @@ def revoke_rows(session: Session, rows: Iterable[FindingRow], actor: str | None 
 
 
 def find_student_ids(session: Session, id_number: str) -> list[int]:
+    """The students with this ID number; else those without one whose file held exactly this text
+    (a number cell's digits, "4.22822E+17": the ID_NUMERIC_CELL finding's student, named on the command line)."""
     number = normalize_id(id_number)
-    return list(session.scalars(select(Student.id).where(Student.id_number == number)))
+    found = list(session.scalars(select(Student.id).where(Student.id_number == number)))
+    text = id_number.strip()
+    if found or not number or not text:
+        return found
+    return list(session.scalars(select(Student.id).where(Student.id_number == "", Student.id_raw == text)))
 
 
 def replace_payments(session: Session, payments: list[Payment], actor: str | None = None) -> int:

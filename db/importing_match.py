@@ -84,15 +84,58 @@ def match_rows(stored: Sequence[Any], rows: Sequence[ParsedRow],
             found.append(rec)
         else:
             found.append(None)
-    if len(taken) == len(rows) or not aliases:
+    if len(taken) == len(rows):
         return found, corrected
     for i, row in enumerate(rows):
-        if found[i] is None:
+        if found[i] is None and aliases:
             alias = alias_of(aliases, match_key(row.values), row.values.get("name"), taken)
             if alias is not None:
                 found[i] = alias
                 corrected.add(i)
+    if students:
+        _lost_digits(stored, rows, found, taken)
     return found, corrected
+
+
+def _lost_digits(stored: Sequence[Any], rows: Sequence[ParsedRow], found: list[Any | None], taken: set[int]) -> None:
+    """A row with a whole ID finds the listed student of its name whose ID came from a number cell
+    (its last digits lost: no ID number stored, the cell's text in ``id_raw``) when what is left of that
+    number agrees with the row's: the file imported again with the ID column as text, as the finding
+    asks (ID_NUMERIC_CELL), corrects that student instead of adding the child a second time. Only when
+    one such student and one such row have the name (two children of one name are never told apart)."""
+    lost: dict[str, list[Any]] = defaultdict(list)
+    for rec in stored:
+        m = rec._mapping
+        if rec.id not in taken and m.get("removed_at") is None and not m.get("id_number") and m.get("id_raw") \
+                and m.get("id_numeric_cell"):
+            lost[m.get("name") or ""].append(rec)
+    if not lost:
+        return
+    open_rows = Counter(row.values.get("name") for i, row in enumerate(rows)
+                        if found[i] is None and row.values.get("id_number"))
+    for i, row in enumerate(rows):
+        name, number = row.values.get("name") or "", row.values.get("id_number") or ""
+        if found[i] is not None or not number or open_rows[name] != 1 or len(lost.get(name, ())) != 1:
+            continue
+        rec = lost[name][0]
+        if rec.id not in taken and _digits_agree(str(rec._mapping["id_raw"]), number):
+            taken.add(rec.id)
+            found[i] = rec
+
+
+def _digits_agree(raw: str, number: str) -> bool:
+    """Whether a number cell's text (its digits as the float kept them, "422822200611300032", or as
+    Excel shows it, "4.22822E+17") can be ``number``: the same length and the digits it kept agree."""
+    text = raw.strip()
+    if looks_scientific(text):
+        mantissa, _e, exponent = text.upper().partition("E")
+        digits = mantissa.replace(".", "").replace("+", "").rstrip("0")
+        try:
+            length = int(exponent) + 1
+        except ValueError:
+            return False
+        return length == len(number) and bool(digits) and number.startswith(digits)
+    return text.isdigit() and len(text) == len(number) and text[:15] == number[:15]   # (a double keeps 15 digits)
 
 
 def corrected_aliases(stored: Sequence[Any], rows: Sequence[ParsedRow]) -> dict[str, list[Any]]:

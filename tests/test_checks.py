@@ -42,7 +42,7 @@ def test_clean_student_has_no_findings():
 
 
 def test_every_rule_has_chinese_title_and_hint():
-    assert len({r.code for r in RULES}) == len(RULES) == 28
+    assert len({r.code for r in RULES}) == len(RULES) == 29
     for r in RULES:
         assert r.title and r.hint and not r.title.isascii() and not r.hint.isascii()
 
@@ -205,3 +205,16 @@ def test_findings_have_stable_identity_and_fingerprint():
     c = run([stu(name="张俐")])[0]
     assert a.identity == b.identity and a.fingerprint == b.fingerprint
     assert a.identity == c.identity and a.fingerprint != c.fingerprint
+
+
+def test_one_name_one_birthday_two_ids_is_flagged_on_both():
+    """张丽 entered again under her corrected ID (a re-import adds it): paid twice unless one goes."""
+    typo = make_id("110101", date(2008, 5, 1), 777)          # born the same day, another number
+    found = [f for f in run([stu(1), stu(2, id_number=typo)], roster=[ros(), ros(2, id_number=typo)])
+             if f.code == "SAME_CHILD_TWICE"]
+    assert sorted(f.student_key for f in found) == [1, 2]
+    assert "可能是同一名学生录入了两次" in found[0].message and typo[-4:] in found[0].message
+    # near misses: another name, another birthday, the same number (身份证号重复 says that one)
+    other_day = make_id("110101", date(2008, 5, 2), 123)
+    for second in (stu(2, name="张莉", id_number=typo), stu(2, id_number=other_day), stu(2)):
+        assert "SAME_CHILD_TWICE" not in codes(run([stu(1), second]))

@@ -100,6 +100,27 @@ def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
                       f"与 {others} 重复", "id_number")
 
 
+def _same_child(ctx: CheckContext) -> Iterator[Finding]:
+    """Two listed students of one name born the same day (their IDs' digits 7–14) under two ID numbers:
+    most likely one child entered twice, once under a mistyped or corrected ID (a re-import adds the
+    corrected one), and paid twice. Both are flagged; two children of one name and one birthday (rare)
+    are accepted with a reason."""
+    groups: dict[tuple[str, str], list[StudentFacts]] = defaultdict(list)
+    for s in ctx.students:
+        name = (s.name or "").strip()
+        if name and len(s.id_number) == 18 and s.id_number[6:14].isdigit():
+            groups[(name, s.id_number[6:14])].append(s)
+    for group in groups.values():
+        numbers = {s.id_number for s in group}
+        if len(numbers) < 2:
+            continue          # (one number: 身份证号重复 says it)
+        for copy in group:
+            others = "、".join(mask_id(n) for n in sorted(numbers - {copy.id_number}))
+            yield SAME_CHILD_TWICE.finding(
+                copy, f"名单中另有同名、同一天出生的学生（身份证号 {others}），可能是同一名学生录入了两次",
+                "id_number")
+
+
 def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
     sept = date(ctx.school_year, 9, 1)
     births = _births(ctx)
@@ -126,7 +147,8 @@ ID_INVALID = Rule("ID_INVALID", Severity.ERROR, "身份证号无效",
 ID_REGION_UNKNOWN = Rule("ID_REGION_UNKNOWN", Severity.WARNING, "地区码在出生年份不存在",
                          "核对原件；若证件确实如此，可接受并注明原因", _id_region)
 ID_NUMERIC_CELL = Rule("ID_NUMERIC_CELL", Severity.ERROR, "身份证号来自数字单元格",
-                       "在Excel中把身份证号列设为“文本”格式后重新录入，再导入", _id_numeric)
+                       "在Excel中把身份证号列设为“文本”格式后重新录入，再导入（姓名相同的学生会补上完整的身份证号，"
+                       "不会重复添加）；也可以在学生信息中直接改正身份证号", _id_numeric)
 ID_BIRTH_MISMATCH = Rule("ID_BIRTH_MISMATCH", Severity.WARNING, "出生日期与身份证号不一致",
                          "以户口簿为准，改正出生日期或身份证号", _birth)
 ID_GENDER_MISMATCH = Rule("ID_GENDER_MISMATCH", Severity.WARNING, "性别与身份证号不一致",
@@ -137,5 +159,9 @@ DUPLICATE_ID = Rule("DUPLICATE_ID", Severity.ERROR, "身份证号重复",
 AGE_STAGE = Rule("AGE_STAGE", Severity.WARNING, "年龄与学段不符",
                  "核对学段和身份证号；确属特殊情况（如休学、延迟入学）可接受并注明原因", _age_stage)
 
+SAME_CHILD_TWICE = Rule("SAME_CHILD_TWICE", Severity.WARNING, "疑似同一学生录入两次",
+                        "对照户口簿核对：同一名学生的，把身份证号错误的那一条移出名单（否则会重复资助）；"
+                        "确是两名学生的（同名同日出生），接受并注明原因", _same_child)
+
 RULES = (ID_INVALID, ID_REGION_UNKNOWN, ID_NUMERIC_CELL, ID_BIRTH_MISMATCH, ID_GENDER_MISMATCH,
-         DUPLICATE_ID, AGE_STAGE)
+         DUPLICATE_ID, SAME_CHILD_TWICE, AGE_STAGE)
