@@ -310,8 +310,10 @@ def accept(session: Session, code: str, id_number: str, reason: str, actor: str 
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
     rows = subject_rows(session, code, id_number)
     if not rows:
+        masked = "*" in id_number
         raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的“{finding_title(code)}”问题",
-                              "请先运行核查（check），并核对代码和身份证号")
+                              "请写完整的18位身份证号（check 列出的是遮挡的号码，check --json 列出完整号码）"
+                              if masked else "请先运行核查（check），并核对问题名称和身份证号")
     return accept_rows(session, rows, reason, actor)
 
 
@@ -386,8 +388,9 @@ def verify_students(session: Session, student_ids: Iterable[int], actor: str | N
     blocked = blocked_students(session, ids)
     if blocked and not skip_blocked:
         names = "；".join(list(blocked.values())[:10])
-        raise ValidationError(f"有 {len(blocked)} 名学生还有未处理的错误，不能核准：{names}",
-                              "请先改正这些错误（或在“设置”中填写政策参数）并重新核查")
+        raise ValidationError(f"有 {len(blocked)} 名学生不能核准：{names}",
+                              "有未处理错误的，先改正并重新核查；政策参数未设置的，在“政策 → 政策参数”中填写"
+                              "（命令行：policy set）；已移出名单的学生不需要核准（要核准先移回名单：restore-student）")
     changes = []
     ok = [i for i in ids if i not in blocked]
     calc = Calculator(store.get_policy(session))

@@ -53,3 +53,13 @@ def test_a_student_without_an_id_number_is_found_by_the_text_its_file_held(db, t
     db.close()
     assert run(["--db", str(db.path), "remove-student", raw, "--reason", "重复录入"]) == 0
     assert [s["removed_at"] is not None for s in students(db)] == [True, False]
+
+
+def test_accept_with_the_masked_id_check_shows_says_the_whole_number_is_needed(tmp_path, capsys):
+    from conftest import two_student_school
+
+    from cli.commands import run
+    db = str(two_student_school(tmp_path / "m.sqlite"))
+    masked = HS[:6] + "*" * 8 + HS[-4:]
+    assert run(["--db", db, "accept", "FEE_MISSING", masked, "--reason", "已核实"]) == 2
+    assert "请写完整的18位身份证号" in capsys.readouterr().err
