@@ -58,12 +58,44 @@ def cmd_check(db, args) -> int:
             who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
             origin = f"，{r.origin_text}" if r.origin_text else ""
             lines.append(f"[{sev}] {r.title} {who}：{r.message}（{STATE_LABELS[r.state]}{origin}）\n")
+        lines += _advice(rows)
         sys.stdout.write("".join(lines))        # one write: a county's 9,512 lines
         c = run.counts
         print(chain.message)
         print(f"未处理：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}；"
               f"本次新发现 {run.opened}，自动关闭 {run.fixed}")
     return 1 if run.counts["error"] else 0
+
+
+FEEDBACK_ADVICE = ("改正本校的数据后用 mark-fixed 问题名称 完整身份证号 --note 改了什么 标记已改正；"
+                   "数据无误的用 accept 写明原因接受")
+ACCEPT_ADVICE = ("数据经核对无误的问题可以接受：accept 问题名称 完整身份证号 --reason 原因"
+                 "（问题名称即每行方括号后的名称，如“{title}”，也可以写 check --json 列出的代码）\n")
+
+
+def _advice(rows) -> list[str]:
+    """处理建议 under the listing: each rule's hint once (in the order its open findings first
+    appear), one line for the receivers' findings (反馈包), and how to accept one — a county's
+    thousands of findings share a dozen lines."""
+    from core.checks import RULES_BY_CODE, FindingState
+    from db.findings import not_acceptable
+    hints: dict[str, str] = {}
+    feedback, example = False, ""
+    for r in rows:
+        if r.state != FindingState.OPEN:
+            continue
+        if r.origin:
+            feedback = True
+        elif r.title not in hints and r.code in RULES_BY_CODE:
+            hints[r.title] = RULES_BY_CODE[r.code].hint
+        if r.id_number and not example and not not_acceptable(r.code, r.severity):
+            example = r.title           # a finding about a student that accept takes
+    if not hints and not feedback:
+        return []
+    out = ["处理建议：\n", *(f"  {title}：{hint}\n" for title, hint in hints.items())]
+    if feedback:
+        out.append(f"  上级单位反馈的问题：{FEEDBACK_ADVICE}\n")
+    return [*out, ACCEPT_ADVICE.format(title=example or next(iter(hints), ""))]
 
 
 def cmd_verify(db, args) -> int:

@@ -123,7 +123,7 @@ def cmd_import(db, args) -> int:
         preview = preview_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
         ending.keep(preview)
         _print_import(args.kind, preview.parsed, preview.plan, preview.plan.counts(), dry=True,
-                      review=preview.review)
+                      review=preview.review, saving=args.problems is not None)
         if args.replace:
             _out(preview.plan.removal_text()
                  + ("；删除超过现有名单的一半，正式导入时须加 --yes 确认" if preview.plan.needs_confirmation else ""))
@@ -131,7 +131,8 @@ def cmd_import(db, args) -> int:
     else:
         report = run_import(db, args.kind, args.file, replace=args.replace, confirm_removal=args.yes)
         ending.keep(report)     # (freed by the process's end: cli.ending)
-        _print_import(args.kind, report.parsed, report.plan, report.counts, dry=False)
+        _print_import(args.kind, report.parsed, report.plan, report.counts, dry=False,
+                      saving=args.problems is not None)
         parsed, plan = report.parsed, report.plan
     if args.problems:
         save_problem_rows(args.problems, plan, parsed.headers)
@@ -139,9 +140,14 @@ def cmd_import(db, args) -> int:
     return 0
 
 
-def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, review: Sequence[str] = ()) -> None:
+MAX_LISTED = 20      # rows with problems, and skipped rows, listed of each (--problems saves them all)
+
+
+def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, review: Sequence[str] = (),
+                  saving: bool = False) -> None:
     """The import's report, or (``dry``) its preview with ``review``: each student to be updated,
-    field by field (db.importing_review)."""
+    field by field (db.importing_review). The rows with problems and the skipped rows are
+    listed, the first ``MAX_LISTED`` of each; ``saving``: --problems saves them all."""
     from db.importing_review import plan_notes
     from db.workflows import import_summary, mapping_lines, row_lines
     _out("识别的表头：")
@@ -154,8 +160,19 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, re
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{import_summary(counts, done=not dry)}")
     for note in plan_notes(plan, done=not dry):
         _out("注意：" + note)
-    for line in row_lines(plan).skipped[:20]:
+    rows = row_lines(plan)
+    more = ("全部见 --problems 保存的文件" if saving
+            else "加 --problems 文件.xlsx 可把有问题的行全部另存为 Excel 文件，改正后重新导入")
+    if rows.problems:
+        _out(f"有问题的行（{'导入后会标记出来' if dry else '已导入，请核对改正'}）：共 {len(rows.problems)} 行")
+        for line in rows.problems[:MAX_LISTED]:
+            _out("  " + line)
+        if len(rows.problems) > MAX_LISTED:
+            _out(f"  ……另有 {len(rows.problems) - MAX_LISTED} 行有问题；{more}")
+    for line in rows.skipped[:MAX_LISTED]:
         _out(f"  跳过{line}")
+    if len(rows.skipped) > MAX_LISTED:
+        _out(f"  ……另有 {len(rows.skipped) - MAX_LISTED} 行跳过；{more}")
     for line in review:
         _out(line)
 

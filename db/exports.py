@@ -261,8 +261,9 @@ def not_ready_error(reasons: list[str]) -> ValidationError:
     name is a MissingSettingError, so the GUI offers 去设置."""
     message, hint = "还不能正式导出上报：" + "；".join(reasons), "请完成核准、处理全部错误后再导出"
     if COUNTY_REASON in reasons:
-        return MissingSettingError(message, f"{COUNTY_HINT}；{hint}；如需先交草稿，请勾选“草稿”", "county")
-    return ValidationError(message, hint + "；如需先交草稿，请勾选“草稿”")
+        return MissingSettingError(message, f"{COUNTY_HINT}；{hint}；如需先交草稿，请勾选“草稿”（命令行加 --draft）",
+                                   "county")
+    return ValidationError(message, hint + "；如需先交草稿，请勾选“草稿”（命令行加 --draft）")
 
 
 @dataclass(frozen=True)

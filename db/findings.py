@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -280,7 +280,7 @@ def finding_code(text: str, session: Session | None = None) -> str:
             .limit(1)) or ""
     if not code:
         raise ValidationError(f"没有名为“{text.strip()}”的核查问题",
-                              "请写“核查问题”页上的问题名称（例如 姓名与建档立卡名单不一致）或 check 列出的代码")
+                              "请写“核查问题”页上的问题名称（例如 姓名与建档立卡名单不一致）或 check --json 列出的代码")
     return code
 
 
@@ -310,10 +310,9 @@ def accept(session: Session, code: str, id_number: str, reason: str, actor: str 
         raise ValidationError("接受核查问题必须写明原因", "例如：户口簿上即为此异体字")
     rows = subject_rows(session, code, id_number)
     if not rows:
-        masked = "*" in id_number
         raise ValidationError(f"身份证号 {mask_id(id_number)} 没有未处理的“{finding_title(code)}”问题",
-                              "请写完整的18位身份证号（check 列出的是遮挡的号码，check --json 列出完整号码）"
-                              if masked else "请先运行核查（check），并核对问题名称和身份证号")
+                              "请写完整的18位身份证号（check 列出的是遮挡的号码，check --json 列出完整号码）" if "*"
+                              in id_number else "请先运行核查（check），并核对问题名称和身份证号")
     return accept_rows(session, rows, reason, actor)
 
 
@@ -388,9 +387,8 @@ def verify_students(session: Session, student_ids: Iterable[int], actor: str | N
     blocked = blocked_students(session, ids)
     if blocked and not skip_blocked:
         names = "；".join(list(blocked.values())[:10])
-        raise ValidationError(f"有 {len(blocked)} 名学生不能核准：{names}",
-                              "有未处理错误的，先改正并重新核查；政策参数未设置的，在“政策 → 政策参数”中填写"
-                              "（命令行：policy set）；已移出名单的学生不需要核准（要核准先移回名单：restore-student）")
+        raise ValidationError(f"有 {len(blocked)} 名学生不能核准：{names}", "有未处理错误的，先改正并重新核查；政策参数"
+                              "未设置的，在“政策 → 政策参数”中填写（命令行：policy set）；已移出名单的不需要核准")
     changes = []
     ok = [i for i in ids if i not in blocked]
     calc = Calculator(store.get_policy(session))
@@ -484,23 +482,9 @@ def revoke_rows(session: Session, rows: Iterable[FindingRow], actor: str | None 
 
 
 def find_student_ids(session: Session, id_number: str) -> list[int]:
-    """The students with this ID number; else those without one whose file held exactly this text
-    (a number cell's digits, "4.22822E+17": the ID_NUMERIC_CELL finding's student, named on the command line)."""
+    """The students with this ID number; else those without one whose file held exactly this text (a
+    number cell's digits or "4.22822E+17": an ID_NUMERIC_CELL finding's student, named on the command line)."""
     number = normalize_id(id_number)
     found = list(session.scalars(select(Student.id).where(Student.id_number == number)))
-    text = id_number.strip()
-    if found or not number or not text:
-        return found
-    return list(session.scalars(select(Student.id).where(Student.id_number == "", Student.id_raw == text)))
-
-
-def replace_payments(session: Session, payments: list[Payment], actor: str | None = None) -> int:
-    """The disbursement record replaces the previous one as a whole."""
-    session.execute(delete(PaymentRecord))
-    if payments:
-        session.execute(insert(PaymentRecord), [
-            {"line": p.line, "id_number": p.id_number, "item_code": p.item_code, "amount_fen": p.amount_fen}
-            for p in payments])
-    store.put_setting(session, PAYMENTS_KEY, datetime.now().isoformat(timespec="seconds"))
-    audit.record(session, actor or audit.default_actor(), "payments", None, {"*": (None, f"导入 {len(payments)} 条")})
-    return len(payments)
+    raw = (Student.id_number == "") & (Student.id_raw == id_number.strip())
+    return found if found or not number else list(session.scalars(select(Student.id).where(raw)))

@@ -22,6 +22,9 @@ from db.models import ON_LIST, RosterPerson, Student
 from db.session import Database
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.checks import Payment
     from core.policy import Parameter
 
 Progress = Callable[[int, int], None]
@@ -343,7 +346,6 @@ def import_payments(db: Database, path: str | Path, actor: str | None = None, dr
     from core.errors import InputFileError
     from core.importers.payments import parse_payments
     from core.importers.reader import read_table
-    from db.findings import replace_payments
     from db.models import ON_LIST, PaymentRecord, Student
     table = read_table(path)
     with db.session() as s:
@@ -371,3 +373,22 @@ def import_payments(db: Database, path: str | Path, actor: str | None = None, dr
         else:
             replace_payments(s, parsed.payments, actor=actor)
     return PaymentImport(parsed, before, dry_run, saved)
+
+
+def replace_payments(session: Session, payments: list[Payment], actor: str | None = None) -> int:
+    """The disbursement record replaces the previous one as a whole."""
+    from datetime import datetime
+
+    from sqlalchemy import delete, insert
+
+    from db import audit
+    from db.findings import PAYMENTS_KEY
+    from db.models import PaymentRecord
+    session.execute(delete(PaymentRecord))
+    if payments:
+        session.execute(insert(PaymentRecord), [
+            {"line": p.line, "id_number": p.id_number, "item_code": p.item_code, "amount_fen": p.amount_fen}
+            for p in payments])
+    store.put_setting(session, PAYMENTS_KEY, datetime.now().isoformat(timespec="seconds"))
+    audit.record(session, actor or audit.default_actor(), "payments", None, {"*": (None, f"导入 {len(payments)} 条")})
+    return len(payments)

@@ -209,7 +209,7 @@ def test_finding_detail_holds_the_data_behind_the_finding(school):
 def test_finding_detail_lists_the_payments_of_a_payment_finding(school):
     from core.checks import Payment
     from db.finding_detail import finding_detail
-    from db.findings import replace_payments
+    from db.workflows import replace_payments
     with school.session() as s:
         item = store.get_policy(s).items[0]
         replace_payments(s, [Payment(7, ID_D, item.code, 12345)], actor="t")

@@ -64,7 +64,7 @@ def test_warnings_name_the_missing_important_columns():
     policy = default_policy()
     hs = missing_column_warnings(policy, {"name", "id_number", "stage"}, {Stage.HIGH_SCHOOL})
     assert hs[0].startswith("没有识别到“家庭类别”列：文件中的学生将全部按“非困难”处理")
-    assert "请在列对应中指定它" in hs[0]
+    assert "请把它的表头改为“家庭类别”后重新导入" in hs[0] and "导入向导中也可以在列对应中指定它" in hs[0]
     assert any(w.startswith("没有识别到“实收学费”列：“") and "待补充" in w for w in hs)
     assert not any("生源地助学贷款" in w for w in hs)          # no loan item for 普通高中
     uni = missing_column_warnings(policy, {"name", "id_number", "stage", "category"}, {Stage.UNDERGRADUATE})

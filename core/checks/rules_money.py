@@ -253,7 +253,9 @@ PUBLIC_FEE_ABOVE_STANDARD = Rule(
     "核对实收金额：录入有误的改正该生的实收金额；标准填错的在“政策 → 政策参数”中改正；"
     "确属超标准收费的，高出部分应退还家庭（告知书不会让家庭承担），核实后可接受并注明原因", _public_fee_above)
 MISSING_POLICY_PARAM = Rule("MISSING_POLICY_PARAM", Severity.ERROR, "政策参数未设置",
-                            "双击这一行打开“设置”填写该标准（见本县发改局/物价局核定学费的收费文件）",
+                            "在“政策 → 政策参数”中填写该标准（双击这一行直接打开；命令行：policy set 参数名 金额，"
+                            "例如 policy set 公办普通高中学费标准 1200），"
+                            "依据本县发改局/物价局核定学费的收费文件",
                             _missing_param)
 LOAN_CONTRACT_MISSING = Rule("LOAN_CONTRACT_MISSING", Severity.WARNING, "贷款合同号缺失",
                              "补填生源地助学贷款合同号", _loan_contract)

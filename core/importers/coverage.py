@@ -19,7 +19,8 @@ _FEES = ("tuition", "textbook", "lodging")
 
 
 def _hint(fld: str) -> str:
-    return f"如文件中有这一列，请在列对应中指定它（或把表头改为“{_HEADERS[fld]}”）后重新预览"
+    return (f"如文件中有这一列，请把它的表头改为“{_HEADERS[fld]}”后重新导入"
+            "（在导入向导中也可以在列对应中指定它，再重新预览）")
 
 
 def _names(items: Iterable[Item]) -> str:

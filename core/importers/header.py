@@ -6,6 +6,15 @@ note above the header, so the header is the row among the first
 Headers are compared by ``core.text.header_key``: white space and full-/half-
 width differences are ignored ("姓 名" == "姓名", "乡（镇）" == "乡(镇)").
 A trailing "(元)" / "(必填)" and "*" marks are ignored too.
+
+A two-row header — a merged cell ("实际收费（元）") above its sub-headers ("学费",
+"书本费", "住宿费"), the other headers merged down over both rows — is read as one:
+the row right under the header row gives the sub-headers of the columns whose header
+cell is empty or unknown, when it names a field not yet found and is empty under every
+recognised column (a data row never is: it has a name and an ID). The data then start
+below it (``Mapping.header_row`` is the lower row). When the sub-headers outnumber the
+headers above them, the lower row is the one found; it is completed by the row above
+only when that row holds the required columns it lacks.
 """
 from __future__ import annotations
 
@@ -30,17 +39,19 @@ _DECORATION = re.compile(r"^\*+|\*+$|\((元|人民币元|必填|选填|可选|�
 class Mapping:
     """Where the header is and which column holds which field."""
 
-    header_row: int                                       # 0-based index into Table.rows
+    header_row: int                                       # 0-based index into Table.rows (the header's
+    #                                                       last row: the data follow it)
     columns: dict[str, int] = field(default_factory=dict)  # field -> 0-based column
     matched: dict[str, str] = field(default_factory=dict)  # field -> header text in the file
     unknown: list[str] = field(default_factory=list)       # headers not used (ignored)
     ignored: list[str] = field(default_factory=list)       # headers the clerk chose to ignore
     headers: list[str] = field(default_factory=list)       # the header row as text
+    header_rows: int = 1      # 2: a two-row header (sub-headers under a merged cell), header_row its lower row
 
     @property
     def line(self) -> int:
-        """1-based line number of the header row."""
-        return self.header_row + 1
+        """1-based line number of the header row (the upper one of a two-row header)."""
+        return self.header_row + 2 - self.header_rows
 
     def overrides(self) -> dict[str, str]:
         """This mapping as ``overrides`` (header_key -> field, "" = ignore) to store
@@ -76,6 +87,35 @@ def _lookup(text: object, known: dict[str, str], overrides: dict[str, str]) -> s
     return "" if header_key(text) in AUTO_IGNORED else None
 
 
+def _with_sub_headers(headers: list[str], below: Sequence[object], known: dict[str, str],
+                      overrides: dict[str, str]) -> list[str] | None:
+    """The header row ``headers`` completed by the row ``below`` it when that row holds the
+    sub-headers of a merged header cell (a two-row header), else None.
+
+    Only the cells under an empty or unknown header cell are taken; ``below`` is taken
+    only when it names a field the header row has not (or a header the clerk ignores),
+    and is empty under every column the header row recognises — as a data row never is
+    (its name and ID are there)."""
+    own = [_lookup(text, known, overrides) if text else None for text in headers]
+    found = {f for f in own if f}
+    joined = list(headers)
+    new = False
+    for idx, cell in enumerate(below):
+        text = clean_cell(cell)
+        if not text:
+            continue
+        mine = own[idx] if idx < len(own) else None
+        if mine:
+            return None                     # a value under a recognised header: a data row
+        if mine == "":
+            continue                        # a column ignored on purpose stays ignored
+        fld = _lookup(text, known, overrides)     # "": a header the clerk chose to ignore
+        new = new or (fld is not None and fld not in found)
+        joined += [""] * (idx + 1 - len(joined))
+        joined[idx] = text
+    return joined if new else None
+
+
 def find_header(table: Table, columns: Sequence[Column],
                 overrides: dict[str, str] | None = None,
                 what: str = "名单") -> Mapping:
@@ -103,7 +143,20 @@ def find_header(table: Table, columns: Sequence[Column],
             "表头应包含以下列：" + "、".join(c.header for c in required)
             + f"。请确认选择的是{what}，或使用导入模板整理后重试")
     headers = [clean_cell(c) for c in table.rows[best_row]]
-    mapping = Mapping(header_row=best_row, headers=headers)
+    header_rows = 1
+    lacking = {c.field for c in required} - {_lookup(text, known, ovr) for text in headers if text}
+    if lacking and best_row > 0:
+        # more sub-headers than headers above them: the lower row scored best; the upper row
+        # holds the required columns (merged down), and is taken only when it completes them
+        upper = [clean_cell(c) for c in table.rows[best_row - 1]]
+        joined = _with_sub_headers(upper, table.rows[best_row], known, ovr)
+        if joined is not None and not lacking - {_lookup(text, known, ovr) for text in joined if text}:
+            headers, header_rows = joined, 2
+    elif best_row + 1 < len(table.rows):
+        joined = _with_sub_headers(headers, table.rows[best_row + 1], known, ovr)
+        if joined is not None:
+            headers, best_row, header_rows = joined, best_row + 1, 2
+    mapping = Mapping(header_row=best_row, headers=headers, header_rows=header_rows)
     for idx, text in enumerate(headers):
         if not text:
             continue
