@@ -5,6 +5,7 @@ start in the data folder, ``core.recent.last_folder``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -87,21 +88,29 @@ def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> tuple[QDialogButtonBo
     return buttons, ok
 
 
-def ask_drop(parent: QWidget, title: str, text: str, info: str = "", keep: str = "继续编辑") -> bool:
-    """The one question before unsaved edits go: True for 放弃修改, False for ``keep`` (the default
-    button, and Esc)."""
+def ask_buttons(parent: QWidget | None, title: str, text: str, info: str, buttons: Sequence[tuple[str, str]],
+                default: int, escape: int) -> int:
+    """A question with its own buttons ((text, role): "accept", "destructive" or "reject"): the index of
+    the one clicked (``escape`` for Esc or the window closed); ``default`` is the default button."""
     from PySide6.QtWidgets import QMessageBox
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    roles = {"accept": QMessageBox.ButtonRole.AcceptRole, "destructive": QMessageBox.ButtonRole.DestructiveRole,
+             "reject": QMessageBox.ButtonRole.RejectRole}
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
     if info:
         box.setInformativeText(info)
-    drop = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
-    stay = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(stay)
-    box.setEscapeButton(stay)
+    made = [box.addButton(label, roles[role]) for label, role in buttons]
+    box.setDefaultButton(made[default])
+    box.setEscapeButton(made[escape])
     box.exec()
     clicked = box.clickedButton()
     box.deleteLater()
-    return clicked is drop
+    return next((i for i, b in enumerate(made) if clicked is b), escape)
+
+
+def ask_drop(parent: QWidget, title: str, text: str, info: str = "", keep: str = "继续编辑") -> bool:
+    """The one question before unsaved edits go: True for 放弃修改, False for ``keep`` (the default
+    button, and Esc)."""
+    return ask_buttons(parent, title, text, info, [("放弃修改", "destructive"), (keep, "reject")], 1, 1) == 0
 
 
 W = TypeVar("W", bound=QWizard)

@@ -261,20 +261,13 @@ class LettersPage(ListPage[LettersProxy]):
 
     def ask_record_saved(self, count: int) -> bool:
         """Whether the saved letters are to be recorded as printed (已告知) now; 以后再说 is the default."""
-        from PySide6.QtWidgets import QMessageBox
-        box = QMessageBox(QMessageBox.Icon.Question, "告知书已保存",
-                          f"这 {count} 份告知书如果要在别处打印（例如打印店），打印并发给家庭后，"
-                          "可以现在记为已打印（已告知）。", parent=self)
-        box.setInformativeText("记为已打印后，核查不再提示这些学生“尚未告知家庭”；之后资助结果有变化的，会提示重新告知。"
-                               "还没打印的，选“以后再说”，打印后再保存一次并记录。")
-        record = box.addButton("记为已打印", QMessageBox.ButtonRole.AcceptRole)
-        later = box.addButton("以后再说", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(later)
-        box.setEscapeButton(later)
-        box.exec()
-        clicked = box.clickedButton()
-        box.deleteLater()
-        return clicked is record
+        from gui.dialogs import ask_buttons
+        return ask_buttons(self, "告知书已保存",
+                           f"这 {count} 份告知书如果要在别处打印（例如打印店），"
+                           "打印并发给家庭后，可以现在记为已打印（已告知）。",
+                           "记为已打印后，核查不再提示这些学生“尚未告知家庭”；之后资助结果有变化的，会提示重新告知。"
+                           "还没打印的，选“以后再说”，打印后再保存一次并记录。",
+                           [("记为已打印", "accept"), ("以后再说", "reject")], 1, 1) == 0
 
     def set_receipts(self, returned: bool) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -46,6 +45,7 @@ from db.policy_versions import ChangePreview, VersionInfo, list_versions, previe
 from db.session import Database
 from db.settings import PolicySaved
 from gui import worker
+from gui.dialogs import ask_buttons
 from gui.policy_item_form import ItemForm
 from gui.policy_model import ItemRow, ItemsModel, item_rows, items_view
 from gui.policy_parameters import NOTE_STYLE, ParametersPanel
@@ -256,20 +256,10 @@ class PolicyPage(QWidget):
 
     def ask_unsaved(self) -> LeaveAnswer:
         """保存 / 不保存 / 取消 for the unsaved changes (tests replace this)."""
-        box = QMessageBox(QMessageBox.Icon.Question, "资助助手",
-                          "政策页有未保存的改动。离开前要保存为新版本吗？",
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText("保存：先显示变更预览，确认后保存为新版本\n不保存：放弃这些改动\n"
-                               "取消：留在政策页继续修改")
-        save = box.addButton("保存…", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.setEscapeButton(cancel)
-        box.exec()
-        clicked = box.clickedButton()
-        box.deleteLater()
-        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+        answer = ask_buttons(self, "资助助手", "政策页有未保存的改动。离开前要保存为新版本吗？",
+                             "保存：先显示变更预览，确认后保存为新版本\n不保存：放弃这些改动\n取消：留在政策页继续修改",
+                             [("保存…", "accept"), ("不保存", "destructive"), ("取消", "reject")], 0, 2)
+        return ("save", "discard", "cancel")[answer]
 
     def may_leave(self, then: Callable[[], object]) -> bool:
         """True when the page may be left now (nothing unsaved, or the clerk chose 不保存).

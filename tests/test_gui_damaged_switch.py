@@ -6,8 +6,9 @@ import hashlib
 import sqlite3
 
 import pytest
+from test_gui_databases import school_db
 
-from db import lock, store
+from db import lock
 from db.backup import backup
 from db.session import open_database
 from db.workflows import counts
@@ -32,14 +33,6 @@ def switcher(qtbot):
     if sw.window is not None:
         sw.window.close()
     sw.close()
-
-
-def school_db(path, name):
-    d = open_database(path)
-    with d.session() as s:
-        store.init_school(s, name, "42", 2023, actor="t")
-    d.close()
-    return path
 
 
 def damage(p):
