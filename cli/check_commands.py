@@ -95,7 +95,7 @@ def _advice(rows) -> list[str]:
     out = ["处理建议：\n", *(f"  {title}：{hint}\n" for title, hint in hints.items())]
     if feedback:
         out.append(f"  上级单位反馈的问题：{FEEDBACK_ADVICE}\n")
-    return [*out, ACCEPT_ADVICE.format(title=example or next(iter(hints), ""))]
+    return [*out, ACCEPT_ADVICE.format(title=example)] if example else out     # (none to accept: no such line)
 
 
 def cmd_verify(db, args) -> int:

@@ -124,18 +124,15 @@ def _lost_digits(stored: Sequence[Any], rows: Sequence[ParsedRow], found: list[A
 
 
 def _digits_agree(raw: str, number: str) -> bool:
-    """Whether a number cell's text (its digits as the float kept them, "422822200611300032", or as
-    Excel shows it, "4.22822E+17") can be ``number``: the same length and the digits it kept agree."""
+    """Whether a number cell's text, its digits as the double kept them ("422822200611300032", or
+    rounded to 16 digits, "422822201007289000"), can be ``number``: within a thousand of it (what
+    15 kept digits leave open: the last three of the sequence and check digit; a rounding may have
+    carried into the kept ones, so the digits are not compared one by one). Excel's own text of it
+    ("4.22822E+17") keeps too few digits to tell one child of the county from another: never matched."""
     text = raw.strip()
-    if looks_scientific(text):
-        mantissa, _e, exponent = text.upper().partition("E")
-        digits = mantissa.replace(".", "").replace("+", "").rstrip("0")
-        try:
-            length = int(exponent) + 1
-        except ValueError:
-            return False
-        return length == len(number) and bool(digits) and number.startswith(digits)
-    return text.isdigit() and len(text) == len(number) and text[:15] == number[:15]   # (a double keeps 15 digits)
+    if not (text.isdigit() and number.isdigit() and len(text) == len(number)) or looks_scientific(text):
+        return False
+    return abs(int(text) - int(number)) < 1000
 
 
 def corrected_aliases(stored: Sequence[Any], rows: Sequence[ParsedRow]) -> dict[str, list[Any]]:

@@ -132,6 +132,8 @@ class ListPage(QWidget, Generic[P]):
         for signal in (self.proxy.filterApplied, self.proxy.modelReset, self.proxy.layoutChanged,
                        self.proxy.rowsInserted, self.proxy.rowsRemoved):
             signal.connect(self._show_state)
+            # (rows filtered away leave the selection without a selectionChanged)
+            signal.connect(lambda *_a: self._selection_changed())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
         self.loaded.connect(self._selection_changed)     # a reset emits no selectionChanged
         self._show_state()

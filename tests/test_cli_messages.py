@@ -149,3 +149,17 @@ def test_import_lists_the_first_twenty_and_says_how_to_save_them_all(school, tmp
     out = capsys.readouterr().out
     assert "  ……另有 5 行有问题；全部见 --problems 保存的文件" in out and f"有问题的行已保存到：{saved}" in out
     assert saved.exists()
+
+
+def test_no_accept_line_when_nothing_listed_can_be_accepted(tmp_path, capsys):
+    """Only 身份证号来自数字单元格 (never accepted): no "accept … 如“…”" advice naming it."""
+    path = tmp_path / "n.sqlite"
+    db = str(path)
+    assert run(["--db", db, "init", "--school", "第一中学", "--code", "1", "--school-year", "2023"]) == 0
+    rows = [["张三", float(make_id("110101", date(2008, 5, 1), 11)), "小学", "非困难"]]
+    assert run(["--db", db, "import", "students", str(xlsx(tmp_path / "s.xlsx", ["姓名", "身份证号", "学段", "家庭类别"],
+                                                           *rows))]) == 0
+    capsys.readouterr()
+    run(["--db", db, "check"])
+    out = capsys.readouterr().out
+    assert "身份证号来自数字单元格" in out and "处理建议" in out and "accept" not in out

@@ -294,3 +294,17 @@ def test_the_screenshot_tool_removes_its_temporary_folders(qapp, monkeypatch, tm
     assert len(made) == 2 and {re.sub(r"[^-]*$", "", p.name) for p in made} == {"zizhu-shots-",
                                                                                   "zizhu-shots-screen-"}
     assert [p for p in made if p.exists()] == []
+
+
+def test_a_search_hiding_the_selected_row_disables_its_buttons(qtbot, shown, demo_db):
+    """Rows filtered away leave the selection without a selectionChanged: the buttons follow anyway."""
+    win = open_main_window(qtbot, demo_db, page=1)
+    students = win.students
+    select_row(students)
+    assert students.edit_button.isEnabled()
+    students.search.setText("没有这个人")
+    qtbot.waitUntil(lambda: students.proxy.rowCount() == 0)
+    assert not students.edit_button.isEnabled()
+    students.search.clear()
+    qtbot.waitUntil(lambda: students.proxy.rowCount() > 0)
+    assert students.edit_button.isEnabled() == students.view.selectionModel().hasSelection()

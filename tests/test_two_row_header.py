@@ -126,3 +126,14 @@ def test_the_missing_column_warning_names_no_gui_only_control_as_the_only_way():
     fee = next(w for w in hs if w.startswith("没有识别到“实收学费”列"))
     assert "请把它的表头改为“实收学费”后重新导入" in fee
     assert "（在导入向导中也可以在列对应中指定它" in fee and "请在列对应中指定它（或" not in fee
+
+
+def test_a_fee_named_under_two_merged_cells_is_left_for_the_clerk_to_map():
+    """收费标准 / 减免金额 / 实际收费, each over 学费 and 住宿费 (a common county form): the sub-header
+    alone cannot tell the charged fee from the standard, so neither is taken silently."""
+    top = ["序号", "姓名", "身份证号", "学段", "收费标准（元）", "", "减免金额（元）", "", "实际收费（元）", ""]
+    sub = ["", "", "", "", "学费", "住宿费", "学费", "住宿费", "学费", "住宿费"]
+    table = Table("a.xlsx", "S", [top, sub, ["1", "张三", ID1, "普通高中", "1200", "400", "1200", "400", "0", "0"]])
+    m = find_header(table, STUDENT_COLUMNS)
+    assert "tuition" not in m.columns and "lodging" not in m.columns
+    assert any("实收学费" in w for w in missing_column_warnings(default_policy(), set(m.columns), {Stage.HIGH_SCHOOL}))

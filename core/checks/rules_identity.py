@@ -46,11 +46,17 @@ def _id_region(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
+    whole: dict[str, list[StudentFacts]] = defaultdict(list)      # the listed students with a whole ID, by name
+    for s in ctx.students:
+        if s.id_number and not s.id_numeric_cell:
+            whole[(s.name or "").strip()].append(s)
     for s in ctx.students:
         if s.id_numeric_cell:
             shown = mask_id(s.id_raw) if sum(c.isdigit() for c in s.id_raw) > 10 else s.id_raw
+            twins = "、".join(f"{o.name}（{mask_id(o.id_number)}）" for o in whole.get((s.name or "").strip(), ()))
+            also = f"；名单中另有同名的 {twins}，如是同一名学生，请把本条移出名单" if twins else ""
             yield ID_NUMERIC_CELL.finding(
-                s, f"身份证号“{shown}”来自数字格式的Excel单元格，最后几位已经丢失", "id_number")
+                s, f"身份证号“{shown}”来自数字格式的Excel单元格，最后几位已经丢失{also}", "id_number")
 
 
 def _birth(ctx: CheckContext) -> Iterator[Finding]:
@@ -147,8 +153,9 @@ ID_INVALID = Rule("ID_INVALID", Severity.ERROR, "身份证号无效",
 ID_REGION_UNKNOWN = Rule("ID_REGION_UNKNOWN", Severity.WARNING, "地区码在出生年份不存在",
                          "核对原件；若证件确实如此，可接受并注明原因", _id_region)
 ID_NUMERIC_CELL = Rule("ID_NUMERIC_CELL", Severity.ERROR, "身份证号来自数字单元格",
-                       "在Excel中把身份证号列设为“文本”格式后重新录入，再导入（姓名相同的学生会补上完整的身份证号，"
-                       "不会重复添加）；也可以在学生信息中直接改正身份证号", _id_numeric)
+                       "在Excel中把身份证号列设为“文本”格式后重新录入，再导入（单元格还保留着完整位数的，同名学生会补上"
+                       "完整的身份证号；已显示为“4.22822E+17”的，导入后把这一条旧记录移出名单）；也可以在学生信息中直接"
+                       "改正身份证号", _id_numeric)
 ID_BIRTH_MISMATCH = Rule("ID_BIRTH_MISMATCH", Severity.WARNING, "出生日期与身份证号不一致",
                          "以户口簿为准，改正出生日期或身份证号", _birth)
 ID_GENDER_MISMATCH = Rule("ID_GENDER_MISMATCH", Severity.WARNING, "性别与身份证号不一致",

@@ -19,6 +19,7 @@ only when that row holds the required columns it lacks.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -98,8 +99,7 @@ def _with_sub_headers(headers: list[str], below: Sequence[object], known: dict[s
     (its name and ID are there)."""
     own = [_lookup(text, known, overrides) if text else None for text in headers]
     found = {f for f in own if f}
-    joined = list(headers)
-    new = False
+    taken: list[tuple[int, str, str | None]] = []
     for idx, cell in enumerate(below):
         text = clean_cell(cell)
         if not text:
@@ -109,11 +109,19 @@ def _with_sub_headers(headers: list[str], below: Sequence[object], known: dict[s
             return None                     # a value under a recognised header: a data row
         if mine == "":
             continue                        # a column ignored on purpose stays ignored
-        fld = _lookup(text, known, overrides)     # "": a header the clerk chose to ignore
-        new = new or (fld is not None and fld not in found)
+        taken.append((idx, text, _lookup(text, known, overrides)))     # "": a header the clerk ignores
+    # A field named under two merged cells (收费标准 / 实际收费, each over 学费 and 住宿费) cannot be told
+    # from the sub-header alone: those columns are left as they were, for the clerk to map (a wrong fee
+    # column taken silently would pay the standard instead of what was charged).
+    named = Counter(fld for _idx, _text, fld in taken if fld)
+    taken = [t for t in taken if not t[2] or named[t[2]] == 1]
+    if not any(fld is not None and fld not in found for _idx, _text, fld in taken):
+        return None
+    joined = list(headers)
+    for idx, text, _fld in taken:
         joined += [""] * (idx + 1 - len(joined))
         joined[idx] = text
-    return joined if new else None
+    return joined
 
 
 def find_header(table: Table, columns: Sequence[Column],
