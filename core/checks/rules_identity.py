@@ -111,11 +111,16 @@ def _same_child(ctx: CheckContext) -> Iterator[Finding]:
     most likely one child entered twice, once under a mistyped or corrected ID (a re-import adds the
     corrected one), and paid twice. Both are flagged; two children of one name and one birthday (rare)
     are accepted with a reason."""
-    groups: dict[tuple[str, str], list[StudentFacts]] = defaultdict(list)
+    first: dict[tuple[str, str], StudentFacts] = {}
+    groups: dict[tuple[str, str], list[StudentFacts]] = {}     # only the keys seen twice (few)
     for s in ctx.students:
-        name = (s.name or "").strip()
-        if name and len(s.id_number) == 18 and s.id_number[6:14].isdigit():
-            groups[(name, s.id_number[6:14])].append(s)
+        number = s.id_number
+        if len(number) != 18 or not s.name:
+            continue
+        key = (s.name.strip(), number[6:14])
+        seen = first.setdefault(key, s)
+        if seen is not s:
+            groups.setdefault(key, [seen]).append(s)
     for group in groups.values():
         numbers = {s.id_number for s in group}
         if len(numbers) < 2:
