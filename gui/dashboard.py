@@ -35,6 +35,14 @@ CARDS = (
 )
 
 
+
+def items_text(by_item: list[tuple[str, int]]) -> str:
+    """The amounts by item, the items of no amount here in one closing line (a high school's card
+    listed every 学前 and 本科 item at 0.00)."""
+    shown = [f"{name}：{format_fen(fen)} 元" for name, fen in by_item if fen]
+    rest = sum(1 for _name, fen in by_item if not fen)
+    return "\n".join([*shown, *([f"（其余 {rest} 个项目本校金额为 0）"] if rest else [])]) or "（还没有资助金额）"
+
 class _Card(QFrame):
     def __init__(self, title: str, unit: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -214,7 +222,7 @@ class DashboardPage(QWidget):
             card.set_value(str(values[key]))
         self.sources.setText("\n".join(f"{SOURCE_LABELS[src]}承担：{format_fen(fen)} 元"
                                        for src, fen in summary.by_source.items()))
-        self.items.setText("\n".join(f"{name}：{format_fen(fen)} 元" for name, fen in summary.by_item))
+        self.items.setText(items_text(summary.by_item))
         self.phases.setText("\n".join(summary.phases) or "（政策文件中没有工作安排）")
         self.checklist.set_steps(summary.steps)
         # progress only once there is something to measure (no "0 / 0" on an empty database):

@@ -308,3 +308,14 @@ def test_a_search_hiding_the_selected_row_disables_its_buttons(qtbot, shown, dem
     students.search.clear()
     qtbot.waitUntil(lambda: students.proxy.rowCount() > 0)
     assert students.edit_button.isEnabled() == students.view.selectionModel().hasSelection()
+
+
+def test_the_dashboard_lists_the_items_with_an_amount_and_counts_the_others(qtbot, shown, demo_db):
+    """A high school's card listed every 学前 and 本科 item at 0.00 元."""
+    from gui.dashboard import items_text
+    assert items_text([("免学费", 160000), ("学前教育资助", 0), ("本科生资助", 0)]) == \
+        "免学费：1600.00 元\n（其余 2 个项目本校金额为 0）"
+    assert items_text([]) == "（还没有资助金额）"
+    win = open_main_window(qtbot, demo_db, page=0)
+    qtbot.waitUntil(lambda: "元" in win.dashboard.items.text())
+    assert "：0.00 元" not in win.dashboard.items.text()
