@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_faults import alembic_app_db
 
 from cli.commands import run
 from core.errors import DatabaseError
@@ -206,13 +207,7 @@ def test_a_newer_database_in_delete_mode_is_refused_with_its_bytes_unchanged(tmp
 
 
 def test_a_foreign_alembic_database_in_delete_mode_is_refused_with_its_bytes_unchanged(tmp_path, home):
-    other = tmp_path / "alembic-app.db"
-    con = sqlite3.connect(other)
-    con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-    con.execute("INSERT INTO alembic_version VALUES ('abc123')")
-    con.execute("CREATE TABLE orders (id INTEGER)")
-    con.commit()
-    con.close()
+    other = alembic_app_db(tmp_path / "alembic-app.db")
     before = digest(other)
     with pytest.raises(DatabaseError, match="其他程序"):
         open_database(other)

@@ -291,14 +291,19 @@ def test_unrelated_sqlite_file_is_refused_and_not_changed(tmp_path):
     con.close()
 
 
-def test_unrelated_alembic_database_is_refused(tmp_path):
-    other = tmp_path / "alembic-app.db"
+def alembic_app_db(other):
+    """Another program's SQLite file that uses alembic too (a revision unknown here)."""
     con = sqlite3.connect(other)
     con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
     con.execute("INSERT INTO alembic_version VALUES ('abc123')")
     con.execute("CREATE TABLE orders (id INTEGER)")
     con.commit()
     con.close()
+    return other
+
+
+def test_unrelated_alembic_database_is_refused(tmp_path):
+    other = alembic_app_db(tmp_path / "alembic-app.db")
     with pytest.raises(DatabaseError, match="其他程序"):
         open_database(other)
 
