@@ -163,8 +163,8 @@ def _import(db, args) -> int:
     if args.dry_run:
         print("预览（未保存）")
         return 0
-    if preview.unverify and not confirmed:
-        raise ValidationError(f"导入后有 {len(preview.unverify)} 名已核准学生的资助结果改变、改回待核准，没有导入",
+    if preview.unverified and not confirmed:
+        raise ValidationError(f"导入后有 {preview.unverified} 名已核准学生的资助结果改变、改回待核准，没有导入",
                               "核对上面的变更预览后，加上 --yes 重新运行以确认导入")
     saved = save_imported(db, check.file, args.note, allow_unsigned)
     print(f"已导入资助政策：{saved.policy.name}，保存为{_version(saved)}")

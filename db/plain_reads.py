@@ -19,15 +19,18 @@ ACTIVE_POLICY_ID = ("SELECT id FROM policy_version ORDER BY "
                     "school_year <= coalesce((SELECT school_year FROM school ORDER BY id LIMIT 1), 0) DESC, "
                     "school_year DESC, number DESC LIMIT 1")
 
-# The verified students among the listed ones (``records_sql(VERIFIED)``).
+# The verified students (``records_sql(VERIFIED)``).
 VERIFIED = "verified = 1"
+# Which students ``records_sql`` reads: those on the list (db.models.ON_LIST: not removed), the
+# removed ones, or all.
+LISTED, REMOVED, ALL = "removed_at IS NULL", "removed_at IS NOT NULL", "1"
 
 
-def records_sql(where: str = "") -> str:
-    """The engine's columns (core.records.RECORD_COLUMNS) of the students on the list
-    (db.models.ON_LIST: not removed) matching ``where``, in id order."""
+def records_sql(where: str = "", among: str = LISTED) -> str:
+    """The engine's columns (core.records.RECORD_COLUMNS) of the students ``among`` (by default
+    those on the list) matching ``where``, in id order."""
     extra = f" AND {where}" if where else ""
-    return f"SELECT {', '.join(RECORD_COLUMNS)} FROM student WHERE removed_at IS NULL{extra} ORDER BY id"
+    return f"SELECT {', '.join(RECORD_COLUMNS)} FROM student WHERE {among}{extra} ORDER BY id"
 
 
 def not_initialised() -> NotInitialisedError:

@@ -29,7 +29,7 @@ from core.policy_diff import PolicyDiff, policy_diff_items
 from core.policy_preview import StudentDelta, compare, student_deltas
 from db import audit
 from db.models import PolicyVersion, School, Student
-from db.plain_reads import ACTIVE_POLICY_ID
+from db.plain_reads import ACTIVE_POLICY_ID, REMOVED
 from db.session import Database
 from db.settings import PolicySaved
 
@@ -167,6 +167,13 @@ class ChangePreview:
     unverify: tuple[StudentDelta, ...]   # the verified ones among them: back to 待核准 on saving
     before: Totals
     after: Totals
+    # verified students removed from the list whose results change: back to 待核准 too (db.store)
+    unverify_removed: tuple[StudentDelta, ...] = ()
+
+    @property
+    def unverified(self) -> int:
+        """How many verified students saving sends back to 待核准, removed ones included."""
+        return len(self.unverify) + len(self.unverify_removed)
 
     @property
     def changed(self) -> bool:
@@ -192,6 +199,8 @@ class ChangePreview:
         out = [f"政策变化：{'；'.join(self.diff.lines()) or '只有注释或格式不同'}" if self.diff
                else "原政策文件无法读取，全部学生按新政策计算"]
         out.append(f"资助结果改变的学生：{len(self.students)} 名；其中已核准、将改回待核准的：{len(self.unverify)} 名")
+        if self.unverify_removed:
+            out.append(f"另有已移出名单的已核准学生 {len(self.unverify_removed)} 名资助结果改变，将改回待核准")
         out += [f"  {d.name}（{d.id_masked}）{d.text()}" for d in self.students[:50]]
         if len(self.students) > 50:
             out.append(f"  ……另有 {len(self.students) - 50} 名")
@@ -211,7 +220,7 @@ def _load_old(text: str) -> Policy | None:
 
 def preview_in(session: Session, new_text: str) -> ChangePreview:
     """``preview_change`` inside the caller's transaction."""
-    from db.students import iter_records
+    from db.students import iter_records, verified_records
     new = load_policy(new_text, strict=True)          # an invalid document raises PolicyError: nothing to preview
     old = _load_old(active_text(session))
     records = list(iter_records(session))
@@ -222,9 +231,13 @@ def preview_in(session: Session, new_text: str) -> ChangePreview:
         olds, news = compare(records, old, new)
     deltas = student_deltas(olds, news)
     verified = set(session.scalars(select(Student.id).where(Student.verified.is_(True))))
+    removed = verified_records(session, REMOVED)
     return ChangePreview(active_version(session), old, new, policy_diff_items(old, new) if old else None,
                          tuple(deltas), tuple(d for d in deltas if d.key in verified),
-                         totals_of(olds, old) if old else Totals(), totals_of(news, new))
+                         totals_of(olds, old) if old else Totals(), totals_of(news, new),
+                         tuple(student_deltas(*compare(removed, old, new))) if old else
+                         tuple(student_deltas([StudentResult(r, []) for r in removed],
+                                              [Calculator(new)(r) for r in removed])))
 
 
 def preview_change(db: Database, new_text: str) -> ChangePreview:

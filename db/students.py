@@ -14,7 +14,7 @@ from core.pinyin import initials_key
 from core.records import grants_of, stored_records, student_record
 from db import audit
 from db.models import STUDENT_DATA_FIELDS, Student
-from db.plain_reads import VERIFIED, records_sql
+from db.plain_reads import ALL, LISTED, VERIFIED, records_sql
 
 
 def get_student(session: Session, student_id: int) -> Student:
@@ -58,13 +58,13 @@ def to_record(st: Student | Any) -> StudentRecord:
 _ENGINE_FIELDS = ENGINE_FIELDS
 
 
-def _records(session: Session, where: str = "") -> list[StudentRecord]:
-    """Engine records of the listed students matching ``where``, in id order: one SELECT
+def _records(session: Session, where: str = "", among: str = LISTED) -> list[StudentRecord]:
+    """Engine records of the students ``among`` (those on the list) matching ``where``, in id order: one SELECT
     of the columns the engine reads (db.plain_reads.records_sql, also ``compute``'s), built
     by the fast constructor (the stored data passed validation when it was stored)."""
     with gc_paused():
         # on the session's connection: driver rows, without the ORM's row loading
-        rows = session.connection().exec_driver_sql(records_sql(where)).fetchall()
+        rows = session.connection().exec_driver_sql(records_sql(where, among)).fetchall()
         return stored_records(rows)
 
 
@@ -82,9 +82,11 @@ def records_of(session: Session, keys: list[int]) -> list[StudentRecord]:
     return out
 
 
-def verified_records(session: Session) -> list[StudentRecord]:
-    """Engine view of the verified students."""
-    return _records(session, VERIFIED)
+def verified_records(session: Session, among: str = ALL) -> list[StudentRecord]:
+    """Engine view of the verified students: all of them, those removed from the list too (a policy
+    change sends back to 待核准 every one whose result it changes: a removed student put back on the
+    list must not come back 已核准 with amounts nobody checked), or only ``among`` (db.plain_reads)."""
+    return _records(session, VERIFIED, among)
 
 
 def update_student(session: Session, student_id: int, changes: dict[str, Any],

@@ -116,14 +116,16 @@ def preview_rows(preview: ChangePreview) -> tuple[list[StudentChangeRow], list[T
 
 
 def summary_text(preview: ChangePreview) -> str:
+    removed = (f"另有 {len(preview.unverify_removed)} 名已移出名单的已核准学生资助结果改变，将改回“待核准”。"
+               if preview.unverify_removed else "")
     if not preview.students:
-        return "这次改动不会改变任何学生的资助结果。"
+        return "这次改动不会改变名单中任何学生的资助结果。" + removed
     old, new = preview.before.total, preview.after.total
     text = (f"保存后 {len(preview.students)} 名学生的资助结果会改变，资助总额 {format_fen(old)} 元 → "
             f"{format_fen(new)} 元（{signed_yuan(new - old)} 元）。")
     if preview.unverify:
         text += f"其中 {len(preview.unverify)} 名已核准的学生将改回“待核准”，需要重新核对后核准。"
-    return text
+    return text + removed
 
 
 def changes_text(preview: ChangePreview) -> str:

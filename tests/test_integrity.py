@@ -324,3 +324,42 @@ def test_a_policy_that_no_longer_loads_can_be_replaced_and_unverifies_everyone(c
             assert row.old.startswith("无法读取的政策文件") and row.new == store.get_policy(s).sha256
     finally:
         d.close()
+
+
+def test_a_policy_change_sends_back_a_removed_verified_student_it_changes(demo_verified):
+    """Removed from the list (a suspected transfer), verified, put back after a policy change: the
+    student comes back 待核准 with the new amounts audited, not 已核准 at amounts nobody checked.
+    The preview counts the student beforehand."""
+    from db.policy_versions import preview_in
+    from db.students import remove_students, restore_students
+    d = opened(demo_verified)
+    try:
+        with d.session() as s:
+            old = store.get_policy(s)
+            before = totals(s, old)
+            verified = sorted(s.scalars(select(Student.id).where(Student.verified.is_(True))))
+            text = set_value(old.text, "tuition_standard.普通高中", "100")
+            gone = next(i for i in verified
+                        if any(code.startswith("HS_TUITION") and amount for code, _st, amount in before[i]))
+            remove_students(s, [gone], "转学待核实", actor="clerk")
+        with d.session() as s:
+            preview = preview_in(s, text)
+            assert gone not in {x.key for x in preview.students}       # not on the list
+            assert [x.key for x in preview.unverify_removed] == [gone]
+            assert preview.unverified == len(preview.unverify) + 1
+            assert any("另有已移出名单的已核准学生 1 名" in line for line in preview.lines())
+            from gui.policy_preview import summary_text      # the 政策 page's preview says so too
+            assert "另有 1 名已移出名单的已核准学生资助结果改变" in summary_text(preview)
+            change = store.change_policy(s, text, actor="clerk")
+            assert change.unverified == preview.unverified
+        with d.session() as s:
+            st = s.get(Student, gone)
+            assert (st.verified, st.seal) == (False, None)
+            note = s.scalars(select(AuditEntry.new).where(AuditEntry.entity == "student", AuditEntry.entity_id == gone,
+                                                          AuditEntry.field == "note")).all()[-1]
+            assert "需重新核准" in note
+            restore_students(s, [gone], actor="clerk")
+        with d.session() as s:
+            assert s.get(Student, gone).verified is False
+    finally:
+        d.close()
