@@ -177,7 +177,9 @@ def has_data(db_path: Path) -> bool:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    """``path``'s data on disk. Through a handle opened for writing: Windows' ``os.fsync``
+    (FlushFileBuffers) refuses a read-only one (EBADF), which failed every backup there."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:

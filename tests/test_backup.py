@@ -334,3 +334,25 @@ def test_a_database_without_an_extension_keeps_its_own_backups(tmp_path):
     bk.backup(b)
     assert bk.list_backups(a) and bk.list_backups(b)
     assert not set(bk.list_backups(a)) & set(bk.list_backups(b))
+
+
+def test_backups_flush_through_a_handle_windows_accepts(dbp, tmp_path, monkeypatch):
+    """Windows' os.fsync (FlushFileBuffers) refuses a handle opened read-only (EBADF): flushing the
+    copy that way failed every backup there, and every import and restore that needs one."""
+    import errno
+    import fcntl
+    import os
+    real = os.fsync
+
+    def windows_fsync(fd):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        return real(fd)
+    monkeypatch.setattr(os, "fsync", windows_fsync)
+    assert run(["--db", str(dbp), "import", "students", str(students_file(tmp_path / "s.xlsx", 3))]) == 0
+    assert run(["--db", str(dbp), "import", "students", str(students_file(tmp_path / "t.xlsx", 5))]) == 0
+    assert student_count(dbp) == 5
+    newest = bk.list_backups(dbp)[0]
+    assert student_count(newest) == 3
+    bk.restore(dbp, newest)
+    assert student_count(dbp) == 3
