@@ -15,6 +15,8 @@ from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[att
 from pathlib import Path
 from typing import Any
 
+from db.readonly import connect_read_only
+
 GENESIS = "0" * 64          # prev_hash of the first entry
 TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace")
 
@@ -94,7 +96,7 @@ def read_chain_status(path: Path) -> ChainStatus | None:
     """``chain_status`` of the database file at ``path``, read-only in one read transaction
     (None when it cannot be read: the caller checks through its session)."""
     try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        con = connect_read_only(path)
     except sqlite3.Error:
         return None
     try:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 from core.errors import DatabaseError, ZizhuError, os_reason
 from core.paths import registered_temp
 from db.changes import Changes
+from db.readonly import connect_read_only
 
 if TYPE_CHECKING:
     from db.session import Database
@@ -130,7 +131,7 @@ def list_backups(db_path: Path, now: datetime | None = None) -> list[Path]:
 
 
 def _ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    return connect_read_only(path, isolation_level=None)
 
 
 def _table_counts(con: sqlite3.Connection) -> dict[str, int]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from db.readonly import connect_read_only
+
 T = TypeVar("T")
 
 
@@ -36,7 +38,7 @@ class Probe:
 def probe(path: Path) -> Probe:
     """``PRAGMA quick_check`` and the table names of ``path``, read-only."""
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = connect_read_only(path)
     except sqlite3.Error as exc:
         return Probe(error=exc, opened=False)
     try:

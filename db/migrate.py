@@ -28,6 +28,7 @@ from db.backup import (
     backup,  # noqa: F401 - kept importable from here (older callers, tests)
     backup_before_change,
 )
+from db.readonly import connect_read_only
 from db.session import ZIZHU_TABLES, Database, foreign_file_error, refuse_foreign, translate_error
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def _schema(db: Database) -> tuple[set[str], list[str]]:
     except OSError:
         return set(), []
     try:
-        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, timeout=db.timeout,
+        con = connect_read_only(p, timeout=db.timeout,
                               isolation_level=None)
         try:
             con.execute("BEGIN")        # one snapshot for both reads

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from core.errors import DatabaseError, ValidationError
@@ -27,13 +27,30 @@ class RetiredKey:
     retired_at: str           # ISO time of the replacement
 
 
+def read_only_uri(path: PurePath) -> str:
+    """The SQLite URI opening the absolute ``path`` read-only. A Windows network path
+    (``\\\\server\\share\\…``) is written with an empty authority (``file:////server/share/…``):
+    python.org's SQLite refuses a host name in a URI ("invalid uri authority"), which
+    ``Path.as_uri()`` would give it. Callers pass ``Path.absolute()``, not ``resolve()``:
+    on Windows that turns a mapped network drive (Z:) into its network path."""
+    uri = path.as_uri()
+    if uri.startswith("file://") and not uri.startswith("file:///"):
+        uri = "file:////" + uri[len("file://"):]
+    return f"{uri}?mode=ro"
+
+
+def connect_read_only(path: str | Path, **kwargs: Any) -> sqlite3.Connection:
+    """sqlite3's connection to the database file ``path``, read-only (``read_only_uri``)."""
+    return sqlite3.connect(read_only_uri(Path(path).absolute()), uri=True, **kwargs)
+
+
 def query_read_only(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     """The rows of ``sql`` on the database file at ``path`` opened read-only (never created,
     migrated or written; [] when the file does not exist). sqlite3.Error and OSError propagate."""
     path = Path(path)
     if not path.is_file():
         return []
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    con = connect_read_only(path)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -73,7 +90,7 @@ def read_own_signer(path: Path) -> Any:
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise sqlite3.DatabaseError("not a database")
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = connect_read_only(path)
         try:
             row = con.execute(OWN_KEY, (PUBLIC_KEY,)).fetchone()
             school = con.execute(FIRST_SCHOOL).fetchone()

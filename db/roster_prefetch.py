@@ -18,6 +18,7 @@ from typing import Any
 
 from core.text import our_school_names
 from db.integrity import ReadAhead
+from db.readonly import connect_read_only
 
 # The columns of core.checks.RosterFacts, in its field order.
 COLUMNS = ("id", "name", "id_number", "school_name", "schooling_status", "household_no")
@@ -41,7 +42,7 @@ def read_roster_for_check(con: sqlite3.Connection) -> list[Any]:
 
 def _read(path: Path) -> list[Any] | None:
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = connect_read_only(path)
     except sqlite3.Error:
         return None
     try:

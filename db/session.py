@@ -161,9 +161,11 @@ class Database:
         """The engine and the two session factories, made (and SQLAlchemy imported) at first use."""
         with self._orm_lock:
             if self._orm is None:
-                from sqlalchemy import create_engine, event
+                from sqlalchemy import URL, create_engine, event
                 from sqlalchemy.orm import sessionmaker
-                engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
+                # (a URL built from its parts: one written as text is percent-decoded, so a folder
+                # named "班%41" would open "班A"'s database)
+                engine = create_engine(URL.create("sqlite", database=str(self.path)), hide_parameters=True)
                 event.listen(engine, "connect", _on_connect(int(self.timeout * 1000)))
                 event.listen(engine, "begin", _on_begin)
                 self._orm = (engine, sessionmaker(engine, expire_on_commit=False),
