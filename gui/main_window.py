@@ -33,7 +33,7 @@ from gui.help import open_log_folder, show_about
 from gui.letters_view import LettersPage
 from gui.manual import open_manual
 from gui.roster_view import RosterPage
-from gui.screen import fit_to_screen
+from gui.screen import fit_to_screen, within_screen
 from gui.settings_view import SettingsPage
 from gui.students.view import StudentsPage
 from gui.templates import download_template
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
 
         self._connect()
         self.nav.setCurrentRow(DASHBOARD)
-        self.setMinimumSize(MINIMUM_SIZE)
+        self.setMinimumSize(within_screen(self, MINIMUM_SIZE))
         fit_to_screen(self, DEFAULT_SIZE.width(), DEFAULT_SIZE.height())
 
     # -- wiring -----------------------------------------------------------

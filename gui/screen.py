@@ -24,6 +24,13 @@ def screen_geometry(widget: QWidget | None = None) -> QRect:
     return screen.availableGeometry() if screen is not None else QRect(0, 0, 1024, 768)
 
 
+def within_screen(widget: QWidget, size: QSize) -> QSize:
+    """``size`` (a window's minimum) or less where the screen's available area, frame taken off,
+    is smaller: 1366×768 at 125 % display scaling leaves 1093×574 (150 %: 911×472)."""
+    area = screen_geometry(widget)
+    return size.boundedTo(QSize(area.width() - FRAME.width(), area.height() - FRAME.height()))
+
+
 def fit_to_screen(widget: QWidget, width: int, height: int) -> QSize:
     """Resize the top-level ``widget`` to ``width``×``height``, or less where the screen is
     smaller, and move it inside the screen (centred on its parent, or on the screen)."""

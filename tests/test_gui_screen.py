@@ -133,3 +133,18 @@ def test_fit_check_finds_a_cut_button_and_a_widget_outside(small_screen, qtbot):
     problems = fit_problems(window)
     assert any("核准筛选出的学生" in p and "文字宽" in p for p in problems)
     assert any("确定" in p and "超出" in p for p in problems)
+
+
+@pytest.mark.parametrize("scaled", [QRect(0, 0, 1093, 614 - 40), QRect(0, 0, 911, 512 - 40)],
+                         ids=["1366x768-at-125%", "1366x768-at-150%"])
+def test_the_main_window_fits_a_scaled_small_screen(monkeypatch, app_font, shown, qtbot, demo_db, scaled):
+    """Windows' display scaling on a 1366×768 laptop leaves 1093×574 (125 %) or 911×472 (150 %)
+    logical pixels above the task bar: the window's fixed minimum (900×560) put the status bar
+    under the task bar."""
+    monkeypatch.setattr(screen, "screen_geometry", lambda widget=None: QRect(scaled))
+    win = open_main_window(qtbot, demo_db)
+    for i, _name in enumerate(PAGES):
+        win.show_page(i)
+        settle(qtbot)
+        frame = QRect(win.pos(), win.size() + screen.FRAME)
+        assert scaled.contains(frame), f"page {i}: {frame} is not inside {scaled}"
