@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from pathlib import Path
 # The run is taken whole: a longer one is split at its separators (a backup's time stamp
 # 20261201-141500-123456 keeps its short parts; "ID-ID" masks both).
 _NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?<!\d[ \-])"
-                        r"\d(?:[ \-]?\d){10,}(?:[ \-]?[Xx\uff38\uff58])?"
+                        r"\d(?:(?: {1,3}|-)?\d){10,}(?:[ \-]?[Xx\uff38\uff58])?"
                         r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?![ \-]\d)")
+# An ID number run into ASCII letters ("sfz422822200803010113.xlsx", a file name quoted by a message):
+# exactly 18 characters (17 digits and a digit or X) or 15 digits, whatever letter stands beside.
+_ID_IN_WORD = re.compile(r"(?<!\d)(?:\d{17}[\dXx\uff38\uff58]|\d{15})(?!\d)")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NAME_BEFORE = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})([ \t:：(（,，]?\s*)(?=\u0000)")
 _NAME_AFTER = re.compile(rf"(?<=\u0001)([ \t)）,，]*\s?)([{_CJK}]{{2,4}})(?![{_CJK}])")
@@ -47,13 +51,18 @@ def _mask_name(name: str) -> str:
     return name if name in _LABELS else name[0] + "*" * (len(name) - 1)
 
 
+def _marked(m: re.Match[str]) -> str:
+    return "\u0000" + _mask_number(m.group(0)) + "\u0001"
+
+
 def mask_personal(text: str) -> str:
     """Mask ID numbers (18 or 15 characters, also written with spaces or dashes),
     phone and bank-card numbers, and a 2–4 character Chinese name written right
     next to an ID number ("张三 110101…", "张三（110101…）", "110101… 张三")."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
-    marked = _NUMBER_RE.sub(lambda m: "\u0000" + _mask_number(m.group(0)) + "\u0001", text)
+    marked = _NUMBER_RE.sub(_marked, text)
+    marked = _ID_IN_WORD.sub(_marked, marked)
     if "\u0000" not in marked:
         return text
     marked = _NAME_BEFORE.sub(lambda m: _mask_name(m.group(1)) + m.group(2), marked)
@@ -82,6 +91,29 @@ class MaskingFormatter(logging.Formatter):
         return mask_personal(super().format(record))
 
 
+class _SharedRotatingHandler(RotatingFileHandler):
+    """A rotating file that another process may hold open (a second window, a command beside the
+    GUI). On Windows renaming a file another process holds fails (WinError 32): the stock handler
+    then lost every later record, each trying the rename again. Here the records go on to the same
+    file and the rotation is tried again a minute later."""
+
+    retry_after = 60.0
+    _retry_at = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        if time.monotonic() < self._retry_at:
+            return False
+        return bool(super().shouldRollover(record))
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:
+            self._retry_at = time.monotonic() + self.retry_after
+            if self.stream is None:
+                self.stream = self._open()
+
+
 _handler: RotatingFileHandler | None = None
 
 
@@ -103,7 +135,7 @@ def setup_logging(folder: Path, level: int = logging.INFO, name: str = "zizhu.lo
             return path
         root.removeHandler(_handler)
         _handler.close()
-    _handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    _handler = _SharedRotatingHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     _handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _handler.addFilter(MaskIdsFilter())
     root.addHandler(_handler)

@@ -75,3 +75,49 @@ def test_a_run_of_more_than_nineteen_digits_is_masked_not_a_crash():
     """verify-student 42282220070923391922 (two digits too many) recursed for ever (privacy review)."""
     from core.logsetup import mask_personal
     assert mask_personal("verify-student 42282220070923391922") == "verify-student 4228************1922"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("文件“sfz422822200803010113.xlsx”无法读取", "文件“sfz422822********0113.xlsx”无法读取"),
+    ("abc42282220080301011X.pdf", "abc422822********011X.pdf"),
+    ("id422822080301011z", "id422822*****1011z"),
+    ("身份证号 422822  200803010113 重复", "身份证号 422822********0113 重复"),
+])
+def test_ids_run_into_letters_or_written_with_double_spaces_are_masked(text, masked):
+    assert mask_personal(text) == masked
+
+
+def test_other_digit_runs_beside_letters_are_left_as_they_are():
+    assert mask_personal("a12345678901234567890b") == "a12345678901234567890b"    # not an ID's length
+    assert mask_personal("rev 4f1a2b3c") == "rev 4f1a2b3c"
+
+
+def test_a_log_file_another_process_holds_keeps_its_records(tmp_path, monkeypatch):
+    """On Windows the rotation's rename fails while another process (a second window, a command
+    beside the GUI) holds the file: the records go on to the same file, and the rotation is tried
+    again later instead of at every record."""
+    from logging.handlers import RotatingFileHandler
+
+    from core import logsetup
+    path = setup_logging(tmp_path / "logs")
+    handler = logsetup._handler
+    monkeypatch.setattr(handler, "maxBytes", 300)
+    tries = []
+
+    def held(source, dest):
+        tries.append(source)
+        raise PermissionError(32, "另一个程序正在使用此文件，进程无法访问。")
+    monkeypatch.setattr(handler, "rotate", held)
+    log = logging.getLogger("zizhu.test")
+    for i in range(40):
+        log.info("record %03d %s", i, "x" * 40)
+    handler.flush()
+    text = path.read_text(encoding="utf-8")
+    assert all(f"record {i:03d}" in text for i in range(40))
+    assert len(tries) == 1                                     # not at every record
+    monkeypatch.setattr(handler, "_retry_at", 0.0)             # a minute later, the file free again
+    monkeypatch.setattr(handler, "rotate", RotatingFileHandler.rotate.__get__(handler))
+    log.info("after the rotation")
+    handler.flush()
+    assert (path.parent / "zizhu.log.1").exists()
+    assert "after the rotation" in path.read_text(encoding="utf-8")
