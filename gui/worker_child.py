@@ -105,7 +105,8 @@ def run_one(conn: Connection, fn: Any, args: tuple[Any, ...], kwargs: dict[str, 
 def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
     """The child's loop: one task at a time until the pipe closes or ``None`` arrives. ``preload``:
     modules imported before the first task (the GUI's start: while the window's own load). Its log
-    (ID numbers masked as in the window's) is zizhu-worker.log beside the window's zizhu.log."""
+    (ID numbers masked as in the window's) is zizhu-worker.log beside the window's zizhu.log; its
+    temporary files go to a private folder of its own (``core.paths.use_private_tempdir``)."""
     import importlib
     try:
         from core.logsetup import setup_logging
@@ -113,6 +114,12 @@ def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
         setup_logging(log_dir(), name=WORKER_LOG)
     except OSError:
         pass                  # no log folder: the tasks still run (the window's log says why)
+    try:
+        from core.paths import use_private_tempdir
+        use_private_tempdir()  # what libraries write aside (openpyxl's sheets while saving a package:
+                               # every student's ID) goes to a folder swept after a kill, not %TEMP%
+    except OSError:
+        pass                  # the system's temporary folder, as the window's would be
     for name in preload:
         importlib.import_module(name)
     while True:
