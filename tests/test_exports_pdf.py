@@ -157,6 +157,25 @@ def test_letters_per_household(data, out):
     assert other.name in flat(path, 2)
 
 
+def test_letters_per_household_never_join_families_on_a_placeholder_number(data, out):
+    """Lists fill an unknown 户编号 with 无, /, — or 0: every child under one placeholder went on one
+    letter to the first child's parent (another family's names, masked IDs and amounts), and all were
+    recorded as told. A number with two 户主姓名 is split too, and said so."""
+    from core.exports.letters import _groups
+    chosen = [s for s, _r in data.pairs()][:8]
+    numbers = ["无", "无", "/", "—", "0", "０", "4228220001", "4228220001"]
+    heads = ["刘大山", "黄文", "石明", "王五", "赵六", "钱七", "孙八", "李九"]
+    students = {s.key: replace(s, household_no=n, head_name=h) for s, n, h in zip(chosen, numbers, heads, strict=True)}
+    mixed = replace(data, students=[students.get(s.key, s) for s in data.students])
+    groups, warnings = _groups(mixed, list(students), per_household=True)
+    assert sorted(len(g) for g in groups) == [1] * 8
+    assert any("户主姓名不一致" in w and "4228220001" in w for w in warnings)
+    path = out / "placeholders.pdf"
+    write_letters(path, mixed, keys=list(students), per_household=True)
+    assert pages(path) == 8
+    assert "刘大山" in flat(path, 1) and "黄文" not in flat(path, 1)
+
+
 def test_no_letters_is_an_error(data, out):
     with pytest.raises(ValidationError):
         write_letters(out / "empty.pdf", data, keys=[])

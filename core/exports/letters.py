@@ -259,10 +259,26 @@ def _groups(data: ExportData, keys: list[int] | None, per_household: bool) -> tu
             warnings.append(f"有 {len(missing)} 名所选学生不在本次导出数据中，未生成告知书")
     if not per_household:
         return [[p] for p in chosen], warnings
-    groups: dict[str, list[Pair]] = {}
+    groups: dict[tuple[str, ...], list[Pair]] = {}
+    heads: dict[str, set[str]] = {}
     for p in chosen:
-        groups.setdefault(p[0].household_no or f"#{p[0].key}", []).append(p)
+        number, head = p[0].household_no.strip(), p[0].head_name.strip()
+        if household_number(number):
+            heads.setdefault(number, set()).add(head)
+            groups.setdefault((number, head), []).append(p)
+        else:
+            groups.setdefault(("#", str(p[0].key)), []).append(p)
+    split = sorted(n for n, names in heads.items() if len(names) > 1)
+    if split:
+        warnings.append(f"有 {len(split)} 个户编号下的户主姓名不一致（如 {split[0]}），已按户主姓名分别生成告知书，"
+                        "请核对这些学生的户编号和户主姓名")
     return list(groups.values()), warnings
+
+
+def household_number(text: str) -> bool:
+    """Whether a 户编号 cell names a household: it holds a digit other than 0. A placeholder
+    ("无", "/", "—", "0") would put unrelated families' children on one letter."""
+    return any(ch.isdigit() and ch not in "0０" for ch in text)
 
 
 def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = None,
