@@ -23,13 +23,15 @@ from core.slicesort import SLICE, check_stop, distinct_in_slices, map_in_slices
 from core.text import haystacks
 from db.session import Database
 
+# The IDs of the students on the list (db.models.ON_LIST): a removed one is not 在册, as the check says.
+_STUDENT_IDS = "SELECT id_number FROM student WHERE removed_at IS NULL AND id_number != ''"
 # The stored columns, in the order of ``RosterColumns``' text fields (SQL stays here).
-_FIELDS = """
+_FIELDS = f"""
 SELECT r.id, coalesce(r.name, ''), coalesce(nullif(r.id_number, ''), r.id_raw, ''),
        coalesce(r.relation, ''), coalesce(r.county, ''), coalesce(r.township, ''), coalesce(r.village, ''),
        coalesce(r.household_no, ''), coalesce(r.schooling_status, ''), coalesce(r.school_name, ''),
        coalesce(r.import_problems, ''),
-       r.id_number != '' AND r.id_number IN (SELECT id_number FROM student WHERE id_number != '')
+       r.id_number != '' AND r.id_number IN ({_STUDENT_IDS})
 FROM roster_person AS r"""
 _SQL = _FIELDS + " ORDER BY r.id"
 _BY_IDS = _FIELDS + " WHERE r.id IN ({}) ORDER BY r.id"
@@ -47,7 +49,6 @@ _SEPARATOR = "\x1f"           # a name holding it is read row by row (its part: 
 _INDEX = """
 SELECT r.id, coalesce(nullif(r.id_number, ''), r.id_raw, ''), coalesce(r.township, ''), coalesce(r.id_number, '') != ''
 FROM roster_person AS r ORDER BY r.id"""
-_STUDENT_IDS = "SELECT id_number FROM student WHERE id_number != ''"
 _SORT_COLUMNS = {"relation": "r.relation", "county": "r.county", "village": "r.village",
                  "household_no": "r.household_no", "schooling_status": "r.schooling_status",
                  "school_name": "r.school_name", "problems": "r.import_problems"}

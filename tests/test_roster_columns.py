@@ -118,3 +118,22 @@ def test_the_snapshot_computed_part_by_part_is_the_same_at_any_part_size(demo_db
     assert parts == whole and len(whole.students) > 7
     assert whole.summary.students == len(whole.students) - 1
     assert sum(lt.total_fen for lt in whole.letters) == whole.summary.total_fen
+
+
+def test_a_student_removed_from_the_list_is_not_in_list_on_the_roster_page(demo_db):
+    """The check says a removed student's roster entry is 不在学生名单中 (ROSTER_NOT_ENROLLED);
+    the roster page's 在册 column and its 未在学生名册 filter say the same."""
+    from db.models import Student
+    from db.students import remove_students
+    with demo_db.write_session() as s:
+        numbers = set(s.scalars(select(RosterPerson.id_number)))
+        st = next(st for st in s.scalars(select(Student).order_by(Student.id)) if st.id_number in numbers)
+        gone = st.id_number
+        remove_students(s, [st.id], "转学待核实", actor="t")
+    cols = roster_columns.read_roster_columns(demo_db)
+    rows = {r.id_number: r for r in roster_rows(demo_db)}
+    assert rows[gone].enrolled_text == NOT_IN_LIST
+    names = roster_columns.read_roster_names(demo_db)
+    index = roster_columns.read_roster_index(demo_db, *names)
+    assert not index.enrolled[cols.id_numbers.index(gone)]
+    assert any(r.enrolled_text == IN_LIST for r in rows.values())
