@@ -248,6 +248,17 @@ def check_replaceable(target: str | os.PathLike[str]) -> None:
         raise OutputFileError(f"不能保存为“{Path(target).name}”：{why}", "请换一个文件名（或文件夹）后重新保存")
 
 
+def require_suffix(target: str | os.PathLike[str], suffixes: tuple[str, ...], what: str) -> Path:
+    """``target`` when its extension is one of ``suffixes``; else ValidationError naming what may be
+    saved (a file of one format under another's name: Excel refuses it or warns, a clerk sends it on)."""
+    p = Path(target)
+    if p.suffix.lower() not in suffixes:
+        from core.errors import ValidationError
+        raise ValidationError(f"不支持的文件类型“{p.suffix or '（无扩展名）'}”：{p.name}",
+                              f"{what}请保存为 {' 或 '.join(suffixes)} 文件")
+    return p
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces

@@ -25,6 +25,7 @@ from core.exports.data import (
 )
 from core.fields import EXPORT_FIELDS
 from core.money import format_fen
+from core.paths import require_suffix
 from core.policy import Policy
 from core.records import RECORD_COLUMNS, stored_records
 from db import audit, store
@@ -325,6 +326,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
     from core.signing import fingerprint
     from db.check_state import check_unless_current, unchanged_for_checks
 
+    require_suffix(target, (".zip",), "上报包")
     steps = 6 if letters else 5
     with db.session() as s:
         check_unless_current(s, actor=actor)      # the stored findings when nothing changed since

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.bulk import gc_paused
 from core.errors import ValidationError, ZizhuError
 from core.exports.data import ExportData
-from core.paths import check_replaceable
+from core.paths import check_replaceable, require_suffix
 from db import audit
 from db.models import ON_LIST, Student
 from db.session import Database
@@ -127,9 +127,7 @@ def _notice_targets(targets: Sequence[str | Path]) -> list[Path]:
         raise ValidationError("没有指定公示名单的文件名", "请指定要保存的 .pdf 或 .xlsx 文件")
     seen: set[str] = set()
     for target in paths:
-        if target.suffix.lower() not in (".pdf", ".xlsx"):
-            raise ValidationError(f"不支持的文件类型“{target.suffix or '（无扩展名）'}”：{target.name}",
-                                  "公示名单请保存为 .pdf 或 .xlsx")
+        require_suffix(target, (".pdf", ".xlsx"), "公示名单")
         check_replaceable(target)        # (the workbook may be written by a child process: checked here)
         key = os.path.normcase(os.path.abspath(target))
         if key in seen:

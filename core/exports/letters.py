@@ -43,6 +43,7 @@ from core.exports.pdf_common import (
 from core.exports.rare_names import RareNames
 from core.idnumber import mask_id
 from core.money import format_fen
+from core.paths import require_suffix
 
 TITLE = "资助结果告知书"
 WIDTH = PAGE_W - 2 * MARGIN
@@ -287,6 +288,7 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
 
     ``keys`` selects students (by ``StudentInfo.key``); without it every
     student with at least one granted item gets a letter."""
+    require_suffix(path, (".pdf",), "告知书")
     groups, warnings = _groups(data, keys, per_household)
     if not groups:
         raise ValidationError("没有需要生成告知书的学生", "请先计算资助结果，或在学生列表中选择学生")

@@ -16,7 +16,7 @@ from core.domain import Location, Ownership, Stage
 from core.errors import ValidationError
 from core.exports.xlsx_common import put_text
 from core.importers.output import display_width, save_atomic
-from core.paths import check_replaceable
+from core.paths import check_replaceable, require_suffix
 from core.policy import Policy, default_policy
 from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS, Column
 
@@ -90,6 +90,7 @@ def write_template(path: str | os.PathLike[str], kind: str, policy: Policy | Non
     None). The file is written atomically."""
     if kind not in KINDS:
         raise ValidationError(f"不认识的模板类型“{kind}”", "模板类型应为 students（学生名单）或 roster（建档立卡名单）")
+    require_suffix(path, (".xlsx",), "导入模板")
     check_replaceable(path)        # (refused before the workbook is built)
     columns: tuple[Column, ...] = KINDS[kind]
     choices = _choices(policy or default_policy()) if kind == "students" else {}
