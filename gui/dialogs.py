@@ -67,13 +67,13 @@ def ask_save_path(parent: QWidget | None, title: str, default_name: str,
 
 
 def named(target: Path, suffix: str) -> Path:
-    """``target`` ending in ``suffix`` (".pdf", ".xlsx"), the one way an output's name gets its suffix: a
+    """``target`` ending in ``suffix`` (".pdf", ".xlsx", ".zip"), the one way an output's name gets its suffix: a
     name typed with the other of these suffixes gets this one instead; any other ending is kept and
     ``suffix`` added (公示名单2024.10 → 公示名单2024.10.pdf, not 公示名单2024.pdf, which would replace
     another file)."""
     if target.suffix.lower() == suffix:
         return target
-    if target.suffix.lower() in (".pdf", ".xlsx"):
+    if target.suffix.lower() in (".pdf", ".xlsx", ".zip"):
         return target.with_suffix(suffix)
     return target.with_name(target.name + suffix)
 

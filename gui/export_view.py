@@ -155,12 +155,12 @@ class ExportPage(QWidget):
         kind = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Excel 工作簿 (*.xlsx)"
         return ask_save_path(self, title, "公示名单" + suffix, kind)
 
-    def confirm_replace(self, paths: list[Path]) -> bool:
-        """Whether to replace ``paths``, files the notice's export would overwrite that the save dialog
-        did not ask about (the workbook beside the chosen PDF, a name given its suffix here)."""
+    def confirm_replace(self, paths: list[Path], what: str = "公示名单") -> bool:
+        """Whether to replace ``paths``, files an export would overwrite that the save dialog did not
+        ask about (the workbook beside the chosen PDF, a name given its suffix here)."""
         names = "和".join(f"“{p.name}”" for p in paths)
         box = QMessageBox(QMessageBox.Icon.Question, "文件已存在",
-                          f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的公示名单替换吗？",
+                          f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的{what}替换吗？",
                           QMessageBox.StandardButton.NoButton, self)
         replace = box.addButton("替换", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
@@ -244,8 +244,9 @@ class ExportPage(QWidget):
         target = self.ask_target()
         if target is None:
             return
-        if target.suffix.lower() != ".zip":
-            target = target.with_suffix(".zip")
+        asked, target = target, named(target, ".zip")       # (上报包v1.1 → 上报包v1.1.zip, not 上报包v1.zip)
+        if target != asked and target.exists() and not self.confirm_replace([target], "上报包"):
+            return
         passphrase = self.ask_passphrase(first=not state.fingerprint)
         if passphrase is None:
             return

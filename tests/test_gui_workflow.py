@@ -507,6 +507,28 @@ def test_export_passphrase_cancelled_writes_nothing(win, tmp_path):
     assert list(out.iterdir()) == []
 
 
+def test_a_package_name_with_a_dot_keeps_it_and_an_unasked_file_is_not_replaced(win, tmp_path):
+    """上报包v1.1 is saved as 上报包v1.1.zip: with_suffix made it 上报包v1.zip and replaced that
+    file, which the save dialog had not asked about."""
+    page = win.export
+    page.reload()
+    page.draft.setChecked(True)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "上报包v1.zip").write_bytes(b"an earlier package")
+    page.ask_target = lambda: out / "上报包v1.1"
+    page.ask_passphrase = lambda first: PASS
+    page.export()
+    assert (out / "上报包v1.1.zip").exists()
+    assert (out / "上报包v1.zip").read_bytes() == b"an earlier package"
+    asked = []
+    page.confirm_replace = lambda paths, what="": asked.append((paths, what)) or False
+    before = (out / "上报包v1.1.zip").read_bytes()
+    page.export()                                          # the dialog asked about 上报包v1.1, not .zip
+    assert asked == [([out / "上报包v1.1.zip"], "上报包")]
+    assert (out / "上报包v1.1.zip").read_bytes() == before
+
+
 # -- the main window ------------------------------------------------------------
 
 def test_findings_toolbar_fits_the_window(app_font, checked, qtbot):
