@@ -160,8 +160,8 @@ def cmd_status(db, args) -> int:
                      f"合计 {format_fen(row.total_fen)} 元")
         if row.replaced:
             line += f"；已替换 {row.replaced} 个旧版本"
-        if row.draft_note:
-            line += f"；{row.draft_note}"
+        if row.note:
+            line += f"；{row.note}"
         if row.refused:
             line += f"；拒收 {row.refused} 次（consolidate add 时列出了原因）"
         if not row.listed:

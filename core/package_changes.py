@@ -1,23 +1,44 @@
 """What changed between two packages of one school and year (a newer one replaces the older):
-students added, removed, and whose amounts changed, item by item, to the fen."""
+students added, removed, whose amounts changed, item by item, to the fen, and whose other data
+changed (信息变动: name, class, family, village, household number, findings… field by field).
+
+What changes on every export (the package's time, its seal and signature) is no student's data
+and is never compared; neither are the funding shares of an unchanged amount (the policy's split)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
+from core.domain import DEFAULT_CATEGORY_LABELS, EVERY_ONCE_ONLY
 from core.idnumber import mask_id
 from core.money import format_fen
-from core.package_data import PackageData, PackageStudent
+from core.package_data import PackageData, PackageFinding, PackageStudent
+
+# A student's data a change names besides the amounts: (data.json key, the label the clerk reads).
+# "findings": the package's findings on the student's ID number, each a code and its state.
+INFO_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "姓名"), ("gender", "性别"), ("stage", "学段"), ("grade", "年级"), ("class_name", "班级"),
+    ("location", "就读地"), ("ownership", "学校性质"), ("category", "家庭类别"), ("township", "乡镇"),
+    ("village", "村"), ("household_no", "户编号"), ("verified", "核准状态"), ("prior_grants", "往年已享受"),
+    ("pending", "待补充项目"), ("findings", "核查问题"))
+_ROW = attrgetter(*(key for key, _label in INFO_FIELDS[:-1]))   # a listed row's (the findings are the package's)
+Info = tuple[Any, ...]          # (the ID's findings, then each of its rows' _ROW): ``students_by_id``
+_CATEGORIES = {c.value: label for c, label in DEFAULT_CATEGORY_LABELS.items()}
+_FINDING_STATES = {"open": "未处理", "fixed": "已改正", "accepted": "已接受"}   # core.checks.base.STATE_LABELS
 
 
 @dataclass(frozen=True)
 class StudentAmounts:
     """A student as the change shows it: the grants per item (fen), summed over the
-    package's rows with this ID number (a package may list one ID twice)."""
+    package's rows with this ID number (a package may list one ID twice), and its other
+    data (``info``, per ``INFO_FIELDS``; empty when gathered from amounts alone)."""
 
     id_number: str
     name: str
     items: Mapping[str, int]
+    info: Info = ()
 
     @property
     def total_fen(self) -> int:
@@ -34,16 +55,24 @@ class AmountChange:
 
 
 @dataclass(frozen=True)
+class InfoChange:
+    id_number: str
+    name: str
+    fields: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]   # (INFO_FIELDS key, old, new) that differ
+
+
+@dataclass(frozen=True)
 class PackageChanges:
     added: tuple[StudentAmounts, ...]
     removed: tuple[StudentAmounts, ...]
     changed: tuple[AmountChange, ...]
     old_total: int
     new_total: int
+    info_changed: tuple[InfoChange, ...] = ()   # in both, other data than the amounts differs
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (self.added or self.removed or self.changed or self.info_changed)
 
     @property
     def delta_fen(self) -> int:
@@ -70,30 +99,75 @@ def amount_rows(students: Iterable[PackageStudent]) -> Iterator[tuple[str, str, 
             yield st.id_number, st.name, g.code, g.amount_fen
 
 
+def students_by_id(students: Iterable[PackageStudent],
+                   findings: Iterable[PackageFinding] = ()) -> dict[str, StudentAmounts]:
+    """Each ID's amounts per item (as ``amounts_by_id``) and other data: its findings as
+    "code state" (sorted) and each of its rows' ``INFO_FIELDS`` (sorted: a package may list one
+    ID twice). Compared whole, then field by field only for an ID whose data differ."""
+    students = list(students)
+    amounts = amounts_by_id(amount_rows(students))
+    found: dict[str, set[str]] = {}
+    for f in findings:
+        found.setdefault(f.id_number, set()).add(f"{f.code} {f.state}")
+    info: dict[str, Info] = {}
+    for st in students:
+        k, row = st.id_number, _ROW(st)
+        seen = info.get(k)
+        info[k] = (tuple(sorted(found.get(k, ()))), row) if seen is None else (seen[0], *sorted((*seen[1:], row)))
+    return {k: StudentAmounts(k, a.name, a.items, info[k]) for k, a in amounts.items()}
+
+
+def _values(info: Info) -> list[tuple[str, ...]]:
+    """Each of ``INFO_FIELDS``' values (distinct, sorted, as text) of a student's ``info``."""
+    found, *rows = info
+    out = []
+    for i, (key, _label) in enumerate(INFO_FIELDS[:-1]):
+        values: set[str] = set()
+        for row in rows:
+            v = row[i]
+            if key == "verified":
+                values.add("已核准" if v else "待核准")
+            elif isinstance(v, tuple):
+                values.update(v)
+            else:
+                values.add(v)
+        out.append(tuple(sorted(values)))
+    return [*out, found]
+
+
 def package_changes(old: PackageData, new: PackageData) -> PackageChanges:
-    """Students (by ID number) only in ``new`` (added), only in ``old`` (removed), and in
-    both with a different amount for some item (changed); ordered by ID number."""
-    return changes_between(amounts_by_id(amount_rows(old.students)), amounts_by_id(amount_rows(new.students)))
+    """Students (by ID number) only in ``new`` (added), only in ``old`` (removed), in both with
+    a different amount for some item (changed), and in both with other data changed
+    (info_changed); ordered by ID number."""
+    return changes_between(students_by_id(old.students, old.findings), students_by_id(new.students, new.findings))
 
 
 def changes_between(before: Mapping[str, StudentAmounts], after: Mapping[str, StudentAmounts]) -> PackageChanges:
-    """``package_changes`` on amounts already gathered per ID number (``amounts_by_id``)."""
+    """``package_changes`` on students already gathered per ID number (``students_by_id``; gathered
+    by ``amounts_by_id``, without their other data, only the amounts are compared)."""
     added = tuple(after[k] for k in sorted(after.keys() - before.keys()))
     removed = tuple(before[k] for k in sorted(before.keys() - after.keys()))
-    changed = []
+    changed, info = [], []
     for k in sorted(before.keys() & after.keys()):
         a, b = before[k].items, after[k].items
         diff = tuple((code, a.get(code, 0), b.get(code, 0)) for code in sorted(a.keys() | b.keys())
                      if a.get(code, 0) != b.get(code, 0))
         if diff:
             changed.append(AmountChange(k, after[k].name, diff, before[k].total_fen, after[k].total_fen))
+        x, y = before[k].info, after[k].info
+        if x != y and x and y:
+            fields = tuple((key, u, v) for (key, _label), u, v in zip(INFO_FIELDS, _values(x), _values(y), strict=True)
+                           if u != v)
+            if fields:          # (not only the order of the items pending)
+                info.append(InfoChange(k, after[k].name, fields))
     return PackageChanges(added, removed, tuple(changed), sum(s.total_fen for s in before.values()),
-                          sum(s.total_fen for s in after.values()))
+                          sum(s.total_fen for s in after.values()), tuple(info))
 
 
 def change_lines(changes: PackageChanges, items: Mapping[str, str] | None = None, limit: int = 50) -> list[str]:
     """The change in Chinese lines for the clerk (ID numbers masked, amounts in yuan to the fen):
-    a summary line, then each added, removed and changed student (the first ``limit`` of each)."""
+    a summary line, then each added, removed and changed student, then each whose other data
+    changed, field by field (the first ``limit`` of each)."""
     names = items or {}
 
     def item(code: str) -> str:
@@ -102,7 +176,8 @@ def change_lines(changes: PackageChanges, items: Mapping[str, str] | None = None
     sign = "+" if changes.delta_fen >= 0 else ""
     lines = [f"与被替换的版本相比：新增 {len(changes.added)} 人，移除 {len(changes.removed)} 人，"
              f"金额变动 {len(changes.changed)} 人；合计 {format_fen(changes.old_total)} 元 → "
-             f"{format_fen(changes.new_total)} 元（{sign}{format_fen(changes.delta_fen)} 元）"]
+             f"{format_fen(changes.new_total)} 元（{sign}{format_fen(changes.delta_fen)} 元）；"
+             f"信息变动 {len(changes.info_changed)} 人"]
     for word, group in (("新增", changes.added), ("移除", changes.removed)):
         for st in group[:limit]:
             lines.append(f"  {word}：{st.name} {mask_id(st.id_number)}，{format_fen(st.total_fen)} 元")
@@ -113,4 +188,30 @@ def change_lines(changes: PackageChanges, items: Mapping[str, str] | None = None
         lines.append(f"  变动：{ch.name} {mask_id(ch.id_number)}：{parts}")
     if len(changes.changed) > limit:
         lines.append(f"  另有 {len(changes.changed) - limit} 人金额变动")
+    labels = dict(INFO_FIELDS)
+    for ic in changes.info_changed[:limit]:
+        parts = "，".join(f"{labels[key]} {_shown(key, old, item)} → {_shown(key, new, item)}"
+                         for key, old, new in ic.fields)
+        lines.append(f"  信息变动：{ic.name} {mask_id(ic.id_number)}：{parts}")
+    if len(changes.info_changed) > limit:
+        lines.append(f"  另有 {len(changes.info_changed) - limit} 人信息变动")
     return lines
+
+
+def _shown(key: str, values: Sequence[str], item: Callable[[str], str]) -> str:
+    """A field's values as the clerk reads them (items and findings by name, a category by its label)."""
+    if key in ("prior_grants", "pending"):
+        return "、".join("全部一次性项目" if v == EVERY_ONCE_ONLY else item(v) for v in values) or "无"
+    if key == "findings":
+        return "、".join(_finding(v) for v in values) or "无"
+    if key == "category":
+        values = [_CATEGORIES.get(v, v) for v in values]
+    return "、".join(v or "（空）" for v in values) or "（空）"
+
+
+def _finding(value: str) -> str:
+    """"CODE state" as "title（未处理）" (the check catalogue loads only when a finding changed)."""
+    from core.checks import RULES_BY_CODE
+    code, _, state = value.partition(" ")
+    rule = RULES_BY_CODE.get(code)
+    return f"{rule.title if rule else code}（{_FINDING_STATES.get(state, state)}）"

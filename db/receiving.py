@@ -262,10 +262,8 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
             "如果它其实是学校新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。"), history)
     changes = None
     if current is not None:
-        from core.package_changes import amount_rows, amounts_by_id, changes_between  # a replacement only
-        old = _data_of(session, current.sha256, current.file_name)
-        changes = changes_between(amounts_by_id(amount_rows(old.students)),
-                                  amounts_by_id(amount_rows(exam.with_students().students)))
+        from core.package_changes import package_changes  # a replacement only
+        changes = package_changes(_data_of(session, current.sha256, current.file_name), exam.with_students())
     insert_one(conn, PackageBlob.__table__, _BLOB_COLUMNS, (exam.sha256, len(exam.content), exam.content))
     total = exam.total_fen
     package_id = insert_one(conn, _PACKAGE, _PACKAGE_COLUMNS, (

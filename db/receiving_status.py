@@ -1,13 +1,15 @@
 """The receiver's list of expected schools and where each stands (consolidate schools / status).
 
 States of an expected school: 已接收 (its current package of the receiver's year, with the
-date, students and total), 迟报 (received after the end of the campaign phase
+date, students and total), 迟报 (its first package received after the end of the campaign phase
 “核准信息数据” of the receiver's year, or still missing after it), 缺报 (nothing yet, before
 that end), 仅有草稿 (before that end, only drafts were offered: the intake log notes the refused
 drafts signed by the school's own trusted key; after it such a school is 迟报 like one that sent
-nothing, its row noting the draft). Each
-row also counts the school's replaced packages (history). Packages received from schools
-not on the list are listed too.
+nothing, its row noting the draft). Lateness is judged by the school's earliest package of the
+year, current or replaced (drafts are refused, never stored): a school that reported on time and
+sent a correction after the end (the county's feedback asks for one) stays 已接收, its row noting
+the correction's date. Each row also counts the school's replaced packages (history). Packages
+received from schools not on the list are listed too.
 """
 from __future__ import annotations
 
@@ -80,11 +82,14 @@ class SchoolStatus:
     replaced: int = 0               # earlier packages of this school and year (history)
     refused: int = 0                # offered files refused (intake log)
     draft: bool = False             # no package, but a genuine draft was offered (仅有草稿, or 迟报 after the end)
+    first_received_at: datetime | None = None   # its earliest package of the year (current or replaced)
+    correction: str = ""            # the current package corrects an earlier one: when each came
 
     @property
-    def draft_note(self) -> str:
-        """迟报 with a draft offered: said beside the state (CLI and 汇总), "" otherwise."""
-        return "只交过草稿（草稿不能汇总，请催报正式上报包）" if self.draft and self.state == LATE else ""
+    def note(self) -> str:
+        """Said beside the state (CLI and 汇总): 迟报 with only a draft offered, or a correction's
+        date (the state is the first package's); "" otherwise."""
+        return "只交过草稿（草稿不能汇总，请催报正式上报包）" if self.draft and self.state == LATE else self.correction
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "township": self.township, "level": self.level,
@@ -92,7 +97,8 @@ class SchoolStatus:
                 "received_at": self.received_at.isoformat(timespec="seconds") if self.received_at else None,
                 "file_name": self.file_name, "generated_at": self.generated_at, "students": self.students,
                 "total": format_fen(self.total_fen), "replaced": self.replaced, "refused": self.refused,
-                "draft": self.draft}
+                "draft": self.draft, "first_received_at": self.first_received_at.isoformat(timespec="seconds")
+                if self.first_received_at else None, "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,15 @@ def deadline(session: Session, school_year: int) -> date | None:
     return None
 
 
+def correction_text(first: datetime, current: datetime, end: date | None, late: bool) -> str:
+    """The note of a school whose current package (received at ``current``) replaced its first
+    (received at ``first``): "" when the current one is the first."""
+    if current <= first:
+        return ""
+    when = f"{first:%Y-%m-%d} 首次接收"
+    return f"{f'按时上报（{when}）' if end is not None and not late else when}，更正于 {current:%Y-%m-%d}"
+
+
 def status_of(session: Session, today: date | None = None) -> IntakeStatus:
     today = today or date.today()
     year = store.get_school(session).school_year
@@ -127,6 +142,10 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
     packages = session.scalars(select(ReceivedPackageRow).where(ReceivedPackageRow.school_year == year)).all()
     current = {p.school_code: p for p in packages if p.state == CURRENT}
     replaced = Counter(p.school_code for p in packages if p.state == REPLACED)
+    first: dict[str, datetime] = {}         # each school's earliest package, current or replaced
+    for p in packages:
+        if p.state in (CURRENT, REPLACED):
+            first[p.school_code] = min(first.get(p.school_code, p.received_at), p.received_at)
     log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft, IntakeLog.reason)
                           .where(IntakeLog.school_year == year)).all()
     refused = Counter(code for code, result, _, _ in log if result == "refused")
@@ -137,10 +156,12 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
     def row(code: str, name: str, township: str, level: str, listed: bool) -> SchoolStatus:
         p = current.get(code)
         if p is not None:
-            late = end is not None and p.received_at.date() > end
+            since = first.get(code, p.received_at)
+            late = end is not None and since.date() > end
             return SchoolStatus(code, name or p.school_name, township or p.township, level, LATE if late else RECEIVED,
                                 late, listed, p.received_at, p.file_name, p.generated_at, p.students, p.total_fen,
-                                replaced[code], refused[code])
+                                replaced[code], refused[code], first_received_at=since,
+                                correction=correction_text(since, p.received_at, end, late))
         late = end is not None and today > end
         # after the end a school without a package is late, whatever drafts it sent
         state = LATE if late else DRAFT_ONLY if code in drafts else MISSING

@@ -62,7 +62,7 @@ def package_rows(status: IntakeStatus, history: PackageHistory) -> list[PackageR
         name, town = names[st.code] = (st.name or known_name, st.township or known_town)
         held = st.file_name != ""
         via = vias.get(st.code, "") if held else ""
-        note = "；".join(x for x in (st.draft_note, "" if st.listed else "不在应报学校名单中",
+        note = "；".join(x for x in (st.note, "" if st.listed else "不在应报学校名单中",
                                       f"经 {via} 转报" if via else "") if x)
         rows.append(PackageRow(f"s{st.code}", st.code, name, town, st.state, note,
                                st.students if held else None, st.total_fen if held else None,
