@@ -250,8 +250,10 @@ def check_replaceable(target: str | os.PathLike[str]) -> None:
 
 def require_suffix(target: str | os.PathLike[str], suffixes: tuple[str, ...], what: str) -> Path:
     """``target`` when its extension is one of ``suffixes``; else ValidationError naming what may be
-    saved (a file of one format under another's name: Excel refuses it or warns, a clerk sends it on)."""
+    saved (a file of one format under another's name: Excel refuses it or warns, a clerk sends it on).
+    A protected file (``check_replaceable``) is refused first."""
     p = Path(target)
+    check_replaceable(p)         # (the open database or an imported list named: that refusal says more)
     if p.suffix.lower() not in suffixes:
         from core.errors import ValidationError
         raise ValidationError(f"不支持的文件类型“{p.suffix or '（无扩展名）'}”：{p.name}",

@@ -133,7 +133,7 @@ def test_a_failure_after_a_refused_package_does_not_call_it_stored(tmp_path, mon
 
     from core.errors import DatabaseError
     a_old = two_kid_school(tmp_path / "o", "4228220411", "东坪小学", first=1)
-    a_new = revise_school(a_old, tmp_path / "n")
+    a_new = revise_school(a_old, tmp_path / "n.zip")
     b = two_kid_school(tmp_path / "b", "4228220412", "西坪小学", first=3)
     station = next(trusting_receiver(tmp_path / "st.sqlite", (a_old, b)))
     assert intake(station, [a_new.path]).count("accepted") == 1
