@@ -89,6 +89,38 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+# Words that answer one column's question only (not yes/no words for the others: "全日制" under
+# 生源地助学贷款, or "已贷款" under 是否全日制正式学籍, says nothing).
+# 全日制正式学籍 (学籍类型, 学习形式): 函授 and 业余 are non-full-time study by definition.
+FULL_TIME_WORDS = {"全日制", "全日制学籍", "全日制正式学籍", "普通全日制", "是全日制"}
+PART_TIME_WORDS = {"非全日制", "非全日制学籍", "不是全日制", "函授", "业余"}
+# 生源地助学贷款
+LOAN_WORDS = {"已贷款", "有贷款", "贷款", "已办", "已贷", "已办贷款", "已办生源地贷款"}
+NO_LOAN_WORDS = {"未贷款", "无贷款", "没有贷款", "未办", "未贷", "未办贷款", "不贷款"}
+
+
+@lru_cache(maxsize=256)
+def parse_full_time(text: str) -> bool | None:
+    """全日制正式学籍 from 是/否 or 全日制/非全日制 (函授, 业余: no); None when unknown."""
+    key = value_key(text)
+    if key in FULL_TIME_WORDS:
+        return True
+    if key in PART_TIME_WORDS:
+        return False
+    return parse_yes_no(text)
+
+
+@lru_cache(maxsize=256)
+def parse_loan(text: str) -> bool | None:
+    """生源地助学贷款 from 是/否 or 已贷款, 有贷款, 已办 … / 未贷款, 无贷款 …; None when unknown."""
+    key = value_key(text)
+    if key in LOAN_WORDS:
+        return True
+    if key in NO_LOAN_WORDS:
+        return False
+    return parse_yes_no(text)
+
+
 _GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
 
 

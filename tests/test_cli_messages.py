@@ -66,6 +66,7 @@ def test_check_prints_each_rules_hint_once_under_the_listing(tmp_path, capsys):
 
 def test_accepting_by_the_title_check_prints_then_no_advice(tmp_path, capsys):
     db = str(two_student_school(tmp_path / "s.sqlite"))
+    assert run(["--db", db, "policy", "set", "公办普通高中学费标准", "1000"]) == 0     # 张丽's fee: no other warning
     assert run(["--db", db, "check"]) == 0
     out = capsys.readouterr().out
     assert "  尚未告知家庭：打印并发放资助结果告知书，收回回执" in out and "如“尚未告知家庭”" in out

@@ -48,7 +48,8 @@ def test_frozen_v0007_database_migrates_and_takes_feedback(tmp_path):
         assert import_feedback(d, written.path, [key]).added == 1
         [row] = [r for r in finding_rows(d) if r.origin]
         assert row.state == FindingState.OPEN and row.student_id is None and row.title == "暗访核查不属实"
-        assert [(r.id, r.code, r.state) for r in finding_rows(d) if not r.origin] == [o[:3] for o in old]
+        now = {r.id: (r.id, r.code, r.state) for r in finding_rows(d) if not r.origin}
+        assert [now.get(o[0]) for o in old] == [o[:3] for o in old]      # (later rules may add findings)
     finally:
         d.close()
         station.close()

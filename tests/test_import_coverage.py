@@ -36,7 +36,9 @@ def test_common_header_synonyms_are_recognised(db, walkthrough_file):
     from db.workflows import preview_import
     parsed = preview_import(db, "students", walkthrough_file).parsed
     assert {"category", "has_loan", "loan_contract_no", "head_name"} <= parsed.mapping.columns.keys()
-    assert parsed.unknown_headers == [] and parsed.warnings == []
+    assert parsed.unknown_headers == []
+    # (its 本科 students may study part-time: the list without that column is said so, and only that)
+    assert [w.split("：")[0] for w in parsed.warnings] == ["没有识别到“是否全日制正式学籍”列"]
     values = {r.values["name"]: r.values for r in parsed.rows}
     assert values["张三"]["category"] == "REGISTERED" and values["王五"]["category"] == "OTHER_HARDSHIP"
     assert values["王五"]["has_loan"] is True and values["王五"]["loan_contract_no"] == "HT-2023-01"
@@ -68,10 +70,12 @@ def test_warnings_name_the_missing_important_columns():
     assert any(w.startswith("没有识别到“实收学费”列：“") and "待补充" in w for w in hs)
     assert not any("生源地助学贷款" in w for w in hs)          # no loan item for 普通高中
     uni = missing_column_warnings(policy, {"name", "id_number", "stage", "category"}, {Stage.UNDERGRADUATE})
-    assert len(uni) == 1 and uni[0].startswith("没有识别到“生源地助学贷款”列") and "不会核定" in uni[0]
+    assert len(uni) == 2 and uni[0].startswith("没有识别到“是否全日制正式学籍”列：文件中的学生将全部按“全日制正式学籍”处理")
+    assert uni[1].startswith("没有识别到“生源地助学贷款”列") and "不会核定" in uni[1]
+    assert not any("全日制" in w for w in hs)                 # a 普通高中's pupils are full-time
     # a primary school's list needs only the category; a complete list needs nothing
     assert len(missing_column_warnings(policy, {"stage"}, {Stage.PRIMARY})) == 1
-    complete = {"category", "has_loan", "tuition", "textbook", "lodging"}
+    complete = {"category", "full_time", "has_loan", "tuition", "textbook", "lodging"}
     assert missing_column_warnings(policy, complete, set(Stage)) == []
 
 

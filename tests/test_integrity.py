@@ -348,7 +348,7 @@ def test_a_policy_change_sends_back_a_removed_verified_student_it_changes(demo_v
             assert [x.key for x in preview.unverify_removed] == [gone]
             assert preview.unverified == len(preview.unverify) + 1
             assert any("另有已移出名单的已核准学生 1 名" in line for line in preview.lines())
-            from gui.policy_preview import summary_text      # the 政策 page's preview says so too
+            from gui.policy_preview import summary_text  # the 政策 page's preview says so too
             assert "另有 1 名已移出名单的已核准学生资助结果改变" in summary_text(preview)
             change = store.change_policy(s, text, actor="clerk")
             assert change.unverified == preview.unverified

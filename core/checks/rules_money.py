@@ -1,9 +1,10 @@
 """Rules about subsidies: enrolment, fees, policy parameters, loans, payments, letters."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 
 from core.checks.base import (
@@ -19,6 +20,7 @@ from core.engine import Calculator, ItemDecision, PendingCause
 from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
 from core.records import RECORD_COLUMNS, stored_records
+from core.text import value_key
 
 # A student's facts in the order of ``stored_records``' rows (its ``id`` is the facts' ``key``).
 _RECORD_ROW = attrgetter("key", *RECORD_COLUMNS[1:])
@@ -117,6 +119,28 @@ def _public_fee_above(ctx: CheckContext) -> Iterator[Finding]:
                    "不应向家庭收取：请核对实收金额和标准", f"{item.fee}_fen", part=d.code)
 
 
+def _public_fee_below(ctx: CheckContext) -> Iterator[Finding]:
+    """A 公办 school's fee entered below the standard its item is capped at (0 included): the item
+    pays what was charged, so a fee typed for one term, or a 0 typed for a fee not known, pays less
+    than the family is due. Granted items only (the standard is set, the fee entered)."""
+    for s, res in results(ctx):
+        if parse_ownership(s.ownership or "") is not Ownership.PUBLIC:
+            continue
+        stage = parse_stage(s.stage)
+        for d in res.granted:
+            item = ctx.policy.item(d.code)
+            if item.kind != "fee_capped" or stage is None:
+                continue
+            fee = getattr(s, f"{item.fee}_fen")
+            cap = ctx.policy.parameters.get(item.cap or "", {}).get(stage)
+            if fee is None or cap is None or fee >= cap:
+                continue
+            standard = parameter_label(f"{item.cap}.{stage.value}")
+            yield PUBLIC_FEE_BELOW_STANDARD.finding(
+                s, f"公办学校{FEE_LABELS[item.fee or '']} {format_fen(fee)} 元低于{standard} {format_fen(cap)} 元，"
+                   f"“{d.name}”按实收金额 {format_fen(fee)} 元计算", f"{item.fee}_fen", part=d.code)
+
+
 def _missing_param(ctx: CheckContext) -> Iterator[Finding]:
     missing: dict[tuple[str, str, str], int] = defaultdict(int)
     for s, res in results(ctx):
@@ -136,6 +160,27 @@ def _loan_contract(ctx: CheckContext) -> Iterator[Finding]:
     for s in ctx.students:
         if s.has_loan and not s.loan_contract_no.strip():
             yield LOAN_CONTRACT_MISSING.finding(s, "已填写办理生源地助学贷款，但没有贷款合同号", "loan_contract_no")
+
+
+# A contract number has a digit (not only zeros) or a letter: "无", "/", "—", "0", "未办理" are no number.
+_CONTRACT = re.compile(r"[1-9A-Za-z]")
+
+
+def _loan_not_marked(ctx: CheckContext) -> Iterator[Finding]:
+    """The opposite of ``_loan_contract``: a contract number without the loan marked. The message
+    names the loan items the student would get with it (computed as if the loan were marked)."""
+    calc: Calculator | None = None
+    for s in ctx.students:
+        contract = (s.loan_contract_no or "").strip()
+        if s.has_loan or not _CONTRACT.search(value_key(contract)):
+            continue
+        calc = calc or Calculator(ctx.policy)
+        res = calc(stored_records([_RECORD_ROW(replace(s, has_loan=True))])[0])
+        lost = [d.name for d in (*res.granted, *res.pending) if ctx.policy.item(d.code).requires_loan]
+        missed = f"，“{'”“'.join(lost)}”不会核定" if lost else ""
+        yield LOAN_NOT_MARKED.finding(
+            s, f"已填贷款合同号“{contract}”但未标记已办理生源地助学贷款{missed}：已办理的请勾选"
+               "“已办生源地助学贷款”，未办理的请删除贷款合同号", "has_loan")
 
 
 def _payment_findings(ctx: CheckContext) -> list[Finding]:
@@ -252,6 +297,10 @@ PUBLIC_FEE_ABOVE_STANDARD = Rule(
     "PUBLIC_FEE_ABOVE_STANDARD", Severity.WARNING, "公办学校收费高于核定标准",
     "核对实收金额：录入有误的改正该生的实收金额；标准填错的在“政策 → 政策参数”中改正；"
     "确属超标准收费的，高出部分应退还家庭（告知书不会让家庭承担），核实后可接受并注明原因", _public_fee_above)
+PUBLIC_FEE_BELOW_STANDARD = Rule(
+    "PUBLIC_FEE_BELOW_STANDARD", Severity.WARNING, "公办学校收费低于核定标准",
+    "核对实收金额：如果按学期收取，请填写全学年的实收金额；标准填错的在“政策 → 政策参数”中改正；"
+    "确实只收了这么多（或已减免）的，核实后可接受此提示并注明原因", _public_fee_below)
 MISSING_POLICY_PARAM = Rule("MISSING_POLICY_PARAM", Severity.ERROR, "政策参数未设置",
                             "在“政策 → 政策参数”中填写该标准（双击这一行直接打开；命令行：policy set 参数名 金额，"
                             "例如 policy set 公办普通高中学费标准 1200），"
@@ -259,6 +308,9 @@ MISSING_POLICY_PARAM = Rule("MISSING_POLICY_PARAM", Severity.ERROR, "政策参�
                             _missing_param)
 LOAN_CONTRACT_MISSING = Rule("LOAN_CONTRACT_MISSING", Severity.WARNING, "贷款合同号缺失",
                              "补填生源地助学贷款合同号", _loan_contract)
+LOAN_NOT_MARKED = Rule("LOAN_NOT_MARKED", Severity.WARNING, "有贷款合同号但未标记贷款",
+                       "已办理生源地助学贷款的，在该生信息中勾选“已办生源地助学贷款”（或在名单的“生源地助学贷款”"
+                       "列填“是”后重新导入）；未办理的，删除贷款合同号", _loan_not_marked)
 PAYMENT_MISSING = Rule("PAYMENT_MISSING", Severity.ERROR, "应发未发",
                        "核对发放记录，补发或说明原因", _payments_of("PAYMENT_MISSING"))
 PAYMENT_UNDUE = Rule("PAYMENT_UNDUE", Severity.ERROR, "不应发放却已发放",
@@ -269,5 +321,6 @@ PAYMENT_MISMATCH = Rule("PAYMENT_MISMATCH", Severity.ERROR, "发放金额不一�
 NOT_NOTIFIED = Rule("NOT_NOTIFIED", Severity.INFO, "尚未告知家庭",
                     "打印并发放资助结果告知书，收回回执", _not_notified)
 
-RULES = (NOT_FULL_TIME, FEE_MISSING, FEE_ABOVE_STANDARD, PUBLIC_FEE_ABOVE_STANDARD, MISSING_POLICY_PARAM,
-         LOAN_CONTRACT_MISSING, PAYMENT_MISSING, PAYMENT_UNDUE, PAYMENT_MISMATCH, NOT_NOTIFIED)
+RULES = (NOT_FULL_TIME, FEE_MISSING, FEE_ABOVE_STANDARD, PUBLIC_FEE_ABOVE_STANDARD, PUBLIC_FEE_BELOW_STANDARD,
+         MISSING_POLICY_PARAM, LOAN_CONTRACT_MISSING, LOAN_NOT_MARKED, PAYMENT_MISSING, PAYMENT_UNDUE,
+         PAYMENT_MISMATCH, NOT_NOTIFIED)

@@ -1,12 +1,13 @@
 """Cross-check of the student list with the poverty roster (比对)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from core.checks.base import CheckContext, Finding, RosterFacts, Rule, Severity
 from core.idnumber import mask_id
 from core.pinyin import same_reading
-from core.text import our_school_names
+from core.text import header_key, our_school_names
 
 
 def roster_by_id(ctx: CheckContext) -> dict[str, RosterFacts]:
@@ -48,13 +49,27 @@ def _category_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                 "category")
 
 
+# A roster 在校生状况 that says the person has left school (or never went). The receiving side's
+# ``core.consolidate.in_school`` asks more: a word saying the person is in school, since nothing else
+# ties the person to a school there. Here the roster's 就读学校 names this school, so only a status
+# saying otherwise stands against it: an unfamiliar word (在籍, 正常) or 学龄前儿童 (how a kindergarten's
+# children are often registered) is still asked about, and so is an empty status.
+_LEFT_SCHOOL = re.compile(r"非在校|不在校|未在校|辍学|失学|退学|休学|毕业|肄业|转出|转走|离校|未上学|未入学|务工|务农")
+
+
+def _left_school(status: str) -> bool:
+    """Whether a roster person's 在校生状况 says the person is not in school (已毕业, 辍学, 已转出 …)."""
+    return bool(status) and _LEFT_SCHOOL.search(header_key(status)) is not None
+
+
 def _roster_not_enrolled(ctx: CheckContext) -> Iterator[Finding]:
     ours = our_school_names(ctx.school_name, {r.school_name for r in ctx.roster})
     if not ours:
         return
     enrolled = {s.id_number for s in ctx.students if s.id_number}
     for r in ctx.roster:
-        if r.school_name in ours and r.id_number and r.id_number not in enrolled:
+        if (r.school_name in ours and r.id_number and r.id_number not in enrolled
+                and not _left_school(r.schooling_status or "")):
             yield Finding(ROSTER_NOT_ENROLLED.code, ROSTER_NOT_ENROLLED.severity,
                           f"建档立卡名单中的 {r.name}（{mask_id(r.id_number)}，{r.schooling_status or '在校生'}）"
                           f"登记就读于本校，但不在学生名单中，可能漏报",

@@ -12,7 +12,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.bulk import gc_paused
-from core.domain import EVERY_ONCE_ONLY, Stage, parse_gender, parse_location, parse_ownership, parse_stage, parse_yes_no
+from core.domain import (
+    EVERY_ONCE_ONLY,
+    Stage,
+    parse_full_time,
+    parse_gender,
+    parse_loan,
+    parse_location,
+    parse_ownership,
+    parse_stage,
+    parse_yes_no,
+)
 from core.errors import ValidationError
 from core.importers.common import (
     LOST_DIGITS,
@@ -111,8 +121,9 @@ class _StudentParser:
                 ("location", "location", self.location),
                 ("ownership", "ownership", self.choice("ownership", parse_ownership, "应填“公办”或“民办”",
                                                        STUDENT_DEFAULTS["ownership"])),
-                ("full_time", "full_time", self.yes_no("full_time", STUDENT_DEFAULTS["full_time"])),
-                ("has_loan", "has_loan", self.yes_no("has_loan", False)),
+                ("full_time", "full_time", self.yes_no("full_time", STUDENT_DEFAULTS["full_time"], parse_full_time,
+                                                       "应填“是”“否”或“全日制”“非全日制”")),
+                ("has_loan", "has_loan", self.yes_no("has_loan", False, parse_loan)),
                 ("prior_grants", "prior_loan_aid", self.prior),
                 ("category", "category", self.choice("category", policy.parse_category, self.category_hint,
                                                      STUDENT_DEFAULTS["category"])),
@@ -138,16 +149,18 @@ class _StudentParser:
             return getattr(value, "value", value), ()
         return parsed
 
-    def yes_no(self, fld: str, default: bool) -> Callable[[Any], Parsed]:
+    def yes_no(self, fld: str, default: bool, parse: Callable[[str], bool | None] = parse_yes_no,
+               accepted: str = "应填“是”或“否”") -> Callable[[Any], Parsed]:
+        """A yes/no column: ``parse`` reads its words (the column's own: 全日制, 已贷款 …)."""
         def parsed(cell: Any) -> Parsed:
             if isinstance(cell, bool):
                 return cell, ()
             text = cell_text(cell)
             if not text:
                 return default, ()
-            value = parse_yes_no(text)
+            value = parse(text)
             if value is None:
-                return default, (self.bad(fld, text, f"应填“是”或“否”（已按“{'是' if default else '否'}”处理）"),)
+                return default, (self.bad(fld, text, f"{accepted}（已按“{'是' if default else '否'}”处理）"),)
             return value, ()
         return parsed
 
