@@ -218,3 +218,23 @@ def test_one_name_one_birthday_two_ids_is_flagged_on_both():
     other_day = make_id("110101", date(2008, 5, 2), 123)
     for second in (stu(2, name="张莉", id_number=typo), stu(2, id_number=other_day), stu(2)):
         assert "SAME_CHILD_TWICE" not in codes(run([stu(1), second]))
+
+
+def test_age_and_region_messages_do_not_give_the_masked_birth_year_back():
+    """A masked ID hides the birth date (第7–14位); a message beside it quoting the age or the birth
+    year gave most of it back. The fingerprint hashes the wording before the change, so a finding the
+    clerk accepted stays accepted."""
+    from core.checks import Finding
+    old_kid = make_id("110101", date(2005, 5, 1), 126)       # 18 on 2023-09-01: too old for 小学
+    found = [f for f in run([stu(id_number=old_kid, id_raw=old_kid, stage="小学")],
+                            roster=[ros(id_number=old_kid)]) if f.code == "AGE_STAGE"]
+    assert len(found) == 1
+    f = found[0]
+    assert "18" not in f.message and "2005" not in f.message and "大于小学的合理范围" in f.message
+    before = Finding(f.code, f.severity, "2023年9月1日年龄为 18 岁，不在小学的合理范围 5–15 岁内",
+                     student_key=f.student_key, id_number=f.id_number, name=f.name, field=f.field, part=f.part)
+    assert f.fingerprint == before.fingerprint
+    region = make_id("422899", date(2009, 2, 26), 22)
+    found = [f for f in run([stu(id_number=region, id_raw=region)], roster=[ros(id_number=region)])
+             if f.code == "ID_REGION_UNKNOWN"]
+    assert len(found) == 1 and "2009" not in found[0].message and "第7–10位" in found[0].message

@@ -146,6 +146,8 @@ class Finding:
     name: str = ""
     field: str = ""           # the offending field, for highlighting in the form
     part: str = ""            # distinguishes several findings of one code on one subject
+    basis: str = ""           # what the fingerprint hashes instead of ``message`` (a message reworded
+                              # without its data changing keeps the clerk's acceptance: ``fingerprint``)
 
     @property
     def subject(self) -> str:
@@ -162,7 +164,7 @@ class Finding:
     def fingerprint(self) -> str:
         """Changes when the data behind the finding changes (the message quotes it; the
         full ID is added because messages show it masked)."""
-        return hashlib.sha1(f"{self.message}\x1f{self.id_number}".encode()).hexdigest()[:16]
+        return hashlib.sha1(f"{self.basis or self.message}\x1f{self.id_number}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,6 @@ class Rule:
     hint: str                 # Chinese, one line: how to fix
     run: Callable[[CheckContext], Iterable[Finding]]
 
-    def finding(self, s: StudentFacts, message: str, field: str = "", part: str = "") -> Finding:
+    def finding(self, s: StudentFacts, message: str, field: str = "", part: str = "", basis: str = "") -> Finding:
         return Finding(self.code, self.severity, message, student_key=s.key, id_number=s.id_number,
-                       name=s.name, field=field, part=part)
+                       name=s.name, field=field, part=part, basis=basis)

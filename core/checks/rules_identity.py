@@ -41,8 +41,10 @@ def _id_region(ctx: CheckContext) -> Iterator[Finding]:
         if not known:
             where = f"（{name}）" if name else ""
             yield ID_REGION_UNKNOWN.finding(
-                s, f"身份证号前6位地区码 {s.id_number[:6]}{where} 在出生年份 {year} 年不存在；"
-                   "补办或迁移户口的人可能使用较新的地区码", "id_number")
+                s, f"身份证号前6位地区码 {s.id_number[:6]}{where} 在身份证号第7–10位的出生年份不存在；"
+                   "补办或迁移户口的人可能使用较新的地区码", "id_number",    # (the year is what the mask hides)
+                basis=f"身份证号前6位地区码 {s.id_number[:6]}{where} 在出生年份 {year} 年不存在；"
+                      "补办或迁移户口的人可能使用较新的地区码")          # (the wording before session 20)
 
 
 def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
@@ -149,8 +151,10 @@ def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
         low, high = ctx.policy.age_ranges[stage]
         if not low <= age <= high:
             yield AGE_STAGE.finding(
-                s, f"{ctx.school_year}年9月1日年龄为 {age} 岁，不在{stage.value}的合理范围 {low}–{high} 岁内",
-                "stage")
+                s, f"按出生日期计算，{ctx.school_year}年9月1日的年龄{'小于' if age < low else '大于'}"
+                   f"{stage.value}的合理范围 {low}–{high} 岁", "stage",    # (no age: with the masked ID
+                basis=f"{ctx.school_year}年9月1日年龄为 {age} 岁，不在{stage.value}的合理范围 {low}–{high} 岁内")
+                                                          # it gives the birth year back; before session 20 it did)
 
 
 ID_INVALID = Rule("ID_INVALID", Severity.ERROR, "身份证号无效",
