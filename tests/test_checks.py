@@ -137,7 +137,7 @@ def test_age_stage():
     assert "AGE_STAGE" not in codes(run([stu(stage="小学")]))   # 15 is inside 小学 5–15
     assert "AGE_STAGE" not in codes(run([stu()]))
     found = [f for f in run([stu(stage="学前教育")]) if f.code == "AGE_STAGE"]
-    assert "15 岁" in found[0].message and "2–7" in found[0].message
+    assert "大于学前教育的合理范围 2–7 岁" in found[0].message and "15" not in found[0].message
 
 
 def test_not_full_time_only_for_hardship_categories():
