@@ -103,7 +103,7 @@ def _schema(db: Database) -> tuple[set[str], list[str]]:
 def _revision_of(db: Database, rows: list[str]) -> str | None:
     if len(rows) > 1:
         raise DatabaseError(f"数据库 {db.path} 的结构版本记录不唯一，程序没有改动它",
-                            "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest")
+                            "请在“设置”页点“从备份恢复…”恢复最近的完好备份（命令行：python main.py restore --latest）")
     return rows[0] if rows else None
 
 

@@ -104,7 +104,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                  "请检查该文件及其所在文件夹的写入权限（去掉文件属性中的“只读”），"
                  "或把数据库复制到可写的文件夹（不要直接在光盘或写保护的U盘上使用）"),
     "damaged": ("数据库文件{where}已损坏，无法读取",
-                "请用“从备份恢复”恢复最近的完好备份：python main.py restore --latest"),
+                "请在“设置”页点“从备份恢复…”恢复最近的完好备份（命令行：python main.py restore --latest）"),
     "cantopen": ("无法打开数据库文件{where}",
                  "请检查路径是否正确、是否有访问权限；U盘或网络盘请确认仍然连接"),
     "io": ("读写数据库文件{where}时发生磁盘错误，这次操作没有写入任何数据",
@@ -258,7 +258,8 @@ def _refuse_emptied(p: Path) -> None:
         raise EmptyDatabaseError(message, "没有找到可以自动恢复的完好备份；请联系技术支持人员，"
                                  "不要删除这个文件和 backups 文件夹", p, None)
     raise EmptyDatabaseError(f"{message}。最新的完好备份：{good.name}",
-                             "恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）", p, good)
+                             "恢复这个备份：重新打开这个数据库时程序会提出恢复"
+                             "（命令行：python main.py restore --latest）", p, good)
 
 
 def inspect_file(p: Path) -> None:
@@ -292,7 +293,7 @@ def inspect_file(p: Path) -> None:
         raise DamagedDatabaseError(
             f"数据库文件 {p} 已损坏（完整性检查未通过），程序没有写入它。"
             f"最新的完好备份：{good.name}",
-            "恢复这个备份：python main.py restore --latest（或 restore 备份文件路径）；"
+            "恢复这个备份：重新打开这个数据库时程序会提出恢复（命令行：python main.py restore --latest）；"
             "损坏的文件会改名保留在原处", p, good)
     refuse_foreign(p, tables)
 

@@ -416,3 +416,12 @@ def test_compute_json_into_head_ends_quietly(tmp_path):
                          capture_output=True, text=True, env=env(tmp_path), timeout=120)
     assert res.stdout.strip() == "{"
     assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr, res.stderr
+
+
+def test_a_database_found_damaged_while_working_names_the_windows_restore_first(tmp_path):
+    """The bundle has no command line: a hint giving only ``python main.py restore --latest`` left the
+    clerk without a way; it names the 设置 page's button, the command beside it."""
+    from db.session import translate_error
+    err = translate_error(sqlite3.DatabaseError("database disk image is malformed"), tmp_path / "z.sqlite")
+    assert err is not None and "已损坏" in err.message
+    assert err.hint.startswith("请在“设置”页点“从备份恢复…”") and "restore --latest" in err.hint
