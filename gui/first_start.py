@@ -195,17 +195,21 @@ class FirstStartWizard(QWizard):
 
     def saved_then_next(self, page: QWizardPage, save: Callable[..., object], values: tuple[Any, ...]) -> bool:
         """A page's ``validatePage``: True once ``values`` are saved; else ``save(db, *values)`` runs in
-        the worker (Next disabled meanwhile) and the wizard goes on when it succeeds (a refusal is shown,
-        the page stays)."""
+        the worker (Next, or Finish on the last page, disabled meanwhile) and the wizard goes on (or
+        finishes) when it succeeds (a refusal is shown, the page stays)."""
         if self._saved.get(page) == values:
             return True
-        button = self.button(QWizard.WizardButton.NextButton)
+        last = self.nextId() == -1        # (公文信息 when no parameter is left to ask for: 完成)
+        button = self.button(QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton)
         button.setEnabled(False)
 
         def saved(_result: object) -> None:
             button.setEnabled(True)
             self._saved[page] = values
-            self.next()
+            if last:
+                self.accept()             # (validates again: saved now, so the wizard finishes)
+            else:
+                self.next()
 
         def failed(exc: BaseException) -> None:
             button.setEnabled(True)

@@ -111,3 +111,26 @@ def test_the_switcher_hands_the_wizard_the_parameters_read_in_the_worker(tmp_pat
         assert seen == [expected] and expected
     finally:
         sw.close()
+
+
+def test_the_last_page_s_save_finishes_the_wizard_with_one_click(db, qtbot, shown, queued):
+    """With no parameter left to ask for, 公文信息 is the last page: its 完成 saved and then waited for
+    a second click."""
+    wiz = FirstStartWizard(db, [])
+    qtbot.addWidget(wiz)
+    wiz.show()
+    wiz.school_page.name.setText("城关第二中学")
+    wiz.school_page.code.setText("4211")
+    wiz.button(QWizard.WizardButton.NextButton).click()
+    queued.run()
+    assert wiz.currentPage() is wiz.official_page and wiz.nextId() == -1
+    wiz.official_page.form.edits["county"].setText("建始县")
+    finish = wiz.button(QWizard.WizardButton.FinishButton)
+    finish.click()
+    [(fn, *_rest)] = queued.tasks
+    assert fn is save_official and not finish.isEnabled() and wiz.result() == 0
+    queued.run()
+    assert wiz.result() == QWizard.DialogCode.Accepted and not wiz.isVisible()
+    with db.session() as s:
+        from db.official import get_official
+        assert get_official(s).county == "建始县"
