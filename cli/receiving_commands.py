@@ -130,9 +130,8 @@ def _schools_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_schools(db, args) -> int:
     from db.receiving_status import import_expected_schools
     done = import_expected_schools(db, args.file)
-    print(f"已导入应报学校名单：{done.count} 所（新增 {done.added} 所，移出 {done.removed} 所）")
-    for line, why in done.skipped[:20]:
-        print(f"  跳过第{line}行：{why}")
+    for line in done.lines():
+        print(line)
     return 0
 
 

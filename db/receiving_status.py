@@ -45,6 +45,12 @@ class SchoolsImported:
     skipped: list[tuple[int, str]]       # footer rows (line, why)
     changes: Changes = Changes.RECEIVING
 
+    def lines(self, shown: int = 20) -> list[str]:
+        """What was imported, worded once for ``consolidate schools`` and the 汇总 page: the count,
+        then the first ``shown`` footer rows skipped."""
+        return [f"已导入应报学校名单：{self.count} 所（新增 {self.added} 所，移出 {self.removed} 所）",
+                *(f"  跳过第{line}行：{why}" for line, why in self.skipped[:shown])]
+
 
 def import_expected_schools(db: Database, path: Path, actor: str | None = None) -> SchoolsImported:
     """Replace the list of expected schools with the workbook's (all or nothing)."""

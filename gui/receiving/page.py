@@ -1,5 +1,6 @@
-"""汇总 (receiving mode): take in packages (dropped files or folders, or 添加上报包…), the
-package list with each school's state, the summaries with charts and the cross-school findings.
+"""汇总 (receiving mode): take in packages (dropped files or folders, or 添加上报包…), the list of
+expected schools (导入应报学校名单…), the package list with each school's state, the summaries with
+charts and the cross-school findings.
 
 Everything the page shows is read in the worker (``load_receiving``); intake runs there too,
 with a progress dialog, and reports ``Changes.RECEIVING`` through ``changed`` (the main
@@ -24,7 +25,7 @@ from db.consolidation import ConsolidatedExportResult
 from db.exports import ExportState
 from db.feedback_send import FeedbackSchool, FeedbackWritten
 from db.receiving import IntakeReport
-from db.receiving_status import IntakeStatus
+from db.receiving_status import IntakeStatus, SchoolsImported
 from db.receiving_views import PackageHistory
 from db.session import Database
 from gui import worker
@@ -37,6 +38,7 @@ from gui.receiving.summary_tab import SummaryTab
 
 DROP_HINT = "把上报包或 U 盘上的文件夹拖到这里"
 DROP_TIP = "把上报包（.zip）或 U 盘上的文件夹拖到这里，或点“添加上报包…”“添加文件夹…”"
+SCHOOLS_TIP = "导入本乡镇（本县）应上报的学校名单（学校代码、学校名称、乡镇、学段），未上报的学校会显示为缺报或迟报"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class ReceivingPage(QWidget):
         self.hint.setObjectName("dropHint")
         self.hint.setStyleSheet("color: #345; border: 1px dashed #89a; padding: 6px;")
         self.hint.setToolTip(DROP_TIP)
+        self.hint.setWordWrap(True)         # two lines where the button row leaves it little room (150 % scaling)
         self.add_button = QPushButton("添加上报包…", self)
         self.add_button.setObjectName("addPackages")
         self.add_button.clicked.connect(self.add_packages)
@@ -124,6 +127,10 @@ class ReceivingPage(QWidget):
         self.folder_button.setObjectName("addFolder")
         self.folder_button.setToolTip("接收文件夹（例如 U 盘）及其子文件夹中的全部上报包")
         self.folder_button.clicked.connect(self.add_folder)
+        self.schools_button = QPushButton("导入应报学校名单…", self)
+        self.schools_button.setObjectName("importExpectedSchools")
+        self.schools_button.setToolTip(SCHOOLS_TIP)
+        self.schools_button.clicked.connect(self.import_schools)
         self.export_button = QPushButton("导出汇总包…", self)
         self.export_button.setObjectName("exportConsolidated")
         self.export_button.setToolTip("签名的汇总包：汇总表、报告和各校提交包原件，报送上级（乡镇报县，县报市）")
@@ -132,6 +139,7 @@ class ReceivingPage(QWidget):
         top.addWidget(self.hint, 1)
         top.addWidget(self.add_button)
         top.addWidget(self.folder_button)
+        top.addWidget(self.schools_button)
         self.feedback_button = QPushButton("生成反馈包…", self)
         self.feedback_button.setObjectName("writeFeedback")
         self.feedback_button.setToolTip("为所有有问题的学校或选定的学校各生成一个签名的反馈包：交叉核查的问题和"
@@ -253,6 +261,27 @@ class ReceivingPage(QWidget):
         self.show_intake_result(report)
         self.changed.emit(report.changes)
 
+    # -- the list of expected schools ----------------------------------------
+    def ask_schools_file(self) -> Path | None:
+        """Which list of expected schools (tests replace this)."""
+        from gui.dialogs import ask_open_path
+        return ask_open_path(self, "选择应报学校名单")
+
+    def import_schools(self) -> None:
+        """导入应报学校名单…: the list replaces the last one whole (a bad file changes nothing and its
+        error names every bad line); then the package list shows each expected school's state."""
+        path = self.ask_schools_file()
+        if path is None:
+            return
+        from db.receiving_status import import_expected_schools
+        worker.run_task(busy(import_expected_schools), self.db, path, on_success=self._schools_imported,
+                        parent=self, progress=worker.Progress("正在检查并导入应报学校名单…", "导入应报学校名单"))
+
+    def _schools_imported(self, done: SchoolsImported) -> None:
+        self.changed.emit(done.changes)
+        self.show_done("导入应报学校名单", "\n".join(done.lines())
+                       + "\n“上报包”列表按名单列出各校的报送情况：没有上报的学校显示为缺报，报送截止后显示为迟报。")
+
     # -- passing it on ------------------------------------------------------
     def ask_save(self, title: str, name: str, filters: str) -> Path | None:
         """Where to save (tests replace this)."""
@@ -337,7 +366,7 @@ class ReceivingPage(QWidget):
                          "（本单位在“设置”中导出公钥）。")
 
     def show_done(self, title: str, text: str) -> None:
-        """What an export wrote (tests replace this)."""
+        """What an export wrote or an import took in (tests replace this)."""
         from PySide6.QtWidgets import QMessageBox
         QMessageBox.information(self, title, text)
 
