@@ -25,7 +25,7 @@ from db.changes import Changes
 from db.session import Database
 
 Progress = Callable[[int, int], None]
-NOTHING_HINT = "请先用“consolidate add 提交包…”（或汇总页的“添加提交包”）接收各校的提交包。"
+NOTHING_HINT = "请先在“汇总”页点“添加上报包…”接收各校的上报包（命令行：consolidate add 上报包…）。"
 
 
 @dataclass
@@ -113,7 +113,7 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
     with db.session() as s:
         done = consolidate(s)
         if not done.packages:
-            raise ValidationError("还没有接收任何提交包，无法导出汇总包。", NOTHING_HINT)
+            raise ValidationError("还没有接收任何上报包，无法导出汇总包。", NOTHING_HINT)
         private, public_raw = ensure_key(s, passphrase, actor)
         inner = [_inner(r) for r in done.packages]
         blobs = {p.member: package_bytes(s, p.sha256) for p in inner}

@@ -118,8 +118,8 @@ def _refused_or_known(session: Session, read: ReadFeedback, file_name: str) -> b
             f"反馈包 {file_name} 的发出单位 {feedback.receiver_name}（代码 {feedback.receiver_code}）{lower}"
             "，是向本单位报送的下级学校，不是本校的上级单位，已拒收：反馈包只能由接收本校上报包的"
             "乡镇扶贫工作站或教育体育局发出；登记下级学校的公钥只是为了接收它的上报包。",
-            "请不要使用这个反馈包，并与该校核实。如果该代码确是本校的上级单位，请核对应报学校名单"
-            "（consolidate schools）和已接收的提交包（consolidate status）。")
+            "请不要使用这个反馈包，并与该校核实。如果该代码确是本校的上级单位，请在“汇总”页核对应报学校名单"
+            "和已接收的上报包（命令行：consolidate status）。")
     if session.scalars(select(FeedbackPackage.id).where(FeedbackPackage.sha256 == read.sha256)).first() is not None:
         return True
     newest = session.scalars(select(FeedbackPackage.created_at).where(

@@ -165,4 +165,4 @@ def test_export_with_nothing_received_is_refused(tmp_path, capsys):
     pw.write_text("station-secret-1\n", encoding="utf-8")
     target = tmp_path / "out.zip"
     assert run(["--db", str(d.path), "consolidate", "export", str(target), "--passphrase-file", str(pw)]) == 2
-    assert "还没有接收任何提交包" in capsys.readouterr().err and not target.exists()
+    assert "还没有接收任何上报包" in capsys.readouterr().err and not target.exists()

@@ -148,7 +148,7 @@ def test_export_writes_a_consolidated_package_the_receivers_key_verifies(exporti
 
 def test_export_with_nothing_received_asks_nothing(exporting, shown):
     exporting.export_button.click()
-    assert [m for m, _h in shown] == ["还没有接收任何提交包，无法导出汇总包。"] and exporting.asked == []
+    assert [m for m, _h in shown] == ["还没有接收任何上报包，无法导出汇总包。"] and exporting.asked == []
     shown.clear()
 
 
@@ -187,5 +187,5 @@ def test_feedback_packages_for_the_schools_with_findings_are_signed_by_the_recei
 
 def test_feedback_with_nothing_received_asks_nothing(exporting, shown):
     exporting.feedback_button.click()
-    assert [m for m, _h in shown] == ["还没有接收任何提交包，无法生成反馈包。"] and exporting.asked == []
+    assert [m for m, _h in shown] == ["还没有接收任何上报包，无法生成反馈包。"] and exporting.asked == []
     shown.clear()

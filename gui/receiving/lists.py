@@ -45,7 +45,7 @@ class PackagesTab(DetailListTab):
     """提交包: one row per package, refused file or missing school."""
 
     proxy: PackagesProxy
-    EMPTY_TEXT = ("还没有提交包：把上报包拖到这里，或点“添加上报包…”“添加文件夹…”。"
+    EMPTY_TEXT = ("还没有上报包：把上报包拖到这里，或点“添加上报包…”“添加文件夹…”。"
                   "点“导入应报学校名单…”后，这里按名单列出各校，没有上报的学校显示为缺报或迟报")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -62,7 +62,7 @@ class PackagesTab(DetailListTab):
     def update_count(self) -> None:
         got = Counter(r.state for r in self.model.rows())
         parts = [f"{s} {got[s]}" for s in STATES if got[s]]
-        self.count_label.setText("正在读取…" if self._loading else ("，".join(parts) or "还没有提交包"))
+        self.count_label.setText("正在读取…" if self._loading else ("，".join(parts) or "还没有上报包"))
 
 
 class FindingsTab(DetailListTab):

@@ -73,7 +73,7 @@ class PackageModel(RowTableModel[PackageRow]):
         Column("学生数", lambda r: "" if r.students is None else str(r.students),
                lambda r: -1 if r.students is None else r.students, numeric=True),
         Column("金额（元）", lambda r: yuan(r.total_fen), lambda r: _fen_key(r.total_fen), numeric=True,
-               tip="提交包中学生明细的资助金额相加，精确到分（提交包自报的合计见“汇总”）"),
+               tip="上报包中学生明细的资助金额相加，精确到分（上报包自报的合计见“汇总”）"),
         Column("接收时间", lambda r: r.received_at),
         Column("文件", lambda r: r.file_name),
         Column("说明", lambda r: r.reason),

@@ -72,7 +72,7 @@ def package_rows(status: IntakeStatus, history: PackageHistory) -> list[PackageR
     for p in history.packages:
         if not p.current:
             rows.append(PackageRow(f"p{p.id}", p.school_code, p.school_name, p.township, REPLACED,
-                                   "已被较新的提交包替换（保留在历史中）", p.students, p.total_fen,
+                                   "已被较新的上报包替换（保留在历史中）", p.students, p.total_fen,
                                    f"{p.received_at:%Y-%m-%d %H:%M}", p.file_name, p.via))
     for r in history.refused:
         name, town = names.get(r.school_code, ("", ""))
@@ -133,7 +133,7 @@ class ReceivingPage(QWidget):
         self.schools_button.clicked.connect(self.import_schools)
         self.export_button = QPushButton("导出汇总包…", self)
         self.export_button.setObjectName("exportConsolidated")
-        self.export_button.setToolTip("签名的汇总包：汇总表、报告和各校提交包原件，报送上级（乡镇报县，县报市）")
+        self.export_button.setToolTip("签名的汇总包：汇总表、报告和各校上报包原件，报送上级（乡镇报县，县报市）")
         self.export_button.clicked.connect(self.export_consolidated)
         top = QHBoxLayout()
         top.addWidget(self.hint, 1)
@@ -307,7 +307,7 @@ class ReceivingPage(QWidget):
         if self.data is None or self.data.summary is None:
             from core.errors import ValidationError
             from db.consolidation import NOTHING_HINT
-            show_exception(self, ValidationError(f"还没有接收任何提交包，无法{what}。", NOTHING_HINT))
+            show_exception(self, ValidationError(f"还没有接收任何上报包，无法{what}。", NOTHING_HINT))
             return
         from db.exports import export_state
         worker.run_task(export_state, self.db, on_success=then, parent=self)

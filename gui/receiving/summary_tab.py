@@ -31,7 +31,7 @@ def summary_line(summary: Summary) -> str:
     """合计 in one sentence: schools, students, the claimed total and its funding sources."""
     t = summary.totals
     sources = "，".join(f"{label} {format_fen(t.by_source.get(s, 0))} 元" for s, label in summary.sources.items())
-    text = (f"已接收 {t.schools} 所学校的提交包：学生 {t.students} 人，享受资助 {t.students_granted} 人，"
+    text = (f"已接收 {t.schools} 所学校的上报包：学生 {t.students} 人，享受资助 {t.students_granted} 人，"
             f"资助合计 {format_fen(t.total)} 元" + (f"（{sources}）" if sources else "") + "。")
     d = summary.duplicates
     if d.ids:
@@ -87,7 +87,7 @@ class SummaryTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryTab")
-        self.line = QLabel("还没有接收任何提交包。", self)
+        self.line = QLabel("还没有接收任何上报包。", self)
         self.line.setObjectName("summaryLine")
         self.line.setWordWrap(True)
         self.townships = ChartTable(FigureModel("乡镇"), "townshipTable", self)
@@ -111,7 +111,7 @@ class SummaryTab(QWidget):
         for model in (townships, budget, schools):
             model.set_sources(sources)
         if summary is None or not summary.by_school:
-            self.line.setText("还没有接收任何提交包。")
+            self.line.setText("还没有接收任何上报包。")
             for model in (townships, budget, schools):
                 model.set_rows([])
             self.townships.chart.set_bars([])
