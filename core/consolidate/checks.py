@@ -35,17 +35,17 @@ class CrossRule:
 
 DUPLICATE_ACROSS_SCHOOLS = CrossRule(
     "DUPLICATE_ACROSS_SCHOOLS", Severity.ERROR, "同一学生在多所学校享受资助",
-    "核实该生实际就读的学校；非就读学校撤销其资助后重新导出提交包")
+    "核实该生实际就读的学校；非就读学校撤销其资助后重新导出上报包")
 ROSTER_NOT_ENROLLED = CrossRule(
     "ROSTER_NOT_ENROLLED", Severity.WARNING, "建档立卡在校生不在任何学校的名单中",
     "核实该生在哪里就读：在县外就学的可享受外地就学资助项目；在本县就读的请所在学校补录后重新报送")
 ONCE_ONLY_REPEATED = CrossRule(
     "ONCE_ONLY_REPEATED", Severity.ERROR, "一次性资助项目重复享受",
-    "每人只能享受一次的项目在往年已经发放，不得再次发放；请学校改正后重新导出提交包")
+    "每人只能享受一次的项目在往年已经发放，不得再次发放；请学校改正后重新导出上报包")
 TOTALS_MISMATCH = CrossRule(
     "TOTALS_MISMATCH", Severity.ERROR, "提交包的合计与学生明细不符",
     "提交包声明的合计与逐个学生相加的结果不一致，或某项资助的各资金来源分担之和与其金额不符；"
-    "请不要使用这个提交包，请学校重新导出")
+    "请不要使用这个上报包，请学校重新导出")
 
 CROSS_RULES: tuple[CrossRule, ...] = (DUPLICATE_ACROSS_SCHOOLS, ROSTER_NOT_ENROLLED, ONCE_ONLY_REPEATED,
                                       TOTALS_MISMATCH)
