@@ -129,9 +129,10 @@ def test_a_list_without_the_code_column_shows_a_chinese_error_and_changes_nothin
     page.changed.connect(seen.append)
     choose(page, monkeypatch, xlsx(tmp_path / "坏.xlsx", ["学校名称", "乡镇"], ["石门小学", "龙坪乡"]))
     page.schools_button.click()
-    [(message, _hint)] = shown
+    [(message, hint)] = shown
     shown.clear()
     assert "缺少必需的列：“学校代码”" in message and "坏.xlsx" in message
+    assert "表头改为“学校代码”" in hint and "导入向导" not in hint     # (this import has no wizard)
     assert "Traceback" not in message and "内部错误" not in message
     assert len(page.done) == 1 and seen == []
     assert expected_schools_of(station) == [B]

@@ -126,14 +126,14 @@ def _with_sub_headers(headers: list[str], below: Sequence[object], known: dict[s
 
 def find_header(table: Table, columns: Sequence[Column],
                 overrides: dict[str, str] | None = None,
-                what: str = "名单") -> Mapping:
+                what: str = "名单", mappable: bool = False) -> Mapping:
     """Locate the header row of ``table`` and map its columns to ``columns``' fields.
 
     ``overrides`` maps header_key(header text) to a field name, or to "" to
     ignore that column; it wins over the built-in headers and synonyms.
     A field matched by two columns keeps the first; the other is listed in
     ``unknown``. Raises InputFileError when no header row is found or a
-    required column is missing.
+    required column is missing (``mappable``: the import wizard can map columns, and the hint says so).
     """
     valid_fields = {c.field for c in columns}
     ovr = {header_key(k): v for k, v in (overrides or {}).items()
@@ -183,6 +183,7 @@ def find_header(table: Table, columns: Sequence[Column],
         raise MissingColumnsError(
             f"文件“{table.file_name}”第{mapping.line}行的表头中缺少必需的列：{names}。"
             f"找到的列有：{found}",
-            f"请把对应列的表头改为{names}，然后重新导入（在导入向导中也可以直接指定哪一列是{names}）",
+            f"请把对应列的表头改为{names}，然后重新导入"
+            + (f"（在导入向导中也可以直接指定哪一列是{names}）" if mappable else ""),
             mapping, [c.field for c in missing])
     return mapping

@@ -36,7 +36,7 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
                  progress: Progress | None = None) -> ParseResult:
     """Parse a roster. Raises InputFileError when the header row or a required
     column (姓名, 证件号码) cannot be found."""
-    mapping = find_header(table, ROSTER_COLUMNS, overrides, what="建档立卡名单")
+    mapping = find_header(table, ROSTER_COLUMNS, overrides, what="建档立卡名单", mappable=True)
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
                          path=table.path, sheet=table.sheet)
     cols = mapping.columns

@@ -289,7 +289,7 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     required column (姓名, 身份证号, 学段) cannot be found. Each row's ``blank`` names the fields
     whose cells are blank (a stored student keeps its value there); ``blanks`` False (no student is
     stored yet: every row is added, none updated) leaves them empty and costs nothing."""
-    mapping = find_header(table, STUDENT_COLUMNS, overrides, what="学生名单")
+    mapping = find_header(table, STUDENT_COLUMNS, overrides, what="学生名单", mappable=True)
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
                          path=table.path, sheet=table.sheet)
     parser = _StudentParser(result, policy, table)
