@@ -77,11 +77,11 @@ STUDENT_FIELDS: tuple[StudentField, ...] = (
                  engine=True, listed=True, checked=True, exported=True),
     StudentField("ownership", "学校性质", OWNERSHIP, group=BASIC, synonyms=("办学性质",),
                  engine=True, checked=True, exported=True),
-    # 学籍类型 and 学习形式 hold 全日制 / 非全日制 (core.domain.parse_full_time); their other words
-    # (正式学籍, 借读, 脱产 …) are unreadable: flagged at the import, never taken as an answer.
+    # (not 学籍类型 nor 学习形式: a student-records export has them, with other words (正式学籍, 借读), often
+    # left of the column the clerk added, and the first matching column wins)
     StudentField("full_time", "全日制正式学籍", CHECK, group=BASIC, header="是否全日制正式学籍",
                  synonyms=("全日制正式学籍", "是否全日制", "全日制", "是否全日制学籍", "是否为全日制",
-                           "是否为全日制正式学籍", "是否具有全日制正式学籍", "学籍类型", "学习形式"),
+                           "是否为全日制正式学籍", "是否具有全日制正式学籍"),
                  engine=True, checked=True),
     StudentField("category", "家庭类别", CATEGORY, group=FAMILY,
                  synonyms=("困难类型", "困难类别", "家庭经济困难类别", "家庭经济困难类型", "家庭困难类型",

@@ -42,7 +42,7 @@ def values(result):
 # -- 全日制正式学籍: the column's headers and its cells ------------------------------------------
 
 @pytest.mark.parametrize("header", ["是否全日制正式学籍", "全日制正式学籍", "是否全日制", "全日制", "是否全日制学籍",
-                                    "是否为全日制", "是否为全日制正式学籍", "学籍类型", "学习形式"])
+                                    "是否为全日制", "是否为全日制正式学籍"])
 def test_each_full_time_header_names_the_field(header, policy):
     known = {header_key(t): c.field for c in STUDENT_COLUMNS for t in (c.header, *c.synonyms)}
     assert known[header_key(header)] == "full_time"
@@ -51,8 +51,23 @@ def test_each_full_time_header_names_the_field(header, policy):
     assert values(result)["甲"]["full_time"] is False
 
 
+def test_a_student_records_column_never_stands_for_the_full_time_one(policy):
+    """学籍类型 (正式学籍, 借读 …) left of the clerk's own 是否全日制正式学籍 column: the clerk's column is read."""
+    result = parse([["姓名", "身份证号", "学段", "学籍类型", "是否全日制正式学籍"],
+                    ["甲", ID1, "中职", "正式学籍", "否"]], policy)
+    assert result.mapping.matched["full_time"] == "是否全日制正式学籍"
+    assert values(result)["甲"]["full_time"] is False and not result.rows[0].problems
+
+
+def test_the_field_s_own_header_wins_over_a_synonym_met_first(policy):
+    result = parse([["姓名", "身份证号", "学段", "全日制", "是否全日制正式学籍"],
+                    ["甲", ID1, "中职", "是", "否"]], policy)
+    assert result.mapping.matched["full_time"] == "是否全日制正式学籍" and result.unknown_headers == ["全日制"]
+    assert values(result)["甲"]["full_time"] is False
+
+
 def test_full_time_cells_read_as_yes_or_no(policy):
-    rows = [["姓名", "身份证号", "学段", "学籍类型"],
+    rows = [["姓名", "身份证号", "学段", "是否全日制"],
             ["甲", ID1, "中职", "全日制"], ["乙", ID2, "本科", "非全日制"], ["丙", ID3, "本科", " 否 "],
             ["丁", make_id("110101", date(2006, 1, 1), 304), "中职", "是"],
             ["戊", make_id("110101", date(2006, 1, 2), 305), "中职", "函授"]]

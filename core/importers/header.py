@@ -131,8 +131,8 @@ def find_header(table: Table, columns: Sequence[Column],
 
     ``overrides`` maps header_key(header text) to a field name, or to "" to
     ignore that column; it wins over the built-in headers and synonyms.
-    A field matched by two columns keeps the first; the other is listed in
-    ``unknown``. Raises InputFileError when no header row is found or a
+    A field matched by two columns keeps the first, unless a later one is the field's own header
+    and the first a synonym; the other is listed in ``unknown``. Raises InputFileError when no header row is found or a
     required column is missing (``mappable``: the import wizard can map columns, and the hint says so).
     """
     valid_fields = {c.field for c in columns}
@@ -165,12 +165,19 @@ def find_header(table: Table, columns: Sequence[Column],
         if joined is not None:
             headers, best_row, header_rows = joined, best_row + 1, 2
     mapping = Mapping(header_row=best_row, headers=headers, header_rows=header_rows)
+    own = {c.field: header_key(c.header) for c in columns}      # each field's own header (the template's)
     for idx, text in enumerate(headers):
         if not text:
             continue
         fld = _lookup(text, known, ovr)
         if fld == "":
             mapping.ignored.append(text)
+        elif fld is not None and fld in mapping.columns and header_key(text) == own[fld] \
+                and header_key(mapping.matched[fld]) != own[fld]:
+            # the field's own header wins over a synonym met first (是否全日制正式学籍 right of 全日制)
+            mapping.unknown.append(mapping.matched[fld])
+            mapping.columns[fld] = idx
+            mapping.matched[fld] = text
         elif fld is None or fld in mapping.columns:
             mapping.unknown.append(text)
         else:
