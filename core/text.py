@@ -41,6 +41,12 @@ def value_key(text: str) -> str:
     return _SPACES.sub("", nfkc(text)).strip()
 
 
+def holds_number(text: str) -> bool:
+    """Whether a cell meant to hold a number (户编号, 贷款合同号) holds one: a digit other than 0.
+    What lists put in its place — 无, /, —, 0, #N/A, NULL, x — holds none."""
+    return any(ch.isdigit() and ch not in "0０" for ch in text)
+
+
 def haystack(name: str, id_number: str, initials: str) -> str:
     """A list row's search text, '张三\\x1f110101…x\\x1fzs\\x1fcs': name, full ID,
     every pinyin-initials reading (built with the rows, off the GUI thread)."""

@@ -1,7 +1,6 @@
 """Rules about subsidies: enrolment, fees, policy parameters, loans, payments, letters."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -20,7 +19,7 @@ from core.engine import Calculator, ItemDecision, PendingCause
 from core.money import format_fen
 from core.policy import FEE_LABELS, YUAN_PER_YEAR, parameter_label
 from core.records import RECORD_COLUMNS, stored_records
-from core.text import value_key
+from core.text import holds_number
 
 # A student's facts in the order of ``stored_records``' rows (its ``id`` is the facts' ``key``).
 _RECORD_ROW = attrgetter("key", *RECORD_COLUMNS[1:])
@@ -120,9 +119,10 @@ def _public_fee_above(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _public_fee_below(ctx: CheckContext) -> Iterator[Finding]:
-    """A 公办 school's fee entered below the standard its item is capped at (0 included): the item
-    pays what was charged, so a fee typed for one term, or a 0 typed for a fee not known, pays less
-    than the family is due. Granted items only (the standard is set, the fee entered)."""
+    """A 公办 school's fee entered above 0 and below the standard its item is capped at: the item pays
+    what was charged, so a fee typed for one term pays less than the family is due. Not 0: a public
+    school that charges nothing (中职's national free tuition) is the case FEE_MISSING asks to enter
+    as 0. Granted items only (the standard is set, the fee entered)."""
     for s, res in results(ctx):
         if parse_ownership(s.ownership or "") is not Ownership.PUBLIC:
             continue
@@ -133,7 +133,7 @@ def _public_fee_below(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             fee = getattr(s, f"{item.fee}_fen")
             cap = ctx.policy.parameters.get(item.cap or "", {}).get(stage)
-            if fee is None or cap is None or fee >= cap:
+            if not fee or cap is None or fee >= cap:      # (blank: FEE_MISSING; 0: charged nothing)
                 continue
             standard = parameter_label(f"{item.cap}.{stage.value}")
             yield PUBLIC_FEE_BELOW_STANDARD.finding(
@@ -162,8 +162,6 @@ def _loan_contract(ctx: CheckContext) -> Iterator[Finding]:
             yield LOAN_CONTRACT_MISSING.finding(s, "已填写办理生源地助学贷款，但没有贷款合同号", "loan_contract_no")
 
 
-# A contract number has a digit (not only zeros) or a letter: "无", "/", "—", "0", "未办理" are no number.
-_CONTRACT = re.compile(r"[1-9A-Za-z]")
 
 
 def _loan_not_marked(ctx: CheckContext) -> Iterator[Finding]:
@@ -172,7 +170,7 @@ def _loan_not_marked(ctx: CheckContext) -> Iterator[Finding]:
     calc: Calculator | None = None
     for s in ctx.students:
         contract = (s.loan_contract_no or "").strip()
-        if s.has_loan or not _CONTRACT.search(value_key(contract)):
+        if s.has_loan or not holds_number(contract):     # ("无", "/", "0", "#N/A", "NULL": no number)
             continue
         calc = calc or Calculator(ctx.policy)
         res = calc(stored_records([_RECORD_ROW(replace(s, has_loan=True))])[0])

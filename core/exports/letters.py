@@ -44,6 +44,7 @@ from core.exports.rare_names import RareNames
 from core.idnumber import mask_id
 from core.money import format_fen
 from core.paths import require_suffix
+from core.text import holds_number
 
 TITLE = "资助结果告知书"
 WIDTH = PAGE_W - 2 * MARGIN
@@ -264,7 +265,7 @@ def _groups(data: ExportData, keys: list[int] | None, per_household: bool) -> tu
     heads: dict[str, set[str]] = {}
     for p in chosen:
         number, head = p[0].household_no.strip(), p[0].head_name.strip()
-        if household_number(number):
+        if holds_number(number):          # (a placeholder 户编号 — 无, /, 0 — names no household)
             heads.setdefault(number, set()).add(head)
             groups.setdefault((number, head), []).append(p)
         else:
@@ -274,12 +275,6 @@ def _groups(data: ExportData, keys: list[int] | None, per_household: bool) -> tu
         warnings.append(f"有 {len(split)} 个户编号下的户主姓名不一致（如 {split[0]}），已按户主姓名分别生成告知书，"
                         "请核对这些学生的户编号和户主姓名")
     return list(groups.values()), warnings
-
-
-def household_number(text: str) -> bool:
-    """Whether a 户编号 cell names a household: it holds a digit other than 0. A placeholder
-    ("无", "/", "—", "0") would put unrelated families' children on one letter."""
-    return any(ch.isdigit() and ch not in "0０" for ch in text)
 
 
 def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = None,
