@@ -102,9 +102,10 @@ def test_no_below_standard_finding_while_the_standard_is_unset():
 
 def test_roster_people_of_this_school_who_left_are_not_missing_from_the_list():
     statuses = {2: "已毕业", 3: "辍学", 4: "已转出", 5: "非在校生", 6: "", 7: "高中一年级", 8: "在校生",
-                9: "休学", 10: "在籍", 11: "学龄前儿童", 12: "外出务工"}
+                9: "休学", 10: "在籍", 11: "学龄前儿童", 12: "外出务工", 13: "初中毕业班", 14: "在校生（毕业班）",
+                15: "毕业年级", 16: "应届毕业生", 17: "学龄前儿童（未入学）", 18: "初中毕业", 19: "往届毕业生"}
     roster = [RosterFacts(k, f"某{k}", make_id("110101", date(2007, 1, k), 400 + k), "第一中学", status)
               for k, status in statuses.items()]
     keys = [f.roster_key for f in found("ROSTER_NOT_ENROLLED", [high_school()], roster)]
     # an empty status, or one that does not say the person left, stands beside the roster's 就读学校
-    assert keys == [6, 7, 8, 10, 11]
+    assert keys == [6, 7, 8, 10, 11, 13, 14, 15, 16, 17]

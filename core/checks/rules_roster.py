@@ -54,7 +54,9 @@ def _category_mismatch(ctx: CheckContext) -> Iterator[Finding]:
 # ties the person to a school there. Here the roster's 就读学校 names this school, so only a status
 # saying otherwise stands against it: an unfamiliar word (在籍, 正常) or 学龄前儿童 (how a kindergarten's
 # children are often registered) is still asked about, and so is an empty status.
-_LEFT_SCHOOL = re.compile(r"非在校|不在校|未在校|辍学|失学|退学|休学|毕业|肄业|转出|转走|离校|未上学|未入学|务工|务农")
+# 毕业 but not 毕业班, 毕业年级 or 应届毕业生 (still in school); not 未入学 / 未上学 (学龄前儿童（未入学）).
+_LEFT_SCHOOL = re.compile(r"非在校|不在校|未在校|辍学|失学|退学|休学|(?<!应届)毕业(?!班|年级)|肄业|转出|转走|离校|"
+                          r"务工|务农")
 
 
 def _left_school(status: str) -> bool:
