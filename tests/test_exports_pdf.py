@@ -174,6 +174,11 @@ def test_letters_per_household_never_join_families_on_a_placeholder_number(data,
     write_letters(path, mixed, keys=list(students), per_household=True)
     assert pages(path) == 8
     assert "刘大山" in flat(path, 1) and "黄文" not in flat(path, 1)
+    # a short number without a 户主姓名 in two villages: two families
+    villages = zip(chosen[:2], ["东村", "西村"], strict=True)
+    twelve = {s.key: replace(s, household_no="12", head_name="", village=v) for s, v in villages}
+    groups, _w = _groups(replace(data, students=[twelve.get(s.key, s) for s in data.students]), list(twelve), True)
+    assert sorted(len(g) for g in groups) == [1, 1]
 
 
 def test_no_letters_is_an_error(data, out):

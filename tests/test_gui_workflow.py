@@ -364,7 +364,8 @@ def test_letters_one_page_per_household(win, db, tmp_path, monkeypatch):
     two = select_where(page, lambda r: True, limit=2)
     with db.session() as s:
         for r in two:
-            update_student(s, r.id, {"household_no": "HH-TEST-1", "head_name": "刘大山"})
+            update_student(s, r.id, {"household_no": "HH-TEST-1", "head_name": "刘大山", "township": "城关镇",
+                                     "village": "东村"})
     page.reload()
     select_where(page, lambda r: r.id in {two[0].id, two[1].id})
 

@@ -82,7 +82,8 @@ def _chars(path):
 
 def test_an_overlong_household_letter_is_shrunk_onto_its_page(data, tmp_path):
     kids = [s for s, r in data.pairs() if len(r.granted) > 1][:12]
-    students = [replace(s, household_no="H-12", head_name="刘大山") if s in kids else s for s in data.students]
+    students = [replace(s, household_no="H-12", head_name="刘大山", township="城关镇", village="东村") if s in kids else s
+                for s in data.students]
     path = tmp_path / "household.pdf"
     write_letters(path, replace(data, students=students), keys=[s.key for s in kids], per_household=True)
     assert page_count(path) == 1

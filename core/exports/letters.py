@@ -264,10 +264,12 @@ def _groups(data: ExportData, keys: list[int] | None, per_household: bool) -> tu
     groups: dict[tuple[str, ...], list[Pair]] = {}
     heads: dict[str, set[str]] = {}
     for p in chosen:
-        number, head = p[0].household_no.strip(), p[0].head_name.strip()
+        st = p[0]
+        number, head = st.household_no.strip(), st.head_name.strip()
         if holds_number(number):          # (a placeholder 户编号 — 无, /, 0 — names no household)
             heads.setdefault(number, set()).add(head)
-            groups.setdefault((number, head), []).append(p)
+            # (a short number such as "12" recurs from village to village)
+            groups.setdefault((number, head, st.township.strip(), st.village.strip()), []).append(p)
         else:
             groups.setdefault(("#", str(p[0].key)), []).append(p)
     split = sorted(n for n, names in heads.items() if len(names) > 1)
