@@ -22,11 +22,10 @@ INFO_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "姓名"), ("gender", "性别"), ("stage", "学段"), ("grade", "年级"), ("class_name", "班级"),
     ("location", "就读地"), ("ownership", "学校性质"), ("category", "家庭类别"), ("township", "乡镇"),
     ("village", "村"), ("household_no", "户编号"), ("verified", "核准状态"), ("prior_grants", "往年已享受"),
-    ("pending", "待补充项目"), ("findings", "核查问题"))
+    ("pending", "待补充项目"), ("findings", "核查问题"))       # (errors and warnings: not 尚未告知家庭)
 _ROW = attrgetter(*(key for key, _label in INFO_FIELDS[:-1]))   # a listed row's (the findings are the package's)
 Info = tuple[Any, ...]          # (the ID's findings, then each of its rows' _ROW): ``students_by_id``
 _CATEGORIES = {c.value: label for c, label in DEFAULT_CATEGORY_LABELS.items()}
-_FINDING_STATES = {"open": "未处理", "fixed": "已改正", "accepted": "已接受"}   # core.checks.base.STATE_LABELS
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,8 @@ def students_by_id(students: Iterable[PackageStudent],
     amounts = amounts_by_id(amount_rows(students))
     found: dict[str, set[str]] = {}
     for f in findings:
-        found.setdefault(f.id_number, set()).add(f"{f.code} {f.state}")
+        if f.severity != "info":      # (尚未告知家庭 comes and goes with every letter printed: not a change)
+            found.setdefault(f.id_number, set()).add(f"{f.code} {f.state}")
     info: dict[str, Info] = {}
     for st in students:
         k, row = st.id_number, _ROW(st)
@@ -211,7 +211,8 @@ def _shown(key: str, values: Sequence[str], item: Callable[[str], str]) -> str:
 
 def _finding(value: str) -> str:
     """"CODE state" as "title（未处理）" (the check catalogue loads only when a finding changed)."""
-    from core.checks import RULES_BY_CODE
+    from core.checks import RULES_BY_CODE, STATE_LABELS
     code, _, state = value.partition(" ")
     rule = RULES_BY_CODE.get(code)
-    return f"{rule.title if rule else code}（{_FINDING_STATES.get(state, state)}）"
+    labels = {str(k): v for k, v in STATE_LABELS.items()}
+    return f"{rule.title if rule else code}（{labels.get(state, state)}）"

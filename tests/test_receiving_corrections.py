@@ -200,3 +200,18 @@ def test_consolidate_add_reports_the_information_changes(tmp_path, renamed, caps
     two = next(x for x in out.splitlines() if mask_id(kid_id(322)) in x)
     assert "班级 （空） → 3班" in two and "年级" in two
     assert kid_id(321) not in out and kid_id(322) not in out
+
+
+def test_a_letter_printed_between_two_packages_is_no_information_change():
+    """尚未告知家庭 (an info finding) comes and goes with every letter printed: every student of a school
+    that printed its letters between two packages showed as 信息变动."""
+    from core.package_changes import changes_between, students_by_id
+    from core.package_data import Grant, PackageFinding, PackageStudent
+    number = "110101200805011238"
+    kid = PackageStudent(number, "张丽", verified=True, grants=(Grant("HS_TUITION", 100000, ()),))
+    told = PackageFinding("NOT_NOTIFIED", "info", number, "张丽", "尚未告知家庭", "open")
+    kept = PackageFinding("FEE_MISSING", "warning", number, "张丽", "实收住宿费为空", "open")
+    assert changes_between(students_by_id([kid], [told, kept]), students_by_id([kid], [kept])).empty
+    fixed = PackageFinding("FEE_MISSING", "warning", number, "张丽", "实收住宿费为空", "fixed")
+    [change] = changes_between(students_by_id([kid], [kept]), students_by_id([kid], [fixed])).info_changed
+    assert change.fields == (("findings", ("FEE_MISSING open",), ("FEE_MISSING fixed",)),)
