@@ -6,7 +6,9 @@ phone or bank card, and no name written next to an ID.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import time
 from logging.handlers import RotatingFileHandler
@@ -94,8 +96,10 @@ class MaskingFormatter(logging.Formatter):
 class _SharedRotatingHandler(RotatingFileHandler):
     """A rotating file that another process may hold open (a second window, a command beside the
     GUI). On Windows renaming a file another process holds fails (WinError 32): the stock handler
-    then lost every later record, each trying the rename again. Here the records go on to the same
-    file and the rotation is tried again a minute later."""
+    then lost every later record, each trying the rename again, and shifted the older files first,
+    dropping one at each try. Here the file is first moved aside, and the older ones shifted only
+    once that succeeded; when it fails the records go on to the same file and the rotation is tried
+    again a minute later."""
 
     retry_after = 60.0
     _retry_at = 0.0
@@ -106,12 +110,26 @@ class _SharedRotatingHandler(RotatingFileHandler):
         return bool(super().shouldRollover(record))
 
     def doRollover(self) -> None:
+        if self.stream:
+            self.stream.close()
+            self.stream = None
+        aside = f"{self.baseFilename}.rotating"
         try:
-            super().doRollover()
+            self.rotate(self.baseFilename, aside)       # (os.rename: refused while another process holds it)
         except OSError:
             self._retry_at = time.monotonic() + self.retry_after
-            if self.stream is None:
-                self.stream = self._open()
+        else:
+            with contextlib.suppress(OSError):          # (the older files: this process's own to shift)
+                for i in range(self.backupCount - 1, 0, -1):
+                    older = self.rotation_filename(f"{self.baseFilename}.{i}")
+                    if os.path.exists(older):
+                        os.replace(older, self.rotation_filename(f"{self.baseFilename}.{i + 1}"))
+            try:
+                os.replace(aside, self.rotation_filename(self.baseFilename + ".1"))
+            except OSError:
+                self._retry_at = time.monotonic() + self.retry_after
+        if not self.delay:
+            self.stream = self._open()
 
 
 _handler: RotatingFileHandler | None = None

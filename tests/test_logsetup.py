@@ -94,30 +94,41 @@ def test_other_digit_runs_beside_letters_are_left_as_they_are():
 
 def test_a_log_file_another_process_holds_keeps_its_records(tmp_path, monkeypatch):
     """On Windows the rotation's rename fails while another process (a second window, a command
-    beside the GUI) holds the file: the records go on to the same file, and the rotation is tried
+    beside the GUI) holds the file: the records go on to the same file, the older files are kept
+    (the stock handler shifted them first, dropping one at each try), and the rotation is tried
     again later instead of at every record."""
-    from logging.handlers import RotatingFileHandler
-
     from core import logsetup
     path = setup_logging(tmp_path / "logs")
     handler = logsetup._handler
     monkeypatch.setattr(handler, "maxBytes", 300)
+    for i in range(1, 6):
+        (path.parent / f"zizhu.log.{i}").write_text(f"older {i}\n", encoding="utf-8")
     tries = []
+    real = handler.rotate
 
     def held(source, dest):
-        tries.append(source)
-        raise PermissionError(32, "另一个程序正在使用此文件，进程无法访问。")
+        if source == handler.baseFilename:
+            tries.append(source)
+            raise PermissionError(32, "另一个程序正在使用此文件，进程无法访问。")
+        real(source, dest)
     monkeypatch.setattr(handler, "rotate", held)
     log = logging.getLogger("zizhu.test")
     for i in range(40):
         log.info("record %03d %s", i, "x" * 40)
+        if i == 20:
+            monkeypatch.setattr(handler, "_retry_at", 0.0)       # a minute later, still held
     handler.flush()
     text = path.read_text(encoding="utf-8")
     assert all(f"record {i:03d}" in text for i in range(40))
-    assert len(tries) == 1                                     # not at every record
-    monkeypatch.setattr(handler, "_retry_at", 0.0)             # a minute later, the file free again
-    monkeypatch.setattr(handler, "rotate", RotatingFileHandler.rotate.__get__(handler))
+    assert len(tries) == 2                                     # not at every record
+    assert [(path.parent / f"zizhu.log.{i}").read_text(encoding="utf-8") for i in range(1, 6)] == \
+        [f"older {i}\n" for i in range(1, 6)]
+    monkeypatch.setattr(handler, "_retry_at", 0.0)             # the file free again
+    monkeypatch.setattr(handler, "rotate", real)
     log.info("after the rotation")
     handler.flush()
-    assert (path.parent / "zizhu.log.1").exists()
+    assert "record 039" in (path.parent / "zizhu.log.1").read_text(encoding="utf-8")
+    assert (path.parent / "zizhu.log.2").read_text(encoding="utf-8") == "older 1\n"
+    assert (path.parent / "zizhu.log.5").read_text(encoding="utf-8") == "older 4\n"
     assert "after the rotation" in path.read_text(encoding="utf-8")
+    assert not (path.parent / "zizhu.log.rotating").exists()
