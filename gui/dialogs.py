@@ -5,7 +5,7 @@ start in the data folder, ``core.recent.last_folder``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -76,6 +76,36 @@ def named(target: Path, suffix: str) -> Path:
     if target.suffix.lower() in (".pdf", ".xlsx", ".zip"):
         return target.with_suffix(suffix)
     return target.with_name(target.name + suffix)
+
+
+def confirm_replace(parent: QWidget | None, paths: list[Path], what: str) -> bool:
+    """Whether to replace ``paths``, files an export would overwrite that the save dialog did not ask
+    about (the workbook beside the chosen PDF, a name given its suffix here)."""
+    from PySide6.QtWidgets import QMessageBox
+    names = "和".join(f"“{p.name}”" for p in paths)
+    box = QMessageBox(QMessageBox.Icon.Question, "文件已存在",
+                      f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的{what}替换吗？",
+                      QMessageBox.StandardButton.NoButton, parent)
+    replace = box.addButton("替换", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
+    try:
+        box.exec()
+        return box.clickedButton() is replace
+    finally:
+        box.deleteLater()
+
+
+def named_target(parent: QWidget | None, asked: Path, suffix: str, what: str,
+                 confirm: Callable[[list[Path], str], bool] | None = None) -> Path | None:
+    """``asked`` (from the save dialog) ending in ``suffix`` (``named``); None when that is another
+    file, already there, which the dialog did not ask about and the clerk will not replace
+    (``confirm``: ``confirm_replace`` for ``parent``)."""
+    target = named(asked, suffix)
+    if target != asked and target.exists():
+        agree = confirm or (lambda paths, w: confirm_replace(parent, paths, w))
+        if not agree([target], what):
+            return None
+    return target
 
 
 def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> tuple[QDialogButtonBox, QPushButton]:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,7 +30,7 @@ from db.exports import (
 )
 from db.session import Database
 from gui import notes, worker
-from gui.dialogs import ask_save_path, named
+from gui.dialogs import ask_save_path, confirm_replace, named, named_target
 from gui.errors import show_exception
 
 
@@ -156,19 +155,8 @@ class ExportPage(QWidget):
         return ask_save_path(self, title, "公示名单" + suffix, kind)
 
     def confirm_replace(self, paths: list[Path], what: str = "公示名单") -> bool:
-        """Whether to replace ``paths``, files an export would overwrite that the save dialog did not
-        ask about (the workbook beside the chosen PDF, a name given its suffix here)."""
-        names = "和".join(f"“{p.name}”" for p in paths)
-        box = QMessageBox(QMessageBox.Icon.Question, "文件已存在",
-                          f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的{what}替换吗？",
-                          QMessageBox.StandardButton.NoButton, self)
-        replace = box.addButton("替换", QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
-        try:
-            box.exec()
-            return box.clickedButton() is replace
-        finally:
-            box.deleteLater()
+        """Whether to replace ``paths`` the save dialog did not ask about (tests replace this)."""
+        return confirm_replace(self, paths, what)
 
     # -- export -------------------------------------------------------------
     def export_notice(self, suffix: str) -> None:
@@ -244,8 +232,8 @@ class ExportPage(QWidget):
         target = self.ask_target()
         if target is None:
             return
-        asked, target = target, named(target, ".zip")       # (上报包v1.1 → 上报包v1.1.zip, not 上报包v1.zip)
-        if target != asked and target.exists() and not self.confirm_replace([target], "上报包"):
+        target = named_target(self, target, ".zip", "上报包", self.confirm_replace)  # (上报包v1.1 → 上报包v1.1.zip)
+        if target is None:
             return
         passphrase = self.ask_passphrase(first=not state.fingerprint)
         if passphrase is None:

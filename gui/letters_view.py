@@ -21,7 +21,7 @@ from db.usecases import Done, record_printed, record_receipts
 from db.views import Snapshot
 from gui import worker
 from gui.columns_model import ColumnsModel, ColumnTest, negated
-from gui.dialogs import ask_save_path, named
+from gui.dialogs import ask_save_path, named_target
 from gui.feed import SnapshotFeed
 from gui.list_page import ListPage
 from gui.notes import show_all
@@ -240,10 +240,11 @@ class LettersPage(ListPage[LettersProxy]):
 
     def save_selected(self) -> None:
         keys = self.selected_keys()
-        target = ask_save_path(self, "保存告知书", "告知书.pdf", "PDF 文件 (*.pdf)")
-        if not keys or target is None:
+        asked = ask_save_path(self, "保存告知书", "告知书.pdf", "PDF 文件 (*.pdf)")
+        target = named_target(self, asked, ".pdf", "告知书") if keys and asked is not None else None
+        if target is None:
             return
-        worker.run_task(make_letters, self.db, keys, named(target, ".pdf"),
+        worker.run_task(make_letters, self.db, keys, target,
                         per_household=self.household.isChecked(),
                         on_success=self._saved, parent=self, process=True)
 

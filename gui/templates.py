@@ -26,7 +26,8 @@ def download_template(parent: QWidget | None, db: Database, kind: str | None = N
     kind = kind or ask_kind(parent)
     if kind is None:
         return
-    target = dialogs.ask_save_path(parent, "保存导入模板", f"{KIND_LABELS[kind]}导入模板.xlsx")
+    asked = dialogs.ask_save_path(parent, "保存导入模板", f"{KIND_LABELS[kind]}导入模板.xlsx")
+    target = dialogs.named_target(parent, asked, ".xlsx", "导入模板") if asked is not None else None
     if target is None:
         return
     save_template(parent, db, kind, target, done)

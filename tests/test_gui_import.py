@@ -228,6 +228,21 @@ def test_download_template(win, tmp_path, monkeypatch):
     assert messages == [f"模板已保存：{target}"]
 
 
+def test_a_template_name_with_a_dot_keeps_it_and_an_unasked_file_is_kept(win, tmp_path, monkeypatch):
+    """学生名单导入模板v2.1 (no .xlsx typed: the dialog gave it none, its "suffix" being .1) is saved as
+    学生名单导入模板v2.1.xlsx; it was refused as a file of type “.1”."""
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: tmp_path / "学生名单导入模板v2.1")
+    messages = []
+    download_template(win, win.db, "students", done=messages.append)
+    assert load_workbook(tmp_path / "学生名单导入模板v2.1.xlsx").worksheets[0]["A1"].value
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, paths, what: asked.append((paths, what)) or False)
+    (tmp_path / "学生名单导入模板v2.1.xlsx").write_bytes(b"kept")
+    download_template(win, win.db, "students", done=messages.append)
+    assert asked == [([tmp_path / "学生名单导入模板v2.1.xlsx"], "导入模板")]
+    assert (tmp_path / "学生名单导入模板v2.1.xlsx").read_bytes() == b"kept" and len(messages) == 1
+
+
 def test_an_edited_mapping_must_be_previewed_before_importing(win, qtbot, students_file, db):
     wiz = run_wizard(win, qtbot, "students", students_file)
     page, commit = wiz.preview_page, wiz.button(QWizard.WizardButton.CommitButton)

@@ -357,6 +357,20 @@ def test_save_letters_as_pdf(win, tmp_path, monkeypatch):
     assert out.exists() and out.read_bytes().startswith(b"%PDF")
 
 
+def test_saved_letters_keep_a_typed_dot_and_ask_before_replacing_an_unasked_file(win, tmp_path, monkeypatch):
+    import gui.dialogs
+    import gui.letters_view as lv
+    page = win.letters
+    select_where(page, lambda r: True, limit=2)
+    (tmp_path / "告知书v1.1.pdf").write_bytes(b"the first batch")
+    monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "告知书v1.1")
+    asked = []
+    monkeypatch.setattr(gui.dialogs, "confirm_replace", lambda parent, paths, what: asked.append(what) or False)
+    page.save_selected()
+    assert asked == ["告知书"] and (tmp_path / "告知书v1.1.pdf").read_bytes() == b"the first batch"
+    assert not (tmp_path / "告知书v1.pdf").exists()
+
+
 def test_letters_one_page_per_household(win, db, tmp_path, monkeypatch):
     import gui.letters_view as lv
     from db.students import update_student
