@@ -25,8 +25,8 @@ _NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]
 # exactly 18 characters (17 digits and a digit or X) or 15 digits, whatever letter stands beside.
 _ID_IN_WORD = re.compile(r"(?<!\d)(?:\d{17}[\dXx\uff38\uff58]|\d{15})(?!\d)")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_NAME_BEFORE = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})([ \t:：(（,，]?\s*)(?=\u0000)")
-_NAME_AFTER = re.compile(rf"(?<=\u0001)([ \t)）,，]*\s?)([{_CJK}]{{2,4}})(?![{_CJK}])")
+_NAME_BEFORE = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})([ \t:：(（,，_\-]?\s*)(?=\u0000)")
+_NAME_AFTER = re.compile(rf"(?<=\u0001)([ \t)）,，_\-]*\s?)([{_CJK}]{{2,4}})(?![{_CJK}])")
 # Words that stand before a number in our own messages; they are labels, not names.
 _LABELS = frozenset({"身份证号", "身份证", "证件号码", "证件号", "号码", "学号", "学籍号", "手机", "手机号",
                      "电话", "银行卡", "卡号", "账号", "户编号", "户号", "编号", "学生", "家长", "户主",

@@ -87,13 +87,20 @@ def test_compute_school_equals_the_one_by_one_path(demo_db):
     assert totals.pending == sum(len(r.pending) for r in expected) > 0
 
 
-def test_verified_records_are_the_verified_listed_students(demo_db):
+def test_verified_records_are_the_verified_students_removed_ones_too(demo_db):
+    from db.plain_reads import LISTED
+    from db.students import remove_students
     _odd_demo(demo_db)
+    with demo_db.write_session() as s:
+        gone = s.scalars(select(Student.id).where(Student.verified.is_(True)).order_by(Student.id)).first()
+        remove_students(s, [gone], "转学待核实", actor="t")
     with demo_db.session() as s:
-        want = [to_record(st) for st in s.scalars(select(Student).where(
-            Student.verified.is_(True), Student.removed_at.is_(None)).order_by(Student.id))]
-        got = verified_records(s)
-    assert got == want and len(got) == 40
+        verified = select(Student).where(Student.verified.is_(True)).order_by(Student.id)
+        want = [to_record(st) for st in s.scalars(verified)]
+        listed = [to_record(st) for st in s.scalars(verified.where(Student.removed_at.is_(None)))]
+        got, got_listed = verified_records(s), verified_records(s, LISTED)
+    assert got == want and len(got) == 40 and gone in {r.key for r in got}
+    assert got_listed == listed and len(got_listed) == 39
 
 
 def test_compute_json_shares_items_and_keeps_the_contract(demo_db):

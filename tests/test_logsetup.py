@@ -82,6 +82,9 @@ def test_a_run_of_more_than_nineteen_digits_is_masked_not_a_crash():
     ("abc42282220080301011X.pdf", "abc422822********011X.pdf"),
     ("id422822080301011z", "id422822*****1011z"),
     ("身份证号 422822  200803010113 重复", "身份证号 422822********0113 重复"),
+    ("张三_422822200803010113.xlsx", "张*_422822********0113.xlsx"),
+    ("李四-422822200803010113.xlsx", "李*-422822********0113.xlsx"),
+    ("422822200803010113_王小明.pdf", "422822********0113_王**.pdf"),
 ])
 def test_ids_run_into_letters_or_written_with_double_spaces_are_masked(text, masked):
     assert mask_personal(text) == masked
