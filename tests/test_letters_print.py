@@ -223,7 +223,7 @@ def test_a_dotted_name_gets_pdf_added_and_replaces_no_earlier_batch(win, tmp_pat
 
 def test_one_helper_names_every_output():
     from gui import dialogs, export_view, letters_view
-    assert export_view.named is dialogs.named and letters_view.named is dialogs.named
+    assert export_view.named is dialogs.named and letters_view.named_target is dialogs.named_target
     assert not hasattr(export_view, "_named")
     assert dialogs.named(Path("公示名单2024.10"), ".pdf") == Path("公示名单2024.10.pdf")
     assert dialogs.named(Path("公示名单.xlsx"), ".pdf") == Path("公示名单.pdf")
