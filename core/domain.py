@@ -4,6 +4,7 @@ Names follow docs/GLOSSARY.md. Labels are the Chinese words the clerk sees.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -99,26 +100,18 @@ LOAN_WORDS = {"已贷款", "有贷款", "贷款", "已办", "已贷", "已办贷
 NO_LOAN_WORDS = {"未贷款", "无贷款", "没有贷款", "未办", "未贷", "未办贷款", "不贷款"}
 
 
-@lru_cache(maxsize=256)
-def parse_full_time(text: str) -> bool | None:
-    """全日制正式学籍 from 是/否 or 全日制/非全日制 (函授, 业余: no); None when unknown."""
-    key = value_key(text)
-    if key in FULL_TIME_WORDS:
-        return True
-    if key in PART_TIME_WORDS:
-        return False
-    return parse_yes_no(text)
+def _yes_no_with(yes: set[str], no: set[str]) -> Callable[[str], bool | None]:
+    """A column's reader: its own ``yes`` and ``no`` words, then the usual 是/否; None when unknown."""
+    @lru_cache(maxsize=256)
+    def parse(text: str) -> bool | None:
+        key = value_key(text)
+        return True if key in yes else False if key in no else parse_yes_no(text)
+    return parse
 
 
-@lru_cache(maxsize=256)
-def parse_loan(text: str) -> bool | None:
-    """生源地助学贷款 from 是/否 or 已贷款, 有贷款, 已办 … / 未贷款, 无贷款 …; None when unknown."""
-    key = value_key(text)
-    if key in LOAN_WORDS:
-        return True
-    if key in NO_LOAN_WORDS:
-        return False
-    return parse_yes_no(text)
+# 全日制正式学籍 from 是/否 or 全日制/非全日制 (函授, 业余: no); 生源地助学贷款 from 是/否 or 已贷款, 有贷款, 已办 …
+parse_full_time = _yes_no_with(FULL_TIME_WORDS, PART_TIME_WORDS)
+parse_loan = _yes_no_with(LOAN_WORDS, NO_LOAN_WORDS)
 
 
 _GENDERS = {"男": "男", "男性": "男", "m": "男", "male": "男", "女": "女", "女性": "女", "f": "女", "female": "女"}
