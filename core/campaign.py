@@ -61,6 +61,7 @@ class CampaignFacts:
     letters_due: int = 0                    # students with a granted item
     letters_printed: int = 0
     exported_at: str = ""                   # the last final (正式) export ("" never)
+    changed_since_export: bool = False      # data a package carries changed after that export
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,10 @@ def campaign_steps(f: CampaignFacts) -> list[Step]:
         ("verify", "核准", have and f.verified >= f.students,
          f"已核准 {f.verified} / {f.students} 名学生" if have else "导入学生名单后逐一核准"),
         ("letters", "告知书", letters_done, letters),
-        ("export", "导出上报", bool(f.exported_at),
-         f"已正式导出（{f.exported_at}）" if f.exported_at else "尚未正式导出"),
+        ("export", "导出上报", bool(f.exported_at) and not f.changed_since_export,
+         "尚未正式导出" if not f.exported_at else
+         f"已正式导出（{f.exported_at}），之后数据有改动：核准后请重新导出" if f.changed_since_export else
+         f"已正式导出（{f.exported_at}）"),
     ]
     steps, found_next = [], False
     for key, title, done, detail in rows:

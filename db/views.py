@@ -292,7 +292,7 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
         checked_at=progress.checked_at, open_errors=summary.open_by_severity.get("error", 0),
         open_warnings=summary.open_by_severity.get("warning", 0), verified=summary.verified,
         hardship=hardship, letters_due=len(letters), letters_printed=sum(letters.printed),
-        exported_at=progress.exported_at))
+        exported_at=progress.exported_at, changed_since_export=progress.changed_since_export))
     return Snapshot(policy, summary, students, letters)
 
 
@@ -300,17 +300,28 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
 class _Progress:
     checked_at: str = ""
     exported_at: str = ""
+    changed_since_export: bool = False
+
+
+# What a package carries (the students, their findings, the school, the policy, 公文信息, payments, the
+# roster's comparison): an audit entry of one of these after the last final export makes it stale.
+_PACKAGED = ("student", "finding", "school", "policy", "policy_version", "setting", "payments", "roster")
 
 
 def _progress(s: Session) -> _Progress:
-    """When the checks last ran and the last final export was made ("" never)."""
+    """When the checks last ran and the last final export was made ("" never), and whether what a
+    package carries changed since that export (the audit log records every such change)."""
     from db.exports import FINAL_EXPORT_NOTE
     from db.findings import CHECKED_AT_KEY
     checked = store.get_setting(s, CHECKED_AT_KEY) or ""
-    exported = s.scalar(select(AuditEntry.at).where(AuditEntry.entity == "export",
-                                                    AuditEntry.new.like(FINAL_EXPORT_NOTE + " %"))
-                        .order_by(AuditEntry.id.desc()).limit(1))
-    return _Progress(checked.replace("T", " ")[:16], f"{exported:%Y-%m-%d %H:%M}" if exported else "")
+    exported = s.execute(select(AuditEntry.id, AuditEntry.at).where(
+        AuditEntry.entity == "export", AuditEntry.new.like(FINAL_EXPORT_NOTE + " %"))
+        .order_by(AuditEntry.id.desc()).limit(1)).first()
+    if exported is None:
+        return _Progress(checked.replace("T", " ")[:16])
+    changed = s.scalar(select(AuditEntry.id).where(AuditEntry.id > exported.id, AuditEntry.entity.in_(_PACKAGED))
+                       .limit(1)) is not None
+    return _Progress(checked.replace("T", " ")[:16], f"{exported.at:%Y-%m-%d %H:%M}", changed)
 
 
 def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:

@@ -220,4 +220,12 @@ def test_export_step_is_done_by_a_final_export_not_a_draft(clean_db, pw, tmp_pat
     assert run(["--db", str(clean_db), "export", str(tmp_path / "f.zip"), "--passphrase-file", str(pw)]) == 0
     step = export_step()
     assert step.done and step.detail.startswith("已正式导出（")
+    # a change after the export: the county's package no longer matches, the step says so
+    assert run(["--db", str(clean_db), "unverify-student", HS]) == 0
+    step = export_step()
+    assert not step.done and step.detail.endswith("之后数据有改动：核准后请重新导出")
+    assert run(["--db", str(clean_db), "verify-student", HS]) == 0
+    assert not export_step().done                       # verified again, the package still the old one
+    assert run(["--db", str(clean_db), "export", str(tmp_path / "g.zip"), "--passphrase-file", str(pw)]) == 0
+    assert export_step().done
     capsys.readouterr()
