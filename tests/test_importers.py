@@ -264,7 +264,8 @@ def test_defaults_for_empty_optional_values(policy):
     row = students_of(rows, policy).rows[0]
     v = row.values
     assert (v["location"], v["ownership"], v["full_time"], v["category"]) == ("本地", "公办", True, "NONE")
-    assert v["has_loan"] is False and v["gender"] == ""
+    assert v["has_loan"] is False
+    assert (v["gender"], v["birth_date"]) == ("男" if int(ID1[16]) % 2 else "女", f"{ID1[6:10]}-{ID1[10:12]}-{ID1[12:14]}")
     assert (v["tuition_fen"], v["textbook_fen"], v["lodging_fen"]) == (None, None, None)
     assert row.problems == []
 
@@ -346,7 +347,11 @@ def test_duplicate_ids_are_both_kept(policy):
     result = students_of(rows, policy)
     assert len(result.rows) == 2
     assert [r.line for r in result.rows] == [2, 3]
-    assert all(r.values["id_number"] == ID1 and not r.problems for r in result.rows)
+    assert all(r.values["id_number"] == ID1 for r in result.rows)
+    # said at the preview, before the import (the check's 身份证号重复 comes after it)
+    assert result.rows[0].problems == [] and result.rows[1].problems == [
+        "第3行的身份证号与第2行相同：同一名学生填了两次，或其中一行的身份证号填错了"]
+    assert result.rows[1].raw                      # (saved with the problem rows)
 
 
 def test_skipped_and_empty_rows(policy):

@@ -132,6 +132,7 @@ class _StudentParser:
         self.text_fields = [(fld, self.cols.get(fld)) for fld in _TEXT_FIELDS if fld != "head_name"]
         self.valid_ids: set[str] = set()      # the ID cells known valid (IdChecker.valid_cells)
         self.name_at, self.head_at = self.cols.get("name"), self.cols.get("head_name")
+        self.lines: dict[str, int] = {}       # each ID number's first line (one repeated is a problem)
 
     def bad(self, fld: str, text: str, accepted: str) -> str:
         return f"{where(self.mapping, fld)}的值“{text}”无法识别，{accepted}"
@@ -255,6 +256,8 @@ class _StudentParser:
             problems.append(f"{where(self.mapping, 'name')}为空：请补填学生姓名")
         if id_problem:
             problems.append(id_problem)
+        elif id_number and (first := self.lines.setdefault(id_number, line)) != line:
+            problems.append(f"第{line}行的身份证号与第{first}行相同：同一名学生填了两次，或其中一行的身份证号填错了")
         values: dict[str, Any] = {"name": name, "id_number": id_number, "id_raw": id_raw,
                                   "id_numeric_cell": numeric}
         for fld, idx, memo, parse in self.parsers:
@@ -273,6 +276,11 @@ class _StudentParser:
             values[fld] = value
             if found:
                 problems.extend(found)
+        if len(id_number) == 18 and not id_problem:       # blank: from the ID, as the student form fills them
+            if not values["gender"]:
+                values["gender"] = "男" if ord(id_number[16]) % 2 else "女"
+            if not values["birth_date"]:
+                values["birth_date"] = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
         for fld, idx in self.text_fields:
             cell = "" if idx is None else row[idx]
             values[fld] = cell.replace("\u3000", " ").strip() if type(cell) is str else cell_text(cell)
