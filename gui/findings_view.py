@@ -198,6 +198,9 @@ class FindingsPage(ListPage[FindingsProxy]):
         def ran(run) -> None:
             self._checked = True
             self.changed.emit(run.changes)
+            c = run.counts
+            self.show_message(f"核查完成：未处理的错误 {c.get('error', 0)} 个，警告 {c.get('warning', 0)} 个，"
+                              f"提示 {c.get('info', 0)} 个", 8000)
         worker.run_task(check, self.db, on_success=ran, on_failure=self._load_failed, parent=self)
 
     def _snapshot_ready(self, snap: Snapshot) -> None:
@@ -301,8 +304,10 @@ class FindingsPage(ListPage[FindingsProxy]):
         reason = self.ask_reason(rows)
         if reason is None:
             return
-        worker.run_task(accept_findings, self.db, [r.id for r in rows], reason,
-                        on_success=lambda done: self.changed.emit(done.changes), parent=self)
+        def accepted(done) -> None:
+            self.changed.emit(done.changes)
+            self.show_message(f"已接受 {done.count} 个问题", 8000)
+        worker.run_task(accept_findings, self.db, [r.id for r in rows], reason, on_success=accepted, parent=self)
 
     @staticmethod
     def _marked(rows: list[FindingView]) -> list[FindingView]:

@@ -133,8 +133,8 @@ class MainWindow(QMainWindow):
         a.import_roster.triggered.connect(lambda: self.open_import("roster"))
         a.download_template.triggered.connect(
             lambda: download_template(self, self.db, done=self.show_message))
-        a.undo.triggered.connect(self.undo_stack.undo)
-        a.redo.triggered.connect(self.undo_stack.redo)
+        a.undo.triggered.connect(lambda: self._step_undo(self.undo_stack.undoText(), self.undo_stack.undo, "已撤销"))
+        a.redo.triggered.connect(lambda: self._step_undo(self.undo_stack.redoText(), self.undo_stack.redo, "已重做"))
         a.undo.setEnabled(False)
         a.redo.setEnabled(False)
         self.undo_stack.canUndoChanged.connect(a.undo.setEnabled)
@@ -412,6 +412,12 @@ class MainWindow(QMainWindow):
             self.show_page(STUDENTS)
         page = self.roster if self.current_page() == ROSTER else self.students
         page.focus_search()
+
+    def _step_undo(self, text: str, step: Callable[[], None], done: str) -> None:
+        """撤销 / 重做, said in the status bar (a save's "已保存" stood there after it was undone)."""
+        step()
+        if text:
+            self.show_message(f"{done}：{text}")
 
     def show_message(self, text: str, msec: int = 8000) -> None:
         """The one path of a line in the status bar (pages call it through ListPage.show_message)."""

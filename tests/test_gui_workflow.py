@@ -699,3 +699,33 @@ def test_a_long_preview_shows_its_first_pages_and_prints_them_all(win, db, tmp_p
     preview.print_button.click()
     assert pdf_pages(out) == len(rows) == 2
     preview.close()
+
+
+def test_the_status_bar_says_what_a_check_an_acceptance_and_an_undo_did(win, db, monkeypatch):
+    """After 运行核查, 接受… and 撤销 the status bar kept the line of an earlier action ("已保存：李四"
+    after that save was undone)."""
+    from gui.main_window import FINDINGS
+    messages = []
+    monkeypatch.setattr(win, "show_message", lambda text, msec=8000: messages.append(text))
+    win.show_page(FINDINGS)
+    page = win.findings
+    page.run()
+    assert messages[-1].startswith("核查完成：未处理的错误 ")
+    row = next(r for r in page.model.rows() if r.severity == "warning" and r.state == "open")
+    monkeypatch.setattr(page, "selected_rows", lambda: [row])
+    monkeypatch.setattr(page, "ask_reason", lambda rows: "已电话核实")
+    page.accept_selected()
+    assert messages[-1] == "已接受 1 个问题"
+    win.undo_stack.push(_Noted("修改学生“李四”"))
+    win.action_collection.undo.trigger()
+    assert messages[-1] == "已撤销：修改学生“李四”"
+    win.action_collection.redo.trigger()
+    assert messages[-1] == "已重做：修改学生“李四”"
+
+
+class _Noted:
+    """A stand-in undo command (QUndoCommand made lazily: Qt is imported by the fixtures)."""
+
+    def __new__(cls, text):
+        from PySide6.QtGui import QUndoCommand
+        return QUndoCommand(text)
