@@ -71,10 +71,41 @@ class Progress:
     application_modal: bool = False    # while no main window exists yet (first start)
 
 
+_steady: Any = None
+
+
+def _steady_dialog() -> Any:
+    """The progress dialog's class (made at first use: QtWidgets is imported then). Esc and the title
+    bar's × do not close it: the work cannot be stopped halfway, and a dialog gone while the work goes
+    on looked as if it had been cancelled. It closes when the task's answer came (``_with_dialog``)."""
+    global _steady
+    if _steady is None:
+        from PySide6.QtWidgets import QProgressDialog
+
+        class SteadyProgressDialog(QProgressDialog):
+            finished_task = False
+
+            def keyPressEvent(self, event: Any) -> None:
+                if event.key() != Qt.Key.Key_Escape:
+                    super().keyPressEvent(event)
+
+            def reject(self) -> None:
+                if self.finished_task:
+                    super().reject()
+
+            def closeEvent(self, event: Any) -> None:
+                if self.finished_task:
+                    super().closeEvent(event)
+                else:
+                    event.ignore()
+        _steady = SteadyProgressDialog
+    return _steady
+
+
 def _progress_dialog(option: Progress, parent: QObject | None) -> Any:
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QProgressDialog, QWidget
-    dialog = QProgressDialog(option.label, "", 0, 0, parent if isinstance(parent, QWidget) else None)
+    from PySide6.QtWidgets import QWidget
+    dialog = _steady_dialog()(option.label, "", 0, 0, parent if isinstance(parent, QWidget) else None)
+    dialog.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
     dialog.setObjectName("progressDialog")
     dialog.setWindowTitle(option.title)
     dialog.setCancelButton(None)   # the work cannot be stopped halfway
@@ -98,6 +129,7 @@ def _with_dialog(option: Progress, parent: QObject | None, on_success: Callback 
         dialog.setValue(min(done, max(total, 1)))
 
     def close() -> None:
+        dialog.finished_task = True
         dialog.close()
         dialog.deleteLater()
 

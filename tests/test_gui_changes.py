@@ -131,6 +131,31 @@ def test_run_task_progress_option_shows_one_dialog_that_goes_after_the_callback(
     assert not any(d.isVisible() for d in parent.findChildren(QProgressDialog))
 
 
+def test_the_progress_dialog_stays_until_the_task_s_answer(qtbot):
+    """Esc and the title bar's × closed it while the work went on: it looked cancelled, and the
+    window under it took clicks again. It closes only when the answer comes."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from gui import worker
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    step, succeeded, _failed = worker._with_dialog(worker.Progress("正在导入，请稍候…"), parent, None, None)
+    [dialog] = [w for w in parent.findChildren(QWidget, "progressDialog")]
+    dialog.show()
+    assert not dialog.windowFlags() & Qt.WindowType.WindowCloseButtonHint
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    dialog.reject()
+    QApplication.sendEvent(dialog, QCloseEvent())
+    assert dialog.isVisible() and not dialog.wasCanceled()
+    step(1, 2)
+    succeeded(None)
+    assert not dialog.isVisible()                   # the answer closed it
+
+
 def test_refresh_checks_again_before_reading(win, demo_db):
     from sqlalchemy import delete
 
