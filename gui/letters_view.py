@@ -191,14 +191,32 @@ class LettersPage(ListPage[LettersProxy]):
         if not keys:
             self._message("没有可生成告知书的学生")
             return
+        self._making(True)
         worker.run_task(make_letters, self.db, keys, per_household=self.household.isChecked(),
-                        on_success=lambda made: self._render(keys, made, modal), parent=self, process=True)
+                        on_success=lambda made: self._render(keys, made, modal), on_failure=self._not_made,
+                        parent=self, process=True)
+
+    def _making(self, busy: bool) -> None:
+        """While letters are made (a whole school's take seconds), the buttons that make them are off:
+        a second click made a second PDF and stacked a second preview."""
+        for button in (self.preview_button, self.save_button):
+            button.setEnabled(not busy)
+        if busy:
+            self._message("正在生成告知书…")
+
+    def _not_made(self, exc: BaseException) -> None:
+        from gui.errors import show_exception
+        self._making(False)
+        show_exception(self, exc)
 
     def _render(self, keys: list[int], made: MadeLetters, modal: bool) -> None:
         """The pages drawn in the worker's thread (QImage may be made off the GUI thread)."""
         from gui.pdf_preview import preview_pages
-        worker.run_task(preview_pages, made.pdf, parent=self,
-                        on_success=lambda shown: self._show_preview(keys, made, shown[0], shown[1], modal))
+
+        def drawn(shown: tuple[list[QImage], int]) -> None:
+            self._making(False)
+            self._show_preview(keys, made, shown[0], shown[1], modal)
+        worker.run_task(preview_pages, made.pdf, parent=self, on_success=drawn, on_failure=self._not_made)
 
     def _show_preview(self, keys: list[int], made: MadeLetters, pages: list[QImage], total: int,
                       modal: bool) -> None:
@@ -244,13 +262,15 @@ class LettersPage(ListPage[LettersProxy]):
         target = named_target(self, asked, ".pdf", "告知书") if keys and asked is not None else None
         if target is None:
             return
+        self._making(True)
         worker.run_task(make_letters, self.db, keys, target,
                         per_household=self.household.isChecked(),
-                        on_success=self._saved, parent=self, process=True)
+                        on_success=self._saved, on_failure=self._not_made, parent=self, process=True)
 
     def _saved(self, made: MadeLetters) -> None:
         """Saved letters may be printed elsewhere (a print shop): final ones may be recorded as printed
         now, with what they tell (as a print from the preview records them)."""
+        self._making(False)
         self.show_warnings(made.warnings)
         if made.draft_reasons:
             self._message(f"草稿告知书已保存：{made.target}。" + draft_note(made.draft_reasons))

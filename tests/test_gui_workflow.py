@@ -729,3 +729,27 @@ class _Noted:
     def __new__(cls, text):
         from PySide6.QtGui import QUndoCommand
         return QUndoCommand(text)
+
+
+def test_the_letters_buttons_are_off_while_letters_are_made(win, tmp_path, monkeypatch):
+    """A whole school's letters take seconds: a second click made a second PDF and a second preview."""
+    import gui.letters_view as lv
+    from gui import worker
+    page = win.letters
+    tasks = []
+    monkeypatch.setattr(worker, "run_task", lambda fn, *a, **k: tasks.append((fn, a, k)))
+    page.preview_selected(modal=False)
+    assert [t[0] for t in tasks] == [lv.make_letters]
+    assert not page.preview_button.isEnabled() and not page.save_button.isEnabled()
+    import gui.errors
+    from core.errors import OutputFileError
+    monkeypatch.setattr(gui.errors, "show_exception", lambda parent, exc: None)
+    tasks.pop()[2]["on_failure"](OutputFileError("无法保存告知书", "请换一个文件夹"))   # a failure: back on
+    assert page.preview_button.isEnabled() and page.save_button.isEnabled()
+    monkeypatch.setattr(lv, "ask_save_path", lambda *a: tmp_path / "告知书.pdf")
+    page.save_selected()
+    assert not page.save_button.isEnabled()
+    made = lv.make_letters(page.db, page.selected_keys(), tmp_path / "告知书.pdf")
+    monkeypatch.setattr(page, "ask_record_saved", lambda n: False)
+    tasks.pop()[2]["on_success"](made)
+    assert page.preview_button.isEnabled() and page.save_button.isEnabled()
