@@ -248,6 +248,7 @@ class DatabaseSwitcher(QObject):
             # before the new window's start is queued: its close waits for an idle worker, i.e. for
             # the old window's tasks only, not for the new start's reads, backup and check
             old_window.roster.ahead.drop()
+            old_window.wait_in_place = True
             old_window.close()
             old_window.deleteLater()
         first = self._first if self._first is not None and self._first.db is db else None

@@ -168,7 +168,8 @@ class ListPage(QWidget, Generic[P]):
 
     def show_message(self, text: str, msec: int = 8000) -> None:
         """A line in the main window's status bar (nothing when the page stands alone)."""
-        show = getattr(self.window(), "show_message", None)
+        window = self.window()
+        show = getattr(window, "show_message", None) if window is not self else None
         if callable(show):
             show(text, msec)
 

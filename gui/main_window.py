@@ -430,17 +430,34 @@ class MainWindow(QMainWindow):
         return ((self._policy is None or self._policy.may_leave(then)) and self.settings.may_leave()
                 and (self._receiving is None or self._receiving.may_leave()))
 
+    # The database switcher closes the old window waiting for its tasks in place (their answers still
+    # reach it); a clerk's close (×, 退出) waits without blocking the window (``closeEvent``).
+    wait_in_place = False
+    _tasks_done = False
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_leave(self.close):
             event.ignore()
             return
         self.roster.ahead.drop()              # nobody will use it: it stops at its next step
-        if worker.busy():                     # (an export may take a while: say why the window waits)
-            self.statusBar().showMessage("正在等待后台任务完成，完成后程序会自动关闭…")
-            self.statusBar().repaint()
-            self.setCursor(Qt.CursorShape.WaitCursor)
+        if worker.busy() and not (self.wait_in_place or self._tasks_done):
+            # (an export may take a while: the window says why it waits, keeps painting, takes no
+            # more clicks, and closes when the tasks asked for before are done — the database's lock
+            # is released then, not while a task still writes)
+            event.ignore()
+            if self.isEnabled():
+                self.statusBar().showMessage("正在等待后台任务完成，完成后程序会自动关闭…")
+                self.setEnabled(False)
+                self.setCursor(Qt.CursorShape.WaitCursor)
+                worker.run_task(_nothing, on_success=lambda _none: self._close_when_idle(),
+                                on_failure=lambda _exc: self._close_when_idle(), parent=self)
+            return
         worker.wait_for_idle()
         super().closeEvent(event)
+
+    def _close_when_idle(self) -> None:
+        self._tasks_done = True
+        self.close()
 
 
 def _nothing() -> None:

@@ -169,10 +169,12 @@ def test_first_start_wizard_offers_demo_data(db, qtbot):
     assert not database_info(db).has_school
 
 
-def test_closing_while_a_task_runs_says_why_the_window_waits(win, monkeypatch):
-    """The close waits for the worker (up to 30 s for an export): it used to wait without a word."""
+def test_a_database_switch_closes_the_old_window_waiting_for_its_tasks_in_place(win, monkeypatch):
+    """The switcher's close of the old window waits there (its tasks' answers still reach it); a
+    clerk's close waits without blocking (test_gui_workflow)."""
     seen = []
     monkeypatch.setattr(worker, "busy", lambda: True)
-    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: seen.append(win.statusBar().currentMessage()))
+    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: seen.append("waited") or True)
+    win.wait_in_place = True
     win.close()
-    assert seen == ["正在等待后台任务完成，完成后程序会自动关闭…"]
+    assert seen == ["waited"]

@@ -753,3 +753,22 @@ def test_the_letters_buttons_are_off_while_letters_are_made(win, tmp_path, monke
     monkeypatch.setattr(page, "ask_record_saved", lambda n: False)
     tasks.pop()[2]["on_success"](made)
     assert page.preview_button.isEnabled() and page.save_button.isEnabled()
+
+
+def test_closing_during_a_task_waits_without_freezing_the_window(win, monkeypatch):
+    """× during an export blocked the window's thread up to 30 s (未响应 on Windows), then closed with
+    the task still writing and its answer lost; now the window waits, painting, and closes when the
+    tasks asked for before are done."""
+    from gui import worker
+    win.show()
+    tasks = []
+    monkeypatch.setattr(worker, "busy", lambda: True)
+    monkeypatch.setattr(worker, "run_task", lambda fn, *a, **k: tasks.append(k))
+    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: pytest.fail("blocked the GUI thread"))
+    assert win.close() is False
+    assert win.isVisible() and not win.isEnabled()
+    assert win.statusBar().currentMessage() == "正在等待后台任务完成，完成后程序会自动关闭…"
+    assert win.close() is False and len(tasks) == 1            # a second × asks for nothing more
+    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: True)
+    tasks[0]["on_success"](None)                               # the tasks before it are done
+    assert not win.isVisible()
