@@ -187,8 +187,9 @@ def _adjust(changes: dict[str, tuple[Any, Any]], row: ParsedRow, corrected: bool
     default (a stored student keeps its value: the fields so kept are returned), the ID of a row
     matched by the ID the clerk corrected since, the ID's spelling alone, 是 both times."""
     kept: tuple[str, ...] = ()
-    if row.blank:                 # a blank cell keeps the stored value (a new student gets the default)
-        kept = tuple(f for f in changes if f in row.blank)
+    if row.blank:                 # a blank cell keeps the stored value (a new student gets the default);
+        # an empty stored value has nothing to keep (性别 and 出生日期 filled from the ID, say)
+        kept = tuple(f for f in changes if f in row.blank and changes[f][0] not in (None, ""))
         for f in kept:
             del changes[f]
     if corrected:                 # matched by the ID the clerk corrected since: the correction stays

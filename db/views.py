@@ -18,7 +18,7 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
@@ -303,9 +303,12 @@ class _Progress:
     changed_since_export: bool = False
 
 
-# What a package carries (the students, their findings, the school, the policy, 公文信息, payments, the
-# roster's comparison): an audit entry of one of these after the last final export makes it stale.
-_PACKAGED = ("student", "finding", "school", "policy", "policy_version", "setting", "payments", "roster")
+# What a package carries: the students (not whether their letters were printed or receipts came back:
+# those come weeks after the export), their findings but the info ones (尚未告知家庭 comes and goes with
+# the letters), the school, the policy, 公文信息. An audit entry of one of these after the last final
+# export makes it stale (a payment or a roster import changes what the package says through findings).
+_PACKAGED = ("school", "policy", "policy_version", "setting")
+_TOLD = ("notified_at", "notified_told", "receipt_at")
 
 
 def _progress(s: Session) -> _Progress:
@@ -319,8 +322,11 @@ def _progress(s: Session) -> _Progress:
         .order_by(AuditEntry.id.desc()).limit(1)).first()
     if exported is None:
         return _Progress(checked.replace("T", " ")[:16])
-    changed = s.scalar(select(AuditEntry.id).where(AuditEntry.id > exported.id, AuditEntry.entity.in_(_PACKAGED))
-                       .limit(1)) is not None
+    not_info = select(FindingRow.id).where(FindingRow.severity != "info")
+    changed = s.scalar(select(AuditEntry.id).where(AuditEntry.id > exported.id, or_(
+        AuditEntry.entity.in_(_PACKAGED),
+        and_(AuditEntry.entity == "student", AuditEntry.field.not_in(_TOLD)),
+        and_(AuditEntry.entity == "finding", AuditEntry.entity_id.in_(not_info)))).limit(1)) is not None
     return _Progress(checked.replace("T", " ")[:16], f"{exported.at:%Y-%m-%d %H:%M}", changed)
 
 

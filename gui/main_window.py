@@ -1,10 +1,11 @@
 """The main window: navigation on the left, pages on the right, status bar below."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -434,28 +435,45 @@ class MainWindow(QMainWindow):
     # reach it); a clerk's close (×, 退出) waits without blocking the window (``closeEvent``).
     wait_in_place = False
     _tasks_done = False
+    _close_asked: float | None = None     # (monotonic) when the clerk's close began to wait
+    GIVE_UP_S = 30.0                      # a close asked again after this long stops waiting
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_leave(self.close):
             event.ignore()
             return
         self.roster.ahead.drop()              # nobody will use it: it stops at its next step
-        if worker.busy() and not (self.wait_in_place or self._tasks_done):
+        waited = time.monotonic() - self._close_asked if self._close_asked is not None else 0.0
+        if worker.busy() and not (self.wait_in_place or self._tasks_done) and waited < self.GIVE_UP_S:
             # (an export may take a while: the window says why it waits, keeps painting, takes no
-            # more clicks, and closes when the tasks asked for before are done — the database's lock
-            # is released then, not while a task still writes)
+            # more clicks, and closes when the tasks are done — the database's lock is released then,
+            # not while a task still writes; a task that never answers: a close asked again after
+            # GIVE_UP_S waits at most as long as before, then goes)
             event.ignore()
-            if self.isEnabled():
+            if self._close_asked is None:
+                self._close_asked = time.monotonic()
                 self.statusBar().showMessage("正在等待后台任务完成，完成后程序会自动关闭…")
                 self.setEnabled(False)
                 self.setCursor(Qt.CursorShape.WaitCursor)
-                worker.run_task(_nothing, on_success=lambda _none: self._close_when_idle(),
-                                on_failure=lambda _exc: self._close_when_idle(), parent=self)
+                self._wait_for_tasks()
             return
         worker.wait_for_idle()
         super().closeEvent(event)
 
+    def _wait_for_tasks(self) -> None:
+        worker.run_task(_nothing, on_success=lambda _none: self._close_when_idle(),
+                        on_failure=lambda _exc: self._close_when_idle(), parent=self)
+
     def _close_when_idle(self) -> None:
+        """Close once no task is left, nor a box a task's answer opened (its question or error must
+        be read: the close would end it as if answered)."""
+        from PySide6.QtWidgets import QApplication
+        if worker.busy():                      # one an answer asked for (a re-check, the preview's pages)
+            self._wait_for_tasks()
+            return
+        if QApplication.activeModalWidget() not in (None, self):
+            QTimer.singleShot(250, self._close_when_idle)
+            return
         self._tasks_done = True
         self.close()
 

@@ -220,6 +220,17 @@ def test_export_step_is_done_by_a_final_export_not_a_draft(clean_db, pw, tmp_pat
     assert run(["--db", str(clean_db), "export", str(tmp_path / "f.zip"), "--passphrase-file", str(pw)]) == 0
     step = export_step()
     assert step.done and step.detail.startswith("已正式导出（")
+    # letters printed and receipts back (weeks after the export, nothing the package says): still done
+    assert run(["--db", str(clean_db), "letters", str(tmp_path / "l.pdf"), "--mark-printed"]) == 0
+    d = open_database(clean_db)
+    try:
+        from db.usecases import record_receipts
+        from db.views import students_with_id
+        record_receipts(d, students_with_id(d, HS), True)
+    finally:
+        d.close()
+    assert run(["--db", str(clean_db), "check"]) in (0, 1)
+    assert export_step().done
     # a change after the export: the county's package no longer matches, the step says so
     assert run(["--db", str(clean_db), "unverify-student", HS]) == 0
     step = export_step()

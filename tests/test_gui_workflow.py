@@ -770,5 +770,47 @@ def test_closing_during_a_task_waits_without_freezing_the_window(win, monkeypatc
     assert win.statusBar().currentMessage() == "正在等待后台任务完成，完成后程序会自动关闭…"
     assert win.close() is False and len(tasks) == 1            # a second × asks for nothing more
     monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: True)
-    tasks[0]["on_success"](None)                               # the tasks before it are done
+    tasks[0]["on_success"](None)                  # the tasks before it are done, but an answer asked another
+    assert win.isVisible() and len(tasks) == 2
+    monkeypatch.setattr(worker, "busy", lambda: False)
+    tasks[1]["on_success"](None)
     assert not win.isVisible()
+
+
+def test_a_box_a_task_s_answer_opened_is_read_before_the_window_closes(win, qtbot, monkeypatch):
+    """The close came inside the box's own event loop and ended it as if answered: an error saying the
+    letters were not saved went unread."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui import worker
+    win.show()
+    tasks = []
+    monkeypatch.setattr(worker, "busy", lambda: True)
+    monkeypatch.setattr(worker, "run_task", lambda fn, *a, **k: tasks.append(k))
+    win.close()
+    monkeypatch.setattr(worker, "busy", lambda: False)
+    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: True)
+    box = QMessageBox(QMessageBox.Icon.Warning, "资助助手", "无法保存“告知书.pdf”", QMessageBox.StandardButton.Ok, win)
+    box.setWindowModality(Qt.WindowModality.ApplicationModal)
+    box.show()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is box)
+    tasks[0]["on_success"](None)
+    qtbot.wait(600)
+    assert win.isVisible() and box.isVisible()                 # it waits for the box
+    box.accept()
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
+
+
+def test_a_close_asked_again_after_a_long_wait_stops_waiting(win, monkeypatch):
+    """A task that never answers (a child process stuck) kept the window disabled for ever."""
+    from gui import worker
+    win.show()
+    monkeypatch.setattr(worker, "busy", lambda: True)
+    monkeypatch.setattr(worker, "run_task", lambda fn, *a, **k: None)
+    waits = []
+    monkeypatch.setattr(worker, "wait_for_idle", lambda msecs=30000: waits.append(msecs) or False)
+    win.close()
+    assert win.isVisible() and waits == []
+    win._close_asked -= win.GIVE_UP_S + 1
+    win.close()
+    assert not win.isVisible() and waits == [30000]

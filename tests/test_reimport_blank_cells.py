@@ -95,3 +95,24 @@ def test_a_value_still_replaces_and_a_new_student_gets_the_defaults(db, tmp_path
     assert (li["category"], li["tuition_fen"], li["prior_grants"], li["location"], li["full_time"]) == (
         "NONE", None, "", "本地", True)                                                    # the defaults
     assert report.plan.kept_blank == 4
+
+
+def test_a_blank_cell_over_an_empty_stored_value_fills_it(db, tmp_path):
+    """Students stored before 性别 and 出生日期 were filled from the ID at import: a re-import with those
+    cells blank fills them (an empty stored value has nothing to keep), and says nothing of "kept" cells."""
+    import sqlite3
+    school(db)
+    header = ["姓名", "身份证号", "学段", "家庭类别", "性别", "出生日期"]
+    run_import(db, "students", sheet(tmp_path / "v1.xlsx", header, ["张丽", HS, "普通高中", "建档立卡", "", ""]))
+    con = sqlite3.connect(db.path)
+    con.execute("UPDATE student SET gender = '', birth_date = ''")      # as an earlier version stored them
+    con.commit()
+    con.close()
+    again = sheet(tmp_path / "v2.xlsx", header, ["张丽", HS, "普通高中", "建档立卡", None, None])
+    preview = preview_import(db, "students", again)
+    assert preview.plan.kept_blank == 0 and not any("空白单元格" in n for n in preview.notes)
+    run_import(db, "students", again)
+    with db.session() as s:
+        from db.models import Student
+        st = s.query(Student).one()
+        assert (st.gender, st.birth_date) == ("男" if int(HS[16]) % 2 else "女", f"{HS[6:10]}-{HS[10:12]}-{HS[12:14]}")
