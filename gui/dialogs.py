@@ -81,18 +81,9 @@ def named(target: Path, suffix: str) -> Path:
 def confirm_replace(parent: QWidget | None, paths: list[Path], what: str) -> bool:
     """Whether to replace ``paths``, files an export would overwrite that the save dialog did not ask
     about (the workbook beside the chosen PDF, a name given its suffix here)."""
-    from PySide6.QtWidgets import QMessageBox
     names = "和".join(f"“{p.name}”" for p in paths)
-    box = QMessageBox(QMessageBox.Icon.Question, "文件已存在",
-                      f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的{what}替换吗？",
-                      QMessageBox.StandardButton.NoButton, parent)
-    replace = box.addButton("替换", QMessageBox.ButtonRole.AcceptRole)
-    box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))
-    try:
-        box.exec()
-        return box.clickedButton() is replace
-    finally:
-        box.deleteLater()
+    return ask_buttons(parent, "文件已存在", f"文件夹“{paths[0].parent}”中已有{names}。\n\n要用新的{what}替换吗？",
+                       "", [("替换", "accept"), ("取消", "reject")], 1, 1) == 0
 
 
 def named_target(parent: QWidget | None, asked: Path, suffix: str, what: str,

@@ -280,3 +280,15 @@ def test_printing_the_same_letters_again_says_they_were_recorded_before(win, dem
     again.ask_printer = lambda: pdf_printer(tmp_path / "2.pdf")
     again.print_button.click()
     assert "已记录 0 份告知书为已打印；另有 2 份此前已记录，告知内容相同" in win.statusBar().currentMessage()
+
+
+def test_confirm_replace_is_the_one_question_box(monkeypatch):
+    from gui import dialogs
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_buttons", lambda *a: asked.append(a) or 0)
+    assert dialogs.confirm_replace(None, [Path("/tmp/x/告知书v1.1.pdf")], "告知书") is True
+    (_parent, title, text, _info, buttons, default, escape) = asked[0]
+    assert title == "文件已存在" and "“告知书v1.1.pdf”" in text and "新的告知书" in text
+    assert buttons == [("替换", "accept"), ("取消", "reject")] and default == escape == 1
+    monkeypatch.setattr(dialogs, "ask_buttons", lambda *a: 1)
+    assert dialogs.confirm_replace(None, [Path("/tmp/x/a.pdf")], "告知书") is False
