@@ -234,6 +234,14 @@ class DatabaseSwitcher(QObject):
     def _show(self, db: Database, info: DatabaseInfo) -> None:
         from gui.main_window import MainWindow
         old_window, old_db = self.window, self.db
+        if old_window is not None and not old_window.may_leave(lambda: self.open_path(db.path, info.demo)):
+            # Changes made in the old window while the other database opened (seconds), kept by the
+            # clerk (取消) or being saved first: the switch is dropped, the other database closed (保存
+            # opens it again once saved, as open_path's own question does). Closing the old window
+            # asked again would otherwise delete it with its changes whatever the answer.
+            self._close_quietly(db)
+            old_window.show_message("尚未切换数据库：当前窗口有未保存的改动")
+            return
         with gc_paused():                 # thousands of widgets and wrappers: no collection halfway
             window = MainWindow(db)
         worker.freeze_long_lived()

@@ -151,13 +151,19 @@ def switcher(qtbot, tmp_path, monkeypatch):
     sw.close()
 
 
-def test_switching_the_database_asks_first(qtbot, switcher, tmp_path, monkeypatch):
+def two_databases(tmp_path):
+    """a: the two-student school; b: another school's database."""
     a = two_student_school(tmp_path / "a.sqlite")
     b = tmp_path / "b.sqlite"
     d = open_database(b)
     with d.session() as s:
         store.init_school(s, "乙校", "43", 2023, actor="t")
     d.close()
+    return a, b
+
+
+def test_switching_the_database_asks_first(qtbot, switcher, tmp_path, monkeypatch):
+    a, b = two_databases(tmp_path)
     switcher.start(open_database(a))
     w = switcher.window
     w.show_page(POLICY)
@@ -170,6 +176,68 @@ def test_switching_the_database_asks_first(qtbot, switcher, tmp_path, monkeypatc
     w.action_collection.open_database.trigger()          # 保存: a's new version, then b
     qtbot.waitUntil(lambda: switcher.db.path == b)
     assert clerk.asked == 2 and switcher.db.path == b and switcher.window is not w
+    saved = open_database(a)
+    try:
+        assert saved_amount(saved) == 80000 and list_versions(saved)[0].note == "离开前保存"
+    finally:
+        saved.close()
+
+
+def test_changes_made_while_the_other_database_opens_are_asked_about_again(qtbot, switcher, tmp_path, monkeypatch):
+    """The first question passed (nothing unsaved); the clerk edits while the other database opens.
+    The old window is not deleted with its edits: the clerk is asked, 取消 keeps it, 保存 saves then switches."""
+    import gui.databases as databases
+    a, b = two_databases(tmp_path)
+    switcher.start(open_database(a))
+    w = switcher.window
+    w.show_page(POLICY)
+    clerk = Clerk(w.policy, monkeypatch)
+    real_info = databases.database_info
+
+    def info_while_the_clerk_types(db):       # (the worker is synchronous here: the edit comes meanwhile)
+        if db.path == b and not w.policy.has_unsaved():
+            edit_parameter(w.policy, "800")
+        return real_info(db)
+    monkeypatch.setattr(databases, "database_info", info_while_the_clerk_types)
+    switcher.ask_open_path = lambda: b
+    w.action_collection.open_database.trigger()
+    assert clerk.asked == 1                              # asked at the switch, not before (nothing then)
+    assert switcher.window is w and switcher.db.path == a and w.isVisible()
+    assert w.policy.is_modified() and amount(w.policy.draft) == 80000
+    qtbot.waitUntil(lambda: "尚未切换" in w.statusBar().currentMessage())
+    again = open_database(b)                             # b was closed again: its lock is free
+    again.close()
+    clerk.answer = "save"
+    w.action_collection.open_database.trigger()          # asked before opening this time: saved, then b
+    qtbot.waitUntil(lambda: switcher.db.path == b)
+    assert clerk.asked == 2 and switcher.window is not w
+    saved = open_database(a)
+    try:
+        assert saved_amount(saved) == 80000
+    finally:
+        saved.close()
+
+
+def test_save_at_the_late_question_saves_then_switches(qtbot, switcher, tmp_path, monkeypatch):
+    import gui.databases as databases
+    a, b = two_databases(tmp_path)
+    switcher.start(open_database(a))
+    w = switcher.window
+    w.show_page(POLICY)
+    clerk = Clerk(w.policy, monkeypatch, "save")
+    real_info = databases.database_info
+    typed = []
+
+    def info_while_the_clerk_types(db):
+        if db.path == b and not typed:
+            typed.append(1)
+            edit_parameter(w.policy, "800")
+        return real_info(db)
+    monkeypatch.setattr(databases, "database_info", info_while_the_clerk_types)
+    switcher.ask_open_path = lambda: b
+    w.action_collection.open_database.trigger()
+    qtbot.waitUntil(lambda: switcher.db.path == b)
+    assert clerk.asked == 1 and switcher.window is not w
     saved = open_database(a)
     try:
         assert saved_amount(saved) == 80000 and list_versions(saved)[0].note == "离开前保存"
