@@ -43,7 +43,7 @@ from db.changes import SNAPSHOT_INPUTS, Changes
 from db.session import Database
 from gui import worker
 from gui.feed import SnapshotFeed
-from gui.screen import HINT_COLOR
+from gui.screen import HINT_COLOR, WrappingLabel
 from gui.search import FilterProxy
 from gui.table_model import RowTableModel
 
@@ -82,7 +82,7 @@ class ListPage(QWidget, Generic[P]):
 
         self.filters = QHBoxLayout()
         self.filters.setContentsMargins(0, 0, 0, 0)
-        self.count_label = QLabel(self)
+        self.count_label = WrappingLabel(self)      # (wraps when a row of buttons leaves it too little room)
         self.count_label.setObjectName("countLabel")
 
         self.action_row: QHBoxLayout | None = None      # add_to_action_row makes it

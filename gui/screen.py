@@ -1,11 +1,12 @@
 """Windows and dialogs fit the screen (many school PCs have 1024×768): one helper sizes
 and places every top-level window inside the screen's available geometry. And what stays
-readable on those screens: the one colour of secondary text (hints, captions, notes)."""
+readable on those screens: the one colour of secondary text (hints, captions, notes), and a label
+that wraps only when it must."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 # Secondary text (hints, captions, a step not due yet): a dark grey that stays readable on the
 # window's grey on old, dim screens (#595959 on #efefef: 6.1:1; the palette's "dark" grey gave 2.3:1).
@@ -50,3 +51,19 @@ def clamped_position(top_left: QPoint, size: QSize, area: QRect) -> QPoint:
     x = min(top_left.x(), area.right() + 1 - size.width() - FRAME.width())      # move() places the frame
     y = min(top_left.y(), area.bottom() + 1 - size.height() - FRAME.height())
     return QPoint(max(x, area.left()), max(y, area.top()))
+
+
+class WrappingLabel(QLabel):
+    """A label that keeps one line while the row has room for it and wraps when it has not (a row of
+    buttons at 150 % display scaling): a word-wrapped QLabel alone asks for a narrower width than its
+    line, and wraps where the row had room."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        m = self.contentsMargins()
+        line = self.fontMetrics().horizontalAdvance(self.text()) + m.left() + m.right() + 2 * self.margin() + 2
+        return QSize(max(hint.width(), line), hint.height())

@@ -148,3 +148,28 @@ def test_the_main_window_fits_a_scaled_small_screen(monkeypatch, app_font, shown
         settle(qtbot)
         frame = QRect(win.pos(), win.size() + screen.FRAME)
         assert scaled.contains(frame), f"page {i}: {frame} is not inside {scaled}"
+        # nothing cut either: the lists' count line wraps beside a row of buttons at 150 %
+        assert fit_problems(win) == [], f"page {i}"
+
+
+def test_a_wrapping_label_keeps_one_line_while_the_row_has_room(qtbot):
+    """The lists' count line: one line when the row has room (a plain word-wrapped label wrapped there
+    too, beside a stretch), two lines when a row of buttons leaves too little (not cut)."""
+    from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+    row = QWidget()
+    qtbot.addWidget(row)
+    layout = QHBoxLayout(row)
+    button = QPushButton("核准筛选出的学生…")
+    layout.addWidget(button)
+    layout.addStretch(1)
+    label = screen.WrappingLabel()
+    label.setText("共 299 人（另有 1 人已移出名单）")
+    layout.addWidget(label)
+    one_line = QLabel(label.text()).sizeHint().height()
+    row.resize(700, 60)
+    row.show()
+    qtbot.waitUntil(lambda: label.width() > 0)
+    assert label.heightForWidth(label.width()) <= one_line + 2 and fit_problems(row) == []
+    row.resize(button.sizeHint().width() + label.sizeHint().width() * 2 // 3 + 40, 80)
+    qtbot.waitUntil(lambda: label.heightForWidth(label.width()) > one_line + 2)
+    assert fit_problems(row) == []
