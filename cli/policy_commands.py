@@ -63,7 +63,7 @@ def _set(db, args) -> int:
     from db import settings
     saved = settings.save_policy(db, {args.key: args.value})
     label = parameter_label(parameter_key(saved.policy, args.key), saved.policy)
-    print(f"已修改 {label} = {args.value or '（未设置）'}，保存为{_version(saved)}" if saved.changed
+    print(f"已修改 {label} = {args.value.strip() or '（未设置）'}，保存为{_version(saved)}" if saved.changed
           else f"{label} 没有变化，未修改")
     print_unverified(saved.unverified)
     print_policy(saved.policy)

@@ -415,8 +415,17 @@ def load_policy(text: str, strict: bool = False) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"资助政策文件格式错误：{exc}", "请检查文件是否为有效的 TOML 格式") from None
+        raise PolicyError(f"资助政策文件格式错误：{_toml_place(str(exc))}不是有效的 TOML 写法（{exc}）",
+                          "请对照程序自带的政策文件检查这一行：中文的键名要加英文双引号（如 \"小学\" = \"1000.00\"），"
+                          "文字要用英文双引号括起来；或向县教育局索取原始文件") from None
     return parse_policy(data, text, strict)
+
+
+def _toml_place(message: str) -> str:
+    """"第 3 行第 13 列" from tomllib's "(at line 3, column 13)"; "" when it names no place."""
+    import re
+    m = re.search(r"line (\d+), column (\d+)", message)
+    return f"第 {m.group(1)} 行第 {m.group(2)} 列" if m else ""
 
 
 def default_policy_text() -> str:

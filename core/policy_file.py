@@ -52,15 +52,30 @@ class PolicyFile:
             return ""
         return " ".join(x for x in (self.signer.school_code, self.signer.school_name) if x)
 
+    @property
+    def issued(self) -> tuple[int, int] | None:
+        """The signer's own version this file carries (its school year, number), when it says so."""
+        version = self.manifest.get("policy_version")
+        if not isinstance(version, dict):
+            return None
+        year, number = version.get("school_year"), version.get("number")
+        ok = all(isinstance(x, int) and not isinstance(x, bool) for x in (year, number))
+        return (year, number) if ok and number > 0 else None
+
+    def issued_label(self) -> str:
+        """“2023–2024学年 第4版” of the signer's version (its own school year: a bureau that moved to
+        the next year before saving a version there issues the last one of the year before)."""
+        if self.issued is None:
+            return school_year_label(self.school_year) if self.school_year else ""
+        year, number = self.issued
+        label = school_year_label(year)
+        return f"{label} 第{number}版" if label else f"第{number}版"
+
     def source_text(self) -> str:
         """One line saying where the document comes from, for the preview."""
         if not self.signed:
             return "未签名的政策文件：无法确认来源和是否被改动"
-        year = school_year_label(self.school_year) if self.school_year else ""
-        version = self.manifest.get("policy_version")
-        number = version.get("number") if isinstance(version, dict) else None
-        issued = f"，{year}" if year else ""
-        issued += f" 第{number}版" if isinstance(number, int) else ""
+        issued = f"，{self.issued_label()}" if self.issued_label() else ""
         return (f"签名有效的政策文件：由{self.signer_school or '已登记的签名人'}签发{issued}"
                 f"（签名人公钥指纹 {self.fingerprint}）")
 
@@ -80,6 +95,9 @@ def _read_plain(path: Path) -> PolicyFile:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"无法读取政策文件 {path}：{os_reason(exc)}", "请检查文件路径") from None
+    if data.startswith(b"PK") or path.suffix.lower() == ".zip":
+        raise InputFileError(f"政策文件 {path} 不完整或已损坏：它不是一个完好的 .zip 文件",
+                             "可能是下载或复制时中断了：请重新向县教育局索取或重新复制这个文件")
     text = _decode(data, str(path))
     return PolicyFile(text, load_policy(text, strict=True), signed=False)
 
@@ -107,11 +125,14 @@ def read_policy_file(path: Path, trusted: Sequence[TrustedSigner] | None = None,
         return _read_plain(path)
     result = verify_package(path, trusted)
     if not result.intact:
-        raise InputFileError(f"政策文件 {path} 校验失败：" + "；".join(result.problems[:5]), _HINT)
+        said = [p.rstrip("。").replace("提交包", "文件") for p in result.problems[:5]]
+        raise InputFileError(f"政策文件 {path} 校验失败：" + "；".join(said), _HINT)
     if not result.ok and require_trusted:
-        raise InputFileError(f"政策文件 {path} 的签名人未经确认：{result.signer_problem}",
-                             "请向县教育局核对签名人公钥指纹，确认后把县教育局导出的公钥文件用 --trust 指定"
-                             "（或在设置中登记为信任的签名人）再导入")
+        why = result.signer_problem.rstrip("。").replace("提交包是哪所学校签发的", "这个政策文件是谁签发的") \
+            .replace("提交包", "政策文件")
+        raise InputFileError(f"政策文件 {path} 的签名人未经确认：{why}",
+                             "请向县教育局核对签名人公钥指纹；确认后在 设置 → 签名人登记 中登记县教育局的公钥"
+                             "（命令行：用 --trust 指定县教育局导出的公钥文件），再导入")
     assert result.manifest is not None       # intact: the manifest was read
     text = _member_text(path, result.manifest)
     try:

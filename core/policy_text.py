@@ -47,6 +47,10 @@ def set_value(text: str, key: str, value: str) -> str:
         stage = _stage(parts[2], key).value
         label = parameter_label(f"{parts[1]}.{stage}")
         users = _cap_stages(data, parts[1])
+        if value.strip() and users is None:
+            names = "、".join(p.label for p in parameters_of(current)) if current else ""
+            raise PolicyError(f"{label}用不到：没有资助项目使用“{parts[1]}”这类标准，没有修改",
+                              f"可修改的参数：{names}" if names else "请检查参数名称")
         if value.strip() and users is not None and stage not in users:
             raise PolicyError(f"{label}用不到：这类标准只用于{'、'.join(users)}",
                               f"请检查学段，例如 {parameter_label(f'{parts[1]}.{users[0]}')}")
@@ -76,6 +80,9 @@ def set_value(text: str, key: str, value: str) -> str:
                     fen = parse_yuan(value)
                 except ValidationError as exc:
                     raise PolicyError(f"{parameter_label(key, current)}无效：{exc.message}", exc.hint) from None
+                if fen == 0:        # (as the item form: core.policy_edit)
+                    raise PolicyError(f"{parameter_label(key, current)}不能为 0，没有修改",
+                                      "不再发放的项目请在 政策 → 资助项目 中停用")
                 if per_stage:
                     _set_stage_amount(item, _stage(parts[3], key), fen, parameter_label(key, current))
                 else:

@@ -246,6 +246,10 @@ class PolicyVersion(Base):
     # An imported signed policy file: the signer's key fingerprint and "code name" of its school.
     signer_fingerprint: Mapped[str] = mapped_column(String(100), default="")
     signer_school: Mapped[str] = mapped_column(String(300), default="")
+    # That file's own version as its signer numbered it (school year, number; migration 0012): an older
+    # one of the same signer is refused. None: not a signed file, or imported before 0012.
+    issued_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    issued_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from core.domain import school_year_label
 from core.errors import ValidationError
 from core.policy_file import POLICY_MEMBER, PolicyFile, policy_meta, read_policy_file
@@ -95,7 +97,29 @@ def check_policy_file(db: Database, path: str | Path, trust_files: Sequence[Path
             raise ValidationError(f"这个政策文件是{policy_file.signer_school}为{issued}签发的，"
                                   f"本校当前是{school_year_label(year)}，没有导入",
                                   "请向县教育局索取本学年的政策文件；如学年设置有误，请先在设置中改正学年")
+        _refuse_older(s, policy_file)
         return PolicyFileCheck(policy_file, preview_in(s, policy_file.text))
+
+
+def _refuse_older(session: Session, policy_file: PolicyFile) -> None:
+    """A signed file older than a version already imported from the same signer is refused: it would
+    put the older standards back (the bureau that wants them again issues them as a new version)."""
+    from sqlalchemy import func, select
+
+    from db.models import PolicyVersion
+    issued = policy_file.issued
+    if not policy_file.signed or issued is None:
+        return
+    newest = session.execute(
+        select(PolicyVersion.issued_year, func.max(PolicyVersion.issued_number))
+        .where(PolicyVersion.signer_fingerprint == policy_file.fingerprint, PolicyVersion.issued_year.is_not(None))
+        .group_by(PolicyVersion.issued_year).order_by(PolicyVersion.issued_year.desc()).limit(1)).first()
+    if newest is None or issued >= (newest[0], newest[1]):
+        return
+    had = f"{school_year_label(newest[0])} 第{newest[1]}版"
+    raise ValidationError(f"这个政策文件是{policy_file.signer_school or '该签名人'}签发的{policy_file.issued_label()}，"
+                          f"本校已经导入过同一签名人更新的{had}，没有导入（导入旧版本会把已更新的标准改回去）",
+                          "请使用县教育局最新下发的政策文件；如县教育局确要恢复旧标准，请县教育局另行签发新版本")
 
 
 def save_imported(db: Database, policy_file: PolicyFile, note: str = "", allow_unsigned: bool = False,
@@ -106,4 +130,4 @@ def save_imported(db: Database, policy_file: PolicyFile, note: str = "", allow_u
         raise ValidationError("这是未签名的政策文件，无法确认它来自县教育局、没有被改动，没有导入", UNSIGNED_HINT)
     source = policy_file.source_text()
     return save_version(db, policy_file.text, note or source, actor, "imported",
-                        policy_file.fingerprint, policy_file.signer_school)
+                        policy_file.fingerprint, policy_file.signer_school, policy_file.issued)

@@ -92,14 +92,15 @@ def active_version(session: Session) -> VersionInfo | None:
 
 def add_version(session: Session, text: str, origin: str, note: str = "", actor: str | None = None,
                 signer_fingerprint: str = "", signer_school: str = "",
-                at: datetime | None = None) -> VersionInfo:
+                at: datetime | None = None, issued: tuple[int, int] | None = None) -> VersionInfo:
     """Store ``text`` as the next version of the school's year (the caller validated it)."""
     year = _school_year(session)
     last = session.scalar(select(func.max(PolicyVersion.number)).where(PolicyVersion.school_year == year)) or 0
     row = PolicyVersion(school_year=year, number=last + 1, text=text,
                         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), created_at=at or datetime.now(),
                         created_by=actor or audit.default_actor(), note=note, origin=origin,
-                        signer_fingerprint=signer_fingerprint, signer_school=signer_school)
+                        signer_fingerprint=signer_fingerprint, signer_school=signer_school,
+                        issued_year=issued[0] if issued else None, issued_number=issued[1] if issued else None)
     session.add(row)
     session.flush()
     return _info(row, row.id)
@@ -249,7 +250,8 @@ def preview_change(db: Database, new_text: str) -> ChangePreview:
 
 
 def save_version(db: Database, new_text: str, note: str = "", actor: str | None = None, origin: str = "edited",
-                 signer_fingerprint: str = "", signer_school: str = "") -> PolicySaved:
+                 signer_fingerprint: str = "", signer_school: str = "",
+                 issued: tuple[int, int] | None = None) -> PolicySaved:
     """Save ``new_text`` as a new version (after a backup, in one transaction): audited with the
     old and new hashes and version numbers; the verified students whose subsidies change go
     back to 待核准 (their old and new amounts in the audit). The same document as the active
@@ -260,6 +262,6 @@ def save_version(db: Database, new_text: str, note: str = "", actor: str | None 
     backup_before_change(db, "before-policy")
     with db.session() as s:
         change = change_policy(s, new_text, actor, note=note, origin=origin,
-                               signer_fingerprint=signer_fingerprint, signer_school=signer_school)
+                               signer_fingerprint=signer_fingerprint, signer_school=signer_school, issued=issued)
         return PolicySaved(change.policy, change.unverified, change.version is not None,
                            change.version or active_version(s))

@@ -130,7 +130,8 @@ def policy_diff(old_text: str, new_text: str) -> dict[str, tuple[str | None, str
 
 def _install_policy(session: Session, old_text: str, new_text: str, actor: str | None,
                     changes: dict[str, tuple[Any, Any]], what: str, note: str = "", origin: str = "edited",
-                    signer_fingerprint: str = "", signer_school: str = "") -> PolicyChange:
+                    signer_fingerprint: str = "", signer_school: str = "",
+                    issued: tuple[int, int] | None = None) -> PolicyChange:
     """The one path of a policy change: store ``new_text`` as a new version, audit ``changes``
     and the version numbers, and un-verify the verified students whose decisions or amounts
     it changes (each audited with its old and new amounts)."""
@@ -139,7 +140,7 @@ def _install_policy(session: Session, old_text: str, new_text: str, actor: str |
     policy = load_policy(new_text, strict=True)    # a new version: every key one the program reads
     now = datetime.now()
     before = active_version(session)
-    version = add_version(session, new_text, origin, note, actor, signer_fingerprint, signer_school, now)
+    version = add_version(session, new_text, origin, note, actor, signer_fingerprint, signer_school, now, issued)
     audit.record(session, actor, "policy", None, changes, now)
     audit.record(session, actor, "policy_version", None,
                  {"number": (before.label if before else None, f"{version.label}：{(note or what)[:300]}")}, now)
@@ -236,7 +237,8 @@ def set_policy_value(session: Session, key: str, value: str, actor: str | None =
 
 
 def change_policy(session: Session, text: str, actor: str | None = None, note: str = "", origin: str = "edited",
-                  signer_fingerprint: str = "", signer_school: str = "") -> PolicyChange:
+                  signer_fingerprint: str = "", signer_school: str = "",
+                  issued: tuple[int, int] | None = None) -> PolicyChange:
     """Install a whole policy document (validated first) as a new version, audited with the
     old and new SHA-256; verified students whose subsidies it changes go back to 待核准.
     The same document as the active one changes nothing."""
@@ -253,7 +255,7 @@ def change_policy(session: Session, text: str, actor: str | None = None, note: s
         return PolicyChange(policy)
     what = policy_diff_items(old, policy).summary() if old else f"改用政策文件 {policy.name}"
     return _install_policy(session, old_text, text, actor, {"*": (old_sha, policy.sha256)}, what[:300], note,
-                           origin, signer_fingerprint, signer_school)
+                           origin, signer_fingerprint, signer_school, issued)
 
 
 def get_mapping(session: Session, kind: str) -> dict[str, str]:
