@@ -92,3 +92,32 @@ def test_policy_set_edge_cases(tmp_path, capsys):
     assert run(["--db", str(school), "policy", "set", "items.HIGHER_GRANT.amount", "0"]) == 2
     assert "不能为 0" in capsys.readouterr().err
     assert _versions(school) == before
+
+
+def test_a_database_from_before_0012_migrates_and_its_imports_are_not_compared(tmp_path, bureau, pw, capsys):
+    """The frozen schema-0010 school migrates to 0012 (the two columns NULL); a version imported before
+    0012 does not know the version its file carried, so it refuses nothing."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+    school = tmp_path / "frozen.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "schema-0010.sqlite", school)
+    assert run(["--db", str(school), "policy", "versions"]) == 0          # migrated on opening
+    con = sqlite3.connect(school)
+    try:
+        assert con.execute("SELECT count(*) FROM policy_version WHERE issued_year IS NOT NULL").fetchone() == (0,)
+    finally:
+        con.close()
+    assert run(["--db", str(bureau), "policy", "set", "公办普通高中学费标准", "1300"]) == 0
+    newer = tmp_path / "newer.zip"
+    assert run(["--db", str(bureau), "policy", "export", str(newer), "--sign", "--passphrase-file", str(pw)]) == 0
+    assert _import(school, newer, tmp_path, "--yes") == 0
+    con = sqlite3.connect(school)
+    try:
+        assert con.execute("SELECT issued_year, issued_number FROM policy_version ORDER BY id DESC").fetchone() \
+            == (2023, 3)
+        with con:
+            con.execute("UPDATE policy_version SET issued_year = NULL, issued_number = NULL")   # as before 0012
+    finally:
+        con.close()
+    assert _import(school, tmp_path / "policy.zip", tmp_path, "--yes") == 0
