@@ -59,8 +59,9 @@ class PolicyFile:
         if not isinstance(version, dict):
             return None
         year, number = version.get("school_year"), version.get("number")
-        ok = all(isinstance(x, int) and not isinstance(x, bool) for x in (year, number))
-        return (year, number) if ok and number > 0 else None
+        if type(year) is not int or type(number) is not int or number <= 0:     # (bool is not a number here)
+            return None
+        return year, number
 
     def issued_label(self) -> str:
         """“2023–2024学年 第4版” of the signer's version (its own school year: a bureau that moved to

@@ -2,9 +2,11 @@
 
 Import: the file is read, its signature checked against the trusted signers and its
 change previewed (``check_policy_file``, writes nothing); an unsigned file needs the
-clerk's confirmation; then the same 变更预览 as a change made on the page, and only
-确认保存 saves it as a new version (``save_imported``). Export: the active version as
-plain TOML, or signed with this school's key (the passphrase asked like the package's).
+clerk's confirmation; then the same 变更预览 as a change made on the page, headed by where
+the file comes from (signer, school year, version), and only 确认保存 saves it as a new
+version (``save_imported``); a file identical to the policy in use is said so, with no
+preview and nothing saved. Export: the active version as plain TOML, or signed with this
+school's key (the passphrase asked like the package's).
 The questions are methods so tests can replace them.
 """
 from __future__ import annotations
@@ -24,6 +26,13 @@ if TYPE_CHECKING:
 
 POLICY_FILES = "政策文件 (*.zip *.toml);;所有文件 (*)"
 SIGNED, UNSIGNED = "signed", "unsigned"
+
+
+def unchanged_text(check: PolicyFileCheck) -> str:
+    """A file whose policy is, character for character, the one in use (the same SHA-256)."""
+    current = check.preview.current
+    version = f"（{current.label}）" if current is not None else ""
+    return f"导入的政策文件与当前使用的政策{version}完全相同（内容逐字一致），没有保存新版本"
 
 
 class PolicyFiles:
@@ -84,9 +93,13 @@ class PolicyFiles:
 
     def _checked(self, check: PolicyFileCheck) -> None:
         signed = check.file.signed
+        if not check.preview.changed:          # nothing to preview, nothing to save: said, not offered
+            self.page.show_message(unchanged_text(check))
+            return
         if not signed and not self.confirm_unsigned(check):
             return
-        note = self.page.confirm_preview(check.preview)
+        from gui.policy_preview import file_preview
+        note = self.page.confirm_preview(file_preview(check.preview, check.file.source_text(), signed))
         if note is None:
             return
         worker.run_task(save_imported, self.page.db, check.file, note, allow_unsigned=not signed,

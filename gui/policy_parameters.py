@@ -3,15 +3,17 @@
 The values are ``core.policy.parameters_of`` (the public tuition standard per stage, each
 fixed item's amount, each per-stage amount); a change is checked at once with
 ``core.policy.set_value`` on the page's draft — a bad value shows its problem under the
-field and changes nothing — and reaches the database only through the page's 保存.
+field and changes nothing — and reaches the database only through the page's 保存. A value
+being typed (not yet put into the draft by Enter or leaving the field) is already an unsaved
+change: ``typing`` tells the page, whose 保存 puts it into the draft first (``apply_all``).
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
-from core.errors import PolicyError
-from core.money import format_fen
+from core.errors import PolicyError, ValidationError
+from core.money import format_fen, parse_yuan
 from core.policy import Policy, parameters_of, set_value
 from gui.policy_item_form import PROBLEM_STYLE
 
@@ -20,6 +22,7 @@ NOTE_STYLE = "color: #b45a00;"
 
 class ParametersPanel(QScrollArea):
     edited = Signal(str)      # the draft text with the change made
+    typing = Signal()         # a field's text changed by the clerk (``has_typed`` may have changed)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,6 +36,8 @@ class ParametersPanel(QScrollArea):
         self.labels: dict[str, str] = {}        # each parameter's name (``parameters_of``)
         self._draft = ""
         self._shown: dict[str, str] = {}
+        self._bad: set[str] = set()            # fields whose typed value is refused (its problem shown)
+        self._showing = False                  # show_policy setting the fields: not the clerk typing
         content = QWidget(self)
         outer = QVBoxLayout(content)
         intro = QLabel("单位：元/年。空白表示“未设置”：需要该参数的项目对相应学生列为“待补充”，不会按 0 元计算。"
@@ -48,6 +53,13 @@ class ParametersPanel(QScrollArea):
     def show_policy(self, policy: Policy, draft_text: str, notes: dict[str, str] | None = None) -> None:
         """Show the draft's values (rebuilt when the set of parameters changed; a field being
         typed in keeps what the clerk typed)."""
+        self._showing = True
+        try:
+            self._show(policy, draft_text, notes)
+        finally:
+            self._showing = False
+
+    def _show(self, policy: Policy, draft_text: str, notes: dict[str, str] | None) -> None:
         self._draft = draft_text
         params = parameters_of(policy)
         if [p.key for p in params] != list(self.edits):
@@ -67,6 +79,7 @@ class ParametersPanel(QScrollArea):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.edits.clear()
+        self._bad.clear()
         self.problems.clear()
         self.notes.clear()
         self.helps.clear()
@@ -78,7 +91,7 @@ class ParametersPanel(QScrollArea):
             edit.setClearButtonEnabled(True)
             edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 14) + 40)
             edit.editingFinished.connect(lambda key=p.key: self.apply(key))
-            edit.textChanged.connect(lambda _t, key=p.key: self.check(key))
+            edit.textChanged.connect(lambda _t, key=p.key: self._typed(key))
             help_label = QLabel(p.help, self.widget())
             help_label.setWordWrap(True)
             help_label.setStyleSheet("color: #555;")
@@ -114,6 +127,11 @@ class ParametersPanel(QScrollArea):
             return None
         return set_value(self._draft, key, value)
 
+    def _typed(self, key: str) -> None:
+        self.check(key)
+        if not self._showing:
+            self.typing.emit()
+
     def check(self, key: str) -> bool:
         """Check the field while it is typed: its problem under it (True: fine)."""
         problem = self.problems[key]
@@ -122,7 +140,9 @@ class ParametersPanel(QScrollArea):
         except PolicyError as exc:
             problem.setText(f"{exc.message}。{exc.hint}" if exc.hint else exc.message)
             problem.show()
+            self._bad.add(key)
             return False
+        self._bad.discard(key)
         problem.hide()
         problem.setText("")
         return True
@@ -158,9 +178,39 @@ class ParametersPanel(QScrollArea):
                                exc.hint or "请改正这个参数，或选择“不保存”放弃改动。")
         return PolicyError(f"政策参数“{name}”填写有误", "请改正这个参数，或选择“不保存”放弃改动。")
 
+    def _typed_keys(self) -> list[str]:
+        """The fields holding a value typed but not yet put into the draft (the cursor still in it):
+        another amount, or one refused; "1200" typed over 1200.00 is the same value."""
+        def differs(key: str, typed: str) -> bool:
+            shown = self._shown.get(key, "")
+            if typed == shown:
+                return False
+            try:
+                return (parse_yuan(typed) if typed else None) != (parse_yuan(shown) if shown else None)
+            except ValidationError:
+                return True
+        return [key for key, edit in self.edits.items() if differs(key, edit.text().strip())]
+
     def has_typed(self) -> bool:
         """A value typed in a field but not yet put into the draft (the cursor still in it)."""
-        return any(edit.text().strip() != self._shown.get(key, "") for key, edit in self.edits.items())
+        return bool(self._typed_keys())
+
+    def typed_changes(self) -> list[str]:
+        """The typed values as the page's pending line says them: “名称：1200.00 → 2000.00（正在填写）”,
+        a refused one “名称：填写有误”."""
+        out = []
+        for key in self._typed_keys():
+            name = self.labels.get(key, key)
+            typed = self.edits[key].text().strip()
+            if key in self._bad:
+                out.append(f"{name}：填写有误，请改正")
+                continue
+            try:
+                new = format_fen(parse_yuan(typed)) if typed else "未设置"
+            except ValidationError:
+                new = typed
+            out.append(f"{name}：{self._shown.get(key) or '未设置'} → {new}（正在填写）")
+        return out
 
     def forget_typed(self) -> None:
         """放弃改动: every field shows the draft's value again, its problem hidden."""

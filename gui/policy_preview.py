@@ -4,12 +4,15 @@ Shown by the 政策 page after ``db.policy_versions.preview_change`` ran in the 
 the students whose subsidies change (IDs masked), old → new per item, the totals per
 item and per funding source before and after, and how many verified students would go
 back to 待核准. 确认保存 returns the note for the new version; 取消 changes nothing.
+An imported file's preview (``FilePreview``) says first where the file comes from: who
+signed it, for which school year, which version — or that it is not signed.
 """
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,6 +35,26 @@ from gui.search import SEP
 from gui.table_model import Column, RowTableModel
 
 UNVERIFY_COLOR = QColor(176, 0, 32)
+
+
+@dataclass(frozen=True)
+class FilePreview(ChangePreview):
+    """The 变更预览 of an imported policy file: the change, and where the file comes from."""
+    source: str = ""        # core.policy_file.PolicyFile.source_text
+    signed: bool = True
+
+
+def file_preview(preview: ChangePreview, source: str, signed: bool) -> FilePreview:
+    """``preview`` with the imported file's source line (shown at the top of the dialog)."""
+    return FilePreview(**{f.name: getattr(preview, f.name) for f in fields(ChangePreview)},
+                       source=source, signed=signed)
+
+
+def source_line(preview: ChangePreview) -> str:
+    """“文件来源：签名有效的政策文件，由…签发，2023–2024学年 第4版（…）”; "" for a change made on the page."""
+    if not isinstance(preview, FilePreview) or not preview.source:
+        return ""
+    return "文件来源：" + preview.source.replace("：", "，", 1)
 
 
 def signed_yuan(fen: int) -> str:
@@ -138,8 +161,18 @@ class PreviewDialog(QDialog):
     def __init__(self, preview: ChangePreview, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("policyPreview")
-        self.setWindowTitle("变更预览")
+        self.setWindowTitle("变更预览（导入政策文件）" if isinstance(preview, FilePreview) else "变更预览")
         students, items, sources = preview_rows(preview)
+        self.source = QLabel(source_line(preview), self)
+        self.source.setObjectName("previewSource")
+        self.source.setWordWrap(True)
+        self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.source.font()
+        font.setBold(True)
+        self.source.setFont(font)
+        if isinstance(preview, FilePreview) and not preview.signed:
+            self.source.setStyleSheet(f"color: {UNVERIFY_COLOR.name()};")
+        self.source.setVisible(bool(self.source.text()))
         self.summary = QLabel(summary_text(preview), self)
         self.summary.setObjectName("previewSummary")
         self.summary.setWordWrap(True)
@@ -176,6 +209,7 @@ class PreviewDialog(QDialog):
         buttons, self.ok_button = ok_cancel(self, "确认保存为新版本")
         self.ok_button.setObjectName("confirmPolicy")
         layout = QVBoxLayout(self)
+        layout.addWidget(self.source)
         layout.addWidget(self.summary)
         layout.addWidget(tabs, 1)
         layout.addLayout(form)

@@ -142,6 +142,7 @@ class PolicyPage(QWidget):
 
         self.parameters = ParametersPanel(self)
         self.parameters.edited.connect(self.set_draft_text)
+        self.parameters.typing.connect(self._show_pending)
         from gui.policy_versions_view import VersionsPanel
         self.versions = VersionsPanel(db, self)
         self.tabs = QTabWidget(self)
@@ -233,16 +234,19 @@ class PolicyPage(QWidget):
         return self.draft is not None and self.saved is not None and self.draft.text != self.saved.text
 
     def _show_pending(self) -> None:
-        modified = self.is_modified()
-        self.save_button.setEnabled(modified)
-        self.discard_button.setEnabled(modified)
-        if not modified:
+        """The buttons and the pending line follow ``has_unsaved``: a value still being typed counts."""
+        unsaved = self.has_unsaved()
+        self.save_button.setEnabled(unsaved)
+        self.discard_button.setEnabled(unsaved)
+        if not unsaved:
             self.pending.setText(self._message or "没有未保存的改动")
             return
         self._message = ""
-        assert self.saved is not None and self.draft is not None
-        summary = policy_diff_items(self.saved, self.draft).summary()
-        self.pending.setText(f"未保存的改动：{summary}")
+        parts = self.parameters.typed_changes()
+        if self.is_modified():
+            assert self.saved is not None and self.draft is not None
+            parts.insert(0, policy_diff_items(self.saved, self.draft).summary())
+        self.pending.setText("未保存的改动：" + "；".join(parts))
 
     def discard(self) -> None:
         if self.saved is not None:
