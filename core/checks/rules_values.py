@@ -1,5 +1,5 @@
 """Rules about values the program cannot read: a name left empty, or a 学段, 性别, 就读地,
-学校性质 or 家庭类别 kept as it was typed (the import flags such a row and keeps it). As a
+学校性质, 家庭类别 or 出生日期 kept as it was typed (the import flags such a row and keeps it). As a
 finding the problem is re-checked after every save, so it goes away once corrected."""
 from __future__ import annotations
 
@@ -44,6 +44,24 @@ def _unreadable(ctx: CheckContext) -> Iterator[Finding]:
             ok = clean[values] = next(_values(s, stages, categories), None) is None
         if not ok:
             yield from _values(s, stages, categories)
+    yield from _births(ctx)
+
+
+def _births(ctx: CheckContext) -> Iterator[Finding]:
+    """A 出生日期 the program cannot read ("3/5/2011", "二〇一一年五月三日"): never compared with the ID
+    (ID_BIRTH_MISMATCH), so it is asked about. Each distinct text is read once."""
+    from core.checks.dates import parse_birth
+    readable: dict[str, bool] = {}
+    for s in ctx.students:
+        text = (s.birth_date or "").strip()
+        if not text:
+            continue
+        ok = readable.get(text)
+        if ok is None:
+            ok = readable[text] = parse_birth(text) is not None
+        if not ok:
+            yield VALUE_UNREADABLE.finding(s, f"出生日期“{text}”无法识别：请按 2010-05-03 或 2010年5月3日 的格式填写",
+                                           "birth_date", part="birth_date")
 
 
 # The fields the amounts depend on: unreadable, the student is computed on a guess (学段 unknown:

@@ -59,9 +59,11 @@ _FEES = (("tuition", "tuition_fen"), ("textbook", "textbook_fen"), ("lodging", "
 
 
 def _birth_text(cell: Any) -> str:
-    """A birth month typed as a number (2009.10) arrives as the float 2009.1: keep two decimals."""
+    """A birth month typed as a number (2009.10) arrives as the float 2009.1: keep two decimals,
+    unless they make no month (2011.5 is May: "2011.50" was month 50)."""
     if isinstance(cell, float) and not cell.is_integer():
-        return f"{cell:.2f}"
+        text = f"{cell:.2f}"
+        return text if 1 <= int(text[-2:]) <= 12 else f"{cell:.1f}"
     return cell_text(cell)
 
 

@@ -1,0 +1,37 @@
+"""Session 21 review: birth dates the program cannot read were never reported (ID_BIRTH_MISMATCH
+skips them), and a birth month typed as the number 2011.5 was stored as "2011.50" (month 50)."""
+from datetime import date
+
+import pytest
+
+from core.checks import CheckContext, StudentFacts, run_checks
+from core.idnumber import make_id
+from core.importers.students import _birth_text
+from core.policy import default_policy
+
+BORN = date(2010, 5, 3)
+ID = make_id("110101", BORN, 123)
+
+
+def unreadable(birth: str) -> list[str]:
+    s = StudentFacts(key=1, name="王一", id_number=ID, id_raw=ID, stage="小学", birth_date=birth)
+    ctx = CheckContext(students=[s], roster=[], policy=default_policy(), school_name="甲校",
+                       school_year=2023, today=date(2024, 4, 1))
+    return [f.message for f in run_checks(ctx) if f.code == "VALUE_UNREADABLE" and f.field == "birth_date"]
+
+
+@pytest.mark.parametrize("birth", ["3/5/2011", "二〇一〇年五月三日", "2010-13-01", "五月"])
+def test_an_unreadable_birth_date_is_a_finding_saying_how_to_write_it(birth):
+    (message,) = unreadable(birth)
+    assert f"出生日期“{birth}”无法识别" in message and "2010-05-03" in message
+
+
+@pytest.mark.parametrize("birth", ["", "2010-05-03", "2010/5/3", "2010年5月3日", "20100503", "2010.05", "2011-05-03"])
+def test_a_readable_or_blank_birth_date_is_no_such_finding(birth):
+    assert unreadable(birth) == []      # (2011-05-03 is read: ID_BIRTH_MISMATCH says it differs)
+
+
+@pytest.mark.parametrize(("cell", "text"), [(2009.1, "2009.10"), (2011.5, "2011.5"), (2011.12, "2011.12"),
+                                            (2011.05, "2011.05"), (2010.3, "2010.3"), ("2011.5", "2011.5")])
+def test_a_birth_month_typed_as_a_number_keeps_a_month(cell, text):
+    assert _birth_text(cell) == text
