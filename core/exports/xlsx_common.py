@@ -11,13 +11,16 @@ escaped, so a school name cannot inject header codes).
 """
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -25,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from core.exports.data import ExportData
 from core.exports.output import DEMO_MARK, DEMO_NOTE
@@ -297,10 +301,28 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
     A write_only workbook that could not be saved has its sheets' temporary files removed."""
     wb.properties.creator = f"Zizhu {program_version()}"
     try:
-        return write_atomic(path, lambda tmp: wb.save(tmp))
+        return write_atomic(path, lambda tmp: save_into(wb, tmp))
     finally:
         if wb.write_only:
             for ws in wb.worksheets:
                 if not ws.closed and ws._writer is not None:
                     ws.close()           # ends the sheet's stream (its generator, its file)
                     ws._writer.cleanup()
+
+
+def save_into(wb: Workbook, tmp: Path) -> None:
+    """Save ``wb`` into the file ``tmp`` as ``Workbook.save`` does, through a file and a zip archive
+    opened here and closed here whatever happens. A failed save (a full disk) leaves neither open:
+    core.paths' atomic write can remove the temporary (Windows cannot delete an open file), and no
+    archive is left for the collector to close later, writing to a dead file ("Exception ignored in
+    ZipFile.__del__" after the Chinese error)."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    with open(tmp, "wb") as fh:
+        archive = ZipFile(fh, "w", ZIP_DEFLATED, allowZip64=True)
+        try:
+            ExcelWriter(wb, archive).save()           # closes the archive when it succeeds
+        finally:
+            with contextlib.suppress(Exception):      # after a failure: ended now, while its file is open
+                archive.close()

@@ -22,9 +22,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from core.errors import InputFileError, MissingColumnsError
-from core.importers.reader import Table
+from core.importers.reader import Table, column_letter
 from core.records import Column
 from core.text import clean_cell, header_key
 
@@ -131,8 +132,8 @@ def find_header(table: Table, columns: Sequence[Column],
 
     ``overrides`` maps header_key(header text) to a field name, or to "" to
     ignore that column; it wins over the built-in headers and synonyms.
-    A field matched by two columns keeps the first, unless a later one is the field's own header
-    and the first a synonym; the other is listed in ``unknown``. Raises InputFileError when no header row is found or a
+    A field matched by two columns keeps the one with data (``_map_columns``); the other is listed in
+    ``unknown``. Raises InputFileError when no header row is found or a
     required column is missing (``mappable``: the import wizard can map columns, and the hint says so).
     """
     valid_fields = {c.field for c in columns}
@@ -165,24 +166,7 @@ def find_header(table: Table, columns: Sequence[Column],
         if joined is not None:
             headers, best_row, header_rows = joined, best_row + 1, 2
     mapping = Mapping(header_row=best_row, headers=headers, header_rows=header_rows)
-    own = {c.field: header_key(c.header) for c in columns}      # each field's own header (the template's)
-    for idx, text in enumerate(headers):
-        if not text:
-            continue
-        fld = _lookup(text, known, ovr)
-        if fld == "":
-            mapping.ignored.append(text)
-        elif fld is not None and fld in mapping.columns and header_key(text) == own[fld] \
-                and header_key(mapping.matched[fld]) != own[fld]:
-            # the field's own header wins over a synonym met first (是否全日制正式学籍 right of 全日制)
-            mapping.unknown.append(mapping.matched[fld])
-            mapping.columns[fld] = idx
-            mapping.matched[fld] = text
-        elif fld is None or fld in mapping.columns:
-            mapping.unknown.append(text)
-        else:
-            mapping.columns[fld] = idx
-            mapping.matched[fld] = text
+    _map_columns(table, mapping, columns, known, ovr)
     missing = [c for c in required if c.field not in mapping.columns]
     if missing:
         names = "、".join(f"“{c.header}”" for c in missing)
@@ -194,3 +178,62 @@ def find_header(table: Table, columns: Sequence[Column],
             + (f"（在导入向导中也可以直接指定哪一列是{names}）" if mappable else ""),
             mapping, [c.field for c in missing])
     return mapping
+
+
+def _map_columns(table: Table, mapping: Mapping, columns: Sequence[Column], known: dict[str, str],
+                 ovr: dict[str, str]) -> None:
+    """Fill ``mapping``'s columns, matched, ignored and unknown from its headers.
+
+    A field matched by several columns takes the field's own header (the template's) over a synonym
+    met first (是否全日制正式学籍 right of 全日制), else the first — unless that column is empty in
+    every data row and another has data (家庭类别 twice, the first left blank). The others are
+    ``unknown``; one with the same header as the column taken is named with its letter, and when
+    both hold data it says that only the column taken was imported."""
+    own = {c.field: header_key(c.header) for c in columns}      # each field's own header (the template's)
+    found: dict[str, list[int]] = {}
+    unused: list[tuple[int, str]] = []
+    for idx, text in enumerate(mapping.headers):
+        if not text:
+            continue
+        fld = _lookup(text, known, ovr)
+        if fld == "":
+            mapping.ignored.append(text)
+        elif fld is None:
+            unused.append((idx, text))
+        else:
+            found.setdefault(fld, []).append(idx)
+    for fld, candidates in found.items():
+        # the field's own header first, then the synonyms, each in column order
+        ranked = sorted(candidates, key=lambda i: header_key(mapping.headers[i]) != own[fld])
+        taken = ranked[0]
+        filled: dict[int, bool] = {}
+        if len(ranked) > 1:
+            filled = {i: _has_data(table.rows, mapping.header_row + 1, i) for i in ranked}
+            taken = next((i for i in ranked if filled[i]), taken)
+        mapping.columns[fld] = taken
+        mapping.matched[fld] = mapping.headers[taken]
+        for idx in candidates:
+            if idx != taken:
+                unused.append((idx, _unused_name(mapping.headers, idx, taken, filled[idx])))
+    mapping.unknown.extend(text for _idx, text in sorted(unused))
+
+
+def _has_data(rows: Sequence[Sequence[object]], start: int, idx: int) -> bool:
+    """Whether column ``idx`` holds a value in any of ``rows`` from ``start`` on (stops at the first)."""
+    for row in islice(rows, start, None):
+        if idx < len(row):
+            cell = row[idx]
+            if cell is not None and (cell.strip() if type(cell) is str else cell != ""):
+                return True
+    return False
+
+
+def _unused_name(headers: list[str], idx: int, taken: int, filled: bool) -> str:
+    """How ``unknown`` names column ``idx``, left unused for column ``taken`` of the same field."""
+    text = headers[idx]
+    if header_key(text) != header_key(headers[taken]):
+        return text                       # another header of the field: its text tells it apart
+    mine, used = column_letter(idx), column_letter(taken)
+    if not filled:
+        return f"{text}（{mine}列，没有数据）"
+    return f"{text}（{mine}列：与{used}列同名且都有数据，只导入了{used}列，{mine}列未使用；要导入{mine}列请修改表头）"

@@ -11,8 +11,10 @@ from core.paths import write_atomic
 
 
 def save_atomic(workbook: Any, path: str | os.PathLike[str]) -> Path:
-    """Save an openpyxl workbook to ``path`` atomically (OutputFileError in Chinese on failure)."""
-    return write_atomic(path, workbook.save)
+    """Save an openpyxl workbook to ``path`` atomically (OutputFileError in Chinese on failure);
+    a failed save leaves no file open (``save_into``)."""
+    from core.exports.xlsx_common import save_into  # (openpyxl's writer: loaded when a file is saved)
+    return write_atomic(path, lambda tmp: save_into(workbook, tmp))
 
 
 def display_width(text: str) -> int:

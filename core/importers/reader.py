@@ -13,7 +13,7 @@ import contextlib
 import csv
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,20 +189,69 @@ def _decode(p: Path, data: bytes) -> str:
 
 
 def _csv_rows(p: Path, text: str, delimiter: str) -> list[list[str]]:
-    """The CSV's rows, refused beyond the row and column limits while reading."""
+    """The CSV's rows, refused beyond the row and column limits while reading, and refused when
+    a quoted cell is still open at the end of the file (one stray quote would swallow every row
+    after it into that cell) or the csv module finds the text malformed."""
     rows: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        if len(rows) >= limits.MAX_ROWS:
-            raise limits.refuse(p, f"超过 {limits.MAX_ROWS} 行")
-        if len(row) > limits.MAX_COLUMNS:
-            used = len(row)
-            while used and not row[used - 1].strip():
-                used -= 1
-            if used > limits.MAX_COLUMNS or len(row) > limits.MAX_CSV_CELLS_PER_ROW:
-                raise limits.refuse(p, f"第 {len(rows) + 1} 行有 {max(used, len(row))} 列，超过上限 "
-                                       f"{limits.MAX_COLUMNS} 列")
-        rows.append(row)
+    ended = False
+
+    def lines() -> Iterator[str]:
+        nonlocal ended
+        yield from io.StringIO(text, newline="")
+        ended = True        # asked for more: a record still open (a quoted cell) at the end
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    start = 1               # the physical line (as a text editor counts) where the next record starts
+    try:
+        for row in reader:
+            if ended:
+                raise _open_quote(p, len(rows) + 1, start, reader.line_num, row)
+            if len(rows) >= limits.MAX_ROWS:
+                raise limits.refuse(p, f"超过 {limits.MAX_ROWS} 行")
+            if len(row) > limits.MAX_COLUMNS:
+                used = len(row)
+                while used and not row[used - 1].strip():
+                    used -= 1
+                if used > limits.MAX_COLUMNS or len(row) > limits.MAX_CSV_CELLS_PER_ROW:
+                    raise limits.refuse(p, f"第 {len(rows) + 1} 行有 {max(used, len(row))} 列，超过上限 "
+                                           f"{limits.MAX_COLUMNS} 列")
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _malformed(p, len(rows) + 1, start, exc) from None
     return rows
+
+
+def _in_notepad(line: int, physical: int) -> str:
+    """Where a text editor shows ``line`` (a record) when earlier cells hold line breaks."""
+    return "" if line == physical else f"（用记事本打开时是第{physical}行）"
+
+
+def _open_quote(p: Path, line: int, physical: int, last_physical: int, row: list[str]) -> InputFileError:
+    """The file ended inside the quoted cell that ends ``row`` (record ``line``, starting on
+    ``physical``): its opening quote has no closing one."""
+    cell = row[-1].splitlines()[0] if row and row[-1] else ""
+    where = f"第{line}行{column_letter(len(row) - 1)}列"
+    shown = f"“\"{cell[:20]}{'…' if len(cell) > 20 else ''}”"
+    after = last_physical - physical
+    return _error(
+        p, f"{where}{_in_notepad(line, physical)}的单元格{shown}以英文双引号（\"）开头，却直到文件末尾都没有"
+           "结束的引号" + (f"，其后 {after} 行都会被当成这一个单元格的内容" if after else ""),
+        f"请用记事本打开该文件，删除第{physical}行这个多余的英文双引号（如果引号确实是内容的一部分，"
+        "就在这个单元格内容的末尾补上一个英文双引号），保存后重新导入；"
+        "也可以在原来的Excel/WPS表格中改正这个单元格，再另存为CSV")
+
+
+def _malformed(p: Path, line: int, physical: int, exc: csv.Error) -> InputFileError:
+    """A csv.Error for record ``line`` (starting on ``physical``) in Chinese (its own words kept)."""
+    where = f"第{line}行{_in_notepad(line, physical)}"
+    if "field larger than field limit" in str(exc):
+        return _error(
+            p, f"{where}有一个单元格超过 {csv.field_size_limit()} 个字符（{exc}）。"
+               "这通常是因为某个单元格开头多了一个英文双引号（\"），后面各行都被连进了这个单元格",
+            f"请用记事本打开该文件，检查第{physical}行及其后的英文双引号，删除多余的引号后保存并重新导入；"
+            "或者用Excel（或WPS表格）改正后另存为 .xlsx 再导入")
+    return _error(p, f"{where}不符合CSV文件的格式（{exc}）", _RESAVE)
 
 
 def _read_csv(p: Path) -> Table:
@@ -218,10 +267,7 @@ def _read_csv(p: Path) -> Table:
         raise _error(p, "不是文本格式的CSV文件", _RESAVE)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        rows = _csv_rows(p, text, delimiter)
-    except csv.Error as exc:
-        raise _error(p, f"CSV格式有误（{exc}）", _RESAVE) from None
+    rows = _csv_rows(p, text, delimiter)
     if not any(cell.strip() for row in rows for cell in row):
         raise _error(p, "文件中没有任何数据", "请确认选择了正确的文件")
     return Table(str(p), p.stem, rows)
