@@ -111,8 +111,29 @@ def cmd_init(db, args) -> int:
     return 0
 
 
+def check_problems_target(args) -> None:
+    """Refuse a --problems file that could not be written, or must not be, before the import writes
+    anything (an import done, then its rows with problems refused, left the clerk unsure what was done):
+    an .xlsx in an existing folder, not the list imported, not the open database (core.paths.protect),
+    nor a database another 资助助手 is using (db.lock.check_not_in_use)."""
+    from core.errors import OutputFileError
+    from core.paths import IMPORTED_FILE, protect, require_suffix
+    from db.lock import check_not_in_use
+    target = Path(args.problems)
+    protect([args.file], IMPORTED_FILE)     # (as reading it does: core.importers.reader)
+    require_suffix(target, (".xlsx",), "有问题的行")
+    if target.is_dir():
+        raise OutputFileError(f"无法保存“{target.name}”：这是一个文件夹",
+                              "请在 --problems 后写文件名，例如 有问题的行.xlsx")
+    if not target.parent.is_dir():
+        raise OutputFileError(f"无法保存“{target.name}”：文件夹“{target.parent}”不存在", "请选择一个已存在的文件夹")
+    check_not_in_use(target)
+
+
 def cmd_import(db, args) -> int:
     from db.workflows import preview_import, run_import, save_problem_rows
+    if args.problems is not None and args.kind != "feedback":
+        check_problems_target(args)          # before anything is imported
     if args.kind == "payments":
         return check_commands.cmd_import_payments(db, args)
     if args.kind == "feedback":
@@ -267,6 +288,20 @@ def _fail(exc: ZizhuError) -> int:
     return exc.exit_code
 
 
+def _os_failure(exc: OSError) -> ZizhuError:
+    """The Chinese error for an ``OSError`` no command turned into one: the file, and why."""
+    from core.errors import os_reason
+    name = exc.filename if exc.filename is not None else exc.filename2
+    if isinstance(name, bytes):
+        name = name.decode(errors="replace")
+    where = ""
+    if name is not None:
+        text = str(name)
+        where = f"“{text if len(text) <= 120 else text[:60] + '…' + text[-50:]}”"
+    return ZizhuError(f"无法使用文件{where}：{os_reason(exc)}",
+                      "请检查路径是否写对、文件名是否太长，以及对该文件和所在文件夹是否有读写权限，然后重试")
+
+
 # The modules a command needs first, imported while SQLite checks the file on the other core
 # (db.integrity: its answer is awaited when the database is opened). `compute` reads through plain
 # sqlite3 (db.compute); the others read and write through SQLAlchemy's ORM and the models.
@@ -403,6 +438,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
+    except OSError as exc:      # a path the system refuses (no permission, a name too long …): the clerk's to fix
+        log.warning("file system failure in command %s", args.command, exc_info=True)
+        return _fail(_os_failure(exc))
     except Exception as exc:  # every failure ends in a message, never a traceback
         from db.session import translate_error
         mapped = translate_error(exc, db_path)

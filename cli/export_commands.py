@@ -67,10 +67,20 @@ def read_passphrase(path: Path | None, confirm: bool, again: str = "请重新导
         return passphrase
     if not sys.stdin.isatty():
         raise ValidationError("需要签名口令。", "请用 --passphrase-file 指定口令文件（第一行为口令）。")
-    first = getpass.getpass("签名口令：")
-    if confirm and getpass.getpass("再输入一次：") != first:
+    first = _ask("签名口令：")
+    if confirm and _ask("再输入一次：") != first:
         raise ValidationError("两次输入的口令不一致。", again)
     return first
+
+
+def _ask(prompt: str) -> str:
+    """One passphrase typed at the terminal. Ctrl-D (end of input) cancels as Ctrl-C does: the
+    command's end says 已取消 (cli.commands.run) after the prompt's line is ended."""
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        raise KeyboardInterrupt from None
 
 
 def signing_passphrase(db, path: Path | None) -> str:

@@ -57,6 +57,7 @@ KEEP_NEWEST = 20
 KEEP_DAYS = 30
 START_INTERVAL = timedelta(hours=20)     # about one start backup per working day
 STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+BACKUP_SUFFIXES = (".sqlite", ".db")     # what a backup chosen by the clerk may be named (what restore opens)
 
 
 @dataclass(frozen=True)
@@ -225,14 +226,18 @@ def _copied(src: sqlite3.Connection, tmp: Path) -> None:
 
 def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     """Consistent copy of ``source`` to ``target`` (atomic, verified)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     # this process's own temporary name: two processes backing up in the same microsecond (two imports
     # started at once) would otherwise write, check and rename one file between them
     # (registered, with its journal, in the temp registry: a kill mid-copy into another folder, a USB
     # stick, leaves no copy of every child's data there after the next start's sweep)
     tmp = target.with_name(f".~{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
+        if not target.parent.exists():      # (the backups folder, made at the first; a file there: ENOTDIR below)
+            target.parent.mkdir(parents=True, exist_ok=True)
         with registered_temp(tmp), registered_temp(tmp.with_name(tmp.name + "-journal")):
+            # made here first: a folder the system refuses is then an OSError about the backup, not
+            # SQLite's "unable to open database file" read as the source's
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644))
             _copied(sqlite3.connect(source, timeout=timeout, isolation_level=None), tmp)
             os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
@@ -247,7 +252,10 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
                             "请检查磁盘空间和备份文件夹的写入权限，然后重试") from None
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-            leftover.unlink(missing_ok=True)
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError as exc:       # none was made where none can be (ENOTDIR …): the failure is told above
+                log.warning("could not remove the backup's temporary %s: %s", leftover.name, exc)
     return target
 
 
@@ -264,8 +272,12 @@ def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
     else:
         target = Path(target)
         target = target / name if target.is_dir() else target
-        from core.paths import check_replaceable
-        check_replaceable(target)          # never the open database itself, nor a list just imported
+        from core.paths import require_suffix
+        from db.lock import check_not_in_use
+        # never the open database itself, nor a list just imported (core.paths.check_replaceable), nor
+        # a document under a database's name (notes.docx turned into SQLite), nor another program's database
+        require_suffix(target, BACKUP_SUFFIXES, "备份")
+        check_not_in_use(target)
         out = _copy_database(path, target, timeout)
     log.info("backup written: %s (%s)", out.name, reason)
     return out

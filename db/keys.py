@@ -162,10 +162,17 @@ class ExportedKey:
     fingerprint: str
 
 
+KEY_SUFFIXES = (".txt", ".pub")      # key_file_name writes .txt; trust add and gui.trust_box read both
+
+
 def export_public_key(db: Database, path: str | Path) -> ExportedKey:
-    """Write the public key line (what ``key export`` writes) to ``path``, atomically."""
-    from core.paths import write_atomic
+    """Write the public key line (what ``key export`` writes) to ``path``, atomically: a .txt or .pub
+    file, never over a database another 资助助手 is using (``db.lock.check_not_in_use``)."""
+    from core.paths import require_suffix, write_atomic
     from core.signing import fingerprint
+    from db.lock import check_not_in_use
+    require_suffix(path, KEY_SUFFIXES, "公钥")
+    check_not_in_use(path)
     with db.session() as s:
         line = public_key_line(s)
         fp = fingerprint(public_key(s) or b"")

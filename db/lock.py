@@ -21,7 +21,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from core.errors import DatabaseError, os_reason
+from core.errors import DatabaseError, OutputFileError, os_reason
 
 log = logging.getLogger(__name__)
 
@@ -163,3 +163,53 @@ def release(db_path: Path) -> None:
 def is_held(db_path: Path) -> bool:
     """Whether this process holds the lock of ``db_path``."""
     return str(lock_path(Path(db_path).resolve())) in _held
+
+
+_SIDE_SUFFIXES = ("-wal", "-shm", "-journal", ".lock")
+
+
+def holder_elsewhere(db_path: Path) -> str | None:
+    """The lock file's text (who holds it, maybe "") when a program holds the lock of ``db_path``,
+    else None. Tried as ``acquire`` takes it and given back at once: no lock file is made, and a copy
+    starting meanwhile finds it empty and tries again (``_HOLDER_WAIT_S``). This process's own hold
+    counts (another open of the same lock file would fail the same way)."""
+    path = lock_path(Path(db_path).resolve())
+    if str(path) in _held:
+        return ""
+    try:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None               # no lock file (or one we may not open): no program of ours holds it
+    try:
+        if _try_lock(fd):
+            _unlock(fd)
+            return None
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            return os.read(fd, 4096).decode("utf-8", "replace")
+        except OSError:
+            return ""
+    finally:
+        os.close(fd)
+
+
+def check_not_in_use(target: str | os.PathLike[str]) -> None:
+    """OutputFileError when ``target`` is a database (or one of its side files) that another
+    资助助手 window or command is using right now (its lock is held): saving over it would destroy
+    that school's data under the program using it. Called before an output replaces a file that may
+    be a database whatever its name (a backup, a public key, the import's rows with problems)."""
+    p = Path(target)
+    candidates = [p] + [p.with_name(p.name[:-len(side)]) for side in _SIDE_SUFFIXES
+                        if p.name.endswith(side) and len(p.name) > len(side)]
+    for db_path in candidates:
+        try:
+            text = holder_elsewhere(db_path)
+        except OSError:           # a name the system refuses: the write itself says why
+            continue
+        if text is None:
+            continue
+        who = describe_holder(text)
+        who = "" if who == describe_holder("") else who          # (no holder's details: none named)
+        raise OutputFileError(f"不能保存为“{p.name}”：这是另一个资助助手窗口（或正在运行的命令）正在使用的数据库文件，"
+                              "保存到这里会毁掉其中的数据" + (f"；使用者：{who}" if who else ""),
+                              "请换一个文件名（或文件夹）后重新保存；不要覆盖正在使用的数据库")
