@@ -363,6 +363,10 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
     if args.db is not None and args.command not in CREATES and not db_path.exists():   # (a folder: its own message)
         raise ValidationError(f"找不到数据库文件“{db_path}”，没有新建任何文件",
                               "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")
+    if args.db is not None and args.command not in CREATES and db_path.is_file() and db_path.stat().st_size == 0:
+        # (an empty file became a new database under any command: `--db 笔记.docx check` made one)
+        raise ValidationError(f"“{db_path}”是空文件（0 字节），不是资助助手的数据库，没有写入它",
+                              "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")
     started = _start_reads(args, db_path, whole_process)    # the integrity check, and the command's reads ahead
     try:
         _preload(args.command, whole_process)

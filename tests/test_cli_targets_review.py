@@ -228,3 +228,13 @@ def test_backup_into_a_folder_the_system_refuses(school, capsys):
     assert run(["--db", str(school), "backup", "/proc/x.sqlite"]) == 2
     err = capsys.readouterr().err
     assert "无法写入备份 /proc/x.sqlite" in err and "学校.sqlite" not in err
+
+
+@pytest.mark.parametrize("command", [["check"], ["compute"], ["policy", "versions"]])
+def test_an_empty_file_is_not_made_a_database_by_a_command_that_does_not_create_one(tmp_path, capsys, command):
+    from cli.commands import run as run_cli
+    empty = tmp_path / "笔记.docx"
+    empty.write_bytes(b"")
+    assert run_cli(["--db", str(empty), *command]) == 2
+    assert "空文件" in capsys.readouterr().err
+    assert empty.read_bytes() == b""
