@@ -63,7 +63,7 @@ def held_by_another_program(db_path: Path, home: Path):
     proc = subprocess.Popen([sys.executable, "-c", code, str(db_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
                             env={"ZIZHU_HOME": str(home), "PATH": "/usr/bin:/bin"})
     try:
-        assert proc.stdout.readline().strip() == "held"
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
         yield db_path
     finally:
         proc.kill()
