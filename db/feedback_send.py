@@ -2,11 +2,13 @@
 signed with the receiver's key and written for that school to import (db/feedback.py)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.consolidate.checks import item_names
@@ -17,6 +19,7 @@ from db import audit, store
 from db.changes import Changes
 from db.consolidation import consolidate
 from db.keys import ensure_key
+from db.models import AuditEntry
 from db.receiving import expected_schools
 from db.session import Database
 from db.spotcheck import results_for_school
@@ -75,9 +78,25 @@ def sign_feedback(db: Database, feedbacks: Sequence[tuple[Feedback, Path]], pass
                                        len(feedback.findings), feedback.counts()))
     with db.session() as s:
         audit.record_many(s, actor or audit.default_actor(), "feedback", [
-            (None, {"*": (None, f"生成反馈包：{w.school_name}（代码 {w.school_code}），问题 {w.findings} 个，"
+            (None, {"*": (None, f"{_SENT}{w.school_name}（代码 {w.school_code}），问题 {w.findings} 个，"
                                 f"文件 {w.path.name}")}) for w in written])
     return written
+
+
+# The audit entry of a feedback written (``sign_feedback``), read back by ``_last_sent``.
+_SENT = "生成反馈包："
+_SENT_LINE = re.compile(re.escape(_SENT) + r".*（代码 ([^）]*)），问题 (\d+) 个，")
+
+
+def _last_sent(session: Session) -> dict[str, int]:
+    """How many findings the last feedback written to each school carried (by school code)."""
+    last: dict[str, int] = {}
+    for text in session.scalars(select(AuditEntry.new).where(AuditEntry.entity == "feedback")
+                                .order_by(AuditEntry.id)):
+        m = _SENT_LINE.match(text or "")
+        if m:
+            last[m.group(1)] = int(m.group(2))
+    return last
 
 
 # -- gathering what concerns each school (the receiver's findings) ---------------------
@@ -89,13 +108,20 @@ class FeedbackSchool:
     name: str
     findings: int
     counts: dict[str, int]          # by severity
+    closes: int = 0                 # no finding now; its last feedback had this many (the empty one closes them)
+
+    @property
+    def due(self) -> bool:
+        """In 所有有问题的学校 (``--all``): findings to send, or earlier ones to close."""
+        return bool(self.findings or self.closes)
 
 
 def gather_feedback(session: Session, school_codes: Sequence[str] | None = None,
                     now: datetime | None = None) -> list[Feedback]:
     """The feedback for each school of ``school_codes`` (even with no finding: an empty feedback
     tells the school the receiver's newer look found nothing, which closes its earlier open
-    findings), or for every school that has a finding (``None``): the cross-school findings of the
+    findings), or (``None``) for every school that has a finding or was last sent findings that are
+    gone now (its empty feedback closes them): the cross-school findings of the
     receiver's consolidation (db.consolidation) and the 不属实 points of completed spot checks
     (db.spotcheck: an unannounced sample's only once every one of the school's students in it is
     checked), each feedback naming the school package the findings were made on. The spot checks'
@@ -103,7 +129,10 @@ def gather_feedback(session: Session, school_codes: Sequence[str] | None = None,
     school's 已改正 of one stands while the result is unchanged (db.feedback.carried_state)."""
     everyone = _all_feedback(session, now)
     if school_codes is None:
-        return [f for f in everyone if f.findings]
+        # (and every school whose last feedback had findings that are gone: its empty feedback closes
+        # them; left out, the school stays blocked by an error that no longer is one)
+        sent = _last_sent(session)
+        return [f for f in everyone if f.findings or sent.get(f.school_code, 0)]
     by_code = {f.school_code: f for f in everyone}
     out = []
     for raw in dict.fromkeys(c.strip() for c in school_codes):
@@ -135,7 +164,9 @@ def _all_feedback(session: Session, now: datetime | None = None) -> list[Feedbac
 def feedback_schools(db: Database) -> list[FeedbackSchool]:
     """生成反馈包…'s list: every school with the number of findings its feedback would carry."""
     with db.session() as s:
-        return [FeedbackSchool(f.school_code, f.school_name, len(f.findings), f.counts()) for f in _all_feedback(s)]
+        sent = _last_sent(s)
+        return [FeedbackSchool(f.school_code, f.school_name, len(f.findings), f.counts(),
+                               0 if f.findings else sent.get(f.school_code, 0)) for f in _all_feedback(s)]
 
 
 def write_feedback(db: Database, school_code: str, target: Path, passphrase: str,
