@@ -129,7 +129,7 @@ class BackupBox(QGroupBox):
         box = QMessageBox(QMessageBox.Icon.Question, "从备份恢复", self.confirm_text(info),
                           QMessageBox.StandardButton.NoButton, self)
         yes = box.addButton("恢复", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(box.addButton("取消", QMessageBox.ButtonRole.RejectRole))   # Return keeps the database
         box.exec()
         return box.clickedButton() is yes
 

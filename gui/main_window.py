@@ -409,10 +409,11 @@ class MainWindow(QMainWindow):
             self.show_page(pages[key])
 
     def find_in_list(self) -> None:
-        if self.current_page() not in (STUDENTS, ROSTER):
+        """Ctrl+F: the search box of the list shown (学生名册 from a page without one)."""
+        lists = {STUDENTS: self.students, ROSTER: self.roster, FINDINGS: self.findings, LETTERS: self.letters}
+        if self.current_page() not in lists:
             self.show_page(STUDENTS)
-        page = self.roster if self.current_page() == ROSTER else self.students
-        page.focus_search()
+        lists[self.current_page()].focus_search()
 
     def _step_undo(self, text: str, step: Callable[[], None], done: str) -> None:
         """撤销 / 重做, said in the status bar (a save's "已保存" stood there after it was undone)."""

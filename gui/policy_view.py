@@ -120,9 +120,10 @@ class PolicyPage(QWidget):
         self.show_retired.setChecked(True)
         self.show_retired.toggled.connect(
             lambda on: self.proxy.set_predicate("retired", None if on else (lambda r: not r.retired)))
-        self.add_button.clicked.connect(self.add_item)
-        self.copy_button.clicked.connect(self.copy_item)
-        self.edit_button.clicked.connect(self.edit_item)
+        # (clicked passes its bool: given as ``modal`` it opened the form non-modal, a second one beside it)
+        self.add_button.clicked.connect(lambda: self.add_item())
+        self.copy_button.clicked.connect(lambda: self.copy_item())
+        self.edit_button.clicked.connect(lambda: self.edit_item())
         self.retire_button.clicked.connect(self.toggle_retired)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
         item_buttons = QHBoxLayout()

@@ -40,6 +40,7 @@ class ReasonDialog(QDialog):
         self.items = QPlainTextEdit("\n".join(shown), self)
         self.items.setObjectName("reasonItems")
         self.items.setReadOnly(True)
+        self.items.setFocusPolicy(Qt.FocusPolicy.NoFocus)      # the reason field takes the typing (and the focus)
         self.items.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         fm = self.fontMetrics()
         widest = max((fm.horizontalAdvance(t) for t in (*shown, example, intro)), default=0)
@@ -67,6 +68,7 @@ class ReasonDialog(QDialog):
         self.setMinimumWidth(min(width, WIDTH[0]))
         height = max(self.sizeHint().height(), self.heightForWidth(width))
         fit_to_screen(self, width, height)
+        self.edit.setFocus()
 
     def reason(self) -> str:
         return self.edit.text().strip()
