@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -12,6 +13,8 @@ from test_gui_policy import page, school, win  # noqa: F401 - fixtures
 
 from db.backup import BackupInfo
 from gui.main_window import FINDINGS, LETTERS, POLICY, STUDENTS
+
+pytestmark = pytest.mark.usefixtures("shown")        # the worker synchronous, no error box shown
 
 
 def test_the_item_buttons_open_the_form_modal(page, qtbot, monkeypatch):
