@@ -42,6 +42,7 @@ from gui.templates import download_template
 if TYPE_CHECKING:
     from gui.first_rows import FirstRows
     from gui.import_wizard import ImportWizard  # imported when first opened (openpyxl, calamine)
+    from gui.list_page import ListPage
     from gui.policy_view import PolicyPage  # made when first needed (its widgets: 0.03-0.05 s at start)
     from gui.receiving.page import ReceivingPage  # created when first shown (openpyxl, reportlab)
 
@@ -410,7 +411,8 @@ class MainWindow(QMainWindow):
 
     def find_in_list(self) -> None:
         """Ctrl+F: the search box of the list shown (学生名册 from a page without one)."""
-        lists = {STUDENTS: self.students, ROSTER: self.roster, FINDINGS: self.findings, LETTERS: self.letters}
+        lists: dict[int, ListPage[Any]] = {STUDENTS: self.students, ROSTER: self.roster, FINDINGS: self.findings,
+                                           LETTERS: self.letters}
         if self.current_page() not in lists:
             self.show_page(STUDENTS)
         lists[self.current_page()].focus_search()
