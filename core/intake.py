@@ -14,6 +14,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class Examined:
     draft: bool = False            # a draft signed by its school's trusted key (refused; status 仅有草稿)
     reason: str = ""
     via: str = ""                  # the station (code) whose consolidated package held it; "" sent directly
+    relayed_at: datetime | None = None  # when that station received it, as its signed list says (None: unknown)
     students: int = 0              # how many students ``data.json`` lists (when it may be stored)
     total_fen: int = 0             # the sum of their grants
 

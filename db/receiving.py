@@ -44,7 +44,15 @@ from db.receiving_models import (
     PackageBlob,
     ReceivedPackageRow,
 )
-from db.receiving_nested import StationPackage, expand, inner_contents, intake_kinds, log_stations, via_note
+from db.receiving_nested import (
+    StationPackage,
+    expand,
+    first_received,
+    inner_contents,
+    intake_kinds,
+    log_stations,
+    via_note,
+)
 from db.session import Database
 
 if TYPE_CHECKING:
@@ -266,9 +274,10 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
         changes = package_changes(_data_of(session, current.sha256, current.file_name), exam.with_students())
     insert_one(conn, PackageBlob.__table__, _BLOB_COLUMNS, (exam.sha256, len(exam.content), exam.content))
     total = exam.total_fen
+    received = first_received(exam, made, now)     # a forwarded package's: when its station received it
     package_id = insert_one(conn, _PACKAGE, _PACKAGE_COLUMNS, (
         exam.sha256, exam.path.name, data.school_code, data.school_name, data.township, data.school_year,
-        data.kind, data.generated_at, stored_time(now), actor, exam.fingerprint, exam.via, CURRENT, None,
+        data.kind, data.generated_at, stored_time(received), actor, exam.fingerprint, exam.via, CURRENT, None,
         exam.students, total))
     if current is not None:
         conn.exec_driver_sql(_REPLACED, (REPLACED, package_id, current.id))
@@ -278,7 +287,8 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     if current is not None:
         note += f"；替换 {current.file_name}"
     if exam.via:
-        note += f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
+        note += (f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
+                 + (f"，{exam.via} 接收于 {received:%Y-%m-%d %H:%M}" if received != now else ""))
     audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
     return _outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id)
 

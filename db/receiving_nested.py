@@ -11,9 +11,17 @@ it. A school package that cannot be proved here (its school's key not registered
 bureau, a draft, …) is refused with its reason and the station named; the others are accepted
 and stored as received via the station (``via`` = the station's code). A school package
 already received (directly or through another station) is the same stored row: same SHA-256.
+A school package the station forwarded was received when the station received it: its stored
+``received_at`` is the time the station's signed ``data.json`` lists for it (``first_received``),
+so a school that reported to its station on time is not 迟报 at the bureau for the days the
+station's package took to come.
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,7 +33,7 @@ from sqlalchemy.orm import Session
 from core.errors import ZizhuError
 from core.intake import INTAKE_KINDS, Examined, examine_package
 from core.package import name_problem
-from core.package_data import KIND_SCHOOL
+from core.package_data import DATA_MEMBER, KIND_SCHOOL, local_time
 from core.trust import TrustedSigner
 from db.receiving_models import IntakeLog
 
@@ -83,12 +91,45 @@ def expand(exam: Examined, trusted: Sequence[TrustedSigner], receiver_year: int,
     inner, problem = inner_contents(exam.path, exam.content)
     if problem:
         return [replace(exam, data=None, content=b"", reason=problem)], None
-    out = [replace(examine_package(path, content, trusted, receiver_year, history), via=station.school_code)
-           for path, content in inner]
+    times = _received_times(exam.content)
+    out = [replace(e, via=station.school_code, relayed_at=times.get(e.sha256))
+           for e in (examine_package(path, content, trusted, receiver_year, history) for path, content in inner)]
     if not out:
         return [replace(exam, data=None, content=b"", reason="汇总包中没有学校的提交包。")], None
     return out, StationPackage(exam.path.name, exam.sha256, station.school_code, station.school_name,
                         station.school_year, len(out))
+
+
+def _received_times(content: bytes) -> dict[str, datetime]:
+    """When the station received each school package its 汇总包 holds, by SHA-256: the ``received_at``
+    its ``data.json`` lists (signed by the station, verified before this is read; the station's
+    local time, ``core.exports.consolidated``). A time missing or unreadable is left out."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            listed = json.loads(zf.read(DATA_MEMBER).decode("utf-8")).get("packages")
+    except (OSError, ValueError, AttributeError, KeyError, zipfile.BadZipFile, RecursionError):
+        return {}
+    out: dict[str, datetime] = {}
+    for entry in listed if isinstance(listed, list) else ():
+        sha, at = (entry.get("sha256"), entry.get("received_at")) if isinstance(entry, dict) else (None, None)
+        if isinstance(sha, str) and isinstance(at, str):
+            with contextlib.suppress(ValueError):
+                out[sha.lower()] = local_time(at)
+    return out
+
+
+def first_received(exam: Examined, made: datetime, now: datetime) -> datetime:
+    """When ``exam``'s package was first received, stored as its ``received_at`` (lateness is judged
+    by it, ``db.receiving_status``): ``now`` (this receiver's own receipt) for one sent directly; for
+    one a station forwarded, the time the station's signed list gives for it, never later than ``now``
+    (a station's clock running ahead) nor earlier than ``made``, the package's own ``generated_at``
+    (no package is received before it was made: a station's clock set back does not make a school
+    early). When the station's list gives no time for it, or one that cannot be read (a station
+    package made by a program that did not list it), ``now``: this receiver's own receipt, the
+    latest the package can have come, as for a package sent directly."""
+    if not exam.via or exam.relayed_at is None:
+        return now
+    return min(max(exam.relayed_at, made), now)
 
 
 def via_note(exam: Examined) -> str:

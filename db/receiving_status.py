@@ -29,7 +29,7 @@ from core.money import format_fen
 from db import audit, store
 from db.changes import Changes
 from db.receiving import expected_schools
-from db.receiving_models import CURRENT, REPLACED, ExpectedSchool, IntakeLog, ReceivedPackageRow
+from db.receiving_models import CURRENT, REFUSED, REPLACED, ExpectedSchool, IntakeLog, ReceivedPackageRow
 from db.session import Database
 
 DEADLINE_PHASE = "核准信息数据"
@@ -86,7 +86,7 @@ class SchoolStatus:
     students: int = 0
     total_fen: int = 0
     replaced: int = 0               # earlier packages of this school and year (history)
-    refused: int = 0                # offered files refused (intake log)
+    refused: int = 0                # distinct files refused (intake log, by SHA-256: a file offered again counts once)
     draft: bool = False             # no package, but a genuine draft was offered (仅有草稿, or 迟报 after the end)
     first_received_at: datetime | None = None   # its earliest package of the year (current or replaced)
     correction: str = ""            # the current package corrects an earlier one: when each came
@@ -152,12 +152,14 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
     for p in packages:
         if p.state in (CURRENT, REPLACED):
             first[p.school_code] = min(first.get(p.school_code, p.received_at), p.received_at)
-    log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft, IntakeLog.reason)
-                          .where(IntakeLog.school_year == year)).all()
-    refused = Counter(code for code, result, _, _ in log if result == "refused")
+    log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft, IntakeLog.reason,
+                                 IntakeLog.id, IntakeLog.sha256).where(IntakeLog.school_year == year)).all()
+    # the files refused, each once however often it was offered (by its SHA-256; a line without one, each)
+    refused = Counter(code for code, _ in {(code, sha or f"#{line}") for code, result, _, _, line, sha in log
+                                          if result == REFUSED})
     # a draft refused as such (its school's trusted key, its own code); an older program also marked
     # drafts signed by unknown keys, refused for that: their reason says so
-    drafts = {code for code, _, draft, reason in log if draft and (reason or "").startswith(DRAFT_REFUSAL)}
+    drafts = {code for code, _, draft, reason, _, _ in log if draft and (reason or "").startswith(DRAFT_REFUSAL)}
 
     def row(code: str, name: str, township: str, level: str, listed: bool) -> SchoolStatus:
         p = current.get(code)

@@ -218,8 +218,10 @@ def _budget(packages: Sequence[PackageData], items: Mapping[str, str]) -> list[B
 
 def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | None = None,
               items: Mapping[str, str] | None = None) -> Summary:
-    """The summaries of ``packages`` (one per school). A school's township is its package's,
-    else ``townships[school_code]`` (e.g. the expected-schools list), else （未填乡镇）. Items are
+    """The summaries of ``packages`` (one per school). A school's township is
+    ``townships[school_code]`` (the receiver's expected-schools list, as ``consolidate status``
+    shows it: one township is one row even when a school wrote its name otherwise), else its
+    package's, else （未填乡镇）. Items are
     listed in the order of ``items`` (code -> name: the receiver's policy), then any other
     item the packages name. The budget table counts a student for an item when the item is
     granted, with an amount of 0.00 too (受助 as the school's own figures count it), and for a
@@ -243,7 +245,7 @@ def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | No
         figures.add(pkg, dups)
         totals.add(pkg, dups)
         match = next(totals_mismatches(pkg, {}), None) is None
-        township = pkg.township or townships.get(pkg.school_code, "") or NO_TOWNSHIP
+        township = townships.get(pkg.school_code, "") or pkg.township or NO_TOWNSHIP
         schools.append(SchoolSummary(pkg.school_code, pkg.school_name, township, pkg.school_year, figures, match))
         town = towns.get(township) or towns.setdefault(township, TownshipSummary(township, Figures()))
         town.figures.add(pkg, dups)
