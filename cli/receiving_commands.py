@@ -221,6 +221,21 @@ def cmd_view(db, args) -> int:
     return 0 if check.ok else 1
 
 
+def _station_reporting(path: Path) -> str:
+    """The 报送情况 a station's 汇总包 states (应报, 已报, 缺报, 迟报), or that it states none (an
+    older program's package, or a station without a list of expected schools)."""
+    from core.errors import ZizhuError
+    from core.exports.consolidated import reporting_in
+    try:
+        r = reporting_in(path)
+    except ZizhuError as exc:
+        return f"报送情况：无法读取（{exc.message}）"
+    if r is None:
+        return ("报送情况：汇总包中没有写明（报送单位没有导入应报学校名单，或程序版本较旧），"
+                "是否有缺报学校请向报送单位核实")
+    return f"报送情况（报送单位自报）：{r.line()}{r.consequence()}"
+
+
 def _view_station(view) -> int:
     """A station's 汇总包: the station, then each school package in it, verified here with its own key."""
     from core.domain import school_year_label
@@ -229,6 +244,7 @@ def _view_station(view) -> int:
     print(f"汇总包：{d.school_name}（代码 {d.school_code}），{school_year_label(d.school_year)}，"
           f"生成于 {d.generated_at.replace('T', ' ')}；其中学校提交包 {len(view.inner)} 个"
           f"（汇总包自报合计 {format_fen(d.totals.total)} 元）")
+    print(_station_reporting(view.path))
     if view.problem:
         print(view.problem)
     for v in view.inner:

@@ -2,21 +2,24 @@
 signed consolidated package.
 
 The accepted packages are read through recv-intake's accessors (db.receiving: accepted_data,
-package_bytes, expected_schools) and the roster through db.findings.roster_facts; everything
-else is core.consolidate (pure) and core.exports.consolidated. The receiver's own key signs
-the consolidated package (db.keys.ensure_key), like a school package.
+package_bytes, expected_schools) and the roster through db.findings.roster_facts; the 报送情况
+(应报, 已报, 缺报, 迟报) through db.receiving_status.status_of, the one reading of where each
+expected school stands (``consolidate status``); everything else is core.consolidate (pure)
+and core.exports.consolidated. The receiver's own key signs the consolidated package
+(db.keys.ensure_key), like a school package.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.consolidate import CrossFinding, Summary, cross_check, outside_item_names, summarise
+from core.consolidate.reporting import DRAFT_NOTE, NOT_YET, OVERDUE, Reporting, SchoolRef
 from core.errors import ValidationError
 from core.exports.consolidated import Consolidation, InnerPackage
 from core.money import format_fen
@@ -67,6 +70,29 @@ def consolidation(db: Database) -> Consolidated:
         return consolidate(s)
 
 
+def reporting(session: Session, today: date | None = None) -> Reporting | None:
+    """The 报送情况 the consolidated package states: None without a list of expected schools.
+    An expected school is 缺报 when no package of it is in the totals (nothing sent, only drafts,
+    or nothing yet after the deadline: db.receiving_status calls that one 迟报, here it is 缺报
+    “逾期未报”: what the totals lack), 迟报 when its package is in them but its first came after
+    the deadline."""
+    from db.receiving_status import status_of
+    status = status_of(session, today)
+    if not status.schools:
+        return None
+    missing, late = [], []
+    for s in status.schools:
+        if s.received_at is None:
+            note = "，".join(x for x in (OVERDUE if s.late else "", DRAFT_NOTE if s.draft else "") if x)
+            missing.append(SchoolRef(s.code, s.name, s.township, note or NOT_YET))
+        elif s.late:
+            first = s.first_received_at or s.received_at
+            late.append(SchoolRef(s.code, s.name, s.township, f"{first:%Y-%m-%d} 接收", f"{first:%Y-%m-%d}"))
+    unlisted = tuple(SchoolRef(s.code, s.name, s.township, "不在应报学校名单中") for s in status.unlisted)
+    return Reporting(len(status.schools), len(status.schools) - len(missing), tuple(missing), tuple(late), unlisted,
+                     status.deadline.isoformat() if status.deadline else "")
+
+
 @dataclass
 class ConsolidatedExportResult:
     path: Path
@@ -74,7 +100,13 @@ class ConsolidatedExportResult:
     packages: int
     findings: list[CrossFinding]
     summary: Summary
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)    # what to tell the clerk: the 缺报 first, then the report's
+    reporting: Reporting | None = None                   # the 报送情况 stated (None: no list of expected schools)
+
+    @property
+    def incomplete(self) -> str:
+        """``注意：应报 N 所，缺报 K 所（…），汇总数据不完整`` when expected schools are missing, else ""."""
+        return self.reporting.warning() if self.reporting is not None else ""
 
     @property
     def changes(self) -> Changes:
@@ -110,6 +142,7 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
     from db.receiving import package_bytes
 
     steps = 4
+    now = datetime.now()
     with db.session() as s:
         done = consolidate(s)
         if not done.packages:
@@ -119,9 +152,9 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
         blobs = {p.member: package_bytes(s, p.sha256) for p in inner}
         official, policy = get_official(s), store.get_policy(s)
         c = Consolidation(school_info(s), inner, done.summary, done.findings, county=official.county,
-                          policy_name=official.title, policy_hash=policy.sha256, generated_at=datetime.now(),
+                          policy_name=official.title, policy_hash=policy.sha256, generated_at=now,
                           generated_by=actor or audit.default_actor(), clerk=official.clerk,
-                          signer_fingerprint=fingerprint(public_raw))
+                          signer_fingerprint=fingerprint(public_raw), reporting=reporting(s, now.date()))
     if progress:
         progress(1, steps)
     with temp_folder("consolidated") as folder:
@@ -148,10 +181,16 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
         "packages": sorted(p.sha256 for p in inner),
     }
     path = write_package(Path(target), files, meta, private, public_raw)
+    r = c.reporting
+    gap = f"，应报 {r.expected} 所，缺报 {len(r.missing)} 所" if r is not None and r.missing else ""
     with db.session() as s:
         audit.record(s, actor or audit.default_actor(), "export", None,
-                     {"*": (None, f"导出汇总包 {Path(target).name}（{len(inner)} 所学校）")})
+                     {"*": (None, f"导出汇总包 {Path(target).name}（{len(inner)} 所学校{gap}）")})
     if progress:
         progress(steps, steps)
-    return ConsolidatedExportResult(path, fingerprint(public_raw), len(inner), done.findings, done.summary, warnings)
+    result = ConsolidatedExportResult(path, fingerprint(public_raw), len(inner), done.findings, done.summary,
+                                      warnings, r)
+    if result.incomplete:             # (the CLI prints the warnings; the GUI says this one first)
+        result.warnings.insert(0, result.incomplete)
+    return result
 

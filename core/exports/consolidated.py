@@ -11,27 +11,34 @@ package; the bureau verifies that signature, then each inner package (``inner_pa
 receiver itself, ``students`` is empty (the students are in the inner packages), ``totals`` are
 the inner packages' claims added up, ``findings`` the cross-school findings — plus ``packages``:
 ``[{"member", "sha256", "file_name", "school_code", "school_name", "township", "school_year",
-"generated_at", "received_at", "via", "total"}]``. A reader must look at ``kind`` first: a
-consolidated member is never a school's list of students.
+"generated_at", "received_at", "via", "total"}]`` and, only when the receiver has a list of
+expected schools, ``reporting`` (core.consolidate.reporting: 应报, 已报, 缺报, 迟报; absent from
+older packages, ignored by the readers that do not show it). A reader must look at ``kind``
+first: a consolidated member is never a school's list of students.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import math
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.checks.base import SEVERITY_LABELS
 from core.consolidate.checks import CrossFinding
+from core.consolidate.reporting import FIELD as REPORTING_FIELD
+from core.consolidate.reporting import Reporting, reporting_of
 from core.consolidate.summary import Figures, Summary
 from core.errors import InputFileError, ValidationError
 from core.exports.data import SchoolInfo
@@ -43,6 +50,7 @@ from core.exports.xlsx_common import (
     put_text,
     save_workbook,
     setup_print,
+    text_width,
     write_header,
     write_row,
     write_title,
@@ -57,6 +65,7 @@ WORKBOOK_MEMBER = "summary.xlsx"
 REPORT_MEMBER = "report.pdf"
 HEADER_ROW = 2
 SHEETS = ("按学校", "按乡镇", "按学段", "预算表", "跨校核查问题", "提交包清单")
+REPORTING_SHEET = "报送情况"       # first, only when the receiver has a list of expected schools
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,7 @@ class Consolidation:
     clerk: str = ""                   # the receiver's 经办人 (公文信息), "" when not set
     signer_fingerprint: str = ""
     program_version: str = field(default_factory=program_version)
+    reporting: Reporting | None = None    # 报送情况: None without a list of expected schools
 
     @property
     def time_label(self) -> str:
@@ -123,6 +133,8 @@ def data_member(c: Consolidation) -> bytes:
                       "school_year": p.school_year, "generated_at": p.generated_at, "received_at": p.received_at,
                       "via": p.via, "total": p.total_fen} for p in c.packages],
     }
+    if c.reporting is not None:
+        doc[REPORTING_FIELD] = c.reporting.to_json()
     return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
@@ -182,6 +194,23 @@ def inner_files(path: Path, content: bytes | None = None) -> list[InnerFile]:
     return out
 
 
+def reporting_in(path: Path, content: bytes | None = None) -> Reporting | None:
+    """The 报送情况 a consolidated package states (``content``: its bytes already read and
+    verified); None when it states none (an older program's package, or a receiver without a
+    list of expected schools). Raises InputFileError / ValidationError."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path if content is None else io.BytesIO(content)) as zf:
+            doc = json.loads(zf.read(DATA_MEMBER).decode("utf-8"))
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise InputFileError(f"无法读取汇总包 {path.name}：{exc}", _INNER_HINT) from None
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError(f"{path.name} 中的 {DATA_MEMBER} 无法读取。", _INNER_HINT) from None
+    if not isinstance(doc, dict):
+        raise ValidationError(f"{path.name} 中的 {DATA_MEMBER} 无法读取。", _INNER_HINT)
+    return reporting_of(doc)
+
+
 # -- the workbook ---------------------------------------------------------------------------
 
 def _figures(f: Figures, sources: list[str]) -> list[Any]:
@@ -189,8 +218,10 @@ def _figures(f: Figures, sources: list[str]) -> list[Any]:
             f.duplicate_ids]
 
 
-def _finish(ws: Worksheet, c: Consolidation, title: str, header_row: int = HEADER_ROW, maximum: int = 60) -> None:
-    fit_columns(ws, skip_rows=[1], maximum=maximum)
+def _finish(ws: Worksheet, c: Consolidation, title: str, header_row: int = HEADER_ROW, maximum: int = 60,
+            notes: Iterable[int] = ()) -> None:
+    """Columns fitted (the title and the ``notes`` rows, one long text each, not measured), print set up."""
+    fit_columns(ws, skip_rows=[1, *notes], maximum=maximum)
     setup_print(ws, header_row=header_row, school=c.receiver.name, title=title, draft=False)
 
 
@@ -208,16 +239,59 @@ def _by_school(ws: Worksheet, c: Consolidation) -> None:
                             "一致" if s.totals_match else "不一致"])
     write_row(ws, row + 1, ["合计", f"{c.summary.totals.schools}所", "", *_figures(c.summary.totals, srcs), ""],
               bold=True, fill=TOTAL_FILL)
-    _note(ws, row + 2, c)
-    _finish(ws, c, SHEETS[0])
+    _finish(ws, c, SHEETS[0], notes=_note(ws, row + 2, c))
 
 
-def _note(ws: Worksheet, row: int, c: Consolidation) -> None:
+def _note(ws: Worksheet, row: int, c: Consolidation) -> list[int]:
+    """The notes under a table of totals: the duplicates inside them, the schools missing from
+    them; returns the rows of the notes not to measure (the 缺报 one)."""
     d = c.summary.duplicates
     if d.ids:
         put_text(ws, row, 1, f"注：以上金额为各校提交包声明的合计，其中含 {d.ids} 名在多所学校重复受助的学生"
                              f"（共 {d.entries} 条，金额 {format_fen(d.amount_fen)} 元），"
                              "见“跨校核查问题”。").font = BOLD
+        row += 1
+    r = c.reporting
+    if r is not None and r.missing:
+        put_text(ws, row, 1, f"注：应报 {r.expected} 所、已报 {r.received} 所，缺报的 {len(r.missing)} 所学校没有数据，"
+                             f"未计入以上合计，汇总数据不完整，见“{REPORTING_SHEET}”。").font = BOLD
+        return [row]
+    return []
+
+
+def _reporting(ws: Worksheet, c: Consolidation) -> None:
+    """报送情况: the counts, then each school 缺报, 迟报 or not on the list."""
+    r = c.reporting
+    assert r is not None
+    headers = ["情况", "学校代码", "学校名称", "乡镇", "说明"]
+    write_title(ws, c.title("报送情况"), len(headers), False)
+    counts: list[tuple[str, Any]] = [("应报学校（所）", r.expected), ("已报学校（所）", r.received),
+                                     ("缺报学校（所）", len(r.missing)), ("迟报学校（所）", len(r.late))]
+    if r.unlisted:
+        counts.append(("名单外学校（所）", len(r.unlisted)))
+    counts.append(("报送截止日期", r.deadline or "（政策中没有“核准信息数据”阶段）"))
+    row = HEADER_ROW
+    for label, value in counts:
+        write_row(ws, row, [label, value], bold=label.startswith("缺报") and bool(r.missing))
+        row += 1
+    line = put_text(ws, row, 1, r.line() + r.consequence())
+    line.alignment = Alignment(wrap_text=True, vertical="top")
+    if r.missing:
+        line.font = BOLD
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
+    notes = [row]
+    row += 2
+    write_header(ws, row, headers)
+    header_row = row
+    rows = [("缺报", s) for s in r.missing] + [("迟报", s) for s in r.late] + [("名单外", s) for s in r.unlisted]
+    for state, s in rows:
+        row += 1
+        write_row(ws, row, [state, s.code, s.name, s.township, s.note])
+    if not rows:
+        put_text(ws, row + 1, 1, "应报学校均已按时报送。")
+    _finish(ws, c, REPORTING_SHEET, header_row=header_row, maximum=70, notes=notes)
+    width = sum(ws.column_dimensions[get_column_letter(i)].width or 8 for i in range(1, len(headers) + 1))
+    ws.row_dimensions[notes[0]].height = 16 * max(1, math.ceil((text_width(line.value) + 4) / width))
 
 
 def _by_township(ws: Worksheet, c: Consolidation) -> None:
@@ -232,8 +306,7 @@ def _by_township(ws: Worksheet, c: Consolidation) -> None:
         write_row(ws, row, [t.township, t.figures.schools, *_figures(t.figures, srcs)])
     write_row(ws, row + 1, ["合计", c.summary.totals.schools, *_figures(c.summary.totals, srcs)],
               bold=True, fill=TOTAL_FILL)
-    _note(ws, row + 2, c)
-    _finish(ws, c, SHEETS[1])
+    _finish(ws, c, SHEETS[1], notes=_note(ws, row + 2, c))
 
 
 def _by_stage(ws: Worksheet, c: Consolidation) -> None:
@@ -317,6 +390,8 @@ def write_consolidated_workbook(path: str | Path, c: Consolidation) -> Path:
     """The receiver's summary workbook (every text a string cell: never a formula)."""
     wb = Workbook()
     wb.remove(wb.active)
+    if c.reporting is not None:
+        _reporting(wb.create_sheet(REPORTING_SHEET), c)
     for name, fill in zip(SHEETS, (_by_school, _by_township, _by_stage, _budget, _findings, _packages), strict=True):
         fill(wb.create_sheet(name), c)
     wb.properties.title = c.title("资助汇总表")

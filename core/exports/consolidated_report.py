@@ -1,6 +1,7 @@
 """教育资助汇总报告: the receiver's signed summary (a station's or the bureau's).
 
-Cover (receiver, year, packages, signer fingerprint), totals, per township, per school,
+Cover (receiver, year, packages, 报送情况, signer fingerprint), totals with the 报送情况 (应报,
+已报, 缺报, 迟报: only when the receiver has a list of expected schools), per township, per school,
 the budget table (项目 × 资金来源), per stage, the cross-school findings, the signature
 block (制表人 / 审核人 / 负责人, seal box, key fingerprint) and the list of the packages.
 """
@@ -34,6 +35,7 @@ def _cover(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
         *([["县（市、区）", c.county]] if c.county else []),
         *([["资助政策", c.policy_name]] if c.policy_name else []),
         ["汇总的提交包", f"{len(c.packages)} 所学校（各校提交包原件随附，签名可逐一核验）"],
+        *([["报送情况", c.reporting.counts()]] if c.reporting is not None else []),
         ["生成时间", c.time_label],
         ["生成人", generated_by_label(c.clerk, c.generated_by)],
         ["签名公钥指纹", Paragraph(c.signer_fingerprint, st["mono"]) if c.signer_fingerprint else "未签名"],
@@ -61,7 +63,10 @@ def _overview(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
     t, dup = c.summary.totals, c.summary.duplicates
     srcs, _ = _money_cols(c)
     src_text = "，".join(f"{c.summary.sources[s]} {format_fen(t.by_source.get(s, 0))} 元" for s in srcs)
-    text = (f"本次汇总 {t.schools} 所学校的提交包：在册学生 {t.students} 人，受助学生 {t.students_granted} 人，"
+    r = c.reporting
+    gap = (f"（应报 {r.expected} 所，缺报 {len(r.missing)} 所，汇总数据不完整，见下文“报送情况”）"
+           if r is not None and r.missing else "")
+    text = (f"本次汇总 {t.schools} 所学校的提交包{gap}：在册学生 {t.students} 人，受助学生 {t.students_granted} 人，"
             f"资助金额合计 {format_fen(t.total)} 元（{src_text}）。以上为各校提交包声明的合计。")
     if dup.ids:
         text += (f"其中含 {dup.ids} 名在多所学校重复受助的学生（{dup.entries} 条，"
@@ -69,7 +74,28 @@ def _overview(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
     if t.pending:
         text += f"另有 {t.pending} 个资助项目因信息不全待补充，未计入上述金额。"
     # (the sources' labels are the packages' words: escaped for the paragraph's markup)
-    return [Paragraph("一、总体情况", st["h1"]), Paragraph(g.esc(text, "资金来源"), st["indent"])]
+    return [Paragraph("一、总体情况", st["h1"]), Paragraph(g.esc(text, "资金来源"), st["indent"]),
+            *_reporting(c, st, g)]
+
+
+def _reporting(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:
+    """报送情况: 应报 N 所、已报 M 所；缺报：…；迟报：… and the schools in a table (nothing without a list)."""
+    r = c.reporting
+    if r is None:
+        return []
+    text = g.esc(r.line(), "学校名称")
+    if r.deadline:
+        text += g.esc(f"报送截止日期为 {r.deadline}，此后首次接收的为迟报。")
+    if r.missing:
+        text += f'<font color="#B00000">{g.esc(r.consequence())}</font>'
+    out: list[Flowable] = [Paragraph("报送情况", st["h2"]), Paragraph(text, st["indent"])]
+    rows: list[list[Any]] = [["情况", "学校代码", "学校名称", "乡镇", "说明"]]
+    rows += [[state, s.code, s.name, s.township or "—", s.note or "—"]
+             for state, these in (("缺报", r.missing), ("迟报", r.late), ("名单外", r.unlisted)) for s in these]
+    if len(rows) > 1:
+        out.append(table(rows, [16 * mm, 28 * mm, WIDTH - 16 * mm - 28 * mm - 26 * mm - 50 * mm, 26 * mm, 50 * mm],
+                         st, g, center=(0,), labels={2: "学校名称", 3: "乡镇"}))
+    return out
 
 
 def _tables(c: Consolidation, st: Styles, g: Glyphs) -> list[Flowable]:

@@ -376,7 +376,10 @@ class ReceivingPage(QWidget):
         t = result.summary.totals
         text = (f"已导出汇总包：{result.path}\n{result.packages} 所学校，学生 {t.students} 人，"
                 f"资助合计 {format_fen(t.total)} 元。\n签名公钥指纹：{result.fingerprint}")
+        missing = result.incomplete        # 注意：应报 N 所，缺报 K 所（…），汇总数据不完整
+        if missing:
+            text += f"\n{missing}（汇总包的报告和汇总表中已列出缺报学校）。"
         if errors:
             text += f"\n交叉核查有 {errors} 个错误，已列在汇总包中（上级会看到）。"
-        text += "".join(f"\n注意：{w}" for w in result.warnings)
+        text += "".join(f"\n注意：{w}" for w in result.warnings if w != missing)
         self.show_done("导出汇总包", text)
