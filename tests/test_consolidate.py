@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from core.checks.base import RosterFacts
 from core.consolidate import cross_check, in_school, outside_item_names, summarise
 from core.consolidate.checks import counts_of, finding_line
@@ -102,7 +104,8 @@ def test_roster_member_in_school_but_in_no_package_is_a_warning_naming_the_outsi
               RosterFacts(5, "钱七", pid(5), "", "非在校生"),
               RosterFacts(6, "孙八", pid(6), "", "")]
     outside = outside_item_names(default_policy())
-    assert "外地就学普高资助" in outside and "免学费" not in outside
+    names = [name for name, _stages in outside]
+    assert "外地就学普高资助" in names and "免学费" not in names
     found = cross_check([a], roster=roster, outside_items=outside)
     assert codes(found) == ["ROSTER_NOT_ENROLLED"] * 2
     wang, zhao = found
@@ -263,3 +266,18 @@ def test_fifty_thousand_students_in_fifty_packages_to_the_student():
     s = summarise(packages)
     assert s.totals.students == 50000 and s.totals.students_granted == 50 * 666
     assert codes(found) == ["ROSTER_NOT_ENROLLED"] * 10000            # the 10 roster "schools" no package has
+
+
+@pytest.mark.parametrize(("status", "named", "not_named"), [
+    ("普通高中二年级", "外地就学普高资助", "外地就学学前教育资助"),
+    ("学前教育", "外地就学学前教育资助", "外地就学普高资助"),
+    ("中职一年级", "外地就学中职资助", "外地就学普高资助"),
+    ("本科", "政策中没有本科的外地就学资助项目", "外地就学"),
+    ("七年级", "政策中没有初中的外地就学资助项目", "外地就学普高"),
+    ("在校生", "外地就学普高资助", "政策中没有")])
+def test_the_outside_items_named_are_those_of_the_stage_the_status_says(status, named, not_named):
+    """Every child in no package was told of the 学前/中职/普高 items, a 本科 student and a 七年级 pupil too."""
+    roster = [RosterFacts(4, "赵六", pid(4), "", status)]
+    (found,) = cross_check([], roster=roster, outside_items=outside_item_names(default_policy()))
+    after = found.message.split("：", 1)[1]
+    assert named in after and not_named not in after.replace(named, "")

@@ -15,6 +15,7 @@ from test_consolidate import half, package, pid, student
 
 from core.checks.base import RosterFacts
 from core.consolidate import cross_check, summarise
+from core.domain import Stage
 from core.errors import ValidationError
 from core.exports.consolidated import (
     SHEETS,
@@ -36,7 +37,7 @@ def _inner(p: PackageData, n: int) -> InnerPackage:
 
 
 def consolidation(packages, roster=()) -> Consolidation:
-    found = cross_check(packages, roster=roster, outside_items=["外地就学普高资助"])
+    found = cross_check(packages, roster=roster, outside_items=[("外地就学普高资助", frozenset({Stage.HIGH_SCHOOL}))])
     return Consolidation(SchoolInfo("龙坪乡扶贫工作站", "ST4228", 2023, "龙坪乡"),
                          [_inner(p, i) for i, p in enumerate(packages)], summarise(packages), found,
                          county="建始县", policy_name="建始县教育扶贫“百日攻坚”资助政策",

@@ -142,3 +142,15 @@ def test_the_cli_writes_one_per_school_named(tmp_path, capsys):
     assert run(["--db", st, "consolidate", "feedback", "--school", a.code, str(one),
                 "--passphrase-file", str(secret)]) == 0
     assert feedback_in(one).school_code == a.code
+
+
+def test_the_all_choice_counts_the_schools_whose_sent_findings_are_gone(qtbot):
+    from db.feedback_send import FeedbackSchool
+    from gui.receiving.feedback_dialog import FeedbackSchoolsDialog, school_line
+    zero = {"error": 0, "warning": 0, "info": 0}
+    schools = [FeedbackSchool("A1", "甲校", 2, {"error": 2, "warning": 0, "info": 0}),
+               FeedbackSchool("B1", "乙校", 0, zero, closes=1), FeedbackSchool("C1", "丙校", 0, zero)]
+    dialog = FeedbackSchoolsDialog(schools)
+    qtbot.addWidget(dialog)
+    assert dialog.all_button.text() == "所有有问题的学校（1 所），及问题已消除待告知的学校（1 所）"
+    assert dialog.all_button.isChecked() and "问题已消除（上次反馈的 1 个问题" in school_line(schools[1])

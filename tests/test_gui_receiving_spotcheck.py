@@ -270,3 +270,14 @@ def test_spot_check_tab_screenshot_1024x768(qtbot, shown, bureau, tmp_path, monk
         tab.inner.setCurrentIndex(1)
         qtbot.wait(30)
         win.grab().save(str(Path(folder) / "receiving-spotcheck-report.png"))
+
+
+def test_a_page_opened_on_a_drawn_sample_does_not_say_none_was_drawn(page, bureau, qtbot):
+    """The status line said 还没有抽取核查样本 above a listed, selected sample until something was saved."""
+    draw(page, size="1", seed="7")
+    again = ReceivingPage(bureau)                   # the 汇总 page opened later, on that database
+    qtbot.addWidget(again)
+    again.reload()
+    tab = again.spotcheck
+    assert tab.samples.rowCount() == 1 and tab.selected_sample() is not None
+    assert "还没有" not in tab.status.text() and "已抽取 1 次核查样本" in tab.status.text()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.checks.base import SEVERITY_LABELS, FindingState, RosterFacts, Severity
-from core.domain import Location, received_before, school_year_label
+from core.domain import Location, Stage, received_before, school_year_label
 from core.engine import Totals
 from core.idnumber import mask_id, normalize_id
 from core.money import format_fen
@@ -188,9 +188,34 @@ _IN_SCHOOL = re.compile(r"在校|在读|就读|就学|上学|学前|幼儿园|�
                         r"本科|大学|硕士|博士|研究生|年级")
 
 
-def outside_item_names(policy: Policy) -> list[str]:
-    """The policy's 外地就学 items (granted only to students studying outside the county)."""
-    return [i.name for i in policy.items if i.locations == frozenset({Location.OUTSIDE})]
+def outside_item_names(policy: Policy) -> list[tuple[str, frozenset[Stage]]]:
+    """The policy's 外地就学 items (granted only to students studying outside the county), each with
+    its stages."""
+    return [(i.name, i.stages) for i in policy.items if i.locations == frozenset({Location.OUTSIDE})]
+
+
+# A roster 在校生状况's stage, when its words say it (中职 before 高中: 职业高中; 高职 is 专科).
+_STATUS_STAGES = tuple((re.compile(words), stage) for words, stage in (
+    (r"学前|幼儿", Stage.PRESCHOOL), (r"中职|职业高中|职高|中专|技工|技校", Stage.VOCATIONAL),
+    (r"高职|专科|大专", Stage.JUNIOR_COLLEGE), (r"博士", Stage.DOCTOR), (r"硕士|研究生", Stage.MASTER),
+    (r"本科|大学|大[一二三四五]", Stage.UNDERGRADUATE), (r"高中|高[一二三]", Stage.HIGH_SCHOOL),
+    (r"初中|初[一二三]|[七八九]年级", Stage.JUNIOR), (r"小学|[一二三四五六1-6]年级", Stage.PRIMARY)))
+
+
+def status_stage(status: str) -> Stage | None:
+    """The stage a 在校生状况 names ("普通高中一年级", "七年级", "本科"); None when it names none."""
+    text = header_key(status)
+    return next((stage for words, stage in _STATUS_STAGES if words.search(text)), None)
+
+
+def _outside_text(status: str, outside_items: Sequence[tuple[str, frozenset[Stage]]]) -> str:
+    """What a roster child studying outside the county may get: the 外地就学 items of the stage its
+    status names (all of them when it names none; none when no item is for that stage)."""
+    stage = status_stage(status)
+    names = [name for name, stages in outside_items if stage is None or stage in stages]
+    if names:
+        return f"可能在县外就学，可享受外地就学资助项目（{'、'.join(names)}）"
+    return "可能在县外就学" if stage is None else f"可能在县外就学（政策中没有{stage.value}的外地就学资助项目）"
 
 
 def in_school(status: str) -> bool:
@@ -201,10 +226,9 @@ def in_school(status: str) -> bool:
 
 
 def _roster_not_enrolled(packages: Sequence[PackageData], roster: Iterable[RosterFacts],
-                         outside_items: Sequence[str]) -> Iterator[CrossFinding]:
+                         outside_items: Sequence[tuple[str, frozenset[Stage]]]) -> Iterator[CrossFinding]:
     listed = {normalize_id(s.id_number) for p in packages for s in p.students}
     schools = {header_key(p.school_name): p for p in packages if p.school_name}
-    outside = f"（{'、'.join(outside_items)}）" if outside_items else ""
     for r in roster:
         key = normalize_id(r.id_number)
         if not key or key in listed or not in_school(r.schooling_status):
@@ -214,7 +238,7 @@ def _roster_not_enrolled(packages: Sequence[PackageData], roster: Iterable[Roste
         listed.add(key)     # a person on the roster twice is one finding
         yield _make(ROSTER_NOT_ENROLLED,
                     f"建档立卡名单中的 {r.name}（{mask_id(r.id_number)}）在校生状况为“{r.schooling_status}”{where}，"
-                    f"但不在任何已接收的学校提交包中：可能在县外就学，可享受外地就学资助项目{outside}；"
+                    f"但不在任何已接收的学校提交包中：{_outside_text(r.schooling_status, outside_items)}；"
                     f"也可能所在学校漏报或尚未报送",
                     id_number=r.id_number, name=r.name, pkg=pkg, school_name=r.school_name)
 
@@ -334,7 +358,7 @@ def totals_mismatches(pkg: PackageData, names: Mapping[str, str]) -> Iterator[Cr
 
 def cross_check(packages: Sequence[PackageData], *, roster: Iterable[RosterFacts] = (),
                 history: Sequence[PackageData] = (), once_codes: Sequence[str] = (),
-                outside_items: Sequence[str] = ()) -> list[CrossFinding]:
+                outside_items: Sequence[tuple[str, frozenset[Stage]]] = ()) -> list[CrossFinding]:
     """Every cross-check over the receiver's current packages (one per school and year),
     its roster, the earlier years' packages it holds (``history``) and its policy's once-only
     item codes; ``outside_items`` names the 外地就学 items a roster member may be entitled to.

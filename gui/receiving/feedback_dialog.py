@@ -24,7 +24,8 @@ from gui.screen import fit_to_screen
 
 @dataclass(frozen=True)
 class FeedbackChoice:
-    """``codes`` empty: every school with findings (``--all``); else these schools (``--school``)."""
+    """``codes`` empty: every school with findings, or whose sent ones are gone (``--all``); else these
+    schools (``--school``)."""
     codes: tuple[str, ...] = ()
 
 
@@ -32,7 +33,9 @@ def school_line(school: FeedbackSchool) -> str:
     """"4228220101 第一中学：问题 2 个（错误 2，警告 0，提示 0）"."""
     c = school.counts
     found = (f"问题 {school.findings} 个（错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}）"
-             if school.findings else "没有问题（反馈包告诉学校此前的问题已消除）")
+             if school.findings else
+             f"问题已消除（上次反馈的 {school.closes} 个问题，待发反馈包告知学校）" if school.closes else
+             "没有问题（反馈包告诉学校此前的问题已消除）")
     return f"{school.code} {school.name or '（名称未知）'}：{found}"
 
 
@@ -41,11 +44,13 @@ class FeedbackSchoolsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("feedbackSchools")
         self.setWindowTitle("生成反馈包")
-        with_findings = sum(1 for s in schools if s.findings)
+        with_findings = sum(1 for s in schools if s.due)      # (and those whose sent findings are gone)
         intro = QLabel("反馈包把汇总核查的问题和已完成核查的不属实项签名发回学校，每所学校一个，"
                        "只含涉及这所学校的问题。", self)
         intro.setWordWrap(True)
-        self.all_button = QRadioButton(f"所有有问题的学校（{with_findings} 所）", self)
+        closing = sum(1 for s in schools if s.closes and not s.findings)
+        self.all_button = QRadioButton(f"所有有问题的学校（{with_findings - closing} 所）"
+                                       + (f"，及问题已消除待告知的学校（{closing} 所）" if closing else ""), self)
         self.all_button.setObjectName("feedbackAll")
         self.chosen_button = QRadioButton("选定的学校（可选一所或几所）：", self)
         self.chosen_button.setObjectName("feedbackChosen")

@@ -58,6 +58,9 @@ def busy(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+_NO_SAMPLE = "还没有抽取核查样本"
+
+
 @dataclass(frozen=True)
 class SampleView:
     """A kept sample with its results, and the 核查报告's figures per school."""
@@ -154,7 +157,7 @@ class SpotCheckTab(QWidget):
         for b in (self.print_button, self.sheet_button, self.import_button, self.report_button):
             actions.addWidget(b)
         actions.addStretch(1)
-        self.status = QLabel("还没有抽取核查样本。", self)
+        self.status = QLabel(f"{_NO_SAMPLE}。", self)
         self.status.setObjectName("spotStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -267,10 +270,12 @@ class SpotCheckTab(QWidget):
         self.samples.set_rows(samples)
         if not samples:
             self.view_data = None
-            self.status.setText("还没有抽取核查样本：填写抽查人数（或比例）和随机种子，点“抽取样本并打印核查单…”。")
+            self.status.setText(f"{_NO_SAMPLE}：填写抽查人数（或比例）和随机种子，点“抽取样本并打印核查单…”。")
             self._show_view(None)
             self._enable()
             return
+        if self.status.text().startswith(_NO_SAMPLE):      # (it said so above a listed sample until a save)
+            self.status.setText(f"已抽取 {len(samples)} 次核查样本：选中一次，查看抽查学生和登记核查结果。")
         pos = self.samples.position(wanted) if wanted is not None else None
         self.samples_view.selectRow(len(samples) - 1 if pos is None else pos)   # newest by default
         self.load_selected()
