@@ -34,6 +34,7 @@ from db.views import SEVERITY_RANK, FindingView, Snapshot, finding_rows
 from gui import worker
 from gui.feed import SnapshotFeed
 from gui.finding_detail import FindingDetailPane
+from gui.keys import on_enter
 from gui.list_page import FILTERED_EMPTY, ListPage
 from gui.screen import HINT_STYLE
 from gui.search import FilterProxy, haystack
@@ -154,7 +155,7 @@ class FindingsPage(ListPage[FindingsProxy]):
                                          "上级单位反馈包中的问题：改正本校数据后标记已改正（须写明改了什么）",
                                          self.mark_fixed_selected)
         hint = QLabel("双击一行可打开该学生", self)    # short: the counts share the row at 1024×768
-        hint.setToolTip("双击一行打开该学生的信息，并定位到有问题的栏目")
+        hint.setToolTip("双击一行（或选中后按回车）打开该学生的信息，并定位到有问题的栏目")
         hint.setStyleSheet(HINT_STYLE)
         self.add_action_spacing(8)
         self.add_to_action_row(hint)
@@ -162,6 +163,7 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.show_feedback_actions(False)
         self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view.doubleClicked.connect(self._double_clicked)
+        on_enter(self.view, self._double_clicked)        # by keyboard: Return, and the keypad's Enter
         self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 5, 7: 10})
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)

@@ -9,11 +9,14 @@ report and offers to save the problem rows for fixing in Excel.
 """
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QHBoxLayout,
@@ -83,6 +86,8 @@ class FilePage(QWizardPage):
             radio.setObjectName("kind_" + key)
             radio.setProperty("kind", key)
             radio.setChecked(key == kind)
+            if key != kind:     # Tab stops on the checked kind (Qt: on the one focused last, at first the first)
+                radio.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             self.kind_buttons.addButton(radio, i)
             kinds.addWidget(radio)
         kinds.addStretch(1)
@@ -107,6 +112,13 @@ class FilePage(QWizardPage):
         layout.addSpacing(8)
         layout.addWidget(hint)
         layout.addStretch(1)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The focus on the file's path (the kind comes checked from the menu): Qt gave it to the first
+        radio button, unchecked when the roster was chosen, and one Space switched the kind."""
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.path_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def kind(self) -> str:
         button = self.kind_buttons.checkedButton()
@@ -133,6 +145,7 @@ class PreviewPage(QWizardPage):
         self.setCommitPage(True)
         self.preview: ImportPreview | None = None
         self._base: dict[str, str] = {}      # the mapping the last preview used
+        self._refocus: QWidget | int | None = None   # what gets the focus back after a preview (a column)
         self.status = QLabel(self)
         self.status.setObjectName("previewStatus")
         self.status.setWordWrap(True)
@@ -182,6 +195,7 @@ class PreviewPage(QWizardPage):
 
     def _run_preview(self) -> None:
         wiz = dialogs.wizard_of(self, ImportWizard)
+        self._hold_focus()
         self.preview = None
         self.details.clear()
         self.status.setText("正在读取文件…")
@@ -190,6 +204,36 @@ class PreviewPage(QWizardPage):
         self.completeChanged.emit()
         worker.run_task(preview_import, wiz.db, wiz.kind(), wiz.path(), wiz.overrides, wiz.replace,
                         on_success=self._shown, on_failure=self._failed, parent=self)
+
+    def _hold_focus(self) -> None:
+        """While the file is read, the control the clerk used is disabled (重新预览, the 替换 box) or
+        deleted with the drop-downs: the focus waits on the details, and comes back after
+        (``_give_focus_back``). Handed on by Qt it went nowhere, and the next Return ran 开始导入."""
+        focused = QApplication.focusWidget()
+        column = self.mapping.focused_column()
+        self._refocus = focused if focused in (self.refresh_button, self.replace_box) else column
+        if self._refocus is not None:
+            self.details.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _give_focus_back(self) -> None:
+        """The previewed page: the focus back on the 替换 box, or on the drop-down of the column last
+        changed (重新预览 is off again until the next change), unless the clerk moved it meanwhile."""
+        target, self._refocus = self._refocus, None
+        if target is None or self.window().focusWidget() not in (None, self.details):
+            return
+        if target is self.refresh_button and not self.refresh_button.isEnabled():
+            target = self.mapping.last_picked
+        widget = self.mapping.combos.get(target) if isinstance(target, int) else target
+        if widget is None or not widget.isEnabled():
+            widget = next((c for c in self.mapping.combos.values() if c.isEnabled()), self.details)
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _order_tabs(self) -> None:
+        """Tab in reading order: the details, each column's drop-down, 重新预览, the 替换 box (the
+        drop-downs, made with each preview, were last: Tab from them skipped to ‹ 上一步)."""
+        chain = [self.details, *self.mapping.combos.values(), self.refresh_button, self.replace_box]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _mapping_changed(self) -> None:
         """The shown preview no longer matches the mapping: import only after previewing again."""
@@ -204,6 +248,7 @@ class PreviewPage(QWizardPage):
         parsed = preview.parsed
         self._base = parsed.mapping.overrides()
         self.mapping.set_mapping(preview.kind, parsed.mapping)
+        self._order_tabs()
         self.refresh_button.setEnabled(False)
         self.replace_box.setEnabled(True)
         plan = preview.plan
@@ -232,6 +277,7 @@ class PreviewPage(QWizardPage):
             lines += ["", *listed]
         self.details.setPlainText("\n".join(lines))
         self.completeChanged.emit()
+        self._give_focus_back()
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, MissingColumnsError):
@@ -240,13 +286,16 @@ class PreviewPage(QWizardPage):
             found = exc.mapping
             self._base = found.overrides()      # remembered choices (ignored columns) stay
             self.mapping.set_mapping(wiz.kind(), found)
+            self._order_tabs()
             self.refresh_button.setEnabled(False)
             self.replace_box.setEnabled(True)
             self.status.setText(exc.message)
             self.details.setPlainText("请在左边为缺少的列选择文件中对应的列，然后点“按修改后的对应关系重新预览”。"
                                       "\n\n" + exc.hint)
+            self._give_focus_back()
             return
         self.status.setText("无法导入这个文件，请点“上一步”重新选择。")
+        self._give_focus_back()
         show_exception(self, exc)
 
     def isComplete(self) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QCheckBox, QPushButton, QWidget
 
 from core.idnumber import mask_id
 from core.money import format_fen
@@ -128,6 +128,7 @@ class LettersPage(ListPage[LettersProxy]):
     def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db
         self._printed = self._back = 0
+        self._busy = False              # letters being made (``_making``)
         super().__init__(LettersModel(), LettersProxy(), "搜索姓名、身份证号或拼音首字母", parent)
         self.setObjectName("lettersPage")
         proxy = self.proxy
@@ -187,6 +188,8 @@ class LettersPage(ListPage[LettersProxy]):
     def preview_selected(self, modal: bool = True) -> None:
         """The letters of the selection in a preview, modal: nothing changes behind it while it is open
         (a letter printed from it would show data no longer stored). Tests pass ``modal=False``."""
+        if self._busy:
+            return
         keys = self.selected_keys()
         if not keys:
             self._message("没有可生成告知书的学生")
@@ -198,9 +201,12 @@ class LettersPage(ListPage[LettersProxy]):
 
     def _making(self, busy: bool) -> None:
         """While letters are made (a whole school's take seconds), the buttons that make them are off:
-        a second click made a second PDF and stacked a second preview."""
+        a second click made a second PDF and stacked a second preview. The one with the focus stays on
+        (doing nothing until they are made): disabled, it handed the focus on to 回执已收回."""
+        self._busy = busy
+        focused = QApplication.focusWidget()
         for button in (self.preview_button, self.save_button):
-            button.setEnabled(not busy)
+            button.setEnabled(not busy or button is focused)
         if busy:
             self._message("正在生成告知书…")
 
@@ -257,6 +263,8 @@ class LettersPage(ListPage[LettersProxy]):
         self.changed.emit(done.changes)
 
     def save_selected(self) -> None:
+        if self._busy:
+            return
         keys = self.selected_keys()
         asked = ask_save_path(self, "保存告知书", "告知书.pdf", "PDF 文件 (*.pdf)")
         target = named_target(self, asked, ".pdf", "告知书") if keys and asked is not None else None

@@ -17,7 +17,9 @@ choices); the GUI thread only swaps the prepared rows into the model.
 An empty list says why (``empty_text``), in a line over the table: the page's first step when
 it has no rows at all (``EMPTY_TEXT``, or ``no_rows_text`` for a page that must look), or that
 the search and filters hide every row. Buttons that act on the selected rows are enabled only
-while a row is selected (``enable_with_selection``).
+while a row is selected (``enable_with_selection``); a reload keeps them, and the focus, as they are
+until the selection is put back (disabled in between, the focused button handed the focus on: to
+核准筛选出的学生…). Tabbing into the table selects the row it shows as current (``_select_current``).
 """
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QShowEvent
+from PySide6.QtGui import QAction, QFocusEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -51,6 +54,10 @@ P = TypeVar("P", bound=FilterProxy)
 
 # What an empty table says when rows exist but the search or the filters hide every one.
 FILTERED_EMPTY = "没有符合筛选条件的行：清空搜索框，或把筛选改回“全部…”"
+# How the focus comes to the table from the keyboard (a click selects the row it clicks; the window
+# activated again leaves the selection as it was)
+KEYBOARD_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
+                  Qt.FocusReason.ShortcutFocusReason, Qt.FocusReason.OtherFocusReason)
 
 
 class ListPage(QWidget, Generic[P]):
@@ -68,6 +75,7 @@ class ListPage(QWidget, Generic[P]):
         self.proxy.setSourceModel(model)
         self._loading = False
         self._ever_loaded = False             # an empty model means "no rows" only once a load came in
+        self._reloading = False               # rows being swapped: the selection is put back after
         self._selection_widgets: list[QWidget | QAction] = []
         self._stale = self.LAZY               # a lazy page: out of date until shown
         self.standalone = True      # the main window sets False when it routes ``changed``
@@ -128,6 +136,7 @@ class ListPage(QWidget, Generic[P]):
         self.empty_label.setStyleSheet(f"color: {HINT_COLOR}; font-size: {self.font().pointSizeF() * 1.15:.1f}pt;")
         self.empty_label.hide()
         self.view.viewport().installEventFilter(self)
+        self.view.installEventFilter(self)       # a keyboard focus-in selects the current row
 
         for signal in (self.proxy.filterApplied, self.proxy.modelReset, self.proxy.layoutChanged,
                        self.proxy.rowsInserted, self.proxy.rowsRemoved):
@@ -135,6 +144,7 @@ class ListPage(QWidget, Generic[P]):
             # (rows filtered away leave the selection without a selectionChanged)
             signal.connect(lambda *_a: self._selection_changed())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.loaded.connect(self._selection_changed)     # a reset emits no selectionChanged
         self._show_state()
 
@@ -162,6 +172,8 @@ class ListPage(QWidget, Generic[P]):
         self._selection_changed()
 
     def _selection_changed(self) -> None:
+        if self._reloading:     # the reset cleared it; ``_loaded`` puts it back, then updates them
+            return
         selected = self.view.selectionModel().hasSelection()
         for widget in self._selection_widgets:
             widget.setEnabled(selected)
@@ -276,11 +288,27 @@ class ListPage(QWidget, Generic[P]):
         self._loading = False
         self._ever_loaded = True
         selected = self.selection_keys()
-        self.apply_data(data)
-        self.select_keys(selected)
+        focused = QApplication.focusWidget()
+        self._reloading = True
+        try:
+            self.apply_data(data)
+            self.select_keys(selected)
+        finally:
+            self._reloading = False
         self._show_state()
         self.loaded.emit()
+        self._keep_focus(focused)
         worker.freeze_long_lived()
+
+    def _keep_focus(self, focused: QWidget | None) -> None:
+        """After a reload: a button of this page that had the focus keeps it; one disabled as its rows
+        are gone hands it to the table, never on to the next control (核准筛选出的学生…)."""
+        if focused is None or not self.isAncestorOf(focused) or focused.hasFocus():
+            return
+        if focused.isEnabled() and focused.isVisible():
+            focused.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif focused in self._selection_widgets:
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _load_failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception
@@ -327,9 +355,27 @@ class ListPage(QWidget, Generic[P]):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize and self.empty_label.isVisible():
             self._place_empty()
+        elif (watched is self.view and isinstance(event, QFocusEvent) and event.type() == QEvent.Type.FocusIn
+              and event.reason() in KEYBOARD_FOCUS):
+            self._select_current()
         return super().eventFilter(watched, event)
 
     # -- selection --------------------------------------------------------
+    def _select_current(self) -> None:
+        """The table got the keyboard's focus with no row selected: the row it shows as current is
+        selected, what the row buttons and Return then act on (unselected, it looked chosen while
+        告知书's 预览/打印… made every shown student's letter)."""
+        current = self.view.currentIndex()
+        if current.isValid() and not self.view.selectionModel().hasSelection():
+            self.view.selectionModel().select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                              | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        """Tabbing into a table with no current row: Qt makes the first one current (after the
+        focus-in), unselected. (A click selects the row itself: Ctrl+click would unselect it.)"""
+        if not previous.isValid() and self.view.hasFocus() and QApplication.mouseButtons() == Qt.MouseButton.NoButton:
+            self._select_current()
+
     def selected_key(self) -> Any:
         keys = self.selected_keys()
         return keys[0] if keys else None

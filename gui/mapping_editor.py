@@ -7,7 +7,7 @@ the clerk changed, in the form ``core.importers.header.find_header`` takes
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.importers.header import Mapping
@@ -25,6 +25,7 @@ class MappingEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("mappingEditor")
         self.combos: dict[int, QComboBox] = {}      # column index -> its drop-down
+        self.last_picked: int | None = None         # the column the clerk changed last
         self.headers: list[str] = []
         self._initial: dict[int, str] = {}          # column index -> detected field ("" = none)
         self._updating = False
@@ -33,6 +34,7 @@ class MappingEditor(QWidget):
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)    # Tab goes to the drop-downs (scrolled into view)
         scroll.setWidget(self._form_host)
         title = QLabel("文件中的列 → 导入为：", self)
         layout = QVBoxLayout(self)
@@ -87,9 +89,14 @@ class MappingEditor(QWidget):
         combo = self.combos[idx]
         combo.setCurrentIndex(max(0, combo.findData(fld)))
 
+    def focused_column(self) -> int | None:
+        """The column whose drop-down has the focus."""
+        return next((idx for idx, combo in self.combos.items() if combo.hasFocus()), None)
+
     def _picked(self, idx: int) -> None:
         if self._updating:
             return
+        self.last_picked = idx
         fld = self.field_of(idx)
         if fld:   # a field comes from one column only: the clerk's latest pick wins
             self._updating = True

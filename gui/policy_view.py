@@ -46,6 +46,7 @@ from db.session import Database
 from db.settings import PolicySaved
 from gui import worker
 from gui.dialogs import ask_buttons
+from gui.keys import on_enter
 from gui.policy_item_form import ItemForm
 from gui.policy_model import ItemRow, ItemsModel, item_rows, items_view
 from gui.policy_parameters import NOTE_STYLE, ParametersPanel
@@ -107,6 +108,7 @@ class PolicyPage(QWidget):
         self.model = ItemsModel(self)
         self.view, self.proxy = items_view(self, self.model, "policyItems")
         self.view.doubleClicked.connect(lambda _i: self.edit_item())
+        on_enter(self.view, lambda _i: self.edit_item())     # Return / Enter on a row, as a double-click
         self.add_button = QPushButton("新增…", self)
         self.add_button.setObjectName("addItem")
         self.copy_button = QPushButton("复制…", self)

@@ -60,3 +60,14 @@ def test_ctrl_f_searches_the_list_shown(win, qtbot):
     win.show_page(POLICY)
     win.find_in_list()
     assert win.current_page() == STUDENTS
+
+
+def test_return_on_a_policy_item_opens_its_form_modal(page, qtbot, monkeypatch):
+    qtbot.waitUntil(lambda: page.draft is not None and page.model.rowCount() > 0)
+    asked = []
+    monkeypatch.setattr(page, "open_form", lambda draft, code, modal=True: asked.append((code, modal)))
+    page.view.selectRow(0)
+    page.view.setFocus()
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        QTest.keyClick(page.view, key)
+    assert len(asked) == 2 and all(modal is True and code for code, modal in asked)

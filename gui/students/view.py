@@ -1,4 +1,4 @@
-"""学生名册: the searchable student list; double-click opens the student form.
+"""学生名册: the searchable student list; double-click (or Return/Enter) opens the student form.
 
 The buttons under the search row (and the table's context menu, built from the
 same actions) verify, 取消核准, 移出名单 and 移回名单 the selected students."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QMenu,
@@ -34,6 +34,7 @@ from gui import worker
 from gui.columns_model import ColumnsTable
 from gui.errors import show_exception
 from gui.feed import SnapshotFeed
+from gui.keys import on_enter
 from gui.list_page import ListPage
 from gui.students.form import StudentForm
 from gui.students.model import COL, StudentRow, StudentTableModel
@@ -75,7 +76,8 @@ class StudentsPage(ListPage[StudentFilterProxy]):
                                              [(s, s) for s in STATUS_CHOICES], proxy.set_status)
         self.row_actions: list[QAction] = []
         self.edit_button = self._action_button("editButton", "查看/修改…",
-                                               "打开选中学生的信息和资助明细（也可双击该行）", self.edit_selected)
+                                               "打开选中学生的信息和资助明细（也可双击该行，或按回车）",
+                                               self.edit_selected)
         self.verify_button = self._action_button("verifyStudents", "标记已核准",
                                                  "把选中的学生标记为已核准（有未处理错误的学生不能核准）",
                                                  self.verify_selected)
@@ -98,9 +100,7 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.doubleClicked.connect(self._double_clicked)
-        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.view)
-        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
-        enter.activated.connect(self.edit_selected)
+        on_enter(self.view, self._double_clicked)        # Return, and the keypad's Enter
         # at 1024×768 every header and the 问题 column ("2 项（错误）") fit without scrolling sideways:
         # each column as wide as its header or its usual content (a masked ID, 普通高中, 其他经济困难)
         self.set_column_widths({COL["姓名"]: 3.5, COL["性别"]: 2, COL["身份证号"]: 9.5, COL["学段"]: 4,
