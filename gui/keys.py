@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)     # the main keyboard's and the keypad's
 
 
-def on_enter(view: QAbstractItemView, handler: Callable[[QModelIndex], None]) -> None:
+def on_enter(view: QAbstractItemView, handler: Callable[[QModelIndex], object]) -> None:
     """Return or Enter while ``view`` has the focus: ``handler`` (the one its ``doubleClicked``
     calls) with the current row's index; nothing without a current row."""
     def activated() -> None:
