@@ -92,18 +92,20 @@ def _result_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_result(db, args) -> int:
+    from core.logsetup import mask_personal
     from core.spotcheck import point_of
     from db.spotcheck import enter_result
     label = point_of(args.point).label
+    who = mask_personal(args.who)        # a typed ID is echoed masked, as in every list
     if args.truthful is None:
         from db.spotcheck import withdraw_result
         entry = withdraw_result(db, args.sample_id, args.who, args.point)
-        _out(f"已撤回：抽查编号 {args.sample_id}，{args.who}，{label}：恢复为未核查（原结果保留在审计日志中）")
+        _out(f"已撤回：抽查编号 {args.sample_id}，{who}，{label}：恢复为未核查（原结果保留在审计日志中）")
         _progress(entry.stored)
         return 0
     entry = enter_result(db, args.sample_id, args.who, args.point, args.truthful, args.note)
     verdict = TRUE_LABEL if args.truthful else f"{FALSE_LABEL}（{args.note.strip()}）"
-    _out(f"已登记：抽查编号 {args.sample_id}，{args.who}，{label}：{verdict}" if entry.changed
+    _out(f"已登记：抽查编号 {args.sample_id}，{who}，{label}：{verdict}" if entry.changed
          else f"没有变化：{label} 已登记为{verdict}")
     _progress(entry.stored)
     return 0

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from core.errors import ValidationError
 from core.exports.spotcheck_pdf import ReceiverDocument, write_checklists, write_report
 from core.idnumber import normalize_id
+from core.logsetup import mask_personal
 from core.spotcheck import (
     FALSE_LABEL,
     POINTS,
@@ -246,9 +247,10 @@ def _find(stored: StoredSample, who: str) -> SampledStudent:
     if len(found) == 1:
         return found[0]
     if found:
-        raise ValidationError(f"身份证号 {who} 在抽查编号 {stored.id} 中出现 {len(found)} 次（由不同学校上报）",
+        raise ValidationError(f"身份证号 {mask_personal(key)} 在抽查编号 {stored.id} 中出现 {len(found)} 次"
+                              "（由不同学校上报）",
                               "请改用核查表上的编号：" + "、".join(str(x.seq) for x in found))
-    raise ValidationError(f"抽查编号 {stored.id} 的名单中没有“{who}”",
+    raise ValidationError(f"抽查编号 {stored.id} 的名单中没有“{mask_personal(key)}”",
                           "请填写核查表上的编号（1、2、3…）或学生的身份证号")
 
 
