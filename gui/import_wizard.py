@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -322,6 +322,10 @@ class PreviewPage(QWizardPage):
         return answer == QMessageBox.StandardButton.Yes
 
 
+# Said on 第 2 步 when Return was pressed away from the buttons (``ImportWizard.keyPressEvent``)
+START_HINT = "\n核对无误后，请点击“开始导入”（回车键不会开始导入）。"
+
+
 # 第 3 步's subtitle (a subtitle on every page: the pages' headers look alike), true at each moment
 RUN_SUBTITLES = {"running": "正在写入数据库：全部行一起写入，中途出错则不做任何改动。",
                  "done": "数据已写入。下面列出有问题和跳过的行。",
@@ -435,6 +439,20 @@ class ImportWizard(QWizard):
             self.run_page.status.setText("正在导入，请稍候：导入完成之前不能关闭这个窗口。")
             return
         super().reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Return or Enter on 第 2 步 outside a button (in the details, on a column's drop-down) does not
+        press 开始导入, the dialog's default button: the import writes, so only a click, Space on the
+        focused button or its own Return starts it. The status line says how."""
+        if (self.currentPage() is self.preview_page
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not isinstance(self.focusWidget(), QPushButton)):
+            if self.preview_page.preview is not None:
+                self.preview_page.status.setText(self.preview_page.status.text().split(START_HINT)[0]
+                                                 + START_HINT)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def kind(self) -> str:
         return self.file_page.kind()

@@ -357,3 +357,24 @@ def test_a_file_saved_again_after_the_preview_is_not_imported(win, qtbot, studen
     shown.clear()
     assert names_in_db(db) == before and wiz.run_page.report is None
     assert "数据库没有任何改动" in wiz.run_page.status.text()
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_return_on_the_preview_does_not_start_the_import(win, qtbot, students_file, db, key):
+    """Return in the details or on a column's drop-down (the focus after a preview) is not a click on
+    开始导入: the wizard stays on 第 2 步, nothing is written, and the status line says what to do."""
+    before = names_in_db(db)
+    wiz = run_wizard(win, qtbot, "students", students_file)
+    page = wiz.preview_page
+    assert page.preview is not None
+    for target in (page.details, next(iter(page.mapping.combos.values()))):
+        target.setFocus()
+        qtbot.keyClick(target, key)
+        assert wiz.currentPage() is page
+    assert names_in_db(db) == before
+    assert page.status.text().count("回车键不会开始导入") == 1
+    commit = wiz.button(QWizard.WizardButton.CommitButton)
+    commit.setFocus()
+    qtbot.keyClick(commit, key)                    # on the button itself, Return presses it
+    qtbot.waitUntil(lambda: wiz.currentPage() is wiz.run_page and not wiz.run_page.running)
+    assert {"赵六", "钱七"} <= names_in_db(db)
