@@ -157,6 +157,31 @@ def receiver_db(path: Path, *, name: str = "龙坪乡扶贫工作站", code: str
     return Path(path)
 
 
+@dataclass
+class StationLoop:
+    """A station (on the command line) that took in two schools' packages sharing one child."""
+
+    a: SchoolPackage
+    b: SchoolPackage
+    db: str               # the station's database, as --db takes it
+    secret: Path          # the station's passphrase file
+
+
+def station_with_two_schools(folder: Path) -> StationLoop:
+    """Schools A (``kid_id(1)``, ``kid_id(2)``) and B (``kid_id(2)``, ``kid_id(3)``) each trusted by a
+    station and added there with `consolidate add`: a duplicate across the two schools."""
+    from cli.commands import run
+    a = two_kid_school(folder / "a", "4228220101", "龙坪乡中心小学", first=1)
+    b = two_kid_school(folder / "b", "4228220102", "龙坪乡二小", first=2)          # kid_id(2) is in both
+    st = str(receiver_db(folder / "station.sqlite", name="龙坪乡扶贫工作站", code="ST4228"))
+    secret = folder / "pass.txt"
+    secret.write_text("station-secret-1\n", encoding="utf-8")
+    for school in (a, b):
+        assert run(["--db", st, "trust", "add", str(school.key_file), "--school", school.name, "--yes"]) == 0
+    assert run(["--db", st, "consolidate", "add", str(a.path), str(b.path)]) == 0
+    return StationLoop(a, b, st, secret)
+
+
 def trusting_receiver(path: Path, packages: Iterable[SchoolPackage]) -> Iterator[Any]:
     """An open receiving database at ``path`` trusting each package's school key (a fixture's body)."""
     from db import trust_store

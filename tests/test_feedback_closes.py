@@ -3,7 +3,7 @@ findings were sent and are gone now: without the empty feedback that closes them
 blocked by an error that no longer is one (还不能正式导出上报)."""
 from __future__ import annotations
 
-from receiving_fixtures import kid_id, receiver_db, revise_school, two_kid_school
+from receiving_fixtures import kid_id, revise_school, station_with_two_schools
 
 from cli.commands import run
 from db.feedback_send import feedback_schools
@@ -15,14 +15,8 @@ def _codes(folder):
 
 
 def test_a_school_whose_sent_findings_are_gone_gets_the_closing_feedback(tmp_path, capsys):
-    a = two_kid_school(tmp_path / "a", "4228220101", "龙坪乡中心小学", first=1)
-    b = two_kid_school(tmp_path / "b", "4228220102", "龙坪乡二小", first=2)          # kid_id(2) is in both
-    st = str(receiver_db(tmp_path / "station.sqlite", name="龙坪乡扶贫工作站", code="ST4228"))
-    secret = tmp_path / "pass.txt"
-    secret.write_text("station-secret-1\n", encoding="utf-8")
-    for school in (a, b):
-        assert run(["--db", st, "trust", "add", str(school.key_file), "--school", school.name, "--yes"]) == 0
-    assert run(["--db", st, "consolidate", "add", str(a.path), str(b.path)]) == 0
+    loop = station_with_two_schools(tmp_path)
+    a, b, st, secret = loop.a, loop.b, loop.db, loop.secret
     first = tmp_path / "first"
     first.mkdir()
     assert run(["--db", st, "consolidate", "feedback", "--all", str(first), "--passphrase-file", str(secret)]) == 0

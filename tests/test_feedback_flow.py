@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 
-from receiving_fixtures import kid_id, receiver_db, two_kid_school
+from receiving_fixtures import kid_id, station_with_two_schools
 
 from cli.commands import run
 from core.feedback import FEEDBACK_MEMBER, parse_feedback
@@ -29,14 +29,8 @@ def _spot(db_path, tmp_path, id_number, unannounced, false_point, points=POINTS)
 
 
 def test_station_to_school_round_trip_on_the_command_line(tmp_path, capsys):
-    a = two_kid_school(tmp_path, "4228220101", "龙坪乡中心小学", first=1)
-    b = two_kid_school(tmp_path, "4228220102", "龙坪乡二小", first=2)          # kid_id(2) is in both
-    st = str(receiver_db(tmp_path / "station.sqlite", name="龙坪乡扶贫工作站", code="ST4228"))
-    secret = tmp_path / "pass.txt"
-    secret.write_text("station-secret-1\n", encoding="utf-8")
-    for school in (a, b):
-        assert run(["--db", st, "trust", "add", str(school.key_file), "--school", school.name, "--yes"]) == 0
-    assert run(["--db", st, "consolidate", "add", str(a.path), str(b.path)]) == 0
+    loop = station_with_two_schools(tmp_path)
+    a, b, st, secret = loop.a, loop.b, loop.db, loop.secret
     _spot(st, tmp_path, kid_id(1), False, "资金到账")                       # done: goes back
     _spot(st, tmp_path, kid_id(1), True, "告知书已收到", POINTS[:3])          # a visit not finished: never sent
     capsys.readouterr()
