@@ -313,7 +313,7 @@ def generate_demo(n_students: int = 300, seed: int = 2023, school_year: int = 20
             "gender": "男" if male else "女", "birth_date": f"{d.year:04d}-{d.month:02d}-{d.day:02d}",
             "student_no": student_no, "stage": stage.value, "grade": grade, "class_name": "",
             "location": location, "ownership": ownership, "full_time": kind != NOT_FULL_TIME,
-            "has_loan": has_loan, "category": category,
+            "full_time_text": "", "has_loan": has_loan, "category": category,
             "household_no": hh.no if hh is not None and category == _R else "",
             "head_name": head_name, "relation": relation, "township": township, "village": village,
             "phone": phone, "tuition_fen": tuition_fen, "textbook_fen": textbook_fen,

@@ -120,9 +120,11 @@ CHECK_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.checke
 EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.exported)
 LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.listed)
 LETTER_FIELDS: tuple[str, ...] = tuple(f.name for f in STUDENT_FIELDS if f.lettered)
-# Stored by the importer, not edited by anyone: the ID as it stood in the file, and whether it
-# came from a numeric cell (digits lost). The checks read both (ID_INVALID, ID_NUMERIC_CELL).
-IMPORTER_FIELDS: tuple[str, ...] = ("id_raw", "id_numeric_cell")
+# Stored by the importer, not edited on the form: the ID as it stood in the file, whether it came
+# from a numeric cell (digits lost), and a 全日制正式学籍 cell it could not read, as typed (the form
+# clears it when the clerk chooses 是 or 否). The checks read them (ID_INVALID, ID_NUMERIC_CELL,
+# VALUE_UNREADABLE); no export prints them, no seal covers the last (core.seal).
+IMPORTER_FIELDS: tuple[str, ...] = ("id_raw", "id_numeric_cell", "full_time_text")
 
 
 def form_groups() -> list[tuple[str, tuple[StudentField, ...]]]:

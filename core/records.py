@@ -69,7 +69,9 @@ class ParsedRow:
     id_numeric_cell (bool: came from a number cell or a "4.1E+17" text, so
     digits were lost), gender, birth_date (text as entered), student_no,
     stage (canonical label, or the raw text when unknown), grade, class_name,
-    location / ownership (label, or raw text), full_time, has_loan (bool),
+    location / ownership (label, or raw text), full_time / has_loan (bool),
+    full_time_text (the 全日制 cell as typed when it cannot be read, full_time then being the guess 是;
+    "" otherwise),
     category (Category value, or the raw text when unknown), prior_grants
     (the policy's once-only item codes, Policy.once_codes, when 往年已享受就学扶助 is 是), household_no,
     head_name, relation, township, village, phone, tuition_fen /

@@ -103,6 +103,10 @@ def finding_detail(db: Database, finding_id: int) -> FindingDetail | None:
         if st is not None:
             out["student"] = tuple((f.label, _field_text(f, getattr(st, f.name), policy, st.id_number))
                                    for f in fields)
+            if st.full_time_text:        # the guess 是 is no answer: the file's text, as the finding says
+                out["student"] = tuple((label, f"“{st.full_time_text}”无法识别（暂按“是”计算）"
+                                        if label == FIELDS["full_time"].label else text)
+                                       for label, text in out["student"])
             out["student_status"] = (STATUS_REMOVED if st.removed_at is not None
                                      else STATUS_VERIFIED if st.verified else STATUS_PENDING)
             result = Calculator(policy)(to_record(st))

@@ -39,6 +39,7 @@ _FIELD_EXPANSION = {
     "id_number": ("id_number", "id_raw", "id_numeric_cell"),
     "tuition": ("tuition_fen",), "textbook": ("textbook_fen",), "lodging": ("lodging_fen",),
     "prior_loan_aid": ("prior_grants",),
+    "full_time": ("full_time", "full_time_text"),   # the cell's text when it cannot be read, else ""
 }
 _STUDENT_BLANK: dict[str, Any] = {
     **{f: "" for f in STUDENT_DATA_FIELDS},

@@ -19,7 +19,8 @@ from db.importing import ImportPlan
 MAX_SHOWN = 50      # people listed one by one in each part; the rest are counted (另有 N 名)
 
 _ROSTER_LABELS = {c.field: c.header for c in ROSTER_COLUMNS}
-_IMPORTER_LABELS = {"id_raw": "身份证号（文件中的写法）", "id_numeric_cell": "身份证号来自数字格式单元格"}
+_IMPORTER_LABELS = {"id_raw": "身份证号（文件中的写法）", "id_numeric_cell": "身份证号来自数字格式单元格",
+                    "full_time_text": "全日制正式学籍（文件中无法识别的写法）"}
 
 
 def plan_notes(plan: ImportPlan, done: bool) -> list[str]:

@@ -87,6 +87,11 @@ class Student(Base):
     location: Mapped[str] = mapped_column(String(20), default="本地")
     ownership: Mapped[str] = mapped_column(String(20), default="公办")
     full_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The 全日制正式学籍 cell as the file had it when the import could not read it ("待定"): ``full_time``
+    # then holds the guess 是 and the checks ask for the answer (VALUE_UNREADABLE, an error); "" when read
+    # or blank, and cleared when the clerk chooses 是 or 否 on the form (migration 0013). Not exported nor
+    # sealed: a note on how the value was read, not the value.
+    full_time_text: Mapped[str] = mapped_column(String(100), default="", server_default="")
     category: Mapped[str] = mapped_column(String(40), default="NONE")
     household_no: Mapped[str] = mapped_column(String(60), default="")
     head_name: Mapped[str] = mapped_column(String(100), default="")

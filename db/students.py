@@ -108,6 +108,10 @@ def update_student(session: Session, student_id: int, changes: dict[str, Any],
         # the child again under the old ID.
         changes["id_raw"] = changes["id_number"]
         changes.setdefault("id_numeric_cell", False)
+    if "full_time" in changes:
+        # 是 or 否 given: the file's unreadable 全日制 text (VALUE_UNREADABLE) is answered; the form
+        # clears it itself when the clerk picks the value stored already, undo passes it back explicitly.
+        changes.setdefault("full_time_text", "")
     diff = {f: (getattr(st, f), v) for f, v in changes.items() if getattr(st, f) != v}
     if not diff:
         return {}

@@ -110,6 +110,57 @@ def test_frozen_v0002_database_is_chained_and_its_verified_students_sealed(tmp_p
         con.close()
 
 
+def test_frozen_v0010_database_gets_an_empty_full_time_text_and_its_seals_hold(tmp_path):
+    """Migration 0013 adds student.full_time_text (an unreadable 全日制正式学籍 cell as typed): the
+    students of an older database keep their data and get "" (how their cells were read is not
+    known); the column is in no seal, so the verified student stays verified without
+    TAMPERED_AFTER_VERIFY. Downgraded, the column goes and the data stays."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from db.findings import run_and_store
+    from db.migrate import _config
+
+    target = tmp_path / "old10.sqlite"
+    shutil.copy(DATA / "schema-0010.sqlite", target)
+    con = sqlite3.connect(target)
+    before = con.execute("select id, name, full_time, verified, seal, removed_reason from student order by id").fetchall()
+    con.close()
+    assert [r[1] for r in before] == ["王一", "李二"] and before[0][3] == 1 and before[0][4]
+    d = open_database(target)
+    try:
+        assert current_revision(d) == head_revision()
+        with d.session() as s:
+            codes = {f.code for f in run_and_store(s).findings}
+            assert "TAMPERED_AFTER_VERIFY" not in codes and "VALUE_UNREADABLE" not in codes
+            assert [(st.name, st.verified, st.full_time_text) for st in s.scalars(select(Student).order_by(Student.id))] \
+                == [("王一", True, ""), ("李二", False, "")]
+    finally:
+        d.close()
+    con = sqlite3.connect(target)
+    try:
+        assert con.execute("select id, name, full_time, verified, seal, removed_reason from student order by id"
+                           ).fetchall() == before
+        assert con.execute("select count(*) from student where full_time_text = ''").fetchone() == (2,)
+    finally:
+        con.close()
+    engine = create_engine(f"sqlite:///{target}")
+    try:
+        cfg = _config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0012")
+    finally:
+        engine.dispose()
+    con = sqlite3.connect(target)
+    try:
+        assert "full_time_text" not in {r[1] for r in con.execute("pragma table_info(student)")}
+        assert con.execute("select id, name, full_time, verified, seal, removed_reason from student order by id"
+                           ).fetchall() == before
+    finally:
+        con.close()
+
+
 def test_not_a_database_is_refused(tmp_path):
     bad = tmp_path / "x.sqlite"
     bad.write_text("hello")

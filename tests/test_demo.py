@@ -71,7 +71,7 @@ def test_deterministic_across_processes() -> None:
 def test_field_names_match_parsed_row_docstring(data: demo.DemoData) -> None:
     student_fields = _docstring_fields("students")
     roster_fields = _docstring_fields("roster")
-    assert len(student_fields) == 28 and len(roster_fields) == 11
+    assert len(student_fields) == 29 and len(roster_fields) == 11
     assert all(set(s) == student_fields for s in data.students)
     assert all(set(r) == roster_fields for r in data.roster)
     assert set(data.school) == {"name", "code", "school_year", "township", "contact_phone",

@@ -68,6 +68,7 @@ class StudentFacts:
     prior_grants: str = ""
     id_raw: str = ""
     id_numeric_cell: bool = False
+    full_time_text: str = ""      # an unreadable 全日制正式学籍 cell as typed (full_time holds the guess 是)
     notified: bool = False
     verified: bool = False
     seal: str | None = None       # stored at verification (core.seal)

@@ -1,5 +1,6 @@
 """Rules about values the program cannot read: a name left empty, or a 学段, 性别, 就读地,
-学校性质, 家庭类别 or 出生日期 kept as it was typed (the import flags such a row and keeps it). As a
+学校性质, 全日制正式学籍, 家庭类别 or 出生日期 kept as it was typed (the import flags such a row and
+keeps it; 全日制 is stored as the guess 是 with the cell's text beside it, ``full_time_text``). As a
 finding the problem is re-checked after every save, so it goes away once corrected."""
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ _CHOICES: tuple[tuple[str, str, str, Callable[[str], Any]], ...] = (
 )
 
 
-# The values ``_values`` reads of a student; a county's students have a few hundred combinations.
-_READ = attrgetter("stage", *(fld for fld, *_ in _CHOICES), "category")
+# The values ``_values`` reads of a student; a county's students have a few hundred combinations
+# (``full_time_text`` is "" but for the few cells the import could not read).
+_READ = attrgetter("stage", *(fld for fld, *_ in _CHOICES), "full_time_text", "category")
+_FULL_TIME_ACCEPTED = "应填“是”或“否”（也可填“全日制”“非全日制”）"
 
 
 def _unreadable(ctx: CheckContext) -> Iterator[Finding]:
@@ -65,10 +68,10 @@ def _births(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # The fields the amounts depend on: unreadable, the student is computed on a guess (学段 unknown:
-# nothing; 就读地 as 本地; 学校性质 as 公办; 家庭类别 as 非困难), so the finding is an error: the
-# student cannot be verified nor a final package made until it is corrected. 性别 and the name
-# change no amount: a warning.
-_DECIDING = frozenset(("stage", "location", "ownership", "category"))
+# nothing; 就读地 as 本地; 学校性质 as 公办; 全日制正式学籍 as 是; 家庭类别 as 非困难), so the finding
+# is an error: the student cannot be verified nor a final package made until it is corrected. 性别
+# and the name change no amount: a warning.
+_DECIDING = frozenset(("stage", "location", "ownership", "full_time", "category"))
 
 
 def _found(s: StudentFacts, message: str, fld: str) -> Finding:
@@ -77,7 +80,7 @@ def _found(s: StudentFacts, message: str, fld: str) -> Finding:
 
 
 def _values(s: StudentFacts, stages: str, categories: str) -> Iterator[Finding]:
-    """The findings about a student's 学段, 性别, 就读地, 学校性质 and 家庭类别, in that order."""
+    """The findings about a student's 学段, 性别, 就读地, 学校性质, 全日制正式学籍 and 家庭类别, in that order."""
     if not (s.stage or "").strip():
         yield _found(s, f"学段为空：请填写学段（{stages}）", "stage")
     elif parse_stage(s.stage) is None:
@@ -86,6 +89,9 @@ def _values(s: StudentFacts, stages: str, categories: str) -> Iterator[Finding]:
         text = (getattr(s, fld) or "").strip()
         if text and parse(text) is None:
             yield _found(s, f"{label}“{text}”无法识别，{accepted}", fld)
+    if s.full_time_text:
+        yield _found(s, f"全日制正式学籍“{s.full_time_text}”无法识别，{_FULL_TIME_ACCEPTED}；暂按“是”计算",
+                     "full_time")
     if s.category not in _CATEGORIES:
         yield _found(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category")
 

@@ -125,6 +125,7 @@ class _StudentParser:
                                                        STUDENT_DEFAULTS["ownership"])),
                 ("full_time", "full_time", self.yes_no("full_time", STUDENT_DEFAULTS["full_time"], parse_full_time,
                                                        "应填“是”“否”或“全日制”“非全日制”")),
+                ("full_time_text", "full_time", self.unread(parse_full_time)),
                 ("has_loan", "has_loan", self.yes_no("has_loan", False, parse_loan)),
                 ("prior_grants", "prior_loan_aid", self.prior),
                 ("category", "category", self.choice("category", policy.parse_category, self.category_hint,
@@ -165,6 +166,18 @@ class _StudentParser:
             if value is None:
                 return default, (self.bad(fld, text, f"{accepted}（已按“{'是' if default else '否'}”处理）"),)
             return value, ()
+        return parsed
+
+    @staticmethod
+    def unread(parse: Callable[[str], bool | None]) -> Callable[[Any], Parsed]:
+        """A yes/no cell's text when ``parse`` cannot read it ("待定"), "" when read or blank: stored
+        beside the guess (全日制 as 是), so that the checks ask for the answer (the problem is the
+        yes/no column's own)."""
+        def parsed(cell: Any) -> Parsed:
+            if isinstance(cell, bool):
+                return "", ()
+            text = cell_text(cell)
+            return (text if text and parse(text) is None else ""), ()
         return parsed
 
     def prior(self, cell: Any) -> Parsed:

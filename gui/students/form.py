@@ -5,6 +5,8 @@ fills in birth date and gender; fee fields are checked as amounts. Below,
 every policy item is recomputed from the form values (nothing saved). Saving
 goes through ``db.usecases.edit_student`` (audited, findings re-checked at once)
 in the worker and pushes an undoable command onto the main window's QUndoStack.
+A 全日制正式学籍 the import could not read shows half-checked; once the clerk picks 是 or 否, the save
+clears the file's text (``full_time_text``) and with it the error VALUE_UNREADABLE.
 """
 from __future__ import annotations
 
@@ -73,6 +75,7 @@ class StudentForm(QDialog):
         for fld, editor in self.editors.items():
             editor.show_value(data.values.get(fld))
             editor.connect_changed(lambda *_a, f=fld: self._changed(f))
+        self.editors["full_time"].show_unread(data.values.get("full_time_text") or "")
         self._loading = False
         self.validate()
         self.recompute()
@@ -268,7 +271,10 @@ class StudentForm(QDialog):
     # -- saving -----------------------------------------------------------
     def changes(self) -> dict[str, Any]:
         values = self.form_values()
-        return {f: v for f, v in values.items() if v != self.data.values.get(f)}
+        out = {f: v for f, v in values.items() if v != self.data.values.get(f)}
+        if self.data.values.get("full_time_text") and not self.editors["full_time"].undecided:
+            out["full_time_text"] = ""       # the clerk picked 是 or 否: the import's unreadable text goes
+        return out
 
     def save(self) -> None:
         if not self.validate():

@@ -2,12 +2,14 @@
 
 Each field knows how to show a stored value and how to read the widget back
 into a stored value (the catalogue's stored field, ``core.fields``). A field that cannot be
-read (a fee that is not an amount) reports its problem in Chinese.
+read (a fee that is not an amount) reports its problem in Chinese. A yes/no the import could not
+read (全日制正式学籍 "待定", stored as the guess 是) shows neither 是 nor 否 until the clerk picks one.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 
 from core.domain import Category, Location, Ownership, Stage
@@ -73,6 +75,8 @@ class FieldEditor:
             edit.setClearButtonEnabled(spec.kind == FEE)
             self.widget = edit
         self.widget.setObjectName("field_" + spec.name)
+        self.unread = ""      # show_unread: the file's text, shown until the clerk picks 是 or 否
+        self.guess = True     # and the value stored meanwhile (the import's guess)
 
     # -- showing ----------------------------------------------------------
     def show_value(self, value: Any) -> None:
@@ -90,6 +94,29 @@ class FieldEditor:
         else:
             w.setText("" if value is None else str(value))
 
+    def show_unread(self, text: str) -> None:
+        """A yes/no the import could not read (``text``, "待定"): the box half-checked, neither 是 nor
+        否, with a note, until the clerk clicks it (then it is a plain box again)."""
+        w = self.widget
+        if not text or not isinstance(w, QCheckBox):
+            return
+        self.unread, self.guess = text, w.isChecked()
+        w.setTristate(True)
+        w.setCheckState(Qt.CheckState.PartiallyChecked)
+        w.checkStateChanged.connect(self._picked)
+        self.set_problem("")
+
+    def _picked(self, state: Qt.CheckState) -> None:
+        w = self.widget
+        if state != Qt.CheckState.PartiallyChecked and isinstance(w, QCheckBox):
+            w.setTristate(False)     # 是 or 否 from now on
+
+    @property
+    def undecided(self) -> bool:
+        """A yes/no still as the import left it (``show_unread``): the clerk has picked neither."""
+        w = self.widget
+        return isinstance(w, QCheckBox) and w.checkState() == Qt.CheckState.PartiallyChecked
+
     # -- reading ----------------------------------------------------------
     def text(self) -> str:
         w = self.widget
@@ -101,7 +128,7 @@ class FieldEditor:
         if isinstance(w, QComboBox):
             return w.currentData()
         if isinstance(w, QCheckBox):
-            return w.isChecked()
+            return self.guess if self.undecided else w.isChecked()
         text = w.text().strip()
         if kind == FEE:
             return None if text == "" else parse_yuan(text)
@@ -132,6 +159,8 @@ class FieldEditor:
             w.setStyleSheet(INVALID_STYLE if problem else "")
             w.setProperty("invalid", bool(problem))
             w.setToolTip(problem)
+        if not problem and self.undecided:      # a note, not a problem: the form still saves
+            problem = f"导入的值“{self.unread}”无法识别，暂按“是”计算：请点选，勾选为“是”，不勾选为“否”"
         self.message.setText(problem)
         self.message.setVisible(bool(problem))
 
@@ -140,6 +169,6 @@ class FieldEditor:
         if isinstance(w, QComboBox):
             w.currentIndexChanged.connect(slot)
         elif isinstance(w, QCheckBox):
-            w.toggled.connect(slot)
+            w.checkStateChanged.connect(slot)       # (half-checked to checked is no toggle)
         else:
             w.textChanged.connect(slot)
