@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,9 @@ from core.money import format_fen
 from db import audit, store
 from db.changes import Changes
 from db.session import Database
+
+if TYPE_CHECKING:
+    from db.receiving_status import IntakeStatus
 
 Progress = Callable[[int, int], None]
 NOTHING_HINT = "请先在“汇总”页点“添加上报包…”接收各校的上报包（命令行：consolidate add 上报包…）。"
@@ -77,7 +80,11 @@ def reporting(session: Session, today: date | None = None) -> Reporting | None:
     “逾期未报”: what the totals lack), 迟报 when its package is in them but its first came after
     the deadline."""
     from db.receiving_status import status_of
-    status = status_of(session, today)
+    return reporting_of_status(status_of(session, today))
+
+
+def reporting_of_status(status: IntakeStatus) -> Reporting | None:
+    """``reporting`` of a status already read (the 汇总 page reads it for its list too)."""
     if not status.schools:
         return None
     missing, late = [], []

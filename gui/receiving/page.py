@@ -18,6 +18,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from core.consolidate import CrossFinding
+from core.consolidate.reporting import Reporting
 from core.consolidate.summary import Summary
 from core.money import format_fen
 from db.changes import Changes
@@ -26,7 +27,7 @@ from db.exports import ExportState
 from db.feedback_send import FeedbackSchool, FeedbackWritten
 from db.receiving import IntakeReport
 from db.receiving_status import IntakeStatus, SchoolsImported
-from db.receiving_views import PackageHistory
+from db.receiving_views import PackageHistory, RefusedFile
 from db.session import Database
 from gui import worker
 from gui.errors import show_exception
@@ -50,12 +51,14 @@ class ReceivingData:
     expected: int = 0
     school_year: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    reporting: Reporting | None = None      # 报送情况 as the 汇总包 would state it (None: no list of expected schools)
 
 
 def package_rows(status: IntakeStatus, history: PackageHistory) -> list[PackageRow]:
     """The list: each school's state as ``db.receiving_status`` decides it (已接收, 迟报, 缺报,
     仅有草稿; schools not on the expected list too), then each replaced package (已替换) and each
-    refused file (拒收 and why) from the history."""
+    refused file (拒收 and why) from the history: one row per distinct file, however often it was
+    offered (the count ``consolidate status`` prints)."""
     rows: list[PackageRow] = []
     names = {p.school_code: (p.school_name, p.township) for p in history.packages}
     vias = {p.school_code: p.via for p in history.packages if p.current and p.via}
@@ -76,19 +79,33 @@ def package_rows(status: IntakeStatus, history: PackageHistory) -> list[PackageR
                                    f"{p.received_at:%Y-%m-%d %H:%M}", p.file_name, p.via))
     for r in history.refused:
         name, town = names.get(r.school_code, ("", ""))
-        rows.append(PackageRow(f"r{r.id}", r.school_code, name, town, REFUSED, r.reason,
+        rows.append(PackageRow(f"r{r.id}", r.school_code, name, town, REFUSED, refused_reason(r),
                                received_at=f"{r.at:%Y-%m-%d %H:%M}", file_name=r.file_name))
     return rows
 
 
+def refused_reason(r: RefusedFile) -> str:
+    """A refused file's 说明: why (its latest offer's reason), led by how often the same file was
+    refused when more than once (a folder scanned again: sending it again will not help, the school
+    must send a corrected package), and whether the file was accepted since."""
+    text = r.reason
+    if r.attempts > 1 and r.first_at is not None:
+        text = f"同一文件已拒收 {r.attempts} 次（首次 {r.first_at:%Y-%m-%d %H:%M}）：{text}"
+    if r.accepted_later:
+        text += "（此文件现已接收）"
+    return text
+
+
 def load_receiving(db: Database) -> ReceivingData:
     """Worker: everything the 汇总 page shows (nothing but ``receives`` when it receives nothing)."""
+    from db.consolidation import reporting_of_status
     from db.receiving_status import intake_status
     from db.receiving_views import package_history, receives
     if not receives(db):
         return ReceivingData(False)
     history = package_history(db)
     status = intake_status(db)
+    reporting = reporting_of_status(status)
     summary: Summary | None = None
     findings: tuple[CrossFinding, ...] = ()
     if any(p.current for p in history.packages):
@@ -96,7 +113,7 @@ def load_receiving(db: Database) -> ReceivingData:
         done = consolidation(db)
         summary, findings = done.summary, tuple(done.findings)
     return ReceivingData(True, tuple(package_rows(status, history)), summary, findings, len(status.schools),
-                         history.school_year)
+                         history.school_year, reporting=reporting)
 
 
 class ReceivingPage(QWidget):
@@ -190,6 +207,7 @@ class ReceivingPage(QWidget):
         self.receives_changed.emit(data.receives)
         self.packages._loaded(data.packages)
         self.summary.show_summary(data.summary)
+        self.summary.show_reporting(data.reporting)
         self.findings._loaded(data.findings)
         errors = sum(f.severity == "error" for f in data.findings)
         self.tabs.setTabText(2, f"交叉核查（{errors}）" if errors else "交叉核查")

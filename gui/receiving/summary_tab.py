@@ -1,5 +1,10 @@
-"""汇总 › 汇总: the claimed figures per township, per school and per item (the budget table,
-项目 × 资金来源), with a bar chart of the amounts per township and per item."""
+"""汇总 › 汇总: the 报送情况 (应报, 已报, 缺报, 迟报: what the 汇总包 will state), then the claimed
+figures per township, per school and per item (the budget table, 项目 × 资金来源), with a bar
+chart of the amounts per township and per item.
+
+The 报送情况 is core.consolidate.reporting's ``Reporting``, made by db.consolidation from the status
+the page reads in the worker (``load_receiving``) — the one computation the export writes into
+report.pdf, summary.xlsx and data.json."""
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
@@ -14,13 +19,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.consolidate.reporting import Reporting, SchoolRef
 from core.consolidate.summary import Summary
 from core.money import format_fen
 from gui.progress_chart import Bar, BarChart
 from gui.receiving.models import BudgetModel, FigureModel, budget_lines, school_rows, township_rows
+from gui.screen import WrappingLabel
 from gui.table_model import RowTableModel
 
 BAR = QColor(52, 120, 200)
+NAMED = 3           # schools named in the 报送情况 line (its tooltip lists up to TIP_NAMED of each)
+TIP_NAMED = 30
+NO_LIST = ("报送情况：还没有应报学校名单，看不出哪些学校缺报、迟报。"
+           "点上方“导入应报学校名单…”导入后，这里显示应报、已报、缺报、迟报。")
+NO_LIST_TIP = "应报学校名单：学校代码、学校名称、乡镇、学段（Excel 表格）。导出的汇总包也只在有名单时写明报送情况。"
+INCOMPLETE_STYLE = "color: rgb(176, 0, 32);"       # the package list's 缺报 colour
 
 
 def yuan_text(value: int, _maximum: int) -> str:
@@ -38,6 +51,32 @@ def summary_line(summary: Summary) -> str:
         text += (f"\n其中 {d.ids} 人在多所学校享受资助（{d.entries} 条，{format_fen(d.amount_fen)} 元），"
                  "已计入合计，见“交叉核查”。")
     return text
+
+
+def reporting_text(r: Reporting | None) -> tuple[str, str]:
+    """The 报送情况 line and its tooltip: the counts with the first few 缺报 and 迟报 schools named
+    (``Reporting.line``, the report's wording) and what the 缺报 mean for the totals; the tooltip
+    names each school (up to ``TIP_NAMED`` of each kind) with its code, township and note."""
+    if r is None:
+        return NO_LIST, NO_LIST_TIP
+    text = f"报送情况：{r.line(NAMED)}"
+    if r.missing:
+        text += r.consequence()
+    tip = [f"报送截止：{r.deadline}" if r.deadline else "政策中没有“核准信息数据”阶段，不判断迟报"]
+    for what, rows in (("缺报（未计入合计）", r.missing), ("迟报（已计入合计）", r.late),
+                       ("名单外（已计入合计）", r.unlisted)):
+        if rows:
+            tip.append(f"{what} {len(rows)} 所：")
+            tip += [f"  {_school(x)}" for x in rows[:TIP_NAMED]]
+            if len(rows) > TIP_NAMED:
+                tip.append(f"  ……另有 {len(rows) - TIP_NAMED} 所")
+    tip.append("各校情况见“上报包”（按状态筛选）；导出的汇总包的报告和汇总表列出全部学校。")
+    return text, "\n".join(tip)
+
+
+def _school(x: SchoolRef) -> str:
+    where = "，".join(v for v in (x.code, x.township) if v)
+    return f"{x.name or x.code}（{where}）" + (f"：{x.note}" if x.note else "")
 
 
 def table(model: RowTableModel, parent: QWidget, name: str) -> QTableView:
@@ -87,6 +126,9 @@ class SummaryTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryTab")
+        self.reporting = WrappingLabel(self)       # 报送情况 (wraps at 150 % scaling, or with names)
+        self.reporting.setObjectName("reportingLine")
+        self.show_reporting(None)
         self.line = QLabel("还没有接收任何上报包。", self)
         self.line.setObjectName("summaryLine")
         self.line.setWordWrap(True)
@@ -101,6 +143,7 @@ class SummaryTab(QWidget):
         self.tabs.addTab(self.schools, "按学校")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.reporting)
         layout.addWidget(self.line)
         layout.addWidget(self.tabs, 1)
 
@@ -126,3 +169,10 @@ class SummaryTab(QWidget):
         self.townships.chart.set_bars(bars([(r.label, r.total_fen) for r in town_rows if not r.total_row]))
         granted = [(r.name, r.amount_fen) for r in lines if not r.total_row and r.amount_fen]
         self.items.chart.set_bars(bars(granted))       # the table lists every item, the chart those granted
+
+    def show_reporting(self, reporting: Reporting | None) -> None:
+        """The 报送情况 line (None: no list of expected schools), red while schools are missing."""
+        text, tip = reporting_text(reporting)
+        self.reporting.setText(text)
+        self.reporting.setToolTip(tip)
+        self.reporting.setStyleSheet(INCOMPLETE_STYLE if reporting is not None and reporting.missing else "")
