@@ -171,6 +171,8 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, re
     listed, the first ``MAX_LISTED`` of each; ``saving``: --problems saves them all."""
     from db.importing_review import plan_notes
     from db.workflows import import_summary, mapping_lines, row_lines
+    if parsed.sheet_line:
+        _out(parsed.sheet_line)
     _out("识别的表头：")
     for line in mapping_lines(kind, parsed):
         _out("  " + line)

@@ -17,7 +17,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from core.text import nfkc
 
-_SEPARATORS = re.compile(r"[\s\-_'‘’`]")
+# (and the zero-width characters a copy from a web page or a chat leaves invisibly inside a number)
+_SEPARATORS = re.compile(r"[\s\-_'‘’`\u200b-\u200d\u2060\ufeff]")
 _SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
@@ -130,6 +131,11 @@ def _problem(number: str, today: date) -> tuple[str, str] | date:
         return "BIRTH_DATE", "身份证号中的出生年份（第7–10位）早于1900年，不合理"
     if day > today:
         return "FUTURE_BIRTH", "身份证号中的出生日期（第7–14位）在今天之后"
+    if number.endswith("000"):
+        # an 18-digit number kept in a number cell: Excel keeps 15 digits, the last three became 000
+        return "CHECKSUM", ("身份证号后三位是000且校验位不对：很可能这个号码曾存放在数字格式的单元格中，"
+                            "Excel只保留15位数字，后几位已丢失（不是只错了最后一位）。请把该列设为文本格式，"
+                            "按原始证件重新录入完整的身份证号")
     expected = ric.calc_check_digit(number)      # the one rule left: the check digit
     return "CHECKSUM", (f"身份证号校验位错误：最后一位应为 {expected}，这里是 {number[17]}，"
                         "请核对是否有数字录错")

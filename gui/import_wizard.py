@@ -268,6 +268,7 @@ class PreviewPage(QWizardPage):
             lines += [""] if lines else []
             lines += preview.review
         lines += [""] if lines else []
+        lines += [parsed.sheet_line] if parsed.sheet_line else []
         lines += [f"表头在第 {parsed.mapping.line} 行，识别出的列："]
         lines += ["  " + line for line in mapping_lines(preview.kind, parsed)]
         if parsed.unknown_headers:

@@ -1,6 +1,7 @@
 """GUI: the import wizard end to end, problem rows, templates, the roster view."""
 from datetime import date
 
+import openpyxl
 import pytest
 from conftest import open_main_window, xlsx
 from openpyxl import load_workbook
@@ -255,8 +256,9 @@ def test_an_edited_mapping_must_be_previewed_before_importing(win, qtbot, studen
 
 
 def test_same_named_columns_cannot_be_told_apart_so_they_are_left_as_detected(win, qtbot, tmp_path):
+    # (the second 姓名 is empty: two with data are refused, tests/test_import_messy.py)
     path = write_xlsx(tmp_path / "dup.xlsx", ["姓名", "身份证号", "学段", "姓名"],
-                      [["赵六", NEW1, "普通高中", "赵大"]])
+                      [["赵六", NEW1, "普通高中", None]])
     wiz = run_wizard(win, qtbot, "students", path)
     editor = wiz.preview_page.mapping
     assert editor.field_of(0) == "name" and editor.field_of(3) == ""
@@ -378,3 +380,30 @@ def test_return_on_the_preview_does_not_start_the_import(win, qtbot, students_fi
     qtbot.keyClick(commit, key)                    # on the button itself, Return presses it
     qtbot.waitUntil(lambda: wiz.currentPage() is wiz.run_page and not wiz.run_page.running)
     assert {"赵六", "钱七"} <= names_in_db(db)
+
+
+def test_the_sheet_read_is_named_in_the_details(win, qtbot, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "去年"
+    wb.active.append(["x"])
+    wb.active.sheet_state = "hidden"
+    ws = wb.create_sheet("今年")
+    ws.append(["姓名", "身份证号", "学段"])
+    ws.append(["赵六", NEW1, "普通高中"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    wiz = run_wizard(win, qtbot, "students", path)
+    assert "读取的工作表：“今年”（文件共有 2 个工作表）" in wiz.preview_page.details.toPlainText()
+
+
+def test_two_id_columns_with_data_are_refused_until_the_clerk_picks_the_students(win, qtbot, tmp_path):
+    path = write_xlsx(tmp_path / "two_ids.xlsx", ["姓名", "身份证号", "学段", "监护人", "证件号码"],
+                      [["赵六", NEW1, "普通高中", "赵大", make_id("422822", date(1975, 1, 1), 1)]])
+    wiz = run_wizard(win, qtbot, "students", path)
+    page = wiz.preview_page
+    assert page.preview is None and "都可能是“身份证号”" in page.status.text()
+    assert page.mapping.field_of(1) == "" and page.mapping.field_of(4) == ""
+    page.mapping.pick(1, "id_number")
+    page.refresh_button.click()
+    assert page.preview is not None
+    assert "身份证号 ← “身份证号”（B列）" in page.details.toPlainText()

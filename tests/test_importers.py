@@ -13,7 +13,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from core.errors import InputFileError, OutputFileError
+from core.errors import InputFileError, MissingColumnsError, OutputFileError
 from core.idnumber import check_id, make_id
 from core.importers import Table, find_header, parse_roster, parse_students, read_table, write_problem_rows
 from core.importers.common import NUMERIC_ID_PROBLEM
@@ -234,9 +234,13 @@ def test_overrides_map_and_ignore_columns(policy):
     assert again.mapping.columns == m.columns
 
 
-def test_duplicate_header_keeps_first(policy):
+def test_two_id_columns_with_data_are_refused_until_the_clerk_picks_one(policy):
+    # (the second may be a guardian's: its order tells nothing, tests/test_import_messy.py)
     rows = [["姓名", "身份证号", "学段", "身份证号码"], ["张三", ID1, "初中", ID2]]
-    result = students_of(rows, policy)
+    with pytest.raises(MissingColumnsError) as exc:
+        students_of(rows, policy)
+    assert exc.value.missing == ["id_number"] and "B列“身份证号”、D列“身份证号码”" in exc.value.message
+    result = students_of(rows, policy, overrides={"身份证号": "id_number"})
     assert result.mapping.columns["id_number"] == 1
     assert result.unknown_headers == ["身份证号码"]
 

@@ -36,6 +36,8 @@ _FOOTER_LABELS = ("填表说明|填报说明|制表说明|说明|备注|附注|�
 _FOOTER_CELL = re.compile(rf"^(?:{_FOOTER_LABELS})\s*(?:[:：]|$)|^(?:填表说明|填报说明|制表说明)")
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•．.\s]+$")
 _WS = re.compile(r"\s+")
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")      # invisible: left by a copy from a web page
+_LOST_CHAR = re.compile("[?？\ufffd]")      # a character the file's encoding lacked (saved as CSV in GBK)
 
 
 @dataclass
@@ -49,6 +51,12 @@ class ParseResult:
     warnings: list[str] = field(default_factory=list)         # important columns not found (coverage)
     path: str = ""
     sheet: str = ""
+    sheets: int = 1          # the workbook's sheets: the one read is named when there are several
+
+    @property
+    def sheet_line(self) -> str:
+        """"读取的工作表：“今年”（文件共有 2 个工作表）" for a workbook of several sheets, else ""."""
+        return f"读取的工作表：“{self.sheet}”（文件共有 {self.sheets} 个工作表）" if self.sheets > 1 else ""
 
     @property
     def headers(self) -> list[str]:
@@ -94,11 +102,24 @@ def clean_name(value: Any) -> str:
     """A name as text; the spaces clerks put inside Chinese names to line them up
     ("张  三") are removed."""
     text = value.strip() if type(value) is str else cell_text(value)
+    if text.isalnum() or not text:     # the usual name (Chinese characters are alphanumeric): as it is
+        return text
+    if _ZERO_WIDTH.search(text):
+        text = _ZERO_WIDTH.sub("", text).strip()
     if " " in text or "\u3000" in text or "\t" in text:
         text = _WS.sub(" ", text.replace("\u3000", " ")).strip()
         if _CJK_NAME.match(text):
             text = text.replace(" ", "")
     return text
+
+
+def lost_char_problem(mapping: Mapping, name: str) -> str:
+    """A problem for a name with a question mark: what Excel (or WPS) writes for a character the
+    file's encoding lacks (a rare character saved as CSV in GBK: "?祥"); "" for any other name."""
+    if name.isalnum() or not _LOST_CHAR.search(name):
+        return ""
+    return (f"{where(mapping, 'name')}“{name}”中有问号：可能是保存为CSV时丢失了生僻字，"
+            "请核对后改正")
 
 
 def is_numeric_cell(value: Any) -> bool:

@@ -22,7 +22,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 
 from core.errors import InputFileError, MissingColumnsError
 from core.importers.reader import Table, column_letter
@@ -33,6 +35,14 @@ HEADER_SEARCH_ROWS = 15
 
 # Our own exported "问题" column: ignored on re-import without being reported.
 AUTO_IGNORED = frozenset({header_key("问题")})
+
+# Money fields: a header over several columns (实收学费 merged over 秋季/春季, or over 应收/减免/实收) is
+# refused rather than read from its first column (``_refuse_split_money``).
+MONEY_FIELDS = ("tuition", "textbook", "lodging")
+# A person's fields: two columns with data (the student's and a guardian's) are never chosen between by
+# their order (``_student_column``).
+PERSON_FIELDS = ("name", "id_number")
+_STUDENT = "学生"
 
 _DECORATION = re.compile(r"^\*+|\*+$|\((元|人民币元|必填|选填|可选|非必填)\)$")
 
@@ -70,6 +80,24 @@ def header_keys(columns: Iterable[Column]) -> dict[str, str]:
         for text in (col.header, *col.synonyms):
             keys.setdefault(header_key(text), col.field)
     return keys
+
+
+@lru_cache(maxsize=1)
+def _all_known() -> dict[str, str]:
+    from core.importers.payments import PAYMENT_COLUMNS
+    from core.importers.schools import SCHOOL_COLUMNS
+    from core.records import ROSTER_COLUMNS, STUDENT_COLUMNS
+    return header_keys((*STUDENT_COLUMNS, *ROSTER_COLUMNS, *PAYMENT_COLUMNS, *SCHOOL_COLUMNS))
+
+
+def has_header_row(rows: Sequence[Sequence[object]]) -> bool:
+    """Whether a row among the first ``HEADER_SEARCH_ROWS`` holds two headers some import knows
+    (the reader skips a 填表说明 sheet without one for a later sheet that has one)."""
+    known = _all_known()
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        if len({f for c in row if type(c) is str and (f := _lookup(c, known, {}))}) >= 2:
+            return True
+    return False
 
 
 def _key_variants(text: object) -> tuple[str, str]:
@@ -166,7 +194,7 @@ def find_header(table: Table, columns: Sequence[Column],
         if joined is not None:
             headers, best_row, header_rows = joined, best_row + 1, 2
     mapping = Mapping(header_row=best_row, headers=headers, header_rows=header_rows)
-    _map_columns(table, mapping, columns, known, ovr)
+    _map_columns(table, mapping, columns, known, ovr, mappable)
     missing = [c for c in required if c.field not in mapping.columns]
     if missing:
         names = "、".join(f"“{c.header}”" for c in missing)
@@ -181,15 +209,21 @@ def find_header(table: Table, columns: Sequence[Column],
 
 
 def _map_columns(table: Table, mapping: Mapping, columns: Sequence[Column], known: dict[str, str],
-                 ovr: dict[str, str]) -> None:
+                 ovr: dict[str, str], mappable: bool = False) -> None:
     """Fill ``mapping``'s columns, matched, ignored and unknown from its headers.
 
     A field matched by several columns takes the field's own header (the template's) over a synonym
     met first (是否全日制正式学籍 right of 全日制), else the first — unless that column is empty in
     every data row and another has data (家庭类别 twice, the first left blank). The others are
     ``unknown``; one with the same header as the column taken is named with its letter, and when
-    both hold data it says that only the column taken was imported."""
+    both hold data it says that only the column taken was imported.
+
+    A column the clerk mapped (``ovr``) comes first, then one whose header names the student (学生身份证号
+    over a guardian's 身份证号). For 姓名 and 身份证号 two columns with data are never chosen between
+    by their order: the one the clerk mapped, the one whose header (or group header above: 学生信息 /
+    监护人信息) names the student, else a refusal (MissingColumnsError: the wizard lets the clerk pick)."""
     own = {c.field: header_key(c.header) for c in columns}      # each field's own header (the template's)
+    unsure: dict[str, list[int]] = {}
     found: dict[str, list[int]] = {}
     unused: list[tuple[int, str]] = []
     for idx, text in enumerate(mapping.headers):
@@ -203,19 +237,122 @@ def _map_columns(table: Table, mapping: Mapping, columns: Sequence[Column], know
         else:
             found.setdefault(fld, []).append(idx)
     for fld, candidates in found.items():
-        # the field's own header first, then the synonyms, each in column order
-        ranked = sorted(candidates, key=lambda i: header_key(mapping.headers[i]) != own[fld])
+        # the clerk's mapping, the student's own, the field's own header, then the synonyms, in column order
+        ranked = sorted(candidates, key=lambda i: (not _mapped(mapping.headers[i], ovr),
+                                                   _STUDENT not in mapping.headers[i],
+                                                   header_key(mapping.headers[i]) != own[fld]))
         taken = ranked[0]
         filled: dict[int, bool] = {}
         if len(ranked) > 1:
             filled = {i: _has_data(table.rows, mapping.header_row + 1, i) for i in ranked}
             taken = next((i for i in ranked if filled[i]), taken)
+            with_data = [i for i in ranked if filled[i]]
+            if fld in PERSON_FIELDS and len(with_data) > 1:
+                chosen = _student_column(table, mapping, with_data, ovr)
+                if chosen is None:
+                    unsure[fld] = with_data
+                    unused.extend((i, mapping.headers[i]) for i in candidates)
+                    continue
+                taken = chosen
         mapping.columns[fld] = taken
         mapping.matched[fld] = mapping.headers[taken]
         for idx in candidates:
             if idx != taken:
                 unused.append((idx, _unused_name(mapping.headers, idx, taken, filled[idx])))
+    unheaded = _filled_columns(table.rows, mapping.header_row + 1,
+                               [i for i, text in enumerate(mapping.headers) if not text])
+    above = table.rows[mapping.header_row - mapping.header_rows] if mapping.header_row >= mapping.header_rows else []
+    upper = {i: text for i in unheaded if i < len(above) and (text := clean_cell(above[i]))}  # merged down
+    _refuse_split_money(table, mapping, [i for i in unheaded if i not in upper])
+    unused.extend((idx, f"{upper[idx]}（{column_letter(idx)}列）" if idx in upper
+                   else f"{column_letter(idx)}列（没有表头，有数据）") for idx in unheaded)
     mapping.unknown.extend(text for _idx, text in sorted(unused))
+    if unsure:
+        raise _unsure(table, mapping, columns, unsure, mappable)
+
+
+def _mapped(text: str, ovr: dict[str, str]) -> bool:
+    """Whether the clerk mapped the column headed ``text`` (in the import wizard, or a stored mapping)."""
+    return any(key in ovr for key in _key_variants(text) if key)
+
+
+def _group_label(table: Table, mapping: Mapping, idx: int) -> str:
+    """The group header above column ``idx`` (学生信息 / 监护人信息, merged: its text is in the group's
+    first column), or "" when the header is on the first line."""
+    above = mapping.header_row - mapping.header_rows
+    if above < 0:
+        return ""
+    row = table.rows[above]
+    for i in range(min(idx, len(row) - 1), -1, -1):
+        text = clean_cell(row[i])
+        if text:
+            return text
+    return ""
+
+
+def _student_column(table: Table, mapping: Mapping, with_data: list[int], ovr: dict[str, str]) -> int | None:
+    """Which of the columns ``with_data`` (a person's field, each with data) is the student's: the one
+    the clerk mapped, else the one whose header, else whose group header names the student; None when
+    nothing tells."""
+    for hits in ([i for i in with_data if _mapped(mapping.headers[i], ovr)],
+                 [i for i in with_data if _STUDENT in mapping.headers[i]],
+                 [i for i in with_data if _STUDENT in _group_label(table, mapping, i)]):
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _unsure(table: Table, mapping: Mapping, columns: Sequence[Column], unsure: dict[str, list[int]],
+            mappable: bool) -> MissingColumnsError:
+    headers = {c.field: c.header for c in columns}
+    fld, idxs = next(iter(unsure.items()))
+    name = headers.get(fld, fld)
+    listed = "、".join(f"{column_letter(i)}列“{mapping.headers[i]}”" for i in idxs)
+    same = len({header_key(mapping.headers[i]) for i in idxs}) < len(idxs)
+    own = "学生本人" if "stage" in headers else "本人"        # (the roster lists every household member)
+    rename = (f"请把{own}那一列的表头改为“{'学生' if own == '学生本人' else ''}{name}”"
+              f"（监护人的改为“监护人{name}”），然后重新导入")
+    pick = (f"；或者在导入向导左边的列对应中为“{name}”选择{own}的那一列" if mappable and not same else "")
+    return MissingColumnsError(
+        f"文件“{table.file_name}”第{mapping.line}行的表头中有{len(idxs)}列都可能是“{name}”：{listed}，"
+        f"都有数据，无法确定哪一列是{own}的（另一列可能是监护人的）",
+        rename + pick, mapping, list(unsure))
+
+
+def _filled_columns(rows: Sequence[Sequence[object]], start: int, columns: list[int]) -> list[int]:
+    """Those of ``columns`` that hold a value in a row from ``start`` on: a column at a time, its
+    empty cells skipped in C (filter), stopping at its first value (the usual header has no empty cell)."""
+    found = []
+    for idx in columns:
+        try:
+            cells = filter(None, map(itemgetter(idx), islice(rows, start, None)))
+            filled = any(c.strip() if type(c) is str else True for c in cells)
+        except IndexError:           # a short row (CSV): cell by cell
+            filled = _has_data(rows, start, idx)
+        if filled:
+            found.append(idx)
+    return found
+
+
+def _refuse_split_money(table: Table, mapping: Mapping, unheaded: list[int]) -> None:
+    """Refuse a money column followed by columns without a header that hold data: its header is merged
+    over them (or theirs is missing), and taking the first column alone would import a wrong amount."""
+    filled = set(unheaded)
+    for fld in MONEY_FIELDS:
+        idx = mapping.columns.get(fld)
+        if idx is None or idx + 1 not in filled:
+            continue
+        last = idx + 1
+        while last + 1 < len(mapping.headers) and not mapping.headers[last + 1]:
+            last += 1
+        span = f"{column_letter(idx)}～{column_letter(last)}"
+        text = re.sub(r"[（(]元[）)]$", "", mapping.matched[fld])
+        lost = "、".join(column_letter(i) for i in range(idx + 1, last + 1) if i in filled)
+        raise InputFileError(
+            f"文件“{table.file_name}”第{mapping.line}行的表头“{mapping.matched[fld]}”跨了{span}列（{lost}列"
+            f"没有表头却有数据）：金额只能从一列导入，程序不会猜测该用哪一列",
+            f"请在表格中把这几列合计成一列“{text}”（删去其余几列），或者给每一列写上各自的表头"
+            f"（如“秋季{text}”），再在导入向导的列对应中指定哪一列是“{text}”，然后重新导入")
 
 
 def _has_data(rows: Sequence[Sequence[object]], start: int, idx: int) -> bool:

@@ -1,4 +1,5 @@
-"""Read the first non-empty sheet of a spreadsheet or a CSV file into a Table.
+"""Read the first visible non-empty sheet of a spreadsheet (the first with a header row, when
+the first has none: a 填表说明 sheet) or a CSV file into a Table.
 
 Spreadsheets (.xlsx .xlsm .xls .ods) are read by python-calamine, which keeps
 cell types: str, int, float, bool, date/datetime (and rarely time/timedelta).
@@ -46,6 +47,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     # 0-based (row, column) of formula cells without a computed value (read as "")
     uncomputed: set[tuple[int, int]] = field(default_factory=set)
+    sheets: int = 1           # how many sheets the workbook has (its sheet is named when more than one)
 
     @property
     def file_name(self) -> str:
@@ -158,18 +160,45 @@ def _read_by_content(p: Path, head: bytes) -> Any:
     raise _error(p, "不是有效的Excel文件，可能已损坏或扩展名与实际格式不符", _RESAVE)
 
 
+def _visible(workbook: Any, index: int) -> bool:
+    """Whether sheet ``index`` is visible (a hidden or "very hidden" sheet is last year's list or
+    a lookup table, never the list to import)."""
+    try:
+        return str(workbook.sheets_metadata[index].visible).endswith(".Visible")
+    except (AttributeError, IndexError):
+        return True
+
+
+def _sheet_rows(workbook: Any, index: int) -> list[list[Any]] | None:
+    """The rows of sheet ``index``; None for an empty, chart or broken sheet."""
+    try:
+        rows = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    except BaseException as exc:  # chart sheets and broken sheets are skipped
+        if not calamine_failed(exc):
+            raise
+        return None
+    return rows if any(cell != "" and cell is not None for row in rows for cell in row) else None
+
+
 def _first_non_empty_sheet(p: Path, workbook: Any) -> Table:
-    for index, name in enumerate(workbook.sheet_names):
-        try:
-            sheet = workbook.get_sheet_by_index(index)
-            rows = sheet.to_python(skip_empty_area=False)
-        except BaseException as exc:  # chart sheets and broken sheets are skipped
-            if not calamine_failed(exc):
-                raise
+    """The first visible non-empty sheet — or, when it has no header row (a 填表说明 sheet first),
+    the first later visible sheet that has one."""
+    from core.importers.header import has_header_row
+    names = list(workbook.sheet_names)
+    first: Table | None = None
+    for index, name in enumerate(names):
+        if not _visible(workbook, index):
             continue
-        if any(cell != "" and cell is not None for row in rows for cell in row):
-            return Table(str(p), name, rows)
-    raise _error(p, "所有工作表都是空的", "请确认选择了正确的文件，并且数据在第一个工作表中")
+        rows = _sheet_rows(workbook, index)
+        if rows is None:
+            continue
+        table = Table(str(p), name, rows, sheets=len(names))
+        if has_header_row(rows):
+            return table
+        first = first or table
+    if first is not None:
+        return first
+    raise _error(p, "所有工作表都是空的（隐藏的工作表不读取）", "请确认选择了正确的文件，并且数据在第一个工作表中")
 
 
 def _decode(p: Path, data: bytes) -> str:

@@ -18,6 +18,7 @@ from core.importers.common import (
     clean_name,
     formula_problems,
     iter_data_rows,
+    lost_char_problem,
     lost_digits,
     raw_cells,
     where,
@@ -38,7 +39,7 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     column (姓名, 证件号码) cannot be found."""
     mapping = find_header(table, ROSTER_COLUMNS, overrides, what="建档立卡名单", mappable=True)
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
-                         path=table.path, sheet=table.sheet)
+                         path=table.path, sheet=table.sheet, sheets=table.sheets)
     cols = mapping.columns
     name_idx = cols["name"]
     id_idx = cols["id_number"]
@@ -84,6 +85,8 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
             values.update(absent)
         if not name:
             problems.append(empty_name)
+        elif not name.isalnum() and (lost := lost_char_problem(mapping, name)):
+            problems.append(lost)
         if id_problem:
             problems.append(id_problem)
         if household_at is not None:      # (a text cell without an exponent: the usual, no look further)

@@ -34,6 +34,7 @@ from core.importers.common import (
     clean_name,
     formula_problems,
     iter_data_rows,
+    lost_char_problem,
     lost_digits,
     raw_cells,
     where,
@@ -269,6 +270,8 @@ class _StudentParser:
                 return ParsedRow(line, {"name": name, "id_raw": id_raw}, [*problems, skip], raw), skip
         if not name:
             problems.append(f"{where(self.mapping, 'name')}为空：请补填学生姓名")
+        elif not name.isalnum() and (lost := lost_char_problem(self.mapping, name)):
+            problems.append(lost)
         if id_problem:
             problems.append(id_problem)
         elif id_number and (first := self.lines.setdefault(id_number, line)) != line:
@@ -314,7 +317,7 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     stored yet: every row is added, none updated) leaves them empty and costs nothing."""
     mapping = find_header(table, STUDENT_COLUMNS, overrides, what="学生名单", mappable=True)
     result = ParseResult(mapping=mapping, unknown_headers=list(mapping.unknown),
-                         path=table.path, sheet=table.sheet)
+                         path=table.path, sheet=table.sheet, sheets=table.sheets)
     parser = _StudentParser(result, policy, table)
     parser.valid_ids = parser.ids.valid_cells(table.rows[mapping.header_row + 1:], mapping.columns["id_number"])
     kept: list[tuple[ParsedRow, list[Any]]] | None = [] if blanks else None
