@@ -9,14 +9,14 @@ from collections import Counter
 
 import pytest
 from receiving_fixtures import receiver_db, tampered, two_kid_school
+from test_gui_receiving_reporting import open_page
 
 from cli.commands import run
-from db import receiving_status, trust_store
+from db import trust_store
 from db.receiving_status import intake_status
 from db.receiving_views import package_history
 from db.session import open_database
 from gui.receiving.models import ACCEPTED, REFUSED
-from gui.receiving.page import ReceivingPage
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -45,14 +45,7 @@ def station(tmp_path, schools):
 
 @pytest.fixture
 def page(qtbot, station, monkeypatch):
-    monkeypatch.setattr(receiving_status, "deadline", lambda session, year: None)
-    p = ReceivingPage(station)
-    qtbot.addWidget(p)
-    p.resize(1000, 700)
-    p.show()
-    monkeypatch.setattr(p, "show_intake_result", lambda report: None)
-    p.reload()
-    return p
+    return open_page(qtbot, station, monkeypatch)
 
 
 def refused_rows(page):
