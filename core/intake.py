@@ -21,7 +21,7 @@ from typing import Any
 from core.bulk import in_parallel
 from core.domain import school_year_label
 from core.errors import InputFileError, ValidationError, os_reason
-from core.package import MANIFEST, verify_package
+from core.package import MANIFEST, MAX_PACKAGE, verify_package
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, parse_package_data
 from core.policy import SOURCE_LABELS
 from core.trust import TrustedSigner, manifest_school
@@ -180,9 +180,10 @@ def package_files(paths: Iterable[Path]) -> list[Path]:
 
 # Offered files are read whole (what is examined is what is stored). A file past ``LOOK_FIRST`` is
 # first looked into without reading it (a photo backup on the same USB stick): only a zip holding a
-# package's manifest is read, and none past ``MAX_OFFERED``.
+# package's manifest is read, and none past ``MAX_OFFERED`` (core.package.MAX_PACKAGE, the cap
+# ``verify`` and ``consolidate view`` apply too): refused before a byte of it is read.
 LOOK_FIRST = 64 << 20
-MAX_OFFERED = 2 << 30
+MAX_OFFERED = MAX_PACKAGE
 
 
 def read_offered(path: Path) -> bytes | str:
@@ -190,9 +191,10 @@ def read_offered(path: Path) -> bytes | str:
     size = 0
     try:
         size = path.stat().st_size
+        if size > MAX_OFFERED:
+            return (f"{path.name} 有 {size / 2**20:.0f} MB，超过提交包的上限 {MAX_OFFERED / 2**20:.0f} MB，"
+                    "不是资助助手的提交包（提交包通常只有几 MB），没有读取。请确认选对了文件。")
         if size > LOOK_FIRST:
-            if size > MAX_OFFERED:
-                return f"{path.name} 有 {size / 2**30:.1f} GB，不是资助助手的提交包（提交包远小于此）。"
             try:
                 with zipfile.ZipFile(path) as zf:
                     if MANIFEST not in zf.namelist():

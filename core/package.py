@@ -148,6 +148,63 @@ def write_package(target: Path, files: dict[str, bytes], meta: dict[str, Any],
     return target
 
 
+# The largest package accepted anywhere, as a file and unpacked (its manifest's sizes together): a
+# school's package is a few MB, a station's 汇总包 holds its schools' packages. ``consolidate view``'s
+# allowance for untrusted signers is the same figure (db.receiving.VIEW_UNTRUSTED_MAX).
+MAX_PACKAGE = 256 << 20
+_MAX_COMMENT = 1024                 # the zip comment after the end record (the program writes none)
+_EOCD = struct.Struct("<4s4H2LH")
+_LOCAL = struct.Struct("<4s5H3L2H")
+_LAYOUT_HINT = "提交包的每个字节都应属于签名的文件；请向报送单位索取原始提交包（不要转存、合并或改动）。"
+
+
+def too_large(name: str, size: int) -> str:
+    """Why a package file of ``size`` bytes is refused unread ("" when it is not)."""
+    if size <= MAX_PACKAGE:
+        return ""
+    return (f"{name} 有 {size / 2**20:.0f} MB，超过提交包的上限 {MAX_PACKAGE >> 20} MB，不能核验或接收"
+            "（提交包通常只有几 MB）。请确认选对了文件。")
+
+
+def layout_problem(zf: zipfile.ZipFile) -> str:
+    """Why the bytes of ``zf``'s file are not exactly its zip ("" when they are): the first member's
+    header at offset 0, each member right after the one before, the central directory right after
+    the last, the end record at the end with at most a short comment. Bytes outside the members
+    are covered by no hash and no signature: a prefix of 200 MB of zeros verified and was stored."""
+    fh = zf.fp
+    if fh is None:
+        return "压缩包无法读取"
+    size = fh.seek(0, os.SEEK_END)
+    start = max(0, size - _EOCD.size - _MAX_COMMENT)
+    fh.seek(start)
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    while at >= 0 and (at + _EOCD.size > len(tail)
+                       or at + _EOCD.size + _EOCD.unpack_from(tail, at)[-1] != len(tail)):
+        at = tail.rfind(b"PK\x05\x06", 0, at)
+    if at < 0:
+        return f"压缩包的结束记录后面还有多余的数据，或注释超过 {_MAX_COMMENT} 字节"
+    *_, cd_size, cd_offset, _comment = _EOCD.unpack_from(tail, at)
+    if cd_offset + cd_size != start + at:   # a prefix (the offsets then count from its end), a zip64 record…
+        return f"有 {abs(start + at - cd_offset - cd_size)} 字节不属于压缩包中的任何文件（在文件开头或文件目录前后）"
+    pos = 0
+    for info in sorted(zf.infolist(), key=lambda i: i.header_offset):
+        if info.header_offset != pos:
+            return (f"文件开头有 {info.header_offset} 字节不属于任何文件" if pos == 0 else
+                    f"文件 {_show(info.filename)} 之前有 {info.header_offset - pos} 字节不属于任何文件")
+        fh.seek(pos)
+        head = fh.read(_LOCAL.size)
+        if len(head) < _LOCAL.size or head[:4] != b"PK\x03\x04":
+            return f"文件 {_show(info.filename)} 的头部不完整"
+        pos += _LOCAL.size + head[26] + 256 * head[27] + head[28] + 256 * head[29] + info.compress_size
+        if info.flag_bits & 0x08:           # a data descriptor after the data (with or without its signature)
+            fh.seek(pos)
+            pos += 16 if fh.read(4) == b"PK\x07\x08" else 12
+    if pos != cd_offset:
+        return f"最后一个文件与文件目录之间有 {cd_offset - pos} 字节不属于任何文件"
+    return ""
+
+
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, RuntimeError,
                 NotImplementedError, ValueError, struct.error, OverflowError)
 _MAX_META = 16 << 20                # manifest.json / manifest.sig / signer.pub are tiny
@@ -208,18 +265,33 @@ def _parse_manifest(data: bytes) -> tuple[dict[str, Any] | None, str]:
 
 
 def _open_zip(path: Path, content: bytes | None = None) -> zipfile.ZipFile:
+    """The package opened as a zip, refused (InputFileError) when it is larger than ``MAX_PACKAGE``
+    (before anything is read), is no zip, or its bytes are not exactly the zip (``layout_problem``)."""
     hint = "请确认文件路径正确、文件已完整复制（例如从 U 盘或邮件附件），然后重试。"
     if content is None and not path.exists():
         raise InputFileError(f"找不到提交包 {path}。", hint)
     if content is None and path.is_dir():
         raise InputFileError(f"{path} 是一个文件夹，不是提交包（.zip 文件）。", hint)
+    zf = None
     try:
-        return zipfile.ZipFile(path if content is None else io.BytesIO(content))
+        large = too_large(path.name, path.stat().st_size if content is None else len(content))
+        if large:
+            raise InputFileError(large, "请向报送单位索取原始提交包。")
+        zf = zipfile.ZipFile(path if content is None else io.BytesIO(content))
+        layout = layout_problem(zf)
     except OSError as exc:
+        if zf is not None:
+            zf.close()
         raise InputFileError(f"无法读取提交包 {path}：{os_reason(exc)}。", hint) from None
     except (*_READ_ERRORS, MemoryError):
+        if zf is not None:
+            zf.close()
         raise InputFileError(f"{path} 不是有效的 zip 压缩包，无法核验。",
                              "该文件可能未复制完整或已损坏；请向报送学校索取原始提交包。") from None
+    if layout:
+        zf.close()
+        raise InputFileError(f"{path.name} 不是原样的提交包：{layout}，这些字节不受签名保护。", _LAYOUT_HINT)
+    return zf
 
 
 def _listed(problems: list[str], items: list[str], one: Callable[[str], str], many: Callable[[int], str]) -> None:
@@ -322,6 +394,11 @@ def verify_package(path: Path, trusted: Sequence[TrustedSigner] | None = None,
             manifest, problem = _parse_manifest(manifest_bytes)
             if problem:
                 problems.append(problem)
+        if manifest is not None:
+            declared = sum(e["size"] for e in manifest["files"].values())
+            if declared > MAX_PACKAGE:
+                problems.append(f"manifest.json 登记的文件解压后共 {declared / 2**20:.0f} MB，超过提交包的上限 "
+                                f"{MAX_PACKAGE >> 20} MB，没有解压核对。")
         signer, signer_problem = None, ""
         if not problems and public_raw is not None and manifest is not None:   # the files are all that is left
             signer, signer_problem = match_signer(public_raw, manifest, trusted)
@@ -342,7 +419,9 @@ def _check_listed(zf: zipfile.ZipFile, listed: dict[str, Any], members: dict[str
                   signer_read: bool, problems: list[str], keep: Collection[str] = (),
                   kept: dict[str, bytes] | None = None) -> None:
     """Every file the manifest lists is there, safe to unpack and unchanged; nothing else is.
-    The ``keep`` members found unchanged are put in ``kept``."""
+    The ``keep`` members found unchanged are put in ``kept``. Members are decompressed and hashed
+    only while no problem is known (a bad signature, a manifest over ``MAX_PACKAGE``, a changed
+    member): a refused package costs no more unpacking."""
     bad = [f"{_show(n)}（{p}）" for n in listed if (p := name_problem(n))]
     _listed(problems, bad, lambda b: f"manifest.json 中登记的文件名 {b} 可能指向文件夹以外，提交包不可用。",
             lambda n: f"manifest.json 中另有 {n} 个文件名不可用。")
@@ -356,6 +435,8 @@ def _check_listed(zf: zipfile.ZipFile, listed: dict[str, Any], members: dict[str
         if name not in members:
             if name != SIGNER:          # a missing signer.pub is reported above
                 missing.append(name)
+            continue
+        if problems:                    # refused already (signature, size, a member): nothing more unpacked
             continue
         expected = listed[name]["size"]
         chunks: list[bytes] | None = [] if name in keep and kept is not None else None

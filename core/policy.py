@@ -418,7 +418,19 @@ def load_policy(text: str, strict: bool = False) -> Policy:
         raise PolicyError(f"资助政策文件格式错误：{_toml_place(str(exc))}不是有效的 TOML 写法（{exc}）",
                           "请对照程序自带的政策文件检查这一行：中文的键名要加英文双引号（如 \"小学\" = \"1000.00\"），"
                           "文字要用英文双引号括起来；或向县教育局索取原始文件") from None
-    return parse_policy(data, text, strict)
+    except RecursionError:
+        raise _too_deep() from None
+    try:
+        return parse_policy(data, text, strict)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _too_deep() -> PolicyError:
+    """A document nested deeper than the parser can follow (``a = [[[…]]]`` 100,000 levels deep: tomllib
+    recurses once per level): an input mistake, not an internal error."""
+    return PolicyError("资助政策文件格式错误：其中的方括号或花括号嵌套层数过多，不是资助政策文件应有的写法",
+                       "资助政策文件只有几层嵌套；请向县教育局索取原始文件，或对照程序自带的政策文件改正")
 
 
 def _toml_place(message: str) -> str:

@@ -25,7 +25,7 @@ from core.bulk import gc_paused
 from core.errors import DatabaseError, InputFileError, ValidationError
 from core.intake import Examined, data_member, examine_files, package_files, read_offered
 from core.money import format_fen
-from core.package import VerifyResult
+from core.package import MAX_PACKAGE, VerifyResult
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, ReceivedPackage, local_time
 from core.trust import TrustedSigner
 from db import audit, intake_ahead, store
@@ -51,6 +51,7 @@ from db.receiving_nested import (
     inner_contents,
     intake_kinds,
     log_stations,
+    seen_roles,
     via_note,
 )
 from db.session import Database
@@ -120,6 +121,7 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     files = package_files(paths)
     with db.session() as s:
         trusted, year = _receiver(s.connection())
+        roles = seen_roles(s.connection())
     examined: list[Examined] = []
     refused: list[IntakeOutcome] = []
     stations: list[StationPackage] = []
@@ -133,7 +135,7 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
         if isinstance(first, str):
             refused.append(IntakeOutcome(path.name, path, REFUSED, first))
         else:
-            exams, station = expand(first, trusted, year, history)
+            exams, station = expand(first, trusted, year, history, roles)
             stations += [station] if station else []
             examined += [e for e in exams if e.ok]
             refused += [_outcome(e, REFUSED, e.reason) for e in exams if not e.ok]
@@ -309,7 +311,7 @@ class PackageView:
 # 汇总包 and every package inside it draw on the same allowance. A school's package is a few MB; a
 # station's holds its schools' packages. Of it, what their ``data.json`` members may hold together:
 # parsing one takes up to ten times its bytes (its students stay in memory to be shown).
-VIEW_UNTRUSTED_MAX = 256 << 20
+VIEW_UNTRUSTED_MAX = MAX_PACKAGE
 VIEW_UNTRUSTED_DATA_MAX = 32 << 20
 
 
