@@ -185,8 +185,15 @@ def layout_problem(zf: zipfile.ZipFile) -> str:
     if at < 0:
         return f"压缩包的结束记录后面还有多余的数据，或注释超过 {_MAX_COMMENT} 字节"
     *_, cd_size, cd_offset, _comment = _EOCD.unpack_from(tail, at)
-    if cd_offset + cd_size != start + at:   # a prefix (the offsets then count from its end), a zip64 record…
-        return f"有 {abs(start + at - cd_offset - cd_size)} 字节不属于压缩包中的任何文件（在文件开头或文件目录前后）"
+    end = start + at                        # where the central directory must end
+    if end >= 76:                           # a zip64 end record and its locator (zipfile writes them past
+        fh.seek(end - 76)                   # 65,535 members): part of the directory's end, not foreign bytes
+        z64 = fh.read(76)
+        if z64[:4] == b"PK\x06\x06" and z64[56:60] == b"PK\x06\x07":
+            cd_size, cd_offset = struct.unpack_from("<QQ", z64, 40)
+            end -= 76
+    if cd_offset + cd_size != end:   # a prefix (the offsets then count from its end), a zip64 record…
+        return f"有 {abs(end - cd_offset - cd_size)} 字节不属于压缩包中的任何文件（在文件开头或文件目录前后）"
     pos = 0
     for info in sorted(zf.infolist(), key=lambda i: i.header_offset):
         if info.header_offset != pos:
