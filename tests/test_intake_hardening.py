@@ -218,6 +218,81 @@ def test_a_short_comment_and_the_genuine_package_pass(world, tmp_path):
     assert verify_package(_with(tmp_path, world.a.path, "c.zip", _commented(b"zizhu"))).intact
 
 
+# A zip64 package: zipfile writes a zip64 end record and its locator (76 bytes) before the end record past
+# 65,535 members; the layout check takes them as the directory's end. Forced here for the few members.
+_Z64, _LOC = b"PK\x06\x06", b"PK\x06\x07"
+
+
+@pytest.fixture(scope="module")
+def zip64(world: SimpleNamespace, tmp_path_factory: Any) -> Path:
+    """``world.a``'s members byte for byte, rewritten by zipfile with a zip64 end record and locator."""
+    out = tmp_path_factory.mktemp("zip64") / "zip64.zip"
+    with pytest.MonkeyPatch.context() as mp, zipfile.ZipFile(world.a.path) as src, \
+            zipfile.ZipFile(out, "w", allowZip64=True) as dst:
+        mp.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 0)      # "too many members": the zip64 records follow
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+    content = out.read_bytes()
+    end = len(content) - 22                                 # the end record (no comment)
+    assert content[end:end + 4] == b"PK\x05\x06"
+    assert content[end - 76:end - 72] == _Z64 and content[end - 20:end - 16] == _LOC
+    return out
+
+
+def _insert_before(mark: bytes, back: int, pad: bytes) -> Callable[[bytes], bytes]:
+    """``pad`` inserted ``back`` bytes before the last ``mark`` (a record's signature)."""
+    def make(content: bytes) -> bytes:
+        at = content.rfind(mark) - back
+        return content[:at] + pad + content[at:]
+    return make
+
+
+def _before_directory(content: bytes) -> bytes:
+    """``pad`` between the last member and the central directory (where the zip64 record says it starts)."""
+    at = content.rfind(_Z64)
+    cd_offset = int.from_bytes(content[at + 48:at + 56], "little")
+    assert content[cd_offset:cd_offset + 4] == b"PK\x01\x02"
+    return content[:cd_offset] + b"x" * 300 + content[cd_offset:]
+
+
+def test_a_genuine_zip64_package_passes_verify_and_intake(world, zip64, tmp_path):
+    from core.package import layout_problem, verify_package
+    with zipfile.ZipFile(zip64) as zf:
+        assert layout_problem(zf) == ""
+    result = verify_package(zip64, content=zip64.read_bytes())
+    assert result.intact and not result.problems
+    d = _receiver(tmp_path / "r.sqlite", world.a)
+    try:
+        assert [o.result for o in intake(d, [zip64]).outcomes] == ["accepted"]
+    finally:
+        d.close()
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda c: b"x" * 300 + c, "有 300 字节不属于压缩包中的任何文件"),
+    (_before_directory, "有 300 字节不属于压缩包中的任何文件"),
+    (lambda c: c + b"x" * 300, "结束记录后面还有多余的数据"),
+    (_insert_before(b"PK\x05\x06", 0, b"x" * 300), "不是有效的 zip 压缩包"),
+    (_insert_before(_LOC, 0, b"x" * 300), "不是有效的 zip 压缩包"),
+    (_insert_before(_Z64, 0, b"x" * 300), "不是有效的 zip 压缩包"),
+], ids=["prefix", "before-directory", "suffix", "before-end-record", "before-locator", "before-zip64-record"])
+def test_bytes_around_a_zip64_package_are_refused_by_verify_and_intake(world, zip64, tmp_path, make, reason):
+    """The 76 bytes taken as the directory's end make no room for others: bytes before the first member,
+    before the directory, after the end record or between the end records are all refused."""
+    from core.errors import InputFileError
+    from core.package import verify_package
+    padded = _with(tmp_path, zip64, "padded.zip", make)
+    with pytest.raises(InputFileError, match=reason):
+        verify_package(padded, content=padded.read_bytes())
+    d = _receiver(tmp_path / "r.sqlite", world.a)
+    try:
+        report = intake(d, [padded])
+        assert [o.result for o in report.outcomes] == ["refused"] and reason in report.outcomes[0].reason
+        assert _count(d, "select count(*) from package_blob") == 0
+    finally:
+        d.close()
+
+
 def test_a_file_over_the_cap_is_refused_unread(tmp_path: Path, monkeypatch: Any) -> None:
     """300 MB (sparse) is refused by intake and verify before a byte is read."""
     from core.errors import InputFileError
