@@ -178,7 +178,7 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, re
         _out("  " + line)
     if parsed.unknown_headers:
         _out("未使用的列（已忽略）：" + "、".join(parsed.unknown_headers))
-    for warning in parsed.warnings:
+    for warning in [*parsed.warnings, *parsed.notes]:
         _out("注意：" + warning)
     _out(f"{'预览（未写入）' if dry else '导入完成'}：{import_summary(counts, done=not dry)}")
     for note in plan_notes(plan, done=not dry):

@@ -42,13 +42,60 @@ STAGE_ALIASES: dict[str, Stage] = {
     "硕士": Stage.MASTER, "研究生": Stage.MASTER, "硕士生": Stage.MASTER,
     "博士": Stage.DOCTOR, "博士生": Stage.DOCTOR,
 }
-_STAGE_KEYS = {value_key(k): v for k, v in STAGE_ALIASES.items()}
+_CN = "一二三四五六七八九"
+
+
+def _grades(prefix: str, count: int, suffix: str = "") -> list[str]:
+    """初一 … : each grade word written with a Chinese numeral and with a digit (初2, 7年级):
+    value_key turns full-width digits into ASCII ones but not digits into numerals."""
+    return [f"{prefix}{n}{suffix}" for i in range(count) for n in (_CN[i], str(i + 1))]
+
+
+# Grade words a clerk writes in the 学段 column that name exactly one stage: read as that stage
+# (the stage's label is stored, never the word). Kept apart from STAGE_ALIASES, which stays the
+# stages' own names, and only merged into the lookup. Unlike core.checks.rules_grade, which reads
+# the 年级 column, only words that name one stage in every school system are here (see
+# STAGE_GRADE_HINTS for those that don't).
+STAGE_GRADE_WORDS: dict[str, Stage] = {
+    **{w: Stage.PRIMARY for w in _grades("小学", 6, "年级")},
+    **{w: Stage.JUNIOR for w in _grades("初", 4)},                      # 初四: 五四制
+    **{w: Stage.JUNIOR for w in _grades("初中", 4, "年级")},
+    **{f"{n}年级": Stage.JUNIOR for n in ("七", "八", "九", "7", "8", "9")},
+    **{w: Stage.HIGH_SCHOOL for p in ("普通高中", "普高") for w in _grades(p, 3, "年级")},
+    **{w: Stage.VOCATIONAL for p in ("中职", "中专") for w in _grades(p, 3, "年级")},
+}
+
+# Grade words that name more than one stage, read as none: why, and the stages to choose from, for
+# the import's problem message (“六年级”在六三学制是小学、在五四学制是初中).
+STAGE_GRADE_HINTS: dict[str, tuple[str, tuple[Stage, ...]]] = {
+    **{w: ("在六三学制是小学、在五四学制是初中", (Stage.PRIMARY, Stage.JUNIOR)) for w in ("六年级", "6年级")},
+    # the demo's 中职 school writes 一年级 … 三年级, and a 五年制 college its first years so too
+    **{w: ("小学、中职和五年制高职都这样写", (Stage.PRIMARY, Stage.VOCATIONAL, Stage.JUNIOR_COLLEGE))
+       for w in _grades("", 5, "年级")},
+    **{w: ("普通高中和职高（中职）都这样写", (Stage.HIGH_SCHOOL, Stage.VOCATIONAL))
+       for w in (*_grades("高", 3), *_grades("高中", 3, "年级"))},
+    **{w: ("高职专科和本科都这样写", (Stage.JUNIOR_COLLEGE, Stage.UNDERGRADUATE)) for w in _grades("大", 5)},
+    **{w: ("硕士和博士研究生都这样写", (Stage.MASTER, Stage.DOCTOR)) for w in _grades("研", 3)},
+}
+_STAGE_KEYS = {value_key(k): v for k, v in {**STAGE_GRADE_WORDS, **STAGE_ALIASES}.items()}
+_STAGE_HINT_KEYS = {value_key(k): v for k, v in STAGE_GRADE_HINTS.items()}
 
 
 @lru_cache(maxsize=1024)
 def parse_stage(text: str) -> Stage | None:
-    """Stage from its label or an alias; None when unknown."""
+    """Stage from its label, an alias or a grade word that names one stage (初二); None when unknown."""
     return _STAGE_KEYS.get(value_key(text))
+
+
+def stage_grade_hint(text: str) -> str:
+    """For a grade word naming more than one stage (六年级, 高一): why it names none, and what to
+    write instead; "" for any other text."""
+    found = _STAGE_HINT_KEYS.get(value_key(text))
+    if found is None:
+        return ""
+    why, stages = found
+    *first, last = (s.value for s in stages)
+    return f"{why}：请填写学段（{'、'.join(first)}或{last}）"
 
 
 class Category(str, Enum):

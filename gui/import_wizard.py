@@ -263,7 +263,7 @@ class PreviewPage(QWizardPage):
             status += (f"\n注意：有 {len(parsed.warnings)} 个重要的列没有识别到（见右侧说明），"
                        "请在左边的列对应中指定后重新预览。")
         self.status.setText(status)
-        lines = ["注意：" + w for w in [*parsed.warnings, *preview.notes]]
+        lines = ["注意：" + w for w in [*parsed.warnings, *parsed.notes, *preview.notes]]
         if preview.review:       # each student to be updated, field by field (db.importing_review)
             lines += [""] if lines else []
             lines += preview.review

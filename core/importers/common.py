@@ -52,6 +52,7 @@ class ParseResult:
     path: str = ""
     sheet: str = ""
     sheets: int = 1          # the workbook's sheets: the one read is named when there are several
+    notes: list[str] = field(default_factory=list)            # what the sheet hides or merges (sheet_notes)
 
     @property
     def sheet_line(self) -> str:
@@ -177,9 +178,13 @@ class IdChecker:
         return number, raw, False, problem
 
 
+# "以下空白" (the forms' end mark under the last row), "此页以下无数据" …
+_BLANK_BELOW = re.compile(r"^[（(]?(?:此页|本页|此行|本行)?(?:以下|下面)(?:为)?(?:空白|无|无内容|无数据)")
+
+
 def is_total_or_note(name: str) -> bool:
-    """A "合计" row or a "填表人：……" footer in the name column."""
-    return value_key(name) in _TOTAL_WORDS or ":" in name or "：" in name
+    """A "合计" row, a "填表人：……" footer or the "以下空白" end mark in the name column."""
+    return value_key(name) in _TOTAL_WORDS or ":" in name or "：" in name or _BLANK_BELOW.match(name) is not None
 
 
 def footer_kind(text: str) -> str:
@@ -218,17 +223,74 @@ def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
     width = len(mapping.headers)
     step = max(1, -(-total // 100))      # ceil: at most 100 calls, plus the last
     pad = [""] * width
+    fills = merge_fills(table, start) if table.merged else {}
     for i in range(total):
         if progress is not None and i % step == 0:
             progress(i, total)
         row = rows[start + i]
         if len(row) < width:
             row = list(row) + pad[len(row):]
+        if fills and (start + i) in fills:
+            row = list(row)
+            for col, value in fills[start + i]:
+                if col < len(row) and _blank(row[col]):
+                    row[col] = value
         if row_is_empty(row) and (start + i) not in keep_rows:
             continue
         yield start + i + 1, row
     if progress is not None:
         progress(total, total)
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (type(cell) is str and not cell.strip())
+
+
+def merge_fills(table: Table, start: int) -> dict[int, list[tuple[int, Any]]]:
+    """0-based row -> (column, value) for the cells under the first of a merged range of one
+    column that begins at or after row ``start`` (the data rows): the clerk sees the merged value
+    on each of its rows (a family category merged over two siblings), calamine gives it to the
+    first only. Ranges over several columns are left as read (a note across the row is no
+    student's value). At most one fill per cell of the table."""
+    rows, budget = table.rows, len(table.rows) * 4
+    fills: dict[int, list[tuple[int, Any]]] = {}
+    for r0, c0, r1, c1 in table.merged:
+        if c0 != c1 or r1 <= r0 or r0 < start or r0 >= len(rows) or c0 >= len(rows[r0]) \
+                or _blank(value := rows[r0][c0]):
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            fills.setdefault(r, []).append((c0, value))
+            budget -= 1
+        if budget < 0:          # overlapping ranges (no spreadsheet program writes them): no more
+            break
+    return fills
+
+
+_MAX_LINES_NAMED = 10
+
+
+def _lines_text(lines: list[int]) -> str:
+    """"第 5、8 行" (the first ten named, then how many in all)."""
+    named = "、".join(map(str, lines[:_MAX_LINES_NAMED]))
+    return f"第 {named} 行" + (f"等共 {len(lines)} 行" if len(lines) > _MAX_LINES_NAMED else "")
+
+
+def sheet_notes(table: Table, mapping: Mapping) -> list[str]:
+    """What the sheet showed the clerk otherwise than it was read: hidden (or filtered out) rows that
+    were read, merged cells whose value was given to each of their rows."""
+    notes = []
+    start = mapping.header_row + 1
+    rows = table.rows
+    hidden = sorted(r + 1 for r in table.hidden if start <= r < len(rows) and not row_is_empty(rows[r]))
+    if hidden:
+        notes.append(f"{_lines_text(hidden)}在表格中是隐藏的（或被筛选隐藏），也已读入：如果其中有不应导入的行，"
+                     "请在表格中删除这些行（不要只隐藏）后重新导入")
+    fills = merge_fills(table, start) if table.merged else {}
+    if fills:
+        cols = sorted({column_letter(c) for cells in fills.values() for c, _v in cells})
+        notes.append(f"{_lines_text(sorted(r + 1 for r in fills))}的{'、'.join(cols)}列是与上一行合并的单元格，"
+                     "已按合并单元格的内容读入（与表格中看到的一致）")
+    return notes
 
 
 class RowSkipper:
@@ -270,16 +332,24 @@ class RowSkipper:
 
 
 UNCOMPUTED_HINT = "请在Excel中打开并保存，或把公式改为数值"
+ERROR_VALUE_HINT = "请在表格中改正这个单元格后重新导入（#N/A 多是查找公式没有找到对应的值）"
 
 
 def formula_problems(table: Table, mapping: Mapping, line: int) -> list[str]:
     """"姓名（A列）的单元格是公式，但没有计算结果…" for each used column of this
-    (1-based) line whose cell is a formula without a cached value (read as empty)."""
+    (1-based) line whose cell is a formula without a cached value (read as empty), and
+    "…是Excel错误值 #N/A…" for one holding an error value (read as empty too)."""
     if not table.uncomputed:
         return []
     out = []
     for fld, idx in mapping.columns.items():
-        if (line - 1, idx) in table.uncomputed:
+        cell = (line - 1, idx)
+        if cell not in table.uncomputed:
+            continue
+        error = table.errors.get(cell)
+        if error:
+            out.append(f"{where(mapping, fld)}的单元格是Excel错误值 {error}（读出为空）：" + ERROR_VALUE_HINT)
+        else:
             out.append(f"{where(mapping, fld)}的单元格是公式，但文件中没有公式的计算结果（读出为空）："
                        + UNCOMPUTED_HINT)
     return out

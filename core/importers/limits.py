@@ -47,6 +47,7 @@ from core.importers.xlsx_parts import sheet_paths
 
 if TYPE_CHECKING:
     from core.importers.halves import Split
+    from core.importers.sheet_scan import SheetMarks
 
 # The limits, in one place.
 MAX_ROWS = 1_000_000
@@ -82,6 +83,7 @@ class Precheck:
 
     uncomputed: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     split: Split | None = None
+    marks: dict[str, SheetMarks] = field(default_factory=dict)   # error values, hidden rows, merged cells
 
 
 def refuse(path: Path, what: str) -> InputFileError:
@@ -250,6 +252,8 @@ def _check_xlsx(path: Path, zf: zipfile.ZipFile) -> Precheck:
         sheet = sheets.get(name, posixpath.basename(name))
         keep = _halves(info) if split else None
         scan = sheet_scan._scan_sheet(path, zf, info, sheet, budget, keep)
+        if scan.marks:
+            result.marks[sheet] = scan.marks
         if scan.uncomputed:
             result.uncomputed[sheet] = scan.uncomputed
         elif keep is not None and not keep.dead:

@@ -45,9 +45,13 @@ class Table:
     path: str
     sheet: str
     rows: list[list[Any]] = field(default_factory=list)
-    # 0-based (row, column) of formula cells without a computed value (read as "")
+    # 0-based (row, column) of cells read as "" that are not empty: formula cells without a computed
+    # value, and the error values (``errors``)
     uncomputed: set[tuple[int, int]] = field(default_factory=set)
     sheets: int = 1           # how many sheets the workbook has (its sheet is named when more than one)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)   # error values: (row, column) -> "#N/A"
+    hidden: frozenset[int] = frozenset()                  # 0-based rows hidden in the sheet (or filtered out)
+    merged: tuple[tuple[int, int, int, int], ...] = ()    # merged ranges: first row, column, last row, column
 
     @property
     def file_name(self) -> str:
@@ -122,7 +126,7 @@ def _read_checked(p: Path, head: bytes, checked: limits.Precheck) -> Table:
     if checked.split is not None:          # a big regular sheet: calamine on two threads
         halves = read_halves(p, checked)
         if halves is not None:
-            return Table(str(p), *halves)
+            return _marked(Table(str(p), *halves), checked)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(p))
     except python_calamine.PasswordError:
@@ -135,15 +139,26 @@ def _read_checked(p: Path, head: bytes, checked: limits.Precheck) -> Table:
             raise
         workbook = _read_by_content(p, head)
     try:
-        table = _first_non_empty_sheet(p, workbook)
-        table.uncomputed = checked.uncomputed.get(table.sheet, set())
-        if table.uncomputed:        # calamine drops trailing rows of formulas read as empty
-            last = max(r for r, _c in table.uncomputed)
-            table.rows.extend([] for _ in range(last + 1 - len(table.rows)))
-        return table
+        return _marked(_first_non_empty_sheet(p, workbook), checked)
     finally:
         with contextlib.suppress(Exception):  # closing is best effort
             workbook.close()
+
+
+def _marked(table: Table, checked: limits.Precheck) -> Table:
+    """``table`` with what the pre-check saw in its sheet that calamine does not give (formula cells
+    without a value, error values, hidden rows, merged cells)."""
+    table.uncomputed = set(checked.uncomputed.get(table.sheet, ()))
+    marks = checked.marks.get(table.sheet)
+    if marks:
+        table.errors = dict(marks.errors)
+        table.uncomputed |= table.errors.keys()
+        table.hidden = frozenset(marks.hidden)
+        table.merged = tuple(marks.merged)
+    if table.uncomputed:        # calamine drops trailing rows of cells read as empty
+        last = max(r for r, _c in table.uncomputed)
+        table.rows.extend([] for _ in range(last + 1 - len(table.rows)))
+    return table
 
 
 def _read_by_content(p: Path, head: bytes) -> Any:
@@ -283,6 +298,29 @@ def _malformed(p: Path, line: int, physical: int, exc: csv.Error) -> InputFileEr
     return _error(p, f"{where}不符合CSV文件的格式（{exc}）", _RESAVE)
 
 
+_DELIMITERS = (",", "\t", ";")     # on a tie, the first: a comma
+
+
+def _delimiter(text: str) -> str:
+    """The CSV's delimiter: the one of comma, tab and semicolon (Excel in a European locale writes
+    semicolons) that cuts the most of its first 20 lines into the same number of cells, two or
+    more (a title line above the header has none; a note "a;b;c" in a comma file cuts only its
+    own line so)."""
+    head = text[:1 << 16].split("\n", 20)[:20]
+    best, best_score = _DELIMITERS[0], (0, 0)
+    for d in _DELIMITERS:
+        try:
+            widths = [len(cells) for cells in csv.reader(head, delimiter=d) if len(cells) > 1]
+        except csv.Error:       # malformed in this reading: told by the reading itself (_csv_rows)
+            continue
+        if widths:
+            mode = max(set(widths), key=lambda w: (widths.count(w), w))
+            score = (widths.count(mode), mode)
+            if score > best_score:
+                best, best_score = d, score
+    return best
+
+
 def _read_csv(p: Path) -> Table:
     limits.check_size(p, limits.MAX_CSV_BYTES, "CSV")
     try:
@@ -294,9 +332,7 @@ def _read_csv(p: Path) -> Table:
     text = _decode(p, data)
     if "\x00" in text:
         raise _error(p, "不是文本格式的CSV文件", _RESAVE)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    rows = _csv_rows(p, text, delimiter)
+    rows = _csv_rows(p, text, _delimiter(text))
     if not any(cell.strip() for row in rows for cell in row):
         raise _error(p, "文件中没有任何数据", "请确认选择了正确的文件")
     return Table(str(p), p.stem, rows)

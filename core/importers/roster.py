@@ -21,6 +21,7 @@ from core.importers.common import (
     lost_char_problem,
     lost_digits,
     raw_cells,
+    sheet_notes,
     where,
 )
 from core.importers.header import find_header
@@ -96,4 +97,5 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
         if problems and not raw:
             raw = raw_cells(row, width)
         kept.append(ParsedRow(line, values, problems, raw))
+    result.notes = sheet_notes(table, mapping)
     return result

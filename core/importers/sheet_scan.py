@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import string
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,14 +51,16 @@ _IRREGULAR = re.compile(rb'<(?:c(?! r="' + _CELL_REF_OK + rb')[\s>/]'
 # ``_IRREGULAR`` but not this has every attribute r measured (``_SheetScan._measure``), and stays
 # regular (the halves). (A tail checked attribute by attribute instead cost 0.13 s more at 50,000
 # students; this one 0.03 s.)
-_USUAL_TAIL = rb'(?: t="inlineStr">| t="[a-zA-Z]{1,9}"\s*/?>|>| s="\d{1,5}"(?: t="[a-zA-Z]{1,9}")?\s*/?>|\s*/>)'
+_TYPE = rb't="(?!e")[a-zA-Z]{1,9}"'      # a cell's type, but an error value's ("e": ``SheetMarks``)
+_USUAL_TAIL = rb'(?: t="inlineStr">| ' + _TYPE + rb'\s*/?>|>| s="\d{1,5}"(?: ' + _TYPE + rb')?\s*/?>|\s*/>)'
+# (a row tag naming ``hidden`` is not usual either: ``SheetMarks``)
 _USUAL_FAR = re.compile(rb'<(?:c(?! r="' + _CELL_REF_OK + _USUAL_TAIL + rb')[\s>/]'
-                        rb'|row(?! r="[1-9][0-9]{0,5}")[\s>/]|f[\s>/])')
+                        rb'|row(?! r="[1-9][0-9]{0,5}"(?![^>]*hidden))[\s>/]|f[\s>/])')
 # ``_USUAL_FAR`` within the first 99,999 rows and columns A to AZ: a chunk that passes it reaches no
 # farther (``_USUAL_REACH``); one that passes only ``_USUAL_FAR`` has its 6-digit rows and its columns
 # past AZ read (``_FAR_ROW``, ``_FAR_COL``: how far calamine's rectangle reaches, ``MAX_CELLS``).
 _USUAL = re.compile(rb'<(?:c(?! r="(?:[A-Z]|A[A-Z])[1-9][0-9]{0,4}"' + _USUAL_TAIL + rb')[\s>/]'
-                    rb'|row(?! r="[1-9][0-9]{0,4}")[\s>/]|f[\s>/])')
+                    rb'|row(?! r="[1-9][0-9]{0,4}"(?![^>]*hidden))[\s>/]|f[\s>/])')
 _USUAL_REACH = (99_999, 52)
 _FAR_ROW = re.compile(rb'<c r="[A-Z]{1,2}([1-9]\d{5})"')
 _FAR_COL = re.compile(rb'<c r="([B-G][A-Z])[1-9]')
@@ -117,6 +120,34 @@ def _last(pattern: re.Pattern[bytes], attrs: bytes) -> re.Match[bytes] | None:
     return last
 
 
+# What a sheet shows the clerk that calamine does not give: error values (read as ""), hidden rows,
+# merged cells (calamine gives the value in the first cell only). Looked for in a chunk that is not
+# of the usual form only: ``_USUAL`` and ``_USUAL_FAR`` send an error cell or a row tag naming
+# ``hidden`` there; the merged cells follow the rows, in the final tail.
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?\bt\s*=\s*[\"']e[\"'][^>]*?)(/?)>")
+_ERROR_TYPE = re.compile(rb"(?<![\w:.\-\x80-\xff])t\s*=\s*[\"']e[\"']")
+_HIDDEN = re.compile(rb"(?<![\w:.\-\x80-\xff])hidden\s*=\s*[\"'](?:1|true)[\"']")
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row(?=[\s>/])([^>]*?\bhidden\s*=[^>]*)>")
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]{1,40})<")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']{1,40})[\"']")
+_RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7}):\$?([A-Za-z]{1,3})\$?(\d{1,7})")
+MAX_MERGES = 100_000        # more merged ranges than this: the rest are not filled (a note says so)
+
+
+@dataclass
+class SheetMarks:
+    """A sheet's cells whose value calamine reads as empty or not at all, 0-based: ``errors``
+    (row, column) -> the error's text ("#N/A"); ``hidden`` rows; ``merged`` ranges as (first row,
+    first column, last row, last column)."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: set[int] = field(default_factory=set)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors or self.hidden or self.merged)
+
+
 class _SheetScan:
     """Streams one worksheet's XML in whole rows: the extent checks run at C speed per
     chunk; a sheet whose rows or cells lack references is also walked tag by tag;
@@ -134,6 +165,7 @@ class _SheetScan:
         self.usual = False        # a chunk was taken as usual: it reaches no farther than _USUAL_REACH
         self.far = [0, 0]         # the farthest row and column read in the other chunks
         self.last_row = 0         # the last row tag's number so far (a walk begun later counts on from it)
+        self.marks = SheetMarks()
 
     def feed(self, data: bytes, final: bool) -> int:
         """Scan the whole rows in ``data``; returns how many bytes were consumed."""
@@ -149,6 +181,8 @@ class _SheetScan:
             for m in _DIMENSION.finditer(head[0]):
                 rows, cols = _ref(m.group(1).decode("ascii", "replace"))
                 check_extent(self.path, rows, cols, f"{self.where}声明的范围")
+        if final and data.find(b"mergeCell") >= 0:
+            self._merges(data)
         # (searched in place, up to ``end``: no copy of the chunk on the usual path)
         before, self.last_row = self.last_row, self._last_row(data, end)
         if not self.walk and not _prefixed(data, end):
@@ -162,9 +196,11 @@ class _SheetScan:
             if not _IRREGULAR.search(data, 0, end):
                 self._measure(data[:end])    # regular, with other attributes: every reference measured
                 self._reach(data[:end])
+                self._marks(data[:end])
                 return end
         self.regular = False
         view = data[:end]
+        self._marks(view)
         self._measure(view)
         self._reach(view)         # every reference, walked or not (the walk places the cells without one)
         if not self.walk and (_NO_REF.search(view) or _prefixed(view, end)):
@@ -175,6 +211,38 @@ class _SheetScan:
         elif _UNPREFIXED_FORMULA.search(view):
             self._formulas(view)
         return end
+
+    def _marks(self, view: bytes) -> None:
+        """The error cells and hidden rows of a chunk not of the usual form (those with a reference:
+        a walk places the others)."""
+        for m in _ERROR_CELL.finditer(view):
+            ref = _last(_CELL_REF, m.group(1))
+            if ref:
+                self._error(view, m.end(), bool(m.group(2)), int(ref.group(2)), column_number(ref.group(1).decode()))
+        for m in _HIDDEN_ROW.finditer(view):
+            ref = _ROW_REF.search(m.group(1))
+            if ref and _HIDDEN.search(m.group(1)):
+                self.marks.hidden.add(int(ref.group(1)) - 1)
+
+    def _merges(self, data: bytes) -> None:
+        """The merged ranges (after the rows: in the final tail), at most ``MAX_MERGES``."""
+        for m in _MERGE.finditer(data):
+            if len(self.marks.merged) >= MAX_MERGES:
+                break
+            r = _RANGE.fullmatch(m.group(1).decode("ascii", "replace"))
+            if r:
+                self.marks.merged.append((int(r.group(2)) - 1, column_number(r.group(1)) - 1,
+                                          int(r.group(4)) - 1, column_number(r.group(3)) - 1))
+
+    def _error(self, data: bytes, start: int, empty: bool, row: int, col: int) -> None:
+        """An error cell at (1-based) ``row``, ``col`` whose tag ends at ``start`` (``empty``: <c …/>,
+        no content): its text, "#N/A"."""
+        text = ""
+        if not empty:
+            close = _CELL_END.search(data, start)
+            value = _VALUE.search(data, start, close.start() if close else len(data))
+            text = value.group(1).decode("utf-8", "replace").strip() if value else ""
+        self.marks.errors[(row - 1, col - 1)] = text or "#错误"
 
     def _last_row(self, data: bytes, end: int) -> int:
         """The number of the last row tag before ``end`` (its first r=, which places its cells), or the
@@ -258,6 +326,8 @@ class _SheetScan:
                 self.row = int(ref.group(1)) if ref else self.row + 1
                 self.col = 0
                 check_extent(self.path, self.row, 0, self.where)
+                if _HIDDEN.search(attrs):
+                    self.marks.hidden.add(self.row - 1)
                 continue
             ref = _last(_CELL_REF, attrs)
             if ref:
@@ -266,6 +336,8 @@ class _SheetScan:
                 self.col, row = self.col + 1, self.row
             check_extent(self.path, row, self.col, self.where)
             self.far = [max(self.far[0], row), max(self.far[1], self.col)]
+            if _ERROR_TYPE.search(attrs):
+                self._error(data, m.end(), bool(empty), row, self.col)
             if not empty:
                 self._cell_value(data, m.end(), row, self.col)
 

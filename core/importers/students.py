@@ -22,6 +22,7 @@ from core.domain import (
     parse_ownership,
     parse_stage,
     parse_yes_no,
+    stage_grade_hint,
 )
 from core.errors import ValidationError
 from core.importers.common import (
@@ -37,6 +38,7 @@ from core.importers.common import (
     lost_char_problem,
     lost_digits,
     raw_cells,
+    sheet_notes,
     where,
 )
 from core.importers.coverage import missing_column_warnings
@@ -189,6 +191,8 @@ class _StudentParser:
         stage, problems = self.choice("stage", parse_stage, "应填：" + STAGE_LABELS, None)(cell)
         if stage is None:
             return "", (f"{where(self.mapping, 'stage')}为空：请填写学段（{STAGE_LABELS}）",)
+        if problems and (hint := stage_grade_hint(stage)):     # a grade naming two stages: 六年级, 高一
+            return stage, (f"{where(self.mapping, 'stage')}的值“{stage}”是年级，{hint}",)
         return stage, problems
 
     def location(self, cell: Any) -> Parsed:
@@ -333,4 +337,5 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
         parser.parsers.clear()
     stages = {st for st in map(parse_stage, {r.values.get("stage") or "" for r in result.rows}) if st is not None}
     result.warnings = missing_column_warnings(policy, mapping.columns.keys(), stages)
+    result.notes = sheet_notes(table, mapping)
     return result
