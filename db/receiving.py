@@ -13,7 +13,7 @@ Every offered file gets a line in the intake log; every accepted one an audit en
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +50,7 @@ from db.receiving_nested import (
     first_received,
     inner_contents,
     intake_kinds,
+    known_names,
     log_stations,
     seen_roles,
     via_note,
@@ -84,6 +85,7 @@ class IntakeOutcome:
     package_id: int | None = None   # the stored package (accepted)
     items: Mapping[str, str] = field(default_factory=dict)     # item code -> name, as the package names them
     via: str = ""                   # the station (code) whose consolidated package held it ("" sent directly)
+    known_name: tuple[str, str] = ("", "")    # accepted under a name other than the one known here: it, where from
 
     @property
     def accepted(self) -> bool:
@@ -122,6 +124,7 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     with db.session() as s:
         trusted, year = _receiver(s.connection())
         roles = seen_roles(s.connection())
+        names = known_names(s.connection(), trusted)
     examined: list[Examined] = []
     refused: list[IntakeOutcome] = []
     stations: list[StationPackage] = []
@@ -152,6 +155,8 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
             with db.write_session() as s:
                 outcome = _store(s, exam, history, actor)
                 _log(s, [outcome], actor)
+            if outcome.accepted and (known := names.differing(outcome.school_code, outcome.school_name))[0]:
+                outcome = replace(outcome, known_name=known)
         except DatabaseError as exc:
             accepted = [o for o in stored if o.result == ACCEPTED]
             raise _partly_stored(exc, accepted, examined[j:]) if accepted else exc from None

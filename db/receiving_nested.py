@@ -125,6 +125,33 @@ def seen_roles(conn: Connection) -> Roles:
     return Roles(schools, stations, both)
 
 
+_EXPECTED_NAMES = "SELECT code, name FROM expected_school"
+
+
+@dataclass(frozen=True)
+class KnownNames:
+    """The name this receiver knows each school code by, and where from: its expected-schools list,
+    else the name registered with the code's key in the trust list. A package's own school name is
+    what its sender wrote (any trusted key may write any name under its code)."""
+
+    names: dict[str, tuple[str, str]]
+
+    def differing(self, code: str, claimed: str) -> tuple[str, str]:
+        """(the known name, where from) when ``claimed`` differs from it (spaces aside), else ("", "")."""
+        known = self.names.get(code)
+        if known is None or "".join(known[0].split()) == "".join(claimed.split()):
+            return "", ""
+        return known
+
+
+def known_names(conn: Connection, trusted: Iterable[TrustedSigner]) -> KnownNames:
+    names = {t.school_code: (t.school_name.strip(), "信任列表") for t in trusted
+             if t.school_code and t.school_name.strip()}
+    names |= {str(code): (str(name).strip(), "应报学校名单") for code, name in conn.exec_driver_sql(_EXPECTED_NAMES)
+              if code and name and str(name).strip()}
+    return KnownNames(names)
+
+
 def _inner_path(outer: Path, file_name: str, member: str) -> Path:
     """The name an inner package is shown and stored under: its file name as the station
     received it (the member name when that is missing or unsafe), below the outer file's path."""

@@ -22,6 +22,10 @@ def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
         kind = "往年提交包，只用于核对一次性项目" if o.history else "正式"
         lines = [f"{word}：{o.file_name} — {school}，学生 {o.students} 人，"
                  f"合计 {format_fen(o.total_fen)} 元（{kind}{via}）"]
+        known, where = o.known_name
+        if known:
+            lines.append(f"  注意：包中自报的学校名称“{o.school_name}”与{where}中学校代码 {o.school_code} 的名称"
+                         f"“{known}”不同：请与该校核实（学校改了名称，或这个学校代码的密钥被别的学校使用了）")
         if o.replaced_file:
             lines.append(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
             if o.changes is not None:
