@@ -26,13 +26,20 @@ def number(row: int, col: int, value: float) -> bytes:
     return rec(NUMBER, struct.pack("<HHHd", row, col, 0, value))
 
 
-def _stream(sheet: bytes, globals_extra: bytes = b"") -> bytes:
-    """A BIFF8 workbook stream: the globals (one sheet listed) and the sheet's records."""
+def short_string(text: str) -> bytes:
+    """A ShortXLUnicodeString: compressed (Latin-1) when it can be, else UTF-16LE."""
+    try:
+        return bytes([len(text), 0]) + text.encode("latin-1")
+    except UnicodeEncodeError:
+        return bytes([len(text), 1]) + text.encode("utf-16-le")
+
+
+def _stream(sheet: bytes, globals_extra: bytes = b"", name: str = "Sheet1") -> bytes:
+    """A BIFF8 workbook stream: the globals (one sheet listed, named ``name``) and the sheet's records."""
     bof = rec(BOF, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
-    name = b"Sheet1"
 
     def globals_(at: int) -> bytes:
-        listed = rec(BOUNDSHEET, struct.pack("<IBB", at, 0, 0) + bytes([len(name), 0]) + name)
+        listed = rec(BOUNDSHEET, struct.pack("<IBB", at, 0, 0) + short_string(name))
         return bof + globals_extra + listed + rec(EOF)
     head = globals_(0)
     sheet_bof = rec(BOF, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
@@ -76,8 +83,8 @@ def ole_file(path: Path, stream: bytes, name: str = "Workbook",
     return path
 
 
-def xls(path: Path, sheet: bytes, globals_extra: bytes = b"") -> Path:
-    return ole_file(path, _stream(sheet, globals_extra))
+def xls(path: Path, sheet: bytes, globals_extra: bytes = b"", name: str = "Sheet1") -> Path:
+    return ole_file(path, _stream(sheet, globals_extra, name))
 
 
 def test_an_xls_within_the_limits_is_read(tmp_path):

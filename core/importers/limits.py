@@ -304,9 +304,9 @@ def precheck_spreadsheet(path: Path, head: bytes) -> Precheck:
             return _check_zip(path, zf)
     check_size(path, MAX_XLS_BYTES, "Excel 97-2003（.xls）")
     from core.importers import xls_limits  # (olefile: only for an .xls)
-    for records in xls_limits.workbook_streams(path):
-        xls_limits.check_records(path, records, lambda rows, cols: check_extent(path, rows, cols, "工作表"))
-    return Precheck()
+    marks = [xls_limits.check_records(path, records, lambda rows, cols: check_extent(path, rows, cols, "工作表"))
+             for records in xls_limits.workbook_streams(path)]
+    return Precheck(marks=marks[0] if len(marks) == 1 else {})     # (several: which one calamine reads is not told)
 
 
 from core.importers import sheet_scan  # noqa: E402  (it imports this module's limits and stream)
