@@ -240,7 +240,8 @@ def receiver_database(path: Path, files: dict[str, Any]) -> None:
 
 
 def import_file(path: Path) -> Path:
-    """A student list as a school keeps it: a title row, the header, a wrong ID number, a footer."""
+    """A student list as a school keeps it: a title row, the header, a merged category, a wrong ID
+    number, a footer."""
     from datetime import date
 
     from openpyxl import Workbook
@@ -255,6 +256,8 @@ def import_file(path: Path) -> Path:
         ws.append([name, number, "普通高中", grade, "建档立卡", f"{name[0]}父"])
     ws.append(["覃飞", "42282220070231123X", "普通高中", "高一", "非困难", "覃父"])    # no 31 February
     ws.append(["制表人：李老师", "", "", "审核人：王校长"])
+    ws["E4"].value = None
+    ws.merge_cells("E3:E4")         # one family category over two rows: read on each (the preview says so)
     wb.save(path)
     return path
 
