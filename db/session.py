@@ -126,14 +126,28 @@ def translate_error(exc: BaseException, path: Path | str | None = None,
     return DatabaseError(message.format(where=f" {path}" if path else "", wait=wait), hint)
 
 
+# A new database's page size: 16 KB, not SQLite's 4 KB. A receiver stores each package's bytes (a few
+# hundred KB) and an import writes tens of MB: a quarter of the pages to write into the WAL and copy at
+# each checkpoint, each a system call (docs/BENCHMARKS.md "Session 23"). Set before the first page is
+# written; a database made earlier keeps its own (changing it needs a VACUUM of the whole file).
+PAGE_SIZE = 16384
+# The WAL is copied into the database (and synced: with synchronous=NORMAL, what a power cut may take
+# back is what came after the last checkpoint) once it holds this many bytes, whatever the page size:
+# SQLite's default (1000 pages) would let a 16 KB-page WAL grow four times as large before that.
+CHECKPOINT_BYTES = 4 << 20
+
+
 def _on_connect(timeout_ms: int):
     def on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None      # we emit BEGIN ourselves (see _on_begin)
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={timeout_ms}")   # wait for another writer first
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA page_size={PAGE_SIZE}")      # a new, empty database's only (see PAGE_SIZE)
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
+        page = cur.execute("PRAGMA page_size").fetchone()[0]
+        cur.execute(f"PRAGMA wal_autocheckpoint={max(1, CHECKPOINT_BYTES // int(page))}")
         cur.close()
     return on_connect
 
