@@ -98,7 +98,27 @@ def check_policy_file(db: Database, path: str | Path, trust_files: Sequence[Path
                                   f"本校当前是{school_year_label(year)}，没有导入",
                                   "请向县教育局索取本学年的政策文件；如学年设置有误，请先在设置中改正学年")
         _refuse_older(s, policy_file)
+        _refuse_from_below(s, policy_file)
         return PolicyFileCheck(policy_file, preview_in(s, policy_file.text))
+
+
+def _refuse_from_below(session: Session, policy_file: PolicyFile) -> None:
+    """A file signed by the key of a unit that reports to this one (a school it takes 提交包 from, a
+    station whose 汇总包 it took in: ``db.receiving_nested.seen_roles``) is refused: the station or
+    bureau trusts those keys to sign their packages, not the policy (its once-only items and deadlines
+    decide what the cross-checks find)."""
+    signer = policy_file.signer
+    if signer is None or not signer.school_code:
+        return
+    from db.receiving_nested import seen_roles
+    roles = seen_roles(session.connection())
+    code = signer.school_code
+    why = roles.schools.get(code) or ("本单位接收过它签发的汇总包" if code in roles.stations else "")
+    if why:
+        raise ValidationError(
+            f"这个政策文件由{signer.label()}的密钥签名，但 {code} 是向本单位报送数据的下级单位（{why}）："
+            "下级单位的密钥只能签发上报包，不能签发本单位使用的政策文件，没有导入",
+            "政策文件应由县教育局（或上级教育部门）签发，请向县教育局索取")
 
 
 def _refuse_older(session: Session, policy_file: PolicyFile) -> None:
