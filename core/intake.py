@@ -100,6 +100,19 @@ def data_member(content: bytes, source: str, *, untrusted: bool = False) -> Pack
     return parse_package_data(raw, source, untrusted=untrusted)
 
 
+def audit_entries(content: bytes) -> int | None:
+    """How many entries the school's audit log had when it made the package (its signed manifest's
+    ``audit_log.entries``, verified when the package was taken in); None when the manifest says none."""
+    import json
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            manifest = json.loads(zf.read(MANIFEST))
+        entries = manifest["audit_log"]["entries"]
+    except (KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        return None
+    return entries if type(entries) is int else None
+
+
 def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner], receiver_year: int,
                     history: bool = False, kinds: tuple[str, ...] = (KIND_SCHOOL,)) -> Examined:
     """Every check, on ``content`` (the file's bytes as read; ``path`` names it). ``kinds``: the

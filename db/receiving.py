@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
 from core.errors import DatabaseError, InputFileError, ValidationError
-from core.intake import Examined, data_member, examine_files, package_files, read_offered
+from core.intake import Examined, audit_entries, data_member, examine_files, package_files, read_offered
 from core.money import format_fen
 from core.package import MAX_PACKAGE, VerifyResult
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, PackageData, ReceivedPackage, local_time
@@ -86,6 +86,7 @@ class IntakeOutcome:
     items: Mapping[str, str] = field(default_factory=dict)     # item code -> name, as the package names them
     via: str = ""                   # the station (code) whose consolidated package held it ("" sent directly)
     known_name: tuple[str, str] = ("", "")    # accepted under a name other than the one known here: it, where from
+    audit_shrank: tuple[int, ...] = ()        # a replacement whose school's audit log is shorter: (before, now)
 
     @property
     def accepted(self) -> bool:
@@ -276,9 +277,14 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
             f"（生成于 {current.generated_at.replace('T', ' ')}）旧，不能替换新版本。"
             "如果它其实是学校新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。"), history)
     changes = None
+    shrank: tuple[int, ...] = ()
     if current is not None:
         from core.package_changes import package_changes  # a replacement only
-        changes = package_changes(_data_of(session, current.sha256, current.file_name), exam.with_students())
+        replaced = package_bytes(session, current.sha256)
+        changes = package_changes(data_member(replaced, f"已接收的提交包 {current.file_name} "), exam.with_students())
+        before, now_entries = audit_entries(replaced), audit_entries(exam.content)
+        if before is not None and now_entries is not None and now_entries < before:
+            shrank = (before, now_entries)     # the school's log lost entries since (a restored backup, or worse)
     insert_one(conn, PackageBlob.__table__, _BLOB_COLUMNS, (exam.sha256, len(exam.content), exam.content))
     total = exam.total_fen
     received = first_received(exam, made, now)     # a forwarded package's: when its station received it
@@ -293,11 +299,14 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
             f"合计 {format_fen(total)} 元，SHA-256 {exam.sha256}")
     if current is not None:
         note += f"；替换 {current.file_name}"
+    if shrank:
+        note += f"；审计日志 {shrank[1]} 条，少于被替换版本的 {shrank[0]} 条"
     if exam.via:
         note += (f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
                  + (f"，{exam.via} 接收于 {received:%Y-%m-%d %H:%M}" if received != now else ""))
     audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
-    return _outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id)
+    return replace(_outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id),
+                   audit_shrank=shrank)
 
 
 @dataclass(frozen=True)
