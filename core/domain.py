@@ -62,7 +62,7 @@ STAGE_GRADE_WORDS: dict[str, Stage] = {
     **{w: Stage.JUNIOR for w in _grades("初中", 4, "年级")},
     **{f"{n}年级": Stage.JUNIOR for n in ("七", "八", "九", "7", "8", "9")},
     **{w: Stage.HIGH_SCHOOL for p in ("普通高中", "普高") for w in _grades(p, 3, "年级")},
-    **{w: Stage.VOCATIONAL for p in ("中职", "中专") for w in _grades(p, 3, "年级")},
+    **{w: Stage.VOCATIONAL for p in ("中职", "中专", "职高") for w in _grades(p, 3, "年级")},
 }
 
 # Grade words that name more than one stage, read as none: why, and the stages to choose from, for
@@ -71,7 +71,9 @@ STAGE_GRADE_HINTS: dict[str, tuple[str, tuple[Stage, ...]]] = {
     **{w: ("在六三学制是小学、在五四学制是初中", (Stage.PRIMARY, Stage.JUNIOR)) for w in ("六年级", "6年级")},
     # the demo's 中职 school writes 一年级 … 三年级, and a 五年制 college its first years so too
     **{w: ("小学、中职和五年制高职都这样写", (Stage.PRIMARY, Stage.VOCATIONAL, Stage.JUNIOR_COLLEGE))
-       for w in _grades("", 5, "年级")},
+       for w in _grades("", 3, "年级")},
+    **{w: ("小学和五年制高职都这样写", (Stage.PRIMARY, Stage.JUNIOR_COLLEGE))
+       for w in ("四年级", "4年级", "五年级", "5年级")},
     **{w: ("普通高中和职高（中职）都这样写", (Stage.HIGH_SCHOOL, Stage.VOCATIONAL))
        for w in (*_grades("高", 3), *_grades("高中", 3, "年级"))},
     **{w: ("高职专科和本科都这样写", (Stage.JUNIOR_COLLEGE, Stage.UNDERGRADUATE)) for w in _grades("大", 5)},

@@ -113,7 +113,7 @@ def _refuse_from_below(session: Session, policy_file: PolicyFile) -> None:
     from db.receiving_nested import seen_roles
     roles = seen_roles(session.connection())
     code = signer.school_code
-    why = roles.schools.get(code) or ("本单位接收过它签发的汇总包" if code in roles.stations else "")
+    why = roles.schools.get(code) or ("本单位所辖的工作站或下级教育部门" if code in roles.stations else "")
     if why:
         raise ValidationError(
             f"这个政策文件由{signer.label()}的密钥签名，但 {code} 是向本单位报送数据的下级单位（{why}）："

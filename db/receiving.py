@@ -45,6 +45,7 @@ from db.receiving_models import (
     ReceivedPackageRow,
 )
 from db.receiving_nested import (
+    KnownNames,
     StationPackage,
     expand,
     first_received,
@@ -154,10 +155,8 @@ def intake(db: Database, paths: Sequence[Path], history: bool = False, actor: st
     for j, exam in enumerate(examined):
         try:
             with db.write_session() as s:
-                outcome = _store(s, exam, history, actor)
+                outcome = _store(s, exam, history, actor, names)
                 _log(s, [outcome], actor)
-            if outcome.accepted and (known := names.differing(outcome.school_code, outcome.school_name))[0]:
-                outcome = replace(outcome, known_name=known)
         except DatabaseError as exc:
             accepted = [o for o in stored if o.result == ACCEPTED]
             raise _partly_stored(exc, accepted, examined[j:]) if accepted else exc from None
@@ -250,7 +249,7 @@ _PACKAGE_COLUMNS = ("sha256", "file_name", "school_code", "school_name", "townsh
 _REPLACED = f"UPDATE {_PACKAGE.name} SET state = ?, replaced_by = ? WHERE id = ?"
 
 
-def _store(session: Session, exam: Examined, history: bool, actor: str) -> IntakeOutcome:
+def _store(session: Session, exam: Examined, history: bool, actor: str, names: KnownNames) -> IntakeOutcome:
     """Store one examined package (under the write lock), or say why not. Plain statements
     on the tables (no ORM object, no flush): a handful per package whatever its size (its
     students stay in its stored bytes)."""
@@ -282,7 +281,8 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
         from core.package_changes import package_changes  # a replacement only
         replaced = package_bytes(session, current.sha256)
         changes = package_changes(data_member(replaced, f"已接收的提交包 {current.file_name} "), exam.with_students())
-        before, now_entries = audit_entries(replaced), audit_entries(exam.content)
+        before = _most_audit_entries(session, data.school_code, data.school_year)
+        now_entries = audit_entries(exam.content)
         if before is not None and now_entries is not None and now_entries < before:
             shrank = (before, now_entries)     # the school's log lost entries since (a restored backup, or worse)
     insert_one(conn, PackageBlob.__table__, _BLOB_COLUMNS, (exam.sha256, len(exam.content), exam.content))
@@ -300,13 +300,27 @@ def _store(session: Session, exam: Examined, history: bool, actor: str) -> Intak
     if current is not None:
         note += f"；替换 {current.file_name}"
     if shrank:
-        note += f"；审计日志 {shrank[1]} 条，少于被替换版本的 {shrank[0]} 条"
+        note += f"；审计日志 {shrank[1]} 条，少于此前接收的版本的 {shrank[0]} 条"
+    listed = names.differing(data.school_code, data.school_name)
+    if listed[0]:
+        note += f"；包中自报的学校名称与{listed[1]}中的“{listed[0]}”不同"
     if exam.via:
         note += (f"；由 {exam.via} 在汇总包 {exam.path.parent.name} 中转报"
                  + (f"，{exam.via} 接收于 {received:%Y-%m-%d %H:%M}" if received != now else ""))
     audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
     return replace(_outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id),
-                   audit_shrank=shrank)
+                   audit_shrank=shrank, known_name=listed)
+
+
+_VERSIONS = f"SELECT sha256 FROM {_PACKAGE.name} WHERE school_code = ? AND school_year = ?"
+
+
+def _most_audit_entries(session: Session, code: str, year: int) -> int | None:
+    """The most audit entries any package of this school and year taken in here counted (a replacement
+    is compared with all of them: v1 100, v2 50, v3 60 is still short of 100); None when none says."""
+    counts = [n for (sha,) in session.connection().exec_driver_sql(_VERSIONS, (code, year))
+              if (n := audit_entries(package_bytes(session, str(sha)))) is not None]
+    return max(counts, default=None)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from core.errors import ZizhuError
 from core.intake import INTAKE_KINDS, Examined, examine_package
 from core.package import name_problem
 from core.package_data import DATA_MEMBER, KIND_SCHOOL, local_time
+from core.text import value_key
 from core.trust import TrustedSigner
 from db.receiving_models import IntakeLog, ReceivedPackageRow
 
@@ -137,9 +138,10 @@ class KnownNames:
     names: dict[str, tuple[str, str]]
 
     def differing(self, code: str, claimed: str) -> tuple[str, str]:
-        """(the known name, where from) when ``claimed`` differs from it (spaces aside), else ("", "")."""
+        """(the known name, where from) when ``claimed`` differs from it (spaces and the width of
+        brackets and letters aside), else ("", "")."""
         known = self.names.get(code)
-        if known is None or "".join(known[0].split()) == "".join(claimed.split()):
+        if known is None or value_key(known[0]) == value_key(claimed):     # (spaces, full-width brackets)
             return "", ""
         return known
 

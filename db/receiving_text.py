@@ -30,8 +30,8 @@ def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
             lines.append(f"  替换了此前接收的 {o.replaced_file}（保留在历史中）")
             if o.audit_shrank:
                 before, now = o.audit_shrank
-                lines.append(f"  注意：这个版本的审计日志只有 {now} 条，少于被替换版本的 {before} 条：日志只增不减，"
-                             "学校可能从备份恢复过数据库，也可能删改过记录。请向学校核实")
+                lines.append(f"  注意：这个版本的审计日志只有 {now} 条，少于此前接收的版本的 {before} 条："
+                             "日志只增不减，学校可能从备份恢复过数据库，也可能删改过记录。请向学校核实")
             if o.changes is not None:
                 from core.package_changes import change_lines  # a replacement's (its ID rules load then)
                 lines += ["  " + line for line in change_lines(o.changes, o.items)]

@@ -5,6 +5,7 @@ and told: an error value is a problem of its row, a hidden row is read and named
 value is given to each of its rows (messy-spreadsheet review, session 22)."""
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -111,6 +112,18 @@ def test_a_usual_sheet_is_not_searched_for_marks(tmp_path, policy, monkeypatch):
     table = read_table(tmp_path / "plain.xlsx")
     assert table.errors == {} and table.hidden == frozenset() and table.merged == ()
     assert parse_students(table, policy).notes == []
+    # LibreOffice writes every row's attributes, hidden="false" among them: still the usual form
+    path = tmp_path / "lo.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/"))
+    parts[sheet] = re.sub(rb'<row r="(\d+)">', rb'<row r="\1" customFormat="false" ht="12.8" hidden="false" '
+                          rb'customHeight="false" outlineLevel="0" collapsed="false">', parts[sheet])
+    assert parts[sheet].count(b'hidden="false"') == len(IDS) + 1
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    assert read_table(path).hidden == frozenset()
 
 
 # -- hidden rows -----------------------------------------------------------------------------------
@@ -161,6 +174,34 @@ def test_a_merged_cell_is_read_on_each_of_its_rows(tmp_path, policy):
     assert result.notes == ["第 3、4 行的D列是与上一行合并的单元格，已按合并单元格的内容读入（与表格中看到的一致）"]
     assert "以下空白" not in categories          # the forms' end mark: a footer, not a student
     assert [r.values["name"] for r in result.skipped] == ["以下空白"]
+
+
+def test_a_student_over_two_rows_with_the_name_and_id_merged_is_one_student(tmp_path, policy):
+    """Some forms give a student a row per family member, 姓名 and 身份证号 merged over them: the rows
+    under are no second student (not filled: skipped as before, no duplicate ID), while a merged
+    category is filled; an unmapped column's merge is neither filled nor noted."""
+    header = [*HEADER, "家庭成员", "备注"]
+    rows = [header, ["张三", IDS[0], "小学", "建档立卡", "父 张大", "甲"], [None, None, None, None, "母 李二", None],
+            ["李四", IDS[1], "小学", "非困难", "父 李大", None]]
+
+    def edit(ws):
+        for ref in ("A2:A3", "B2:B3", "D2:D3", "F2:F3"):
+            ws.merge_cells(ref)
+
+    result = parse_students(read_table(workbook(tmp_path / "f.xlsx", rows, edit)), policy)
+    assert [(r.values["name"], r.problems) for r in result.rows] == [("张三", []), ("李四", [])]
+    assert [r.line for r in result.skipped] == [3]
+    assert result.notes == []        # line 3 was skipped: nothing of it was read
+
+
+def test_a_hidden_footer_row_is_not_named_as_read(tmp_path, policy):
+    rows = [HEADER, ["张三", IDS[0], "小学", "建档立卡"], ["以下为空"], ["以 下 空 白"]]
+
+    def edit(ws):
+        ws.row_dimensions[3].hidden = True
+
+    result = parse_students(read_table(workbook(tmp_path / "e.xlsx", rows, edit)), policy)
+    assert [r.line for r in result.skipped] == [3, 4] and result.notes == []
 
 
 def test_a_merge_in_the_header_is_left_as_read(tmp_path, policy):

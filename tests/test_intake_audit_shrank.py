@@ -50,11 +50,20 @@ def test_a_replacement_with_a_shorter_audit_log_is_told(tmp_path):
         (outcome,) = later.outcomes
         assert outcome.accepted and outcome.replaced_file == a2.path.name
         assert outcome.audit_shrank == (_entries(a2.path), _entries(a3.path))
-        assert (f"  注意：这个版本的审计日志只有 {_entries(a3.path)} 条，少于被替换版本的 {_entries(a2.path)} 条："
+        assert (f"  注意：这个版本的审计日志只有 {_entries(a3.path)} 条，少于此前接收的版本的 {_entries(a2.path)} 条："
                 "日志只增不减，学校可能从备份恢复过数据库，也可能删改过记录。请向学校核实") in report_lines(later)
         with station.engine.connect() as conn:
             note = conn.exec_driver_sql("SELECT new FROM audit_log WHERE entity = 'package' ORDER BY id DESC").first()
-        assert f"审计日志 {_entries(a3.path)} 条，少于被替换版本的 {_entries(a2.path)} 条" in note[0]
+        assert f"审计日志 {_entries(a3.path)} 条，少于此前接收的版本的 {_entries(a2.path)} 条" in note[0]
+        # exported once more from the restored database: longer than a3 (the one it replaces), still
+        # shorter than a2, the most any version counted here
+        while datetime.now().replace(microsecond=0) <= datetime.fromisoformat(
+                json.loads(zipfile.ZipFile(a3.path).read("manifest.json"))["generated_at"]):
+            time.sleep(0.1)
+        a4 = export_school(a.db_path, tmp_path / "a4.zip")
+        assert _entries(a3.path) < _entries(a4.path) < _entries(a2.path)
+        (outcome,) = intake(station, [a4.path]).outcomes
+        assert outcome.accepted and outcome.audit_shrank == (_entries(a2.path), _entries(a4.path))
     finally:
         station.close()
 

@@ -40,6 +40,7 @@ def test_a_name_other_than_the_listed_one_is_told(station, packages, tmp_path):
         trust_store.register(station, trust_store.read_key_file(pkg.key_file, pkg.name))
     import_expected_schools(station, xlsx(tmp_path / "list.xlsx", ["学校代码", "学校名称"],
                                           [A, "龙坪乡中心小学"], [B, "高坪镇 中心小学"]))
+    # (B's package says 高坪镇中心小学: the same name but for a space)
     report = intake(station, [a.path, b.path])
     by_code = {o.school_code: o for o in report.outcomes}
     assert [o.result for o in report.outcomes] == ["accepted", "accepted"]
@@ -49,6 +50,16 @@ def test_a_name_other_than_the_listed_one_is_told(station, packages, tmp_path):
     assert ("  注意：包中自报的学校名称“县第一中学”与应报学校名单中学校代码 4228220201 的名称“龙坪乡中心小学”不同："
             "请与该校核实（学校改了名称，或这个学校代码的密钥被别的学校使用了）") in lines
     assert sum("自报的学校名称" in line for line in lines) == 1
+    with station.engine.connect() as conn:       # kept in the audit log, not only shown once
+        notes = [r[0] for r in conn.exec_driver_sql("SELECT new FROM audit_log WHERE entity = 'package' ORDER BY id")]
+    assert ["包中自报的学校名称与应报学校名单中的“龙坪乡中心小学”不同" in n for n in notes] == [True, False]
+
+
+def test_full_width_brackets_are_the_same_name():
+    from db.receiving_nested import KnownNames
+    names = KnownNames({A: ("城关小学（本部）", "应报学校名单")})
+    assert names.differing(A, "城关小学(本部)") == ("", "")
+    assert names.differing(A, "城关小学（分部）") == ("城关小学（本部）", "应报学校名单")
 
 
 def test_without_a_list_the_name_registered_with_the_key_is_compared(station, packages, tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import xlsx
-from receiving_fixtures import PASSPHRASE, receiver_db, two_kid_school
+from receiving_fixtures import PASSPHRASE, STATION_PASSPHRASE, receiver_db, station_package, two_kid_school
 
 from core.errors import ValidationError
 from db import trust_store
@@ -58,3 +58,24 @@ def test_a_school_whose_package_was_received_may_not(station, school):
     assert intake(station, [pkg.path]).count("accepted") == 1
     with pytest.raises(ValidationError, match="本单位接收过它的提交包"):
         check_policy_file(station, signed)
+
+
+def test_a_stations_key_may_not(school, tmp_path):
+    """A county bureau took in a station's 汇总包: the station's key signs no policy for the bureau."""
+    pkg, _signed = school
+    station = station_package(tmp_path, [pkg])
+    d = open_database(station.db_path)
+    try:
+        signed = export_policy(d, tmp_path / "station-policy.zip", True, STATION_PASSPHRASE).path
+    finally:
+        d.close()
+    bureau = open_database(receiver_db(tmp_path / "bureau.sqlite", name="县教育局", code="JY4228"))
+    try:
+        trust_store.register(bureau, trust_store.read_key_file(station.key_file, station.name))
+        trust_store.register(bureau, trust_store.read_key_file(pkg.key_file, pkg.name))
+        report = intake(bureau, [station.path])
+        assert report.count("accepted") == 1 and [p.station_code for p in report.stations] == ["ST4228"]
+        with pytest.raises(ValidationError, match="是向本单位报送数据的下级单位（本单位所辖的工作站或下级教育部门）"):
+            check_policy_file(bureau, signed)
+    finally:
+        bureau.close()

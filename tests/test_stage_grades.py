@@ -29,7 +29,7 @@ ONE_STAGE = [
     *((w, Stage.JUNIOR) for w in ("初一", "初二", "初三", "初四", "初2", "七年级", "八年级", "九年级", "8年级",
                                   "初中一年级", "初中二年级", "初中三年级", "初中四年级", "初中3年级")),
     *((w, Stage.HIGH_SCHOOL) for w in ("普通高中一年级", "普通高中三年级", "普高二年级", "普高1年级")),
-    *((w, Stage.VOCATIONAL) for w in ("中职一年级", "中职二年级", "中职三年级", "中专二年级")),
+    *((w, Stage.VOCATIONAL) for w in ("中职一年级", "中职二年级", "中职三年级", "中专二年级", "职高一年级")),
     *((w, Stage.PRIMARY) for w in ("小学一年级", "小学五年级", "小学六年级", "小学3年级")),
     ("学前班", Stage.PRESCHOOL),
 ]
@@ -56,6 +56,8 @@ def test_the_hints_name_the_stages_to_choose_from():
     assert stage_grade_hint("六年级") == "在六三学制是小学、在五四学制是初中：请填写学段（小学或初中）"
     assert stage_grade_hint("高一").endswith("（普通高中或中职）")
     assert stage_grade_hint("大二").endswith("（高职专科或本科）")
+    assert stage_grade_hint("二年级").endswith("（小学、中职或高职专科）")
+    assert stage_grade_hint("四年级") == "小学和五年制高职都这样写：请填写学段（小学或高职专科）"   # 中职: three years
     assert stage_grade_hint("初中") == stage_grade_hint("火星") == ""
 
 

@@ -3,7 +3,7 @@ row skipping, progress reporting and the result type."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -178,13 +178,14 @@ class IdChecker:
         return number, raw, False, problem
 
 
-# "以下空白" (the forms' end mark under the last row), "此页以下无数据" …
-_BLANK_BELOW = re.compile(r"^[（(]?(?:此页|本页|此行|本行)?(?:以下|下面)(?:为)?(?:空白|无|无内容|无数据)")
+# "以下空白" (the forms' end mark under the last row), "以下为空", "此页以下无数据", "（以 下 空 白）" …
+_BLANK_BELOW = re.compile(r"^[（(]?(?:此页|本页|此行|本行)?(?:以下|下面)(?:为|均为)?(?:空白|空|无)")
 
 
 def is_total_or_note(name: str) -> bool:
     """A "合计" row, a "填表人：……" footer or the "以下空白" end mark in the name column."""
-    return value_key(name) in _TOTAL_WORDS or ":" in name or "：" in name or _BLANK_BELOW.match(name) is not None
+    return value_key(name) in _TOTAL_WORDS or ":" in name or "：" in name \
+        or _BLANK_BELOW.match(_WS.sub("", name)) is not None
 
 
 def footer_kind(text: str) -> str:
@@ -223,7 +224,7 @@ def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
     width = len(mapping.headers)
     step = max(1, -(-total // 100))      # ceil: at most 100 calls, plus the last
     pad = [""] * width
-    fills = merge_fills(table, start) if table.merged else {}
+    fills = merge_fills(table, mapping) if table.merged else {}
     for i in range(total):
         if progress is not None and i % step == 0:
             progress(i, total)
@@ -233,8 +234,7 @@ def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
         if fills and (start + i) in fills:
             row = list(row)
             for col, value in fills[start + i]:
-                if col < len(row) and _blank(row[col]):
-                    row[col] = value
+                row[col] = value
         if row_is_empty(row) and (start + i) not in keep_rows:
             continue
         yield start + i + 1, row
@@ -246,23 +246,32 @@ def _blank(cell: Any) -> bool:
     return cell is None or (type(cell) is str and not cell.strip())
 
 
-def merge_fills(table: Table, start: int) -> dict[int, list[tuple[int, Any]]]:
-    """0-based row -> (column, value) for the cells under the first of a merged range of one
-    column that begins at or after row ``start`` (the data rows): the clerk sees the merged value
-    on each of its rows (a family category merged over two siblings), calamine gives it to the
-    first only. Ranges over several columns are left as read (a note across the row is no
-    student's value). At most one fill per cell of the table."""
-    rows, budget = table.rows, len(table.rows) * 4
+_NOT_FILLED = ("name", "id_number")   # a student over several rows (one a family member): not two students
+
+
+def merge_fills(table: Table, mapping: Mapping) -> dict[int, list[tuple[int, Any]]]:
+    """0-based row -> (column, value) for the blank cells under the first of a merged range of one
+    mapped column that begins in the data rows: the clerk sees the merged value on each of its rows
+    (a family category merged over two siblings), calamine gives it to the first only. Ranges over
+    several columns (a note across the row), unmapped columns, and 姓名 and 身份证号 (a form giving a
+    student two rows, merged over both, is one student) are left as read. Each cell is filled once,
+    and the work is bounded by the table's rows whatever ranges a file declares."""
+    rows, start, width = table.rows, mapping.header_row + 1, len(mapping.headers)
+    columns = {c for fld, c in mapping.columns.items() if fld not in _NOT_FILLED and c < width}
     fills: dict[int, list[tuple[int, Any]]] = {}
+    seen: set[tuple[int, int]] = set()
+    steps = len(rows) * 4        # overlapping ranges (no spreadsheet program writes them): no more
     for r0, c0, r1, c1 in table.merged:
-        if c0 != c1 or r1 <= r0 or r0 < start or r0 >= len(rows) or c0 >= len(rows[r0]) \
+        if c0 != c1 or c0 not in columns or r1 <= r0 or not start <= r0 < len(rows) or c0 >= len(rows[r0]) \
                 or _blank(value := rows[r0][c0]):
             continue
         for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-            fills.setdefault(r, []).append((c0, value))
-            budget -= 1
-        if budget < 0:          # overlapping ranges (no spreadsheet program writes them): no more
-            break
+            steps -= 1
+            if steps < 0:
+                return fills
+            if (r, c0) not in seen and (c0 >= len(rows[r]) or _blank(rows[r][c0])):
+                seen.add((r, c0))
+                fills.setdefault(r, []).append((c0, value))
     return fills
 
 
@@ -275,20 +284,23 @@ def _lines_text(lines: list[int]) -> str:
     return f"第 {named} 行" + (f"等共 {len(lines)} 行" if len(lines) > _MAX_LINES_NAMED else "")
 
 
-def sheet_notes(table: Table, mapping: Mapping) -> list[str]:
+def sheet_notes(table: Table, mapping: Mapping, skipped: Collection[int] = ()) -> list[str]:
     """What the sheet showed the clerk otherwise than it was read: hidden (or filtered out) rows that
-    were read, merged cells whose value was given to each of their rows."""
+    were read, merged cells whose value was given to each of their rows (``skipped``: the 1-based
+    lines skipped as no student's, of which nothing was read)."""
     notes = []
     start = mapping.header_row + 1
     rows = table.rows
-    hidden = sorted(r + 1 for r in table.hidden if start <= r < len(rows) and not row_is_empty(rows[r]))
+    hidden = sorted(r + 1 for r in table.hidden if start <= r < len(rows) and not row_is_empty(rows[r])
+                    and r + 1 not in skipped)
     if hidden:
         notes.append(f"{_lines_text(hidden)}在表格中是隐藏的（或被筛选隐藏），也已读入：如果其中有不应导入的行，"
                      "请在表格中删除这些行（不要只隐藏）后重新导入")
-    fills = merge_fills(table, start) if table.merged else {}
-    if fills:
-        cols = sorted({column_letter(c) for cells in fills.values() for c, _v in cells})
-        notes.append(f"{_lines_text(sorted(r + 1 for r in fills))}的{'、'.join(cols)}列是与上一行合并的单元格，"
+    fills = merge_fills(table, mapping) if table.merged else {}
+    filled = {r: cells for r, cells in fills.items() if r + 1 not in skipped}
+    if filled:
+        cols = [column_letter(c) for c in sorted({c for cells in filled.values() for c, _v in cells})]
+        notes.append(f"{_lines_text(sorted(r + 1 for r in filled))}的{'、'.join(cols)}列是与上一行合并的单元格，"
                      "已按合并单元格的内容读入（与表格中看到的一致）")
     return notes
 

@@ -97,5 +97,5 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
         if problems and not raw:
             raw = raw_cells(row, width)
         kept.append(ParsedRow(line, values, problems, raw))
-    result.notes = sheet_notes(table, mapping)
+    result.notes = sheet_notes(table, mapping, {r.line for r in result.skipped})
     return result

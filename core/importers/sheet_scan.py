@@ -53,14 +53,14 @@ _IRREGULAR = re.compile(rb'<(?:c(?! r="' + _CELL_REF_OK + rb')[\s>/]'
 # students; this one 0.03 s.)
 _TYPE = rb't="(?!e")[a-zA-Z]{1,9}"'      # a cell's type, but an error value's ("e": ``SheetMarks``)
 _USUAL_TAIL = rb'(?: t="inlineStr">| ' + _TYPE + rb'\s*/?>|>| s="\d{1,5}"(?: ' + _TYPE + rb')?\s*/?>|\s*/>)'
-# (a row tag naming ``hidden`` is not usual either: ``SheetMarks``)
+# (a hidden row's tag is not usual either: ``SheetMarks``; LibreOffice writes hidden="false" on every row)
 _USUAL_FAR = re.compile(rb'<(?:c(?! r="' + _CELL_REF_OK + _USUAL_TAIL + rb')[\s>/]'
-                        rb'|row(?! r="[1-9][0-9]{0,5}"(?![^>]*hidden))[\s>/]|f[\s>/])')
+                        rb'|row(?! r="[1-9][0-9]{0,5}"(?![^>]*hidden\s*=\s*["\'](?:1|true)))[\s>/]|f[\s>/])')
 # ``_USUAL_FAR`` within the first 99,999 rows and columns A to AZ: a chunk that passes it reaches no
 # farther (``_USUAL_REACH``); one that passes only ``_USUAL_FAR`` has its 6-digit rows and its columns
 # past AZ read (``_FAR_ROW``, ``_FAR_COL``: how far calamine's rectangle reaches, ``MAX_CELLS``).
 _USUAL = re.compile(rb'<(?:c(?! r="(?:[A-Z]|A[A-Z])[1-9][0-9]{0,4}"' + _USUAL_TAIL + rb')[\s>/]'
-                    rb'|row(?! r="[1-9][0-9]{0,4}"(?![^>]*hidden))[\s>/]|f[\s>/])')
+                    rb'|row(?! r="[1-9][0-9]{0,4}"(?![^>]*hidden\s*=\s*["\'](?:1|true)))[\s>/]|f[\s>/])')
 _USUAL_REACH = (99_999, 52)
 _FAR_ROW = re.compile(rb'<c r="[A-Z]{1,2}([1-9]\d{5})"')
 _FAR_COL = re.compile(rb'<c r="([B-G][A-Z])[1-9]')

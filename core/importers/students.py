@@ -337,5 +337,5 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
         parser.parsers.clear()
     stages = {st for st in map(parse_stage, {r.values.get("stage") or "" for r in result.rows}) if st is not None}
     result.warnings = missing_column_warnings(policy, mapping.columns.keys(), stages)
-    result.notes = sheet_notes(table, mapping)
+    result.notes = sheet_notes(table, mapping, {r.line for r in result.skipped})
     return result
