@@ -101,6 +101,19 @@ def test_a_merged_cell_is_read_on_each_of_its_rows(tmp_path, policy):
     assert result.notes == ["第 3、4 行的D列是与上一行合并的单元格，已按合并单元格的内容读入（与表格中看到的一致）"]
 
 
+def test_a_chart_in_the_sheet_does_not_end_it(tmp_path, policy):
+    """A chart embedded in the sheet is a substream of its own (BOF … EOF) among the sheet's records;
+    calamine reads the sheet's cells after it, and the merged ranges come after it too."""
+    chart = rec(BOF, struct.pack("<HHHHII", 0x0600, 0x0020, 0, 0, 0, 0)) + rec(EOF)
+    rows = [HEADER, ["张大", IDS[0], "初中", "建档立卡"], ["张二", IDS[1], "小学", None]]
+    sheet = cells(rows[:2]) + chart + cells([[], [], rows[2]]) + merged((1, 2, 3, 3))
+    table = read_table(xls(tmp_path / "c.xls", sheet))
+    assert table.rows[2][0] == "张二" and table.merged == ((1, 3, 2, 3),)
+    result = parse_students(table, policy)
+    assert [r.values["category"] for r in result.rows] == ["REGISTERED", "REGISTERED"]
+    assert result.notes == ["第 3 行的D列是与上一行合并的单元格，已按合并单元格的内容读入（与表格中看到的一致）"]
+
+
 def test_a_plain_xls_has_no_marks(tmp_path, policy):
     rows = [HEADER, *[[f"学生{i}", IDS[i], "小学", "建档立卡"] for i in range(3)]]
     sheet = b"".join(row_record(r, False) for r in range(len(rows))) + cells(rows)

@@ -111,17 +111,20 @@ def check_records(path: Path, stream: bytes, check: Check) -> dict[str, SheetMar
 
 def _walk(path: Path, stream: bytes, pos: int, check: Check, to_eof: bool,
           marks: SheetMarks | None = None) -> list[tuple[int, str | None]]:
-    """The records from ``pos`` (to the first EOF record when ``to_eof``), noting ``marks``; the sheets'
-    positions seen, each with its name as calamine reads it (None: not read with certainty, or listed
-    after the globals' EOF, where calamine lists no sheet)."""
+    """The records from ``pos`` (to the EOF record that ends the sheet when ``to_eof``: a chart embedded
+    in the sheet has its own BOF and EOF, and calamine reads the sheet's cells after it), noting
+    ``marks``; the sheets' positions seen, each with its name as calamine reads it (None: not read with
+    certainty, or listed after the globals' EOF, where calamine lists no sheet)."""
     sheets: list[tuple[int, str | None]] = []
     end = len(stream)
     names: list[int] | None = [1, _UNICODE]      # while in the globals: BIFF8 (1) or not (0), the code page
+    depth = 0                                     # the BOF records not yet closed by an EOF
     while pos + 4 <= end:
         kind, size = _HEADER.unpack_from(stream, pos)
         start, pos = pos + 4, pos + 4 + size
         if pos > end:      # cut short: no reader can go further (calamine stops with an error there too)
             break
+        depth += kind == _BOF
         if kind == _FILEPASS:
             raise InputFileError(f"文件“{path.name}”无法读取：文件设置了打开密码",
                                  "请在Excel中取消密码保护，保存后重试")
@@ -149,7 +152,8 @@ def _walk(path: Path, stream: bytes, pos: int, check: Check, to_eof: bool,
         elif kind == _CODEPAGE and names is not None and size >= 2:
             names[1] = _U16.unpack_from(stream, start)[0]
         elif kind == _EOF:
-            if to_eof:
+            depth -= 1
+            if to_eof and depth <= 0:
                 break
             names = None          # calamine lists the sheets of the globals only (up to their EOF)
     return sheets
