@@ -75,6 +75,15 @@ def test_verify_reads_the_database_without_sqlalchemy(school_db, tmp_path):
     assert loaded == {"cryptography"}                     # signatures: what verify needs, nothing else
 
 
+def test_verify_loads_no_package_metadata_nor_key_serialisation(school_db, tmp_path):
+    """The program's version (importlib.metadata, ~30 ms) and cryptography's key formats (with its
+    ssh module, ~20 ms) are loaded by what writes or opens a private key, not by verify."""
+    extra = ("importlib.metadata", "cryptography.hazmat.primitives.serialization", "core.package")
+    code, loaded, _ = _fresh(["--db", str(school_db), "verify", str(_not_a_package(tmp_path / "in"))], tmp_path,
+                             extra)
+    assert code == 1 and loaded == {"core.package"}
+
+
 def test_consolidate_add_loads_no_spreadsheet_writer(school_db, tmp_path):
     """Intake reads packages; the 汇总包 writer's openpyxl stays unloaded."""
     folder = _not_a_package(tmp_path / "in").parent
