@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import itemgetter
 from typing import Annotated, Any
@@ -163,6 +163,22 @@ class PackageData:
         the C encoder writes it (``indent`` falls back to the pure-Python one)."""
         text = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return (text + "\n").encode("utf-8")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (a child process's answer, ``db.intake_ahead``) with its students and findings as
+        one MessagePack text each: pickle writes thousands of Structs one by one (a county's 50 packages'
+        10,000 findings: 64 ms against 4 ms), in the child that the intake may be waiting for."""
+        rest = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("students", "findings")}
+        return (_unpickled, (rest, _PACK.encode(self.students), _PACK.encode(self.findings)))
+
+
+_PACK = msgspec.msgpack.Encoder()
+_UNPACK_STUDENTS = msgspec.msgpack.Decoder(tuple[PackageStudent, ...])
+_UNPACK_FINDINGS = msgspec.msgpack.Decoder(tuple[PackageFinding, ...])
+
+
+def _unpickled(rest: dict[str, Any], students: bytes, findings: bytes) -> PackageData:
+    return PackageData(**rest, students=_UNPACK_STUDENTS.decode(students), findings=_UNPACK_FINDINGS.decode(findings))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from core.errors import InputFileError, ValidationError
+
 # (cryptography's `serialization` is imported inside the functions that use a private key: with its
 # ssh module it costs ~20 ms of every start, and verifying a package never needs it)
 
