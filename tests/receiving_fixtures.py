@@ -6,11 +6,13 @@ student and roster import, check, verify) and exports its signed package with
 the bureau: an ordinary Zizhu database whose school row is the receiver itself).
 
 Every function builds its own files under the folder it is given; nothing is shared
-between tests. Building a school costs a key (scrypt, ~0.3 s) and the package's documents.
+between tests. Building a school costs its documents; its signing key is wrapped with scrypt's lowest
+cost (``cheap_keys``: the tests of the key's own wrapping are in test_signing.py).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -106,6 +108,20 @@ def school_db(path: Path, *, code: str, name: str, township: str = "", year: int
     return path
 
 
+@contextmanager
+def cheap_keys() -> Iterator[None]:
+    """A school's signing key made and opened with scrypt's lowest cost (2**10, not the program's 2**17:
+    two derivations of 128 MiB, ~0.4 s each, per school). Nothing the receiving side checks depends on
+    how the school wraps its private key: only the public key and the signatures travel."""
+    import core.signing
+    cost = core.signing.SCRYPT_N
+    core.signing.SCRYPT_N = 2 ** 10
+    try:
+        yield
+    finally:
+        core.signing.SCRYPT_N = cost
+
+
 def export_school(db_path: Path, out: Path, *, draft: bool = False, passphrase: str = PASSPHRASE) -> SchoolPackage:
     """Export the school's signed package to ``out`` and its public key beside it."""
     from db import store
@@ -114,7 +130,8 @@ def export_school(db_path: Path, out: Path, *, draft: bool = False, passphrase: 
     from db.session import open_database
     d = open_database(db_path)
     try:
-        result = export_package(d, out, passphrase, draft=draft)
+        with cheap_keys():
+            result = export_package(d, out, passphrase, draft=draft)
         key = export_public_key(d, out.with_name(out.stem + "-公钥.txt"))
         with d.session() as s:
             school = store.get_school(s)
@@ -270,7 +287,7 @@ def resigned(pkg: SchoolPackage, out: Path, change: Callable[[dict[str, bytes]],
         meta.pop(key)
     d = open_database(pkg.db_path)
     try:
-        with d.session() as s:
+        with d.session() as s, cheap_keys():
             private, public_raw = ensure_key(s, PASSPHRASE)
     finally:
         d.close()
