@@ -39,6 +39,11 @@ LO_LIMIT = 20.0
 # this: the short commands (a pair under about 5 s) run three times, the import commands twice, the
 # package's export (35 s a pair) once, which keeps make bench within ten minutes.
 WHOLE_BUDGET = 10.0
+# A case whose pairs of runs take a second or less (verify, consolidate and their commands) runs up to
+# this many pairs while it has taken under SHORT_BUDGET seconds: at that size one busy moment of the
+# machine moves a median of three by a tenth; seven cost a few seconds in all.
+SHORT_REPEAT = 7
+SHORT_BUDGET = 5.0
 
 
 def machine() -> dict[str, Any]:
@@ -103,7 +108,10 @@ class Bench:
         print(text, flush=True)
 
     def run_case(self, case: Case) -> None:
-        n = self.args.whole_repeat if case.whole else self.args.repeat
+        asked = self.args.whole_repeat if case.whole else self.args.repeat
+        # (a whole command's --whole-repeat given on the command line is its most; else a short case runs
+        # again up to --short-repeat pairs while it has taken under --short-budget seconds)
+        most = asked if case.whole and self.args.whole_repeat_given else max(asked, self.args.short_repeat)
         ours, base = Side(), Side()
         note = ""
         with_baseline = True
@@ -113,18 +121,22 @@ class Bench:
                 with_baseline, note = False, "LibreOffice (soffice) is not installed here: baseline skipped"
         t0 = time.perf_counter()
         cut = False
-        for i in range(n):
+        for i in range(most):
             ours.runs.append(self.runner.run(case, "ours"))
             if with_baseline and not case.once:
                 base.runs.append(self.runner.run(case, "baseline"))
             # (decided by the time the case has taken, never by its figures)
-            cut = case.whole and i + 1 < n and time.perf_counter() - t0 >= self.args.whole_budget
-            if cut:
+            spent = time.perf_counter() - t0
+            cut = case.whole and i + 1 < asked and spent >= self.args.whole_budget
+            if cut or (i + 1 >= asked and spent >= self.args.short_budget):
                 break
         if case.whole and len(ours.runs) < self.args.repeat:
-            why = (f"a whole command runs up to {n} times while its case has taken under "
+            why = (f"a whole command runs up to {asked} times while its case has taken under "
                    f"{self.args.whole_budget:g} s: --whole-repeat, --whole-budget" if cut else "--whole-repeat")
             note = f"{len(ours.runs)} run(s) of each side ({why})"
+        elif len(ours.runs) > asked:
+            note = (f"{len(ours.runs)} runs of each side (a case runs again, up to {self.args.short_repeat} times, "
+                    f"while it has taken under {self.args.short_budget:g} s: --short-repeat, --short-budget)")
         if with_baseline and case.once:
             # Stopped once the target is decided: LibreOffice slower than ours / target = met.
             decided = ours.median / case.target * 1.02
@@ -225,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"no further run of a whole-command case's sides once the case has taken this many "
                          f"seconds (default {WHOLE_BUDGET:.0f}: the longest commands run once, within the ten "
                          "minutes; their work is measured --repeat times by the library case of the same name)")
+    ap.add_argument("--short-repeat", type=int, default=SHORT_REPEAT,
+                    help=f"runs of each side at most of a case that has taken under --short-budget seconds after "
+                         f"its --repeat runs (default {SHORT_REPEAT}: a sub-second case's median from more runs)")
+    ap.add_argument("--short-budget", type=float, default=SHORT_BUDGET,
+                    help=f"see --short-repeat (default {SHORT_BUDGET:g} s)")
     ap.add_argument("--lo-limit", type=float, default=LO_LIMIT,
                     help=f"stop LibreOffice after this many seconds at most (default {LO_LIMIT:.0f}; "
                          "deciding the 1/50 target needs 50 × ours)")
@@ -232,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the library cases inside this process (quick smoke test: no per-run memory, "
                          "warm caches; not for figures)")
     args = ap.parse_args(argv)
+    args.whole_repeat_given = args.whole_repeat is not None
     if args.whole_repeat is None:
         args.whole_repeat = args.repeat
     cases = select(args.only)
@@ -250,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                      "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process,
                      "load_before": load_before, "load_after": load(), "complete": complete,
                      "whole_repeat": args.whole_repeat, "whole_budget": args.whole_budget, "lo_limit": args.lo_limit,
+                     "short_repeat": args.short_repeat, "short_budget": args.short_budget,
                      "total_s": time.perf_counter() - t0, "data_cached": cached, "data_build_s": meta.get("build_s"),
                      "data_build_cpu_s": meta.get("build_cpu_s"), "data_s": data_s, "gui_budget": bench.gui_budget,
                      "data": {k: meta[k] for k in ("students", "roster", "packages", "spoilt", "findings")},

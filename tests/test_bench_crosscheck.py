@@ -41,7 +41,8 @@ def test_crosscheck_keeps_ours_when_libreoffice_fails(tmp_path, monkeypatch):
 
     monkeypatch.setattr("benchmarks.run.Runner.run", fake_run)
     monkeypatch.setattr(libreoffice, "soffice", lambda: "/usr/bin/soffice")
-    args = argparse.Namespace(repeat=3, whole_repeat=1, whole_budget=10.0, lo_limit=900.0, in_process=False)
+    args = argparse.Namespace(repeat=3, whole_repeat=1, whole_budget=10.0, lo_limit=900.0, in_process=False,
+                              whole_repeat_given=False, short_repeat=7, short_budget=5.0)
     bench = Bench(args, tmp_path, tmp_path)
     bench.run_case(BY_NAME["crosscheck"])
     r = bench.results["crosscheck"]
@@ -79,11 +80,12 @@ def test_libreoffice_stopped_at_the_limit_leaves_no_process_calculating(tmp_path
     assert not _alive(pid)
 
 
-def _clocked_bench(tmp_path, monkeypatch, pair_s: float, whole_repeat: int = 3):
+def _clocked_bench(tmp_path, monkeypatch, pair_s: float, whole_repeat: int = 3, short_repeat: int = 3,
+                   given: bool = False):
     """A bench whose runner takes ``pair_s`` seconds of a fake clock per pair of runs; ours and the
     baseline alternate ratios 1.4 / 1.6 / 1.4 so that stopping early would change the figure."""
     clock = [0.0]
-    ratios = iter([1.4, 1.6, 1.4])
+    ratios = iter([1.4, 1.6, 1.4, 1.6, 1.2, 1.6, 1.2])
     sides: list[str] = []
 
     def fake_run(self, case, side, timeout=None):
@@ -94,7 +96,7 @@ def _clocked_bench(tmp_path, monkeypatch, pair_s: float, whole_repeat: int = 3):
     monkeypatch.setattr("benchmarks.run.Runner.run", fake_run)
     monkeypatch.setattr("benchmarks.run.time.perf_counter", lambda: clock[0])
     args = argparse.Namespace(repeat=3, whole_repeat=whole_repeat, whole_budget=10.0, lo_limit=20.0,
-                              in_process=False)
+                              in_process=False, whole_repeat_given=given, short_repeat=short_repeat, short_budget=5.0)
     return Bench(args, tmp_path, tmp_path), sides
 
 
@@ -119,6 +121,20 @@ def test_the_budget_never_cuts_a_library_case(tmp_path, monkeypatch):
 
 
 def test_a_whole_command_run_fewer_times_by_choice_says_so(tmp_path, monkeypatch):
-    bench, sides = _clocked_bench(tmp_path, monkeypatch, 0.5, whole_repeat=1)
+    bench, sides = _clocked_bench(tmp_path, monkeypatch, 0.5, whole_repeat=1, short_repeat=7, given=True)
     bench.run_case(BY_NAME["cli_verify"])
     assert sides == ["ours", "baseline"] and bench.results["cli_verify"]["note"] == "1 run(s) of each side (--whole-repeat)"
+
+
+@pytest.mark.parametrize(("pair_s", "pairs", "median"), [(0.5, 7, 1.4), (1.5, 4, 1.5), (1.7, 3, 1.4)])
+@pytest.mark.parametrize("name", ["verify", "cli_verify"])
+def test_a_short_case_runs_again_while_it_has_taken_under_the_short_budget(tmp_path, monkeypatch, name, pair_s, pairs,
+                                                                            median):
+    """--short-repeat 7, --short-budget 5 s: a case's --repeat runs are made whatever they take; more pairs
+    follow while the case has taken under 5 s (0.5 s a pair: 7; 1.5 s: a 4th at 4.5 s; 1.7 s: none)."""
+    bench, sides = _clocked_bench(tmp_path, monkeypatch, pair_s, short_repeat=7)
+    bench.run_case(BY_NAME[name])
+    r = bench.results[name]
+    assert sides == ["ours", "baseline"] * pairs and len(r["ours_runs"]) == len(r["baseline_runs"]) == pairs
+    assert r["ours_s"] == median
+    assert (f"{pairs} runs of each side (a case runs again, up to 7 times" in r["note"]) == (pairs > 3)

@@ -20,7 +20,7 @@ def _number(v):
 
 def test_bench_toy_runs_every_case(tmp_path):
     out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--size", "toy", "--repeat", "1", "--in-process",
+    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--size", "toy", "--repeat", "1", "--short-repeat", "1", "--in-process",
                            "--cache", str(CACHE), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=280)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
@@ -52,7 +52,7 @@ def test_bench_toy_runs_every_case(tmp_path):
         if not case.unit:                                  # what the case cost the run (the time budget)
             assert _number(r["wall_s"]) and r["cpu_s"] >= 0, case.name
     assert _number(meta["gui_budget"]["wall_s"]) and _number(meta["gui_budget"]["cpu_s"])
-    assert meta["whole_repeat"] == 1 and meta["lo_limit"] == 20
+    assert meta["whole_repeat"] == 1 and meta["lo_limit"] == 20 and meta["short_repeat"] == 1
     assert "gui_start_rows" in proc.stdout and "ratio" in proc.stdout      # the table was printed
     assert "Time budget: whole run" in proc.stdout and "GUI probe (all gui_* cases)" in proc.stdout
 
