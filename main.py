@@ -5,6 +5,8 @@ if __name__ == "__main__":
     import multiprocessing
     multiprocessing.freeze_support()   # the GUI's worker child process, in the bundle too (gui.worker)
     try:
+        from core.in_child import remember_start
+        remember_start()   # whether the second core is free, looked behind the lagging load (core.in_child)
         from cli.commands import run
         from cli.ending import end
     except Exception as exc:  # noqa: BLE001 - a broken installation: the one error dialog, the log

@@ -65,6 +65,19 @@ def cpu_sample() -> CpuSample | None:
     return CpuSample(time.monotonic(), busy, time.process_time())
 
 
+_started: CpuSample | None = None     # the cores as this process started (remember_start)
+START_WINDOW = 10.0                  # seconds after it during which a decision looks behind from it
+
+
+def remember_start() -> None:
+    """Sample the cores as a command's process starts (main.py, before its imports). A decision taken
+    in its first seconds without a ``since`` of its own (the reads ahead of `check` and `consolidate
+    add`) then looks behind a high load from there: run right after another command, the 1-minute
+    figure still counts that command for a minute while the second core is idle."""
+    global _started
+    _started = cpu_sample()
+
+
 def spare_core(since: CpuSample | None = None) -> bool:
     """Whether another core is free for a child: two cores or more and, where the platform tells
     (``os.getloadavg``: POSIX), a 1-minute load below the cores less one half. A child on a busy
@@ -75,7 +88,8 @@ def spare_core(since: CpuSample | None = None) -> bool:
     included (the previous import; a benchmark's data build). Given ``since`` (a ``cpu_sample``
     taken at least 0.1 s before), a high load is looked behind: the cores' use since then, less
     this process's own, is what other programs take now; a core is free when they take less than
-    the cores less one and a half."""
+    the cores less one and a half. Without ``since``, the process's start (``remember_start``) is
+    looked behind from, within its first ``START_WINDOW`` seconds."""
     cores = os.cpu_count() or 1
     if cores < 2:
         return False
@@ -84,7 +98,9 @@ def spare_core(since: CpuSample | None = None) -> bool:
             return True
     except (AttributeError, OSError):
         return True
-    now = cpu_sample() if since is not None else None
+    now = cpu_sample() if since is not None or _started is not None else None
+    if since is None and now is not None and _started is not None and now.at - _started.at <= START_WINDOW:
+        since = _started
     if since is None or now is None or now.at - since.at < 0.1:
         return False
     others = ((now.busy - since.busy) - (now.ours - since.ours)) / (now.at - since.at)

@@ -10,6 +10,12 @@ from core import in_child
 from core.in_child import CpuSample, cpu_sample, spare_core
 
 
+@pytest.fixture(autouse=True)
+def no_start_sample(monkeypatch):
+    """No process-start sample unless a test takes one (main.py takes it: remember_start)."""
+    monkeypatch.setattr(in_child, "_started", None)
+
+
 @pytest.fixture
 def two_busy_cores(monkeypatch):
     """Two cores and a high 1-minute load: the figure alone says no core is free."""
@@ -64,3 +70,18 @@ def test_the_sample_reads_the_kernels_figures():
     b = cpu_sample()
     assert a is not None and b is not None
     assert b.at > a.at and b.busy >= a.busy > 0 and b.ours > a.ours
+
+
+@pytest.mark.parametrize(("after", "busy", "ours", "free"), [
+    (1.0, 1.0, 0.95, True),     # the load was the previous command's: looked behind from the start
+    (1.0, 2.0, 0.5, False),     # others took a core and a half since the start
+    (0.05, 0.0, 0.0, False),    # too short a look to decide
+    (30.0, 0.0, 0.0, False),    # long after the start (a window open for minutes): the figure decides
+])
+def test_the_process_start_is_looked_behind_from_without_a_since(two_busy_cores, monkeypatch, after, busy, ours,
+                                                                  free):
+    _now(monkeypatch, CpuSample(10.0, 500.0, 3.0))
+    in_child.remember_start()
+    _now(monkeypatch, CpuSample(10.0 + after, 500.0 + busy, 3.0 + ours))
+    assert spare_core() is free
+

@@ -62,6 +62,16 @@ def test_help_loads_no_heavy_module(tmp_path):
     assert loaded == set()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the cores' figures are Linux's (/proc/stat)")
+def test_a_command_samples_the_cores_as_it_starts(tmp_path):
+    """main.py takes the start sample whether the second core is free is looked behind from
+    (core.in_child.remember_start): the 1-minute load still counts the previous command."""
+    probe = _PROBE_TEMPLATE.replace("PROLOGUE", "").replace(
+        "REPORT", '"sampled": sys.modules["core.in_child"]._started is not None')
+    report, out = _probed(probe, ["--help"], tmp_path, [])
+    assert report["code"] == 0 and report["sampled"] and "verify" in out
+
+
 def _not_a_package(folder: Path) -> Path:
     folder.mkdir(exist_ok=True)
     bad = folder / "x.zip"
