@@ -222,8 +222,8 @@ def _county_db(folder: Path, school: dict[str, Any], policy: dict[str, str], stu
 
 
 @contextmanager
-def _cheap_keys() -> Iterator[None]:
-    """A school's signing key wrapped with scrypt's lowest cost (as the tests do): its database
+def cheap_keys() -> Iterator[None]:
+    """A school's signing key wrapped with scrypt's lowest cost (the tests' schools use this too): its database
     is thrown away once the package is signed, so only the public key and the signature are
     kept, and those do not depend on the wrapping. Saves two derivations of 128 MiB a school."""
     import core.signing
@@ -268,7 +268,7 @@ def build_school_package(folder: Path, index: int, n: int, seed: int) -> tuple[s
         if blocked:
             usecases.remove(db, sorted(blocked), "基准测试：有问题的学生移出名单", actor=ACTOR)
         usecases.verify(db, [i for i in ids if i not in blocked], actor=ACTOR)
-        with _cheap_keys():
+        with cheap_keys():
             pkg = export_package(db, folder / f"{school['code']}.zip", PASSPHRASE, actor=ACTOR)
         key = export_public_key(db, folder / "key.txt")
     finally:

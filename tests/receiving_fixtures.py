@@ -7,17 +7,18 @@ the bureau: an ordinary Zizhu database whose school row is the receiver itself).
 
 Every function builds its own files under the folder it is given; nothing is shared
 between tests. Building a school costs its documents; its signing key is wrapped with scrypt's lowest
-cost (``cheap_keys``: the tests of the key's own wrapping are in test_signing.py).
+cost (``benchmarks.data.cheap_keys``: 2**10, not the program's 2**17; only the public key and the signatures
+travel, and the key's own wrapping is tested in test_signing.py).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from benchmarks.data import cheap_keys  # (a school's key wrapped with scrypt's lowest cost)
 from core.idnumber import make_id
 
 PASSPHRASE = "school-secret-1"
@@ -106,20 +107,6 @@ def school_db(path: Path, *, code: str, name: str, township: str = "", year: int
     finally:
         d.close()
     return path
-
-
-@contextmanager
-def cheap_keys() -> Iterator[None]:
-    """A school's signing key made and opened with scrypt's lowest cost (2**10, not the program's 2**17:
-    two derivations of 128 MiB, ~0.4 s each, per school). Nothing the receiving side checks depends on
-    how the school wraps its private key: only the public key and the signatures travel."""
-    import core.signing
-    cost = core.signing.SCRYPT_N
-    core.signing.SCRYPT_N = 2 ** 10
-    try:
-        yield
-    finally:
-        core.signing.SCRYPT_N = cost
 
 
 def export_school(db_path: Path, out: Path, *, draft: bool = False, passphrase: str = PASSPHRASE) -> SchoolPackage:
