@@ -97,6 +97,14 @@ def budget_rows(results: dict[str, Any]) -> list[tuple[str, float, float | None]
     return sorted(rows, key=lambda r: -r[1])
 
 
+def _runs(m: dict[str, Any]) -> str:
+    """How often each side ran: --repeat, and more for a short case (--short-repeat, --short-budget)."""
+    more = m.get("short_repeat", 0)
+    if more <= m["repeat"]:
+        return f"{m['repeat']} run(s) of each side"
+    return f"{m['repeat']} run(s) of each side, up to {more} while a case has taken under {m['short_budget']:g} s"
+
+
 def _whole_runs(m: dict[str, Any]) -> str:
     """How often a whole command's sides ran: a fixed count, or up to a count within a time budget."""
     runs = m.get("whole_repeat", m["repeat"])
@@ -111,7 +119,7 @@ def budget_lines(results: dict[str, Any], markdown: bool = False) -> list[str]:
     rows = budget_rows(results)
     total_cpu = sum(r[2] or 0.0 for r in rows)
     head = (f"Time budget: whole run {m['total_s']:.0f} s (the CPU seconds of its processes: {total_cpu:.0f} s; "
-            f"{m['repeat']} run(s) of each side, {_whole_runs(m)} of a whole command)")
+            f"{_runs(m)}, {_whole_runs(m)} of a whole command)")
     if markdown:
         return [head + ".", "", "| what | wall | CPU | share of the wall |", "|---|---|---|---|",
                 *(f"| {w} | {s:.0f} s | {'—' if c is None else f'{c:.0f} s'} | {s / m['total_s']:.0%} |"
@@ -125,7 +133,7 @@ def markdown(results: dict[str, Any]) -> str:
     head = (f"Measured {m['date']} on {m['machine']['summary']} (load average {m['load_before']} before, "
             f"{m['load_after']} after), size `{m['size']}`: {m['data']['students']:,} students, "
             f"{m['data']['roster']:,} roster rows, {m['data']['packages']} school packages; "
-            f"{m['repeat']} run(s) of each side, median; whole run {m['total_s']:.0f} s "
+            f"{_runs(m)}, median; whole run {m['total_s']:.0f} s "
             f"(data {data}).")
     return "\n".join([head, "", *table_lines(results, True), "", *notes_lines(results), "",
                       *budget_lines(results, markdown=True)]).rstrip() + "\n"

@@ -135,8 +135,10 @@ class Bench:
                    f"{self.args.whole_budget:g} s: --whole-repeat, --whole-budget" if cut else "--whole-repeat")
             note = f"{len(ours.runs)} run(s) of each side ({why})"
         elif len(ours.runs) > asked:
-            note = (f"{len(ours.runs)} runs of each side (a case runs again, up to {self.args.short_repeat} times, "
-                    f"while it has taken under {self.args.short_budget:g} s: --short-repeat, --short-budget)")
+            which = "each side" if with_baseline and not case.once else "ours"
+            note = "; ".join(filter(None, (note, (
+                f"{len(ours.runs)} runs of {which} (a case runs again, up to {self.args.short_repeat} times, "
+                f"while it has taken under {self.args.short_budget:g} s: --short-repeat, --short-budget)"))))
         if with_baseline and case.once:
             # Stopped once the target is decided: LibreOffice slower than ours / target = met.
             decided = ours.median / case.target * 1.02

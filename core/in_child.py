@@ -89,7 +89,7 @@ def spare_core(since: CpuSample | None = None) -> bool:
     taken at least 0.1 s before), a high load is looked behind: the cores' use since then, less
     this process's own, is what other programs take now; a core is free when they take less than
     the cores less one and a half. Without ``since``, the process's start (``remember_start``) is
-    looked behind from, within its first ``START_WINDOW`` seconds."""
+    looked behind from, within its first ``START_WINDOW`` seconds and after 0.05 s at least."""
     cores = os.cpu_count() or 1
     if cores < 2:
         return False
@@ -99,9 +99,10 @@ def spare_core(since: CpuSample | None = None) -> bool:
     except (AttributeError, OSError):
         return True
     now = cpu_sample() if since is not None or _started is not None else None
+    shortest = 0.1
     if since is None and now is not None and _started is not None and now.at - _started.at <= START_WINDOW:
-        since = _started
-    if since is None or now is None or now.at - since.at < 0.1:
+        since, shortest = _started, 0.05    # (a command decides about a tenth of a second after it starts)
+    if since is None or now is None or now.at - since.at < shortest:
         return False
     others = ((now.busy - since.busy) - (now.ours - since.ours)) / (now.at - since.at)
     return others < cores - 1.5

@@ -190,7 +190,8 @@ def test_program_version_comes_from_the_package_metadata(monkeypatch, tmp_path):
 
     from core import version as version_module
     assert version_module.program_version() == version("zizhu")
-    monkeypatch.setattr(version_module, "version", lambda name: {"zizhu": "9.8.7"}[name])
+    # (core.version imports it when asked: the package's metadata is read at the call)
+    monkeypatch.setattr("importlib.metadata.version", lambda name: {"zizhu": "9.8.7"}[name])
     version_module.program_version.cache_clear()
     try:
         data = sample_export_data()

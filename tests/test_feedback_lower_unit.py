@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import xlsx
 from feedback_fixtures import ZHANG, duplicate, round_trip, send
-from receiving_fixtures import PASSPHRASE, STATION_PASSPHRASE, station_package, two_kid_school
+from receiving_fixtures import PASSPHRASE, STATION_PASSPHRASE, cheap_keys, station_package, two_kid_school
 from test_feedback import state
 
 from core.errors import ValidationError
@@ -45,7 +45,7 @@ def signed_by(unit, passphrase: str, out):
     from db.keys import ensure_key
     d = open_database(unit.db_path)
     try:
-        with d.session() as s:
+        with d.session() as s, cheap_keys():       # (as the fixture made the school's key: no re-wrap)
             private, public_raw = ensure_key(s, passphrase)
     finally:
         d.close()

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from receiving_fixtures import PASSPHRASE, STATION_PASSPHRASE, receiver_db, station_package, two_kid_school
+from receiving_fixtures import PASSPHRASE, STATION_PASSPHRASE, cheap_keys, receiver_db, station_package, two_kid_school
 
 from db import trust_store
 from db.receiving import intake
@@ -46,7 +46,7 @@ def _resign(src: Path, out: Path, db_path: Path, passphrase: str,
     change(files, meta)
     d = open_database(db_path)
     try:
-        with d.session() as s:
+        with d.session() as s, cheap_keys():       # (as the fixture made the school's key: no re-wrap)
             private, public_raw = ensure_key(s, passphrase)
     finally:
         d.close()

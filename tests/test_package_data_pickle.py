@@ -50,3 +50,12 @@ def test_a_parsed_members_data_comes_back_as_parsed():
 def test_students_and_findings_are_not_pickled_one_struct_at_a_time():
     text = pickle.dumps(_data(), protocol=pickle.HIGHEST_PROTOCOL)
     assert b"PackageFinding" not in text and b"PackageStudent" not in text and b"Grant" not in text
+
+
+def test_a_text_messagepack_cannot_hold_still_comes_back():
+    """A lone surrogate (json.loads keeps "\\ud800" where msgspec refuses the member and the lenient
+    re-read takes it) is pickled as it is."""
+    data = _data()
+    odd = PackageData(data.school_code, data.school_name, data.school_year, students=data.students[:2],
+                      findings=(PackageFinding("C1", "error", "1", "\ud800张", "m", "open"),))
+    assert pickle.loads(pickle.dumps(odd)) == odd

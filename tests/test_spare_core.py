@@ -75,7 +75,8 @@ def test_the_sample_reads_the_kernels_figures():
 @pytest.mark.parametrize(("after", "busy", "ours", "free"), [
     (1.0, 1.0, 0.95, True),     # the load was the previous command's: looked behind from the start
     (1.0, 2.0, 0.5, False),     # others took a core and a half since the start
-    (0.05, 0.0, 0.0, False),    # too short a look to decide
+    (0.08, 0.08, 0.076, True),    # a command's reads ahead decide about a tenth of a second after its start
+    (0.03, 0.0, 0.0, False),    # too short a look to decide
     (30.0, 0.0, 0.0, False),    # long after the start (a window open for minutes): the figure decides
 ])
 def test_the_process_start_is_looked_behind_from_without_a_since(two_busy_cores, monkeypatch, after, busy, ours,
