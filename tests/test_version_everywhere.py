@@ -16,7 +16,7 @@ FAKE = "9.8.7"
 
 @pytest.fixture
 def fake_version(monkeypatch):
-    monkeypatch.setattr(version_module, "version", lambda name: {"zizhu": FAKE}[name])
+    monkeypatch.setattr("importlib.metadata.version", lambda name: {"zizhu": FAKE}[name])   # (read at the call)
     version_module.program_version.cache_clear()
     yield f"Zizhu {FAKE}"
     version_module.program_version.cache_clear()
