@@ -150,12 +150,29 @@ def _county(sizes: Sizes) -> Any:
     return data
 
 
+_EMPTY: list[bytes] = []       # this process's empty database, migrated once
+
+
+def _empty_database(path: Path) -> None:
+    """An empty database at the schema's head, as ``open_database`` makes it: migrated once per process
+    and copied for every other school (alembic took a quarter of a second a school)."""
+    import tempfile
+
+    from db.session import open_database
+    if not _EMPTY:
+        with tempfile.TemporaryDirectory() as tmp:
+            open_database(Path(tmp) / "empty.sqlite").close()
+            _EMPTY.append((Path(tmp) / "empty.sqlite").read_bytes())
+    path.write_bytes(_EMPTY[0])
+
+
 def new_school_db(path: Path, school: dict[str, Any], policy: dict[str, str]) -> Any:
     """An empty database of ``school`` with the county and the policy's standards set."""
     from core.demo_people import COUNTY
     from db import store
     from db.official import set_official
     from db.session import open_database
+    _empty_database(path)
     db = open_database(path)
     with db.session() as s:
         store.init_school(s, school["name"], school["code"], school["school_year"], actor=ACTOR,
@@ -292,33 +309,40 @@ def _receiver(folder: Path, school_year: int, built: list[tuple[str, str, str, f
         db.close()
 
 
-def _build(folder: Path, sizes: Sizes, say: Any) -> dict[str, Any]:
-    """Everything, on two processes: the county's database and package (the longest chain)
-    first, the two import files and the schools beside it, then the receiving database.
-    Returns the meta data, the build's steps timed (wall and CPU seconds) in ``build``."""
+def _county_chain(folder: Path, sizes: Sizes) -> dict[str, Any]:
+    """The county in one process (its lists are never pickled to another): generated, the two import
+    files written, then ``county.sqlite`` and its draft package. Returns the meta data's county part."""
     steps = Steps()
     with steps.step("generate the county"):
         data = _county(sizes)
-    say(f"  county generated: {len(data.students):,} students, {len(data.roster):,} roster rows "
-        f"({steps.times['generate the county'][0]:.0f} s)")
+    for kind, rows in (("students", data.students), ("roster", data.roster)):
+        steps.times.update(_write_file(folder / f"{kind}.xlsx", kind, rows))
+    findings, county_times = _county_db(folder, data.school, data.policy_params, data.students, data.roster)
+    steps.times.update(county_times)
+    return {"school": data.school, "policy": data.policy_params, "students": len(data.students),
+            "roster": len(data.roster), "spoilt": json.loads(data.notes[0]), "findings": findings,
+            "times": steps.times}
+
+
+def _build(folder: Path, sizes: Sizes, say: Any) -> dict[str, Any]:
+    """Everything, on two processes: the county (the longest chain) in one, the schools' packages in
+    the other, which then shares the county's last minutes; then the receiving database.
+    Returns the meta data, the build's steps timed (wall and CPU seconds) in ``build``."""
+    steps = Steps()
     schools = folder / "schools"
     with ProcessPoolExecutor(max_workers=2) as pool:       # the work is independent: one process a core
-        county = pool.submit(_county_db, folder, data.school, data.policy_params, data.students, data.roster)
-        files = [pool.submit(_write_file, folder / f"{kind}.xlsx", kind, rows)
-                 for kind, rows in (("students", data.students), ("roster", data.roster))]
+        chain = pool.submit(_county_chain, folder, sizes)
         jobs = [pool.submit(build_school_package, schools / f"{i:03d}", i, sizes.per_school, sizes.seed)
                 for i in range(sizes.schools)]
         built = [job.result() for job in jobs]
-        for f in files:
-            steps.times.update(f.result())
-        findings, county_times = county.result()
-        steps.times.update(county_times)
+        county = chain.result()
+    steps.times.update(county.pop("times"))
     steps.times[f"{len(built)} school packages"] = (sum(b[3] for b in built), sum(b[4] for b in built))
+    say(f"  county: {county['students']:,} students, {county['roster']:,} roster rows")
     with steps.step("receiving database"):
-        _receiver(folder, data.school["school_year"], built)
-    return {"school": data.school, "policy": data.policy_params, "students": len(data.students),
-            "roster": len(data.roster), "spoilt": json.loads(data.notes[0]), "findings": findings,
-            "packages": len(built), "build": {k: [round(w, 1), round(c, 1)] for k, (w, c) in steps.times.items()}}
+        _receiver(folder, county["school"]["school_year"], built)
+    return {**county, "packages": len(built),
+            "build": {k: [round(w, 1), round(c, 1)] for k, (w, c) in steps.times.items()}}
 
 
 def data_folder(sizes: Sizes, cache: Path = DEFAULT_CACHE) -> Path:

@@ -32,13 +32,11 @@ from benchmarks.measure import RunFailed, Runner, Side, run_process
 from benchmarks.report import budget_lines, row, table_lines
 
 LETTERS_GROWTH = 1.25     # "memory flat in the count": 5× the letters, at most 25 % more peak memory
-# LibreOffice's VLOOKUP takes minutes at county size: capped to fit ten minutes (a lower bound;
-# make bench-crosscheck decides the target)
+# LibreOffice's VLOOKUP takes minutes at county size: a run of the cross-check that is not
+# make bench-crosscheck's stops it here (a lower bound)
 LO_LIMIT = 20.0
-# A whole command's sides run again (up to --whole-repeat pairs) while its case has taken less than
-# this: the short commands (a pair under about 5 s) run three times, the import commands twice, the
-# package's export (35 s a pair) once, which keeps make bench within ten minutes.
-WHOLE_BUDGET = 10.0
+# The separate cases' own results (make bench-crosscheck), which make bench takes into its table
+SEPARATE_RESULTS = {"crosscheck": ROOT / "benchmarks" / "crosscheck.json"}
 # A case whose pairs of runs take a second or less (verify, consolidate and their commands) runs up to
 # this many pairs while it has taken under SHORT_BUDGET seconds: at that size one busy moment of the
 # machine moves a median of three by a tenth; seven cost a few seconds in all.
@@ -120,20 +118,15 @@ class Bench:
             if soffice() is None:
                 with_baseline, note = False, "LibreOffice (soffice) is not installed here: baseline skipped"
         t0 = time.perf_counter()
-        cut = False
         for i in range(most):
             ours.runs.append(self.runner.run(case, "ours"))
             if with_baseline and not case.once:
                 base.runs.append(self.runner.run(case, "baseline"))
             # (decided by the time the case has taken, never by its figures)
-            spent = time.perf_counter() - t0
-            cut = case.whole and i + 1 < asked and spent >= self.args.whole_budget
-            if cut or (i + 1 >= asked and spent >= self.args.short_budget):
+            if i + 1 >= asked and time.perf_counter() - t0 >= self.args.short_budget:
                 break
         if case.whole and len(ours.runs) < self.args.repeat:
-            why = (f"a whole command runs up to {asked} times while its case has taken under "
-                   f"{self.args.whole_budget:g} s: --whole-repeat, --whole-budget" if cut else "--whole-repeat")
-            note = f"{len(ours.runs)} run(s) of each side ({why})"
+            note = f"{len(ours.runs)} run(s) of each side (--whole-repeat)"
         elif len(ours.runs) > asked:
             which = "each side" if with_baseline and not case.once else "ours"
             note = "; ".join(filter(None, (note, (
@@ -204,6 +197,30 @@ class Bench:
             big["met"] = bool(big["met"] and flat)
 
 
+def separate_result(case: Case, path: Path, size: str) -> dict[str, Any]:
+    """A separate case's latest result from its own make target's file (the same size only), marked as
+    not measured in this run; without one, the case is listed as not run, with the way to run it."""
+    target = f"make bench-{case.name}"
+    try:
+        theirs = json.loads(path.read_text(encoding="utf-8"))
+        result = dict(theirs["cases"][case.name])
+        if theirs["meta"]["size"] != size:
+            raise ValueError(theirs["meta"]["size"])
+    except (OSError, ValueError, KeyError) as exc:
+        why = f"its file is of size {exc}" if isinstance(exc, ValueError) and str(exc) in SIZES else \
+            f"no result in {path.name}"
+        return {"what": case.what, "baseline_what": case.baseline, "target": case.target, "target_kind": "ratio",
+                "ours_s": None, "min": None, "max": None, "baseline_s": None, "ratio": None, "peak_mb": None,
+                "met": None, "skipped": True,
+                "note": f"not run by make bench (minutes of LibreOffice): `{target}` measures it; {why}"}
+    for key in ("wall_s", "cpu_s"):          # that run's cost, not this one's
+        result.pop(key, None)
+    result["separate_run"] = theirs["meta"]["date"]
+    result["note"] = (f"from `{target}` ({theirs['meta']['date']}, not this run: LibreOffice takes minutes). "
+                      + result.get("note", "")).rstrip()
+    return result
+
+
 def budget(wall: float, runs: list[Any]) -> dict[str, float]:
     """What a case cost the suite: its wall seconds (set-up, process starts and all runs of both
     sides) and the CPU seconds of its processes (about the wall time on a quiet machine)."""
@@ -218,7 +235,7 @@ def _line(cells: tuple[str, ...]) -> str:
 
 def select(patterns: list[str] | None) -> list[Case]:
     if not patterns:
-        return list(CASES)
+        return [c for c in CASES if not c.separate]
     chosen = [c for c in CASES if any(fnmatch.fnmatch(c.name, p) for p in patterns)]
     unknown = [p for p in patterns if not any(fnmatch.fnmatch(c.name, p) for c in CASES)]
     if unknown:
@@ -235,10 +252,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     ap.add_argument("--whole-repeat", type=int, default=None,
                     help="runs of each side of a whole-command (cli_*) case at most (default: --repeat)")
-    ap.add_argument("--whole-budget", type=float, default=WHOLE_BUDGET,
-                    help=f"no further run of a whole-command case's sides once the case has taken this many "
-                         f"seconds (default {WHOLE_BUDGET:.0f}: the longest commands run once, within the ten "
-                         "minutes; their work is measured --repeat times by the library case of the same name)")
     ap.add_argument("--short-repeat", type=int, default=SHORT_REPEAT,
                     help=f"runs of each side at most of a case that has taken under --short-budget seconds after "
                          f"its --repeat runs (default {SHORT_REPEAT}: a sub-second case's median from more runs)")
@@ -269,13 +282,13 @@ def main(argv: list[str] | None = None) -> int:
             "meta": {"date": started.isoformat(timespec="seconds"), "machine": machine(), "size": args.size,
                      "sizes": meta["sizes"], "repeat": args.repeat, "in_process": args.in_process,
                      "load_before": load_before, "load_after": load(), "complete": complete,
-                     "whole_repeat": args.whole_repeat, "whole_budget": args.whole_budget, "lo_limit": args.lo_limit,
+                     "whole_repeat": args.whole_repeat, "lo_limit": args.lo_limit,
                      "short_repeat": args.short_repeat, "short_budget": args.short_budget,
                      "total_s": time.perf_counter() - t0, "data_cached": cached, "data_build_s": meta.get("build_s"),
                      "data_build_cpu_s": meta.get("build_cpu_s"), "data_s": data_s, "gui_budget": bench.gui_budget,
                      "data": {k: meta[k] for k in ("students", "roster", "packages", "spoilt", "findings")},
                      "failed": failed},
-            "cases": {c.name: bench.results[c.name] for c in cases if c.name in bench.results},
+            "cases": {c.name: bench.results[c.name] for c in CASES if c.name in bench.results},
         }
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -303,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 failed.update(dict.fromkeys(gui, str(exc)))
                 print(f"  GUI: FAILED\n{exc}", file=sys.stderr)
         bench.letters_memory()
+    if not args.only:
+        for case in CASES:
+            if case.separate:
+                bench.results[case.name] = separate_result(case, SEPARATE_RESULTS[case.name], args.size)
     results = write(complete=True)
     print("\n" + "\n".join(table_lines(results, markdown=False)))
     print("\n" + "\n".join(budget_lines(results)))

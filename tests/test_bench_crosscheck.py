@@ -1,6 +1,7 @@
 """The cross-check's LibreOffice baseline: a LibreOffice that gives no result is said so with its own
 words, and the case keeps ours' figure with the ratio unknown (never a made-up ratio)."""
 import argparse
+import json
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,8 @@ import pytest
 from benchmarks import libreoffice
 from benchmarks.cases import BY_NAME, Ctx
 from benchmarks.measure import Run, RunFailed
-from benchmarks.run import Bench
+from benchmarks.report import row
+from benchmarks.run import Bench, select, separate_result
 from benchmarks.xlsx_fast import write_sheet
 
 
@@ -41,7 +43,7 @@ def test_crosscheck_keeps_ours_when_libreoffice_fails(tmp_path, monkeypatch):
 
     monkeypatch.setattr("benchmarks.run.Runner.run", fake_run)
     monkeypatch.setattr(libreoffice, "soffice", lambda: "/usr/bin/soffice")
-    args = argparse.Namespace(repeat=3, whole_repeat=1, whole_budget=10.0, lo_limit=900.0, in_process=False,
+    args = argparse.Namespace(repeat=3, whole_repeat=1, lo_limit=900.0, in_process=False,
                               whole_repeat_given=False, short_repeat=7, short_budget=5.0)
     bench = Bench(args, tmp_path, tmp_path)
     bench.run_case(BY_NAME["crosscheck"])
@@ -95,29 +97,19 @@ def _clocked_bench(tmp_path, monkeypatch, pair_s: float, whole_repeat: int = 3, 
 
     monkeypatch.setattr("benchmarks.run.Runner.run", fake_run)
     monkeypatch.setattr("benchmarks.run.time.perf_counter", lambda: clock[0])
-    args = argparse.Namespace(repeat=3, whole_repeat=whole_repeat, whole_budget=10.0, lo_limit=20.0,
+    args = argparse.Namespace(repeat=3, whole_repeat=whole_repeat, lo_limit=20.0,
                               in_process=False, whole_repeat_given=given, short_repeat=short_repeat, short_budget=5.0)
     return Bench(args, tmp_path, tmp_path), sides
 
 
-@pytest.mark.parametrize(("pair_s", "pairs"), [(0.5, 3), (4.0, 3), (5.0, 2), (6.0, 2), (9.0, 2), (35.0, 1)])
-def test_a_whole_command_runs_again_while_its_case_is_within_the_budget(tmp_path, monkeypatch, pair_s, pairs):
-    bench, sides = _clocked_bench(tmp_path, monkeypatch, pair_s)
-    bench.run_case(BY_NAME["cli_verify"])
-    r = bench.results["cli_verify"]
-    assert sides == ["ours", "baseline"] * pairs
-    assert len(r["ours_runs"]) == len(r["baseline_runs"]) == pairs
-    assert r["ours_s"] == {3: 1.4, 2: 1.5, 1: 1.4}[pairs]          # the median of the runs made
-    if pairs < 3:
-        assert r["note"].startswith(f"{pairs} run(s) of each side (a whole command runs up to 3 times")
-    else:
-        assert r["note"] == ""
-
-
-def test_the_budget_never_cuts_a_library_case(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["export", "verify", "cli_verify"])
+def test_a_long_case_runs_its_repeat_pairs_whatever_they_take(tmp_path, monkeypatch, name):
+    """Every case, a whole command too, runs --repeat pairs (the package's export: 35 s a pair)."""
     bench, sides = _clocked_bench(tmp_path, monkeypatch, 35.0)
-    bench.run_case(BY_NAME["verify"])
-    assert sides == ["ours", "baseline"] * 3 and bench.results["verify"]["note"] == ""
+    bench.run_case(BY_NAME[name])
+    r = bench.results[name]
+    assert sides == ["ours", "baseline"] * 3 and len(r["ours_runs"]) == 3 and r["ours_s"] == 1.4
+    assert r["note"] == ""
 
 
 def test_a_whole_command_run_fewer_times_by_choice_says_so(tmp_path, monkeypatch):
@@ -138,3 +130,32 @@ def test_a_short_case_runs_again_while_it_has_taken_under_the_short_budget(tmp_p
     assert sides == ["ours", "baseline"] * pairs and len(r["ours_runs"]) == len(r["baseline_runs"]) == pairs
     assert r["ours_s"] == median
     assert (f"{pairs} runs of each side (a case runs again, up to 7 times" in r["note"]) == (pairs > 3)
+
+
+def _crosscheck_file(path: Path, size: str) -> Path:
+    path.write_text(json.dumps({"meta": {"date": "2026-12-04T15:00:00", "size": size}, "cases": {"crosscheck": {
+        "ours_s": 12.0, "baseline_s": 440.0, "ratio": 12 / 440, "met": False, "target": 0.02, "wall_s": 480.0,
+        "cpu_s": 470.0, "note": "LibreOffice run once (minutes per run)"}}}), encoding="utf-8")
+    return path
+
+
+def test_make_bench_leaves_the_crosscheck_to_its_own_target():
+    assert "crosscheck" not in [c.name for c in select(None)]
+    assert [c.name for c in select(["cross*"])] == ["crosscheck"]
+
+
+def test_the_crosscheck_taken_from_its_file_says_so_and_costs_this_run_nothing(tmp_path):
+    r = separate_result(BY_NAME["crosscheck"], _crosscheck_file(tmp_path / "c.json", "county"), "county")
+    assert r["ours_s"] == 12.0 and r["baseline_s"] == 440.0 and r["met"] is False
+    assert r["separate_run"] == "2026-12-04T15:00:00" and "wall_s" not in r and "cpu_s" not in r
+    assert r["note"].startswith("from `make bench-crosscheck` (2026-12-04T15:00:00, not this run")
+    assert r["note"].endswith("LibreOffice run once (minutes per run)")
+
+
+@pytest.mark.parametrize(("size", "why"), [("toy", "its file is of size toy"), (None, "no result in c.json")])
+def test_a_crosscheck_of_another_size_or_none_is_listed_as_not_run(tmp_path, size, why):
+    path = _crosscheck_file(tmp_path / "c.json", size) if size else tmp_path / "c.json"
+    r = separate_result(BY_NAME["crosscheck"], path, "county")
+    assert r["skipped"] and r["ours_s"] is None and r["met"] is None
+    assert r["note"] == f"not run by make bench (minutes of LibreOffice): `make bench-crosscheck` measures it; {why}"
+    assert row("crosscheck", r)[8] == "skipped"

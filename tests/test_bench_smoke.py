@@ -20,8 +20,9 @@ def _number(v):
 
 def test_bench_toy_runs_every_case(tmp_path):
     out = tmp_path / "results.json"
+    # --only "*": the cross-check too, which make bench leaves to make bench-crosscheck
     proc = subprocess.run([sys.executable, "benchmarks/run.py", "--size", "toy", "--repeat", "1", "--short-repeat", "1", "--in-process",
-                           "--cache", str(CACHE), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           "--only", "*", "--cache", str(CACHE), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=280)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     results = json.loads(out.read_text(encoding="utf-8"))
