@@ -12,6 +12,7 @@ A data folder holds, for one ``Sizes``:
 * ``students.xlsx`` and ``roster.xlsx``: the two import files;
 * ``county.sqlite``: a school database with both imported and checked (cases copy it);
 * ``package.zip``: that school's draft package (the verify case);
+* ``empty.sqlite``: a new database of the same school, nothing imported (the import cases copy it);
 * ``schools/NNN/*.zip`` and ``receiver.sqlite``: the consolidation case's school packages
   (final, signed, each by its own key) and a receiving database trusting every key.
 
@@ -36,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / "benchmarks" / ".data"
 PASSPHRASE = "bench-secret-1"
+EMPTY_DB = "empty.sqlite"
 ACTOR = "bench"
 _SOURCES = ("core/demo.py", "core/demo_people.py", "core/package.py", "core/package_data.py",
             "db/session.py", "benchmarks/data.py")      # (db.session: a new database's page size)
@@ -159,10 +161,13 @@ def _empty_database(path: Path) -> None:
     import tempfile
 
     from db.session import open_database
+    if path.exists():
+        raise FileExistsError(path)
     if not _EMPTY:
         with tempfile.TemporaryDirectory() as tmp:
             open_database(Path(tmp) / "empty.sqlite").close()
             _EMPTY.append((Path(tmp) / "empty.sqlite").read_bytes())
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_EMPTY[0])
 
 
@@ -317,6 +322,7 @@ def _county_chain(folder: Path, sizes: Sizes) -> dict[str, Any]:
         data = _county(sizes)
     for kind, rows in (("students", data.students), ("roster", data.roster)):
         steps.times.update(_write_file(folder / f"{kind}.xlsx", kind, rows))
+    new_school_db(folder / EMPTY_DB, data.school, data.policy_params).close()
     findings, county_times = _county_db(folder, data.school, data.policy_params, data.students, data.roster)
     steps.times.update(county_times)
     return {"school": data.school, "policy": data.policy_params, "students": len(data.students),

@@ -106,12 +106,13 @@ def _runs(m: dict[str, Any]) -> str:
 
 
 def _whole_runs(m: dict[str, Any]) -> str:
-    """How often a whole command's sides ran: a fixed count, or up to a count within a time budget."""
+    """How often a whole command's sides ran, when not as any case: a fixed count (``--whole-repeat``), or up
+    to a count within a time budget (``--whole-budget``, sessions 13–24)."""
     runs = m.get("whole_repeat", m["repeat"])
     budget = m.get("whole_budget")
     if budget is None or runs <= 1:
-        return str(runs)
-    return f"up to {runs} (while its case has taken under {budget:g} s)"
+        return "" if runs == m["repeat"] else f", {runs} of a whole command"
+    return f", up to {runs} of a whole command (while its case has taken under {budget:g} s)"
 
 
 def budget_lines(results: dict[str, Any], markdown: bool = False) -> list[str]:
@@ -119,7 +120,7 @@ def budget_lines(results: dict[str, Any], markdown: bool = False) -> list[str]:
     rows = budget_rows(results)
     total_cpu = sum(r[2] or 0.0 for r in rows)
     head = (f"Time budget: whole run {m['total_s']:.0f} s (the CPU seconds of its processes: {total_cpu:.0f} s; "
-            f"{_runs(m)}, {_whole_runs(m)} of a whole command)")
+            f"{_runs(m)}{_whole_runs(m)})")
     if markdown:
         return [head + ".", "", "| what | wall | CPU | share of the wall |", "|---|---|---|---|",
                 *(f"| {w} | {s:.0f} s | {'—' if c is None else f'{c:.0f} s'} | {s / m['total_s']:.0%} |"

@@ -203,10 +203,10 @@ def separate_result(case: Case, path: Path, size: str) -> dict[str, Any]:
     target = f"make bench-{case.name}"
     try:
         theirs = json.loads(path.read_text(encoding="utf-8"))
-        result = dict(theirs["cases"][case.name])
+        result, date = dict(theirs["cases"][case.name]), str(theirs["meta"]["date"])
         if theirs["meta"]["size"] != size:
             raise ValueError(theirs["meta"]["size"])
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:      # (TypeError: not the results' shape)
         why = f"its file is of size {exc}" if isinstance(exc, ValueError) and str(exc) in SIZES else \
             f"no result in {path.name}"
         return {"what": case.what, "baseline_what": case.baseline, "target": case.target, "target_kind": "ratio",
@@ -215,10 +215,19 @@ def separate_result(case: Case, path: Path, size: str) -> dict[str, Any]:
                 "note": f"not run by make bench (minutes of LibreOffice): `{target}` measures it; {why}"}
     for key in ("wall_s", "cpu_s"):          # that run's cost, not this one's
         result.pop(key, None)
-    result["separate_run"] = theirs["meta"]["date"]
-    result["note"] = (f"from `{target}` ({theirs['meta']['date']}, not this run: LibreOffice takes minutes). "
+    result["separate_run"] = date
+    result["note"] = (f"from `{target}` ({date}, not this run: LibreOffice takes minutes). "
                       + result.get("note", "")).rstrip()
     return result
+
+
+def add_separate(results: dict[str, Any], only: list[str] | None, size: str,
+                 files: dict[str, Path] = SEPARATE_RESULTS) -> None:
+    """A run of every case (no ``--only``) shows the separate cases from their own files."""
+    if not only:
+        for case in CASES:
+            if case.separate:
+                results[case.name] = separate_result(case, files[case.name], size)
 
 
 def budget(wall: float, runs: list[Any]) -> dict[str, float]:
@@ -251,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="the generated data's cache folder")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     ap.add_argument("--whole-repeat", type=int, default=None,
-                    help="runs of each side of a whole-command (cli_*) case at most (default: --repeat)")
+                    help="runs of each side of a whole-command case (cli_*, import_roster, export) at most "
+                         "(default: --repeat)")
     ap.add_argument("--short-repeat", type=int, default=SHORT_REPEAT,
                     help=f"runs of each side at most of a case that has taken under --short-budget seconds after "
                          f"its --repeat runs (default {SHORT_REPEAT}: a sub-second case's median from more runs)")
@@ -316,10 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed.update(dict.fromkeys(gui, str(exc)))
                 print(f"  GUI: FAILED\n{exc}", file=sys.stderr)
         bench.letters_memory()
-    if not args.only:
-        for case in CASES:
-            if case.separate:
-                bench.results[case.name] = separate_result(case, SEPARATE_RESULTS[case.name], args.size)
+    add_separate(bench.results, args.only, args.size)
     results = write(complete=True)
     print("\n" + "\n".join(table_lines(results, markdown=False)))
     print("\n" + "\n".join(budget_lines(results)))

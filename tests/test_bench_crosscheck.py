@@ -159,3 +159,22 @@ def test_a_crosscheck_of_another_size_or_none_is_listed_as_not_run(tmp_path, siz
     assert r["skipped"] and r["ours_s"] is None and r["met"] is None
     assert r["note"] == f"not run by make bench (minutes of LibreOffice): `make bench-crosscheck` measures it; {why}"
     assert row("crosscheck", r)[8] == "skipped"
+
+
+@pytest.mark.parametrize(("only", "merged"), [(None, True), ([], True), (["cross*"], False), (["export"], False)])
+def test_only_a_run_of_every_case_takes_the_crosscheck_from_its_file(tmp_path, only, merged):
+    from benchmarks.run import add_separate
+    results: dict = {}
+    add_separate(results, only, "county", {"crosscheck": _crosscheck_file(tmp_path / "c.json", "county")})
+    assert ("crosscheck" in results) == merged
+    if merged:
+        assert results["crosscheck"]["separate_run"] == "2026-12-04T15:00:00"
+
+
+@pytest.mark.parametrize("text", ["null", "[]", '{"meta": {"size": "county"}, "cases": {"crosscheck": {}}}', "{"])
+def test_a_crosscheck_file_of_another_shape_is_listed_as_not_run(tmp_path, text):
+    """A file that is not a run's results (no date, not an object, cut short) never stops the run at its end."""
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    r = separate_result(BY_NAME["crosscheck"], path, "county")
+    assert r["skipped"] and r["note"].endswith("no result in c.json")

@@ -158,3 +158,40 @@ def test_a_baseline_input_is_read_once_per_case(tmp_path):
     assert second.prep_once("notice", read, "notice.xlsx") == {"sheet": [["张三", 1.5, None]]}
     assert calls == ["notice.xlsx"]                         # the second run loads what the first read
     assert first.prep_s > 0 and second.prep_s > 0          # both outside the clock (a whole run subtracts it)
+
+
+def test_a_copied_empty_database_is_what_open_database_makes(tmp_path, monkeypatch):
+    """The schools' databases are copies of one migrated empty database: the same page size, journal and
+    schema revision as a new one, nothing of the copy's making left beside it, and never over a file."""
+    import sqlite3
+
+    from db.session import open_database
+    monkeypatch.setattr(bench_data, "_EMPTY", [])
+    made = tmp_path / "made" / "new.sqlite"
+    open_database(made).close()
+    copied = tmp_path / "copied" / "school.sqlite"         # its folder made too
+    bench_data._empty_database(copied)
+
+    def shape(path):
+        c = sqlite3.connect(path)
+        try:
+            return (c.execute("PRAGMA page_size").fetchone(), c.execute("PRAGMA journal_mode").fetchone(),
+                    c.execute("SELECT version_num FROM alembic_version").fetchall(),
+                    c.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall())
+        finally:
+            c.close()
+    assert shape(copied) == shape(made)
+    assert sorted(p.name for p in copied.parent.iterdir()) == ["school.sqlite"]
+    with pytest.raises(FileExistsError):
+        bench_data._empty_database(copied)
+    db = open_database(copied)          # at the head: opened without a migration
+    db.close()
+
+
+def test_the_budget_header_names_whole_commands_only_when_they_ran_otherwise():
+    meta = {"total_s": 10.0, "repeat": 3, "whole_repeat": 3, "data_cached": True, "gui_budget": {}}
+    head = budget_lines({"meta": meta, "cases": {}})[0]
+    assert head.endswith("3 run(s) of each side)")
+    old = {**meta, "whole_budget": 10.0}                    # results.json of sessions 13–24
+    assert budget_lines({"meta": old, "cases": {}})[0].endswith(
+        "up to 3 of a whole command (while its case has taken under 10 s))")

@@ -71,3 +71,29 @@ def test_docs_table_replaced_and_other_sections_kept(tmp_path):
     text = docs.read_text(encoding="utf-8")
     assert "old table" not in text and "## The bundle: size and start time\n\nkept" in text
     assert "| import_students | 2.00 s | 1.90 s | 2.50 s | 1.00 s | 2.00 | — | ≤ 1.50 | **no** | 120 |" in text
+
+
+def test_the_runner_builds_whole_command_lines_without_the_program(tmp_path):
+    """A child's peak memory (ru_maxrss) starts from the runner's size at the fork: building the command
+    lines of every whole case must leave the program, SQLAlchemy and alembic out of the runner."""
+    script = f"""
+import json, sys
+from pathlib import Path
+from benchmarks.cases import CASES, Ctx
+from benchmarks.data import SIZES, ensure_data
+from benchmarks.measure import Runner
+folder = ensure_data(SIZES["toy"], Path({str(CACHE)!r}))
+runner = Runner(folder, Path({str(tmp_path)!r}))
+for case in CASES:
+    if case.whole:                                      # the lines only: nothing is run
+        work, shared = runner._folders(case, "ours")
+        from benchmarks import sides_data, sides_docs
+        base = case.name.removeprefix("cli_").replace("compute_json", "compute")
+        argv_of = getattr(sides_data, f"argv_{{base}}", None) or getattr(sides_docs, f"argv_{{base}}")
+        assert argv_of(Ctx.load(folder, work, shared)), case.name
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("db", "core", "gui", "cli", "sqlalchemy",
+                                                                        "alembic", "PySide6"))))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=280)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
