@@ -25,6 +25,9 @@ _NOTICE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE
 # Components whose wheels carry no licence text: the texts shipped in resources/licences/.
 _QT_TEXTS = ("LGPL-3.0.txt", "GPL-3.0.txt")
 _VENDORED = {"pyside6-essentials": _QT_TEXTS, "shiboken6": _QT_TEXTS}
+# Licence files of a library compiled into a component, shipped in its package rather than its metadata:
+# python-isal's extension holds Intel's ISA-L (BSD-3-Clause).
+_PACKAGE_TEXTS = {"isal": ("isal/isa-l/LICENSE",)}
 # Where an LGPL component's source is (its version filled in), and how it is shipped.
 _QT_SOURCE = ("本程序使用未经修改的 Qt {version} 和 Qt for Python {version}：Qt 的动态库在程序文件夹中，可以替换。"
               "源代码：https://download.qt.io/archive/qt/{minor}/{version}/ 和 "
@@ -59,10 +62,14 @@ def _licence(dist: Distribution) -> str:
 
 def _texts(dist: Distribution) -> tuple[tuple[str, str], ...]:
     """The licence files in the distribution's metadata: everything under ``licenses/`` (PEP 639),
-    and LICENSE, COPYING, NOTICE or AUTHORS files beside METADATA."""
+    and LICENSE, COPYING, NOTICE or AUTHORS files beside METADATA; and those of ``_PACKAGE_TEXTS``."""
     out = []
+    inside = _PACKAGE_TEXTS.get(_key(dist.metadata["Name"] or ""), ())
     for f in dist.files or []:
         parts = f.parts
+        if "/".join(parts) in inside:
+            out.append(("/".join(parts), f.read_text(encoding="utf-8")))
+            continue
         if not parts or not parts[0].endswith(".dist-info"):
             continue
         if (len(parts) > 2 and parts[1] == "licenses") or (len(parts) == 2 and _NOTICE_NAME.match(f.name)):

@@ -93,3 +93,12 @@ def test_the_bundle_spec_checks_and_ships_the_notices():
     """(The slow tier builds the bundle with it; its self-test reads the notices back.)"""
     spec = (ROOT / "pyinstaller.spec").read_text(encoding="utf-8")
     assert "uncovered(" in spec and "raise SystemExit" in spec and 'datas += [(str(_notices_file), ".")]' in spec
+
+
+def test_a_library_compiled_into_a_component_is_noticed_with_its_own_text():
+    """python-isal's extension holds Intel's ISA-L, whose BSD licence is in the package, not its metadata."""
+    isal = next(p for p in components() if p.name == "isal")
+    names = [name for name, _text in isal.texts]
+    assert names[0].startswith("licenses/") and "isal/isa-l/LICENSE" in names
+    assert "Intel Corporation" in dict(isal.texts)["isal/isa-l/LICENSE"]
+    assert "Intel Corporation" in notices_text([isal])

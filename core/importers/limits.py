@@ -139,23 +139,32 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> None:
 
 
 def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
-    """A member's bytes in chunks, counted against the remaining ``budget``; zipfile
-    itself stops at the declared size and checks the CRC at the end."""
+    """A member's bytes in chunks, counted against the remaining ``budget``; a deflated member is
+    inflated by ISA-L (``core.importers.inflate``, which checks what zipfile checks), any other by
+    zipfile; both stop at the declared size and check the CRC at the end."""
+    from core.importers.inflate import InflateError
     try:
-        with zf.open(info) as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                if not chunk:
-                    return
-                budget[0] -= len(chunk)
-                if budget[0] < 0:
-                    raise refuse(path, f"解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
-                yield chunk
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        for chunk in _member_chunks(path, zf, info):
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise refuse(path, f"解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
+            yield chunk
+    except (zipfile.BadZipFile, zlib.error, InflateError, EOFError, OSError, NotImplementedError,
+            RuntimeError) as exc:
         if isinstance(exc, InputFileError):
             raise
         raise InputFileError(f"文件“{path.name}”无法读取：文件已损坏（部件“{info.filename}”解压出错）",
                              "请用Excel（或WPS表格）打开该文件，另存为 .xlsx 格式后重试") from None
+
+
+def _member_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        from core.importers.inflate import inflated
+        yield from inflated(path, info, CHUNK)
+        return
+    with zf.open(info) as fh:
+        while chunk := fh.read(CHUNK):
+            yield chunk
 
 
 def _is_sheet(name: str, sheets: dict[str, str]) -> bool:

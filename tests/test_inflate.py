@@ -1,0 +1,159 @@
+"""The pre-check's inflate (core.importers.inflate, ISA-L): the bytes zipfile gives, in pieces no
+bigger than asked, and every damage zipfile refuses refused the same way through limits.stream."""
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.errors import InputFileError
+from core.importers import limits
+from core.importers.inflate import InflateError, inflated
+
+MEMBERS = {
+    "xl/worksheets/sheet1.xml": b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7)
+                                         for i in range(1, 40_000)),
+    "repeated.xml": b"x" * 3_000_000,            # a ratio of about 1,000: ISA-L holds output back
+    "random.bin": os.urandom(200_000),           # incompressible
+    "empty.xml": b"",
+    "名单/说明.xml": "<备注>中文</备注>".encode(),   # a UTF-8 name (flag bit 11)
+}
+
+
+def _zip(path: Path, members: dict[str, bytes] = MEMBERS) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("chunk", [1, 1000, 65_536, 1 << 20, 8 << 20])
+def test_every_member_inflates_to_zipfiles_bytes_in_pieces_of_at_most_chunk(tmp_path, chunk):
+    path = _zip(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if chunk == 1 and info.file_size > 300_000:
+                continue                          # (a byte at a time: the small members show it)
+            pieces = list(inflated(path, info, chunk))
+            assert b"".join(pieces) == z.read(info) == MEMBERS[info.filename]
+            assert all(0 < len(p) <= chunk for p in pieces)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.binary(max_size=50_000), repeat=st.integers(1, 200), chunk=st.integers(1, 70_000))
+def test_any_data_inflates_to_itself(tmp_path_factory, data, repeat, chunk):
+    path = _zip(tmp_path_factory.mktemp("h") / "h.zip", {"m.xml": data * repeat})
+    with zipfile.ZipFile(path) as z:
+        assert b"".join(inflated(path, z.infolist()[0], chunk)) == data * repeat
+
+
+def _patched(src: Path, dst: Path, member: str, edit) -> Path:
+    """``src`` with ``edit(raw bytes, ZipInfo, offset of its local header)`` applied, as ``dst``."""
+    raw = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo(member)
+    edit(raw, info, info.header_offset)
+    dst.write_bytes(bytes(raw))
+    return dst
+
+
+def _data_at(raw: bytearray, at: int) -> int:
+    name_len, extra_len = struct.unpack_from("<HH", raw, at + 26)
+    return at + 30 + name_len + extra_len
+
+
+def _wrong_crc(raw, info, at):           # the directory's and the local header's CRC both wrong
+    wrong = struct.pack("<I", info.CRC ^ 0x1)
+    raw[at + 14:at + 18] = wrong
+    pos = raw.find(b"PK\x01\x02")
+    while pos >= 0:                      # the member's central directory entry (its local header's offset)
+        if struct.unpack_from("<I", raw, pos + 42)[0] == at:
+            raw[pos + 16:pos + 20] = wrong
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+
+
+def _flipped_data(raw, info, at):        # a byte of the deflate stream changed
+    raw[_data_at(raw, at) + info.compress_size // 2] ^= 0xFF
+
+
+def _bad_signature(raw, info, at):
+    raw[at:at + 4] = b"PK\x07\x08"
+
+
+def _other_name(raw, info, at):          # the local header names another member (same length)
+    start = at + 30
+    raw[start:start + 1] = b"Y"
+
+
+def _encrypted(raw, info, at):           # flag bit 0 in the directory (what zipfile reads) and the header
+    raw[at + 6] |= 0x1
+    pos = raw.find(b"PK\x01\x02")
+    while pos >= 0:
+        if struct.unpack_from("<I", raw, pos + 42)[0] == at:
+            raw[pos + 8] |= 0x1
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+
+
+DAMAGES = {"wrong CRC": _wrong_crc, "a changed byte": _flipped_data, "no local header": _bad_signature,
+           "another name": _other_name, "encrypted": _encrypted}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_member_is_refused_by_both_and_by_the_precheck_as_damaged(tmp_path, damage):
+    src = _zip(tmp_path / "good.xlsx")
+    member = "xl/worksheets/sheet1.xml"
+    bad = _patched(src, tmp_path / "bad.xlsx", member, DAMAGES[damage])
+    with zipfile.ZipFile(bad) as z:
+        info = z.getinfo(member)
+        with pytest.raises((zipfile.BadZipFile, InflateError, RuntimeError, EOFError)):
+            z.read(info)                                       # zipfile refuses it
+        with pytest.raises((zipfile.BadZipFile, InflateError)):
+            b"".join(inflated(bad, info, 1 << 20))             # and so does the inflate
+        with pytest.raises(InputFileError) as refused:
+            list(limits.stream(bad, z, info, [limits.MAX_UNPACKED_BYTES]))
+    assert f"文件已损坏（部件“{member}”解压出错）" in str(refused.value)
+
+
+def test_a_directory_that_declares_less_than_the_data_stops_at_the_declared_size(tmp_path):
+    """A directory whose sizes lie (smaller than the data): not a byte past the declared size is given."""
+    src = _zip(tmp_path / "good.xlsx", {"a.xml": b"a" * 100_000})
+
+    def smaller(raw, info, at):
+        pos = raw.find(b"PK\x01\x02")
+        struct.pack_into("<I", raw, pos + 24, 1000)            # the central directory's file size
+        struct.pack_into("<I", raw, at + 22, 1000)             # and the local header's
+
+    bad = _patched(src, tmp_path / "bad.xlsx", "a.xml", smaller)
+    with zipfile.ZipFile(bad) as z:
+        info = z.getinfo("a.xml")
+        given_bytes = 0
+        with pytest.raises(zipfile.BadZipFile):
+            for piece in inflated(bad, info, 300):
+                given_bytes += len(piece)
+        assert given_bytes <= 1000
+
+
+def test_a_truncated_file_is_refused(tmp_path):
+    src = _zip(tmp_path / "good.xlsx", {"a.xml": os.urandom(100_000)})
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo("a.xml")
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(src.read_bytes()[:_data_at(bytearray(src.read_bytes()), info.header_offset) + 5000])
+    with pytest.raises(zipfile.BadZipFile):
+        b"".join(inflated(cut, info, 1 << 20))
+
+
+def test_a_stored_member_is_read_by_zipfile_through_the_precheck(tmp_path):
+    path = tmp_path / "s.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("a.xml", b"<a>1</a>" * 1000)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("a.xml")
+        with pytest.raises(ValueError):
+            next(inflated(path, info, 100))
+        assert b"".join(limits.stream(path, z, info, [limits.MAX_UNPACKED_BYTES])) == b"<a>1</a>" * 1000
