@@ -19,7 +19,7 @@ from test_import_identity import _write as write_rows
 from test_spreadsheet_safety import inline, write_xlsx
 
 from core.errors import InputFileError
-from core.importers import halves, limits
+from core.importers import halves, inflate, limits
 from core.importers.reader import read_table
 
 
@@ -391,3 +391,18 @@ def test_a_part_named_in_capitals_is_in_both_halves(tmp_path, split, monkeypatch
     monkeypatch.setattr(halves, "_joined", lambda a, b: joined.append(True) or real(a, b))
     split(_cuttable_chunk(path))
     assert typed(read_table(path).rows) == typed(whole.rows) and joined == [True]
+
+
+def test_the_halves_cut_the_sheet_near_its_middle(tmp_path, split, monkeypatch):
+    """The cut is at a chunk counted from the sheet's declared size, so the pre-check's stream must give
+    chunks of ``CHUNK`` bytes (core.importers.inflate, as zipfile's reads): pieces of other sizes put the
+    cut a quarter of the way in, and the second half's calamine took most of the time (session 26)."""
+    path = _workbook(tmp_path / "s.xlsx")
+    split(512)
+    monkeypatch.setattr(inflate, "READ", 97)      # a read inflates to less than a chunk, as at county size
+    with zipfile.ZipFile(path) as z:
+        size = z.getinfo("xl/worksheets/sheet1.xml").file_size
+    checked = limits.precheck_spreadsheet(path, path.read_bytes()[:8])
+    assert checked.split is not None and size > 20 * 512
+    first = sum(len(p) for p in checked.split.first)
+    assert 0.4 * size < first < 0.6 * size

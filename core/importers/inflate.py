@@ -5,9 +5,10 @@ python-calamine sees the file, and at county size that is most of its time: a 62
 takes 0.068 s in zlib's inflate and 0.024 s in ISA-L's, a 108 MB roster 0.10 s and 0.036 s (measured
 on the bench data, session 26). The inflate runs on a helper thread beside the scan of the chunk
 before (``core.bulk.prefetched``); each call still takes Python's lock to return, so the faster it
-returns the less the two threads wait for each other. Measured in five runs each, alternating: the whole
-pre-check went from 0.30–0.41 s to 0.24–0.32 s for the student list and from 0.61–0.78 s to 0.44–0.56 s
-for the roster. (Compressed data is read 128 KB at a time: 256 KB and 64 KB measured no better.)
+returns the less the two threads wait for each other. Measured on the bench data, ten runs each,
+alternating: the whole pre-check's median went from 0.28 s to 0.21 s for the student list and from
+0.54 s to 0.46 s for the roster. (Compressed data is read 128 KB at a time: 256 KB and 64 KB measured no
+better.)
 
 What ``zipfile`` checks is checked here too, so that a file it would refuse is refused the same way
 (``zipfile.BadZipFile``, which ``limits.stream`` turns into the one message for a damaged file):
@@ -56,16 +57,19 @@ def _data_offset(fp: BinaryIO, info: zipfile.ZipInfo) -> int:
 
 def inflated(path: Path, info: zipfile.ZipInfo, chunk: int) -> Iterator[bytes]:
     """The inflated data of the deflated member ``info`` (of the zip directory read from ``path``), in
-    pieces of at most ``chunk`` bytes. Raises ``zipfile.BadZipFile`` (or ``InflateError``) for data
-    that is not what the directory declares."""
+    pieces of exactly ``chunk`` bytes but the last, as ``ZipExtFile.read(chunk)`` gives them (the halves
+    cut the sheet at a piece counted from the declared size: ``core.importers.halves.Split``). Raises
+    ``zipfile.BadZipFile`` (or ``InflateError``) for data that is not what the directory declares; the
+    last piece is given only once the size and CRC-32 are checked."""
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise ValueError("not a deflated member")
     inflate = isal_zlib.decompressobj(-15)
-    crc = total = 0
+    crc = total = have = 0
+    pending: list[bytes] = []          # output not given yet (less than ``chunk``)
     with open(path, "rb") as fp:
         fp.seek(_data_offset(fp, info))
         left = info.compress_size
-        full = False          # the last call gave ``chunk`` bytes: ISA-L may hold more of that input's output
+        full = False          # the last call gave all it was allowed: ISA-L may hold more of that input's output
         while True:
             data = inflate.unconsumed_tail
             if not data and not full:
@@ -75,15 +79,25 @@ def inflated(path: Path, info: zipfile.ZipInfo, chunk: int) -> Iterator[bytes]:
                 if not data:
                     raise _damaged("truncated member data")
                 left -= len(data)
-            out = inflate.decompress(data, chunk)
-            full = len(out) == chunk
+            want = chunk - have
+            out = inflate.decompress(data, want)
+            full = len(out) == want
             if out:
                 total += len(out)
                 if total > info.file_size:
                     raise _damaged("more data than declared")
                 crc = isal_zlib.crc32(out, crc)
-                yield out
+                if full and not pending:
+                    yield out
+                    continue
+                pending.append(out)
+                have += len(out)
+                if full:
+                    yield b"".join(pending)
+                    pending, have = [], 0
             elif inflate.eof:
                 break
     if not inflate.eof or total != info.file_size or crc != info.CRC:
         raise _damaged(f"bad CRC-32 or size for {info.filename}")
+    if pending:
+        yield b"".join(pending)
