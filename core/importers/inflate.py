@@ -26,7 +26,8 @@ from typing import BinaryIO, cast
 
 from isal import isal_zlib
 
-InflateError = cast("type[Exception]", isal_zlib.error)         # a deflate stream that is not one (its stubs type it as an instance)
+# a deflate stream that is not one (the stubs type it as an instance)
+InflateError = cast("type[Exception]", isal_zlib.error)
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")      # a member's local file header (APPNOTE 4.3.7)
 _SIGNATURE = b"PK\x03\x04"
