@@ -26,8 +26,8 @@ _NOTICE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE
 _QT_TEXTS = ("LGPL-3.0.txt", "GPL-3.0.txt")
 _VENDORED = {"pyside6-essentials": _QT_TEXTS, "shiboken6": _QT_TEXTS}
 # Licence files of a library compiled into a component, shipped in its package rather than its metadata:
-# python-isal's extension holds Intel's ISA-L (BSD-3-Clause).
-_PACKAGE_TEXTS = {"isal": ("isal/isa-l/LICENSE",)}
+# python-zlib-ng's extension holds zlib-ng (the zlib licence).
+_PACKAGE_TEXTS = {"zlib-ng": ("zlib_ng/zlib-ng/LICENSE.md",)}
 # Where an LGPL component's source is (its version filled in), and how it is shipped.
 _QT_SOURCE = ("本程序使用未经修改的 Qt {version} 和 Qt for Python {version}：Qt 的动态库在程序文件夹中，可以替换。"
               "源代码：https://download.qt.io/archive/qt/{minor}/{version}/ 和 "

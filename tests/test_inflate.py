@@ -1,10 +1,12 @@
-"""The pre-check's inflate (core.importers.inflate, ISA-L): the bytes zipfile gives, in pieces of the
+"""The pre-check's inflate (core.importers.inflate, zlib-ng): the bytes zipfile gives, in pieces of the
 size asked (the halves count them), and every damage zipfile refuses refused the same way through limits.stream."""
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from core.importers.inflate import InflateError, inflated
 MEMBERS = {
     "xl/worksheets/sheet1.xml": b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7)
                                          for i in range(1, 40_000)),
-    "repeated.xml": b"x" * 3_000_000,            # a ratio of about 1,000: ISA-L holds output back
+    "repeated.xml": b"x" * 3_000_000,            # a ratio of about 1,000: output held back between calls
     "random.bin": os.urandom(200_000),           # incompressible
     "empty.xml": b"",
     "名单/说明.xml": "<备注>中文</备注>".encode(),   # a UTF-8 name (flag bit 11)
@@ -90,6 +92,19 @@ def _other_name(raw, info, at):          # the local header names another member
     raw[start:start + 1] = b"Y"
 
 
+def _btype_3(raw, info, at):             # the first block of a reserved type: not a deflate stream
+    raw[_data_at(raw, at)] |= 0b110
+
+
+def _patched_data(raw, info, at):        # flag bit 5 (compressed patched data), which zipfile refuses
+    raw[at + 6] |= 0x20
+    pos = raw.find(b"PK\x01\x02")
+    while pos >= 0:
+        if struct.unpack_from("<I", raw, pos + 42)[0] == at:
+            raw[pos + 8] |= 0x20
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+
+
 def _encrypted(raw, info, at):           # flag bit 0 in the directory (what zipfile reads) and the header
     raw[at + 6] |= 0x1
     pos = raw.find(b"PK\x01\x02")
@@ -100,7 +115,8 @@ def _encrypted(raw, info, at):           # flag bit 0 in the directory (what zip
 
 
 DAMAGES = {"wrong CRC": _wrong_crc, "a changed byte": _flipped_data, "no local header": _bad_signature,
-           "another name": _other_name, "encrypted": _encrypted}
+           "another name": _other_name, "encrypted": _encrypted, "a reserved block type": _btype_3,
+           "patched data": _patched_data}
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
@@ -110,7 +126,7 @@ def test_a_damaged_member_is_refused_by_both_and_by_the_precheck_as_damaged(tmp_
     bad = _patched(src, tmp_path / "bad.xlsx", member, DAMAGES[damage])
     with zipfile.ZipFile(bad) as z:
         info = z.getinfo(member)
-        with pytest.raises((zipfile.BadZipFile, InflateError, RuntimeError, EOFError)):
+        with pytest.raises((zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, NotImplementedError)):
             z.read(info)                                       # zipfile refuses it
         with pytest.raises((zipfile.BadZipFile, InflateError)):
             b"".join(inflated(bad, info, 1 << 20))             # and so does the inflate
@@ -157,3 +173,83 @@ def test_a_stored_member_is_read_by_zipfile_through_the_precheck(tmp_path):
         with pytest.raises(ValueError):
             next(inflated(path, info, 100))
         assert b"".join(limits.stream(path, z, info, [limits.MAX_UNPACKED_BYTES])) == b"<a>1</a>" * 1000
+
+
+def test_the_reserved_block_type_is_the_inflaters_own_error(tmp_path):
+    """Not a deflate stream at all: zlib-ng's error (not a size or CRC check), the same message."""
+    src = _zip(tmp_path / "good.xlsx")
+    member = "xl/worksheets/sheet1.xml"
+    bad = _patched(src, tmp_path / "bad.xlsx", member, _btype_3)
+    with zipfile.ZipFile(bad) as z, pytest.raises(InflateError):
+        b"".join(inflated(bad, z.getinfo(member), 1 << 20))
+
+
+def test_the_last_piece_waits_for_the_size_and_crc_checks(tmp_path):
+    """A member of exactly two chunks with a wrong CRC: the first chunk is given, the second never is
+    (zipfile raises within the read that would return it)."""
+    src = _zip(tmp_path / "good.xlsx", {"a.xml": os.urandom(4096)})
+    bad = _patched(src, tmp_path / "bad.xlsx", "a.xml", _wrong_crc)
+    given_pieces = []
+    with zipfile.ZipFile(bad) as z, pytest.raises(zipfile.BadZipFile):
+        for piece in inflated(bad, z.getinfo("a.xml"), 2048):
+            given_pieces.append(piece)
+    assert [len(p) for p in given_pieces] == [2048]
+
+
+def test_data_descriptors_a_longer_local_extra_and_bytes_after_the_stream_are_read_as_zipfile_reads_them(
+        tmp_path):
+    """A streamed zip (sizes in a data descriptor after the data, flag bit 3), a local header whose extra
+    field differs from the directory's, and bytes between the stream's end and the declared compressed
+    size: zipfile reads each; so does the inflate."""
+    streamed = tmp_path / "streamed.xlsx"
+    with streamed.open("wb") as raw, zipfile.ZipFile(_Unseekable(raw), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.xml", MEMBERS["xl/worksheets/sheet1.xml"])     # to a pipe: a data descriptor follows
+        z.writestr("b.xml", b"<b/>" * 5000)
+    with zipfile.ZipFile(streamed) as z:
+        assert z.getinfo("a.xml").flag_bits & 0x8
+        for info in z.infolist():
+            assert b"".join(inflated(streamed, info, 65_536)) == z.read(info)
+
+    data = b"<row/>" * 10_000
+    packed = zlib_packed(data)
+    name = b"a.xml"
+    extra = b"\xfe\xca\x04\x00abcd"                   # a local extra field the directory does not have
+    trailing = b"\x00" * 7                                # counted in the compressed size, after the stream
+    crc, csize = zlib.crc32(data), len(packed) + len(trailing)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, csize, len(data), len(name),
+                        len(extra)) + name + extra + packed + trailing
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, csize, len(data),
+                          len(name), 0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    odd = tmp_path / "odd.xlsx"
+    odd.write_bytes(local + central + end)
+    with zipfile.ZipFile(odd) as z:
+        info = z.getinfo("a.xml")
+        assert z.read(info) == data
+        assert b"".join(inflated(odd, info, 1000)) == data
+
+
+def zlib_packed(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+class _Unseekable(io.RawIOBase):
+    """A file zipfile cannot seek back in (a pipe): it writes each member's sizes after its data."""
+
+    def __init__(self, raw: io.BufferedWriter) -> None:
+        super().__init__()
+        self.raw, self.written = raw, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:          # type: ignore[override]
+        self.written += self.raw.write(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def seekable(self) -> bool:
+        return False

@@ -9,7 +9,8 @@ What is guarded, per format:
 
 * .xlsx/.xlsm (zip): member count, duplicate member names, the unpacked size of each member and of
   all of them (the zip directory's sizes are checked first; every XML member is then really
-  decompressed, counting bytes, so a directory that lies is caught by zipfile's size/CRC check), the
+  decompressed, counting bytes, so a directory that lies is caught by the size/CRC check of the inflate,
+  ``core.importers.inflate``, which checks what zipfile checks), the
   compression ratio of big members, and for every worksheet the declared extent (``<dimension ref>``)
   and the actual one (every row and cell reference, streamed in chunks; cells and rows written without
   a reference are counted). The same pass notes formula cells without a cached value (``<f>`` with no
@@ -26,8 +27,8 @@ What is guarded, per format:
   16-bit row and column numbers, not from BIFF8's 256-column limit.
 * .csv: the file size here; rows and columns while reading (core.importers.reader).
 
-A sheet (content.xml) is inflated on a helper thread (``core.bulk.prefetched``: zlib releases
-the GIL) while this thread scans the chunk before; everything is still measured before calamine
+A sheet (content.xml) is inflated on a helper thread (``core.bulk.prefetched``: zlib-ng and
+zlib release the GIL) while this thread scans the chunk before; everything is still measured before calamine
 opens the file, and an error of the inflating thread is raised here, as itself.
 """
 from __future__ import annotations
@@ -150,7 +151,7 @@ def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                 raise refuse(path, f"解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
             yield chunk
     except (zipfile.BadZipFile, zlib.error, InflateError, EOFError, OSError, NotImplementedError,
-            RuntimeError) as exc:
+            RuntimeError, UnicodeDecodeError) as exc:     # (the last: a stored member's name, by zipfile)
         if isinstance(exc, InputFileError):
             raise
         raise InputFileError(f"文件“{path.name}”无法读取：文件已损坏（部件“{info.filename}”解压出错）",

@@ -348,7 +348,7 @@ def _scan_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: st
     rows are measured and regular (a sheet that is not abandons it)."""
     scan = _SheetScan(path, name)
     tail = b""
-    # inflated on the second core (zlib releases the GIL) while this thread scans the chunk before
+    # inflated on the second core (zlib-ng releases the GIL) while this thread scans the chunk before
     for chunk in prefetched(limits.stream(path, zf, info, budget)):
         data = tail + chunk if tail else chunk
         tail = data[scan.feed(data, final=False):]
