@@ -244,7 +244,7 @@ class _Unseekable(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:          # type: ignore[override]
+    def write(self, data) -> int:
         self.written += self.raw.write(data)
         return len(data)
 
