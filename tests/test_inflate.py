@@ -69,14 +69,27 @@ def _data_at(raw: bytearray, at: int) -> int:
     return at + 30 + name_len + extra_len
 
 
+def _central_entry(raw: bytearray, at: int) -> int:
+    """Where the central directory's entry of the member whose local header is at ``at`` starts."""
+    pos = raw.find(b"PK\x01\x02")
+    while struct.unpack_from("<I", raw, pos + 42)[0] != at:
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+    return pos
+
+
 def _wrong_crc(raw, info, at):           # the directory's and the local header's CRC both wrong
     wrong = struct.pack("<I", info.CRC ^ 0x1)
     raw[at + 14:at + 18] = wrong
-    pos = raw.find(b"PK\x01\x02")
-    while pos >= 0:                      # the member's central directory entry (its local header's offset)
-        if struct.unpack_from("<I", raw, pos + 42)[0] == at:
-            raw[pos + 16:pos + 20] = wrong
-        pos = raw.find(b"PK\x01\x02", pos + 4)
+    central = _central_entry(raw, at)
+    raw[central + 16:central + 20] = wrong
+
+
+def _flag(bit: int):
+    """A general-purpose flag bit set in the directory (what zipfile reads) and the local header."""
+    def edit(raw, info, at):
+        raw[at + 6] |= bit
+        raw[_central_entry(raw, at) + 8] |= bit
+    return edit
 
 
 def _flipped_data(raw, info, at):        # a byte of the deflate stream changed
@@ -96,27 +109,9 @@ def _btype_3(raw, info, at):             # the first block of a reserved type: n
     raw[_data_at(raw, at)] |= 0b110
 
 
-def _patched_data(raw, info, at):        # flag bit 5 (compressed patched data), which zipfile refuses
-    raw[at + 6] |= 0x20
-    pos = raw.find(b"PK\x01\x02")
-    while pos >= 0:
-        if struct.unpack_from("<I", raw, pos + 42)[0] == at:
-            raw[pos + 8] |= 0x20
-        pos = raw.find(b"PK\x01\x02", pos + 4)
-
-
-def _encrypted(raw, info, at):           # flag bit 0 in the directory (what zipfile reads) and the header
-    raw[at + 6] |= 0x1
-    pos = raw.find(b"PK\x01\x02")
-    while pos >= 0:
-        if struct.unpack_from("<I", raw, pos + 42)[0] == at:
-            raw[pos + 8] |= 0x1
-        pos = raw.find(b"PK\x01\x02", pos + 4)
-
-
 DAMAGES = {"wrong CRC": _wrong_crc, "a changed byte": _flipped_data, "no local header": _bad_signature,
-           "another name": _other_name, "encrypted": _encrypted, "a reserved block type": _btype_3,
-           "patched data": _patched_data}
+           "another name": _other_name, "a reserved block type": _btype_3,
+           "encrypted": _flag(0x1), "patched data": _flag(0x20)}     # (bits 0 and 5: zipfile refuses both)
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
