@@ -141,7 +141,7 @@ def _check_directory(path: Path, zf: zipfile.ZipFile) -> None:
 
 def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
     """A member's bytes in chunks, counted against the remaining ``budget``; a deflated member is
-    inflated by ISA-L (``core.importers.inflate``, which checks what zipfile checks), any other by
+    inflated by zlib-ng (``core.importers.inflate``, which checks what zipfile checks), any other by
     zipfile; both stop at the declared size and check the CRC at the end."""
     from core.importers.inflate import InflateError
     try:
