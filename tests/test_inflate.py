@@ -206,18 +206,9 @@ def test_data_descriptors_a_longer_local_extra_and_bytes_after_the_stream_are_re
             assert b"".join(inflated(streamed, info, 65_536)) == z.read(info)
 
     data = b"<row/>" * 10_000
-    packed = zlib_packed(data)
-    name = b"a.xml"
-    extra = b"\xfe\xca\x04\x00abcd"                   # a local extra field the directory does not have
-    trailing = b"\x00" * 7                                # counted in the compressed size, after the stream
-    crc, csize = zlib.crc32(data), len(packed) + len(trailing)
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, csize, len(data), len(name),
-                        len(extra)) + name + extra + packed + trailing
-    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, csize, len(data),
-                          len(name), 0, 0, 0, 0, 0, 0) + name
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
-    odd = tmp_path / "odd.xlsx"
-    odd.write_bytes(local + central + end)
+    odd = _one_member_zip(tmp_path / "odd.xlsx", zlib_packed(data), len(data), zlib.crc32(data),
+                          extra=b"\xfe\xca\x04\x00abcd",   # a local extra field the directory does not have
+                          trailing=b"\x00" * 7)               # counted in the compressed size, after the stream
     with zipfile.ZipFile(odd) as z:
         info = z.getinfo("a.xml")
         assert z.read(info) == data
@@ -250,14 +241,17 @@ class _Unseekable(io.RawIOBase):
         return False
 
 
-def _one_member_zip(path: Path, packed: bytes, size: int, crc: int) -> Path:
-    """A zip of one deflated member "a.xml" whose directory declares ``size`` and ``crc``."""
-    name = b"a.xml"
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(packed), size, len(name), 0)
-    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(packed), size,
+def _one_member_zip(path: Path, packed: bytes, size: int, crc: int, extra: bytes = b"",
+                    trailing: bytes = b"") -> Path:
+    """A zip of one deflated member "a.xml" whose directory declares ``size`` and ``crc``; ``extra``: a
+    local extra field only, ``trailing``: bytes after the stream, within the compressed size."""
+    name, data = b"a.xml", packed + trailing
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), size, len(name),
+                        len(extra)) + name + extra + data
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
                           len(name), 0, 0, 0, 0, 0, 0) + name
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(name) + len(packed), 0)
-    path.write_bytes(local + name + packed + central + end)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    path.write_bytes(local + central + end)
     return path
 
 

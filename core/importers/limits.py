@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from core.errors import InputFileError
+from core.importers.inflate import InflateError, inflated
 from core.importers.xlsx_parts import sheet_paths
 
 if TYPE_CHECKING:
@@ -143,7 +144,6 @@ def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
     """A member's bytes in chunks, counted against the remaining ``budget``; a deflated member is
     inflated by zlib-ng (``core.importers.inflate``, which checks what zipfile checks), any other by
     zipfile; both stop at the declared size and check the CRC at the end."""
-    from core.importers.inflate import InflateError
     try:
         for chunk in _member_chunks(path, zf, info):
             budget[0] -= len(chunk)
@@ -160,7 +160,6 @@ def stream(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
 
 def _member_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     if info.compress_type == zipfile.ZIP_DEFLATED:
-        from core.importers.inflate import inflated
         yield from inflated(path, info, CHUNK)
         return
     with zf.open(info) as fh:
