@@ -32,7 +32,7 @@ from core.errors import ValidationError
 from core.fields import CHECK_FIELDS, IMPORTER_FIELDS
 from core.idnumber import mask_id, normalize_id
 from core.policy import Policy
-from core.seal import SEAL_FIELDS, seal_of
+from core.seal import SEAL_EXTRA_V2, fields_of, seal_of, version_of
 from core.text import our_school_names
 from db import audit, store
 from db.bulk import insert_tuples, stored_time
@@ -85,6 +85,8 @@ def build_context(session: Session, today: date | None = None,
     # Rows are tuples; typed as such so that they spread into StudentFacts' fields.
     rows = cast(list[tuple[Any, ...]], conn.execute(select(*cols).where(ON_LIST).order_by(Student.id)).fetchall())
     students = _student_facts(rows)
+    extras = conn.execute(select(Student.id, *(getattr(Student, f) for f in SEAL_EXTRA_V2)).where(
+        ON_LIST, Student.verified.is_(True), Student.seal.startswith("2:", autoescape=True))).fetchall()
     roster = _roster_for_check(session, school.name)
     payments = None
     if store.get_setting(session, PAYMENTS_KEY):
@@ -94,7 +96,8 @@ def build_context(session: Session, today: date | None = None,
     return CheckContext(students, roster, store.get_policy(session), school.name, school.school_year,
                         today or date.today(), payments, roster_meta=roster_meta(session),
                         audit_problem="" if chain.intact else chain.message,
-                        roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0)
+                        roster_size=session.scalar(select(func.count()).select_from(RosterPerson)) or 0,
+                        seal_extras={int(row[0]): dict(zip(SEAL_EXTRA_V2, row[1:], strict=True)) for row in extras})
 
 
 _ROSTER_FACTS = (RosterPerson.id, RosterPerson.name, RosterPerson.id_number, RosterPerson.school_name,
@@ -371,10 +374,15 @@ def verification_plan(session: Session, student_ids: list[int]) -> tuple[int, di
     return todo, blocked
 
 
-def seal_student(st: Student, calc: Calculator) -> str:
-    """The seal of a stored student as it stands (core.seal)."""
+def seal_student(st: Student, calc: Calculator, version: int = 2) -> str:
+    """The seal of a stored student as it stands (core.seal), in ``version``'s form."""
     from db.students import to_record
-    return seal_of({f: getattr(st, f) for f in SEAL_FIELDS}, calc(to_record(st)).decisions)
+    return seal_of({f: getattr(st, f) for f in fields_of(version)}, calc(to_record(st)).decisions, version)
+
+
+def seal_stands(st: Student, calc: Calculator) -> bool:
+    """Whether a stored student's seal holds (in the version it was made with)."""
+    return bool(st.seal) and seal_student(st, calc, version_of(st.seal or "")) == st.seal
 
 
 def verify_students(session: Session, student_ids: Iterable[int], actor: str | None = None,
@@ -430,9 +438,9 @@ def reseal_students(session: Session, old: Policy, new: Policy, skip: Iterable[i
     skipped, before, after = set(skip), Calculator(old), Calculator(new)
     n = 0
     for st in session.scalars(select(Student).where(Student.verified.is_(True))):
-        if st.id in skipped or not st.seal or st.seal != seal_student(st, before):
+        if st.id in skipped or not st.seal or not seal_stands(st, before):
             continue
-        seal = seal_student(st, after)
+        seal = seal_student(st, after, version_of(st.seal))     # (its own version: see core.seal)
         if seal != st.seal:
             st.seal = seal
             n += 1

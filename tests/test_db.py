@@ -75,7 +75,7 @@ def test_frozen_v0002_database_is_chained_and_its_verified_students_sealed(tmp_p
     writing one audit entry per sealed student; the unverified stay unsealed."""
     from core.engine import Calculator
     from db.audit import audit_chain_status
-    from db.findings import run_and_store, seal_student
+    from db.findings import run_and_store, seal_stands, seal_student
 
     target = tmp_path / "old2.sqlite"
     shutil.copy(DATA / "schema-0002.sqlite", target)
@@ -93,7 +93,9 @@ def test_frozen_v0002_database_is_chained_and_its_verified_students_sealed(tmp_p
             rows = {st.name: st for st in s.scalars(select(Student))}
             assert {n for n, st in rows.items() if st.verified} == verified
             calc = Calculator(store.get_policy(s))
-            assert all(rows[n].seal == seal_student(rows[n], calc) for n in verified)
+            # sealed in version 1's form, what a seal was then (core.seal), and holding as such
+            assert all(rows[n].seal == seal_student(rows[n], calc, version=1) for n in verified)
+            assert all(seal_stands(rows[n], calc) for n in verified)
             assert rows["李二"].seal is None
             notes = s.scalars(select(AuditEntry).where(AuditEntry.actor == "迁移0003")).all()
             assert {(e.entity_id, e.field) for e in notes} == {(rows[n].id, "seal") for n in verified}

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from core.finding_state import FindingState as FindingState  # its home was here (re-exported)
 from core.policy import Policy
@@ -122,6 +122,9 @@ class CheckContext:
     roster_meta: RosterMeta = field(default_factory=RosterMeta)
     audit_problem: str = ""                 # why the audit log's chain is broken; "" when intact
     roster_size: int | None = None          # the whole roster's size when ``roster`` is a part of it
+    # Each verified student sealed with version 2: the fields its seal covers beyond the facts
+    # (core.seal.SEAL_EXTRA_V2: bank card, 户编号, 村 …), read for TAMPERED_AFTER_VERIFY only.
+    seal_extras: dict[int, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from core.checks.base import CheckContext, Finding, Rule, Severity
 from core.checks.rules_money import results
 from core.money import format_fen
-from core.seal import seal_of
+from core.seal import seal_holds, version_of
 
 
 def _tampered(ctx: CheckContext) -> Iterator[Finding]:
@@ -15,7 +15,8 @@ def _tampered(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if not s.seal:
             yield TAMPERED_AFTER_VERIFY.finding(s, "已核准，但没有核准时的封存值，无法确认数据未被改动")
-        elif seal_of(vars(s), res.decisions) != s.seal:
+        elif not seal_holds(s.seal, vars(s) if version_of(s.seal) == 1 else {**vars(s), **ctx.seal_extras[s.key]},
+                            res.decisions):
             yield TAMPERED_AFTER_VERIFY.finding(
                 s, f"核准后数据或资助金额被改动：与核准时的封存值不一致（现合计 {format_fen(res.total_fen)} 元）")
 

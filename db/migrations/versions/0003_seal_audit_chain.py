@@ -46,7 +46,7 @@ def _seal_verified(conn) -> list[tuple[int, str, str | None, str | None]]:
             entries.append((values["id"], "verified", "是", "否"))
             continue
         record = student_record(values, key=values["id"], prior_grants=grants_of(values["prior_grants"]))
-        seal = seal_of(values, calc(record).decisions)
+        seal = seal_of(values, calc(record).decisions, version=1)   # (the seal of that time)
         conn.execute(sa.text("UPDATE student SET seal = :s WHERE id = :i"), {"s": seal, "i": values["id"]})
         entries.append((values["id"], "seal", None, "升级时按现有数据加封"))
     return entries
