@@ -14,7 +14,8 @@ from benchmarks.data import ACTOR, EMPTY_DB
 # What the program reads of a listed student / of the roster, for the plain SELECTs.
 STUDENT_SQL = "SELECT id, {cols} FROM student WHERE removed_at IS NULL"
 _ROSTER_SQL = "SELECT id, {cols} FROM roster_person"
-# db.findings.build_context's three extra student columns and roster_facts' columns
+# db.findings.build_context's three extra student columns and roster_facts' columns (its SELECT of the
+# fields a version-2 seal covers beyond these reads the students sealed so: none in the bench's database)
 _CHECK_EXTRA = ("notified_at IS NOT NULL", "verified", "seal")
 _CHECK_ROSTER = ("name", "id_number", "school_name", "schooling_status", "household_no")
 

@@ -15,8 +15,13 @@ Two versions, told apart by the stored text:
 
 Verification seals with version 2. A stored version-1 seal is checked as version 1 and kept as it
 is (``seal_holds``): turning it into version 2 would bless whatever the new fields hold now, which
-nobody verified; the student is sealed with version 2 when the clerk verifies again. A policy change
-reseals a student with the version it had (db.findings.reseal_students).
+nobody verified; the student is sealed with version 2 once it is verified anew (after an edit, or
+取消核准 then 核准). A policy change reseals a student with the version it had
+(db.findings.reseal_students).
+
+The stored text alone tells the version: someone editing the database behind the program's back
+can also write a version-1 seal of the data they changed, as they could write any seal (no key:
+docs/SECURITY.md, tamper-evident against edits of rows, not against a forger).
 """
 from __future__ import annotations
 
@@ -27,9 +32,8 @@ from typing import Any
 
 from core.engine import ItemDecision
 
-# Version 1 (kept as it is: migration 0003 seals with it, and stored seals are checked with it).
-# What the checks read of a student (core.checks.StudentFacts without key/notified),
-# which includes everything the engine reads (db.students._ENGINE_FIELDS).
+# Version 1 (kept as it is: migration 0003 seals with it, and stored seals are checked with it):
+# what the checks read of a student when it was made, which includes everything the engine reads.
 SEAL_FIELDS: tuple[str, ...] = (
     "name", "id_number", "id_raw", "id_numeric_cell", "gender", "birth_date", "stage", "location",
     "ownership", "full_time", "category", "tuition_fen", "textbook_fen", "lodging_fen", "has_loan",

@@ -85,8 +85,9 @@ def build_context(session: Session, today: date | None = None,
     # Rows are tuples; typed as such so that they spread into StudentFacts' fields.
     rows = cast(list[tuple[Any, ...]], conn.execute(select(*cols).where(ON_LIST).order_by(Student.id)).fetchall())
     students = _student_facts(rows)
+    # (every listed student with a version-2 seal, whatever ``verified`` holds: the rule decides)
     extras = conn.execute(select(Student.id, *(getattr(Student, f) for f in SEAL_EXTRA_V2)).where(
-        ON_LIST, Student.verified.is_(True), Student.seal.startswith("2:", autoescape=True))).fetchall()
+        ON_LIST, Student.seal.startswith("2:", autoescape=True))).fetchall()
     roster = _roster_for_check(session, school.name)
     payments = None
     if store.get_setting(session, PAYMENTS_KEY):
@@ -390,7 +391,10 @@ def verify_students(session: Session, student_ids: Iterable[int], actor: str | N
     """Mark students 已核准 and seal what was verified (data and amounts, core.seal).
     Refused (nothing changes) while any has an open error or an uncomputable amount;
     with ``skip_blocked`` the others are verified. A verified student whose seal no
-    longer matches (TAMPERED_AFTER_VERIFY) is verified anew: sealed as it stands now."""
+    longer matches (TAMPERED_AFTER_VERIFY) is verified anew: sealed as it stands now. One whose
+    seal holds is left as it is, in whichever version (core.seal): a version-1 seal is not made
+    version 2 by a verification that counts only the students not yet verified (核准筛选出的学生);
+    取消核准, then 核准, seals it anew."""
     ids = list(student_ids)
     blocked = blocked_students(session, ids)
     if blocked and not skip_blocked:
@@ -402,9 +406,9 @@ def verify_students(session: Session, student_ids: Iterable[int], actor: str | N
     calc = Calculator(store.get_policy(session))
     for start in range(0, len(ok), 900):
         for st in session.scalars(select(Student).where(Student.id.in_(ok[start:start + 900]))):
-            seal = seal_student(st, calc)
-            if st.verified and st.seal == seal:
+            if st.verified and seal_stands(st, calc):
                 continue
+            seal = seal_student(st, calc)
             change: dict[str, tuple[Any, Any]] = {"verified": (False, True)} if not st.verified else {}
             change["seal"] = (st.seal, seal)
             st.verified, st.seal = True, seal

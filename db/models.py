@@ -113,7 +113,8 @@ class Student(Base):
     # Problems found when importing, "；"-separated (the checks issue refines them).
     import_problems: Mapped[str] = mapped_column(Text, default="")
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    # SHA-256 of the deciding data and amounts when verified (core.seal); None when not verified.
+    # The seal of the data and amounts when verified (core.seal: version 1, 64 hex digits of a SHA-256;
+    # version 2, "2:" and 62 hex digits); None when not verified.
     seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # When the family's notification letter was printed / its receipt came back (告知书, 回执).
     notified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

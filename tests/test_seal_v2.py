@@ -11,7 +11,6 @@ from cli.commands import run
 from core.engine import Calculator, ItemDecision, Status
 from core.fields import IMPORTER_FIELDS, STUDENT_FIELDS
 from core.idnumber import make_id
-from core.policy import set_value
 from core.seal import SEAL_EXTRA_V2, SEAL_FIELDS, SEAL_FIELDS_V2, seal_holds, seal_of, version_of
 from db import store
 from db.findings import run_and_store, seal_stands, seal_student
@@ -120,7 +119,9 @@ def test_a_version_1_seal_is_checked_as_version_1_and_verifying_again_seals_vers
     tamper(school, "UPDATE student SET lodging_fen = 5 WHERE id_number = ?", HS)
     assert tampered(school) == {HS}                  # inside it: caught as before
     tamper(school, "UPDATE student SET lodging_fen = 0 WHERE id_number = ?", HS)
-    assert run(["--db", str(school), "verify-student", HS]) == 0     # the clerk verifies it again: version 2
+    assert tampered(school) == set()
+    assert run(["--db", str(school), "unverify-student", HS]) == 0   # the clerk verifies it anew: version 2
+    assert run(["--db", str(school), "verify-student", HS]) == 0
     d = open_database(school)
     try:
         with d.session() as s:
@@ -131,18 +132,67 @@ def test_a_version_1_seal_is_checked_as_version_1_and_verifying_again_seals_vers
     assert tampered(school) == {HS}
 
 
-def test_a_policy_change_reseals_each_student_in_its_own_version(school):
+def seals(path):
+    d = open_database(path)
+    try:
+        with d.session() as s:
+            return dict(s.execute(select(Student.id_number, Student.seal)).all())
+    finally:
+        d.close()
+
+
+def test_verifying_again_leaves_a_holding_version_1_seal_as_it_is(school):
+    """核准筛选出的学生 sends the verified students too: one whose version-1 seal holds is not made
+    version 2 (that would bless a bank card nobody looked at), and is not counted as verified."""
+    from db.usecases import verify
     _to_version_1(school, HS)
+    assert run(["--db", str(school), "unverify-student", PRE]) == 0
+    before = seals(school)
     d = open_database(school)
     try:
         with d.session() as s:
-            text = set_value(store.get_policy_text(s), "tuition_standard.中职", "2100")    # no one's amounts
-            change = store.change_policy(s, text, actor="clerk")
-            assert change.unverified == 0
+            ids = list(s.scalars(select(Student.id)))
+        assert verify(d, ids).done == 1                      # 李四 only
+    finally:
+        d.close()
+    after = seals(school)
+    assert after[HS] == before[HS] and version_of(after[HS]) == 1
+    assert before[PRE] is None and version_of(after[PRE]) == 2
+
+
+def test_a_version_2_seal_without_its_fields_read_is_not_confirmed():
+    """A context without the fields a version-2 seal covers (a caller that did not read them) flags
+    the student instead of failing or passing it."""
+    from core.checks import CheckContext, StudentFacts, run_checks
+    from core.policy import default_policy
+    facts = StudentFacts(key=1, name="张丽", id_number=HS, id_raw=HS, stage="普通高中", category="REGISTERED",
+                         tuition_fen=100000, verified=True, seal="2:" + "0" * 62)
+    ctx = CheckContext(students=[facts], roster=[], policy=default_policy(), school_name="第一中学",
+                       school_year=2023, today=date(2024, 4, 1))
+    assert "TAMPERED_AFTER_VERIFY" in {f.code for f in run_checks(ctx)}
+
+
+def test_a_policy_change_reseals_each_student_in_its_own_version(school):
+    """An item added changes every student's seal, not their amounts: each is sealed again in the
+    version it had, and both still hold."""
+    from core.policy_edit import ItemDraft, with_item
+    from db.policy_versions import save_version
+    _to_version_1(school, HS)
+    before = seals(school)
+    draft = ItemDraft(code="PHD_LIVING", name="博士研究生补助", stages=("普通高中",), categories=("REGISTERED",),
+                      kind="fixed", amount="500", needs_application=False, locations=("外地",))
+    d = open_database(school)
+    try:
+        with d.session() as s:
+            text = with_item(store.get_policy_text(s), draft)
+        assert save_version(d, text).unverified == 0
+        with d.session() as s:
             calc = Calculator(store.get_policy(s))
-            seals = {st.id_number: st for st in s.scalars(select(Student))}
-            assert version_of(seals[HS].seal) == 1 and version_of(seals[PRE].seal) == 2
-            assert all(st.verified and seal_stands(st, calc) for st in seals.values())
+            students = {st.id_number: st for st in s.scalars(select(Student))}
+            assert all(st.verified and seal_stands(st, calc) for st in students.values())
             assert {f.code for f in run_and_store(s).findings} & {"TAMPERED_AFTER_VERIFY"} == set()
     finally:
         d.close()
+    after = seals(school)
+    assert after[HS] != before[HS] and version_of(after[HS]) == 1 and len(after[HS]) == 64
+    assert after[PRE] != before[PRE] and version_of(after[PRE]) == 2

@@ -3,10 +3,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.checks.base import CheckContext, Finding, Rule, Severity
+from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.checks.rules_money import results
+from core.engine import ItemDecision
 from core.money import format_fen
 from core.seal import seal_holds, version_of
+
+
+def _holds(ctx: CheckContext, s: StudentFacts, seal: str, decisions: list[ItemDecision]) -> bool:
+    """Whether a student's stored ``seal`` holds: a version-2 seal over the facts and the fields read
+    for it (``seal_extras``; none read: it cannot be confirmed, so it does not hold)."""
+    if version_of(seal) == 1:
+        return seal_holds(seal, vars(s), decisions)
+    extras = ctx.seal_extras.get(s.key)
+    return extras is not None and seal_holds(seal, {**vars(s), **extras}, decisions)
 
 
 def _tampered(ctx: CheckContext) -> Iterator[Finding]:
@@ -15,8 +25,7 @@ def _tampered(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if not s.seal:
             yield TAMPERED_AFTER_VERIFY.finding(s, "已核准，但没有核准时的封存值，无法确认数据未被改动")
-        elif not seal_holds(s.seal, vars(s) if version_of(s.seal) == 1 else {**vars(s), **ctx.seal_extras[s.key]},
-                            res.decisions):
+        elif not _holds(ctx, s, s.seal, res.decisions):
             yield TAMPERED_AFTER_VERIFY.finding(
                 s, f"核准后数据或资助金额被改动：与核准时的封存值不一致（现合计 {format_fen(res.total_fen)} 元）")
 
