@@ -28,6 +28,7 @@ from core.pinyin import initials_key
 from core.records import STUDENT_DEFAULTS, ParsedRow
 from db import audit, store
 from db.bulk import BIG_INSERT, CHUNK, column_defaults, indexes_deferred, insert_one, insert_tuples, stored_time
+from db.check_state import marker_deferred
 from db.importing_match import match_key as match_key  # (its home before db.importing_match)
 from db.importing_match import match_rows, same_names
 from db.models import ROSTER_DATA_FIELDS, STUDENT_DATA_FIELDS, RosterPerson, Student
@@ -299,7 +300,8 @@ def _insert_added(session: Session, plan: ImportPlan, actor: str, now: datetime,
     names: list[str] = []                  # roster people: the names, in id order
     name_of = itemgetter(name_at)
     done = 0
-    with indexes_deferred(conn, table, len(plan.added) >= max(BIG_INSERT, plan.size_before)):
+    big = len(plan.added) >= max(BIG_INSERT, plan.size_before)
+    with indexes_deferred(conn, table, big), marker_deferred(conn, table.name, big):
         for start in range(0, len(plan.added), CHUNK):
             rows = stored(plan.added[start:start + CHUNK], first + start)
             insert_tuples(conn, table, columns, rows[1:] if start == 0 else rows)   # the first row is in

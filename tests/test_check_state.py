@@ -255,3 +255,73 @@ def test_an_entry_changed_behind_the_triggers_back_is_found(school, tmp_path):
     finally:
         d.close()
     assert _package_audit(tmp_path / "p.zip")["intact"] is False
+
+
+def _trigger_sql(conn, name):
+    return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)).scalar()
+
+
+def _roster_rows(n):
+    from core.records import ParsedRow
+    return [ParsedRow(i, {"name": f"成员{i}", "id_number": make_id("420101", date(1990, 1, 1) + timedelta(days=i), 300)})
+            for i in range(n)]
+
+
+def test_a_bulk_import_moves_the_marker_once_and_keeps_its_insert_trigger(school, monkeypatch):
+    """An import big enough to defer the indexes defers the table's insert trigger too
+    (``marker_deferred``): the marker moved, the trigger back with its own SQL, working."""
+    from db import importing
+    from db.importing import apply_plan, plan_import
+    path, d = school
+    monkeypatch.setattr(importing, "BIG_INSERT", 5)          # (10,000 rows otherwise)
+    seen: list[str | None] = []
+    real = importing.insert_tuples
+
+    def watched(conn, *a, **k):
+        seen.append(_trigger_sql(conn, "roster_person_changed_insert"))
+        return real(conn, *a, **k)
+    monkeypatch.setattr(importing, "insert_tuples", watched)
+    with d.session() as s:
+        before = s.connection().exec_driver_sql("SELECT value, dirty FROM change_counter").one()
+        assert before[1] == 0 and current_check(s) is not None
+        apply_plan(s, plan_import(s, "roster", _roster_rows(40), [], ["name", "id_number"]))
+    assert seen == [None]                                     # dropped for the insert
+    with d.session() as s:
+        conn = s.connection()
+        assert _trigger_sql(conn, "roster_person_changed_insert") == TRIGGER_SQL["roster_person_changed_insert"]
+        assert tuple(conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()) == (before[0] + 1, 1)
+        assert current_check(s) is None
+        findings.run_and_store(s, actor="t")
+    with d.session() as s:
+        assert current_check(s) is not None
+    con = sqlite3.connect(path)                               # the trigger fires again: an insert from outside
+    with con:
+        con.execute("CREATE TEMP TABLE one AS SELECT * FROM roster_person LIMIT 1")
+        con.execute("UPDATE one SET id = (SELECT max(id) + 1 FROM roster_person)")
+        con.execute("INSERT INTO roster_person SELECT * FROM one")
+    con.close()
+    with d.session() as s:
+        assert current_check(s) is None
+
+
+def test_a_failed_bulk_import_leaves_the_trigger_and_the_marker_as_they_were(school, monkeypatch):
+    from db import importing
+    from db.importing import apply_plan, plan_import
+    _path, d = school
+    monkeypatch.setattr(importing, "BIG_INSERT", 5)
+
+    def failing(*_a, **_k):
+        raise OSError("disk full")
+    monkeypatch.setattr(importing, "insert_tuples", failing)
+    with d.session() as s:
+        conn = s.connection()
+        before = (tuple(conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()),
+                  conn.exec_driver_sql("SELECT count(*) FROM roster_person").scalar())
+    with pytest.raises(OSError), d.session() as s:
+        apply_plan(s, plan_import(s, "roster", _roster_rows(40), [], ["name", "id_number"]))
+    with d.session() as s:
+        conn = s.connection()
+        assert _trigger_sql(conn, "roster_person_changed_insert") == TRIGGER_SQL["roster_person_changed_insert"]
+        assert (tuple(conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()),
+                conn.exec_driver_sql("SELECT count(*) FROM roster_person").scalar()) == before
+        assert current_check(s) is not None
