@@ -17,7 +17,7 @@ Verification seals with version 2. A stored version-1 seal is checked as version
 is (``seal_holds``): turning it into version 2 would bless whatever the new fields hold now, which
 nobody verified; the student is sealed with version 2 once it is verified anew (after an edit, or
 取消核准 then 核准). A policy change reseals a student with the version it had
-(db.findings.reseal_students).
+(db.seals.reseal_students).
 
 The stored text alone tells the version: someone editing the database behind the program's back
 can also write a version-1 seal of the data they changed, as they could write any seal (no key:

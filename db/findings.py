@@ -31,13 +31,13 @@ from core.engine import Calculator, PendingCause
 from core.errors import ValidationError
 from core.fields import CHECK_FIELDS, IMPORTER_FIELDS
 from core.idnumber import mask_id, normalize_id
-from core.policy import Policy
-from core.seal import SEAL_EXTRA_V2, fields_of, seal_of, version_of
+from core.seal import SEAL_EXTRA_V2
 from core.text import our_school_names
 from db import audit, store
 from db.bulk import insert_tuples, stored_time
 from db.changes import Changes
 from db.models import ON_LIST, FindingRow, PaymentRecord, RosterPerson, Student
+from db.seals import seal_stands, seal_student
 
 PAYMENTS_KEY = "payments.imported_at"
 CHECKED_AT_KEY = "checks.last_run"     # when the checks last ran (工作台's 运行核查 step)
@@ -375,17 +375,6 @@ def verification_plan(session: Session, student_ids: list[int]) -> tuple[int, di
     return todo, blocked
 
 
-def seal_student(st: Student, calc: Calculator, version: int = 2) -> str:
-    """The seal of a stored student as it stands (core.seal), in ``version``'s form."""
-    from db.students import to_record
-    return seal_of({f: getattr(st, f) for f in fields_of(version)}, calc(to_record(st)).decisions, version)
-
-
-def seal_stands(st: Student, calc: Calculator) -> bool:
-    """Whether a stored student's seal holds (in the version it was made with)."""
-    return bool(st.seal) and seal_student(st, calc, version_of(st.seal or "")) == st.seal
-
-
 def verify_students(session: Session, student_ids: Iterable[int], actor: str | None = None,
                     skip_blocked: bool = False) -> int:
     """Mark students 已核准 and seal what was verified (data and amounts, core.seal).
@@ -431,24 +420,6 @@ def unverify_students(session: Session, notes: dict[int, str], actor: str | None
             st.verified, st.seal = False, None
     audit.record_many(session, actor or audit.default_actor(), "student", changes, at)
     return len(changes)
-
-
-def reseal_students(session: Session, old: Policy, new: Policy, skip: Iterable[int]) -> int:
-    """After a policy change: the verified students it leaves as they were (not in ``skip``, the
-    ones it sends back to 待核准) sealed again under ``new``, so that what was verified still stands
-    (a seal covers every item's decision: an added, copied or retired item changes every seal).
-    Only a seal that holds under ``old`` is made again: one that no longer held (data changed
-    behind the program's back) stays as it was, and TAMPERED_AFTER_VERIFY still finds it."""
-    skipped, before, after = set(skip), Calculator(old), Calculator(new)
-    n = 0
-    for st in session.scalars(select(Student).where(Student.verified.is_(True))):
-        if st.id in skipped or not st.seal or not seal_stands(st, before):
-            continue
-        seal = seal_student(st, after, version_of(st.seal))     # (its own version: see core.seal)
-        if seal != st.seal:
-            st.seal = seal
-            n += 1
-    return n
 
 
 def unverify_student_ids(session: Session, student_ids: Iterable[int], actor: str | None = None) -> int:

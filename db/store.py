@@ -151,7 +151,8 @@ def _verified_follow(session: Session, old_text: str, policy: Policy, what: str,
     """The verified students after the policy in force changed from ``old_text`` to ``policy``: those
     whose decisions or amounts it changes go back to 待核准 (audited with their old and new amounts),
     the others are sealed again under it. Returns how many went back."""
-    from db.findings import reseal_students, unverify_students
+    from db.findings import unverify_students
+    from db.seals import reseal_students
     try:
         old_policy: Policy | None = load_policy(old_text)
     except ZizhuError:   # the stored document no longer loads: nothing verified under it can stand

@@ -75,7 +75,8 @@ def test_frozen_v0002_database_is_chained_and_its_verified_students_sealed(tmp_p
     writing one audit entry per sealed student; the unverified stay unsealed."""
     from core.engine import Calculator
     from db.audit import audit_chain_status
-    from db.findings import run_and_store, seal_stands, seal_student
+    from db.findings import run_and_store
+    from db.seals import seal_stands, seal_student
 
     target = tmp_path / "old2.sqlite"
     shutil.copy(DATA / "schema-0002.sqlite", target)

@@ -211,7 +211,7 @@ def test_the_text_is_no_sealed_nor_exported_data(unread):
     from core.fields import EXPORT_FIELDS, LETTER_FIELDS, LIST_FIELDS
     from db import store
     from db.exports import gather
-    from db.findings import seal_student
+    from db.seals import seal_student
     assert "full_time_text" not in {*SEAL_FIELDS, *EXPORT_FIELDS, *LIST_FIELDS, *LETTER_FIELDS}
     st = stored(unread)
     assert st.full_time_text == "待定"

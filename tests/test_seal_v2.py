@@ -13,8 +13,9 @@ from core.fields import IMPORTER_FIELDS, STUDENT_FIELDS
 from core.idnumber import make_id
 from core.seal import SEAL_EXTRA_V2, SEAL_FIELDS, SEAL_FIELDS_V2, seal_holds, seal_of, version_of
 from db import store
-from db.findings import run_and_store, seal_stands, seal_student
+from db.findings import run_and_store
 from db.models import Student
+from db.seals import seal_stands, seal_student
 from db.session import open_database
 
 HS = make_id("110101", date(2008, 5, 1), 123)
