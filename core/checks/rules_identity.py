@@ -48,17 +48,20 @@ def _id_region(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
+    numeric = [s for s in ctx.students if s.id_numeric_cell]       # (few, usually none)
+    if not numeric:
+        return
+    names = {(s.name or "").strip() for s in numeric}
     whole: dict[str, list[StudentFacts]] = defaultdict(list)      # the listed students with a whole ID, by name
     for s in ctx.students:
-        if s.id_number and not s.id_numeric_cell:
-            whole[(s.name or "").strip()].append(s)
-    for s in ctx.students:
-        if s.id_numeric_cell:
-            shown = mask_id(s.id_raw) if sum(c.isdigit() for c in s.id_raw) > 10 else s.id_raw
-            twins = "、".join(f"{o.name}（{mask_id(o.id_number)}）" for o in whole.get((s.name or "").strip(), ()))
-            also = f"；名单中另有同名的 {twins}，如是同一名学生，请把本条移出名单" if twins else ""
-            yield ID_NUMERIC_CELL.finding(
-                s, f"身份证号“{shown}”来自数字格式的Excel单元格，最后几位已经丢失{also}", "id_number")
+        if s.id_number and not s.id_numeric_cell and (name := (s.name or "").strip()) in names:
+            whole[name].append(s)
+    for s in numeric:
+        shown = mask_id(s.id_raw) if sum(c.isdigit() for c in s.id_raw) > 10 else s.id_raw
+        twins = "、".join(f"{o.name}（{mask_id(o.id_number)}）" for o in whole.get((s.name or "").strip(), ()))
+        also = f"；名单中另有同名的 {twins}，如是同一名学生，请把本条移出名单" if twins else ""
+        yield ID_NUMERIC_CELL.finding(
+            s, f"身份证号“{shown}”来自数字格式的Excel单元格，最后几位已经丢失{also}", "id_number")
 
 
 def _birth(ctx: CheckContext) -> Iterator[Finding]:
@@ -94,13 +97,20 @@ def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
     """Every copy of a repeated ID is flagged, the first one too: which copy is the wrong one
     (entered twice, or another child's number typed) is for the clerk to find out, and until
     then none of them can be verified (an error that cannot be accepted, db.findings)."""
-    groups: dict[str, list[StudentFacts]] = defaultdict(list)
+    seen: set[str] = set()
+    repeated: set[str] = set()
     for s in ctx.students:
-        if s.id_number:
+        if (number := s.id_number) in seen:
+            repeated.add(number)
+        elif number:
+            seen.add(number)
+    if not repeated:
+        return
+    groups: dict[str, list[StudentFacts]] = defaultdict(list)     # (the repeated numbers only, in list order)
+    for s in ctx.students:
+        if s.id_number in repeated:
             groups[s.id_number].append(s)
     for number, group in groups.items():
-        if len(group) < 2:
-            continue
         for copy in group:
             others = "、".join(o.name or "（无姓名）" for o in group if o is not copy)
             yield DUPLICATE_ID.finding(
