@@ -6,7 +6,11 @@ versions, the audit log (its chain) and reconcile the stored findings. Triggers 
 stored check, whoever writes: the program, or sqlite3 and any other tool from outside. An
 ``INSERT OR REPLACE`` deletes the old row without firing the delete triggers (recursive triggers
 are off), but its insert fires the insert trigger. A dropped trigger (or any other DDL) moves
-``PRAGMA schema_version``, which the stored check keeps too.
+``PRAGMA schema_version``, which the stored check keeps too; and a stored check is never reused
+while any of the triggers is missing or not as ``TRIGGER_SQL`` writes it (``current_check``: a
+check run after the triggers were changed would otherwise stamp the new schema version). The
+program's own bulk imports drop a table's insert trigger for the insert and move the marker
+themselves, in the import's transaction (``marker_deferred``).
 
 ``run_and_store`` (db.findings) stamps ``check_state`` with the counter, today's date (the checks
 compare ages and dates with it), the policy's hash, the schema version and the program's version
@@ -77,10 +81,17 @@ def current_check(session: Session, today: date | None = None) -> StoredCheck | 
     value, dirty, counter, day, policy, schema, program, checked_at = cast(tuple[Any, ...], row)
     if dirty or value != counter or day != (today or date.today()).isoformat() or program != program_mark():
         return None
-    if schema != _schema_version(session) or policy != _policy_mark(session):
+    if schema != _schema_version(session) or policy != _policy_mark(session) or not _triggers_intact(session):
         return None
     return StoredCheck(int(counter), date.fromisoformat(day),
                        checked_at if isinstance(checked_at, datetime) else datetime.fromisoformat(str(checked_at)))
+
+
+def _triggers_intact(session: Session) -> bool:
+    """Every trigger of the marker is in the schema as ``TRIGGER_SQL`` writes it."""
+    rows = session.connection().exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+    found = {str(name): str(sql) for name, sql in rows}
+    return all(found.get(name) == sql for name, sql in TRIGGER_SQL.items())
 
 
 def mark_current(session: Session, today: date | None = None, chain: ChainStatus | None = None) -> None:
@@ -159,16 +170,19 @@ def marker_deferred(conn: Connection, table: str, defer: bool = True) -> Iterato
     """Around a bulk insert into a ``WATCHED`` table (the imports, beside ``db.bulk.indexes_deferred``):
     the marker moved once, as the table's insert trigger does at the first row, and the trigger
     dropped for the insert and created again after it with its own SQL (in the caller's
-    transaction: a failure rolls back the drop too). SQLite evaluates the trigger's condition, a
-    subquery, at every row: 0.045 s of 50,000 students' insert (a quarter of it), 0.17 s of 200,000
-    roster people's. Nothing when not ``defer``."""
+    transaction: a failure rolls back the drop too; refused outside one). SQLite evaluates the
+    trigger's condition, a subquery, at every row: 0.045 s of 50,000 students' insert (a quarter of
+    it), 0.17 s of 200,000 roster people's. Nothing when not ``defer``. (Should the drop ever be kept,
+    ``current_check`` never reuses a stored check without the trigger.)"""
+    if defer and not conn.in_transaction():
+        raise RuntimeError("marker_deferred needs the caller's transaction (its rollback restores the trigger)")
     name = f"{table}_changed_insert"
     sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
                                (name,)).scalar() if defer else None
     if sql is None:           # (not deferred, or no trigger to defer: a database from before 0009's)
         yield
         return
-    conn.exec_driver_sql(_BUMP)
-    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    conn.exec_driver_sql(_BUMP)       # (a safeguard: the import's first row, inserted alone, has moved it)
+    conn.exec_driver_sql(f"DROP TRIGGER main.{name}")
     yield
     conn.exec_driver_sql(sql)

@@ -310,7 +310,10 @@ def test_a_failed_bulk_import_leaves_the_trigger_and_the_marker_as_they_were(sch
     _path, d = school
     monkeypatch.setattr(importing, "BIG_INSERT", 5)
 
-    def failing(*_a, **_k):
+    seen: list[str | None] = []
+
+    def failing(conn, *_a, **_k):
+        seen.append(_trigger_sql(conn, "roster_person_changed_insert"))
         raise OSError("disk full")
     monkeypatch.setattr(importing, "insert_tuples", failing)
     with d.session() as s:
@@ -319,9 +322,60 @@ def test_a_failed_bulk_import_leaves_the_trigger_and_the_marker_as_they_were(sch
                   conn.exec_driver_sql("SELECT count(*) FROM roster_person").scalar())
     with pytest.raises(OSError), d.session() as s:
         apply_plan(s, plan_import(s, "roster", _roster_rows(40), [], ["name", "id_number"]))
+    assert seen == [None]                                     # it was dropped when the insert failed
     with d.session() as s:
         conn = s.connection()
         assert _trigger_sql(conn, "roster_person_changed_insert") == TRIGGER_SQL["roster_person_changed_insert"]
         assert (tuple(conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()),
                 conn.exec_driver_sql("SELECT count(*) FROM roster_person").scalar()) == before
         assert current_check(s) is not None
+
+
+def test_a_students_bulk_import_in_the_write_transaction_leaves_a_dirty_marker_as_it_was(school, monkeypatch):
+    """The import's own transaction (BEGIN IMMEDIATE): a marker already dirty is not moved again."""
+    from core.records import ParsedRow
+    from db import importing
+    from db.importing import apply_plan, plan_import
+    _path, d = school
+    monkeypatch.setattr(importing, "BIG_INSERT", 5)
+    students = [ParsedRow(i, {"name": f"学生{i}", "id_number": make_id("420101", date(2010, 1, 1) + timedelta(days=i), 1),
+                              "stage": "普通高中", "category": "REGISTERED"}) for i in range(30)]
+    with d.session() as s:
+        s.execute(update(Student).values(phone="2"))           # dirty now
+        before = tuple(s.connection().exec_driver_sql("SELECT value, dirty FROM change_counter").one())
+    assert before[1] == 1
+    with d.write_session() as s:
+        plan = plan_import(s, "students", students, [], ["name", "id_number", "stage", "category"])
+        assert len(plan.added) >= importing.BIG_INSERT + 2     # (more than the table held: deferred)
+        apply_plan(s, plan)
+    with d.session() as s:
+        conn = s.connection()
+        assert _trigger_sql(conn, "student_changed_insert") == TRIGGER_SQL["student_changed_insert"]
+        assert tuple(conn.exec_driver_sql("SELECT value, dirty FROM change_counter").one()) == before
+
+
+def test_marker_deferred_refuses_to_run_outside_a_transaction(school):
+    from db.check_state import marker_deferred
+    _path, d = school
+    with d.engine.connect() as conn:
+        conn.commit()                  # (no transaction begun yet: SQLAlchemy's autobegin comes at the first statement)
+        with pytest.raises(RuntimeError), marker_deferred(conn, "student"):
+            pass
+        assert _trigger_sql(conn, "student_changed_insert") == TRIGGER_SQL["student_changed_insert"]
+
+
+@pytest.mark.parametrize("sql", ["DROP TRIGGER student_changed_insert",
+                                 "DROP TRIGGER roster_person_changed_update; CREATE TRIGGER roster_person_changed_update "
+                                 "AFTER UPDATE ON roster_person BEGIN SELECT 1; END"])
+def test_a_stored_check_is_never_reused_without_the_markers_triggers(school, sql):
+    """A check run after a marker trigger was dropped or changed from outside stamps the new schema
+    version; the stored check is still not reused, since the marker no longer sees every change."""
+    path, d = school
+    con = sqlite3.connect(path)
+    con.executescript(sql)
+    con.close()
+    with d.session() as s:
+        assert current_check(s) is None
+        findings.run_and_store(s, actor="t")
+    with d.session() as s:
+        assert current_check(s) is None
