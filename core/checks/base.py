@@ -122,7 +122,7 @@ class CheckContext:
     roster_meta: RosterMeta = field(default_factory=RosterMeta)
     audit_problem: str = ""                 # why the audit log's chain is broken; "" when intact
     roster_size: int | None = None          # the whole roster's size when ``roster`` is a part of it
-    # Each verified student sealed with version 2: the fields its seal covers beyond the facts
+    # Each listed student with a version-2 seal: the fields the seal covers beyond version 1's
     # (core.seal.SEAL_EXTRA_V2: bank card, 户编号, 村 …), read for TAMPERED_AFTER_VERIFY only.
     seal_extras: dict[int, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict)
