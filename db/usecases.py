@@ -224,7 +224,8 @@ def unverify_id_number(db: Database, id_number: str, actor: str | None = None) -
     with db.session() as s:
         ids = find_student_ids(s, id_number)
         if not ids:
-            raise ValidationError(f"学生名单中没有身份证号为 {id_number} 的学生", "请核对身份证号")
+            from core.idnumber import mask_id
+            raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
         return Done(unverify_student_ids(s, ids, actor), Changes.STUDENTS)
 
 

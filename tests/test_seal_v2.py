@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cli.commands import run
 from core.engine import Calculator, ItemDecision, Status
 from core.fields import IMPORTER_FIELDS, STUDENT_FIELDS
-from core.idnumber import make_id
+from core.idnumber import make_id, mask_id
 from core.seal import SEAL_EXTRA_V2, SEAL_FIELDS, SEAL_FIELDS_V2, seal_holds, seal_of, version_of
 from db import store
 from db.findings import run_and_store
@@ -197,3 +197,13 @@ def test_a_policy_change_reseals_each_student_in_its_own_version(school):
     after = seals(school)
     assert after[HS] != before[HS] and version_of(after[HS]) == 1 and len(after[HS]) == 64
     assert after[PRE] != before[PRE] and version_of(after[PRE]) == 2
+
+
+@pytest.mark.parametrize("command", ["verify-student", "unverify-student"])
+def test_an_unknown_id_is_echoed_masked(school, command, capsys):
+    """The refusal names the number typed as every listing does: masked (110101********1234)."""
+    unknown = make_id("110101", date(2009, 9, 9), 555)
+    capsys.readouterr()
+    assert run(["--db", str(school), command, unknown]) == 2
+    err = capsys.readouterr().err
+    assert "学生名单中没有身份证号为" in err and mask_id(unknown) in err and unknown not in err
