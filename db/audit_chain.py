@@ -19,6 +19,11 @@ from db.readonly import connect_read_only
 
 GENESIS = "0" * 64          # prev_hash of the first entry
 TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace")
+# The setting that keeps where the chain stood at the last check that found it intact: "entries last_id
+# head" (written by db.check_state.mark_current). A chain is its own proof of every link, not of its
+# length: rows deleted from its end behind the program's back (its no-delete trigger dropped first)
+# leave a shorter chain that holds. The anchor catches that, and a last entry rewritten with its hash.
+ANCHOR_KEY = "audit.anchor"
 
 # (sql, parameters) -> the rows as tuples: a session's connection or a plain sqlite3 one.
 Execute = Callable[[str, tuple[Any, ...]], Sequence[tuple[Any, ...]]]
@@ -54,6 +59,7 @@ class ChainStatus:
     missing_triggers: list[str] = field(default_factory=list)
     head: str = GENESIS          # the last entry's hash (recorded in the export package)
     last_id: int = 0             # the last entry's id
+    anchored: int | None = None  # the entries an earlier check found, when the chain no longer reaches them
 
     @property
     def message(self) -> str:
@@ -65,6 +71,8 @@ class ChainStatus:
             parts.append(f"第 {self.first_broken_id} 条起的记录被改动、删除或插入")
         if self.missing_triggers:
             parts.append("防改触发器被删除：" + "、".join(self.missing_triggers))
+        if self.anchored is not None:
+            parts.append(f"上次核查时有 {self.anchored} 条，其中最后的记录已被删除或改动")
         return f"审计日志已被改动：{'；'.join(parts)}（共 {self.entries} 条）"
 
 
@@ -89,7 +97,26 @@ def chain_status(execute: Execute, since: ChainStatus | None = None) -> ChainSta
         prev = hash_ or ""
     count = since.entries + len(rows)
     head, last_id = (rows[-1][9] or "", rows[-1][0]) if rows else (since.head, since.last_id)
-    return ChainStatus(broken is None and not missing, count, broken, missing, head, last_id)
+    anchored = _short_of_anchor(execute, count)
+    return ChainStatus(broken is None and not missing and anchored is None, count, broken, missing, head, last_id,
+                       anchored)
+
+
+def anchor_text(status: ChainStatus) -> str:
+    """The ``ANCHOR_KEY`` setting's value for an intact chain ("" for an empty one: nothing to anchor)."""
+    return f"{status.entries} {status.last_id} {status.head}" if status.entries else ""
+
+
+def _short_of_anchor(execute: Execute, count: int) -> int | None:
+    """The entries the anchor recorded, when the chain no longer reaches them: fewer entries now, or its
+    last entry gone or with another hash; None when it does (or there is no anchor)."""
+    stored = execute("SELECT value FROM setting WHERE key = ?", (ANCHOR_KEY,))
+    parts = str(stored[0][0] or "").split() if stored else []
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    entries, last_id, head = int(parts[0]), int(parts[1]), parts[2]
+    there = execute("SELECT hash FROM audit_log WHERE id = ?", (last_id,))
+    return entries if count < entries or not there or there[0][0] != head else None
 
 
 def read_chain_status(path: Path) -> ChainStatus | None:

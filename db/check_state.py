@@ -31,6 +31,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from db.audit import ChainStatus
+from db.audit_chain import ANCHOR_KEY, anchor_text
 
 # The tables whose content the checks read (or reconcile: finding).
 WATCHED = ("school", "setting", "student", "roster_person", "payment", "policy_version", "audit_log", "finding")
@@ -97,6 +98,10 @@ def _triggers_intact(session: Session) -> bool:
 def mark_current(session: Session, today: date | None = None, chain: ChainStatus | None = None) -> None:
     """Stamp the check just stored in this transaction (called last by ``run_and_store``), with
     the audit chain as it verified it (``chain``, kept when intact)."""
+    if chain is not None and chain.intact and (anchor := anchor_text(chain)):
+        from db.store import get_setting, put_setting
+        if get_setting(session, ANCHOR_KEY) != anchor:      # (where the chain stood: db.audit_chain)
+            put_setting(session, ANCHOR_KEY, anchor)
     session.flush()
     conn = session.connection()
     conn.exec_driver_sql("INSERT INTO change_counter (id, value, dirty) VALUES (1, 0, 0) "

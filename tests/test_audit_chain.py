@@ -179,3 +179,68 @@ def test_a_final_export_is_refused_while_the_chain_is_broken(logged, tmp_path, c
     capsys.readouterr()
     assert run(["--db", str(logged), "export", str(tmp_path / "p.zip"), "--passphrase-file", str(pw)]) == 2
     assert "审计日志已被改动" in capsys.readouterr().err
+
+
+def _rehashed_tail(path, last):
+    """The last entry rewritten with its hash made again (the chain then holds: it is the end)."""
+    from db.audit_chain import entry_hash
+    con = sqlite3.connect(path)
+    eid, at, actor, entity, entity_id, name, old, _new, prev = con.execute(
+        "SELECT id, at, actor, entity, entity_id, field, old, new, prev_hash FROM audit_log WHERE id = ?",
+        (last,)).fetchone()
+    forged = entry_hash(prev, eid, str(at), actor, entity, entity_id, name, old, "伪造")
+    with con:
+        con.execute("DROP TRIGGER audit_log_no_update")
+        con.execute("UPDATE audit_log SET new = '伪造', hash = ? WHERE id = ?", (forged, last))
+        con.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END")
+    con.close()
+
+
+@pytest.mark.parametrize("tamper", ["truncated", "rewritten"])
+def test_the_end_of_the_log_cut_off_or_rewritten_after_a_check_is_found_and_stays_found(logged, tamper, capsys):
+    """A chain proves its links, not its length: entries deleted from its end (the no-delete trigger
+    dropped and made again) or its last entry rewritten with a new hash leave a chain that holds. The
+    last check's anchor (where the chain stood) catches both, and keeps catching them."""
+    capsys.readouterr()
+    assert run(["--db", str(logged), "check"]) == 0          # the anchor: where the chain stands now
+    entries = status_of(logged).entries
+    last = ids(logged)[-1]
+    if tamper == "truncated":
+        raw(logged, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE id > {last - 3}",
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END")
+    else:
+        _rehashed_tail(logged, last)
+    status = status_of(logged)
+    assert (status.intact, status.first_broken_id, status.missing_triggers, status.anchored) == \
+        (False, None, [], entries)
+    for _ in range(2):                                        # a second check finds it again
+        capsys.readouterr()
+        assert run(["--db", str(logged), "check"]) == 1
+        assert f"上次核查时有 {entries} 条，其中最后的记录已被删除或改动" in capsys.readouterr().out
+
+
+def test_the_anchor_moves_with_the_log(logged, capsys):
+    """Entries appended after a check (an edit, the next check's own) are the chain going on."""
+    from db.audit_chain import ANCHOR_KEY
+    assert run(["--db", str(logged), "check"]) == 0
+    d = open_database(logged)
+    try:
+        with d.session() as s:
+            first = store.get_setting(s, ANCHOR_KEY)
+            update_student(s, s.scalars(select(Student.id)).one(), {"grade": "四年级"}, actor="t")
+    finally:
+        d.close()
+    assert status_of(logged).intact
+    capsys.readouterr()
+    assert run(["--db", str(logged), "check"]) == 0
+    d = open_database(logged)
+    try:
+        with d.session() as s:
+            now = store.get_setting(s, ANCHOR_KEY)
+            chain = audit_chain_status(s)
+    finally:
+        d.close()
+    assert first and now and now != first and int(now.split()[0]) > int(first.split()[0])
+    assert chain.intact and chain.anchored is None
