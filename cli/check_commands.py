@@ -47,7 +47,7 @@ def cmd_check(db, args) -> int:
         write_json({"flags": flags, "counts": {**run.counts, "by_code": by_code,
                                                "accepted": sum(r.state == FindingState.ACCEPTED for r in rows)},
                     "audit_log": {"intact": chain.intact, "entries": chain.entries,
-                                  "first_broken_id": chain.first_broken_id,
+                                  "first_broken_id": chain.first_broken_id, "anchored": chain.anchored,
                                   "missing_triggers": chain.missing_triggers}})
     else:
         from core.checks import SEVERITY_LABELS, STATE_LABELS, Severity

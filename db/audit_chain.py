@@ -60,6 +60,7 @@ class ChainStatus:
     head: str = GENESIS          # the last entry's hash (recorded in the export package)
     last_id: int = 0             # the last entry's id
     anchored: int | None = None  # the entries an earlier check found, when the chain no longer reaches them
+                                 # (0: the anchor itself unreadable)
 
     @property
     def message(self) -> str:
@@ -71,8 +72,10 @@ class ChainStatus:
             parts.append(f"第 {self.first_broken_id} 条起的记录被改动、删除或插入")
         if self.missing_triggers:
             parts.append("防改触发器被删除：" + "、".join(self.missing_triggers))
-        if self.anchored is not None:
+        if self.anchored:
             parts.append(f"上次核查时有 {self.anchored} 条，其中最后的记录已被删除或改动")
+        elif self.anchored is not None:
+            parts.append("上次核查时记下的审计日志位置被改动")
         return f"审计日志已被改动：{'；'.join(parts)}（共 {self.entries} 条）"
 
 
@@ -111,9 +114,11 @@ def _short_of_anchor(execute: Execute, count: int) -> int | None:
     """The entries the anchor recorded, when the chain no longer reaches them: fewer entries now, or its
     last entry gone or with another hash; None when it does (or there is no anchor)."""
     stored = execute("SELECT value FROM setting WHERE key = ?", (ANCHOR_KEY,))
-    parts = str(stored[0][0] or "").split() if stored else []
+    if not stored:
+        return None               # (none yet: no check found the chain intact since session 27)
+    parts = str(stored[0][0] or "").split()
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return None
+        return 0                  # the program writes none such: changed behind its back
     entries, last_id, head = int(parts[0]), int(parts[1]), parts[2]
     there = execute("SELECT hash FROM audit_log WHERE id = ?", (last_id,))
     return entries if count < entries or not there or there[0][0] != head else None

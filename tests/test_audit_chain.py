@@ -244,3 +244,36 @@ def test_the_anchor_moves_with_the_log(logged, capsys):
         d.close()
     assert first and now and now != first and int(now.split()[0]) > int(first.split()[0])
     assert chain.intact and chain.anchored is None
+
+
+def test_an_older_backup_restored_is_intact_with_its_own_anchor(logged, tmp_path, capsys):
+    """Restoring replaces the log and the anchor together: the restored file checks intact, though
+    the anchor it replaced stood further on."""
+    assert run(["--db", str(logged), "check"]) == 0
+    older = tmp_path / "older.sqlite"
+    assert run(["--db", str(logged), "backup", str(older)]) == 0
+    d = open_database(logged)
+    try:
+        with d.session() as s:
+            update_student(s, s.scalars(select(Student.id)).one(), {"grade": "五年级"}, actor="t")
+    finally:
+        d.close()
+    assert run(["--db", str(logged), "check"]) == 0               # the anchor moves on
+    assert run(["--db", str(logged), "restore", str(older)]) == 0
+    capsys.readouterr()
+    assert run(["--db", str(logged), "check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["audit_log"]
+    assert (report["intact"], report["anchored"]) == (True, None)
+
+
+@pytest.mark.parametrize("value", ["", "12 abc", "x y z w"])
+def test_an_anchor_changed_behind_the_programs_back_is_reported(logged, value, capsys):
+    from db.audit_chain import ANCHOR_KEY
+    assert run(["--db", str(logged), "check"]) == 0
+    raw(logged, f"UPDATE setting SET value = '{value}' WHERE key = '{ANCHOR_KEY}'")
+    capsys.readouterr()
+    assert run(["--db", str(logged), "check", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)["audit_log"]
+    assert (report["intact"], report["anchored"], report["first_broken_id"]) == (False, 0, None)
+    assert run(["--db", str(logged), "check"]) == 1
+    assert "上次核查时记下的审计日志位置被改动" in capsys.readouterr().out
