@@ -128,7 +128,7 @@ def test_check_json_states_the_chain_as_it_is_after_the_run(demo_db, capsys):
     out = json.loads(capsys.readouterr().out)
     chain = audit_status(demo_db)
     assert out["audit_log"] == {"intact": True, "entries": chain.entries, "first_broken_id": None,
-                                "missing_triggers": []}
+                                "missing_triggers": [], "anchored": None}
     stored = finding_rows(demo_db, include_fixed=False)
     assert [(f["code"], f["message"], f["state"]) for f in out["flags"]] == [
         (r.code, r.message, r.state) for r in stored]
