@@ -103,8 +103,8 @@ def cmd_verify(db, args) -> int:
     from db.views import students_with_id
     ids = students_with_id(db, args.id_number)
     if not ids:
-        from core.idnumber import mask_id
-        raise ValidationError(f"学生名单中没有身份证号为 {mask_id(args.id_number)} 的学生", "请核对身份证号")
+        from db.students import no_student
+        raise no_student(args.id_number)
     done, _skipped = verify(db, ids)
     print(f"已核准 {done} 名学生" if done else "该学生已是已核准状态")
     return 0

@@ -24,13 +24,19 @@ def get_student(session: Session, student_id: int) -> Student:
     return st
 
 
+def no_student(id_number: str) -> ValidationError:
+    """The refusal for an ID number no listed student has (the number masked, as every listing shows it)."""
+    from core.idnumber import mask_id
+    return ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
+
+
 def one_student(session: Session, id_number: str, removed: bool) -> Student:
     """The one student with this ID number that is (``removed``) or is not off the list."""
     from core.idnumber import mask_id
     from db.findings import find_student_ids
     students = [get_student(session, i) for i in find_student_ids(session, id_number)]
     if not students:
-        raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
+        raise no_student(id_number)
     matching = [st for st in students if (st.removed_at is not None) == removed]
     if not matching:
         state = "没有被移出名单" if removed else "已经移出名单"

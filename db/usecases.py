@@ -219,13 +219,12 @@ def restore_id_number(db: Database, id_number: str, actor: str | None = None) ->
 
 def unverify_id_number(db: Database, id_number: str, actor: str | None = None) -> Done:
     """取消核准 for the students with this ID number."""
-    from core.errors import ValidationError
     from db.findings import find_student_ids, unverify_student_ids
     with db.session() as s:
         ids = find_student_ids(s, id_number)
         if not ids:
-            from core.idnumber import mask_id
-            raise ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
+            from db.students import no_student
+            raise no_student(id_number)
         return Done(unverify_student_ids(s, ids, actor), Changes.STUDENTS)
 
 
