@@ -213,6 +213,10 @@ def test_double_click_opens_the_form_at_the_field(checked, qtbot):
     rect = page.view.visualRect(index)
     QTest.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     QTest.mouseDClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    # QTest's double click leaves the button down (press, double-click, no release): the process-wide
+    # QApplication.mouseButtons() then says a button is held for every later test in this worker
+    # (tests/test_gui_keyboard_review.py's tab-into-a-table tests failed after this file).
+    QTest.mouseRelease(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     form = checked.students.form
     assert form is not None
     qtbot.addWidget(form)
