@@ -82,6 +82,7 @@ def test_the_halves_give_the_whole_sheets_table(tmp_path, split, calls, monkeypa
     monkeypatch.setattr(halves, "_joined", lambda a, b: joined.append((a[1:3], b[1:3])) or real(a, b))
     table = read_table(path)
     assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
+    assert all(source.short for source in calls["from_filelike"])     # served in whole pieces (stored_zip)
     assert typed(table.rows) == typed(plain.rows) and table.sheet == plain.sheet == "学生"
     assert len(table.rows) == 399 and {len(r) for r in table.rows} == {10}
     [((a_start, a_end), (b_start, b_end))] = joined
@@ -236,6 +237,7 @@ def test_the_halves_hold_only_the_parts_calamine_reads(tmp_path, split, calls, m
     monkeypatch.setattr(halves, "_open", spy)
     table = read_table(path)
     assert len(calls["from_filelike"]) == 2 and len(calls["from_path"]) == 1     # the halves, not the file
+    assert all(source.short for source in calls["from_filelike"])     # served in whole pieces (stored_zip)
     assert typed(table.rows) == typed(plain.rows)
     assert [names for _size, names in zipped] == [measured, measured]
     assert all(size < 1024 * 1024 for size, _names in zipped)

@@ -93,3 +93,51 @@ def test_the_reader_is_the_joined_pieces(sizes, ops):
                 continue
             assert ours.seek(offset, op[2]) == theirs.seek(offset, op[2])
         assert ours.tell() == theirs.tell()
+
+
+@settings(max_examples=200, deadline=None)
+@given(sizes=st.lists(st.integers(0, 90), max_size=8), ops=_OPS)
+def test_the_short_reader_gives_the_joined_pieces_in_short_reads(sizes, ops):
+    """``short``: each read gives a prefix of what a full read gives (at most the rest of the piece it
+    starts in), nothing only at the end; read on, the reads join into the whole file."""
+    data = bytes(i % 251 for i in range(sum(sizes)))
+    pieces, at, ends = [], 0, set()
+    for size in sizes:
+        pieces.append(memoryview(data)[at:at + size] if size % 2 else data[at:at + size])
+        at += size
+        ends.add(at)
+    ours, theirs = PiecesReader(pieces, short=True), io.BytesIO(data)
+    for op in ops:
+        if op[0] == "read":
+            at = ours.tell()
+            got, full = ours.read(op[1]), theirs.read(op[1])
+            assert type(got) is bytes and full.startswith(got) and (got or not full)
+            assert len(got) == len(full) or at + len(got) in ends      # short only at a piece's end
+            theirs.seek(at + len(got))
+        else:
+            offset = op[1] if op[2] == 0 else op[1] - 200
+            if (op[2] == 1 and theirs.tell() + offset < 0) or (op[2] == 2 and len(data) + offset < 0):
+                continue
+            assert ours.seek(offset, op[2]) == theirs.seek(offset, op[2])
+        assert ours.tell() == theirs.tell()
+    rest = b"".join(iter(lambda: ours.read(7), b""))
+    assert rest == theirs.read()
+
+
+def test_the_short_reader_hands_a_whole_piece_over_without_a_copy():
+    first, second, third = b"a" * 40, b"b" * 30, bytearray(b"c" * 20)
+    reader = PiecesReader([first, memoryview(second)[:25], third, b"", second], short=True)
+    assert reader.read(100) is first                          # the whole piece: that very object
+    assert reader.read(10) == b"b" * 10 and reader.read(100) == b"b" * 15    # a view: copied, to its end
+    assert reader.read(100) == b"c" * 20                      # a bytearray: copied as bytes
+    reader.seek(5, io.SEEK_CUR)
+    assert reader.read(100) == b"b" * 25 and reader.read(100) == b""
+    reader.seek(0)
+    assert reader.read(39) == b"a" * 39 and reader.read(1) == b"a"
+
+
+def test_calamine_reads_the_short_reader(tmp_path):
+    path = _xlsx(tmp_path)
+    book = python_calamine.CalamineWorkbook.from_filelike(PiecesReader(archive(_members(path)), short=True))
+    whole = python_calamine.CalamineWorkbook.from_path(str(path))
+    assert book.get_sheet_by_index(0).to_python() == whole.get_sheet_by_index(0).to_python()

@@ -95,7 +95,7 @@ def _rows(workbook: Any) -> Half:
 def _parsed(parts: list[Member], half: Member) -> Half:
     """One half parsed: its pieces served to calamine as a stored zip with the other parts (and
     freed as soon as calamine holds its copy)."""
-    reader = PiecesReader(archive([*parts, half]))
+    reader = PiecesReader(archive([*parts, half]), short=True)
     half[1].clear()
     return _rows(_open(reader))
 

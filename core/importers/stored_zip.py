@@ -6,7 +6,7 @@ they arrived (``zipfile`` would compute it again, and copy every piece into its 
 calamine and ``zipfile`` read: local headers, the data, the central directory and its end record;
 no data descriptors, no zip64 (the pre-check's unpacked budget is far below 4 GB and its member
 count below 65,535). ``PiecesReader`` serves the archive to calamine's ``from_filelike`` as a
-file-like object, copying each read once.
+file-like object, in whole pieces where it can (``short``).
 """
 from __future__ import annotations
 
@@ -66,11 +66,21 @@ def archive(members: Sequence[tuple[str, Sequence[Piece], int]]) -> list[Piece]:
 
 
 class PiecesReader(io.RawIOBase):
-    """The pieces read as one seekable binary file (each ``read`` copies what it returns, once)."""
+    """The pieces read as one seekable binary file (each ``read`` copies what it returns, once).
 
-    def __init__(self, pieces: Sequence[Piece]) -> None:
+    ``short``: a read returns at most the rest of the piece it starts in (a short read, which a raw
+    file may give and calamine's reader takes: it reads on until it gets nothing), and a whole piece
+    that is a ``bytes`` object is returned as that very object, not a copy. calamine reads the whole
+    archive with requests doubling up to half its size; answered in whole pieces, the sheet's 30-odd
+    MB are copied once (into calamine's buffer) instead of twice, each time into new memory
+    (docs/BENCHMARKS.md "Session 28"). Not for ``zipfile``, which takes a short read for a truncated
+    file."""
+
+    def __init__(self, pieces: Sequence[Piece], short: bool = False) -> None:
         super().__init__()
-        self._pieces = [memoryview(p).cast("B") for p in pieces if len(p)]
+        self.short = short
+        self._whole = [p for p in pieces if len(p)]
+        self._pieces = [memoryview(p).cast("B") for p in self._whole]
         self._starts: list[int] = []
         total = 0
         for p in self._pieces:
@@ -98,6 +108,8 @@ class PiecesReader(io.RawIOBase):
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
         if end <= self._pos:
             return b""
+        if self.short:
+            return self._read_short(end)
         i = bisect.bisect_right(self._starts, self._pos) - 1
         parts: list[memoryview] = []
         pos = self._pos
@@ -109,11 +121,21 @@ class PiecesReader(io.RawIOBase):
         self._pos = end
         return parts[0].tobytes() if len(parts) == 1 else b"".join(parts)
 
+    def _read_short(self, end: int) -> bytes:
+        """Up to ``end``, within the piece the position is in (see ``short``)."""
+        i = bisect.bisect_right(self._starts, self._pos) - 1
+        start, piece, whole = self._starts[i], self._pieces[i], self._whole[i]
+        lo, hi = self._pos - start, min(end - start, len(piece))
+        self._pos = start + hi
+        if lo == 0 and hi == len(piece) and type(whole) is bytes:
+            return whole
+        return piece[lo:hi].tobytes()
+
     def readinto(self, buffer: memoryview) -> int:   # type: ignore[override]
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
 
     def close(self) -> None:
-        self._pieces, self._starts = [], []
+        self._pieces, self._whole, self._starts = [], [], []
         super().close()
