@@ -7,6 +7,14 @@ from datetime import date
 from core.policy import Policy
 
 
+def month_day(day: date) -> str:
+    """"06月05日". Written out, not ``f"{day:%m月%d日}"``: a date format with Chinese characters goes
+    through the C library's ``strftime`` on Windows, in the locale's character set, which is "C" in the
+    frozen program (PyInstaller starts Python isolated, without the user's locale): UnicodeEncodeError
+    there, though it works on Linux and in a plain ``python`` on Chinese Windows."""
+    return f"{day.month:02d}月{day.day:02d}日"
+
+
 @dataclass(frozen=True)
 class PhaseStatus:
     name: str
@@ -18,10 +26,10 @@ class PhaseStatus:
     @property
     def label(self) -> str:
         if self.state == "active":
-            return f"进行中，还剩 {self.days_left} 天（{self.end:%m月%d日}截止）"
+            return f"进行中，还剩 {self.days_left} 天（{month_day(self.end)}截止）"
         if self.state == "upcoming":
-            return f"未开始（{self.start:%m月%d日}开始）"
-        return f"已结束（{self.end:%m月%d日}）"
+            return f"未开始（{month_day(self.start)}开始）"
+        return f"已结束（{month_day(self.end)}）"
 
 
 def campaign_year(school_year: int) -> int:

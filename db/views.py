@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.campaign import CampaignFacts, Step, campaign_steps, phase_statuses
+from core.campaign import CampaignFacts, Step, campaign_steps, month_day, phase_statuses
 from core.checks import SEVERITY_LABELS, FindingState, policy_setting
 from core.domain import Category
 from core.engine import Calculator, ItemDecision, PendingCause, StudentResult, totals_of_decisions
@@ -335,7 +335,7 @@ def _summary_counts(s: Session, policy: Policy, today: date | None) -> Summary:
     return Summary(
         school=school.name if school else "", school_year=school.school_year if school else None,
         roster=s.scalar(select(func.count()).select_from(RosterPerson)) or 0,
-        phases=[f"{p.name}：{p.start:%m月%d日}至{p.end:%m月%d日}，{p.label}"
+        phases=[f"{p.name}：{month_day(p.start)}至{month_day(p.end)}，{p.label}"
                 for p in phase_statuses(policy, school.school_year, today or date.today())] if school else [],
         open_by_severity=open_counts(s),
         findings_total=s.scalar(select(func.count()).select_from(FindingRow)
