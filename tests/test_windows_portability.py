@@ -36,7 +36,7 @@ def non_ascii_date_formats(source: str, name: str) -> list[str]:
                 and node.func.attr == "strftime" and node.args:
             spec = _text(node.args[0])
         if spec and not spec.isascii():
-            found.append(f"{name}:{node.lineno}")
+            found.append(f"{name}:{getattr(node, 'lineno', 0)}")
     return found
 
 
