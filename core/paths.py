@@ -87,7 +87,37 @@ def registered_temp(path: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        marker.unlink(missing_ok=True)
+        if not os.path.lexists(path):
+            marker.unlink(missing_ok=True)
+        else:       # not removed (Windows: held by an antivirus scan): left to the next start's sweep
+            log.warning("temporary %s could not be removed; the next start removes it", path.name)
+
+
+# A file just written may be held for a moment on Windows by an antivirus scan, the search indexer or
+# a sync client: renaming or deleting it then fails with a sharing violation (PermissionError). Tried
+# again this long apart before the failure stands (as pip does); a file open in Excel stays refused.
+REPLACE_WAITS = (0.05, 0.1, 0.2)
+
+
+def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """``os.replace``, tried again on PermissionError (``REPLACE_WAITS``)."""
+    for wait in (*REPLACE_WAITS, None):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if wait is None:
+                raise
+            time.sleep(wait)
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary (gone already: nothing); a failure is logged, never raised over the error
+    being told (its registration keeps it for the next start's sweep: ``registered_temp``)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not remove the temporary %s: %s", path.name, exc)
 
 
 def _remove(path: Path) -> None:
@@ -275,9 +305,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         os.close(fd)
         try:
             yield tmp_path
-            os.replace(tmp_path, target)
+            replace_file(tmp_path, target)
         finally:
-            tmp_path.unlink(missing_ok=True)
+            discard(tmp_path)
 
 
 def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:

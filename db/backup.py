@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DatabaseError, ZizhuError, os_reason
-from core.paths import registered_temp
+from core.paths import discard, registered_temp, replace_file
 from db.changes import Changes
 from db.readonly import connect_read_only
 
@@ -231,15 +231,20 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
     # (registered, with its journal, in the temp registry: a kill mid-copy into another folder, a USB
     # stick, leaves no copy of every child's data there after the next start's sweep)
     tmp = target.with_name(f".~{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    journal = tmp.with_name(tmp.name + "-journal")
     try:
         if not target.parent.exists():      # (the backups folder, made at the first; a file there: ENOTDIR below)
             target.parent.mkdir(parents=True, exist_ok=True)
-        with registered_temp(tmp), registered_temp(tmp.with_name(tmp.name + "-journal")):
-            # made here first: a folder the system refuses is then an OSError about the backup, not
-            # SQLite's "unable to open database file" read as the source's
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644))
-            _copied(sqlite3.connect(source, timeout=timeout, isolation_level=None), tmp)
-            os.replace(tmp, target)
+        with registered_temp(tmp), registered_temp(journal):
+            try:
+                # made here first: a folder the system refuses is then an OSError about the backup, not
+                # SQLite's "unable to open database file" read as the source's
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644))
+                _copied(sqlite3.connect(source, timeout=timeout, isolation_level=None), tmp)
+                replace_file(tmp, target)
+            finally:        # (within the registrations: one not removed stays registered for the sweep)
+                discard(tmp)
+                discard(journal)
     except (sqlite3.Error, OSError) as exc:
         log.warning("backup failed: %s", exc)
         if _disk_full(exc):         # the backup's disk, not the database's
@@ -250,12 +255,6 @@ def _copy_database(source: Path, target: Path, timeout: float = 15.0) -> Path:
         detail = mapped.message if mapped else os_reason(exc)
         raise DatabaseError(f"无法写入备份 {target}：{detail}",
                             "请检查磁盘空间和备份文件夹的写入权限，然后重试") from None
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-            try:
-                leftover.unlink(missing_ok=True)
-            except OSError as exc:       # none was made where none can be (ENOTDIR …): the failure is told above
-                log.warning("could not remove the backup's temporary %s: %s", leftover.name, exc)
     return target
 
 
@@ -453,14 +452,14 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
             else:
                 suffix = ".damaged-" + datetime.now().strftime("%Y%m%d-%H%M%S")
                 damaged = db_path.with_name(db_path.name + suffix)
-                os.replace(db_path, damaged)
+                replace_file(db_path, damaged)
                 for side in _side_files(db_path):   # a non-empty journal is part of the evidence
                     if side.exists() and side.stat().st_size and not side.name.endswith("-shm"):
-                        os.replace(side, damaged.with_name(damaged.name + side.name[len(db_path.name):]))
+                        replace_file(side, damaged.with_name(damaged.name + side.name[len(db_path.name):]))
                 log.warning("damaged database kept aside: %s", damaged.name)
         for side in _side_files(db_path):     # they belong to the file being replaced
             side.unlink(missing_ok=True)
-        os.replace(tmp, db_path)
+        replace_file(tmp, db_path)
     except (sqlite3.Error, OSError) as exc:
         log.warning("restore failed: %s", exc)
         if _disk_full(exc):

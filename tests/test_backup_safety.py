@@ -282,3 +282,42 @@ def test_a_backup_into_a_folder_killed_mid_copy_leaves_nothing_after_the_next_st
     assert left and all(p.name.startswith(".~") for p in left)      # the copy, under its temporary name
     assert paths.sweep_stale_temp() >= 1                             # the next start
     assert list(usb.iterdir()) == []
+
+
+def test_a_backup_copy_windows_will_not_let_go_of_stays_registered(tmp_path, monkeypatch):
+    """Windows: the finished copy on a USB stick cannot be renamed nor removed (an antivirus scan holds
+    it). The backup fails with its own message, and the copy — every child's data — stays registered,
+    so the next start's sweep removes it."""
+    monkeypatch.setenv("ZIZHU_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(paths, "_process_tmp", None)
+    db = school_db(tmp_path / "a.sqlite", "甲学校", "111", students=3)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    monkeypatch.setattr(paths, "REPLACE_WAITS", (0.0,))
+    real_replace, real_unlink = os.replace, Path.unlink
+
+    def held(path) -> bool:
+        return Path(path).parent == usb and Path(path).name.startswith(".~")
+
+    def replace(src, dst):
+        if held(src):
+            raise PermissionError(32, "being scanned")
+        real_replace(src, dst)
+
+    def unlink(self, missing_ok=False):
+        if held(self) and self.exists():
+            raise PermissionError(32, "being scanned")
+        real_unlink(self, missing_ok=missing_ok)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(DatabaseError) as err:
+        bk.backup(db, reason="t", target=usb)
+    assert err.value.message.startswith(f"无法写入备份 {usb}") and "请检查" in err.value.hint
+    [copy] = list(usb.iterdir())
+    registered = [p.read_text(encoding="utf-8") for p in paths.temp_root().glob("pending-*.path")]
+    assert str(copy) in registered and not any(str(usb / "a-") in r for r in registered if r != str(copy))
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    monkeypatch.setattr(os, "replace", real_replace)
+    for marker in paths.temp_root().glob("pending-*.path"):         # as the next start finds them
+        marker.rename(marker.with_name(f"pending-999999999-{marker.name.split('-', 2)[2]}"))
+    assert paths.sweep_stale_temp() >= 1 and list(usb.iterdir()) == []

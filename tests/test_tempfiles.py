@@ -13,6 +13,7 @@ import pytest
 from pdftext import page_count as pdf_pages
 
 from core import paths
+from core.errors import OutputFileError
 
 ROOT = Path(__file__).resolve().parent.parent
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
@@ -173,3 +174,76 @@ def test_the_cli_uses_the_private_temp_folder(tmp_path, home):
                           env={**os.environ, "ZIZHU_HOME": str(home)}, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2                      # no school: but the start ran
     assert not [p for p in paths.temp_root().iterdir() if p.name.startswith("proc-")]   # removed at exit
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+def _registered() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in paths.temp_root().iterdir() if p.name.startswith("pending-")]
+
+
+def test_a_temporary_windows_will_not_let_go_of_stays_registered_and_its_error_is_the_one_told(
+        tmp_path, home, monkeypatch):
+    """Windows: the temporary is held (an antivirus scan) when the save fails and when it is removed.
+    The save's own error is raised, not the removal's, and the temporary — a whole package of
+    children's data — stays registered, so the next start's sweep removes it."""
+    target = tmp_path / "上报包.zip"
+    monkeypatch.setattr(paths, "REPLACE_WAITS", ())
+    monkeypatch.setattr(paths.os, "replace", lambda *_a: _raise(PermissionError(32, "in use")))
+    real_unlink = Path.unlink
+
+    def held(self, missing_ok=False):
+        if self.name.startswith(".~"):
+            raise PermissionError(32, "being scanned")
+        return real_unlink(self, missing_ok=missing_ok)
+    monkeypatch.setattr(Path, "unlink", held)
+    with pytest.raises(OutputFileError) as err:
+        paths.write_atomic(target, lambda tmp: tmp.write_bytes(b"PK data"))
+    assert "文件被占用" in err.value.message and not target.exists()
+    [left] = [p for p in tmp_path.iterdir() if p.name.startswith(".~")]
+    assert _registered() == [str(left)]
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    marker = next(paths.temp_root().glob("pending-*"))
+    marker.rename(marker.with_name(f"pending-{_dead_pid()}-0-aa.path"))      # as the next start finds it
+    assert paths.sweep_stale_temp() == 1 and not left.exists()
+
+
+def test_a_removed_temporary_ends_its_registration(tmp_path, home):
+    made = tmp_path / ".~x.1.tmp"
+    with paths.registered_temp(made):
+        made.write_bytes(b"x")
+        assert _registered() == [str(made)]
+        made.unlink()
+    assert _registered() == []
+    with paths.registered_temp(tmp_path / ".~never.2.tmp"):     # never made: nothing left either
+        pass
+    assert _registered() == []
+
+
+def test_replacing_a_file_held_for_a_moment_is_tried_again(tmp_path, monkeypatch):
+    source, target = tmp_path / "a.tmp", tmp_path / "b.pdf"
+    source.write_bytes(b"new")
+    calls, slept = [], []
+    real = os.replace
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) < 3:
+            raise PermissionError(32, "sharing violation")
+        real(src, dst)
+    monkeypatch.setattr(paths.os, "replace", flaky)
+    monkeypatch.setattr(paths.time, "sleep", slept.append)
+    paths.replace_file(source, target)
+    assert target.read_bytes() == b"new" and len(calls) == 3 and slept == list(paths.REPLACE_WAITS[:2])
+    calls.clear(), slept.clear()
+    monkeypatch.setattr(paths.os, "replace", lambda *_a: calls.append(1) or _raise(PermissionError(5, "denied")))
+    with pytest.raises(PermissionError):            # held for good (open in Excel): refused in the end
+        paths.replace_file(source, target)
+    assert len(calls) == len(paths.REPLACE_WAITS) + 1 and slept == list(paths.REPLACE_WAITS)
+    calls.clear()
+    monkeypatch.setattr(paths.os, "replace", lambda *_a: calls.append(1) or _raise(OSError(28, "full")))
+    with pytest.raises(OSError):                     # any other failure: told at once
+        paths.replace_file(source, target)
+    assert len(calls) == 1
