@@ -275,7 +275,7 @@ STEPS: tuple[Step, ...] = (
 @contextlib.contextmanager
 def _isolated(folder: Path) -> Iterator[None]:
     """``ZIZHU_HOME`` (data, logs, backups, temporaries) inside ``folder`` while the block runs."""
-    from core.logsetup import current_log_file, setup_logging
+    from core.logsetup import current_log_file, setup_logging, stop_logging
     old_home, old_log = os.environ.get("ZIZHU_HOME"), current_log_file()
     os.environ["ZIZHU_HOME"] = str(folder / "home")
     setup_logging(folder / "home" / "logs")
@@ -288,6 +288,8 @@ def _isolated(folder: Path) -> Iterator[None]:
             os.environ["ZIZHU_HOME"] = old_home
         if old_log is not None:
             setup_logging(old_log.parent)
+        else:       # (none before: the self-test's own is closed, so that its folder can be removed)
+            stop_logging()
 
 
 def _write_report(report: Path | None, lines: list[str]) -> None:

@@ -140,6 +140,16 @@ def current_log_file() -> Path | None:
     return Path(_handler.baseFilename) if _handler is not None else None
 
 
+def stop_logging() -> None:
+    """Close the file ``setup_logging`` opened and log to no file (a self-test run before any logging
+    was set up: its folder, log included, is then removed; Windows refuses to delete an open file)."""
+    global _handler
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler.close()
+        _handler = None
+
+
 def setup_logging(folder: Path, level: int = logging.INFO, name: str = "zizhu.log") -> Path:
     """Log to ``folder``/``name`` (one file handler; a second call moves it). A process of its own (the
     GUI's worker process) logs to a file of its own: two processes rotating one file would collide."""

@@ -65,3 +65,17 @@ def test_selftest_restores_the_data_folder_and_log(tmp_path, monkeypatch):
     assert selftest.run_selftest(None, gui=False) == selftest.EXIT_FAILED
     assert os.environ["ZIZHU_HOME"] == str(tmp_path / "home")
     assert current_log_file() == (tmp_path / "home" / "logs" / "zizhu.log").resolve()
+
+
+def test_selftest_run_before_any_logging_closes_its_own_log(tmp_path, monkeypatch):
+    """`Zizhu.exe --selftest` starts before logging is set up: the self-test's log, inside its folder, is
+    closed at the end (Windows refuses to delete an open file, and the folder was left in %TEMP%)."""
+    import logging
+
+    from core.logsetup import current_log_file, stop_logging
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stop_logging()
+    monkeypatch.setattr(selftest, "STEPS", _failing("create database"))
+    assert selftest.run_selftest(None, gui=False) == selftest.EXIT_FAILED
+    assert current_log_file() is None
+    assert not [h for h in logging.getLogger().handlers if str(tmp_path) in getattr(h, "baseFilename", "")]
