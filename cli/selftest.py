@@ -242,6 +242,7 @@ def _gui(ctx: Context) -> str:
         qt_app.processEvents()
         from gui import worker
         worker.wait_for_idle()      # what the last events started (a reload's clean-up): no thread left at exit
+        worker.stop_child()         # the window's worker process, whose log is in the folder removed next
 
 
 def _notices(ctx: Context) -> str:

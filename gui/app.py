@@ -96,6 +96,11 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)   # a widgets program: never a bare QCoreApplication
     app.setApplicationName("资助助手")
     app.setOrganizationName("Zizhu")
+    # The style and the light colours every screen was checked in (offscreen, Fusion): Windows 11's own
+    # style follows the system's dark setting, which the pages' own light backgrounds and dark texts do
+    # not (white text on a light note, grey hints on black), and its controls are larger.
+    app.setStyle("Fusion")
+    app.styleHints().setColorScheme(Qt.ColorScheme.Light)
     app.setWindowIcon(QIcon(str(ICON_PNG)))
     install_font(app)
     install_translations(app)

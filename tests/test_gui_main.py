@@ -178,3 +178,20 @@ def test_a_database_switch_closes_the_old_window_waiting_for_its_tasks_in_place(
     win.wait_in_place = True
     win.close()
     assert seen == ["waited"]
+
+
+def test_the_application_keeps_the_checked_style_and_light_colours(qapp, monkeypatch):
+    """Windows 11's own style follows the system's dark setting (white text on the pages' light notes):
+    the program asks for Fusion, the style its screens were checked in, and light colours."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QStyleHints
+
+    from gui import app as gui_app
+    asked = []
+    monkeypatch.setattr(QStyleHints, "setColorScheme", lambda _self, scheme: asked.append(scheme))
+    for name in ("install_font", "install_translations"):
+        monkeypatch.setattr(gui_app, name, lambda _app: None)
+    monkeypatch.setattr(gui_app.worker, "freeze_long_lived", lambda: None)
+    qapp.setStyle("Windows")
+    assert gui_app.setup_application() is qapp
+    assert qapp.style().name() == "fusion" and asked == [Qt.ColorScheme.Light]

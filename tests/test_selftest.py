@@ -79,3 +79,19 @@ def test_selftest_run_before_any_logging_closes_its_own_log(tmp_path, monkeypatc
     assert selftest.run_selftest(None, gui=False) == selftest.EXIT_FAILED
     assert current_log_file() is None
     assert not [h for h in logging.getLogger().handlers if str(tmp_path) in getattr(h, "baseFilename", "")]
+
+
+def test_the_window_step_ends_the_worker_process_before_the_folder_is_removed(tmp_path, monkeypatch, qapp):
+    """The window step's reload starts the GUI's worker process, whose log is inside the self-test's
+    folder: it is ended before the folder is removed (Windows refuses to delete a file a process holds)."""
+    from gui import worker
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    events: list[str] = []
+    monkeypatch.setattr(worker, "stop_child", lambda: events.append("stop_child"))
+    real_rmtree = selftest.shutil.rmtree
+    monkeypatch.setattr(selftest.shutil, "rmtree", lambda *a, **k: events.append("rmtree") or real_rmtree(*a, **k))
+    monkeypatch.setattr(selftest, "STEPS", tuple(s for s in selftest.STEPS
+                                                 if s.english in ("create database", "fill demo data")
+                                                 or s.run is selftest._gui))
+    assert selftest.run_selftest(None, gui=True) == 0
+    assert events == ["stop_child", "rmtree"] and os.listdir(tmp_path) == []
