@@ -282,6 +282,21 @@ def takes_start_backup(args) -> bool:
 EXIT_INTERNAL = 3            # a bug: the traceback is in the log, not on the screen
 
 
+NO_CONSOLE = ("Zizhu.exe 是图形界面程序，不能运行命令“{command}”：它没有命令行窗口，命令的结果无处显示。"
+              "请直接双击 Zizhu.exe，在窗口中操作；命令行命令只用于源代码版本（python main.py {command} …）")
+
+
+def _no_console(command: str) -> int:
+    """A command given to the windowed program (the bundle's Zizhu.exe, pythonw): refused before it
+    touches anything, in a dialog (its output and errors would go nowhere: a write crashed it, or an
+    import changed the database without a word)."""
+    message = NO_CONSOLE.format(command=command)
+    log.warning("command %r refused: no console to write to", command)
+    from gui.crash import tell
+    tell(message)
+    return 2
+
+
 def _fail(exc: ZizhuError) -> int:
     log.info("command failed: %s", exc.message)
     print(f"错误：{exc.message}", file=sys.stderr)
@@ -425,6 +440,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     from core.logsetup import setup_logging
     from core.paths import demo_db_path, log_dir
     log_file = setup_logging(log_dir())
+    if args.command is not None and sys.stdout is None:    # Zizhu.exe (windowed: no console) given a command
+        return _no_console(args.command)
     _sweep_temporaries()
     db_path = args.db or (demo_db_path() if args.demo else default_db_path())
     if args.command is None:

@@ -94,6 +94,15 @@ def install() -> None:
     threading.excepthook = thread_excepthook
 
 
+def tell(message: str) -> None:
+    """One message in a dialog, without a window (a command given to the windowed program)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.app import setup_application
+    setup_application()
+    QMessageBox.information(None, "资助助手", message)
+
+
 def startup_failure(exc: BaseException) -> int:
     """An error that escaped start-up (no window yet): log it, show the one dialog, exit code 3.
 

@@ -164,3 +164,28 @@ def test_no_accept_line_when_nothing_listed_can_be_accepted(tmp_path, capsys):
     run(["--db", db, "check"])
     out = capsys.readouterr().out
     assert "身份证号来自数字单元格" in out and "处理建议" in out and "accept" not in out
+
+
+# -- the windowed program given a command ----------------------------------------------------------
+
+def test_a_command_given_to_the_windowed_program_is_refused_in_a_dialog(tmp_path, monkeypatch, capsys):
+    """Zizhu.exe has no console (sys.stdout is None): a command would crash at its first write, or import
+    a list without a word. It is refused in a dialog before anything is touched."""
+    from gui import crash
+    told: list[str] = []
+    monkeypatch.setattr(crash, "tell", told.append)
+    monkeypatch.setattr("sys.stdout", None)
+    dbp = tmp_path / "c.sqlite"
+    assert run(["--db", str(dbp), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 2
+    assert not dbp.exists() and len(told) == 1
+    assert "不能运行命令“init”" in told[0] and "双击 Zizhu.exe" in told[0] and "python main.py init" in told[0]
+
+
+def test_the_refusal_dialog_names_the_program(qapp, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui import crash
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append((parent, title, text)))
+    crash.tell("不能运行命令“check”")
+    assert shown == [(None, "资助助手", "不能运行命令“check”")]
