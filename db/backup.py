@@ -95,8 +95,14 @@ def backup_key(db_path: Path) -> str:
     return p.name if p.suffix else p.name + "."      # 学校 and 学校.sqlite apart (no file name ends with ".")
 
 
+# Windows names files without regard to case: `--db D:\数据\School.sqlite` opens school.sqlite, whose
+# backups (school-….sqlite) are its own.
+CASELESS_NAMES = os.name == "nt"
+
+
 def _name_re(key: str) -> re.Pattern[str]:
-    return re.compile(re.escape(key) + r"-(\d{8}-\d{6}-\d{6})-[\w.-]*\.sqlite")
+    return re.compile(re.escape(key) + r"-(\d{8}-\d{6}-\d{6})-[\w.-]*\.sqlite",
+                      re.IGNORECASE if CASELESS_NAMES else 0)
 
 
 def taken_at(path: Path, stem: str | None = None) -> datetime:

@@ -321,3 +321,14 @@ def test_a_backup_copy_windows_will_not_let_go_of_stays_registered(tmp_path, mon
     for marker in paths.temp_root().glob("pending-*.path"):         # as the next start finds them
         marker.rename(marker.with_name(f"pending-999999999-{marker.name.split('-', 2)[2]}"))
     assert paths.sweep_stale_temp() >= 1 and list(usb.iterdir()) == []
+
+
+def test_on_windows_a_database_named_in_other_capitals_finds_its_own_backups(tmp_path, monkeypatch):
+    """Windows names files without regard to case: `--db School.sqlite` opens school.sqlite, and its
+    backups are offered and pruned; on Linux they are two files, two sets of backups."""
+    p = school_db(tmp_path / "school.sqlite", "第一中学", "4115")
+    taken = bk.backup(p, reason="t")
+    other_case = tmp_path / "School.sqlite"
+    assert bk.list_backups(other_case) == []                    # Linux: another file
+    monkeypatch.setattr(bk, "CASELESS_NAMES", True)
+    assert bk.list_backups(other_case) == bk.list_backups(p) and taken in bk.list_backups(other_case)
