@@ -292,8 +292,11 @@ def _no_console(command: str) -> int:
     import changed the database without a word)."""
     message = NO_CONSOLE.format(command=command)
     log.warning("command %r refused: no console to write to", command)
-    from gui.crash import tell
-    tell(message)
+    try:
+        from gui.crash import tell
+        tell(message)
+    except Exception:  # no dialog possible (a broken bundle): the log has the refusal
+        log.exception("the refusal could not be shown")
     return 2
 
 

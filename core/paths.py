@@ -112,12 +112,21 @@ def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str])
 
 
 def discard(path: Path) -> None:
-    """Remove a temporary (gone already: nothing); a failure is logged, never raised over the error
-    being told (its registration keeps it for the next start's sweep: ``registered_temp``)."""
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("could not remove the temporary %s: %s", path.name, exc)
+    """Remove a temporary (gone already: nothing), tried again on PermissionError as ``replace_file``
+    does; a failure is logged, never raised over the error being told (its registration keeps it for
+    the next start's sweep: ``registered_temp``)."""
+    for wait in (*REPLACE_WAITS, None):
+        try:
+            path.unlink(missing_ok=True)
+            return
+        except PermissionError as exc:
+            if wait is None:
+                log.warning("could not remove the temporary %s: %s", path.name, exc)
+                return
+            time.sleep(wait)
+        except OSError as exc:
+            log.warning("could not remove the temporary %s: %s", path.name, exc)
+            return
 
 
 def _remove(path: Path) -> None:

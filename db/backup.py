@@ -475,8 +475,8 @@ def restore(db_path: Path, backup_path: Path, db: Database | None = None) -> Res
         mapped = translate_error(exc) if isinstance(exc, sqlite3.Error) else None
         raise DatabaseError(f"无法恢复备份到 {db_path}：{mapped.message if mapped else os_reason(exc)}",
                             "请检查磁盘空间和写入权限后重试") from None
-    finally:
+    finally:        # (a copy that cannot be removed is logged, never raised over the error told above)
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-            leftover.unlink(missing_ok=True)
+            discard(leftover)
     log.info("restored %s over %s", info.path.name, db_path.name)
     return RestoreResult(info, previous, damaged)

@@ -168,7 +168,7 @@ def test_no_accept_line_when_nothing_listed_can_be_accepted(tmp_path, capsys):
 
 # -- the windowed program given a command ----------------------------------------------------------
 
-def test_a_command_given_to_the_windowed_program_is_refused_in_a_dialog(tmp_path, monkeypatch, capsys):
+def test_a_command_given_to_the_windowed_program_is_refused_in_a_dialog(tmp_path, monkeypatch):
     """Zizhu.exe has no console (sys.stdout is None): a command would crash at its first write, or import
     a list without a word. It is refused in a dialog before anything is touched."""
     from gui import crash
@@ -179,13 +179,20 @@ def test_a_command_given_to_the_windowed_program_is_refused_in_a_dialog(tmp_path
     assert run(["--db", str(dbp), "init", "--school", "第一中学", "--code", "4115", "--school-year", "2023"]) == 2
     assert not dbp.exists() and len(told) == 1
     assert "不能运行命令“init”" in told[0] and "双击 Zizhu.exe" in told[0] and "python main.py init" in told[0]
+    monkeypatch.setattr(crash, "tell", lambda _text: _raise(RuntimeError("no Qt platform plugin")))
+    assert run(["--db", str(dbp), "check"]) == 2 and not dbp.exists()      # no dialog possible: still refused
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
 
 
 def test_the_refusal_dialog_names_the_program(qapp, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui import crash
+    from gui import app, crash
     shown = []
+    monkeypatch.setattr(app, "setup_application", lambda argv=None: qapp)    # this process's, unchanged
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append((parent, title, text)))
     crash.tell("不能运行命令“check”")
     assert shown == [(None, "资助助手", "不能运行命令“check”")]

@@ -6,6 +6,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from cli import selftest
 from core.errors import OutputFileError
 from core.version import program_version
@@ -81,13 +83,30 @@ def test_selftest_run_before_any_logging_closes_its_own_log(tmp_path, monkeypatc
     assert not [h for h in logging.getLogger().handlers if str(tmp_path) in getattr(h, "baseFilename", "")]
 
 
-def test_the_window_step_ends_the_worker_process_before_the_folder_is_removed(tmp_path, monkeypatch, qapp):
+@pytest.fixture
+def app_state(qapp, monkeypatch):
+    """What the window step's ``setup_application`` changes in this process's application (the font,
+    Qt's Chinese texts, the default locale), put back after the test."""
+    from PySide6.QtCore import QCoreApplication, QLocale
+
+    from gui import app, worker
+    font, locale = qapp.font(), QLocale()
+    monkeypatch.setattr(worker, "freeze_long_lived", lambda: None)
+    yield
+    while app._translators:
+        QCoreApplication.removeTranslator(app._translators.pop())
+    qapp.setFont(font)
+    QLocale.setDefault(locale)
+
+
+def test_the_window_step_ends_the_worker_process_before_the_folder_is_removed(tmp_path, monkeypatch, app_state):
     """The window step's reload starts the GUI's worker process, whose log is inside the self-test's
     folder: it is ended before the folder is removed (Windows refuses to delete a file a process holds)."""
     from gui import worker
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     events: list[str] = []
-    monkeypatch.setattr(worker, "stop_child", lambda: events.append("stop_child"))
+    real_stop = worker.stop_child
+    monkeypatch.setattr(worker, "stop_child", lambda: events.append("stop_child") or real_stop())
     real_rmtree = selftest.shutil.rmtree
     monkeypatch.setattr(selftest.shutil, "rmtree", lambda *a, **k: events.append("rmtree") or real_rmtree(*a, **k))
     monkeypatch.setattr(selftest, "STEPS", tuple(s for s in selftest.STEPS
@@ -95,3 +114,4 @@ def test_the_window_step_ends_the_worker_process_before_the_folder_is_removed(tm
                                                  or s.run is selftest._gui))
     assert selftest.run_selftest(None, gui=True) == 0
     assert events == ["stop_child", "rmtree"] and os.listdir(tmp_path) == []
+    assert worker._child is None                         # no worker process left running

@@ -141,3 +141,11 @@ def test_calamine_reads_the_short_reader(tmp_path):
     book = python_calamine.CalamineWorkbook.from_filelike(PiecesReader(archive(_members(path)), short=True))
     whole = python_calamine.CalamineWorkbook.from_path(str(path))
     assert book.get_sheet_by_index(0).to_python() == whole.get_sheet_by_index(0).to_python()
+
+
+def test_the_short_reader_reads_everything_when_asked_for_everything():
+    pieces = [b"a" * 40, memoryview(b"b" * 30)[:25], b"c" * 20]
+    for ask in (-1, None):
+        reader = PiecesReader(pieces, short=True)
+        reader.read(3)
+        assert reader.read(ask) == b"a" * 37 + b"b" * 25 + b"c" * 20 and reader.read(5) == b""

@@ -247,3 +247,23 @@ def test_replacing_a_file_held_for_a_moment_is_tried_again(tmp_path, monkeypatch
     with pytest.raises(OSError):                     # any other failure: told at once
         paths.replace_file(source, target)
     assert len(calls) == 1
+
+
+def test_a_temporary_held_for_a_moment_is_removed_when_let_go(tmp_path, monkeypatch):
+    made = tmp_path / ".~x.3.tmp"
+    made.write_bytes(b"x")
+    real_unlink, tries, slept = Path.unlink, [], []
+
+    def held_twice(self, missing_ok=False):
+        tries.append(self)
+        if len(tries) < 3:
+            raise PermissionError(32, "being scanned")
+        return real_unlink(self, missing_ok=missing_ok)
+    monkeypatch.setattr(Path, "unlink", held_twice)
+    monkeypatch.setattr(paths.time, "sleep", slept.append)
+    paths.discard(made)
+    assert not made.exists() and len(tries) == 3 and slept == list(paths.REPLACE_WAITS[:2])
+    tries.clear()
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: tries.append(self) or _raise(OSError(5, "x")))
+    paths.discard(made)                          # any other failure: logged at once, never raised
+    assert len(tries) == 1

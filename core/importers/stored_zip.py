@@ -68,7 +68,7 @@ def archive(members: Sequence[tuple[str, Sequence[Piece], int]]) -> list[Piece]:
 class PiecesReader(io.RawIOBase):
     """The pieces read as one seekable binary file (each ``read`` copies what it returns, once).
 
-    ``short``: a read returns at most the rest of the piece it starts in (a short read, which a raw
+    ``short``: a read of a size returns at most the rest of the piece it starts in (a short read, which a raw
     file may give and calamine's reader takes: it reads on until it gets nothing), and a whole piece
     that is a ``bytes`` object is returned as that very object, not a copy. calamine reads the whole
     archive with requests doubling up to half its size; answered in whole pieces, the sheet's 30-odd
@@ -108,7 +108,7 @@ class PiecesReader(io.RawIOBase):
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
         if end <= self._pos:
             return b""
-        if self.short:
+        if self.short and size is not None and size >= 0:     # (a read of everything is whole)
             return self._read_short(end)
         i = bisect.bisect_right(self._starts, self._pos) - 1
         parts: list[memoryview] = []
