@@ -24,8 +24,14 @@ def set_last_folder(folder: Path | None) -> None:
 
 
 def start_folder() -> Path:
-    """Where the next file dialog opens."""
-    return _last_folder if _last_folder is not None else Path.home()
+    """Where the next file dialog opens: the last folder used, else the clerk's Documents folder
+    (Windows' 文档, where QQ and WeChat keep received files; the user's profile folder, Path.home(), is
+    a list of system folders there), else the home folder."""
+    if _last_folder is not None:
+        return _last_folder
+    from PySide6.QtCore import QStandardPaths
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
 
 def _chosen(path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import open_main_window
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog
 
 from gui import dialogs
@@ -100,8 +101,11 @@ def test_file_dialogs_remember_the_last_folder(qtbot, tmp_path, monkeypatch, sho
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda parent, title, folder, filters: (folders.append(folder) or next(answers), "")))
     monkeypatch.setattr(dialogs, "_last_folder", None)
+    documents = tmp_path / "文档"
+    documents.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda _where: str(documents)))
     assert dialogs.ask_open_path(None, "选择文件") == first / "名单.xlsx"
-    assert folders[0] == str(Path.home())
+    assert folders[0] == str(documents)           # nothing chosen yet: the Documents folder
     assert dialogs.ask_save_path(None, "导出公钥", "x-公钥.txt", "文本文件 (*.txt)") == second / "公钥.txt"
     assert folders[1] == str(first / "x-公钥.txt")          # opened where the last file was chosen
     assert last_folder() == second                           # kept for the next start
@@ -161,3 +165,11 @@ def test_help_menu_about_and_log_folder(win, qtbot, monkeypatch):
     shown = about.notices
     about.notices_button.click()                   # again: the same window, not a second one
     assert about.notices is shown and len(about.findChildren(type(shown))) == 1
+
+
+def test_without_a_documents_folder_file_dialogs_start_at_home(monkeypatch, tmp_path):
+    monkeypatch.setattr(dialogs, "_last_folder", None)
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda _where: str(tmp_path / "无")))
+    assert dialogs.start_folder() == Path.home()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda _where: ""))
+    assert dialogs.start_folder() == Path.home()
