@@ -1,5 +1,6 @@
 """Backups are never another school's, never misordered by a wrong clock, and restore exactly what was
 inspected (review of session 16: twins of one stem, the PC clock, a copy with its -wal, a full disk)."""
+import contextlib
 import errno
 import os
 import shutil
@@ -7,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -258,19 +260,15 @@ def test_a_full_disk_during_a_restore_leaves_the_database(tmp_path, monkeypatch)
     assert school_of(p) == ("第一中学", "4115", 2) and not list(tmp_path.glob(".*tmp*"))
 
 
-def test_a_restore_copy_windows_will_not_let_go_of_leaves_the_restore_s_own_error(tmp_path, monkeypatch):
-    """Windows: the restore's copy cannot be renamed over the database nor removed (an antivirus scan
-    holds it): the clerk is told the restore failed, and the database is as it was."""
-    p = school_db(tmp_path / "z.sqlite", "第一中学", "4115", students=2)
-    good = bk.backup(p, reason="t")
+@contextlib.contextmanager
+def held_by_a_scan(monkeypatch, held: Callable[[Path], bool]) -> Iterator[None]:
+    """Windows while an antivirus scan holds the files ``held`` names: they can be neither renamed
+    (``os.replace``) nor removed; no waiting before the failure stands."""
     monkeypatch.setattr(paths, "REPLACE_WAITS", ())
     real_replace, real_unlink = os.replace, Path.unlink
 
-    def held(path) -> bool:
-        return Path(path).name.startswith(".z.sqlite.restore.tmp")
-
     def replace(src, dst):
-        if held(src):
+        if held(Path(src)):
             raise PermissionError(32, "being scanned")
         real_replace(src, dst)
 
@@ -280,11 +278,22 @@ def test_a_restore_copy_windows_will_not_let_go_of_leaves_the_restore_s_own_erro
         real_unlink(self, missing_ok=missing_ok)
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(Path, "unlink", unlink)
-    with pytest.raises(DatabaseError) as err:
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(Path, "unlink", real_unlink)
+        monkeypatch.setattr(os, "replace", real_replace)
+
+
+def test_a_restore_copy_windows_will_not_let_go_of_leaves_the_restore_s_own_error(tmp_path, monkeypatch):
+    """Windows: the restore's copy cannot be renamed over the database nor removed (an antivirus scan
+    holds it): the clerk is told the restore failed, and the database is as it was."""
+    p = school_db(tmp_path / "z.sqlite", "第一中学", "4115", students=2)
+    good = bk.backup(p, reason="t")
+    with held_by_a_scan(monkeypatch, lambda path: path.name.startswith(".z.sqlite.restore.tmp")), \
+            pytest.raises(DatabaseError) as err:
         bk.restore(p, good)
     assert err.value.message.startswith(f"无法恢复备份到 {p}：") and "请检查" in err.value.hint
-    monkeypatch.setattr(Path, "unlink", real_unlink)
-    monkeypatch.setattr(os, "replace", real_replace)
     assert school_of(p) == ("第一中学", "4115", 2)
 
 
@@ -323,31 +332,13 @@ def test_a_backup_copy_windows_will_not_let_go_of_stays_registered(tmp_path, mon
     db = school_db(tmp_path / "a.sqlite", "甲学校", "111", students=3)
     usb = tmp_path / "usb"
     usb.mkdir()
-    monkeypatch.setattr(paths, "REPLACE_WAITS", (0.0,))
-    real_replace, real_unlink = os.replace, Path.unlink
-
-    def held(path) -> bool:
-        return Path(path).parent == usb and Path(path).name.startswith(".~")
-
-    def replace(src, dst):
-        if held(src):
-            raise PermissionError(32, "being scanned")
-        real_replace(src, dst)
-
-    def unlink(self, missing_ok=False):
-        if held(self) and self.exists():
-            raise PermissionError(32, "being scanned")
-        real_unlink(self, missing_ok=missing_ok)
-    monkeypatch.setattr(os, "replace", replace)
-    monkeypatch.setattr(Path, "unlink", unlink)
-    with pytest.raises(DatabaseError) as err:
+    with held_by_a_scan(monkeypatch, lambda path: path.parent == usb and path.name.startswith(".~")), \
+            pytest.raises(DatabaseError) as err:
         bk.backup(db, reason="t", target=usb)
     assert err.value.message.startswith(f"无法写入备份 {usb}") and "请检查" in err.value.hint
     [copy] = list(usb.iterdir())
     registered = [p.read_text(encoding="utf-8") for p in paths.temp_root().glob("pending-*.path")]
     assert str(copy) in registered and not any(r.endswith("-journal") for r in registered)   # (removed: ended)
-    monkeypatch.setattr(Path, "unlink", real_unlink)
-    monkeypatch.setattr(os, "replace", real_replace)
     for marker in paths.temp_root().glob("pending-*.path"):         # as the next start finds them
         marker.rename(marker.with_name(f"pending-999999999-{marker.name.split('-', 2)[2]}"))
     assert paths.sweep_stale_temp() >= 1 and list(usb.iterdir()) == []

@@ -78,21 +78,34 @@ _OPS = st.lists(st.one_of(st.tuples(st.just("read"), st.integers(-1, 300)),
 @settings(max_examples=200, deadline=None)
 @given(sizes=st.lists(st.integers(0, 90), max_size=8), ops=_OPS)
 def test_the_reader_is_the_joined_pieces(sizes, ops):
-    data = bytes(i % 251 for i in range(sum(sizes)))
-    pieces, at = [], 0
-    for size in sizes:
-        pieces.append(memoryview(data)[at:at + size] if size % 2 else data[at:at + size])
-        at += size
+    data, pieces, _ends = _cut(sizes)
     ours, theirs = PiecesReader(pieces), io.BytesIO(data)
     for op in ops:
         if op[0] == "read":
             assert ours.read(op[1]) == theirs.read(op[1])
         else:
-            offset = op[1] if op[2] == 0 else op[1] - 200
-            if (op[2] == 1 and theirs.tell() + offset < 0) or (op[2] == 2 and len(data) + offset < 0):
-                continue
-            assert ours.seek(offset, op[2]) == theirs.seek(offset, op[2])
+            _seek_both(ours, theirs, op, len(data))
         assert ours.tell() == theirs.tell()
+
+
+def _cut(sizes: list[int]) -> tuple[bytes, list, set[int]]:
+    """Data of ``sum(sizes)`` bytes, its pieces of those sizes (every odd-sized one a memoryview), and
+    where each piece ends."""
+    data = bytes(i % 251 for i in range(sum(sizes)))
+    pieces, at, ends = [], 0, set()
+    for size in sizes:
+        pieces.append(memoryview(data)[at:at + size] if size % 2 else data[at:at + size])
+        at += size
+        ends.add(at)
+    return data, pieces, ends
+
+
+def _seek_both(ours: PiecesReader, theirs: io.BytesIO, op: tuple, size: int) -> None:
+    """The seek ``op`` on both readers (one BytesIO refuses, before the start, is skipped)."""
+    offset = op[1] if op[2] == 0 else op[1] - 200
+    if (op[2] == 1 and theirs.tell() + offset < 0) or (op[2] == 2 and size + offset < 0):
+        return
+    assert ours.seek(offset, op[2]) == theirs.seek(offset, op[2])
 
 
 @settings(max_examples=200, deadline=None)
@@ -100,12 +113,7 @@ def test_the_reader_is_the_joined_pieces(sizes, ops):
 def test_the_short_reader_gives_the_joined_pieces_in_short_reads(sizes, ops):
     """``short``: each read gives a prefix of what a full read gives (at most the rest of the piece it
     starts in), nothing only at the end; read on, the reads join into the whole file."""
-    data = bytes(i % 251 for i in range(sum(sizes)))
-    pieces, at, ends = [], 0, set()
-    for size in sizes:
-        pieces.append(memoryview(data)[at:at + size] if size % 2 else data[at:at + size])
-        at += size
-        ends.add(at)
+    data, pieces, ends = _cut(sizes)
     ours, theirs = PiecesReader(pieces, short=True), io.BytesIO(data)
     for op in ops:
         if op[0] == "read":
@@ -115,10 +123,7 @@ def test_the_short_reader_gives_the_joined_pieces_in_short_reads(sizes, ops):
             assert len(got) == len(full) or at + len(got) in ends      # short only at a piece's end
             theirs.seek(at + len(got))
         else:
-            offset = op[1] if op[2] == 0 else op[1] - 200
-            if (op[2] == 1 and theirs.tell() + offset < 0) or (op[2] == 2 and len(data) + offset < 0):
-                continue
-            assert ours.seek(offset, op[2]) == theirs.seek(offset, op[2])
+            _seek_both(ours, theirs, op, len(data))
         assert ours.tell() == theirs.tell()
     rest = b"".join(iter(lambda: ours.read(7), b""))
     assert rest == theirs.read()
