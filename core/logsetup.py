@@ -161,8 +161,7 @@ def setup_logging(folder: Path, level: int = logging.INFO, name: str = "zizhu.lo
     if _handler is not None:
         if _handler.baseFilename == str(path.resolve()):
             return path
-        root.removeHandler(_handler)
-        _handler.close()
+        stop_logging()
     _handler = _SharedRotatingHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     _handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _handler.addFilter(MaskIdsFilter())

@@ -99,11 +99,11 @@ def registered_temp(path: Path) -> Iterator[None]:
 REPLACE_WAITS = (0.05, 0.1, 0.2)
 
 
-def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """``os.replace``, tried again on PermissionError (``REPLACE_WAITS``)."""
+def _again_while_held(act: Callable[[], object]) -> None:
+    """``act()``, tried again on PermissionError after each of ``REPLACE_WAITS``; the last one raised."""
     for wait in (*REPLACE_WAITS, None):
         try:
-            os.replace(source, target)
+            act()
             return
         except PermissionError:
             if wait is None:
@@ -111,22 +111,19 @@ def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str])
             time.sleep(wait)
 
 
+def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """``os.replace``, tried again on PermissionError (``REPLACE_WAITS``)."""
+    _again_while_held(lambda: os.replace(source, target))
+
+
 def discard(path: Path) -> None:
     """Remove a temporary (gone already: nothing), tried again on PermissionError as ``replace_file``
     does; a failure is logged, never raised over the error being told (its registration keeps it for
     the next start's sweep: ``registered_temp``)."""
-    for wait in (*REPLACE_WAITS, None):
-        try:
-            path.unlink(missing_ok=True)
-            return
-        except PermissionError as exc:
-            if wait is None:
-                log.warning("could not remove the temporary %s: %s", path.name, exc)
-                return
-            time.sleep(wait)
-        except OSError as exc:
-            log.warning("could not remove the temporary %s: %s", path.name, exc)
-            return
+    try:
+        _again_while_held(lambda: path.unlink(missing_ok=True))
+    except OSError as exc:
+        log.warning("could not remove the temporary %s: %s", path.name, exc)
 
 
 def _remove(path: Path) -> None:
