@@ -176,6 +176,19 @@ def test_a_merged_cell_is_read_on_each_of_its_rows(tmp_path, policy):
     assert [r.values["name"] for r in result.skipped] == ["以下空白"]
 
 
+def test_the_merged_cells_are_measured_once_per_list(tmp_path, policy, monkeypatch):
+    """The rows and the notes fill the same cells, from one pass over the merged ranges."""
+    from core.importers import common
+    rows = [HEADER, ["张大", IDS[0], "初中", "建档立卡"], ["张二", IDS[1], "小学", None], ["李四", IDS[3], "小学", "非困难"]]
+    table = read_table(workbook(tmp_path / "m.xlsx", rows, lambda ws: ws.merge_cells("D2:D3")))
+    real, calls = common.merge_fills, []
+    monkeypatch.setattr(common, "merge_fills", lambda *a: calls.append(1) or real(*a))
+    assert "第 3 行的D列" in parse_students(table, policy).notes[0] and len(calls) == 1
+    calls.clear()
+    parse_roster(table)
+    assert len(calls) == 1
+
+
 def test_a_student_over_two_rows_with_the_name_and_id_merged_is_one_student(tmp_path, policy):
     """Some forms give a student a row per family member, 姓名 and 身份证号 merged over them: the rows
     under are no second student (not filled: skipped as before, no duplicate ID), while a merged

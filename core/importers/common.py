@@ -213,10 +213,11 @@ def row_is_empty(row: list[Any]) -> bool:
 
 def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
                    keep: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
-                   ) -> Iterator[tuple[int, list[Any]]]:
+                   fills: Fills | None = None) -> Iterator[tuple[int, list[Any]]]:
     """(1-based line, row padded to the header width) for every row after the
     header that is not entirely empty (a row holding a formula cell of ``keep``,
-    read as empty, is not skipped); reports progress at most ~100 times."""
+    read as empty, is not skipped), merged cells filled (``fills``: ``merge_fills``, computed here
+    when not given); reports progress at most ~100 times."""
     keep_rows = {r for r, _c in keep}
     rows = table.rows
     start = mapping.header_row + 1
@@ -224,7 +225,8 @@ def iter_data_rows(table: Table, mapping: Mapping, progress: Progress | None,
     width = len(mapping.headers)
     step = max(1, -(-total // 100))      # ceil: at most 100 calls, plus the last
     pad = [""] * width
-    fills = merge_fills(table, mapping) if table.merged else {}
+    if fills is None:
+        fills = sheet_fills(table, mapping)
     for i in range(total):
         if progress is not None and i % step == 0:
             progress(i, total)
@@ -249,7 +251,15 @@ def _blank(cell: Any) -> bool:
 _NOT_FILLED = ("name", "id_number")   # a student over several rows (one a family member): not two students
 
 
-def merge_fills(table: Table, mapping: Mapping) -> dict[int, list[tuple[int, Any]]]:
+Fills = dict[int, list[tuple[int, Any]]]       # 0-based row -> (column, value) of merged cells read blank
+
+
+def sheet_fills(table: Table, mapping: Mapping) -> Fills:
+    """``merge_fills`` of a sheet with merged ranges (none: nothing to fill)."""
+    return merge_fills(table, mapping) if table.merged else {}
+
+
+def merge_fills(table: Table, mapping: Mapping) -> Fills:
     """0-based row -> (column, value) for the blank cells under the first of a merged range of one
     mapped column that begins in the data rows: the clerk sees the merged value on each of its rows
     (a family category merged over two siblings), calamine gives it to the first only. Ranges over
@@ -258,7 +268,7 @@ def merge_fills(table: Table, mapping: Mapping) -> dict[int, list[tuple[int, Any
     and the work is bounded by the table's rows whatever ranges a file declares."""
     rows, start, width = table.rows, mapping.header_row + 1, len(mapping.headers)
     columns = {c for fld, c in mapping.columns.items() if fld not in _NOT_FILLED and c < width}
-    fills: dict[int, list[tuple[int, Any]]] = {}
+    fills: Fills = {}
     seen: set[tuple[int, int]] = set()
     steps = len(rows) * 4        # overlapping ranges (no spreadsheet program writes them): no more
     for r0, c0, r1, c1 in table.merged:
@@ -284,10 +294,12 @@ def _lines_text(lines: list[int]) -> str:
     return f"第 {named} 行" + (f"等共 {len(lines)} 行" if len(lines) > _MAX_LINES_NAMED else "")
 
 
-def sheet_notes(table: Table, mapping: Mapping, skipped: Collection[int] = ()) -> list[str]:
+def sheet_notes(table: Table, mapping: Mapping, skipped: Collection[int] = (),
+                fills: Fills | None = None) -> list[str]:
     """What the sheet showed the clerk otherwise than it was read: hidden (or filtered out) rows that
     were read, merged cells whose value was given to each of their rows (``skipped``: the 1-based
-    lines skipped as no student's, of which nothing was read)."""
+    lines skipped as no student's, of which nothing was read; ``fills``: the rows' ``merge_fills``, as
+    ``iter_data_rows`` filled them, computed here when not given)."""
     notes = []
     start = mapping.header_row + 1
     rows = table.rows
@@ -296,7 +308,8 @@ def sheet_notes(table: Table, mapping: Mapping, skipped: Collection[int] = ()) -
     if hidden:
         notes.append(f"{_lines_text(hidden)}在表格中是隐藏的（或被筛选隐藏），也已读入：如果其中有不应导入的行，"
                      "请在表格中删除这些行（不要只隐藏）后重新导入")
-    fills = merge_fills(table, mapping) if table.merged else {}
+    if fills is None:
+        fills = sheet_fills(table, mapping)
     filled = {r: cells for r, cells in fills.items() if r + 1 not in skipped}
     if filled:
         cols = [column_letter(c) for c in sorted({c for cells in filled.values() for c, _v in cells})]

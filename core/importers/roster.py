@@ -21,6 +21,7 @@ from core.importers.common import (
     lost_char_problem,
     lost_digits,
     raw_cells,
+    sheet_fills,
     sheet_notes,
     where,
 )
@@ -56,7 +57,8 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
     kept, skipped = result.rows, result.skipped
     uncomputed = table.uncomputed
     valid = check.valid_cells(table.rows[mapping.header_row + 1:], id_idx)
-    for line, row in iter_data_rows(table, mapping, progress, keep=uncomputed):
+    fills = sheet_fills(table, mapping)          # (once: the rows and the notes)
+    for line, row in iter_data_rows(table, mapping, progress, keep=uncomputed, fills=fills):
         id_cell = row[id_idx]
         if id_cell in valid:        # the usual cell: what check(id_cell) answers for it
             id_number = id_raw = id_cell
@@ -97,5 +99,5 @@ def parse_roster(table: Table, overrides: dict[str, str] | None = None,
         if problems and not raw:
             raw = raw_cells(row, width)
         kept.append(ParsedRow(line, values, problems, raw))
-    result.notes = sheet_notes(table, mapping, {r.line for r in result.skipped})
+    result.notes = sheet_notes(table, mapping, {r.line for r in result.skipped}, fills)
     return result

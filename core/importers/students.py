@@ -38,6 +38,7 @@ from core.importers.common import (
     lost_char_problem,
     lost_digits,
     raw_cells,
+    sheet_fills,
     sheet_notes,
     where,
 )
@@ -325,8 +326,9 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
     parser = _StudentParser(result, policy, table)
     parser.valid_ids = parser.ids.valid_cells(table.rows[mapping.header_row + 1:], mapping.columns["id_number"])
     kept: list[tuple[ParsedRow, list[Any]]] | None = [] if blanks else None
+    fills = sheet_fills(table, mapping)          # (once: the rows and the notes)
     try:
-        for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed):
+        for line, row in iter_data_rows(table, mapping, progress, keep=table.uncomputed, fills=fills):
             parsed, skipped = parser.parse(line, row)
             (result.skipped if skipped else result.rows).append(parsed)
             if kept is not None and not skipped:
@@ -337,5 +339,5 @@ def parse_students(table: Table, policy: Policy, overrides: dict[str, str] | Non
         parser.parsers.clear()
     stages = {st for st in map(parse_stage, {r.values.get("stage") or "" for r in result.rows}) if st is not None}
     result.warnings = missing_column_warnings(policy, mapping.columns.keys(), stages)
-    result.notes = sheet_notes(table, mapping, {r.line for r in result.skipped})
+    result.notes = sheet_notes(table, mapping, {r.line for r in result.skipped}, fills)
     return result
