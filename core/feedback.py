@@ -157,9 +157,7 @@ def parse_feedback(data: bytes, source: str = "反馈包") -> Feedback:
     top = r.document(data, FEEDBACK_FORMAT, FEEDBACK_VERSION, "反馈文件",
                      "请把本程序升级到与发出反馈包的单位相同或更新的版本。")
     receiver, school = r.obj(top.get("receiver"), "receiver"), r.obj(top.get("school"), "school")
-    year = top.get("school_year")
-    if type(year) is not int:
-        raise r.fail("school_year", "学年应为整数")
+    year = r.year(top.get("school_year"), "school_year")
     created = r.required(top, "created_at", "整体")
     try:
         when = local_time(created)       # one written with an offset (+08:00, Z) is taken as local time

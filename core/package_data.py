@@ -40,6 +40,7 @@ from typing import Annotated, Any
 import msgspec
 
 from core.errors import ValidationError
+from core.money import MAX_YUAN, format_fen
 
 DATA_MEMBER = "data.json"
 DATA_FORMAT = "zizhu-package-data"
@@ -51,7 +52,18 @@ _HINT = "请联系报送单位用最新版本的程序重新导出提交包。"
 _UPGRADE = "请把本程序升级到与报送单位相同或更新的版本。"
 
 
-Fen = Annotated[int, msgspec.Meta(ge=0)]      # an amount: integer fen, never negative (bool and float refused)
+# The bounds of what a package may state: an amount is at most what data entry takes (core.money.MAX_YUAN),
+# a total at most 10 trillion yuan, a count or version at most a billion, a school year four digits. No
+# county comes near them; they keep every value and every sum of them within SQLite's 64-bit integers (a
+# larger one would stop the intake with an OverflowError instead of refusing the package).
+MAX_FEN = int(MAX_YUAN) * 100
+MAX_TOTAL_FEN = 10 ** 15
+MAX_COUNT = 10 ** 9
+MAX_YEAR = 9999
+# an amount: integer fen, never negative (bool and float refused)
+Fen = Annotated[int, msgspec.Meta(ge=0, le=MAX_FEN)]
+TotalFen = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOTAL_FEN)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
 
 
 class Grant(msgspec.Struct, frozen=True, gc=False):
@@ -247,18 +259,27 @@ class JsonReader:
             raise self.fail(f"{where}.{key}", "应为 true 或 false")
         return value
 
-    def fen(self, value: Any, where: str) -> int:
+    def fen(self, value: Any, where: str, most: int = MAX_FEN) -> int:
         if type(value) is not int or value < 0:     # bool is not an amount; no float ever
             raise self.fail(where, "金额应为非负整数（单位：分）")
+        if value > most:
+            raise self.fail(where, f"金额 {value} 分超出范围（最多 {format_fen(most)} 元）")
         return value
 
-    def number(self, value: Any, where: str) -> int:
+    def number(self, value: Any, where: str, most: int = MAX_COUNT) -> int:
         if type(value) is not int or value < 0:
             raise self.fail(where, "应为非负整数")
+        if value > most:
+            raise self.fail(where, f"数值 {value} 超出范围（最多 {most}）")
         return value
 
-    def fen_map(self, value: Any, where: str) -> dict[str, int]:
-        return {str(k): self.fen(v, f"{where}.{k}") for k, v in self.obj(value, where).items()}
+    def year(self, value: Any, where: str) -> int:
+        if type(value) is not int or not 0 <= value <= MAX_YEAR:
+            raise self.fail(where, "学年应为整数（如 2024）")
+        return value
+
+    def fen_map(self, value: Any, where: str, most: int = MAX_FEN) -> dict[str, int]:
+        return {str(k): self.fen(v, f"{where}.{k}", most) for k, v in self.obj(value, where).items()}
 
     def codes(self, value: Any, where: str) -> tuple[str, ...]:
         items = self.lst(value, where)
@@ -310,22 +331,22 @@ def _finding(r: JsonReader, raw: Any, i: int) -> PackageFinding:
 class _School(msgspec.Struct, frozen=True):
     code: str
     name: str
-    school_year: int
+    school_year: Annotated[int, msgspec.Meta(ge=0, le=MAX_YEAR)]
     township: str = ""
 
 
 class _Policy(msgspec.Struct, frozen=True):
     name: str = ""
     hash: str = ""
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Count = 0
 
 
 class _Totals(msgspec.Struct, frozen=True):
-    total: Fen
-    by_item: dict[str, Fen] = {}
-    by_source: dict[str, Fen] = {}
-    students_granted: Annotated[int, msgspec.Meta(ge=0)] = 0
-    pending: Annotated[int, msgspec.Meta(ge=0)] = 0
+    total: TotalFen
+    by_item: dict[str, TotalFen] = {}
+    by_source: dict[str, TotalFen] = {}
+    students_granted: Count = 0
+    pending: Count = 0
 
 
 class _Document(msgspec.Struct, frozen=True):
@@ -430,9 +451,7 @@ def _parse_checked(data: bytes, source: str) -> PackageData:
     r = JsonReader(source)
     top = r.document(data, DATA_FORMAT, DATA_VERSION, "数据文件", _UPGRADE)
     school = r.obj(top.get("school"), "school")
-    year = school.get("school_year")
-    if type(year) is not int:
-        raise r.fail("school.school_year", "学年应为整数")
+    year = r.year(school.get("school_year"), "school.school_year")
     policy = r.obj(top.get("policy", {}), "policy")
     totals = r.obj(top.get("totals"), "totals")
     counts = {k: r.number(totals.get(k, 0), f"totals.{k}") for k in ("students_granted", "pending")}
@@ -450,7 +469,7 @@ def _parse_checked(data: bytes, source: str) -> PackageData:
         students=tuple(_student_checked(r, s, f"students[{i}]")
                        for i, s in enumerate(r.lst(top.get("students"), "students"))),
         findings=tuple(findings),
-        totals=PackageTotals(r.fen_map(totals.get("by_item", {}), "totals.by_item"),
-                             r.fen_map(totals.get("by_source", {}), "totals.by_source"),
-                             r.fen(totals.get("total"), "totals.total"), **counts),
+        totals=PackageTotals(r.fen_map(totals.get("by_item", {}), "totals.by_item", MAX_TOTAL_FEN),
+                             r.fen_map(totals.get("by_source", {}), "totals.by_source", MAX_TOTAL_FEN),
+                             r.fen(totals.get("total"), "totals.total", MAX_TOTAL_FEN), **counts),
     )

@@ -67,11 +67,41 @@ def test_an_unknown_funding_source_is_refused_naming_it(station, schools, tmp_pa
      "金额应为非负整数（单位：分）"),
     (lambda d: d["findings"].insert(0, {"code": "X"}), "findings[0].severity", "应为文字"),
     (lambda d: d["totals"].pop("total"), "totals.total", "金额应为非负整数（单位：分）"),
+    # beyond SQLite's integers (an OverflowError stopped the whole intake) or beyond any real amount
+    (lambda d: d["students"][0]["grants"][0].update(amount_fen=2 ** 63), "students[0].grants[0].amount_fen",
+     f"金额 {2 ** 63} 分超出范围（最多 100000000.00 元）"),
+    (lambda d: d["students"][0]["grants"][0].update(amount_fen=10 ** 10 + 1), "students[0].grants[0].amount_fen",
+     "金额 10000000001 分超出范围（最多 100000000.00 元）"),
+    (lambda d: d["students"][0]["grants"][0]["shares"].update(city=2 ** 64), "students[0].grants[0].shares.city",
+     f"金额 {2 ** 64} 分超出范围（最多 100000000.00 元）"),
+    (lambda d: d["totals"].update(total=2 ** 63), "totals.total", f"金额 {2 ** 63} 分超出范围（最多 10000000000000.00 元）"),
+    (lambda d: d["totals"].update(students_granted=2 ** 63), "totals.students_granted",
+     f"数值 {2 ** 63} 超出范围（最多 1000000000）"),
+    (lambda d: d["school"].update(school_year=2 ** 63), "school.school_year", "学年应为整数（如 2024）"),
 ])
 def test_a_field_of_the_wrong_type_or_missing_is_refused_naming_its_place(station, schools, tmp_path,
                                                                          change, place, what):
     reason = _refusal(station, resigned_data(schools.a, tmp_path / "bad.zip", change))
     assert reason == f"提交包 bad.zip 中的 data.json 无法读取（{place}）：{what}。"
+
+
+def test_an_amount_beyond_the_databases_integers_is_refused_and_the_batch_goes_on(station, schools, tmp_path):
+    def huge(data):
+        data["students"][0]["grants"][0]["amount_fen"] = 2 ** 63
+    report = intake(station, [resigned_data(schools.a, tmp_path / "huge.zip", huge), schools.b.path])
+    assert [o.result for o in report.outcomes] == ["refused", "accepted"]
+    assert "超出范围" in report.outcomes[0].reason
+    assert [row[0] for row in _stored(station)] == [schools.b.path.name]
+
+
+def test_the_largest_amount_data_entry_takes_is_received(station, schools, tmp_path):
+    def largest(data):
+        grant = data["students"][0]["grants"][0]
+        grant["amount_fen"], grant["shares"] = 10 ** 10, {"city": 10 ** 10}
+        data["totals"]["total"] += 10 ** 10
+    path = resigned_data(schools.a, tmp_path / "largest.zip", largest)
+    (o,) = intake(station, [path]).outcomes
+    assert o.result == "accepted", o.reason
 
 
 def test_examination_runs_on_two_threads_and_outcomes_keep_the_order_given(station, schools, tmp_path,

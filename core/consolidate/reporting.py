@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ValidationError
+from core.package_data import MAX_COUNT
 
 FIELD = "reporting"
 NAMED = 10      # schools named in a line (warning, report, workbook); the rest counted (their tables list all)
@@ -116,7 +117,7 @@ def _fail(where: str) -> ValidationError:
 
 def _count(doc: Mapping[str, Any], key: str) -> int:
     value = doc.get(key)
-    if type(value) is not int or value < 0:
+    if type(value) is not int or not 0 <= value <= MAX_COUNT:
         raise _fail(key)
     return value
 
