@@ -121,9 +121,15 @@ def save_school(db: Database, name: str, code: str, school_year: int, township: 
                 official: dict[str, str] | None = None, actor: str | None = None) -> SchoolSaved:
     """Create or update the school, with 公文信息 when given, in one transaction
     (a bad value changes nothing). ``township`` None keeps the stored one ("" for a new school):
-    re-running ``init`` for the next school year does not blank what the clerk entered."""
+    re-running ``init`` for the next school year does not blank what the clerk entered.
+    Another school year may put another policy version in force (``follow_school_year``): a backup
+    is taken first, as before any policy change."""
     from db.official import official_values, save_official
     from db.store import active_label, follow_school_year, get_policy_text, init_school
+    stored = school(db)
+    if stored is not None and stored.school_year != school_year:
+        from db.backup import backup_before_change
+        backup_before_change(db, "before-school-year")
     with db.session() as s:
         before = _school_values(s)
         if township is None:

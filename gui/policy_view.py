@@ -90,6 +90,8 @@ class PolicyPage(QWidget):
         self.data: PolicyPageData | None = None
         self.form: ItemForm | None = None
         self._message = ""                   # the last save's result, shown until the next edit
+        self._saving: str | None = None      # the text a save (its preview, then the version) is writing
+        self._carried: Policy | None = None  # edits made while it was written, kept over the reload
 
         self.title = QLabel("正在读取…", self)
         self.title.setObjectName("policyTitle")
@@ -197,6 +199,8 @@ class PolicyPage(QWidget):
         """The saved policy (an unsaved draft is kept when the saved version did not change)."""
         kept = self.draft if self.is_modified() and self.saved is not None \
             and self.saved.sha256 == data.policy.sha256 else None
+        if self._carried is not None:          # edited while the version was saved: still to save
+            kept, self._carried = self._carried, None
         self.data, self.saved = data, data.policy
         self.title.setText(self.title_text(data))
         self.versions.show_versions(data.versions, data.policy)
@@ -239,8 +243,8 @@ class PolicyPage(QWidget):
     def _show_pending(self) -> None:
         """The buttons and the pending line follow ``has_unsaved``: a value still being typed counts."""
         unsaved = self.has_unsaved()
-        self.save_button.setEnabled(unsaved)
-        self.discard_button.setEnabled(unsaved)
+        self.save_button.setEnabled(unsaved and self._saving is None)     # (one save at a time)
+        self.discard_button.setEnabled(unsaved and self._saving is None)
         if not unsaved:
             self.pending.setText(self._message or "没有未保存的改动")
             return
@@ -377,8 +381,8 @@ class PolicyPage(QWidget):
             return
         if not self.is_modified() or self.draft is None:
             return
-        text = self.draft.text
-        self.save_button.setEnabled(False)
+        text = self._saving = self.draft.text
+        self._show_pending()
         worker.run_task(preview_change, self.db, text,
                         on_success=lambda preview: self._previewed(text, preview, then),
                         on_failure=self._failed, parent=self)
@@ -395,6 +399,7 @@ class PolicyPage(QWidget):
     def _previewed(self, text: str, preview: ChangePreview, then: Callable[[], object] | None = None) -> None:
         note = self.confirm_preview(preview)
         if note is None:
+            self._saving = None
             self._show_pending()
             return
 
@@ -405,7 +410,11 @@ class PolicyPage(QWidget):
         worker.run_task(save_version, self.db, text, note, on_success=saved, on_failure=self._failed, parent=self)
 
     def saved_version(self, result: PolicySaved) -> None:
-        """A new version was saved (here or by 导入政策文件…): the pages follow its Changes."""
+        """A new version was saved (here or by 导入政策文件…): the pages follow its Changes. What was
+        edited while this page's save ran (its text is not the one saved) stays a draft to save."""
+        saving, self._saving = self._saving, None
+        if saving is not None and self.draft is not None and self.draft.text != saving:
+            self._carried = self.draft
         self.saved = None                     # the draft became the saved version
         self._message = self.saved_text(result)
         self.show_message(self._message)
@@ -423,6 +432,7 @@ class PolicyPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         from gui.errors import show_exception
+        self._saving = None
         self._show_pending()
         show_exception(self, exc)
 

@@ -100,3 +100,22 @@ def test_the_long_message_wraps_within_1024_pixels(qtbot, shown, db):
     assert page.message.wordWrap() and page.message.width() < 1024
     assert not page.scroll_area.horizontalScrollBar().isVisible()
     win.close()
+
+
+def test_another_school_year_is_backed_up_first_with_the_verified_students_as_they_were(db):
+    import sqlite3
+
+    from db.backup import list_backups
+    _preschool_raised_in_2024_and_verified(db)
+    before = set(list_backups(db.path))
+    save_school(db, "第一中学", "1", 2024)                  # the same year: no backup
+    assert set(list_backups(db.path)) == before
+    save_school(db, "第一中学", "1", 2023)                  # another year: another policy in force
+    (taken,) = set(list_backups(db.path)) - before
+    assert "before-school-year" in taken.name
+    con = sqlite3.connect(taken)
+    try:
+        assert con.execute("select count(*) from student where verified").fetchone() == (2,)
+    finally:
+        con.close()
+    assert _students(db) == {"李四": (False, False), "张丽": (True, True)}

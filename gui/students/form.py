@@ -244,7 +244,7 @@ class StudentForm(QDialog):
         for fld, editor in self.editors.items():
             editor.set_problem(problems.get(fld, ""))
         blocking = self.blocking_problems()
-        self.save_button.setEnabled(not blocking)
+        self.save_button.setEnabled(not blocking and not self._saving)
         self.status.setText("请先改正标红的内容" if blocking else "")
         return not blocking
 
@@ -293,6 +293,7 @@ class StudentForm(QDialog):
             return
         self.save_button.setEnabled(False)
         self._saving = True
+        self._editable(False)        # what is saved is what the form shows: nothing typed meanwhile is lost
         self.status.setText("正在保存…")
         worker.run_task(edit_student, self.db, self.data.id, changes,
                         on_success=self._saved, on_failure=self._save_failed, parent=self)
@@ -311,8 +312,13 @@ class StudentForm(QDialog):
     def _name(self) -> str:
         return self.form_values(lenient=True).get("name") or self.data.values.get("name") or "（无姓名）"
 
+    def _editable(self, on: bool) -> None:
+        for editor in self.editors.values():
+            editor.widget.setEnabled(on)
+
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
+        self._editable(True)
         self.save_button.setEnabled(True)
         self.status.setText("")
         show_exception(self, exc)
