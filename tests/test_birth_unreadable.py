@@ -23,7 +23,26 @@ def unreadable(birth: str) -> list[str]:
 @pytest.mark.parametrize("birth", ["3/5/2011", "二〇一〇年五月三日", "2010-13-01", "五月"])
 def test_an_unreadable_birth_date_is_a_finding_saying_how_to_write_it(birth):
     (message,) = unreadable(birth)
-    assert f"出生日期“{birth}”无法识别" in message and "2010-05-03" in message
+    assert "出生日期的写法无法识别" in message and "2010-05-03" in message
+    assert birth not in message         # (beside the masked ID it would give back the digits the mask hides)
+
+
+@pytest.mark.parametrize(("field", "value"), [("gender", ID), ("category", "2010-05-03"), ("stage", "20100503"),
+                                              ("location", "１１０１０１２０１００５０３"), ("ownership", "2010/5/3")])
+def test_a_number_or_date_in_another_field_is_not_quoted_beside_the_masked_id(field, value):
+    s = StudentFacts(key=1, name="王一", id_number=ID, id_raw=ID, **{"stage": "小学", field: value})
+    ctx = CheckContext(students=[s], roster=[], policy=default_policy(), school_name="甲校",
+                       school_year=2023, today=date(2024, 4, 1))
+    (message,) = [f.message for f in run_checks(ctx) if f.code == "VALUE_UNREADABLE" and f.field == field]
+    assert "无法识别" in message and "号码或日期，不在此显示" in message
+    assert not any(c.isdigit() for c in message.partition("无法识别")[0])
+
+
+def test_a_short_unreadable_value_is_still_quoted():
+    s = StudentFacts(key=1, name="王一", id_number=ID, id_raw=ID, stage="小学", gender="未知2")
+    ctx = CheckContext(students=[s], roster=[], policy=default_policy(), school_name="甲校",
+                       school_year=2023, today=date(2024, 4, 1))
+    assert any("性别“未知2”无法识别" in f.message for f in run_checks(ctx))
 
 
 @pytest.mark.parametrize("birth", ["", "2010-05-03", "2010/5/3", "2010年5月3日", "20100503", "2010.05", "2011-05-03"])

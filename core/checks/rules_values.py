@@ -63,7 +63,7 @@ def _births(ctx: CheckContext) -> Iterator[Finding]:
         if ok is None:
             ok = readable[text] = parse_birth(text) is not None
         if not ok:
-            yield VALUE_UNREADABLE.finding(s, f"出生日期“{text}”无法识别：请按 2010-05-03 或 2010年5月3日 的格式填写",
+            yield VALUE_UNREADABLE.finding(s, "出生日期的写法无法识别：请按 2010-05-03 或 2010年5月3日 的格式填写",
                                            "birth_date", part="birth_date")
 
 
@@ -72,6 +72,17 @@ def _births(ctx: CheckContext) -> Iterator[Finding]:
 # is an error: the student cannot be verified nor a final package made until it is corrected. 性别
 # and the name change no amount: a warning.
 _DECIDING = frozenset(("stage", "location", "ownership", "full_time", "category"))
+
+
+# A finding's message travels beside the masked ID (the 核查报告 of the package, its data.json): the value
+# it quotes must not give back what the mask hides. A birth date is never quoted (it is the mask's eight
+# digits); another field's value is not when it holds a number or a date (six digits or more: a column
+# shifted by one puts the ID or the birth date there), only said to be one.
+_HIDDEN_FROM = 6
+
+
+def _quoted(text: str) -> str:
+    return "（号码或日期，不在此显示）" if sum(c.isdigit() for c in text) >= _HIDDEN_FROM else f"“{text}”"
 
 
 def _found(s: StudentFacts, message: str, fld: str) -> Finding:
@@ -84,16 +95,16 @@ def _values(s: StudentFacts, stages: str, categories: str) -> Iterator[Finding]:
     if not (s.stage or "").strip():
         yield _found(s, f"学段为空：请填写学段（{stages}）", "stage")
     elif parse_stage(s.stage) is None:
-        yield _found(s, f"学段“{s.stage}”无法识别，应填：{stages}", "stage")
+        yield _found(s, f"学段{_quoted(s.stage)}无法识别，应填：{stages}", "stage")
     for fld, label, accepted, parse in _CHOICES:
         text = (getattr(s, fld) or "").strip()
         if text and parse(text) is None:
-            yield _found(s, f"{label}“{text}”无法识别，{accepted}", fld)
+            yield _found(s, f"{label}{_quoted(text)}无法识别，{accepted}", fld)
     if s.full_time_text:
-        yield _found(s, f"全日制正式学籍“{s.full_time_text}”无法识别，{_FULL_TIME_ACCEPTED}；暂按“是”计算",
+        yield _found(s, f"全日制正式学籍{_quoted(s.full_time_text)}无法识别，{_FULL_TIME_ACCEPTED}；暂按“是”计算",
                      "full_time")
     if s.category not in _CATEGORIES:
-        yield _found(s, f"家庭类别“{s.category}”无法识别，应填：{categories}", "category")
+        yield _found(s, f"家庭类别{_quoted(s.category)}无法识别，应填：{categories}", "category")
 
 
 VALUE_UNREADABLE = Rule("VALUE_UNREADABLE", Severity.WARNING, "信息无法识别",
