@@ -35,6 +35,9 @@ def parse_yuan(value: object) -> int:
     """
     if isinstance(value, bool):
         raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
+    shown = _shown(value)
+    if isinstance(value, str) and not value.strip():
+        raise ValidationError("金额未填写", "请填写以元为单位的金额，例如 1200 或 1200.50；确实没有的请填 0")
     if isinstance(value, int):
         dec = Decimal(value)
     elif isinstance(value, float):
@@ -44,25 +47,25 @@ def parse_yuan(value: object) -> int:
     else:
         text = _number_text(str(value).translate(_FULLWIDTH_DIGITS), value)
         if not _PLAIN.fullmatch(text):       # (Decimal would take "1e3", "1_000", "NaN")
-            raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
+            raise ValidationError(f"金额“{shown}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50")
         if len(text.partition(".")[2]) > 2:  # "1.400" is 1400 written with a thousands point, not 1.40
-            raise ValidationError(f"金额“{value}”超过两位小数",
+            raise ValidationError(f"金额“{shown}”超过两位小数",
                                   "金额最多精确到分（两位小数）；用点分隔千位的（如 1.400）请写成 1400")
         try:
             dec = Decimal(text)
         except InvalidOperation:
             raise ValidationError(
-                f"金额“{value}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50"
+                f"金额“{shown}”不是数字", "请填写以元为单位的金额，例如 1200 或 1200.50"
             ) from None
     if not dec.is_finite():
-        raise ValidationError(f"金额“{value}”不是数字", "请填写以元为单位的金额")
+        raise ValidationError(f"金额“{shown}”不是数字", "请填写以元为单位的金额")
     if dec < 0:
-        raise ValidationError(f"金额“{value}”不能为负数", "请填写 0 或正数")
+        raise ValidationError(f"金额“{shown}”不能为负数", "请填写 0 或正数")
     if dec > MAX_YUAN:
-        raise ValidationError(f"金额“{value}”过大", "请核对金额，单位是元")
+        raise ValidationError(f"金额“{shown}”过大", "请核对金额，单位是元")
     fen = dec * 100
     if fen != fen.to_integral_value():
-        raise ValidationError(f"金额“{value}”超过两位小数", "金额最多精确到分（两位小数）")
+        raise ValidationError(f"金额“{shown}”超过两位小数", "金额最多精确到分（两位小数）")
     return int(fen)
 
 
@@ -84,6 +87,13 @@ def _number_text(text: str, value: object) -> str:
                 f"金额“{value}”的逗号位置不对：小数点请用“.”，千位分隔的逗号每三位一个", _EXAMPLES)
         number = number.replace(",", "").replace("，", "")
     return number
+
+
+def _shown(value: object) -> str:
+    """The value as a message quotes it: a whole number from a number cell as Excel shows it (-5, not -5.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _without_float_noise(value: float) -> float:

@@ -43,3 +43,18 @@ def test_split_first_gets_rounded_last_remainder():
     thirds = [("city", Decimal("33.33")), ("county", Decimal("66.67"))]
     assert split_shares(100, thirds) == {"city": 33, "county": 67}
     assert split_shares(101, [("county", Decimal(100))]) == {"county": 101}
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000"])
+def test_a_blank_amount_is_said_to_be_missing_not_to_be_no_number(blank):
+    with pytest.raises(ValidationError) as err:
+        parse_yuan(blank)
+    assert err.value.message == "金额未填写" and "填 0" in err.value.hint
+
+
+@pytest.mark.parametrize(("cell", "message"), [(-5.0, "金额“-5”不能为负数"), (2e8, "金额“200000000”过大"),
+                                               (-0.5, "金额“-0.5”不能为负数")])
+def test_a_number_cell_is_quoted_as_excel_shows_it(cell, message):
+    with pytest.raises(ValidationError) as err:
+        parse_yuan(cell)
+    assert err.value.message == message

@@ -113,3 +113,13 @@ def test_a_third_decimal_is_refused_even_when_zero(text):
 def test_what_decimal_alone_would_take_is_not_an_amount(text):
     with pytest.raises(ValidationError, match="不是数字"):
         parse_yuan(text)
+
+
+def test_a_payment_without_an_amount_is_said_to_be_missing(policy):
+    rows = [["身份证号", "姓名", "项目", "金额"],
+            [ID1, "甲", "HS_TEXTBOOK", ""],
+            [ID2, "乙", "HS_TEXTBOOK", -5.0]]
+    parsed = parse_payments(Table("p.xlsx", "P", rows), policy)
+    assert parsed.payments == []
+    assert [m.split("，")[0] for _line, m in parsed.problems] == ["第2行：金额（D列）：金额未填写",
+                                                                   "第3行：金额（D列）：金额“-5”不能为负数"]
