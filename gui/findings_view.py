@@ -48,6 +48,7 @@ NOT_CHECKED = "还没有运行核查：点“运行核查”（F9）"
 NOTHING_FOUND = "核查没有发现问题"
 NO_FINDINGS = "没有核查问题（点“运行核查”（F9）可以重新核查）"    # not known whether a check ran
 ONLY_FIXED = "没有未处理或已接受的问题：以前的问题都已改正（在状态中选“已改正”可以查看）"
+ACCEPT_TITLE, FIXED_TITLE = "接受核查问题", "标记已改正"     # the reason dialogs' titles
 OWN_ORIGIN = "本校核查"   # the 来源 of the school's own findings (a receiver's: 汇总核查, 专项核查, 暗访)
 
 
@@ -288,7 +289,7 @@ class FindingsPage(ListPage[FindingsProxy]):
     def ask_reason(self, rows: list[FindingView]) -> str | None:
         """The reason for accepting ``rows`` (named in the dialog); tests replace this."""
         from gui.reason_dialog import ask_reason
-        return ask_reason(self, "接受核查问题",
+        return ask_reason(self, ACCEPT_TITLE,
                           f"确认以下 {len(rows)} 个核查问题的数据无误（接受后不再作为问题处理）：",
                           [finding_line(r) for r in rows], "例如：户口簿上即为此异体字，已核对原件")
 
@@ -307,6 +308,8 @@ class FindingsPage(ListPage[FindingsProxy]):
         if reason is None:
             return
         def accepted(done) -> None:
+            from gui.reason_dialog import reason_written
+            reason_written(ACCEPT_TITLE)
             self.changed.emit(done.changes)
             self.show_message(f"已接受 {done.count} 个问题", 8000)
         worker.run_task(accept_findings, self.db, [r.id for r in rows], reason, on_success=accepted, parent=self)
@@ -379,7 +382,7 @@ class FindingsPage(ListPage[FindingsProxy]):
     def ask_fix_note(self, rows: list[FindingView]) -> str | None:
         """What the clerk changed for ``rows`` (named in the dialog); tests replace this."""
         from gui.reason_dialog import ask_reason
-        return ask_reason(self, "标记已改正",
+        return ask_reason(self, FIXED_TITLE,
                           f"以下 {len(rows)} 个上级单位反馈的问题已改正本校数据，请写明改了什么"
                           "（导出新的上报包后，上级单位会看到）：",
                           [finding_line(r) for r in rows], "例如：已将该生移出名单（已转学至外县）并重新核准")
@@ -396,6 +399,8 @@ class FindingsPage(ListPage[FindingsProxy]):
             return
 
         def done(result) -> None:
+            from gui.reason_dialog import reason_written
+            reason_written(FIXED_TITLE)
             self.show_message(f"已标记 {result.count} 个问题为已改正；请重新核准并导出上报包", 8000)
             self.changed.emit(result.changes)
         worker.run_task(mark_fixed_findings, self.db, [r.id for r in rows], note, on_success=done, parent=self)

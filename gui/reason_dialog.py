@@ -82,10 +82,26 @@ class ReasonDialog(QDialog):
         super().accept()
 
 
+# A reason written whose write has not succeeded (yet), by the dialog's title: a write that fails (the
+# database held by another program, a full disk) would otherwise lose what the clerk wrote. The next
+# dialog of that title opens with it; the caller forgets it once its write is done (``reason_written``).
+_UNWRITTEN: dict[str, str] = {}
+
+
 def ask_reason(parent: QWidget | None, title: str, intro: str, items: list[str], example: str) -> str | None:
     """The reason written, or None when cancelled (callers wrap this in a method tests replace)."""
     dialog = ReasonDialog(title, intro, items, example, parent)
+    dialog.edit.setText(_UNWRITTEN.get(title, ""))
     try:
-        return dialog.reason() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            _UNWRITTEN.pop(title, None)
+            return None
+        _UNWRITTEN[title] = reason = dialog.reason()
+        return reason
     finally:
         dialog.deleteLater()
+
+
+def reason_written(title: str) -> None:
+    """The reason asked under ``title`` is stored: the next dialog opens empty."""
+    _UNWRITTEN.pop(title, None)

@@ -50,6 +50,8 @@ def shown(monkeypatch):
     monkeypatch.setattr(ItemForm, "confirm_discard", lambda self: True)
     from gui.letters_view import LettersPage  # saved letters: not recorded as printed (以后再说)
     monkeypatch.setattr(LettersPage, "ask_record_saved", lambda self, count: False)
+    from gui import reason_dialog  # a reason another test left unwritten is not offered in this one
+    monkeypatch.setattr(reason_dialog, "_UNWRITTEN", {})
     with worker.synchronous():
         yield seen
     assert seen == [], f"unexpected error shown: {seen}"

@@ -283,7 +283,7 @@ class StudentsPage(ListPage[StudentFilterProxy]):
     def ask_remove_reason(self, rows: list[StudentRow], parent: QWidget | None = None) -> str | None:
         """The reason for taking ``rows`` off the list, or None (tests replace this)."""
         from gui.reason_dialog import ask_reason
-        return ask_reason(parent or self, "移出名单",
+        return ask_reason(parent or self, REMOVE_TITLE,
                           f"把以下 {len(rows)} 名学生移出名单？移出后他们不参加核查、统计、告知书和上报；"
                           "记录保留，可撤销（Ctrl+Z）或用“移回名单”恢复。",
                           [student_line(r) for r in rows], REMOVE_EXAMPLE)
@@ -304,6 +304,8 @@ class StudentsPage(ListPage[StudentFilterProxy]):
         label = (rows[0].name or "（无姓名）") if len(rows) == 1 else f"{len(rows)} 名学生"
 
         def done(result: Done) -> None:
+            from gui.reason_dialog import reason_written
+            reason_written(REMOVE_TITLE)
             if parent is not None:
                 parent.close()
             self.undo_stack.push(RemoveStudentsCommand(self.db, ids, label, reason, self.changed.emit, self))
@@ -324,6 +326,9 @@ class StudentsPage(ListPage[StudentFilterProxy]):
     def _done(self, result: Done, text: str) -> None:
         self.message(text)
         self.changed.emit(result.changes)
+
+
+REMOVE_TITLE = "移出名单"       # the reason dialog's title (and what remembers a reason not yet written)
 
 
 def verify_question(count: int, skipped: int) -> str:
