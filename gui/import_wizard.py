@@ -178,7 +178,7 @@ class PreviewPage(QWizardPage):
 
     def initializePage(self) -> None:
         wiz = dialogs.wizard_of(self, ImportWizard)
-        wiz.overrides, wiz.replace = None, False
+        wiz.overrides, wiz.replace = _UNIMPORTED.get(wiz.mapping_key()), False
         self.replace_box.blockSignals(True)
         self.replace_box.setChecked(False)
         self.replace_box.blockSignals(False)
@@ -333,6 +333,13 @@ RUN_SUBTITLES = {"running": "正在写入数据库：全部行一起写入，中
                  "failed": "请关闭这个窗口，按提示改正后重新导入。"}
 
 
+# The column mapping the clerk chose for a file whose import failed (by kind and file): the next
+# wizard on that file previews with it, not with the remembered one (a mapping is remembered only
+# by a successful import). Forgotten when that file is imported.
+_UNIMPORTED: dict[tuple[str, str], dict[str, str]] = {}
+KEPT_MAPPING = "刚才选定的列对应关系已保留，重新导入这个文件时会沿用。"
+
+
 class RunPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -383,12 +390,17 @@ class RunPage(QWizardPage):
         self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
         self.completeChanged.emit()
         wiz = dialogs.wizard_of(self, ImportWizard)
+        _UNIMPORTED.pop(wiz.mapping_key(), None)
         wiz.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
         self.running = False
+        wiz = dialogs.wizard_of(self, ImportWizard)
+        kept = wiz.overrides is not None
+        if kept:
+            _UNIMPORTED[wiz.mapping_key()] = dict(wiz.overrides or {})
         self.setSubTitle(RUN_SUBTITLES["failed"])
-        self.status.setText("导入没有完成，数据库没有任何改动。")
+        self.status.setText("导入没有完成，数据库没有任何改动。" + (KEPT_MAPPING if kept else ""))
         show_exception(self, exc)
 
     def isComplete(self) -> bool:
@@ -460,3 +472,7 @@ class ImportWizard(QWizard):
 
     def path(self) -> Path:
         return self.file_page.path()
+
+    def mapping_key(self) -> tuple[str, str]:
+        """What a mapping kept after a failed import is kept for (``_UNIMPORTED``): this kind, this file."""
+        return self.kind(), str(self.path().resolve())

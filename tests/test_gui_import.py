@@ -407,3 +407,35 @@ def test_two_id_columns_with_data_are_refused_until_the_clerk_picks_the_students
     page.refresh_button.click()
     assert page.preview is not None
     assert "身份证号 ← “身份证号”（B列）" in page.details.toPlainText()
+
+
+def test_a_mapping_chosen_for_a_failed_import_is_used_when_that_file_is_imported_again(win, qtbot, tmp_path, shown,
+                                                                                      db):
+    """The mapping is remembered by a successful import only: one that failed (the file saved again after the
+    preview) lost the columns the clerk had picked, and the next wizard asked for them again."""
+    import os
+    header = ["学生名字", "身份号", "就读阶段", "家庭类别"]
+    odd = write_xlsx(tmp_path / "odd.xlsx", header, [["赵六", NEW1, "普通高中", "建档立卡"]])
+    wiz = run_wizard(win, qtbot, "students", odd)
+    page = wiz.preview_page
+    for column, field in enumerate(("name", "id_number", "stage")):
+        page.mapping.pick(column, field)
+    page.refresh_button.click()
+    assert page.preview is not None
+    write_xlsx(odd, header, [["赵六", NEW1, "普通高中", "建档立卡"], ["钱七", NEW2, "小学", "非困难"]])
+    st = odd.stat()
+    os.utime(odd, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    wiz.button(QWizard.WizardButton.CommitButton).click()
+    assert len(shown) == 1 and "在预览之后被修改过" in shown[0][0]
+    shown.clear()
+    assert "列对应关系已保留" in wiz.run_page.status.text()
+    wiz.close()
+    again = run_wizard(win, qtbot, "students", odd)          # previewed with the columns picked, at once
+    assert again.preview_page.preview is not None and "将新增 2 行" in again.preview_page.status.text()
+    assert "姓名 ← “学生名字”（A列）" in again.preview_page.details.toPlainText()
+    again.button(QWizard.WizardButton.CommitButton).click()
+    assert {"赵六", "钱七"} <= names_in_db(db)
+    again.close()
+    other = run_wizard(win, qtbot, "students", write_xlsx(tmp_path / "other.xlsx", header, [["孙八", NEW1, "初中", ""]]))
+    assert other.preview_page.preview is not None      # the mapping the successful import remembered
+    other.close()
