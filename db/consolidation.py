@@ -25,7 +25,7 @@ from core.exports.consolidated import Consolidation, InnerPackage
 from core.money import format_fen
 from db import audit, store
 from db.changes import Changes
-from db.session import Database
+from db.session import Database, recording_written
 
 if TYPE_CHECKING:
     from db.receiving_status import IntakeStatus
@@ -190,7 +190,7 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
     path = write_package(Path(target), files, meta, private, public_raw)
     r = c.reporting
     gap = f"，应报 {r.expected} 所，缺报 {len(r.missing)} 所" if r is not None and r.missing else ""
-    with db.session() as s:
+    with recording_written(f"汇总包“{path.name}”"), db.session() as s:
         audit.record(s, actor or audit.default_actor(), "export", None,
                      {"*": (None, f"导出汇总包 {Path(target).name}（{len(inner)} 所学校{gap}）")})
     if progress:

@@ -48,7 +48,7 @@ from db.official import (
     get_official,
     require_county,
 )
-from db.session import Database
+from db.session import Database, recording_written
 
 Progress = Callable[[int, int], None]
 
@@ -375,7 +375,7 @@ def export_package(db: Database, target: str | Path, passphrase: str, draft: boo
         "audit_log": {"entries": data.audit.entries, "intact": data.audit.intact, "head": data.audit.head},
     }
     path = write_package(Path(target), files, meta, private, public_raw)
-    with db.session() as s, unchanged_for_checks(s):
+    with recording_written(f"上报包“{path.name}”"), db.session() as s, unchanged_for_checks(s):
         audit.record(s, actor or audit.default_actor(), "export", None,
                      {"*": (None, f"{DRAFT_EXPORT_NOTE if draft else FINAL_EXPORT_NOTE} {Path(target).name}")})
     if progress:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.consolidate.checks import item_names
-from core.errors import ValidationError
+from core.errors import OutputFileError, ValidationError, ZizhuError
 from core.feedback import Feedback, FeedbackFinding, write_feedback_package
 from core.feedback_findings import for_school
 from db import audit, store
@@ -21,7 +21,7 @@ from db.consolidation import consolidate
 from db.keys import ensure_key
 from db.models import AuditEntry
 from db.receiving import expected_schools
-from db.session import Database
+from db.session import Database, recording_written
 from db.spotcheck import results_for_school
 
 
@@ -71,16 +71,29 @@ def sign_feedback(db: Database, feedbacks: Sequence[tuple[Feedback, Path]], pass
         raise ValidationError("没有要发给学校的问题，未生成反馈包", "汇总核查和已完成的核查中没有涉及这所学校的问题")
     with db.session() as s:
         private, public_raw = ensure_key(s, passphrase, actor)
-    written = []
-    for feedback, path in feedbacks:
-        write_feedback_package(path, feedback, private, public_raw)
-        written.append(FeedbackWritten(Path(path), feedback.school_code, feedback.school_name,
-                                       len(feedback.findings), feedback.counts()))
-    with db.session() as s:
+    written: list[FeedbackWritten] = []
+    try:
+        for feedback, path in feedbacks:
+            write_feedback_package(path, feedback, private, public_raw)
+            written.append(FeedbackWritten(Path(path), feedback.school_code, feedback.school_name,
+                                           len(feedback.findings), feedback.counts()))
+    except ZizhuError as exc:
+        if not written:
+            raise
+        _record_sent(db, written, actor)       # those written are on disk: recorded, and said
+        names = "、".join(f"“{w.path.name}”" for w in written)
+        raise OutputFileError(f"{exc.message}；此前的 {len(written)} 个反馈包已经写好：{names}",
+                        "；".join(filter(None, (exc.hint, "改正后再生成一次即可写出其余的反馈包")))) from None
+    _record_sent(db, written, actor)
+    return written
+
+
+def _record_sent(db: Database, written: Sequence[FeedbackWritten], actor: str | None) -> None:
+    names = "、".join(f"“{w.path.name}”" for w in written)
+    with recording_written(f"反馈包{names}"), db.session() as s:
         audit.record_many(s, actor or audit.default_actor(), "feedback", [
             (None, {"*": (None, f"{_SENT}{w.school_name}（代码 {w.school_code}），问题 {w.findings} 个，"
                                 f"文件 {w.path.name}")}) for w in written])
-    return written
 
 
 # The audit entry of a feedback written (``sign_feedback``), read back by ``_last_sent``.

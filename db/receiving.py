@@ -56,7 +56,7 @@ from db.receiving_nested import (
     seen_roles,
     via_note,
 )
-from db.session import Database
+from db.session import NOTHING_WRITTEN, Database
 
 if TYPE_CHECKING:
     from core.package_changes import PackageChanges
@@ -173,7 +173,7 @@ def _partly_stored(exc: DatabaseError, stored: Sequence[IntakeOutcome], left: Se
     """``exc`` (a package's transaction failed) told as what it is in an intake: the packages stored
     before it are kept (one transaction each), this one and those after it are not: the message
     does not say that nothing was written."""
-    told = exc.message.replace("，这次操作没有写入任何数据", "")
+    told = exc.message.replace(NOTHING_WRITTEN, "")
     return DatabaseError(
         f"{told}：“{left[0].path.name}”及其后共 {len(left)} 个包没有存入；"
         f"此前的 {len(stored)} 个包（最后一个：“{stored[-1].file_name}”）已经存入，不受影响",

@@ -94,11 +94,15 @@ def _error_name(exc: BaseException) -> str:
     return ""
 
 
+# What a failed write says of itself (``_MESSAGES``); a write that follows files already written
+# (``recording_written``) or other transactions says otherwise (db.receiving).
+NOTHING_WRITTEN = "，这次操作没有写入任何数据"
+
 # What each kind of SQLite failure tells the clerk: (message with {where}/{wait}, hint).
 _MESSAGES: dict[str, tuple[str, str]] = {
-    "busy": ("数据库{where}正被另一个程序使用，等待 {wait:g} 秒后仍未能写入，这次操作没有写入任何数据",
+    "busy": ("数据库{where}正被另一个程序使用，等待 {wait:g} 秒后仍未能写入" + NOTHING_WRITTEN,
              "请等另一个资助助手窗口或命令完成（或关闭它），然后重试"),
-    "full": ("磁盘空间已满，无法写入数据库{where}，这次操作没有写入任何数据",
+    "full": ("磁盘空间已满，无法写入数据库{where}" + NOTHING_WRITTEN,
              "请清理磁盘空间（删除不需要的文件、清空回收站）后重试"),
     "readonly": ("数据库文件{where}是只读的，无法写入",
                  "请检查该文件及其所在文件夹的写入权限（去掉文件属性中的“只读”），"
@@ -107,9 +111,21 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                 "请在“设置”页点“从备份恢复…”恢复最近的完好备份（命令行：python main.py restore --latest）"),
     "cantopen": ("无法打开数据库文件{where}",
                  "请检查路径是否正确、是否有访问权限；U盘或网络盘请确认仍然连接"),
-    "io": ("读写数据库文件{where}时发生磁盘错误，这次操作没有写入任何数据",
+    "io": ("读写数据库文件{where}时发生磁盘错误" + NOTHING_WRITTEN,
            "请检查磁盘或U盘是否已拔出、是否有坏道，然后重试"),
 }
+
+
+@contextmanager
+def recording_written(what: str) -> Iterator[None]:
+    """Around the audit entry of files already written (``what`` names them): its failure does not say
+    that nothing was written, but that the files are there and only their record is missing."""
+    try:
+        yield
+    except DatabaseError as exc:
+        told = exc.message.replace(NOTHING_WRITTEN, "")
+        raise DatabaseError(f"{what}已经写好，可以使用；但没有记入操作记录（{told}）",
+                            "；".join(filter(None, (exc.hint, "需要完整的操作记录时，请稍后重新生成一次")))) from None
 
 
 def translate_error(exc: BaseException, path: Path | str | None = None,
