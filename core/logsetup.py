@@ -14,13 +14,16 @@ import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-# A run of 11 to 19 digits (Unicode digits, so full-width ones too), single spaces or
-# dashes allowed between them, optionally ending in the ID check character X.
+# What may stand between an ID's digits as the program reads one (core.idnumber.normalize_id): spaces of
+# any kind but a line break (tab, no-break, ideographic, zero-width), dashes, underscores, quotes.
+_SEP = "[ \t\u00a0\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff\\-_'\u2018\u2019`\uff0d\uff3f]"
+# A run of 11 to 19 digits (Unicode digits, so full-width ones too), up to eight separators between
+# two of them, optionally ending in the ID check character X.
 # The run is taken whole: a longer one is split at its separators (a backup's time stamp
 # 20261201-141500-123456 keeps its short parts; "ID-ID" masks both).
-_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?<!\d[ \-])"
-                        r"\d(?:(?: {1,3}|-)?\d){10,}(?:[ \-]?[Xx\uff38\uff58])?"
-                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?![ \-]\d)")
+_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?<!\d" + _SEP + ")"
+                        r"\d(?:" + _SEP + r"{0,8}\d){10,}(?:" + _SEP + r"?[Xx\uff38\uff58])?"
+                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?!" + _SEP + r"+\d)")
 # An ID number run into ASCII letters ("sfz422822200803010113.xlsx", a file name quoted by a message):
 # exactly 18 characters (17 digits and a digit or X) or 15 digits, whatever letter stands beside.
 _ID_IN_WORD = re.compile(r"(?<!\d)(?:\d{17}[\dXx\uff38\uff58]|\d{15})(?!\d)")
@@ -34,9 +37,9 @@ _LABELS = frozenset({"身份证号", "身份证", "证件号码", "证件号", "
 
 
 def _mask_number(text: str) -> str:
-    digits = re.sub(r"[ \-]", "", text)
+    digits = re.sub(_SEP, "", text)
     n = len(digits)
-    parts = re.split(r"([ \-])", text)
+    parts = re.split(f"({_SEP}+)", text)
     if n > 19 and len(parts) > 1:     # several numbers joined ("ID-ID"), or a time stamp: each long part
         return "".join(_mask_number(part) if sum(ch.isdigit() for ch in part) >= 11 else part for part in parts)
     if n in (15, 18):                              # resident ID (18, or the old 15)

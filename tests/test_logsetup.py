@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from core.idnumber import make_id
+from core.idnumber import make_id, normalize_id
 from core.logsetup import MaskIdsFilter, mask_personal, setup_logging
 
 
@@ -88,6 +88,19 @@ def test_a_run_of_more_than_nineteen_digits_is_masked_not_a_crash():
 ])
 def test_ids_run_into_letters_or_written_with_double_spaces_are_masked(text, masked):
     assert mask_personal(text) == masked
+
+
+@pytest.mark.parametrize("between", ["\t", "\u3000", "\u00a0", "\u200b", "_", "    ", " \t ", "’", "－"])
+def test_every_separator_the_program_reads_an_id_with_is_masked_too(between):
+    """core.idnumber.normalize_id reads an ID with these between its digits; the log masked only single
+    spaces and dashes, and left 14 of the 18 digits (or all of them) of such an ID readable."""
+    out = mask_personal(f"身份证号 110101201{between}005061231。")
+    assert out == "身份证号 110101********1231。", out
+    assert normalize_id(f"110101201{between}005061231") == "110101201005061231"
+
+
+def test_a_line_break_still_ends_a_number():
+    assert mask_personal("第 12345 行\n67890 人") == "第 12345 行\n67890 人"
 
 
 def test_other_digit_runs_beside_letters_are_left_as_they_are():
