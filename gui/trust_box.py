@@ -186,6 +186,7 @@ class TrustBox(QGroupBox):
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__("签名人登记（接收上报包时信任的公钥）", parent)
         self.db = db
+        self._unregistered: tuple[str, KeyDetails] | None = None    # (fingerprint, what was confirmed)
         self.setObjectName("trustBox")
         self.model = TrustModel(self)
         self.view = QTableView(self)
@@ -254,8 +255,15 @@ class TrustBox(QGroupBox):
         return ask_open_path(self, "选择学校的公钥文件", KEY_FILES)
 
     def ask_key_details(self, path: Path, signer: TrustedSigner) -> KeyDetails | None:
-        """The fingerprint compared and the school confirmed (tests replace this)."""
+        """The fingerprint compared and the school confirmed (tests replace this). What was confirmed for
+        this key when its registration failed is filled in again (``_unregistered``); the comparison
+        of the fingerprint is asked again."""
         dialog = AddKeyDialog(path, signer, self)
+        kept = self._unregistered
+        if kept is not None and kept[0] == signer.fingerprint:
+            dialog.school.setText(kept[1].school)
+            dialog.code.setText(kept[1].code)
+            dialog.township.setText(kept[1].township)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         details = dialog.details() if accepted else None
         dialog.deleteLater()
@@ -275,10 +283,12 @@ class TrustBox(QGroupBox):
             self.add_button.setEnabled(True)
             self.message.setText("没有登记。")
             return
+        self._unregistered = (signer.fingerprint, details)     # until it is registered
         worker.run_task(register_key_file, self.db, path, details, signer.fingerprint,
                         on_success=self._registered, on_failure=self._failed, parent=self)
 
     def _registered(self, entry: SignerEntry) -> None:
+        self._unregistered = None
         self.add_button.setEnabled(True)
         self.message.setText(f"已登记：{entry.school_name}（学校代码 {entry.school_code}），指纹 {entry.fingerprint}")
         self.reload()

@@ -172,3 +172,39 @@ def test_settings_page_has_the_trust_box_and_routes_its_changes(qtbot, shown, st
     page.trust_box.add_button.click()
     assert emitted == [Changes.RECEIVING]
     assert page.trust_box.add_button in page.reading_order()
+
+
+def test_what_was_confirmed_for_a_key_whose_registration_failed_is_filled_in_again(box, station, tmp_path,
+                                                                                    monkeypatch, shown):
+    import gui.trust_box
+    from core.errors import DatabaseError
+    path, fp = key_file(tmp_path / "龙坪-公钥.txt")
+    monkeypatch.setattr(box, "choose_key_file", lambda: path)
+    opened = []
+
+    def answer(dialog):
+        opened.append((dialog.school.text(), dialog.code.text(), dialog.township.text(), dialog.compared.isChecked()))
+        dialog.school.setText("龙坪乡中心小学（本部）")
+        dialog.township.setText("龙坪乡")
+        dialog.compared.setChecked(True)
+        return AddKeyDialog.DialogCode.Accepted
+    monkeypatch.setattr(AddKeyDialog, "exec", answer)
+    real = gui.trust_box.register_key_file
+
+    def busy(*args):
+        raise DatabaseError("数据库正被另一个程序使用，这次操作没有写入任何数据", "请稍后重试")
+    monkeypatch.setattr(gui.trust_box, "register_key_file", busy)
+    box.add_button.click()
+    assert [m for m, _h in shown] == ["数据库正被另一个程序使用，这次操作没有写入任何数据"]
+    shown.clear()
+    assert trust_store.entries(station) == [] and box.add_button.isEnabled()
+    monkeypatch.setattr(gui.trust_box, "register_key_file", real)
+    box.add_button.click()
+    assert opened == [("龙坪乡中心小学", "4228220101", "", False),            # as the key file says
+                      ("龙坪乡中心小学（本部）", "4228220101", "龙坪乡", False)]   # as confirmed; compared again
+    assert [(e.school_name, e.township, e.fingerprint) for e in trust_store.entries(station)] == [
+        ("龙坪乡中心小学（本部）", "龙坪乡", fp)]
+    box.add_button.click()                                               # registered: nothing kept
+    assert opened[-1] == ("龙坪乡中心小学", "4228220101", "", False)
+    assert len(shown) == 1 and "无需重复登记" in shown[0][0]                # (the same key again)
+    shown.clear()
