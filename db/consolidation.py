@@ -42,6 +42,7 @@ class Consolidated:
     findings: list[CrossFinding]
     summary: Summary
     history: int = 0                 # earlier years' packages the once-only check read
+    own_left_out: str = ""           # the receiver's own school code, when its package was left out
 
     @property
     def errors(self) -> int:
@@ -53,18 +54,34 @@ def _townships(session: Session) -> dict[str, str]:
     return {r.code: r.township for r in expected_schools(session) if r.township}
 
 
-def consolidate(session: Session) -> Consolidated:
-    """Cross-check and summarise the accepted packages of the receiver's school year."""
+def consolidate(session: Session, without_own: bool = False) -> Consolidated:
+    """Cross-check and summarise the accepted packages of the receiver's school year; ``without_own``:
+    not its own school's package (``own_left_out``)."""
     from db.findings import roster_facts
     from db.receiving import accepted_data
     received = accepted_data(session)
+    left_out = ""
+    if without_own:
+        own = store.get_school(session).code.strip()
+        if any(r.data.school_code.strip() == own for r in received):
+            left_out = own
+            received = [r for r in received if r.data.school_code.strip() != own]
     history = accepted_data(session, history=True)
     policy = store.get_policy(session)
     packages = [r.data for r in received]
     findings = cross_check(packages, roster=roster_facts(session), history=[h.data for h in history],
                            once_codes=policy.once_codes, outside_items=outside_item_names(policy))
     summary = summarise(packages, _townships(session), {i.code: i.name for i in policy.items})
-    return Consolidated(list(received), findings, summary, len(history))
+    return Consolidated(list(received), findings, summary, len(history), left_out)
+
+
+def own_left_out(code: str, wrapped: int) -> str:
+    """What the 汇总包 (of ``wrapped`` packages) says when the receiver's own school package (``code``)
+    was left out of it: a 中心校 takes in its village schools' packages and may take its own, but a
+    receiver wrapping its own package is refused whole above (``db.receiving_nested.expand``: it could
+    vouch for its own backdated package); the school sends it itself."""
+    return (f"注意：本单位（代码 {code}）自己的提交包没有放进汇总包（汇总包中为其他 {wrapped} 所学校）："
+            "上级不接收含有本单位自己提交包的汇总包；本单位的提交包请直接报送上级。")
 
 
 def consolidation(db: Database) -> Consolidated:
@@ -151,9 +168,10 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
     steps = 4
     now = datetime.now()
     with db.session() as s:
-        done = consolidate(s)
+        done = consolidate(s, without_own=True)
         if not done.packages:
-            raise ValidationError("还没有接收任何上报包，无法导出汇总包。", NOTHING_HINT)
+            raise ValidationError(("除本单位自己的提交包外，" if done.own_left_out else "")
+                                  + "还没有接收任何上报包，无法导出汇总包。", NOTHING_HINT)
         private, public_raw = ensure_key(s, passphrase, actor)
         inner = [_inner(r) for r in done.packages]
         blobs = {p.member: package_bytes(s, p.sha256) for p in inner}
@@ -195,8 +213,9 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
                      {"*": (None, f"导出汇总包 {Path(target).name}（{len(inner)} 所学校{gap}）")})
     if progress:
         progress(steps, steps)
+    left_out = [own_left_out(done.own_left_out, len(inner))] if done.own_left_out else []
     result = ConsolidatedExportResult(path, fingerprint(public_raw), len(inner), done.findings, done.summary,
-                                      warnings, r)
+                                      [*left_out, *warnings], r)
     if result.incomplete:             # (the CLI prints the warnings; the GUI says this one first)
         result.warnings.insert(0, result.incomplete)
     return result
