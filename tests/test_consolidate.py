@@ -81,6 +81,32 @@ def test_a_student_listed_but_not_subsidised_by_the_second_school_is_no_duplicat
     assert cross_check([a, b]) == []
 
 
+def test_a_student_whose_items_are_all_pending_at_one_school_is_a_duplicate_all_the_same():
+    """Fees not entered yet: nothing granted, every item 待补充 (a final package may carry them); the school
+    will pay once they are entered, so the child claimed by another school is a duplicate (it was missed)."""
+    a = package("A1", "甲校", student(1, half("HS_TUITION", 120000)))
+    b = package("B1", "乙校", student(1, pending=("HS_TUITION", "HS_TEXTBOOK", "HS_LODGING")))
+    found = cross_check([a, b])
+    assert codes(found) == ["DUPLICATE_ACROSS_SCHOOLS"] * 2
+    fa, fb = found
+    assert "乙校（0.00 元，另有 3 项待补充）" in fa.message and "1200.00 元" in fa.message
+    assert "由本校资助 0.00 元，另有 3 项待补充，同时又由甲校（1200.00 元）资助" in fb.message
+    summary = summarise([a, b])
+    assert (summary.duplicates.ids, summary.duplicates.entries) == (1, 2)
+
+
+def test_a_person_in_two_schools_of_a_township_is_one_person_in_its_row_and_the_total():
+    a = package("A1", "甲校", student(1, half("HS_TUITION", 120000)), student(2, half("HS_TUITION", 1000)))
+    b = package("B1", "乙校", student(1, half("HS_TUITION", 80000)), student(2, half("HS_TUITION", 1000)))
+    c = package("C1", "丙校", student(2, half("HS_TUITION", 1000)), township="红岩寺镇")
+    summary = summarise([a, b, c])
+    js = summary.to_json()
+    assert {r["school_code"]: r["duplicate_ids"] for r in js["by_school"]} == {"A1": 2, "B1": 2, "C1": 1}
+    towns = {t["township"]: t["duplicate_ids"] for t in js["by_township"]}
+    assert towns == {"龙坪乡": 2, "红岩寺镇": 1}                                    # people, not 4 entries
+    assert summary.totals.duplicate_ids == 2 == js["duplicates"]["ids"]            # was 5
+
+
 def test_three_schools_each_finding_names_the_two_others():
     pk = [package(c, f"{c}校", student(7, half("HS_TUITION", 1000 * (i + 1)))) for i, c in enumerate("XYZ")]
     found = cross_check(pk)

@@ -148,13 +148,15 @@ class Holder:
 
 def subsidised_by_id(packages: Sequence[PackageData]) -> dict[str, list[Holder]]:
     """Normalised ID -> the packages subsidising it (one entry per package: a school listing
-    an ID twice is the school's own DUPLICATE_ID finding, its amounts are added here)."""
+    an ID twice is the school's own DUPLICATE_ID finding, its amounts are added here). A student
+    with items still 待补充 (pending) counts as subsidised: the school will pay once the missing
+    fee is entered, and a final package may carry them (DECISIONS, session 20)."""
     by_id: dict[str, dict[int, Holder]] = {}
     for index, pkg in enumerate(packages):
         for st in pkg.students:
             amount = st.total_fen
             key = normalize_id(st.id_number)
-            if amount <= 0 or not key:
+            if (amount <= 0 and not st.pending) or not key:
                 continue
             held = by_id.setdefault(key, {})
             prev = held.get(index)
@@ -167,13 +169,19 @@ def duplicate_groups(packages: Sequence[PackageData]) -> dict[str, list[Holder]]
     return {k: v for k, v in subsidised_by_id(packages).items() if len(v) > 1}
 
 
+def _granted(h: Holder) -> str:
+    """"1200.00 元", or "0.00 元，另有 3 项待补充" for a student whose items are still pending."""
+    pending = len(h.student.pending)
+    return f"{_yuan(h.amount_fen)}，另有 {pending} 项待补充" if pending else _yuan(h.amount_fen)
+
+
 def _duplicates(groups: Mapping[str, list[Holder]]) -> Iterator[CrossFinding]:
     for holders in groups.values():
         for h in holders:
             others = [o for o in holders if o is not h]
-            named = "、".join(f"{_school(o.package)}（{_yuan(o.amount_fen)}）" for o in others)
+            named = "、".join(f"{_school(o.package)}（{_granted(o)}）" for o in others)
             yield _make(DUPLICATE_ACROSS_SCHOOLS,
-                        f"{h.student.name}（{mask_id(h.student.id_number)}）由本校资助 {_yuan(h.amount_fen)}，"
+                        f"{h.student.name}（{mask_id(h.student.id_number)}）由本校资助 {_granted(h)}，"
                         f"同时又由{named}资助；同一学生只能在一所学校享受资助",
                         id_number=h.student.id_number, name=h.student.name, pkg=h.package,
                         amount_fen=h.amount_fen,

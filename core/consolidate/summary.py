@@ -10,7 +10,7 @@ TOTALS_MISMATCH. All amounts are integer fen; ``to_json`` writes yuan strings.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,9 +45,11 @@ class Figures:
     total: int = 0                     # claimed, fen
     by_item: dict[str, int] = field(default_factory=dict)
     by_source: dict[str, int] = field(default_factory=dict)
-    duplicate_ids: int = 0             # entries of IDs also subsidised by another school
+    duplicate_ids: int = 0             # people (IDs) also subsidised by another school
+    duplicated: set[str] = field(default_factory=set, repr=False)   # their IDs: a person in two schools
+                                                                    # of a row is one person of it
 
-    def add(self, pkg: PackageData, duplicates: int) -> None:
+    def add(self, pkg: PackageData, duplicates: Collection[str]) -> None:
         t = pkg.totals
         self.schools += 1
         self.students += len(pkg.students)
@@ -56,7 +58,8 @@ class Figures:
         self.total += t.total
         _add(self.by_item, t.by_item)
         _add(self.by_source, t.by_source)
-        self.duplicate_ids += duplicates
+        self.duplicated.update(duplicates)
+        self.duplicate_ids = len(self.duplicated)
 
     def to_json(self) -> dict[str, Any]:
         return {"schools": self.schools, "students": self.students, "students_granted": self.students_granted,
@@ -228,11 +231,11 @@ def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | No
     funding source only when that source's share is above zero (``BudgetRow``)."""
     townships = townships or {}
     groups = duplicate_groups(packages)
-    per_package: dict[int, int] = {}
+    per_package: dict[int, set[str]] = {}
     dup = Duplicates(ids=len(groups))
-    for holders in groups.values():
+    for key, holders in groups.items():
         for h in holders:
-            per_package[id(h.package)] = per_package.get(id(h.package), 0) + 1
+            per_package.setdefault(id(h.package), set()).add(key)
             dup.entries += 1
             dup.amount_fen += h.amount_fen
 
@@ -240,7 +243,7 @@ def summarise(packages: Sequence[PackageData], townships: Mapping[str, str] | No
     schools: list[SchoolSummary] = []
     towns: dict[str, TownshipSummary] = {}
     for pkg in packages:
-        dups = per_package.get(id(pkg), 0)
+        dups = per_package.get(id(pkg), set())
         figures = Figures()
         figures.add(pkg, dups)
         totals.add(pkg, dups)
