@@ -387,6 +387,21 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
         # (an empty file became a new database under any command: `--db 笔记.docx check` made one)
         raise ValidationError(f"“{db_path}”是空文件（0 字节），不是资助助手的数据库，没有写入它",
                               "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")
+    # The single-instance lock before anything is read ahead: what another process writes meanwhile could
+    # otherwise reach the command unseen (a file rewritten in place keeps its size, and a FAT32 stick its
+    # time to two seconds: db.integrity's test of "unchanged"). open_database takes it again (counted).
+    from db import lock as instance_lock
+    held = db_path.is_file()
+    if held:
+        instance_lock.acquire(db_path)
+    try:
+        return _opened(args, db_path, whole_process)
+    finally:
+        if held:
+            instance_lock.release(db_path)
+
+
+def _opened(args, db_path: Path, whole_process: bool) -> int:
     started = _start_reads(args, db_path, whole_process)    # the integrity check, and the command's reads ahead
     try:
         _preload(args.command, whole_process)

@@ -291,7 +291,9 @@ def backup(db: Database | Path, reason: str = "backup", keep: int = KEEP_NEWEST,
 def prune(db_path: Path, keep: int = KEEP_NEWEST, days: int = KEEP_DAYS,
           now: datetime | None = None) -> list[Path]:
     """Delete the backups beyond the newest ``keep`` (in ``list_backups``' order) and the newest of each
-    of the last ``days`` days. Only those named by ``backup_key``: a stem-named one may be another's."""
+    of the last ``days`` days. Only those named by ``backup_key``: a stem-named one may be another's.
+    One that cannot be deleted now is kept for the next prune: the backup just taken and the change it
+    protects go on (Windows refuses to delete a file another program holds open)."""
     now = now or datetime.now()
     found = [(p, taken) for p, taken, own in _found(db_path, now) if own]
     keep_set = {p for p, _taken in found[:keep]}
@@ -300,9 +302,16 @@ def prune(db_path: Path, keep: int = KEEP_NEWEST, days: int = KEEP_DAYS,
         if timedelta(0) <= now - taken <= timedelta(days=days) and taken.date() not in seen_days:
             seen_days.add(taken.date())
             keep_set.add(p)
-    removed = [p for p, _taken in found if p not in keep_set]
-    for p in removed:
-        p.unlink(missing_ok=True)
+    removed = []
+    for p, _taken in found:
+        if p in keep_set:
+            continue
+        try:
+            p.unlink(missing_ok=True)
+        except OSError as exc:     # held open elsewhere (Windows: another window opened it): the next prune
+            log.warning("could not delete the old backup %s: %s", p.name, exc)
+            continue
+        removed.append(p)
     return removed
 
 

@@ -81,6 +81,29 @@ def test_kept_newest_twenty_plus_one_per_day_for_thirty_days(dbp):
     assert min(days) == (now - timedelta(days=30)).date()
 
 
+def test_an_old_backup_that_cannot_be_deleted_is_kept_and_the_change_goes_on(dbp, monkeypatch):
+    """Windows refuses to delete a backup another program holds open (a second window opened it): the
+    prune's PermissionError stopped every import, policy change and start backup."""
+    folder = bk.backups_dir(dbp)
+    folder.mkdir(exist_ok=True)
+    old = [folder / f"z-{(datetime.now() - timedelta(days=40 + i)).strftime(bk.STAMP_FORMAT)}-t.sqlite"
+           for i in range(30)]
+    for p in old:
+        p.write_bytes(b"")
+    held = old[-1]
+    real = Path.unlink
+
+    def unlink(self, missing_ok=False):
+        if self == held:
+            raise PermissionError(32, "另一个程序正在使用此文件，进程无法访问。")
+        return real(self, missing_ok=missing_ok)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    taken = bk.backup(open_database(dbp, lock=False), reason="before-import-students")
+    assert taken.exists() and held.exists()
+    assert [p for p in old if p.exists()] == [*old[:bk.KEEP_NEWEST - 1], held]    # the others went as before
+    assert held not in bk.prune(dbp)                          # and again: kept, said in the log only
+
+
 def test_start_backup_at_most_once_in_twenty_hours(dbp, capsys):
     assert run(["--db", str(dbp), "compute"]) == 0          # reads only: no start backup
     assert run(["--db", str(dbp), "settings", "show"]) == 0
