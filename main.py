@@ -9,6 +9,9 @@ if __name__ == "__main__":
         remember_start()   # whether the second core is free, looked behind the lagging load (core.in_child)
         from cli.commands import run
         from cli.ending import end
+    except KeyboardInterrupt:          # Ctrl+C while the program's modules load: no traceback
+        print("已取消", file=sys.stderr)
+        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - a broken installation: the one error dialog, the log
         from gui.crash import startup_failure
         sys.exit(startup_failure(exc))

@@ -448,7 +448,21 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code. No command: the GUI.
 
     Exit codes: 0 success, 1 a check found a problem, 2 a ZizhuError (bad input, the
-    database cannot be used) with a Chinese message, 3 an internal error (logged)."""
+    database cannot be used) with a Chinese message, 3 an internal error (logged), 130 Ctrl+C."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:          # (also while starting, or during the self-test: no traceback)
+        return cancelled()
+
+
+def cancelled() -> int:
+    """Ctrl+C: said, exit code 130."""
+    if sys.stderr is not None:
+        print("已取消", file=sys.stderr)
+    return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     if argv is None:               # this process is the command's: its streams are its own
         _utf8_output()
     args = build_parser().parse_args(argv)
@@ -477,8 +491,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ZizhuError as exc:
         return _fail(exc)
     except KeyboardInterrupt:
-        print("已取消", file=sys.stderr)
-        return 130
+        return cancelled()
     except OSError as exc:      # a path the system refuses (no permission, a name too long …): the clerk's to fix
         log.warning("file system failure in command %s", args.command, exc_info=True)
         return _fail(_os_failure(exc))

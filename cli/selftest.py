@@ -293,12 +293,18 @@ def _isolated(folder: Path) -> Iterator[None]:
             stop_logging()
 
 
-def _write_report(report: Path | None, lines: list[str]) -> None:
+def _write_report(report: Path | None, lines: list[str]) -> bool:
+    """The report written to ``report``; False (said) when it could not be (a folder, no such folder)."""
     if report is None:
-        return
+        return False
+    from core.errors import os_reason
     from core.logsetup import mask_personal
-    with contextlib.suppress(OSError):
+    try:
         report.write_text("\n".join(mask_personal(line) for line in lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        _say(f"自检报告无法写入 / the report could not be written: {report}（{os_reason(exc)}）")
+        return False
+    return True
 
 
 def _say(line: str) -> None:
@@ -328,6 +334,12 @@ def run_selftest(report: Path | None = None, gui: bool = True, keep: bool = Fals
                               *traceback.format_exception(exc)]
                     break
                 lines.append(f"{n:2}. {step.chinese} / {step.english}: ok ({time.perf_counter() - t0:.1f} s) {note}")
+        except KeyboardInterrupt:           # Ctrl+C: nothing of the run is left behind
+            if ctx.db is not None:
+                ctx.db.close()
+                ctx.db = None
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         finally:
             if ctx.db is not None:
                 ctx.db.close()
@@ -347,8 +359,8 @@ def run_selftest(report: Path | None = None, gui: bool = True, keep: bool = Fals
     else:
         shutil.rmtree(folder, ignore_errors=True)
     lines.append(summary)
-    _write_report(report, lines)
+    written = _write_report(report, lines)
     _say(summary)
-    if report is not None and failed is not None:
+    if written and failed is not None:
         _say(f"详细信息 / details: {report}")
     return EXIT_OK if failed is None else EXIT_FAILED

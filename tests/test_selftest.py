@@ -115,3 +115,30 @@ def test_the_window_step_ends_the_worker_process_before_the_folder_is_removed(tm
     assert selftest.run_selftest(None, gui=True) == 0
     assert events == ["stop_child", "rmtree"] and os.listdir(tmp_path) == []
     assert worker._child is None                         # no worker process left running
+
+
+def _interrupted(ctx):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_the_selftest_says_cancelled_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    from cli.commands import run
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    steps = list(selftest.STEPS)
+    steps[2] = replace(steps[2], run=_interrupted)
+    monkeypatch.setattr(selftest, "STEPS", tuple(steps))
+    assert run(["--selftest", "--selftest-report", str(tmp_path / "report.txt")]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "已取消" and "Traceback" not in err
+    assert not any(p.name.startswith("zizhu-selftest-") for p in tmp_path.iterdir())
+
+
+def test_a_report_that_cannot_be_written_is_said_and_not_pointed_at(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(selftest, "STEPS", _failing("export the final package"))
+    folder = tmp_path / "报告"
+    folder.mkdir()                                        # a folder given as the report's file
+    assert selftest.run_selftest(folder, gui=False) == selftest.EXIT_FAILED
+    out = capsys.readouterr().out
+    assert f"自检报告无法写入 / the report could not be written: {folder}" in out
+    assert "详细信息 / details" not in out
