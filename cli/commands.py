@@ -128,6 +128,25 @@ def check_problems_target(args) -> None:
     if not target.parent.is_dir():
         raise OutputFileError(f"无法保存“{target.name}”：文件夹“{target.parent}”不存在", "请选择一个已存在的文件夹")
     check_not_in_use(target)
+    _writable(target)
+
+
+def _writable(target: Path) -> None:
+    """OutputFileError when ``target`` could not be written: its folder takes no new file (read-only,
+    no permission), or the file is there and cannot be opened for writing (open in Excel on Windows,
+    read-only). Nothing is changed: a probe file is made and removed, the file opened and closed."""
+    import tempfile
+
+    from core.errors import OutputFileError, os_reason
+    try:
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".~zizhu-probe-"):
+            pass
+        if target.exists():
+            with target.open("r+b"):
+                pass
+    except OSError as exc:
+        raise OutputFileError(f"无法保存“{target.name}”（{target.parent}）：{os_reason(exc)}，这次没有导入",
+                              "请关闭正在打开这个文件的Excel/WPS，或换一个可以写入的文件夹，然后重新导入") from None
 
 
 def cmd_import(db, args) -> int:

@@ -152,20 +152,39 @@ def test_the_in_use_check_takes_no_lock_and_makes_no_file(tmp_path):
 
 # -- 2. a --problems file that cannot be written is refused before the import -----------------------------
 
-@pytest.mark.parametrize("where", ["missing folder", "the list", "the database", "a folder"])
+@pytest.mark.parametrize("where", ["missing folder", "the list", "the database", "a folder", "open in Excel",
+                                   "read-only folder"])
 @pytest.mark.parametrize("kind", ["students", "roster"])
 def test_a_problems_file_that_cannot_be_written_is_refused_before_importing(school, tmp_path, capsys, where,
-                                                                             kind):
+                                                                             kind, monkeypatch):
     listing = numbered_students_file(tmp_path / "名单.xlsx", IDS, 3)
     folder = tmp_path / "文件夹.xlsx"
     folder.mkdir()
     target = {"missing folder": tmp_path / "没有" / "问题.xlsx", "the list": listing, "the database": school,
-              "a folder": folder}[where]
+              "a folder": folder}.get(where, tmp_path / "问题.xlsx")
+    denied = PermissionError(13, "Permission denied")
+    if where == "open in Excel":             # (Windows refuses to open it for writing; root here is never refused)
+        target.write_bytes(b"PK")
+        real_open = Path.open
+
+        def held(self, *args, **kwargs):
+            if self == target:
+                raise denied
+            return real_open(self, *args, **kwargs)
+        monkeypatch.setattr(Path, "open", held)
+    elif where == "read-only folder":
+        import tempfile
+
+        def refused(*args, **kwargs):
+            raise denied
+        monkeypatch.setattr(tempfile, "NamedTemporaryFile", refused)
     with sqlite3.connect(school) as con:
         audit = con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     assert run(["--db", str(school), "import", kind, str(listing), "--problems", str(target)]) == 2
     out, err = capsys.readouterr()
     assert "导入完成" not in out and "错误：" in err
+    if where in ("open in Excel", "read-only folder"):
+        assert "无法保存“问题.xlsx”" in err and "这次没有导入" in err
     with sqlite3.connect(school) as con:
         assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audit    # nothing written
         assert con.execute("SELECT count(*) FROM student").fetchone()[0] == 0
