@@ -91,7 +91,9 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_export(db, args) -> int:
     from cli.export_commands import signing_passphrase
+    from core.paths import require_suffix
     from db.consolidation import export_consolidated
+    require_suffix(args.path, (".zip",), "汇总包")       # before the passphrase is asked for nothing
     result = export_consolidated(db, args.path, signing_passphrase(db, args.passphrase_file))
     errors = sum(f.severity == "error" for f in result.findings)
     print(f"已导出汇总包：{result.path}（{result.packages} 所学校，资助金额合计 "

@@ -90,7 +90,9 @@ def signing_passphrase(db, path: Path | None) -> str:
 
 
 def cmd_export(db, args) -> int:
+    from core.paths import require_suffix
     from db.exports import export_package
+    require_suffix(args.path, (".zip",), "上报包")       # before the passphrase is asked for nothing
     result = export_package(db, args.path, signing_passphrase(db, args.passphrase_file),
                             draft=args.draft, letters=args.letters)
     print(f"已导出{'草稿' if result.draft else ''}上报包：{result.path}")

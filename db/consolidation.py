@@ -158,13 +158,13 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
     from core.exports.consolidated_report import write_consolidated_report
     from core.package import write_package
     from core.package_data import DATA_MEMBER
-    from core.paths import temp_folder
+    from core.paths import require_suffix, temp_folder
     from core.signing import fingerprint
     from db.exports import school_info
     from db.keys import ensure_key
     from db.official import get_official
     from db.receiving import package_bytes
-
+    require_suffix(target, (".zip",), "汇总包")
     steps = 4
     now = datetime.now()
     with db.session() as s:

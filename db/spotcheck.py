@@ -24,6 +24,7 @@ from core.errors import ValidationError
 from core.exports.spotcheck_pdf import ReceiverDocument, write_checklists, write_report
 from core.idnumber import normalize_id
 from core.logsetup import mask_personal
+from core.paths import require_suffix
 from core.spotcheck import (
     FALSE_LABEL,
     POINTS,
@@ -154,6 +155,7 @@ def draw_and_store(db: Database, out: str | Path, *, count: int | None = None, p
     """Draw a sample from the accepted packages (or ``packages``), keep it and write its
     checklists to ``out``, all in one transaction. Without ``seed`` a fresh one is drawn; the
     sample's record says whether its seed is the program's or the clerk's (``seed_source``)."""
+    require_suffix(out, (".pdf",), "抽查名单和现场核查表")
     actor = actor or audit.default_actor()
     seed = new_seed() if seed is None else seed
     with db.session() as s:
@@ -167,6 +169,7 @@ def draw_and_store(db: Database, out: str | Path, *, count: int | None = None, p
 
 def print_checklists(db: Database, sample_id: int, out: str | Path, actor: str | None = None) -> list[str]:
     """The checklists of a kept sample again (a lost or spoilt printout)."""
+    require_suffix(out, (".pdf",), "现场核查表")
     with db.session() as s:
         return write_checklists(out, _document(s, actor or audit.default_actor()), load_sample(s, sample_id))
 
@@ -306,6 +309,7 @@ def _withdraw(session: Session, stored: StoredSample, x: SampledStudent, points:
 def write_results_sheet(db: Database, sample_id: int, out: str | Path) -> Path:
     """The results workbook (登记表) of the sample, results entered so far filled in."""
     from core.exports.spotcheck_xlsx import write_results_sheet as write
+    require_suffix(out, (".xlsx",), "核查结果登记表")
     with db.session() as s:
         stored = load_sample(s, sample_id)
         receiver = store.get_school(s).name
@@ -351,6 +355,8 @@ class SpotReport:
 
 def spot_report(db: Database, sample_id: int, out: str | Path | None = None, actor: str | None = None) -> SpotReport:
     """The 核查报告's figures (JSON shape of ``consolidate report --json``) and, with ``out``, its PDF."""
+    if out:
+        require_suffix(out, (".pdf",), "抽查核查报告")
     with db.session() as s:
         stored = load_sample(s, sample_id)
         warnings = write_report(out, _document(s, actor or audit.default_actor()), stored) if out else []

@@ -75,3 +75,22 @@ def test_unannounced_results_and_report(bureau, tmp_path, capsys):
     assert cli(bureau, "report", 1) == 2
     assert cli(bureau, "report", 9, "--json") == 2
     assert "没有抽查编号为 9 的核查样本" in capsys.readouterr().err
+
+
+def test_a_file_named_for_another_format_is_refused_before_anything_is_kept(bureau, tmp_path, capsys):
+    """results-sheet r.csv wrote an .xlsx under that name, and results-import then refused it as a CSV
+    that is an Excel file; a sample to s.doc was kept and its PDF written under the .doc name."""
+    capsys.readouterr()
+    assert cli(bureau, "sample", "--count", 3, tmp_path / "s.doc") == 2
+    err = capsys.readouterr().err
+    assert "不支持的文件类型“.doc”" in err and "抽查名单和现场核查表请保存为 .pdf 文件" in err
+    assert cli(bureau, "samples") == 0 and "抽查编号 1" not in capsys.readouterr().out     # nothing kept
+    assert cli(bureau, "sample", "--count", 3, tmp_path / "s.pdf") == 0
+    for args, what in ((("results-sheet", 1, tmp_path / "r.csv"), "核查结果登记表请保存为 .xlsx 文件"),
+                       (("checklists", 1, tmp_path / "c.xlsx"), "现场核查表请保存为 .pdf 文件"),
+                       (("report", 1, tmp_path / "r.doc"), "抽查核查报告请保存为 .pdf 文件"),
+                       (("export", tmp_path / "汇总包.pdf"), "汇总包请保存为 .zip 文件")):
+        capsys.readouterr()
+        assert cli(bureau, *args) == 2, args
+        assert what in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".sqlite") == ["s.pdf"]
