@@ -93,4 +93,4 @@ def test_a_file_named_for_another_format_is_refused_before_anything_is_kept(bure
         capsys.readouterr()
         assert cli(bureau, *args) == 2, args
         assert what in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".sqlite") == ["s.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file() and not p.name.startswith("bureau.")) == ["s.pdf"]
