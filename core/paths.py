@@ -335,9 +335,25 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) 
         raise OutputFileError(f"无法保存“{target.name}”：文件被占用或没有写入权限",
                               "如果该文件已在 Excel/WPS 或 PDF 阅读器中打开，请先关闭，然后重试") from None
     except OSError as exc:
-        raise OutputFileError(f"无法保存“{target.name}”：{os_reason(exc)}",
-                              "请检查磁盘空间，或换一个保存位置") from None
+        raise OutputFileError(f"无法保存“{target.name}”：{os_reason(exc)}", _save_hint(exc, target)) from None
     return target
+
+
+def _save_hint(exc: OSError, target: Path) -> str:
+    """What to do when saving ``target`` failed with ``exc`` (a full disk, a folder of that name, a name
+    too long, a read-only disk), naming the folder."""
+    import errno
+    code = errno.errorcode.get(exc.errno or 0, "") if isinstance(exc.errno, int) else ""
+    win = getattr(exc, "winerror", None)
+    if code in ("ENOSPC", "EDQUOT") or win == 112:
+        return f"磁盘空间不足：请清理“{target.parent}”所在的磁盘（删除不需要的文件、清空回收站），或换一个保存位置"
+    if code == "EISDIR":
+        return f"“{target.parent}”中已有一个名为“{target.name}”的文件夹：请换一个文件名"
+    if code == "ENAMETOOLONG" or win == 206:
+        return "文件名或文件夹路径太长：请用短一些的文件名，或保存到层级较浅的文件夹（例如桌面）"
+    if code == "EROFS":
+        return f"“{target.parent}”所在的磁盘是只读的（例如光盘或写保护的U盘）：请换一个保存位置"
+    return f"请换一个保存位置（现在是“{target.parent}”）后重试"
 
 
 _BAD_FILE_CHARS = '<>:"/\\|?*'

@@ -117,3 +117,24 @@ def test_the_system_s_reasons_are_given_in_chinese(tmp_path, capsys):
     assert "找不到该文件或文件夹" in capsys.readouterr().err
     assert os_reason(OSError(28, "No space left on device")) == "磁盘空间不足"
     assert os_reason(OSError(9999, "Something new")) == "Something new"
+
+
+@pytest.mark.parametrize(("errno_", "hint"), [
+    (28, "磁盘空间不足：请清理“{folder}”所在的磁盘"), (36, "文件名或文件夹路径太长"),
+    (30, "“{folder}”所在的磁盘是只读的"), (5, "请换一个保存位置（现在是“{folder}”）后重试")])
+def test_a_save_that_fails_says_what_to_do_for_that_failure(tmp_path, errno_, hint):
+    """Every failure but a held file said "请检查磁盘空间，或换一个保存位置", a folder of that name and a
+    name too long too (messages review, session 29)."""
+    def fails(tmp):
+        raise OSError(errno_, "system words")
+    with pytest.raises(OutputFileError) as err:
+        write_atomic(tmp_path / "名单.pdf", fails)
+    assert hint.format(folder=tmp_path) in err.value.hint
+
+
+def test_a_folder_of_the_name_is_said_to_be_one(tmp_path):
+    folder = tmp_path / "公示名单.pdf"
+    folder.mkdir()
+    with pytest.raises(OutputFileError) as err:
+        write_atomic(folder, lambda tmp: tmp.write_bytes(b"x"))
+    assert err.value.hint == f"“{tmp_path}”中已有一个名为“公示名单.pdf”的文件夹：请换一个文件名"
