@@ -225,6 +225,17 @@ def _yuan(value: Any, where: str) -> int:
         raise _err(where, exc.message) from None
 
 
+def _no_near_cap(cap: str, params: dict[str, Any], where: str) -> None:
+    """A cap naming no parameter of the file but close to one the program or the file knows is a typo
+    ("tuition_std"): refused, since every item it caps would stay 待补充 without a word. One unlike
+    any is a new standard of the school's own (its values are set under 政策参数)."""
+    import difflib
+    near = difflib.get_close_matches(cap, sorted({*PARAMETER_NAMES, *params}), n=1, cutoff=0.6)
+    if near:
+        raise _err(where, f"cap = \"{cap}\" 不是已有的标准参数，是不是写错了？应为 cap = \"{near[0]}\""
+                          f"（{_cap_label(near[0], '各学段').replace('（各学段）', '')}）")
+
+
 def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
           labels: dict[Category, tuple[str, ...]], strict: bool) -> Item:
     where = f"第{idx + 1}个资助项目"
@@ -278,6 +289,8 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
             cap = raw.get("cap")
             if not isinstance(cap, str) or not cap:
                 raise _err(where, "fee_capped 项目缺少 cap（标准参数名）")
+            if strict and cap not in params:
+                _no_near_cap(cap, params, where)
             params.setdefault(cap, {})
     item_shares = shares(raw.get("shares"), where)
     return Item(
@@ -415,7 +428,8 @@ def load_policy(text: str, strict: bool = False) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"资助政策文件格式错误：{_toml_place(str(exc))}不是有效的 TOML 写法（{exc}）",
+        place, words = _toml_place(str(exc)), _toml_words(str(exc))
+        raise PolicyError(f"资助政策文件格式错误：{place}不是有效的 TOML 写法：{words}",
                           "请对照程序自带的政策文件检查这一行：中文的键名要加英文双引号（如 \"小学\" = \"1000.00\"），"
                           "文字要用英文双引号括起来；或向县教育局索取原始文件") from None
     except RecursionError:
@@ -438,6 +452,29 @@ def _toml_place(message: str) -> str:
     import re
     m = re.search(r"line (\d+), column (\d+)", message)
     return f"第 {m.group(1)} 行第 {m.group(2)} 列" if m else ""
+
+
+# What tomllib says (Python 3.11's messages, by their start), in Chinese; another is told as a mistake
+# of writing only (its English is not shown to the clerk).
+_TOML_WORDS = (
+    ("Cannot declare", "同一个表或键写了两次"), ("Cannot mutate", "同一个表或键写了两次"),
+    ("Cannot overwrite", "同一个键写了两次"), ("Cannot redefine", "同一个表写了两次"),
+    ("Duplicate inline table key", "花括号中同一个键写了两次"),
+    ("Expected '=' after a key", "键名后面缺少“=”，中文键名要加英文双引号"),
+    ("Expected ']]'", "[[ ]] 的右边缺少“]]”"), ("Expected ']'", "[ ] 的右边缺少“]”"),
+    ("Expected newline", "一行只能写一项，这一行后面多了内容"),
+    ("Found invalid character", "有不能出现在这里的字符"),
+    ("Illegal character", "有不能出现的字符，请看引号是否在同一行闭合"),
+    ("Invalid date", "日期写法不对，应如 2024-03-20"),
+    ("Invalid initial character for a key", "键名写法不对，中文键名要加英文双引号"),
+    ("Invalid statement", "这一行的写法不对"), ("Invalid value", "“=”右边的值写法不对，文字要用英文双引号括起来"),
+    ("Unclosed array", "方括号 [ ] 没有闭合"), ("Unclosed inline table", "花括号 { } 没有闭合"),
+    ("Unterminated string", "引号没有闭合"), ("Unescaped", "文字中的反斜杠“\\”要写成“\\\\”"),
+)
+
+
+def _toml_words(message: str) -> str:
+    return next((words for start, words in _TOML_WORDS if message.startswith(start)), "写法有误")
 
 
 def default_policy_text() -> str:
