@@ -21,6 +21,7 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"argument (\S+): expected at least one argument"), "参数 {0} 后面至少需要一个值"),
     (re.compile(r"argument (\S+): not allowed with argument (\S+)"), "参数 {0} 不能与 {1} 同时使用"),
     (re.compile(r"one of the arguments (.*) is required"), "必须给出其中一个参数：{0}"),
+    (re.compile(r"argument (\S+): ignored explicit argument '?(.*?)'?"), "参数 {0} 不带值：请去掉“={1}”"),
     (re.compile(r"argument (\S+): (.*)"), "参数 {0}：{1}"),
 )
 
@@ -30,9 +31,13 @@ def chinese_error(message: str) -> str:
     for pattern, text in _ERRORS:
         m = pattern.fullmatch(message)
         if m:
-            groups = [_TYPES.get(g, g) for g in m.groups()]
+            groups = [_COMMAND.sub("子命令", _TYPES.get(g, g)) for g in m.groups()]
             return text.format(*groups)
     return message
+
+
+# A subcommand's destination ("policy_command") as argparse names it when none is given
+_COMMAND = re.compile(r"\b[a-z]+_command\b")
 
 
 def positive_int(text: str) -> int:

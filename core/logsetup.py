@@ -165,7 +165,9 @@ def setup_logging(folder: Path, level: int = logging.INFO, name: str = "zizhu.lo
         if _handler.baseFilename == str(path.resolve()):
             return path
         stop_logging()
-    _handler = _SharedRotatingHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    # (errors: a file name that is no valid UTF-8 on Linux, a lone surrogate, logged escaped, not a "Logging error")
+    _handler = _SharedRotatingHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8",
+                                      errors="backslashreplace")
     _handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _handler.addFilter(MaskIdsFilter())
     root.addHandler(_handler)

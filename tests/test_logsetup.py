@@ -148,3 +148,15 @@ def test_a_log_file_another_process_holds_keeps_its_records(tmp_path, monkeypatc
     assert (path.parent / "zizhu.log.5").read_text(encoding="utf-8") == "older 4\n"
     assert "after the rotation" in path.read_text(encoding="utf-8")
     assert not (path.parent / "zizhu.log.rotating").exists()
+
+
+def test_a_name_that_is_no_utf8_is_logged_escaped_not_a_logging_error(tmp_path, capsys):
+    """A GBK-named file on Linux (os.fsdecode gives lone surrogates): the handler printed
+    "--- Logging error ---" and a traceback to the terminal (messages review, session 29)."""
+    import os
+    path = setup_logging(tmp_path / "log")
+    logging.getLogger("zizhu.test").info("reading %s", os.fsdecode(b"\xd5\xc5.xlsx"))
+    for h in logging.getLogger().handlers:
+        h.flush()
+    assert "Logging error" not in capsys.readouterr().err
+    assert "reading \\udcd5\\udcc5.xlsx" in path.read_text(encoding="utf-8")
