@@ -51,6 +51,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def count(text: str) -> int:
+    """An argument that is a whole number, zero or more (how many to list)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为 0 或正整数，而不是“{text}”") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"应为 0 或正整数，而不是 {value}")
+    return value
+
+
 class _Formatter(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None) -> None:
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)

@@ -178,7 +178,8 @@ register_consolidate("status", "各应报学校的报送情况：已接收、迟
 
 def _view_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("package", type=Path, metavar="PKG", help="上报包（.zip），草稿也可以查看")
-    p.add_argument("--students", type=int, default=20, help="列出的学生人数（默认 20）")
+    from cli.parser import count
+    p.add_argument("--students", type=count, default=20, help="列出的学生人数（默认 20）")
 
 
 def cmd_view(db, args) -> int:

@@ -358,6 +358,9 @@ def backup_if_due(db: Database, now: datetime | None = None) -> Path | None:
 def inspect_backup(path: Path) -> BackupInfo:
     """Check a backup (intact, a Zizhu database of a known schema) and say what it holds."""
     path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"“{path}”是一个文件夹，不是备份文件",
+                            "请写出其中的备份文件名（.sqlite），或用 restore --latest 恢复最近的完好备份")
     if not path.is_file():
         raise DatabaseError(f"找不到备份文件 {path}", "请检查路径；备份在数据库旁边的 backups 文件夹中")
     with open(path, "rb") as fh:

@@ -167,6 +167,8 @@ def test_restore_refuses_a_bad_backup_and_keeps_the_database(dbp, tmp_path, caps
     assert "--latest" in capsys.readouterr().err
     assert run(["--db", str(tmp_path / "none.sqlite"), "restore", "--latest"]) == 2
     assert "没有找到" in capsys.readouterr().err
+    assert run(["--db", str(dbp), "restore", str(tmp_path)]) == 2          # a folder: said to be one
+    assert f"“{tmp_path}”是一个文件夹，不是备份文件" in capsys.readouterr().err
     assert run(["--db", str(dbp), "compute"]) == 0
 
 

@@ -27,6 +27,7 @@ def test_help_is_chinese(capsys):
     (["demo", "--students", "-3"], "参数 --students：应为正整数，而不是 -3"),
     (["demo", "--students", "0"], "应为正整数"),
     (["check", "--json=3"], "参数 --json 不带值：请去掉“=3”"),
+    (["consolidate", "view", "p.zip", "--students", "-3"], "参数 --students：应为 0 或正整数，而不是 -3"),
     (["policy"], "缺少必须给出的参数：子命令"),
 ])
 def test_errors_are_chinese_and_exit_2(argv, said, capsys, tmp_path):
