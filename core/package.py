@@ -283,7 +283,7 @@ def _open_zip(path: Path, content: bytes | None = None) -> zipfile.ZipFile:
     try:
         large = too_large(path.name, path.stat().st_size if content is None else len(content))
         if large:
-            raise InputFileError(large, "请向报送单位索取原始提交包。")
+            raise InputFileError(large, "请向发送单位索取原始文件。")
         zf = zipfile.ZipFile(path if content is None else io.BytesIO(content))
         layout = layout_problem(zf)
     except OSError as exc:
@@ -294,7 +294,7 @@ def _open_zip(path: Path, content: bytes | None = None) -> zipfile.ZipFile:
         if zf is not None:
             zf.close()
         raise InputFileError(f"{path} 不是有效的 zip 压缩包，无法核验。",
-                             "该文件可能未复制完整或已损坏；请向报送学校索取原始提交包。") from None
+                             "该文件可能未复制完整或已损坏；请重新复制，或请发送单位重新发送原始文件。") from None
     if layout:
         zf.close()
         raise InputFileError(f"{path.name} 不是原样的提交包：{layout}，这些字节不受签名保护。", _LAYOUT_HINT)

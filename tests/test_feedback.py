@@ -303,3 +303,15 @@ def test_a_feedback_package_offered_for_consolidation_is_named_as_one(tmp_path):
     [outcome] = intake(rt.station, [fb]).outcomes
     assert outcome.result == "refused"
     assert "是反馈包（核查问题反馈），不是学校的上报包" in outcome.reason and "旧版本" not in outcome.reason
+
+
+def test_a_feedback_package_broken_off_is_not_said_to_be_a_schools_package(rt, capsys):
+    """The hint asked the school to get "the original 提交包 from the reporting school" (its own)."""
+    from cli.commands import run
+    pkg = send(rt, [duplicate(ZHANG)])
+    cut = pkg.with_name("cut.zip")
+    cut.write_bytes(pkg.read_bytes()[:300])
+    rt.school.close()
+    assert run(["--db", str(rt.school.path), "import", "feedback", str(cut), "--trust", str(rt.station_key)]) == 2
+    err = capsys.readouterr().err
+    assert "未复制完整或已损坏" in err and "报送学校" not in err and "发送单位重新发送原始文件" in err
