@@ -154,9 +154,14 @@ def test_a_name_that_is_no_utf8_is_logged_escaped_not_a_logging_error(tmp_path, 
     """A GBK-named file on Linux (os.fsdecode gives lone surrogates): the handler printed
     "--- Logging error ---" and a traceback to the terminal (messages review, session 29)."""
     import os
+
+    import core.logsetup
     path = setup_logging(tmp_path / "log")
-    logging.getLogger("zizhu.test").info("reading %s", os.fsdecode(b"\xd5\xc5.xlsx"))
-    for h in logging.getLogger().handlers:
-        h.flush()
+    handler = core.logsetup._handler
+    assert handler is not None      # (the record goes to the log file's handler only: pytest's own capture,
+    record = logging.LogRecord("zizhu.test", logging.INFO, __file__, 1, "reading %s",   # sent between
+                               (os.fsdecode(b"\xd5\xc5.xlsx"),), None)                  # processes, is UTF-8)
+    handler.handle(record)
+    handler.flush()
     assert "Logging error" not in capsys.readouterr().err
     assert "reading \\udcd5\\udcc5.xlsx" in path.read_text(encoding="utf-8")
