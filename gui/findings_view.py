@@ -165,7 +165,9 @@ class FindingsPage(ListPage[FindingsProxy]):
         self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view.doubleClicked.connect(self._double_clicked)
         on_enter(self.view, self._double_clicked)        # by keyboard: Return, and the keypad's Enter
-        self.set_column_widths({0: 3, 1: 12, 2: 4, 3: 10, 4: 30, 5: 4, 6: 5, 7: 10})
+        # 说明 takes the spare width; 问题 and 处理说明 (often empty) give it some at 1024×768 (their text is whole
+        # in the pane below, as 说明's is)
+        self.set_column_widths({0: 3, 1: 11, 2: 4, 3: 10, 4: 30, 5: 4, 6: 4.5, 7: 5})
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)   # 说明 takes the spare width

@@ -173,3 +173,24 @@ def test_a_wrapping_label_keeps_one_line_while_the_row_has_room(qtbot):
     row.resize(button.sizeHint().width() + label.sizeHint().width() * 2 // 3 + 40, 80)
     qtbot.waitUntil(lambda: label.heightForWidth(label.width()) > one_line + 2)
     assert fit_problems(row) == []
+
+
+def test_the_findings_description_is_readable_at_1024x768(small_screen, shown, qtbot, demo_db):
+    """说明 had about 110 px ("身份证号 42282…" on every row) beside an empty 处理说明 of 150 (GUI review,
+    session 29)."""
+    from gui.main_window import FINDINGS
+    win = open_main_window(qtbot, demo_db)
+    win.action_collection.run_check.trigger()
+    win.show_page(FINDINGS)
+    settle(qtbot)
+    view = win.findings.view
+    em = view.fontMetrics().horizontalAdvance("中")
+    assert view.columnWidth(4) >= 14 * em, (view.columnWidth(4), em)
+    assert view.columnWidth(7) < view.columnWidth(4)
+
+
+def test_the_dashboard_has_no_tab_stop_that_shows_nothing(small_screen, shown, qtbot, demo_db):
+    from PySide6.QtCore import Qt
+    win = open_main_window(qtbot, demo_db)
+    win.show_page(0)
+    assert win.dashboard.scroll_area.focusPolicy() == Qt.FocusPolicy.NoFocus
