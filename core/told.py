@@ -1,4 +1,5 @@
-"""What a family's letter (告知书) told them, as recorded when it is printed.
+"""Who is told by letter (``letter_due``), and what a family's letter (告知书) told them, as recorded
+when it is printed.
 
 A letter states each granted item with its amount and each item still pending ("核实后另行告知").
 ``told_key`` condenses that into a short text stored beside ``notified_at`` (``Student.notified_told``):
@@ -12,7 +13,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from core.domain import Category
 from core.engine import ItemDecision
+
+
+def letter_due(granted: bool, category: Category | str | None) -> bool:
+    """Whether the family is told by letter: a student with a granted item, and every 建档立卡 student
+    (全部告知: a registered family whose child gets nothing this year is told that too, and why). The
+    one rule of the 告知书 page's list, the letters made by default and the check's 尚未告知家庭.
+    ``category``: the engine's, or the code as stored ("REGISTERED")."""
+    return granted or category == Category.REGISTERED
 
 
 def told_key(granted: Iterable[ItemDecision], pending: Iterable[ItemDecision]) -> str:

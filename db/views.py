@@ -31,7 +31,7 @@ from core.fields import (
 from core.pinyin import initials_key
 from core.policy import SOURCE_LABELS, Parameter, Policy, parameter_label, parameters_of
 from core.policy import unset_parameters as policy_unset
-from core.told import told_key
+from core.told import letter_due, told_key
 from db import store
 from db.feedback import feedback_sources, origin_text
 from db.findings import finding_title, open_counts
@@ -266,7 +266,8 @@ def snapshot(db: Database, name_key: NameKey | None = None, today: date | None =
                     continue
                 told = m["notified_told"]
                 retell = told is not None and m["id"] not in retold and told != _told(res, told_keys)
-                if res.granted or retell:     # (told before the result changed: a second letter is due)
+                # (told before the result changed: a second letter is due)
+                if letter_due(bool(res.granted), res.student.category) or retell:
                     columns.add_letter(_stored(m, "head_name"), bool(m["printed"]) and not retell,
                                        bool(m["receipt"]) and not retell)
                 decisions.append(res.decisions)

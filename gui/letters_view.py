@@ -122,8 +122,9 @@ def draft_note(reasons: list[str]) -> str:
 
 
 class LettersPage(ListPage[LettersProxy]):
-    """Rows (students with a granted item) come from the shared snapshot."""
-    EMPTY_TEXT = "还没有需要告知的学生：享受资助的学生会列在这里，核准后打印告知书发给家庭"
+    """Rows (students with a granted item, every 建档立卡 student: core.told.letter_due) come from the shared
+    snapshot."""
+    EMPTY_TEXT = "还没有需要告知的学生：享受资助的学生和建档立卡学生会列在这里，核准后打印告知书发给家庭"
 
     def __init__(self, db: Database, parent: QWidget | None = None, feed: SnapshotFeed | None = None) -> None:
         self.db = db

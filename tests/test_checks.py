@@ -199,6 +199,16 @@ def test_not_notified():
     assert "NOT_NOTIFIED" not in codes(run([stu(notified=False, category="NONE")], roster=[]))
 
 
+def test_a_registered_family_whose_child_gets_nothing_is_to_be_told_too():
+    """资助结果全部告知 (the plan, of 建档立卡 families): a registered child who gets no item this year
+    (not full-time here) was neither listed for a letter nor reported untold (letters review, session 29)."""
+    found = [f for f in run([stu(notified=False, full_time=False)]) if f.code == "NOT_NOTIFIED"]
+    assert [f.message for f in found] == ["建档立卡学生，本学年暂不享受资助，尚未向家庭告知结果和原因"]
+    assert "NOT_NOTIFIED" not in codes(run([stu(notified=True, full_time=False)]))
+    other = stu(notified=False, full_time=False, category="OTHER_HARDSHIP")     # not registered, nothing granted
+    assert "NOT_NOTIFIED" not in codes(run([other], roster=[]))
+
+
 def test_findings_have_stable_identity_and_fingerprint():
     a = run([stu(name="张莉")])[0]
     b = run([stu(name="张莉")])[0]

@@ -61,6 +61,12 @@ def subsidised(data):
     return [(s, r) for s, r in data.pairs() if r.granted]
 
 
+def told(data):
+    """The students a letter is made for by default: those with a granted item and every 建档立卡 one."""
+    from core.told import letter_due
+    return [(s, r) for s, r in data.pairs() if letter_due(bool(r.granted), r.student.category)]
+
+
 def test_fonts_embedded_a4_and_text_extractable(docs):
     for name, path in docs.items():
         used = fonts(path)
@@ -90,13 +96,16 @@ def test_report_contents(docs, data):
     assert "草稿" not in t
 
 
-def test_one_letter_page_per_subsidised_student(docs, data):
-    kids = subsidised(data)
-    assert pages(docs["letters"]) == len(kids)
+def test_one_letter_page_per_subsidised_or_registered_student(docs, data):
+    kids = told(data)
+    assert pages(docs["letters"]) == len(kids) > len(subsidised(data))     # (the sample has both kinds)
     for n, (st, res) in enumerate(kids, start=1):
         t = flat(docs["letters"], n)
         assert st.name in t and mask_id(st.id_number) in t
-        assert format_fen(res.total_fen) in t
+        if res.granted:
+            assert format_fen(res.total_fen) in t
+        else:                     # a 建档立卡 child who gets nothing: the family is told that, and why
+            assert "本学年暂不享受本方案所列资助项目，原因是" in t and "本学年暂不享受资助" in t
         for d in res.granted:
             assert d.name in t and format_fen(d.amount_fen) in t
         assert "回执" in t.replace("　", "") and "家长签字" in t
@@ -113,7 +122,7 @@ def test_letters_never_show_full_ids(docs, data):
 
 
 def test_letter_states_what_a_private_school_family_pays(docs, data):
-    kids = subsidised(data)
+    kids = told(data)
     n, st, pays = next((n, s, family_pays(s, r, data.policy)) for n, (s, r) in enumerate(kids, 1)
                        if family_pays(s, r, data.policy))
     t = flat(docs["letters"], n)

@@ -280,9 +280,12 @@ def _compare_payments(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _not_notified(ctx: CheckContext) -> Iterator[Finding]:
+    from core.told import letter_due
     for s, res in results(ctx):
-        if res.granted and not s.notified:
-            yield NOT_NOTIFIED.finding(s, f"享受资助 {format_fen(res.total_fen)} 元，尚未向家庭发送告知书")
+        if s.notified or not letter_due(bool(res.granted), s.category):
+            continue
+        yield NOT_NOTIFIED.finding(s, f"享受资助 {format_fen(res.total_fen)} 元，尚未向家庭发送告知书" if res.granted
+                                   else "建档立卡学生，本学年暂不享受资助，尚未向家庭告知结果和原因")
 
 
 NOT_FULL_TIME = Rule("NOT_FULL_TIME", Severity.INFO, "非全日制正式学籍",

@@ -45,6 +45,7 @@ from core.idnumber import mask_id
 from core.money import format_fen
 from core.paths import require_suffix
 from core.text import holds_number
+from core.told import letter_due
 
 TITLE = "资助结果告知书"
 WIDTH = PAGE_W - 2 * MARGIN
@@ -252,7 +253,7 @@ def _groups(data: ExportData, keys: list[int] | None, per_household: bool) -> tu
     pairs = data.pairs()
     warnings: list[str] = []
     if keys is None:
-        chosen = [p for p in pairs if p[1].granted]
+        chosen = [p for p in pairs if letter_due(bool(p[1].granted), p[1].student.category)]
     else:
         wanted = set(keys)
         chosen = [p for p in pairs if p[0].key in wanted]
