@@ -128,6 +128,8 @@ def cmd_remove_student(db, args) -> int:
     from db.usecases import remove_id_number
     done = remove_id_number(db, args.id_number, args.reason)
     print(f"已把学生“{done.name}”移出名单（原因：{args.reason.strip()}）；可用 restore-student 移回")
+    if done.note:
+        print(done.note)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Reading and editing students; every edit is audited and un-verifies the student."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -162,6 +163,18 @@ def remove_students(session: Session, student_ids: list[int], reason: str,
         st.removed_at, st.removed_reason = now, reason
     _recheck(session, actor)
     return students
+
+
+def told_before_removal(students: Sequence[Student]) -> str:
+    """What to say when students taken off the list had been sent a letter (告知书): their families were
+    told a result that no longer stands here, and nothing reminds the clerk later (a removed student is
+    left out of the checks and the letters): "" when none had been."""
+    told = [st for st in students if st.notified_at is not None]
+    if not told:
+        return ""
+    names = "、".join(st.name or "（无姓名）" for st in told[:5]) + (f" 等 {len(told)} 人" if len(told) > 5 else "")
+    return (f"注意：{names}的家庭已收到告知书，移出名单后那份告知书的资助结果不再有效，"
+            "请另行告知家庭（例如已转学的，请家长到新学校办理资助）。")
 
 
 def restore_student(session: Session, student_id: int, actor: str | None = None) -> Student:

@@ -20,6 +20,7 @@ class Done:
     """How many rows a use case changed, and which kinds of data."""
     count: int
     changes: Changes = Changes.NONE
+    note: str = ""                 # what the clerk must still do (db.students.told_before_removal)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class StudentDone:
     """A use case on one student named by its ID number (the CLI's way): its name."""
     name: str
     changes: Changes = Changes.NONE
+    note: str = ""                 # what the clerk must still do (db.students.told_before_removal)
 
 
 class Verified(NamedTuple):
@@ -162,11 +164,11 @@ def edit_student(db: Database, student_id: int, values: dict[str, Any]) -> Edite
 def remove(db: Database, student_ids: int | list[int], reason: str, actor: str | None = None) -> Done:
     """移出名单 (with the clerk's reason; one student or several, all or none); the findings
     are re-checked at once."""
-    from db.students import remove_students
+    from db.students import remove_students, told_before_removal
     ids = [student_ids] if isinstance(student_ids, int) else list(student_ids)
     with db.session() as s:
-        remove_students(s, ids, reason, actor)
-    return Done(len(ids), Changes.STUDENTS | Changes.FINDINGS)
+        note = told_before_removal(remove_students(s, ids, reason, actor))
+    return Done(len(ids), Changes.STUDENTS | Changes.FINDINGS, note)
 
 
 def restore(db: Database, student_ids: int | list[int], actor: str | None = None) -> Done:
@@ -201,11 +203,11 @@ def revoke_findings(db: Database, finding_ids: list[int], actor: str | None = No
 
 def remove_id_number(db: Database, id_number: str, reason: str, actor: str | None = None) -> StudentDone:
     """移出名单 for the one listed student with this ID number."""
-    from db.students import one_student, remove_students
+    from db.students import one_student, remove_students, told_before_removal
     with db.session() as s:
         st = one_student(s, id_number, removed=False)
-        remove_students(s, [st.id], reason, actor)
-        return StudentDone(st.name or "（无姓名）", Changes.STUDENTS | Changes.FINDINGS)
+        note = told_before_removal(remove_students(s, [st.id], reason, actor))
+        return StudentDone(st.name or "（无姓名）", Changes.STUDENTS | Changes.FINDINGS, note)
 
 
 def restore_id_number(db: Database, id_number: str, actor: str | None = None) -> StudentDone:

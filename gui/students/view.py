@@ -310,6 +310,9 @@ class StudentsPage(ListPage[StudentFilterProxy]):
                 parent.close()
             self.undo_stack.push(RemoveStudentsCommand(self.db, ids, label, reason, self.changed.emit, self))
             self._done(result, f"已把 {result.count} 名学生移出名单（可撤销，或在状态中选“已移出名单”后移回）")
+            if result.note:                 # families already told: a box that stays, not the status line
+                from gui.notes import show_all
+                show_all(self, "移出名单", [result.note])
         worker.run_task(remove, self.db, ids, reason, on_success=done, parent=self)
 
     def restore_selected(self) -> None:
