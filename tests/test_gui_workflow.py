@@ -271,12 +271,15 @@ def test_a_second_open_while_the_form_is_being_read_is_ignored(win, qtbot, monke
 
 # -- 告知书 -------------------------------------------------------------------
 
-def test_letters_list_only_subsidised_students(win):
+def test_letters_list_the_subsidised_students_and_every_registered_one(win):
     page = win.letters
     n = page.model.rowCount()
     assert 0 < n < 120
-    assert n == win.dashboard.summary.granted_students
-    assert all(r.total_fen > 0 for r in page.model.rows())
+    category = {r.id: r.category for r in win.students.model.rows()}
+    assert all(r.total_fen > 0 or category[r.id] == "建档立卡" for r in page.model.rows())
+    registered_without = sum(1 for r in win.students.model.rows() if r.total_fen == 0 and r.category == "建档立卡"
+                             and not r.removed)
+    assert n == win.dashboard.summary.granted_students + registered_without > win.dashboard.summary.granted_students
     assert f"应告知 {n} 人" in page.count_label.text()
 
 
