@@ -217,8 +217,9 @@ def cmd_letters(db, args) -> int:
     for w in warnings:
         print("注意：" + w)
     if args.mark_printed:
-        from core.told import told_key
-        told = {st.key: told_key(res.granted, res.pending) for st, res in data.pairs() if res.granted or keys}
+        from core.told import letter_due, told_key
+        told = {st.key: told_key(res.granted, res.pending) for st, res in data.pairs()
+                if keys or letter_due(bool(res.granted), res.student.category)}     # (the letters written)
         n = record_printed(db, list(told), told).count
         same = len(told) - n
         print(f"已记录 {n} 名学生的告知书为已打印"

@@ -322,6 +322,7 @@ def run_selftest(report: Path | None = None, gui: bool = True, keep: bool = Fals
     lines = [f"Zizhu {program_version()} self-test, {sys.platform}, Python {sys.version.split()[0]}, "
              f"frozen={bool(getattr(sys, 'frozen', False))}"]
     failed: tuple[int, Step, BaseException] | None = None
+    interrupted = False
     with _isolated(folder):
         try:
             for n, step in enumerate(steps, start=1):
@@ -334,15 +335,14 @@ def run_selftest(report: Path | None = None, gui: bool = True, keep: bool = Fals
                               *traceback.format_exception(exc)]
                     break
                 lines.append(f"{n:2}. {step.chinese} / {step.english}: ok ({time.perf_counter() - t0:.1f} s) {note}")
-        except KeyboardInterrupt:           # Ctrl+C: nothing of the run is left behind
-            if ctx.db is not None:
-                ctx.db.close()
-                ctx.db = None
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+        except KeyboardInterrupt:           # Ctrl+C: nothing of the run is left behind (below)
+            interrupted = True
         finally:
             if ctx.db is not None:
                 ctx.db.close()
+    if interrupted:                         # (after _isolated closed the run's log: Windows deletes no open file)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise KeyboardInterrupt
     seconds = time.perf_counter() - started
     if failed is None:
         summary = (f"自检通过 / Self-test passed: Zizhu {program_version()}, {len(steps)} 步 / steps, "

@@ -18,12 +18,13 @@ from pathlib import Path
 # any kind but a line break (tab, no-break, ideographic, zero-width), dashes, underscores, quotes.
 _SEP = "[ \t\u00a0\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff\\-_'\u2018\u2019`\uff0d\uff3f]"
 # A run of 11 to 19 digits (Unicode digits, so full-width ones too), up to eight separators between
-# two of them, optionally ending in the ID check character X.
+# two of them, optionally ending in the ID check character X. The run ends where no digit follows within
+# eight separators (bounded as the run is: an unbounded look-ahead made some long lines quadratic).
 # The run is taken whole: a longer one is split at its separators (a backup's time stamp
 # 20261201-141500-123456 keeps its short parts; "ID-ID" masks both).
 _NUMBER_RE = re.compile(r"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?<!\d" + _SEP + ")"
                         r"\d(?:" + _SEP + r"{0,8}\d){10,}(?:" + _SEP + r"?[Xx\uff38\uff58])?"
-                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?!" + _SEP + r"+\d)")
+                        r"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])(?!" + _SEP + r"{1,8}\d)")
 # An ID number run into ASCII letters ("sfz422822200803010113.xlsx", a file name quoted by a message):
 # exactly 18 characters (17 digits and a digit or X) or 15 digits, whatever letter stands beside.
 _ID_IN_WORD = re.compile(r"(?<!\d)(?:\d{17}[\dXx\uff38\uff58]|\d{15})(?!\d)")

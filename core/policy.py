@@ -289,7 +289,7 @@ def _item(raw: dict[str, Any], idx: int, params: dict[str, dict[Stage, int]],
             cap = raw.get("cap")
             if not isinstance(cap, str) or not cap:
                 raise _err(where, "fee_capped 项目缺少 cap（标准参数名）")
-            if strict and cap not in params:
+            if strict and cap not in params and cap not in PARAMETER_NAMES:
                 _no_near_cap(cap, params, where)
             params.setdefault(cap, {})
     item_shares = shares(raw.get("shares"), where)

@@ -277,6 +277,9 @@ class PolicyPage(QWidget):
         保存 saves through the normal path (变更预览, then a new version, in the worker) and
         calls ``then`` (the close, the switch, the other page) once the version is saved; a bad
         value or a cancelled preview keeps the clerk here. 取消 stays."""
+        if self._saving is not None:          # a version being written: its answer comes first
+            self.show_message("正在保存新版本，请稍候…")
+            return False
         if not self.has_unsaved():
             return True
         answer = self.ask_unsaved()
@@ -404,9 +407,10 @@ class PolicyPage(QWidget):
             return
 
         def saved(result: PolicySaved) -> None:
+            edited = self.draft is not None and self.draft.text != text      # meanwhile: the clerk stays
             self.saved_version(result)
-            if then is not None:               # after the event that asked (a close in progress) ends
-                QTimer.singleShot(0, then)
+            if then is not None and not edited:
+                QTimer.singleShot(0, then)           # after the event that asked (a close in progress) ends
         worker.run_task(save_version, self.db, text, note, on_success=saved, on_failure=self._failed, parent=self)
 
     def saved_version(self, result: PolicySaved) -> None:
@@ -419,6 +423,8 @@ class PolicyPage(QWidget):
         self._message = self.saved_text(result)
         self.show_message(self._message)
         self.changed.emit(result.changes)
+        if self._carried is not None and not result.changed:     # nothing saved, no reload: shown now
+            self.reload()
 
     @staticmethod
     def saved_text(result: PolicySaved) -> str:

@@ -82,21 +82,25 @@ class ReasonDialog(QDialog):
         super().accept()
 
 
-# A reason written whose write has not succeeded (yet), by the dialog's title: a write that fails (the
-# database held by another program, a full disk) would otherwise lose what the clerk wrote. The next
-# dialog of that title opens with it; the caller forgets it once its write is done (``reason_written``).
-_UNWRITTEN: dict[str, str] = {}
+# A reason written whose write has not succeeded (yet), by the dialog's title and what it named (the
+# selection's lines: another selection, or another school's database, is not offered it): a write that
+# fails (the database held by another program, a full disk) would otherwise lose what the clerk wrote.
+# The next dialog of that title for the same lines opens with it; the caller forgets it once its write is
+# done (``reason_written``).
+_UNWRITTEN: dict[str, tuple[tuple[str, ...], str]] = {}
 
 
 def ask_reason(parent: QWidget | None, title: str, intro: str, items: list[str], example: str) -> str | None:
     """The reason written, or None when cancelled (callers wrap this in a method tests replace)."""
     dialog = ReasonDialog(title, intro, items, example, parent)
-    dialog.edit.setText(_UNWRITTEN.get(title, ""))
+    named, kept = tuple(items), _UNWRITTEN.get(title)
+    dialog.edit.setText(kept[1] if kept is not None and kept[0] == named else "")
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             _UNWRITTEN.pop(title, None)
             return None
-        _UNWRITTEN[title] = reason = dialog.reason()
+        reason = dialog.reason()
+        _UNWRITTEN[title] = (named, reason)
         return reason
     finally:
         dialog.deleteLater()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import open_main_window, two_student_school
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 from test_gui_students import fill_people
 
@@ -147,3 +148,29 @@ def test_a_failed_student_save_gives_the_fields_back_as_typed(form, db, monkeypa
     shown.clear()
     assert tuition.isEnabled() and tuition.text() == "1600.00" and f.save_button.isEnabled() and f.isVisible()
     assert _tuition(db, sid) == before
+
+
+def test_leaving_the_page_while_its_version_is_written_waits_and_starts_no_second_save(page, monkeypatch):
+    first, second = _codes(page)[:2]
+    _retire(page, first)
+    held = Held(monkeypatch, "save_version")
+    page.save()
+    _retire(page, second)
+    left = []
+    assert page.may_leave(lambda: left.append(1)) is False and len(held.held) == 1    # one save, not two
+    assert "正在保存" in page.pending.text()
+    held.answer()
+    assert left == [] and page.is_modified()
+
+
+def test_a_close_that_saved_does_not_go_on_when_edits_came_meanwhile(page, monkeypatch):
+    first, second = _codes(page)[:2]
+    _retire(page, first)
+    monkeypatch.setattr(page, "ask_unsaved", lambda: "save")
+    held = Held(monkeypatch, "save_version")
+    left = []
+    assert page.may_leave(lambda: left.append(1)) is False          # 保存, then leave
+    _retire(page, second)                                            # typed while it is written
+    held.answer()
+    QApplication.processEvents()
+    assert left == [] and page.is_modified() and page.draft.item(second).retired

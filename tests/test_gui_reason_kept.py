@@ -69,3 +69,18 @@ def test_a_cancelled_dialog_forgets_the_reason(monkeypatch, shown):
     assert ask_reason(None, "移出名单", "移出？", ["张三"], "例如：重复录入") is None
     assert ask_reason(None, "移出名单", "移出？", ["张三"], "例如：重复录入") is None
     assert opened == ["", "先写的原因", ""]
+
+
+def test_a_reason_is_offered_again_only_for_the_same_selection(monkeypatch, shown):
+    from gui.reason_dialog import ask_reason
+    opened: list[str] = []
+
+    def answer(dialog) -> int:
+        opened.append(dialog.edit.text())
+        dialog.edit.setText(dialog.edit.text() or "已核实")
+        return ReasonDialog.DialogCode.Accepted
+    monkeypatch.setattr(ReasonDialog, "exec", answer)
+    ask_reason(None, "接受核查问题", "接受？", ["问题 X"], "例如")        # (its write failed)
+    ask_reason(None, "接受核查问题", "接受？", ["问题 Y"], "例如")        # another selection: empty
+    ask_reason(None, "接受核查问题", "接受？", ["问题 Y"], "例如")
+    assert opened == ["", "", "已核实"]

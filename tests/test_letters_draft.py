@@ -121,6 +121,11 @@ def test_cli_letters_are_drafts_until_everything_is_verified(demo_db, tmp_path, 
     assert run(["--db", path, "letters", str(tmp_path / "c.pdf"), "--mark-printed"]) == 0
     out = capsys.readouterr().out
     assert "草稿" not in out and DRAFT not in pdf_text(tmp_path / "c.pdf") and "已记录" in out
+    from pdftext import page_count
+    recorded = int(out.split("已记录 ")[1].split(" 名")[0])
+    with demo_db.session() as s:                  # every letter written is recorded, a 建档立卡 child's
+        told = s.scalar(select(func.count()).select_from(Student).where(Student.notified_at.is_not(None)))
+    assert recorded == told == page_count(tmp_path / "c.pdf")        # without a subsidy too (one page each)
 
 
 # -- line breaking (禁则) ------------------------------------------------------

@@ -147,3 +147,7 @@ def test_a_cap_written_wrong_is_refused_naming_the_one_meant():
     assert load_policy(text).item("HS_TUITION").cap == "tuition_std"
     own = default_policy().text.replace('cap = "tuition_standard"', 'cap = "dorm_ceiling"', 1)
     assert load_policy(own, strict=True).item("HS_TUITION").cap == "dorm_ceiling"     # a standard of its own
+    import re
+    bare = re.sub(r"(?ms)^\[parameters\.tuition_standard\]\n.*?(?=^\[)", "", default_policy().text)
+    assert "[parameters.tuition_standard]" not in bare                              # the known name, no table:
+    assert load_policy(bare, strict=True).item("HS_TUITION").cap == "tuition_standard"   # not "a typo of itself"
