@@ -90,14 +90,20 @@ def consolidation(db: Database) -> Consolidated:
         return consolidate(s)
 
 
-def reporting(session: Session, today: date | None = None) -> Reporting | None:
+def reporting(session: Session, today: date | None = None, without: str = "") -> Reporting | None:
     """The 报送情况 the consolidated package states: None without a list of expected schools.
     An expected school is 缺报 when no package of it is in the totals (nothing sent, only drafts,
     or nothing yet after the deadline: db.receiving_status calls that one 迟报, here it is 缺报
     “逾期未报”: what the totals lack), 迟报 when its package is in them but its first came after
     the deadline."""
+    from dataclasses import replace
+
     from db.receiving_status import status_of
-    return reporting_of_status(status_of(session, today))
+    status = status_of(session, today)
+    if without:              # a 中心校's own school, left out of its 汇总包: reported by itself, not in it
+        status = replace(status, schools=tuple(x for x in status.schools if x.code.strip() != without),
+                         unlisted=tuple(x for x in status.unlisted if x.code.strip() != without))
+    return reporting_of_status(status)
 
 
 def reporting_of_status(status: IntakeStatus) -> Reporting | None:
@@ -179,7 +185,8 @@ def export_consolidated(db: Database, target: str | Path, passphrase: str, actor
         c = Consolidation(school_info(s), inner, done.summary, done.findings, county=official.county,
                           policy_name=official.title, policy_hash=policy.sha256, generated_at=now,
                           generated_by=actor or audit.default_actor(), clerk=official.clerk,
-                          signer_fingerprint=fingerprint(public_raw), reporting=reporting(s, now.date()))
+                          signer_fingerprint=fingerprint(public_raw),
+                          reporting=reporting(s, now.date(), done.own_left_out))
     if progress:
         progress(1, steps)
     with temp_folder("consolidated") as folder:

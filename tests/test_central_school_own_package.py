@@ -34,6 +34,9 @@ def test_the_central_schools_own_package_is_left_out_of_its_huizong_and_the_coun
     d = open_database(central.db_path)
     try:
         _trusting(d, village)
+        with d.session() as s:                              # the 中心校 lists itself and its village school
+            s.add(ExpectedSchool(code=central.code, name=central.name, township="龙坪乡", level="中心校"))
+            s.add(ExpectedSchool(code=village.code, name=village.name, township="龙坪乡", level="村小"))
         assert [o.result for o in intake(d, [central.path, village.path]).outcomes] == ["accepted", "accepted"]
         assert consolidation(d).summary.totals.total == 480000          # its 汇总 page: both schools
         with cheap_keys():
@@ -42,6 +45,9 @@ def test_the_central_schools_own_package_is_left_out_of_its_huizong_and_the_coun
         d.close()
     assert result.packages == 1 and result.summary.totals.total == 240000
     assert result.warnings[0].startswith("注意：本单位（代码 4228220301）自己的提交包没有放进汇总包")
+    assert result.reporting is not None                    # its 报送情况 speaks of the schools inside it
+    assert (result.reporting.expected, result.reporting.received) == (1, 1)
+    assert central.code not in {x.code for x in (*result.reporting.missing, *result.reporting.unlisted)}
     county = open_database(receiver_db(tmp_path / "county.sqlite", name="县教育体育局", code="CB4228"))
     try:
         _trusting(county, central, village)
