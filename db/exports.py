@@ -198,7 +198,17 @@ def _printed_data(session: Session, draft: bool, keys: list[int] | None = None,
     return ExportData(school=school_info(session), policy=policy, students=students, results=results,
                       totals=totals, generated_at=datetime.now(),
                       generated_by=actor or audit.default_actor(), draft=draft, demo=store.is_demo(session),
-                      official=get_official(session), **_policy_version(session))
+                      official=get_official(session), **_policy_version(session),
+                      told_before={} if notice else _told_before(session, keys))
+
+
+def _told_before(session: Session, keys: list[int] | None) -> dict[int, tuple[date, str]]:
+    """The listed students (of ``keys``) whose family was sent a letter: when, and what it told."""
+    q = select(Student.id, Student.notified_at, Student.notified_told).where(ON_LIST,
+                                                                             Student.notified_at.is_not(None))
+    if keys is not None:
+        q = q.where(Student.id.in_(keys))
+    return {sid: (at.date(), told or "") for sid, at, told in session.execute(q) if at is not None}
 
 
 @dataclass(frozen=True)

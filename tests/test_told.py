@@ -99,6 +99,10 @@ def test_a_changed_amount_asks_for_a_second_letter_which_records_it(told, tmp_pa
     assert run(["--db", db, "verify-student", HS]) == 0
     assert run(["--db", db, "letters", str(tmp_path / "l2.pdf"), "--student", HS, "--mark-printed"]) == 0
     assert "已记录 1 名学生" in capsys.readouterr().out
+    from pdftext import pdf_text  # the second letter says it replaces the first
+    second = "".join(pdf_text(tmp_path / "l2.pdf").split())
+    assert f"本告知书更正{at.year}年{at.month}月{at.day}日发出的资助结果告知书" in second and "原告知书作废" in second
+    assert "更正" not in pdf_text(tmp_path / "l.pdf")
     _sid, at2, key2, receipt2 = _student(told, HS)
     assert at2 >= at and told_total(key2) == _total(told, capsys) == 110000
     assert receipt2 is None          # the first letter's receipt does not stand for the second
@@ -114,6 +118,7 @@ def test_a_changed_amount_asks_for_a_second_letter_which_records_it(told, tmp_pa
     # printed again unchanged: nothing more recorded
     assert run(["--db", db, "letters", str(tmp_path / "l3.pdf"), "--student", HS, "--mark-printed"]) == 0
     assert "已记录 0 名学生的告知书为已打印；另有 1 名此前已记录，告知内容相同" in capsys.readouterr().out
+    assert "更正" not in pdf_text(tmp_path / "l3.pdf")        # the same result again: no correction
 
 
 def test_a_family_that_lost_its_subsidy_is_listed_for_a_second_letter(told, capsys):

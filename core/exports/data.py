@@ -6,8 +6,9 @@ where the document demands it.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from core.checks.base import FindingState
 from core.domain import school_year_label
@@ -126,6 +127,8 @@ class ExportData:
     audit: AuditInfo | None = None   # None: not checked (samples, tests)
     policy_version: str = ""         # the policy version computed under, “2023–2024学年 第2版” ("" unknown)
     policy_version_number: int = 0   # its number within its school year (0 unknown)
+    # the letters: a student whose family was sent one -> (when, what it told: core.told.told_key)
+    told_before: Mapping[int, tuple[date, str]] = field(default_factory=dict)
 
     def pairs(self) -> list[tuple[StudentInfo, StudentResult]]:
         return list(zip(self.students, self.results, strict=True))

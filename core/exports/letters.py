@@ -45,7 +45,7 @@ from core.idnumber import mask_id
 from core.money import format_fen
 from core.paths import require_suffix
 from core.text import holds_number
-from core.told import letter_due
+from core.told import letter_due, told_key
 
 TITLE = "资助结果告知书"
 WIDTH = PAGE_W - 2 * MARGIN
@@ -132,6 +132,21 @@ def _intro(data: ExportData, group: list[Pair], st: Styles, g: Glyphs, fixed: _F
              + f"，经学校逐项核对，{data.school.year_label}的资助结果告知如下：", st["indent"]),
         Space(2 * mm),
     ]
+
+
+def _corrects(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Item]:
+    """A letter whose result differs from the one the family was sent says that it replaces it (the
+    family holds two letters otherwise, and cannot tell which stands)."""
+    out: list[Item] = []
+    for s, r in group:
+        before = data.told_before.get(s.key)
+        if before is None or not before[1] or before[1] == told_key(r.granted, r.pending):
+            continue                # (not told, told this very result, or told before it was recorded)
+        when = before[0]
+        who = f"{g.clean(s.name, '姓名')}的" if len(group) > 1 else ""
+        out.append(Text(f"本告知书更正 {when.year}年{when.month}月{when.day}日 发出的{who}资助结果告知书："
+                        "资助结果已有变化，原告知书作废，以本告知书为准。", st["indent"]))
+    return out
 
 
 def _items(data: ExportData, group: list[Pair], st: Styles, g: Glyphs) -> list[Item]:
@@ -301,7 +316,7 @@ def write_letters(path: str | Path, data: ExportData, keys: list[int] | None = N
         """One letter a page, made as the layout reaches it (LazyStory)."""
         for n, group in enumerate(groups):
             granted = any(r.granted for _, r in group)
-            body = _intro(data, group, st, g, fixed)
+            body = _intro(data, group, st, g, fixed) + _corrects(data, group, st, g)
             body += _items(data, group, st, g) if granted else _nothing(data, group, st, g, explained)
             body.append(fixed(("closing", granted), partial(_closing, data, granted, st, g)))
             yield [Kept(Stack(body, runs), WIDTH, BODY_H), FrameBreak(),
