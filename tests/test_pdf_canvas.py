@@ -72,6 +72,41 @@ def test_split_keeps_rows_whole_and_refuses_when_no_row_fits():
     assert t.split(sum(WIDTHS), t.height) == [t]
 
 
+def test_what_follows_the_last_row_takes_the_last_rows_along_when_it_does_not_fit_under_them():
+    st = styles()
+    sign = [Spacer(1, 10 * mm), Paragraph("落款", st["right"])]
+    t = ruled_table(_rows(10), WIDTHS, Glyphs(), total=True, after=sign)
+    frame = 200 * mm
+    _w, whole = t.wrap(frame, 1000)
+    plain = ruled_table(_rows(10), WIDTHS, Glyphs(), total=True)
+    assert whole > plain.height                          # the signature is part of the last part's height
+    first, rest = t.split(frame, plain.height + 1)       # every row fits, the signature does not
+    assert rest._span == (len(_rows(10)) - 2, len(_rows(10)))          # the last student and the total
+    assert first.wrap(frame, 1000)[1] == pytest.approx(first._height(*first._span))    # no signature
+    assert rest.wrap(frame, 1000)[1] > rest._height(*rest._span)                        # the signature
+    assert t.split(frame, whole) == [t]
+    short = ruled_table(_rows(1), WIDTHS, Glyphs(), total=True).height        # one student and the total
+    assert ruled_table(_rows(1), WIDTHS, Glyphs(), total=True, after=sign).split(frame, short + 1) == []  # all over
+
+
+def test_a_notice_never_ends_with_its_school_and_date_alone_on_a_page(tmp_path):
+    """Whatever the list's length, its last page holds list rows above the school's name and date
+    (where it is stamped). Before, 60, 74, 102, 103 … students left them alone on a last page."""
+    from core.exports.notice import write_notice_pdf
+    from core.exports.output import date_label
+    from core.exports.sample import sample_export_data
+
+    for n in range(55, 125):
+        data = sample_export_data(n)
+        path = tmp_path / f"{n}.pdf"
+        write_notice_pdf(path, data)
+        pages = page_count(path)
+        last = "".join(pdf_text(path, pages).split())
+        total = last.find("合计" + f"{sum(1 for _s, r in data.pairs() if r.granted)}人")
+        assert total >= 0, f"{n} students: the last page has no list rows"
+        assert last.find("".join(date_label(data).split()), total) >= 0, f"{n} students: no date under the list"
+
+
 def test_a_cell_is_wrapped_only_when_it_does_not_fit():
     widths = TextWidths(FONT, 9)
     assert wrap_text("张三", 40, widths) == [(pytest.approx(40 - widths("张三")), "张三")]

@@ -48,9 +48,9 @@ def write_notice_pdf(path: str | Path, data: ExportData) -> list[str]:
     rows = [["序号", "姓名", "学校", "年级", "资助项目及金额（元）", "合计（元）"]]
     rows += [_row(n, s, r, data.school.name) for n, (s, r) in enumerate(listed, start=1)]
     rows.append(["合计", f"{len(listed)}人", "", "", "", format_fen(sum(r.total_fen for _, r in listed))])
+    sign = [Spacer(1, 10 * mm), Paragraph(g.esc(data.school.name, "学校名称"), st["right"]),
+            Paragraph(date_label(data), st["right"])]       # on the page of the list's last rows
     story.append(ruled_table(rows, [11 * mm, 19 * mm, 30 * mm, 26 * mm, 66 * mm, 22 * mm], g,
-                             center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}))
-    story += [Spacer(1, 10 * mm), Paragraph(g.esc(data.school.name, "学校名称"), st["right"]),
-              Paragraph(date_label(data), st["right"])]
+                             center=(0,), right=(5,), total=True, labels={1: "姓名", 2: "学校名称"}, after=sign))
     spec = PageSpec(data.school.name, TITLE, data.draft)
     return rare.lines + build_pdf(path, story, spec, data, g)

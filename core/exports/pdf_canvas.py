@@ -242,14 +242,23 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
     ``rows``: the cells as text (None is empty), the first row the header when ``header``
     (centred, shaded, repeated at the top of every page); ``total`` shades the last row.
     Each cell's text is checked for characters the font lacks (□ and a warning in
-    ``glyphs``, the column's ``label`` naming it). Splits between rows at page breaks."""
+    ``glyphs``, the column's ``label`` naming it). Splits between rows at page breaks.
+
+    ``after``: flowables drawn below the last row, on its page, across the frame's width (a
+    notice's school name and date, where it is stamped): where they do not fit under the last
+    row, the last ``keep`` rows go to the next page with them, so the signature never stands
+    alone on a page of its own, away from the list it signs."""
 
     def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[Column], glyphs: Glyphs, *,
                  header: bool = True, total: bool = False, size: float = CELL_SIZE, leading: float = CELL_LEADING,
+                 after: Sequence[Flowable] = (), keep: int = 2,
                  _shared: _Rows | None = None, _span: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.columns = list(columns)
         self.header, self.total = header, total
+        self.after, self.keep = list(after), keep
+        self._below: list[tuple[Flowable, float, float]] = []    # (flowable, its space above, its height)
+        self._offset = 0.0        # the frame's left edge from the table's (the table is centred)
         self.size, self.leading = size, leading        # the cells' font size and line height (9 on 12.5)
         self.hAlign = "CENTER"
         self._rows = _shared or _Rows(rows, self.columns, glyphs, size, leading)
@@ -262,12 +271,25 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
         tops = self._rows.tops
         return tops[end] - tops[start] + (tops[1] if self.header else 0.0)
 
+    def _ends(self) -> bool:
+        return self._span[1] == len(self._rows.heights)
+
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.height = self._height(*self._span)
+        self._below = []
+        if self.after and self._ends():
+            self._offset = (availWidth - self.width) / 2
+            for f in self.after:
+                above = f.getSpaceBefore()
+                _w, h = f.wrap(availWidth, availHeight)
+                self._below.append((f, above, h))
+                self.height += above + h + f.getSpaceAfter()
         return self.width, self.height
 
     def _part(self, start: int, end: int) -> RuledTable:
         return RuledTable((), self.columns, Glyphs(), header=self.header, total=self.total, size=self.size,
-                          leading=self.leading, _shared=self._rows, _span=(start, end))
+                          leading=self.leading, after=self.after, keep=self.keep, _shared=self._rows,
+                          _span=(start, end))
 
     def split(self, availWidth: float, availHeight: float) -> list[RuledTable]:
         """The rows that fit in ``availHeight`` (under the header) and the rest; nothing when
@@ -277,6 +299,8 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
         head = tops[1] if self.header else 0.0
         # the last row n with the rows start..n-1 within availHeight (platypus: h + rh <= availHeight)
         n = bisect_right(tops, tops[start] + availHeight - head, lo=start) - 1
+        if n >= end and self.after and self.wrap(availWidth, availHeight)[1] > availHeight:
+            n = end - self.keep        # every row fits, what follows them does not: rows go over with it
         if n <= start:
             return []
         if n >= end:
@@ -319,14 +343,19 @@ class RuledTable(Flowable):  # type: ignore[misc]  # reportlab has no type infor
         c.addLiteral(" ".join(["n", *(f"0 {num(y)} m {right} {num(y)} l" for y in ys),
                                *(f"{num(x)} {high} m {num(x)} {low} l" for x in xs), "S"]))
         c.restoreState()
+        y = ys[-1]
+        for f, above, h in self._below:
+            y -= above + h
+            f.drawOn(c, -self._offset, y)
+            y -= f.getSpaceAfter()
 
 
 def ruled_table(rows: Sequence[Sequence[Any]], widths: Sequence[float], glyphs: Glyphs, *,
                 right: Sequence[int] = (), center: Sequence[int] = (), labels: dict[int, str] | None = None,
                 total: bool = False, header: bool = True, size: float = CELL_SIZE,
-                leading: float = CELL_LEADING) -> RuledTable:
+                leading: float = CELL_LEADING, after: Sequence[Flowable] = ()) -> RuledTable:
     """``RuledTable`` called as ``pdf_common.table`` is (for rows of plain text)."""
     labels = labels or {}
     columns = [Column(w, "right" if c in right else "center" if c in center else "left", labels.get(c, ""))
                for c, w in enumerate(widths)]
-    return RuledTable(rows, columns, glyphs, header=header, total=total, size=size, leading=leading)
+    return RuledTable(rows, columns, glyphs, header=header, total=total, size=size, leading=leading, after=after)
