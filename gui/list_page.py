@@ -438,15 +438,17 @@ class ListPage(QWidget, Generic[P]):
     def set_column_widths(self, widths: Mapping[int, float | str | None]) -> None:
         """Each column ``chars`` Chinese characters wide (halves allowed), or as wide as a text it must
         show whole (a header, the longest usual value), plus the cell's margins; None: the column takes
-        the room left (instead of the last one)."""
+        the room left (instead of the last one). Never narrower than its header with the sort arrow
+        (the style's size for it): the arrow of a sorted 性别 or 学段 column was drawn over its text."""
         fm, header = self.fontMetrics(), self.view.horizontalHeader()
         for col, width in widths.items():
             if width is None:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
                 header.setStretchLastSection(False)
             else:
-                self.view.setColumnWidth(col, fm.horizontalAdvance(width) + 7 if isinstance(width, str)
-                                         else round(fm.horizontalAdvance("中") * width) + 16)
+                wanted = (fm.horizontalAdvance(width) + 7 if isinstance(width, str)
+                          else round(fm.horizontalAdvance("中") * width) + 16)
+                self.view.setColumnWidth(col, max(wanted, header.sectionSizeFromContents(col).width()))
 
 
 def load_prepared(fn: Callable[..., Any], args: tuple, prepare: Callable[[Any, Any], Any], sort: Any) -> Any:

@@ -194,3 +194,22 @@ def test_the_dashboard_has_no_tab_stop_that_shows_nothing(small_screen, shown, q
     win = open_main_window(qtbot, demo_db)
     win.show_page(0)
     assert win.dashboard.scroll_area.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def test_no_list_column_is_narrower_than_its_header_with_the_sort_arrow(shown, qtbot, demo_db):
+    """The arrow of a sorted 性别 or 学段 column was drawn over its header's text (GUI review, session 29):
+    every list's set column is at least what the style asks for its header with the arrow."""
+    from PySide6.QtWidgets import QHeaderView
+
+    from gui.list_page import ListPage
+    win = open_main_window(qtbot, demo_db)
+    pages = win.findChildren(ListPage)
+    assert len(pages) >= 4
+    for page in pages:
+        header = page.view.horizontalHeader()
+        for col in range(header.count() - 1):         # (the last column stretches over the room left)
+            if header.sectionResizeMode(col) == QHeaderView.ResizeMode.Stretch:
+                continue
+            text = page.view.model().headerData(col, header.orientation())
+            assert page.view.columnWidth(col) >= header.sectionSizeFromContents(col).width(), (
+                type(page).__name__, text, page.view.columnWidth(col))
