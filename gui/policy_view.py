@@ -180,6 +180,10 @@ class PolicyPage(QWidget):
         self.files = PolicyFiles(self)
         self.import_button.clicked.connect(self.files.import_file)
         self.export_button.clicked.connect(self.files.export_file)
+        # Tab follows the page as it reads (made in another order): the top buttons, the tabs, an
+        # item's buttons, the items, then the other tabs' fields and 放弃改动 / 保存为新版本
+        QWidget.setTabOrder(self.export_button, self.tabs)
+        QWidget.setTabOrder(self.show_retired, self.view)
         self._selection_changed()
         self._show_pending()
 

@@ -71,6 +71,28 @@ def test_ctrl_s_saves_the_student_form(win, qtbot, demo_db):
     assert {s.id: s.class_name for s in snapshot(demo_db).students}[row.id] == "9班"
 
 
+def test_policy_page_tab_order_is_the_reading_order(win, qtbot):
+    """The items' table came before its own buttons and the tabs came last (GUI review, session 29):
+    Tab goes top row, tabs, an item's buttons, 显示已停用的项目, the items."""
+    from gui.main_window import POLICY
+    win.show_page(POLICY)
+    page = win.policy
+    qtbot.wait(30)
+    page.import_button.setFocus()
+    seen: list[QWidget] = [page.import_button]
+    for _ in range(40):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        widget = QApplication.focusWidget()
+        if widget is page.import_button or not page.isAncestorOf(widget):
+            break
+        seen.append(widget)
+    names = [w.objectName() for w in seen]
+    assert names[:3] == ["importPolicy", "exportPolicy", "qt_tabwidget_tabbar"], names
+    assert names.index("addItem") < names.index("showRetired") < names.index("policyItems"), names
+    tops = [w.mapTo(page, QPoint(0, 0)).y() for w in seen]
+    assert tops == sorted(tops), list(zip(names, tops, strict=True))
+
+
 def test_settings_tab_order_is_the_reading_order(win, qtbot):
     win.show_page(SETTINGS)
     page = win.settings
