@@ -105,8 +105,9 @@ def cmd_init(db, args) -> int:
             ("学年", year(old.school_year), year(new.school_year)),
             ("所属乡镇", old.township, new.township)) if a != b]
         _out("已修改：" + "；".join(changed) if changed else "学校已存在，学校名称、代码、学年和所属乡镇都没有改变")
-    if saved.followed is not None:
-        _out(saved.followed.text())
+    for said in (saved.started, saved.followed):      # a later year set aside; the policy in force
+        if said is not None:
+            _out(said.text())
     settings_commands.print_official(saved.official)
     return 0
 

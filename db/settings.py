@@ -14,6 +14,7 @@ from db.changes import Changes
 from db.session import Database
 
 if TYPE_CHECKING:
+    from db.new_year import YearStarted
     from db.policy_versions import VersionInfo
     from db.store import PolicyFollowed
 
@@ -56,6 +57,7 @@ class SchoolSaved:
     changes: Changes = Changes.SCHOOL
     before: SchoolValues | None = None
     followed: PolicyFollowed | None = None    # the school year changed the policy in force
+    started: YearStarted | None = None        # a later school year: the year that ended set aside
 
 
 @dataclass(frozen=True)
@@ -127,18 +129,24 @@ def save_school(db: Database, name: str, code: str, school_year: int, township: 
     from db.official import official_values, save_official
     from db.store import active_label, follow_school_year, get_policy_text, init_school
     stored = school(db)
+    backup = None
     if stored is not None and stored.school_year != school_year:
         from db.backup import backup_before_change
-        backup_before_change(db, "before-school-year")
+        backup = backup_before_change(db, "before-school-year")
     with db.session() as s:
         before = _school_values(s)
         if township is None:
             township = before.township if before is not None else ""
         in_force = (get_policy_text(s), active_label(s)) if before is not None else None
+        started = None
+        if in_force is not None and before is not None and school_year > before.school_year:
+            from db.new_year import start_later_year  # (the year that ended set aside: db.new_year)
+            started = start_later_year(s, in_force[0], before.school_year, school_year, backup, actor)
         init_school(s, name, code, school_year, actor=actor, township=township.strip())
         followed = None
         if in_force is not None and before is not None and before.school_year != school_year:
-            followed = follow_school_year(s, *in_force, before.school_year, school_year, actor)
+            followed = follow_school_year(s, *in_force, before.school_year, school_year, actor,
+                                          new_campaign=started is not None)
         if official:
             save_official(s, official, actor)
         values = _school_values(s)
@@ -146,7 +154,9 @@ def save_school(db: Database, name: str, code: str, school_year: int, township: 
         changes = Changes.SCHOOL | (Changes.SETTINGS if official else Changes.NONE)
         if followed is not None:       # another policy: every figure, the findings, the verified students
             changes |= Changes.POLICY | Changes.STUDENTS | Changes.FINDINGS
-        return SchoolSaved(values, official_values(s), changes, before, followed)
+        if started is not None:        # the year that ended set aside
+            changes |= Changes.STUDENTS | Changes.FINDINGS | Changes.LETTERS | Changes.PAYMENTS
+        return SchoolSaved(values, official_values(s), changes, before, followed, started)
 
 
 def save_official(db: Database, values: dict[str, str], actor: str | None = None) -> OfficialSaved:

@@ -171,11 +171,15 @@ class PolicyFollowed:
     before: str
     after: str
     unverified: int      # verified students whose results it changed, sent back to 待核准
+    new_campaign: bool = False      # a later year: every student was sent back already (db.new_year)
 
     def text(self) -> str:
+        head = f"学年改变后，适用的资助政策由“{self.before}”改为“{self.after}”"
+        if self.new_campaign:
+            return head
         back = (f"{self.unverified} 名已核准学生的资助结果随之改变，已退回待核准（原因和新旧金额见操作日志）"
                 if self.unverified else "已核准学生的资助结果没有改变")
-        return f"学年改变后，适用的资助政策由“{self.before}”改为“{self.after}”：{back}"
+        return f"{head}：{back}"
 
 
 def active_label(session: Session) -> str:
@@ -186,7 +190,7 @@ def active_label(session: Session) -> str:
 
 
 def follow_school_year(session: Session, old_text: str, before: str, old_year: int, new_year: int,
-                       actor: str | None = None) -> PolicyFollowed | None:
+                       actor: str | None = None, new_campaign: bool = False) -> PolicyFollowed | None:
     """After the school year changed (``init``, 设置): when the policy in force (the newest version of
     the year, ``db.policy_versions.active_row``) is now another document, the verified students follow
     it as they follow a policy change (``_install_policy``), audited; None when it is the same."""
@@ -198,7 +202,8 @@ def follow_school_year(session: Session, old_text: str, before: str, old_year: i
     label = active_label(session)
     what = f"学年由 {school_year_label(old_year)} 改为 {school_year_label(new_year)}，适用{label}"
     audit.record(session, actor, "policy_version", None, {"number": (before, f"{label}：{what}")}, now)
-    return PolicyFollowed(before, label, _verified_follow(session, old_text, load_policy(new_text), what, actor, now))
+    return PolicyFollowed(before, label, _verified_follow(session, old_text, load_policy(new_text), what, actor, now),
+                          new_campaign)
 
 
 def affected_students(session: Session, old: Policy | None, new: Policy, what: str = "") -> dict[int, str]:

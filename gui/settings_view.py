@@ -242,18 +242,33 @@ class SettingsPage(QWidget):
         return values
 
     def save_school(self) -> None:
-        self.save_school_button.setEnabled(False)
         values = self.school_values()
+        if (self._school is not None and values["school_year"] > self._school.school_year
+                and not self.confirm_new_year(self._school.school_year, values["school_year"])):
+            return
+        self.save_school_button.setEnabled(False)
         worker.run_task(save_school, self.db, values["name"], values["code"], values["school_year"],
                         values["township"], on_success=lambda saved: self._school_saved(saved, values),
                         on_failure=self._failed, parent=self)
+
+    def confirm_new_year(self, old: int, new: int) -> bool:
+        """Whether to move on to a later school year, which sets the year that ended aside (db.new_year;
+        tests replace this)."""
+        from core.domain import school_year_label
+        from gui.dialogs import ask_buttons
+        text = f"把学年由{school_year_label(old)}改为{school_year_label(new)}，将开始新学年的工作。"
+        info = ("全部学生改回待核准；告知书打印和回执记录、发放记录、核查问题清空（新学年重新核查、核准和告知）；"
+                "上学年已享受的一次性资助记为往年已享受。\n\n改之前自动备份，上学年的全部数据保存在备份中；"
+                "学年改错时请恢复那个备份，把学年改回不会恢复已清空的记录。")
+        return ask_buttons(self, "开始新学年", text, info, [("开始新学年", "accept"), ("取消", "reject")], 1, 1) == 0
 
     def _school_saved(self, saved: SchoolSaved, sent: dict[str, Any]) -> None:
         """What was sent is what is stored (typed while saving: still unsaved, kept by the reload)."""
         self.save_school_button.setEnabled(True)
         self._school = saved.school
         self._shown_school = sent
-        self.message.setText("学校信息已保存" + (f"。{saved.followed.text()}" if saved.followed else ""))
+        said = [x.text() for x in (saved.started, saved.followed) if x is not None]
+        self.message.setText("。".join(["学校信息已保存", *said]))
         self.changed.emit(saved.changes)
 
     def save_official(self) -> None:

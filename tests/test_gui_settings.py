@@ -28,9 +28,16 @@ def test_settings_show_the_school_and_link_to_the_policy_page(win):
 
 def test_school_details_saved(win, db, shown):
     page = win.settings
+    asked: list[tuple[int, int]] = []
+    page.confirm_new_year = lambda old, new: asked.append((old, new)) or len(asked) > 1
     page.school_edits["name"].setText("城关第一中学")
     page.year.setValue(2024)
+    page.save_school_button.click()              # a later year is asked first: declined, nothing saved
+    assert asked == [(2023, 2024)]
+    with db.session() as s:
+        assert (get_school(s).name, get_school(s).school_year) == ("第一中学", 2023)
     page.save_school_button.click()
+    assert len(asked) == 2 and "已进入2024–2025学年（新学年）" in page.message.text()
     with db.session() as s:
         school = get_school(s)
         assert (school.name, school.school_year) == ("城关第一中学", 2024)

@@ -58,13 +58,14 @@ def test_setting_the_year_back_sends_the_changed_students_back_and_reseals_the_o
     assert preschool != 250000 and {r.student.name: r.total_fen for r in results}["李四"] == preschool
 
 
-def test_a_year_with_the_same_policy_changes_nothing_verified(db):
+def test_a_later_year_with_the_same_policy_starts_a_new_campaign(db):
+    """Session 30: a later year sets the year that ended aside (db.new_year), whatever the policy."""
     with db.session() as s:
         ids = [st.id for st in s.query(Student)]
     assert verify(db, ids).done == 2
     saved = save_school(db, "第一中学", "1", 2024)      # no version of 2024: the 2023 one stays in force
-    assert saved.followed is None and saved.changes == Changes.SCHOOL
-    assert _students(db) == {"李四": (True, True), "张丽": (True, True)}
+    assert saved.followed is None and saved.started is not None and saved.started.unverified == 2
+    assert _students(db) == {"李四": (False, False), "张丽": (False, False)}
 
 
 def test_init_says_which_policy_is_now_in_force(db, capsys):
