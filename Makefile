@@ -9,9 +9,13 @@ DEB_PKGS := python3 python3-venv \
 	libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3 \
 	xvfb xauth libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 \
-	libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 fonts-wqy-microhei
-# PyInstaller's own needs on Linux (objdump, objcopy): `make bundle` and the slow tier
-BUNDLE_DEB_PKGS := binutils
+	libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 fonts-wqy-microhei \
+	libcups2 libwayland-cursor0 libwayland-egl1
+# (libcups2: Qt's print plugin, so the print dialog lists real printers; the wayland ones: a Wayland-only
+# desktop's platform plugin)
+# PyInstaller's own needs on Linux (objdump, objcopy; the shared libpython it bundles, which Debian's
+# python3 package does not install): `make bundle` and the slow tier
+BUNDLE_DEB_PKGS := binutils libpython3.11
 
 .PHONY: setup sysdeps bench-deps run lint test test-slow bench bench-crosscheck compile clean bundle bundle-deps screenshots
 
@@ -24,7 +28,7 @@ define deb_install
 		if [ -n "$$missing" ]; then \
 			echo "Installing system packages:$$missing"; \
 			SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+			$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 		fi; \
 	else echo "Not a Debian/Ubuntu system: install $(1) yourself (see README)."; fi
 endef
@@ -32,7 +36,8 @@ endef
 sysdeps:
 	$(call deb_install,$(DEB_PKGS))
 
-$(STAMP): pyproject.toml
+# (after sysdeps even under make -j: the venv needs python3-venv)
+$(STAMP): pyproject.toml | sysdeps
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -e '.[dev]'

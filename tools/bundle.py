@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "Zizhu"
-INPUT_FILES = ("pyinstaller.spec", "pyproject.toml", "main.py", "docs/用户手册.md")
+INPUT_FILES = ("pyinstaller.spec", "pyproject.toml", "main.py", "docs/用户手册.md", "tools/bundle.py")
 INPUT_DIRS = ("core", "db", "gui", "cli", "resources", "docs/manual")
 SKIP_PARTS = {"__pycache__"}
 
