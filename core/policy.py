@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from calendar import isleap
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -76,7 +77,12 @@ class Phase:
     end: tuple[int, int]
 
     def dates(self, year: int) -> tuple[date, date]:
-        return date(year, *self.start), date(year, *self.end)
+        """The phase's days in ``year`` (a 02-29 stored before it was refused: 02-28 of a common year)."""
+        return _day(year, *self.start), _day(year, *self.end)
+
+
+def _day(year: int, month: int, day: int) -> date:
+    return date(year, month, 28) if (month, day) == (2, 29) and not isleap(year) else date(year, month, day)
 
 
 @dataclass(frozen=True)
@@ -385,8 +391,13 @@ def _phases(raw: Any, strict: bool) -> tuple[Phase, ...]:
         where = f"campaign.phases 第{n}个工作阶段"
         if strict:
             check_keys(p, PHASE_KEYS, where)
-        phases.append(Phase(_text(p, "name", where, ""), _month_day(p.get("start"), where),
-                            _month_day(p.get("end"), where)))
+        start, end = _month_day(p.get("start"), where), _month_day(p.get("end"), where)
+        if strict and (2, 29) in (start, end):
+            raise _err(where, "2月29日不是每年都有，请写成 02-28 或 03-01")
+        if strict and end < start:
+            raise _err(where, f"结束日期 {end[0]:02d}-{end[1]:02d} 早于开始日期 {start[0]:02d}-{start[1]:02d}："
+                              "一个工作阶段在同一年的春季内，请改正")
+        phases.append(Phase(_text(p, "name", where, ""), start, end))
     return tuple(phases)
 
 

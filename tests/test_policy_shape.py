@@ -133,3 +133,28 @@ def test_valid_labels_load_and_a_repeat_within_one_category_is_harmless():
     assert policy.parse_category("建档立卡") is Category.REGISTERED
     assert policy.category_label(Category.OTHER_HARDSHIP) == "其他经济困难"      # the default
     assert policy.parse_category("一般") is Category.NONE
+
+
+def test_a_phase_on_february_29_or_ending_before_it_starts_is_refused_and_a_stored_one_still_dates():
+    """A 02-29 phase was accepted and then crashed every status view in a common year (date review,
+    session 30); a phase ending before it starts put the deadline before the work."""
+    from datetime import date
+    from pathlib import Path
+
+    from core.campaign import phase_statuses
+    from core.errors import ZizhuError
+    from core.policy import load_policy, parse_policy
+    default = (Path(__file__).resolve().parent.parent / "resources" / "policies" / "default.toml").read_text(
+        encoding="utf-8")
+    assert 'start = "03-20"' in default
+    leap = default.replace('start = "03-20"', 'start = "02-29"', 1)
+    with pytest.raises(ZizhuError, match="2月29日不是每年都有"):
+        load_policy(leap, strict=True)
+    backwards = default.replace('start = "03-20"', 'start = "12-20"', 1)
+    with pytest.raises(ZizhuError, match="早于开始日期"):
+        load_policy(backwards, strict=True)
+    import tomllib
+    stored = parse_policy(tomllib.loads(leap), leap)            # a document stored before: read as it is
+    (first, *_rest) = phase_statuses(stored, 2024, date(2025, 3, 1))     # 2025: a common year
+    assert first.start == date(2025, 2, 28)
+    assert phase_statuses(stored, 2023, date(2024, 3, 1))[0].start == date(2024, 2, 29)
