@@ -210,7 +210,9 @@ def test_notice_has_no_personal_data(docs, data, out):
         assert "公示期不少于5个工作日" in t and data.school.supervision_phone in t
         for st, _res in subsidised(data):
             assert st.name in t
-        assert format_fen(data.totals.total) in t or str(data.totals.total // 100) in t
+    expected = format_fen(sum(r.total_fen for _s, r in subsidised(data)))     # to the fen, said once
+    for t in (flat(docs["notice"]), re.sub(r"\s+", "", cells)):
+        assert f"资助金额合计{expected}元" in t, expected
     names = {st.name for st, _ in subsidised(data)}
     assert not any(st.name in flat(docs["notice"]) for st, r in data.pairs() if not r.granted
                    and st.name not in names and len(st.name) > 2)

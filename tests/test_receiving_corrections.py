@@ -162,7 +162,8 @@ def test_a_change_of_names_village_household_grade_category_and_findings_is_list
     # the amount lines keep their wording
     more = PackageData("1", "校", 2023, students=(_st("张叁", a, ("X", 150), village="王家村"),))
     moved = change_lines(package_changes(new, more), {"X": "免学费"})
-    assert any(x.startswith("  变动：张叁 ") and "免学费 1.00 → 1.50 元" in x for x in moved)
+    assert any(x.startswith("  变动：张叁 ") and "免学费 1.00 → 1.50 元" in x and mask_id(a) in x for x in moved)
+    assert a not in "\n".join(moved)                     # the amount lines mask the child's ID too
     assert package_changes(new, new).empty
 
 

@@ -111,6 +111,19 @@ def test_a_failed_atomic_write_leaves_nothing(tmp_path, home):
     assert list(tmp_path.iterdir()) == [home] and list(paths.temp_root().iterdir()) == []
 
 
+def test_a_failed_atomic_write_over_a_file_keeps_that_file_whole(tmp_path, home):
+    """The file a failed save was to replace is left byte for byte (test review, session 30: the test
+    above saves to a new name only)."""
+    target = tmp_path / "t.xlsx"
+    target.write_bytes(b"the clerk's workbook")
+    with pytest.raises(RuntimeError), paths.atomic_path(target) as tmp:
+        Path(tmp).write_bytes(b"half of a new one")
+        raise RuntimeError("boom")
+    assert target.read_bytes() == b"the clerk's workbook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([home.name, "t.xlsx"])
+    assert list(paths.temp_root().iterdir()) == []
+
+
 def test_export_and_letters_preview_leave_no_temporary_files(tmp_path, home, demo_db, monkeypatch):
     import tempfile
 
