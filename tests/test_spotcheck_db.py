@@ -223,6 +223,7 @@ def test_the_report_sums_up_per_school(bureau, tmp_path):
     for words in ("专项核查报告", "随机种子：424242", "只到账1000元", "已转学", "核查组成员（签字）", "负责人（签字）",
                   "已完成全部核查项的2名，尚未完成2名", "共发现不属实2项"):
         assert words in text, words
+    assert json.loads(json.dumps(doc, ensure_ascii=False)) == doc      # the report's data travels as JSON
     from core.idnumber import mask_id
     false_ones = [x for x in stored.sample.students if x.seq in (1, 3)]      # the 不属实 table's students
     for x in stored.sample.students:                   # a child's full ID is never printed in the report
