@@ -9,13 +9,17 @@ from core.text import nfkc
 
 _FULL = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})\D?$")
 _MONTH = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D?$")
+_TIME = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")   # a time after the date
+_AROUND = re.compile(r"\s*([^\d\s])\s*")                                # spaces beside a separator
+_SPACES = re.compile(r"\s+")                                              # spaces alone between digits
 
 
 @lru_cache(maxsize=65536)    # a county's 50,000 students were born on a few thousand days
 def parse_birth(text: str) -> tuple[int, int, int | None] | None:
     """(year, month, day) from "2005-09-01", "2005/9/1", "2005年9月1日", "20050901";
     (year, month, None) from a month-only "2005.09", "2005年9月", "200509"; None if unreadable."""
-    t = nfkc(text).strip().replace(" ", "")
+    t = _TIME.sub("", nfkc(text).strip())       # "2010-03-05 00:00:00", "2010/3/5 0:00": the day
+    t = _SPACES.sub("-", _AROUND.sub(r"\1", t))   # "2010年 3月 5日" as written; "2010 1 1": spaces separate
     if not t:
         return None
     if t.isdigit() and len(t) == 8:
