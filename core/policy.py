@@ -78,11 +78,8 @@ class Phase:
 
     def dates(self, year: int) -> tuple[date, date]:
         """The phase's days in ``year`` (a 02-29 stored before it was refused: 02-28 of a common year)."""
-        return _day(year, *self.start), _day(year, *self.end)
-
-
-def _day(year: int, month: int, day: int) -> date:
-    return date(year, month, 28) if (month, day) == (2, 29) and not isleap(year) else date(year, month, day)
+        (a, b), (c, d) = ((m, 28 if (m, n) == (2, 29) and not isleap(year) else n) for m, n in (self.start, self.end))
+        return date(year, a, b), date(year, c, d)
 
 
 @dataclass(frozen=True)
@@ -392,11 +389,9 @@ def _phases(raw: Any, strict: bool) -> tuple[Phase, ...]:
         if strict:
             check_keys(p, PHASE_KEYS, where)
         start, end = _month_day(p.get("start"), where), _month_day(p.get("end"), where)
-        if strict and (2, 29) in (start, end):
-            raise _err(where, "2月29日不是每年都有，请写成 02-28 或 03-01")
-        if strict and end < start:
-            raise _err(where, f"结束日期 {end[0]:02d}-{end[1]:02d} 早于开始日期 {start[0]:02d}-{start[1]:02d}："
-                              "一个工作阶段在同一年的春季内，请改正")
+        if strict and ((2, 29) in (start, end) or end < start):
+            raise _err(where, "2月29日不是每年都有，请写成 02-28 或 03-01" if (2, 29) in (start, end) else
+                       f"结束日期 {end[0]:02d}-{end[1]:02d} 早于开始日期 {start[0]:02d}-{start[1]:02d}，请改正")
         phases.append(Phase(_text(p, "name", where, ""), start, end))
     return tuple(phases)
 

@@ -120,6 +120,7 @@ class ListPage(QWidget, Generic[P]):
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.sortIndicatorChanged.connect(self.sort_by)
+        header.sortIndicatorChanged.connect(lambda col, _order: self._room_for_arrow(col))
         self.model.sort(0, Qt.SortOrder.AscendingOrder)
 
         layout = self.main_layout = QVBoxLayout(self)
@@ -438,17 +439,27 @@ class ListPage(QWidget, Generic[P]):
     def set_column_widths(self, widths: Mapping[int, float | str | None]) -> None:
         """Each column ``chars`` Chinese characters wide (halves allowed), or as wide as a text it must
         show whole (a header, the longest usual value), plus the cell's margins; None: the column takes
-        the room left (instead of the last one). Never narrower than its header with the sort arrow
-        (the style's size for it): the arrow of a sorted 性别 or 学段 column was drawn over its text."""
+        the room left (instead of the last one). The sorted column is never narrower than its header with
+        the sort arrow (``_room_for_arrow``)."""
         fm, header = self.fontMetrics(), self.view.horizontalHeader()
         for col, width in widths.items():
             if width is None:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
                 header.setStretchLastSection(False)
             else:
-                wanted = (fm.horizontalAdvance(width) + 7 if isinstance(width, str)
-                          else round(fm.horizontalAdvance("中") * width) + 16)
-                self.view.setColumnWidth(col, max(wanted, header.sectionSizeFromContents(col).width()))
+                self.view.setColumnWidth(col, fm.horizontalAdvance(width) + 7 if isinstance(width, str)
+                                         else round(fm.horizontalAdvance("中") * width) + 16)
+        self._room_for_arrow(header.sortIndicatorSection())
+
+    def _room_for_arrow(self, col: int) -> None:
+        """The sorted column at least as wide as its header with the sort arrow (the style's size): the
+        arrow of a sorted 性别 or 学段 was drawn over its text. Only the sorted one: the arrow shows there
+        alone, and every column widened for it did not fit 1024 pixels."""
+        header = self.view.horizontalHeader()
+        if 0 <= col < header.count() - 1 and header.sectionResizeMode(col) != QHeaderView.ResizeMode.Stretch:
+            need = header.sectionSizeFromContents(col).width()
+            if self.view.columnWidth(col) < need:
+                self.view.setColumnWidth(col, need)
 
 
 def load_prepared(fn: Callable[..., Any], args: tuple, prepare: Callable[[Any, Any], Any], sort: Any) -> Any:
