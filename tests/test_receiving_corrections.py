@@ -216,3 +216,11 @@ def test_a_letter_printed_between_two_packages_is_no_information_change():
     fixed = PackageFinding("FEE_MISSING", "warning", number, "张丽", "实收住宿费为空", "fixed")
     [change] = changes_between(students_by_id([kid], [kept]), students_by_id([kid], [fixed])).info_changed
     assert change.fields == (("findings", ("FEE_MISSING open",), ("FEE_MISSING fixed",)),)
+
+
+def test_a_receivers_finding_in_the_change_list_is_named_by_its_title_not_its_code():
+    """信息变动 said “核查问题 无 → DUPLICATE_ACROSS_SCHOOLS（已改正）” (chain review, session 30)."""
+    from core.package_changes import _finding
+    assert _finding("DUPLICATE_ACROSS_SCHOOLS fixed") == "同一学生在多所学校享受资助（已改正）"
+    assert _finding("SPOTCHECK_NOT_TRUE open") == "专项核查不属实（未处理）"
+    assert _finding("ID_INVALID accepted").endswith("（已接受）") and "ID_INVALID" not in _finding("ID_INVALID accepted")
