@@ -30,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import_feedback(db, args) -> int:
-    from core.checks import SEVERITY_LABELS
+    from core.checks import SEVERITY_LABELS, FindingState
     from core.idnumber import mask_id
     from db.feedback import import_feedback
     from db.views import finding_rows
@@ -41,10 +41,16 @@ def cmd_import_feedback(db, args) -> int:
     print(f"已导入反馈包：{result.receiver}，生成于 {result.created_at[:10]}：新问题 {result.added} 个，"
           f"再次反馈 {result.carried} 个（其中重新打开 {result.reopened} 个），"
           f"新的反馈中已没有而关闭 {result.superseded} 个。")
-    for r in finding_rows(db, include_fixed=False):
-        if r.origin:
-            who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
-            print(f"  [{SEVERITY_LABELS.get(r.severity, r.severity)}] {r.title} {who}：{r.message}（{r.origin_text}）")
+    # every receiver's findings still to handle (this package's and earlier ones'), said as such: a package
+    # without findings listed another receiver's under its own counts (chain review, session 30)
+    rows = [r for r in finding_rows(db, include_fixed=False) if r.origin and r.state == FindingState.OPEN]
+    if not rows:
+        print("上级单位反馈的问题已全部处理，没有未处理的。")
+        return 0
+    print(f"上级单位反馈、尚未处理的问题共 {len(rows)} 个（含以前的反馈包）：")
+    for r in rows:
+        who = " ".join(x for x in (r.name, mask_id(r.id_number) if r.id_number else "") if x) or "—"
+        print(f"  [{SEVERITY_LABELS.get(r.severity, r.severity)}] {r.title} {who}：{r.message}（{r.origin_text}）")
     print(NEXT_STEPS)
     return 0
 

@@ -274,6 +274,10 @@ def test_cli_import_feedback_mark_fixed_and_refusals(rt, capsys):
     assert run(["--db", p, "check"]) == 0
     assert run(["--db", p, "accept", "DUPLICATE_ACROSS_SCHOOLS", ZHANG, "--reason", "x"]) == 2   # already closed
     capsys.readouterr()
+    empty = send(rt, [], name="fb-empty.zip", now=datetime.now() + timedelta(seconds=1))     # nothing in it
+    assert run(["--db", p, "import", "feedback", str(empty), "--trust", str(rt.station_key)]) == 0
+    out = capsys.readouterr().out            # no other finding listed as if it came with it, no steps to take
+    assert "新问题 0 个" in out and "全部处理" in out and "请在“核查问题”中处理" not in out, out
 
 
 def test_the_schools_trust_list_vouches_for_the_station(rt):
