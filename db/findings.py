@@ -160,6 +160,7 @@ def run_and_store(session: Session, actor: str | None = None, today: date | None
     conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
     # `check` verifies the chain ahead in a child process (db.chain_ahead): taken while the file is unchanged
     chain = chain_ahead.take(conn.engine.url.database or "") or audit.audit_chain_status(session)
+    today = today or date.today()       # one day for the whole run: its checks and the stamp of its day
     found = run_checks(build_context(session, today, chain))
     run = store_findings(session, found, actor or audit.default_actor(), datetime.now())
     run.chain = audit.audit_chain_status(session, since=chain)   # only the run's own entries checked again

@@ -120,3 +120,4 @@ def test_init_says_the_new_year_started_and_names_the_backup(db, tmp_path, capsy
     out = capsys.readouterr().out
     assert "已进入2024–2025学年（新学年）：2 名已核准学生改回待核准" in out
     assert "1 条发放记录已清空" in out and "before-school-year" in out
+
