@@ -213,9 +213,9 @@ def _finding(value: str) -> str:
     """"CODE state" as "title（未处理）" (the check catalogue loads only when a finding changed)."""
     from core.checks import RULES_BY_CODE, STATE_LABELS
     from core.consolidate.checks import CROSS_RULES_BY_CODE
+    from core.feedback_findings import SPOT_TITLES
     code, _, state = value.partition(" ")
     rule = RULES_BY_CODE.get(code) or CROSS_RULES_BY_CODE.get(code)     # a receiver's finding (反馈包) too
     labels = {str(k): v for k, v in STATE_LABELS.items()}
-    from core.feedback_findings import SPOT_TITLES
     title = rule.title if rule else SPOT_TITLES[False] if code == "SPOTCHECK_NOT_TRUE" else code
     return f"{title}（{labels.get(state, state)}）"

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from core.domain import school_year_label
 from core.errors import ZizhuError
-from core.policy import Policy, load_policy
+from core.policy import load_policy
 from core.records import grants_of
 from db import audit
 from db.findings import PAYMENTS_KEY
@@ -103,29 +103,33 @@ def _count(session: Session, statement: Any) -> int:
 def _carry_once_only(session: Session, old_text: str, actor: str, now: datetime) -> int:
     """Record as received before each once-only item the year that ended granted to a verified student
     on the list, or that its payment record paid: audited per student. Returns how many students."""
+    from core.domain import EVERY_ONCE_ONLY
     from core.engine import Calculator
     from db.models import ON_LIST
     from db.students import to_record
     try:
-        policy: Policy | None = load_policy(old_text)
-    except ZizhuError:       # the stored document no longer loads: the payments still tell
-        policy = None
-    once = set(policy.once_codes) if policy is not None else set()
+        policy = load_policy(old_text)
+    except ZizhuError:       # the stored document no longer loads: which items were once-only is unknown
+        return 0
+    once = set(policy.once_codes)
+    if not once:
+        return 0
     paid: dict[str, set[str]] = {}
     for number, code in session.execute(select(PaymentRecord.id_number, PaymentRecord.item_code)):
-        paid.setdefault(number, set()).add(code)
-    calc = Calculator(policy) if policy is not None else None
+        if code in once:
+            paid.setdefault(number, set()).add(code)
+    calc = Calculator(policy)
     changes = []
     for st in session.scalars(select(Student).where(ON_LIST)):
-        got = {code for code in paid.get(st.id_number, ()) if code in once or policy is None}
-        if st.verified and calc is not None and once:
+        got = set(paid.get(st.id_number, ()))
+        if st.verified:
             got |= {d.code for d in calc(to_record(st)).granted if d.code in once}
         before = grants_of(st.prior_grants)
-        if not got or "*" in before or got <= before:
+        if not got or EVERY_ONCE_ONLY in before or got <= before:
             continue
         text = ",".join(sorted(before | got))
         if len(text) > 200:            # (the column's width: every once-only item instead)
-            text = "*"
+            text = EVERY_ONCE_ONLY
         changes.append((st.id, {"prior_grants": (st.prior_grants, text),
                                 "note": (None, "上学年已享受的一次性资助，记为往年已享受")}))
         st.prior_grants = text
