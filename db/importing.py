@@ -86,6 +86,8 @@ class ImportPlan:
     same_name: list[tuple[ParsedRow, int, str]] = field(default_factory=list)   # added rows named as a
     #   listed student (its id and ID): possibly the same child under another ID
     removed_people: list[tuple[int, str, str]] = field(default_factory=list)   # roster replace: id, name, ID
+    absent: list[tuple[int, str, str]] = field(default_factory=list)   # students: listed ones no row of the
+    #   file matches (id, name, ID): left as they are, said so (graduated, moved: the clerk removes them)
 
     @property
     def large_removal(self) -> bool:
@@ -136,7 +138,8 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
     # roster's people, for the audit entry of the removal (name, number, raw text: positions 2-4).
     state: list[Any] = []
     if students:
-        state = [Student.verified, Student.removed_at]
+        state = [Student.verified, Student.removed_at, Student.name.label("who"), Student.id_number.label("number"),
+                 Student.id_raw.label("raw")]
     elif replace:
         state = [model.name.label("who"), model.id_number.label("number"), model.id_raw.label("raw")]
     cols = [model.id, model.import_problems, *state] + [getattr(model, f) for f in writable]
@@ -176,6 +179,10 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
             plan.corrected.append((sid, row, m["id_number"]))
     if students and plan.added:
         plan.same_name = same_names(stored, plan.added)
+    if students:
+        matched = {rec.id for rec in found if rec is not None}
+        plan.absent = [(rec.id, rec.who or "", rec.number or rec.raw or "") for rec in stored
+                       if rec.id not in matched and rec.removed_at is None]
     if replace:
         matched = {rec.id for rec in found if rec is not None}
         gone = [rec for rec in stored if rec[0] not in matched]

@@ -1,8 +1,8 @@
 """What an import plan would change, worded for the clerk (the import wizard's preview, the
 command line's ``import --dry-run``): each student to be updated with the masked ID and every
 field old → new, the 已核准 students going back to 待核准, the blank cells that kept a stored value,
-the rows matching a student off the list or one whose ID the clerk corrected, and the added rows
-named as a listed student. Plain text from the plan; nothing is read here.
+the rows matching a student off the list or one whose ID the clerk corrected, the added rows
+named as a listed student, and the listed students the file does not hold (graduated, moved away). Plain text from the plan; nothing is read here.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _IMPORTER_LABELS = {"id_raw": "身份证号（文件中的写法）", "id_numeri
 def plan_notes(plan: ImportPlan, done: bool) -> list[str]:
     """The sentences said beside the counts (``import_summary``): 已核准 students going back to
     待核准, blank cells that kept stored values, rows matching a removed or corrected student,
-    added rows named as a listed student. Counts only: the import's report has them too."""
+    added rows named as a listed student, listed students the file does not hold. Counts only: the import's report has them too."""
     will = "已" if done else "将"
     notes = []
     if plan.unverified:
@@ -39,6 +39,9 @@ def plan_notes(plan: ImportPlan, done: bool) -> list[str]:
     if plan.corrected:
         notes.append(f"{len(plan.corrected)} 行的身份证号是学生在本程序中更正之前的号码：{will}按更正后的学生更新，"
                      "保留更正后的身份证号")
+    if plan.absent:
+        notes.append(f"名单中有 {len(plan.absent)} 名学生不在这个文件中（可能已毕业、转学或辍学）：他们仍在名单中、"
+                     "仍计算资助；已离校的请在“学生名册”中选中后点“移出名单…”（文件只含部分学生时不用管）")
     if plan.same_name:
         rows = len({row.line for row, _sid, _number in plan.same_name})
         notes.append(f"新增的 {rows} 行与名单中已有的学生同名、身份证号不同：请核对是否为同一名学生"
@@ -84,6 +87,16 @@ def review_lines(plan: ImportPlan, policy: Policy | None = None, limit: int = MA
     _part(lines, f"新增、但与名单中已有学生同名（身份证号不同，请核对是否为同一人）：共 {len(plan.same_name)} 处",
           [f"  {_who(row)}：名单中已有 {row.values.get('name', '')}（{_masked(number)}）"
            for row, _sid, number in plan.same_name], limit, "处")
+    lines += absent_lines(plan, limit)
+    return lines
+
+
+def absent_lines(plan: ImportPlan, limit: int = MAX_SHOWN) -> list[str]:
+    """The listed students no row of the file matches, under a title (the preview's part; after
+    an import the command line's list): [] when there are none."""
+    lines: list[str] = []
+    _part(lines, f"名单中有、但文件中没有的学生（仍在名单中；已离校的请移出名单）：共 {len(plan.absent)} 名",
+          [f"  {name or '（无姓名）'}（{_masked(number)}）" for _sid, name, number in plan.absent], limit, "名")
     return lines
 
 

@@ -2,10 +2,12 @@
 
 States of an expected school: 已接收 (its current package of the receiver's year, with the
 date, students and total), 迟报 (its first package received after the end of the campaign phase
-“核准信息数据” of the receiver's year, or still missing after it), 缺报 (nothing yet, before
-that end), 仅有草稿 (before that end, only drafts were offered: the intake log notes the refused
-drafts signed by the school's own trusted key; after it such a school is 迟报 like one that sent
-nothing, its row noting the draft). Lateness is judged by the school's earliest package of the
+“核准信息数据” of the receiver's year: in the totals, late), 缺报 (no package: its row notes
+逾期未报 once that end has passed), 仅有草稿 (before that end, only drafts were offered: the
+intake log notes the refused drafts signed by the school's own trusted key; after it such a
+school is 缺报 like one that sent nothing, its row noting the draft). The states are the ones the
+exported 报送情况 uses (db.consolidation.reporting_of_status): 缺报 is never in the totals, 迟报
+always is. Lateness is judged by the school's earliest package of the
 year, current or replaced (drafts are refused, never stored): a school that reported on time and
 sent a correction after the end (the county's feedback asks for one) stays 已接收, its row noting
 the correction's date. Each row also counts the school's replaced packages (history). Packages
@@ -23,6 +25,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from core.campaign import phase_statuses
+from core.consolidate.reporting import OVERDUE
 from core.importers.schools import parse_expected_schools
 from core.intake import DRAFT_REFUSAL
 from core.money import format_fen
@@ -87,15 +90,18 @@ class SchoolStatus:
     total_fen: int = 0
     replaced: int = 0               # earlier packages of this school and year (history)
     refused: int = 0                # distinct files refused (intake log, by SHA-256: a file offered again counts once)
-    draft: bool = False             # no package, but a genuine draft was offered (仅有草稿, or 迟报 after the end)
+    draft: bool = False             # no package, but a genuine draft was offered (仅有草稿, or 缺报 after the end)
     first_received_at: datetime | None = None   # its earliest package of the year (current or replaced)
     correction: str = ""            # the current package corrects an earlier one: when each came
 
     @property
     def note(self) -> str:
-        """Said beside the state (CLI and 汇总): 迟报 with only a draft offered, or a correction's
-        date (the state is the first package's); "" otherwise."""
-        return "只交过草稿（草稿不能汇总，请催报正式上报包）" if self.draft and self.state == LATE else self.correction
+        """Said beside the state (CLI and 汇总): 逾期未报 for a school with no package after the end
+        (and whether only a draft came), or a correction's date (the state is the first package's);
+        "" otherwise."""
+        if self.received_at is None and self.late:
+            return OVERDUE + ("，只交过草稿（草稿不能汇总，请催报正式上报包）" if self.draft else "")
+        return self.correction
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "township": self.township, "level": self.level,
@@ -171,8 +177,8 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
                                 replaced[code], refused[code], first_received_at=since,
                                 correction=correction_text(since, p.received_at, end, late))
         late = end is not None and today > end
-        # after the end a school without a package is late, whatever drafts it sent
-        state = LATE if late else DRAFT_ONLY if code in drafts else MISSING
+        # after the end a school without a package is 缺报 (逾期未报), whatever drafts it sent
+        state = DRAFT_ONLY if code in drafts and not late else MISSING
         return SchoolStatus(code, name, township, level, state, late, listed, replaced=replaced[code],
                             refused=refused[code], draft=code in drafts)
 

@@ -102,12 +102,15 @@ def test_importing_the_list_shows_each_expected_school_missing_or_received(qtbot
     assert expected_schools_of(station) == [A, B, C]
 
 
-def test_after_the_deadline_the_schools_without_a_package_are_late(qtbot, shown, station, monkeypatch, tmp_path):
+def test_after_the_deadline_the_schools_without_a_package_are_missing_and_overdue(qtbot, shown, station, monkeypatch, tmp_path):
     page = open_page(qtbot, station, monkeypatch, deadline=date(2000, 1, 1))
     choose(page, monkeypatch, xlsx(tmp_path / "应报学校.xlsx", HEADER, *ROWS[1:3]))
     page.schools_button.click()
     assert "已导入应报学校名单：2 所" in page.done[0][1]
-    assert states(page) == {B: (LATE, "花坪小学"), C: (LATE, "石门小学")}
+    # 缺报 as the exported 报送情况 says (not in the totals), noted 逾期未报
+    assert states(page) == {B: (MISSING, "花坪小学"), C: (MISSING, "石门小学")}
+    reasons = {r.school_code: r.reason for r in page.packages.model.rows() if r.id.startswith("s")}
+    assert reasons == {B: "逾期未报", C: "逾期未报"}
 
 
 def test_a_second_list_replaces_the_first_and_says_what_changed(qtbot, shown, station, monkeypatch, tmp_path):
@@ -171,7 +174,7 @@ def test_importing_the_list_makes_the_page_appear_at_the_next_start(qtbot, shown
         monkeypatch.setattr(page, "show_done", lambda title, text: None)
         choose(page, monkeypatch, xlsx(tmp_path / "应报学校.xlsx", HEADER, ROWS[1]))
         page.schools_button.click()
-        assert list(states(page)) == [B]             # 迟报: the real deadline of the test year has passed
+        assert list(states(page)) == [B]             # 缺报 (逾期未报): the real deadline of the test year has passed
         win.close()
         again = open_main_window(qtbot, d)
         assert not again.receiving_item.isHidden()

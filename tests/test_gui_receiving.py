@@ -141,19 +141,19 @@ def test_expected_school_without_a_package_is_missing(page, station, schools, qt
     assert ("4228220109", MISSING, "", "", "") in rows_by_state(page.packages.model)
 
 
-def test_after_the_deadline_packages_and_missing_schools_are_late(page, station, schools, qtbot, monkeypatch):
+def test_after_the_deadline_a_package_is_late_and_a_school_without_one_missing(page, station, schools, qtbot, monkeypatch):
     from datetime import date
 
     from db import receiving_status
     from db.receiving_models import ExpectedSchool
-    from gui.receiving.models import LATE
+    from gui.receiving.models import LATE, MISSING
     a, *_ = schools
     with station.session() as s:
         s.add(ExpectedSchool(code="4228220109", name="花坪小学", township="花坪镇", level="小学"))
     monkeypatch.setattr(receiving_status, "deadline", lambda session, year: date(2000, 1, 1))
     drop(qtbot, page, [a.path])
     assert [(r[0], r[1]) for r in rows_by_state(page.packages.model)] == [("4228220101", LATE),
-                                                                           ("4228220109", LATE)]
+                                                                           ("4228220109", MISSING)]
 
 
 def test_a_replaced_package_stays_listed_as_replaced(page, schools, qtbot, tmp_path):

@@ -26,7 +26,7 @@ def test_settings_show_the_school_and_link_to_the_policy_page(win):
     assert win.current_page() == POLICY
 
 
-def test_school_details_saved(win, db, shown):
+def test_school_details_saved(win, db, shown, qtbot):
     page = win.settings
     asked: list[tuple[int, int]] = []
     page.confirm_new_year = lambda old, new: asked.append((old, new)) or len(asked) > 1
@@ -38,6 +38,8 @@ def test_school_details_saved(win, db, shown):
         assert (get_school(s).name, get_school(s).school_year) == ("第一中学", 2023)
     page.save_school_button.click()
     assert len(asked) == 2 and "已进入2024–2025学年（新学年）" in page.message.text()
+    # the backup made before the new year is the newest the backup box names
+    qtbot.waitUntil(lambda: "before-school-year" in page.backup_box.status.text())
     with db.session() as s:
         school = get_school(s)
         assert (school.name, school.school_year) == ("城关第一中学", 2024)

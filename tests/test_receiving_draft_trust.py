@@ -1,5 +1,5 @@
 """仅有草稿 rests on a draft its school's own registered key signed, never on an unverified file; and
-after the deadline a school with no package is 迟报 even when it sent a draft (the row notes it)."""
+after the deadline a school with no package is 缺报, noted 逾期未报, even when it sent a draft (the row notes it too)."""
 from __future__ import annotations
 
 import json
@@ -72,20 +72,36 @@ def test_a_forged_draft_is_not_noted_as_a_draft(station, packages):
     assert _states(station, BEFORE) == {D: (DRAFT_ONLY, True), F: (MISSING, False), M: (MISSING, False)}
 
 
-def test_after_the_deadline_a_school_with_only_a_draft_is_late(station, packages, capsys):
+def test_after_the_deadline_a_school_with_only_a_draft_is_missing_and_overdue(station, packages, capsys):
     intake(station, [packages.draft.path, packages.forged])
     status = intake_status(station, today=AFTER)
     assert {s.code: (s.state, s.late, s.draft) for s in status.schools} == {
-        D: (LATE, True, True), F: (LATE, True, False), M: (LATE, True, False)}
-    assert status.counts()[DRAFT_ONLY] == 0 and status.counts()[LATE] == 3
-    # the command line (today is after 2024-05-10): 迟报, and the row says only a draft came
+        D: (MISSING, True, True), F: (MISSING, True, False), M: (MISSING, True, False)}
+    assert status.counts()[DRAFT_ONLY] == 0 and status.counts()[LATE] == 0 and status.counts()[MISSING] == 3
+    # the command line (today is after 2024-05-10): 缺报, 逾期未报, and the row says only a draft came
     assert run(["--db", str(station.path), "consolidate", "status"]) == 0
     out = capsys.readouterr().out
-    assert f"迟报\t{D}\t长梁乡中心小学" in out and "只交过草稿" in out.split(D)[1].splitlines()[0]
-    assert "只交过草稿" not in out.split(F)[1].splitlines()[0]
+    assert f"缺报\t{D}\t长梁乡中心小学" in out and "逾期未报，只交过草稿" in out.split(D)[1].splitlines()[0]
+    assert "只交过草稿" not in out.split(F)[1].splitlines()[0] and "逾期未报" in out.split(F)[1].splitlines()[0]
     assert run(["--db", str(station.path), "consolidate", "status", "--json"]) == 0
     rows = {r["code"]: r for r in json.loads(capsys.readouterr().out)["schools"]}
-    assert (rows[D]["state"], rows[D]["draft"], rows[F]["draft"]) == (LATE, True, False)
+    assert (rows[D]["state"], rows[D]["draft"], rows[F]["draft"]) == (MISSING, True, False)
+
+
+def test_the_status_and_the_exported_reporting_name_the_same_schools_missing(station, packages):
+    """One source of truth: the 报送情况 a 汇总包 states is made from the status the page and
+    ``consolidate status`` show, and each school is 缺报 in both or in neither."""
+    from db.consolidation import reporting_of_status
+    intake(station, [packages.draft.path, packages.forged])
+    for today in (BEFORE, AFTER):
+        status = intake_status(station, today=today)
+        reporting = reporting_of_status(status)
+        shown_missing = {s.code for s in status.schools if s.state in (MISSING, DRAFT_ONLY)}
+        assert {r.code for r in reporting.missing} == shown_missing == {D, F, M}
+        assert {r.code for r in reporting.late} == {s.code for s in status.schools if s.state == LATE} == set()
+        # the exported note and the page's agree on 逾期未报
+        assert all(("逾期未报" in r.note) == (today == AFTER) for r in reporting.missing)
+        assert all(("逾期未报" in s.note) == (today == AFTER) for s in status.schools)
 
 
 def test_a_forged_draft_an_older_program_noted_does_not_count(station):
@@ -99,11 +115,11 @@ def test_a_forged_draft_an_older_program_noted_does_not_count(station):
     assert _states(station, BEFORE)[F] == (MISSING, False)
 
 
-def test_the_receiving_page_notes_the_draft_beside_late(station, packages):
+def test_the_receiving_page_notes_the_draft_beside_overdue(station, packages):
     from db.receiving_views import package_history
     from gui.receiving.page import package_rows
     intake(station, [packages.draft.path, packages.forged])
     rows = {r.school_code: r for r in package_rows(intake_status(station, today=AFTER), package_history(station))
-            if r.state == LATE}
-    assert rows[D].reason.startswith("只交过草稿（草稿不能汇总，请催报正式上报包）")
+            if r.state == MISSING}
+    assert rows[D].reason.startswith("逾期未报，只交过草稿（草稿不能汇总，请催报正式上报包）")
     assert "草稿" not in rows[F].reason

@@ -46,7 +46,7 @@ class PackagesTab(DetailListTab):
 
     proxy: PackagesProxy
     EMPTY_TEXT = ("还没有上报包：把上报包拖到这里，或点“添加上报包…”“添加文件夹…”。"
-                  "点“导入应报学校名单…”后，这里按名单列出各校，没有上报的学校显示为缺报或迟报")
+                  "点“导入应报学校名单…”后，这里按名单列出各校，没有上报的学校显示为缺报，截止后才上报的显示为迟报")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(PackageModel(), PackagesProxy(), "搜索学校代码、学校、乡镇或文件名", "packageDetail",
