@@ -2,7 +2,8 @@
 command line's ``import --dry-run``): each student to be updated with the masked ID and every
 field old → new, the 已核准 students going back to 待核准, the blank cells that kept a stored value,
 the rows matching a student off the list or one whose ID the clerk corrected, the added rows
-named as a listed student, and the listed students the file does not hold (graduated, moved away). Plain text from the plan; nothing is read here.
+named as a listed student, and the listed students the file does not hold (graduated, moved
+away). Plain text from the plan; nothing is read here.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ _IMPORTER_LABELS = {"id_raw": "身份证号（文件中的写法）", "id_numeri
 def plan_notes(plan: ImportPlan, done: bool) -> list[str]:
     """The sentences said beside the counts (``import_summary``): 已核准 students going back to
     待核准, blank cells that kept stored values, rows matching a removed or corrected student,
-    added rows named as a listed student, listed students the file does not hold. Counts only: the import's report has them too."""
+    added rows named as a listed student, listed students the file does not hold. Counts only: the
+    import's report has them too."""
     will = "已" if done else "将"
     notes = []
     if plan.unverified:

@@ -16,7 +16,7 @@ from db import receiving_status, trust_store
 from db.changes import Changes
 from db.receiving import expected_schools
 from db.session import open_database
-from gui.receiving.models import ACCEPTED, LATE, MISSING
+from gui.receiving.models import ACCEPTED, MISSING
 from gui.receiving.page import ReceivingPage
 
 A, B, C = "4228220101", "4228220105", "4228220106"      # A sends its package, B and C send nothing

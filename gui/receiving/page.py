@@ -39,7 +39,8 @@ from gui.receiving.summary_tab import SummaryTab
 
 DROP_HINT = "把上报包或 U 盘上的文件夹拖到这里"
 DROP_TIP = "把上报包（.zip）或 U 盘上的文件夹拖到这里，或点“添加上报包…”“添加文件夹…”"
-SCHOOLS_TIP = "导入本乡镇（本县）应上报的学校名单（学校代码、学校名称、乡镇、学段），未上报的学校显示为缺报，报送截止后才上报的显示为迟报"
+SCHOOLS_TIP = ("导入本乡镇（本县）应上报的学校名单（学校代码、学校名称、乡镇、学段），"
+               "未上报的学校显示为缺报，报送截止后才上报的显示为迟报")
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,8 @@ class ReceivingPage(QWidget):
     def _schools_imported(self, done: SchoolsImported) -> None:
         self.changed.emit(done.changes)
         self.show_done("导入应报学校名单", "\n".join(done.lines())
-                       + "\n“上报包”列表按名单列出各校的报送情况：没有上报的学校显示为缺报，报送截止后仍没有上报的注明“逾期未报”；截止后才第一次上报的显示为迟报。")
+                       + "\n“上报包”列表按名单列出各校的报送情况：没有上报的学校显示为缺报，"
+                       "报送截止后仍没有上报的注明“逾期未报”；截止后才第一次上报的显示为迟报。")
 
     # -- passing it on ------------------------------------------------------
     def ask_save(self, title: str, name: str, filters: str) -> Path | None:
