@@ -54,3 +54,23 @@ def test_a_readable_or_blank_birth_date_is_no_such_finding(birth):
                                             (2011.05, "2011.05"), (2010.3, "2010.3"), ("2011.5", "2011.5")])
 def test_a_birth_month_typed_as_a_number_keeps_a_month(cell, text):
     assert _birth_text(cell) == text
+
+
+@pytest.mark.parametrize(("born", "cell", "stored"), [
+    (date(2010, 1, 9), 2010.1, "2010.01"),       # typed 2010.1 for January: the ID's month
+    (date(2010, 10, 9), 2010.1, "2010.10"),      # typed 2010.10: October, as before
+    (date(2010, 3, 9), 2010.1, "2010.10"),       # neither: read as typed, the check says it differs
+    (date(2011, 1, 9), 2010.1, "2010.10"),       # another year: not the ID's January
+    (date(2010, 1, 9), "2010.10", "2010.10"),    # text keeps its two digits: October, whatever the ID
+])
+def test_a_birth_month_number_that_reads_as_january_or_october_takes_the_id_s_month(born, cell, stored):
+    """Excel keeps 2010.10 and 2010.1 as the same number: the import read January as October, and
+    the check then said the birth date differed from the ID."""
+    from core.checks.dates import birth_matches
+    from core.importers import Table, parse_students
+    number = make_id("110101", born, 123)
+    parsed = parse_students(Table("m.xlsx", "S", [["姓名", "身份证号", "学段", "出生年月"],
+                                                  ["王一", number, "小学", cell]]), default_policy())
+    (row,) = parsed.rows
+    assert row.values["birth_date"] == stored
+    assert birth_matches(stored, born) is (stored == f"{born:%Y.%m}")

@@ -145,6 +145,19 @@ def test_csv_scientific_id_text(tmp_path, policy):
     assert row.problems == [NUMERIC_ID_PROBLEM]
 
 
+@pytest.mark.parametrize(("cell", "said"), [(411521800101123, "这是15位的旧式身份证号，请换成18位的公民身份号码"),
+                                           (411521800101123.0, "这是15位的旧式身份证号，请换成18位的公民身份号码"),
+                                           (12345, "身份证号应为18位，这里是5位：请核对原始证件后改正")])
+def test_a_number_cell_of_fifteen_digits_or_fewer_lost_nothing(tmp_path, policy, cell, said):
+    """Excel keeps 15 digits: an old 15-digit ID (or a short number) typed as a number is whole, and
+    was said to have lost its last digits; its own problem is said, as for the same text."""
+    path = write_xlsx(tmp_path / "s.xlsx", [["姓名", "身份证号", "学段"], ["张三", cell, "初中"]])
+    row = parse_students(read_table(path), policy).rows[0]
+    digits = str(int(cell))
+    assert row.problems == [said]
+    assert (row.values["id_number"], row.values["id_raw"], row.values["id_numeric_cell"]) == (digits, digits, False)
+
+
 @pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
 def test_files_saved_by_libreoffice(suffix, policy):
     """Files written by a real office program (tests/data/make_office_fixtures.py): a merged

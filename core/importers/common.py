@@ -161,6 +161,10 @@ class IdChecker:
             return cell, cell, False, ""      # the usual cell: already normalised and valid
         if is_numeric_cell(cell):
             raw = cell_text(cell)
+            if abs(cell) < 1e15 and raw.isdigit():
+                # 15 digits or fewer: Excel kept them all (an old 15-digit ID, a short number), nothing
+                # was lost; the number's own problem is said, as for the same text
+                return raw, raw, False, self._problem(raw)
             return "", raw, True, NUMERIC_ID_PROBLEM
         raw = cell if type(cell) is str else cell_text(cell)
         stripped = raw.strip()
@@ -171,11 +175,12 @@ class IdChecker:
         number = normalize_id(stripped)
         if is_valid_id(number, self.today):
             return number, raw, False, ""
-        info = check_id(stripped, self.today)
-        problem = info.problem
-        if "请" not in problem:
-            problem += "：请核对原始证件后改正"
-        return number, raw, False, problem
+        return number, raw, False, self._problem(stripped)
+
+    def _problem(self, text: str) -> str:
+        """What is wrong with an invalid ID, and what to do."""
+        problem = check_id(text, self.today).problem
+        return problem if "请" in problem else problem + "：请核对原始证件后改正"
 
 
 # "以下空白" (the forms' end mark under the last row), "以下为空", "此页以下无数据", "（以 下 空 白）" …

@@ -64,7 +64,8 @@ _FEES = (("tuition", "tuition_fen"), ("textbook", "textbook_fen"), ("lodging", "
 
 def _birth_text(cell: Any) -> str:
     """A birth month typed as a number (2009.10) arrives as the float 2009.1: keep two decimals,
-    unless they make no month (2011.5 is May: "2011.50" was month 50)."""
+    unless they make no month (2011.5 is May: "2011.50" was month 50). 2009.1 may as well have
+    been typed for January: the row reads it as its ID's month when that is January."""
     if isinstance(cell, float) and not cell.is_integer():
         text = f"{cell:.2f}"
         return text if 1 <= int(text[-2:]) <= 12 else f"{cell:.1f}"
@@ -304,6 +305,10 @@ class _StudentParser:
                 values["gender"] = "男" if ord(id_number[16]) % 2 else "女"
             if not values["birth_date"]:
                 values["birth_date"] = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
+            elif values["birth_date"][-3:] == ".10" and id_number[6:12] == values["birth_date"][:4] + "01" \
+                    and type(row[self.cols["birth_date"]]) is float:
+                # the number 2010.1 is what Excel keeps of 2010.10 and of 2010.1 alike: the ID's January
+                values["birth_date"] = values["birth_date"][:5] + "01"
         for fld, idx in self.text_fields:
             cell = "" if idx is None else row[idx]
             values[fld] = cell.replace("\u3000", " ").strip() if type(cell) is str else cell_text(cell)
