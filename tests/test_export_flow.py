@@ -169,3 +169,44 @@ def test_report_counts_fixed_findings(clean_db, tmp_path):
     write_report(out, data)
     text = pdf_text(out)
     assert "已改正 1 条" in text.replace("\n", "")
+
+
+def test_a_finding_closed_by_removing_its_student_is_not_said_corrected(clean_db, tmp_path):
+    """A finding whose student was taken off the list closes at the next check (the check reads
+    listed students only). The package said 已改正 of it as of a corrected one; it now says that the
+    student was taken off the list, in the workbook's 核查情况 and in the report's count."""
+    from sqlalchemy import select
+
+    from core.checks.base import REMOVED_LABEL
+    from core.exports.report import write_report
+    from core.exports.workbook import write_workbook
+    from db.exports import gather
+    from db.findings import run_and_store
+    from db.models import Student
+    from db.students import remove_student, update_student
+    d = open_database(clean_db)
+    with d.session() as s:
+        ids = dict(s.execute(select(Student.id_number, Student.id)).all())
+        update_student(s, ids[HS], {"gender": "女"})      # ID says male: a warning
+        update_student(s, ids[PRE], {"gender": "男"})     # ID says female: a warning
+        run_and_store(s)
+        update_student(s, ids[HS], {"gender": "男"})      # corrected
+        remove_student(s, ids[PRE], "已转学")             # taken off the list
+        run_and_store(s)
+        data = gather(s)
+    d.close()
+    closed = {f.id_number: f for f in data.findings if f.code == "ID_GENDER_MISMATCH"}
+    assert {k: (f.state, f.removed) for k, f in closed.items()} == {
+        HS: (FindingState.FIXED, False), PRE: (FindingState.FIXED, True)}
+    book = tmp_path / "w.xlsx"
+    write_workbook(book, data)
+    ws = openpyxl.load_workbook(book, read_only=True)["核查情况"]
+    states = {row[5]: row[1] for row in ws.iter_rows(values_only=True) if len(row) > 5 and row[3] == closed[HS].title}
+    assert states == {HS: "已改正", PRE: REMOVED_LABEL}
+    out = tmp_path / "r.pdf"
+    write_report(out, data)
+    fixed = [f for f in data.findings if f.state == FindingState.FIXED]
+    off = [f for f in fixed if f.removed]
+    assert {f.id_number for f in off} == {PRE} and {f.id_number for f in fixed} == {HS, PRE}    # all of 李四's
+    assert (f"已改正 {len(fixed)} 条（其中 {len(off)} 条因学生移出名单而不再存在）"
+            in pdf_text(out).replace("\r", "").replace("\n", ""))

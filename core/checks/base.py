@@ -40,6 +40,9 @@ def policy_setting(field: str, part: str) -> str:
 
 
 STATE_LABELS = {FindingState.OPEN: "未处理", FindingState.FIXED: "已改正", FindingState.ACCEPTED: "已接受"}
+# A finding closed because its student was taken off the list (the check reads listed students only):
+# no data was corrected, and a package's list of findings says so.
+REMOVED_LABEL = "已改正（学生已移出名单）"
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ class FindingInfo:
     reason: str = ""
     roster_person: bool = False      # about a person of the 建档立卡 roster, not a listed student
     grade: str = ""                  # the listed student's grade label (output.grade_label): who, without an ID
+    removed: bool = False            # about a student taken off the list since: 已改正 by the removal, not a correction
 
 
 @dataclass(frozen=True)

@@ -171,10 +171,12 @@ def _findings(data: ExportData, st: Styles, g: Glyphs) -> list[Flowable]:
     opened = [f for f in fs if f.state == FindingState.OPEN]
     accepted = [f for f in fs if f.state == FindingState.ACCEPTED]
     fixed = sum(f.state == FindingState.FIXED for f in fs)
+    off_list = sum(f.state == FindingState.FIXED and f.removed for f in fs)
+    of_which = f"（其中 {off_list} 条因学生移出名单而不再存在）" if off_list else ""
     out: list[Flowable] = [
         Paragraph("五、核查情况", st["h1"]),
-        Paragraph(f"本次核查共发现问题 {len(fs)} 条：已改正 {fixed} 条，经核实确认无误（附理由）{len(accepted)} 条，"
-                  f"尚未处理 {len(opened)} 条。", st["indent"]),
+        Paragraph(f"本次核查共发现问题 {len(fs)} 条：已改正 {fixed} 条{of_which}，经核实确认无误（附理由）"
+                  f"{len(accepted)} 条，尚未处理 {len(opened)} 条。", st["indent"]),
     ]
     out.append(Paragraph(f"（一）尚未处理的问题（{len(opened)} 条）", st["h2"]))
     if opened:

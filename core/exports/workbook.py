@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from core.bulk import gc_paused
-from core.checks.base import SEVERITY_LABELS, STATE_LABELS, FindingState
+from core.checks.base import REMOVED_LABEL, SEVERITY_LABELS, STATE_LABELS, FindingState
 from core.exports.data import ExportData
 from core.exports.output import (
     DRAFT_NOTE,
@@ -131,7 +131,8 @@ def _findings(data: ExportData) -> Iterator[Row]:
     order = {FindingState.OPEN: 0, FindingState.ACCEPTED: 1, FindingState.FIXED: 2}
     rows = sorted(data.findings, key=lambda f: order.get(f.state, 3))
     for n, f in enumerate(rows, start=1):
-        yield Line([n, STATE_LABELS.get(f.state, f.state), SEVERITY_LABELS.get(f.severity, f.severity),
+        state = REMOVED_LABEL if f.removed and f.state == FindingState.FIXED else STATE_LABELS.get(f.state, f.state)
+        yield Line([n, state, SEVERITY_LABELS.get(f.severity, f.severity),
                     f.title, f.name, f.id_number, f.message, f.reason])
     if not rows:
         yield note_row("本次核查未发现问题。")
