@@ -1,5 +1,6 @@
 """The receiver's list of expected schools (consolidate schools) and the status of each
-(consolidate status): 已接收, 迟报, 缺报, 仅有草稿, replaced versions, schools not on the list."""
+(consolidate status): 已接收, 迟报, 缺报 (逾期未报 after the deadline), 仅有草稿, replaced versions, schools not
+on the list."""
 from __future__ import annotations
 
 import json
@@ -93,7 +94,9 @@ def test_status_of_every_expected_school(station, packages, tmp_path, capsys, mo
     assert got[D].state == DRAFT_ONLY and got[D].refused == 1
     assert [(s.code, s.state, s.listed) for s in before.unlisted] == [(U, RECEIVED, False)]
     after = {s.code: s for s in intake_status(station, today=date(2027, 5, 11)).schools}
-    assert after[B].state == LATE and after[B].late and after[A].state == RECEIVED
+    # nothing by the deadline: 缺报 as the exported 报送情况 says, noted 逾期未报 (迟报 is a package late)
+    assert (after[B].state, after[B].late, after[B].note) == (MISSING, True, "逾期未报")
+    assert after[A].state == RECEIVED
     # a package received after the end of the phase is late
     con = sqlite3.connect(station.path)
     con.execute("update received_package set received_at = '2027-05-11 09:00:00.000000' where school_code = ?", (A,))
