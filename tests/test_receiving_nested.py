@@ -187,7 +187,8 @@ def test_an_older_version_inside_a_station_package_is_refused_naming_the_station
     try:
         assert intake(d, [world.r2.path]).outcomes[0].accepted
         (o,) = intake(d, [world.station_r.path]).outcomes
-        assert o.result == "refused" and o.via == ST and "旧，不能替换新版本" in o.reason
+        assert o.result == "refused" and o.via == ST and f"较新版本 {world.r2.path.name}（生成于 " in o.reason
+        assert "本单位保留较新的版本，这个旧版本不接收" in o.reason and "日期不对" not in o.reason
         assert o.reason.endswith(f"（汇总包 {world.station_r.path.name}，{ST} 转报）")
     finally:
         d.close()
