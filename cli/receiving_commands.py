@@ -78,11 +78,16 @@ def cmd_trust(db, args) -> int:
         key = trust_store.read_key_file(args.keyfile, args.school, args.code)
         print(f"公钥指纹：{key.fingerprint}")
         print(f"将登记为：学校代码 {key.signer.school_code}（{key.signer.school_name}）")
+        if warning := trust_store.other_name_warning(key.file_name, key.signer.school_name, " --school 写的"):
+            print(warning)
         if not (args.yes or confirm("请与学校纸质报告上打印的指纹逐组核对。两者完全一致吗？")):
             raise ValidationError("没有登记：指纹未经确认。",
                                   "请通过电话或纸质报告与学校核对上面的指纹；一致时加上 --yes 重新运行。")
         entry = trust_store.register(db, key, args.township)
         print(f"已登记：学校代码 {entry.school_code}（{entry.school_name}），指纹 {entry.fingerprint}")
+        undo = f"请用 trust remove {entry.fingerprint.replace(' ', '')} 移除这条登记，再重新登记。"  # (one argument)
+        if note := trust_store.other_name_note(key, " --school ", undo):
+            print(note)
         return 0
     if args.trust_command == "remove":
         for entry in trust_store.unregister(db, args.what):

@@ -8,6 +8,7 @@ so the history says who was trusted when.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,6 +77,43 @@ class KeyFile:
 
     signer: TrustedSigner      # with the school code to register (from --code or the line's code=)
     fingerprint: str
+    file_name: str = ""        # the unit's name the line itself carries ("": none)
+
+    @property
+    def renamed(self) -> bool:
+        """Registered under another name than the one the key file carries."""
+        return bool(self.file_name) and not same_name(self.file_name, self.signer.school_name)
+
+
+def same_name(a: str, b: str) -> bool:
+    """One unit's name however it was typed: full- or half-width forms (（本部） and (本部)) and
+    spaces make no other name."""
+    def plain(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text or "").split())
+    return plain(a) == plain(b)
+
+
+def other_name_warning(file_name: str, name: str, typed: str) -> str:
+    """Before the registration: the name typed (``typed`` says where, e.g. "这里填写的") is not the
+    one the key file carries; "" when it is, or the file carries none. The code binds the key and
+    a different one is refused (``read_key_file``); the name is only said: it is the label the
+    clerk reads and the one an intake compares a package's own name with, and a school's name is
+    often typed otherwise (shortened, or the school renamed since it exported its key). It may
+    also be the first sign of the wrong school's file chosen, which the fingerprint comparison
+    that follows is there to catch."""
+    if not file_name or same_name(file_name, name):
+        return ""
+    return (f"注意：公钥文件中的单位名称是“{file_name}”，与{typed}“{name.strip()}”不同；"
+            "请确认选的是这所学校的公钥文件。")
+
+
+def other_name_note(key: KeyFile, typed: str, undo: str) -> str:
+    """After the registration: the name the key was registered under is not the key file's
+    (``typed`` says whose, ``undo`` how to remove the registration there); "" when it is."""
+    if not key.renamed:
+        return ""
+    return (f"注意：公钥文件中的单位名称是“{key.file_name}”，已按{typed}登记为“{key.signer.school_name}”；"
+            f"如果登记错了，{undo}")
 
 
 def read_key_file(path: Path, school: str, code: str | None = None) -> KeyFile:
@@ -98,7 +136,7 @@ def read_key_file(path: Path, school: str, code: str | None = None) -> KeyFile:
         raise ValidationError(f"公钥文件 {path} 中没有学校代码（code=），也没有用 --code 指定。",
                               "请用 --code 学校代码 指定这把公钥属于哪个学校代码（与学校核对后）。")
     signer = TrustedSigner(line.public_raw, bound, name, SOURCE)
-    return KeyFile(signer, signer.fingerprint)
+    return KeyFile(signer, signer.fingerprint, line.school_name.strip())
 
 
 def add_signer(session: Session, key: KeyFile, township: str = "", actor: str | None = None) -> SignerEntry:
@@ -121,8 +159,10 @@ def add_signer(session: Session, key: KeyFile, township: str = "", actor: str | 
                            removed_at=None)
     session.add(row)
     session.flush()
+    renamed = f"（公钥文件中的单位名称是“{key.file_name}”）" if key.renamed else ""
     audit.record(session, actor, "trust", row.id,
-                 {"*": (None, f"登记签名人：学校代码 {row.school_code}（{row.school_name}），指纹 {row.fingerprint}")})
+                 {"*": (None, f"登记签名人：学校代码 {row.school_code}（{row.school_name}），指纹 {row.fingerprint}"
+                              + renamed)})
     return _entry(row)
 
 

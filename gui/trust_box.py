@@ -88,23 +88,28 @@ def preview_key_file(path: Path) -> TrustedSigner:
     return signers[0]
 
 
-def register_key_file(db: Database, path: Path, details: KeyDetails, shown_fingerprint: str) -> SignerEntry:
+def register_key_file(db: Database, path: Path, details: KeyDetails,
+                      shown_fingerprint: str) -> tuple[SignerEntry, str]:
     """Worker: register the key of ``path`` as confirmed; refused when the file's key is no
-    longer the one whose fingerprint the clerk compared."""
+    longer the one whose fingerprint the clerk compared. With the note to show when the name
+    registered is not the one the key file carries ("" when it is: ``trust_store.other_name_note``)."""
     key = trust_store.read_key_file(Path(path), details.school, details.code or None)
     if key.fingerprint != shown_fingerprint:
         raise ValidationError(f"公钥文件 {path} 在核对之后被改动过：现在的指纹是 {key.fingerprint}，"
                               f"不是刚才核对的 {shown_fingerprint}。没有登记。",
                               "请重新点“添加公钥…”，再与学校纸质报告上的指纹核对一次。")
-    return trust_store.register(db, key, details.township)
+    entry = trust_store.register(db, key, details.township)
+    return entry, trust_store.other_name_note(key, "填写的名称", "请在上面的列表中选中这一行点“移除”，再重新添加公钥。")
 
 
 class AddKeyDialog(QDialog):
     """The fingerprint in large type, the school it is registered for, and the clerk's
-    confirmation that it matches the paper report; 登记 only once both are given."""
+    confirmation that it matches the paper report; 登记 only once both are given. A name
+    other than the key file's is said (``name_note``), not refused (the code binds the key)."""
 
     def __init__(self, path: Path, signer: TrustedSigner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.file_name = signer.school_name.strip()      # the name the key file carries
         self.setWindowTitle("添加公钥")
         self.setObjectName("addKeyDialog")
         layout = QVBoxLayout(self)
@@ -139,6 +144,11 @@ class AddKeyDialog(QDialog):
         self.compared = QCheckBox("我已逐组核对，指纹与学校纸质报告上打印的完全一致", self)
         self.compared.setObjectName("fingerprintCompared")
         layout.addWidget(self.compared)
+        self.name_note = QLabel(self)
+        self.name_note.setObjectName("keyNameNote")
+        self.name_note.setStyleSheet("color: #8a5a00;")
+        self.name_note.setWordWrap(True)
+        layout.addWidget(self.name_note)
         self.problem = QLabel(self)
         self.problem.setObjectName("keyProblem")
         self.problem.setStyleSheet("color: #a00020;")
@@ -167,6 +177,7 @@ class AddKeyDialog(QDialog):
         return ""
 
     def _update(self) -> None:
+        self.name_note.setText(trust_store.other_name_warning(self.file_name, self.school.text(), "这里填写的"))
         problem = self.problems()
         self.problem.setText(problem)
         self.ok_button.setEnabled(not problem)
@@ -287,10 +298,12 @@ class TrustBox(QGroupBox):
         worker.run_task(register_key_file, self.db, path, details, signer.fingerprint,
                         on_success=self._registered, on_failure=self._failed, parent=self)
 
-    def _registered(self, entry: SignerEntry) -> None:
+    def _registered(self, done: tuple[SignerEntry, str]) -> None:
+        entry, note = done
         self._unregistered = None
         self.add_button.setEnabled(True)
-        self.message.setText(f"已登记：{entry.school_name}（学校代码 {entry.school_code}），指纹 {entry.fingerprint}")
+        self.message.setText(f"已登记：{entry.school_name}（学校代码 {entry.school_code}），指纹 {entry.fingerprint}"
+                             + (f"\n{note}" if note else ""))
         self.reload()
         self.changed.emit(Changes.RECEIVING)
 

@@ -208,3 +208,41 @@ def test_what_was_confirmed_for_a_key_whose_registration_failed_is_filled_in_aga
     assert opened[-1] == ("龙坪乡中心小学", "4228220101", "", False)
     assert len(shown) == 1 and "无需重复登记" in shown[0][0]                # (the same key again)
     shown.clear()
+
+
+# -- a school name other than the key file's (review, session 30: the name typed silently won) ------------
+NOTE = "注意：公钥文件中的单位名称是“龙坪乡中心小学”，"
+
+
+def test_the_dialog_says_when_the_name_typed_is_not_the_key_file_s(qtbot, tmp_path):
+    from core.trust import read_trust_file
+    path, _fp = key_file(tmp_path / "k.txt")
+    [signer] = read_trust_file(path)
+    dialog = AddKeyDialog(path, signer)
+    qtbot.addWidget(dialog)
+    dialog.compared.setChecked(True)
+    assert dialog.name_note.text() == ""
+    dialog.school.setText("三里乡小学")
+    assert dialog.name_note.text() == NOTE + "与这里填写的“三里乡小学”不同；请确认选的是这所学校的公钥文件。"
+    assert dialog.ok_button.isEnabled()                 # said, not refused: the name is a label
+    dialog.school.setText("龙坪乡 中心小学")
+    assert dialog.name_note.text() == ""
+
+
+def test_a_key_registered_under_another_name_says_so_and_how_to_undo_it(box, station, tmp_path, monkeypatch):
+    path, fp = key_file(tmp_path / "k.txt")
+    monkeypatch.setattr(box, "choose_key_file", lambda: path)
+    monkeypatch.setattr(box, "ask_key_details", lambda p, s: KeyDetails("三里乡小学", s.school_code, ""))
+    box.add_button.click()
+    assert [e.school_name for e in trust_store.entries(station)] == ["三里乡小学"]
+    assert box.message.text() == (
+        f"已登记：三里乡小学（学校代码 4228220101），指纹 {fp}\n"
+        + NOTE + "已按填写的名称登记为“三里乡小学”；如果登记错了，请在上面的列表中选中这一行点“移除”，再重新添加公钥。")
+
+
+def test_a_key_registered_under_its_own_name_says_nothing_more(box, station, tmp_path, monkeypatch):
+    path, fp = key_file(tmp_path / "k.txt")
+    monkeypatch.setattr(box, "choose_key_file", lambda: path)
+    monkeypatch.setattr(box, "ask_key_details", lambda p, s: KeyDetails(s.school_name, s.school_code, ""))
+    box.add_button.click()
+    assert box.message.text() == f"已登记：龙坪乡中心小学（学校代码 4228220101），指纹 {fp}"

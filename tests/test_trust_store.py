@@ -136,3 +136,65 @@ def test_an_old_database_without_the_trust_table_verifies_with_its_own_key_only(
     shutil.copy(Path(__file__).parent / "data" / "schema-0004.sqlite", old)
     assert trust_store.read_trusted_signers(old) == []
     assert trust_store.read_trusted_signers(tmp_path / "none.sqlite") == []
+
+
+# -- a school name other than the key file's (review, session 30: the name typed silently won) ------------
+def test_a_school_name_other_than_the_key_file_s_is_registered_and_said(station, school, capsys):
+    """The code binds the key (a different --code is refused); the name is the label the clerk reads
+    and the one an intake compares a package's own name with: a different one is registered as typed
+    (an abbreviation, a renamed school), but said before the comparison and after the registration."""
+    assert run(["--db", str(station), "trust", "add", str(school.key_file), "--school", "三里乡小学",
+                "--yes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    compact = school.fingerprint.replace(" ", "")
+    assert lines == [
+        f"公钥指纹：{school.fingerprint}",
+        f"将登记为：学校代码 {school.code}（三里乡小学）",
+        f"注意：公钥文件中的单位名称是“{school.name}”，与 --school 写的“三里乡小学”不同；"
+        "请确认选的是这所学校的公钥文件。",
+        f"已登记：学校代码 {school.code}（三里乡小学），指纹 {school.fingerprint}",
+        f"注意：公钥文件中的单位名称是“{school.name}”，已按 --school 登记为“三里乡小学”；"
+        f"如果登记错了，请用 trust remove {compact} 移除这条登记，再重新登记。"]
+    assert [(e.school_code, e.school_name) for e in _trusted(station)[1]] == [(school.code, "三里乡小学")]
+
+
+def test_the_warning_comes_before_the_clerk_is_asked(station, school, monkeypatch, capsys):
+    from cli import receiving_commands
+    seen = []
+    monkeypatch.setattr(receiving_commands, "confirm", lambda q: seen.append(capsys.readouterr().out) or False)
+    assert run(["--db", str(station), "trust", "add", str(school.key_file), "--school", "三里乡小学"]) == 2
+    assert f"公钥文件中的单位名称是“{school.name}”" in seen[0]
+    assert _trusted(station)[1] == []
+
+
+def test_the_key_file_s_own_name_spaced_or_in_full_width_is_no_other_name(station, school, capsys):
+    spaced = f" {school.name[:2]} {school.name[2:]}"
+    assert run(["--db", str(station), "trust", "add", str(school.key_file), "--school", spaced, "--yes"]) == 0
+    assert "注意" not in capsys.readouterr().out
+    key = trust_store.read_key_file(school.key_file, "三里乡小学")
+    assert (key.file_name, key.renamed) == (school.name, True)
+    assert not trust_store.read_key_file(school.key_file, school.name).renamed
+    assert trust_store.same_name("花坪（本部）", "花坪(本部)") and not trust_store.same_name("花坪", "花坪小学")
+
+
+def test_a_key_line_naming_no_school_warns_of_nothing(station, school, tmp_path, capsys):
+    bare = tmp_path / "code-only.txt"
+    bare.write_text(f"{school.key_file.read_text(encoding='utf-8').split(' code=')[0]} code={school.code}\n",
+                    encoding="utf-8")
+    assert run(["--db", str(station), "trust", "add", str(bare), "--school", "三里乡小学", "--yes"]) == 0
+    assert "注意" not in capsys.readouterr().out
+
+
+def test_the_audit_record_of_a_renamed_registration_names_the_file_s_name(station, school):
+    from sqlalchemy import select
+
+    from db.models import AuditEntry
+    d = open_database(station)
+    try:
+        trust_store.register(d, trust_store.read_key_file(school.key_file, "三里乡小学"))
+        with d.session() as s:
+            [text] = [r.new for r in s.scalars(select(AuditEntry).where(AuditEntry.entity == "trust"))]
+    finally:
+        d.close()
+    assert text == (f"登记签名人：学校代码 {school.code}（三里乡小学），指纹 {school.fingerprint}"
+                    f"（公钥文件中的单位名称是“{school.name}”）")
