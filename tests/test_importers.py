@@ -16,7 +16,7 @@ import pytest
 from core.errors import InputFileError, MissingColumnsError, OutputFileError
 from core.idnumber import check_id, make_id
 from core.importers import Table, find_header, parse_roster, parse_students, read_table, write_problem_rows
-from core.importers.common import NUMERIC_ID_PROBLEM
+from core.importers.common import NUMERIC_ID_PROBLEM, WHOLE_NUMBER_CELL
 from core.policy import default_policy
 from core.records import STUDENT_COLUMNS
 
@@ -147,15 +147,17 @@ def test_csv_scientific_id_text(tmp_path, policy):
 
 @pytest.mark.parametrize(("cell", "said"), [(411521800101123, "这是15位的旧式身份证号，请换成18位的公民身份号码"),
                                            (411521800101123.0, "这是15位的旧式身份证号，请换成18位的公民身份号码"),
-                                           (12345, "身份证号应为18位，这里是5位：请核对原始证件后改正")])
+                                           (12345, "身份证号应为18位，这里是5位：请核对原始证件后改正"),
+                                           (0, "身份证号应为18位，这里是1位：请核对原始证件后改正"),
+                                           (-12345, "身份证号应为18位，这里是5位：请核对原始证件后改正")])
 def test_a_number_cell_of_fifteen_digits_or_fewer_lost_nothing(tmp_path, policy, cell, said):
     """Excel keeps 15 digits: an old 15-digit ID (or a short number) typed as a number is whole, and
-    was said to have lost its last digits; its own problem is said, as for the same text."""
+    was said to have lost its last digits; its own problem is said. It is stored as before (no ID,
+    the number cell marked): matched by its text and name, as the rows stored by older versions."""
     path = write_xlsx(tmp_path / "s.xlsx", [["姓名", "身份证号", "学段"], ["张三", cell, "初中"]])
     row = parse_students(read_table(path), policy).rows[0]
-    digits = str(int(cell))
-    assert row.problems == [said]
-    assert (row.values["id_number"], row.values["id_raw"], row.values["id_numeric_cell"]) == (digits, digits, False)
+    assert row.problems == [WHOLE_NUMBER_CELL + said]
+    assert (row.values["id_number"], row.values["id_raw"], row.values["id_numeric_cell"]) == ("", str(int(cell)), True)
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
@@ -640,3 +642,18 @@ def test_earlier_once_only_aid_covers_every_once_only_item_whatever_its_code(pol
                 {**r.values, "full_time": True}, key=i, prior_grants=grants_of(r.values["prior_grants"]))).granted}
                 for i, r in enumerate(got.rows)]
             assert code not in granted[0] and code in granted[1], (at_import.once_codes, code)
+
+
+@pytest.mark.parametrize(("raw", "said"), [
+    ("411521800101123", "数字没有丢失，但这是15位的旧式身份证号，请换成18位的公民身份号码"),
+    ("411521200001010000", "最后几位已经丢失"),
+    ("4.11521E+17", "最后几位已经丢失"),
+])
+def test_the_number_cell_finding_says_lost_digits_only_when_digits_were_lost(raw, said):
+    from core.checks import CheckContext, StudentFacts, run_checks
+    s = StudentFacts(key=1, name="张三", id_number="", id_raw=raw, id_numeric_cell=True, stage="初中")
+    ctx = CheckContext(students=[s], roster=[], policy=default_policy(), school_name="甲校",
+                       school_year=2023, today=date(2024, 4, 1))
+    (message,) = [f.message for f in run_checks(ctx) if f.code == "ID_NUMERIC_CELL"]
+    assert message.endswith(said)
+    assert (raw in message) is (raw == "4.11521E+17")       # a long one masked; the short text as typed

@@ -8,7 +8,7 @@ from datetime import date
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.checks.dates import birth_matches, parse_birth
 from core.domain import parse_gender, parse_stage
-from core.idnumber import age_on, birth_dates, check_id, mask_id, region_of
+from core.idnumber import age_on, birth_dates, check_id, looks_scientific, mask_id, region_of
 
 
 def _births(ctx: CheckContext) -> dict[int, date]:
@@ -57,11 +57,14 @@ def _id_numeric(ctx: CheckContext) -> Iterator[Finding]:
         if s.id_number and not s.id_numeric_cell and (name := (s.name or "").strip()) in names:
             whole[name].append(s)
     for s in numeric:
-        shown = mask_id(s.id_raw) if sum(c.isdigit() for c in s.id_raw) > 10 else s.id_raw
+        digits = sum(c.isdigit() for c in s.id_raw)
+        shown = mask_id(s.id_raw) if digits > 10 else s.id_raw
         twins = "、".join(f"{o.name}（{mask_id(o.id_number)}）" for o in whole.get((s.name or "").strip(), ()))
         also = f"；名单中另有同名的 {twins}，如是同一名学生，请把本条移出名单" if twins else ""
-        yield ID_NUMERIC_CELL.finding(
-            s, f"身份证号“{shown}”来自数字格式的Excel单元格，最后几位已经丢失{also}", "id_number")
+        # Excel keeps 15 significant digits: a shorter number (an old 15-digit ID) lost none
+        lost = "最后几位已经丢失" if digits > 15 or looks_scientific(s.id_raw) else \
+            f"数字没有丢失，但{check_id(s.id_raw, ctx.today).problem}"
+        yield ID_NUMERIC_CELL.finding(s, f"身份证号“{shown}”来自数字格式的Excel单元格，{lost}{also}", "id_number")
 
 
 def _birth(ctx: CheckContext) -> Iterator[Finding]:

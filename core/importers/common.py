@@ -19,6 +19,7 @@ Progress = Callable[[int, int], None]
 # What follows a long code's column name when its cell lost digits (学籍号, 银行卡号, 户编号 …)
 LOST_DIGITS = "来自数字格式单元格，后几位可能已丢失：请把该列设为文本格式后重新录入"
 NUMERIC_ID_PROBLEM = "身份证号来自数字格式单元格，后几位已丢失：请把该列设为文本格式后重新录入"
+WHOLE_NUMBER_CELL = "身份证号来自数字格式单元格（不到16位，数字没有丢失）："     # then what is wrong with it
 SKIPPED_NO_NAME_ID = "这一行既没有姓名也没有身份证号，未导入"
 SKIPPED_TOTAL = "这一行是合计/小计行，不是学生，未导入"
 SKIPPED_FOOTER = "这一行是签名或说明行（如“制表人：… 审核人：…”“填表说明…”），不是学生，未导入"
@@ -161,11 +162,10 @@ class IdChecker:
             return cell, cell, False, ""      # the usual cell: already normalised and valid
         if is_numeric_cell(cell):
             raw = cell_text(cell)
-            if abs(cell) < 1e15 and raw.isdigit():
-                # 15 digits or fewer: Excel kept them all (an old 15-digit ID, a short number), nothing
-                # was lost; the number's own problem is said, as for the same text
-                return raw, raw, False, self._problem(raw)
-            return "", raw, True, NUMERIC_ID_PROBLEM
+            # Stored as before (no ID, the number cell marked: matched by its text and name, as the
+            # rows an older version stored). Under 15 significant digits Excel kept them all (an old
+            # 15-digit ID, a short number): nothing was lost, and the number's own problem is said.
+            return "", raw, True, NUMERIC_ID_PROBLEM if abs(cell) >= 1e15 else WHOLE_NUMBER_CELL + self._problem(raw)
         raw = cell if type(cell) is str else cell_text(cell)
         stripped = raw.strip()
         if not stripped:
