@@ -93,9 +93,8 @@ def consolidation(db: Database) -> Consolidated:
 def reporting(session: Session, today: date | None = None, without: str = "") -> Reporting | None:
     """The 报送情况 the consolidated package states: None without a list of expected schools.
     An expected school is 缺报 when no package of it is in the totals (nothing sent, only drafts,
-    or nothing yet after the deadline: db.receiving_status calls that one 迟报, here it is 缺报
-    “逾期未报”: what the totals lack), 迟报 when its package is in them but its first came after
-    the deadline."""
+    or nothing yet after the deadline: “逾期未报”, as db.receiving_status says it too), 迟报 when its
+    package is in them but its first came after the deadline."""
     from dataclasses import replace
 
     from db.receiving_status import status_of

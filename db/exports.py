@@ -66,13 +66,16 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     students, results, totals = _students(session, policy, keys)
     from core.exports.output import grade_label
     by_key = {s.key: s for s in students}
-    off_list = set(session.scalars(select(Student.id).where(Student.removed_at.is_not(None))))
+    # students off the list, when taken off: a finding closed since (the next check) was closed by it
+    off_list = dict(session.execute(select(Student.id, Student.removed_at)
+                                    .where(Student.removed_at.is_not(None))).all())
     findings = [
         FindingInfo(r.code, r.severity, finding_title(r.code, r.title),
                     r.name, r.id_number, r.message, r.state, r.reason,
                     roster_person=r.student_id is None and r.roster_id is not None,
                     grade=grade_label(by_key[r.student_id]) if r.student_id in by_key else "",
-                    removed=r.student_id in off_list)
+                    removed=r.state == FindingState.FIXED and r.student_id in off_list
+                    and r.updated_at >= off_list[r.student_id])
         for r in session.scalars(select(FindingRow).order_by(FindingRow.id))   # fixed ones too: 再修正 on record
     ]
     from core.signing import fingerprint

@@ -180,7 +180,8 @@ def plan_import(session: Session, kind: str, rows: list[ParsedRow], skipped: lis
     if students and plan.added:
         plan.same_name = same_names(stored, plan.added)
     if students:
-        matched = {rec.id for rec in found if rec is not None}
+        # (a listed student an added row is named as is said there: possibly the same child, another ID)
+        matched = {rec.id for rec in found if rec is not None} | {sid for _row, sid, _number in plan.same_name}
         plan.absent = [(rec.id, rec.who or "", rec.number or rec.raw or "") for rec in stored
                        if rec.id not in matched and rec.removed_at is None]
     if replace:

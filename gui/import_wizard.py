@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import MissingColumnsError
+from db.importing_review import absent_lines
 from db.session import Database
 from db.workflows import (
     KIND_LABELS,
@@ -258,7 +259,7 @@ class PreviewPage(QWizardPage):
         if plan.unverified:
             status += f"\n其中 {len(plan.unverified)} 名已核准的学生数据有变化，导入后将退回“待核准”。"
         if preview.review:
-            status += "将要改动的内容逐条列在右侧，请逐一核对。"
+            status += "详细情况逐条列在右侧，请逐一核对。"
         if parsed.warnings:
             status += (f"\n注意：有 {len(parsed.warnings)} 个重要的列没有识别到（见右侧说明），"
                        "请在左边的列对应中指定后重新预览。")
@@ -385,7 +386,8 @@ class RunPage(QWizardPage):
         self.setSubTitle(RUN_SUBTITLES["done"])
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         notes = ["注意：" + note for note in report.notes]
-        lines = [*notes, *([""] if notes else []), *(listed_lines(report.plan, imported=True) or ["没有发现问题。"])]
+        lines = [*notes, *([""] if notes else []), *(listed_lines(report.plan, imported=True) or ["没有发现问题。"]),
+                 *absent_lines(report.plan)]       # the listed students the file left out, by name
         self.details.setPlainText("\n".join(lines))
         self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
         self.completeChanged.emit()

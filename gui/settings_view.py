@@ -269,8 +269,7 @@ class SettingsPage(QWidget):
         self._shown_school = sent
         said = [x.text() for x in (saved.started, saved.followed) if x is not None]
         self.message.setText("。".join(["学校信息已保存", *said]))
-        if saved.started is not None:       # a new year made its backup first: the box names it
-            self.backup_box.reload()
+        self.backup_box.reload()        # a year changed (either way) made its backup first: the box names it
         self.changed.emit(saved.changes)
 
     def save_official(self) -> None:

@@ -210,3 +210,29 @@ def test_a_finding_closed_by_removing_its_student_is_not_said_corrected(clean_db
     assert {f.id_number for f in off} == {PRE} and {f.id_number for f in fixed} == {HS, PRE}    # all of 李四's
     assert (f"已改正 {len(fixed)} 条（其中 {len(off)} 条因学生移出名单而不再存在）"
             in pdf_text(out).replace("\r", "").replace("\n", ""))
+
+
+def test_a_finding_corrected_before_its_student_was_removed_stays_corrected(clean_db):
+    """Only the findings the removal closed are said to be closed by it: one corrected earlier (and
+    closed by that check) is a correction, whatever happened to the student afterwards."""
+    from sqlalchemy import select
+
+    from db.exports import gather
+    from db.findings import run_and_store
+    from db.models import Student
+    from db.students import remove_student, update_student
+    d = open_database(clean_db)
+    with d.session() as s:
+        pre = s.scalars(select(Student.id).where(Student.id_number == PRE)).one()
+        update_student(s, pre, {"gender": "男"})      # ID says female: a warning
+        run_and_store(s)
+        open_then = {f.code for f in gather(s).findings
+                     if f.id_number == PRE and f.state == FindingState.OPEN and f.code != "ID_GENDER_MISMATCH"}
+        update_student(s, pre, {"gender": "女"})      # corrected: closed by this check
+        run_and_store(s)
+        remove_student(s, pre, "已转学")              # then taken off the list (its re-check closes the rest)
+        data = gather(s)
+    d.close()
+    mine = {f.code: f for f in data.findings if f.id_number == PRE}
+    assert (mine["ID_GENDER_MISMATCH"].state, mine["ID_GENDER_MISMATCH"].removed) == (FindingState.FIXED, False)
+    assert open_then and all((mine[c].state, mine[c].removed) == (FindingState.FIXED, True) for c in open_then)

@@ -12,7 +12,7 @@ from conftest import xlsx
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QWizard
 from screenfit import fit_problems
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.idnumber import make_id, mask_id
 from db import store
@@ -106,3 +106,26 @@ def test_the_report_says_how_many_went_back_to_pending(small_screen, qtbot, db, 
     run = wiz.run_page
     assert run.report is not None
     assert "注意：60 名已核准的学生数据有变化，已退回“待核准”" in run.details.toPlainText()
+
+
+def test_the_students_the_file_leaves_out_are_named_in_the_preview_and_after(small_screen, qtbot, db, tmp_path,
+                                                                             reimport):
+    """A new year's list without the last two students: the preview and the result page name them
+    (masked IDs) and say what to do; nobody is taken off the list by the import."""
+    import openpyxl
+    book = openpyxl.load_workbook(reimport)
+    book.active.delete_rows(80, 2)          # 学生78 and 学生79 (rows 80, 81: the header is row 1)
+    book.save(tmp_path / "v3.xlsx")
+    wiz = _preview(qtbot, db, tmp_path / "v3.xlsx")
+    title = "名单中有、但文件中没有的学生（仍在名单中；已离校的请移出名单）：共 2 名"
+    shown = [f"  学生78（{mask_id(IDS[78])}）", f"  学生79（{mask_id(IDS[79])}）"]
+    lines = wiz.preview_page.details.toPlainText().splitlines()
+    assert lines[lines.index(title) + 1:lines.index(title) + 3] == shown
+    wiz.button(QWizard.WizardButton.CommitButton).click()
+    done = wiz.run_page.details.toPlainText()
+    assert "注意：名单中有 2 名学生不在这个文件中" in done
+    after = done.splitlines()
+    assert after[after.index(title) + 1:after.index(title) + 3] == shown
+    assert IDS[78] not in done
+    with db.session() as s:      # still listed
+        assert s.scalar(select(func.count()).select_from(Student).where(Student.removed_at.is_(None))) == 80

@@ -149,3 +149,13 @@ def test_typing_while_a_box_saves_stays_unsaved(win, db, monkeypatch):
     with db.session() as s:
         assert get_school(s).name == "城关一中"
     assert page.school_edits["township"].text() == "城关镇" and page.unsaved_boxes() == ["学校信息"]
+
+
+def test_setting_the_year_back_names_its_backup_in_the_backup_box(win, qtbot):
+    """The manual's 学年改错了 case: setting the year back makes a backup too, and the box says so."""
+    page = win.settings
+    page.confirm_new_year = lambda old, new: True
+    assert "before-school-year" not in page.backup_box.status.text()
+    page.year.setValue(2022)
+    page.save_school_button.click()
+    qtbot.waitUntil(lambda: "before-school-year" in page.backup_box.status.text())

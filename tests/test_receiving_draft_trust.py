@@ -88,22 +88,6 @@ def test_after_the_deadline_a_school_with_only_a_draft_is_missing_and_overdue(st
     assert (rows[D]["state"], rows[D]["draft"], rows[F]["draft"]) == (MISSING, True, False)
 
 
-def test_the_status_and_the_exported_reporting_name_the_same_schools_missing(station, packages):
-    """One source of truth: the 报送情况 a 汇总包 states is made from the status the page and
-    ``consolidate status`` show, and each school is 缺报 in both or in neither."""
-    from db.consolidation import reporting_of_status
-    intake(station, [packages.draft.path, packages.forged])
-    for today in (BEFORE, AFTER):
-        status = intake_status(station, today=today)
-        reporting = reporting_of_status(status)
-        shown_missing = {s.code for s in status.schools if s.state in (MISSING, DRAFT_ONLY)}
-        assert {r.code for r in reporting.missing} == shown_missing == {D, F, M}
-        assert {r.code for r in reporting.late} == {s.code for s in status.schools if s.state == LATE} == set()
-        # the exported note and the page's agree on 逾期未报
-        assert all(("逾期未报" in r.note) == (today == AFTER) for r in reporting.missing)
-        assert all(("逾期未报" in s.note) == (today == AFTER) for s in status.schools)
-
-
 def test_a_forged_draft_an_older_program_noted_does_not_count(station):
     """Lines an earlier version wrote: draft=1 for any intact draft, the signer unknown."""
     con = sqlite3.connect(station.path)

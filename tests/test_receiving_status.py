@@ -117,6 +117,32 @@ def test_status_of_every_expected_school(station, packages, tmp_path, capsys, mo
     assert "仅有草稿\t4228220204" in out and "不在应报学校名单中" in out and "已替换 1 个旧版本" in out
 
 
+def test_the_status_and_the_exported_reporting_name_the_same_schools_missing_and_late(station, packages, tmp_path):
+    """One source of truth: the 报送情况 a 汇总包 states is made from the status the page and
+    ``consolidate status`` show; each school is 缺报 (not in the totals) or 迟报 (in them, late) in
+    both or in neither, before and after the deadline, with a package received after it."""
+    from db.consolidation import reporting_of_status
+    a, a2, d, u = packages
+    for pkg in (a, d, u):
+        trust_store.register(station, trust_store.read_key_file(pkg.key_file, pkg.name))
+    import_expected_schools(station, xlsx(tmp_path / "list.xlsx", HEADER, [A, "龙坪乡中心小学", "龙坪乡", "中心校"],
+                                          [B, "高坪镇中心小学", "高坪镇", "中心校"], [D, "县第一中学", "", "县直学校"]))
+    intake(station, [a.path, d.path, u.path])
+    con = sqlite3.connect(station.path)
+    con.execute("update received_package set received_at = '2027-05-11 09:00:00.000000' where school_code = ?", (A,))
+    con.commit()
+    con.close()
+    for today, missing, late in ((date(2027, 5, 10), {B, D}, {A}), (date(2027, 5, 11), {B, D}, {A})):
+        status = intake_status(station, today=today)
+        reporting = reporting_of_status(status)
+        assert {s.code for s in status.schools if s.state in (MISSING, DRAFT_ONLY)} == missing
+        assert {r.code for r in reporting.missing} == missing
+        assert {s.code for s in status.schools if s.state == LATE} == {r.code for r in reporting.late} == late
+        overdue = today > status.deadline
+        assert all(("逾期未报" in r.note) is overdue for r in reporting.missing)
+        assert all(("逾期未报" in s.note) is overdue for s in status.schools if s.code in missing)
+
+
 def test_cli_schools_imports_and_a_bad_file_exits_2(station, tmp_path, capsys):
     path = xlsx(tmp_path / "list.xlsx", ["学校代码", "学校名称"], [A, "龙坪乡中心小学"])
     assert run(["--db", str(station.path), "consolidate", "schools", str(path)]) == 0

@@ -72,3 +72,19 @@ def test_students_already_off_the_list_and_a_whole_file_are_not_named(tmp_path):
         assert not any("文件中没有的学生" in line for line in review_lines(whole.plan))
     finally:
         db.close()
+
+
+def test_a_listed_student_an_added_row_is_named_as_is_not_said_absent(tmp_path):
+    """张丽 stored under HS, the file's 张丽 under another ID: possibly the same child with a corrected
+    ID (the same-name note says so). Telling the clerk to take her off the list as absent would lose
+    her verification, letters and payments."""
+    from reimport_fixtures import WRONG
+    db = _three(tmp_path)
+    try:
+        preview = preview_import(db, "students", sheet(tmp_path / "v2.xlsx", HEADER,
+                                                       ["张丽", WRONG, "普通高中", "非困难", 1000], LI, WANG))
+        assert [row.values["name"] for row, _sid, _number in preview.plan.same_name] == ["张丽"]
+        assert preview.plan.absent == []
+        assert not any("不在这个文件中" in n for n in preview.notes)
+    finally:
+        db.close()
