@@ -122,7 +122,7 @@ def test_the_status_and_the_exported_reporting_name_the_same_schools_missing_and
     ``consolidate status`` show; each school is 缺报 (not in the totals) or 迟报 (in them, late) in
     both or in neither, before and after the deadline, with a package received after it."""
     from db.consolidation import reporting_of_status
-    a, a2, d, u = packages
+    a, _a2, d, u = packages
     for pkg in (a, d, u):
         trust_store.register(station, trust_store.read_key_file(pkg.key_file, pkg.name))
     import_expected_schools(station, xlsx(tmp_path / "list.xlsx", HEADER, [A, "龙坪乡中心小学", "龙坪乡", "中心校"],
