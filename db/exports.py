@@ -67,8 +67,8 @@ def gather(session: Session, draft: bool = False, keys: list[int] | None = None,
     from core.exports.output import grade_label
     by_key = {s.key: s for s in students}
     # students off the list, when taken off: a finding closed since (the next check) was closed by it
-    off_list = dict(session.execute(select(Student.id, Student.removed_at)
-                                    .where(Student.removed_at.is_not(None))).all())
+    off_list: dict[int, datetime] = {sid: at for sid, at in session.execute(
+        select(Student.id, Student.removed_at).where(Student.removed_at.is_not(None))) if at is not None}
     findings = [
         FindingInfo(r.code, r.severity, finding_title(r.code, r.title),
                     r.name, r.id_number, r.message, r.state, r.reason,
