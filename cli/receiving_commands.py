@@ -113,7 +113,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_add(db, args) -> int:
-    """Exit 0 when every package was accepted or already received, 1 when any was refused."""
+    """Exit 0 when every package was accepted, already received or superseded by a newer one kept here, 1 when
+    any was refused."""
     from db.receiving import intake
     from db.receiving_text import report_headline, report_lines
     report = intake(db, args.packages, history=args.history)

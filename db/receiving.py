@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.bulk import gc_paused
@@ -32,6 +32,7 @@ from core.trust import TrustedSigner
 from db import audit, intake_ahead, store
 from db.bulk import insert_one, insert_tuples, stored_time
 from db.changes import Changes
+from db.intake_reasons import already_reason, older_reason, superseded, superseded_reason
 from db.plain_reads import not_initialised
 from db.readonly import FIRST_SCHOOL, OWN_KEY, PUBLIC_KEY, TRUSTED_KEYS, own_signer_of, trusted_signers_of
 from db.receiving_models import (
@@ -40,6 +41,7 @@ from db.receiving_models import (
     DUPLICATE,
     REFUSED,
     REPLACED,
+    SUPERSEDED,
     ExpectedSchool,
     IntakeLog,
     PackageBlob,
@@ -259,7 +261,7 @@ def _store(session: Session, exam: Examined, history: bool, actor: str, names: K
     conn = session.connection()
     known = conn.exec_driver_sql(_KNOWN, (exam.sha256,)).first()
     if known is not None:
-        return _outcome(exam, DUPLICATE, _already(conn, known), history)
+        return _outcome(exam, DUPLICATE, already_reason(conn, known, _CURRENT), history)
     made, now = _when(data.generated_at), datetime.now()
     if made > now + CLOCK_SLACK:
         return _outcome(exam, REFUSED, (
@@ -267,15 +269,19 @@ def _store(session: Session, exam: Examined, history: bool, actor: str, names: K
             f" {now:%Y-%m-%d %H:%M}：学校电脑（或本机）的日期不对。请改正日期后，由学校重新导出上报包"
             "（日期错误的提交包一旦接收，学校改正日期后导出的新版本会被当作旧版本）。"), history)
     current = conn.exec_driver_sql(_CURRENT, (data.school_code, data.school_year, CURRENT)).first()
-    if current is not None and _when(current.generated_at) >= made:
-        return _outcome(exam, REFUSED, _older(exam, data.generated_at, current, _when(current.generated_at) == made),
-                        history)
+    if current is not None and (kept_made := _when(current.generated_at)) >= made:
+        if kept_made > made and superseded(exam, kept_made):
+            return _outcome(exam, SUPERSEDED, superseded_reason(exam, data.generated_at, current), history)
+        return _outcome(exam, REFUSED, older_reason(exam, data.generated_at, current, kept_made == made), history)
     changes = None
+    old_items: dict[str, str] = {}
     shrank: tuple[int, ...] = ()
     if current is not None:
         from core.package_changes import package_changes  # a replacement only
         replaced = package_bytes(session, current.sha256)
-        changes = package_changes(data_member(replaced, f"已接收的提交包 {current.file_name} "), exam.with_students())
+        old = data_member(replaced, f"已接收的提交包 {current.file_name} ")
+        changes = package_changes(old, exam.with_students())
+        old_items = dict(old.items)        # an item the newer policy dropped is still named in the changes
         before = _most_audit_entries(session, data.school_code, data.school_year)
         now_entries = audit_entries(exam.content)
         if before is not None and now_entries is not None and now_entries < before:
@@ -304,45 +310,7 @@ def _store(session: Session, exam: Examined, history: bool, actor: str, names: K
                  + (f"，{exam.via} 接收于 {received:%Y-%m-%d %H:%M}" if received != now else ""))
     audit.record(session, actor, "package", package_id, {"*": (None, note)}, now)
     return replace(_outcome(exam, ACCEPTED, "", history, current.file_name if current else "", changes, package_id),
-                   audit_shrank=shrank, known_name=listed)
-
-
-def _kept(current: Row[Any]) -> str:
-    """The version of a school's package this receiver keeps (its current one), as a refusal or a
-    duplicate's note names it: its file, when it was made and received, and through which station."""
-    via = f"，经 {current.via} 转报" if current.via else ""
-    return (f"{current.file_name}（生成于 {current.generated_at.replace('T', ' ')}，"
-            f"{datetime.fromisoformat(current.received_at):%Y-%m-%d %H:%M} 接收{via}）")
-
-
-def _older(exam: Examined, made: str, current: Row[Any], same: bool) -> str:
-    """Why ``exam``'s package, made at ``made`` and not after ``current`` (its school's package kept
-    here), is refused. Sent by the school itself, it may be its newest export from a PC whose date is
-    wrong. Forwarded in a station's 汇总包, it is what the station held when it exported: the school's
-    newer version came here first (directly, or through another station), which is no one's error;
-    the clerk is told the newer one is kept, and is not sent to correct a clock."""
-    if same:
-        return f"本校已有同一时间（{made}）生成、内容不同的提交包 {current.file_name}，无法判断哪个是新版本。"
-    if exam.via:
-        return (f"这个提交包生成于 {made.replace('T', ' ')}，比本单位已接收的该校较新版本 {_kept(current)}旧："
-                "本单位保留较新的版本，这个旧版本不接收。这不是电脑日期的问题：工作站导出汇总包时，"
-                "它那里该校的提交包还是这个旧版本，本单位无需处理（如需工作站的汇总也用新版本，"
-                "请学校把新版本也报送工作站）。")
-    return (f"这个提交包生成于 {made.replace('T', ' ')}，比已接收的 {current.file_name}"
-            f"（生成于 {current.generated_at.replace('T', ' ')}）旧，不能替换新版本。"
-            "如果它其实是学校新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。")
-
-
-def _already(conn: Connection, known: Row[Any]) -> str:
-    """Why a file received before (``known``: its stored row, same SHA-256) is not stored again. A version
-    replaced since (a station's 汇总包 forwarding what the school has replaced, or the old file offered
-    again) also names the version kept: the school's current package of that year, the last of a chain
-    v1 → v2 → v3, so the clerk does not take the file offered for the one that counts."""
-    said = f"同一文件已于 {datetime.fromisoformat(known.received_at):%Y-%m-%d %H:%M} 接收（{known.file_name}）"
-    if known.state != REPLACED:
-        return said
-    kept = conn.exec_driver_sql(_CURRENT, (known.school_code, known.school_year, CURRENT)).first()
-    return said + (f"，后已被较新版本 {_kept(kept)}替换，本单位保留较新版本" if kept else "，后已被较新版本替换")
+                   audit_shrank=shrank, known_name=listed, items={**old_items, **data.items})
 
 
 _VERSIONS = f"SELECT sha256 FROM {_PACKAGE.name} WHERE school_code = ? AND school_year = ?"

@@ -20,7 +20,8 @@ from db.models import Base
 # received_package.state
 CURRENT, REPLACED = "current", "replaced"
 # intake_log.result
-ACCEPTED, REFUSED, DUPLICATE = "accepted", "refused", "duplicate"
+ACCEPTED, REFUSED, DUPLICATE, SUPERSEDED = "accepted", "refused", "duplicate", "superseded"   # (superseded:
+# an older version a station forwarded, after the school sent this receiver a newer one: db.intake_reasons)
 
 
 class TrustedSignerRow(Base):

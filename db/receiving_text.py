@@ -1,5 +1,5 @@
 """An intake's result in Chinese lines: one wording for ``consolidate add`` and the 汇总 page's
-result dialog (已接收 / 已替换 with what changed / 拒收 and why / 已接收过). ID numbers are
+result dialog (已接收 / 已替换 with what changed / 拒收 and why / 已接收过 / 已有较新版本). ID numbers are
 masked (``change_lines`` masks those of a replacement's changes)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from db.receiving import IntakeOutcome, IntakeReport
 def outcome_word(o: IntakeOutcome) -> str:
     if o.accepted:
         return "已替换" if o.replaced_file else "已接收"
-    return "已接收过" if o.result == "duplicate" else "拒收"
+    return {"duplicate": "已接收过", "superseded": "已有较新版本"}.get(o.result, "拒收")
 
 
 def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
@@ -38,6 +38,8 @@ def outcome_lines(o: IntakeOutcome, via: str = "") -> list[str]:
         return lines
     if o.result == "duplicate":
         return [f"{word}：{o.file_name} — {o.reason}，未重复接收"]
+    if o.result == "superseded":       # not refused: nothing to do (db.intake_reasons)
+        return [f"{word}：{o.file_name}" + (f" — {school}" if school else ""), f"  说明：{o.reason}"]
     return [f"{word}：{o.file_name}" + (f" — {school}" if school else ""), f"  原因：{o.reason}"]
 
 
@@ -46,7 +48,9 @@ def report_headline(report: IntakeReport) -> str:
     replaced = sum(o.accepted and bool(o.replaced_file) for o in report.outcomes)
     return (f"共 {len(report.outcomes)} 个文件：接收 {report.count('accepted')} 个"
             + (f"（其中替换 {replaced} 个）" if replaced else "")
-            + f"，已接收过 {report.count('duplicate')} 个，拒收 {refused} 个"
+            + f"，已接收过 {report.count('duplicate')} 个"
+            + (f"，已有较新版本（不需处理） {newer} 个" if (newer := report.count("superseded")) else "")
+            + f"，拒收 {refused} 个"
             + ("；拒收的提交包没有导入任何数据" if refused else ""))
 
 

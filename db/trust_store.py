@@ -8,7 +8,6 @@ so the history says who was trusted when.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
 from core.signing import public_key_text
+from core.text import value_key
 from core.trust import TrustedSigner, read_trust_file
 from db import audit
 from db.keys import own_signer
@@ -87,10 +87,9 @@ class KeyFile:
 
 def same_name(a: str, b: str) -> bool:
     """One unit's name however it was typed: full- or half-width forms (（本部） and (本部)) and
-    spaces make no other name."""
-    def plain(text: str) -> str:
-        return "".join(unicodedata.normalize("NFKC", text or "").split())
-    return plain(a) == plain(b)
+    spaces make no other name; the comparison an intake makes of a package's own name
+    (``db.receiving_nested.KnownNames.differing``)."""
+    return value_key(a or "") == value_key(b or "")
 
 
 def other_name_warning(file_name: str, name: str, typed: str) -> str:
@@ -101,10 +100,11 @@ def other_name_warning(file_name: str, name: str, typed: str) -> str:
     often typed otherwise (shortened, or the school renamed since it exported its key). It may
     also be the first sign of the wrong school's file chosen, which the fingerprint comparison
     that follows is there to catch."""
-    if not file_name or same_name(file_name, name):
+    if not file_name or not name.strip() or same_name(file_name, name):     # (an empty name: said as such)
         return ""
     return (f"注意：公钥文件中的单位名称是“{file_name}”，与{typed}“{name.strip()}”不同；"
-            "请确认选的是这所学校的公钥文件。")
+            "请确认选的是这所学校的公钥文件。按这个名称登记后，接收该校的上报包时都会提示名称不同，"
+            "建议按公钥文件中的名称登记。")
 
 
 def other_name_note(key: KeyFile, typed: str, undo: str) -> str:
@@ -112,8 +112,8 @@ def other_name_note(key: KeyFile, typed: str, undo: str) -> str:
     (``typed`` says whose, ``undo`` how to remove the registration there); "" when it is."""
     if not key.renamed:
         return ""
-    return (f"注意：公钥文件中的单位名称是“{key.file_name}”，已按{typed}登记为“{key.signer.school_name}”；"
-            f"如果登记错了，{undo}")
+    return (f"注意：公钥文件中的单位名称是“{key.file_name}”，已按{typed}登记为“{key.signer.school_name}”，"
+            f"接收该校的上报包时会提示名称不同；如果登记错了，{undo}")
 
 
 def read_key_file(path: Path, school: str, code: str | None = None) -> KeyFile:
