@@ -294,6 +294,21 @@ class StationPackage:
     name: str
 
 
+def holding(folder: Path, first: SchoolPackage, name: str = "r.sqlite") -> Path:
+    """A receiver's database (``receiver_db``) trusting ``first``'s school and holding ``first``
+    accepted: where a test offers the school's next version. Returns the closed database's path."""
+    from db import trust_store
+    from db.receiving import intake
+    from db.session import open_database
+    d = open_database(receiver_db(Path(folder) / name))
+    try:
+        trust_store.register(d, trust_store.read_key_file(first.key_file, first.name))
+        assert intake(d, [first.path]).outcomes[0].accepted
+    finally:
+        d.close()
+    return d.path
+
+
 def station_package(folder: Path, schools: list[SchoolPackage] | tuple[SchoolPackage, ...], *,
                     code: str = "ST4228", name: str = "龙坪乡扶贫工作站", file_name: str = "station.zip",
                     db_name: str = "station.sqlite") -> StationPackage:

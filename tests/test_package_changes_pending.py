@@ -4,15 +4,12 @@ nothing before, “200.00 → 0.00 元” as if the grant had been withdrawn (re
 from __future__ import annotations
 
 import pytest
-from receiving_fixtures import Kid, kid_id, receiver_db, revise_school, school_package
+from receiving_fixtures import Kid, holding, kid_id, revise_school, school_package
 
 from cli.commands import run
 from core.idnumber import mask_id
 from core.package_changes import change_lines, package_changes
 from core.package_data import Grant, PackageData, PackageStudent
-from db import trust_store
-from db.receiving import intake
-from db.session import open_database
 
 ITEMS = {"X": "免学费", "Y": "免书本费"}
 A = kid_id(401)
@@ -103,13 +100,7 @@ def fee_entered(tmp_path_factory):
 
 def test_consolidate_add_says_the_textbook_fee_entered_was_pending(tmp_path, fee_entered, capsys):
     first, second = fee_entered
-    d = open_database(receiver_db(tmp_path / "r.sqlite"))
-    try:
-        trust_store.register(d, trust_store.read_key_file(first.key_file, first.name))
-        assert intake(d, [first.path]).outcomes[0].accepted
-    finally:
-        d.close()
-    assert run(["--db", str(tmp_path / "r.sqlite"), "consolidate", "add", str(second.path)]) == 0
+    assert run(["--db", str(holding(tmp_path, first)), "consolidate", "add", str(second.path)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert ("  与被替换的版本相比：新增 0 人，移除 0 人，金额变动 1 人；合计 1000.00 元 → 1200.00 元（+200.00 元）；"

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import xlsx
-from receiving_fixtures import high_school_kid, kid_id, receiver_db, revise_school, two_kid_school
+from receiving_fixtures import high_school_kid, holding, kid_id, receiver_db, revise_school, two_kid_school
 
 from cli.commands import run
 from core.idnumber import mask_id
@@ -187,13 +187,7 @@ def renamed(tmp_path_factory):
 
 def test_consolidate_add_reports_the_information_changes(tmp_path, renamed, capsys):
     first, second = renamed
-    d = open_database(receiver_db(tmp_path / "r.sqlite"))
-    try:
-        trust_store.register(d, trust_store.read_key_file(first.key_file, first.name))
-        assert intake(d, [first.path]).outcomes[0].accepted
-    finally:
-        d.close()
-    assert run(["--db", str(tmp_path / "r.sqlite"), "consolidate", "add", str(second.path)]) == 0
+    assert run(["--db", str(holding(tmp_path, first)), "consolidate", "add", str(second.path)]) == 0
     out = capsys.readouterr().out
     assert "新增 0 人，移除 0 人，金额变动 0 人；合计 2400.00 元 → 2400.00 元（+0.00 元）；信息变动 2 人" in out
     one = next(x for x in out.splitlines() if mask_id(kid_id(321)) in x)
