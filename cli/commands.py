@@ -152,7 +152,7 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, re
     """The import's report, or (``dry``) its preview with ``review``: each student to be updated,
     field by field (db.importing_review). The rows with problems and the skipped rows are
     listed, the first ``MAX_LISTED`` of each; ``saving``: --problems saves them all."""
-    from db.importing_review import absent_lines, plan_notes
+    from db.importing_review import people_lines, plan_notes
     from db.workflows import import_summary, mapping_lines, row_lines
     if parsed.sheet_line:
         _out(parsed.sheet_line)
@@ -179,7 +179,7 @@ def _print_import(kind: str, parsed, plan, counts: dict[str, int], dry: bool, re
         _out(f"  跳过{line}")
     if len(rows.skipped) > MAX_LISTED:
         _out(f"  ……另有 {len(rows.skipped) - MAX_LISTED} 行跳过；{more}")
-    for line in review if dry else absent_lines(plan, MAX_LISTED):
+    for line in review if dry else people_lines(plan, MAX_LISTED):
         _out(line)
 
 

@@ -68,7 +68,7 @@ STUDENT_FIELDS: tuple[StudentField, ...] = (
     StudentField("gender", "性别", GENDER, group=BASIC, listed=True, checked=True, exported=True),
     StudentField("birth_date", "出生日期", group=BASIC, synonyms=("出生年月",), placeholder="由身份证号自动填写",
                  checked=True),
-    StudentField("student_no", "学籍号", group=BASIC, synonyms=("全国学籍号",), exported=True),
+    StudentField("student_no", "学籍号", group=BASIC, synonyms=("全国学籍号",), checked=True, exported=True),
     StudentField("stage", "学段", STAGE, group=BASIC, synonyms=("就读学段",), required=True,
                  engine=True, listed=True, checked=True, exported=True),
     StudentField("grade", "年级", group=BASIC, listed=True, checked=True, exported=True, lettered=True),

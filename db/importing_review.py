@@ -86,17 +86,19 @@ def review_lines(plan: ImportPlan, policy: Policy | None = None, limit: int = MA
           [f"  {_who(row)}" for _sid, row in plan.off_list], limit, "行")
     _part(lines, f"身份证号是更正之前的号码（按更正后的学生对应，保留更正后的身份证号）：共 {len(plan.corrected)} 行",
           [f"  {_who(row)} → 名单中的身份证号 {_masked(now)}" for _sid, row, now in plan.corrected], limit, "行")
-    _part(lines, f"新增、但与名单中已有学生同名（身份证号不同，请核对是否为同一人）：共 {len(plan.same_name)} 处",
-          [f"  {_who(row)}：名单中已有 {row.values.get('name', '')}（{_masked(number)}）"
-           for row, _sid, number in plan.same_name], limit, "处")
-    lines += absent_lines(plan, limit)
+    lines += people_lines(plan, limit)
     return lines
 
 
-def absent_lines(plan: ImportPlan, limit: int = MAX_SHOWN) -> list[str]:
-    """The listed students no row of the file matches, under a title (the preview's part; after
-    an import the command line's list): [] when there are none."""
+def people_lines(plan: ImportPlan, limit: int = MAX_SHOWN) -> list[str]:
+    """The people the clerk acts on after an import, each part under a title: the added rows named as
+    a listed student (possibly one child under two IDs: paid twice), and the listed students no row
+    of the file matches (graduated, moved away). The preview's last parts; after an import the
+    command line's and the wizard's lists. [] when there are none."""
     lines: list[str] = []
+    _part(lines, f"新增、但与名单中已有学生同名（身份证号不同，请核对是否为同一人）：共 {len(plan.same_name)} 处",
+          [f"  {_who(row)}：名单中已有 {row.values.get('name', '')}（{_masked(number)}）"
+           for row, _sid, number in plan.same_name], limit, "处")
     _part(lines, f"名单中有、但文件中没有的学生（仍在名单中；已离校的请移出名单）：共 {len(plan.absent)} 名",
           [f"  {name or '（无姓名）'}（{_masked(number)}）" for _sid, name, number in plan.absent], limit, "名")
     return lines

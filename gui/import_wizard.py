@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import MissingColumnsError
-from db.importing_review import absent_lines
+from db.importing_review import people_lines
 from db.session import Database
 from db.workflows import (
     KIND_LABELS,
@@ -387,7 +387,7 @@ class RunPage(QWizardPage):
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         notes = ["注意：" + note for note in report.notes]
         lines = [*notes, *([""] if notes else []), *(listed_lines(report.plan, imported=True) or ["没有发现问题。"]),
-                 *absent_lines(report.plan)]       # the listed students the file left out, by name
+                 *people_lines(report.plan)]       # same-name rows, students the file left out: by name
         self.details.setPlainText("\n".join(lines))
         self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
         self.completeChanged.emit()

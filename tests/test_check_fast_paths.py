@@ -55,7 +55,7 @@ def test_the_roster_read_for_the_check_finds_what_the_whole_roster_finds(demo_db
 
 
 def _facts(key, category, id_number):
-    return StudentFacts(key, f"学生{key}", id_number, "男", "", "小学", category=category, tuition_fen=0,
+    return StudentFacts(key, f"学生{key}", id_number, "男", "", stage="小学", category=category, tuition_fen=0,
                         textbook_fen=0, lodging_fen=0, id_raw=id_number)
 
 

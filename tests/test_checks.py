@@ -230,6 +230,29 @@ def test_one_name_one_birthday_two_ids_is_flagged_on_both():
         assert "SAME_CHILD_TWICE" not in codes(run([stu(1), second]))
 
 
+def test_one_name_one_student_number_two_ids_is_flagged_once_on_both():
+    """A corrected birth date moves the ID's digits 7–14: the corrected child, added by a re-import
+    beside the old record, was born on "another day" and went unflagged, paid twice. The 学籍号 (the
+    national student number) stays the child's own."""
+    corrected = make_id("110101", date(2008, 5, 11), 124)
+    found = [f for f in run([stu(1, student_no="G110101200805010123"),
+                             stu(2, id_number=corrected, student_no=" G110101200805010123")],
+                            roster=[ros(), ros(2, id_number=corrected)]) if f.code == "SAME_CHILD_TWICE"]
+    assert sorted(f.student_key for f in found) == [1, 2]
+    assert found[0].message.startswith("名单中另有同名、学籍号相同的学生（身份证号 ")
+    # born the same day and one 学籍号: one finding each, both reasons said
+    typo = make_id("110101", date(2008, 5, 1), 777)
+    both = [f for f in run([stu(1, student_no="G1"), stu(2, id_number=typo, student_no="G1")],
+                           roster=[ros(), ros(2, id_number=typo)]) if f.code == "SAME_CHILD_TWICE"]
+    assert sorted(f.student_key for f in both) == [1, 2]
+    assert "名单中另有同名、同一天出生、学籍号相同的学生" in both[0].message
+    # near misses: another 学籍号, no 学籍号 (无, blank), another name
+    for a, b in (("G1", "G2"), ("无", "无"), ("", "")):
+        assert "SAME_CHILD_TWICE" not in codes(run([stu(1, student_no=a), stu(2, id_number=corrected, student_no=b)]))
+    assert "SAME_CHILD_TWICE" not in codes(run([stu(1, student_no="G1"),
+                                                stu(2, name="张莉", id_number=corrected, student_no="G1")]))
+
+
 def test_age_and_region_messages_do_not_give_the_masked_birth_year_back():
     """A masked ID hides the birth date (第7–14位); a message beside it quoting the age or the birth
     year gave most of it back. The fingerprint hashes the wording before the change, so a finding the

@@ -88,3 +88,17 @@ def test_a_listed_student_an_added_row_is_named_as_is_not_said_absent(tmp_path):
         assert not any("不在这个文件中" in n for n in preview.notes)
     finally:
         db.close()
+
+
+def test_after_the_import_the_same_name_rows_are_named_too(tmp_path, capsys):
+    """Without --dry-run the import said only how many added rows were named as a listed student;
+    the clerk who skipped the preview could not find the pair (one child under two IDs: paid twice)."""
+    from reimport_fixtures import WRONG
+    db = _three(tmp_path)
+    path = db.path
+    db.close()
+    again = sheet(tmp_path / "v2.xlsx", HEADER, ["张丽", WRONG, "普通高中", "非困难", 1000], LI, WANG)
+    assert run(["--db", str(path), "import", "students", str(again)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("新增、但与名单中已有学生同名（身份证号不同，请核对是否为同一人）：共 1 处")
+    assert lines[at + 1] == f"  第 2 行 张丽（{mask_id(WRONG)}）：名单中已有 张丽（{mask_id(HS)}）"

@@ -57,6 +57,7 @@ class StudentFacts:
     id_number: str
     gender: str = ""
     birth_date: str = ""
+    student_no: str = ""          # 学籍号: one child's whatever its ID (SAME_CHILD_TWICE)
     stage: str = ""
     grade: str = ""
     location: str = "本地"

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from core.checks.base import CheckContext, Finding, Rule, Severity, StudentFacts
 from core.checks.dates import birth_matches, parse_birth
 from core.domain import parse_gender, parse_stage
 from core.idnumber import age_on, birth_dates, check_id, looks_scientific, mask_id, region_of
+from core.text import holds_number
 
 
 def _births(ctx: CheckContext) -> dict[int, date]:
@@ -122,29 +123,45 @@ def _duplicates(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _same_child(ctx: CheckContext) -> Iterator[Finding]:
-    """Two listed students of one name born the same day (their IDs' digits 7–14) under two ID numbers:
-    most likely one child entered twice, once under a mistyped or corrected ID (a re-import adds the
-    corrected one), and paid twice. Both are flagged; two children of one name and one birthday (rare)
-    are accepted with a reason."""
+    """Two listed students of one name born the same day (their IDs' digits 7–14), or of one name
+    and one 学籍号, under two ID numbers: most likely one child entered twice, once under a mistyped
+    or corrected ID (a re-import adds the corrected one: a corrected birth date moves digits 7–14,
+    the 学籍号 stays), and paid twice. Both are flagged, once each; two children of one name and one
+    birthday (rare) are accepted with a reason."""
+    others: dict[int, set[str]] = {}
+    why: dict[int, list[str]] = {}
+    listed = [s for s in ctx.students if len(s.id_number) == 18 and s.name]
+    for reason, key in (("同一天出生", lambda s: s.id_number[6:14]),
+                        ("学籍号相同", lambda s: s.student_no.strip() if holds_number(s.student_no) else None)):
+        for group in _twins(listed, key):
+            numbers = {s.id_number for s in group}
+            if len(numbers) < 2:
+                continue          # (one number: 身份证号重复 says it)
+            for copy in group:
+                others.setdefault(copy.key, set()).update(numbers - {copy.id_number})
+                if reason not in why.setdefault(copy.key, []):
+                    why[copy.key].append(reason)
+    for s in ctx.students:
+        if s.key in others:
+            shown = "、".join(mask_id(n) for n in sorted(others[s.key]))
+            yield SAME_CHILD_TWICE.finding(
+                s, f"名单中另有同名、{'、'.join(why[s.key])}的学生（身份证号 {shown}），可能是同一名学生录入了两次",
+                "id_number")
+
+
+def _twins(students: list[StudentFacts], part: Callable[[StudentFacts], str | None]) -> Iterator[list[StudentFacts]]:
+    """The groups of students with one name and one ``part`` (None: not compared), of two or more."""
     first: dict[tuple[str, str], StudentFacts] = {}
     groups: dict[tuple[str, str], list[StudentFacts]] = {}     # only the keys seen twice (few)
-    for s in ctx.students:
-        number = s.id_number
-        if len(number) != 18 or not s.name:
+    for s in students:
+        value = part(s)
+        if value is None:
             continue
-        key = (s.name.strip(), number[6:14])
+        key = (s.name.strip(), value)
         seen = first.setdefault(key, s)
         if seen is not s:
             groups.setdefault(key, [seen]).append(s)
-    for group in groups.values():
-        numbers = {s.id_number for s in group}
-        if len(numbers) < 2:
-            continue          # (one number: 身份证号重复 says it)
-        for copy in group:
-            others = "、".join(mask_id(n) for n in sorted(numbers - {copy.id_number}))
-            yield SAME_CHILD_TWICE.finding(
-                copy, f"名单中另有同名、同一天出生的学生（身份证号 {others}），可能是同一名学生录入了两次",
-                "id_number")
+    yield from groups.values()
 
 
 def _age_stage(ctx: CheckContext) -> Iterator[Finding]:
@@ -190,7 +207,8 @@ AGE_STAGE = Rule("AGE_STAGE", Severity.WARNING, "年龄与学段不符",
 
 SAME_CHILD_TWICE = Rule("SAME_CHILD_TWICE", Severity.WARNING, "疑似同一学生录入两次",
                         "对照户口簿核对：同一名学生的，把身份证号错误的那一条移出名单（否则会重复资助）；"
-                        "确是两名学生的（同名同日出生），接受并注明原因", _same_child)
+                        "确是两名学生的（同名同日出生；学籍号相同的，先改正填错的学籍号），接受并注明原因",
+                        _same_child)
 
 RULES = (ID_INVALID, ID_REGION_UNKNOWN, ID_NUMERIC_CELL, ID_BIRTH_MISMATCH, ID_GENDER_MISMATCH,
          DUPLICATE_ID, SAME_CHILD_TWICE, AGE_STAGE)
