@@ -160,9 +160,11 @@ def status_of(session: Session, today: date | None = None) -> IntakeStatus:
             first[p.school_code] = min(first.get(p.school_code, p.received_at), p.received_at)
     log = session.execute(select(IntakeLog.school_code, IntakeLog.result, IntakeLog.draft, IntakeLog.reason,
                                  IntakeLog.id, IntakeLog.sha256).where(IntakeLog.school_year == year)).all()
-    # the files refused, each once however often it was offered (by its SHA-256; a line without one, each)
+    # the files refused, each once however often it was offered (by its SHA-256; a line without one, each),
+    # but for one stored since (refused for a key not yet registered, then taken: nothing is left to do)
+    stored = {p.sha256 for p in packages}
     refused = Counter(code for code, _ in {(code, sha or f"#{line}") for code, result, _, _, line, sha in log
-                                          if result == REFUSED})
+                                          if result == REFUSED and sha not in stored})
     # a draft refused as such (its school's trusted key, its own code); an older program also marked
     # drafts signed by unknown keys, refused for that: their reason says so
     drafts = {code for code, _, draft, reason, _, _ in log if draft and (reason or "").startswith(DRAFT_REFUSAL)}

@@ -151,3 +151,17 @@ def test_cli_schools_imports_and_a_bad_file_exits_2(station, tmp_path, capsys):
     assert run(["--db", str(station.path), "consolidate", "schools", str(bad)]) == 2
     assert "第2行" in capsys.readouterr().err
     assert _schools(station) == [(A, "龙坪乡中心小学", "", "")]
+
+
+def test_a_file_refused_then_taken_once_its_key_is_registered_is_no_longer_counted_refused(station, packages,
+                                                                                            tmp_path):
+    """Refused for a key not yet registered, the same file is taken after `trust add`: nothing is left
+    to do, and the school's row no longer says 拒收 1 次 (the package list had already left it out)."""
+    a, _a2, _d, _u = packages
+    import_expected_schools(station, xlsx(tmp_path / "list.xlsx", HEADER, [A, "龙坪乡中心小学", "龙坪乡", "中心校"]))
+    assert intake(station, [a.path]).outcomes[0].result == "refused"
+    assert {s.code: s.refused for s in intake_status(station).schools} == {A: 1}
+    trust_store.register(station, trust_store.read_key_file(a.key_file, a.name))
+    assert intake(station, [a.path]).outcomes[0].accepted
+    assert {s.code: (s.state, s.refused) for s in intake_status(station, today=date(2027, 5, 1)).schools} == {
+        A: (RECEIVED, 0)}
