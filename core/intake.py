@@ -158,6 +158,10 @@ def examine_package(path: Path, content: bytes, trusted: Sequence[TrustedSigner]
     if history and data.school_year >= receiver_year:
         return refused(f"提交包是{year}的，--history 只接收本汇总学年（{school_year_label(receiver_year)}）"
                        "以前各学年的提交包。")
+    if not history and data.school_year > receiver_year:
+        return refused(f"提交包是{year}的，本汇总数据库汇总的是{school_year_label(receiver_year)}。"
+                       f"请在汇总{year}的数据库中接收（不能用 --history：那只接收以前各学年的）；"
+                       "也可能是学校把学年设错了，请与学校核实。")
     if not history and data.school_year != receiver_year:
         return refused(f"提交包是{year}的，本汇总数据库汇总的是{school_year_label(receiver_year)}。"
                        "往年的提交包请用 --history 接收（只用于核对一次性项目）。")

@@ -391,3 +391,17 @@ def test_view_shows_a_draft_without_storing_it(station, schools, capsys):
     assert _content(station) == before and len(_log(station)) == 0
     assert run(["--db", str(station.path), "consolidate", "view", str(schools.b.path)]) == 1
     assert "签名人未知" in capsys.readouterr().out
+
+
+def test_a_package_of_a_later_school_year_is_not_sent_to_history(schools, tmp_path):
+    """A 2023 package at a 2022 receiver: --history (earlier years only) would refuse it too; the
+    reason says where it belongs, and that the school's year may be wrong."""
+    d = open_database(receiver_db(tmp_path / "older.sqlite", year=2022))
+    try:
+        trust_store.register(d, trust_store.read_key_file(schools.a.key_file, schools.a.name))
+        (o,) = intake(d, [schools.a.path]).outcomes
+    finally:
+        d.close()
+    assert o.result == "refused"
+    assert o.reason == ("提交包是2023–2024学年的，本汇总数据库汇总的是2022–2023学年。请在汇总2023–2024学年的数据库中接收"
+                        "（不能用 --history：那只接收以前各学年的）；也可能是学校把学年设错了，请与学校核实。")
