@@ -53,6 +53,7 @@ class YearStarted:
     findings: int            # findings deleted
     once_only: int           # students whose once-only items were recorded as received before
     backup: Path | None      # the backup made before the change (None: the database was empty)
+    kept_policy: str = ""    # the year that ended's policy, still in force (no policy of the new year yet)
 
     def text(self) -> str:
         """The clerk's sentence: what the new year starts from, what was cleared, where the old year is."""
@@ -66,6 +67,9 @@ class YearStarted:
                 "；请导入新学年的学生名单和建档立卡名单，运行核查，重新核准和告知")
         if self.once_only:
             text += f"。{self.once_only} 名学生上学年已享受的一次性资助已记为“往年已享受”，本学年不再计算"
+        if self.kept_policy:
+            text += (f"。本学年暂沿用{self.kept_policy}的资助政策（告知书、公示和上报包都注明这个版本）："
+                     "县里发布本学年的政策后，请在“政策”页导入")
         if self.backup is not None:
             text += (f"。{school_year_label(self.old_year)}的全部数据保存在备份“{self.backup.name}”中；"
                      "如果学年改错了，请恢复这个备份（学年改回不会恢复已清空的记录）")

@@ -6,7 +6,7 @@ the 设置 page reports its saves through the same path as every other page.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from core.policy import Policy
@@ -147,6 +147,8 @@ def save_school(db: Database, name: str, code: str, school_year: int, township: 
         if in_force is not None and before is not None and before.school_year != school_year:
             followed = follow_school_year(s, *in_force, before.school_year, school_year, actor,
                                           new_campaign=started is not None)
+        if started is not None and followed is None:    # no policy of the new year: the old one goes on
+            started = replace(started, kept_policy=active_label(s))
         if official:
             save_official(s, official, actor)
         values = _school_values(s)

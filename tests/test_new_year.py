@@ -120,4 +120,6 @@ def test_init_says_the_new_year_started_and_names_the_backup(db, tmp_path, capsy
     out = capsys.readouterr().out
     assert "已进入2024–2025学年（新学年）：2 名已核准学生改回待核准" in out
     assert "1 条发放记录已清空" in out and "before-school-year" in out
+    # no policy of 2024 yet: the letters and the package will cite the 2023 one, and the clerk is told
+    assert "本学年暂沿用2023–2024学年" in out and "县里发布本学年的政策后，请在“政策”页导入" in out
 

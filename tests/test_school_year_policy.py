@@ -66,6 +66,16 @@ def test_a_later_year_with_the_same_policy_starts_a_new_campaign(db):
     saved = save_school(db, "第一中学", "1", 2024)      # no version of 2024: the 2023 one stays in force
     assert saved.followed is None and saved.started is not None and saved.started.unverified == 2
     assert _students(db) == {"李四": (False, False), "张丽": (False, False)}
+    assert saved.started.kept_policy == "2023–2024学年 第2版" and "本学年暂沿用2023–2024学年 第2版的资助政策" in \
+        saved.started.text()
+
+
+def test_a_later_year_with_its_own_policy_says_no_old_policy_goes_on(db):
+    _preschool_raised_in_2024_and_verified(db)       # (a 2024 version exists: it comes into force)
+    save_school(db, "第一中学", "1", 2023)
+    saved = save_school(db, "第一中学", "1", 2024)
+    assert saved.followed is not None and saved.started is not None
+    assert saved.started.kept_policy == "" and "暂沿用" not in saved.started.text()
 
 
 def test_init_says_which_policy_is_now_in_force(db, capsys):
