@@ -26,9 +26,14 @@ def get_student(session: Session, student_id: int) -> Student:
 
 
 def no_student(id_number: str) -> ValidationError:
-    """The refusal for an ID number no listed student has (the number masked, as every listing shows it)."""
+    """The refusal for an ID number no listed student has (the number masked, as every listing shows it;
+    a text that is no ID number, a name typed instead, is quoted: there is nothing to mask)."""
     from core.idnumber import mask_id
-    return ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生", "请核对身份证号")
+    if sum(c.isdigit() for c in id_number) < 10:
+        return ValidationError(f"“{id_number.strip()}”不是身份证号：这里要写学生的身份证号，不是姓名",
+                               "学生的身份证号可以在学生名册中查到（或用 compute --json 列出）")
+    return ValidationError(f"学生名单中没有身份证号为 {mask_id(id_number)} 的学生",
+                           "请对照原始证件逐位核对身份证号（这里中间几位不显示，输错的位可能正在其中）")
 
 
 def one_student(session: Session, id_number: str, removed: bool) -> Student:

@@ -103,7 +103,7 @@ def other_name_warning(file_name: str, name: str, typed: str) -> str:
     if not file_name or not name.strip() or same_name(file_name, name):     # (an empty name: said as such)
         return ""
     return (f"注意：公钥文件中的单位名称是“{file_name}”，与{typed}“{name.strip()}”不同；"
-            "请确认选的是这所学校的公钥文件。按这个名称登记后，接收该校的上报包时都会提示名称不同，"
+            "请确认选的是这所学校的公钥文件。按这个名称登记后，接收该校的上报包时可能提示名称不同，"
             "建议按公钥文件中的名称登记。")
 
 
@@ -113,7 +113,7 @@ def other_name_note(key: KeyFile, typed: str, undo: str) -> str:
     if not key.renamed:
         return ""
     return (f"注意：公钥文件中的单位名称是“{key.file_name}”，已按{typed}登记为“{key.signer.school_name}”，"
-            f"接收该校的上报包时会提示名称不同；如果登记错了，{undo}")
+            f"接收该校的上报包时可能提示名称不同；如果登记错了，{undo}")
 
 
 def read_key_file(path: Path, school: str, code: str | None = None) -> KeyFile:

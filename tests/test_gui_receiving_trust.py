@@ -224,7 +224,7 @@ def test_the_dialog_says_when_the_name_typed_is_not_the_key_file_s(qtbot, tmp_pa
     assert dialog.name_note.text() == ""
     dialog.school.setText("三里乡小学")
     assert dialog.name_note.text() == (NOTE + "与这里填写的“三里乡小学”不同；请确认选的是这所学校的公钥文件。"
-                                       "按这个名称登记后，接收该校的上报包时都会提示名称不同，建议按公钥文件中的名称登记。")
+                                       "按这个名称登记后，接收该校的上报包时可能提示名称不同，建议按公钥文件中的名称登记。")
     dialog.school.setText("  ")
     assert dialog.name_note.text() == ""               # an empty name is said as such, not as another name
     dialog.school.setText("三里乡小学")
@@ -241,7 +241,7 @@ def test_a_key_registered_under_another_name_says_so_and_how_to_undo_it(box, sta
     assert [e.school_name for e in trust_store.entries(station)] == ["三里乡小学"]
     assert box.message.text() == (
         f"已登记：三里乡小学（学校代码 4228220101），指纹 {fp}\n"
-        + NOTE + "已按填写的名称登记为“三里乡小学”，接收该校的上报包时会提示名称不同；"
+        + NOTE + "已按填写的名称登记为“三里乡小学”，接收该校的上报包时可能提示名称不同；"
         "如果登记错了，请在上面的列表中选中这一行点“移除”，再重新添加公钥。")
 
 

@@ -207,3 +207,11 @@ def test_an_unknown_id_is_echoed_masked(school, command, capsys):
     assert run(["--db", str(school), command, unknown]) == 2
     err = capsys.readouterr().err
     assert "学生名单中没有身份证号为" in err and mask_id(unknown) in err and unknown not in err
+
+
+def test_a_name_typed_for_the_id_is_said_to_be_no_id(school, capsys):
+    """`remove-student 李娜 …` said “没有身份证号为 ** 的学生”: the name masked to stars."""
+    capsys.readouterr()
+    assert run(["--db", str(school), "remove-student", "李娜", "--reason", "毕业"]) == 2
+    err = capsys.readouterr().err
+    assert "“李娜”不是身份证号：这里要写学生的身份证号，不是姓名" in err and "**" not in err

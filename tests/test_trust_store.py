@@ -151,10 +151,10 @@ def test_a_school_name_other_than_the_key_file_s_is_registered_and_said(station,
         f"公钥指纹：{school.fingerprint}",
         f"将登记为：学校代码 {school.code}（三里乡小学）",
         f"注意：公钥文件中的单位名称是“{school.name}”，与 --school 写的“三里乡小学”不同；"
-        f"请确认选的是这所学校的公钥文件。按这个名称登记后，接收该校的上报包时都会提示名称不同，建议按公钥文件中的名称登记。",
+        f"请确认选的是这所学校的公钥文件。按这个名称登记后，接收该校的上报包时可能提示名称不同，建议按公钥文件中的名称登记。",
         f"已登记：学校代码 {school.code}（三里乡小学），指纹 {school.fingerprint}",
         f"注意：公钥文件中的单位名称是“{school.name}”，已按 --school 登记为“三里乡小学”，"
-        f"接收该校的上报包时会提示名称不同；如果登记错了，请用 trust remove {compact} 移除这条登记，再重新登记。"]
+        f"接收该校的上报包时可能提示名称不同；如果登记错了，请用 trust remove {compact} 移除这条登记，再重新登记。"]
     assert [(e.school_code, e.school_name) for e in _trusted(station)[1]] == [(school.code, "三里乡小学")]
 
 
