@@ -148,7 +148,7 @@ def _status_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_status(db, args) -> int:
     from cli.jsonout import write_json
     from core.money import format_fen
-    from db.receiving_status import intake_status
+    from db.receiving_status import DRAFT_ONLY, LATE, MISSING, RECEIVED, intake_status
     status = intake_status(db)
     if args.json:
         write_json(status.to_json())
@@ -172,7 +172,11 @@ def cmd_status(db, args) -> int:
         if not row.listed:
             line += "；不在应报学校名单中"
         print(line)
-    counts = "，".join(f"{k} {v} 所" for k, v in status.counts().items())
+    got = status.counts()
+    # (as the exported 报送情况 counts them: 缺报 is every school not in the totals, drafts included)
+    missing = got[MISSING] + got[DRAFT_ONLY]
+    counts = (f"{RECEIVED} {got[RECEIVED]} 所，{LATE} {got[LATE]} 所，{MISSING} {missing} 所"
+              + (f"（其中仅有草稿 {got[DRAFT_ONLY]} 所）" if got[DRAFT_ONLY] else ""))
     extra = f"；名单外 {len(status.unlisted)} 所" if status.unlisted else ""
     print(f"应报 {len(status.schools)} 所：{counts}{extra}")
     return 0

@@ -115,6 +115,8 @@ def test_status_of_every_expected_school(station, packages, tmp_path, capsys, mo
     assert run(["--db", str(station.path), "consolidate", "status"]) == 0
     out = capsys.readouterr().out
     assert "仅有草稿\t4228220204" in out and "不在应报学校名单中" in out and "已替换 1 个旧版本" in out
+    # counted as the exported 报送情况 counts them: the draft-only school is one of the 缺报
+    assert "应报 3 所：已接收 0 所，迟报 1 所，缺报 2 所（其中仅有草稿 1 所）；名单外 1 所" in out
 
 
 def test_the_status_and_the_exported_reporting_name_the_same_schools_missing_and_late(station, packages, tmp_path):
