@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="命令")
 
     s = sub.add_parser("init", help="初始化学校")
-    s.add_argument("--school", required=True, help="学校名称")
-    s.add_argument("--code", required=True, help="学校代码")
+    s.add_argument("--school", help="学校名称（已初始化的学校不写时保留已保存的）")
+    s.add_argument("--code", help="学校代码（已初始化的学校不写时保留已保存的）")
     s.add_argument("--school-year", required=True, type=int, help="学年开始年份，2022 表示 2022–2023 学年")
     s.add_argument("--township", default=None, help="所属乡镇（不写时保留已保存的）")
     s.add_argument("--county", default="", help="县名（正式文书必须有，也可以以后用 settings set 县名 … 填写）")
@@ -89,11 +89,15 @@ def _out(text: str = "") -> None:
 
 def cmd_init(db, args) -> int:
     from core.domain import school_year_label
-    from db.settings import save_school
+    from db.settings import save_school, school
     given = {"county": args.county, "contact_phone": args.contact_phone, "supervision_phone": args.supervision_phone}
+    stored = school(db) if args.school is None or args.code is None else None
+    if stored is None and (args.school is None or args.code is None):
+        raise ValidationError("新建学校时必须写明学校名称和学校代码",
+                              "例如：python main.py init --school 第一中学 --code 4228220101 --school-year 2025")
     # one transaction: a bad value changes nothing; what is not given keeps its stored value
-    saved = save_school(db, args.school, args.code, args.school_year, args.township,
-                        official={k: v for k, v in given.items() if v})
+    saved = save_school(db, args.school or stored.name, args.code or stored.code,  # type: ignore[union-attr]
+                        args.school_year, args.township, official={k: v for k, v in given.items() if v})
     done = "已初始化" if saved.before is None else "学校信息已保存"
     _out(f"{done}：{saved.school.name}（代码 {saved.school.code}），{school_year_label(saved.school.school_year)}")
     if saved.before is not None:     # an existing school: say what this run changed in it
@@ -363,6 +367,9 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
         return COMMANDS[args.command](db_path, args)   # the path: opened read-only if it exists
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
+    if args.command == "init" and None in (args.school, args.code) and not db_path.is_file():
+        raise ValidationError("新建学校时必须写明学校名称和学校代码，没有新建任何文件",
+                              "例如：python main.py init --school 第一中学 --code 4228220101 --school-year 2025")
     if args.db is not None and args.command not in CREATES and not db_path.exists():   # (a folder: its own message)
         raise ValidationError(f"找不到数据库文件“{db_path}”，没有新建任何文件",
                               "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")

@@ -123,3 +123,19 @@ def test_init_says_the_new_year_started_and_names_the_backup(db, tmp_path, capsy
     # no policy of 2024 yet: the letters and the package will cite the 2023 one, and the clerk is told
     assert "本学年暂沿用2023–2024学年" in out and "县里发布本学年的政策后，请在“政策”页导入" in out
 
+
+
+def test_init_for_the_next_year_keeps_the_name_and_code_when_not_given(db, tmp_path, capsys):
+    """`init --school-year 2024` alone was refused (--school, --code required): the README says what
+    is not given keeps its stored value. A new school still needs both, and nothing is created."""
+    _finished_year(db, tmp_path)
+    path = str(db.path)
+    db.close()
+    capsys.readouterr()
+    assert run(["--db", path, "init", "--school-year", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "学校信息已保存：第一中学（代码 1），2024–2025学年" in out and "已进入2024–2025学年（新学年）" in out
+    new = tmp_path / "new" / "x.sqlite"
+    new.parent.mkdir()
+    assert run(["--db", str(new), "init", "--school-year", "2024"]) == 2
+    assert "新建学校时必须写明学校名称和学校代码" in capsys.readouterr().err and not any(new.parent.iterdir())
