@@ -55,7 +55,7 @@ def review_lines(plan: ImportPlan, policy: Policy | None = None, limit: int = MA
     """The preview's list: every part of ``plan_notes`` person by person (at most ``limit`` each),
     an update with each field's old and new value."""
     students = plan.kind == "students"
-    who = "学生" if students else "人员"
+    kind = "学生" if students else "人员"
     kept = {sid: values for sid, _row, values in plan.kept}
     unverified = set(plan.unverified)
     changed = [(sid, row, {f: v for f, v in ch.items() if f != "import_problems"})
@@ -63,13 +63,13 @@ def review_lines(plan: ImportPlan, policy: Policy | None = None, limit: int = MA
     data = [(sid, row, ch) for sid, row, ch in changed if ch]
     lines: list[str] = []
     if data:
-        head = f"将更新的{who}：共 {len(data)} {'名' if students else '人'}"
+        head = f"将更新的{kind}：共 {len(data)} {'名' if students else '人'}"
         if unverified:
             head += f"（其中 {len(unverified)} 名已核准，将退回待核准）"
         lines.append(head)
         for sid, row, ch in data[:limit]:
             mark = "［已核准 → 待核准］" if sid in unverified else ""
-            lines.append(f"  {_who(row)}{mark}")
+            lines.append(f"  {who(row)}{mark}")
             lines += [f"      {_label(f, students)}：{_shown(f, old, policy)} → {_shown(f, new, policy)}"
                       for f, (old, new) in ch.items()]
             if sid in kept:
@@ -80,12 +80,12 @@ def review_lines(plan: ImportPlan, policy: Policy | None = None, limit: int = MA
         lines.append(f"另有 {notes_only} 行只是问题说明有变化（数据不变）")
     updated = {sid for sid, _row, _ch in data}
     kept_only = [(sid, row, values) for sid, row, values in plan.kept if sid not in updated]
-    _part(lines, f"文件中为空白、保留原值的{who}（其余数据没有变化）：共 {len(kept_only)} 名",
-          [f"  {_who(row)}：{_kept_text(values, students, policy)}" for _sid, row, values in kept_only], limit, "名")
+    _part(lines, f"文件中为空白、保留原值的{kind}（其余数据没有变化）：共 {len(kept_only)} 名",
+          [f"  {who(row)}：{_kept_text(values, students, policy)}" for _sid, row, values in kept_only], limit, "名")
     _part(lines, f"只对应已移出名单的学生（按这些学生对应，他们仍在移出名单中）：共 {len(plan.off_list)} 行",
-          [f"  {_who(row)}" for _sid, row in plan.off_list], limit, "行")
+          [f"  {who(row)}" for _sid, row in plan.off_list], limit, "行")
     _part(lines, f"身份证号是更正之前的号码（按更正后的学生对应，保留更正后的身份证号）：共 {len(plan.corrected)} 行",
-          [f"  {_who(row)} → 名单中的身份证号 {_masked(now)}" for _sid, row, now in plan.corrected], limit, "行")
+          [f"  {who(row)} → 名单中的身份证号 {_masked(now)}" for _sid, row, now in plan.corrected], limit, "行")
     lines += people_lines(plan, limit)
     return lines
 
@@ -97,7 +97,7 @@ def people_lines(plan: ImportPlan, limit: int = MAX_SHOWN) -> list[str]:
     command line's and the wizard's lists. [] when there are none."""
     lines: list[str] = []
     _part(lines, f"新增、但与名单中已有学生同名（身份证号不同，请核对是否为同一人）：共 {len(plan.same_name)} 处",
-          [f"  {_who(row)}：名单中已有 {row.values.get('name', '')}（{_masked(number)}）"
+          [f"  {who(row)}：名单中已有 {row.values.get('name', '')}（{_masked(number)}）"
            for row, _sid, number in plan.same_name], limit, "处")
     _part(lines, f"名单中有、但文件中没有的学生（仍在名单中；已离校的请移出名单）：共 {len(plan.absent)} 名",
           [f"  {name or '（无姓名）'}（{_masked(number)}）" for _sid, name, number in plan.absent], limit, "名")
@@ -116,7 +116,8 @@ def _more(total: int, limit: int, unit: str) -> list[str]:
     return [f"  ……另有 {total - limit} {unit}没有逐一列出"] if total > limit else []
 
 
-def _who(row: ParsedRow) -> str:
+def who(row: ParsedRow) -> str:
+    """“第 N 行 姓名（masked ID）”: a row as the clerk finds it in the file."""
     values = row.values
     number = values.get("id_number") or values.get("id_raw") or ""
     return f"第 {row.line} 行 {values.get('name') or '（无姓名）'}（{_masked(number)}）"

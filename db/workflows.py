@@ -190,7 +190,9 @@ class RowLines:
 
 def row_lines(plan: ImportPlan) -> RowLines:
     from core.importers.common import SKIPPED_NO_NAME_ID
-    return RowLines([f"第 {r.line} 行：{'；'.join(r.problems)}" for r in plan.problem_rows],
+    from db.importing_review import who  # (a row with a name is named: the line alone hid whose it is)
+    return RowLines([f"{who(r) if r.values.get('name') else f'第 {r.line} 行'}：{'；'.join(r.problems)}"
+                     for r in plan.problem_rows],
                     # the reason a row was skipped is its last problem (formula problems come first)
                     [f"第 {r.line} 行：{r.problems[-1] if r.problems else SKIPPED_NO_NAME_ID}"
                      for r in plan.skipped])

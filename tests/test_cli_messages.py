@@ -10,7 +10,7 @@ from conftest import two_student_school, xlsx
 
 from cli.commands import run
 from core.checks import RULES_BY_CODE
-from core.idnumber import make_id
+from core.idnumber import make_id, mask_id
 
 HS = make_id("110101", date(2008, 5, 1), 123)      # conftest.two_student_school's 张丽 ...
 LI = make_id("110101", date(2019, 3, 1), 124)      # ... and 李四
@@ -130,8 +130,9 @@ def test_import_lists_the_rows_imported_with_problems(school, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "有问题 2 行" in out
     assert "有问题的行（已导入，请核对改正）：共 2 行" in out
-    assert re.search(r"^  第 2 行：实收学费（D列）：金额“免”不是数字", out, re.M)
-    assert re.search(r"^  第 4 行：实收学费（D列）：金额“全免”不是数字", out, re.M)
+    # each row named as the clerk finds it: line, name, masked ID
+    assert re.search(rf"^  第 2 行 甲（{re.escape(mask_id(ids[0]))}）：实收学费（D列）：金额“免”不是数字", out, re.M)
+    assert re.search(rf"^  第 4 行 丙（{re.escape(mask_id(ids[2]))}）：实收学费（D列）：金额“全免”不是数字", out, re.M)
     assert "第 3 行" not in out and "另有" not in out
 
 
@@ -142,7 +143,7 @@ def test_import_lists_the_first_twenty_and_says_how_to_save_them_all(school, tmp
     assert run(["--db", school, "import", "students", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "有问题的行（导入后会标记出来）：共 25 行" in out
-    listed = re.findall(r"^  第 (\d+) 行：", out, re.M)
+    listed = re.findall(r"^  第 (\d+) 行 学生\d+（", out, re.M)
     assert listed == [str(n) for n in range(2, 22)]
     assert "  ……另有 5 行有问题；加 --problems 文件.xlsx 可把有问题的行全部另存为 Excel 文件" in out
     saved = tmp_path / "问题.xlsx"
