@@ -48,6 +48,7 @@ class Examined:
     draft: bool = False            # a draft signed by its school's trusted key (refused; status 仅有草稿)
     reason: str = ""
     via: str = ""                  # the station (code) whose consolidated package held it; "" sent directly
+    via_name: str = ""             # that station's name, as its signed package says
     relayed_at: datetime | None = None  # when that station received it, as its signed list says (None: unknown)
     students: int = 0              # how many students ``data.json`` lists (when it may be stored)
     total_fen: int = 0             # the sum of their grants

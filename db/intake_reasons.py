@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from core.intake import Examined
+from db.receiving_nested import via_label
 from db.receiving_models import CURRENT, REPLACED
 
 _CLOCK_HINT = "如果它其实是学校最新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。"
@@ -45,8 +46,9 @@ def superseded_reason(exam: Examined, made: str, current: Row[Any]) -> str:
     """The note of an older version a station forwarded (``superseded``): nothing to do."""
     at = exam.relayed_at
     assert at is not None
-    return (f"生成于 {_shown(made)}，{exam.via} 于 {at:%Y-%m-%d %H:%M} 接收；本单位已有该校此后生成的较新版本 "
-            f"{kept_text(current)}，保留较新版本，这个旧版本不接收。{exam.via} 的汇总包中还是这个旧版本，"
+    station = via_label(exam)
+    return (f"生成于 {_shown(made)}，{station}于 {at:%Y-%m-%d %H:%M} 接收；本单位已有该校此后生成的较新版本 "
+            f"{kept_text(current)}，保留较新版本，这个旧版本不接收。{station}的汇总包中还是这个旧版本，"
             "不影响本单位的汇总，无需处理")
 
 
@@ -59,7 +61,7 @@ def older_reason(exam: Examined, made: str, current: Row[Any], same: bool) -> st
                 "无法判断哪个是新版本：请与学校核实，由学校重新导出最新的上报包。")
     if exam.via:
         return (f"这个提交包生成于 {_shown(made)}，比本单位已接收的该校版本 {kept_text(current)}旧，"
-                f"不能替换较新的版本；{exam.via} 是在那个版本生成之后才接收它的。" + _CLOCK_HINT)
+                f"不能替换较新的版本；{via_label(exam)}是在那个版本生成之后才接收它的。" + _CLOCK_HINT)
     return (f"这个提交包生成于 {_shown(made)}，比已接收的 {current.file_name}"
             f"（生成于 {_shown(current.generated_at)}）旧，不能替换新版本。" + _CLOCK_HINT)
 

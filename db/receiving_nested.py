@@ -199,7 +199,8 @@ def expand(exam: Examined, trusted: Sequence[TrustedSigner], receiver_year: int,
                               "学校的提交包请由学校直接报送。")], None
     roles.stations.add(station.school_code)
     times = _received_times(exam.content, _time_or_none(station.generated_at))
-    out = [_as_school(replace(e, via=station.school_code, relayed_at=times.get(e.sha256)), roles) for e in exams]
+    out = [_as_school(replace(e, via=station.school_code, via_name=station.school_name.strip(),
+                              relayed_at=times.get(e.sha256)), roles) for e in exams]
     if not out:
         return [_refuse(exam, "汇总包中没有学校的提交包。")], None
     return out, StationPackage(exam.path.name, exam.sha256, station.school_code, station.school_name,
@@ -262,9 +263,14 @@ def first_received(exam: Examined, made: datetime, now: datetime) -> datetime:
     return min(max(exam.relayed_at, made), now)
 
 
+def via_label(exam: Examined) -> str:
+    """The station that forwarded ``exam``, as the intake's other lines name it: 名称（代码 …）."""
+    return f"{exam.via_name}（代码 {exam.via}）" if exam.via_name else exam.via
+
+
 def via_note(exam: Examined) -> str:
     """What a refusal (or an already-received note) of a school package adds when a station forwarded it."""
-    return f"（汇总包 {exam.path.parent.name}，{exam.via} 转报）" if exam.via else ""
+    return f"（汇总包 {exam.path.parent.name}，{via_label(exam)}转报）" if exam.via else ""
 
 
 def log_stations(session: Session, stations: Iterable[StationPackage], actor: str) -> None:

@@ -52,7 +52,7 @@ def test_a_station_package_shows_each_school_inside_and_who_forwarded_it(page, p
     rows = {(model.index(r, 0).data(), model.index(r, 3).data()): model.index(r, 8).data()
             for r in range(model.rowCount())}
     assert rows[(A, ACCEPTED)] == f"不在应报学校名单中；经 {ST} 转报"
-    assert rows[(B, REFUSED)].endswith(f"（汇总包 {station.path.name}，{ST} 转报）")
+    assert rows[(B, REFUSED)].endswith(f"（汇总包 {station.path.name}，龙坪乡扶贫工作站（代码 {ST}）转报）")
     qtbot.wait(50)
     page.grab().save(str(tmp_path / "bureau-page.png"))
     dialog.resize(760, 480)

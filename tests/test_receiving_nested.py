@@ -98,7 +98,7 @@ def test_a_school_whose_key_the_bureau_does_not_know_is_refused_the_others_accep
         report_b = [line for line in out.splitlines() if world.b.path.name in line]
         assert report_b and report_b[0].startswith("拒收：")
         assert f"签名人未知：签名人公钥指纹 {world.b.fingerprint}" in out
-        assert f"（汇总包 {world.station.path.name}，{ST} 转报）" in out
+        assert f"（汇总包 {world.station.path.name}，龙坪乡扶贫工作站（代码 {ST}）转报）" in out
         assert f"汇总包 {world.station.path.name}：龙坪乡扶贫工作站（代码 {ST}）的签名核验通过" in out
         assert "（正式，经龙坪乡扶贫工作站（代码 ST4228）转报）" in out
         with d.session() as s:
@@ -190,8 +190,8 @@ def test_an_older_version_inside_a_station_package_is_refused_naming_the_station
         # the station took R's first after R's second was made: maybe the school's newest from a wrong
         # clock (tests/test_receiving_relayed_versions.py has the station that took it before)
         assert o.result == "refused" and o.via == ST and f"比本单位已接收的该校版本 {world.r2.path.name}（生成于 " in o.reason
-        assert f"{ST} 是在那个版本生成之后才接收它的" in o.reason and "学校电脑的日期不对" in o.reason
-        assert o.reason.endswith(f"（汇总包 {world.station_r.path.name}，{ST} 转报）")
+        assert f"龙坪乡扶贫工作站（代码 {ST}）是在那个版本生成之后才接收它的" in o.reason and "学校电脑的日期不对" in o.reason
+        assert o.reason.endswith(f"（汇总包 {world.station_r.path.name}，龙坪乡扶贫工作站（代码 {ST}）转报）")
     finally:
         d.close()
 

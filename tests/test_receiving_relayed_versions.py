@@ -93,10 +93,10 @@ def test_an_older_version_a_station_forwards_is_superseded_not_refused_and_needs
     (o,) = report.outcomes
     assert (o.result, o.via, o.school_code, o.file_name) == ("superseded", ST, R, world.r1.path.name)
     assert o.reason == (
-        f"生成于 {_made(world.r1)}，{ST} 于 {_relayed(world.station, world.r1)} 接收；本单位已有该校此后生成的较新版本 "
+        f"生成于 {_made(world.r1)}，龙坪乡扶贫工作站（代码 {ST}）于 {_relayed(world.station, world.r1)} 接收；本单位已有该校此后生成的较新版本 "
         f"{world.r2.path.name}（生成于 {_made(world.r2)}，{_received(county, world.r2.path.name)} 接收），"
-        f"保留较新版本，这个旧版本不接收。{ST} 的汇总包中还是这个旧版本，不影响本单位的汇总，无需处理"
-        f"（汇总包 {world.station.path.name}，{ST} 转报）")
+        f"保留较新版本，这个旧版本不接收。龙坪乡扶贫工作站（代码 {ST}）的汇总包中还是这个旧版本，不影响本单位的汇总，无需处理"
+        f"（汇总包 {world.station.path.name}，龙坪乡扶贫工作站（代码 {ST}）转报）")
     assert "日期不对" not in o.reason and "重新导出" not in o.reason
     lines = report_lines(report)
     assert f"已有较新版本：{world.r1.path.name} — 学校代码 {R}（茅田乡中心小学）" in lines
@@ -139,7 +139,7 @@ def test_an_older_version_a_station_took_after_the_newer_one_was_made_is_refused
     assert o.result == "refused"
     assert o.reason.startswith(
         f"这个提交包生成于 {_made(world.r1)}，比本单位已接收的该校版本 {world.r2.path.name}（生成于 {_made(world.r2)}，"
-        f"{_received(county, world.r2.path.name)} 接收）旧，不能替换较新的版本；ST4231 是在那个版本生成之后才接收它的。"
+        f"{_received(county, world.r2.path.name)} 接收）旧，不能替换较新的版本；茅田乡工作站二（代码 ST4231）是在那个版本生成之后才接收它的。"
         "如果它其实是学校最新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。")
     assert _rows(county) == [(world.r2.path.name, "", "current")]
 
@@ -162,7 +162,7 @@ def test_a_replaced_version_a_station_forwards_again_says_the_newer_one_is_kept(
         f"同一文件已于 {_received(county, world.r1.path.name)} 接收（{world.r1.path.name}），"
         f"后已被较新版本 {world.r2.path.name}（生成于 {_made(world.r2)}，"
         f"{_received(county, world.r2.path.name)} 接收）替换，本单位保留较新版本"
-        f"（汇总包 {world.station.path.name}，{ST} 转报）")
+        f"（汇总包 {world.station.path.name}，龙坪乡扶贫工作站（代码 {ST}）转报）")
     assert f"已接收过：{world.r1.path.name} — {o.reason}，未重复接收" in report_lines(report)
     assert _rows(county) == [(world.r1.path.name, "", "replaced"), (world.r2.path.name, "", "current")]
     assert _current(county) == (world.r2.path.name, 120000)
