@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from core.intake import Examined
-from db.receiving_nested import via_label
 from db.receiving_models import CURRENT, REPLACED
+from db.receiving_nested import via_label
 
 _CLOCK_HINT = "如果它其实是学校最新导出的，多半是学校电脑的日期不对：请学校改正电脑日期后重新导出。"
 
