@@ -87,14 +87,17 @@ def _out(text: str = "") -> None:
     print(text)
 
 
+NEW_SCHOOL = ("新建学校时必须写明学校名称和学校代码",          # (init: before a file is made, and in the command)
+              "例如：python main.py init --school 第一中学 --code 4228220101 --school-year 2025")
+
+
 def cmd_init(db, args) -> int:
     from core.domain import school_year_label
     from db.settings import save_school, school
     given = {"county": args.county, "contact_phone": args.contact_phone, "supervision_phone": args.supervision_phone}
     stored = school(db) if args.school is None or args.code is None else None
     if stored is None and (args.school is None or args.code is None):
-        raise ValidationError("新建学校时必须写明学校名称和学校代码",
-                              "例如：python main.py init --school 第一中学 --code 4228220101 --school-year 2025")
+        raise ValidationError(*NEW_SCHOOL)
     # one transaction: a bad value changes nothing; what is not given keeps its stored value
     saved = save_school(db, args.school or stored.name, args.code or stored.code,  # type: ignore[union-attr]
                         args.school_year, args.township, official={k: v for k, v in given.items() if v})
@@ -368,8 +371,7 @@ def _dispatch(args, db_path: Path, whole_process: bool = False) -> int:
     if args.command == "restore":                      # never opens the (maybe damaged) database
         return backup_commands.cmd_restore(db_path, args)
     if args.command == "init" and None in (args.school, args.code) and not db_path.is_file():
-        raise ValidationError("新建学校时必须写明学校名称和学校代码，没有新建任何文件",
-                              "例如：python main.py init --school 第一中学 --code 4228220101 --school-year 2025")
+        raise ValidationError(NEW_SCHOOL[0] + "，没有新建任何文件", NEW_SCHOOL[1])
     if args.db is not None and args.command not in CREATES and not db_path.exists():   # (a folder: its own message)
         raise ValidationError(f"找不到数据库文件“{db_path}”，没有新建任何文件",
                               "请检查 --db 后面的路径是否写对；新建学校的数据库请先运行 init")

@@ -386,7 +386,8 @@ class RunPage(QWizardPage):
         self.setSubTitle(RUN_SUBTITLES["done"])
         self.status.setText(f"{KIND_LABELS[report.kind]}导入完成：" + import_summary(report.counts, done=True) + "。")
         notes = ["注意：" + note for note in report.notes]
-        lines = [*notes, *([""] if notes else []), *(listed_lines(report.plan, imported=True) or ["没有发现问题。"]),
+        rows = listed_lines(report.plan, imported=True) or ["文件中的行没有发现问题。"]
+        lines = [*notes, *([""] if notes else []), *rows,
                  *people_lines(report.plan)]       # same-name rows, students the file left out: by name
         self.details.setPlainText("\n".join(lines))
         self.save_button.setVisible(bool(report.plan.problem_rows or report.plan.skipped))
